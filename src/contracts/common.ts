@@ -1,0 +1,14 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Every admin/control API error body: `{"error": "...", "code": "OMNISEP_<AREA>_<WHAT>"}`. */
+export const ErrorBody = Type.Object({
+  error: Type.String(),
+  code: Type.Optional(Type.String()),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const Imsi = Type.String({ pattern: '^[0-9]{15}$', description: '15 digits: MCC, MNC, MSIN' });
+export const OkStatus = Type.Literal('ok');
+
+/** Header carrying the daemon's version on every admin/control answer, so the CLI can spot a mismatch. */
+export const VERSION_HEADER = 'x-omnisep-version';

@@ -1,0 +1,48 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ActivityRecord } from './activity.js';
+import { SessionView } from './sessions.js';
+import { TokenView } from './tokens.js';
+import { PeerView } from './diameter.js';
+
+/**
+ * The live event stream (`GET /api/events`, NDJSON, one event per line) on the
+ * control socket and the admin API; read by `activity tail` and `omnisep monitor`.
+ * Adding an event kind: add a member here, emit it from the daemon, handle it in
+ * the monitor reducer — nothing else changes.
+ */
+export const ActivityEvent = Type.Object({ kind: Type.Literal('activity'), at: Type.String(), record: ActivityRecord });
+export const SessionEvent = Type.Object({
+  kind: Type.Literal('session'),
+  at: Type.String(),
+  change: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('deleted')]),
+  session: SessionView,
+});
+export const TokenEvent = Type.Object({
+  kind: Type.Literal('token'),
+  at: Type.String(),
+  change: Type.Union([Type.Literal('issued'), Type.Literal('revoked'), Type.Literal('expired')]),
+  token: TokenView,
+});
+export const PeerEvent = Type.Object({ kind: Type.Literal('peer'), at: Type.String(), peer: PeerView });
+/** Once a second: requests and errors in the last second, EAP outcomes, totals. */
+export const RatesEvent = Type.Object({
+  kind: Type.Literal('rates'),
+  at: Type.String(),
+  requests_per_second: Type.Number(),
+  errors_per_second: Type.Number(),
+  eap_success: Type.Integer(),
+  eap_failure: Type.Integer(),
+});
+/** The server dropped events for this slow reader (bounded buffer; the daemon never blocks). */
+export const DroppedEvent = Type.Object({ kind: Type.Literal('dropped'), at: Type.String(), count: Type.Integer() });
+/** First line of every stream: who is talking. */
+export const HelloEvent = Type.Object({
+  kind: Type.Literal('hello'),
+  at: Type.String(),
+  version: Type.String(),
+  started_at: Type.String(),
+});
+
+export const DaemonEvent = Type.Union([ActivityEvent, SessionEvent, TokenEvent, PeerEvent, RatesEvent, DroppedEvent, HelloEvent]);
+export type DaemonEvent = Static<typeof DaemonEvent>;
+export type DaemonEventKind = DaemonEvent['kind'];

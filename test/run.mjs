@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs every compiled test file under dist/ with node's own test runner.
+// Node 20's --test does not expand globs, so the files are listed here.
+// Refuses focused or skipped tests in the sources: a skipped test checks nothing.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function walk(dir, pick, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, pick, out);
+    else if (pick(p)) out.push(p);
+  }
+  return out;
+}
+
+const sources = ['src', 'commands', 'daemon', 'test', 'bench']
+  .flatMap((d) => { try { return walk(join(root, d), (p) => /\.(ts|tsx)$/.test(p)); } catch { return []; } });
+const focused = sources.filter((p) => /\b(it|test|describe|suite)\.(only|skip)\s*\(|\{\s*(only|skip)\s*:\s*true/.test(readFileSync(p, 'utf8')));
+if (focused.length) {
+  console.error(`focused or skipped tests are not allowed:\n  ${focused.map((p) => relative(root, p)).join('\n  ')}`);
+  process.exit(1);
+}
+
+const filter = process.argv.slice(2);
+let files = walk(join(root, 'dist'), (p) => /\.test\.js$/.test(p)).sort();
+if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
+if (!files.length) { console.error('no test files found under dist/ (did the build run?)'); process.exit(1); }
+
+const args = ['--test', '--test-concurrency=2', '--test-timeout=120000'];
+if (!process.stdout.isTTY) args.push('--test-reporter=spec');
+const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);
