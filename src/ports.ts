@@ -82,3 +82,59 @@ export interface Store {
 export interface EventSink {
   emit(event: DaemonEvent): void;
 }
+
+// ---------------------------------------------------------------------------
+// Authentication back-ends (EAP-AKA.md): who supplies vectors, who relays EAP.
+
+import type { AuthVector } from './aka/types.js';
+import type { Secret } from './util/secret.js';
+
+export interface AuthVectorRequest {
+  imsi: string;
+  variant: 'aka' | 'aka-prime';
+  /** Resynchronisation (TS 33.102 §6.3.5): the RAND of the failed challenge and the peer's AUTS. */
+  resync?: { rand: Buffer; auts: Buffer };
+}
+
+/** Why a vector could not be had: unknown subscriber (→ 403), back-end down (→ 503/511), bad AUTS. */
+export class AuthVectorError extends Error {
+  constructor(readonly kind: 'user_unknown' | 'unavailable' | 'resync_failed', message: string) {
+    super(message);
+    this.name = 'AuthVectorError';
+  }
+}
+
+/** `local` (Milenage store) and `swx` (HSS MAR/MAA) back-ends implement this. Throws AuthVectorError. */
+export interface AuthVectorSource {
+  getVector(req: AuthVectorRequest): Promise<AuthVector>;
+}
+
+/** One answer of the AAA on SWm (DEA), reduced to what the entitlement server needs. */
+export interface AaaAnswer {
+  /** Result-Code, or the Experimental-Result-Code (then `experimental` is true). */
+  resultCode: number;
+  experimental: boolean;
+  eapPayload: Buffer | null;
+  msk: Secret<Buffer> | null;
+  /** The Diameter Session-Id: the `aaa_session_id` of the admin API. */
+  sessionId: string;
+}
+
+/** Thrown by AaaRelaySession.exchange when no peer answered (timeout, all down): TS.43 maps it to 503/511. */
+export class AaaUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AaaUnavailableError';
+  }
+}
+
+/** SWm relay (DER/DEA): one Diameter session per EAP session. */
+export interface AaaRelaySession {
+  readonly sessionId: string;
+  exchange(eapPacket: Buffer): Promise<AaaAnswer>;
+  close(): void;
+}
+
+export interface AaaRelay {
+  open(opts: { userName: string; serviceSelection?: string }): AaaRelaySession;
+}
