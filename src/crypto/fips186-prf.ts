@@ -1,0 +1,73 @@
+/**
+ * The FIPS 186-2 pseudo-random function of RFC 4187 §7 / RFC 4186 Appendix B:
+ * FIPS 186-2 Change Notice 1, Appendix 3.1 with XSEED = 0, b = 160, the
+ * function G of Appendix 3.3 built from the SHA-1 compression function, and
+ * without the "mod q" step (RFC 4186 Appendix B).
+ */
+
+const H0 = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
+
+/**
+ * G(t, c): one SHA-1 compression of the 160-bit c padded with zeros to 512 bits,
+ * starting from t = the SHA-1 initial value; no length padding (FIPS 186-2 App. 3.3).
+ */
+export function g(c: Buffer): Buffer {
+  const w = new Uint32Array(80);
+  const block = Buffer.alloc(64);
+  c.copy(block, 0, 0, Math.min(64, c.length));
+  for (let i = 0; i < 16; i++) w[i] = block.readUInt32BE(i * 4);
+  for (let i = 16; i < 80; i++) {
+    const x = w[i - 3]! ^ w[i - 8]! ^ w[i - 14]! ^ w[i - 16]!;
+    w[i] = (x << 1) | (x >>> 31);
+  }
+  let [a, b, cc, d, e] = H0 as [number, number, number, number, number];
+  for (let i = 0; i < 80; i++) {
+    let f: number;
+    let kk: number;
+    if (i < 20) {
+      f = (b & cc) | (~b & d);
+      kk = 0x5a827999;
+    } else if (i < 40) {
+      f = b ^ cc ^ d;
+      kk = 0x6ed9eba1;
+    } else if (i < 60) {
+      f = (b & cc) | (b & d) | (cc & d);
+      kk = 0x8f1bbcdc;
+    } else {
+      f = b ^ cc ^ d;
+      kk = 0xca62c1d6;
+    }
+    const temp = (((a << 5) | (a >>> 27)) + f + e + kk + w[i]!) >>> 0;
+    e = d;
+    d = cc;
+    cc = ((b << 30) | (b >>> 2)) >>> 0;
+    b = a;
+    a = temp;
+  }
+  const out = Buffer.alloc(20);
+  [a, b, cc, d, e].forEach((v, i) => out.writeUInt32BE((v + H0[i]!) >>> 0, i * 4));
+  return out;
+}
+
+const MOD160 = (1n << 160n) - 1n;
+const toBig = (b: Buffer): bigint => BigInt('0x' + b.toString('hex'));
+const fromBig = (n: bigint): Buffer => Buffer.from(n.toString(16).padStart(40, '0'), 'hex');
+
+/**
+ * x_0 ‖ x_1 ‖ … of FIPS 186-2 CN1 seeded with XKEY (20 bytes), truncated to outLen bytes.
+ *   for j: for i in 0,1: XVAL = XKEY; w_i = G(t, XVAL); XKEY = (1 + XKEY + w_i) mod 2^160
+ *          x_j = w_0 ‖ w_1
+ */
+export function fips186Prf(xkey: Buffer, outLen: number): Buffer {
+  if (xkey.length !== 20) throw new RangeError('fips186Prf: XKEY must be 20 bytes');
+  let key = toBig(xkey);
+  const parts: Buffer[] = [];
+  let have = 0;
+  while (have < outLen) {
+    const w = g(fromBig(key));
+    key = (1n + key + toBig(w)) & MOD160;
+    parts.push(w);
+    have += 20;
+  }
+  return Buffer.concat(parts).subarray(0, outLen);
+}
