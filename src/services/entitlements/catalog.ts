@@ -192,11 +192,11 @@ export const SUPPORTED_APPS: Readonly<Record<string, ServedApp>> = {
     served: true,
     fields: {
       entitlement_status: entitlementStatus('VoWiFi'),
+      service_flow_url: serviceFlowUrl,
+      service_flow_user_data: serviceFlowUserData,
       addr_status: int('addr_status', 'AddrStatus', 0, 3, 'emergency (E911) address status', ADDR_TC_MEANINGS),
       tc_status: int('tc_status', 'TC_Status', 0, 3, 'terms and conditions status', ADDR_TC_MEANINGS),
       prov_status: int('prov_status', 'ProvStatus', 0, 3, 'network provisioning status', PROV_MEANINGS),
-      service_flow_url: serviceFlowUrl,
-      service_flow_user_data: serviceFlowUserData,
       message_for_incompatible: messageForIncompatible,
       addr_expiry: str('addr_expiry', 'AddrExpiry', 64, 'when the emergency address expires (optional)'),
       addr_identifier: str('addr_identifier', 'AddrIdentifier', 128, 'identifier of the recorded emergency address (optional)'),

@@ -1,0 +1,3 @@
+export * from './request.js';
+export * from './accept.js';
+export * from './document.js';

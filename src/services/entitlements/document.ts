@@ -1,0 +1,79 @@
+/**
+ * From effective entitlements (snake_case, catalog fields) to the TS.43
+ * APPLICATION characteristics (wire names, GSMA TS.43 v12.0 §3, §4, §5, §9,
+ * §11, §13, §15), and the VERS version. Pure.
+ */
+import { createHash } from 'node:crypto';
+import type { EntitlementData } from '../../contracts/entitlements.js';
+import type { Characteristic } from '../../codec/ts43/document.js';
+import { SUPPORTED_APPS, UNKNOWN_APP_ANSWER, UNSERVED_APPS, type FieldDef } from './catalog.js';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parameters of one object (top-level app data or a list item), in catalog order. */
+function fieldsToCharacteristic(type: string, fields: Readonly<Record<string, FieldDef>>, data: Record<string, unknown>, listChildren = false): Characteristic {
+  const c: Characteristic = { type, parms: [], children: [], listChildren };
+  for (const def of Object.values(fields)) {
+    const v = data[def.name];
+    if (v === undefined || v === null) continue;
+    // MessageForIncompatible is only meaningful with EntitlementStatus 2 (TS.43 §3.2, §4.2).
+    if (def.name === 'message_for_incompatible' && Number(data.entitlement_status) !== 2) continue;
+    switch (def.type) {
+      case 'integer':
+        c.parms.push([def.wire, String(v)]);
+        break;
+      case 'string':
+        if (v !== '') c.parms.push([def.wire, String(v)]);
+        break;
+      case 'string_list':
+        if (Array.isArray(v) && v.length) c.parms.push([def.wire, v.map(String).join(',')]);
+        break;
+      case 'list': {
+        if (!Array.isArray(v)) break;
+        const holder: Characteristic = { type: def.wire, parms: [], children: [], listChildren: true };
+        for (const item of v) if (isObj(item)) holder.children.push(fieldsToCharacteristic(def.itemWire, def.item, item));
+        c.children.push(holder);
+        break;
+      }
+    }
+  }
+  return c;
+}
+
+/**
+ * One APPLICATION characteristic for a requested app id: the full parameter
+ * set for served apps, the documented per-app answer for known-but-unserved
+ * ones, and `EntitlementStatus 2` for ids nobody knows.
+ */
+export function buildApplication(appId: string, data: EntitlementData | undefined): Characteristic {
+  const app = Object.hasOwn(SUPPORTED_APPS, appId) ? SUPPORTED_APPS[appId]! : undefined;
+  if (app) {
+    const c = fieldsToCharacteristic('APPLICATION', app.fields, data ?? {});
+    c.parms.unshift(['AppID', appId]);
+    return c;
+  }
+  const answer = Object.hasOwn(UNSERVED_APPS, appId) ? UNSERVED_APPS[appId]!.answer : UNKNOWN_APP_ANSWER;
+  return { type: 'APPLICATION', parms: [['AppID', appId], ...Object.entries(answer)], children: [] };
+}
+
+export const buildApplications = (appIds: readonly string[], effective: Readonly<Record<string, EntitlementData>>): Characteristic[] =>
+  appIds.map((id) => buildApplication(id, effective[id]));
+
+/** JSON with object keys sorted, so equal data hashes equal. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * VERS version (TS.43 §2.9.4): a positive 31-bit integer derived from the
+ * subscriber's effective configuration, so it changes exactly when that
+ * configuration changes, survives restarts and needs no counter in storage.
+ * Never 0 (= "no configuration") and never negative (special values).
+ */
+export function versVersion(effective: Readonly<Record<string, unknown>>): number {
+  const h = createHash('sha256').update(canonical(effective)).digest();
+  const n = h.readUInt32BE(0) & 0x7fffffff;
+  return n === 0 ? 1 : n;
+}

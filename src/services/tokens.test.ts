@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createMemoryStore } from '../../daemon/store/memory-store.js';
+import { TokenService, type TokenRecord } from './tokens.js';
+import type { DaemonEvent } from '../contracts/events.js';
+
+function setup() {
+  let now = 1_700_000_000_000;
+  const events: DaemonEvent[] = [];
+  const store = createMemoryStore();
+  const svc = new TokenService({
+    store,
+    clock: { now: () => now },
+    random: { bytes: (n) => randomBytes(n), uuid: () => randomUUID() },
+    events: { emit: (e) => events.push(e) },
+    signingSecret: 'test-secret-0123456789',
+    validitySeconds: 3600,
+  });
+  return { svc, store, events, advance: (ms: number) => (now += ms) };
+}
+const bind = { imsi: '001010000000001', terminal_id: '356938035643809', app_name: 'com.example.ims' };
+
+test('issue → verify; stored as digest only; listed without the value', async () => {
+  const { svc, store, events } = setup();
+  const { token, record } = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const value = token.reveal();
+  assert.match(value, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(String(token), '[REDACTED]');
+  assert.deepEqual(svc.verify(value, bind), { ok: true, record });
+  const stored = store.collection<TokenRecord>('tokens').get(record.token_id)!;
+  assert.ok(!JSON.stringify(stored).includes(value));
+  assert.ok(!JSON.stringify(svc.list()).includes(value));
+  assert.equal(svc.list()[0]!.expires_in_seconds, 3600);
+  assert.equal(events[0]!.kind, 'token');
+  // case-insensitive terminal binding
+  assert.equal(svc.verify(value, { ...bind, terminal_id: bind.terminal_id.toUpperCase() }).ok, true);
+});
+
+test('forged, wrong binding, expired and revoked tokens are refused', async () => {
+  const { svc, advance } = setup();
+  const { token, record } = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const v = token.reveal();
+  const flipped = v.slice(0, 40) + (v[40] === 'A' ? 'B' : 'A') + v.slice(41);
+  assert.deepEqual(svc.verify(flipped, bind), { ok: false, reason: 'forged' });
+  assert.deepEqual(svc.verify('short', bind), { ok: false, reason: 'malformed' });
+  assert.deepEqual(svc.verify(v, { ...bind, imsi: '001010000000002' }), { ok: false, reason: 'wrong_binding' });
+  assert.deepEqual(svc.verify(v, { ...bind, app_name: 'other.app' }), { ok: false, reason: 'wrong_binding' });
+  advance(3600_000);
+  assert.deepEqual(svc.verify(v, bind), { ok: false, reason: 'expired' });
+  assert.equal(svc.get(record.token_id), undefined);
+  assert.equal(await svc.purgeExpired(), 1);
+  assert.deepEqual(svc.verify(v, bind), { ok: false, reason: 'revoked' });
+});
+
+test('a token from another signing secret is forged; revoke removes; one live token per binding', async () => {
+  const a = setup();
+  const { token } = await a.svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const b = setup();
+  const other = new TokenService({ store: a.store, clock: { now: () => 1_700_000_000_000 }, random: { bytes: randomBytes, uuid: randomUUID }, signingSecret: 'another-secret', validitySeconds: 3600 });
+  assert.deepEqual(other.verify(token.reveal(), bind), { ok: false, reason: 'forged' });
+  void b;
+  const second = await a.svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  assert.deepEqual(a.svc.verify(token.reveal(), bind), { ok: false, reason: 'revoked' });
+  const third = await a.svc.issue({ ...bind, app_name: 'com.other', auth_method: 'EAP-AKA' });
+  assert.equal(a.svc.list().length, 2);
+  assert.ok(await a.svc.revoke(second.record.token_id));
+  assert.deepEqual(a.svc.verify(second.token.reveal(), bind), { ok: false, reason: 'revoked' });
+  assert.equal(a.svc.verify(third.token.reveal(), { ...bind, app_name: 'com.other' }).ok, true);
+});

@@ -1,0 +1,172 @@
+/**
+ * TS.43 fast re-authentication tokens (GSMA TS.43 §2.8.5, §2.9.6; TS43.md § Tokens).
+ *
+ * A token is `base64url(token_id (16 bytes) ‖ tag (16 bytes))` where
+ *   tag = HMAC-SHA256(token.signing_secret, "omnisep-token/1" ‖ token_id ‖ imsi ‖ terminal_id ‖ app_name ‖ expires_at)[0..16).
+ * The store keeps the record keyed by token_id with `digest` = hex
+ * HMAC-SHA256(secret, token value) — never the value. Verification recomputes
+ * both and compares them in constant time; a forged, expired, revoked (record
+ * gone) or mis-bound token is refused. base64url keeps the value safe in query
+ * strings and XML without escaping.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Clock, Collection, EventSink, Random, Store } from '../ports.js';
+import type { TokenView } from '../contracts/tokens.js';
+import { Secret } from '../util/secret.js';
+
+/** What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the digest. */
+export type TokenRecord = Omit<TokenView, 'expires_in_seconds'> & { digest: string };
+
+export type TokenCheck =
+  | { ok: true; record: TokenRecord }
+  | { ok: false; reason: 'malformed' | 'forged' | 'revoked' | 'expired' | 'wrong_binding' };
+
+export interface TokenServiceDeps {
+  store: Store;
+  clock: Clock;
+  random: Random;
+  events?: EventSink | undefined;
+  signingSecret: Secret<string> | string;
+  validitySeconds: number;
+}
+
+export interface TokenBinding {
+  imsi: string;
+  terminal_id: string | null;
+  app_name: string | null;
+}
+
+const TAG_CONTEXT = 'omnisep-token/1';
+const norm = (s: string | null | undefined): string => (s ?? '').trim().toLowerCase();
+
+export function tokenView(r: TokenRecord, nowMs: number): TokenView {
+  const { digest: _digest, ...rest } = r;
+  return { ...rest, expires_in_seconds: Math.max(0, r.expires_at - Math.floor(nowMs / 1000)) };
+}
+
+const uuidBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');
+const bytesUuid = (b: Buffer): string => {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+export class TokenService {
+  readonly #tokens: Collection<TokenRecord>;
+  readonly #secret: Secret<string>;
+
+  constructor(private readonly deps: TokenServiceDeps) {
+    this.#tokens = deps.store.collection<TokenRecord>('tokens');
+    this.#secret = deps.signingSecret instanceof Secret ? deps.signingSecret : new Secret(deps.signingSecret);
+  }
+
+  get validitySeconds(): number {
+    return this.deps.validitySeconds;
+  }
+
+  #tag(tokenId: string, b: TokenBinding, expiresAt: number): Buffer {
+    const h = createHmac('sha256', this.#secret.reveal());
+    for (const part of [TAG_CONTEXT, tokenId, b.imsi, norm(b.terminal_id), norm(b.app_name), String(expiresAt)]) {
+      h.update(part).update('\0');
+    }
+    return h.digest().subarray(0, 16);
+  }
+
+  #digest(value: string): string {
+    return createHmac('sha256', this.#secret.reveal()).update(value).digest('hex');
+  }
+
+  #emit(change: 'issued' | 'revoked' | 'expired', r: TokenRecord): void {
+    this.deps.events?.emit({ kind: 'token', at: new Date(this.deps.clock.now()).toISOString(), change, token: tokenView(r, this.deps.clock.now()) });
+  }
+
+  /**
+   * Issue a token bound to IMSI + terminal_id + app_name. Older tokens with the
+   * same binding are replaced (one live token per client on a device).
+   */
+  async issue(b: TokenBinding & { auth_method: string }): Promise<{ token: Secret<string>; record: TokenRecord }> {
+    const now = Math.floor(this.deps.clock.now() / 1000);
+    const tokenId = this.deps.random.uuid();
+    const expiresAt = now + this.deps.validitySeconds;
+    const value = Buffer.concat([uuidBytes(tokenId), this.#tag(tokenId, b, expiresAt)]).toString('base64url');
+    const record: TokenRecord = {
+      token_id: tokenId,
+      imsi: b.imsi,
+      created_at: now,
+      expires_at: expiresAt,
+      validity: this.deps.validitySeconds,
+      terminal_id: b.terminal_id,
+      app_name: b.app_name,
+      auth_method: b.auth_method,
+      digest: this.#digest(value),
+    };
+    for (const old of this.#tokens.values()) {
+      if (old.imsi === b.imsi && norm(old.terminal_id) === norm(b.terminal_id) && norm(old.app_name) === norm(b.app_name)) {
+        await this.#tokens.delete(old.token_id);
+        this.#emit('revoked', old);
+      }
+    }
+    await this.#tokens.put(tokenId, record);
+    this.#emit('issued', record);
+    return { token: new Secret(value), record };
+  }
+
+  /** Check a token presented with `IMSI` (+ the request's terminal_id and app_name). Constant-time comparisons. */
+  verify(token: string, b: TokenBinding): TokenCheck {
+    const raw = /^[A-Za-z0-9_-]{43}$/.test(token) ? Buffer.from(token, 'base64url') : null;
+    if (!raw || raw.length !== 32) return { ok: false, reason: 'malformed' };
+    const tokenId = bytesUuid(raw.subarray(0, 16));
+    const record = this.#tokens.get(tokenId);
+    if (!record) return { ok: false, reason: 'revoked' };
+    const expected = this.#tag(tokenId, record, record.expires_at);
+    const digest = Buffer.from(this.#digest(token), 'hex');
+    const stored = Buffer.from(record.digest, 'hex');
+    const tagOk = timingSafeEqual(expected, raw.subarray(16));
+    const digestOk = stored.length === digest.length && timingSafeEqual(stored, digest);
+    if (!tagOk || !digestOk) return { ok: false, reason: 'forged' };
+    if (record.expires_at <= Math.floor(this.deps.clock.now() / 1000)) return { ok: false, reason: 'expired' };
+    const want = [record.imsi, norm(record.terminal_id), norm(record.app_name)].join('\0');
+    const got = [b.imsi, norm(b.terminal_id), norm(b.app_name)].join('\0');
+    const wb = Buffer.from(want);
+    const gb = Buffer.from(got);
+    if (wb.length !== gb.length || !timingSafeEqual(wb, gb)) return { ok: false, reason: 'wrong_binding' };
+    return { ok: true, record };
+  }
+
+  list(): TokenView[] {
+    const now = this.deps.clock.now();
+    return this.#tokens
+      .values()
+      .filter((r) => r.expires_at > Math.floor(now / 1000))
+      .sort((a, b) => b.created_at - a.created_at)
+      .map((r) => tokenView(r, now));
+  }
+
+  get(tokenId: string): TokenView | undefined {
+    const r = this.#tokens.get(tokenId);
+    const now = this.deps.clock.now();
+    return r && r.expires_at > Math.floor(now / 1000) ? tokenView(r, now) : undefined;
+  }
+
+  /** Revoke = remove; the next request with it gets 511 and does EAP-AKA again. */
+  async revoke(tokenId: string): Promise<boolean> {
+    const r = this.#tokens.get(tokenId);
+    if (!r) return false;
+    await this.#tokens.delete(tokenId);
+    this.#emit('revoked', r);
+    return true;
+  }
+
+  /** Drop expired records (call periodically); returns how many went. */
+  async purgeExpired(): Promise<number> {
+    const now = Math.floor(this.deps.clock.now() / 1000);
+    let n = 0;
+    for (const r of this.#tokens.values()) {
+      if (r.expires_at <= now) {
+        await this.#tokens.delete(r.token_id);
+        this.#emit('expired', r);
+        n++;
+      }
+    }
+    return n;
+  }
+}
