@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { simulateCommandLine } from './command-line.js';
+
+test('builds a paste-ready line with every given flag', () => {
+  assert.equal(
+    simulateCommandLine({
+      url: 'http://127.0.0.1:9014/',
+      imsi: '001010000000001',
+      ki: '465B5CE8B199B49FAA5F0A2EE238A6BC',
+      opc: 'CD63CB71954A9F4E48A5994E37A02BAF',
+      amf: '8000',
+      sqn: 32n,
+      apps: ['ap2004', 'ap2003'],
+    }),
+    'omnisep simulate eap-aka --url http://127.0.0.1:9014/ --imsi 001010000000001 --ki 465b5ce8b199b49faa5f0a2ee238a6bc --opc cd63cb71954a9f4e48a5994e37a02baf --amf 8000 --sqn 32 --app ap2004,ap2003',
+  );
+});
+
+test('quotes words the shell would split', () => {
+  const line = simulateCommandLine({ url: 'http://h/?a=1&b=2', imsi: '001010000000001', ki: '00', opc: '11', bin: 'node bin/run.js', akaPrime: true });
+  assert.ok(line.startsWith('node bin/run.js simulate eap-aka'));
+  assert.ok(line.includes(`--url 'http://h/?a=1&b=2'`));
+  assert.ok(line.endsWith('--aka-prime'));
+});

@@ -1,0 +1,51 @@
+/**
+ * The ready-to-paste `omnisep simulate eap-aka ...` line the daemon prints at
+ * start (CLI.md § Two commands on a fresh machine): it must succeed as
+ * printed, against the fixture subscribers. Pure: the caller passes what it
+ * knows (its TS.43 URL, one fixture subscriber).
+ *
+ * Ki and OPc are printed here on purpose: they are the published TS 35.208
+ * test values of the lab fixture, not an operator's keys. Pass only fixture
+ * subscribers to this function.
+ */
+
+export interface SimulateCommandLineInput {
+  url: string;
+  imsi: string;
+  /** Hex, as in the fixture. */
+  ki: string;
+  opc: string;
+  amf?: string;
+  sqn?: string | number | bigint;
+  apps?: readonly string[];
+  akaPrime?: boolean;
+  realm?: string;
+  /** A different program name (e.g. `node bin/run.js`, `npx omnisep`). Default `omnisep`. */
+  bin?: string;
+  /** A self-signed https URL needs `--insecure`. */
+  insecure?: boolean;
+}
+
+/** Single-quote a shell word unless it is plainly safe. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function simulateCommandLine(input: SimulateCommandLineInput): string {
+  const words: string[] = [input.bin ?? 'omnisep', 'simulate', 'eap-aka'];
+  const add = (flag: string, value?: string): void => {
+    words.push(flag);
+    if (value !== undefined) words.push(shellWord(value));
+  };
+  add('--url', input.url);
+  add('--imsi', input.imsi);
+  add('--ki', input.ki.toLowerCase());
+  add('--opc', input.opc.toLowerCase());
+  if (input.amf) add('--amf', input.amf.toLowerCase());
+  if (input.sqn !== undefined) add('--sqn', String(input.sqn));
+  if (input.apps?.length) add('--app', input.apps.join(','));
+  if (input.akaPrime) add('--aka-prime');
+  if (input.realm) add('--realm', input.realm);
+  if (input.insecure) add('--insecure');
+  return words.join(' ');
+}

@@ -1,0 +1,175 @@
+/**
+ * The driver of one simulated phone: runs the pure TS.43 flow (`flow.ts`),
+ * sends its requests (`http.ts`), feeds the EAP-Requests to the USIM
+ * (`usim.ts`) and records every step with its timing for printing.
+ */
+import { performance } from 'node:perf_hooks';
+import { startFlow, step, type UeFlowAction, type UeFlowEvent, type UeFlowState } from './flow.js';
+import { sendRequest, type HttpOptions } from './http.js';
+import { redactUrl, type ClientProfile, type HttpRequestSpec } from './request.js';
+import { displayApps, type EntitlementDocument, type JsonValue } from './document.js';
+import type { EapDescription, Usim } from './usim.js';
+
+export interface SimulationInput {
+  profile: ClientProfile;
+  imsi: string;
+  eapId: string;
+  variant: 'aka' | 'aka-prime';
+  tokenReauth: boolean;
+}
+
+/** One HTTP exchange as printed (snake_case, JSON-ready, no secrets). */
+export interface SimStep {
+  n: number;
+  purpose: HttpRequestSpec['purpose'];
+  method: string;
+  url: string;
+  cookies_sent: number;
+  /** The EAP packet the UE posted in this request. */
+  sent_eap?: EapDescription;
+  status?: number;
+  content_type?: string;
+  gzip?: boolean;
+  wire_bytes?: number;
+  retry_after?: string;
+  ms: number;
+  /** The EAP packet the server answered with. */
+  received_eap?: EapDescription;
+  /** What the USIM did with it (challenge accepted, sync failure, reject). */
+  usim?: { action: string; sqn_ms: string };
+  /** A configuration document came back. */
+  document?: { format: 'xml' | 'json'; vers?: string; token: boolean; apps: string[] };
+  error?: string;
+}
+
+export interface SimulationReport {
+  ok: boolean;
+  reason?: string;
+  imsi: string;
+  eap_id: string;
+  variant: 'aka' | 'aka-prime';
+  url: string;
+  steps: SimStep[];
+  /** EAP requests answered (1 = one challenge; more after a resync). */
+  challenges: number;
+  sqn_ms: { start: string; end: string };
+  vers?: { version: string; validity?: string };
+  /** Presence and validity only: the token value is a credential and never printed. */
+  token?: { present: true; validity?: string };
+  entitlements?: Record<string, Record<string, JsonValue>>;
+  reauth?: { ok: boolean; status?: number; ms?: number; vers?: string };
+  warnings: string[];
+  timings: { total_ms: number; eap_ms?: number; reauth_ms?: number };
+}
+
+function documentSummary(d: EntitlementDocument): SimStep['document'] {
+  return { format: d.format, vers: d.vers?.version, token: Boolean(d.token), apps: Object.keys(d.apps) };
+}
+
+/** Run the whole flow once: EAP-AKA, document, optional token re-authentication. Never throws for a server's fault. */
+export async function simulateOnce(input: SimulationInput, usim: Usim, http: HttpOptions = {}): Promise<SimulationReport> {
+  const t0 = performance.now();
+  const sqnStart = usim.sqnMs.toString();
+  const steps: SimStep[] = [];
+  let state: UeFlowState = startFlow({
+    profile: input.profile,
+    imsi: input.imsi,
+    eapId: input.eapId,
+    tokenReauth: input.tokenReauth,
+  });
+  let pending: UeFlowEvent | undefined = { type: 'start' };
+  let final: Extract<UeFlowAction, { type: 'done' | 'failed' }> | undefined;
+  let sentEap: EapDescription | undefined;
+  let eapEnd: number | undefined;
+
+  while (pending) {
+    const ev: UeFlowEvent = pending;
+    pending = undefined;
+    const answered = ev.type === 'http' ? steps.at(-1) : undefined;
+    const before = state;
+    const r = step(state, ev);
+    state = r.state;
+    if (answered) {
+      // A configuration document just arrived: note it on the step that fetched it.
+      const doc = before.phase === 'token_sent' ? state.reauthDocument : state.document !== before.document ? state.document : undefined;
+      if (doc) answered.document = documentSummary(doc);
+    }
+    for (const action of r.actions) {
+      if (action.type === 'done' || action.type === 'failed') {
+        final = action;
+        continue;
+      }
+      if (action.type === 'usim') {
+        const answer = usim.answer(action.packet);
+        const last = steps.at(-1);
+        if (last) {
+          last.received_eap = usim.describe(action.packet);
+          last.usim = { action: answer.type === 'send' ? answer.note : `failure: ${answer.reason}`, sqn_ms: usim.sqnMs.toString() };
+        }
+        if (answer.type === 'send') {
+          sentEap = usim.describe(answer.packet);
+          pending = { type: 'usim_send', packet: answer.packet, note: answer.note };
+        } else pending = { type: 'usim_failure', reason: answer.reason };
+        continue;
+      }
+      // action.type === 'request'
+      const req = action.request;
+      if (req.purpose === 'token_auth' && eapEnd === undefined) eapEnd = performance.now();
+      const s: SimStep = {
+        n: steps.length + 1,
+        purpose: req.purpose,
+        method: req.method,
+        url: redactUrl(req.url),
+        cookies_sent: req.headers.filter(([k]) => k.toLowerCase() === 'cookie').length,
+        sent_eap: req.purpose === 'eap_response' ? sentEap : undefined,
+        ms: 0,
+      };
+      steps.push(s);
+      try {
+        const res = await sendRequest(req, http);
+        Object.assign(s, {
+          status: res.status,
+          content_type: res.contentType,
+          gzip: res.gzip,
+          wire_bytes: res.wireBytes,
+          ms: res.ms,
+        });
+        const retry = res.headers['retry-after'];
+        if (retry !== undefined) s.retry_after = String(retry);
+        pending = { type: 'http', status: res.status, contentType: res.contentType, setCookie: res.setCookie, body: res.body };
+      } catch (err) {
+        s.error = err instanceof Error ? err.message : String(err);
+        pending = { type: 'transport_error', message: s.error };
+      }
+    }
+  }
+
+  const total = performance.now() - t0;
+  const doc = state.document;
+  const reauthStep = steps.find((s) => s.purpose === 'token_auth');
+  const report: SimulationReport = {
+    ok: final?.type === 'done',
+    reason: final?.type === 'failed' ? final.reason : undefined,
+    imsi: input.imsi,
+    eap_id: input.eapId,
+    variant: input.variant,
+    url: input.profile.url,
+    steps,
+    challenges: state.challenges,
+    sqn_ms: { start: sqnStart, end: usim.sqnMs.toString() },
+    vers: doc?.vers,
+    token: doc?.token ? { present: true, validity: doc.token.validity } : undefined,
+    entitlements: doc ? displayApps(doc.apps) : undefined,
+    reauth: reauthStep
+      ? { ok: Boolean(state.reauthDocument), status: reauthStep.status, ms: reauthStep.ms, vers: state.reauthDocument?.vers?.version }
+      : undefined,
+    warnings: [...new Set(state.warnings)],
+    timings: {
+      total_ms: total,
+      eap_ms: (eapEnd ?? performance.now()) - t0,
+      reauth_ms: reauthStep?.ms,
+    },
+  };
+  if (!reauthStep) report.timings.eap_ms = total;
+  return report;
+}
