@@ -1,0 +1,114 @@
+/**
+ * The live event bus: every DaemonEvent goes to every subscriber whose filter
+ * matches. Each subscriber has a bounded buffer; a slow reader loses events
+ * (counted, reported as one `dropped` event once it catches up) and never
+ * blocks the emitter — the daemon answers phones before it feeds terminals.
+ */
+import type { EventSink } from '../../src/ports.js';
+import type { DaemonEvent, DaemonEventKind } from '../../src/contracts/events.js';
+
+export interface EventFilter {
+  /** Only events about this IMSI (activity records, sessions, tokens). Others (rates, peers) still pass. */
+  imsi?: string;
+  /** Event kinds to receive; empty = all. */
+  kinds?: readonly DaemonEventKind[];
+  /** Activity request types to receive (`entitlement_query`, ...); empty = all. */
+  types?: readonly string[];
+}
+
+export interface Subscription extends AsyncIterable<DaemonEvent> {
+  /** Take what is buffered now (a `dropped` event first if any were lost). */
+  drain(): DaemonEvent[];
+  /** Resolves when there is something to drain or the subscription ended. */
+  wait(): Promise<void>;
+  readonly closed: boolean;
+  readonly dropped: number;
+  close(): void;
+}
+
+export function matches(filter: EventFilter, e: DaemonEvent): boolean {
+  if (filter.kinds?.length && !filter.kinds.includes(e.kind)) return false;
+  if (filter.imsi) {
+    const imsi = e.kind === 'activity' ? e.record.imsi : e.kind === 'session' ? e.session.imsi : e.kind === 'token' ? e.token.imsi : undefined;
+    if (imsi !== undefined && imsi !== filter.imsi) return false;
+  }
+  if (filter.types?.length && e.kind === 'activity' && !filter.types.includes(e.record.request_type)) return false;
+  return true;
+}
+
+class BufferedSubscription implements Subscription {
+  #buf: DaemonEvent[] = [];
+  #dropped = 0;
+  #unreported = 0;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  constructor(readonly filter: EventFilter, readonly max: number, private readonly onClose: (s: BufferedSubscription) => void, private readonly now: () => number) {}
+  get closed() { return this.#closed; }
+  get dropped() { return this.#dropped; }
+  push(e: DaemonEvent): void {
+    if (this.#closed || !matches(this.filter, e)) return;
+    if (this.#buf.length >= this.max) {
+      this.#dropped++;
+      this.#unreported++;
+    } else this.#buf.push(e);
+    this.#wakeUp();
+  }
+  drain(): DaemonEvent[] {
+    const out = this.#buf;
+    this.#buf = [];
+    if (this.#unreported) {
+      out.unshift({ kind: 'dropped', at: new Date(this.now()).toISOString(), count: this.#unreported });
+      this.#unreported = 0;
+    }
+    return out;
+  }
+  wait(): Promise<void> {
+    if (this.#closed || this.#buf.length || this.#unreported) return Promise.resolve();
+    return new Promise((resolve) => { this.#wake = resolve; });
+  }
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onClose(this);
+    this.#wakeUp();
+  }
+  #wakeUp() {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<DaemonEvent> {
+    while (true) {
+      await this.wait();
+      const batch = this.drain();
+      for (const e of batch) yield e;
+      if (this.#closed && !batch.length) return;
+    }
+  }
+}
+
+export class EventBus implements EventSink {
+  readonly #subs = new Set<BufferedSubscription>();
+  #emitted = 0;
+  constructor(private readonly now: () => number = Date.now) {}
+
+  emit(event: DaemonEvent): void {
+    this.#emitted++;
+    for (const s of this.#subs) s.push(event);
+  }
+
+  /** A bounded subscription (default 1000 events buffered). Close it when the client goes away. */
+  subscribe(filter: EventFilter = {}, opts: { max?: number } = {}): Subscription {
+    const s = new BufferedSubscription(filter, opts.max ?? 1000, (x) => this.#subs.delete(x), this.now);
+    this.#subs.add(s);
+    return s;
+  }
+
+  get subscriberCount(): number { return this.#subs.size; }
+  get emittedCount(): number { return this.#emitted; }
+
+  /** End every stream (graceful stop: readers see the end, not a reset). */
+  closeAll(): void {
+    for (const s of [...this.#subs]) s.close();
+  }
+}

@@ -1,0 +1,480 @@
+/**
+ * The activity log: an append-only JSONL file with group-commit fsync, and a
+ * compact in-memory index (typed-array columns + interned strings) so that
+ * 1,000,000 records cost tens of MB, `?imsi=` is a per-IMSI list walk, and a
+ * page is read from the file by offset. Never rewrites the database per request.
+ *
+ * Retention (ADMIN-API.md § Activity log) is enforced continuously: the
+ * per-subscriber cap on every append, the age limit by a timer; dead records
+ * are skipped at once and dropped from the file by a background compaction
+ * (rewrite live lines to a temp file, fsync, rename, fsync dir) when enough
+ * of the file is dead. Retention only ever removes, and it is a function of
+ * the record sequence and the clock, so a restart re-applies it on load: the
+ * file need not record deletions.
+ *
+ * Crash safety: an append is acknowledged only after its bytes are fsynced;
+ * a crash can leave at most a torn last line, which no one was told about —
+ * the loader cuts it off (and says so). A bad line anywhere else is damage,
+ * and the start refuses with the file, the line and the recovery step.
+ */
+import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync, renameSync, existsSync, createReadStream } from 'node:fs';
+import { open as openAsync, type FileHandle } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
+import type { ActivityRecord } from '../../src/contracts/activity.js';
+import { StoreCorruptError } from './errors.js';
+import { fsyncDir } from './atomic-file.js';
+
+export interface ActivityLogOptions {
+  file: string;
+  maxPerSubscriber?: number;
+  retentionSeconds?: number;
+  /** Group commit window, ms (appends within it share one fsync). */
+  commitIntervalMs?: number;
+  /** Compact when at least this fraction of the file is dead (and `compactMinDead` records). */
+  compactDeadRatio?: number;
+  compactMinDead?: number;
+  /** How often the age limit is applied, ms (0 = never by timer; tests call enforceRetention). */
+  retentionIntervalMs?: number;
+  now?: () => number;
+  /** Called with a message when the loader repaired something (torn tail). */
+  warn?: (msg: string) => void;
+}
+
+/** A growable typed-array column. */
+class Col<A extends Float64Array | Int32Array | Uint8Array> {
+  a: A;
+  constructor(private readonly make: (n: number) => A, cap = 1024) { this.a = make(cap); }
+  ensure(n: number) {
+    if (n <= this.a.length) return;
+    let cap = this.a.length * 2;
+    while (cap < n) cap *= 2;
+    const b = this.make(cap);
+    b.set(this.a as never);
+    this.a = b;
+  }
+}
+
+/** String interning: each distinct value stored once; -1 = null. */
+class Interner {
+  readonly values: string[] = [];
+  readonly #ids = new Map<string, number>();
+  id(s: string | null | undefined): number {
+    if (s == null) return -1;
+    let i = this.#ids.get(s);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(s);
+      this.#ids.set(s, i);
+    }
+    return i;
+  }
+  find(s: string): number { return this.#ids.get(s) ?? -2; }
+  /** ids of every value containing the needle (lower-case). */
+  matching(needle: string): Set<number> {
+    const out = new Set<number>();
+    this.values.forEach((v, i) => { if (v.toLowerCase().includes(needle)) out.add(i); });
+    return out;
+  }
+}
+
+interface Pending { line: Buffer; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
+
+export class ActivityFileLog implements ActivityLog {
+  readonly file: string;
+  maxPerSubscriber: number;
+  retentionSeconds: number;
+  readonly #commitMs: number;
+  readonly #deadRatio: number;
+  readonly #minDead: number;
+  readonly #now: () => number;
+  #fd: number;
+  #size = 0;
+  // columns, one slot per record in append order (position)
+  #n = 0;
+  #ts = new Col((n) => new Float64Array(n));
+  #off = new Col((n) => new Float64Array(n));
+  #len = new Col((n) => new Int32Array(n));
+  #imsi = new Col((n) => new Int32Array(n));
+  #msisdn = new Col((n) => new Int32Array(n));
+  #term = new Col((n) => new Int32Array(n));
+  #ip = new Col((n) => new Int32Array(n));
+  #path = new Col((n) => new Int32Array(n));
+  #type = new Col((n) => new Int32Array(n));
+  #alive = new Col((n) => new Uint8Array(n));
+  #strings = new Interner();
+  #types = new Interner();
+  /** imsi id → positions (ascending); `#head` = first possibly-live index in it. */
+  #byImsi = new Map<number, { pos: number[]; head: number }>();
+  #byId = new Map<string, number>();
+  #live = 0;
+  /** Positions below this are all dead by age (age retention walks forward). */
+  #ageHead = 0;
+  #pending: Pending[] = [];
+  #flushTimer: NodeJS.Timeout | null = null;
+  #flushing: Promise<void> | null = null;
+  #failed: unknown = null;
+  #compacting: Promise<void> | null = null;
+  #retentionTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #readBuf = Buffer.alloc(64 * 1024);
+
+  private constructor(opts: ActivityLogOptions, fd: number) {
+    this.file = opts.file;
+    this.maxPerSubscriber = opts.maxPerSubscriber ?? 1000;
+    this.retentionSeconds = opts.retentionSeconds ?? 2592000;
+    this.#commitMs = opts.commitIntervalMs ?? 2;
+    this.#deadRatio = opts.compactDeadRatio ?? 0.5;
+    this.#minDead = opts.compactMinDead ?? 10000;
+    this.#now = opts.now ?? Date.now;
+    this.#fd = fd;
+  }
+
+  static async open(opts: ActivityLogOptions): Promise<ActivityFileLog> {
+    const tmp = ActivityFileLog.#tmpName(opts.file);
+    if (existsSync(tmp)) (await import('node:fs')).unlinkSync(tmp); // an unfinished compaction: the old file is intact
+    const fd = openSync(opts.file, 'a+', 0o600);
+    const log = new ActivityFileLog(opts, fd);
+    await log.#load(opts.warn ?? (() => {}));
+    log.enforceRetention();
+    const every = opts.retentionIntervalMs ?? 10_000;
+    if (every > 0) {
+      log.#retentionTimer = setInterval(() => log.enforceRetention(), every);
+      log.#retentionTimer.unref();
+    }
+    return log;
+  }
+
+  static #tmpName(file: string) { return join(dirname(file), `.${basename(file)}.compact.tmp`); }
+
+  async #load(warn: (msg: string) => void): Promise<void> {
+    const size = fstatSync(this.#fd).size;
+    if (size === 0) return;
+    const stream = createReadStream(this.file, { start: 0, end: size - 1 });
+    const rl = createInterface({ input: stream, crlfDelay: Infinity });
+    let off = 0;
+    let lineNo = 0;
+    let bad: { lineNo: number; off: number; reason: string } | null = null;
+    for await (const line of rl) {
+      lineNo++;
+      const bytes = Buffer.byteLength(line) + 1;
+      if (bad) {
+        // A bad line followed by more lines is damage in the middle, not a torn tail.
+        throw new StoreCorruptError(this.file, `line ${bad.lineNo} is not a valid record (${bad.reason})`, this.#recovery(bad.lineNo, bad.off));
+      }
+      if (line.length === 0) { off += bytes; continue; }
+      let rec: ActivityRecord;
+      try {
+        rec = JSON.parse(line) as ActivityRecord;
+        if (typeof rec !== 'object' || rec === null || typeof rec.id !== 'string' || typeof rec.timestamp !== 'string') throw new Error('missing id or timestamp');
+      } catch (e) {
+        bad = { lineNo, off, reason: (e as Error).message };
+        continue;
+      }
+      this.#index(rec, off, bytes);
+      off += bytes;
+    }
+    const endsWithNewline = (() => {
+      const b = Buffer.alloc(1);
+      readSync(this.#fd, b, 0, 1, size - 1);
+      return b[0] === 0x0a;
+    })();
+    if (bad || !endsWithNewline) {
+      // Torn last line: a write the crash interrupted before fsync, never acknowledged. Cut it off.
+      const keep = bad ? bad.off : off;
+      if (!bad && endsWithNewline === false) {
+        // The final line parsed but has no newline: it was complete JSON but the newline is missing; keep the record, add the newline.
+        writeSync(this.#fd, '\n');
+        fsyncSync(this.#fd);
+        this.#size = size + 1;
+        warn(`activity log ${this.file}: added the missing final newline`);
+        return;
+      }
+      ftruncateSync(this.#fd, keep);
+      fsyncSync(this.#fd);
+      warn(`activity log ${this.file}: cut a torn last line (${size - keep} bytes) left by a crash mid-append; no acknowledged record was lost`);
+      this.#size = keep;
+      return;
+    }
+    this.#size = size;
+  }
+
+  #recovery(lineNo: number, off: number) {
+    return `the log is damaged at line ${lineNo}. Keep the good part: cp '${this.file}' '${this.file}.damaged' && truncate -s ${off} '${this.file}' (drops line ${lineNo} and after), or move it aside to start a new log: mv '${this.file}' '${this.file}.damaged'`;
+  }
+
+  #index(rec: ActivityRecord, off: number, len: number): void {
+    const i = this.#n++;
+    for (const c of [this.#ts, this.#off, this.#len, this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path, this.#type, this.#alive]) c.ensure(this.#n);
+    const ts = Date.parse(rec.timestamp);
+    this.#ts.a[i] = Number.isNaN(ts) ? 0 : ts;
+    this.#off.a[i] = off;
+    this.#len.a[i] = len;
+    const imsiId = this.#strings.id(rec.imsi);
+    this.#imsi.a[i] = imsiId;
+    this.#msisdn.a[i] = this.#strings.id(rec.msisdn);
+    this.#term.a[i] = this.#strings.id(rec.terminal_id);
+    this.#ip.a[i] = this.#strings.id(rec.client_ip);
+    this.#path.a[i] = this.#strings.id(rec.request_path);
+    this.#type.a[i] = this.#types.id(rec.request_type);
+    this.#alive.a[i] = 1;
+    this.#live++;
+    this.#byId.set(rec.id, i);
+    if (imsiId >= 0) {
+      let l = this.#byImsi.get(imsiId);
+      if (!l) this.#byImsi.set(imsiId, (l = { pos: [], head: 0 }));
+      l.pos.push(i);
+      // per-subscriber cap, enforced on every append
+      while (l.pos.length - l.head > this.maxPerSubscriber) this.#kill(l.pos[l.head++]!);
+      if (l.head > 1024 && l.head > l.pos.length / 2) { l.pos = l.pos.slice(l.head); l.head = 0; }
+    }
+  }
+
+  #kill(i: number): void {
+    if (!this.#alive.a[i]) return;
+    this.#alive.a[i] = 0;
+    this.#live--;
+  }
+
+  append(record: ActivityRecord): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('activity log is closed'));
+    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ line, rec: record, resolve, reject });
+      if (!this.#flushTimer && !this.#flushing) this.#scheduleFlush();
+    });
+  }
+
+  #scheduleFlush() {
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      this.#flushing = this.#flush().finally(() => {
+        this.#flushing = null;
+        if (this.#pending.length) this.#scheduleFlush();
+      });
+    }, this.#commitMs);
+  }
+
+  /** One group commit: write every pending line, one fsync, then index and acknowledge. */
+  async #flush(): Promise<void> {
+    if (this.#compacting) await this.#compacting.catch(() => {});
+    const batch = this.#pending;
+    this.#pending = [];
+    if (!batch.length) return;
+    const start = this.#size;
+    const buf = Buffer.concat(batch.map((p) => p.line));
+    try {
+      const fh = await this.#handle();
+      let written = 0;
+      while (written < buf.length) written += (await fh.write(buf, written, buf.length - written, start + written)).bytesWritten;
+      await fh.datasync();
+      this.#failed = null;
+    } catch (e) {
+      this.#failed = e;
+      try { ftruncateSync(this.#fd, start); } catch { /* keep the error we have */ }
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    this.#size = start + buf.length;
+    let off = start;
+    for (const p of batch) {
+      this.#index(p.rec, off, p.line.length);
+      off += p.line.length;
+    }
+    for (const p of batch) p.resolve();
+    this.#maybeCompact();
+  }
+
+  #fh: FileHandle | null = null;
+  /** Bumped when compaction swaps the file: the write handle must follow. */
+  #generation = 0;
+  #fhGeneration = -1;
+  async #handle(): Promise<FileHandle> {
+    if (this.#fh && this.#fhGeneration === this.#generation) return this.#fh;
+    await this.#fh?.close().catch(() => {});
+    // Positional writes on an O_APPEND fd go to the end anyway; this handle is opened r+ for pwrite.
+    this.#fh = await openAsync(this.file, 'r+');
+    this.#fhGeneration = this.#generation;
+    return this.#fh;
+  }
+
+  /** Apply the age limit now (the timer calls this; so do tests and the SIGHUP reload). */
+  enforceRetention(): number {
+    const cutoff = this.#now() - this.retentionSeconds * 1000;
+    let killed = 0;
+    let i = this.#ageHead;
+    // Append order is time order for records made by this daemon; stop at the first young one.
+    while (i < this.#n && this.#ts.a[i]! < cutoff) {
+      if (this.#alive.a[i]) { this.#kill(i); killed++; }
+      i++;
+    }
+    this.#ageHead = i;
+    // Per-subscriber cap may have been lowered by a reload.
+    for (const l of this.#byImsi.values()) {
+      while (l.head < l.pos.length && !this.#alive.a[l.pos[l.head]!]) l.head++;
+      let liveCount = 0;
+      for (let k = l.head; k < l.pos.length; k++) if (this.#alive.a[l.pos[k]!]) liveCount++;
+      for (let k = l.head; k < l.pos.length && liveCount > this.maxPerSubscriber; k++) {
+        if (this.#alive.a[l.pos[k]!]) { this.#kill(l.pos[k]!); liveCount--; killed++; }
+      }
+    }
+    this.#maybeCompact();
+    return killed;
+  }
+
+  get dead(): number { return this.#n - this.#live; }
+
+  #maybeCompact() {
+    const dead = this.dead;
+    if (!this.#compacting && dead >= this.#minDead && dead >= this.#n * this.#deadRatio) void this.compact();
+  }
+
+  /**
+   * Rewrite the live records to a new file and swap it in atomically. Appends
+   * wait for the swap (the flush awaits the compaction), reads keep working
+   * on the old file until the swap.
+   */
+  compact(): Promise<void> {
+    if (this.#compacting) return this.#compacting;
+    this.#compacting = (async () => {
+      if (this.#flushing) await this.#flushing.catch(() => {});
+      const tmp = ActivityFileLog.#tmpName(this.file);
+      const out = openSync(tmp, 'w', 0o600);
+      const keep: number[] = [];
+      const newOff: number[] = [];
+      let pos = 0;
+      try {
+        const chunk: Buffer[] = [];
+        let chunkBytes = 0;
+        for (let i = 0; i < this.#n; i++) {
+          if (!this.#alive.a[i]) continue;
+          const b = this.#readRaw(i);
+          keep.push(i);
+          newOff.push(pos);
+          pos += b.length;
+          chunk.push(b);
+          chunkBytes += b.length;
+          if (chunkBytes > 1 << 20) { writeSync(out, Buffer.concat(chunk)); chunk.length = 0; chunkBytes = 0; }
+          if ((keep.length & 0x3fff) === 0) await new Promise((r) => setImmediate(r)); // stay responsive
+        }
+        if (chunk.length) writeSync(out, Buffer.concat(chunk));
+        fsyncSync(out);
+      } finally {
+        closeSync(out);
+      }
+      // Swap: everything below is synchronous, so no append or read interleaves.
+      renameSync(tmp, this.file);
+      await fsyncDir(dirname(this.file));
+      const oldFd = this.#fd;
+      this.#fd = openSync(this.file, 'a+', 0o600);
+      closeSync(oldFd);
+      this.#generation++;
+      this.#rebuild(keep, newOff, pos);
+    })().finally(() => { this.#compacting = null; });
+    return this.#compacting;
+  }
+
+  #rebuild(keep: number[], newOff: number[], size: number) {
+    const m = keep.length;
+    const take = <A extends Float64Array | Int32Array | Uint8Array>(c: Col<A>) => {
+      const b = new (c.a.constructor as { new (n: number): A })(Math.max(1024, m * 2));
+      for (let k = 0; k < m; k++) b[k] = c.a[keep[k]!]!;
+      c.a = b;
+    };
+    for (const c of [this.#ts, this.#len, this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path, this.#type, this.#alive]) take(c as Col<Float64Array>);
+    const off = new Float64Array(Math.max(1024, m * 2));
+    newOff.forEach((o, k) => { off[k] = o; });
+    this.#off.a = off;
+    const remap = new Int32Array(this.#n).fill(-1);
+    keep.forEach((old, k) => { remap[old] = k; });
+    for (const [id, i] of this.#byId) {
+      const j = remap[i]!;
+      if (j < 0) this.#byId.delete(id);
+      else this.#byId.set(id, j);
+    }
+    for (const [imsi, l] of this.#byImsi) {
+      const pos = l.pos.slice(l.head).map((p) => remap[p]!).filter((p) => p >= 0);
+      if (pos.length) this.#byImsi.set(imsi, { pos, head: 0 });
+      else this.#byImsi.delete(imsi);
+    }
+    this.#n = m;
+    let live = 0;
+    for (let k = 0; k < m; k++) live += this.#alive.a[k]!; // retention may have struck during the copy
+    this.#live = live;
+    this.#ageHead = 0;
+    this.#size = size;
+  }
+
+  #readRaw(i: number): Buffer {
+    const len = this.#len.a[i]!;
+    const buf = len <= this.#readBuf.length ? this.#readBuf : Buffer.alloc(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.#fd, buf, got, len - got, this.#off.a[i]! + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return Buffer.from(buf.subarray(0, got));
+  }
+
+  #read(i: number): ActivityRecord {
+    const len = this.#len.a[i]!;
+    const buf = len <= this.#readBuf.length ? this.#readBuf : Buffer.alloc(len);
+    readSync(this.#fd, buf, 0, len, this.#off.a[i]!);
+    return JSON.parse(buf.toString('utf8', 0, len)) as ActivityRecord;
+  }
+
+  get(id: string): ActivityRecord | undefined {
+    const i = this.#byId.get(id);
+    return i === undefined || !this.#alive.a[i] ? undefined : this.#read(i);
+  }
+
+  count(): number { return this.#live; }
+
+  query(q: ActivityQuery): ActivityPage {
+    const limit = q.limit ?? 25;
+    const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
+    const typeId = q.type ? this.#types.find(q.type) : -1;
+    if (q.type && typeId < 0) return { total: 0, records: [] };
+    const termId = q.terminal_id ? this.#strings.find(q.terminal_id) : -1;
+    if (q.terminal_id && termId < 0) return { total: 0, records: [] };
+    const fromMs = q.from !== undefined ? q.from * 1000 : -Infinity;
+    const toMs = q.to !== undefined ? q.to * 1000 + 999 : Infinity;
+    const needle = q.query ? this.#strings.matching(q.query.toLowerCase()) : null;
+    const hits: number[] = [];
+    let total = 0;
+    const consider = (i: number) => {
+      if (!this.#alive.a[i]) return;
+      if (q.type && this.#type.a[i] !== typeId) return;
+      if (q.terminal_id && this.#term.a[i] !== termId) return;
+      const t = this.#ts.a[i]!;
+      if (t < fromMs || t > toMs) return;
+      if (needle && !(needle.has(this.#imsi.a[i]!) || needle.has(this.#msisdn.a[i]!) || needle.has(this.#term.a[i]!) || needle.has(this.#path.a[i]!) || needle.has(this.#ip.a[i]!))) return;
+      if (total >= start && hits.length < limit) hits.push(i);
+      total++;
+    };
+    if (q.imsi) {
+      const l = this.#byImsi.get(this.#strings.find(q.imsi));
+      if (l) for (let k = l.pos.length - 1; k >= l.head; k--) consider(l.pos[k]!);
+    } else {
+      for (let i = this.#n - 1; i >= 0; i--) consider(i);
+    }
+    return { total, records: hits.map((i) => this.#read(i)) };
+  }
+
+  writable(): boolean { return this.#failed === null; }
+
+  /** Flush what is pending, stop timers, close the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retentionTimer) clearInterval(this.#retentionTimer);
+    if (this.#flushTimer) { clearTimeout(this.#flushTimer); this.#flushTimer = null; }
+    if (this.#flushing) await this.#flushing.catch(() => {});
+    if (this.#compacting) await this.#compacting.catch(() => {});
+    if (this.#pending.length) await this.#flush();
+    await this.#fh?.close().catch(() => {});
+    closeSync(this.#fd);
+  }
+}

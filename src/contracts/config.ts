@@ -1,0 +1,423 @@
+/**
+ * The daemon's configuration: one TypeBox schema where every key has a default
+ * and a description (CLI.md § Config). `omnisep.conf(5)` is generated from the
+ * descriptions, `config check` validates with it, `config show` prints it
+ * redacted. Keys are snake_case dotted paths as in the spec files.
+ *
+ * Pure: parsing text, defaults, env overrides, `--set` and validation. Reading
+ * the file is the caller's business (daemon/config/load.ts, the CLI).
+ */
+import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml, parseDocument } from 'yaml';
+
+const o = <P extends Parameters<typeof Type.Object>[0]>(description: string, props: P) =>
+  Type.Object(props, { description, default: {}, additionalProperties: false });
+/** A secret key: `redactConfig` prints it as `[REDACTED]`, logs never show it. */
+const secret = { secret: true } as const;
+
+export const SAMPLE_SIGNING_SECRET = 'change_me_in_production';
+export const REDACTED_VALUE = '[REDACTED]';
+
+const Peer = Type.Object(
+  {
+    host: Type.String({ description: 'the peer\'s Origin-Host (Diameter identity)' }),
+    ip: Type.String({ description: 'address to connect to' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 3868, description: 'Diameter port of the peer' }),
+    transport: Type.Union([Type.Literal('tcp'), Type.Literal('sctp')], { default: 'tcp', description: 'tcp (sctp is not supported yet)' }),
+    realm: Type.Optional(Type.String({ description: 'the peer\'s realm (Destination-Realm); defaults to diameter.realm' })),
+  },
+  { additionalProperties: false },
+);
+
+const port = (def: number, what: string) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: def, description: `${what}; 0 picks a free port (see GET /api/status → listeners)` });
+
+export const configSchema = Type.Object(
+  {
+    server: o('identity of this entitlement server', {
+      fqdn: Type.String({ default: 'localhost', description: 'public FQDN of the entitlement server (env OMNI_SEP_FQDN), e.g. aes.mnc001.mcc001.pub.3gppnetwork.org' }),
+      environment: Type.Union([Type.Literal('development'), Type.Literal('production')], {
+        default: 'development',
+        description: 'production refuses the sample signing secret and turns development shortcuts off',
+      }),
+    }),
+    http: o('the public HTTP listener: GET /health, TS.43, XCAP, websheet', {
+      listen_ip: Type.String({ default: '127.0.0.1', description: 'address the public HTTP server binds' }),
+      port: port(9014, 'public HTTP port (TS.43, XCAP, /health)'),
+      trust_proxy: Type.Boolean({ default: false, description: 'take the client IP from X-Forwarded-For (only behind a trusted reverse proxy)' }),
+      body_limit_bytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'largest accepted request body; larger → 413' }),
+    }),
+    admin: o('the admin REST API over TCP (the control socket serves the same routes without a token)', {
+      listen_ip: Type.String({ default: '127.0.0.1', description: 'address the admin API binds' }),
+      port: port(8443, 'admin API port'),
+      tls: Type.Boolean({ default: true, description: 'serve the admin API over TLS (self-signed certificate generated under the data dir unless tls_cert/tls_key are set)' }),
+      tls_cert: Type.String({ default: '', description: 'PEM certificate file; empty = <data_dir>/tls/admin-cert.pem, generated on first start' }),
+      tls_key: Type.String({ default: '', description: 'PEM private key file; empty = <data_dir>/tls/admin-key.pem, generated on first start' }),
+      api_keys: Type.Array(Type.String({ minLength: 16 }), {
+        default: [],
+        ...secret,
+        description: 'bearer tokens accepted on the TCP admin API (Authorization: Bearer KEY, at least 16 characters); empty = the TCP API refuses every request',
+      }),
+    }),
+    control: o('the local control socket the CLI talks to', {
+      socket: Type.String({ default: '', description: 'path of the Unix socket; empty = $XDG_RUNTIME_DIR/omnisep.sock, else <data_dir>/omnisep.sock (env OMNISEP_SOCKET)' }),
+    }),
+    storage: o('durable storage', {
+      driver: Type.Union([Type.Literal('lowdb'), Type.Literal('memory')], { default: 'lowdb', description: 'lowdb: JSON files under data_dir (atomic replace + fsync); memory: nothing survives a restart (tests, demos)' }),
+      data_dir: Type.String({ default: './data', description: 'directory for the database, the activity log, the TLS certificate and the socket fallback (production: /var/lib/omnisep)' }),
+      activity_commit_interval_ms: Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'group commit window of the activity log: appends within it share one fsync' }),
+    }),
+    log: o('logging (pino, JSON lines on stdout)', {
+      level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level; reloaded on SIGHUP' }),
+      pretty: Type.Union([Type.Boolean(), Type.Literal('auto')], { default: 'auto', description: 'human-readable logs; auto = when stdout is a TTY' }),
+    }),
+    metrics: o('Prometheus metrics (GET /metrics on the admin API and the control socket)', {
+      enabled: Type.Boolean({ default: true, description: 'expose GET /metrics' }),
+    }),
+    token: o('TS.43 fast re-authentication tokens (TS43.md § Tokens)', {
+      validity_seconds: Type.Integer({ minimum: 60, default: 86400, description: 'lifetime of an issued token, seconds' }),
+      signing_secret: Type.String({ default: SAMPLE_SIGNING_SECRET, ...secret, description: 'HMAC secret for tokens and websheet user data (env OMNI_SEP_TOKEN_SECRET); production refuses the sample value or empty' }),
+    }),
+    eap_aka: o('SIM authentication (EAP-AKA.md)', {
+      enabled: Type.Boolean({ default: true, description: 'false = no SIM authentication (development only, logs a loud warning)' }),
+      backend: Type.Union([Type.Literal('swm'), Type.Literal('swx'), Type.Literal('local')], { default: 'swm', description: 'swm: relay to a 3GPP AAA; swx: vectors from the HSS; local: Milenage over the subscriber store' }),
+      session_timeout_ms: Type.Integer({ minimum: 1000, default: 30000, description: 'an EAP session not finished within this goes to failed' }),
+      realm: Type.String({ default: 'nai.epc', description: 'realm prefix of the EAP_ID NAI (e.g. nai.epc or wlan)' }),
+      max_resync: Type.Integer({ minimum: 0, maximum: 10, default: 3, description: 'AKA-Synchronization-Failure rounds allowed per session' }),
+      aka_prime: Type.Boolean({ default: false, description: 'use EAP-AKA\' (RFC 5448) in the local and swx back-ends' }),
+      network_name: Type.String({ default: 'WLAN', description: 'AKA\' access network name (AT_KDF_INPUT)' }),
+    }),
+    ts43: o('the TS.43 entitlement server (TS43.md)', {
+      entitlement_versions: Type.Object(
+        {
+          min: Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', default: '1.0', description: 'lowest entitlement_version served' }),
+          max: Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', default: '12.0', description: 'highest entitlement_version served' }),
+        },
+        { default: {}, additionalProperties: false, description: 'supported entitlement_version range; outside it → 406' },
+      ),
+      default_vers_validity: Type.Integer({ minimum: 0, default: 86400, description: 'VERS validity, seconds' }),
+      websheet_base_url: Type.String({ default: '', description: 'base URL of the websheet put in ServiceFlow_URL; empty = http://<server.fqdn>:<http.port>/websheet' }),
+    }),
+    default_entitlements: o('entitlements of every subscriber without an override (TS43.md § Defaults), snake_case fields per app', {
+      ap2003: Type.Record(Type.String(), Type.Unknown(), {
+        default: {
+          entries: [
+            { access_type: 1, home_roaming_nw_type: 1, entitlement_status: 1 },
+            { access_type: 2, home_roaming_nw_type: 1, entitlement_status: 1, network_voice_irat_capability: 'EPS-Fallback' },
+          ],
+        },
+        description: 'VoLTE/VoNR: entries, one per access type',
+      }),
+      ap2004: Type.Record(Type.String(), Type.Unknown(), {
+        default: {
+          entitlement_status: 1, addr_status: 2, tc_status: 2, prov_status: 1,
+          service_flow_url: '', service_flow_user_data: '', message_for_incompatible: 'VoWiFi is not available for this subscription',
+        },
+        description: 'VoWiFi',
+      }),
+      ap2005: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 1 }, description: 'SMS over IP' }),
+      ap2010: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 1 }, description: 'data plan' }),
+      ap2012: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 0, tc_status: 2 }, description: 'direct carrier billing' }),
+      ap2014: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 1 }, description: 'device and user info / phone number' }),
+      ap2016: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 0 }, description: 'satellite mode' }),
+    }),
+    activity: o('the activity log (ADMIN-API.md § Activity log); retention is enforced continuously and reloaded on SIGHUP', {
+      max_records_per_subscriber: Type.Integer({ minimum: 1, default: 1000, description: 'records kept per IMSI (oldest dropped)' }),
+      retention_seconds: Type.Integer({ minimum: 60, default: 2592000, description: 'records older than this are dropped (default 30 days)' }),
+      max_body_bytes: Type.Integer({ minimum: 0, default: 4096, description: 'request/response bodies stored per record are cut to this size' }),
+    }),
+    diameter: o('the Diameter node (DIAMETER.md)', {
+      service_name: Type.String({ default: 'omni_sep_aaa', description: 'name of the Diameter service' }),
+      enabled: Type.Boolean({ default: true, description: 'run the Diameter node (needed by the swm and swx back-ends and XCAP hss_sync)' }),
+      listen_ip: Type.String({ default: '127.0.0.1', description: 'where omnisep accepts Diameter peers' }),
+      listen_port: port(3868, 'Diameter listen port'),
+      host: Type.String({ default: 'omnisep.localdomain', description: 'Origin-Host (env DIAMETER_HOST)' }),
+      realm: Type.String({ default: 'localdomain', description: 'Origin-Realm (env DIAMETER_REALM)' }),
+      product_name: Type.String({ default: 'OmniSep', description: 'Product-Name in CER/CEA' }),
+      vendor_id: Type.Integer({ default: 10415, description: 'Vendor-Id in CER/CEA' }),
+      auth_application_ids: Type.Array(Type.Integer(), { default: [16777264], description: 'Auth-Application-Ids advertised: 16777264 SWm, 16777265 SWx, 16777217 Sh (TS 29.273, 29.329)' }),
+      acct_application_ids: Type.Array(Type.Integer(), { default: [], description: 'Acct-Application-Ids advertised' }),
+      supported_vendor_ids: Type.Array(Type.Integer(), { default: [10415], description: 'Supported-Vendor-Ids advertised' }),
+      request_timeout: Type.Integer({ minimum: 100, default: 5000, description: 'per-request answer timeout, ms' }),
+      watchdog_seconds: Type.Integer({ minimum: 6, default: 30, description: 'device watchdog interval Tw (RFC 3539), seconds, jittered' }),
+      reconnect_seconds: Type.Integer({ minimum: 1, default: 30, description: 'reconnect timer Tc, seconds (back-off applies)' }),
+      allow_undefined_peers_to_connect: Type.Boolean({ default: true, description: 'accept incoming peers that are not listed in peers' }),
+      peer_selection_algorithm: Type.Union([Type.Literal('round_robin'), Type.Literal('failover')], { default: 'round_robin', description: 'how requests spread over connected peers' }),
+      peers: Type.Array(Peer, {
+        default: [{ host: 'aaa.localdomain', ip: '127.0.0.1', port: 3869, transport: 'tcp' }],
+        description: 'peers to connect to (peers[0].host env AAA_PEER_HOST, peers[0].ip env AAA_PEER_IP); the default is the built-in AAA',
+      }),
+    }),
+    aaa: o('the built-in AAA/HSS (EAP-AKA.md § The built-in peers), for labs without a 3GPP AAA', {
+      enabled: Type.Boolean({ default: true, description: 'run the built-in AAA inside serve, on loopback' }),
+      listen_ip: Type.String({ default: '127.0.0.1', description: 'where the built-in AAA listens' }),
+      listen_port: port(3869, 'built-in AAA Diameter port'),
+      host: Type.String({ default: 'aaa.localdomain', description: 'Origin-Host of the built-in AAA' }),
+      realm: Type.String({ default: 'localdomain', description: 'Origin-Realm of the built-in AAA' }),
+      subscribers_file: Type.String({ default: 'fixtures/subscribers/lab.csv', description: 'CSV of lab SIMs (imsi,msisdn,ki,opc,amf,sqn) loaded into the local subscriber store on start' }),
+    }),
+    xcap: o('the XCAP server for simservs (XCAP.md)', {
+      enabled: Type.Boolean({ default: true, description: 'serve XCAP on the public HTTP port' }),
+      root: Type.String({ default: '', description: 'XCAP root prefix, e.g. /xcap-root' }),
+      trusted_proxies: Type.Array(Type.String(), { default: [], description: 'addresses whose X-3GPP-Asserted-Identity is trusted' }),
+      digest_realm: Type.String({ default: 'omnisep', description: 'HTTP Digest realm' }),
+      hss_sync: Type.Boolean({ default: false, description: 'read misses from and push writes to the HSS over Sh' }),
+      no_reply_timer: Type.Object(
+        {
+          min: Type.Integer({ minimum: 1, default: 5, description: 'lowest NoReplyTimer accepted, seconds (TS 24.604)' }),
+          max: Type.Integer({ minimum: 1, default: 180, description: 'highest NoReplyTimer accepted, seconds (TS 24.604)' }),
+        },
+        { default: {}, additionalProperties: false, description: 'NoReplyTimer range' },
+      ),
+    }),
+    vvm: o('visual voicemail (VVM.md)', {
+      enabled: Type.Boolean({ default: false, description: 'run the IMAP server and the VVM SMS flows' }),
+      imap_listen_ip: Type.String({ default: '127.0.0.1', description: 'where the IMAP server binds' }),
+      imap_port: port(993, 'IMAP port'),
+      imap_ssl: Type.Boolean({ default: true, description: 'implicit TLS on imap_port' }),
+      imap_server: Type.String({ default: 'vvm.example.com', description: 'IMAP host name put in STATUS SMS (srv=)' }),
+      imap_cert: Type.String({ default: '', description: 'PEM certificate for IMAP TLS; empty = the admin certificate' }),
+      imap_key: Type.String({ default: '', description: 'PEM key for IMAP TLS; empty = the admin key' }),
+      smtp_port: Type.Integer({ default: 587, description: 'SMTP port advertised in STATUS (spt=)' }),
+      tui_number: Type.String({ default: '*86', description: 'TUI number advertised in STATUS' }),
+      sms_source_number: Type.String({ default: '+61400000000', description: 'source number of VVM SMS' }),
+      sms_gateway: Type.String({ default: '', description: 'SMS gateway URL; empty = SMS are logged only' }),
+      client_prefix: Type.String({ default: '//VVM', description: 'client prefix of VVM SMS (Verizon: //VZWVVM)' }),
+      min_pin_length: Type.Integer({ minimum: 1, default: 4, description: 'shortest PIN' }),
+      max_pin_length: Type.Integer({ minimum: 1, default: 15, description: 'longest PIN' }),
+      default_max_messages: Type.Integer({ minimum: 1, default: 100, description: 'messages per mailbox' }),
+      default_storage_limit_kb: Type.Integer({ minimum: 1, default: 50000, description: 'mailbox quota, KiB' }),
+      default_max_greeting_seconds: Type.Integer({ minimum: 1, default: 60, description: 'longest greeting, seconds' }),
+    }),
+  },
+  { additionalProperties: false },
+);
+export type OmnisepConfig = Static<typeof configSchema>;
+
+/** Environment variables that override keys (CLI.md § Config). `diameter.peers.0.*` addresses the first peer. */
+export const ENV_OVERRIDES: ReadonlyArray<readonly [env: string, key: string]> = [
+  ['OMNI_SEP_FQDN', 'server.fqdn'],
+  ['OMNI_SEP_TOKEN_SECRET', 'token.signing_secret'],
+  ['DIAMETER_HOST', 'diameter.host'],
+  ['DIAMETER_REALM', 'diameter.realm'],
+  ['AAA_PEER_HOST', 'diameter.peers.0.host'],
+  ['AAA_PEER_IP', 'diameter.peers.0.ip'],
+  ['OMNISEP_SOCKET', 'control.socket'],
+];
+
+/** Invalid configuration: every problem names the key and, when there is one, the file. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[], readonly file?: string) {
+    super(`invalid configuration${file ? ` in ${file}` : ''}:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The schema node at a dotted path (`diameter.peers.0.host`), or undefined for an unknown key. */
+export function schemaAt(path: string): TSchema | undefined {
+  let node: TSchema | undefined = configSchema;
+  for (const seg of path.split('.')) {
+    if (!node) return undefined;
+    if (node.type === 'object' && node.properties) node = (node.properties as Record<string, TSchema>)[seg] ?? (node.patternProperties ? Object.values(node.patternProperties as Record<string, TSchema>)[0] : undefined);
+    else if (node.type === 'object' && node.patternProperties) node = Object.values(node.patternProperties as Record<string, TSchema>)[0];
+    else if (node.type === 'array' && /^\d+$/.test(seg)) node = node.items as TSchema;
+    else if (node[Kind] === 'Unknown') return node;
+    else return undefined;
+  }
+  return node;
+}
+
+/** Turn the text of a `--set`/env value into the type the schema wants at that key. */
+export function coerceValue(path: string, raw: string): unknown {
+  const node = schemaAt(path);
+  const kinds = node ? (node.anyOf ? (node.anyOf as TSchema[]).map((s) => s.type) : [node.type]) : [];
+  if (kinds.length === 1 && kinds[0] === 'string') return raw;
+  if (kinds.every((k) => k === 'string') && kinds.length) return raw;
+  try {
+    const v = parseYaml(raw);
+    // `--set admin.api_keys=abc` means a one-element list.
+    if (node?.type === 'array' && !Array.isArray(v)) return raw === '' ? [] : raw.split(',').map((s) => s.trim());
+    return v === null && kinds.includes('string') ? raw : v;
+  } catch {
+    return raw;
+  }
+}
+
+/** Set `value` at a dotted path inside `target`, creating objects (and array slots) on the way. */
+export function setPath(target: Obj, path: string, value: unknown): void {
+  const segs = path.split('.');
+  let cur: Obj | unknown[] = target;
+  for (let i = 0; i < segs.length - 1; i++) {
+    const seg = segs[i]!;
+    const key: string | number = Array.isArray(cur) ? Number(seg) : seg;
+    let next = (cur as Record<string | number, unknown>)[key];
+    if (typeof next !== 'object' || next === null) {
+      next = /^\d+$/.test(segs[i + 1]!) ? [] : {};
+      (cur as Record<string | number, unknown>)[key] = next;
+    }
+    cur = next as Obj | unknown[];
+  }
+  const last = segs[segs.length - 1]!;
+  (cur as Record<string | number, unknown>)[Array.isArray(cur) ? Number(last) : last] = value;
+}
+
+/** Parse `key.path=value` into [key, value]; throws ConfigError naming a bad or unknown key. */
+export function parseSet(expr: string): [string, unknown] {
+  const eq = expr.indexOf('=');
+  if (eq <= 0) throw new ConfigError([`--set ${JSON.stringify(expr)}: expected key.path=value, e.g. token.validity_seconds=3600`]);
+  const key = expr.slice(0, eq).trim();
+  if (!/^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(key)) throw new ConfigError([`--set ${key}: keys are snake_case dotted paths, e.g. admin.api_keys`]);
+  if (!schemaAt(key)) throw new ConfigError([`--set ${key}: unknown key (see omnisep.conf(5) or \`omnisep config show\`)`]);
+  return [key, coerceValue(key, expr.slice(eq + 1))];
+}
+
+export interface ResolveInput {
+  /** The config file's text (YAML; JSON is valid YAML), if any. */
+  text?: string;
+  /** The file name, for messages. */
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** `key.path=value` overrides, applied last, in order. */
+  sets?: readonly string[];
+}
+
+/** Defaults ← file ← environment ← --set; then validate. Throws ConfigError naming every bad key. */
+export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
+  const { file } = input;
+  let raw: unknown = {};
+  if (input.text !== undefined && input.text.trim() !== '') {
+    const doc = parseDocument(input.text, { prettyErrors: true });
+    if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), file);
+    raw = doc.toJS() ?? {};
+  }
+  if (!isObj(raw)) throw new ConfigError(['the top level must be a mapping of sections (server:, http:, admin:, ...)'], file);
+  const merged = structuredClone(raw) as Obj;
+  const problems: string[] = [];
+  for (const [env, key] of ENV_OVERRIDES) {
+    const v = input.env?.[env];
+    if (v !== undefined && v !== '') {
+      if (key.startsWith('diameter.peers.0.')) ensureFirstPeer(merged);
+      setPath(merged, key, coerceValue(key, v));
+    }
+  }
+  for (const s of input.sets ?? []) {
+    try {
+      const [key, value] = parseSet(s);
+      if (key.startsWith('diameter.peers.0.')) ensureFirstPeer(merged);
+      setPath(merged, key, value);
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length) throw new ConfigError(problems, file);
+  const withDefaults = Value.Default(configSchema, merged) as Obj;
+  for (const err of Value.Errors(configSchema, withDefaults)) {
+    const key = err.path.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
+    const parent = schemaAt(key.split('.').slice(0, -1).join('.'));
+    const msg = err.message === 'Unexpected property' && parent?.properties
+      ? `unknown key (known here: ${Object.keys(parent.properties as Obj).join(', ')})`
+      : err.schema.description && err.message.startsWith('Expected union') ? `${err.message} (${err.schema.description})` : err.message;
+    problems.push(`${key}: ${msg}`);
+  }
+  if (problems.length) throw new ConfigError([...new Set(problems)], file);
+  const cfg = orderLike(configSchema, withDefaults) as OmnisepConfig;
+  problems.push(...semanticProblems(cfg));
+  if (problems.length) throw new ConfigError(problems, file);
+  return cfg;
+}
+
+/** Keys in schema order, so `config show` reads like omnisep.conf(5). */
+function orderLike(schema: TSchema, value: unknown): unknown {
+  if (!isObj(value) || schema.type !== 'object' || !schema.properties) return value;
+  const out: Obj = {};
+  for (const [k, s] of Object.entries(schema.properties as Record<string, TSchema>)) if (k in value) out[k] = orderLike(s, value[k]);
+  for (const k of Object.keys(value)) if (!(k in out)) out[k] = value[k];
+  return out;
+}
+
+/** A peer set from env when the file lists none starts from the default built-in-AAA peer. */
+function ensureFirstPeer(merged: Obj): void {
+  const d = isObj(merged.diameter) ? merged.diameter : ((merged.diameter = {}) as Obj);
+  if (!Array.isArray(d.peers) || d.peers.length === 0) d.peers = [{ host: 'aaa.localdomain', ip: '127.0.0.1', port: 3868, transport: 'tcp' }];
+}
+
+/** Rules across keys that a schema cannot say. */
+export function semanticProblems(cfg: OmnisepConfig): string[] {
+  const p: string[] = [];
+  if (cfg.server.environment === 'production') {
+    if (cfg.token.signing_secret === '' || cfg.token.signing_secret === SAMPLE_SIGNING_SECRET)
+      p.push('token.signing_secret: a production start refuses the sample or an empty secret — set OMNI_SEP_TOKEN_SECRET to a long random value (e.g. `openssl rand -hex 32`)');
+    else if (cfg.token.signing_secret.length < 32) p.push('token.signing_secret: at least 32 characters in production');
+    if (!cfg.admin.tls && cfg.admin.listen_ip !== '127.0.0.1' && cfg.admin.listen_ip !== '::1')
+      p.push('admin.tls: production refuses a plain-HTTP admin API on a non-loopback address');
+    if (!cfg.eap_aka.enabled) p.push('eap_aka.enabled: false is for development only');
+  }
+  if (cfg.xcap.no_reply_timer.min > cfg.xcap.no_reply_timer.max) p.push('xcap.no_reply_timer: min is above max');
+  if (cfg.vvm.min_pin_length > cfg.vvm.max_pin_length) p.push('vvm.min_pin_length: above vvm.max_pin_length');
+  if (Number(cfg.ts43.entitlement_versions.min) > Number(cfg.ts43.entitlement_versions.max)) p.push('ts43.entitlement_versions: min is above max');
+  return p;
+}
+
+/** Dotted paths of every key marked secret in the schema (`admin.api_keys`, `token.signing_secret`). */
+export const SECRET_KEYS: readonly string[] = (() => {
+  const out: string[] = [];
+  const walk = (s: TSchema, prefix: string) => {
+    if (s.secret) out.push(prefix);
+    if (s.type === 'object' && s.properties) for (const [k, v] of Object.entries(s.properties as Record<string, TSchema>)) walk(v, prefix ? `${prefix}.${k}` : k);
+  };
+  walk(configSchema, '');
+  return out;
+})();
+
+/** A copy safe to print: every secret key shows `[REDACTED]` (arrays: one per element; empty stays empty). */
+export function redactConfig(cfg: OmnisepConfig): OmnisepConfig {
+  const copy = structuredClone(cfg) as unknown as Obj;
+  for (const key of SECRET_KEYS) {
+    const segs = key.split('.');
+    let cur: unknown = copy;
+    for (const s of segs.slice(0, -1)) cur = isObj(cur) ? cur[s] : undefined;
+    if (!isObj(cur)) continue;
+    const last = segs[segs.length - 1]!;
+    const v = cur[last];
+    if (Array.isArray(v)) cur[last] = v.map(() => REDACTED_VALUE);
+    else if (v !== undefined && v !== '') cur[last] = REDACTED_VALUE;
+  }
+  return copy as unknown as OmnisepConfig;
+}
+
+/** The full default configuration (what `omnisep serve` runs with no file). */
+export const defaultConfig = (): OmnisepConfig => resolveConfig({});
+
+/** Every leaf key with its default and description, in schema order — for omnisep.conf(5) and `config show --describe`. */
+export function describeConfig(): Array<{ key: string; type: string; default: unknown; description: string; secret: boolean; env?: string }> {
+  const out: Array<{ key: string; type: string; default: unknown; description: string; secret: boolean; env?: string }> = [];
+  const envOf = new Map(ENV_OVERRIDES.map(([e, k]) => [k, e]));
+  const walk = (s: TSchema, prefix: string) => {
+    if (s.type === 'object' && s.properties) {
+      for (const [k, v] of Object.entries(s.properties as Record<string, TSchema>)) walk(v, prefix ? `${prefix}.${k}` : k);
+      return;
+    }
+    const type = s.anyOf ? (s.anyOf as TSchema[]).map((x) => (x.const !== undefined ? JSON.stringify(x.const) : x.type)).join('|') : s.type === 'array' ? `${(s.items as TSchema).type ?? 'object'}[]` : String(s.type ?? 'object');
+    out.push({ key: prefix, type, default: s.default, description: String(s.description ?? ''), secret: Boolean(s.secret), env: envOf.get(prefix) ?? (prefix === 'diameter.peers' ? 'AAA_PEER_HOST, AAA_PEER_IP (first peer)' : undefined) });
+  };
+  walk(configSchema, '');
+  return out;
+}
+
+/** The control socket path (CLI.md § The control socket): explicit, else $XDG_RUNTIME_DIR, else the data dir. */
+export function defaultSocketPath(opts: { socket?: string; env?: Record<string, string | undefined>; dataDir: string }): string {
+  if (opts.socket) return opts.socket;
+  if (opts.env?.OMNISEP_SOCKET) return opts.env.OMNISEP_SOCKET;
+  const xdg = opts.env?.XDG_RUNTIME_DIR;
+  if (xdg) return `${xdg.replace(/\/$/, '')}/omnisep.sock`;
+  return `${opts.dataDir.replace(/\/$/, '')}/omnisep.sock`;
+}
+
+/** `GET /api/config` — the daemon's effective configuration, redacted. */
+export const ConfigView = Type.Object({ config: Type.Record(Type.String(), Type.Unknown()), file: Type.Union([Type.String(), Type.Null()]) });
+export type ConfigView = Static<typeof ConfigView>;

@@ -1,0 +1,101 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Imsi } from './common.js';
+
+/**
+ * Entitlement contracts of the admin/control API (ADMIN-API.md § Entitlements).
+ * The per-app field names and ranges live in the TS.43 catalog
+ * (src/services/entitlements/catalog.ts); here an app's data is an object of
+ * snake_case fields, validated by the catalog in the route and in the CLI.
+ */
+
+/** App ID as it appears on the wire: `ap2003` … `ap2016` (TS43.md § App IDs). */
+export const AppId = Type.String({ pattern: '^ap20[0-9]{2}$', description: 'TS.43 app id, e.g. ap2004' });
+
+/** One app's entitlement fields, snake_case (`entitlement_status`, `addr_status`, ...). */
+export const EntitlementData = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'snake_case TS.43 parameters of one app, e.g. {"entitlement_status": 1, "addr_status": 2}',
+});
+export type EntitlementData = Static<typeof EntitlementData>;
+
+/** What the `entitlements` collection holds per IMSI (key = IMSI). */
+export const EntitlementRecord = Type.Object({
+  imsi: Imsi,
+  apps: Type.Record(Type.String(), EntitlementData),
+  updated_at: Type.String({ description: 'ISO 8601 UTC' }),
+});
+export type EntitlementRecord = Static<typeof EntitlementRecord>;
+
+/** `GET /api/entitlements?query=` — subscribers with custom entitlements. */
+export const EntitlementListQuery = Type.Object({
+  query: Type.Optional(Type.String({ description: 'IMSI substring' })),
+});
+export type EntitlementListQuery = Static<typeof EntitlementListQuery>;
+
+export const EntitlementSummary = Type.Object({
+  imsi: Type.String(),
+  app_ids: Type.Array(Type.String()),
+  services: Type.Array(Type.String()),
+  updated_at: Type.Optional(Type.String()),
+});
+export type EntitlementSummary = Static<typeof EntitlementSummary>;
+
+export const EntitlementList = Type.Object({
+  count: Type.Integer(),
+  entitlements: Type.Array(EntitlementSummary),
+});
+export type EntitlementList = Static<typeof EntitlementList>;
+
+export const ImsiParams = Type.Object({ imsi: Imsi });
+export type ImsiParams = Static<typeof ImsiParams>;
+export const ImsiAppParams = Type.Object({ imsi: Imsi, app_id: AppId });
+export type ImsiAppParams = Static<typeof ImsiAppParams>;
+
+/** `GET /api/entitlements/:imsi?effective=1` */
+export const EntitlementGetQuery = Type.Object({
+  effective: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])),
+});
+export type EntitlementGetQuery = Static<typeof EntitlementGetQuery>;
+
+export const AppEntitlement = Type.Object({
+  service_name: Type.String(),
+  data: EntitlementData,
+  /** `custom` when the IMSI has an override for this app, `default` when it comes from config. */
+  source: Type.Optional(Type.Union([Type.Literal('custom'), Type.Literal('default')])),
+});
+export type AppEntitlement = Static<typeof AppEntitlement>;
+
+export const EntitlementDetail = Type.Object({
+  imsi: Type.String(),
+  entitlements: Type.Record(Type.String(), AppEntitlement),
+  updated_at: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+export type EntitlementDetail = Static<typeof EntitlementDetail>;
+
+/** `POST /api/entitlements/:imsi` body. */
+export const EntitlementSetBody = Type.Object({
+  app_id: AppId,
+  entitlement: EntitlementData,
+});
+export type EntitlementSetBody = Static<typeof EntitlementSetBody>;
+
+export const EntitlementSetResult = Type.Object({
+  status: Type.Literal('ok'),
+  imsi: Type.String(),
+  app_id: Type.String(),
+  /** The stored (validated, normalised) data of that app. */
+  entitlement: EntitlementData,
+});
+export type EntitlementSetResult = Static<typeof EntitlementSetResult>;
+
+export const EntitlementDeleteResult = Type.Object({
+  status: Type.Literal('ok'),
+  imsi: Type.String(),
+  app_id: Type.Optional(Type.String()),
+});
+export type EntitlementDeleteResult = Static<typeof EntitlementDeleteResult>;
+
+/** `GET /api/entitlements/defaults` — config `default_entitlements`, per app. */
+export const EntitlementDefaults = Type.Object({
+  defaults: Type.Record(Type.String(), AppEntitlement),
+});
+export type EntitlementDefaults = Static<typeof EntitlementDefaults>;

@@ -1,0 +1,65 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Where one listener actually listens (a start with port 0 is discovered here). */
+export const ListenerAddress = Type.Object({
+  /** `tcp` (host + port) or `unix` (path). */
+  transport: Type.Union([Type.Literal('tcp'), Type.Literal('unix')]),
+  host: Type.Optional(Type.String()),
+  port: Type.Optional(Type.Integer()),
+  path: Type.Optional(Type.String()),
+  /** `http`, `https`, `diameter`, `imap`, ... */
+  protocol: Type.String(),
+  /** Human form: `http://127.0.0.1:9014`, `unix:/run/omnisep.sock`, `127.0.0.1:3868`. */
+  url: Type.String(),
+});
+export type ListenerAddress = Static<typeof ListenerAddress>;
+
+/** `GET /api/status` (ADMIN-API.md § Status). Node memory replaces the seed's Erlang terms. */
+export const StatusResponse = Type.Object({
+  status: Type.String({ description: '"ok", or "stopping" during a graceful stop' }),
+  application: Type.Literal('OmniSEP'),
+  version: Type.String(),
+  uptime: Type.String({ description: 'e.g. "2d 5h 32m"' }),
+  uptime_seconds: Type.Integer(),
+  started_at: Type.String(),
+  pid: Type.Integer(),
+  environment: Type.String(),
+  memory: Type.Object({
+    rss_mb: Type.Number(),
+    heap_total_mb: Type.Number(),
+    heap_used_mb: Type.Number(),
+    external_mb: Type.Number(),
+  }),
+  storage: Type.Object({
+    driver: Type.String(),
+    data_dir: Type.Union([Type.String(), Type.Null()]),
+    writable: Type.Boolean(),
+    custom_entitlements: Type.Integer(),
+    xcap_profiles: Type.Integer(),
+    eap_aka_sessions: Type.Integer(),
+    active_tokens: Type.Integer(),
+    activity_records: Type.Integer(),
+  }),
+  services: Type.Object({
+    http_port: Type.Integer(),
+    eap_aka_enabled: Type.Boolean(),
+    eap_aka_backend: Type.String(),
+    xcap_enabled: Type.Boolean(),
+    vvm_enabled: Type.Boolean(),
+    aaa_enabled: Type.Boolean(),
+  }),
+  /** Every listener by name: `http`, `admin`, `socket`, `diameter`, `aaa`, `imap`, ... */
+  listeners: Type.Record(Type.String(), ListenerAddress),
+  timestamp: Type.String(),
+});
+export type StatusResponse = Static<typeof StatusResponse>;
+
+/** `GET /health` on the public port. 503 carries `reasons`. */
+export const HealthResponse = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  service: Type.Literal('omni-sep'),
+  version: Type.String(),
+  services: Type.Array(Type.String()),
+  reasons: Type.Optional(Type.Array(Type.String())),
+});
+export type HealthResponse = Static<typeof HealthResponse>;
