@@ -1,0 +1,196 @@
+/**
+ * Client of the daemon's live event stream (`GET /api/events?imsi=&type=`,
+ * NDJSON, one `DaemonEvent` per line, first line `hello`; see
+ * src/contracts/events.ts). Read by `omnisep activity tail` and by the
+ * `omnisep monitor` TUI; plain TypeScript, tested without ink.
+ *
+ * - every line is checked against the same TypeBox contract the daemon
+ *   serialises with; a line that does not match (a newer daemon with a new
+ *   event kind, a truncated line) is reported as `invalid`, never thrown;
+ * - with `reconnect`, a refused connection or a stream the daemon ended is
+ *   retried with exponential back-off, and the caller sees the state change
+ *   (`reconnecting`, then `connected` with the new `hello`);
+ * - without `reconnect`, a daemon that is not there throws
+ *   `DaemonUnreachableError` (exit 1 in the CLI) and a daemon that stops ends
+ *   the iteration with a `closed` status.
+ */
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { DaemonEvent, HelloEvent } from '../contracts/events.js';
+import type { Static } from '@sinclair/typebox';
+import { ApiError } from '../cli/errors.js';
+import { routes } from '../contracts/routes.js';
+import { ControlClient, describeTarget, type QueryValue, type Target } from './control-client.js';
+
+export type Hello = Static<typeof HelloEvent>;
+
+/** Server-side filters of the stream. Omitted or empty = everything. */
+export interface EventFilter {
+  imsi?: string;
+  /** Event kinds (`activity,session`) or activity request types (`entitlement_query`). */
+  type?: string;
+  /** Only these event kinds (the server always sends `hello` and `dropped`). */
+  kinds?: readonly string[];
+}
+
+export interface Backoff {
+  /** First retry after this many ms (default 200). */
+  initialMs: number;
+  /** Never wait longer than this between attempts (default 2000). */
+  maxMs: number;
+  /** Each failed attempt multiplies the wait (default 2). */
+  factor: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 200, maxMs: 2000, factor: 2 };
+
+/** Wait before reconnect attempt `attempt` (1-based): initial·factor^(attempt-1), capped. Pure. */
+export function backoffDelay(attempt: number, b: Backoff = DEFAULT_BACKOFF): number {
+  const n = Math.max(1, Math.floor(attempt));
+  return Math.min(b.maxMs, Math.round(b.initialMs * b.factor ** (n - 1)));
+}
+
+export type StreamStatus =
+  | { state: 'connecting'; target: string }
+  | { state: 'connected'; target: string; hello: Hello }
+  | { state: 'reconnecting'; target: string; attempt: number; delay_ms: number; reason: string }
+  | { state: 'closed'; target: string; reason: string };
+
+/** What the stream yields: a validated event, a connection state change, or a line that broke the contract. */
+export type StreamItem =
+  | { type: 'event'; event: DaemonEvent }
+  | { type: 'status'; status: StreamStatus }
+  | { type: 'invalid'; line: unknown; reason: string };
+
+export interface FollowOptions {
+  target: Target;
+  filter?: EventFilter;
+  /** Retry forever with back-off (true or the back-off to use); default false. */
+  reconnect?: boolean | Partial<Backoff>;
+  signal?: AbortSignal;
+  /** Make a client for the target (tests inject; default a ControlClient). */
+  client?: (target: Target) => Pick<ControlClient, 'stream' | 'close'>;
+  /** How to wait between attempts (tests shorten it); default setTimeout, aborted by `signal`. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export const EVENTS_PATH = routes.events.path;
+
+const checkEvent = TypeCompiler.Compile(DaemonEvent);
+/** Per-kind checkers, so a bad line's error names the field rather than "Expected union value". */
+const checkByKind = new Map(
+  DaemonEvent.anyOf.map((member) => [String(member.properties.kind.const), TypeCompiler.Compile(member)] as const),
+);
+
+/** Check one parsed line against the contract; the first error names the path. */
+export function parseEvent(line: unknown): { ok: true; event: DaemonEvent } | { ok: false; reason: string } {
+  if (checkEvent.Check(line)) return { ok: true, event: line };
+  const kind = line && typeof line === 'object' ? (line as { kind?: unknown }).kind : undefined;
+  const member = typeof kind === 'string' ? checkByKind.get(kind) : undefined;
+  if (!member) return { ok: false, reason: `unknown event kind ${JSON.stringify(kind ?? null)} (a newer daemon?)` };
+  const first = member.Errors(line).First();
+  return { ok: false, reason: `event "${String(kind)}" does not match the contract${first ? ` at ${first.path || '/'}: ${first.message}` : ''}` };
+}
+
+export function filterQuery(filter: EventFilter = {}): Record<string, QueryValue> {
+  return { imsi: filter.imsi || undefined, type: filter.type || undefined, kinds: filter.kinds?.length ? filter.kinds.join(',') : undefined };
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Follow the stream: yields items until `signal` aborts, or — without
+ * `reconnect` — until the daemon ends the stream. Throws only when the first
+ * connection fails without `reconnect` (DaemonUnreachableError, ApiError).
+ */
+export async function* followEvents(opts: FollowOptions): AsyncGenerator<StreamItem> {
+  const target = describeTarget(opts.target);
+  const backoff: Backoff | null = opts.reconnect
+    ? { ...DEFAULT_BACKOFF, ...(typeof opts.reconnect === 'object' ? opts.reconnect : {}) }
+    : null;
+  const sleep = opts.sleep ?? abortableSleep;
+  const client = (opts.client ?? ((t: Target) => new ControlClient(t)))(opts.target);
+  const query = filterQuery(opts.filter);
+  let attempt = 0;
+  let everConnected = false;
+  try {
+    yield { type: 'status', status: { state: 'connecting', target } };
+    while (!opts.signal?.aborted) {
+      let reason = 'the daemon ended the stream';
+      let gotHello = false;
+      try {
+        for await (const line of client.stream(EVENTS_PATH, query, opts.signal)) {
+          const parsed = parseEvent(line);
+          if (!parsed.ok) {
+            yield { type: 'invalid', line, reason: parsed.reason };
+            continue;
+          }
+          if (parsed.event.kind === 'hello') {
+            gotHello = true;
+            everConnected = true;
+            attempt = 0;
+            yield { type: 'status', status: { state: 'connected', target, hello: parsed.event } };
+          }
+          yield { type: 'event', event: parsed.event };
+        }
+      } catch (err) {
+        if (opts.signal?.aborted) break;
+        // Without reconnect, a first connection that fails is the caller's error (exit 1 with the path).
+        if (!backoff && !everConnected) throw err;
+        if (backoff && err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 404 && !gotHello) throw err;
+        reason = err instanceof Error ? err.message : String(err);
+      }
+      if (opts.signal?.aborted) break;
+      if (!backoff) {
+        yield { type: 'status', status: { state: 'closed', target, reason } };
+        return;
+      }
+      attempt += 1;
+      const delay = backoffDelay(attempt, backoff);
+      yield { type: 'status', status: { state: 'reconnecting', target, attempt, delay_ms: delay, reason } };
+      await sleep(delay, opts.signal);
+    }
+    yield { type: 'status', status: { state: 'closed', target, reason: 'stopped by the user' } };
+  } finally {
+    await client.close();
+  }
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/**
+ * Callback form of `followEvents` for the TUI hook: runs the loop in the
+ * background, hands every item to `onItem`, and stops on `close()`.
+ * A fatal error (no reconnect) arrives as a `closed` status.
+ */
+export function subscribeEvents(opts: Omit<FollowOptions, 'signal'>, onItem: (item: StreamItem) => void): Subscription {
+  const ac = new AbortController();
+  const done = (async () => {
+    try {
+      for await (const item of followEvents({ ...opts, signal: ac.signal })) onItem(item);
+    } catch (err) {
+      onItem({
+        type: 'status',
+        status: { state: 'closed', target: describeTarget(opts.target), reason: err instanceof Error ? err.message : String(err) },
+      });
+    }
+  })();
+  return {
+    async close() {
+      ac.abort();
+      await done;
+    },
+  };
+}

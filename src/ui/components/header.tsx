@@ -1,0 +1,76 @@
+/**
+ * The monitor's header: who and where (version, uptime, connection,
+ * listeners), the last minute of request rate as a sparkline, error rate,
+ * EAP success ratio, and the pane tabs. Pure: props in, elements out.
+ */
+import { Box, Text } from 'ink';
+import { age, fit, sparkline } from '../layout.js';
+import { eapSuccessRatio, PANES, RATE_WINDOW, type MonitorState } from '../monitor-state.js';
+
+const CONNECTION_LABEL: Record<MonitorState['connection']['state'], [string, string]> = {
+  connecting: ['connecting…', 'yellow'],
+  connected: ['connected', 'green'],
+  reconnecting: ['reconnecting…', 'yellow'],
+  closed: ['disconnected', 'red'],
+};
+
+const last = (xs: readonly number[]): number => (xs.length ? xs[xs.length - 1]! : 0);
+const rate = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+
+export function Header({ state, width }: { state: MonitorState; width: number }) {
+  const { hello, connection, rates, counters, ui } = state;
+  const [label, color] = CONNECTION_LABEL[connection.state];
+  const version = hello ? `omnisep ${hello.version}` : 'omnisep';
+  const uptime = hello ? `up ${age(state.now - Date.parse(hello.started_at))}` : '';
+  const retry = connection.state === 'reconnecting' ? ` (attempt ${connection.attempt}: ${connection.reason ?? ''})` : '';
+  const listeners = Object.entries(state.listeners)
+    .map(([k, v]) => `${k} ${v}`)
+    .join('  ');
+  const ident = [version, uptime].filter(Boolean).join(' · ');
+  const line1Rest = width - ident.length - 3 - label.length;
+
+  const sparkWidth = Math.max(10, Math.min(RATE_WINDOW, width - 70));
+  const ratio = eapSuccessRatio(state);
+  const eap = ratio === null ? 'EAP ok -' : `EAP ok ${(ratio * 100).toFixed(1)}% (${rates.eap_success}/${rates.eap_success + rates.eap_failure})`;
+  const errNow = last(rates.errors);
+  const extras = [
+    counters.dropped ? `dropped ${counters.dropped}` : '',
+    ui.paused ? `PAUSED${state.held.length ? ` +${state.held.length}` : ''}` : '',
+  ].filter(Boolean);
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate">
+        <Text bold>{ident}</Text>
+        <Text> · </Text>
+        <Text color={color}>{label}</Text>
+        <Text dimColor>{fit(`${retry}  ${listeners}`, Math.max(0, line1Rest))}</Text>
+      </Text>
+      <Text wrap="truncate">
+        <Text>req/s </Text>
+        <Text bold>{rate(last(rates.requests)).padStart(5)}</Text>
+        <Text> </Text>
+        <Text color="cyan">{sparkline(rates.requests, sparkWidth)}</Text>
+        <Text>  err/s </Text>
+        <Text color={errNow > 0 ? 'red' : undefined} bold>
+          {rate(errNow)}
+        </Text>
+        <Text>  {eap}</Text>
+        {extras.map((x) => (
+          <Text key={x} color={x.startsWith('PAUSED') ? 'magenta' : 'yellow'} bold>
+            {'  '}
+            {x}
+          </Text>
+        ))}
+      </Text>
+      <Text wrap="truncate">
+        {PANES.map((p) => (
+          <Text key={p.id} inverse={p.id === ui.pane} bold={p.id === ui.pane}>
+            {` ${p.key} ${p.title} `}
+          </Text>
+        ))}
+        <Text dimColor>{ui.filter ? `  filter: ${ui.filter}` : ''}</Text>
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,74 @@
+/**
+ * Keys of `omnisep monitor`, as data: the help overlay is rendered from the
+ * same table that `keyToAction` reads, so the two cannot disagree.
+ * Pure: ink's `useInput` hands (input, key) here and dispatches the result.
+ */
+import type { MonitorState, UiAction } from './monitor-state.js';
+import { PANES } from './monitor-state.js';
+
+/** The subset of ink's `Key` the monitor reads (so tests need not build a full one). */
+export interface KeyInfo {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  tab?: boolean;
+  shift?: boolean;
+  ctrl?: boolean;
+  meta?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+}
+
+/** Rows one PgUp/PgDn moves (the pane height is not known here; a screenful of a small terminal). */
+export const PAGE = 10;
+
+/** Shown by `?`: keys → what they do. */
+export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
+  ['1 2 3 4', 'Activity · Sessions · Tokens · Diameter peers'],
+  ['Tab / Shift-Tab', 'next / previous pane'],
+  ['↑ ↓  j k', 'select a row'],
+  ['PgUp PgDn', 'scroll a page'],
+  ['Home End  g G', 'newest / oldest'],
+  ['Enter', 'open the selected record (every field; secrets never shown)'],
+  ['Esc', 'back: close detail or help, then clear the filter'],
+  ['/', 'filter by IMSI or any text (Enter apply, Esc cancel)'],
+  ['p', 'pause / resume the activity list'],
+  ['?', 'this help'],
+  ['q  Ctrl-C', 'quit'],
+];
+
+export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['ui'], 'filterDraft' | 'help' | 'detail'>): UiAction | null {
+  // Typing a filter: every printable key is text.
+  if (ui.filterDraft !== null) {
+    if (key.return) return { type: 'filter-apply' };
+    if (key.escape) return { type: 'filter-cancel' };
+    if (key.backspace || key.delete) return { type: 'filter-backspace' };
+    if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow) return null;
+    // eslint-disable-next-line no-control-regex
+    const text = input.replace(/[\u0000-\u001f\u007f]/g, '');
+    return text ? { type: 'filter-input', text } : null;
+  }
+  if (input === 'q') return { type: 'quit' };
+  if (key.escape) return { type: 'back' };
+  if (input === '?') return { type: 'help' };
+  if (ui.help) return null;
+  if (key.tab) return { type: 'next-pane', delta: key.shift ? -1 : 1 };
+  const pane = PANES.find((p) => p.key === input);
+  if (pane) return { type: 'pane', pane: pane.id };
+  if (input === '/') return { type: 'filter-start' };
+  if (input === 'p') return { type: 'pause' };
+  if (ui.detail) return null;
+  if (key.return) return { type: 'open' };
+  if (key.upArrow || input === 'k') return { type: 'move', delta: -1 };
+  if (key.downArrow || input === 'j') return { type: 'move', delta: 1 };
+  if (key.pageUp) return { type: 'move', delta: -PAGE };
+  if (key.pageDown) return { type: 'move', delta: PAGE };
+  if (key.home || input === 'g') return { type: 'top' };
+  if (key.end || input === 'G') return { type: 'bottom' };
+  return null;
+}

@@ -1,0 +1,189 @@
+/**
+ * Layout of `omnisep monitor`: which columns fit the terminal, how wide each
+ * is, how many rows a pane shows. Pure string arithmetic: every row is cut or
+ * padded to exactly the terminal width, so nothing wraps and a resize only
+ * changes the numbers here (the frame reflows, never garbles).
+ */
+import type { ActivityRecord } from '../contracts/activity.js';
+import type { PeerView } from '../contracts/diameter.js';
+import type { SessionView } from '../contracts/sessions.js';
+import type { PaneId, Row, TokenRow } from './monitor-state.js';
+
+/** Cut or pad to exactly `width` characters (an ellipsis marks a cut). */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
+  return width === 1 ? '…' : chars.slice(0, width - 1).join('') + '…';
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** The last `width` values as a bar per value, scaled to the largest (all-zero = flat low bars). */
+export function sparkline(values: readonly number[], width: number): string {
+  const v = values.slice(-width);
+  const max = Math.max(0, ...v);
+  const bars = v.map((x) => (max <= 0 ? BARS[0]! : BARS[Math.min(BARS.length - 1, Math.round((Math.max(0, x) / max) * (BARS.length - 1)))]!));
+  return ' '.repeat(Math.max(0, width - bars.length)) + bars.join('');
+}
+
+/** ISO timestamp → `HH:MM:SS.mmm` (UTC, the daemon's clock). */
+export function clockTime(iso: string): string {
+  const m = /T(\d\d:\d\d:\d\d)(\.\d{1,3})?/.exec(iso);
+  if (!m) return iso;
+  return m[1]! + (m[2] ?? '.000').padEnd(4, '0');
+}
+
+/** Milliseconds → `45s`, `3m 12s`, `2h 5m`, `1d 3h` (two units at most; `-` when unknown). */
+export function age(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
+  const neg = ms < 0;
+  let s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const out = d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m ${s}s` : `${s}s`;
+  return neg ? `-${out}` : out;
+}
+
+export type Outcome = 'ok' | 'failure' | 'error';
+
+/** Colour class of an activity record: 5xx error, 4xx (or a TS.43/EAP failure code) failure, else ok. */
+export function outcomeOf(r: Pick<ActivityRecord, 'response_status' | 'response_code'>): Outcome {
+  if (r.response_status >= 500) return 'error';
+  if (r.response_status >= 400) return 'failure';
+  // TS.43 success is 1000; HTTP-style 200; anything else ≥ 400 (e.g. 6004) is a failure.
+  if (r.response_code >= 400 && r.response_code !== 1000) return 'failure';
+  return 'ok';
+}
+
+export const OUTCOME_COLOR: Record<Outcome, string> = { ok: 'green', failure: 'yellow', error: 'red' };
+
+/** Colour of a session/token/peer state word. */
+export function stateColor(state: string): string {
+  if (/^(authenticated|completed|active|connected)$/i.test(state)) return 'green';
+  if (/^(failed|revoked|expired|disconnected|closed)$/i.test(state)) return 'red';
+  return 'yellow';
+}
+
+export interface ColumnDef<R> {
+  header: string;
+  /** Width in characters; the `flex` column takes what is left (at least this). */
+  width: number;
+  flex?: boolean;
+  /** Dropped first (rightmost first) when the terminal is narrow. */
+  optional?: boolean;
+  align?: 'right';
+  get: (row: R, now: number) => string;
+}
+
+const dash = (v: unknown): string => (v === null || v === undefined || v === '' ? '-' : String(v));
+
+export const ACTIVITY_COLUMNS: ColumnDef<ActivityRecord>[] = [
+  { header: 'TIME', width: 12, get: (r) => clockTime(r.timestamp) },
+  { header: 'TYPE', width: 17, get: (r) => r.request_type },
+  { header: 'IMSI', width: 15, get: (r) => dash(r.imsi) },
+  { header: 'STATUS', width: 8, get: (r) => `${r.response_status}/${r.response_code}` },
+  { header: 'AUTH', width: 9, optional: true, get: (r) => dash(r.auth_method) },
+  { header: 'APPS', width: 13, optional: true, get: (r) => (r.app_ids.length ? r.app_ids.join(',') : '-') },
+  { header: 'TERMINAL', width: 14, optional: true, get: (r) => dash(r.terminal_id) },
+  { header: 'REQUEST', width: 12, flex: true, get: (r) => `${r.request_method} ${r.request_path}` },
+];
+
+export const SESSION_COLUMNS: ColumnDef<SessionView>[] = [
+  { header: 'SESSION', width: 14, flex: true, get: (s) => s.session_id },
+  { header: 'IMSI', width: 15, get: (s) => dash(s.imsi) },
+  { header: 'STATE', width: 14, get: (s) => s.state },
+  { header: 'AGE', width: 8, align: 'right', get: (s, now) => age(now - s.created_at) },
+  { header: 'EAP ID', width: 6, align: 'right', optional: true, get: (s) => String(s.eap_id) },
+  { header: 'BACKEND', width: 7, optional: true, get: (s) => dash(s.backend) },
+  { header: 'AAA SESSION', width: 22, optional: true, get: (s) => dash(s.aaa_session_id) },
+];
+
+export const TOKEN_COLUMNS: ColumnDef<TokenRow>[] = [
+  { header: 'TOKEN', width: 14, flex: true, get: (t) => t.token_id },
+  { header: 'IMSI', width: 15, get: (t) => t.imsi },
+  { header: 'STATE', width: 7, get: (t) => t.state },
+  { header: 'EXPIRES IN', width: 10, align: 'right', get: (t, now) => (t.state === 'active' ? age(t.expires_at * 1000 - now) : '-') },
+  { header: 'AUTH', width: 9, optional: true, get: (t) => t.auth_method },
+  { header: 'TERMINAL', width: 14, optional: true, get: (t) => dash(t.terminal_id) },
+  { header: 'APP', width: 10, optional: true, get: (t) => dash(t.app_name) },
+];
+
+export const PEER_COLUMNS: ColumnDef<PeerView>[] = [
+  { header: 'HOST', width: 16, flex: true, get: (p) => p.host },
+  { header: 'STATUS', width: 12, get: (p) => p.status },
+  { header: 'ADDRESS', width: 21, optional: true, get: (p) => (p.ip ? `${p.ip}:${p.port ?? '-'}` : '-') },
+  { header: 'LAST DWA', width: 8, align: 'right', get: (p, now) => (p.last_dwa_at ? age(now - Date.parse(p.last_dwa_at)) : '-') },
+  { header: 'REQ→/←ANS', width: 11, align: 'right', get: (p) => `${p.counters.requests_sent}/${p.counters.answers_received}` },
+  { header: 'REQ←/→ANS', width: 11, align: 'right', optional: true, get: (p) => `${p.counters.requests_received}/${p.counters.answers_sent}` },
+  { header: 'T/O', width: 5, align: 'right', get: (p) => String(p.counters.timeouts) },
+  { header: 'ERR', width: 5, align: 'right', get: (p) => String(p.counters.errors) },
+];
+
+export const PANE_COLUMNS: { [K in PaneId]: ColumnDef<Row>[] } = {
+  activity: ACTIVITY_COLUMNS as ColumnDef<Row>[],
+  sessions: SESSION_COLUMNS as ColumnDef<Row>[],
+  tokens: TOKEN_COLUMNS as ColumnDef<Row>[],
+  peers: PEER_COLUMNS as ColumnDef<Row>[],
+};
+
+export interface FittedColumn<R> extends ColumnDef<R> {
+  w: number;
+}
+
+/** Columns that fit `width` (one space between), optional ones dropped right to left; the flex one stretches. */
+export function fitColumns<R>(cols: readonly ColumnDef<R>[], width: number): FittedColumn<R>[] {
+  let keep = [...cols];
+  const need = (cs: readonly ColumnDef<R>[]) => cs.reduce((a, c) => a + c.width, 0) + Math.max(0, cs.length - 1);
+  while (need(keep) > width) {
+    const idx = keep.map((c) => c.optional).lastIndexOf(true);
+    if (idx < 0) break;
+    keep = keep.filter((_, i) => i !== idx);
+  }
+  const spare = Math.max(0, width - need(keep));
+  const flexAt = keep.findIndex((c) => c.flex);
+  return keep.map((c, i) => ({ ...c, w: i === flexAt ? c.width + spare : c.width }));
+}
+
+/** One table line: every cell fitted, the whole cut to `width`. */
+export function formatRow<R>(cols: readonly FittedColumn<R>[], row: R, now: number, width: number): string {
+  const cells = cols.map((c) => {
+    const text = c.get(row, now);
+    return c.align === 'right' && [...text].length < c.w ? text.padStart(c.w) : fit(text, c.w);
+  });
+  return fit(cells.join(' '), width);
+}
+
+export function formatHeader<R>(cols: readonly FittedColumn<R>[], width: number): string {
+  return fit(cols.map((c) => (c.align === 'right' ? c.header.padStart(c.w) : fit(c.header, c.w))).join(' '), width);
+}
+
+/** Lines the screen gives each part; the pane body gets what the header, tabs and footer leave. */
+export interface ScreenLayout {
+  width: number;
+  height: number;
+  headerLines: number;
+  bodyRows: number;
+}
+
+export const HEADER_LINES = 3; // identity + listeners, rates, tab bar
+export const FOOTER_LINES = 1;
+
+export function screenLayout(columns: number | undefined, rows: number | undefined): ScreenLayout {
+  const width = Math.max(40, columns || 80);
+  const height = Math.max(10, rows || 24);
+  // header + table header line + footer; keep one spare line so ink never scrolls the terminal.
+  const bodyRows = Math.max(1, height - HEADER_LINES - 1 - FOOTER_LINES - 1);
+  return { width, height, headerLines: HEADER_LINES, bodyRows };
+}
+
+/** First visible row so that `selected` stays on screen (scrolls like `less`, centre-free). */
+export function windowStart(selected: number, total: number, visible: number): number {
+  if (total <= visible) return 0;
+  const start = Math.max(0, selected - visible + 1);
+  return Math.min(start, total - visible);
+}

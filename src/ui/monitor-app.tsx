@@ -1,0 +1,49 @@
+/**
+ * `omnisep monitor` as an ink application: the reducer's state, the stream
+ * hook, keys, and the terminal size (a resize re-renders with the new
+ * layout). `q` quits through ink's `exit()`.
+ */
+import { useApp, useInput, useStdout, type Key } from 'ink';
+import { useEffect, useReducer, useState } from 'react';
+import { keyToAction } from './keymap.js';
+import { initialState, monitorReducer, type MonitorAction, type MonitorState } from './monitor-state.js';
+import { MonitorView } from './monitor-view.js';
+import { useMonitorStream, type MonitorSource } from './use-monitor-stream.js';
+
+export interface MonitorAppProps {
+  source: MonitorSource;
+  /** Newest records kept per list (ring size). */
+  capacity?: number;
+  frameMs?: number;
+  filter?: string;
+  target?: string;
+}
+
+type AppAction = MonitorAction | { type: 'key'; input: string; key: Partial<Key> };
+
+/** Keys go through the reducer so a burst of keys sees the state each previous key made. */
+function appReducer(state: MonitorState, action: AppAction): MonitorState {
+  if (action.type !== 'key') return monitorReducer(state, action);
+  const ui = keyToAction(action.input, action.key, state.ui);
+  return ui ? monitorReducer(state, ui) : state;
+}
+
+export function MonitorApp({ source, capacity, frameMs, filter, target }: MonitorAppProps) {
+  const [state, dispatch] = useReducer(appReducer, undefined, () => initialState({ capacity, filter, target }));
+  useMonitorStream(source, dispatch, { capacity: state.capacity, frameMs });
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [size, setSize] = useState({ columns: stdout.columns, rows: stdout.rows });
+  useEffect(() => {
+    const onResize = () => setSize({ columns: stdout.columns, rows: stdout.rows });
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  useInput((input, key) => dispatch({ type: 'key', input, key }));
+  useEffect(() => {
+    if (state.ui.quit) exit();
+  }, [state.ui.quit, exit]);
+  return <MonitorView state={state} columns={size.columns} rows={size.rows} />;
+}
