@@ -1,0 +1,43 @@
+import { Args, Flags } from '@oclif/core';
+import { stringify } from 'yaml';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { OperationalError } from '../../src/cli/errors.js';
+import { ConfigError, ENV_OVERRIDES, redactConfig } from '../../src/contracts/config.js';
+// The daemon's own loader (read-only use): the check is exactly what `serve` does.
+import { loadConfig } from '../../daemon/config/index.js';
+
+export default class ConfigCheck extends BaseCommand {
+  static override summary = 'Validate a configuration file locally, without a daemon.';
+  static override description =
+    'Applies what `omnisep serve` would: defaults, then FILE (YAML; JSON is valid YAML), then the environment overrides (OMNI_SEP_FQDN, OMNI_SEP_TOKEN_SECRET, DIAMETER_HOST, DIAMETER_REALM, AAA_PEER_HOST, AAA_PEER_IP), then every --set. Each problem names the key and the file; exit 1 when there is one. Without FILE the defaults and the environment are checked. --print shows the effective configuration, secrets redacted.';
+  static override examples = [
+    { description: 'Check the production file before a restart', command: '<%= config.bin %> <%= command.id %> /etc/omnisep/omnisep.yaml' },
+    { description: 'Would this override be accepted?', command: '<%= config.bin %> <%= command.id %> omnisep.yaml --set token.validity_seconds=3600' },
+    { description: 'The effective configuration, secrets redacted', command: '<%= config.bin %> <%= command.id %> omnisep.yaml --print' },
+  ];
+  static override args = { file: Args.string({ description: 'configuration file (YAML)', required: false }) };
+  static override flags = {
+    set: Flags.string({ summary: 'Override a key as serve would: key.path=value (repeatable).', multiple: true, helpValue: 'KEY=VALUE' }),
+    print: Flags.boolean({ summary: 'Print the effective configuration (YAML; secrets redacted).', default: false }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ConfigCheck);
+    this.setup(flags);
+    let config;
+    try {
+      config = loadConfig({ file: args.file, env: process.env, sets: flags.set ?? [] });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new OperationalError(e.message);
+      throw e;
+    }
+    const env = ENV_OVERRIDES.filter(([name]) => process.env[name]).map(([name, key]) => ({ env: name, key }));
+    const redacted = redactConfig(config);
+    const body = { status: 'ok', file: args.file ?? null, env_overrides: env, config: redacted };
+    this.output(body, () => {
+      const lines = [`${this.chalk.green('ok')} ${args.file ?? '(defaults)'}${env.length ? ` + ${env.map((e) => e.env).join(', ')}` : ''}${flags.set?.length ? ` + ${flags.set.length} --set` : ''}`];
+      if (flags.print) lines.push(stringify(redacted).trimEnd());
+      return lines.join('\n');
+    });
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * One-line descriptions of the command groups (oclif topics), for `--help`
+ * and the man pages. package.json `oclif.topics` wins when it names a group;
+ * a group not listed anywhere is described by its subcommands.
+ */
+export const TOPIC_SUMMARIES: Readonly<Record<string, string>> = {
+  activity: 'Read the activity log: list, show one record, follow live.',
+  aaa: 'The built-in AAA server for labs.',
+  config: 'Check a configuration file, show the daemon\'s effective configuration.',
+  diameter: 'Diameter peers and their state.',
+  entitlement: 'Per-subscriber TS.43 entitlement overrides: set, get, list, remove.',
+  monitor: 'Interactive terminal view of the running daemon.',
+  serve: 'Run the daemon in the foreground.',
+  sessions: 'EAP-AKA sessions held by the daemon: list, show, drop.',
+  simulate: 'Play a phone against the daemon (EAP-AKA with Milenage).',
+  status: 'The daemon\'s status and where each service listens.',
+  subscriber: 'The local subscriber store (Ki, OPc, SQN; keys are never printed).',
+  tokens: 'TS.43 re-authentication tokens: list, show, revoke.',
+  vvm: 'Visual voicemail accounts, deposits and greetings.',
+  xcap: 'XCAP simservs documents per MSISDN.',
+};

@@ -1,0 +1,221 @@
+/**
+ * Typed client of the control/admin API (ADMIN-API.md), used by every CLI
+ * command and by the TUI. Speaks HTTP/1.1 with undici over the daemon's Unix
+ * socket (CLI.md § The control socket) or, for remote administration, over
+ * TCP (+TLS) to the admin listener with a bearer token.
+ *
+ * It knows nothing about individual routes: callers pass an entry of the
+ * route table (`src/contracts/routes.ts`: method, path, schemas), so the CLI
+ * and the fastify routes share one contract (STYLE.md "One contract").
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Client } from 'undici';
+import { VERSION_HEADER } from '../contracts/common.js';
+import { routePath } from '../contracts/routes.js';
+import { ApiError, DaemonUnreachableError, OperationalError } from '../cli/errors.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The part of a route-table entry the client needs. */
+export interface RouteLike {
+  readonly method: HttpMethod | string;
+  /** fastify-style path with `:param` placeholders, e.g. `/api/entitlements/:imsi`. */
+  readonly path: string;
+}
+
+/** The success body type of a route, from its response schema. */
+export type ResponseOf<R> = R extends { response: infer S extends TSchema } ? Static<S> : unknown;
+
+export type QueryValue = string | number | boolean | undefined | null;
+
+type Part<R, K extends string, Fallback> = R extends { [P in K]: infer S extends TSchema } ? Static<S> : Fallback;
+
+/** What one call sends: path params, query and body typed by the route's schemas. */
+export interface CallInput<R = unknown> {
+  params?: Part<R, 'params', Record<string, string>>;
+  query?: Partial<Part<R, 'querystring', Record<string, QueryValue>>>;
+  body?: Part<R, 'body', unknown>;
+}
+
+/** Where the daemon is: its control socket, or an admin URL (`https://host:8443`). */
+export type Target =
+  | { kind: 'socket'; path: string }
+  | { kind: 'url'; url: string; apiKey?: string; insecure?: boolean };
+
+export interface ClientOptions {
+  /** Per request: headers must arrive within this many ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+/** Codes meaning "nobody is listening there". */
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/** Fill `:name` placeholders, URL-encoding each value; a missing one is a programming error. */
+export function buildPath(template: string, params: Record<string, string> = {}, query: Record<string, QueryValue> = {}): string {
+  const path = routePath(template, params);
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    qs.append(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export function describeTarget(t: Target): string {
+  return t.kind === 'socket' ? t.path : t.url;
+}
+
+function errCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export class ControlClient {
+  readonly target: Target;
+  /** The daemon's version, from the `x-omnisep-version` header of the last answer. */
+  daemonVersion: string | undefined;
+  readonly #client: Client;
+  readonly #timeoutMs: number;
+
+  constructor(target: Target, opts: ClientOptions = {}) {
+    this.target = target;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#client =
+      target.kind === 'socket'
+        ? new Client('http://localhost', { connect: { socketPath: target.path }, headersTimeout: this.#timeoutMs, bodyTimeout: 0 })
+        : new Client(new URL(target.url).origin, {
+            connect: target.insecure ? { rejectUnauthorized: false } : {},
+            headersTimeout: this.#timeoutMs,
+            bodyTimeout: 0,
+          });
+  }
+
+  /** Call one route of the table; resolves to the 2xx body, throws ApiError / DaemonUnreachableError. */
+  async call<R extends RouteLike>(route: R, input: CallInput<R> = {}): Promise<ResponseOf<R>> {
+    const path = buildPath(route.path, input.params as Record<string, string> | undefined, input.query as Record<string, QueryValue> | undefined);
+    const res = await this.request(route.method, path, input.body);
+    if (res.status >= 200 && res.status < 300) return res.body as ResponseOf<R>;
+    throw toApiError(res);
+  }
+
+  /** One request; any HTTP status resolves (the caller decides), transport failures throw. */
+  async request(method: string, path: string, body?: unknown): Promise<RawResponse> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.target.kind === 'url' && this.target.apiKey) headers.authorization = `Bearer ${this.target.apiKey}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    let res;
+    try {
+      res = await this.#client.request({ method: method as 'GET', path: this.#prefix(path), headers, body: payload });
+    } catch (err) {
+      throw this.#transportError(err);
+    }
+    const version = res.headers[VERSION_HEADER];
+    if (typeof version === 'string') this.daemonVersion = version;
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    const ctype = String(res.headers['content-type'] ?? '');
+    if (text && (ctype.includes('json') || /^[[{]/.test(text))) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    } else if (!text) parsed = null;
+    return { status: res.statusCode, headers: res.headers, body: parsed };
+  }
+
+  /**
+   * Follow an NDJSON stream (`GET /api/events`): yields one parsed object per
+   * line until the daemon ends the stream or `signal` aborts.
+   */
+  async *stream(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): AsyncGenerator<unknown> {
+    const headers: Record<string, string> = { accept: 'application/x-ndjson' };
+    if (this.target.kind === 'url' && this.target.apiKey) headers.authorization = `Bearer ${this.target.apiKey}`;
+    let res;
+    try {
+      res = await this.#client.request({ method: 'GET', path: this.#prefix(buildPath(path, {}, query)), headers, signal });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw this.#transportError(err);
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await res.body.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* keep text */
+      }
+      throw toApiError({ status: res.statusCode, headers: res.headers, body });
+    }
+    let buf = '';
+    try {
+      for await (const chunk of res.body) {
+        buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line) yield JSON.parse(line);
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw this.#transportError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close().catch(() => undefined);
+  }
+
+  #prefix(path: string): string {
+    if (this.target.kind !== 'url') return path;
+    const base = new URL(this.target.url).pathname.replace(/\/+$/, '');
+    return base + path;
+  }
+
+  #transportError(err: unknown): Error {
+    const code = errCode(err);
+    if (code && UNREACHABLE.has(code)) return new DaemonUnreachableError(describeTarget(this.target), err);
+    if (code === 'EACCES' || code === 'EPERM')
+      return new OperationalError(
+        `permission denied on ${describeTarget(this.target)} — the control socket is mode 0600: run as the daemon's user`,
+      );
+    if (code === 'UND_ERR_HEADERS_TIMEOUT')
+      return new OperationalError(`the daemon at ${describeTarget(this.target)} did not answer within ${this.#timeoutMs} ms`);
+    if (code && /CERT|SELF_SIGNED|TLS|SSL/i.test(code))
+      return new OperationalError(
+        `TLS check failed for ${describeTarget(this.target)} (${code}) — pass --insecure for a self-signed development certificate`,
+      );
+    return new OperationalError(`request to ${describeTarget(this.target)} failed: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+export function toApiError(res: RawResponse): ApiError {
+  const b = res.body as { error?: unknown; code?: unknown } | null;
+  const message =
+    b && typeof b === 'object' && typeof b.error === 'string'
+      ? b.error
+      : typeof res.body === 'string' && res.body
+        ? res.body.slice(0, 200)
+        : `HTTP ${res.status}`;
+  const code = b && typeof b === 'object' && typeof b.code === 'string' ? b.code : undefined;
+  return new ApiError(res.status, message, code, res.body);
+}
