@@ -1,0 +1,390 @@
+/**
+ * The TS.43 entitlement server on the public HTTP listener: `GET /` and
+ * `POST /` (GSMA TS.43 v12.0 §2; TS43.md, binding "client contract" of
+ * Android's service-entitlement library), plus the VoWiFi websheet.
+ *
+ *   first request (EAP_ID)      → 200 application/vnd.gsma.eap-relay.v1.0+json + Set-Cookie + AKA-Challenge
+ *   POST {"eap-relay-packet"}   → 200 next challenge | 200 configuration document | 403 | 503 + Retry-After | 511
+ *   IMSI + token                → 200 configuration document | 511
+ *
+ * Every request lands in the activity log (ctx.activity.record), never with
+ * token values, cookies or keys.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCompress from '@fastify/compress';
+import type { OmnisepConfig } from '../../../src/contracts/config.js';
+import type { EntitlementData } from '../../../src/contracts/entitlements.js';
+import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../../../src/ports.js';
+import type { ActivityInput } from '../../../src/services/activity.js';
+import {
+  CONTENT_TYPE_EAP_RELAY,
+  contentTypeOf,
+  entitlementVersionSupported,
+  foldParams,
+  missingParams,
+  missingParamsMessage,
+  negotiateFormat,
+  parseEapId,
+  parseTs43Request,
+  parseUserAgent,
+  renderDocument,
+  type RawParams,
+  type Ts43Format,
+  type Ts43Request,
+} from '../../../src/codec/ts43/index.js';
+import { describeEap } from '../../../src/codec/eap/index.js';
+import { TokenService } from '../../../src/services/tokens.js';
+import { EapAuthService, type EapStepResult, type SessionRequestContext } from '../../../src/services/eap-auth/eap-auth-service.js';
+import { FsmBackend, RelayBackend, type BackendSession, type EapBackend } from '../../../src/services/eap-auth/backends.js';
+import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
+import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
+import { Secret } from '../../../src/util/secret.js';
+import websheetRoutes from './websheet.js';
+
+/** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it). */
+export interface Ts43Context {
+  config: OmnisepConfig;
+  store: Store;
+  clock: Clock;
+  random: Random;
+  events: EventSink;
+  activity: { record(input: ActivityInput): Promise<unknown> };
+  services: { aaaRelay?: AaaRelay | undefined; vectorSource?: AuthVectorSource | undefined; [name: string]: unknown };
+  logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
+}
+
+export interface Ts43PluginOptions {
+  ctx: Ts43Context;
+  /** Overrides the back-end chosen from config (tests). */
+  backend?: EapBackend;
+  /** How often sessions are swept for timeouts (ms); default 1000. 0 = never (tests drive sweep()). */
+  sweepIntervalMs?: number;
+}
+
+/** Name of the EAP session cookie. */
+export const SESSION_COOKIE = 'OMNISEP_EAP';
+/** Largest TS.43 request body: an EAP-Response in base64 is well under 1 KiB. */
+export const TS43_BODY_LIMIT = 16 * 1024;
+
+const EAP_RELAY_CT = `${CONTENT_TYPE_EAP_RELAY}; charset=utf-8`;
+const TEXT_CT = 'text/plain; charset=utf-8';
+
+/** Standard base64, padding optional (TS43.md: accept padding or none); anything else is malformed. */
+export function decodeRelayPacket(text: unknown): Buffer | null {
+  if (typeof text !== 'string') return null;
+  const s = text.replace(/\s+/g, '');
+  if (s.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(s)) return null;
+  const bare = s.replace(/=+$/, '');
+  if (bare.length % 4 === 1) return null;
+  if (s.includes('=') && s.length % 4 !== 0) return null;
+  return Buffer.from(bare, 'base64');
+}
+
+/** Android sends `Cookie: S="value"` when Set-Cookie had Max-Age without Expires (TS43.md): strip the quotes. */
+const unquote = (v: string | undefined): string | undefined => (v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1'));
+
+function chooseBackend(ctx: Ts43Context): EapBackend | null {
+  const c = ctx.config.eap_aka;
+  if (c.backend === 'swm') return ctx.services.aaaRelay ? new RelayBackend(ctx.services.aaaRelay) : null;
+  const source = ctx.services.vectorSource;
+  if (!source) return null;
+  return new FsmBackend(c.backend, source, {
+    variant: c.aka_prime ? 'aka-prime' : 'aka',
+    networkName: c.network_name,
+    maxResync: c.max_resync,
+    timeoutMs: c.session_timeout_ms,
+    now: () => ctx.clock.now(),
+  });
+}
+
+/** A back-end that is not wired (no AAA relay / vector source registered): every attempt is "unavailable". */
+class MissingBackend implements EapBackend {
+  constructor(readonly name: 'swm' | 'swx' | 'local') {}
+  open(): BackendSession {
+    const failure = { type: 'failure', cause: 'unavailable', resultCode: null, detail: `${this.name} back-end is not configured` } as const;
+    return { aaaSessionId: null, start: async () => failure, respond: async () => failure, close: () => {} };
+  }
+}
+
+export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginOptions): Promise<void> {
+  const { ctx } = opts;
+  const cfg = ctx.config;
+  const secret = new Secret(cfg.token.signing_secret);
+  const tokens = new TokenService({
+    store: ctx.store,
+    clock: ctx.clock,
+    random: ctx.random,
+    events: ctx.events,
+    signingSecret: secret,
+    validitySeconds: cfg.token.validity_seconds,
+  });
+  const backend = opts.backend ?? chooseBackend(ctx) ?? new MissingBackend(cfg.eap_aka.backend);
+  const eap = new EapAuthService({
+    store: ctx.store,
+    clock: ctx.clock,
+    random: ctx.random,
+    events: ctx.events,
+    backend,
+    timeoutMs: cfg.eap_aka.session_timeout_ms,
+  });
+  ctx.services.tokens = tokens;
+  ctx.services.eapAuth = eap;
+  await eap.recover();
+
+  const interval = opts.sweepIntervalMs ?? 1000;
+  if (interval > 0) {
+    const timer = setInterval(() => {
+      eap.sweep().catch((e: unknown) => ctx.logger?.error({ err: e }, 'ts43: session sweep failed'));
+      tokens.purgeExpired().catch((e: unknown) => ctx.logger?.error({ err: e }, 'ts43: token purge failed'));
+    }, interval);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
+  if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie);
+  if (!app.hasReplyDecorator('compress')) await app.register(fastifyCompress, { global: true, threshold: 256, encodings: ['gzip', 'deflate'] });
+
+  const parseJsonBody = (_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
+    if (body.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(body));
+    } catch {
+      const err = new Error('request body is not valid JSON') as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err);
+    }
+  };
+  // Scoped to this plugin: the EAP relay type and plain JSON, both as JSON text; forms as key=value.
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(['application/json', CONTENT_TYPE_EAP_RELAY], { parseAs: 'string', bodyLimit: TS43_BODY_LIMIT }, parseJsonBody);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: TS43_BODY_LIMIT }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  // -------------------------------------------------------------------------
+  // Activity
+
+  const baseActivity = (req: FastifyRequest, r: Partial<Ts43Request> | null): ActivityInput => {
+    const ua = parseUserAgent(req.headers['user-agent']);
+    return {
+      request_type: 'entitlement_query',
+      request_method: req.method,
+      request_path: req.url,
+      imsi: r?.imsi ?? null,
+      terminal_id: r?.terminal_id ?? null,
+      terminal_vendor: r?.terminal_vendor ?? ua.terminal_vendor,
+      terminal_model: r?.terminal_model ?? ua.terminal_model,
+      terminal_sw_version: r?.terminal_sw_version ?? null,
+      client_ip: req.ip ?? null,
+      user_agent: ua.raw || null,
+      app_ids: r?.apps ?? [],
+      request_headers: req.headers as ActivityInput['request_headers'],
+    };
+  };
+
+  const record = async (input: ActivityInput): Promise<void> => {
+    try {
+      await ctx.activity.record(input);
+    } catch (e) {
+      ctx.logger?.error({ err: e }, 'ts43: activity record failed');
+    }
+  };
+
+  const sendText = async (reply: FastifyReply, status: number, text: string, act: ActivityInput, headers: Record<string, string> = {}) => {
+    await record({ ...act, response_status: status, response_code: status, response_body: text, response_summary: { ...(act.response_summary ?? {}), error: text } });
+    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+    return reply.code(status).type(TEXT_CT).send(text);
+  };
+
+  // -------------------------------------------------------------------------
+  // Documents
+
+  const websheetBase = (req: FastifyRequest): string =>
+    cfg.ts43.websheet_base_url || `${req.protocol}://${req.headers.host ?? `${cfg.server.fqdn}:${cfg.http.port}`}/websheet`;
+
+  const sendDocument = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    input: { imsi: string; apps: string[]; format: Ts43Format; token?: { value: string; validity: number }; vers: number },
+    act: ActivityInput,
+  ) => {
+    const { doc } = buildProvisioning(ctx.store, {
+      imsi: input.imsi,
+      apps: input.apps,
+      defaults: cfg.default_entitlements as Record<string, EntitlementData>,
+      token: input.token,
+      versValidity: cfg.ts43.default_vers_validity,
+      websheetBase: websheetBase(req),
+      signingSecret: secret,
+      nowMs: ctx.clock.now(),
+    });
+    const body = renderDocument(doc, input.format);
+    await record({
+      ...act,
+      imsi: input.imsi,
+      app_ids: input.apps,
+      response_status: 200,
+      response_code: 200,
+      response_body: body,
+      response_summary: { ...(act.response_summary ?? {}), format: input.format, vers: doc.vers.version, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
+    });
+    return reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store').send(body);
+  };
+
+  const sendRelay = async (reply: FastifyReply, packet: Buffer, act: ActivityInput, cookie?: Secret<string>) => {
+    const body = JSON.stringify({ 'eap-relay-packet': packet.toString('base64') });
+    if (cookie) {
+      // Expires and no Max-Age: Android would send the value back quoted otherwise (TS43.md). Never rotated mid-exchange.
+      reply.setCookie(SESSION_COOKIE, cookie.reveal(), {
+        path: '/',
+        httpOnly: true,
+        secure: reply.request.protocol === 'https',
+        expires: new Date(ctx.clock.now() + cfg.eap_aka.session_timeout_ms),
+      });
+    }
+    await record({ ...act, response_status: 200, response_code: 200, response_body: null, response_summary: { ...(act.response_summary ?? {}), eap_out: describeEap(packet) } });
+    return reply.code(200).header('content-type', EAP_RELAY_CT).header('cache-control', 'no-store').send(body);
+  };
+
+  const sendFailure = async (reply: FastifyReply, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, act: ActivityInput) => {
+    const headers: Record<string, string> = {};
+    if (r.kind === 'failed' && r.status === 503) headers['retry-after'] = String(r.retryAfter ?? RETRY_AFTER_SECONDS);
+    const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
+    return sendText(reply, r.status, text, { ...act, response_summary: { ...(act.response_summary ?? {}), reason: r.reason } }, headers);
+  };
+
+  // -------------------------------------------------------------------------
+  // Handlers
+
+  /** The phone's POST of an EAP-Response on the bare URL, with the session cookie only. */
+  const handleEapResponse = async (req: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>, params: RawParams) => {
+    const r = parseTs43Request(params);
+    let act: ActivityInput = { ...baseActivity(req, r), request_type: 'eap_response', auth_method: 'EAP-AKA' };
+    const cookie = unquote(req.cookies?.[SESSION_COOKIE]);
+    if (!cookie) return sendText(reply, 400, `Missing EAP session cookie ${SESSION_COOKIE}`, act);
+    const packet = decodeRelayPacket(body['eap-relay-packet']);
+    if (!packet) return sendText(reply, 400, 'eap-relay-packet is not valid base64', act);
+    let described: unknown = null;
+    try {
+      described = describeEap(packet);
+    } catch {
+      described = { malformed: true };
+    }
+    act = { ...act, response_summary: { eap_in: described } };
+    const result = await eap.respond(cookie, packet, { user_agent: parseUserAgent(req.headers['user-agent']).raw || null, terminal_id: r.terminal_id });
+    if (result.kind === 'invalid') return sendFailure(reply, result, act);
+    const s = result.kind === 'failed' ? result.session : result.session;
+    if (s) {
+      const c = s.context;
+      act = { ...act, imsi: c.imsi, terminal_id: c.terminal_id, terminal_vendor: c.terminal_vendor ?? act.terminal_vendor ?? null, terminal_model: c.terminal_model ?? act.terminal_model ?? null, terminal_sw_version: c.terminal_sw_version, app_ids: c.apps, response_summary: { ...act.response_summary, session_id: s.id } };
+    }
+    if (result.kind === 'failed') return sendFailure(reply, result, act);
+    if (result.kind === 'challenge') return sendRelay(reply, result.packet, act);
+    // Success: the configuration document directly, never an EAP-Success packet (Android throws on it).
+    const c = result.session.context;
+    try {
+      const issued = await tokens.issue({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
+      const out = await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, act);
+      await eap.complete(result.session.id);
+      return out;
+    } catch (e) {
+      await eap.abandon(result.session.id, 'document failed');
+      throw e;
+    }
+  };
+
+  const handleQuery = async (req: FastifyRequest, reply: FastifyReply, params: RawParams) => {
+    const r = parseTs43Request(params);
+    const act = baseActivity(req, r);
+    const authOff = !cfg.eap_aka.enabled;
+    const missing = missingParams(r, { authOptional: authOff });
+    if (authOff && r.imsi === null && r.eap_id === null) missing.push('IMSI');
+    if (missing.length) return sendText(reply, 400, missingParamsMessage(missing), act);
+    if (!entitlementVersionSupported(r.entitlement_version!, cfg.ts43.entitlement_versions)) {
+      return sendText(reply, 406, `Protocol not supported: entitlement_version ${r.entitlement_version} (supported ${cfg.ts43.entitlement_versions.min}–${cfg.ts43.entitlement_versions.max})`, act);
+    }
+    const format = negotiateFormat(req.headers.accept);
+
+    // Fast re-authentication with a token this server issued (§2.8.5).
+    if (r.token !== null && r.imsi !== null) {
+      const tact: ActivityInput = { ...act, request_type: 'token_auth', auth_method: 'TOKEN' };
+      const check = tokens.verify(r.token, { imsi: r.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
+      if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tact, response_summary: { reason: check.reason } });
+      const remaining = Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000));
+      return sendDocument(req, reply, { imsi: r.imsi, apps: r.apps, format, vers: r.vers, token: { value: r.token, validity: remaining } }, tact);
+    }
+
+    if (r.temporary_token !== null && r.eap_id === null) {
+      // §2.8.6: omnisep issues no temporary tokens yet, so none is valid.
+      return sendText(reply, 401, 'Unauthorized: temporary_token invalid or expired', { ...act, auth_method: 'TEMPORARY_TOKEN' });
+    }
+
+    const nai = r.eap_id !== null ? parseEapId(r.eap_id) : null;
+    if (r.eap_id !== null && !nai) return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', act);
+    const imsi = nai?.imsi ?? r.imsi!;
+
+    if (authOff) {
+      // Development only (EAP-AKA.md): answer for the IMSI given.
+      return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...act, imsi, auth_method: 'NONE' });
+    }
+
+    const cact: ActivityInput = { ...act, imsi, request_type: 'eap_challenge', auth_method: 'EAP-AKA' };
+    const sctx: SessionRequestContext = {
+      eap_id: r.eap_id!,
+      imsi,
+      terminal_id: r.terminal_id,
+      terminal_vendor: r.terminal_vendor,
+      terminal_model: r.terminal_model,
+      terminal_sw_version: r.terminal_sw_version,
+      app_name: r.app_name,
+      app_version: r.app_version,
+      entitlement_version: r.entitlement_version,
+      vers: r.vers,
+      apps: r.apps,
+      user_agent: parseUserAgent(req.headers['user-agent']).raw || null,
+      client_ip: req.ip ?? null,
+    };
+    const result = await eap.start(sctx);
+    const withSession = { ...cact, response_summary: { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName } };
+    if (result.kind === 'challenge') return sendRelay(reply, result.packet, withSession, result.cookie);
+    if (result.kind === 'failed' || result.kind === 'invalid') return sendFailure(reply, result, withSession);
+    // A back-end that succeeds without a challenge would skip the SIM: refuse.
+    await eap.abandon(result.session.id, 'success without challenge');
+    return sendText(reply, 403, 'Forbidden: authentication failed', withSession);
+  };
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const query = foldParams(req.query);
+    if (req.method === 'POST') {
+      const body = req.body;
+      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+        return sendText(reply, 400, 'request body must be a JSON object', baseActivity(req, null));
+      }
+      const obj = (body ?? {}) as Record<string, unknown>;
+      const hasPacket = Object.keys(obj).some((k) => k.toLowerCase() === 'eap-relay-packet');
+      if (hasPacket) {
+        const key = Object.keys(obj).find((k) => k.toLowerCase() === 'eap-relay-packet')!;
+        return handleEapResponse(req, reply, { 'eap-relay-packet': obj[key] }, query);
+      }
+      return handleQuery(req, reply, { ...query, ...foldParams(obj) });
+    }
+    return handleQuery(req, reply, query);
+  };
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) ctx.logger?.error({ err }, 'ts43: internal error');
+    const text = status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported Content-Type' : status === 500 ? 'Internal server error' : err.message;
+    return sendText(reply, status, text, baseActivity(req, null));
+  });
+
+  app.route({ method: ['GET', 'POST'], url: '/', bodyLimit: TS43_BODY_LIMIT, handler });
+  app.route({
+    method: ['PUT', 'DELETE', 'PATCH'],
+    url: '/',
+    handler: async (req, reply) => sendText(reply.header('allow', 'GET, POST'), 405, 'Method not allowed', baseActivity(req, null)),
+  });
+
+  await app.register(websheetRoutes, { ctx, secret });
+}

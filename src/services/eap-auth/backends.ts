@@ -1,0 +1,201 @@
+/**
+ * The three ways an EAP-AKA exchange is carried out (EAP-AKA.md § back-ends):
+ *   swm   — relay to the operator's 3GPP AAA over Diameter SWm (AaaRelay);
+ *   swx   — omnisep's own EAP server, vectors from the HSS over SWx;
+ *   local — omnisep's own EAP server, vectors from the Milenage store.
+ * swx and local share FsmBackend: the pure server state machine
+ * (src/fsm/eap-aka-server.ts) fed by an AuthVectorSource.
+ *
+ * Android parses nothing but AKA-Challenge as the first packet (TS43.md
+ * § EAP-AKA step 1), so an AKA-Identity request is answered here with
+ * AT_IDENTITY = EAP_ID and never relayed.
+ */
+import { AaaUnavailableError, AuthVectorError, type AaaRelay, type AaaRelaySession, type AuthVectorSource } from '../../ports.js';
+import { AkaSubtype, EapCode, EapType, attr, decodeEap, encodeEap, isAkaPacket } from '../../codec/eap/index.js';
+import { DecodeError } from '../../codec/decode-error.js';
+import { startServer, step, type EapServerAction, type EapServerConfig, type EapServerEvent, type EapServerState } from '../../fsm/eap-aka-server.js';
+import { ResultCode } from './result-codes.js';
+
+export type BackendOutcome =
+  /** An EAP-Request to relay to the phone (AKA-Challenge, or the next round after a resync). */
+  | { type: 'challenge'; packet: Buffer }
+  | { type: 'success' }
+  | { type: 'failure'; cause: 'rejected' | 'user_unknown' | 'unavailable'; resultCode: number | null; detail: string };
+
+export interface BackendSession {
+  /** Begin with the phone's EAP_ID; resolves with the first packet for the phone (an AKA-Challenge) or a failure. */
+  start(identity: string, imsi: string): Promise<BackendOutcome>;
+  /** The phone's EAP-Response. */
+  respond(packet: Buffer): Promise<BackendOutcome>;
+  /** Diameter Session-Id (swm) for the admin API, else null. */
+  readonly aaaSessionId: string | null;
+  close(): void;
+}
+
+export interface EapBackend {
+  readonly name: 'swm' | 'swx' | 'local';
+  open(): BackendSession;
+}
+
+/** At most this many AKA-Identity rounds are answered on the phone's behalf. */
+const MAX_IDENTITY_ROUNDS = 2;
+
+const identityResponse = (identifier: number, identity: string): Buffer =>
+  encodeEap({ code: EapCode.RESPONSE, identifier, type: EapType.IDENTITY, data: Buffer.from(identity, 'utf8') });
+
+// ---------------------------------------------------------------------------
+// swm: relay
+
+class RelaySession implements BackendSession {
+  #session: AaaRelaySession | null = null;
+  #identity = '';
+  constructor(private readonly relay: AaaRelay) {}
+
+  get aaaSessionId(): string | null {
+    return this.#session?.sessionId ?? null;
+  }
+
+  async #exchange(packet: Buffer): Promise<BackendOutcome> {
+    const s = this.#session!;
+    let answer;
+    let rounds = 0;
+    let out = packet;
+    for (;;) {
+      try {
+        answer = await s.exchange(out);
+      } catch (e) {
+        if (e instanceof AaaUnavailableError) return { type: 'failure', cause: 'unavailable', resultCode: null, detail: e.message };
+        throw e;
+      }
+      if (answer.resultCode === ResultCode.DIAMETER_SUCCESS) return { type: 'success' };
+      if (answer.resultCode !== ResultCode.DIAMETER_MULTI_ROUND_AUTH) {
+        const code = answer.resultCode;
+        const cause = code === ResultCode.DIAMETER_AUTHENTICATION_REJECTED ? 'rejected' : code === ResultCode.DIAMETER_ERROR_USER_UNKNOWN || code === ResultCode.DIAMETER_ERROR_IDENTITY_NOT_REGISTERED ? 'user_unknown' : 'unavailable';
+        return { type: 'failure', cause, resultCode: code, detail: `AAA answered ${code}` };
+      }
+      if (!answer.eapPayload) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: 'AAA answered 1001 without EAP-Payload' };
+      let req;
+      try {
+        req = decodeEap(answer.eapPayload);
+      } catch (e) {
+        if (e instanceof DecodeError) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: `AAA sent an undecodable EAP packet: ${e.reason}` };
+        throw e;
+      }
+      if (isAkaPacket(req) && req.code === EapCode.REQUEST && req.subtype === AkaSubtype.AKA_IDENTITY) {
+        if (++rounds > MAX_IDENTITY_ROUNDS) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: 'AAA keeps asking AKA-Identity' };
+        // Answer it ourselves: AT_IDENTITY = EAP_ID (RFC 4187 §9.2; TS43.md: never relay AKA-Identity).
+        out = encodeEap({ code: EapCode.RESPONSE, identifier: req.identifier, type: req.type, subtype: AkaSubtype.AKA_IDENTITY, attributes: [attr.identity(this.#identity)] });
+        continue;
+      }
+      if (req.code === EapCode.REQUEST && !isAkaPacket(req) && req.type === EapType.IDENTITY) {
+        if (++rounds > MAX_IDENTITY_ROUNDS) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: 'AAA keeps asking Identity' };
+        out = identityResponse(req.identifier, this.#identity);
+        continue;
+      }
+      return { type: 'challenge', packet: answer.eapPayload };
+    }
+  }
+
+  async start(identity: string): Promise<BackendOutcome> {
+    this.#identity = identity;
+    this.#session = this.relay.open({ userName: identity });
+    return this.#exchange(identityResponse(0, identity));
+  }
+
+  respond(packet: Buffer): Promise<BackendOutcome> {
+    return this.#exchange(packet);
+  }
+
+  close(): void {
+    this.#session?.close();
+  }
+}
+
+export class RelayBackend implements EapBackend {
+  readonly name = 'swm' as const;
+  constructor(private readonly relay: AaaRelay) {}
+  open(): BackendSession {
+    return new RelaySession(this.relay);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// swx / local: own EAP server
+
+export interface FsmBackendOptions {
+  variant: 'aka' | 'aka-prime';
+  networkName?: string;
+  maxResync: number;
+  timeoutMs: number;
+  now: () => number;
+}
+
+class FsmSession implements BackendSession {
+  #state: EapServerState | null = null;
+  #imsi = '';
+  readonly aaaSessionId = null;
+  constructor(
+    private readonly source: AuthVectorSource,
+    private readonly opts: FsmBackendOptions,
+  ) {}
+
+  async #run(event: EapServerEvent): Promise<BackendOutcome> {
+    let pending: EapServerEvent | null = event;
+    let outcome: BackendOutcome | null = null;
+    while (pending) {
+      const r = step(this.#state!, pending, this.opts.now());
+      this.#state = r.state;
+      pending = null;
+      for (const a of r.actions as EapServerAction[]) {
+        if (a.type === 'send') outcome = { type: 'challenge', packet: a.packet };
+        else if (a.type === 'success') outcome = { type: 'success' };
+        else if (a.type === 'failure') outcome = { type: 'failure', cause: /unknown/i.test(a.reason) ? 'user_unknown' : 'rejected', resultCode: null, detail: a.reason };
+        else if (a.type === 'need_vector') {
+          try {
+            const vector = await this.source.getVector({ imsi: a.imsi ?? this.#imsi, variant: this.opts.variant, ...(a.resync ? { resync: a.resync } : {}) });
+            pending = { type: 'vector', vector };
+          } catch (e) {
+            if (!(e instanceof AuthVectorError)) throw e;
+            // The session ends here whatever the state machine would add (it would only send EAP-Failure).
+            if (e.kind === 'unavailable') return { type: 'failure', cause: 'unavailable', resultCode: null, detail: e.message };
+            if (e.kind === 'user_unknown') return { type: 'failure', cause: 'user_unknown', resultCode: null, detail: e.message };
+            return { type: 'failure', cause: 'rejected', resultCode: null, detail: e.message };
+          }
+        }
+      }
+    }
+    return outcome ?? { type: 'failure', cause: 'rejected', resultCode: null, detail: 'EAP server gave no answer' };
+  }
+
+  start(identity: string, imsi: string): Promise<BackendOutcome> {
+    this.#imsi = imsi;
+    const cfg: EapServerConfig = {
+      variant: this.opts.variant,
+      maxResync: this.opts.maxResync,
+      timeoutMs: this.opts.timeoutMs,
+      identityRound: 'never',
+      ...(this.opts.networkName !== undefined ? { networkName: this.opts.networkName } : {}),
+    };
+    this.#state = startServer(cfg, this.opts.now());
+    return this.#run({ type: 'identity', identity });
+  }
+
+  respond(packet: Buffer): Promise<BackendOutcome> {
+    return this.#run({ type: 'eap', packet });
+  }
+
+  close(): void {
+    this.#state = null;
+  }
+}
+
+export class FsmBackend implements EapBackend {
+  constructor(
+    readonly name: 'swx' | 'local',
+    private readonly source: AuthVectorSource,
+    private readonly opts: FsmBackendOptions,
+  ) {}
+  open(): BackendSession {
+    return new FsmSession(this.source, this.opts);
+  }
+}
