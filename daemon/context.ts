@@ -4,6 +4,7 @@
  * in daemon/main.ts (Diameter node, AAA relay, vector source, ...).
  */
 import type { Logger } from 'pino';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { OmnisepConfig } from '../src/contracts/config.js';
 import type { ListenerAddress } from '../src/contracts/status.js';
@@ -31,6 +32,12 @@ export interface DaemonContext {
   lifecycle: Lifecycle;
   /** Filled as listeners bind; `GET /api/status` → listeners. */
   listeners: Record<string, ListenerAddress>;
+  /** Health contributors: name → null when fine, else the reason (GET /health answers 503 with it). */
+  healthChecks: Map<string, () => string | null>;
+  /** Public-listener plugins registered before start (TS.43, XCAP); see daemon/http/public.ts. */
+  publicPlugins: Array<FastifyPluginAsync<{ ctx: DaemonContext }>>;
+  /** Extra lines for serve's start banner (e.g. the TS.43 area's ready-to-paste `omnisep simulate eap-aka ...`). */
+  bannerLines: string[];
   /** Services registered by other areas (all optional: absent = feature off or not wired yet). */
   services: DaemonServices;
 }

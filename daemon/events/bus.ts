@@ -92,9 +92,17 @@ export class EventBus implements EventSink {
   #emitted = 0;
   constructor(private readonly now: () => number = Date.now) {}
 
+  readonly #observers: Array<(e: DaemonEvent) => void> = [];
+
   emit(event: DaemonEvent): void {
     this.#emitted++;
+    for (const o of this.#observers) o(event);
     for (const s of this.#subs) s.push(event);
+  }
+
+  /** A synchronous observer of every event (metrics, rates). Must not throw or block. */
+  observe(fn: (e: DaemonEvent) => void): void {
+    this.#observers.push(fn);
   }
 
   /** A bounded subscription (default 1000 events buffered). Close it when the client goes away. */

@@ -112,14 +112,14 @@ export const configSchema = Type.Object(
       ap2004: Type.Record(Type.String(), Type.Unknown(), {
         default: {
           entitlement_status: 1, addr_status: 2, tc_status: 2, prov_status: 1,
-          service_flow_url: '', service_flow_user_data: '', message_for_incompatible: 'VoWiFi is not available for this subscription',
+          service_flow_url: '', service_flow_user_data: '', message_for_incompatible: 'This service is not available for your subscription. Please contact customer care.',
         },
         description: 'VoWiFi',
       }),
       ap2005: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 1 }, description: 'SMS over IP' }),
       ap2010: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 1 }, description: 'data plan' }),
       ap2012: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 0, tc_status: 2 }, description: 'direct carrier billing' }),
-      ap2014: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 1 }, description: 'device and user info / phone number' }),
+      ap2014: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 1, msisdn: '' }, description: 'device and user info / phone number' }),
       ap2016: Type.Record(Type.String(), Type.Unknown(), { default: { entitlement_status: 0 }, description: 'satellite mode' }),
     }),
     activity: o('the activity log (ADMIN-API.md § Activity log); retention is enforced continuously and reloaded on SIGHUP', {

@@ -1,0 +1,46 @@
+/**
+ * `GET /api/events`: the live NDJSON stream for `activity tail` and the TUI.
+ * First line `hello`; then one DaemonEvent per line. The bus buffers per
+ * client (bounded) and reports losses as `dropped`; a slow socket makes this
+ * loop wait on 'drain', never the daemon. Ends cleanly on graceful stop.
+ */
+import type { FastifyInstance } from 'fastify';
+import { routes as R, fastifySchema, type EventsQuery } from '../../../src/contracts/routes.js';
+import type { DaemonEventKind } from '../../../src/contracts/events.js';
+import { VERSION_HEADER } from '../../../src/contracts/common.js';
+import type { DaemonContext } from '../../context.js';
+
+const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'hello'];
+const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
+  const { ctx } = opts;
+  app.get(R.events.path.replace(/^\/api/, ''), { schema: fastifySchema(R.events) }, async (req, reply) => {
+    const q = req.query as EventsQuery;
+    const typeList = list(q.type);
+    const kinds = [...list(q.kinds), ...typeList.filter((t) => (KINDS as readonly string[]).includes(t))] as DaemonEventKind[];
+    const types = typeList.filter((t) => !(KINDS as readonly string[]).includes(t));
+    // An activity-type filter implies activity events (plus rates, so a tail can show liveness).
+    if (types.length && !kinds.length) kinds.push('activity', 'dropped');
+    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: kinds.length ? [...kinds, 'dropped'] : [], types }, { max: 1000 });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', [VERSION_HEADER]: ctx.version, 'x-request-id': String(req.id) });
+    const write = (obj: unknown) => res.write(`${JSON.stringify(obj)}\n`);
+    write({ kind: 'hello', at: new Date(ctx.clock.now()).toISOString(), version: ctx.version, started_at: ctx.startedAt.toISOString() });
+    req.raw.once('close', () => sub.close());
+    res.once('close', () => sub.close());
+    try {
+      while (!sub.closed) {
+        await sub.wait();
+        for (const e of sub.drain()) {
+          if (!write(e)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+          if (res.destroyed) break;
+        }
+      }
+    } finally {
+      sub.close();
+      if (!res.destroyed) res.end();
+    }
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Prometheus metrics (ADMIN-API.md): the registry every area adds to, the HTTP
+ * request metrics shared by all listeners, and `GET /metrics` on the admin API
+ * and the control socket (not on the public port).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DaemonContext } from '../../context.js';
+
+export interface HttpMetrics {
+  requests: Counter<'listener' | 'method' | 'route' | 'status'>;
+  duration: Histogram<'listener' | 'route'>;
+}
+
+const byRegistry = new WeakMap<Registry, HttpMetrics>();
+
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: 'omnisep' });
+  collectDefaultMetrics({ register: registry, prefix: 'omnisep_' });
+  return registry;
+}
+
+export function httpMetrics(registry: Registry): HttpMetrics {
+  let m = byRegistry.get(registry);
+  if (!m) {
+    m = {
+      requests: new Counter({ name: 'omnisep_http_requests_total', help: 'HTTP requests by listener, route and status', labelNames: ['listener', 'method', 'route', 'status'], registers: [registry] }),
+      duration: new Histogram({ name: 'omnisep_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['listener', 'route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
+    };
+    byRegistry.set(registry, m);
+  }
+  return m;
+}
+
+/** onResponse hook recording one request (route = the route pattern, never the raw URL with IMSIs). */
+export function observeRequest(m: HttpMetrics, listener: string) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    m.requests.inc({ listener, method: req.method, route, status: String(reply.statusCode) });
+    m.duration.observe({ listener, route }, reply.elapsedTime / 1000);
+  };
+}
+
+export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
+  app.get('/metrics', async (_req, reply) => {
+    if (!opts.ctx.config.metrics.enabled) {
+      reply.code(404);
+      return { error: 'metrics are disabled (metrics.enabled: false)', code: 'OMNISEP_METRICS_DISABLED' };
+    }
+    reply.header('content-type', opts.ctx.metrics.contentType);
+    return opts.ctx.metrics.metrics();
+  });
+}

@@ -1,0 +1,65 @@
+/** `GET /api/status`, `GET /api/config` (ADMIN-API.md § Status). */
+import type { FastifyInstance } from 'fastify';
+import { routes as R } from '../../../src/contracts/routes.js';
+import type { StatusResponse } from '../../../src/contracts/status.js';
+import type { SessionView } from '../../../src/contracts/sessions.js';
+import { redactConfig } from '../../../src/contracts/config.js';
+import type { TokenRecord } from '../../../src/services/tokens.js';
+import type { DaemonContext } from '../../context.js';
+import { defineRoute } from './route-kit.js';
+
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+export function formatUptime(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return d ? `${d}d ${h}h ${m}m` : h ? `${h}h ${m}m` : m ? `${m}m ${seconds % 60}s` : `${seconds}s`;
+}
+
+const OPEN_SESSION_STATES = new Set(['pending', 'challenge_sent', 'authenticated']);
+
+export function buildStatus(ctx: DaemonContext): StatusResponse {
+  const now = ctx.clock.now();
+  const up = Math.max(0, Math.floor((now - ctx.startedAt.getTime()) / 1000));
+  const mem = process.memoryUsage();
+  const { store, config } = ctx;
+  const nowS = Math.floor(now / 1000);
+  return {
+    status: ctx.lifecycle.stopping ? 'stopping' : 'ok',
+    application: 'OmniSEP',
+    version: ctx.version,
+    uptime: formatUptime(up),
+    uptime_seconds: up,
+    started_at: ctx.startedAt.toISOString(),
+    pid: process.pid,
+    environment: config.server.environment,
+    memory: { rss_mb: mb(mem.rss), heap_total_mb: mb(mem.heapTotal), heap_used_mb: mb(mem.heapUsed), external_mb: mb(mem.external) },
+    storage: {
+      driver: config.storage.driver,
+      data_dir: config.storage.driver === 'memory' ? null : ctx.dataDir,
+      writable: store.writable(),
+      custom_entitlements: store.collection('entitlements').size,
+      xcap_profiles: store.collection('xcap_profiles').size,
+      eap_aka_sessions: store.collection<SessionView>('sessions').values().filter((s) => OPEN_SESSION_STATES.has(s.state)).length,
+      active_tokens: store.collection<TokenRecord>('tokens').values().filter((t) => t.expires_at > nowS).length,
+      activity_records: store.activity.count(),
+    },
+    services: {
+      http_port: ctx.listeners.http?.port ?? config.http.port,
+      eap_aka_enabled: config.eap_aka.enabled,
+      eap_aka_backend: config.eap_aka.backend,
+      xcap_enabled: config.xcap.enabled,
+      vvm_enabled: config.vvm.enabled,
+      aaa_enabled: config.aaa.enabled,
+    },
+    listeners: ctx.listeners,
+    timestamp: new Date(now).toISOString(),
+  };
+}
+
+export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
+  const { ctx } = opts;
+  defineRoute(app, R.status, async () => buildStatus(ctx));
+  defineRoute(app, R.config, async () => ({ config: redactConfig(ctx.config) as unknown as Record<string, unknown>, file: ctx.configFile }));
+}

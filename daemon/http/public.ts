@@ -1,0 +1,60 @@
+/**
+ * The public HTTP listener (default 127.0.0.1:9014): `GET /health` here;
+ * the TS.43 entitlement server, XCAP and the websheet register as plugins.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { DaemonContext } from '../context.js';
+import type { HealthResponse } from '../../src/contracts/status.js';
+import { baseServerOptions } from './common.js';
+import { httpMetrics, observeRequest } from './admin/metrics-routes.js';
+import type { RateMeter } from '../events/rates.js';
+
+/** Why the daemon is not healthy now; empty = healthy (ADMIN-API.md: 503 with the reason). */
+export function healthReasons(ctx: DaemonContext): string[] {
+  const reasons: string[] = [];
+  if (ctx.lifecycle.stopping) reasons.push('the daemon is stopping');
+  if (!ctx.store.writable()) reasons.push(`storage is not writable (${ctx.config.storage.driver} at ${ctx.dataDir})`);
+  for (const [name, check] of ctx.healthChecks) {
+    try {
+      const r = check();
+      if (r) reasons.push(`${name}: ${r}`);
+    } catch (e) {
+      reasons.push(`${name}: check failed: ${(e as Error).message}`);
+    }
+  }
+  return reasons;
+}
+
+export function servicesList(ctx: DaemonContext): string[] {
+  const s = ['entitlements'];
+  if (ctx.config.eap_aka.enabled) s.push('eap-aka');
+  if (ctx.config.xcap.enabled) s.push('xcap');
+  if (ctx.config.vvm.enabled) s.push('vvm');
+  if (ctx.config.aaa.enabled) s.push('aaa');
+  return s;
+}
+
+export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter): Promise<FastifyInstance> {
+  const app = Fastify({ ...baseServerOptions(ctx, 'http'), trustProxy: ctx.config.http.trust_proxy }) as unknown as FastifyInstance;
+  app.addHook('onResponse', observeRequest(httpMetrics(ctx.metrics), 'http'));
+  if (rates) app.addHook('onResponse', async (_req, reply) => rates.request(reply.statusCode));
+
+  await app.register(async (health) => {
+    health.setErrorHandler((err: FastifyError, _req, reply) => reply.code(err.statusCode ?? 500).send({ error: err.message }));
+    health.get('/health', async (_req, reply): Promise<HealthResponse> => {
+      const reasons = healthReasons(ctx);
+      const body: HealthResponse = { status: reasons.length ? 'unavailable' : 'ok', service: 'omni-sep', version: ctx.version, services: servicesList(ctx) };
+      if (reasons.length) {
+        reply.code(503).header('retry-after', '5');
+        body.reasons = reasons;
+      }
+      return body;
+    });
+  });
+
+  // ── registration point: public plugins (each brings its own setErrorHandler) ──
+  //   TS.43 entitlement server + websheet:  await app.register(ts43Plugin, { ctx });   // daemon/http/ts43/index.ts
+  //   XCAP (when ctx.config.xcap.enabled):   await app.register(xcapPlugin, { ctx });   // daemon/http/xcap/index.ts
+  for (const p of ctx.publicPlugins) await app.register(p, { ctx });
+  return app;
+}

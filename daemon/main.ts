@@ -1,0 +1,179 @@
+/**
+ * The composition root: the one place the daemon is wired.
+ *
+ *   startDaemon(config, opts) → { addresses, ctx, close() }
+ *
+ * Order of start: dial the control socket (refuse if a daemon answers) →
+ * open the store (refuse a corrupt one) → context → area services → public
+ * HTTP → admin TCP (TLS) → control socket (0600). Every part registers its
+ * closer with the Lifecycle, which stops in the fixed order of lifecycle.ts.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { OmnisepConfig } from '../src/contracts/config.js';
+import type { ListenerAddress } from '../src/contracts/status.js';
+import type { Clock, Random } from '../src/ports.js';
+import { ActivityService } from '../src/services/activity.js';
+import { repoPath } from '../src/util/repo-path.js';
+import { resolvePaths } from './config/index.js';
+import type { DaemonContext } from './context.js';
+import { EventBus } from './events/bus.js';
+import { RateMeter } from './events/rates.js';
+import { buildAdminApp } from './http/admin/index.js';
+import { createMetricsRegistry } from './http/admin/metrics-routes.js';
+import { buildPublicApp } from './http/public.js';
+import { Lifecycle, type StopReport } from './lifecycle.js';
+import { createLogger } from './logging.js';
+import { createStore } from './store/index.js';
+import { ensureAdminTls } from './tls/self-signed.js';
+import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Environment used for path defaults (XDG_RUNTIME_DIR, OMNISEP_SOCKET); default process.env. */
+  env?: Record<string, string | undefined>;
+  /** The file the config came from (shown by GET /api/config). */
+  configFile?: string | null;
+  clock?: Clock;
+  random?: Random;
+  /**
+   * Called after the context exists and before any listener binds: the hook
+   * where areas register services, health checks, public plugins and closers
+   * (tests use it too). See the registration points below.
+   */
+  beforeListen?: (ctx: DaemonContext) => Promise<void> | void;
+}
+
+export interface DaemonAddresses {
+  http: ListenerAddress;
+  admin: ListenerAddress;
+  socket: ListenerAddress;
+  diameter?: ListenerAddress;
+  aaa?: ListenerAddress;
+  [name: string]: ListenerAddress | undefined;
+}
+
+export interface RunningDaemon {
+  addresses: DaemonAddresses;
+  ctx: DaemonContext;
+  /** Graceful stop in the fixed order; resolves with what each closer did. */
+  close(): Promise<StopReport[]>;
+}
+
+let cachedVersion: string | undefined;
+export function daemonVersion(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}
+
+export const tcpListener = (protocol: string, a: AddressInfo): ListenerAddress => {
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return { transport: 'tcp', host: a.address, port: a.port, protocol, url: protocol === 'http' || protocol === 'https' ? `${protocol}://${host}:${a.port}` : `${host}:${a.port}` };
+};
+
+export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}): Promise<RunningDaemon> {
+  const env = opts.env ?? process.env;
+  const logger = opts.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const { dataDir, socket } = resolvePaths(config, env);
+  const lifecycle = new Lifecycle();
+
+  // 1. The control socket first: a live daemon there means we must not start (and must not touch its store).
+  await prepareSocketPath(socket);
+
+  // 2. Storage: refuses a corrupt store or a data dir held by another live daemon.
+  const store = await createStore(config, dataDir, (msg) => logger.warn({ data_dir: dataDir }, msg));
+  lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
+
+  try {
+    const clock = opts.clock ?? { now: () => Date.now() };
+    const random = opts.random ?? { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
+    const events = new EventBus(() => clock.now());
+    const activity = new ActivityService({ log: store.activity, events, clock, random, maxBodyBytes: config.activity.max_body_bytes });
+    const ctx: DaemonContext = {
+      config,
+      configFile: opts.configFile ?? null,
+      dataDir,
+      version: daemonVersion(),
+      startedAt: new Date(clock.now()),
+      store,
+      logger,
+      events,
+      activity,
+      metrics: createMetricsRegistry(),
+      clock,
+      random,
+      lifecycle,
+      listeners: {},
+      healthChecks: new Map(),
+      publicPlugins: [],
+      bannerLines: [],
+      services: {},
+    };
+    const rates = new RateMeter(events, () => clock.now());
+    events.observe((e) => rates.observe(e));
+    rates.start();
+    lifecycle.register({ name: 'event streams', phase: 'streams', close: () => { rates.stop(); events.closeAll(); } });
+
+    if (config.server.environment === 'development' && !config.eap_aka.enabled)
+      logger.warn('eap_aka.enabled is false: SIM authentication is OFF, entitlements are answered for any IMSI given (development only)');
+
+    // ── registration point: area services (one line each; the integrator wires them) ──
+    //   Built-in AAA (config.aaa.enabled):  ctx.services.builtinAaa = await createBuiltinAaa(ctx);        // daemon/diameter/builtin-aaa.ts
+    //                                        ctx.listeners.aaa = …its address…;  lifecycle.register({ phase: 'diameter', … })
+    //   Diameter node (config.diameter.enabled): ctx.services.diameter = await createDiameterNode(ctx);  // daemon/diameter/node.ts
+    //                                        ctx.listeners.diameter = …; ctx.healthChecks.set('diameter', …);
+    //                                        lifecycle.register({ name: 'diameter', phase: 'diameter', close: () => node.stop() })  // DPR to every peer
+    //   SWm relay (eap_aka.backend = swm):   ctx.services.aaaRelay = createSwmRelay(ctx.services.diameter, ctx);  // daemon/diameter/swm-client.ts
+    //   SWx vectors (backend = swx):         ctx.services.vectorSource = createSwxVectorSource(ctx.services.diameter, ctx);  // daemon/diameter/swx-client.ts
+    //   local vectors (backend = local):     ctx.services.vectorSource = new LocalVectorSource(ctx.store, …);  // src/services/subscribers.ts
+    //   Public plugins:                      ctx.publicPlugins.push(ts43Plugin, xcapPlugin);   // daemon/http/ts43/index.ts, daemon/http/xcap/index.ts
+    //   Banner:                              ctx.bannerLines.push('omnisep simulate eap-aka --url … --imsi … --ki … --opc …');
+    await opts.beforeListen?.(ctx);
+
+    // 3. Public HTTP.
+    const servers: Array<{ name: string; app: FastifyInstance }> = [];
+    const pub = await buildPublicApp(ctx, rates);
+    servers.push({ name: 'http', app: pub });
+    await pub.listen({ host: config.http.listen_ip, port: config.http.port });
+    ctx.listeners.http = tcpListener('http', pub.server.address() as AddressInfo);
+
+    // 4. Admin API on TCP (TLS by default).
+    const tls = config.admin.tls
+      ? await ensureAdminTls({ dataDir, certFile: config.admin.tls_cert || undefined, keyFile: config.admin.tls_key || undefined, hostnames: [config.server.fqdn] })
+      : null;
+    if (tls?.generated) logger.info({ cert: tls.certFile }, 'generated a self-signed certificate for the admin API');
+    const admin = await buildAdminApp(ctx, { transport: 'tcp', ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
+    servers.push({ name: 'admin', app: admin });
+    await admin.listen({ host: config.admin.listen_ip, port: config.admin.port });
+    ctx.listeners.admin = tcpListener(tls ? 'https' : 'http', admin.server.address() as AddressInfo);
+    if (config.admin.api_keys.length === 0) logger.warn('admin.api_keys is empty: the TCP admin API refuses every request (the control socket still works)');
+
+    // 5. Control socket: same routes, no token, 0600.
+    const control = await buildAdminApp(ctx, { transport: 'socket' });
+    servers.push({ name: 'control', app: control });
+    await control.listen({ path: socket });
+    lockDownSocket(socket);
+    ctx.listeners.socket = { transport: 'unix', path: socket, protocol: 'http', url: `unix:${socket}` };
+
+    for (const s of servers) lifecycle.register({ name: `${s.name} server`, phase: 'http', close: () => s.app.close(), timeoutMs: 10_000 });
+    lifecycle.register({ name: 'control socket file', phase: 'socket', close: () => removeSocket(socket) });
+
+    logger.info({ listeners: Object.fromEntries(Object.entries(ctx.listeners).map(([k, v]) => [k, v.url])), version: ctx.version, data_dir: dataDir }, 'omnisep is ready');
+    return {
+      addresses: ctx.listeners as DaemonAddresses,
+      ctx,
+      close: async () => {
+        const report = await lifecycle.stop();
+        for (const r of report) if (!r.ok) logger.warn({ closer: r.name, phase: r.phase, error: r.error }, 'stop step failed');
+        return report;
+      },
+    };
+  } catch (e) {
+    // A failed start releases what it took (store lock, half-open listeners) so a retry can succeed.
+    await lifecycle.stop();
+    throw e;
+  }
+}
