@@ -1,0 +1,205 @@
+/**
+ * TS.43 requests and bad input over real sockets: parameters in every shape,
+ * 400/406/405/413, gzip, quoted cookies, malformed base64, truncated EAP, a
+ * packet for another session, a stolen cookie — documented status, nothing
+ * stored, server up.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { request } from 'node:http';
+import type { SessionView } from '../src/contracts/sessions.js';
+import { ANDROID_UA, SIM1, SIM2, naiOf, startHarness, type Harness } from './ts43-harness.js';
+
+const RELAY = 'application/vnd.gsma.eap-relay.v1.0+json';
+
+const q = (h: Harness, params: Record<string, string | string[]>) => {
+  const u = new URL(h.url);
+  for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) u.searchParams.append(k, x);
+  return u.toString();
+};
+
+async function begin(h: Harness, imsi = SIM1.imsi, ua = ANDROID_UA, terminal = 't-1') {
+  const r = await fetch(q(h, { EAP_ID: naiOf(imsi), terminal_id: terminal, app: 'ap2004', entitlement_version: '2.0' }), { headers: { 'user-agent': ua } });
+  assert.equal(r.status, 200);
+  const cookie = r.headers.get('set-cookie')!.split(';')[0]!;
+  const packet = Buffer.from(JSON.parse(await r.text())['eap-relay-packet'] as string, 'base64');
+  return { cookie, packet };
+}
+
+const postRelay = (h: Harness, cookie: string | null, packetB64: string, headers: Record<string, string> = {}) =>
+  fetch(h.url, {
+    method: 'POST',
+    headers: { 'content-type': RELAY, 'user-agent': ANDROID_UA, ...(cookie ? { cookie } : {}), ...headers },
+    body: JSON.stringify({ 'eap-relay-packet': packetB64 }),
+  });
+
+test('missing parameters → 400 text/plain naming them; nothing stored in sessions', async () => {
+  const h = await startHarness();
+  try {
+    const r = await fetch(q(h, { app: 'ap2004' }));
+    assert.equal(r.status, 400);
+    assert.match(r.headers.get('content-type')!, /^text\/plain/);
+    assert.equal(await r.text(), 'Missing required parameters: ["terminal_id","entitlement_version","EAP_ID"]');
+    assert.equal(h.ctx.store.collection('sessions').size, 0);
+    const acts = h.ctx.store.activity.query({}).records;
+    assert.equal(acts.length, 1);
+    assert.equal(acts[0]!.response_status, 400);
+  } finally {
+    await h.close();
+  }
+});
+
+test('entitlement_version leniency and 406 outside the configured range', async () => {
+  const h = await startHarness({ sets: ['ts43.entitlement_versions.max=9.0'] });
+  try {
+    for (const v of ['2', '2.0', '8']) {
+      const r = await fetch(q(h, { EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: v }));
+      assert.equal(r.status, 200, v);
+    }
+    for (const v of ['12.0', 'abc']) {
+      const r = await fetch(q(h, { EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: v }));
+      assert.equal(r.status, 406, v);
+      assert.match(await r.text(), /Protocol not supported/);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test('case-insensitive names, app shapes, odd User-Agents: all accepted', async () => {
+  const h = await startHarness({ sets: ['eap_aka.enabled=false'] });
+  try {
+    const shapes: Array<[Record<string, string | string[]>, string[]]> = [
+      [{ APP: ['ap2003', 'ap2004'] }, ['ap2003', 'ap2004']],
+      [{ app: 'ap2003,AP2005' }, ['ap2003', 'ap2005']],
+      [{ App: '[ap2010,ap2014]' }, ['ap2010', 'ap2014']],
+      [{ app: '["ap2016","ap2012"]' }, ['ap2016', 'ap2012']],
+    ];
+    for (const [p, apps] of shapes) {
+      const r = await fetch(q(h, { imsi: SIM1.imsi, Terminal_Id: 'x', Entitlement_Version: '2', ...p }), {
+        headers: { 'user-agent': 'PRD-TS43 term-Omni/TestPhone /1.0 OS-Android/14', accept: 'application/json' },
+      });
+      assert.equal(r.status, 200);
+      assert.deepEqual(Object.keys(await r.json()).slice(1), apps);
+    }
+    // POST with a JSON array, no User-Agent at all
+    const r = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ IMSI: SIM1.imsi, terminal_id: 'x', entitlement_version: '12.0', app: ['ap2004'] }) });
+    assert.equal(r.status, 200);
+    const acts = h.ctx.store.activity.query({ limit: 1 }).records;
+    assert.equal(acts[0]!.auth_method, 'NONE');
+    const uaAct = h.ctx.store.activity.query({ limit: 5 }).records.find((a) => a.user_agent?.includes('TestPhone'))!;
+    assert.equal(uaAct.terminal_vendor, 'Omni');
+    assert.equal(uaAct.terminal_model, 'TestPhone');
+  } finally {
+    await h.close();
+  }
+});
+
+test('405 for other methods, 413 for oversized bodies, 400 for bad JSON; server stays up', async () => {
+  const h = await startHarness();
+  try {
+    const put = await fetch(h.url, { method: 'PUT' });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'GET, POST');
+    const big = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app: 'x'.repeat(64 * 1024) }) });
+    assert.equal(big.status, 413);
+    assert.match(big.headers.get('content-type')!, /^text\/plain/);
+    const bad = await fetch(h.url, { method: 'POST', headers: { 'content-type': RELAY }, body: '{"eap-relay-packet": ' });
+    assert.equal(bad.status, 400);
+    assert.equal(h.ctx.store.collection('sessions').size, 0);
+    const ok = await fetch(q(h, { EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: '2' }));
+    assert.equal(ok.status, 200, 'still serving');
+  } finally {
+    await h.close();
+  }
+});
+
+test('gzip when asked', async () => {
+  const h = await startHarness({ sets: ['eap_aka.enabled=false'] });
+  try {
+    const url = new URL(q(h, { IMSI: SIM1.imsi, terminal_id: 't', entitlement_version: '2', app: ['ap2003', 'ap2004', 'ap2005', 'ap2010', 'ap2012', 'ap2014', 'ap2016'] }));
+    const { status, headers, body } = await new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const req = request(url, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 200);
+    assert.equal(headers['content-encoding'], 'gzip');
+    assert.match(String(headers['content-type']), /connectivity-xml/);
+    assert.match(gunzipSync(body).toString(), /<wap-provisioningdoc version="1.1">/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('bad EAP input: malformed base64, truncated EAP, wrong identifier, no cookie, unknown cookie', async () => {
+  const h = await startHarness();
+  try {
+    const { cookie, packet } = await begin(h);
+    const resp = Buffer.from(packet);
+    resp[0] = 2;
+    assert.equal((await postRelay(h, cookie, 'not*base64!')).status, 400);
+    assert.equal((await postRelay(h, cookie, resp.toString('base64url').replace(/[A-Za-z0-9]/g, '') + '-_-_')).status, 400, 'base64url alphabet refused');
+    assert.equal((await postRelay(h, cookie, resp.subarray(0, 6).toString('base64'))).status, 400, 'truncated');
+    const other = Buffer.from(resp);
+    other[1] = (other[1]! + 1) & 0xff;
+    const r = await postRelay(h, cookie, other.toString('base64'));
+    assert.equal(r.status, 400);
+    assert.match(await r.text(), /does not belong to this session/);
+    assert.equal((await postRelay(h, null, resp.toString('base64'))).status, 400);
+    assert.equal((await postRelay(h, 'OMNISEP_EAP=forged', resp.toString('base64'))).status, 511);
+    // the session survived all of it
+    const s = h.ctx.store.collection<SessionView>('sessions').values();
+    assert.equal(s.length, 1);
+    assert.equal(s[0]!.state, 'challenge_sent');
+    assert.equal(h.ctx.store.collection('tokens').size, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a stolen cookie presented by another terminal → 403, session untouched; a quoted cookie works', async () => {
+  const h = await startHarness();
+  try {
+    const { cookie, packet } = await begin(h, SIM2.imsi);
+    const resp = Buffer.from(packet);
+    resp[0] = 2;
+    const thief = await fetch(h.url, {
+      method: 'POST',
+      headers: { cookie, 'content-type': RELAY, 'user-agent': 'PRD-TS43 term-Evil/Phone client-IMS-Entitlement/1.0 OS-Android/14' },
+      body: JSON.stringify({ 'eap-relay-packet': resp.toString('base64') }),
+    });
+    assert.equal(thief.status, 403);
+    const viaQuery = await fetch(`${h.url}?terminal_id=other`, { method: 'POST', headers: { cookie, 'content-type': RELAY, 'user-agent': ANDROID_UA }, body: JSON.stringify({ 'eap-relay-packet': resp.toString('base64') }) });
+    assert.equal(viaQuery.status, 403);
+    assert.equal(h.ctx.store.collection<SessionView>('sessions').values()[0]!.state, 'challenge_sent');
+    // Android's quoted form: S="value"
+    const [name, value] = cookie.split('=');
+    const quoted = await postRelay(h, `${name}="${value}"`, resp.toString('base64'));
+    // the packet is not a valid response (no RES/MAC) so the EAP server refuses it: 403, but the cookie was recognised
+    assert.equal(quoted.status, 403);
+    assert.equal(h.ctx.store.collection<SessionView>('sessions').values()[0]!.state, 'failed');
+  } finally {
+    await h.close();
+  }
+});
+
+test('temporary_token alone → 401; token without IMSI → 400 naming IMSI', async () => {
+  const h = await startHarness();
+  try {
+    const t = await fetch(q(h, { temporary_token: 'abc', terminal_id: 't', app: 'ap2006', entitlement_version: '8' }));
+    assert.equal(t.status, 401);
+    const n = await fetch(q(h, { token: 'abc', terminal_id: 't', app: 'ap2004', entitlement_version: '8' }));
+    assert.equal(n.status, 400);
+    assert.equal(await n.text(), 'Missing required parameters: ["IMSI"]');
+    const acts = JSON.stringify(h.ctx.store.activity.query({}).records);
+    assert.ok(!acts.includes('temporary_token=abc'));
+  } finally {
+    await h.close();
+  }
+});
