@@ -152,7 +152,7 @@ export function fitColumns<R>(cols: readonly ColumnDef<R>[], width: number): Fit
 /** One table line: every cell fitted, the whole cut to `width`. */
 export function formatRow<R>(cols: readonly FittedColumn<R>[], row: R, now: number, width: number): string {
   const cells = cols.map((c) => {
-    const text = c.get(row, now);
+    const text = String(c.get(row, now) ?? '-');
     return c.align === 'right' && [...text].length < c.w ? text.padStart(c.w) : fit(text, c.w);
   });
   return fit(cells.join(' '), width);

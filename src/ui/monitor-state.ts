@@ -105,7 +105,8 @@ export type UiAction =
   | { type: 'quit' };
 
 export type MonitorAction =
-  | { type: 'events'; events: readonly DaemonEvent[] }
+  /** `skipped`: activity events the frame queue let fall out (older than the ring keeps anyway), still counted. */
+  | { type: 'events'; events: readonly DaemonEvent[]; skipped?: number }
   | { type: 'connection'; status: StreamStatus }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'invalid'; count: number }
@@ -200,8 +201,8 @@ function trimMap<K, V>(m: Map<K, V>, cap: number): void {
   while (m.size > cap) m.delete(m.keys().next().value as K);
 }
 
-function applyEvents(state: MonitorState, events: readonly DaemonEvent[]): MonitorState {
-  if (events.length === 0) return state;
+function applyEvents(state: MonitorState, events: readonly DaemonEvent[], skipped = 0): MonitorState {
+  if (events.length === 0 && skipped === 0) return state;
   const d: Draft = { s: { ...state }, fresh: [], sessions: null, tokens: null, peers: null };
   let now = state.now;
   for (const e of events) {
@@ -211,7 +212,7 @@ function applyEvents(state: MonitorState, events: readonly DaemonEvent[]): Monit
   }
   const s = d.s;
   s.now = now;
-  s.counters = { ...s.counters, received: s.counters.received + events.length };
+  s.counters = { ...s.counters, received: s.counters.received + events.length + skipped };
   if (d.sessions) s.sessions = d.sessions;
   if (d.tokens) s.tokens = d.tokens;
   if (d.peers) s.peers = d.peers;
@@ -366,7 +367,7 @@ export function monitorReducer(state: MonitorState, action: MonitorAction): Moni
   const ui = state.ui;
   switch (action.type) {
     case 'events':
-      return applyEvents(state, action.events);
+      return applyEvents(state, action.events, action.skipped);
     case 'snapshot':
       return applySnapshot(state, action.snapshot);
     case 'invalid':

@@ -49,12 +49,13 @@ export class EventBatcher {
   flush(): MonitorAction[] {
     const out: MonitorAction[] = [];
     if (this.#invalid) out.push({ type: 'invalid', count: this.#invalid });
+    const skipped = this.#activity.overwritten;
     const activity = this.#activity.drain();
     const events = this.#other.length ? [...this.#other, ...activity] : activity;
     if (events.length) {
       // Order by daemon time so a session change and its activity record land together.
       if (this.#other.length) events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-      out.push({ type: 'events', events });
+      out.push(skipped ? { type: 'events', events, skipped } : { type: 'events', events });
     }
     this.#other = [];
     this.#invalid = 0;

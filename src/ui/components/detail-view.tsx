@@ -43,8 +43,9 @@ export function DetailView({ pane, row, width, height }: { pane: PaneId; row: Ro
     );
   }
   const lines = detailLines(row);
-  const keyWidth = Math.min(28, Math.max(...lines.map(([k]) => k.length)));
-  const visible = lines.slice(0, Math.max(1, height));
+  const keyWidth = Math.min(34, Math.max(...lines.map(([k]) => k.length)));
+  // The title and (when cut) the "more" line share the pane's height + 1 lines.
+  const visible = lines.length <= height ? lines : lines.slice(0, Math.max(1, height - 1));
   const more = lines.length - visible.length;
   return (
     <Box flexDirection="column" width={width}>

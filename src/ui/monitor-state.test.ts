@@ -1,0 +1,178 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { DaemonEvent } from '../contracts/events.js';
+import { activity, activityEvent, at, hello, session, storyEvents, token } from '../../test/monitor-fixtures.js';
+import {
+  EVENT_HANDLERS, RATE_WINDOW, detailRow, eapSuccessRatio, initialState, monitorReducer, visibleActivity, visibleRows,
+  visibleSessions, visibleTokens, type MonitorAction, type MonitorState,
+} from './monitor-state.js';
+
+const run = (actions: MonitorAction[], s: MonitorState = initialState()) => actions.reduce(monitorReducer, s);
+const events = (...e: DaemonEvent[]): MonitorAction => ({ type: 'events', events: e });
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    if (o instanceof Map) for (const v of o.values()) deepFreeze(v);
+    else for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+test('every event kind of the contract has a handler', () => {
+  assert.deepEqual(Object.keys(EVENT_HANDLERS).sort(), ['activity', 'dropped', 'hello', 'peer', 'rates', 'session', 'token']);
+});
+
+test('the story: newest activity first, sessions by age, token states, peers, EAP ratio, drops', () => {
+  const s = run([events(...storyEvents())]);
+  assert.deepEqual(s.activity.map((r) => r.id), ['act-0005', 'act-0004', 'act-0003', 'act-0002', 'act-0001']);
+  assert.deepEqual(visibleSessions(s).map((x) => [x.session_id, x.state]), [
+    ['sess-aaaa', 'challenge_sent'],
+    ['sess-bbbb', 'failed'],
+    ['sess-cccc', 'completed'],
+  ]);
+  assert.deepEqual(visibleTokens(s).map((t) => [t.token_id, t.state]), [['tok-2222', 'active'], ['tok-1111', 'active'], ['tok-3333', 'revoked']]);
+  assert.equal(s.peers.size, 2);
+  assert.equal(s.counters.dropped, 7);
+  assert.equal(s.counters.received, storyEvents().length);
+  assert.equal(eapSuccessRatio(s), 49 / 51);
+  assert.equal(s.now, Date.parse(at(900)), 'now is the newest daemon time seen');
+  assert.equal(s.hello?.version, '0.1.0');
+});
+
+test('the reducer never mutates the state it is given', () => {
+  const before = deepFreeze(run([events(...storyEvents())]));
+  const more: MonitorAction[] = [
+    events(activityEvent(activity(9)), { kind: 'session', at: at(999), change: 'deleted', session: session('sess-aaaa', '001010000000001', 'failed', 0) }),
+    { type: 'move', delta: 2 }, { type: 'pause' }, events(activityEvent(activity(10))), { type: 'pause' },
+    { type: 'filter-start' }, { type: 'filter-input', text: '0001' }, { type: 'filter-apply' }, { type: 'open' }, { type: 'back' }, { type: 'quit' },
+  ];
+  assert.doesNotThrow(() => run(more, before));
+});
+
+test('activity is a bounded ring: only the newest `capacity` records stay', () => {
+  const s = run([events(...Array.from({ length: 250 }, (_, i) => activityEvent(activity(i))))], initialState({ capacity: 100 }));
+  assert.equal(s.activity.length, 100);
+  assert.equal(s.activity[0]!.id, 'act-0249');
+  assert.equal(s.activity[99]!.id, 'act-0150');
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 50 }), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }), (cap, batches) => {
+      let st = initialState({ capacity: cap });
+      let n = 0;
+      for (const b of batches) st = monitorReducer(st, events(...Array.from({ length: b }, () => activityEvent(activity(n++)))));
+      assert.ok(st.activity.length <= cap);
+      assert.equal(st.activity.length, Math.min(cap, n));
+      if (n) assert.equal(st.activity[0]!.id, activity(n - 1).id);
+    }),
+  );
+});
+
+test('rates keep the last 60 s for the sparkline', () => {
+  const rates = Array.from({ length: 75 }, (_, i): DaemonEvent => ({ kind: 'rates', at: at(i * 1000), requests_per_second: i, errors_per_second: 0, eap_success: 0, eap_failure: 0 }));
+  const s = run([events(...rates)]);
+  assert.equal(s.rates.requests.length, RATE_WINDOW);
+  assert.equal(s.rates.requests[0], 15);
+  assert.equal(s.rates.requests.at(-1), 74);
+  assert.equal(eapSuccessRatio(s), null, 'no EAP outcome yet');
+});
+
+test('pause freezes the activity list; resume merges what arrived, newest first', () => {
+  let s = run([events(activityEvent(activity(1))), { type: 'pause' }, events(activityEvent(activity(2)), activityEvent(activity(3)))]);
+  assert.deepEqual(s.activity.map((r) => r.id), ['act-0001']);
+  assert.deepEqual(s.held.map((r) => r.id), ['act-0003', 'act-0002']);
+  assert.equal(s.ui.paused, true);
+  s = monitorReducer(s, { type: 'pause' });
+  assert.deepEqual(s.activity.map((r) => r.id), ['act-0003', 'act-0002', 'act-0001']);
+  assert.deepEqual(s.held, []);
+});
+
+test('a scrolled-down selection stays on its record while new ones arrive', () => {
+  let s = run([events(...[1, 2, 3, 4].map((n) => activityEvent(activity(n)))), { type: 'move', delta: 2 }]);
+  assert.equal((visibleRows(s)[s.ui.selected.activity] as { id: string }).id, 'act-0002');
+  s = monitorReducer(s, events(activityEvent(activity(5)), activityEvent(activity(6))));
+  assert.equal((visibleRows(s)[s.ui.selected.activity] as { id: string }).id, 'act-0002');
+  // at the top, the selection follows the newest
+  s = run([{ type: 'top' }, events(activityEvent(activity(7)))], s);
+  assert.equal(s.ui.selected.activity, 0);
+});
+
+test('filter by IMSI or text; Esc clears it; selections are clamped', () => {
+  let s = run([events(...storyEvents()), { type: 'bottom' }, { type: 'filter-start' }]);
+  assert.equal(s.ui.selected.activity, 4);
+  for (const ch of '0010101234') s = monitorReducer(s, { type: 'filter-input', text: ch });
+  s = monitorReducer(s, { type: 'filter-backspace' });
+  s = monitorReducer(s, { type: 'filter-input', text: '4' });
+  assert.equal(s.ui.filterDraft, '0010101234');
+  assert.equal(s.ui.filter, '', 'not applied while typing');
+  s = monitorReducer(s, { type: 'filter-apply' });
+  assert.deepEqual(visibleActivity(s).map((r) => r.id), ['act-0003']);
+  assert.equal(s.ui.selected.activity, 0);
+  s = run([{ type: 'filter-start' }, { type: 'filter-input', text: 'x' }, { type: 'filter-cancel' }], s);
+  assert.equal(s.ui.filter, '0010101234', 'cancel keeps the applied filter');
+  s = run([{ type: 'filter-start' }, ...[...'xcap'].map((c): MonitorAction => ({ type: 'filter-input', text: c }))], { ...s, ui: { ...s.ui, filter: '' } });
+  s = monitorReducer(s, { type: 'filter-apply' });
+  assert.deepEqual(visibleActivity(s).map((r) => r.id), ['act-0004'], 'text matches the request type');
+  s = monitorReducer(s, { type: 'back' });
+  assert.equal(s.ui.filter, '');
+  assert.equal(visibleActivity(s).length, 5);
+});
+
+test('Enter opens the selected record by id; it survives new arrivals; Esc goes back', () => {
+  let s = run([events(...storyEvents()), { type: 'move', delta: 1 }, { type: 'open' }]);
+  assert.deepEqual(s.ui.detail, { pane: 'activity', id: 'act-0004' });
+  s = monitorReducer(s, events(activityEvent(activity(20))));
+  assert.equal((detailRow(s) as { id: string }).id, 'act-0004');
+  s = monitorReducer(s, { type: 'back' });
+  assert.equal(s.ui.detail, null);
+  s = run([{ type: 'pane', pane: 'peers' }, { type: 'open' }], s);
+  assert.deepEqual(s.ui.detail, { pane: 'peers', id: 'aaa.lab' });
+  assert.equal(run([{ type: 'pane', pane: 'sessions' }, { type: 'open' }], initialState()).ui.detail, null, 'nothing to open');
+});
+
+test('panes: number keys and Tab both ways wrap around', () => {
+  let s = initialState();
+  const seq: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    s = monitorReducer(s, { type: 'next-pane', delta: 1 });
+    seq.push(s.ui.pane);
+  }
+  assert.deepEqual(seq, ['sessions', 'tokens', 'peers', 'activity', 'sessions']);
+  assert.equal(monitorReducer(initialState(), { type: 'next-pane', delta: -1 }).ui.pane, 'peers');
+});
+
+test('sessions: deleted ones leave; tokens: revoke replaces the row; the maps are bounded too', () => {
+  let s = run([events(...storyEvents(), { kind: 'session', at: at(1000), change: 'deleted', session: session('sess-bbbb', '001010000000002', 'failed', 0) })]);
+  assert.deepEqual(visibleSessions(s).map((x) => x.session_id), ['sess-aaaa', 'sess-cccc']);
+  s = monitorReducer(s, events({ kind: 'token', at: at(1001), change: 'revoked', token: token('tok-1111', '001010000000003', -3600) }));
+  assert.equal(s.tokens.get('tok-1111')!.state, 'revoked');
+  const many = Array.from({ length: 30 }, (_, i): DaemonEvent => ({ kind: 'session', at: at(i), change: 'created', session: session(`s-${i}`, '001010000000001', 'pending', i) }));
+  assert.equal(run([events(...many)], initialState({ capacity: 10 })).sessions.size, 10);
+});
+
+test('connection states: reconnecting keeps the data and says why; a second connected counts a reconnect', () => {
+  const h = hello() as Extract<DaemonEvent, { kind: 'hello' }>;
+  let s = run([{ type: 'connection', status: { state: 'connected', target: '/s', hello: h } }, events(...storyEvents())]);
+  s = monitorReducer(s, { type: 'connection', status: { state: 'reconnecting', target: '/s', attempt: 2, delay_ms: 400, reason: 'no daemon at /s' } });
+  assert.deepEqual(s.connection, { state: 'reconnecting', target: '/s', attempt: 2, reason: 'no daemon at /s' });
+  assert.equal(s.activity.length, 5);
+  s = monitorReducer(s, { type: 'connection', status: { state: 'connected', target: '/s', hello: h } });
+  assert.equal(s.connection.state, 'connected');
+  assert.equal(s.counters.reconnects, 1);
+});
+
+test('a snapshot fills sessions, tokens and listeners; stream-seen revoked tokens stay', () => {
+  let s = run([events(...storyEvents())]);
+  s = monitorReducer(s, {
+    type: 'snapshot',
+    snapshot: {
+      sessions: [session('sess-zzzz', '001010000000009', 'authenticated', 0)],
+      tokens: [token('tok-9999', '001010000000009', 0)],
+      status: { listeners: { http: { transport: 'tcp', protocol: 'http', url: 'http://127.0.0.1:9014' } }, timestamp: at(2000) } as never,
+    },
+  });
+  assert.deepEqual([...s.sessions.keys()], ['sess-zzzz']);
+  assert.deepEqual(visibleTokens(s).map((t) => `${t.token_id}:${t.state}`), ['tok-9999:active', 'tok-3333:revoked']);
+  assert.deepEqual(s.listeners, { http: 'http://127.0.0.1:9014' });
+  assert.equal(s.now, Date.parse(at(2000)));
+});
