@@ -36,25 +36,22 @@ export const jsonFlag = Flags.boolean({
 
 export const urlFlag = Flags.string({
   summary: 'Talk to a remote admin API instead of the socket.',
-  description: 'Base URL of the admin listener, e.g. https://sep1.example.net:8443. Needs --api-key (or OMNISEP_API_KEY).',
+  description: 'Base URL of the admin listener, e.g. https://sep1.example.net:8443. Needs --api-key (or OMNISEP_API_KEY). Wins over --socket.',
   env: 'OMNISEP_URL',
   helpValue: 'URL',
   helpGroup: GLOBAL_GROUP,
-  exclusive: ['socket'],
 });
 
 export const apiKeyFlag = Flags.string({
   summary: 'Bearer token for --url (one of admin.api_keys).',
-  description: 'Prefer the OMNISEP_API_KEY environment variable: a flag value is visible to other users in the process list.',
+  description: 'Ignored on the control socket, whose file mode is its access control. Prefer the OMNISEP_API_KEY environment variable: a flag value is visible to other users in the process list.',
   env: 'OMNISEP_API_KEY',
   helpValue: 'KEY',
   helpGroup: GLOBAL_GROUP,
-  dependsOn: ['url'],
 });
 
 export const insecureFlag = Flags.boolean({
   summary: 'Accept a self-signed TLS certificate on --url.',
-  default: false,
   helpGroup: GLOBAL_GROUP,
   dependsOn: ['url'],
 });
