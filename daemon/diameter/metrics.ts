@@ -1,0 +1,31 @@
+/**
+ * Prometheus counters for the Diameter node (ADMIN-API.md § metrics): requests,
+ * answers and timeouts per peer and command. Several nodes in one process
+ * (serve + built-in AAA) share one registry, so metrics are looked up before
+ * they are created.
+ */
+import { Counter, type Registry } from 'prom-client';
+
+export interface DiameterMetrics {
+  request(peer: string, command: string): void;
+  answer(peer: string, command: string, result: number | string): void;
+  timeout(peer: string, command: string): void;
+}
+
+function counter(reg: Registry, name: string, help: string, labelNames: string[]): Counter<string> {
+  const existing = reg.getSingleMetric(name);
+  if (existing) return existing as Counter<string>;
+  return new Counter({ name, help, labelNames, registers: [reg] });
+}
+
+export function createDiameterMetrics(reg?: Registry): DiameterMetrics {
+  if (!reg) return { request() {}, answer() {}, timeout() {} };
+  const req = counter(reg, 'omnisep_diameter_requests_total', 'Diameter requests sent, by peer and command', ['peer', 'command']);
+  const ans = counter(reg, 'omnisep_diameter_answers_total', 'Diameter answers received, by peer, command and result', ['peer', 'command', 'result']);
+  const tmo = counter(reg, 'omnisep_diameter_timeouts_total', 'Diameter requests that got no answer in time, by peer and command', ['peer', 'command']);
+  return {
+    request: (peer, command) => req.inc({ peer, command }),
+    answer: (peer, command, result) => ans.inc({ peer, command, result: String(result) }),
+    timeout: (peer, command) => tmo.inc({ peer, command }),
+  };
+}

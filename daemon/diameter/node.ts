@@ -1,0 +1,804 @@
+/**
+ * The Diameter node (RFC 6733): TCP connections, capabilities exchange both
+ * ways, watchdog (RFC 3539), reconnect with back-off, orderly DPR/DPA,
+ * request routing with per-request timeout, failover of pending requests with
+ * the T flag, round-robin/failover peer selection, and answering incoming
+ * requests through registered handlers (5001 + Failed-AVP for unknown
+ * M-bit AVPs, 3001/3007 for what nobody handles).
+ *
+ * The protocol decisions live in src/: the codec (src/codec/diameter) and the
+ * per-connection state machine (src/fsm/diameter-peer.ts). This file does the
+ * I/O and performs the actions the machine returns.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { randomInt } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { EventSink } from '../../src/ports.js';
+import type { DiameterStatus, PeerView } from '../../src/contracts/diameter.js';
+import { DecodeError } from '../../src/codec/decode-error.js';
+import {
+  AppId, CmdFlag, CommandCode, DisconnectCause, ResultCode, VENDOR_3GPP, commandName,
+} from '../../src/codec/diameter/constants.js';
+import { defaultDictionary, type Dictionary } from '../../src/codec/diameter/dictionary.js';
+import {
+  decodeMessage, encodeMessage, findUnknownMandatory, isRequest, resultOf, type DiameterMessage,
+} from '../../src/codec/diameter/message.js';
+import { DiameterFramer, DEFAULT_MAX_MESSAGE_LENGTH } from '../../src/codec/diameter/framer.js';
+import {
+  advertisedApplications, buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer,
+  commonApplications, readCapabilities, type Capabilities,
+} from '../../src/codec/diameter/base.js';
+import { initialPeerState, peerStatusWord, step, type PeerAction, type PeerEvent, type PeerState } from '../../src/fsm/diameter-peer.js';
+import { createDiameterMetrics, type DiameterMetrics } from './metrics.js';
+
+/** DIAMETER.md § Configuration, snake_case as in the config file. */
+export interface DiameterPeerConfig {
+  host: string;
+  ip: string;
+  port: number;
+  transport?: 'tcp' | 'sctp' | string;
+  /** Destination-Realm for requests routed to this peer (default: our realm). */
+  realm?: string;
+}
+
+export interface DiameterConfig {
+  host: string;
+  realm: string;
+  product_name: string;
+  vendor_id: number;
+  /** Empty string: do not listen. Port 0 picks a free port (reported by start()). */
+  listen_ip: string;
+  listen_port: number;
+  auth_application_ids: number[];
+  acct_application_ids: number[];
+  supported_vendor_ids: number[];
+  /** ms: an answer must arrive within this, across every failover; then the request fails. */
+  request_timeout: number;
+  /** Tw (RFC 3539), seconds, jittered ±2 s (±10 % below 20 s). */
+  watchdog_seconds: number;
+  /** Tc, seconds: the ceiling of the reconnect back-off. */
+  reconnect_seconds?: number;
+  allow_undefined_peers_to_connect: boolean;
+  peer_selection_algorithm: 'round_robin' | 'failover';
+  peers: DiameterPeerConfig[];
+  /** Longest message accepted from a peer (default 1 MiB); more closes the connection. */
+  max_message_length?: number;
+  /** How long to wait for CER/CEA/DPA, ms (default 10 000). */
+  exchange_timeout_ms?: number;
+  service_name?: string;
+  enabled?: boolean;
+}
+
+export interface DiameterLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface DiameterNodeDeps {
+  logger: DiameterLogger;
+  events?: EventSink;
+  metrics?: Registry;
+  dictionary?: Dictionary;
+  /** Milliseconds since the epoch (tests). */
+  now?: () => number;
+}
+
+/** No connected peer could take the request, or every one failed: SWm/SWx map this to "unavailable". */
+export class DiameterUnavailableError extends Error {
+  override readonly name = 'DiameterUnavailableError';
+  constructor(message: string, readonly reason: 'no_peer' | 'timeout' | 'stopped') {
+    super(message);
+  }
+}
+
+export interface RequestOptions {
+  /** Only this peer (Origin-Host). */
+  peer?: string;
+  /** Override request_timeout for this request, ms. */
+  timeoutMs?: number;
+}
+
+/** What a handler receives besides the request. */
+export interface RequestContext {
+  peer: string;
+  local: { host: string; realm: string };
+  dictionary: Dictionary;
+}
+
+/** Answers one incoming request; the returned message is sent as the answer (its ids are fixed up). */
+export type RequestHandler = (req: DiameterMessage, ctx: RequestContext) => Promise<DiameterMessage> | DiameterMessage;
+
+export interface DiameterNode {
+  start(): Promise<{ listen?: { host: string; port: number } }>;
+  /** DPR to every open peer (waits for DPA or a short timeout), then closes everything. */
+  stop(): Promise<void>;
+  status(): DiameterStatus;
+  /** Sends a request (hop-by-hop and end-to-end ids are assigned here) and resolves with its answer. */
+  request(msg: Omit<DiameterMessage, 'hopByHop' | 'endToEnd'>, opts?: RequestOptions): Promise<DiameterMessage>;
+  /** Drops every connection and the listener at once, without DPR: what a crash looks like to the peers (failure tests). */
+  abort(): void;
+  /** Registers the handler of incoming requests for (application, command). */
+  handle(applicationId: number, commandCode: number, handler: RequestHandler): void;
+  /** Resolves once `host` (or, without it, any peer) is open; rejects after timeoutMs. */
+  waitForPeer(host?: string, timeoutMs?: number): Promise<void>;
+  readonly host: string;
+  readonly realm: string;
+  readonly dictionary: Dictionary;
+  /** Destination-Realm to use for a peer (its configured realm, its CEA realm, or ours). */
+  realmOf(host?: string): string;
+}
+
+interface Counters {
+  requests_sent: number;
+  answers_received: number;
+  requests_received: number;
+  answers_sent: number;
+  timeouts: number;
+  errors: number;
+}
+
+interface Peer {
+  host: string;
+  configured: DiameterPeerConfig | null;
+  initiation: 'OmniSEP -> Peer' | 'Peer -> OmniSEP';
+  conn: Connection | null;
+  caps: Capabilities | null;
+  common: number[];
+  ip: string | null;
+  port: number | null;
+  counters: Counters;
+  lastDwaAt: number | null;
+  reconnectTimer: NodeJS.Timeout | null;
+  attempts: number;
+}
+
+interface Pending {
+  msg: DiameterMessage;
+  command: string;
+  conn: Connection | null;
+  tried: Set<string>;
+  onlyPeer?: string;
+  resolve(m: DiameterMessage): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Connection {
+  id: number;
+  socket: Socket;
+  framer: DiameterFramer;
+  state: PeerState;
+  peer: Peer | null;
+  /** For outgoing connections: the configured peer we dialled. */
+  dialled: Peer | null;
+  pending: Map<number, Pending>;
+  fsmTimer: NodeJS.Timeout | null;
+  watchdogTimer: NodeJS.Timeout | null;
+  /** The request that triggered the current event (CER, DWR, DPR) when an action answers it. */
+  current: DiameterMessage | null;
+  closed: boolean;
+  dpaWaiters: (() => void)[];
+}
+
+const newCounters = (): Counters => ({ requests_sent: 0, answers_received: 0, requests_received: 0, answers_sent: 0, timeouts: 0, errors: 0 });
+
+const plainIp = (ip: string | undefined): string | null => (ip ? ip.replace(/^::ffff:/, '') : null);
+
+/** RFC 3539 §3.4.1: Tw jittered by up to ±2 s; proportionally for the short Tw tests use. */
+function jitteredTw(seconds: number): number {
+  const ms = seconds * 1000;
+  const j = Math.min(2000, ms * 0.1);
+  return Math.max(10, Math.round(ms - j + Math.random() * 2 * j));
+}
+
+export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps): DiameterNode {
+  const dict = deps.dictionary ?? defaultDictionary();
+  const log = deps.logger;
+  const now = deps.now ?? Date.now;
+  const metrics: DiameterMetrics = createDiameterMetrics(deps.metrics);
+  const local = { host: cfg.host, realm: cfg.realm };
+  const originStateId = Math.floor(now() / 1000) >>> 0;
+  const exchangeTimeout = cfg.exchange_timeout_ms ?? 10_000;
+  const maxLen = cfg.max_message_length ?? DEFAULT_MAX_MESSAGE_LENGTH;
+  const tcMs = (cfg.reconnect_seconds ?? 30) * 1000;
+
+  const peers = new Map<string, Peer>();
+  const connections = new Set<Connection>();
+  const handlers = new Map<string, RequestHandler>();
+  const openWaiters = new Set<{ host?: string; resolve(): void }>();
+  let server: Server | null = null;
+  let stopping = false;
+  let started = false;
+  let connSeq = 0;
+  let rr = 0;
+  let hopByHop = randomInt(0, 0x7fffffff);
+  // RFC 6733 §3: end-to-end ids start with the low 12 bits of the time in the high bits, random low bits.
+  let endToEnd = (((originStateId & 0xfff) << 20) | randomInt(0, 1 << 20)) >>> 0;
+  const nextHbh = () => (hopByHop = (hopByHop + 1) >>> 0);
+  const nextE2e = () => (endToEnd = (endToEnd + 1) >>> 0);
+
+  for (const pc of cfg.peers) {
+    peers.set(pc.host, {
+      host: pc.host, configured: pc, initiation: 'OmniSEP -> Peer', conn: null, caps: null, common: [],
+      ip: pc.ip, port: pc.port, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,
+    });
+  }
+
+  const vendorSpecific = cfg.auth_application_ids
+    .filter((a) => a >= 16777216 && a !== AppId.RELAY)
+    .map((a) => ({ vendorId: VENDOR_3GPP, authApplicationId: a }));
+
+  function capabilities(conn: Connection): Capabilities {
+    const addr = plainIp(conn.socket.localAddress);
+    const ip = addr && !addr.includes(':') ? addr : cfg.listen_ip && !cfg.listen_ip.includes(':') && cfg.listen_ip !== '0.0.0.0' ? cfg.listen_ip : '127.0.0.1';
+    return {
+      ...local,
+      hostIpAddresses: [ip],
+      vendorId: cfg.vendor_id,
+      productName: cfg.product_name,
+      originStateId,
+      supportedVendorIds: cfg.supported_vendor_ids,
+      // §5.3: vendor-specific (3GPP) applications go in Vendor-Specific-Application-Id; plain ids as well for
+      // peers that look only at Auth-Application-Id (freeDiameter accepts both).
+      authApplicationIds: cfg.auth_application_ids,
+      acctApplicationIds: cfg.acct_application_ids,
+      vendorSpecific,
+    };
+  }
+  const ownCaps = (): Capabilities => ({
+    ...local, hostIpAddresses: [], vendorId: cfg.vendor_id, productName: cfg.product_name, originStateId,
+    supportedVendorIds: cfg.supported_vendor_ids, authApplicationIds: cfg.auth_application_ids,
+    acctApplicationIds: cfg.acct_application_ids, vendorSpecific,
+  });
+
+  // -------------------------------------------------------------------------
+  // Views and events
+
+  function view(p: Peer): PeerView {
+    const st = p.conn ? peerStatusWord(p.conn.state.name) : stopping ? 'Closed' : 'Disconnected';
+    const apps: Record<string, number[]> = {};
+    if (p.caps) {
+      apps.auth = [...p.caps.authApplicationIds];
+      apps.acct = [...p.caps.acctApplicationIds];
+      apps.vendor_specific = p.caps.vendorSpecific.flatMap((v) => [v.authApplicationId ?? v.acctApplicationId ?? 0]);
+      apps.common = [...p.common];
+    }
+    return {
+      host: p.host,
+      status: st,
+      ip: p.ip,
+      port: p.port,
+      transport: p.configured?.transport ?? 'tcp',
+      connection_initiation: p.initiation,
+      realm: p.caps?.realm ?? p.configured?.realm ?? null,
+      product_name: p.caps?.productName ?? null,
+      application_ids: apps,
+      counters: { ...p.counters },
+      last_dwa_at: p.lastDwaAt !== null ? new Date(p.lastDwaAt).toISOString() : null,
+    };
+  }
+
+  function emitPeer(p: Peer): void {
+    deps.events?.emit({ kind: 'peer', at: new Date(now()).toISOString(), peer: view(p) });
+  }
+
+  // -------------------------------------------------------------------------
+  // Sending
+
+  function write(conn: Connection, m: DiameterMessage): void {
+    if (conn.closed || conn.socket.destroyed) return;
+    let bytes: Buffer;
+    try {
+      bytes = encodeMessage(m);
+    } catch (err) {
+      log.error({ err: String(err), command: commandName(m.commandCode, isRequest(m)) }, 'diameter: cannot encode message');
+      return;
+    }
+    conn.socket.write(bytes);
+  }
+
+  function fire(conn: Connection, ev: PeerEvent): void {
+    const before = conn.state.name;
+    const { state, actions } = step(conn.state, ev);
+    conn.state = state;
+    for (const a of actions) perform(conn, a);
+    if (conn.peer && before !== state.name && conn.peer.conn === conn) emitPeer(conn.peer);
+  }
+
+  function perform(conn: Connection, a: PeerAction): void {
+    switch (a.type) {
+      case 'connect':
+        return; // the socket is already dialling (see dial())
+      case 'send_cer':
+        write(conn, buildCer(dict, capabilities(conn), { hopByHop: nextHbh(), endToEnd: nextE2e() }));
+        return;
+      case 'send_cea':
+        if (conn.current) write(conn, buildCea(dict, conn.current, capabilities(conn), a.resultCode));
+        return;
+      case 'send_dwr':
+        write(conn, buildDwr(dict, local, originStateId, { hopByHop: nextHbh(), endToEnd: nextE2e() }));
+        return;
+      case 'send_dwa':
+        if (conn.current) write(conn, buildDwa(dict, conn.current, local, originStateId));
+        return;
+      case 'send_dpr':
+        write(conn, buildDpr(dict, local, a.cause, { hopByHop: nextHbh(), endToEnd: nextE2e() }));
+        return;
+      case 'send_dpa':
+        if (conn.current) write(conn, buildDpa(dict, conn.current, local));
+        return;
+      case 'process':
+        if (conn.current) processMessage(conn, conn.current);
+        return;
+      case 'start_timer':
+        clearTimeout(conn.fsmTimer ?? undefined);
+        conn.fsmTimer = setTimeout(() => fire(conn, { type: 'timeout' }), a.timer === 'dpa' ? Math.min(exchangeTimeout, 2000) : exchangeTimeout);
+        return;
+      case 'start_watchdog':
+        clearTimeout(conn.watchdogTimer ?? undefined);
+        conn.watchdogTimer = setTimeout(() => fire(conn, { type: 'watchdog' }), jitteredTw(cfg.watchdog_seconds));
+        return;
+      case 'stop_timers':
+        clearTimeout(conn.fsmTimer ?? undefined);
+        clearTimeout(conn.watchdogTimer ?? undefined);
+        conn.fsmTimer = conn.watchdogTimer = null;
+        return;
+      case 'opened':
+        onOpened(conn);
+        return;
+      case 'failover':
+        failover(conn);
+        return;
+      case 'disconnect':
+        // Give queued answers (CEA with an error, DPA) a chance to leave before closing.
+        conn.socket.end();
+        setTimeout(() => conn.socket.destroy(), 200).unref();
+        return;
+      case 'closed':
+        onClosed(conn);
+        return;
+      case 'refused':
+        log.debug({ state: a.state, event: a.event, peer: conn.peer?.host }, 'diameter: event refused in this state');
+        return;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Connection life
+
+  function attach(socket: Socket, dialled: Peer | null): Connection {
+    const conn: Connection = {
+      id: ++connSeq, socket, framer: new DiameterFramer(maxLen), state: initialPeerState(), peer: null, dialled,
+      pending: new Map(), fsmTimer: null, watchdogTimer: null, current: null, closed: false, dpaWaiters: [],
+    };
+    connections.add(conn);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => onData(conn, chunk));
+    socket.on('error', (err) => log.debug({ err: err.message, peer: conn.peer?.host ?? dialled?.host }, 'diameter: socket error'));
+    socket.on('close', () => {
+      conn.closed = true;
+      connections.delete(conn);
+      if (conn.state.name !== 'Closed') fire(conn, { type: dialled && conn.state.name === 'Wait-Conn-Ack' ? 'conn_nack' : 'peer_disc' });
+      // The machine ends in Closed either way; make sure the peer learns about it.
+      if (conn.peer?.conn === conn || (dialled && !conn.peer)) onClosed(conn);
+      for (const w of conn.dpaWaiters.splice(0)) w();
+    });
+    return conn;
+  }
+
+  function dial(p: Peer): void {
+    if (stopping || !p.configured || p.conn) return;
+    const pc = p.configured;
+    p.reconnectTimer = null;
+    p.attempts++;
+    const socket = connect({ host: pc.ip, port: pc.port });
+    const conn = attach(socket, p);
+    conn.peer = p;
+    p.conn = conn;
+    p.initiation = 'OmniSEP -> Peer';
+    fire(conn, { type: 'start' });
+    emitPeer(p);
+    socket.once('connect', () => fire(conn, { type: 'conn_ack' }));
+    // A dial that hangs (filtered port) counts as a failure after the exchange timeout.
+    socket.setTimeout(exchangeTimeout, () => { if (conn.state.name === 'Wait-Conn-Ack') socket.destroy(); });
+  }
+
+  function scheduleReconnect(p: Peer): void {
+    if (stopping || !p.configured || p.reconnectTimer) return;
+    // Back-off: 0.5 s, 1 s, 2 s, ... capped at Tc, each ±20 % (RFC 6733 §2.1 Tc; RFC 3539 §3.4.1 suggests jitter).
+    const base = Math.min(tcMs, 500 * 2 ** Math.min(p.attempts, 16));
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    p.reconnectTimer = setTimeout(() => dial(p), delay);
+  }
+
+  function onOpened(conn: Connection): void {
+    const p = conn.peer!;
+    if (p.conn && p.conn !== conn && p.conn.state.name === 'Open') {
+      // A second connection to an already-open peer (both sides dialled): keep the first.
+      fire(conn, { type: 'stop', cause: DisconnectCause.DO_NOT_WANT_TO_TALK_TO_YOU });
+      return;
+    }
+    if (p.conn && p.conn !== conn) {
+      const other = p.conn;
+      other.peer = null;
+      other.socket.destroy();
+    }
+    p.conn = conn;
+    p.attempts = 0;
+    log.info({ peer: p.host, realm: p.caps?.realm, product: p.caps?.productName, initiation: p.initiation, common_apps: p.common }, 'diameter: peer open');
+    for (const w of [...openWaiters]) {
+      if (!w.host || w.host === p.host) { openWaiters.delete(w); w.resolve(); }
+    }
+  }
+
+  function onClosed(conn: Connection): void {
+    const p = conn.peer;
+    clearTimeout(conn.fsmTimer ?? undefined);
+    clearTimeout(conn.watchdogTimer ?? undefined);
+    failover(conn);
+    if (!p || p.conn !== conn) return;
+    p.conn = null;
+    if (p.configured) {
+      scheduleReconnect(p);
+    } else if (!stopping) {
+      peers.delete(p.host);
+    }
+    emitPeer(p);
+  }
+
+  function onData(conn: Connection, chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = conn.framer.push(chunk);
+    } catch (err) {
+      garbage(conn, err);
+      return;
+    }
+    for (const f of frames) {
+      if (conn.closed) return;
+      let m: DiameterMessage;
+      try {
+        m = decodeMessage(f);
+      } catch (err) {
+        garbage(conn, err);
+        return;
+      }
+      onMessage(conn, m);
+    }
+  }
+
+  function garbage(conn: Connection, err: unknown): void {
+    const reason = err instanceof DecodeError ? err.message : String(err);
+    log.warn({ peer: conn.peer?.host ?? plainIp(conn.socket.remoteAddress), reason }, 'diameter: undecodable bytes from peer, closing the connection');
+    if (conn.peer) conn.peer.counters.errors++;
+    conn.socket.destroy();
+  }
+
+  function onMessage(conn: Connection, m: DiameterMessage): void {
+    conn.current = m;
+    const req = isRequest(m);
+    try {
+      switch (m.commandCode) {
+        case CommandCode.CAPABILITIES_EXCHANGE:
+          if (req) onCer(conn, m);
+          else onCea(conn, m);
+          return;
+        case CommandCode.DEVICE_WATCHDOG:
+          if (req) fire(conn, { type: 'rcv_dwr' });
+          else {
+            if (conn.peer) conn.peer.lastDwaAt = now();
+            fire(conn, { type: 'rcv_dwa' });
+          }
+          return;
+        case CommandCode.DISCONNECT_PEER:
+          if (req) fire(conn, { type: 'rcv_dpr' });
+          else {
+            fire(conn, { type: 'rcv_dpa' });
+            for (const w of conn.dpaWaiters.splice(0)) w();
+          }
+          return;
+        default:
+          fire(conn, { type: 'rcv_message' });
+      }
+    } finally {
+      conn.current = null;
+    }
+  }
+
+  function onCer(conn: Connection, m: DiameterMessage): void {
+    if (conn.state.name !== 'Wait-CER') {
+      fire(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY });
+      return;
+    }
+    const caps = readCapabilities(m);
+    const reject = (code: number, why: string) => {
+      log.warn({ peer: caps?.host ?? plainIp(conn.socket.remoteAddress), result_code: code, reason: why }, 'diameter: CER rejected');
+      fire(conn, { type: 'rcv_cer', accept: false, resultCode: code });
+    };
+    if (!caps) return reject(ResultCode.DIAMETER_MISSING_AVP, 'no Origin-Host/Origin-Realm');
+    if (caps.host === local.host) return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer uses our own Origin-Host');
+    let p = peers.get(caps.host);
+    if (!p && !cfg.allow_undefined_peers_to_connect) return reject(ResultCode.DIAMETER_UNKNOWN_PEER, 'not a configured peer');
+    const common = commonApplications(ownCaps(), caps);
+    if (common.length === 0) return reject(ResultCode.DIAMETER_NO_COMMON_APPLICATION, 'no common application');
+    if (p?.conn && p.conn !== conn && p.conn.state.name === 'Open') return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer already connected');
+    if (!p) {
+      p = {
+        host: caps.host, configured: null, initiation: 'Peer -> OmniSEP', conn: null, caps: null, common: [],
+        ip: null, port: null, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,
+      };
+      peers.set(p.host, p);
+    }
+    p.caps = caps;
+    p.common = common;
+    p.initiation = 'Peer -> OmniSEP';
+    p.ip = plainIp(conn.socket.remoteAddress);
+    p.port = conn.socket.remotePort ?? null;
+    conn.peer = p;
+    if (p.conn && p.conn !== conn) {
+      // Our own dial is still in progress: the incoming connection wins (RFC 6733 §5.6.4 in spirit).
+      const other = p.conn;
+      other.peer = null;
+      other.socket.destroy();
+    }
+    clearTimeout(p.reconnectTimer ?? undefined);
+    p.reconnectTimer = null;
+    p.conn = conn;
+    fire(conn, { type: 'rcv_cer', accept: true, resultCode: ResultCode.DIAMETER_SUCCESS });
+  }
+
+  function onCea(conn: Connection, m: DiameterMessage): void {
+    if (conn.state.name !== 'Wait-I-CEA') return void fire(conn, { type: 'rcv_cea', ok: false });
+    const caps = readCapabilities(m);
+    const rc = resultOf(m);
+    const p = conn.peer!;
+    const common = caps ? commonApplications(ownCaps(), caps) : [];
+    const ok = !!caps && rc?.code === ResultCode.DIAMETER_SUCCESS && common.length > 0;
+    if (!ok) {
+      log.warn({ peer: p.host, result_code: rc?.code, answered_by: caps?.host, common_apps: common }, 'diameter: CEA refused the connection');
+      p.counters.errors++;
+    } else {
+      if (caps.host !== p.host) log.warn({ configured: p.host, origin_host: caps.host }, 'diameter: peer answered with another Origin-Host');
+      p.caps = caps;
+      p.common = common;
+    }
+    fire(conn, { type: 'rcv_cea', ok });
+  }
+
+  // -------------------------------------------------------------------------
+  // Application messages
+
+  function processMessage(conn: Connection, m: DiameterMessage): void {
+    if (isRequest(m)) void answerRequest(conn, m);
+    else onAnswer(conn, m);
+  }
+
+  async function answerRequest(conn: Connection, m: DiameterMessage): Promise<void> {
+    const p = conn.peer!;
+    p.counters.requests_received++;
+    const send = (a: DiameterMessage) => {
+      write(conn, { ...a, hopByHop: m.hopByHop, endToEnd: m.endToEnd, commandCode: m.commandCode, flags: a.flags & ~CmdFlag.R });
+      p.counters.answers_sent++;
+    };
+    const bad = findUnknownMandatory(m.avps, dict);
+    if (bad) {
+      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_AVP_UNSUPPORTED, { failedAvp: bad, errorMessage: `AVP ${bad.code} (vendor ${bad.vendorId}) not supported` }));
+      return;
+    }
+    const h = handlers.get(`${m.applicationId}:${m.commandCode}`);
+    if (!h) {
+      const appKnown = cfg.auth_application_ids.includes(m.applicationId) || cfg.acct_application_ids.includes(m.applicationId);
+      send(buildErrorAnswer(dict, m, local, appKnown ? ResultCode.DIAMETER_COMMAND_UNSUPPORTED : ResultCode.DIAMETER_APPLICATION_UNSUPPORTED));
+      return;
+    }
+    try {
+      send(await h(m, { peer: p.host, local, dictionary: dict }));
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : String(err), command: commandName(m.commandCode, true), peer: p.host }, 'diameter: handler failed');
+      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_UNABLE_TO_COMPLY));
+    }
+  }
+
+  function onAnswer(conn: Connection, m: DiameterMessage): void {
+    const p = conn.peer!;
+    const pend = conn.pending.get(m.hopByHop);
+    if (!pend || pend.msg.endToEnd !== m.endToEnd) {
+      // §6.2: answers are matched strictly by hop-by-hop id; anything else is dropped.
+      p.counters.errors++;
+      log.debug({ peer: p.host, hop_by_hop: m.hopByHop }, 'diameter: answer to no pending request, dropped');
+      return;
+    }
+    conn.pending.delete(m.hopByHop);
+    p.counters.answers_received++;
+    const rc = resultOf(m);
+    metrics.answer(p.host, pend.command, rc ? rc.code : 'none');
+    // §6.1.8 / DIAMETER.md: 3002 and 3004 are retried on another peer while time is left.
+    if (rc && !rc.experimental && (rc.code === ResultCode.DIAMETER_UNABLE_TO_DELIVER || rc.code === ResultCode.DIAMETER_TOO_BUSY)) {
+      pend.tried.add(p.host);
+      const next = pickPeer(pend.msg.applicationId, pend.tried, pend.onlyPeer);
+      if (next) {
+        log.info({ from: p.host, to: next.host, result_code: rc.code, command: pend.command }, 'diameter: retrying on another peer');
+        sendPending(pend, next, true);
+        return;
+      }
+    }
+    clearTimeout(pend.timer);
+    pend.resolve(m);
+  }
+
+  function supports(p: Peer, app: number): boolean {
+    if (app === 0) return true;
+    return p.common.includes(app) || (p.caps ? advertisedApplications(p.caps).includes(AppId.RELAY) : false);
+  }
+
+  function pickPeer(app: number, exclude: Set<string>, only?: string): Peer | undefined {
+    const open = [...peers.values()].filter((p) => p.conn?.state.name === 'Open' && !p.conn.state.suspect && supports(p, app) && (!only || p.host === only));
+    const fresh = open.filter((p) => !exclude.has(p.host));
+    if (!fresh.length) return undefined;
+    if (cfg.peer_selection_algorithm === 'failover') {
+      // Configured order first (the first peer is primary), then peers that connected to us.
+      return fresh[0];
+    }
+    return fresh[rr++ % fresh.length];
+  }
+
+  function sendPending(pend: Pending, p: Peer, retransmit: boolean): void {
+    const conn = p.conn!;
+    const hbh = nextHbh();
+    pend.msg = { ...pend.msg, hopByHop: hbh, flags: retransmit ? pend.msg.flags | CmdFlag.T : pend.msg.flags };
+    pend.conn = conn;
+    pend.tried.add(p.host);
+    conn.pending.set(hbh, pend);
+    p.counters.requests_sent++;
+    metrics.request(p.host, pend.command);
+    write(conn, pend.msg);
+  }
+
+  /** Moves every pending request off this connection: resend elsewhere with T (§5.5.4), or fail fast. */
+  function failover(conn: Connection): void {
+    if (!conn.pending.size) return;
+    const moving = [...conn.pending.values()];
+    conn.pending.clear();
+    for (const pend of moving) {
+      const next = pickPeer(pend.msg.applicationId, pend.tried, pend.onlyPeer);
+      if (next) {
+        log.info({ from: conn.peer?.host, to: next.host, command: pend.command }, 'diameter: failing over pending request');
+        sendPending(pend, next, true);
+      } else {
+        clearTimeout(pend.timer);
+        pend.reject(new DiameterUnavailableError('connection to the peer lost and no other peer can take the request', 'no_peer'));
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // The node
+
+  const node: DiameterNode = {
+    host: local.host,
+    realm: local.realm,
+    dictionary: dict,
+
+    realmOf(host?: string): string {
+      const p = host ? peers.get(host) : undefined;
+      return p?.configured?.realm ?? p?.caps?.realm ?? cfg.peers.find((x) => x.realm)?.realm ?? [...peers.values()].find((x) => x.caps)?.caps?.realm ?? local.realm;
+    },
+
+    async start() {
+      if (started) throw new Error('diameter node already started');
+      started = true;
+      let listen: { host: string; port: number } | undefined;
+      if (cfg.listen_ip) {
+        server = createServer((socket) => {
+          if (stopping) return void socket.destroy();
+          const conn = attach(socket, null);
+          fire(conn, { type: 'r_conn' });
+        });
+        await new Promise<void>((resolve, reject) => {
+          server!.once('error', reject);
+          server!.listen(cfg.listen_port, cfg.listen_ip, () => { server!.off('error', reject); resolve(); });
+        });
+        const a = server.address();
+        if (a && typeof a === 'object') listen = { host: a.address, port: a.port };
+        log.info({ listen, host: local.host, realm: local.realm }, 'diameter: listening');
+      }
+      for (const p of peers.values()) if (p.configured) dial(p);
+      return listen ? { listen } : {};
+    },
+
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      for (const p of peers.values()) {
+        clearTimeout(p.reconnectTimer ?? undefined);
+        p.reconnectTimer = null;
+      }
+      for (const w of openWaiters) openWaiters.delete(w);
+      const waits: Promise<void>[] = [];
+      for (const conn of [...connections]) {
+        if (conn.state.name === 'Open') {
+          waits.push(new Promise<void>((resolve) => {
+            conn.dpaWaiters.push(resolve);
+            fire(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
+            setTimeout(resolve, Math.min(exchangeTimeout, 2000) + 50).unref();
+          }));
+        } else {
+          fire(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
+          conn.socket.destroy();
+        }
+      }
+      await Promise.all(waits);
+      for (const conn of [...connections]) {
+        for (const pend of conn.pending.values()) {
+          clearTimeout(pend.timer);
+          pend.reject(new DiameterUnavailableError('diameter node stopped', 'stopped'));
+        }
+        conn.pending.clear();
+        conn.socket.destroy();
+      }
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      log.info({ host: local.host }, 'diameter: stopped');
+    },
+
+    status() {
+      const list = [...peers.values()].map(view);
+      const connected = list.filter((p) => p.status === 'Connected').length;
+      return {
+        status: stopping ? 'stopped' : list.length ? 'configured' : 'no_peers',
+        connected_count: connected,
+        disconnected_count: list.length - connected,
+        peers: list,
+      };
+    },
+
+    request(msg, opts = {}) {
+      return new Promise<DiameterMessage>((resolve, reject) => {
+        if (stopping) return reject(new DiameterUnavailableError('diameter node stopped', 'stopped'));
+        const command = commandName(msg.commandCode, true);
+        const pend: Pending = {
+          msg: { ...msg, flags: msg.flags | CmdFlag.R, hopByHop: 0, endToEnd: nextE2e() },
+          command, conn: null, tried: new Set(), ...(opts.peer ? { onlyPeer: opts.peer } : {}),
+          resolve, reject,
+          timer: setTimeout(() => {
+            const c = pend.conn;
+            if (c) {
+              for (const [h, x] of c.pending) if (x === pend) c.pending.delete(h);
+              if (c.peer) { c.peer.counters.timeouts++; metrics.timeout(c.peer.host, command); }
+            }
+            reject(new DiameterUnavailableError(`no answer to ${command} within ${opts.timeoutMs ?? cfg.request_timeout} ms`, 'timeout'));
+          }, opts.timeoutMs ?? cfg.request_timeout),
+        };
+        const p = pickPeer(msg.applicationId, pend.tried, opts.peer);
+        if (!p) {
+          clearTimeout(pend.timer);
+          return reject(new DiameterUnavailableError(`no open peer supports application ${msg.applicationId}`, 'no_peer'));
+        }
+        sendPending(pend, p, false);
+      });
+    },
+
+    abort() {
+      stopping = true;
+      for (const p of peers.values()) clearTimeout(p.reconnectTimer ?? undefined);
+      server?.close();
+      for (const conn of [...connections]) conn.socket.resetAndDestroy();
+    },
+
+    handle(applicationId, commandCode, handler) {
+      handlers.set(`${applicationId}:${commandCode}`, handler);
+    },
+
+    waitForPeer(host, timeoutMs = 10_000) {
+      const open = [...peers.values()].some((p) => (!host || p.host === host) && p.conn?.state.name === 'Open');
+      if (open) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const w = { ...(host ? { host } : {}), resolve: () => { clearTimeout(t); resolve(); } };
+        const t = setTimeout(() => { openWaiters.delete(w); reject(new DiameterUnavailableError(`peer ${host ?? '(any)'} not open after ${timeoutMs} ms`, 'timeout')); }, timeoutMs);
+        openWaiters.add(w);
+      });
+    },
+  };
+  return node;
+}

@@ -1,0 +1,100 @@
+/**
+ * SWm Diameter-EAP-Request/Answer (3GPP TS 29.273 §7.2.2.1, command 268 over
+ * RFC 4072 with Application-Id 16777264). Pure builders and readers.
+ */
+import { AppId, Avp, AuthRequestType, CmdFlag, CommandCode, RatType, VENDOR_3GPP } from './constants.js';
+import type { Dictionary } from './dictionary.js';
+import { answerHeader, type Ids, type LocalIdentity } from './base.js';
+import { avp, getOctets, getString, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
+
+export interface DerFields {
+  sessionId: string;
+  destinationRealm: string;
+  destinationHost?: string;
+  eapPayload: Buffer;
+  userName?: string;
+  ratType?: number;
+  serviceSelection?: string;
+}
+
+/** DER: <Session-Id> {Auth-Application-Id} {Origin-Host} {Origin-Realm} {Destination-Realm} [Destination-Host] {Auth-Request-Type} {EAP-Payload} [User-Name] [RAT-Type] [Service-Selection]. */
+export function buildDer(dict: Dictionary, id: LocalIdentity, f: DerFields, ids: Ids): DiameterMessage {
+  const avps: DiameterAvp[] = [
+    avp(dict, 'Session-Id', f.sessionId),
+    avp(dict, 'Auth-Application-Id', AppId.SWm),
+    avp(dict, 'Origin-Host', id.host),
+    avp(dict, 'Origin-Realm', id.realm),
+    avp(dict, 'Destination-Realm', f.destinationRealm),
+  ];
+  if (f.destinationHost) avps.push(avp(dict, 'Destination-Host', f.destinationHost));
+  avps.push(avp(dict, 'Auth-Request-Type', AuthRequestType.AUTHORIZE_AUTHENTICATE), avp(dict, 'EAP-Payload', f.eapPayload));
+  if (f.userName !== undefined) avps.push(avp(dict, 'User-Name', f.userName));
+  avps.push(avp(dict, 'RAT-Type', f.ratType ?? RatType.WLAN));
+  if (f.serviceSelection) avps.push(avp(dict, 'Service-Selection', f.serviceSelection));
+  return { flags: CmdFlag.R | CmdFlag.P, commandCode: CommandCode.DIAMETER_EAP, applicationId: AppId.SWm, ...ids, avps };
+}
+
+export interface DerView {
+  sessionId: string;
+  eapPayload: Buffer;
+  userName?: string;
+  originHost?: string;
+  originRealm?: string;
+}
+
+export function readDer(m: DiameterMessage): DerView | undefined {
+  const sessionId = getString(m.avps, Avp.SESSION_ID);
+  const eapPayload = getOctets(m.avps, Avp.EAP_PAYLOAD);
+  if (!sessionId || !eapPayload) return undefined;
+  const userName = getString(m.avps, Avp.USER_NAME);
+  const originHost = getString(m.avps, Avp.ORIGIN_HOST);
+  const originRealm = getString(m.avps, Avp.ORIGIN_REALM);
+  return { sessionId, eapPayload, ...(userName !== undefined ? { userName } : {}), ...(originHost ? { originHost } : {}), ...(originRealm ? { originRealm } : {}) };
+}
+
+export interface DeaFields {
+  /** Result-Code (1001, 2001, 4001 ...) or, with experimental, the Experimental-Result-Code (5001 user unknown). */
+  resultCode: number;
+  experimental?: boolean;
+  eapPayload?: Buffer;
+  msk?: Buffer;
+  userName?: string;
+}
+
+/** DEA: <Session-Id> {Auth-Application-Id} {Auth-Request-Type} [Result-Code] [Experimental-Result] {Origin-Host} {Origin-Realm} [User-Name] [EAP-Payload] [EAP-Master-Session-Key]. */
+export function buildDea(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: DeaFields): DiameterMessage {
+  const sid = getString(req.avps, Avp.SESSION_ID) ?? '';
+  const avps: DiameterAvp[] = [
+    avp(dict, 'Session-Id', sid),
+    avp(dict, 'Auth-Application-Id', AppId.SWm),
+    avp(dict, 'Auth-Request-Type', AuthRequestType.AUTHORIZE_AUTHENTICATE),
+  ];
+  if (f.experimental) {
+    avps.push(avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', f.resultCode)]));
+  } else {
+    avps.push(avp(dict, 'Result-Code', f.resultCode));
+  }
+  avps.push(avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
+  if (f.userName) avps.push(avp(dict, 'User-Name', f.userName));
+  if (f.eapPayload) avps.push(avp(dict, 'EAP-Payload', f.eapPayload));
+  if (f.msk) avps.push(avp(dict, 'EAP-Master-Session-Key', f.msk));
+  return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
+}
+
+export interface DeaView {
+  sessionId?: string;
+  result: ResultInfo | undefined;
+  eapPayload: Buffer | null;
+  msk: Buffer | null;
+}
+
+export function readDea(m: DiameterMessage): DeaView {
+  const sessionId = getString(m.avps, Avp.SESSION_ID);
+  return {
+    ...(sessionId !== undefined ? { sessionId } : {}),
+    result: resultOf(m),
+    eapPayload: getOctets(m.avps, Avp.EAP_PAYLOAD) ?? null,
+    msk: getOctets(m.avps, Avp.EAP_MASTER_SESSION_KEY) ?? null,
+  };
+}
+
