@@ -107,6 +107,8 @@ export interface UeOptions {
   appName?: string;
   userAgent?: string;
   entitlementVersion?: string;
+  /** Adjust the peer before it answers the first challenge (e.g. the AKA-Identity packets a relay exchanged for it). */
+  preparePeer?: (peer: EapPeerState) => EapPeerState;
 }
 
 export interface UeStep {
@@ -170,6 +172,7 @@ export async function runUe(o: UeOptions): Promise<UeResult> {
   const setCookie = first.headers.get('set-cookie');
   const cookie = setCookie ? setCookie.split(';')[0]! : null;
   let cur = first;
+  if (o.preparePeer) peer = o.preparePeer(peer);
   for (let round = 0; round < 6 && cur.status === 200 && cur.contentType.startsWith('application/vnd.gsma.eap-relay.v1.0+json'); round++) {
     const packet = Buffer.from((JSON.parse(cur.body) as { 'eap-relay-packet': string })['eap-relay-packet'], 'base64');
     const r = stepPeer(peer, { type: 'eap', packet });

@@ -1,0 +1,119 @@
+/**
+ * The `swm` back-end: omnisep relays to a 3GPP AAA. The AAA here is an
+ * in-process AaaRelay running the EAP server state machine the way the
+ * built-in AAA does (DEA 1001/2001/4001, Experimental-Result 5001), and it
+ * asks AKA-Identity first, which omnisep must answer itself: the phone's
+ * first packet is always an AKA-Challenge.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AaaUnavailableError, AuthVectorError, type AaaAnswer, type AaaRelay, type AaaRelaySession } from '../src/ports.js';
+import { startServer, step, type EapServerEvent, type EapServerState } from '../src/fsm/eap-aka-server.js';
+import { RelayBackend } from '../src/services/eap-auth/backends.js';
+import { decodeEap, isAkaPacket, AkaSubtype } from '../src/codec/eap/index.js';
+import type { SessionView } from '../src/contracts/sessions.js';
+import { SIM1, TestVectorSource, naiOf, runUe, startHarness } from './ts43-harness.js';
+
+class FakeAaa implements AaaRelay {
+  seen: Buffer[] = [];
+  /** AKA-Identity request/response of the last session, in order (what AT_CHECKCODE covers, RFC 4187 §10.13). */
+  identityPackets: Buffer[] = [];
+  down = false;
+  n = 0;
+  constructor(readonly vectors: TestVectorSource) {}
+  open(opts: { userName: string }): AaaRelaySession {
+    const sessionId = `aaa.test;${++this.n};${opts.userName}`;
+    let state: EapServerState = startServer({ variant: 'aka', maxResync: 3, timeoutMs: 30000, identityRound: 'always' }, Date.now());
+    const self = this;
+    let started = false;
+    return {
+      sessionId,
+      close() {},
+      async exchange(packet: Buffer): Promise<AaaAnswer> {
+        if (self.down) throw new AaaUnavailableError('no peer answered');
+        self.seen.push(packet);
+        let ev: EapServerEvent | null;
+        if (!started) {
+          started = true;
+          self.identityPackets = [];
+          const p = decodeEap(packet);
+          ev = { type: 'identity', identity: 'data' in p ? p.data.toString('utf8') : '' };
+        } else {
+          const p = decodeEap(packet);
+          if (isAkaPacket(p) && p.subtype === AkaSubtype.AKA_IDENTITY) self.identityPackets.push(packet);
+          ev = { type: 'eap', packet };
+        }
+        while (ev) {
+          const r = step(state, ev, Date.now());
+          state = r.state;
+          ev = null;
+          for (const a of r.actions) {
+            if (a.type === 'need_vector') {
+              try {
+                ev = { type: 'vector', vector: await self.vectors.getVector({ imsi: a.imsi, variant: 'aka', ...(a.resync ? { resync: a.resync } : {}) }) };
+              } catch (e) {
+                if (e instanceof AuthVectorError && e.kind === 'user_unknown') return { resultCode: 5001, experimental: true, eapPayload: null, msk: null, sessionId };
+                throw e;
+              }
+            } else if (a.type === 'send') {
+              const p = decodeEap(a.packet);
+              if (isAkaPacket(p) && p.subtype === AkaSubtype.AKA_IDENTITY) self.identityPackets.push(a.packet);
+              return { resultCode: 1001, experimental: false, eapPayload: a.packet, msk: null, sessionId };
+            } else if (a.type === 'success') return { resultCode: 2001, experimental: false, eapPayload: a.packet, msk: a.msk, sessionId };
+            else if (a.type === 'failure') return { resultCode: 4001, experimental: false, eapPayload: a.packet, msk: null, sessionId };
+          }
+        }
+        throw new Error('AAA produced nothing');
+      },
+    };
+  }
+}
+
+test('swm: AKA-Identity answered by omnisep with AT_IDENTITY = EAP_ID; the phone sees AKA-Challenge first', async () => {
+  const vectors = new TestVectorSource([SIM1]);
+  const aaa = new FakeAaa(vectors);
+  const h = await startHarness({ backend: new RelayBackend(aaa) });
+  try {
+    // The AAA's AT_CHECKCODE covers the AKA-Identity round omnisep answered for the phone; a strict
+    // RFC 4187 peer needs those packets (Android ignores AT_CHECKCODE — docs/ts43.md).
+    const r = await runUe({ url: h.url, ...SIM1, apps: ['ap2004'], preparePeer: (p) => ({ ...p, identityPackets: [...aaa.identityPackets] }) });
+    const first = Buffer.from(JSON.parse(r.steps[0]!.body)['eap-relay-packet'], 'base64');
+    const p = decodeEap(first);
+    assert.ok(isAkaPacket(p) && p.subtype === AkaSubtype.AKA_CHALLENGE, 'first packet relayed is AKA-Challenge');
+    // what omnisep sent the AAA: Identity, then AKA-Identity response carrying the EAP_ID, then the phone's challenge response
+    assert.equal(aaa.seen.length, 3);
+    const idResp = decodeEap(aaa.seen[1]!);
+    assert.ok(isAkaPacket(idResp) && idResp.subtype === AkaSubtype.AKA_IDENTITY);
+    assert.ok(aaa.seen[1]!.includes(Buffer.from(naiOf(SIM1.imsi))));
+    assert.equal(r.final.status, 200);
+    assert.match(r.final.contentType, /connectivity-xml/);
+    assert.doesNotMatch(r.final.body, /eap-relay-packet/, 'never an EAP-Success packet');
+    const s = h.ctx.store.collection<SessionView>('sessions').values()[0]!;
+    assert.equal(s.state, 'completed');
+    assert.equal(s.backend, 'swm');
+    assert.match(s.aaa_session_id!, /^aaa\.test;1;/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('swm: resync rounds are relayed; user unknown (5001) → 403; AAA down → 503 + Retry-After', async () => {
+  const vectors = new TestVectorSource([SIM1]);
+  const aaa = new FakeAaa(vectors);
+  const h = await startHarness({ backend: new RelayBackend(aaa) });
+  try {
+    const resync = await runUe({ url: h.url, ...SIM1, sqnMs: 1n << 22n, preparePeer: (p) => ({ ...p, identityPackets: [...aaa.identityPackets] }) });
+    assert.equal(resync.steps.length, 3);
+    assert.equal(resync.final.status, 200);
+    const unknown = await runUe({ url: h.url, imsi: '001019999999999', k: SIM1.k, opc: SIM1.opc });
+    assert.equal(unknown.final.status, 403);
+    aaa.down = true;
+    const down = await runUe({ url: h.url, ...SIM1 });
+    assert.equal(down.final.status, 503);
+    assert.equal(down.final.headers.get('retry-after'), '30');
+    const failed = h.ctx.store.collection<SessionView>('sessions').values().filter((s) => s.state === 'failed');
+    assert.equal(failed.length, 2);
+  } finally {
+    await h.close();
+  }
+});
