@@ -1,0 +1,87 @@
+/**
+ * Who is asking (XCAP.md § Identity and access, docs/xcap.md § Identity):
+ * `X-3GPP-Asserted-Identity` (TS 24.109 §5.2.3) only when the TCP peer is one
+ * of `xcap.trusted_proxies`, otherwise HTTP Digest (RFC 7616) against the
+ * subscriber's HA1. A subscriber reaches only their own document.
+ */
+import { BlockList, isIP } from 'node:net';
+import type { FastifyRequest } from 'fastify';
+import { normaliseMsisdn, xuiToMsisdn } from '../../../src/codec/xcap/uri.js';
+import {
+  challenges, checkNonce, makeNonce, NonceCounter, parseAuthorization, verifyResponse,
+} from '../../../src/services/xcap/digest.js';
+import type { XcapService } from '../../../src/services/xcap/service.js';
+
+export type AuthOutcome =
+  | { ok: true; method: 'asserted-identity' | 'digest'; identity: string }
+  | { ok: false; status: 401 | 403; reason: string; wwwAuthenticate?: string[] };
+
+const NONCE_LIFETIME_MS = 300_000;
+
+/** `1.2.3.4`, `10.0.0.0/8`, `::1`, `fd00::/8` → a BlockList. */
+export function proxyList(entries: readonly string[]): BlockList {
+  const bl = new BlockList();
+  for (const e of entries) {
+    const [addr, bits] = e.trim().split('/');
+    const family = isIP(addr ?? '');
+    if (!family) continue;
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (bits !== undefined) bl.addSubnet(addr!, Number(bits), type);
+    else bl.addAddress(addr!, type);
+  }
+  return bl;
+}
+
+/** The TCP peer, with IPv4-mapped IPv6 unwrapped. */
+export function peerAddress(req: FastifyRequest): string {
+  const a = req.raw.socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
+}
+
+/** URIs in an asserted-identity header: `"Alice" <sip:+1555...@x>, <tel:+1555...>` or bare URIs. */
+export function assertedIdentities(header: string): string[] {
+  const out: string[] = [];
+  for (const m of header.matchAll(/<([^>]+)>|(?:^|,)\s*((?:sips?|tel):[^\s,<>]+)/gi)) out.push((m[1] ?? m[2])!.trim());
+  return out;
+}
+
+export class XcapAuthenticator {
+  readonly #key: Buffer;
+  readonly #nc = new NonceCounter();
+  constructor(
+    readonly service: XcapService,
+    readonly trusted: () => BlockList,
+    readonly now: () => number,
+    key: Buffer,
+  ) {
+    this.#key = key;
+  }
+
+  #challenge(reason: string, stale = false): AuthOutcome {
+    return { ok: false, status: 401, reason, wwwAuthenticate: challenges(this.service.digestRealm, makeNonce(this.#key, this.now()), stale) };
+  }
+
+  authenticate(req: FastifyRequest, msisdn: string): AuthOutcome {
+    const peer = peerAddress(req);
+    const asserted = req.headers['x-3gpp-asserted-identity'];
+    if (asserted !== undefined && isIP(peer) && this.trusted().check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')) {
+      const ids = assertedIdentities(Array.isArray(asserted) ? asserted.join(',') : asserted);
+      if (ids.some((id) => xuiToMsisdn(id) === msisdn)) return { ok: true, method: 'asserted-identity', identity: ids[0]! };
+      return { ok: false, status: 403, reason: 'the asserted identity is not the owner of this document' };
+    }
+    // An asserted identity from anyone else is ignored: it proves nothing.
+    const creds = parseAuthorization(req.headers.authorization);
+    if (!creds) return this.#challenge(req.headers.authorization ? 'unusable Authorization header' : 'authentication required');
+    if (creds.realm !== this.service.digestRealm || creds.userhash) return this.#challenge('wrong realm');
+    const nonce = checkNonce(this.#key, creds.nonce, this.now(), NONCE_LIFETIME_MS);
+    if (nonce === 'bad') return this.#challenge('unknown nonce');
+    if (nonce === 'stale') return this.#challenge('stale nonce', true);
+    if (creds.uri !== req.raw.url) return this.#challenge('digest uri does not match the request');
+    const who = xuiToMsisdn(creds.username) ?? normaliseMsisdn(creds.username);
+    const ha1 = who ? this.service.ha1For(who, creds.algorithm, creds.username) : null;
+    if (!who || !ha1 || !verifyResponse(creds, req.method, ha1)) return this.#challenge('wrong credentials');
+    if (!this.#nc.accept(creds.nonce, creds.nc!)) return this.#challenge('replayed nonce count', true);
+    if (who !== msisdn) return { ok: false, status: 403, reason: 'a subscriber may only reach their own document' };
+    return { ok: true, method: 'digest', identity: creds.username };
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The XCAP server on the public HTTP listener (XCAP.md, RFC 4825): the
+ * simservs documents under `{xcap.root}/simservs.ngn.etsi.org/users/{xui}/
+ * simservs.xml[/~~/{node}]` and `{xcap.root}/xcap-caps/global/index`.
+ * This plugin does HTTP only — methods, content types, headers, identity,
+ * activity; the XCAP semantics live in src/services/xcap/.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DecodeError } from '../../../src/codec/decode-error.js';
+import { buildXcapCaps } from '../../../src/codec/xcap/caps.js';
+import { buildXcapError, XCAP_ERROR_CONTENT_TYPE } from '../../../src/codec/xcap/error-doc.js';
+import { parseXcapUri, SIMSERVS_AUID, type XcapTarget } from '../../../src/codec/xcap/uri.js';
+import { CONTENT_TYPE } from '../../../src/services/xcap/operations.js';
+import { type XcapResult, type XcapService } from '../../../src/services/xcap/service.js';
+import type { DaemonContext } from '../../context.js';
+import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
+import { xcapServiceFor } from './service.js';
+
+/** Request bodies above this are refused with 413 before parsing (docs/xcap.md § Limits). */
+export const XCAP_BODY_LIMIT = 256 * 1024;
+
+const DOC_ALLOW = 'GET, PUT, DELETE, HEAD';
+const CAPS_ALLOW = 'GET, HEAD';
+const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'PATCH', 'OPTIONS'] as const;
+
+/** Request media types accepted per resource kind (XCAP.md § Operations; lenient with the generic XML types). */
+const ACCEPTED_TYPES: Record<'document' | 'element' | 'attribute', string[]> = {
+  document: [CONTENT_TYPE.document, 'application/vnd.etsi.simservs+xml', 'application/xml', 'text/xml'],
+  element: [CONTENT_TYPE.element, 'application/xml', 'text/xml'],
+  attribute: [CONTENT_TYPE.attribute, 'text/plain'],
+};
+
+function resourceKind(t: Exclude<XcapTarget, { kind: 'caps' }>): 'document' | 'element' | 'attribute' {
+  return t.kind === 'document' ? 'document' : t.selector.attribute ? 'attribute' : 'element';
+}
+
+const headerOf = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
+
+export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: DaemonContext }): Promise<void> {
+  const { ctx } = opts;
+  const service: XcapService = xcapServiceFor(ctx);
+  const root = ctx.config.xcap.root.replace(/\/+$/, '');
+  let trustedKey = '';
+  let trusted = proxyList([]);
+  const auth = new XcapAuthenticator(
+    service,
+    () => {
+      // Re-read per request: a SIGHUP reload may change xcap.trusted_proxies.
+      const key = ctx.config.xcap.trusted_proxies.join(',');
+      if (key !== trustedKey) { trusted = proxyList(ctx.config.xcap.trusted_proxies); trustedKey = key; }
+      return trusted;
+    },
+    () => ctx.clock.now(),
+    ctx.random.bytes(32),
+  );
+
+  // Bodies arrive as raw bytes whatever their type: the XML codec decides (UTF-8, well-formedness).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: XCAP_BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'xcap: request failed');
+    void record(req, status, null, { error: err.code ?? 'internal' });
+    return reply.code(status).type('text/plain; charset=utf-8').send(status === 413 ? 'request body too large\n' : status >= 500 ? 'internal error\n' : `${err.message}\n`);
+  });
+
+  function record(req: FastifyRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null) {
+    const body = Buffer.isBuffer(req.body) ? req.body : null;
+    return ctx.activity
+      .record({
+        request_type: 'xcap',
+        request_method: req.method,
+        request_path: req.raw.url ?? req.url,
+        msisdn,
+        imsi: msisdn ? service.imsiOf(msisdn) : null,
+        client_ip: req.ip,
+        user_agent: headerOf(req.headers['user-agent']) ?? null,
+        auth_method: authMethod,
+        response_status: status,
+        response_code: status,
+        request_headers: req.headers,
+        request_body: body && body.length ? body.subarray(0, 4096).toString('utf8') : null,
+        response_summary: summary,
+      })
+      .catch((e: unknown) => req.log.warn({ err: e }, 'xcap: activity record failed'));
+  }
+
+  function sendResult(req: FastifyRequest, reply: FastifyReply, r: XcapResult, msisdn: string, authMethod: string, kind: string) {
+    if (r.etag) reply.header('etag', r.etag);
+    void record(req, r.status, msisdn, { resource: kind, etag: r.etag ?? null, ...(r.error ? { error: r.error.condition } : r.reason && r.status >= 400 ? { reason: r.reason } : {}) }, authMethod);
+    reply.code(r.status);
+    if (r.error) return reply.type(XCAP_ERROR_CONTENT_TYPE).send(buildXcapError(r.error));
+    if (r.status === 304) return reply.send();
+    if (r.body !== undefined) {
+      reply.type(r.contentType!);
+      return reply.send(req.method === 'HEAD' ? undefined : r.body);
+    }
+    if (r.status >= 400) return reply.type('text/plain; charset=utf-8').send(`${r.reason ?? 'error'}\n`);
+    return reply.send();
+  }
+
+  function plain(req: FastifyRequest, reply: FastifyReply, status: number, text: string, msisdn: string | null = null, extra: Record<string, string | string[]> = {}) {
+    for (const [k, v] of Object.entries(extra)) reply.header(k, v);
+    void record(req, status, msisdn, { reason: text });
+    return reply.code(status).type('text/plain; charset=utf-8').send(`${text}\n`);
+  }
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const raw = req.raw.url ?? req.url;
+    const q = raw.indexOf('?');
+    const path = q < 0 ? raw : raw.slice(0, q);
+    const query = q < 0 ? '' : raw.slice(q + 1);
+    let target: XcapTarget | null;
+    try {
+      target = parseXcapUri(path, query, root);
+    } catch (e) {
+      if (e instanceof DecodeError) return plain(req, reply, 400, `malformed XCAP URI: ${e.reason}`);
+      throw e;
+    }
+    if (!target) return plain(req, reply, 404, 'no such XCAP resource');
+    if (target.kind === 'caps') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return plain(req, reply, 405, 'method not allowed', null, { allow: CAPS_ALLOW });
+      void record(req, 200, null, { resource: 'xcap-caps' });
+      return reply.type(CONTENT_TYPE.caps).send(req.method === 'HEAD' ? undefined : buildXcapCaps());
+    }
+    if (!['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method)) return plain(req, reply, 405, 'method not allowed', null, { allow: DOC_ALLOW });
+    const msisdn = service.msisdnOf(target.xui);
+    if (!msisdn) return plain(req, reply, 404, 'the XUI carries no telephone number');
+    // Authenticate before saying whether a document exists (no probing of who is provisioned).
+    const who: AuthOutcome = auth.authenticate(req, msisdn);
+    if (!who.ok) return plain(req, reply, who.status, who.reason, msisdn, who.wwwAuthenticate ? { 'www-authenticate': who.wwwAuthenticate } : {});
+    if (!service.isProvisioned(msisdn)) return plain(req, reply, 404, 'no such subscriber', msisdn);
+    const kind = resourceKind(target);
+    const pre = { ifMatch: headerOf(req.headers['if-match']), ifNoneMatch: headerOf(req.headers['if-none-match']) };
+    const xuiRaw = path.slice(root.length + `/${SIMSERVS_AUID}/users/`.length).split('/')[0]!;
+    const docUri = `${req.protocol}://${req.headers.host ?? 'localhost'}${root}/${SIMSERVS_AUID}/users/${xuiRaw}/simservs.xml`;
+    let r: XcapResult;
+    if (req.method === 'GET' || req.method === 'HEAD') r = await service.get(msisdn, target, pre);
+    else if (req.method === 'DELETE') r = await service.delete(msisdn, target, pre, docUri);
+    else {
+      const ctype = (headerOf(req.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
+      if (ctype && !ACCEPTED_TYPES[kind].includes(ctype)) {
+        return plain(req, reply, 415, `a PUT of an ${kind} takes ${ACCEPTED_TYPES[kind][0]}`, msisdn, { accept: ACCEPTED_TYPES[kind].join(', ') });
+      }
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      r = await service.put(msisdn, target, body, pre, docUri);
+    }
+    return sendResult(req, reply, r, msisdn, who.method, kind);
+  };
+
+  for (const url of [`${root}/${SIMSERVS_AUID}/*`, `${root}/xcap-caps/*`]) {
+    app.route({ method: [...ALL_METHODS], url, exposeHeadRoute: false, handler });
+  }
+}
