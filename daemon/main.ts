@@ -25,6 +25,7 @@ import { RateMeter } from './events/rates.js';
 import { buildAdminApp } from './http/admin/index.js';
 import { createMetricsRegistry } from './http/admin/metrics-routes.js';
 import { buildPublicApp } from './http/public.js';
+import ts43Plugin from './http/ts43/index.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { createStore } from './store/index.js';
@@ -131,6 +132,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     //   local vectors (backend = local):     ctx.services.vectorSource = new LocalVectorSource(ctx.store, …);  // src/services/subscribers.ts
     //   Public plugins:                      ctx.publicPlugins.push(ts43Plugin, xcapPlugin);   // daemon/http/ts43/index.ts, daemon/http/xcap/index.ts
     //   Banner:                              ctx.bannerLines.push('omnisep simulate eap-aka --url … --imsi … --ki … --opc …');
+    ctx.publicPlugins.push(ts43Plugin); // TS.43 entitlement server + websheet (daemon/http/ts43/)
     await opts.beforeListen?.(ctx);
 
     // 3. Public HTTP.
