@@ -49,9 +49,17 @@ export function g(c: Buffer): Buffer {
   return out;
 }
 
-const MOD160 = (1n << 160n) - 1n;
-const toBig = (b: Buffer): bigint => BigInt('0x' + b.toString('hex'));
-const fromBig = (n: bigint): Buffer => Buffer.from(n.toString(16).padStart(40, '0'), 'hex');
+/** (1 + a + b) mod 2^160 over 20-byte big-endian buffers, into a new buffer. */
+function addOnePlus(a: Buffer, b: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(20);
+  let carry = 1;
+  for (let i = 19; i >= 0; i--) {
+    const v = a[i]! + b[i]! + carry;
+    out[i] = v & 0xff;
+    carry = v >> 8;
+  }
+  return out;
+}
 
 /**
  * x_0 ‖ x_1 ‖ … of FIPS 186-2 CN1 seeded with XKEY (20 bytes), truncated to outLen bytes.
@@ -60,12 +68,12 @@ const fromBig = (n: bigint): Buffer => Buffer.from(n.toString(16).padStart(40, '
  */
 export function fips186Prf(xkey: Buffer, outLen: number): Buffer {
   if (xkey.length !== 20) throw new RangeError('fips186Prf: XKEY must be 20 bytes');
-  let key = toBig(xkey);
+  let key = Buffer.from(xkey);
   const parts: Buffer[] = [];
   let have = 0;
   while (have < outLen) {
-    const w = g(fromBig(key));
-    key = (1n + key + toBig(w)) & MOD160;
+    const w = g(key);
+    key = addOnePlus(key, w);
     parts.push(w);
     have += 20;
   }

@@ -18,11 +18,11 @@ function need(name: string, b: Buffer, len: number): Buffer {
   return b;
 }
 
-/** E_K(x): one AES-128 block encryption. */
-function aes(k: Buffer, x: Buffer): Buffer {
+/** E_K over whole 16-byte blocks (ECB: each block independent), one cipher object per key use. */
+function aesBlocks(k: Buffer): (x: Buffer) => Buffer {
   const c = createCipheriv('aes-128-ecb', k, null);
   c.setAutoPadding(false);
-  return c.update(x);
+  return (x) => c.update(x);
 }
 
 function xor(a: Buffer, b: Buffer): Buffer {
@@ -50,16 +50,18 @@ const R = [64, 0, 32, 64, 96];
 export function computeOpc(k: KeyInput, op: KeyInput): Buffer {
   const kb = need('K', reveal(k), 16);
   const opb = need('OP', reveal(op), 16);
-  return xor(aes(kb, opb), opb);
+  return xor(aesBlocks(kb)(opb), opb);
 }
+
+const SQN_LIMIT = (1n << 48n) - 1n;
 
 /** SQN as a 6-byte big-endian Buffer. */
 export function sqnToBuffer(sqn: bigint | Buffer): Buffer {
   if (Buffer.isBuffer(sqn)) return need('SQN', sqn, 6);
-  if (sqn < 0n || sqn >= 1n << 48n) throw new RangeError('milenage: SQN must fit 48 bits');
-  const b = Buffer.alloc(6);
-  b.writeUIntBE(Number(sqn), 0, 6);
-  return b;
+  if (sqn < 0n || sqn > SQN_LIMIT) throw new RangeError('milenage: SQN must fit 48 bits');
+  const hi = Number(sqn >> 24n);
+  const lo = Number(sqn & 0xffffffn);
+  return Buffer.from([hi >>> 16, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 16, (lo >>> 8) & 0xff, lo & 0xff]);
 }
 
 export const sqnFromBuffer = (b: Buffer): bigint => BigInt(b.readUIntBE(0, 6));
@@ -88,28 +90,29 @@ export interface MilenageOutput {
   akStar: Buffer;
 }
 
+type Aes = (x: Buffer) => Buffer;
+
 /** The RAND-only part (f2..f5*), shared by the network and the USIM. */
-function f2345(kb: Buffer, opc: Buffer, temp: Buffer) {
-  // OUT_i = E_K(rot(TEMP ⊕ OPc, r_i) ⊕ c_i) ⊕ OPc, i = 2..5
+function f2345(aes: Aes, opc: Buffer, temp: Buffer) {
+  // OUT_i = E_K(rot(TEMP ⊕ OPc, r_i) ⊕ c_i) ⊕ OPc, i = 2..5 — four independent blocks, one AES call
   const t = xor(temp, opc);
-  const out = (i: number) => xor(aes(kb, xor(rot(t, R[i]!), C[i]!)), opc);
-  const out2 = out(1);
-  const out3 = out(2);
-  const out4 = out(3);
-  const out5 = out(4);
+  const ins = Buffer.concat([1, 2, 3, 4].map((i) => xor(rot(t, R[i]!), C[i]!)));
+  const enc = aes(ins);
+  const out = (j: number) => xor(enc.subarray(j * 16, j * 16 + 16), opc);
+  const out2 = out(0);
   return {
     ak: out2.subarray(0, 6), // f5 = OUT2[0..47]
     res: out2.subarray(8, 16), // f2 = OUT2[64..127]
-    ck: out3, // f3 = OUT3
-    ik: out4, // f4 = OUT4
-    akStar: out5.subarray(0, 6), // f5* = OUT5[0..47]
+    ck: out(1), // f3 = OUT3
+    ik: out(2), // f4 = OUT4
+    akStar: out(3).subarray(0, 6), // f5* = OUT5[0..47]
   };
 }
 
 /** f1 / f1*: OUT1 = E_K(TEMP ⊕ rot(IN1 ⊕ OPc, r1) ⊕ c1) ⊕ OPc, IN1 = SQN‖AMF‖SQN‖AMF. */
-function f1Both(kb: Buffer, opc: Buffer, temp: Buffer, sqn: Buffer, amf: Buffer): { macA: Buffer; macS: Buffer } {
+function f1Both(aes: Aes, opc: Buffer, temp: Buffer, sqn: Buffer, amf: Buffer): { macA: Buffer; macS: Buffer } {
   const in1 = Buffer.concat([sqn, amf, sqn, amf]);
-  const out1 = xor(aes(kb, xor(xor(temp, rot(xor(in1, opc), R[0]!)), C[0]!)), opc);
+  const out1 = xor(aes(xor(xor(temp, rot(xor(in1, opc), R[0]!)), C[0]!)), opc);
   return { macA: out1.subarray(0, 8), macS: out1.subarray(8, 16) };
 }
 
@@ -119,8 +122,9 @@ export function milenage(k: KeyInput, opc: KeyInput, rand: Buffer, sqn: bigint |
   const opcb = need('OPc', reveal(opc), 16);
   need('RAND', rand, 16);
   // TEMP = E_K(RAND ⊕ OPc)
-  const temp = aes(kb, xor(rand, opcb));
-  return { ...f1Both(kb, opcb, temp, sqnToBuffer(sqn), amfToBuffer(amf)), ...f2345(kb, opcb, temp) };
+  const aes = aesBlocks(kb);
+  const temp = aes(xor(rand, opcb));
+  return { ...f1Both(aes, opcb, temp, sqnToBuffer(sqn), amfToBuffer(amf)), ...f2345(aes, opcb, temp) };
 }
 
 /** AUTN = (SQN ⊕ AK) ‖ AMF ‖ MAC-A (TS 33.102 §6.3.2). */
@@ -138,10 +142,12 @@ export interface GenerateVectorInput {
 
 /** One authentication vector (RAND, AUTN, XRES, CK, IK) as the HE/AuC makes it (TS 33.102 §6.3.2). */
 export function generateVector(input: GenerateVectorInput): AuthVector {
-  const o = milenage(input.k, input.opc, input.rand, input.sqn, input.amf);
+  const sqn = sqnToBuffer(input.sqn);
+  const amf = amfToBuffer(input.amf);
+  const o = milenage(input.k, input.opc, input.rand, sqn, amf);
   return {
     rand: Buffer.from(input.rand),
-    autn: buildAutn(input.sqn, o.ak, input.amf, o.macA),
+    autn: buildAutn(sqn, o.ak, amf, o.macA),
     xres: Buffer.from(o.res),
     ck: new Secret(Buffer.from(o.ck)),
     ik: new Secret(Buffer.from(o.ik)),
@@ -167,10 +173,11 @@ export function recoverSqnFromAuts(input: { k: KeyInput; opc: KeyInput; rand: Bu
   const opcb = need('OPc', reveal(input.opc), 16);
   need('RAND', input.rand, 16);
   need('AUTS', input.auts, 14);
-  const temp = aes(kb, xor(input.rand, opcb));
-  const { akStar } = f2345(kb, opcb, temp);
+  const aes = aesBlocks(kb);
+  const temp = aes(xor(input.rand, opcb));
+  const { akStar } = f2345(aes, opcb, temp);
   const sqnMsBuf = xor(input.auts.subarray(0, 6), akStar);
-  const { macS } = f1Both(kb, opcb, temp, sqnMsBuf, RESYNC_AMF);
+  const { macS } = f1Both(aes, opcb, temp, sqnMsBuf, RESYNC_AMF);
   return { sqnMs: sqnFromBuffer(sqnMsBuf), ok: timingSafeEqual(macS, input.auts.subarray(6, 14)) };
 }
 
@@ -191,11 +198,12 @@ export function usimAuthenticate(input: { k: KeyInput; opc: KeyInput; rand: Buff
   const opcb = need('OPc', reveal(input.opc), 16);
   need('RAND', input.rand, 16);
   need('AUTN', input.autn, 16);
-  const temp = aes(kb, xor(input.rand, opcb));
-  const rest = f2345(kb, opcb, temp);
+  const aes = aesBlocks(kb);
+  const temp = aes(xor(input.rand, opcb));
+  const rest = f2345(aes, opcb, temp);
   const sqnBuf = xor(input.autn.subarray(0, 6), rest.ak);
   const amf = Buffer.from(input.autn.subarray(6, 8));
-  const { macA } = f1Both(kb, opcb, temp, sqnBuf, amf);
+  const { macA } = f1Both(aes, opcb, temp, sqnBuf, amf);
   return {
     sqn: sqnFromBuffer(sqnBuf),
     amf,
