@@ -68,7 +68,7 @@ function addOnePlus(a: Buffer, b: Buffer): Buffer {
  */
 export function fips186Prf(xkey: Buffer, outLen: number): Buffer {
   if (xkey.length !== 20) throw new RangeError('fips186Prf: XKEY must be 20 bytes');
-  let key = Buffer.from(xkey);
+  let key: Buffer = Buffer.from(xkey);
   const parts: Buffer[] = [];
   let have = 0;
   while (have < outLen) {
