@@ -17,6 +17,7 @@ import activityRoutes from './activity-routes.js';
 import sessionRoutes from './session-routes.js';
 import tokenRoutes from './token-routes.js';
 import eventRoutes from './event-routes.js';
+import xcapRoutes from './xcap-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
 type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
@@ -37,7 +38,7 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   eventRoutes,
   // diameterRoutes,    ← import diameterRoutes from './diameter-routes.js';
   // subscriberRoutes,  ← import subscriberRoutes from './subscriber-routes.js';
-  // xcapRoutes,        ← import xcapRoutes from './xcap-routes.js';
+  xcapRoutes,
 ];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
