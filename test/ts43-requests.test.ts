@@ -81,7 +81,7 @@ test('case-insensitive names, app shapes, odd User-Agents: all accepted', async 
         headers: { 'user-agent': 'PRD-TS43 term-Omni/TestPhone /1.0 OS-Android/14', accept: 'application/json' },
       });
       assert.equal(r.status, 200);
-      assert.deepEqual(Object.keys(await r.json()).slice(1), apps);
+      assert.deepEqual(Object.keys((await r.json()) as object).slice(1), apps);
     }
     // POST with a JSON array, no User-Agent at all
     const r = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ IMSI: SIM1.imsi, terminal_id: 'x', entitlement_version: '12.0', app: ['ap2004'] }) });
