@@ -17,7 +17,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DaemonEvent, HelloEvent } from '../contracts/events.js';
 import type { Static } from '@sinclair/typebox';
-import { ApiError } from '../cli/errors.js';
+import { ApiError, DaemonUnreachableError } from '../cli/errors.js';
 import { routes } from '../contracts/routes.js';
 import { ControlClient, describeTarget, type QueryValue, type Target } from './control-client.js';
 
@@ -148,7 +148,7 @@ export async function* followEvents(opts: FollowOptions): AsyncGenerator<StreamI
         // Without reconnect, a first connection that fails is the caller's error (exit 1 with the path).
         if (!backoff && !everConnected) throw err;
         if (backoff && err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 404 && !gotHello) throw err;
-        reason = err instanceof Error ? err.message : String(err);
+        reason = err instanceof DaemonUnreachableError ? (gotHello ? 'connection lost' : `no daemon at ${target}`) : err instanceof Error ? err.message : String(err);
       }
       if (opts.signal?.aborted) break;
       if (!backoff) {

@@ -1,0 +1,75 @@
+import { Flags } from '@oclif/core';
+import { createElement } from 'react';
+import { render } from 'ink';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { UsageError } from '../src/cli/errors.js';
+import { describeTarget } from '../src/client/control-client.js';
+import { DEFAULT_CAPACITY } from '../src/ui/monitor-state.js';
+import { MonitorApp } from '../src/ui/monitor-app.js';
+import { daemonSource } from '../src/ui/daemon-source.js';
+
+/** Alternate screen on/off (like htop, k9s): the shell's scrollback is left as it was. */
+const ENTER_ALT = '\u001b[?1049h\u001b[H';
+const LEAVE_ALT = '\u001b[?1049l';
+
+export default class Monitor extends BaseCommand {
+  static override summary = 'Watch the daemon live in an interactive terminal UI.';
+  static override description = [
+    'Panes: Activity (newest first, coloured by outcome), EAP sessions, tokens and Diameter peers, under a header with the',
+    'daemon\'s version, uptime, listeners, the request rate of the last minute, the error rate and the EAP success ratio.',
+    '',
+    'Keys: 1-4 or Tab switch panes, ↑↓ select, Enter opens a record (every field; secrets are never shown), Esc goes back,',
+    '/ filters by IMSI or text, p pauses the activity list, ? lists the keys, q quits.',
+    '',
+    'Follows the daemon\'s live event stream (GET /api/events) and survives the daemon restarting: the header says',
+    '"reconnecting…" and the monitor carries on when it is back. Needs a terminal; for pipes and logs use',
+    '`omnisep activity tail --json`.',
+  ].join('\n');
+
+  static override examples = [
+    { description: 'Watch the local daemon', command: '<%= config.bin %> <%= command.id %>' },
+    { description: 'Start filtered on one subscriber', command: '<%= config.bin %> <%= command.id %> --imsi 001010000000001' },
+    { description: 'A daemon on another socket, keeping the newest 5000 records', command: '<%= config.bin %> <%= command.id %> --socket /run/omnisep/omnisep.sock --buffer 5000' },
+  ];
+
+  static override flags = {
+    imsi: Flags.string({ summary: 'Start with the filter set to this IMSI (or any text); / changes it.', helpValue: 'IMSI' }),
+    buffer: Flags.integer({
+      summary: 'Newest records kept per list (memory stays bounded).',
+      default: DEFAULT_CAPACITY,
+      min: 10,
+      max: 100_000,
+      helpValue: 'N',
+    }),
+    fps: Flags.integer({
+      summary: 'Most screen updates per second (events are batched between frames).',
+      default: 4,
+      min: 1,
+      max: 30,
+      helpValue: 'N',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Monitor);
+    this.setup({ ...flags, json: false });
+    if (flags.json || !process.stdout.isTTY || !process.stdin.isTTY) {
+      throw new UsageError(
+        'omnisep monitor needs an interactive terminal (stdin and stdout must be a TTY) — to follow activity in a pipe or a log, use: omnisep activity tail --json',
+      );
+    }
+    const target = this.target();
+    const source = daemonSource(target);
+    process.stdout.write(ENTER_ALT);
+    const app = render(
+      createElement(MonitorApp, { source, capacity: flags.buffer, frameMs: Math.round(1000 / flags.fps), filter: flags.imsi, target: describeTarget(target) }),
+      { maxFps: flags.fps, exitOnCtrlC: true, patchConsole: true },
+    );
+    try {
+      await app.waitUntilExit();
+    } finally {
+      app.cleanup();
+      process.stdout.write(LEAVE_ALT);
+    }
+  }
+}
