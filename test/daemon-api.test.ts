@@ -1,0 +1,217 @@
+/**
+ * The daemon end to end in-process: startDaemon() on port 0 and a temp socket,
+ * driven over the control socket and the TLS admin port with real HTTP.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Agent, request } from 'undici';
+import { startTestDaemon, TEST_API_KEY, type TestDaemon } from './daemon-helpers.js';
+import { routes } from '../src/contracts/routes.js';
+
+let d: TestDaemon;
+const IMSI = '001010123456789';
+before(async () => { d = await startTestDaemon(); });
+after(async () => { await d.stop(); });
+
+test('status reports every listener with its actual address', async () => {
+  const r = await d.call('GET', routes.status.path);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['x-omnisep-version'], r.json.version);
+  assert.equal(r.json.application, 'OmniSEP');
+  assert.equal(r.json.listeners.http.port, d.addresses.http.port);
+  assert.ok(r.json.listeners.http.port > 0);
+  assert.ok(r.json.listeners.admin.port > 0);
+  assert.equal(r.json.listeners.admin.protocol, 'https');
+  assert.equal(r.json.listeners.socket.path, d.socket);
+  assert.equal(r.json.storage.driver, 'lowdb');
+  assert.equal(r.json.storage.writable, true);
+  assert.match(r.json.uptime, /^\d+[smhd]/);
+});
+
+test('control socket is 0600 in a 0700 directory', () => {
+  assert.equal(statSync(d.socket).mode & 0o777, 0o600);
+  assert.equal(statSync(dirname(d.socket)).mode & 0o777, 0o700);
+});
+
+test('admin TCP: 401 without a token, 403 with a wrong one, 200 with a key; TLS on', async () => {
+  const tls = new Agent({ connect: { rejectUnauthorized: false } });
+  const url = `${d.addresses.admin.url}/api/status`;
+  assert.match(url, /^https:/);
+  const none = await request(url, { dispatcher: tls });
+  assert.equal(none.statusCode, 401);
+  assert.equal(((await none.body.json()) as { code: string }).code, 'OMNISEP_ADMIN_UNAUTHENTICATED');
+  assert.match(String(none.headers['www-authenticate']), /Bearer/);
+  const wrong = await request(url, { dispatcher: tls, headers: { authorization: 'Bearer not-the-right-key-at-all' } });
+  assert.equal(wrong.statusCode, 403);
+  await wrong.body.dump();
+  const ok = await request(url, { dispatcher: tls, headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+  assert.equal(ok.statusCode, 200);
+  assert.equal(((await ok.body.json()) as { status: string }).status, 'ok');
+  await tls.close();
+});
+
+test('entitlements: set, get, effective, list, validation, delete per app and whole', async () => {
+  assert.equal((await d.call('GET', `/api/entitlements/${IMSI}`)).status, 404);
+  const eff0 = await d.call('GET', `/api/entitlements/${IMSI}?effective=1`);
+  assert.equal(eff0.status, 200);
+  assert.equal(eff0.json.entitlements.ap2004.data.entitlement_status, 1);
+  assert.equal(eff0.json.entitlements.ap2004.source, 'default');
+
+  const set = await d.call('POST', `/api/entitlements/${IMSI}`, { app_id: 'ap2004', entitlement: { entitlement_status: 0, addr_status: 1, tc_status: 1, prov_status: 0, service_flow_url: 'https://activate.example.com/vowifi' } });
+  assert.equal(set.status, 200, set.text);
+  assert.deepEqual(set.json, { status: 'ok', imsi: IMSI, app_id: 'ap2004', entitlement: { entitlement_status: 0, addr_status: 1, tc_status: 1, prov_status: 0, service_flow_url: 'https://activate.example.com/vowifi' } });
+  assert.equal((await d.call('POST', `/api/entitlements/${IMSI}`, { app_id: 'ap2005', entitlement: { entitlement_status: 0 } })).status, 200);
+
+  const get = await d.call('GET', `/api/entitlements/${IMSI}`);
+  assert.equal(get.status, 200);
+  assert.deepEqual(Object.keys(get.json.entitlements), ['ap2004', 'ap2005']);
+  assert.equal(get.json.entitlements.ap2004.service_name, 'VoWiFi');
+  assert.equal(get.json.entitlements.ap2004.data.addr_status, 1);
+
+  const eff = await d.call('GET', `/api/entitlements/${IMSI}?effective=1`);
+  assert.equal(eff.json.entitlements.ap2004.data.entitlement_status, 0);
+  assert.equal(eff.json.entitlements.ap2004.source, 'custom');
+  assert.equal(eff.json.entitlements.ap2003.source, 'default');
+
+  const list = await d.call('GET', '/api/entitlements?query=0123456');
+  assert.deepEqual(list.json, { count: 1, entitlements: [{ imsi: IMSI, app_ids: ['ap2004', 'ap2005'], services: ['VoWiFi', 'SMSoIP'], updated_at: list.json.entitlements[0].updated_at }] });
+  assert.equal((await d.call('GET', '/api/entitlements?query=999')).json.count, 0);
+
+  const unknown = await d.call('POST', `/api/entitlements/${IMSI}`, { app_id: 'ap2099', entitlement: { entitlement_status: 1 } });
+  assert.equal(unknown.status, 400);
+  assert.match(unknown.json.error, /unsupported app/);
+  const range = await d.call('POST', `/api/entitlements/${IMSI}`, { app_id: 'ap2004', entitlement: { addr_status: 7 } });
+  assert.equal(range.status, 400);
+  assert.match(range.json.error, /addr_status/);
+  const badImsi = await d.call('POST', '/api/entitlements/12345', { app_id: 'ap2004', entitlement: {} });
+  assert.equal(badImsi.status, 400);
+  assert.match(badImsi.json.error, /imsi/);
+
+  const defaults = await d.call('GET', '/api/entitlements/defaults');
+  assert.equal(defaults.status, 200);
+  assert.equal(defaults.json.defaults.ap2012.data.tc_status, 2);
+
+  const rmApp = await d.call('DELETE', `/api/entitlements/${IMSI}/ap2005`);
+  assert.deepEqual(rmApp.json, { status: 'ok', imsi: IMSI, app_id: 'ap2005' });
+  assert.equal((await d.call('DELETE', `/api/entitlements/${IMSI}/ap2005`)).status, 404);
+  assert.deepEqual((await d.call('DELETE', `/api/entitlements/${IMSI}`)).json, { status: 'ok', imsi: IMSI });
+  assert.equal((await d.call('GET', `/api/entitlements/${IMSI}`)).status, 404);
+});
+
+test('admin changes are audited in the activity log; paging and filters; /:id', async () => {
+  const page = await d.call('GET', `/api/activity?type=admin&imsi=${IMSI}&limit=2`);
+  assert.equal(page.status, 200);
+  assert.ok(page.json.total >= 4, JSON.stringify(page.json));
+  assert.equal(page.json.count, 2);
+  assert.equal(page.json.page_size, 2);
+  assert.equal(page.json.activities[0].request_method, 'DELETE', 'newest first');
+  const one = await d.call('GET', `/api/activity/${page.json.activities[1].id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.json.id, page.json.activities[1].id);
+  assert.equal((await d.call('GET', '/api/activity/nope')).status, 404);
+  assert.equal((await d.call('GET', '/api/activity?limit=0')).status, 400);
+  assert.equal((await d.call('GET', '/api/activity?type=xcap')).json.total, 0);
+});
+
+test('sessions and tokens: list, show, delete/revoke over the stores; never the token digest', async () => {
+  const now = Date.now();
+  const sessions = d.ctx.store.collection('sessions');
+  await sessions.put('s-1', { session_id: 's-1', imsi: IMSI, state: 'challenge_sent', created_at: now, eap_id: 1, aaa_session_id: 'aaa;1;2', completed_at: null });
+  const tokens = d.ctx.store.collection('tokens');
+  const nowS = Math.floor(now / 1000);
+  await tokens.put('t-1', { token_id: 't-1', imsi: IMSI, created_at: nowS, expires_at: nowS + 100, validity: 100, terminal_id: 'term', app_name: null, auth_method: 'EAP-AKA', digest: 'deadbeef' });
+  await tokens.put('t-old', { token_id: 't-old', imsi: IMSI, created_at: nowS - 200, expires_at: nowS - 100, validity: 100, terminal_id: 'term', app_name: null, auth_method: 'EAP-AKA', digest: 'deadbeef' });
+
+  const sl = await d.call('GET', '/api/sessions');
+  assert.equal(sl.json.count, 1);
+  assert.equal(sl.json.sessions[0].state, 'challenge_sent');
+  assert.equal((await d.call('GET', '/api/sessions/s-1')).json.aaa_session_id, 'aaa;1;2');
+  assert.equal((await d.call('GET', '/api/sessions/nope')).status, 404);
+
+  const tl = await d.call('GET', '/api/tokens');
+  assert.equal(tl.json.count, 1, 'expired tokens are not listed');
+  assert.ok(tl.json.tokens[0].expires_in_seconds > 0 && tl.json.tokens[0].expires_in_seconds <= 100);
+  assert.ok(!tl.text.includes('deadbeef'), 'no digest in answers');
+  assert.equal((await d.call('GET', '/api/tokens/t-old')).status, 404);
+  assert.equal((await d.call('GET', '/api/status')).json.storage.active_tokens, 1);
+  assert.equal((await d.call('GET', '/api/status')).json.storage.eap_aka_sessions, 1);
+
+  assert.deepEqual((await d.call('DELETE', '/api/sessions/s-1')).json, { status: 'ok', session_id: 's-1' });
+  assert.equal(sessions.get('s-1'), undefined);
+  assert.deepEqual((await d.call('DELETE', '/api/tokens/t-1')).json, { status: 'ok', token_id: 't-1' });
+  assert.equal(tokens.get('t-1'), undefined);
+  assert.equal((await d.call('DELETE', '/api/tokens/t-1')).status, 404);
+});
+
+test('event stream: hello first, then live activity for the filtered IMSI only', async () => {
+  const agent = new Agent({ connect: { socketPath: d.socket } });
+  const res = await request(`http://localhost/api/events?imsi=${IMSI}&kinds=activity`, { dispatcher: agent });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /ndjson/);
+  const lines: any[] = [];
+  let buf = '';
+  const done = (async () => {
+    for await (const chunk of res.body) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) { lines.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1); }
+      if (lines.length >= 2) break;
+    }
+  })();
+  // wait for the subscription to exist, then make noise for two IMSIs
+  while (d.ctx.events.subscriberCount === 0) await new Promise((r) => setTimeout(r, 5));
+  await d.ctx.activity.record({ request_type: 'entitlement_query', imsi: '001019999999999' });
+  await d.ctx.activity.record({ request_type: 'entitlement_query', imsi: IMSI, terminal_id: 'T-42' });
+  await done;
+  assert.equal(lines[0].kind, 'hello');
+  assert.equal(lines[1].kind, 'activity');
+  assert.equal(lines[1].record.imsi, IMSI);
+  assert.equal(lines[1].record.terminal_id, 'T-42');
+  await agent.close();
+});
+
+test('health: 200 with services; errors are JSON with a code; unknown route 404', async () => {
+  const h = await request(`${d.addresses.http.url}/health`);
+  assert.equal(h.statusCode, 200);
+  const body = (await h.body.json()) as { status: string; service: string; services: string[] };
+  assert.equal(body.status, 'ok');
+  assert.equal(body.service, 'omni-sep');
+  assert.ok(body.services.includes('entitlements'));
+  const nf = await d.call('GET', '/api/nothing-here');
+  assert.equal(nf.status, 404);
+  assert.equal(nf.json.code, 'OMNISEP_ADMIN_NO_ROUTE');
+  const badJson = await request(`http://localhost/api/entitlements/${IMSI}`, { dispatcher: new Agent({ connect: { socketPath: d.socket } }), method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
+  assert.equal(badJson.statusCode, 400);
+  assert.ok(((await badJson.body.json()) as { error: string }).error);
+});
+
+test('health answers 503 with the reason when a contributor fails', async () => {
+  d.ctx.healthChecks.set('test-peer', () => 'no peer connected');
+  const h = await request(`${d.addresses.http.url}/health`);
+  assert.equal(h.statusCode, 503);
+  const body = (await h.body.json()) as { status: string; reasons: string[] };
+  assert.equal(body.status, 'unavailable');
+  assert.deepEqual(body.reasons, ['test-peer: no peer connected']);
+  d.ctx.healthChecks.delete('test-peer');
+});
+
+test('metrics on the control socket, with route patterns (no IMSIs in labels)', async () => {
+  const m = await d.call('GET', '/metrics');
+  assert.equal(m.status, 200);
+  assert.match(m.text, /omnisep_http_requests_total\{listener="control",method="POST",route="\/api\/entitlements\/:imsi",status="200"/);
+  assert.ok(!m.text.includes(IMSI));
+});
+
+test('every request log line carries request_id; no secret reaches logs or API output', async () => {
+  await d.call('GET', '/api/status');
+  const completed = d.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
+  assert.ok(completed.length > 0);
+  assert.ok(completed.every((l) => typeof l.request_id === 'string' && l.request_id.length > 0));
+  const cfg = await d.call('GET', '/api/config');
+  assert.equal(cfg.json.config.admin.api_keys[0], '[REDACTED]');
+  assert.equal(cfg.json.config.token.signing_secret, '[REDACTED]');
+  const all = `${d.logs.join('\n')}\n${cfg.text}`;
+  assert.ok(!all.includes(TEST_API_KEY));
+});
