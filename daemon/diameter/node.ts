@@ -96,6 +96,8 @@ export class DiameterUnavailableError extends Error {
 export interface RequestOptions {
   /** Only this peer (Origin-Host). */
   peer?: string;
+  /** Prefer this peer while it is open (SWm: the AAA that holds the EAP session); fall back to selection. */
+  preferPeer?: string;
   /** Override request_timeout for this request, ms. */
   timeoutMs?: number;
 }
@@ -770,7 +772,8 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
             reject(new DiameterUnavailableError(`no answer to ${command} within ${opts.timeoutMs ?? cfg.request_timeout} ms`, 'timeout'));
           }, opts.timeoutMs ?? cfg.request_timeout),
         };
-        const p = pickPeer(msg.applicationId, pend.tried, opts.peer);
+        const preferred = opts.preferPeer ? pickPeer(msg.applicationId, pend.tried, opts.preferPeer) : undefined;
+        const p = preferred ?? pickPeer(msg.applicationId, pend.tried, opts.peer);
         if (!p) {
           clearTimeout(pend.timer);
           return reject(new DiameterUnavailableError(`no open peer supports application ${msg.applicationId}`, 'no_peer'));

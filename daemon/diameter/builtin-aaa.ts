@@ -1,0 +1,257 @@
+/**
+ * The built-in AAA/HSS (EAP-AKA.md § The built-in peers): a Diameter server
+ * that answers
+ *  - SWm DER (TS 29.273 §7.2.2.1) by running the EAP-AKA/AKA' server state
+ *    machine (src/fsm/eap-aka-server.ts) over the local subscriber store:
+ *    DEA 1001 + next EAP request, 2001 + EAP-Success + EAP-Master-Session-Key,
+ *    4001 + EAP-Failure, or Experimental-Result 5001 (user unknown) + EAP-Failure;
+ *  - SWx MAR (TS 29.273 §8.2.2.1) with Milenage vectors (resync via
+ *    SIP-Authorization = RAND ‖ AUTS); EAP-AKA' vectors carry CK'/IK'
+ *    derived with the ANID (TS 33.402 Annex A.2).
+ * Keys never leave the subscriber service; this file sees vectors only.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { EventSink, Store } from '../../src/ports.js';
+import { AuthVectorError } from '../../src/ports.js';
+import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAuthScheme, VENDOR_3GPP } from '../../src/codec/diameter/constants.js';
+import { buildDea, readDer } from '../../src/codec/diameter/swm.js';
+import { buildMaa, readMar, type MaaVector } from '../../src/codec/diameter/swx.js';
+import { buildErrorAnswer } from '../../src/codec/diameter/base.js';
+import type { DiameterMessage } from '../../src/codec/diameter/message.js';
+import { decodeEap, encodeEap } from '../../src/codec/eap/packet.js';
+import { EapCode, EapType } from '../../src/codec/eap/constants.js';
+import { startServer, step, type EapServerAction, type EapServerConfig, type EapServerEvent, type EapServerState } from '../../src/fsm/eap-aka-server.js';
+import { ckIkPrime } from '../../src/crypto/aka-prime-kdf.js';
+import { SubscriberService, LocalVectorSource } from '../../src/services/subscribers.js';
+import { createDiameterNode, type DiameterConfig, type DiameterLogger, type DiameterNode, type RequestContext } from './node.js';
+
+export interface BuiltinAaaEapConfig {
+  /** Session lifetime, ms (default 30 000). */
+  timeoutMs?: number;
+  /** Synchronization-Failure rounds allowed (default 2). */
+  maxResync?: number;
+  /** AT_KDF_INPUT for EAP-AKA' sessions (identity prefix 6), default "WLAN". */
+  networkName?: string;
+  identityRound?: EapServerConfig['identityRound'];
+}
+
+export interface BuiltinAaaListen {
+  host: string;
+  realm: string;
+  listen_ip: string;
+  listen_port: number;
+  product_name?: string;
+  watchdog_seconds?: number;
+}
+
+export interface BuiltinAaaOptions {
+  store: Store;
+  logger: DiameterLogger;
+  /** Serve on an existing node, or create one from `listen`. */
+  node?: DiameterNode;
+  listen?: BuiltinAaaListen;
+  eapConfig?: BuiltinAaaEapConfig;
+  subscribers?: SubscriberService;
+  metrics?: Registry;
+  events?: EventSink;
+  random?: (n: number) => Buffer;
+  now?: () => number;
+}
+
+export interface BuiltinAaa {
+  readonly node: DiameterNode;
+  readonly subscribers: SubscriberService;
+  /** Starts the node when it was created here; resolves with its listen address. */
+  start(): Promise<{ listen?: { host: string; port: number } }>;
+  stop(): Promise<void>;
+  /** EAP sessions in progress. */
+  activeSessions(): number;
+}
+
+interface AaaSession {
+  state: EapServerState;
+  userUnknown: boolean;
+  lastAt: number;
+}
+
+/** The node config of a stand-alone built-in AAA: SWm + SWx, any peer may connect. */
+export function builtinAaaNodeConfig(l: BuiltinAaaListen): DiameterConfig {
+  return {
+    host: l.host, realm: l.realm, product_name: l.product_name ?? 'OmniSep-AAA', vendor_id: 10415,
+    listen_ip: l.listen_ip, listen_port: l.listen_port,
+    auth_application_ids: [AppId.SWm, AppId.SWx], acct_application_ids: [], supported_vendor_ids: [10415],
+    request_timeout: 5000, watchdog_seconds: l.watchdog_seconds ?? 30, allow_undefined_peers_to_connect: true,
+    peer_selection_algorithm: 'round_robin', peers: [],
+  };
+}
+
+export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
+  const log = opts.logger;
+  const now = opts.now ?? Date.now;
+  const rnd = opts.random ?? randomBytes;
+  const own = !opts.node;
+  if (!opts.node && !opts.listen) throw new Error('createBuiltinAaa needs a node or a listen config');
+  const node = opts.node ?? createDiameterNode(builtinAaaNodeConfig(opts.listen!), {
+    logger: log, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.events ? { events: opts.events } : {}),
+  });
+  const subscribers = opts.subscribers ?? new SubscriberService(opts.store, { now });
+  const vectors = new LocalVectorSource(subscribers, rnd);
+  const eap = opts.eapConfig ?? {};
+  const timeoutMs = eap.timeoutMs ?? 30_000;
+  const sessions = new Map<string, AaaSession>();
+  let sweeper: NodeJS.Timeout | null = null;
+
+  function eapConfigFor(identity: string): EapServerConfig {
+    const prime = identity.startsWith('6');
+    return {
+      variant: prime ? 'aka-prime' : 'aka',
+      ...(prime ? { networkName: eap.networkName ?? 'WLAN' } : {}),
+      maxResync: eap.maxResync ?? 2,
+      timeoutMs,
+      identityRound: eap.identityRound ?? 'never',
+    };
+  }
+
+  /** Runs the EAP server until it needs the network again; returns the one outward action. */
+  async function drive(sess: AaaSession, first: EapServerEvent): Promise<EapServerAction | undefined> {
+    const queue: EapServerEvent[] = [first];
+    let outward: EapServerAction | undefined;
+    while (queue.length) {
+      const r = step(sess.state, queue.shift()!, now());
+      sess.state = r.state;
+      for (const a of r.actions) {
+        if (a.type !== 'need_vector') { outward = a; continue; }
+        try {
+          const v = await vectors.getVector({ imsi: a.imsi, variant: sess.state.cfg.variant, ...(a.resync ? { resync: a.resync } : {}) });
+          queue.push({ type: 'vector', vector: v });
+        } catch (err) {
+          const reason = err instanceof AuthVectorError ? err.kind : 'unavailable';
+          if (reason === 'user_unknown') sess.userUnknown = true;
+          log.info({ imsi: a.imsi, reason }, 'aaa: no vector');
+          queue.push({ type: 'vector_error', reason });
+        }
+      }
+    }
+    return outward;
+  }
+
+  async function onDer(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
+    const dict = ctx.dictionary;
+    const der = readDer(req);
+    if (!der) return buildErrorAnswer(dict, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'DER needs Session-Id and EAP-Payload' });
+    const t = now();
+    let sess = sessions.get(der.sessionId);
+    let event: EapServerEvent;
+    let packetId = 0;
+    try {
+      const pkt = decodeEap(der.eapPayload);
+      packetId = pkt.identifier;
+      if (!sess && 'type' in pkt && pkt.type === EapType.IDENTITY && pkt.code === EapCode.RESPONSE && 'data' in pkt) {
+        const identity = pkt.data.toString('utf8');
+        sess = { state: startServer(eapConfigFor(identity), t, { identifier: pkt.identifier }), userUnknown: false, lastAt: t };
+        sessions.set(der.sessionId, sess);
+        event = { type: 'identity', identity };
+      } else if (sess) {
+        event = { type: 'eap', packet: der.eapPayload };
+      } else {
+        return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_UNKNOWN_SESSION_ID, eapPayload: failurePacket(packetId) });
+      }
+    } catch {
+      sessions.delete(der.sessionId);
+      return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_AUTHENTICATION_REJECTED, eapPayload: failurePacket(packetId) });
+    }
+    sess.lastAt = t;
+    const out = await drive(sess, event);
+    const userName = der.userName;
+    const base = { ...(userName ? { userName } : {}) };
+    if (!out) {
+      // Silently discarded (e.g. Identifier mismatch, RFC 3748 §4.1): ask the peer to resend nothing; keep the session.
+      return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY, ...base });
+    }
+    switch (out.type) {
+      case 'send':
+        return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_MULTI_ROUND_AUTH, eapPayload: out.packet, ...base });
+      case 'success':
+        sessions.delete(der.sessionId);
+        log.info({ imsi: out.imsi, session_id: der.sessionId }, 'aaa: EAP-AKA success');
+        return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, eapPayload: out.packet, msk: out.msk.reveal(), ...base });
+      case 'failure':
+        sessions.delete(der.sessionId);
+        log.info({ imsi: sess.state.imsi, reason: out.reason, session_id: der.sessionId }, 'aaa: EAP-AKA failure');
+        if (sess.userUnknown) {
+          return buildDea(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN, experimental: true, eapPayload: out.packet, ...base });
+        }
+        return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_AUTHENTICATION_REJECTED, eapPayload: out.packet, ...base });
+      default:
+        return buildErrorAnswer(dict, req, ctx.local, ResultCode.DIAMETER_UNABLE_TO_COMPLY);
+    }
+  }
+
+  async function onMar(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
+    const dict = ctx.dictionary;
+    const mar = readMar(req);
+    if (!mar) return buildErrorAnswer(dict, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'MAR needs Session-Id, User-Name and SIP-Auth-Data-Item' });
+    const prime = mar.scheme === SipAuthScheme.EAP_AKA_PRIME;
+    if (mar.scheme !== SipAuthScheme.EAP_AKA && !prime) {
+      return buildMaa(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_AUTH_SCHEME_NOT_SUPPORTED, experimental: true });
+    }
+    if (!subscribers.has(mar.userName)) {
+      return buildMaa(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN, experimental: true, userName: mar.userName });
+    }
+    const anid = prime ? readAnid(req) ?? 'WLAN' : undefined;
+    const out: MaaVector[] = [];
+    const n = Math.min(Math.max(mar.numberOfItems, 1), 5);
+    try {
+      for (let i = 0; i < n; i++) {
+        const v = await subscribers.nextVector(mar.userName, rnd(16), i === 0 ? mar.resync : undefined);
+        let ck = v.ck.reveal();
+        let ik = v.ik.reveal();
+        if (anid) {
+          // TS 33.402 Annex A.2: CK' ‖ IK' = KDF(CK ‖ IK, FC=0x20, access network identity, SQN ⊕ AK).
+          const p = ckIkPrime(v.ck, v.ik, anid, v.autn.subarray(0, 6));
+          ck = p.ckPrime.reveal();
+          ik = p.ikPrime.reveal();
+        }
+        out.push({ rand: v.rand, autn: v.autn, xres: v.xres, ck, ik });
+      }
+    } catch (err) {
+      if (err instanceof AuthVectorError && err.kind === 'resync_failed') {
+        return buildMaa(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_AUTHORIZATION_REJECTED, userName: mar.userName });
+      }
+      throw err;
+    }
+    return buildMaa(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, userName: mar.userName, scheme: mar.scheme, vectors: out });
+  }
+
+  node.handle(AppId.SWm, CommandCode.DIAMETER_EAP, onDer);
+  node.handle(AppId.SWx, CommandCode.MULTIMEDIA_AUTH, onMar);
+
+  return {
+    node,
+    subscribers,
+    async start() {
+      sweeper = setInterval(() => {
+        const limit = now() - timeoutMs;
+        for (const [id, s] of sessions) if (s.lastAt < limit) sessions.delete(id);
+      }, Math.min(timeoutMs, 5000));
+      sweeper.unref();
+      return own ? node.start() : {};
+    },
+    async stop() {
+      if (sweeper) clearInterval(sweeper);
+      sessions.clear();
+      if (own) await node.stop();
+    },
+    activeSessions: () => sessions.size,
+  };
+}
+
+function failurePacket(identifier: number): Buffer {
+  return encodeEap({ code: EapCode.FAILURE, identifier });
+}
+
+function readAnid(req: DiameterMessage): string | undefined {
+  const a = req.avps.find((x) => x.code === Avp3gpp.ANID && x.vendorId === VENDOR_3GPP);
+  return a?.data.toString('utf8');
+}

@@ -1,0 +1,74 @@
+/**
+ * SWm client (TS 29.273 §7): relays one EAP session to the 3GPP AAA as
+ * DER/DEA rounds on one Diameter session (one Session-Id per EAP session —
+ * the admin API's `aaa_session_id`). After the first answer, later rounds
+ * carry Destination-Host = the AAA that answered and go to it while it is
+ * connected, since the EAP state lives there.
+ */
+import type { AaaAnswer, AaaRelay, AaaRelaySession } from '../../src/ports.js';
+import { AaaUnavailableError } from '../../src/ports.js';
+import { Avp, isProtocolError, RatType } from '../../src/codec/diameter/constants.js';
+import { makeSessionId } from '../../src/codec/diameter/base.js';
+import { buildDer, readDea } from '../../src/codec/diameter/swm.js';
+import { getString } from '../../src/codec/diameter/message.js';
+import { Secret } from '../../src/util/secret.js';
+import { DiameterUnavailableError, type DiameterNode } from './node.js';
+
+export interface SwmRelayOptions {
+  /** Destination-Realm (default: the realm of the configured peers, else ours). */
+  destinationRealm?: string;
+  /** Destination-Host of the first DER (default none: the realm routes it). */
+  destinationHost?: string;
+  /** RAT-Type (default WLAN 0). */
+  ratType?: number;
+  timeoutMs?: number;
+}
+
+let sessionCounter = 0;
+const sessionHigh = Math.floor(Date.now() / 1000) >>> 0;
+
+export function createSwmRelay(node: DiameterNode, opts: SwmRelayOptions = {}): AaaRelay {
+  return {
+    open({ userName, serviceSelection }): AaaRelaySession {
+      // RFC 6733 §8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits>; high = start time, low = a counter.
+      const sessionId = makeSessionId(node.host, sessionHigh, ++sessionCounter);
+      let server: string | undefined = opts.destinationHost;
+      let closed = false;
+      return {
+        sessionId,
+        async exchange(eapPacket: Buffer): Promise<AaaAnswer> {
+          if (closed) throw new AaaUnavailableError('SWm session closed');
+          const msg = buildDer(node.dictionary, { host: node.host, realm: node.realm }, {
+            sessionId, destinationRealm: opts.destinationRealm ?? node.realmOf(server), eapPayload: eapPacket, userName,
+            ratType: opts.ratType ?? RatType.WLAN,
+            ...(server ? { destinationHost: server } : {}),
+            ...(serviceSelection ? { serviceSelection } : {}),
+          }, { hopByHop: 0, endToEnd: 0 });
+          let ans;
+          try {
+            ans = await node.request(msg, { ...(server ? { preferPeer: server } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+          } catch (err) {
+            if (err instanceof DiameterUnavailableError) throw new AaaUnavailableError(`AAA unavailable: ${err.message}`);
+            throw err;
+          }
+          const dea = readDea(ans);
+          if (!dea.result) throw new AaaUnavailableError('DEA without Result-Code or Experimental-Result');
+          if (!dea.result.experimental && isProtocolError(dea.result.code)) {
+            throw new AaaUnavailableError(`AAA answered protocol error ${dea.result.code}`);
+          }
+          server ??= getString(ans.avps, Avp.ORIGIN_HOST);
+          return {
+            resultCode: dea.result.code,
+            experimental: dea.result.experimental,
+            eapPayload: dea.eapPayload,
+            msk: dea.msk ? new Secret(Buffer.from(dea.msk)) : null,
+            sessionId,
+          };
+        },
+        close() {
+          closed = true;
+        },
+      };
+    },
+  };
+}
