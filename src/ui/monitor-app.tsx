@@ -24,6 +24,11 @@ type AppAction = MonitorAction | { type: 'key'; input: string; key: Partial<Key>
 /** Keys go through the reducer so a burst of keys sees the state each previous key made. */
 function appReducer(state: MonitorState, action: AppAction): MonitorState {
   if (action.type !== 'key') return monitorReducer(state, action);
+  // Esc then a key, arriving in one read, parses as Alt+key: treat it as the two keys it was.
+  if (action.key.meta && !action.key.escape && action.input.length === 1 && state.ui.filterDraft === null) {
+    const back = appReducer(state, { type: 'key', input: '', key: { escape: true } });
+    return appReducer(back, { type: 'key', input: action.input, key: { ...action.key, meta: false } });
+  }
   const ui = keyToAction(action.input, action.key, state.ui);
   return ui ? monitorReducer(state, ui) : state;
 }

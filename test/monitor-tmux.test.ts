@@ -1,0 +1,147 @@
+/**
+ * `omnisep monitor` in a real terminal: tmux runs the CLI against a real
+ * daemon (startDaemon, temp socket, ports 0); keys go in with `send-keys`,
+ * the screen comes back with `capture-pane`. An entitlement set through the
+ * control API shows within a second; the filter works; a daemon restart shows
+ * "reconnecting…" and then recovers without restarting the TUI; a resize
+ * reflows; `q` exits 0. Also: not a TTY → a polite refusal (exit 2).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { startDaemon, type RunningDaemon } from '../daemon/main.js';
+import { createLogger } from '../daemon/logging.js';
+import { cliArgv, runCli } from './cli-harness.js';
+import { testConfig } from './daemon-helpers.js';
+import { repoPath } from '../src/util/repo-path.js';
+
+const TMUX = `omnisep-monitor-${process.pid}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', TMUX, ...args], { encoding: 'utf8' });
+const screen = (): string => tmux('capture-pane', '-p', '-t', 'mon');
+const keys = (...k: string[]) => tmux('send-keys', '-t', 'mon', ...k);
+/** A human's pause between keys (Esc and the next key in one read would be Alt+key). */
+const pause = () => new Promise((r) => setTimeout(r, 150));
+
+async function until(pred: (s: string) => boolean, what: string, ms: number): Promise<{ screen: string; ms: number }> {
+  const t0 = Date.now();
+  let s = '';
+  for (;;) {
+    s = screen();
+    if (pred(s)) return { screen: s, ms: Date.now() - t0 };
+    if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}; screen:\n${s}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const quiet = () => createLogger({ level: 'warn', pretty: false, destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+async function setEntitlement(socket: string, imsi: string): Promise<void> {
+  const agent = new Agent({ connect: { socketPath: socket } });
+  try {
+    const r = await request(`http://localhost/api/entitlements/${imsi}`, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: 'ap2004', entitlement: { entitlement_status: 1 } }),
+    });
+    const text = await r.body.text();
+    assert.equal(r.statusCode, 200, text);
+  } finally {
+    await agent.close();
+  }
+}
+
+test('monitor under tmux: live entitlement, filter, daemon restart, resize, q exits 0', async () => {
+  try {
+    execFileSync('tmux', ['-V']);
+  } catch {
+    assert.fail('tmux is not installed (the CI installs it: .ci/run); this test needs a real terminal');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-monitor-'));
+  const config = testConfig(dir);
+  let daemon: RunningDaemon | null = await startDaemon(config, { logger: quiet(), env: {} });
+  const socket = daemon.addresses.socket.path!;
+  const exitFile = join(dir, 'monitor.exit');
+  const script = join(dir, 'run-monitor.sh');
+  const argv = [process.execPath, ...cliArgv(), 'monitor', '--socket', socket].map((a) => `'${a}'`).join(' ');
+  writeFileSync(script, `#!/bin/sh\ncd '${repoPath()}'\n${argv}\necho $? > '${exitFile}'\nsleep 60\n`, { mode: 0o755 });
+  try {
+    tmux('new-session', '-d', '-s', 'mon', '-x', '120', '-y', '32', '-e', 'NO_COLOR=', script);
+    await until((s) => /omnisep \S+ · up .* · connected/.test(s) && /^TIME\s+TYPE/m.test(s), 'the monitor to connect', 90_000);
+
+    // An entitlement set through the control API shows within a second.
+    await setEntitlement(socket, '001010000000123');
+    const seen = await until((s) => /admin\s+001010000000123\s+200\/200/.test(s), 'the entitlement set on the Activity pane', 1000);
+    assert.ok(seen.ms <= 1000);
+    await setEntitlement(socket, '001010000000456');
+    await until((s) => s.includes('001010000000456'), 'the second set', 2000);
+
+    // Filter by IMSI.
+    keys('/');
+    keys('-l', '001010000000123');
+    keys('Enter');
+    const filtered = await until((s) => s.includes('filter: 001010000000123'), 'the filter to apply', 2000);
+    assert.ok(!filtered.screen.includes('001010000000456'), 'the other IMSI is filtered out');
+    assert.match(filtered.screen, /admin\s+001010000000123/);
+    keys('Escape');
+    await until((s) => !s.includes('filter:') && s.includes('001010000000456'), 'the filter to clear', 2000);
+
+    // Panes and detail.
+    for (const [k, head] of [['2', /^SESSION\s+IMSI\s+STATE/m], ['3', /^TOKEN\s+IMSI/m], ['4', /^HOST\s+STATUS/m], ['1', /^TIME\s+TYPE/m]] as const) {
+      keys(k);
+      await until((s) => head.test(s), `pane ${k}`, 2000);
+    }
+    keys('Enter');
+    await until((s) => /Activity record — Esc back/.test(s) && /^request_type\s+admin/m.test(s), 'the detail view', 2000);
+    keys('Escape');
+    await pause();
+    keys('?');
+    await until((s) => s.includes('Keys — ? or Esc closes'), 'help', 2000);
+    keys('Escape');
+    await until((s) => /^TIME\s+TYPE/m.test(s), 'back to the list', 2000);
+
+    // The daemon stops: "reconnecting…"; it starts again: connected, and new records flow.
+    await daemon.close();
+    daemon = null;
+    await until((s) => s.includes('reconnecting…'), 'reconnecting', 5000);
+    daemon = await startDaemon(config, { logger: quiet(), env: {} });
+    await until((s) => /· connected/.test(s) && !s.includes('reconnecting'), 'reconnected', 10_000);
+    await setEntitlement(socket, '001010000000789');
+    await until((s) => s.includes('001010000000789'), 'a record after the restart', 2000);
+
+    // Resize: the layout reflows to the new width; nothing wraps, the header is drawn once.
+    tmux('resize-window', '-t', 'mon', '-x', '72', '-y', '20');
+    const small = await until((s) => /^TIME\s+TYPE\s+IMSI\s+STATUS\s+REQ/m.test(s) && !/AUTH/.test(s.split('\n')[3] ?? ''), 'the narrow layout', 3000);
+    const lines = small.screen.split('\n');
+    assert.equal(lines.filter((l) => /^ 1 Activity/.test(l)).length, 1, small.screen);
+    assert.equal(lines.filter((l) => /^omnisep /.test(l)).length, 1, small.screen);
+    tmux('resize-window', '-t', 'mon', '-x', '120', '-y', '32');
+    await until((s) => /^TIME\s+TYPE\s+IMSI\s+STATUS\s+AUTH/m.test(s), 'the wide layout again', 3000);
+
+    // q quits with exit 0.
+    keys('q');
+    const end = Date.now() + 10_000;
+    while (!existsSync(exitFile) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+  } finally {
+    try {
+      tmux('kill-server');
+    } catch {
+      /* already gone */
+    }
+    await daemon?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('monitor refuses politely when stdout is not a terminal, pointing at activity tail --json', async () => {
+  const r = await runCli(['monitor', '--socket', '/tmp/omnisep-none.sock']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /omnisep monitor needs an interactive terminal .* use: omnisep activity tail --json/);
+});
