@@ -9,7 +9,7 @@
  */
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parse as parseYaml, parseDocument } from 'yaml';
+import { Document, isMap, parse as parseYaml, parseDocument, type Scalar } from 'yaml';
 
 const o = <P extends Parameters<typeof Type.Object>[0]>(description: string, props: P) =>
   Type.Object(props, { description, default: {}, additionalProperties: false });
@@ -421,3 +421,24 @@ export function defaultSocketPath(opts: { socket?: string; env?: Record<string, 
 /** `GET /api/config` — the daemon's effective configuration, redacted. */
 export const ConfigView = Type.Object({ config: Type.Record(Type.String(), Type.Unknown()), file: Type.Union([Type.String(), Type.Null()]) });
 export type ConfigView = Static<typeof ConfigView>;
+
+/**
+ * The sample configuration file (fixtures/config/omnisep.yaml): every key at
+ * its default with its description as a comment. A test keeps the file equal
+ * to this output, so the sample cannot drift from the schema.
+ */
+export function sampleConfigYaml(): string {
+  const doc = new Document(defaultConfig());
+  const walk = (schema: TSchema, node: unknown) => {
+    if (!isMap(node) || schema.type !== 'object' || !schema.properties) return;
+    for (const pair of node.items) {
+      const key = String((pair.key as Scalar).value);
+      const s = (schema.properties as Record<string, TSchema>)[key];
+      if (!s) continue;
+      (pair.key as Scalar).commentBefore = ` ${String(s.description ?? '')}${s.secret ? ' (secret: redacted by `config show`)' : ''}`;
+      walk(s, pair.value);
+    }
+  };
+  walk(configSchema, doc.contents);
+  return `# omnisep configuration — every key with its default (omnisep.conf(5)).\n# Environment overrides: ${ENV_OVERRIDES.map(([e, k]) => `${e} → ${k}`).join(', ')}.\n${doc.toString({ lineWidth: 0 })}`;
+}

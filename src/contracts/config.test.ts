@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ConfigError, describeConfig, redactConfig, resolveConfig, SAMPLE_SIGNING_SECRET, defaultSocketPath, parseSet, sampleConfigYaml } from './config.js';
+import { repoPath } from '../util/repo-path.js';
+
+test('defaults: every key has a default and a description', () => {
+  const c = resolveConfig({});
+  assert.equal(c.http.port, 9014);
+  assert.equal(c.admin.port, 8443);
+  assert.equal(c.admin.tls, true);
+  assert.equal(c.token.validity_seconds, 86400);
+  assert.equal(c.token.signing_secret, SAMPLE_SIGNING_SECRET);
+  assert.equal(c.eap_aka.backend, 'swm');
+  assert.equal(c.activity.max_records_per_subscriber, 1000);
+  assert.equal(c.activity.retention_seconds, 2592000);
+  assert.equal(c.diameter.listen_port, 3868);
+  assert.deepEqual(c.diameter.auth_application_ids, [16777264]);
+  for (const d of describeConfig()) {
+    assert.ok(d.description.length > 5, `${d.key} has no description`);
+    assert.notEqual(d.default, undefined, `${d.key} has no default`);
+  }
+});
+
+test('file, then env, then --set, in that order', () => {
+  const text = 'http:\n  port: 9100\ntoken:\n  validity_seconds: 600\ndiameter:\n  host: from-file\n';
+  const c = resolveConfig({
+    text, file: 'x.yaml',
+    env: { DIAMETER_HOST: 'from-env', OMNI_SEP_FQDN: 'aes.example.org', AAA_PEER_HOST: 'aaa1', AAA_PEER_IP: '10.1.2.3', OMNI_SEP_TOKEN_SECRET: 's3cr3t' },
+    sets: ['token.validity_seconds=3600', 'xcap.trusted_proxies=10.0.0.1,10.0.0.2', 'admin.api_keys=[aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2]', 'server.fqdn=0123'],
+  });
+  assert.equal(c.http.port, 9100);
+  assert.equal(c.token.validity_seconds, 3600);
+  assert.equal(c.diameter.host, 'from-env');
+  assert.equal(c.server.fqdn, '0123', 'a string key keeps its text even when it looks like a number');
+  assert.equal(c.diameter.peers[0]!.host, 'aaa1');
+  assert.equal(c.diameter.peers[0]!.ip, '10.1.2.3');
+  assert.equal(c.token.signing_secret, 's3cr3t');
+  assert.deepEqual(c.xcap.trusted_proxies, ['10.0.0.1', '10.0.0.2']);
+  assert.deepEqual(c.admin.api_keys, ['aaaaaaaaaaaaaaaa1', 'bbbbbbbbbbbbbbbb2']);
+});
+
+test('errors name the key and the file', () => {
+  assert.throws(() => resolveConfig({ text: 'http:\n  prot: 1\n  port: "x"\n', file: '/etc/omnisep.yaml' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /\/etc\/omnisep\.yaml/);
+    assert.match(e.message, /http\.prot: unknown key/);
+    assert.match(e.message, /http\.port: Expected integer/);
+    return true;
+  });
+  assert.throws(() => resolveConfig({ text: 'http: [1,\n', file: 'bad.yaml' }), /bad\.yaml[\s\S]*YAML/);
+  assert.throws(() => parseSet('nope.key=1'), /nope\.key: unknown key/);
+  assert.throws(() => parseSet('http.port'), /expected key\.path=value/);
+  assert.throws(() => resolveConfig({ sets: ['http.port=70000'] }), /http\.port/);
+  assert.throws(() => resolveConfig({ sets: ['eap_aka.backend=radius'] }), /eap_aka\.backend/);
+});
+
+test('a production start refuses the sample or an empty signing secret', () => {
+  for (const secret of [undefined, '', SAMPLE_SIGNING_SECRET]) {
+    assert.throws(
+      () => resolveConfig({ sets: ['server.environment=production'], env: secret === undefined ? {} : { OMNI_SEP_TOKEN_SECRET: secret } }),
+      /token\.signing_secret: a production start refuses/,
+    );
+  }
+  const ok = resolveConfig({ sets: ['server.environment=production'], env: { OMNI_SEP_TOKEN_SECRET: 'x'.repeat(40) } });
+  assert.equal(ok.server.environment, 'production');
+});
+
+test('redactConfig hides every secret key, keeps the rest', () => {
+  const c = resolveConfig({ sets: ['admin.api_keys=aaaaaaaaaaaaaaaa1'], env: { OMNI_SEP_TOKEN_SECRET: 'topsecretvalue' } });
+  const r = redactConfig(c);
+  const text = JSON.stringify(r);
+  assert.ok(!text.includes('topsecretvalue'));
+  assert.ok(!text.includes('aaaaaaaaaaaaaaaa1'));
+  assert.deepEqual(r.admin.api_keys, ['[REDACTED]']);
+  assert.equal(r.http.port, 9014);
+  assert.equal(c.token.signing_secret, 'topsecretvalue', 'the original is untouched');
+});
+
+test('socket path: explicit, OMNISEP_SOCKET, XDG_RUNTIME_DIR, then the data dir', () => {
+  assert.equal(defaultSocketPath({ socket: '/x.sock', env: { OMNISEP_SOCKET: '/y.sock' }, dataDir: '/d' }), '/x.sock');
+  assert.equal(defaultSocketPath({ env: { OMNISEP_SOCKET: '/y.sock', XDG_RUNTIME_DIR: '/run/user/1' }, dataDir: '/d' }), '/y.sock');
+  assert.equal(defaultSocketPath({ env: { XDG_RUNTIME_DIR: '/run/user/1' }, dataDir: '/d' }), '/run/user/1/omnisep.sock');
+  assert.equal(defaultSocketPath({ env: {}, dataDir: '/d' }), '/d/omnisep.sock');
+});
+
+test('the sample config in fixtures/config validates', () => {
+  const file = repoPath('fixtures', 'config', 'omnisep.yaml');
+  const c = resolveConfig({ text: readFileSync(file, 'utf8'), file });
+  assert.equal(c.http.port, 9014);
+});
+
+test('fixtures/config/omnisep.yaml is exactly the generated sample (no drift from the schema)', () => {
+  const file = repoPath('fixtures', 'config', 'omnisep.yaml');
+  assert.equal(readFileSync(file, 'utf8'), sampleConfigYaml(), 'regenerate with: node --import tsx -e "import(\'./src/contracts/config.ts\').then(m => process.stdout.write(m.sampleConfigYaml()))" > fixtures/config/omnisep.yaml');
+});
