@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { validateEntitlement } from '../../src/services/entitlements/catalog.js';
 import { ConfigError, resolveConfig, redactConfig, defaultSocketPath, type OmnisepConfig } from '../../src/contracts/config.js';
 
 export { ConfigError, redactConfig, type OmnisepConfig };
@@ -28,7 +29,20 @@ export function loadConfig(input: LoadConfigInput = {}): OmnisepConfig {
       throw new ConfigError([code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? (e as Error).message}`], input.file);
     }
   }
-  return resolveConfig({ text, file: input.file, env: input.env ?? {}, sets: input.sets ?? [] });
+  const config = resolveConfig({ text, file: input.file, env: input.env ?? {}, sets: input.sets ?? [] });
+  const problems = defaultEntitlementProblems(config);
+  if (problems.length) throw new ConfigError(problems, input.file);
+  return config;
+}
+
+/** `default_entitlements.<app>` validated per app by the TS.43 catalog (the schema only knows they are objects). */
+export function defaultEntitlementProblems(config: OmnisepConfig): string[] {
+  const out: string[] = [];
+  for (const [app, data] of Object.entries(config.default_entitlements)) {
+    const v = validateEntitlement(app, data);
+    if (!v.ok) out.push(...v.errors.map((e) => `default_entitlements.${app}: ${e}`));
+  }
+  return out;
 }
 
 /** Absolute data dir and control socket path for a config. */
