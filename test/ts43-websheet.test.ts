@@ -62,11 +62,11 @@ test('websheet in headless chromium: address + terms recorded, AddrStatus/TC_Sta
     await page.fill('#postal_code', '12345');
     await page.fill('#country', 'us');
     await page.click('#save');
-    await page.waitForFunction(() => document.getElementById('status')!.textContent!.includes('accept'));
+    await page.waitForFunction(`document.getElementById('status').textContent.includes('accept')`);
     assert.equal(h.ctx.store.collection('websheet').size, 0);
     await page.check('#accept_terms');
     await page.click('#save');
-    await page.waitForFunction(() => ((window as unknown as { __calls: string[] }).__calls ?? []).includes('entitlementChanged'), undefined, { timeout: 10_000 }).catch(async (e) => { throw new Error(`${(e as Error).message}; status: ${await page.textContent('#status')}`); });
+    await page.waitForFunction(`(window.__calls || []).includes('entitlementChanged')`, undefined, { timeout: 10_000 }).catch(async (e) => { throw new Error(`${(e as Error).message}; status: ${await page.textContent('#status')}`); });
 
     const rec = h.ctx.store.collection<WebsheetRecord>('websheet').get(SIM1.imsi)!;
     assert.equal(rec.address.street, 'Main Street');
@@ -87,7 +87,7 @@ test('websheet in headless chromium: address + terms recorded, AddrStatus/TC_Sta
       const p2 = await openSheet(browser, before.url, before.userData);
       assert.equal(await p2.inputValue('#street'), 'Main Street', 'the recorded address is shown again');
       await p2.click('#cancel');
-      await p2.waitForFunction(() => ((window as unknown as { __calls: string[] }).__calls ?? []).includes('dismissFlow'), undefined, { timeout: 10_000 });
+      await p2.waitForFunction(`(window.__calls || []).includes('dismissFlow')`, undefined, { timeout: 10_000 });
     });
 
     await t.test('a forged or missing user data token gets 403', async () => {
