@@ -1,0 +1,81 @@
+/**
+ * Wiring of the Diameter area into the daemon (the integrator calls this
+ * from daemon/main.ts's registration point, before the HTTP listeners bind):
+ *
+ *   1. the built-in AAA/HSS (config.aaa.enabled) on its own port, its lab
+ *      subscribers loaded from aaa.subscribers_file (existing ones kept);
+ *   2. the Diameter node (config.diameter.enabled); a configured peer whose
+ *      host is the built-in AAA's host is pointed at the AAA's actual port,
+ *      so port 0 works in tests;
+ *   3. the auth back-end of config.eap_aka.backend: swm → SWm relay,
+ *      swx → SWx vector source, local → LocalVectorSource over the store;
+ *   4. stop order: the node's DPR in phase 'diameter', then the AAA.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { DaemonContext } from '../context.js';
+import type { ListenerAddress } from '../../src/contracts/status.js';
+import { repoPath } from '../../src/util/repo-path.js';
+import { LocalVectorSource, SubscriberService } from '../../src/services/subscribers.js';
+import { createBuiltinAaa } from './builtin-aaa.js';
+import { createDiameterNode, type DiameterConfig } from './node.js';
+import { createSwmRelay } from './swm-client.js';
+import { createSwxVectorSource } from './swx-client.js';
+
+const listener = (a: { host: string; port: number }): ListenerAddress => ({
+  transport: 'tcp', host: a.host, port: a.port, protocol: 'diameter', url: `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
+});
+
+export async function wireDiameter(ctx: DaemonContext): Promise<void> {
+  const { config, logger } = ctx;
+  const subscribers = new SubscriberService(ctx.store, ctx.clock);
+  ctx.services.subscribers = subscribers;
+  const log = logger.child({ area: 'diameter' });
+  let aaaPort: number | undefined;
+
+  if (config.aaa.enabled) {
+    const aaa = createBuiltinAaa({
+      store: ctx.store, subscribers, logger: logger.child({ area: 'aaa' }), metrics: ctx.metrics,
+      random: (n) => ctx.random.bytes(n), now: () => ctx.clock.now(),
+      listen: { host: config.aaa.host, realm: config.aaa.realm, listen_ip: config.aaa.listen_ip, listen_port: config.aaa.listen_port },
+      eapConfig: { timeoutMs: config.eap_aka.session_timeout_ms, maxResync: config.eap_aka.max_resync, networkName: config.eap_aka.network_name },
+    });
+    const file = config.aaa.subscribers_file;
+    if (file) {
+      const path = isAbsolute(file) ? file : existsSync(file) ? file : repoPath(file);
+      if (existsSync(path)) {
+        const r = await subscribers.importCsv(readFileSync(path, 'utf8'));
+        log.info({ file: path, added: r.added, kept: r.skipped, errors: r.errors.length }, 'aaa: lab subscribers loaded');
+      } else {
+        log.warn({ file: path }, 'aaa: subscribers_file not found');
+      }
+    }
+    const { listen } = await aaa.start();
+    ctx.services.builtinAaa = aaa;
+    if (listen) {
+      aaaPort = listen.port;
+      ctx.listeners.aaa = listener(listen);
+    }
+    ctx.lifecycle.register({ name: 'built-in AAA', phase: 'diameter', close: () => aaa.stop() });
+  }
+
+  if (config.diameter.enabled) {
+    const d = config.diameter;
+    const cfg: DiameterConfig = {
+      ...d,
+      peers: d.peers.map((p) => (aaaPort !== undefined && p.host === config.aaa.host ? { ...p, port: aaaPort } : p)),
+    };
+    const node = createDiameterNode(cfg, { logger: log, events: ctx.events, metrics: ctx.metrics, now: () => ctx.clock.now() });
+    const { listen } = await node.start();
+    ctx.services.diameter = node;
+    if (listen) ctx.listeners.diameter = listener(listen);
+    // A fresh start authenticates at once: wait (briefly) for the CER/CEA with the built-in AAA.
+    if (aaaPort !== undefined && cfg.peers.some((p) => p.host === config.aaa.host)) await node.waitForPeer(config.aaa.host, 3000).catch(() => undefined);
+    ctx.healthChecks.set('diameter', () => (cfg.peers.length && node.status().connected_count === 0 ? 'no Diameter peer connected' : null));
+    // Registered after the AAA: closers of one phase run in reverse order, so the node's DPR goes first.
+    ctx.lifecycle.register({ name: 'diameter node', phase: 'diameter', close: () => node.stop() });
+    if (config.eap_aka.backend === 'swm') ctx.services.aaaRelay = createSwmRelay(node, { timeoutMs: d.request_timeout });
+    if (config.eap_aka.backend === 'swx') ctx.services.vectorSource = createSwxVectorSource(node, { anid: config.eap_aka.network_name });
+  }
+  if (config.eap_aka.backend === 'local') ctx.services.vectorSource = new LocalVectorSource(subscribers, (n) => ctx.random.bytes(n));
+}
