@@ -125,6 +125,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Htt
         ms: 0,
       };
       steps.push(s);
+      const sent = performance.now();
       try {
         const res = await sendRequest(req, http);
         Object.assign(s, {
@@ -138,6 +139,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Htt
         if (retry !== undefined) s.retry_after = String(retry);
         pending = { type: 'http', status: res.status, contentType: res.contentType, setCookie: res.setCookie, body: res.body };
       } catch (err) {
+        s.ms = performance.now() - sent;
         s.error = err instanceof Error ? err.message : String(err);
         pending = { type: 'transport_error', message: s.error };
       }

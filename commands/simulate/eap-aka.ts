@@ -1,0 +1,93 @@
+import { Errors, Flags } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { OperationalError, UsageError } from '../../src/cli/errors.js';
+import { jsonFlag } from '../../src/cli/flags.js';
+import { optionsFromFlags } from '../../src/ue/options.js';
+import { renderLoad, renderSteps } from '../../src/ue/render.js';
+import { loadEapAka, simulateEapAka } from '../../src/ue/run.js';
+
+export default class SimulateEapAka extends BaseCommand {
+  static override summary = 'Play a phone against a TS.43 entitlement server: EAP-AKA with a software USIM, entitlements, token re-auth.';
+  static override description = `Walks the TS.43 flow exactly as Android's entitlement client does (GET with EAP_ID, POST of the EAP-Response to the bare URL with the first response's cookies, configuration document in the last answer, then GET with IMSI + token) against any server URL, ours or another's. The USIM verifies AUTN (MAC-A, SQN freshness), answers AKA-Synchronization-Failure with AT_AUTS when the network's SQN is stale and AKA-Authentication-Reject on a bad MAC-A.
+
+Prints each step (HTTP status, decoded EAP packets, the USIM's verdict and SQN_MS, timings), the entitlements and the outcome. --json prints one JSON document (the same report). Exit 0 when authenticated, 1 with the reason when not, 2 on bad flags.
+
+--count N (>1) switches to load mode: N full authentications, at most --concurrency at once, then throughput and latency percentiles (p50/p90/p99).
+
+Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (flag values are visible in the process list). They are never printed; nor is the token.`;
+  static override examples = [
+    {
+      description: 'Against the local daemon, with the first lab subscriber (TS 35.208 test set 1 keys)',
+      command: '<%= config.bin %> <%= command.id %> --imsi 001010000000001 --ki 465b5ce8b199b49faa5f0a2ee238a6bc --opc cd63cb71954a9f4e48a5994e37a02baf',
+    },
+    {
+      description: "EAP-AKA', POST mode, JSON answers, against another server",
+      command: '<%= config.bin %> <%= command.id %> --url https://aes.example.net/ --imsi 001010000000001 --ki ... --op ... --aka-prime --post --accept json',
+    },
+    {
+      description: 'Load: 1000 authentications, 32 in flight, machine output',
+      command: '<%= config.bin %> <%= command.id %> --imsi 001010000000001 --ki ... --opc ... --count 1000 --concurrency 32 --json',
+    },
+  ];
+
+  // No control socket here: the simulator talks to a TS.43 server, not to the daemon.
+  static override baseFlags = { json: jsonFlag } as unknown as typeof BaseCommand.baseFlags;
+
+  static override flags = {
+    url: Flags.string({ summary: 'TS.43 entitlement server URL.', default: 'http://127.0.0.1:9014/', helpValue: 'URL' }),
+    imsi: Flags.string({ summary: 'IMSI of the SIM, 15 digits.', required: true, helpValue: 'IMSI' }),
+    ki: Flags.string({ summary: 'Ki (K), 32 hex digits.', env: 'OMNISEP_KI', required: true, helpValue: 'HEX' }),
+    opc: Flags.string({ summary: 'OPc, 32 hex digits (or give --op).', env: 'OMNISEP_OPC', helpValue: 'HEX' }),
+    op: Flags.string({ summary: 'OP, 32 hex digits; OPc is computed from it and Ki.', helpValue: 'HEX' }),
+    amf: Flags.string({ summary: 'Provisioned AMF, 4 hex digits; a challenge with another AMF is noted.', helpValue: 'HEX' }),
+    sqn: Flags.string({ summary: 'SQN_MS the USIM starts from (decimal or 0x-hex).', default: '0', helpValue: 'SQN' }),
+    app: Flags.string({ summary: 'App ids to ask for, comma-separated.', default: 'ap2004', helpValue: 'ap2004,ap2003' }),
+    'aka-prime': Flags.boolean({ summary: "Use EAP-AKA' (identity prefix 6, AT_KDF/AT_KDF_INPUT).", default: false }),
+    'network-name': Flags.string({ summary: "EAP-AKA': network name the USIM expects in AT_KDF_INPUT (default: accept the server's).", helpValue: 'NAME' }),
+    post: Flags.boolean({ summary: 'First request as POST with a JSON body (Android POST mode) instead of GET.', default: false }),
+    accept: Flags.string({ summary: 'Preferred document format.', options: ['xml', 'json'], default: 'xml' }),
+    realm: Flags.string({ summary: 'EAP_ID realm: a prefix (nai.epc, wlan) or a whole realm.', helpValue: 'REALM' }),
+    'mnc-length': Flags.integer({ summary: 'Digits of the MNC in the IMSI (2 or 3) for the realm.', default: 2, min: 2, max: 3 }),
+    'terminal-id': Flags.string({ summary: 'terminal_id (IMEI or UUID).', helpValue: 'ID' }),
+    'terminal-vendor': Flags.string({ summary: 'terminal_vendor (Android sends 4 characters).', helpValue: 'TEXT' }),
+    'terminal-model': Flags.string({ summary: 'terminal_model (Android sends 10 characters).', helpValue: 'TEXT' }),
+    'terminal-sw-version': Flags.string({ summary: 'terminal_sw_version (Android sends 20 characters).', helpValue: 'TEXT' }),
+    'entitlement-version': Flags.string({ summary: 'entitlement_version to send.', default: '2.0', helpValue: 'VER' }),
+    vers: Flags.string({ summary: 'vers: configuration version the device holds (0 = none).', default: '0', helpValue: 'N' }),
+    'token-reauth': Flags.boolean({ summary: 'After EAP-AKA, re-authenticate once with the token (single run only).', default: true, allowNo: true }),
+    count: Flags.integer({ summary: 'Load mode: number of authentications.', default: 1, min: 1 }),
+    concurrency: Flags.integer({ summary: 'Load mode: authentications in flight at once.', default: 1, min: 1 }),
+    insecure: Flags.boolean({ summary: 'Accept a self-signed TLS certificate on an https URL.', default: false }),
+    timeout: Flags.integer({ summary: 'Per-request timeout, ms.', default: 10000, min: 1, helpValue: 'MS' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(SimulateEapAka);
+    this.setup(flags);
+    const opts = optionsFromFlags(flags);
+    if (flags.concurrency > 1 && flags.count === 1) throw new UsageError('--concurrency needs --count N (N > 1), e.g. --count 1000 --concurrency 16');
+
+    if (flags.count > 1) {
+      const progress = !this.jsonMode && process.stderr.isTTY;
+      const report = await loadEapAka(opts, {
+        count: flags.count,
+        concurrency: flags.concurrency,
+        onProgress: progress ? (done, n) => (done % 50 === 0 || done === n) && process.stderr.write(`\r${done}/${n}`) : undefined,
+      });
+      if (progress) process.stderr.write('\r\x1b[K');
+      this.output(report, () => renderLoad(report, this.chalk, opts.url));
+      if (report.failed > 0) this.fail(`${report.failed} of ${report.count} authentications failed`);
+      return;
+    }
+
+    const report = await simulateEapAka(opts);
+    this.output(report, () => renderSteps(report, this.chalk));
+    if (!report.ok) this.fail(`authentication failed: ${report.reason ?? 'unknown reason'}`);
+  }
+
+  /** Exit 1. With --json the report already on stdout is the answer (it holds ok:false and the reason). */
+  private fail(message: string): never {
+    if (this.jsonMode) throw new Errors.ExitError(1);
+    throw new OperationalError(message);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * `simulate eap-aka` against the real daemon: startDaemon with the swm
+ * back-end over real loopback Diameter to the built-in AAA holding the lab
+ * subscribers — the library entry points and the real CLI as a child process
+ * (the line `omnisep serve` prints must succeed as printed).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Secret } from '../src/util/secret.js';
+import { simulateEapAka, loadEapAka, DEFAULT_TERMINAL, type SimulateOptions } from '../src/ue/run.js';
+import { simulateCommandLine } from '../src/ue/command-line.js';
+import type { SimulationReport } from '../src/ue/simulate.js';
+import type { LoadReport } from '../src/ue/run.js';
+import { runCli, parseJson } from './cli-harness.js';
+import { labSims, startSimDaemon, type SimDaemon } from './simulate-daemon.js';
+
+const sims = labSims();
+const SIM = sims[0]!;
+let d: SimDaemon;
+
+before(async () => {
+  d = await startSimDaemon();
+});
+after(async () => {
+  await d?.stop();
+});
+
+function options(over: Partial<SimulateOptions> = {}): SimulateOptions {
+  return {
+    url: d.url,
+    imsi: SIM.imsi,
+    ki: new Secret(Buffer.from(SIM.ki, 'hex')),
+    opc: new Secret(Buffer.from(SIM.opc, 'hex')),
+    amf: Buffer.from(SIM.amf, 'hex'),
+    sqn: 0n,
+    apps: ['ap2004', 'ap2003', 'ap2005'],
+    akaPrime: false,
+    post: false,
+    accept: 'xml',
+    terminal: DEFAULT_TERMINAL,
+    entitlementVersion: '2.0',
+    vers: '0',
+    tokenReauth: true,
+    insecure: false,
+    timeoutMs: 10_000,
+    ...over,
+  };
+}
+
+test('every lab subscriber authenticates through the built-in AAA, gets its entitlements and a working token', async () => {
+  for (const sim of sims) {
+    const r = await simulateEapAka(options({ imsi: sim.imsi, ki: new Secret(Buffer.from(sim.ki, 'hex')), opc: new Secret(Buffer.from(sim.opc, 'hex')) }));
+    assert.equal(r.ok, true, `${sim.imsi}: ${r.reason}`);
+    assert.equal(r.steps[0]!.received_eap?.subtype_name, 'AKA_CHALLENGE', 'the first packet is an AKA-Challenge');
+    assert.deepEqual(Object.keys(r.entitlements!).sort(), ['ap2003', 'ap2004', 'ap2005']);
+    assert.equal(r.token?.present, true);
+    assert.equal(r.reauth?.ok, true);
+    assert.equal(r.steps.at(-1)!.status, 200);
+    assert.deepEqual(r.warnings, [], `${sim.imsi}: Android-contract warnings`);
+  }
+});
+
+test('USIM ahead of the HSS: AKA-Synchronization-Failure, resync in the AAA, fresh challenge, success', async () => {
+  const r = await simulateEapAka(options({ imsi: sims[1]!.imsi, ki: new Secret(Buffer.from(sims[1]!.ki, 'hex')), opc: new Secret(Buffer.from(sims[1]!.opc, 'hex')), sqn: 5000n * 32n, tokenReauth: false }));
+  assert.equal(r.ok, true, r.reason);
+  assert.equal(r.challenges, 2);
+  assert.equal(r.steps[1]!.sent_eap?.subtype_name, 'AKA_SYNCHRONIZATION_FAILURE');
+  assert.ok(BigInt(r.sqn_ms.end) > 5000n * 32n);
+});
+
+test('wrong OPc → AKA-Authentication-Reject → 403; unknown IMSI → 403', async () => {
+  const bad = Buffer.from(SIM.opc, 'hex');
+  bad[15]! ^= 0xff;
+  const r = await simulateEapAka(options({ opc: new Secret(bad) }));
+  assert.equal(r.ok, false);
+  assert.match(r.reason!, /^HTTP 403 .*MAC-A mismatch/);
+  const u = await simulateEapAka(options({ imsi: '001019999999999' }));
+  assert.equal(u.ok, false);
+  assert.match(u.reason!, /^HTTP 403/);
+});
+
+test('POST mode and JSON documents', async () => {
+  const r = await simulateEapAka(options({ post: true, accept: 'json' }));
+  assert.equal(r.ok, true, r.reason);
+  assert.equal(r.steps[0]!.method, 'POST');
+  assert.equal(r.steps[1]!.document?.format, 'json');
+});
+
+test('load mode against the daemon: every authentication succeeds', async () => {
+  const s: LoadReport = await loadEapAka(options(), { count: 30, concurrency: 6 });
+  assert.equal(s.ok, 30, JSON.stringify(s.failures));
+  assert.ok(s.latency_ms.p99 >= s.latency_ms.p50);
+});
+
+test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key exits 1 with the reason; bad flags exit 2', async () => {
+  const line = simulateCommandLine({ url: d.url, imsi: SIM.imsi, ki: SIM.ki, opc: SIM.opc, amf: SIM.amf, apps: ['ap2004', 'ap2003'] });
+  const argv = line.split(' ').slice(1); // drop the program name
+  const ok = await runCli(argv);
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+  assert.match(ok.stdout, /^OK {2}authenticated/m);
+  assert.match(ok.stdout, /EAP-Request\/AKA-Challenge/);
+  assert.ok(!ok.stdout.includes(SIM.ki) && !ok.stdout.includes(SIM.opc), 'keys never printed');
+
+  const withoutOpc = argv.filter((a, i) => a !== '--opc' && argv[i - 1] !== '--opc');
+  const json = await runCli([...argv, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const report = parseJson<SimulationReport>(json);
+  assert.equal(report.ok, true);
+  assert.equal(report.token?.present, true);
+
+  const wrong = await runCli([...withoutOpc, '--opc', '00'.repeat(16), '--json']);
+  assert.equal(wrong.code, 1);
+  const failed = parseJson<SimulationReport>(wrong);
+  assert.equal(failed.ok, false);
+  assert.match(failed.reason!, /403/);
+
+  const human = await runCli([...withoutOpc, '--opc', '00'.repeat(16)]);
+  assert.equal(human.code, 1);
+  assert.match(human.stderr, /authentication failed: HTTP 403/);
+
+  const usage = await runCli(['simulate', 'eap-aka', '--imsi', '12345', '--ki', SIM.ki, '--opc', SIM.opc, '--url', d.url]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /expected exactly 15 digits/);
+
+  const load = await runCli([...argv, '--count', '20', '--concurrency', '4', '--json']);
+  assert.equal(load.code, 0, load.stderr);
+  const summary = parseJson<LoadReport>(load);
+  assert.equal(summary.ok, 20);
+  assert.equal(typeof summary.latency_ms.p99, 'number');
+});
