@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Secret } from '../util/secret.js';
 import { fips186Prf } from './fips186-prf.js';
-import type { KeyInput } from './milenage.js';
+import { revealKey as reveal, type KeyInput } from './milenage.js';
 
 export interface AkaKeys {
   kEncr: Secret<Buffer>;
@@ -16,7 +16,6 @@ export interface AkaKeys {
   emsk: Secret<Buffer>;
 }
 
-const reveal = (k: KeyInput): Buffer => (k instanceof Secret ? k.reveal() : k);
 const idBytes = (identity: string | Buffer): Buffer => (typeof identity === 'string' ? Buffer.from(identity, 'utf8') : identity);
 
 /** MK = SHA1(Identity ‖ IK ‖ CK) (RFC 4187 §7). */

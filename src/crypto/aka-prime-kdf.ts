@@ -4,9 +4,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { Secret } from '../util/secret.js';
-import type { KeyInput } from './milenage.js';
+import { revealKey as reveal, type KeyInput } from './milenage.js';
 
-const reveal = (k: KeyInput): Buffer => (k instanceof Secret ? k.reveal() : k);
 const idBytes = (identity: string | Buffer): Buffer => (typeof identity === 'string' ? Buffer.from(identity, 'utf8') : identity);
 
 /** FC for CK'/IK' derivation (TS 33.402 Annex A.2). */

@@ -11,7 +11,9 @@ import { Secret } from '../util/secret.js';
 
 export type KeyInput = Buffer | Secret<Buffer>;
 
-const reveal = (k: KeyInput): Buffer => (k instanceof Secret ? k.reveal() : k);
+/** The bytes of a key given as a Buffer or a Secret<Buffer>. */
+export const revealKey = (k: KeyInput): Buffer => (k instanceof Secret ? k.reveal() : k);
+const reveal = revealKey;
 
 function need(name: string, b: Buffer, len: number): Buffer {
   if (!Buffer.isBuffer(b) || b.length !== len) throw new RangeError(`milenage: ${name} must be ${len} bytes`);
@@ -116,14 +118,18 @@ function f1Both(aes: Aes, opc: Buffer, temp: Buffer, sqn: Buffer, amf: Buffer): 
   return { macA: out1.subarray(0, 8), macS: out1.subarray(8, 16) };
 }
 
-/** All MILENAGE outputs for one (K, OPc, RAND, SQN, AMF). */
-export function milenage(k: KeyInput, opc: KeyInput, rand: Buffer, sqn: bigint | Buffer, amf: Buffer | number): MilenageOutput {
+/** Check K, OPc, RAND; set up AES under K; TEMP = E_K(RAND ⊕ OPc). */
+function begin(k: KeyInput, opc: KeyInput, rand: Buffer): { aes: Aes; opcb: Buffer; temp: Buffer } {
   const kb = need('K', reveal(k), 16);
   const opcb = need('OPc', reveal(opc), 16);
   need('RAND', rand, 16);
-  // TEMP = E_K(RAND ⊕ OPc)
   const aes = aesBlocks(kb);
-  const temp = aes(xor(rand, opcb));
+  return { aes, opcb, temp: aes(xor(rand, opcb)) };
+}
+
+/** All MILENAGE outputs for one (K, OPc, RAND, SQN, AMF). */
+export function milenage(k: KeyInput, opc: KeyInput, rand: Buffer, sqn: bigint | Buffer, amf: Buffer | number): MilenageOutput {
+  const { aes, opcb, temp } = begin(k, opc, rand);
   return { ...f1Both(aes, opcb, temp, sqnToBuffer(sqn), amfToBuffer(amf)), ...f2345(aes, opcb, temp) };
 }
 
@@ -169,12 +175,8 @@ export function buildAuts(input: { k: KeyInput; opc: KeyInput; rand: Buffer; sqn
  * caller must then not move its SQN.
  */
 export function recoverSqnFromAuts(input: { k: KeyInput; opc: KeyInput; rand: Buffer; auts: Buffer }): { sqnMs: bigint; ok: boolean } {
-  const kb = need('K', reveal(input.k), 16);
-  const opcb = need('OPc', reveal(input.opc), 16);
-  need('RAND', input.rand, 16);
   need('AUTS', input.auts, 14);
-  const aes = aesBlocks(kb);
-  const temp = aes(xor(input.rand, opcb));
+  const { aes, opcb, temp } = begin(input.k, input.opc, input.rand);
   const { akStar } = f2345(aes, opcb, temp);
   const sqnMsBuf = xor(input.auts.subarray(0, 6), akStar);
   const { macS } = f1Both(aes, opcb, temp, sqnMsBuf, RESYNC_AMF);
@@ -194,12 +196,8 @@ export interface UsimResult {
 
 /** The USIM's AUTHENTICATE (TS 33.102 §6.3.3): recover SQN, check MAC-A, compute RES/CK/IK. SQN range is the caller's check. */
 export function usimAuthenticate(input: { k: KeyInput; opc: KeyInput; rand: Buffer; autn: Buffer }): UsimResult {
-  const kb = need('K', reveal(input.k), 16);
-  const opcb = need('OPc', reveal(input.opc), 16);
-  need('RAND', input.rand, 16);
   need('AUTN', input.autn, 16);
-  const aes = aesBlocks(kb);
-  const temp = aes(xor(input.rand, opcb));
+  const { aes, opcb, temp } = begin(input.k, input.opc, input.rand);
   const rest = f2345(aes, opcb, temp);
   const sqnBuf = xor(input.autn.subarray(0, 6), rest.ak);
   const amf = Buffer.from(input.autn.subarray(6, 8));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { AkaSubtype, attr, decodeEap, describeEap, EapCode, encodeEap, isAkaPacket, read, signEap, type EapPacket } from '../codec/eap/index.js';
 import { generateVector, recoverSqnFromAuts } from '../crypto/milenage.js';
 import { makeSqn, seqOf } from '../aka/sqn.js';
@@ -41,37 +42,26 @@ const kinds = (wire: { from: string; packet: Buffer }[]) => wire.map((w) => {
 });
 
 describe('server and peer against each other (in-process)', () => {
-  it('EAP-AKA completes; both sides hold the same MSK; the first packet is AKA-Challenge', () => {
-    const p0 = mkPeer('aka', 0n);
-    const r = runExchange({ server: AKA, peer: p0, sub: sub(0n), rand });
-    recordPeer(r.wire, p0);
-    assert.equal(r.server.phase, 'success');
-    assert.equal(r.peer.phase, 'success');
-    const ss = r.serverActions.find((a) => a.type === 'success');
-    const ps = r.peerActions.find((a) => a.type === 'success');
-    assert.ok(ss?.type === 'success' && ps?.type === 'success');
-    assert.deepEqual(ss.msk.reveal(), ps.msk.reveal());
-    assert.deepEqual(ss.emsk.reveal(), ps.emsk.reveal());
-    assert.equal(ss.imsi, IMSI);
-    assert.equal(ss.identity, '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org');
-    assert.deepEqual(kinds(r.wire), ['server:AKA_CHALLENGE', 'peer:AKA_CHALLENGE', 'server:SUCCESS']);
-    assert.equal(peer.peerSqnMs(r.peer), r.sqnHe);
-  });
-
-  it("EAP-AKA' completes with CK'/IK' from the network name", () => {
-    const p0 = mkPeer('aka-prime', 0n, { networkName: 'WLAN' });
-    const r = runExchange({ server: PRIME, peer: p0, sub: sub(0n), rand });
-    recordPeer(r.wire, p0);
-    assert.equal(r.server.phase, 'success');
-    assert.equal(r.peer.phase, 'success');
-    const ss = r.serverActions.find((a) => a.type === 'success');
-    const ps = r.peerActions.find((a) => a.type === 'success');
-    assert.ok(ss?.type === 'success' && ps?.type === 'success');
-    assert.deepEqual(ss.msk.reveal(), ps.msk.reveal());
-    assert.equal(ss.identity[0], '6');
-    const ch = decodeEap(r.wire[0]!.packet);
-    assert.ok(isAkaPacket(ch) && ch.type === 50 && read.kdfInput(ch) === 'WLAN');
-  });
+  for (const variant of ['aka', 'aka-prime'] as const) {
+    it(`${variant}: completes, both sides hold the same MSK/EMSK, the first packet is the challenge`, () => {
+      const p0 = mkPeer(variant, 0n, variant === 'aka' ? {} : { networkName: 'WLAN' });
+      const r = runExchange({ server: variant === 'aka' ? AKA : PRIME, peer: p0, sub: sub(0n), rand });
+      recordPeer(r.wire, p0);
+      assert.deepEqual([r.server.phase, r.peer.phase], ['success', 'success']);
+      const ss = r.serverActions.find((a) => a.type === 'success');
+      const ps = r.peerActions.find((a) => a.type === 'success');
+      assert.ok(ss?.type === 'success' && ps?.type === 'success');
+      assert.deepEqual(ss.msk.reveal(), ps.msk.reveal());
+      assert.deepEqual(ss.emsk.reveal(), ps.emsk.reveal());
+      assert.equal(ss.imsi, IMSI);
+      assert.equal(ss.identity, `${variant === 'aka' ? '0' : '6'}001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org`);
+      assert.deepEqual(kinds(r.wire), ['server:AKA_CHALLENGE', 'peer:AKA_CHALLENGE', 'server:SUCCESS']);
+      assert.equal(peer.peerSqnMs(r.peer), r.sqnHe);
+      const ch = decodeEap(r.wire[0]!.packet);
+      assert.ok(isAkaPacket(ch) && ch.type === (variant === 'aka' ? 23 : 50));
+      if (variant === 'aka-prime') assert.equal(read.kdfInput(ch), 'WLAN');
+    });
+  }
 
   for (const variant of ['aka', 'aka-prime'] as const) {
     it(`${variant}: SQN out of range → AUTS → HE resync → fresh challenge → success`, () => {
@@ -295,6 +285,19 @@ describe('EAP-AKA peer checks', () => {
     const shown = inspect(r.state, { depth: 10 });
     assert.ok(!shown.includes('51222502') && !shown.includes('51 22 25 02') && !shown.includes('98 1d 46 4c'), 'Ki/OPc never printed');
     assert.match(inspect(r.state, { depth: 10 }), /\[REDACTED\]/);
+  });
+
+  it('never throws on mutated server packets: every outcome is a declared transition (fast-check)', () => {
+    const golden = [challenge('aka').packet, challenge('aka-prime').packet, encodeEap({ code: 1, identifier: 5, type: 23, subtype: 12, attributes: [attr.notification(0), attr.mac()] } as EapPacket)];
+    fc.assert(
+      fc.property(fc.nat(golden.length - 1), fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.boolean(), (g, flips, prime) => {
+        const b = Buffer.from(golden[g]!);
+        for (const [at, v] of flips) b[at % b.length] = v;
+        const r = peer.stepPeer(mkPeer(prime ? 'aka-prime' : 'aka', 0n), { type: 'eap', packet: b });
+        assert.ok(Array.isArray(r.actions));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   after(() => {

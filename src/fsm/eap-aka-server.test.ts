@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { AkaSubtype, attr, decodeEap, EapCode, encodeEap, isAkaPacket, read, signEap, type EapPacket } from '../codec/eap/index.js';
 import { generateVector } from '../crypto/milenage.js';
 import { deriveAkaKeys } from '../crypto/aka-keys.js';
@@ -232,6 +233,25 @@ describe('EAP-AKA server state machine', () => {
     const text = JSON.stringify({ state, r });
     for (const secret of [VECTOR.ck.reveal(), VECTOR.ik.reveal(), kAut.reveal()]) assert.ok(!text.includes(secret.toString('hex')));
     assert.ok(state.challenge!.xres instanceof Secret);
+  });
+
+  it('never throws on mutated responses: each ends in a declared phase (fast-check)', () => {
+    const { state } = challenged({ identityRound: 'never' });
+    const golden = [
+      response(state.identifier, 1, [attr.res(VECTOR.xres), attr.mac()], true),
+      response(state.identifier, AkaSubtype.AKA_SYNCHRONIZATION_FAILURE, [attr.auts(Buffer.alloc(14, 1))]),
+      response(state.identifier, AkaSubtype.AKA_CLIENT_ERROR, [attr.clientErrorCode(0)]),
+    ];
+    fc.assert(
+      fc.property(fc.nat(golden.length - 1), fc.array(fc.tuple(fc.nat(100), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (g, flips) => {
+        const b = Buffer.from(golden[g]!);
+        for (const [at, v] of flips) b[at % b.length] = v;
+        const r = server.step(state, { type: 'eap', packet: b }, 0);
+        assert.ok(['challenge_sent', 'resync_wait', 'success', 'failure'].includes(r.state.phase));
+        if (r.state.phase === 'success') assert.deepEqual(b, golden[0], 'only the genuine response succeeds');
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   after(() => {

@@ -6,13 +6,11 @@
  * EAP-Request/AKA-Identity and EAP-Response/AKA-Identity packets of the exchange.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { Secret } from '../../util/secret.js';
+import { revealKey as reveal, type KeyInput } from '../../crypto/milenage.js';
 import { DecodeError } from '../decode-error.js';
 import { EapAttr, EapType } from './constants.js';
 
 export type AkaVariant = 'aka' | 'aka-prime';
-type KeyInput = Buffer | Secret<Buffer>;
-const reveal = (k: KeyInput): Buffer => (k instanceof Secret ? k.reveal() : k);
 
 /** Offset of the 16-byte AT_MAC value inside an encoded AKA packet, or -1 without AT_MAC. */
 export function atMacValueOffset(packet: Buffer): number {
