@@ -68,13 +68,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { sets?: string[]; backend?: EapBackend; sims?: Array<{ imsi: string; k: Buffer; opc: Buffer }> } = {}): Promise<Harness> {
+export async function startHarness(opts: { sets?: string[]; backend?: EapBackend; sims?: Array<{ imsi: string; k: Buffer; opc: Buffer }>; realClock?: boolean } = {}): Promise<Harness> {
   const config: OmnisepConfig = resolveConfig({
     env: {},
     sets: ['eap_aka.backend=local', 'token.signing_secret=test-signing-secret-for-ts43', 'eap_aka.session_timeout_ms=30000', ...(opts.sets ?? [])],
   });
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
-  const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
+  const clock = opts.realClock ? { now: () => Date.now(), advance: () => { throw new Error('real clock'); } } : { now: () => now, advance: (ms: number) => void (now += ms) };
   const store = createMemoryStore();
   const events: DaemonEvent[] = [];
   const sink = { emit: (e: DaemonEvent) => void events.push(e) };
