@@ -203,3 +203,19 @@ test('temporary_token alone → 401; token without IMSI → 400 naming IMSI', as
     await h.close();
   }
 });
+
+test('planted secrets (notif_token, token, cookie) never reach the activity log or events', async () => {
+  const h = await startHarness();
+  try {
+    const planted = { notif: 'NOTIFSECRET1234567890', tok: 'TOKSECRET1234567890abcdefghijklmnopqrstuvwx', cookie: 'COOKIESECRET123456' };
+    await fetch(q(h, { IMSI: SIM1.imsi, token: planted.tok, terminal_id: 't', app: 'ap2004', entitlement_version: '2', notif_action: '2', notif_token: planted.notif }), {
+      headers: { cookie: `OMNISEP_EAP=${planted.cookie}` },
+    });
+    await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', cookie: `OMNISEP_EAP=${planted.cookie}` }, body: JSON.stringify({ EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: '2', notif_token: planted.notif }) });
+    const dump = JSON.stringify(h.ctx.store.activity.query({ limit: 100 }).records) + JSON.stringify(h.events);
+    assert.equal(h.ctx.store.activity.count(), 2);
+    for (const s of Object.values(planted)) assert.ok(!dump.includes(s), `${s} leaked`);
+  } finally {
+    await h.close();
+  }
+});
