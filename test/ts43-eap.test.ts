@@ -84,6 +84,19 @@ test('POST mode: JSON body with app "[ap2003,ap2004]" and JSON answer when asked
   }
 });
 
+test("EAP-AKA' for an identity with prefix 6 (local back-end), EAP-AKA for prefix 0", async () => {
+  const h = await startHarness();
+  try {
+    const r = await runUe({ url: h.url, ...SIM1, akaPrime: true, apps: ['ap2004'] });
+    const pkt = Buffer.from(JSON.parse(r.steps[0]!.body)['eap-relay-packet'], 'base64');
+    assert.equal(pkt[4], 50, 'EAP type 50 = AKA\'');
+    assert.equal(r.final.status, 200);
+    assert.match(r.final.contentType, /connectivity-xml/);
+  } finally {
+    await h.close();
+  }
+});
+
 test('resync: a UE whose SQN is ahead of the store gets a fresh challenge after AUTS', async () => {
   const h = await startHarness();
   try {

@@ -107,6 +107,8 @@ export interface UeOptions {
   appName?: string;
   userAgent?: string;
   entitlementVersion?: string;
+  /** EAP-AKA' (identity prefix 6). */
+  akaPrime?: boolean;
   /** Adjust the peer before it answers the first challenge (e.g. the AKA-Identity packets a relay exchanged for it). */
   preparePeer?: (peer: EapPeerState) => EapPeerState;
 }
@@ -135,7 +137,7 @@ async function send(url: string, init: RequestInit): Promise<UeStep> {
 export function firstRequestUrl(o: UeOptions): string {
   const u = new URL(o.url);
   const q = u.searchParams;
-  q.set('EAP_ID', naiOf(o.imsi));
+  q.set('EAP_ID', o.akaPrime ? `6${naiOf(o.imsi).slice(1)}` : naiOf(o.imsi));
   q.set('terminal_id', o.terminalId ?? '356938035643809');
   q.set('terminal_vendor', 'Goog');
   q.set('terminal_model', 'Pixel 8');
@@ -149,13 +151,14 @@ export function firstRequestUrl(o: UeOptions): string {
 
 /** Full EAP-AKA: first request, challenge(s) answered by the peer FSM, until a non-relay answer. */
 export async function runUe(o: UeOptions): Promise<UeResult> {
-  let peer = startPeer({ imsi: o.imsi, k: new Secret(o.k), opc: new Secret(o.opc), sqnMs: o.sqnMs ?? 0n, variant: 'aka', mncLength: 3, identity: naiOf(o.imsi) });
+  const nai = o.akaPrime ? `6${naiOf(o.imsi).slice(1)}` : naiOf(o.imsi);
+  let peer = startPeer({ imsi: o.imsi, k: new Secret(o.k), opc: new Secret(o.opc), sqnMs: o.sqnMs ?? 0n, variant: o.akaPrime ? 'aka-prime' : 'aka', mncLength: 3, identity: nai });
   const ua = o.userAgent ?? ANDROID_UA;
   const steps: UeStep[] = [];
   let first: UeStep;
   if (o.post) {
     const body = {
-      EAP_ID: naiOf(o.imsi),
+      EAP_ID: o.akaPrime ? `6${naiOf(o.imsi).slice(1)}` : naiOf(o.imsi),
       terminal_id: o.terminalId ?? '356938035643809',
       terminal_vendor: 'Goog',
       terminal_model: 'Pixel 8',

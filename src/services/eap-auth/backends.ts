@@ -133,6 +133,7 @@ export interface FsmBackendOptions {
 class FsmSession implements BackendSession {
   #state: EapServerState | null = null;
   #imsi = '';
+  #variant: 'aka' | 'aka-prime' = 'aka';
   readonly aaaSessionId = null;
   constructor(
     private readonly source: AuthVectorSource,
@@ -152,7 +153,7 @@ class FsmSession implements BackendSession {
         else if (a.type === 'failure') outcome = { type: 'failure', cause: /unknown/i.test(a.reason) ? 'user_unknown' : 'rejected', resultCode: null, detail: a.reason };
         else if (a.type === 'need_vector') {
           try {
-            const vector = await this.source.getVector({ imsi: a.imsi ?? this.#imsi, variant: this.opts.variant, ...(a.resync ? { resync: a.resync } : {}) });
+            const vector = await this.source.getVector({ imsi: a.imsi ?? this.#imsi, variant: this.#variant, ...(a.resync ? { resync: a.resync } : {}) });
             pending = { type: 'vector', vector };
           } catch (e) {
             if (!(e instanceof AuthVectorError)) throw e;
@@ -169,8 +170,11 @@ class FsmSession implements BackendSession {
 
   start(identity: string, imsi: string): Promise<BackendOutcome> {
     this.#imsi = imsi;
+    // The identity's prefix says what the peer runs (TS 23.003 §19.3.2: 0 = EAP-AKA, 6 = EAP-AKA');
+    // the configured variant applies to other identities.
+    this.#variant = identity.startsWith('6') ? 'aka-prime' : identity.startsWith('0') ? 'aka' : this.opts.variant;
     const cfg: EapServerConfig = {
-      variant: this.opts.variant,
+      variant: this.#variant,
       maxResync: this.opts.maxResync,
       timeoutMs: this.opts.timeoutMs,
       identityRound: 'never',
