@@ -217,3 +217,30 @@ describe('describeEap', () => {
     assert.equal(EapAttr.AT_RAND, 1);
   });
 });
+
+describe('AT_IV / AT_ENCR_DATA (RFC 4187 §10.12)', () => {
+  it('round-trips nested attributes through AES-128-CBC with AT_PADDING; a wrong key does not decode', async () => {
+    const { encryptAttributes, decryptAttributes } = await import('./encr.js');
+    const kEncr = h('766fa0a6c317174b812d52fbcd11a179');
+    const iv = h('000102030405060708090a0b0c0d0e0f');
+    const inner = [{ type: EapAttr.AT_NEXT_PSEUDONYM, data: attr.identity('w8w49PexCazWJ&xCIARmxuMKht5S1sxR').data }, attr.counter(1)];
+    const [ivAttr, enc] = encryptAttributes(kEncr, iv, inner);
+    assert.equal(ivAttr!.type, EapAttr.AT_IV);
+    assert.equal((enc!.data.length - 2) % 16, 0);
+    const wire = encodeEap({ code: 1, identifier: 1, type: 23, subtype: 1, attributes: [ivAttr!, enc!] } as EapPacket);
+    const p = decodeEap(wire);
+    assert.ok(isAkaPacket(p));
+    assert.deepEqual(decryptAttributes(kEncr, p.attributes[0]!.data.subarray(2), p.attributes[1]!.data.subarray(2)), inner);
+    let wrongKey = 0;
+    for (let i = 0; i < 20; i++) {
+      try {
+        decryptAttributes(Buffer.alloc(16, i + 1), iv, enc!.data.subarray(2));
+      } catch (e) {
+        assert.ok(e instanceof DecodeError);
+        wrongKey++;
+      }
+    }
+    assert.ok(wrongKey > 0);
+    assert.throws(() => decryptAttributes(kEncr, iv, Buffer.alloc(15)), DecodeError);
+  });
+});

@@ -4,3 +4,4 @@ export * from './packet.js';
 export * from './attributes.js';
 export * from './mac.js';
 export * from './describe.js';
+export * from './encr.js';
