@@ -1,11 +1,8 @@
 import { Flags } from '@oclif/core';
-import { createElement } from 'react';
-import { render } from 'ink';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { UsageError } from '../src/cli/errors.js';
 import { describeTarget } from '../src/client/control-client.js';
 import { DEFAULT_CAPACITY } from '../src/ui/monitor-state.js';
-import { MonitorApp } from '../src/ui/monitor-app.js';
 import { daemonSource } from '../src/ui/daemon-source.js';
 
 /** Alternate screen on/off (like htop, k9s): the shell's scrollback is left as it was. */
@@ -58,6 +55,10 @@ export default class Monitor extends BaseCommand {
         'omnisep monitor needs an interactive terminal (stdin and stdout must be a TTY) — to follow activity in a pipe or a log, use: omnisep activity tail --json',
       );
     }
+    // React's development build times and diffs every commit (several times the CPU):
+    // the TUI loads the production build unless NODE_ENV says otherwise, hence the late imports.
+    process.env.NODE_ENV ??= 'production';
+    const [{ render }, { createElement }, { MonitorApp }] = await Promise.all([import('ink'), import('react'), import('../src/ui/monitor-app.js')]);
     const target = this.target();
     const source = daemonSource(target);
     process.stdout.write(ENTER_ALT);

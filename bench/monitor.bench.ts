@@ -1,0 +1,261 @@
+/**
+ * `omnisep monitor` under load, side by side in one run:
+ *
+ *  A. Daemon throughput with and without a monitor attached: a real daemon
+ *     (startDaemon, memory store, TS.43 queries without EAP so every request
+ *     writes an activity record and emits an event) under a fixed-concurrency
+ *     load, in alternating rounds with no monitor / with the real TUI (ink,
+ *     the daemon source, reconnect, batching) running in a child process on a
+ *     virtual 120×40 terminal. Target: ≤ 5 % drop.
+ *  B. The TUI at 2,000 events/s: renders per second and memory, batched
+ *     (the default: 4 frames/s) against unbatched (a render per event), and
+ *     the ring bounding memory at two buffer sizes.
+ *
+ *   node --import tsx bench/monitor.bench.ts [seconds-per-round=3] [rounds=3]
+ */
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import type { StreamItem } from '../src/client/event-stream.js';
+import type { ActivityRecord } from '../src/contracts/activity.js';
+import { resolveConfig } from '../src/contracts/config.js';
+import { daemonSource } from '../src/ui/daemon-source.js';
+import type { MonitorSource } from '../src/ui/use-monitor-stream.js';
+
+// The TUI as shipped: React's production build (commands/monitor.ts does the same).
+process.env.NODE_ENV ??= 'production';
+const [{ render }, { createElement }, { MonitorApp }] = await Promise.all([import('ink'), import('react'), import('../src/ui/monitor-app.js')]);
+
+/** A terminal that is not there: ink writes frames into it; its size is fixed. */
+class VirtualTty extends Writable {
+  isTTY = true;
+  columns = 120;
+  rows = 40;
+  bytes = 0;
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void) {
+    this.bytes += chunk.length;
+    cb();
+  }
+}
+class VirtualStdin extends EventEmitter {
+  isTTY = true;
+  setRawMode() {}
+  setEncoding() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+  read() {
+    return null;
+  }
+}
+
+function mountMonitor(source: MonitorSource, opts: { frameMs: number; maxFps: number; capacity: number }) {
+  let renders = 0;
+  const out = new VirtualTty();
+  const app = render(createElement(MonitorApp, { source, frameMs: opts.frameMs, capacity: opts.capacity }), {
+    stdout: out as unknown as NodeJS.WriteStream,
+    stdin: new VirtualStdin() as unknown as NodeJS.ReadStream,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: opts.maxFps,
+    onRender: () => void (renders += 1),
+  });
+  return { renders: () => renders, bytes: () => out.bytes, unmount: () => app.unmount() };
+}
+
+// ── child mode: the monitor attached to a daemon, until SIGTERM ──────────────
+if (process.argv[2] === '--child') {
+  const socket = process.argv[3]!;
+  let events = 0;
+  const inner = daemonSource({ kind: 'socket', path: socket });
+  const source: MonitorSource = {
+    subscribe: (on) => inner.subscribe((i) => (i.type === 'event' && (events += 1), on(i))),
+    snapshot: inner.snapshot,
+  };
+  const m = mountMonitor(source, { frameMs: 250, maxFps: 4, capacity: 1000 });
+  const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
+  process.on('SIGTERM', () => {
+    const s = (Date.now() - t0) / 1000;
+    m.unmount();
+    const c = process.cpuUsage(cpu0);
+    process.stdout.write(`${JSON.stringify({ events, renders: m.renders(), seconds: s, rss_mb: process.memoryUsage().rss / 2 ** 20, cpu_ms: (c.user + c.system) / 1000 })}\n`, () => process.exit(0));
+  });
+} else await main();
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 3);
+  const rounds = Number(process.argv[3] ?? 3);
+  await daemonThroughput(seconds, rounds);
+  await tuiAt2000(seconds);
+}
+
+// ── A ──────────────────────────────────────────────────────────────────────
+async function daemonThroughput(seconds: number, rounds: number): Promise<void> {
+  const { startDaemon } = await import('../daemon/main.js');
+  const { createLogger } = await import('../daemon/logging.js');
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-bench-'));
+  const socket = join(dir, 'omnisep.sock');
+  const config = resolveConfig({
+    env: {},
+    sets: [
+      `storage.data_dir=${dir}`, 'storage.driver=memory', `control.socket=${socket}`, 'http.port=0', 'admin.port=0',
+      'diameter.enabled=false', 'aaa.enabled=false', 'diameter.listen_port=0', 'aaa.listen_port=0', 'eap_aka.enabled=false', 'log.level=silent',
+    ],
+  });
+  const logger = createLogger({ level: 'silent', pretty: false, destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  const d = await startDaemon(config, { logger, env: {} });
+  const base = d.addresses.http.url;
+  const pool = new Pool(base, { connections: 16 });
+  const path = '/?IMSI=001010000000001&terminal_id=356938035643809&app=ap2004&entitlement_version=2.0';
+  const check = await pool.request({ method: 'GET', path });
+  await check.body.text();
+  if (check.statusCode !== 200) throw new Error(`TS.43 query answered ${check.statusCode}; the bench needs 200`);
+
+  async function load(ms: number): Promise<number> {
+    let ok = 0;
+    const end = Date.now() + ms;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (Date.now() < end) {
+          const r = await pool.request({ method: 'GET', path });
+          await r.body.text();
+          if (r.statusCode === 200) ok += 1;
+        }
+      }),
+    );
+    return ok / (ms / 1000);
+  }
+
+  await load(1000); // warm-up
+  const self = fileURLToPath(import.meta.url);
+  type Case = 'none' | 'monitor' | 'stuck';
+  const results: Record<Case, Array<{ rps: number; cpuUsPerReq: number }>> = { none: [], monitor: [], stuck: [] };
+  const child: Array<{ events: number; renders: number; seconds: number; rss_mb: number; cpu_ms: number }> = [];
+
+  async function measured(): Promise<{ rps: number; cpuUsPerReq: number }> {
+    const c0 = process.cpuUsage();
+    const rps = await load(seconds * 1000);
+    const c = process.cpuUsage(c0);
+    return { rps, cpuUsPerReq: (c.user + c.system) / (rps * seconds) };
+  }
+  async function attached(before: number) {
+    const t0 = Date.now();
+    while (d.ctx.events.subscriberCount <= before) {
+      if (Date.now() - t0 > 60_000) throw new Error('the reader did not attach');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+
+  for (let r = 0; r < rounds; r++) {
+    results.none.push(await measured());
+
+    // The real TUI in its own process (as an operator would run it).
+    const before = d.ctx.events.subscriberCount;
+    const mon = spawn(process.execPath, ['--import', 'tsx', self, '--child', socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    mon.stdout.on('data', (c) => (out += c));
+    await attached(before);
+    await new Promise((res) => setTimeout(res, 500)); // snapshot read, first frames drawn
+    results.monitor.push(await measured());
+    mon.kill('SIGTERM');
+    await new Promise((res) => mon.on('close', res));
+    child.push(JSON.parse(out.trim()));
+
+    // A stuck reader: asks for the stream and never reads a byte.
+    const b2 = d.ctx.events.subscriberCount;
+    const stuck = connect(socket);
+    stuck.write('GET /api/events HTTP/1.1\r\nHost: localhost\r\nAccept: application/x-ndjson\r\n\r\n');
+    stuck.pause();
+    await attached(b2);
+    results.stuck.push(await measured());
+    stuck.destroy();
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  await pool.close();
+  await d.close();
+  rmSync(dir, { recursive: true, force: true });
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const a = median(results.none.map((x) => x.rps));
+  const aCpu = median(results.none.map((x) => x.cpuUsPerReq));
+  console.log(`\nA. daemon throughput, TS.43 queries (each one activity record + one event), 32 in flight, ${rounds} alternating rounds of ${seconds} s`);
+  console.log('| case | req/s (median) | rounds | vs none | daemon-process CPU µs/req | vs none |');
+  console.log('|---|---:|---|---:|---:|---:|');
+  const names: Record<Case, string> = { none: 'no reader', monitor: 'monitor attached (own process)', stuck: 'stuck reader (never reads)' };
+  for (const k of ['none', 'monitor', 'stuck'] as const) {
+    const rps = median(results[k].map((x) => x.rps));
+    const cpu = median(results[k].map((x) => x.cpuUsPerReq));
+    console.log(`| ${names[k]} | ${rps.toFixed(0)} | ${results[k].map((x) => x.rps.toFixed(0)).join(', ')} | ${(rps / a).toFixed(3)}× | ${cpu.toFixed(0)} | ${(cpu / aCpu).toFixed(3)}× |`);
+  }
+  for (const c of child)
+    console.log(`  monitor process: ${c.events} events in ${c.seconds.toFixed(1)} s (${(c.events / c.seconds).toFixed(0)}/s), ${c.renders} renders (${(c.renders / c.seconds).toFixed(1)}/s), CPU ${(c.cpu_ms / c.seconds).toFixed(0)} ms/s, rss ${c.rss_mb.toFixed(0)} MB`);
+}
+
+// ── B ──────────────────────────────────────────────────────────────────────
+function record(n: number): ActivityRecord {
+  return {
+    id: `b-${n}`, timestamp: new Date(Date.UTC(2026, 3, 11, 10, 0, 0, n)).toISOString(), request_type: 'entitlement_query', request_method: 'GET', request_path: '/',
+    imsi: `00101${String(n % 1e10).padStart(10, '0')}`, msisdn: null, terminal_id: 'terminal_001', terminal_vendor: 'Samsung', terminal_model: 'SM-S928B',
+    terminal_sw_version: '1.0', client_ip: '10.0.0.1', user_agent: 'SEC TS.43/2.0', auth_method: 'EAP-AKA', response_status: n % 50 ? 200 : 500,
+    response_code: n % 50 ? 1000 : 500, app_ids: ['ap2004'], request_headers: {}, request_body: null, response_body: null, response_summary: {},
+  };
+}
+
+async function tuiAt2000(seconds: number): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const RATE = 2000;
+  const cases = [
+    { name: 'batched: 250 ms frames, ink 4 fps, buffer 1000 (default)', frameMs: 250, maxFps: 4, capacity: 1000 },
+    { name: 'batched: 250 ms frames, ink 4 fps, buffer 10000', frameMs: 250, maxFps: 4, capacity: 10_000 },
+    { name: 'near-unbatched: 1 ms frames, ink 30 fps, buffer 1000', frameMs: 1, maxFps: 30, capacity: 1000 },
+  ];
+  console.log(`\nB. the TUI fed ${RATE} events/s for ${seconds} s (virtual 120×40 terminal, in one process, events in 5 ms bursts)`);
+  console.log('| case | events/s fed | renders/s | vs default | CPU ms per s | heap growth (MB) | rows kept |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  let base = 0;
+  for (const c of cases) {
+    let push: ((i: StreamItem) => void) | null = null;
+    const hello = { kind: 'hello' as const, at: new Date().toISOString(), version: 'bench', started_at: new Date().toISOString() };
+    const source: MonitorSource = {
+      subscribe(on) {
+        push = on;
+        on({ type: 'status', status: { state: 'connected', target: 'bench', hello } });
+        return { close() {} };
+      },
+    };
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    const m = mountMonitor(source, c);
+    const cpu0 = process.cpuUsage();
+    const r0 = m.renders();
+    const t0 = Date.now();
+    let n = 0;
+    while (Date.now() - t0 < seconds * 1000) {
+      const due = Math.floor(((Date.now() - t0) / 1000) * RATE);
+      for (; n < due; n++) push!({ type: 'event', event: { kind: 'activity', at: new Date().toISOString(), record: record(n) } });
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    const secs = (Date.now() - t0) / 1000;
+    await new Promise((res) => setTimeout(res, 300));
+    const cpu = process.cpuUsage(cpu0);
+    const renders = (m.renders() - r0) / secs;
+    if (!base) base = renders;
+    gc();
+    const heap = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+    m.unmount();
+    console.log(
+      `| ${c.name} | ${(n / secs).toFixed(0)} | ${renders.toFixed(1)} | ${(renders / base).toFixed(2)}× | ${((cpu.user + cpu.system) / 1000 / secs).toFixed(0)} | ${heap.toFixed(1)} | ${Math.min(n, c.capacity)} |`,
+    );
+  }
+}
