@@ -204,7 +204,7 @@ test('several messages in one write and one message over many writes are both fr
 });
 
 test('a request nobody answers fails after request_timeout and counts a timeout', async () => {
-  const srv = await echoServer('slow.test.local', { delayMs: 5000 });
+  const srv = await echoServer('slow.test.local', { delayMs: 800 });
   const cli = await client([{ host: 'slow.test.local', port: srv.port }], { request_timeout: 300 });
   try {
     await cli.waitForPeer(undefined, 3000);

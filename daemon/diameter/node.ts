@@ -83,6 +83,8 @@ export interface DiameterNodeDeps {
   dictionary?: Dictionary;
   /** Milliseconds since the epoch (tests). */
   now?: () => number;
+  /** Sees every whole message sent or received (pcap capture in tests, `--trace`); must not throw. */
+  tap?: (dir: 'in' | 'out', bytes: Buffer, conn: { id: number; local: string; remote: string }) => void;
 }
 
 /** No connected peer could take the request, or every one failed: SWm/SWx map this to "unavailable". */
@@ -298,7 +300,12 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       log.error({ err: String(err), command: commandName(m.commandCode, isRequest(m)) }, 'diameter: cannot encode message');
       return;
     }
+    deps.tap?.('out', bytes, tapInfo(conn));
     conn.socket.write(bytes);
+  }
+
+  function tapInfo(conn: Connection) {
+    return { id: conn.id, local: local.host, remote: conn.peer?.host ?? `${plainIp(conn.socket.remoteAddress)}:${conn.socket.remotePort}` };
   }
 
   function fire(conn: Connection, ev: PeerEvent): void {
@@ -460,6 +467,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     }
     for (const f of frames) {
       if (conn.closed) return;
+      deps.tap?.('in', f, tapInfo(conn));
       let m: DiameterMessage;
       try {
         m = decodeMessage(f);

@@ -1,0 +1,126 @@
+/**
+ * Interop with a real Diameter peer: freeDiameter (Debian freediameterd).
+ * omnisep connects to freeDiameter and freeDiameter connects to omnisep;
+ * CER/CEA and DWR/DWA complete in both directions and DPR closes it. The
+ * assertions read freeDiameter's own output (state changes and its message
+ * dumps from dbg_msg_dumps), not only ours. A DER sent by omnisep is relayed
+ * by freeDiameter to the other omnisep node and answered.
+ * CI needs: freediameterd + freediameter-extensions, openssl.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDiameterNode } from '../daemon/diameter/node.js';
+import { AppId, Avp, CmdFlag, CommandCode, ResultCode } from '../src/codec/diameter/constants.js';
+import { defaultDictionary } from '../src/codec/diameter/dictionary.js';
+import { avp, findAvp, getString, resultOf } from '../src/codec/diameter/message.js';
+import { answerHeader } from '../src/codec/diameter/base.js';
+import { nodeConfig, quietLogger, until } from './diameter-helpers.js';
+
+const FD = '/usr/bin/freeDiameterd';
+const EXT = '/usr/lib/freeDiameter';
+const dict = defaultDictionary();
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as { port: number }).port;
+    s.close(() => resolve(p));
+  });
+});
+
+/** The blocks freeDiameter's dbg_msg_dumps prints: "RCV from 'peer':" / "SND to 'peer':" then the command name. */
+function dumps(log: string): { dir: 'RCV' | 'SND'; peer: string; command: string }[] {
+  const out: { dir: 'RCV' | 'SND'; peer: string; command: string }[] = [];
+  const lines = log.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /(RCV from|SND to) '([^']+)':/.exec(lines[i]!);
+    if (!m) continue;
+    const c = /'([A-Za-z-]+)'/.exec(lines[i + 1] ?? '');
+    if (c) out.push({ dir: m[1] === 'RCV from' ? 'RCV' : 'SND', peer: m[2]!, command: c[1]! });
+  }
+  return out;
+}
+
+test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR — read from freeDiameter\'s own output', { timeout: 60_000 }, async () => {
+  assert.ok(existsSync(FD), 'freeDiameterd is not installed (apt-get install freediameterd freediameter-extensions)');
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-fd-'));
+  // freeDiameter wants TLS credentials even when every peer is plain TCP.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=fd.test.local'], { stdio: 'ignore' });
+
+  // omnisep "srv" accepts freeDiameter; omnisep "cli" dials it.
+  const srv = createDiameterNode(nodeConfig({ host: 'srv.test.local', listen_ip: '127.0.0.1', watchdog_seconds: 30 }), { logger: quietLogger() });
+  srv.handle(AppId.SWm, CommandCode.DIAMETER_EAP, (req, ctx) => answerHeader(req, [
+    findAvp(req.avps, Avp.SESSION_ID)!, avp(dict, 'Auth-Application-Id', AppId.SWm), avp(dict, 'Result-Code', ResultCode.DIAMETER_SUCCESS),
+    avp(dict, 'Origin-Host', ctx.local.host), avp(dict, 'Origin-Realm', ctx.local.realm),
+  ]));
+  const { listen } = await srv.start();
+  const fdPort = await freePort();
+  writeFileSync(join(dir, 'acl.conf'), 'ALLOW_IPSEC cli.test.local\n');
+  writeFileSync(join(dir, 'fd.conf'), [
+    'Identity = "fd.test.local";', 'Realm = "test.local";', `Port = ${fdPort};`, 'SecPort = 0;', 'No_SCTP;', 'No_IPv6;',
+    'ListenOn = "127.0.0.1";', 'TwTimer = 6;', 'TcTimer = 6;',
+    `TLS_Cred = "${join(dir, 'cert.pem')}", "${join(dir, 'key.pem')}";`, `TLS_CA = "${join(dir, 'cert.pem')}";`,
+    `LoadExtension = "${EXT}/dict_nasreq.fdx";`, `LoadExtension = "${EXT}/dict_eap.fdx";`,
+    `LoadExtension = "${EXT}/acl_wl.fdx" : "${join(dir, 'acl.conf')}";`,
+    `LoadExtension = "${EXT}/dbg_msg_dumps.fdx" : "0x0080";`,
+    `ConnectPeer = "srv.test.local" { ConnectTo = "127.0.0.1"; Port = ${listen!.port}; No_TLS; };`,
+    '',
+  ].join('\n'));
+  const fd = spawn(FD, ['-c', join(dir, 'fd.conf'), '-d'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  fd.stdout.on('data', (d) => (log += d));
+  fd.stderr.on('data', (d) => (log += d));
+  const cli = createDiameterNode(nodeConfig({ host: 'cli.test.local', watchdog_seconds: 1, reconnect_seconds: 1, peers: [{ host: 'fd.test.local', ip: '127.0.0.1', port: fdPort, transport: 'tcp' }] }), { logger: quietLogger() });
+  try {
+    await cli.start();
+    await cli.waitForPeer('fd.test.local', 20_000);
+    await srv.waitForPeer('fd.test.local', 20_000);
+    // freeDiameter's view: both connections reached STATE_OPEN.
+    await until(() => /-> 'STATE_OPEN'\s+'cli\.test\.local'/.test(log) && /-> 'STATE_OPEN'\s+'srv\.test\.local'/.test(log), 10_000, 'freeDiameter to log STATE_OPEN for both peers');
+    const cp = cli.status().peers[0]!;
+    assert.equal(cp.product_name, 'freeDiameter');
+    assert.equal(cp.connection_initiation, 'OmniSEP -> Peer');
+    const sp = srv.status().peers.find((p) => p.host === 'fd.test.local')!;
+    assert.equal(sp.status, 'Connected');
+    assert.equal(sp.connection_initiation, 'Peer -> OmniSEP');
+
+    // A DER from cli, relayed by freeDiameter (it advertises the Relay application) to srv, which answers.
+    const ans = await cli.request({
+      flags: CmdFlag.R | CmdFlag.P, commandCode: CommandCode.DIAMETER_EAP, applicationId: AppId.SWm,
+      avps: [avp(dict, 'Session-Id', 'cli.test.local;1;1'), avp(dict, 'Auth-Application-Id', AppId.SWm), avp(dict, 'Origin-Host', 'cli.test.local'),
+        avp(dict, 'Origin-Realm', 'test.local'), avp(dict, 'Destination-Realm', 'test.local'), avp(dict, 'Destination-Host', 'srv.test.local'),
+        avp(dict, 'Auth-Request-Type', 3), avp(dict, 'EAP-Payload', Buffer.from('0200000501', 'hex'))],
+    }, { timeoutMs: 5000 });
+    assert.equal(resultOf(ans)?.code, 2001);
+    assert.equal(getString(ans.avps, Avp.ORIGIN_HOST), 'srv.test.local');
+
+    // Watchdogs both ways: cli sends DWR every ~1 s; srv stays quiet (Tw 30 s) so freeDiameter (Tw 6 s) sends its own.
+    await until(() => {
+      const d = dumps(log);
+      const has = (dirn: 'RCV' | 'SND', peer: string, command: string) => d.some((x) => x.dir === dirn && x.peer === peer && x.command === command);
+      return has('RCV', 'cli.test.local', 'Device-Watchdog-Request') && has('SND', 'cli.test.local', 'Device-Watchdog-Answer')
+        && has('SND', 'srv.test.local', 'Device-Watchdog-Request') && has('RCV', 'srv.test.local', 'Device-Watchdog-Answer');
+    }, 15_000, 'DWR/DWA in both directions in freeDiameter\'s dumps');
+    const d = dumps(log);
+    assert.ok(d.some((x) => x.dir === 'RCV' && x.peer === 'cli.test.local' && x.command === 'Diameter-EAP-Request'), 'freeDiameter received our DER');
+    assert.ok(d.some((x) => x.dir === 'SND' && x.peer === 'srv.test.local' && x.command === 'Diameter-EAP-Request'), 'and relayed it');
+    assert.ok(cli.status().peers[0]!.last_dwa_at);
+
+    await cli.stop();
+    await until(() => /Peer 'cli\.test\.local' sent a DPR/.test(log), 5000, 'freeDiameter to log our DPR');
+    assert.doesNotMatch(log, /malformed|ERROR.*cli\.test\.local|invalid AVP/i);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- freeDiameter output (tail) ---\n${log.split('\n').slice(-60).join('\n')}`);
+  } finally {
+    await cli.stop();
+    await srv.stop();
+    fd.kill('SIGTERM');
+    await new Promise((r) => { if (fd.exitCode !== null) r(null); else fd.once('exit', r); setTimeout(r, 3000); });
+    if (fd.exitCode === null) fd.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
