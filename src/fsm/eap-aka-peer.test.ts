@@ -84,6 +84,13 @@ describe('server and peer against each other (in-process)', () => {
     });
   }
 
+  it('protected result indication end to end: Challenge, Notification Success (AT_MAC both ways), EAP-Success', () => {
+    const p0 = mkPeer('aka-prime', 0n);
+    const r = runExchange({ server: { ...PRIME, resultInd: true }, peer: p0, sub: sub(0n), rand });
+    assert.deepEqual(kinds(r.wire), ['server:AKA_CHALLENGE', 'peer:AKA_CHALLENGE', 'server:AKA_NOTIFICATION', 'peer:AKA_NOTIFICATION', 'server:SUCCESS']);
+    assert.deepEqual([r.server.phase, r.peer.phase], ['success', 'success']);
+  });
+
   it('a replayed challenge is refused by SQN (sync failure), a fresh one accepted', () => {
     const p0 = mkPeer('aka', 0n);
     const r1 = runExchange({ server: AKA, peer: p0, sub: sub(0n), rand });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AkaSubtype, attr, decodeEap, EapCode, encodeEap, isAkaPacket, read, signEap, type EapPacket } from '../codec/eap/index.js';
+import { AkaSubtype, attr, decodeEap, EapCode, encodeEap, isAkaPacket, read, signEap, verifyAtMac, type EapPacket } from '../codec/eap/index.js';
 import { generateVector } from '../crypto/milenage.js';
 import { deriveAkaKeys } from '../crypto/aka-keys.js';
 import { Secret } from '../util/secret.js';
@@ -168,6 +168,27 @@ describe('EAP-AKA server state machine', () => {
     assert.equal(r2.state.phase, 'notification_sent');
   });
 
+  it('protected result indication (RFC 4187 §6.2): AKA-Notification Success with AT_MAC, then EAP-Success', () => {
+    const { state, request } = challenged({ resultInd: true });
+    const ch = decodeEap(request);
+    assert.ok(isAkaPacket(ch) && read.resultInd(ch));
+    // a peer that does not echo AT_RESULT_IND gets EAP-Success directly
+    assert.equal(step(state, { type: 'eap', packet: response(state.identifier, 1, [attr.res(VECTOR.xres), attr.mac()], true) }).state.phase, 'success');
+    const r = step(state, { type: 'eap', packet: response(state.identifier, 1, [attr.res(VECTOR.xres), attr.resultInd(), attr.mac()], true) });
+    assert.equal(r.state.phase, 'success_notification_sent');
+    const n = decodeEap((r.actions[0] as { packet: Buffer }).packet);
+    assert.ok(isAkaPacket(n) && n.subtype === AkaSubtype.AKA_NOTIFICATION && read.notification(n) === 32768);
+    assert.ok(verifyAtMac((r.actions[0] as { packet: Buffer }).packet, kAut));
+    const ns = r.state;
+    assert.equal(step(ns, { type: 'eap', packet: response(ns.identifier + 1, AkaSubtype.AKA_NOTIFICATION, [attr.mac()], true) }).state, ns);
+    const unsigned = step(ns, { type: 'eap', packet: response(ns.identifier, AkaSubtype.AKA_NOTIFICATION, [attr.mac()]) });
+    assert.deepEqual([unsigned.state.phase, (unsigned.actions[0] as { reason: string }).reason], ['failure', 'bad_mac']);
+    const ok = step(ns, { type: 'eap', packet: response(ns.identifier, AkaSubtype.AKA_NOTIFICATION, [attr.mac()], true) });
+    assert.equal(ok.state.phase, 'success');
+    assert.equal(ok.actions[0]!.type, 'success');
+    assert.deepEqual((ok.actions[0] as { packet: Buffer }).packet, Buffer.from([3, ns.identifier, 0, 4]));
+  });
+
   it("EAP-AKA': challenge carries AT_KDF_INPUT and AT_KDF 1; a KDF counter-proposal fails", () => {
     let s = server.startServer({ ...CFG, variant: 'aka-prime', networkName: 'WLAN' }, 0);
     s = step(s, { type: 'identity', identity: '6555444333222111' }).state;
@@ -202,7 +223,8 @@ describe('EAP-AKA server state machine', () => {
     live.push(challenged().state);
     live.push(step(challenged().state, { type: 'eap', packet: response(1, AkaSubtype.AKA_SYNCHRONIZATION_FAILURE, [attr.auts(Buffer.alloc(14))]) }).state);
     live.push(step(challenged({ failureNotification: true }).state, { type: 'eap', packet: response(1, 1, [attr.mac()], true) }).state);
-    assert.deepEqual(live.map((x) => x.phase), ['idle', 'identity', 'vector_wait', 'challenge_sent', 'resync_wait', 'notification_sent']);
+    live.push(step(challenged({ resultInd: true }).state, { type: 'eap', packet: response(1, 1, [attr.res(VECTOR.xres), attr.resultInd(), attr.mac()], true) }).state);
+    assert.deepEqual(live.map((x) => x.phase), ['idle', 'identity', 'vector_wait', 'challenge_sent', 'resync_wait', 'notification_sent', 'success_notification_sent']);
     for (const x of live) {
       assert.equal(step(x, { type: 'tick' }, 1).state, x);
       assert.equal(step(x, { type: 'tick' }, 30_000).state.phase, 'failure');

@@ -40,9 +40,23 @@ export interface EapServerConfig {
   failureNotification?: boolean;
   /** EAP-AKA only: put AT_BIDDING (D bit) in the challenge to say EAP-AKA' is supported (RFC 9048 §4). */
   bidding?: boolean;
+  /**
+   * Offer protected result indications (AT_RESULT_IND, RFC 4187 §6.2): when the peer echoes it,
+   * success goes through AKA-Notification "Success" (with AT_MAC) before EAP-Success. Default off.
+   */
+  resultInd?: boolean;
 }
 
-export type EapServerPhase = 'idle' | 'identity' | 'vector_wait' | 'challenge_sent' | 'resync_wait' | 'notification_sent' | 'success' | 'failure';
+export type EapServerPhase =
+  | 'idle'
+  | 'identity'
+  | 'vector_wait'
+  | 'challenge_sent'
+  | 'resync_wait'
+  | 'notification_sent'
+  | 'success_notification_sent'
+  | 'success'
+  | 'failure';
 
 export type VectorErrorReason = 'user_unknown' | 'unavailable' | 'resync_failed';
 
@@ -84,7 +98,7 @@ export interface EapServerStep {
 
 type EventType = EapServerEvent['type'];
 const T = (from: EapServerPhase, event: EventType | '*', to: EapServerPhase, when: string) => ({ from, event, to, when }) as Transition<EapServerPhase, EventType | '*'>;
-const LIVE: EapServerPhase[] = ['idle', 'identity', 'vector_wait', 'challenge_sent', 'resync_wait', 'notification_sent'];
+const LIVE: EapServerPhase[] = ['idle', 'identity', 'vector_wait', 'challenge_sent', 'resync_wait', 'notification_sent', 'success_notification_sent'];
 
 /** The declared transitions. step() refuses anything else and asserts it never leaves this table. */
 export const serverTransitions: readonly Transition<EapServerPhase, EventType | '*'>[] = [
@@ -101,6 +115,10 @@ export const serverTransitions: readonly Transition<EapServerPhase, EventType | 
   T('challenge_sent', 'eap', 'notification_sent', 'bad RES/MAC with failureNotification → AKA-Notification General Failure'),
   T('challenge_sent', 'eap', 'failure', 'bad MAC, bad RES, authentication reject, client error, resync limit, unsupported KDF, malformed'),
   T('challenge_sent', 'eap', 'challenge_sent', 'Identifier mismatch: silently discarded'),
+  T('challenge_sent', 'eap', 'success_notification_sent', 'verified, both sides use AT_RESULT_IND → AKA-Notification Success with AT_MAC'),
+  T('success_notification_sent', 'eap', 'success', 'AKA-Notification response with a valid AT_MAC → EAP-Success, MSK/EMSK'),
+  T('success_notification_sent', 'eap', 'failure', 'bad AT_MAC, wrong subtype, malformed'),
+  T('success_notification_sent', 'eap', 'success_notification_sent', 'Identifier mismatch: silently discarded'),
   T('resync_wait', 'vector', 'challenge_sent', 'fresh AKA-Challenge after resync'),
   T('resync_wait', 'vector_error', 'failure', 'AUTS rejected (MAC-S) or back-end down'),
   T('notification_sent', 'eap', 'failure', 'AKA-Notification response (or anything) → EAP-Failure'),
@@ -148,6 +166,7 @@ function sendChallenge(s: EapServerState, ev: Extract<EapServerEvent, { type: 'v
   if (s.cfg.variant === 'aka-prime') attributes.push(attr.kdfInput(s.cfg.networkName!), attr.kdf(1));
   else if (s.cfg.bidding) attributes.push(attr.bidding(true));
   if (s.identityPackets.length > 0) attributes.push(attr.checkcode(computeCheckcode(s.cfg.variant, s.identityPackets)));
+  if (s.cfg.resultInd) attributes.push(attr.resultInd());
   attributes.push(attr.mac());
   const packet = signEap(request(s, identifier, AkaSubtype.AKA_CHALLENGE, attributes), keys.kAut);
   return {
@@ -236,15 +255,35 @@ function onChallengeResponse(s: EapServerState, raw: Buffer): EapServerStep {
       }
       const checkcode = read.checkcode(p);
       if (checkcode !== undefined && !checkcode.equals(computeCheckcode(s.cfg.variant, s.identityPackets))) return fail(s, 'bad_checkcode');
-      const packet = encodeEap({ code: EapCode.SUCCESS, identifier: s.identifier });
-      return {
-        state: { ...s, phase: 'success', challenge: undefined },
-        actions: [{ type: 'success', imsi: s.imsi!, identity: s.identity!, msk: ch.msk, emsk: ch.emsk, packet }],
-      };
+      if (s.cfg.resultInd && read.resultInd(p)) {
+        // RFC 4187 §6.2: protected success indication, S bit set and P bit clear → AT_MAC required
+        const identifier = nextId(s);
+        const n = request(s, identifier, AkaSubtype.AKA_NOTIFICATION, [attr.notification(AkaNotification.SUCCESS), attr.mac()]);
+        return { state: { ...s, phase: 'success_notification_sent', identifier }, actions: [{ type: 'send', packet: signEap(n, ch.kAut) }] };
+      }
+      return succeed(s);
     }
     default:
       return fail(s, 'unexpected_subtype');
   }
+}
+
+function succeed(s: EapServerState): EapServerStep {
+  const ch = s.challenge!;
+  const packet = encodeEap({ code: EapCode.SUCCESS, identifier: s.identifier });
+  return {
+    state: { ...s, phase: 'success', challenge: undefined },
+    actions: [{ type: 'success', imsi: s.imsi!, identity: s.identity!, msk: ch.msk, emsk: ch.emsk, packet }],
+  };
+}
+
+function onSuccessNotificationResponse(s: EapServerState, raw: Buffer): EapServerStep {
+  const p = decodeResponse(s, raw);
+  if (p === 'discard') return { state: s, actions: [] };
+  if (typeof p === 'string') return fail(s, p);
+  if (p.subtype !== AkaSubtype.AKA_NOTIFICATION) return fail(s, 'unexpected_subtype');
+  if (!verifyAtMac(raw, s.challenge!.kAut)) return fail(s, 'bad_mac');
+  return succeed(s);
 }
 
 function onNotificationResponse(s: EapServerState, raw: Buffer): EapServerStep {
@@ -272,6 +311,8 @@ function handle(s: EapServerState, ev: EapServerEvent, now: number): EapServerSt
       return onChallengeResponse(s, (ev as { packet: Buffer }).packet);
     case 'notification_sent:eap':
       return onNotificationResponse(s, (ev as { packet: Buffer }).packet);
+    case 'success_notification_sent:eap':
+      return onSuccessNotificationResponse(s, (ev as { packet: Buffer }).packet);
     default:
       return undefined;
   }
