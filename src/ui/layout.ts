@@ -89,7 +89,7 @@ export const ACTIVITY_COLUMNS: ColumnDef<ActivityRecord>[] = [
   { header: 'STATUS', width: 8, get: (r) => `${r.response_status}/${r.response_code}` },
   { header: 'AUTH', width: 9, optional: true, get: (r) => dash(r.auth_method) },
   { header: 'APPS', width: 13, optional: true, get: (r) => (r.app_ids.length ? r.app_ids.join(',') : '-') },
-  { header: 'TERMINAL', width: 14, optional: true, get: (r) => dash(r.terminal_id) },
+  { header: 'TERMINAL', width: 15, optional: true, get: (r) => dash(r.terminal_id) },
   { header: 'REQUEST', width: 12, flex: true, get: (r) => `${r.request_method} ${r.request_path}` },
 ];
 
