@@ -78,6 +78,7 @@ describe('server and peer against each other (in-process)', () => {
       // the AUTS on the wire carries SQN_MS under f5* and a valid MAC-S
       const sync = decodeEap(r.wire[1]!.packet);
       assert.ok(isAkaPacket(sync));
+      assert.deepEqual(read.kdfs(sync), variant === 'aka' ? [] : [1], "AKA' sync failure repeats AT_KDF");
       const first = decodeEap(r.wire[0]!.packet);
       assert.ok(isAkaPacket(first));
       assert.deepEqual(recoverSqnFromAuts({ k: K, opc: OPC, rand: read.rand(first)!, auts: read.auts(sync)! }), { sqnMs: ahead, ok: true });

@@ -162,7 +162,9 @@ function onChallenge(s: EapPeerState, p: EapAkaPacket, raw: Buffer): EapPeerStep
   if (p.type === EapType.AKA_PRIME && (u.amf[0]! & 0x80) === 0) return authReject(s, p, 'AMF separation bit not set');
   if (!sqnInRange(u.sqn, s.sqn, cfg.sqnWindow)) {
     const auts = buildAuts({ k: cfg.k, opc: cfg.opc, rand, sqnMs: s.sqn.highest });
-    const packet = response(s, p, AkaSubtype.AKA_SYNCHRONIZATION_FAILURE, [attr.auts(auts)]);
+    // RFC 9048 §3.2: an EAP-AKA' Synchronization-Failure repeats the request's AT_KDF list, in order.
+    const kdfs = p.type === EapType.AKA_PRIME ? read.kdfs(p).map((k) => attr.kdf(k)) : [];
+    const packet = response(s, p, AkaSubtype.AKA_SYNCHRONIZATION_FAILURE, [attr.auts(auts), ...kdfs]);
     return { state: { ...s, phase: 'sync_failure', pending: undefined }, actions: [{ type: 'send', packet }], note: `sync_failure: SQN ${u.sqn} out of range` };
   }
   const sqn = acceptSqn(s.sqn, u.sqn); // the USIM has run: SQN_MS moves now
