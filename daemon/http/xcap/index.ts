@@ -54,6 +54,18 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     ctx.random.bytes(32),
   );
 
+  // xcap.hss_sync: Sh pushes that failed are retried every 30 s while the listener runs (DIAMETER.md § Sh).
+  if (ctx.config.xcap.hss_sync) {
+    const timer = setInterval(() => {
+      service.retryHss().then(
+        (pending) => { if (pending) ctx.logger.warn({ pending }, 'xcap: Sh pushes still pending'); },
+        (err: unknown) => ctx.logger.warn({ err }, 'xcap: Sh retry failed'),
+      );
+    }, 30_000);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
   // Bodies arrive as raw bytes whatever their type: the XML codec decides (UTF-8, well-formedness).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: XCAP_BODY_LIMIT }, (_req, body, done) => done(null, body));

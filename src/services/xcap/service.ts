@@ -216,14 +216,15 @@ export class XcapService {
       imsi: prev?.imsi ?? this.imsiOf(msisdn),
       document: text,
       etag: text ? etagOf(text) : null,
-      sequence: (prev?.sequence ?? 0) + 1,
+      // The Sh SequenceNumber moves with the data only (an IMSI or password change is not a new document).
+      sequence: (prev?.sequence ?? 0) + (text !== (prev?.document ?? null) ? 1 : 0),
       updated_at: new Date(this.#clock.now()).toISOString(),
       ...(prev?.digest ? { digest: prev.digest } : {}),
       ...extra,
     };
     if (text && doc && record.etag) this.#parsed.set(record.etag, doc);
     const done = this.profiles.put(msisdn, record);
-    if (this.#hss && text) this.#push(msisdn, text, record.sequence);
+    if (this.#hss && text && text !== prev?.document) this.#push(msisdn, text, record.sequence);
     return { record, done };
   }
 
