@@ -51,6 +51,11 @@ test('daemon: EAP-AKA, sessions and tokens in the admin API, token revoked from 
     assert.equal(parseJson<{ token_id: string }>(cli).token_id, tokenId);
     assert.equal((await fetch(tq, { headers: { 'user-agent': ANDROID_UA } })).status, 511);
 
+    const metrics = await d.call('GET', '/metrics');
+    assert.match(metrics.text, /omnisep_tokens_issued_total\{[^}]*\} 1/);
+    assert.match(metrics.text, /omnisep_eap_sessions_total\{[^}]*backend="local"[^}]*outcome="success"[^}]*\} 1|omnisep_eap_sessions_total\{[^}]*outcome="success"[^}]*backend="local"[^}]*\} 1/);
+    assert.match(metrics.text, /omnisep_ts43_token_auth_total\{[^}]*result="revoked"[^}]*\} 1/);
+
     const acts = await d.call('GET', `/api/activity?imsi=${SIM1.imsi}&limit=50`);
     const types = new Set((acts.json.activities as Array<{ request_type: string }>).map((a) => a.request_type));
     for (const t of ['eap_challenge', 'eap_response', 'token_auth']) assert.ok(types.has(t), t);

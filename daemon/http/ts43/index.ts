@@ -41,6 +41,8 @@ import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes
 import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
 import { Secret } from '../../../src/util/secret.js';
 import websheetRoutes from './websheet.js';
+import { ts43Metrics, type Ts43Metrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 /** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it). */
 export interface Ts43Context {
@@ -52,6 +54,8 @@ export interface Ts43Context {
   activity: { record(input: ActivityInput): Promise<unknown> };
   services: { aaaRelay?: AaaRelay | undefined; vectorSource?: AuthVectorSource | undefined; [name: string]: unknown };
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
+  /** The daemon's Prometheus registry; absent = no metrics. */
+  metrics?: Registry | undefined;
 }
 
 export interface Ts43PluginOptions {
@@ -128,6 +132,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     backend,
     timeoutMs: cfg.eap_aka.session_timeout_ms,
   });
+  const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
   ctx.services.tokens = tokens;
   ctx.services.eapAuth = eap;
   await eap.recover();
@@ -184,6 +189,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   const record = async (input: ActivityInput): Promise<void> => {
+    metrics?.requests.inc({ type: input.request_type, status: String(input.response_status ?? 200) });
     try {
       await ctx.activity.record(input);
     } catch (e) {
@@ -248,6 +254,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   const sendFailure = async (reply: FastifyReply, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, act: ActivityInput) => {
+    if (r.kind === 'failed') metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: r.status === 403 ? 'rejected' : r.status === 503 ? 'unavailable' : 'start_over' });
     const headers: Record<string, string> = {};
     if (r.kind === 'failed' && r.status === 503) headers['retry-after'] = String(r.retryAfter ?? RETRY_AFTER_SECONDS);
     const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
@@ -285,6 +292,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     const c = result.session.context;
     try {
       const issued = await tokens.issue({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
+      metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: 'success' });
+      metrics?.tokensIssued.inc();
       const out = await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, act);
       await eap.complete(result.session.id);
       return out;
@@ -310,6 +319,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     if (r.token !== null && r.imsi !== null) {
       const tact: ActivityInput = { ...act, request_type: 'token_auth', auth_method: 'TOKEN' };
       const check = tokens.verify(r.token, { imsi: r.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
+      metrics?.tokenAuth.inc({ result: check.ok ? 'ok' : check.reason });
       if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tact, response_summary: { reason: check.reason } });
       const remaining = Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000));
       return sendDocument(req, reply, { imsi: r.imsi, apps: r.apps, format, vers: r.vers, token: { value: r.token, validity: remaining } }, tact);
