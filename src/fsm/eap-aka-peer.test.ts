@@ -202,6 +202,13 @@ describe('EAP-AKA peer checks', () => {
     assert.equal(read.mac(d), undefined);
     assert.deepEqual(r.state.negotiatedKdfs, [2, 1]);
     seen.add(`${c.peer.phase}|${r.state.phase}`);
+    // the server's next challenge may only prepend the selected KDF to the same list
+    const changed = challenge('aka-prime', { kdfs: [1, 2] });
+    assert.equal(peer.stepPeer(r.state, { type: 'eap', packet: changed.packet }).state.failureReason, 'KDF list changed after negotiation (bidding down)');
+    const same = challenge('aka-prime', { kdfs: [1, 2, 1], badMac: true });
+    assert.equal(peer.stepPeer(r.state, { type: 'eap', packet: same.packet }).state.failureReason, 'server AT_MAC does not verify', 'KDF checks passed');
+    const dup = challenge('aka-prime', { kdfs: [1, 1] });
+    assert.equal(peer.stepPeer(dup.peer, { type: 'eap', packet: dup.packet }).state.failureReason, 'duplicated KDF in AT_KDF list');
     const none = challenge('aka-prime', { kdfs: [3] });
     assert.equal(subtypeOf(peer.stepPeer(none.peer, { type: 'eap', packet: none.packet })), AkaSubtype.AKA_AUTHENTICATION_REJECT);
   });

@@ -142,15 +142,22 @@ function onChallenge(s: EapPeerState, p: EapAkaPacket, raw: Buffer): EapPeerStep
   if (p.type === EapType.AKA_PRIME) {
     networkName = read.kdfInput(p);
     const kdfs = read.kdfs(p);
-    if (networkName === undefined || networkName.length === 0 || kdfs.length === 0) return clientError(s, p, "AKA' challenge without AT_KDF_INPUT or AT_KDF");
+    // RFC 5448 §3.1-3.2: no (or an empty) network name, or no KDF, fails as if AUTN were wrong.
+    if (networkName === undefined || networkName.length === 0) return authReject(s, p, "AKA' challenge without a non-empty AT_KDF_INPUT");
+    if (kdfs.length === 0) return authReject(s, p, "AKA' challenge without AT_KDF");
+    if (s.negotiatedKdfs) {
+      // After our proposal only that change may appear: our KDF prepended to the earlier list.
+      if (kdfs[0] !== 1 || !(kdfs.length === s.negotiatedKdfs.length + 1 && s.negotiatedKdfs.every((k, i) => kdfs[i + 1] === k))) {
+        return clientError(s, p, 'KDF list changed after negotiation (bidding down)');
+      }
+    }
+    const offered = s.negotiatedKdfs ? kdfs.slice(1) : kdfs;
+    if (new Set(offered).size !== offered.length) return authReject(s, p, 'duplicated KDF in AT_KDF list');
     if (kdfs[0] !== 1) {
       // RFC 5448 §3.2: propose the one we support if offered, else give up.
       if (!kdfs.includes(1)) return authReject(s, p, 'no supported KDF');
       const packet = response(s, p, AkaSubtype.AKA_CHALLENGE, [attr.kdf(1)]);
       return { state: { ...s, negotiatedKdfs: kdfs }, actions: [{ type: 'send', packet }], note: 'KDF negotiation: proposed KDF 1' };
-    }
-    if (s.negotiatedKdfs && !(kdfs.length === s.negotiatedKdfs.length + 1 && s.negotiatedKdfs.every((k, i) => kdfs[i + 1] === k))) {
-      return authReject(s, p, 'KDF list changed after negotiation (bidding down)');
     }
     if (cfg.networkName !== undefined && cfg.networkName !== networkName) return authReject(s, p, `network name "${networkName}" not expected`);
   } else if ((cfg.supportsAkaPrime || cfg.variant === 'aka-prime') && read.bidding(p) === true) {
