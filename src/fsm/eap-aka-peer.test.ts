@@ -261,6 +261,8 @@ describe('EAP-AKA peer checks', () => {
     assert.deepEqual(decodeEap((nak.actions[0] as { packet: Buffer }).packet), { code: 2, identifier: 4, type: 3, data: Buffer.from([23]) });
     const unk = peer.stepPeer(p, { type: 'eap', packet: encodeEap({ code: 1, identifier: 4, type: 23, subtype: 13, attributes: [] } as EapPacket) });
     assert.equal(subtypeOf(unk), AkaSubtype.AKA_CLIENT_ERROR);
+    const stray = peer.stepPeer(p, { type: 'eap', packet: encodeEap({ code: 2, identifier: 4, type: 1, data: Buffer.alloc(0) }) });
+    assert.deepEqual([stray.state, stray.actions], [p, []]);
     const succ = peer.stepPeer(p, { type: 'eap', packet: Buffer.from([3, 1, 0, 4]) });
     assert.deepEqual(succ.actions, [{ type: 'failure', reason: 'unexpected EAP-Success' }]);
     assert.ok(r.decoded && 'type' in r.decoded);

@@ -97,6 +97,7 @@ export const peerTransitions: readonly Transition<EapPeerPhase, In>[] = [
   ...ALL.map((p) => P(p, 'eap_success', 'failure', 'EAP-Success without an authenticated challenge (RFC 4187 §6.3)')),
   ...ALL.map((p) => P(p, 'eap_failure', 'failure', 'EAP-Failure')),
   ...ALL.map((p) => P(p, 'other', 'rejected', 'unknown AKA subtype or unsupported method → Client-Error / Nak')),
+  ...ALL.map((p) => P(p, 'other', p, 'a Response (not a Request) is dropped')),
 ];
 
 export function startPeer(cfg: EapPeerConfig): EapPeerState {
@@ -255,7 +256,7 @@ function handle(s: EapPeerState, kind: In, p: EapPacket, raw: Buffer): EapPeerSt
     }
     case 'other': {
       if (isAkaPacket(p) && p.code === EapCode.REQUEST && classifyType(p, s)) return clientError(s, p, `unsupported subtype ${p.subtype}`);
-      if (p.code !== EapCode.REQUEST) return { state: { ...s, phase: 'rejected', failureReason: 'unexpected EAP code' }, actions: [], note: 'dropped: not a request' };
+      if (p.code !== EapCode.REQUEST) return { state: s, actions: [], note: 'dropped: not a request' };
       // Any other method: Nak with the type we do (RFC 3748 §5.3.1)
       const packet = encodeEap({ code: EapCode.RESPONSE, identifier: p.identifier, type: EapType.NAK, data: Buffer.from([eapTypeOf(s.cfg.variant)]) });
       return { state: { ...s, phase: 'rejected', failureReason: 'unsupported method' }, actions: [{ type: 'send', packet }], note: 'nak' };
