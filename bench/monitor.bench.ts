@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import type { StreamItem } from '../src/client/event-stream.js';
+import { followEvents, type StreamItem } from '../src/client/event-stream.js';
 import type { ActivityRecord } from '../src/contracts/activity.js';
 import { resolveConfig } from '../src/contracts/config.js';
 import { daemonSource } from '../src/ui/daemon-source.js';
@@ -81,7 +81,7 @@ if (process.argv[2] === '--child') {
     subscribe: (on) => inner.subscribe((i) => (i.type === 'event' && (events += 1), on(i))),
     snapshot: inner.snapshot,
   };
-  const m = mountMonitor(source, { frameMs: 250, maxFps: 4, capacity: 1000 });
+  const m = mountMonitor(source, { frameMs: 500, maxFps: 2, capacity: 1000 }); // the command's defaults (--fps 2)
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
   process.on('SIGTERM', () => {
@@ -138,8 +138,9 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
 
   await load(1000); // warm-up
   const self = fileURLToPath(import.meta.url);
-  type Case = 'none' | 'monitor' | 'stuck';
-  const results: Record<Case, Array<{ rps: number; cpuUsPerReq: number }>> = { none: [], monitor: [], stuck: [] };
+  type Case = 'none' | 'reader' | 'monitor' | 'stuck';
+  const results: Record<Case, Array<{ rps: number; cpuUsPerReq: number }>> = { none: [], reader: [], monitor: [], stuck: [] };
+  let readerEvents = 0;
   const child: Array<{ events: number; renders: number; seconds: number; rss_mb: number; cpu_ms: number }> = [];
 
   async function measured(): Promise<{ rps: number; cpuUsPerReq: number }> {
@@ -158,6 +159,17 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
 
   for (let r = 0; r < rounds; r++) {
     results.none.push(await measured());
+
+    // The stream client alone, in this process (validates every line, renders nothing): the daemon's own cost of a reader.
+    const ac = new AbortController();
+    const b1 = d.ctx.events.subscriberCount;
+    const reading = (async () => {
+      for await (const item of followEvents({ target: { kind: 'socket', path: socket }, signal: ac.signal })) if (item.type === 'event') readerEvents += 1;
+    })();
+    await attached(b1);
+    results.reader.push(await measured());
+    ac.abort();
+    await reading;
 
     // The real TUI in its own process (as an operator would run it).
     const before = d.ctx.events.subscriberCount;
@@ -191,12 +203,18 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
   console.log(`\nA. daemon throughput, TS.43 queries (each one activity record + one event), 32 in flight, ${rounds} alternating rounds of ${seconds} s`);
   console.log('| case | req/s (median) | rounds | vs none | daemon-process CPU µs/req | vs none |');
   console.log('|---|---:|---|---:|---:|---:|');
-  const names: Record<Case, string> = { none: 'no reader', monitor: 'monitor attached (own process)', stuck: 'stuck reader (never reads)' };
-  for (const k of ['none', 'monitor', 'stuck'] as const) {
+  const names: Record<Case, string> = {
+    none: 'no reader',
+    reader: 'stream client in-process (parse + validate, no UI)',
+    monitor: 'monitor attached (own process, ink)',
+    stuck: 'stuck reader (never reads)',
+  };
+  for (const k of ['none', 'reader', 'monitor', 'stuck'] as const) {
     const rps = median(results[k].map((x) => x.rps));
     const cpu = median(results[k].map((x) => x.cpuUsPerReq));
     console.log(`| ${names[k]} | ${rps.toFixed(0)} | ${results[k].map((x) => x.rps.toFixed(0)).join(', ')} | ${(rps / a).toFixed(3)}× | ${cpu.toFixed(0)} | ${(cpu / aCpu).toFixed(3)}× |`);
   }
+  console.log(`  in-process stream client: ${readerEvents} events over the ${rounds} rounds`);
   for (const c of child)
     console.log(`  monitor process: ${c.events} events in ${c.seconds.toFixed(1)} s (${(c.events / c.seconds).toFixed(0)}/s), ${c.renders} renders (${(c.renders / c.seconds).toFixed(1)}/s), CPU ${(c.cpu_ms / c.seconds).toFixed(0)} ms/s, rss ${c.rss_mb.toFixed(0)} MB`);
 }
@@ -216,8 +234,9 @@ async function tuiAt2000(seconds: number): Promise<void> {
   const gc = runInNewContext('gc') as () => void;
   const RATE = 2000;
   const cases = [
-    { name: 'batched: 250 ms frames, ink 4 fps, buffer 1000 (default)', frameMs: 250, maxFps: 4, capacity: 1000 },
-    { name: 'batched: 250 ms frames, ink 4 fps, buffer 10000', frameMs: 250, maxFps: 4, capacity: 10_000 },
+    { name: 'batched: 500 ms frames, 2 fps, buffer 1000 (default)', frameMs: 500, maxFps: 2, capacity: 1000 },
+    { name: 'batched: 250 ms frames, 4 fps, buffer 1000', frameMs: 250, maxFps: 4, capacity: 1000 },
+    { name: 'batched: 500 ms frames, 2 fps, buffer 10000', frameMs: 500, maxFps: 2, capacity: 10_000 },
     { name: 'near-unbatched: 1 ms frames, ink 30 fps, buffer 1000', frameMs: 1, maxFps: 30, capacity: 1000 },
   ];
   console.log(`\nB. the TUI fed ${RATE} events/s for ${seconds} s (virtual 120×40 terminal, in one process, events in 5 ms bursts)`);

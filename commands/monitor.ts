@@ -40,7 +40,8 @@ export default class Monitor extends BaseCommand {
     }),
     fps: Flags.integer({
       summary: 'Most screen updates per second (events are batched between frames).',
-      default: 4,
+      description: 'Each frame redraws the whole screen; 2 a second keeps the monitor\'s CPU low on a busy host (htop refreshes every 1.5 s).',
+      default: 2,
       min: 1,
       max: 30,
       helpValue: 'N',

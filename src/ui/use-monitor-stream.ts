@@ -19,8 +19,8 @@ export interface MonitorSource {
   snapshot?(): Promise<Snapshot>;
 }
 
-/** Default frame period: at most 4 batches (and so 4 renders) a second from the stream. */
-export const DEFAULT_FRAME_MS = 250;
+/** Default frame period: at most 2 batches (and so 2 renders) a second from the stream. */
+export const DEFAULT_FRAME_MS = 500;
 
 /** The batching, independent of React (the hook wires it; tests and the bench drive it directly). */
 export class EventBatcher {
