@@ -39,6 +39,7 @@ import { EapAuthService, type EapStepResult, type SessionRequestContext } from '
 import { FsmBackend, RelayBackend, type BackendSession, type EapBackend } from '../../../src/services/eap-auth/backends.js';
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
 import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
+import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
 import websheetRoutes from './websheet.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
@@ -136,6 +137,10 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   ctx.services.tokens = tokens;
   ctx.services.eapAuth = eap;
   await eap.recover();
+  for (const [appId, data] of Object.entries(cfg.default_entitlements)) {
+    const v = validateEntitlement(appId, data);
+    if (!v.ok) ctx.logger?.warn({ app_id: appId, errors: v.errors }, `ts43: default_entitlements.${appId} is invalid; phones get it as configured`);
+  }
 
   const interval = opts.sweepIntervalMs ?? 1000;
   if (interval > 0) {
@@ -218,7 +223,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     const { doc } = buildProvisioning(ctx.store, {
       imsi: input.imsi,
       apps: input.apps,
-      defaults: cfg.default_entitlements as Record<string, EntitlementData>,
+      defaults: ctx.config.default_entitlements as Record<string, EntitlementData>, // read per request: SIGHUP reloads it in place
       token: input.token,
       versValidity: cfg.ts43.default_vers_validity,
       websheetBase: websheetBase(req),

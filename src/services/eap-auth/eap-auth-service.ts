@@ -75,6 +75,8 @@ export interface EapAuthDeps {
   timeoutMs: number;
   /** Finished sessions stay listable this long (ms) before sweep() drops them; default 1 h. */
   keepFinishedMs?: number;
+  /** Sessions in flight at most (memory bound); beyond it new ones get 503. Default 100 000. */
+  maxLiveSessions?: number;
 }
 
 export class EapAuthService {
@@ -151,6 +153,9 @@ export class EapAuthService {
 
   /** The first request (GET or POST with EAP_ID): start the back-end and get the first challenge. */
   async start(ctx: SessionRequestContext): Promise<EapStepResult> {
+    if (this.#live.size >= (this.deps.maxLiveSessions ?? 100_000)) {
+      return { kind: 'failed', status: 503, retryAfter: RETRY_AFTER_SECONDS, reason: 'too many EAP sessions in flight' };
+    }
     const now = this.deps.clock.now();
     const id = this.deps.random.uuid();
     const cookie = this.deps.random.bytes(24).toString('base64url');

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createMemoryStore } from '../../../daemon/store/memory-store.js';
+import { AkaSubtype, EapCode, EapType, encodeEap } from '../../codec/eap/index.js';
+import type { SessionView } from '../../contracts/sessions.js';
+import type { BackendOutcome, BackendSession, EapBackend } from './backends.js';
+import { EapAuthService, type SessionRequestContext } from './eap-auth-service.js';
+
+const challenge = (id: number) => encodeEap({ code: EapCode.REQUEST, identifier: id, type: EapType.AKA, subtype: AkaSubtype.AKA_CHALLENGE, attributes: [] });
+const response = (id: number) => encodeEap({ code: EapCode.RESPONSE, identifier: id, type: EapType.AKA, subtype: AkaSubtype.AKA_CHALLENGE, attributes: [] });
+
+/** A scripted back-end: each call takes the next outcome; `gate` holds a respond() open. */
+class Scripted implements EapBackend {
+  readonly name = 'local' as const;
+  gate: Promise<void> | null = null;
+  constructor(private readonly script: BackendOutcome[]) {}
+  open(): BackendSession {
+    const next = async () => {
+      if (this.gate) await this.gate;
+      return this.script.shift() ?? { type: 'failure' as const, cause: 'rejected' as const, resultCode: null, detail: 'script ended' };
+    };
+    return { aaaSessionId: null, start: next, respond: next, close: () => {} };
+  }
+}
+
+const ctx: SessionRequestContext = {
+  eap_id: '0001010000000001@nai.epc', imsi: '001010000000001', terminal_id: 't', terminal_vendor: null, terminal_model: null,
+  terminal_sw_version: null, app_name: null, app_version: null, entitlement_version: '2', vers: 0, apps: ['ap2004'], user_agent: 'ua', client_ip: null,
+};
+
+function setup(script: BackendOutcome[], extra: { maxLiveSessions?: number } = {}) {
+  let now = 1_000_000;
+  const store = createMemoryStore();
+  const backend = new Scripted(script);
+  const svc = new EapAuthService({ store, clock: { now: () => now }, random: { bytes: randomBytes, uuid: randomUUID }, backend, timeoutMs: 30_000, ...extra });
+  return { svc, store, backend, advance: (ms: number) => (now += ms), sessions: () => store.collection<SessionView>('sessions').values() };
+}
+
+test('the live session count is bounded: beyond it → 503, nothing stored', async () => {
+  const t = setup([{ type: 'challenge', packet: challenge(1) }, { type: 'challenge', packet: challenge(1) }], { maxLiveSessions: 1 });
+  assert.equal((await t.svc.start(ctx)).kind, 'challenge');
+  const r = await t.svc.start(ctx);
+  assert.deepEqual(r.kind === 'failed' ? [r.status, r.retryAfter] : [], [503, 30]);
+  assert.equal(t.sessions().length, 1);
+});
+
+test('a second POST while one is in flight → 409; the first completes', async () => {
+  const t = setup([{ type: 'challenge', packet: challenge(7) }, { type: 'success' }]);
+  const first = await t.svc.start(ctx);
+  assert.ok(first.kind === 'challenge' && first.cookie);
+  const cookie = first.kind === 'challenge' ? first.cookie!.reveal() : '';
+  let open!: () => void;
+  t.backend.gate = new Promise((r) => (open = r));
+  const a = t.svc.respond(cookie, response(7), { user_agent: 'ua', terminal_id: null });
+  const b = await t.svc.respond(cookie, response(7), { user_agent: 'ua', terminal_id: null });
+  assert.deepEqual(b.kind === 'invalid' ? b.status : 0, 409);
+  open();
+  const ra = await a;
+  assert.equal(ra.kind, 'success');
+  await t.svc.complete(ra.kind === 'success' ? ra.session.id : '');
+  assert.equal(t.sessions()[0]!.state, 'completed');
+  assert.ok(t.sessions()[0]!.completed_at);
+});
+
+test('sweep times out sessions in flight and prunes old finished ones; recover fails stored in-flight sessions', async () => {
+  const t = setup([{ type: 'challenge', packet: challenge(1) }]);
+  await t.svc.start(ctx);
+  t.advance(30_000);
+  assert.deepEqual(await t.svc.sweep(), { timedOut: 1, pruned: 0 });
+  assert.equal(t.sessions()[0]!.state, 'failed');
+  assert.equal(t.sessions()[0]!.failure_reason, 'timeout');
+  t.advance(3_600_001);
+  assert.deepEqual(await t.svc.sweep(), { timedOut: 0, pruned: 1 });
+  assert.equal(t.sessions().length, 0);
+
+  await t.store.collection<SessionView>('sessions').put('old', { session_id: 'old', imsi: null, state: 'challenge_sent', created_at: 1, eap_id: 1, aaa_session_id: null, completed_at: null });
+  const fresh = new EapAuthService({ store: t.store, clock: { now: () => 5 }, random: { bytes: randomBytes, uuid: randomUUID }, backend: t.backend, timeoutMs: 30_000 });
+  assert.equal(await fresh.recover(), 1);
+  assert.equal(t.store.collection<SessionView>('sessions').get('old')!.failure_reason, 'daemon restarted');
+});
