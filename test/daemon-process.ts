@@ -19,10 +19,11 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-export function spawnServe(dir: string, socket: string, extra: string[] = []): ServeProcess {
+/** `quiet: false` leaves the log level to the config (the default adds --log-level warn). */
+export function spawnServe(dir: string, socket: string, extra: string[] = [], opts: { quiet?: boolean } = {}): ServeProcess {
   const child = spawn(process.execPath, serveArgs([
     '--data-dir', dir, '--socket', socket, '--http-port', '0', '--api-port', '0', '--diameter-port', '0', '--aaa-port', '0',
-    '--no-tls', '--no-pretty', '--log-level', 'warn', ...extra,
+    '--no-tls', '--no-pretty', ...(opts.quiet === false ? [] : ['--log-level', 'warn']), ...extra,
   ]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', XDG_RUNTIME_DIR: '' } });
   const stdout: string[] = [];
   const stderr: string[] = [];
