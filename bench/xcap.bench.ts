@@ -26,9 +26,9 @@ const HEADERS = { 'x-3gpp-asserted-identity': `<tel:+${MSISDN}>` };
 
 interface Case { name: string; perSecond: number; errors: number }
 
-/** `parallel` loops issuing requests back to back for SECONDS; counts 2xx/304. */
-async function run(name: string, parallel: number, once: (i: number) => Promise<boolean>): Promise<Case> {
-  const end = Date.now() + SECONDS * 1000;
+/** `parallel` loops issuing requests back to back for `seconds`; counts 2xx/304. */
+async function run(name: string, parallel: number, once: (i: number) => Promise<boolean>, seconds = SECONDS): Promise<Case> {
+  const end = Date.now() + seconds * 1000;
   let ok = 0;
   let errors = 0;
   await Promise.all(Array.from({ length: parallel }, async (_, w) => {
@@ -39,21 +39,27 @@ async function run(name: string, parallel: number, once: (i: number) => Promise<
       i += parallel;
     }
   }));
-  return { name, perSecond: ok / SECONDS, errors };
+  return { name, perSecond: ok / seconds, errors };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-xcap-bench-'));
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  const config = resolveConfig({
-    sets: [
-      `storage.data_dir=${dir}`, `control.socket=${join(dir, 'ctl.sock')}`, 'http.port=0', 'admin.port=0', 'admin.tls=false',
-      'diameter.enabled=false', 'aaa.enabled=false', 'xcap.trusted_proxies=["127.0.0.1"]', 'log.level=warn',
-    ],
-  });
-  const daemon = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false, destination: quiet }), env: {} });
-  const xcapService = daemon.ctx.services.xcap as { patch(m: string, p: object): Promise<unknown> };
-  await xcapService.patch(MSISDN, { call_forwarding: { cfb: { target: 'tel:+15557654321' } } });
+  const start = async (sub: string, driver: 'lowdb' | 'memory') => {
+    const config = resolveConfig({
+      sets: [
+        `storage.data_dir=${join(dir, sub)}`, `storage.driver=${driver}`, `control.socket=${join(dir, `${sub}.sock`)}`, 'http.port=0', 'admin.port=0',
+        'admin.tls=false', 'diameter.enabled=false', 'aaa.enabled=false', 'xcap.trusted_proxies=["127.0.0.1"]', 'log.level=warn',
+      ],
+    });
+    const dmn = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false, destination: quiet }), env: {} });
+    const svc = dmn.ctx.services.xcap as { patch(m: string, p: object): Promise<unknown> };
+    await svc.patch(MSISDN, { call_forwarding: { cfb: { target: 'tel:+15557654321' } } });
+    return dmn;
+  };
+  const daemon = await start('lowdb', 'lowdb');
+  const memDaemon = await start('memory', 'memory');
+  const memPool = new Pool(memDaemon.addresses.http.url!, { connections: 1 });
 
   const pool = new Pool(daemon.addresses.http.url!, { connections: CONNECTIONS, pipelining: 1 });
   const docRes = await pool.request({ path: DOC, method: 'GET', headers: HEADERS });
@@ -95,16 +101,32 @@ async function main(): Promise<void> {
 
   // Warm-up (JIT, connection pools) so the first case is not penalised.
   await Promise.all([run('warm', 4, get(barePool, '/doc')), run('warm', 4, get(pool, DOC)), run('warm', 4, get(pool, ELEMENT))]);
+  /**
+   * Bare and XCAP alternate in SLICES short runs each, so both see the same
+   * machine load (the dev machines are shared); figures are the sums.
+   */
+  const SLICES = 6;
+  async function pair(names: [string, string], parallel: number, a: (i: number) => Promise<boolean>, b: (i: number) => Promise<boolean>): Promise<[Case, Case]> {
+    const out: [Case, Case] = [{ name: names[0], perSecond: 0, errors: 0 }, { name: names[1], perSecond: 0, errors: 0 }];
+    for (let s = 0; s < SLICES; s++) {
+      for (const [k, fn] of [[0, a], [1, b]] as const) {
+        const r = await run(names[k], parallel, fn, SECONDS / SLICES);
+        out[k].perSecond += r.perSecond / SLICES;
+        out[k].errors += r.errors;
+      }
+    }
+    return out;
+  }
   const cases: Array<[Case, Case]> = [];
-  cases.push([await run('bare GET (document bytes)', CONNECTIONS, get(barePool, '/doc')), await run('XCAP GET document', CONNECTIONS, get(pool, DOC))]);
-  cases.push([await run('bare GET (element bytes)', CONNECTIONS, get(barePool, '/el')), await run('XCAP GET element', CONNECTIONS, get(pool, ELEMENT))]);
+  cases.push(await pair(['bare GET (document bytes)', 'XCAP GET document'], CONNECTIONS, get(barePool, '/doc'), get(pool, DOC)));
+  cases.push(await pair(['bare GET (element bytes)', 'XCAP GET element'], CONNECTIONS, get(barePool, '/el'), get(pool, ELEMENT)));
   const etagNow = (await (async () => { const r = await pool.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; })());
-  cases.push([
-    await run('bare conditional PUT', 1, putChain(barePool, '/el', '"0"', nrt)),
-    await run('XCAP conditional PUT element (If-Match, durable)', 1, putChain(pool, ELEMENT, etagNow, nrt)),
-  ]);
+  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, lowdb: fsync)'], 1, putChain(barePool, '/el', '"0"', nrt), putChain(pool, ELEMENT, etagNow, nrt)));
+  const memEtag = await (async () => { const r = await memPool.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; })();
+  const bareEtagNow = `"${bareEtag}"`;
+  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, memory store)'], 1, putChain(barePool, '/el', bareEtagNow, nrt), putChain(memPool, ELEMENT, memEtag, nrt)));
 
-  console.log(`XCAP bench: ${SECONDS} s per case, ${CONNECTIONS} connections for GETs, 1 writer chain for PUTs, lowdb store in ${dir}`);
+  console.log(`XCAP bench: ${SECONDS} s per case, ${CONNECTIONS} connections for GETs, 1 writer chain for PUTs, lowdb store in ${dir} (and a memory-store daemon for the last case)`);
   console.log('| case | per second | errors | vs bare |');
   console.log('|---|---:|---:|---:|');
   for (const [b, x] of cases) {
@@ -112,6 +134,8 @@ async function main(): Promise<void> {
     console.log(`| ${x.name} | ${Math.round(x.perSecond).toLocaleString('en')} | ${x.errors} | ${(x.perSecond / b.perSecond).toFixed(3)}× |`);
   }
   await pool.close();
+  await memPool.close();
+  await memDaemon.close();
   await barePool.close();
   await bare.close();
   await daemon.close();
