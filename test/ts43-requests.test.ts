@@ -8,7 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { SessionView } from '../src/contracts/sessions.js';
+import { startPeer, stepPeer } from '../src/fsm/eap-aka-peer.js';
+import { Secret } from '../src/util/secret.js';
 import { ANDROID_UA, SIM1, SIM2, naiOf, startHarness, type Harness } from './ts43-harness.js';
 
 const RELAY = 'application/vnd.gsma.eap-relay.v1.0+json';
@@ -215,6 +218,48 @@ test('planted secrets (notif_token, token, cookie) never reach the activity log 
     const dump = JSON.stringify(h.ctx.store.activity.query({ limit: 100 }).records) + JSON.stringify(h.events);
     assert.equal(h.ctx.store.activity.count(), 2);
     for (const s of Object.values(planted)) assert.ok(!dump.includes(s), `${s} leaked`);
+  } finally {
+    await h.close();
+  }
+});
+
+test('Android wire details: each cookie on its own Cookie line, base64 without padding, headers in odd case', async () => {
+  const h = await startHarness();
+  try {
+    const { cookie, packet } = await begin(h);
+    let peer = startPeer({ imsi: SIM1.imsi, k: new Secret(SIM1.k), opc: new Secret(SIM1.opc), sqnMs: 0n, variant: 'aka', identity: naiOf(SIM1.imsi) });
+    const step = stepPeer(peer, { type: 'eap', packet });
+    peer = step.state;
+    const out = step.actions.find((a) => a.type === 'send');
+    assert.ok(out && out.type === 'send');
+    const b64 = out.packet.toString('base64').replace(/=+$/, '');
+    const body = JSON.stringify({ 'eap-relay-packet': b64 });
+    // Raw HTTP/1.1 over TCP, so the header lines are exactly as written.
+    const u = new URL(h.url);
+    const wire = [
+      'POST / HTTP/1.1',
+      `Host: ${u.host}`,
+      `Content-TYPE: ${RELAY}`,
+      'ACCEPT: application/vnd.gsma.eap-relay.v1.0+json, application/json, text/vnd.wap.connectivity-xml',
+      `User-Agent: ${ANDROID_UA}`,
+      'Cookie: JSESSIONID=other',
+      `Cookie: ${cookie}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n');
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = connect({ host: u.hostname, port: Number(u.port) }, () => sock.end(wire));
+      let text = '';
+      sock.on('data', (c) => (text += c));
+      sock.on('end', () => resolve(text));
+      sock.on('error', reject);
+    });
+    const res = { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1]), type: /\r\ncontent-type: ([^\r]+)/i.exec(raw)?.[1] ?? '', text: raw };
+    assert.equal(res.status, 200, `${res.status} ${res.text}`);
+    assert.match(res.type, /^text\/vnd\.wap\.connectivity-xml/);
+    assert.match(res.text, /<characteristic type="TOKEN">/);
   } finally {
     await h.close();
   }
