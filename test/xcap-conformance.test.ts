@@ -98,6 +98,15 @@ describe('document resource', () => {
     assert.equal((await d.xcap('PUT', DOC_PATH, { body: fx('full.xml'), type: DOCTYPE, headers: { 'if-none-match': '*' } })).status, 201);
   });
 
+  test('HEAD answers the headers of GET without a body', async () => {
+    const etag = await resetDocument();
+    const r = await d.xcap('HEAD', DOC_PATH);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.etag, etag);
+    assert.equal(r.headers['content-type'], DOCTYPE);
+    assert.equal(r.text, '');
+  });
+
   test('415 for a media type that is not simservs XML', async () => {
     const r = await d.xcap('PUT', DOC_PATH, { body: fx('full.xml'), type: 'text/html' });
     assert.equal(r.status, 415);
