@@ -149,6 +149,11 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
     const c = process.cpuUsage(c0);
     return { rps, cpuUsPerReq: (c.user + c.system) / (rps * seconds) };
   }
+  /** Wait until the previous case's readers have left the bus. */
+  async function detached() {
+    const t0 = Date.now();
+    while (d.ctx.events.subscriberCount > 0 && Date.now() - t0 < 10_000) await new Promise((res) => setTimeout(res, 20));
+  }
   async function attached(before: number) {
     const t0 = Date.now();
     while (d.ctx.events.subscriberCount <= before) {
@@ -170,6 +175,7 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
     results.reader.push(await measured());
     ac.abort();
     await reading;
+    await detached();
 
     // The real TUI in its own process (as an operator would run it).
     const before = d.ctx.events.subscriberCount;
@@ -182,6 +188,7 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
     mon.kill('SIGTERM');
     await new Promise((res) => mon.on('close', res));
     child.push(JSON.parse(out.trim()));
+    await detached();
 
     // A stuck reader: asks for the stream and never reads a byte.
     const b2 = d.ctx.events.subscriberCount;
@@ -191,7 +198,7 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
     await attached(b2);
     results.stuck.push(await measured());
     stuck.destroy();
-    await new Promise((res) => setTimeout(res, 100));
+    await detached();
   }
   await pool.close();
   await d.close();
