@@ -2,6 +2,7 @@
  * `swm` against the built-in AAA over real TCP Diameter on loopback (what
  * `omnisep serve` does with no config): DER/DEA relayed for every round,
  * success, resync, wrong key and unknown IMSI → 403, AAA gone → 503.
+ * `swx`: omnisep's own EAP server with vectors from the built-in HSS over SWx.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,8 @@ import { createBuiltinAaa } from '../daemon/diameter/builtin-aaa.js';
 import { createDiameterNode } from '../daemon/diameter/node.js';
 import { createSwmRelay } from '../daemon/diameter/swm-client.js';
 import { SubscriberService } from '../src/services/subscribers.js';
-import { RelayBackend } from '../src/services/eap-auth/backends.js';
+import { FsmBackend, RelayBackend } from '../src/services/eap-auth/backends.js';
+import { createSwxVectorSource } from '../daemon/diameter/swx-client.js';
 import type { SessionView } from '../src/contracts/sessions.js';
 import { nodeConfig, quietLogger } from './diameter-helpers.js';
 import { SIM1, SIM2, runUe, startHarness } from './ts43-harness.js';
@@ -54,6 +56,28 @@ test('swm → built-in AAA over TCP Diameter: success, resync, 403s, AAA gone �
     const down = await runUe({ url: h.url, ...SIM1 });
     assert.equal(down.final.status, 503);
     assert.ok(down.final.headers.get('retry-after'));
+  } finally {
+    await h.close();
+    await path.stop();
+  }
+});
+
+test('swx → vectors from the built-in HSS over SWx MAR/MAA: EAP-AKA and EAP-AKA\', resync, unknown IMSI', async () => {
+  const path = await startAaaPath();
+  const backend = new FsmBackend('swx', createSwxVectorSource(path.node), { variant: 'aka', maxResync: 3, timeoutMs: 30_000, now: () => Date.now(), sourceGivesPrimeKeys: true });
+  const h = await startHarness({ backend, realClock: true });
+  try {
+    const aka = await runUe({ url: h.url, ...SIM1, apps: ['ap2004'] });
+    assert.equal(aka.final.status, 200, aka.final.body);
+    assert.match(aka.final.contentType, /connectivity-xml/);
+    const prime = await runUe({ url: h.url, ...SIM1, akaPrime: true, apps: ['ap2004'] });
+    assert.equal(Buffer.from(JSON.parse(prime.steps[0]!.body)['eap-relay-packet'], 'base64')[4], 50);
+    assert.equal(prime.final.status, 200, prime.final.body);
+    const resync = await runUe({ url: h.url, ...SIM1, sqnMs: 1n << 30n });
+    assert.equal(resync.steps.length, 3);
+    assert.equal(resync.final.status, 200);
+    assert.equal((await runUe({ url: h.url, ...SIM2 })).final.status, 403);
+    assert.equal(h.ctx.store.collection<SessionView>('sessions').values().filter((s) => s.backend === 'swx').length, 4);
   } finally {
     await h.close();
     await path.stop();

@@ -100,6 +100,7 @@ function chooseBackend(ctx: Ts43Context): EapBackend | null {
     maxResync: c.max_resync,
     timeoutMs: c.session_timeout_ms,
     now: () => ctx.clock.now(),
+    sourceGivesPrimeKeys: c.backend === 'swx',
   });
 }
 

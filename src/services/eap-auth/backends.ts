@@ -128,6 +128,8 @@ export interface FsmBackendOptions {
   maxResync: number;
   timeoutMs: number;
   now: () => number;
+  /** The source hands out CK'/IK' for EAP-AKA' (the HSS over SWx does, TS 29.273 §8.2.3.1); the local store hands out CK/IK. */
+  sourceGivesPrimeKeys?: boolean;
 }
 
 class FsmSession implements BackendSession {
@@ -154,7 +156,7 @@ class FsmSession implements BackendSession {
         else if (a.type === 'need_vector') {
           try {
             const vector = await this.source.getVector({ imsi: a.imsi ?? this.#imsi, variant: this.#variant, ...(a.resync ? { resync: a.resync } : {}) });
-            pending = { type: 'vector', vector };
+            pending = { type: 'vector', vector, ...(this.#variant === 'aka-prime' && this.opts.sourceGivesPrimeKeys ? { ckIkArePrime: true } : {}) };
           } catch (e) {
             if (!(e instanceof AuthVectorError)) throw e;
             // The session ends here whatever the state machine would add (it would only send EAP-Failure).
@@ -178,7 +180,7 @@ class FsmSession implements BackendSession {
       maxResync: this.opts.maxResync,
       timeoutMs: this.opts.timeoutMs,
       identityRound: 'never',
-      ...(this.opts.networkName !== undefined ? { networkName: this.opts.networkName } : {}),
+      ...(this.#variant === 'aka-prime' ? { networkName: this.opts.networkName ?? 'WLAN' } : {}), // AT_KDF_INPUT (RFC 5448 §3.1)
     };
     this.#state = startServer(cfg, this.opts.now());
     return this.#run({ type: 'identity', identity });
