@@ -47,9 +47,20 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return pino(base, (opts.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: false }));
 }
 
-/** Bind subscriber fields to a request's log lines (TS.43 and XCAP routes call this once they know them). */
-export function withSubscriber(req: { log: Logger }, fields: { imsi?: string | null; terminal_id?: string | null; msisdn?: string | null }): void {
+/**
+ * Bind subscriber fields to a request's log lines, including fastify's
+ * "request completed" line (TS.43, XCAP and admin routes call this once they
+ * know them): `withSubscriber(req, reply, { imsi, terminal_id })`.
+ */
+export function withSubscriber(
+  req: { log: unknown },
+  reply: { log: unknown } | null,
+  fields: { imsi?: string | null; terminal_id?: string | null; msisdn?: string | null },
+): void {
   const b: Record<string, string> = {};
   for (const [k, v] of Object.entries(fields)) if (v) b[k] = v;
-  if (Object.keys(b).length) req.log = req.log.child(b);
+  if (!Object.keys(b).length) return;
+  const child = (req.log as Logger).child(b);
+  req.log = child;
+  if (reply) reply.log = child;
 }

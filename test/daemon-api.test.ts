@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Agent, request } from 'undici';
-import { startTestDaemon, TEST_API_KEY, type TestDaemon } from './daemon-helpers.js';
+import { startTestDaemon, TEST_API_KEY, TEST_SIGNING_SECRET, type TestDaemon } from './daemon-helpers.js';
 import { routes } from '../src/contracts/routes.js';
 
 let d: TestDaemon;
@@ -212,6 +212,10 @@ test('every request log line carries request_id; no secret reaches logs or API o
   const cfg = await d.call('GET', '/api/config');
   assert.equal(cfg.json.config.admin.api_keys[0], '[REDACTED]');
   assert.equal(cfg.json.config.token.signing_secret, '[REDACTED]');
-  const all = `${d.logs.join('\n')}\n${cfg.text}`;
+  const activity = await d.call('GET', '/api/activity?limit=1000');
+  const all = `${d.logs.join('\n')}\n${cfg.text}\n${activity.text}\n${(await d.call('GET', '/api/status')).text}`;
   assert.ok(!all.includes(TEST_API_KEY));
+  assert.ok(!all.includes(TEST_SIGNING_SECRET));
+  const setLine = d.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'request completed' && l.imsi === IMSI);
+  assert.ok(setLine, 'request lines about a subscriber carry its imsi');
 });

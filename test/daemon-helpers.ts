@@ -9,6 +9,8 @@ import { startDaemon, type RunningDaemon, type StartOptions } from '../daemon/ma
 import { createLogger } from '../daemon/logging.js';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
+/** Planted so tests can prove it never shows up in logs or answers. */
+export const TEST_SIGNING_SECRET = 'planted-signing-secret-7f3a9c1e5b';
 
 export interface TestDaemon extends RunningDaemon {
   dir: string;
@@ -24,7 +26,7 @@ export function testConfig(dir: string, sets: string[] = []): OmnisepConfig {
     sets: [
       `storage.data_dir=${dir}`, `control.socket=${join(dir, 'ctl', 'omnisep.sock')}`, 'http.port=0', 'admin.port=0',
       'diameter.listen_port=0', 'aaa.listen_port=0', 'diameter.enabled=false', 'aaa.enabled=false',
-      `admin.api_keys=${TEST_API_KEY}`, 'storage.activity_commit_interval_ms=0', ...sets,
+      `admin.api_keys=${TEST_API_KEY}`, `token.signing_secret=${TEST_SIGNING_SECRET}`, 'storage.activity_commit_interval_ms=0', ...sets,
     ],
   });
 }

@@ -8,6 +8,7 @@ import type {
 import { effectiveEntitlements, normaliseAppId, serviceName, SUPPORTED_APP_IDS, validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import type { DaemonContext } from '../../context.js';
 import { AdminError, defineRoute, notFound } from './route-kit.js';
+import { withSubscriber } from '../../logging.js';
 
 const appView = (id: string, data: EntitlementData, source: 'custom' | 'default'): AppEntitlement => ({ service_name: serviceName(id), data, source });
 
@@ -31,6 +32,11 @@ export function auditAdmin(ctx: DaemonContext, req: FastifyRequest, fields: { im
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
   const coll = () => ctx.store.collection<EntitlementRecord>('entitlements');
+  // Every line about one subscriber carries its IMSI.
+  app.addHook('preHandler', async (req, reply) => {
+    const imsi = (req.params as Partial<ImsiParams> | undefined)?.imsi;
+    if (imsi) withSubscriber(req, reply, { imsi });
+  });
 
   defineRoute(app, R.listEntitlements, async (req) => {
     const q = (req.query as EntitlementListQuery).query?.trim();
