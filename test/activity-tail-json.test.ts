@@ -8,7 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cliArgv, cliEnv, runCli } from './cli-harness.js';
-import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
+import { startTestDaemon, testConfig, type TestDaemon } from './daemon-helpers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startDaemon, type RunningDaemon } from '../daemon/main.js';
+import { createLogger } from '../daemon/logging.js';
 import { repoPath } from '../src/util/repo-path.js';
 import type { ActivityRecord } from '../src/contracts/activity.js';
 
@@ -45,7 +51,7 @@ async function until(pred: () => boolean, what: string, ms = 60_000): Promise<vo
   }
 }
 
-const produce = async (d: TestDaemon, n: number, imsi: (i: number) => string, type = 'entitlement_query'): Promise<ActivityRecord[]> => {
+const produce = async (d: Pick<TestDaemon, 'ctx'>, n: number, imsi: (i: number) => string, type = 'entitlement_query'): Promise<ActivityRecord[]> => {
   const out: ActivityRecord[] = [];
   for (let i = 0; i < n; i++)
     out.push(await d.ctx.activity.record({ request_type: type, request_method: 'GET', request_path: `/?n=${i}`, imsi: imsi(i), app_ids: ['ap2004'], response_status: 200, response_code: 1000 }));
@@ -105,4 +111,34 @@ test('activity tail: a bad --imsi is a usage error (exit 2); no daemon is exit 1
   const none = await runCli(['activity', 'tail', '--socket', '/tmp/omnisep-no-such.sock']);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no daemon at \/tmp\/omnisep-no-such\.sock — start one with: omnisep serve/);
+});
+
+test('activity tail --json --reconnect: carries on across a daemon restart, notes on stderr only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-tail-'));
+  const config = testConfig(dir);
+  const logger = () => createLogger({ level: 'warn', pretty: false, destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  let d: RunningDaemon | null = await startDaemon(config, { logger: logger(), env: {} });
+  const socket = d.addresses.socket.path!;
+  let t: Tail | undefined;
+  try {
+    t = tail(['--json', '--reconnect', '--socket', socket]);
+    await until(() => d!.ctx.events.subscriberCount >= 1, 'the tail to connect');
+    const first = await produce(d, 3, () => '001010000000001');
+    await until(() => t!.lines.length >= 3, '3 lines');
+    await d.close();
+    d = null;
+    await until(() => t!.stderr().includes('reconnecting'), 'the reconnecting note', 10_000);
+    d = await startDaemon(config, { logger: logger(), env: {} });
+    await until(() => d!.ctx.events.subscriberCount >= 1, 'the tail to come back', 15_000);
+    const second = await produce(d, 3, () => '001010000000002');
+    await until(() => t!.lines.length >= 6, '6 lines');
+    assert.deepEqual(t.lines.map((l) => (JSON.parse(l) as ActivityRecord).id), [...first, ...second].map((r) => r.id));
+    assert.match(t.stderr(), /lost the daemon at .*omnisep\.sock .* reconnecting…\nomnisep: reconnected to /);
+    t.child.kill('SIGINT');
+    assert.equal(await t.exit, 0);
+  } finally {
+    t?.child.kill('SIGKILL');
+    await d?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
