@@ -32,6 +32,8 @@ import {
   type RawParams,
   type Ts43Format,
   type Ts43Request,
+  decodeRelayPacket,
+  encodeRelayBody,
 } from '../../../src/codec/ts43/index.js';
 import { describeEap } from '../../../src/codec/eap/index.js';
 import { TokenService } from '../../../src/services/tokens.js';
@@ -74,17 +76,6 @@ export const TS43_BODY_LIMIT = 16 * 1024;
 
 const EAP_RELAY_CT = `${CONTENT_TYPE_EAP_RELAY}; charset=utf-8`;
 const TEXT_CT = 'text/plain; charset=utf-8';
-
-/** Standard base64, padding optional (TS43.md: accept padding or none); anything else is malformed. */
-export function decodeRelayPacket(text: unknown): Buffer | null {
-  if (typeof text !== 'string') return null;
-  const s = text.replace(/\s+/g, '');
-  if (s.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(s)) return null;
-  const bare = s.replace(/=+$/, '');
-  if (bare.length % 4 === 1) return null;
-  if (s.includes('=') && s.length % 4 !== 0) return null;
-  return Buffer.from(bare, 'base64');
-}
 
 /** Android sends `Cookie: S="value"` when Set-Cookie had Max-Age without Expires (TS43.md): strip the quotes. */
 const unquote = (v: string | undefined): string | undefined => (v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1'));
@@ -245,7 +236,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   const sendRelay = async (reply: FastifyReply, packet: Buffer, act: ActivityInput, cookie?: Secret<string>) => {
-    const body = JSON.stringify({ 'eap-relay-packet': packet.toString('base64') });
+    const body = encodeRelayBody(packet);
     if (cookie) {
       // Expires and no Max-Age: Android would send the value back quoted otherwise (TS43.md). Never rotated mid-exchange.
       reply.setCookie(SESSION_COOKIE, cookie.reveal(), {

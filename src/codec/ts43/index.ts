@@ -1,3 +1,4 @@
 export * from './request.js';
 export * from './accept.js';
 export * from './document.js';
+export * from './relay.js';

@@ -12,6 +12,7 @@ import {
   parseUserAgent,
 } from './request.js';
 import { negotiateFormat } from './accept.js';
+import { decodeRelayPacket } from './relay.js';
 
 test('app in every shape phones send', () => {
   assert.deepEqual(parseAppParam(['ap2003', 'ap2004']), ['ap2003', 'ap2004']);
@@ -77,6 +78,18 @@ test('User-Agent parsed, spaces in models kept, never rejected', () => {
   assert.equal(parseUserAgent(undefined).raw, '');
 });
 
+test('relay packet base64: standard alphabet, padding optional, junk refused', () => {
+  const p = Buffer.from([2, 1, 0, 8, 23, 1, 0, 0]);
+  assert.deepEqual(decodeRelayPacket(p.toString('base64')), p);
+  assert.deepEqual(decodeRelayPacket(p.toString('base64').replace(/=+$/, '')), p);
+  assert.deepEqual(decodeRelayPacket(` ${p.toString('base64')}\n`), p);
+  assert.equal(decodeRelayPacket('AgEACBcBAA-_'), null, 'base64url characters');
+  assert.equal(decodeRelayPacket('A'), null);
+  assert.equal(decodeRelayPacket('AA=A'), null);
+  assert.equal(decodeRelayPacket(42), null);
+  assert.equal(decodeRelayPacket(''), null);
+});
+
 test('Accept negotiation prefers XML on a tie', () => {
   assert.equal(negotiateFormat('application/vnd.gsma.eap-relay.v1.0+json, application/json, text/vnd.wap.connectivity-xml'), 'xml');
   assert.equal(negotiateFormat('application/json'), 'json');
@@ -86,4 +99,22 @@ test('Accept negotiation prefers XML on a tie', () => {
   assert.equal(negotiateFormat('*/*'), 'xml');
   assert.equal(negotiateFormat('application/json, text/vnd.wap.connectivity-xml;q=0.5'), 'json');
   assert.equal(negotiateFormat('text/html'), 'xml');
+});
+
+test('property: parsing never throws on arbitrary input', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.array(fc.string()), fc.integer(), fc.constant(null))), fc.string(), fc.string(), (params, ua, accept) => {
+      const r = parseTs43Request(foldParams(params));
+      assert.ok(Array.isArray(r.apps));
+      missingParams(r);
+      parseUserAgent(ua);
+      negotiateFormat(accept);
+      parseEntitlementVersion(ua);
+      parseEapId(accept);
+      const b = decodeRelayPacket(ua);
+      assert.ok(b === null || Buffer.isBuffer(b));
+    }),
+    { numRuns: 2000 },
+  );
 });
