@@ -79,9 +79,12 @@ test('entitlements: set, get, effective, list, validation, delete per app and wh
   assert.deepEqual(list.json, { count: 1, entitlements: [{ imsi: IMSI, app_ids: ['ap2004', 'ap2005'], services: ['VoWiFi', 'SMSoIP'], updated_at: list.json.entitlements[0].updated_at }] });
   assert.equal((await d.call('GET', '/api/entitlements?query=999')).json.count, 0);
 
-  const unknown = await d.call('POST', `/api/entitlements/${IMSI}`, { app_id: 'ap2099', entitlement: { entitlement_status: 1 } });
-  assert.equal(unknown.status, 400);
-  assert.match(unknown.json.error, /unsupported app/);
+  for (const app_id of ['ap2099', 'vowifi']) {
+    const unknown = await d.call('POST', `/api/entitlements/${IMSI}`, { app_id, entitlement: { entitlement_status: 1 } });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.json.error, /unsupported app .*expected one of ap2003/);
+    assert.equal(unknown.json.code, 'OMNISEP_ENTITLEMENT_UNSUPPORTED_APP');
+  }
   const range = await d.call('POST', `/api/entitlements/${IMSI}`, { app_id: 'ap2004', entitlement: { addr_status: 7 } });
   assert.equal(range.status, 400);
   assert.match(range.json.error, /addr_status/);

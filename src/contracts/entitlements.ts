@@ -47,7 +47,9 @@ export type EntitlementList = Static<typeof EntitlementList>;
 
 export const ImsiParams = Type.Object({ imsi: Imsi });
 export type ImsiParams = Static<typeof ImsiParams>;
-export const ImsiAppParams = Type.Object({ imsi: Imsi, app_id: AppId });
+/** Requests take any short string as app id so the catalog can answer "unsupported app …; expected one of …". */
+const AppIdInput = Type.String({ minLength: 1, maxLength: 32, description: 'TS.43 app id, e.g. ap2004' });
+export const ImsiAppParams = Type.Object({ imsi: Imsi, app_id: AppIdInput });
 export type ImsiAppParams = Static<typeof ImsiAppParams>;
 
 /** `GET /api/entitlements/:imsi?effective=1` */
@@ -73,7 +75,7 @@ export type EntitlementDetail = Static<typeof EntitlementDetail>;
 
 /** `POST /api/entitlements/:imsi` body. */
 export const EntitlementSetBody = Type.Object({
-  app_id: AppId,
+  app_id: AppIdInput,
   entitlement: EntitlementData,
 });
 export type EntitlementSetBody = Static<typeof EntitlementSetBody>;
