@@ -1,0 +1,90 @@
+// The import boundaries of STYLE.md "Who may import whom", enforced by eslint.config.js
+// (docs/architecture-rules.md). The first test lints the tree; the probes prove each rule
+// bites where it should and stays quiet where the layering allows the import.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, relative } from 'node:path';
+import { ESLint } from 'eslint';
+import { repoRoot } from '../src/util/repo-path.js';
+
+const root = repoRoot();
+const eslint = new ESLint({ cwd: root });
+
+/** The rules that draw the boundaries: an inline `eslint-disable` of one of these does not count. */
+const BOUNDARY_RULES = new Set([
+  'no-restricted-imports',
+  'boundaries/no-restricted-dynamic-imports',
+  'no-restricted-globals',
+  'no-restricted-properties',
+  'no-restricted-syntax',
+]);
+
+const where = (r: ESLint.LintResult, m: { line: number; column: number }) => `${relative(root, r.filePath)}:${m.line}:${m.column}`;
+
+test('the tree keeps the import boundaries (npm run lint finds no error)', async () => {
+  const results = await eslint.lintFiles(['.']);
+  assert.ok(results.length > 50, `ESLint saw only ${results.length} files: is eslint.config.js at the repository root?`);
+  const problems = results.flatMap((r) => [
+    ...r.messages.filter((m) => m.severity === 2 || m.fatal).map((m) => `${where(r, m)}  ${m.ruleId ?? 'parse'}  ${m.message}`),
+    ...r.suppressedMessages.filter((m) => m.ruleId && BOUNDARY_RULES.has(m.ruleId))
+      .map((m) => `${where(r, m)}  ${m.ruleId}  disabled inline; boundary exceptions live in eslint.config.js and docs/architecture-rules.md`),
+  ]);
+  assert.deepEqual(problems, [], `import-boundary violations (STYLE.md "Who may import whom"):\n  ${problems.join('\n  ')}\n`);
+});
+
+/** A snippet linted as if it sat at `path`, and the rules it must break (none: it must lint clean). */
+type Probe = { path: string; code: string; breaks: string[] };
+
+const IMPORTS = 'no-restricted-imports';
+const DYNAMIC = 'boundaries/no-restricted-dynamic-imports';
+
+const probes: Probe[] = [
+  // codec/crypto/fsm: pure — no I/O modules, no timers, no clock.
+  { path: 'src/codec/eap/probe.ts', code: "import { createServer } from 'node:net';\nexport const s = createServer;\n", breaks: [IMPORTS] },
+  { path: 'src/codec/eap/probe.ts', code: "import * as net from 'net';\nexport const s = net;\n", breaks: [IMPORTS] },
+  { path: 'src/codec/diameter/probe.ts', code: "import { isIP } from 'node:net';\nexport const v = isIP('::1');\n", breaks: [] },
+  { path: 'src/codec/ts43/probe.ts', code: "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n", breaks: [IMPORTS] },
+  { path: 'src/crypto/probe.ts', code: "import { setTimeout as sleep } from 'node:timers/promises';\nexport const s = sleep;\n", breaks: [IMPORTS] },
+  { path: 'src/crypto/probe.ts', code: "import { createHmac } from 'node:crypto';\nexport const h = createHmac;\n", breaks: [] },
+  { path: 'src/fsm/probe.ts', code: "import { Low } from 'lowdb';\nimport { Client } from 'undici';\nexport const x = [Low, Client];\n", breaks: [IMPORTS] },
+  { path: 'src/fsm/probe.ts', code: 'export function arm(f: () => void) { return setTimeout(f, 1000); }\n', breaks: ['no-restricted-globals'] },
+  { path: 'src/fsm/probe.ts', code: 'export function arm(f: () => void) { return globalThis.setInterval(f, 1000); }\n', breaks: ['no-restricted-properties'] },
+  { path: 'src/fsm/probe.ts', code: 'export const stamp = () => [Date.now(), new Date()];\n', breaks: ['no-restricted-properties', 'no-restricted-syntax'] },
+  { path: 'src/fsm/probe.ts', code: "import { encode } from '../codec/eap/probe.js';\nexport const at = (now: number) => new Date(now).toISOString() + encode;\n", breaks: [] },
+  { path: 'src/codec/ts43/probe.ts', code: "import { catalog } from '../../services/entitlements/catalog.js';\nexport const c = catalog;\n", breaks: [IMPORTS] },
+  // services: ports only.
+  { path: 'src/services/probe.ts', code: "import Fastify from 'fastify';\nimport { readFile } from 'node:fs/promises';\nexport const x = [Fastify, readFile];\n", breaks: [IMPORTS] },
+  { path: 'src/services/xcap/probe.ts', code: "import type { Store, Clock } from '../../ports.js';\nimport { step } from '../../fsm/eap-aka-server.js';\nexport const x = (s: Store, c: Clock) => [s, c, step, Date.now()];\n", breaks: [] },
+  // Nothing in src/ imports daemon/ or commands/, statically, by re-export or dynamically.
+  { path: 'src/ui/probe.ts', code: "import { startDaemon } from '../../daemon/main.js';\nexport const s = startDaemon;\n", breaks: [IMPORTS] },
+  { path: 'src/cli/probe.ts', code: "export * from '../../commands/serve.js';\n", breaks: [IMPORTS] },
+  { path: 'src/ue/probe.ts', code: "export const load = () => import('../../daemon/main.js');\n", breaks: [DYNAMIC] },
+  // Unit tests beside src/ modules may read fixtures and use timers, but still not reach into daemon/.
+  { path: 'src/codec/probe.test.ts', code: "import { readFileSync } from 'node:fs';\nsetTimeout(() => readFileSync, 1);\n", breaks: [] },
+  { path: 'src/services/probe.test.ts', code: "import { createMemoryStore } from '../../daemon/store/memory-store.js';\nexport const m = createMemoryStore;\n", breaks: [IMPORTS] },
+  // commands/: src/ only; serve.ts and aaa/serve.ts may import daemon/, config/check.ts daemon/config/ only.
+  { path: 'commands/sessions/probe.ts', code: "import { startDaemon } from '../../daemon/main.js';\nexport const s = startDaemon;\n", breaks: [IMPORTS] },
+  { path: 'commands/sessions/probe.ts', code: "import { helper } from './ls.js';\nexport const h = helper;\n", breaks: [IMPORTS] },
+  { path: 'commands/sessions/probe.ts', code: "import { JSONFilePreset } from 'lowdb/node';\nexport const p = JSONFilePreset;\n", breaks: [IMPORTS] },
+  { path: 'commands/sessions/probe.ts', code: "import { Flags } from '@oclif/core';\nimport { readFileSync } from 'node:fs';\nimport { BaseCommand } from '../../src/cli/base-command.js';\nexport const x = [Flags, readFileSync, BaseCommand];\n", breaks: [] },
+  { path: 'commands/serve.ts', code: "import { startDaemon } from '../daemon/main.js';\nexport const s = startDaemon;\n", breaks: [] },
+  { path: 'commands/config/check.ts', code: "import { loadConfig } from '../../daemon/config/index.js';\nexport const l = loadConfig;\n", breaks: [] },
+  { path: 'commands/config/check.ts', code: "import { startDaemon } from '../../daemon/main.js';\nexport const s = startDaemon;\n", breaks: [IMPORTS] },
+  // daemon/ may import all of src/, never commands/.
+  { path: 'daemon/http/probe.ts', code: "import { routes } from '../../src/contracts/routes.js';\nimport Fastify from 'fastify';\nexport const x = [routes, Fastify];\n", breaks: [] },
+  { path: 'daemon/http/probe.ts', code: "import Serve from '../../commands/serve.js';\nexport const s = Serve;\n", breaks: [IMPORTS] },
+  // test/ assembles the whole.
+  { path: 'test/probe.test.ts', code: "import { startDaemon } from '../daemon/main.js';\nimport Serve from '../commands/serve.js';\nexport const x = [startDaemon, Serve];\n", breaks: [] },
+];
+
+for (const p of probes) {
+  const first = p.code.split('\n')[0];
+  test(`${p.path}: ${first} → ${p.breaks.length ? p.breaks.join(', ') : 'allowed'}`, async () => {
+    const [result] = await eslint.lintText(p.code, { filePath: join(root, p.path) });
+    assert.ok(result, 'ESLint returned no result');
+    const fatal = result.messages.filter((m) => m.fatal);
+    assert.deepEqual(fatal, [], 'the probe must parse');
+    const broken = [...new Set(result.messages.filter((m) => m.severity === 2).map((m) => m.ruleId))].sort();
+    assert.deepEqual(broken, [...p.breaks].sort(), result.messages.map((m) => `${m.line}: ${m.ruleId} ${m.message}`).join('\n'));
+  });
+}
