@@ -8,7 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret } from '../src/util/secret.js';
 import { simulateEapAka, loadEapAka, DEFAULT_TERMINAL, type SimulateOptions } from '../src/ue/run.js';
-import { simulateCommandLine } from '../src/ue/command-line.js';
+import { simulateLineForLab } from '../src/ue/command-line.js';
+import { readFileSync } from 'node:fs';
+import { repoPath } from '../src/util/repo-path.js';
 import type { SimulationReport } from '../src/ue/simulate.js';
 import type { LoadReport } from '../src/ue/run.js';
 import { runCli, parseJson } from './cli-harness.js';
@@ -93,7 +95,9 @@ test('load mode against the daemon: every authentication succeeds', async () => 
 });
 
 test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key exits 1 with the reason; bad flags exit 2', async () => {
-  const line = simulateCommandLine({ url: d.url, imsi: SIM.imsi, ki: SIM.ki, opc: SIM.opc, amf: SIM.amf, apps: ['ap2004', 'ap2003'] });
+  // Exactly what `omnisep serve` prints for the lab fixture.
+  const line = simulateLineForLab({ url: d.url, csv: readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8') })!;
+  assert.ok(line.startsWith('omnisep simulate eap-aka '));
   const argv = line.split(' ').slice(1); // drop the program name
   const ok = await runCli(argv);
   assert.equal(ok.code, 0, ok.stderr + ok.stdout);

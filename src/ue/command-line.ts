@@ -49,3 +49,24 @@ export function simulateCommandLine(input: SimulateCommandLineInput): string {
   if (input.insecure) add('--insecure');
   return words.join(' ');
 }
+
+/**
+ * The line for the first SIM of a lab subscriber CSV (`fixtures/subscribers/lab.csv`
+ * layout: a header naming imsi, ki, opc (or op), optional amf; `#` comments).
+ * Undefined when the file has no usable row (then print nothing).
+ */
+export function simulateLineForLab(input: { url: string; csv: string; bin?: string; apps?: readonly string[] }): string | undefined {
+  const rows = input.csv.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const head = rows.shift()?.toLowerCase().split(',').map((c) => c.trim());
+  if (!head) return undefined;
+  const at = (cells: string[], name: string): string | undefined => (head.includes(name) ? cells[head.indexOf(name)]?.trim() || undefined : undefined);
+  for (const row of rows) {
+    const cells = row.split(',');
+    const imsi = at(cells, 'imsi');
+    const ki = at(cells, 'ki');
+    const opc = at(cells, 'opc');
+    if (!imsi || !/^[0-9]{15}$/.test(imsi) || !ki || !opc) continue;
+    return simulateCommandLine({ url: input.url, imsi, ki, opc, amf: at(cells, 'amf'), apps: input.apps ?? ['ap2004', 'ap2003'], bin: input.bin });
+  }
+  return undefined;
+}
