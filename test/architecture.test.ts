@@ -21,15 +21,29 @@ const BOUNDARY_RULES = new Set([
 
 const where = (r: ESLint.LintResult, m: { line: number; column: number }) => `${relative(root, r.filePath)}:${m.line}:${m.column}`;
 
-test('the tree keeps the import boundaries (npm run lint finds no error)', async () => {
-  const results = await eslint.lintFiles(['.']);
-  assert.ok(results.length > 50, `ESLint saw only ${results.length} files: is eslint.config.js at the repository root?`);
-  const problems = results.flatMap((r) => [
+/** Errors, and boundary messages silenced by an inline directive, as `file:line:col  rule  message`. */
+function violations(results: ESLint.LintResult[]): string[] {
+  return results.flatMap((r) => [
     ...r.messages.filter((m) => m.severity === 2 || m.fatal).map((m) => `${where(r, m)}  ${m.ruleId ?? 'parse'}  ${m.message}`),
     ...r.suppressedMessages.filter((m) => m.ruleId && BOUNDARY_RULES.has(m.ruleId))
       .map((m) => `${where(r, m)}  ${m.ruleId}  disabled inline; boundary exceptions live in eslint.config.js and docs/architecture-rules.md`),
   ]);
+}
+
+test('the tree keeps the import boundaries (npm run lint finds no error)', async () => {
+  const results = await eslint.lintFiles(['.']);
+  assert.ok(results.length > 50, `ESLint saw only ${results.length} files: is eslint.config.js at the repository root?`);
+  const problems = violations(results);
   assert.deepEqual(problems, [], `import-boundary violations (STYLE.md "Who may import whom"):\n  ${problems.join('\n  ')}\n`);
+});
+
+test('an inline eslint-disable does not get a boundary violation past the check', async () => {
+  const code = "// eslint-disable-next-line no-restricted-imports\nimport { createSocket } from 'node:dgram';\nexport const s = createSocket;\n";
+  const results = await eslint.lintText(code, { filePath: join(root, 'src/codec/probe.ts') });
+  assert.equal(results[0]?.messages.filter((m) => m.severity === 2).length, 0, 'the directive silences ESLint itself');
+  const found = violations(results);
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0]!, /^src\/codec\/probe\.ts:2:1  no-restricted-imports  disabled inline/);
 });
 
 /** A snippet linted as if it sat at `path`, and the rules it must break (none: it must lint clean). */
@@ -59,6 +73,8 @@ const probes: Probe[] = [
   { path: 'src/ui/probe.ts', code: "import { startDaemon } from '../../daemon/main.js';\nexport const s = startDaemon;\n", breaks: [IMPORTS] },
   { path: 'src/cli/probe.ts', code: "export * from '../../commands/serve.js';\n", breaks: [IMPORTS] },
   { path: 'src/ue/probe.ts', code: "export const load = () => import('../../daemon/main.js');\n", breaks: [DYNAMIC] },
+  { path: 'src/cli/probe.ts', code: "import type { RunningDaemon } from '../../daemon/main.js';\nexport type D = RunningDaemon;\n", breaks: [IMPORTS] },
+  { path: 'src/codec/probe.ts', code: "const fs = require('node:fs');\nexport const f = fs;\n", breaks: [DYNAMIC] },
   // Unit tests beside src/ modules may read fixtures and use timers, but still not reach into daemon/.
   { path: 'src/codec/probe.test.ts', code: "import { readFileSync } from 'node:fs';\nsetTimeout(() => readFileSync, 1);\n", breaks: [] },
   { path: 'src/services/probe.test.ts', code: "import { createMemoryStore } from '../../daemon/store/memory-store.js';\nexport const m = createMemoryStore;\n", breaks: [IMPORTS] },
