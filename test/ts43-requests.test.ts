@@ -264,3 +264,15 @@ test('Android wire details: each cookie on its own Cookie line, base64 without p
     await h.close();
   }
 });
+
+test('a back-end that is not wired answers 503 + Retry-After, not a crash', async () => {
+  const h = await startHarness({ sets: ['eap_aka.backend=swm'] });
+  try {
+    const r = await fetch(q(h, { EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: '2' }));
+    assert.equal(r.status, 503);
+    assert.equal(r.headers.get('retry-after'), '30');
+    assert.equal(h.ctx.store.collection<SessionView>('sessions').values()[0]!.failure_reason, 'unavailable: swm back-end is not configured');
+  } finally {
+    await h.close();
+  }
+});

@@ -95,10 +95,19 @@ function chooseBackend(ctx: Ts43Context): EapBackend | null {
   });
 }
 
-/** A back-end that is not wired (no AAA relay / vector source registered): every attempt is "unavailable". */
-class MissingBackend implements EapBackend {
-  constructor(readonly name: 'swm' | 'swx' | 'local') {}
+/**
+ * The configured back-end, looked up in ctx.services when each session opens
+ * (so the order in which areas register does not matter). Not wired (no AAA
+ * relay / vector source registered) → every attempt is "unavailable" → 503.
+ */
+class ServicesBackend implements EapBackend {
+  constructor(private readonly ctx: Ts43Context) {}
+  get name(): 'swm' | 'swx' | 'local' {
+    return this.ctx.config.eap_aka.backend;
+  }
   open(): BackendSession {
+    const real = chooseBackend(this.ctx);
+    if (real) return real.open();
     const failure = { type: 'failure', cause: 'unavailable', resultCode: null, detail: `${this.name} back-end is not configured` } as const;
     return { aaaSessionId: null, start: async () => failure, respond: async () => failure, close: () => {} };
   }
@@ -116,7 +125,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     signingSecret: secret,
     validitySeconds: cfg.token.validity_seconds,
   });
-  const backend = opts.backend ?? chooseBackend(ctx) ?? new MissingBackend(cfg.eap_aka.backend);
+  const backend = opts.backend ?? new ServicesBackend(ctx);
   const eap = new EapAuthService({
     store: ctx.store,
     clock: ctx.clock,
@@ -129,6 +138,11 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   ctx.services.tokens = tokens;
   ctx.services.eapAuth = eap;
   await eap.recover();
+  if (!opts.backend && cfg.eap_aka.enabled) {
+    app.addHook('onReady', async () => {
+      if (!chooseBackend(ctx)) ctx.logger?.warn({ backend: cfg.eap_aka.backend }, `ts43: no ${cfg.eap_aka.backend === 'swm' ? 'AAA relay' : 'vector source'} registered: EAP-AKA answers 503 until one is`);
+    });
+  }
   for (const [appId, data] of Object.entries(cfg.default_entitlements)) {
     const v = validateEntitlement(appId, data);
     if (!v.ok) ctx.logger?.warn({ app_id: appId, errors: v.errors }, `ts43: default_entitlements.${appId} is invalid; phones get it as configured`);
