@@ -146,3 +146,23 @@ test('keys never appear in the AAA log lines or subscriber views', () => {
     assert.ok(!text.includes(opc!), 'OPc leaked');
   }
 });
+
+test('Sh: UDR of nothing → null; PUR then UDR reads the RepositoryData back; a stale SequenceNumber → out of sync', async () => {
+  const { createShClient } = await import('../daemon/diameter/sh-client.js');
+  const port = (aaa.node.status(), client.status().peers[0]!.port!);
+  const shNode = createDiameterNode(nodeConfig({ host: 'xcap.test.local', auth_application_ids: [16777217], peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port, transport: 'tcp' }] }), { logger: quietLogger() });
+  await shNode.start();
+  try {
+    await shNode.waitForPeer('aaa.test.local', 3000);
+    const sh = createShClient(shNode);
+    assert.equal(await sh.readRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs' }), null);
+    const doc = '<?xml version="1.0" encoding="UTF-8"?>\n<simservs xmlns="http://uri.etsi.org/ngn/params/xml/simservs/xcap"><originating-identity-presentation active="true"/></simservs>';
+    await sh.writeRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs', serviceData: doc, sequenceNumber: 1 });
+    const got = await sh.readRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs' });
+    assert.equal(got?.sequenceNumber, 1);
+    assert.equal(got?.serviceData, doc.replace(/^<\?xml[^>]*\?>\n/, ''));
+    await assert.rejects(sh.writeRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs', serviceData: doc, sequenceNumber: 1 }), /PUA experimental 5105/);
+  } finally {
+    await shNode.stop();
+  }
+});

@@ -7,7 +7,9 @@
  *    4001 + EAP-Failure, or Experimental-Result 5001 (user unknown) + EAP-Failure;
  *  - SWx MAR (TS 29.273 §8.2.2.1) with Milenage vectors (resync via
  *    SIP-Authorization = RAND ‖ AUTS); EAP-AKA' vectors carry CK'/IK'
- *    derived with the ANID (TS 33.402 Annex A.2).
+ *    derived with the ANID (TS 33.402 Annex A.2);
+ *  - Sh UDR/PUR (TS 29.328/29.329) on RepositoryData, kept in the
+ *    `sh_repository` collection, so XCAP's hss_sync works against it.
  * Keys never leave the subscriber service; this file sees vectors only.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,7 @@ import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAut
 import { buildDea, readDer } from '../../src/codec/diameter/swm.js';
 import { buildMaa, readMar, type MaaVector } from '../../src/codec/diameter/swx.js';
 import { buildErrorAnswer } from '../../src/codec/diameter/base.js';
+import { buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readShData, readShRequest } from '../../src/codec/diameter/sh.js';
 import type { DiameterMessage } from '../../src/codec/diameter/message.js';
 import { decodeEap, encodeEap } from '../../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../../src/codec/eap/constants.js';
@@ -80,7 +83,7 @@ export function builtinAaaNodeConfig(l: BuiltinAaaListen): DiameterConfig {
   return {
     host: l.host, realm: l.realm, product_name: l.product_name ?? 'OmniSep-AAA', vendor_id: 10415,
     listen_ip: l.listen_ip, listen_port: l.listen_port,
-    auth_application_ids: [AppId.SWm, AppId.SWx], acct_application_ids: [], supported_vendor_ids: [10415],
+    auth_application_ids: [AppId.SWm, AppId.SWx, AppId.Sh], acct_application_ids: [], supported_vendor_ids: [10415],
     request_timeout: 5000, watchdog_seconds: l.watchdog_seconds ?? 30, allow_undefined_peers_to_connect: true,
     peer_selection_algorithm: 'round_robin', peers: [],
   };
@@ -224,7 +227,39 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     return buildMaa(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, userName: mar.userName, scheme: mar.scheme, vectors: out });
   }
 
+  interface ShRecord { sequence: number; serviceData: string }
+  const shRepo = () => opts.store.collection<ShRecord>('sh_repository');
+
+  async function onUdr(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
+    const r = readShRequest(req);
+    if (!r?.msisdn || !r.serviceIndication) return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'UDR needs User-Identity/MSISDN and Service-Indication' });
+    if (r.dataReference !== DATA_REFERENCE_REPOSITORY_DATA) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_OPERATION_NOT_ALLOWED, experimental: true });
+    const rec = shRepo().get(`${r.msisdn}|${r.serviceIndication}`);
+    const userData = rec
+      ? buildShData({ serviceIndication: r.serviceIndication, sequenceNumber: rec.sequence, serviceData: rec.serviceData })
+      : '<?xml version="1.0" encoding="UTF-8"?>\n<Sh-Data></Sh-Data>';
+    return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, userData });
+  }
+
+  async function onPur(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
+    const r = readShRequest(req);
+    if (!r?.msisdn || !r.userData) return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'PUR needs User-Identity/MSISDN and User-Data' });
+    const si = /<ServiceIndication>([^<]*)<\/ServiceIndication>/.exec(r.userData)?.[1];
+    const data = si !== undefined ? readShData(r.userData, si) : null;
+    if (si === undefined || !data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
+    const key = `${r.msisdn}|${si}`;
+    const old = shRepo().get(key);
+    // TS 29.328 §7.6.1 wants exactly old + 1; the lab HSS accepts any newer number (a client's retried backlog may skip one).
+    if (old && data.sequenceNumber <= old.sequence) {
+      return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_TRANSPARENT_DATA_OUT_OF_SYNC, experimental: true });
+    }
+    await shRepo().put(key, { sequence: data.sequenceNumber, serviceData: data.serviceData });
+    return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS });
+  }
+
   node.handle(AppId.SWm, CommandCode.DIAMETER_EAP, onDer);
+  node.handle(AppId.Sh, CommandCode.USER_DATA, onUdr);
+  node.handle(AppId.Sh, CommandCode.PROFILE_UPDATE, onPur);
   node.handle(AppId.SWx, CommandCode.MULTIMEDIA_AUTH, onMar);
 
   return {

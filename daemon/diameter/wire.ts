@@ -9,6 +9,7 @@
  *      so port 0 works in tests;
  *   3. the auth back-end of config.eap_aka.backend: swm → SWm relay,
  *      swx → SWx vector source, local → LocalVectorSource over the store;
+ *      with xcap.hss_sync, the Sh client as ctx.services.hssSh (and Sh in the CER);
  *   4. stop order: the node's DPR in phase 'diameter', then the AAA.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,11 +17,13 @@ import { isAbsolute } from 'node:path';
 import type { DaemonContext } from '../context.js';
 import type { ListenerAddress } from '../../src/contracts/status.js';
 import { repoPath } from '../../src/util/repo-path.js';
+import { AppId } from '../../src/codec/diameter/constants.js';
 import { LocalVectorSource, SubscriberService } from '../../src/services/subscribers.js';
 import { createBuiltinAaa } from './builtin-aaa.js';
 import { createDiameterNode, type DiameterConfig } from './node.js';
 import { createSwmRelay } from './swm-client.js';
 import { createSwxVectorSource } from './swx-client.js';
+import { createShClient } from './sh-client.js';
 
 const listener = (a: { host: string; port: number }): ListenerAddress => ({
   transport: 'tcp', host: a.host, port: a.port, protocol: 'diameter', url: `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
@@ -63,6 +66,8 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
     const d = config.diameter;
     const cfg: DiameterConfig = {
       ...d,
+      // xcap.hss_sync needs Sh (16777217) in the CER even when the config lists only SWm/SWx.
+      auth_application_ids: config.xcap.hss_sync && !d.auth_application_ids.includes(AppId.Sh) ? [...d.auth_application_ids, AppId.Sh] : d.auth_application_ids,
       peers: d.peers.map((p) => (aaaPort !== undefined && p.host === config.aaa.host ? { ...p, port: aaaPort } : p)),
     };
     const node = createDiameterNode(cfg, { logger: log, events: ctx.events, metrics: ctx.metrics, now: () => ctx.clock.now() });
@@ -75,6 +80,7 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
     // Registered after the AAA: closers of one phase run in reverse order, so the node's DPR goes first.
     ctx.lifecycle.register({ name: 'diameter node', phase: 'diameter', close: () => node.stop() });
     if (config.eap_aka.backend === 'swm') ctx.services.aaaRelay = createSwmRelay(node, { timeoutMs: d.request_timeout });
+    if (config.xcap.hss_sync) ctx.services.hssSh = createShClient(node, { timeoutMs: d.request_timeout });
     if (config.eap_aka.backend === 'swx') ctx.services.vectorSource = createSwxVectorSource(node, { anid: config.eap_aka.network_name });
   }
   if (config.eap_aka.backend === 'local') ctx.services.vectorSource = new LocalVectorSource(subscribers, (n) => ctx.random.bytes(n));

@@ -6,3 +6,4 @@ export * from './framer.js';
 export * from './base.js';
 export * from './swm.js';
 export * from './swx.js';
+export * from './sh.js';

@@ -188,3 +188,16 @@ test('framer: any split of a stream of messages yields the same messages; garbag
   assert.throws(() => new DiameterFramer().push(Buffer.from('01fffffc', 'hex')), /exceeds the maximum/);
   assert.deepEqual(new DiameterFramer().push(Buffer.from('0100', 'hex')), [], 'a partial header waits');
 });
+
+test('Sh: TBCD MSISDN, Sh-Data RepositoryData round trip, UDR/PUR readers', async () => {
+  const { encodeTbcd, decodeTbcd, buildShData, readShData, buildUdr, readShRequest } = await import('./sh.js');
+  assert.deepEqual(encodeTbcd('+15551234567'), Buffer.from('5155214365f7', 'hex'));
+  assert.deepEqual(encodeTbcd('123'), Buffer.from('21f3', 'hex'));
+  assert.equal(decodeTbcd(Buffer.from('21f3', 'hex')), '123');
+  const xml = buildShData({ serviceIndication: 'simservs', sequenceNumber: 7, serviceData: '<?xml version="1.0"?><simservs><a/></simservs>' });
+  assert.deepEqual(readShData(xml, 'simservs'), { sequenceNumber: 7, serviceData: '<simservs><a/></simservs>' });
+  assert.equal(readShData(xml, 'other'), null);
+  assert.equal(readShData('<Sh-Data/>', 'simservs'), null);
+  const udr = buildUdr(dict, { host: 'h', realm: 'r' }, { sessionId: 's;1;1', destinationRealm: 'hss', msisdn: '15551234567', serviceIndication: 'simservs' }, { hopByHop: 1, endToEnd: 1 });
+  assert.deepEqual(readShRequest(decodeMessage(encodeMessage(udr))), { sessionId: 's;1;1', msisdn: '15551234567', serviceIndication: 'simservs', dataReference: 0, userData: null });
+});

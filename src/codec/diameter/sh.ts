@@ -1,0 +1,138 @@
+/**
+ * Sh User-Data and Profile-Update (3GPP TS 29.329 §6.1.1-6.1.4, command 306
+ * and 307, Application-Id 16777217) on RepositoryData (Data-Reference 0),
+ * and the Sh-Data XML (TS 29.328 Annex C/D) that carries it. Pure.
+ *
+ * UDR: <Session-Id> {Vendor-Specific-Application-Id} {Auth-Session-State}
+ *      {Origin-Host} {Origin-Realm} [Destination-Host] {Destination-Realm}
+ *      {User-Identity} *[Service-Indication] {Data-Reference}
+ * PUR: the same without Service-Indication, with {User-Data}
+ * UDA/PUA: [Result-Code] [Experimental-Result] ... [User-Data]
+ * User-Identity holds MSISDN here: E.164 digits as a TBCD string (TS 29.329 §6.3.2).
+ */
+import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, VENDOR_3GPP } from './constants.js';
+import type { Dictionary } from './dictionary.js';
+import { answerHeader, type Ids, type LocalIdentity } from './base.js';
+import { avp, decodeAvps, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
+
+/** TS 29.329 Data-Reference RepositoryData. */
+export const DATA_REFERENCE_REPOSITORY_DATA = 0;
+
+/** TBCD (TS 29.002 §17.7.8): two digits per octet, low nibble first, F filler. */
+export function encodeTbcd(digits: string): Buffer {
+  const d = digits.replace(/^\+/, '');
+  if (!/^[0-9]*$/.test(d)) throw new TypeError('TBCD takes digits only');
+  const out = Buffer.alloc(Math.ceil(d.length / 2));
+  for (let i = 0; i < d.length; i += 2) {
+    const lo = Number(d[i]);
+    const hi = i + 1 < d.length ? Number(d[i + 1]) : 0xf;
+    out[i / 2] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+export function decodeTbcd(b: Buffer): string {
+  let s = '';
+  for (const o of b) {
+    const lo = o & 0x0f;
+    const hi = o >> 4;
+    if (lo <= 9) s += String(lo);
+    if (hi <= 9) s += String(hi);
+  }
+  return s;
+}
+
+const vsai = (dict: Dictionary): DiameterAvp =>
+  avp(dict, 'Vendor-Specific-Application-Id', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Auth-Application-Id', AppId.Sh)]);
+
+const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Sh-Data with one RepositoryData; ServiceData holds the service's XML document (its declaration removed). */
+export function buildShData(r: { serviceIndication: string; sequenceNumber: number; serviceData: string }): string {
+  const inner = r.serviceData.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, '');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Sh-Data><RepositoryData><ServiceIndication>${xmlEscape(r.serviceIndication)}</ServiceIndication>`
+    + `<SequenceNumber>${r.sequenceNumber}</SequenceNumber><ServiceData>${inner}</ServiceData></RepositoryData></Sh-Data>`;
+}
+
+/**
+ * The RepositoryData for one Service-Indication from Sh-Data, or null. ServiceData
+ * is returned as the raw XML between its tags (it is another schema's document).
+ */
+export function readShData(xml: string, serviceIndication: string): { sequenceNumber: number; serviceData: string } | null {
+  const blocks = xml.split(/<RepositoryData>/).slice(1);
+  for (const b of blocks) {
+    const end = b.lastIndexOf('</RepositoryData>');
+    const body = end >= 0 ? b.slice(0, end) : b;
+    const si = /<ServiceIndication>([^<]*)<\/ServiceIndication>/.exec(body)?.[1];
+    if (si === undefined || si.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>') !== serviceIndication) continue;
+    const seq = /<SequenceNumber>\s*(\d+)\s*<\/SequenceNumber>/.exec(body)?.[1];
+    const s = body.indexOf('<ServiceData>');
+    const e = body.lastIndexOf('</ServiceData>');
+    if (seq === undefined || s < 0 || e < s) return null;
+    return { sequenceNumber: Number(seq), serviceData: body.slice(s + '<ServiceData>'.length, e) };
+  }
+  return null;
+}
+
+export interface ShRequestFields {
+  sessionId: string;
+  destinationRealm: string;
+  destinationHost?: string;
+  msisdn: string;
+}
+
+function shHeaderAvps(dict: Dictionary, id: LocalIdentity, f: ShRequestFields): DiameterAvp[] {
+  const avps = [
+    avp(dict, 'Session-Id', f.sessionId), vsai(dict), avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED),
+    avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm),
+  ];
+  if (f.destinationHost) avps.push(avp(dict, 'Destination-Host', f.destinationHost));
+  avps.push(avp(dict, 'Destination-Realm', f.destinationRealm), avp(dict, 'User-Identity', [avp(dict, 'MSISDN', encodeTbcd(f.msisdn))]));
+  return avps;
+}
+
+export function buildUdr(dict: Dictionary, id: LocalIdentity, f: ShRequestFields & { serviceIndication: string }, ids: Ids): DiameterMessage {
+  const avps = [...shHeaderAvps(dict, id, f), avp(dict, 'Service-Indication', Buffer.from(f.serviceIndication)), avp(dict, 'Data-Reference', DATA_REFERENCE_REPOSITORY_DATA)];
+  return { flags: CmdFlag.R | CmdFlag.P, commandCode: CommandCode.USER_DATA, applicationId: AppId.Sh, ...ids, avps };
+}
+
+export function buildPur(dict: Dictionary, id: LocalIdentity, f: ShRequestFields & { userData: string }, ids: Ids): DiameterMessage {
+  const avps = [...shHeaderAvps(dict, id, f), avp(dict, 'Data-Reference', DATA_REFERENCE_REPOSITORY_DATA), avp(dict, 'User-Data', Buffer.from(f.userData, 'utf8'))];
+  return { flags: CmdFlag.R | CmdFlag.P, commandCode: CommandCode.PROFILE_UPDATE, applicationId: AppId.Sh, ...ids, avps };
+}
+
+export interface ShRequestView {
+  sessionId: string;
+  msisdn: string | null;
+  serviceIndication: string | null;
+  dataReference: number | null;
+  userData: string | null;
+}
+
+export function readShRequest(m: DiameterMessage): ShRequestView | undefined {
+  const sessionId = getString(m.avps, Avp.SESSION_ID);
+  if (!sessionId) return undefined;
+  const ui = getOctets(m.avps, Avp3gpp.USER_IDENTITY, VENDOR_3GPP);
+  const msisdn = ui ? getOctets(decodeAvps(ui), Avp3gpp.MSISDN, VENDOR_3GPP) : undefined;
+  return {
+    sessionId,
+    msisdn: msisdn ? decodeTbcd(msisdn) : null,
+    serviceIndication: getOctets(m.avps, Avp3gpp.SERVICE_INDICATION, VENDOR_3GPP)?.toString('utf8') ?? null,
+    dataReference: getU32(m.avps, Avp3gpp.DATA_REFERENCE, VENDOR_3GPP) ?? null,
+    userData: getOctets(m.avps, Avp3gpp.USER_DATA, VENDOR_3GPP)?.toString('utf8') ?? null,
+  };
+}
+
+/** UDA/PUA: Result-Code or Experimental-Result, and User-Data for a UDA. */
+export function buildShAnswer(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: { resultCode: number; experimental?: boolean; userData?: string }): DiameterMessage {
+  const avps: DiameterAvp[] = [avp(dict, 'Session-Id', getString(req.avps, Avp.SESSION_ID) ?? ''), vsai(dict)];
+  if (f.experimental) avps.push(avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', f.resultCode)]));
+  else avps.push(avp(dict, 'Result-Code', f.resultCode));
+  avps.push(avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
+  if (f.userData !== undefined) avps.push(avp(dict, 'User-Data', Buffer.from(f.userData, 'utf8')));
+  return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
+}
+
+export function readShAnswer(m: DiameterMessage): { result: ResultInfo | undefined; userData: string | null } {
+  return { result: resultOf(m), userData: getOctets(m.avps, Avp3gpp.USER_DATA, VENDOR_3GPP)?.toString('utf8') ?? null };
+}
