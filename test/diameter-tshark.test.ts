@@ -1,7 +1,7 @@
 /**
  * Every message omnisep sends in an end-to-end run (CER/CEA, DWR/DWA,
  * DER/DEA through a full EAP-AKA authentication and an unknown user, MAR/MAA
- * with a resync, DPR/DPA) is written to a pcap and decoded by tshark's
+ * with a resync, Sh UDR/UDA and PUR/PUA, DPR/DPA) is written to a pcap and decoded by tshark's
  * Diameter dissector: no malformed packet, no expert warning or error, no
  * unknown AVP. The decodes of representative DER/DEA/MAR/MAA are kept in
  * fixtures/wire/diameter/ (hex + tshark text); the test checks that the AVP
@@ -19,6 +19,7 @@ import { createDiameterNode } from '../daemon/diameter/node.js';
 import { createBuiltinAaa } from '../daemon/diameter/builtin-aaa.js';
 import { createSwmRelay } from '../daemon/diameter/swm-client.js';
 import { createSwxVectorSource } from '../daemon/diameter/swx-client.js';
+import { createShClient } from '../daemon/diameter/sh-client.js';
 import { startPeer, stepPeer } from '../src/fsm/eap-aka-peer.js';
 import { encodeEap } from '../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../src/codec/eap/constants.js';
@@ -41,12 +42,12 @@ async function capture(): Promise<CapturedMessage[]> {
   };
   const aaa = createBuiltinAaa({
     store: createMemoryStore(), logger: quietLogger(),
-    node: createDiameterNode(nodeConfig({ host: 'aaa.test.local', listen_ip: '127.0.0.1', watchdog_seconds: 0.2 }), { logger: quietLogger(), tap: tap(false) }),
+    node: createDiameterNode(nodeConfig({ host: 'aaa.test.local', listen_ip: '127.0.0.1', watchdog_seconds: 0.2, auth_application_ids: [16777264, 16777265, 16777217] }), { logger: quietLogger(), tap: tap(false) }),
   });
   await aaa.subscribers.importCsv(readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8'));
   const { listen } = await aaa.node.start();
   await aaa.start();
-  const cli = createDiameterNode(nodeConfig({ watchdog_seconds: 0.2, peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger(), tap: tap(true) });
+  const cli = createDiameterNode(nodeConfig({ watchdog_seconds: 0.2, auth_application_ids: [16777264, 16777265, 16777217], peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger(), tap: tap(true) });
   await cli.start();
   try {
     await cli.waitForPeer(undefined, 3000);
@@ -76,6 +77,10 @@ async function capture(): Promise<CapturedMessage[]> {
     const v = await swx.getVector({ imsi: '001010000000002', variant: 'aka' });
     await swx.getVector({ imsi: '001010000000002', variant: 'aka', resync: { rand: v.rand, auts: buildAuts({ k, opc, rand: v.rand, sqnMs: 4096n }) } });
     await swx.getVector({ imsi: '001010000000002', variant: 'aka-prime' });
+    const sh = createShClient(cli);
+    await sh.readRepositoryData({ msisdn: '15551230002', serviceIndication: 'simservs' });
+    await sh.writeRepositoryData({ msisdn: '15551230002', serviceIndication: 'simservs', sequenceNumber: 1, serviceData: '<?xml version="1.0" encoding="UTF-8"?><simservs xmlns="http://uri.etsi.org/ngn/params/xml/simservs/xcap"><originating-identity-presentation active="true"/></simservs>' });
+    await sh.readRepositoryData({ msisdn: '15551230002', serviceIndication: 'simservs' });
   } finally {
     await cli.stop();
     await aaa.stop();
@@ -113,7 +118,7 @@ test('tshark decodes every message omnisep sent cleanly; DER/DEA/MAR/MAA layouts
       assert.doesNotMatch(f, /Expert Info \((Warning|Error)/, `frame ${i + 1} (${name}) has an expert warning:\n${f}`);
       assert.doesNotMatch(f, /AVP: Unknown|Unknown AVP/i, `frame ${i + 1} (${name}) has an AVP tshark does not know:\n${f}`);
     });
-    for (const k of ['CER', 'CEA', 'DWR', 'DWA', 'DER', 'DEA', 'MAR', 'MAA', 'DPR', 'DPA']) assert.ok(kinds.has(k), `no ${k} in the capture`);
+    for (const k of ['CER', 'CEA', 'DWR', 'DWA', 'DER', 'DEA', 'MAR', 'MAA', 'UDR', 'UDA', 'PUR', 'PUA', 'DPR', 'DPA']) assert.ok(kinds.has(k), `no ${k} in the capture`);
 
     // Representative messages: first DER, DEA 1001, DEA 2001, DEA with Experimental-Result 5001, first MAR, resync MAR, first MAA.
     const pick: Record<string, number> = {};
@@ -124,10 +129,10 @@ test('tshark decodes every message omnisep sent cleanly; DER/DEA/MAR/MAA layouts
       const hasAuthz = w.bytes.includes(Buffer.from([0x00, 0x00, 0x02, 0x62])); // SIP-Authorization code 610
       const key = name === 'DEA' ? `dea-${r?.experimental ? 'exp-' : ''}${r?.code}`
         : name === 'MAR' ? (hasAuthz ? 'mar-resync' : 'mar')
-        : name === 'DER' ? 'der' : name === 'MAA' ? 'maa' : null;
+        : name === 'DER' ? 'der' : name === 'MAA' ? 'maa' : name === 'UDR' ? 'udr' : name === 'PUR' ? 'pur' : name === 'UDA' && pick.pur !== undefined ? 'uda' : null;
       if (key && pick[key] === undefined) pick[key] = i;
     });
-    for (const key of ['der', 'dea-1001', 'dea-2001', 'dea-exp-5001', 'mar', 'mar-resync', 'maa']) {
+    for (const key of ['der', 'dea-1001', 'dea-2001', 'dea-exp-5001', 'mar', 'mar-resync', 'maa', 'udr', 'pur', 'uda']) {
       assert.ok(pick[key] !== undefined, `no ${key} captured`);
       const text = frames[pick[key]!]!;
       const hexFile = join(FIX, `${key}.hex`);
