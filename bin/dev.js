@@ -9,5 +9,5 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const config = await Config.load({ root, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: './commands' } } });
+const config = await Config.load({ root, ignoreManifest: true, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: './commands' } } });
 await execute({ loadOptions: config });

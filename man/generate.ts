@@ -39,7 +39,7 @@ export async function loadCliModel(source: 'src' | 'dist' = import.meta.url.incl
   const root = repoRoot();
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const commandsDir = source === 'src' ? './commands' : './dist/commands';
-  const config = await Config.load({ root, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: commandsDir } } });
+  const config = await Config.load({ root, ignoreManifest: true, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: commandsDir } } });
   const commands = config.commands.filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id));
   const topics = new Map<string, string | undefined>();
   for (const t of config.topics) topics.set(t.name, t.description);

@@ -52,7 +52,8 @@ export interface TableOptions {
   maxWidth?: number;
 }
 
-export const cell = (v: string | number | boolean | null | undefined): string => (v === null || v === undefined || v === '' ? '-' : String(v));
+/** A table cell: null/undefined show as "-"; an empty string stays blank (continuation rows). */
+export const cell = (v: string | number | boolean | null | undefined): string => (v === null || v === undefined ? '-' : String(v));
 
 /** A table: bold upper-case headers, two spaces between columns, no borders (easy to `awk`). */
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], opts: TableOptions): string {
@@ -91,7 +92,7 @@ export function renderKeyValue(pairs: ReadonlyArray<readonly [string, unknown]>,
       for (const [k, sub] of entries) walk(prefix ? `${prefix}.${k}` : k, sub);
     } else if (Array.isArray(v)) {
       flat.push([prefix, v.length ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : '-']);
-    } else flat.push([prefix, cell(v as string | number | boolean | null | undefined)]);
+    } else flat.push([prefix, v === '' ? '-' : cell(v as string | number | boolean | null | undefined)]);
   };
   for (const [k, v] of pairs) walk(k, v);
   const width = Math.max(0, ...flat.map(([k]) => k.length));

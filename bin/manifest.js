@@ -1,0 +1,59 @@
+// The oclif command manifest (oclif.manifest.json at the repository root):
+// every command's summary, flags and examples, so that `omnisep status` loads
+// one command module instead of importing all of them (the daemon, the TUI,
+// the simulator) just to find the one it runs. Kept fresh by bin/run.js:
+// when dist/commands or package.json is newer than the manifest, it is
+// rebuilt (atomically) before the command runs. `node bin/manifest.js` builds
+// it explicitly (e.g. right after `tsc`).
+import { Config } from '@oclif/core';
+import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const MANIFEST = 'oclif.manifest.json';
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when the manifest exists and nothing it describes changed since it was written. */
+export function manifestIsFresh(root) {
+  const m = join(root, MANIFEST);
+  const commands = join(root, 'dist', 'commands');
+  if (!existsSync(m) || !existsSync(commands)) return false;
+  const at = statSync(m).mtimeMs;
+  return at >= newestMtime(commands) && at >= statSync(join(root, 'package.json')).mtimeMs;
+}
+
+/** Build the manifest from the compiled commands and write it (tmp + rename: readers never see half a file). */
+export async function writeManifest(root) {
+  const config = await Config.load({ root, ignoreManifest: true });
+  const plugin = config.getPluginsList().find((p) => p.root === config.root) ?? config.getPluginsList()[0];
+  const manifest = plugin.manifest;
+  const tmp = join(root, `.${MANIFEST}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(manifest)}\n`);
+  renameSync(tmp, join(root, MANIFEST));
+  return manifest;
+}
+
+/** Refresh the manifest when stale; a read-only install just runs without it. Returns whether it is usable. */
+export async function ensureManifest(root) {
+  if (manifestIsFresh(root)) return true;
+  try {
+    await writeManifest(root);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const m = await writeManifest(root);
+  console.log(`wrote ${MANIFEST} (${Object.keys(m.commands).length} commands)`);
+}
