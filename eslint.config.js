@@ -72,7 +72,7 @@ const restrict = (rs) => ({
 });
 
 const TIMERS = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'];
-const timerMessage = 'no timers in the pure core: return a "start timer" action and let daemon/ run it (STYLE: state machines are tables).';
+const timerMessage = 'no timers in codec/crypto/fsm/services: return a "start timer" action and let daemon/ run it (STYLE: state machines are tables).';
 const noTimers = {
   'no-restricted-globals': ['error',
     ...TIMERS.map((name) => ({ name, message: timerMessage })),
