@@ -54,7 +54,9 @@ export function tokenCharacteristic(doc: ProvisioningDoc): Characteristic | null
 export function renderXml(doc: ProvisioningDoc): string {
   const top = [versCharacteristic(doc), tokenCharacteristic(doc), ...doc.applications].filter((c): c is Characteristic => c !== null);
   const body = builder.build({ 'wap-provisioningdoc': { '@_version': '1.1', characteristic: top.map(toXmlNode) } }) as string;
-  return `<?xml version="1.0" encoding="utf-8"?>\n${body}`;
+  // Values sit in double-quoted attributes, where an apostrophe needs no escaping — and Android's
+  // parser would show `&apos;` as text (it decodes only `&amp;`).
+  return `<?xml version="1.0" encoding="utf-8"?>\n${body.replace(/&apos;/g, "'")}`;
 }
 
 type JsonValue = string | JsonObject | JsonObject[];

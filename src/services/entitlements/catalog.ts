@@ -460,7 +460,7 @@ function validateField(def: FieldDef, path: string, raw: unknown, errors: string
           return undefined;
         }
       }
-      if (/[<>"]/.test(s) && def.format !== 'url') {
+      if (/[<>"]/.test(s)) {
         // Android's XML parser decodes only &amp; (TS43.md client contract): keep values entity-free.
         errors.push(`${path}: must not contain < > or " (phones cannot decode them)`);
         return undefined;

@@ -25,6 +25,12 @@ test('applications carry wire names, one per requested app, unknown ids answered
   assert.equal(json.ap2099.EntitlementStatus, '2');
 });
 
+test("XML keeps apostrophes raw and escapes only & (Android decodes nothing else)", () => {
+  const apps = buildApplications(['ap2005'], { ap2005: { entitlement_status: 2, message_for_incompatible: "You're not eligible & that's final" } });
+  const xml = renderXml({ vers: { version: 1, validity: 1 }, applications: apps });
+  assert.match(xml, /<parm name="MessageForIncompatible" value="You're not eligible &amp; that's final"\/>/);
+});
+
 test('VERS version changes exactly when the effective configuration changes', () => {
   const a = versVersion(effectiveEntitlements(DEFAULT_ENTITLEMENTS, {}));
   const b = versVersion(effectiveEntitlements(DEFAULT_ENTITLEMENTS, { ap2004: { addr_status: 1 } }));
