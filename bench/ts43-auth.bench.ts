@@ -19,7 +19,7 @@ import { request } from 'undici';
 import { Secret } from '../src/util/secret.js';
 import { createDispatcher } from '../src/ue/http.js';
 import { runLoad, type LoadSummary } from '../src/ue/load.js';
-import { loadEapAka, DEFAULT_TERMINAL, type SimulateOptions } from '../src/ue/run.js';
+import { loadEapAka, simulateOptions, type SimulateOptions } from '../src/ue/run.js';
 import { labSims, startSimDaemon } from '../test/simulate-daemon.js';
 
 const COUNT = Number(process.argv[2] ?? 300);
@@ -52,26 +52,8 @@ async function bareRoute(concurrency: number): Promise<LoadSummary> {
   }
 }
 
-function options(url: string, over: Partial<SimulateOptions> = {}): SimulateOptions {
-  return {
-    url,
-    imsi: sim.imsi,
-    ki: new Secret(Buffer.from(sim.ki, 'hex')),
-    opc: new Secret(Buffer.from(sim.opc, 'hex')),
-    sqn: 0n,
-    apps: ['ap2004'],
-    akaPrime: false,
-    post: false,
-    accept: 'xml',
-    terminal: DEFAULT_TERMINAL,
-    entitlementVersion: '2.0',
-    vers: '0',
-    tokenReauth: false,
-    insecure: false,
-    timeoutMs: 30_000,
-    ...over,
-  };
-}
+const options = (url: string, over: Partial<SimulateOptions> = {}): SimulateOptions =>
+  simulateOptions({ url, imsi: sim.imsi, ki: new Secret(Buffer.from(sim.ki, 'hex')), opc: new Secret(Buffer.from(sim.opc, 'hex')) }, { tokenReauth: false, timeoutMs: 30_000, ...over });
 
 const d = await startSimDaemon(['log.level=warn']);
 const rows: Array<{ name: string; s: LoadSummary; bare?: LoadSummary }> = [];

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret } from '../src/util/secret.js';
-import { simulateEapAka, loadEapAka, DEFAULT_TERMINAL, type SimulateOptions } from '../src/ue/run.js';
+import { simulateEapAka, loadEapAka, simulateOptions, type SimulateOptions } from '../src/ue/run.js';
 import { simulateLineForLab } from '../src/ue/command-line.js';
 import { readFileSync } from 'node:fs';
 import { repoPath } from '../src/util/repo-path.js';
@@ -27,27 +27,11 @@ after(async () => {
   await d?.stop();
 });
 
-function options(over: Partial<SimulateOptions> = {}): SimulateOptions {
-  return {
-    url: d.url,
-    imsi: SIM.imsi,
-    ki: new Secret(Buffer.from(SIM.ki, 'hex')),
-    opc: new Secret(Buffer.from(SIM.opc, 'hex')),
-    amf: Buffer.from(SIM.amf, 'hex'),
-    sqn: 0n,
-    apps: ['ap2004', 'ap2003', 'ap2005'],
-    akaPrime: false,
-    post: false,
-    accept: 'xml',
-    terminal: DEFAULT_TERMINAL,
-    entitlementVersion: '2.0',
-    vers: '0',
-    tokenReauth: true,
-    insecure: false,
-    timeoutMs: 10_000,
-    ...over,
-  };
-}
+const options = (over: Partial<SimulateOptions> = {}): SimulateOptions =>
+  simulateOptions(
+    { url: d.url, imsi: SIM.imsi, ki: new Secret(Buffer.from(SIM.ki, 'hex')), opc: new Secret(Buffer.from(SIM.opc, 'hex')) },
+    { amf: Buffer.from(SIM.amf, 'hex'), apps: ['ap2004', 'ap2003', 'ap2005'], ...over },
+  );
 
 test('every lab subscriber authenticates through the built-in AAA, gets its entitlements and a working token', async () => {
   for (const sim of sims) {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { repoPath } from '../src/util/repo-path.js';
 import { Secret } from '../src/util/secret.js';
-import { simulateEapAka, loadEapAka, DEFAULT_TERMINAL, type SimulateOptions } from '../src/ue/run.js';
+import { simulateEapAka, loadEapAka, simulateOptions, type SimulateOptions } from '../src/ue/run.js';
 import { startMiniServer, type MiniServer, type MiniSubscriber } from './simulate-ts43-server.js';
 
 const set1 = (JSON.parse(readFileSync(repoPath('fixtures', 'vectors', 'ts35208-milenage.json'), 'utf8')) as { sets: Array<Record<string, string>> }).sets[0]!;
@@ -20,26 +20,8 @@ const IMSI = '001010000000001';
 
 const sub = (sqn = 0n): Record<string, MiniSubscriber> => ({ [IMSI]: { k: K, opc: OPC, amf: 0x8000, sqn } });
 
-function options(url: string, over: Partial<SimulateOptions> = {}): SimulateOptions {
-  return {
-    url,
-    imsi: IMSI,
-    ki: new Secret(K),
-    opc: new Secret(OPC),
-    sqn: 0n,
-    apps: ['ap2004', 'ap2003'],
-    akaPrime: false,
-    post: false,
-    accept: 'xml',
-    terminal: DEFAULT_TERMINAL,
-    entitlementVersion: '2.0',
-    vers: '0',
-    tokenReauth: true,
-    insecure: false,
-    timeoutMs: 10_000,
-    ...over,
-  };
-}
+const options = (url: string, over: Partial<SimulateOptions> = {}): SimulateOptions =>
+  simulateOptions({ url, imsi: IMSI, ki: new Secret(K), opc: new Secret(OPC) }, { apps: ['ap2004', 'ap2003'], ...over });
 
 const servers: MiniServer[] = [];
 async function server(o: Parameters<typeof startMiniServer>[0]): Promise<MiniServer> {

@@ -45,6 +45,28 @@ export const DEFAULT_TERMINAL: Terminal = {
   osVersion: '14',
 };
 
+/** Options with the defaults the command uses for every flag not given (EAP-AKA, ap2004, XML, GET, SQN_MS 0, token re-auth). */
+export function simulateOptions(
+  base: { url: string; imsi: string; ki: Secret<Buffer>; opc: Secret<Buffer> },
+  over: Partial<SimulateOptions> = {},
+): SimulateOptions {
+  return {
+    sqn: 0n,
+    apps: ['ap2004'],
+    akaPrime: false,
+    post: false,
+    accept: 'xml',
+    terminal: DEFAULT_TERMINAL,
+    entitlementVersion: '2.0',
+    vers: '0',
+    tokenReauth: true,
+    insecure: false,
+    timeoutMs: 10_000,
+    ...base,
+    ...over,
+  };
+}
+
 function inputOf(o: SimulateOptions): SimulationInput {
   const variant = o.akaPrime ? 'aka-prime' : 'aka';
   const profile: ClientProfile = {
