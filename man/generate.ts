@@ -320,9 +320,16 @@ export function renderReadmeCommands(model: CliModel): string {
 /** The README with its command list regenerated; undefined when it has no markers. */
 export function updateReadme(readme: string, model: CliModel): string | undefined {
   const a = readme.indexOf(README_START);
-  const b = readme.indexOf(README_END);
-  if (a < 0 || b < a) return undefined;
-  return readme.slice(0, a + README_START.length) + renderReadmeCommands(model) + readme.slice(b);
+  if (a < 0) return undefined;
+  let b = readme.indexOf(README_END, a);
+  let endLen = README_END.length;
+  if (b < 0) {
+    // A pair written as two start markers: the second one ends the list (and becomes a proper end marker).
+    b = readme.indexOf(README_START, a + README_START.length);
+    endLen = README_START.length;
+    if (b < 0) return undefined;
+  }
+  return readme.slice(0, a + README_START.length) + renderReadmeCommands(model) + README_END + readme.slice(b + endLen);
 }
 
 // ---------------------------------------------------------------------------
