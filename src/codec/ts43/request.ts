@@ -3,7 +3,8 @@
  * phones need it (TS43.md "Client contract"). Pure: takes the query object
  * or the parsed JSON body, returns a typed request or a list of problems.
  */
-import { normaliseAppId } from '../../services/entitlements/catalog.js';
+/** `AP2004`, ` ap2004 ` → `ap2004` (the catalog's normaliseAppId; kept here so the codec imports no service). */
+const normaliseAppId = (id: string): string => id.trim().toLowerCase();
 
 /** Raw parameters with their names lower-cased (§1.7: names compare case-insensitively). */
 export type RawParams = Record<string, string | string[]>;
