@@ -9,7 +9,7 @@ import { render } from 'ink-testing-library';
 import type { DaemonEvent } from '../src/contracts/events.js';
 import { MonitorView } from '../src/ui/monitor-view.js';
 import { rowColor } from '../src/ui/components/table-pane.js';
-import { detailLines, MASK } from '../src/ui/components/detail-view.js';
+import { detailLines, MASK } from '../src/ui/detail.js';
 import { initialState, monitorReducer, type MonitorAction, type MonitorState } from '../src/ui/monitor-state.js';
 import { activity, activityEvent, at, hello, storyEvents } from './monitor-fixtures.js';
 import { assertGolden, stripAnsi } from './monitor-golden.js';

@@ -33,13 +33,15 @@ test('filter mode: keys are text; Enter applies, Esc cancels, q is a letter', ()
   assert.equal(k('\u0001', {}, f), null);
 });
 
-test('help and detail modes swallow movement; Esc, ? and q still work', () => {
+test('help swallows movement, detail turns it into scrolling; Esc, ? and q still work', () => {
   const h = { ...normal, help: true };
   assert.equal(k('', { downArrow: true }, h), null);
   assert.equal(k('2', {}, h), null);
   assert.deepEqual(k('?', {}, h), { type: 'help' });
   const d = { ...normal, detail: { pane: 'activity' as const, id: 'x' } };
   assert.equal(k('', { return: true }, d), null);
+  assert.deepEqual(k('', { downArrow: true }, d), { type: 'scroll', delta: 1 });
+  assert.deepEqual(k('', { pageUp: true }, d), { type: 'scroll', delta: -PAGE });
   assert.deepEqual(k('', { escape: true }, d), { type: 'back' });
   assert.deepEqual(k('q', {}, d), { type: 'quit' });
 });

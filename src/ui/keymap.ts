@@ -31,7 +31,7 @@ export const PAGE = 10;
 export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['1 2 3 4', 'Activity · Sessions · Tokens · Diameter peers'],
   ['Tab / Shift-Tab', 'next / previous pane'],
-  ['↑ ↓  j k', 'select a row'],
+  ['↑ ↓  j k', 'select a row (in a record: scroll it)'],
   ['PgUp PgDn', 'scroll a page'],
   ['Home End  g G', 'newest / oldest'],
   ['Enter', 'open the selected record (every field; secrets never shown)'],
@@ -62,7 +62,15 @@ export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['
   if (pane) return { type: 'pane', pane: pane.id };
   if (input === '/') return { type: 'filter-start' };
   if (input === 'p') return { type: 'pause' };
-  if (ui.detail) return null;
+  if (ui.detail) {
+    if (key.upArrow || input === 'k') return { type: 'scroll', delta: -1 };
+    if (key.downArrow || input === 'j') return { type: 'scroll', delta: 1 };
+    if (key.pageUp) return { type: 'scroll', delta: -PAGE };
+    if (key.pageDown) return { type: 'scroll', delta: PAGE };
+    if (key.home || input === 'g') return { type: 'scroll', delta: -Number.MAX_SAFE_INTEGER };
+    if (key.end || input === 'G') return { type: 'scroll', delta: Number.MAX_SAFE_INTEGER };
+    return null;
+  }
   if (key.return) return { type: 'open' };
   if (key.upArrow || input === 'k') return { type: 'move', delta: -1 };
   if (key.downArrow || input === 'j') return { type: 'move', delta: 1 };

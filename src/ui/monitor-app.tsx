@@ -40,7 +40,11 @@ export function MonitorApp({ source, capacity, frameMs, filter, target }: Monito
   const { stdout } = useStdout();
   const [size, setSize] = useState({ columns: stdout.columns, rows: stdout.rows });
   useEffect(() => {
-    const onResize = () => setSize({ columns: stdout.columns, rows: stdout.rows });
+    const onResize = () => {
+      setSize({ columns: stdout.columns, rows: stdout.rows });
+      dispatch({ type: 'resize', columns: stdout.columns, rows: stdout.rows });
+    };
+    dispatch({ type: 'resize', columns: stdout.columns, rows: stdout.rows });
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);

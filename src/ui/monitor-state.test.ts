@@ -176,3 +176,22 @@ test('a snapshot fills sessions, tokens and listeners; stream-seen revoked token
   assert.deepEqual(s.listeners, { http: 'http://127.0.0.1:9014' });
   assert.equal(s.now, Date.parse(at(2000)));
 });
+
+test('detail scroll: long values wrap; ↑↓ scroll within the record, clamped to its last screenful', async () => {
+  const { detailDisplay } = await import('./detail.js');
+  const body = Array.from({ length: 30 }, (_, i) => `<line ${i}>`).join('\n');
+  const long = activity(1, { id: 'long', response_body: body, request_path: `/${'x'.repeat(150)}` });
+  const shown = detailDisplay(long, 80);
+  assert.ok(shown.lines.filter((l) => l.key === '').length >= 30, 'the body continues on its own lines');
+  assert.equal(shown.lines.find((l) => l.key === 'request_path')!.text.length, 80 - shown.keyWidth - 2);
+  let s = run([{ type: 'resize', columns: 80, rows: 20 }, events(activityEvent(long)), { type: 'open' }]);
+  assert.equal(s.ui.detailScroll, 0);
+  s = run([{ type: 'scroll', delta: 3 }], s);
+  assert.equal(s.ui.detailScroll, 3);
+  s = run([{ type: 'scroll', delta: Number.MAX_SAFE_INTEGER }], s);
+  const last = s.ui.detailScroll;
+  assert.equal(last, shown.lines.length - (20 - 6 - 1), 'the last screenful stays full');
+  assert.equal(run([{ type: 'scroll', delta: 1 }], s).ui.detailScroll, last);
+  assert.equal(run([{ type: 'scroll', delta: -1 }], s).ui.detailScroll, last - 1, 'one ↑ after the end moves at once');
+  assert.equal(run([{ type: 'back' }, { type: 'open' }], s).ui.detailScroll, 0, 'a reopened record starts at the top');
+});

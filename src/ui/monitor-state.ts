@@ -17,6 +17,8 @@ import type { SessionView } from '../contracts/sessions.js';
 import type { StatusResponse } from '../contracts/status.js';
 import type { TokenView } from '../contracts/tokens.js';
 import type { Hello, StreamStatus } from '../client/event-stream.js';
+import { detailDisplay, detailStart } from './detail.js';
+import { screenLayout } from './layout.js';
 import { prependBounded } from './ring-buffer.js';
 
 export type PaneId = 'activity' | 'sessions' | 'tokens' | 'peers';
@@ -52,6 +54,8 @@ export interface UiState {
   filterDraft: string | null;
   /** The record whose detail is open (by id, so it stays put while rows move). */
   detail: { pane: PaneId; id: string } | null;
+  /** First line of the open detail (↑↓ scroll it). */
+  detailScroll: number;
   help: boolean;
   paused: boolean;
   quit: boolean;
@@ -75,6 +79,8 @@ export interface MonitorState {
   peers: ReadonlyMap<string, PeerView>;
   rates: { requests: number[]; errors: number[]; eap_success: number; eap_failure: number };
   counters: { received: number; dropped: number; invalid: number; reconnects: number };
+  /** Terminal size as last reported (the detail scroll is clamped with it). */
+  screen: { columns: number | undefined; rows: number | undefined };
   ui: UiState;
 }
 
@@ -100,6 +106,7 @@ export type UiAction =
   | { type: 'filter-clear' }
   | { type: 'pause' }
   | { type: 'open' }
+  | { type: 'scroll'; delta: number }
   | { type: 'back' }
   | { type: 'help' }
   | { type: 'quit' };
@@ -110,6 +117,7 @@ export type MonitorAction =
   | { type: 'connection'; status: StreamStatus }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'invalid'; count: number }
+  | { type: 'resize'; columns: number | undefined; rows: number | undefined }
   | UiAction;
 
 export function initialState(opts: { capacity?: number; target?: string; filter?: string } = {}): MonitorState {
@@ -126,12 +134,14 @@ export function initialState(opts: { capacity?: number; target?: string; filter?
     peers: new Map(),
     rates: { requests: [], errors: [], eap_success: 0, eap_failure: 0 },
     counters: { received: 0, dropped: 0, invalid: 0, reconnects: 0 },
+    screen: { columns: undefined, rows: undefined },
     ui: {
       pane: 'activity',
       selected: { activity: 0, sessions: 0, tokens: 0, peers: 0 },
       filter: opts.filter ?? '',
       filterDraft: null,
       detail: null,
+      detailScroll: 0,
       help: false,
       paused: false,
       quit: false,
@@ -421,8 +431,18 @@ export function monitorReducer(state: MonitorState, action: MonitorAction): Moni
     case 'open': {
       const rows = visibleRows(state);
       const row = rows[ui.selected[ui.pane]];
-      return row ? withUi(state, { detail: { pane: ui.pane, id: rowId(ui.pane, row) }, help: false }) : state;
+      return row ? withUi(state, { detail: { pane: ui.pane, id: rowId(ui.pane, row) }, detailScroll: 0, help: false }) : state;
     }
+    case 'scroll': {
+      const row = detailRow(state);
+      if (!row) return state;
+      const L = screenLayout(state.screen.columns, state.screen.rows);
+      const total = detailDisplay(row, L.width).lines.length;
+      const next = detailStart(total, L.bodyRows, Math.max(0, Math.min(ui.detailScroll + action.delta, total)));
+      return next === ui.detailScroll ? state : withUi(state, { detailScroll: next });
+    }
+    case 'resize':
+      return { ...state, screen: { columns: action.columns, rows: action.rows } };
     case 'back':
       if (ui.help) return withUi(state, { help: false });
       if (ui.detail) return withUi(state, { detail: null });

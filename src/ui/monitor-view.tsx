@@ -24,7 +24,7 @@ export function MonitorView({ state, columns, rows }: MonitorViewProps) {
   const list = visibleRows(state);
   let body;
   if (ui.help) body = <HelpOverlay width={L.width} />;
-  else if (ui.detail) body = <DetailView pane={ui.detail.pane} row={detailRow(state)} width={L.width} height={L.bodyRows} />;
+  else if (ui.detail) body = <DetailView pane={ui.detail.pane} row={detailRow(state)} width={L.width} height={L.bodyRows} scroll={ui.detailScroll} />;
   else
     body = (
       <TablePane

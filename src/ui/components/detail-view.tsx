@@ -1,39 +1,15 @@
 /**
- * Every field of one record, flattened to `key  value` lines. Secrets never
- * show: the contracts carry none, and any field named like one (token value,
- * keys, Authorization, Cookie, PIN, password) is masked here as well. Pure.
+ * Every field of one record (detail.ts: flattened, secrets masked, long
+ * values wrapped), scrolled with ↑↓ when taller than the pane. Pure.
  */
 import { Box, Text } from 'ink';
+import { detailDisplay, detailStart } from '../detail.js';
 import { fit } from '../layout.js';
 import type { PaneId, Row } from '../monitor-state.js';
 
-/** Field names that hold secrets (never shown even if a daemon sent one). */
-const SECRET_KEY = /^(token|temporary_token|notif_token|access_token|authorization|proxy-authorization|cookie|set-cookie|ki|opc?|ck|ik|msk|emsk|k_?aut|k_?encr|k_?re|res|xres|pin|password|passwd|secret|signing_secret)$/i;
-export const MASK = '[REDACTED]';
-
-/** `[dotted.key, text]` for every leaf of `row`, secrets masked. */
-export function detailLines(row: unknown): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  const walk = (prefix: string, key: string, v: unknown): void => {
-    if (key && SECRET_KEY.test(key)) {
-      out.push([prefix, MASK]);
-      return;
-    }
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const entries = Object.entries(v as Record<string, unknown>);
-      if (entries.length === 0 && prefix) out.push([prefix, '{}']);
-      for (const [k, sub] of entries) walk(prefix ? `${prefix}.${k}` : k, k, sub);
-    } else if (Array.isArray(v)) {
-      out.push([prefix, v.length ? v.map((x) => (x && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : '[]']);
-    } else out.push([prefix, v === null || v === undefined ? '-' : String(v)]);
-  };
-  walk('', '', row);
-  return out;
-}
-
 const TITLE: Record<PaneId, string> = { activity: 'Activity record', sessions: 'EAP session', tokens: 'Token', peers: 'Diameter peer' };
 
-export function DetailView({ pane, row, width, height }: { pane: PaneId; row: Row | null; width: number; height: number }) {
+export function DetailView({ pane, row, width, height, scroll = 0 }: { pane: PaneId; row: Row | null; width: number; height: number; scroll?: number }) {
   if (!row) {
     return (
       <Box flexDirection="column" width={width}>
@@ -42,23 +18,28 @@ export function DetailView({ pane, row, width, height }: { pane: PaneId; row: Ro
       </Box>
     );
   }
-  const lines = detailLines(row);
-  const keyWidth = Math.min(34, Math.max(...lines.map(([k]) => k.length)));
-  // The title and (when cut) the "more" line share the pane's height + 1 lines.
-  const visible = lines.length <= height ? lines : lines.slice(0, Math.max(1, height - 1));
-  const more = lines.length - visible.length;
+  const { keyWidth, lines } = detailDisplay(row, width);
+  // The title and (when it does not all fit) a position line share the pane's height + 1 lines.
+  const fits = lines.length <= height;
+  const room = fits ? height : Math.max(1, height - 1);
+  const start = detailStart(lines.length, height, scroll);
+  const visible = lines.slice(start, start + room);
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
         {fit(`${TITLE[pane]} — Esc back`, width)}
       </Text>
-      {visible.map(([k, v]) => (
-        <Text key={k} wrap="truncate">
-          <Text color="cyan">{fit(k, keyWidth)}</Text>
-          <Text>{`  ${fit(v.replace(/\s+/g, ' '), Math.max(1, width - keyWidth - 2))}`}</Text>
+      {visible.map((l, i) => (
+        <Text key={`${start + i}`} wrap="truncate">
+          <Text color="cyan">{fit(l.key, keyWidth)}</Text>
+          <Text>{`  ${l.text}`}</Text>
         </Text>
       ))}
-      {more > 0 ? <Text dimColor>{`… ${more} more field(s) — enlarge the terminal to see them`}</Text> : null}
+      {fits ? null : (
+        <Text dimColor wrap="truncate">
+          {fit(`lines ${start + 1}–${start + visible.length} of ${lines.length} — ↑↓ PgUp PgDn scroll`, width)}
+        </Text>
+      )}
     </Box>
   );
 }
