@@ -17,6 +17,8 @@ import activityRoutes from './activity-routes.js';
 import sessionRoutes from './session-routes.js';
 import tokenRoutes from './token-routes.js';
 import eventRoutes from './event-routes.js';
+import diameterRoutes from './diameter-routes.js';
+import subscriberRoutes from './subscriber-routes.js';
 import xcapRoutes from './xcap-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
@@ -24,10 +26,8 @@ type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
 
 /**
  * Admin route modules, each `export default async function routes(app, { ctx })`, mounted under /api.
- * ── registration point: other areas add their module here (one line each) ──
- *   diameter-routes.ts  (Diameter area: GET /api/diameter)
- *   subscriber-routes.ts (Diameter/AAA area: /api/subscribers)
- *   xcap-routes.ts      (XCAP area: /api/xcap)
+ * ── registration point: an area adds its module here (one import + one line) ──
+ *   diameter-routes.ts (GET /api/diameter), subscriber-routes.ts (/api/subscribers), xcap-routes.ts (/api/xcap)
  */
 export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   statusRoutes,
@@ -36,8 +36,8 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   sessionRoutes,
   tokenRoutes,
   eventRoutes,
-  // diameterRoutes,    ← import diameterRoutes from './diameter-routes.js';
-  // subscriberRoutes,  ← import subscriberRoutes from './subscriber-routes.js';
+  diameterRoutes,
+  subscriberRoutes,
   xcapRoutes,
 ];
 
