@@ -27,7 +27,7 @@ const cli = async (...args: string[]) => {
 
 before(async () => {
   if (!ADMIN_ROUTE_MODULES.includes(diameterRoutes)) ADMIN_ROUTE_MODULES.push(diameterRoutes, subscriberRoutes);
-  d = await startTestDaemon(['diameter.enabled=true', 'aaa.enabled=true'], { beforeListen: wireDiameter });
+  d = await startTestDaemon(['diameter.enabled=true', 'aaa.enabled=true', 'xcap.enabled=false'], { beforeListen: wireDiameter });
 });
 after(async () => {
   await d?.stop();
@@ -69,4 +69,42 @@ test('subscriber add/show/ls/import/rm and diameter peers over the control socke
 
   const all = outputs.join('\n').toLowerCase();
   for (const k of [KI, OPC, '465b5ce8b199b49faa5f0a2ee238a6bc']) assert.ok(!all.includes(k), 'a key was printed');
+});
+
+test('`omnisep aaa serve --port 0` runs the AAA alone: a Diameter client authenticates against it; SIGTERM stops it', { timeout: 120_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { cliArgv, cliEnv } = await import('./cli-harness.js');
+  const { repoPath } = await import('../src/util/repo-path.js');
+  const { createDiameterNode } = await import('../daemon/diameter/node.js');
+  const { createSwmRelay } = await import('../daemon/diameter/swm-client.js');
+  const { nodeConfig, quietLogger } = await import('./diameter-helpers.js');
+  const { encodeEap } = await import('../src/codec/eap/packet.js');
+  const child = spawn(process.execPath, [...cliArgv(), 'aaa', 'serve', '--port', '0', '--log-level', 'warn'], { cwd: repoPath(), env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c) => (err += c));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no listen line: ${err}`)), 60_000);
+      child.stderr.on('data', () => {
+        const m = /listening on [\d.]+:(\d+) — (\d+) subscribers/.exec(err);
+        if (m) { clearTimeout(t); resolve(Number(m[1])); }
+      });
+    });
+    assert.match(err, /— 6 subscribers, SWm 16777264 \+ SWx 16777265/);
+    const node = createDiameterNode(nodeConfig({ peers: [{ host: 'aaa.localdomain', ip: '127.0.0.1', port, transport: 'tcp' }] }), { logger: quietLogger() });
+    await node.start();
+    try {
+      await node.waitForPeer('aaa.localdomain', 10_000);
+      const nai = '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org';
+      const ans = await createSwmRelay(node).open({ userName: nai }).exchange(encodeEap({ code: 2, identifier: 0, type: 1, data: Buffer.from(nai) }));
+      assert.equal(ans.resultCode, 1001);
+    } finally {
+      await node.stop();
+    }
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });

@@ -24,7 +24,7 @@ let d: TestDaemon;
 before(async () => {
   // The integrator registers these two modules in ADMIN_ROUTE_MODULES; the test does the same.
   if (!ADMIN_ROUTE_MODULES.includes(diameterRoutes)) ADMIN_ROUTE_MODULES.push(diameterRoutes, subscriberRoutes);
-  d = await startTestDaemon(['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm'], { beforeListen: wireDiameter });
+  d = await startTestDaemon(['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false'], { beforeListen: wireDiameter });
 });
 after(async () => {
   await d?.stop();
