@@ -130,4 +130,7 @@ test('rows are coloured by outcome and state', () => {
   assert.equal(rowColor('activity', activity(1, { response_status: 500, response_code: 500 })), 'red');
   assert.equal(rowColor('sessions', { state: 'failed' } as never), 'red');
   assert.equal(rowColor('peers', { status: 'Connected' } as never), 'green');
+  const tok = { state: 'active', expires_at: 1000 } as never;
+  assert.equal(rowColor('tokens', tok, 999_000), 'green');
+  assert.equal(rowColor('tokens', tok, 1_000_000), 'red', 'past expires_at it shows expired');
 });

@@ -103,11 +103,14 @@ export const SESSION_COLUMNS: ColumnDef<SessionView>[] = [
   { header: 'AAA SESSION', width: 22, optional: true, get: (s) => dash(s.aaa_session_id) },
 ];
 
+/** A token past its expiry shows as expired even before the daemon says so. */
+export const tokenState = (t: TokenRow, now: number): string => (t.state === 'active' && now > 0 && t.expires_at * 1000 <= now ? 'expired' : t.state);
+
 export const TOKEN_COLUMNS: ColumnDef<TokenRow>[] = [
   { header: 'TOKEN', width: 14, flex: true, get: (t) => t.token_id },
   { header: 'IMSI', width: 15, get: (t) => t.imsi },
-  { header: 'STATE', width: 7, get: (t) => t.state },
-  { header: 'EXPIRES IN', width: 10, align: 'right', get: (t, now) => (t.state === 'active' ? age(t.expires_at * 1000 - now) : '-') },
+  { header: 'STATE', width: 7, get: (t, now) => tokenState(t, now) },
+  { header: 'EXPIRES IN', width: 10, align: 'right', get: (t, now) => (tokenState(t, now) === 'active' ? age(t.expires_at * 1000 - now) : '-') },
   { header: 'AUTH', width: 9, optional: true, get: (t) => t.auth_method },
   { header: 'TERMINAL', width: 14, optional: true, get: (t) => dash(t.terminal_id) },
   { header: 'APP', width: 10, optional: true, get: (t) => dash(t.app_name) },

@@ -4,18 +4,19 @@
  * resize reflows and nothing wraps. Pure.
  */
 import { Box, Text } from 'ink';
-import { fitColumns, formatHeader, formatRow, outcomeOf, OUTCOME_COLOR, PANE_COLUMNS, stateColor, windowStart } from '../layout.js';
+import { fitColumns, formatHeader, formatRow, outcomeOf, OUTCOME_COLOR, PANE_COLUMNS, stateColor, tokenState, windowStart } from '../layout.js';
 import type { ActivityRecord } from '../../contracts/activity.js';
-import type { PaneId, Row } from '../monitor-state.js';
+import type { PaneId, Row, TokenRow } from '../monitor-state.js';
 
 /** Colour of a row: activity by outcome, the rest by their state word. */
-export function rowColor(pane: PaneId, row: Row): string | undefined {
+export function rowColor(pane: PaneId, row: Row, now = 0): string | undefined {
   switch (pane) {
     case 'activity':
       return OUTCOME_COLOR[outcomeOf(row as ActivityRecord)];
     case 'sessions':
-    case 'tokens':
       return stateColor((row as { state: string }).state);
+    case 'tokens':
+      return stateColor(tokenState(row as TokenRow, now));
     case 'peers':
       return stateColor((row as { status: string }).status);
   }
@@ -56,7 +57,7 @@ export function TablePane({ pane, rows, selected, now, width, height, filtered }
           const line = formatRow(cols, row, now, width);
           const isSel = start + i === selected;
           return (
-            <Text key={`${start + i}`} wrap="truncate" color={rowColor(pane, row)} inverse={isSel}>
+            <Text key={`${start + i}`} wrap="truncate" color={rowColor(pane, row, now)} inverse={isSel}>
               {line}
             </Text>
           );
