@@ -180,6 +180,7 @@ test('Android GET → challenge → POST to the bare URL with the quoted cookie 
   // An unrelated cookie (a load balancer's) on its own line must not disturb the session.
   const post = await send('POST', '/', [...postHeaders(cookies, true), ['Cookie', 'lb=node-a']], relayBody(a.response));
   const xml = assertXmlDocument(post, apps);
+  assert.equal(post.gzip, true, `Android asks for gzip: a ${xml.length}-byte document comes compressed`);
   const token = /<characteristic type="TOKEN">\s*<parm name="token" value="([^"]+)"\/>/.exec(xml)?.[1];
   assert.ok(token, 'TOKEN characteristic');
   assert.match(xml, /<parm name="validity" value="\d+"\/>/);

@@ -15,7 +15,6 @@
  * 1 + 3 challenges, an EAP-Success packet is an error (Android throws on it),
  * the configuration document comes directly in the 200 of the last POST.
  */
-import type { Secret } from '../util/secret.js';
 import type { EntitlementDocument } from './document.js';
 import { parseServerAnswer } from './document.js';
 import { cookiesFromSetCookie } from './cookies.js';
@@ -183,7 +182,7 @@ function onHttp(state: UeFlowState, ev: Extract<UeFlowEvent, { type: 'http' }>):
   if (s.cfg.tokenReauth && document.token) {
     return {
       state: { ...s, phase: 'token_sent' },
-      actions: [{ type: 'request', request: buildTokenAuth(s.cfg.profile, s.cfg.imsi, document.token.token as Secret<string>) }],
+      actions: [{ type: 'request', request: buildTokenAuth(s.cfg.profile, s.cfg.imsi, document.token.token) }],
     };
   }
   return { state: { ...s, phase: 'done' }, actions: [{ type: 'done', document }] };

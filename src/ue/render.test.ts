@@ -11,11 +11,11 @@ import type { SimulationReport } from './simulate.js';
 const c = makeChalk(false);
 
 test('EAP lines name code, subtype, identifier and attributes; MAC/RES values are not shown', () => {
-  const challenge = encodeEap({ code: EapCode.REQUEST, identifier: 7, type: EapType.AKA, subtype: AkaSubtype.AKA_CHALLENGE, attributes: [attr.rand(Buffer.alloc(16, 1)), attr.autn(Buffer.alloc(16, 2)), attr.mac()] } as never);
-  assert.equal(eapLine(describeEap(challenge) as never), 'EAP-Request/AKA-Challenge id=7 [AT_RAND AT_AUTN AT_MAC]');
-  const notif = encodeEap({ code: EapCode.REQUEST, identifier: 2, type: EapType.AKA_PRIME, subtype: AkaSubtype.AKA_NOTIFICATION, attributes: [attr.notification(16384)] } as never);
-  assert.equal(eapLine(describeEap(notif) as never), "EAP-Request/AKA-Notification (AKA') id=2 [AT_NOTIFICATION=16384]");
-  assert.equal(eapLine(describeEap(Buffer.from([3, 9, 0, 4])) as never), 'EAP-Success id=9');
+  const challenge = encodeEap({ code: EapCode.REQUEST, identifier: 7, type: EapType.AKA, subtype: AkaSubtype.AKA_CHALLENGE, attributes: [attr.rand(Buffer.alloc(16, 1)), attr.autn(Buffer.alloc(16, 2)), attr.mac()] });
+  assert.equal(eapLine(describeEap(challenge)), 'EAP-Request/AKA-Challenge id=7 [AT_RAND AT_AUTN AT_MAC]');
+  const notif = encodeEap({ code: EapCode.REQUEST, identifier: 2, type: EapType.AKA_PRIME, subtype: AkaSubtype.AKA_NOTIFICATION, attributes: [attr.notification(16384)] });
+  assert.equal(eapLine(describeEap(notif)), "EAP-Request/AKA-Notification (AKA') id=2 [AT_NOTIFICATION=16384]");
+  assert.equal(eapLine(describeEap(Buffer.from([3, 9, 0, 4]))), 'EAP-Success id=9');
 });
 
 const report: SimulationReport = {

@@ -5,7 +5,8 @@
  * (the same object `--json` prints), coloured by the chalk instance given.
  */
 import type { ChalkInstance } from 'chalk';
-import type { EapDescription } from './usim.js';
+import type { EapAttributeDescription, EapDescription } from '../codec/eap/describe.js';
+import { EapType } from '../codec/eap/constants.js';
 import type { SimStep, SimulationReport } from './simulate.js';
 import type { LoadSummary } from './load.js';
 import type { JsonValue } from './document.js';
@@ -21,18 +22,18 @@ const words = (name: string): string =>
 /** One line for a describeEap() description: `EAP-Request/AKA-Challenge id=3 [AT_RAND AT_AUTN AT_MAC]`. */
 export function eapLine(d: EapDescription | undefined): string {
   if (!d) return '';
-  const code = words(String(d.code_name ?? d.code ?? '?'));
-  const kind = d.subtype_name ? words(String(d.subtype_name)) : d.type_name ? String(d.type_name) : '';
-  const prime = d.type === 50 ? " (AKA')" : '';
-  const attrs = Array.isArray(d.attributes) ? (d.attributes as Record<string, unknown>[]).map(attrText) : [];
-  const identity = typeof d.identity === 'string' ? ` ${d.identity}` : '';
-  const error = typeof d.error === 'string' ? ` (undecodable: ${d.error})` : '';
-  return `EAP-${code}${kind ? `/${kind}` : ''}${prime} id=${String(d.identifier ?? '?')}${identity}${attrs.length ? ` [${attrs.join(' ')}]` : ''}${error}`;
+  const code = words(d.code_name);
+  const kind = d.subtype_name ? words(d.subtype_name) : (d.type_name ?? '');
+  const prime = d.type === EapType.AKA_PRIME ? " (AKA')" : '';
+  const attrs = (d.attributes ?? []).map(attrText);
+  const identity = d.identity !== undefined ? ` ${d.identity}` : '';
+  const error = d.error !== undefined ? ` (undecodable: ${d.error})` : '';
+  return `EAP-${code}${kind ? `/${kind}` : ''}${prime} id=${d.identifier}${identity}${attrs.length ? ` [${attrs.join(' ')}]` : ''}${error}`;
 }
 
 /** Attribute name, with its value when short and public (AT_KDF=1, AT_KDF_INPUT=WLAN, AT_NOTIFICATION=16384). */
-function attrText(a: Record<string, unknown>): string {
-  const name = String(a.name ?? a.type ?? '?');
+function attrText(a: EapAttributeDescription): string {
+  const name = a.name;
   const v = a.value;
   const shown = (typeof v === 'number' || typeof v === 'string') && String(v).length > 0 && String(v).length <= 40 && !/REDACTED|^[0-9a-f]{16,}$/.test(String(v));
   return shown ? `${name}=${String(v)}` : name;

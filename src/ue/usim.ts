@@ -5,10 +5,11 @@
  * AKA-Synchronization-Failure (AT_AUTS) or AKA-Authentication-Reject, and
  * keeps SQN_MS across challenges.
  */
+import type { EapDescription } from '../codec/eap/describe.js';
 import { describeEap, peerSqnMs, startPeer, stepPeer, type EapPeerConfig, type EapPeerState } from '../fsm/eap-aka-peer.js';
 
-/** A JSON-friendly view of an EAP packet (code, identifier, type, subtype, attribute names; MACs and keys redacted). */
-export type EapDescription = Record<string, unknown>;
+/** A JSON-friendly view of an EAP packet (code, identifier, type, subtype, attributes; MAC/RES values redacted). */
+export type { EapDescription };
 
 export type UsimAnswer =
   | { type: 'send'; packet: Buffer; note: string }
@@ -37,7 +38,7 @@ export function createUsim(cfg: UsimConfig): Usim {
     get sqnMs() {
       return peerSqnMs(state);
     },
-    describe: (packet) => describeEap(packet) as unknown as EapDescription,
+    describe: (packet) => describeEap(packet),
     answer(packet) {
       const r = stepPeer(state, { type: 'eap', packet });
       state = r.state;
