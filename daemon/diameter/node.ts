@@ -224,6 +224,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   const nextE2e = () => (endToEnd = (endToEnd + 1) >>> 0);
 
   for (const pc of cfg.peers) {
+    if (pc.transport && pc.transport !== 'tcp') log.warn({ peer: pc.host, transport: pc.transport }, 'diameter: only TCP is implemented; dialling TCP');
     peers.set(pc.host, {
       host: pc.host, configured: pc, initiation: 'OmniSEP -> Peer', conn: null, caps: null, common: [],
       ip: pc.ip, port: pc.port, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,
