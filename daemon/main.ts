@@ -27,6 +27,7 @@ import { createMetricsRegistry } from './http/admin/metrics-routes.js';
 import { buildPublicApp } from './http/public.js';
 import ts43Plugin from './http/ts43/index.js';
 import xcapPlugin from './http/xcap/index.js';
+import { wireDiameter } from './diameter/wire.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { createStore } from './store/index.js';
@@ -133,6 +134,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     //   local vectors (backend = local):     ctx.services.vectorSource = new LocalVectorSource(ctx.store, …);  // src/services/subscribers.ts
     //   Public plugins:                      ctx.publicPlugins.push(ts43Plugin, xcapPlugin);   // daemon/http/ts43/index.ts, daemon/http/xcap/index.ts
     //   Banner:                              ctx.bannerLines.push('omnisep simulate eap-aka --url … --imsi … --ki … --opc …');
+    await wireDiameter(ctx); // built-in AAA, Diameter node (DPR closer, health), auth back-end per eap_aka.backend (daemon/diameter/wire.ts)
     ctx.publicPlugins.push(ts43Plugin); // TS.43 entitlement server + websheet (daemon/http/ts43/)
     if (config.xcap.enabled) ctx.publicPlugins.push(xcapPlugin); // XCAP simservs (daemon/http/xcap/)
     await opts.beforeListen?.(ctx);
