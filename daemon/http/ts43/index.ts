@@ -133,6 +133,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     events: ctx.events,
     backend,
     timeoutMs: cfg.eap_aka.session_timeout_ms,
+    onWriteError: (e) => ctx.logger?.error({ err: e }, 'ts43: session view not stored'),
   });
   const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
   ctx.services.tokens = tokens;

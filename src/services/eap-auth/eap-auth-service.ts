@@ -77,6 +77,8 @@ export interface EapAuthDeps {
   keepFinishedMs?: number;
   /** Sessions in flight at most (memory bound); beyond it new ones get 503. Default 100 000. */
   maxLiveSessions?: number;
+  /** A session view could not be written (logged by the daemon). */
+  onWriteError?: (e: unknown) => void;
 }
 
 export class EapAuthService {
@@ -97,8 +99,15 @@ export class EapAuthService {
     return this.#live.size;
   }
 
+  /**
+   * Session views are written through but not awaited: they mirror state that
+   * lives in memory and cannot survive a restart anyway (recover() fails them),
+   * reads see them at once, and waiting for an fsync per state change would
+   * double the cost of an authentication. The token — what the phone keeps —
+   * is written durably before the answer (TokenService.issue).
+   */
   async #save(view: SessionView, change: 'created' | 'updated'): Promise<void> {
-    await this.#sessions.put(view.session_id, view);
+    this.#sessions.put(view.session_id, view).catch((e: unknown) => this.deps.onWriteError?.(e));
     this.deps.events?.emit({ kind: 'session', at: new Date(this.deps.clock.now()).toISOString(), change, session: view });
   }
 
