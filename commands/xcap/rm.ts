@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { xcapRoutes } from '../../src/contracts/xcap.js';
-import { parseMsisdnArg } from './get.js';
+import { parseMsisdnArg } from '../../src/cli/xcap-render.js';
 
 export default class XcapRm extends BaseCommand {
   static override summary = 'Remove a subscriber\'s XCAP profile (document and Digest password).';

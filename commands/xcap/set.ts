@@ -4,7 +4,7 @@ import { UsageError } from '../../src/cli/errors.js';
 import { xcapRoutes, type XcapPatch } from '../../src/contracts/xcap.js';
 import { isForwardTarget } from '../../src/services/xcap/schema.js';
 import { CONVENTIONAL_CF } from '../../src/services/xcap/document.js';
-import { parseMsisdnArg, renderXcapView } from './get.js';
+import { parseMsisdnArg, renderXcapView } from '../../src/cli/xcap-render.js';
 
 const CF_IDS = ['cfu', 'cfb', 'cfna', 'cfnrc', 'cfnl'] as const;
 const ICB = ['all', 'roaming', 'anonymous', 'international'] as const;
