@@ -9,7 +9,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DaemonEvent } from '../src/contracts/events.js';
+import type { DaemonEvent, DaemonEventKind } from '../src/contracts/events.js';
+import { matches } from '../daemon/events/bus.js';
 
 interface Client {
   res: ServerResponse;
@@ -34,19 +35,15 @@ export interface FakeDaemon {
   cleanup(): Promise<void>;
 }
 
+/** The real bus's filter (daemon/events/bus.ts), with `type` split into kinds and activity types as the route does. */
 export function wants(c: Pick<Client, 'imsi' | 'types' | 'kinds'>, e: DaemonEvent): boolean {
   if (e.kind === 'hello' || e.kind === 'dropped') return true;
-  if (c.kinds.length && !c.kinds.includes(e.kind)) return false;
-  if (c.types.length) {
-    const t = e.kind === 'activity' ? [e.kind, e.record.request_type] : [e.kind];
-    if (!t.some((x) => c.types.includes(x))) return false;
-  }
-  if (c.imsi) {
-    const imsi = e.kind === 'activity' ? e.record.imsi : e.kind === 'session' ? e.session.imsi : e.kind === 'token' ? e.token.imsi : undefined;
-    if (imsi !== undefined && imsi !== c.imsi) return false;
-  }
-  return true;
+  const kinds = [...c.kinds, ...c.types.filter((t) => (KINDS as readonly string[]).includes(t))] as DaemonEventKind[];
+  const types = c.types.filter((t) => !(KINDS as readonly string[]).includes(t));
+  return matches({ imsi: c.imsi ?? undefined, kinds, types }, e);
 }
+
+const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'hello'];
 
 export async function startFakeDaemon(opts: { version?: string; startedAt?: string } = {}): Promise<FakeDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-fake-'));
