@@ -13,7 +13,10 @@ const LABELS: Record<string, string> = {
 export function formatBanner(ctx: DaemonContext, opts: { color?: boolean } = {}): string {
   const b = (s: string) => (opts.color ? `\u001b[1m${s}\u001b[22m` : s);
   const lines = [`${b(`omnisep ${ctx.version}`)} is running (pid ${process.pid}, ${ctx.config.server.environment}, data ${ctx.config.storage.driver === 'memory' ? 'in memory' : ctx.dataDir})`];
-  for (const [name, l] of Object.entries(ctx.listeners)) {
+  const order = Object.keys(LABELS);
+  const names = Object.keys(ctx.listeners).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  for (const name of names) {
+    const l = ctx.listeners[name]!;
     let note = '';
     if (name === 'http') note = `  health: ${l.url}/health`;
     if (name === 'admin') note = l.protocol === 'https' ? '  (TLS, Authorization: Bearer <admin.api_keys>)' : '  (plain HTTP, Authorization: Bearer <admin.api_keys>)';
