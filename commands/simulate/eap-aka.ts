@@ -1,7 +1,7 @@
 import { Errors, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { OperationalError, UsageError } from '../../src/cli/errors.js';
-import { jsonFlag } from '../../src/cli/flags.js';
+import { GLOBAL_GROUP } from '../../src/cli/flags.js';
 import { optionsFromFlags } from '../../src/ue/options.js';
 import { renderLoad, renderSteps } from '../../src/ue/render.js';
 import { loadEapAka, simulateEapAka } from '../../src/ue/run.js';
@@ -31,7 +31,14 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
   ];
 
   // No control socket here: the simulator talks to a TS.43 server, not to the daemon.
-  static override baseFlags = { json: jsonFlag } as unknown as typeof BaseCommand.baseFlags;
+  static override baseFlags = {
+    json: Flags.boolean({
+      summary: 'Print the report (or the load summary) as one JSON document.',
+      description: 'Single run: the report with every step (ok, reason, steps, entitlements, timings). Load mode: count, ok, failed, throughput and latency percentiles. Exit codes as without --json.',
+      default: false,
+      helpGroup: GLOBAL_GROUP,
+    }),
+  } as unknown as typeof BaseCommand.baseFlags;
 
   static override flags = {
     url: Flags.string({ summary: 'TS.43 entitlement server URL.', default: 'http://127.0.0.1:9014/', helpValue: 'URL' }),
