@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_CHALLENGES, startFlow, step, ueTransitions, type UeFlowEvent, type UeFlowState, type UePhase } from './flow.js';
+import { androidPacketWarnings, MAX_CHALLENGES, startFlow, step, ueTransitions, type UeFlowEvent, type UeFlowState, type UePhase } from './flow.js';
 import type { ClientProfile } from './request.js';
 
 const profile: ClientProfile = {
@@ -119,4 +119,15 @@ test('every declared transition is reachable and every undeclared event is refus
       }
     }
   }
+});
+
+test('Android-compat warnings: a first packet other than AKA-Challenge, a zero-length attribute', () => {
+  assert.deepEqual(androidPacketWarnings(Buffer.from([1, 1, 0, 8, 23, 1, 0, 0]), true), []);
+  assert.match(androidPacketWarnings(Buffer.from([1, 1, 0, 12, 23, 5, 0, 0, 10, 1, 0, 0]), true).join(), /not an EAP-AKA AKA-Challenge/);
+  assert.match(androidPacketWarnings(Buffer.from([1, 1, 0, 8, 50, 1, 0, 0]), true).join(), /AKA'/);
+  assert.deepEqual(androidPacketWarnings(Buffer.from([1, 1, 0, 8, 50, 1, 0, 0]), false), []);
+  assert.match(androidPacketWarnings(Buffer.from([1, 1, 0, 16, 23, 1, 0, 0, 1, 1, 0, 0, 135, 0, 0, 0]), true).join(), /zero-length attribute 135 at offset 12/);
+  const { state } = run([{ type: 'start' }, relay([1, 1, 0, 12, 23, 5, 0, 0, 10, 1, 0, 0])]);
+  assert.equal(state.phase, 'usim');
+  assert.match(state.warnings.join(), /not an EAP-AKA AKA-Challenge/);
 });

@@ -19,7 +19,7 @@ import type { EntitlementDocument } from './document.js';
 import { parseServerAnswer } from './document.js';
 import { cookiesFromSetCookie } from './cookies.js';
 import { DecodeError } from '../codec/decode-error.js';
-import { EapCode } from '../codec/eap/constants.js';
+import { AkaSubtype, EapCode, EapType } from '../codec/eap/constants.js';
 import { buildEapResponse, buildEapStart, buildTokenAuth, type ClientProfile, type HttpRequestSpec } from './request.js';
 
 
@@ -169,6 +169,7 @@ function onHttp(state: UeFlowState, ev: Extract<UeFlowEvent, { type: 'http' }>):
     if (code === EapCode.FAILURE) return fail(s, `server sent EAP-Failure${s.lastUsimNote ? ` after the UE sent ${s.lastUsimNote}` : ''}`);
     if (code !== EapCode.REQUEST) return fail(s, `eap-relay-packet with EAP code ${code}, expected a Request`);
     if (s.challenges >= MAX_CHALLENGES) return fail(s, `more than ${MAX_CHALLENGES} EAP requests in one exchange (Android gives up)`);
+    s = { ...s, warnings: [...s.warnings, ...androidPacketWarnings(answer.packet, s.challenges === 0)] };
     return { state: { ...s, phase: 'usim', challenges: s.challenges + 1 }, actions: [{ type: 'usim', packet: answer.packet }] };
   }
 
@@ -186,4 +187,27 @@ function onHttp(state: UeFlowState, ev: Extract<UeFlowEvent, { type: 'http' }>):
     };
   }
   return { state: { ...s, phase: 'done' }, actions: [{ type: 'done', document }] };
+}
+
+/**
+ * What Android's EAP-AKA parser would trip on (TS43.md § Client contract):
+ * a first packet other than an AKA-Challenge (it parses nothing else: no
+ * AKA-Identity, no AKA'), and a zero-length attribute (its client loops).
+ */
+export function androidPacketWarnings(packet: Buffer, first: boolean): string[] {
+  const out: string[] = [];
+  // RFC 4187 §8.1: Code, Identifier, Length, Type, Subtype, 2 reserved, then attributes (Type, Length in 4-byte units).
+  if (first && (packet[4] !== EapType.AKA || packet[5] !== AkaSubtype.AKA_CHALLENGE)) {
+    out.push('the first EAP request is not an EAP-AKA AKA-Challenge (Android parses nothing else: no AKA-Identity, no AKA\')');
+  }
+  if (packet[4] === EapType.AKA || packet[4] === EapType.AKA_PRIME) {
+    const end = Math.min(packet.length, packet.length >= 4 ? packet.readUInt16BE(2) : 0);
+    for (let off = 8; off + 1 < end; off += packet[off + 1]! * 4) {
+      if (packet[off + 1] === 0) {
+        out.push(`zero-length attribute ${packet[off]} at offset ${off} (Android's client loops on it)`);
+        break;
+      }
+    }
+  }
+  return out;
 }
