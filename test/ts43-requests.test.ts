@@ -276,3 +276,14 @@ test('a back-end that is not wired answers 503 + Retry-After, not a crash', asyn
     await h.close();
   }
 });
+
+test('ap2014 MSISDN comes from the subscriber store when no override sets it', async () => {
+  const h = await startHarness({ sets: ['eap_aka.enabled=false'] });
+  try {
+    await h.ctx.store.collection('subscribers').put(SIM1.imsi, { imsi: SIM1.imsi, msisdn: '+15551230001' });
+    const r = await fetch(q(h, { IMSI: SIM1.imsi, terminal_id: 't', app: 'ap2014', entitlement_version: '2' }), { headers: { accept: 'application/json' } });
+    assert.deepEqual(((await r.json()) as Record<string, unknown>).ap2014, { EntitlementStatus: '1', MSISDN: '15551230001' });
+  } finally {
+    await h.close();
+  }
+});
