@@ -15,7 +15,8 @@ export interface RetentionTunable {
 }
 
 export async function createStore(config: OmnisepConfig, dataDir: string, warn: (msg: string) => void): Promise<Store> {
-  if (config.storage.driver === 'memory') return createMemoryStore();
+  if (config.storage.driver === 'memory')
+    return createMemoryStore({ maxPerSubscriber: config.activity.max_records_per_subscriber, retentionSeconds: config.activity.retention_seconds });
   return createLowdbStore({
     dataDir,
     activity: {

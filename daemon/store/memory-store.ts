@@ -40,16 +40,66 @@ export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery):
   return { total: hits.length, records: hits.slice(start, start + limit) };
 }
 
-class MemoryActivity implements ActivityLog {
-  readonly #records: ActivityRecord[] = [];
-  readonly #byId = new Map<string, ActivityRecord>();
-  async append(record: ActivityRecord) { this.#records.push(record); this.#byId.set(record.id, record); }
-  get(id: string) { return this.#byId.get(id); }
-  query(q: ActivityQuery) { return queryActivity(this.#records, q); }
-  count() { return this.#records.length; }
+export interface MemoryActivityOptions {
+  maxPerSubscriber?: number;
+  retentionSeconds?: number;
+  now?: () => number;
 }
 
-export function createMemoryStore(): Store {
+/** In-memory activity with the same retention as the file log (per-subscriber cap on append, age on query/enforce). */
+class MemoryActivity implements ActivityLog {
+  #records: ActivityRecord[] = [];
+  readonly #byId = new Map<string, ActivityRecord>();
+  readonly #byImsi = new Map<string, ActivityRecord[]>();
+  readonly #dead = new Set<ActivityRecord>();
+  maxPerSubscriber: number;
+  retentionSeconds: number;
+  readonly #now: () => number;
+  constructor(opts: MemoryActivityOptions = {}) {
+    this.maxPerSubscriber = opts.maxPerSubscriber ?? Infinity;
+    this.retentionSeconds = opts.retentionSeconds ?? Infinity;
+    this.#now = opts.now ?? Date.now;
+  }
+  async append(record: ActivityRecord) {
+    this.#records.push(record);
+    this.#byId.set(record.id, record);
+    if (record.imsi) {
+      let l = this.#byImsi.get(record.imsi);
+      if (!l) this.#byImsi.set(record.imsi, (l = []));
+      l.push(record);
+      while (l.length > this.maxPerSubscriber) this.#kill(l.shift()!);
+    }
+  }
+  #kill(r: ActivityRecord) {
+    this.#dead.add(r);
+    this.#byId.delete(r.id);
+    if (this.#dead.size > 1024 && this.#dead.size > this.#records.length / 2) {
+      this.#records = this.#records.filter((x) => !this.#dead.has(x));
+      this.#dead.clear();
+    }
+  }
+  enforceRetention(): number {
+    const cutoff = this.#now() - this.retentionSeconds * 1000;
+    let n = 0;
+    if (Number.isFinite(cutoff)) for (const r of this.#records) {
+      if (this.#dead.has(r) || Date.parse(r.timestamp) >= cutoff) continue;
+      const l = r.imsi ? this.#byImsi.get(r.imsi) : undefined;
+      if (l) l.splice(l.indexOf(r), 1);
+      this.#kill(r);
+      n++;
+    }
+    for (const l of this.#byImsi.values()) while (l.length > this.maxPerSubscriber) { this.#kill(l.shift()!); n++; }
+    return n;
+  }
+  get(id: string) { return this.#byId.get(id); }
+  query(q: ActivityQuery) {
+    this.enforceRetention();
+    return queryActivity(this.#dead.size ? this.#records.filter((r) => !this.#dead.has(r)) : this.#records, q);
+  }
+  count() { return this.#records.length - this.#dead.size; }
+}
+
+export function createMemoryStore(activity: MemoryActivityOptions = {}): Store {
   const collections = new Map<string, MemoryCollection<unknown>>();
   return {
     collection<T>(name: string): Collection<T> {
@@ -57,7 +107,7 @@ export function createMemoryStore(): Store {
       if (!c) collections.set(name, (c = new MemoryCollection<unknown>()));
       return c as Collection<T>;
     },
-    activity: new MemoryActivity(),
+    activity: new MemoryActivity(activity),
     writable: () => true,
     close: async () => {},
   };
