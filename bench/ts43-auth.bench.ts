@@ -1,8 +1,8 @@
 /**
  * Full EAP-AKA authentications per second through `simulate eap-aka
  * --count N --concurrency C` (src/ue loadEapAka) against the real daemon
- * (startDaemon, swm back-end → built-in AAA over loopback TCP Diameter, lab
- * subscribers), side by side in one run with a bare fastify route driven by
+ * (startDaemon wired as `omnisep serve` with no config: swm back-end → the
+ * built-in AAA over loopback TCP Diameter, lab subscribers), side by side in one run with a bare fastify route driven by
  * the same load runner and the same undici pool doing the same two HTTP
  * exchanges per "authentication" (GET, then POST of a relay body) with no
  * work behind them — the ceiling of the HTTP path on this machine.

@@ -106,3 +106,4 @@ test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key
   assert.equal(summary.ok, 10);
   assert.equal(typeof summary.latency_ms.p99, 'number');
 });
+
