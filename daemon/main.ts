@@ -140,7 +140,11 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     await opts.beforeListen?.(ctx);
 
     // 3. Public HTTP.
-    const servers: Array<{ name: string; app: FastifyInstance }> = [];
+    // Each server's closer is registered as soon as it exists, so a start that fails later still closes it.
+    const servers = {
+      push: (s: { name: string; app: FastifyInstance }) =>
+        lifecycle.register({ name: `${s.name} server`, phase: 'http', close: () => s.app.close(), timeoutMs: 10_000 }),
+    };
     const pub = await buildPublicApp(ctx, rates);
     servers.push({ name: 'http', app: pub });
     await pub.listen({ host: config.http.listen_ip, port: config.http.port });
@@ -164,7 +168,6 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     lockDownSocket(socket);
     ctx.listeners.socket = { transport: 'unix', path: socket, protocol: 'http', url: `unix:${socket}` };
 
-    for (const s of servers) lifecycle.register({ name: `${s.name} server`, phase: 'http', close: () => s.app.close(), timeoutMs: 10_000 });
     lifecycle.register({ name: 'control socket file', phase: 'socket', close: () => removeSocket(socket) });
 
     logger.info({ listeners: Object.fromEntries(Object.entries(ctx.listeners).map(([k, v]) => [k, v.url])), version: ctx.version, data_dir: dataDir }, 'omnisep is ready');

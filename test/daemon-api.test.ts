@@ -222,3 +222,20 @@ test('every request log line carries request_id; no secret reaches logs or API o
   const setLine = d.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'request completed' && l.imsi === IMSI);
   assert.ok(setLine, 'request lines about a subscriber carry its imsi');
 });
+
+test('a start that fails half-way (port taken) releases what it took: the store lock and the listeners', async () => {
+  const { testConfig } = await import('./daemon-helpers.js');
+  const { startDaemon } = await import('../daemon/main.js');
+  const { createLogger } = await import('../daemon/logging.js');
+  const { mkdtempSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-half-'));
+  const logger = createLogger({ level: 'silent', pretty: false });
+  await assert.rejects(startDaemon(testConfig(dir, [`admin.port=${d.addresses.http.port}`]), { logger, env: {} }), /EADDRINUSE/);
+  assert.ok(!existsSync(join(dir, 'omnisep.lock')), 'store lock released');
+  // The same data dir and socket work right away.
+  const ok = await startDaemon(testConfig(dir), { logger, env: {} });
+  assert.ok(ok.addresses.http.port! > 0);
+  await ok.close();
+});
