@@ -5,8 +5,8 @@
 // when dist/commands or package.json is newer than the manifest, it is
 // rebuilt (atomically) before the command runs. `node bin/manifest.js` builds
 // it explicitly (e.g. right after `tsc`).
-import { Config } from '@oclif/core';
-import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { Config, Plugin } from '@oclif/core';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,10 +30,23 @@ export function manifestIsFresh(root) {
   return at >= newestMtime(commands) && at >= statSync(join(root, 'package.json')).mtimeMs;
 }
 
+/**
+ * The oclif Config with the root plugin's commands discovered from `commandsDir`
+ * (relative to the root), never from a manifest. (`Config.load({ignoreManifest})`
+ * does not reach the root plugin, so the plugin is built here and handed over.)
+ */
+export async function loadConfigFresh(root, commandsDir) {
+  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  if (commandsDir) pjson.oclif = { ...pjson.oclif, commands: commandsDir };
+  const plugin = new Plugin({ root, isRoot: true, pjson, ignoreManifest: true });
+  await plugin.load();
+  const config = await Config.load({ root, pjson, plugins: new Map([[plugin.name, plugin]]) });
+  return { config, plugin };
+}
+
 /** Build the manifest from the compiled commands and write it (tmp + rename: readers never see half a file). */
 export async function writeManifest(root) {
-  const config = await Config.load({ root, ignoreManifest: true });
-  const plugin = config.getPluginsList().find((p) => p.root === config.root) ?? config.getPluginsList()[0];
+  const { plugin } = await loadConfigFresh(root);
   const manifest = plugin.manifest;
   const tmp = join(root, `.${MANIFEST}.${process.pid}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(manifest)}\n`);

@@ -13,7 +13,7 @@
  * later (subscriber, diameter, xcap, simulate, monitor, activity tail, aaa):
  * the list comes from oclif's command discovery, not from a hand-kept table.
  */
-import { Config, type Command } from '@oclif/core';
+import { Config, Plugin, type Command } from '@oclif/core';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,7 +39,12 @@ export async function loadCliModel(source: 'src' | 'dist' = import.meta.url.incl
   const root = repoRoot();
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const commandsDir = source === 'src' ? './commands' : './dist/commands';
-  const config = await Config.load({ root, ignoreManifest: true, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: commandsDir } } });
+  // Discover the commands from their files, never from oclif.manifest.json (which may be stale):
+  // Config.load's ignoreManifest does not reach the root plugin, so build that plugin here.
+  const rootPjson = { ...pjson, oclif: { ...pjson.oclif, commands: commandsDir } };
+  const plugin = new Plugin({ root, isRoot: true, pjson: rootPjson, ignoreManifest: true });
+  await plugin.load();
+  const config = await Config.load({ root, pjson: rootPjson, plugins: new Map([[plugin.name, plugin]]) });
   const commands = config.commands.filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id));
   const topics = new Map<string, string | undefined>();
   for (const t of config.topics) topics.set(t.name, t.description);
