@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createMemoryStore } from '../../daemon/store/memory-store.js';
+import { createMemoryStore } from '../store/memory-store.js';
 import { TokenService, type TokenRecord } from './tokens.js';
 import type { DaemonEvent } from '../contracts/events.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createMemoryStore } from '../../../daemon/store/memory-store.js';
+import { createMemoryStore } from '../../store/memory-store.js';
 import { AkaSubtype, EapCode, EapType, encodeEap } from '../../codec/eap/index.js';
 import type { SessionView } from '../../contracts/sessions.js';
 import type { BackendOutcome, BackendSession, EapBackend } from './backends.js';

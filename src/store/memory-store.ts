@@ -1,0 +1,114 @@
+/**
+ * A Store held in memory only: for `--ephemeral` runs and for tests of code
+ * that does not care about durability. The lowdb driver is the default.
+ */
+import type { ActivityLog, ActivityPage, ActivityQuery, Collection, Store } from '../ports.js';
+import type { ActivityRecord } from '../contracts/activity.js';
+
+class MemoryCollection<T> implements Collection<T> {
+  readonly #map = new Map<string, T>();
+  get(key: string) { return this.#map.get(key); }
+  has(key: string) { return this.#map.has(key); }
+  keys() { return [...this.#map.keys()]; }
+  values() { return [...this.#map.values()]; }
+  get size() { return this.#map.size; }
+  async put(key: string, value: T) { this.#map.set(key, value); }
+  async delete(key: string) { return this.#map.delete(key); }
+}
+
+/** Newest-first filtering shared by the drivers that keep records in memory. */
+export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery): ActivityPage {
+  const needle = q.query?.toLowerCase();
+  const fromMs = q.from !== undefined ? q.from * 1000 : undefined;
+  const toMs = q.to !== undefined ? q.to * 1000 : undefined;
+  const hits: ActivityRecord[] = [];
+  for (let i = all.length - 1; i >= 0; i--) {
+    const r = all[i]!;
+    if (q.type && r.request_type !== q.type) continue;
+    if (q.imsi && r.imsi !== q.imsi) continue;
+    if (q.terminal_id && r.terminal_id !== q.terminal_id) continue;
+    if (fromMs !== undefined || toMs !== undefined) {
+      const t = Date.parse(r.timestamp);
+      if (fromMs !== undefined && t < fromMs) continue;
+      if (toMs !== undefined && t > toMs) continue;
+    }
+    if (needle && ![r.imsi, r.msisdn, r.terminal_id, r.request_path, r.client_ip].some((f) => f?.toLowerCase().includes(needle))) continue;
+    hits.push(r);
+  }
+  const limit = q.limit ?? 25;
+  const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
+  return { total: hits.length, records: hits.slice(start, start + limit) };
+}
+
+export interface MemoryActivityOptions {
+  maxPerSubscriber?: number;
+  retentionSeconds?: number;
+  now?: () => number;
+}
+
+/** In-memory activity with the same retention as the file log (per-subscriber cap on append, age on query/enforce). */
+class MemoryActivity implements ActivityLog {
+  #records: ActivityRecord[] = [];
+  readonly #byId = new Map<string, ActivityRecord>();
+  readonly #byImsi = new Map<string, ActivityRecord[]>();
+  readonly #dead = new Set<ActivityRecord>();
+  maxPerSubscriber: number;
+  retentionSeconds: number;
+  readonly #now: () => number;
+  constructor(opts: MemoryActivityOptions = {}) {
+    this.maxPerSubscriber = opts.maxPerSubscriber ?? Infinity;
+    this.retentionSeconds = opts.retentionSeconds ?? Infinity;
+    this.#now = opts.now ?? Date.now;
+  }
+  async append(record: ActivityRecord) {
+    this.#records.push(record);
+    this.#byId.set(record.id, record);
+    if (record.imsi) {
+      let l = this.#byImsi.get(record.imsi);
+      if (!l) this.#byImsi.set(record.imsi, (l = []));
+      l.push(record);
+      while (l.length > this.maxPerSubscriber) this.#kill(l.shift()!);
+    }
+  }
+  #kill(r: ActivityRecord) {
+    this.#dead.add(r);
+    this.#byId.delete(r.id);
+    if (this.#dead.size > 1024 && this.#dead.size > this.#records.length / 2) {
+      this.#records = this.#records.filter((x) => !this.#dead.has(x));
+      this.#dead.clear();
+    }
+  }
+  enforceRetention(): number {
+    const cutoff = this.#now() - this.retentionSeconds * 1000;
+    let n = 0;
+    if (Number.isFinite(cutoff)) for (const r of this.#records) {
+      if (this.#dead.has(r) || Date.parse(r.timestamp) >= cutoff) continue;
+      const l = r.imsi ? this.#byImsi.get(r.imsi) : undefined;
+      if (l) l.splice(l.indexOf(r), 1);
+      this.#kill(r);
+      n++;
+    }
+    for (const l of this.#byImsi.values()) while (l.length > this.maxPerSubscriber) { this.#kill(l.shift()!); n++; }
+    return n;
+  }
+  get(id: string) { return this.#byId.get(id); }
+  query(q: ActivityQuery) {
+    this.enforceRetention();
+    return queryActivity(this.#dead.size ? this.#records.filter((r) => !this.#dead.has(r)) : this.#records, q);
+  }
+  count() { return this.#records.length - this.#dead.size; }
+}
+
+export function createMemoryStore(activity: MemoryActivityOptions = {}): Store {
+  const collections = new Map<string, MemoryCollection<unknown>>();
+  return {
+    collection<T>(name: string): Collection<T> {
+      let c = collections.get(name);
+      if (!c) collections.set(name, (c = new MemoryCollection<unknown>()));
+      return c as Collection<T>;
+    },
+    activity: new MemoryActivity(activity),
+    writable: () => true,
+    close: async () => {},
+  };
+}
