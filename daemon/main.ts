@@ -9,7 +9,8 @@
  * closer with the Lifecycle, which stops in the fixed order of lifecycle.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -27,7 +28,8 @@ import { createMetricsRegistry } from './http/admin/metrics-routes.js';
 import { buildPublicApp } from './http/public.js';
 import ts43Plugin from './http/ts43/index.js';
 import xcapPlugin from './http/xcap/index.js';
-import { wireDiameter } from './diameter/wire.js';
+import { resolveSubscribersFile, wireDiameter } from './diameter/wire.js';
+import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { createStore } from './store/index.js';
@@ -149,6 +151,12 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     servers.push({ name: 'http', app: pub });
     await pub.listen({ host: config.http.listen_ip, port: config.http.port });
     ctx.listeners.http = tcpListener('http', pub.server.address() as AddressInfo);
+    // The ready-to-paste UE run against the first lab SIM (CLI.md: `npm start` prints one that succeeds).
+    if (config.aaa.enabled && config.eap_aka.enabled && config.eap_aka.backend !== 'swx' && config.aaa.subscribers_file) {
+      const csvFile = resolveSubscribersFile(config.aaa.subscribers_file);
+      const line = existsSync(csvFile) ? simulateLineForLab({ url: `${ctx.listeners.http.url}/`, csv: readFileSync(csvFile, 'utf8'), simFile: displayPath(csvFile), bin: 'node bin/run.js' }) : undefined;
+      if (line) ctx.bannerLines.push(`try: ${line}`);
+    }
 
     // 4. Admin API on TCP (TLS by default).
     const tls = config.admin.tls
@@ -185,4 +193,10 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     await lifecycle.stop();
     throw e;
   }
+}
+
+/** A path as short as it can be printed: relative to the working directory when inside it. */
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), resolve(file));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : resolve(file);
 }

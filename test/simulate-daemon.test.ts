@@ -80,7 +80,8 @@ test('load mode against the daemon: every authentication succeeds', async () => 
 
 test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key exits 1 with the reason; bad flags exit 2', async () => {
   // Exactly what `omnisep serve` prints for the lab fixture.
-  const line = simulateLineForLab({ url: d.url, csv: readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8') })!;
+  const line = simulateLineForLab({ url: d.url, csv: readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8'), simFile: repoPath('fixtures', 'subscribers', 'lab.csv') })!;
+  assert.ok(!line.includes(SIM.ki) && !line.includes(SIM.opc), 'the printed line names the CSV, not the keys');
   assert.ok(line.startsWith('omnisep simulate eap-aka '));
   const argv = line.split(' ').slice(1); // drop the program name
   const ok = await runCli(argv);

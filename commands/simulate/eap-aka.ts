@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { Errors, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { OperationalError, UsageError } from '../../src/cli/errors.js';
 import { GLOBAL_GROUP } from '../../src/cli/flags.js';
 import { optionsFromFlags } from '../../src/ue/options.js';
 import { renderLoad, renderSteps } from '../../src/ue/render.js';
+import { simFromCsv } from '../../src/ue/command-line.js';
 import { loadEapAka, simulateEapAka } from '../../src/ue/run.js';
 
 export default class SimulateEapAka extends BaseCommand {
@@ -43,7 +45,12 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
   static override flags = {
     url: Flags.string({ summary: 'TS.43 entitlement server URL.', default: 'http://127.0.0.1:9014/', helpValue: 'URL' }),
     imsi: Flags.string({ summary: 'IMSI of the SIM, 15 digits.', required: true, helpValue: 'IMSI' }),
-    ki: Flags.string({ summary: 'Ki (K), 32 hex digits.', env: 'OMNISEP_KI', required: true, helpValue: 'HEX' }),
+    'sim-file': Flags.string({
+      summary: 'Subscriber CSV (imsi,ki,opc|op,amf) to take the keys of --imsi from; --ki/--opc/--op/--amf override it.',
+      description: 'The layout of fixtures/subscribers/lab.csv and of `omnisep subscriber import`. Keeps keys off the command line and out of the shell history.',
+      helpValue: 'FILE',
+    }),
+    ki: Flags.string({ summary: 'Ki (K), 32 hex digits (or give --sim-file).', env: 'OMNISEP_KI', helpValue: 'HEX' }),
     opc: Flags.string({ summary: 'OPc, 32 hex digits (or give --op).', env: 'OMNISEP_OPC', helpValue: 'HEX' }),
     op: Flags.string({ summary: 'OP, 32 hex digits; OPc is computed from it and Ki.', helpValue: 'HEX' }),
     amf: Flags.string({ summary: 'Provisioned AMF, 4 hex digits; a challenge with another AMF is noted.', helpValue: 'HEX' }),
@@ -71,7 +78,7 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
   async run(): Promise<void> {
     const { flags } = await this.parse(SimulateEapAka);
     this.setup(flags);
-    const opts = optionsFromFlags(flags);
+    const opts = optionsFromFlags(flags['sim-file'] ? withSimFile(flags, flags['sim-file']) : flags);
     if (flags.concurrency > 1 && flags.count === 1) throw new UsageError('--concurrency needs --count N (N > 1), e.g. --count 1000 --concurrency 16');
 
     if (flags.count > 1) {
@@ -97,4 +104,18 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
     if (this.jsonMode) throw new Errors.ExitError(1);
     throw new OperationalError(message);
   }
+}
+
+/** Fill the key flags the user left out from the subscriber CSV's row for --imsi. */
+function withSimFile<F extends { imsi: string; ki?: string; opc?: string; op?: string; amf?: string }>(flags: F, file: string): F {
+  let csv: string;
+  try {
+    csv = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--sim-file ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); expected a CSV like fixtures/subscribers/lab.csv`);
+  }
+  const sim = simFromCsv(csv, flags.imsi);
+  if (!sim) throw new UsageError(`--sim-file ${file} has no row for IMSI ${flags.imsi} with ki and opc (or op)`);
+  const own = flags.opc !== undefined || flags.op !== undefined;
+  return { ...flags, ki: flags.ki ?? sim.ki, opc: own ? flags.opc : sim.opc, op: own ? flags.op : sim.op, amf: flags.amf ?? sim.amf };
 }

@@ -45,7 +45,7 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
     });
     const file = config.aaa.subscribers_file;
     if (file) {
-      const path = isAbsolute(file) ? file : existsSync(file) ? file : repoPath(file);
+      const path = resolveSubscribersFile(file);
       if (existsSync(path)) {
         const r = await subscribers.importCsv(readFileSync(path, 'utf8'));
         log.info({ file: path, added: r.added, kept: r.skipped, errors: r.errors.length }, 'aaa: lab subscribers loaded');
@@ -84,4 +84,9 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
     if (config.eap_aka.backend === 'swx') ctx.services.vectorSource = createSwxVectorSource(node, { anid: config.eap_aka.network_name });
   }
   if (config.eap_aka.backend === 'local') ctx.services.vectorSource = new LocalVectorSource(subscribers, (n) => ctx.random.bytes(n));
+}
+
+/** `aaa.subscribers_file` as a path: absolute, else relative to the working directory, else to the repository (the lab fixtures). */
+export function resolveSubscribersFile(file: string): string {
+  return isAbsolute(file) ? file : existsSync(file) ? file : repoPath(file);
 }

@@ -24,13 +24,14 @@ test('quotes words the shell would split', () => {
   assert.ok(line.endsWith('--aka-prime'));
 });
 
-test('the line for the first usable SIM of a lab CSV', async () => {
-  const { simulateLineForLab } = await import('./command-line.js');
+test('the line for the first usable SIM of a lab CSV names the file, never the keys', async () => {
+  const { simulateLineForLab, simFromCsv } = await import('./command-line.js');
   const csv = '# lab\nimsi,msisdn,ki,opc,amf,sqn\nbad,1,x,y,8000,0\n001010000000001,+1,465b5ce8b199b49faa5f0a2ee238a6bc,cd63cb71954a9f4e48a5994e37a02baf,8000,0\n';
-  assert.equal(
-    simulateLineForLab({ url: 'http://127.0.0.1:9014/', csv }),
-    'omnisep simulate eap-aka --url http://127.0.0.1:9014/ --imsi 001010000000001 --ki 465b5ce8b199b49faa5f0a2ee238a6bc --opc cd63cb71954a9f4e48a5994e37a02baf --amf 8000 --app ap2004,ap2003',
-  );
-  assert.equal(simulateLineForLab({ url: 'http://x/', csv: 'imsi,ki\n' }), undefined);
-  assert.equal(simulateLineForLab({ url: 'http://x/', csv: '' }), undefined);
+  const line = simulateLineForLab({ url: 'http://127.0.0.1:9014/', csv, simFile: 'fixtures/subscribers/lab.csv' });
+  assert.equal(line, 'omnisep simulate eap-aka --url http://127.0.0.1:9014/ --sim-file fixtures/subscribers/lab.csv --imsi 001010000000001 --app ap2004,ap2003');
+  assert.ok(!line!.includes('465b5ce8') && !line!.includes('cd63cb71'), 'no key in the printed line');
+  assert.equal(simulateLineForLab({ url: 'http://x/', csv: 'imsi,ki\n', simFile: 'f' }), undefined);
+  assert.equal(simulateLineForLab({ url: 'http://x/', csv: '', simFile: 'f' }), undefined);
+  assert.deepEqual(simFromCsv(csv, '001010000000001'), { imsi: '001010000000001', ki: '465b5ce8b199b49faa5f0a2ee238a6bc', opc: 'cd63cb71954a9f4e48a5994e37a02baf', op: undefined, amf: '8000' });
+  assert.equal(simFromCsv(csv, '001010000000009'), undefined);
 });

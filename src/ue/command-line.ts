@@ -50,23 +50,47 @@ export function simulateCommandLine(input: SimulateCommandLineInput): string {
   return words.join(' ');
 }
 
+/** One SIM row of a subscriber CSV (hex as written; keys stay in the file's text). */
+export interface CsvSim {
+  imsi: string;
+  ki: string;
+  opc?: string;
+  op?: string;
+  amf?: string;
+}
+
 /**
- * The line for the first SIM of a lab subscriber CSV (`fixtures/subscribers/lab.csv`
- * layout: a header naming imsi, ki, opc (or op), optional amf; `#` comments).
- * Undefined when the file has no usable row (then print nothing).
+ * A SIM from a subscriber CSV (`fixtures/subscribers/lab.csv` layout: a header
+ * naming imsi, ki, opc or op, optional amf; `#` comments): the row for `imsi`,
+ * or the first usable row when no IMSI is given. Undefined when there is none.
  */
-export function simulateLineForLab(input: { url: string; csv: string; bin?: string; apps?: readonly string[] }): string | undefined {
-  const rows = input.csv.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+export function simFromCsv(csv: string, imsi?: string): CsvSim | undefined {
+  const rows = csv.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const head = rows.shift()?.toLowerCase().split(',').map((c) => c.trim());
   if (!head) return undefined;
   const at = (cells: string[], name: string): string | undefined => (head.includes(name) ? cells[head.indexOf(name)]?.trim() || undefined : undefined);
   for (const row of rows) {
     const cells = row.split(',');
-    const imsi = at(cells, 'imsi');
+    const id = at(cells, 'imsi');
     const ki = at(cells, 'ki');
     const opc = at(cells, 'opc');
-    if (!imsi || !/^[0-9]{15}$/.test(imsi) || !ki || !opc) continue;
-    return simulateCommandLine({ url: input.url, imsi, ki, opc, amf: at(cells, 'amf'), apps: input.apps ?? ['ap2004', 'ap2003'], bin: input.bin });
+    const op = at(cells, 'op');
+    if (!id || !/^[0-9]{15}$/.test(id) || !ki || (!opc && !op)) continue;
+    if (imsi !== undefined && id !== imsi) continue;
+    return { imsi: id, ki, opc, op, amf: at(cells, 'amf') };
   }
   return undefined;
+}
+
+/**
+ * The line the daemon prints at start for the first SIM of a lab subscriber CSV.
+ * It names the CSV with `--sim-file` instead of printing Ki/OPc, so no key
+ * reaches the terminal or a log collector even for the lab fixture.
+ * Undefined when the file has no usable row (then print nothing).
+ */
+export function simulateLineForLab(input: { url: string; csv: string; simFile: string; bin?: string; apps?: readonly string[] }): string | undefined {
+  const sim = simFromCsv(input.csv);
+  if (!sim) return undefined;
+  const words = [input.bin ?? 'omnisep', 'simulate', 'eap-aka', '--url', input.url, '--sim-file', input.simFile, '--imsi', sim.imsi, '--app', (input.apps ?? ['ap2004', 'ap2003']).join(',')];
+  return words.map(shellWord).join(' ');
 }

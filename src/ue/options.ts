@@ -13,7 +13,7 @@ import type { AcceptPreference } from './request.js';
 export interface SimulateFlagValues {
   url: string;
   imsi: string;
-  ki: string;
+  ki?: string;
   opc?: string;
   op?: string;
   amf?: string;
@@ -80,6 +80,7 @@ export function parseServerUrl(raw: string): string {
 }
 
 export function optionsFromFlags(f: SimulateFlagValues): SimulateOptions {
+  if (!f.ki) throw new UsageError('missing --ki (or --sim-file FILE with a row for --imsi); e.g. --ki 465b5ce8b199b49faa5f0a2ee238a6bc');
   const ki = parseKey(f.ki, 'ki');
   if (f.opc && f.op) throw new UsageError('give --opc or --op, not both (OPc is derived from OP and Ki)');
   if (!f.opc && !f.op) throw new UsageError('missing --opc (or --op, from which OPc is computed with Ki); e.g. --opc cd63cb71954a9f4e48a5994e37a02baf');
