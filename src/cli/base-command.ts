@@ -12,6 +12,7 @@
  */
 import { Command, Errors, type Interfaces } from '@oclif/core';
 import type { ChalkInstance } from 'chalk';
+import { setFlagsFromString } from 'node:v8';
 import { ControlClient, type Target } from '../client/control-client.js';
 import { ApiError, CliError, DaemonUnreachableError, UsageError } from './errors.js';
 import { baseFlags, defaultSocketPath } from './flags.js';
@@ -64,7 +65,14 @@ export abstract class BaseCommand extends Command {
   }
 
   protected get client(): ControlClient {
-    this.#client ??= new ControlClient(this.target());
+    if (!this.#client) {
+      // undici parses HTTP with llhttp compiled to WebAssembly on the first connection; V8
+      // then re-compiles it optimised in the background and Node waits for that before
+      // exiting (~0.2 s on every command). One request does not need optimised code:
+      // keep the baseline compiler only (CLI processes only; the daemon never gets here).
+      setFlagsFromString('--liftoff-only');
+      this.#client = new ControlClient(this.target());
+    }
     return this.#client;
   }
 
