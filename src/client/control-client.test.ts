@@ -136,3 +136,26 @@ test('over TCP: bearer token from --api-key, base path kept, NDJSON stream parse
     await new Promise((r) => server.close(r));
   }
 });
+
+test('NDJSON stream: a multi-byte character split across two chunks arrives whole', async () => {
+  const line = Buffer.from('{"kind":"hello","at":"t","version":"Zürich ✓","started_at":"t"}\n', 'utf8');
+  const cut = line.indexOf(Buffer.from('✓', 'utf8')) + 1; // inside the 3-byte sequence
+  const { server } = await serve(
+    (s) => s.listen(0, '127.0.0.1'),
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(line.subarray(0, cut));
+      setTimeout(() => res.end(line.subarray(cut)), 20);
+    },
+  );
+  const port = (server.address() as AddressInfo).port;
+  const client = new ControlClient({ kind: 'url', url: `http://127.0.0.1:${port}/` });
+  try {
+    const versions: string[] = [];
+    for await (const ev of client.stream(routes.events.path, {})) versions.push((ev as { version: string }).version);
+    assert.deepEqual(versions, ['Zürich ✓']);
+  } finally {
+    await client.close();
+    await new Promise((r) => server.close(r));
+  }
+});

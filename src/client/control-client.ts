@@ -165,9 +165,11 @@ export class ControlClient {
       throw toApiError({ status: res.statusCode, headers: res.headers, body });
     }
     let buf = '';
+    // One streaming decoder: a multi-byte character split across two chunks must not turn into U+FFFD.
+    const decoder = new TextDecoder('utf-8');
     try {
       for await (const chunk of res.body) {
-        buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+        buf += typeof chunk === 'string' ? chunk : decoder.decode(chunk as Buffer, { stream: true });
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
           const line = buf.slice(0, nl).trim();
