@@ -59,6 +59,11 @@ export default class Monitor extends BaseCommand {
     // React's development build times and diffs every commit (several times the CPU):
     // the TUI loads the production build unless NODE_ENV says otherwise, hence the late imports.
     process.env.NODE_ENV ??= 'production';
+    // ink renders only the final frame when it believes it runs in CI (is-in-ci reads CI and
+    // CONTINUOUS_INTEGRATION once, at import). Both ends here are a TTY, so a person is
+    // watching: the monitor is interactive whatever the environment says.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     const [{ render }, { createElement }, { MonitorApp }] = await Promise.all([import('ink'), import('react'), import('../src/ui/monitor-app.js')]);
     const target = this.target();
     const source = daemonSource(target);
