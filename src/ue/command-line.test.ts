@@ -30,6 +30,7 @@ test('the line for the first usable SIM of a lab CSV names the file, never the k
   const line = simulateLineForLab({ url: 'http://127.0.0.1:9014/', csv, simFile: 'fixtures/subscribers/lab.csv' });
   assert.equal(line, 'omnisep simulate eap-aka --url http://127.0.0.1:9014/ --sim-file fixtures/subscribers/lab.csv --imsi 001010000000001 --app ap2004,ap2003');
   assert.ok(!line!.includes('465b5ce8') && !line!.includes('cd63cb71'), 'no key in the printed line');
+  assert.ok(simulateLineForLab({ url: 'http://x/', csv, simFile: 'a b.csv', bin: 'node bin/run.js' })!.startsWith("node bin/run.js simulate eap-aka --url http://x/ --sim-file 'a b.csv' "));
   assert.equal(simulateLineForLab({ url: 'http://x/', csv: 'imsi,ki\n', simFile: 'f' }), undefined);
   assert.equal(simulateLineForLab({ url: 'http://x/', csv: '', simFile: 'f' }), undefined);
   assert.deepEqual(simFromCsv(csv, '001010000000001'), { imsi: '001010000000001', ki: '465b5ce8b199b49faa5f0a2ee238a6bc', opc: 'cd63cb71954a9f4e48a5994e37a02baf', op: undefined, amf: '8000' });

@@ -91,6 +91,7 @@ export function simFromCsv(csv: string, imsi?: string): CsvSim | undefined {
 export function simulateLineForLab(input: { url: string; csv: string; simFile: string; bin?: string; apps?: readonly string[] }): string | undefined {
   const sim = simFromCsv(input.csv);
   if (!sim) return undefined;
-  const words = [input.bin ?? 'omnisep', 'simulate', 'eap-aka', '--url', input.url, '--sim-file', input.simFile, '--imsi', sim.imsi, '--app', (input.apps ?? ['ap2004', 'ap2003']).join(',')];
-  return words.map(shellWord).join(' ');
+  const words = ['simulate', 'eap-aka', '--url', input.url, '--sim-file', input.simFile, '--imsi', sim.imsi, '--app', (input.apps ?? ['ap2004', 'ap2003']).join(',')];
+  // The program name may be several words (`node bin/run.js`): it is printed as given.
+  return [input.bin ?? 'omnisep', ...words.map(shellWord)].join(' ');
 }
