@@ -14,6 +14,7 @@ import { nextSqn, sqnAfterResync, SQN_MAX } from '../aka/sqn.js';
 import type { AuthVector } from '../aka/types.js';
 import { AuthVectorError, type AuthVectorRequest, type AuthVectorSource, type Clock, type Collection, type Store } from '../ports.js';
 import { Secret } from '../util/secret.js';
+import { parseSubscriberCsv } from '../codec/subscriber-csv.js';
 import type { SubscriberAddBody, SubscriberImportResult, SubscriberView } from '../contracts/subscribers.js';
 
 /** As stored (the store is the secret-keeping place; nothing here is ever sent out). */
@@ -87,21 +88,10 @@ export class SubscriberService {
 
   /** CSV: a header naming the columns (imsi, ki, opc or op required; msisdn, amf, sqn optional). */
   async importCsv(text: string, opts: { replace?: boolean } = {}): Promise<Omit<SubscriberImportResult, 'status'>> {
-    const lines = text.split(/\r?\n/);
-    let header: string[] | null = null;
     const out = { added: 0, replaced: 0, skipped: 0, errors: [] as { line: number; error: string }[] };
-    for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i]!.trim();
-      if (!raw || raw.startsWith('#')) continue;
-      const cells = raw.split(',').map((c) => c.trim());
-      if (!header) {
-        header = cells.map((c) => c.toLowerCase());
-        for (const need of ['imsi', 'ki']) if (!header.includes(need)) return { ...out, errors: [{ line: i + 1, error: `header lacks the ${need} column` }] };
-        if (!header.includes('opc') && !header.includes('op')) return { ...out, errors: [{ line: i + 1, error: 'header lacks an opc or op column' }] };
-        continue;
-      }
-      const row: Record<string, string> = {};
-      header.forEach((h, j) => { if (cells[j]) row[h] = cells[j]!; });
+    const csv = parseSubscriberCsv(text);
+    if (!csv.ok) return { ...out, errors: [{ line: csv.line, error: csv.error }] };
+    for (const { line, cells: row } of csv.rows) {
       try {
         const input: SubscriberInput = {
           imsi: row.imsi ?? '', ki: row.ki ?? '',
@@ -115,7 +105,7 @@ export class SubscriberService {
         if (exists) out.replaced++;
         else out.added++;
       } catch (err) {
-        out.errors.push({ line: i + 1, error: err instanceof Error ? err.message : String(err) });
+        out.errors.push({ line, error: err instanceof Error ? err.message : String(err) });
       }
     }
     return out;

@@ -50,6 +50,8 @@ export function simulateCommandLine(input: SimulateCommandLineInput): string {
   return words.join(' ');
 }
 
+import { parseSubscriberCsv } from '../codec/subscriber-csv.js';
+
 /** One SIM row of a subscriber CSV (hex as written; keys stay in the file's text). */
 export interface CsvSim {
   imsi: string;
@@ -65,19 +67,13 @@ export interface CsvSim {
  * or the first usable row when no IMSI is given. Undefined when there is none.
  */
 export function simFromCsv(csv: string, imsi?: string): CsvSim | undefined {
-  const rows = csv.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const head = rows.shift()?.toLowerCase().split(',').map((c) => c.trim());
-  if (!head) return undefined;
-  const at = (cells: string[], name: string): string | undefined => (head.includes(name) ? cells[head.indexOf(name)]?.trim() || undefined : undefined);
-  for (const row of rows) {
-    const cells = row.split(',');
-    const id = at(cells, 'imsi');
-    const ki = at(cells, 'ki');
-    const opc = at(cells, 'opc');
-    const op = at(cells, 'op');
+  const parsed = parseSubscriberCsv(csv);
+  if (!parsed.ok) return undefined;
+  for (const { cells } of parsed.rows) {
+    const { imsi: id, ki, opc, op, amf } = cells;
     if (!id || !/^[0-9]{15}$/.test(id) || !ki || (!opc && !op)) continue;
     if (imsi !== undefined && id !== imsi) continue;
-    return { imsi: id, ki, opc, op, amf: at(cells, 'amf') };
+    return { imsi: id, ki, opc, op, amf };
   }
   return undefined;
 }
