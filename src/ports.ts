@@ -16,19 +16,55 @@ export interface Random {
 }
 
 /**
- * A keyed collection. Reads are synchronous (served from memory); a write's
- * promise resolves only once the write is durable (survives SIGKILL), so a
- * route answers 2xx only after awaiting it. A read-check-write with no await
- * in between is atomic (one process, one event loop) — XCAP If-Match relies on it.
+ * What a collection holds, which decides how a driver keeps it (docs/storage.md):
+ * - `provisioning`: subscribers and keys, entitlement overrides, XCAP documents. Written rarely, read often;
+ *   an acknowledged write survives SIGKILL.
+ * - `state`: authentication state written on every authentication (SQN, tokens). Durable like provisioning,
+ *   but kept in an append-only journal in the embedded driver, never a whole-file rewrite.
+ * - `volatile`: state whose loss on a crash is harmless and documented (an EAP session in flight: the phone
+ *   starts again). The embedded driver keeps it in memory; PostgreSQL shares it between daemons.
+ */
+export type CollectionKind = 'provisioning' | 'state' | 'volatile';
+
+export interface CollectionSpec {
+  kind: CollectionKind;
+  /**
+   * Top-level string fields with a lookup index, for `find(field, value)`. A find on any other field
+   * throws: nothing on a request path may scan a collection.
+   */
+  indexes?: readonly string[];
+}
+
+/** What an `update` function decides: write `put`, or `delete`, or leave the record as it is; `result` is returned. */
+export interface Change<T, R> {
+  result: R;
+  put?: T;
+  delete?: boolean;
+}
+
+/**
+ * A keyed collection of JSON records. Every read and write is asynchronous: a driver may keep the data in
+ * memory (memory, embedded) or in a database shared by several daemons (PostgreSQL). A write's promise
+ * resolves only once the write is durable for the collection's kind (survives SIGKILL unless `volatile`),
+ * so a route answers 2xx only after awaiting it.
+ *
+ * `update` is the only atomic read-modify-write: per key, across every daemon sharing the store. Its
+ * function may run more than once (a driver may retry after a concurrent change), so it must be pure
+ * and must not await. SQN advance and XCAP If-Match rely on it.
  */
 export interface Collection<T> {
-  get(key: string): T | undefined;
-  has(key: string): boolean;
-  keys(): string[];
-  values(): T[];
-  readonly size: number;
+  readonly name: string;
+  get(key: string): Promise<T | undefined>;
   put(key: string, value: T): Promise<void>;
+  /** Many puts as one durable commit (bulk import). */
+  putMany(entries: ReadonlyArray<readonly [key: string, value: T]>): Promise<void>;
   delete(key: string): Promise<boolean>;
+  update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R>;
+  /** Records whose indexed top-level field equals `value` (the field must be in the spec's `indexes`). */
+  find(field: string, value: string): Promise<T[]>;
+  /** Records in key order, keys greater than `after`, at most `limit` (default 1000): page through with the last key. */
+  scan(opts?: { after?: string; limit?: number; prefix?: string }): Promise<Array<[key: string, value: T]>>;
+  count(): Promise<number>;
 }
 
 export interface ActivityQuery {
@@ -54,10 +90,10 @@ export interface ActivityPage {
 export interface ActivityLog {
   /** Resolves once the record is durable (group commit is allowed). */
   append(record: ActivityRecord): Promise<void>;
-  get(id: string): ActivityRecord | undefined;
+  get(id: string): Promise<ActivityRecord | undefined>;
   /** Newest first. */
-  query(q: ActivityQuery): ActivityPage;
-  count(): number;
+  query(q: ActivityQuery): Promise<ActivityPage>;
+  count(): Promise<number>;
 }
 
 export type CollectionName =
@@ -70,11 +106,41 @@ export type CollectionName =
   | 'vvm_accounts'
   | (string & {});
 
+/** What `status` shows of the store. */
+export interface StoreInfo {
+  driver: 'memory' | 'embedded' | 'postgres';
+  /** Embedded: the data directory; PostgreSQL: the URL without its password. */
+  location: string | null;
+  schema_version: number;
+  /** PostgreSQL only: the connection pool. */
+  pool?: { total: number; idle: number; waiting: number; max: number };
+}
+
+/** A change to a record, seen by every daemon sharing the store (PostgreSQL: LISTEN/NOTIFY), for caches. */
+export interface StoreChange {
+  collection: string;
+  key: string;
+  /** The daemon that made it (`server.node_name`), or null when unknown. */
+  origin: string | null;
+}
+
+/** Thrown when the store cannot serve a request now (database down): routes answer 503 with Retry-After. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(message: string, readonly retryAfterSeconds = 1) {
+    super(message);
+  }
+}
+
 export interface Store {
-  collection<T>(name: CollectionName): Collection<T>;
+  /** Opens (or returns) a collection. The first call fixes its spec; a later call with another spec throws. */
+  collection<T>(name: CollectionName, spec?: CollectionSpec): Collection<T>;
   readonly activity: ActivityLog;
+  /** Subscribe to changes, including other daemons' (returns the unsubscribe function). */
+  onChange(listener: (change: StoreChange) => void): () => void;
   /** True while writes can be made durable (health check). */
   writable(): boolean;
+  info(): StoreInfo;
   close(): Promise<void>;
 }
 

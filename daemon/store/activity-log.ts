@@ -446,14 +446,22 @@ export class ActivityFileLog implements ActivityLog {
     return JSON.parse(buf.toString('utf8', 0, len)) as ActivityRecord;
   }
 
-  get(id: string): ActivityRecord | undefined {
+  async get(id: string): Promise<ActivityRecord | undefined> {
+    return this.getSync(id);
+  }
+
+  getSync(id: string): ActivityRecord | undefined {
     const i = this.#byId.get(id);
     return i === undefined || !this.#alive.a[i] ? undefined : this.#read(i);
   }
 
-  count(): number { return this.#live; }
+  async count(): Promise<number> { return this.#live; }
 
-  query(q: ActivityQuery): ActivityPage {
+  async query(q: ActivityQuery): Promise<ActivityPage> {
+    return this.querySync(q);
+  }
+
+  querySync(q: ActivityQuery): ActivityPage {
     const limit = q.limit ?? 25;
     const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
     const typeId = q.type ? this.#types.find(q.type) : -1;

@@ -11,7 +11,9 @@
 import { mkdirSync, readdirSync, unlinkSync, accessSync, constants, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import type { ActivityLog, Collection, Store } from '../../src/ports.js';
+import type { ActivityLog, Collection, CollectionSpec, Store } from '../../src/ports.js';
+import { MapCollection, type JournalOp } from '../../src/store/map-collection.js';
+import { ChangeFeed, CollectionRegistry } from '../../src/store/memory-store.js';
 import { DurableJsonFile } from './atomic-file.js';
 import { ActivityFileLog, type ActivityLogOptions } from './activity-log.js';
 import { StoreCorruptError, StoreLockedError } from './errors.js';
@@ -28,55 +30,31 @@ const NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 export const recoveryFor = (file: string): string =>
   `restore ${file} from your backup, or move it aside to start that collection empty: mv '${file}' '${file}.corrupt' (then restart; the activity log and other collections are kept)`;
 
-class LowdbCollection<T> implements Collection<T> {
-  readonly #db: Low<CollectionFile<T>>;
-  #map: Map<string, T>;
+/**
+ * Transitional: each collection is a MapCollection whose commit rewrites the collection's whole file (group
+ * commit). The embedded journal driver replaces this.
+ */
+class LowdbCollection<T> extends MapCollection<T> {
   #writing: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
-  /** Called with the error of a failed write, or null after a good one (health). */
-  #onError: (e: unknown) => void;
 
-  constructor(readonly name: string, readonly file: string, db: Low<CollectionFile<T>>, onError: (e: unknown) => void) {
-    this.#db = db;
-    this.#map = new Map(Object.entries(db.data.items));
-    this.#onError = onError;
-  }
-  get(key: string) { return this.#map.get(key); }
-  has(key: string) { return this.#map.has(key); }
-  keys() { return [...this.#map.keys()]; }
-  values() { return [...this.#map.values()]; }
-  get size() { return this.#map.size; }
-
-  put(key: string, value: T): Promise<void> {
-    this.#map.set(key, value);
-    return this.#flush();
+  constructor(name: string, readonly file: string, private readonly db: Low<CollectionFile<T>>, spec: CollectionSpec, onError: (e: unknown) => void) {
+    super(name, spec, { commit: (ops) => this.#flush(ops, onError) });
+    for (const [k, v] of Object.entries(db.data.items)) this.load(k, v);
   }
 
-  async delete(key: string): Promise<boolean> {
-    if (!this.#map.delete(key)) return false;
-    await this.#flush();
-    return true;
-  }
-
-  /** Resolve once a write that began after this call is durable. */
-  #flush(): Promise<void> {
-    if (this.#queued) return this.#queued;
+  #flush(ops: ReadonlyArray<JournalOp<T>>, onError: (e: unknown) => void): Promise<void> {
+    const pending = new Map<string, T | undefined>(ops.map((o) => [o.key, 'deleted' in o ? undefined : o.value]));
     const run = async () => {
       this.#queued = null;
-      this.#db.data = { format: FORMAT, collection: this.name, items: Object.fromEntries(this.#map) };
-      try {
-        await this.#db.write();
-        this.#onError(null);
-      } catch (e) {
-        this.#onError(e);
-        throw e;
-      }
+      const items = Object.fromEntries(this.entries());
+      for (const [k, v] of pending) { if (v === undefined) delete items[k]; else items[k] = v; }
+      this.db.data = { format: FORMAT, collection: this.name, items };
+      try { await this.db.write(); onError(null); } catch (e) { onError(e); throw e; }
     };
+    // A queued write snapshots the map when it runs; ops applied after each commit resolves are in it by then.
     const prev = this.#writing;
-    const next = (prev ? prev.catch(() => {}).then(run) : run()).finally(() => {
-      if (this.#writing === next) this.#writing = null;
-    });
-    if (prev) this.#queued = next;
+    const next = (prev ? prev.catch(() => {}).then(run) : run()).finally(() => { if (this.#writing === next) this.#writing = null; });
     this.#writing = next;
     return next;
   }
@@ -121,7 +99,8 @@ export async function createLowdbStore(opts: LowdbStoreOptions): Promise<LowdbSt
 
   let lastError: unknown = null;
   const onError = (e: unknown) => { lastError = e; };
-  const collections = new Map<string, LowdbCollection<unknown>>();
+  const loaded = new Map<string, Low<CollectionFile<unknown>>>();
+  const feed = new ChangeFeed();
 
   const open = async (name: string, file: string) => {
     const db = new Low<CollectionFile<unknown>>(new DurableJsonFile(file, recoveryFor), { format: FORMAT, collection: name, items: {} });
@@ -131,7 +110,7 @@ export async function createLowdbStore(opts: LowdbStoreOptions): Promise<LowdbSt
       throw new StoreCorruptError(file, 'not an omnisep collection file (no "items" object)', recoveryFor(file));
     if (typeof d.format === 'number' && d.format > FORMAT)
       throw new StoreCorruptError(file, `written by a newer omnisep (format ${d.format})`, 'run the newer omnisep, or restore a backup made by this version');
-    collections.set(name, new LowdbCollection(name, file, db, onError));
+    loaded.set(name, db);
   };
 
   for (const f of readdirSync(dbDir)) {
@@ -144,19 +123,19 @@ export async function createLowdbStore(opts: LowdbStoreOptions): Promise<LowdbSt
 
   let probeAt = 0;
   let probeOk = true;
+  const collections = new CollectionRegistry((name, spec) => {
+    const file = join(dbDir, `${name}.json`);
+    const db = loaded.get(name) ?? new Low<CollectionFile<unknown>>(new DurableJsonFile(file, recoveryFor), { format: FORMAT, collection: name, items: {} });
+    const c = new LowdbCollection<unknown>(name, file, db, spec, onError);
+    return c;
+  });
   const store: LowdbStore = {
     dataDir,
-    collection<T>(name: string): Collection<T> {
-      let c = collections.get(name);
-      if (!c) {
-        if (!NAME_RE.test(name)) throw new Error(`storage: bad collection name ${JSON.stringify(name)}`);
-        const file = join(dbDir, `${name}.json`);
-        const db = new Low<CollectionFile<unknown>>(new DurableJsonFile(file, recoveryFor), { format: FORMAT, collection: name, items: {} });
-        c = new LowdbCollection(name, file, db, onError);
-        collections.set(name, c);
-      }
-      return c as unknown as Collection<T>;
+    collection<T>(name: string, spec?: CollectionSpec): Collection<T> {
+      return collections.open(name, spec) as unknown as Collection<T>;
     },
+    onChange: (l) => feed.on(l),
+    info: () => ({ driver: 'embedded', location: dataDir, schema_version: FORMAT }),
     activity,
     writable(): boolean {
       const now = Date.now();

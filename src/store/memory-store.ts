@@ -2,19 +2,9 @@
  * A Store held in memory only: for `--ephemeral` runs and for tests of code
  * that does not care about durability. The lowdb driver is the default.
  */
-import type { ActivityLog, ActivityPage, ActivityQuery, Collection, Store } from '../ports.js';
+import type { ActivityLog, ActivityPage, ActivityQuery, Collection, CollectionSpec, Store, StoreChange } from '../ports.js';
+import { MapCollection } from './map-collection.js';
 import type { ActivityRecord } from '../contracts/activity.js';
-
-class MemoryCollection<T> implements Collection<T> {
-  readonly #map = new Map<string, T>();
-  get(key: string) { return this.#map.get(key); }
-  has(key: string) { return this.#map.has(key); }
-  keys() { return [...this.#map.keys()]; }
-  values() { return [...this.#map.values()]; }
-  get size() { return this.#map.size; }
-  async put(key: string, value: T) { this.#map.set(key, value); }
-  async delete(key: string) { return this.#map.delete(key); }
-}
 
 /** Newest-first filtering shared by the drivers that keep records in memory. */
 export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery): ActivityPage {
@@ -91,24 +81,64 @@ class MemoryActivity implements ActivityLog {
     for (const l of this.#byImsi.values()) while (l.length > this.maxPerSubscriber) { this.#kill(l.shift()!); n++; }
     return n;
   }
-  get(id: string) { return this.#byId.get(id); }
-  query(q: ActivityQuery) {
+  async get(id: string) { return this.#byId.get(id); }
+  async query(q: ActivityQuery): Promise<ActivityPage> {
     this.enforceRetention();
     return queryActivity(this.#dead.size ? this.#records.filter((r) => !this.#dead.has(r)) : this.#records, q);
   }
-  count() { return this.#records.length - this.#dead.size; }
+  async count() { return this.#records.length - this.#dead.size; }
+}
+
+/** Opens collections, checking that every caller agrees on a collection's spec. */
+export class CollectionRegistry<C> {
+  readonly #open = new Map<string, { spec: CollectionSpec; coll: C }>();
+  constructor(private readonly make: (name: string, spec: CollectionSpec) => C) {}
+  open(name: string, spec: CollectionSpec | undefined): C {
+    const have = this.#open.get(name);
+    if (have) {
+      if (spec && !sameSpec(spec, have.spec))
+        throw new Error(`storage: collection ${name} opened with two specs (${JSON.stringify(have.spec)} and ${JSON.stringify(spec)})`);
+      return have.coll;
+    }
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) throw new Error(`storage: bad collection name ${JSON.stringify(name)}`);
+    const s = spec ?? { kind: 'provisioning' as const };
+    const coll = this.make(name, s);
+    this.#open.set(name, { spec: s, coll });
+    return coll;
+  }
+  values(): C[] {
+    return [...this.#open.values()].map((o) => o.coll);
+  }
+}
+
+const sameSpec = (a: CollectionSpec, b: CollectionSpec): boolean =>
+  a.kind === b.kind && JSON.stringify([...(a.indexes ?? [])].sort()) === JSON.stringify([...(b.indexes ?? [])].sort());
+
+/** Local change listeners: drivers whose changes all happen in this process. */
+export class ChangeFeed {
+  readonly #listeners = new Set<(c: StoreChange) => void>();
+  on(l: (c: StoreChange) => void): () => void {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
+  }
+  emit(c: StoreChange): void {
+    for (const l of this.#listeners) l(c);
+  }
 }
 
 export function createMemoryStore(activity: MemoryActivityOptions = {}): Store {
-  const collections = new Map<string, MemoryCollection<unknown>>();
+  const feed = new ChangeFeed();
+  const registry = new CollectionRegistry((name, spec) => new MapCollection<unknown>(name, spec, {
+    commit: async (ops) => { for (const op of ops) feed.emit({ collection: name, key: op.key, origin: null }); },
+  }));
   return {
-    collection<T>(name: string): Collection<T> {
-      let c = collections.get(name);
-      if (!c) collections.set(name, (c = new MemoryCollection<unknown>()));
-      return c as Collection<T>;
+    collection<T>(name: string, spec?: CollectionSpec): Collection<T> {
+      return registry.open(name, spec) as Collection<T>;
     },
     activity: new MemoryActivity(activity),
+    onChange: (l) => feed.on(l),
     writable: () => true,
+    info: () => ({ driver: 'memory', location: null, schema_version: 1 }),
     close: async () => {},
   };
 }
