@@ -36,6 +36,7 @@ const port = (def: number, what: string) =>
 export const configSchema = Type.Object(
   {
     server: o('identity of this entitlement server', {
+      node_name: Type.String({ default: '', description: 'this daemon\'s name in a cluster, put on its activity records; empty = the host name' }),
       fqdn: Type.String({ default: 'localhost', description: 'public FQDN of the entitlement server (env OMNI_SEP_FQDN), e.g. aes.mnc001.mcc001.pub.3gppnetwork.org' }),
       environment: Type.Union([Type.Literal('development'), Type.Literal('production')], {
         default: 'development',
@@ -63,10 +64,13 @@ export const configSchema = Type.Object(
     control: o('the local control socket the CLI talks to', {
       socket: Type.String({ default: '', description: 'path of the Unix socket; empty = $XDG_RUNTIME_DIR/omnisep.sock, else <data_dir>/omnisep.sock (env OMNISEP_SOCKET)' }),
     }),
-    storage: o('durable storage', {
-      driver: Type.Union([Type.Literal('lowdb'), Type.Literal('memory')], { default: 'lowdb', description: 'lowdb: JSON files under data_dir (atomic replace + fsync); memory: nothing survives a restart (tests, demos)' }),
-      data_dir: Type.String({ default: './data', description: 'directory for the database, the activity log, the TLS certificate and the socket fallback (production: /var/lib/omnisep)' }),
-      activity_commit_interval_ms: Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'group commit window of the activity log: appends within it share one fsync' }),
+    storage: o('durable storage (docs/storage.md)', {
+      driver: Type.Union([Type.Literal('embedded'), Type.Literal('postgres'), Type.Literal('memory'), Type.Literal('lowdb')], { default: 'embedded', description: 'embedded: files under data_dir, no set-up (lowdb is its old name); postgres: a PostgreSQL database at storage.url, shared by several daemons; memory: nothing survives a restart (tests, demos)' }),
+      data_dir: Type.String({ default: './data', description: 'directory for the embedded database, the activity log, the TLS certificate and the socket fallback (production: /var/lib/omnisep)' }),
+      activity_commit_interval_ms: Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'group commit window of the embedded journals and activity log: writes within it share one fsync' }),
+      url: Type.String({ default: '', ...secret, description: 'postgres driver: postgres://user:password@host:port/database (or a socket directory as ?host=/path)' }),
+      pool_max: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'postgres driver: most connections in the pool' }),
+      cluster_secret: Type.String({ default: '', ...secret, description: 'postgres driver: shared by every daemon of a cluster; seals EAP session secrets at rest (required with postgres in production)' }),
     }),
     log: o('logging (pino, JSON lines on stdout)', {
       level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level; reloaded on SIGHUP' }),
