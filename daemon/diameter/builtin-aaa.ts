@@ -20,7 +20,7 @@ import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAut
 import { buildDea, readDer } from '../../src/codec/diameter/swm.js';
 import { buildMaa, readMar, type MaaVector } from '../../src/codec/diameter/swx.js';
 import { buildErrorAnswer } from '../../src/codec/diameter/base.js';
-import { buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readShData, readShRequest } from '../../src/codec/diameter/sh.js';
+import { buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readRepositoryData, readShRequest, type ShRepositoryData } from '../../src/codec/diameter/sh.js';
 import type { DiameterMessage } from '../../src/codec/diameter/message.js';
 import { decodeEap, encodeEap } from '../../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../../src/codec/eap/constants.js';
@@ -244,8 +244,13 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
   async function onPur(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
     const r = readShRequest(req);
     if (!r?.msisdn || !r.userData) return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'PUR needs User-Identity/MSISDN and User-Data' });
-    const si = /<ServiceIndication>([^<]*)<\/ServiceIndication>/.exec(r.userData)?.[1];
-    const data = si !== undefined ? readShData(r.userData, si) : null;
+    let data: ShRepositoryData | undefined;
+    try {
+      data = readRepositoryData(r.userData)[0];
+    } catch {
+      data = undefined; // not Sh-Data (DecodeError): answered as not recognized below
+    }
+    const si = data?.serviceIndication;
     if (si === undefined || !data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
     const key = `${r.msisdn}|${si}`;
     const old = shRepo().get(key);

@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EntitlementRecord } from '../../../src/contracts/entitlements.js';
 import { verifyServiceFlowToken, type ServiceFlowClaims } from '../../../src/services/entitlements/service-flow.js';
 import type { Secret } from '../../../src/util/secret.js';
-import type { Ts43Context } from './index.js';
+import type { Ts43Context } from './context.js';
 
 export interface WebsheetRecord {
   imsi: string;
