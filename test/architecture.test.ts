@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ESLint } from 'eslint';
 import { repoRoot } from '../src/util/repo-path.js';
@@ -51,6 +52,17 @@ test('no import cycle between files of src/, daemon/ and commands/ (type-only im
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'import-cycles.mjs')], { encoding: 'utf8' });
   assert.equal(r.status, 0, `${r.stderr}${r.stdout}`);
   assert.match(r.stdout, /import-cycles: \d{3,} files .*, 0 cycles/);
+});
+
+test('no copied code in the protocol layers: jscpd finds no clone of 50+ tokens in src/codec, src/fsm, daemon/diameter (npm run lint:clones)', () => {
+  // The very command of package.json's lint:clones, so the test and `npm run lint` cannot drift apart.
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [bin, ...args] = scripts['lint:clones']!.split(/\s+/);
+  assert.equal(bin, 'jscpd');
+  assert.ok(args.includes('50') && ['src/codec', 'src/fsm', 'daemon/diameter'].every((d) => args.includes(d)), scripts['lint:clones']);
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'jscpd'), args, { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /Found 0 clones/);
 });
 
 /** A snippet linted as if it sat at `path`, and the rules it must break (none: it must lint clean). */

@@ -15,7 +15,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DecodeError } from '../decode-error.js';
 import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, VENDOR_3GPP } from './constants.js';
 import type { Dictionary } from './dictionary.js';
-import { answerHeader, type Ids, type LocalIdentity } from './base.js';
+import { answerHeader, resultAvp, type Ids, type LocalIdentity } from './base.js';
 import { avp, decodeAvps, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
 
 /** TS 29.329 Data-Reference RepositoryData. */
@@ -169,9 +169,7 @@ export function readShRequest(m: DiameterMessage): ShRequestView | undefined {
 /** UDA/PUA: Result-Code or Experimental-Result, and User-Data for a UDA. */
 export function buildShAnswer(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: { resultCode: number; experimental?: boolean; userData?: string }): DiameterMessage {
   const avps: DiameterAvp[] = [avp(dict, 'Session-Id', getString(req.avps, Avp.SESSION_ID) ?? ''), vsai(dict)];
-  if (f.experimental) avps.push(avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', f.resultCode)]));
-  else avps.push(avp(dict, 'Result-Code', f.resultCode));
-  avps.push(avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
+  avps.push(resultAvp(dict, f), avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
   if (f.userData !== undefined) avps.push(avp(dict, 'User-Data', Buffer.from(f.userData, 'utf8')));
   return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
 }
