@@ -250,8 +250,8 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     } catch {
       data = undefined; // not Sh-Data (DecodeError): answered as not recognized below
     }
-    const si = data?.serviceIndication;
-    if (si === undefined || !data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
+    if (!data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
+    const si = data.serviceIndication;
     const key = `${r.msisdn}|${si}`;
     const old = shRepo().get(key);
     // TS 29.328 §7.6.1 wants exactly old + 1; the lab HSS accepts any newer number (a client's retried backlog may skip one).
