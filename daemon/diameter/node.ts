@@ -191,6 +191,11 @@ const newCounters = (): Counters => ({ requests_sent: 0, answers_received: 0, re
 const plainIp = (ip: string | undefined): string | null => (ip ? ip.replace(/^::ffff:/, '') : null);
 
 /** RFC 3539 §3.4.1: Tw jittered by up to ±2 s; proportionally for the short Tw tests use. */
+/** RFC 6733 §5.6.4: the local side wins when its Origin-Host is lexicographically greater as octets. */
+export function wonElection(localHost: string, peerHost: string): boolean {
+  return Buffer.compare(Buffer.from(localHost, 'utf8'), Buffer.from(peerHost, 'utf8')) > 0;
+}
+
 function jitteredTw(seconds: number): number {
   const ms = seconds * 1000;
   const j = Math.min(2000, ms * 0.1);
@@ -535,6 +540,17 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const common = commonApplications(ownCaps(), caps);
     if (common.length === 0) return reject(ResultCode.DIAMETER_NO_COMMON_APPLICATION, 'no common application');
     if (p?.conn && p.conn !== conn && p.conn.state.name === 'Open') return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer already connected');
+    // RFC 6733 §5.6.4 election: our own dial to this peer is still waiting for its CEA (or its connect) and the
+    // peer dialled us at the same moment. The responder compares the Origin-Hosts as octet strings; the side
+    // whose own Origin-Host is the greater wins and keeps the connection the other side initiated.
+    if (p?.conn && p.conn !== conn && (p.conn.state.name === 'Wait-I-CEA' || p.conn.state.name === 'Wait-Conn-Ack')) {
+      if (!wonElection(local.host, caps.host)) {
+        log.info({ peer: caps.host }, 'diameter: election lost, keeping our own connection to the peer');
+        fire(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.ELECTION_LOST });
+        return;
+      }
+      log.info({ peer: caps.host }, 'diameter: election won, keeping the connection the peer initiated');
+    }
     if (!p) {
       p = {
         host: caps.host, configured: null, initiation: 'Peer -> OmniSEP', conn: null, caps: null, common: [],
@@ -549,7 +565,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     p.port = conn.socket.remotePort ?? null;
     conn.peer = p;
     if (p.conn && p.conn !== conn) {
-      // Our own dial is still in progress: the incoming connection wins (RFC 6733 §5.6.4 in spirit).
+      // We won the election (above): our own dial is dropped (I-Disc) without a reconnect.
       const other = p.conn;
       other.peer = null;
       other.socket.destroy();
