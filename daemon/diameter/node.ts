@@ -21,11 +21,11 @@ import {
 } from '../../src/codec/diameter/constants.js';
 import { defaultDictionary, type Dictionary } from '../../src/codec/diameter/dictionary.js';
 import {
-  decodeMessage, encodeMessage, findUnknownMandatory, isRequest, resultOf, type DiameterMessage,
+  MalformedMessageError, decodeMessage, encodeMessage, findUnknownMandatory, isRequest, readHeaderFields, resultOf, type DiameterMessage,
 } from '../../src/codec/diameter/message.js';
 import { DiameterFramer, DEFAULT_MAX_MESSAGE_LENGTH } from '../../src/codec/diameter/framer.js';
 import {
-  advertisedApplications, buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer,
+  advertisedApplications, buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer, buildMalformedAnswer,
   commonApplications, readCapabilities, type Capabilities,
 } from '../../src/codec/diameter/base.js';
 import { initialPeerState, peerStatusWord, step, type PeerAction, type PeerEvent, type PeerState } from '../../src/fsm/diameter-peer.js';
@@ -478,11 +478,28 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       try {
         m = decodeMessage(f);
       } catch (err) {
+        if (answerMalformed(conn, f, err)) continue;
         garbage(conn, err);
         return;
       }
       onMessage(conn, m);
     }
+  }
+
+  /**
+   * RFC 6733 §7: a request on an open connection whose frame is intact but whose header bits or AVPs are wrong
+   * gets an error answer (3008/3009/5014 with Failed-AVP) and the connection stays up. Anything else is garbage.
+   */
+  function answerMalformed(conn: Connection, frame: Buffer, err: unknown): boolean {
+    if (!(err instanceof MalformedMessageError) || conn.state.name !== 'Open') return false;
+    const header = readHeaderFields(frame);
+    if (!header || !(header.flags & CmdFlag.R)) return false;
+    const p = conn.peer;
+    log.warn({ peer: p?.host, command_code: header.commandCode, result_code: err.resultCode, reason: err.reason }, 'diameter: malformed request answered with an error');
+    if (p) { p.counters.errors++; p.counters.requests_received++; }
+    write(conn, buildMalformedAnswer(dict, header, local, err));
+    if (p) p.counters.answers_sent++;
+    return true;
   }
 
   function garbage(conn: Connection, err: unknown): void {
