@@ -229,7 +229,8 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   const nextE2e = () => (endToEnd = (endToEnd + 1) >>> 0);
 
   for (const pc of cfg.peers) {
-    if (pc.transport && pc.transport !== 'tcp') log.warn({ peer: pc.host, transport: pc.transport }, 'diameter: only TCP is implemented; dialling TCP');
+    // Only TCP: the configuration refuses sctp at start (semanticProblems), so nothing is dialled over another transport silently.
+    if (pc.transport && pc.transport !== 'tcp') throw new Error(`diameter: peer ${pc.host}: transport ${pc.transport} is not supported`);
     peers.set(pc.host, {
       host: pc.host, configured: pc, initiation: 'OmniSEP -> Peer', conn: null, caps: null, common: [],
       ip: pc.ip, port: pc.port, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,

@@ -24,7 +24,7 @@ const Peer = Type.Object(
     host: Type.String({ description: 'the peer\'s Origin-Host (Diameter identity)' }),
     ip: Type.String({ description: 'address to connect to' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 3868, description: 'Diameter port of the peer' }),
-    transport: Type.Union([Type.Literal('tcp'), Type.Literal('sctp')], { default: 'tcp', description: 'tcp (sctp is not supported yet)' }),
+    transport: Type.Union([Type.Literal('tcp'), Type.Literal('sctp')], { default: 'tcp', description: 'tcp; sctp is refused at start (Node.js has no SCTP sockets, and dialling TCP instead would hide it)' }),
     realm: Type.Optional(Type.String({ description: 'the peer\'s realm (Destination-Realm); defaults to diameter.realm' })),
   },
   { additionalProperties: false },
@@ -361,6 +361,9 @@ export function semanticProblems(cfg: OmnisepConfig): string[] {
       p.push('admin.tls: production refuses a plain-HTTP admin API on a non-loopback address');
     if (!cfg.eap_aka.enabled) p.push('eap_aka.enabled: false is for development only');
   }
+  cfg.diameter.peers.forEach((peer, i) => {
+    if (peer.transport === 'sctp') p.push(`diameter.peers.${i}.transport: sctp is not supported (Node.js has no SCTP sockets); use tcp`);
+  });
   if (cfg.xcap.no_reply_timer.min > cfg.xcap.no_reply_timer.max) p.push('xcap.no_reply_timer: min is above max');
   if (cfg.vvm.min_pin_length > cfg.vvm.max_pin_length) p.push('vvm.min_pin_length: above vvm.max_pin_length');
   if (Number(cfg.ts43.entitlement_versions.min) > Number(cfg.ts43.entitlement_versions.max)) p.push('ts43.entitlement_versions: min is above max');
