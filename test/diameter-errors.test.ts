@@ -132,3 +132,28 @@ test('a frame that cannot be delimited (bad version) still closes the connection
     await node.stop();
   }
 });
+
+test('the diameter package\'s dictionary names AVPs we do not implement, in the 5001 text and the log, without making them supported', { timeout: 30_000 }, async () => {
+  const { extendedDictionary } = await import('../daemon/diameter/legacy-adapter.js');
+  const log = quietLogger();
+  const node = createDiameterNode(nodeConfig({ host: 'aaa.test.local', listen_ip: '127.0.0.1' }), { logger: log, names: extendedDictionary() });
+  node.handle(AppId.SWm, CommandCode.DIAMETER_EAP, () => { throw new Error('an unsupported mandatory AVP must not reach a handler'); });
+  const { listen } = await node.start();
+  const c = await rawClient(listen!.port);
+  try {
+    c.socket.write(encodeMessage(buildCer(dict, {
+      host: 'raw.test.local', realm: 'test.local', hostIpAddresses: ['127.0.0.1'], vendorId: 0, productName: 'raw', originStateId: 1,
+      supportedVendorIds: [10415], authApplicationIds: [AppId.SWm], acctApplicationIds: [], vendorSpecific: [],
+    }, { hopByHop: 1, endToEnd: 1 })));
+    await c.next();
+    // User-Password (2, RFC 7155): in the package's dictionary, not implemented by us, sent with the M-bit.
+    c.socket.write(derWith(rawAvp(2, 0x40, 12, Buffer.from('abcd')), { hbh: 31 }));
+    const ans = await c.next();
+    assert.equal(getU32(ans.avps, Avp.RESULT_CODE), ResultCode.DIAMETER_AVP_UNSUPPORTED);
+    assert.match(getString(ans.avps, Avp.ERROR_MESSAGE) ?? '', /AVP 2 User-Password/);
+    assert.ok(log.lines.some((l) => (l.obj as { avp_name?: string }).avp_name === 'User-Password'));
+  } finally {
+    c.socket.destroy();
+    await node.stop();
+  }
+});

@@ -91,6 +91,12 @@ export interface DiameterNodeDeps {
   dictionary?: Dictionary;
   /** Milliseconds since the epoch (tests). */
   now?: () => number;
+  /**
+   * Names AVPs in log lines and Error-Message texts, including AVPs of applications we do not implement (the
+   * daemon passes the `diameter` package's dictionary merged under ours: legacy-adapter.ts). Never used to
+   * decide what is supported: that stays `dictionary`.
+   */
+  names?: Dictionary;
   /** Sees every whole message sent or received (pcap capture in tests, `--trace`); must not throw. */
   tap?: (dir: 'in' | 'out', bytes: Buffer, conn: { id: number; local: string; remote: string }) => void;
 }
@@ -232,6 +238,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   const now = deps.now ?? Date.now;
   const metrics: DiameterMetrics = createDiameterMetrics(deps.metrics);
   const local = { host: cfg.host, realm: cfg.realm };
+  const avpName = (code: number, vendorId: number): string | undefined => (deps.names ?? dict).avp(code, vendorId)?.name;
   const originStateId = Math.floor(now() / 1000) >>> 0;
   const exchangeTimeout = cfg.exchange_timeout_ms ?? 10_000;
   const maxLen = cfg.max_message_length ?? DEFAULT_MAX_MESSAGE_LENGTH;
@@ -541,7 +548,8 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const header = readHeaderFields(frame);
     if (!header || !(header.flags & CmdFlag.R)) return false;
     const p = conn.peer;
-    log.warn({ peer: p?.host, command_code: header.commandCode, result_code: err.resultCode, reason: err.reason }, 'diameter: malformed request answered with an error');
+    const name = err.failed ? avpName(err.failed.code, err.failed.vendorId) : undefined;
+    log.warn({ peer: p?.host, command_code: header.commandCode, result_code: err.resultCode, reason: err.reason, ...(name ? { avp_name: name } : {}) }, 'diameter: malformed request answered with an error');
     if (p) { p.counters.errors++; p.counters.requests_received++; }
     write(conn, buildMalformedAnswer(dict, header, local, err));
     if (p) p.counters.answers_sent++;
@@ -677,7 +685,9 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     };
     const bad = findUnknownMandatory(m.avps, dict);
     if (bad) {
-      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_AVP_UNSUPPORTED, { failedAvp: bad, errorMessage: `AVP ${bad.code} (vendor ${bad.vendorId}) not supported` }));
+      const name = avpName(bad.code, bad.vendorId);
+      log.warn({ peer: p.host, command: commandName(m.commandCode, true), avp: bad.code, vendor_id: bad.vendorId, ...(name ? { avp_name: name } : {}) }, 'diameter: request with an unsupported mandatory AVP answered 5001');
+      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_AVP_UNSUPPORTED, { failedAvp: bad, errorMessage: `AVP ${bad.code}${name ? ` ${name}` : ''} (vendor ${bad.vendorId}) not supported` }));
       return;
     }
     const h = handlers.get(`${m.applicationId}:${m.commandCode}`);

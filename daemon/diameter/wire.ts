@@ -22,6 +22,7 @@ import { AppId } from '../../src/codec/diameter/constants.js';
 import { LocalVectorSource, SubscriberService } from '../../src/services/subscribers.js';
 import { createBuiltinAaa } from './builtin-aaa.js';
 import { createDiameterNode, type DiameterConfig } from './node.js';
+import { extendedDictionary } from './legacy-adapter.js';
 import { createSwmRelay } from './swm-client.js';
 import { createSwxVectorSource } from './swx-client.js';
 import { createShClient } from './sh-client.js';
@@ -81,7 +82,7 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
       peers: d.peers.map((p) => (aaaPort !== undefined && p.host === config.aaa.host ? { ...p, port: aaaPort } : p)),
       tls: diameterTls(d.tls),
     };
-    const node = createDiameterNode(cfg, { logger: log, events: ctx.events, metrics: ctx.metrics, now: () => ctx.clock.now() });
+    const node = createDiameterNode(cfg, { logger: log, events: ctx.events, metrics: ctx.metrics, now: () => ctx.clock.now(), names: extendedDictionary() });
     const { listen, tlsListen } = await node.start();
     ctx.services.diameter = node;
     if (listen) ctx.listeners.diameter = listener(listen);
