@@ -6,6 +6,7 @@ const LABELS: Record<string, string> = {
   admin: 'admin API',
   socket: 'control socket',
   diameter: 'Diameter node',
+  diameter_tls: 'Diameter node (TLS)',
   aaa: 'built-in AAA',
   imap: 'VVM IMAP',
 };

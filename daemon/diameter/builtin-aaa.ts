@@ -208,7 +208,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     const n = Math.min(Math.max(mar.numberOfItems, 1), 5);
     try {
       for (let i = 0; i < n; i++) {
-        const v = await subscribers.nextVector(mar.userName, rnd(16), i === 0 ? mar.resync : undefined);
+        const v = await subscribers.nextVector(mar.userName, rnd(16), i === 0 ? mar.resync : undefined, { akaPrime: prime });
         let ck = v.ck.reveal();
         let ik = v.ik.reveal();
         if (anid) {

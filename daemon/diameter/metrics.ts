@@ -10,6 +10,8 @@ export interface DiameterMetrics {
   request(peer: string, command: string): void;
   answer(peer: string, command: string, result: number | string): void;
   timeout(peer: string, command: string): void;
+  /** A TLS handshake failed: `inbound` on the secure port, `outbound` when dialling a peer. */
+  tlsFailure(direction: 'inbound' | 'outbound'): void;
 }
 
 function counter(reg: Registry, name: string, help: string, labelNames: string[]): Counter<string> {
@@ -19,11 +21,13 @@ function counter(reg: Registry, name: string, help: string, labelNames: string[]
 }
 
 export function createDiameterMetrics(reg?: Registry): DiameterMetrics {
-  if (!reg) return { request() {}, answer() {}, timeout() {} };
+  if (!reg) return { request() {}, answer() {}, timeout() {}, tlsFailure() {} };
   const req = counter(reg, 'omnisep_diameter_requests_total', 'Diameter requests sent, by peer and command', ['peer', 'command']);
   const ans = counter(reg, 'omnisep_diameter_answers_total', 'Diameter answers received, by peer, command and result', ['peer', 'command', 'result']);
   const tmo = counter(reg, 'omnisep_diameter_timeouts_total', 'Diameter requests that got no answer in time, by peer and command', ['peer', 'command']);
+  const tls = counter(reg, 'omnisep_diameter_tls_failures_total', 'Diameter TLS handshakes that failed (bad, missing or misnamed certificate), by direction', ['direction']);
   return {
+    tlsFailure: (direction) => tls.inc({ direction }),
     request: (peer, command) => req.inc({ peer, command }),
     answer: (peer, command, result) => ans.inc({ peer, command, result: String(result) }),
     timeout: (peer, command) => tmo.inc({ peer, command }),

@@ -10,7 +10,8 @@
  * per-connection state machine (src/fsm/diameter-peer.ts). This file does the
  * I/O and performs the actions the machine returns.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type PeerCertificate, type Server as TlsServer } from 'node:tls';
 import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { EventSink } from '../../src/ports.js';
@@ -21,11 +22,11 @@ import {
 } from '../../src/codec/diameter/constants.js';
 import { defaultDictionary, type Dictionary } from '../../src/codec/diameter/dictionary.js';
 import {
-  decodeMessage, encodeMessage, findUnknownMandatory, isRequest, resultOf, type DiameterMessage,
+  MalformedMessageError, decodeMessage, encodeMessage, findUnknownMandatory, isRequest, readHeaderFields, resultOf, type DiameterMessage,
 } from '../../src/codec/diameter/message.js';
 import { DiameterFramer, DEFAULT_MAX_MESSAGE_LENGTH } from '../../src/codec/diameter/framer.js';
 import {
-  advertisedApplications, buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer,
+  advertisedApplications, buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer, buildMalformedAnswer,
   commonApplications, readCapabilities, type Capabilities,
 } from '../../src/codec/diameter/base.js';
 import { initialPeerState, peerStatusWord, step, type PeerAction, type PeerEvent, type PeerState } from '../../src/fsm/diameter-peer.js';
@@ -36,7 +37,8 @@ export interface DiameterPeerConfig {
   host: string;
   ip: string;
   port: number;
-  transport?: 'tcp' | 'sctp' | string;
+  /** tcp, or tls: TLS from the first byte (RFC 6733 §2.1, §13), with the node's `tls` credentials. */
+  transport?: 'tcp' | 'tls' | 'sctp' | string;
   /** Destination-Realm for requests routed to this peer (default: our realm). */
   realm?: string;
 }
@@ -67,6 +69,12 @@ export interface DiameterConfig {
   exchange_timeout_ms?: number;
   service_name?: string;
   enabled?: boolean;
+  /**
+   * TLS/TCP (RFC 6733 §13): PEM contents. With `listen_port` set, a second listener speaks TLS from the first
+   * byte (the "secure port", 5658 by convention); peers with `transport: tls` are dialled with TLS. Both ends
+   * present certificates signed by `ca`, and a peer's certificate must name its Origin-Host.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer; listen_port?: number };
 }
 
 export interface DiameterLogger {
@@ -83,6 +91,12 @@ export interface DiameterNodeDeps {
   dictionary?: Dictionary;
   /** Milliseconds since the epoch (tests). */
   now?: () => number;
+  /**
+   * Names AVPs in log lines and Error-Message texts, including AVPs of applications we do not implement (the
+   * daemon passes the `diameter` package's dictionary merged under ours: legacy-adapter.ts). Never used to
+   * decide what is supported: that stays `dictionary`.
+   */
+  names?: Dictionary;
   /** Sees every whole message sent or received (pcap capture in tests, `--trace`); must not throw. */
   tap?: (dir: 'in' | 'out', bytes: Buffer, conn: { id: number; local: string; remote: string }) => void;
 }
@@ -115,7 +129,7 @@ export interface RequestContext {
 export type RequestHandler = (req: DiameterMessage, ctx: RequestContext) => Promise<DiameterMessage> | DiameterMessage;
 
 export interface DiameterNode {
-  start(): Promise<{ listen?: { host: string; port: number } }>;
+  start(): Promise<{ listen?: { host: string; port: number }; tlsListen?: { host: string; port: number } }>;
   /** DPR to every open peer (waits for DPA or a short timeout), then closes everything. */
   stop(): Promise<void>;
   status(): DiameterStatus;
@@ -190,6 +204,27 @@ const newCounters = (): Counters => ({ requests_sent: 0, answers_received: 0, re
 
 const plainIp = (ip: string | undefined): string | null => (ip ? ip.replace(/^::ffff:/, '') : null);
 
+/** The DNS names a certificate vouches for: subjectAltName DNS entries, else the subject CN (RFC 6125 §6.4.4). */
+export function certificateNames(cert: Pick<PeerCertificate, 'subject' | 'subjectaltname'> | null | undefined): string[] {
+  if (!cert || !cert.subject) return [];
+  const sans = (cert.subjectaltname ?? '').split(/,\s*/).filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase());
+  if (sans.length) return sans;
+  const cn = cert.subject.CN;
+  return (Array.isArray(cn) ? cn : cn ? [cn] : []).map((x) => x.toLowerCase());
+}
+
+/** §13: on a TLS connection the peer's certificate must name the Origin-Host it claims; null when it does (or no TLS). */
+function tlsIdentityProblem(socket: Socket, originHost: string): string | null {
+  if (!(socket instanceof TLSSocket)) return null;
+  const names = certificateNames(socket.getPeerCertificate());
+  return names.includes(originHost.toLowerCase()) ? null : `certificate names ${names.join(', ') || 'nothing'}, not ${originHost}`;
+}
+
+/** RFC 6733 §5.6.4: the local side wins when its Origin-Host is lexicographically greater as octets. */
+export function wonElection(localHost: string, peerHost: string): boolean {
+  return Buffer.compare(Buffer.from(localHost, 'utf8'), Buffer.from(peerHost, 'utf8')) > 0;
+}
+
 /** RFC 3539 §3.4.1: Tw jittered by up to ±2 s; proportionally for the short Tw tests use. */
 function jitteredTw(seconds: number): number {
   const ms = seconds * 1000;
@@ -203,6 +238,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   const now = deps.now ?? Date.now;
   const metrics: DiameterMetrics = createDiameterMetrics(deps.metrics);
   const local = { host: cfg.host, realm: cfg.realm };
+  const avpName = (code: number, vendorId: number): string | undefined => (deps.names ?? dict).avp(code, vendorId)?.name;
   const originStateId = Math.floor(now() / 1000) >>> 0;
   const exchangeTimeout = cfg.exchange_timeout_ms ?? 10_000;
   const maxLen = cfg.max_message_length ?? DEFAULT_MAX_MESSAGE_LENGTH;
@@ -213,6 +249,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   const handlers = new Map<string, RequestHandler>();
   const openWaiters = new Set<{ host?: string; resolve(): void }>();
   let server: Server | null = null;
+  let tlsServer: TlsServer | null = null;
   let stopping = false;
   let started = false;
   let connSeq = 0;
@@ -224,7 +261,9 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   const nextE2e = () => (endToEnd = (endToEnd + 1) >>> 0);
 
   for (const pc of cfg.peers) {
-    if (pc.transport && pc.transport !== 'tcp') log.warn({ peer: pc.host, transport: pc.transport }, 'diameter: only TCP is implemented; dialling TCP');
+    // Only TCP: the configuration refuses sctp at start (semanticProblems), so nothing is dialled over another transport silently.
+    if (pc.transport === 'tls' && !cfg.tls) throw new Error(`diameter: peer ${pc.host}: transport tls needs the node's TLS certificate, key and CA`);
+    if (pc.transport && pc.transport !== 'tcp' && pc.transport !== 'tls') throw new Error(`diameter: peer ${pc.host}: transport ${pc.transport} is not supported`);
     peers.set(pc.host, {
       host: pc.host, configured: pc, initiation: 'OmniSEP -> Peer', conn: null, caps: null, common: [],
       ip: pc.ip, port: pc.port, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,
@@ -403,14 +442,33 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const pc = p.configured;
     p.reconnectTimer = null;
     p.attempts++;
-    const socket = connect({ host: pc.ip, port: pc.port });
+    const tls = pc.transport === 'tls' ? cfg.tls! : null;
+    const socket: Socket = tls
+      ? tlsConnect({
+        host: pc.ip, port: pc.port, cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: 'TLSv1.2',
+        ...(isIP(pc.host) ? {} : { servername: pc.host }),
+        // The certificate must name the peer we meant to reach (§13), whatever address we dialled.
+        checkServerIdentity: (_name, cert) => {
+          const names = certificateNames(cert);
+          return names.includes(pc.host.toLowerCase()) ? undefined : new Error(`certificate names ${names.join(', ') || 'nothing'}, not ${pc.host}`);
+        },
+      })
+      : connect({ host: pc.ip, port: pc.port });
     const conn = attach(socket, p);
     conn.peer = p;
     p.conn = conn;
     p.initiation = 'OmniSEP -> Peer';
     fire(conn, { type: 'start' });
     emitPeer(p);
-    socket.once('connect', () => fire(conn, { type: 'conn_ack' }));
+    if (tls) {
+      socket.once('secureConnect', () => fire(conn, { type: 'conn_ack' }));
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.syscall) return; // refused or unreachable: not a TLS failure (the reconnect back-off handles it)
+        log.warn({ peer: p.host, err: err.message }, 'diameter: TLS connection to the peer failed');
+        metrics.tlsFailure('outbound');
+        p.counters.errors++;
+      });
+    } else socket.once('connect', () => fire(conn, { type: 'conn_ack' }));
     // A dial that hangs (filtered port) counts as a failure after the exchange timeout.
     socket.setTimeout(exchangeTimeout, () => { if (conn.state.name === 'Wait-Conn-Ack') socket.destroy(); });
   }
@@ -473,11 +531,29 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       try {
         m = decodeMessage(f);
       } catch (err) {
+        if (answerMalformed(conn, f, err)) continue;
         garbage(conn, err);
         return;
       }
       onMessage(conn, m);
     }
+  }
+
+  /**
+   * RFC 6733 §7: a request on an open connection whose frame is intact but whose header bits or AVPs are wrong
+   * gets an error answer (3008/3009/5014 with Failed-AVP) and the connection stays up. Anything else is garbage.
+   */
+  function answerMalformed(conn: Connection, frame: Buffer, err: unknown): boolean {
+    if (!(err instanceof MalformedMessageError) || conn.state.name !== 'Open') return false;
+    const header = readHeaderFields(frame);
+    if (!header || !(header.flags & CmdFlag.R)) return false;
+    const p = conn.peer;
+    const name = err.failed ? avpName(err.failed.code, err.failed.vendorId) : undefined;
+    log.warn({ peer: p?.host, command_code: header.commandCode, result_code: err.resultCode, reason: err.reason, ...(name ? { avp_name: name } : {}) }, 'diameter: malformed request answered with an error');
+    if (p) { p.counters.errors++; p.counters.requests_received++; }
+    write(conn, buildMalformedAnswer(dict, header, local, err));
+    if (p) p.counters.answers_sent++;
+    return true;
   }
 
   function garbage(conn: Connection, err: unknown): void {
@@ -530,11 +606,24 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     };
     if (!caps) return reject(ResultCode.DIAMETER_MISSING_AVP, 'no Origin-Host/Origin-Realm');
     if (caps.host === local.host) return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer uses our own Origin-Host');
+    const tlsProblem = tlsIdentityProblem(conn.socket, caps.host);
+    if (tlsProblem) return reject(ResultCode.DIAMETER_UNKNOWN_PEER, tlsProblem);
     let p = peers.get(caps.host);
     if (!p && !cfg.allow_undefined_peers_to_connect) return reject(ResultCode.DIAMETER_UNKNOWN_PEER, 'not a configured peer');
     const common = commonApplications(ownCaps(), caps);
     if (common.length === 0) return reject(ResultCode.DIAMETER_NO_COMMON_APPLICATION, 'no common application');
     if (p?.conn && p.conn !== conn && p.conn.state.name === 'Open') return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer already connected');
+    // RFC 6733 §5.6.4 election: our own dial to this peer is still waiting for its CEA (or its connect) and the
+    // peer dialled us at the same moment. The responder compares the Origin-Hosts as octet strings; the side
+    // whose own Origin-Host is the greater wins and keeps the connection the other side initiated.
+    if (p?.conn && p.conn !== conn && (p.conn.state.name === 'Wait-I-CEA' || p.conn.state.name === 'Wait-Conn-Ack')) {
+      if (!wonElection(local.host, caps.host)) {
+        log.info({ peer: caps.host }, 'diameter: election lost, keeping our own connection to the peer');
+        fire(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.ELECTION_LOST });
+        return;
+      }
+      log.info({ peer: caps.host }, 'diameter: election won, keeping the connection the peer initiated');
+    }
     if (!p) {
       p = {
         host: caps.host, configured: null, initiation: 'Peer -> OmniSEP', conn: null, caps: null, common: [],
@@ -549,7 +638,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     p.port = conn.socket.remotePort ?? null;
     conn.peer = p;
     if (p.conn && p.conn !== conn) {
-      // Our own dial is still in progress: the incoming connection wins (RFC 6733 §5.6.4 in spirit).
+      // We won the election (above): our own dial is dropped (I-Disc) without a reconnect.
       const other = p.conn;
       other.peer = null;
       other.socket.destroy();
@@ -566,9 +655,10 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const rc = resultOf(m);
     const p = conn.peer!;
     const common = caps ? commonApplications(ownCaps(), caps) : [];
-    const ok = !!caps && rc?.code === ResultCode.DIAMETER_SUCCESS && common.length > 0;
+    const tlsProblem = caps ? tlsIdentityProblem(conn.socket, caps.host) : null;
+    const ok = !!caps && rc?.code === ResultCode.DIAMETER_SUCCESS && common.length > 0 && !tlsProblem;
     if (!ok) {
-      log.warn({ peer: p.host, result_code: rc?.code, answered_by: caps?.host, common_apps: common }, 'diameter: CEA refused the connection');
+      log.warn({ peer: p.host, result_code: rc?.code, answered_by: caps?.host, common_apps: common, ...(tlsProblem ? { tls: tlsProblem } : {}) }, 'diameter: CEA refused the connection');
       p.counters.errors++;
     } else {
       if (caps.host !== p.host) log.warn({ configured: p.host, origin_host: caps.host }, 'diameter: peer answered with another Origin-Host');
@@ -595,7 +685,9 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     };
     const bad = findUnknownMandatory(m.avps, dict);
     if (bad) {
-      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_AVP_UNSUPPORTED, { failedAvp: bad, errorMessage: `AVP ${bad.code} (vendor ${bad.vendorId}) not supported` }));
+      const name = avpName(bad.code, bad.vendorId);
+      log.warn({ peer: p.host, command: commandName(m.commandCode, true), avp: bad.code, vendor_id: bad.vendorId, ...(name ? { avp_name: name } : {}) }, 'diameter: request with an unsupported mandatory AVP answered 5001');
+      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_AVP_UNSUPPORTED, { failedAvp: bad, errorMessage: `AVP ${bad.code}${name ? ` ${name}` : ''} (vendor ${bad.vendorId}) not supported` }));
       return;
     }
     const h = handlers.get(`${m.applicationId}:${m.commandCode}`);
@@ -715,8 +807,29 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         if (a && typeof a === 'object') listen = { host: a.address, port: a.port };
         log.info({ listen, host: local.host, realm: local.realm }, 'diameter: listening');
       }
+      let tlsListen: { host: string; port: number } | undefined;
+      if (cfg.listen_ip && cfg.tls && cfg.tls.listen_port !== undefined) {
+        const t = cfg.tls;
+        tlsServer = createTlsServer({ cert: t.cert, key: t.key, ca: t.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (socket) => {
+          if (stopping) return void socket.destroy();
+          const conn = attach(socket, null);
+          fire(conn, { type: 'r_conn' });
+        });
+        // A handshake that fails (no certificate, one our CA did not sign) never reaches the peer machine.
+        tlsServer.on('tlsClientError', (err, socket) => {
+          metrics.tlsFailure('inbound');
+          log.warn({ remote: plainIp(socket.remoteAddress), err: err.message }, 'diameter: TLS handshake refused');
+        });
+        await new Promise<void>((resolve, reject) => {
+          tlsServer!.once('error', reject);
+          tlsServer!.listen(t.listen_port, cfg.listen_ip, () => { tlsServer!.off('error', reject); resolve(); });
+        });
+        const a = tlsServer.address();
+        if (a && typeof a === 'object') tlsListen = { host: a.address, port: a.port };
+        log.info({ listen: tlsListen, host: local.host }, 'diameter: listening (TLS)');
+      }
       for (const p of peers.values()) if (p.configured) dial(p);
-      return listen ? { listen } : {};
+      return { ...(listen ? { listen } : {}), ...(tlsListen ? { tlsListen } : {}) };
     },
 
     async stop() {
@@ -750,6 +863,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         conn.socket.destroy();
       }
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      if (tlsServer) await new Promise<void>((resolve) => tlsServer!.close(() => resolve()));
       log.info({ host: local.host }, 'diameter: stopped');
     },
 
@@ -795,6 +909,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       stopping = true;
       for (const p of peers.values()) clearTimeout(p.reconnectTimer ?? undefined);
       server?.close();
+      tlsServer?.close();
       for (const conn of [...connections]) conn.socket.resetAndDestroy();
     },
 

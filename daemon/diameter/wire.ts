@@ -15,12 +15,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { DaemonContext } from '../context.js';
+import type { OmnisepConfig } from '../../src/contracts/config.js';
 import type { ListenerAddress } from '../../src/contracts/status.js';
 import { repoPath } from '../../src/util/repo-path.js';
 import { AppId } from '../../src/codec/diameter/constants.js';
 import { LocalVectorSource, SubscriberService } from '../../src/services/subscribers.js';
 import { createBuiltinAaa } from './builtin-aaa.js';
 import { createDiameterNode, type DiameterConfig } from './node.js';
+import { extendedDictionary } from './legacy-adapter.js';
 import { createSwmRelay } from './swm-client.js';
 import { createSwxVectorSource } from './swx-client.js';
 import { createShClient } from './sh-client.js';
@@ -28,6 +30,15 @@ import { createShClient } from './sh-client.js';
 const listener = (a: { host: string; port: number }): ListenerAddress => ({
   transport: 'tcp', host: a.host, port: a.port, protocol: 'diameter', url: `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
 });
+
+/** The TLS credentials read from the files `diameter.tls` names (the configuration has checked they are set when needed). */
+function diameterTls(t: OmnisepConfig['diameter']['tls']): DiameterConfig['tls'] {
+  if (!t.cert || !t.key || !t.ca) return undefined;
+  const read = (what: string, file: string) => {
+    try { return readFileSync(file); } catch (e) { throw new Error(`diameter.tls.${what}: cannot read ${file}: ${(e as Error).message}`); }
+  };
+  return { cert: read('cert', t.cert), key: read('key', t.key), ca: read('ca', t.ca), ...(t.listen ? { listen_port: t.listen_port } : {}) };
+}
 
 export async function wireDiameter(ctx: DaemonContext): Promise<void> {
   const { config, logger } = ctx;
@@ -69,11 +80,13 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
       // xcap.hss_sync needs Sh (16777217) in the CER even when the config lists only SWm/SWx.
       auth_application_ids: config.xcap.hss_sync && !d.auth_application_ids.includes(AppId.Sh) ? [...d.auth_application_ids, AppId.Sh] : d.auth_application_ids,
       peers: d.peers.map((p) => (aaaPort !== undefined && p.host === config.aaa.host ? { ...p, port: aaaPort } : p)),
+      tls: diameterTls(d.tls),
     };
-    const node = createDiameterNode(cfg, { logger: log, events: ctx.events, metrics: ctx.metrics, now: () => ctx.clock.now() });
-    const { listen } = await node.start();
+    const node = createDiameterNode(cfg, { logger: log, events: ctx.events, metrics: ctx.metrics, now: () => ctx.clock.now(), names: extendedDictionary() });
+    const { listen, tlsListen } = await node.start();
     ctx.services.diameter = node;
     if (listen) ctx.listeners.diameter = listener(listen);
+    if (tlsListen) ctx.listeners.diameter_tls = { ...listener(tlsListen), protocol: 'diameter+tls' };
     // A fresh start authenticates at once: wait (briefly) for the CER/CEA with the built-in AAA.
     if (aaaPort !== undefined && cfg.peers.some((p) => p.host === config.aaa.host)) await node.waitForPeer(config.aaa.host, 3000).catch(() => undefined);
     ctx.healthChecks.set('diameter', () => (cfg.peers.length && node.status().connected_count === 0 ? 'no Diameter peer connected' : null));

@@ -94,3 +94,15 @@ test('fixtures/config/omnisep.yaml is exactly the generated sample (no drift fro
   const file = repoPath('fixtures', 'config', 'omnisep.yaml');
   assert.equal(readFileSync(file, 'utf8'), sampleConfigYaml(), 'regenerate with: node --import tsx -e "import(\'./src/contracts/config.ts\').then(m => process.stdout.write(m.sampleConfigYaml()))" > fixtures/config/omnisep.yaml');
 });
+
+test('a Diameter peer over sctp is refused at start, in every environment, naming the peer', () => {
+  assert.throws(
+    () => resolveConfig({ text: 'diameter:\n  peers:\n    - host: aaa1\n      ip: 127.0.0.1\n    - host: aaa2\n      ip: 127.0.0.1\n      transport: sctp\n' }),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /diameter\.peers\.1\.transport: sctp is not supported/);
+      assert.doesNotMatch(e.message, /diameter\.peers\.0/);
+      return true;
+    },
+  );
+});

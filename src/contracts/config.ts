@@ -24,7 +24,7 @@ const Peer = Type.Object(
     host: Type.String({ description: 'the peer\'s Origin-Host (Diameter identity)' }),
     ip: Type.String({ description: 'address to connect to' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 3868, description: 'Diameter port of the peer' }),
-    transport: Type.Union([Type.Literal('tcp'), Type.Literal('sctp')], { default: 'tcp', description: 'tcp (sctp is not supported yet)' }),
+    transport: Type.Union([Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('sctp')], { default: 'tcp', description: 'tcp, or tls (TLS from the first byte, RFC 6733 §13, with diameter.tls credentials; the peer\'s certificate must name its host); sctp is refused at start (Node.js has no SCTP sockets)' }),
     realm: Type.Optional(Type.String({ description: 'the peer\'s realm (Destination-Realm); defaults to diameter.realm' })),
   },
   { additionalProperties: false },
@@ -148,6 +148,13 @@ export const configSchema = Type.Object(
       reconnect_seconds: Type.Integer({ minimum: 1, default: 30, description: 'reconnect timer Tc, seconds (back-off applies)' }),
       allow_undefined_peers_to_connect: Type.Boolean({ default: true, description: 'accept incoming peers that are not listed in peers' }),
       peer_selection_algorithm: Type.Union([Type.Literal('round_robin'), Type.Literal('failover')], { default: 'round_robin', description: 'how requests spread over connected peers' }),
+      tls: o('TLS/TCP for Diameter (RFC 6733 §13): mutual certificates signed by one CA, each naming its Origin-Host', {
+        listen: Type.Boolean({ default: false, description: 'also accept peers with TLS from the first byte on listen_port (the secure port)' }),
+        listen_port: port(5658, 'Diameter TLS listen port (RFC 6733 secure port)'),
+        cert: Type.String({ default: '', description: 'PEM certificate of this node; must name diameter.host (subjectAltName DNS or CN)' }),
+        key: Type.String({ default: '', description: 'PEM private key of the certificate' }),
+        ca: Type.String({ default: '', description: 'PEM CA bundle that peers\' certificates must chain to' }),
+      }),
       peers: Type.Array(Peer, {
         default: [{ host: 'aaa.localdomain', ip: '127.0.0.1', port: 3869, transport: 'tcp' }],
         description: 'peers to connect to (peers[0].host env AAA_PEER_HOST, peers[0].ip env AAA_PEER_IP); the default is the built-in AAA',
@@ -361,6 +368,13 @@ export function semanticProblems(cfg: OmnisepConfig): string[] {
       p.push('admin.tls: production refuses a plain-HTTP admin API on a non-loopback address');
     if (!cfg.eap_aka.enabled) p.push('eap_aka.enabled: false is for development only');
   }
+  cfg.diameter.peers.forEach((peer, i) => {
+    if (peer.transport === 'sctp') p.push(`diameter.peers.${i}.transport: sctp is not supported (Node.js has no SCTP sockets); use tcp or tls`);
+  });
+  const t = cfg.diameter.tls;
+  const tlsPeers = cfg.diameter.peers.filter((peer) => peer.transport === 'tls').length;
+  if ((t.listen || tlsPeers) && (!t.cert || !t.key || !t.ca))
+    p.push(`diameter.tls: cert, key and ca are required when ${t.listen ? 'tls.listen is true' : 'a peer uses transport tls'}`);
   if (cfg.xcap.no_reply_timer.min > cfg.xcap.no_reply_timer.max) p.push('xcap.no_reply_timer: min is above max');
   if (cfg.vvm.min_pin_length > cfg.vvm.max_pin_length) p.push('vvm.min_pin_length: above vvm.max_pin_length');
   if (Number(cfg.ts43.entitlement_versions.min) > Number(cfg.ts43.entitlement_versions.max)) p.push('ts43.entitlement_versions: min is above max');

@@ -2,10 +2,12 @@
  * Diameter peer connection state machine: RFC 6733 §5.6 (peer states and
  * events) with the RFC 3539 §3.4 watchdog folded into the open state.
  *
- * One machine per transport connection. Election (§5.6.4) is not needed: a
- * peer is identified by its Origin-Host once its CER/CEA arrives, and the
- * daemon keeps the first open connection to a host and refuses a second
- * (DIAMETER_UNABLE_TO_COMPLY in the CEA, see docs/diameter.md).
+ * One machine per transport connection. When both sides dial at the same
+ * moment, the node (daemon/diameter/node.ts) holds the election of §5.6.4
+ * between its two machines for that peer: the loser's responder machine gets
+ * `rcv_cer` refused with DIAMETER_ELECTION_LOST, the winner drops its own
+ * initiator connection. A CER for a peer that is already open is refused
+ * with DIAMETER_UNABLE_TO_COMPLY (docs/diameter.md).
  *
  * Pure: `step(state, event)` returns the next state and the actions the
  * daemon performs (send, timers, close, failover). Undeclared (state, event)

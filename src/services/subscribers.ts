@@ -153,7 +153,7 @@ export class SubscriberService {
    * once that is durable, so a crash or a second daemon can never re-issue an SQN. The subscriber record
    * (keys) is only read. Throws AuthVectorError user_unknown / resync_failed.
    */
-  async nextVector(imsi: string, rand: Buffer, resync?: { rand: Buffer; auts: Buffer }): Promise<AuthVector> {
+  async nextVector(imsi: string, rand: Buffer, resync?: { rand: Buffer; auts: Buffer }, opts: { akaPrime?: boolean } = {}): Promise<AuthVector> {
     const s = await this.#coll.get(imsi);
     if (!s) throw new AuthVectorError('user_unknown', `no subscriber ${imsi}`);
     const k = new Secret(Buffer.from(s.ki, 'hex'));
@@ -171,7 +171,7 @@ export class SubscriberService {
       const next = nextSqn(base);
       return { result: next, put: { sqn: next.toString(), updated_at: now } };
     });
-    return generateVector({ k, opc, amf: Buffer.from(s.amf, 'hex'), sqn, rand });
+    return generateVector({ k, opc, amf: opts.akaPrime ? withSeparationBit(s.amf) : Buffer.from(s.amf, 'hex'), sqn, rand });
   }
 
   #validate(i: SubscriberInput): StoredSubscriber {
@@ -197,11 +197,22 @@ export class SubscriberService {
   }
 }
 
+/**
+ * RFC 5448 §3 and TS 33.402 §6.2: a vector for EAP-AKA' carries the AMF separation bit (bit 0, the most
+ * significant) set to 1, whatever AMF is stored, and the peer refuses one without it. The stored AMF is
+ * left as it is for EAP-AKA.
+ */
+export function withSeparationBit(amfHex: string): Buffer {
+  const amf = Buffer.from(amfHex, 'hex');
+  amf[0] = amf[0]! | 0x80;
+  return amf;
+}
+
 /** The `local` back-end: Milenage vectors from the subscriber store. */
 export class LocalVectorSource implements AuthVectorSource {
   constructor(private readonly subscribers: SubscriberService, private readonly randomBytes: (n: number) => Buffer) {}
 
   getVector(req: AuthVectorRequest): Promise<AuthVector> {
-    return this.subscribers.nextVector(req.imsi, this.randomBytes(16), req.resync);
+    return this.subscribers.nextVector(req.imsi, this.randomBytes(16), req.resync, { akaPrime: req.variant === 'aka-prime' });
   }
 }

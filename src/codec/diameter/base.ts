@@ -3,10 +3,10 @@
  * CER/CEA, §5.4 DPR/DPA, §5.5 DWR/DWA) and for answers in general (§6.2, §7).
  * Pure: identifiers, state ids and addresses are passed in.
  */
-import { Avp, CmdFlag, CommandCode, AppId, ResultCode, VENDOR_3GPP } from './constants.js';
-import type { Dictionary } from './dictionary.js';
+import { Avp, AvpFlag, CmdFlag, CommandCode, AppId, ResultCode, VENDOR_3GPP } from './constants.js';
+import type { AvpType, Dictionary } from './dictionary.js';
 import {
-  avp, decodeAvps, findAll, findAvp, getString, getU32, type DiameterAvp, type DiameterMessage,
+  avp, decodeAvps, findAll, findAvp, getString, getU32, type DiameterAvp, type DiameterMessage, type MalformedMessageError,
 } from './message.js';
 
 export interface LocalIdentity {
@@ -145,6 +145,25 @@ export function buildErrorAnswer(
   if (opts.failedAvp) avps.push(avp(dict, 'Failed-AVP', [opts.failedAvp]));
   for (const p of findAll(req.avps, Avp.PROXY_INFO)) avps.push(p);
   return answerHeader(req, avps, resultCode);
+}
+
+/** §7.5: the smallest payload of a type, for the Failed-AVP of an AVP whose own length could not be trusted. */
+const MIN_PAYLOAD: Partial<Record<AvpType, number>> = {
+  Integer32: 4, Unsigned32: 4, Float32: 4, Enumerated: 4, Time: 4, Integer64: 8, Unsigned64: 8, Float64: 8, Address: 6,
+};
+
+/**
+ * The answer to a request whose frame was intact but whose header bits or AVPs were not (RFC 6733 §7.1):
+ * 3008 for header bits, 3009 for AVP flag bits, 5014 for an AVP length. The Failed-AVP holds the offending
+ * AVP's header with a zero-filled payload of the minimum length for its type (§7.5: its own length was wrong).
+ */
+export function buildMalformedAnswer(
+  dict: Dictionary, header: Omit<DiameterMessage, 'avps'>, id: LocalIdentity, err: MalformedMessageError,
+): DiameterMessage {
+  const req: DiameterMessage = { ...header, flags: header.flags & (CmdFlag.R | CmdFlag.P), avps: err.decodedBefore };
+  const f = err.failed;
+  const failedAvp = f ? { code: f.code, vendorId: f.vendorId, flags: f.flags & (AvpFlag.V | AvpFlag.M | AvpFlag.P), data: Buffer.alloc(MIN_PAYLOAD[dict.avp(f.code, f.vendorId)?.type ?? 'OctetString'] ?? 0) } : undefined;
+  return buildErrorAnswer(dict, req, id, err.resultCode, { errorMessage: err.reason, ...(failedAvp ? { failedAvp } : {}) });
 }
 
 /** Reads a CER or CEA's capabilities (§5.3.1-2). Missing Origin-Host/Realm → undefined. */

@@ -35,6 +35,30 @@ const fail = (offset: number, reason: string): never => {
   throw new DecodeError('diameter', offset, reason);
 };
 
+/**
+ * A message whose frame is intact (the header's length matched) but whose header bits or AVPs are wrong:
+ * RFC 6733 §7 wants an answer, not a dropped connection. Carries the Result-Code to answer with and, for
+ * an AVP error, the offending AVP's header (code, flags, vendor) and the AVPs decoded before it.
+ */
+export class MalformedMessageError extends DecodeError {
+  constructor(
+    offset: number,
+    reason: string,
+    readonly resultCode: number,
+    readonly failed: { code: number; flags: number; vendorId: number } | null,
+    readonly decodedBefore: DiameterAvp[],
+  ) {
+    super('diameter', offset, reason);
+  }
+}
+
+/** RFC 6733 §7.1.3/§7.1.5 codes used for malformed messages inside an intact frame. */
+const INVALID_HDR_BITS = 3008;
+const INVALID_AVP_BITS = 3009;
+const INVALID_AVP_LENGTH = 5014;
+/** §4.1: the AVP flag bits other than V, M and P are reserved and must be 0. */
+const AVP_RESERVED_BITS = 0x1f;
+
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** RFC 6733 §3: the length field of a header, or throws for anything that cannot start a message. */
@@ -50,25 +74,48 @@ export function readHeaderLength(buf: Buffer, offset = 0): number {
 
 /** Decodes the AVPs in buf[start, end); `base` is added to offsets in errors. */
 export function decodeAvps(buf: Buffer, start = 0, end = buf.length, base = 0): DiameterAvp[] {
+  return walkAvps(buf, start, end, base, false);
+}
+
+/**
+ * The AVP walk. With `typed`, errors are MalformedMessageError with the §7 Result-Code (the top level of a
+ * message, where the answer names the offending AVP); otherwise plain DecodeError (Grouped contents).
+ */
+function walkAvps(buf: Buffer, start: number, end: number, base: number, typed: boolean): DiameterAvp[] {
   const avps: DiameterAvp[] = [];
+  const bad = (at: number, reason: string, code: number, failed: MalformedMessageError['failed']): never => {
+    if (typed) throw new MalformedMessageError(base + at, reason, code, failed, avps);
+    return fail(base + at, reason);
+  };
   let p = start;
   while (p < end) {
-    if (end - p < AVP_HEADER_LENGTH) fail(base + p, 'truncated AVP header');
+    if (end - p < AVP_HEADER_LENGTH) bad(p, 'truncated AVP header', INVALID_AVP_LENGTH, null);
     const code = buf.readUInt32BE(p);
     const flags = buf[p + 4]!;
     const length = buf.readUIntBE(p + 5, 3);
     const vendor = (flags & AvpFlag.V) !== 0;
     const hdr = vendor ? AVP_VENDOR_HEADER_LENGTH : AVP_HEADER_LENGTH;
-    if (length < hdr) fail(base + p + 5, `AVP ${code} length ${length} shorter than its header`);
-    if (p + length > end) fail(base + p + 5, `AVP ${code} length ${length} overruns its container`);
-    const vendorId = vendor ? buf.readUInt32BE(p + 8) : 0;
+    const vendorId = vendor && end - p >= AVP_VENDOR_HEADER_LENGTH ? buf.readUInt32BE(p + 8) : 0;
+    const failed = { code, flags, vendorId };
+    if (length < hdr) bad(p + 5, `AVP ${code} length ${length} shorter than its header`, INVALID_AVP_LENGTH, failed);
+    if (p + length > end) bad(p + 5, `AVP ${code} length ${length} overruns its container`, INVALID_AVP_LENGTH, failed);
+    if (typed && flags & AVP_RESERVED_BITS) bad(p + 4, `AVP ${code} has reserved flag bits set`, INVALID_AVP_BITS, failed);
     avps.push({ code, vendorId, flags, data: buf.subarray(p + hdr, p + length) });
     // The last AVP's padding may be missing only if the container is short by it (§4.1 requires it; be strict).
     const next = p + pad4(length);
-    if (next > end) fail(base + p + length, `AVP ${code} padding overruns its container`);
+    if (next > end) bad(p + length, `AVP ${code} padding overruns its container`, INVALID_AVP_LENGTH, failed);
     p = next;
   }
   return avps;
+}
+
+/** The fixed header fields of a frame whose length is intact, for answering a malformed request. */
+export function readHeaderFields(buf: Buffer): Omit<DiameterMessage, 'avps'> | null {
+  if (buf.length < HEADER_LENGTH) return null;
+  return {
+    flags: buf[4]!, commandCode: buf.readUIntBE(5, 3), applicationId: buf.readUInt32BE(8),
+    hopByHop: buf.readUInt32BE(12), endToEnd: buf.readUInt32BE(16),
+  };
 }
 
 /** Decodes one whole message (exactly `length` bytes, as the framer delivers). */
@@ -77,15 +124,20 @@ export function decodeMessage(buf: Buffer): DiameterMessage {
   if (buf.length < HEADER_LENGTH) fail(0, 'truncated header');
   if (length !== buf.length) fail(1, `message length ${length} but ${buf.length} bytes given`);
   const flags = buf[4]!;
-  if (flags & 0x0f) fail(4, 'reserved command flag bits set');
-  if ((flags & CmdFlag.R) && (flags & CmdFlag.E)) fail(4, 'E bit set on a request');
+  const badBits = flags & 0x0f ? 'reserved command flag bits set' : (flags & CmdFlag.R) && (flags & CmdFlag.E) ? 'E bit set on a request' : null;
+  if (badBits) {
+    // The answer echoes the Session-Id, so read the AVPs if they are readable.
+    let avps: DiameterAvp[] = [];
+    try { avps = walkAvps(buf, HEADER_LENGTH, length, 0, false); } catch { /* answered without them */ }
+    throw new MalformedMessageError(4, badBits, INVALID_HDR_BITS, null, avps);
+  }
   return {
     flags,
     commandCode: buf.readUIntBE(5, 3),
     applicationId: buf.readUInt32BE(8),
     hopByHop: buf.readUInt32BE(12),
     endToEnd: buf.readUInt32BE(16),
-    avps: decodeAvps(buf, HEADER_LENGTH, length, 0),
+    avps: walkAvps(buf, HEADER_LENGTH, length, 0, true),
   };
 }
 
