@@ -245,11 +245,17 @@ class JournalCollection<T> extends MapCollection<T> {
   #creating: Promise<JournalWriter> | null = null;
   #compacting: Promise<void> | null = null;
 
-  constructor(name: string, spec: CollectionSpec, private readonly ctx: StoreCtx, loaded: Loaded | null) {
+  constructor(name: string, spec: CollectionSpec, private readonly ctx: StoreCtx) {
     super(name, spec, { commit: (ops) => this.#commit(ops) });
-    this.gen = loaded?.gen ?? 0;
-    this.snapBytes = loaded?.snapBytes ?? 0;
-    if (loaded) this.#writer = new JournalWriter(join(ctx.dbDir, journalName(name, loaded.gen)), loaded.journalSize, ctx.commitMs);
+    this.gen = 0;
+    this.snapBytes = 0;
+  }
+
+  /** After the load: append to the newest journal. */
+  attach(loaded: Loaded): void {
+    this.gen = loaded.gen;
+    this.snapBytes = loaded.snapBytes;
+    this.#writer = new JournalWriter(join(this.ctx.dbDir, journalName(this.name, loaded.gen)), loaded.journalSize, this.ctx.commitMs);
   }
 
   /** First write of a collection never written before: its journal, then its line in the manifest. */
@@ -511,17 +517,16 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
     if (spec.kind === 'volatile' && !disk) {
       return new MapCollection<unknown>(name, spec, { commit: async (ops) => { for (const op of ops) feed.emit({ collection: name, key: op.key, origin: null }); } });
     }
-    let c: JournalCollection<unknown> | null = null;
-    const staged = new Map<string, unknown>();
-    const loaded = disk ? loadCollection(dbDir, name, disk, (k, v) => { if (v === undefined) staged.delete(k); else staged.set(k, v); }, warn) : null;
-    for (const [k, v] of staged) {
-      const why = checkRecord(name, k, v);
-      if (why) throw new StoreCorruptError(join(dbDir, `${name}.*`), `record ${JSON.stringify(k)}: ${why}`, recoveryFor(dbDir, name));
+    const c = new JournalCollection<unknown>(name, spec, ctx);
+    if (disk) {
+      const loaded = loadCollection(dbDir, name, disk, (k, v) => c.load(k, v), warn);
+      for (const [k, v] of c.entries()) {
+        const why = checkRecord(name, k, v);
+        if (why) throw new StoreCorruptError(join(dbDir, `${name}.*`), `record ${JSON.stringify(k)}: ${why}`, recoveryFor(dbDir, name));
+      }
+      c.attach(loaded);
+      for (const f of loaded.stale) { try { unlinkSync(join(dbDir, f)); } catch { /* gone */ } }
     }
-    c = new JournalCollection<unknown>(name, spec, ctx, loaded);
-    for (const [k, v] of staged) c.load(k, v);
-    staged.clear();
-    for (const f of loaded?.stale ?? []) { try { unlinkSync(join(dbDir, f)); } catch { /* gone */ } }
     durable.push(c);
     return c;
   });
