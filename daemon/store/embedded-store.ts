@@ -101,6 +101,7 @@ interface OnDisk { snaps: number[]; journals: number[] }
 function listDb(dbDir: string): { byName: Map<string, OnDisk>; oldJson: string[] } {
   const byName = new Map<string, OnDisk>();
   const oldJson: string[] = [];
+  if (!existsSync(dbDir)) return { byName, oldJson };
   for (const f of readdirSync(dbDir)) {
     const full = join(dbDir, f);
     if (f.endsWith('.tmp')) { unlinkSync(full); continue; } // a write never renamed in: never acknowledged
@@ -434,9 +435,8 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
   const dbDir = join(dataDir, 'db');
   const manifestFile = join(dataDir, 'manifest.json');
   const activityFile = join(dataDir, 'activity.jsonl');
-  const dbExisted = existsSync(dbDir);
-  mkdirSync(dbDir, { recursive: true, mode: 0o700 });
-  if (dbExisted) tightenDir(dbDir, warn);
+  // db/ is created only once the checks below pass: a refused start leaves the directory as it found it.
+  if (existsSync(dbDir)) tightenDir(dbDir, warn);
 
   const manifestRecovery = `restore ${manifestFile} from your backup. If ${dbDir} is complete, write a new manifest (the collections found on disk are added to it at start): ` +
     `printf '{"format":${FORMAT},"driver":"embedded","created_at":"%s","collections":[]}' "$(date -u +%FT%TZ)" > '${manifestFile}'`;
@@ -487,6 +487,7 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
     throw new StoreCorruptError(dbDir, `collection${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: ${manifestFile} records ${missing.length > 1 ? 'them' : 'it'} but there is no ${what}`,
       `restore ${missing.map((n) => `${join(dbDir, n)}.*`).join(' and ')} from your backup; or, to accept the loss and start ${missing.length > 1 ? 'them' : 'it'} empty, remove ${missing.map((n) => JSON.stringify(n)).join(', ')} from "collections" in ${manifestFile}`);
   }
+  if (!existsSync(dbDir)) { mkdirSync(dbDir, { mode: 0o700 }); fsyncDirSync(dataDir); }
   const unlisted = [...byName.keys()].filter((n) => !listed.has(n));
   if (unlisted.length) { // a crash between a collection's first journal and its manifest line
     manifest.data.collections = [...manifest.data.collections, ...unlisted];
