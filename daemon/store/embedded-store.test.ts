@@ -97,6 +97,20 @@ test('compaction: snapshot + new journal, old generation deleted, changes during
   await again.close();
 });
 
+test('compaction starts by itself in the background when the journal outgrows the live data', async () => {
+  const dir = tmp();
+  const s = await openStore(dir, { compaction: { minBytes: 8192, ratio: 2 } });
+  const c = s.collection<{ n: number }>('websheet');
+  for (let i = 0; i < 1500; i++) await c.put(`k${i % 10}`, { n: i });
+  await s.close(); // waits for a compaction in flight
+  const gens = dbFiles(dir).map((f) => Number(f.split('.')[1]));
+  assert.ok(Math.min(...gens) > 1, `compacted at least once: ${dbFiles(dir).join(' ')}`);
+  assert.ok(dbFiles(dir).length <= 2, `old generations deleted: ${dbFiles(dir).join(' ')}`);
+  const again = await openStore(dir);
+  for (let k = 0; k < 10; k++) assert.deepEqual(await again.collection('websheet').get(`k${k}`), { n: 1490 + k });
+  await again.close();
+});
+
 test('compaction crash points: every partial state loads to the acknowledged data', async () => {
   const base = tmp();
   const s = await openStore(base, { compaction: { minBytes: 1 << 30 } });

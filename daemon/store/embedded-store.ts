@@ -264,7 +264,8 @@ class JournalCollection<T> extends MapCollection<T> {
     if (this.#writer) return Promise.resolve(this.#writer);
     return (this.#creating ??= (async () => {
       const file = join(this.ctx.dbDir, journalName(this.name, 1));
-      const size = createFramedFile(file, { omnisep: 'journal', format: FORMAT, collection: this.name, generation: 1 });
+      // Exists when an earlier first write created it and then failed on the manifest: it holds only its header.
+      const size = existsSync(file) ? statSync(file).size : createFramedFile(file, { omnisep: 'journal', format: FORMAT, collection: this.name, generation: 1 });
       fsyncDirSync(this.ctx.dbDir);
       await this.ctx.addToManifest(this.name);
       this.gen = 1;
@@ -334,9 +335,12 @@ class JournalCollection<T> extends MapCollection<T> {
         chunk.push(frame(JSON.stringify({ end: count })));
         await write(Buffer.concat(chunk));
         await fh.sync();
-      } finally {
-        await fh.close();
+      } catch (e) {
+        await fh.close().catch(() => {});
+        await unlink(tmp).catch(() => {}); // e.g. disk full: journals G and G+1 still hold everything
+        throw e;
       }
+      await fh.close();
       await rename(tmp, join(dir, snapName(this.name, next)));
       fsyncDirSync(dir);
       this.snapBytes = bytes;
