@@ -103,3 +103,34 @@ test('damage in the middle refuses to load, naming the file and the recovery', a
   assert.ok(statSync(file).size > 0, 'the damaged file is left untouched');
   truncateSync(file, 0);
 });
+
+test('the index snapshot written at close is used at open; appends after it (a crash) are parsed; a changed log is not trusted', async () => {
+  const file = tmp();
+  const index = join(file, '..', '.activity.jsonl.index');
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1000 });
+  for (let k = 0; k < 30; k++) await log.append(rec({ id: `a${k}`, imsi: `00101000000000${k % 3}`, request_type: k % 2 ? 'xcap' : 'entitlement_query' }));
+  await log.close();
+  assert.ok(statSync(index).size > 0, 'written at close');
+  const warnings: string[] = [];
+  const b = await ActivityFileLog.open({ file, retentionIntervalMs: 0, warn: (m) => warnings.push(m) });
+  assert.equal(warnings.length, 0, warnings.join("\n"));
+  assert.equal(await b.count(), 30);
+  assert.equal(b.querySync({ imsi: '001010000000002' }).total, 10);
+  assert.equal(b.querySync({ type: 'xcap' }).total, 15);
+  assert.equal(b.getSync('a7')!.id, 'a7');
+  for (let k = 30; k < 35; k++) await b.append(rec({ id: `a${k}`, imsi: '001010000000002' }));
+  // no close: a SIGKILL. The index on disk covers the first 30 records; the next open parses the 5 after them.
+  const c = await ActivityFileLog.open({ file, retentionIntervalMs: 0, warn: (m) => warnings.push(m) });
+  assert.equal(await c.count(), 35);
+  assert.equal(c.querySync({ imsi: '001010000000002' }).total, 15);
+  assert.equal(c.getSync('a34')!.id, 'a34');
+  assert.equal(warnings.length, 0, warnings.join("\n"));
+  await c.close();
+  await b.close().catch(() => {});
+  // The log replaced by a shorter one (a restore): the index does not match and is ignored.
+  writeFileSync(file, `${readFileSync(file, 'utf8').split('\n').slice(0, 3).join('\n')}\n`);
+  const d = await ActivityFileLog.open({ file, retentionIntervalMs: 0, warn: (m) => warnings.push(m) });
+  assert.equal(await d.count(), 3);
+  assert.match(warnings.join('\n'), /index snapshot ignored/);
+  await d.close();
+});

@@ -17,7 +17,7 @@
  * the loader cuts it off (and says so). A bad line anywhere else is damage,
  * and the start refuses with the file, the line and the recovery step.
  */
-import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync, renameSync, existsSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync, renameSync, existsSync, unlinkSync, readFileSync } from 'node:fs';
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
@@ -153,12 +153,13 @@ export class ActivityFileLog implements ActivityLog {
    */
   async #load(warn: (msg: string) => void): Promise<void> {
     const size = fstatSync(this.#fd).size;
-    if (size === 0) return;
+    const from = this.#loadIndexSnapshot(size, warn);
+    if (size === 0 || from === size) { this.#size = size; return; }
     const fh = await openAsync(this.file, 'r');
     const CHUNK = 8 << 20;
     let carry: Buffer = Buffer.alloc(0);
-    let pos = 0; // file offset of carry[0]
-    let lineNo = 0;
+    let pos = from; // file offset of carry[0]
+    let lineNo = this.#n;
     let bad: { lineNo: number; off: number; reason: string } | null = null;
     const take = (line: Buffer, off: number) => {
       lineNo++;
@@ -175,7 +176,7 @@ export class ActivityFileLog implements ActivityLog {
       this.#index(rec, off, line.length + 1);
     };
     try {
-      let readAt = 0;
+      let readAt = from;
       while (readAt < size) {
         const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readAt));
         const { bytesRead } = await fh.read(chunk, 0, chunk.length, readAt);
@@ -215,6 +216,90 @@ export class ActivityFileLog implements ActivityLog {
       return;
     }
     this.#size = size;
+  }
+
+  static #indexName(file: string) { return join(dirname(file), `.${basename(file)}.index`); }
+
+  /**
+   * The index snapshot (`.activity.jsonl.index`, written at a clean close): the columns, the interned
+   * strings and the ids as they were, and how many bytes of the log they cover. At open it replaces parsing
+   * those bytes; only what was appended after it (e.g. before a crash) is parsed. Retention is re-applied
+   * at open as always. It is trusted only if the log still has, at the
+   * last indexed offset, the record with the last indexed id (a compaction or a restore changes that);
+   * otherwise the whole log is parsed as before. Returns the offset to parse from.
+   */
+  #loadIndexSnapshot(size: number, warn: (msg: string) => void): number {
+    const file = ActivityFileLog.#indexName(this.file);
+    if (!existsSync(file)) return 0;
+    try {
+      const buf = readFileSync(file);
+      const hlen = buf.readUInt32LE(0);
+      const h = JSON.parse(buf.toString('utf8', 4, 4 + hlen)) as { format: number; n: number; covered: number; strings: string[]; types: string[]; ids: string[] };
+      if (h.format !== 1 || h.covered > size || h.ids.length !== h.n) throw new Error('does not match the log');
+      const n = h.n;
+      let at = 4 + hlen;
+      const cols = this.#columns();
+      for (const c of cols) c.ensure(Math.max(n, 1));
+      for (const c of cols) {
+        const bytes = n * c.a.BYTES_PER_ELEMENT;
+        if (at + bytes > buf.length) throw new Error('truncated');
+        Buffer.from(c.a.buffer, c.a.byteOffset, bytes).set(buf.subarray(at, at + bytes));
+        at += bytes;
+      }
+      if (n > 0) { // the last indexed record must still be where the index says
+        const last = this.#readAt(this.#off.a[n - 1]!, this.#len.a[n - 1]!);
+        if (last.id !== h.ids[n - 1] || this.#off.a[n - 1]! + this.#len.a[n - 1]! !== h.covered) throw new Error('the log changed since');
+      }
+      for (const v of h.strings) this.#strings.id(v);
+      for (const v of h.types) this.#types.id(v);
+      this.#n = n;
+      let live = 0;
+      for (let i = 0; i < n; i++) {
+        this.#byId.set(h.ids[i]!, i);
+        if (!this.#alive.a[i]) continue;
+        live++;
+        const imsiId = this.#imsi.a[i]!;
+        if (imsiId < 0) continue;
+        let l = this.#byImsi.get(imsiId);
+        if (!l) this.#byImsi.set(imsiId, (l = { pos: [], head: 0 }));
+        l.pos.push(i);
+      }
+      this.#live = live;
+      return h.covered;
+    } catch (e) {
+      // Start over from the log itself: the index is only a cache.
+      this.#n = 0; this.#live = 0; this.#byId.clear(); this.#byImsi.clear();
+      this.#strings = new Interner(); this.#types = new Interner();
+      warn(`activity log ${this.file}: index snapshot ignored (${(e as Error).message}); rebuilding the index from the log`);
+      try { unlinkSync(file); } catch { /* gone */ }
+      return 0;
+    }
+  }
+
+  /** Write the index snapshot (at close: the log is not changing any more). */
+  #saveIndexSnapshot(): void {
+    const n = this.#n;
+    const ids: string[] = new Array(n);
+    for (const [id, i] of this.#byId) ids[i] = id;
+    for (let i = 0; i < n; i++) if (ids[i] === undefined) ids[i] = this.#readAt(this.#off.a[i]!, this.#len.a[i]!).id;
+    const head = Buffer.from(JSON.stringify({ format: 1, n, covered: this.#size, strings: this.#strings.values, types: this.#types.values, ids }));
+    const parts: Buffer[] = [Buffer.alloc(4), head];
+    parts[0]!.writeUInt32LE(head.length, 0);
+    for (const c of this.#columns()) parts.push(Buffer.from(c.a.buffer, c.a.byteOffset, n * c.a.BYTES_PER_ELEMENT));
+    const file = ActivityFileLog.#indexName(this.file);
+    const tmp = `${file}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      for (const b of parts) { let w = 0; while (w < b.length) w += writeSync(fd, b, w, b.length - w); }
+      fsyncSync(fd);
+    } finally { closeSync(fd); }
+    renameSync(tmp, file);
+  }
+
+  #readAt(off: number, len: number): ActivityRecord {
+    const buf = Buffer.alloc(len);
+    readSync(this.#fd, buf, 0, len, off);
+    return JSON.parse(buf.toString('utf8')) as ActivityRecord;
   }
 
   #recovery(lineNo: number, off: number) {
@@ -385,6 +470,7 @@ export class ActivityFileLog implements ActivityLog {
         closeSync(out);
       }
       // Swap: everything below is synchronous, so no append or read interleaves.
+      try { unlinkSync(ActivityFileLog.#indexName(this.file)); } catch { /* none */ }
       renameSync(tmp, this.file);
       await fsyncDir(dirname(this.file));
       const oldFd = this.#fd;
@@ -504,6 +590,9 @@ export class ActivityFileLog implements ActivityLog {
     if (this.#compacting) await this.#compacting.catch(() => {});
     if (this.#pending.length) await this.#flush();
     await this.#fh?.close().catch(() => {});
+    if (this.#failed === null) {
+      try { this.#saveIndexSnapshot(); } catch { /* only a cache: the next start parses the log */ }
+    }
     closeSync(this.#fd);
   }
 }

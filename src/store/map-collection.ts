@@ -21,7 +21,8 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 export class MapCollection<T> implements Collection<T> {
   readonly #map = new Map<string, T>();
-  readonly #indexes = new Map<string, Map<string, Set<string>>>();
+  /** field → value → the one key holding it, or a Set when several do (most indexed values are unique: no Set each). */
+  readonly #indexes = new Map<string, Map<string, string | Set<string>>>();
   #sorted: string[] | null = null;
   /** Per-key chain: an update waits for the writes before it on the same key. */
   readonly #chains = new Map<string, Promise<unknown>>();
@@ -81,7 +82,9 @@ export class MapCollection<T> implements Collection<T> {
   async find(field: string, value: string): Promise<T[]> {
     const idx = this.#indexes.get(field);
     if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
-    return [...(idx.get(value) ?? [])].map((k) => clone(this.#map.get(k)!));
+    const hit = idx.get(value);
+    if (hit === undefined) return [];
+    return (typeof hit === 'string' ? [hit] : [...hit]).map((k) => clone(this.#map.get(k)!));
   }
 
   async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
@@ -126,9 +129,10 @@ export class MapCollection<T> implements Collection<T> {
     for (const [field, idx] of this.#indexes) {
       const v = (value as Record<string, unknown>)[field];
       if (typeof v !== 'string') continue;
-      let set = idx.get(v);
-      if (!set) idx.set(v, (set = new Set()));
-      set.add(key);
+      const have = idx.get(v);
+      if (have === undefined) idx.set(v, key);
+      else if (typeof have === 'string') { if (have !== key) idx.set(v, new Set([have, key])); }
+      else have.add(key);
     }
   }
 
@@ -144,10 +148,12 @@ export class MapCollection<T> implements Collection<T> {
     for (const [field, idx] of this.#indexes) {
       const v = (value as Record<string, unknown>)[field];
       if (typeof v !== 'string') continue;
-      const set = idx.get(v);
-      if (!set) continue;
-      set.delete(key);
-      if (!set.size) idx.delete(v);
+      const have = idx.get(v);
+      if (have === undefined) continue;
+      if (typeof have === 'string') { if (have === key) idx.delete(v); continue; }
+      have.delete(key);
+      if (have.size === 1) idx.set(v, have.values().next().value as string);
+      else if (!have.size) idx.delete(v);
     }
   }
 }
