@@ -27,6 +27,13 @@ const R = {
   // Layers inside src/: codec/crypto/fsm sit below services, and nothing pure reaches up into the UI/CLI/client/UE.
   pureUp: { regex: '^(?:\\.\\./)+(?:services|ui|cli|client|ue)/', message: 'codec/crypto/fsm are the bottom layer: they import codec/crypto/fsm/aka/contracts/util/ports only — move the shared piece down.' },
   servicesUp: { regex: '^(?:\\.\\./)+(?:ui|cli|client|ue)/', message: 'services see ports, contracts and the pure core; not the UI, CLI, control client or UE simulator.' },
+  // The client side of src/: client → contracts; cli → client; ue → client errors; ui → client + cli. util is the bottom.
+  clientUp: { regex: '^(?:\\.\\./)+(?:cli|ui|ue|services|store)/', message: 'src/client is the typed control client: it knows src/contracts and src/util, not the CLI, the TUI, the UE simulator or the services behind the daemon (its errors live in src/client/errors.ts).' },
+  clientUi: { regex: `${pkg('ink', 'react', 'chalk')}|^ink-|^@oclif/`, message: 'src/client prints nothing and parses no flags: rendering belongs to src/cli or src/ui.' },
+  cliUp: { regex: '^(?:\\.\\./)+(?:ui|ue)/', message: 'src/cli sits below the TUI and beside the UE simulator: move a shared helper to src/util (as util/age.ts), do not import ui/ or ue/.' },
+  ueUp: { regex: '^(?:\\.\\./)+(?:cli|ui|services|store)/', message: 'src/ue is a phone: codec, fsm, crypto and src/client errors; not the CLI, the TUI, or the server side (services, store). Shared checks go to src/util (as util/imsi.ts).' },
+  uiDown: { regex: '^(?:\\.\\./)+(?:services|store|ue)/', message: 'src/ui sees the daemon through src/client and src/contracts only: not the services or the store behind it, nor the UE simulator.' },
+  utilUp: { regex: '^(?:\\.\\./)+(?!util/)[A-Za-z0-9_-]+(?:/|\\.js$)', message: 'src/util is the bottom of src/: small pure helpers that import nothing of src/ outside util/.' },
   // commands/: src/ only (plus npm packages). Shared helpers belong in src/cli/, not in another command file.
   commandsRelative: (allowed) => ({
     regex: `^\\.\\.?/(?!(?:\\.\\./)*(?:${allowed.join('|')})/)`,
@@ -42,6 +49,11 @@ const SRC = list(R.daemon, R.commands, R.testBench, R.srcServerIo, R.srcNet, R.s
 const PURE = list(...SRC, R.pureTimers, R.pureUi, R.pureUp);
 const SERVICES = list(...SRC, R.pureTimers, R.pureUi, R.servicesUp);
 const SRC_TESTS = list(R.daemon, R.commands);
+const CLIENT = list(...SRC, R.clientUp, R.clientUi);
+const CLI = list(...SRC, R.cliUp);
+const UE = list(...SRC, R.ueUp);
+const UI = list(...SRC, R.uiDown);
+const UTIL = list(...SRC, R.utilUp);
 const COMMANDS = list(R.testBench, R.commandsAdapters, R.commandsRelative(['src']));
 const DAEMON = list(R.commands, R.testBench);
 const DAEMON_TESTS = list(R.commands);
@@ -131,12 +143,20 @@ export default defineConfig([
 
   // src/: the library. Nothing in it imports daemon/ or commands/; no files, servers or daemon adapters.
   { files: ['src/**'], rules: restrict(SRC) },
+  // util/: the bottom of src/ — helpers shared by the layers above (age, imsi, secret) import nothing of src/ but util/.
+  { files: ['src/util/**'], rules: restrict(UTIL) },
   // repo-path.ts finds the repository root (existsSync on package.json) so fixtures load from src/ and dist/ alike.
-  { files: ['src/util/repo-path.ts'], rules: restrict(SRC.filter((r) => r !== R.srcServerIo)) },
+  { files: ['src/util/repo-path.ts'], rules: restrict(UTIL.filter((r) => r !== R.srcServerIo)) },
   // The pure core: codec, crypto, fsm — and the contracts and AKA helpers that they and the CLI share.
   { files: ['src/{codec,crypto,fsm,aka,contracts}/**', 'src/ports.ts'], rules: { ...restrict(PURE), ...noTimers, ...noClock } },
   // services/: logic over ports; time comes from the Clock port, so Date.now as a default Clock is allowed here.
   { files: ['src/services/**'], rules: { ...restrict(SERVICES), ...noTimers } },
+  // The client side (docs/architecture.md "Layers"): client knows the contracts; cli sits on client; ue beside cli;
+  // ui on cli and client. Each zone names what it may not reach; a shared helper moves down to util/.
+  { files: ['src/client/**'], rules: restrict(CLIENT) },
+  { files: ['src/cli/**'], rules: restrict(CLI) },
+  { files: ['src/ue/**'], rules: restrict(UE) },
+  { files: ['src/ui/**'], rules: restrict(UI) },
   // Unit tests next to src/ modules read fixtures (fs), run loopback fakes (http) and use timers — but still never daemon/ or commands/.
   { files: TEST.map((t) => `src/${t}`), rules: { ...restrict(SRC_TESTS), 'no-restricted-globals': 'off', 'no-restricted-properties': 'off', 'no-restricted-syntax': 'off' } },
 

@@ -3,6 +3,8 @@
 // bites where it should and stays quiet where the layering allows the import.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ESLint } from 'eslint';
 import { repoRoot } from '../src/util/repo-path.js';
@@ -44,6 +46,23 @@ test('an inline eslint-disable does not get a boundary violation past the check'
   const found = violations(results);
   assert.equal(found.length, 1, found.join('\n'));
   assert.match(found[0]!, /^src\/codec\/probe\.ts:2:1  no-restricted-imports  disabled inline/);
+});
+
+test('no import cycle between files of src/, daemon/ and commands/ (type-only imports count): scripts/import-cycles.mjs', () => {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'import-cycles.mjs')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `${r.stderr}${r.stdout}`);
+  assert.match(r.stdout, /import-cycles: \d{3,} files .*, 0 cycles/);
+});
+
+test('no copied code in the protocol layers: jscpd finds no clone of 50+ tokens in src/codec, src/fsm, daemon/diameter (npm run lint:clones)', () => {
+  // The very command of package.json's lint:clones, so the test and `npm run lint` cannot drift apart.
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [bin, ...args] = scripts['lint:clones']!.split(/\s+/);
+  assert.equal(bin, 'jscpd');
+  assert.ok(args.includes('50') && ['src/codec', 'src/fsm', 'daemon/diameter'].every((d) => args.includes(d)), scripts['lint:clones']);
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'jscpd'), args, { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /Found 0 clones/);
 });
 
 /** A snippet linted as if it sat at `path`, and the rules it must break (none: it must lint clean). */
@@ -89,6 +108,20 @@ const probes: Probe[] = [
   // daemon/ may import all of src/, never commands/.
   { path: 'daemon/http/probe.ts', code: "import { routes } from '../../src/contracts/routes.js';\nimport Fastify from 'fastify';\nexport const x = [routes, Fastify];\n", breaks: [] },
   { path: 'daemon/http/probe.ts', code: "import Serve from '../../commands/serve.js';\nexport const s = Serve;\n", breaks: [IMPORTS] },
+  // The client side: client ← cli ← ui, ue beside cli; shared helpers in util/, which imports nothing above it.
+  { path: 'src/client/probe.ts', code: "import { UsageError } from '../cli/errors.js';\nexport const e = UsageError;\n", breaks: [IMPORTS] },
+  { path: 'src/client/probe.ts', code: "import chalk from 'chalk';\nimport { routes } from '../contracts/routes.js';\nexport const x = [chalk, routes];\n", breaks: [IMPORTS] },
+  { path: 'src/client/probe.ts', code: "import { routes } from '../contracts/routes.js';\nimport { Secret } from '../util/secret.js';\nexport const x = [routes, Secret];\n", breaks: [] },
+  { path: 'src/cli/probe.ts', code: "import { fit } from '../ui/layout.js';\nexport const f = fit;\n", breaks: [IMPORTS] },
+  { path: 'src/cli/probe.ts', code: "import { ControlClient } from '../client/control-client.js';\nimport { age } from '../util/age.js';\nexport const x = [ControlClient, age];\n", breaks: [] },
+  { path: 'src/ue/probe.ts', code: "import { parseImsi } from '../cli/validate.js';\nexport const p = parseImsi;\n", breaks: [IMPORTS] },
+  { path: 'src/ue/probe.ts', code: "import { EapAuthService } from '../services/eap-auth/eap-auth-service.js';\nexport const s = EapAuthService;\n", breaks: [IMPORTS] },
+  { path: 'src/ue/probe.ts', code: "import { UsageError } from '../client/errors.js';\nimport { imsiProblem } from '../util/imsi.js';\nexport const x = [UsageError, imsiProblem];\n", breaks: [] },
+  { path: 'src/ui/probe.ts', code: "import { openCollection } from '../store/collections.js';\nexport const o = openCollection;\n", breaks: [IMPORTS] },
+  { path: 'src/ui/probe.ts', code: "import { subscribeEvents } from '../client/event-stream.js';\nimport { renderTable } from '../cli/output.js';\nexport const x = [subscribeEvents, renderTable];\n", breaks: [] },
+  { path: 'src/util/probe.ts', code: "import { UsageError } from '../client/errors.js';\nexport const e = UsageError;\n", breaks: [IMPORTS] },
+  { path: 'src/util/probe.ts', code: "import type { Clock } from '../ports.js';\nexport type C = Clock;\n", breaks: [IMPORTS] },
+  { path: 'src/util/probe.ts', code: "import { Secret } from './secret.js';\nexport const s = Secret;\n", breaks: [] },
   // test/ assembles the whole.
   { path: 'test/probe.test.ts', code: "import { startDaemon } from '../daemon/main.js';\nimport Serve from '../commands/serve.js';\nexport const x = [startDaemon, Serve];\n", breaks: [] },
 ];

@@ -31,8 +31,8 @@ test(`entitlement set then SIGKILL at once, ${ROUNDS} times in a row: every ackn
       assert.equal(r.statusCode, 200, `round ${round}: the entitlement acknowledged before the kill is missing`);
       const body = (await r.body.json()) as { entitlements: { ap2004: { data: { service_flow_url: string } } } };
       assert.equal(body.entitlements.ap2004.data.service_flow_url, expectUrl);
-      const act = await request(`http://localhost/api/activity?type=admin&imsi=${IMSI}`, { dispatcher: agent });
-      assert.equal(((await act.body.json()) as { total: number }).total, round, 'every acknowledged admin audit record is there');
+      const activityAnswer = await request(`http://localhost/api/activity?type=admin&imsi=${IMSI}`, { dispatcher: agent });
+      assert.equal(((await activityAnswer.body.json()) as { total: number }).total, round, 'every acknowledged admin audit record is there');
     }
     const url = `https://activate.example.com/round-${round}`;
     const res = await post(agent, `/api/entitlements/${IMSI}`, { app_id: 'ap2004', entitlement: { entitlement_status: round % 4, service_flow_url: url } });

@@ -21,7 +21,7 @@ import { usimAuthenticate, buildAuts } from '../src/crypto/milenage.js';
 import { AuthVectorError, AaaUnavailableError, type AaaRelay } from '../src/ports.js';
 import { Secret } from '../src/util/secret.js';
 import { repoPath } from '../src/util/repo-path.js';
-import { nodeConfig, quietLogger } from './diameter-helpers.js';
+import { PEER_WAIT_MS, nodeConfig, quietLogger } from './diameter-helpers.js';
 
 const h = (s: string) => Buffer.from(s, 'hex');
 const LAB = readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8');
@@ -39,7 +39,7 @@ before(async () => {
   const { listen } = await aaa.start();
   client = createDiameterNode(nodeConfig({ peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger() });
   await client.start();
-  await client.waitForPeer('aaa.test.local', 3000);
+  await client.waitForPeer('aaa.test.local', PEER_WAIT_MS);
   relay = createSwmRelay(client);
 });
 after(async () => {
@@ -153,7 +153,7 @@ test('Sh: UDR of nothing → null; PUR then UDR reads the RepositoryData back; a
   const shNode = createDiameterNode(nodeConfig({ host: 'xcap.test.local', auth_application_ids: [16777217], peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port, transport: 'tcp' }] }), { logger: quietLogger() });
   await shNode.start();
   try {
-    await shNode.waitForPeer('aaa.test.local', 3000);
+    await shNode.waitForPeer('aaa.test.local', PEER_WAIT_MS);
     const sh = createShClient(shNode);
     assert.equal(await sh.readRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs' }), null);
     const doc = '<?xml version="1.0" encoding="UTF-8"?>\n<simservs xmlns="http://uri.etsi.org/ngn/params/xml/simservs/xcap"><originating-identity-presentation active="true"/></simservs>';

@@ -14,6 +14,7 @@ import { wireDiameter } from '../daemon/diameter/wire.js';
 import { ADMIN_ROUTE_MODULES } from '../daemon/http/admin/index.js';
 import diameterRoutes from '../daemon/http/admin/diameter-routes.js';
 import subscriberRoutes from '../daemon/http/admin/subscriber-routes.js';
+import { PEER_WAIT_MS } from './diameter-helpers.js';
 
 const KI = 'aa0102030405060708090a0b0c0d0eff';
 const OPC = 'bb0e0d0c0b0a09080706050403020100';
@@ -95,7 +96,7 @@ test('`omnisep aaa serve --port 0` runs the AAA alone: a Diameter client authent
     const node = createDiameterNode(nodeConfig({ peers: [{ host: 'aaa.localdomain', ip: '127.0.0.1', port, transport: 'tcp' }] }), { logger: quietLogger() });
     await node.start();
     try {
-      await node.waitForPeer('aaa.localdomain', 10_000);
+      await node.waitForPeer('aaa.localdomain', PEER_WAIT_MS);
       const nai = '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org';
       const ans = await createSwmRelay(node).open({ userName: nai }).exchange(encodeEap({ code: 2, identifier: 0, type: 1, data: Buffer.from(nai) }));
       assert.equal(ans.resultCode, 1001);

@@ -19,7 +19,7 @@ import { AppId, Avp, CmdFlag, CommandCode, ResultCode } from '../src/codec/diame
 import { defaultDictionary } from '../src/codec/diameter/dictionary.js';
 import { avp, findAvp, getString, resultOf } from '../src/codec/diameter/message.js';
 import { answerHeader } from '../src/codec/diameter/base.js';
-import { nodeConfig, quietLogger, until } from './diameter-helpers.js';
+import { PEER_WAIT_MS, nodeConfig, quietLogger, until } from './diameter-helpers.js';
 
 const FD = '/usr/bin/freeDiameterd';
 const EXT = '/usr/lib/freeDiameter';
@@ -45,7 +45,7 @@ function dumps(log: string): { dir: 'RCV' | 'SND'; peer: string; command: string
   return out;
 }
 
-test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR — read from freeDiameter\'s own output', { timeout: 60_000 }, async () => {
+test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR — read from freeDiameter\'s own output', { timeout: 600_000 }, async () => {
   assert.ok(existsSync(FD), 'freeDiameterd is not installed (apt-get install freediameterd freediameter-extensions)');
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-fd-'));
   // freeDiameter wants TLS credentials even when every peer is plain TCP.
@@ -77,10 +77,10 @@ test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR �
   const cli = createDiameterNode(nodeConfig({ host: 'cli.test.local', watchdog_seconds: 1, reconnect_seconds: 1, peers: [{ host: 'fd.test.local', ip: '127.0.0.1', port: fdPort, transport: 'tcp' }] }), { logger: quietLogger() });
   try {
     await cli.start();
-    await cli.waitForPeer('fd.test.local', 20_000);
-    await srv.waitForPeer('fd.test.local', 20_000);
+    await cli.waitForPeer('fd.test.local', PEER_WAIT_MS);
+    await srv.waitForPeer('fd.test.local', PEER_WAIT_MS);
     // freeDiameter's view: both connections reached STATE_OPEN.
-    await until(() => /-> 'STATE_OPEN'\s+'cli\.test\.local'/.test(log) && /-> 'STATE_OPEN'\s+'srv\.test\.local'/.test(log), 10_000, 'freeDiameter to log STATE_OPEN for both peers');
+    await until(() => /-> 'STATE_OPEN'\s+'cli\.test\.local'/.test(log) && /-> 'STATE_OPEN'\s+'srv\.test\.local'/.test(log), PEER_WAIT_MS, 'freeDiameter to log STATE_OPEN for both peers');
     const cp = cli.status().peers[0]!;
     assert.equal(cp.product_name, 'freeDiameter');
     assert.equal(cp.connection_initiation, 'OmniSEP -> Peer');
@@ -94,7 +94,7 @@ test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR �
       avps: [avp(dict, 'Session-Id', 'cli.test.local;1;1'), avp(dict, 'Auth-Application-Id', AppId.SWm), avp(dict, 'Origin-Host', 'cli.test.local'),
         avp(dict, 'Origin-Realm', 'test.local'), avp(dict, 'Destination-Realm', 'test.local'), avp(dict, 'Destination-Host', 'srv.test.local'),
         avp(dict, 'Auth-Request-Type', 3), avp(dict, 'EAP-Payload', Buffer.from('0200000501', 'hex'))],
-    }, { timeoutMs: 5000 });
+    }, { timeoutMs: PEER_WAIT_MS });
     assert.equal(resultOf(ans)?.code, 2001);
     assert.equal(getString(ans.avps, Avp.ORIGIN_HOST), 'srv.test.local');
 
@@ -104,14 +104,14 @@ test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR �
       const has = (dirn: 'RCV' | 'SND', peer: string, command: string) => d.some((x) => x.dir === dirn && x.peer === peer && x.command === command);
       return has('RCV', 'cli.test.local', 'Device-Watchdog-Request') && has('SND', 'cli.test.local', 'Device-Watchdog-Answer')
         && has('SND', 'srv.test.local', 'Device-Watchdog-Request') && has('RCV', 'srv.test.local', 'Device-Watchdog-Answer');
-    }, 15_000, 'DWR/DWA in both directions in freeDiameter\'s dumps');
+    }, 6 * PEER_WAIT_MS, 'DWR/DWA in both directions in freeDiameter\'s dumps'); // freeDiameter's own DWR comes after Tw = 6 s (± 2 s jitter)
     const d = dumps(log);
     assert.ok(d.some((x) => x.dir === 'RCV' && x.peer === 'cli.test.local' && x.command === 'Diameter-EAP-Request'), 'freeDiameter received our DER');
     assert.ok(d.some((x) => x.dir === 'SND' && x.peer === 'srv.test.local' && x.command === 'Diameter-EAP-Request'), 'and relayed it');
     assert.ok(cli.status().peers[0]!.last_dwa_at);
 
     await cli.stop();
-    await until(() => /Peer 'cli\.test\.local' sent a DPR/.test(log), 5000, 'freeDiameter to log our DPR');
+    await until(() => /Peer 'cli\.test\.local' sent a DPR/.test(log), PEER_WAIT_MS, 'freeDiameter to log our DPR');
     assert.doesNotMatch(log, /malformed|ERROR.*cli\.test\.local|invalid AVP/i);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- freeDiameter output (tail) ---\n${log.split('\n').slice(-60).join('\n')}`);

@@ -32,6 +32,13 @@ export function nodeConfig(over: Partial<DiameterConfig> = {}): DiameterConfig {
   };
 }
 
+/**
+ * Upper bound for a peer to do what a test waits for (connect, answer, send a DWA, log a line): typical
+ * waits are tens of milliseconds to a second on an idle host, the bound is 30 s so a busy 2-core machine
+ * does not fail a correct test. Every wait ends as soon as the event happens.
+ */
+export const PEER_WAIT_MS = 30_000;
+
 /** A raw TCP client that collects decoded messages and notices the close. */
 export function rawClient(port: number): Promise<{ socket: Socket; messages: DiameterMessage[]; closed: Promise<void>; next(): Promise<DiameterMessage> }> {
   return new Promise((resolve, reject) => {
@@ -54,7 +61,7 @@ export function rawClient(port: number): Promise<{ socket: Socket; messages: Dia
       next: () => new Promise<DiameterMessage>((r, rj) => {
         const m = messages.shift();
         if (m) return r(m);
-        const t = setTimeout(() => rj(new Error('no message within 3 s')), 3000);
+        const t = setTimeout(() => rj(new Error(`no message within ${PEER_WAIT_MS} ms`)), PEER_WAIT_MS);
         waiters.push((x) => { clearTimeout(t); r(x); });
       }),
     }));
@@ -62,10 +69,10 @@ export function rawClient(port: number): Promise<{ socket: Socket; messages: Dia
   });
 }
 
-export const until = async (pred: () => boolean, ms = 5000, what = 'condition'): Promise<void> => {
+export const until = async (pred: () => boolean, ms = PEER_WAIT_MS, what = 'condition'): Promise<void> => {
   const end = Date.now() + ms;
   while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 };

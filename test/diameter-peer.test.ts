@@ -11,7 +11,7 @@ import { AppId, Avp, AvpFlag, CmdFlag, CommandCode, ResultCode } from '../src/co
 import { defaultDictionary } from '../src/codec/diameter/dictionary.js';
 import { avp, decodeAvps, encodeMessage, findAvp, getString, getU32, resultOf, type DiameterMessage } from '../src/codec/diameter/message.js';
 import { answerHeader, buildCer, readCapabilities } from '../src/codec/diameter/base.js';
-import { nodeConfig, quietLogger, rawClient, until } from './diameter-helpers.js';
+import { PEER_WAIT_MS, nodeConfig, quietLogger, rawClient, until } from './diameter-helpers.js';
 
 const dict = defaultDictionary();
 
@@ -57,7 +57,7 @@ test('CER/CEA both ways, a DER answered, status and counters on both sides', asy
     { logger: quietLogger(), events: { emit: (e) => void events.push(e) } });
   await cli.start();
   try {
-    await cli.waitForPeer('aaa1.test.local', 3000);
+    await cli.waitForPeer('aaa1.test.local', PEER_WAIT_MS);
     const ans = await cli.request(der('client.test.local;1;1'));
     assert.equal(resultOf(ans)?.code, 2001);
     assert.equal(getString(ans.avps, Avp.ERROR_MESSAGE), 'aaa1.test.local');
@@ -86,7 +86,7 @@ test('an unknown AVP with the M-bit gets 5001 with Failed-AVP; without it the AV
   const srv = await echoServer('aaa1.test.local');
   const cli = await client([{ host: 'aaa1.test.local', port: srv.port }]);
   try {
-    await cli.waitForPeer(undefined, 3000);
+    await cli.waitForPeer(undefined, PEER_WAIT_MS);
     const unknownM = { code: 99999, vendorId: 0, flags: AvpFlag.M, data: Buffer.from('abcd') };
     const a = await cli.request(der('s;1;2', [unknownM]));
     assert.equal(resultOf(a)?.code, ResultCode.DIAMETER_AVP_UNSUPPORTED);
@@ -108,7 +108,7 @@ test('a command nobody handles: 3001 with the E-bit (app known) or 3007 (app unk
   const srv = await echoServer('aaa1.test.local', { apps: [AppId.SWm, AppId.SWx] });
   const cli = await client([{ host: 'aaa1.test.local', port: srv.port }]);
   try {
-    await cli.waitForPeer(undefined, 3000);
+    await cli.waitForPeer(undefined, PEER_WAIT_MS);
     const mar = await cli.request({ flags: CmdFlag.R, commandCode: CommandCode.MULTIMEDIA_AUTH, applicationId: AppId.SWx, avps: [avp(dict, 'Session-Id', 'x;1;1')] });
     assert.equal(resultOf(mar)?.code, ResultCode.DIAMETER_COMMAND_UNSUPPORTED);
     assert.ok(mar.flags & CmdFlag.E);
@@ -160,7 +160,7 @@ test('garbage, a bad version, a truncated message and a 16 MB length close the c
   const srv = await echoServer('aaa1.test.local');
   const cli = await client([{ host: 'aaa1.test.local', port: srv.port }]);
   try {
-    await cli.waitForPeer(undefined, 3000);
+    await cli.waitForPeer(undefined, PEER_WAIT_MS);
     const bad = [
       Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
       Buffer.from('02000014000000000000000000000000000000000', 'hex'),
@@ -207,7 +207,7 @@ test('a request nobody answers fails after request_timeout and counts a timeout'
   const srv = await echoServer('slow.test.local', { delayMs: 800 });
   const cli = await client([{ host: 'slow.test.local', port: srv.port }], { request_timeout: 300 });
   try {
-    await cli.waitForPeer(undefined, 3000);
+    await cli.waitForPeer(undefined, PEER_WAIT_MS);
     const t0 = Date.now();
     await assert.rejects(cli.request(der('t;1;1')), (e: unknown) => e instanceof DiameterUnavailableError && e.reason === 'timeout');
     assert.ok(Date.now() - t0 < 3000);
@@ -232,8 +232,8 @@ test('3002/3004 from one peer is retried on the other', async () => {
   const good = await echoServer('good.test.local');
   const cli = await client([{ host: 'busy.test.local', port: busy.port }, { host: 'good.test.local', port: good.port }], { peer_selection_algorithm: 'failover' });
   try {
-    await cli.waitForPeer('busy.test.local', 3000);
-    await cli.waitForPeer('good.test.local', 3000);
+    await cli.waitForPeer('busy.test.local', PEER_WAIT_MS);
+    await cli.waitForPeer('good.test.local', PEER_WAIT_MS);
     const a = await cli.request(der('r;1;1'));
     assert.equal(resultOf(a)?.code, 2001);
     assert.equal(getString(a.avps, Avp.ERROR_MESSAGE), 'good.test.local');
@@ -252,10 +252,10 @@ test('the AAA dies mid-load with two configured: pending requests go to the othe
   const b = await echoServer('aaa-b.test.local', { delayMs: 20 });
   const cli = await client([{ host: 'aaa-a.test.local', port: a.port }, { host: 'aaa-b.test.local', port: b.port }], { request_timeout: 2000 });
   try {
-    await cli.waitForPeer('aaa-a.test.local', 3000);
-    await cli.waitForPeer('aaa-b.test.local', 3000);
+    await cli.waitForPeer('aaa-a.test.local', PEER_WAIT_MS);
+    await cli.waitForPeer('aaa-b.test.local', PEER_WAIT_MS);
     const reqs = Array.from({ length: 40 }, (_, i) => cli.request(der(`load;1;${i}`)));
-    await until(() => a.seen.length > 0, 3000, 'peer A to get part of the load');
+    await until(() => a.seen.length > 0, PEER_WAIT_MS, 'peer A to get part of the load');
     // Kill A abruptly: no DPR, sockets reset.
     a.node.abort();
     const results = await Promise.allSettled(reqs);
@@ -273,8 +273,8 @@ test('the AAA dies mid-load with two configured: pending requests go to the othe
 test('stop sends DPR: the other side sees the peer leave at once; a configured peer reconnects after a restart', async () => {
   const srv = await echoServer('aaa1.test.local');
   const cli = await client([{ host: 'aaa1.test.local', port: srv.port }]);
-  await cli.waitForPeer(undefined, 3000);
-  await until(() => srv.node.status().connected_count === 1, 3000, 'server sees client');
+  await cli.waitForPeer(undefined, PEER_WAIT_MS);
+  await until(() => srv.node.status().connected_count === 1, PEER_WAIT_MS, 'server sees client');
   await cli.stop();
   assert.equal(srv.node.status().peers.filter((p) => p.status === 'Connected').length, 0);
   assert.equal(cli.status().peers[0]!.status, 'Closed');
@@ -285,14 +285,14 @@ test('watchdog: DWR/DWA exchanged on a short Tw, last_dwa_at set; reconnect afte
   const srv = await echoServer('aaa1.test.local');
   const cli = await client([{ host: 'aaa1.test.local', port: srv.port }], { watchdog_seconds: 0.1 });
   try {
-    await cli.waitForPeer(undefined, 3000);
-    await until(() => cli.status().peers[0]!.last_dwa_at !== null, 3000, 'a DWA');
+    await cli.waitForPeer(undefined, PEER_WAIT_MS);
+    await until(() => cli.status().peers[0]!.last_dwa_at !== null, PEER_WAIT_MS, 'a DWA');
     srv.node.abort();
-    await until(() => cli.status().peers[0]!.status !== 'Connected', 3000, 'disconnect seen');
+    await until(() => cli.status().peers[0]!.status !== 'Connected', PEER_WAIT_MS, 'disconnect seen');
     const again = createDiameterNode(nodeConfig({ host: 'aaa1.test.local', listen_ip: '127.0.0.1', listen_port: srv.port }), { logger: quietLogger() });
     await again.start();
     try {
-      await cli.waitForPeer('aaa1.test.local', 5000);
+      await cli.waitForPeer('aaa1.test.local', PEER_WAIT_MS);
       assert.equal(cli.status().peers[0]!.status, 'Connected');
     } finally {
       await again.stop();

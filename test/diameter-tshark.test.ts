@@ -29,7 +29,7 @@ import { commandName } from '../src/codec/diameter/constants.js';
 import { Secret } from '../src/util/secret.js';
 import { repoPath } from '../src/util/repo-path.js';
 import { writePcap, type CapturedMessage } from './diameter-pcap.js';
-import { nodeConfig, quietLogger, until } from './diameter-helpers.js';
+import { PEER_WAIT_MS, nodeConfig, quietLogger, until } from './diameter-helpers.js';
 
 const h = (s: string) => Buffer.from(s, 'hex');
 const FIX = repoPath('fixtures', 'wire', 'diameter');
@@ -50,8 +50,8 @@ async function capture(): Promise<CapturedMessage[]> {
   const cli = createDiameterNode(nodeConfig({ watchdog_seconds: 0.2, auth_application_ids: [16777264, 16777265, 16777217], peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger(), tap: tap(true) });
   await cli.start();
   try {
-    await cli.waitForPeer(undefined, 3000);
-    await until(() => wire.some((m) => m.bytes.readUIntBE(5, 3) === 280 && !isRequest(decodeMessage(m.bytes))), 3000, 'a DWA');
+    await cli.waitForPeer(undefined, PEER_WAIT_MS);
+    await until(() => wire.some((m) => m.bytes.readUIntBE(5, 3) === 280 && !isRequest(decodeMessage(m.bytes))), PEER_WAIT_MS, 'a DWA');
     const relay = createSwmRelay(cli);
     for (const [imsi, k, opc, id] of [
       ['001010000000001', '465b5ce8b199b49faa5f0a2ee238a6bc', 'cd63cb71954a9f4e48a5994e37a02baf', undefined],
@@ -100,7 +100,7 @@ function decode(pcap: string): string[] {
 
 const avpNames = (decodeText: string): string[] => [...decodeText.matchAll(/AVP: ([A-Za-z0-9-]+)\(\d+\)/g)].map((m) => m[1]!);
 
-test('tshark decodes every message omnisep sent cleanly; DER/DEA/MAR/MAA layouts match the fixtures', { timeout: 60_000 }, async () => {
+test('tshark decodes every message omnisep sent cleanly; DER/DEA/MAR/MAA layouts match the fixtures', { timeout: 300_000 }, async () => {
   const wire = await capture();
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-tshark-'));
   try {

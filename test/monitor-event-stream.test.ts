@@ -15,7 +15,7 @@ import { startFakeDaemon } from './monitor-fake-daemon.js';
 const fastSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20)));
 
 /** Pull items until `pred` says stop (or the stream ends), with a deadline. */
-async function collect(it: AsyncGenerator<StreamItem>, pred: (items: StreamItem[]) => boolean, timeoutMs = 5000): Promise<StreamItem[]> {
+async function collect(it: AsyncGenerator<StreamItem>, pred: (items: StreamItem[]) => boolean, timeoutMs = 30_000): Promise<StreamItem[]> {
   const items: StreamItem[] = [];
   const deadline = setTimeout(() => void it.return(undefined), timeoutMs);
   try {

@@ -87,7 +87,7 @@ export async function startFakeDaemon(opts: { version?: string; startedAt?: stri
       for (const c of clients) c.res.write(`${line}\n`);
     },
     clients: () => clients.size,
-    async waitForClients(n, timeoutMs = 5000) {
+    async waitForClients(n, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       while (clients.size < n) {
         if (Date.now() > until) throw new Error(`fake daemon: ${clients.size} stream clients after ${timeoutMs} ms, wanted ${n}`);

@@ -14,7 +14,7 @@ import { SubscriberService } from '../src/services/subscribers.js';
 import { FsmBackend, RelayBackend } from '../src/services/eap-auth/backends.js';
 import { createSwxVectorSource } from '../daemon/diameter/swx-client.js';
 import type { SessionView } from '../src/contracts/sessions.js';
-import { nodeConfig, quietLogger } from './diameter-helpers.js';
+import { PEER_WAIT_MS, nodeConfig, quietLogger } from './diameter-helpers.js';
 import { SIM1, SIM2, runUe, startHarness } from './ts43-harness.js';
 import { valuesOf } from './store-helpers.js';
 
@@ -31,7 +31,7 @@ async function startAaaPath() {
   const { listen } = await aaa.start();
   const node = createDiameterNode(nodeConfig({ peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger() });
   await node.start();
-  await node.waitForPeer('aaa.test.local', 5000);
+  await node.waitForPeer('aaa.test.local', PEER_WAIT_MS);
   return { aaa, node, relay: createSwmRelay(node), stop: async () => { await node.stop(); await aaa.stop(); } };
 }
 

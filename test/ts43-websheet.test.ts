@@ -67,7 +67,7 @@ test('websheet in headless chromium: address + terms recorded, AddrStatus/TC_Sta
     assert.equal((await openCollection(h.ctx.store, 'websheet').count()), 0);
     await page.check('#accept_terms');
     await page.click('#save');
-    await page.waitForFunction(`(window.__calls || []).includes('entitlementChanged')`, undefined, { timeout: 10_000 }).catch(async (e) => { throw new Error(`${(e as Error).message}; status: ${await page.textContent('#status')}`); });
+    await page.waitForFunction(`(window.__calls || []).includes('entitlementChanged')`, undefined, { timeout: 30_000 }).catch(async (e) => { throw new Error(`${(e as Error).message}; status: ${await page.textContent('#status')}`); });
 
     const rec = (await openCollection<WebsheetRecord>(h.ctx.store, 'websheet').get(SIM1.imsi))!;
     assert.equal(rec.address.street, 'Main Street');
@@ -88,7 +88,7 @@ test('websheet in headless chromium: address + terms recorded, AddrStatus/TC_Sta
       const p2 = await openSheet(browser, before.url, before.userData);
       assert.equal(await p2.inputValue('#street'), 'Main Street', 'the recorded address is shown again');
       await p2.click('#cancel');
-      await p2.waitForFunction(`(window.__calls || []).includes('dismissFlow')`, undefined, { timeout: 10_000 });
+      await p2.waitForFunction(`(window.__calls || []).includes('dismissFlow')`, undefined, { timeout: 30_000 });
     });
 
     await t.test('a forged or missing user data token gets 403', async () => {

@@ -20,7 +20,7 @@ import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAut
 import { buildDea, readDer } from '../../src/codec/diameter/swm.js';
 import { buildMaa, readMar, type MaaVector } from '../../src/codec/diameter/swx.js';
 import { buildErrorAnswer } from '../../src/codec/diameter/base.js';
-import { buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readShData, readShRequest } from '../../src/codec/diameter/sh.js';
+import { buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readRepositoryData, readShRequest, type ShRepositoryData } from '../../src/codec/diameter/sh.js';
 import type { DiameterMessage } from '../../src/codec/diameter/message.js';
 import { decodeEap, encodeEap } from '../../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../../src/codec/eap/constants.js';
@@ -245,9 +245,14 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
   async function onPur(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
     const r = readShRequest(req);
     if (!r?.msisdn || !r.userData) return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'PUR needs User-Identity/MSISDN and User-Data' });
-    const si = /<ServiceIndication>([^<]*)<\/ServiceIndication>/.exec(r.userData)?.[1];
-    const data = si !== undefined ? readShData(r.userData, si) : null;
-    if (si === undefined || !data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
+    let data: ShRepositoryData | undefined;
+    try {
+      data = readRepositoryData(r.userData)[0];
+    } catch {
+      data = undefined; // not Sh-Data (DecodeError): answered as not recognized below
+    }
+    if (!data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
+    const si = data.serviceIndication;
     const key = `${r.msisdn}|${si}`;
     // TS 29.328 §7.6.1 wants exactly old + 1; the lab HSS accepts any newer number (a client's retried backlog may skip one).
     // One atomic update: two PURs with the same SequenceNumber cannot both be accepted.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventBus } from './bus.js';
 import type { DaemonEvent } from '../../src/contracts/events.js';
 
-const act = (imsi: string, type = 'entitlement_query'): DaemonEvent => ({
+const activityEvent = (imsi: string, type = 'entitlement_query'): DaemonEvent => ({
   kind: 'activity', at: 'now',
   record: { id: imsi, timestamp: 'now', request_type: type, request_method: 'GET', request_path: '/', imsi, msisdn: null, terminal_id: null, terminal_vendor: null, terminal_model: null, terminal_sw_version: null, client_ip: null, user_agent: null, auth_method: null, response_status: 200, response_code: 200, app_ids: [], request_headers: {}, request_body: null, response_body: null, response_summary: {} },
 });
@@ -14,8 +14,8 @@ test('filters by imsi, kind and activity type', () => {
   const a = bus.subscribe({ imsi: '1' });
   const b = bus.subscribe({ kinds: ['rates'] });
   const c = bus.subscribe({ types: ['xcap'] });
-  bus.emit(act('1'));
-  bus.emit(act('2', 'xcap'));
+  bus.emit(activityEvent('1'));
+  bus.emit(activityEvent('2', 'xcap'));
   bus.emit(rates);
   assert.deepEqual(a.drain().map((e) => e.kind), ['activity', 'rates']);
   assert.deepEqual(b.drain().map((e) => e.kind), ['rates']);
@@ -25,7 +25,7 @@ test('filters by imsi, kind and activity type', () => {
 test('a slow subscriber loses the overflow, gets one dropped event, and never blocks emit', () => {
   const bus = new EventBus(() => 0);
   const s = bus.subscribe({}, { max: 3 });
-  for (let i = 0; i < 10; i++) bus.emit(act(String(i)));
+  for (let i = 0; i < 10; i++) bus.emit(activityEvent(String(i)));
   const got = s.drain();
   assert.deepEqual(got[0], { kind: 'dropped', at: new Date(0).toISOString(), count: 7 });
   assert.equal(got.length, 4);

@@ -9,7 +9,7 @@ import type { EntitlementDefaults, EntitlementDetail, EntitlementList, Entitleme
 import type { ActivityList, ActivityRecord } from '../contracts/activity.js';
 import type { SessionList, SessionView } from '../contracts/sessions.js';
 import type { TokenList, TokenView } from '../contracts/tokens.js';
-import { age } from '../ui/layout.js';
+import { age } from '../util/age.js';
 import { httpColor, isoTime, renderKeyValue, renderTable, statusColor } from './output.js';
 
 export interface RenderOptions {

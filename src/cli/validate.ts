@@ -13,17 +13,14 @@ import {
 } from '../services/entitlements/catalog.js';
 import type { EntitlementData } from '../contracts/entitlements.js';
 import { ACTIVITY_TYPES } from '../contracts/activity.js';
+import { imsiProblem } from '../util/imsi.js';
 import { UsageError } from './errors.js';
 
-/** An IMSI is exactly 15 digits: MCC (3) + MNC (2-3) + MSIN (TS 23.003 §2.2). */
+/** An IMSI is exactly 15 digits: MCC (3) + MNC (2-3) + MSIN (TS 23.003 §2.2); returned trimmed. */
 export function parseImsi(raw: string, what = 'IMSI'): string {
-  const s = raw.trim();
-  if (/^[0-9]{15}$/.test(s)) return s;
-  const digits = s.replace(/\D/g, '');
-  const why = /\D/.test(s)
-    ? `contains ${JSON.stringify(s.replace(/[0-9]/g, '')[0])}, which is not a digit`
-    : `has ${digits.length} digit${digits.length === 1 ? '' : 's'}`;
-  throw new UsageError(`${what} ${JSON.stringify(raw)} ${why}; expected exactly 15 digits (MCC+MNC+MSIN), e.g. 001010000000001`);
+  const problem = imsiProblem(raw, what);
+  if (problem) throw new UsageError(problem);
+  return raw.trim();
 }
 
 /** A served TS.43 app id (`ap2004`); case-insensitive, returned lower-case. */

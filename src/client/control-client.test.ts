@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { buildPath, ControlClient } from './control-client.js';
-import { ApiError, DaemonUnreachableError } from '../cli/errors.js';
+import { ApiError, DaemonUnreachableError } from './errors.js';
 import { routes } from '../contracts/routes.js';
 
 interface Seen {

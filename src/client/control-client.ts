@@ -12,7 +12,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Client } from 'undici';
 import { VERSION_HEADER } from '../contracts/common.js';
 import { routePath } from '../contracts/routes.js';
-import { ApiError, DaemonUnreachableError, OperationalError } from '../cli/errors.js';
+import { ApiError, DaemonUnreachableError, OperationalError } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -17,7 +17,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DaemonEvent, HelloEvent } from '../contracts/events.js';
 import type { Static } from '@sinclair/typebox';
-import { ApiError, DaemonUnreachableError } from '../cli/errors.js';
+import { ApiError, DaemonUnreachableError } from './errors.js';
 import { routes } from '../contracts/routes.js';
 import { ControlClient, describeTarget, type QueryValue, type Target } from './control-client.js';
 

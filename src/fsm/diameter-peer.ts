@@ -13,6 +13,7 @@
  * daemon performs (send, timers, close, failover). Undeclared (state, event)
  * pairs are refused: the state is unchanged and the only action is `refused`.
  */
+import { ResultCode } from '../codec/diameter/constants.js';
 
 export type PeerStateName = 'Closed' | 'Wait-Conn-Ack' | 'Wait-I-CEA' | 'Wait-CER' | 'Open' | 'Closing';
 
@@ -126,7 +127,8 @@ export const PEER_TRANSITIONS: Table = {
     rcv_dpr: () => toClosed({ type: 'send_dpa' }),
     stop: (_s, e) => go('Closing', [{ type: 'stop_timers' }, { type: 'send_dpr', cause: e.cause }, { type: 'start_timer', timer: 'dpa' }]),
     peer_disc: () => lostWhileOpen(),
-    rcv_cer: (s) => ({ state: s, actions: [{ type: 'send_cea', resultCode: 5012 }] }),
+    // A second CER on an open connection: refused, the connection stays open (header comment).
+    rcv_cer: (s) => ({ state: s, actions: [{ type: 'send_cea', resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY }] }),
   },
   Closing: {
     rcv_dpa: () => toClosed(),

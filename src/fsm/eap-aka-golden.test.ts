@@ -15,11 +15,14 @@ import { startPeer, stepPeer } from './eap-aka-peer.js';
 import { startServer, step, type EapServerConfig } from './eap-aka-server.js';
 
 const h = (s: string) => Buffer.from(s, 'hex');
-const K = new Secret(h('5122250214c33e723a5dd523fc145fc0'));
-const OPC = new Secret(h('981d464c7c52eb6e5036234984ad0bcf'));
-const SQN = 0x16f3b3f70fc2n;
+/** TS 35.208 §4.3 test set 19, read from the published vectors (fixtures/vectors/ts35208-milenage.json). */
+const SET_19 = (JSON.parse(readFileSync(repoPath('fixtures', 'vectors', 'ts35208-milenage.json'), 'utf8')) as { sets: Array<Record<string, string> & { set: number }> })
+  .sets.find((t) => t.set === 19)!;
+const K = new Secret(h(SET_19['k']!));
+const OPC = new Secret(h(SET_19['opc']!));
+const SQN = BigInt(`0x${SET_19['sqn']}`);
 const ID = '0555444333222111';
-const vector = generateVector({ k: K, opc: OPC, amf: h('c3ab'), sqn: SQN, rand: h('81e92b6c0ee0e12ebceba8d92a99dfa5') });
+const vector = generateVector({ k: K, opc: OPC, amf: h(SET_19['amf']!), sqn: SQN, rand: h(SET_19['rand']!) });
 const base: EapServerConfig = { variant: 'aka', maxResync: 1, timeoutMs: 30_000, identityRound: 'never' };
 const pkt = (a: { packet?: Buffer } | undefined) => a!.packet!;
 

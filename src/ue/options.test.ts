@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../client/errors.js';
 import { optionsFromFlags, parseApps, parseKey, parseSqn, type SimulateFlagValues } from './options.js';
 
 // TS 35.208 §4.3 test set 1: K, OP and the OPc computed from them.

@@ -3,9 +3,9 @@
  * before anything is sent (CLI.md: say what is wrong and what would be
  * right; UsageError = exit 2). Pure.
  */
-import { UsageError } from '../cli/errors.js';
-import { parseImsi } from '../cli/validate.js';
+import { UsageError } from '../client/errors.js';
 import { computeOpc } from '../crypto/milenage.js';
+import { imsiProblem } from '../util/imsi.js';
 import { Secret } from '../util/secret.js';
 import { DEFAULT_TERMINAL, type SimulateOptions } from './run.js';
 import type { AcceptPreference } from './request.js';
@@ -34,6 +34,13 @@ export interface SimulateFlagValues {
   'token-reauth': boolean;
   insecure: boolean;
   timeout: number;
+}
+
+/** `--imsi`: exactly 15 digits (the check is src/util/imsi.ts, shared with the CLI's flags). */
+function parseImsi(raw: string): string {
+  const problem = imsiProblem(raw);
+  if (problem) throw new UsageError(problem);
+  return raw.trim();
 }
 
 /** A 128-bit key in hex (spaces and colons allowed), as a Secret; the message never echoes the value. */

@@ -7,7 +7,8 @@
 import type { ActivityRecord } from '../contracts/activity.js';
 import type { PeerView } from '../contracts/diameter.js';
 import type { SessionView } from '../contracts/sessions.js';
-import type { PaneId, Row, TokenRow } from './monitor-state.js';
+import type { PaneId, Row, TokenRow } from './monitor-types.js';
+import { age } from '../util/age.js';
 
 /** Cut or pad to exactly `width` characters (an ellipsis marks a cut). */
 export function fit(text: string, width: number): string {
@@ -32,21 +33,6 @@ export function clockTime(iso: string): string {
   const m = /T(\d\d:\d\d:\d\d)(\.\d{1,3})?/.exec(iso);
   if (!m) return iso;
   return m[1]! + (m[2] ?? '.000').padEnd(4, '0');
-}
-
-/** Milliseconds → `45s`, `3m 12s`, `2h 5m`, `1d 3h` (two units at most; `-` when unknown). */
-export function age(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
-  const neg = ms < 0;
-  let s = Math.floor(Math.abs(ms) / 1000);
-  const d = Math.floor(s / 86400);
-  s -= d * 86400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const out = d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m ${s}s` : `${s}s`;
-  return neg ? `-${out}` : out;
 }
 
 export type Outcome = 'ok' | 'failure' | 'error';

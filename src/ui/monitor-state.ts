@@ -19,9 +19,10 @@ import type { TokenView } from '../contracts/tokens.js';
 import type { Hello, StreamStatus } from '../client/event-stream.js';
 import { detailDisplay, detailStart } from './detail.js';
 import { screenLayout } from './layout.js';
+import type { PaneId, Row, TokenRow, TokenState } from './monitor-types.js';
 import { prependBounded } from './ring-buffer.js';
 
-export type PaneId = 'activity' | 'sessions' | 'tokens' | 'peers';
+export type { PaneId, Row, TokenRow, TokenState } from './monitor-types.js';
 export const PANES: readonly { id: PaneId; key: string; title: string }[] = [
   { id: 'activity', key: '1', title: 'Activity' },
   { id: 'sessions', key: '2', title: 'Sessions' },
@@ -34,8 +35,6 @@ export const RATE_WINDOW = 60;
 /** Default ring size: newest records kept per list (`--buffer`). */
 export const DEFAULT_CAPACITY = 1000;
 
-export type TokenState = 'active' | 'revoked' | 'expired';
-export type TokenRow = TokenView & { state: TokenState };
 
 export interface Connection {
   state: StreamStatus['state'];
@@ -278,8 +277,6 @@ export function visibleTokens(s: MonitorState): TokenRow[] {
 export function visiblePeers(s: MonitorState): PeerView[] {
   return [...s.peers.values()].filter((x) => matchesPeer(x, s.ui.filter)).sort((a, b) => a.host.localeCompare(b.host));
 }
-
-export type Row = ActivityRecord | SessionView | TokenRow | PeerView;
 
 export function visibleRows(s: MonitorState, pane: PaneId = s.ui.pane): Row[] {
   switch (pane) {

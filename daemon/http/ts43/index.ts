@@ -13,9 +13,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
-import type { OmnisepConfig } from '../../../src/contracts/config.js';
 import type { EntitlementData } from '../../../src/contracts/entitlements.js';
-import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import {
   CONTENT_TYPE_EAP_RELAY,
@@ -45,23 +43,11 @@ import { EntitlementService } from '../../../src/services/entitlements/overrides
 import { SubscriberService } from '../../../src/services/subscribers.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
+import type { Ts43Context } from './context.js';
 import websheetRoutes from './websheet.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
-import type { Registry } from 'prom-client';
 
-/** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it). */
-export interface Ts43Context {
-  config: OmnisepConfig;
-  store: Store;
-  clock: Clock;
-  random: Random;
-  events: EventSink;
-  activity: { record(input: ActivityInput): Promise<unknown> };
-  services: { aaaRelay?: AaaRelay | undefined; vectorSource?: AuthVectorSource | undefined; [name: string]: unknown };
-  logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
-  /** The daemon's Prometheus registry; absent = no metrics. */
-  metrics?: Registry | undefined;
-}
+export type { Ts43Context } from './context.js';
 
 export interface Ts43PluginOptions {
   ctx: Ts43Context;
@@ -212,8 +198,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     }
   };
 
-  const sendText = async (reply: FastifyReply, status: number, text: string, act: ActivityInput, headers: Record<string, string> = {}) => {
-    await record({ ...act, response_status: status, response_code: status, response_body: text, response_summary: { ...(act.response_summary ?? {}), error: text } });
+  const sendText = async (reply: FastifyReply, status: number, text: string, activity: ActivityInput, headers: Record<string, string> = {}) => {
+    await record({ ...activity, response_status: status, response_code: status, response_body: text, response_summary: { ...(activity.response_summary ?? {}), error: text } });
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     return reply.code(status).type(TEXT_CT).send(text);
   };
@@ -228,7 +214,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     req: FastifyRequest,
     reply: FastifyReply,
     input: { imsi: string; apps: string[]; format: Ts43Format; token?: { value: string; validity: number }; vers: number },
-    act: ActivityInput,
+    activity: ActivityInput,
     beforeSend?: () => Promise<void>,
   ) => {
     const { doc } = await buildProvisioning(provisioningSources, {
@@ -243,19 +229,19 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     });
     const body = renderDocument(doc, input.format);
     await record({
-      ...act,
+      ...activity,
       imsi: input.imsi,
       app_ids: input.apps,
       response_status: 200,
       response_code: 200,
       response_body: null, // the summary says what was answered; whole documents would bloat an append-heavy log
-      response_summary: { ...(act.response_summary ?? {}), format: input.format, vers: doc.vers.version, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
+      response_summary: { ...(activity.response_summary ?? {}), format: input.format, vers: doc.vers.version, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
     });
     await beforeSend?.();
     return reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store').send(body);
   };
 
-  const sendRelay = async (reply: FastifyReply, packet: Buffer, act: ActivityInput, cookie?: Secret<string>) => {
+  const sendRelay = async (reply: FastifyReply, packet: Buffer, activity: ActivityInput, cookie?: Secret<string>) => {
     const body = encodeRelayBody(packet);
     if (cookie) {
       // Expires and no Max-Age: Android would send the value back quoted otherwise (TS43.md). Never rotated mid-exchange.
@@ -266,16 +252,16 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
         expires: new Date(ctx.clock.now() + cfg.eap_aka.session_timeout_ms),
       });
     }
-    await record({ ...act, response_status: 200, response_code: 200, response_body: null, response_summary: { ...(act.response_summary ?? {}), eap_out: describeEap(packet) } });
+    await record({ ...activity, response_status: 200, response_code: 200, response_body: null, response_summary: { ...(activity.response_summary ?? {}), eap_out: describeEap(packet) } });
     return reply.code(200).header('content-type', EAP_RELAY_CT).header('cache-control', 'no-store').send(body);
   };
 
-  const sendFailure = async (reply: FastifyReply, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, act: ActivityInput) => {
+  const sendFailure = async (reply: FastifyReply, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, activity: ActivityInput) => {
     if (r.kind === 'failed') metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: r.status === 403 ? 'rejected' : r.status === 503 ? 'unavailable' : 'start_over' });
     const headers: Record<string, string> = {};
     if (r.kind === 'failed' && r.status === 503) headers['retry-after'] = String(r.retryAfter ?? RETRY_AFTER_SECONDS);
     const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
-    return sendText(reply, r.status, text, { ...act, response_summary: { ...(act.response_summary ?? {}), reason: r.reason } }, headers);
+    return sendText(reply, r.status, text, { ...activity, response_summary: { ...(activity.response_summary ?? {}), reason: r.reason } }, headers);
   };
 
   // -------------------------------------------------------------------------
@@ -284,27 +270,27 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   /** The phone's POST of an EAP-Response on the bare URL, with the session cookie only. */
   const handleEapResponse = async (req: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>, params: RawParams) => {
     const r = parseTs43Request(params);
-    let act: ActivityInput = { ...baseActivity(req, r), request_type: 'eap_response', auth_method: 'EAP-AKA' };
+    let activity: ActivityInput = { ...baseActivity(req, r), request_type: 'eap_response', auth_method: 'EAP-AKA' };
     const cookie = unquote(req.cookies?.[SESSION_COOKIE]);
-    if (!cookie) return sendText(reply, 400, `Missing EAP session cookie ${SESSION_COOKIE}`, act);
+    if (!cookie) return sendText(reply, 400, `Missing EAP session cookie ${SESSION_COOKIE}`, activity);
     const packet = decodeRelayPacket(body['eap-relay-packet']);
-    if (!packet) return sendText(reply, 400, 'eap-relay-packet is not valid base64', act);
+    if (!packet) return sendText(reply, 400, 'eap-relay-packet is not valid base64', activity);
     let described: unknown = null;
     try {
       described = describeEap(packet);
     } catch {
       described = { malformed: true };
     }
-    act = { ...act, response_summary: { eap_in: described } };
+    activity = { ...activity, response_summary: { eap_in: described } };
     const result = await eap.respond(cookie, packet, { user_agent: parseUserAgent(req.headers['user-agent']).raw || null, terminal_id: r.terminal_id });
-    if (result.kind === 'invalid') return sendFailure(reply, result, act);
+    if (result.kind === 'invalid') return sendFailure(reply, result, activity);
     const s = result.kind === 'failed' ? result.session : result.session;
     if (s) {
       const c = s.context;
-      act = { ...act, imsi: c.imsi, terminal_id: c.terminal_id, terminal_vendor: c.terminal_vendor ?? act.terminal_vendor ?? null, terminal_model: c.terminal_model ?? act.terminal_model ?? null, terminal_sw_version: c.terminal_sw_version, app_ids: c.apps, response_summary: { ...act.response_summary, session_id: s.id } };
+      activity = { ...activity, imsi: c.imsi, terminal_id: c.terminal_id, terminal_vendor: c.terminal_vendor ?? activity.terminal_vendor ?? null, terminal_model: c.terminal_model ?? activity.terminal_model ?? null, terminal_sw_version: c.terminal_sw_version, app_ids: c.apps, response_summary: { ...activity.response_summary, session_id: s.id } };
     }
-    if (result.kind === 'failed') return sendFailure(reply, result, act);
-    if (result.kind === 'challenge') return sendRelay(reply, result.packet, act);
+    if (result.kind === 'failed') return sendFailure(reply, result, activity);
+    if (result.kind === 'challenge') return sendRelay(reply, result.packet, activity);
     // Success: the configuration document directly, never an EAP-Success packet (Android throws on it).
     const c = result.session.context;
     try {
@@ -312,7 +298,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: 'success' });
       metrics?.tokensIssued.inc();
       // The document is built and recorded: the session is completed before the phone sees the answer.
-      return await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, act,
+      return await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, activity,
         () => eap.complete(result.session.id));
     } catch (e) {
       await eap.abandon(result.session.id, 'document failed');
@@ -322,42 +308,42 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
 
   const handleQuery = async (req: FastifyRequest, reply: FastifyReply, params: RawParams) => {
     const r = parseTs43Request(params);
-    const act = baseActivity(req, r);
+    const activity = baseActivity(req, r);
     const authOff = !cfg.eap_aka.enabled;
     const missing = missingParams(r, { authOptional: authOff });
     if (authOff && r.imsi === null && r.eap_id === null) missing.push('IMSI');
-    if (missing.length) return sendText(reply, 400, missingParamsMessage(missing), act);
+    if (missing.length) return sendText(reply, 400, missingParamsMessage(missing), activity);
     if (!entitlementVersionSupported(r.entitlement_version!, cfg.ts43.entitlement_versions)) {
-      return sendText(reply, 406, `Protocol not supported: entitlement_version ${r.entitlement_version} (supported ${cfg.ts43.entitlement_versions.min}–${cfg.ts43.entitlement_versions.max})`, act);
+      return sendText(reply, 406, `Protocol not supported: entitlement_version ${r.entitlement_version} (supported ${cfg.ts43.entitlement_versions.min}–${cfg.ts43.entitlement_versions.max})`, activity);
     }
     const format = negotiateFormat(req.headers.accept);
 
     // Fast re-authentication with a token this server issued (§2.8.5).
     if (r.token !== null && r.imsi !== null) {
-      const tact: ActivityInput = { ...act, request_type: 'token_auth', auth_method: 'TOKEN' };
+      const tokenActivity: ActivityInput = { ...activity, request_type: 'token_auth', auth_method: 'TOKEN' };
       const check = await tokens.verify(r.token, { imsi: r.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
       metrics?.tokenAuth.inc({ result: check.ok ? 'ok' : check.reason });
-      if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tact, response_summary: { reason: check.reason } });
+      if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tokenActivity, response_summary: { reason: check.reason } });
       const remaining = Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000));
-      return sendDocument(req, reply, { imsi: r.imsi, apps: r.apps, format, vers: r.vers, token: { value: r.token, validity: remaining } }, tact);
+      return sendDocument(req, reply, { imsi: r.imsi, apps: r.apps, format, vers: r.vers, token: { value: r.token, validity: remaining } }, tokenActivity);
     }
 
     if (r.temporary_token !== null && r.eap_id === null) {
       // §2.8.6: omnisep issues no temporary tokens yet, so none is valid.
-      return sendText(reply, 401, 'Unauthorized: temporary_token invalid or expired', { ...act, auth_method: 'TEMPORARY_TOKEN' });
+      return sendText(reply, 401, 'Unauthorized: temporary_token invalid or expired', { ...activity, auth_method: 'TEMPORARY_TOKEN' });
     }
 
     const nai = r.eap_id !== null ? parseEapId(r.eap_id) : null;
-    if (r.eap_id !== null && !nai) return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', act);
+    if (r.eap_id !== null && !nai) return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', activity);
     const imsi = nai?.imsi ?? r.imsi!;
 
     if (authOff) {
       // Development only (EAP-AKA.md): answer for the IMSI given.
-      return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...act, imsi, auth_method: 'NONE' });
+      return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...activity, imsi, auth_method: 'NONE' });
     }
 
-    const cact: ActivityInput = { ...act, imsi, request_type: 'eap_challenge', auth_method: 'EAP-AKA' };
-    const sctx: SessionRequestContext = {
+    const challengeActivity: ActivityInput = { ...activity, imsi, request_type: 'eap_challenge', auth_method: 'EAP-AKA' };
+    const sessionRequest: SessionRequestContext = {
       eap_id: r.eap_id!,
       imsi,
       terminal_id: r.terminal_id,
@@ -372,8 +358,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       user_agent: parseUserAgent(req.headers['user-agent']).raw || null,
       client_ip: req.ip ?? null,
     };
-    const result = await eap.start(sctx);
-    const withSession = { ...cact, response_summary: { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName } };
+    const result = await eap.start(sessionRequest);
+    const withSession = { ...challengeActivity, response_summary: { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName } };
     if (result.kind === 'challenge') return sendRelay(reply, result.packet, withSession, result.cookie);
     if (result.kind === 'failed' || result.kind === 'invalid') return sendFailure(reply, result, withSession);
     // A back-end that succeeds without a challenge would skip the SIM: refuse.

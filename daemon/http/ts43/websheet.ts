@@ -16,7 +16,7 @@ import { openCollection } from '../../../src/store/collections.js';
 import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
 import { verifyServiceFlowToken, type ServiceFlowClaims } from '../../../src/services/entitlements/service-flow.js';
 import type { Secret } from '../../../src/util/secret.js';
-import type { Ts43Context } from './index.js';
+import type { Ts43Context } from './context.js';
 
 export interface WebsheetRecord {
   imsi: string;

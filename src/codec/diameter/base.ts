@@ -3,7 +3,7 @@
  * CER/CEA, §5.4 DPR/DPA, §5.5 DWR/DWA) and for answers in general (§6.2, §7).
  * Pure: identifiers, state ids and addresses are passed in.
  */
-import { Avp, AvpFlag, CmdFlag, CommandCode, AppId, ResultCode } from './constants.js';
+import { Avp, AvpFlag, CmdFlag, CommandCode, AppId, ResultCode, VENDOR_3GPP } from './constants.js';
 import type { AvpType, Dictionary } from './dictionary.js';
 import {
   avp, decodeAvps, findAll, findAvp, getString, getU32, type DiameterAvp, type DiameterMessage, type MalformedMessageError,
@@ -85,6 +85,34 @@ export function buildDpr(dict: Dictionary, id: LocalIdentity, cause: number, ids
 
 export function buildDpa(dict: Dictionary, req: DiameterMessage, id: LocalIdentity): DiameterMessage {
   return answerHeader(req, [avp(dict, 'Result-Code', ResultCode.DIAMETER_SUCCESS), ...origin(dict, id)], 2001);
+}
+
+/** Where an application request goes (§6.1): its session and destination. */
+export interface RequestRouting {
+  sessionId: string;
+  destinationRealm: string;
+  destinationHost?: string | undefined;
+}
+
+/**
+ * The head of an application request as SWm and SWx lay it out (§6.1, TS 29.273 §7.2.2.1, §8.2.2.1):
+ * <Session-Id>, the application's own AVPs (Auth-Application-Id, or Vendor-Specific-Application-Id
+ * and Auth-Session-State), {Origin-Host} {Origin-Realm} {Destination-Realm} [Destination-Host].
+ */
+export function requestHead(dict: Dictionary, id: LocalIdentity, r: RequestRouting, application: DiameterAvp[]): DiameterAvp[] {
+  const avps = [avp(dict, 'Session-Id', r.sessionId), ...application, ...origin(dict, id), avp(dict, 'Destination-Realm', r.destinationRealm)];
+  if (r.destinationHost) avps.push(avp(dict, 'Destination-Host', r.destinationHost));
+  return avps;
+}
+
+/**
+ * The outcome AVP of an answer: Result-Code (§7.1), or Experimental-Result (§7.6) with the 3GPP
+ * Vendor-Id for the 3GPP codes (TS 29.229 §6.2, TS 29.273 §10.3).
+ */
+export function resultAvp(dict: Dictionary, r: { resultCode: number; experimental?: boolean | undefined }): DiameterAvp {
+  return r.experimental
+    ? avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', r.resultCode)])
+    : avp(dict, 'Result-Code', r.resultCode);
 }
 
 /** The answer's header for a request (§6.2): same command, app, hop-by-hop and end-to-end; R cleared; P kept; E for 3xxx. */

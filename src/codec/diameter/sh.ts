@@ -1,7 +1,8 @@
 /**
  * Sh User-Data and Profile-Update (3GPP TS 29.329 §6.1.1-6.1.4, command 306
  * and 307, Application-Id 16777217) on RepositoryData (Data-Reference 0),
- * and the Sh-Data XML (TS 29.328 Annex C/D) that carries it. Pure.
+ * and the Sh-Data XML (TS 29.328 Annex C/D) that carries it, read with a real
+ * XML parser (fast-xml-parser) and written by buildShData. Pure.
  *
  * UDR: <Session-Id> {Vendor-Specific-Application-Id} {Auth-Session-State}
  *      {Origin-Host} {Origin-Realm} [Destination-Host] {Destination-Realm}
@@ -10,9 +11,11 @@
  * UDA/PUA: [Result-Code] [Experimental-Result] ... [User-Data]
  * User-Identity holds MSISDN here: E.164 digits as a TBCD string (TS 29.329 §6.3.2).
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { DecodeError } from '../decode-error.js';
 import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, VENDOR_3GPP } from './constants.js';
 import type { Dictionary } from './dictionary.js';
-import { answerHeader, type Ids, type LocalIdentity } from './base.js';
+import { answerHeader, resultAvp, type Ids, type LocalIdentity } from './base.js';
 import { avp, decodeAvps, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
 
 /** TS 29.329 Data-Reference RepositoryData. */
@@ -54,24 +57,64 @@ export function buildShData(r: { serviceIndication: string; sequenceNumber: numb
     + `<SequenceNumber>${r.sequenceNumber}</SequenceNumber><ServiceData>${inner}</ServiceData></RepositoryData></Sh-Data>`;
 }
 
+/** One RepositoryData of Sh-Data (TS 29.328 Annex C, tShData/tRepositoryData). */
+export interface ShRepositoryData {
+  serviceIndication: string;
+  sequenceNumber: number;
+  /** The service's own XML document, as the raw text between <ServiceData> and </ServiceData>. */
+  serviceData: string;
+}
+
 /**
- * The RepositoryData for one Service-Indication from Sh-Data, or null. ServiceData
- * is returned as the raw XML between its tags (it is another schema's document).
+ * Sh-Data is read with fast-xml-parser. ServiceData is a stop node: its content is another schema's
+ * document (simservs), kept as the raw text between the tags rather than parsed and re-serialised, so
+ * what the HSS stored comes back byte for byte. Entities in ServiceIndication are decoded by the parser.
+ */
+const SERVICE_DATA_PATH = 'Sh-Data.RepositoryData.ServiceData';
+const shDataParser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  stopNodes: [SERVICE_DATA_PATH],
+  isArray: (_name, jpath) => jpath === 'Sh-Data.RepositoryData',
+});
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Every RepositoryData of an Sh-Data document, in document order. Throws DecodeError('sh-data')
+ * when the XML is not well-formed or the root is not Sh-Data; an entry without a ServiceIndication
+ * or a SequenceNumber of 0-65535 (TS 29.328 §7.6) is not a RepositoryData and is left out.
+ */
+export function readRepositoryData(xml: string): ShRepositoryData[] {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw new DecodeError('sh-data', 0, `not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  const doc = shDataParser.parse(xml) as Record<string, unknown>;
+  if (!Object.hasOwn(doc, 'Sh-Data')) throw new DecodeError('sh-data', 0, `the root element is not Sh-Data (${Object.keys(doc).join(', ') || 'none'})`);
+  const root = doc['Sh-Data'];
+  const entries = typeof root === 'object' && root !== null ? (root as { RepositoryData?: unknown[] }).RepositoryData ?? [] : [];
+  const out: ShRepositoryData[] = [];
+  for (const entry of entries) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const e = entry as Record<string, unknown>;
+    const serviceIndication = text(e['ServiceIndication']);
+    const sequence = text(e['SequenceNumber'])?.trim();
+    if (serviceIndication === undefined || sequence === undefined || !/^\d{1,5}$/.test(sequence) || Number(sequence) > 65535) continue;
+    out.push({ serviceIndication, sequenceNumber: Number(sequence), serviceData: text(e['ServiceData']) ?? '' });
+  }
+  return out;
+}
+
+/**
+ * The RepositoryData for one Service-Indication from Sh-Data, or null when there is none.
+ * Throws DecodeError when the document is not Sh-Data (see readRepositoryData).
  */
 export function readShData(xml: string, serviceIndication: string): { sequenceNumber: number; serviceData: string } | null {
-  const blocks = xml.split(/<RepositoryData>/).slice(1);
-  for (const b of blocks) {
-    const end = b.lastIndexOf('</RepositoryData>');
-    const body = end >= 0 ? b.slice(0, end) : b;
-    const si = /<ServiceIndication>([^<]*)<\/ServiceIndication>/.exec(body)?.[1];
-    if (si === undefined || si.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>') !== serviceIndication) continue;
-    const seq = /<SequenceNumber>\s*(\d+)\s*<\/SequenceNumber>/.exec(body)?.[1];
-    const s = body.indexOf('<ServiceData>');
-    const e = body.lastIndexOf('</ServiceData>');
-    if (seq === undefined || s < 0 || e < s) return null;
-    return { sequenceNumber: Number(seq), serviceData: body.slice(s + '<ServiceData>'.length, e) };
-  }
-  return null;
+  const found = readRepositoryData(xml).find((r) => r.serviceIndication === serviceIndication);
+  return found ? { sequenceNumber: found.sequenceNumber, serviceData: found.serviceData } : null;
 }
 
 export interface ShRequestFields {
@@ -126,9 +169,7 @@ export function readShRequest(m: DiameterMessage): ShRequestView | undefined {
 /** UDA/PUA: Result-Code or Experimental-Result, and User-Data for a UDA. */
 export function buildShAnswer(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: { resultCode: number; experimental?: boolean; userData?: string }): DiameterMessage {
   const avps: DiameterAvp[] = [avp(dict, 'Session-Id', getString(req.avps, Avp.SESSION_ID) ?? ''), vsai(dict)];
-  if (f.experimental) avps.push(avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', f.resultCode)]));
-  else avps.push(avp(dict, 'Result-Code', f.resultCode));
-  avps.push(avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
+  avps.push(resultAvp(dict, f), avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
   if (f.userData !== undefined) avps.push(avp(dict, 'User-Data', Buffer.from(f.userData, 'utf8')));
   return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
 }

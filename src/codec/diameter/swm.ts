@@ -2,9 +2,9 @@
  * SWm Diameter-EAP-Request/Answer (3GPP TS 29.273 §7.2.2.1, command 268 over
  * RFC 4072 with Application-Id 16777264). Pure builders and readers.
  */
-import { AppId, Avp, AuthRequestType, CmdFlag, CommandCode, RatType, VENDOR_3GPP } from './constants.js';
+import { AppId, Avp, AuthRequestType, CmdFlag, CommandCode, RatType } from './constants.js';
 import type { Dictionary } from './dictionary.js';
-import { answerHeader, type Ids, type LocalIdentity } from './base.js';
+import { answerHeader, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
 import { avp, getOctets, getString, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
 
 export interface DerFields {
@@ -19,14 +19,7 @@ export interface DerFields {
 
 /** DER: <Session-Id> {Auth-Application-Id} {Origin-Host} {Origin-Realm} {Destination-Realm} [Destination-Host] {Auth-Request-Type} {EAP-Payload} [User-Name] [RAT-Type] [Service-Selection]. */
 export function buildDer(dict: Dictionary, id: LocalIdentity, f: DerFields, ids: Ids): DiameterMessage {
-  const avps: DiameterAvp[] = [
-    avp(dict, 'Session-Id', f.sessionId),
-    avp(dict, 'Auth-Application-Id', AppId.SWm),
-    avp(dict, 'Origin-Host', id.host),
-    avp(dict, 'Origin-Realm', id.realm),
-    avp(dict, 'Destination-Realm', f.destinationRealm),
-  ];
-  if (f.destinationHost) avps.push(avp(dict, 'Destination-Host', f.destinationHost));
+  const avps = requestHead(dict, id, f, [avp(dict, 'Auth-Application-Id', AppId.SWm)]);
   avps.push(avp(dict, 'Auth-Request-Type', AuthRequestType.AUTHORIZE_AUTHENTICATE), avp(dict, 'EAP-Payload', f.eapPayload));
   if (f.userName !== undefined) avps.push(avp(dict, 'User-Name', f.userName));
   avps.push(avp(dict, 'RAT-Type', f.ratType ?? RatType.WLAN));
@@ -69,12 +62,7 @@ export function buildDea(dict: Dictionary, req: DiameterMessage, id: LocalIdenti
     avp(dict, 'Auth-Application-Id', AppId.SWm),
     avp(dict, 'Auth-Request-Type', AuthRequestType.AUTHORIZE_AUTHENTICATE),
   ];
-  if (f.experimental) {
-    avps.push(avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', f.resultCode)]));
-  } else {
-    avps.push(avp(dict, 'Result-Code', f.resultCode));
-  }
-  avps.push(avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
+  avps.push(resultAvp(dict, f), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
   if (f.userName) avps.push(avp(dict, 'User-Name', f.userName));
   if (f.eapPayload) avps.push(avp(dict, 'EAP-Payload', f.eapPayload));
   if (f.msk) avps.push(avp(dict, 'EAP-Master-Session-Key', f.msk));

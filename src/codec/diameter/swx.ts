@@ -14,7 +14,7 @@
  */
 import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, RatType, SipAuthScheme, VENDOR_3GPP } from './constants.js';
 import type { Dictionary } from './dictionary.js';
-import { answerHeader, type Ids, type LocalIdentity } from './base.js';
+import { answerHeader, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
 import { avp, decodeAvps, findAll, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
 
 const vsai = (dict: Dictionary): DiameterAvp =>
@@ -36,15 +36,7 @@ export interface MarFields {
 export function buildMar(dict: Dictionary, id: LocalIdentity, f: MarFields, ids: Ids): DiameterMessage {
   const item = [avp(dict, 'SIP-Authentication-Scheme', f.scheme)];
   if (f.resync) item.push(avp(dict, 'SIP-Authorization', Buffer.concat([f.resync.rand, f.resync.auts])));
-  const avps: DiameterAvp[] = [
-    avp(dict, 'Session-Id', f.sessionId),
-    vsai(dict),
-    avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED),
-    avp(dict, 'Origin-Host', id.host),
-    avp(dict, 'Origin-Realm', id.realm),
-    avp(dict, 'Destination-Realm', f.destinationRealm),
-  ];
-  if (f.destinationHost) avps.push(avp(dict, 'Destination-Host', f.destinationHost));
+  const avps = requestHead(dict, id, f, [vsai(dict), avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED)]);
   avps.push(
     avp(dict, 'User-Name', f.userName),
     avp(dict, 'SIP-Auth-Data-Item', item),
@@ -96,12 +88,7 @@ export interface MaaFields {
 
 export function buildMaa(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: MaaFields): DiameterMessage {
   const avps: DiameterAvp[] = [avp(dict, 'Session-Id', getString(req.avps, Avp.SESSION_ID) ?? ''), vsai(dict)];
-  if (f.experimental) {
-    avps.push(avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', f.resultCode)]));
-  } else {
-    avps.push(avp(dict, 'Result-Code', f.resultCode));
-  }
-  avps.push(avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
+  avps.push(resultAvp(dict, f), avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
   if (f.userName) avps.push(avp(dict, 'User-Name', f.userName));
   if (f.vectors?.length) {
     avps.push(avp(dict, 'SIP-Number-Auth-Items', f.vectors.length));

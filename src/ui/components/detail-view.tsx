@@ -5,7 +5,7 @@
 import { Box, Text } from 'ink';
 import { detailDisplay, detailStart } from '../detail.js';
 import { fit } from '../layout.js';
-import type { PaneId, Row } from '../monitor-state.js';
+import type { PaneId, Row } from '../monitor-types.js';
 
 const TITLE: Record<PaneId, string> = { activity: 'Activity record', sessions: 'EAP session', tokens: 'Token', peers: 'Diameter peer' };
 

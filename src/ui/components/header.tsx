@@ -4,7 +4,8 @@
  * EAP success ratio, and the pane tabs. Pure: props in, elements out.
  */
 import { Box, Text } from 'ink';
-import { age, fit, sparkline } from '../layout.js';
+import { age } from '../../util/age.js';
+import { fit, sparkline } from '../layout.js';
 import { eapSuccessRatio, PANES, RATE_WINDOW, type MonitorState } from '../monitor-state.js';
 
 const CONNECTION_LABEL: Record<MonitorState['connection']['state'], [string, string]> = {

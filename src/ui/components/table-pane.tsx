@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import { fitColumns, formatHeader, formatRow, outcomeOf, OUTCOME_COLOR, PANE_COLUMNS, stateColor, tokenState, windowStart } from '../layout.js';
 import type { ActivityRecord } from '../../contracts/activity.js';
-import type { PaneId, Row, TokenRow } from '../monitor-state.js';
+import type { PaneId, Row, TokenRow } from '../monitor-types.js';
 
 /** Colour of a row: activity by outcome, the rest by their state word. */
 export function rowColor(pane: PaneId, row: Row, now = 0): string | undefined {

@@ -1,0 +1,23 @@
+/**
+ * What the TS.43 plugin and its websheet routes need of the DaemonContext
+ * (daemon/context.ts satisfies it). A module of its own so that index.ts and
+ * websheet.ts both import it and neither imports the other's types.
+ */
+import type { Registry } from 'prom-client';
+import type { OmnisepConfig } from '../../../src/contracts/config.js';
+import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../../../src/ports.js';
+import type { ActivityInput } from '../../../src/services/activity.js';
+
+/** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it). */
+export interface Ts43Context {
+  config: OmnisepConfig;
+  store: Store;
+  clock: Clock;
+  random: Random;
+  events: EventSink;
+  activity: { record(input: ActivityInput): Promise<unknown> };
+  services: { aaaRelay?: AaaRelay | undefined; vectorSource?: AuthVectorSource | undefined; [name: string]: unknown };
+  logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
+  /** The daemon's Prometheus registry; absent = no metrics. */
+  metrics?: Registry | undefined;
+}
