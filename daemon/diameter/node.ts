@@ -348,15 +348,15 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     return { id: conn.id, local: local.host, remote: conn.peer?.host ?? `${plainIp(conn.socket.remoteAddress)}:${conn.socket.remotePort}` };
   }
 
-  function fire(conn: Connection, ev: PeerEvent): void {
+  function stepPeer(conn: Connection, ev: PeerEvent): void {
     const before = conn.state.name;
     const { state, actions } = step(conn.state, ev);
     conn.state = state;
-    for (const a of actions) perform(conn, a);
+    for (const a of actions) runAction(conn, a);
     if (conn.peer && before !== state.name && conn.peer.conn === conn) emitPeer(conn.peer);
   }
 
-  function perform(conn: Connection, a: PeerAction): void {
+  function runAction(conn: Connection, a: PeerAction): void {
     switch (a.type) {
       case 'connect':
         return; // the socket is already dialling (see dial())
@@ -383,11 +383,11 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         return;
       case 'start_timer':
         clearTimeout(conn.fsmTimer ?? undefined);
-        conn.fsmTimer = setTimeout(() => fire(conn, { type: 'timeout' }), a.timer === 'dpa' ? Math.min(exchangeTimeout, 2000) : exchangeTimeout);
+        conn.fsmTimer = setTimeout(() => stepPeer(conn, { type: 'timeout' }), a.timer === 'dpa' ? Math.min(exchangeTimeout, 2000) : exchangeTimeout);
         return;
       case 'start_watchdog':
         clearTimeout(conn.watchdogTimer ?? undefined);
-        conn.watchdogTimer = setTimeout(() => fire(conn, { type: 'watchdog' }), jitteredTw(cfg.watchdog_seconds));
+        conn.watchdogTimer = setTimeout(() => stepPeer(conn, { type: 'watchdog' }), jitteredTw(cfg.watchdog_seconds));
         return;
       case 'stop_timers':
         clearTimeout(conn.fsmTimer ?? undefined);
@@ -429,7 +429,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     socket.on('close', () => {
       conn.closed = true;
       connections.delete(conn);
-      if (conn.state.name !== 'Closed') fire(conn, { type: dialled && conn.state.name === 'Wait-Conn-Ack' ? 'conn_nack' : 'peer_disc' });
+      if (conn.state.name !== 'Closed') stepPeer(conn, { type: dialled && conn.state.name === 'Wait-Conn-Ack' ? 'conn_nack' : 'peer_disc' });
       // The machine ends in Closed either way; make sure the peer learns about it.
       if (conn.peer?.conn === conn || (dialled && !conn.peer)) onClosed(conn);
       for (const w of conn.dpaWaiters.splice(0)) w();
@@ -458,17 +458,17 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     conn.peer = p;
     p.conn = conn;
     p.initiation = 'OmniSEP -> Peer';
-    fire(conn, { type: 'start' });
+    stepPeer(conn, { type: 'start' });
     emitPeer(p);
     if (tls) {
-      socket.once('secureConnect', () => fire(conn, { type: 'conn_ack' }));
+      socket.once('secureConnect', () => stepPeer(conn, { type: 'conn_ack' }));
       socket.once('error', (err: NodeJS.ErrnoException) => {
         if (err.syscall) return; // refused or unreachable: not a TLS failure (the reconnect back-off handles it)
         log.warn({ peer: p.host, err: err.message }, 'diameter: TLS connection to the peer failed');
         metrics.tlsFailure('outbound');
         p.counters.errors++;
       });
-    } else socket.once('connect', () => fire(conn, { type: 'conn_ack' }));
+    } else socket.once('connect', () => stepPeer(conn, { type: 'conn_ack' }));
     // A dial that hangs (filtered port) counts as a failure after the exchange timeout.
     socket.setTimeout(exchangeTimeout, () => { if (conn.state.name === 'Wait-Conn-Ack') socket.destroy(); });
   }
@@ -485,7 +485,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const p = conn.peer!;
     if (p.conn && p.conn !== conn && p.conn.state.name === 'Open') {
       // A second connection to an already-open peer (both sides dialled): keep the first.
-      fire(conn, { type: 'stop', cause: DisconnectCause.DO_NOT_WANT_TO_TALK_TO_YOU });
+      stepPeer(conn, { type: 'stop', cause: DisconnectCause.DO_NOT_WANT_TO_TALK_TO_YOU });
       return;
     }
     if (p.conn && p.conn !== conn) {
@@ -521,7 +521,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     try {
       frames = conn.framer.push(chunk);
     } catch (err) {
-      garbage(conn, err);
+      dropUndecodable(conn, err);
       return;
     }
     for (const f of frames) {
@@ -532,7 +532,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         m = decodeMessage(f);
       } catch (err) {
         if (answerMalformed(conn, f, err)) continue;
-        garbage(conn, err);
+        dropUndecodable(conn, err);
         return;
       }
       onMessage(conn, m);
@@ -541,7 +541,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
 
   /**
    * RFC 6733 §7: a request on an open connection whose frame is intact but whose header bits or AVPs are wrong
-   * gets an error answer (3008/3009/5014 with Failed-AVP) and the connection stays up. Anything else is garbage.
+   * gets an error answer (3008/3009/5014 with Failed-AVP) and the connection stays up. Anything else is dropped as undecodable.
    */
   function answerMalformed(conn: Connection, frame: Buffer, err: unknown): boolean {
     if (!(err instanceof MalformedMessageError) || conn.state.name !== 'Open') return false;
@@ -556,7 +556,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     return true;
   }
 
-  function garbage(conn: Connection, err: unknown): void {
+  function dropUndecodable(conn: Connection, err: unknown): void {
     const reason = err instanceof DecodeError ? err.message : String(err);
     log.warn({ peer: conn.peer?.host ?? plainIp(conn.socket.remoteAddress), reason }, 'diameter: undecodable bytes from peer, closing the connection');
     if (conn.peer) conn.peer.counters.errors++;
@@ -573,21 +573,21 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
           else onCea(conn, m);
           return;
         case CommandCode.DEVICE_WATCHDOG:
-          if (req) fire(conn, { type: 'rcv_dwr' });
+          if (req) stepPeer(conn, { type: 'rcv_dwr' });
           else {
             if (conn.peer) conn.peer.lastDwaAt = now();
-            fire(conn, { type: 'rcv_dwa' });
+            stepPeer(conn, { type: 'rcv_dwa' });
           }
           return;
         case CommandCode.DISCONNECT_PEER:
-          if (req) fire(conn, { type: 'rcv_dpr' });
+          if (req) stepPeer(conn, { type: 'rcv_dpr' });
           else {
-            fire(conn, { type: 'rcv_dpa' });
+            stepPeer(conn, { type: 'rcv_dpa' });
             for (const w of conn.dpaWaiters.splice(0)) w();
           }
           return;
         default:
-          fire(conn, { type: 'rcv_message' });
+          stepPeer(conn, { type: 'rcv_message' });
       }
     } finally {
       conn.current = null;
@@ -596,13 +596,13 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
 
   function onCer(conn: Connection, m: DiameterMessage): void {
     if (conn.state.name !== 'Wait-CER') {
-      fire(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY });
+      stepPeer(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY });
       return;
     }
     const caps = readCapabilities(m);
     const reject = (code: number, why: string) => {
       log.warn({ peer: caps?.host ?? plainIp(conn.socket.remoteAddress), result_code: code, reason: why }, 'diameter: CER rejected');
-      fire(conn, { type: 'rcv_cer', accept: false, resultCode: code });
+      stepPeer(conn, { type: 'rcv_cer', accept: false, resultCode: code });
     };
     if (!caps) return reject(ResultCode.DIAMETER_MISSING_AVP, 'no Origin-Host/Origin-Realm');
     if (caps.host === local.host) return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer uses our own Origin-Host');
@@ -619,7 +619,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     if (p?.conn && p.conn !== conn && (p.conn.state.name === 'Wait-I-CEA' || p.conn.state.name === 'Wait-Conn-Ack')) {
       if (!wonElection(local.host, caps.host)) {
         log.info({ peer: caps.host }, 'diameter: election lost, keeping our own connection to the peer');
-        fire(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.ELECTION_LOST });
+        stepPeer(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.ELECTION_LOST });
         return;
       }
       log.info({ peer: caps.host }, 'diameter: election won, keeping the connection the peer initiated');
@@ -646,11 +646,11 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     clearTimeout(p.reconnectTimer ?? undefined);
     p.reconnectTimer = null;
     p.conn = conn;
-    fire(conn, { type: 'rcv_cer', accept: true, resultCode: ResultCode.DIAMETER_SUCCESS });
+    stepPeer(conn, { type: 'rcv_cer', accept: true, resultCode: ResultCode.DIAMETER_SUCCESS });
   }
 
   function onCea(conn: Connection, m: DiameterMessage): void {
-    if (conn.state.name !== 'Wait-I-CEA') return void fire(conn, { type: 'rcv_cea', ok: false });
+    if (conn.state.name !== 'Wait-I-CEA') return void stepPeer(conn, { type: 'rcv_cea', ok: false });
     const caps = readCapabilities(m);
     const rc = resultOf(m);
     const p = conn.peer!;
@@ -665,7 +665,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       p.caps = caps;
       p.common = common;
     }
-    fire(conn, { type: 'rcv_cea', ok });
+    stepPeer(conn, { type: 'rcv_cea', ok });
   }
 
   // -------------------------------------------------------------------------
@@ -797,7 +797,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         server = createServer((socket) => {
           if (stopping) return void socket.destroy();
           const conn = attach(socket, null);
-          fire(conn, { type: 'r_conn' });
+          stepPeer(conn, { type: 'r_conn' });
         });
         await new Promise<void>((resolve, reject) => {
           server!.once('error', reject);
@@ -813,7 +813,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         tlsServer = createTlsServer({ cert: t.cert, key: t.key, ca: t.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (socket) => {
           if (stopping) return void socket.destroy();
           const conn = attach(socket, null);
-          fire(conn, { type: 'r_conn' });
+          stepPeer(conn, { type: 'r_conn' });
         });
         // A handshake that fails (no certificate, one our CA did not sign) never reaches the peer machine.
         tlsServer.on('tlsClientError', (err, socket) => {
@@ -845,11 +845,11 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         if (conn.state.name === 'Open') {
           waits.push(new Promise<void>((resolve) => {
             conn.dpaWaiters.push(resolve);
-            fire(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
+            stepPeer(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
             setTimeout(resolve, Math.min(exchangeTimeout, 2000) + 50).unref();
           }));
         } else {
-          fire(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
+          stepPeer(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
           conn.socket.destroy();
         }
       }
