@@ -10,8 +10,8 @@
  * per-connection state machine (src/fsm/diameter-peer.ts). This file does the
  * I/O and performs the actions the machine returns.
  */
-import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
-import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type PeerCertificate, type Server as TlsServer } from 'node:tls';
+import type { Socket } from 'node:net';
+import { dialPeer, listen as listenOn, tlsIdentityProblem, type Listener, type TlsCredentials } from './transport.js';
 import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { EventSink } from '../../src/ports.js';
@@ -26,11 +26,12 @@ import {
 } from '../../src/codec/diameter/message.js';
 import { DiameterFramer, DEFAULT_MAX_MESSAGE_LENGTH } from '../../src/codec/diameter/framer.js';
 import {
-  advertisedApplications, buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer, buildMalformedAnswer,
+  buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer, buildMalformedAnswer,
   commonApplications, readCapabilities, type Capabilities,
 } from '../../src/codec/diameter/base.js';
-import { initialPeerState, peerStatusWord, step, type PeerAction, type PeerEvent, type PeerState } from '../../src/fsm/diameter-peer.js';
+import { initialPeerState, step, type PeerAction, type PeerEvent, type PeerState } from '../../src/fsm/diameter-peer.js';
 import { createDiameterMetrics, type DiameterMetrics } from './metrics.js';
+import { PeerTable, newPeer, peerView, type Peer as TablePeer } from './peer-table.js';
 
 /** DIAMETER.md § Configuration, snake_case as in the config file. */
 export interface DiameterPeerConfig {
@@ -74,7 +75,7 @@ export interface DiameterConfig {
    * byte (the "secure port", 5658 by convention); peers with `transport: tls` are dialled with TLS. Both ends
    * present certificates signed by `ca`, and a peer's certificate must name its Origin-Host.
    */
-  tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer; listen_port?: number };
+  tls?: TlsCredentials & { listen_port?: number };
 }
 
 export interface DiameterLogger {
@@ -148,29 +149,7 @@ export interface DiameterNode {
   realmOf(host?: string): string;
 }
 
-interface Counters {
-  requests_sent: number;
-  answers_received: number;
-  requests_received: number;
-  answers_sent: number;
-  timeouts: number;
-  errors: number;
-}
-
-interface Peer {
-  host: string;
-  configured: DiameterPeerConfig | null;
-  initiation: 'OmniSEP -> Peer' | 'Peer -> OmniSEP';
-  conn: Connection | null;
-  caps: Capabilities | null;
-  common: number[];
-  ip: string | null;
-  port: number | null;
-  counters: Counters;
-  lastDwaAt: number | null;
-  reconnectTimer: NodeJS.Timeout | null;
-  attempts: number;
-}
+type Peer = TablePeer<Connection, DiameterPeerConfig>;
 
 interface Pending {
   msg: DiameterMessage;
@@ -200,25 +179,7 @@ interface Connection {
   dpaWaiters: (() => void)[];
 }
 
-const newCounters = (): Counters => ({ requests_sent: 0, answers_received: 0, requests_received: 0, answers_sent: 0, timeouts: 0, errors: 0 });
-
 const plainIp = (ip: string | undefined): string | null => (ip ? ip.replace(/^::ffff:/, '') : null);
-
-/** The DNS names a certificate vouches for: subjectAltName DNS entries, else the subject CN (RFC 6125 §6.4.4). */
-export function certificateNames(cert: Pick<PeerCertificate, 'subject' | 'subjectaltname'> | null | undefined): string[] {
-  if (!cert || !cert.subject) return [];
-  const sans = (cert.subjectaltname ?? '').split(/,\s*/).filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase());
-  if (sans.length) return sans;
-  const cn = cert.subject.CN;
-  return (Array.isArray(cn) ? cn : cn ? [cn] : []).map((x) => x.toLowerCase());
-}
-
-/** §13: on a TLS connection the peer's certificate must name the Origin-Host it claims; null when it does (or no TLS). */
-function tlsIdentityProblem(socket: Socket, originHost: string): string | null {
-  if (!(socket instanceof TLSSocket)) return null;
-  const names = certificateNames(socket.getPeerCertificate());
-  return names.includes(originHost.toLowerCase()) ? null : `certificate names ${names.join(', ') || 'nothing'}, not ${originHost}`;
-}
 
 /** RFC 6733 §5.6.4: the local side wins when its Origin-Host is lexicographically greater as octets. */
 export function wonElection(localHost: string, peerHost: string): boolean {
@@ -244,16 +205,14 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   const maxLen = cfg.max_message_length ?? DEFAULT_MAX_MESSAGE_LENGTH;
   const tcMs = (cfg.reconnect_seconds ?? 30) * 1000;
 
-  const peers = new Map<string, Peer>();
+  const peers = new PeerTable<Connection, DiameterPeerConfig>(cfg.peer_selection_algorithm);
   const connections = new Set<Connection>();
   const handlers = new Map<string, RequestHandler>();
   const openWaiters = new Set<{ host?: string; resolve(): void }>();
-  let server: Server | null = null;
-  let tlsServer: TlsServer | null = null;
+  const listeners: Listener[] = [];
   let stopping = false;
   let started = false;
   let connSeq = 0;
-  let rr = 0;
   let hopByHop = randomInt(0, 0x7fffffff);
   // RFC 6733 §3: end-to-end ids start with the low 12 bits of the time in the high bits, random low bits.
   let endToEnd = (((originStateId & 0xfff) << 20) | randomInt(0, 1 << 20)) >>> 0;
@@ -264,10 +223,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     // Only TCP: the configuration refuses sctp at start (semanticProblems), so nothing is dialled over another transport silently.
     if (pc.transport === 'tls' && !cfg.tls) throw new Error(`diameter: peer ${pc.host}: transport tls needs the node's TLS certificate, key and CA`);
     if (pc.transport && pc.transport !== 'tcp' && pc.transport !== 'tls') throw new Error(`diameter: peer ${pc.host}: transport ${pc.transport} is not supported`);
-    peers.set(pc.host, {
-      host: pc.host, configured: pc, initiation: 'OmniSEP -> Peer', conn: null, caps: null, common: [],
-      ip: pc.ip, port: pc.port, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,
-    });
+    peers.set(newPeer<Connection, DiameterPeerConfig>(pc.host, pc));
   }
 
   const vendorSpecific = cfg.auth_application_ids
@@ -300,32 +256,8 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   // -------------------------------------------------------------------------
   // Views and events
 
-  function view(p: Peer): PeerView {
-    const st = p.conn ? peerStatusWord(p.conn.state.name) : stopping ? 'Closed' : 'Disconnected';
-    const apps: Record<string, number[]> = {};
-    if (p.caps) {
-      apps.auth = [...p.caps.authApplicationIds];
-      apps.acct = [...p.caps.acctApplicationIds];
-      apps.vendor_specific = p.caps.vendorSpecific.flatMap((v) => [v.authApplicationId ?? v.acctApplicationId ?? 0]);
-      apps.common = [...p.common];
-    }
-    return {
-      host: p.host,
-      status: st,
-      ip: p.ip,
-      port: p.port,
-      transport: p.configured?.transport ?? 'tcp',
-      connection_initiation: p.initiation,
-      realm: p.caps?.realm ?? p.configured?.realm ?? null,
-      product_name: p.caps?.productName ?? null,
-      application_ids: apps,
-      counters: { ...p.counters },
-      last_dwa_at: p.lastDwaAt !== null ? new Date(p.lastDwaAt).toISOString() : null,
-    };
-  }
-
   function emitPeer(p: Peer): void {
-    deps.events?.emit({ kind: 'peer', at: new Date(now()).toISOString(), peer: view(p) });
+    deps.events?.emit({ kind: 'peer', at: new Date(now()).toISOString(), peer: peerView(p, stopping) });
   }
 
   // -------------------------------------------------------------------------
@@ -348,15 +280,15 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     return { id: conn.id, local: local.host, remote: conn.peer?.host ?? `${plainIp(conn.socket.remoteAddress)}:${conn.socket.remotePort}` };
   }
 
-  function fire(conn: Connection, ev: PeerEvent): void {
+  function stepPeer(conn: Connection, ev: PeerEvent): void {
     const before = conn.state.name;
     const { state, actions } = step(conn.state, ev);
     conn.state = state;
-    for (const a of actions) perform(conn, a);
+    for (const a of actions) runAction(conn, a);
     if (conn.peer && before !== state.name && conn.peer.conn === conn) emitPeer(conn.peer);
   }
 
-  function perform(conn: Connection, a: PeerAction): void {
+  function runAction(conn: Connection, a: PeerAction): void {
     switch (a.type) {
       case 'connect':
         return; // the socket is already dialling (see dial())
@@ -383,11 +315,11 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         return;
       case 'start_timer':
         clearTimeout(conn.fsmTimer ?? undefined);
-        conn.fsmTimer = setTimeout(() => fire(conn, { type: 'timeout' }), a.timer === 'dpa' ? Math.min(exchangeTimeout, 2000) : exchangeTimeout);
+        conn.fsmTimer = setTimeout(() => stepPeer(conn, { type: 'timeout' }), a.timer === 'dpa' ? Math.min(exchangeTimeout, 2000) : exchangeTimeout);
         return;
       case 'start_watchdog':
         clearTimeout(conn.watchdogTimer ?? undefined);
-        conn.watchdogTimer = setTimeout(() => fire(conn, { type: 'watchdog' }), jitteredTw(cfg.watchdog_seconds));
+        conn.watchdogTimer = setTimeout(() => stepPeer(conn, { type: 'watchdog' }), jitteredTw(cfg.watchdog_seconds));
         return;
       case 'stop_timers':
         clearTimeout(conn.fsmTimer ?? undefined);
@@ -429,7 +361,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     socket.on('close', () => {
       conn.closed = true;
       connections.delete(conn);
-      if (conn.state.name !== 'Closed') fire(conn, { type: dialled && conn.state.name === 'Wait-Conn-Ack' ? 'conn_nack' : 'peer_disc' });
+      if (conn.state.name !== 'Closed') stepPeer(conn, { type: dialled && conn.state.name === 'Wait-Conn-Ack' ? 'conn_nack' : 'peer_disc' });
       // The machine ends in Closed either way; make sure the peer learns about it.
       if (conn.peer?.conn === conn || (dialled && !conn.peer)) onClosed(conn);
       for (const w of conn.dpaWaiters.splice(0)) w();
@@ -443,32 +375,22 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     p.reconnectTimer = null;
     p.attempts++;
     const tls = pc.transport === 'tls' ? cfg.tls! : null;
-    const socket: Socket = tls
-      ? tlsConnect({
-        host: pc.ip, port: pc.port, cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: 'TLSv1.2',
-        ...(isIP(pc.host) ? {} : { servername: pc.host }),
-        // The certificate must name the peer we meant to reach (§13), whatever address we dialled.
-        checkServerIdentity: (_name, cert) => {
-          const names = certificateNames(cert);
-          return names.includes(pc.host.toLowerCase()) ? undefined : new Error(`certificate names ${names.join(', ') || 'nothing'}, not ${pc.host}`);
-        },
-      })
-      : connect({ host: pc.ip, port: pc.port });
+    const { socket, readyEvent } = dialPeer({ host: pc.host, ip: pc.ip, port: pc.port }, tls);
     const conn = attach(socket, p);
     conn.peer = p;
     p.conn = conn;
     p.initiation = 'OmniSEP -> Peer';
-    fire(conn, { type: 'start' });
+    stepPeer(conn, { type: 'start' });
     emitPeer(p);
+    socket.once(readyEvent, () => stepPeer(conn, { type: 'conn_ack' }));
     if (tls) {
-      socket.once('secureConnect', () => fire(conn, { type: 'conn_ack' }));
       socket.once('error', (err: NodeJS.ErrnoException) => {
         if (err.syscall) return; // refused or unreachable: not a TLS failure (the reconnect back-off handles it)
         log.warn({ peer: p.host, err: err.message }, 'diameter: TLS connection to the peer failed');
         metrics.tlsFailure('outbound');
         p.counters.errors++;
       });
-    } else socket.once('connect', () => fire(conn, { type: 'conn_ack' }));
+    }
     // A dial that hangs (filtered port) counts as a failure after the exchange timeout.
     socket.setTimeout(exchangeTimeout, () => { if (conn.state.name === 'Wait-Conn-Ack') socket.destroy(); });
   }
@@ -485,7 +407,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const p = conn.peer!;
     if (p.conn && p.conn !== conn && p.conn.state.name === 'Open') {
       // A second connection to an already-open peer (both sides dialled): keep the first.
-      fire(conn, { type: 'stop', cause: DisconnectCause.DO_NOT_WANT_TO_TALK_TO_YOU });
+      stepPeer(conn, { type: 'stop', cause: DisconnectCause.DO_NOT_WANT_TO_TALK_TO_YOU });
       return;
     }
     if (p.conn && p.conn !== conn) {
@@ -521,7 +443,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     try {
       frames = conn.framer.push(chunk);
     } catch (err) {
-      garbage(conn, err);
+      dropUndecodable(conn, err);
       return;
     }
     for (const f of frames) {
@@ -532,7 +454,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         m = decodeMessage(f);
       } catch (err) {
         if (answerMalformed(conn, f, err)) continue;
-        garbage(conn, err);
+        dropUndecodable(conn, err);
         return;
       }
       onMessage(conn, m);
@@ -541,7 +463,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
 
   /**
    * RFC 6733 §7: a request on an open connection whose frame is intact but whose header bits or AVPs are wrong
-   * gets an error answer (3008/3009/5014 with Failed-AVP) and the connection stays up. Anything else is garbage.
+   * gets an error answer (3008/3009/5014 with Failed-AVP) and the connection stays up. Anything else is dropped as undecodable.
    */
   function answerMalformed(conn: Connection, frame: Buffer, err: unknown): boolean {
     if (!(err instanceof MalformedMessageError) || conn.state.name !== 'Open') return false;
@@ -556,7 +478,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     return true;
   }
 
-  function garbage(conn: Connection, err: unknown): void {
+  function dropUndecodable(conn: Connection, err: unknown): void {
     const reason = err instanceof DecodeError ? err.message : String(err);
     log.warn({ peer: conn.peer?.host ?? plainIp(conn.socket.remoteAddress), reason }, 'diameter: undecodable bytes from peer, closing the connection');
     if (conn.peer) conn.peer.counters.errors++;
@@ -573,21 +495,21 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
           else onCea(conn, m);
           return;
         case CommandCode.DEVICE_WATCHDOG:
-          if (req) fire(conn, { type: 'rcv_dwr' });
+          if (req) stepPeer(conn, { type: 'rcv_dwr' });
           else {
             if (conn.peer) conn.peer.lastDwaAt = now();
-            fire(conn, { type: 'rcv_dwa' });
+            stepPeer(conn, { type: 'rcv_dwa' });
           }
           return;
         case CommandCode.DISCONNECT_PEER:
-          if (req) fire(conn, { type: 'rcv_dpr' });
+          if (req) stepPeer(conn, { type: 'rcv_dpr' });
           else {
-            fire(conn, { type: 'rcv_dpa' });
+            stepPeer(conn, { type: 'rcv_dpa' });
             for (const w of conn.dpaWaiters.splice(0)) w();
           }
           return;
         default:
-          fire(conn, { type: 'rcv_message' });
+          stepPeer(conn, { type: 'rcv_message' });
       }
     } finally {
       conn.current = null;
@@ -596,13 +518,13 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
 
   function onCer(conn: Connection, m: DiameterMessage): void {
     if (conn.state.name !== 'Wait-CER') {
-      fire(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY });
+      stepPeer(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY });
       return;
     }
     const caps = readCapabilities(m);
     const reject = (code: number, why: string) => {
       log.warn({ peer: caps?.host ?? plainIp(conn.socket.remoteAddress), result_code: code, reason: why }, 'diameter: CER rejected');
-      fire(conn, { type: 'rcv_cer', accept: false, resultCode: code });
+      stepPeer(conn, { type: 'rcv_cer', accept: false, resultCode: code });
     };
     if (!caps) return reject(ResultCode.DIAMETER_MISSING_AVP, 'no Origin-Host/Origin-Realm');
     if (caps.host === local.host) return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer uses our own Origin-Host');
@@ -619,17 +541,14 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     if (p?.conn && p.conn !== conn && (p.conn.state.name === 'Wait-I-CEA' || p.conn.state.name === 'Wait-Conn-Ack')) {
       if (!wonElection(local.host, caps.host)) {
         log.info({ peer: caps.host }, 'diameter: election lost, keeping our own connection to the peer');
-        fire(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.ELECTION_LOST });
+        stepPeer(conn, { type: 'rcv_cer', accept: false, resultCode: ResultCode.ELECTION_LOST });
         return;
       }
       log.info({ peer: caps.host }, 'diameter: election won, keeping the connection the peer initiated');
     }
     if (!p) {
-      p = {
-        host: caps.host, configured: null, initiation: 'Peer -> OmniSEP', conn: null, caps: null, common: [],
-        ip: null, port: null, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,
-      };
-      peers.set(p.host, p);
+      p = newPeer<Connection, DiameterPeerConfig>(caps.host, null);
+      peers.set(p);
     }
     p.caps = caps;
     p.common = common;
@@ -646,11 +565,11 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     clearTimeout(p.reconnectTimer ?? undefined);
     p.reconnectTimer = null;
     p.conn = conn;
-    fire(conn, { type: 'rcv_cer', accept: true, resultCode: ResultCode.DIAMETER_SUCCESS });
+    stepPeer(conn, { type: 'rcv_cer', accept: true, resultCode: ResultCode.DIAMETER_SUCCESS });
   }
 
   function onCea(conn: Connection, m: DiameterMessage): void {
-    if (conn.state.name !== 'Wait-I-CEA') return void fire(conn, { type: 'rcv_cea', ok: false });
+    if (conn.state.name !== 'Wait-I-CEA') return void stepPeer(conn, { type: 'rcv_cea', ok: false });
     const caps = readCapabilities(m);
     const rc = resultOf(m);
     const p = conn.peer!;
@@ -665,7 +584,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       p.caps = caps;
       p.common = common;
     }
-    fire(conn, { type: 'rcv_cea', ok });
+    stepPeer(conn, { type: 'rcv_cea', ok });
   }
 
   // -------------------------------------------------------------------------
@@ -720,7 +639,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     // §6.1.8 / DIAMETER.md: 3002 and 3004 are retried on another peer while time is left.
     if (rc && !rc.experimental && (rc.code === ResultCode.DIAMETER_UNABLE_TO_DELIVER || rc.code === ResultCode.DIAMETER_TOO_BUSY)) {
       pend.tried.add(p.host);
-      const next = pickPeer(pend.msg.applicationId, pend.tried, pend.onlyPeer);
+      const next = peers.pick(pend.msg.applicationId, pend.tried, pend.onlyPeer);
       if (next) {
         log.info({ from: p.host, to: next.host, result_code: rc.code, command: pend.command }, 'diameter: retrying on another peer');
         sendPending(pend, next, true);
@@ -729,22 +648,6 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     }
     clearTimeout(pend.timer);
     pend.resolve(m);
-  }
-
-  function supports(p: Peer, app: number): boolean {
-    if (app === 0) return true;
-    return p.common.includes(app) || (p.caps ? advertisedApplications(p.caps).includes(AppId.RELAY) : false);
-  }
-
-  function pickPeer(app: number, exclude: Set<string>, only?: string): Peer | undefined {
-    const open = [...peers.values()].filter((p) => p.conn?.state.name === 'Open' && !p.conn.state.suspect && supports(p, app) && (!only || p.host === only));
-    const fresh = open.filter((p) => !exclude.has(p.host));
-    if (!fresh.length) return undefined;
-    if (cfg.peer_selection_algorithm === 'failover') {
-      // Configured order first (the first peer is primary), then peers that connected to us.
-      return fresh[0];
-    }
-    return fresh[rr++ % fresh.length];
   }
 
   function sendPending(pend: Pending, p: Peer, retransmit: boolean): void {
@@ -765,7 +668,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const moving = [...conn.pending.values()];
     conn.pending.clear();
     for (const pend of moving) {
-      const next = pickPeer(pend.msg.applicationId, pend.tried, pend.onlyPeer);
+      const next = peers.pick(pend.msg.applicationId, pend.tried, pend.onlyPeer);
       if (next) {
         log.info({ from: conn.peer?.host, to: next.host, command: pend.command }, 'diameter: failing over pending request');
         sendPending(pend, next, true);
@@ -786,47 +689,37 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
 
     realmOf(host?: string): string {
       const p = host ? peers.get(host) : undefined;
-      return p?.configured?.realm ?? p?.caps?.realm ?? cfg.peers.find((x) => x.realm)?.realm ?? [...peers.values()].find((x) => x.caps)?.caps?.realm ?? local.realm;
+      return p?.configured?.realm ?? p?.caps?.realm ?? cfg.peers.find((x) => x.realm)?.realm ?? peers.values().find((x) => x.caps)?.caps?.realm ?? local.realm;
     },
 
     async start() {
       if (started) throw new Error('diameter node already started');
       started = true;
+      const accept = (socket: Socket) => {
+        if (stopping) return void socket.destroy();
+        const conn = attach(socket, null);
+        stepPeer(conn, { type: 'r_conn' });
+      };
       let listen: { host: string; port: number } | undefined;
-      if (cfg.listen_ip) {
-        server = createServer((socket) => {
-          if (stopping) return void socket.destroy();
-          const conn = attach(socket, null);
-          fire(conn, { type: 'r_conn' });
-        });
-        await new Promise<void>((resolve, reject) => {
-          server!.once('error', reject);
-          server!.listen(cfg.listen_port, cfg.listen_ip, () => { server!.off('error', reject); resolve(); });
-        });
-        const a = server.address();
-        if (a && typeof a === 'object') listen = { host: a.address, port: a.port };
-        log.info({ listen, host: local.host, realm: local.realm }, 'diameter: listening');
-      }
       let tlsListen: { host: string; port: number } | undefined;
-      if (cfg.listen_ip && cfg.tls && cfg.tls.listen_port !== undefined) {
-        const t = cfg.tls;
-        tlsServer = createTlsServer({ cert: t.cert, key: t.key, ca: t.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (socket) => {
-          if (stopping) return void socket.destroy();
-          const conn = attach(socket, null);
-          fire(conn, { type: 'r_conn' });
-        });
-        // A handshake that fails (no certificate, one our CA did not sign) never reaches the peer machine.
-        tlsServer.on('tlsClientError', (err, socket) => {
-          metrics.tlsFailure('inbound');
-          log.warn({ remote: plainIp(socket.remoteAddress), err: err.message }, 'diameter: TLS handshake refused');
-        });
-        await new Promise<void>((resolve, reject) => {
-          tlsServer!.once('error', reject);
-          tlsServer!.listen(t.listen_port, cfg.listen_ip, () => { tlsServer!.off('error', reject); resolve(); });
-        });
-        const a = tlsServer.address();
-        if (a && typeof a === 'object') tlsListen = { host: a.address, port: a.port };
-        log.info({ listen: tlsListen, host: local.host }, 'diameter: listening (TLS)');
+      if (cfg.listen_ip) {
+        const plain = await listenOn({ ip: cfg.listen_ip, port: cfg.listen_port }, accept);
+        listeners.push(plain);
+        listen = plain.address;
+        log.info({ listen, host: local.host, realm: local.realm }, 'diameter: listening');
+        if (cfg.tls && cfg.tls.listen_port !== undefined) {
+          // A handshake that fails (no certificate, one our CA did not sign) never reaches the peer machine.
+          const secure = await listenOn({ ip: cfg.listen_ip, port: cfg.tls.listen_port }, accept, {
+            credentials: cfg.tls,
+            onTlsFailure: (err, remote) => {
+              metrics.tlsFailure('inbound');
+              log.warn({ remote: plainIp(remote), err: err.message }, 'diameter: TLS handshake refused');
+            },
+          });
+          listeners.push(secure);
+          tlsListen = secure.address;
+          log.info({ listen: tlsListen, host: local.host }, 'diameter: listening (TLS)');
+        }
       }
       for (const p of peers.values()) if (p.configured) dial(p);
       return { ...(listen ? { listen } : {}), ...(tlsListen ? { tlsListen } : {}) };
@@ -845,11 +738,11 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         if (conn.state.name === 'Open') {
           waits.push(new Promise<void>((resolve) => {
             conn.dpaWaiters.push(resolve);
-            fire(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
+            stepPeer(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
             setTimeout(resolve, Math.min(exchangeTimeout, 2000) + 50).unref();
           }));
         } else {
-          fire(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
+          stepPeer(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
           conn.socket.destroy();
         }
       }
@@ -862,13 +755,12 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         conn.pending.clear();
         conn.socket.destroy();
       }
-      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
-      if (tlsServer) await new Promise<void>((resolve) => tlsServer!.close(() => resolve()));
+      await Promise.all(listeners.map((l) => l.close()));
       log.info({ host: local.host }, 'diameter: stopped');
     },
 
     status() {
-      const list = [...peers.values()].map(view);
+      const list = peers.values().map((p) => peerView(p, stopping));
       const connected = list.filter((p) => p.status === 'Connected').length;
       return {
         status: stopping ? 'stopped' : list.length ? 'configured' : 'no_peers',
@@ -895,8 +787,8 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
             reject(new DiameterUnavailableError(`no answer to ${command} within ${opts.timeoutMs ?? cfg.request_timeout} ms`, 'timeout'));
           }, opts.timeoutMs ?? cfg.request_timeout),
         };
-        const preferred = opts.preferPeer ? pickPeer(msg.applicationId, pend.tried, opts.preferPeer) : undefined;
-        const p = preferred ?? pickPeer(msg.applicationId, pend.tried, opts.peer);
+        const preferred = opts.preferPeer ? peers.pick(msg.applicationId, pend.tried, opts.preferPeer) : undefined;
+        const p = preferred ?? peers.pick(msg.applicationId, pend.tried, opts.peer);
         if (!p) {
           clearTimeout(pend.timer);
           return reject(new DiameterUnavailableError(`no open peer supports application ${msg.applicationId}`, 'no_peer'));
@@ -908,8 +800,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     abort() {
       stopping = true;
       for (const p of peers.values()) clearTimeout(p.reconnectTimer ?? undefined);
-      server?.close();
-      tlsServer?.close();
+      for (const l of listeners) l.abort();
       for (const conn of [...connections]) conn.socket.resetAndDestroy();
     },
 
@@ -918,7 +809,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     },
 
     waitForPeer(host, timeoutMs = 10_000) {
-      const open = [...peers.values()].some((p) => (!host || p.host === host) && p.conn?.state.name === 'Open');
+      const open = peers.anyOpen(host);
       if (open) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const w = { ...(host ? { host } : {}), resolve: () => { clearTimeout(t); resolve(); } };
