@@ -1,10 +1,7 @@
 /** Entitlement overrides per IMSI (ADMIN-API.md § Entitlements), validated by the TS.43 catalog. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
-import type {
-  AppEntitlement, EntitlementData, EntitlementDetail, EntitlementGetQuery, EntitlementListQuery, EntitlementRecord,
-  EntitlementSetBody, ImsiAppParams, ImsiParams,
-} from '../../../src/contracts/entitlements.js';
+import type { AppEntitlement, EntitlementData, EntitlementDetail } from '../../../src/contracts/entitlements.js';
 import { effectiveEntitlements, normaliseAppId, serviceName, SUPPORTED_APP_IDS, validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import type { DaemonContext } from '../../context.js';
 import { AdminError, defineRoute, notFound } from './route-kit.js';
@@ -29,12 +26,16 @@ export function auditAdmin(ctx: DaemonContext, req: FastifyRequest, fields: { im
   });
 }
 
+/** The `:imsi` of a route that has one (hooks see every route's params, untyped). */
+const imsiParam = (p: unknown): string | undefined =>
+  typeof p === 'object' && p !== null && 'imsi' in p && typeof p.imsi === 'string' ? p.imsi : undefined;
+
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
   const overrides = ctx.services.entitlements;
   // Every line about one subscriber carries its IMSI.
   app.addHook('preHandler', async (req, reply) => {
-    const imsi = (req.params as Partial<ImsiParams> | undefined)?.imsi;
+    const imsi = imsiParam(req.params);
     if (imsi) withSubscriber(req, reply, { imsi });
   });
 

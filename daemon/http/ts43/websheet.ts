@@ -141,6 +141,11 @@ export function validateAddress(raw: unknown): { ok: true; value: E911Address } 
   return errors.length ? { ok: false, errors } : { ok: true, value };
 }
 
+/** The fields of a form or JSON body (or query): anything else is no fields. */
+function fieldsOf(x: unknown): Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x)) : {};
+}
+
 export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string> }): Promise<void> {
   const { ctx, secret } = opts;
   const sheets = openCollection<WebsheetRecord>(ctx.store, 'websheet');
@@ -167,8 +172,8 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
       .catch(() => undefined);
 
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
-    const q = (req.query ?? {}) as Record<string, unknown>;
-    const b = (req.body ?? {}) as Record<string, unknown>;
+    const q = fieldsOf(req.query);
+    const b = fieldsOf(req.body);
     const token = b.token ?? q.token;
     const claims = claimsOf(token);
     reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY');
@@ -183,7 +188,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
   app.post('/websheet/vowifi', page);
 
   app.post('/websheet/vowifi/submit', async (req, reply) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
+    const b = fieldsOf(req.body);
     const claims = claimsOf(b.token);
     if (!claims) {
       await activity(req, null, 403, { submit: 'invalid token' });
@@ -206,7 +211,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
   });
 
   app.post('/websheet/vowifi/cancel', async (req, reply) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
+    const b = fieldsOf(req.body);
     const claims = claimsOf(b.token);
     if (!claims) return reply.code(403).send({ error: 'link invalid or expired' });
     await activity(req, claims.imsi, 200, { cancel: true });
