@@ -5,18 +5,18 @@
  */
 import type { Registry } from 'prom-client';
 import type { OmnisepConfig } from '../../../src/contracts/config.js';
-import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../../../src/ports.js';
+import type { Clock, Random, Store } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
+import type { Services } from '../../services.js';
 
-/** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it). */
+/** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it): the services it uses, built by the composition root. */
 export interface Ts43Context {
   config: OmnisepConfig;
   store: Store;
   clock: Clock;
   random: Random;
-  events: EventSink;
   activity: { record(input: ActivityInput): Promise<unknown> };
-  services: { aaaRelay?: AaaRelay | undefined; vectorSource?: AuthVectorSource | undefined; [name: string]: unknown };
+  services: Pick<Services, 'tokens' | 'eapAuth' | 'entitlements' | 'subscribers' | 'backends'>;
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
   /** The daemon's Prometheus registry; absent = no metrics. */
   metrics?: Registry | undefined;
