@@ -7,6 +7,7 @@ import { seqOf } from '../aka/sqn.js';
 import { decodeEap, isAkaPacket } from '../codec/eap/index.js';
 import { driveEapServer, MilenageVectorSource, openEapServer, type EapServerOptions } from './eap-aka-driver.js';
 import { startPeer, stepPeer } from './eap-aka-peer.js';
+import { loadServerState, storeServerState } from './eap-aka-state.js';
 
 const K = new Secret(Buffer.from('5122250214c33e723a5dd523fc145fc0', 'hex'));
 const OPC = new Secret(Buffer.from('981d464c7c52eb6e5036234984ad0bcf', 'hex'));
@@ -59,5 +60,35 @@ describe('EAP-AKA server driver', () => {
     assert.deepEqual([t.outcome.type, t.rows], ['none', ['idle:tick']]);
     const late = await driveEapServer(s, { type: 'tick' }, { ...ctx, now: () => 30_000 });
     assert.ok(late.outcome.type === 'failure' && late.outcome.reason === 'timeout');
+  });
+});
+
+describe('EAP-AKA server state as data (eap_state)', () => {
+  it('a session stored mid-challenge and loaded elsewhere completes; the plain part holds no key', async () => {
+    for (const variant of ['aka', 'aka-prime'] as const) {
+      const source = new MilenageVectorSource({ k: K, opc: OPC, amf: 0x8000, sqn: 0n }, rand);
+      const ctx = { vectors: source, now: () => 0 };
+      const peer = startPeer({ imsi: '001010000000001', k: K, opc: OPC, sqnMs: 0n, variant, networkName: 'WLAN' });
+      const r1 = await driveEapServer(openEapServer(peer.identity, OPTS, 0), { type: 'identity', identity: peer.identity }, ctx);
+      const { plain, secret } = storeServerState(r1.state);
+      const text = JSON.stringify(plain);
+      for (const k of [r1.state.challenge!.kAut, r1.state.challenge!.msk, r1.state.challenge!.xres]) assert.ok(!text.includes(k.reveal().toString('base64')) && !text.includes(k.reveal().toString('hex')));
+      assert.ok(secret && secret.length > 0);
+      const again = loadServerState(JSON.parse(text), secret);
+      assert.deepEqual(storeServerState(again).plain, plain);
+      const pr = stepPeer(peer, { type: 'eap', packet: (r1.outcome as { packet: Buffer }).packet });
+      const r2 = await driveEapServer(again, { type: 'eap', packet: (pr.actions[0] as { packet: Buffer }).packet }, ctx);
+      assert.equal(r2.outcome.type, 'success', variant);
+      assert.deepEqual((r2.outcome as { msk: Secret<Buffer> }).msk.reveal(), r1.state.challenge!.msk.reveal());
+    }
+  });
+
+  it('refuses records it did not write: other version, a challenge without keys, a truncated key block', () => {
+    const s = openEapServer('0001010000000001@x', OPTS, 0);
+    const { plain } = storeServerState(s);
+    assert.throws(() => loadServerState({ ...plain, v: 2 } as never, null), RangeError);
+    assert.throws(() => loadServerState({ ...plain, rand: 'AAAA' }, null), RangeError);
+    assert.throws(() => loadServerState({ ...plain, rand: 'AAAA' }, Buffer.from([8, 1, 2])), RangeError);
+    assert.deepEqual(loadServerState(plain, null), s);
   });
 });
