@@ -15,6 +15,7 @@ import { AkaSubtype, EapCode, EapType, attr, decodeEap, encodeEap, isAkaPacket }
 import { DecodeError } from '../../codec/decode-error.js';
 import { describeFailure, FAILURE_CLASS, type EapServerState } from '../../fsm/eap-aka-server.js';
 import { driveEapServer, openEapServer, type EapDriveInput, type EapDriveOutcome } from '../../fsm/eap-aka-driver.js';
+import { loadServerState, storeServerState, type StoredServerState } from '../../fsm/eap-aka-state.js';
 import { ResultCode } from './result-codes.js';
 
 export type BackendOutcome =
@@ -30,12 +31,23 @@ export interface BackendSession {
   respond(packet: Buffer): Promise<BackendOutcome>;
   /** Diameter Session-Id (swm) for the admin API, else null. */
   readonly aaaSessionId: string | null;
+  /** What another daemon needs to take the next step (kept in `eap_state`; the service seals `keys`). */
+  save(): SavedBackendSession;
   close(): void;
 }
+
+/** A back-end session as data (docs/eap-aka.md § Sessions across daemons). */
+export type SavedBackendSession =
+  /** swm: the AAA holds the EAP state; the Diameter session is continued by its Session-Id and AAA host. */
+  | { kind: 'relay'; identity: string; aaa_session_id: string; server?: string }
+  /** swx/local: the EAP server state; `keys` (XRES, K_aut, MSK, EMSK) must be sealed before it is stored. */
+  | { kind: 'fsm'; state: StoredServerState; keys: Buffer | null };
 
 export interface EapBackend {
   readonly name: 'swm' | 'swx' | 'local';
   open(): BackendSession;
+  /** Continue a session saved by this or another daemon. Throws RangeError on a record of another kind. */
+  resume(saved: SavedBackendSession): BackendSession;
 }
 
 /** At most this many AKA-Identity rounds are answered on the phone's behalf. */
@@ -103,6 +115,18 @@ class RelaySession implements BackendSession {
     return this.#exchange(identityResponse(0, identity));
   }
 
+  resume(saved: Extract<SavedBackendSession, { kind: 'relay' }>): this {
+    this.#identity = saved.identity;
+    this.#session = this.relay.open({ userName: saved.identity, resume: { sessionId: saved.aaa_session_id, server: saved.server } });
+    return this;
+  }
+
+  save(): SavedBackendSession {
+    const s = this.#session;
+    if (!s) throw new Error('relay session not started');
+    return { kind: 'relay', identity: this.#identity, aaa_session_id: s.sessionId, ...(s.server !== undefined ? { server: s.server } : {}) };
+  }
+
   respond(packet: Buffer): Promise<BackendOutcome> {
     return this.#exchange(packet);
   }
@@ -117,6 +141,10 @@ export class RelayBackend implements EapBackend {
   constructor(private readonly relay: AaaRelay) {}
   open(): BackendSession {
     return new RelaySession(this.relay);
+  }
+  resume(saved: SavedBackendSession): BackendSession {
+    if (saved.kind !== 'relay') throw new RangeError('swm back-end: saved session is not a relay session');
+    return new RelaySession(this.relay).resume(saved);
   }
 }
 
@@ -180,6 +208,17 @@ class FsmSession implements BackendSession {
     return this.#run({ type: 'eap', packet });
   }
 
+  resume(saved: Extract<SavedBackendSession, { kind: 'fsm' }>): this {
+    this.#state = loadServerState(saved.state, saved.keys);
+    return this;
+  }
+
+  save(): SavedBackendSession {
+    if (!this.#state) throw new Error('EAP server session not started');
+    const { plain, secret } = storeServerState(this.#state);
+    return { kind: 'fsm', state: plain, keys: secret };
+  }
+
   close(): void {
     this.#state = null;
   }
@@ -193,5 +232,9 @@ export class FsmBackend implements EapBackend {
   ) {}
   open(): BackendSession {
     return new FsmSession(this.source, this.opts);
+  }
+  resume(saved: SavedBackendSession): BackendSession {
+    if (saved.kind !== 'fsm') throw new RangeError(`${this.name} back-end: saved session is not an EAP server session`);
+    return new FsmSession(this.source, this.opts).resume(saved);
   }
 }
