@@ -23,7 +23,16 @@ class FakeAaa implements AaaRelay {
   down = false;
   n = 0;
   constructor(readonly vectors: TestVectorSource) {}
-  open(opts: { userName: string }): AaaRelaySession {
+  /** The EAP state lives in the AAA per Session-Id: a resumed session (next POST, any daemon) continues it. */
+  readonly sessions = new Map<string, AaaRelaySession>();
+  open(opts: { userName: string; resume?: { sessionId: string } }): AaaRelaySession {
+    const known = opts.resume ? this.sessions.get(opts.resume.sessionId) : undefined;
+    if (known) return known;
+    const s = this.#create(opts);
+    this.sessions.set(s.sessionId, s);
+    return s;
+  }
+  #create(opts: { userName: string }): AaaRelaySession {
     const sessionId = `aaa.test;${++this.n};${opts.userName}`;
     let state: EapServerState = startServer({ variant: 'aka', maxResync: 3, timeoutMs: 30000, identityRound: 'always' }, Date.now());
     const self = this;

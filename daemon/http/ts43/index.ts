@@ -45,6 +45,7 @@ import { EntitlementService } from '../../../src/services/entitlements/overrides
 import { SubscriberService } from '../../../src/services/subscribers.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
+import { deriveSealKey } from '../../../src/crypto/seal.js';
 import websheetRoutes from './websheet.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import type { Registry } from 'prom-client';
@@ -135,6 +136,13 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     validitySeconds: cfg.token.validity_seconds,
   });
   const backend = opts.backend ?? new ServicesBackend(ctx);
+  const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
+  // Session keys in eap_state are sealed under the cluster key (docs/eap-aka.md § Sessions across daemons);
+  // without a cluster secret, a key of this process: sessions then complete only on the daemon that began them.
+  const clusterSecret = cfg.storage.cluster_secret;
+  if (!clusterSecret && cfg.storage.driver === 'postgres') {
+    ctx.logger?.warn({ driver: cfg.storage.driver }, 'ts43: storage.cluster_secret is empty: an EAP session completes only on the daemon that started it');
+  }
   const eap = new EapAuthService({
     store: ctx.store,
     clock: ctx.clock,
@@ -142,10 +150,18 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     events: ctx.events,
     backend,
     timeoutMs: cfg.eap_aka.session_timeout_ms,
+    keepFinishedMs: cfg.eap_aka.keep_finished_ms,
+    limits: {
+      maxSessions: cfg.eap_aka.max_sessions,
+      maxPerImsi: cfg.eap_aka.max_sessions_per_imsi,
+      clientRatePerS: cfg.eap_aka.client_rate_per_s,
+      clientBurst: cfg.eap_aka.client_burst,
+    },
+    ...(clusterSecret ? { sealKey: deriveSealKey(clusterSecret, 'eap_state') } : {}),
+    onLimit: (limit) => metrics?.eapRefused.inc({ limit }),
     onWriteError: (e) => ctx.logger?.error({ err: e }, 'ts43: session view not stored'),
   });
   const provisioningSources = { entitlements: new EntitlementService(ctx.store, ctx.clock), subscribers: new SubscriberService(ctx.store, ctx.clock) };
-  const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
   ctx.services.tokens = tokens;
   ctx.services.eapAuth = eap;
   await eap.recover();
@@ -278,10 +294,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   const sendFailure = async (reply: FastifyReply, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, act: ActivityInput) => {
-    if (r.kind === 'failed') metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: r.status === 403 ? 'rejected' : r.status === 503 ? 'unavailable' : 'start_over' });
+    const limited = r.kind === 'failed' && r.limit !== undefined; // not admitted: counted in omnisep_eap_sessions_refused_total
+    if (r.kind === 'failed' && !limited) metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: r.status === 403 ? 'rejected' : r.status === 503 ? 'unavailable' : 'start_over' });
     const headers: Record<string, string> = {};
     if (r.kind === 'failed' && r.status === 503) headers['retry-after'] = String(r.retryAfter ?? RETRY_AFTER_SECONDS);
-    const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
+    const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required'
+      : limited ? 'Service unavailable: too many authentication attempts, retry later' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
     return sendText(reply, r.status, text, { ...act, response_summary: { ...(act.response_summary ?? {}), reason: r.reason } }, headers);
   };
 

@@ -132,7 +132,8 @@ export interface EapAuthDeps {
 const sKey = (id: string) => `s:${id}`;
 const iKey = (imsi: string) => `imsi:${imsi}`;
 const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('base64url');
-const COOKIE_RE = /^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{32})$/;
+/** The cookie: 32 base64url characters of secret (24 random bytes), then the session id. */
+const COOKIE_RE = /^([A-Za-z0-9_-]{32})([A-Za-z0-9_-]{1,64})$/;
 
 export class EapAuthService {
   readonly #sessions: Collection<SessionView>;
@@ -294,7 +295,7 @@ export class EapAuthService {
     const backend = this.deps.backend.open();
     try {
       const outcome = await backend.start(ctx.eap_id, ctx.imsi);
-      return await this.#apply(rec, backend, outcome, new Secret(`${id}.${secret}`));
+      return await this.#apply(rec, backend, outcome, new Secret(`${secret}${id}`));
     } catch (e) {
       await this.#transition(id, 'fail', { failure_reason: 'internal error' }).catch(() => undefined);
       await this.#end(id, ctx.imsi).catch(() => undefined);
@@ -309,8 +310,8 @@ export class EapAuthService {
     const gone: EapStepResult = { kind: 'failed', status: 511, reason: 'no EAP session for this cookie (unknown, finished or expired): start over' };
     const m = COOKIE_RE.exec(cookie);
     if (!m) return gone;
-    const id = m[1]!;
-    const want = Buffer.from(digest(m[2]!));
+    const id = m[2]!;
+    const want = Buffer.from(digest(m[1]!));
     const matches = (r: EapStateRecord | undefined): r is LiveRecord =>
       r?.kind === 'session' && r.cookie_digest.length === want.length && timingSafeEqual(Buffer.from(r.cookie_digest), want);
     const rec = await this.#state.get(sKey(id));
