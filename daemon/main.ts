@@ -33,6 +33,7 @@ import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { createStore } from './store/index.js';
+import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
 
@@ -50,6 +51,8 @@ export interface StartOptions {
    * (tests use it too). See the registration points below.
    */
   beforeListen?: (ctx: DaemonContext) => Promise<void> | void;
+  /** A store opened by the caller (tests: two daemons sharing one memory store); the caller closes it. */
+  store?: Store;
 }
 
 export interface DaemonAddresses {
@@ -89,8 +92,8 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
   await prepareSocketPath(socket);
 
   // 2. Storage: refuses a corrupt store or a data dir held by another live daemon.
-  const store = await createStore(config, dataDir, (msg) => logger.warn({ data_dir: dataDir }, msg));
-  lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
+  const store = opts.store ?? (await createStore(config, dataDir, (msg) => logger.warn({ data_dir: dataDir }, msg)));
+  if (!opts.store) lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
 
   try {
     const clock = opts.clock ?? { now: () => Date.now() };

@@ -104,6 +104,8 @@ export async function startHarness(opts: {
 
 export interface UeOptions {
   url: string;
+  /** Where the EAP-Response POSTs go (default `url`): another daemon of the cluster. */
+  postUrl?: string;
   imsi: string;
   k: Buffer;
   opc: Buffer;
@@ -191,7 +193,7 @@ export async function runUe(o: UeOptions): Promise<UeResult> {
     peer = r.state;
     const out = r.actions.find((a) => a.type === 'send');
     if (!out || out.type !== 'send') break;
-    cur = await send(o.url, {
+    cur = await send(o.postUrl ?? o.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/vnd.gsma.eap-relay.v1.0+json',
