@@ -37,6 +37,7 @@ import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
+import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
 
@@ -54,6 +55,8 @@ export interface StartOptions {
    * (tests use it too). See the registration points below.
    */
   beforeListen?: (ctx: DaemonContext) => Promise<void> | void;
+  /** A store opened by the caller (tests: two daemons sharing one memory store); the caller closes it. */
+  store?: Store;
 }
 
 export interface DaemonAddresses {
@@ -93,15 +96,16 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
   await prepareSocketPath(socket);
 
   // 2. Storage: refuses a corrupt store or a data dir held by another live daemon.
-  const store = await createStore(config, dataDir, (msg) => logger.warn({ data_dir: dataDir }, msg));
-  lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
+  const store = opts.store ?? (await createStore(config, dataDir, (msg) => logger.warn({ data_dir: dataDir }, msg)));
+  if (!opts.store) lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
 
   try {
     const clock = opts.clock ?? { now: () => Date.now() };
     const random = opts.random ?? { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
     const events = new EventBus(() => clock.now());
     const activity = new ActivityService({ log: store.activity, events, clock, random, maxBodyBytes: config.activity.max_body_bytes });
-    const services = buildServices({ config, store, clock, random, events, activity, logger });
+    const metrics = createMetricsRegistry();
+    const services = buildServices({ config, store, clock, random, events, activity, logger, metrics });
     const ctx: DaemonContext = {
       config,
       configFile: opts.configFile ?? null,
@@ -112,7 +116,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       logger,
       events,
       activity,
-      metrics: createMetricsRegistry(),
+      metrics,
       clock,
       random,
       lifecycle,

@@ -11,7 +11,10 @@ import type { OmnisepConfig } from '../src/contracts/config.js';
 import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../src/ports.js';
 import { ActivityService } from '../src/services/activity.js';
 import { EapAuthService } from '../src/services/eap-auth/eap-auth-service.js';
-import { FsmBackend, RelayBackend, type BackendSession, type EapBackend } from '../src/services/eap-auth/backends.js';
+import { FsmBackend, RelayBackend, type BackendSession, type EapBackend, type SavedBackendSession } from '../src/services/eap-auth/backends.js';
+import { deriveSealKey } from '../src/crypto/seal.js';
+import type { Registry } from 'prom-client';
+import { ts43Metrics } from './http/ts43/metrics.js';
 import { EntitlementService } from '../src/services/entitlements/overrides.js';
 import { SubscriberService } from '../src/services/subscribers.js';
 import { TokenService } from '../src/services/tokens.js';
@@ -52,7 +55,9 @@ export interface ServiceDeps {
   random: Random;
   events: EventSink;
   activity: ActivityService;
-  logger?: { error(obj: object, msg?: string): void } | undefined;
+  logger?: { warn?(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
+  /** The daemon's Prometheus registry: EAP sessions refused by a limit are counted there. */
+  metrics?: Registry | undefined;
 }
 
 /** The back-end of `eap_aka.backend` over what is registered now, or null when nothing is. */
@@ -80,8 +85,16 @@ class ConfiguredBackend implements EapBackend {
   open(): BackendSession {
     const real = chooseBackend(this.config, this.backends, this.clock);
     if (real) return real.open();
+    return this.#unconfigured();
+  }
+  /** Continues a session another daemon (or this one) began, from its saved state in eap_state. */
+  resume(saved: SavedBackendSession): BackendSession {
+    const real = chooseBackend(this.config, this.backends, this.clock);
+    return real ? real.resume(saved) : this.#unconfigured();
+  }
+  #unconfigured(): BackendSession {
     const failure = { type: 'failure', cause: 'unavailable', resultCode: null, detail: `${this.name} back-end is not configured` } as const;
-    return { aaaSessionId: null, start: async () => failure, respond: async () => failure, close: () => {} };
+    return { aaaSessionId: null, start: async () => failure, respond: async () => failure, save: () => { throw new Error('no back-end'); }, close: () => {} };
   }
 }
 
@@ -89,6 +102,12 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
   const { config, store, clock, random, events } = deps;
   const backends: AuthBackends = opts.backends ?? {};
   const xcapCfg = config.xcap;
+  // Session keys in eap_state are sealed under the cluster key (docs/eap-aka.md § Sessions across daemons);
+  // without a cluster secret, a key of this process: sessions then complete only on the daemon that began them.
+  const clusterSecret = config.storage.cluster_secret;
+  if (!clusterSecret && config.storage.driver === 'postgres')
+    deps.logger?.warn?.({ driver: config.storage.driver }, 'eap: storage.cluster_secret is empty: an EAP session completes only on the daemon that started it');
+  const refused = deps.metrics ? ts43Metrics(deps.metrics).eapRefused : null;
   return {
     activity: deps.activity,
     subscribers: new SubscriberService(store, clock),
@@ -102,6 +121,15 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
       store, clock, random, events,
       backend: opts.eapBackend ?? new ConfiguredBackend(config, backends, clock),
       timeoutMs: config.eap_aka.session_timeout_ms,
+      keepFinishedMs: config.eap_aka.keep_finished_ms,
+      limits: {
+        maxSessions: config.eap_aka.max_sessions,
+        maxPerImsi: config.eap_aka.max_sessions_per_imsi,
+        clientRatePerS: config.eap_aka.client_rate_per_s,
+        clientBurst: config.eap_aka.client_burst,
+      },
+      ...(clusterSecret ? { sealKey: deriveSealKey(clusterSecret, 'eap_state') } : {}),
+      onLimit: (limit) => refused?.inc({ limit }),
       onWriteError: (e) => deps.logger?.error({ err: e }, 'eap: session view not stored'),
     }),
     xcap: new XcapService({

@@ -32,6 +32,8 @@ export interface SimDaemon {
 }
 
 export async function startSimDaemon(sets: string[] = []): Promise<SimDaemon> {
-  const daemon = await startTestDaemon(['aaa.enabled=true', 'diameter.enabled=true', 'eap_aka.backend=swm', 'token.signing_secret=simulate-test-signing-secret', ...sets]);
+  // Lab SIMs authenticated many times from loopback (load mode): the EAP session limits raised.
+  const limits = ['eap_aka.max_sessions_per_imsi=100000', 'eap_aka.client_rate_per_s=1000000', 'eap_aka.client_burst=1000000'];
+  const daemon = await startTestDaemon(['aaa.enabled=true', 'diameter.enabled=true', 'eap_aka.backend=swm', 'token.signing_secret=simulate-test-signing-secret', ...limits, ...sets]);
   return { daemon, url: `${daemon.addresses.http.url.replace(/\/$/, '')}/`, stop: () => daemon.stop() };
 }

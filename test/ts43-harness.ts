@@ -4,6 +4,7 @@
  * Milenage vector source over in-memory SIMs (the `local` back-end), and a
  * UE that speaks the wire contract of TS43.md with the peer state machine.
  */
+import type { Registry } from 'prom-client';
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { resolveConfig, type OmnisepConfig } from '../src/contracts/config.js';
@@ -69,10 +70,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { sets?: string[]; backend?: EapBackend; sims?: Array<{ imsi: string; k: Buffer; opc: Buffer }>; realClock?: boolean } = {}): Promise<Harness> {
+/** One SIM authenticated many times from loopback: the EAP session limits raised (docs/eap-aka.md § Limits). */
+export const LOOPBACK_EAP_LIMITS = ['eap_aka.max_sessions_per_imsi=100000', 'eap_aka.client_rate_per_s=1000000', 'eap_aka.client_burst=1000000'];
+
+export async function startHarness(opts: {
+  sets?: string[]; backend?: EapBackend; sims?: Array<{ imsi: string; k: Buffer; opc: Buffer }>; realClock?: boolean;
+  /** Keep the default EAP session limits (else LOOPBACK_EAP_LIMITS). */
+  defaultLimits?: boolean;
+  metrics?: Registry;
+} = {}): Promise<Harness> {
   const config: OmnisepConfig = resolveConfig({
     env: {},
-    sets: ['eap_aka.backend=local', 'token.signing_secret=test-signing-secret-for-ts43', 'eap_aka.session_timeout_ms=30000', ...(opts.sets ?? [])],
+    sets: ['eap_aka.backend=local', 'token.signing_secret=test-signing-secret-for-ts43', 'eap_aka.session_timeout_ms=30000', ...(opts.defaultLimits ? [] : LOOPBACK_EAP_LIMITS), ...(opts.sets ?? [])],
   });
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
   const clock = opts.realClock ? { now: () => Date.now(), advance: () => { throw new Error('real clock'); } } : { now: () => now, advance: (ms: number) => void (now += ms) };
@@ -83,9 +92,9 @@ export async function startHarness(opts: { sets?: string[]; backend?: EapBackend
   const activity = new ActivityService({ log: store.activity, events: sink, clock, random });
   const vectors = new TestVectorSource(opts.sims ?? [SIM1, SIM2]);
   // The services as the composition root builds them (daemon/services.ts); sweeps are driven by the tests.
-  const services = buildServices({ config, store, clock, random, events: sink, activity }, { backends: { vectorSource: vectors }, ...(opts.backend ? { eapBackend: opts.backend } : {}) });
+  const services = buildServices({ config, store, clock, random, events: sink, activity, ...(opts.metrics ? { metrics: opts.metrics } : {}) }, { backends: { vectorSource: vectors }, ...(opts.backend ? { eapBackend: opts.backend } : {}) });
   await services.eapAuth.recover();
-  const ctx = { config, store, clock, random, activity, services };
+  const ctx = { config, store, clock, random, activity, services, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
   const app = Fastify({ logger: false });
   await app.register(ts43Plugin, { ctx });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -99,6 +108,8 @@ export async function startHarness(opts: { sets?: string[]; backend?: EapBackend
 
 export interface UeOptions {
   url: string;
+  /** Where the EAP-Response POSTs go (default `url`): another daemon of the cluster. */
+  postUrl?: string;
   imsi: string;
   k: Buffer;
   opc: Buffer;
@@ -186,7 +197,7 @@ export async function runUe(o: UeOptions): Promise<UeResult> {
     peer = r.state;
     const out = r.actions.find((a) => a.type === 'send');
     if (!out || out.type !== 'send') break;
-    cur = await send(o.url, {
+    cur = await send(o.postUrl ?? o.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/vnd.gsma.eap-relay.v1.0+json',

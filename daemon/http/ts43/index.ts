@@ -187,10 +187,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   const sendFailure = async (reply: FastifyReply, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, activity: ActivityInput) => {
-    if (r.kind === 'failed') metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: r.status === 403 ? 'rejected' : r.status === 503 ? 'unavailable' : 'start_over' });
+    const limited = r.kind === 'failed' && r.limit !== undefined; // not admitted: counted in omnisep_eap_sessions_refused_total
+    if (r.kind === 'failed' && !limited) metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: r.status === 403 ? 'rejected' : r.status === 503 ? 'unavailable' : 'start_over' });
     const headers: Record<string, string> = {};
     if (r.kind === 'failed' && r.status === 503) headers['retry-after'] = String(r.retryAfter ?? RETRY_AFTER_SECONDS);
-    const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
+    const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required'
+      : limited ? 'Service unavailable: too many authentication attempts, retry later' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
     return sendText(reply, r.status, text, { ...activity, response_summary: { ...(activity.response_summary ?? {}), reason: r.reason } }, headers);
   };
 

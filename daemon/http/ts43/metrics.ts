@@ -9,6 +9,7 @@ export interface Ts43Metrics {
   eapOutcomes: Counter<'backend' | 'outcome'>;
   tokensIssued: Counter<string>;
   tokenAuth: Counter<'result'>;
+  eapRefused: Counter<'limit'>;
 }
 
 const byRegistry = new WeakMap<Registry, Ts43Metrics>();
@@ -20,6 +21,7 @@ export function ts43Metrics(registry: Registry): Ts43Metrics {
       requests: new Counter({ name: 'omnisep_ts43_requests_total', help: 'TS.43 requests by activity type and HTTP status', labelNames: ['type', 'status'], registers: [registry] }),
       eapOutcomes: new Counter({ name: 'omnisep_eap_sessions_total', help: 'finished EAP sessions by back-end and outcome (success, rejected, unavailable, start_over)', labelNames: ['backend', 'outcome'], registers: [registry] }),
       tokensIssued: new Counter({ name: 'omnisep_tokens_issued_total', help: 'TS.43 tokens issued after EAP-AKA', registers: [registry] }),
+      eapRefused: new Counter({ name: 'omnisep_eap_sessions_refused_total', help: 'new EAP sessions refused by an admission limit (client_rate, imsi, total; docs/eap-aka.md § Limits)', labelNames: ['limit'], registers: [registry] }),
       tokenAuth: new Counter({ name: 'omnisep_ts43_token_auth_total', help: 'token re-authentications by result (ok, malformed, forged, revoked, expired, wrong_binding)', labelNames: ['result'], registers: [registry] }),
     };
     byRegistry.set(registry, m);
