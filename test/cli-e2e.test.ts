@@ -149,8 +149,9 @@ test('entitlement set with flags, then get, get --effective, ls, rm — JSON and
 });
 
 test('the daemon validates too: an API error exits 1 with its message and code (--json: the body unchanged)', async () => {
-  // `entitlement get` of an IMSI with nothing custom: 404 from the API.
-  const r = await cli('entitlement', 'get', '999990000000000', '--json');
+  // A session that does not exist: 404 from the API. (`entitlement get` of an IMSI without overrides
+  // words its hint for the command line, --effective instead of ?effective=1: tested below.)
+  const r = await cli('sessions', 'show', 'no-such-session', '--json');
   assert.equal(r.code, 1);
   const body = parseJson<{ error: string; code?: string }>(r);
   assert.equal(typeof body.error, 'string');

@@ -23,8 +23,7 @@
  * help and the error messages say what each value means. Pure: no I/O.
  */
 import { Kind, Type, type Static, type TLiteral, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { Errors, ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 
 // ---------------------------------------------------------------------------
 // Field builders
@@ -356,14 +355,13 @@ export function normalise(s: TSchema, v: unknown): unknown {
   }
 }
 
+/** Fields in the order of the schema (whatever order they came in), then any unknown ones for the check to name. */
 function normaliseObject(s: TSchema, v: unknown): unknown {
   if (!isPlainObject(v)) return v;
   const fields = schemaFields(s);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (x === undefined) continue;
-    out[k] = Object.hasOwn(fields, k) ? normalise(fields[k]!, x) : x;
-  }
+  for (const [k, f] of Object.entries(fields)) if (Object.hasOwn(v, k) && v[k] !== undefined) out[k] = normalise(f, v[k]);
+  for (const [k, x] of Object.entries(v)) if (!Object.hasOwn(fields, k) && x !== undefined) out[k] = x;
   return out;
 }
 
@@ -445,7 +443,7 @@ export function parseAppEntitlement<A extends EntitlementAppId>(appId: A, raw: u
   const value = normaliseObject(schema, raw);
   const errors: string[] = [];
   const seen = new Set<string>();
-  for (const e of Value.Errors(schema, value)) {
+  for (const e of Errors(schema, [], value)) {
     // One message per field: TypeBox reports a missing property twice (required, then its type).
     if (seen.has(e.path)) continue;
     seen.add(e.path);
