@@ -98,4 +98,3 @@ test('config check validates a file locally: ok, then every bad key named with t
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /file not found/);
 });
-

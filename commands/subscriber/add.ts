@@ -16,7 +16,7 @@ export default class SubscriberAdd extends BaseCommand<typeof SubscriberAdd, Sub
     ki: hexFlag(32)({ summary: 'Ki, 32 hex digits (write-only).', required: true }),
     opc: hexFlag(32)({ summary: 'OPc, 32 hex digits (write-only).', exclusive: ['op'] }),
     op: hexFlag(32)({ summary: 'OP, 32 hex digits: OPc is computed from it (write-only).', exclusive: ['opc'] }),
-    amf: hexFlag(4)({ summary: 'AMF, 4 hex digits.', default: '8000' }),
+    amf: hexFlag(4, '8000')({ summary: 'AMF, 4 hex digits.', default: '8000' }),
     sqn: Flags.integer({ summary: 'SQN_HE to start from (48-bit).', min: 0, max: 2 ** 48 - 1, default: 0 }),
     msisdn: msisdnFlag({ summary: 'MSISDN (digits, optional +).' }),
     replace: Flags.boolean({ summary: 'Overwrite the subscriber if it exists.' }),

@@ -55,7 +55,7 @@ export const msisdnFlag = Flags.custom<string>({
 });
 
 /** A hex key of a fixed size (Ki, OPc, OP: 32 digits; AMF: 4); spaces and colons between bytes are dropped; lower-case. */
-export const hexFlag = (digits: number, example = '465b5ce8b199b49faa5f0a2ee238a6bc'.slice(0, digits)) =>
+export const hexFlag = (digits: number, example = '0123456789abcdef0123456789abcdef'.slice(0, digits)) =>
   Flags.custom<string>({
     helpValue: 'HEX',
     parse: async (raw, _ctx, opts) => {
