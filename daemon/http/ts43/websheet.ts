@@ -13,7 +13,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openCollection } from '../../../src/store/collections.js';
-import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
 import { verifyServiceFlowToken, type ServiceFlowClaims } from '../../../src/services/entitlements/service-flow.js';
 import type { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './index.js';
@@ -145,7 +144,7 @@ export function validateAddress(raw: unknown): { ok: true; value: E911Address } 
 export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string> }): Promise<void> {
   const { ctx, secret } = opts;
   const sheets = openCollection<WebsheetRecord>(ctx.store, 'websheet');
-  const entitlements = new EntitlementService(ctx.store, ctx.clock);
+  const { entitlements } = ctx.services;
   const nowS = () => Math.floor(ctx.clock.now() / 1000);
   const claimsOf = (token: unknown): ServiceFlowClaims | null =>
     typeof token === 'string' ? verifyServiceFlowToken(secret, token, nowS()) : null;
