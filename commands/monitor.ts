@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { imsiFlag } from '../src/cli/args.js';
 import { UsageError } from '../src/cli/errors.js';
 import { describeTarget } from '../src/client/control-client.js';
 import { DEFAULT_CAPACITY } from '../src/ui/monitor-state.js';
@@ -9,7 +10,7 @@ import { daemonSource } from '../src/ui/daemon-source.js';
 const ENTER_ALT = '\u001b[?1049h\u001b[H';
 const LEAVE_ALT = '\u001b[?1049l';
 
-export default class Monitor extends BaseCommand {
+export default class Monitor extends BaseCommand<typeof Monitor, void> {
   static override summary = 'Watch the daemon live in an interactive terminal UI.';
   static override description = [
     'Panes: Activity (newest first, coloured by outcome), EAP sessions, tokens and Diameter peers, under a header with the',
@@ -48,10 +49,14 @@ export default class Monitor extends BaseCommand {
     }),
   };
 
+  /** The screen is the output. */
+  protected render(): string {
+    return '';
+  }
+
   async run(): Promise<void> {
-    const { flags } = await this.parse(Monitor);
-    this.setup({ ...flags, json: false });
-    if (flags.json || !process.stdout.isTTY || !process.stdin.isTTY) {
+    const { flags } = this;
+    if (this.jsonEnabled() || !process.stdout.isTTY || !process.stdin.isTTY) {
       throw new UsageError(
         'omnisep monitor needs an interactive terminal (stdin and stdout must be a TTY) — to follow activity in a pipe or a log, use: omnisep activity tail --json',
       );

@@ -3,7 +3,9 @@
  * only command that imports daemon/: parse flags → load config → startDaemon
  * → print where each service listens → wait for a signal.
  */
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { OperationalError, UsageError } from '../src/cli/errors.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { loadConfig } from '../daemon/config/index.js';
 import { applyReload } from '../daemon/config/reload.js';
@@ -22,7 +24,11 @@ export const PORT_FLAGS = {
 
 const port = (key: string) => Flags.integer({ min: 0, max: 65535, description: `listen port (overrides ${key}); 0 picks a free port, shown in the banner and GET /api/status`, helpGroup: 'LISTENERS' });
 
-export default class Serve extends Command {
+export default class Serve extends BaseCommand<typeof Serve, void> {
+  // A server, not a client of the control socket: none of the client flags, no --json.
+  static override baseFlags = {} as (typeof BaseCommand)['baseFlags'];
+  static override enableJsonFlag = false;
+
   static override summary = 'Run the omnisep daemon in the foreground.';
   static override description = `Starts the public HTTP server (TS.43, XCAP, /health), the admin API (TLS, bearer token), the control socket the CLI talks to, and — per config — the Diameter node and the built-in AAA. Logs JSON lines to stdout (pretty on a TTY or with --pretty) and prints where each service listens on stderr.
 
@@ -53,8 +59,13 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     ephemeral: Flags.boolean({ description: 'keep everything in memory (storage.driver=memory): nothing survives a restart' }),
   };
 
+  /** It logs as it runs; nothing is left to print when it stops. */
+  protected render(): string {
+    return '';
+  }
+
   async run(): Promise<void> {
-    const { flags } = await this.parse(Serve);
+    const { flags } = this;
     const sets = [...flags.set];
     for (const [flag, key] of Object.entries(PORT_FLAGS)) {
       const v = flags[flag as keyof typeof PORT_FLAGS];
@@ -72,7 +83,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     try {
       config = load();
     } catch (e) {
-      if (e instanceof ConfigError) this.fail(e.message, 2);
+      if (e instanceof ConfigError) throw new UsageError(`omnisep serve: ${e.message}`);
       throw e;
     }
     const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
@@ -82,7 +93,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     } catch (e) {
       logger.flush?.();
       const code = (e as { code?: string }).code;
-      if (code?.startsWith('OMNISEP_') || e instanceof ConfigError || (e as NodeJS.ErrnoException).syscall === 'listen') this.fail((e as Error).message, 1);
+      if (code?.startsWith('OMNISEP_') || e instanceof ConfigError || (e as NodeJS.ErrnoException).syscall === 'listen') throw new OperationalError(`omnisep serve: ${(e as Error).message}`);
       throw e;
     }
     process.stderr.write(formatBanner(daemon.ctx, { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR }));
@@ -114,11 +125,5 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
         }
       });
     });
-  }
-
-  /** One clear message on stderr and a chosen exit code (oclif's this.error would print a stack in debug and default to 2). */
-  private fail(message: string, exitCode: number): never {
-    process.stderr.write(`omnisep serve: ${message}\n`);
-    this.exit(exitCode);
   }
 }

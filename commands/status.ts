@@ -1,8 +1,9 @@
 import { BaseCommand } from '../src/cli/base-command.js';
 import { renderStatus } from '../src/cli/render.js';
 import { routes } from '../src/contracts/routes.js';
+import type { StatusResponse } from '../src/contracts/status.js';
 
-export default class Status extends BaseCommand {
+export default class Status extends BaseCommand<typeof Status, StatusResponse> {
   static override summary = 'Show the daemon\'s status: version, uptime, storage counts and where each service listens.';
   static override description =
     'Asks the running daemon (GET /api/status) over the control socket. Exits 1 with the socket path tried when no daemon answers.';
@@ -12,10 +13,11 @@ export default class Status extends BaseCommand {
     { description: 'A daemon on a non-default socket', command: '<%= config.bin %> <%= command.id %> --socket /run/omnisep/omnisep.sock' },
   ];
 
-  async run(): Promise<void> {
-    const { flags } = await this.parse(Status);
-    this.setup(flags);
-    const body = await this.client.call(routes.status);
-    this.output(body, () => renderStatus(body, this.chalk));
+  async run(): Promise<StatusResponse> {
+    return this.client.call(routes.status);
+  }
+
+  protected render(body: StatusResponse): string {
+    return renderStatus(body, this.chalk);
   }
 }

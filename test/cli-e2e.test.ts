@@ -149,12 +149,35 @@ test('entitlement set with flags, then get, get --effective, ls, rm — JSON and
 });
 
 test('the daemon validates too: an API error exits 1 with its message and code (--json: the body unchanged)', async () => {
-  // `entitlement get` of an IMSI with nothing custom: 404 from the API.
-  const r = await cli('entitlement', 'get', '999990000000000', '--json');
+  // A session that does not exist: 404 from the API. (`entitlement get` of an IMSI without overrides
+  // words its hint for the command line, --effective instead of ?effective=1: tested below.)
+  const r = await cli('sessions', 'show', 'no-such-session', '--json');
   assert.equal(r.code, 1);
   const body = parseJson<{ error: string; code?: string }>(r);
   assert.equal(typeof body.error, 'string');
   assert.match(r.stderr, new RegExp(`${body.error.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(HTTP 404`));
+});
+
+test('entitlement: ap2003 entries from flags, the --effective hint, a note for a field the phone will not get', async () => {
+  const IMSI3 = '001010000000333';
+  const [voice, none, note] = await Promise.all([
+    cli('entitlement', 'set', IMSI3, 'ap2003', '--entries', 'access_type=1,home_roaming_nw_type=1,entitlement_status=1', '--entries', '{"access_type":2,"home_roaming_nw_type":2,"entitlement_status":0}', '--json'),
+    cli('entitlement', 'get', '001010000000444'),
+    cli('entitlement', 'set', '001010000000555', 'ap2005', '--message-for-incompatible', 'not on this plan'),
+  ]);
+  assert.equal(voice.code, 0, voice.stderr);
+  assert.deepEqual(parseJson<EntitlementSetResult>(voice).entitlement, {
+    entries: [
+      { access_type: 1, home_roaming_nw_type: 1, entitlement_status: 1 },
+      { access_type: 2, home_roaming_nw_type: 2, entitlement_status: 0 },
+    ],
+  });
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no custom entitlements for IMSI 001010000000444 \(add --effective for what it gets from the defaults\)/);
+  assert.doesNotMatch(none.stderr, /\?effective=1/);
+  assert.equal(note.code, 0, note.stderr);
+  assert.match(note.stderr, /message_for_incompatible is sent to the phone only while entitlement_status is 2/);
+  await Promise.all([cli('entitlement', 'rm', IMSI3), cli('entitlement', 'rm', '001010000000555')]);
 });
 
 test('sessions ls / show / rm', async () => {

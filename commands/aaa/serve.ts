@@ -6,13 +6,19 @@
  * client of the control socket).
  */
 import { readFileSync } from 'node:fs';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { UsageError } from '../../src/cli/errors.js';
 import { createBuiltinAaa } from '../../daemon/diameter/builtin-aaa.js';
 import { createMemoryStore } from '../../daemon/store/memory-store.js';
 import { createLogger } from '../../daemon/logging.js';
 import { repoPath } from '../../src/util/repo-path.js';
 
-export default class AaaServe extends Command {
+export default class AaaServe extends BaseCommand<typeof AaaServe, void> {
+  // A server, not a client of the control socket: none of the client flags, no --json.
+  static override baseFlags = {} as (typeof BaseCommand)['baseFlags'];
+  static override enableJsonFlag = false;
+
   static override summary = 'Run the built-in AAA/HSS alone: SWm DER (EAP-AKA) and SWx MAR (Milenage) over Diameter.';
   static override description = `Listens for Diameter peers (any Origin-Host may connect), answers SWm (16777264) Diameter-EAP-Requests with a real EAP-AKA/EAP-AKA' server and SWx (16777265) Multimedia-Auth-Requests with Milenage vectors, from subscribers loaded from a CSV file (imsi,msisdn,ki,opc[,op],amf,sqn). Subscribers and their SQNs live in memory: a restart starts them again from the file (phones then resynchronise with AUTS). Stops with SIGINT/SIGTERM after a DPR to every peer.
 
@@ -31,15 +37,20 @@ Inside \`omnisep serve\` the same AAA runs by default on aaa.listen_port (3869);
     'log-level': Flags.string({ options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }),
   };
 
+  /** It reports on stderr as it runs; nothing is left to print when it stops. */
+  protected render(): string {
+    return '';
+  }
+
   async run(): Promise<void> {
-    const { flags } = await this.parse(AaaServe);
+    const { flags } = this;
     const logger = createLogger({ level: flags['log-level'] });
     const file = flags.subscribers ?? repoPath('fixtures', 'subscribers', 'lab.csv');
     let csv: string;
     try {
       csv = readFileSync(file, 'utf8');
     } catch (e) {
-      this.error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { exit: 2 });
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const aaa = createBuiltinAaa({
       store: createMemoryStore(), logger,

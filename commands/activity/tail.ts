@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
+import { imsiFlag } from '../../src/cli/args.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { colorEnabled, makeChalk } from '../../src/cli/output.js';
 import { followEvents } from '../../src/client/event-stream.js';
 import { formatActivityLine } from '../../src/ui/tail-format.js';
 
-export default class ActivityTail extends BaseCommand {
+export default class ActivityTail extends BaseCommand<typeof ActivityTail, void> {
   static override summary = 'Follow activity live, one line per record (NDJSON with --json).';
   static override description = [
     'Prints every new activity record as the daemon writes it (GET /api/events, activity only): on a terminal one',
@@ -24,21 +25,26 @@ export default class ActivityTail extends BaseCommand {
   ];
 
   static override flags = {
-    imsi: Flags.string({ summary: 'Only records of this IMSI (15 digits).', helpValue: 'IMSI' }),
-    type: Flags.string({
+    imsi: imsiFlag({ summary: 'Only records of this IMSI (15 digits).' }),
+    type: Flags.custom<string>({
+      parse: async (raw) => {
+        if (!/^[a-z][a-z0-9_]*$/.test(raw)) throw new UsageError(`--type "${raw}" is not a request type: use one of entitlement_query, eap_challenge, eap_response, token_auth, xcap, websheet, admin, vvm_*`);
+        return raw;
+      },
+    })({
       summary: 'Only records of this request type (entitlement_query, eap_challenge, eap_response, token_auth, xcap, websheet, admin, vvm_*).',
       helpValue: 'TYPE',
     }),
     reconnect: Flags.boolean({ summary: 'When the daemon stops, wait for it and carry on instead of exiting 1.', default: false }),
   };
 
+  /** Records are printed as they arrive; nothing is left to render at the end. */
+  protected render(): string {
+    return '';
+  }
+
   async run(): Promise<void> {
-    const { flags } = await this.parse(ActivityTail);
-    this.setup(flags);
-    if (flags.imsi !== undefined && !/^[0-9]{15}$/.test(flags.imsi))
-      throw new UsageError(`--imsi "${flags.imsi}" is not an IMSI: give 15 digits (MCC, MNC, MSIN), e.g. 001010000000001`);
-    if (flags.type !== undefined && !/^[a-z][a-z0-9_]*$/.test(flags.type))
-      throw new UsageError(`--type "${flags.type}" is not a request type: use one of entitlement_query, eap_challenge, eap_response, token_auth, xcap, websheet, admin, vvm_*`);
+    const { flags } = this;
 
     const ac = new AbortController();
     const stop = () => ac.abort();

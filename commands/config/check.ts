@@ -6,7 +6,14 @@ import { ConfigError, ENV_OVERRIDES, redactConfig } from '../../src/contracts/co
 // The daemon's own loader (read-only use): the check is exactly what `serve` does.
 import { loadConfig } from '../../daemon/config/index.js';
 
-export default class ConfigCheck extends BaseCommand {
+interface CheckResult {
+  status: 'ok';
+  file: string | null;
+  env_overrides: Array<{ env: string; key: string }>;
+  config: unknown;
+}
+
+export default class ConfigCheck extends BaseCommand<typeof ConfigCheck, CheckResult> {
   static override summary = 'Validate a configuration file locally, without a daemon.';
   static override description =
     'Applies what `omnisep serve` would: defaults, then FILE (YAML; JSON is valid YAML), then the environment overrides (OMNI_SEP_FQDN, OMNI_SEP_TOKEN_SECRET, DIAMETER_HOST, DIAMETER_REALM, AAA_PEER_HOST, AAA_PEER_IP), then every --set. Each problem names the key and the file; exit 1 when there is one. Without FILE the defaults and the environment are checked. --print shows the effective configuration, secrets redacted.';
@@ -21,23 +28,23 @@ export default class ConfigCheck extends BaseCommand {
     print: Flags.boolean({ summary: 'Print the effective configuration (YAML; secrets redacted).', default: false }),
   };
 
-  async run(): Promise<void> {
-    const { args, flags } = await this.parse(ConfigCheck);
-    this.setup(flags);
+  async run(): Promise<CheckResult> {
+    const { file } = this.args;
     let config;
     try {
-      config = loadConfig({ file: args.file, env: process.env, sets: flags.set ?? [] });
+      config = loadConfig({ file, env: process.env, sets: this.flags.set ?? [] });
     } catch (e) {
       if (e instanceof ConfigError) throw new OperationalError(e.message);
       throw e;
     }
     const env = ENV_OVERRIDES.filter(([name]) => process.env[name]).map(([name, key]) => ({ env: name, key }));
-    const redacted = redactConfig(config);
-    const body = { status: 'ok', file: args.file ?? null, env_overrides: env, config: redacted };
-    this.output(body, () => {
-      const lines = [`${this.chalk.green('ok')} ${args.file ?? '(defaults)'}${env.length ? ` + ${env.map((e) => e.env).join(', ')}` : ''}${flags.set?.length ? ` + ${flags.set.length} --set` : ''}`];
-      if (flags.print) lines.push(stringify(redacted).trimEnd());
-      return lines.join('\n');
-    });
+    return { status: 'ok', file: file ?? null, env_overrides: env, config: redactConfig(config) };
+  }
+
+  protected render(body: CheckResult): string {
+    const sets = this.flags.set?.length;
+    const lines = [`${this.chalk.green('ok')} ${body.file ?? '(defaults)'}${body.env_overrides.length ? ` + ${body.env_overrides.map((e) => e.env).join(', ')}` : ''}${sets ? ` + ${sets} --set` : ''}`];
+    if (this.flags.print) lines.push(stringify(body.config).trimEnd());
+    return lines.join('\n');
   }
 }

@@ -1,8 +1,9 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { isoTime, renderTable, statusColor } from '../../src/cli/output.js';
 import { routes } from '../../src/contracts/routes.js';
+import type { DiameterStatus } from '../../src/contracts/diameter.js';
 
-export default class DiameterPeers extends BaseCommand {
+export default class DiameterPeers extends BaseCommand<typeof DiameterPeers, DiameterStatus> {
   static override summary = 'List Diameter peers: state, who connected, realm, product and counters.';
   static override description = 'GET /api/diameter: every configured peer and every peer that connected to omnisep, with its status (Connected, Connecting, Disconnected, Closed), who initiated the connection, the realm and product name from its CER/CEA, the applications in common, request/answer/timeout counters and the time of the last DWA.';
   static override examples = [
@@ -10,24 +11,23 @@ export default class DiameterPeers extends BaseCommand {
     { description: 'The API answer unchanged', command: '<%= config.bin %> <%= command.id %> --json' },
   ];
 
-  async run(): Promise<void> {
-    const { flags } = await this.parse(DiameterPeers);
-    this.setup(flags);
-    const body = await this.client.call(routes.diameterPeers);
-    this.output(body, () => {
-      const head = `diameter: ${body.status}, ${body.connected_count} connected, ${body.disconnected_count} not connected`;
-      if (!body.peers.length) return `${head}\nno peers`;
-      return `${head}\n${renderTable(body.peers, [
-        { header: 'host', get: (p) => p.host },
-        { header: 'status', get: (p) => p.status, style: (t) => statusColor(t, this.chalk) },
-        { header: 'address', get: (p) => (p.ip ? `${p.ip}:${p.port ?? '-'}` : null) },
-        { header: 'initiated', get: (p) => (p.connection_initiation === 'OmniSEP -> Peer' ? 'outgoing' : 'incoming') },
-        { header: 'realm', get: (p) => p.realm },
-        { header: 'product', get: (p) => p.product_name },
-        { header: 'req/ans', get: (p) => `${p.counters.requests_sent}/${p.counters.answers_received}`, align: 'right' },
-        { header: 'timeouts', get: (p) => p.counters.timeouts, align: 'right' },
-        { header: 'last_dwa', get: (p) => (p.last_dwa_at ? isoTime(p.last_dwa_at) : null) },
-      ], { chalk: this.chalk, maxWidth: this.termWidth })}`;
-    });
+  async run(): Promise<DiameterStatus> {
+    return this.client.call(routes.diameterPeers);
+  }
+
+  protected render(body: DiameterStatus): string {
+    const head = `diameter: ${body.status}, ${body.connected_count} connected, ${body.disconnected_count} not connected`;
+    if (!body.peers.length) return `${head}\nno peers`;
+    return `${head}\n${renderTable(body.peers, [
+      { header: 'host', get: (p) => p.host },
+      { header: 'status', get: (p) => p.status, style: (t) => statusColor(t, this.chalk) },
+      { header: 'address', get: (p) => (p.ip ? `${p.ip}:${p.port ?? '-'}` : null) },
+      { header: 'initiated', get: (p) => (p.connection_initiation === 'OmniSEP -> Peer' ? 'outgoing' : 'incoming') },
+      { header: 'realm', get: (p) => p.realm },
+      { header: 'product', get: (p) => p.product_name },
+      { header: 'req/ans', get: (p) => `${p.counters.requests_sent}/${p.counters.answers_received}`, align: 'right' },
+      { header: 'timeouts', get: (p) => p.counters.timeouts, align: 'right' },
+      { header: 'last_dwa', get: (p) => (p.last_dwa_at ? isoTime(p.last_dwa_at) : null) },
+    ], { chalk: this.chalk, maxWidth: this.termWidth })}`;
   }
 }

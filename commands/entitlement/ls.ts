@@ -3,8 +3,17 @@ import { BaseCommand } from '../../src/cli/base-command.js';
 import { renderEntitlementList } from '../../src/cli/render.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { routes } from '../../src/contracts/routes.js';
+import type { EntitlementList } from '../../src/contracts/entitlements.js';
 
-export default class EntitlementLs extends BaseCommand {
+const imsiDigits = Flags.custom<string>({
+  helpValue: 'DIGITS',
+  parse: async (raw) => {
+    if (!/^[0-9]{1,15}$/.test(raw)) throw new UsageError(`--query ${JSON.stringify(raw)}: expected 1-15 digits of an IMSI, e.g. --query 31038`);
+    return raw;
+  },
+});
+
+export default class EntitlementLs extends BaseCommand<typeof EntitlementLs, EntitlementList> {
   static override summary = 'List subscribers with custom entitlements.';
   static override description = 'One row per IMSI that has at least one override, with its apps and their service names (GET /api/entitlements).';
   static override examples = [
@@ -12,15 +21,14 @@ export default class EntitlementLs extends BaseCommand {
     { description: 'Only IMSIs containing 31038', command: '<%= config.bin %> <%= command.id %> --query 31038' },
   ];
   static override flags = {
-    query: Flags.string({ char: 'q', summary: 'Only IMSIs containing these digits.', helpValue: 'DIGITS' }),
+    query: imsiDigits({ char: 'q', summary: 'Only IMSIs containing these digits.' }),
   };
 
-  async run(): Promise<void> {
-    const { flags } = await this.parse(EntitlementLs);
-    this.setup(flags);
-    if (flags.query !== undefined && !/^[0-9]{1,15}$/.test(flags.query))
-      throw new UsageError(`--query ${JSON.stringify(flags.query)}: expected 1-15 digits of an IMSI, e.g. --query 31038`);
-    const body = await this.client.call(routes.listEntitlements, { query: { query: flags.query } });
-    this.output(body, () => renderEntitlementList(body, this.chalk, { maxWidth: this.termWidth }));
+  async run(): Promise<EntitlementList> {
+    return this.client.call(routes.listEntitlements, { query: { query: this.flags.query } });
+  }
+
+  protected render(body: EntitlementList): string {
+    return renderEntitlementList(body, this.chalk, { maxWidth: this.termWidth });
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Errors, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { OperationalError, UsageError } from '../../src/cli/errors.js';
 import { GLOBAL_GROUP } from '../../src/cli/flags.js';
@@ -7,8 +7,13 @@ import { optionsFromFlags } from '../../src/ue/options.js';
 import { renderLoad, renderSteps } from '../../src/ue/render.js';
 import { simFromCsv } from '../../src/ue/command-line.js';
 import { loadEapAka, simulateEapAka } from '../../src/ue/run.js';
+import { imsiFlag } from '../../src/cli/args.js';
 
-export default class SimulateEapAka extends BaseCommand {
+type Report = Awaited<ReturnType<typeof simulateEapAka>>;
+type LoadReport = Awaited<ReturnType<typeof loadEapAka>>;
+type Result = { mode: 'single'; report: Report } | { mode: 'load'; report: LoadReport; url: string };
+
+export default class SimulateEapAka extends BaseCommand<typeof SimulateEapAka, Result> {
   static override summary = 'Play a phone against a TS.43 entitlement server: EAP-AKA with a software USIM, entitlements, token re-auth.';
   static override description = `Walks the TS.43 flow exactly as Android's entitlement client does (GET with EAP_ID, POST of the EAP-Response to the bare URL with the first response's cookies, configuration document in the last answer, then GET with IMSI + token) against any server URL, ours or another's. The USIM verifies AUTN (MAC-A, SQN freshness), answers AKA-Synchronization-Failure with AT_AUTS when the network's SQN is stale and AKA-Authentication-Reject on a bad MAC-A.
 
@@ -40,11 +45,11 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
       default: false,
       helpGroup: GLOBAL_GROUP,
     }),
-  } as unknown as typeof BaseCommand.baseFlags;
+  } as unknown as (typeof BaseCommand)['baseFlags'];
 
   static override flags = {
     url: Flags.string({ summary: 'TS.43 entitlement server URL.', default: 'http://127.0.0.1:9014/', helpValue: 'URL' }),
-    imsi: Flags.string({ summary: 'IMSI of the SIM, 15 digits.', required: true, helpValue: 'IMSI' }),
+    imsi: imsiFlag({ summary: 'IMSI of the SIM, 15 digits.', required: true }),
     'sim-file': Flags.string({
       summary: 'Subscriber CSV (imsi,ki,opc|op,amf) to take the keys of --imsi from; --ki/--opc/--op/--amf override it.',
       description: 'The layout of fixtures/subscribers/lab.csv and of `omnisep subscriber import`. Keeps keys off the command line and out of the shell history.',
@@ -75,9 +80,8 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
     timeout: Flags.integer({ summary: 'Per-request timeout, ms.', default: 10000, min: 1, helpValue: 'MS' }),
   };
 
-  async run(): Promise<void> {
-    const { flags } = await this.parse(SimulateEapAka);
-    this.setup(flags);
+  async run(): Promise<Result> {
+    const { flags } = this;
     const opts = optionsFromFlags(flags['sim-file'] ? withSimFile(flags, flags['sim-file']) : flags);
     if (flags.concurrency > 1 && flags.count === 1) throw new UsageError('--concurrency needs --count N (N > 1), e.g. --count 1000 --concurrency 16');
 
@@ -89,20 +93,24 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
         onProgress: progress ? (done, n) => (done % 50 === 0 || done === n) && process.stderr.write(`\r${done}/${n}`) : undefined,
       });
       if (progress) process.stderr.write('\r\x1b[K');
-      this.output(report, () => renderLoad(report, this.chalk, opts.url));
-      if (report.failed > 0) this.fail(`${report.failed} of ${report.count} authentications failed`);
-      return;
+      return { mode: 'load', report, url: opts.url };
     }
-
-    const report = await simulateEapAka(opts);
-    this.output(report, () => renderSteps(report, this.chalk));
-    if (!report.ok) this.fail(`authentication failed: ${report.reason ?? 'unknown reason'}`);
+    return { mode: 'single', report: await simulateEapAka(opts) };
   }
 
-  /** Exit 1. With --json the report already on stdout is the answer (it holds ok:false and the reason). */
-  private fail(message: string): never {
-    if (this.jsonMode) throw new Errors.ExitError(1);
-    throw new OperationalError(message);
+  /** With --json the report itself (it holds ok:false and the reason), as before the base command. */
+  override toSuccessJson(result: Result): unknown {
+    return result.report;
+  }
+
+  protected render(r: Result): string {
+    return r.mode === 'load' ? renderLoad(r.report, this.chalk, r.url) : renderSteps(r.report, this.chalk);
+  }
+
+  /** Exit 1 when an authentication failed (the report says which and why). */
+  protected override failure(r: Result): OperationalError | undefined {
+    if (r.mode === 'load') return r.report.failed > 0 ? new OperationalError(`${r.report.failed} of ${r.report.count} authentications failed`) : undefined;
+    return r.report.ok ? undefined : new OperationalError(`authentication failed: ${r.report.reason ?? 'unknown reason'}`);
   }
 }
 

@@ -1,11 +1,11 @@
-import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
+import { imsiFlag } from '../../src/cli/args.js';
 import { renderTokens } from '../../src/cli/render.js';
-import { parseImsi } from '../../src/cli/validate.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { routes } from '../../src/contracts/routes.js';
+import type { TokenList } from '../../src/contracts/tokens.js';
 
-export default class TokensLs extends BaseCommand {
+export default class TokensLs extends BaseCommand<typeof TokensLs, TokenList> {
   static override summary = 'List issued TS.43 re-authentication tokens (never their values).';
   static override description = 'One row per live token: subscriber, terminal, how it was earned and when it expires (GET /api/tokens). The token value itself is never stored in clear nor shown.';
   static override examples = [
@@ -13,16 +13,17 @@ export default class TokensLs extends BaseCommand {
     { description: 'Tokens of one SIM', command: '<%= config.bin %> <%= command.id %> --imsi 001010000000001' },
   ];
   static override flags = {
-    imsi: Flags.string({ summary: 'Only tokens of this IMSI.', helpValue: 'IMSI' }),
+    imsi: imsiFlag({ summary: 'Only tokens of this IMSI.' }),
   };
 
-  async run(): Promise<void> {
-    const { flags } = await this.parse(TokensLs);
-    this.setup(flags);
-    const imsi = flags.imsi === undefined ? undefined : parseImsi(flags.imsi);
-    if (this.jsonMode && imsi) throw new UsageError('--imsi filters the table only; with --json filter the output, e.g. with jq');
-    const body = await this.client.call(routes.listTokens);
+  async run(): Promise<TokenList> {
+    if (this.jsonMode && this.flags.imsi) throw new UsageError('--imsi filters the table only; with --json filter the output, e.g. with jq');
+    return this.client.call(routes.listTokens);
+  }
+
+  protected render(body: TokenList): string {
+    const { imsi } = this.flags;
     const tokens = body.tokens.filter((t) => !imsi || t.imsi === imsi);
-    this.output(body, () => renderTokens({ count: tokens.length, tokens }, this.chalk, { maxWidth: this.termWidth }));
+    return renderTokens({ count: tokens.length, tokens }, this.chalk, { maxWidth: this.termWidth });
   }
 }

@@ -1,19 +1,20 @@
-import { Args } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
+import { idArg } from '../../src/cli/args.js';
 import { renderToken } from '../../src/cli/render.js';
 import { routes } from '../../src/contracts/routes.js';
-import { parseId } from '../../src/cli/validate.js';
+import type { TokenView } from '../../src/contracts/tokens.js';
 
-export default class TokensShow extends BaseCommand {
+export default class TokensShow extends BaseCommand<typeof TokensShow, TokenView> {
   static override summary = 'Show one token (not its value).';
   static override description = 'GET /api/tokens/:id. Exit 1 when it does not exist or has expired.';
   static override examples = [{ description: 'One token', command: '<%= config.bin %> <%= command.id %> tok_5b0e9d7c' }];
-  static override args = { id: Args.string({ description: 'token_id (from tokens ls)', required: true }) };
+  static override args = { id: idArg('token_id')({ description: 'token_id (from tokens ls)', required: true }) };
 
-  async run(): Promise<void> {
-    const { args, flags } = await this.parse(TokensShow);
-    this.setup(flags);
-    const body = await this.client.call(routes.getToken, { params: { id: parseId(args.id, 'token_id') } });
-    this.output(body, () => renderToken(body, this.chalk));
+  async run(): Promise<TokenView> {
+    return this.client.call(routes.getToken, { params: { id: this.args.id } });
+  }
+
+  protected render(body: TokenView): string {
+    return renderToken(body, this.chalk);
   }
 }

@@ -1,10 +1,13 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
+import { msisdnArg } from '../../src/cli/args.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { parseMsisdnArg, renderXcapList, renderXcapView } from '../../src/cli/xcap-render.js';
-import { xcapRoutes } from '../../src/contracts/xcap.js';
+import { renderXcapList, renderXcapView } from '../../src/cli/xcap-render.js';
+import { xcapRoutes, type XcapList, type XcapView } from '../../src/contracts/xcap.js';
 
-export default class XcapGet extends BaseCommand {
+type Result = XcapView | XcapList;
+
+export default class XcapGet extends BaseCommand<typeof XcapGet, Result> {
   static override summary = 'Show a subscriber\'s supplementary services (the simservs document as JSON), or list profiles.';
   static override description =
     'With an MSISDN: call forwarding, barring and caller-ID settings as the phone sees them over XCAP (the default document when none is stored). Without one: the stored profiles, filtered by --query (MSISDN substring). Reads GET /api/xcap/:msisdn or GET /api/xcap?query=.';
@@ -13,19 +16,17 @@ export default class XcapGet extends BaseCommand {
     { description: 'Profiles whose MSISDN contains 555', command: '<%= config.bin %> <%= command.id %> --query 555' },
     { description: 'The JSON view, for scripts', command: '<%= config.bin %> <%= command.id %> 15551234567 --json' },
   ];
-  static override args = { msisdn: Args.string({ description: 'MSISDN (digits, + allowed)', required: false }) };
+  static override args = { msisdn: msisdnArg({ required: false }) };
   static override flags = { query: Flags.string({ summary: 'List profiles whose MSISDN contains this (no MSISDN argument).' }) };
 
-  async run(): Promise<void> {
-    const { args, flags } = await this.parse(XcapGet);
-    this.setup(flags);
-    if (!args.msisdn) {
-      const body = await this.client.call(xcapRoutes.listXcap, { query: { query: flags.query } });
-      this.output(body, () => renderXcapList(body, this.chalk));
-      return;
-    }
-    if (flags.query !== undefined) throw new UsageError('--query lists profiles; give either an MSISDN or --query');
-    const body = await this.client.call(xcapRoutes.getXcap, { params: { msisdn: parseMsisdnArg(args.msisdn) } });
-    this.output(body, () => renderXcapView(body, this.chalk));
+  async run(): Promise<Result> {
+    const { msisdn } = this.args;
+    if (!msisdn) return this.client.call(xcapRoutes.listXcap, { query: { query: this.flags.query } });
+    if (this.flags.query !== undefined) throw new UsageError('--query lists profiles; give either an MSISDN or --query');
+    return this.client.call(xcapRoutes.getXcap, { params: { msisdn } });
+  }
+
+  protected render(body: Result): string {
+    return 'msisdn' in body ? renderXcapView(body, this.chalk) : renderXcapList(body, this.chalk);
   }
 }

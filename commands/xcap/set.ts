@@ -1,10 +1,11 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { xcapRoutes, type XcapPatch } from '../../src/contracts/xcap.js';
+import { xcapRoutes, type XcapPatch, type XcapView } from '../../src/contracts/xcap.js';
+import { imsiFlag, msisdnArg } from '../../src/cli/args.js';
 import { isForwardTarget } from '../../src/services/xcap/schema.js';
 import { CONVENTIONAL_CF } from '../../src/services/xcap/document.js';
-import { parseMsisdnArg, renderXcapView } from '../../src/cli/xcap-render.js';
+import { renderXcapView } from '../../src/cli/xcap-render.js';
 
 const CF_IDS = ['cfu', 'cfb', 'cfna', 'cfnrc', 'cfnl'] as const;
 const ICB = ['all', 'roaming', 'anonymous', 'international'] as const;
@@ -55,15 +56,12 @@ export function patchFromFlags(f: Flag): XcapPatch {
   }
   if (typeof f.password === 'string') patch.password = f.password;
   if (f['clear-password'] === true) patch.password = null;
-  if (typeof f.imsi === 'string') {
-    if (!/^[0-9]{15}$/.test(f.imsi)) throw new UsageError(`--imsi ${f.imsi}: expected 15 digits`);
-    patch.imsi = f.imsi;
-  }
+  if (typeof f.imsi === 'string') patch.imsi = f.imsi;
   if (!Object.keys(patch).length) throw new UsageError('nothing to set: give at least one flag, e.g. --cfb tel:+15557654321 (see --help)');
   return patch;
 }
 
-export default class XcapSet extends BaseCommand {
+export default class XcapSet extends BaseCommand<typeof XcapSet, XcapView> {
   static override summary = 'Change a subscriber\'s call forwarding, barring or caller-ID settings (merged; the ETag changes).';
   static override description =
     'Builds a merge for POST /api/xcap/:msisdn: only what is given changes, the rest of the simservs document stays as the phone left it. Forwarding targets are checked before anything is sent (exit 2). An MSISDN unknown to omnisep is provisioned for XCAP by this command. --password sets the HTTP Digest password for direct phone access (stored as HA1 only; usernames: the MSISDN, +MSISDN or tel:+MSISDN).';
@@ -73,7 +71,7 @@ export default class XcapSet extends BaseCommand {
     { description: 'Remove unconditional forwarding', command: '<%= config.bin %> <%= command.id %> 15551234567 --cfu off' },
     { description: 'Anything else as JSON (the admin API\'s merge body)', command: `<%= config.bin %> <%= command.id %> 15551234567 --data '{"call_forwarding": {"cfb": {"enabled": false}}}'` },
   ];
-  static override args = { msisdn: Args.string({ description: 'MSISDN (digits, + allowed)', required: true }) };
+  static override args = { msisdn: msisdnArg({ required: true }) };
   static override flags = {
     cfu: cfFlag('cfu'),
     cfb: cfFlag('cfb'),
@@ -86,20 +84,22 @@ export default class XcapSet extends BaseCommand {
     oir: Flags.boolean({ summary: 'Hide the own number by default (OIR presentation-restricted); --no-oir shows it.', allowNo: true, helpGroup: 'CALLER ID' }),
     'bar-incoming': Flags.string({ summary: 'Bar incoming calls: all, roaming, anonymous, international; "off" deactivates. Repeatable.', options: [...ICB, 'off'], multiple: true, helpGroup: 'BARRING' }),
     'bar-outgoing': Flags.string({ summary: 'Bar outgoing calls: all, international, international-exHC, roaming; "off" deactivates. Repeatable.', options: [...OCB, 'off'], multiple: true, helpGroup: 'BARRING' }),
-    password: Flags.string({ summary: 'HTTP Digest password for direct XCAP access (8-128 characters; never shown again).', helpGroup: 'ACCESS' }),
+    password: Flags.custom<string>({
+      parse: async (raw) => {
+        if (raw.length < 8 || raw.length > 128) throw new UsageError('--password must be 8 to 128 characters');
+        return raw;
+      },
+    })({ summary: 'HTTP Digest password for direct XCAP access (8-128 characters; never shown again).', helpGroup: 'ACCESS' }),
     'clear-password': Flags.boolean({ summary: 'Remove the Digest password.', exclusive: ['password'], helpGroup: 'ACCESS' }),
-    imsi: Flags.string({ summary: 'Record the IMSI of this MSISDN (when the subscriber store does not know it).', helpGroup: 'ACCESS' }),
+    imsi: imsiFlag({ summary: 'Record the IMSI of this MSISDN (when the subscriber store does not know it).', helpGroup: 'ACCESS' }),
     data: Flags.string({ summary: 'The merge body as JSON (snake_case keys of the admin API); flags win.', helpValue: 'JSON' }),
   };
 
-  async run(): Promise<void> {
-    const { args, flags } = await this.parse(XcapSet);
-    this.setup(flags);
-    const msisdn = parseMsisdnArg(args.msisdn);
-    if (typeof flags.password === 'string' && (flags.password.length < 8 || flags.password.length > 128)) {
-      throw new UsageError('--password must be 8 to 128 characters');
-    }
-    const body = await this.client.call(xcapRoutes.setXcap, { params: { msisdn }, body: patchFromFlags(flags as Flag) });
-    this.output(body, () => renderXcapView(body, this.chalk));
+  async run(): Promise<XcapView> {
+    return this.client.call(xcapRoutes.setXcap, { params: { msisdn: this.args.msisdn }, body: patchFromFlags(this.flags as Flag) });
+  }
+
+  protected render(body: XcapView): string {
+    return renderXcapView(body, this.chalk);
   }
 }

@@ -1,14 +1,26 @@
 /**
- * The one base class of every client command (STYLE.md: parse → validate →
- * call → render). It owns the shared flags, the control client, the output
- * mode and the mapping of typed errors to exit codes:
+ * The one base class of every command (in the manner of Salesforce's
+ * `SfCommand<T>`): the base parses (flags and args are declared, and custom
+ * Args/Flags from ./args.ts validate them), the command's `run()` returns its
+ * typed result, and the base prints it — the API body as JSON with `--json`
+ * (oclif's `enableJsonFlag`), else through the command's `render(result)`.
  *
- *   UsageError              exit 2  what is wrong and what would be right
- *   DaemonUnreachableError  exit 1  `no daemon at PATH — start one with: omnisep serve`
- *   ApiError / Operational  exit 1  the API's `error` (and its code)
+ *   export default class SessionsShow extends BaseCommand<typeof SessionsShow, SessionView> {
+ *     static override args = { id: idArg('session_id') };
+ *     async run() { return this.client.call(routes.getSession, { params: { id: this.args.id } }); }
+ *     render(s: SessionView) { return renderSession(s, this.chalk); }
+ *   }
  *
- * With `--json` the success body is printed unchanged, and an error also
- * prints `{"error", "code"}` on stdout so scripts can parse either outcome.
+ * Typed errors map to exit codes and one line on stderr (with `--json`, also
+ * `{"error", "code"}` on stdout, so a script can parse either outcome):
+ *
+ *   UsageError and oclif's parse errors  exit 2  what is wrong and what would be right
+ *   DaemonUnreachableError               exit 1  `no daemon at PATH — start one with: omnisep serve`
+ *   ApiError / OperationalError          exit 1  the API's `error` (and its code) or a hint
+ *
+ * A result that is printed and still a failure (an import with bad lines, a
+ * failed simulation) says so in `failure(result)`: the base prints the result,
+ * then exits with that error's code.
  */
 import { Command, Errors, type Interfaces } from '@oclif/core';
 import type { ChalkInstance } from 'chalk';
@@ -18,25 +30,70 @@ import { ApiError, CliError, DaemonUnreachableError, UsageError } from './errors
 import { baseFlags, defaultSocketPath } from './flags.js';
 import { colorEnabled, makeChalk } from './output.js';
 
-type BaseFlagValues = Interfaces.InferredFlags<typeof baseFlags>;
+/** The command's own flags, then the base flags it does not redefine. */
+export type FlagsOf<C extends typeof Command> = Interfaces.InferredFlags<C['flags']> &
+  Omit<Interfaces.InferredFlags<typeof baseFlags>, keyof Interfaces.InferredFlags<C['flags']>>;
+export type ArgsOf<C extends typeof Command> = Interfaces.InferredArgs<C['args']>;
 
-export abstract class BaseCommand extends Command {
+type TargetFlags = Partial<Interfaces.InferredFlags<typeof baseFlags>>;
+
+export abstract class BaseCommand<C extends typeof Command, R> extends Command {
   static override baseFlags = baseFlags;
+  static override enableJsonFlag = true;
+
+  /** Parsed and validated flags (base flags included), set before `run()`. */
+  protected flags!: FlagsOf<C>;
+  /** Parsed and validated arguments, set before `run()`. */
+  protected args!: ArgsOf<C>;
 
   #client: ControlClient | undefined;
-  #json = false;
   #chalk: ChalkInstance | undefined;
 
-  /** Output mode as parsed; commands call `this.setup(flags)` right after `this.parse()`. */
-  protected setup(flags: Partial<BaseFlagValues>): void {
-    this.#json = Boolean(flags.json);
-    this.#targetFlags = flags;
+  /** Do the work and return the result; the base prints it. */
+  abstract override run(): Promise<R>;
+
+  /** Human output of the result for stdout ('' prints nothing). */
+  protected abstract render(result: R): string;
+
+  /** A result that is printed and is still a failure: the error whose code the process exits with. */
+  protected failure(_result: R): CliError | undefined {
+    return undefined;
   }
 
-  #targetFlags: Partial<BaseFlagValues> = {};
+  override async init(): Promise<void> {
+    await super.init();
+    // The command class itself is the parser input: its flags, baseFlags, enableJsonFlag, args and strict.
+    const { flags, args } = (await this.parse(this.ctor as never)) as { flags: unknown; args: unknown };
+    this.flags = flags as FlagsOf<C>;
+    this.args = args as ArgsOf<C>;
+  }
+
+  /** oclif runs init → run → catch/finally and prints the JSON; the human rendering and `failure()` follow here. */
+  override async _run<T>(): Promise<T> {
+    const result = (await super._run<T>()) as unknown as R;
+    const json = this.jsonEnabled();
+    // oclif prints only truthy results: `config show KEY` may be 0, false or null.
+    if (json && !result && result !== undefined) this.logJson(this.toSuccessJson(result));
+    if (!json && result !== undefined) {
+      const text = this.render(result);
+      if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+    const failed = result === undefined ? undefined : this.failure(result);
+    if (failed) {
+      // With --json the printed result is the answer (it says what failed); only the exit code is added.
+      if (!json) this.printError(failed.message);
+      throw new Errors.ExitError(failed.exitCode);
+    }
+    return result as unknown as T;
+  }
+
+  /** The API body unchanged: plain JSON, never coloured (scripts parse it). */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
 
   protected get jsonMode(): boolean {
-    return this.#json;
+    return this.jsonEnabled();
   }
 
   /** chalk for stdout: colour only on a TTY, never with NO_COLOR. */
@@ -52,7 +109,7 @@ export abstract class BaseCommand extends Command {
 
   /** Where the daemon is, from --url / --socket / OMNISEP_SOCKET / the default path. */
   protected target(): Target {
-    const f = this.#targetFlags;
+    const f = (this.flags ?? {}) as TargetFlags;
     if (f.url) {
       try {
         new URL(f.url);
@@ -76,41 +133,55 @@ export abstract class BaseCommand extends Command {
     return this.#client;
   }
 
-  /** Print a success: the body as JSON with --json, else what `human()` renders. */
-  protected output(body: unknown, human: () => string): void {
-    if (this.#json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-    else {
-      const text = human();
-      if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    }
+  /** A one-line note on stderr (kept out of stdout so pipes stay clean; silent with --json). */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`);
   }
 
-  /** A one-line note on stderr (kept out of stdout so pipes stay clean). */
-  protected note(message: string): void {
-    if (!this.#json) process.stderr.write(`${message}\n`);
+  #errorJson(body: unknown): void {
+    if (this.jsonEnabled()) this.logJson(body);
+  }
+
+  private printError(message: string): void {
+    const c = makeChalk(colorEnabled({ isTTY: Boolean(process.stderr.isTTY), env: process.env }));
+    process.stderr.write(`${c.red(message)}\n`);
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
+    // `this.exit(n)` and a failure already reported: only the exit code.
+    if (err instanceof Errors.ExitError) throw err;
     if (err instanceof CliError) {
-      if (this.#json) {
-        const body =
-          err instanceof ApiError && err.body && typeof err.body === 'object'
-            ? err.body
-            : { error: err.message, code: errorCode(err) };
-        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-      }
-      const c = makeChalk(colorEnabled({ isTTY: Boolean(process.stderr.isTTY), env: process.env }));
-      process.stderr.write(`${c.red(err.message)}\n`);
+      const message = withoutParserFrame(err.message);
+      this.#errorJson(err instanceof ApiError && err.body && typeof err.body === 'object' ? err.body : { error: message, code: errorCode(err) });
+      this.printError(message);
       // ExitError is not printed again by oclif's handler; it only sets the exit code.
       throw new Errors.ExitError(err.exitCode);
     }
-    return super.catch(err);
+    if (err instanceof Errors.CLIError && this.jsonEnabled()) {
+      // oclif's own parse errors (unknown flag, missing argument, bad option): usage, exit 2.
+      const exit = err.oclif?.exit ?? 2;
+      this.logJson({ error: err.message, code: exit === 2 ? 'OMNISEP_CLI_USAGE' : 'OMNISEP_CLI_FAILED' });
+      this.printError(err.message);
+      throw new Errors.ExitError(exit);
+    }
+    if (this.jsonEnabled()) {
+      this.logJson({ error: err.message, code: 'OMNISEP_CLI_FAILED' });
+      this.printError(err.message);
+      throw new Errors.ExitError(1);
+    }
+    throw err;
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {
     if (this.#client) await this.#client.close();
     return super.finally(err);
   }
+}
+
+/** oclif wraps a flag's parse error as "Parsing --x \n\t<message>\nSee more help with --help": keep the message. */
+function withoutParserFrame(message: string): string {
+  const m = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/.exec(message);
+  return m ? m[1]! : message;
 }
 
 function errorCode(err: CliError): string {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEntitlement, describeFieldFlag, parseActivityType, parseAppId, parseId, parseImsi, parseIntIn, parseTime } from './validate.js';
+import { parseActivityType, parseAppId, parseId, parseImsi, parseIntIn, parseTime } from './validate.js';
 import { UsageError } from './errors.js';
 
 const usage = (fn: () => unknown, re: RegExp) =>
@@ -24,31 +24,6 @@ test('parseAppId lowercases served apps, refuses unknown ones and lists the righ
   assert.equal(parseAppId('AP2004'), 'ap2004');
   usage(() => parseAppId('ap9999'), /unknown app id "ap9999"; expected one of ap2003 \(VoLTE\/VoNR\), ap2004 \(VoWiFi\)/);
   usage(() => parseAppId('vowifi'), /expected one of .*ap2016/);
-});
-
-test('buildEntitlement maps flags to snake_case fields and validates ranges with the catalog', () => {
-  assert.deepEqual(buildEntitlement('ap2004', { fields: { status: 1, 'addr-status': 2, 'tc-status': undefined } }), { entitlement_status: 1, addr_status: 2 });
-  usage(() => buildEntitlement('ap2004', { fields: { status: 7 } }), /--status \(entitlement_status: 7 is out of range; expected 0 \(disabled\), 1 \(enabled\)/);
-  usage(() => buildEntitlement('ap2005', { fields: { 'addr-status': 1 } }), /--addr-status \(addr_status: unknown field; expected one of entitlement_status/);
-  usage(() => buildEntitlement('ap2004', { fields: {} }), /nothing to set for ap2004: give at least one field \(--status, .*--addr-status.*--field addr_expiry=\.\.\./);
-});
-
-test('buildEntitlement takes --data JSON and --field, flags win over --data', () => {
-  assert.deepEqual(buildEntitlement('ap2004', { data: '{"entitlement_status": 0, "addr_status": 1}', fields: { status: 1 } }), { entitlement_status: 1, addr_status: 1 });
-  assert.deepEqual(buildEntitlement('ap2004', { fields: {}, extra: ['addr_expiry=2027-01-01'] }), { addr_expiry: '2027-01-01' });
-  assert.deepEqual(
-    buildEntitlement('ap2016', { fields: { status: 1 }, extra: ['plmn_barred=[{"plmn":"310830"}]'] }),
-    { entitlement_status: 1, plmn_barred: [{ plmn: '310830' }] },
-  );
-  usage(() => buildEntitlement('ap2004', { data: '{nope', fields: {} }), /--data is not valid JSON/);
-  usage(() => buildEntitlement('ap2004', { data: '[1]', fields: {} }), /--data must be a JSON object/);
-  usage(() => buildEntitlement('ap2004', { fields: {}, extra: ['novalue'] }), /expected name=value/);
-  usage(() => buildEntitlement('ap2004', { fields: { 'service-flow-url': 'ftp://x' } }), /--service-flow-url \(service_flow_url: "ftp:\/\/x" is not an http\(s\) URL/);
-});
-
-test('field flag help comes from the catalog', () => {
-  assert.match(describeFieldFlag('addr_status'), /^addr_status \(ap2004\): 0 not available, 1 available, 2 not required, 3 in progress\.$/);
-  assert.match(describeFieldFlag('entitlement_status'), /most apps/);
 });
 
 test('parseTime takes unix seconds, ISO dates and ages', () => {

@@ -1,21 +1,32 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Imsi } from './common.js';
+import type { AnyAppEntitlementData } from './entitlement-apps.js';
 
 /**
- * Entitlement contracts of the admin/control API (ADMIN-API.md § Entitlements).
- * The per-app field names and ranges live in the TS.43 catalog
- * (src/services/entitlements/catalog.ts); here an app's data is an object of
- * snake_case fields, validated by the catalog in the route and in the CLI.
+ * Entitlement contracts of the admin/control API (docs/admin-api.md § Entitlements).
+ * The per-app fields are TypeBox schemas in ./entitlement-apps.ts, which type
+ * `EntitlementData` and validate the set body (in the route and in the CLI).
  */
 
 /** App ID as it appears on the wire: `ap2003` … `ap2016` (TS43.md § App IDs). */
 export const AppId = Type.String({ pattern: '^ap20[0-9]{2}$', description: 'TS.43 app id, e.g. ap2004' });
 
-/** One app's entitlement fields, snake_case (`entitlement_status`, `addr_status`, ...). */
-export const EntitlementData = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'snake_case TS.43 parameters of one app, e.g. {"entitlement_status": 1, "addr_status": 2}',
+/**
+ * One app's validated entitlement fields, snake_case (`entitlement_status`, `addr_status`, ...):
+ * statically the union of the per-app schemas; on the wire an object (the app id next to it says which).
+ */
+export const EntitlementData = Type.Unsafe<AnyAppEntitlementData>({
+  type: 'object',
+  additionalProperties: true,
+  description: 'snake_case TS.43 parameters of one app (schemas in src/contracts/entitlement-apps.ts), e.g. {"entitlement_status": 1, "addr_status": 2}',
 });
 export type EntitlementData = Static<typeof EntitlementData>;
+
+/** A set body's fields as sent, before validation (digit strings, "+" on an MSISDN, any case on enumerations). */
+export const EntitlementInput = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'snake_case TS.43 parameters of the app named by app_id; checked against its schema (src/contracts/entitlement-apps.ts)',
+});
+export type EntitlementInput = Static<typeof EntitlementInput>;
 
 /** What the `entitlements` collection holds per IMSI (key = IMSI). */
 export const EntitlementRecord = Type.Object({
@@ -76,7 +87,7 @@ export type EntitlementDetail = Static<typeof EntitlementDetail>;
 /** `POST /api/entitlements/:imsi` body. */
 export const EntitlementSetBody = Type.Object({
   app_id: AppIdInput,
-  entitlement: EntitlementData,
+  entitlement: EntitlementInput,
 });
 export type EntitlementSetBody = Static<typeof EntitlementSetBody>;
 

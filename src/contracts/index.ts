@@ -2,6 +2,7 @@
 export * from './common.js';
 export * from './status.js';
 export * from './entitlements.js';
+export * from './entitlement-apps.js';
 export * from './activity.js';
 export * from './sessions.js';
 export * from './tokens.js';

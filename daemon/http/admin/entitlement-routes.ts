@@ -1,4 +1,4 @@
-/** Entitlement overrides per IMSI (ADMIN-API.md § Entitlements), validated by the TS.43 catalog. */
+/** Entitlement overrides per IMSI (ADMIN-API.md § Entitlements); the set body is checked against the app's TypeBox schema (src/contracts/entitlement-apps.ts, via the catalog's validateEntitlement). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { AppEntitlement, EntitlementData, EntitlementDetail } from '../../../src/contracts/entitlements.js';

@@ -61,12 +61,29 @@ test('ap2003 entries need complete items; enumerations get canonical spelling', 
     entries: [{ access_type: 2, home_roaming_nw_type: 1, entitlement_status: 1, network_voice_irat_capability: 'eps-fallback' }],
   });
   assert.ok(r.ok);
-  assert.equal((r.value.entries as Array<Record<string, unknown>>)[0]!.network_voice_irat_capability, 'EPS-Fallback');
+  assert.equal(r.value.entries![0]!.network_voice_irat_capability, 'EPS-Fallback');
   const bad = validateEntitlement('ap2003', { entries: [{ access_type: 3, entitlement_status: 1 }] });
   assert.equal(bad.ok, false);
   const errs = !bad.ok ? bad.errors : [];
   assert.ok(errs.some((e) => e.startsWith('entries[0].access_type: 3 is out of range')));
   assert.ok(errs.some((e) => e.startsWith('entries[0].home_roaming_nw_type: missing')));
+});
+
+test('each wrong field gets one message: type, length, list size, unknown list item fields', () => {
+  const bad = validateEntitlement('ap2012', { msg: 'a'.repeat(1025), tc_operation: { x: 1 }, service_flow_user_data: '<b>' });
+  const errs = !bad.ok ? bad.errors : [];
+  assert.equal(errs.length, 3, errs.join('; '));
+  assert.ok(errs.includes('msg: 1025 characters is too long; at most 1024'));
+  assert.ok(errs.some((e) => /^tc_operation: expected a string \(what the device does/.test(e)));
+  assert.ok(errs.includes('service_flow_user_data: must not contain < > or " (phones cannot decode them)'));
+  const list = validateEntitlement('ap2016', { plmn_barred: Array.from({ length: 65 }, () => ({ plmn: '00101' })), plmn_allowed: [{ plmn: '00101', colour: 'x' }] });
+  const lerrs = !list.ok ? list.errors : [];
+  assert.ok(lerrs.includes('plmn_barred: 65 entries is too many; at most 64'), lerrs.join('; '));
+  assert.ok(lerrs.some((e) => e.startsWith('plmn_allowed[0].colour: unknown field; expected one of plmn, data_plan_type, allowed_services_info')));
+  const dup = validateEntitlement('ap2010', { data_boost_info: '1, 0,1', five_g_sa_status: 'x' });
+  assert.ok(!dup.ok && dup.errors.some((e) => /^five_g_sa_status: "x" is not an integer; expected 0 \(not allowed\), 1 \(allowed\)$/.test(e)));
+  assert.deepEqual(validateEntitlement('ap2010', { data_boost_info: '1, 0,1' }), { ok: true, value: { data_boost_info: ['1', '0'] } });
+  assert.deepEqual(validateEntitlement('ap2004', 'nope' as unknown), { ok: false, errors: ['entitlement: expected an object with entitlement_status, service_flow_url, service_flow_user_data, addr_status, tc_status, prov_status, message_for_incompatible, addr_expiry, addr_identifier'] });
 });
 
 test('ap2014 msisdn loses its plus; ap2016 PLMN lists are checked', () => {
@@ -87,8 +104,8 @@ test('effective entitlements merge overrides over defaults field by field, witho
   const eff = effectiveEntitlements(DEFAULT_ENTITLEMENTS, { ap2004: { entitlement_status: 0, addr_status: 1 } });
   assert.deepEqual(eff.ap2004, { ...DEFAULT_ENTITLEMENTS.ap2004, entitlement_status: 0, addr_status: 1 });
   assert.deepEqual(eff.ap2005, { entitlement_status: 1 });
-  (eff.ap2003!.entries as unknown[]).pop();
-  assert.equal((DEFAULT_ENTITLEMENTS.ap2003!.entries as unknown[]).length, 2);
+  eff.ap2003!.entries!.pop();
+  assert.equal(DEFAULT_ENTITLEMENTS.ap2003.entries!.length, 2);
   assert.equal(entitlementSource({ ap2004: {} }, 'ap2004'), 'custom');
   assert.equal(entitlementSource(undefined, 'ap2004'), 'default');
 });

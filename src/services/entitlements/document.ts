@@ -6,32 +6,39 @@
 import { createHash } from 'node:crypto';
 import type { EntitlementData } from '../../contracts/entitlements.js';
 import type { Characteristic } from '../../codec/ts43/document.js';
-import { SUPPORTED_APPS, UNKNOWN_APP_ANSWER, UNSERVED_APPS, type FieldDef } from './catalog.js';
+import type { TSchema } from '@sinclair/typebox';
+import { fieldMeta, fieldShape, schemaFields } from '../../contracts/entitlement-apps.js';
+import { SUPPORTED_APPS, UNKNOWN_APP_ANSWER, UNSERVED_APPS } from './catalog.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Parameters of one object (top-level app data or a list item), in catalog order. */
-function fieldsToCharacteristic(type: string, fields: Readonly<Record<string, FieldDef>>, data: Record<string, unknown>, listChildren = false): Characteristic {
+/** Parameters of one object (top-level app data or a list item), in the order of its schema. */
+function fieldsToCharacteristic(type: string, schema: TSchema, data: Readonly<Record<string, unknown>>, listChildren = false): Characteristic {
   const c: Characteristic = { type, parms: [], children: [], listChildren };
-  for (const def of Object.values(fields)) {
-    const v = data[def.name];
+  for (const [name, field] of Object.entries(schemaFields(schema))) {
+    const v = data[name];
     if (v === undefined || v === null) continue;
-    // MessageForIncompatible is only meaningful with EntitlementStatus 2 (TS.43 §3.2, §4.2).
-    if (def.name === 'message_for_incompatible' && Number(data.entitlement_status) !== 2) continue;
-    switch (def.type) {
+    const meta = fieldMeta(field);
+    // A field sent only with a given sibling value (MessageForIncompatible with EntitlementStatus 2, TS.43 §3.2, §4.2).
+    if (meta.sentWhen && Number(data[meta.sentWhen.field]) !== meta.sentWhen.equals) continue;
+    const wire = meta.wire ?? name;
+    const shape = fieldShape(field);
+    switch (shape.type) {
+      case 'enum_int':
       case 'integer':
-        c.parms.push([def.wire, String(v)]);
+        c.parms.push([wire, String(v)]);
         break;
+      case 'enum_string':
       case 'string':
-        if (v !== '') c.parms.push([def.wire, String(v)]);
+        if (v !== '') c.parms.push([wire, String(v)]);
         break;
       case 'string_list':
-        if (Array.isArray(v) && v.length) c.parms.push([def.wire, v.map(String).join(',')]);
+        if (Array.isArray(v) && v.length) c.parms.push([wire, v.map(String).join(',')]);
         break;
       case 'list': {
         if (!Array.isArray(v)) break;
-        const holder: Characteristic = { type: def.wire, parms: [], children: [], listChildren: true };
-        for (const item of v) if (isObj(item)) holder.children.push(fieldsToCharacteristic(def.itemWire, def.item, item));
+        const holder: Characteristic = { type: wire, parms: [], children: [], listChildren: true };
+        for (const item of v) if (isObj(item)) holder.children.push(fieldsToCharacteristic(meta.itemWire ?? wire, field.items as TSchema, item));
         c.children.push(holder);
         break;
       }
@@ -48,7 +55,7 @@ function fieldsToCharacteristic(type: string, fields: Readonly<Record<string, Fi
 export function buildApplication(appId: string, data: EntitlementData | undefined): Characteristic {
   const app = Object.hasOwn(SUPPORTED_APPS, appId) ? SUPPORTED_APPS[appId]! : undefined;
   if (app) {
-    const c = fieldsToCharacteristic('APPLICATION', app.fields, data ?? {});
+    const c = fieldsToCharacteristic('APPLICATION', app.schema, data ?? {});
     c.parms.unshift(['AppID', appId]);
     return c;
   }
