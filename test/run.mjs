@@ -32,7 +32,7 @@ let files = walk(join(root, 'dist'), (p) => /\.test\.js$/.test(p)).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (!files.length) { console.error('no test files found under dist/ (did the build run?)'); process.exit(1); }
 
-const args = ['--test', '--test-concurrency=2', '--test-timeout=120000'];
+const args = ['--test', '--test-concurrency=2', '--test-timeout=300000'];
 if (!process.stdout.isTTY) args.push('--test-reporter=spec');
 const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
