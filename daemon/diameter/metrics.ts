@@ -10,6 +10,8 @@ export interface DiameterMetrics {
   request(peer: string, command: string): void;
   answer(peer: string, command: string, result: number | string): void;
   timeout(peer: string, command: string): void;
+  /** A CER refused because the peer is not allowed (docs/security.md § Diameter peers). */
+  rejected(reason: 'unknown_peer' | 'wrong_address'): void;
 }
 
 function counter(reg: Registry, name: string, help: string, labelNames: string[]): Counter<string> {
@@ -19,11 +21,13 @@ function counter(reg: Registry, name: string, help: string, labelNames: string[]
 }
 
 export function createDiameterMetrics(reg?: Registry): DiameterMetrics {
-  if (!reg) return { request() {}, answer() {}, timeout() {} };
+  if (!reg) return { request() {}, answer() {}, timeout() {}, rejected() {} };
   const req = counter(reg, 'omnisep_diameter_requests_total', 'Diameter requests sent, by peer and command', ['peer', 'command']);
   const ans = counter(reg, 'omnisep_diameter_answers_total', 'Diameter answers received, by peer, command and result', ['peer', 'command', 'result']);
   const tmo = counter(reg, 'omnisep_diameter_timeouts_total', 'Diameter requests that got no answer in time, by peer and command', ['peer', 'command']);
+  const rej = counter(reg, 'omnisep_diameter_peers_rejected_total', 'incoming Diameter connections refused with CEA 3010 (DIAMETER_UNKNOWN_PEER), by reason', ['reason']);
   return {
+    rejected: (reason) => rej.inc({ reason }),
     request: (peer, command) => req.inc({ peer, command }),
     answer: (peer, command, result) => ans.inc({ peer, command, result: String(result) }),
     timeout: (peer, command) => tmo.inc({ peer, command }),

@@ -160,6 +160,13 @@ export const configSchema = Type.Object(
       host: Type.String({ default: 'aaa.localdomain', description: 'Origin-Host of the built-in AAA' }),
       realm: Type.String({ default: 'localdomain', description: 'Origin-Realm of the built-in AAA' }),
       subscribers_file: Type.String({ default: 'fixtures/subscribers/lab.csv', description: 'CSV of lab SIMs (imsi,msisdn,ki,opc,amf,sqn) loaded into the local subscriber store on start' }),
+      allowed_peers: Type.Array(
+        Type.Object({
+          host: Type.String({ minLength: 1, description: 'the peer\'s Origin-Host' }),
+          ip: Type.String({ minLength: 1, description: 'the source address it must connect from (an IP, or "loopback")' }),
+        }, { additionalProperties: false }),
+        { default: [], description: 'Diameter peers the built-in AAA accepts besides this daemon\'s own diameter.host on loopback; any other CER gets 3010 DIAMETER_UNKNOWN_PEER and a disconnect' },
+      ),
     }),
     xcap: o('the XCAP server for simservs (XCAP.md)', {
       enabled: Type.Boolean({ default: true, description: 'serve XCAP on the public HTTP port' }),
