@@ -4,7 +4,7 @@
  * → print where each service listens → wait for a signal.
  */
 import { Command, Flags } from '@oclif/core';
-import { ConfigError } from '../src/contracts/config.js';
+import { ConfigError, EXIT_CONFIG } from '../src/contracts/config.js';
 import { loadConfig } from '../daemon/config/index.js';
 import { applyReload } from '../daemon/config/reload.js';
 import { startDaemon, type RunningDaemon } from '../daemon/main.js';
@@ -25,6 +25,8 @@ const port = (key: string) => Flags.integer({ min: 0, max: 65535, description: `
 export default class Serve extends Command {
   static override summary = 'Run the omnisep daemon in the foreground.';
   static override description = `Starts the public HTTP server (TS.43, XCAP, /health), the admin API (TLS, bearer token), the control socket the CLI talks to, and — per config — the Diameter node and the built-in AAA. Logs JSON lines to stdout (pretty on a TTY or with --pretty) and prints where each service listens on stderr.
+
+A refused configuration (every problem listed at once) exits 78 (EX_CONFIG); other refused starts exit 1.
 
 Configuration: defaults ← the --config file (YAML; JSON is YAML too) ← environment (OMNI_SEP_FQDN, OMNI_SEP_TOKEN_SECRET, DIAMETER_HOST, DIAMETER_REALM, AAA_PEER_HOST, AAA_PEER_IP, OMNISEP_SOCKET) ← --set key.path=value ← the dedicated flags. Every key is described in omnisep.conf(5).
 
@@ -72,7 +74,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     try {
       config = load();
     } catch (e) {
-      if (e instanceof ConfigError) this.fail(e.message, 2);
+      if (e instanceof ConfigError) this.fail(e.message, EXIT_CONFIG);
       throw e;
     }
     const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
@@ -82,7 +84,8 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     } catch (e) {
       logger.flush?.();
       const code = (e as { code?: string }).code;
-      if (code?.startsWith('OMNISEP_') || e instanceof ConfigError || (e as NodeJS.ErrnoException).syscall === 'listen') this.fail((e as Error).message, 1);
+      if (e instanceof ConfigError) this.fail(e.message, EXIT_CONFIG);
+      if (code?.startsWith('OMNISEP_') || (e as NodeJS.ErrnoException).syscall === 'listen') this.fail((e as Error).message, 1);
       throw e;
     }
     process.stderr.write(formatBanner(daemon.ctx, { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR }));

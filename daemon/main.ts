@@ -32,6 +32,8 @@ import { resolveSubscribersFile, wireDiameter } from './diameter/wire.js';
 import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
+import { publishedKeyProblems } from './security/published-keys.js';
+import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
@@ -93,6 +95,11 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
   lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
 
   try {
+    // Production refuses published test keys in the subscriber store (docs/security.md § Refused configurations).
+    if (config.server.environment === 'production') {
+      const problems = await publishedKeyProblems(store);
+      if (problems.length) throw new ConfigError(problems, opts.configFile ?? undefined);
+    }
     const clock = opts.clock ?? { now: () => Date.now() };
     const random = opts.random ?? { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
     const events = new EventBus(() => clock.now());

@@ -3,11 +3,11 @@
  * oclif's `this.error()` (which defaults to exit 2 for everything): the
  * BaseCommand maps each class to its exit code and prints one line.
  *
- * Exit codes (CLI.md): 0 ok, 1 operational failure, 2 usage error.
+ * Exit codes (CLI.md): 0 ok, 1 operational failure, 2 usage error, 78 (EX_CONFIG) a refused configuration.
  */
 
 export abstract class CliError extends Error {
-  abstract readonly exitCode: 1 | 2;
+  abstract readonly exitCode: 1 | 2 | 78;
 }
 
 /** Bad input caught before anything was sent: says what is wrong and what would be right. Exit 2. */
@@ -51,5 +51,14 @@ export class OperationalError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'OperationalError';
+  }
+}
+
+/** A configuration `serve` would refuse (every problem listed, docs/security.md). Exit 78, EX_CONFIG, as `serve`. */
+export class ConfigRefusedError extends CliError {
+  readonly exitCode = 78 as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigRefusedError';
   }
 }

@@ -10,6 +10,9 @@
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Document, isMap, parse as parseYaml, parseDocument, type Scalar } from 'yaml';
+import { policyProblems } from './config-policy.js';
+
+export { EXIT_CONFIG } from './config-policy.js';
 
 const o = <P extends Parameters<typeof Type.Object>[0]>(description: string, props: P) =>
   Type.Object(props, { description, default: {}, additionalProperties: false });
@@ -217,7 +220,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [env: string, key: string]> =
   ['OMNISEP_SOCKET', 'control.socket'],
 ];
 
-/** Invalid configuration: every problem names the key and, when there is one, the file. */
+/** Invalid configuration: every problem names the key and, when there is one, the file. `serve` and `config check` exit EXIT_CONFIG (78). */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: string[], readonly file?: string) {
@@ -294,9 +297,20 @@ export interface ResolveInput {
   env?: Record<string, string | undefined>;
   /** `key.path=value` overrides, applied last, in order. */
   sets?: readonly string[];
+  /** More rules over the resolved configuration (the daemon adds the per-app entitlement checks); reported with the rest. */
+  extraChecks?: (cfg: OmnisepConfig) => string[];
 }
 
-/** Defaults ← file ← environment ← --set; then validate. Throws ConfigError naming every bad key. */
+/** Rules that may see a configuration the schema refused: their own crash must not hide the schema's problems. */
+function bestEffort(check: (cfg: OmnisepConfig) => string[], cfg: OmnisepConfig): string[] {
+  try {
+    return check(cfg);
+  } catch {
+    return [];
+  }
+}
+
+/** Defaults ← file ← environment ← --set; then validate. Throws ConfigError naming every bad key, all in one pass. */
 export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
   const { file } = input;
   let raw: unknown = {};
@@ -335,10 +349,10 @@ export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
       : err.schema.description && err.message.startsWith('Expected union') ? `${err.message} (${err.schema.description})` : err.message;
     problems.push(`${key}: ${msg}`);
   }
-  if (problems.length) throw new ConfigError([...new Set(problems)], file);
   const cfg = orderLike(configSchema, withDefaults) as OmnisepConfig;
-  problems.push(...semanticProblems(cfg));
-  if (problems.length) throw new ConfigError(problems, file);
+  problems.push(...bestEffort(semanticProblems, cfg));
+  if (input.extraChecks) problems.push(...bestEffort(input.extraChecks, cfg));
+  if (problems.length) throw new ConfigError([...new Set(problems)], file);
   return cfg;
 }
 
@@ -371,6 +385,7 @@ export function semanticProblems(cfg: OmnisepConfig): string[] {
   if (cfg.xcap.no_reply_timer.min > cfg.xcap.no_reply_timer.max) p.push('xcap.no_reply_timer: min is above max');
   if (cfg.vvm.min_pin_length > cfg.vvm.max_pin_length) p.push('vvm.min_pin_length: above vvm.max_pin_length');
   if (Number(cfg.ts43.entitlement_versions.min) > Number(cfg.ts43.entitlement_versions.max)) p.push('ts43.entitlement_versions: min is above max');
+  p.push(...policyProblems(cfg));
   return p;
 }
 
