@@ -9,6 +9,7 @@
  * TS.43 response renderer (src/codec/ts43/).
  */
 import type { EntitlementData } from '../../contracts/entitlements.js';
+import { hasUnsafeText, terminalSafe } from '../../util/terminal-text.js';
 
 // ---------------------------------------------------------------------------
 // Field definitions
@@ -424,6 +425,10 @@ function validateField(def: FieldDef, path: string, raw: unknown, errors: string
         return undefined;
       }
       let s = String(raw).trim();
+      if (hasUnsafeText(s)) {
+        errors.push(`${path}: holds a control, C1 or bidi character (${JSON.stringify(terminalSafe(s).slice(0, 60))}); expected plain text (they are invalid in TS.43 XML 1.0 and rewrite operators' terminals)`);
+        return undefined;
+      }
       if (s.length > def.maxLength) {
         errors.push(`${path}: ${s.length} characters is too long; at most ${def.maxLength}`);
         return undefined;
