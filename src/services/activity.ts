@@ -6,6 +6,7 @@
  */
 import type { ActivityLog, Clock, EventSink, Random } from '../ports.js';
 import type { ActivityRecord } from '../contracts/activity.js';
+import { isSecretParamName, redactSecretParams } from '../util/secret-params.js';
 
 /** What a caller may hand in: only request_type is required; headers as fastify gives them. */
 export type ActivityInput = Partial<Omit<ActivityRecord, 'request_headers'>> & {
@@ -24,18 +25,27 @@ export const SECRET_FIELDS = [
 const REDACTED = '[REDACTED]';
 
 const fieldAlt = SECRET_FIELDS.map((f) => f.replace(/[-_]/g, '[-_]?')).join('|');
-/** key=value in query strings and form bodies: `token=abc&IMSI=...` */
-const QS_RE = new RegExp(`((?:^|[?&;\\s])(?:${fieldAlt})=)[^&;\\s"]*`, 'gi');
-/** "token": "abc" in JSON text */
-const JSON_RE = new RegExp(`("(?:${fieldAlt})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\s]+)`, 'gi');
+/** "name": value in JSON text, any name: judged decoded (`"\u0074oken"` is `"token"`) by src/util/secret-params.ts. */
+const JSON_RE = /("((?:[^"\\]|\\.){1,200})"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)/g;
 /** <parm name="token" value="abc"/> in TS.43 XML */
 const XML_RE = new RegExp(`(<parm\\s+name="(?:${fieldAlt})"\\s+value=")[^"]*`, 'gi');
 /** VVM STATUS SMS `pw=...;` */
 const SMS_RE = /((?:^|;)pw=)[^;]*/gi;
 
-/** Remove secret values from free text (paths, bodies) whatever its format. */
+const jsonName = (raw: string): string => {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+};
+
+/** Remove secret values from free text (paths, bodies) whatever its format; parameter names are judged decoded. */
 export function scrubText(text: string): string {
-  return text.replace(QS_RE, `$1${REDACTED}`).replace(JSON_RE, `$1"${REDACTED}"`).replace(XML_RE, `$1${REDACTED}`).replace(SMS_RE, `$1${REDACTED}`);
+  return redactSecretParams(text, REDACTED)
+    .replace(JSON_RE, (whole, head: string, name: string) => (isSecretParamName(jsonName(name)) ? `${head}"${REDACTED}"` : whole))
+    .replace(XML_RE, `$1${REDACTED}`)
+    .replace(SMS_RE, `$1${REDACTED}`);
 }
 
 export function scrubHeaders(h: ActivityInput['request_headers'] = {}): Record<string, string> {
@@ -52,7 +62,7 @@ function scrubSummary(v: unknown, depth = 0): unknown {
   if (depth > 6 || v === null || typeof v !== 'object') return typeof v === 'string' ? scrubText(v) : v;
   if (Array.isArray(v)) return v.map((x) => scrubSummary(x, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = (SECRET_FIELDS as readonly string[]).includes(k.toLowerCase()) ? REDACTED : scrubSummary(x, depth + 1);
+  for (const [k, x] of Object.entries(v)) out[k] = (SECRET_FIELDS as readonly string[]).includes(k.toLowerCase()) || isSecretParamName(k) ? REDACTED : scrubSummary(x, depth + 1);
   return out;
 }
 
