@@ -33,6 +33,7 @@ import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { publishedKeyProblems } from './security/published-keys.js';
+import { activitySampledOut } from './security/counters.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { ensureAdminTls } from './tls/self-signed.js';
@@ -103,7 +104,11 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     const clock = opts.clock ?? { now: () => Date.now() };
     const random = opts.random ?? { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
     const events = new EventBus(() => clock.now());
-    const activity = new ActivityService({ log: store.activity, events, clock, random, maxBodyBytes: config.activity.max_body_bytes });
+    let sampledOut: ((requestType: string) => void) | undefined; // set once the metrics registry exists
+    const activity = new ActivityService({
+      log: store.activity, events, clock, random, maxBodyBytes: config.activity.max_body_bytes,
+      maxFieldBytes: config.activity.max_field_bytes, anonymousPerMinute: config.activity.anonymous_records_per_minute, onSampledOut: (t) => sampledOut?.(t),
+    });
     const ctx: DaemonContext = {
       config,
       configFile: opts.configFile ?? null,
@@ -124,6 +129,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       bannerLines: [],
       services: {},
     };
+    sampledOut = activitySampledOut(ctx.metrics);
     const rates = new RateMeter(events, () => clock.now());
     events.observe((e) => rates.observe(e));
     rates.start();

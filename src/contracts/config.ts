@@ -51,6 +51,11 @@ export const configSchema = Type.Object(
       port: port(9014, 'public HTTP port (TS.43, XCAP, /health)'),
       trust_proxy: Type.Boolean({ default: false, description: 'take the client IP from X-Forwarded-For (only behind a trusted reverse proxy)' }),
       body_limit_bytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'largest accepted request body; larger → 413' }),
+      header_timeout_ms: Type.Integer({ minimum: 1000, default: 10000, description: 'a request head (line + headers) must arrive within this, ms; slower clients are disconnected' }),
+      request_timeout_ms: Type.Integer({ minimum: 1000, default: 30000, description: 'a whole request (head + body) must arrive within this, ms' }),
+      keep_alive_timeout_ms: Type.Integer({ minimum: 100, default: 5000, description: 'an idle keep-alive connection is closed after this, ms' }),
+      max_connections: Type.Integer({ minimum: 1, default: 10000, description: 'open connections on the public listener; more are closed at accept' }),
+      max_connections_per_ip: Type.Integer({ minimum: 1, default: 256, description: 'open connections from one client address (behind a proxy or carrier NAT, raise it); more are closed at accept' }),
     }),
     admin: o('the admin REST API over TCP (the control socket serves the same routes without a token)', {
       listen_ip: Type.String({ default: '127.0.0.1', description: 'address the admin API binds' }),
@@ -133,6 +138,9 @@ export const configSchema = Type.Object(
       max_records_per_subscriber: Type.Integer({ minimum: 1, default: 1000, description: 'records kept per IMSI (oldest dropped)' }),
       retention_seconds: Type.Integer({ minimum: 60, default: 2592000, description: 'records older than this are dropped (default 30 days)' }),
       max_body_bytes: Type.Integer({ minimum: 0, default: 4096, description: 'request/response bodies stored per record are cut to this size' }),
+      max_field_bytes: Type.Integer({ minimum: 16, default: 512, description: 'every other stored text (each header value, path, terminal_id, User-Agent, …) is cut to this many characters, the cut marked …[N more]; at most 48 headers are kept' }),
+      anonymous_records_per_minute: Type.Integer({ minimum: 0, default: 120, description: 'records of requests without an IMSI (unauthenticated) kept per minute; the rest are only counted (omnisep_activity_records_sampled_out_total)' }),
+      max_bytes: Type.Integer({ minimum: 0, default: 536870912, description: 'disk bound of the activity log (embedded driver): the oldest records are dropped to keep the live ones under half of it, and the file is compacted when it reaches it; 0 = no bound' }),
     }),
     diameter: o('the Diameter node (DIAMETER.md)', {
       service_name: Type.String({ default: 'omni_sep_aaa', description: 'name of the Diameter service' }),
