@@ -184,6 +184,10 @@ export const configSchema = Type.Object(
       root: Type.String({ default: '', description: 'XCAP root prefix, e.g. /xcap-root' }),
       trusted_proxies: Type.Array(Type.String(), { default: [], description: 'addresses whose X-3GPP-Asserted-Identity is trusted' }),
       digest_realm: Type.String({ default: 'omnisep', description: 'HTTP Digest realm' }),
+      max_document_bytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 262144, description: 'largest XCAP document (or PUT body) parsed, bytes; larger → 409 constraint-failure / 413' }),
+      max_attributes_per_element: Type.Integer({ minimum: 4, maximum: 4096, default: 64, description: 'attributes (namespace declarations included) allowed on one XML element; more → 409 not-well-formed' }),
+      max_digest_failures: Type.Integer({ minimum: 1, default: 10, description: 'failed HTTP Digest attempts per user within digest_lockout_seconds before that user is locked out (429) for the rest of the window' }),
+      digest_lockout_seconds: Type.Integer({ minimum: 1, default: 300, description: 'window of xcap.max_digest_failures, seconds' }),
       hss_sync: Type.Boolean({ default: false, description: 'read misses from and push writes to the HSS over Sh' }),
       no_reply_timer: Type.Object(
         {

@@ -15,6 +15,8 @@ export function xcapServiceFor(ctx: DaemonContext): XcapService {
     clock: ctx.clock,
     schema: { noReplyTimer: { min: cfg.no_reply_timer.min, max: cfg.no_reply_timer.max } },
     digestRealm: cfg.digest_realm,
+    // docs/security.md § Limits: total size and attributes per element of every XML body parsed.
+    limits: { maxBytes: cfg.max_document_bytes, maxAttributes: cfg.max_attributes_per_element },
     // xcap.hss_sync: the Diameter area registers an Sh client as ctx.services.hssSh; without it nothing is called.
     hss: cfg.hss_sync ? ((ctx.services.hssSh as HssSh | undefined) ?? null) : null,
   });
