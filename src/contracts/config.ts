@@ -68,6 +68,8 @@ export const configSchema = Type.Object(
         ...secret,
         description: 'bearer tokens accepted on the TCP admin API (Authorization: Bearer KEY, at least 16 characters); empty = the TCP API refuses every request',
       }),
+      max_auth_failures: Type.Integer({ minimum: 1, default: 20, description: 'failed bearer-token attempts from one client address within auth_lockout_seconds before that address gets 429 for auth_lockout_seconds' }),
+      auth_lockout_seconds: Type.Integer({ minimum: 1, default: 300, description: 'window and lock-out time of admin.max_auth_failures, seconds' }),
     }),
     control: o('the local control socket the CLI talks to', {
       socket: Type.String({ default: '', description: 'path of the Unix socket; empty = $XDG_RUNTIME_DIR/omnisep.sock, else <data_dir>/omnisep.sock (env OMNISEP_SOCKET)' }),
