@@ -20,6 +20,25 @@ import type { Socket } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { secretParamsInUrl } from '../../src/util/secret-params.js';
+import { isHostOrIp } from '../../src/contracts/config-policy.js';
+import type { OmnisepConfig } from '../../src/contracts/config.js';
+
+/**
+ * The base URL put in what phones are sent (ServiceFlow_URL): `ts43.websheet_base_url` when set;
+ * else, behind a trusted proxy (`http.trust_proxy`), the forwarded host and protocol when the host
+ * is a well-formed name; else `http://<server.fqdn>:<http.port>`. The request's own Host header
+ * is never used: anyone can send any Host (issue 13 item 16).
+ */
+export function publicBaseUrl(cfg: OmnisepConfig, req: FastifyRequest, path: string, listeningPort = cfg.http.port): string {
+  if (cfg.ts43.websheet_base_url) return cfg.ts43.websheet_base_url.replace(/\/+$/, '');
+  if (cfg.http.trust_proxy) {
+    const fwd = String(req.headers['x-forwarded-host'] ?? '').split(',')[0]!.trim();
+    const m = /^([^:/?#@\s]+)(?::(\d{1,5}))?$/.exec(fwd);
+    if (m && isHostOrIp(m[1]!)) return `${req.protocol === 'https' ? 'https' : 'http'}://${fwd}${path}`;
+  }
+  const host = cfg.server.fqdn.includes(':') ? `[${cfg.server.fqdn}]` : cfg.server.fqdn;
+  return `http://${host}:${listeningPort}${path}`;
+}
 
 export interface HttpLimits {
   /** Whole request head within this, ms (Node headersTimeout). */

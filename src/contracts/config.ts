@@ -111,7 +111,7 @@ export const configSchema = Type.Object(
         { default: {}, additionalProperties: false, description: 'supported entitlement_version range; outside it → 406' },
       ),
       default_vers_validity: Type.Integer({ minimum: 0, default: 86400, description: 'VERS validity, seconds' }),
-      websheet_base_url: Type.String({ default: '', description: 'base URL of the websheet put in ServiceFlow_URL; empty = http://<server.fqdn>:<http.port>/websheet' }),
+      websheet_base_url: Type.String({ default: '', description: 'base URL of the websheet put in ServiceFlow_URL; empty = http://<server.fqdn>:<http.port>/websheet, or behind a trusted proxy (http.trust_proxy) its X-Forwarded-Host; never the request\'s Host header' }),
     }),
     default_entitlements: o('entitlements of every subscriber without an override (TS43.md § Defaults), snake_case fields per app', {
       ap2003: Type.Record(Type.String(), Type.Unknown(), {

@@ -46,6 +46,8 @@ import { SubscriberService } from '../../../src/services/subscribers.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
 import websheetRoutes from './websheet.js';
+import { WebsheetGrants } from '../../../src/services/entitlements/websheet-grants.js';
+import { publicBaseUrl } from '../security.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -137,7 +139,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     timeoutMs: cfg.eap_aka.session_timeout_ms,
     onWriteError: (e) => ctx.logger?.error({ err: e }, 'ts43: session view not stored'),
   });
-  const provisioningSources = { entitlements: new EntitlementService(ctx.store, ctx.clock), subscribers: new SubscriberService(ctx.store, ctx.clock) };
+  const websheetGrants = new WebsheetGrants(ctx.store, ctx.clock, () => ctx.random.bytes(16).toString('base64url'));
+  const provisioningSources = { entitlements: new EntitlementService(ctx.store, ctx.clock), subscribers: new SubscriberService(ctx.store, ctx.clock), websheetGrants };
   const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
   ctx.services.tokens = tokens;
   ctx.services.eapAuth = eap;
@@ -221,8 +224,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // -------------------------------------------------------------------------
   // Documents
 
-  const websheetBase = (req: FastifyRequest): string =>
-    cfg.ts43.websheet_base_url || `${req.protocol}://${req.headers.host ?? `${cfg.server.fqdn}:${cfg.http.port}`}/websheet`;
+  // URLs sent to phones come from configuration (or a trusted proxy), never the raw Host header (docs/security.md).
+  const websheetBase = (req: FastifyRequest): string => publicBaseUrl(cfg, req, '/websheet', (ctx as { listeners?: { http?: { port?: number } } }).listeners?.http?.port);
 
   const sendDocument = async (
     req: FastifyRequest,
@@ -413,5 +416,5 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     handler: async (req, reply) => sendText(reply.header('allow', 'GET, POST'), 405, 'Method not allowed', baseActivity(req, null)),
   });
 
-  await app.register(websheetRoutes, { ctx, secret });
+  await app.register(websheetRoutes, { ctx, secret, grants: websheetGrants });
 }

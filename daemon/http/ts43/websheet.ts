@@ -17,6 +17,8 @@ import { EntitlementService } from '../../../src/services/entitlements/overrides
 import { verifyServiceFlowToken, type ServiceFlowClaims } from '../../../src/services/entitlements/service-flow.js';
 import type { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './index.js';
+import type { WebsheetGrants } from '../../../src/services/entitlements/websheet-grants.js';
+import { hasUnsafeText } from '../../../src/util/terminal-text.js';
 
 export interface WebsheetRecord {
   imsi: string;
@@ -133,7 +135,8 @@ export function validateAddress(raw: unknown): { ok: true; value: E911Address } 
   const value = {} as E911Address;
   for (const f of ADDRESS_FIELDS) {
     const v = typeof src[f.key] === 'string' ? (src[f.key] as string).trim() : '';
-    if (f.required && v === '') errors.push(`${f.key}: required`);
+    if (hasUnsafeText(v)) errors.push(`${f.key}: control, C1 or bidi characters are not allowed`);
+    else if (f.required && v === '') errors.push(`${f.key}: required`);
     else if (v.length > f.max) errors.push(`${f.key}: at most ${f.max} characters`);
     value[f.key] = v;
   }
@@ -142,13 +145,30 @@ export function validateAddress(raw: unknown): { ok: true; value: E911Address } 
   return errors.length ? { ok: false, errors } : { ok: true, value };
 }
 
-export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string> }): Promise<void> {
-  const { ctx, secret } = opts;
+export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string>; grants: WebsheetGrants }): Promise<void> {
+  const { ctx, secret, grants } = opts;
   const sheets = openCollection<WebsheetRecord>(ctx.store, 'websheet');
   const entitlements = new EntitlementService(ctx.store, ctx.clock);
   const nowS = () => Math.floor(ctx.clock.now() / 1000);
-  const claimsOf = (token: unknown): ServiceFlowClaims | null =>
-    typeof token === 'string' ? verifyServiceFlowToken(secret, token, nowS()) : null;
+  /** A link is honoured only if signed, canonical, for ap2004, unexpired and still the subscriber's live grant (docs/security.md). */
+  const claimsOf = async (token: unknown): Promise<ServiceFlowClaims | null> => {
+    const c = typeof token === 'string' ? verifyServiceFlowToken(secret, token, nowS()) : null;
+    if (!c || c.app !== 'ap2004') return null;
+    return (await grants.check(c.imsi, c.app, c.jti)) ? c : null;
+  };
+
+  // Withdrawn links: a removed subscriber, removed ap2004 overrides, a revoked TS.43 token end the grant.
+  const withdraw = (imsi: string) => void grants.revoke(imsi).catch(() => undefined);
+  const unsubscribe = ctx.store.onChange((ch) => {
+    if (ch.collection === 'subscribers') void ctx.store.collection<unknown>('subscribers').get(ch.key).then((s) => { if (!s) withdraw(ch.key); }, () => undefined);
+    else if (ch.collection === 'entitlements') {
+      void entitlements.get(ch.key).then((r) => { if (!r?.apps?.ap2004) withdraw(ch.key); }, () => undefined);
+    }
+  });
+  (ctx.events as Partial<{ observe(fn: (e: { kind: string; change?: string; token?: { imsi?: string } }) => void): void }>).observe?.((e) => {
+    if (e.kind === 'token' && e.change === 'revoked' && e.token?.imsi) withdraw(e.token.imsi);
+  });
+  app.addHook('onClose', async () => unsubscribe());
 
   const activity = (req: FastifyRequest, imsi: string | null, status: number, summary: Record<string, unknown>) =>
     ctx.activity
@@ -171,7 +191,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
     const q = (req.query ?? {}) as Record<string, unknown>;
     const b = (req.body ?? {}) as Record<string, unknown>;
     const token = b.token ?? q.token;
-    const claims = claimsOf(token);
+    const claims = await claimsOf(token);
     reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY');
     if (!claims) {
       await activity(req, null, 403, { page: 'invalid link' });
@@ -185,7 +205,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
 
   app.post('/websheet/vowifi/submit', async (req, reply) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const claims = claimsOf(b.token);
+    const claims = await claimsOf(b.token);
     if (!claims) {
       await activity(req, null, 403, { submit: 'invalid token' });
       return reply.code(403).send({ error: 'link invalid or expired' });
@@ -199,6 +219,11 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
       await activity(req, claims.imsi, 400, { submit: 'terms not accepted' });
       return reply.code(400).send({ error: 'accept_terms: the terms must be accepted' });
     }
+    // Single use: the grant is consumed before anything is written, so a replay (or a race) finds it gone.
+    if (!(await grants.consume(claims.imsi, claims.jti))) {
+      await activity(req, claims.imsi, 403, { submit: 'link already used' });
+      return reply.code(403).send({ error: 'link invalid or expired' });
+    }
     const at = new Date(ctx.clock.now()).toISOString();
     await sheets.put(claims.imsi, { imsi: claims.imsi, address: addr.value, terms_accepted: true, terms_accepted_at: at, updated_at: at, last_action: 'submitted' });
     await entitlements.mergeApp(claims.imsi, 'ap2004', { addr_status: 1, tc_status: 1 });
@@ -208,7 +233,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
 
   app.post('/websheet/vowifi/cancel', async (req, reply) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const claims = claimsOf(b.token);
+    const claims = await claimsOf(b.token);
     if (!claims) return reply.code(403).send({ error: 'link invalid or expired' });
     await activity(req, claims.imsi, 200, { cancel: true });
     return reply.send({ status: 'ok', cancelled: true });
