@@ -157,13 +157,12 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
     return (await grants.check(c.imsi, c.app, c.jti)) ? c : null;
   };
 
-  // Withdrawn links: a removed subscriber, removed ap2004 overrides, a revoked TS.43 token end the grant.
+  // Withdrawn links: any change to the subscriber or to their overrides (removal included; a submit's own
+  // override write comes after its grant is consumed), or a revoked TS.43 token, ends the grant. Conservative
+  // on purpose: the phone's next entitlement request carries a fresh link. Changes of other daemons count too.
   const withdraw = (imsi: string) => void grants.revoke(imsi).catch(() => undefined);
   const unsubscribe = ctx.store.onChange((ch) => {
-    if (ch.collection === 'subscribers') void ctx.store.collection<unknown>('subscribers').get(ch.key).then((s) => { if (!s) withdraw(ch.key); }, () => undefined);
-    else if (ch.collection === 'entitlements') {
-      void entitlements.get(ch.key).then((r) => { if (!r?.apps?.ap2004) withdraw(ch.key); }, () => undefined);
-    }
+    if (ch.collection === 'subscribers' || ch.collection === 'entitlements') withdraw(ch.key);
   });
   (ctx.events as Partial<{ observe(fn: (e: { kind: string; change?: string; token?: { imsi?: string } }) => void): void }>).observe?.((e) => {
     if (e.kind === 'token' && e.change === 'revoked' && e.token?.imsi) withdraw(e.token.imsi);
