@@ -61,7 +61,7 @@ rows.push(['diameter pkg: DER+DEA encodeMessage+decodeMessage', rate(() => { leg
 
 // Round trips over loopback against the built-in AAA.
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-const aaa = createBuiltinAaa({ store: createMemoryStore(), logger: quiet, listen: { host: 'aaa.bench', realm: 'bench', listen_ip: '127.0.0.1', listen_port: 0 } });
+const aaa = createBuiltinAaa({ store: createMemoryStore(), logger: quiet, listen: { host: 'aaa.bench', realm: 'bench', listen_ip: '127.0.0.1', listen_port: 0, accept_peers: [{ host: 'omnisep.bench', ip: 'loopback' }] } });
 await aaa.subscribers.importCsv(readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8'));
 const { listen } = await aaa.start();
 const cli = createDiameterNode({

@@ -63,7 +63,7 @@ async function main() {
   const aaaStore = createMemoryStore();
   const subs = new SubscriberService(aaaStore);
   await subs.add({ imsi: SIM1.imsi, ki: SIM1.k.toString('hex'), opc: SIM1.opc.toString('hex') });
-  const aaa = createBuiltinAaa({ store: aaaStore, subscribers: subs, logger: quietLogger(), listen: { host: 'aaa.bench.local', realm: 'bench.local', listen_ip: '127.0.0.1', listen_port: 0 } });
+  const aaa = createBuiltinAaa({ store: aaaStore, subscribers: subs, logger: quietLogger(), listen: { host: 'aaa.bench.local', realm: 'bench.local', listen_ip: '127.0.0.1', listen_port: 0, accept_peers: [{ host: 'client.test.local', ip: 'loopback' }] } });
   const { listen } = await aaa.start();
   const node = createDiameterNode(nodeConfig({ request_timeout: 10_000, peers: [{ host: 'aaa.bench.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger() });
   await node.start();

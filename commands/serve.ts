@@ -5,7 +5,7 @@
  */
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { OperationalError, UsageError } from '../src/cli/errors.js';
+import { ConfigRefusedError, OperationalError } from '../src/cli/errors.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { loadConfig } from '../daemon/config/index.js';
 import { applyReload } from '../daemon/config/reload.js';
@@ -31,6 +31,8 @@ export default class Serve extends BaseCommand<typeof Serve, void> {
 
   static override summary = 'Run the omnisep daemon in the foreground.';
   static override description = `Starts the public HTTP server (TS.43, XCAP, /health), the admin API (TLS, bearer token), the control socket the CLI talks to, and — per config — the Diameter node and the built-in AAA. Logs JSON lines to stdout (pretty on a TTY or with --pretty) and prints where each service listens on stderr.
+
+A refused configuration (every problem listed at once) exits 78 (EX_CONFIG); other refused starts exit 1.
 
 Configuration: defaults ← the --config file (YAML; JSON is YAML too) ← environment (OMNI_SEP_FQDN, OMNI_SEP_TOKEN_SECRET, DIAMETER_HOST, DIAMETER_REALM, AAA_PEER_HOST, AAA_PEER_IP, OMNISEP_SOCKET) ← --set key.path=value ← the dedicated flags. Every key is described in omnisep.conf(5).
 
@@ -83,7 +85,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     try {
       config = load();
     } catch (e) {
-      if (e instanceof ConfigError) throw new UsageError(`omnisep serve: ${e.message}`);
+      if (e instanceof ConfigError) throw new ConfigRefusedError(`omnisep serve: ${e.message}`);
       throw e;
     }
     const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
@@ -93,7 +95,8 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     } catch (e) {
       logger.flush?.();
       const code = (e as { code?: string }).code;
-      if (code?.startsWith('OMNISEP_') || e instanceof ConfigError || (e as NodeJS.ErrnoException).syscall === 'listen') throw new OperationalError(`omnisep serve: ${(e as Error).message}`);
+      if (e instanceof ConfigError) throw new ConfigRefusedError(`omnisep serve: ${e.message}`);
+      if (code?.startsWith('OMNISEP_') || (e as NodeJS.ErrnoException).syscall === 'listen') throw new OperationalError(`omnisep serve: ${(e as Error).message}`);
       throw e;
     }
     process.stderr.write(formatBanner(daemon.ctx, { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR }));

@@ -35,6 +35,9 @@ import { resolveSubscribersFile, wireDiameter } from './diameter/wire.js';
 import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
+import { publishedKeyProblems } from './security/published-keys.js';
+import { activitySampledOut } from './security/counters.js';
+import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
 import type { Store } from '../src/ports.js';
@@ -100,10 +103,19 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
   if (!opts.store) lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
 
   try {
+    // Production refuses published test keys in the subscriber store (docs/security.md § Refused configurations).
+    if (config.server.environment === 'production') {
+      const problems = await publishedKeyProblems(store);
+      if (problems.length) throw new ConfigError(problems, opts.configFile ?? undefined);
+    }
     const clock = opts.clock ?? { now: () => Date.now() };
     const random = opts.random ?? { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
     const events = new EventBus(() => clock.now());
-    const activity = new ActivityService({ log: store.activity, events, clock, random, maxBodyBytes: config.activity.max_body_bytes });
+    let sampledOut: ((requestType: string) => void) | undefined; // set once the metrics registry exists
+    const activity = new ActivityService({
+      log: store.activity, events, clock, random, maxBodyBytes: config.activity.max_body_bytes,
+      maxFieldBytes: config.activity.max_field_bytes, anonymousPerMinute: config.activity.anonymous_records_per_minute, onSampledOut: (t) => sampledOut?.(t),
+    });
     const metrics = createMetricsRegistry();
     const services = buildServices({ config, store, clock, random, events, activity, logger, metrics });
     const ctx: DaemonContext = {
@@ -126,6 +138,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       bannerLines: [],
       services,
     };
+    sampledOut = activitySampledOut(ctx.metrics);
     const rates = new RateMeter(events, () => clock.now());
     events.observe((e) => rates.observe(e));
     rates.start();

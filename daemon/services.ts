@@ -19,6 +19,7 @@ import { EntitlementService } from '../src/services/entitlements/overrides.js';
 import { SubscriberService } from '../src/services/subscribers.js';
 import { TokenService } from '../src/services/tokens.js';
 import { XcapService, type HssSh } from '../src/services/xcap/service.js';
+import { WebsheetGrants } from '../src/services/entitlements/websheet-grants.js';
 import { Secret } from '../src/util/secret.js';
 import type { BuiltinAaa } from './diameter/builtin-aaa.js';
 import type { DiameterNode } from './diameter/node.js';
@@ -45,6 +46,8 @@ export interface Services {
   tokens: TokenService;
   eapAuth: EapAuthService;
   xcap: XcapService;
+  /** Websheet links: single-purpose, revocable grants checked on each use (docs/security.md). */
+  websheetGrants: WebsheetGrants;
   backends: AuthBackends;
 }
 
@@ -136,9 +139,12 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
       store, clock,
       schema: { noReplyTimer: { min: xcapCfg.no_reply_timer.min, max: xcapCfg.no_reply_timer.max } },
       digestRealm: xcapCfg.digest_realm,
+      // docs/security.md § Limits: total size and attributes per element of every XML body parsed.
+      limits: { maxBytes: xcapCfg.max_document_bytes, maxAttributes: xcapCfg.max_attributes_per_element },
       // xcap.hss_sync: the Diameter wiring registers the Sh client; without it nothing is called.
       hss: () => (xcapCfg.hss_sync ? backends.hssSh ?? null : null),
     }),
+    websheetGrants: new WebsheetGrants(store, clock, () => random.bytes(16).toString('base64url')),
     backends,
   };
 }

@@ -77,7 +77,7 @@ test('--help of a command shows its summary, flags and examples', async () => {
   assert.match(r.stdout, /--socket=PATH\s+\[env: OMNISEP_SOCKET\]/);
 });
 
-test('config check validates a file locally: ok, then every bad key named with the file, exit 1', async () => {
+test('config check validates a file locally: ok, then every bad key named with the file, exit 78', async () => {
   const { writeFileSync } = await import('node:fs');
   const good = join(dir, 'good.yaml');
   const bad = join(dir, 'bad.yaml');
@@ -90,11 +90,11 @@ test('config check validates a file locally: ok, then every bad key named with t
   assert.equal(j.config.token.validity_seconds, 600);
   assert.equal(j.config.token.signing_secret, '[REDACTED]');
   const ko = await runCli(['config', 'check', bad]);
-  assert.equal(ko.code, 1);
+  assert.equal(ko.code, 78, 'EX_CONFIG, as serve');
   assert.match(ko.stderr, new RegExp(`invalid configuration in ${bad}`));
   assert.match(ko.stderr, /token\.validity_seconds/);
   assert.match(ko.stderr, /http\.prot: unknown key/);
   const missing = await runCli(['config', 'check', join(dir, 'nope.yaml')]);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 78);
   assert.match(missing.stderr, /file not found/);
 });

@@ -65,7 +65,7 @@ test('serve: a production start with the sample signing secret refuses to run', 
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-prod-'));
   const p = spawnServe(dir, join(dir, 's.sock'), ['--set', 'server.environment=production']);
   const code = await p.exited;
-  assert.equal(code, 2);
+  assert.equal(code, 78, 'EX_CONFIG: a refused configuration');
   assert.match(p.stderr.join(''), /token\.signing_secret: a production start refuses/);
   assert.ok(!existsSync(join(dir, 's.sock')));
 });

@@ -33,7 +33,7 @@ let relay: AaaRelay;
 const aaaLog = quietLogger();
 
 before(async () => {
-  aaa = createBuiltinAaa({ store: createMemoryStore(), logger: aaaLog, listen: { host: 'aaa.test.local', realm: 'test.local', listen_ip: '127.0.0.1', listen_port: 0 } });
+  aaa = createBuiltinAaa({ store: createMemoryStore(), logger: aaaLog, listen: { host: 'aaa.test.local', realm: 'test.local', listen_ip: '127.0.0.1', listen_port: 0, accept_peers: [{ host: 'client.test.local', ip: 'loopback' }, { host: 'xcap.test.local', ip: 'loopback' }] } });
   const r = await aaa.subscribers.importCsv(LAB);
   assert.equal(r.added, 6);
   const { listen } = await aaa.start();

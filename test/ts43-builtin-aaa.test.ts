@@ -26,7 +26,7 @@ async function startAaaPath() {
     store: aaaStore,
     subscribers: subs,
     logger: quietLogger(),
-    listen: { host: 'aaa.test.local', realm: 'test.local', listen_ip: '127.0.0.1', listen_port: 0 },
+    listen: { host: 'aaa.test.local', realm: 'test.local', listen_ip: '127.0.0.1', listen_port: 0, accept_peers: [{ host: 'client.test.local', ip: 'loopback' }] },
   });
   const { listen } = await aaa.start();
   const node = createDiameterNode(nodeConfig({ peers: [{ host: 'aaa.test.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger() });

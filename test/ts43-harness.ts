@@ -81,7 +81,7 @@ export async function startHarness(opts: {
 } = {}): Promise<Harness> {
   const config: OmnisepConfig = resolveConfig({
     env: {},
-    sets: ['eap_aka.backend=local', 'token.signing_secret=test-signing-secret-for-ts43', 'eap_aka.session_timeout_ms=30000', ...(opts.defaultLimits ? [] : LOOPBACK_EAP_LIMITS), ...(opts.sets ?? [])],
+    sets: ['eap_aka.backend=local', 'token.signing_secret=test-signing-secret-for-ts43', 'server.fqdn=127.0.0.1', 'eap_aka.session_timeout_ms=30000', ...(opts.defaultLimits ? [] : LOOPBACK_EAP_LIMITS), ...(opts.sets ?? [])],
   });
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
   const clock = opts.realClock ? { now: () => Date.now(), advance: () => { throw new Error('real clock'); } } : { now: () => now, advance: (ms: number) => void (now += ms) };
@@ -100,6 +100,8 @@ export async function startHarness(opts: {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
+  // URLs sent to phones are built from server.fqdn and the listening port, as the daemon does (never the Host header).
+  Object.assign(ctx, { listeners: { http: { port } } });
   return { url: `http://127.0.0.1:${port}/`, app, ctx, events, clock, vectors, close: () => app.close() };
 }
 

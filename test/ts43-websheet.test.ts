@@ -84,8 +84,16 @@ test('websheet in headless chromium: address + terms recorded, AddrStatus/TC_Sta
     assert.match(body, /<parm name="TC_Status" value="1"\/>/);
     assert.notEqual(/<parm name="version" value="(\d+)"/.exec(body)![1], before.vers);
 
+    await t.test('the link is single-use: after the submit it gets 403; the next document carries a new one (docs/security.md)', async () => {
+      const r = await fetch(before.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: before.userData });
+      assert.equal(r.status, 403);
+      await r.text();
+    });
+    const nextUserData = /<parm name="ServiceFlow_UserData" value="([^"]*)"/.exec(body)![1]!.replace(/&amp;/g, '&');
+    assert.notEqual(nextUserData, before.userData);
+
     await t.test('cancel calls dismissFlow()', async () => {
-      const p2 = await openSheet(browser, before.url, before.userData);
+      const p2 = await openSheet(browser, before.url, nextUserData);
       assert.equal(await p2.inputValue('#street'), 'Main Street', 'the recorded address is shown again');
       await p2.click('#cancel');
       await p2.waitForFunction(`(window.__calls || []).includes('dismissFlow')`, undefined, { timeout: 30_000 });

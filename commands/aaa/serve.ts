@@ -20,12 +20,13 @@ export default class AaaServe extends BaseCommand<typeof AaaServe, void> {
   static override enableJsonFlag = false;
 
   static override summary = 'Run the built-in AAA/HSS alone: SWm DER (EAP-AKA) and SWx MAR (Milenage) over Diameter.';
-  static override description = `Listens for Diameter peers (any Origin-Host may connect), answers SWm (16777264) Diameter-EAP-Requests with a real EAP-AKA/EAP-AKA' server and SWx (16777265) Multimedia-Auth-Requests with Milenage vectors, from subscribers loaded from a CSV file (imsi,msisdn,ki,opc[,op],amf,sqn). Subscribers and their SQNs live in memory: a restart starts them again from the file (phones then resynchronise with AUTS). Stops with SIGINT/SIGTERM after a DPR to every peer.
+  static override description = `Listens for Diameter peers (only omnisep.localdomain from loopback, plus each --allow-peer; anyone else gets CEA 3010 DIAMETER_UNKNOWN_PEER), answers SWm (16777264) Diameter-EAP-Requests with a real EAP-AKA/EAP-AKA' server and SWx (16777265) Multimedia-Auth-Requests with Milenage vectors, from subscribers loaded from a CSV file (imsi,msisdn,ki,opc[,op],amf,sqn). Subscribers and their SQNs live in memory: a restart starts them again from the file (phones then resynchronise with AUTS). Stops with SIGINT/SIGTERM after a DPR to every peer.
 
 Inside \`omnisep serve\` the same AAA runs by default on aaa.listen_port (3869); this command is for running it on another machine or next to another product.`;
   static override examples = [
     { description: 'The lab SIMs on the standard Diameter port', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'Own SIMs, own identity, a free port', command: '<%= config.bin %> <%= command.id %> --subscribers sims.csv --host aaa.lab.example --realm lab.example --port 0' },
+    { description: 'Accept an entitlement server on another machine', command: '<%= config.bin %> <%= command.id %> --listen-ip 192.0.2.10 --allow-peer omnisep.lab.example=192.0.2.20' },
   ];
   static override flags = {
     'listen-ip': Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
@@ -34,6 +35,7 @@ Inside \`omnisep serve\` the same AAA runs by default on aaa.listen_port (3869);
     realm: Flags.string({ description: 'Origin-Realm of the AAA', default: 'localdomain' }),
     subscribers: Flags.string({ description: 'CSV of SIMs to serve (default: the lab SIMs in fixtures/subscribers/lab.csv)' }),
     'network-name': Flags.string({ description: "EAP-AKA' access network name (AT_KDF_INPUT)", default: 'WLAN' }),
+    'allow-peer': Flags.string({ description: 'a peer allowed to connect, as ORIGIN-HOST=IP (IP may be "loopback"); repeatable. Default: omnisep.localdomain=loopback', multiple: true }),
     'log-level': Flags.string({ options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }),
   };
 
@@ -52,9 +54,14 @@ Inside \`omnisep serve\` the same AAA runs by default on aaa.listen_port (3869);
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    const acceptPeers = (flags['allow-peer'] ?? []).map((spec) => {
+      const eq = spec.lastIndexOf('=');
+      if (eq <= 0 || eq === spec.length - 1) this.error(`--allow-peer ${spec}: expected ORIGIN-HOST=IP, e.g. omnisep.lab.example=192.0.2.20`, { exit: 2 });
+      return { host: spec.slice(0, eq), ip: spec.slice(eq + 1) };
+    });
     const aaa = createBuiltinAaa({
       store: createMemoryStore(), logger,
-      listen: { host: flags.host, realm: flags.realm, listen_ip: flags['listen-ip'], listen_port: flags.port },
+      listen: { host: flags.host, realm: flags.realm, listen_ip: flags['listen-ip'], listen_port: flags.port, ...(acceptPeers.length ? { accept_peers: acceptPeers } : {}) },
       eapConfig: { networkName: flags['network-name'] },
     });
     const r = await aaa.subscribers.importCsv(csv);

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { stringify } from 'yaml';
 import { BaseCommand } from '../../src/cli/base-command.js';
-import { OperationalError } from '../../src/cli/errors.js';
+import { ConfigRefusedError } from '../../src/cli/errors.js';
 import { ConfigError, ENV_OVERRIDES, redactConfig } from '../../src/contracts/config.js';
 // The daemon's own loader (read-only use): the check is exactly what `serve` does.
 import { loadConfig } from '../../daemon/config/index.js';
@@ -16,7 +16,7 @@ interface CheckResult {
 export default class ConfigCheck extends BaseCommand<typeof ConfigCheck, CheckResult> {
   static override summary = 'Validate a configuration file locally, without a daemon.';
   static override description =
-    'Applies what `omnisep serve` would: defaults, then FILE (YAML; JSON is valid YAML), then the environment overrides (OMNI_SEP_FQDN, OMNI_SEP_TOKEN_SECRET, DIAMETER_HOST, DIAMETER_REALM, AAA_PEER_HOST, AAA_PEER_IP), then every --set. Each problem names the key and the file; exit 1 when there is one. Without FILE the defaults and the environment are checked. --print shows the effective configuration, secrets redacted.';
+    'Applies what `omnisep serve` would: defaults, then FILE (YAML; JSON is valid YAML), then the environment overrides (OMNI_SEP_FQDN, OMNI_SEP_TOKEN_SECRET, DIAMETER_HOST, DIAMETER_REALM, AAA_PEER_HOST, AAA_PEER_IP), then every --set. Every problem is listed at once, each naming the key, the file and the allowed values; exit 78 (EX_CONFIG, as `serve`) when there is one. Without FILE the defaults and the environment are checked. --print shows the effective configuration, secrets redacted.';
   static override examples = [
     { description: 'Check the production file before a restart', command: '<%= config.bin %> <%= command.id %> /etc/omnisep/omnisep.yaml' },
     { description: 'Would this override be accepted?', command: '<%= config.bin %> <%= command.id %> omnisep.yaml --set token.validity_seconds=3600' },
@@ -34,7 +34,7 @@ export default class ConfigCheck extends BaseCommand<typeof ConfigCheck, CheckRe
     try {
       config = loadConfig({ file, env: process.env, sets: this.flags.set ?? [] });
     } catch (e) {
-      if (e instanceof ConfigError) throw new OperationalError(e.message);
+      if (e instanceof ConfigError) throw new ConfigRefusedError(e.message);
       throw e;
     }
     const env = ENV_OVERRIDES.filter(([name]) => process.env[name]).map(([name, key]) => ({ env: name, key }));

@@ -29,10 +29,7 @@ export function loadConfig(input: LoadConfigInput = {}): OmnisepConfig {
       throw new ConfigError([code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? (e as Error).message}`], input.file);
     }
   }
-  const config = resolveConfig({ text, file: input.file, env: input.env ?? {}, sets: input.sets ?? [] });
-  const problems = defaultEntitlementProblems(config);
-  if (problems.length) throw new ConfigError(problems, input.file);
-  return config;
+  return resolveConfig({ text, file: input.file, env: input.env ?? {}, sets: input.sets ?? [], extraChecks: defaultEntitlementProblems });
 }
 
 /** `default_entitlements.<app>` validated per app by the TS.43 catalog (the schema only knows they are objects). */

@@ -29,7 +29,7 @@ import { driveEapServer, openEapServer, type EapDriveInput, type EapServerOption
 import { ckIkPrime } from '../../src/crypto/aka-prime-kdf.js';
 import { SubscriberService, LocalVectorSource } from '../../src/services/subscribers.js';
 import { openCollection } from '../../src/store/collections.js';
-import { createDiameterNode, type DiameterConfig, type DiameterLogger, type DiameterNode, type RequestContext } from './node.js';
+import { createDiameterNode, type AcceptedPeer, type DiameterConfig, type DiameterLogger, type DiameterNode, type RequestContext } from './node.js';
 
 export interface BuiltinAaaEapConfig {
   /** Session lifetime, ms (default 30 000). */
@@ -48,7 +48,15 @@ export interface BuiltinAaaListen {
   listen_port: number;
   product_name?: string;
   watchdog_seconds?: number;
+  /**
+   * The only peers that may connect (Origin-Host plus source address); anyone else gets CEA 3010
+   * DIAMETER_UNKNOWN_PEER and is disconnected. Default: DEFAULT_AAA_PEERS (docs/security.md).
+   */
+  accept_peers?: AcceptedPeer[];
 }
+
+/** Without configuration the AAA accepts only the daemon's default Diameter identity, on loopback. */
+export const DEFAULT_AAA_PEERS: readonly AcceptedPeer[] = [{ host: 'omnisep.localdomain', ip: 'loopback' }];
 
 export interface BuiltinAaaOptions {
   store: Store;
@@ -79,13 +87,14 @@ interface AaaSession {
   lastAt: number;
 }
 
-/** The node config of a stand-alone built-in AAA: SWm + SWx, any peer may connect. */
+/** The node config of a stand-alone built-in AAA: SWm + SWx + Sh, only the accepted peers may connect. */
 export function builtinAaaNodeConfig(l: BuiltinAaaListen): DiameterConfig {
   return {
     host: l.host, realm: l.realm, product_name: l.product_name ?? 'OmniSep-AAA', vendor_id: 10415,
     listen_ip: l.listen_ip, listen_port: l.listen_port,
     auth_application_ids: [AppId.SWm, AppId.SWx, AppId.Sh], acct_application_ids: [], supported_vendor_ids: [10415],
-    request_timeout: 5000, watchdog_seconds: l.watchdog_seconds ?? 30, allow_undefined_peers_to_connect: true,
+    request_timeout: 5000, watchdog_seconds: l.watchdog_seconds ?? 30, allow_undefined_peers_to_connect: false,
+    accept_peers: [...(l.accept_peers ?? DEFAULT_AAA_PEERS)],
     peer_selection_algorithm: 'round_robin', peers: [],
   };
 }

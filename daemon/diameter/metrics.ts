@@ -12,6 +12,8 @@ export interface DiameterMetrics {
   timeout(peer: string, command: string): void;
   /** A TLS handshake failed: `inbound` on the secure port, `outbound` when dialling a peer. */
   tlsFailure(direction: 'inbound' | 'outbound'): void;
+  /** A CER refused because the peer is not allowed (docs/security.md § Diameter peers). */
+  rejected(reason: 'unknown_peer' | 'wrong_address'): void;
 }
 
 function counter(reg: Registry, name: string, help: string, labelNames: string[]): Counter<string> {
@@ -21,13 +23,15 @@ function counter(reg: Registry, name: string, help: string, labelNames: string[]
 }
 
 export function createDiameterMetrics(reg?: Registry): DiameterMetrics {
-  if (!reg) return { request() {}, answer() {}, timeout() {}, tlsFailure() {} };
+  if (!reg) return { request() {}, answer() {}, timeout() {}, tlsFailure() {}, rejected() {} };
   const req = counter(reg, 'omnisep_diameter_requests_total', 'Diameter requests sent, by peer and command', ['peer', 'command']);
   const ans = counter(reg, 'omnisep_diameter_answers_total', 'Diameter answers received, by peer, command and result', ['peer', 'command', 'result']);
   const tmo = counter(reg, 'omnisep_diameter_timeouts_total', 'Diameter requests that got no answer in time, by peer and command', ['peer', 'command']);
   const tls = counter(reg, 'omnisep_diameter_tls_failures_total', 'Diameter TLS handshakes that failed (bad, missing or misnamed certificate), by direction', ['direction']);
+  const rej = counter(reg, 'omnisep_diameter_peers_rejected_total', 'incoming Diameter connections refused with CEA 3010 (DIAMETER_UNKNOWN_PEER), by reason', ['reason']);
   return {
     tlsFailure: (direction) => tls.inc({ direction }),
+    rejected: (reason) => rej.inc({ reason }),
     request: (peer, command) => req.inc({ peer, command }),
     answer: (peer, command, result) => ans.inc({ peer, command, result: String(result) }),
     timeout: (peer, command) => tmo.inc({ peer, command }),

@@ -10,7 +10,7 @@
  * per-connection state machine (src/fsm/diameter-peer.ts). This file does the
  * I/O and performs the actions the machine returns.
  */
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { dialPeer, listen as listenOn, tlsIdentityProblem, type Listener, type TlsCredentials } from './transport.js';
 import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -44,6 +44,12 @@ export interface DiameterPeerConfig {
   realm?: string;
 }
 
+/** An incoming peer allowed by Origin-Host plus source address (`ip` "loopback" = 127.0.0.0/8 or ::1). */
+export interface AcceptedPeer {
+  host: string;
+  ip: string;
+}
+
 export interface DiameterConfig {
   host: string;
   realm: string;
@@ -62,6 +68,11 @@ export interface DiameterConfig {
   /** Tc, seconds: the ceiling of the reconnect back-off. */
   reconnect_seconds?: number;
   allow_undefined_peers_to_connect: boolean;
+  /**
+   * Incoming peers accepted besides `peers` when allow_undefined_peers_to_connect is false: an
+   * Origin-Host and the source address it must connect from (docs/security.md § Diameter peers).
+   */
+  accept_peers?: AcceptedPeer[];
   peer_selection_algorithm: 'round_robin' | 'failover';
   peers: DiameterPeerConfig[];
   /** Longest message accepted from a peer (default 1 MiB); more closes the connection. */
@@ -184,6 +195,20 @@ const plainIp = (ip: string | undefined): string | null => (ip ? ip.replace(/^::
 /** RFC 6733 §5.6.4: the local side wins when its Origin-Host is lexicographically greater as octets. */
 export function wonElection(localHost: string, peerHost: string): boolean {
   return Buffer.compare(Buffer.from(localHost, 'utf8'), Buffer.from(peerHost, 'utf8')) > 0;
+}
+
+const isLoopback = (ip: string): boolean => ip === '::1' || /^127\.\d+\.\d+\.\d+$/.test(ip);
+
+/**
+ * Does a connection from `from` match a configured address? A literal IP must be equal; "loopback" (and
+ * "localhost") match 127.0.0.0/8 and ::1; a configured name that is not an IP matches nothing but
+ * loopback when it is localhost (names are not resolved on the accept path).
+ */
+export function addressMatches(configured: string, from: string): boolean {
+  const want = configured.replace(/^::ffff:/, '').toLowerCase();
+  if (want === 'loopback' || want === 'localhost') return isLoopback(from);
+  if (isIP(want)) return want === from.toLowerCase();
+  return false;
 }
 
 /** RFC 3539 §3.4.1: Tw jittered by up to ±2 s; proportionally for the short Tw tests use. */
@@ -531,7 +556,14 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const tlsProblem = tlsIdentityProblem(conn.socket, caps.host);
     if (tlsProblem) return reject(ResultCode.DIAMETER_UNKNOWN_PEER, tlsProblem);
     let p = peers.get(caps.host);
-    if (!p && !cfg.allow_undefined_peers_to_connect) return reject(ResultCode.DIAMETER_UNKNOWN_PEER, 'not a configured peer');
+    if (!cfg.allow_undefined_peers_to_connect) {
+      const from = plainIp(conn.socket.remoteAddress) ?? '';
+      const known = p?.configured ? addressMatches(p.configured.ip, from) : (cfg.accept_peers ?? []).some((a) => a.host === caps.host && addressMatches(a.ip, from));
+      if (!known) {
+        metrics.rejected(p?.configured || (cfg.accept_peers ?? []).some((a) => a.host === caps.host) ? 'wrong_address' : 'unknown_peer');
+        return reject(ResultCode.DIAMETER_UNKNOWN_PEER, p?.configured || (cfg.accept_peers ?? []).some((a) => a.host === caps.host) ? `Origin-Host not allowed from ${from}` : 'not a configured peer');
+      }
+    }
     const common = commonApplications(ownCaps(), caps);
     if (common.length === 0) return reject(ResultCode.DIAMETER_NO_COMMON_APPLICATION, 'no common application');
     if (p?.conn && p.conn !== conn && p.conn.state.name === 'Open') return reject(ResultCode.DIAMETER_UNABLE_TO_COMPLY, 'peer already connected');

@@ -51,7 +51,11 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
     const aaa = createBuiltinAaa({
       store: ctx.store, subscribers, logger: logger.child({ area: 'aaa' }), metrics: ctx.metrics,
       random: (n) => ctx.random.bytes(n), now: () => ctx.clock.now(),
-      listen: { host: config.aaa.host, realm: config.aaa.realm, listen_ip: config.aaa.listen_ip, listen_port: config.aaa.listen_port },
+      listen: {
+        host: config.aaa.host, realm: config.aaa.realm, listen_ip: config.aaa.listen_ip, listen_port: config.aaa.listen_port,
+        // Only this daemon's own Diameter identity on loopback, plus what aaa.allowed_peers lists (docs/security.md).
+        accept_peers: [{ host: config.diameter.host, ip: 'loopback' }, ...config.aaa.allowed_peers],
+      },
       eapConfig: { timeoutMs: config.eap_aka.session_timeout_ms, maxResync: config.eap_aka.max_resync, networkName: config.eap_aka.network_name },
     });
     const file = config.aaa.subscribers_file;

@@ -6,6 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { DaemonContext } from '../context.js';
 import type { HealthResponse } from '../../src/contracts/status.js';
 import { baseServerOptions } from './common.js';
+import { limitedServerFactory, securityHeaders } from './security.js';
 import { httpMetrics, observeRequest } from './admin/metrics-routes.js';
 import type { RateMeter } from '../events/rates.js';
 
@@ -35,7 +36,13 @@ export function servicesList(ctx: DaemonContext): string[] {
 }
 
 export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter): Promise<FastifyInstance> {
-  const app = Fastify({ ...baseServerOptions(ctx, 'http'), trustProxy: ctx.config.http.trust_proxy }) as unknown as FastifyInstance;
+  const h = ctx.config.http;
+  const app = Fastify({
+    ...baseServerOptions(ctx, 'http'), trustProxy: h.trust_proxy,
+    // docs/security.md § Limits: header/request/keep-alive timeouts and connection caps on the listener phones reach.
+    serverFactory: limitedServerFactory(h, 'http', ctx.metrics),
+  }) as unknown as FastifyInstance;
+  securityHeaders(app);
   app.addHook('onResponse', observeRequest(httpMetrics(ctx.metrics), 'http'));
   if (rates) app.addHook('onResponse', async (_req, reply) => rates.request(reply.statusCode));
 

@@ -36,6 +36,8 @@ export interface ActivityLogOptions {
   compactMinDead?: number;
   /** How often the age limit is applied, ms (0 = never by timer; tests call enforceRetention). */
   retentionIntervalMs?: number;
+  /** activity.max_bytes: live records are trimmed (oldest first) to half of it and the file compacted when it reaches it; 0 = no bound. */
+  maxBytes?: number;
   now?: () => number;
   /** Called with a message when the loader repaired something (torn tail). */
   warn?: (msg: string) => void;
@@ -84,6 +86,10 @@ export class ActivityFileLog implements ActivityLog {
   readonly file: string;
   maxPerSubscriber: number;
   retentionSeconds: number;
+  maxBytes: number;
+  #liveBytes = 0;
+  /** Positions below this were looked at by the byte bound (oldest first). */
+  #bytesHead = 0;
   readonly #commitMs: number;
   readonly #deadRatio: number;
   readonly #minDead: number;
@@ -123,6 +129,7 @@ export class ActivityFileLog implements ActivityLog {
     this.file = opts.file;
     this.maxPerSubscriber = opts.maxPerSubscriber ?? 1000;
     this.retentionSeconds = opts.retentionSeconds ?? 2592000;
+    this.maxBytes = opts.maxBytes ?? 0;
     this.#commitMs = opts.commitIntervalMs ?? 2;
     this.#deadRatio = opts.compactDeadRatio ?? 0.5;
     this.#minDead = opts.compactMinDead ?? 10000;
@@ -322,6 +329,7 @@ export class ActivityFileLog implements ActivityLog {
     this.#type.a[i] = this.#types.id(rec.request_type);
     this.#alive.a[i] = 1;
     this.#live++;
+    this.#liveBytes += len;
     this.#byId.set(rec.id, i);
     if (imsiId >= 0) {
       let l = this.#byImsi.get(imsiId);
@@ -341,6 +349,7 @@ export class ActivityFileLog implements ActivityLog {
     if (!this.#alive.a[i]) return;
     this.#alive.a[i] = 0;
     this.#live--;
+    this.#liveBytes -= this.#len.a[i]!;
   }
 
   append(record: ActivityRecord): Promise<void> {
@@ -389,6 +398,7 @@ export class ActivityFileLog implements ActivityLog {
       off += p.line.length;
     }
     for (const p of batch) p.resolve();
+    this.#enforceBytes();
     this.#maybeCompact();
   }
 
@@ -425,7 +435,21 @@ export class ActivityFileLog implements ActivityLog {
         if (this.#alive.a[l.pos[k]!]) { this.#kill(l.pos[k]!); liveCount--; killed++; }
       }
     }
+    killed += this.#enforceBytes();
     this.#maybeCompact();
+    return killed;
+  }
+
+  /** activity.max_bytes: drop the oldest live records until the live ones take at most half of it. */
+  #enforceBytes(): number {
+    if (!this.maxBytes) return 0;
+    let killed = 0;
+    let i = this.#bytesHead;
+    while (this.#liveBytes > this.maxBytes / 2 && i < this.#n) {
+      if (this.#alive.a[i]) { this.#kill(i); killed++; }
+      i++;
+    }
+    this.#bytesHead = i;
     return killed;
   }
 
@@ -434,6 +458,7 @@ export class ActivityFileLog implements ActivityLog {
   #maybeCompact() {
     const dead = this.dead;
     if (!this.#compacting && dead >= this.#minDead && dead >= this.#n * this.#deadRatio) void this.compact();
+    else if (!this.#compacting && this.maxBytes && this.#size >= this.maxBytes && dead > 0) void this.compact();
   }
 
   /**
@@ -509,6 +534,10 @@ export class ActivityFileLog implements ActivityLog {
     let live = 0;
     for (let k = 0; k < m; k++) live += this.#alive.a[k]!; // retention may have struck during the copy
     this.#live = live;
+    let liveBytes = 0;
+    for (let k = 0; k < m; k++) if (this.#alive.a[k]) liveBytes += this.#len.a[k]!;
+    this.#liveBytes = liveBytes;
+    this.#bytesHead = 0;
     this.#ageHead = 0;
     this.#size = size;
   }

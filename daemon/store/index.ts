@@ -26,6 +26,7 @@ export async function createStore(config: OmnisepConfig, dataDir: string, warn: 
     activity: {
       maxPerSubscriber: config.activity.max_records_per_subscriber,
       retentionSeconds: config.activity.retention_seconds,
+      maxBytes: config.activity.max_bytes,
       commitIntervalMs: config.storage.activity_commit_interval_ms,
       warn,
     },

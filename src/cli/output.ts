@@ -5,6 +5,7 @@
  * builders: commands write the result; golden tests compare it.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { terminalSafe } from '../util/terminal-text.js';
 
 export interface OutputEnv {
   isTTY: boolean;
@@ -52,8 +53,13 @@ export interface TableOptions {
   maxWidth?: number;
 }
 
-/** A table cell: null/undefined show as "-"; an empty string stays blank (continuation rows). */
-export const cell = (v: string | number | boolean | null | undefined): string => (v === null || v === undefined ? '-' : String(v));
+/** A table cell: null/undefined show as "-"; an empty string stays blank (continuation rows); controls escaped (src/util/terminal-text.ts). */
+export const cell = (v: string | number | boolean | null | undefined): string => (v === null || v === undefined ? '-' : terminalSafe(String(v)));
+
+// eslint-disable-next-line no-control-regex
+const SGR = /(\u001b\[[0-9;]{0,32}m)/;
+/** Key-value text: our own colour (complete SGR sequences from chalk) kept, every other control escaped; newlines kept. */
+const kvSafe = (text: string): string => text.split(SGR).map((part, i) => (i % 2 === 1 ? part : terminalSafe(part, { multiline: true }))).join('');
 
 /** A table: bold upper-case headers, two spaces between columns, no borders (easy to `awk`). */
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], opts: TableOptions): string {
@@ -91,8 +97,8 @@ export function renderKeyValue(pairs: ReadonlyArray<readonly [string, unknown]>,
       if (entries.length === 0) flat.push([prefix, '{}']);
       for (const [k, sub] of entries) walk(prefix ? `${prefix}.${k}` : k, sub);
     } else if (Array.isArray(v)) {
-      flat.push([prefix, v.length ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : '-']);
-    } else flat.push([prefix, v === '' ? '-' : cell(v as string | number | boolean | null | undefined)]);
+      flat.push([terminalSafe(prefix), v.length ? terminalSafe(v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')) : '-']);
+    } else flat.push([terminalSafe(prefix), v === '' ? '-' : v === null || v === undefined ? '-' : kvSafe(String(v))]);
   };
   for (const [k, v] of pairs) walk(k, v);
   const width = Math.max(0, ...flat.map(([k]) => k.length));

@@ -11,6 +11,7 @@ import type { SessionList, SessionView } from '../contracts/sessions.js';
 import type { TokenList, TokenView } from '../contracts/tokens.js';
 import { age } from '../util/age.js';
 import { httpColor, isoTime, renderKeyValue, renderTable, statusColor } from './output.js';
+import { terminalSafeDeep } from '../util/terminal-text.js';
 
 export interface RenderOptions {
   /** Terminal width (TTY only): the last table column is cut to fit. */
@@ -119,7 +120,8 @@ export function renderSessions(l: SessionList, c: ChalkInstance, o: RenderOption
   );
 }
 
-export function renderSession(s: SessionView, c: ChalkInstance): string {
+export function renderSession(session: SessionView, c: ChalkInstance): string {
+  const s = terminalSafeDeep(session);
   return renderKeyValue(
     [
       ['session_id', s.session_id],
@@ -154,7 +156,8 @@ export function renderTokens(l: TokenList, c: ChalkInstance, o: RenderOptions = 
   );
 }
 
-export function renderToken(t: TokenView, c: ChalkInstance): string {
+export function renderToken(token: TokenView, c: ChalkInstance): string {
+  const t = terminalSafeDeep(token);
   return renderKeyValue(
     [
       ['token_id', t.token_id],
@@ -190,7 +193,9 @@ export function renderActivityList(l: ActivityList, c: ChalkInstance, o: RenderO
   return `${table}\n${c.dim(`${l.count} of ${l.total} (page ${l.page}/${pages}, ${l.page_size} per page)`)}`;
 }
 
-export function renderActivity(r: ActivityRecord, c: ChalkInstance): string {
+export function renderActivity(record: ActivityRecord, c: ChalkInstance): string {
+  // Every field came from a phone or a proxy: escaped before our own colours are added.
+  const r = terminalSafeDeep(record, { multiline: true });
   const pairs: Array<[string, unknown]> = Object.entries(r).map(([k, v]) => {
     if (k === 'response_status' && typeof v === 'number') return [k, httpColor(v, String(v), c)];
     if (k === 'timestamp') return [k, isoTime(v as string)];

@@ -7,11 +7,11 @@
  * line. They live here, beside the client, so `src/client` imports nothing of
  * `src/cli` (the CLI sits above the client: docs/architecture.md).
  *
- * Exit codes (CLI.md): 0 ok, 1 operational failure, 2 usage error.
+ * Exit codes (CLI.md): 0 ok, 1 operational failure, 2 usage error, 78 (EX_CONFIG) a refused configuration.
  */
 
 export abstract class CliError extends Error {
-  abstract readonly exitCode: 1 | 2;
+  abstract readonly exitCode: 1 | 2 | 78;
 }
 
 /** Bad input caught before anything was sent: says what is wrong and what would be right. Exit 2. */
@@ -55,5 +55,14 @@ export class OperationalError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'OperationalError';
+  }
+}
+
+/** A configuration `serve` would refuse (every problem listed, docs/security.md). Exit 78, EX_CONFIG, as `serve`. */
+export class ConfigRefusedError extends CliError {
+  readonly exitCode = 78 as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigRefusedError';
   }
 }

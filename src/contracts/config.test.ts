@@ -27,12 +27,12 @@ test('file, then env, then --set, in that order', () => {
   const c = resolveConfig({
     text, file: 'x.yaml',
     env: { DIAMETER_HOST: 'from-env', OMNI_SEP_FQDN: 'aes.example.org', AAA_PEER_HOST: 'aaa1', AAA_PEER_IP: '10.1.2.3', OMNI_SEP_TOKEN_SECRET: 's3cr3t' },
-    sets: ['token.validity_seconds=3600', 'xcap.trusted_proxies=10.0.0.1,10.0.0.2', 'admin.api_keys=[aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2]', 'server.fqdn=0123'],
+    sets: ['token.validity_seconds=3600', 'xcap.trusted_proxies=10.0.0.1,10.0.0.2', 'admin.api_keys=[aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2]', 'diameter.realm=0123'],
   });
   assert.equal(c.http.port, 9100);
   assert.equal(c.token.validity_seconds, 3600);
   assert.equal(c.diameter.host, 'from-env');
-  assert.equal(c.server.fqdn, '0123', 'a string key keeps its text even when it looks like a number');
+  assert.equal(c.diameter.realm, '0123', 'a string key keeps its text even when it looks like a number');
   assert.equal(c.diameter.peers[0]!.host, 'aaa1');
   assert.equal(c.diameter.peers[0]!.ip, '10.1.2.3');
   assert.equal(c.token.signing_secret, 's3cr3t');
@@ -62,7 +62,7 @@ test('a production start refuses the sample or an empty signing secret', () => {
       /token\.signing_secret: a production start refuses/,
     );
   }
-  const ok = resolveConfig({ sets: ['server.environment=production'], env: { OMNI_SEP_TOKEN_SECRET: 'x'.repeat(40) } });
+  const ok = resolveConfig({ sets: ['server.environment=production', 'server.fqdn=aes.example.org', 'aaa.subscribers_file='], env: { OMNI_SEP_TOKEN_SECRET: 'x'.repeat(40) } });
   assert.equal(ok.server.environment, 'production');
 });
 

@@ -10,6 +10,9 @@
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Document, isMap, parse as parseYaml, parseDocument, type Scalar } from 'yaml';
+import { policyProblems } from './config-policy.js';
+
+export { EXIT_CONFIG } from './config-policy.js';
 
 const o = <P extends Parameters<typeof Type.Object>[0]>(description: string, props: P) =>
   Type.Object(props, { description, default: {}, additionalProperties: false });
@@ -48,6 +51,11 @@ export const configSchema = Type.Object(
       port: port(9014, 'public HTTP port (TS.43, XCAP, /health)'),
       trust_proxy: Type.Boolean({ default: false, description: 'take the client IP from X-Forwarded-For (only behind a trusted reverse proxy)' }),
       body_limit_bytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'largest accepted request body; larger → 413' }),
+      header_timeout_ms: Type.Integer({ minimum: 1000, default: 10000, description: 'a request head (line + headers) must arrive within this, ms; slower clients are disconnected' }),
+      request_timeout_ms: Type.Integer({ minimum: 1000, default: 30000, description: 'a whole request (head + body) must arrive within this, ms' }),
+      keep_alive_timeout_ms: Type.Integer({ minimum: 100, default: 5000, description: 'an idle keep-alive connection is closed after this, ms' }),
+      max_connections: Type.Integer({ minimum: 1, default: 10000, description: 'open connections on the public listener; more are closed at accept' }),
+      max_connections_per_ip: Type.Integer({ minimum: 1, default: 256, description: 'open connections from one client address (behind a proxy or carrier NAT, raise it); more are closed at accept' }),
     }),
     admin: o('the admin REST API over TCP (the control socket serves the same routes without a token)', {
       listen_ip: Type.String({ default: '127.0.0.1', description: 'address the admin API binds' }),
@@ -60,6 +68,8 @@ export const configSchema = Type.Object(
         ...secret,
         description: 'bearer tokens accepted on the TCP admin API (Authorization: Bearer KEY, at least 16 characters); empty = the TCP API refuses every request',
       }),
+      max_auth_failures: Type.Integer({ minimum: 1, default: 20, description: 'failed bearer-token attempts from one client address within auth_lockout_seconds before that address gets 429 for auth_lockout_seconds' }),
+      auth_lockout_seconds: Type.Integer({ minimum: 1, default: 300, description: 'window and lock-out time of admin.max_auth_failures, seconds' }),
     }),
     control: o('the local control socket the CLI talks to', {
       socket: Type.String({ default: '', description: 'path of the Unix socket; empty = $XDG_RUNTIME_DIR/omnisep.sock, else <data_dir>/omnisep.sock (env OMNISEP_SOCKET)' }),
@@ -106,7 +116,7 @@ export const configSchema = Type.Object(
         { default: {}, additionalProperties: false, description: 'supported entitlement_version range; outside it → 406' },
       ),
       default_vers_validity: Type.Integer({ minimum: 0, default: 86400, description: 'VERS validity, seconds' }),
-      websheet_base_url: Type.String({ default: '', description: 'base URL of the websheet put in ServiceFlow_URL; empty = http://<server.fqdn>:<http.port>/websheet' }),
+      websheet_base_url: Type.String({ default: '', description: 'base URL of the websheet put in ServiceFlow_URL; empty = http://<server.fqdn>:<http.port>/websheet, or behind a trusted proxy (http.trust_proxy) its X-Forwarded-Host; never the request\'s Host header' }),
     }),
     default_entitlements: o('entitlements of every subscriber without an override (TS43.md § Defaults), snake_case fields per app', {
       ap2003: Type.Record(Type.String(), Type.Unknown(), {
@@ -135,6 +145,9 @@ export const configSchema = Type.Object(
       max_records_per_subscriber: Type.Integer({ minimum: 1, default: 1000, description: 'records kept per IMSI (oldest dropped)' }),
       retention_seconds: Type.Integer({ minimum: 60, default: 2592000, description: 'records older than this are dropped (default 30 days)' }),
       max_body_bytes: Type.Integer({ minimum: 0, default: 4096, description: 'request/response bodies stored per record are cut to this size' }),
+      max_field_bytes: Type.Integer({ minimum: 16, default: 512, description: 'every other stored text (each header value, path, terminal_id, User-Agent, …) is cut to this many characters, the cut marked …[N more]; at most 48 headers are kept' }),
+      anonymous_records_per_minute: Type.Integer({ minimum: 0, default: 120, description: 'records of requests without an IMSI (unauthenticated) kept per minute; the rest are only counted (omnisep_activity_records_sampled_out_total)' }),
+      max_bytes: Type.Integer({ minimum: 0, default: 536870912, description: 'disk bound of the activity log (embedded driver): the oldest records are dropped to keep the live ones under half of it, and the file is compacted when it reaches it; 0 = no bound' }),
     }),
     diameter: o('the Diameter node (DIAMETER.md)', {
       service_name: Type.String({ default: 'omni_sep_aaa', description: 'name of the Diameter service' }),
@@ -172,12 +185,23 @@ export const configSchema = Type.Object(
       host: Type.String({ default: 'aaa.localdomain', description: 'Origin-Host of the built-in AAA' }),
       realm: Type.String({ default: 'localdomain', description: 'Origin-Realm of the built-in AAA' }),
       subscribers_file: Type.String({ default: 'fixtures/subscribers/lab.csv', description: 'CSV of lab SIMs (imsi,msisdn,ki,opc,amf,sqn) loaded into the local subscriber store on start' }),
+      allowed_peers: Type.Array(
+        Type.Object({
+          host: Type.String({ minLength: 1, description: 'the peer\'s Origin-Host' }),
+          ip: Type.String({ minLength: 1, description: 'the source address it must connect from (an IP, or "loopback")' }),
+        }, { additionalProperties: false }),
+        { default: [], description: 'Diameter peers the built-in AAA accepts besides this daemon\'s own diameter.host on loopback; any other CER gets 3010 DIAMETER_UNKNOWN_PEER and a disconnect' },
+      ),
     }),
     xcap: o('the XCAP server for simservs (XCAP.md)', {
       enabled: Type.Boolean({ default: true, description: 'serve XCAP on the public HTTP port' }),
       root: Type.String({ default: '', description: 'XCAP root prefix, e.g. /xcap-root' }),
       trusted_proxies: Type.Array(Type.String(), { default: [], description: 'addresses whose X-3GPP-Asserted-Identity is trusted' }),
       digest_realm: Type.String({ default: 'omnisep', description: 'HTTP Digest realm' }),
+      max_document_bytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 262144, description: 'largest XCAP document (or PUT body) parsed, bytes; larger → 409 constraint-failure / 413' }),
+      max_attributes_per_element: Type.Integer({ minimum: 4, maximum: 4096, default: 64, description: 'attributes (namespace declarations included) allowed on one XML element; more → 409 not-well-formed' }),
+      max_digest_failures: Type.Integer({ minimum: 1, default: 10, description: 'failed HTTP Digest attempts per user within digest_lockout_seconds before that user is locked out (429) for the rest of the window' }),
+      digest_lockout_seconds: Type.Integer({ minimum: 1, default: 300, description: 'window of xcap.max_digest_failures, seconds' }),
       hss_sync: Type.Boolean({ default: false, description: 'read misses from and push writes to the HSS over Sh' }),
       no_reply_timer: Type.Object(
         {
@@ -222,7 +246,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [env: string, key: string]> =
   ['OMNISEP_SOCKET', 'control.socket'],
 ];
 
-/** Invalid configuration: every problem names the key and, when there is one, the file. */
+/** Invalid configuration: every problem names the key and, when there is one, the file. `serve` and `config check` exit EXIT_CONFIG (78). */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: string[], readonly file?: string) {
@@ -299,9 +323,20 @@ export interface ResolveInput {
   env?: Record<string, string | undefined>;
   /** `key.path=value` overrides, applied last, in order. */
   sets?: readonly string[];
+  /** More rules over the resolved configuration (the daemon adds the per-app entitlement checks); reported with the rest. */
+  extraChecks?: (cfg: OmnisepConfig) => string[];
 }
 
-/** Defaults ← file ← environment ← --set; then validate. Throws ConfigError naming every bad key. */
+/** Rules that may see a configuration the schema refused: their own crash must not hide the schema's problems. */
+function bestEffort(check: (cfg: OmnisepConfig) => string[], cfg: OmnisepConfig): string[] {
+  try {
+    return check(cfg);
+  } catch {
+    return [];
+  }
+}
+
+/** Defaults ← file ← environment ← --set; then validate. Throws ConfigError naming every bad key, all in one pass. */
 export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
   const { file } = input;
   let raw: unknown = {};
@@ -340,10 +375,10 @@ export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
       : err.schema.description && err.message.startsWith('Expected union') ? `${err.message} (${err.schema.description})` : err.message;
     problems.push(`${key}: ${msg}`);
   }
-  if (problems.length) throw new ConfigError([...new Set(problems)], file);
   const cfg = orderLike(configSchema, withDefaults) as OmnisepConfig;
-  problems.push(...semanticProblems(cfg));
-  if (problems.length) throw new ConfigError(problems, file);
+  problems.push(...bestEffort(semanticProblems, cfg));
+  if (input.extraChecks) problems.push(...bestEffort(input.extraChecks, cfg));
+  if (problems.length) throw new ConfigError([...new Set(problems)], file);
   return cfg;
 }
 
@@ -383,6 +418,7 @@ export function semanticProblems(cfg: OmnisepConfig): string[] {
   if (cfg.xcap.no_reply_timer.min > cfg.xcap.no_reply_timer.max) p.push('xcap.no_reply_timer: min is above max');
   if (cfg.vvm.min_pin_length > cfg.vvm.max_pin_length) p.push('vvm.min_pin_length: above vvm.max_pin_length');
   if (Number(cfg.ts43.entitlement_versions.min) > Number(cfg.ts43.entitlement_versions.max)) p.push('ts43.entitlement_versions: min is above max');
+  p.push(...policyProblems(cfg));
   return p;
 }
 

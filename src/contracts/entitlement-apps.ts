@@ -45,9 +45,14 @@ const enumInt = <const T extends TLiteral<number>[]>(values: [...T], wire: strin
 const enumStr = <const V extends readonly string[]>(values: V, wire: string, description: string) =>
   Type.Union(values.map((v) => Type.Literal(v)) as unknown as { -readonly [K in keyof V]: TLiteral<V[K]> }, { wire, description });
 
-/** Free text: Android's XML parser decodes only &amp; (docs/ts43.md client contract), so no < > ". */
+/**
+ * Free text: Android's XML parser decodes only &amp; (docs/ts43.md client contract), so no < > ". Nor C0 controls
+ * (XML 1.0 §2.2 Char allows only TAB, LF, CR), DEL, C1 or bidi controls: they are invalid in the TS.43 XML and
+ * would rewrite an operator's terminal when shown (docs/security.md).
+ */
+const TEXT_PATTERN = '^[^<>"\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$';
 const text = (wire: string, maxLength: number, description: string, extra: { sentWhen?: SentWhen } = {}) =>
-  Type.String({ maxLength, pattern: '^[^<>"]*$', kind: 'text', wire, description, ...extra });
+  Type.String({ maxLength, pattern: TEXT_PATTERN, kind: 'text', wire, description, ...extra });
 
 const HTTP_URL = '^([hH][tT][tT][pP][sS]?://[^\\s<>"/?#]+[^\\s<>"]*)?$';
 const url = (wire: string, description: string) => Type.String({ maxLength: 2048, pattern: HTTP_URL, kind: 'url', wire, description });
@@ -420,7 +425,7 @@ function explain(e: ValueError): string | undefined {
         case 'plmn':
           return `${at}: ${shown} is not a PLMN; expected MCC+MNC as 5 or 6 digits, e.g. 310260`;
         default:
-          return `${at}: must not contain < > or " (phones cannot decode them)`;
+          return `${at}: must not contain < > or " (phones cannot decode them), nor control, C1 or bidi characters (invalid in TS.43 XML 1.0, and they rewrite operators' terminals)`;
       }
     case ValueErrorType.Integer:
       return `${at}: ${shown} is not an integer`;

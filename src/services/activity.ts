@@ -6,6 +6,7 @@
  */
 import type { ActivityLog, ActivityPage, ActivityQuery, Clock, EventSink, Random } from '../ports.js';
 import type { ActivityRecord } from '../contracts/activity.js';
+import { isSecretParamName, redactSecretParams } from '../util/secret-params.js';
 
 /** What a caller may hand in: only request_type is required; headers as fastify gives them. */
 export type ActivityInput = Partial<Omit<ActivityRecord, 'request_headers'>> & {
@@ -24,35 +25,61 @@ export const SECRET_FIELDS = [
 const REDACTED = '[REDACTED]';
 
 const fieldAlt = SECRET_FIELDS.map((f) => f.replace(/[-_]/g, '[-_]?')).join('|');
-/** key=value in query strings and form bodies: `token=abc&IMSI=...` */
-const QS_RE = new RegExp(`((?:^|[?&;\\s])(?:${fieldAlt})=)[^&;\\s"]*`, 'gi');
-/** "token": "abc" in JSON text */
-const JSON_RE = new RegExp(`("(?:${fieldAlt})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\s]+)`, 'gi');
+/** "name": value in JSON text, any name: judged decoded (`"\u0074oken"` is `"token"`) by src/util/secret-params.ts. */
+const JSON_RE = /("((?:[^"\\]|\\.){1,200})"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)/g;
 /** <parm name="token" value="abc"/> in TS.43 XML */
 const XML_RE = new RegExp(`(<parm\\s+name="(?:${fieldAlt})"\\s+value=")[^"]*`, 'gi');
 /** VVM STATUS SMS `pw=...;` */
 const SMS_RE = /((?:^|;)pw=)[^;]*/gi;
 
-/** Remove secret values from free text (paths, bodies) whatever its format. */
+const jsonName = (raw: string): string => {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+};
+
+/** Remove secret values from free text (paths, bodies) whatever its format; parameter names are judged decoded. */
 export function scrubText(text: string): string {
-  return text.replace(QS_RE, `$1${REDACTED}`).replace(JSON_RE, `$1"${REDACTED}"`).replace(XML_RE, `$1${REDACTED}`).replace(SMS_RE, `$1${REDACTED}`);
+  return redactSecretParams(text, REDACTED)
+    .replace(JSON_RE, (whole, head: string, name: string) => (isSecretParamName(jsonName(name)) ? `${head}"${REDACTED}"` : whole))
+    .replace(XML_RE, `$1${REDACTED}`)
+    .replace(SMS_RE, `$1${REDACTED}`);
 }
 
-export function scrubHeaders(h: ActivityInput['request_headers'] = {}): Record<string, string> {
+/** Headers kept per record (activity size budget); the rest are named in one marker entry. */
+export const MAX_STORED_HEADERS = 48;
+
+export function scrubHeaders(h: ActivityInput['request_headers'] = {}, maxField = Infinity): Record<string, string> {
   const out: Record<string, string> = {};
+  let kept = 0;
+  let skipped = 0;
+  // All headers together get eight fields' worth (4 KiB at the default 512).
+  let budget = maxField === Infinity ? Infinity : maxField * 8;
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
-    const name = k.toLowerCase();
-    out[name] = SECRET_HEADERS.has(name) ? REDACTED : scrubText(Array.isArray(v) ? v.join(', ') : String(v));
+    if (kept >= MAX_STORED_HEADERS || budget <= 0) { skipped++; continue; }
+    const name = cutField(k.toLowerCase(), 64)!;
+    const value = SECRET_HEADERS.has(name) || isSecretParamName(name) ? REDACTED : cutField(scrubText(Array.isArray(v) ? v.join(', ') : String(v)), Math.min(maxField, budget))!;
+    out[name] = value;
+    budget -= name.length + value.length;
+    kept++;
   }
+  if (skipped) out['…'] = `[${skipped} more header(s) not stored]`;
   return out;
+}
+
+/** A stored text field within the size budget; the cut is marked. */
+function cutField(s: string | null | undefined, max: number): string | null {
+  return s == null ? null : s.length > max ? `${s.slice(0, max)}…[${s.length - max} more]` : s;
 }
 
 function scrubSummary(v: unknown, depth = 0): unknown {
   if (depth > 6 || v === null || typeof v !== 'object') return typeof v === 'string' ? scrubText(v) : v;
   if (Array.isArray(v)) return v.map((x) => scrubSummary(x, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = (SECRET_FIELDS as readonly string[]).includes(k.toLowerCase()) ? REDACTED : scrubSummary(x, depth + 1);
+  for (const [k, x] of Object.entries(v)) out[k] = (SECRET_FIELDS as readonly string[]).includes(k.toLowerCase()) || isSecretParamName(k) ? REDACTED : scrubSummary(x, depth + 1);
   return out;
 }
 
@@ -66,36 +93,61 @@ export interface ActivityServiceDeps {
   random: Random;
   /** Bodies are cut to this many characters (activity.max_body_bytes). */
   maxBodyBytes?: number;
+  /** Every other text field (each header, path, terminal_id, User-Agent …) is cut to this (activity.max_field_bytes, default 512). */
+  maxFieldBytes?: number;
+  /** Records without an IMSI kept per clock minute (activity.anonymous_records_per_minute); the rest only counted. Default: no limit. */
+  anonymousPerMinute?: number;
+  /** Told about each record not kept by the sampling above (a metrics counter). */
+  onSampledOut?: (requestType: string) => void;
 }
 
 export class ActivityService {
   maxBodyBytes: number;
+  maxFieldBytes: number;
+  anonymousPerMinute: number;
+  #minute = -1;
+  #anonymousThisMinute = 0;
   constructor(private readonly deps: ActivityServiceDeps) {
     this.maxBodyBytes = deps.maxBodyBytes ?? 4096;
+    this.maxFieldBytes = deps.maxFieldBytes ?? 512;
+    this.anonymousPerMinute = deps.anonymousPerMinute ?? Infinity;
+  }
+
+  /**
+   * The one exception to "every request leaves a record" (docs/security.md § Activity budget): a
+   * request that names no subscriber is kept only while this minute's allowance lasts, so a flood
+   * of unauthenticated requests cannot grow the log; each one not kept is counted.
+   */
+  #keepAnonymous(): boolean {
+    const minute = Math.floor(this.deps.clock.now() / 60_000);
+    if (minute !== this.#minute) { this.#minute = minute; this.#anonymousThisMinute = 0; }
+    return this.#anonymousThisMinute++ < this.anonymousPerMinute;
   }
 
   /** Build the full, scrubbed record (no I/O). */
   build(input: ActivityInput): ActivityRecord {
     const max = this.maxBodyBytes;
+    const f = this.maxFieldBytes;
+    const cutF = (s: string | null | undefined) => cutField(s ?? null, f);
     return {
       id: input.id ?? this.deps.random.uuid(),
       timestamp: input.timestamp ?? new Date(this.deps.clock.now()).toISOString(),
-      request_type: input.request_type,
-      request_method: input.request_method ?? 'GET',
-      request_path: scrubText(input.request_path ?? '/'),
-      imsi: input.imsi ?? null,
-      msisdn: input.msisdn ?? null,
-      terminal_id: input.terminal_id ?? null,
-      terminal_vendor: input.terminal_vendor ?? null,
-      terminal_model: input.terminal_model ?? null,
-      terminal_sw_version: input.terminal_sw_version ?? null,
-      client_ip: input.client_ip ?? null,
-      user_agent: input.user_agent ?? null,
-      auth_method: input.auth_method ?? null,
+      request_type: cutField(input.request_type, 64)!,
+      request_method: cutField(input.request_method ?? 'GET', 16)!,
+      request_path: cutF(scrubText(input.request_path ?? '/'))!,
+      imsi: cutField(input.imsi ?? null, 64),
+      msisdn: cutField(input.msisdn ?? null, 64),
+      terminal_id: cutF(input.terminal_id),
+      terminal_vendor: cutF(input.terminal_vendor),
+      terminal_model: cutF(input.terminal_model),
+      terminal_sw_version: cutF(input.terminal_sw_version),
+      client_ip: cutField(input.client_ip ?? null, 64),
+      user_agent: cutF(input.user_agent),
+      auth_method: cutField(input.auth_method ?? null, 64),
       response_status: input.response_status ?? 200,
       response_code: input.response_code ?? input.response_status ?? 200,
-      app_ids: input.app_ids ?? [],
-      request_headers: scrubHeaders(input.request_headers),
+      app_ids: (input.app_ids ?? []).slice(0, 32).map((a) => cutField(a, 64)!),
+      request_headers: scrubHeaders(input.request_headers, f),
       request_body: cut(input.request_body == null ? null : scrubText(input.request_body), max),
       response_body: cut(input.response_body == null ? null : scrubText(input.response_body), max),
       response_summary: (scrubSummary(input.response_summary ?? {}) ?? {}) as Record<string, unknown>,
@@ -105,6 +157,10 @@ export class ActivityService {
   /** Append durably and announce. Resolves with the stored record. */
   async record(input: ActivityInput): Promise<ActivityRecord> {
     const rec = this.build(input);
+    if (rec.imsi === null && !this.#keepAnonymous()) {
+      this.deps.onSampledOut?.(rec.request_type);
+      return rec;
+    }
     await this.deps.log.append(rec);
     this.deps.events.emit({ kind: 'activity', at: rec.timestamp, record: rec });
     return rec;

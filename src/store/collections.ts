@@ -14,6 +14,8 @@ export const COLLECTIONS = {
   entitlements: { kind: 'provisioning' },
   xcap_profiles: { kind: 'provisioning', indexes: ['imsi'] },
   websheet: { kind: 'provisioning' },
+  /** The live websheet link per IMSI (docs/security.md § Websheet tokens): deleted on submit, revoke, override or subscriber removal. */
+  websheet_grants: { kind: 'state' },
   /** The built-in HSS's Sh repository data (DIAMETER.md § Sh). */
   sh_repository: { kind: 'provisioning' },
   /** TS.43 tokens by token_id; `binding` is the digest of IMSI + terminal_id + app_name (one live token per binding). */

@@ -4,6 +4,7 @@
  * "every field" really shows all of it, scrolled with ↑↓).
  */
 import { fit } from './layout.js';
+import { terminalSafe } from '../util/terminal-text.js';
 
 /** Field names that hold secrets (never shown even if a daemon sent one). */
 const SECRET_KEY = /^(token|temporary_token|notif_token|access_token|authorization|proxy-authorization|cookie|set-cookie|ki|opc?|ck|ik|msk|emsk|k_?aut|k_?encr|k_?re|res|xres|pin|password|passwd|secret|signing_secret)$/i;
@@ -16,7 +17,7 @@ export function detailLines(row: unknown): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const walk = (prefix: string, key: string, v: unknown): void => {
     if (key && SECRET_KEY.test(key)) {
-      out.push([prefix, MASK]);
+      out.push([terminalSafe(prefix), MASK]);
       return;
     }
     if (v && typeof v === 'object' && !Array.isArray(v)) {
@@ -24,8 +25,8 @@ export function detailLines(row: unknown): Array<[string, string]> {
       if (entries.length === 0 && prefix) out.push([prefix, '{}']);
       for (const [k, sub] of entries) walk(prefix ? `${prefix}.${k}` : k, k, sub);
     } else if (Array.isArray(v)) {
-      out.push([prefix, v.length ? v.map((x) => (x && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : '[]']);
-    } else out.push([prefix, v === null || v === undefined ? '-' : String(v)]);
+      out.push([terminalSafe(prefix), v.length ? terminalSafe(v.map((x) => (x && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')) : '[]']);
+    } else out.push([terminalSafe(prefix), v === null || v === undefined ? '-' : terminalSafe(String(v), { multiline: true })]);
   };
   walk('', '', row);
   return out;

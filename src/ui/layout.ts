@@ -9,6 +9,7 @@ import type { PeerView } from '../contracts/diameter.js';
 import type { SessionView } from '../contracts/sessions.js';
 import type { PaneId, Row, TokenRow } from './monitor-types.js';
 import { age } from '../util/age.js';
+import { terminalSafe } from '../util/terminal-text.js';
 
 /** Cut or pad to exactly `width` characters (an ellipsis marks a cut). */
 export function fit(text: string, width: number): string {
@@ -141,7 +142,7 @@ export function fitColumns<R>(cols: readonly ColumnDef<R>[], width: number): Fit
 /** One table line: every cell fitted, the whole cut to `width`. */
 export function formatRow<R>(cols: readonly FittedColumn<R>[], row: R, now: number, width: number): string {
   const cells = cols.map((c) => {
-    const text = String(c.get(row, now) ?? '-');
+    const text = terminalSafe(String(c.get(row, now) ?? '-'));
     return c.align === 'right' && [...text].length < c.w ? text.padStart(c.w) : fit(text, c.w);
   });
   return fit(cells.join(' '), width);

@@ -6,8 +6,10 @@
 import type { ChalkInstance } from 'chalk';
 import type { ActivityRecord } from '../contracts/activity.js';
 import { clockTime, outcomeOf } from './layout.js';
+import { terminalSafeDeep } from '../util/terminal-text.js';
 
-export function formatActivityLine(r: ActivityRecord, c: ChalkInstance): string {
+export function formatActivityLine(record: ActivityRecord, c: ChalkInstance): string {
+  const r = terminalSafeDeep(record); // untrusted text: no control reaches the terminal (src/util/terminal-text.ts)
   const outcome = outcomeOf(r);
   const paint = outcome === 'error' ? c.red : outcome === 'failure' ? c.yellow : c.green;
   const parts = [

@@ -9,6 +9,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsy
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { baseServerOptions } from '../common.js';
+import { adminLockout } from '../../security/lockouts.js';
+import { secretParamsInUrl } from '../../../src/util/secret-params.js';
 import { AdminError } from './route-kit.js';
 import metricsRoutes, { httpMetrics, observeRequest } from './metrics-routes.js';
 import statusRoutes from './status-routes.js';
@@ -54,10 +56,21 @@ export function bearerAllowed(keys: readonly string[], presented: string): boole
 export function adminPlugin(transport: AdminTransport): FastifyPluginAsync<{ ctx: DaemonContext }> {
   return async (app, { ctx }) => {
     app.decorate('omnisepTransport', transport);
+    const lockout = transport === 'tcp' ? adminLockout(ctx) : null;
 
     app.addHook('onRequest', async (req, reply) => {
       reply.header(VERSION_HEADER, ctx.version);
+      // A credential in the query string is refused on both transports (docs/security.md § Secrets in requests).
+      if (secretParamsInUrl(req.raw.url ?? '').length) {
+        throw new AdminError(400, 'OMNISEP_CREDENTIAL_IN_QUERY', 'credentials are not accepted in the query string (they end up in logs and proxies); send the key as Authorization: Bearer KEY');
+      }
       if (transport === 'tcp') {
+        const wait = lockout!.limiter.lockedFor(req.ip, ctx.clock.now());
+        if (wait > 0) {
+          lockout!.onRefused();
+          reply.header('retry-after', String(Math.ceil(wait / 1000)));
+          throw new AdminError(429, 'OMNISEP_ADMIN_LOCKED_OUT', 'too many failed authentications from this address: try again later');
+        }
         const h = req.headers.authorization;
         if (!h) {
           reply.header('www-authenticate', 'Bearer realm="omnisep-admin"');
@@ -65,8 +78,10 @@ export function adminPlugin(transport: AdminTransport): FastifyPluginAsync<{ ctx
         }
         const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
         if (!m || !bearerAllowed(ctx.config.admin.api_keys, m[1]!)) {
+          lockout!.onFailure(lockout!.limiter.fail(req.ip, ctx.clock.now()));
           throw new AdminError(403, 'OMNISEP_ADMIN_FORBIDDEN', 'the bearer token is not one of admin.api_keys');
         }
+        lockout!.limiter.succeed(req.ip);
       }
       if (ctx.lifecycle.stopping) {
         reply.header('retry-after', '5');

@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { OmnisepConfig } from '../../../src/contracts/config.js';
-import type { Clock, Random, Store } from '../../../src/ports.js';
+import type { Clock, EventSink, Random, Store } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import type { Services } from '../../services.js';
 
@@ -16,7 +16,9 @@ export interface Ts43Context {
   clock: Clock;
   random: Random;
   activity: { record(input: ActivityInput): Promise<unknown> };
-  services: Pick<Services, 'tokens' | 'eapAuth' | 'entitlements' | 'subscribers' | 'backends'>;
+  /** The event bus (the websheet withdraws a link when the subscriber's token is revoked). */
+  events?: EventSink | undefined;
+  services: Pick<Services, 'tokens' | 'eapAuth' | 'entitlements' | 'subscribers' | 'websheetGrants' | 'backends'>;
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
   /** The daemon's Prometheus registry; absent = no metrics. */
   metrics?: Registry | undefined;

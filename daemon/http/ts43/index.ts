@@ -41,6 +41,8 @@ import { validateEntitlement } from '../../../src/services/entitlements/catalog.
 import { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './context.js';
 import websheetRoutes from './websheet.js';
+import { WebsheetGrants } from '../../../src/services/entitlements/websheet-grants.js';
+import { publicBaseUrl } from '../security.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import { chooseBackend } from '../../services.js';
 
@@ -65,8 +67,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   const { ctx } = opts;
   const cfg = ctx.config;
   const secret = new Secret(cfg.token.signing_secret);
-  const { tokens, eapAuth: eap } = ctx.services;
-  const provisioningSources = { entitlements: ctx.services.entitlements, subscribers: ctx.services.subscribers };
+  const { tokens, eapAuth: eap, websheetGrants } = ctx.services;
+  const provisioningSources = { entitlements: ctx.services.entitlements, subscribers: ctx.services.subscribers, websheetGrants };
   const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
   if (cfg.eap_aka.enabled) {
     app.addHook('onReady', async () => {
@@ -137,8 +139,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // -------------------------------------------------------------------------
   // Documents
 
-  const websheetBase = (req: FastifyRequest): string =>
-    cfg.ts43.websheet_base_url || `${req.protocol}://${req.headers.host ?? `${cfg.server.fqdn}:${cfg.http.port}`}/websheet`;
+  // URLs sent to phones come from configuration (or a trusted proxy), never the raw Host header (docs/security.md).
+  const websheetBase = (req: FastifyRequest): string => publicBaseUrl(cfg, req, '/websheet', (ctx as { listeners?: { http?: { port?: number } } }).listeners?.http?.port);
 
   const sendDocument = async (
     req: FastifyRequest,
@@ -331,5 +333,5 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     handler: async (req, reply) => sendText(reply.header('allow', 'GET, POST'), 405, 'Method not allowed', baseActivity(req, null)),
   });
 
-  await app.register(websheetRoutes, { ctx, secret });
+  await app.register(websheetRoutes, { ctx, secret, grants: websheetGrants });
 }

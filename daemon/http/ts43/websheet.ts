@@ -16,6 +16,8 @@ import { openCollection } from '../../../src/store/collections.js';
 import { verifyServiceFlowToken, type ServiceFlowClaims } from '../../../src/services/entitlements/service-flow.js';
 import type { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './context.js';
+import type { WebsheetGrants } from '../../../src/services/entitlements/websheet-grants.js';
+import { hasUnsafeText } from '../../../src/util/terminal-text.js';
 
 export interface WebsheetRecord {
   imsi: string;
@@ -132,7 +134,8 @@ export function validateAddress(raw: unknown): { ok: true; value: E911Address } 
   const value = {} as E911Address;
   for (const f of ADDRESS_FIELDS) {
     const v = typeof src[f.key] === 'string' ? (src[f.key] as string).trim() : '';
-    if (f.required && v === '') errors.push(`${f.key}: required`);
+    if (hasUnsafeText(v)) errors.push(`${f.key}: control, C1 or bidi characters are not allowed`);
+    else if (f.required && v === '') errors.push(`${f.key}: required`);
     else if (v.length > f.max) errors.push(`${f.key}: at most ${f.max} characters`);
     value[f.key] = v;
   }
@@ -146,13 +149,29 @@ function fieldsOf(x: unknown): Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x)) : {};
 }
 
-export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string> }): Promise<void> {
-  const { ctx, secret } = opts;
+export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string>; grants: WebsheetGrants }): Promise<void> {
+  const { ctx, secret, grants } = opts;
   const sheets = openCollection<WebsheetRecord>(ctx.store, 'websheet');
   const { entitlements } = ctx.services;
   const nowS = () => Math.floor(ctx.clock.now() / 1000);
-  const claimsOf = (token: unknown): ServiceFlowClaims | null =>
-    typeof token === 'string' ? verifyServiceFlowToken(secret, token, nowS()) : null;
+  /** A link is honoured only if signed, canonical, for ap2004, unexpired and still the subscriber's live grant (docs/security.md). */
+  const claimsOf = async (token: unknown): Promise<ServiceFlowClaims | null> => {
+    const c = typeof token === 'string' ? verifyServiceFlowToken(secret, token, nowS()) : null;
+    if (!c || c.app !== 'ap2004') return null;
+    return (await grants.check(c.imsi, c.app, c.jti)) ? c : null;
+  };
+
+  // Withdrawn links: any change to the subscriber or to their overrides (removal included; a submit's own
+  // override write comes after its grant is consumed), or a revoked TS.43 token, ends the grant. Conservative
+  // on purpose: the phone's next entitlement request carries a fresh link. Changes of other daemons count too.
+  const withdraw = (imsi: string) => void grants.revoke(imsi).catch(() => undefined);
+  const unsubscribe = ctx.store.onChange((ch) => {
+    if (ch.collection === 'subscribers' || ch.collection === 'entitlements') withdraw(ch.key);
+  });
+  (ctx.events as Partial<{ observe(fn: (e: { kind: string; change?: string; token?: { imsi?: string } }) => void): void }>).observe?.((e) => {
+    if (e.kind === 'token' && e.change === 'revoked' && e.token?.imsi) withdraw(e.token.imsi);
+  });
+  app.addHook('onClose', async () => unsubscribe());
 
   const activity = (req: FastifyRequest, imsi: string | null, status: number, summary: Record<string, unknown>) =>
     ctx.activity
@@ -175,7 +194,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
     const q = fieldsOf(req.query);
     const b = fieldsOf(req.body);
     const token = b.token ?? q.token;
-    const claims = claimsOf(token);
+    const claims = await claimsOf(token);
     reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY');
     if (!claims) {
       await activity(req, null, 403, { page: 'invalid link' });
@@ -189,7 +208,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
 
   app.post('/websheet/vowifi/submit', async (req, reply) => {
     const b = fieldsOf(req.body);
-    const claims = claimsOf(b.token);
+    const claims = await claimsOf(b.token);
     if (!claims) {
       await activity(req, null, 403, { submit: 'invalid token' });
       return reply.code(403).send({ error: 'link invalid or expired' });
@@ -203,6 +222,11 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
       await activity(req, claims.imsi, 400, { submit: 'terms not accepted' });
       return reply.code(400).send({ error: 'accept_terms: the terms must be accepted' });
     }
+    // Single use: the grant is consumed before anything is written, so a replay (or a race) finds it gone.
+    if (!(await grants.consume(claims.imsi, claims.jti))) {
+      await activity(req, claims.imsi, 403, { submit: 'link already used' });
+      return reply.code(403).send({ error: 'link invalid or expired' });
+    }
     const at = new Date(ctx.clock.now()).toISOString();
     await sheets.put(claims.imsi, { imsi: claims.imsi, address: addr.value, terms_accepted: true, terms_accepted_at: at, updated_at: at, last_action: 'submitted' });
     await entitlements.mergeApp(claims.imsi, 'ap2004', { addr_status: 1, tc_status: 1 });
@@ -212,7 +236,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
 
   app.post('/websheet/vowifi/cancel', async (req, reply) => {
     const b = fieldsOf(req.body);
-    const claims = claimsOf(b.token);
+    const claims = await claimsOf(b.token);
     if (!claims) return reply.code(403).send({ error: 'link invalid or expired' });
     await activity(req, claims.imsi, 200, { cancel: true });
     return reply.send({ status: 'ok', cancelled: true });

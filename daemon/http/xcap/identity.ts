@@ -11,10 +11,11 @@ import {
   challenges, checkNonce, makeNonce, NonceCounter, parseAuthorization, verifyResponse,
 } from '../../../src/services/xcap/digest.js';
 import type { XcapService } from '../../../src/services/xcap/service.js';
+import type { FailureLimiter } from '../../../src/util/failure-limiter.js';
 
 export type AuthOutcome =
   | { ok: true; method: 'asserted-identity' | 'digest'; identity: string }
-  | { ok: false; status: 401 | 403; reason: string; wwwAuthenticate?: string[] };
+  | { ok: false; status: 401 | 403 | 429; reason: string; wwwAuthenticate?: string[]; retryAfterSeconds?: number };
 
 const NONCE_LIFETIME_MS = 300_000;
 
@@ -53,6 +54,8 @@ export class XcapAuthenticator {
     readonly trusted: () => BlockList,
     readonly now: () => number,
     key: Buffer,
+    /** Digest failures per user (xcap.max_digest_failures / digest_lockout_seconds; docs/security.md § Lock-outs). */
+    readonly lockout?: { limiter: FailureLimiter; onFailure?: (lockedOut: boolean) => void; onRefused?: () => void },
   ) {
     this.#key = key;
   }
@@ -78,8 +81,18 @@ export class XcapAuthenticator {
     if (nonce === 'stale') return this.#challenge('stale nonce', true);
     if (creds.uri !== req.raw.url) return this.#challenge('digest uri does not match the request');
     const who = xuiToMsisdn(creds.username) ?? normaliseMsisdn(creds.username);
+    const user = who ?? creds.username.slice(0, 128);
+    const wait = this.lockout?.limiter.lockedFor(user, this.now()) ?? 0;
+    if (wait > 0) {
+      this.lockout?.onRefused?.();
+      return { ok: false, status: 429, reason: 'too many failed Digest attempts for this user: try again later', retryAfterSeconds: Math.ceil(wait / 1000) };
+    }
     const ha1 = who ? await this.service.ha1For(who, creds.algorithm, creds.username) : null;
-    if (!who || !ha1 || !verifyResponse(creds, req.method, ha1)) return this.#challenge('wrong credentials');
+    if (!who || !ha1 || !verifyResponse(creds, req.method, ha1)) {
+      if (this.lockout) this.lockout.onFailure?.(this.lockout.limiter.fail(user, this.now()));
+      return this.#challenge('wrong credentials');
+    }
+    this.lockout?.limiter.succeed(user);
     if (!this.#nc.accept(creds.nonce, creds.nc!)) return this.#challenge('replayed nonce count', true);
     if (who !== msisdn) return { ok: false, status: 403, reason: 'a subscriber may only reach their own document' };
     return { ok: true, method: 'digest', identity: creds.username };

@@ -14,6 +14,7 @@ import { CONTENT_TYPE } from '../../../src/services/xcap/operations.js';
 import { type XcapResult, type XcapService } from '../../../src/services/xcap/service.js';
 import type { DaemonContext } from '../../context.js';
 import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
+import { digestLockout } from '../../security/lockouts.js';
 
 /** Request bodies above this are refused with 413 before parsing (docs/xcap.md § Limits). */
 export const XCAP_BODY_LIMIT = 256 * 1024;
@@ -51,6 +52,7 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     },
     () => ctx.clock.now(),
     ctx.random.bytes(32),
+    digestLockout(ctx),
   );
 
   // xcap.hss_sync: Sh pushes that failed are retried every 30 s while the listener runs (DIAMETER.md § Sh).
@@ -141,7 +143,7 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     if (!msisdn) return plain(req, reply, 404, 'the XUI carries no telephone number');
     // Authenticate before saying whether a document exists (no probing of who is provisioned).
     const who: AuthOutcome = await auth.authenticate(req, msisdn);
-    if (!who.ok) return plain(req, reply, who.status, who.reason, msisdn, who.wwwAuthenticate ? { 'www-authenticate': who.wwwAuthenticate } : {});
+    if (!who.ok) return plain(req, reply, who.status, who.reason, msisdn, who.wwwAuthenticate ? { 'www-authenticate': who.wwwAuthenticate } : who.retryAfterSeconds ? { 'retry-after': String(who.retryAfterSeconds) } : {});
     if (!(await service.isProvisioned(msisdn))) return plain(req, reply, 404, 'no such subscriber', msisdn);
     const kind = resourceKind(target);
     const pre = { ifMatch: headerOf(req.headers['if-match']), ifNoneMatch: headerOf(req.headers['if-none-match']) };

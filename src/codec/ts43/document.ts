@@ -8,6 +8,7 @@
  * (Android decodes only that one — TS43.md client contract).
  */
 import { XMLBuilder } from 'fast-xml-parser';
+import { storableText } from '../../util/terminal-text.js';
 
 export interface Characteristic {
   type: string;
@@ -38,7 +39,8 @@ type XmlNode = Record<string, unknown>;
 
 function toXmlNode(c: Characteristic): XmlNode {
   const node: XmlNode = { '@_type': c.type };
-  if (c.parms.length) node.parm = c.parms.map(([name, value]) => ({ '@_name': name, '@_value': value }));
+  // XML 1.0 §2.2 Char: whatever reached here (stored before validation refused it) loses its control/bidi characters.
+  if (c.parms.length) node.parm = c.parms.map(([name, value]) => ({ '@_name': storableText(name), '@_value': storableText(value) }));
   if (c.children.length) node.characteristic = c.children.map(toXmlNode);
   return node;
 }
@@ -66,7 +68,7 @@ interface JsonObject {
 
 function toJsonObject(c: Characteristic): JsonObject {
   const o: JsonObject = {};
-  for (const [k, v] of c.parms) o[k] = v;
+  for (const [k, v] of c.parms) o[k] = storableText(v);
   const byType = new Map<string, Characteristic[]>();
   for (const ch of c.children) byType.set(ch.type, [...(byType.get(ch.type) ?? []), ch]);
   for (const [type, list] of byType) {

@@ -52,9 +52,11 @@ export interface XmlLimits {
   maxDepth?: number;
   /** Elements + attributes + text nodes (default 20 000). */
   maxNodes?: number;
+  /** Attributes (namespace declarations included) on one element (default 64; a simservs element has at most a few). */
+  maxAttributes?: number;
 }
 
-export const DEFAULT_XML_LIMITS: Required<XmlLimits> = { maxBytes: 1024 * 1024, maxDepth: 32, maxNodes: 20_000 };
+export const DEFAULT_XML_LIMITS: Required<XmlLimits> = { maxBytes: 1024 * 1024, maxDepth: 32, maxNodes: 20_000, maxAttributes: 64 };
 
 /** Namespace bindings in scope: prefix ('' = default namespace) → URI. */
 export type NsContext = ReadonlyMap<string, string>;
@@ -234,6 +236,7 @@ class Parser {
     this.pos++; // '<'
     const name = this.qname();
     const rawAttrs: { name: string; value: string; at: number }[] = [];
+    const rawNames = new Set<string>();
     const nsDecls = new Map<string, string>();
     let selfClosing = false;
     for (;;) {
@@ -243,6 +246,7 @@ class Parser {
       if (this.pos >= this.s.length) this.fail('unterminated start tag', start);
       if (!sp) this.fail('expected white space between attributes');
       const at = this.pos;
+      if (rawAttrs.length + nsDecls.size >= this.limits.maxAttributes) this.fail(`more than ${this.limits.maxAttributes} attributes on <${name}>`, at);
       const an = this.qname();
       this.skipSpace();
       if (this.s[this.pos] !== '=') this.fail("expected '=' after attribute name");
@@ -257,7 +261,8 @@ class Parser {
         if (p !== '' && value === '') this.fail(`empty namespace for prefix ${p}`, at);
         nsDecls.set(p, value);
       } else {
-        if (rawAttrs.some((a) => a.name === an)) this.fail(`duplicate attribute ${an}`, at);
+        if (rawNames.has(an)) this.fail(`duplicate attribute ${an}`, at);
+        rawNames.add(an);
         rawAttrs.push({ name: an, value, at });
       }
     }

@@ -11,6 +11,7 @@ import type { EntitlementService } from './overrides.js';
 import type { Secret } from '../../util/secret.js';
 import { buildApplications, versVersion } from './document.js';
 import { serviceFlowUserData } from './service-flow.js';
+import type { WebsheetGrants } from './websheet-grants.js';
 
 export interface ProvisioningInput {
   imsi: string;
@@ -38,6 +39,8 @@ export const WEBSHEET_TOKEN_SECONDS = 24 * 3600;
 export interface ProvisioningSources {
   entitlements: EntitlementService;
   subscribers: Pick<SubscriberService, 'get'>;
+  /** Websheet links are bound to a grant kept in the store (docs/security.md § Websheet tokens). */
+  websheetGrants: Pick<WebsheetGrants, 'issue'>;
 }
 
 export async function buildProvisioning(src: ProvisioningSources, input: ProvisioningInput): Promise<ProvisioningResult> {
@@ -49,8 +52,8 @@ export async function buildProvisioning(src: ProvisioningSources, input: Provisi
     if (!v.service_flow_url) {
       v.service_flow_url = `${input.websheetBase.replace(/\/+$/, '')}/vowifi`;
       if (!v.service_flow_user_data) {
-        const exp = Math.floor(input.nowMs / 1000) + WEBSHEET_TOKEN_SECONDS;
-        v.service_flow_user_data = serviceFlowUserData(input.signingSecret, { imsi: input.imsi, app: 'ap2004', exp }, 'VoWiFi');
+        const grant = await src.websheetGrants.issue(input.imsi, 'ap2004', WEBSHEET_TOKEN_SECONDS);
+        v.service_flow_user_data = serviceFlowUserData(input.signingSecret, { imsi: input.imsi, app: 'ap2004', exp: grant.exp, jti: grant.jti }, 'VoWiFi');
       }
     }
     filled.ap2004 = v;

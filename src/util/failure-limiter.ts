@@ -1,0 +1,58 @@
+/**
+ * Lock-out where a secret can be guessed (docs/security.md § Lock-outs): after `maxFailures`
+ * failures for one key (an admin client address, an XCAP Digest user) within `windowMs`, that key
+ * is refused for `windowMs` from the failure that locked it. A success clears the key. Memory is bounded: at most `maxKeys` keys are tracked, the
+ * least recently failed dropped first (an attacker spraying keys only evicts their own entries).
+ *
+ * Pure: time comes from the caller.
+ */
+export interface FailureLimiterOptions {
+  maxFailures: number;
+  windowMs: number;
+  /** Keys tracked at once (default 100 000). */
+  maxKeys?: number;
+}
+
+interface Entry {
+  failures: number;
+  since: number;
+  lockedUntil: number;
+}
+
+export class FailureLimiter {
+  readonly #entries = new Map<string, Entry>();
+  readonly #maxKeys: number;
+  constructor(private readonly opts: FailureLimiterOptions) {
+    this.#maxKeys = opts.maxKeys ?? 100_000;
+  }
+
+  /** Milliseconds until `key` may try again; 0 = it may try now. */
+  lockedFor(key: string, now: number): number {
+    const e = this.#entries.get(key);
+    if (!e) return 0;
+    if (e.lockedUntil > now) return e.lockedUntil - now;
+    if (e.lockedUntil > 0 || now - e.since >= this.opts.windowMs) this.#entries.delete(key);
+    return 0;
+  }
+
+  /** Counts a failure; returns true when this failure locked the key out. */
+  fail(key: string, now: number): boolean {
+    let e = this.#entries.get(key);
+    if (!e || now - e.since >= this.opts.windowMs) e = { failures: 0, since: now, lockedUntil: 0 };
+    this.#entries.delete(key); // re-insert: Map order = least recently failed first
+    e.failures++;
+    const locked = e.failures >= this.opts.maxFailures && e.lockedUntil <= now;
+    if (locked) e.lockedUntil = now + this.opts.windowMs;
+    this.#entries.set(key, e);
+    if (this.#entries.size > this.#maxKeys) this.#entries.delete(this.#entries.keys().next().value!);
+    return locked;
+  }
+
+  succeed(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
