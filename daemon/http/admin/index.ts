@@ -20,6 +20,7 @@ import eventRoutes from './event-routes.js';
 import diameterRoutes from './diameter-routes.js';
 import subscriberRoutes from './subscriber-routes.js';
 import xcapRoutes from './xcap-routes.js';
+import importRoutes from './import-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
 type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
@@ -39,6 +40,7 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   diameterRoutes,
   subscriberRoutes,
   xcapRoutes,
+  importRoutes,
 ];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

@@ -1,0 +1,39 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { UsageError } from '../../src/cli/errors.js';
+import { openExportSink } from '../../src/cli/export-command.js';
+import { entitlementJsonLines } from '../../src/cli/import-formats.js';
+import { EXPORT_PAGE_MAX, importRoutes } from '../../src/contracts/imports.js';
+
+export default class EntitlementExport extends BaseCommand {
+  static override summary = 'Export every entitlement override as JSON lines, streamed page by page.';
+  static override description =
+    'GET /api/export/entitlements in IMSI order. One line per IMSI: {"imsi", "apps": {app id: fields}, "updated_at"} — the lines `entitlement import` reads back.';
+  static override examples = [
+    { description: 'Back up the overrides', command: '<%= config.bin %> <%= command.id %> -o overrides.jsonl' },
+    { description: 'IMSIs with a VoWiFi override', command: '<%= config.bin %> <%= command.id %> | jq -r \'select(.apps.ap2004) | .imsi\'' },
+  ];
+  static override flags = {
+    output: Flags.string({ char: 'o', summary: 'Write to this file instead of stdout.', helpValue: 'FILE' }),
+    'page-size': Flags.integer({ summary: `Overrides per request (1-${EXPORT_PAGE_MAX}).`, default: 1000, min: 1, max: EXPORT_PAGE_MAX }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(EntitlementExport);
+    this.setup(flags);
+    if (this.jsonMode && !flags.output) throw new UsageError('--json prints a summary: give --output FILE for the JSON lines');
+    const sink = openExportSink(flags.output, { secret: false });
+    let after: string | undefined;
+    let count = 0;
+    for (;;) {
+      const page = await this.client.call(importRoutes.exportEntitlements, { query: { limit: flags['page-size'], ...(after ? { after } : {}) } });
+      await sink.write(entitlementJsonLines(page.rows));
+      count += page.rows.length;
+      if (!page.next) break;
+      after = page.next;
+    }
+    await sink.close();
+    if (this.jsonMode) this.output({ status: 'ok', count, output: sink.where }, () => '');
+    else if (flags.output) this.note(`exported ${count} entitlement overrides to ${sink.where}`);
+  }
+}
