@@ -161,7 +161,7 @@ export async function runImport<R extends { line: number }>(o: RunImportOptions<
         bytes += p.bytes;
       }
     }
-    if (rows.length >= o.batchSize || bytes >= maxBytes || local.length >= o.batchSize) {
+    if (rows.length >= o.batchSize || bytes >= maxBytes || local.length >= 5000) {
       await dispatch(rows, local, lastLine);
       rows = [];
       bytes = 0;

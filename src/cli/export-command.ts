@@ -3,7 +3,7 @@
  * (stdout or a file, 0600 when it will hold keys) written page by page with
  * back-pressure, so an export of millions of records holds one page at a time.
  */
-import { chmodSync, createWriteStream, type WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { OperationalError } from './errors.js';
 
@@ -14,7 +14,7 @@ export interface ExportSink {
 }
 
 export function openExportSink(file: string | undefined, opts: { secret: boolean }): ExportSink {
-  const out: NodeJS.WritableStream | WriteStream = file && file !== '-' ? createWriteStream(file, { mode: 0o600 }) : process.stdout;
+  const out: NodeJS.WritableStream = file && file !== '-' ? createWriteStream(file, { mode: 0o600 }) : process.stdout;
   const where = file && file !== '-' ? file : 'stdout';
   let failed: Error | null = null;
   out.on('error', (e: Error) => (failed = e));
@@ -39,7 +39,7 @@ export function openExportSink(file: string | undefined, opts: { secret: boolean
     async close() {
       check();
       if (out !== process.stdout) {
-        (out as WriteStream).end();
+        out.end();
         await Promise.race([once(out, 'finish'), once(out, 'error')]);
         check();
       }
