@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeKeyring, parseKek } from '../crypto/key-wrap.js';
-import { isSealed, needsReseal, recordKeys, sameKeys, storedForm } from './subscriber-keys.js';
+import { isSealed, needsReseal, recordKeys, sameKeys, storedForm, type KeyFields } from './subscriber-keys.js';
 
 const KI = '465b5ce8b199b49faa5f0a2ee238a6bc';
 const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
-const plain = { imsi: '001010000000001', ki: KI, opc: OPC, amf: '8000' };
+const plain: KeyFields & { amf: string } = { imsi: '001010000000001', ki: KI, opc: OPC, amf: '8000' };
 let n = 0;
 const iv = () => Buffer.alloc(12, ++n);
 
