@@ -168,8 +168,8 @@ test('subscriber export: no keys without --with-keys; with it a warning and a 06
   writeFileSync(file, 'old');
   chmodSync(file, 0o644);
   const withKeys = await cliOn(d, 'subscriber', 'export', '--with-keys', '-o', file, '--page-size', '2');
-  assert.equal(withKeys.code, 0, withKeys.stderr);
-  assert.match(withKeys.stderr, /warning: this export holds every Ki and OPc in plain hex/);
+  assert.equal(withKeys.code, 0, withKeys.stderr + withKeys.stdout);
+  assert.match(withKeys.stderr, /warning: this export holds every Ki and OPc in plain hex/, withKeys.stderr);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const text = readFileSync(file, 'utf8');
   assert.match(text, new RegExp(`^${imsi(1)},\\+15550001,8000,0,${KI},${OPC}$`, 'm'));
@@ -207,7 +207,7 @@ test('keys at rest: sealed per record under the KEK, vectors still work, rekey r
     assert.equal(rec.opc, '');
     assert.match(String((rec as unknown as { kek_id: string }).kek_id), /^[0-9a-f]{8}$/);
     const v = await k.daemon.ctx.services.subscribers!.nextVector(imsi(300), Buffer.alloc(16, 1));
-    assert.equal(v.xres.reveal().length, 8);
+    assert.equal(v.xres.length, 8);
   } finally {
     await k.stop();
   }

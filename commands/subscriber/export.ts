@@ -32,7 +32,7 @@ export default class SubscriberExport extends BaseCommand {
     let count = 0;
     await sink.write(subscriberCsvHeaderLine(withKeys));
     for (;;) {
-      const page = await this.client.call(importRoutes.exportSubscribers, { query: { limit: flags['page-size'], ...(after ? { after } : {}), ...(withKeys ? { with_keys: true } : {}) } });
+      const page = await this.client.call(importRoutes.exportSubscribers, { query: { limit: flags['page-size'], ...(after ? { after } : {}), ...(withKeys ? { with_keys: '1' as const } : {}) } });
       await sink.write(subscriberCsvLines(page.rows, withKeys));
       count += page.rows.length;
       if (!page.next) break;

@@ -72,7 +72,7 @@ export type BatchResult = Static<typeof BatchResult>;
 export const SubscriberExportQuery = Type.Object({
   after: Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$', description: 'IMSI: the page starts after it' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: EXPORT_PAGE_MAX })),
-  with_keys: Type.Optional(Type.Boolean({ description: 'include Ki and OPc in plain hex (control socket only; recorded in the activity log)' })),
+  with_keys: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: '1 or true: include Ki and OPc in plain hex (control socket only; recorded in the activity log)' })),
 });
 export type SubscriberExportQuery = Static<typeof SubscriberExportQuery>;
 

@@ -40,7 +40,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
 
   defineRoute(app, R.exportSubscribers, async (req) => {
     const q = req.query as SubscriberExportQuery;
-    const withKeys = q.with_keys === true;
+    const withKeys = q.with_keys === '1' || q.with_keys === 'true';
     if (withKeys && transportOf(req) !== 'socket')
       throw new AdminError(403, 'OMNISEP_EXPORT_KEYS_SOCKET_ONLY', 'an export with keys is served on the control socket only (run `omnisep subscriber export --with-keys` on the daemon\'s host, as its user)');
     const page = await subs().exportPage(q.after, q.limit ?? 1000, { withKeys }).catch((e) => { throw toAdmin(e); });
