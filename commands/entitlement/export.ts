@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { UsageError } from '../../src/cli/errors.js';
@@ -22,7 +23,7 @@ export default class EntitlementExport extends BaseCommand {
     const { flags } = await this.parse(EntitlementExport);
     this.setup(flags);
     if (this.jsonMode && !flags.output) throw new UsageError('--json prints a summary: give --output FILE for the JSON lines');
-    const sink = openExportSink(flags.output, { secret: false });
+    const sink = openExportSink(flags.output, { secret: false }, fs);
     let after: string | undefined;
     let count = 0;
     for (;;) {

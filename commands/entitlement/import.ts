@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { OperationalError } from '../../src/cli/errors.js';
@@ -30,7 +31,7 @@ export default class EntitlementImport extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(EntitlementImport);
     this.setup(flags);
-    const input = openImportInput(args.file);
+    const input = openImportInput(args.file, fs);
     const lines = readLines(input.chunks, flags['max-line-bytes']);
     const bar = importBar(!this.jsonMode && Boolean(process.stderr.isTTY), input.size);
     const dryRun = flags['dry-run'];

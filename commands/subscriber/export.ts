@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { UsageError } from '../../src/cli/errors.js';
@@ -27,7 +28,7 @@ export default class SubscriberExport extends BaseCommand {
     const withKeys = flags['with-keys'];
     if (this.jsonMode && !flags.output) throw new UsageError('--json prints a summary: give --output FILE for the CSV');
     if (withKeys) process.stderr.write('warning: this export holds every Ki and OPc in plain hex — keep it mode 0600, move it only over encrypted channels, delete it when done\n');
-    const sink = openExportSink(flags.output, { secret: withKeys });
+    const sink = openExportSink(flags.output, { secret: withKeys }, fs);
     let after: string | undefined;
     let count = 0;
     await sink.write(subscriberCsvHeaderLine(withKeys));

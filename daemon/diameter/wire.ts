@@ -24,6 +24,7 @@ import { createDiameterNode, type DiameterConfig } from './node.js';
 import { createSwmRelay } from './swm-client.js';
 import { createSwxVectorSource } from './swx-client.js';
 import { createShClient } from './sh-client.js';
+import { loadKeyring } from '../config/kek.js';
 
 const listener = (a: { host: string; port: number }): ListenerAddress => ({
   transport: 'tcp', host: a.host, port: a.port, protocol: 'diameter', url: `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
@@ -31,7 +32,7 @@ const listener = (a: { host: string; port: number }): ListenerAddress => ({
 
 export async function wireDiameter(ctx: DaemonContext): Promise<void> {
   const { config, logger } = ctx;
-  const subscribers = new SubscriberService(ctx.store, ctx.clock);
+  const subscribers = new SubscriberService(ctx.store, ctx.clock, { keyring: loadKeyring(config), randomBytes: (n) => ctx.random.bytes(n) });
   ctx.services.subscribers = subscribers;
   const log = logger.child({ area: 'diameter' });
   let aaaPort: number | undefined;

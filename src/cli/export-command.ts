@@ -3,7 +3,6 @@
  * (stdout or a file, 0600 when it will hold keys) written page by page with
  * back-pressure, so an export of millions of records holds one page at a time.
  */
-import { chmodSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { OperationalError } from './errors.js';
 
@@ -13,15 +12,21 @@ export interface ExportSink {
   readonly where: string;
 }
 
-export function openExportSink(file: string | undefined, opts: { secret: boolean }): ExportSink {
-  const out: NodeJS.WritableStream = file && file !== '-' ? createWriteStream(file, { mode: 0o600 }) : process.stdout;
+/** The `node:fs` functions `openExportSink` needs (the command passes `node:fs` itself: src/ does no file I/O). */
+export interface OutputFs {
+  createWriteStream(path: string, opts: { mode: number }): NodeJS.WritableStream;
+  chmodSync(path: string, mode: number): void;
+}
+
+export function openExportSink(file: string | undefined, opts: { secret: boolean }, fs: OutputFs): ExportSink {
+  const out: NodeJS.WritableStream = file && file !== '-' ? fs.createWriteStream(file, { mode: 0o600 }) : process.stdout;
   const where = file && file !== '-' ? file : 'stdout';
   let failed: Error | null = null;
   out.on('error', (e: Error) => (failed = e));
   if (out !== process.stdout && opts.secret) {
     // createWriteStream's mode applies only to a new file: an existing one keeps its mode unless we narrow it.
     try {
-      chmodSync(file!, 0o600);
+      fs.chmodSync(file!, 0o600);
     } catch {
       /* the open itself reports a path that cannot be written */
     }

@@ -1,9 +1,9 @@
 /**
  * What `subscriber import` and `entitlement import` share around
  * `runImport`: opening the input as a stream (a file or `-` for stdin, never
- * read whole), the progress bar on a TTY, and the summary.
+ * read whole), the progress bar on a TTY, and the summary. The command passes
+ * the file functions (`node:fs`): src/ does no file I/O of its own.
  */
-import { createReadStream, statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from './errors.js';
@@ -15,18 +15,24 @@ export interface ImportInput {
   size: number | null;
 }
 
-export function openImportInput(file: string): ImportInput {
+/** The `node:fs` functions `openImportInput` needs (the command passes `node:fs` itself). */
+export interface InputFs {
+  statSync(path: string): { isDirectory(): boolean; isFile(): boolean; size: number };
+  createReadStream(path: string, opts: { highWaterMark: number }): AsyncIterable<Buffer>;
+}
+
+export function openImportInput(file: string, fs: InputFs): ImportInput {
   if (file === '-') return { chunks: process.stdin, size: null };
   let size: number | null = null;
   try {
-    const st = statSync(file);
+    const st = fs.statSync(file);
     if (st.isDirectory()) throw new UsageError(`${file} is a directory: give a file, or - for stdin`);
     size = st.isFile() ? st.size : null;
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return { chunks: createReadStream(file, { highWaterMark: 256 * 1024 }), size };
+  return { chunks: fs.createReadStream(file, { highWaterMark: 256 * 1024 }), size };
 }
 
 export interface ImportBar {
