@@ -2,7 +2,7 @@
  * Keys at rest under a KEK (sealed records, rekey, unknown KEK, KEK file mode) and an import whose daemon
  * stops midway, finished by a re-run: real daemons restarted on one data directory, the real CLI.
  */
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
