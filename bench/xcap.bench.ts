@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       ],
     });
     const dmn = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false, destination: quiet }), env: {} });
-    const svc = dmn.ctx.services.xcap as { patch(m: string, p: object): Promise<unknown> };
+    const svc = dmn.ctx.services.xcap;
     await svc.patch(MSISDN, { call_forwarding: { cfb: { target: 'tel:+15557654321' } } });
     return dmn;
   };

@@ -4,9 +4,12 @@
  *   startDaemon(config, opts) → { addresses, ctx, close() }
  *
  * Order of start: dial the control socket (refuse if a daemon answers) →
- * open the store (refuse a corrupt one) → context → area services → public
- * HTTP → admin TCP (TLS) → control socket (0600). Every part registers its
- * closer with the Lifecycle, which stops in the fixed order of lifecycle.ts.
+ * open the store (refuse a corrupt one) → every service, once, into the typed
+ * `Services` of the context (daemon/services.ts) → the Diameter parts and the
+ * authentication back-end (daemon/diameter/wire.ts) → public HTTP → admin TCP
+ * (TLS) → control socket (0600). Plugins and routes take what they need from
+ * `ctx.services`; none builds a service. Every part registers its closer with
+ * the Lifecycle, which stops in the fixed order of lifecycle.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { createStore } from './store/index.js';
+import { buildServices, startMaintenance } from './services.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
 
@@ -97,6 +101,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     const random = opts.random ?? { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
     const events = new EventBus(() => clock.now());
     const activity = new ActivityService({ log: store.activity, events, clock, random, maxBodyBytes: config.activity.max_body_bytes });
+    const services = buildServices({ config, store, clock, random, events, activity, logger });
     const ctx: DaemonContext = {
       config,
       configFile: opts.configFile ?? null,
@@ -115,7 +120,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       healthChecks: new Map(),
       publicPlugins: [],
       bannerLines: [],
-      services: {},
+      services,
     };
     const rates = new RateMeter(events, () => clock.now());
     events.observe((e) => rates.observe(e));
@@ -125,18 +130,11 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     if (config.server.environment === 'development' && !config.eap_aka.enabled)
       logger.warn('eap_aka.enabled is false: SIM authentication is OFF, entitlements are answered for any IMSI given (development only)');
 
-    // ── registration point: area services (one line each; the integrator wires them) ──
-    //   Built-in AAA (config.aaa.enabled):  ctx.services.builtinAaa = await createBuiltinAaa(ctx);        // daemon/diameter/builtin-aaa.ts
-    //                                        ctx.listeners.aaa = …its address…;  lifecycle.register({ phase: 'diameter', … })
-    //   Diameter node (config.diameter.enabled): ctx.services.diameter = await createDiameterNode(ctx);  // daemon/diameter/node.ts
-    //                                        ctx.listeners.diameter = …; ctx.healthChecks.set('diameter', …);
-    //                                        lifecycle.register({ name: 'diameter', phase: 'diameter', close: () => node.stop() })  // DPR to every peer
-    //   SWm relay (eap_aka.backend = swm):   ctx.services.aaaRelay = createSwmRelay(ctx.services.diameter, ctx);  // daemon/diameter/swm-client.ts
-    //   SWx vectors (backend = swx):         ctx.services.vectorSource = createSwxVectorSource(ctx.services.diameter, ctx);  // daemon/diameter/swx-client.ts
-    //   local vectors (backend = local):     ctx.services.vectorSource = new LocalVectorSource(ctx.store, …);  // src/services/subscribers.ts
-    //   Public plugins:                      ctx.publicPlugins.push(ts43Plugin, xcapPlugin);   // daemon/http/ts43/index.ts, daemon/http/xcap/index.ts
-    //   Banner:                              ctx.bannerLines.push('omnisep simulate eap-aka --url … --imsi … --ki … --opc …');
     await wireDiameter(ctx); // built-in AAA, Diameter node (DPR closer, health), auth back-end per eap_aka.backend (daemon/diameter/wire.ts)
+    // Sessions stored as in flight by a previous run cannot continue (their back-end state was in memory).
+    await services.eapAuth.recover();
+    const stopMaintenance = startMaintenance(services, logger);
+    lifecycle.register({ name: 'maintenance timers', phase: 'streams', close: stopMaintenance });
     ctx.publicPlugins.push(ts43Plugin); // TS.43 entitlement server + websheet (daemon/http/ts43/)
     if (config.xcap.enabled) ctx.publicPlugins.push(xcapPlugin); // XCAP simservs (daemon/http/xcap/)
     await opts.beforeListen?.(ctx);

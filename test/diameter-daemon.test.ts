@@ -12,7 +12,6 @@ import { wireDiameter } from '../daemon/diameter/wire.js';
 import { ADMIN_ROUTE_MODULES } from '../daemon/http/admin/index.js';
 import diameterRoutes from '../daemon/http/admin/diameter-routes.js';
 import subscriberRoutes from '../daemon/http/admin/subscriber-routes.js';
-import type { AaaRelay } from '../src/ports.js';
 import { encodeEap } from '../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../src/codec/eap/constants.js';
 
@@ -44,7 +43,7 @@ test('serve runs the built-in AAA and the node connects to it over TCP Diameter'
 });
 
 test('an EAP round trip through the SWm relay the daemon registered, and the Diameter metrics count it', async () => {
-  const relay = d.ctx.services.aaaRelay as AaaRelay;
+  const relay = d.ctx.services.backends.aaaRelay!;
   const s = relay.open({ userName: '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org' });
   const ans = await s.exchange(encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from('0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org') }));
   assert.equal(ans.resultCode, 1001);

@@ -14,7 +14,7 @@ test('daemon: EAP-AKA, sessions and tokens in the admin API, token revoked from 
   const vectors = new TestVectorSource([SIM1]);
   const d = await startTestDaemon(['eap_aka.backend=local', 'token.signing_secret=daemon-test-secret-123'], {
     beforeListen: (ctx) => {
-      ctx.services.vectorSource = vectors;
+      ctx.services.backends.vectorSource = vectors;
     },
   });
   try {
@@ -70,7 +70,7 @@ test('daemon: EAP-AKA, sessions and tokens in the admin API, token revoked from 
 
 test('daemon: a session deleted through the admin API must start over', async () => {
   const vectors = new TestVectorSource([SIM1]);
-  const d = await startTestDaemon(['eap_aka.backend=local'], { beforeListen: (ctx) => void (ctx.services.vectorSource = vectors) });
+  const d = await startTestDaemon(['eap_aka.backend=local'], { beforeListen: (ctx) => void (ctx.services.backends.vectorSource = vectors) });
   try {
     const url = `${d.addresses.http.url.replace(/\/$/, '')}/`;
     const first = await fetch(`${url}?EAP_ID=0${SIM1.imsi}%40nai.epc.mnc001.mcc001.3gppnetwork.org&terminal_id=t&app=ap2004&entitlement_version=2`, { headers: { 'user-agent': ANDROID_UA } });
@@ -81,6 +81,7 @@ test('daemon: a session deleted through the admin API must start over', async ()
     assert.equal(list.json.sessions[0].state, 'challenge_sent');
     const del = await d.call('DELETE', `/api/sessions/${list.json.sessions[0].session_id}`);
     assert.equal(del.status, 200);
+    assert.equal(d.ctx.services.eapAuth.liveCount, 0, 'the service dropped the live session at once, not on the next POST');
     pkt[0] = 2;
     const r = await fetch(url, { method: 'POST', headers: { cookie, 'content-type': 'application/vnd.gsma.eap-relay.v1.0+json', 'user-agent': ANDROID_UA }, body: JSON.stringify({ 'eap-relay-packet': pkt.toString('base64') }) });
     assert.equal(r.status, 511);

@@ -18,6 +18,7 @@ import { startPeer, stepPeer, type EapPeerState } from '../src/fsm/eap-aka-peer.
 import { Secret } from '../src/util/secret.js';
 import ts43Plugin, { SESSION_COOKIE, type Ts43Context } from '../daemon/http/ts43/index.js';
 import type { EapBackend } from '../src/services/eap-auth/backends.js';
+import { buildServices, type Services } from '../daemon/services.js';
 
 /** TS 35.208 test set 1 keys (fixtures/vectors/ts35208-milenage.json). */
 export const SIM1 = {
@@ -61,7 +62,7 @@ export class TestVectorSource implements AuthVectorSource {
 export interface Harness {
   url: string;
   app: FastifyInstance;
-  ctx: Ts43Context & { store: Store };
+  ctx: Ts43Context & { store: Store; services: Services };
   events: DaemonEvent[];
   clock: { now(): number; advance(ms: number): void };
   vectors: TestVectorSource;
@@ -81,9 +82,12 @@ export async function startHarness(opts: { sets?: string[]; backend?: EapBackend
   const random = { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
   const activity = new ActivityService({ log: store.activity, events: sink, clock, random });
   const vectors = new TestVectorSource(opts.sims ?? [SIM1, SIM2]);
-  const ctx = { config, store, clock, random, events: sink, activity, services: { vectorSource: vectors } as Ts43Context['services'] };
+  // The services as the composition root builds them (daemon/services.ts); sweeps are driven by the tests.
+  const services = buildServices({ config, store, clock, random, events: sink, activity }, { backends: { vectorSource: vectors }, ...(opts.backend ? { eapBackend: opts.backend } : {}) });
+  await services.eapAuth.recover();
+  const ctx = { config, store, clock, random, activity, services };
   const app = Fastify({ logger: false });
-  await app.register(ts43Plugin, { ctx, sweepIntervalMs: 0, ...(opts.backend ? { backend: opts.backend } : {}) });
+  await app.register(ts43Plugin, { ctx });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

@@ -8,8 +8,9 @@
  *      host is the built-in AAA's host is pointed at the AAA's actual port,
  *      so port 0 works in tests;
  *   3. the auth back-end of config.eap_aka.backend: swm → SWm relay,
- *      swx → SWx vector source, local → LocalVectorSource over the store;
- *      with xcap.hss_sync, the Sh client as ctx.services.hssSh (and Sh in the CER);
+ *      swx → SWx vector source, local → LocalVectorSource over the subscriber
+ *      service; with xcap.hss_sync, the Sh client (and Sh in the CER) — all
+ *      registered in ctx.services.backends;
  *   4. stop order: the node's DPR in phase 'diameter', then the AAA.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,13 +19,12 @@ import type { DaemonContext } from '../context.js';
 import type { ListenerAddress } from '../../src/contracts/status.js';
 import { repoPath } from '../../src/util/repo-path.js';
 import { AppId } from '../../src/codec/diameter/constants.js';
-import { LocalVectorSource, SubscriberService } from '../../src/services/subscribers.js';
+import { LocalVectorSource } from '../../src/services/subscribers.js';
 import { createBuiltinAaa } from './builtin-aaa.js';
 import { createDiameterNode, type DiameterConfig } from './node.js';
 import { createSwmRelay } from './swm-client.js';
 import { createSwxVectorSource } from './swx-client.js';
 import { createShClient } from './sh-client.js';
-import { loadKeyring } from '../config/kek.js';
 
 const listener = (a: { host: string; port: number }): ListenerAddress => ({
   transport: 'tcp', host: a.host, port: a.port, protocol: 'diameter', url: `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
@@ -32,8 +32,7 @@ const listener = (a: { host: string; port: number }): ListenerAddress => ({
 
 export async function wireDiameter(ctx: DaemonContext): Promise<void> {
   const { config, logger } = ctx;
-  const subscribers = new SubscriberService(ctx.store, ctx.clock, { keyring: loadKeyring(config), randomBytes: (n) => ctx.random.bytes(n) });
-  ctx.services.subscribers = subscribers;
+  const { subscribers, backends } = ctx.services;
   const log = logger.child({ area: 'diameter' });
   let aaaPort: number | undefined;
 
@@ -55,7 +54,7 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
       }
     }
     const { listen } = await aaa.start();
-    ctx.services.builtinAaa = aaa;
+    backends.builtinAaa = aaa;
     if (listen) {
       aaaPort = listen.port;
       ctx.listeners.aaa = listener(listen);
@@ -73,18 +72,18 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
     };
     const node = createDiameterNode(cfg, { logger: log, events: ctx.events, metrics: ctx.metrics, now: () => ctx.clock.now() });
     const { listen } = await node.start();
-    ctx.services.diameter = node;
+    backends.diameter = node;
     if (listen) ctx.listeners.diameter = listener(listen);
     // A fresh start authenticates at once: wait (briefly) for the CER/CEA with the built-in AAA.
     if (aaaPort !== undefined && cfg.peers.some((p) => p.host === config.aaa.host)) await node.waitForPeer(config.aaa.host, 3000).catch(() => undefined);
     ctx.healthChecks.set('diameter', () => (cfg.peers.length && node.status().connected_count === 0 ? 'no Diameter peer connected' : null));
     // Registered after the AAA: closers of one phase run in reverse order, so the node's DPR goes first.
     ctx.lifecycle.register({ name: 'diameter node', phase: 'diameter', close: () => node.stop() });
-    if (config.eap_aka.backend === 'swm') ctx.services.aaaRelay = createSwmRelay(node, { timeoutMs: d.request_timeout });
-    if (config.xcap.hss_sync) ctx.services.hssSh = createShClient(node, { timeoutMs: d.request_timeout });
-    if (config.eap_aka.backend === 'swx') ctx.services.vectorSource = createSwxVectorSource(node, { anid: config.eap_aka.network_name });
+    if (config.eap_aka.backend === 'swm') backends.aaaRelay = createSwmRelay(node, { timeoutMs: d.request_timeout });
+    if (config.xcap.hss_sync) backends.hssSh = createShClient(node, { timeoutMs: d.request_timeout });
+    if (config.eap_aka.backend === 'swx') backends.vectorSource = createSwxVectorSource(node, { anid: config.eap_aka.network_name });
   }
-  if (config.eap_aka.backend === 'local') ctx.services.vectorSource = new LocalVectorSource(subscribers, (n) => ctx.random.bytes(n));
+  if (config.eap_aka.backend === 'local') backends.vectorSource = new LocalVectorSource(subscribers, (n) => ctx.random.bytes(n));
 }
 
 /** `aaa.subscribers_file` as a path: absolute, else relative to the working directory, else to the repository (the lab fixtures). */

@@ -168,13 +168,15 @@ export class TokenService {
     return this.#tokens.count();
   }
 
-  /** Revoke = remove; the next request with it gets 511 and does EAP-AKA again. Emits the `revoked` event. */
-  async revoke(tokenId: string): Promise<boolean> {
-    const r = await this.#tokens.get(tokenId);
-    if (!r) return false;
-    if (!(await this.#tokens.delete(tokenId))) return false;
+  /**
+   * Revoke = remove; the next request with it gets 511 and does EAP-AKA again. Emits the `revoked` event.
+   * Returns the view of what was revoked (an expired one too), or undefined when there was none.
+   */
+  async revoke(tokenId: string): Promise<TokenView | undefined> {
+    const r = await this.#tokens.update<TokenRecord | undefined>(tokenId, (cur) => (cur ? { result: cur, delete: true } : { result: undefined }));
+    if (!r) return undefined;
     this.#emit('revoked', r);
-    return true;
+    return tokenView(r, this.deps.clock.now());
   }
 
   /**

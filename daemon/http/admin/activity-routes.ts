@@ -1,20 +1,20 @@
 /** The activity log (ADMIN-API.md § Activity log): paging and filters, newest first. */
 import type { FastifyInstance } from 'fastify';
-import { routes as R, type ActivityListQuery } from '../../../src/contracts/routes.js';
+import { routes as R } from '../../../src/contracts/routes.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute, notFound } from './route-kit.js';
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
   defineRoute(app, R.listActivity, async (req) => {
-    const q = req.query as ActivityListQuery;
+    const q = req.query;
     const limit = q.limit ?? 25;
     const page = q.page ?? (q.offset !== undefined ? Math.floor(q.offset / limit) + 1 : 1);
     const r = await ctx.activity.query({ ...q, limit, page });
     return { count: r.records.length, total: r.total, page, page_size: limit, activities: r.records };
   });
   defineRoute(app, R.getActivity, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const rec = await ctx.activity.get(id);
     if (!rec) throw notFound('OMNISEP_ACTIVITY_NOT_FOUND', `no activity record ${id} (it may have aged out: activity.retention_seconds)`);
     return rec;

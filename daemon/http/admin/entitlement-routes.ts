@@ -1,11 +1,7 @@
 /** Entitlement overrides per IMSI (ADMIN-API.md § Entitlements), validated by the TS.43 catalog. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
-import type {
-  AppEntitlement, EntitlementData, EntitlementDetail, EntitlementGetQuery, EntitlementListQuery, EntitlementRecord,
-  EntitlementSetBody, ImsiAppParams, ImsiParams,
-} from '../../../src/contracts/entitlements.js';
-import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
+import type { AppEntitlement, EntitlementData, EntitlementDetail } from '../../../src/contracts/entitlements.js';
 import { effectiveEntitlements, normaliseAppId, serviceName, SUPPORTED_APP_IDS, validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import type { DaemonContext } from '../../context.js';
 import { AdminError, defineRoute, notFound } from './route-kit.js';
@@ -30,17 +26,21 @@ export function auditAdmin(ctx: DaemonContext, req: FastifyRequest, fields: { im
   });
 }
 
+/** The `:imsi` of a route that has one (hooks see every route's params, untyped). */
+const imsiParam = (p: unknown): string | undefined =>
+  typeof p === 'object' && p !== null && 'imsi' in p && typeof p.imsi === 'string' ? p.imsi : undefined;
+
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
-  const overrides = new EntitlementService(ctx.store, ctx.clock);
+  const overrides = ctx.services.entitlements;
   // Every line about one subscriber carries its IMSI.
   app.addHook('preHandler', async (req, reply) => {
-    const imsi = (req.params as Partial<ImsiParams> | undefined)?.imsi;
+    const imsi = imsiParam(req.params);
     if (imsi) withSubscriber(req, reply, { imsi });
   });
 
   defineRoute(app, R.listEntitlements, async (req) => {
-    const q = (req.query as EntitlementListQuery).query?.trim();
+    const q = req.query.query?.trim();
     const rows = await overrides.list(q ? { query: q } : {});
     const entitlements = rows.map((r) => {
       const app_ids = Object.keys(r.apps).sort();
@@ -56,8 +56,8 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.getEntitlement, async (req) => {
-    const { imsi } = req.params as ImsiParams;
-    const q = req.query as EntitlementGetQuery;
+    const { imsi } = req.params;
+    const q = req.query;
     const effective = q.effective === '1' || q.effective === 'true';
     const rec = await overrides.get(imsi);
     if (!rec && !effective) throw notFound('OMNISEP_ENTITLEMENT_NOT_FOUND', `no custom entitlements for IMSI ${imsi} (add ?effective=1 for what it gets from the defaults)`);
@@ -72,8 +72,8 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.setEntitlement, async (req) => {
-    const { imsi } = req.params as ImsiParams;
-    const body = req.body as EntitlementSetBody;
+    const { imsi } = req.params;
+    const { body } = req;
     const appId = normaliseAppId(body.app_id);
     const v = validateEntitlement(appId, body.entitlement);
     if (!v.ok) {
@@ -87,7 +87,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.deleteEntitlement, async (req) => {
-    const { imsi } = req.params as ImsiParams;
+    const { imsi } = req.params;
     const prev = await overrides.remove(imsi);
     if (!prev) throw notFound('OMNISEP_ENTITLEMENT_NOT_FOUND', `no custom entitlements for IMSI ${imsi}`);
     await auditAdmin(ctx, req, { imsi, app_ids: Object.keys(prev.apps), status: 200, summary: { action: 'entitlement_delete' } });
@@ -95,7 +95,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.deleteEntitlementApp, async (req) => {
-    const { imsi, app_id } = req.params as ImsiAppParams;
+    const { imsi, app_id } = req.params;
     const appId = normaliseAppId(app_id);
     if (!(await overrides.removeApp(imsi, appId))) throw notFound('OMNISEP_ENTITLEMENT_NOT_FOUND', `IMSI ${imsi} has no custom entitlement for ${appId}`);
     await auditAdmin(ctx, req, { imsi, app_ids: [appId], status: 200, summary: { action: 'entitlement_delete_app', app_id: appId } });

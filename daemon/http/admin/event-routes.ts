@@ -5,12 +5,14 @@
  * loop wait on 'drain', never the daemon. Ends cleanly on graceful stop.
  */
 import type { FastifyInstance } from 'fastify';
-import { routes as R, fastifySchema, type EventsQuery } from '../../../src/contracts/routes.js';
+import { routes as R } from '../../../src/contracts/routes.js';
 import type { DaemonEventKind } from '../../../src/contracts/events.js';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
+import { defineRoute } from './route-kit.js';
 
 const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'hello'];
+const isKind = (s: string): s is DaemonEventKind => (KINDS as readonly string[]).includes(s);
 const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 /** One serialisation per event, shared by every subscriber that receives it. */
@@ -36,14 +38,17 @@ function drained(res: NodeJS.WritableStream): Promise<void> {
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
-  app.get(R.events.path.replace(/^\/api/, ''), { schema: fastifySchema(R.events) }, async (req, reply) => {
-    const q = req.query as EventsQuery;
+  defineRoute(app, R.events, async (req, reply) => {
+    const q = req.query;
     const typeList = list(q.type);
-    const kinds = [...list(q.kinds), ...typeList.filter((t) => (KINDS as readonly string[]).includes(t))] as DaemonEventKind[];
-    const types = typeList.filter((t) => !(KINDS as readonly string[]).includes(t));
+    const asked = list(q.kinds);
+    const kinds: DaemonEventKind[] = [...asked, ...typeList].filter(isKind);
+    const types = typeList.filter((t) => !isKind(t));
+    // Kinds asked for but none known: only `dropped` (no kind matches), never everything.
+    const filtered = asked.length > 0 || kinds.length > 0;
     // An activity-type filter implies activity events (plus rates, so a tail can show liveness).
-    if (types.length && !kinds.length) kinds.push('activity', 'dropped');
-    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: kinds.length ? [...kinds, 'dropped'] : [], types }, { max: 1000 });
+    if (types.length && !filtered) kinds.push('activity', 'dropped');
+    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: filtered || kinds.length ? [...kinds, 'dropped'] : [], types }, { max: 1000 });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', [VERSION_HEADER]: ctx.version, 'x-request-id': String(req.id) });

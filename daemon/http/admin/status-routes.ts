@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { StatusResponse } from '../../../src/contracts/status.js';
 import { redactConfig } from '../../../src/contracts/config.js';
-import { openCollection } from '../../../src/store/collections.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
 
@@ -17,7 +16,7 @@ export function formatUptime(seconds: number): string {
 }
 
 /**
- * The counts come from the store's count() (never a scan): cluster-wide with a shared store. Sessions are
+ * The counts come from the owning services' count() (the store counts, never a scan): cluster-wide with a shared store. Sessions are
  * the views held (in flight, and finished ones until the sweep drops them); tokens are the records held
  * (an expired one until the next purge).
  */
@@ -26,12 +25,9 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
   const up = Math.max(0, Math.floor((now - ctx.startedAt.getTime()) / 1000));
   const mem = process.memoryUsage();
   const { store, config } = ctx;
+  const s = ctx.services;
   const [customEntitlements, xcapProfiles, sessions, tokens, activityRecords] = await Promise.all([
-    openCollection(store, 'entitlements').count(),
-    openCollection(store, 'xcap_profiles').count(),
-    openCollection(store, 'sessions').count(),
-    openCollection(store, 'tokens').count(),
-    ctx.activity.count(),
+    s.entitlements.count(), s.xcap.count(), s.eapAuth.count(), s.tokens.count(), s.activity.count(),
   ]);
   return {
     status: ctx.lifecycle.stopping ? 'stopping' : 'ok',

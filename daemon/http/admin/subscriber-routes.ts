@@ -5,8 +5,8 @@
  * key field, and the audit record names the action, never the body.
  */
 import type { FastifyInstance } from 'fastify';
-import { subscriberRoutes as R, type SubscriberAddBody, type SubscriberImportBody } from '../../../src/contracts/subscribers.js';
-import { SubscriberError, SubscriberService } from '../../../src/services/subscribers.js';
+import { subscriberRoutes as R } from '../../../src/contracts/subscribers.js';
+import { SubscriberError } from '../../../src/services/subscribers.js';
 import type { DaemonContext } from '../../context.js';
 import { AdminError, defineRoute, notFound } from './route-kit.js';
 import { auditAdmin } from './entitlement-routes.js';
@@ -19,7 +19,7 @@ const toAdmin = (err: unknown): unknown => {
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
-  const subs = () => (ctx.services.subscribers as SubscriberService | undefined) ?? new SubscriberService(ctx.store, ctx.clock);
+  const subs = () => ctx.services.subscribers;
 
   // A CSV body for POST /api/subscribers/import (curl --data-binary @lab.csv -H 'content-type: text/csv').
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, { csv: body as string }));
@@ -30,14 +30,14 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.getSubscriber, async (req) => {
-    const { imsi } = req.params as { imsi: string };
+    const { imsi } = req.params;
     const s = await subs().get(imsi);
     if (!s) throw notFound('OMNISEP_SUBSCRIBER_NOT_FOUND', `no subscriber ${imsi}`);
     return s;
   });
 
   defineRoute(app, R.addSubscriber, async (req) => {
-    const { replace, ...input } = req.body as SubscriberAddBody;
+    const { replace, ...input } = req.body;
     try {
       const view = await subs().add(input, { replace: replace ?? false });
       await auditAdmin(ctx, req, { imsi: view.imsi, status: 201, summary: { action: 'subscriber_add', replace: replace ?? false, opc_source: view.opc_source } });
@@ -48,14 +48,14 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.deleteSubscriber, async (req) => {
-    const { imsi } = req.params as { imsi: string };
+    const { imsi } = req.params;
     if (!(await subs().remove(imsi))) throw notFound('OMNISEP_SUBSCRIBER_NOT_FOUND', `no subscriber ${imsi}`);
     await auditAdmin(ctx, req, { imsi, status: 200, summary: { action: 'subscriber_delete' } });
     return { status: 'ok' as const, imsi };
   });
 
   defineRoute(app, R.importSubscribers, async (req) => {
-    const body = req.body as SubscriberImportBody;
+    const { body } = req;
     const r = await subs().importCsv(body.csv, { replace: body.replace ?? false });
     await auditAdmin(ctx, req, { status: 200, summary: { action: 'subscriber_import', added: r.added, replaced: r.replaced, skipped: r.skipped, errors: r.errors.length } });
     return { status: 'ok' as const, ...r };

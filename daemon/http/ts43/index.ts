@@ -15,7 +15,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
 import type { OmnisepConfig } from '../../../src/contracts/config.js';
 import type { EntitlementData } from '../../../src/contracts/entitlements.js';
-import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../../../src/ports.js';
+import type { Clock, Random, Store } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import {
   CONTENT_TYPE_EAP_RELAY,
@@ -36,28 +36,24 @@ import {
   encodeRelayBody,
 } from '../../../src/codec/ts43/index.js';
 import { describeEap } from '../../../src/codec/eap/index.js';
-import { TokenService } from '../../../src/services/tokens.js';
-import { EapAuthService, type EapStepResult, type SessionRequestContext } from '../../../src/services/eap-auth/eap-auth-service.js';
-import { FsmBackend, RelayBackend, type BackendSession, type EapBackend } from '../../../src/services/eap-auth/backends.js';
+import type { EapStepResult, SessionRequestContext } from '../../../src/services/eap-auth/eap-auth-service.js';
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
 import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
-import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
-import { SubscriberService } from '../../../src/services/subscribers.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
 import websheetRoutes from './websheet.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import type { Registry } from 'prom-client';
+import { chooseBackend, type Services } from '../../services.js';
 
-/** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it). */
+/** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it): the services it uses, built by the composition root. */
 export interface Ts43Context {
   config: OmnisepConfig;
   store: Store;
   clock: Clock;
   random: Random;
-  events: EventSink;
   activity: { record(input: ActivityInput): Promise<unknown> };
-  services: { aaaRelay?: AaaRelay | undefined; vectorSource?: AuthVectorSource | undefined; [name: string]: unknown };
+  services: Pick<Services, 'tokens' | 'eapAuth' | 'entitlements' | 'subscribers' | 'backends'>;
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
   /** The daemon's Prometheus registry; absent = no metrics. */
   metrics?: Registry | undefined;
@@ -65,10 +61,6 @@ export interface Ts43Context {
 
 export interface Ts43PluginOptions {
   ctx: Ts43Context;
-  /** Overrides the back-end chosen from config (tests). */
-  backend?: EapBackend;
-  /** How often sessions are swept for timeouts (ms); default 1000. 0 = never (tests drive sweep()). */
-  sweepIntervalMs?: number;
 }
 
 /** Name of the EAP session cookie. */
@@ -82,84 +74,21 @@ const TEXT_CT = 'text/plain; charset=utf-8';
 /** Android sends `Cookie: S="value"` when Set-Cookie had Max-Age without Expires (TS43.md): strip the quotes. */
 const unquote = (v: string | undefined): string | undefined => (v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1'));
 
-function chooseBackend(ctx: Ts43Context): EapBackend | null {
-  const c = ctx.config.eap_aka;
-  if (c.backend === 'swm') return ctx.services.aaaRelay ? new RelayBackend(ctx.services.aaaRelay) : null;
-  const source = ctx.services.vectorSource;
-  if (!source) return null;
-  return new FsmBackend(c.backend, source, {
-    variant: c.aka_prime ? 'aka-prime' : 'aka',
-    networkName: c.network_name,
-    maxResync: c.max_resync,
-    timeoutMs: c.session_timeout_ms,
-    now: () => ctx.clock.now(),
-    sourceGivesPrimeKeys: c.backend === 'swx',
-  });
-}
-
-/**
- * The configured back-end, looked up in ctx.services when each session opens
- * (so the order in which areas register does not matter). Not wired (no AAA
- * relay / vector source registered) → every attempt is "unavailable" → 503.
- */
-class ServicesBackend implements EapBackend {
-  constructor(private readonly ctx: Ts43Context) {}
-  get name(): 'swm' | 'swx' | 'local' {
-    return this.ctx.config.eap_aka.backend;
-  }
-  open(): BackendSession {
-    const real = chooseBackend(this.ctx);
-    if (real) return real.open();
-    const failure = { type: 'failure', cause: 'unavailable', resultCode: null, detail: `${this.name} back-end is not configured` } as const;
-    return { aaaSessionId: null, start: async () => failure, respond: async () => failure, close: () => {} };
-  }
-}
-
 export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginOptions): Promise<void> {
   const { ctx } = opts;
   const cfg = ctx.config;
   const secret = new Secret(cfg.token.signing_secret);
-  const tokens = new TokenService({
-    store: ctx.store,
-    clock: ctx.clock,
-    random: ctx.random,
-    events: ctx.events,
-    signingSecret: secret,
-    validitySeconds: cfg.token.validity_seconds,
-  });
-  const backend = opts.backend ?? new ServicesBackend(ctx);
-  const eap = new EapAuthService({
-    store: ctx.store,
-    clock: ctx.clock,
-    random: ctx.random,
-    events: ctx.events,
-    backend,
-    timeoutMs: cfg.eap_aka.session_timeout_ms,
-    onWriteError: (e) => ctx.logger?.error({ err: e }, 'ts43: session view not stored'),
-  });
-  const provisioningSources = { entitlements: new EntitlementService(ctx.store, ctx.clock), subscribers: new SubscriberService(ctx.store, ctx.clock) };
+  const { tokens, eapAuth: eap } = ctx.services;
+  const provisioningSources = { entitlements: ctx.services.entitlements, subscribers: ctx.services.subscribers };
   const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
-  ctx.services.tokens = tokens;
-  ctx.services.eapAuth = eap;
-  await eap.recover();
-  if (!opts.backend && cfg.eap_aka.enabled) {
+  if (cfg.eap_aka.enabled) {
     app.addHook('onReady', async () => {
-      if (!chooseBackend(ctx)) ctx.logger?.warn({ backend: cfg.eap_aka.backend }, `ts43: no ${cfg.eap_aka.backend === 'swm' ? 'AAA relay' : 'vector source'} registered: EAP-AKA answers 503 until one is`);
+      if (!chooseBackend(cfg, ctx.services.backends, ctx.clock)) ctx.logger?.warn({ backend: cfg.eap_aka.backend }, `ts43: no ${cfg.eap_aka.backend === 'swm' ? 'AAA relay' : 'vector source'} registered: EAP-AKA answers 503 until one is`);
     });
   }
   for (const [appId, data] of Object.entries(cfg.default_entitlements)) {
     const v = validateEntitlement(appId, data);
     if (!v.ok) ctx.logger?.warn({ app_id: appId, errors: v.errors }, `ts43: default_entitlements.${appId} is invalid; phones get it as configured`);
-  }
-
-  const interval = opts.sweepIntervalMs ?? 1000;
-  if (interval > 0) {
-    const timer = setInterval(() => {
-      eap.sweep().catch((e: unknown) => ctx.logger?.error({ err: e }, 'ts43: session sweep failed'));
-      tokens.purgeExpired().catch((e: unknown) => ctx.logger?.error({ err: e }, 'ts43: token purge failed'));
-    }, interval);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
   }
 
   if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie);

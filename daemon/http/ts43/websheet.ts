@@ -13,7 +13,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openCollection } from '../../../src/store/collections.js';
-import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
 import { verifyServiceFlowToken, type ServiceFlowClaims } from '../../../src/services/entitlements/service-flow.js';
 import type { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './index.js';
@@ -142,10 +141,15 @@ export function validateAddress(raw: unknown): { ok: true; value: E911Address } 
   return errors.length ? { ok: false, errors } : { ok: true, value };
 }
 
+/** The fields of a form or JSON body (or query): anything else is no fields. */
+function fieldsOf(x: unknown): Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x)) : {};
+}
+
 export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string> }): Promise<void> {
   const { ctx, secret } = opts;
   const sheets = openCollection<WebsheetRecord>(ctx.store, 'websheet');
-  const entitlements = new EntitlementService(ctx.store, ctx.clock);
+  const { entitlements } = ctx.services;
   const nowS = () => Math.floor(ctx.clock.now() / 1000);
   const claimsOf = (token: unknown): ServiceFlowClaims | null =>
     typeof token === 'string' ? verifyServiceFlowToken(secret, token, nowS()) : null;
@@ -168,8 +172,8 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
       .catch(() => undefined);
 
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
-    const q = (req.query ?? {}) as Record<string, unknown>;
-    const b = (req.body ?? {}) as Record<string, unknown>;
+    const q = fieldsOf(req.query);
+    const b = fieldsOf(req.body);
     const token = b.token ?? q.token;
     const claims = claimsOf(token);
     reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY');
@@ -184,7 +188,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
   app.post('/websheet/vowifi', page);
 
   app.post('/websheet/vowifi/submit', async (req, reply) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
+    const b = fieldsOf(req.body);
     const claims = claimsOf(b.token);
     if (!claims) {
       await activity(req, null, 403, { submit: 'invalid token' });
@@ -207,7 +211,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
   });
 
   app.post('/websheet/vowifi/cancel', async (req, reply) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
+    const b = fieldsOf(req.body);
     const claims = claimsOf(b.token);
     if (!claims) return reply.code(403).send({ error: 'link invalid or expired' });
     await activity(req, claims.imsi, 200, { cancel: true });

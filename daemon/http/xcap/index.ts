@@ -14,7 +14,6 @@ import { CONTENT_TYPE } from '../../../src/services/xcap/operations.js';
 import { type XcapResult, type XcapService } from '../../../src/services/xcap/service.js';
 import type { DaemonContext } from '../../context.js';
 import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
-import { xcapServiceFor } from './service.js';
 
 /** Request bodies above this are refused with 413 before parsing (docs/xcap.md § Limits). */
 export const XCAP_BODY_LIMIT = 256 * 1024;
@@ -38,7 +37,7 @@ const headerOf = (v: string | string[] | undefined): string | undefined => (Arra
 
 export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: DaemonContext }): Promise<void> {
   const { ctx } = opts;
-  const service: XcapService = xcapServiceFor(ctx);
+  const service: XcapService = ctx.services.xcap;
   const root = ctx.config.xcap.root.replace(/\/+$/, '');
   let trustedKey = '';
   let trusted = proxyList([]);

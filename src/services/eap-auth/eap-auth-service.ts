@@ -310,6 +310,11 @@ export class EapAuthService {
     return this.#sessions.get(sessionId);
   }
 
+  /** Session views held (in flight, and finished ones until the sweep drops them): the store counts, no scan. */
+  count(): Promise<number> {
+    return this.#sessions.count();
+  }
+
   /**
    * The admin deletes a session: a live one is dropped at once (its back-end closed, its cookie dead, so
    * the phone's next POST gets 511), the view goes and a `deleted` event is emitted. Returns the view, or

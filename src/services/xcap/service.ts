@@ -54,8 +54,11 @@ export interface XcapServiceOptions {
   limits?: XmlLimits;
   /** Digest realm for HA1 (xcap.digest_realm). */
   digestRealm: string;
-  /** Set only when xcap.hss_sync is on. */
-  hss?: HssSh | null;
+  /**
+   * Set only when xcap.hss_sync is on. A function is asked on each use (the Diameter wiring may register
+   * the Sh client after the service is built).
+   */
+  hss?: HssSh | null | (() => HssSh | null);
 }
 
 export interface Preconditions {
@@ -106,7 +109,7 @@ export class XcapService {
   readonly #schema: SchemaOptions;
   readonly #limits: Required<XmlLimits>;
   readonly #realm: string;
-  readonly #hss: HssSh | null;
+  readonly #hssOf: () => HssSh | null;
   readonly #defaultText: string;
   readonly #defaultEtag: string;
   /** Parsed documents by ETag (documents are small; parsing once per version keeps GET cheap). */
@@ -121,12 +124,14 @@ export class XcapService {
     this.#schema = opts.schema ?? { noReplyTimer: { min: 5, max: 180 } };
     this.#limits = { ...DEFAULT_XML_LIMITS, maxBytes: 256 * 1024, maxDepth: 24, maxNodes: 10_000, ...opts.limits };
     this.#realm = opts.digestRealm;
-    this.#hss = opts.hss ?? null;
+    const hss = opts.hss ?? null;
+    this.#hssOf = typeof hss === 'function' ? hss : () => hss;
     const { min, max } = this.#schema.noReplyTimer;
     this.#defaultText = defaultDocumentText(Math.min(Math.max(20, min), max));
     this.#defaultEtag = etagOf(this.#defaultText);
   }
 
+  get #hss(): HssSh | null { return this.#hssOf(); }
   get limits(): Required<XmlLimits> { return this.#limits; }
   get digestRealm(): string { return this.#realm; }
 
@@ -184,10 +189,11 @@ export class XcapService {
 
   /** With hss_sync: a subscriber without a stored document is looked up in the HSS first (Sh UDR). */
   async #prime(msisdn: string): Promise<void> {
-    if (!this.#hss || (await this.profiles.get(msisdn))?.document) return;
+    const hss = this.#hss;
+    if (!hss || (await this.profiles.get(msisdn))?.document) return;
     let got: Awaited<ReturnType<HssSh['readRepositoryData']>> = null;
     try {
-      got = await this.#hss.readRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION });
+      got = await hss.readRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION });
     } catch {
       return; // HSS unreachable: serve the default; the next write will push.
     }
@@ -247,7 +253,9 @@ export class XcapService {
   }
 
   #push(msisdn: string, serviceData: string, sequenceNumber: number): void {
-    this.#hss!.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData, sequenceNumber }).then(
+    const hss = this.#hss;
+    if (!hss) return;
+    hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData, sequenceNumber }).then(
       () => this.hssBacklog.delete(msisdn),
       () => this.hssBacklog.add(msisdn),
     );
@@ -255,12 +263,13 @@ export class XcapService {
 
   /** Retry the Sh pushes that failed (the daemon calls this on a timer). Resolves with how many are still pending. */
   async retryHss(): Promise<number> {
-    if (!this.#hss) return 0;
+    const hss = this.#hss;
+    if (!hss) return 0;
     for (const msisdn of [...this.hssBacklog]) {
       const rec = await this.profiles.get(msisdn);
       if (!rec?.document) { this.hssBacklog.delete(msisdn); continue; }
       try {
-        await this.#hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData: rec.document, sequenceNumber: rec.sequence });
+        await hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData: rec.document, sequenceNumber: rec.sequence });
         this.hssBacklog.delete(msisdn);
       } catch { /* still pending */ }
     }
@@ -422,9 +431,15 @@ export class XcapService {
     return (await this.view(msisdn))!;
   }
 
-  async remove(msisdnRaw: string): Promise<boolean> {
+  /** Deletes the stored profile; returns what it was (undefined when there was none). */
+  async remove(msisdnRaw: string): Promise<XcapProfileRecord | undefined> {
     const msisdn = normaliseMsisdn(msisdnRaw);
-    if (!msisdn) return false;
-    return this.profiles.delete(msisdn);
+    if (!msisdn) return undefined;
+    return this.profiles.update<XcapProfileRecord | undefined>(msisdn, (prev) => (prev ? { result: prev, delete: true } : { result: undefined }));
+  }
+
+  /** Stored profiles (the store counts; no scan). */
+  count(): Promise<number> {
+    return this.profiles.count();
   }
 }

@@ -1,0 +1,142 @@
+/**
+ * The services of the daemon, built once by the composition root (daemon/main.ts) into one typed
+ * `Services` object, and their maintenance timers. Plugins and admin routes receive what they need from
+ * it; none builds a service of its own. Test harnesses build the same object with `buildServices`.
+ *
+ * The authentication back-end is chosen from `eap_aka.backend` when each EAP session opens, from what the
+ * Diameter wiring (daemon/diameter/wire.ts) registered in `services.backends`: the order in which the
+ * parts start does not matter, and a back-end not (yet) registered answers "unavailable" (503).
+ */
+import type { OmnisepConfig } from '../src/contracts/config.js';
+import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../src/ports.js';
+import { ActivityService } from '../src/services/activity.js';
+import { EapAuthService } from '../src/services/eap-auth/eap-auth-service.js';
+import { FsmBackend, RelayBackend, type BackendSession, type EapBackend } from '../src/services/eap-auth/backends.js';
+import { EntitlementService } from '../src/services/entitlements/overrides.js';
+import { SubscriberService } from '../src/services/subscribers.js';
+import { loadKeyring } from './config/kek.js';
+import { TokenService } from '../src/services/tokens.js';
+import { XcapService, type HssSh } from '../src/services/xcap/service.js';
+import { Secret } from '../src/util/secret.js';
+import type { BuiltinAaa } from './diameter/builtin-aaa.js';
+import type { DiameterNode } from './diameter/node.js';
+
+/** What the Diameter wiring registers (all optional: absent = feature off or not wired). */
+export interface AuthBackends {
+  /** The Diameter node: peers for GET /api/diameter. */
+  diameter?: DiameterNode;
+  /** SWm relay to the AAA (eap_aka.backend = swm). */
+  aaaRelay?: AaaRelay;
+  /** Vector source of the swx/local back-ends. */
+  vectorSource?: AuthVectorSource;
+  /** The built-in AAA/HSS (aaa.enabled). */
+  builtinAaa?: BuiltinAaa;
+  /** The Sh client for xcap.hss_sync. */
+  hssSh?: HssSh;
+}
+
+/** Every service of the daemon, each built once. */
+export interface Services {
+  activity: ActivityService;
+  subscribers: SubscriberService;
+  entitlements: EntitlementService;
+  tokens: TokenService;
+  eapAuth: EapAuthService;
+  xcap: XcapService;
+  backends: AuthBackends;
+}
+
+export interface ServiceDeps {
+  config: OmnisepConfig;
+  store: Store;
+  clock: Clock;
+  random: Random;
+  events: EventSink;
+  activity: ActivityService;
+  logger?: { error(obj: object, msg?: string): void } | undefined;
+}
+
+/** The back-end of `eap_aka.backend` over what is registered now, or null when nothing is. */
+export function chooseBackend(config: OmnisepConfig, backends: AuthBackends, clock: Clock): EapBackend | null {
+  const c = config.eap_aka;
+  if (c.backend === 'swm') return backends.aaaRelay ? new RelayBackend(backends.aaaRelay) : null;
+  const source = backends.vectorSource;
+  if (!source) return null;
+  return new FsmBackend(c.backend, source, {
+    variant: c.aka_prime ? 'aka-prime' : 'aka',
+    networkName: c.network_name,
+    maxResync: c.max_resync,
+    timeoutMs: c.session_timeout_ms,
+    now: () => clock.now(),
+    sourceGivesPrimeKeys: c.backend === 'swx',
+  });
+}
+
+/** The configured back-end, looked up when each session opens. Not registered → every attempt is "unavailable". */
+class ConfiguredBackend implements EapBackend {
+  constructor(private readonly config: OmnisepConfig, private readonly backends: AuthBackends, private readonly clock: Clock) {}
+  get name(): 'swm' | 'swx' | 'local' {
+    return this.config.eap_aka.backend;
+  }
+  open(): BackendSession {
+    const real = chooseBackend(this.config, this.backends, this.clock);
+    if (real) return real.open();
+    const failure = { type: 'failure', cause: 'unavailable', resultCode: null, detail: `${this.name} back-end is not configured` } as const;
+    return { aaaSessionId: null, start: async () => failure, respond: async () => failure, close: () => {} };
+  }
+}
+
+export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends; eapBackend?: EapBackend } = {}): Services {
+  const { config, store, clock, random, events } = deps;
+  const backends: AuthBackends = opts.backends ?? {};
+  const xcapCfg = config.xcap;
+  return {
+    activity: deps.activity,
+    // Keys at rest: sealed under the KEK when one is configured (docs/storage.md § Subscriber keys at rest).
+    subscribers: new SubscriberService(store, clock, { keyring: loadKeyring(config), randomBytes: (n) => random.bytes(n) }),
+    entitlements: new EntitlementService(store, clock),
+    tokens: new TokenService({
+      store, clock, random, events,
+      signingSecret: new Secret(config.token.signing_secret),
+      validitySeconds: config.token.validity_seconds,
+    }),
+    eapAuth: new EapAuthService({
+      store, clock, random, events,
+      backend: opts.eapBackend ?? new ConfiguredBackend(config, backends, clock),
+      timeoutMs: config.eap_aka.session_timeout_ms,
+      onWriteError: (e) => deps.logger?.error({ err: e }, 'eap: session view not stored'),
+    }),
+    xcap: new XcapService({
+      store, clock,
+      schema: { noReplyTimer: { min: xcapCfg.no_reply_timer.min, max: xcapCfg.no_reply_timer.max } },
+      digestRealm: xcapCfg.digest_realm,
+      // xcap.hss_sync: the Diameter wiring registers the Sh client; without it nothing is called.
+      hss: () => (xcapCfg.hss_sync ? backends.hssSh ?? null : null),
+    }),
+    backends,
+  };
+}
+
+/** How often each piece of upkeep runs (ms). */
+export interface MaintenanceIntervals {
+  /** EAP session timeouts and pruning of finished views. */
+  sessionsMs: number;
+  /** Expired tokens dropped (pages through the collection: not every second). */
+  tokensMs: number;
+}
+
+export const DEFAULT_MAINTENANCE: MaintenanceIntervals = { sessionsMs: 1000, tokensMs: 60_000 };
+
+/** Starts the upkeep timers; returns the stop function (the composition root registers it as a closer). */
+export function startMaintenance(
+  services: Services,
+  log: { error(obj: object, msg?: string): void },
+  every: MaintenanceIntervals = DEFAULT_MAINTENANCE,
+): () => void {
+  const timers = [
+    setInterval(() => services.eapAuth.sweep().catch((e: unknown) => log.error({ err: e }, 'eap: session sweep failed')), every.sessionsMs),
+    setInterval(() => services.tokens.purgeExpired().catch((e: unknown) => log.error({ err: e }, 'tokens: purge failed')), every.tokensMs),
+  ];
+  for (const t of timers) t.unref();
+  return () => { for (const t of timers) clearInterval(t); };
+}
