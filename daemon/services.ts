@@ -17,6 +17,7 @@ import type { Registry } from 'prom-client';
 import { ts43Metrics } from './http/ts43/metrics.js';
 import { EntitlementService } from '../src/services/entitlements/overrides.js';
 import { SubscriberService } from '../src/services/subscribers.js';
+import { loadKeyring } from './config/kek.js';
 import { TokenService } from '../src/services/tokens.js';
 import { XcapService, type HssSh } from '../src/services/xcap/service.js';
 import { WebsheetGrants } from '../src/services/entitlements/websheet-grants.js';
@@ -113,7 +114,8 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
   const refused = deps.metrics ? ts43Metrics(deps.metrics).eapRefused : null;
   return {
     activity: deps.activity,
-    subscribers: new SubscriberService(store, clock),
+    // Keys at rest: sealed under the KEK when one is configured (docs/storage.md § Subscriber keys at rest).
+    subscribers: new SubscriberService(store, clock, { keyring: loadKeyring(config), randomBytes: (n) => random.bytes(n) }),
     entitlements: new EntitlementService(store, clock),
     tokens: new TokenService({
       store, clock, random, events,

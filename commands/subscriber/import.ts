@@ -1,38 +1,68 @@
-import { readFileSync } from 'node:fs';
+import * as fs from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
-import { OperationalError, UsageError } from '../../src/cli/errors.js';
-import { subscriberRoutes, type SubscriberImportResult } from '../../src/contracts/subscribers.js';
+import { OperationalError } from '../../src/cli/errors.js';
+import { ImportHeaderError, runImport, type ImportSummary } from '../../src/cli/bulk-import.js';
+import { subscriberCsvFormat } from '../../src/cli/import-formats.js';
+import { importBar, openImportInput, renderImportSummary } from '../../src/cli/import-command.js';
+import { readLines } from '../../src/cli/line-stream.js';
+import { BATCH_MAX_ROWS, importRoutes } from '../../src/contracts/imports.js';
 
-export default class SubscriberImport extends BaseCommand<typeof SubscriberImport, SubscriberImportResult> {
-  static override summary = 'Import SIMs from a CSV file into the local subscriber store.';
-  static override description = 'POST /api/subscribers/import. The first non-comment line names the columns: imsi and ki, opc or op, and optionally msisdn, amf (default 8000), sqn (default 0). Lines starting with # are skipped. Existing subscribers are kept unless --replace. Bad lines are reported by number (never with their keys) and the rest is imported; the exit code is 1 if any line failed.';
+export default class SubscriberImport extends BaseCommand<typeof SubscriberImport, ImportSummary> {
+  static override summary = 'Import SIMs from a CSV file of any size into the local subscriber store.';
+  static override description =
+    'The file is streamed (never read whole) and sent in batches (POST /api/import/subscribers), each applied as one durable commit. ' +
+    'The first line that is not blank or a # comment names the columns: imsi, ki, and opc or op; optionally msisdn, amf (default 8000), sqn (default 0). ' +
+    'Every line that is not applied is reported by number and reason, never with its keys: a bad field, a wrong column count, invalid UTF-8, a line over --max-line-bytes, ' +
+    'an IMSI already on an earlier line, or a subscriber that exists with other keys (unless --replace). A subscriber that exists with the same keys counts as unchanged, ' +
+    'so if the daemon stops midway, running the same command again finishes the job. --replace never moves a subscriber\'s SQN backwards. ' +
+    'A progress bar runs on a terminal; the summary gives added, replaced, unchanged, skipped, errors and lines per second. Exit 1 if any line was not applied.';
   static override examples = [
     { description: 'The lab SIMs shipped with omnisep', command: '<%= config.bin %> <%= command.id %> fixtures/subscribers/lab.csv' },
-    { description: 'Re-provision: overwrite what exists', command: '<%= config.bin %> <%= command.id %> sims.csv --replace' },
+    { description: 'Check a file against the store first, writing nothing', command: '<%= config.bin %> <%= command.id %> sims.csv --dry-run' },
+    { description: 'Re-provision: overwrite the keys of subscribers that exist', command: '<%= config.bin %> <%= command.id %> sims.csv --replace' },
+    { description: 'From a pipe, summary as JSON', command: 'zcat sims.csv.gz | <%= config.bin %> <%= command.id %> - --json' },
   ];
   static override args = { file: Args.string({ description: 'CSV file (- for stdin)', required: true }) };
-  static override flags = { replace: Flags.boolean({ summary: 'Overwrite subscribers that exist.' }) };
+  static override flags = {
+    replace: Flags.boolean({ summary: 'Overwrite subscribers that exist with other keys.' }),
+    'dry-run': Flags.boolean({ summary: 'Validate every line against the store; write nothing.' }),
+    'batch-size': Flags.integer({ summary: `Lines per batch (1-${BATCH_MAX_ROWS}).`, default: 2000, min: 1, max: BATCH_MAX_ROWS }),
+    'max-line-bytes': Flags.integer({ summary: 'Longer lines are reported and skipped without being read whole.', default: 4096, min: 64, max: 1 << 20 }),
+  };
 
-  async run(): Promise<SubscriberImportResult> {
-    const { file } = this.args;
-    let csv: string;
+  async run(): Promise<ImportSummary> {
+    const { args, flags } = this;
+    const input = openImportInput(args.file, fs);
+    const lines = readLines(input.chunks, flags['max-line-bytes']);
+    const bar = importBar(!this.jsonMode && Boolean(process.stderr.isTTY), input.size);
+    const dryRun = flags['dry-run'];
+    let summary: ImportSummary;
     try {
-      csv = readFileSync(file === '-' ? 0 : file, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      summary = await runImport({
+        lines,
+        format: subscriberCsvFormat(),
+        batchSize: flags['batch-size'],
+        dryRun,
+        send: (rows) => this.client.call(importRoutes.importSubscriberBatch, { body: { rows, ...(flags.replace ? { replace: true } : {}), ...(dryRun ? { dry_run: true } : {}) } }),
+        onBatch: (_rej, p) => bar.update(lines.bytesRead, p),
+      });
+    } catch (err) {
+      if (err instanceof ImportHeaderError) throw new OperationalError(`${args.file}: ${err.message}; nothing was imported`);
+      throw err;
+    } finally {
+      bar.stop();
     }
-    return this.client.call(subscriberRoutes.importSubscribers, { body: { csv, ...(this.flags.replace ? { replace: true } : {}) } });
+    return summary;
   }
 
-  protected render(body: SubscriberImportResult): string {
-    return [
-      `${this.chalk.green('imported')} ${body.added} added, ${body.replaced} replaced, ${body.skipped} kept (already present)`,
-      ...body.errors.map((e) => `${this.chalk.red('line')} ${e.line}: ${e.error}`),
-    ].join('\n');
+  protected render(summary: ImportSummary): string {
+    return renderImportSummary(summary, this.chalk, 'CSV');
   }
 
-  protected override failure(body: SubscriberImportResult): OperationalError | undefined {
-    return body.errors.length ? new OperationalError(`${body.errors.length} line${body.errors.length === 1 ? '' : 's'} not imported`) : undefined;
+  /** Exit 1 when any line was not applied, or the daemon stopped midway (the summary is printed first). */
+  protected override failure(summary: ImportSummary): OperationalError | undefined {
+    if (summary.interrupted) return new OperationalError('the import stopped before the end of the file: run the same command again to finish it');
+    return summary.rejected.length ? new OperationalError(`${summary.rejected.length} line${summary.rejected.length === 1 ? '' : 's'} not applied`) : undefined;
   }
 }

@@ -13,3 +13,16 @@ test('subscriber CSV: a header without imsi, ki, or opc/op names the missing col
   assert.deepEqual(parseSubscriberCsv('imsi,ki\n'), { ok: false, line: 1, error: 'header lacks an opc or op column' });
   assert.deepEqual(parseSubscriberCsv(''), { ok: true, rows: [] });
 });
+
+test('subscriber CSV (streaming): strict header refuses unknown and repeated columns; a row needs one cell per column', async () => {
+  const { subscriberCsvHeader, subscriberCsvRow, isSubscriberCsvSkip } = await import('./subscriber-csv.js');
+  assert.deepEqual(subscriberCsvHeader(' IMSI, Ki ,opc,amf'), { ok: true, columns: ['imsi', 'ki', 'opc', 'amf'] });
+  assert.match((subscriberCsvHeader('imsi,ki,opc,kii', { strict: true }) as { error: string }).error, /unknown column\(s\) "kii"/);
+  assert.match((subscriberCsvHeader('imsi,ki,opc,ki', { strict: true }) as { error: string }).error, /ki column twice/);
+  assert.deepEqual(subscriberCsvRow(['imsi', 'ki', 'opc'], '001010000000001, aa ,'), { ok: true, cells: { imsi: '001010000000001', ki: 'aa' } });
+  assert.deepEqual(subscriberCsvRow(['imsi', 'ki', 'opc'], '1,2'), { ok: false, error: '2 columns where the header has 3' });
+  assert.deepEqual(subscriberCsvRow(['imsi', 'ki', 'opc'], '1,2,3,4'), { ok: false, error: '4 columns where the header has 3' });
+  assert.equal(isSubscriberCsvSkip('  # x'), true);
+  assert.equal(isSubscriberCsvSkip(' '), true);
+  assert.equal(isSubscriberCsvSkip('1,2'), false);
+});

@@ -26,9 +26,9 @@ export function parseSubscriberCsv(text: string): SubscriberCsv {
     if (!raw || raw.startsWith('#')) continue;
     const cells = raw.split(',').map((c) => c.trim());
     if (!header) {
-      header = cells.map((c) => c.toLowerCase());
-      for (const need of ['imsi', 'ki']) if (!header.includes(need)) return { ok: false, line: i + 1, error: `header lacks the ${need} column` };
-      if (!header.includes('opc') && !header.includes('op')) return { ok: false, line: i + 1, error: 'header lacks an opc or op column' };
+      const h = subscriberCsvHeader(raw);
+      if (!h.ok) return { ok: false, line: i + 1, error: h.error };
+      header = h.columns;
       continue;
     }
     const row: Record<string, string> = {};
@@ -38,4 +38,42 @@ export function parseSubscriberCsv(text: string): SubscriberCsv {
     rows.push({ line: i + 1, cells: row });
   }
   return { ok: true, rows };
+}
+
+/** The columns a subscriber CSV may name (a header naming any other is refused: a typo would drop data). */
+export const SUBSCRIBER_CSV_COLUMNS = ['imsi', 'ki', 'opc', 'op', 'msisdn', 'amf', 'sqn'] as const;
+
+/** True for a line that carries no row: blank, or a `#` comment. */
+export const isSubscriberCsvSkip = (line: string): boolean => {
+  const t = line.trim();
+  return !t || t.startsWith('#');
+};
+
+/**
+ * The header line: column names, any case and order. imsi, ki and opc or op are required.
+ * (The streaming import refuses unknown or repeated names; `parseSubscriberCsv` keeps its old leniency.)
+ */
+export function subscriberCsvHeader(line: string, opts: { strict?: boolean } = {}): { ok: true; columns: string[] } | { ok: false; error: string } {
+  const columns = line.trim().split(',').map((c) => c.trim().toLowerCase());
+  for (const need of ['imsi', 'ki']) if (!columns.includes(need)) return { ok: false, error: `header lacks the ${need} column` };
+  if (!columns.includes('opc') && !columns.includes('op')) return { ok: false, error: 'header lacks an opc or op column' };
+  if (opts.strict) {
+    const unknown = columns.filter((c) => !(SUBSCRIBER_CSV_COLUMNS as readonly string[]).includes(c));
+    if (unknown.length) return { ok: false, error: `header names unknown column(s) ${unknown.map((c) => JSON.stringify(c)).join(', ')} (known: ${SUBSCRIBER_CSV_COLUMNS.join(', ')})` };
+    const dup = columns.find((c, i) => columns.indexOf(c) !== i);
+    if (dup) return { ok: false, error: `header names the ${dup} column twice` };
+  }
+  return { ok: true, columns };
+}
+
+/** One data line against the header: exactly as many cells as columns; empty cells are left out. */
+export function subscriberCsvRow(columns: readonly string[], line: string): { ok: true; cells: Record<string, string> } | { ok: false; error: string } {
+  const cells = line.trim().split(',');
+  if (cells.length !== columns.length) return { ok: false, error: `${cells.length} column${cells.length === 1 ? '' : 's'} where the header has ${columns.length}` };
+  const out: Record<string, string> = {};
+  for (let j = 0; j < columns.length; j++) {
+    const v = cells[j]!.trim();
+    if (v) out[columns[j]!] = v;
+  }
+  return { ok: true, cells: out };
 }

@@ -82,6 +82,11 @@ export const configSchema = Type.Object(
       pool_max: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'postgres driver: most connections in the pool' }),
       cluster_secret: Type.String({ default: '', ...secret, description: 'postgres driver: shared by every daemon of a cluster; seals EAP session secrets at rest (required with postgres in production)' }),
     }),
+    subscribers: o('the local subscriber store: Ki/OPc at rest (docs/storage.md § Subscriber keys at rest)', {
+      kek_file: Type.String({ default: '', description: 'file holding the key-encryption key (32 bytes as 64 hex digits or base64, mode 0600 or stricter): Ki/OPc are then sealed with AES-256-GCM per record; empty = kept in plain hex' }),
+      kek: Type.String({ default: '', ...secret, description: 'the key-encryption key itself (env OMNISEP_KEK), instead of kek_file; set one of the two, not both' }),
+      previous_kek_files: Type.Array(Type.String(), { default: [], description: 'older KEK files that may still open records during a rotation (`omnisep subscriber rekey` reseals them with the current KEK)' }),
+    }),
     log: o('logging (pino, JSON lines on stdout)', {
       level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level; reloaded on SIGHUP' }),
       pretty: Type.Union([Type.Boolean(), Type.Literal('auto')], { default: 'auto', description: 'human-readable logs; auto = when stdout is a TTY' }),
@@ -244,6 +249,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [env: string, key: string]> =
   ['AAA_PEER_HOST', 'diameter.peers.0.host'],
   ['AAA_PEER_IP', 'diameter.peers.0.ip'],
   ['OMNISEP_SOCKET', 'control.socket'],
+  ['OMNISEP_KEK', 'subscribers.kek'],
 ];
 
 /** Invalid configuration: every problem names the key and, when there is one, the file. `serve` and `config check` exit EXIT_CONFIG (78). */
@@ -415,6 +421,7 @@ export function semanticProblems(cfg: OmnisepConfig): string[] {
   const tlsPeers = cfg.diameter.peers.filter((peer) => peer.transport === 'tls').length;
   if ((t.listen || tlsPeers) && (!t.cert || !t.key || !t.ca))
     p.push(`diameter.tls: cert, key and ca are required when ${t.listen ? 'tls.listen is true' : 'a peer uses transport tls'}`);
+  if (cfg.subscribers.kek && cfg.subscribers.kek_file) p.push('subscribers.kek: set either the KEK (env OMNISEP_KEK) or subscribers.kek_file, not both');
   if (cfg.xcap.no_reply_timer.min > cfg.xcap.no_reply_timer.max) p.push('xcap.no_reply_timer: min is above max');
   if (cfg.vvm.min_pin_length > cfg.vvm.max_pin_length) p.push('vvm.min_pin_length: above vvm.max_pin_length');
   if (Number(cfg.ts43.entitlement_versions.min) > Number(cfg.ts43.entitlement_versions.max)) p.push('ts43.entitlement_versions: min is above max');

@@ -17,6 +17,9 @@ import type { AuthVector } from '../aka/types.js';
 import { AuthVectorError, type AuthVectorRequest, type AuthVectorSource, type Clock, type Collection, type Store } from '../ports.js';
 import { openCollection } from '../store/collections.js';
 import { Secret } from '../util/secret.js';
+import { EMPTY_KEYRING, KeyWrapError, type Keyring } from '../crypto/key-wrap.js';
+import { needsReseal, recordKeys, sameKeys, storedForm } from './subscriber-keys.js';
+import type { BatchResult, RejectedLine, SubscriberBatchRow, SubscriberExportPage } from '../contracts/imports.js';
 import { parseSubscriberCsv } from '../codec/subscriber-csv.js';
 import type { SubscriberAddBody, SubscriberImportResult, SubscriberView } from '../contracts/subscribers.js';
 
@@ -36,6 +39,9 @@ export interface StoredSubscriber {
   sqn: string;
   created_at: number;
   updated_at: number;
+  /** Keys sealed under a KEK (src/services/subscriber-keys.ts): then `ki` and `opc` are ''. */
+  kek_id?: string;
+  keys_sealed?: string;
 }
 
 /** The `sqn` collection's record (key = IMSI): SQN_HE as a decimal string, advanced with `update()`. */
@@ -70,7 +76,13 @@ export class SubscriberService {
   readonly #coll: Collection<StoredSubscriber>;
   readonly #sqn: Collection<SqnRecord>;
 
-  constructor(store: Store, private readonly clock: Clock = { now: Date.now }) {
+  /** KEKs for keys at rest (docs/storage.md § Subscriber keys at rest); the empty ring keeps plain hex. */
+  readonly #ring: Keyring;
+  readonly #randomBytes: (n: number) => Buffer;
+
+  constructor(store: Store, private readonly clock: Clock = { now: Date.now }, opts: { keyring?: Keyring; randomBytes?: (n: number) => Buffer } = {}) {
+    this.#ring = opts.keyring ?? EMPTY_KEYRING;
+    this.#randomBytes = opts.randomBytes ?? ((n) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))));
     this.#coll = openCollection<StoredSubscriber>(store, 'subscribers');
     this.#sqn = openCollection<SqnRecord>(store, 'sqn');
   }
@@ -110,7 +122,7 @@ export class SubscriberService {
       // A replace never lowers the floor: SQN_HE must not go backwards (TS 33.102 Annex C).
       rec.sqn = maxSqn(BigInt(rec.sqn), BigInt(old.sqn ?? '0')).toString();
     }
-    await this.#coll.put(rec.imsi, rec);
+    await this.#coll.put(rec.imsi, this.#sealed(rec));
     return toView(rec, await this.#sqn.get(rec.imsi));
   }
 
@@ -156,8 +168,7 @@ export class SubscriberService {
   async nextVector(imsi: string, rand: Buffer, resync?: { rand: Buffer; auts: Buffer }, opts: { akaPrime?: boolean } = {}): Promise<AuthVector> {
     const s = await this.#coll.get(imsi);
     if (!s) throw new AuthVectorError('user_unknown', `no subscriber ${imsi}`);
-    const k = new Secret(Buffer.from(s.ki, 'hex'));
-    const opc = new Secret(Buffer.from(s.opc, 'hex'));
+    const { ki: k, opc } = this.#keys(s);
     let sqnMs: bigint | undefined;
     if (resync) {
       const r = recoverSqnFromAuts({ k, opc, rand: resync.rand, auts: resync.auts });
@@ -172,6 +183,99 @@ export class SubscriberService {
       return { result: next, put: { sqn: next.toString(), updated_at: now } };
     });
     return generateVector({ k, opc, amf: opts.akaPrime ? withSeparationBit(s.amf) : Buffer.from(s.amf, 'hex'), sqn, rand });
+  }
+
+  // ── Bulk import/export and keys at rest (helper `import`; docs/operations.md § Bulk import and export) ──
+
+  /**
+   * One import batch: every row validated on its own (a bad row is rejected by line, never the batch); the
+   * valid ones written with one `putMany` — one durable commit, so no record is half-written. A row equal to
+   * the stored record (keys, AMF, MSISDN, SQN floor not raised) is `unchanged`; another one is `exists`
+   * unless `replace`, which never lowers the SQN floor. `dryRun` checks the same and writes nothing.
+   */
+  async applyBatch(rows: readonly SubscriberBatchRow[], opts: { replace?: boolean; dryRun?: boolean } = {}): Promise<Omit<BatchResult, 'status'>> {
+    const out = { dry_run: Boolean(opts.dryRun), added: 0, replaced: 0, unchanged: 0, rejected: [] as RejectedLine[] };
+    const olds = await Promise.all(rows.map((r) => (/^[0-9]{15}$/.test(r.imsi) ? this.#coll.get(r.imsi) : Promise.resolve(undefined))));
+    const puts: Array<[string, StoredSubscriber]> = [];
+    const inBatch = new Set<string>();
+    rows.forEach((row, i) => {
+      const reject = (code: RejectedLine['code'], error: string) => void out.rejected.push({ line: row.line, code, error });
+      let rec: StoredSubscriber;
+      try {
+        if (row.sqn !== undefined && !/^[0-9]{1,15}$/.test(row.sqn)) throw new SubscriberError('OMNISEP_SUBSCRIBER_INVALID', 'sqn must be an integer from 0 to 2^48-1');
+        const { line: _line, sqn, ...fields } = row;
+        rec = this.#validate({ ...fields, ...(sqn !== undefined ? { sqn: Number(sqn) } : {}) });
+      } catch (err) {
+        return reject('invalid', err instanceof Error ? err.message : String(err));
+      }
+      if (inBatch.has(rec.imsi)) return reject('duplicate', 'the IMSI is twice in one batch');
+      inBatch.add(rec.imsi);
+      const old = olds[i];
+      if (old) {
+        const floor = BigInt(old.sqn ?? '0');
+        if (old.amf === rec.amf && old.msisdn === rec.msisdn && BigInt(rec.sqn) <= floor && sameKeys(old, rec, this.#ring)) return void out.unchanged++;
+        if (!opts.replace) return reject('exists', 'the subscriber exists with other keys or fields (--replace overwrites)');
+        rec.created_at = old.created_at;
+        rec.sqn = maxSqn(BigInt(rec.sqn), floor).toString();
+        out.replaced++;
+      } else out.added++;
+      puts.push([rec.imsi, opts.dryRun ? rec : this.#sealed(rec)]);
+    });
+    if (!opts.dryRun && puts.length) await this.#coll.putMany(puts);
+    return out;
+  }
+
+  /** One export page in IMSI order; Ki/OPc (opened from their seal) only with `withKeys`. SQN is SQN_HE. */
+  async exportPage(after: string | undefined, limit: number, opts: { withKeys?: boolean } = {}): Promise<SubscriberExportPage> {
+    const page = await this.#coll.scan({ ...(after ? { after } : {}), limit });
+    const rows = await Promise.all(page.map(async ([, s]) => {
+      const row: SubscriberExportPage['rows'][number] = { imsi: s.imsi, msisdn: s.msisdn, amf: s.amf, sqn: effectiveSqn(s, await this.#sqn.get(s.imsi)).toString() };
+      if (opts.withKeys) {
+        const k = recordKeys(s, this.#ring);
+        row.ki = k.ki.reveal().toString('hex');
+        row.opc = k.opc.reveal().toString('hex');
+      }
+      return row;
+    }));
+    return { rows, next: page.length === limit ? page[page.length - 1]![0] : null };
+  }
+
+  /**
+   * Reseal one page (IMSI order) under the current KEK — or back to plain hex without one — each record with
+   * one atomic `update`, so a concurrent write is never lost. The IV is drawn outside the (pure, retryable)
+   * update function; a retry reuses it only for a seal that is then thrown away.
+   */
+  async rekeyPage(after: string | undefined, limit: number): Promise<{ kek_id: string | null; resealed: number; unchanged: number; next: string | null }> {
+    const page = await this.#coll.scan({ ...(after ? { after } : {}), limit });
+    let resealed = 0;
+    let unchanged = 0;
+    for (const [imsi, s] of page) {
+      if (!needsReseal(s, this.#ring)) {
+        unchanged++;
+        continue;
+      }
+      const iv = this.#randomBytes(12);
+      const done = await this.#coll.update<boolean>(imsi, (cur) =>
+        cur && needsReseal(cur, this.#ring) ? { result: true, put: storedForm(cur, this.#ring, () => iv) } : { result: false });
+      if (done) resealed++;
+      else unchanged++;
+    }
+    return { kek_id: this.#ring.current?.id ?? null, resealed, unchanged, next: page.length === limit ? page[page.length - 1]![0] : null };
+  }
+
+  /** The record as stored: sealed under the current KEK when there is one. */
+  #sealed(rec: StoredSubscriber): StoredSubscriber {
+    return this.#ring.current ? storedForm(rec, this.#ring, () => this.#randomBytes(12)) : rec;
+  }
+
+  /** Ki and OPc of a stored record; a KEK problem is an `unavailable` back-end, its message names the KEK ids. */
+  #keys(s: StoredSubscriber): { ki: Secret<Buffer>; opc: Secret<Buffer> } {
+    try {
+      return recordKeys(s, this.#ring);
+    } catch (err) {
+      if (err instanceof KeyWrapError) throw new AuthVectorError('unavailable', `${err.code}: ${err.message}`);
+      throw err;
+    }
   }
 
   #validate(i: SubscriberInput): StoredSubscriber {

@@ -22,6 +22,7 @@ import eventRoutes from './event-routes.js';
 import diameterRoutes from './diameter-routes.js';
 import subscriberRoutes from './subscriber-routes.js';
 import xcapRoutes from './xcap-routes.js';
+import importRoutes from './import-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
 type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
@@ -41,6 +42,7 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   diameterRoutes,
   subscriberRoutes,
   xcapRoutes,
+  importRoutes,
 ];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

@@ -1,0 +1,58 @@
+/**
+ * Shared by the bulk import/export tests (import-cli, import-export, import-kek): real daemons
+ * (`startDaemon`, embedded store in a temp data dir, control socket) and the real CLI (`node bin/run.js`).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliArgv, cliEnv, runCli, type CliResult } from './cli-harness.js';
+import { daemonSets } from './cli-daemon.js';
+import { resolveConfig } from '../src/contracts/config.js';
+import { startDaemon, type RunningDaemon } from '../daemon/main.js';
+import { openCollection } from '../src/store/collections.js';
+import type { StoredSubscriber } from '../src/services/subscribers.js';
+
+export const KI = '465b5ce8b199b49faa5f0a2ee238a6bc';
+export const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
+export const OP = 'cdc202d5123e20f62b6d676ac72cb318';
+export const KI2 = 'fec86ba6eb707ed08905757b1bb44b8f';
+export const KEK_A = '11'.repeat(32);
+export const KEK_B = Buffer.alloc(32, 0x22).toString('base64');
+export const imsi = (n: number) => `00101${String(n).padStart(10, '0')}`;
+export const root = mkdtempSync(join(tmpdir(), 'omnisep-import-'));
+
+export interface D {
+  daemon: RunningDaemon;
+  dir: string;
+  socket: string;
+  stop(): Promise<void>;
+}
+
+let n = 0;
+export async function daemonAt(dir: string, extra: string[] = []): Promise<D> {
+  const socket = join(dir, 'omnisep.sock');
+  const config = resolveConfig({ env: {}, sets: [...daemonSets(dir, socket), ...extra] });
+  const daemon = await startDaemon(config, { env: {} });
+  return { daemon, dir, socket, stop: async () => void (await daemon.close()) };
+}
+export const freshDir = () => mkdtempSync(join(root, `d${++n}-`));
+export const cliOn = (d: D, ...args: string[]): Promise<CliResult> => runCli([...args, '--socket', d.socket], { timeoutMs: 300_000 });
+export const subs = (d: D) => openCollection<StoredSubscriber>(d.daemon.ctx.store, 'subscribers');
+
+/** The CLI with bytes on its stdin (`import -`), streamed in chunks, never on disk. */
+export function cliStdin(d: D, args: string[], feed: (w: (b: Buffer | string) => Promise<void>) => Promise<void>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...cliArgv(), ...args, '--socket', d.socket], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
+    const w = (b: Buffer | string) => new Promise<void>((res) => (child.stdin.write(b) ? res() : child.stdin.once('drain', () => res())));
+    feed(w).then(() => child.stdin.end(), reject);
+  });
+}
+
