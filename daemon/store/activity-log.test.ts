@@ -29,22 +29,22 @@ test('appends are durable, queryable and survive reopen', async () => {
     ids.push(r.id);
     return log.append(r);
   }));
-  assert.equal(log.count(), 50);
+  assert.equal((await log.count()), 50);
   assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 50);
-  const p = log.query({ imsi: '001010000000003', limit: 3 });
+  const p = log.querySync({ imsi: '001010000000003', limit: 3 });
   assert.equal(p.total, 10);
   assert.equal(p.records.length, 3);
   assert.ok(p.records.every((r) => r.imsi === '001010000000003'));
   assert.ok(Date.parse(p.records[0]!.timestamp) > Date.parse(p.records[1]!.timestamp), 'newest first');
-  assert.equal(log.query({ type: 'xcap' }).total, 25);
-  assert.equal(log.query({ query: '0000000004' }).total, 10);
-  assert.equal(log.query({ from: (T0 + 40_000) / 1000 }).total, 10);
-  assert.equal(log.query({ page: 2, limit: 20 }).records.length, 20);
-  assert.equal(log.get(ids[7]!)!.id, ids[7]);
+  assert.equal(log.querySync({ type: 'xcap' }).total, 25);
+  assert.equal(log.querySync({ query: '0000000004' }).total, 10);
+  assert.equal(log.querySync({ from: (T0 + 40_000) / 1000 }).total, 10);
+  assert.equal(log.querySync({ page: 2, limit: 20 }).records.length, 20);
+  assert.equal(log.getSync(ids[7]!)!.id, ids[7]);
   await log.close();
   const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now });
-  assert.equal(again.count(), 50);
-  assert.equal(again.get(ids[49]!)!.id, ids[49]);
+  assert.equal((await again.count()), 50);
+  assert.equal(again.getSync(ids[49]!)!.id, ids[49]);
   await again.close();
 });
 
@@ -53,19 +53,19 @@ test('retention: per-subscriber cap on append, age by enforceRetention, then com
   let now = T0 + 100_000;
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 5, retentionSeconds: 60, compactMinDead: 1, compactDeadRatio: 0.3 });
   for (let k = 0; k < 20; k++) await log.append(rec({ timestamp: new Date(T0 + k * 10_000).toISOString() }));
-  assert.equal(log.query({ imsi: '001010000000001' }).total, 5, 'only the newest 5 kept');
+  assert.equal(log.querySync({ imsi: '001010000000001' }).total, 5, 'only the newest 5 kept');
   await log.compact();
   assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 5);
   now = T0 + 190_000 + 60_000 - 1; // records at 150s..190s; cutoff just below 190s keeps 190s only
   assert.equal(log.enforceRetention(), 4);
-  assert.equal(log.count(), 1);
+  assert.equal((await log.count()), 1);
   await log.compact();
   assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
   await log.append(rec({ timestamp: new Date(now).toISOString() }));
-  assert.equal(log.count(), 2);
+  assert.equal((await log.count()), 2);
   await log.close();
   const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 5, retentionSeconds: 60 });
-  assert.equal(again.count(), 2);
+  assert.equal((await again.count()), 2);
   await again.close();
 });
 
@@ -78,7 +78,7 @@ test('a torn last line (crash mid-append) is cut off with a warning', async () =
   appendFileSync(file, '{"id":"x","timest');
   const warnings: string[] = [];
   const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, warn: (m) => warnings.push(m) });
-  assert.equal(again.count(), 2);
+  assert.equal((await again.count()), 2);
   assert.match(warnings[0]!, /torn last line/);
   await again.append(rec());
   await again.close();

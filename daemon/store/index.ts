@@ -1,14 +1,14 @@
-/** Store selection: `storage.driver` → a Store. Other drivers (PostgreSQL, planned) plug in here only. */
+/** Store selection: `storage.driver` → a Store. The PostgreSQL driver plugs in here too. */
 import type { Store } from '../../src/ports.js';
 import type { OmnisepConfig } from '../../src/contracts/config.js';
 import { createMemoryStore } from './memory-store.js';
-import { createLowdbStore } from './lowdb-store.js';
+import { createEmbeddedStore } from './embedded-store.js';
 import { createPgStore } from './pg/pg-store.js';
 import { PgStartError } from './pg/errors.js';
 
 export { StoreCorruptError, StoreLockedError } from './errors.js';
 export { createMemoryStore } from './memory-store.js';
-export { createLowdbStore } from './lowdb-store.js';
+export { createEmbeddedStore } from './embedded-store.js';
 
 export interface RetentionTunable {
   maxPerSubscriber: number;
@@ -32,8 +32,11 @@ export async function createStore(config: OmnisepConfig, dataDir: string, warn: 
       warn,
     });
   }
-  return createLowdbStore({
+  // 'embedded', and 'lowdb': its old name (a data directory of the lowdb driver is imported on first start).
+  return createEmbeddedStore({
     dataDir,
+    commitIntervalMs: config.storage.activity_commit_interval_ms,
+    warn,
     activity: {
       maxPerSubscriber: config.activity.max_records_per_subscriber,
       retentionSeconds: config.activity.retention_seconds,

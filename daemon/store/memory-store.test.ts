@@ -10,12 +10,12 @@ test('the memory store keeps the activity retention of the file log', async () =
   const s = createMemoryStore({ maxPerSubscriber: 2, retentionSeconds: 60, now: () => now });
   for (let i = 0; i < 5; i++) await s.activity.append(rec(`a${i}`, '001010000000001', now - 1000 + i));
   await s.activity.append(rec('b0', '001010000000002', now - 30_000));
-  assert.equal(s.activity.count(), 3);
-  assert.equal(s.activity.get('a0'), undefined);
-  assert.deepEqual(s.activity.query({ imsi: '001010000000001' }).records.map((r) => r.id), ['a4', 'a3']);
+  assert.equal(await s.activity.count(), 3);
+  assert.equal(await s.activity.get('a0'), undefined);
+  assert.deepEqual((await s.activity.query({ imsi: '001010000000001' })).records.map((r) => r.id), ['a4', 'a3']);
   now += 45_000; // b0 is now 75 s old
-  assert.equal(s.activity.query({}).total, 2);
-  assert.equal(s.activity.get('b0'), undefined);
+  assert.equal((await s.activity.query({})).total, 2);
+  assert.equal(await s.activity.get('b0'), undefined);
   await s.collection('x').put('k', 1);
-  assert.equal(s.collection('x').get('k'), 1);
+  assert.equal(await s.collection('x').get('k'), 1);
 });

@@ -3,6 +3,7 @@
  * collections through `openCollection(store, name)` so that every caller, every driver, the PostgreSQL
  * migrations and `omnisep db copy` agree on one list. A new area adds its rows here.
  */
+import { XMLValidator } from 'fast-xml-parser';
 import type { Collection, CollectionSpec, Store } from '../ports.js';
 
 export const COLLECTIONS = {
@@ -27,4 +28,39 @@ export type CollectionId = keyof typeof COLLECTIONS;
 
 export function openCollection<T>(store: Store, name: CollectionId): Collection<T> {
   return store.collection<T>(name, COLLECTIONS[name]);
+}
+
+/**
+ * Checks a stored record against what its collection expects; the embedded driver runs it on every record
+ * at load and refuses to start on a failure (issue 13 item 7: damage is found at start, not by a later 500).
+ * Returns why the record is wrong, or null. Only shape facts the services rely on are checked; a collection
+ * without a row here is not checked.
+ */
+export type RecordCheck = (key: string, record: unknown) => string | null;
+
+const isObject = (r: unknown): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r);
+const IMSI_RE = /^[0-9]{5,15}$/;
+
+export const RECORD_CHECKS: Partial<Record<CollectionId, RecordCheck>> = {
+  subscribers: (key, r) => {
+    if (!isObject(r)) return 'not an object';
+    if (typeof r.imsi !== 'string' || !IMSI_RE.test(r.imsi)) return `imsi ${JSON.stringify(r.imsi)} is not 5 to 15 digits`;
+    if (r.imsi !== key) return `stored under key ${JSON.stringify(key)} but its imsi is ${r.imsi}`;
+    return null;
+  },
+  sqn: (_key, r) => (typeof r === 'string' || typeof r === 'number' || isObject(r) ? null : 'not an SQN record'),
+  entitlements: (_key, r) => (isObject(r) ? null : 'not an object'),
+  xcap_profiles: (_key, r) => {
+    if (!isObject(r)) return 'not an object';
+    if (r.document === null || r.document === undefined) return null;
+    if (typeof r.document !== 'string') return 'document is not a string';
+    const v = XMLValidator.validate(r.document);
+    return v === true ? null : `document is not well-formed XML (${v.err.msg}, line ${v.err.line})`;
+  },
+  tokens: (_key, r) => (isObject(r) ? null : 'not an object'),
+};
+
+export function checkRecord(collection: string, key: string, record: unknown): string | null {
+  const check = (RECORD_CHECKS as Record<string, RecordCheck | undefined>)[collection];
+  return check ? check(key, record) : null;
 }

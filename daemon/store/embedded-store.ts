@@ -1,0 +1,571 @@
+/**
+ * The embedded default Store (`storage.driver: embedded`; `lowdb` is its old name). docs/storage.md says
+ * why each kind of data is kept the way it is; in short:
+ *
+ * - Reads are served from memory: each collection is a MapCollection (src/store/map-collection.ts).
+ * - `provisioning` and `state` collections journal every change before it is applied: one framed line per
+ *   commit in `db/<name>.<generation>.journal`, group-committed with fdatasync, the write's promise resolving
+ *   only after the sync. A request's cost is the bytes of its own change, whatever the collection holds.
+ * - Compaction runs in the background when a journal is much larger than the last snapshot: the journal
+ *   switches to generation G+1, the live records are written to `db/<name>.<G+1>.snap` (tmp + fsync +
+ *   rename + fsync dir), then generation G is deleted. Load = newest snapshot + every journal from its
+ *   generation on, in order; redo is idempotent (whole values, last write wins), so the snapshot may hold
+ *   changes made after the switch.
+ * - `volatile` collections live in memory only (an EAP session in flight is lost on a crash; the phone
+ *   starts again).
+ * - `manifest.json` (lowdb over DurableJsonFile: small, rewritten only when a collection is first created
+ *   or the directory is migrated) records which collections exist, so a missing one refuses the start.
+ * - The activity log is the append-only file of activity-log.ts.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, accessSync, constants, writeFileSync, openSync, writeSync, fsyncSync, closeSync, ftruncateSync } from 'node:fs';
+import { open as openAsync, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import type { ActivityLog, Collection, CollectionSpec, Store } from '../../src/ports.js';
+import { MapCollection, type JournalOp } from '../../src/store/map-collection.js';
+import { ChangeFeed, CollectionRegistry } from '../../src/store/memory-store.js';
+import { COLLECTIONS, checkRecord } from '../../src/store/collections.js';
+import { DurableJsonFile } from './atomic-file.js';
+import { ActivityFileLog, type ActivityLogOptions } from './activity-log.js';
+import { StoreCorruptError, StoreLockedError } from './errors.js';
+import { FORMAT, FramedFileDamage, JournalWriter, createFramedFile, frame, fsyncDirSync, readFramed, type FileHeader } from './journal.js';
+
+export { FORMAT };
+
+const NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
+const FILE_RE = /^([a-z][a-z0-9_]{0,63})\.([0-9]{1,15})\.(journal|snap)$/;
+/** Where the previous driver's files go after they are imported (kept, never deleted by omnisep). */
+export const MIGRATED_DIR = 'lowdb-v1';
+
+interface Manifest {
+  format: number;
+  driver: 'embedded';
+  created_at: string;
+  /** Every durable collection that has ever been written: each must have its files at start. */
+  collections: string[];
+  migrated_from?: { driver: 'lowdb'; at: string; moved_to: string };
+}
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  activity?: Omit<ActivityLogOptions, 'file'>;
+  /** Take `<data_dir>/omnisep.lock` (default true). */
+  lock?: boolean;
+  /** Group commit window of the journals, ms (`storage.activity_commit_interval_ms`). */
+  commitIntervalMs?: number;
+  /** Compact a journal once it holds at least `minBytes` and `ratio` times the last snapshot's size. */
+  compaction?: { minBytes?: number; ratio?: number };
+  warn?: (msg: string) => void;
+}
+
+export interface EmbeddedStore extends Store {
+  readonly dataDir: string;
+  readonly activity: ActivityFileLog & ActivityLog;
+  /** Compact every durable collection now (tests, benchmarks); resolves when done. */
+  compactAll(): Promise<void>;
+}
+
+const journalName = (name: string, gen: number) => `${name}.${gen}.journal`;
+const snapName = (name: string, gen: number) => `${name}.${gen}.snap`;
+const snapTmp = (name: string, gen: number) => `.${name}.${gen}.snap.tmp`;
+
+export const recoveryFor = (dbDir: string, name: string): string =>
+  `restore ${join(dbDir, `${name}.*`)} from your backup, or move the collection's files aside to start it empty: ` +
+  `mkdir -p '${join(dbDir, 'damaged')}' && mv '${dbDir}'/${name}.* '${join(dbDir, 'damaged')}/' && remove "${name}" from "collections" in manifest.json (then restart; the activity log and other collections are kept)`;
+
+function takeLock(dataDir: string): string {
+  const lockFile = join(dataDir, 'omnisep.lock');
+  if (existsSync(lockFile)) {
+    const pid = Number(readFileSync(lockFile, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      let alive = true;
+      try { process.kill(pid, 0); } catch (e) { alive = (e as NodeJS.ErrnoException).code === 'EPERM'; }
+      if (alive) throw new StoreLockedError(lockFile, pid);
+    }
+  }
+  writeFileSync(lockFile, `${process.pid}\n`, { mode: 0o600 });
+  return lockFile;
+}
+
+/** Issue 13 item 10: a data directory readable by group or others is tightened to 0700, with a warning. */
+function tightenDir(dir: string, warn: (m: string) => void): void {
+  const mode = statSync(dir).mode & 0o777;
+  if (mode & 0o077) {
+    chmodSync(dir, 0o700);
+    warn(`storage: ${dir} was mode 0${mode.toString(8)} (readable by other users; it holds subscriber keys): changed to 0700`);
+  }
+}
+
+interface OnDisk { snaps: number[]; journals: number[] }
+
+function listDb(dbDir: string): { byName: Map<string, OnDisk>; oldJson: string[] } {
+  const byName = new Map<string, OnDisk>();
+  const oldJson: string[] = [];
+  for (const f of readdirSync(dbDir)) {
+    const full = join(dbDir, f);
+    if (f.endsWith('.tmp')) { unlinkSync(full); continue; } // a write never renamed in: never acknowledged
+    const m = FILE_RE.exec(f);
+    if (m) {
+      const d = byName.get(m[1]!) ?? { snaps: [], journals: [] };
+      byName.set(m[1]!, d);
+      (m[3] === 'snap' ? d.snaps : d.journals).push(Number(m[2]));
+      continue;
+    }
+    const o = /^(.+)\.json$/.exec(f);
+    if (o && NAME_RE.test(o[1]!)) oldJson.push(f);
+  }
+  for (const d of byName.values()) { d.snaps.sort((a, b) => a - b); d.journals.sort((a, b) => a - b); }
+  return { byName, oldJson };
+}
+
+function checkHeader(file: string, value: unknown, want: FileHeader['omnisep'], name: string, gen: number, recovery: string): void {
+  const h = value as Partial<FileHeader> | null;
+  if (!h || typeof h !== 'object' || h.omnisep !== want)
+    throw new StoreCorruptError(file, `the first line is not an omnisep ${want} header`, recovery);
+  if (typeof h.format !== 'number' || h.format > FORMAT)
+    throw new StoreCorruptError(file, `written by a newer omnisep (format ${String(h.format)})`, 'run the newer omnisep, or restore a backup made by this version');
+  if (h.collection !== name)
+    throw new StoreCorruptError(file, `its header names collection ${JSON.stringify(h.collection)}, not ${JSON.stringify(name)} (a file copied or renamed by hand?)`, recovery);
+  if (h.generation !== gen)
+    throw new StoreCorruptError(file, `its header names generation ${String(h.generation)}, not ${gen}`, recovery);
+}
+
+interface Loaded { gen: number; journalSize: number; snapBytes: number; stale: string[] }
+
+/**
+ * Load one collection: newest snapshot, then each journal from its generation on. A torn last line of the
+ * newest journal is cut (never acknowledged); any other bad line refuses the start.
+ */
+function loadCollection(dbDir: string, name: string, disk: OnDisk, sink: (key: string, value: unknown) => void, warn: (m: string) => void): Loaded {
+  const recovery = recoveryFor(dbDir, name);
+  const base = disk.snaps.length ? disk.snaps[disk.snaps.length - 1]! : 0;
+  const first = Math.max(base, 1);
+  const journals = disk.journals.filter((g) => g >= first);
+  const last = disk.journals.length ? disk.journals[disk.journals.length - 1]! : first;
+  for (let g = first; g <= last; g++) {
+    if (!journals.includes(g)) {
+      const missing = join(dbDir, journalName(name, g));
+      throw new StoreCorruptError(missing, base && g === base
+        ? `the journal of snapshot generation ${g} is missing`
+        : `journal generation ${g} is missing (present: ${disk.journals.join(', ') || 'none'}${base ? `; snapshot ${base}` : ''}), so changes would be lost`, recovery);
+    }
+  }
+  let snapBytes = 0;
+  if (base) {
+    const file = join(dbDir, snapName(name, base));
+    let count = 0;
+    let end: number | null = null;
+    try {
+      const r = readFramed(file, (v, lineNo) => {
+        if (lineNo === 1) return checkHeader(file, v, 'snapshot', name, base, recovery);
+        if (end !== null) throw new FramedFileDamage(lineNo, 0, 'a record after the end marker');
+        if (Array.isArray(v) && typeof v[0] === 'string' && v.length === 2) { sink(v[0], v[1]); count++; return; }
+        const e = (v as { end?: unknown } | null)?.end;
+        if (typeof e === 'number') { end = e; return; }
+        throw new FramedFileDamage(lineNo, 0, 'not a [key, value] record');
+      });
+      if (r.tornTail) throw new FramedFileDamage(r.tornTail.lineNo, r.tornTail.offset, r.tornTail.reason);
+      snapBytes = r.size;
+    } catch (e) {
+      if (e instanceof FramedFileDamage) throw new StoreCorruptError(file, `snapshot ${e.message}`, recovery);
+      throw e;
+    }
+    if (end !== count) throw new StoreCorruptError(file, `the snapshot is incomplete (${count} records, end marker ${end === null ? 'missing' : end})`, recovery);
+  }
+  let journalSize = 0;
+  for (const g of journals) {
+    const file = join(dbDir, journalName(name, g));
+    const newest = g === last;
+    let r;
+    try {
+      r = readFramed(file, (v, lineNo) => {
+        if (lineNo === 1) return checkHeader(file, v, 'journal', name, g, recovery);
+        if (!Array.isArray(v)) throw new FramedFileDamage(lineNo, 0, 'not a list of changes');
+        for (const op of v as unknown[]) {
+          if (!Array.isArray(op) || typeof op[0] !== 'string' || op.length > 2) throw new FramedFileDamage(lineNo, 0, 'not a [key, value] change');
+          sink(op[0], op.length === 2 ? op[1] : undefined);
+        }
+      });
+    } catch (e) {
+      if (e instanceof FramedFileDamage) throw new StoreCorruptError(file, `journal ${e.message}`, journalRecovery(file, e.offset, e.lineNo, recovery));
+      throw e;
+    }
+    if (r.tornTail) {
+      // Only the newest journal is ever being written: a bad last line anywhere else is damage.
+      if (!newest) throw new StoreCorruptError(file, `journal line ${r.tornTail.lineNo} is damaged: ${r.tornTail.reason}`, journalRecovery(file, r.tornTail.offset, r.tornTail.lineNo, recovery));
+      const cut = r.tornTail.lineNo === 1 ? 0 : r.tornTail.offset;
+      truncateAndHeader(file, cut, cut === 0 ? { omnisep: 'journal', format: FORMAT, collection: name, generation: g } : null);
+      warn(`storage: ${file}: cut a torn last record (${r.size - r.tornTail.offset} bytes) left by a crash mid-write; no acknowledged change was lost`);
+      r = { ...r, goodBytes: statSync(file).size };
+    } else if (r.size === 0) {
+      // Created, then the crash came before its header was synced: nothing was ever written to it.
+      truncateAndHeader(file, 0, { omnisep: 'journal', format: FORMAT, collection: name, generation: g });
+      r = { ...r, goodBytes: statSync(file).size };
+    }
+    journalSize = r.goodBytes;
+  }
+  if (!journals.length) { // a snapshot without a journal cannot be written by omnisep; the base chain above refused it
+    throw new StoreCorruptError(join(dbDir, journalName(name, first)), 'no journal', recovery);
+  }
+  const stale = [
+    ...disk.snaps.filter((g) => g < base).map((g) => snapName(name, g)),
+    ...disk.journals.filter((g) => g < first).map((g) => journalName(name, g)),
+  ];
+  return { gen: last, journalSize, snapBytes, stale };
+}
+
+function truncateAndHeader(file: string, size: number, header: FileHeader | null): void {
+  const fd = openSync(file, 'r+');
+  try {
+    ftruncateSync(fd, size);
+    if (header) { const h = frame(JSON.stringify(header)); writeSync(fd, h, 0, h.length, 0); }
+    fsyncSync(fd);
+  } finally { closeSync(fd); }
+}
+
+const journalRecovery = (file: string, offset: number, lineNo: number, whole: string) =>
+  `the journal is damaged at line ${lineNo}. Keep the changes before it: cp '${file}' '${file}.damaged' && truncate -s ${offset} '${file}' (drops line ${lineNo} and after); or ${whole}`;
+
+interface StoreCtx {
+  dbDir: string;
+  commitMs: number;
+  minBytes: number;
+  ratio: number;
+  warn: (m: string) => void;
+  feed: ChangeFeed;
+  addToManifest(name: string): Promise<void>;
+  onError(e: unknown): void;
+}
+
+/** A durable collection: memory for reads, a journal for every change. */
+class JournalCollection<T> extends MapCollection<T> {
+  gen: number;
+  snapBytes: number;
+  #writer: JournalWriter | null = null;
+  #creating: Promise<JournalWriter> | null = null;
+  #compacting: Promise<void> | null = null;
+
+  constructor(name: string, spec: CollectionSpec, private readonly ctx: StoreCtx) {
+    super(name, spec, { commit: (ops) => this.#commit(ops) });
+    this.gen = 0;
+    this.snapBytes = 0;
+  }
+
+  /** After the load: append to the newest journal. */
+  attach(loaded: Loaded): void {
+    this.gen = loaded.gen;
+    this.snapBytes = loaded.snapBytes;
+    this.#writer = new JournalWriter(join(this.ctx.dbDir, journalName(this.name, loaded.gen)), loaded.journalSize, this.ctx.commitMs);
+  }
+
+  /** First write of a collection never written before: its journal, then its line in the manifest. */
+  #writerFor(): Promise<JournalWriter> {
+    if (this.#writer) return Promise.resolve(this.#writer);
+    return (this.#creating ??= (async () => {
+      const file = join(this.ctx.dbDir, journalName(this.name, 1));
+      const size = createFramedFile(file, { omnisep: 'journal', format: FORMAT, collection: this.name, generation: 1 });
+      fsyncDirSync(this.ctx.dbDir);
+      await this.ctx.addToManifest(this.name);
+      this.gen = 1;
+      return (this.#writer = new JournalWriter(file, size, this.ctx.commitMs));
+    })().finally(() => { this.#creating = null; }));
+  }
+
+  async #commit(ops: ReadonlyArray<JournalOp<T>>): Promise<void> {
+    const w = await this.#writerFor();
+    const line = frame(JSON.stringify(ops.map((o) => ('deleted' in o ? [o.key] : [o.key, o.value]))));
+    try {
+      await w.append(line);
+      this.ctx.onError(null);
+    } catch (e) {
+      this.ctx.onError(e);
+      throw e;
+    }
+    for (const op of ops) this.ctx.feed.emit({ collection: this.name, key: op.key, origin: null });
+    if (!this.#compacting && w.size >= this.ctx.minBytes && w.size >= this.ctx.ratio * this.snapBytes)
+      void this.compact().catch((e) => this.ctx.warn(`storage: compaction of ${this.name} failed (the journal keeps growing; retried later): ${(e as Error).message}`));
+  }
+
+  /**
+   * 1. switch the journal to generation G+1 (created and synced first); 2. write the snapshot of G+1 to a
+   * temp file, fsync, rename, fsync the directory; 3. delete generation G's files. A crash before the
+   * rename of 2 leaves G's snapshot and journals G and G+1: the load replays both. After it, the load takes
+   * snapshot G+1 and journal G+1 and deletes what G left.
+   */
+  compact(): Promise<void> {
+    if (this.#compacting) return this.#compacting;
+    if (!this.#writer) return Promise.resolve();
+    const writer = this.#writer;
+    const dir = this.ctx.dbDir;
+    const run = async () => {
+      const next = this.gen + 1;
+      await writer.rotate(async () => {
+        const file = join(dir, journalName(this.name, next));
+        const size = createFramedFile(file, { omnisep: 'journal', format: FORMAT, collection: this.name, generation: next });
+        fsyncDirSync(dir);
+        return { file, size };
+      });
+      const old = this.gen;
+      this.gen = next;
+      await new Promise((r) => setImmediate(r)); // every change of journal G has been applied to the map by now
+      const tmp = join(dir, snapTmp(this.name, next));
+      const fh = await openAsync(tmp, 'w', 0o600);
+      let bytes = 0;
+      try {
+        const write = async (b: Buffer) => { let w = 0; while (w < b.length) w += (await fh.write(b, w, b.length - w)).bytesWritten; bytes += b.length; };
+        await write(frame(JSON.stringify({ omnisep: 'snapshot', format: FORMAT, collection: this.name, generation: next } satisfies FileHeader)));
+        let count = 0;
+        let chunk: Buffer[] = [];
+        let chunkBytes = 0;
+        // Iterating a Map while it changes is well defined: changes made meanwhile are also in journal G+1.
+        for (const [k, v] of this.entries()) {
+          const b = frame(JSON.stringify([k, v]));
+          chunk.push(b);
+          chunkBytes += b.length;
+          count++;
+          if (chunkBytes >= 1 << 20) {
+            await write(Buffer.concat(chunk));
+            chunk = [];
+            chunkBytes = 0;
+            await new Promise((r) => setImmediate(r)); // let requests run
+          }
+        }
+        chunk.push(frame(JSON.stringify({ end: count })));
+        await write(Buffer.concat(chunk));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(dir, snapName(this.name, next)));
+      fsyncDirSync(dir);
+      this.snapBytes = bytes;
+      for (let g = old; g >= 1; g--) {
+        let gone = 0;
+        for (const f of [snapName(this.name, g), journalName(this.name, g)]) {
+          try { await unlink(join(dir, f)); } catch { gone++; }
+        }
+        if (gone === 2) break;
+      }
+      fsyncDirSync(dir);
+    };
+    this.#compacting = run().finally(() => { this.#compacting = null; });
+    return this.#compacting;
+  }
+
+  async close(): Promise<void> {
+    if (this.#compacting) await this.#compacting.catch(() => {});
+    if (this.#creating) await this.#creating.catch(() => {});
+    await this.#writer?.close();
+  }
+
+  writerFailed(): boolean {
+    return !!this.#writer?.failed;
+  }
+}
+
+/** The previous driver's `db/<name>.json`: checked, written as generation 1, then moved aside (kept). */
+function importLowdbFile(dbDir: string, f: string): { name: string; records: number; imported: boolean } {
+  const name = f.slice(0, -'.json'.length);
+  const file = join(dbDir, f);
+  const recovery = `restore ${file} from your backup, or move it aside to start that collection empty: mv '${file}' '${file}.corrupt' (then restart)`;
+  let d: { format?: unknown; collection?: unknown; items?: unknown };
+  const text = readFileSync(file, 'utf8');
+  try { d = JSON.parse(text) as typeof d; } catch (e) {
+    throw new StoreCorruptError(file, text.length === 0 ? 'the file is empty' : `not valid JSON: ${(e as Error).message}`, recovery);
+  }
+  if (!d || typeof d !== 'object' || typeof d.items !== 'object' || d.items === null || Array.isArray(d.items))
+    throw new StoreCorruptError(file, 'not an omnisep collection file (no "items" object)', recovery);
+  if (typeof d.format === 'number' && d.format > 1)
+    throw new StoreCorruptError(file, `written by a newer omnisep (format ${d.format})`, 'run the newer omnisep, or restore a backup made by this version');
+  if (d.collection !== undefined && d.collection !== name)
+    throw new StoreCorruptError(file, `its header names collection ${JSON.stringify(d.collection)}, not ${JSON.stringify(name)}`, recovery);
+  const spec = (COLLECTIONS as Record<string, CollectionSpec | undefined>)[name];
+  if (spec?.kind === 'volatile') return { name, records: 0, imported: false }; // kept in memory now: nothing to carry over
+  const items = d.items as Record<string, unknown>;
+  for (const [k, v] of Object.entries(items)) {
+    const why = checkRecord(name, k, v);
+    if (why) throw new StoreCorruptError(file, `record ${JSON.stringify(k)}: ${why}`, recovery);
+  }
+  // Whatever an interrupted import left for this name is redone from scratch.
+  for (const g of readdirSync(dbDir)) if (FILE_RE.exec(g)?.[1] === name) unlinkSync(join(dbDir, g));
+  const tmp = join(dbDir, snapTmp(name, 1));
+  const fd = openSync(tmp, 'w', 0o600);
+  let count = 0;
+  try {
+    const parts: Buffer[] = [frame(JSON.stringify({ omnisep: 'snapshot', format: FORMAT, collection: name, generation: 1 } satisfies FileHeader))];
+    for (const [k, v] of Object.entries(items)) { parts.push(frame(JSON.stringify([k, v]))); count++; }
+    parts.push(frame(JSON.stringify({ end: count })));
+    const b = Buffer.concat(parts);
+    let w = 0;
+    while (w < b.length) w += writeSync(fd, b, w, b.length - w);
+    fsyncSync(fd);
+  } finally { closeSync(fd); }
+  renameSync(tmp, join(dbDir, snapName(name, 1)));
+  createFramedFile(join(dbDir, journalName(name, 1)), { omnisep: 'journal', format: FORMAT, collection: name, generation: 1 });
+  return { name, records: count, imported: true };
+}
+
+function moveAside(dbDir: string, files: string[], warn: (m: string) => void): string {
+  const to = join(dbDir, MIGRATED_DIR);
+  mkdirSync(to, { recursive: true, mode: 0o700 });
+  for (const f of files) renameSync(join(dbDir, f), join(to, f));
+  fsyncDirSync(to);
+  fsyncDirSync(dbDir);
+  warn(`storage: the previous driver's files (${files.join(', ')}) were imported and moved to ${to}; keep them until you have checked the data, then delete them`);
+  return to;
+}
+
+export async function createEmbeddedStore(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+  const { dataDir } = opts;
+  const warn = opts.warn ?? opts.activity?.warn ?? (() => {});
+  const fresh = !existsSync(dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (!fresh) tightenDir(dataDir, warn);
+  const lockFile = opts.lock === false ? null : takeLock(dataDir);
+  try {
+    return await open(opts, dataDir, lockFile, warn);
+  } catch (e) {
+    if (lockFile) try { unlinkSync(lockFile); } catch { /* gone */ }
+    throw e;
+  }
+}
+
+async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: string | null, warn: (m: string) => void): Promise<EmbeddedStore> {
+  const dbDir = join(dataDir, 'db');
+  const manifestFile = join(dataDir, 'manifest.json');
+  const activityFile = join(dataDir, 'activity.jsonl');
+  const dbExisted = existsSync(dbDir);
+  mkdirSync(dbDir, { recursive: true, mode: 0o700 });
+  if (dbExisted) tightenDir(dbDir, warn);
+
+  const manifestRecovery = `restore ${manifestFile} from your backup. If ${dbDir} is complete, write a new manifest (the collections found on disk are added to it at start): ` +
+    `printf '{"format":${FORMAT},"driver":"embedded","created_at":"%s","collections":[]}' "$(date -u +%FT%TZ)" > '${manifestFile}'`;
+  const manifest = new Low<Manifest>(new DurableJsonFile(manifestFile, () => manifestRecovery), { format: FORMAT, driver: 'embedded', created_at: new Date().toISOString(), collections: [] });
+  await manifest.read();
+  const hadManifest = existsSync(manifestFile);
+  if (hadManifest) {
+    const m = manifest.data as Partial<Manifest> | null;
+    if (!m || typeof m !== 'object' || !Array.isArray(m.collections) || m.collections.some((c) => typeof c !== 'string' || !NAME_RE.test(c)))
+      throw new StoreCorruptError(manifestFile, 'not an omnisep store manifest (no "collections" list of names)', manifestRecovery);
+    if (typeof m.format !== 'number' || m.format > FORMAT)
+      throw new StoreCorruptError(manifestFile, `written by a newer omnisep (format ${String(m.format)})`, 'run the newer omnisep, or restore a backup made by this version');
+  }
+
+  let { byName, oldJson } = listDb(dbDir);
+  if (!hadManifest) {
+    if (oldJson.length) {
+      // Migration from the whole-file driver: generation 1 of each collection, then the manifest (the commit
+      // point), then the old files moved aside. A crash before the manifest redoes the import.
+      const imported = oldJson.map((f) => importLowdbFile(dbDir, f));
+      fsyncDirSync(dbDir);
+      manifest.data.collections = imported.filter((i) => i.imported).map((i) => i.name);
+      manifest.data.migrated_from = { driver: 'lowdb', at: new Date().toISOString(), moved_to: join(dbDir, MIGRATED_DIR) };
+      await manifest.write();
+      moveAside(dbDir, oldJson, warn);
+      warn(`storage: imported ${imported.filter((i) => i.imported).map((i) => `${i.name} (${i.records})`).join(', ') || 'nothing'} from the previous driver's format`);
+      ({ byName, oldJson } = listDb(dbDir));
+    } else if (byName.size) {
+      throw new StoreCorruptError(manifestFile, `missing, while ${dbDir} holds collections (${[...byName.keys()].join(', ')})`, manifestRecovery);
+    } else if (existsSync(activityFile) && statSync(activityFile).size > 0) {
+      throw new StoreCorruptError(dbDir, `the store is missing (no ${manifestFile}, no collection files) while ${activityFile} holds ${statSync(activityFile).size} bytes of history: ` +
+        'the data directory was initialised and its store was deleted or not restored', `restore ${dbDir} and ${manifestFile} from your backup; or, to start with an empty store on purpose, ${manifestRecovery.slice(manifestRecovery.indexOf('write a new manifest'))}`);
+    } else {
+      await manifest.write(); // a new data directory
+    }
+  } else if (oldJson.length) {
+    if (!manifest.data.migrated_from)
+      throw new StoreCorruptError(join(dbDir, oldJson[0]!), `a file of the previous driver's format next to an embedded store (${oldJson.join(', ')})`,
+        `if it is a copy left by hand, move it out of ${dbDir}; to import it instead, move the embedded store's files aside and restart`);
+    moveAside(dbDir, oldJson, warn); // the import committed, the move did not finish
+  }
+
+  // Issue 13 item 4: every collection the manifest knows must have its files.
+  const listed = new Set(manifest.data.collections);
+  const missing = [...listed].filter((n) => !byName.has(n));
+  if (missing.length) {
+    const what = missing.map((n) => join(dbDir, `${n}.*.journal`)).join(', ');
+    throw new StoreCorruptError(dbDir, `collection${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: ${manifestFile} records ${missing.length > 1 ? 'them' : 'it'} but there is no ${what}`,
+      `restore ${missing.map((n) => `${join(dbDir, n)}.*`).join(' and ')} from your backup; or, to accept the loss and start ${missing.length > 1 ? 'them' : 'it'} empty, remove ${missing.map((n) => JSON.stringify(n)).join(', ')} from "collections" in ${manifestFile}`);
+  }
+  const unlisted = [...byName.keys()].filter((n) => !listed.has(n));
+  if (unlisted.length) { // a crash between a collection's first journal and its manifest line
+    manifest.data.collections = [...manifest.data.collections, ...unlisted];
+    await manifest.write();
+  }
+
+  let lastError: unknown = null;
+  const feed = new ChangeFeed();
+  let manifestChain: Promise<void> = Promise.resolve();
+  const ctx: StoreCtx = {
+    dbDir,
+    commitMs: opts.commitIntervalMs ?? 2,
+    minBytes: opts.compaction?.minBytes ?? 16 << 20,
+    ratio: opts.compaction?.ratio ?? 2,
+    warn,
+    feed,
+    onError: (e) => { lastError = e; },
+    addToManifest: (name) => (manifestChain = manifestChain.then(async () => {
+      if (manifest.data.collections.includes(name)) return;
+      manifest.data.collections = [...manifest.data.collections, name];
+      await manifest.write();
+    })),
+  };
+
+  const durable: JournalCollection<unknown>[] = [];
+  const collections = new CollectionRegistry<MapCollection<unknown>>((name, spec) => {
+    const disk = byName.get(name);
+    if (spec.kind === 'volatile' && !disk) {
+      return new MapCollection<unknown>(name, spec, { commit: async (ops) => { for (const op of ops) feed.emit({ collection: name, key: op.key, origin: null }); } });
+    }
+    const c = new JournalCollection<unknown>(name, spec, ctx);
+    if (disk) {
+      const loaded = loadCollection(dbDir, name, disk, (k, v) => c.load(k, v), warn);
+      for (const [k, v] of c.entries()) {
+        const why = checkRecord(name, k, v);
+        if (why) throw new StoreCorruptError(join(dbDir, `${name}.*`), `record ${JSON.stringify(k)}: ${why}`, recoveryFor(dbDir, name));
+      }
+      c.attach(loaded);
+      for (const f of loaded.stale) { try { unlinkSync(join(dbDir, f)); } catch { /* gone */ } }
+    }
+    durable.push(c);
+    return c;
+  });
+  // Load every known collection now, so damage refuses the start rather than a later request.
+  for (const name of byName.keys()) {
+    const spec = (COLLECTIONS as Record<string, CollectionSpec | undefined>)[name];
+    if (spec) collections.open(name, spec);
+  }
+  fsyncDirSync(dbDir);
+
+  const activity = await ActivityFileLog.open({ ...opts.activity, file: activityFile, warn: opts.activity?.warn ?? warn });
+
+  let probeAt = 0;
+  let probeOk = true;
+  const store: EmbeddedStore = {
+    dataDir,
+    collection<T>(name: string, spec?: CollectionSpec): Collection<T> {
+      return collections.open(name, spec) as unknown as Collection<T>;
+    },
+    onChange: (l) => feed.on(l),
+    info: () => ({ driver: 'embedded', location: dataDir, schema_version: FORMAT }),
+    activity,
+    writable(): boolean {
+      const now = Date.now();
+      if (now - probeAt > 1000) {
+        probeAt = now;
+        try { accessSync(dbDir, constants.W_OK); probeOk = true; } catch { probeOk = false; }
+      }
+      return probeOk && lastError === null && activity.writable() && !durable.some((c) => c.writerFailed());
+    },
+    async compactAll(): Promise<void> {
+      for (const c of durable) await c.compact();
+    },
+    async close(): Promise<void> {
+      await Promise.all(durable.map((c) => c.close()));
+      await manifestChain.catch(() => {});
+      await activity.close();
+      if (lockFile) try { unlinkSync(lockFile); } catch { /* already gone */ }
+    },
+  };
+  return store;
+}
