@@ -15,7 +15,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
 import type { OmnisepConfig } from '../../../src/contracts/config.js';
 import type { EntitlementData } from '../../../src/contracts/entitlements.js';
-import type { AaaRelay, AuthVectorSource, Clock, EventSink, Random, Store } from '../../../src/ports.js';
+import { StoreUnavailableError, type AaaRelay, type AuthVectorSource, type Clock, type EventSink, type Random, type Store } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import {
   CONTENT_TYPE_EAP_RELAY,
@@ -395,6 +395,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    // The database is unreachable (PostgreSQL restarting, fail-over): the phone retries after Retry-After.
+    if (err instanceof StoreUnavailableError)
+      return sendText(reply, 503, 'Service temporarily unavailable', baseActivity(req, null), { 'retry-after': String(err.retryAfterSeconds) });
     const status = err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) ctx.logger?.error({ err }, 'ts43: internal error');
     const text = status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported Content-Type' : status === 500 ? 'Internal server error' : err.message;
