@@ -20,6 +20,7 @@ import { resolveConfig } from '../src/contracts/config.js';
 import { startDaemon } from '../daemon/main.js';
 import { createLogger } from '../daemon/logging.js';
 import { repoPath } from '../src/util/repo-path.js';
+import { openCollection } from '../src/store/collections.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '16' }, 'skip-cli': { type: 'boolean', default: false } } });
 const SECONDS = Number(values.seconds);
@@ -73,7 +74,7 @@ for (const [b, o] of rows) {
   for (const r of [b, o]) console.log(`  ${r.name.padEnd(60)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms${r.errors ? `   errors ${r.errors}` : ''}`);
   console.log(`  ${'ratio omnisep / bare'.padEnd(60)} ${(o.rps / b.rps).toFixed(3)}`);
 }
-console.log(`  entitlements stored: ${daemon.ctx.store.collection('entitlements').size}, activity records: ${daemon.ctx.store.activity.count()}`);
+console.log(`  entitlements stored: ${(await openCollection(daemon.ctx.store, 'entitlements').count())}, activity records: ${(await daemon.ctx.store.activity.count())}`);
 await bare.close();
 
 if (!values['skip-cli']) {

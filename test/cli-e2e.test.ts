@@ -16,6 +16,7 @@ import type { TokenList, TokenView } from '../src/contracts/tokens.js';
 import type { ActivityList, ActivityRecord } from '../src/contracts/activity.js';
 import type { ConfigView } from '../src/contracts/config.js';
 import type { TokenRecord } from '../src/services/tokens.js';
+import { openCollection } from './store-helpers.js';
 
 const IMSI = '001010000000001';
 const IMSI2 = '310380100000002';
@@ -48,7 +49,7 @@ before(async () => {
     app_ids: ['ap2004'],
     failure_reason: null,
   };
-  await d.daemon.ctx.store.collection<SessionView>('sessions').put(session.session_id, session);
+  await openCollection<SessionView>(d.daemon.ctx.store, 'sessions').put(session.session_id, session);
   const token: TokenRecord = {
     token_id: 'tok-0001',
     imsi: IMSI,
@@ -59,8 +60,9 @@ before(async () => {
     app_name: null,
     auth_method: 'EAP-AKA',
     digest: 'ab'.repeat(32),
+    binding: 'cd'.repeat(32),
   };
-  await d.daemon.ctx.store.collection<TokenRecord>('tokens').put(token.token_id, token);
+  await openCollection<TokenRecord>(d.daemon.ctx.store, 'tokens').put(token.token_id, token);
   await d.daemon.ctx.activity.record({
     request_type: 'entitlement_query',
     request_method: 'GET',

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { Agent, request } from 'undici';
 import { startTestDaemon, TEST_API_KEY, TEST_SIGNING_SECRET, type TestDaemon } from './daemon-helpers.js';
 import { routes } from '../src/contracts/routes.js';
+import { openCollection } from './store-helpers.js';
 
 let d: TestDaemon;
 const IMSI = '001010123456789';
@@ -25,7 +26,7 @@ test('status reports every listener with its actual address', async () => {
   assert.ok(r.json.listeners.admin.port > 0);
   assert.equal(r.json.listeners.admin.protocol, 'https');
   assert.equal(r.json.listeners.socket.path, d.socket);
-  assert.equal(r.json.storage.driver, 'lowdb');
+  assert.equal(r.json.storage.driver, 'embedded');
   assert.equal(r.json.storage.writable, true);
   assert.match(r.json.uptime, /^\d+[smhd]/);
 });
@@ -120,12 +121,12 @@ test('admin changes are audited in the activity log; paging and filters; /:id', 
 
 test('sessions and tokens: list, show, delete/revoke over the stores; never the token digest', async () => {
   const now = Date.now();
-  const sessions = d.ctx.store.collection('sessions');
+  const sessions = openCollection(d.ctx.store, 'sessions');
   await sessions.put('s-1', { session_id: 's-1', imsi: IMSI, state: 'challenge_sent', created_at: now, eap_id: 1, aaa_session_id: 'aaa;1;2', completed_at: null });
-  const tokens = d.ctx.store.collection('tokens');
+  const tokens = openCollection(d.ctx.store, 'tokens');
   const nowS = Math.floor(now / 1000);
-  await tokens.put('t-1', { token_id: 't-1', imsi: IMSI, created_at: nowS, expires_at: nowS + 100, validity: 100, terminal_id: 'term', app_name: null, auth_method: 'EAP-AKA', digest: 'deadbeef' });
-  await tokens.put('t-old', { token_id: 't-old', imsi: IMSI, created_at: nowS - 200, expires_at: nowS - 100, validity: 100, terminal_id: 'term', app_name: null, auth_method: 'EAP-AKA', digest: 'deadbeef' });
+  await tokens.put('t-1', { token_id: 't-1', imsi: IMSI, created_at: nowS, expires_at: nowS + 100, validity: 100, terminal_id: 'term', app_name: null, auth_method: 'EAP-AKA', digest: 'deadbeef', binding: 'b1' });
+  await tokens.put('t-old', { token_id: 't-old', imsi: IMSI, created_at: nowS - 200, expires_at: nowS - 100, validity: 100, terminal_id: 'term', app_name: null, auth_method: 'EAP-AKA', digest: 'deadbeef', binding: 'b1' });
 
   const sl = await d.call('GET', '/api/sessions');
   assert.equal(sl.json.count, 1);
@@ -138,13 +139,14 @@ test('sessions and tokens: list, show, delete/revoke over the stores; never the 
   assert.ok(tl.json.tokens[0].expires_in_seconds > 0 && tl.json.tokens[0].expires_in_seconds <= 100);
   assert.ok(!tl.text.includes('deadbeef'), 'no digest in answers');
   assert.equal((await d.call('GET', '/api/tokens/t-old')).status, 404);
-  assert.equal((await d.call('GET', '/api/status')).json.storage.active_tokens, 1);
+  // status counts records held (count(), never a scan): the expired token until the next purge.
+  assert.equal((await d.call('GET', '/api/status')).json.storage.active_tokens, 2);
   assert.equal((await d.call('GET', '/api/status')).json.storage.eap_aka_sessions, 1);
 
   assert.deepEqual((await d.call('DELETE', '/api/sessions/s-1')).json, { status: 'ok', session_id: 's-1' });
-  assert.equal(sessions.get('s-1'), undefined);
+  assert.equal(await sessions.get('s-1'), undefined);
   assert.deepEqual((await d.call('DELETE', '/api/tokens/t-1')).json, { status: 'ok', token_id: 't-1' });
-  assert.equal(tokens.get('t-1'), undefined);
+  assert.equal(await tokens.get('t-1'), undefined);
   assert.equal((await d.call('DELETE', '/api/tokens/t-1')).status, 404);
 });
 

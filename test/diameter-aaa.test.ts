@@ -75,7 +75,7 @@ test('SWm: a full EAP-AKA authentication against the built-in AAA: 1001 then 200
   assert.equal(ans.msk!.reveal().length, 64);
   assert.match(sessionId, /^client\.test\.local;\d+;\d+$/);
   assert.equal(aaa.activeSessions(), 0);
-  assert.equal(aaa.subscribers.get(SET1.imsi)!.sqn, 33, 'SQN_HE advanced by one vector (SEQ+1, IND+1)');
+  assert.equal((await aaa.subscribers.get(SET1.imsi))!.sqn, 33, 'SQN_HE advanced by one vector (SEQ+1, IND+1)');
 });
 
 test("SWm: EAP-AKA' (identity prefix 6) succeeds too", async () => {
@@ -91,7 +91,7 @@ test('SWm: a USIM ahead of the HSS resyncs (AUTS) and then succeeds', async () =
   const { codes, ans } = await authenticate(peer);
   assert.deepEqual(codes, [1001, 1001, 2001], 'challenge, sync failure → fresh challenge, success');
   assert.equal(ans.eapPayload![0], EapCode.SUCCESS);
-  assert.ok(aaa.subscribers.get('001010000000003')!.sqn > 5000 * 32);
+  assert.ok((await aaa.subscribers.get('001010000000003'))!.sqn > 5000 * 32);
 });
 
 test('SWm: an unknown IMSI gets Experimental-Result 5001 with EAP-Failure; a wrong key gets 4001', async () => {
@@ -138,8 +138,8 @@ test('no AAA reachable: the relay throws AaaUnavailableError, the SWx source Aut
   }
 });
 
-test('keys never appear in the AAA log lines or subscriber views', () => {
-  const text = inspect(aaaLog.lines, { depth: 10 }) + JSON.stringify(aaa.subscribers.list());
+test('keys never appear in the AAA log lines or subscriber views', async () => {
+  const text = inspect(aaaLog.lines, { depth: 10 }) + JSON.stringify((await aaa.subscribers.list()));
   for (const line of LAB.split('\n').filter((l) => /^\d{15},/.test(l))) {
     const [, , ki, opc] = line.split(',');
     assert.ok(!text.includes(ki!), 'Ki leaked');

@@ -16,6 +16,7 @@ import { createSwxVectorSource } from '../daemon/diameter/swx-client.js';
 import type { SessionView } from '../src/contracts/sessions.js';
 import { nodeConfig, quietLogger } from './diameter-helpers.js';
 import { SIM1, SIM2, runUe, startHarness } from './ts43-harness.js';
+import { valuesOf } from './store-helpers.js';
 
 async function startAaaPath() {
   const aaaStore = createMemoryStore();
@@ -41,7 +42,7 @@ test('swm → built-in AAA over TCP Diameter: success, resync, 403s, AAA gone �
     const ok = await runUe({ url: h.url, ...SIM1, apps: ['ap2004', 'ap2003'] });
     assert.equal(ok.final.status, 200, ok.final.body);
     assert.match(ok.final.contentType, /connectivity-xml/);
-    const s = h.ctx.store.collection<SessionView>('sessions').values()[0]!;
+    const s = (await valuesOf<SessionView>(h.ctx.store, 'sessions'))[0]!;
     assert.equal(s.state, 'completed');
     assert.match(s.aaa_session_id!, /^client\.test\.local;/);
 
@@ -77,7 +78,7 @@ test('swx → vectors from the built-in HSS over SWx MAR/MAA: EAP-AKA and EAP-AK
     assert.equal(resync.steps.length, 3);
     assert.equal(resync.final.status, 200);
     assert.equal((await runUe({ url: h.url, ...SIM2 })).final.status, 403);
-    assert.equal(h.ctx.store.collection<SessionView>('sessions').values().filter((s) => s.backend === 'swx').length, 4);
+    assert.equal((await valuesOf<SessionView>(h.ctx.store, 'sessions')).filter((s) => s.backend === 'swx').length, 4);
   } finally {
     await h.close();
     await path.stop();

@@ -10,6 +10,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { SessionView } from '../src/contracts/sessions.js';
 import type { TokenRecord } from '../src/services/tokens.js';
 import { ACCEPT_ANDROID, ANDROID_UA, SIM1, SIM2, naiOf, runUe, startHarness } from './ts43-harness.js';
+import { valuesOf, openCollection } from './store-helpers.js';
 
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' });
 type Char = { type: string; parm?: { name: string; value: string } | Array<{ name: string; value: string }>; characteristic?: Char | Char[] };
@@ -45,15 +46,15 @@ test('full EAP-AKA in GET mode: challenge + cookie, bare-URL POST, XML document 
     assert.deepEqual(chars.slice(2).map((c) => parms(c).AppID), ['ap2004', 'ap2003']);
     assert.ok(!r.final.headers.get('set-cookie'), 'the cookie is never rotated');
     // session completed, token stored as digest
-    const sessions = h.ctx.store.collection<SessionView>('sessions').values();
+    const sessions = (await valuesOf<SessionView>(h.ctx.store, 'sessions'));
     assert.equal(sessions.length, 1);
     assert.equal(sessions[0]!.state, 'completed');
     assert.equal(sessions[0]!.imsi, SIM1.imsi);
-    const tokens = h.ctx.store.collection<TokenRecord>('tokens').values();
+    const tokens = (await valuesOf<TokenRecord>(h.ctx.store, 'tokens'));
     assert.equal(tokens.length, 1);
     assert.ok(!JSON.stringify(tokens).includes(tokenOf(r.final.body)));
     // activity: eap_challenge then eap_response, no secrets
-    const acts = h.ctx.store.activity.query({ limit: 10 }).records;
+    const acts = (await h.ctx.store.activity.query({ limit: 10 })).records;
     assert.deepEqual(acts.map((a) => a.request_type).reverse(), ['eap_challenge', 'eap_response']);
     assert.equal(acts[0]!.imsi, SIM1.imsi);
     assert.equal(acts[0]!.terminal_id, '356938035643809');
@@ -120,9 +121,9 @@ test('wrong key → 403; unknown IMSI → 403; sessions failed', async () => {
     assert.match(wrong.final.contentType, /^text\/plain/);
     const unknown = await runUe({ url: h.url, imsi: '001019999999999', k: SIM1.k, opc: SIM1.opc });
     assert.equal(unknown.steps[0]!.status, 403);
-    const states = h.ctx.store.collection<SessionView>('sessions').values().map((s) => s.state);
+    const states = (await valuesOf<SessionView>(h.ctx.store, 'sessions')).map((s) => s.state);
     assert.deepEqual(states, ['failed', 'failed']);
-    assert.equal(h.ctx.store.collection('tokens').size, 0);
+    assert.equal((await openCollection(h.ctx.store, 'tokens').count()), 0);
   } finally {
     await h.close();
   }
@@ -142,13 +143,13 @@ test('token re-authentication answers directly; revoked, forged or foreign token
     assert.equal((await fetch(q(token, SIM2.imsi))).status, 511);
     const forged = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
     assert.equal((await fetch(q(forged))).status, 511);
-    const acts = h.ctx.store.activity.query({ type: 'token_auth', limit: 10 }).records;
+    const acts = (await h.ctx.store.activity.query({ type: 'token_auth', limit: 10 })).records;
     assert.equal(acts.length, 3);
     assert.deepEqual(acts.map((a) => a.response_status).sort(), [200, 511, 511]);
     assert.ok(!JSON.stringify(acts).includes(token));
     // revoke = remove the record (what DELETE /api/tokens/:id does)
-    const rec = h.ctx.store.collection<TokenRecord>('tokens').values()[0]!;
-    await h.ctx.store.collection('tokens').delete(rec.token_id);
+    const rec = (await valuesOf<TokenRecord>(h.ctx.store, 'tokens'))[0]!;
+    await openCollection(h.ctx.store, 'tokens').delete(rec.token_id);
     assert.equal((await fetch(q(token))).status, 511);
     // expiry
     const r2 = await runUe({ url: h.url, ...SIM1, apps: ['ap2004'] });
@@ -179,7 +180,7 @@ test('back-end down → 503 with Retry-After; session timeout → 511 and state 
     resp[0] = 2;
     const late = await fetch(h.url, { method: 'POST', headers: { cookie, 'content-type': 'application/vnd.gsma.eap-relay.v1.0+json', accept: ACCEPT_ANDROID, 'user-agent': ANDROID_UA }, body: JSON.stringify({ 'eap-relay-packet': resp.toString('base64') }) });
     assert.equal(late.status, 511);
-    const s = h.ctx.store.collection<SessionView>('sessions').values().find((v) => v.failure_reason === 'timeout');
+    const s = (await valuesOf<SessionView>(h.ctx.store, 'sessions')).find((v) => v.failure_reason === 'timeout');
     assert.ok(s, 'a session failed with reason timeout');
     assert.equal(s!.state, 'failed');
   } finally {
@@ -193,13 +194,14 @@ test('a session deleted from the admin API must start over (511)', async () => {
     const first = await fetch(`${h.url}?EAP_ID=${encodeURIComponent(naiOf(SIM1.imsi))}&terminal_id=t1&app=ap2004&entitlement_version=2`, { headers: { 'user-agent': ANDROID_UA } });
     const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
     const pkt = Buffer.from(JSON.parse(await first.text())['eap-relay-packet'] as string, 'base64');
-    const sessions = h.ctx.store.collection<SessionView>('sessions');
-    assert.equal(sessions.values()[0]!.state, 'challenge_sent');
-    await sessions.delete(sessions.keys()[0]!);
+    const sessions = openCollection<SessionView>(h.ctx.store, 'sessions');
+    const [[id, view]] = await sessions.scan();
+    assert.equal(view!.state, 'challenge_sent');
+    await sessions.delete(id!);
     pkt[0] = 2;
     const r = await fetch(h.url, { method: 'POST', headers: { cookie, 'content-type': 'application/vnd.gsma.eap-relay.v1.0+json', 'user-agent': ANDROID_UA }, body: JSON.stringify({ 'eap-relay-packet': pkt.toString('base64') }) });
     assert.equal(r.status, 511);
-    assert.equal(sessions.size, 0, 'a deleted session is not resurrected');
+    assert.equal(await sessions.count(), 0, 'a deleted session is not resurrected');
   } finally {
     await h.close();
   }

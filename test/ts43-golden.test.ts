@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 import { repoPath } from '../src/util/repo-path.js';
 import { SIM1, runUe, startHarness } from './ts43-harness.js';
+import { openCollection } from './store-helpers.js';
 
 const APPS = ['ap2003', 'ap2004', 'ap2005', 'ap2010', 'ap2012', 'ap2014', 'ap2016', 'ap2006', 'ap2099'];
 const OVERRIDES = {
@@ -38,7 +39,7 @@ for (const format of ['xml', 'json'] as const) {
   test(`multi-app ${format.toUpperCase()} document matches the golden file`, async () => {
     const h = await startHarness({ sets: ['ts43.websheet_base_url=https://sep.example.com/websheet'] });
     try {
-      await h.ctx.store.collection('entitlements').put(SIM1.imsi, OVERRIDES);
+      await openCollection(h.ctx.store, 'entitlements').put(SIM1.imsi, OVERRIDES);
       const r = await runUe({ url: h.url, ...SIM1, apps: APPS, accept: format === 'xml' ? 'text/vnd.wap.connectivity-xml' : 'application/json' });
       assert.equal(r.final.status, 200);
       let token: string;

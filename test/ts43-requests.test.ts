@@ -13,6 +13,7 @@ import type { SessionView } from '../src/contracts/sessions.js';
 import { startPeer, stepPeer } from '../src/fsm/eap-aka-peer.js';
 import { Secret } from '../src/util/secret.js';
 import { ANDROID_UA, SIM1, SIM2, naiOf, startHarness, type Harness } from './ts43-harness.js';
+import { valuesOf, openCollection } from './store-helpers.js';
 
 const RELAY = 'application/vnd.gsma.eap-relay.v1.0+json';
 
@@ -44,8 +45,8 @@ test('missing parameters → 400 text/plain naming them; nothing stored in sessi
     assert.equal(r.status, 400);
     assert.match(r.headers.get('content-type')!, /^text\/plain/);
     assert.equal(await r.text(), 'Missing required parameters: ["terminal_id","entitlement_version","EAP_ID"]');
-    assert.equal(h.ctx.store.collection('sessions').size, 0);
-    const acts = h.ctx.store.activity.query({}).records;
+    assert.equal((await openCollection(h.ctx.store, 'sessions').count()), 0);
+    const acts = (await h.ctx.store.activity.query({})).records;
     assert.equal(acts.length, 1);
     assert.equal(acts[0]!.response_status, 400);
   } finally {
@@ -89,9 +90,9 @@ test('case-insensitive names, app shapes, odd User-Agents: all accepted', async 
     // POST with a JSON array, no User-Agent at all
     const r = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ IMSI: SIM1.imsi, terminal_id: 'x', entitlement_version: '12.0', app: ['ap2004'] }) });
     assert.equal(r.status, 200);
-    const acts = h.ctx.store.activity.query({ limit: 1 }).records;
+    const acts = (await h.ctx.store.activity.query({ limit: 1 })).records;
     assert.equal(acts[0]!.auth_method, 'NONE');
-    const uaAct = h.ctx.store.activity.query({ limit: 5 }).records.find((a) => a.user_agent?.includes('TestPhone'))!;
+    const uaAct = (await h.ctx.store.activity.query({ limit: 5 })).records.find((a) => a.user_agent?.includes('TestPhone'))!;
     assert.equal(uaAct.terminal_vendor, 'Omni');
     assert.equal(uaAct.terminal_model, 'TestPhone');
   } finally {
@@ -110,7 +111,7 @@ test('405 for other methods, 413 for oversized bodies, 400 for bad JSON; server 
     assert.match(big.headers.get('content-type')!, /^text\/plain/);
     const bad = await fetch(h.url, { method: 'POST', headers: { 'content-type': RELAY }, body: '{"eap-relay-packet": ' });
     assert.equal(bad.status, 400);
-    assert.equal(h.ctx.store.collection('sessions').size, 0);
+    assert.equal((await openCollection(h.ctx.store, 'sessions').count()), 0);
     const ok = await fetch(q(h, { EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: '2' }));
     assert.equal(ok.status, 200, 'still serving');
   } finally {
@@ -157,10 +158,10 @@ test('bad EAP input: malformed base64, truncated EAP, wrong identifier, no cooki
     assert.equal((await postRelay(h, null, resp.toString('base64'))).status, 400);
     assert.equal((await postRelay(h, 'OMNISEP_EAP=forged', resp.toString('base64'))).status, 511);
     // the session survived all of it
-    const s = h.ctx.store.collection<SessionView>('sessions').values();
+    const s = (await valuesOf<SessionView>(h.ctx.store, 'sessions'));
     assert.equal(s.length, 1);
     assert.equal(s[0]!.state, 'challenge_sent');
-    assert.equal(h.ctx.store.collection('tokens').size, 0);
+    assert.equal((await openCollection(h.ctx.store, 'tokens').count()), 0);
   } finally {
     await h.close();
   }
@@ -180,13 +181,13 @@ test('a stolen cookie presented by another terminal → 403, session untouched; 
     assert.equal(thief.status, 403);
     const viaQuery = await fetch(`${h.url}?terminal_id=other`, { method: 'POST', headers: { cookie, 'content-type': RELAY, 'user-agent': ANDROID_UA }, body: JSON.stringify({ 'eap-relay-packet': resp.toString('base64') }) });
     assert.equal(viaQuery.status, 403);
-    assert.equal(h.ctx.store.collection<SessionView>('sessions').values()[0]!.state, 'challenge_sent');
+    assert.equal((await valuesOf<SessionView>(h.ctx.store, 'sessions'))[0]!.state, 'challenge_sent');
     // Android's quoted form: S="value"
     const [name, value] = cookie.split('=');
     const quoted = await postRelay(h, `${name}="${value}"`, resp.toString('base64'));
     // the packet is not a valid response (no RES/MAC) so the EAP server refuses it: 403, but the cookie was recognised
     assert.equal(quoted.status, 403);
-    assert.equal(h.ctx.store.collection<SessionView>('sessions').values()[0]!.state, 'failed');
+    assert.equal((await valuesOf<SessionView>(h.ctx.store, 'sessions'))[0]!.state, 'failed');
   } finally {
     await h.close();
   }
@@ -200,7 +201,7 @@ test('temporary_token alone → 401; token without IMSI → 400 naming IMSI', as
     const n = await fetch(q(h, { token: 'abc', terminal_id: 't', app: 'ap2004', entitlement_version: '8' }));
     assert.equal(n.status, 400);
     assert.equal(await n.text(), 'Missing required parameters: ["IMSI"]');
-    const acts = JSON.stringify(h.ctx.store.activity.query({}).records);
+    const acts = JSON.stringify((await h.ctx.store.activity.query({})).records);
     assert.ok(!acts.includes('temporary_token=abc'));
   } finally {
     await h.close();
@@ -215,8 +216,8 @@ test('planted secrets (notif_token, token, cookie) never reach the activity log 
       headers: { cookie: `OMNISEP_EAP=${planted.cookie}` },
     });
     await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', cookie: `OMNISEP_EAP=${planted.cookie}` }, body: JSON.stringify({ EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: '2', notif_token: planted.notif }) });
-    const dump = JSON.stringify(h.ctx.store.activity.query({ limit: 100 }).records) + JSON.stringify(h.events);
-    assert.equal(h.ctx.store.activity.count(), 2);
+    const dump = JSON.stringify((await h.ctx.store.activity.query({ limit: 100 })).records) + JSON.stringify(h.events);
+    assert.equal((await h.ctx.store.activity.count()), 2);
     for (const s of Object.values(planted)) assert.ok(!dump.includes(s), `${s} leaked`);
   } finally {
     await h.close();
@@ -271,7 +272,7 @@ test('a back-end that is not wired answers 503 + Retry-After, not a crash', asyn
     const r = await fetch(q(h, { EAP_ID: naiOf(SIM1.imsi), terminal_id: 't', app: 'ap2004', entitlement_version: '2' }));
     assert.equal(r.status, 503);
     assert.equal(r.headers.get('retry-after'), '30');
-    assert.equal(h.ctx.store.collection<SessionView>('sessions').values()[0]!.failure_reason, 'unavailable: swm back-end is not configured');
+    assert.equal((await valuesOf<SessionView>(h.ctx.store, 'sessions'))[0]!.failure_reason, 'unavailable: swm back-end is not configured');
   } finally {
     await h.close();
   }
@@ -280,7 +281,7 @@ test('a back-end that is not wired answers 503 + Retry-After, not a crash', asyn
 test('ap2014 MSISDN comes from the subscriber store when no override sets it', async () => {
   const h = await startHarness({ sets: ['eap_aka.enabled=false'] });
   try {
-    await h.ctx.store.collection('subscribers').put(SIM1.imsi, { imsi: SIM1.imsi, msisdn: '+15551230001' });
+    await openCollection(h.ctx.store, 'subscribers').put(SIM1.imsi, { imsi: SIM1.imsi, msisdn: '+15551230001' });
     const r = await fetch(q(h, { IMSI: SIM1.imsi, terminal_id: 't', app: 'ap2014', entitlement_version: '2' }), { headers: { accept: 'application/json' } });
     assert.deepEqual(((await r.json()) as Record<string, unknown>).ap2014, { EntitlementStatus: '1', MSISDN: '15551230001' });
   } finally {

@@ -13,6 +13,7 @@ import { RelayBackend } from '../src/services/eap-auth/backends.js';
 import { decodeEap, isAkaPacket, AkaSubtype } from '../src/codec/eap/index.js';
 import type { SessionView } from '../src/contracts/sessions.js';
 import { SIM1, TestVectorSource, naiOf, runUe, startHarness } from './ts43-harness.js';
+import { valuesOf } from './store-helpers.js';
 
 class FakeAaa implements AaaRelay {
   seen: Buffer[] = [];
@@ -88,7 +89,7 @@ test('swm: AKA-Identity answered by omnisep with AT_IDENTITY = EAP_ID; the phone
     assert.equal(r.final.status, 200);
     assert.match(r.final.contentType, /connectivity-xml/);
     assert.doesNotMatch(r.final.body, /eap-relay-packet/, 'never an EAP-Success packet');
-    const s = h.ctx.store.collection<SessionView>('sessions').values()[0]!;
+    const s = (await valuesOf<SessionView>(h.ctx.store, 'sessions'))[0]!;
     assert.equal(s.state, 'completed');
     assert.equal(s.backend, 'swm');
     assert.match(s.aaa_session_id!, /^aaa\.test;1;/);
@@ -111,7 +112,7 @@ test('swm: resync rounds are relayed; user unknown (5001) → 403; AAA down → 
     const down = await runUe({ url: h.url, ...SIM1 });
     assert.equal(down.final.status, 503);
     assert.equal(down.final.headers.get('retry-after'), '30');
-    const failed = h.ctx.store.collection<SessionView>('sessions').values().filter((s) => s.state === 'failed');
+    const failed = (await valuesOf<SessionView>(h.ctx.store, 'sessions')).filter((s) => s.state === 'failed');
     assert.equal(failed.length, 2);
   } finally {
     await h.close();

@@ -12,11 +12,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { EntitlementRecord } from '../src/contracts/entitlements.js';
 import type { WebsheetRecord } from '../daemon/http/ts43/websheet.js';
 import { SIM1, runUe, startHarness, type Harness } from './ts43-harness.js';
+import { openCollection } from './store-helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 async function provision(h: Harness) {
-  await h.ctx.store.collection<EntitlementRecord>('entitlements').put(SIM1.imsi, { imsi: SIM1.imsi, apps: { ap2004: { addr_status: 0, tc_status: 0 } }, updated_at: new Date().toISOString() });
+  await openCollection<EntitlementRecord>(h.ctx.store, 'entitlements').put(SIM1.imsi, { imsi: SIM1.imsi, apps: { ap2004: { addr_status: 0, tc_status: 0 } }, updated_at: new Date().toISOString() });
   const r = await runUe({ url: h.url, ...SIM1, apps: ['ap2004'] });
   assert.equal(r.final.status, 200);
   const parm = (name: string) => new RegExp(`<parm name="${name}" value="([^"]*)"`).exec(r.final.body)![1]!;
@@ -63,16 +64,16 @@ test('websheet in headless chromium: address + terms recorded, AddrStatus/TC_Sta
     await page.fill('#country', 'us');
     await page.click('#save');
     await page.waitForFunction(`document.getElementById('status').textContent.includes('accept')`);
-    assert.equal(h.ctx.store.collection('websheet').size, 0);
+    assert.equal((await openCollection(h.ctx.store, 'websheet').count()), 0);
     await page.check('#accept_terms');
     await page.click('#save');
     await page.waitForFunction(`(window.__calls || []).includes('entitlementChanged')`, undefined, { timeout: 10_000 }).catch(async (e) => { throw new Error(`${(e as Error).message}; status: ${await page.textContent('#status')}`); });
 
-    const rec = h.ctx.store.collection<WebsheetRecord>('websheet').get(SIM1.imsi)!;
+    const rec = (await openCollection<WebsheetRecord>(h.ctx.store, 'websheet').get(SIM1.imsi))!;
     assert.equal(rec.address.street, 'Main Street');
     assert.equal(rec.address.country, 'US');
     assert.equal(rec.terms_accepted, true);
-    const ent = h.ctx.store.collection<EntitlementRecord>('entitlements').get(SIM1.imsi)!;
+    const ent = (await openCollection<EntitlementRecord>(h.ctx.store, 'entitlements').get(SIM1.imsi))!;
     assert.equal(ent.apps.ap2004!.addr_status, 1);
     assert.equal(ent.apps.ap2004!.tc_status, 1);
 
@@ -97,7 +98,7 @@ test('websheet in headless chromium: address + terms recorded, AddrStatus/TC_Sta
       const s = await fetch(`${before.url}/submit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'x.y', address: {}, accept_terms: true }) });
       assert.equal(s.status, 403);
     });
-    const acts = h.ctx.store.activity.query({ type: 'websheet', limit: 20 }).records;
+    const acts = (await h.ctx.store.activity.query({ type: 'websheet', limit: 20 })).records;
     assert.ok(acts.length >= 3);
     assert.ok(!JSON.stringify(acts).includes(before.userData.split('token=')[1]!.split('&')[0]!), 'websheet token never stored');
   } finally {

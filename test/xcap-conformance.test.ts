@@ -13,6 +13,7 @@ import type { XcapProfileRecord } from '../src/services/xcap/service.js';
 import {
   CDIV, DOC_PATH, errorCondition, MSISDN, RULESET, rule, startXcapDaemon, TEL, type XcapDaemon,
 } from './xcap-helpers.js';
+import { openCollection } from './store-helpers.js';
 
 const fx = (...p: string[]) => readFileSync(repoPath('fixtures', 'xcap', ...p), 'utf8');
 const canonical = (xml: string) => serialiseDocument(parseXmlDocument(xml));
@@ -61,7 +62,7 @@ describe('document resource', () => {
     assert.notEqual(second.headers.etag, first.headers.etag);
     assert.equal((await d.xcap('GET', DOC_PATH)).text, canonical(fx('full.xml')));
     // Stored durably with the same ETag, keyed by MSISDN, with the IMSI index field.
-    const rec = d.ctx.store.collection<XcapProfileRecord>('xcap_profiles').get(MSISDN)!;
+    const rec = (await openCollection<XcapProfileRecord>(d.ctx.store, 'xcap_profiles').get(MSISDN))!;
     assert.equal(`${rec.etag}`, second.headers.etag);
   });
 
@@ -273,7 +274,7 @@ test('xcap-caps (RFC 4825 §12) lists the simservs AUID and namespaces', async (
 });
 
 test('a subscriber known only to the subscriber store gets the default document; IMSI is indexed', async () => {
-  await d.ctx.store.collection('subscribers').put('001010000000077', { imsi: '001010000000077', msisdn: '+15551110077' });
+  await openCollection(d.ctx.store, 'subscribers').put('001010000000077', { imsi: '001010000000077', msisdn: '+15551110077' });
   const r = await d.xcap('GET', '/simservs.ngn.etsi.org/users/tel:+15551110077/simservs.xml', { as: 'tel:+15551110077' });
   assert.equal(r.status, 200);
   assert.equal(r.text, fx('default.xml'));
@@ -284,13 +285,13 @@ test('a subscriber known only to the subscriber store gets the default document;
 
 test('every XCAP request lands in the activity log as type xcap', async () => {
   // Recording does not hold up the phone's answer: let earlier records land first.
-  const count = () => d.ctx.store.activity.query({ type: 'xcap', limit: 1 }).total;
-  for (let last = -1, i = 0; i < 50 && last !== count(); i++) { last = count(); await new Promise((r) => setTimeout(r, 50)); }
-  const before = count();
+  const count = async () => (await d.ctx.store.activity.query({ type: 'xcap', limit: 1 })).total;
+  for (let last = -1, i = 0; i < 50 && last !== (await count()); i++) { last = await count(); await new Promise((r) => setTimeout(r, 50)); }
+  const before = await count();
   await d.xcap('GET', `${DOC_PATH}${rule('cfb')}`);
   await d.xcap('PUT', `${DOC_PATH}${CDIV}/NoReplyTimer`, { body: '<NoReplyTimer>999</NoReplyTimer>', type: EL });
-  for (let i = 0; i < 100 && count() < before + 2; i++) await new Promise((r) => setTimeout(r, 20));
-  const page = d.ctx.store.activity.query({ type: 'xcap', limit: 2 });
+  for (let i = 0; i < 100 && (await count()) < before + 2; i++) await new Promise((r) => setTimeout(r, 20));
+  const page = (await d.ctx.store.activity.query({ type: 'xcap', limit: 2 }));
   assert.equal(page.total, before + 2);
   const [put, get] = page.records;
   assert.equal(put!.request_method, 'PUT');

@@ -35,7 +35,7 @@ test('a PUT acknowledged before a restart is served after it', async () => {
       assert.equal(get.statusCode, 200);
       assert.equal(await get.body.text(), '<NoReplyTimer>42</NoReplyTimer>');
       assert.equal(get.headers.etag, etag);
-      const view = (b.ctx.services.xcap as { view(m: string): { digest_password_set: boolean } }).view(MSISDN);
+      const view = await (b.ctx.services.xcap as { view(m: string): Promise<{ digest_password_set: boolean }> }).view(MSISDN);
       assert.equal(view.digest_password_set, true);
     } finally {
       await b.close();

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DOC_PATH, digestAuthorization, MSISDN, OTHER, OTHER_DOC_PATH, PASSWORD, startXcapDaemon, TEL, type XcapDaemon } from './xcap-helpers.js';
+import { openCollection } from './store-helpers.js';
 
 const challengesOf = (h: string | string[] | undefined) => (Array.isArray(h) ? h : h ? [h] : []);
 
@@ -78,9 +79,9 @@ describe('direct access: HTTP Digest', () => {
     const v = await d.call('GET', `/api/xcap/${MSISDN}`);
     assert.equal(v.json.digest_password_set, true);
     assert.ok(!v.text.includes(PASSWORD));
-    const rec = JSON.stringify(d.ctx.store.collection('xcap_profiles').get(MSISDN));
+    const rec = JSON.stringify((await openCollection(d.ctx.store, 'xcap_profiles').get(MSISDN)));
     assert.ok(!rec.includes(PASSWORD));
-    const acts = JSON.stringify(d.ctx.store.activity.query({ limit: 1000 }).records);
+    const acts = JSON.stringify((await d.ctx.store.activity.query({ limit: 1000 })).records);
     assert.ok(!acts.includes(PASSWORD), 'not in the activity log either');
   });
 });

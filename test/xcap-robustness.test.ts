@@ -15,6 +15,7 @@ import { parseXmlDocument } from '../src/codec/xcap/xml.js';
 import {
   DOC_PATH, errorCondition, OTHER, OTHER_DOC_PATH, RULESET, rule, startXcapDaemon, TEL, type XcapDaemon,
 } from './xcap-helpers.js';
+import { valuesOf } from './store-helpers.js';
 
 const fx = (...p: string[]) => readFileSync(repoPath('fixtures', 'xcap', ...p));
 const ruleBody = (id: string, target: string) =>
@@ -38,7 +39,7 @@ function raw(method: string, path: string): Promise<{ status: number; text: stri
   });
 }
 
-const snapshot = () => JSON.stringify(d.ctx.store.collection('xcap_profiles').values().sort((a: any, b: any) => a.msisdn.localeCompare(b.msisdn)));
+const snapshot = async () => JSON.stringify((await valuesOf<any>(d.ctx.store, 'xcap_profiles')).sort((a: any, b: any) => a.msisdn.localeCompare(b.msisdn)));
 
 describe('concurrency: If-Match', () => {
   test('two clients with the same ETag: exactly one wins, the other gets 412, then retries; nothing is lost', async () => {
@@ -100,11 +101,11 @@ describe('bad input leaves the store unchanged and the daemon up', () => {
   for (const c of cases) {
     test(`${c.name} → ${c.status}${c.condition ? ` <${c.condition}>` : ''}`, async () => {
       await d.xcap('PUT', DOC_PATH, { body: fx('spec-example.xml'), type: 'application/simservs+xml' });
-      const before = snapshot();
+      const before = await snapshot();
       const r = await c.send();
       assert.equal(r.status, c.status, r.text.slice(0, 300));
       if (c.condition) assert.equal(errorCondition(r as never), c.condition);
-      assert.equal(snapshot(), before, 'store unchanged');
+      assert.equal(await snapshot(), before, 'store unchanged');
       const health = await request(`${d.base}/health`);
       assert.equal(health.statusCode, 200);
       await health.body.dump();

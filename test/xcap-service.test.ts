@@ -11,6 +11,7 @@ import { defaultDocumentText, etagOf } from '../src/services/xcap/document.js';
 import { etagListMatches, XcapService, type HssSh } from '../src/services/xcap/service.js';
 import { UsageError } from '../src/cli/errors.js';
 import { patchFromFlags } from '../commands/xcap/set.js';
+import { openCollection } from './store-helpers.js';
 
 const M = '15551234567';
 const DOC = `/simservs.ngn.etsi.org/users/tel:+${M}/simservs.xml`;
@@ -35,14 +36,14 @@ class FakeHss implements HssSh {
 test('provisioning: an XCAP profile or a subscriber with that MSISDN; nobody else', async () => {
   const store = createMemoryStore();
   const s = new XcapService({ store, clock, digestRealm: 'r' });
-  assert.equal(s.isProvisioned(M), false);
-  await store.collection('subscribers').put('001010000000001', { imsi: '001010000000001', msisdn: `+${M}` });
-  assert.equal(s.isProvisioned(M), true);
-  assert.equal(s.imsiOf(M), '001010000000001');
-  assert.equal(s.view(M)!.is_default, true);
-  assert.equal(s.view('15550000000'), null);
+  assert.equal((await s.isProvisioned(M)), false);
+  await openCollection(store, 'subscribers').put('001010000000001', { imsi: '001010000000001', msisdn: `+${M}` });
+  assert.equal((await s.isProvisioned(M)), true);
+  assert.equal((await s.imsiOf(M)), '001010000000001');
+  assert.equal((await s.view(M))!.is_default, true);
+  assert.equal((await s.view('15550000000')), null);
   await s.patch('15550000000', { oip: { active: false } });
-  assert.equal(s.isProvisioned('15550000000'), true);
+  assert.equal((await s.isProvisioned('15550000000')), true);
 });
 
 test('hss_sync: a miss reads the HSS (UDR) before the default; writes are pushed (PUR) with the sequence number', async () => {

@@ -49,7 +49,7 @@ Inside \`omnisep serve\` the same AAA runs by default on aaa.listen_port (3869);
     const r = await aaa.subscribers.importCsv(csv);
     for (const e of r.errors) process.stderr.write(`${file}: line ${e.line}: ${e.error}\n`);
     const { listen } = await aaa.start();
-    process.stderr.write(`omnisep AAA/HSS ${flags.host} (realm ${flags.realm}) listening on ${listen!.host}:${listen!.port} — ${aaa.subscribers.size} subscribers, SWm 16777264 + SWx 16777265\n`);
+    process.stderr.write(`omnisep AAA/HSS ${flags.host} (realm ${flags.realm}) listening on ${listen!.host}:${listen!.port} — ${await aaa.subscribers.count()} subscribers, SWm 16777264 + SWx 16777265\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

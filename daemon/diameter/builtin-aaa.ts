@@ -27,6 +27,7 @@ import { EapCode, EapType } from '../../src/codec/eap/constants.js';
 import { startServer, step, type EapServerAction, type EapServerConfig, type EapServerEvent, type EapServerState } from '../../src/fsm/eap-aka-server.js';
 import { ckIkPrime } from '../../src/crypto/aka-prime-kdf.js';
 import { SubscriberService, LocalVectorSource } from '../../src/services/subscribers.js';
+import { openCollection } from '../../src/store/collections.js';
 import { createDiameterNode, type DiameterConfig, type DiameterLogger, type DiameterNode, type RequestContext } from './node.js';
 
 export interface BuiltinAaaEapConfig {
@@ -199,7 +200,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     if (mar.scheme !== SipAuthScheme.EAP_AKA && !prime) {
       return buildMaa(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_AUTH_SCHEME_NOT_SUPPORTED, experimental: true });
     }
-    if (!subscribers.has(mar.userName)) {
+    if (!(await subscribers.has(mar.userName))) {
       return buildMaa(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN, experimental: true, userName: mar.userName });
     }
     const anid = prime ? readAnid(req) ?? 'WLAN' : undefined;
@@ -228,13 +229,13 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
   }
 
   interface ShRecord { sequence: number; serviceData: string }
-  const shRepo = () => opts.store.collection<ShRecord>('sh_repository');
+  const shRepo = openCollection<ShRecord>(opts.store, 'sh_repository');
 
   async function onUdr(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
     const r = readShRequest(req);
     if (!r?.msisdn || !r.serviceIndication) return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'UDR needs User-Identity/MSISDN and Service-Indication' });
     if (r.dataReference !== DATA_REFERENCE_REPOSITORY_DATA) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_OPERATION_NOT_ALLOWED, experimental: true });
-    const rec = shRepo().get(`${r.msisdn}|${r.serviceIndication}`);
+    const rec = await shRepo.get(`${r.msisdn}|${r.serviceIndication}`);
     const userData = rec
       ? buildShData({ serviceIndication: r.serviceIndication, sequenceNumber: rec.sequence, serviceData: rec.serviceData })
       : '<?xml version="1.0" encoding="UTF-8"?>\n<Sh-Data></Sh-Data>';
@@ -248,12 +249,13 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     const data = si !== undefined ? readShData(r.userData, si) : null;
     if (si === undefined || !data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
     const key = `${r.msisdn}|${si}`;
-    const old = shRepo().get(key);
     // TS 29.328 §7.6.1 wants exactly old + 1; the lab HSS accepts any newer number (a client's retried backlog may skip one).
-    if (old && data.sequenceNumber <= old.sequence) {
+    // One atomic update: two PURs with the same SequenceNumber cannot both be accepted.
+    const accepted = await shRepo.update<boolean>(key, (old) =>
+      old && data.sequenceNumber <= old.sequence ? { result: false } : { result: true, put: { sequence: data.sequenceNumber, serviceData: data.serviceData } });
+    if (!accepted) {
       return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_TRANSPARENT_DATA_OUT_OF_SYNC, experimental: true });
     }
-    await shRepo().put(key, { sequence: data.sequenceNumber, serviceData: data.serviceData });
     return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS });
   }
 

@@ -9,9 +9,9 @@ function fakeLog() {
   const recs: ActivityRecord[] = [];
   const log: ActivityLog = {
     append: async (r) => { recs.push(r); },
-    get: (id) => recs.find((r) => r.id === id),
-    query: (_q: ActivityQuery) => ({ total: recs.length, records: recs }),
-    count: () => recs.length,
+    get: async (id) => recs.find((r) => r.id === id),
+    query: async (_q: ActivityQuery) => ({ total: recs.length, records: recs }),
+    count: async () => recs.length,
   };
   return { log, recs };
 }

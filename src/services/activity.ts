@@ -4,7 +4,7 @@
  * to the durable log, and announce it on the event stream.
  * Sees only ports: no fs, no fastify.
  */
-import type { ActivityLog, Clock, EventSink, Random } from '../ports.js';
+import type { ActivityLog, ActivityPage, ActivityQuery, Clock, EventSink, Random } from '../ports.js';
 import type { ActivityRecord } from '../contracts/activity.js';
 
 /** What a caller may hand in: only request_type is required; headers as fastify gives them. */
@@ -108,5 +108,18 @@ export class ActivityService {
     await this.deps.log.append(rec);
     this.deps.events.emit({ kind: 'activity', at: rec.timestamp, record: rec });
     return rec;
+  }
+
+  /** Newest first, filtered and paged by the log (ADMIN-API.md § Activity log). */
+  query(q: ActivityQuery): Promise<ActivityPage> {
+    return this.deps.log.query(q);
+  }
+
+  get(id: string): Promise<ActivityRecord | undefined> {
+    return this.deps.log.get(id);
+  }
+
+  count(): Promise<number> {
+    return this.deps.log.count();
   }
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createMemoryStore } from '../store/memory-store.js';
-import { TokenService, type TokenRecord } from './tokens.js';
+import { TokenService, bindingKey, type TokenRecord } from './tokens.js';
+import { openCollection } from '../store/collections.js';
 import type { DaemonEvent } from '../contracts/events.js';
 
 function setup() {
@@ -27,14 +28,16 @@ test('issue → verify; stored as digest only; listed without the value', async 
   const value = token.reveal();
   assert.match(value, /^[A-Za-z0-9_-]{43}$/);
   assert.equal(String(token), '[REDACTED]');
-  assert.deepEqual(svc.verify(value, bind), { ok: true, record });
-  const stored = store.collection<TokenRecord>('tokens').get(record.token_id)!;
+  assert.deepEqual(await svc.verify(value, bind), { ok: true, record });
+  const stored = (await openCollection<TokenRecord>(store, 'tokens').get(record.token_id))!;
   assert.ok(!JSON.stringify(stored).includes(value));
-  assert.ok(!JSON.stringify(svc.list()).includes(value));
-  assert.equal(svc.list()[0]!.expires_in_seconds, 3600);
+  assert.ok(!JSON.stringify(await svc.list()).includes(value));
+  assert.equal((await svc.list())[0]!.expires_in_seconds, 3600);
+  assert.equal((await svc.listByImsi(bind.imsi)).length, 1);
+  assert.deepEqual(await svc.listByImsi('001010000000009'), []);
   assert.equal(events[0]!.kind, 'token');
   // case-insensitive terminal binding
-  assert.equal(svc.verify(value, { ...bind, terminal_id: bind.terminal_id.toUpperCase() }).ok, true);
+  assert.equal((await svc.verify(value, { ...bind, terminal_id: bind.terminal_id.toUpperCase() })).ok, true);
 });
 
 test('forged, wrong binding, expired and revoked tokens are refused', async () => {
@@ -42,15 +45,15 @@ test('forged, wrong binding, expired and revoked tokens are refused', async () =
   const { token, record } = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
   const v = token.reveal();
   const flipped = v.slice(0, 40) + (v[40] === 'A' ? 'B' : 'A') + v.slice(41);
-  assert.deepEqual(svc.verify(flipped, bind), { ok: false, reason: 'forged' });
-  assert.deepEqual(svc.verify('short', bind), { ok: false, reason: 'malformed' });
-  assert.deepEqual(svc.verify(v, { ...bind, imsi: '001010000000002' }), { ok: false, reason: 'wrong_binding' });
-  assert.deepEqual(svc.verify(v, { ...bind, app_name: 'other.app' }), { ok: false, reason: 'wrong_binding' });
+  assert.deepEqual(await svc.verify(flipped, bind), { ok: false, reason: 'forged' });
+  assert.deepEqual(await svc.verify('short', bind), { ok: false, reason: 'malformed' });
+  assert.deepEqual(await svc.verify(v, { ...bind, imsi: '001010000000002' }), { ok: false, reason: 'wrong_binding' });
+  assert.deepEqual(await svc.verify(v, { ...bind, app_name: 'other.app' }), { ok: false, reason: 'wrong_binding' });
   advance(3600_000);
-  assert.deepEqual(svc.verify(v, bind), { ok: false, reason: 'expired' });
-  assert.equal(svc.get(record.token_id), undefined);
+  assert.deepEqual(await svc.verify(v, bind), { ok: false, reason: 'expired' });
+  assert.equal(await svc.get(record.token_id), undefined);
   assert.equal(await svc.purgeExpired(), 1);
-  assert.deepEqual(svc.verify(v, bind), { ok: false, reason: 'revoked' });
+  assert.deepEqual(await svc.verify(v, bind), { ok: false, reason: 'revoked' });
 });
 
 test('a token from another signing secret is forged; revoke removes; one live token per binding', async () => {
@@ -58,13 +61,30 @@ test('a token from another signing secret is forged; revoke removes; one live to
   const { token } = await a.svc.issue({ ...bind, auth_method: 'EAP-AKA' });
   const b = setup();
   const other = new TokenService({ store: a.store, clock: { now: () => 1_700_000_000_000 }, random: { bytes: randomBytes, uuid: randomUUID }, signingSecret: 'another-secret', validitySeconds: 3600 });
-  assert.deepEqual(other.verify(token.reveal(), bind), { ok: false, reason: 'forged' });
+  assert.deepEqual(await other.verify(token.reveal(), bind), { ok: false, reason: 'forged' });
   void b;
   const second = await a.svc.issue({ ...bind, auth_method: 'EAP-AKA' });
-  assert.deepEqual(a.svc.verify(token.reveal(), bind), { ok: false, reason: 'revoked' });
+  assert.deepEqual(await a.svc.verify(token.reveal(), bind), { ok: false, reason: 'revoked' });
   const third = await a.svc.issue({ ...bind, app_name: 'com.other', auth_method: 'EAP-AKA' });
-  assert.equal(a.svc.list().length, 2);
+  assert.equal((await a.svc.list()).length, 2);
+  assert.equal((await a.svc.listByImsi(bind.imsi)).length, 2);
   assert.ok(await a.svc.revoke(second.record.token_id));
-  assert.deepEqual(a.svc.verify(second.token.reveal(), bind), { ok: false, reason: 'revoked' });
-  assert.equal(a.svc.verify(third.token.reveal(), { ...bind, app_name: 'com.other' }).ok, true);
+  assert.deepEqual(await a.svc.verify(second.token.reveal(), bind), { ok: false, reason: 'revoked' });
+  assert.equal((await a.svc.verify(third.token.reveal(), { ...bind, app_name: 'com.other' })).ok, true);
+});
+
+test('issue finds the previous token of a binding through the binding index; the binding is normalised', async () => {
+  const { svc, store, events } = setup();
+  const first = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const tokens = openCollection<TokenRecord>(store, 'tokens');
+  assert.equal(first.record.binding, bindingKey(bind));
+  assert.match(first.record.binding, /^[0-9a-f]{64}$/);
+  // Same client, other spelling of terminal_id and app_name: the same binding, so the first token goes.
+  const second = await svc.issue({ ...bind, terminal_id: ` ${bind.terminal_id} `, app_name: bind.app_name.toUpperCase(), auth_method: 'EAP-AKA' });
+  assert.deepEqual((await tokens.find('binding', first.record.binding)).map((r) => r.token_id), [second.record.token_id]);
+  assert.equal(await tokens.get(first.record.token_id), undefined);
+  assert.deepEqual(events.filter((e) => e.kind === 'token').map((e) => (e as { change: string }).change), ['issued', 'revoked', 'issued']);
+  // Another IMSI is another binding.
+  await svc.issue({ ...bind, imsi: '001010000000002', auth_method: 'EAP-AKA' });
+  assert.equal(await tokens.count(), 2);
 });

@@ -9,13 +9,17 @@
  * gone) or mis-bound token is refused. base64url keeps the value safe in query
  * strings and XML without escaping.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock, Collection, EventSink, Random, Store } from '../ports.js';
+import { openCollection } from '../store/collections.js';
 import type { TokenView } from '../contracts/tokens.js';
 import { Secret } from '../util/secret.js';
 
-/** What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the digest. */
-export type TokenRecord = Omit<TokenView, 'expires_in_seconds'> & { digest: string };
+/**
+ * What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the
+ * digest and the `binding` (indexed: one live token per IMSI + terminal_id + app_name, found without a scan).
+ */
+export type TokenRecord = Omit<TokenView, 'expires_in_seconds'> & { digest: string; binding: string };
 
 export type TokenCheck =
   | { ok: true; record: TokenRecord }
@@ -39,8 +43,12 @@ export interface TokenBinding {
 const TAG_CONTEXT = 'omnisep-token/1';
 const norm = (s: string | null | undefined): string => (s ?? '').trim().toLowerCase();
 
+/** The `binding` index value: hex SHA-256 of the normalised IMSI, terminal_id and app_name. */
+export const bindingKey = (b: TokenBinding): string =>
+  createHash('sha256').update([b.imsi, norm(b.terminal_id), norm(b.app_name)].join('\0')).digest('hex');
+
 export function tokenView(r: TokenRecord, nowMs: number): TokenView {
-  const { digest: _digest, ...rest } = r;
+  const { digest: _digest, binding: _binding, ...rest } = r;
   return { ...rest, expires_in_seconds: Math.max(0, r.expires_at - Math.floor(nowMs / 1000)) };
 }
 
@@ -55,7 +63,7 @@ export class TokenService {
   readonly #secret: Secret<string>;
 
   constructor(private readonly deps: TokenServiceDeps) {
-    this.#tokens = deps.store.collection<TokenRecord>('tokens');
+    this.#tokens = openCollection<TokenRecord>(deps.store, 'tokens');
     this.#secret = deps.signingSecret instanceof Secret ? deps.signingSecret : new Secret(deps.signingSecret);
   }
 
@@ -98,12 +106,10 @@ export class TokenService {
       app_name: b.app_name,
       auth_method: b.auth_method,
       digest: this.#digest(value),
+      binding: bindingKey(b),
     };
-    for (const old of this.#tokens.values()) {
-      if (old.imsi === b.imsi && norm(old.terminal_id) === norm(b.terminal_id) && norm(old.app_name) === norm(b.app_name)) {
-        await this.#tokens.delete(old.token_id);
-        this.#emit('revoked', old);
-      }
+    for (const old of await this.#tokens.find('binding', record.binding)) {
+      if (await this.#tokens.delete(old.token_id)) this.#emit('revoked', old);
     }
     await this.#tokens.put(tokenId, record);
     this.#emit('issued', record);
@@ -111,11 +117,11 @@ export class TokenService {
   }
 
   /** Check a token presented with `IMSI` (+ the request's terminal_id and app_name). Constant-time comparisons. */
-  verify(token: string, b: TokenBinding): TokenCheck {
+  async verify(token: string, b: TokenBinding): Promise<TokenCheck> {
     const raw = /^[A-Za-z0-9_-]{43}$/.test(token) ? Buffer.from(token, 'base64url') : null;
     if (!raw || raw.length !== 32) return { ok: false, reason: 'malformed' };
     const tokenId = bytesUuid(raw.subarray(0, 16));
-    const record = this.#tokens.get(tokenId);
+    const record = await this.#tokens.get(tokenId);
     if (!record) return { ok: false, reason: 'revoked' };
     const expected = this.#tag(tokenId, record, record.expires_at);
     const digest = Buffer.from(this.#digest(token), 'hex');
@@ -132,39 +138,63 @@ export class TokenService {
     return { ok: true, record };
   }
 
-  list(): TokenView[] {
+  /** Live tokens of one IMSI (indexed), newest first. */
+  async listByImsi(imsi: string): Promise<TokenView[]> {
+    return this.#live(await this.#tokens.find('imsi', imsi));
+  }
+
+  /** One page of live tokens in token_id order (keys greater than `after`), at most `limit` records looked at. */
+  async list(opts: { after?: string; limit?: number } = {}): Promise<TokenView[]> {
+    const page = await this.#tokens.scan({ ...(opts.after !== undefined ? { after: opts.after } : {}), limit: opts.limit ?? 1000 });
+    return this.#live(page.map(([, r]) => r));
+  }
+
+  #live(records: TokenRecord[]): TokenView[] {
     const now = this.deps.clock.now();
-    return this.#tokens
-      .values()
+    return records
       .filter((r) => r.expires_at > Math.floor(now / 1000))
       .sort((a, b) => b.created_at - a.created_at)
       .map((r) => tokenView(r, now));
   }
 
-  get(tokenId: string): TokenView | undefined {
-    const r = this.#tokens.get(tokenId);
+  async get(tokenId: string): Promise<TokenView | undefined> {
+    const r = await this.#tokens.get(tokenId);
     const now = this.deps.clock.now();
     return r && r.expires_at > Math.floor(now / 1000) ? tokenView(r, now) : undefined;
   }
 
-  /** Revoke = remove; the next request with it gets 511 and does EAP-AKA again. */
+  /** Stored records (tokens), counted by the store (not a scan). */
+  count(): Promise<number> {
+    return this.#tokens.count();
+  }
+
+  /** Revoke = remove; the next request with it gets 511 and does EAP-AKA again. Emits the `revoked` event. */
   async revoke(tokenId: string): Promise<boolean> {
-    const r = this.#tokens.get(tokenId);
+    const r = await this.#tokens.get(tokenId);
     if (!r) return false;
-    await this.#tokens.delete(tokenId);
+    if (!(await this.#tokens.delete(tokenId))) return false;
     this.#emit('revoked', r);
     return true;
   }
 
-  /** Drop expired records (call periodically); returns how many went. */
+  /**
+   * Drop expired records (call periodically, off the request path); returns how many went. Pages through the
+   * collection with `scan`, so memory stays bounded however many tokens there are.
+   */
   async purgeExpired(): Promise<number> {
     const now = Math.floor(this.deps.clock.now() / 1000);
     let n = 0;
-    for (const r of this.#tokens.values()) {
-      if (r.expires_at <= now) {
-        await this.#tokens.delete(r.token_id);
-        this.#emit('expired', r);
-        n++;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#tokens.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
+      if (!page.length) break;
+      after = page[page.length - 1]![0];
+      for (const [key, r] of page) {
+        if (r.expires_at > now) continue;
+        if (await this.#tokens.delete(key)) {
+          this.#emit('expired', r);
+          n++;
+        }
       }
     }
     return n;

@@ -10,12 +10,12 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     const q = req.query as ActivityListQuery;
     const limit = q.limit ?? 25;
     const page = q.page ?? (q.offset !== undefined ? Math.floor(q.offset / limit) + 1 : 1);
-    const r = ctx.store.activity.query({ ...q, limit, page });
+    const r = await ctx.activity.query({ ...q, limit, page });
     return { count: r.records.length, total: r.total, page, page_size: limit, activities: r.records };
   });
   defineRoute(app, R.getActivity, async (req) => {
     const { id } = req.params as { id: string };
-    const rec = ctx.store.activity.get(id);
+    const rec = await ctx.activity.get(id);
     if (!rec) throw notFound('OMNISEP_ACTIVITY_NOT_FOUND', `no activity record ${id} (it may have aged out: activity.retention_seconds)`);
     return rec;
   });

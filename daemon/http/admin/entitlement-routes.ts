@@ -5,6 +5,7 @@ import type {
   AppEntitlement, EntitlementData, EntitlementDetail, EntitlementGetQuery, EntitlementListQuery, EntitlementRecord,
   EntitlementSetBody, ImsiAppParams, ImsiParams,
 } from '../../../src/contracts/entitlements.js';
+import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
 import { effectiveEntitlements, normaliseAppId, serviceName, SUPPORTED_APP_IDS, validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import type { DaemonContext } from '../../context.js';
 import { AdminError, defineRoute, notFound } from './route-kit.js';
@@ -31,7 +32,7 @@ export function auditAdmin(ctx: DaemonContext, req: FastifyRequest, fields: { im
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
-  const coll = () => ctx.store.collection<EntitlementRecord>('entitlements');
+  const overrides = new EntitlementService(ctx.store, ctx.clock);
   // Every line about one subscriber carries its IMSI.
   app.addHook('preHandler', async (req, reply) => {
     const imsi = (req.params as Partial<ImsiParams> | undefined)?.imsi;
@@ -40,7 +41,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
 
   defineRoute(app, R.listEntitlements, async (req) => {
     const q = (req.query as EntitlementListQuery).query?.trim();
-    const rows = coll().values().filter((r) => !q || r.imsi.includes(q)).sort((a, b) => a.imsi.localeCompare(b.imsi));
+    const rows = await overrides.list(q ? { query: q } : {});
     const entitlements = rows.map((r) => {
       const app_ids = Object.keys(r.apps).sort();
       return { imsi: r.imsi, app_ids, services: app_ids.map(serviceName), updated_at: r.updated_at };
@@ -58,7 +59,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     const { imsi } = req.params as ImsiParams;
     const q = req.query as EntitlementGetQuery;
     const effective = q.effective === '1' || q.effective === 'true';
-    const rec = coll().get(imsi);
+    const rec = await overrides.get(imsi);
     if (!rec && !effective) throw notFound('OMNISEP_ENTITLEMENT_NOT_FOUND', `no custom entitlements for IMSI ${imsi} (add ?effective=1 for what it gets from the defaults)`);
     const out: EntitlementDetail = { imsi, entitlements: {}, updated_at: rec?.updated_at ?? null };
     if (effective) {
@@ -79,20 +80,16 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
       const unsupported = v.errors.some((e) => e.startsWith('unsupported app'));
       throw new AdminError(400, unsupported ? 'OMNISEP_ENTITLEMENT_UNSUPPORTED_APP' : 'OMNISEP_ENTITLEMENT_INVALID', v.errors.join('; '));
     }
-    const prev = coll().get(imsi);
     // An override is merged field by field into the app's previous override (DELETE …/:app_id resets it).
-    const data: EntitlementData = { ...(prev?.apps[appId] ?? {}), ...v.value };
-    const rec: EntitlementRecord = { imsi, apps: { ...(prev?.apps ?? {}), [appId]: data }, updated_at: new Date(ctx.clock.now()).toISOString() };
-    await coll().put(imsi, rec);
+    const data = await overrides.mergeApp(imsi, appId, v.value);
     await auditAdmin(ctx, req, { imsi, app_ids: [appId], status: 200, summary: { action: 'entitlement_set', app_id: appId, fields: Object.keys(v.value) } });
     return { status: 'ok' as const, imsi, app_id: appId, entitlement: data };
   });
 
   defineRoute(app, R.deleteEntitlement, async (req) => {
     const { imsi } = req.params as ImsiParams;
-    const prev = coll().get(imsi);
+    const prev = await overrides.remove(imsi);
     if (!prev) throw notFound('OMNISEP_ENTITLEMENT_NOT_FOUND', `no custom entitlements for IMSI ${imsi}`);
-    await coll().delete(imsi);
     await auditAdmin(ctx, req, { imsi, app_ids: Object.keys(prev.apps), status: 200, summary: { action: 'entitlement_delete' } });
     return { status: 'ok' as const, imsi };
   });
@@ -100,11 +97,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   defineRoute(app, R.deleteEntitlementApp, async (req) => {
     const { imsi, app_id } = req.params as ImsiAppParams;
     const appId = normaliseAppId(app_id);
-    const prev = coll().get(imsi);
-    if (!prev?.apps[appId]) throw notFound('OMNISEP_ENTITLEMENT_NOT_FOUND', `IMSI ${imsi} has no custom entitlement for ${appId}`);
-    const { [appId]: _gone, ...rest } = prev.apps;
-    if (Object.keys(rest).length) await coll().put(imsi, { imsi, apps: rest, updated_at: new Date(ctx.clock.now()).toISOString() });
-    else await coll().delete(imsi);
+    if (!(await overrides.removeApp(imsi, appId))) throw notFound('OMNISEP_ENTITLEMENT_NOT_FOUND', `IMSI ${imsi} has no custom entitlement for ${appId}`);
     await auditAdmin(ctx, req, { imsi, app_ids: [appId], status: 200, summary: { action: 'entitlement_delete_app', app_id: appId } });
     return { status: 'ok' as const, imsi, app_id: appId };
   });

@@ -3,9 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { StatusResponse } from '../../../src/contracts/status.js';
 import type { StoreInfo } from '../../../src/ports.js';
-import type { SessionView } from '../../../src/contracts/sessions.js';
 import { redactConfig } from '../../../src/contracts/config.js';
-import type { TokenRecord } from '../../../src/services/tokens.js';
+import { openCollection } from '../../../src/store/collections.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
 
@@ -18,14 +17,23 @@ export function formatUptime(seconds: number): string {
   return d ? `${d}d ${h}h ${m}m` : h ? `${h}h ${m}m` : m ? `${m}m ${seconds % 60}s` : `${seconds}s`;
 }
 
-const OPEN_SESSION_STATES = new Set(['pending', 'challenge_sent', 'authenticated']);
-
-export function buildStatus(ctx: DaemonContext): StatusResponse {
+/**
+ * The counts come from the store's count() (never a scan): cluster-wide with a shared store. Sessions are
+ * the views held (in flight, and finished ones until the sweep drops them); tokens are the records held
+ * (an expired one until the next purge).
+ */
+export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
   const now = ctx.clock.now();
   const up = Math.max(0, Math.floor((now - ctx.startedAt.getTime()) / 1000));
   const mem = process.memoryUsage();
   const { store, config } = ctx;
-  const nowS = Math.floor(now / 1000);
+  const [customEntitlements, xcapProfiles, sessions, tokens, activityRecords] = await Promise.all([
+    openCollection(store, 'entitlements').count(),
+    openCollection(store, 'xcap_profiles').count(),
+    openCollection(store, 'sessions').count(),
+    openCollection(store, 'tokens').count(),
+    ctx.activity.count(),
+  ]);
   return {
     status: ctx.lifecycle.stopping ? 'stopping' : 'ok',
     application: 'OmniSEP',
@@ -41,11 +49,11 @@ export function buildStatus(ctx: DaemonContext): StatusResponse {
       data_dir: config.storage.driver === 'memory' ? null : ctx.dataDir,
       ...storeInfo(store.info()),
       writable: store.writable(),
-      custom_entitlements: store.collection('entitlements').size,
-      xcap_profiles: store.collection('xcap_profiles').size,
-      eap_aka_sessions: store.collection<SessionView>('sessions').values().filter((s) => OPEN_SESSION_STATES.has(s.state)).length,
-      active_tokens: store.collection<TokenRecord>('tokens').values().filter((t) => t.expires_at > nowS).length,
-      activity_records: store.activity.count(),
+      custom_entitlements: customEntitlements,
+      xcap_profiles: xcapProfiles,
+      eap_aka_sessions: sessions,
+      active_tokens: tokens,
+      activity_records: activityRecords,
     },
     services: {
       http_port: ctx.listeners.http?.port ?? config.http.port,

@@ -25,13 +25,13 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, { csv: body as string }));
 
   defineRoute(app, R.listSubscribers, async () => {
-    const list = subs().list();
+    const list = await subs().list();
     return { count: list.length, subscribers: list };
   });
 
   defineRoute(app, R.getSubscriber, async (req) => {
     const { imsi } = req.params as { imsi: string };
-    const s = subs().get(imsi);
+    const s = await subs().get(imsi);
     if (!s) throw notFound('OMNISEP_SUBSCRIBER_NOT_FOUND', `no subscriber ${imsi}`);
     return s;
   });

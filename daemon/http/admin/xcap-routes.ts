@@ -24,7 +24,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
 
   defineRoute(app, R.getXcap, async (req) => {
     const msisdn = msisdnOf((req.params as { msisdn: string }).msisdn);
-    const v = service.view(msisdn);
+    const v = await service.view(msisdn);
     if (!v) throw notFound('OMNISEP_XCAP_NOT_FOUND', `no subscriber or XCAP profile with MSISDN ${msisdn}`);
     return v;
   });
@@ -45,7 +45,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
 
   defineRoute(app, R.removeXcap, async (req) => {
     const msisdn = msisdnOf((req.params as { msisdn: string }).msisdn);
-    const imsi = service.profiles.get(msisdn)?.imsi ?? null;
+    const imsi = (await service.profiles.get(msisdn))?.imsi ?? null;
     if (!(await service.remove(msisdn))) throw notFound('OMNISEP_XCAP_NOT_FOUND', `no XCAP profile for MSISDN ${msisdn}`);
     await auditAdmin(ctx, req, { imsi, status: 200, summary: { action: 'xcap_delete', msisdn } });
     return { deleted: true, msisdn };

@@ -41,6 +41,8 @@ import { EapAuthService, type EapStepResult, type SessionRequestContext } from '
 import { FsmBackend, RelayBackend, type BackendSession, type EapBackend } from '../../../src/services/eap-auth/backends.js';
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
 import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
+import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
+import { SubscriberService } from '../../../src/services/subscribers.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
 import websheetRoutes from './websheet.js';
@@ -135,6 +137,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     timeoutMs: cfg.eap_aka.session_timeout_ms,
     onWriteError: (e) => ctx.logger?.error({ err: e }, 'ts43: session view not stored'),
   });
+  const provisioningSources = { entitlements: new EntitlementService(ctx.store, ctx.clock), subscribers: new SubscriberService(ctx.store, ctx.clock) };
   const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
   ctx.services.tokens = tokens;
   ctx.services.eapAuth = eap;
@@ -226,8 +229,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     reply: FastifyReply,
     input: { imsi: string; apps: string[]; format: Ts43Format; token?: { value: string; validity: number }; vers: number },
     act: ActivityInput,
+    beforeSend?: () => Promise<void>,
   ) => {
-    const { doc } = buildProvisioning(ctx.store, {
+    const { doc } = await buildProvisioning(provisioningSources, {
       imsi: input.imsi,
       apps: input.apps,
       defaults: ctx.config.default_entitlements as Record<string, EntitlementData>, // read per request: SIGHUP reloads it in place
@@ -247,6 +251,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       response_body: null, // the summary says what was answered; whole documents would bloat an append-heavy log
       response_summary: { ...(act.response_summary ?? {}), format: input.format, vers: doc.vers.version, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
     });
+    await beforeSend?.();
     return reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store').send(body);
   };
 
@@ -306,9 +311,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       const issued = await tokens.issue({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
       metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: 'success' });
       metrics?.tokensIssued.inc();
-      const out = await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, act);
-      await eap.complete(result.session.id);
-      return out;
+      // The document is built and recorded: the session is completed before the phone sees the answer.
+      return await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, act,
+        () => eap.complete(result.session.id));
     } catch (e) {
       await eap.abandon(result.session.id, 'document failed');
       throw e;
@@ -330,7 +335,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     // Fast re-authentication with a token this server issued (§2.8.5).
     if (r.token !== null && r.imsi !== null) {
       const tact: ActivityInput = { ...act, request_type: 'token_auth', auth_method: 'TOKEN' };
-      const check = tokens.verify(r.token, { imsi: r.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
+      const check = await tokens.verify(r.token, { imsi: r.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
       metrics?.tokenAuth.inc({ result: check.ok ? 'ok' : check.reason });
       if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tact, response_summary: { reason: check.reason } });
       const remaining = Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000));

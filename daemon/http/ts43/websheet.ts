@@ -12,7 +12,8 @@
  *   POST     /websheet/vowifi/cancel   {token} → JSON
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EntitlementRecord } from '../../../src/contracts/entitlements.js';
+import { openCollection } from '../../../src/store/collections.js';
+import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
 import { verifyServiceFlowToken, type ServiceFlowClaims } from '../../../src/services/entitlements/service-flow.js';
 import type { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './index.js';
@@ -143,8 +144,8 @@ export function validateAddress(raw: unknown): { ok: true; value: E911Address } 
 
 export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: Ts43Context; secret: Secret<string> }): Promise<void> {
   const { ctx, secret } = opts;
-  const sheets = ctx.store.collection<WebsheetRecord>('websheet');
-  const entitlements = ctx.store.collection<EntitlementRecord>('entitlements');
+  const sheets = openCollection<WebsheetRecord>(ctx.store, 'websheet');
+  const entitlements = new EntitlementService(ctx.store, ctx.clock);
   const nowS = () => Math.floor(ctx.clock.now() / 1000);
   const claimsOf = (token: unknown): ServiceFlowClaims | null =>
     typeof token === 'string' ? verifyServiceFlowToken(secret, token, nowS()) : null;
@@ -177,7 +178,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
       return reply.code(403).type('text/html; charset=utf-8').send(errorPage('This link is invalid or has expired. Open Wi-Fi Calling settings again.'));
     }
     await activity(req, claims.imsi, 200, { page: 'shown' });
-    return reply.type('text/html; charset=utf-8').send(websheetPage(token as string, sheets.get(claims.imsi)));
+    return reply.type('text/html; charset=utf-8').send(websheetPage(token as string, await sheets.get(claims.imsi)));
   };
   app.get('/websheet/vowifi', page);
   app.post('/websheet/vowifi', page);
@@ -200,10 +201,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
     }
     const at = new Date(ctx.clock.now()).toISOString();
     await sheets.put(claims.imsi, { imsi: claims.imsi, address: addr.value, terms_accepted: true, terms_accepted_at: at, updated_at: at, last_action: 'submitted' });
-    const rec = entitlements.get(claims.imsi);
-    const apps = { ...(rec?.apps ?? {}) };
-    apps.ap2004 = { ...(apps.ap2004 ?? {}), addr_status: 1, tc_status: 1 };
-    await entitlements.put(claims.imsi, { imsi: claims.imsi, apps, updated_at: at });
+    await entitlements.mergeApp(claims.imsi, 'ap2004', { addr_status: 1, tc_status: 1 });
     await activity(req, claims.imsi, 200, { submit: 'recorded', addr_status: 1, tc_status: 1 });
     return reply.send({ status: 'ok', imsi: claims.imsi, addr_status: 1, tc_status: 1 });
   });

@@ -61,7 +61,7 @@ export class XcapAuthenticator {
     return { ok: false, status: 401, reason, wwwAuthenticate: challenges(this.service.digestRealm, makeNonce(this.#key, this.now()), stale) };
   }
 
-  authenticate(req: FastifyRequest, msisdn: string): AuthOutcome {
+  async authenticate(req: FastifyRequest, msisdn: string): Promise<AuthOutcome> {
     const peer = peerAddress(req);
     const asserted = req.headers['x-3gpp-asserted-identity'];
     if (asserted !== undefined && isIP(peer) && this.trusted().check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')) {
@@ -78,7 +78,7 @@ export class XcapAuthenticator {
     if (nonce === 'stale') return this.#challenge('stale nonce', true);
     if (creds.uri !== req.raw.url) return this.#challenge('digest uri does not match the request');
     const who = xuiToMsisdn(creds.username) ?? normaliseMsisdn(creds.username);
-    const ha1 = who ? this.service.ha1For(who, creds.algorithm, creds.username) : null;
+    const ha1 = who ? await this.service.ha1For(who, creds.algorithm, creds.username) : null;
     if (!who || !ha1 || !verifyResponse(creds, req.method, ha1)) return this.#challenge('wrong credentials');
     if (!this.#nc.accept(creds.nonce, creds.nc!)) return this.#challenge('replayed nonce count', true);
     if (who !== msisdn) return { ok: false, status: 403, reason: 'a subscriber may only reach their own document' };

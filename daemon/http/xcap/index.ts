@@ -82,15 +82,16 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     return reply.code(status).type('text/plain; charset=utf-8').send(status === 413 ? 'request body too large\n' : status >= 500 ? 'internal error\n' : `${err.message}\n`);
   });
 
-  function record(req: FastifyRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null) {
+  async function record(req: FastifyRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null) {
     const body = Buffer.isBuffer(req.body) ? req.body : null;
+    const imsi = msisdn ? await service.imsiOf(msisdn).catch(() => null) : null;
     return ctx.activity
       .record({
         request_type: 'xcap',
         request_method: req.method,
         request_path: req.raw.url ?? req.url,
         msisdn,
-        imsi: msisdn ? service.imsiOf(msisdn) : null,
+        imsi,
         client_ip: req.ip,
         user_agent: headerOf(req.headers['user-agent']) ?? null,
         auth_method: authMethod,
@@ -145,9 +146,9 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     const msisdn = service.msisdnOf(target.xui);
     if (!msisdn) return plain(req, reply, 404, 'the XUI carries no telephone number');
     // Authenticate before saying whether a document exists (no probing of who is provisioned).
-    const who: AuthOutcome = auth.authenticate(req, msisdn);
+    const who: AuthOutcome = await auth.authenticate(req, msisdn);
     if (!who.ok) return plain(req, reply, who.status, who.reason, msisdn, who.wwwAuthenticate ? { 'www-authenticate': who.wwwAuthenticate } : {});
-    if (!service.isProvisioned(msisdn)) return plain(req, reply, 404, 'no such subscriber', msisdn);
+    if (!(await service.isProvisioned(msisdn))) return plain(req, reply, 404, 'no such subscriber', msisdn);
     const kind = resourceKind(target);
     const pre = { ifMatch: headerOf(req.headers['if-match']), ifNoneMatch: headerOf(req.headers['if-none-match']) };
     const xuiRaw = path.slice(root.length + `/${SIMSERVS_AUID}/users/`.length).split('/')[0]!;

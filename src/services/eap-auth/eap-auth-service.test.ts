@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { openCollection } from '../../store/collections.js';
 import { createMemoryStore } from '../../store/memory-store.js';
 import { AkaSubtype, EapCode, EapType, encodeEap } from '../../codec/eap/index.js';
 import type { SessionView } from '../../contracts/sessions.js';
+import type { DaemonEvent } from '../../contracts/events.js';
 import type { BackendOutcome, BackendSession, EapBackend } from './backends.js';
 import { EapAuthService, type SessionRequestContext } from './eap-auth-service.js';
 
@@ -34,7 +36,7 @@ function setup(script: BackendOutcome[], extra: { maxLiveSessions?: number } = {
   const store = createMemoryStore();
   const backend = new Scripted(script);
   const svc = new EapAuthService({ store, clock: { now: () => now }, random: { bytes: randomBytes, uuid: randomUUID }, backend, timeoutMs: 30_000, ...extra });
-  return { svc, store, backend, advance: (ms: number) => (now += ms), sessions: () => store.collection<SessionView>('sessions').values() };
+  return { svc, store, backend, advance: (ms: number) => (now += ms), sessions: () => svc.list() };
 }
 
 test('the live session count is bounded: beyond it → 503, nothing stored', async () => {
@@ -42,7 +44,7 @@ test('the live session count is bounded: beyond it → 503, nothing stored', asy
   assert.equal((await t.svc.start(ctx)).kind, 'challenge');
   const r = await t.svc.start(ctx);
   assert.deepEqual(r.kind === 'failed' ? [r.status, r.retryAfter] : [], [503, 30]);
-  assert.equal(t.sessions().length, 1);
+  assert.equal((await t.sessions()).length, 1);
 });
 
 test('a second POST while one is in flight → 409; the first completes', async () => {
@@ -59,8 +61,8 @@ test('a second POST while one is in flight → 409; the first completes', async 
   const ra = await a;
   assert.equal(ra.kind, 'success');
   await t.svc.complete(ra.kind === 'success' ? ra.session.id : '');
-  assert.equal(t.sessions()[0]!.state, 'completed');
-  assert.ok(t.sessions()[0]!.completed_at);
+  assert.equal((await t.sessions())[0]!.state, 'completed');
+  assert.ok((await t.sessions())[0]!.completed_at);
 });
 
 test('sweep times out sessions in flight and prunes old finished ones; recover fails stored in-flight sessions', async () => {
@@ -68,14 +70,38 @@ test('sweep times out sessions in flight and prunes old finished ones; recover f
   await t.svc.start(ctx);
   t.advance(30_000);
   assert.deepEqual(await t.svc.sweep(), { timedOut: 1, pruned: 0 });
-  assert.equal(t.sessions()[0]!.state, 'failed');
-  assert.equal(t.sessions()[0]!.failure_reason, 'timeout');
+  assert.equal((await t.sessions())[0]!.state, 'failed');
+  assert.equal((await t.sessions())[0]!.failure_reason, 'timeout');
   t.advance(3_600_001);
   assert.deepEqual(await t.svc.sweep(), { timedOut: 0, pruned: 1 });
-  assert.equal(t.sessions().length, 0);
+  assert.equal((await t.sessions()).length, 0);
 
-  await t.store.collection<SessionView>('sessions').put('old', { session_id: 'old', imsi: null, state: 'challenge_sent', created_at: 1, eap_id: 1, aaa_session_id: null, completed_at: null });
+  await openCollection<SessionView>(t.store, 'sessions').put('old', { session_id: 'old', imsi: null, state: 'challenge_sent', created_at: 1, eap_id: 1, aaa_session_id: null, completed_at: null });
   const fresh = new EapAuthService({ store: t.store, clock: { now: () => 5 }, random: { bytes: randomBytes, uuid: randomUUID }, backend: t.backend, timeoutMs: 30_000 });
   assert.equal(await fresh.recover(), 1);
-  assert.equal(t.store.collection<SessionView>('sessions').get('old')!.failure_reason, 'daemon restarted');
+  assert.equal((await openCollection<SessionView>(t.store, 'sessions').get('old'))!.failure_reason, 'daemon restarted');
+});
+
+test('an admin delete drops a live session at once: its POST gets 511, the view goes, a deleted event is emitted', async () => {
+  let now = 1_000_000;
+  const store = createMemoryStore();
+  const events: DaemonEvent[] = [];
+  const backend = new Scripted([{ type: 'challenge', packet: challenge(3) }, { type: 'success' }]);
+  const svc = new EapAuthService({ store, clock: { now: () => now }, random: { bytes: randomBytes, uuid: randomUUID }, events: { emit: (e) => events.push(e) }, backend, timeoutMs: 30_000 });
+  const first = await svc.start(ctx);
+  assert.ok(first.kind === 'challenge' && first.cookie);
+  const id = first.session.id;
+  assert.equal(svc.liveCount, 1);
+  assert.equal((await svc.listByImsi(ctx.imsi)).length, 1);
+  const gone = await svc.delete(id);
+  assert.equal(gone?.session_id, id);
+  assert.equal(svc.liveCount, 0, 'dropped from memory at once, not on the next POST');
+  assert.equal(await svc.get(id), undefined);
+  const ev = events.at(-1);
+  assert.ok(ev && ev.kind === 'session' && ev.change === 'deleted' && ev.session.session_id === id);
+  const r = await svc.respond(first.cookie!.reveal(), response(3), { user_agent: 'ua', terminal_id: null });
+  assert.deepEqual(r.kind === 'failed' ? r.status : 0, 511);
+  assert.equal(await svc.get(id), undefined, 'never resurrected');
+  assert.equal(await svc.delete(id), undefined, 'a second delete finds nothing');
+  now += 1;
 });

@@ -6,9 +6,9 @@
  * AKA-Challenge, the phone gets it with a session cookie, and POSTs its
  * EAP-Response to the bare URL with only that cookie. Everything from the
  * first request therefore lives here, in the session. Session views are
- * persisted in `store.collection('sessions')` (listable and deletable from
- * the admin API — a deleted session must start over), events `{kind:'session'}`
- * are emitted on every change, timeouts use the injected Clock.
+ * kept in the `sessions` collection (volatile; listable from the admin API,
+ * and deletable through delete(): a deleted session must start over), events
+ * `{kind:'session'}` are emitted on every change, timeouts use the injected Clock.
  *
  * Live back-end state (relay session or EAP server state) stays in memory: a
  * restart fails the sessions that were in flight (recover()).
@@ -17,6 +17,7 @@ import { DecodeError } from '../../codec/decode-error.js';
 import { EapCode, decodeEap } from '../../codec/eap/index.js';
 import type { SessionState, SessionView } from '../../contracts/sessions.js';
 import type { Clock, Collection, EventSink, Random, Store } from '../../ports.js';
+import { openCollection } from '../../store/collections.js';
 import { Secret } from '../../util/secret.js';
 import type { BackendOutcome, BackendSession, EapBackend } from './backends.js';
 import { RETRY_AFTER_SECONDS, mapAaaResult } from './result-codes.js';
@@ -63,6 +64,8 @@ interface LiveSession extends SessionInfo {
   identifier: number;
   deadline: number;
   busy: boolean;
+  /** Deleted through delete(): no view of it is written again. */
+  deleted?: boolean;
 }
 
 export interface EapAuthDeps {
@@ -87,7 +90,7 @@ export class EapAuthService {
   readonly #byCookie = new Map<string, LiveSession>();
 
   constructor(private readonly deps: EapAuthDeps) {
-    this.#sessions = deps.store.collection<SessionView>('sessions');
+    this.#sessions = openCollection<SessionView>(deps.store, 'sessions');
   }
 
   get backendName(): string {
@@ -100,14 +103,13 @@ export class EapAuthService {
   }
 
   /**
-   * Session views are written through but not awaited: they mirror state that
-   * lives in memory and cannot survive a restart anyway (recover() fails them),
-   * reads see them at once, and waiting for an fsync per state change would
-   * double the cost of an authentication. The token — what the phone keeps —
-   * is written durably before the answer (TokenService.issue).
+   * A view is written before the step's answer goes out, so the admin API (on any daemon sharing the store)
+   * shows the state the phone was just told. `sessions` is a volatile collection: the embedded driver keeps
+   * it in memory (no fsync), PostgreSQL shares it. A failed write is reported (onWriteError), never thrown
+   * at the phone: the view mirrors state that lives here.
    */
   async #save(view: SessionView, change: 'created' | 'updated'): Promise<void> {
-    this.#sessions.put(view.session_id, view).catch((e: unknown) => this.deps.onWriteError?.(e));
+    await this.#sessions.put(view.session_id, view).catch((e: unknown) => this.deps.onWriteError?.(e));
     this.deps.events?.emit({ kind: 'session', at: new Date(this.deps.clock.now()).toISOString(), change, session: view });
   }
 
@@ -116,7 +118,7 @@ export class EapAuthService {
     if (to === null) throw new Error(`EAP session ${s.id}: event ${event} not declared in state ${s.view.state}`);
     s.view = { ...s.view, ...patch, state: to, completed_at: TERMINAL_STATES.has(to) ? this.deps.clock.now() : s.view.completed_at };
     if (TERMINAL_STATES.has(to)) this.#forget(s);
-    if (this.#sessions.has(s.id)) await this.#save(s.view, 'updated'); // never resurrect a session the admin deleted
+    if (!s.deleted) await this.#save(s.view, 'updated'); // never resurrect a session the admin deleted
   }
 
   #forget(s: LiveSession): void {
@@ -208,8 +210,10 @@ export class EapAuthService {
   async respond(cookie: string, packet: Buffer, meta: { user_agent: string | null; terminal_id: string | null }): Promise<EapStepResult> {
     const s = this.#byCookie.get(cookie);
     if (!s) return { kind: 'failed', status: 511, reason: 'no EAP session for this cookie (unknown, finished or expired): start over' };
-    if (!this.#sessions.has(s.id)) {
-      // Deleted from the admin API: the phone must start over.
+    // Our own view was written before the last answer, so a view missing from the store was deleted
+    // (here, or by another daemon sharing the store).
+    if (s.deleted || !(await this.#sessions.get(s.id))) {
+      // Deleted (here, or by another daemon sharing the store): the phone must start over.
       this.#forget(s);
       return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
     }
@@ -272,20 +276,63 @@ export class EapAuthService {
     }
     let pruned = 0;
     const keep = this.deps.keepFinishedMs ?? 3_600_000;
-    for (const v of this.#sessions.values()) {
+    for await (const v of this.#all()) {
       if (TERMINAL_STATES.has(v.state) && v.completed_at !== null && now - v.completed_at > keep) {
-        await this.#sessions.delete(v.session_id);
-        pruned++;
+        if (await this.#sessions.delete(v.session_id)) pruned++;
       }
     }
     return { timedOut, pruned };
+  }
+
+  /** Every stored view, a page at a time (sweep and recover: off the request path). */
+  async *#all(): AsyncGenerator<SessionView> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#sessions.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
+      if (!page.length) return;
+      after = page[page.length - 1]![0];
+      for (const [, v] of page) yield v;
+    }
+  }
+
+  /** One page of session views in session_id order (ids greater than `after`), newest first within the page. */
+  async list(opts: { after?: string; limit?: number } = {}): Promise<SessionView[]> {
+    const page = await this.#sessions.scan({ ...(opts.after !== undefined ? { after: opts.after } : {}), limit: opts.limit ?? 1000 });
+    return page.map(([, v]) => v).sort((a, b) => b.created_at - a.created_at);
+  }
+
+  /** The sessions of one IMSI (indexed), newest first. */
+  async listByImsi(imsi: string): Promise<SessionView[]> {
+    return (await this.#sessions.find('imsi', imsi)).sort((a, b) => b.created_at - a.created_at);
+  }
+
+  async get(sessionId: string): Promise<SessionView | undefined> {
+    return this.#sessions.get(sessionId);
+  }
+
+  /**
+   * The admin deletes a session: a live one is dropped at once (its back-end closed, its cookie dead, so
+   * the phone's next POST gets 511), the view goes and a `deleted` event is emitted. Returns the view, or
+   * undefined when there was none.
+   */
+  async delete(sessionId: string): Promise<SessionView | undefined> {
+    const live = this.#live.get(sessionId);
+    if (live) {
+      live.deleted = true;
+      this.#forget(live);
+    }
+    const v = live?.view ?? (await this.#sessions.get(sessionId));
+    const existed = await this.#sessions.delete(sessionId);
+    if (!v || (!existed && !live)) return undefined;
+    this.deps.events?.emit({ kind: 'session', at: new Date(this.deps.clock.now()).toISOString(), change: 'deleted', session: v });
+    return v;
   }
 
   /** At start-up: sessions stored as in flight cannot continue (their back-end state was in memory). */
   async recover(): Promise<number> {
     let n = 0;
     const open: SessionState[] = ['pending', 'challenge_sent', 'authenticated'];
-    for (const v of this.#sessions.values()) {
+    for await (const v of this.#all()) {
       if (open.includes(v.state) && !this.#live.has(v.session_id)) {
         await this.#save({ ...v, state: 'failed', completed_at: this.deps.clock.now(), failure_reason: 'daemon restarted' }, 'updated');
         n++;

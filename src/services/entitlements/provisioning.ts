@@ -1,14 +1,14 @@
 /**
  * The configuration document for one subscriber and one set of requested
  * apps: defaults (config `default_entitlements`) merged with the IMSI's
- * overrides (`store.collection('entitlements')`), VERS from that effective
+ * overrides (EntitlementService), VERS from that effective
  * configuration, the TOKEN, one APPLICATION per requested app. Sees only ports.
  */
-import type { EntitlementData, EntitlementRecord } from '../../contracts/entitlements.js';
+import type { EntitlementData } from '../../contracts/entitlements.js';
 import type { ProvisioningDoc } from '../../codec/ts43/document.js';
-import type { Store } from '../../ports.js';
+import type { SubscriberService } from '../subscribers.js';
+import type { EntitlementService } from './overrides.js';
 import type { Secret } from '../../util/secret.js';
-import { DEFAULT_ENTITLEMENTS, effectiveEntitlements } from './catalog.js';
 import { buildApplications, versVersion } from './document.js';
 import { serviceFlowUserData } from './service-flow.js';
 
@@ -34,14 +34,14 @@ export interface ProvisioningResult {
 /** Websheet links stay valid this long (s): long enough for a user to fill the form. */
 export const WEBSHEET_TOKEN_SECONDS = 24 * 3600;
 
-export function effectiveFor(store: Store, imsi: string, defaults?: Readonly<Record<string, EntitlementData | undefined>>): Record<string, EntitlementData> {
-  const merged = { ...DEFAULT_ENTITLEMENTS, ...(defaults ?? {}) };
-  const overrides = store.collection<EntitlementRecord>('entitlements').get(imsi)?.apps;
-  return effectiveEntitlements(merged, overrides);
+/** What the document builder reads: the overrides and the subscriber store (for ap2014's MSISDN). */
+export interface ProvisioningSources {
+  entitlements: EntitlementService;
+  subscribers: Pick<SubscriberService, 'get'>;
 }
 
-export function buildProvisioning(store: Store, input: ProvisioningInput): ProvisioningResult {
-  const effective = effectiveFor(store, input.imsi, input.defaults);
+export async function buildProvisioning(src: ProvisioningSources, input: ProvisioningInput): Promise<ProvisioningResult> {
+  const effective = await src.entitlements.effective(input.imsi, input.defaults);
   const version = versVersion(effective);
   const filled: Record<string, EntitlementData> = { ...effective };
   if (input.apps.includes('ap2004')) {
@@ -56,7 +56,7 @@ export function buildProvisioning(store: Store, input: ProvisioningInput): Provi
     filled.ap2004 = v;
   }
   if (input.apps.includes('ap2014') && !filled.ap2014?.msisdn) {
-    const sub = store.collection<{ msisdn?: string | null }>('subscribers').get(input.imsi);
+    const sub = await src.subscribers.get(input.imsi);
     if (sub?.msisdn) filled.ap2014 = { ...(filled.ap2014 ?? {}), msisdn: String(sub.msisdn).replace(/^\+/, '') };
   }
   return {

@@ -5,12 +5,14 @@
  * If-Match / If-None-Match), the admin JSON view and merge, HTTP Digest
  * credentials (HA1 only), and the optional Sh sync port (DIAMETER.md § Sh).
  *
- * Concurrency: the Store promises that a read-check-write with no await in
- * between is atomic, so every operation loads, checks the precondition,
- * computes the new document and calls put() synchronously; only then awaits
- * durability. Two PUTs with the same If-Match: exactly one wins.
+ * Concurrency: every write is one `Collection.update()` whose function reads
+ * the current record, checks the precondition, computes the new document and
+ * returns it (pure; a driver may run it again after a concurrent change), so
+ * the read-check-write is atomic per MSISDN across every daemon sharing the
+ * store. Two PUTs with the same If-Match: exactly one wins.
  */
 import type { Clock, Collection, Store } from '../../ports.js';
+import { openCollection } from '../../store/collections.js';
 import type { XcapErrorDetail } from '../../codec/xcap/error-doc.js';
 import { normaliseMsisdn, xuiToMsisdn, type XcapTarget } from '../../codec/xcap/uri.js';
 import { DEFAULT_XML_LIMITS, parseXmlDocument, type XmlElement, type XmlLimits } from '../../codec/xcap/xml.js';
@@ -81,6 +83,14 @@ export class XcapAdminError extends Error {
 
 interface SubscriberLike { imsi?: string; msisdn?: string | null }
 
+interface Current { doc: XmlElement; text: string; etag: string; stored: boolean }
+
+/** What one write decides: the answer, and the new document (null = remove it) unless refused. */
+interface WriteDecision<R> {
+  result: R;
+  write?: { doc: XmlElement | null; text?: string; extra?: Partial<XcapProfileRecord> };
+}
+
 /** RFC 7232 §3.1/§3.2: does an If-Match / If-None-Match list match the current ETag (weak comparison for None-Match)? */
 export function etagListMatches(header: string, etag: string | undefined, weak = false): boolean {
   if (header.trim() === '*') return etag !== undefined;
@@ -101,16 +111,12 @@ export class XcapService {
   readonly #defaultEtag: string;
   /** Parsed documents by ETag (documents are small; parsing once per version keeps GET cheap). */
   readonly #parsed = new Map<string, XmlElement>();
-  /** MSISDN → IMSI from the `subscribers` collection, rebuilt lazily. */
-  #index = new Map<string, string>();
-  #indexBuiltAt = -Infinity;
-  #indexSize = -1;
   /** MSISDNs whose last Sh push failed (retryHss() retries them). */
   readonly hssBacklog = new Set<string>();
 
   constructor(opts: XcapServiceOptions) {
-    this.profiles = opts.store.collection<XcapProfileRecord>(XCAP_PROFILES);
-    this.#subscribers = opts.store.collection<SubscriberLike>('subscribers');
+    this.profiles = openCollection<XcapProfileRecord>(opts.store, XCAP_PROFILES);
+    this.#subscribers = openCollection<SubscriberLike>(opts.store, 'subscribers');
     this.#clock = opts.clock;
     this.#schema = opts.schema ?? { noReplyTimer: { min: 5, max: 180 } };
     this.#limits = { ...DEFAULT_XML_LIMITS, maxBytes: 256 * 1024, maxDepth: 24, maxNodes: 10_000, ...opts.limits };
@@ -132,36 +138,25 @@ export class XcapService {
     return xuiToMsisdn(xui);
   }
 
-  /** The IMSI of an MSISDN from the subscriber store (rebuilt at most once a second on a miss). */
-  imsiOf(msisdn: string): string | null {
-    const hit = this.#index.get(msisdn);
-    if (hit) {
-      const s = this.#subscribers.get(hit);
-      if (s && normaliseMsisdn(String(s.msisdn ?? '')) === msisdn) return hit;
+  /**
+   * The IMSI of an MSISDN: the subscriber with this MSISDN (the `subscribers.msisdn` index, stored with or
+   * without `+`), else the IMSI the XCAP profile names.
+   */
+  async imsiOf(msisdn: string, profile?: XcapProfileRecord): Promise<string | null> {
+    for (const form of [msisdn, `+${msisdn}`]) {
+      for (const s of await this.#subscribers.find('msisdn', form)) if (s.imsi) return s.imsi;
     }
-    const now = this.#clock.now();
-    if (this.#subscribers.size !== this.#indexSize || now - this.#indexBuiltAt > 1000) {
-      const idx = new Map<string, string>();
-      for (const key of this.#subscribers.keys()) {
-        const s = this.#subscribers.get(key);
-        const m = s?.msisdn ? normaliseMsisdn(String(s.msisdn)) : null;
-        if (m) idx.set(m, s?.imsi ?? key);
-      }
-      this.#index = idx;
-      this.#indexBuiltAt = now;
-      this.#indexSize = this.#subscribers.size;
-    }
-    return this.#index.get(msisdn) ?? this.profiles.get(msisdn)?.imsi ?? null;
+    return (profile ?? (await this.profiles.get(msisdn)))?.imsi ?? null;
   }
 
   /** docs/xcap.md § Provisioning: a stored XCAP profile, or a subscriber with this MSISDN. */
-  isProvisioned(msisdn: string): boolean {
-    return this.profiles.has(msisdn) || this.imsiOf(msisdn) !== null;
+  async isProvisioned(msisdn: string): Promise<boolean> {
+    return (await this.profiles.get(msisdn)) !== undefined || (await this.imsiOf(msisdn)) !== null;
   }
 
   /** HA1 for Digest, or null when no password is set (→ Digest cannot succeed). */
-  ha1For(msisdn: string, algorithm: keyof Ha1Table, username: string): string | null {
-    const d = this.profiles.get(msisdn)?.digest;
+  async ha1For(msisdn: string, algorithm: keyof Ha1Table, username: string): Promise<string | null> {
+    const d = (await this.profiles.get(msisdn))?.digest;
     if (!d || d.realm !== this.#realm) return null;
     return d.ha1[algorithm][username] ?? null;
   }
@@ -169,8 +164,8 @@ export class XcapService {
   // -------------------------------------------------------------------------
   // The document
 
-  #current(msisdn: string): { doc: XmlElement; text: string; etag: string; stored: boolean } {
-    const rec = this.profiles.get(msisdn);
+  /** The document of a stored record (or the default), parsed once per ETag. */
+  #currentOf(rec: XcapProfileRecord | undefined): Current {
     const stored = !!rec?.document;
     const text = stored ? rec!.document! : this.#defaultText;
     const etag = stored ? rec!.etag ?? etagOf(text) : this.#defaultEtag;
@@ -183,49 +178,72 @@ export class XcapService {
     return { doc, text, etag, stored };
   }
 
+  async #current(msisdn: string): Promise<Current> {
+    return this.#currentOf(await this.profiles.get(msisdn));
+  }
+
   /** With hss_sync: a subscriber without a stored document is looked up in the HSS first (Sh UDR). */
   async #prime(msisdn: string): Promise<void> {
-    if (!this.#hss || this.profiles.get(msisdn)?.document) return;
+    if (!this.#hss || (await this.profiles.get(msisdn))?.document) return;
     let got: Awaited<ReturnType<HssSh['readRepositoryData']>> = null;
     try {
       got = await this.#hss.readRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION });
     } catch {
       return; // HSS unreachable: serve the default; the next write will push.
     }
-    if (!got || this.profiles.get(msisdn)?.document) return;
+    if (!got) return;
     try {
       const doc = parseXmlDocument(got.serviceData, this.#limits);
       if (validateSimservs(doc, this.#schema)) return;
       const text = serialise(doc);
-      const prev = this.profiles.get(msisdn);
-      await this.profiles.put(msisdn, {
-        msisdn, imsi: prev?.imsi ?? this.imsiOf(msisdn), document: text, etag: etagOf(text), sequence: got.sequenceNumber,
-        updated_at: new Date(this.#clock.now()).toISOString(), ...(prev?.digest ? { digest: prev.digest } : {}),
+      const imsi = await this.imsiOf(msisdn);
+      const at = new Date(this.#clock.now()).toISOString();
+      const sequence = got.sequenceNumber;
+      await this.profiles.update(msisdn, (prev) => {
+        // Someone stored a document meanwhile: theirs wins.
+        if (prev?.document) return { result: undefined };
+        return {
+          result: undefined,
+          put: { msisdn, imsi: prev?.imsi ?? imsi, document: text, etag: etagOf(text), sequence, updated_at: at, ...(prev?.digest ? { digest: prev.digest } : {}) },
+        };
       });
     } catch {
       /* a repository document omnisep cannot read is ignored: the default is served */
     }
   }
 
-  /** Write a document (null = remove it), synchronously starting the durable put. */
-  #commit(msisdn: string, doc: XmlElement | null, extra: Partial<XcapProfileRecord> = {}, serialised?: string): { record: XcapProfileRecord; done: Promise<void> } {
-    const prev = this.profiles.get(msisdn);
-    const text = doc ? serialised ?? serialise(doc) : null;
-    const record: XcapProfileRecord = {
-      msisdn,
-      imsi: prev?.imsi ?? this.imsiOf(msisdn),
-      document: text,
-      etag: text ? etagOf(text) : null,
-      // The Sh SequenceNumber moves with the data only (an IMSI or password change is not a new document).
-      sequence: (prev?.sequence ?? 0) + (text !== (prev?.document ?? null) ? 1 : 0),
-      updated_at: new Date(this.#clock.now()).toISOString(),
-      ...(prev?.digest ? { digest: prev.digest } : {}),
-      ...extra,
-    };
-    if (text && doc && record.etag) this.#parsed.set(record.etag, doc);
-    const done = this.profiles.put(msisdn, record);
-    if (this.#hss && text && text !== prev?.document) this.#push(msisdn, text, record.sequence);
-    return { record, done };
+  /**
+   * One atomic read-check-write of a profile. `decide` sees the current document and either refuses
+   * (`write` absent: nothing is written) or gives the new document (null = remove it) and extra fields.
+   * It runs inside `update()`, so it must be pure. The Sh push (hss_sync) follows a changed document.
+   */
+  async #write<R>(msisdn: string, decide: (cur: Current, prev: XcapProfileRecord | undefined) => WriteDecision<R>): Promise<{ result: R; record?: XcapProfileRecord }> {
+    const imsi = await this.imsiOf(msisdn);
+    const at = new Date(this.#clock.now()).toISOString();
+    const out = await this.profiles.update<{ result: R; record?: XcapProfileRecord; changed?: boolean }>(msisdn, (prev) => {
+      const d = decide(this.#currentOf(prev), prev);
+      if (!d.write) return { result: { result: d.result } };
+      const { doc, text: serialised, extra } = d.write;
+      const text = doc ? serialised ?? serialise(doc) : null;
+      const changed = text !== (prev?.document ?? null);
+      const record: XcapProfileRecord = {
+        msisdn,
+        imsi: prev?.imsi ?? imsi,
+        document: text,
+        etag: text ? etagOf(text) : null,
+        // The Sh SequenceNumber moves with the data only (an IMSI or password change is not a new document).
+        sequence: (prev?.sequence ?? 0) + (changed ? 1 : 0),
+        updated_at: at,
+        ...(prev?.digest ? { digest: prev.digest } : {}),
+        ...extra,
+      };
+      if (record.digest === undefined) delete record.digest;
+      return { result: { result: d.result, record, changed }, put: record };
+    });
+    const rec = out.record;
+    if (rec?.document && rec.etag && !this.#parsed.has(rec.etag)) this.#currentOf(rec);
+    if (this.#hss && rec?.document && out.changed) this.#push(msisdn, rec.document, rec.sequence);
+    return rec ? { result: out.result, record: rec } : { result: out.result };
   }
 
   #push(msisdn: string, serviceData: string, sequenceNumber: number): void {
@@ -239,7 +257,7 @@ export class XcapService {
   async retryHss(): Promise<number> {
     if (!this.#hss) return 0;
     for (const msisdn of [...this.hssBacklog]) {
-      const rec = this.profiles.get(msisdn);
+      const rec = await this.profiles.get(msisdn);
       if (!rec?.document) { this.hssBacklog.delete(msisdn); continue; }
       try {
         await this.#hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData: rec.document, sequenceNumber: rec.sequence });
@@ -262,7 +280,7 @@ export class XcapService {
 
   async get(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, pre: Preconditions = {}): Promise<XcapResult> {
     await this.#prime(msisdn);
-    const cur = this.#current(msisdn);
+    const cur = await this.#current(msisdn);
     if (pre.ifMatch !== undefined && !etagListMatches(pre.ifMatch, cur.etag)) return { status: 412, etag: cur.etag, reason: 'If-Match does not match' };
     if (target.kind === 'document') {
       if (pre.ifNoneMatch !== undefined && etagListMatches(pre.ifNoneMatch, cur.etag, true)) return { status: 304, etag: cur.etag };
@@ -292,56 +310,57 @@ export class XcapService {
     return getNode(doc, target).ok;
   }
 
-  async #finish(msisdn: string, out: OpOutcome, cur: { etag: string }, extraOk: Partial<XcapResult> = {}): Promise<XcapResult> {
-    if (!out.ok) return { status: out.status, etag: cur.etag, error: out.error, reason: out.reason };
+  /** The new document of a successful operation, or the refusal (a failed op, or a document over the size limit). */
+  #outcome(out: OpOutcome, cur: Current, extraOk: Partial<XcapResult> = {}): WriteDecision<XcapResult> {
+    if (!out.ok) return { result: { status: out.status, etag: cur.etag, error: out.error, reason: out.reason } };
     const text = serialise(out.doc);
     if (Buffer.byteLength(text) > this.#limits.maxBytes) {
-      return { status: 409, etag: cur.etag, error: { condition: 'constraint-failure', phrase: `the document would exceed ${this.#limits.maxBytes} bytes` } };
+      return { result: { status: 409, etag: cur.etag, error: { condition: 'constraint-failure', phrase: `the document would exceed ${this.#limits.maxBytes} bytes` } } };
     }
-    const { record, done } = this.#commit(msisdn, out.doc, {}, text);
-    await done;
-    return { status: out.status, etag: record.etag ?? undefined, ...extraOk };
+    return { result: { status: out.status, etag: etagOf(text), ...extraOk }, write: { doc: out.doc, text } };
   }
 
   async put(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, body: Uint8Array, pre: Preconditions, documentUri: string): Promise<XcapResult> {
     await this.#prime(msisdn);
-    const cur = this.#current(msisdn);
     const opts = this.#opOptions(documentUri);
-    const exists = target.kind === 'document' ? cur.stored : this.#targetExists(cur.doc, target);
-    const refused = this.#precondition(pre, cur.etag, exists);
-    if (refused) return refused;
-    const out = target.kind === 'document' ? putDocument(body, cur.stored, opts) : putNode(cur.doc, target, body, opts);
-    return this.#finish(msisdn, out, cur);
+    const { result } = await this.#write(msisdn, (cur) => {
+      const exists = target.kind === 'document' ? cur.stored : this.#targetExists(cur.doc, target);
+      const refused = this.#precondition(pre, cur.etag, exists);
+      if (refused) return { result: refused };
+      return this.#outcome(target.kind === 'document' ? putDocument(body, cur.stored, opts) : putNode(cur.doc, target, body, opts), cur);
+    });
+    return result;
   }
 
   async delete(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, pre: Preconditions, documentUri: string): Promise<XcapResult> {
     await this.#prime(msisdn);
-    const cur = this.#current(msisdn);
-    if (target.kind === 'document') {
-      const refused = this.#precondition(pre, cur.etag, true);
-      if (refused) return refused;
-      if (!cur.stored) return { status: 200, etag: this.#defaultEtag };
-      const { done } = this.#commit(msisdn, null);
-      await done;
-      // docs/xcap.md: after a DELETE the subscriber is back on the default document.
-      return { status: 200, etag: this.#defaultEtag };
-    }
-    const exists = this.#targetExists(cur.doc, target);
-    const refused = this.#precondition(pre, cur.etag, exists);
-    if (refused) return refused;
-    return this.#finish(msisdn, deleteNode(cur.doc, target, this.#opOptions(documentUri)), cur);
+    const { result } = await this.#write(msisdn, (cur): WriteDecision<XcapResult> => {
+      if (target.kind === 'document') {
+        const refused = this.#precondition(pre, cur.etag, true);
+        if (refused) return { result: refused };
+        // docs/xcap.md: after a DELETE the subscriber is back on the default document.
+        if (!cur.stored) return { result: { status: 200, etag: this.#defaultEtag } };
+        return { result: { status: 200, etag: this.#defaultEtag }, write: { doc: null } };
+      }
+      const exists = this.#targetExists(cur.doc, target);
+      const refused = this.#precondition(pre, cur.etag, exists);
+      if (refused) return { result: refused };
+      return this.#outcome(deleteNode(cur.doc, target, this.#opOptions(documentUri)), cur);
+    });
+    return result;
   }
 
   // -------------------------------------------------------------------------
   // Admin JSON view (XCAP.md § JSON view)
 
-  view(msisdn: string): XcapView | null {
-    if (!this.isProvisioned(msisdn)) return null;
-    const cur = this.#current(msisdn);
-    const rec = this.profiles.get(msisdn);
+  async view(msisdn: string): Promise<XcapView | null> {
+    const rec = await this.profiles.get(msisdn);
+    const imsi = await this.imsiOf(msisdn, rec);
+    if (!rec && imsi === null) return null;
+    const cur = this.#currentOf(rec);
     return {
       msisdn,
-      imsi: rec?.imsi ?? this.imsiOf(msisdn),
+      imsi: rec?.imsi ?? imsi,
       etag: cur.etag,
       is_default: !cur.stored,
       digest_password_set: !!rec?.digest,
@@ -350,17 +369,26 @@ export class XcapService {
     };
   }
 
-  list(query = ''): XcapList {
+  /**
+   * Stored profiles in MSISDN order whose MSISDN contains `query`: paged with `scan` (MSISDNs greater than
+   * `after`), at most `limit` profiles returned.
+   */
+  async list(query = '', opts: { after?: string; limit?: number } = {}): Promise<XcapList> {
     const q = query.replace(/^\+/, '');
-    const profiles = this.profiles
-      .keys()
-      .filter((k) => k.includes(q))
-      .sort()
-      .map((k) => {
-        const r = this.profiles.get(k)!;
-        const cur = this.#current(k);
-        return { msisdn: k, imsi: r.imsi, etag: cur.etag, updated_at: r.updated_at, services: servicesSummary(documentToView(cur.doc)) };
-      });
+    const limit = opts.limit ?? 1000;
+    const profiles: XcapList['profiles'] = [];
+    let after = opts.after;
+    while (profiles.length < limit) {
+      const page = await this.profiles.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
+      if (!page.length) break;
+      after = page[page.length - 1]![0];
+      for (const [k, r] of page) {
+        if (!k.includes(q)) continue;
+        const cur = this.#currentOf(r);
+        profiles.push({ msisdn: k, imsi: r.imsi, etag: cur.etag, updated_at: r.updated_at, services: servicesSummary(documentToView(cur.doc)) });
+        if (profiles.length >= limit) break;
+      }
+    }
     return { count: profiles.length, profiles };
   }
 
@@ -369,29 +397,29 @@ export class XcapService {
     const msisdn = normaliseMsisdn(msisdnRaw);
     if (!msisdn) throw new XcapAdminError(400, 'OMNISEP_XCAP_BAD_MSISDN', `not an MSISDN: ${msisdnRaw}`);
     await this.#prime(msisdn);
-    const cur = this.#current(msisdn);
     const { password, imsi, ...docPatch } = patch;
     const touchesDoc = Object.keys(docPatch).length > 0;
-    let doc: XmlElement | null = cur.stored ? cur.doc : null;
-    if (touchesDoc) {
-      try {
-        doc = applyPatch(parseXmlDocument(cur.text, { ...this.#limits, maxBytes: Infinity }), docPatch);
-      } catch (e) {
-        if (e instanceof PatchError) throw new XcapAdminError(400, 'OMNISEP_XCAP_INVALID', e.message);
-        throw e;
-      }
-      const v = validateSimservs(doc, this.#schema);
-      if (v) throw new XcapAdminError(400, 'OMNISEP_XCAP_INVALID', `${v.condition}: ${v.phrase ?? ''}`.trim());
-    }
     const extra: Partial<XcapProfileRecord> = {};
     if (imsi !== undefined) extra.imsi = imsi;
     if (password !== undefined) {
       if (password === null) extra.digest = undefined;
       else extra.digest = { realm: this.#realm, ha1: ha1Table(msisdn, this.#realm, password) };
     }
-    const { done } = this.#commit(msisdn, doc, extra);
-    await done;
-    return this.view(msisdn)!;
+    await this.#write(msisdn, (cur): WriteDecision<undefined> => {
+      let doc: XmlElement | null = cur.stored ? cur.doc : null;
+      if (touchesDoc) {
+        try {
+          doc = applyPatch(parseXmlDocument(cur.text, { ...this.#limits, maxBytes: Infinity }), docPatch);
+        } catch (e) {
+          if (e instanceof PatchError) throw new XcapAdminError(400, 'OMNISEP_XCAP_INVALID', e.message);
+          throw e;
+        }
+        const v = validateSimservs(doc, this.#schema);
+        if (v) throw new XcapAdminError(400, 'OMNISEP_XCAP_INVALID', `${v.condition}: ${v.phrase ?? ''}`.trim());
+      }
+      return { result: undefined, write: { doc, extra } };
+    });
+    return (await this.view(msisdn))!;
   }
 
   async remove(msisdnRaw: string): Promise<boolean> {
