@@ -35,6 +35,8 @@ export interface MigrateReport {
 /** Brings the schema to LATEST_SCHEMA_VERSION; returns the version now in the database. */
 export async function migrate(pool: pg.Pool, opts: { location: string; nodeName: string; report?: (r: MigrateReport) => void }): Promise<number> {
   const client = await pool.connect();
+  const onError = () => {}; // reported by the failing statement; without a listener it would be uncaught
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
@@ -56,6 +58,7 @@ export async function migrate(pool: pg.Pool, opts: { location: string; nodeName:
     await client.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
+    client.removeListener('error', onError);
     client.release();
   }
 }

@@ -211,6 +211,10 @@ class Db {
       throw this.#map(e);
     }
     let broken = false;
+    // A checked-out client has no pool listener: a connection killed between two statements would emit
+    // 'error' with nobody listening (an uncaught exception). The failing statement reports it anyway.
+    const onError = () => { broken = true; };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const r = await fn(client);
@@ -222,6 +226,7 @@ class Db {
       if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
       throw this.#map(e);
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
