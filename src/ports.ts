@@ -197,10 +197,16 @@ export class AaaUnavailableError extends Error {
 /** SWm relay (DER/DEA): one Diameter session per EAP session. */
 export interface AaaRelaySession {
   readonly sessionId: string;
+  /** The AAA that answered (its Origin-Host), once known: later rounds go to it (the EAP state lives there). */
+  readonly server?: string | undefined;
   exchange(eapPacket: Buffer): Promise<AaaAnswer>;
   close(): void;
 }
 
 export interface AaaRelay {
-  open(opts: { userName: string; serviceSelection?: string }): AaaRelaySession;
+  /**
+   * A Diameter session for one EAP session. `resume` continues one opened earlier, possibly by another
+   * daemon sharing the store (same Session-Id, same AAA).
+   */
+  open(opts: { userName: string; serviceSelection?: string; resume?: { sessionId: string; server?: string | undefined } }): AaaRelaySession;
 }

@@ -1,6 +1,6 @@
 /**
  * A small TS.43 entitlement server for the simulator's tests: real EAP-AKA
- * (the pure server FSM src/fsm/eap-aka-server.ts with Milenage vectors and
+ * (the pure server FSM src/fsm/eap-aka-server.ts through its driver, with Milenage vectors and
  * SQN resync from AUTS), the Android relay contract (cookie, bare-URL POST,
  * `{"eap-relay-packet"}`), a provisioning document with a TOKEN, token
  * re-authentication. Knobs make it misbehave the ways real servers do, so
@@ -11,7 +11,9 @@ import { gzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { generateVector, recoverSqnFromAuts } from '../src/crypto/milenage.js';
 import { nextSqn, sqnAfterResync } from '../src/aka/sqn.js';
-import { startServer, step, type EapServerAction, type EapServerState } from '../src/fsm/eap-aka-server.js';
+import { startServer, type EapServerState } from '../src/fsm/eap-aka-server.js';
+import { driveEapServer } from '../src/fsm/eap-aka-driver.js';
+import { AuthVectorError, type AuthVectorSource } from '../src/ports.js';
 
 export interface MiniSubscriber {
   k: Buffer;
@@ -104,36 +106,21 @@ export async function startMiniServer(opts: MiniServerOptions): Promise<MiniServ
   const relay = (packet: Buffer): string =>
     JSON.stringify({ 'eap-relay-packet': opts.base64url ? packet.toString('base64url') : packet.toString('base64') });
 
-  /** Run the FSM's actions: fetch vectors (with resync) until it sends, succeeds or fails. */
-  function drive(s: Session, actions: EapServerAction[]): EapServerAction {
-    for (;;) {
-      const a = actions[0];
-      if (!a) throw new Error('server FSM produced no action');
-      if (a.type !== 'need_vector') return a;
-      const sub = opts.subscribers[a.imsi];
-      if (!sub) {
-        const r = step(s.fsm, { type: 'vector_error', reason: 'user_unknown' }, Date.now());
-        s.fsm = r.state;
-        actions = r.actions;
-        continue;
-      }
-      if (a.resync) {
-        const rec = recoverSqnFromAuts({ k: sub.k, opc: sub.opc, rand: a.resync.rand, auts: a.resync.auts });
-        if (!rec.ok) {
-          const r = step(s.fsm, { type: 'vector_error', reason: 'resync_failed' }, Date.now());
-          s.fsm = r.state;
-          actions = r.actions;
-          continue;
-        }
+  /** Milenage vectors over the subscribers above, SQN resync from AUTS (TS 33.102 §6.3.5). */
+  const vectors: AuthVectorSource = {
+    async getVector(r) {
+      const sub = opts.subscribers[r.imsi];
+      if (!sub) throw new AuthVectorError('user_unknown', 'no such subscriber');
+      if (r.resync) {
+        const rec = recoverSqnFromAuts({ k: sub.k, opc: sub.opc, rand: r.resync.rand, auts: r.resync.auts });
+        if (!rec.ok) throw new AuthVectorError('resync_failed', 'AUTS MAC-S does not verify');
         sub.sqn = sqnAfterResync(rec.sqnMs, sub.sqn);
       }
       sub.sqn = nextSqn(sub.sqn);
-      const vector = generateVector({ k: sub.k, opc: sub.opc, amf: sub.amf, sqn: sub.sqn, rand: randomBytes(16) });
-      const r = step(s.fsm, { type: 'vector', vector }, Date.now());
-      s.fsm = r.state;
-      actions = r.actions;
-    }
-  }
+      return generateVector({ k: sub.k, opc: sub.opc, amf: sub.amf, sqn: sub.sqn, rand: randomBytes(16) });
+    },
+  };
+  const ctx = { vectors, now: Date.now };
 
   const appsOf = (q: Record<string, unknown>): string[] => {
     const raw = q.app;
@@ -148,10 +135,10 @@ export async function startMiniServer(opts: MiniServerOptions): Promise<MiniServ
     }
     if (typeof q.EAP_ID !== 'string') return send(reply, req, 400, 'text/plain', 'Missing required parameters: ["EAP_ID"]');
     const fsm0 = startServer({ variant, networkName: 'WLAN', maxResync: 3, timeoutMs: 30_000, identityRound: 'never' }, Date.now());
-    const r = step(fsm0, { type: 'identity', identity: q.EAP_ID }, Date.now());
+    const r = await driveEapServer(fsm0, { type: 'identity', identity: q.EAP_ID }, ctx);
     const s: Session = { fsm: r.state, imsi: q.EAP_ID.slice(1, 16), apps: appsOf(q), terminalId: String(q.terminal_id ?? ''), cookie: randomUUID() };
-    const a = drive(s, r.actions);
-    if (a.type !== 'send') return send(reply, req, 403, 'text/plain', 'forbidden');
+    const a = r.outcome;
+    if (a.type !== 'request') return send(reply, req, 403, 'text/plain', 'forbidden');
     sessions.set(s.cookie, s);
     reply.header('set-cookie', cookieHeader(s.cookie));
     return send(reply, req, 200, RELAY, relay(a.packet));
@@ -165,11 +152,11 @@ export async function startMiniServer(opts: MiniServerOptions): Promise<MiniServ
     const cookie = /SEPSESSION="?([^";]+)"?/.exec(String(req.headers.cookie ?? ''))?.[1];
     const s = cookie ? sessions.get(cookie) : undefined;
     if (!s) return send(reply, req, 403, 'text/plain', 'no session');
-    const r = step(s.fsm, { type: 'eap', packet: Buffer.from(String(body['eap-relay-packet']), 'base64') }, Date.now());
+    const r = await driveEapServer(s.fsm, { type: 'eap', packet: Buffer.from(String(body['eap-relay-packet']), 'base64') }, ctx);
     s.fsm = r.state;
-    const a = drive(s, r.actions);
+    const a = r.outcome;
     if (opts.rotateCookie) reply.header('set-cookie', cookieHeader(randomUUID()));
-    if (a.type === 'send') return send(reply, req, 200, RELAY, relay(a.packet));
+    if (a.type === 'request') return send(reply, req, 200, RELAY, relay(a.packet));
     sessions.delete(s.cookie);
     if (a.type === 'success') {
       if (opts.sendEapSuccess) return send(reply, req, 200, RELAY, relay(a.packet));

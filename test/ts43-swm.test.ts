@@ -7,8 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AaaUnavailableError, AuthVectorError, type AaaAnswer, type AaaRelay, type AaaRelaySession } from '../src/ports.js';
-import { startServer, step, type EapServerEvent, type EapServerState } from '../src/fsm/eap-aka-server.js';
+import { AaaUnavailableError, type AaaAnswer, type AaaRelay, type AaaRelaySession } from '../src/ports.js';
+import { startServer, type EapServerState } from '../src/fsm/eap-aka-server.js';
+import { driveEapServer, type EapDriveInput } from '../src/fsm/eap-aka-driver.js';
 import { RelayBackend } from '../src/services/eap-auth/backends.js';
 import { decodeEap, isAkaPacket, AkaSubtype } from '../src/codec/eap/index.js';
 import type { SessionView } from '../src/contracts/sessions.js';
@@ -33,37 +34,28 @@ class FakeAaa implements AaaRelay {
       async exchange(packet: Buffer): Promise<AaaAnswer> {
         if (self.down) throw new AaaUnavailableError('no peer answered');
         self.seen.push(packet);
-        let ev: EapServerEvent | null;
+        let input: EapDriveInput;
         if (!started) {
           started = true;
           self.identityPackets = [];
           const p = decodeEap(packet);
-          ev = { type: 'identity', identity: 'data' in p ? p.data.toString('utf8') : '' };
+          input = { type: 'identity', identity: 'data' in p ? p.data.toString('utf8') : '' };
         } else {
           const p = decodeEap(packet);
           if (isAkaPacket(p) && p.subtype === AkaSubtype.AKA_IDENTITY) self.identityPackets.push(packet);
-          ev = { type: 'eap', packet };
+          input = { type: 'eap', packet };
         }
-        while (ev) {
-          const r = step(state, ev, Date.now());
-          state = r.state;
-          ev = null;
-          for (const a of r.actions) {
-            if (a.type === 'need_vector') {
-              try {
-                ev = { type: 'vector', vector: await self.vectors.getVector({ imsi: a.imsi, variant: 'aka', ...(a.resync ? { resync: a.resync } : {}) }) };
-              } catch (e) {
-                if (e instanceof AuthVectorError && e.kind === 'user_unknown') return { resultCode: 5001, experimental: true, eapPayload: null, msk: null, sessionId };
-                throw e;
-              }
-            } else if (a.type === 'send') {
-              const p = decodeEap(a.packet);
-              if (isAkaPacket(p) && p.subtype === AkaSubtype.AKA_IDENTITY) self.identityPackets.push(a.packet);
-              return { resultCode: 1001, experimental: false, eapPayload: a.packet, msk: null, sessionId };
-            } else if (a.type === 'success') return { resultCode: 2001, experimental: false, eapPayload: a.packet, msk: a.msk, sessionId };
-            else if (a.type === 'failure') return { resultCode: 4001, experimental: false, eapPayload: a.packet, msk: null, sessionId };
-          }
+        const r = await driveEapServer(state, input, { vectors: self.vectors, now: Date.now });
+        state = r.state;
+        const o = r.outcome;
+        if (o.type === 'request') {
+          const p = decodeEap(o.packet);
+          if (isAkaPacket(p) && p.subtype === AkaSubtype.AKA_IDENTITY) self.identityPackets.push(o.packet);
+          return { resultCode: 1001, experimental: false, eapPayload: o.packet, msk: null, sessionId };
         }
+        if (o.type === 'success') return { resultCode: 2001, experimental: false, eapPayload: o.packet, msk: o.msk, sessionId };
+        if (o.type === 'failure' && o.reason === 'user_unknown') return { resultCode: 5001, experimental: true, eapPayload: null, msk: null, sessionId };
+        if (o.type === 'failure') return { resultCode: 4001, experimental: false, eapPayload: o.packet, msk: null, sessionId };
         throw new Error('AAA produced nothing');
       },
     };

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import type { EventSink, Store } from '../../src/ports.js';
+import type { AuthVectorSource, EventSink, Store } from '../../src/ports.js';
 import { AuthVectorError } from '../../src/ports.js';
 import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAuthScheme, VENDOR_3GPP } from '../../src/codec/diameter/constants.js';
 import { buildDea, readDer } from '../../src/codec/diameter/swm.js';
@@ -24,7 +24,8 @@ import { buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readShData,
 import type { DiameterMessage } from '../../src/codec/diameter/message.js';
 import { decodeEap, encodeEap } from '../../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../../src/codec/eap/constants.js';
-import { startServer, step, type EapServerAction, type EapServerConfig, type EapServerEvent, type EapServerState } from '../../src/fsm/eap-aka-server.js';
+import { describeFailure, type EapServerConfig, type EapServerState } from '../../src/fsm/eap-aka-server.js';
+import { driveEapServer, openEapServer, type EapDriveInput, type EapServerOptions } from '../../src/fsm/eap-aka-driver.js';
 import { ckIkPrime } from '../../src/crypto/aka-prime-kdf.js';
 import { SubscriberService, LocalVectorSource } from '../../src/services/subscribers.js';
 import { openCollection } from '../../src/store/collections.js';
@@ -75,7 +76,6 @@ export interface BuiltinAaa {
 
 interface AaaSession {
   state: EapServerState;
-  userUnknown: boolean;
   lastAt: number;
 }
 
@@ -100,45 +100,31 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     logger: log, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.events ? { events: opts.events } : {}),
   });
   const subscribers = opts.subscribers ?? new SubscriberService(opts.store, { now });
-  const vectors = new LocalVectorSource(subscribers, rnd);
+  const local = new LocalVectorSource(subscribers, rnd);
+  /** Any failure to get a vector ends the EAP session as 'unavailable' unless the source said why. */
+  const vectors: AuthVectorSource = {
+    async getVector(r) {
+      try {
+        return await local.getVector(r);
+      } catch (err) {
+        const e = err instanceof AuthVectorError ? err : new AuthVectorError('unavailable', 'vector source failed');
+        log.info({ imsi: r.imsi, reason: e.kind }, 'aaa: no vector');
+        throw e;
+      }
+    },
+  };
   const eap = opts.eapConfig ?? {};
   const timeoutMs = eap.timeoutMs ?? 30_000;
   const sessions = new Map<string, AaaSession>();
   let sweeper: NodeJS.Timeout | null = null;
 
-  function eapConfigFor(identity: string): EapServerConfig {
-    const prime = identity.startsWith('6');
-    return {
-      variant: prime ? 'aka-prime' : 'aka',
-      ...(prime ? { networkName: eap.networkName ?? 'WLAN' } : {}),
-      maxResync: eap.maxResync ?? 2,
-      timeoutMs,
-      identityRound: eap.identityRound ?? 'never',
-    };
-  }
-
-  /** Runs the EAP server until it needs the network again; returns the one outward action. */
-  async function drive(sess: AaaSession, first: EapServerEvent): Promise<EapServerAction | undefined> {
-    const queue: EapServerEvent[] = [first];
-    let outward: EapServerAction | undefined;
-    while (queue.length) {
-      const r = step(sess.state, queue.shift()!, now());
-      sess.state = r.state;
-      for (const a of r.actions) {
-        if (a.type !== 'need_vector') { outward = a; continue; }
-        try {
-          const v = await vectors.getVector({ imsi: a.imsi, variant: sess.state.cfg.variant, ...(a.resync ? { resync: a.resync } : {}) });
-          queue.push({ type: 'vector', vector: v });
-        } catch (err) {
-          const reason = err instanceof AuthVectorError ? err.kind : 'unavailable';
-          if (reason === 'user_unknown') sess.userUnknown = true;
-          log.info({ imsi: a.imsi, reason }, 'aaa: no vector');
-          queue.push({ type: 'vector_error', reason });
-        }
-      }
-    }
-    return outward;
-  }
+  const serverOptions: EapServerOptions = {
+    defaultVariant: 'aka',
+    networkName: eap.networkName ?? 'WLAN',
+    maxResync: eap.maxResync ?? 2,
+    timeoutMs,
+    identityRound: eap.identityRound ?? 'never',
+  };
 
   async function onDer(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
     const dict = ctx.dictionary;
@@ -146,18 +132,18 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     if (!der) return buildErrorAnswer(dict, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'DER needs Session-Id and EAP-Payload' });
     const t = now();
     let sess = sessions.get(der.sessionId);
-    let event: EapServerEvent;
+    let input: EapDriveInput;
     let packetId = 0;
     try {
       const pkt = decodeEap(der.eapPayload);
       packetId = pkt.identifier;
       if (!sess && 'type' in pkt && pkt.type === EapType.IDENTITY && pkt.code === EapCode.RESPONSE && 'data' in pkt) {
         const identity = pkt.data.toString('utf8');
-        sess = { state: startServer(eapConfigFor(identity), t, { identifier: pkt.identifier }), userUnknown: false, lastAt: t };
+        sess = { state: openEapServer(identity, serverOptions, t, { identifier: pkt.identifier }), lastAt: t };
         sessions.set(der.sessionId, sess);
-        event = { type: 'identity', identity };
+        input = { type: 'identity', identity };
       } else if (sess) {
-        event = { type: 'eap', packet: der.eapPayload };
+        input = { type: 'eap', packet: der.eapPayload };
       } else {
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_UNKNOWN_SESSION_ID, eapPayload: failurePacket(packetId) });
       }
@@ -166,15 +152,12 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
       return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_AUTHENTICATION_REJECTED, eapPayload: failurePacket(packetId) });
     }
     sess.lastAt = t;
-    const out = await drive(sess, event);
+    const { state, outcome: out } = await driveEapServer(sess.state, input, { vectors, now });
+    sess.state = state;
     const userName = der.userName;
     const base = { ...(userName ? { userName } : {}) };
-    if (!out) {
-      // Silently discarded (e.g. Identifier mismatch, RFC 3748 §4.1): ask the peer to resend nothing; keep the session.
-      return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY, ...base });
-    }
     switch (out.type) {
-      case 'send':
+      case 'request':
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_MULTI_ROUND_AUTH, eapPayload: out.packet, ...base });
       case 'success':
         sessions.delete(der.sessionId);
@@ -182,12 +165,15 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, eapPayload: out.packet, msk: out.msk.reveal(), ...base });
       case 'failure':
         sessions.delete(der.sessionId);
-        log.info({ imsi: sess.state.imsi, reason: out.reason, session_id: der.sessionId }, 'aaa: EAP-AKA failure');
-        if (sess.userUnknown) {
+        log.info({ imsi: state.imsi, reason: describeFailure(out), session_id: der.sessionId }, 'aaa: EAP-AKA failure');
+        if (out.reason === 'user_unknown') {
           return buildDea(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN, experimental: true, eapPayload: out.packet, ...base });
         }
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_AUTHENTICATION_REJECTED, eapPayload: out.packet, ...base });
-      default:
+      case 'none':
+        // Silently discarded (e.g. Identifier mismatch, RFC 3748 §4.1): ask the peer to resend nothing; keep the session.
+        return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_UNABLE_TO_COMPLY, ...base });
+      case 'refused':
         return buildErrorAnswer(dict, req, ctx.local, ResultCode.DIAMETER_UNABLE_TO_COMPLY);
     }
   }

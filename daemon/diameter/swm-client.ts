@@ -3,7 +3,8 @@
  * DER/DEA rounds on one Diameter session (one Session-Id per EAP session —
  * the admin API's `aaa_session_id`). After the first answer, later rounds
  * carry Destination-Host = the AAA that answered and go to it while it is
- * connected, since the EAP state lives there.
+ * connected, since the EAP state lives there. `open({ resume })` continues a
+ * session another daemon of the cluster began: same Session-Id, same AAA.
  */
 import type { AaaAnswer, AaaRelay, AaaRelaySession } from '../../src/ports.js';
 import { AaaUnavailableError } from '../../src/ports.js';
@@ -29,13 +30,17 @@ const sessionHigh = Math.floor(Date.now() / 1000) >>> 0;
 
 export function createSwmRelay(node: DiameterNode, opts: SwmRelayOptions = {}): AaaRelay {
   return {
-    open({ userName, serviceSelection }): AaaRelaySession {
+    open({ userName, serviceSelection, resume }): AaaRelaySession {
       // RFC 6733 §8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits>; high = start time, low = a counter.
-      const sessionId = makeSessionId(node.host, sessionHigh, ++sessionCounter);
-      let server: string | undefined = opts.destinationHost;
+      // A resumed session (opened by this or another daemon of the cluster) keeps its Session-Id and AAA.
+      const sessionId = resume?.sessionId ?? makeSessionId(node.host, sessionHigh, ++sessionCounter);
+      let server: string | undefined = resume?.server ?? opts.destinationHost;
       let closed = false;
       return {
         sessionId,
+        get server() {
+          return server;
+        },
         async exchange(eapPacket: Buffer): Promise<AaaAnswer> {
           if (closed) throw new AaaUnavailableError('SWm session closed');
           const msg = buildDer(node.dictionary, { host: node.host, realm: node.realm }, {

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildPermanentIdentity, epcRealm, isPermanentIdentity, parseIdentity } from './identity.js';
+import { buildPermanentIdentity, epcRealm, isPermanentIdentity, methodOfIdentity, parseIdentity } from './identity.js';
 
 describe('EAP-AKA identities (TS 23.003 §19.3.2)', () => {
+  it('methodOfIdentity: 0/2/4 → EAP-AKA, 6/7/8 → EAP-AKA\', anything else → the fallback', () => {
+    assert.deepEqual(['0001@x', '2ps', '4ra', '6001@x', '7ps', '8ra'].map((i) => methodOfIdentity(i, 'aka')), ['aka', 'aka', 'aka', 'aka-prime', 'aka-prime', 'aka-prime']);
+    assert.deepEqual([methodOfIdentity('alice@x', 'aka-prime'), methodOfIdentity('', 'aka'), methodOfIdentity('9001', 'aka-prime')], ['aka-prime', 'aka', 'aka-prime']);
+  });
+
   it('builds the permanent NAI with a zero-padded 3-digit MNC', () => {
     assert.equal(buildPermanentIdentity('310150123456789', { mncLength: 3 }), '0310150123456789@nai.epc.mnc150.mcc310.3gppnetwork.org');
     assert.equal(buildPermanentIdentity('234150999999999', { mncLength: 2, variant: 'aka-prime' }), '6234150999999999@nai.epc.mnc015.mcc234.3gppnetwork.org');

@@ -65,6 +65,14 @@ export function isPermanentIdentity(nai: string, variant?: AkaVariant): boolean 
   return p.kind === 'permanent' && p.imsi !== undefined && (variant === undefined || p.variant === variant);
 }
 
+/**
+ * The method a peer runs, from its identity's leading digit (TS 23.003 §19.3.2: 0/2/4 = EAP-AKA,
+ * 6/7/8 = EAP-AKA'); `fallback` for an identity without a 3GPP prefix. The one place this is decided.
+ */
+export function methodOfIdentity(nai: string, fallback: AkaVariant): AkaVariant {
+  return parseIdentity(nai).variant ?? fallback;
+}
+
 /** The 3GPP realm nai.epc.mnc<MNC3>.mcc<MCC>.3gppnetwork.org (TS 23.003 §19.3.2). */
 export function epcRealm(mcc: string, mnc: string): string {
   if (!/^[0-9]{3}$/.test(mcc) || !/^[0-9]{2,3}$/.test(mnc)) throw new RangeError('realm: MCC is 3 digits, MNC 2 or 3');

@@ -91,6 +91,11 @@ export const configSchema = Type.Object(
       max_resync: Type.Integer({ minimum: 0, maximum: 10, default: 3, description: 'AKA-Synchronization-Failure rounds allowed per session' }),
       aka_prime: Type.Boolean({ default: false, description: 'use EAP-AKA\' (RFC 5448) in the local and swx back-ends' }),
       network_name: Type.String({ default: 'WLAN', description: 'AKA\' access network name (AT_KDF_INPUT)' }),
+      max_sessions: Type.Integer({ minimum: 1, default: 100000, description: 'EAP sessions in flight started by this daemon; beyond it new ones get 503 + Retry-After' }),
+      max_sessions_per_imsi: Type.Integer({ minimum: 1, default: 4, description: 'EAP sessions in flight per IMSI across the cluster; beyond it 503 + Retry-After' }),
+      client_rate_per_s: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'new EAP sessions per second per client address (token bucket refill)' }),
+      client_burst: Type.Integer({ minimum: 1, default: 50, description: 'new EAP sessions a client address may start at once (token bucket size)' }),
+      keep_finished_ms: Type.Integer({ minimum: 0, default: 600000, description: 'finished, failed and abandoned EAP sessions stay listable this long, then are dropped' }),
     }),
     ts43: o('the TS.43 entitlement server (TS43.md)', {
       entitlement_versions: Type.Object(

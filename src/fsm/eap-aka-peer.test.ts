@@ -7,7 +7,7 @@ import { AkaSubtype, attr, decodeEap, describeEap, EapCode, encodeEap, isAkaPack
 import { generateVector, recoverSqnFromAuts } from '../crypto/milenage.js';
 import { makeSqn, seqOf } from '../aka/sqn.js';
 import { Secret } from '../util/secret.js';
-import { runExchange, type MilenageSubscriber } from './eap-aka-loop.js';
+import { runExchange, type MilenageSubscriber } from './eap-aka-driver.js';
 import * as peer from './eap-aka-peer.js';
 import { startServer, step, type EapServerConfig } from './eap-aka-server.js';
 
@@ -43,12 +43,12 @@ const kinds = (wire: { from: string; packet: Buffer }[]) => wire.map((w) => {
 
 describe('server and peer against each other (in-process)', () => {
   for (const variant of ['aka', 'aka-prime'] as const) {
-    it(`${variant}: completes, both sides hold the same MSK/EMSK, the first packet is the challenge`, () => {
+    it(`${variant}: completes, both sides hold the same MSK/EMSK, the first packet is the challenge`, async () => {
       const p0 = mkPeer(variant, 0n, variant === 'aka' ? {} : { networkName: 'WLAN' });
-      const r = runExchange({ server: variant === 'aka' ? AKA : PRIME, peer: p0, sub: sub(0n), rand });
+      const r = await runExchange({ server: variant === 'aka' ? AKA : PRIME, peer: p0, sub: sub(0n), rand });
       recordPeer(r.wire, p0);
       assert.deepEqual([r.server.phase, r.peer.phase], ['success', 'success']);
-      const ss = r.serverActions.find((a) => a.type === 'success');
+      const ss = r.outcomes.find((a) => a.type === 'success');
       const ps = r.peerActions.find((a) => a.type === 'success');
       assert.ok(ss?.type === 'success' && ps?.type === 'success');
       assert.deepEqual(ss.msk.reveal(), ps.msk.reveal());
@@ -64,10 +64,10 @@ describe('server and peer against each other (in-process)', () => {
   }
 
   for (const variant of ['aka', 'aka-prime'] as const) {
-    it(`${variant}: SQN out of range → AUTS → HE resync → fresh challenge → success`, () => {
+    it(`${variant}: SQN out of range → AUTS → HE resync → fresh challenge → success`, async () => {
       const ahead = makeSqn(5000n, 3);
       const p0 = mkPeer(variant, ahead);
-      const r = runExchange({ server: variant === 'aka' ? AKA : PRIME, peer: p0, sub: sub(makeSqn(10n, 0)), rand });
+      const r = await runExchange({ server: variant === 'aka' ? AKA : PRIME, peer: p0, sub: sub(makeSqn(10n, 0)), rand });
       recordPeer(r.wire, p0);
       assert.deepEqual(kinds(r.wire), [
         'server:AKA_CHALLENGE', 'peer:AKA_SYNCHRONIZATION_FAILURE', 'server:AKA_CHALLENGE', 'peer:AKA_CHALLENGE', 'server:SUCCESS',
@@ -85,48 +85,48 @@ describe('server and peer against each other (in-process)', () => {
     });
   }
 
-  it('protected result indication end to end: Challenge, Notification Success (AT_MAC both ways), EAP-Success', () => {
+  it('protected result indication end to end: Challenge, Notification Success (AT_MAC both ways), EAP-Success', async () => {
     const p0 = mkPeer('aka-prime', 0n);
-    const r = runExchange({ server: { ...PRIME, resultInd: true }, peer: p0, sub: sub(0n), rand });
+    const r = await runExchange({ server: { ...PRIME, resultInd: true }, peer: p0, sub: sub(0n), rand });
     assert.deepEqual(kinds(r.wire), ['server:AKA_CHALLENGE', 'peer:AKA_CHALLENGE', 'server:AKA_NOTIFICATION', 'peer:AKA_NOTIFICATION', 'server:SUCCESS']);
     assert.deepEqual([r.server.phase, r.peer.phase], ['success', 'success']);
   });
 
-  it('a replayed challenge is refused by SQN (sync failure), a fresh one accepted', () => {
+  it('a replayed challenge is refused by SQN (sync failure), a fresh one accepted', async () => {
     const p0 = mkPeer('aka', 0n);
-    const r1 = runExchange({ server: AKA, peer: p0, sub: sub(0n), rand });
+    const r1 = await runExchange({ server: AKA, peer: p0, sub: sub(0n), rand });
     const replay = r1.wire[0]!.packet;
     const r = peer.stepPeer({ ...r1.peer, phase: 'idle' }, { type: 'eap', packet: replay });
     assert.equal(r.state.phase, 'sync_failure');
     assert.equal(r.note?.startsWith('sync_failure'), true);
   });
 
-  it('resync is bounded: a USIM that never accepts ends in failure after maxResync', () => {
+  it('resync is bounded: a USIM that never accepts ends in failure after maxResync', async () => {
     const p0 = mkPeer('aka', makeSqn(1n << 40n, 0), { sqnWindow: { delta: 0n } });
     // Δ = 0 and a HE that cannot go above SQN_MS + 0: every challenge is "too far ahead"
-    const r = runExchange({ server: { ...AKA, maxResync: 2 }, peer: p0, sub: sub(0n), rand });
+    const r = await runExchange({ server: { ...AKA, maxResync: 2 }, peer: p0, sub: sub(0n), rand });
     assert.equal(r.server.phase, 'failure');
-    assert.equal(r.server.failureReason, 'resync_limit');
+    assert.equal(r.server.failure?.reason, 'resync_limit');
     assert.equal(r.peer.phase, 'failure');
   });
 
-  it('a tampered AUTS is rejected by MAC-S at the HE → failure resync_failed', () => {
+  it('a tampered AUTS is rejected by MAC-S at the HE → failure resync_failed', async () => {
     const p0 = mkPeer('aka', makeSqn(900n, 0));
-    const r = runExchange({
+    const r = await runExchange({
       server: AKA, peer: p0, sub: sub(0n), rand,
       tamper: (b, i) => { if (i === 0) { const c = Buffer.from(b); c[c.length - 1]! ^= 1; return c; } return b; },
     });
-    assert.equal(r.server.failureReason, 'resync_failed');
+    assert.equal(r.server.failure?.reason, 'resync_failed');
   });
 
-  it('a rejected response: a flipped RES bit fails MAC at the server; the peer ends in failure', () => {
+  it('a rejected response: a flipped RES bit fails MAC at the server; the peer ends in failure', async () => {
     const p0 = mkPeer('aka', 0n);
-    const r = runExchange({
+    const r = await runExchange({
       server: AKA, peer: p0, sub: sub(0n), rand,
       tamper: (b) => { const c = Buffer.from(b); c[13]! ^= 1; return c; },
     });
     assert.equal(r.server.phase, 'failure');
-    assert.equal(r.server.failureReason, 'bad_mac');
+    assert.equal(r.server.failure?.reason, 'bad_mac');
     assert.equal(r.peer.phase, 'failure');
     assert.deepEqual(kinds(r.wire).at(-1), 'server:FAILURE');
   });
@@ -145,20 +145,20 @@ describe('server and peer against each other (in-process)', () => {
     assert.deepEqual(end.actions, [{ type: 'failure', reason: 'EAP-Failure' }]);
   });
 
-  it('a USIM with another K sees a bad MAC-A → AKA-Authentication-Reject → server failure', () => {
+  it('a USIM with another K sees a bad MAC-A → AKA-Authentication-Reject → server failure', async () => {
     const p0 = peer.startPeer({ imsi: IMSI, k: new Secret(Buffer.alloc(16, 1)), opc: OPC, sqnMs: 0n, variant: 'aka' });
-    const r = runExchange({ server: AKA, peer: p0, sub: sub(0n), rand });
+    const r = await runExchange({ server: AKA, peer: p0, sub: sub(0n), rand });
     recordPeer(r.wire, p0);
     assert.deepEqual(kinds(r.wire), ['server:AKA_CHALLENGE', 'peer:AKA_AUTHENTICATION_REJECT', 'server:FAILURE']);
-    assert.equal(r.server.failureReason, 'authentication_reject');
+    assert.equal(r.server.failure?.reason, 'authentication_reject');
     assert.equal(r.peer.failureReason, 'MAC-A mismatch');
   });
 
-  it('identity round with AT_CHECKCODE: peer answers AT_IDENTITY, both hash the AKA-Identity packets', () => {
+  it('identity round with AT_CHECKCODE: peer answers AT_IDENTITY, both hash the AKA-Identity packets', async () => {
     for (const variant of ['aka', 'aka-prime'] as const) {
       const p0 = mkPeer(variant, 0n);
       const cfg = { ...(variant === 'aka' ? AKA : PRIME), identityRound: 'when-not-permanent' as const };
-      const r = runExchange({ server: cfg, peer: p0, sub: sub(0n), rand, identity: '2pseudonym@example.org' });
+      const r = await runExchange({ server: cfg, peer: p0, sub: sub(0n), rand, identity: '2pseudonym@example.org' });
       recordPeer(r.wire, p0);
       assert.deepEqual(kinds(r.wire), ['server:AKA_IDENTITY', 'peer:AKA_IDENTITY', 'server:AKA_CHALLENGE', 'peer:AKA_CHALLENGE', 'server:SUCCESS']);
       const resp = decodeEap(r.wire[3]!.packet);

@@ -21,7 +21,7 @@ const CFG: EapServerConfig = { variant: 'aka', maxResync: 2, timeoutMs: 30_000, 
 const seen = new Set<string>();
 function step(s: EapServerState, ev: EapServerEvent, now = 0) {
   const r = server.step(s, ev, now);
-  if (!r.refused) seen.add(`${s.phase}|${ev.type}|${r.state.phase}`);
+  if (r.row) seen.add(r.row);
   return r;
 }
 const start = (cfg: Partial<EapServerConfig> = {}) => server.startServer({ ...CFG, ...cfg }, 0);
@@ -100,7 +100,9 @@ describe('EAP-AKA server state machine', () => {
       response(state.identifier, 99, []),
       response(state.identifier, AkaSubtype.AKA_SYNCHRONIZATION_FAILURE, []),
     ].map((packet) => (step(state, { type: 'eap', packet }).actions[0] as { reason: string }).reason);
-    assert.deepEqual(reasons, ['authentication_reject', 'client_error:0', 'malformed', 'nak', 'unexpected_subtype', 'malformed']);
+    const ce = step(state, { type: 'eap', packet: response(state.identifier, AkaSubtype.AKA_CLIENT_ERROR, [attr.clientErrorCode(0)]) }).actions[0]!;
+    assert.ok(ce.type === 'failure' && ce.clientErrorCode === 0 && server.describeFailure(ce) === 'client_error:0');
+    assert.deepEqual(reasons, ['authentication_reject', 'client_error', 'malformed', 'nak', 'unexpected_subtype', 'malformed']);
   });
 
   it('a response with a stale Identifier is silently discarded', () => {
@@ -150,7 +152,7 @@ describe('EAP-AKA server state machine', () => {
     // identity round failures
     const s2 = step(start({ identityRound: 'always' }), { type: 'identity', identity: ID }).state;
     assert.equal((step(s2, { type: 'eap', packet: response(s2.identifier, AkaSubtype.AKA_IDENTITY, [attr.identity('2pseudo@x')]) }).actions[0] as { reason: string }).reason, 'identity_not_permanent');
-    assert.equal((step(s2, { type: 'eap', packet: response(s2.identifier, AkaSubtype.AKA_CLIENT_ERROR, [attr.clientErrorCode(0)]) }).actions[0] as { reason: string }).reason, 'client_error:0');
+    assert.equal((step(s2, { type: 'eap', packet: response(s2.identifier, AkaSubtype.AKA_CLIENT_ERROR, [attr.clientErrorCode(0)]) }).actions[0] as { reason: string }).reason, 'client_error');
     assert.equal((step(start(), { type: 'identity', identity: 'alice@example.org' }).actions[0] as { reason: string }).reason, 'identity_not_permanent');
   });
 
@@ -276,11 +278,84 @@ describe('EAP-AKA server state machine', () => {
     );
   });
 
-  after(() => {
-    const declared = server.serverTransitions.map((t) =>
-      t.event === '*' ? `${t.from}|tick|${t.to}` : `${t.from}|${t.event}|${t.to}`,
+  it('one row per reason: every failure row ends with its own reason in the action and the state', () => {
+    const unusable = (id: number, type = 23) => ({
+      malformed: Buffer.from([2, id, 0, 9, type, 1, 0, 0, 1]),
+      unexpected_code: encodeEap({ code: 1, identifier: id, type, subtype: 1, attributes: [] } as EapPacket),
+      unexpected_type: encodeEap({ code: 2, identifier: id, type: type === 23 ? 50 : 23, subtype: 1, attributes: [] } as EapPacket),
+      nak: encodeEap({ code: 2, identifier: id, type: 3, data: Buffer.from([50]) }),
+    });
+    const identityState = step(start({ identityRound: 'always' }), { type: 'identity', identity: ID }).state;
+    const notifyState = step(challenged({ resultInd: true }).state, { type: 'eap', packet: response(1, 1, [attr.res(VECTOR.xres), attr.resultInd(), attr.mac()], true) }).state;
+    const { state: ch } = challenged();
+    const cases: [EapServerState, EapServerEvent, server.ServerRowId][] = [];
+    for (const [reason, packet] of Object.entries(unusable(identityState.identifier))) cases.push([identityState, { type: 'eap', packet }, `identity:${reason}` as server.ServerRowId]);
+    for (const [reason, packet] of Object.entries(unusable(ch.identifier))) cases.push([ch, { type: 'eap', packet }, `challenge_sent:${reason}` as server.ServerRowId]);
+    for (const [reason, packet] of Object.entries(unusable(notifyState.identifier))) cases.push([notifyState, { type: 'eap', packet }, `success_notification_sent:${reason}` as server.ServerRowId]);
+    cases.push(
+      [identityState, { type: 'eap', packet: response(identityState.identifier, AkaSubtype.AKA_CHALLENGE, []) }, 'identity:unexpected_subtype'],
+      [identityState, { type: 'eap', packet: response(identityState.identifier, AkaSubtype.AKA_IDENTITY, []) }, 'identity:missing_identity'],
+      [notifyState, { type: 'eap', packet: response(notifyState.identifier, AkaSubtype.AKA_CHALLENGE, [attr.mac()], true) }, 'success_notification_sent:unexpected_subtype'],
     );
-    const missing = declared.filter((d) => !seen.has(d));
-    assert.deepEqual(missing, [], 'every declared transition is exercised');
+    const vw = step(start(), { type: 'identity', identity: ID }).state;
+    const rw = step(ch, { type: 'eap', packet: response(ch.identifier, AkaSubtype.AKA_SYNCHRONIZATION_FAILURE, [attr.auts(Buffer.alloc(14))]) }).state;
+    const shortRand = { ...VECTOR, rand: VECTOR.rand.subarray(0, 15) };
+    for (const [p, st] of [['vector_wait', vw], ['resync_wait', rw]] as const) {
+      cases.push([st, { type: 'vector', vector: shortRand }, `${p}:bad_vector`]);
+      for (const reason of ['user_unknown', 'unavailable', 'resync_failed'] as const) cases.push([st, { type: 'vector_error', reason }, `${p}:${reason}`]);
+    }
+    // AT_CHECKCODE that does not cover the identity round (RFC 4187 §10.13)
+    let ir = step(start({ identityRound: 'always' }), { type: 'identity', identity: ID }).state;
+    ir = step(ir, { type: 'eap', packet: response(ir.identifier, AkaSubtype.AKA_IDENTITY, [attr.identity(ID)]) }).state;
+    ir = step(ir, { type: 'vector', vector: VECTOR }).state;
+    cases.push([ir, { type: 'eap', packet: response(ir.identifier, 1, [attr.res(VECTOR.xres), attr.checkcode(Buffer.alloc(20)), attr.mac()], true) }, 'challenge_sent:bad_checkcode']);
+    // a bad MAC announced by AKA-Notification, then the notification answered
+    const nb = step(challenged({ failureNotification: true }).state, { type: 'eap', packet: response(1, 1, [attr.res(VECTOR.xres), attr.mac()]) });
+    assert.equal(nb.row, 'challenge_sent:notify_bad_mac');
+    cases.push([nb.state, { type: 'eap', packet: response(nb.state.identifier, AkaSubtype.AKA_NOTIFICATION, []) }, 'notification_sent:bad_mac']);
+
+    for (const [st, ev, row] of cases) {
+      const r = step(st, ev);
+      assert.equal(r.row, row, `${st.phase} ${ev.type} → ${row}`);
+      const a = r.actions[0]!;
+      const want = server.SERVER_ROWS[row] as { reason?: string };
+      assert.ok(a.type === 'failure' && a.reason === want.reason && r.state.failure?.reason === want.reason, row);
+      assert.deepEqual(a.packet, Buffer.from([4, st.identifier, 0, 4]));
+      assert.equal(r.state.challenge, undefined, 'keys dropped on failure');
+    }
+  });
+
+  it('the table is the dispatch: every (phase, event) pair without a handler is refused, state untouched', () => {
+    const { state } = challenged();
+    const events: EapServerEvent[] = [
+      { type: 'identity', identity: ID }, { type: 'vector', vector: VECTOR }, { type: 'vector_error', reason: 'unavailable' },
+      { type: 'eap', packet: Buffer.alloc(4) }, { type: 'tick' },
+    ];
+    let refused = 0;
+    for (const phase of Object.keys(server.SERVER_TRANSITIONS) as server.EapServerPhase[]) {
+      const st = { ...state, phase };
+      for (const ev of events) {
+        const declared = (server.SERVER_TRANSITIONS[phase] as Record<string, unknown>)[ev.type] !== undefined;
+        const r = server.step(st, ev, 0);
+        assert.equal(r.refused === undefined, declared, `${phase} ${ev.type}`);
+        if (declared) continue;
+        refused++;
+        assert.equal(r.state, st);
+        assert.deepEqual(r.actions, []);
+        // refused even after the session expired: an undeclared event never times a session out
+        assert.ok(server.step(st, ev, 10 * 60_000).refused);
+      }
+    }
+    assert.equal(refused, 45 - 18, '18 declared pairs, the other 27 refused');
+    // every row's (from, event) has a handler
+    for (const [id, row] of Object.entries(server.SERVER_ROWS)) {
+      if (row.event === 'any') continue;
+      assert.ok((server.SERVER_TRANSITIONS[row.from] as Record<string, unknown>)[row.event], id);
+    }
+  });
+
+  after(() => {
+    const missing = Object.keys(server.SERVER_ROWS).filter((d) => !seen.has(d));
+    assert.deepEqual(missing, [], 'every declared row is exercised');
   });
 });

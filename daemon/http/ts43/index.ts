@@ -38,7 +38,7 @@ import {
 import { describeEap } from '../../../src/codec/eap/index.js';
 import { TokenService } from '../../../src/services/tokens.js';
 import { EapAuthService, type EapStepResult, type SessionRequestContext } from '../../../src/services/eap-auth/eap-auth-service.js';
-import { FsmBackend, RelayBackend, type BackendSession, type EapBackend } from '../../../src/services/eap-auth/backends.js';
+import { FsmBackend, RelayBackend, type BackendSession, type EapBackend, type SavedBackendSession } from '../../../src/services/eap-auth/backends.js';
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
 import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
 import { EntitlementService } from '../../../src/services/entitlements/overrides.js';
@@ -110,8 +110,15 @@ class ServicesBackend implements EapBackend {
   open(): BackendSession {
     const real = chooseBackend(this.ctx);
     if (real) return real.open();
+    return this.#unconfigured();
+  }
+  resume(saved: SavedBackendSession): BackendSession {
+    const real = chooseBackend(this.ctx);
+    return real ? real.resume(saved) : this.#unconfigured();
+  }
+  #unconfigured(): BackendSession {
     const failure = { type: 'failure', cause: 'unavailable', resultCode: null, detail: `${this.name} back-end is not configured` } as const;
-    return { aaaSessionId: null, start: async () => failure, respond: async () => failure, close: () => {} };
+    return { aaaSessionId: null, start: async () => failure, respond: async () => failure, save: () => { throw new Error('no back-end'); }, close: () => {} };
   }
 }
 

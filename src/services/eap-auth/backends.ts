@@ -10,10 +10,12 @@
  * § EAP-AKA step 1), so an AKA-Identity request is answered here with
  * AT_IDENTITY = EAP_ID and never relayed.
  */
-import { AaaUnavailableError, AuthVectorError, type AaaRelay, type AaaRelaySession, type AuthVectorSource } from '../../ports.js';
+import { AaaUnavailableError, type AaaRelay, type AaaRelaySession, type AuthVectorSource } from '../../ports.js';
 import { AkaSubtype, EapCode, EapType, attr, decodeEap, encodeEap, isAkaPacket } from '../../codec/eap/index.js';
 import { DecodeError } from '../../codec/decode-error.js';
-import { startServer, step, type EapServerAction, type EapServerConfig, type EapServerEvent, type EapServerState } from '../../fsm/eap-aka-server.js';
+import { describeFailure, FAILURE_CLASS, type EapServerState } from '../../fsm/eap-aka-server.js';
+import { driveEapServer, openEapServer, type EapDriveInput, type EapDriveOutcome } from '../../fsm/eap-aka-driver.js';
+import { loadServerState, storeServerState, type StoredServerState } from '../../fsm/eap-aka-state.js';
 import { ResultCode } from './result-codes.js';
 
 export type BackendOutcome =
@@ -29,12 +31,23 @@ export interface BackendSession {
   respond(packet: Buffer): Promise<BackendOutcome>;
   /** Diameter Session-Id (swm) for the admin API, else null. */
   readonly aaaSessionId: string | null;
+  /** What another daemon needs to take the next step (kept in `eap_state`; the service seals `keys`). */
+  save(): SavedBackendSession;
   close(): void;
 }
+
+/** A back-end session as data (docs/eap-aka.md § Sessions across daemons). */
+export type SavedBackendSession =
+  /** swm: the AAA holds the EAP state; the Diameter session is continued by its Session-Id and AAA host. */
+  | { kind: 'relay'; identity: string; aaa_session_id: string; server?: string }
+  /** swx/local: the EAP server state; `keys` (XRES, K_aut, MSK, EMSK) must be sealed before it is stored. */
+  | { kind: 'fsm'; state: StoredServerState; keys: Buffer | null };
 
 export interface EapBackend {
   readonly name: 'swm' | 'swx' | 'local';
   open(): BackendSession;
+  /** Continue a session saved by this or another daemon. Throws RangeError on a record of another kind. */
+  resume(saved: SavedBackendSession): BackendSession;
 }
 
 /** At most this many AKA-Identity rounds are answered on the phone's behalf. */
@@ -102,6 +115,18 @@ class RelaySession implements BackendSession {
     return this.#exchange(identityResponse(0, identity));
   }
 
+  resume(saved: Extract<SavedBackendSession, { kind: 'relay' }>): this {
+    this.#identity = saved.identity;
+    this.#session = this.relay.open({ userName: saved.identity, resume: { sessionId: saved.aaa_session_id, server: saved.server } });
+    return this;
+  }
+
+  save(): SavedBackendSession {
+    const s = this.#session;
+    if (!s) throw new Error('relay session not started');
+    return { kind: 'relay', identity: this.#identity, aaa_session_id: s.sessionId, ...(s.server !== undefined ? { server: s.server } : {}) };
+  }
+
   respond(packet: Buffer): Promise<BackendOutcome> {
     return this.#exchange(packet);
   }
@@ -117,77 +142,81 @@ export class RelayBackend implements EapBackend {
   open(): BackendSession {
     return new RelaySession(this.relay);
   }
+  resume(saved: SavedBackendSession): BackendSession {
+    if (saved.kind !== 'relay') throw new RangeError('swm back-end: saved session is not a relay session');
+    return new RelaySession(this.relay).resume(saved);
+  }
 }
 
 // ---------------------------------------------------------------------------
 // swx / local: own EAP server
 
 export interface FsmBackendOptions {
+  /** The method for identities without a 3GPP prefix digit (eap_aka.aka_prime). */
   variant: 'aka' | 'aka-prime';
   networkName?: string;
   maxResync: number;
   timeoutMs: number;
   now: () => number;
-  /** The source hands out CK'/IK' for EAP-AKA' (the HSS over SWx does, TS 29.273 §8.2.3.1); the local store hands out CK/IK. */
+  /** The source hands out CK'/IK' for EAP-AKA' (the HSS over SWx, TS 29.273 §8.2.3.1); the local store hands out CK/IK. */
   sourceGivesPrimeKeys?: boolean;
+}
+
+/** The driver's outcome → what the TS.43 session does with it. */
+function backendOutcome(o: EapDriveOutcome): BackendOutcome {
+  switch (o.type) {
+    case 'request':
+      return { type: 'challenge', packet: o.packet };
+    case 'success':
+      return { type: 'success' };
+    case 'failure':
+      return { type: 'failure', cause: FAILURE_CLASS[o.reason], resultCode: null, detail: describeFailure(o) };
+    case 'none':
+      return { type: 'failure', cause: 'rejected', resultCode: null, detail: 'EAP server gave no answer' };
+    case 'refused':
+      return { type: 'failure', cause: 'rejected', resultCode: null, detail: o.detail };
+  }
 }
 
 class FsmSession implements BackendSession {
   #state: EapServerState | null = null;
-  #imsi = '';
-  #variant: 'aka' | 'aka-prime' = 'aka';
   readonly aaaSessionId = null;
   constructor(
     private readonly source: AuthVectorSource,
     private readonly opts: FsmBackendOptions,
   ) {}
 
-  async #run(event: EapServerEvent): Promise<BackendOutcome> {
-    let pending: EapServerEvent | null = event;
-    let outcome: BackendOutcome | null = null;
-    while (pending) {
-      const r = step(this.#state!, pending, this.opts.now());
-      this.#state = r.state;
-      pending = null;
-      for (const a of r.actions as EapServerAction[]) {
-        if (a.type === 'send') outcome = { type: 'challenge', packet: a.packet };
-        else if (a.type === 'success') outcome = { type: 'success' };
-        else if (a.type === 'failure') outcome = { type: 'failure', cause: /unknown/i.test(a.reason) ? 'user_unknown' : 'rejected', resultCode: null, detail: a.reason };
-        else if (a.type === 'need_vector') {
-          try {
-            const vector = await this.source.getVector({ imsi: a.imsi ?? this.#imsi, variant: this.#variant, ...(a.resync ? { resync: a.resync } : {}) });
-            pending = { type: 'vector', vector, ...(this.#variant === 'aka-prime' && this.opts.sourceGivesPrimeKeys ? { ckIkArePrime: true } : {}) };
-          } catch (e) {
-            if (!(e instanceof AuthVectorError)) throw e;
-            // The session ends here whatever the state machine would add (it would only send EAP-Failure).
-            if (e.kind === 'unavailable') return { type: 'failure', cause: 'unavailable', resultCode: null, detail: e.message };
-            if (e.kind === 'user_unknown') return { type: 'failure', cause: 'user_unknown', resultCode: null, detail: e.message };
-            return { type: 'failure', cause: 'rejected', resultCode: null, detail: e.message };
-          }
-        }
-      }
-    }
-    return outcome ?? { type: 'failure', cause: 'rejected', resultCode: null, detail: 'EAP server gave no answer' };
+  async #run(input: EapDriveInput): Promise<BackendOutcome> {
+    const ctx = { vectors: this.source, now: this.opts.now, ...(this.opts.sourceGivesPrimeKeys ? { sourceGivesPrimeKeys: true } : {}) };
+    const r = await driveEapServer(this.#state!, input, ctx);
+    this.#state = r.state;
+    return backendOutcome(r.outcome);
   }
 
-  start(identity: string, imsi: string): Promise<BackendOutcome> {
-    this.#imsi = imsi;
-    // The identity's prefix says what the peer runs (TS 23.003 §19.3.2: 0 = EAP-AKA, 6 = EAP-AKA');
-    // the configured variant applies to other identities.
-    this.#variant = identity.startsWith('6') ? 'aka-prime' : identity.startsWith('0') ? 'aka' : this.opts.variant;
-    const cfg: EapServerConfig = {
-      variant: this.#variant,
+  start(identity: string): Promise<BackendOutcome> {
+    this.#state = openEapServer(identity, {
+      defaultVariant: this.opts.variant,
       maxResync: this.opts.maxResync,
       timeoutMs: this.opts.timeoutMs,
-      identityRound: 'never',
-      ...(this.#variant === 'aka-prime' ? { networkName: this.opts.networkName ?? 'WLAN' } : {}), // AT_KDF_INPUT (RFC 5448 §3.1)
-    };
-    this.#state = startServer(cfg, this.opts.now());
+      identityRound: 'never', // TS.43: the phone's first packet is the AKA-Challenge
+      ...(this.opts.networkName !== undefined ? { networkName: this.opts.networkName } : {}),
+    }, this.opts.now());
     return this.#run({ type: 'identity', identity });
   }
 
   respond(packet: Buffer): Promise<BackendOutcome> {
     return this.#run({ type: 'eap', packet });
+  }
+
+  resume(saved: Extract<SavedBackendSession, { kind: 'fsm' }>): this {
+    this.#state = loadServerState(saved.state, saved.keys);
+    return this;
+  }
+
+  save(): SavedBackendSession {
+    if (!this.#state) throw new Error('EAP server session not started');
+    const { plain, secret } = storeServerState(this.#state);
+    return { kind: 'fsm', state: plain, keys: secret };
   }
 
   close(): void {
@@ -203,5 +232,9 @@ export class FsmBackend implements EapBackend {
   ) {}
   open(): BackendSession {
     return new FsmSession(this.source, this.opts);
+  }
+  resume(saved: SavedBackendSession): BackendSession {
+    if (saved.kind !== 'fsm') throw new RangeError(`${this.name} back-end: saved session is not an EAP server session`);
+    return new FsmSession(this.source, this.opts).resume(saved);
   }
 }

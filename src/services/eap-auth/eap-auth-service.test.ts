@@ -6,7 +6,7 @@ import { createMemoryStore } from '../../store/memory-store.js';
 import { AkaSubtype, EapCode, EapType, encodeEap } from '../../codec/eap/index.js';
 import type { SessionView } from '../../contracts/sessions.js';
 import type { DaemonEvent } from '../../contracts/events.js';
-import type { BackendOutcome, BackendSession, EapBackend } from './backends.js';
+import type { BackendOutcome, BackendSession, EapBackend, SavedBackendSession } from './backends.js';
 import { EapAuthService, type SessionRequestContext } from './eap-auth-service.js';
 
 const challenge = (id: number) => encodeEap({ code: EapCode.REQUEST, identifier: id, type: EapType.AKA, subtype: AkaSubtype.AKA_CHALLENGE, attributes: [] });
@@ -22,7 +22,11 @@ class Scripted implements EapBackend {
       if (this.gate) await this.gate;
       return this.script.shift() ?? { type: 'failure' as const, cause: 'rejected' as const, resultCode: null, detail: 'script ended' };
     };
-    return { aaaSessionId: null, start: next, respond: next, close: () => {} };
+    const save = (): SavedBackendSession => ({ kind: 'relay', identity: 'scripted', aaa_session_id: 'scripted' });
+    return { aaaSessionId: null, start: next, respond: next, save, close: () => {} };
+  }
+  resume(): BackendSession {
+    return this.open();
   }
 }
 
@@ -31,7 +35,7 @@ const ctx: SessionRequestContext = {
   terminal_sw_version: null, app_name: null, app_version: null, entitlement_version: '2', vers: 0, apps: ['ap2004'], user_agent: 'ua', client_ip: null,
 };
 
-function setup(script: BackendOutcome[], extra: { maxLiveSessions?: number } = {}) {
+function setup(script: BackendOutcome[], extra: { limits?: { maxSessions: number } } = {}) {
   let now = 1_000_000;
   const store = createMemoryStore();
   const backend = new Scripted(script);
@@ -40,7 +44,7 @@ function setup(script: BackendOutcome[], extra: { maxLiveSessions?: number } = {
 }
 
 test('the live session count is bounded: beyond it → 503, nothing stored', async () => {
-  const t = setup([{ type: 'challenge', packet: challenge(1) }, { type: 'challenge', packet: challenge(1) }], { maxLiveSessions: 1 });
+  const t = setup([{ type: 'challenge', packet: challenge(1) }, { type: 'challenge', packet: challenge(1) }], { limits: { maxSessions: 1 } });
   assert.equal((await t.svc.start(ctx)).kind, 'challenge');
   const r = await t.svc.start(ctx);
   assert.deepEqual(r.kind === 'failed' ? [r.status, r.retryAfter] : [], [503, 30]);

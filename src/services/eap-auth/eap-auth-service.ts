@@ -1,25 +1,39 @@
 /**
  * The EAP session orchestrator of the TS.43 server (GSMA TS.43 §2.8.1;
- * TS43.md § EAP-AKA; ADMIN-API.md § EAP sessions).
+ * TS43.md § EAP-AKA; ADMIN-API.md § EAP sessions; docs/eap-aka.md § Sessions
+ * across daemons).
  *
  * A phone's first GET (with EAP_ID) starts a session: the back-end produces an
  * AKA-Challenge, the phone gets it with a session cookie, and POSTs its
- * EAP-Response to the bare URL with only that cookie. Everything from the
- * first request therefore lives here, in the session. Session views are
- * kept in the `sessions` collection (volatile; listable from the admin API,
- * and deletable through delete(): a deleted session must start over), events
- * `{kind:'session'}` are emitted on every change, timeouts use the injected Clock.
+ * EAP-Response to the bare URL with only that cookie. The POST may reach
+ * another daemon sharing the store (a load balancer without stickiness), so
+ * nothing of a session in flight lives only here:
+ *  - `sessions` holds the admin view (listable, deletable: a deleted session
+ *    must start over); every change is one atomic update on it;
+ *  - `eap_state` holds, under `s:<session_id>`, what the next step needs: the
+ *    request context, the expected EAP Identifier, the deadline, a digest of
+ *    the cookie's secret, and the back-end session (swm: Diameter Session-Id
+ *    and AAA host; swx/local: the EAP server state, its keys sealed with
+ *    AES-256-GCM under the cluster key, src/crypto/seal.ts); and under
+ *    `imsi:<IMSI>` the sessions in flight of that IMSI (the per-IMSI cap).
+ * A step claims the record with an atomic update (busy_until), so two POSTs of
+ * one session on two daemons cannot both run it.
  *
- * Live back-end state (relay session or EAP server state) stays in memory: a
- * restart fails the sessions that were in flight (recover()).
+ * Admission (issue 13 item 3): a token bucket per client address, a cap per
+ * IMSI across the cluster and a cap on sessions this daemon started; over any
+ * of them → 503 + Retry-After (docs/eap-aka.md § Limits) and onLimit().
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { DecodeError } from '../../codec/decode-error.js';
 import { EapCode, decodeEap } from '../../codec/eap/index.js';
 import type { SessionState, SessionView } from '../../contracts/sessions.js';
+import { open as openBox, seal } from '../../crypto/seal.js';
+import type { StoredServerState } from '../../fsm/eap-aka-state.js';
 import type { Clock, Collection, EventSink, Random, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import { Secret } from '../../util/secret.js';
-import type { BackendOutcome, BackendSession, EapBackend } from './backends.js';
+import type { BackendOutcome, BackendSession, EapBackend, SavedBackendSession } from './backends.js';
+import { claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
 import { RETRY_AFTER_SECONDS, mapAaaResult } from './result-codes.js';
 import { TERMINAL_STATES, stepSession, type SessionEvent } from './session-states.js';
 
@@ -46,27 +60,52 @@ export interface SessionInfo {
   readonly view: SessionView;
 }
 
+/** Which admission limit refused a new session. */
+export type EapLimit = 'client_rate' | 'imsi' | 'total';
+
 export type EapStepResult =
   /** 200 + eap-relay-packet. `cookie` only on the first answer (never rotated mid-exchange). */
   | { kind: 'challenge'; session: SessionInfo; packet: Buffer; cookie?: Secret<string> }
   /** 200 + the configuration document; call complete() once the token is issued. */
   | { kind: 'success'; session: SessionInfo }
-  /** The session ended: 403 rejected, 503 back-end down (Retry-After), 511 start over. */
-  | { kind: 'failed'; status: 403 | 503 | 511; retryAfter?: number; reason: string; session?: SessionInfo }
+  /** The session ended (or was not admitted: `limit`): 403 rejected, 503 back-end down or over a limit (Retry-After), 511 start over. */
+  | { kind: 'failed'; status: 403 | 503 | 511; retryAfter?: number; reason: string; session?: SessionInfo; limit?: EapLimit }
   /** Refused input; the session (if any) is untouched. */
   | { kind: 'invalid'; status: 400 | 403 | 409; reason: string };
 
-interface LiveSession extends SessionInfo {
-  view: SessionView;
-  backend: BackendSession;
-  cookie: string;
+/** The `s:<session_id>` record of `eap_state`. */
+interface LiveRecord {
+  kind: 'session';
+  session_id: string;
+  /** SHA-256 of the cookie's secret part, base64url: the cookie itself is never stored. */
+  cookie_digest: string;
+  context: SessionRequestContext;
   /** Identifier of the last EAP-Request sent to the phone: its response must carry it (RFC 3748 §4.1). */
   identifier: number;
   deadline: number;
-  busy: boolean;
-  /** Deleted through delete(): no view of it is written again. */
-  deleted?: boolean;
+  /** A step is running until then (any daemon); 0 = free. */
+  busy_until: number;
+  backend: SavedRecord | null;
 }
+
+/** SavedBackendSession with the key block sealed. */
+type SavedRecord =
+  | Extract<SavedBackendSession, { kind: 'relay' }>
+  | { kind: 'fsm'; state: StoredServerState; keys_sealed: string | null };
+
+type EapStateRecord = LiveRecord | ImsiSlots;
+
+export interface EapLimits {
+  /** eap_aka.max_sessions: sessions in flight started by this daemon. */
+  maxSessions: number;
+  /** eap_aka.max_sessions_per_imsi: sessions in flight per IMSI, across daemons sharing the store. */
+  maxPerImsi: number;
+  /** eap_aka.client_rate_per_s / client_burst: new sessions per client address (token bucket). */
+  clientRatePerS: number;
+  clientBurst: number;
+}
+
+export const DEFAULT_EAP_LIMITS: EapLimits = { maxSessions: 100_000, maxPerImsi: 4, clientRatePerS: 10, clientBurst: 50 };
 
 export interface EapAuthDeps {
   store: Store;
@@ -76,55 +115,106 @@ export interface EapAuthDeps {
   backend: EapBackend;
   /** eap_aka.session_timeout_ms */
   timeoutMs: number;
-  /** Finished sessions stay listable this long (ms) before sweep() drops them; default 1 h. */
+  /** eap_aka.keep_finished_ms: finished sessions stay listable this long before sweep() drops them; default 10 min. */
   keepFinishedMs?: number;
-  /** Sessions in flight at most (memory bound); beyond it new ones get 503. Default 100 000. */
-  maxLiveSessions?: number;
+  limits?: Partial<EapLimits>;
+  /**
+   * AES-256-GCM key sealing session keys in `eap_state` (deriveSealKey(storage.cluster_secret, 'eap_state'));
+   * absent = a random key of this process (fine while the store is not shared: docs/eap-aka.md).
+   */
+  sealKey?: Secret<Buffer>;
+  /** A new session was refused by an admission limit (counted in /metrics). */
+  onLimit?: (limit: EapLimit) => void;
   /** A session view could not be written (logged by the daemon). */
   onWriteError?: (e: unknown) => void;
 }
 
+const sKey = (id: string) => `s:${id}`;
+const iKey = (imsi: string) => `imsi:${imsi}`;
+const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('base64url');
+const COOKIE_RE = /^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{32})$/;
+
 export class EapAuthService {
   readonly #sessions: Collection<SessionView>;
-  readonly #live = new Map<string, LiveSession>();
-  readonly #byCookie = new Map<string, LiveSession>();
+  readonly #state: Collection<EapStateRecord>;
+  readonly #limits: EapLimits;
+  readonly #rate: ClientRateLimiter;
+  readonly #sealKey: Secret<Buffer>;
+  /** Sessions this daemon started that are not known to be over: session_id → deadline (the total cap). */
+  readonly #mine = new Map<string, number>();
 
   constructor(private readonly deps: EapAuthDeps) {
     this.#sessions = openCollection<SessionView>(deps.store, 'sessions');
+    this.#state = openCollection<EapStateRecord>(deps.store, 'eap_state');
+    this.#limits = { ...DEFAULT_EAP_LIMITS, ...deps.limits };
+    this.#rate = new ClientRateLimiter({ ratePerS: this.#limits.clientRatePerS, burst: this.#limits.clientBurst });
+    this.#sealKey = deps.sealKey ?? new Secret(deps.random.bytes(32));
   }
 
   get backendName(): string {
     return this.deps.backend.name;
   }
 
-  /** Number of sessions in flight (memory). */
+  /** Sessions in flight started by this daemon (the eap_aka.max_sessions count). */
   get liveCount(): number {
-    return this.#live.size;
+    this.#pruneMine(this.deps.clock.now());
+    return this.#mine.size;
   }
 
-  /**
-   * A view is written before the step's answer goes out, so the admin API (on any daemon sharing the store)
-   * shows the state the phone was just told. `sessions` is a volatile collection: the embedded driver keeps
-   * it in memory (no fsync), PostgreSQL shares it. A failed write is reported (onWriteError), never thrown
-   * at the phone: the view mirrors state that lives here.
-   */
-  async #save(view: SessionView, change: 'created' | 'updated'): Promise<void> {
-    await this.#sessions.put(view.session_id, view).catch((e: unknown) => this.deps.onWriteError?.(e));
+  #pruneMine(now: number): void {
+    for (const [id, deadline] of this.#mine) if (deadline <= now) this.#mine.delete(id);
+  }
+
+  #emit(view: SessionView, change: 'created' | 'updated' | 'deleted'): void {
     this.deps.events?.emit({ kind: 'session', at: new Date(this.deps.clock.now()).toISOString(), change, session: view });
   }
 
-  async #transition(s: LiveSession, event: SessionEvent, patch: Partial<SessionView> = {}): Promise<void> {
-    const to = stepSession(s.view.state, event);
-    if (to === null) throw new Error(`EAP session ${s.id}: event ${event} not declared in state ${s.view.state}`);
-    s.view = { ...s.view, ...patch, state: to, completed_at: TERMINAL_STATES.has(to) ? this.deps.clock.now() : s.view.completed_at };
-    if (TERMINAL_STATES.has(to)) this.#forget(s);
-    if (!s.deleted) await this.#save(s.view, 'updated'); // never resurrect a session the admin deleted
+  /**
+   * One atomic step of the admin view. A view that is gone was deleted by the admin (here or on another
+   * daemon): it is never resurrected. An event not declared for the stored state changes nothing.
+   * Returns the new view, or undefined when nothing was written.
+   */
+  async #transition(id: string, event: SessionEvent, patch: Partial<SessionView> = {}): Promise<SessionView | undefined> {
+    const now = this.deps.clock.now();
+    let view: SessionView | undefined;
+    try {
+      view = await this.#sessions.update<SessionView | undefined>(id, (cur) => {
+        if (!cur) return { result: undefined };
+        const to = stepSession(cur.state, event);
+        if (to === null) return { result: undefined };
+        const next = { ...cur, ...patch, state: to, completed_at: TERMINAL_STATES.has(to) ? now : cur.completed_at };
+        return { result: next, put: next };
+      });
+    } catch (e) {
+      this.deps.onWriteError?.(e);
+      throw e;
+    }
+    if (view) this.#emit(view, 'updated');
+    return view;
   }
 
-  #forget(s: LiveSession): void {
-    this.#live.delete(s.id);
-    this.#byCookie.delete(s.cookie);
-    s.backend.close();
+  /** The session is over (or was deleted): its state record and its IMSI slot go. */
+  async #end(id: string, imsi: string | null): Promise<void> {
+    this.#mine.delete(id);
+    const now = this.deps.clock.now();
+    await this.#state.delete(sKey(id));
+    if (imsi !== null) {
+      await this.#state.update(iKey(imsi), (cur) => {
+        const next = releaseSlot(cur?.kind === 'imsi' ? cur : undefined, id, now);
+        return next ? { result: null, put: next } : { result: null, delete: true };
+      });
+    }
+  }
+
+  #seal(saved: SavedBackendSession, id: string): SavedRecord {
+    if (saved.kind === 'relay') return saved;
+    const keys_sealed = saved.keys ? seal(this.#sealKey, saved.keys, this.deps.random.bytes(12), `eap_state|${sKey(id)}`) : null;
+    return { kind: 'fsm', state: saved.state, keys_sealed };
+  }
+
+  #unseal(rec: SavedRecord, id: string): SavedBackendSession {
+    if (rec.kind === 'relay') return rec;
+    return { kind: 'fsm', state: rec.state, keys: rec.keys_sealed === null ? null : openBox(this.#sealKey, rec.keys_sealed, `eap_state|${sKey(id)}`) };
   }
 
   #failStatus(o: Extract<BackendOutcome, { type: 'failure' }>): { status: 403 | 503 | 511; retryAfter?: number } {
@@ -135,7 +225,10 @@ export class EapAuthService {
     return { status: 503, retryAfter: m.status === 503 ? m.retryAfter : RETRY_AFTER_SECONDS };
   }
 
-  async #apply(s: LiveSession, outcome: BackendOutcome, cookie?: Secret<string>): Promise<EapStepResult> {
+  /** After a back-end step: write the view, then keep (challenge) or drop (end) the state record. */
+  async #apply(rec: LiveRecord, backend: BackendSession, outcome: BackendOutcome, cookie?: Secret<string>): Promise<EapStepResult> {
+    const id = rec.session_id;
+    const info = (view: SessionView | undefined): SessionInfo => ({ id, context: rec.context, view: view ?? ({} as SessionView) });
     if (outcome.type === 'challenge') {
       let identifier: number;
       try {
@@ -144,86 +237,99 @@ export class EapAuthService {
         identifier = p.identifier;
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
-        await this.#transition(s, 'fail', { failure_reason: `back-end packet: ${e.reason}` });
-        return { kind: 'failed', status: 503, retryAfter: RETRY_AFTER_SECONDS, reason: e.reason, session: s };
+        const v = await this.#transition(id, 'fail', { failure_reason: `back-end packet: ${e.reason}` });
+        await this.#end(id, rec.context.imsi);
+        return { kind: 'failed', status: 503, retryAfter: RETRY_AFTER_SECONDS, reason: e.reason, session: info(v) };
       }
-      s.identifier = identifier;
-      await this.#transition(s, 'challenge', { eap_id: identifier, aaa_session_id: s.backend.aaaSessionId });
-      return cookie ? { kind: 'challenge', session: s, packet: outcome.packet, cookie } : { kind: 'challenge', session: s, packet: outcome.packet };
+      const next: LiveRecord = { ...rec, identifier, busy_until: 0, backend: this.#seal(backend.save(), id) };
+      await this.#state.put(sKey(id), next);
+      const v = await this.#transition(id, 'challenge', { eap_id: identifier, aaa_session_id: backend.aaaSessionId });
+      if (!v) {
+        await this.#end(id, rec.context.imsi); // deleted while the back-end ran
+        return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
+      }
+      return cookie ? { kind: 'challenge', session: info(v), packet: outcome.packet, cookie } : { kind: 'challenge', session: info(v), packet: outcome.packet };
     }
     if (outcome.type === 'success') {
-      await this.#transition(s, 'success', { aaa_session_id: s.backend.aaaSessionId });
-      // Keep the session in memory until complete(): the document is being built.
-      this.#byCookie.delete(s.cookie);
-      return { kind: 'success', session: s };
+      // The cookie dies here; the view stays 'authenticated' until complete() or abandon().
+      await this.#end(id, rec.context.imsi);
+      const v = await this.#transition(id, 'success', { aaa_session_id: backend.aaaSessionId });
+      if (!v) return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
+      return { kind: 'success', session: info(v) };
     }
-    await this.#transition(s, 'fail', { failure_reason: `${outcome.cause}: ${outcome.detail}`, aaa_session_id: s.backend.aaaSessionId });
-    const st = this.#failStatus(outcome);
-    return { kind: 'failed', ...st, reason: outcome.detail, session: s };
+    await this.#end(id, rec.context.imsi);
+    const v = await this.#transition(id, 'fail', { failure_reason: `${outcome.cause}: ${outcome.detail}`, aaa_session_id: backend.aaaSessionId });
+    return { kind: 'failed', ...this.#failStatus(outcome), reason: outcome.detail, ...(v ? { session: info(v) } : {}) };
   }
 
-  /** The first request (GET or POST with EAP_ID): start the back-end and get the first challenge. */
+  #refuse(limit: EapLimit, retryAfter: number, reason: string): EapStepResult {
+    this.deps.onLimit?.(limit);
+    return { kind: 'failed', status: 503, retryAfter, reason, limit };
+  }
+
+  /** The first request (GET or POST with EAP_ID): admit, start the back-end and get the first challenge. */
   async start(ctx: SessionRequestContext): Promise<EapStepResult> {
-    if (this.#live.size >= (this.deps.maxLiveSessions ?? 100_000)) {
-      return { kind: 'failed', status: 503, retryAfter: RETRY_AFTER_SECONDS, reason: 'too many EAP sessions in flight' };
-    }
     const now = this.deps.clock.now();
+    const rate = this.#rate.take(ctx.client_ip ?? 'unknown', now);
+    if (!rate.ok) return this.#refuse('client_rate', rate.retryAfterS, 'too many new EAP sessions from this address');
+    if (this.#mine.size >= this.#limits.maxSessions) this.#pruneMine(now);
+    if (this.#mine.size >= this.#limits.maxSessions) return this.#refuse('total', RETRY_AFTER_SECONDS, 'too many EAP sessions in flight');
     const id = this.deps.random.uuid();
-    const cookie = this.deps.random.bytes(24).toString('base64url');
-    const s: LiveSession = {
-      id,
-      context: ctx,
-      view: {
-        session_id: id,
-        imsi: ctx.imsi,
-        state: 'pending',
-        created_at: now,
-        eap_id: 0,
-        aaa_session_id: null,
-        completed_at: null,
-        backend: this.deps.backend.name,
-        terminal_id: ctx.terminal_id,
-        app_ids: ctx.apps,
-        failure_reason: null,
-      },
-      backend: this.deps.backend.open(),
-      cookie,
-      identifier: -1,
-      deadline: now + this.deps.timeoutMs,
-      busy: true,
+    const deadline = now + this.deps.timeoutMs;
+    const slot = await this.#state.update<{ ok: boolean; retryAfterS: number }>(iKey(ctx.imsi), (cur) => {
+      const r = claimSlot(cur?.kind === 'imsi' ? cur : undefined, id, deadline, now, this.#limits.maxPerImsi);
+      return r.ok ? { result: r, put: r.next } : { result: r };
+    });
+    if (!slot.ok) return this.#refuse('imsi', slot.retryAfterS, 'too many EAP sessions in flight for this subscriber');
+    this.#mine.set(id, deadline);
+
+    const secret = this.deps.random.bytes(24).toString('base64url');
+    const view: SessionView = {
+      session_id: id, imsi: ctx.imsi, state: 'pending', created_at: now, eap_id: 0, aaa_session_id: null, completed_at: null,
+      backend: this.deps.backend.name, terminal_id: ctx.terminal_id, app_ids: ctx.apps, failure_reason: null,
     };
-    this.#live.set(id, s);
-    this.#byCookie.set(cookie, s);
-    await this.#save(s.view, 'created');
+    const rec: LiveRecord = { kind: 'session', session_id: id, cookie_digest: digest(secret), context: ctx, identifier: -1, deadline, busy_until: deadline, backend: null };
+    await this.#sessions.put(id, view).catch((e: unknown) => { this.deps.onWriteError?.(e); throw e; });
+    this.#emit(view, 'created');
+    const backend = this.deps.backend.open();
     try {
-      const outcome = await s.backend.start(ctx.eap_id, ctx.imsi);
-      return await this.#apply(s, outcome, new Secret(cookie));
+      const outcome = await backend.start(ctx.eap_id, ctx.imsi);
+      return await this.#apply(rec, backend, outcome, new Secret(`${id}.${secret}`));
     } catch (e) {
-      if (this.#live.has(id)) await this.#transition(s, 'fail', { failure_reason: 'internal error' });
+      await this.#transition(id, 'fail', { failure_reason: 'internal error' }).catch(() => undefined);
+      await this.#end(id, ctx.imsi).catch(() => undefined);
       throw e;
     } finally {
-      s.busy = false;
+      backend.close();
     }
   }
 
-  /** The phone's POST on the bare URL: its cookie, its EAP-Response, and who it says it is. */
+  /** The phone's POST on the bare URL: its cookie, its EAP-Response, and who it says it is. Any daemon of the cluster. */
   async respond(cookie: string, packet: Buffer, meta: { user_agent: string | null; terminal_id: string | null }): Promise<EapStepResult> {
-    const s = this.#byCookie.get(cookie);
-    if (!s) return { kind: 'failed', status: 511, reason: 'no EAP session for this cookie (unknown, finished or expired): start over' };
-    // Our own view was written before the last answer, so a view missing from the store was deleted
-    // (here, or by another daemon sharing the store).
-    if (s.deleted || !(await this.#sessions.get(s.id))) {
+    const gone: EapStepResult = { kind: 'failed', status: 511, reason: 'no EAP session for this cookie (unknown, finished or expired): start over' };
+    const m = COOKIE_RE.exec(cookie);
+    if (!m) return gone;
+    const id = m[1]!;
+    const want = Buffer.from(digest(m[2]!));
+    const matches = (r: EapStateRecord | undefined): r is LiveRecord =>
+      r?.kind === 'session' && r.cookie_digest.length === want.length && timingSafeEqual(Buffer.from(r.cookie_digest), want);
+    const rec = await this.#state.get(sKey(id));
+    if (!matches(rec)) return gone;
+    const view = await this.#sessions.get(id);
+    if (!view) {
       // Deleted (here, or by another daemon sharing the store): the phone must start over.
-      this.#forget(s);
+      await this.#end(id, rec.context.imsi);
       return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
     }
-    if (this.deps.clock.now() >= s.deadline) {
-      await this.#transition(s, 'timeout', { failure_reason: 'timeout' });
-      return { kind: 'failed', status: 511, reason: 'EAP session timed out: start over', session: s };
+    const now = this.deps.clock.now();
+    if (now >= rec.deadline) {
+      const v = await this.#transition(id, 'timeout', { failure_reason: 'timeout' });
+      await this.#end(id, rec.context.imsi);
+      return { kind: 'failed', status: 511, reason: 'EAP session timed out: start over', ...(v ? { session: { id, context: rec.context, view: v } } : {}) };
     }
-    const ua = s.context.user_agent;
+    const ua = rec.context.user_agent;
     const sameTerminal =
-      (meta.terminal_id === null || s.context.terminal_id === null || meta.terminal_id.toLowerCase() === s.context.terminal_id.toLowerCase()) &&
+      (meta.terminal_id === null || rec.context.terminal_id === null || meta.terminal_id.toLowerCase() === rec.context.terminal_id.toLowerCase()) &&
       (ua === null || meta.user_agent === ua);
     if (!sameTerminal) return { kind: 'invalid', status: 403, reason: 'session cookie presented by another terminal' };
     let identifier: number;
@@ -235,63 +341,91 @@ export class EapAuthService {
       if (e instanceof DecodeError) return { kind: 'invalid', status: 400, reason: `eap-relay-packet: ${e.reason}` };
       throw e;
     }
-    if (identifier !== s.identifier) return { kind: 'invalid', status: 400, reason: 'EAP packet does not belong to this session (identifier mismatch)' };
-    if (s.busy) return { kind: 'invalid', status: 409, reason: 'an exchange for this session is in progress' };
-    s.busy = true;
+    if (identifier !== rec.identifier) return { kind: 'invalid', status: 400, reason: 'EAP packet does not belong to this session (identifier mismatch)' };
+    // Claim the step: atomic across daemons, so one response of a session runs once.
+    const claimed = await this.#state.update<LiveRecord | 'busy' | 'gone'>(sKey(id), (cur) => {
+      if (!matches(cur) || cur.identifier !== identifier) return { result: 'gone' };
+      if (cur.busy_until > now) return { result: 'busy' };
+      const next = { ...cur, busy_until: now + this.deps.timeoutMs };
+      return { result: next, put: next };
+    });
+    if (claimed === 'gone') return gone;
+    if (claimed === 'busy') return { kind: 'invalid', status: 409, reason: 'an exchange for this session is in progress' };
+    let backend: BackendSession;
     try {
-      const outcome = await s.backend.respond(packet);
-      return await this.#apply(s, outcome);
+      backend = this.deps.backend.resume(this.#unseal(claimed.backend!, id));
     } catch (e) {
-      if (this.#live.has(s.id)) await this.#transition(s, 'fail', { failure_reason: 'internal error' });
+      // Sealed with another key (a daemon with another storage.cluster_secret) or a record of another back-end.
+      const v = await this.#transition(id, 'fail', { failure_reason: 'session state unreadable here' });
+      await this.#end(id, rec.context.imsi);
+      return { kind: 'failed', status: 511, reason: `EAP session cannot continue on this daemon: start over (${(e as Error).name})`, ...(v ? { session: { id, context: rec.context, view: v } } : {}) };
+    }
+    try {
+      const outcome = await backend.respond(packet);
+      return await this.#apply(claimed, backend, outcome);
+    } catch (e) {
+      await this.#transition(id, 'fail', { failure_reason: 'internal error' }).catch(() => undefined);
+      await this.#end(id, rec.context.imsi).catch(() => undefined);
       throw e;
     } finally {
-      s.busy = false;
+      backend.close();
     }
   }
 
   /** The document with its token went out: authenticated → completed. */
   async complete(sessionId: string): Promise<void> {
-    const s = this.#live.get(sessionId);
-    if (!s || s.view.state !== 'authenticated') return;
-    await this.#transition(s, 'token_issued');
+    await this.#transition(sessionId, 'token_issued');
   }
 
-  /** Building the document failed after authentication. */
+  /** Building the document failed after authentication (or the session is otherwise given up). */
   async abandon(sessionId: string, reason: string): Promise<void> {
-    const s = this.#live.get(sessionId);
-    if (s && !TERMINAL_STATES.has(s.view.state)) await this.#transition(s, 'fail', { failure_reason: reason });
+    const v = await this.#sessions.get(sessionId);
+    if (v && !TERMINAL_STATES.has(v.state)) await this.#transition(sessionId, 'fail', { failure_reason: reason });
   }
 
-  /** Time out sessions past their deadline; drop finished ones older than keepFinishedMs. Call periodically. */
+  /**
+   * Off the request path, on every daemon (each step is idempotent): time out sessions past their
+   * deadline, fail authenticated ones whose document never went out, drop finished views older than
+   * keepFinishedMs and IMSI records whose sessions all expired.
+   */
   async sweep(): Promise<{ timedOut: number; pruned: number }> {
     const now = this.deps.clock.now();
+    this.#pruneMine(now);
     let timedOut = 0;
-    for (const s of [...this.#live.values()]) {
-      if (now >= s.deadline && !s.busy && (s.view.state === 'pending' || s.view.state === 'challenge_sent')) {
-        await this.#transition(s, 'timeout', { failure_reason: 'timeout' });
-        timedOut++;
-      } else if (now >= s.deadline + this.deps.timeoutMs && s.view.state === 'authenticated') {
-        await this.#transition(s, 'fail', { failure_reason: 'document never sent' });
-      }
+    for await (const [key, r] of this.#page(this.#state, 's:')) {
+      if (r.kind !== 'session' || now < r.deadline || r.busy_until > now) continue;
+      const v = await this.#transition(r.session_id, 'timeout', { failure_reason: 'timeout' });
+      await this.#end(r.session_id, r.context.imsi);
+      if (v) timedOut++;
+      void key;
+    }
+    for await (const [key, r] of this.#page(this.#state, 'imsi:')) {
+      if (r.kind !== 'imsi' || Object.values(r.live).some((d) => d > now)) continue;
+      await this.#state.update(key, (cur) => (cur?.kind === 'imsi' && !Object.values(cur.live).some((d) => d > now) ? { result: null, delete: true } : { result: null }));
     }
     let pruned = 0;
-    const keep = this.deps.keepFinishedMs ?? 3_600_000;
-    for await (const v of this.#all()) {
-      if (TERMINAL_STATES.has(v.state) && v.completed_at !== null && now - v.completed_at > keep) {
+    const keep = this.deps.keepFinishedMs ?? 600_000;
+    for await (const [, v] of this.#page(this.#sessions)) {
+      if (v.state === 'authenticated' && now >= v.created_at + 2 * this.deps.timeoutMs) {
+        await this.#transition(v.session_id, 'fail', { failure_reason: 'document never sent' });
+      } else if ((v.state === 'pending' || v.state === 'challenge_sent') && now >= v.created_at + 2 * this.deps.timeoutMs) {
+        // Abandoned without a state record (its daemon died mid-step): it cannot continue.
+        if (await this.#transition(v.session_id, 'timeout', { failure_reason: 'timeout' })) timedOut++;
+      } else if (TERMINAL_STATES.has(v.state) && v.completed_at !== null && now - v.completed_at > keep) {
         if (await this.#sessions.delete(v.session_id)) pruned++;
       }
     }
     return { timedOut, pruned };
   }
 
-  /** Every stored view, a page at a time (sweep and recover: off the request path). */
-  async *#all(): AsyncGenerator<SessionView> {
+  /** A collection a page at a time (sweep and recover: off the request path). */
+  async *#page<T>(c: Collection<T>, prefix?: string): AsyncGenerator<[string, T]> {
     let after: string | undefined;
     for (;;) {
-      const page = await this.#sessions.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
+      const page = await c.scan({ ...(after !== undefined ? { after } : {}), ...(prefix !== undefined ? { prefix } : {}), limit: 1000 });
       if (!page.length) return;
       after = page[page.length - 1]![0];
-      for (const [, v] of page) yield v;
+      yield* page;
     }
   }
 
@@ -311,32 +445,29 @@ export class EapAuthService {
   }
 
   /**
-   * The admin deletes a session: a live one is dropped at once (its back-end closed, its cookie dead, so
-   * the phone's next POST gets 511), the view goes and a `deleted` event is emitted. Returns the view, or
-   * undefined when there was none.
+   * The admin deletes a session: its view and its state go at once (on whichever daemon holds it, the
+   * phone's next POST gets 511) and a `deleted` event is emitted. Returns the view, or undefined.
    */
   async delete(sessionId: string): Promise<SessionView | undefined> {
-    const live = this.#live.get(sessionId);
-    if (live) {
-      live.deleted = true;
-      this.#forget(live);
-    }
-    const v = live?.view ?? (await this.#sessions.get(sessionId));
+    const v = await this.#sessions.get(sessionId);
     const existed = await this.#sessions.delete(sessionId);
-    if (!v || (!existed && !live)) return undefined;
-    this.deps.events?.emit({ kind: 'session', at: new Date(this.deps.clock.now()).toISOString(), change: 'deleted', session: v });
+    const rec = await this.#state.get(sKey(sessionId));
+    if (rec?.kind === 'session') await this.#end(sessionId, rec.context.imsi);
+    if (!v || !existed) return undefined;
+    this.#emit(v, 'deleted');
     return v;
   }
 
-  /** At start-up: sessions stored as in flight cannot continue (their back-end state was in memory). */
+  /**
+   * At start-up: views stored as in flight whose state record is gone (the store lost its volatile
+   * data, e.g. an embedded daemon restarted) cannot continue. Sessions other daemons are running keep going.
+   */
   async recover(): Promise<number> {
     let n = 0;
-    const open: SessionState[] = ['pending', 'challenge_sent', 'authenticated'];
-    for await (const v of this.#all()) {
-      if (open.includes(v.state) && !this.#live.has(v.session_id)) {
-        await this.#save({ ...v, state: 'failed', completed_at: this.deps.clock.now(), failure_reason: 'daemon restarted' }, 'updated');
-        n++;
-      }
+    const open: SessionState[] = ['pending', 'challenge_sent'];
+    for await (const [, v] of this.#page(this.#sessions)) {
+      if (!open.includes(v.state) || (await this.#state.get(sKey(v.session_id)))) continue;
+      if (await this.#transition(v.session_id, 'fail', { failure_reason: 'daemon restarted' })) n++;
     }
     return n;
   }

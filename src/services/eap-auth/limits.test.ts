@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { claimSlot, ClientRateLimiter, releaseSlot } from './limits.js';
+
+describe('EAP session admission', () => {
+  it('token bucket: burst at once, then the refill rate; Retry-After says when', () => {
+    const l = new ClientRateLimiter({ ratePerS: 2, burst: 3 });
+    assert.deepEqual([1, 2, 3].map(() => l.take('10.0.0.1', 0).ok), [true, true, true]);
+    assert.deepEqual(l.take('10.0.0.1', 0), { ok: false, retryAfterS: 1 });
+    assert.equal(l.take('10.0.0.2', 0).ok, true, 'another address has its own bucket');
+    assert.equal(l.take('10.0.0.1', 499).ok, false);
+    assert.equal(l.take('10.0.0.1', 500).ok, true, 'one token after 0.5 s at 2/s');
+    assert.equal(l.take('10.0.0.1', 10_000).ok, true);
+    const slow = new ClientRateLimiter({ ratePerS: 0.1, burst: 1 });
+    slow.take('a', 0);
+    assert.deepEqual(slow.take('a', 0), { ok: false, retryAfterS: 10 });
+  });
+
+  it('token bucket memory is bounded: the least recently seen address is forgotten', () => {
+    const l = new ClientRateLimiter({ ratePerS: 1, burst: 1, maxClients: 100 });
+    for (let i = 0; i < 10_000; i++) l.take(`10.0.${i >> 8}.${i & 255}`, 0);
+    assert.equal(l.size, 100);
+  });
+
+  it('per-IMSI slots: at most cap in flight, expired ones free themselves, release frees one', () => {
+    let cur = undefined;
+    for (const id of ['a', 'b']) {
+      const r = claimSlot(cur, id, 30_000, 0, 2);
+      assert.ok(r.ok);
+      cur = r.next;
+    }
+    const over = claimSlot(cur, 'c', 30_000, 1000, 2);
+    assert.deepEqual([over.ok, over.retryAfterS], [false, 29]);
+    assert.equal(claimSlot(cur, 'c', 60_000, 30_000, 2).ok, true, 'past their deadline, a and b no longer count');
+    const freed = releaseSlot(cur, 'a', 1000);
+    assert.deepEqual(freed, { kind: 'imsi', live: { b: 30_000 } });
+    assert.equal(claimSlot(freed!, 'c', 30_000, 1000, 2).ok, true);
+    assert.equal(releaseSlot({ kind: 'imsi', live: { b: 30_000 } }, 'b', 0), null);
+  });
+});

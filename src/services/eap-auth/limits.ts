@@ -1,0 +1,63 @@
+/**
+ * Admission of new EAP sessions (issue 13 item 3; docs/eap-aka.md § Limits). Pure: time comes in as `now`.
+ *
+ * ClientRateLimiter is a token bucket per client address: `burst` sessions at once, refilled at
+ * `ratePerS`. It lives in each daemon's memory (a flood reaches the daemon it is aimed at; a load
+ * balancer spreading one address over N daemons gives it N buckets, which the operator sizes for).
+ * The map is bounded: past `maxClients` addresses the least recently seen is forgotten (it comes
+ * back with a full bucket), so a flood from many addresses cannot grow memory.
+ */
+export interface RateDecision {
+  ok: boolean;
+  /** When refused: whole seconds until one session may start (≥ 1). */
+  retryAfterS: number;
+}
+
+export class ClientRateLimiter {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private readonly opts: { ratePerS: number; burst: number; maxClients?: number }) {
+    if (!(opts.ratePerS > 0) || !(opts.burst >= 1)) throw new RangeError('rate limiter: ratePerS > 0 and burst >= 1');
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  take(client: string, now: number): RateDecision {
+    const { ratePerS, burst } = this.opts;
+    const b = this.#buckets.get(client) ?? { tokens: burst, at: now };
+    this.#buckets.delete(client); // re-insert: the map's order is least recently seen first
+    const tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) / 1000) * ratePerS);
+    const ok = tokens >= 1;
+    this.#buckets.set(client, { tokens: ok ? tokens - 1 : tokens, at: now });
+    if (this.#buckets.size > (this.opts.maxClients ?? 100_000)) this.#buckets.delete(this.#buckets.keys().next().value!);
+    return { ok, retryAfterS: ok ? 0 : Math.max(1, Math.ceil((1 - tokens) / ratePerS)) };
+  }
+}
+
+/**
+ * The sessions in flight of one IMSI, kept in `eap_state` under `imsi:<IMSI>` and changed only with
+ * Collection.update (atomic per key across daemons). Entries past their deadline drop out on every
+ * change, so a crashed daemon's sessions free their slots when they would have timed out anyway.
+ */
+export interface ImsiSlots {
+  kind: 'imsi';
+  /** session_id → deadline (ms) */
+  live: Record<string, number>;
+}
+
+/** Claim a slot for `sessionId`; null = the IMSI is at its cap (`retryAfterS` until the earliest slot frees). */
+export function claimSlot(cur: ImsiSlots | undefined, sessionId: string, deadline: number, now: number, cap: number): { next: ImsiSlots; ok: boolean; retryAfterS: number } {
+  const live = Object.fromEntries(Object.entries(cur?.live ?? {}).filter(([, d]) => d > now));
+  if (Object.keys(live).length >= cap) {
+    const earliest = Math.min(...Object.values(live));
+    return { next: { kind: 'imsi', live }, ok: false, retryAfterS: Math.max(1, Math.ceil((earliest - now) / 1000)) };
+  }
+  live[sessionId] = deadline;
+  return { next: { kind: 'imsi', live }, ok: true, retryAfterS: 0 };
+}
+
+export function releaseSlot(cur: ImsiSlots | undefined, sessionId: string, now: number): ImsiSlots | null {
+  const live = Object.fromEntries(Object.entries(cur?.live ?? {}).filter(([id, d]) => d > now && id !== sessionId));
+  return Object.keys(live).length ? { kind: 'imsi', live } : null;
+}
