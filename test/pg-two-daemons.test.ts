@@ -12,9 +12,11 @@ import assert from 'node:assert/strict';
 import { decodeEap, type EapAkaPacket } from '../src/codec/eap/packet.js';
 import { read } from '../src/codec/eap/attributes.js';
 import { usimAuthenticate } from '../src/crypto/milenage.js';
+import { startPeer, stepPeer } from '../src/fsm/eap-aka-peer.js';
+import { Secret } from '../src/util/secret.js';
 import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
 import { startPgCluster, PG_PASSWORD, type PgCluster } from './pg-cluster.js';
-import { ANDROID_UA, SIM1, SIM2, runUe } from './ts43-harness.js';
+import { ACCEPT_ANDROID, ANDROID_UA, SIM1, SIM2, firstRequestUrl, naiOf, runUe } from './ts43-harness.js';
 
 let cluster: PgCluster;
 let A: TestDaemon;
@@ -24,6 +26,10 @@ let url: string;
 const sets = (node: string) => [
   'storage.driver=postgres', `storage.url=${url}`, `server.node_name=${node}`, 'storage.pool_max=10',
   'storage.cluster_secret=two-daemon-test-cluster-secret', 'eap_aka.backend=local', 'token.signing_secret=two-daemons-shared-signing-secret',
+  // The 2 × 200 case runs 400 sessions of one SIM from one address at once: the admission limits are raised for it.
+  'eap_aka.max_sessions_per_imsi=1000', 'eap_aka.client_rate_per_s=100000', 'eap_aka.client_burst=100000',
+  // …and 400 exchanges queued on a busy 2-core host take longer than the default 30 s session timeout.
+  'eap_aka.session_timeout_ms=600000',
 ];
 const pub = (d: TestDaemon) => `${d.addresses.http.url.replace(/\/$/, '')}/`;
 const tokenQuery = (d: TestDaemon, token: string) =>
@@ -100,7 +106,7 @@ function sqnOfChallenge(body: string, sim: typeof SIM1): bigint {
 test('2 × 200 concurrent authentications of one SIM split across A and B: no SQN issued twice (from the USIM side)', async () => {
   const runs = await Promise.all(Array.from({ length: 400 }, (_, i) => runUe({ url: pub(i % 2 ? A : B), ...SIM1, apps: ['ap2004'] })));
   const sqns = runs.map((r) => {
-    assert.equal(r.final.status, 200, `authentication answered ${r.final.status}: ${r.final.body}`);
+    assert.equal(r.final.status, 200, `authentication answered ${r.final.status}: ${r.final.body} after ${r.steps.map((x) => x.status).join(',')}`);
     return sqnOfChallenge(r.steps[0]!.body, SIM1);
   });
   assert.equal(new Set(sqns.map(String)).size, 400, 'every challenge carried its own SQN');
@@ -145,4 +151,33 @@ test('a database restart under load: 503 with Retry-After in the gap, no crash, 
   assert.deepEqual([...seen.keys()].sort(), [200, 503], `only 200 and 503 were answered: ${JSON.stringify([...seen])}`);
   assert.equal((await A.call('GET', '/api/status')).status, 200);
   assert.equal((await B.call('GET', '/api/status')).status, 200);
+});
+
+test('an EAP-AKA exchange whose first request reached A and whose POST reaches B completes (no stickiness); the state in the database is sealed', async () => {
+  const first = await fetch(firstRequestUrl({ url: pub(A), ...SIM2, apps: ['ap2004'] }), { headers: { accept: 'application/vnd.gsma.eap-relay.v1.0+json', 'user-agent': ANDROID_UA } });
+  assert.equal(first.status, 200);
+  const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+  const challenge = Buffer.from((JSON.parse(await first.text()) as { 'eap-relay-packet': string })['eap-relay-packet'], 'base64');
+
+  // What the database holds for the session in flight: no plaintext key material, a sealed box.
+  const held = await cluster.psql("SELECT value::text FROM volatile_records WHERE collection = 'eap_state'", 'two');
+  assert.match(held, /"s1\.[A-Za-z0-9_-]+"/, 'session secrets are sealed with the cluster key');
+
+  let peer = startPeer({ imsi: SIM2.imsi, k: new Secret(SIM2.k), opc: new Secret(SIM2.opc), sqnMs: 0n, variant: 'aka', mncLength: 3, identity: naiOf(SIM2.imsi) });
+  const step = stepPeer(peer, { type: 'eap', packet: challenge });
+  peer = step.state;
+  const out = step.actions.find((a) => a.type === 'send');
+  assert.ok(out && out.type === 'send', 'the peer answers the challenge');
+  const post = await fetch(pub(B), {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.gsma.eap-relay.v1.0+json', accept: ACCEPT_ANDROID, 'user-agent': ANDROID_UA, cookie },
+    body: JSON.stringify({ 'eap-relay-packet': out.packet.toString('base64') }),
+  });
+  const body = await post.text();
+  assert.equal(post.status, 200, body);
+  assert.match(post.headers.get('content-type') ?? '', /connectivity-xml/, 'B answered the configuration document');
+  assert.match(body, /<parm name="token" value="[^"]+"/);
+  const sessions = await A.call('GET', '/api/sessions');
+  const mine = (sessions.json.sessions as Array<{ imsi: string; state: string }>).filter((x) => x.imsi === SIM2.imsi);
+  assert.ok(mine.some((x) => x.state === 'completed'), `A sees the session B completed: ${JSON.stringify(mine)}`);
 });

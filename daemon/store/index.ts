@@ -24,6 +24,8 @@ export async function createStore(config: OmnisepConfig, dataDir: string, warn: 
     if (!config.storage.url) throw new PgStartError('OMNISEP_STORE_CONFIG', 'storage: storage.driver is postgres but storage.url is empty; set it to postgres://user:password@host:port/database');
     if (config.server.environment === 'production' && !config.storage.cluster_secret)
       throw new PgStartError('OMNISEP_STORE_CONFIG', 'storage: storage.cluster_secret is empty; with storage.driver postgres in production every daemon of the cluster needs the same secret (it seals EAP session secrets in the database)');
+    if (!config.storage.cluster_secret)
+      warn('storage.cluster_secret is empty: each daemon seals EAP sessions with its own random key, so an EAP exchange cannot move between daemons; set the same secret on every daemon');
     return createPgStore({
       url: config.storage.url,
       poolMax: config.storage.pool_max,

@@ -45,6 +45,7 @@ import { EntitlementService } from '../../../src/services/entitlements/overrides
 import { SubscriberService } from '../../../src/services/subscribers.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
+import { deriveSealKey } from '../../../src/crypto/seal.js';
 import websheetRoutes from './websheet.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import type { Registry } from 'prom-client';
@@ -142,6 +143,10 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     events: ctx.events,
     backend,
     timeoutMs: cfg.eap_aka.session_timeout_ms,
+    keepFinishedMs: cfg.eap_aka.keep_finished_ms,
+    limits: { maxSessions: cfg.eap_aka.max_sessions, maxPerImsi: cfg.eap_aka.max_sessions_per_imsi, clientRatePerS: cfg.eap_aka.client_rate_per_s, clientBurst: cfg.eap_aka.client_burst },
+    // One key for the whole cluster, so any daemon opens what another sealed (docs/storage.md § Secrets at rest).
+    ...(cfg.storage.cluster_secret ? { sealKey: deriveSealKey(cfg.storage.cluster_secret, 'eap_state') } : {}),
     onWriteError: (e) => ctx.logger?.error({ err: e }, 'ts43: session view not stored'),
   });
   const provisioningSources = { entitlements: new EntitlementService(ctx.store, ctx.clock), subscribers: new SubscriberService(ctx.store, ctx.clock) };
