@@ -15,6 +15,7 @@ import { usimAuthenticate } from '../src/crypto/milenage.js';
 import { startPeer, stepPeer } from '../src/fsm/eap-aka-peer.js';
 import { Secret } from '../src/util/secret.js';
 import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
+import { runCli } from './cli-harness.js';
 import { startPgCluster, PG_PASSWORD, type PgCluster } from './pg-cluster.js';
 import { ACCEPT_ANDROID, ANDROID_UA, SIM1, SIM2, firstRequestUrl, naiOf, runUe } from './ts43-harness.js';
 
@@ -60,6 +61,13 @@ test('status shows the postgres driver, the URL without its password, the schema
   assert.equal(s.json.storage.schema_version, 1);
   assert.equal(s.json.storage.pool.max, 10);
   assert.ok(!s.text.includes(PG_PASSWORD));
+  const cli = await runCli(['status', '--socket', A.socket]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /driver\s+postgres/);
+  assert.match(cli.stdout, /location\s+postgres:\/\/postgres@127\.0\.0\.1:\d+\/two/);
+  assert.match(cli.stdout, /schema_version\s+1/);
+  assert.match(cli.stdout, /pool\s+\d+ open, \d+ idle, \d+ waiting, max 10/);
+  assert.ok(!cli.stdout.includes(PG_PASSWORD));
 });
 
 test('a token issued by A works on B; revoked on A, B answers 511 on its next query; an entitlement set on A is in B\'s next answer', async () => {
