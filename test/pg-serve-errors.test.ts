@@ -15,7 +15,7 @@ let dir: string;
 before(async () => {
   cluster = await startPgCluster();
   dir = mkdtempSync(join(tmpdir(), 'omnisep-pgserve-'));
-});
+}, { timeout: 300_000 });
 after(async () => {
   await cluster?.destroy();
   rmSync(dir, { recursive: true, force: true });
@@ -31,7 +31,7 @@ function refused(r: { code: number | null; stderr: string; stdout: string }, re:
   assert.ok(!(r.stderr + r.stdout).includes(PG_PASSWORD), 'no password');
 }
 
-test('serve refuses a PostgreSQL URL that does not answer, wrong credentials, and a newer schema', async () => {
+test('serve refuses a PostgreSQL URL that does not answer, wrong credentials, and a newer schema', { timeout: 600_000 }, async () => {
   refused(await serve(cluster.url('postgres').replace(`:${cluster.port}/`, ':1/')), /storage: PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/postgres does not answer/);
   refused(await serve(cluster.url('postgres').replace(PG_PASSWORD, 'wrong-password')), /storage: PostgreSQL at .* refused the login \(password authentication failed for user "postgres"\)/);
   const url = await cluster.createDatabase('future');

@@ -1,5 +1,5 @@
 /**
- * `omnisep db migrate` and `omnisep db copy`, run as the real CLI process against a real PostgreSQL 15
+ * `omnisep db copy`, run as the real CLI process against a real PostgreSQL 15
  * (test/pg-cluster.ts) and the embedded driver's data directory: PostgreSQL → data dir → PostgreSQL keeps
  * every record of every collection (keys included) and the activity log in order.
  */
@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgStore } from '../daemon/store/pg/pg-store.js';
-import { LATEST_SCHEMA_VERSION } from '../daemon/store/pg/migrations.js';
 import { COLLECTIONS, openCollection, type CollectionId } from '../src/store/collections.js';
 import type { Store } from '../src/ports.js';
 import { parseJson, runCli } from './cli-harness.js';
@@ -18,32 +17,10 @@ import { activityRecord } from './pg-conformance.js';
 
 let cluster: PgCluster;
 const dirs: string[] = [];
-before(async () => { cluster = await startPgCluster(); });
+before(async () => { cluster = await startPgCluster(); }, { timeout: 300_000 });
 after(async () => {
   await cluster?.destroy();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-test('db migrate applies the schema once, then says up to date; a newer schema exits 1', async () => {
-  const url = await cluster.createDatabase('mig');
-  const r1 = await runCli(['db', 'migrate', '--database', url, '--json']);
-  assert.equal(r1.code, 0, r1.stderr);
-  const b1 = parseJson<{ from_version: number; schema_version: number; applied: unknown[]; location: string }>(r1);
-  assert.equal(b1.from_version, 0);
-  assert.equal(b1.schema_version, LATEST_SCHEMA_VERSION);
-  assert.equal(b1.applied.length, LATEST_SCHEMA_VERSION);
-  assert.ok(!r1.stdout.includes(PG_PASSWORD));
-  const r2 = await runCli(['db', 'migrate', '--database', url]);
-  assert.equal(r2.code, 0, r2.stderr);
-  assert.match(r2.stdout, new RegExp(`up to date .*: schema ${LATEST_SCHEMA_VERSION}`));
-  await cluster.psql("INSERT INTO schema_version (version, name, applied_by) VALUES (50, 'future', 'x')", 'mig');
-  const r3 = await runCli(['db', 'migrate', '--database', url]);
-  assert.equal(r3.code, 1);
-  assert.match(r3.stderr, /schema version 50, newer than this omnisep knows/);
-  assert.doesNotMatch(r3.stderr, /\n\s+at /, 'no stack trace');
-  const r4 = await runCli(['db', 'migrate', '--database', url.replace(PG_PASSWORD, 'wrong')]);
-  assert.equal(r4.code, 1);
-  assert.match(r4.stderr, /refused the login/);
 });
 
 async function dump(s: Store): Promise<Record<string, Array<[string, unknown]>>> {
@@ -62,7 +39,11 @@ async function dump(s: Store): Promise<Record<string, Array<[string, unknown]>>>
   return out;
 }
 
-test('db copy: PostgreSQL → data directory → PostgreSQL keeps every record and the activity log; a non-empty target needs --force', async () => {
+let data = '';
+let dst = '';
+
+// Four CLI runs on a shared 2-core host: a bound well above the ≈ 45 s this takes alone.
+test('db copy: PostgreSQL → data directory → PostgreSQL keeps every record and the activity log', { timeout: 600_000 }, async () => {
   const src = await cluster.createDatabase('copy_src');
   const s = await createPgStore({ url: src, nodeName: 'site-a' });
   const imsi = (i: number) => `0010100${String(i).padStart(8, '0')}`;
@@ -73,14 +54,14 @@ test('db copy: PostgreSQL → data directory → PostgreSQL keeps every record a
     await openCollection(s, 'entitlements').put(imsi(1), { ap2003: { entitlement_status: 0 } });
     await openCollection(s, 'xcap_profiles').put(imsi(2), { imsi: imsi(2), etag: 'e1', xml: '<simservs/>' });
     await openCollection(s, 'tokens').put('tok1', { imsi: imsi(3), binding: 'b1', expires_at: 1 });
-    for (let i = 0; i < 1200; i++)
-      await s.activity.append(activityRecord(`act-${String(i).padStart(5, '0')}`, { imsi: imsi(i % 7), timestamp: new Date(Date.now() - 100_000 + i).toISOString() }));
+    for (let i = 0; i < 1200; i += 200)
+      await Promise.all(Array.from({ length: 200 }, (_, k) => s.activity.append(activityRecord(`act-${String(i + k).padStart(5, '0')}`, { imsi: imsi((i + k) % 7), timestamp: new Date(Date.now() - 100_000 + i + k).toISOString() }))));
   } finally {
     await s.close();
   }
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-copy-'));
   dirs.push(dir);
-  const data = join(dir, 'data');
+  data = join(dir, 'data');
   const r1 = await runCli(['db', 'copy', '--from', src, '--to', data, '--batch', '500', '--json'], { timeoutMs: 300_000 });
   assert.equal(r1.code, 0, r1.stderr);
   const b1 = parseJson<{ collections: Array<{ name: string; records: number }>; activity_records: number; from: string }>(r1);
@@ -89,7 +70,7 @@ test('db copy: PostgreSQL → data directory → PostgreSQL keeps every record a
   assert.equal(b1.activity_records, 1200);
   assert.ok(!r1.stdout.includes(PG_PASSWORD), 'the summary shows the URL without its password');
 
-  const dst = await cluster.createDatabase('copy_dst');
+  dst = await cluster.createDatabase('copy_dst');
   const r2 = await runCli(['db', 'copy', '--from', data, '--to', dst], { timeoutMs: 300_000 });
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stdout, /copied .* 2603 records, 1200 activity records/);
@@ -108,6 +89,9 @@ test('db copy: PostgreSQL → data directory → PostgreSQL keeps every record a
     await b.close();
   }
 
+});
+
+test('db copy refuses a target that holds data unless --force; the same store on both sides is a usage error', { timeout: 600_000 }, async () => {
   const r3 = await runCli(['db', 'copy', '--from', data, '--to', dst]);
   assert.equal(r3.code, 1);
   assert.match(r3.stderr, /already holds data \(2500 subscribers, .*1200 activity records\).*--force/s);
