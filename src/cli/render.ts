@@ -185,6 +185,8 @@ export function renderActivityList(l: ActivityList, c: ChalkInstance, o: RenderO
       { header: 'terminal_id', get: (r) => r.terminal_id },
       { header: 'status', get: (r) => r.response_status, align: 'right', style: (t, r) => httpColor(r.response_status, t, c) },
       { header: 'apps', get: (r) => r.app_ids.join(',') },
+      // A cluster's records name the daemon that served them (PostgreSQL); a single daemon's have no column.
+      ...(l.activities.some((r) => r.node) ? [{ header: 'node', get: (r: ActivityRecord) => r.node ?? null }] : []),
       { header: 'id', get: (r) => r.id },
     ],
     { chalk: c, maxWidth: o.maxWidth },
