@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPgStore, type PgStore } from '../daemon/store/pg/pg-store.js';
+import { createPgStore } from '../daemon/store/pg/pg-store.js';
 import { LATEST_SCHEMA_VERSION } from '../daemon/store/pg/migrations.js';
 import { createMemoryStore } from '../src/store/memory-store.js';
 import { openCollection } from '../src/store/collections.js';
