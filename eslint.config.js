@@ -168,6 +168,8 @@ export default defineConfig([
   { files: ['commands/**'], rules: restrict(COMMANDS) },
   { files: ['commands/serve.ts', 'commands/aaa/serve.ts'], rules: restrict(list(R.testBench, R.commandsAdapters, R.commandsRelative(['src', 'daemon']))) },
   { files: ['commands/config/check.ts'], rules: restrict(list(R.testBench, R.commandsAdapters, R.commandsRelative(['src', 'daemon/config']))) },
+  // db migrate / db copy work on stores with no daemon running: the daemon's config loader and store drivers.
+  { files: ['commands/db/**'], rules: restrict(list(R.testBench, R.commandsAdapters, R.commandsRelative(['src', 'daemon/config', 'daemon/store']))) },
 
   // test/, bench/, man/, bin/: free to import anything (they exercise and assemble the whole).
 ]);

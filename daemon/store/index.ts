@@ -3,6 +3,8 @@ import type { Store } from '../../src/ports.js';
 import type { OmnisepConfig } from '../../src/contracts/config.js';
 import { createMemoryStore } from './memory-store.js';
 import { createEmbeddedStore } from './embedded-store.js';
+import { createPgStore } from './pg/pg-store.js';
+import { PgStartError } from './pg/errors.js';
 
 export { StoreCorruptError, StoreLockedError } from './errors.js';
 export { createMemoryStore } from './memory-store.js';
@@ -17,7 +19,21 @@ export interface RetentionTunable {
 export async function createStore(config: OmnisepConfig, dataDir: string, warn: (msg: string) => void): Promise<Store> {
   if (config.storage.driver === 'memory')
     return createMemoryStore({ maxPerSubscriber: config.activity.max_records_per_subscriber, retentionSeconds: config.activity.retention_seconds });
-  if (config.storage.driver === 'postgres') throw new Error('storage: the postgres driver is not in this build (storage.driver: embedded is the default)');
+  if (config.storage.driver === 'postgres') {
+    // PostgreSQL (daemon/store/pg/): shared by every daemon of a cluster; migrations applied here.
+    if (!config.storage.url) throw new PgStartError('OMNISEP_STORE_CONFIG', 'storage: storage.driver is postgres but storage.url is empty; set it to postgres://user:password@host:port/database');
+    if (config.server.environment === 'production' && !config.storage.cluster_secret)
+      throw new PgStartError('OMNISEP_STORE_CONFIG', 'storage: storage.cluster_secret is empty; with storage.driver postgres in production every daemon of the cluster needs the same secret (it seals EAP session secrets in the database)');
+    if (!config.storage.cluster_secret)
+      warn('storage.cluster_secret is empty: each daemon seals EAP sessions with its own random key, so an EAP exchange cannot move between daemons; set the same secret on every daemon');
+    return createPgStore({
+      url: config.storage.url,
+      poolMax: config.storage.pool_max,
+      nodeName: config.server.node_name,
+      activity: { maxPerSubscriber: config.activity.max_records_per_subscriber, retentionSeconds: config.activity.retention_seconds },
+      warn,
+    });
+  }
   // 'embedded', and 'lowdb': its old name (a data directory of the lowdb driver is imported on first start).
   return createEmbeddedStore({
     dataDir,

@@ -32,7 +32,9 @@ export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
   const storage = renderKeyValue(
     [
       ['driver', s.storage.driver],
-      ['data_dir', s.storage.data_dir],
+      ...(s.storage.driver === 'postgres' ? [['location', s.storage.location] as [string, unknown]] : [['data_dir', s.storage.data_dir] as [string, unknown]]),
+      ['schema_version', s.storage.schema_version],
+      ...(s.storage.pool ? [['pool', `${s.storage.pool.total} open, ${s.storage.pool.idle} idle, ${s.storage.pool.waiting} waiting, max ${s.storage.pool.max}`] as [string, unknown]] : []),
       ['writable', s.storage.writable],
       ['custom_entitlements', s.storage.custom_entitlements],
       ['xcap_profiles', s.storage.xcap_profiles],
@@ -186,6 +188,8 @@ export function renderActivityList(l: ActivityList, c: ChalkInstance, o: RenderO
       { header: 'terminal_id', get: (r) => r.terminal_id },
       { header: 'status', get: (r) => r.response_status, align: 'right', style: (t, r) => httpColor(r.response_status, t, c) },
       { header: 'apps', get: (r) => r.app_ids.join(',') },
+      // A cluster's records name the daemon that served them (PostgreSQL); a single daemon's have no column.
+      ...(l.activities.some((r) => r.node) ? [{ header: 'node', get: (r: ActivityRecord) => r.node ?? null }] : []),
       { header: 'id', get: (r) => r.id },
     ],
     { chalk: c, maxWidth: o.maxWidth },

@@ -36,6 +36,8 @@ export const ActivityRecord = Type.Object({
   request_body: Type.Union([Type.String(), Type.Null()]),
   response_body: Type.Union([Type.String(), Type.Null()]),
   response_summary: Type.Record(Type.String(), Type.Unknown()),
+  /** The daemon that served the request (`server.node_name`), on drivers shared by several daemons (PostgreSQL). */
+  node: Type.Optional(Nullable(Type.String())),
 });
 export type ActivityRecord = Static<typeof ActivityRecord>;
 

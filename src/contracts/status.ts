@@ -33,6 +33,11 @@ export const StatusResponse = Type.Object({
   storage: Type.Object({
     driver: Type.String(),
     data_dir: Type.Union([Type.String(), Type.Null()]),
+    /** Embedded: the data directory; PostgreSQL: the URL without its password; memory: null. */
+    location: Type.Union([Type.String(), Type.Null()]),
+    schema_version: Type.Integer(),
+    /** PostgreSQL: the connection pool (`waiting` > 0 for long: storage.pool_max too small or the database slow). */
+    pool: Type.Optional(Type.Object({ total: Type.Integer(), idle: Type.Integer(), waiting: Type.Integer(), max: Type.Integer() })),
     writable: Type.Boolean(),
     custom_entitlements: Type.Integer(),
     xcap_profiles: Type.Integer(),

@@ -4,6 +4,7 @@
  * control socket (no token: the socket's 0600 mode is the access control).
  * Route modules (`*-routes.ts`) are mounted under `/api`; `/metrics` at the root.
  */
+import { StoreUnavailableError } from '../../../src/ports.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
@@ -93,6 +94,10 @@ export function adminPlugin(transport: AdminTransport): FastifyPluginAsync<{ ctx
 
     app.setErrorHandler((err: FastifyError | AdminError, req, reply) => {
       if (err instanceof AdminError) return reply.code(err.statusCode).send({ error: err.message, code: err.code });
+      if (err instanceof StoreUnavailableError) {
+        req.log.warn({ err: err.message }, 'admin: store unavailable');
+        return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send({ error: err.message, code: 'OMNISEP_STORE_UNAVAILABLE' });
+      }
       if (err.validation) {
         const where = err.validationContext ?? 'request';
         const msg = err.validation.map((v) => `${where}${v.instancePath.replaceAll('/', '.')} ${v.message ?? 'is invalid'}`).join('; ');

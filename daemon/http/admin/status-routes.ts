@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { StatusResponse } from '../../../src/contracts/status.js';
+import type { StoreInfo } from '../../../src/ports.js';
 import { redactConfig } from '../../../src/contracts/config.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
@@ -42,6 +43,7 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
     storage: {
       driver: config.storage.driver,
       data_dir: config.storage.driver === 'memory' ? null : ctx.dataDir,
+      ...storeInfo(store.info()),
       writable: store.writable(),
       custom_entitlements: customEntitlements,
       xcap_profiles: xcapProfiles,
@@ -66,4 +68,9 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   const { ctx } = opts;
   defineRoute(app, R.status, async () => buildStatus(ctx));
   defineRoute(app, R.config, async () => ({ config: redactConfig(ctx.config) as unknown as Record<string, unknown>, file: ctx.configFile }));
+}
+
+/** What the driver says of itself: where (the PostgreSQL URL without its password), schema version, pool. */
+function storeInfo(i: StoreInfo): { location: string | null; schema_version: number; pool?: NonNullable<StoreInfo['pool']> } {
+  return { location: i.location, schema_version: i.schema_version, ...(i.pool ? { pool: i.pool } : {}) };
 }

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
 import type { EntitlementData } from '../../../src/contracts/entitlements.js';
+import { StoreUnavailableError } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import {
   CONTENT_TYPE_EAP_RELAY,
@@ -320,6 +321,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    // The database is unreachable (PostgreSQL restarting, fail-over): the phone retries after Retry-After.
+    if (err instanceof StoreUnavailableError)
+      return sendText(reply, 503, 'Service temporarily unavailable', baseActivity(req, null), { 'retry-after': String(err.retryAfterSeconds) });
     const status = err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) ctx.logger?.error({ err }, 'ts43: internal error');
     const text = status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported Content-Type' : status === 500 ? 'Internal server error' : err.message;

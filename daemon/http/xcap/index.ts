@@ -15,6 +15,7 @@ import { type XcapResult, type XcapService } from '../../../src/services/xcap/se
 import type { DaemonContext } from '../../context.js';
 import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
 import { digestLockout } from '../../security/lockouts.js';
+import { StoreUnavailableError } from '../../../src/ports.js';
 
 /** Request bodies above this are refused with 413 before parsing (docs/xcap.md § Limits). */
 export const XCAP_BODY_LIMIT = 256 * 1024;
@@ -72,6 +73,10 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: XCAP_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof StoreUnavailableError) {
+      reply.header('retry-after', String(err.retryAfterSeconds));
+      return reply.code(503).type('text/plain; charset=utf-8').send('storage temporarily unavailable\n');
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'xcap: request failed');
     void record(req, status, null, { error: err.code ?? 'internal' });

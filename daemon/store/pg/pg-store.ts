@@ -1,0 +1,588 @@
+/**
+ * The PostgreSQL driver of the Store port (src/ports.ts), for production and for several daemons sharing
+ * one database (docs/storage.md § PostgreSQL).
+ *
+ * - Every read goes to the database: no cache, so what one daemon wrote is what the next query on any
+ *   other daemon sees (token revoke, entitlement set).
+ * - `update(key, fn)` is an optimistic compare-and-set on `rev` (`UPDATE … WHERE rev = $old RETURNING`):
+ *   on a lost race the function runs again on the fresh value. Calls on one key inside this process are
+ *   chained first, so only another daemon's write makes us retry. Two daemons advancing one SIM's SQN
+ *   therefore never issue the same one.
+ * - Every write carries its `pg_notify` in the same statement (or transaction), so the change feed fires
+ *   on every daemon (LISTEN) exactly when the write commits.
+ * - A database that cannot be reached turns every call into `StoreUnavailableError` (→ 503 + Retry-After);
+ *   the pool reconnects by itself, the listener connection is re-made with a backoff.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { ActivityRecord } from '../../../src/contracts/activity.js';
+import type {
+  ActivityLog, ActivityPage, ActivityQuery, Change, Collection, CollectionSpec, Store, StoreChange, StoreInfo,
+} from '../../../src/ports.js';
+import { COLLECTIONS } from '../../../src/store/collections.js';
+import { CollectionRegistry } from '../../../src/store/memory-store.js';
+import { isUnavailable, redactUrl, startError, unavailable } from './errors.js';
+import { declaredIndexSql, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tableFor } from './migrate.js';
+
+export const CHANGE_CHANNEL = 'omnisep_change';
+/** NOTIFY payloads must stay under 8000 bytes; keys are packed into chunks below this. */
+const NOTIFY_BYTES = 7000;
+const PUT_CHUNK = 5000;
+
+export interface PgStoreOptions {
+  url: string;
+  poolMax?: number;
+  /** `server.node_name`; empty = the host name. Put on activity records and change notifications. */
+  nodeName?: string;
+  activity?: { maxPerSubscriber?: number; retentionSeconds?: number };
+  /** Apply pending migrations at open (default true); false only checks the version. */
+  migrate?: boolean;
+  connectTimeoutMs?: number;
+  warn?: (msg: string) => void;
+}
+
+interface Notice { i: string; o: string; c: string; k: string[] }
+
+export interface PgStore extends Store {
+  readonly activity: PgActivity;
+  readonly pool: pg.Pool;
+  readonly nodeName: string;
+}
+
+export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
+  if (!/^postgres(ql)?:\/\//.test(opts.url))
+    throw startError({ message: 'storage.url must be a postgres:// URL' }, redactUrl(opts.url), 0);
+  const location = redactUrl(opts.url);
+  const nodeName = opts.nodeName || hostname();
+  const instance = randomUUID();
+  const timeoutMs = opts.connectTimeoutMs ?? 5000;
+  const max = opts.poolMax ?? 10;
+  const warn = opts.warn ?? (() => {});
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max,
+    connectionTimeoutMillis: timeoutMs,
+    idleTimeoutMillis: 30_000,
+    query_timeout: 30_000,
+    application_name: `omnisep ${nodeName}`.slice(0, 63),
+  });
+  // An idle connection that the server drops (restart) emits here; without a listener it would crash the process.
+  pool.on('error', () => { health.down(); });
+
+  const health = new Health(pool, warn);
+  let schemaVersion: number;
+  try {
+    await pool.query('SELECT 1');
+    schemaVersion = opts.migrate === false ? await readSchemaVersion(pool, location) : await migrate(pool, { location, nodeName });
+  } catch (e) {
+    await pool.end().catch(() => {});
+    if ((e as { code?: string }).code?.startsWith('OMNISEP_')) throw e;
+    throw startError(e, location, timeoutMs);
+  }
+
+  const listeners = new Set<(c: StoreChange) => void>();
+  const emit = (c: StoreChange) => { for (const l of listeners) { try { l(c); } catch { /* a listener's bug is not the store's */ } } };
+  const notify = (collection: string, keys: readonly string[]): string[] => notices({ i: instance, o: nodeName, c: collection, k: [] }, keys);
+  const local = (collection: string, keys: readonly string[]) => { for (const key of keys) emit({ collection, key, origin: nodeName }); };
+  const feed = new Listener(opts.url, timeoutMs, (n) => {
+    if (n.i === instance) return; // ours: already emitted when the write resolved
+    for (const key of n.k) emit({ collection: n.c, key, origin: n.o });
+  }, warn);
+  try {
+    await feed.start();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw startError(e, location, timeoutMs);
+  }
+
+  const db = new Db(pool, health);
+  const pendingIndexes = new Map<string, Promise<void>>();
+  const registry = new CollectionRegistry((name, spec) => {
+    const known = (COLLECTIONS as Record<string, CollectionSpec>)[name];
+    // A collection outside the registry with indexes gets them now (the registry's are made by migrate).
+    if (!known && spec.indexes?.length) {
+      const p = Promise.all(declaredIndexSql(name, spec).map((sql) => db.q(sql))).then(() => {});
+      p.catch(() => {});
+      pendingIndexes.set(name, p);
+    }
+    return new PgCollection<unknown>(name, spec, db, { notify, local, ready: () => pendingIndexes.get(name) });
+  });
+  const activity = new PgActivity(db, nodeName, opts.activity ?? {});
+  activity.startRetention();
+
+  return {
+    pool,
+    nodeName,
+    activity,
+    collection<T>(name: string, spec?: CollectionSpec): Collection<T> {
+      return registry.open(name, spec) as Collection<T>;
+    },
+    onChange(l) {
+      listeners.add(l);
+      return () => { listeners.delete(l); };
+    },
+    writable: () => health.up,
+    info: (): StoreInfo => ({
+      driver: 'postgres',
+      location,
+      schema_version: schemaVersion,
+      pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max },
+    }),
+    async close() {
+      activity.stopRetention();
+      await activity.flush().catch(() => {});
+      health.stop();
+      await feed.stop();
+      await pool.end();
+    },
+  };
+}
+
+/** Packs keys into NOTIFY payloads below the size limit. */
+function notices(base: Notice, keys: readonly string[]): string[] {
+  const out: string[] = [];
+  let cur: string[] = [];
+  let size = JSON.stringify(base).length;
+  for (const k of keys) {
+    const add = JSON.stringify(k).length + 1;
+    if (cur.length && size + add > NOTIFY_BYTES) {
+      out.push(JSON.stringify({ ...base, k: cur }));
+      cur = [];
+      size = JSON.stringify(base).length;
+    }
+    cur.push(k);
+    size += add;
+  }
+  if (cur.length) out.push(JSON.stringify({ ...base, k: cur }));
+  return out;
+}
+
+/** Whether the database answers; while it does not, a probe runs every half second until it does. */
+class Health {
+  up = true;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  constructor(private readonly pool: pg.Pool, private readonly warn: (m: string) => void) {}
+  down(): void {
+    if (this.#stopped) return;
+    if (this.up && !this.#timer) this.warn('storage: PostgreSQL is unavailable; requests answer 503 until it is back');
+    this.up = false;
+    if (this.#timer) return;
+    const probe = () => {
+      this.#timer = setTimeout(() => {
+        this.pool.query('SELECT 1').then(() => {
+          this.#timer = null;
+          this.warn('storage: PostgreSQL is back');
+          this.up = true;
+        }, () => { if (!this.#stopped) probe(); });
+      }, 500);
+      this.#timer.unref();
+    };
+    probe();
+  }
+  ok(): void {
+    this.up = true;
+  }
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+}
+
+/** Queries through the pool, with connection failures turned into StoreUnavailableError. */
+class Db {
+  constructor(readonly pool: pg.Pool, private readonly health: Health) {}
+  async q<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      const r = await this.pool.query<R>(text, values);
+      this.health.ok();
+      return r;
+    } catch (e) {
+      throw this.#map(e);
+    }
+  }
+  /** Runs `fn` inside BEGIN … COMMIT on one connection. */
+  async tx<R>(fn: (c: pg.PoolClient) => Promise<R>): Promise<R> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.#map(e);
+    }
+    let broken = false;
+    // A checked-out client has no pool listener: a connection killed between two statements would emit
+    // 'error' with nobody listening (an uncaught exception). The failing statement reports it anyway.
+    const onError = () => { broken = true; };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const r = await fn(client);
+      await client.query('COMMIT');
+      this.health.ok();
+      return r;
+    } catch (e) {
+      broken = isUnavailable(e);
+      if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
+      throw this.#map(e);
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+  #map(e: unknown): Error {
+    if (isUnavailable(e)) {
+      this.health.down();
+      return unavailable(e);
+    }
+    return e as Error;
+  }
+}
+
+interface Hooks {
+  notify(collection: string, keys: readonly string[]): string[];
+  local(collection: string, keys: readonly string[]): void;
+  ready(): Promise<void> | undefined;
+}
+
+const IDENT = /^[a-z][a-z0-9_]{0,63}$/;
+
+class PgCollection<T> implements Collection<T> {
+  readonly #table: string;
+  readonly #chains = new Map<string, Promise<unknown>>();
+  constructor(readonly name: string, readonly spec: CollectionSpec, private readonly db: Db, private readonly hooks: Hooks) {
+    this.#table = tableFor(spec);
+  }
+
+  async get(key: string): Promise<T | undefined> {
+    const r = await this.db.q<{ value: T }>(`SELECT value FROM ${this.#table} WHERE collection = $1 AND key = $2`, [this.name, key]);
+    return r.rows[0]?.value;
+  }
+
+  async put(key: string, value: T): Promise<void> {
+    const [payload] = this.hooks.notify(this.name, [key]);
+    await this.db.q(
+      `WITH w AS (INSERT INTO ${this.#table} AS t (collection, key, value) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now() RETURNING 1)
+       SELECT pg_notify($4, $5) FROM w`,
+      [this.name, key, toJson(value), CHANGE_CHANNEL, payload]);
+    this.hooks.local(this.name, [key]);
+  }
+
+  async putMany(entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
+    if (!entries.length) return;
+    // The last value of a key wins (one INSERT … ON CONFLICT may not touch a row twice).
+    const last = new Map<string, T>();
+    for (const [k, v] of entries) last.set(k, v);
+    const keys = [...last.keys()];
+    await this.db.tx(async (c) => {
+      for (let i = 0; i < keys.length; i += PUT_CHUNK) {
+        const ks = keys.slice(i, i + PUT_CHUNK);
+        await c.query(
+          `INSERT INTO ${this.#table} AS t (collection, key, value)
+             SELECT $1, k, v::jsonb FROM unnest($2::text[], $3::text[]) AS u(k, v)
+           ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now()`,
+          [this.name, ks, ks.map((k) => toJson(last.get(k)))]);
+      }
+      for (const payload of this.hooks.notify(this.name, keys)) await c.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, payload]);
+    });
+    this.hooks.local(this.name, keys);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const [payload] = this.hooks.notify(this.name, [key]);
+    const r = await this.db.q(
+      `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 RETURNING 1) SELECT pg_notify($3, $4) FROM d`,
+      [this.name, key, CHANGE_CHANNEL, payload]);
+    if (!r.rowCount) return false;
+    this.hooks.local(this.name, [key]);
+    return true;
+  }
+
+  update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
+    return this.#serial(key, () => this.#cas(key, fn));
+  }
+
+  /** Read, decide, write only if `rev` is still what was read; else read again (another daemon won). */
+  async #cas<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
+    const [payload] = this.hooks.notify(this.name, [key]);
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.db.q<{ value: T; rev: string }>(`SELECT value, rev FROM ${this.#table} WHERE collection = $1 AND key = $2`, [this.name, key]);
+      const row = cur.rows[0];
+      const change = fn(row?.value);
+      let won: boolean;
+      if (change.delete) {
+        if (!row) return change.result;
+        const r = await this.db.q(
+          `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 AND rev = $3 RETURNING 1) SELECT pg_notify($4, $5) FROM d`,
+          [this.name, key, row.rev, CHANGE_CHANNEL, payload]);
+        won = r.rowCount === 1;
+      } else if (change.put !== undefined) {
+        const r = row
+          ? await this.db.q(
+            `WITH w AS (UPDATE ${this.#table} SET value = $3::jsonb, rev = rev + 1, updated_at = now()
+               WHERE collection = $1 AND key = $2 AND rev = $4 RETURNING 1) SELECT pg_notify($5, $6) FROM w`,
+            [this.name, key, toJson(change.put), row.rev, CHANGE_CHANNEL, payload])
+          : await this.db.q(
+            `WITH w AS (INSERT INTO ${this.#table} (collection, key, value) VALUES ($1, $2, $3::jsonb)
+               ON CONFLICT (collection, key) DO NOTHING RETURNING 1) SELECT pg_notify($4, $5) FROM w`,
+            [this.name, key, toJson(change.put), CHANGE_CHANNEL, payload]);
+        won = r.rowCount === 1;
+      } else {
+        return change.result;
+      }
+      if (won) {
+        this.hooks.local(this.name, [key]);
+        return change.result;
+      }
+      // Lost to another daemon: back off a little (jittered, growing) so a hot key does not spin.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))));
+    }
+  }
+
+  async find(field: string, value: string): Promise<T[]> {
+    if (!this.spec.indexes?.includes(field)) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
+    if (!IDENT.test(field)) throw new Error(`storage: bad index field ${field}`);
+    await this.hooks.ready();
+    // Literal collection and field: the planner matches the partial expression index idx_<collection>__<field>.
+    const r = await this.db.q<{ value: T }>(
+      `SELECT value FROM ${this.#table} WHERE collection = '${this.name}' AND (value->>'${field}') = $1 ORDER BY key`, [value]);
+    return r.rows.map((x) => x.value);
+  }
+
+  async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
+    const limit = Math.max(0, Math.min(opts.limit ?? 1000, 100_000));
+    const where = ['collection = $1'];
+    const args: unknown[] = [this.name];
+    if (opts.after !== undefined) { args.push(opts.after); where.push(`key > $${args.length}`); }
+    if (opts.prefix) {
+      args.push(opts.prefix);
+      where.push(`key >= $${args.length}`, `starts_with(key, $${args.length})`);
+    }
+    args.push(limit);
+    const r = await this.db.q<{ key: string; value: T }>(
+      `SELECT key, value FROM ${this.#table} WHERE ${where.join(' AND ')} ORDER BY key LIMIT $${args.length}`, args);
+    return r.rows.map((x) => [x.key, x.value]);
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db.q<{ n: string }>(`SELECT count(*) AS n FROM ${this.#table} WHERE collection = $1`, [this.name]);
+    return Number(r.rows[0]!.n);
+  }
+
+  #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {
+    const prev = this.#chains.get(key);
+    const run = prev ? prev.then(fn, fn) : fn();
+    const tail = run.catch(() => undefined);
+    this.#chains.set(key, tail);
+    void tail.then(() => { if (this.#chains.get(key) === tail) this.#chains.delete(key); });
+    return run;
+  }
+}
+
+function toJson(v: unknown): string {
+  const s = JSON.stringify(v);
+  if (s === undefined) throw new TypeError('storage: a record must be a JSON value');
+  return s;
+}
+
+/**
+ * The activity log in its own table. Appends are group-committed: those that arrive while a batch is being
+ * written share the next INSERT (one transaction, one fsync). Retention: the per-subscriber cap in the same
+ * transaction as the append; the age limit filters every read at once and a timer deletes old rows.
+ */
+export class PgActivity implements ActivityLog {
+  maxPerSubscriber: number;
+  retentionSeconds: number;
+  #queue: Array<{ record: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }> = [];
+  #writing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly db: Db, readonly nodeName: string, opts: { maxPerSubscriber?: number; retentionSeconds?: number }) {
+    this.maxPerSubscriber = opts.maxPerSubscriber ?? Infinity;
+    this.retentionSeconds = opts.retentionSeconds ?? Infinity;
+  }
+
+  append(record: ActivityRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ record, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  /** Appends in the given order as one transaction (`db copy`); keeps a record's own `node`. */
+  async appendMany(records: readonly ActivityRecord[]): Promise<void> {
+    if (records.length) await this.db.tx((c) => this.#insert(c, records));
+  }
+
+  #kick(): void {
+    if (this.#writing || !this.#queue.length) return;
+    const batch = this.#queue.splice(0, 5000);
+    this.#writing = this.db.tx((c) => this.#insert(c, batch.map((b) => b.record))).then(
+      () => { for (const b of batch) b.resolve(); },
+      (e) => { for (const b of batch) b.reject(e); },
+    ).finally(() => {
+      this.#writing = null;
+      this.#kick();
+    });
+  }
+
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #insert(c: pg.PoolClient, records: readonly ActivityRecord[]): Promise<void> {
+    const col = <K extends keyof ActivityRecord>(k: K) => records.map((r) => r[k] ?? null);
+    await c.query(
+      `INSERT INTO activity (id, ts, node, request_type, imsi, msisdn, terminal_id, client_ip, request_path, record)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
+       ON CONFLICT (id) DO NOTHING`,
+      [col('id'), col('timestamp'), records.map((r) => (r as { node?: string }).node ?? this.nodeName), col('request_type'), col('imsi'), col('msisdn'),
+        col('terminal_id'), col('client_ip'), col('request_path'), records.map((r) => JSON.stringify(r))]);
+    const imsis = [...new Set(records.map((r) => r.imsi).filter((i): i is string => !!i))];
+    if (imsis.length && Number.isFinite(this.maxPerSubscriber)) {
+      await c.query(
+        `DELETE FROM activity a USING (
+           SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY imsi ORDER BY ts DESC, seq DESC) AS rn
+                            FROM activity WHERE imsi = ANY($1::text[])) x WHERE rn > $2) d
+         WHERE a.seq = d.seq`,
+        [imsis, this.maxPerSubscriber]);
+    }
+  }
+
+  #cutoff(): Date | null {
+    return Number.isFinite(this.retentionSeconds) ? new Date(Date.now() - this.retentionSeconds * 1000) : null;
+  }
+
+  async get(id: string): Promise<ActivityRecord | undefined> {
+    const cutoff = this.#cutoff();
+    const r = await this.db.q<{ record: ActivityRecord; node: string | null }>(
+      `SELECT record, node FROM activity WHERE id = $1${cutoff ? ' AND ts >= $2' : ''}`, cutoff ? [id, cutoff] : [id]);
+    const row = r.rows[0];
+    return row ? { ...row.record, node: row.node } as ActivityRecord : undefined;
+  }
+
+  async query(q: ActivityQuery): Promise<ActivityPage> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: (p: string) => string, v: unknown) => { args.push(v); where.push(sql(`$${args.length}`)); };
+    const cutoff = this.#cutoff();
+    if (cutoff) add((p) => `ts >= ${p}`, cutoff);
+    if (q.type) add((p) => `request_type = ${p}`, q.type);
+    if (q.imsi) add((p) => `imsi = ${p}`, q.imsi);
+    if (q.terminal_id) add((p) => `terminal_id = ${p}`, q.terminal_id);
+    if (q.from !== undefined) add((p) => `ts >= ${p}`, new Date(q.from * 1000));
+    if (q.to !== undefined) add((p) => `ts <= ${p}`, new Date(q.to * 1000));
+    if (q.query) add((p) => `(imsi ILIKE ${p} OR msisdn ILIKE ${p} OR terminal_id ILIKE ${p} OR request_path ILIKE ${p} OR client_ip ILIKE ${p})`,
+      `%${q.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const limit = q.limit ?? 25;
+    const offset = q.offset ?? ((q.page ?? 1) - 1) * limit;
+    const [total, page] = await Promise.all([
+      this.db.q<{ n: string }>(`SELECT count(*) AS n FROM activity ${w}`, args),
+      this.db.q<{ record: ActivityRecord; node: string | null }>(
+        `SELECT record, node FROM activity ${w} ORDER BY ts DESC, seq DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, limit, offset]),
+    ]);
+    return { total: Number(total.rows[0]!.n), records: page.rows.map((r) => ({ ...r.record, node: r.node }) as ActivityRecord) };
+  }
+
+  async count(): Promise<number> {
+    const cutoff = this.#cutoff();
+    const r = await this.db.q<{ n: string }>(`SELECT count(*) AS n FROM activity${cutoff ? ' WHERE ts >= $1' : ''}`, cutoff ? [cutoff] : []);
+    return Number(r.rows[0]!.n);
+  }
+
+  /** Oldest first by insertion, keyset-paged (`db copy`): [seq, record] after `afterSeq`. */
+  async scanOldestFirst(afterSeq: string | null, limit: number): Promise<Array<[string, ActivityRecord]>> {
+    const r = await this.db.q<{ seq: string; record: ActivityRecord; node: string | null }>(
+      'SELECT seq, record, node FROM activity WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq ?? '0', limit]);
+    return r.rows.map((x) => [x.seq, { ...x.record, node: x.node } as ActivityRecord]);
+  }
+
+  /**
+   * Deletes what retention no longer keeps (age, and the per-subscriber cap after a lowered setting).
+   * Reads already skip aged records, so this only reclaims space; it runs in the background and
+   * returns 0 (the count is not known synchronously).
+   */
+  enforceRetention(): number {
+    void this.#sweep().catch(() => {});
+    return 0;
+  }
+
+  async #sweep(): Promise<void> {
+    const cutoff = this.#cutoff();
+    if (cutoff) {
+      for (;;) {
+        const r = await this.db.q('DELETE FROM activity WHERE seq IN (SELECT seq FROM activity WHERE ts < $1 ORDER BY ts LIMIT 10000)', [cutoff]);
+        if ((r.rowCount ?? 0) < 10000) break;
+      }
+    }
+  }
+
+  startRetention(): void {
+    this.#timer = setInterval(() => this.enforceRetention(), 10_000);
+    this.#timer.unref();
+    this.enforceRetention();
+  }
+
+  stopRetention(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}
+
+/**
+ * The LISTEN connection: one client outside the pool, re-made with a backoff when it drops. While it is
+ * down other daemons' changes are not seen by listeners; nothing reads through a cache, so only
+ * change-driven extras (none today) would be late.
+ */
+class Listener {
+  #client: pg.Client | null = null;
+  #stopped = false;
+  #retry: NodeJS.Timeout | null = null;
+  #backoff = 250;
+  constructor(private readonly url: string, private readonly timeoutMs: number, private readonly onNotice: (n: Notice) => void, private readonly warn: (m: string) => void) {}
+
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, application_name: 'omnisep listen' });
+    client.on('error', () => this.#lost(client));
+    client.on('end', () => this.#lost(client));
+    client.on('notification', (m) => {
+      if (m.channel !== CHANGE_CHANNEL || !m.payload) return;
+      try { this.onNotice(JSON.parse(m.payload) as Notice); } catch { /* not ours */ }
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    this.#client = client;
+    this.#backoff = 250;
+  }
+
+  #lost(client: pg.Client): void {
+    if (this.#client !== client || this.#stopped) return;
+    this.#client = null;
+    client.end().catch(() => {});
+    this.warn('storage: the PostgreSQL change feed connection dropped; reconnecting');
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.start().catch(() => {
+        this.#backoff = Math.min(this.#backoff * 2, 5000);
+        this.#schedule();
+      });
+    }, this.#backoff);
+    this.#retry.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    const c = this.#client;
+    this.#client = null;
+    if (c) await c.end().catch(() => {});
+  }
+}
+
+export { LATEST_SCHEMA_VERSION };

@@ -1,0 +1,195 @@
+/**
+ * The behaviours every Store driver must share (src/ports.ts), as one suite run on the memory driver (the
+ * reference) and on PostgreSQL (test/pg-store.test.ts). `open()` gives a fresh, empty store; `second()`, when
+ * the driver has one, a second store on the same data (another daemon) for the cross-process cases.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { ActivityRecord } from '../src/contracts/activity.js';
+import type { Store, StoreChange } from '../src/ports.js';
+import { openCollection } from '../src/store/collections.js';
+
+export interface ConformanceDriver {
+  open(): Promise<Store>;
+  /** Another store on the same data as the last `open()`, or null (memory). */
+  second(): Promise<Store | null>;
+}
+
+type Sub = { imsi: string; msisdn?: string; n?: number };
+
+export const activityRecord = (id: string, over: Partial<ActivityRecord> = {}): ActivityRecord => ({
+  id, timestamp: new Date().toISOString(), request_type: 'entitlement_query', request_method: 'GET', request_path: '/',
+  imsi: null, msisdn: null, terminal_id: null, terminal_vendor: null, terminal_model: null, terminal_sw_version: null,
+  client_ip: '127.0.0.1', user_agent: null, auth_method: null, response_status: 200, response_code: 1000, app_ids: [],
+  request_headers: {}, request_body: null, response_body: null, response_summary: {}, ...over,
+});
+
+const until = async (what: string, ok: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: TestContext) => Promise<void>]> {
+  const withStore = (fn: (s: Store) => Promise<void>) => async () => {
+    const s = await driver.open();
+    try { await fn(s); } finally { await s.close(); }
+  };
+  return [
+    ['get, put, delete and a copy on read', withStore(async (s) => {
+      const c = openCollection<Sub>(s, 'subscribers');
+      assert.equal(await c.get('001'), undefined);
+      await c.put('001', { imsi: '001', msisdn: '+1', n: 1 });
+      const v = await c.get('001');
+      assert.deepEqual(v, { imsi: '001', msisdn: '+1', n: 1 });
+      v!.n = 99;
+      assert.equal((await c.get('001'))!.n, 1, 'a read is a copy');
+      await c.put('001', { imsi: '001', n: 2 });
+      assert.deepEqual(await c.get('001'), { imsi: '001', n: 2 });
+      assert.equal(await c.delete('001'), true);
+      assert.equal(await c.delete('001'), false);
+      assert.equal(await c.get('001'), undefined);
+      // Collections are separate name spaces.
+      await openCollection<Sub>(s, 'entitlements').put('001', { imsi: 'e' });
+      assert.equal(await c.get('001'), undefined);
+    })],
+    ['putMany, scan in key order with paging and prefix, count', withStore(async (s) => {
+      const c = openCollection<Sub>(s, 'subscribers');
+      const keys = Array.from({ length: 250 }, (_, i) => `0010100000${String(i).padStart(5, '0')}`).reverse();
+      await c.putMany(keys.map((k) => [k, { imsi: k }] as const));
+      await c.putMany([[keys[0]!, { imsi: keys[0]!, n: 1 }], [keys[0]!, { imsi: keys[0]!, n: 2 }]]);
+      assert.equal(await c.count(), 250);
+      assert.equal((await c.get(keys[0]!))!.n, 2, 'the last value of a key in one putMany wins');
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await c.scan({ after, limit: 64 });
+        if (!page.length) break;
+        assert.ok(page.length <= 64);
+        for (const [k, v] of page) { seen.push(k); assert.equal(v.imsi, k); }
+        after = page[page.length - 1]![0];
+      }
+      assert.deepEqual(seen, [...keys].sort());
+      const pre = await c.scan({ prefix: '0010100000001' });
+      assert.deepEqual(pre.map(([k]) => k), [...keys].sort().filter((k) => k.startsWith('0010100000001')));
+      assert.equal(pre.length, 100);
+      assert.deepEqual((await c.scan({ prefix: '0010100000001', after: '001010000000198' })).map(([k]) => k), ['001010000000199']);
+      assert.deepEqual(await c.scan({ prefix: '9' }), []);
+      assert.equal((await c.scan()).length, 250);
+      assert.equal(await openCollection(s, 'entitlements').count(), 0);
+    })],
+    ['find on a declared index follows puts and deletes; an undeclared field throws', withStore(async (s) => {
+      const c = openCollection<Sub>(s, 'subscribers');
+      await c.put('a', { imsi: 'a', msisdn: '+100' });
+      await c.put('b', { imsi: 'b', msisdn: '+100' });
+      await c.put('c', { imsi: 'c', msisdn: '+200' });
+      assert.deepEqual((await c.find('msisdn', '+100')).map((x) => x.imsi).sort(), ['a', 'b']);
+      await c.put('b', { imsi: 'b', msisdn: '+300' });
+      await c.delete('a');
+      assert.deepEqual(await c.find('msisdn', '+100'), []);
+      assert.deepEqual((await c.find('msisdn', '+300')).map((x) => x.imsi), ['b']);
+      await assert.rejects(c.find('imsi', 'b'), /has no index/);
+    })],
+    ['update is atomic per key under concurrency and may delete or leave alone', withStore(async (s) => {
+      const c = openCollection<{ sqn: number }>(s, 'sqn');
+      const results = await Promise.all(Array.from({ length: 200 }, () =>
+        c.update('001', (cur) => { const sqn = (cur?.sqn ?? 0) + 1; return { result: sqn, put: { sqn } }; })));
+      assert.deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1), 'every advance got its own value');
+      assert.deepEqual(await c.get('001'), { sqn: 200 });
+      assert.equal(await c.update('001', (cur) => ({ result: cur?.sqn })), 200);
+      assert.equal(await c.update('001', () => ({ result: 'gone', delete: true })), 'gone');
+      assert.equal(await c.get('001'), undefined);
+      assert.equal(await c.update('001', () => ({ result: 'none', delete: true })), 'none');
+      // An update racing with puts on the same key still sees a consistent value.
+      await Promise.all([
+        ...Array.from({ length: 20 }, () => c.update('002', (cur) => ({ result: null, put: { sqn: (cur?.sqn ?? 0) + 1 } }))),
+        c.put('002', { sqn: 1000 }),
+      ]);
+      assert.ok((await c.get('002'))!.sqn >= 20);
+    })],
+    ['two stores on the same data: update stays atomic, writes and the change feed cross over', async () => {
+      const a = await driver.open();
+      const b = await driver.second();
+      try {
+        if (!b) return; // the memory driver has no second daemon
+        const ca = openCollection<{ sqn: number }>(a, 'sqn');
+        const cb = openCollection<{ sqn: number }>(b, 'sqn');
+        const adv = (c: typeof ca) => c.update('001', (cur) => { const sqn = (cur?.sqn ?? 0) + 1; return { result: sqn, put: { sqn } }; });
+        const all = await Promise.all(Array.from({ length: 200 }, (_, i) => adv(i % 2 ? ca : cb)));
+        assert.equal(new Set(all).size, 200, 'no value issued twice across the two stores');
+        assert.equal((await cb.get('001'))!.sqn, 200);
+        const seen: StoreChange[] = [];
+        const off = b.onChange((ch) => seen.push(ch));
+        await openCollection(a, 'tokens').put('t1', { imsi: '1', binding: 'x' });
+        await until('a change from the other store', () => seen.some((x) => x.collection === 'tokens' && x.key === 't1'));
+        assert.ok(seen.find((x) => x.key === 't1')!.origin, 'the change names its daemon');
+        off();
+        assert.deepEqual(await openCollection(b, 'tokens').find('binding', 'x'), [{ imsi: '1', binding: 'x' }]);
+      } finally {
+        await b?.close();
+        await a.close();
+      }
+    }],
+    ['onChange fires for this store\'s own writes', withStore(async (s) => {
+      const seen: StoreChange[] = [];
+      const off = s.onChange((ch) => seen.push(ch));
+      const c = openCollection<Sub>(s, 'entitlements');
+      await c.put('k1', { imsi: '1' });
+      await c.putMany([['k2', { imsi: '2' }], ['k3', { imsi: '3' }]]);
+      await c.delete('k1');
+      await c.update('k4', () => ({ result: 0, put: { imsi: '4' } }));
+      await until('four changes', () => seen.length >= 5);
+      assert.deepEqual(seen.map((x) => `${x.collection}/${x.key}`), ['entitlements/k1', 'entitlements/k2', 'entitlements/k3', 'entitlements/k1', 'entitlements/k4']);
+      off();
+      await c.put('k5', { imsi: '5' });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(seen.length, 5, 'unsubscribed');
+    })],
+    ['activity: append, get, newest-first query with filters and paging, count', withStore(async (s) => {
+      const t0 = Date.now() - 60_000;
+      const at = (i: number) => new Date(t0 + i * 1000).toISOString();
+      await Promise.all(Array.from({ length: 30 }, (_, i) => s.activity.append(activityRecord(`r${i}`, {
+        timestamp: at(i), imsi: i % 3 === 0 ? '001010000000001' : '001010000000002', request_type: i % 2 ? 'eap_challenge' : 'entitlement_query',
+        terminal_id: `term-${i % 5}`, request_path: `/path/${i}`,
+      }))));
+      assert.equal(await s.activity.count(), 30);
+      const r5 = await s.activity.get('r5');
+      assert.equal(r5?.request_path, '/path/5');
+      assert.equal(await s.activity.get('nope'), undefined);
+      const all = await s.activity.query({ limit: 10 });
+      assert.equal(all.total, 30);
+      assert.deepEqual(all.records.map((r) => r.id), Array.from({ length: 10 }, (_, i) => `r${29 - i}`));
+      assert.deepEqual((await s.activity.query({ limit: 10, page: 3 })).records.map((r) => r.id), Array.from({ length: 10 }, (_, i) => `r${9 - i}`));
+      const imsi = await s.activity.query({ imsi: '001010000000001', limit: 100 });
+      assert.equal(imsi.total, 10);
+      assert.ok(imsi.records.every((r) => r.imsi === '001010000000001'));
+      assert.equal((await s.activity.query({ type: 'eap_challenge', limit: 100 })).total, 15);
+      assert.equal((await s.activity.query({ terminal_id: 'term-0', limit: 100 })).total, 6);
+      const from = Math.ceil((t0 + 10_000) / 1000), to = Math.floor((t0 + 19_000) / 1000);
+      const win = await s.activity.query({ from, to, limit: 100 });
+      assert.ok(win.records.every((r) => Date.parse(r.timestamp) >= from * 1000 && Date.parse(r.timestamp) <= to * 1000 + 999));
+      assert.ok(win.total >= 8 && win.total <= 10, `time window total ${win.total}`);
+      assert.deepEqual((await s.activity.query({ query: 'PATH/17', limit: 100 })).records.map((r) => r.id), ['r17']);
+      assert.equal((await s.activity.query({ query: '%', limit: 100 })).total, 0, 'a LIKE wildcard is a literal');
+    })],
+  ];
+}
+
+/** Per-subscriber cap and age retention on a store opened with those limits. */
+export async function retentionCase(open: (o: { maxPerSubscriber: number; retentionSeconds: number }) => Promise<Store>): Promise<void> {
+  const s = await open({ maxPerSubscriber: 3, retentionSeconds: 3600 });
+  try {
+    for (let i = 0; i < 6; i++) await s.activity.append(activityRecord(`c${i}`, { imsi: '001', timestamp: new Date(Date.now() - 1000 + i).toISOString() }));
+    await s.activity.append(activityRecord('old', { imsi: '002', timestamp: new Date(Date.now() - 7200_000).toISOString() }));
+    await s.activity.append(activityRecord('new', { imsi: '002' }));
+    assert.equal((await s.activity.query({})).total, 4);
+    assert.deepEqual((await s.activity.query({ imsi: '001' })).records.map((r) => r.id), ['c5', 'c4', 'c3']);
+    assert.equal(await s.activity.get('c0'), undefined);
+    assert.equal(await s.activity.get('old'), undefined, 'older than retention_seconds');
+    assert.equal(await s.activity.count(), 4);
+  } finally {
+    await s.close();
+  }
+}
