@@ -80,7 +80,7 @@ test('`omnisep aaa serve --port 0` runs the AAA alone: a Diameter client authent
   const { createSwmRelay } = await import('../daemon/diameter/swm-client.js');
   const { nodeConfig, quietLogger } = await import('./diameter-helpers.js');
   const { encodeEap } = await import('../src/codec/eap/packet.js');
-  const child = spawn(process.execPath, [...cliArgv(), 'aaa', 'serve', '--port', '0', '--log-level', 'warn'], { cwd: repoPath(), env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgv(), 'aaa', 'serve', '--port', '0', '--log-level', 'warn', '--allow-peer', 'client.test.local=127.0.0.1'], { cwd: repoPath(), env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c) => (err += c));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));

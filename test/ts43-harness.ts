@@ -94,7 +94,7 @@ export async function startHarness(opts: {
   // The services as the composition root builds them (daemon/services.ts); sweeps are driven by the tests.
   const services = buildServices({ config, store, clock, random, events: sink, activity, ...(opts.metrics ? { metrics: opts.metrics } : {}) }, { backends: { vectorSource: vectors }, ...(opts.backend ? { eapBackend: opts.backend } : {}) });
   await services.eapAuth.recover();
-  const ctx = { config, store, clock, random, activity, services, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
+  const ctx = { config, store, clock, random, activity, services, events: sink, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
   const app = Fastify({ logger: false });
   await app.register(ts43Plugin, { ctx });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -168,7 +168,7 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
   const unsubscribe = ctx.store.onChange((ch) => {
     if (ch.collection === 'subscribers' || ch.collection === 'entitlements') withdraw(ch.key);
   });
-  (ctx.events as Partial<{ observe(fn: (e: { kind: string; change?: string; token?: { imsi?: string } }) => void): void }>).observe?.((e) => {
+  (ctx.events as Partial<{ observe(fn: (e: { kind: string; change?: string; token?: { imsi?: string } }) => void): void }> | undefined)?.observe?.((e) => {
     if (e.kind === 'token' && e.change === 'revoked' && e.token?.imsi) withdraw(e.token.imsi);
   });
   app.addHook('onClose', async () => unsubscribe());

@@ -75,7 +75,7 @@ test('each wrong field gets one message: type, length, list size, unknown list i
   assert.equal(errs.length, 3, errs.join('; '));
   assert.ok(errs.includes('msg: 1025 characters is too long; at most 1024'));
   assert.ok(errs.some((e) => /^tc_operation: expected a string \(what the device does/.test(e)));
-  assert.ok(errs.includes('service_flow_user_data: must not contain < > or " (phones cannot decode them)'));
+  assert.ok(errs.includes('service_flow_user_data: must not contain < > or " (phones cannot decode them), nor control, C1 or bidi characters (invalid in TS.43 XML 1.0, and they rewrite operators\' terminals)'));
   const list = validateEntitlement('ap2016', { plmn_barred: Array.from({ length: 65 }, () => ({ plmn: '00101' })), plmn_allowed: [{ plmn: '00101', colour: 'x' }] });
   const lerrs = !list.ok ? list.errors : [];
   assert.ok(lerrs.includes('plmn_barred: 65 entries is too many; at most 64'), lerrs.join('; '));
