@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { OperationalError } from '../../src/cli/errors.js';
-import { ImportHeaderError, runImport, type ImportSummary } from '../../src/cli/bulk-import.js';
+import type { ImportSummary } from '../../src/cli/bulk-import.js';
 import { entitlementJsonFormat } from '../../src/cli/import-formats.js';
-import { importBar, openImportInput, renderImportSummary } from '../../src/cli/import-command.js';
-import { readLines } from '../../src/cli/line-stream.js';
+import { importFailure, importFile, renderImportSummary } from '../../src/cli/import-command.js';
 import { BATCH_MAX_ROWS, importRoutes } from '../../src/contracts/imports.js';
 
 export default class EntitlementImport extends BaseCommand<typeof EntitlementImport, ImportSummary> {
@@ -30,36 +29,19 @@ export default class EntitlementImport extends BaseCommand<typeof EntitlementImp
 
   async run(): Promise<ImportSummary> {
     const { args, flags } = this;
-    const input = openImportInput(args.file, fs);
-    const lines = readLines(input.chunks, flags['max-line-bytes']);
-    const bar = importBar(!this.jsonMode && Boolean(process.stderr.isTTY), input.size);
     const dryRun = flags['dry-run'];
-    let summary: ImportSummary;
-    try {
-      summary = await runImport({
-        lines,
-        format: entitlementJsonFormat(),
-        batchSize: flags['batch-size'],
-        dryRun,
-        send: (rows) => this.client.call(importRoutes.importEntitlementBatch, { body: { rows, ...(flags.replace ? { replace: true } : {}), ...(dryRun ? { dry_run: true } : {}) } }),
-        onBatch: (_rej, p) => bar.update(lines.bytesRead, p),
-      });
-    } catch (err) {
-      if (err instanceof ImportHeaderError) throw new OperationalError(`${args.file}: ${err.message}; nothing was imported`);
-      throw err;
-    } finally {
-      bar.stop();
-    }
-    return summary;
+    return importFile({
+      file: args.file, fs, format: entitlementJsonFormat(), maxLineBytes: flags['max-line-bytes'], batchSize: flags['batch-size'], dryRun,
+      showBar: !this.jsonMode && Boolean(process.stderr.isTTY),
+      send: (rows) => this.client.call(importRoutes.importEntitlementBatch, { body: { rows, ...(flags.replace ? { replace: true } : {}), ...(dryRun ? { dry_run: true } : {}) } }),
+    });
   }
 
   protected render(summary: ImportSummary): string {
     return renderImportSummary(summary, this.chalk, 'JSON');
   }
 
-  /** Exit 1 when any line was not applied, or the daemon stopped midway (the summary is printed first). */
   protected override failure(summary: ImportSummary): OperationalError | undefined {
-    if (summary.interrupted) return new OperationalError('the import stopped before the end of the file: run the same command again to finish it');
-    return summary.rejected.length ? new OperationalError(`${summary.rejected.length} line${summary.rejected.length === 1 ? '' : 's'} not applied`) : undefined;
+    return importFailure(summary);
   }
 }

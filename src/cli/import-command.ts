@@ -6,8 +6,10 @@
  */
 import cliProgress from 'cli-progress';
 import type { ChalkInstance } from 'chalk';
-import { UsageError } from './errors.js';
-import type { ImportProgress, ImportSummary } from './bulk-import.js';
+import { OperationalError, UsageError } from './errors.js';
+import { ImportHeaderError, runImport, type ImportProgress, type ImportSummary, type LineFormat } from './bulk-import.js';
+import { readLines } from './line-stream.js';
+import type { BatchResult } from '../contracts/imports.js';
 
 export interface ImportInput {
   chunks: AsyncIterable<Buffer>;
@@ -80,4 +82,38 @@ export function renderImportSummary(s: ImportSummary, c: ChalkInstance, noun: st
         'lines already applied count as unchanged.',
     );
   return out.join('\n');
+}
+
+/**
+ * The body both import commands run: stream the file, check each line with `format`, send batches, and
+ * return the summary. A bad header line is an OperationalError naming the file (nothing was imported).
+ */
+export async function importFile<R extends { line: number }>(o: {
+  file: string;
+  fs: InputFs;
+  format: LineFormat<R>;
+  maxLineBytes: number;
+  batchSize: number;
+  dryRun: boolean;
+  /** Draw the progress bar (a TTY on stderr, not --json). */
+  showBar: boolean;
+  send(rows: R[]): Promise<BatchResult>;
+}): Promise<ImportSummary> {
+  const input = openImportInput(o.file, o.fs);
+  const lines = readLines(input.chunks, o.maxLineBytes);
+  const bar = importBar(o.showBar, input.size);
+  try {
+    return await runImport({ lines, format: o.format, batchSize: o.batchSize, dryRun: o.dryRun, send: o.send, onBatch: (_rej, p) => bar.update(lines.bytesRead, p) });
+  } catch (err) {
+    if (err instanceof ImportHeaderError) throw new OperationalError(`${o.file}: ${err.message}; nothing was imported`);
+    throw err;
+  } finally {
+    bar.stop();
+  }
+}
+
+/** Exit 1 when any line was not applied, or the daemon stopped midway (the summary is printed first). */
+export function importFailure(summary: ImportSummary): OperationalError | undefined {
+  if (summary.interrupted) return new OperationalError('the import stopped before the end of the file: run the same command again to finish it');
+  return summary.rejected.length ? new OperationalError(`${summary.rejected.length} line${summary.rejected.length === 1 ? '' : 's'} not applied`) : undefined;
 }

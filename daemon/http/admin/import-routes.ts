@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  importRoutes as R, type EntitlementBatchBody, type ExportPageQuery, type RekeyBody, type SubscriberBatchBody, type SubscriberExportQuery,
+  importRoutes as R,
 } from '../../../src/contracts/imports.js';
 import { EntitlementBulk } from '../../../src/services/entitlement-bulk.js';
 import { KeyWrapError } from '../../../src/crypto/key-wrap.js';
@@ -19,7 +19,7 @@ import type { DaemonContext } from '../../context.js';
 import { AdminError, defineRoute } from './route-kit.js';
 import { auditAdmin } from './entitlement-routes.js';
 
-const transportOf = (req: FastifyRequest) => (req.server as unknown as { omnisepTransport?: string }).omnisepTransport;
+const transportOf = (req: FastifyRequest) => req.server.omnisepTransport;
 
 const toAdmin = (err: unknown): unknown =>
   err instanceof KeyWrapError ? new AdminError(err.code === 'OMNISEP_KEK_INVALID' ? 400 : 500, err.code, err.message) : err;
@@ -30,7 +30,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   const ents = new EntitlementBulk(ctx.store, ctx.clock);
 
   defineRoute(app, R.importSubscriberBatch, async (req) => {
-    const body = req.body as SubscriberBatchBody;
+    const { body } = req;
     const r = await subs().applyBatch(body.rows, { replace: body.replace ?? false, dryRun: body.dry_run ?? false }).catch((e) => { throw toAdmin(e); });
     if (!r.dry_run)
       await auditAdmin(ctx, req, { status: 200, summary: { action: 'subscriber_import_batch', rows: body.rows.length, added: r.added, replaced: r.replaced, unchanged: r.unchanged, rejected: r.rejected.length } });
@@ -38,7 +38,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.exportSubscribers, async (req) => {
-    const q = req.query as SubscriberExportQuery;
+    const q = req.query;
     const withKeys = q.with_keys === '1' || q.with_keys === 'true';
     if (withKeys && transportOf(req) !== 'socket')
       throw new AdminError(403, 'OMNISEP_EXPORT_KEYS_SOCKET_ONLY', 'an export with keys is served on the control socket only (run `omnisep subscriber export --with-keys` on the daemon\'s host, as its user)');
@@ -48,14 +48,14 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.rekeySubscribers, async (req) => {
-    const body = req.body as RekeyBody;
+    const { body } = req;
     const r = await subs().rekeyPage(body.after, body.limit ?? 1000).catch((e) => { throw toAdmin(e); });
     await auditAdmin(ctx, req, { status: 200, summary: { action: 'subscriber_rekey', kek_id: r.kek_id, resealed: r.resealed, unchanged: r.unchanged } });
     return { status: 'ok' as const, ...r };
   });
 
   defineRoute(app, R.importEntitlementBatch, async (req) => {
-    const body = req.body as EntitlementBatchBody;
+    const { body } = req;
     const r = await ents.applyBatch(body.rows, { replace: body.replace ?? false, dryRun: body.dry_run ?? false });
     if (!r.dry_run)
       await auditAdmin(ctx, req, { status: 200, summary: { action: 'entitlement_import_batch', rows: body.rows.length, added: r.added, replaced: r.replaced, unchanged: r.unchanged, rejected: r.rejected.length } });
@@ -63,7 +63,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   });
 
   defineRoute(app, R.exportEntitlements, async (req) => {
-    const q = req.query as ExportPageQuery;
+    const q = req.query;
     return ents.exportPage(q.after, q.limit ?? 1000);
   });
 }

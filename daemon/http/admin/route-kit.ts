@@ -10,6 +10,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { fastifySchema, type RouteDef } from '../../../src/contracts/routes.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Which admin listener this instance serves (decorated in admin/index.ts): the bearer-token TCP API or the 0600 socket. */
+    omnisepTransport?: 'tcp' | 'socket';
+  }
+}
+
 /** An admin error: `{"error": message, "code": "OMNISEP_<AREA>_<WHAT>"}` with this status. */
 export class AdminError extends Error {
   override readonly name = 'AdminError';

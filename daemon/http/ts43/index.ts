@@ -118,7 +118,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       client_ip: req.ip ?? null,
       user_agent: ua.raw || null,
       app_ids: r?.apps ?? [],
-      request_headers: req.headers as ActivityInput['request_headers'],
+      request_headers: req.headers,
     };
   };
 

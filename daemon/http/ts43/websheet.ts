@@ -181,11 +181,11 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
         request_path: req.url,
         imsi,
         client_ip: req.ip ?? null,
-        user_agent: (req.headers['user-agent'] as string | undefined) ?? null,
+        user_agent: req.headers['user-agent'] ?? null,
         auth_method: 'SERVICE_FLOW_TOKEN',
         response_status: status,
         app_ids: ['ap2004'],
-        request_headers: req.headers as Record<string, string>,
+        request_headers: req.headers,
         response_summary: summary,
       })
       .catch(() => undefined);
