@@ -202,7 +202,7 @@ export const configSchema = Type.Object(
     xcap: o('the XCAP server for simservs (XCAP.md)', {
       enabled: Type.Boolean({ default: true, description: 'serve XCAP on the public HTTP port' }),
       root: Type.String({ default: '', description: 'XCAP root prefix, e.g. /xcap-root' }),
-      trusted_proxies: Type.Array(Type.String(), { default: [], description: 'addresses whose X-3GPP-Asserted-Identity is trusted' }),
+      trusted_proxies: Type.Array(Type.String(), { default: [], description: 'addresses or CIDR blocks whose X-3GPP-Asserted-Identity is trusted' }),
       digest_realm: Type.String({ default: 'omnisep', description: 'HTTP Digest realm' }),
       max_document_bytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 262144, description: 'largest XCAP document (or PUT body) parsed, bytes; larger → 409 constraint-failure / 413' }),
       max_attributes_per_element: Type.Integer({ minimum: 4, maximum: 4096, default: 64, description: 'attributes (namespace declarations included) allowed on one XML element; more → 409 not-well-formed' }),
@@ -528,7 +528,11 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     if (a.ip !== 'loopback' && !isIP(a.ip)) p.push(`aaa.allowed_peers.${i}.ip: ${JSON.stringify(a.ip)} is not an IP address (allowed: an IP literal or "loopback")`);
   });
   cfg.xcap.trusted_proxies.forEach((a, i) => {
-    if (!isIP(a)) p.push(`xcap.trusted_proxies.${i}: ${JSON.stringify(a)} is not an IP address (allowed: IP literals of the proxies)`);
+    // An address or a CIDR block (daemon/http/xcap/identity.ts proxyList reads both).
+    const [addr, bits, extra] = a.trim().split('/');
+    const family = isIP(addr ?? '');
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!family || !bitsOk || extra !== undefined) p.push(`xcap.trusted_proxies.${i}: ${JSON.stringify(a)} is not an IP address or CIDR block (allowed: e.g. 192.0.2.10, 10.0.0.0/8, 2001:db8::/32)`);
   });
   if (!isHostOrIp(cfg.server.fqdn)) p.push(`server.fqdn: ${JSON.stringify(cfg.server.fqdn)} is not a host name (allowed: e.g. aes.mnc001.mcc001.pub.3gppnetwork.org)`);
 
