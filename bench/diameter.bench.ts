@@ -102,6 +102,7 @@ const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * 
 
 const base = rows[2]![1];
 console.log(`\nDiameter codec, ${seconds} s per case (one DER + one DEA per iteration)\n`);
+console.log('AAA round trips below use the MEMORY store for subscribers and SQN (`omnisep serve` runs the embedded store: see bench/store-auth.bench.ts)\n');
 console.log('| case | iterations/s | vs diameter pkg |');
 console.log('|---|---:|---:|');
 for (const [name, r] of rows) console.log(`| ${name} | ${Math.round(r).toLocaleString('en')} | ${(r / base).toFixed(2)}× |`);

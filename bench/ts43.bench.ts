@@ -105,6 +105,7 @@ async function main() {
   );
 
   console.log(`TS.43 bench — ${seconds}s per HTTP case, ${concurrency} connections, node ${process.version}, ${new Date().toISOString()}`);
+  console.log('store: MEMORY (no durable writes; `omnisep serve` runs the embedded store: see bench/store-auth.bench.ts)');
   console.log('| case | per second | p50 | p99 | ratio to bare | errors |');
   console.log('|---|---:|---:|---:|---:|---:|');
   console.log(`| bare fastify route (fixed XML) | ${fmt(b.rps)} | ${ms(b.lat.p50)} | ${ms(b.lat.p99)} | 1.000× | ${b.errors} |`);

@@ -45,7 +45,7 @@ async function run(name: string, parallel: number, once: (i: number) => Promise<
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-xcap-bench-'));
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  const start = async (sub: string, driver: 'lowdb' | 'memory') => {
+  const start = async (sub: string, driver: 'embedded' | 'memory') => {
     const config = resolveConfig({
       sets: [
         `storage.data_dir=${join(dir, sub)}`, `storage.driver=${driver}`, `control.socket=${join(dir, `${sub}.sock`)}`, 'http.port=0', 'admin.port=0',
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     await svc.patch(MSISDN, { call_forwarding: { cfb: { target: 'tel:+15557654321' } } });
     return dmn;
   };
-  const daemon = await start('lowdb', 'lowdb');
+  const daemon = await start('embedded', 'embedded');
   const memDaemon = await start('memory', 'memory');
   const memPool = new Pool(memDaemon.addresses.http.url!, { connections: 1 });
 
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const bareEtagNow = `"${bareEtag}"`;
   cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, memory store)'], 1, putChain(barePool, '/el', bareEtagNow, nrt), putChain(memPool, ELEMENT, memEtag, nrt)));
 
-  console.log(`XCAP bench: ${SECONDS} s per case, ${CONNECTIONS} connections for GETs, 1 writer chain for PUTs, lowdb store in ${dir} (and a memory-store daemon for the last case)`);
+  console.log(`XCAP bench: ${SECONDS} s per case, ${CONNECTIONS} connections for GETs, 1 writer chain for PUTs, embedded (default) store in ${dir} (the case marked "memory store" runs on a memory-store daemon, which users do not run)`);
   console.log('| case | per second | errors | vs bare |');
   console.log('|---|---:|---:|---:|');
   for (const [b, x] of cases) {

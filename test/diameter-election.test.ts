@@ -16,7 +16,7 @@ import { encodeMessage, getU32 } from '../src/codec/diameter/message.js';
 import { buildCer } from '../src/codec/diameter/base.js';
 import { DiameterFramer } from '../src/codec/diameter/framer.js';
 import { decodeMessage, type DiameterMessage } from '../src/codec/diameter/message.js';
-import { nodeConfig, quietLogger, rawClient, until } from './diameter-helpers.js';
+import { nodeConfig, quietLogger, rawClient, until, freePort } from './diameter-helpers.js';
 
 const dict = defaultDictionary();
 
@@ -24,13 +24,6 @@ const cer = (host: string) => encodeMessage(buildCer(dict, {
   host, realm: 'test.local', hostIpAddresses: ['127.0.0.1'], vendorId: 0, productName: 'raw', originStateId: 1,
   supportedVendorIds: [10415], authApplicationIds: [16777264], acctApplicationIds: [], vendorSpecific: [],
 }, { hopByHop: 7, endToEnd: 7 }));
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
 
 /** A listening "peer" that accepts the node's dial and records what arrives on it, answering nothing. */
 async function silentPeer() {

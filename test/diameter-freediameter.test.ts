@@ -19,18 +19,11 @@ import { AppId, Avp, CmdFlag, CommandCode, ResultCode } from '../src/codec/diame
 import { defaultDictionary } from '../src/codec/diameter/dictionary.js';
 import { avp, findAvp, getString, resultOf } from '../src/codec/diameter/message.js';
 import { answerHeader } from '../src/codec/diameter/base.js';
-import { PEER_WAIT_MS, nodeConfig, quietLogger, until } from './diameter-helpers.js';
+import { PEER_WAIT_MS, nodeConfig, quietLogger, until, freePort } from './diameter-helpers.js';
 
 const FD = '/usr/bin/freeDiameterd';
 const EXT = '/usr/lib/freeDiameter';
 const dict = defaultDictionary();
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
 
 /** The blocks freeDiameter's dbg_msg_dumps prints: "RCV from 'peer':" / "SND to 'peer':" then the command name. */
 function dumps(log: string): { dir: 'RCV' | 'SND'; peer: string; command: string }[] {

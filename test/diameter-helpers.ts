@@ -1,5 +1,5 @@
 /** Shared helpers for the Diameter tests: configs on loopback with port 0, a quiet logger, raw clients. */
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { DiameterConfig, DiameterLogger } from '../daemon/diameter/node.js';
 import { DiameterFramer } from '../src/codec/diameter/framer.js';
 import { decodeMessage, type DiameterMessage } from '../src/codec/diameter/message.js';
@@ -76,3 +76,11 @@ export const until = async (pred: () => boolean, ms = PEER_WAIT_MS, what = 'cond
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+/** A loopback TCP port free at the moment of asking (for configs that must name a port before anything listens). */
+export const freePort = (): Promise<number> => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as { port: number }).port;
+    s.close(() => resolve(p));
+  });
+});

@@ -22,18 +22,11 @@ import { avp, encodeMessage, findAvp, getU32, resultOf } from '../src/codec/diam
 import { answerHeader, buildCer } from '../src/codec/diameter/base.js';
 import { DiameterFramer } from '../src/codec/diameter/framer.js';
 import { decodeMessage, type DiameterMessage } from '../src/codec/diameter/message.js';
-import { nodeConfig, quietLogger, until } from './diameter-helpers.js';
+import { nodeConfig, quietLogger, until, freePort } from './diameter-helpers.js';
 
 const FD = '/usr/bin/freeDiameterd';
 const EXT = '/usr/lib/freeDiameter';
 const dict = defaultDictionary();
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
 
 /** A CA, and certificates it signs for the given names; plus a rogue CA's certificate for srv's name. */
 function makePki(dir: string, hosts: string[]) {

@@ -23,6 +23,7 @@ import { dirname, basename, join } from 'node:path';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
 import type { ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
+import { LineSplitter } from './line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
 
 export interface ActivityLogOptions {
@@ -164,8 +165,6 @@ export class ActivityFileLog implements ActivityLog {
     if (size === 0 || from === size) { this.#size = size; return; }
     const fh = await openAsync(this.file, 'r');
     const CHUNK = 8 << 20;
-    let carry: Buffer = Buffer.alloc(0);
-    let pos = from; // file offset of carry[0]
     let lineNo = this.#n;
     let bad: { lineNo: number; off: number; reason: string } | null = null;
     const take = (line: Buffer, off: number) => {
@@ -182,6 +181,7 @@ export class ActivityFileLog implements ActivityLog {
       }
       this.#index(rec, off, line.length + 1);
     };
+    const lines = new LineSplitter(from, take);
     try {
       let readAt = from;
       while (readAt < size) {
@@ -189,21 +189,14 @@ export class ActivityFileLog implements ActivityLog {
         const { bytesRead } = await fh.read(chunk, 0, chunk.length, readAt);
         if (bytesRead === 0) break;
         readAt += bytesRead;
-        const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-        let i = 0;
-        for (let j = data.indexOf(10, i); j >= 0; j = data.indexOf(10, i)) {
-          take(data.subarray(i, j), pos + i);
-          i = j + 1;
-        }
-        carry = Buffer.from(data.subarray(i));
-        pos += i;
+        lines.push(chunk.subarray(0, bytesRead));
       }
     } finally {
       await fh.close();
     }
     // What is left without a newline is the last line; parse it to tell a torn write from a missing newline.
-    if (carry.length) {
-      take(carry, pos);
+    if (lines.rest.length) {
+      take(lines.rest, lines.restOffset);
       if (!bad) {
         // A complete record whose newline never made it: keep the record, add the newline.
         writeSync(this.#fd, '\n');

@@ -12,6 +12,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { closeSync, fsyncSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { LineSplitter } from './line-splitter.js';
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
 
 export const FORMAT = 2;
@@ -73,8 +74,6 @@ export function readFramed(file: string, onLine: (value: unknown, lineNo: number
   try {
     const size = fstatSync(fd).size;
     const CHUNK = 8 << 20;
-    let carry: Buffer = Buffer.alloc(0);
-    let pos = 0; // file offset of carry[0]
     let lineNo = 0;
     let pendingBad: { lineNo: number; offset: number; reason: string } | null = null;
     let readAt = 0;
@@ -85,25 +84,19 @@ export function readFramed(file: string, onLine: (value: unknown, lineNo: number
       if (!r.ok) { pendingBad = { lineNo, offset: off, reason: r.reason }; return; }
       onLine(r.value, lineNo);
     };
+    const lines = new LineSplitter(0, take);
     while (readAt < size) {
       const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readAt));
       const n = readSync(fd, chunk, 0, chunk.length, readAt);
       if (n === 0) break;
       readAt += n;
-      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      let i = 0;
-      for (let j = data.indexOf(10, i); j >= 0; j = data.indexOf(10, i)) {
-        take(data.subarray(i, j), pos + i);
-        i = j + 1;
-      }
-      carry = Buffer.from(data.subarray(i));
-      pos += i;
+      lines.push(chunk.subarray(0, n));
     }
     let tornTail = pendingBad as { lineNo: number; offset: number; reason: string } | null;
-    if (carry.length) {
+    if (lines.rest.length) {
       // An unterminated last line was never fully written: even with a good checksum it was never synced whole.
       if (tornTail) throw new FramedFileDamage(tornTail.lineNo, tornTail.offset, tornTail.reason);
-      tornTail = { lineNo: lineNo + 1, offset: pos, reason: 'no end of line (cut short)' };
+      tornTail = { lineNo: lineNo + 1, offset: lines.restOffset, reason: 'no end of line (cut short)' };
     }
     return { goodBytes: tornTail ? tornTail.offset : size, size, lines: lineNo, tornTail };
   } finally {
