@@ -5,6 +5,9 @@
  *    machine (src/fsm/eap-aka-server.ts) over the local subscriber store:
  *    DEA 1001 + next EAP request, 2001 + EAP-Success + EAP-Master-Session-Key,
  *    4001 + EAP-Failure, or Experimental-Result 5001 (user unknown) + EAP-Failure;
+ *    pseudonyms and fast re-authentication identities issued in AT_ENCR_DATA and
+ *    fast re-authentication accepted (RFC 4187 §4.1, §5), kept in the store
+ *    (src/services/eap-auth/eap-identities.ts);
  *  - SWx MAR (TS 29.273 §8.2.2.1) with Milenage vectors (resync via
  *    SIP-Authorization = RAND ‖ AUTS); EAP-AKA' vectors carry CK'/IK'
  *    derived with the ANID (TS 33.402 Annex A.2);
@@ -28,6 +31,9 @@ import { describeFailure, type EapServerConfig, type EapServerState } from '../.
 import { driveEapServer, openEapServer, type EapDriveInput, type EapServerOptions } from '../../src/fsm/eap-aka-driver.js';
 import { ckIkPrime } from '../../src/crypto/aka-prime-kdf.js';
 import { SubscriberService, LocalVectorSource } from '../../src/services/subscribers.js';
+import { EAP_IDENTITIES_DEFAULTS, StoreEapIdentities, type EapIdentitiesConfig } from '../../src/services/eap-auth/eap-identities.js';
+import { deriveSealKey } from '../../src/crypto/seal.js';
+import { Secret } from '../../src/util/secret.js';
 import { openCollection } from '../../src/store/collections.js';
 import { createDiameterNode, type AcceptedPeer, type DiameterConfig, type DiameterLogger, type DiameterNode, type RequestContext } from './node.js';
 
@@ -38,7 +44,15 @@ export interface BuiltinAaaEapConfig {
   maxResync?: number;
   /** AT_KDF_INPUT for EAP-AKA' sessions (identity prefix 6), default "WLAN". */
   networkName?: string;
+  /** Default 'when-not-permanent': an unknown pseudonym or re-auth identity gets an AKA-Identity round. */
   identityRound?: EapServerConfig['identityRound'];
+  /** Pseudonyms and fast re-authentication (aaa.pseudonyms, aaa.fast_reauth, …); defaults EAP_IDENTITIES_DEFAULTS. */
+  identities?: Partial<EapIdentitiesConfig>;
+  /**
+   * storage.cluster_secret: seals the re-authentication keys kept in the store. Empty = a random key of this
+   * process, so after a restart a re-auth identity falls back to full authentication.
+   */
+  clusterSecret?: string;
 }
 
 export interface BuiltinAaaListen {
@@ -127,12 +141,18 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
   const sessions = new Map<string, AaaSession>();
   let sweeper: NodeJS.Timeout | null = null;
 
+  const idConfig: EapIdentitiesConfig = { ...EAP_IDENTITIES_DEFAULTS, ...eap.identities };
+  const identities = new StoreEapIdentities(opts.store, {
+    config: idConfig, random: rnd, now,
+    sealKey: eap.clusterSecret ? deriveSealKey(eap.clusterSecret, 'eap_identities') : new Secret(randomBytes(32)),
+  });
   const serverOptions: EapServerOptions = {
     defaultVariant: 'aka',
     networkName: eap.networkName ?? 'WLAN',
     maxResync: eap.maxResync ?? 2,
     timeoutMs,
-    identityRound: eap.identityRound ?? 'never',
+    identityRound: eap.identityRound ?? 'when-not-permanent',
+    resolveIdentities: true,
   };
 
   async function onDer(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
@@ -161,7 +181,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
       return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_AUTHENTICATION_REJECTED, eapPayload: failurePacket(packetId) });
     }
     sess.lastAt = t;
-    const { state, outcome: out } = await driveEapServer(sess.state, input, { vectors, now });
+    const { state, outcome: out } = await driveEapServer(sess.state, input, { vectors, now, identities });
     sess.state = state;
     const userName = der.userName;
     const base = { ...(userName ? { userName } : {}) };
@@ -170,7 +190,9 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_MULTI_ROUND_AUTH, eapPayload: out.packet, ...base });
       case 'success':
         sessions.delete(der.sessionId);
-        log.info({ imsi: out.imsi, session_id: der.sessionId }, 'aaa: EAP-AKA success');
+        // Kept before the answer: the peer may present its new identities as soon as it sees EAP-Success.
+        await identities.save(out.imsi, out.issued);
+        log.info({ imsi: out.imsi, session_id: der.sessionId, fast_reauth: out.reauth }, out.reauth ? 'aaa: EAP-AKA fast re-authentication success' : 'aaa: EAP-AKA success');
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, eapPayload: out.packet, msk: out.msk.reveal(), ...base });
       case 'failure':
         sessions.delete(der.sessionId);

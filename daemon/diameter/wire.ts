@@ -56,7 +56,14 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
         // Only this daemon's own Diameter identity on loopback, plus what aaa.allowed_peers lists (docs/security.md).
         accept_peers: [{ host: config.diameter.host, ip: 'loopback' }, ...config.aaa.allowed_peers],
       },
-      eapConfig: { timeoutMs: config.eap_aka.session_timeout_ms, maxResync: config.eap_aka.max_resync, networkName: config.eap_aka.network_name },
+      eapConfig: {
+        timeoutMs: config.eap_aka.session_timeout_ms, maxResync: config.eap_aka.max_resync, networkName: config.eap_aka.network_name,
+        clusterSecret: config.storage.cluster_secret,
+        identities: {
+          pseudonyms: config.aaa.pseudonyms, fastReauth: config.aaa.fast_reauth, maxReauths: config.aaa.max_reauths,
+          pseudonymLifetimeS: config.aaa.pseudonym_lifetime_seconds, reauthIdLifetimeS: config.aaa.reauth_id_lifetime_seconds,
+        },
+      },
     });
     const file = config.aaa.subscribers_file;
     if (file) {

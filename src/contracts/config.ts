@@ -198,6 +198,11 @@ export const configSchema = Type.Object(
         }, { additionalProperties: false }),
         { default: [], description: 'Diameter peers the built-in AAA accepts besides this daemon\'s own diameter.host on loopback; any other CER gets 3010 DIAMETER_UNKNOWN_PEER and a disconnect' },
       ),
+      pseudonyms: Type.Boolean({ default: true, description: 'issue an EAP-AKA pseudonym (AT_NEXT_PSEUDONYM) after each full authentication (RFC 4187 §4.1.1.7)' }),
+      fast_reauth: Type.Boolean({ default: true, description: 'issue fast re-authentication identities (AT_NEXT_REAUTH_ID) and accept EAP-AKA fast re-authentication (RFC 4187 §5)' }),
+      max_reauths: Type.Integer({ minimum: 0, maximum: 65534, default: 16, description: 'fast re-authentications in a row before a full authentication is required (0 = none)' }),
+      pseudonym_lifetime_seconds: Type.Integer({ minimum: 60, default: 604800, description: 'an issued pseudonym is recognised this long, seconds' }),
+      reauth_id_lifetime_seconds: Type.Integer({ minimum: 60, default: 86400, description: 'an issued fast re-authentication identity is accepted this long, seconds' }),
     }),
     xcap: o('the XCAP server for simservs (XCAP.md)', {
       enabled: Type.Boolean({ default: true, description: 'serve XCAP on the public HTTP port' }),

@@ -38,3 +38,21 @@ export function expandAkaMasterKey(mk: KeyInput): AkaKeys {
 export function deriveAkaKeys(identity: string | Buffer, ck: KeyInput, ik: KeyInput): AkaKeys {
   return expandAkaMasterKey(akaMasterKey(identity, ck, ik));
 }
+
+/** 16-bit counter in network byte order, as it enters the re-authentication key derivation. */
+export const counterBytes = (counter: number): Buffer => {
+  if (!Number.isInteger(counter) || counter < 0 || counter > 0xffff) throw new RangeError('counter is 16 bits');
+  return Buffer.from([counter >> 8, counter & 0xff]);
+};
+
+/**
+ * Fast re-authentication keys for EAP-AKA (RFC 4187 §7): XKEY' = SHA1(Identity ‖ counter ‖ NONCE_S ‖ MK),
+ * MSK ‖ EMSK = PRF(XKEY'). K_encr and K_aut stay those of the full authentication. Identity is the
+ * re-authentication identity the peer presented.
+ */
+export function deriveAkaReauthKeys(identity: string | Buffer, counter: number, nonceS: Buffer, mk: KeyInput): { msk: Secret<Buffer>; emsk: Secret<Buffer> } {
+  if (nonceS.length !== 16) throw new RangeError('NONCE_S must be 16 bytes');
+  const xkey = createHash('sha1').update(idBytes(identity)).update(counterBytes(counter)).update(nonceS).update(reveal(mk)).digest();
+  const x = fips186Prf(xkey, 128);
+  return { msk: new Secret(Buffer.from(x.subarray(0, 64))), emsk: new Secret(Buffer.from(x.subarray(64, 128))) };
+}

@@ -57,3 +57,16 @@ export function deriveAkaPrimeKeys(identity: string | Buffer, ckPrime: KeyInput,
   const cut = (a: number, b: number) => new Secret(Buffer.from(mk.subarray(a, b)));
   return { kEncr: cut(0, 16), kAut: cut(16, 48), kRe: cut(48, 80), msk: cut(80, 144), emsk: cut(144, 208) };
 }
+
+/**
+ * Fast re-authentication keys for EAP-AKA' (RFC 5448 §3.3):
+ * MK = PRF'(K_re, "EAP-AKA' re-auth" ‖ Identity ‖ counter ‖ NONCE_S); MSK = MK[0..511], EMSK = MK[512..1023].
+ * K_encr and K_aut stay those of the full authentication.
+ */
+export function deriveAkaPrimeReauthKeys(identity: string | Buffer, counter: number, nonceS: Buffer, kRe: KeyInput): { msk: Secret<Buffer>; emsk: Secret<Buffer> } {
+  if (nonceS.length !== 16) throw new RangeError('NONCE_S must be 16 bytes');
+  if (!Number.isInteger(counter) || counter < 0 || counter > 0xffff) throw new RangeError('counter is 16 bits');
+  const s = Buffer.concat([Buffer.from("EAP-AKA' re-auth", 'ascii'), idBytes(identity), Buffer.from([counter >> 8, counter & 0xff]), nonceS]);
+  const mk = prfPrime(reveal(kRe), s, 128);
+  return { msk: new Secret(Buffer.from(mk.subarray(0, 64))), emsk: new Secret(Buffer.from(mk.subarray(64, 128))) };
+}

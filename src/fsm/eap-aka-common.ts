@@ -2,8 +2,8 @@
  * What the EAP-AKA server and peer share: per-variant constants and the session
  * key schedule (RFC 4187 §7 for EAP-AKA, RFC 5448 §3.3 for EAP-AKA').
  */
-import { deriveAkaKeys } from '../crypto/aka-keys.js';
-import { ckIkPrime, deriveAkaPrimeKeys } from '../crypto/aka-prime-kdf.js';
+import { akaMasterKey, deriveAkaReauthKeys, expandAkaMasterKey } from '../crypto/aka-keys.js';
+import { ckIkPrime, deriveAkaPrimeKeys, deriveAkaPrimeReauthKeys } from '../crypto/aka-prime-kdf.js';
 import type { KeyInput } from '../crypto/milenage.js';
 import { EapType } from '../codec/eap/constants.js';
 import type { Secret } from '../util/secret.js';
@@ -17,6 +17,23 @@ export interface SessionKeys {
   kAut: Secret<Buffer>;
   msk: Secret<Buffer>;
   emsk: Secret<Buffer>;
+  /** What a later fast re-authentication derives from: MK (EAP-AKA, RFC 4187 §7) or K_re (EAP-AKA', RFC 5448 §3.3). */
+  reauthKey: Secret<Buffer>;
+}
+
+/** The keys a fast re-authentication reuses from the full authentication that issued the re-auth identity. */
+export interface ReauthKeys {
+  readonly variant: AkaVariant;
+  readonly kEncr: Secret<Buffer>;
+  readonly kAut: Secret<Buffer>;
+  readonly reauthKey: Secret<Buffer>;
+}
+
+/** MSK/EMSK of a fast re-authentication: RFC 4187 §7 (XKEY') or RFC 5448 §3.3 (PRF' over K_re). */
+export function deriveReauthSessionKeys(keys: ReauthKeys, identity: string, counter: number, nonceS: Buffer): { msk: Secret<Buffer>; emsk: Secret<Buffer> } {
+  return keys.variant === 'aka-prime'
+    ? deriveAkaPrimeReauthKeys(identity, counter, nonceS, keys.reauthKey)
+    : deriveAkaReauthKeys(identity, counter, nonceS, keys.reauthKey);
 }
 
 /**
@@ -34,7 +51,10 @@ export function deriveSessionKeys(args: {
   networkName?: string;
   ckIkArePrime?: boolean;
 }): SessionKeys {
-  if (args.variant === 'aka') return deriveAkaKeys(args.identity, args.ck, args.ik);
+  if (args.variant === 'aka') {
+    const mk = akaMasterKey(args.identity, args.ck, args.ik);
+    return { ...expandAkaMasterKey(mk), reauthKey: mk };
+  }
   let ckP: KeyInput = args.ck;
   let ikP: KeyInput = args.ik;
   if (!args.ckIkArePrime) {
@@ -44,7 +64,7 @@ export function deriveSessionKeys(args: {
     ikP = p.ikPrime;
   }
   const k = deriveAkaPrimeKeys(args.identity, ckP, ikP);
-  return { kEncr: k.kEncr, kAut: k.kAut, msk: k.msk, emsk: k.emsk };
+  return { kEncr: k.kEncr, kAut: k.kAut, msk: k.msk, emsk: k.emsk, reauthKey: k.kRe };
 }
 
 /** A declared transition of a table-driven state machine (STYLE.md "State machines are tables"). */

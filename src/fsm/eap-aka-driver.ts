@@ -25,7 +25,10 @@ import { AuthVectorError, type AuthVectorRequest, type AuthVectorSource } from '
 import type { Secret } from '../util/secret.js';
 import type { AkaVariant } from './eap-aka-common.js';
 import { stepPeer, type EapPeerAction, type EapPeerState } from './eap-aka-peer.js';
-import { startServer, step, type EapFailure, type EapServerAction, type EapServerConfig, type EapServerEvent, type EapServerState, type ServerRowId } from './eap-aka-server.js';
+import {
+  startServer, step, type EapFailure, type EapServerAction, type EapServerConfig, type EapServerEvent, type EapServerState, type IdentityResolution,
+  type IssuedIdentities, type IssueIdentities, type ServerRowId,
+} from './eap-aka-server.js';
 
 /** How sessions are configured; the method (EAP-AKA or EAP-AKA') comes from each identity. */
 export interface EapServerOptions extends Omit<EapServerConfig, 'variant' | 'networkName'> {
@@ -46,7 +49,7 @@ export function openEapServer(identity: string, opts: EapServerOptions, now: num
 export type EapDriveOutcome =
   /** An EAP-Request for the peer (AKA-Identity, AKA-Challenge, AKA-Notification). */
   | { type: 'request'; packet: Buffer }
-  | { type: 'success'; packet: Buffer; imsi: string; identity: string; msk: Secret<Buffer>; emsk: Secret<Buffer> }
+  | { type: 'success'; packet: Buffer; imsi: string; identity: string; msk: Secret<Buffer>; emsk: Secret<Buffer>; reauth: boolean; issued?: IssuedIdentities }
   | ({ type: 'failure'; packet: Buffer } & EapFailure)
   /** The input was silently discarded (stale Identifier, RFC 3748 §4.1) or was a tick: nothing to send. */
   | { type: 'none' }
@@ -60,6 +63,16 @@ export interface EapDriveContext {
   now: () => number;
   /** The source hands out CK'/IK' for EAP-AKA' (an HSS over SWx, TS 29.273 §8.2.3.1); the local store hands out CK/IK. */
   sourceGivesPrimeKeys?: boolean;
+  /** Pseudonyms and fast re-authentication (RFC 4187 §4.1, §5); without it every non-permanent identity is unknown. */
+  identities?: EapIdentityPort;
+}
+
+/** Where pseudonyms and re-auth identities live (the built-in AAA keeps them in the store). */
+export interface EapIdentityPort {
+  /** Resolve a pseudonym or re-auth identity. A re-auth context returned is consumed: its identity is single-use. */
+  resolve(identity: string, opts: { variant: AkaVariant; allowReauth: boolean }): Promise<IdentityResolution>;
+  /** The identities to issue to `imsi` in this challenge (with a fresh IV), or undefined for none. */
+  issue(imsi: string, variant: AkaVariant): Promise<IssueIdentities | undefined>;
 }
 
 export interface EapDriveResult {
@@ -69,12 +82,12 @@ export interface EapDriveResult {
   rows: ServerRowId[];
 }
 
-function outward(a: Exclude<EapServerAction, { type: 'need_vector' }>): EapDriveOutcome {
+function outward(a: Exclude<EapServerAction, { type: 'need_vector' | 'resolve_identity' }>): EapDriveOutcome {
   switch (a.type) {
     case 'send':
       return { type: 'request', packet: a.packet };
     case 'success':
-      return { type: 'success', packet: a.packet, imsi: a.imsi, identity: a.identity, msk: a.msk, emsk: a.emsk };
+      return { type: 'success', packet: a.packet, imsi: a.imsi, identity: a.identity, msk: a.msk, emsk: a.emsk, reauth: a.reauth, ...(a.issued ? { issued: a.issued } : {}) };
     case 'failure':
       return a.clientErrorCode !== undefined
         ? { type: 'failure', packet: a.packet, reason: a.reason, clientErrorCode: a.clientErrorCode }
@@ -88,7 +101,8 @@ async function vectorEvent(state: EapServerState, need: Extract<EapServerAction,
   const req: AuthVectorRequest = { imsi: need.imsi, variant, ...(need.resync ? { resync: need.resync } : {}) };
   try {
     const vector = await ctx.vectors.getVector(req);
-    return { type: 'vector', vector, ...(variant === 'aka-prime' && ctx.sourceGivesPrimeKeys ? { ckIkArePrime: true } : {}) };
+    const issue = ctx.identities ? await ctx.identities.issue(need.imsi, variant) : undefined;
+    return { type: 'vector', vector, ...(variant === 'aka-prime' && ctx.sourceGivesPrimeKeys ? { ckIkArePrime: true } : {}), ...(issue ? { issue } : {}) };
   } catch (e) {
     if (e instanceof AuthVectorError) return { type: 'vector_error', reason: e.kind };
     throw e;
@@ -108,7 +122,12 @@ export async function driveEapServer(state: EapServerState, input: EapDriveInput
     event = null;
     for (const a of r.actions) {
       if (a.type === 'need_vector') event = await vectorEvent(state, a, ctx);
-      else outcome = outward(a);
+      else if (a.type === 'resolve_identity') {
+        const result: IdentityResolution = ctx.identities
+          ? await ctx.identities.resolve(a.identity, { variant: state.cfg.variant, allowReauth: a.allowReauth })
+          : { kind: 'unknown' };
+        event = { type: 'identity_resolved', result };
+      } else outcome = outward(a);
     }
   }
   return { state, outcome, rows };
@@ -169,10 +188,12 @@ export async function runExchange(args: {
   now?: number;
   tamper?: (packet: Buffer, index: number) => Buffer;
   maxSteps?: number;
+  /** Pseudonyms / fast re-authentication; `save` keeps what a successful session issued. */
+  identities?: EapIdentityPort & { save?(imsi: string, issued: IssuedIdentities | undefined): Promise<void> };
 }): Promise<ExchangeResult> {
   const now = args.now ?? 0;
   const source = new MilenageVectorSource({ ...args.sub }, args.rand);
-  const ctx: EapDriveContext = { vectors: source, now: () => now };
+  const ctx: EapDriveContext = { vectors: source, now: () => now, ...(args.identities ? { identities: args.identities } : {}) };
   let server = startServer(args.server, now);
   let peer = args.peer;
   const outcomes: EapDriveOutcome[] = [];
@@ -186,10 +207,11 @@ export async function runExchange(args: {
     server = r.state;
     rows.push(...r.rows);
     outcomes.push(r.outcome);
+    if (r.outcome.type === 'success') await args.identities?.save?.(r.outcome.imsi, r.outcome.issued);
     input = null;
     if (r.outcome.type !== 'request' && r.outcome.type !== 'success' && r.outcome.type !== 'failure') break;
     wire.push({ from: 'server', packet: r.outcome.packet });
-    const pr = stepPeer(peer, { type: 'eap', packet: r.outcome.packet });
+    const pr = stepPeer(peer, { type: 'eap', packet: r.outcome.packet, iv: args.rand() });
     peer = pr.state;
     for (const pa of pr.actions) {
       peerActions.push(pa);

@@ -10,17 +10,28 @@
  * bit (AKA') → SQN range (out → AKA-Synchronization-Failure with AT_AUTS)
  * → the server's AT_MAC (bad → AKA-Client-Error) → AT_CHECKCODE → answer with
  * AT_RES and AT_MAC. SQN_MS is kept per IND (src/aka/sqn.ts).
+ *
+ * Identities (RFC 4187 §4.1): AT_NEXT_PSEUDONYM / AT_NEXT_REAUTH_ID from the
+ * challenge's AT_ENCR_DATA are kept once EAP-Success arrives; an AKA-Identity
+ * round is answered with the identity its ID request admits. Fast
+ * re-authentication (RFC 4187 §5): the AKA-Reauthentication request's AT_MAC
+ * and AT_ENCR_DATA are checked with the kept K_aut/K_encr, a counter not above
+ * the last one accepted is answered with AT_COUNTER_TOO_SMALL (no new keys),
+ * otherwise MSK/EMSK come from RFC 4187 §7 / RFC 5448 §3.3. A re-auth identity
+ * is used once. peerCarry()/startPeer(cfg, carry) move them between runs.
  */
 import { DecodeError } from '../codec/decode-error.js';
+import { randomBytes } from 'node:crypto';
 import { AkaClientError, AkaSubtype, EapAttr, EapCode, EapType, isSkippable } from '../codec/eap/constants.js';
-import { attr, duplicateAttribute, hasAttr, read } from '../codec/eap/attributes.js';
+import { attr, duplicateAttribute, hasAttr, read, readInner } from '../codec/eap/attributes.js';
+import { decryptAttributes, encryptAttributes } from '../codec/eap/encr.js';
 import { computeCheckcode, signEap, verifyAtMac } from '../codec/eap/mac.js';
 import { decodeEap, encodeEap, isAkaPacket, type EapAkaPacket, type EapAttribute, type EapPacket } from '../codec/eap/packet.js';
 import { buildAuts, usimAuthenticate, type KeyInput } from '../crypto/milenage.js';
-import { buildPermanentIdentity } from '../aka/identity.js';
+import { buildPermanentIdentity, parseIdentity } from '../aka/identity.js';
 import { acceptSqn, initSqnMs, sqnInRange, type SqnMsState, type SqnWindow } from '../aka/sqn.js';
 import type { Secret } from '../util/secret.js';
-import { deriveSessionKeys, eapTypeOf, type AkaVariant, type Transition } from './eap-aka-common.js';
+import { deriveReauthSessionKeys, deriveSessionKeys, eapTypeOf, type AkaVariant, type ReauthKeys, type Transition } from './eap-aka-common.js';
 
 export { describeEap } from '../codec/eap/describe.js';
 
@@ -45,7 +56,29 @@ export interface EapPeerConfig {
   sqnWindow?: SqnWindow;
 }
 
-export type EapPeerPhase = 'idle' | 'identity' | 'challenge' | 'sync_failure' | 'rejected' | 'notification' | 'success' | 'failure';
+export type EapPeerPhase = 'idle' | 'identity' | 'challenge' | 'reauth' | 'counter_too_small' | 'sync_failure' | 'rejected' | 'notification' | 'success' | 'failure';
+
+/** A fast re-authentication identity and the keys it re-authenticates with; counter = the last one accepted. */
+export interface PeerReauth {
+  readonly id: string;
+  readonly counter: number;
+  readonly keys: ReauthKeys;
+}
+
+/** What a peer keeps from one run to the next besides SQN: its pseudonym and re-auth context (RFC 4187 §4.1.1.7). */
+export interface PeerCarry {
+  readonly pseudonym?: string;
+  readonly reauth?: PeerReauth;
+}
+
+interface PendingKeys {
+  readonly msk: Secret<Buffer>;
+  readonly emsk: Secret<Buffer>;
+  readonly kAut: Secret<Buffer>;
+  /** Identities from AT_ENCR_DATA, kept only once EAP-Success arrives. */
+  readonly pseudonym?: string;
+  readonly reauth?: PeerReauth;
+}
 
 export interface EapPeerState {
   readonly phase: EapPeerPhase;
@@ -55,17 +88,22 @@ export interface EapPeerState {
   /** AKA-Identity requests/responses for AT_CHECKCODE. */
   readonly identityPackets: readonly Buffer[];
   /** Keys of the challenge answered, released on EAP-Success. */
-  readonly pending?: { readonly msk: Secret<Buffer>; readonly emsk: Secret<Buffer>; readonly kAut: Secret<Buffer> };
+  readonly pending?: PendingKeys;
+  /** The permanent identity (AT_PERMANENT_ID_REQ is answered with it). */
+  readonly permanent: string;
+  readonly pseudonym?: string;
+  readonly reauth?: PeerReauth;
   /** KDF list of the last AKA' negotiation we answered (RFC 5448 §3.2). */
   readonly negotiatedKdfs?: readonly number[];
   readonly failureReason?: string;
 }
 
-export type EapPeerEvent = { type: 'eap'; packet: Buffer };
+/** `iv`: 16 random bytes for an AT_ENCR_DATA this step may send (fast re-authentication); default node:crypto randomBytes. */
+export type EapPeerEvent = { type: 'eap'; packet: Buffer; iv?: Buffer };
 
 export type EapPeerAction =
   | { type: 'send'; packet: Buffer }
-  | { type: 'success'; identity: string; msk: Secret<Buffer>; emsk: Secret<Buffer> }
+  | { type: 'success'; identity: string; msk: Secret<Buffer>; emsk: Secret<Buffer>; reauth: boolean }
   | { type: 'failure'; reason: string };
 
 export interface EapPeerStep {
@@ -77,8 +115,8 @@ export interface EapPeerStep {
   note?: string;
 }
 
-type In = 'identity_req' | 'aka_identity' | 'aka_challenge' | 'aka_notification' | 'eap_success' | 'eap_failure' | 'other';
-const ALL: EapPeerPhase[] = ['idle', 'identity', 'challenge', 'sync_failure', 'rejected', 'notification'];
+type In = 'identity_req' | 'aka_identity' | 'aka_challenge' | 'aka_reauth' | 'aka_notification' | 'eap_success' | 'eap_failure' | 'other';
+const ALL: EapPeerPhase[] = ['idle', 'identity', 'challenge', 'reauth', 'counter_too_small', 'sync_failure', 'rejected', 'notification'];
 const P = (from: EapPeerPhase, event: In, to: EapPeerPhase, when: string) => ({ from, event, to, when }) as Transition<EapPeerPhase, In>;
 
 /** The declared transitions of the peer (events are the kinds of packet received). */
@@ -90,20 +128,46 @@ export const peerTransitions: readonly Transition<EapPeerPhase, In>[] = [
   ...ALL.map((p) => P(p, 'aka_challenge', p, "AKA' KDF negotiation: AT_KDF 1 proposed back")),
   ...ALL.map((p) => P(p, 'aka_challenge', 'sync_failure', 'SQN out of range → AKA-Synchronization-Failure with AT_AUTS')),
   ...ALL.map((p) => P(p, 'aka_challenge', 'rejected', 'bad MAC-A, network name, KDF, AMF or bidding → AKA-Authentication-Reject; bad AT_MAC or malformed → AKA-Client-Error')),
+  ...ALL.map((p) => P(p, 'aka_reauth', 'reauth', 'AT_MAC, AT_ENCR_DATA verified, counter fresh → AT_COUNTER, AT_MAC over packet ‖ NONCE_S')),
+  ...ALL.map((p) => P(p, 'aka_reauth', 'counter_too_small', 'counter not above the last accepted → AT_COUNTER_TOO_SMALL (RFC 4187 §5.5)')),
+  ...ALL.map((p) => P(p, 'aka_reauth', 'rejected', 'no re-auth context, bad AT_MAC or AT_ENCR_DATA → AKA-Client-Error')),
   ...ALL.map((p) => P(p, 'aka_notification', 'notification', 'failure AKA-Notification answered; EAP-Failure expected next')),
   ...ALL.map((p) => P(p, 'aka_notification', p, 'success AKA-Notification (S bit) answered')),
   ...ALL.map((p) => P(p, 'aka_notification', 'rejected', 'bad AT_MAC or malformed notification → AKA-Client-Error')),
   P('challenge', 'eap_success', 'success', 'EAP-Success after our challenge response → MSK/EMSK'),
+  P('reauth', 'eap_success', 'success', 'EAP-Success after our re-authentication response → re-auth MSK/EMSK'),
   ...ALL.map((p) => P(p, 'eap_success', 'failure', 'EAP-Success without an authenticated challenge (RFC 4187 §6.3)')),
   ...ALL.map((p) => P(p, 'eap_failure', 'failure', 'EAP-Failure')),
   ...ALL.map((p) => P(p, 'other', 'rejected', 'unknown AKA subtype or unsupported method → Client-Error / Nak')),
   ...ALL.map((p) => P(p, 'other', p, 'a Response (not a Request) is dropped')),
 ];
 
-export function startPeer(cfg: EapPeerConfig): EapPeerState {
-  const identity = cfg.identity ?? buildPermanentIdentity(cfg.imsi, { variant: cfg.variant, mncLength: cfg.mncLength ?? 2, realm: cfg.realm });
-  return { phase: 'idle', cfg: { ...cfg }, identity, sqn: initSqnMs(cfg.sqnMs), identityPackets: [] };
+/**
+ * A peer for one run. With `carry` (identities kept from an earlier run) it presents its re-auth identity,
+ * else its pseudonym, else the permanent identity (cfg.identity overrides).
+ */
+export function startPeer(cfg: EapPeerConfig, carry: PeerCarry = {}): EapPeerState {
+  const permanent = buildPermanentIdentity(cfg.imsi, { variant: cfg.variant, mncLength: cfg.mncLength ?? 2, realm: cfg.realm });
+  const identity = cfg.identity ?? carry.reauth?.id ?? carry.pseudonym ?? permanent;
+  return {
+    phase: 'idle', cfg: { ...cfg }, identity, permanent, sqn: initSqnMs(cfg.sqnMs), identityPackets: [],
+    ...(carry.pseudonym !== undefined ? { pseudonym: carry.pseudonym } : {}),
+    ...(carry.reauth ? { reauth: carry.reauth } : {}),
+  };
 }
+
+/** The identities to carry into the next run (startPeer's second argument). */
+export const peerCarry = (s: EapPeerState): PeerCarry => ({
+  ...(s.pseudonym !== undefined ? { pseudonym: s.pseudonym } : {}),
+  ...(s.reauth ? { reauth: s.reauth } : {}),
+});
+
+/** The realm of the permanent identity, appended to a pseudonym (RFC 4187 §4.1.1.7: AT_NEXT_PSEUDONYM is a username). */
+const withRealm = (s: EapPeerState, username: string): string => {
+  if (username.includes('@')) return username;
+  const realm = parseIdentity(s.permanent).realm;
+  return realm ? `${username}@${realm}` : username;
+};
 
 /** The highest SQN the simulated USIM has accepted (persist it between runs). */
 export const peerSqnMs = (s: EapPeerState): bigint => s.sqn.highest;
@@ -128,10 +192,78 @@ const unknownNonSkippable = (p: EapAkaPacket) => p.attributes.some((a) => !isSki
 const KNOWN = new Set<number>(Object.values(EapAttr));
 
 function onAkaIdentity(s: EapPeerState, p: EapAkaPacket, raw: Buffer): EapPeerStep {
-  if (!read.idReq(p)) return clientError(s, p, 'AKA-Identity without an ID request');
-  const packet = response(s, p, AkaSubtype.AKA_IDENTITY, [attr.identity(s.identity)]);
+  const req = read.idReq(p);
+  if (!req) return clientError(s, p, 'AKA-Identity without an ID request');
+  // RFC 4187 §4.1.4-4.1.6: PERMANENT → the permanent identity; FULLAUTH → a pseudonym if we have one;
+  // ANY → a re-auth identity, else a pseudonym. The identity answered is the one the keys use (§7).
+  const cfgId = s.cfg.identity;
+  const identity = req === 'permanent' ? cfgId ?? s.permanent
+    : req === 'fullauth' ? s.pseudonym ?? cfgId ?? s.permanent
+    : s.reauth?.id ?? s.pseudonym ?? cfgId ?? s.permanent;
+  const packet = response(s, p, AkaSubtype.AKA_IDENTITY, [attr.identity(identity)]);
   const identityPackets = [...s.identityPackets, Buffer.from(raw.subarray(0, raw.readUInt16BE(2))), packet];
-  return { state: { ...s, phase: 'identity', identityPackets }, actions: [{ type: 'send', packet }], note: 'AT_IDENTITY sent' };
+  return { state: { ...s, phase: 'identity', identity, identityPackets }, actions: [{ type: 'send', packet }], note: `AT_IDENTITY sent (${req} request)` };
+}
+
+/** AT_NEXT_PSEUDONYM / AT_NEXT_REAUTH_ID of a challenge, kept in pending until EAP-Success. */
+function issuedIdentities(s: EapPeerState, p: EapAkaPacket, keys: { kEncr: Secret<Buffer>; kAut: Secret<Buffer>; reauthKey: Secret<Buffer> }, variant: AkaVariant):
+  { pseudonym?: string; reauth?: PeerReauth } | 'bad' {
+  const iv = read.iv(p);
+  const data = read.encrData(p);
+  if (!iv && !data) return {};
+  if (!iv || !data) return 'bad';
+  try {
+    const inner = decryptAttributes(keys.kEncr, iv, data);
+    if (readInner.duplicate(inner) !== undefined) return 'bad';
+    const pseudonym = readInner.nextPseudonym(inner);
+    const reauthId = readInner.nextReauthId(inner);
+    return {
+      ...(pseudonym ? { pseudonym: withRealm(s, pseudonym) } : {}),
+      ...(reauthId ? { reauth: { id: withRealm(s, reauthId), counter: 0, keys: { variant, kEncr: keys.kEncr, kAut: keys.kAut, reauthKey: keys.reauthKey } } } : {}),
+    };
+  } catch (e) {
+    if (e instanceof DecodeError) return 'bad';
+    throw e;
+  }
+}
+
+/** EAP-Request/AKA-Reauthentication (RFC 4187 §5.4-5.5, §9.7-9.8). */
+function onReauth(s: EapPeerState, p: EapAkaPacket, raw: Buffer, ivOut: Buffer): EapPeerStep {
+  const ctx = s.reauth;
+  if (!ctx) return clientError(s, p, 'AKA-Reauthentication without a re-authentication context');
+  // The re-auth identity is single-use whatever happens next (RFC 4187 §5.1).
+  const used: EapPeerState = { ...s, reauth: undefined };
+  if (ctx.keys.variant !== (p.type === EapType.AKA_PRIME ? 'aka-prime' : 'aka')) return clientError(used, p, 're-authentication of the other method');
+  if (!verifyAtMac(raw, ctx.keys.kAut)) return clientError(used, p, 'AKA-Reauthentication AT_MAC does not verify');
+  const iv = read.iv(p);
+  const data = read.encrData(p);
+  if (!iv || !data) return clientError(used, p, 'AKA-Reauthentication without AT_IV/AT_ENCR_DATA');
+  let counter: number | undefined;
+  let nonceS: Buffer | undefined;
+  let next: string | undefined;
+  try {
+    const inner = decryptAttributes(ctx.keys.kEncr, iv, data);
+    if (readInner.duplicate(inner) !== undefined) return clientError(used, p, 'duplicate attribute in AT_ENCR_DATA');
+    counter = readInner.counter(inner);
+    nonceS = readInner.nonceS(inner);
+    next = readInner.nextReauthId(inner);
+  } catch (e) {
+    if (e instanceof DecodeError) return clientError(used, p, 'AT_ENCR_DATA does not decrypt to attributes');
+    throw e;
+  }
+  if (counter === undefined || nonceS === undefined) return clientError(used, p, 'AT_ENCR_DATA without AT_COUNTER or AT_NONCE_S');
+  const tooSmall = counter <= ctx.counter;
+  const inner = tooSmall ? [attr.counter(counter), attr.counterTooSmall()] : [attr.counter(counter)];
+  const body = response(s, p, AkaSubtype.AKA_REAUTHENTICATION, [...encryptAttributes(ctx.keys.kEncr, ivOut, inner), attr.mac()]);
+  // RFC 4187 §10.15: the response's AT_MAC covers the packet followed by NONCE_S.
+  const packet = signEap(body, ctx.keys.kAut, { extra: nonceS });
+  if (tooSmall) {
+    // RFC 4187 §5.5: no new keys, the counter is not updated; a full authentication follows.
+    return { state: { ...used, phase: 'counter_too_small', pending: undefined }, actions: [{ type: 'send', packet }], note: `counter ${counter} not above ${ctx.counter}: AT_COUNTER_TOO_SMALL` };
+  }
+  const k = deriveReauthSessionKeys(ctx.keys, s.identity, counter, nonceS);
+  const pending: PendingKeys = { msk: k.msk, emsk: k.emsk, kAut: ctx.keys.kAut, ...(next ? { reauth: { id: withRealm(s, next), counter, keys: ctx.keys } } : {}) };
+  return { state: { ...used, phase: 'reauth', pending }, actions: [{ type: 'send', packet }], note: `re-authentication answered (counter ${counter})` };
 }
 
 function onChallenge(s: EapPeerState, p: EapAkaPacket, raw: Buffer): EapPeerStep {
@@ -181,13 +313,15 @@ function onChallenge(s: EapPeerState, p: EapAkaPacket, raw: Buffer): EapPeerStep
   const checkcode = read.checkcode(p);
   const expected = computeCheckcode(p.type === EapType.AKA_PRIME ? 'aka-prime' : 'aka', s.identityPackets);
   if (checkcode !== undefined && !checkcode.equals(expected)) return clientError({ ...s, sqn }, p, 'AT_CHECKCODE mismatch');
+  const issued = issuedIdentities(s, p, keys, p.type === EapType.AKA_PRIME ? 'aka-prime' : 'aka');
+  if (issued === 'bad') return clientError({ ...s, sqn }, p, 'AT_IV/AT_ENCR_DATA do not decrypt to attributes');
   const attributes: EapAttribute[] = [attr.res(u.res)];
   if (checkcode !== undefined) attributes.push(attr.checkcode(expected));
   if (read.resultInd(p)) attributes.push(attr.resultInd());
   attributes.push(attr.mac());
   const packet = signEap(response(s, p, AkaSubtype.AKA_CHALLENGE, attributes), keys.kAut);
   return {
-    state: { ...s, phase: 'challenge', sqn, pending: { msk: keys.msk, emsk: keys.emsk, kAut: keys.kAut } },
+    state: { ...s, phase: 'challenge', sqn, pending: { msk: keys.msk, emsk: keys.emsk, kAut: keys.kAut, ...issued } },
     actions: [{ type: 'send', packet }],
     note: 'challenge answered',
   };
@@ -230,23 +364,28 @@ function classify(p: EapPacket, s: EapPeerState): In {
       return 'aka_challenge';
     case AkaSubtype.AKA_NOTIFICATION:
       return 'aka_notification';
+    case AkaSubtype.AKA_REAUTHENTICATION:
+      return 'aka_reauth';
     default:
       return 'other';
   }
 }
 
-function handle(s: EapPeerState, kind: In, p: EapPacket, raw: Buffer): EapPeerStep {
+function handle(s: EapPeerState, kind: In, p: EapPacket, raw: Buffer, iv: Buffer | undefined): EapPeerStep {
   switch (kind) {
     case 'identity_req': {
       const packet = encodeEap({ code: EapCode.RESPONSE, identifier: p.identifier, type: EapType.IDENTITY, data: Buffer.from(s.identity, 'utf8') });
       return { state: { ...s, phase: 'identity' }, actions: [{ type: 'send', packet }], note: 'identity sent' };
     }
     case 'eap_success':
-      if (s.phase === 'challenge' && s.pending) {
+      if ((s.phase === 'challenge' || s.phase === 'reauth') && s.pending) {
+        const pd = s.pending;
+        // A full authentication replaces the re-auth context (new keys); a pseudonym not renewed stays.
+        const carry = { pseudonym: pd.pseudonym ?? s.pseudonym, reauth: pd.reauth };
         return {
-          state: { ...s, phase: 'success', pending: undefined },
-          actions: [{ type: 'success', identity: s.identity, msk: s.pending.msk, emsk: s.pending.emsk }],
-          note: 'authenticated',
+          state: { ...s, phase: 'success', pending: undefined, ...carry },
+          actions: [{ type: 'success', identity: s.identity, msk: pd.msk, emsk: pd.emsk, reauth: s.phase === 'reauth' }],
+          note: s.phase === 'reauth' ? 're-authenticated' : 'authenticated',
         };
       }
       return { state: { ...s, phase: 'failure', failureReason: 'unexpected EAP-Success' }, actions: [{ type: 'failure', reason: 'unexpected EAP-Success' }] };
@@ -266,6 +405,7 @@ function handle(s: EapPeerState, kind: In, p: EapPacket, raw: Buffer): EapPeerSt
   if (duplicateAttribute(a) !== undefined || unknownNonSkippable(a)) return clientError(s, a, 'duplicate or unknown non-skippable attribute');
   if (kind === 'aka_identity') return onAkaIdentity(s, a, raw);
   if (kind === 'aka_challenge') return onChallenge(s, a, raw);
+  if (kind === 'aka_reauth') return onReauth(s, a, raw, iv ?? randomBytes(16));
   return onNotification(s, a, raw);
 }
 
@@ -282,7 +422,7 @@ export function stepPeer(state: EapPeerState, event: EapPeerEvent): EapPeerStep 
     return { state, actions: [], decoded: p, note: `ignored in phase ${state.phase}` };
   }
   const kind = classify(p, state);
-  const out = handle(state, kind, p, event.packet);
+  const out = handle(state, kind, p, event.packet, event.iv);
   if (!peerTransitions.some((t) => t.from === state.phase && t.event === kind && t.to === out.state.phase)) {
     throw new Error(`eap-aka-peer: undeclared transition ${state.phase} --${kind}--> ${out.state.phase}`);
   }

@@ -3,7 +3,12 @@ import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AkaSubtype, attr, decodeEap, EapCode, encodeEap, isAkaPacket, read, signEap, verifyAtMac, type EapPacket } from '../codec/eap/index.js';
 import { generateVector } from '../crypto/milenage.js';
-import { deriveAkaKeys } from '../crypto/aka-keys.js';
+import { akaMasterKey, deriveAkaKeys, expandAkaMasterKey } from '../crypto/aka-keys.js';
+import { fips186Prf } from '../crypto/fips186-prf.js';
+import { createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { decryptAttributes, encryptAttributes } from '../codec/eap/encr.js';
+import { readInner } from '../codec/eap/attributes.js';
+import { deriveReauthSessionKeys } from './eap-aka-common.js';
 import { Secret } from '../util/secret.js';
 import * as server from './eap-aka-server.js';
 import type { EapServerConfig, EapServerEvent, EapServerState } from './eap-aka-server.js';
@@ -34,6 +39,10 @@ function challenged(cfg: Partial<EapServerConfig> = {}) {
   return { state: r.state, request: (r.actions[0] as { packet: Buffer }).packet };
 }
 const kAut = deriveAkaKeys(ID, VECTOR.ck, VECTOR.ik).kAut;
+function deriveSessionKeysForTest(identity: string) {
+  const mk = akaMasterKey(identity, VECTOR.ck, VECTOR.ik);
+  return { ...expandAkaMasterKey(mk), mk };
+}
 function response(identifier: number, subtype: number, attributes: ReturnType<typeof attr.rand>[], sign = false): Buffer {
   const b = encodeEap({ code: EapCode.RESPONSE, identifier, type: 23, subtype, attributes } as EapPacket);
   return sign ? signEap(b, kAut) : b;
@@ -329,7 +338,7 @@ describe('EAP-AKA server state machine', () => {
     const { state } = challenged();
     const events: EapServerEvent[] = [
       { type: 'identity', identity: ID }, { type: 'vector', vector: VECTOR }, { type: 'vector_error', reason: 'unavailable' },
-      { type: 'eap', packet: Buffer.alloc(4) }, { type: 'tick' },
+      { type: 'eap', packet: Buffer.alloc(4) }, { type: 'tick' }, { type: 'identity_resolved', result: { kind: 'unknown' } },
     ];
     let refused = 0;
     for (const phase of Object.keys(server.SERVER_TRANSITIONS) as server.EapServerPhase[]) {
@@ -346,12 +355,172 @@ describe('EAP-AKA server state machine', () => {
         assert.ok(server.step(st, ev, 10 * 60_000).refused);
       }
     }
-    assert.equal(refused, 45 - 18, '18 declared pairs, the other 27 refused');
+    assert.equal(refused, 66 - 22, '22 declared pairs, the other 44 refused');
     // every row's (from, event) has a handler
     for (const [id, row] of Object.entries(server.SERVER_ROWS)) {
       if (row.event === 'any') continue;
       assert.ok((server.SERVER_TRANSITIONS[row.from] as Record<string, unknown>)[row.event], id);
     }
+  });
+
+
+  // ------------------------------------------------------------ pseudonyms and fast re-authentication (RFC 4187 §4.1, §5)
+
+  const keysAka = deriveSessionKeysForTest(ID);
+  const IV = Buffer.alloc(16, 7);
+  const NONCE = h('00112233445566778899aabbccddeeff');
+  const REAUTH_ID = '4reauth0001@nai.epc.mnc444.mcc555.3gppnetwork.org';
+  const reauthKeys = { variant: 'aka' as const, kEncr: keysAka.kEncr, kAut: keysAka.kAut, reauthKey: keysAka.mk };
+
+  function reauthSent(counter = 3, next?: string) {
+    let s = start({ resolveIdentities: true });
+    const r1 = step(s, { type: 'identity', identity: REAUTH_ID });
+    assert.equal(r1.row, 'idle:resolve');
+    assert.deepEqual(r1.actions, [{ type: 'resolve_identity', identity: REAUTH_ID, allowReauth: true }]);
+    s = r1.state;
+    const r2 = step(s, { type: 'identity_resolved', result: { kind: 'reauth', imsi: '555444333222111', counter, keys: reauthKeys, nonceS: NONCE, iv: IV, ...(next ? { nextReauthId: next } : {}) } });
+    assert.equal(r2.row, 'resolve_wait:reauth');
+    return { state: r2.state, request: (r2.actions[0] as { packet: Buffer }).packet };
+  }
+  /** The peer's EAP-Response/AKA-Reauthentication, built by hand: AT_ENCR_DATA{inner}, AT_MAC over packet ‖ NONCE_S. */
+  function reauthResponse(identifier: number, inner: ReturnType<typeof attr.counter>[], opts: { nonce?: Buffer | null; subtype?: number } = {}) {
+    const body = encodeEap({ code: 2, identifier, type: 23, subtype: opts.subtype ?? AkaSubtype.AKA_REAUTHENTICATION, attributes: [...encryptAttributes(keysAka.kEncr, IV, inner), attr.mac()] } as EapPacket);
+    return signEap(body, keysAka.kAut, opts.nonce === null ? {} : { extra: opts.nonce ?? NONCE });
+  }
+
+  it('full authentication issues a pseudonym and a re-auth identity in AT_ENCR_DATA (AES-128-CBC under K_encr)', () => {
+    let s = step(start(), { type: 'identity', identity: ID }).state;
+    const r = step(s, { type: 'vector', vector: VECTOR, issue: { pseudonym: '2pseudo0001', reauthId: REAUTH_ID, iv: IV } });
+    s = r.state;
+    const p = decodeEap((r.actions[0] as { packet: Buffer }).packet);
+    assert.ok(isAkaPacket(p));
+    assert.deepEqual(p.attributes.map((x) => x.type), [1, 2, 129, 130, 11]);
+    // decrypted independently with node:crypto
+    const d = createDecipheriv('aes-128-cbc', keysAka.kEncr.reveal(), IV);
+    d.setAutoPadding(false);
+    const plain = Buffer.concat([d.update(read.encrData(p)!), d.final()]);
+    assert.equal(plain[0], 132);
+    assert.equal(plain.subarray(4, 4 + plain.readUInt16BE(2)).toString(), '2pseudo0001');
+    const ok = step(s, { type: 'eap', packet: response(s.identifier, 1, [attr.res(VECTOR.xres), attr.mac()], true) });
+    const a = ok.actions[0]!;
+    assert.ok(a.type === 'success' && !a.reauth);
+    assert.equal(a.issued?.pseudonym, '2pseudo0001');
+    assert.equal(a.issued?.reauth?.id, REAUTH_ID);
+    assert.equal(a.issued?.reauth?.counter, 0);
+    assert.deepEqual(a.issued?.reauth?.keys.reauthKey.reveal(), keysAka.mk.reveal());
+  });
+
+  it('AKA-Reauthentication: AT_IV, AT_ENCR_DATA{AT_COUNTER, AT_NONCE_S, AT_NEXT_REAUTH_ID}, AT_MAC; keys per RFC 4187 §7', () => {
+    const { state, request } = reauthSent(3, '4next@realm');
+    const p = decodeEap(request);
+    assert.ok(isAkaPacket(p) && p.subtype === AkaSubtype.AKA_REAUTHENTICATION);
+    assert.deepEqual(p.attributes.map((x) => x.type), [129, 130, 11]);
+    assert.ok(verifyAtMac(request, keysAka.kAut), 'request MAC is over the packet alone');
+    const inner = decryptAttributes(keysAka.kEncr, read.iv(p)!, read.encrData(p)!);
+    assert.equal(readInner.counter(inner), 3);
+    assert.deepEqual(readInner.nonceS(inner), NONCE);
+    assert.equal(readInner.nextReauthId(inner), '4next@realm');
+    const r = step(state, { type: 'eap', packet: reauthResponse(state.identifier, [attr.counter(3)]) });
+    assert.equal(r.row, 'reauth_sent:success');
+    const a = r.actions[0]!;
+    assert.ok(a.type === 'success' && a.reauth);
+    // independent: XKEY' = SHA1(Identity ‖ counter ‖ NONCE_S ‖ MK), then the (vector-tested) FIPS 186-2 PRF
+    const xkey = createHash('sha1').update(REAUTH_ID).update(Buffer.from([0, 3])).update(NONCE).update(keysAka.mk.reveal()).digest();
+    const x = fips186Prf(xkey, 128);
+    assert.deepEqual(a.msk.reveal(), x.subarray(0, 64));
+    assert.deepEqual(a.emsk.reveal(), x.subarray(64, 128));
+    assert.equal(a.issued?.reauth?.id, '4next@realm');
+    assert.equal(a.issued?.reauth?.counter, 3);
+    assert.deepEqual(a.packet, Buffer.from([3, state.identifier, 0, 4]));
+  });
+
+  it('EAP-AKA\' re-authentication keys: MK = PRF\'(K_re, "EAP-AKA\' re-auth" ‖ Identity ‖ counter ‖ NONCE_S) (RFC 5448 §3.3)', () => {
+    const kRe = Buffer.alloc(32, 0x5a);
+    const got = deriveReauthSessionKeys({ variant: 'aka-prime', kEncr: keysAka.kEncr, kAut: keysAka.kAut, reauthKey: new Secret(kRe) }, '8abc@x', 0x102, NONCE);
+    const s = Buffer.concat([Buffer.from("EAP-AKA' re-auth"), Buffer.from('8abc@x'), Buffer.from([1, 2]), NONCE]);
+    const t: Buffer[] = [];
+    let prev = Buffer.alloc(0);
+    for (let i = 1; i <= 4; i++) t.push((prev = createHmac('sha256', kRe).update(Buffer.concat([prev, s, Buffer.from([i])])).digest()));
+    const mk = Buffer.concat(t);
+    assert.deepEqual(got.msk.reveal(), mk.subarray(0, 64));
+    assert.deepEqual(got.emsk.reveal(), mk.subarray(64, 128));
+  });
+
+  it('re-authentication refusals: counter too small → full authentication; bad MAC, counter, subtype, encryption → failure', () => {
+    const { state } = reauthSent(5);
+    const id = state.identifier;
+    const small = step(state, { type: 'eap', packet: reauthResponse(id, [attr.counter(5), attr.counterTooSmall()]) });
+    assert.equal(small.row, 'reauth_sent:counter_too_small');
+    assert.deepEqual(small.actions, [{ type: 'need_vector', imsi: '555444333222111' }]);
+    assert.equal(small.state.reauth, undefined);
+    const cases: [Buffer, server.ServerRowId][] = [
+      [reauthResponse(id, [attr.counter(5)], { nonce: null }), 'reauth_sent:bad_mac'],
+      [reauthResponse(id, [attr.counter(4)]), 'reauth_sent:bad_counter'],
+      [reauthResponse(id, [attr.nonceS(NONCE)]), 'reauth_sent:bad_counter'],
+      [signEap(encodeEap({ code: 2, identifier: id, type: 23, subtype: 13, attributes: [attr.mac()] } as EapPacket), keysAka.kAut, { extra: NONCE }), 'reauth_sent:malformed'],
+      [reauthResponse(id, [attr.counter(5)], { subtype: AkaSubtype.AKA_CHALLENGE }), 'reauth_sent:unexpected_subtype'],
+      [response(id, AkaSubtype.AKA_CLIENT_ERROR, [attr.clientErrorCode(0)]), 'reauth_sent:client_error'],
+      [Buffer.from([2, id, 0, 9, 23, 13, 0, 0, 1]), 'reauth_sent:malformed'],
+      [encodeEap({ code: 1, identifier: id, type: 23, subtype: 13, attributes: [] } as EapPacket), 'reauth_sent:unexpected_code'],
+      [encodeEap({ code: 2, identifier: id, type: 50, subtype: 13, attributes: [] } as EapPacket), 'reauth_sent:unexpected_type'],
+      [encodeEap({ code: 2, identifier: id, type: 3, data: Buffer.from([23]) }), 'reauth_sent:nak'],
+    ];
+    for (const [packet, row] of cases) {
+      const r = step(state, { type: 'eap', packet });
+      assert.equal(r.row, row);
+      assert.equal(r.state.phase, 'failure');
+      assert.equal(r.state.reauth, undefined, 'keys dropped');
+    }
+    assert.equal(step(state, { type: 'eap', packet: reauthResponse((id + 1) & 0xff, [attr.counter(5)]) }).row, 'reauth_sent:discard');
+    assert.equal(step(state, { type: 'tick' }, 1).row, 'reauth_sent:tick');
+    assert.equal(step(state, { type: 'tick' }, 30_000).row, 'reauth_sent:timeout');
+  });
+
+  it('identity rules: known pseudonym → full auth; unknown → narrower ID request or failure; ID request limits the answer', () => {
+    const rw = step(start({ resolveIdentities: true, identityRound: 'when-not-permanent' }), { type: 'identity', identity: REAUTH_ID }).state;
+    assert.equal(step(rw, { type: 'tick' }, 1).row, 'resolve_wait:tick');
+    assert.equal(step(rw, { type: 'tick' }, 30_000).row, 'resolve_wait:timeout');
+    const full = step(rw, { type: 'identity_resolved', result: { kind: 'full', imsi: '555444333222111' } });
+    assert.equal(full.row, 'resolve_wait:need_vector');
+    assert.deepEqual(full.actions, [{ type: 'need_vector', imsi: '555444333222111' }]);
+    // unknown re-auth identity → AT_FULLAUTH_ID_REQ (RFC 4187 §4.1.5)
+    const u = step(rw, { type: 'identity_resolved', result: { kind: 'unknown' } });
+    assert.equal(u.row, 'resolve_wait:identity_round');
+    const q = decodeEap((u.actions[0] as { packet: Buffer }).packet);
+    assert.ok(isAkaPacket(q) && read.idReq(q) === 'fullauth');
+    // a re-auth identity in answer to FULLAUTH is refused; a pseudonym is resolved (re-auth not allowed)
+    assert.equal(step(u.state, { type: 'eap', packet: response(u.state.identifier, 5, [attr.identity(REAUTH_ID)]) }).row, 'identity:identity_not_permanent');
+    const ps = step(u.state, { type: 'eap', packet: response(u.state.identifier, 5, [attr.identity('2pseudo@x')]) });
+    assert.equal(ps.row, 'identity:resolve');
+    assert.deepEqual(ps.actions, [{ type: 'resolve_identity', identity: '2pseudo@x', allowReauth: false }]);
+    // unknown pseudonym → AT_PERMANENT_ID_REQ, then nothing narrower is left
+    const u2 = step(ps.state, { type: 'identity_resolved', result: { kind: 'unknown' } });
+    const q2 = decodeEap((u2.actions[0] as { packet: Buffer }).packet);
+    assert.ok(isAkaPacket(q2) && read.idReq(q2) === 'permanent');
+    assert.equal(step(u2.state, { type: 'eap', packet: response(u2.state.identifier, 5, [attr.identity('2pseudo@x')]) }).row, 'identity:identity_not_permanent');
+    const u3 = step({ ...u2.state, phase: 'resolve_wait' }, { type: 'identity_resolved', result: { kind: 'unknown' } });
+    assert.equal(u3.row, 'resolve_wait:identity_unknown');
+    // identityRound never: an unknown identity fails at once
+    const nv = step(start({ resolveIdentities: true }), { type: 'identity', identity: '2nobody@x' }).state;
+    assert.equal(step(nv, { type: 'identity_resolved', result: { kind: 'unknown' } }).row, 'resolve_wait:identity_unknown');
+    // AT_ANY_ID_REQ admits a re-auth identity
+    const any = step(start({ resolveIdentities: true, identityRound: 'always', firstIdRequest: 'any' }), { type: 'identity', identity: ID }).state;
+    const ra = step(any, { type: 'eap', packet: response(any.identifier, 5, [attr.identity(REAUTH_ID)]) });
+    assert.deepEqual(ra.actions, [{ type: 'resolve_identity', identity: REAUTH_ID, allowReauth: true }]);
+  });
+
+  it("EAP-AKA' Synchronization-Failure in both forms (AT_AUTS alone, RFC 5448; with the AT_KDF copy, RFC 9048 §3.2)", () => {
+    let s = start({ variant: 'aka-prime', networkName: 'WLAN' });
+    s = step(s, { type: 'identity', identity: '6555444333222111' }).state;
+    s = step(s, { type: 'vector', vector: VECTOR }).state;
+    const sync = (attributes: ReturnType<typeof attr.auts>[]) => encodeEap({ code: 2, identifier: s.identifier, type: 50, subtype: 4, attributes } as EapPacket);
+    const auts = Buffer.alloc(14, 9);
+    for (const form of [[attr.auts(auts)], [attr.auts(auts), attr.kdf(1)]]) {
+      const r = step(s, { type: 'eap', packet: sync(form) });
+      assert.equal(r.row, 'challenge_sent:resync');
+      assert.deepEqual(r.actions, [{ type: 'need_vector', imsi: '555444333222111', resync: { rand: RAND, auts } }]);
+    }
+    assert.equal(step(s, { type: 'eap', packet: sync([attr.auts(auts), attr.kdf(2)]) }).row, 'challenge_sent:resync_bad_kdf');
   });
 
   after(() => {

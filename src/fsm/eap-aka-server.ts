@@ -22,17 +22,31 @@
  * moves SQN (local store: recoverSqnFromAuts() then sqnAfterResync(); SWx: MAR
  * with SIP-Authorization = RAND‖AUTS). A bad MAC-S is answered with
  * vector_error 'resync_failed'.
+ *
+ * Identities and fast re-authentication (RFC 4187 §4.1, §5; RFC 5448 §3.3):
+ * with `resolveIdentities` a pseudonym or re-auth identity is handed to the
+ * caller (`resolve_identity`), who answers `identity_resolved` with the IMSI
+ * (full authentication), a re-auth context (AKA-Reauthentication with
+ * AT_COUNTER, AT_NONCE_S and the next re-auth id in AT_ENCR_DATA) or
+ * `unknown` (the next, more specific AKA-Identity request). New identities
+ * to issue come in with the `vector` event (`issue`) and go out in the
+ * challenge's AT_ENCR_DATA; the success action hands back what was issued
+ * so the caller can keep it. The caller owns the counters and their storage.
  */
 import { DecodeError } from '../codec/decode-error.js';
 import { AkaNotification, AkaSubtype, EapAttr, EapCode, EapType } from '../codec/eap/constants.js';
-import { attr, duplicateAttribute, hasAttr, read } from '../codec/eap/attributes.js';
+import { attr, duplicateAttribute, hasAttr, read, readInner } from '../codec/eap/attributes.js';
 import { computeCheckcode, signEap, verifyAtMac } from '../codec/eap/mac.js';
 import { decodeEap, encodeEap, isAkaPacket, type EapAkaPacket, type EapAttribute } from '../codec/eap/packet.js';
 import { parseIdentity } from '../aka/identity.js';
 import type { AuthVector } from '../aka/types.js';
 import { Secret } from '../util/secret.js';
 import { timingSafeEqual } from 'node:crypto';
-import { deriveSessionKeys, eapTypeOf, type AkaVariant } from './eap-aka-common.js';
+import { decryptAttributes, encryptAttributes } from '../codec/eap/encr.js';
+import { deriveReauthSessionKeys, deriveSessionKeys, eapTypeOf, type AkaVariant, type ReauthKeys } from './eap-aka-common.js';
+
+/** Which identity an AKA-Identity request asks for (RFC 4187 §4.1.4-4.1.6). */
+export type IdRequest = 'any' | 'fullauth' | 'permanent';
 
 export interface EapServerConfig {
   variant: AkaVariant;
@@ -53,20 +67,55 @@ export interface EapServerConfig {
    * success goes through AKA-Notification "Success" (with AT_MAC) before EAP-Success. Default off.
    */
   resultInd?: boolean;
+  /**
+   * Hand pseudonyms and fast re-authentication identities to the caller (`resolve_identity`) instead of
+   * refusing them. Without it only permanent identities authenticate. Default off.
+   */
+  resolveIdentities?: boolean;
+  /** The ID request of the first AKA-Identity round when identityRound is 'always' (default 'permanent'). */
+  firstIdRequest?: IdRequest;
+}
+
+/** What the caller found for a non-permanent identity (the answer to resolve_identity). */
+export type IdentityResolution =
+  /** A known pseudonym (or a re-auth identity the caller will not re-authenticate): full authentication for this IMSI. */
+  | { kind: 'full'; imsi: string }
+  /**
+   * A live re-auth identity, already consumed by the caller (single use): `counter` is the value to send (above
+   * every value sent before), `nonceS` and `iv` fresh random, `nextReauthId` the identity to issue, if any.
+   */
+  | { kind: 'reauth'; imsi: string; counter: number; keys: ReauthKeys; nonceS: Buffer; iv: Buffer; nextReauthId?: string }
+  /** Not known, expired or used: ask for a more specific identity (RFC 4187 §4.1.5). */
+  | { kind: 'unknown' };
+
+/** Identities to issue in the challenge's AT_ENCR_DATA (RFC 4187 §4.1.1.7, §5.1); iv is 16 random bytes. */
+export interface IssueIdentities {
+  pseudonym?: string;
+  reauthId?: string;
+  iv: Buffer;
+}
+
+/** What a successful session issued, for the caller to keep: the next pseudonym and the next re-auth context. */
+export interface IssuedIdentities {
+  pseudonym?: string;
+  /** counter = the last counter used with these keys (0 after a full authentication). */
+  reauth?: { id: string; counter: number; keys: ReauthKeys };
 }
 
 export type EapServerPhase =
   | 'idle'
   | 'identity'
+  | 'resolve_wait'
   | 'vector_wait'
   | 'challenge_sent'
   | 'resync_wait'
+  | 'reauth_sent'
   | 'notification_sent'
   | 'success_notification_sent'
   | 'success'
   | 'failure';
 
-export const LIVE_PHASES = ['idle', 'identity', 'vector_wait', 'challenge_sent', 'resync_wait', 'notification_sent', 'success_notification_sent'] as const;
+export const LIVE_PHASES = ['idle', 'identity', 'resolve_wait', 'vector_wait', 'challenge_sent', 'resync_wait', 'reauth_sent', 'notification_sent', 'success_notification_sent'] as const;
 export type LivePhase = (typeof LIVE_PHASES)[number];
 
 /** Why a vector source gave no vector (the AuthVectorError kinds of src/ports.ts). */
@@ -90,6 +139,9 @@ export type EapFailureReason =
   | 'bad_res'
   | 'bad_checkcode'
   | 'bad_vector'
+  | 'identity_unknown'
+  | 'bad_counter'
+  | 'bad_kdf'
   | 'timeout';
 
 /** What a failure means to the one asking: the peer was refused, the user is not known, or the back-end is down. */
@@ -101,6 +153,7 @@ export const FAILURE_CLASS: Readonly<Record<EapFailureReason, FailureClass>> = {
   identity_not_permanent: 'rejected', missing_identity: 'rejected', unexpected_subtype: 'rejected',
   client_error: 'rejected', authentication_reject: 'rejected', resync_limit: 'rejected', kdf_unsupported: 'rejected',
   bad_mac: 'rejected', bad_res: 'rejected', bad_checkcode: 'rejected', bad_vector: 'unavailable', timeout: 'rejected',
+  identity_unknown: 'rejected', bad_counter: 'rejected', bad_kdf: 'rejected',
 };
 
 export interface EapFailure {
@@ -114,7 +167,8 @@ export const describeFailure = (f: EapFailure): string => (f.reason === 'client_
 
 export type EapServerEvent =
   | { type: 'identity'; identity: string }
-  | { type: 'vector'; vector: AuthVector; /** CK/IK are already CK'/IK' (EAP-AKA' vector from the HSS) */ ckIkArePrime?: boolean }
+  | { type: 'vector'; vector: AuthVector; /** CK/IK are already CK'/IK' (EAP-AKA' vector from the HSS) */ ckIkArePrime?: boolean; issue?: IssueIdentities }
+  | { type: 'identity_resolved'; result: IdentityResolution }
   | { type: 'vector_error'; reason: VectorErrorReason }
   | { type: 'eap'; packet: Buffer }
   | { type: 'tick' };
@@ -124,7 +178,9 @@ type EventOf<K extends EventType> = Extract<EapServerEvent, { type: K }>;
 export type EapServerAction =
   | { type: 'send'; packet: Buffer }
   | { type: 'need_vector'; imsi: string; resync?: { rand: Buffer; auts: Buffer } }
-  | { type: 'success'; imsi: string; identity: string; msk: Secret<Buffer>; emsk: Secret<Buffer>; packet: Buffer }
+  /** Look up a pseudonym / re-auth identity; a re-auth identity may only be used when allowReauth (RFC 4187 §4.1.5). */
+  | { type: 'resolve_identity'; identity: string; allowReauth: boolean }
+  | { type: 'success'; imsi: string; identity: string; msk: Secret<Buffer>; emsk: Secret<Buffer>; packet: Buffer; reauth: boolean; issued?: IssuedIdentities }
   | ({ type: 'failure'; packet: Buffer } & EapFailure);
 
 export interface EapChallenge {
@@ -133,6 +189,18 @@ export interface EapChallenge {
   readonly kAut: Secret<Buffer>;
   readonly msk: Secret<Buffer>;
   readonly emsk: Secret<Buffer>;
+  /** Identities sent in this challenge's AT_ENCR_DATA, with the keys a re-auth identity needs. */
+  readonly issued?: { pseudonym?: string; reauthId?: string; kEncr?: Secret<Buffer>; reauthKey?: Secret<Buffer> };
+}
+
+/** An AKA-Reauthentication round in flight (RFC 4187 §5). */
+export interface EapReauthRound {
+  readonly counter: number;
+  readonly nonceS: Buffer;
+  readonly keys: ReauthKeys;
+  readonly msk: Secret<Buffer>;
+  readonly emsk: Secret<Buffer>;
+  readonly nextReauthId?: string;
 }
 
 export interface EapServerState {
@@ -148,6 +216,11 @@ export interface EapServerState {
   /** AKA-Identity requests/responses, in order, for AT_CHECKCODE. */
   readonly identityPackets: readonly Buffer[];
   readonly challenge?: EapChallenge;
+  /** reauth_sent: the re-authentication round. */
+  readonly reauth?: EapReauthRound;
+  /** The ID request of the last AKA-Identity sent, and how many were sent (at most 3, RFC 4187 §4.1.6). */
+  readonly idRequest?: IdRequest;
+  readonly idRounds?: number;
   /** notification_sent: the failure the AKA-Notification announced. */
   readonly notified?: 'bad_mac' | 'bad_res';
   readonly failure?: EapFailure;
@@ -173,7 +246,7 @@ const timeoutRows = <P extends LivePhase>(p: P) =>
     readonly [K in `${P}:timeout`]: { from: P; event: 'any'; to: 'failure'; reason: 'timeout'; when: string };
   };
 
-const unusable = <P extends 'identity' | 'challenge_sent' | 'success_notification_sent'>(p: P) =>
+const unusable = <P extends 'identity' | 'challenge_sent' | 'reauth_sent' | 'success_notification_sent'>(p: P) =>
   Object.fromEntries(
     (['malformed', 'unexpected_code', 'unexpected_type', 'nak'] as const).map((r) => [`${p}:${r}`, { from: p, event: 'eap', to: 'failure', reason: r, when: `response ${r.replace('_', ' ')}` }]),
   ) as { readonly [R in UnusableResponse as `${P}:${R}`]: { from: P; event: 'eap'; to: 'failure'; reason: R; when: string } };
@@ -188,7 +261,14 @@ export const SERVER_ROWS = {
   'idle:need_vector': { from: 'idle', event: 'identity', to: 'vector_wait', when: 'permanent identity, no identity round → need_vector' },
   'idle:identity_round': { from: 'idle', event: 'identity', to: 'identity', when: 'identity round required → AKA-Identity with AT_PERMANENT_ID_REQ' },
   'idle:identity_not_permanent': { from: 'idle', event: 'identity', to: 'failure', reason: 'identity_not_permanent', when: 'no permanent identity and no identity round' },
+  'idle:resolve': { from: 'idle', event: 'identity', to: 'resolve_wait', when: 'pseudonym or re-auth identity, resolveIdentities → resolve_identity' },
   ...timeoutRows('idle'),
+
+  'resolve_wait:need_vector': { from: 'resolve_wait', event: 'identity_resolved', to: 'vector_wait', when: 'known pseudonym (or re-auth refused by the caller) → full authentication' },
+  'resolve_wait:reauth': { from: 'resolve_wait', event: 'identity_resolved', to: 'reauth_sent', when: 'live re-auth context → AKA-Reauthentication (RFC 4187 §5.4)' },
+  'resolve_wait:identity_round': { from: 'resolve_wait', event: 'identity_resolved', to: 'identity', when: 'unknown identity → AKA-Identity with a more specific ID request (RFC 4187 §4.1.5)' },
+  'resolve_wait:identity_unknown': { from: 'resolve_wait', event: 'identity_resolved', to: 'failure', reason: 'identity_unknown', when: 'unknown identity and no identity round left' },
+  ...timeoutRows('resolve_wait'),
 
   'identity:need_vector': { from: 'identity', event: 'eap', to: 'vector_wait', when: 'AKA-Identity response with a permanent AT_IDENTITY → need_vector' },
   'identity:discard': { from: 'identity', event: 'eap', to: 'identity', when: 'Identifier mismatch: silently discarded (RFC 3748 §4.1)' },
@@ -196,7 +276,8 @@ export const SERVER_ROWS = {
   'identity:client_error': { from: 'identity', event: 'eap', to: 'failure', reason: 'client_error', when: 'AKA-Client-Error' },
   'identity:unexpected_subtype': { from: 'identity', event: 'eap', to: 'failure', reason: 'unexpected_subtype', when: 'not an AKA-Identity response' },
   'identity:missing_identity': { from: 'identity', event: 'eap', to: 'failure', reason: 'missing_identity', when: 'AKA-Identity without AT_IDENTITY' },
-  'identity:identity_not_permanent': { from: 'identity', event: 'eap', to: 'failure', reason: 'identity_not_permanent', when: 'AT_IDENTITY is not a permanent identity' },
+  'identity:identity_not_permanent': { from: 'identity', event: 'eap', to: 'failure', reason: 'identity_not_permanent', when: 'AT_IDENTITY is not a permanent identity (and may not be, or cannot be resolved)' },
+  'identity:resolve': { from: 'identity', event: 'eap', to: 'resolve_wait', when: 'AT_IDENTITY a pseudonym (ANY/FULLAUTH request) or re-auth identity (ANY request) → resolve_identity' },
   ...timeoutRows('identity'),
 
   'vector_wait:challenge': { from: 'vector_wait', event: 'vector', to: 'challenge_sent', when: 'AKA-Challenge sent' },
@@ -206,7 +287,8 @@ export const SERVER_ROWS = {
 
   'challenge_sent:success': { from: 'challenge_sent', event: 'eap', to: 'success', when: 'AT_MAC then RES verified → EAP-Success, MSK/EMSK' },
   'challenge_sent:success_notification': { from: 'challenge_sent', event: 'eap', to: 'success_notification_sent', when: 'verified, both sides use AT_RESULT_IND → AKA-Notification Success with AT_MAC' },
-  'challenge_sent:resync': { from: 'challenge_sent', event: 'eap', to: 'resync_wait', when: 'AKA-Synchronization-Failure with AT_AUTS, attempts left → need_vector with resync' },
+  'challenge_sent:resync': { from: 'challenge_sent', event: 'eap', to: 'resync_wait', when: 'AKA-Synchronization-Failure with AT_AUTS (EAP-AKA\': with or without the AT_KDF copy, RFC 9048 §3.2), attempts left → need_vector with resync' },
+  'challenge_sent:resync_bad_kdf': { from: 'challenge_sent', event: 'eap', to: 'failure', reason: 'bad_kdf', when: "EAP-AKA' Synchronization-Failure whose AT_KDF list is not the one offered" },
   'challenge_sent:discard': { from: 'challenge_sent', event: 'eap', to: 'challenge_sent', when: 'Identifier mismatch: silently discarded' },
   'challenge_sent:notify_bad_mac': { from: 'challenge_sent', event: 'eap', to: 'notification_sent', reason: 'bad_mac', when: 'bad AT_MAC with failureNotification → AKA-Notification General Failure' },
   'challenge_sent:notify_bad_res': { from: 'challenge_sent', event: 'eap', to: 'notification_sent', reason: 'bad_res', when: 'bad RES with failureNotification → AKA-Notification General Failure' },
@@ -226,6 +308,16 @@ export const SERVER_ROWS = {
   'resync_wait:bad_vector': { from: 'resync_wait', event: 'vector', to: 'failure', reason: 'bad_vector', when: 'RAND/AUTN/XRES of the wrong length' },
   ...vectorErrors('resync_wait'),
   ...timeoutRows('resync_wait'),
+
+  'reauth_sent:success': { from: 'reauth_sent', event: 'eap', to: 'success', when: 'AT_MAC (over packet ‖ NONCE_S) and AT_COUNTER verified → EAP-Success, re-auth MSK/EMSK' },
+  'reauth_sent:counter_too_small': { from: 'reauth_sent', event: 'eap', to: 'vector_wait', when: 'verified response with AT_COUNTER_TOO_SMALL → full authentication (RFC 4187 §5.5)' },
+  'reauth_sent:discard': { from: 'reauth_sent', event: 'eap', to: 'reauth_sent', when: 'Identifier mismatch: silently discarded' },
+  ...unusable('reauth_sent'),
+  'reauth_sent:client_error': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'client_error', when: 'AKA-Client-Error' },
+  'reauth_sent:unexpected_subtype': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'unexpected_subtype', when: 'not an AKA-Reauthentication response' },
+  'reauth_sent:bad_mac': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'bad_mac', when: 'AT_MAC missing or not over packet ‖ NONCE_S' },
+  'reauth_sent:bad_counter': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'bad_counter', when: 'AT_COUNTER missing or not the value sent' },
+  ...timeoutRows('reauth_sent'),
 
   'notification_sent:discard': { from: 'notification_sent', event: 'eap', to: 'notification_sent', when: 'Identifier mismatch: silently discarded' },
   'notification_sent:bad_mac': { from: 'notification_sent', event: 'eap', to: 'failure', reason: 'bad_mac', when: 'response to the notification of a bad AT_MAC → EAP-Failure' },
@@ -286,7 +378,7 @@ function request(s: EapServerState, identifier: number, subtype: number, attribu
 function fail<I extends FailureRow>(row: I, s: EapServerState, clientErrorCode?: number): Taken<I> {
   const failure: EapFailure = { reason: SERVER_ROWS[row].reason, ...(clientErrorCode !== undefined ? { clientErrorCode } : {}) };
   const packet = encodeEap({ code: EapCode.FAILURE, identifier: s.identifier });
-  return go(row, s, [{ type: 'failure', packet, ...failure }], { failure, challenge: undefined, notified: undefined });
+  return go(row, s, [{ type: 'failure', packet, ...failure }], { failure, challenge: undefined, reauth: undefined, notified: undefined });
 }
 
 function notifyFailure<I extends 'challenge_sent:notify_bad_mac' | 'challenge_sent:notify_bad_res'>(row: I, s: EapServerState): Taken<I> {
@@ -309,11 +401,21 @@ function sendChallenge<I extends 'vector_wait:challenge' | 'resync_wait:challeng
   else if (s.cfg.bidding) attributes.push(attr.bidding(true));
   if (s.identityPackets.length > 0) attributes.push(attr.checkcode(computeCheckcode(s.cfg.variant, s.identityPackets)));
   if (s.cfg.resultInd) attributes.push(attr.resultInd());
+  // RFC 4187 §4.1.1.7 / §5.1: the next pseudonym and re-auth identity travel encrypted under K_encr.
+  const issue = ev.issue;
+  const inner: EapAttribute[] = [];
+  if (issue?.pseudonym !== undefined) inner.push(attr.nextPseudonym(issue.pseudonym));
+  if (issue?.reauthId !== undefined) inner.push(attr.nextReauthId(issue.reauthId));
+  if (inner.length > 0) attributes.push(...encryptAttributes(keys.kEncr, issue!.iv, inner));
   attributes.push(attr.mac());
   const packet = signEap(request(s, identifier, AkaSubtype.AKA_CHALLENGE, attributes), keys.kAut);
+  const issued = inner.length === 0 ? undefined : {
+    ...(issue!.pseudonym !== undefined ? { pseudonym: issue!.pseudonym } : {}),
+    ...(issue!.reauthId !== undefined ? { reauthId: issue!.reauthId, kEncr: keys.kEncr, reauthKey: keys.reauthKey } : {}),
+  };
   return go(row, s, [{ type: 'send', packet }], {
     identifier,
-    challenge: { rand: Buffer.from(v.rand), xres: new Secret(Buffer.from(v.xres)), kAut: keys.kAut, msk: keys.msk, emsk: keys.emsk },
+    challenge: { rand: Buffer.from(v.rand), xres: new Secret(Buffer.from(v.xres)), kAut: keys.kAut, msk: keys.msk, emsk: keys.emsk, ...(issued ? { issued } : {}) },
   });
 }
 
@@ -337,7 +439,46 @@ function decodeResponse(s: EapServerState, raw: Buffer): EapAkaPacket | 'discard
 function succeed<I extends 'challenge_sent:success' | 'success_notification_sent:success'>(row: I, s: EapServerState): Taken<I> {
   const ch = s.challenge!;
   const packet = encodeEap({ code: EapCode.SUCCESS, identifier: s.identifier });
-  return go(row, s, [{ type: 'success', imsi: s.imsi!, identity: s.identity!, msk: ch.msk, emsk: ch.emsk, packet }], { challenge: undefined });
+  const i = ch.issued;
+  const issued: IssuedIdentities | undefined = i && {
+    ...(i.pseudonym !== undefined ? { pseudonym: i.pseudonym } : {}),
+    ...(i.reauthId !== undefined ? { reauth: { id: i.reauthId, counter: 0, keys: { variant: s.cfg.variant, kEncr: i.kEncr!, kAut: ch.kAut, reauthKey: i.reauthKey! } } } : {}),
+  };
+  return go(row, s, [{ type: 'success', imsi: s.imsi!, identity: s.identity!, msk: ch.msk, emsk: ch.emsk, packet, reauth: false, ...(issued ? { issued } : {}) }], { challenge: undefined });
+}
+
+/** The AKA-Identity request that asks for `want` (RFC 4187 §10.2-10.4). */
+function identityRequest(s: EapServerState, want: IdRequest): { packet: Buffer; identifier: number } {
+  const identifier = nextId(s);
+  const a = want === 'any' ? attr.anyIdReq() : want === 'fullauth' ? attr.fullauthIdReq() : attr.permanentIdReq();
+  return { identifier, packet: request(s, identifier, AkaSubtype.AKA_IDENTITY, [a]) };
+}
+
+/** The next, more specific ID request after `last` (RFC 4187 §4.1.6: at most three rounds, each narrower). */
+function narrower(s: EapServerState, identity: string): IdRequest | undefined {
+  if (s.cfg.identityRound === 'never' || (s.idRounds ?? 0) >= 3) return undefined;
+  const kind = parseIdentity(identity).kind;
+  const first: IdRequest = kind === 'reauth' ? 'fullauth' : 'permanent';
+  if (s.idRequest === undefined) return first;
+  if (s.idRequest === 'any') return first;
+  if (s.idRequest === 'fullauth') return 'permanent';
+  return undefined;
+}
+
+/** AKA-Reauthentication (RFC 4187 §5.4, §9.7): AT_IV, AT_ENCR_DATA{AT_COUNTER, AT_NONCE_S, AT_NEXT_REAUTH_ID}, AT_MAC. */
+function sendReauth(s: EapServerState, r: Extract<IdentityResolution, { kind: 'reauth' }>): Taken<'resolve_wait:reauth'> {
+  const identifier = nextId(s);
+  const inner: EapAttribute[] = [attr.counter(r.counter), attr.nonceS(r.nonceS)];
+  if (r.nextReauthId !== undefined) inner.push(attr.nextReauthId(r.nextReauthId));
+  const body = request(s, identifier, AkaSubtype.AKA_REAUTHENTICATION, [...encryptAttributes(r.keys.kEncr, r.iv, inner), attr.mac()]);
+  const packet = signEap(body, r.keys.kAut);
+  // Keys for this round: RFC 4187 §7 / RFC 5448 §3.3, over the re-auth identity the peer presented.
+  const k = deriveReauthSessionKeys(r.keys, s.identity!, r.counter, r.nonceS);
+  const reauth: EapReauthRound = {
+    counter: r.counter, nonceS: Buffer.from(r.nonceS), keys: r.keys, msk: k.msk, emsk: k.emsk,
+    ...(r.nextReauthId !== undefined ? { nextReauthId: r.nextReauthId } : {}),
+  };
+  return go('resolve_wait:reauth', s, [{ type: 'send', packet }], { identifier, imsi: r.imsi, reauth });
 }
 
 // ---------------------------------------------------------------- handlers
@@ -345,11 +486,14 @@ function succeed<I extends 'challenge_sent:success' | 'success_notification_sent
 const onIdentity: Handler<'idle', 'identity'> = (s, { identity }) => {
   const p = parseIdentity(identity);
   const permanent = p.kind === 'permanent' && p.imsi !== undefined;
+  if (!permanent && s.cfg.resolveIdentities && s.cfg.identityRound !== 'always') {
+    return go('idle:resolve', s, [{ type: 'resolve_identity', identity, allowReauth: true }], { identity });
+  }
   const round = s.cfg.identityRound === 'always' || (s.cfg.identityRound === 'when-not-permanent' && !permanent);
   if (round) {
-    const identifier = nextId(s);
-    const packet = request(s, identifier, AkaSubtype.AKA_IDENTITY, [attr.permanentIdReq()]);
-    return go('idle:identity_round', s, [{ type: 'send', packet }], { identity, identifier, identityPackets: [packet] });
+    const want = s.cfg.identityRound === 'always' ? s.cfg.firstIdRequest ?? 'permanent' : 'permanent';
+    const { identifier, packet } = identityRequest(s, want);
+    return go('idle:identity_round', s, [{ type: 'send', packet }], { identity, identifier, identityPackets: [packet], idRequest: want, idRounds: 1 });
   }
   if (!permanent) return fail('idle:identity_not_permanent', { ...s, identity });
   return go('idle:need_vector', s, [{ type: 'need_vector', imsi: p.imsi! }], { identity, imsi: p.imsi! });
@@ -365,8 +509,53 @@ const onIdentityResponse: Handler<'identity', 'eap'> = (s, { packet: raw }) => {
   if (identity === undefined) return fail('identity:missing_identity', s);
   const next = { ...s, identity, identityPackets: [...s.identityPackets, Buffer.from(raw.subarray(0, raw.readUInt16BE(2)))] };
   const id = parseIdentity(identity);
-  if (id.kind !== 'permanent' || !id.imsi) return fail('identity:identity_not_permanent', next);
-  return go('identity:need_vector', next, [{ type: 'need_vector', imsi: id.imsi }], { imsi: id.imsi });
+  if (id.kind === 'permanent' && id.imsi) return go('identity:need_vector', next, [{ type: 'need_vector', imsi: id.imsi }], { imsi: id.imsi });
+  // RFC 4187 §4.1.4-4.1.6: AT_PERMANENT_ID_REQ admits only the permanent identity, AT_FULLAUTH_ID_REQ also a
+  // pseudonym, AT_ANY_ID_REQ also a re-auth identity.
+  const allowed = s.cfg.resolveIdentities && s.idRequest !== 'permanent' && !(s.idRequest === 'fullauth' && id.kind === 'reauth');
+  if (!allowed) return fail('identity:identity_not_permanent', next);
+  return go('identity:resolve', next, [{ type: 'resolve_identity', identity, allowReauth: s.idRequest === 'any' }]);
+};
+
+const onResolved: Handler<'resolve_wait', 'identity_resolved'> = (s, { result: r }) => {
+  if (r.kind === 'full') return go('resolve_wait:need_vector', s, [{ type: 'need_vector', imsi: r.imsi }], { imsi: r.imsi });
+  if (r.kind === 'reauth') return sendReauth(s, r);
+  const want = narrower(s, s.identity!);
+  if (want === undefined) return fail('resolve_wait:identity_unknown', s);
+  const { identifier, packet } = identityRequest(s, want);
+  return go('resolve_wait:identity_round', s, [{ type: 'send', packet }], {
+    identifier, identityPackets: [...s.identityPackets, packet], idRequest: want, idRounds: (s.idRounds ?? 0) + 1,
+  });
+};
+
+const onReauthResponse: Handler<'reauth_sent', 'eap'> = (s, { packet: raw }) => {
+  const p = decodeResponse(s, raw);
+  if (p === 'discard') return stay('reauth_sent:discard', s);
+  if (typeof p === 'string') return fail(`reauth_sent:${p}` as const, s);
+  if (p.subtype === AkaSubtype.AKA_CLIENT_ERROR) return fail('reauth_sent:client_error', s, read.clientErrorCode(p) ?? -1);
+  if (p.subtype !== AkaSubtype.AKA_REAUTHENTICATION) return fail('reauth_sent:unexpected_subtype', s);
+  const r = s.reauth!;
+  // RFC 4187 §10.15: the response's AT_MAC covers the packet followed by NONCE_S.
+  if (!verifyAtMac(raw, r.keys.kAut, { extra: r.nonceS })) return fail('reauth_sent:bad_mac', s);
+  let inner: EapAttribute[];
+  try {
+    const iv = read.iv(p);
+    const data = read.encrData(p);
+    if (!iv || !data) return fail('reauth_sent:malformed', s);
+    inner = decryptAttributes(r.keys.kEncr, iv, data);
+    if (readInner.duplicate(inner) !== undefined) return fail('reauth_sent:malformed', s);
+    if (readInner.counter(inner) !== r.counter) return fail('reauth_sent:bad_counter', s);
+  } catch (e) {
+    if (e instanceof DecodeError) return fail('reauth_sent:malformed', s);
+    throw e;
+  }
+  if (readInner.counterTooSmall(inner)) {
+    // RFC 4187 §5.5: the peer refused our counter; no keys from this round, full authentication now.
+    return go('reauth_sent:counter_too_small', s, [{ type: 'need_vector', imsi: s.imsi! }], { reauth: undefined });
+  }
+  const packet = encodeEap({ code: EapCode.SUCCESS, identifier: s.identifier });
+  const issued: IssuedIdentities | undefined = r.nextReauthId !== undefined ? { reauth: { id: r.nextReauthId, counter: r.counter, keys: r.keys } } : undefined;
+  return go('reauth_sent:success', s, [{ type: 'success', imsi: s.imsi!, identity: s.identity!, msk: r.msk, emsk: r.emsk, packet, reauth: true, ...(issued ? { issued } : {}) }], { reauth: undefined });
 };
 
 const onChallengeResponse: Handler<'challenge_sent', 'eap'> = (s, { packet: raw }) => {
@@ -382,6 +571,10 @@ const onChallengeResponse: Handler<'challenge_sent', 'eap'> = (s, { packet: raw 
     case AkaSubtype.AKA_SYNCHRONIZATION_FAILURE: {
       const auts = read.auts(p);
       if (!auts) return fail('challenge_sent:sync_without_auts', s);
+      // EAP-AKA' comes in two forms: AT_AUTS alone (RFC 5448 as published) or AT_AUTS with the request's
+      // AT_KDF list repeated in order (RFC 9048 §3.2). Both resync; a KDF list that is not ours fails.
+      const kdfs = read.kdfs(p);
+      if (s.cfg.variant === 'aka-prime' && kdfs.length > 0 && !(kdfs.length === 1 && kdfs[0] === 1)) return fail('challenge_sent:resync_bad_kdf', s);
       if (s.resyncCount >= s.cfg.maxResync) return fail('challenge_sent:resync_limit', s);
       return go('challenge_sent:resync', s, [{ type: 'need_vector', imsi: s.imsi!, resync: { rand: Buffer.from(ch.rand), auts: Buffer.from(auts) } }], {
         resyncCount: s.resyncCount + 1, challenge: undefined,
@@ -438,9 +631,11 @@ const tick = <P extends EapServerPhase>(p: P): Handler<P, 'tick'> => (s) => stay
 export const SERVER_TRANSITIONS: Table = {
   idle: { identity: onIdentity, tick: tick('idle') },
   identity: { eap: onIdentityResponse, tick: tick('identity') },
+  resolve_wait: { identity_resolved: onResolved, tick: tick('resolve_wait') },
   vector_wait: { vector: onVector('vector_wait'), vector_error: onVectorError('vector_wait'), tick: tick('vector_wait') },
   challenge_sent: { eap: onChallengeResponse, tick: tick('challenge_sent') },
   resync_wait: { vector: onVector('resync_wait'), vector_error: onVectorError('resync_wait'), tick: tick('resync_wait') },
+  reauth_sent: { eap: onReauthResponse, tick: tick('reauth_sent') },
   notification_sent: { eap: onNotificationResponse, tick: tick('notification_sent') },
   success_notification_sent: { eap: onSuccessNotificationResponse, tick: tick('success_notification_sent') },
   success: { tick: tick('success') },

@@ -9,9 +9,14 @@
  * state holds; MK, K_encr, CK and IK are never kept after the challenge is
  * built). The caller seals `secret` (src/crypto/seal.ts) before it leaves the
  * process. Pure.
+ *
+ * Not stored: the identities a challenge issues and a fast re-authentication
+ * round in flight. Only the built-in AAA enables them (resolveIdentities, the
+ * `issue` of a vector event) and it keeps its sessions in its own memory;
+ * storeServerState refuses such a state rather than lose them silently.
  */
 import { Secret } from '../util/secret.js';
-import type { EapChallenge, EapFailure, EapServerConfig, EapServerPhase, EapServerState } from './eap-aka-server.js';
+import type { EapChallenge, EapFailure, EapServerConfig, EapServerPhase, EapServerState, IdRequest } from './eap-aka-server.js';
 
 export interface StoredServerState {
   v: 1;
@@ -28,6 +33,8 @@ export interface StoredServerState {
   rand?: string;
   notified?: 'bad_mac' | 'bad_res';
   failure?: EapFailure;
+  id_request?: IdRequest;
+  id_rounds?: number;
 }
 
 /** XRES, K_aut, MSK, EMSK, each behind one length byte (K_aut is 16 bytes for EAP-AKA, 32 for EAP-AKA'). */
@@ -48,6 +55,7 @@ function decodeSecret(b: Buffer): Secret<Buffer>[] {
 }
 
 export function storeServerState(s: EapServerState): { plain: StoredServerState; secret: Buffer | null } {
+  if (s.reauth || s.challenge?.issued) throw new RangeError('eap_state: identities issued or a re-authentication in flight are not stored');
   const plain: StoredServerState = {
     v: 1, phase: s.phase, cfg: { ...s.cfg }, identifier: s.identifier, started_at: s.startedAt, resync_count: s.resyncCount,
     identity_packets: s.identityPackets.map((b) => b.toString('base64')),
@@ -56,6 +64,8 @@ export function storeServerState(s: EapServerState): { plain: StoredServerState;
     ...(s.challenge ? { rand: s.challenge.rand.toString('base64') } : {}),
     ...(s.notified ? { notified: s.notified } : {}),
     ...(s.failure ? { failure: { ...s.failure } } : {}),
+    ...(s.idRequest ? { id_request: s.idRequest } : {}),
+    ...(s.idRounds !== undefined ? { id_rounds: s.idRounds } : {}),
   };
   return { plain, secret: s.challenge ? encodeSecret(s.challenge) : null };
 }
@@ -77,5 +87,7 @@ export function loadServerState(plain: StoredServerState, secret: Buffer | null)
     ...(challenge ? { challenge } : {}),
     ...(plain.notified ? { notified: plain.notified } : {}),
     ...(plain.failure ? { failure: { ...plain.failure } } : {}),
+    ...(plain.id_request ? { idRequest: plain.id_request } : {}),
+    ...(plain.id_rounds !== undefined ? { idRounds: plain.id_rounds } : {}),
   };
 }

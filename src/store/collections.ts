@@ -24,6 +24,8 @@ export const COLLECTIONS = {
   sessions: { kind: 'volatile', indexes: ['imsi'] },
   /** The server side of an EAP session in flight, sealed with the cluster key, so any daemon can take the next step. */
   eap_state: { kind: 'volatile' },
+  /** The built-in AAA's pseudonyms and fast re-authentication identities (p:/r:/i: keys, src/services/eap-auth/eap-identities.ts). */
+  eap_identities: { kind: 'state' },
 } as const satisfies Record<string, CollectionSpec>;
 
 export type CollectionId = keyof typeof COLLECTIONS;

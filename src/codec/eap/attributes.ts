@@ -42,7 +42,17 @@ export const attr = {
   fullauthIdReq: (): EapAttribute => ({ type: EapAttr.AT_FULLAUTH_ID_REQ, data: Buffer.alloc(2) }),
   notification: (code: number): EapAttribute => ({ type: EapAttr.AT_NOTIFICATION, data: u16(code) }),
   clientErrorCode: (code: number): EapAttribute => ({ type: EapAttr.AT_CLIENT_ERROR_CODE, data: u16(code) }),
-  counter: (n: number): EapAttribute => ({ type: EapAttr.AT_COUNTER, data: u16(n) }),
+  counter: (n: number): EapAttribute => {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError('AT_COUNTER is 16 bits');
+    return { type: EapAttr.AT_COUNTER, data: u16(n) };
+  },
+  /** AT_COUNTER_TOO_SMALL (RFC 4187 §10.17): no value, 2 reserved bytes. */
+  counterTooSmall: (): EapAttribute => ({ type: EapAttr.AT_COUNTER_TOO_SMALL, data: Buffer.alloc(2) }),
+  /** AT_NONCE_S (RFC 4187 §10.18): 2 reserved bytes, 16-byte nonce. */
+  nonceS: (nonce: Buffer): EapAttribute => ({ type: EapAttr.AT_NONCE_S, data: reserved2(fixed('NONCE_S', nonce, 16)) }),
+  /** AT_NEXT_PSEUDONYM / AT_NEXT_REAUTH_ID (RFC 4187 §10.10-10.11): actual length, then the username. */
+  nextPseudonym: (id: string): EapAttribute => ({ type: EapAttr.AT_NEXT_PSEUDONYM, data: withActualLength(Buffer.from(id, 'utf8')) }),
+  nextReauthId: (id: string): EapAttribute => ({ type: EapAttr.AT_NEXT_REAUTH_ID, data: withActualLength(Buffer.from(id, 'utf8')) }),
   /** AT_KDF_INPUT: the network name (RFC 5448 §3.1). */
   kdfInput: (networkName: string): EapAttribute => ({ type: EapAttr.AT_KDF_INPUT, data: withActualLength(Buffer.from(networkName, 'utf8')) }),
   kdf: (kdf: number): EapAttribute => ({ type: EapAttr.AT_KDF, data: u16(kdf) }),
@@ -127,9 +137,44 @@ export const read = {
   idReq: (p: EapAkaPacket): 'permanent' | 'fullauth' | 'any' | undefined =>
     hasAttr(p, EapAttr.AT_PERMANENT_ID_REQ) ? 'permanent' : hasAttr(p, EapAttr.AT_FULLAUTH_ID_REQ) ? 'fullauth' : hasAttr(p, EapAttr.AT_ANY_ID_REQ) ? 'any' : undefined,
   resultInd: (p: EapAkaPacket) => hasAttr(p, EapAttr.AT_RESULT_IND),
+  iv: (p: EapAkaPacket) => fixedValue(p, EapAttr.AT_IV, 2, 16),
+  /** The ciphertext of AT_ENCR_DATA (RFC 4187 §10.12), or undefined. */
+  encrData: (p: EapAkaPacket): Buffer | undefined => findAttr(p, EapAttr.AT_ENCR_DATA)?.data.subarray(2),
   /** AT_BIDDING D bit, or undefined if absent. */
   bidding: (p: EapAkaPacket): boolean | undefined => {
     const a = findAttr(p, EapAttr.AT_BIDDING);
     return a ? (a.data[0]! & 0x80) !== 0 : undefined;
+  },
+};
+
+/**
+ * Readers over the attributes found inside AT_ENCR_DATA (decryptAttributes): AT_COUNTER,
+ * AT_COUNTER_TOO_SMALL, AT_NONCE_S, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID (RFC 4187 §10.16-10.18, §10.10-10.11).
+ */
+const inner = (list: readonly EapAttribute[], type: number) => list.find((a) => a.type === type);
+export const readInner = {
+  counter: (list: readonly EapAttribute[]): number | undefined => {
+    const a = inner(list, EapAttr.AT_COUNTER);
+    if (!a) return undefined;
+    if (a.data.length !== 2) bad('AT_COUNTER must be 4 bytes');
+    return a.data.readUInt16BE(0);
+  },
+  counterTooSmall: (list: readonly EapAttribute[]): boolean => inner(list, EapAttr.AT_COUNTER_TOO_SMALL) !== undefined,
+  nonceS: (list: readonly EapAttribute[]): Buffer | undefined => {
+    const a = inner(list, EapAttr.AT_NONCE_S);
+    if (!a) return undefined;
+    if (a.data.length !== 18) bad('AT_NONCE_S must be 20 bytes');
+    return a.data.subarray(2);
+  },
+  nextPseudonym: (list: readonly EapAttribute[]): string | undefined => actualLengthValue(inner(list, EapAttr.AT_NEXT_PSEUDONYM))?.toString('utf8'),
+  nextReauthId: (list: readonly EapAttribute[]): string | undefined => actualLengthValue(inner(list, EapAttr.AT_NEXT_REAUTH_ID))?.toString('utf8'),
+  /** RFC 4187 §8.1 applies inside AT_ENCR_DATA too: one of each. */
+  duplicate: (list: readonly EapAttribute[]): number | undefined => {
+    const seen = new Set<number>();
+    for (const a of list) {
+      if (seen.has(a.type)) return a.type;
+      seen.add(a.type);
+    }
+    return undefined;
   },
 };
