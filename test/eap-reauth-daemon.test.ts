@@ -1,6 +1,6 @@
 /**
- * Pseudonyms and fast re-authentication (RFC 4187 §4.1, §5) end to end: a real daemon (startDaemon +
- * wireDiameter, embedded store) runs the built-in AAA; its own SWm relay reaches it over TCP Diameter on
+ * Pseudonyms and fast re-authentication (RFC 4187 §4.1, §5) end to end: a real daemon (startDaemon as
+ * serve runs it, embedded store) runs the built-in AAA; its own SWm relay reaches it over TCP Diameter on
  * loopback; the test plays the phone with the peer state machine. Full authentication → fast
  * re-authentication; a used re-auth identity and a replayed response refused; a pseudonym answered; a
  * restart between full authentication and re-authentication falls back to full authentication without
@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startDaemon } from '../daemon/main.js';
 import { createLogger } from '../daemon/logging.js';
-import { wireDiameter } from '../daemon/diameter/wire.js';
 import { testConfig } from './daemon-helpers.js';
 import { encodeEap } from '../src/codec/eap/packet.js';
 import { AkaSubtype, EapCode, EapType } from '../src/codec/eap/constants.js';
@@ -28,7 +27,7 @@ async function daemon(dir: string, sets: string[] = []) {
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   const config = testConfig(dir, ['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false', ...sets]);
-  const d = await startDaemon(config, { logger: createLogger({ level: 'info', pretty: false, destination: sink }), env: {}, beforeListen: wireDiameter });
+  const d = await startDaemon(config, { logger: createLogger({ level: 'info', pretty: false, destination: sink }), env: {} }); // wires the AAA as serve does
   const relay: AaaRelay = d.ctx.services.backends.aaaRelay!;
   return { d, relay, logs };
 }

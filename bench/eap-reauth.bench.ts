@@ -1,0 +1,98 @@
+/**
+ * Fast re-authentications (RFC 4187 §5) per second against full EAP-AKA authentications, side by side in
+ * one run, through a real daemon started as `serve` starts it (startDaemon, embedded store in a temp dir,
+ * the built-in AAA over TCP Diameter on loopback). The daemon's own SWm relay carries DER/DEA; the phones
+ * are the peer state machine (src/fsm/eap-aka-peer.ts) in this process, one per lab SIM, each keeping its
+ * USIM state and identities between runs. Every session is a complete EAP exchange:
+ *   full:    Identity → AKA-Challenge (Milenage vector, SQN update) → EAP-Success (2 DER/DEA);
+ *   re-auth: Identity (re-auth id) → AKA-Reauthentication (store update) → EAP-Success (2 DER/DEA).
+ * TS.43 HTTP is not in the path (its EAP_ID is the permanent identity, docs/eap-aka.md).
+ *
+ *   node --import tsx bench/eap-reauth.bench.ts [seconds-per-case] [in-flight]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startDaemon } from '../daemon/main.js';
+import { createLogger } from '../daemon/logging.js';
+import { testConfig } from '../test/daemon-helpers.js';
+import { encodeEap } from '../src/codec/eap/packet.js';
+import { EapCode, EapType } from '../src/codec/eap/constants.js';
+import { peerCarry, peerSqnMs, startPeer, stepPeer, type PeerCarry } from '../src/fsm/eap-aka-peer.js';
+import { repoPath } from '../src/util/repo-path.js';
+import { Secret } from '../src/util/secret.js';
+import type { AaaRelay } from '../src/ports.js';
+
+const seconds = Number(process.argv[2] ?? 3);
+const inFlight = Number(process.argv[3] ?? 6);
+
+const lab = readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8').split('\n').filter((l) => /^[0-9]{15},/.test(l)).map((l) => l.split(','));
+interface Phone { imsi: string; k: Secret<Buffer>; opc: Secret<Buffer>; sqnMs: bigint; carry: PeerCarry }
+const phones: Phone[] = lab.map(([imsi, , ki, opc]) => ({ imsi: imsi!, k: new Secret(Buffer.from(ki!, 'hex')), opc: new Secret(Buffer.from(opc!, 'hex')), sqnMs: 0n, carry: {} }));
+
+/** One complete EAP session for `ph`; returns whether it was a fast re-authentication. */
+async function session(relay: AaaRelay, ph: Phone, useReauth: boolean): Promise<boolean> {
+  let peer = startPeer({ imsi: ph.imsi, k: ph.k, opc: ph.opc, sqnMs: ph.sqnMs, variant: 'aka' }, useReauth ? ph.carry : {});
+  const s = relay.open({ userName: peer.identity });
+  let packet = encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from(peer.identity) });
+  for (let i = 0; i < 6; i++) {
+    const ans = await s.exchange(packet);
+    const r = stepPeer(peer, { type: 'eap', packet: ans.eapPayload! });
+    peer = r.state;
+    if (ans.resultCode !== 1001) {
+      const ok = r.actions.find((a) => a.type === 'success');
+      if (!ok || ok.type !== 'success') throw new Error(`session failed: ${ans.resultCode} ${r.note ?? ''}`);
+      ph.sqnMs = peerSqnMs(peer);
+      ph.carry = peerCarry(peer);
+      return ok.reauth;
+    }
+    const send = r.actions.find((a) => a.type === 'send');
+    if (send?.type !== 'send') throw new Error(`peer did not answer: ${r.note ?? ''}`);
+    packet = send.packet;
+  }
+  throw new Error('too many rounds');
+}
+
+/** `inFlight` sessions at once, each on its own SIM (a SIM is never in two sessions at once). */
+async function measure(relay: AaaRelay, reauth: boolean): Promise<{ perSec: number; n: number; p50: number; p99: number }> {
+  const lat: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  let wrongKind = 0;
+  await Promise.all(phones.slice(0, inFlight).map(async (ph) => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const was = await session(relay, ph, reauth);
+      lat.push(performance.now() - t);
+      if (was !== reauth) wrongKind++;
+    }
+  }));
+  const ms = performance.now() - t0;
+  if (wrongKind > lat.length * 0.2) throw new Error(`${wrongKind} of ${lat.length} sessions were not ${reauth ? 're-authentications' : 'full'}`);
+  lat.sort((a, b) => a - b);
+  return { perSec: lat.length / (ms / 1000), n: lat.length, p50: lat[Math.floor(lat.length / 2)]!, p99: lat[Math.floor(lat.length * 0.99)]! };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'omnisep-bench-reauth-'));
+// max_reauths high so the re-authentication case never has to fall back to a full authentication.
+const config = testConfig(dir, ['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false', 'aaa.max_reauths=65534']);
+const d = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false }), env: {} });
+try {
+  const relay = d.ctx.services.backends.aaaRelay!;
+  if (inFlight > phones.length) throw new Error(`at most ${phones.length} in flight (one per lab SIM)`);
+  for (const ph of phones.slice(0, inFlight)) await session(relay, ph, false); // warm-up, and every SIM gets a re-auth identity
+  for (let i = 0; i < 3; i++) for (const ph of phones.slice(0, inFlight)) await session(relay, ph, true);
+  const full = await measure(relay, false);
+  for (const ph of phones.slice(0, inFlight)) if (!ph.carry.reauth) await session(relay, ph, false);
+  const re = await measure(relay, true);
+  console.log(`EAP fast re-authentication vs full authentication through the daemon (store: ${config.storage.driver}, built-in AAA over TCP Diameter on loopback)`);
+  console.log(`${seconds}s per case, ${inFlight} sessions in flight (one per SIM), node ${process.version}\n`);
+  console.log('case'.padEnd(34) + 'sessions/s'.padStart(12) + 'n'.padStart(8) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'vs full'.padStart(10));
+  for (const [name, r] of [['full EAP-AKA authentication', full], ['fast re-authentication', re]] as const) {
+    console.log(name.padEnd(34) + r.perSec.toFixed(0).padStart(12) + String(r.n).padStart(8) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + `${(r.perSec / full.perSec).toFixed(2)}x`.padStart(10));
+  }
+} finally {
+  await d.close();
+  rmSync(dir, { recursive: true, force: true });
+}
