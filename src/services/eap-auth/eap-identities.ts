@@ -114,16 +114,16 @@ export class StoreEapIdentities implements EapIdentityPort {
   async save(imsi: string, issued: IssuedIdentities | undefined): Promise<void> {
     if (!issued || (!issued.pseudonym && !issued.reauth)) return;
     const now = this.#now();
-    const writes: Promise<unknown>[] = [];
+    const writes: Array<[string, IdentityRecord]> = [];
     if (issued.pseudonym) {
-      writes.push(this.#c.put(`p:${username(issued.pseudonym)}`, { kind: 'pseudonym', imsi, expires_at: now + this.#cfg.pseudonymLifetimeS * 1000 }));
+      writes.push([`p:${username(issued.pseudonym)}`, { kind: 'pseudonym', imsi, expires_at: now + this.#cfg.pseudonymLifetimeS * 1000 }]);
     }
     if (issued.reauth) {
       const key = `r:${username(issued.reauth.id)}`;
       const r = issued.reauth;
-      writes.push(this.#c.put(key, { kind: 'reauth', imsi, variant: r.keys.variant, counter: r.counter, keys: this.#sealKeys(r.keys, key), expires_at: now + this.#cfg.reauthIdLifetimeS * 1000 }));
+      writes.push([key, { kind: 'reauth', imsi, variant: r.keys.variant, counter: r.counter, keys: this.#sealKeys(r.keys, key), expires_at: now + this.#cfg.reauthIdLifetimeS * 1000 }]);
     }
-    await Promise.all(writes);
+    await this.#c.putMany(writes); // one durable commit
     const next = { ...(issued.pseudonym ? { pseudonym: username(issued.pseudonym) } : {}), ...(issued.reauth ? { reauth_id: username(issued.reauth.id) } : {}) };
     const prev = await this.#c.update<{ pseudonym?: string; reauth_id?: string }>(`i:${imsi}`, (cur) => {
       const old = cur?.kind === 'imsi' ? cur : { kind: 'imsi' as const };
