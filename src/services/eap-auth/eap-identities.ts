@@ -110,27 +110,35 @@ export class StoreEapIdentities implements EapIdentityPort {
     };
   }
 
-  /** Keep what a successful session issued; the IMSI's earlier pseudonym and re-auth identity are deleted. */
+  /**
+   * Keep what a successful session issued, in one durable commit with the IMSI's `i:` record; the IMSI's
+   * superseded pseudonym and re-auth identity are then deleted (after a re-authentication the old re-auth
+   * record is already gone: nothing more is written). The `i:` record is read, not updated atomically: two
+   * successes of one IMSI at the same instant may leave one superseded record, which its expiry removes
+   * from use — single use of a re-auth identity does not depend on it (resolve's atomic take does).
+   */
   async save(imsi: string, issued: IssuedIdentities | undefined): Promise<void> {
     if (!issued || (!issued.pseudonym && !issued.reauth)) return;
     const now = this.#now();
+    const cur = await this.#c.get(`i:${imsi}`);
+    const prev = cur?.kind === 'imsi' ? cur : { kind: 'imsi' as const };
+    const next: IdentityRecord = { ...prev };
     const writes: Array<[string, IdentityRecord]> = [];
     if (issued.pseudonym) {
-      writes.push([`p:${username(issued.pseudonym)}`, { kind: 'pseudonym', imsi, expires_at: now + this.#cfg.pseudonymLifetimeS * 1000 }]);
+      next.pseudonym = username(issued.pseudonym);
+      writes.push([`p:${next.pseudonym}`, { kind: 'pseudonym', imsi, expires_at: now + this.#cfg.pseudonymLifetimeS * 1000 }]);
     }
     if (issued.reauth) {
-      const key = `r:${username(issued.reauth.id)}`;
+      next.reauth_id = username(issued.reauth.id);
+      const key = `r:${next.reauth_id}`;
       const r = issued.reauth;
       writes.push([key, { kind: 'reauth', imsi, variant: r.keys.variant, counter: r.counter, keys: this.#sealKeys(r.keys, key), expires_at: now + this.#cfg.reauthIdLifetimeS * 1000 }]);
     }
-    await this.#c.putMany(writes); // one durable commit
-    const next = { ...(issued.pseudonym ? { pseudonym: username(issued.pseudonym) } : {}), ...(issued.reauth ? { reauth_id: username(issued.reauth.id) } : {}) };
-    const prev = await this.#c.update<{ pseudonym?: string; reauth_id?: string }>(`i:${imsi}`, (cur) => {
-      const old = cur?.kind === 'imsi' ? cur : { kind: 'imsi' as const };
-      return { result: { ...(old.pseudonym ? { pseudonym: old.pseudonym } : {}), ...(old.reauth_id ? { reauth_id: old.reauth_id } : {}) }, put: { ...old, ...next } };
-    });
-    if (prev.pseudonym && issued.pseudonym && prev.pseudonym !== next.pseudonym) await this.#c.delete(`p:${prev.pseudonym}`);
-    if (prev.reauth_id && issued.reauth && prev.reauth_id !== next.reauth_id) await this.#c.delete(`r:${prev.reauth_id}`);
+    writes.push([`i:${imsi}`, next]);
+    await this.#c.putMany(writes);
+    // delete() of a key already gone writes nothing
+    if (prev.pseudonym && prev.pseudonym !== next.pseudonym) await this.#c.delete(`p:${prev.pseudonym}`);
+    if (prev.reauth_id && prev.reauth_id !== next.reauth_id) await this.#c.delete(`r:${prev.reauth_id}`);
   }
 
   #sealKeys(k: ReauthKeys, aad: string): string {
