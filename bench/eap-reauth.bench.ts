@@ -74,25 +74,34 @@ async function measure(relay: AaaRelay, reauth: boolean): Promise<{ perSec: numb
   return { perSec: lat.length / (ms / 1000), n: lat.length, p50: lat[Math.floor(lat.length / 2)]!, p99: lat[Math.floor(lat.length * 0.99)]! };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'omnisep-bench-reauth-'));
-// max_reauths high so the re-authentication case never has to fall back to a full authentication.
-const config = testConfig(dir, ['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false', 'aaa.max_reauths=65534']);
-const d = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false }), env: {} });
-try {
-  const relay = d.ctx.services.backends.aaaRelay!;
-  if (inFlight > phones.length) throw new Error(`at most ${phones.length} in flight (one per lab SIM)`);
-  for (const ph of phones.slice(0, inFlight)) await session(relay, ph, false); // warm-up, and every SIM gets a re-auth identity
-  for (let i = 0; i < 3; i++) for (const ph of phones.slice(0, inFlight)) await session(relay, ph, true);
-  const full = await measure(relay, false);
-  for (const ph of phones.slice(0, inFlight)) if (!ph.carry.reauth) await session(relay, ph, false);
-  const re = await measure(relay, true);
-  console.log(`EAP fast re-authentication vs full authentication through the daemon (store: ${config.storage.driver}, built-in AAA over TCP Diameter on loopback)`);
-  console.log(`${seconds}s per case, ${inFlight} sessions in flight (one per SIM), node ${process.version}\n`);
-  console.log('case'.padEnd(34) + 'sessions/s'.padStart(12) + 'n'.padStart(8) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'vs full'.padStart(10));
-  for (const [name, r] of [['full EAP-AKA authentication', full], ['fast re-authentication', re]] as const) {
-    console.log(name.padEnd(34) + r.perSec.toFixed(0).padStart(12) + String(r.n).padStart(8) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + `${(r.perSec / full.perSec).toFixed(2)}x`.padStart(10));
+/** Both cases against one daemon on `driver`; phones start over (fresh SIM state) for each daemon. */
+async function runOn(driver: 'embedded' | 'memory') {
+  for (const ph of phones) Object.assign(ph, { sqnMs: 0n, carry: {} });
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-bench-reauth-'));
+  // max_reauths high so the re-authentication case never has to fall back to a full authentication.
+  const config = testConfig(dir, ['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false', 'aaa.max_reauths=65534', `storage.driver=${driver}`]);
+  const d = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false }), env: {} });
+  try {
+    const relay = d.ctx.services.backends.aaaRelay!;
+    if (inFlight > phones.length) throw new Error(`at most ${phones.length} in flight (one per lab SIM)`);
+    for (const ph of phones.slice(0, inFlight)) await session(relay, ph, false); // warm-up, and every SIM gets a re-auth identity
+    for (let i = 0; i < 3; i++) for (const ph of phones.slice(0, inFlight)) await session(relay, ph, true);
+    const full = await measure(relay, false);
+    for (const ph of phones.slice(0, inFlight)) if (!ph.carry.reauth) await session(relay, ph, false);
+    const re = await measure(relay, true);
+    return { driver: config.storage.driver, full, re };
+  } finally {
+    await d.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  await d.close();
-  rmSync(dir, { recursive: true, force: true });
+}
+
+const results = [await runOn('embedded'), await runOn('memory')];
+console.log('EAP fast re-authentication vs full authentication through the daemon (built-in AAA over TCP Diameter on loopback)');
+console.log(`${seconds}s per case, ${inFlight} sessions in flight (one per SIM), node ${process.version}; embedded = what serve runs by default, memory = without durable writes\n`);
+console.log('store'.padEnd(10) + 'case'.padEnd(30) + 'sessions/s'.padStart(12) + 'n'.padStart(8) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'vs full'.padStart(10));
+for (const { driver, full, re } of results) {
+  for (const [name, r] of [['full EAP-AKA authentication', full], ['fast re-authentication', re]] as const) {
+    console.log(driver.padEnd(10) + name.padEnd(30) + r.perSec.toFixed(0).padStart(12) + String(r.n).padStart(8) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + `${(r.perSec / full.perSec).toFixed(2)}x`.padStart(10));
+  }
 }
