@@ -476,6 +476,21 @@ describe('EAP-AKA server state machine', () => {
     assert.equal(step(state, { type: 'tick' }, 30_000).row, 'reauth_sent:timeout');
   });
 
+  it('never throws on mutated re-authentication responses; only the genuine one succeeds (fast-check)', () => {
+    const { state } = reauthSent(9);
+    const golden = reauthResponse(state.identifier, [attr.counter(9)]);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
+        const b = Buffer.from(golden);
+        for (const [at, v] of flips) b[at % b.length] = v;
+        const r = server.step(state, { type: 'eap', packet: b }, 0);
+        assert.ok(['reauth_sent', 'vector_wait', 'success', 'failure'].includes(r.state.phase));
+        if (r.state.phase === 'success') assert.deepEqual(b, golden, 'only the genuine response succeeds');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('identity rules: known pseudonym → full auth; unknown → narrower ID request or failure; ID request limits the answer', () => {
     const rw = step(start({ resolveIdentities: true, identityRound: 'when-not-permanent' }), { type: 'identity', identity: REAUTH_ID }).state;
     assert.equal(step(rw, { type: 'tick' }, 1).row, 'resolve_wait:tick');
