@@ -62,6 +62,11 @@ export const RECORD_CHECKS: Partial<Record<CollectionId, RecordCheck>> = {
     return v === true ? null : `document is not well-formed XML (${v.err.msg}, line ${v.err.line})`;
   },
   tokens: (_key, r) => (isObject(r) ? null : 'not an object'),
+  eap_identities: (key, r) => {
+    if (!isObject(r)) return 'not an object';
+    const want = ({ p: 'pseudonym', r: 'reauth', i: 'imsi' } as Record<string, string>)[key.slice(0, key.indexOf(':'))];
+    return want && r.kind === want ? null : `kind ${JSON.stringify(r.kind)} does not fit key ${JSON.stringify(key)}`;
+  },
 };
 
 export function checkRecord(collection: string, key: string, record: unknown): string | null {
