@@ -251,6 +251,17 @@ const unusable = <P extends 'identity' | 'challenge_sent' | 'reauth_sent' | 'suc
     (['malformed', 'unexpected_code', 'unexpected_type', 'nak'] as const).map((r) => [`${p}:${r}`, { from: p, event: 'eap', to: 'failure', reason: r, when: `response ${r.replace('_', ' ')}` }]),
   ) as { readonly [R in UnusableResponse as `${P}:${R}`]: { from: P; event: 'eap'; to: 'failure'; reason: R; when: string } };
 
+/** The rows every phase waiting for one AKA response shares: stale Identifier, unusable, Client-Error, another subtype. */
+const responseRows = <P extends 'identity' | 'reauth_sent'>(p: P, expected: string) =>
+  ({
+    [`${p}:discard`]: { from: p, event: 'eap', to: p, when: 'Identifier mismatch: silently discarded (RFC 3748 §4.1)' },
+    ...unusable(p),
+    [`${p}:client_error`]: { from: p, event: 'eap', to: 'failure', reason: 'client_error', when: 'AKA-Client-Error' },
+    [`${p}:unexpected_subtype`]: { from: p, event: 'eap', to: 'failure', reason: 'unexpected_subtype', when: `not an ${expected} response` },
+  }) as { readonly [K in `${P}:discard`]: { from: P; event: 'eap'; to: P; when: string } } & ReturnType<typeof unusable<P>> & {
+    readonly [K in `${P}:client_error`]: { from: P; event: 'eap'; to: 'failure'; reason: 'client_error'; when: string };
+  } & { readonly [K in `${P}:unexpected_subtype`]: { from: P; event: 'eap'; to: 'failure'; reason: 'unexpected_subtype'; when: string } };
+
 const vectorErrors = <P extends 'vector_wait' | 'resync_wait'>(p: P) =>
   Object.fromEntries(
     (['user_unknown', 'unavailable', 'resync_failed'] as const).map((r) => [`${p}:${r}`, { from: p, event: 'vector_error', to: 'failure', reason: r, when: `vector source: ${r}` }]),
@@ -271,10 +282,7 @@ export const SERVER_ROWS = {
   ...timeoutRows('resolve_wait'),
 
   'identity:need_vector': { from: 'identity', event: 'eap', to: 'vector_wait', when: 'AKA-Identity response with a permanent AT_IDENTITY → need_vector' },
-  'identity:discard': { from: 'identity', event: 'eap', to: 'identity', when: 'Identifier mismatch: silently discarded (RFC 3748 §4.1)' },
-  ...unusable('identity'),
-  'identity:client_error': { from: 'identity', event: 'eap', to: 'failure', reason: 'client_error', when: 'AKA-Client-Error' },
-  'identity:unexpected_subtype': { from: 'identity', event: 'eap', to: 'failure', reason: 'unexpected_subtype', when: 'not an AKA-Identity response' },
+  ...responseRows('identity', 'AKA-Identity'),
   'identity:missing_identity': { from: 'identity', event: 'eap', to: 'failure', reason: 'missing_identity', when: 'AKA-Identity without AT_IDENTITY' },
   'identity:identity_not_permanent': { from: 'identity', event: 'eap', to: 'failure', reason: 'identity_not_permanent', when: 'AT_IDENTITY is not a permanent identity (and may not be, or cannot be resolved)' },
   'identity:resolve': { from: 'identity', event: 'eap', to: 'resolve_wait', when: 'AT_IDENTITY a pseudonym (ANY/FULLAUTH request) or re-auth identity (ANY request) → resolve_identity' },
@@ -311,10 +319,7 @@ export const SERVER_ROWS = {
 
   'reauth_sent:success': { from: 'reauth_sent', event: 'eap', to: 'success', when: 'AT_MAC (over packet ‖ NONCE_S) and AT_COUNTER verified → EAP-Success, re-auth MSK/EMSK' },
   'reauth_sent:counter_too_small': { from: 'reauth_sent', event: 'eap', to: 'vector_wait', when: 'verified response with AT_COUNTER_TOO_SMALL → full authentication (RFC 4187 §5.5)' },
-  'reauth_sent:discard': { from: 'reauth_sent', event: 'eap', to: 'reauth_sent', when: 'Identifier mismatch: silently discarded' },
-  ...unusable('reauth_sent'),
-  'reauth_sent:client_error': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'client_error', when: 'AKA-Client-Error' },
-  'reauth_sent:unexpected_subtype': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'unexpected_subtype', when: 'not an AKA-Reauthentication response' },
+  ...responseRows('reauth_sent', 'AKA-Reauthentication'),
   'reauth_sent:bad_mac': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'bad_mac', when: 'AT_MAC missing or not over packet ‖ NONCE_S' },
   'reauth_sent:bad_counter': { from: 'reauth_sent', event: 'eap', to: 'failure', reason: 'bad_counter', when: 'AT_COUNTER missing or not the value sent' },
   ...timeoutRows('reauth_sent'),
