@@ -5,10 +5,12 @@
  */
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { ConfigRefusedError, OperationalError } from '../src/cli/errors.js';
+import { ConfigRefusedError, DataRefusedError, UnavailableError } from '../src/cli/errors.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { loadConfig } from '../daemon/config/index.js';
 import { applyReload } from '../daemon/config/reload.js';
+import { listenFailure } from '../daemon/listen-error.js';
+import { systemdNotifier } from '../daemon/systemd-notify.js';
 import { startDaemon, type RunningDaemon } from '../daemon/main.js';
 import { createLogger } from '../daemon/logging.js';
 import { formatBanner } from '../daemon/banner.js';
@@ -23,6 +25,17 @@ export const PORT_FLAGS = {
 } as const;
 
 const port = (key: string) => Flags.integer({ min: 0, max: 65535, description: `listen port (overrides ${key}); 0 picks a free port, shown in the banner and GET /api/status`, helpGroup: 'LISTENERS' });
+
+/**
+ * What a refused start exits with (docs/operations.md § Exit codes), so systemd restarts what may
+ * pass and not what needs an operator: a damaged store 65, a configuration 78, the rest 69.
+ */
+function startRefusal(code: string | undefined): (new (message: string) => Error) | undefined {
+  if (!code?.startsWith('OMNISEP_')) return undefined;
+  if (code === 'OMNISEP_STORE_CORRUPT' || code === 'OMNISEP_STORE_SCHEMA_TOO_NEW') return DataRefusedError;
+  if (code === 'OMNISEP_STORE_CONFIG' || code === 'OMNISEP_STORE_AUTH' || code.startsWith('OMNISEP_KEK_')) return ConfigRefusedError;
+  return UnavailableError; // OMNISEP_STORE_LOCKED, OMNISEP_CONTROL_IN_USE, OMNISEP_STORE_UNREACHABLE, …
+}
 
 export default class Serve extends BaseCommand<typeof Serve, void> {
   // A server, not a client of the control socket: none of the client flags, no --json.
@@ -96,10 +109,15 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
       logger.flush?.();
       const code = (e as { code?: string }).code;
       if (e instanceof ConfigError) throw new ConfigRefusedError(`omnisep serve: ${e.message}`);
-      if (code?.startsWith('OMNISEP_') || (e as NodeJS.ErrnoException).syscall === 'listen') throw new OperationalError(`omnisep serve: ${(e as Error).message}`);
+      const bind = listenFailure(e, config);
+      if (bind) throw new UnavailableError(`omnisep serve: ${bind}`);
+      const refusal = startRefusal(code);
+      if (refusal) throw new refusal(`omnisep serve: ${(e as Error).message}`);
       throw e;
     }
     process.stderr.write(formatBanner(daemon.ctx, { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR }));
+    const systemd = systemdNotifier(process.env, logger);
+    systemd.ready(`serving ${daemon.ctx.listeners.http?.url ?? ''}`.trim());
 
     await new Promise<void>((resolve) => {
       let stopping = false;
@@ -109,6 +127,8 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
           process.exit(1);
         }
         stopping = true;
+        systemd.stopping();
+        systemd.close();
         logger.info({ signal }, 'stopping');
         void daemon.close().then((report) => {
           logger.info({ steps: report.map((r) => `${r.phase}:${r.name}:${r.ok ? 'ok' : r.error}`) }, 'stopped');
@@ -119,6 +139,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
       process.on('SIGHUP', () => {
+        systemd.reloading();
         try {
           const r = applyReload(daemon.ctx, load());
           logger.info({ reloaded: r.reloaded, restart_needed: r.restart_needed }, r.reloaded.length ? `reloaded: ${r.reloaded.join(', ')}` : 'reload: nothing reloadable changed');
@@ -126,6 +147,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
         } catch (e) {
           logger.error({ err: e instanceof ConfigError ? e.message : e }, 'reload refused: the running configuration is unchanged');
         }
+        systemd.ready('reloaded');
       });
     });
   }

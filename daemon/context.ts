@@ -35,6 +35,8 @@ export interface DaemonContext {
   listeners: Record<string, ListenerAddress>;
   /** Health contributors: name → null when fine, else the reason (GET /health answers 503 with it). */
   healthChecks: Map<string, () => string | null>;
+  /** Run on SIGHUP after the config is re-read: each returns what it reloaded (e.g. a certificate), or null. Throwing keeps the old state. */
+  reloaders: Map<string, () => string | null>;
   /** Public-listener plugins registered before start (TS.43, XCAP); see daemon/http/public.ts. */
   publicPlugins: Array<FastifyPluginAsync<{ ctx: DaemonContext }>>;
   /** Extra lines for serve's start banner (e.g. the TS.43 area's ready-to-paste `omnisep simulate eap-aka ...`). */

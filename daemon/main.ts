@@ -42,6 +42,7 @@ import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
 import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
+import { reloadableTls } from './http/tls-listener.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
 
 export interface StartOptions {
@@ -134,6 +135,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       lifecycle,
       listeners: {},
       healthChecks: new Map(),
+      reloaders: new Map(),
       publicPlugins: [],
       bannerLines: [],
       services,
@@ -162,10 +164,12 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       push: (s: { name: string; app: FastifyInstance }) =>
         lifecycle.register({ name: `${s.name} server`, phase: 'http', close: () => s.app.close(), timeoutMs: 10_000 }),
     };
-    const pub = await buildPublicApp(ctx, rates);
+    const publicTls = config.http.tls_cert ? reloadableTls({ certFile: config.http.tls_cert, keyFile: config.http.tls_key }, config.http, 'http', ctx.metrics) : undefined;
+    if (publicTls) ctx.reloaders.set('http.tls_cert', () => (publicTls.reload() ? `http.tls_cert (certificate ${publicTls.fingerprint().slice(0, 16)})` : null));
+    const pub = await buildPublicApp(ctx, rates, publicTls);
     servers.push({ name: 'http', app: pub });
     await pub.listen({ host: config.http.listen_ip, port: config.http.port });
-    ctx.listeners.http = tcpListener('http', pub.server.address() as AddressInfo);
+    ctx.listeners.http = tcpListener(publicTls ? 'https' : 'http', pub.server.address() as AddressInfo);
     // The ready-to-paste UE run against the first lab SIM (CLI.md: `npm start` prints one that succeeds).
     if (config.aaa.enabled && config.eap_aka.enabled && config.eap_aka.backend !== 'swx' && config.aaa.subscribers_file) {
       const csvFile = resolveSubscribersFile(config.aaa.subscribers_file);

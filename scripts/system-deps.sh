@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Debian packages the test suite runs against (real peers, not mocks): freeDiameterd, tshark,
 # headless chromium, tmux, eapol_test, dovecot, man/groff, openssl, PostgreSQL (initdb/pg_ctl run as
-# the postgres user). Used by `npm test` (its pretest step) and by .ci/run, so both install the same.
+# the postgres user), systemd (systemd-notify for the daemon's readiness datagrams, systemd-analyze to
+# verify the unit; nothing is booted). Used by `npm test` (its pretest step) and by .ci/run, so both install the same.
 #
 #   root, something missing  → apt-get update + apt-get install (non-interactive), then checks again
 #   other user, something missing → prints the one `sudo …` line to run and exits 1
@@ -33,11 +34,12 @@ check() {
   need groff-base    groff
   need openssl       openssl
   need postgresql    '/usr/lib/postgresql/*/bin/initdb'
+  need systemd       systemd-notify systemd-analyze
 }
 
 check
 if [ -z "$missing" ]; then
-  echo "system-deps: all present (freeDiameterd tshark chromium tmux eapol_test dovecot man groff openssl postgresql)"
+  echo "system-deps: all present (freeDiameterd tshark chromium tmux eapol_test dovecot man groff openssl postgresql systemd-notify)"
   exit 0
 fi
 

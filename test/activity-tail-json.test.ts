@@ -104,12 +104,12 @@ test('activity tail: --imsi and --type filter; human lines; Ctrl-C exits 0', asy
   }
 });
 
-test('activity tail: a bad --imsi is a usage error (exit 2); no daemon is exit 1 naming the socket', async () => {
+test('activity tail: a bad --imsi is a usage error (exit 2); no daemon is exit 69 naming the socket', async () => {
   const bad = await runCli(['activity', 'tail', '--imsi', '12345', '--socket', '/tmp/none.sock']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--imsi "12345" has 5 digits; expected exactly 15 digits/);
   const none = await runCli(['activity', 'tail', '--socket', '/tmp/omnisep-no-such.sock']);
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 69);
   assert.match(none.stderr, /no daemon at \/tmp\/omnisep-no-such\.sock — start one with: omnisep serve/);
 });
 

@@ -20,6 +20,8 @@ export interface TestDaemon {
   dir: string;
   socket: string;
   adminUrl: string;
+  /** The self-signed certificate the admin listener generated (for --cacert). */
+  adminCert: string;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startTestDaemon(opts: { fixedClock?: boolean } = {}): Prom
     dir,
     socket,
     adminUrl: `https://127.0.0.1:${admin.port}`,
+    adminCert: join(dir, 'data', 'tls', 'admin-cert.pem'),
     async stop() {
       await daemon.close();
       rmSync(dir, { recursive: true, force: true });

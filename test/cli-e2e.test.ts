@@ -141,18 +141,18 @@ test('entitlement set with flags, then get, get --effective, ls, rm — JSON and
   const rm = await ok<{ status: string; imsi: string; app_id?: string }>('entitlement', 'rm', IMSI2, 'ap2005');
   assert.deepEqual(rm, { status: 'ok', imsi: IMSI2, app_id: 'ap2005' });
   const gone = await cli('entitlement', 'get', IMSI2);
-  assert.equal(gone.code, 1);
+  assert.equal(gone.code, 3, 'refused (404): exit 3');
   assert.match(gone.stderr, /HTTP 404/);
   const rmAll = await cli('entitlement', 'rm', IMSI);
   assert.equal(rmAll.code, 0);
   assert.equal(rmAll.stdout, `removed every override of ${IMSI}\n`);
 });
 
-test('the daemon validates too: an API error exits 1 with its message and code (--json: the body unchanged)', async () => {
+test('the daemon validates too: an API error (4xx) exits 3 with its message and code (--json: the body unchanged)', async () => {
   // A session that does not exist: 404 from the API. (`entitlement get` of an IMSI without overrides
   // words its hint for the command line, --effective instead of ?effective=1: tested below.)
   const r = await cli('sessions', 'show', 'no-such-session', '--json');
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 3);
   const body = parseJson<{ error: string; code?: string }>(r);
   assert.equal(typeof body.error, 'string');
   assert.match(r.stderr, new RegExp(`${body.error.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(HTTP 404`));
@@ -172,7 +172,7 @@ test('entitlement: ap2003 entries from flags, the --effective hint, a note for a
       { access_type: 2, home_roaming_nw_type: 2, entitlement_status: 0 },
     ],
   });
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 3);
   assert.match(none.stderr, /no custom entitlements for IMSI 001010000000444 \(add --effective for what it gets from the defaults\)/);
   assert.doesNotMatch(none.stderr, /\?effective=1/);
   assert.equal(note.code, 0, note.stderr);
@@ -192,7 +192,7 @@ test('sessions ls / show / rm', async () => {
   assert.equal(showText, golden('sessions-show.txt', showText));
   assert.deepEqual(await ok('sessions', 'rm', 'sess-0001'), { status: 'ok', session_id: 'sess-0001' });
   const again = await cli('sessions', 'show', 'sess-0001');
-  assert.equal(again.code, 1);
+  assert.equal(again.code, 3);
   assert.match(again.stderr, /HTTP 404/);
 });
 
@@ -225,7 +225,7 @@ test('activity ls with filters, activity show', async () => {
   const showText = await human('activity', 'show', rec.id);
   assert.equal(showText, golden('activity-show.txt', showText));
   const missing = await cli('activity', 'show', 'no-such-id');
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 3);
 });
 
 test('config show: effective config with secrets redacted; one key', async () => {
@@ -241,17 +241,23 @@ test('config show: effective config with secrets redacted; one key', async () =>
   assert.equal(bad.code, 2);
 });
 
-test('remote admin over TLS: 401 without the key (exit 1), 200 with --api-key and --insecure', async () => {
+test('remote admin over TLS: 401 without the key (exit 3), 200 with --api-key and --insecure or --cacert; an untrusted certificate exits 69', async () => {
   const without = await runCli(['status', '--url', d.adminUrl, '--insecure']);
-  assert.equal(without.code, 1);
+  assert.equal(without.code, 3);
   assert.match(without.stderr, /HTTP 401/);
   const wrong = await runCli(['status', '--url', d.adminUrl, '--insecure', '--api-key', 'wrong-key-wrong-key-wrong']);
-  assert.equal(wrong.code, 1);
+  assert.equal(wrong.code, 3);
   assert.match(wrong.stderr, /HTTP 403/);
   const good = await runCli(['status', '--json', '--url', d.adminUrl, '--insecure'], { env: { OMNISEP_API_KEY: API_KEY } });
   assert.equal(good.code, 0, good.stderr);
   assert.equal(parseJson<StatusResponse>(good).application, 'OmniSEP');
   const untrusted = await runCli(['status', '--url', d.adminUrl, '--api-key', API_KEY]);
-  assert.equal(untrusted.code, 1);
-  assert.match(untrusted.stderr, /TLS check failed .* pass --insecure/);
+  assert.equal(untrusted.code, 69);
+  assert.match(untrusted.stderr, /TLS check failed .* pass --cacert FILE .* or --insecure/);
+  // --cacert with the daemon's own (self-signed) certificate: verified, no --insecure.
+  const trusted = await runCli(['status', '--json', '--url', d.adminUrl, '--cacert', d.adminCert], { env: { OMNISEP_API_KEY: API_KEY } });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  const notPem = await runCli(['status', '--url', d.adminUrl, '--cacert', '/etc/hostname'], { env: { OMNISEP_API_KEY: API_KEY } });
+  assert.equal(notPem.code, 2);
+  assert.match(notPem.stderr, /--cacert \/etc\/hostname: not a PEM certificate/);
 });

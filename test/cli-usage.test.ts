@@ -14,22 +14,22 @@ const dir = mkdtempSync(join(tmpdir(), 'omnisep-cli-usage-'));
 const sock = join(dir, 'nobody.sock');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('no daemon: one line naming the socket and how to start one, exit 1', async () => {
+test('no daemon: one line naming the socket and how to start one, exit 69 (EX_UNAVAILABLE)', async () => {
   const r = await runCli(['status', '--socket', sock]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 69);
   assert.equal(r.stderr, `no daemon at ${sock} — start one with: omnisep serve\n`);
   assert.equal(r.stdout, '');
 });
 
 test('no daemon with --json: the same line on stderr, {"error","code"} on stdout', async () => {
   const r = await runCli(['sessions', 'ls', '--json', '--socket', sock]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 69);
   assert.deepEqual(parseJson(r), { error: `no daemon at ${sock} — start one with: omnisep serve`, code: 'OMNISEP_CLI_NO_DAEMON' });
 });
 
 test('OMNISEP_SOCKET is the socket when --socket is absent; XDG_RUNTIME_DIR gives the default', async () => {
   const r = await runCli(['tokens', 'ls'], { env: { OMNISEP_SOCKET: sock } });
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 69);
   assert.match(r.stderr, new RegExp(`^no daemon at ${sock} `));
   const x = await runCli(['tokens', 'ls'], { env: { XDG_RUNTIME_DIR: dir } });
   assert.match(x.stderr, new RegExp(`^no daemon at ${join(dir, 'omnisep.sock')} `));

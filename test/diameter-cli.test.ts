@@ -66,7 +66,7 @@ test('subscriber add/show/ls/import/rm and diameter peers over the control socke
   assert.match(ls.stdout, /001010000000077\s+15550077\s+8000\s+96\s+opc/);
   assert.ok(ls.stdout.trim().split('\n').length >= 1 + 6 + 2, 'header + 6 lab SIMs + the added ones');
   assert.equal(rm.code, 0, rm.stderr);
-  assert.equal((await cli('subscriber', 'show', '001010000000081')).code, 1, 'gone: operational error, exit 1');
+  assert.equal((await cli('subscriber', 'show', '001010000000081')).code, 3, 'gone: refused (404), exit 3');
 
   const all = outputs.join('\n').toLowerCase();
   for (const k of [KI, OPC, '465b5ce8b199b49faa5f0a2ee238a6bc']) assert.ok(!all.includes(k), 'a key was printed');

@@ -55,7 +55,7 @@ test('subscriber export: no keys without --with-keys; with it a warning and a 06
   }
   // The TCP admin API never serves keys.
   const tcp = await runCli(['subscriber', 'export', '--with-keys', '--url', `https://127.0.0.1:${d.daemon.addresses.admin.port}`, '--api-key', 'cli-test-key-0123456789abcdef', '--insecure']);
-  assert.equal(tcp.code, 1);
+  assert.equal(tcp.code, 3, 'refused (403): exit 3');
   assert.match(tcp.stderr, /control socket only/);
 });
 

@@ -90,6 +90,14 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
     await setEntitlement(socket, '001010000000456');
     await until((s) => s.includes('001010000000456'), 'the second set', SCREEN_WAIT_MS);
 
+    // Keys that arrive in one read are taken one by one: `jjj` as one burst moves three rows.
+    for (const i of ['111', '222', '333']) await setEntitlement(socket, `001010000000${i}`);
+    await until((s) => s.includes('001010000000333') && /\b1\/([5-9]|\d{2,})\b/.test(s), 'five records, the newest selected', SCREEN_WAIT_MS);
+    keys('-l', 'jjj');
+    await until((s) => /\b4\/([5-9]|\d{2,})\b/.test(s), 'three rows down after one burst of jjj', SCREEN_WAIT_MS);
+    keys('g');
+    await until((s) => /\b1\/([5-9]|\d{2,})\b/.test(s), 'back to the newest', SCREEN_WAIT_MS);
+
     // Filter by IMSI.
     keys('/');
     keys('-l', '001010000000123');

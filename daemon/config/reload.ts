@@ -1,7 +1,8 @@
 /**
  * SIGHUP: re-read the configuration and apply what is safe to change on a
  * running daemon — log level, activity retention and body cap, entitlement
- * defaults, admin API keys, metrics on/off. Everything else (listeners,
+ * defaults, admin API keys, metrics on/off, and the public listener's TLS
+ * certificate (re-read from its files). Everything else (listeners,
  * storage, Diameter identity, secrets bound into issued tokens) needs a
  * restart; the answer says which changed keys those are.
  */
@@ -31,6 +32,13 @@ export function applyReload(ctx: DaemonContext, next: OmnisepConfig): ReloadResu
   const changed = changedKeys(prev, next);
   const reloaded = changed.filter(reloadable);
   const restart_needed = changed.filter((k) => !reloadable(k));
+  // First, so a refused file (a key that does not match its certificate) leaves everything as it was.
+  // Files named by the config (certificates) are re-read even when the keys did not change: that is how a renewed certificate is picked up.
+  // (A changed file *path* is still listed under restart_needed: the running listener keeps re-reading the old one.)
+  for (const reload of ctx.reloaders.values()) {
+    const what = reload();
+    if (what) reloaded.push(what);
+  }
   ctx.config = {
     ...prev,
     log: { ...prev.log, level: next.log.level },

@@ -9,6 +9,7 @@ import { baseServerOptions } from './common.js';
 import { limitedServerFactory, securityHeaders } from './security.js';
 import { httpMetrics, observeRequest } from './admin/metrics-routes.js';
 import type { RateMeter } from '../events/rates.js';
+import type { ReloadableTls } from './tls-listener.js';
 
 /** Why the daemon is not healthy now; empty = healthy (ADMIN-API.md: 503 with the reason). */
 export function healthReasons(ctx: DaemonContext): string[] {
@@ -35,12 +36,13 @@ export function servicesList(ctx: DaemonContext): string[] {
   return s;
 }
 
-export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter): Promise<FastifyInstance> {
+/** `tls` (from `http.tls_cert`/`tls_key`, daemon/http/tls-listener.ts) serves HTTPS with the same limits. */
+export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?: ReloadableTls): Promise<FastifyInstance> {
   const h = ctx.config.http;
   const app = Fastify({
     ...baseServerOptions(ctx, 'http'), trustProxy: h.trust_proxy,
     // docs/security.md § Limits: header/request/keep-alive timeouts and connection caps on the listener phones reach.
-    serverFactory: limitedServerFactory(h, 'http', ctx.metrics),
+    serverFactory: tls ? tls.factory : limitedServerFactory(h, 'http', ctx.metrics),
   }) as unknown as FastifyInstance;
   securityHeaders(app);
   app.addHook('onResponse', observeRequest(httpMetrics(ctx.metrics), 'http'));

@@ -26,7 +26,7 @@ import type { OmnisepConfig } from '../../src/contracts/config.js';
 /**
  * The base URL put in what phones are sent (ServiceFlow_URL): `ts43.websheet_base_url` when set;
  * else, behind a trusted proxy (`http.trust_proxy`), the forwarded host and protocol when the host
- * is a well-formed name; else `http://<server.fqdn>:<http.port>`. The request's own Host header
+ * is a well-formed name; else `http(s)://<server.fqdn>:<http.port>` (https when `http.tls_cert` is set). The request's own Host header
  * is never used: anyone can send any Host (issue 13 item 16).
  */
 export function publicBaseUrl(cfg: OmnisepConfig, req: FastifyRequest, path: string, listeningPort = cfg.http.port): string {
@@ -37,7 +37,7 @@ export function publicBaseUrl(cfg: OmnisepConfig, req: FastifyRequest, path: str
     if (m && isHostOrIp(m[1]!)) return `${req.protocol === 'https' ? 'https' : 'http'}://${fwd}${path}`;
   }
   const host = cfg.server.fqdn.includes(':') ? `[${cfg.server.fqdn}]` : cfg.server.fqdn;
-  return `http://${host}:${listeningPort}${path}`;
+  return `${cfg.http.tls_cert ? 'https' : 'http'}://${host}:${listeningPort}${path}`;
 }
 
 export interface HttpLimits {

@@ -14,9 +14,12 @@
  * Typed errors map to exit codes and one line on stderr (with `--json`, also
  * `{"error", "code"}` on stdout, so a script can parse either outcome):
  *
- *   UsageError and oclif's parse errors  exit 2  what is wrong and what would be right
- *   DaemonUnreachableError               exit 1  `no daemon at PATH — start one with: omnisep serve`
- *   ApiError / OperationalError          exit 1  the API's `error` (and its code) or a hint
+ *   UsageError and oclif's parse errors  exit 2   what is wrong and what would be right
+ *   ApiError (4xx)                       exit 3   refused: the API's `error` (and its code)
+ *   DaemonUnreachableError               exit 69  `no daemon at PATH — start one with: omnisep serve`
+ *   UnavailableError                     exit 69  TLS check failed (hint: --cacert/--insecure), no answer in time
+ *   ApiError (5xx) / OperationalError    exit 1   the API's `error` or a hint
+ * (the table of every code: src/client/errors.ts, docs/cli.md § Exit codes)
  *
  * A result that is printed and still a failure (an import with bad lines, a
  * failed simulation) says so in `failure(result)`: the base prints the result,
@@ -26,8 +29,9 @@ import { Command, Errors, type Interfaces } from '@oclif/core';
 import type { ChalkInstance } from 'chalk';
 import { setFlagsFromString } from 'node:v8';
 import { ControlClient, type Target } from '../client/control-client.js';
-import { ApiError, CliError, DaemonUnreachableError, UsageError } from './errors.js';
+import { ApiError, CliError, DaemonUnreachableError, UnavailableError, UsageError } from './errors.js';
 import { baseFlags, defaultSocketPath } from './flags.js';
+import { readSmallFile } from './local-file.js';
 import { colorEnabled, makeChalk } from './output.js';
 
 /** The command's own flags, then the base flags it does not redefine. */
@@ -116,7 +120,7 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
       } catch {
         throw new UsageError(`--url "${f.url}" is not a URL: give the admin listener, e.g. https://127.0.0.1:8443`);
       }
-      return { kind: 'url', url: f.url, apiKey: f['api-key'], insecure: Boolean(f.insecure) };
+      return { kind: 'url', url: f.url, apiKey: f['api-key'], insecure: Boolean(f.insecure), ca: f.cacert ? readCaFile(f.cacert) : undefined };
     }
     return { kind: 'socket', path: f.socket || defaultSocketPath() };
   }
@@ -178,6 +182,14 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
   }
 }
 
+function readCaFile(file: string): string {
+  const r = readSmallFile(file);
+  if ('error' in r) throw new UsageError(`--cacert ${file}: ${r.error}; give a PEM file (e.g. DATA_DIR/tls/admin-cert.pem)`);
+  const pem = r.text;
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--cacert ${file}: not a PEM certificate (no BEGIN CERTIFICATE line)`);
+  return pem;
+}
+
 /** oclif wraps a flag's parse error as "Parsing --x \n\t<message>\nSee more help with --help": keep the message. */
 function withoutParserFrame(message: string): string {
   const m = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/.exec(message);
@@ -187,6 +199,7 @@ function withoutParserFrame(message: string): string {
 function errorCode(err: CliError): string {
   if (err instanceof UsageError) return 'OMNISEP_CLI_USAGE';
   if (err instanceof DaemonUnreachableError) return 'OMNISEP_CLI_NO_DAEMON';
+  if (err instanceof UnavailableError) return 'OMNISEP_CLI_UNAVAILABLE';
   if (err instanceof ApiError) return err.code ?? `HTTP_${err.status}`;
   return 'OMNISEP_CLI_FAILED';
 }

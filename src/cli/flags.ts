@@ -29,7 +29,7 @@ export const socketFlag = Flags.string({
 
 export const jsonFlag = Flags.boolean({
   summary: 'Print the API answer as JSON, unchanged.',
-  description: 'Machine output: the daemon\'s JSON body exactly as the API returns it (field names as ADMIN-API.md). Errors print {"error", "code"} on stdout too.',
+  description: 'Machine output: the daemon\'s JSON body exactly as the API returns it (field names as docs/admin-api.md). Errors print {"error", "code"} on stdout too.',
   default: false,
   helpGroup: GLOBAL_GROUP,
 });
@@ -56,10 +56,21 @@ export const insecureFlag = Flags.boolean({
   dependsOn: ['url'],
 });
 
+export const cacertFlag = Flags.string({
+  summary: 'Trust this CA or certificate (PEM) for --url.',
+  description: 'PEM file of the CA that signed the admin listener\'s certificate, or the self-signed certificate itself (a development daemon writes it to DATA_DIR/tls/admin-cert.pem). The system CAs are trusted without it; NODE_EXTRA_CA_CERTS also works.',
+  env: 'OMNISEP_CACERT',
+  helpValue: 'FILE',
+  helpGroup: GLOBAL_GROUP,
+  dependsOn: ['url'],
+  exclusive: ['insecure'],
+});
+
 export const baseFlags = {
   socket: socketFlag,
   json: jsonFlag,
   url: urlFlag,
   'api-key': apiKeyFlag,
   insecure: insecureFlag,
+  cacert: cacertFlag,
 };

@@ -12,7 +12,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Client } from 'undici';
 import { VERSION_HEADER } from '../contracts/common.js';
 import { routePath } from '../contracts/routes.js';
-import { ApiError, DaemonUnreachableError, OperationalError } from './errors.js';
+import { ApiError, DaemonUnreachableError, OperationalError, UnavailableError } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -40,7 +40,7 @@ export interface CallInput<R = unknown> {
 /** Where the daemon is: its control socket, or an admin URL (`https://host:8443`). */
 export type Target =
   | { kind: 'socket'; path: string }
-  | { kind: 'url'; url: string; apiKey?: string; insecure?: boolean };
+  | { kind: 'url'; url: string; apiKey?: string; insecure?: boolean; /** PEM of the CA (or self-signed certificate) to trust, from --cacert. */ ca?: string };
 
 export interface ClientOptions {
   /** Per request: headers must arrive within this many ms (default 30 s). */
@@ -96,7 +96,7 @@ export class ControlClient {
       target.kind === 'socket'
         ? new Client('http://localhost', { connect: { socketPath: target.path }, headersTimeout: this.#timeoutMs, bodyTimeout: 0 })
         : new Client(new URL(target.url).origin, {
-            connect: target.insecure ? { rejectUnauthorized: false } : {},
+            connect: target.insecure ? { rejectUnauthorized: false } : target.ca ? { ca: target.ca } : {},
             headersTimeout: this.#timeoutMs,
             bodyTimeout: 0,
           });
@@ -201,10 +201,10 @@ export class ControlClient {
         `permission denied on ${describeTarget(this.target)} — the control socket is mode 0600: run as the daemon's user`,
       );
     if (code === 'UND_ERR_HEADERS_TIMEOUT')
-      return new OperationalError(`the daemon at ${describeTarget(this.target)} did not answer within ${this.#timeoutMs} ms`);
+      return new UnavailableError(`the daemon at ${describeTarget(this.target)} did not answer within ${this.#timeoutMs} ms`);
     if (code && /CERT|SELF_SIGNED|TLS|SSL/i.test(code))
-      return new OperationalError(
-        `TLS check failed for ${describeTarget(this.target)} (${code}) — pass --insecure for a self-signed development certificate`,
+      return new UnavailableError(
+        `TLS check failed for ${describeTarget(this.target)} (${code}) — pass --cacert FILE with the daemon's certificate (e.g. DATA_DIR/tls/admin-cert.pem), or --insecure for a development daemon`,
       );
     return new OperationalError(`request to ${describeTarget(this.target)} failed: ${(err as Error)?.message ?? String(err)}`);
   }

@@ -57,6 +57,8 @@ export const configSchema = Type.Object(
       keep_alive_timeout_ms: Type.Integer({ minimum: 100, default: 5000, description: 'an idle keep-alive connection is closed after this, ms' }),
       max_connections: Type.Integer({ minimum: 1, default: 10000, description: 'open connections on the public listener; more are closed at accept' }),
       max_connections_per_ip: Type.Integer({ minimum: 1, default: 256, description: 'open connections from one client address (behind a proxy or carrier NAT, raise it); more are closed at accept' }),
+      tls_cert: Type.String({ default: '', description: 'PEM certificate file (with its chain) for HTTPS on the public listener; set with tls_key; empty = plain HTTP (e.g. behind a TLS-terminating proxy, docs/deployment.md); re-read on SIGHUP' }),
+      tls_key: Type.String({ default: '', description: 'PEM private key file for tls_cert; re-read on SIGHUP' }),
     }),
     admin: o('the admin REST API over TCP (the control socket serves the same routes without a token)', {
       listen_ip: Type.String({ default: '127.0.0.1', description: 'address the admin API binds' }),
@@ -424,6 +426,8 @@ export function semanticProblems(cfg: OmnisepConfig): string[] {
   const tlsPeers = cfg.diameter.peers.filter((peer) => peer.transport === 'tls').length;
   if ((t.listen || tlsPeers) && (!t.cert || !t.key || !t.ca))
     p.push(`diameter.tls: cert, key and ca are required when ${t.listen ? 'tls.listen is true' : 'a peer uses transport tls'}`);
+  if (Boolean(cfg.http.tls_cert) !== Boolean(cfg.http.tls_key))
+    p.push(`http.tls_cert and http.tls_key go together: set both for HTTPS on the public listener, or neither for plain HTTP (${cfg.http.tls_cert ? 'tls_key' : 'tls_cert'} is empty)`);
   if (cfg.subscribers.kek && cfg.subscribers.kek_file) p.push('subscribers.kek: set either the KEK (env OMNISEP_KEK) or subscribers.kek_file, not both');
   if (cfg.xcap.no_reply_timer.min > cfg.xcap.no_reply_timer.max) p.push('xcap.no_reply_timer: min is above max');
   if (cfg.vvm.min_pin_length > cfg.vvm.max_pin_length) p.push('vvm.min_pin_length: above vvm.max_pin_length');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keyToAction, KEY_HELP, PAGE } from './keymap.js';
+import { keyToAction, KEY_HELP, PAGE, splitBurst } from './keymap.js';
 
 const normal = { filterDraft: null, help: false, detail: null };
 const k = (input: string, key = {}, ui: Parameters<typeof keyToAction>[2] = normal) => keyToAction(input, key, ui);
@@ -49,4 +49,12 @@ test('help swallows movement, detail turns it into scrolling; Esc, ? and q still
 test('the help table names every key the handler reads', () => {
   const text = KEY_HELP.map(([key]) => key).join(' ');
   for (const key of ['1', '4', 'Tab', 'Enter', 'Esc', '/', 'p', '?', 'q']) assert.ok(text.includes(key), key);
+});
+
+test('splitBurst: plain keys in one read become single keys; special keys and single keys stay whole', () => {
+  assert.deepEqual(splitBurst('jjj', {}), [{ input: 'j', key: {} }, { input: 'j', key: {} }, { input: 'j', key: {} }]);
+  assert.deepEqual(splitBurst('jG', {}), [{ input: 'j', key: {} }, { input: 'G', key: { shift: true } }]);
+  assert.deepEqual(splitBurst('j', {}), [{ input: 'j', key: {} }]);
+  assert.deepEqual(splitBurst('[A', { upArrow: true }), [{ input: '[A', key: { upArrow: true } }]);
+  assert.deepEqual(splitBurst('x', { meta: true }), [{ input: 'x', key: { meta: true } }]);
 });

@@ -42,6 +42,20 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['q  Ctrl-C', 'quit'],
 ];
 
+/**
+ * One read can hold several keys (`jjj` typed fast, pasted, or tmux `send-keys -l jjj`): ink hands
+ * them over as one `input`. Plain printable characters are split so each is its own key and sees
+ * the state the previous one made; anything with a modifier or a special key stays whole (ink has
+ * already decoded it as one key). The filter prompt takes text chunks either way.
+ */
+export function splitBurst(input: string, key: KeyInfo): Array<{ input: string; key: KeyInfo }> {
+  const special = key.ctrl || key.meta || key.escape || key.return || key.tab || key.backspace || key.delete
+    || key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end;
+  const chars = [...input];
+  if (special || chars.length < 2) return [{ input, key }];
+  return chars.map((ch) => ({ input: ch, key: ch >= 'A' && ch <= 'Z' ? { shift: true } : {} }));
+}
+
 export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['ui'], 'filterDraft' | 'help' | 'detail'>): UiAction | null {
   // Typing a filter: every printable key is text.
   if (ui.filterDraft !== null) {

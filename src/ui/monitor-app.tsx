@@ -5,7 +5,7 @@
  */
 import { useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useReducer, useState } from 'react';
-import { keyToAction } from './keymap.js';
+import { keyToAction, splitBurst } from './keymap.js';
 import { initialState, monitorReducer, type MonitorAction, type MonitorState } from './monitor-state.js';
 import { MonitorView } from './monitor-view.js';
 import { useMonitorStream, type MonitorSource } from './use-monitor-stream.js';
@@ -50,7 +50,9 @@ export function MonitorApp({ source, capacity, frameMs, filter, target }: Monito
       stdout.off('resize', onResize);
     };
   }, [stdout]);
-  useInput((input, key) => dispatch({ type: 'key', input, key }));
+  useInput((input, key) => {
+    for (const k of splitBurst(input, key)) dispatch({ type: 'key', input: k.input, key: k.key as Key });
+  });
   useEffect(() => {
     if (state.ui.quit) exit();
   }, [state.ui.quit, exit]);

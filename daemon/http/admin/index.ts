@@ -13,6 +13,8 @@ import { baseServerOptions } from '../common.js';
 import { adminLockout } from '../../security/lockouts.js';
 import { secretParamsInUrl } from '../../../src/util/secret-params.js';
 import { AdminError } from './route-kit.js';
+import fastifySwagger from '@fastify/swagger';
+import { openApiInfo } from '../../../src/contracts/openapi-markdown.js';
 import metricsRoutes, { httpMetrics, observeRequest } from './metrics-routes.js';
 import statusRoutes from './status-routes.js';
 import entitlementRoutes from './entitlement-routes.js';
@@ -115,7 +117,11 @@ export function adminPlugin(transport: AdminTransport): FastifyPluginAsync<{ ctx
       reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'OMNISEP_ADMIN_NO_ROUTE' });
     });
 
+    // OpenAPI from the routes' own TypeBox schemas (@fastify/swagger collects them as they register):
+    // GET /api/openapi.json, and docs/admin-api.md rendered from it (src/contracts/openapi-markdown.ts).
+    await app.register(fastifySwagger, { openapi: openApiInfo(ctx.version) });
     for (const mod of ADMIN_ROUTE_MODULES) await app.register(mod, { prefix: '/api', ctx });
+    app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await app.register(metricsRoutes, { ctx });
   };
 }

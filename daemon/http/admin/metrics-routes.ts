@@ -43,7 +43,7 @@ export function observeRequest(m: HttpMetrics, listener: string) {
 }
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)' } }, async (_req, reply) => {
     if (!opts.ctx.config.metrics.enabled) {
       reply.code(404);
       return { error: 'metrics are disabled (metrics.enabled: false)', code: 'OMNISEP_METRICS_DISABLED' };
