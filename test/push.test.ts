@@ -143,13 +143,15 @@ test('a gateway that hangs: timed out and retried; phones are answered meanwhile
     assert.equal(r.status, 200);
     assert.match(await r.text(), /EntitlementStatus" value="0"/);
     await gw.waitFor(2);
-    let metrics = '';
-    for (let i = 0; i < 100 && !/omnisep_push_failures_total\{reason="timeout"[^}]*\} 2/.test(metrics); i++) {
+    let status: PushStatus | undefined;
+    for (let i = 0; i < 150; i++) {
+      status = (await d.call('GET', '/api/push')).json as PushStatus;
+      if (status.failed === 1) break;
       await new Promise((res) => setTimeout(res, 100));
-      metrics = (await d.call('GET', '/metrics')).text;
     }
-    assert.match(metrics, /omnisep_push_failures_total\{reason="timeout"[^}]*\} 2/);
-    assert.equal(((await d.call('GET', '/api/push')).json as PushStatus).failed, 1);
+    assert.equal(status!.failed, 1);
+    assert.equal(status!.backlog[0]!.last_error, 'timeout');
+    assert.match((await d.call('GET', '/metrics')).text, /omnisep_push_failures_total\{reason="timeout"[^}]*\} 2/);
   } finally {
     await d.stop();
     await gw.close();
