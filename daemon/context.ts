@@ -17,6 +17,8 @@ import type { Services } from './services.js';
 export interface DaemonContext {
   /** The effective configuration. SIGHUP replaces the reloadable parts in place (see reload.ts). */
   config: OmnisepConfig;
+  /** The push sender (daemon/push/worker.ts), set once the store and services exist. */
+  pushWorker?: { readonly sentTotal: number };
   /** The config file the daemon started from, if any. */
   configFile: string | null;
   /** Absolute data directory. */

@@ -15,6 +15,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { OmnisepConfig } from '../src/contracts/config.js';
@@ -40,6 +41,7 @@ import { activitySampledOut } from './security/counters.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
+import { startPushWorker } from './push/worker.js';
 import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { reloadableTls } from './http/tls-listener.js';
@@ -154,6 +156,10 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     await services.eapAuth.recover();
     const stopMaintenance = startMaintenance(services, logger);
     lifecycle.register({ name: 'maintenance timers', phase: 'streams', close: stopMaintenance });
+    // Push on change (docs/odsa.md § Push): store changes → backlog → gateway.
+    const pushWorker = startPushWorker({ config, store, push: services.push, nodeName: config.server.node_name || hostname(), metrics, logger });
+    ctx.pushWorker = pushWorker;
+    lifecycle.register({ name: 'push worker', phase: 'streams', close: () => pushWorker.stop() });
     ctx.publicPlugins.push(ts43Plugin); // TS.43 entitlement server + websheet (daemon/http/ts43/)
     if (config.xcap.enabled) ctx.publicPlugins.push(xcapPlugin); // XCAP simservs (daemon/http/xcap/)
     await opts.beforeListen?.(ctx);

@@ -24,6 +24,7 @@ import { WebsheetGrants } from '../src/services/entitlements/websheet-grants.js'
 import { Secret } from '../src/util/secret.js';
 import type { BuiltinAaa } from './diameter/builtin-aaa.js';
 import type { DiameterNode } from './diameter/node.js';
+import { buildOdsa, type OdsaServices } from './odsa/build.js';
 
 /** What the Diameter wiring registers (all optional: absent = feature off or not wired). */
 export interface AuthBackends {
@@ -50,6 +51,10 @@ export interface Services {
   /** Websheet links: single-purpose, revocable grants checked on each use (docs/security.md). */
   websheetGrants: WebsheetGrants;
   backends: AuthBackends;
+  /** ODSA subscriptions (ap2006/ap2009) and temporary tokens (docs/odsa.md). */
+  odsa: OdsaServices['odsa'];
+  temporaryTokens: OdsaServices['temporaryTokens'];
+  push: OdsaServices['push'];
 }
 
 export interface ServiceDeps {
@@ -112,10 +117,11 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
   if (!clusterSecret && config.storage.driver === 'postgres')
     deps.logger?.warn?.({ driver: config.storage.driver }, 'eap: storage.cluster_secret is empty: an EAP session completes only on the daemon that started it');
   const refused = deps.metrics ? ts43Metrics(deps.metrics).eapRefused : null;
+  const subscribers = new SubscriberService(store, clock, { keyring: loadKeyring(config), randomBytes: (n) => random.bytes(n) });
   return {
     activity: deps.activity,
     // Keys at rest: sealed under the KEK when one is configured (docs/storage.md § Subscriber keys at rest).
-    subscribers: new SubscriberService(store, clock, { keyring: loadKeyring(config), randomBytes: (n) => random.bytes(n) }),
+    subscribers,
     entitlements: new EntitlementService(store, clock),
     tokens: new TokenService({
       store, clock, random, events,
@@ -148,6 +154,7 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
     }),
     websheetGrants: new WebsheetGrants(store, clock, () => random.bytes(16).toString('base64url')),
     backends,
+    ...buildOdsa({ config, store, clock, random, events, subscribers }),
   };
 }
 
@@ -170,6 +177,7 @@ export function startMaintenance(
   const timers = [
     setInterval(() => services.eapAuth.sweep().catch((e: unknown) => log.error({ err: e }, 'eap: session sweep failed')), every.sessionsMs),
     setInterval(() => services.tokens.purgeExpired().catch((e: unknown) => log.error({ err: e }, 'tokens: purge failed')), every.tokensMs),
+    setInterval(() => services.temporaryTokens.purgeExpired().catch((e: unknown) => log.error({ err: e }, 'temporary tokens: purge failed')), every.tokensMs),
   ];
   for (const t of timers) t.unref();
   return () => { for (const t of timers) clearInterval(t); };

@@ -20,6 +20,11 @@ export interface LoadConfigInput {
 }
 
 export function loadConfig(input: LoadConfigInput = {}): OmnisepConfig {
+  return loadConfigWithNotes(input).config;
+}
+
+/** loadConfig, and how the seed's configuration names in the file were mapped (`config check` prints them). */
+export function loadConfigWithNotes(input: LoadConfigInput = {}): { config: OmnisepConfig; seedNames: string[] } {
   let text: string | undefined;
   if (input.file) {
     try {
@@ -29,7 +34,9 @@ export function loadConfig(input: LoadConfigInput = {}): OmnisepConfig {
       throw new ConfigError([code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? (e as Error).message}`], input.file);
     }
   }
-  return resolveConfig({ text, file: input.file, env: input.env ?? {}, sets: input.sets ?? [], extraChecks: defaultEntitlementProblems });
+  let seedNames: string[] = [];
+  const config = resolveConfig({ text, file: input.file, env: input.env ?? {}, sets: input.sets ?? [], extraChecks: defaultEntitlementProblems, onSeedNames: (m) => void (seedNames = [...m]) });
+  return { config, seedNames };
 }
 
 /** `default_entitlements.<app>` validated per app by the TS.43 catalog (the schema only knows they are objects). */

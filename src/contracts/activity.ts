@@ -9,6 +9,7 @@ export const ACTIVITY_TYPES = [
   'xcap',
   'websheet',
   'admin',
+  'odsa',
 ] as const;
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);

@@ -12,6 +12,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Document, isMap, parse as parseYaml, parseDocument, type Scalar } from 'yaml';
 import { isIP } from 'node:net';
 import { isHostOrIp, isLabFile, isLocalName } from './config-policy.js';
+import { mapSeedNames } from './config-seed.js';
 
 export { EXIT_CONFIG } from './config-policy.js';
 
@@ -125,6 +126,42 @@ export const configSchema = Type.Object(
       ),
       default_vers_validity: Type.Integer({ minimum: 0, default: 86400, description: 'VERS validity, seconds' }),
       websheet_base_url: Type.String({ default: '', description: 'base URL of the websheet put in ServiceFlow_URL; empty = http://<server.fqdn>:<http.port>/websheet, or behind a trusted proxy (http.trust_proxy) its X-Forwarded-Host; never the request\'s Host header' }),
+    }),
+    odsa: o('ODSA: eSIM companion (ap2006) and primary (ap2009) devices (docs/odsa.md)', {
+      companion_eligibility: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: 'CheckEligibility CompanionAppEligibility: 0 disabled, 1 enabled, 2 incompatible' }),
+      primary_eligibility: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: 'CheckEligibility PrimaryAppEligibility: 0 disabled, 1 enabled, 2 incompatible' }),
+      companion_services: Type.Array(Type.Union([Type.Literal('SharedNumber'), Type.Literal('DiffNumber'), Type.Literal('FamilyNumber')]), { minItems: 1, default: ['SharedNumber'], description: 'CompanionDeviceServices offered; the first is a new companion\'s service when the device names none' }),
+      not_enabled_url: Type.String({ default: '', description: 'NotEnabledURL sent when eligibility is not 1; empty = none' }),
+      not_enabled_user_data: Type.String({ default: '', description: 'NotEnabledUserData sent with not_enabled_url' }),
+      polling_interval_seconds: Type.Integer({ minimum: 1, default: 60, description: 'PollingInterval (PollingIntervalUnit 1 = seconds) while a profile is being prepared' }),
+      transfer_message: Type.String({ default: '', description: 'question shown before an eSIM transfer (SubscriptionResult 8 + MSG); empty = none' }),
+      require_redownloadable_profile: Type.Boolean({ default: false, description: 'true = a subscribe or transfer without redownloadable_profile=1 gets SubscriptionResult 7' }),
+      mvno_name: Type.String({ default: '', description: 'MvnoName in GetSubscriberInfo; empty = none' }),
+      temporary_token_seconds: Type.Integer({ minimum: 30, maximum: 86400, default: 900, description: 'lifetime of a temporary token (AcquireTemporaryToken, TS.43 §2.8.6), seconds' }),
+      operator: Type.Union([Type.Literal('lab'), Type.Literal('http')], { default: 'lab', description: 'who reserves eSIM profiles and lists plans: lab = the built-in SM-DP+ keeping profiles in the store; http = POST to operator_url (docs/odsa.md § Operator port)' }),
+      operator_url: Type.String({ default: '', description: 'base URL of the operator\'s ODSA call-out (odsa.operator http)' }),
+      operator_timeout_ms: Type.Integer({ minimum: 100, maximum: 60000, default: 3000, description: 'time allowed for one call to operator_url' }),
+      operator_retries: Type.Integer({ minimum: 0, maximum: 5, default: 2, description: 'extra attempts after a call to operator_url times out or answers 5xx (back-off 200 ms, doubling)' }),
+      lab_smdp_address: Type.String({ default: 'smdp.example.net', description: 'SM-DP+ address in the lab operator\'s activation codes' }),
+      lab_iccid_prefix: Type.String({ pattern: '^89[0-9]{3,10}$', default: '8900101', description: 'ICCID prefix of the lab operator\'s profiles (Luhn digit appended, 19 digits)' }),
+      lab_delay_polls: Type.Integer({ minimum: 0, maximum: 100, default: 0, description: 'lab operator: polls before a new profile is ready (0 = at once; >0 exercises SubscriptionResult 4)' }),
+      plans: Type.Array(
+        Type.Object({ plan_id: Type.String({ minLength: 1 }), plan_name: Type.String(), plan_description: Type.String() }, { additionalProperties: false }),
+        { default: [{ plan_id: 'companion-shared', plan_name: 'Companion, shared number', plan_description: 'The companion device shares the phone number' }], description: 'AcquirePlan offers of the lab operator' },
+      ),
+    }),
+    push: o('push on change (TS.43 §2.6, docs/odsa.md § Push): devices that sent notif_token are told when their configuration changes', {
+      mode: Type.Union([Type.Literal('off'), Type.Literal('fcm'), Type.Literal('local')], { default: 'off', description: 'off: nothing is sent (registrations are still kept); fcm: Firebase Cloud Messaging HTTP v1; local: the same request to push.url (a lab gateway)' }),
+      url: Type.String({ default: '', description: 'local: the gateway URL (required); fcm: replaces the FCM HTTP v1 messages:send URL built from push.project_id' }),
+      project_id: Type.String({ default: '', description: 'fcm: the Firebase project id' }),
+      access_token: Type.String({ default: '', ...secret, description: 'OAuth 2.0 bearer token sent as Authorization (fcm: required; minted outside omnisep from the service account, it expires hourly: reload it with SIGHUP)' }),
+      timeout_ms: Type.Integer({ minimum: 100, maximum: 60000, default: 2000, description: 'time allowed for one send' }),
+      max_attempts: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'sends of one notification before it is kept as failed' }),
+      backoff_ms: Type.Integer({ minimum: 10, default: 1000, description: 'wait after the first failure; doubles on each further one' }),
+      max_backoff_ms: Type.Integer({ minimum: 10, default: 300000, description: 'longest wait between two attempts' }),
+      poll_ms: Type.Integer({ minimum: 50, maximum: 60000, default: 1000, description: 'how often the backlog is looked at for retries (a change is sent at once)' }),
+      concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'sends in flight at once' }),
+      failed_retention_seconds: Type.Integer({ minimum: 60, default: 86400, description: 'failed notifications stay listed (push ls) this long' }),
     }),
     default_entitlements: o('entitlements of every subscriber without an override (TS43.md § Defaults), snake_case fields per app', {
       ap2003: Type.Record(Type.String(), Type.Unknown(), {
@@ -257,6 +294,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [env: string, key: string]> =
   ['AAA_PEER_HOST', 'diameter.peers.0.host'],
   ['AAA_PEER_IP', 'diameter.peers.0.ip'],
   ['OMNISEP_SOCKET', 'control.socket'],
+  ['OMNISEP_PUSH_ACCESS_TOKEN', 'push.access_token'],
   ['OMNISEP_KEK', 'subscribers.kek'],
 ];
 
@@ -339,6 +377,8 @@ export interface ResolveInput {
   sets?: readonly string[];
   /** More rules over the resolved configuration (the daemon adds the per-app entitlement checks); reported with the rest. */
   extraChecks?: (cfg: OmnisepConfig) => string[];
+  /** Told how the seed's names in the file were mapped (config-seed.ts; `config check` prints them). */
+  onSeedNames?: (mapped: readonly string[]) => void;
 }
 
 /** Rules that may see a configuration the schema refused: their own crash must not hide the schema's problems. */
@@ -360,8 +400,11 @@ export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
     raw = doc.toJS() ?? {};
   }
   if (!isObj(raw)) throw new ConfigError(['the top level must be a mapping of sections (server:, http:, admin:, ...)'], file);
-  const merged = structuredClone(raw) as Obj;
-  const problems: string[] = [];
+  // The seed's names (default_entitlements.vowifi, entitlement_version) → omnisep's keys.
+  const seed = mapSeedNames(raw);
+  input.onSeedNames?.(seed.mapped);
+  const merged = structuredClone(seed.raw) as Obj;
+  const problems: string[] = [...seed.problems];
   for (const [env, key] of ENV_OVERRIDES) {
     const v = input.env?.[env];
     if (v !== undefined && v !== '') {
@@ -543,6 +586,17 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
     if (!family || !bitsOk || extra !== undefined) p.push(`xcap.trusted_proxies.${i}: ${JSON.stringify(a)} is not an IP address or CIDR block (allowed: e.g. 192.0.2.10, 10.0.0.0/8, 2001:db8::/32)`);
   });
+  if (cfg.odsa.operator === 'http') {
+    let ok = false;
+    try {
+      ok = /^https?:$/.test(new URL(cfg.odsa.operator_url).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) p.push(`odsa.operator_url: ${JSON.stringify(cfg.odsa.operator_url)} is not an http(s) URL, and odsa.operator is http (allowed: e.g. https://bss.example.net/odsa, or odsa.operator lab)`);
+  }
+  if (cfg.push.mode === 'local' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.url)) p.push(`push.url: ${JSON.stringify(cfg.push.url)} is not an http(s) URL, and push.mode is local (allowed: e.g. http://127.0.0.1:9099/push, or push.mode off)`);
+  if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || cfg.push.access_token === '')) p.push('push.project_id, push.access_token: push.mode fcm needs both (allowed: your Firebase project id and an OAuth 2.0 access token, or push.mode off)');
   if (!isHostOrIp(cfg.server.fqdn)) p.push(`server.fqdn: ${JSON.stringify(cfg.server.fqdn)} is not a host name (allowed: e.g. aes.mnc001.mcc001.pub.3gppnetwork.org)`);
 
   if (cfg.server.environment === 'production') {

@@ -473,3 +473,86 @@ export function fieldsNotSent(appId: EntitlementAppId, data: Readonly<Record<str
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// ODSA request parameters (TS.43 v12.0 §6.2 Table 27; ODSA.md): what a phone may send with an `operation`
+// to ap2006 (companion) and ap2009 (primary). Every field is a string on the wire; the patterns say what
+// is well-formed, and src/fsm/odsa-operations.ts says which are required by which operation.
+
+const ICCID = '^[0-9]{18,20}[Ff]?$';
+const EID = '^[0-9]{32}$';
+/** IMEI (14–16 digits), a UUID, or another opaque device id without spaces. */
+const DEVICE_ID = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$';
+const odsaParam = (pattern: string, description: string, maxLength = 64) => Type.String({ pattern, maxLength, description });
+const odsaText = (description: string, maxLength = 64) => Type.String({ maxLength, minLength: 1, pattern: TEXT_PATTERN, description });
+export const ODSA_OPERATIONS = [
+  'CheckEligibility',
+  'ManageSubscription',
+  'ManageService',
+  'AcquireConfiguration',
+  'AcquirePlan',
+  'AcquireTemporaryToken',
+  'GetPhoneNumber',
+  'VerifyPhoneNumber',
+  'GetSubscriberInfo',
+] as const;
+export type OdsaOperation = (typeof ODSA_OPERATIONS)[number];
+export const COMPANION_SERVICES = ['SharedNumber', 'DiffNumber', 'FamilyNumber'] as const;
+
+const commonOdsa = {
+  operation_type: odsaParam('^[0-9]{1,2}$', 'ManageSubscription 0–7, ManageService 10/11', 2),
+  operation_targets: Type.String({ maxLength: 512, pattern: '^[A-Za-z]+(,[A-Za-z]+)*$', description: 'AcquireTemporaryToken: comma list of operations' }),
+  msisdn: odsaParam('^\\+?[0-9]{5,15}$', 'VerifyPhoneNumber: the number to check (E.164)', 16),
+  requestor_id: odsaText('the app server asking (ap2011, GetSubscriberInfo)', 128),
+  plan_id: odsaText('AcquirePlan / ManageSubscription: the chosen plan', 64),
+  redownloadable_profile: odsaParam('^[01]$', '1 = the device will keep the profile downloadable', 1),
+  msg_btn: odsaParam('^[01]$', 'the button the user pressed on MSG: 1 accept, 0 reject', 1),
+  msg_response: Type.String({ maxLength: 256, pattern: TEXT_PATTERN, description: 'the user\'s free text answer to MSG' }),
+  terminal_iccid: odsaParam(ICCID, 'primary: the ICCID of the eSIM managed', 21),
+  terminal_eid: odsaParam(EID, 'primary: the EID of the eSIM managed', 32),
+  target_terminal_id: odsaParam(DEVICE_ID, 'primary: the device the eSIM goes to (TRANSFER: the new device)'),
+  target_terminal_iccid: odsaParam(ICCID, 'primary: the ICCID on the target device', 21),
+  target_terminal_eid: odsaParam(EID, 'primary: the EID of the target device', 32),
+  old_terminal_id: odsaParam(DEVICE_ID, 'TRANSFER: the device the subscription leaves'),
+  old_terminal_iccid: odsaParam(ICCID, 'TRANSFER: the ICCID on the old device', 21),
+};
+
+/** ap2006: the companion device (a watch, a tablet) a phone activates (TS.43 §6.2, §7). */
+export const OdsaCompanionParams = Type.Partial(
+  Type.Object({
+    ...commonOdsa,
+    companion_terminal_id: odsaParam(DEVICE_ID, 'the companion device: IMEI or UUID'),
+    companion_terminal_vendor: odsaText('companion vendor', 64),
+    companion_terminal_model: odsaText('companion model', 64),
+    companion_terminal_sw_version: odsaText('companion software version', 64),
+    companion_terminal_friendly_name: odsaText('the name the user gave the companion', 64),
+    companion_terminal_service: Type.Union(COMPANION_SERVICES.map((s) => Type.Literal(s)), { description: 'SharedNumber, DiffNumber or FamilyNumber' }),
+    companion_terminal_iccid: odsaParam(ICCID, 'the ICCID of the companion\'s profile', 21),
+    companion_terminal_eid: odsaParam(EID, 'the EID of the companion', 32),
+  }),
+  { description: 'ap2006 ODSA companion request parameters (TS.43 §6.2)' },
+);
+
+/** ap2009: the primary device's own eSIM: a new one, or a transfer from an old device (TS.43 §6.2, §8). */
+export const OdsaPrimaryParams = Type.Partial(Type.Object(commonOdsa), { description: 'ap2009 ODSA primary request parameters (TS.43 §6.2)' });
+
+export type OdsaCompanionParams = Static<typeof OdsaCompanionParams>;
+export type OdsaPrimaryParams = Static<typeof OdsaPrimaryParams>;
+export type OdsaParams = OdsaCompanionParams & OdsaPrimaryParams;
+export const ODSA_PARAM_SCHEMAS = { ap2006: OdsaCompanionParams, ap2009: OdsaPrimaryParams } as const;
+export type OdsaAppId = keyof typeof ODSA_PARAM_SCHEMAS;
+export const isOdsaAppId = (id: string): id is OdsaAppId => id === 'ap2006' || id === 'ap2009';
+
+/** Parameter names that are malformed per the app's schema (one per name, in the order sent). */
+export function malformedOdsaParams(appId: OdsaAppId, params: Readonly<Record<string, string>>): string[] {
+  const schema: TSchema = ODSA_PARAM_SCHEMAS[appId];
+  const fields = schemaFields(schema);
+  const known: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (Object.hasOwn(fields, k)) known[k] = v;
+  const bad: string[] = [];
+  for (const e of Errors(schema, [], known)) {
+    const name = dotted(e.path);
+    if (name && !bad.includes(name)) bad.push(name);
+  }
+  return bad;
+}

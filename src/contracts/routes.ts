@@ -16,6 +16,8 @@ import { ActivityList, ActivityRecord, ACTIVITY_TYPES } from './activity.js';
 import { SessionList, SessionView } from './sessions.js';
 import { TokenList, TokenView } from './tokens.js';
 import { DiameterStatus } from './diameter.js';
+import { OdsaListQuery, OdsaRemoveResult, OdsaSubscriptionList, OdsaSubscriptionView } from './odsa.js';
+import { PushStatus } from './push.js';
 
 export interface RouteDef {
   method: 'GET' | 'POST' | 'DELETE' | 'PUT';
@@ -83,6 +85,11 @@ export const routes = {
   listTokens: { method: 'GET', path: '/api/tokens', summary: 'issued tokens (never their values)', response: TokenList },
   getToken: { method: 'GET', path: '/api/tokens/:id', summary: 'one token', params: IdParams, response: TokenView },
   revokeToken: { method: 'DELETE', path: '/api/tokens/:id', summary: 'revoke a token', params: IdParams, response: TokenRevokeResult },
+
+  listOdsa: { method: 'GET', path: '/api/odsa', summary: 'ODSA subscriptions and companion devices', querystring: OdsaListQuery, response: OdsaSubscriptionList },
+  getOdsa: { method: 'GET', path: '/api/odsa/:id', summary: 'one ODSA subscription', params: IdParams, response: OdsaSubscriptionView },
+  pushStatus: { method: 'GET', path: '/api/push', summary: 'push notifications: registrations, backlog (never a push token)', response: PushStatus },
+  removeOdsa: { method: 'DELETE', path: '/api/odsa/:id', summary: 'remove an ODSA subscription (its profile goes back to the operator)', params: IdParams, response: OdsaRemoveResult },
 
   /** Served by the Diameter area's daemon/http/admin/diameter-routes.ts. */
   diameterPeers: { method: 'GET', path: '/api/diameter', summary: 'Diameter peers', response: DiameterStatus },

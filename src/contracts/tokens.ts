@@ -11,6 +11,10 @@ export const TokenView = Type.Object({
   terminal_id: Type.Union([Type.String(), Type.Null()]),
   app_name: Type.Union([Type.String(), Type.Null()]),
   auth_method: Type.String(),
+  /** reauth: TS.43 fast re-authentication token (§2.8.5); temporary: ODSA temporary token (§2.8.6). Absent = reauth. */
+  kind: Type.Optional(Type.Union([Type.Literal('reauth'), Type.Literal('temporary')])),
+  /** Temporary tokens: the operations they open (AcquireTemporaryToken operation_targets). */
+  operation_targets: Type.Optional(Type.Array(Type.String())),
 });
 export type TokenView = Static<typeof TokenView>;
 

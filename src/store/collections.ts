@@ -26,6 +26,16 @@ export const COLLECTIONS = {
   eap_state: { kind: 'volatile' },
   /** The built-in AAA's pseudonyms and fast re-authentication identities (p:/r:/i: keys, src/services/eap-auth/eap-identities.ts). */
   eap_identities: { kind: 'state' },
+  /** ODSA subscriptions (docs/odsa.md): key = IMSI/app/device; `imsi` lists a subscriber's, `iccid` finds a profile's owner. */
+  odsa_subscriptions: { kind: 'provisioning', indexes: ['imsi', 'iccid'] },
+  /** The built-in lab SM-DP+'s profiles (docs/odsa.md § Operator port): key = ICCID. */
+  odsa_profiles: { kind: 'state' },
+  /** ODSA temporary tokens (TS.43 §2.8.6) by token_id; never the value. */
+  temporary_tokens: { kind: 'state', indexes: ['imsi'] },
+  /** Devices that registered notif_token/notif_action (TS.43 §2.6), key IMSI.<digest>; never shown. */
+  push_registrations: { kind: 'state', indexes: ['imsi'] },
+  /** Push notifications waiting or failed, one per registration (docs/odsa.md § Push). */
+  push_backlog: { kind: 'state' },
 } as const satisfies Record<string, CollectionSpec>;
 
 export type CollectionId = keyof typeof COLLECTIONS;

@@ -10,6 +10,7 @@ import { ueEapId } from './identity.js';
 import { runLoad, type LoadSummary } from './load.js';
 import type { AcceptPreference, ClientProfile, Terminal } from './request.js';
 import { simulateOnce, type SimulationInput, type SimulationReport } from './simulate.js';
+import type { EntitlementDocument } from './document.js';
 import { createUsim } from './usim.js';
 
 export interface SimulateOptions {
@@ -95,11 +96,11 @@ function usimOf(o: SimulateOptions, eapId: string) {
 }
 
 /** One phone through the whole flow; the report says how far it got and why it stopped. */
-export async function simulateEapAka(o: SimulateOptions): Promise<SimulationReport> {
+export async function simulateEapAka(o: SimulateOptions, capture?: { document?: EntitlementDocument }): Promise<SimulationReport> {
   const input = inputOf(o);
   const dispatcher = createDispatcher({ connections: 1, insecure: o.insecure });
   try {
-    return await simulateOnce(input, usimOf(o, input.eapId), { dispatcher, timeoutMs: o.timeoutMs });
+    return await simulateOnce(input, usimOf(o, input.eapId), { dispatcher, timeoutMs: o.timeoutMs }, capture);
   } finally {
     await dispatcher.close();
   }

@@ -67,7 +67,7 @@ function documentSummary(d: EntitlementDocument): SimStep['document'] {
 }
 
 /** Run the whole flow once: EAP-AKA, document, optional token re-authentication. Never throws for a server's fault. */
-export async function simulateOnce(input: SimulationInput, usim: Usim, http: HttpOptions = {}): Promise<SimulationReport> {
+export async function simulateOnce(input: SimulationInput, usim: Usim, http: HttpOptions = {}, capture?: { document?: EntitlementDocument }): Promise<SimulationReport> {
   const t0 = performance.now();
   const sqnStart = usim.sqnMs.toString();
   const steps: SimStep[] = [];
@@ -148,6 +148,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Htt
 
   const total = performance.now() - t0;
   const doc = state.document;
+  if (capture && doc) capture.document = doc; // simulate odsa (odsa.ts) goes on with its token
   const reauthStep = steps.find((s) => s.purpose === 'token_auth');
   const report: SimulationReport = {
     ok: final?.type === 'done',

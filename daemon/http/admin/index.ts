@@ -26,6 +26,8 @@ import diameterRoutes from './diameter-routes.js';
 import subscriberRoutes from './subscriber-routes.js';
 import xcapRoutes from './xcap-routes.js';
 import importRoutes from './import-routes.js';
+import odsaRoutes from './odsa-routes.js';
+import pushRoutes from './push-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
 type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
@@ -46,6 +48,8 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   subscriberRoutes,
   xcapRoutes,
   importRoutes,
+  odsaRoutes,
+  pushRoutes,
 ];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

@@ -10,21 +10,22 @@ import { auditAdmin } from './entitlement-routes.js';
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
-  const { tokens } = ctx.services;
+  const { tokens, temporaryTokens } = ctx.services;
 
+  // Both kinds (docs/odsa.md § Tokens): re-authentication tokens, then ODSA temporary tokens.
   defineRoute(app, R.listTokens, async () => {
-    const list = await tokens.list({ limit: 1000 });
+    const list = [...(await tokens.list({ limit: 1000 })).map((t) => ({ ...t, kind: 'reauth' as const })), ...(await temporaryTokens.list({ limit: 1000 }))];
     return { count: list.length, tokens: list };
   });
   defineRoute(app, R.getToken, async (req) => {
     const { id } = req.params;
-    const t = await tokens.get(id);
+    const t = (await tokens.get(id)) ?? (await temporaryTokens.get(id));
     if (!t) throw notFound('OMNISEP_TOKEN_NOT_FOUND', `no live token ${id} (never issued, revoked or expired)`);
     return t;
   });
   defineRoute(app, R.revokeToken, async (req) => {
     const { id } = req.params;
-    const t = await tokens.revoke(id);
+    const t = (await tokens.revoke(id)) ?? (await temporaryTokens.revoke(id));
     if (!t) throw notFound('OMNISEP_TOKEN_NOT_FOUND', `no token ${id}`);
     await auditAdmin(ctx, req, { imsi: t.imsi, status: 200, summary: { action: 'token_revoke', token_id: id } });
     return { status: 'ok' as const, token_id: id };

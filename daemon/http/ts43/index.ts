@@ -46,6 +46,7 @@ import { WebsheetGrants } from '../../../src/services/entitlements/websheet-gran
 import { publicBaseUrl } from '../security.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import { chooseBackend } from '../../services.js';
+import { createOdsaResponder, odsaAppOf, odsaParamsOf } from './odsa.js';
 
 export type { Ts43Context } from './context.js';
 
@@ -135,6 +136,15 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     await record({ ...activity, response_status: status, response_code: status, response_body: text, response_summary: { ...(activity.response_summary ?? {}), error: text } });
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     return reply.code(status).type(TEXT_CT).send(text);
+  };
+
+  // ODSA (ap2006/ap2009 with an `operation`, docs/odsa.md): answered by daemon/http/ts43/odsa.ts.
+  const odsaResponder = createOdsaResponder({ ctx, record, sendText });
+  // Push on change (TS.43 §2.6): an authenticated device's notif_token is kept; the phone never waits for it.
+  const registerPush = (imsi: string, r: { terminal_id: string | null; app_name: string | null; apps: readonly string[]; notif_action: number | null; notif_token: string | null }) => {
+    if (r.notif_token === null || r.notif_action === null) return;
+    ctx.services.push.register({ imsi, terminal_id: r.terminal_id, app_name: r.app_name, apps: r.apps, notif_action: r.notif_action, notif_token: r.notif_token })
+      .catch((e: unknown) => ctx.logger?.error({ err: e }, 'push: registration failed'));
   };
 
   // -------------------------------------------------------------------------
@@ -232,6 +242,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       const issued = await tokens.issue({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
       metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: 'success' });
       metrics?.tokensIssued.inc();
+      if (c.notif) registerPush(c.imsi, { ...c, notif_action: c.notif.action, notif_token: c.notif.token });
+      const odsaApp = c.odsa ? odsaAppOf(c.apps, c.odsa) : null;
+      if (odsaApp !== null && c.odsa) {
+        await eap.complete(result.session.id);
+        return await odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: c.terminal_id, params: c.odsa, auth: { imsi: c.imsi, method: 'EAP-AKA', token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, activity });
+      }
       // The document is built and recorded: the session is completed before the phone sees the answer.
       return await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, activity,
         () => eap.complete(result.session.id));
@@ -260,13 +276,14 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       metrics?.tokenAuth.inc({ result: check.ok ? 'ok' : check.reason });
       if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tokenActivity, response_summary: { reason: check.reason } });
       const remaining = Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000));
+      registerPush(r.imsi, r);
+      const odsaApp = odsaAppOf(r.apps, params);
+      if (odsaApp !== null) return odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: r.terminal_id, params: odsaParamsOf(params), auth: { imsi: r.imsi, method: 'TOKEN', token: { value: r.token, validity: remaining } }, activity: tokenActivity });
       return sendDocument(req, reply, { imsi: r.imsi, apps: r.apps, format, vers: r.vers, token: { value: r.token, validity: remaining } }, tokenActivity);
     }
 
-    if (r.temporary_token !== null && r.eap_id === null) {
-      // §2.8.6: omnisep issues no temporary tokens yet, so none is valid.
-      return sendText(reply, 401, 'Unauthorized: temporary_token invalid or expired', { ...activity, auth_method: 'TEMPORARY_TOKEN' });
-    }
+    // §2.8.6: a temporary token from AcquireTemporaryToken, sent alone (docs/odsa.md).
+    if (r.temporary_token !== null && r.eap_id === null) return odsaResponder.respondTemporary(req, reply, r, params, activity);
 
     const nai = r.eap_id !== null ? parseEapId(r.eap_id) : null;
     if (r.eap_id !== null && !nai) return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', activity);
@@ -274,6 +291,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
 
     if (authOff) {
       // Development only (EAP-AKA.md): answer for the IMSI given.
+      registerPush(imsi, r);
+      const odsaApp = odsaAppOf(r.apps, params);
+      if (odsaApp !== null) return odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: r.terminal_id, params: odsaParamsOf(params), auth: { imsi, method: 'NONE' }, activity: { ...activity, imsi } });
       return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...activity, imsi, auth_method: 'NONE' });
     }
 
@@ -292,6 +312,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       apps: r.apps,
       user_agent: parseUserAgent(req.headers['user-agent']).raw || null,
       client_ip: req.ip ?? null,
+      // A tokenless ODSA request: its operation runs once EAP-AKA succeeds (ODSA.md § Authentication).
+      ...(odsaAppOf(r.apps, params) !== null ? { odsa: odsaParamsOf(params) } : {}),
+      ...(r.notif_token !== null && r.notif_action !== null ? { notif: { action: r.notif_action, token: r.notif_token } } : {}),
     };
     const result = await eap.start(sessionRequest);
     const withSession = { ...challengeActivity, response_summary: { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName } };

@@ -17,6 +17,8 @@ export interface Characteristic {
   children: Characteristic[];
   /** JSON: render this characteristic's children of one type as an array even when there is one. */
   listChildren?: boolean;
+  /** JSON: this list characteristic becomes an array of one-key objects `[{"<item type>": {...}}]` (TS.43 §6 ODSA lists, ODSA.md). */
+  wrapItems?: boolean;
 }
 
 export interface ProvisioningDoc {
@@ -72,7 +74,8 @@ function toJsonObject(c: Characteristic): JsonObject {
   const byType = new Map<string, Characteristic[]>();
   for (const ch of c.children) byType.set(ch.type, [...(byType.get(ch.type) ?? []), ch]);
   for (const [type, list] of byType) {
-    o[type] = list.length === 1 && !c.listChildren ? toJsonObject(list[0]!) : list.map(toJsonObject);
+    const only = list.length === 1 ? list[0]! : undefined;
+    o[type] = only?.wrapItems ? only.children.map((x) => ({ [x.type]: toJsonObject(x) })) : only && !c.listChildren ? toJsonObject(only) : list.map(toJsonObject);
   }
   return o;
 }

@@ -52,6 +52,10 @@ export interface SessionRequestContext {
   apps: string[];
   user_agent: string | null;
   client_ip: string | null;
+  /** ODSA parameters of a tokenless ODSA request (names lower-cased): the operation runs after success (docs/odsa.md). */
+  odsa?: Record<string, string>;
+  /** notif_action + notif_token of the first request: registered for push once EAP-AKA succeeds (docs/odsa.md § Push). */
+  notif?: { action: number; token: string };
 }
 
 export interface SessionInfo {

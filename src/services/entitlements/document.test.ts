@@ -21,7 +21,9 @@ test('applications carry wire names, one per requested app, unknown ids answered
   assert.deepEqual(Object.keys(json), ['Vers', 'Token', 'ap2004', 'ap2003', 'ap2006', 'ap2099']);
   assert.equal(json.ap2004.AddrStatus, '2');
   assert.equal(json.ap2003.VoiceOverCellularEntitleInfo.RATVoiceEntitleInfoDetails[1].NetworkVoiceIRATCapability, 'EPS-Fallback');
-  assert.equal(json.ap2006.OperationResult, '103');
+  assert.deepEqual(json.ap2006, {}, 'ODSA without an operation (the token request): AppID only (docs/odsa.md)');
+  const apps11 = buildApplications(['ap2011'], {});
+  assert.equal(apps11[0]!.parms.find(([k]) => k === 'OperationResult')?.[1], '103');
   assert.equal(json.ap2099.EntitlementStatus, '2');
 });
 

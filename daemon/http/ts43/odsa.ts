@@ -1,0 +1,101 @@
+/**
+ * ODSA on the TS.43 listener (GSMA TS.43 v12.0 §6; ODSA.md; docs/odsa.md): a request for ap2006 or
+ * ap2009 that carries an `operation` is answered by the ODSA service instead of the entitlement
+ * document. index.ts dispatches here once the phone is authenticated (TS.43 token, EAP-AKA, or no
+ * authentication in development), and for a `temporary_token` (§2.8.6), which this module checks.
+ *
+ * The answer is a provisioning document: VERS, the TOKEN when the phone authenticated with one (AOSP
+ * replaces its stored token with any TOKEN it sees), and one APPLICATION with OperationResult first.
+ * OperationResult errors (101, 102, …) are 200 documents, never HTTP errors (§6.5).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { contentTypeOf, negotiateFormat, renderDocument, type RawParams, type Ts43Request } from '../../../src/codec/ts43/index.js';
+import { ODSA_PARAM_SCHEMAS, isOdsaAppId, schemaFields, type OdsaAppId } from '../../../src/contracts/entitlement-apps.js';
+import { errorAnswer, parseOdsaOperation } from '../../../src/fsm/odsa-operations.js';
+import type { ActivityInput } from '../../../src/services/activity.js';
+import type { Ts43Context } from './context.js';
+
+/** The ODSA app of a request that carries an operation, or null (then it is an entitlement query). */
+export function odsaAppOf(apps: readonly string[], params: RawParams | Readonly<Record<string, string>>): OdsaAppId | null {
+  if (params.operation === undefined) return null;
+  const app = apps.find(isOdsaAppId);
+  return app ?? null;
+}
+
+const firstValue = (v: string | string[] | undefined): string | undefined => {
+  const s = (Array.isArray(v) ? v[0] : v)?.trim();
+  return s === undefined || s === '' ? undefined : s;
+};
+
+/** The request's ODSA parameters (names lower-cased, first value): kept in the EAP session too. */
+export function odsaParamsOf(params: RawParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  const names = new Set(['operation', ...Object.keys(schemaFields(ODSA_PARAM_SCHEMAS.ap2006))]);
+  for (const name of names) {
+    const v = firstValue(params[name]);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+export interface OdsaAuth {
+  imsi: string;
+  method: 'TOKEN' | 'EAP-AKA' | 'TEMPORARY_TOKEN' | 'NONE';
+  /** Echoed in the TOKEN characteristic (TS.43 token auth and EAP-AKA). */
+  token?: { value: string; validity: number } | undefined;
+}
+
+export interface OdsaResponderDeps {
+  ctx: Ts43Context;
+  record: (input: ActivityInput) => Promise<void>;
+  sendText: (reply: FastifyReply, status: number, text: string, activity: ActivityInput) => Promise<unknown>;
+}
+
+export function createOdsaResponder(deps: OdsaResponderDeps) {
+  const { ctx, record, sendText } = deps;
+  const { odsa, temporaryTokens } = ctx.services;
+
+  /** Run the operation for an authenticated subscriber and send the document. */
+  const respond = async (req: FastifyRequest, reply: FastifyReply, input: { app: OdsaAppId; terminal_id: string | null; params: Readonly<Record<string, string>>; auth: OdsaAuth; activity: ActivityInput; parsed?: ReturnType<typeof parseOdsaOperation> }) => {
+    const { app, auth } = input;
+    const parsed = input.parsed ?? parseOdsaOperation(app, input.params.operation ?? '', input.params);
+    const outcome = parsed.ok
+      ? await odsa.run({ app, imsi: auth.imsi, terminal_id: input.terminal_id, op: parsed.op, opType: parsed.opType, params: parsed.params })
+      : { application: errorAnswer(app, parsed.result, parsed.text), summary: { operation: input.params.operation ?? null, operation_result: parsed.result, error: parsed.text }, changed: [] };
+    const format = negotiateFormat(req.headers.accept);
+    const body = renderDocument({ vers: { version: 1, validity: ctx.config.ts43.default_vers_validity }, token: auth.token ? { token: auth.token.value, validity: auth.token.validity } : undefined, applications: [outcome.application] }, format);
+    await record({
+      ...input.activity,
+      request_type: 'odsa',
+      imsi: auth.imsi,
+      auth_method: auth.method,
+      app_ids: [app],
+      response_status: 200,
+      response_code: 200,
+      response_body: null,
+      response_summary: { ...(input.activity.response_summary ?? {}), ...outcome.summary, format, token_issued: !!auth.token && auth.method === 'EAP-AKA' },
+    });
+    return reply.code(200).header('content-type', contentTypeOf(format)).header('cache-control', 'no-store').send(body);
+  };
+
+  /**
+   * A request authenticated by a temporary token alone (§2.8.6): 401 invalid or expired, 403 an
+   * operation outside its targets (or another subscriber's IMSI, another app), 404 no such token.
+   */
+  const respondTemporary = async (req: FastifyRequest, reply: FastifyReply, r: Ts43Request, params: RawParams, activity: ActivityInput) => {
+    const tokenActivity: ActivityInput = { ...activity, request_type: 'odsa', auth_method: 'TEMPORARY_TOKEN' };
+    const odsaParams = odsaParamsOf(params);
+    // The token is checked first (401/404 whatever was asked), then what it is used for (403).
+    const app = r.apps.find(isOdsaAppId) ?? null;
+    const parsed = app !== null && odsaParams.operation !== undefined ? parseOdsaOperation(app, odsaParams.operation, odsaParams) : null;
+    const check = await temporaryTokens.verify(r.temporary_token!, { app: app ?? '', operation: parsed?.ok ? parsed.op : null, imsi: r.imsi });
+    if (!check.ok) {
+      const text = check.status === 404 ? 'Not found: no such temporary_token' : check.status === 403 ? 'Forbidden: temporary_token does not cover this request' : 'Unauthorized: temporary_token invalid or expired';
+      return sendText(reply, check.status, text, { ...tokenActivity, response_summary: { reason: check.reason } });
+    }
+    if (app === null || parsed === null) return sendText(reply, 403, 'Forbidden: a temporary_token opens ODSA operations only', { ...tokenActivity, imsi: check.record.imsi, response_summary: { reason: 'not_odsa' } });
+    return respond(req, reply, { app, terminal_id: r.terminal_id, params: odsaParams, auth: { imsi: check.record.imsi, method: 'TEMPORARY_TOKEN' }, activity: { ...tokenActivity, imsi: check.record.imsi }, parsed });
+  };
+
+  return { respond, respondTemporary };
+}
