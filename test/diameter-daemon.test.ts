@@ -46,7 +46,7 @@ test('an EAP round trip through the SWm relay the daemon registered, and the Dia
   const relay = d.ctx.services.backends.aaaRelay!;
   const s = relay.open({ userName: '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org' });
   const ans = await s.exchange(encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from('0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org') }));
-  assert.equal(ans.resultCode, 1001);
+  assert.deepEqual(ans.result, { resultCode: 1001 });
   assert.equal(ans.eapPayload![0], EapCode.REQUEST);
   const metrics = await d.ctx.metrics.metrics();
   const line = (name: string, ...labels: string[]) => metrics.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));

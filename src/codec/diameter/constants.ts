@@ -104,6 +104,8 @@ export const Avp = {
   PROXY_STATE: 33,
   EAP_KEY_NAME: 102,
   HOST_IP_ADDRESS: 257,
+  REDIRECT_HOST_USAGE: 261,
+  REDIRECT_MAX_CACHE_TIME: 262,
   AUTH_APPLICATION_ID: 258,
   ACCT_APPLICATION_ID: 259,
   VENDOR_SPECIFIC_APPLICATION_ID: 260,
@@ -124,6 +126,7 @@ export const Avp = {
   ROUTE_RECORD: 282,
   DESTINATION_REALM: 283,
   PROXY_INFO: 284,
+  REDIRECT_HOST: 292,
   DESTINATION_HOST: 293,
   ERROR_REPORTING_HOST: 294,
   TERMINATION_CAUSE: 295,
@@ -167,6 +170,8 @@ export const Avp3gpp = {
 export const AuthRequestType = { AUTHENTICATE_ONLY: 1, AUTHORIZE_ONLY: 2, AUTHORIZE_AUTHENTICATE: 3 } as const;
 /** RFC 6733 §8.11 Auth-Session-State. */
 export const AuthSessionState = { STATE_MAINTAINED: 0, NO_STATE_MAINTAINED: 1 } as const;
+/** RFC 6733 §6.14 Redirect-Host-Usage. */
+export const RedirectHostUsage = { DONT_CACHE: 0, ALL_SESSION: 1, ALL_REALM: 2, REALM_AND_APPLICATION: 3, ALL_APPLICATION: 4, ALL_HOST: 5, ALL_USER: 6 } as const;
 /** RFC 6733 §5.4.3 Disconnect-Cause. */
 export const DisconnectCause = { REBOOTING: 0, BUSY: 1, DO_NOT_WANT_TO_TALK_TO_YOU: 2 } as const;
 /** TS 29.212 §5.3.31 RAT-Type. */
