@@ -21,7 +21,8 @@ export type AaaResultClass = 'continue' | 'success' | 'rejected' | 'user_unknown
  * DIAMETER_AUTHORIZATION_REJECTED → rejected; every other base code (3xxx protocol errors, 4xxx transient,
  * 5001 AVP_UNSUPPORTED and the other 5xxx) → unavailable.
  * 3GPP Experimental-Result (TS 29.273 §10.3.1, TS 29.229 §6.2.2): 5001 USER_UNKNOWN → user_unknown;
- * 5004 ROAMING_NOT_ALLOWED and 5450 USER_NO_NON_3GPP_SUBSCRIPTION → rejected; others → unavailable.
+ * 5003 IDENTITY_NOT_REGISTERED (TS.43 Table 7), 5004 ROAMING_NOT_ALLOWED and 5450
+ * USER_NO_NON_3GPP_SUBSCRIPTION → rejected; others → unavailable.
  * No answer (`null`) → unavailable.
  */
 export function classifyAaaResult(r: DiameterResult | null): AaaResultClass {
@@ -38,6 +39,7 @@ export function classifyAaaResult(r: DiameterResult | null): AaaResultClass {
   if (r.experimental.vendorId !== VENDOR_3GPP) return 'unavailable';
   switch (r.experimental.code) {
     case ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN: return 'user_unknown';
+    case ExperimentalResultCode.DIAMETER_ERROR_IDENTITY_NOT_REGISTERED:
     case ExperimentalResultCode.DIAMETER_ERROR_ROAMING_NOT_ALLOWED:
     case ExperimentalResultCode.DIAMETER_ERROR_USER_NO_NON_3GPP_SUBSCRIPTION: return 'rejected';
     default: return 'unavailable';

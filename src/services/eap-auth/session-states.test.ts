@@ -27,7 +27,7 @@ test('Diameter result → HTTP follows TS.43 Table 7; a base code is never read 
   const exp = (code: number, vendorId = 10415) => ({ experimental: { vendorId, code } });
   assert.deepEqual(mapAaaResult(base(1001), noToken), { status: 200, kind: 'continue' });
   assert.deepEqual(mapAaaResult(base(2001), noToken), { status: 200, kind: 'success' });
-  for (const r of [base(4001), base(5003), exp(5001), exp(5004), exp(5450)]) assert.equal(mapAaaResult(r, noToken).status, 403, JSON.stringify(r));
+  for (const r of [base(4001), base(5003), exp(5001), exp(5003), exp(5004), exp(5450)]) assert.equal(mapAaaResult(r, noToken).status, 403, JSON.stringify(r));
   // base 5001 DIAMETER_AVP_UNSUPPORTED: the AAA could not read our DER — not "user unknown".
   for (const r of [base(3001), base(3002), base(3010), base(5001), base(5002), base(5004), base(5017), exp(5001, 9), exp(5105), null]) {
     assert.deepEqual(mapAaaResult(r, noToken), { status: 503, kind: 'unavailable', retryAfter: 30 }, JSON.stringify(r));
