@@ -12,7 +12,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { FD, FD_EXT, fdDumps, runFreeDiameter } from './freediameter-helpers.js';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,22 +27,8 @@ import { writePcap } from './diameter-pcap.js';
 import { startTestDaemon } from './daemon-helpers.js';
 import { naiOf, SIM1 } from './ts43-harness.js';
 
-const FD = '/usr/bin/freeDiameterd';
-const EXT = '/usr/lib/freeDiameter';
+const EXT = FD_EXT;
 const dict = defaultDictionary();
-
-/** freeDiameter's dbg_msg_dumps blocks: "RCV from 'peer':" / "SND to 'peer':" then the command name. */
-function dumps(log: string): { dir: 'RCV' | 'SND'; peer: string; command: string }[] {
-  const out: { dir: 'RCV' | 'SND'; peer: string; command: string }[] = [];
-  const lines = log.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /(RCV from|SND to) '([^']+)':/.exec(lines[i]!);
-    if (!m) continue;
-    const c = /'([A-Za-z-]+)'/.exec(lines[i + 1] ?? '');
-    if (c) out.push({ dir: m[1] === 'RCV from' ? 'RCV' : 'SND', peer: m[2]!, command: c[1]! });
-  }
-  return out;
-}
 
 test('freeDiameter as a DRA: realm routing through it, and its 3002 seen end to end (warning, counts, 503 body, activity)', { timeout: 600_000 }, async () => {
   assert.ok(existsSync(FD), 'freeDiameterd is not installed (apt-get install freediameterd freediameter-extensions)');
@@ -75,10 +62,7 @@ test('freeDiameter as a DRA: realm routing through it, and its 3002 seen end to 
     `ConnectPeer = "srv.test.local" { ConnectTo = "127.0.0.1"; Port = ${listen!.port}; No_TLS; };`,
     '',
   ].join('\n'));
-  const fd = spawn(FD, ['-c', join(dir, 'fd.conf'), '-d'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  fd.stdout.on('data', (d) => (log += d));
-  fd.stderr.on('data', (d) => (log += d));
+  const fd = runFreeDiameter(join(dir, 'fd.conf'));
 
   // cli's routing table: every realm via the DRA.
   const sent: Buffer[] = [];
@@ -98,15 +82,15 @@ test('freeDiameter as a DRA: realm routing through it, and its 3002 seen end to 
     await cli.start();
     await cli.waitForPeer('dra.test.local', PEER_WAIT_MS);
     await srv.waitForPeer('dra.test.local', PEER_WAIT_MS);
-    await until(() => /-> 'STATE_OPEN'\s+'srv\.test\.local'/.test(log), PEER_WAIT_MS, 'freeDiameter to open srv');
+    await until(() => /-> 'STATE_OPEN'\s+'srv\.test\.local'/.test(fd.log()), PEER_WAIT_MS, 'freeDiameter to open srv');
 
     // 1. Routed by realm: no Destination-Host anywhere; rt_default picks srv for hss.realm.
     const ans = await cli.request(der('cli.test.local;1;1', 'hss.realm'));
     assert.deepEqual(resultOf(ans), { resultCode: 2001 });
     assert.equal(getString(ans.avps, Avp.ORIGIN_HOST), 'srv.test.local');
     assert.deepEqual(seenByServer[0], ['cli.test.local'], 'the DRA recorded where the request came from');
-    await until(() => dumps(log).some((x) => x.dir === 'SND' && x.peer === 'srv.test.local' && x.command === 'Diameter-EAP-Request'), PEER_WAIT_MS, 'the DRA dump of the relayed DER');
-    const d = dumps(log);
+    await until(() => fdDumps(fd.log()).some((x) => x.dir === 'SND' && x.peer === 'srv.test.local' && x.command === 'Diameter-EAP-Request'), PEER_WAIT_MS, 'the DRA dump of the relayed DER');
+    const d = fdDumps(fd.log());
     assert.ok(d.some((x) => x.dir === 'RCV' && x.peer === 'cli.test.local' && x.command === 'Diameter-EAP-Request'), 'freeDiameter received our DER');
     assert.ok(d.some((x) => x.dir === 'SND' && x.peer === 'cli.test.local' && x.command === 'Diameter-EAP-Answer'), 'and sent the answer back');
 
@@ -150,14 +134,12 @@ test('freeDiameter as a DRA: realm routing through it, and its 3002 seen end to 
     assert.ok(rec, `an activity record of the 503: ${act.text.slice(0, 400)}`);
     assert.deepEqual(rec.response_summary.diameter_result, { code: 3002, vendor_id: 0, name: 'DIAMETER_UNABLE_TO_DELIVER' });
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- freeDiameter output (tail) ---\n${log.split('\n').slice(-40).join('\n')}`);
+    throw new Error(`${(err as Error).message}\n--- freeDiameter output (tail) ---\n${fd.log().split('\n').slice(-40).join('\n')}`);
   } finally {
     await daemon?.stop();
     await cli.stop();
     await srv.stop();
-    fd.kill('SIGTERM');
-    await new Promise((r) => { if (fd.exitCode !== null) r(null); else fd.once('exit', r); setTimeout(r, 3000); });
-    if (fd.exitCode === null) fd.kill('SIGKILL');
+    await fd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
