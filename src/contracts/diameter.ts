@@ -37,6 +37,8 @@ export const DiameterStatus = Type.Object({
   connected_count: Type.Integer(),
   disconnected_count: Type.Integer(),
   peers: Type.Array(PeerView),
+  /** xcap.hss_sync: XCAP documents whose Sh push (PUR) waits in the durable backlog; null without hss_sync. */
+  sh_backlog: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
 });
 export type DiameterStatus = Static<typeof DiameterStatus>;
 

@@ -12,8 +12,9 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   const { ctx } = opts;
   defineRoute(app, R.diameterPeers, async (): Promise<DiameterStatus> => {
     const node = ctx.services.backends.diameter;
-    if (!node) return { status: 'disabled', connected_count: 0, disconnected_count: 0, peers: [] };
-    return node.status();
+    const sh_backlog = ctx.config.xcap.hss_sync ? await ctx.services.xcap.hssBacklogCount() : null;
+    if (!node) return { status: 'disabled', connected_count: 0, disconnected_count: 0, peers: [], sh_backlog };
+    return { ...node.status(), sh_backlog };
   });
   defineRoute(app, R.diameterRoutes, async (): Promise<DiameterRoutes> => {
     const node = ctx.services.backends.diameter;
