@@ -85,7 +85,7 @@ async function worker(w: number) {
     const t = performance.now();
     try {
       const a = await s.exchange(encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from(nai) }));
-      if (a.resultCode === 1001) done++;
+      if ('resultCode' in a.result && a.result.resultCode === 1001) done++;
       else failed++;
     } catch {
       failed++;

@@ -10,6 +10,7 @@
  *
  *   node --import tsx bench/eap-reauth.bench.ts [seconds-per-case] [in-flight]
  */
+import { baseCode, codeOf } from '../src/codec/diameter/result.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,9 +41,9 @@ async function session(relay: AaaRelay, ph: Phone, useReauth: boolean): Promise<
     const ans = await s.exchange(packet);
     const r = stepPeer(peer, { type: 'eap', packet: ans.eapPayload! });
     peer = r.state;
-    if (ans.resultCode !== 1001) {
+    if (baseCode(ans.result) !== 1001) {
       const ok = r.actions.find((a) => a.type === 'success');
-      if (!ok || ok.type !== 'success') throw new Error(`session failed: ${ans.resultCode} ${r.note ?? ''}`);
+      if (!ok || ok.type !== 'success') throw new Error(`session failed: ${codeOf(ans.result)} ${r.note ?? ''}`);
       ph.sqnMs = peerSqnMs(peer);
       ph.carry = peerCarry(peer);
       return ok.reauth;

@@ -106,7 +106,7 @@ class ConfiguredBackend implements EapBackend {
     return real ? real.resume(saved) : this.#unconfigured();
   }
   #unconfigured(): BackendSession {
-    const failure = { type: 'failure', cause: 'unavailable', resultCode: null, detail: `${this.name} back-end is not configured` } as const;
+    const failure = { type: 'failure', cause: 'unavailable', result: null, detail: `${this.name} back-end is not configured` } as const;
     return { aaaSessionId: null, start: async () => failure, respond: async () => failure, save: () => { throw new Error('no back-end'); }, close: () => {} };
   }
 }

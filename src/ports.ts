@@ -153,6 +153,7 @@ export interface EventSink {
 // Authentication back-ends (EAP-AKA.md): who supplies vectors, who relays EAP.
 
 import type { AuthVector } from './aka/types.js';
+import type { DiameterResult } from './codec/diameter/result.js';
 import type { Secret } from './util/secret.js';
 
 export interface AuthVectorRequest {
@@ -177,16 +178,15 @@ export interface AuthVectorSource {
 
 /** One answer of the AAA on SWm (DEA), reduced to what the entitlement server needs. */
 export interface AaaAnswer {
-  /** Result-Code, or the Experimental-Result-Code (then `experimental` is true). */
-  resultCode: number;
-  experimental: boolean;
+  /** Result-Code or Experimental-Result, as the DEA carried it (src/codec/diameter/result.ts). */
+  result: DiameterResult;
   eapPayload: Buffer | null;
   msk: Secret<Buffer> | null;
   /** The Diameter Session-Id: the `aaa_session_id` of the admin API. */
   sessionId: string;
 }
 
-/** Thrown by AaaRelaySession.exchange when no peer answered (timeout, all down): TS.43 maps it to 503/511. */
+/** Thrown by AaaRelaySession.exchange when no answer came (timeout, every peer down, a DEA without a result): TS.43 maps it to 503/511. */
 export class AaaUnavailableError extends Error {
   constructor(message: string) {
     super(message);

@@ -5,6 +5,7 @@
  * the SWx vector source fetches vectors (and resyncs) by MAR/MAA. Keys never
  * appear in what the AAA logs or answers.
  */
+import { baseCode, codeOf } from '../src/codec/diameter/result.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -55,8 +56,8 @@ async function authenticate(start: EapPeerState, identity = start.identity) {
   const codes: number[] = [];
   for (let i = 0; i < 8; i++) {
     const ans = await s.exchange(packet);
-    codes.push(ans.resultCode);
-    if (ans.resultCode !== 1001) return { ans, codes, peer, sessionId: s.sessionId };
+    codes.push(codeOf(ans.result));
+    if (baseCode(ans.result) !== 1001) return { ans, codes, peer, sessionId: s.sessionId };
     const r = stepPeer(peer, { type: 'eap', packet: ans.eapPayload! });
     peer = r.state;
     const send = r.actions.find((a) => a.type === 'send');
@@ -70,7 +71,7 @@ test('SWm: a full EAP-AKA authentication against the built-in AAA: 1001 then 200
   const peer = startPeer({ imsi: SET1.imsi, k: new Secret(h(SET1.k)), opc: new Secret(h(SET1.opc)), sqnMs: 0n, variant: 'aka' });
   const { ans, codes, sessionId } = await authenticate(peer);
   assert.deepEqual(codes, [1001, 2001]);
-  assert.equal(ans.experimental, false);
+  assert.ok('resultCode' in ans.result);
   assert.equal(ans.eapPayload![0], EapCode.SUCCESS);
   assert.equal(ans.msk!.reveal().length, 64);
   assert.match(sessionId, /^client\.test\.local;\d+;\d+$/);
@@ -98,7 +99,7 @@ test('SWm: an unknown IMSI gets Experimental-Result 5001 with EAP-Failure; a wro
   const unknown = startPeer({ imsi: '001019999999999', k: new Secret(h(SET1.k)), opc: new Secret(h(SET1.opc)), sqnMs: 0n, variant: 'aka' });
   const u = await authenticate(unknown);
   assert.deepEqual(u.codes, [5001]);
-  assert.equal(u.ans.experimental, true);
+  assert.deepEqual(u.ans.result, { experimental: { vendorId: 10415, code: 5001 } });
   assert.equal(u.ans.eapPayload![0], EapCode.FAILURE);
   const wrong = startPeer({ imsi: '001010000000004', k: new Secret(h('00'.repeat(16))), opc: new Secret(h('11'.repeat(16))), sqnMs: 0n, variant: 'aka' });
   const w = await authenticate(wrong);
@@ -161,7 +162,7 @@ test('Sh: UDR of nothing → null; PUR then UDR reads the RepositoryData back; a
     const got = await sh.readRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs' });
     assert.equal(got?.sequenceNumber, 1);
     assert.equal(got?.serviceData, doc.replace(/^<\?xml[^>]*\?>\n/, ''));
-    await assert.rejects(sh.writeRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs', serviceData: doc, sequenceNumber: 1 }), /PUA experimental 5105/);
+    await assert.rejects(sh.writeRepositoryData({ msisdn: '+15551230001', serviceIndication: 'simservs', serviceData: doc, sequenceNumber: 1 }), /PUA Experimental-Result 10415\/5105 DIAMETER_ERROR_TRANSPARENT_DATA_OUT_OF_SYNC/);
   } finally {
     await shNode.stop();
   }

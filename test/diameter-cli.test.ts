@@ -99,7 +99,7 @@ test('`omnisep aaa serve --port 0` runs the AAA alone: a Diameter client authent
       await node.waitForPeer('aaa.localdomain', PEER_WAIT_MS);
       const nai = '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org';
       const ans = await createSwmRelay(node).open({ userName: nai }).exchange(encodeEap({ code: 2, identifier: 0, type: 1, data: Buffer.from(nai) }));
-      assert.equal(ans.resultCode, 1001);
+      assert.deepEqual(ans.result, { resultCode: 1001 });
     } finally {
       await node.stop();
     }

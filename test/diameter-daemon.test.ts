@@ -46,7 +46,7 @@ test('an EAP round trip through the SWm relay the daemon registered, and the Dia
   const relay = d.ctx.services.backends.aaaRelay!;
   const s = relay.open({ userName: '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org' });
   const ans = await s.exchange(encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from('0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org') }));
-  assert.equal(ans.resultCode, 1001);
+  assert.deepEqual(ans.result, { resultCode: 1001 });
   assert.equal(ans.eapPayload![0], EapCode.REQUEST);
   const metrics = await d.ctx.metrics.metrics();
   const line = (name: string, ...labels: string[]) => metrics.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
@@ -79,4 +79,21 @@ test('subscribers: lab CSV loaded; add (OP → OPc), show, list, import, delete;
   assert.equal((await d.call('GET', '/api/subscribers/001010000000100')).status, 404);
   const all = [list.text, add.text, one.text, imp.text, (await d.call('GET', '/api/subscribers')).text, (await d.call('GET', '/api/activity?limit=100')).text, d.logs.join('\n')].join('\n').toLowerCase();
   for (const k of [KI, OPC, OP, '465b5ce8b199b49faa5f0a2ee238a6bc', 'cd63cb71954a9f4e48a5994e37a02baf']) assert.ok(!all.includes(k), `key ${k.slice(0, 6)}… leaked`);
+});
+
+test('an unknown IMSI through SWm to the built-in AAA: 403 naming Experimental-Result 10415/5001, one warning, counted per peer and code', async () => {
+  const nai = '0001019999999999@nai.epc.mnc001.mcc001.3gppnetwork.org';
+  const url = `${d.addresses.http.url.replace(/\/$/, '')}/?EAP_ID=${encodeURIComponent(nai)}&terminal_id=356938035643809&entitlement_version=2.0&vers=0&app=ap2004`;
+  const r = await fetch(url, { headers: { accept: 'application/vnd.gsma.eap-relay.v1.0+json' } });
+  assert.equal(r.status, 403);
+  assert.match(await r.text(), /Diameter Experimental-Result 10415\/5001 DIAMETER_ERROR_USER_UNKNOWN/);
+  const warn = d.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.result_code === 5001 && l.vendor_id === 10415);
+  assert.equal(warn.length, 1);
+  assert.equal(warn[0]!.result_name, 'DIAMETER_ERROR_USER_UNKNOWN');
+  const st = (await d.call('GET', '/api/diameter')).json.peers[0];
+  assert.deepEqual(st.failed_answers, [{ code: 5001, vendor_id: 10415, name: 'DIAMETER_ERROR_USER_UNKNOWN', count: 1 }]);
+  const act = (await d.call('GET', '/api/activity')).json.activities.find((a: { response_status: number }) => a.response_status === 403);
+  assert.deepEqual(act.response_summary.diameter_result, { code: 5001, vendor_id: 10415, name: 'DIAMETER_ERROR_USER_UNKNOWN' });
+  const routes = await d.call('GET', '/api/diameter/routes');
+  assert.deepEqual(routes.json, { max_redirects: 3, implicit_default: true, routes: [] });
 });

@@ -7,9 +7,11 @@
  * by freeDiameter to the other omnisep node and answered.
  * CI needs: freediameterd + freediameter-extensions, openssl.
  */
+import { baseCode } from '../src/codec/diameter/result.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { FD, FD_EXT, fdDumps, runFreeDiameter } from './freediameter-helpers.js';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,22 +23,8 @@ import { avp, findAvp, getString, resultOf } from '../src/codec/diameter/message
 import { answerHeader } from '../src/codec/diameter/base.js';
 import { PEER_WAIT_MS, nodeConfig, quietLogger, until, freePort } from './diameter-helpers.js';
 
-const FD = '/usr/bin/freeDiameterd';
-const EXT = '/usr/lib/freeDiameter';
+const EXT = FD_EXT;
 const dict = defaultDictionary();
-
-/** The blocks freeDiameter's dbg_msg_dumps prints: "RCV from 'peer':" / "SND to 'peer':" then the command name. */
-function dumps(log: string): { dir: 'RCV' | 'SND'; peer: string; command: string }[] {
-  const out: { dir: 'RCV' | 'SND'; peer: string; command: string }[] = [];
-  const lines = log.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /(RCV from|SND to) '([^']+)':/.exec(lines[i]!);
-    if (!m) continue;
-    const c = /'([A-Za-z-]+)'/.exec(lines[i + 1] ?? '');
-    if (c) out.push({ dir: m[1] === 'RCV from' ? 'RCV' : 'SND', peer: m[2]!, command: c[1]! });
-  }
-  return out;
-}
 
 test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR — read from freeDiameter\'s own output', { timeout: 600_000 }, async () => {
   assert.ok(existsSync(FD), 'freeDiameterd is not installed (apt-get install freediameterd freediameter-extensions)');
@@ -63,17 +51,14 @@ test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR �
     `ConnectPeer = "srv.test.local" { ConnectTo = "127.0.0.1"; Port = ${listen!.port}; No_TLS; };`,
     '',
   ].join('\n'));
-  const fd = spawn(FD, ['-c', join(dir, 'fd.conf'), '-d'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  fd.stdout.on('data', (d) => (log += d));
-  fd.stderr.on('data', (d) => (log += d));
+  const fd = runFreeDiameter(join(dir, 'fd.conf'));
   const cli = createDiameterNode(nodeConfig({ host: 'cli.test.local', watchdog_seconds: 1, reconnect_seconds: 1, peers: [{ host: 'fd.test.local', ip: '127.0.0.1', port: fdPort, transport: 'tcp' }] }), { logger: quietLogger() });
   try {
     await cli.start();
     await cli.waitForPeer('fd.test.local', PEER_WAIT_MS);
     await srv.waitForPeer('fd.test.local', PEER_WAIT_MS);
     // freeDiameter's view: both connections reached STATE_OPEN.
-    await until(() => /-> 'STATE_OPEN'\s+'cli\.test\.local'/.test(log) && /-> 'STATE_OPEN'\s+'srv\.test\.local'/.test(log), PEER_WAIT_MS, 'freeDiameter to log STATE_OPEN for both peers');
+    await until(() => /-> 'STATE_OPEN'\s+'cli\.test\.local'/.test(fd.log()) && /-> 'STATE_OPEN'\s+'srv\.test\.local'/.test(fd.log()), PEER_WAIT_MS, 'freeDiameter to log STATE_OPEN for both peers');
     const cp = cli.status().peers[0]!;
     assert.equal(cp.product_name, 'freeDiameter');
     assert.equal(cp.connection_initiation, 'OmniSEP -> Peer');
@@ -88,32 +73,30 @@ test('freeDiameter ⇄ omnisep: CER/CEA, DWR/DWA both ways, a relayed DER, DPR �
         avp(dict, 'Origin-Realm', 'test.local'), avp(dict, 'Destination-Realm', 'test.local'), avp(dict, 'Destination-Host', 'srv.test.local'),
         avp(dict, 'Auth-Request-Type', 3), avp(dict, 'EAP-Payload', Buffer.from('0200000501', 'hex'))],
     }, { timeoutMs: PEER_WAIT_MS });
-    assert.equal(resultOf(ans)?.code, 2001);
+    assert.equal(baseCode(resultOf(ans)), 2001);
     assert.equal(getString(ans.avps, Avp.ORIGIN_HOST), 'srv.test.local');
 
     // Watchdogs both ways: cli sends DWR every ~1 s; srv stays quiet (Tw 30 s) so freeDiameter (Tw 6 s) sends its own.
     await until(() => {
-      const d = dumps(log);
+      const d = fdDumps(fd.log());
       const has = (dirn: 'RCV' | 'SND', peer: string, command: string) => d.some((x) => x.dir === dirn && x.peer === peer && x.command === command);
       return has('RCV', 'cli.test.local', 'Device-Watchdog-Request') && has('SND', 'cli.test.local', 'Device-Watchdog-Answer')
         && has('SND', 'srv.test.local', 'Device-Watchdog-Request') && has('RCV', 'srv.test.local', 'Device-Watchdog-Answer');
     }, 6 * PEER_WAIT_MS, 'DWR/DWA in both directions in freeDiameter\'s dumps'); // freeDiameter's own DWR comes after Tw = 6 s (± 2 s jitter)
-    const d = dumps(log);
+    const d = fdDumps(fd.log());
     assert.ok(d.some((x) => x.dir === 'RCV' && x.peer === 'cli.test.local' && x.command === 'Diameter-EAP-Request'), 'freeDiameter received our DER');
     assert.ok(d.some((x) => x.dir === 'SND' && x.peer === 'srv.test.local' && x.command === 'Diameter-EAP-Request'), 'and relayed it');
     assert.ok(cli.status().peers[0]!.last_dwa_at);
 
     await cli.stop();
-    await until(() => /Peer 'cli\.test\.local' sent a DPR/.test(log), PEER_WAIT_MS, 'freeDiameter to log our DPR');
-    assert.doesNotMatch(log, /malformed|ERROR.*cli\.test\.local|invalid AVP/i);
+    await until(() => /Peer 'cli\.test\.local' sent a DPR/.test(fd.log()), PEER_WAIT_MS, 'freeDiameter to log our DPR');
+    assert.doesNotMatch(fd.log(), /malformed|ERROR.*cli\.test\.local|invalid AVP/i);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- freeDiameter output (tail) ---\n${log.split('\n').slice(-60).join('\n')}`);
+    throw new Error(`${(err as Error).message}\n--- freeDiameter output (tail) ---\n${fd.log().split('\n').slice(-60).join('\n')}`);
   } finally {
     await cli.stop();
     await srv.stop();
-    fd.kill('SIGTERM');
-    await new Promise((r) => { if (fd.exitCode !== null) r(null); else fd.once('exit', r); setTimeout(r, 3000); });
-    if (fd.exitCode === null) fd.kill('SIGKILL');
+    await fd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

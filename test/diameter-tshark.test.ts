@@ -25,6 +25,7 @@ import { encodeEap } from '../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../src/codec/eap/constants.js';
 import { buildAuts } from '../src/crypto/milenage.js';
 import { decodeMessage, isRequest, resultOf } from '../src/codec/diameter/message.js';
+import { baseCode, codeOf } from '../src/codec/diameter/result.js';
 import { commandName } from '../src/codec/diameter/constants.js';
 import { Secret } from '../src/util/secret.js';
 import { repoPath } from '../src/util/repo-path.js';
@@ -63,7 +64,7 @@ async function capture(): Promise<CapturedMessage[]> {
       let pkt = encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from(identity) });
       for (let i = 0; i < 5; i++) {
         const a = await s.exchange(pkt);
-        if (a.resultCode !== 1001) break;
+        if (baseCode(a.result) !== 1001) break;
         const r = stepPeer(peer, { type: 'eap', packet: a.eapPayload! });
         peer = r.state;
         const send = r.actions.find((x) => x.type === 'send');
@@ -127,7 +128,7 @@ test('tshark decodes every message omnisep sent cleanly; DER/DEA/MAR/MAA layouts
       const name = commandName(m.commandCode, isRequest(m));
       const r = resultOf(m);
       const hasAuthz = w.bytes.includes(Buffer.from([0x00, 0x00, 0x02, 0x62])); // SIP-Authorization code 610
-      const key = name === 'DEA' ? `dea-${r?.experimental ? 'exp-' : ''}${r?.code}`
+      const key = name === 'DEA' ? `dea-${r && 'experimental' in r ? 'exp-' : ''}${r ? codeOf(r) : ''}`
         : name === 'MAR' ? (hasAuthz ? 'mar-resync' : 'mar')
         : name === 'DER' ? 'der' : name === 'MAA' ? 'maa' : name === 'UDR' ? 'udr' : name === 'PUR' ? 'pur' : name === 'UDA' && pick.pur !== undefined ? 'uda' : null;
       if (key && pick[key] === undefined) pick[key] = i;

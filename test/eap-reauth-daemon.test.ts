@@ -6,6 +6,7 @@
  * restart between full authentication and re-authentication falls back to full authentication without
  * a cluster secret and re-authenticates with one (docs/eap-aka.md § Pseudonyms and fast re-authentication).
  */
+import { baseCode, codeOf } from '../src/codec/diameter/result.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,12 +43,12 @@ async function authenticate(relay: AaaRelay, start: EapPeerState, opts: { replac
   const subtypes: number[] = [];
   for (let i = 0; i < 8; i++) {
     const ans = await s.exchange(packet);
-    codes.push(ans.resultCode);
+    codes.push(codeOf(ans.result));
     const payload = ans.eapPayload!;
     if (payload[0] === EapCode.REQUEST) subtypes.push(payload[5]!);
     const r = stepPeer(peer, { type: 'eap', packet: payload });
     peer = r.state;
-    if (ans.resultCode !== 1001) return { codes, peer, subtypes, fromPeer, success: r.actions.find((a) => a.type === 'success') };
+    if (baseCode(ans.result) !== 1001) return { codes, peer, subtypes, fromPeer, success: r.actions.find((a) => a.type === 'success') };
     const send = r.actions.find((a) => a.type === 'send');
     assert.ok(send?.type === 'send', `peer answered: ${r.note ?? ''}`);
     packet = opts.replace ? opts.replace(send.packet, i) : send.packet;

@@ -89,6 +89,7 @@ export function peer(host: string, status: PeerView['status'], over: Partial<Pee
     application_ids: { auth: [16777264] },
     counters: { requests_sent: 12, answers_received: 12, requests_received: 3, answers_sent: 3, timeouts: 0, errors: 0 },
     last_dwa_at: at(-12_000),
+    failed_answers: [],
     ...over,
   };
 }

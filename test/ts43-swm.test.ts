@@ -60,11 +60,11 @@ class FakeAaa implements AaaRelay {
         if (o.type === 'request') {
           const p = decodeEap(o.packet);
           if (isAkaPacket(p) && p.subtype === AkaSubtype.AKA_IDENTITY) self.identityPackets.push(o.packet);
-          return { resultCode: 1001, experimental: false, eapPayload: o.packet, msk: null, sessionId };
+          return { result: { resultCode: 1001 }, eapPayload: o.packet, msk: null, sessionId };
         }
-        if (o.type === 'success') return { resultCode: 2001, experimental: false, eapPayload: o.packet, msk: o.msk, sessionId };
-        if (o.type === 'failure' && o.reason === 'user_unknown') return { resultCode: 5001, experimental: true, eapPayload: null, msk: null, sessionId };
-        if (o.type === 'failure') return { resultCode: 4001, experimental: false, eapPayload: o.packet, msk: null, sessionId };
+        if (o.type === 'success') return { result: { resultCode: 2001 }, eapPayload: o.packet, msk: o.msk, sessionId };
+        if (o.type === 'failure' && o.reason === 'user_unknown') return { result: { experimental: { vendorId: 10415, code: 5001 } }, eapPayload: null, msk: null, sessionId };
+        if (o.type === 'failure') return { result: { resultCode: 4001 }, eapPayload: o.packet, msk: null, sessionId };
         throw new Error('AAA produced nothing');
       },
     };

@@ -64,7 +64,7 @@ test('hss_sync: a miss reads the HSS (UDR) before the default; writes are pushed
   assert.match(hss.repo.get(M)!.serviceData, /<NoReplyTimer>40<\/NoReplyTimer>/);
 });
 
-test('hss_sync: a push that fails goes to the backlog and is retried; the phone is answered anyway', async () => {
+test('hss_sync: a push that fails goes to the durable backlog and is retried (by another service on the same store too); the phone is answered anyway', async () => {
   const store = createMemoryStore();
   const hss = new FakeHss();
   const s = new XcapService({ store, clock, digestRealm: 'r', hss });
@@ -72,11 +72,16 @@ test('hss_sync: a push that fails goes to the backlog and is retried; the phone 
   hss.down = true;
   const put = await s.put(M, target(DOC), Buffer.from(defaultDocumentText(44)), {}, 'http://x');
   assert.equal(put.status, 201);
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual([...s.hssBacklog], [M]);
+  for (let i = 0; i < 100 && (await s.hssBacklogCount()) === 0; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual((await s.hssBacklog()).map((e) => [e.msisdn, e.attempts]), [[M, 1]]);
   assert.equal(await s.retryHss(), 1, 'still down');
+  assert.equal((await s.hssBacklog())[0]!.attempts, 2);
   hss.down = false;
-  assert.equal(await s.retryHss(), 0);
+  // The backlog is a store collection: a service started later on the same store (a restart, another daemon) retries it.
+  const again = new XcapService({ store, clock, digestRealm: 'r', hss });
+  assert.equal(await again.hssBacklogCount(), 1);
+  assert.equal(await again.retryHss(), 0);
+  assert.equal(await s.hssBacklogCount(), 0);
   assert.match(hss.repo.get(M)!.serviceData, /<NoReplyTimer>44</);
 });
 
@@ -87,7 +92,7 @@ test('without hss_sync nothing calls the HSS', async () => {
   await s.patch(M, { no_reply_timer: 30 });
   await s.put(M, target(DOC), Buffer.from(defaultDocumentText(50)), {}, 'http://x');
   assert.equal(hss.writes.length, 0);
-  assert.equal(s.hssBacklog.size, 0);
+  assert.equal(await s.hssBacklogCount(), 0);
 });
 
 test('If-Match / If-None-Match list matching (RFC 7232)', () => {

@@ -10,6 +10,8 @@ export interface DiameterMetrics {
   request(peer: string, command: string): void;
   answer(peer: string, command: string, result: number | string): void;
   timeout(peer: string, command: string): void;
+  /** A non-success answer: `result` is `3002` or `10415:5001` (result.ts resultKey), `name` its spec name or ''. */
+  failedAnswer(peer: string, command: string, result: string, name: string): void;
   /** A TLS handshake failed: `inbound` on the secure port, `outbound` when dialling a peer. */
   tlsFailure(direction: 'inbound' | 'outbound'): void;
   /** A CER refused because the peer is not allowed (docs/security.md § Diameter peers). */
@@ -23,11 +25,12 @@ function counter(reg: Registry, name: string, help: string, labelNames: string[]
 }
 
 export function createDiameterMetrics(reg?: Registry): DiameterMetrics {
-  if (!reg) return { request() {}, answer() {}, timeout() {}, tlsFailure() {}, rejected() {} };
+  if (!reg) return { request() {}, answer() {}, timeout() {}, failedAnswer() {}, tlsFailure() {}, rejected() {} };
   const req = counter(reg, 'omnisep_diameter_requests_total', 'Diameter requests sent, by peer and command', ['peer', 'command']);
   const ans = counter(reg, 'omnisep_diameter_answers_total', 'Diameter answers received, by peer, command and result', ['peer', 'command', 'result']);
   const tmo = counter(reg, 'omnisep_diameter_timeouts_total', 'Diameter requests that got no answer in time, by peer and command', ['peer', 'command']);
   const tls = counter(reg, 'omnisep_diameter_tls_failures_total', 'Diameter TLS handshakes that failed (bad, missing or misnamed certificate), by direction', ['direction']);
+  const fail = counter(reg, 'omnisep_diameter_failed_answers_total', 'Diameter answers received with a non-success Result-Code or Experimental-Result, by peer, command, result (3002, 10415:5001) and its name', ['peer', 'command', 'result', 'name']);
   const rej = counter(reg, 'omnisep_diameter_peers_rejected_total', 'incoming Diameter connections refused with CEA 3010 (DIAMETER_UNKNOWN_PEER), by reason', ['reason']);
   return {
     tlsFailure: (direction) => tls.inc({ direction }),
@@ -35,5 +38,6 @@ export function createDiameterMetrics(reg?: Registry): DiameterMetrics {
     request: (peer, command) => req.inc({ peer, command }),
     answer: (peer, command, result) => ans.inc({ peer, command, result: String(result) }),
     timeout: (peer, command) => tmo.inc({ peer, command }),
+    failedAnswer: (peer, command, result, name) => fail.inc({ peer, command, result, name }),
   };
 }

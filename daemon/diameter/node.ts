@@ -1,14 +1,12 @@
 /**
- * The Diameter node (RFC 6733): TCP connections, capabilities exchange both
- * ways, watchdog (RFC 3539), reconnect with back-off, orderly DPR/DPA,
- * request routing with per-request timeout, failover of pending requests with
- * the T flag, round-robin/failover peer selection, and answering incoming
- * requests through registered handlers (5001 + Failed-AVP for unknown
- * M-bit AVPs, 3001/3007 for what nobody handles).
+ * The Diameter node (RFC 6733), the peer layer of Erlang/OTP diameter's split: TCP and TLS connections
+ * (transport.ts), capabilities exchange both ways with election, watchdog (RFC 3539), reconnect with
+ * back-off, orderly DPR/DPA, RFC 6733 §7 answers to malformed requests, driving one peer state machine per
+ * connection. Requests it sends (selection, realm routing, pending requests, failover with the T flag,
+ * redirects) are the request service's (service.ts); requests it receives go to the dispatcher (dispatch.ts).
  *
- * The protocol decisions live in src/: the codec (src/codec/diameter) and the
- * per-connection state machine (src/fsm/diameter-peer.ts). This file does the
- * I/O and performs the actions the machine returns.
+ * The protocol decisions live in src/: the codec (src/codec/diameter) and the per-connection state machine
+ * (src/fsm/diameter-peer.ts). This file does the I/O and performs the actions the machine returns.
  */
 import { isIP, type Socket } from 'node:net';
 import { dialPeer, listen as listenOn, tlsIdentityProblem, type Listener, type TlsCredentials } from './transport.js';
@@ -22,16 +20,23 @@ import {
 } from '../../src/codec/diameter/constants.js';
 import { defaultDictionary, type Dictionary } from '../../src/codec/diameter/dictionary.js';
 import {
-  MalformedMessageError, decodeMessage, encodeMessage, findUnknownMandatory, isRequest, readHeaderFields, resultOf, type DiameterMessage,
+  MalformedMessageError, decodeMessage, encodeMessage, isRequest, readHeaderFields, resultOf, type DiameterMessage,
 } from '../../src/codec/diameter/message.js';
+import { baseCode, codeOf } from '../../src/codec/diameter/result.js';
 import { DiameterFramer, DEFAULT_MAX_MESSAGE_LENGTH } from '../../src/codec/diameter/framer.js';
 import {
-  buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildErrorAnswer, buildMalformedAnswer,
+  buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr, buildMalformedAnswer,
   commonApplications, readCapabilities, type Capabilities,
 } from '../../src/codec/diameter/base.js';
 import { initialPeerState, step, type PeerAction, type PeerEvent, type PeerState } from '../../src/fsm/diameter-peer.js';
 import { createDiameterMetrics, type DiameterMetrics } from './metrics.js';
 import { PeerTable, newPeer, peerView, type Peer as TablePeer } from './peer-table.js';
+import { RouteTable, type RouteConfig } from './route-table.js';
+import { DiameterUnavailableError, RequestService, type RequestOptions } from './service.js';
+import { Dispatcher, type RequestContext, type RequestHandler } from './dispatch.js';
+import type { DiameterRoutes } from '../../src/contracts/diameter.js';
+
+export { DiameterUnavailableError, type RequestOptions, type RequestContext, type RequestHandler };
 
 /** DIAMETER.md § Configuration, snake_case as in the config file. */
 export interface DiameterPeerConfig {
@@ -87,6 +92,10 @@ export interface DiameterConfig {
    * present certificates signed by `ca`, and a peer's certificate must name its Origin-Host.
    */
   tls?: TlsCredentials & { listen_port?: number };
+  /** The realm routing table (route-table.ts); empty: every request goes to any open peer supporting its application. */
+  routes?: RouteConfig[];
+  /** Redirects (3006) one request follows before it fails (default 3). */
+  max_redirects?: number;
 }
 
 export interface DiameterLogger {
@@ -113,33 +122,6 @@ export interface DiameterNodeDeps {
   tap?: (dir: 'in' | 'out', bytes: Buffer, conn: { id: number; local: string; remote: string }) => void;
 }
 
-/** No connected peer could take the request, or every one failed: SWm/SWx map this to "unavailable". */
-export class DiameterUnavailableError extends Error {
-  override readonly name = 'DiameterUnavailableError';
-  constructor(message: string, readonly reason: 'no_peer' | 'timeout' | 'stopped') {
-    super(message);
-  }
-}
-
-export interface RequestOptions {
-  /** Only this peer (Origin-Host). */
-  peer?: string;
-  /** Prefer this peer while it is open (SWm: the AAA that holds the EAP session); fall back to selection. */
-  preferPeer?: string;
-  /** Override request_timeout for this request, ms. */
-  timeoutMs?: number;
-}
-
-/** What a handler receives besides the request. */
-export interface RequestContext {
-  peer: string;
-  local: { host: string; realm: string };
-  dictionary: Dictionary;
-}
-
-/** Answers one incoming request; the returned message is sent as the answer (its ids are fixed up). */
-export type RequestHandler = (req: DiameterMessage, ctx: RequestContext) => Promise<DiameterMessage> | DiameterMessage;
-
 export interface DiameterNode {
   start(): Promise<{ listen?: { host: string; port: number }; tlsListen?: { host: string; port: number } }>;
   /** DPR to every open peer (waits for DPA or a short timeout), then closes everything. */
@@ -158,20 +140,11 @@ export interface DiameterNode {
   readonly dictionary: Dictionary;
   /** Destination-Realm to use for a peer (its configured realm, its CEA realm, or ours). */
   realmOf(host?: string): string;
+  /** The realm routing table (`GET /api/diameter/routes`). */
+  routes(): DiameterRoutes;
 }
 
 type Peer = TablePeer<Connection, DiameterPeerConfig>;
-
-interface Pending {
-  msg: DiameterMessage;
-  command: string;
-  conn: Connection | null;
-  tried: Set<string>;
-  onlyPeer?: string;
-  resolve(m: DiameterMessage): void;
-  reject(e: Error): void;
-  timer: NodeJS.Timeout;
-}
 
 interface Connection {
   id: number;
@@ -181,7 +154,6 @@ interface Connection {
   peer: Peer | null;
   /** For outgoing connections: the configured peer we dialled. */
   dialled: Peer | null;
-  pending: Map<number, Pending>;
   fsmTimer: NodeJS.Timeout | null;
   watchdogTimer: NodeJS.Timeout | null;
   /** The request that triggered the current event (CER, DWR, DPR) when an action answers it. */
@@ -232,7 +204,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
 
   const peers = new PeerTable<Connection, DiameterPeerConfig>(cfg.peer_selection_algorithm);
   const connections = new Set<Connection>();
-  const handlers = new Map<string, RequestHandler>();
+  const routeTable = new RouteTable(cfg.routes ?? []);
   const openWaiters = new Set<{ host?: string; resolve(): void }>();
   const listeners: Listener[] = [];
   let stopping = false;
@@ -243,6 +215,17 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   let endToEnd = (((originStateId & 0xfff) << 20) | randomInt(0, 1 << 20)) >>> 0;
   const nextHbh = () => (hopByHop = (hopByHop + 1) >>> 0);
   const nextE2e = () => (endToEnd = (endToEnd + 1) >>> 0);
+  // The service layer (pending requests, routing, failover, redirects) and application dispatch: service.ts, dispatch.ts.
+  const service = new RequestService<Connection>({
+    peers, routes: routeTable, dictionary: dict, send: (c, m) => write(c, m), nextHopByHop: nextHbh, nextEndToEnd: nextE2e,
+    log, metrics, requestTimeout: cfg.request_timeout, ...(cfg.max_redirects !== undefined ? { maxRedirects: cfg.max_redirects } : {}),
+  });
+  const dispatcher = new Dispatcher({
+    local, dictionary: dict, avpName, routes: routeTable, log,
+    ownApplications: [...cfg.auth_application_ids, ...cfg.acct_application_ids],
+    forward: (m, f) => service.forward(m, f),
+    peerAddress: (h) => { const pc = peers.get(h)?.configured; return pc ? { port: pc.port, transport: pc.transport } : undefined; },
+  });
 
   for (const pc of cfg.peers) {
     // Only TCP: the configuration refuses sctp at start (semanticProblems), so nothing is dialled over another transport silently.
@@ -355,7 +338,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         onOpened(conn);
         return;
       case 'failover':
-        failover(conn);
+        service.failover(conn, conn.peer?.host);
         return;
       case 'disconnect':
         // Give queued answers (CEA with an error, DPA) a chance to leave before closing.
@@ -377,7 +360,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   function attach(socket: Socket, dialled: Peer | null): Connection {
     const conn: Connection = {
       id: ++connSeq, socket, framer: new DiameterFramer(maxLen), state: initialPeerState(), peer: null, dialled,
-      pending: new Map(), fsmTimer: null, watchdogTimer: null, current: null, closed: false, dpaWaiters: [],
+      fsmTimer: null, watchdogTimer: null, current: null, closed: false, dpaWaiters: [],
     };
     connections.add(conn);
     socket.setNoDelay(true);
@@ -452,7 +435,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const p = conn.peer;
     clearTimeout(conn.fsmTimer ?? undefined);
     clearTimeout(conn.watchdogTimer ?? undefined);
-    failover(conn);
+    service.failover(conn, p?.host);
     if (!p || p.conn !== conn) return;
     p.conn = null;
     if (p.configured) {
@@ -607,9 +590,9 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const p = conn.peer!;
     const common = caps ? commonApplications(ownCaps(), caps) : [];
     const tlsProblem = caps ? tlsIdentityProblem(conn.socket, caps.host) : null;
-    const ok = !!caps && rc?.code === ResultCode.DIAMETER_SUCCESS && common.length > 0 && !tlsProblem;
+    const ok = !!caps && baseCode(rc) === ResultCode.DIAMETER_SUCCESS && common.length > 0 && !tlsProblem;
     if (!ok) {
-      log.warn({ peer: p.host, result_code: rc?.code, answered_by: caps?.host, common_apps: common, ...(tlsProblem ? { tls: tlsProblem } : {}) }, 'diameter: CEA refused the connection');
+      log.warn({ peer: p.host, result_code: rc ? codeOf(rc) : undefined, answered_by: caps?.host, common_apps: common, ...(tlsProblem ? { tls: tlsProblem } : {}) }, 'diameter: CEA refused the connection');
       p.counters.errors++;
     } else {
       if (caps.host !== p.host) log.warn({ configured: p.host, origin_host: caps.host }, 'diameter: peer answered with another Origin-Host');
@@ -630,85 +613,13 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   async function answerRequest(conn: Connection, m: DiameterMessage): Promise<void> {
     const p = conn.peer!;
     p.counters.requests_received++;
-    const send = (a: DiameterMessage) => {
-      write(conn, { ...a, hopByHop: m.hopByHop, endToEnd: m.endToEnd, commandCode: m.commandCode, flags: a.flags & ~CmdFlag.R });
-      p.counters.answers_sent++;
-    };
-    const bad = findUnknownMandatory(m.avps, dict);
-    if (bad) {
-      const name = avpName(bad.code, bad.vendorId);
-      log.warn({ peer: p.host, command: commandName(m.commandCode, true), avp: bad.code, vendor_id: bad.vendorId, ...(name ? { avp_name: name } : {}) }, 'diameter: request with an unsupported mandatory AVP answered 5001');
-      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_AVP_UNSUPPORTED, { failedAvp: bad, errorMessage: `AVP ${bad.code}${name ? ` ${name}` : ''} (vendor ${bad.vendorId}) not supported` }));
-      return;
-    }
-    const h = handlers.get(`${m.applicationId}:${m.commandCode}`);
-    if (!h) {
-      const appKnown = cfg.auth_application_ids.includes(m.applicationId) || cfg.acct_application_ids.includes(m.applicationId);
-      send(buildErrorAnswer(dict, m, local, appKnown ? ResultCode.DIAMETER_COMMAND_UNSUPPORTED : ResultCode.DIAMETER_APPLICATION_UNSUPPORTED));
-      return;
-    }
-    try {
-      send(await h(m, { peer: p.host, local, dictionary: dict }));
-    } catch (err) {
-      log.error({ err: err instanceof Error ? err.message : String(err), command: commandName(m.commandCode, true), peer: p.host }, 'diameter: handler failed');
-      send(buildErrorAnswer(dict, m, local, ResultCode.DIAMETER_UNABLE_TO_COMPLY));
-    }
+    const a = await dispatcher.answer(m, p.host);
+    write(conn, { ...a, hopByHop: m.hopByHop, endToEnd: m.endToEnd, commandCode: m.commandCode, flags: a.flags & ~CmdFlag.R });
+    p.counters.answers_sent++;
   }
 
   function onAnswer(conn: Connection, m: DiameterMessage): void {
-    const p = conn.peer!;
-    const pend = conn.pending.get(m.hopByHop);
-    if (!pend || pend.msg.endToEnd !== m.endToEnd) {
-      // §6.2: answers are matched strictly by hop-by-hop id; anything else is dropped.
-      p.counters.errors++;
-      log.debug({ peer: p.host, hop_by_hop: m.hopByHop }, 'diameter: answer to no pending request, dropped');
-      return;
-    }
-    conn.pending.delete(m.hopByHop);
-    p.counters.answers_received++;
-    const rc = resultOf(m);
-    metrics.answer(p.host, pend.command, rc ? rc.code : 'none');
-    // §6.1.8 / DIAMETER.md: 3002 and 3004 are retried on another peer while time is left.
-    if (rc && !rc.experimental && (rc.code === ResultCode.DIAMETER_UNABLE_TO_DELIVER || rc.code === ResultCode.DIAMETER_TOO_BUSY)) {
-      pend.tried.add(p.host);
-      const next = peers.pick(pend.msg.applicationId, pend.tried, pend.onlyPeer);
-      if (next) {
-        log.info({ from: p.host, to: next.host, result_code: rc.code, command: pend.command }, 'diameter: retrying on another peer');
-        sendPending(pend, next, true);
-        return;
-      }
-    }
-    clearTimeout(pend.timer);
-    pend.resolve(m);
-  }
-
-  function sendPending(pend: Pending, p: Peer, retransmit: boolean): void {
-    const conn = p.conn!;
-    const hbh = nextHbh();
-    pend.msg = { ...pend.msg, hopByHop: hbh, flags: retransmit ? pend.msg.flags | CmdFlag.T : pend.msg.flags };
-    pend.conn = conn;
-    pend.tried.add(p.host);
-    conn.pending.set(hbh, pend);
-    p.counters.requests_sent++;
-    metrics.request(p.host, pend.command);
-    write(conn, pend.msg);
-  }
-
-  /** Moves every pending request off this connection: resend elsewhere with T (§5.5.4), or fail fast. */
-  function failover(conn: Connection): void {
-    if (!conn.pending.size) return;
-    const moving = [...conn.pending.values()];
-    conn.pending.clear();
-    for (const pend of moving) {
-      const next = peers.pick(pend.msg.applicationId, pend.tried, pend.onlyPeer);
-      if (next) {
-        log.info({ from: conn.peer?.host, to: next.host, command: pend.command }, 'diameter: failing over pending request');
-        sendPending(pend, next, true);
-      } else {
-        clearTimeout(pend.timer);
-        pend.reject(new DiameterUnavailableError('connection to the peer lost and no other peer can take the request', 'no_peer'));
-      }
-    }
+    service.onAnswer(conn, conn.peer!, m);
   }
 
   // -------------------------------------------------------------------------
@@ -760,6 +671,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     async stop() {
       if (stopping) return;
       stopping = true;
+      service.stop();
       for (const p of peers.values()) {
         clearTimeout(p.reconnectTimer ?? undefined);
         p.reconnectTimer = null;
@@ -779,14 +691,8 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
         }
       }
       await Promise.all(waits);
-      for (const conn of [...connections]) {
-        for (const pend of conn.pending.values()) {
-          clearTimeout(pend.timer);
-          pend.reject(new DiameterUnavailableError('diameter node stopped', 'stopped'));
-        }
-        conn.pending.clear();
-        conn.socket.destroy();
-      }
+      service.rejectAll();
+      for (const conn of [...connections]) conn.socket.destroy();
       await Promise.all(listeners.map((l) => l.close()));
       log.info({ host: local.host }, 'diameter: stopped');
     },
@@ -803,41 +709,23 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     },
 
     request(msg, opts = {}) {
-      return new Promise<DiameterMessage>((resolve, reject) => {
-        if (stopping) return reject(new DiameterUnavailableError('diameter node stopped', 'stopped'));
-        const command = commandName(msg.commandCode, true);
-        const pend: Pending = {
-          msg: { ...msg, flags: msg.flags | CmdFlag.R, hopByHop: 0, endToEnd: nextE2e() },
-          command, conn: null, tried: new Set(), ...(opts.peer ? { onlyPeer: opts.peer } : {}),
-          resolve, reject,
-          timer: setTimeout(() => {
-            const c = pend.conn;
-            if (c) {
-              for (const [h, x] of c.pending) if (x === pend) c.pending.delete(h);
-              if (c.peer) { c.peer.counters.timeouts++; metrics.timeout(c.peer.host, command); }
-            }
-            reject(new DiameterUnavailableError(`no answer to ${command} within ${opts.timeoutMs ?? cfg.request_timeout} ms`, 'timeout'));
-          }, opts.timeoutMs ?? cfg.request_timeout),
-        };
-        const preferred = opts.preferPeer ? peers.pick(msg.applicationId, pend.tried, opts.preferPeer) : undefined;
-        const p = preferred ?? peers.pick(msg.applicationId, pend.tried, opts.peer);
-        if (!p) {
-          clearTimeout(pend.timer);
-          return reject(new DiameterUnavailableError(`no open peer supports application ${msg.applicationId}`, 'no_peer'));
-        }
-        sendPending(pend, p, false);
-      });
+      return service.request(msg, opts);
+    },
+
+    routes() {
+      return { max_redirects: cfg.max_redirects ?? 3, implicit_default: routeTable.size === 0, routes: routeTable.views() };
     },
 
     abort() {
       stopping = true;
+      service.stop();
       for (const p of peers.values()) clearTimeout(p.reconnectTimer ?? undefined);
       for (const l of listeners) l.abort();
       for (const conn of [...connections]) conn.socket.resetAndDestroy();
     },
 
     handle(applicationId, commandCode, handler) {
-      handlers.set(`${applicationId}:${commandCode}`, handler);
+      dispatcher.handle(applicationId, commandCode, handler);
     },
 
     waitForPeer(host, timeoutMs = 10_000) {

@@ -8,6 +8,7 @@ import type { PeerView } from '../../src/contracts/diameter.js';
 import { AppId } from '../../src/codec/diameter/constants.js';
 import { advertisedApplications, type Capabilities } from '../../src/codec/diameter/base.js';
 import { peerStatusWord, type PeerState } from '../../src/fsm/diameter-peer.js';
+import { resultKey, resultView, type DiameterResult, type DiameterResultView } from '../../src/codec/diameter/result.js';
 
 export interface PeerCounters {
   requests_sent: number;
@@ -47,12 +48,23 @@ export interface Peer<C extends PeerConnection, P extends PeerConfigLike = PeerC
   lastDwaAt: number | null;
   reconnectTimer: NodeJS.Timeout | null;
   attempts: number;
+  /** Non-success answers received, by result key (`3002`, `10415:5001`): bounded by the codes peers use. */
+  failed: Map<string, { view: DiameterResultView; count: number }>;
+}
+
+/** Counts one non-success answer of the peer (docs/diameter.md § Result model). */
+export function countFailedAnswer(p: Peer<PeerConnection>, r: DiameterResult): void {
+  const key = resultKey(r);
+  const cur = p.failed.get(key);
+  if (cur) cur.count++;
+  else p.failed.set(key, { view: resultView(r), count: 1 });
 }
 
 export function newPeer<C extends PeerConnection, P extends PeerConfigLike>(host: string, configured: P | null): Peer<C, P> {
   return {
     host, configured, initiation: configured ? 'OmniSEP -> Peer' : 'Peer -> OmniSEP', conn: null, caps: null, common: [],
     ip: configured?.ip ?? null, port: configured?.port ?? null, counters: newCounters(), lastDwaAt: null, reconnectTimer: null, attempts: 0,
+    failed: new Map(),
   };
 }
 
@@ -83,6 +95,7 @@ export function peerView(p: Peer<PeerConnection>, stopping: boolean): PeerView {
     application_ids: apps,
     counters: { ...p.counters },
     last_dwa_at: p.lastDwaAt !== null ? new Date(p.lastDwaAt).toISOString() : null,
+    failed_answers: [...p.failed.values()].map((f) => ({ ...f.view, count: f.count })),
   };
 }
 
@@ -99,12 +112,14 @@ export class PeerTable<C extends PeerConnection, P extends PeerConfigLike = Peer
 
   /**
    * The next peer for a request: open, not suspect, supporting `app`, not in `exclude` (already tried), and
-   * `only` when given. failover: configured order first (the first peer is primary), then peers that
-   * connected to us; round_robin: rotate over them.
+   * among `only` when given (one host, or a route's next hops). failover: configured order first (the first
+   * peer is primary; for a route, the route's order), then peers that connected to us; round_robin: rotate.
    */
-  pick(app: number, exclude: ReadonlySet<string>, only?: string): Peer<C, P> | undefined {
-    const fresh = this.values().filter((p) => p.conn?.state.name === 'Open' && !p.conn.state.suspect && supports(p, app) && (!only || p.host === only) && !exclude.has(p.host));
+  pick(app: number, exclude: ReadonlySet<string>, only?: string | readonly string[]): Peer<C, P> | undefined {
+    const among = only === undefined ? undefined : typeof only === 'string' ? [only] : only;
+    let fresh = this.values().filter((p) => p.conn?.state.name === 'Open' && !p.conn.state.suspect && supports(p, app) && (!among || among.includes(p.host)) && !exclude.has(p.host));
     if (!fresh.length) return undefined;
+    if (among && among.length > 1) fresh = fresh.sort((a, b) => among.indexOf(a.host) - among.indexOf(b.host));
     if (this.algorithm === 'failover') return fresh[0];
     return fresh[this.#rr++ % fresh.length];
   }

@@ -11,6 +11,7 @@ import type { HssSh } from '../../src/services/xcap/service.js';
 import { ExperimentalResultCode, ResultCode } from '../../src/codec/diameter/constants.js';
 import { makeSessionId } from '../../src/codec/diameter/base.js';
 import { buildPur, buildShData, buildUdr, readShAnswer, readShData } from '../../src/codec/diameter/sh.js';
+import { baseCode, describeResult, experimentalCode } from '../../src/codec/diameter/result.js';
 import type { DiameterNode } from './node.js';
 
 export interface ShClientOptions {
@@ -39,15 +40,16 @@ export function createShClient(node: DiameterNode, opts: ShClientOptions = {}): 
     async readRepositoryData({ msisdn, serviceIndication }) {
       const ans = readShAnswer(await node.request(buildUdr(node.dictionary, id(), { ...common(msisdn), serviceIndication }, { hopByHop: 0, endToEnd: 0 }), reqOpts));
       const r = ans.result;
-      if (r?.experimental && (r.code === ExperimentalResultCode.DIAMETER_USER_DATA_NOT_AVAILABLE || r.code === ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN)) return null;
-      if (!r || r.experimental || r.code !== ResultCode.DIAMETER_SUCCESS) throw new ShError(`UDA ${r ? `${r.experimental ? 'experimental ' : ''}${r.code}` : 'without result'}`);
+      const exp = experimentalCode(r);
+      if (exp === ExperimentalResultCode.DIAMETER_USER_DATA_NOT_AVAILABLE || exp === ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN) return null;
+      if (baseCode(r) !== ResultCode.DIAMETER_SUCCESS) throw new ShError(`UDA ${r ? describeResult(r) : 'without result'}`);
       return ans.userData ? readShData(ans.userData, serviceIndication) : null;
     },
     async writeRepositoryData({ msisdn, serviceIndication, serviceData, sequenceNumber }) {
       const userData = buildShData({ serviceIndication, sequenceNumber, serviceData });
       const ans = readShAnswer(await node.request(buildPur(node.dictionary, id(), { ...common(msisdn), userData }, { hopByHop: 0, endToEnd: 0 }), reqOpts));
       const r = ans.result;
-      if (!r || r.experimental || r.code !== ResultCode.DIAMETER_SUCCESS) throw new ShError(`PUA ${r ? `${r.experimental ? 'experimental ' : ''}${r.code}` : 'without result'}`);
+      if (baseCode(r) !== ResultCode.DIAMETER_SUCCESS) throw new ShError(`PUA ${r ? describeResult(r) : 'without result'}`);
     },
   };
 }

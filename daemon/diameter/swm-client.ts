@@ -12,6 +12,7 @@ import { Avp, isProtocolError, RatType } from '../../src/codec/diameter/constant
 import { makeSessionId } from '../../src/codec/diameter/base.js';
 import { buildDer, readDea } from '../../src/codec/diameter/swm.js';
 import { getString } from '../../src/codec/diameter/message.js';
+import { baseCode } from '../../src/codec/diameter/result.js';
 import { Secret } from '../../src/util/secret.js';
 import { DiameterUnavailableError, type DiameterNode } from './node.js';
 
@@ -58,13 +59,10 @@ export function createSwmRelay(node: DiameterNode, opts: SwmRelayOptions = {}): 
           }
           const dea = readDea(ans);
           if (!dea.result) throw new AaaUnavailableError('DEA without Result-Code or Experimental-Result');
-          if (!dea.result.experimental && isProtocolError(dea.result.code)) {
-            throw new AaaUnavailableError(`AAA answered protocol error ${dea.result.code}`);
-          }
-          server ??= getString(ans.avps, Avp.ORIGIN_HOST);
+          // Every result goes back as it came (a 3xxx protocol error too): the EAP auth service maps it (result-codes.ts).
+          if (baseCode(dea.result) === undefined || !isProtocolError(baseCode(dea.result)!)) server ??= getString(ans.avps, Avp.ORIGIN_HOST);
           return {
-            resultCode: dea.result.code,
-            experimental: dea.result.experimental,
+            result: dea.result,
             eapPayload: dea.eapPayload,
             msk: dea.msk ? new Secret(Buffer.from(dea.msk)) : null,
             sessionId,

@@ -12,6 +12,7 @@ import { ExperimentalResultCode, RatType, ResultCode, SipAuthScheme } from '../.
 import { makeSessionId } from '../../src/codec/diameter/base.js';
 import { buildMar, readMaa } from '../../src/codec/diameter/swx.js';
 import { Secret } from '../../src/util/secret.js';
+import { baseCode, describeResult, experimentalCode } from '../../src/codec/diameter/result.js';
 import { DiameterUnavailableError, type DiameterNode } from './node.js';
 
 export interface SwxVectorSourceOptions {
@@ -50,10 +51,11 @@ export function createSwxVectorSource(node: DiameterNode, opts: SwxVectorSourceO
       }
       const maa = readMaa(ans);
       const r = maa.result;
-      if (r?.experimental && r.code === ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN) throw new AuthVectorError('user_unknown', `HSS does not know ${req.imsi}`);
-      if (!r || r.experimental || r.code !== ResultCode.DIAMETER_SUCCESS) {
-        if (req.resync && r && !r.experimental && r.code >= 4000) throw new AuthVectorError('resync_failed', `HSS refused the resynchronisation (${r.code})`);
-        throw new AuthVectorError('unavailable', `HSS answered ${r ? `${r.experimental ? 'experimental ' : ''}${r.code}` : 'no result'}`);
+      if (experimentalCode(r) === ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN) throw new AuthVectorError('user_unknown', `HSS does not know ${req.imsi}`);
+      const base = baseCode(r);
+      if (base !== ResultCode.DIAMETER_SUCCESS) {
+        if (req.resync && base !== undefined && base >= 4000) throw new AuthVectorError('resync_failed', `HSS refused the resynchronisation (${describeResult(r!)})`);
+        throw new AuthVectorError('unavailable', `HSS answered ${r ? describeResult(r) : 'no result'}`);
       }
       const v = maa.vectors[0];
       if (!v) throw new AuthVectorError('unavailable', 'MAA without a usable SIP-Auth-Data-Item');

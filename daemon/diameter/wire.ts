@@ -14,6 +14,7 @@
  *   4. stop order: the node's DPR in phase 'diameter', then the AAA.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { Gauge } from 'prom-client';
 import { isAbsolute } from 'node:path';
 import type { DaemonContext } from '../context.js';
 import type { OmnisepConfig } from '../../src/contracts/config.js';
@@ -104,7 +105,17 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
     // Registered after the AAA: closers of one phase run in reverse order, so the node's DPR goes first.
     ctx.lifecycle.register({ name: 'diameter node', phase: 'diameter', close: () => node.stop() });
     if (config.eap_aka.backend === 'swm') backends.aaaRelay = createSwmRelay(node, { timeoutMs: d.request_timeout });
-    if (config.xcap.hss_sync) backends.hssSh = createShClient(node, { timeoutMs: d.request_timeout });
+    if (config.xcap.hss_sync) {
+      backends.hssSh = createShClient(node, { timeoutMs: d.request_timeout });
+      // The durable PUR backlog (sh_backlog), read at scrape time: the store counts, no scan.
+      const xcap = ctx.services.xcap;
+      if (!ctx.metrics.getSingleMetric('omnisep_sh_backlog')) {
+        new Gauge({
+          name: 'omnisep_sh_backlog', help: 'XCAP documents whose Sh push (PUR) to the HSS failed and waits for a retry', registers: [ctx.metrics],
+          async collect() { this.set(await xcap.hssBacklogCount().catch(() => 0)); },
+        });
+      }
+    }
     if (config.eap_aka.backend === 'swx') backends.vectorSource = createSwxVectorSource(node, { anid: config.eap_aka.network_name });
   }
   if (config.eap_aka.backend === 'local') backends.vectorSource = new LocalVectorSource(subscribers, (n) => ctx.random.bytes(n));

@@ -106,3 +106,11 @@ test('a Diameter peer over sctp is refused at start, in every environment, namin
     },
   );
 });
+
+test('diameter.routes: a relay/proxy/redirect entry needs peers, a local one names none; a good table resolves', () => {
+  const base = { text: 'diameter:\n  routes:\n    - { realm: hss.realm, action: relay, peers: [] }\n    - { realm: "*", action: local, peers: [dra] }\n' };
+  assert.throws(() => resolveConfig(base), (e: unknown) => e instanceof ConfigError && /diameter\.routes\.0\.peers: a relay route needs at least one peer/.test(e.message) && /diameter\.routes\.1\.peers: a local route names no peers/.test(e.message));
+  const ok = resolveConfig({ text: 'diameter:\n  max_redirects: 2\n  routes:\n    - { realm: "*", application_id: 16777264, action: relay, peers: [dra.example] }\n' });
+  assert.deepEqual(ok.diameter.routes, [{ realm: '*', application_id: 16777264, action: 'relay', peers: ['dra.example'] }]);
+  assert.equal(ok.diameter.max_redirects, 2);
+});

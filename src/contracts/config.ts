@@ -35,6 +35,16 @@ const Peer = Type.Object(
   { additionalProperties: false },
 );
 
+const Route = Type.Object(
+  {
+    realm: Type.String({ minLength: 1, description: 'Destination-Realm this entry serves, or * for the default route' }),
+    application_id: Type.Optional(Type.Integer({ minimum: 0, description: 'Application-Id (16777264 SWm, 16777265 SWx, 16777217 Sh); absent: any application' })),
+    action: Type.Union([Type.Literal('local'), Type.Literal('relay'), Type.Literal('proxy'), Type.Literal('redirect')], { default: 'relay', description: 'local: answered here; relay: forwarded to peers (any application); proxy: forwarded, own applications only; redirect: answered 3006 naming peers' }),
+    peers: Type.Array(Type.String(), { default: [], description: 'Origin-Hosts: next hops in order of preference (relay, proxy) or the hosts a redirect names' }),
+  },
+  { additionalProperties: false },
+);
+
 const port = (def: number, what: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description: `${what}; 0 picks a free port (see GET /api/status → listeners)` });
 
@@ -222,6 +232,11 @@ export const configSchema = Type.Object(
         default: [{ host: 'aaa.localdomain', ip: '127.0.0.1', port: 3869, transport: 'tcp' }],
         description: 'peers to connect to (peers[0].host env AAA_PEER_HOST, peers[0].ip env AAA_PEER_IP); the default is the built-in AAA',
       }),
+      routes: Type.Array(Route, {
+        default: [],
+        description: 'realm routing table (RFC 6733 §2.7): Destination-Realm + application → local, relay, proxy or redirect with its peers; realm * is the default route; empty: every request goes to any connected peer supporting its application',
+      }),
+      max_redirects: Type.Integer({ minimum: 0, maximum: 10, default: 3, description: 'redirects (3006 DIAMETER_REDIRECT_INDICATION) one request follows before it fails; a redirect back to a host that had the request fails at once' }),
     }),
     aaa: o('the built-in AAA/HSS (EAP-AKA.md § The built-in peers), for labs without a 3GPP AAA', {
       enabled: Type.Boolean({ default: true, description: 'run the built-in AAA inside serve, on loopback' }),
@@ -588,6 +603,10 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
   listenIp('diameter.listen_ip', cfg.diameter.listen_ip, 'do not listen');
   listenIp('aaa.listen_ip', cfg.aaa.listen_ip);
   listenIp('vvm.imap_listen_ip', cfg.vvm.imap_listen_ip);
+  cfg.diameter.routes.forEach((r, i) => {
+    if (r.action !== 'local' && r.peers.length === 0) p.push(`diameter.routes.${i}.peers: a ${r.action} route needs at least one peer (allowed: Origin-Hosts of diameter.peers or of peers that connect)`);
+    if (r.action === 'local' && r.peers.length) p.push(`diameter.routes.${i}.peers: a local route names no peers (allowed: [] with action local)`);
+  });
   cfg.diameter.peers.forEach((peer, i) => {
     if (!isHostOrIp(peer.ip)) p.push(`diameter.peers.${i}.ip: ${JSON.stringify(peer.ip)} is neither an IP address nor a host name (allowed: e.g. 10.0.0.30, 2001:db8::30, aaa.example.net)`);
     if (!isHostOrIp(peer.host)) p.push(`diameter.peers.${i}.host: ${JSON.stringify(peer.host)} is not a Diameter identity (allowed: a host name, e.g. aaa.epc.mnc001.mcc001.3gppnetwork.org)`);

@@ -22,6 +22,13 @@ export const PeerView = Type.Object({
     errors: Type.Integer(),
   }),
   last_dwa_at: Type.Union([Type.String(), Type.Null()]),
+  /** Non-success answers received from this peer, per result (docs/diameter.md § Result model). */
+  failed_answers: Type.Array(Type.Object({
+    code: Type.Integer(),
+    vendor_id: Type.Integer({ description: '0 for a base Result-Code, else the Experimental-Result Vendor-Id' }),
+    name: Type.Union([Type.String(), Type.Null()]),
+    count: Type.Integer(),
+  })),
 });
 export type PeerView = Static<typeof PeerView>;
 
@@ -30,5 +37,27 @@ export const DiameterStatus = Type.Object({
   connected_count: Type.Integer(),
   disconnected_count: Type.Integer(),
   peers: Type.Array(PeerView),
+  /** xcap.hss_sync: XCAP documents whose Sh push (PUR) waits in the durable backlog; null without hss_sync. */
+  sh_backlog: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
 });
 export type DiameterStatus = Static<typeof DiameterStatus>;
+
+/** One entry of the realm routing table (`GET /api/diameter/routes`, `omnisep diameter routes`; docs/diameter.md § Realm routing). */
+export const DiameterRouteView = Type.Object({
+  index: Type.Integer({ description: 'position in diameter.routes' }),
+  realm: Type.String({ description: 'Destination-Realm, or * for the default route' }),
+  application_id: Type.Union([Type.Integer(), Type.Null()], { description: 'null: any application' }),
+  action: Type.Union([Type.Literal('local'), Type.Literal('relay'), Type.Literal('proxy'), Type.Literal('redirect')]),
+  peers: Type.Array(Type.String(), { description: 'next hops (relay, proxy) or the hosts a redirect names' }),
+  default: Type.Boolean(),
+});
+export type DiameterRouteView = Static<typeof DiameterRouteView>;
+
+export const DiameterRoutes = Type.Object({
+  /** How many redirects (3006) one request follows before it fails. */
+  max_redirects: Type.Integer(),
+  /** True when the table is empty: every request goes to any open peer supporting its application. */
+  implicit_default: Type.Boolean(),
+  routes: Type.Array(DiameterRouteView),
+});
+export type DiameterRoutes = Static<typeof DiameterRoutes>;

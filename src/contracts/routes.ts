@@ -15,7 +15,7 @@ import {
 import { ActivityList, ActivityRecord, ACTIVITY_TYPES } from './activity.js';
 import { SessionList, SessionView } from './sessions.js';
 import { TokenList, TokenView } from './tokens.js';
-import { DiameterStatus } from './diameter.js';
+import { DiameterRoutes, DiameterStatus } from './diameter.js';
 import { OdsaListQuery, OdsaRemoveResult, OdsaSubscriptionList, OdsaSubscriptionView } from './odsa.js';
 import { PushStatus } from './push.js';
 
@@ -93,6 +93,7 @@ export const routes = {
 
   /** Served by the Diameter area's daemon/http/admin/diameter-routes.ts. */
   diameterPeers: { method: 'GET', path: '/api/diameter', summary: 'Diameter peers', response: DiameterStatus },
+  diameterRoutes: { method: 'GET', path: '/api/diameter/routes', summary: 'Diameter realm routing table', response: DiameterRoutes },
 
   /** NDJSON: one DaemonEvent (src/contracts/events.ts) per line; the first is `hello`. */
   events: { method: 'GET', path: '/api/events', summary: 'live event stream (NDJSON)', querystring: EventsQuery, response: Type.Unknown(), stream: true },

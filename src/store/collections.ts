@@ -18,6 +18,8 @@ export const COLLECTIONS = {
   websheet_grants: { kind: 'state' },
   /** The built-in HSS's Sh repository data (DIAMETER.md § Sh). */
   sh_repository: { kind: 'provisioning' },
+  /** XCAP documents whose Sh push (PUR) to the HSS failed, by MSISDN: retried until the HSS takes them (docs/diameter.md § Sh). */
+  sh_backlog: { kind: 'state' },
   /** TS.43 tokens by token_id; `binding` is the digest of IMSI + terminal_id + app_name (one live token per binding). */
   tokens: { kind: 'state', indexes: ['imsi', 'binding'] },
   /** The admin view of EAP sessions (SessionView). */

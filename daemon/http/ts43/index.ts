@@ -37,6 +37,7 @@ import {
 import { describeEap } from '../../../src/codec/eap/index.js';
 import type { EapStepResult, SessionRequestContext } from '../../../src/services/eap-auth/eap-auth-service.js';
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
+import { describeResultView } from '../../../src/codec/diameter/result.js';
 import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
@@ -206,7 +207,10 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     if (r.kind === 'failed' && r.status === 503) headers['retry-after'] = String(r.retryAfter ?? RETRY_AFTER_SECONDS);
     const text = r.status === 403 ? 'Forbidden: authentication failed' : r.status === 511 ? 'Network authentication required'
       : limited ? 'Service unavailable: too many authentication attempts, retry later' : r.status === 503 ? 'Service unavailable: authentication back-end unreachable' : r.reason;
-    return sendText(reply, r.status, text, { ...activity, response_summary: { ...(activity.response_summary ?? {}), reason: r.reason } }, headers);
+    // The AAA's Diameter result, when one came, names itself in the body and the activity record (docs/ts43.md § Diameter results).
+    const dia = r.kind === 'failed' ? r.diameter : undefined;
+    const body = dia ? `${text} (Diameter ${describeResultView(dia)})` : text;
+    return sendText(reply, r.status, body, { ...activity, response_summary: { ...(activity.response_summary ?? {}), reason: r.reason, ...(dia ? { diameter_result: dia } : {}) } }, headers);
   };
 
   // -------------------------------------------------------------------------

@@ -228,3 +228,17 @@ export function makeSessionId(host: string, high: number, low: number, optional?
   return `${host};${high >>> 0};${low >>> 0}${optional ? `;${optional}` : ''}`;
 }
 
+
+/**
+ * RFC 6733 §6.13 redirect answer: 3006 DIAMETER_REDIRECT_INDICATION (E bit) naming where to send the request
+ * instead (Redirect-Host, DiameterURIs), how long the answer may be used (Redirect-Host-Usage; with a usage
+ * other than DONT_CACHE, Redirect-Max-Cache-Time).
+ */
+export function buildRedirectAnswer(
+  dict: Dictionary, req: DiameterMessage, id: LocalIdentity, uris: readonly string[], usage: number, maxCacheSeconds = 0,
+): DiameterMessage {
+  const base = buildErrorAnswer(dict, req, id, ResultCode.DIAMETER_REDIRECT_INDICATION);
+  const extra = [...uris.map((u) => avp(dict, 'Redirect-Host', u)), avp(dict, 'Redirect-Host-Usage', usage)];
+  if (usage !== 0) extra.push(avp(dict, 'Redirect-Max-Cache-Time', maxCacheSeconds));
+  return { ...base, avps: [...base.avps, ...extra] };
+}

@@ -2,6 +2,7 @@
 export * from './constants.js';
 export * from './dictionary.js';
 export * from './message.js';
+export * from './result.js';
 export * from './framer.js';
 export * from './base.js';
 export * from './swm.js';

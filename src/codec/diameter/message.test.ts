@@ -86,7 +86,7 @@ test('SWm DER/DEA and SWx MAR/MAA builders round-trip through their readers', ()
   assert.equal(d.sessionId, 'omnisep.test;1;2');
   assert.equal(d.userName, 'nai');
   const dea = readDea(decodeMessage(encodeMessage(buildDea(dict, der, id, { resultCode: 5001, experimental: true, eapPayload: Buffer.from('04010004', 'hex') }))));
-  assert.deepEqual(dea.result, { code: 5001, experimental: true, vendorId: VENDOR_3GPP });
+  assert.deepEqual(dea.result, { experimental: { vendorId: VENDOR_3GPP, code: 5001 } });
   const rand = Buffer.alloc(16, 1);
   const auts = Buffer.alloc(14, 2);
   const mar = buildMar(dict, id, { sessionId: 's', destinationRealm: 'hss', userName: '001010000000001', scheme: 'EAP-AKA', resync: { rand, auts } }, { hopByHop: 1, endToEnd: 1 });
@@ -94,7 +94,7 @@ test('SWm DER/DEA and SWx MAR/MAA builders round-trip through their readers', ()
   assert.deepEqual(mv.resync, { rand, auts });
   const vec = { rand, autn: Buffer.alloc(16, 3), xres: Buffer.alloc(8, 4), ck: Buffer.alloc(16, 5), ik: Buffer.alloc(16, 6) };
   const maa = readMaa(decodeMessage(encodeMessage(buildMaa(dict, mar, id, { resultCode: 2001, vectors: [vec] }))));
-  assert.equal(maa.result?.code, 2001);
+  assert.deepEqual(maa.result, { resultCode: 2001 });
   assert.deepEqual(maa.vectors[0], vec);
   assert.equal(resultOf({ avps: [] }), undefined);
 });

@@ -11,6 +11,7 @@ import {
   AVP_HEADER_LENGTH, AVP_VENDOR_HEADER_LENGTH, AvpFlag, CmdFlag, DIAMETER_VERSION, HEADER_LENGTH, Avp, VENDOR_3GPP,
 } from './constants.js';
 import type { AvpDef, AvpType, Dictionary } from './dictionary.js';
+import type { DiameterResult } from './result.js';
 
 export interface DiameterAvp {
   code: number;
@@ -337,22 +338,16 @@ export function getGrouped(avps: readonly DiameterAvp[], code: number, vendorId 
   return a ? decodeAvps(a.data) : undefined;
 }
 
-export interface ResultInfo {
-  /** Result-Code, or the Experimental-Result-Code when that is what the answer carries. */
-  code: number;
-  experimental: boolean;
-  vendorId: number;
-}
 
 /** RFC 6733 §7.1 / §7.6: Result-Code, else Experimental-Result {Vendor-Id, Experimental-Result-Code}. */
-export function resultOf(m: Pick<DiameterMessage, 'avps'>): ResultInfo | undefined {
+export function resultOf(m: Pick<DiameterMessage, 'avps'>): DiameterResult | undefined {
   const rc = getU32(m.avps, Avp.RESULT_CODE);
-  if (rc !== undefined) return { code: rc, experimental: false, vendorId: 0 };
+  if (rc !== undefined) return { resultCode: rc };
   const er = getGrouped(m.avps, Avp.EXPERIMENTAL_RESULT);
   if (!er) return undefined;
   const code = getU32(er, Avp.EXPERIMENTAL_RESULT_CODE);
   if (code === undefined) return undefined;
-  return { code, experimental: true, vendorId: getU32(er, Avp.VENDOR_ID) ?? VENDOR_3GPP };
+  return { experimental: { vendorId: getU32(er, Avp.VENDOR_ID) ?? VENDOR_3GPP, code } };
 }
 
 export const isRequest = (m: Pick<DiameterMessage, 'flags'>): boolean => (m.flags & CmdFlag.R) !== 0;

@@ -16,7 +16,8 @@ import { DecodeError } from '../decode-error.js';
 import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, VENDOR_3GPP } from './constants.js';
 import type { Dictionary } from './dictionary.js';
 import { answerHeader, resultAvp, type Ids, type LocalIdentity } from './base.js';
-import { avp, decodeAvps, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
+import { avp, decodeAvps, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage } from './message.js';
+import type { DiameterResult } from './result.js';
 
 /** TS 29.329 Data-Reference RepositoryData. */
 export const DATA_REFERENCE_REPOSITORY_DATA = 0;
@@ -174,6 +175,6 @@ export function buildShAnswer(dict: Dictionary, req: DiameterMessage, id: LocalI
   return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
 }
 
-export function readShAnswer(m: DiameterMessage): { result: ResultInfo | undefined; userData: string | null } {
+export function readShAnswer(m: DiameterMessage): { result: DiameterResult | undefined; userData: string | null } {
   return { result: resultOf(m), userData: getOctets(m.avps, Avp3gpp.USER_DATA, VENDOR_3GPP)?.toString('utf8') ?? null };
 }

@@ -5,7 +5,8 @@
 import { AppId, Avp, AuthRequestType, CmdFlag, CommandCode, RatType } from './constants.js';
 import type { Dictionary } from './dictionary.js';
 import { answerHeader, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
-import { avp, getOctets, getString, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
+import { avp, getOctets, getString, resultOf, type DiameterAvp, type DiameterMessage } from './message.js';
+import type { DiameterResult } from './result.js';
 
 export interface DerFields {
   sessionId: string;
@@ -71,7 +72,7 @@ export function buildDea(dict: Dictionary, req: DiameterMessage, id: LocalIdenti
 
 export interface DeaView {
   sessionId?: string;
-  result: ResultInfo | undefined;
+  result: DiameterResult | undefined;
   eapPayload: Buffer | null;
   msk: Buffer | null;
 }

@@ -15,7 +15,8 @@
 import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, RatType, SipAuthScheme, VENDOR_3GPP } from './constants.js';
 import type { Dictionary } from './dictionary.js';
 import { answerHeader, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
-import { avp, decodeAvps, findAll, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage, type ResultInfo } from './message.js';
+import { avp, decodeAvps, findAll, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage } from './message.js';
+import type { DiameterResult } from './result.js';
 
 const vsai = (dict: Dictionary): DiameterAvp =>
   avp(dict, 'Vendor-Specific-Application-Id', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Auth-Application-Id', AppId.SWx)]);
@@ -105,7 +106,7 @@ export function buildMaa(dict: Dictionary, req: DiameterMessage, id: LocalIdenti
 }
 
 export interface MaaView {
-  result: ResultInfo | undefined;
+  result: DiameterResult | undefined;
   vectors: MaaVector[];
 }
 

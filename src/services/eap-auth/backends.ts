@@ -16,13 +16,15 @@ import { DecodeError } from '../../codec/decode-error.js';
 import { describeFailure, FAILURE_CLASS, type EapServerState } from '../../fsm/eap-aka-server.js';
 import { driveEapServer, openEapServer, type EapDriveInput, type EapDriveOutcome } from '../../fsm/eap-aka-driver.js';
 import { loadServerState, storeServerState, type StoredServerState } from '../../fsm/eap-aka-state.js';
-import { ResultCode } from './result-codes.js';
+import { describeResult, type DiameterResult } from '../../codec/diameter/result.js';
+import { classifyAaaResult } from './result-codes.js';
 
 export type BackendOutcome =
   /** An EAP-Request to relay to the phone (AKA-Challenge, or the next round after a resync). */
   | { type: 'challenge'; packet: Buffer }
   | { type: 'success' }
-  | { type: 'failure'; cause: 'rejected' | 'user_unknown' | 'unavailable'; resultCode: number | null; detail: string };
+  /** `result`: the AAA's Diameter result when an answer said so (swm), null when none came or the own EAP server decided. */
+  | { type: 'failure'; cause: 'rejected' | 'user_unknown' | 'unavailable'; result: DiameterResult | null; detail: string };
 
 export interface BackendSession {
   /** Begin with the phone's EAP_ID; resolves with the first packet for the phone (an AKA-Challenge) or a failure. */
@@ -77,31 +79,29 @@ class RelaySession implements BackendSession {
       try {
         answer = await s.exchange(out);
       } catch (e) {
-        if (e instanceof AaaUnavailableError) return { type: 'failure', cause: 'unavailable', resultCode: null, detail: e.message };
+        if (e instanceof AaaUnavailableError) return { type: 'failure', cause: 'unavailable', result: null, detail: e.message };
         throw e;
       }
-      if (answer.resultCode === ResultCode.DIAMETER_SUCCESS) return { type: 'success' };
-      if (answer.resultCode !== ResultCode.DIAMETER_MULTI_ROUND_AUTH) {
-        const code = answer.resultCode;
-        const cause = code === ResultCode.DIAMETER_AUTHENTICATION_REJECTED ? 'rejected' : code === ResultCode.DIAMETER_ERROR_USER_UNKNOWN || code === ResultCode.DIAMETER_ERROR_IDENTITY_NOT_REGISTERED ? 'user_unknown' : 'unavailable';
-        return { type: 'failure', cause, resultCode: code, detail: `AAA answered ${code}` };
-      }
-      if (!answer.eapPayload) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: 'AAA answered 1001 without EAP-Payload' };
+      const result = answer.result;
+      const cls = classifyAaaResult(result);
+      if (cls === 'success') return { type: 'success' };
+      if (cls !== 'continue') return { type: 'failure', cause: cls, result, detail: `AAA answered ${describeResult(result)}` };
+      if (!answer.eapPayload) return { type: 'failure', cause: 'unavailable', result, detail: 'AAA answered 1001 without EAP-Payload' };
       let req;
       try {
         req = decodeEap(answer.eapPayload);
       } catch (e) {
-        if (e instanceof DecodeError) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: `AAA sent an undecodable EAP packet: ${e.reason}` };
+        if (e instanceof DecodeError) return { type: 'failure', cause: 'unavailable', result, detail: `AAA sent an undecodable EAP packet: ${e.reason}` };
         throw e;
       }
       if (isAkaPacket(req) && req.code === EapCode.REQUEST && req.subtype === AkaSubtype.AKA_IDENTITY) {
-        if (++rounds > MAX_IDENTITY_ROUNDS) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: 'AAA keeps asking AKA-Identity' };
+        if (++rounds > MAX_IDENTITY_ROUNDS) return { type: 'failure', cause: 'unavailable', result, detail: 'AAA keeps asking AKA-Identity' };
         // Answer it ourselves: AT_IDENTITY = EAP_ID (RFC 4187 §9.2; TS43.md: never relay AKA-Identity).
         out = encodeEap({ code: EapCode.RESPONSE, identifier: req.identifier, type: req.type, subtype: AkaSubtype.AKA_IDENTITY, attributes: [attr.identity(this.#identity)] });
         continue;
       }
       if (req.code === EapCode.REQUEST && !isAkaPacket(req) && req.type === EapType.IDENTITY) {
-        if (++rounds > MAX_IDENTITY_ROUNDS) return { type: 'failure', cause: 'unavailable', resultCode: answer.resultCode, detail: 'AAA keeps asking Identity' };
+        if (++rounds > MAX_IDENTITY_ROUNDS) return { type: 'failure', cause: 'unavailable', result, detail: 'AAA keeps asking Identity' };
         out = identityResponse(req.identifier, this.#identity);
         continue;
       }
@@ -170,11 +170,11 @@ function backendOutcome(o: EapDriveOutcome): BackendOutcome {
     case 'success':
       return { type: 'success' };
     case 'failure':
-      return { type: 'failure', cause: FAILURE_CLASS[o.reason], resultCode: null, detail: describeFailure(o) };
+      return { type: 'failure', cause: FAILURE_CLASS[o.reason], result: null, detail: describeFailure(o) };
     case 'none':
-      return { type: 'failure', cause: 'rejected', resultCode: null, detail: 'EAP server gave no answer' };
+      return { type: 'failure', cause: 'rejected', result: null, detail: 'EAP server gave no answer' };
     case 'refused':
-      return { type: 'failure', cause: 'rejected', resultCode: null, detail: o.detail };
+      return { type: 'failure', cause: 'rejected', result: null, detail: o.detail };
   }
 }
 

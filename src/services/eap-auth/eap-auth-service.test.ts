@@ -20,7 +20,7 @@ class Scripted implements EapBackend {
   open(): BackendSession {
     const next = async () => {
       if (this.gate) await this.gate;
-      return this.script.shift() ?? { type: 'failure' as const, cause: 'rejected' as const, resultCode: null, detail: 'script ended' };
+      return this.script.shift() ?? { type: 'failure' as const, cause: 'rejected' as const, result: null, detail: 'script ended' };
     };
     const save = (): SavedBackendSession => ({ kind: 'relay', identity: 'scripted', aaa_session_id: 'scripted' });
     return { aaaSessionId: null, start: next, respond: next, save, close: () => {} };

@@ -32,6 +32,7 @@ import type { StoredServerState } from '../../fsm/eap-aka-state.js';
 import type { Clock, Collection, EventSink, Random, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import { Secret } from '../../util/secret.js';
+import { resultView, type DiameterResultView } from '../../codec/diameter/result.js';
 import type { BackendOutcome, BackendSession, EapBackend, SavedBackendSession } from './backends.js';
 import { claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
 import { RETRY_AFTER_SECONDS, mapAaaResult } from './result-codes.js';
@@ -73,7 +74,7 @@ export type EapStepResult =
   /** 200 + the configuration document; call complete() once the token is issued. */
   | { kind: 'success'; session: SessionInfo }
   /** The session ended (or was not admitted: `limit`): 403 rejected, 503 back-end down or over a limit (Retry-After), 511 start over. */
-  | { kind: 'failed'; status: 403 | 503 | 511; retryAfter?: number; reason: string; session?: SessionInfo; limit?: EapLimit }
+  | { kind: 'failed'; status: 403 | 503 | 511; retryAfter?: number; reason: string; session?: SessionInfo; limit?: EapLimit; diameter?: DiameterResultView }
   /** Refused input; the session (if any) is untouched. */
   | { kind: 'invalid'; status: 400 | 403 | 409; reason: string };
 
@@ -224,7 +225,7 @@ export class EapAuthService {
 
   #failStatus(o: Extract<BackendOutcome, { type: 'failure' }>): { status: 403 | 503 | 511; retryAfter?: number } {
     if (o.cause !== 'unavailable') return { status: 403 };
-    const m = mapAaaResult(o.resultCode, { otherMethodPossible: false, hadToken: false });
+    const m = mapAaaResult(o.result, { otherMethodPossible: false, hadToken: false });
     if (m.status === 403) return { status: 403 };
     if (m.status === 511) return { status: 511 };
     return { status: 503, retryAfter: m.status === 503 ? m.retryAfter : RETRY_AFTER_SECONDS };
@@ -264,7 +265,8 @@ export class EapAuthService {
     }
     await this.#end(id, rec.context.imsi);
     const v = await this.#transition(id, 'fail', { failure_reason: `${outcome.cause}: ${outcome.detail}`, aaa_session_id: backend.aaaSessionId });
-    return { kind: 'failed', ...this.#failStatus(outcome), reason: outcome.detail, ...(v ? { session: info(v) } : {}) };
+    // The AAA's Diameter result, when an answer carried one, goes to the TS.43 body and the activity record.
+    return { kind: 'failed', ...this.#failStatus(outcome), reason: outcome.detail, ...(v ? { session: info(v) } : {}), ...(outcome.result ? { diameter: resultView(outcome.result) } : {}) };
   }
 
   #refuse(limit: EapLimit, retryAfter: number, reason: string): EapStepResult {

@@ -125,8 +125,8 @@ test('swm: daemon B continues the same Diameter session (same Session-Id, same A
             : await driveEapServer(openEapServer(userName, { defaultVariant: 'aka', maxResync: 2, timeoutMs: 60_000, identityRound: 'never' }, 0), { type: 'identity', identity: userName }, { vectors: source, now: () => 0 });
           servers.set(sessionId, r.state);
           const o = r.outcome;
-          if (o.type === 'request') return { resultCode: 1001, experimental: false, eapPayload: o.packet, msk: null, sessionId };
-          if (o.type === 'success') return { resultCode: 2001, experimental: false, eapPayload: o.packet, msk: o.msk, sessionId };
+          if (o.type === 'request') return { result: { resultCode: 1001 }, eapPayload: o.packet, msk: null, sessionId };
+          if (o.type === 'success') return { result: { resultCode: 2001 }, eapPayload: o.packet, msk: o.msk, sessionId };
           throw new AaaUnavailableError('no');
         },
       };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SESSION_STATES } from '../../contracts/sessions.js';
 import { SESSION_TRANSITIONS, TERMINAL_STATES, stepSession, type SessionEvent } from './session-states.js';
-import { mapAaaResult } from './result-codes.js';
+import { classifyAaaResult, mapAaaResult } from './result-codes.js';
 
 const EVENTS: SessionEvent[] = ['challenge', 'success', 'token_issued', 'fail', 'timeout'];
 
@@ -21,14 +21,19 @@ test('every declared transition steps as declared; every undeclared pair is refu
   assert.deepEqual([...seen].sort(), [...SESSION_STATES].sort());
 });
 
-test('Result-Code → HTTP follows TS.43 Table 7', () => {
+test('Diameter result → HTTP follows TS.43 Table 7; a base code is never read as the 3GPP code of the same number', () => {
   const noToken = { otherMethodPossible: false, hadToken: false };
-  assert.deepEqual(mapAaaResult(1001, noToken), { status: 200, kind: 'continue' });
-  assert.deepEqual(mapAaaResult(2001, noToken), { status: 200, kind: 'success' });
-  for (const c of [4001, 5001, 5003]) assert.equal(mapAaaResult(c, noToken).status, 403, String(c));
-  for (const c of [3001, 3002, 3010, 5002, 5004, 5017, null]) {
-    assert.deepEqual(mapAaaResult(c, noToken), { status: 503, kind: 'unavailable', retryAfter: 30 }, String(c));
-    assert.equal(mapAaaResult(c, { otherMethodPossible: true, hadToken: false }).status, 511);
-    assert.equal(mapAaaResult(c, { otherMethodPossible: true, hadToken: true }).status, 503);
+  const base = (resultCode: number) => ({ resultCode });
+  const exp = (code: number, vendorId = 10415) => ({ experimental: { vendorId, code } });
+  assert.deepEqual(mapAaaResult(base(1001), noToken), { status: 200, kind: 'continue' });
+  assert.deepEqual(mapAaaResult(base(2001), noToken), { status: 200, kind: 'success' });
+  for (const r of [base(4001), base(5003), exp(5001), exp(5003), exp(5004), exp(5450)]) assert.equal(mapAaaResult(r, noToken).status, 403, JSON.stringify(r));
+  // base 5001 DIAMETER_AVP_UNSUPPORTED: the AAA could not read our DER — not "user unknown".
+  for (const r of [base(3001), base(3002), base(3010), base(5001), base(5002), base(5004), base(5017), exp(5001, 9), exp(5105), null]) {
+    assert.deepEqual(mapAaaResult(r, noToken), { status: 503, kind: 'unavailable', retryAfter: 30 }, JSON.stringify(r));
+    assert.equal(mapAaaResult(r, { otherMethodPossible: true, hadToken: false }).status, 511);
+    assert.equal(mapAaaResult(r, { otherMethodPossible: true, hadToken: true }).status, 503);
   }
+  assert.equal(classifyAaaResult(exp(5001)), 'user_unknown');
+  assert.equal(classifyAaaResult(base(5001)), 'unavailable');
 });

@@ -102,6 +102,15 @@ export function etagListMatches(header: string, etag: string | undefined, weak =
   return header.split(',').map((t) => t.trim()).filter(Boolean).some((t) => (t.startsWith('W/') && !weak ? false : strip(t) === etag));
 }
 
+/** One Sh push waiting for the HSS (`sh_backlog`). */
+export interface ShBacklogEntry {
+  msisdn: string;
+  /** When the first push failed, ms since the epoch. */
+  since: number;
+  attempts: number;
+  last_error: string;
+}
+
 export class XcapService {
   readonly profiles: Collection<XcapProfileRecord>;
   readonly #subscribers: Collection<SubscriberLike>;
@@ -114,12 +123,13 @@ export class XcapService {
   readonly #defaultEtag: string;
   /** Parsed documents by ETag (documents are small; parsing once per version keeps GET cheap). */
   readonly #parsed = new Map<string, XmlElement>();
-  /** MSISDNs whose last Sh push failed (retryHss() retries them). */
-  readonly hssBacklog = new Set<string>();
+  /** MSISDNs whose last Sh push failed, durable (retryHss() retries them; any daemon sharing the store may). */
+  readonly #backlog: Collection<ShBacklogEntry>;
 
   constructor(opts: XcapServiceOptions) {
     this.profiles = openCollection<XcapProfileRecord>(opts.store, XCAP_PROFILES);
     this.#subscribers = openCollection<SubscriberLike>(opts.store, 'subscribers');
+    this.#backlog = openCollection<ShBacklogEntry>(opts.store, 'sh_backlog');
     this.#clock = opts.clock;
     this.#schema = opts.schema ?? { noReplyTimer: { min: 5, max: 180 } };
     this.#limits = { ...DEFAULT_XML_LIMITS, maxBytes: 256 * 1024, maxDepth: 24, maxNodes: 10_000, ...opts.limits };
@@ -256,24 +266,55 @@ export class XcapService {
     const hss = this.#hss;
     if (!hss) return;
     hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData, sequenceNumber }).then(
-      () => this.hssBacklog.delete(msisdn),
-      () => this.hssBacklog.add(msisdn),
-    );
+      () => this.#backlog.delete(msisdn),
+      (e: unknown) => this.#pending(msisdn, e),
+    ).catch(() => undefined); // the store is down: the next change or retry pushes again
   }
 
-  /** Retry the Sh pushes that failed (the daemon calls this on a timer). Resolves with how many are still pending. */
+  /** Records (or re-records) a failed push: first failure time kept, attempts counted. */
+  async #pending(msisdn: string, e: unknown): Promise<void> {
+    const now = this.#clock.now();
+    const last_error = e instanceof Error ? e.message.slice(0, 200) : String(e).slice(0, 200);
+    await this.#backlog.update(msisdn, (cur) => {
+      const next: ShBacklogEntry = { msisdn, since: cur?.since ?? now, attempts: (cur?.attempts ?? 0) + 1, last_error };
+      return { result: null, put: next };
+    });
+  }
+
+  /** How many Sh pushes wait for the HSS (the store counts; no scan). */
+  hssBacklogCount(): Promise<number> {
+    return this.#backlog.count();
+  }
+
+  /** The first `limit` waiting pushes, by MSISDN. */
+  async hssBacklog(limit = 100): Promise<ShBacklogEntry[]> {
+    return (await this.#backlog.scan({ limit })).map(([, v]) => v);
+  }
+
+  /**
+   * Retry the Sh pushes that failed (the daemon calls this on a timer, off the request path), a page at a
+   * time. Resolves with how many are still pending.
+   */
   async retryHss(): Promise<number> {
     const hss = this.#hss;
     if (!hss) return 0;
-    for (const msisdn of [...this.hssBacklog]) {
-      const rec = await this.profiles.get(msisdn);
-      if (!rec?.document) { this.hssBacklog.delete(msisdn); continue; }
-      try {
-        await hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData: rec.document, sequenceNumber: rec.sequence });
-        this.hssBacklog.delete(msisdn);
-      } catch { /* still pending */ }
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#backlog.scan({ ...(after !== undefined ? { after } : {}), limit: 500 });
+      if (!page.length) break;
+      after = page[page.length - 1]![0];
+      for (const [msisdn] of page) {
+        const rec = await this.profiles.get(msisdn);
+        if (!rec?.document) { await this.#backlog.delete(msisdn); continue; }
+        try {
+          await hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData: rec.document, sequenceNumber: rec.sequence });
+          await this.#backlog.delete(msisdn);
+        } catch (e) {
+          await this.#pending(msisdn, e);
+        }
+      }
     }
-    return this.hssBacklog.size;
+    return this.#backlog.count();
   }
 
   #opOptions(documentUri: string): OpOptions {
