@@ -70,8 +70,9 @@ async function main() {
   clearInterval(sampler);
   const wall = (performance.now() - t0) / 1000;
   const after = status(d.child.pid!);
-  const summary = JSON.parse(out) as { added: number; rejected: unknown[]; lines_per_second: number; elapsed_ms: number };
-  console.log(`import: exit ${code}, ${summary.added} added, ${summary.rejected.length} rejected`);
+  const summary = JSON.parse(out) as { added: number; unchanged: number; rejected: unknown[]; lines_per_second: number; elapsed_ms: number; interrupted?: string; applied_through?: number };
+  console.log(`import: exit ${code}, ${summary.added} added, ${summary.unchanged} unchanged, ${summary.rejected.length} rejected` +
+    (summary.interrupted ? `; interrupted after line ${summary.applied_through}: ${summary.interrupted}` : ''));
   console.log(`wall ${wall.toFixed(1)} s (CLI process start to exit), ${Math.round(lines / wall)} lines/s; CLI's own figure ${summary.lines_per_second} lines/s over ${(summary.elapsed_ms / 1000).toFixed(1)} s`);
   console.log(`daemon RSS: ${before.rss.toFixed(0)} MiB before, ${after.rss.toFixed(0)} MiB after, peak (VmHWM) ${after.hwm.toFixed(0)} MiB`);
   d.child.kill('SIGTERM');

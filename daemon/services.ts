@@ -19,6 +19,7 @@ import { EntitlementService } from '../src/services/entitlements/overrides.js';
 import { SubscriberService } from '../src/services/subscribers.js';
 import { loadKeyring } from './config/kek.js';
 import { TokenService } from '../src/services/tokens.js';
+import { EntitlementBulk } from '../src/services/entitlement-bulk.js';
 import { XcapService, type HssSh } from '../src/services/xcap/service.js';
 import { WebsheetGrants } from '../src/services/entitlements/websheet-grants.js';
 import { Secret } from '../src/util/secret.js';
@@ -47,6 +48,8 @@ export interface Services {
   activity: ActivityService;
   subscribers: SubscriberService;
   entitlements: EntitlementService;
+  /** Entitlement overrides in bulk (`entitlement import|export`). */
+  entitlementBulk: EntitlementBulk;
   tokens: TokenService;
   eapAuth: EapAuthService;
   xcap: XcapService;
@@ -127,6 +130,7 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
     // Keys at rest: sealed under the KEK when one is configured (docs/storage.md § Subscriber keys at rest).
     subscribers,
     entitlements: new EntitlementService(store, clock),
+    entitlementBulk: new EntitlementBulk(store, clock),
     tokens: new TokenService({
       store, clock, random, events,
       signingSecret: new Secret(config.token.signing_secret),

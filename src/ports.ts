@@ -58,6 +58,13 @@ export interface Collection<T> {
   put(key: string, value: T): Promise<void>;
   /** Many puts as one durable commit (bulk import). */
   putMany(entries: ReadonlyArray<readonly [key: string, value: T]>): Promise<void>;
+  /**
+   * Create-if-absent in bulk: writes each entry whose key holds no record, as one durable commit, and returns
+   * the keys that already held one (left as they were). Atomic per key against every other write on any daemon
+   * sharing the store (an import racing a `subscriber add` of the same IMSI: exactly one of them writes). A key
+   * given twice: the first entry is written, the second returned as a conflict.
+   */
+  insertMany(entries: ReadonlyArray<readonly [key: string, value: T]>): Promise<string[]>;
   delete(key: string): Promise<boolean>;
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R>;
   /** Records whose indexed top-level field equals `value` (the field must be in the spec's `indexes`). */

@@ -2,23 +2,17 @@
  * `subscriber import` through the real CLI against a real daemon: every bad line by number and reason with
  * nothing half-written, a 2 GiB line streamed on stdin, dry run, exists / unchanged / --replace.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJson } from './cli-harness.js';
 import type { ImportSummary } from '../src/cli/bulk-import.js';
 import { computeOpc } from '../src/crypto/milenage.js';
-import { KI, KI2, OPC, OP, imsi, root, daemonAt, freshDir, cliOn, subs, cliStdin, type D } from './import-helpers.js';
+import { KI, KI2, OPC, OP, imsi, root, daemonPerFile, cliOn, subs, cliStdin, type D } from './import-helpers.js';
 
 let d: D;
-before(async () => {
-  d = await daemonAt(freshDir());
-});
-after(async () => {
-  await d?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+daemonPerFile((x) => { d = x; });
 
 test('subscriber import: every bad line by number and reason, valid lines applied, nothing half-written', async () => {
   const csv = join(root, 'bad.csv');

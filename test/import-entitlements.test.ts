@@ -2,23 +2,17 @@
  * `entitlement import|export` (JSON lines) through the real CLI against real daemons: bad lines by
  * number, dry run, round trip, re-run unchanged.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJson } from './cli-harness.js';
 import type { ImportSummary } from '../src/cli/bulk-import.js';
 import { openCollection } from '../src/store/collections.js';
-import { imsi, root, daemonAt, freshDir, cliOn, type D } from './import-helpers.js';
+import { imsi, root, daemonAt, freshDir, daemonPerFile, cliOn, type D } from './import-helpers.js';
 
 let d: D;
-before(async () => {
-  d = await daemonAt(freshDir());
-});
-after(async () => {
-  await d?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+daemonPerFile((x) => { d = x; });
 
 test('entitlement import/export: JSON lines round-trip, bad lines by number, dry run writes nothing', async () => {
   const file = join(root, 'ents.jsonl');

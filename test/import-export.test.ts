@@ -2,22 +2,16 @@
  * `subscriber export` (keys only with --with-keys, control socket only) through the real CLI against
  * real daemons, and its round trip through `subscriber import`.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJson, runCli } from './cli-harness.js';
 import type { ImportSummary } from '../src/cli/bulk-import.js';
-import { KI, KI2, OPC, KEK_A, imsi, root, daemonAt, freshDir, cliOn, subs, type D } from './import-helpers.js';
+import { KI, KI2, OPC, KEK_A, imsi, root, daemonAt, freshDir, daemonPerFile, cliOn, subs, type D } from './import-helpers.js';
 
 let d: D;
-before(async () => {
-  d = await daemonAt(freshDir());
-});
-after(async () => {
-  await d?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+daemonPerFile((x) => { d = x; });
 
 test('subscriber export: no keys without --with-keys; with it a warning and a 0600 file; export → import → export round-trips', async () => {
   const csv = join(root, 'export-src.csv');

@@ -3,7 +3,8 @@
  * (`startDaemon`, embedded store in a temp data dir, control socket) and the real CLI (`node bin/run.js`).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliArgv, cliEnv, runCli, type CliResult } from './cli-harness.js';
@@ -37,6 +38,16 @@ export async function daemonAt(dir: string, extra: string[] = []): Promise<D> {
   return { daemon, dir, socket, stop: async () => void (await daemon.close()) };
 }
 export const freshDir = () => mkdtempSync(join(root, `d${++n}-`));
+
+/** One daemon for a whole test file: started before its tests (handed to `set`), stopped after them, `root` removed. */
+export function daemonPerFile(set: (d: D) => void): void {
+  let d: D | undefined;
+  before(async () => { d = await daemonAt(freshDir()); set(d); });
+  after(async () => {
+    await d?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+}
 export const cliOn = (d: D, ...args: string[]): Promise<CliResult> => runCli([...args, '--socket', d.socket], { timeoutMs: 300_000 });
 export const subs = (d: D) => openCollection<StoredSubscriber>(d.daemon.ctx.store, 'subscribers');
 

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { ActivityRecord } from '../src/contracts/activity.js';
-import type { Store, StoreChange } from '../src/ports.js';
+import type { Collection, Store, StoreChange } from '../src/ports.js';
+import type { SubscriberService } from '../src/services/subscribers.js';
 import { openCollection } from '../src/store/collections.js';
 
 export interface ConformanceDriver {
@@ -132,6 +133,52 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
         await a.close();
       }
     }],
+    ['insertMany writes only absent keys, returns the others, and a repeated key once', withStore(async (s) => {
+      const c = openCollection<Sub>(s, 'subscribers');
+      await c.put('b', { imsi: 'b', n: 1 });
+      const seen: StoreChange[] = [];
+      const off = s.onChange((ch) => seen.push(ch));
+      const conflicts = await c.insertMany([['a', { imsi: 'a', msisdn: '+1' }], ['b', { imsi: 'b', n: 2 }], ['c', { imsi: 'c' }], ['a', { imsi: 'a', n: 3 }]]);
+      assert.deepEqual([...conflicts].sort(), ['a', 'b']);
+      assert.deepEqual(await c.get('a'), { imsi: 'a', msisdn: '+1' }, 'the first entry of a repeated key');
+      assert.deepEqual(await c.get('b'), { imsi: 'b', n: 1 }, 'a present record is left as it was');
+      assert.deepEqual(await c.get('c'), { imsi: 'c' });
+      assert.deepEqual((await c.find('msisdn', '+1')).map((x) => x.imsi), ['a'], 'indexes follow');
+      assert.equal(await c.count(), 3);
+      assert.deepEqual(await c.insertMany([]), []);
+      await until('the inserted keys on the change feed', () => seen.length >= 2);
+      assert.deepEqual(seen.map((x) => x.key).sort(), ['a', 'c']);
+      off();
+      const many = Array.from({ length: 12_000 }, (_, i) => [`m${String(i).padStart(5, '0')}`, { imsi: String(i) }] as const);
+      assert.deepEqual(await c.insertMany(many.slice(0, 7000)), []);
+      assert.equal((await c.insertMany(many)).length, 7000, 'a batch larger than one statement');
+      assert.equal(await c.count(), 3 + 12_000);
+    })],
+    ['insertMany racing creates by update() on another store: each key written by exactly one side', async () => {
+      const a = await driver.open();
+      const b = (await driver.second()) ?? a;
+      try {
+        const ca = openCollection<Sub>(a, 'subscribers');
+        const cb = openCollection<Sub>(b, 'subscribers');
+        for (let round = 0; round < 5; round++) {
+          const keys = Array.from({ length: 200 }, (_, i) => `r${round}-${String(i).padStart(3, '0')}`);
+          const [conflicts, ...adds] = await Promise.all([
+            ca.insertMany(keys.map((k) => [k, { imsi: k, n: 1 }] as const)),
+            ...keys.map((k, i) => (i % 3 ? cb : ca).update(k, (cur) => (cur ? { result: false } : { result: true, put: { imsi: k, n: 2 } }))),
+          ]);
+          const lost = new Set(conflicts as string[]);
+          for (const [i, k] of keys.entries()) {
+            const v = await ca.get(k);
+            const addWon = (adds as boolean[])[i]!;
+            assert.equal(addWon, lost.has(k), `${k}: the add won exactly when the insert reported a conflict`);
+            assert.equal(v!.n, addWon ? 2 : 1, `${k}: the stored record is the winner's`);
+          }
+        }
+      } finally {
+        if (b !== a) await b.close();
+        await a.close();
+      }
+    }],
     ['onChange fires for this store\'s own writes', withStore(async (s) => {
       const seen: StoreChange[] = [];
       const off = s.onChange((ch) => seen.push(ch));
@@ -191,5 +238,39 @@ export async function retentionCase(open: (o: { maxPerSubscriber: number; retent
     assert.equal(await s.activity.count(), 4);
   } finally {
     await s.close();
+  }
+}
+
+/**
+ * An import batch (create-if-absent) on `importer` racing `add` of the same IMSIs on `adder` (another daemon, or
+ * the same store): every IMSI is written by exactly one of them, and what is stored is the winner's Ki.
+ */
+export async function importRaceCase(importer: SubscriberService, adder: SubscriberService, stored: Collection<{ ki: string }>): Promise<void> {
+  const hex = (n: number, d: number) => n.toString(16).padStart(32, '0').replace(/^./, String(d));
+  for (let round = 0; round < 5; round++) {
+    const imsis = Array.from({ length: 300 }, (_, i) => `00101${String(round).padStart(2, '0')}${String(i).padStart(8, '0')}`);
+    const rows = imsis.map((imsi, i) => ({ line: i + 2, imsi, ki: hex(i, 1), opc: hex(i, 2) }));
+    const [batch, ...adds] = await Promise.all([
+      importer.applyBatch(rows),
+      ...imsis.map((imsi, i) => (i % 2 ? adder.add({ imsi, ki: hex(i, 3), opc: hex(i, 4) }).then(() => true, (e: Error) => {
+        if (!/exists/.test(e.message)) throw e;
+        return false;
+      }) : Promise.resolve(null))),
+    ]);
+    const rejected = new Map(batch.rejected.map((r) => [r.line, r]));
+    let addWins = 0;
+    for (const [i, imsi] of imsis.entries()) {
+      const ki = (await stored.get(imsi))!.ki;
+      const addWon = adds[i] === true;
+      if (addWon) addWins++;
+      if (addWon) {
+        assert.equal(ki, hex(i, 3), `${imsi}: the add won, its record is stored`);
+        assert.equal(rejected.get(i + 2)?.code, 'exists', `${imsi}: the import reports the line as existing`);
+      } else {
+        assert.equal(ki, hex(i, 1), `${imsi}: the import won, its record is stored`);
+        assert.ok(!rejected.has(i + 2));
+      }
+    }
+    assert.equal(batch.added + addWins, imsis.length, 'every IMSI added once');
   }
 }

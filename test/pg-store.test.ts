@@ -1,13 +1,12 @@
 /**
  * The PostgreSQL driver on a real PostgreSQL 15 (test/pg-cluster.ts): the conformance suite shared with the
- * memory driver, migrations and the newer-schema refusal, the start-up errors. The database restart under
+ * memory and embedded drivers (test/store-conformance.test.ts), migrations and the newer-schema refusal, the start-up errors. The database restart under
  * write load is test/pg-store-restart.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPgStore } from '../daemon/store/pg/pg-store.js';
 import { LATEST_SCHEMA_VERSION } from '../daemon/store/pg/migrations.js';
-import { createMemoryStore } from '../src/store/memory-store.js';
 import { openCollection } from '../src/store/collections.js';
 import { startPgCluster, PG_PASSWORD, type PgCluster } from './pg-cluster.js';
 import { conformanceCases, retentionCase, activityRecord } from './pg-conformance.js';
@@ -18,11 +17,6 @@ const freshDb = async () => cluster.createDatabase(`t${++dbSeq}`);
 
 before(async () => { cluster = await startPgCluster(); }, { timeout: 300_000 });
 after(async () => { await cluster?.destroy(); });
-
-describe('memory driver (the reference for the conformance suite)', () => {
-  for (const [name, fn] of conformanceCases({ open: async () => createMemoryStore(), second: async () => null })) test(name, fn);
-  test('activity retention', () => retentionCase(async (o) => createMemoryStore(o)));
-});
 
 describe('postgres driver: conformance', () => {
   let url = '';

@@ -1,10 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { OperationalError, UsageError } from '../../src/cli/errors.js';
-import { ConfigError } from '../../src/contracts/config.js';
 // The daemon's own drivers (docs/architecture-rules.md: db/ commands work on stores, with the daemon stopped).
-import { loadConfig } from '../../daemon/config/index.js';
-import { copyStore, type CopyProgress } from '../../daemon/store/pg/tools.js';
+import { copyStore, loadToolConfig, type CopyProgress } from '../../daemon/store/pg/tools.js';
 
 interface CopySummary {
   from: string;
@@ -35,13 +33,7 @@ export default class DbCopy extends BaseCommand<typeof DbCopy, CopySummary> {
   async run(): Promise<CopySummary> {
     const { flags } = this;
     if (flags.from === flags.to) throw new UsageError('--from and --to are the same store');
-    let config;
-    try {
-      config = loadConfig({ file: flags.config, env: process.env });
-    } catch (e) {
-      if (e instanceof ConfigError) throw new OperationalError(e.message);
-      throw e;
-    }
+    const config = loadToolConfig(flags.config);
     const tty = Boolean(process.stderr.isTTY) && !this.jsonMode;
     let last = 0;
     const progress = (p: CopyProgress) => {

@@ -1,10 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { OperationalError, UsageError } from '../../src/cli/errors.js';
-import { ConfigError } from '../../src/contracts/config.js';
 // The daemon's own loader and migration code (docs/architecture-rules.md: db/ commands work on a store, not a daemon).
-import { loadConfig } from '../../daemon/config/index.js';
-import { migrateDatabase } from '../../daemon/store/pg/tools.js';
+import { loadToolConfig, migrateDatabase } from '../../daemon/store/pg/tools.js';
 
 interface MigrateSummary {
   location: string;
@@ -30,13 +28,7 @@ export default class DbMigrate extends BaseCommand<typeof DbMigrate, MigrateSumm
 
   async run(): Promise<MigrateSummary> {
     const { args, flags } = this;
-    let config;
-    try {
-      config = loadConfig({ file: args.file, env: process.env });
-    } catch (e) {
-      if (e instanceof ConfigError) throw new OperationalError(e.message);
-      throw e;
-    }
+    const config = loadToolConfig(args.file);
     const url = flags.database ?? config.storage.url;
     if (!url) throw new UsageError('no database: give --database postgres://… or a configuration file with storage.url');
     if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`--database must be a postgres:// URL (got ${url.split(':')[0]}:…)`);

@@ -2,8 +2,9 @@
  * Entitlement overrides in bulk (docs/operations.md § Bulk import and
  * export): a batch of rows, each the whole override record of one IMSI,
  * validated app by app with the TS.43 catalog (the same check as `entitlement
- * set`) and written with one `putMany` — one durable commit per batch, so a
- * record is never half-written. Export pages through the collection in key
+ * set`); new IMSIs written with one `insertMany` (create-if-absent, atomic per
+ * key against a concurrent `entitlement set` on any daemon), replacements with
+ * one `putMany` — each one durable commit, so a record is never half-written. Export pages through the collection in key
  * order (`scan`), never loading it whole.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -12,6 +13,8 @@ import { openCollection } from '../store/collections.js';
 import type { EntitlementData, EntitlementRecord } from '../contracts/entitlements.js';
 import type { BatchResult, EntitlementBatchRow, RejectedLine } from '../contracts/imports.js';
 import { normaliseAppId, validateEntitlement } from './entitlements/catalog.js';
+
+const EXISTS = 'the IMSI has other overrides (use --replace to overwrite them)';
 
 export class EntitlementBulk {
   readonly #coll: Collection<EntitlementRecord>;
@@ -24,6 +27,8 @@ export class EntitlementBulk {
     const out = { dry_run: Boolean(opts.dryRun), added: 0, replaced: 0, unchanged: 0, rejected: [] as RejectedLine[] };
     const now = new Date(this.clock.now()).toISOString();
     const puts: Array<[string, EntitlementRecord]> = [];
+    const inserts: Array<[string, EntitlementRecord]> = [];
+    const fresh = new Map<string, number>();
     const olds = await Promise.all(rows.map((r) => (/^[0-9]{15}$/.test(r.imsi) ? this.#coll.get(r.imsi) : Promise.resolve(undefined))));
     const inBatch = new Set<string>();
     rows.forEach((row, i) => {
@@ -42,13 +47,31 @@ export class EntitlementBulk {
       if (!Object.keys(apps).length) return reject('invalid', 'apps must name at least one app');
       inBatch.add(row.imsi);
       const old = olds[i];
+      const rec = { imsi: row.imsi, apps, updated_at: now };
       if (old && isDeepStrictEqual(old.apps, apps)) return void out.unchanged++;
-      if (old && !opts.replace) return reject('exists', 'the IMSI has other overrides (use --replace to overwrite them)');
-      if (old) out.replaced++;
-      else out.added++;
-      puts.push([row.imsi, { imsi: row.imsi, apps, updated_at: now }]);
+      if (old && !opts.replace) return reject('exists', EXISTS);
+      if (old) { out.replaced++; puts.push([row.imsi, rec]); return; }
+      out.added++;
+      fresh.set(row.imsi, row.line);
+      inserts.push([row.imsi, rec]);
     });
-    if (!opts.dryRun && puts.length) await this.#coll.putMany(puts);
+    if (opts.dryRun) return out;
+    if (puts.length) await this.#coll.putMany(puts);
+    const conflicts = inserts.length ? await this.#coll.insertMany(inserts) : [];
+    const byImsi = new Map(inserts);
+    for (const imsi of conflicts) {
+      // Set by someone else (`entitlement set`, another import) since the read: judged again, atomically.
+      const rec = byImsi.get(imsi)!;
+      out.added--;
+      const verdict = await this.#coll.update<'added' | 'unchanged' | 'exists' | 'replaced'>(imsi, (cur) => {
+        if (!cur) return { result: 'added', put: rec };
+        if (isDeepStrictEqual(cur.apps, rec.apps)) return { result: 'unchanged' };
+        return opts.replace ? { result: 'replaced', put: rec } : { result: 'exists' };
+      });
+      if (verdict === 'exists') out.rejected.push({ line: fresh.get(imsi)!, code: 'exists', error: EXISTS });
+      else out[verdict]++;
+    }
+    if (conflicts.length) out.rejected.sort((a, b) => a.line - b.line);
     return out;
   }
 

@@ -58,6 +58,7 @@ export class SubscriberError extends Error {
 }
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
+const EXISTS_WITH_OTHER = 'the subscriber exists with other keys or fields (--replace overwrites)';
 
 const maxSqn = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
@@ -113,17 +114,25 @@ export class SubscriberService {
   }
 
   /** Validates and stores one subscriber; OP is turned into OPc here (TS 35.206 §4.1: OPc = AES_K(OP) ⊕ OP). */
+  /**
+   * One `update()` of the record: the existence check and the write are one atomic step on every driver, so an
+   * add racing an import (or another add) of the same IMSI on any daemon either wins or gets EXISTS.
+   */
   async add(input: SubscriberInput, opts: { replace?: boolean } = {}): Promise<SubscriberView> {
     const rec = this.#validate(input);
-    const old = await this.#coll.get(rec.imsi);
-    if (old && !opts.replace) throw new SubscriberError('OMNISEP_SUBSCRIBER_EXISTS', `subscriber ${rec.imsi} exists (use replace)`);
-    if (old) {
-      rec.created_at = old.created_at;
-      // A replace never lowers the floor: SQN_HE must not go backwards (TS 33.102 Annex C).
-      rec.sqn = maxSqn(BigInt(rec.sqn), BigInt(old.sqn ?? '0')).toString();
-    }
-    await this.#coll.put(rec.imsi, this.#sealed(rec));
-    return toView(rec, await this.#sqn.get(rec.imsi));
+    const iv = this.#ring.current ? this.#randomBytes(12) : null; // drawn outside the (pure, retryable) update
+    const stored = await this.#coll.update<StoredSubscriber | null>(rec.imsi, (old) => {
+      if (old && !opts.replace) return { result: null };
+      const next = old ? this.#replacing(old, rec) : rec;
+      return { result: next, put: this.#sealed(next, iv) };
+    });
+    if (!stored) throw new SubscriberError('OMNISEP_SUBSCRIBER_EXISTS', `subscriber ${rec.imsi} exists (use replace)`);
+    return toView(stored, await this.#sqn.get(rec.imsi));
+  }
+
+  /** `rec` replacing `old`: keeps its creation time and never lowers the SQN floor (TS 33.102 Annex C). */
+  #replacing(old: StoredSubscriber, rec: StoredSubscriber): StoredSubscriber {
+    return { ...rec, created_at: old.created_at, sqn: maxSqn(BigInt(rec.sqn), BigInt(old.sqn ?? '0')).toString() };
   }
 
   /**
@@ -188,16 +197,22 @@ export class SubscriberService {
   // ── Bulk import/export and keys at rest (helper `import`; docs/operations.md § Bulk import and export) ──
 
   /**
-   * One import batch: every row validated on its own (a bad row is rejected by line, never the batch); the
-   * valid ones written with one `putMany` — one durable commit, so no record is half-written. A row equal to
-   * the stored record (keys, AMF, MSISDN, SQN floor not raised) is `unchanged`; another one is `exists`
-   * unless `replace`, which never lowers the SQN floor. `dryRun` checks the same and writes nothing.
+   * One import batch: every row validated on its own (a bad row is rejected by line, never the batch). New IMSIs
+   * are written with one `insertMany` (create-if-absent, atomic per key against a concurrent `subscriber add`
+   * on any daemon), replacements with one `putMany` — each one durable commit, so no record is half-written. A
+   * row equal to the stored record (keys, AMF, MSISDN, SQN floor not raised) is `unchanged`; another one is
+   * `exists` unless `replace`, which never lowers the SQN floor. An IMSI that appeared between the read and the
+   * insert is judged again against what is now stored. `dryRun` checks the same and writes nothing.
    */
   async applyBatch(rows: readonly SubscriberBatchRow[], opts: { replace?: boolean; dryRun?: boolean } = {}): Promise<Omit<BatchResult, 'status'>> {
     const out = { dry_run: Boolean(opts.dryRun), added: 0, replaced: 0, unchanged: 0, rejected: [] as RejectedLine[] };
     const olds = await Promise.all(rows.map((r) => (/^[0-9]{15}$/.test(r.imsi) ? this.#coll.get(r.imsi) : Promise.resolve(undefined))));
     const puts: Array<[string, StoredSubscriber]> = [];
+    const inserts: Array<[string, StoredSubscriber]> = [];
+    const fresh = new Map<string, { line: number; rec: StoredSubscriber }>();
     const inBatch = new Set<string>();
+    const same = (old: StoredSubscriber, rec: StoredSubscriber) =>
+      old.amf === rec.amf && old.msisdn === rec.msisdn && BigInt(rec.sqn) <= BigInt(old.sqn ?? '0') && sameKeys(old, rec, this.#ring);
     rows.forEach((row, i) => {
       const reject = (code: RejectedLine['code'], error: string) => void out.rejected.push({ line: row.line, code, error });
       let rec: StoredSubscriber;
@@ -212,16 +227,34 @@ export class SubscriberService {
       inBatch.add(rec.imsi);
       const old = olds[i];
       if (old) {
-        const floor = BigInt(old.sqn ?? '0');
-        if (old.amf === rec.amf && old.msisdn === rec.msisdn && BigInt(rec.sqn) <= floor && sameKeys(old, rec, this.#ring)) return void out.unchanged++;
-        if (!opts.replace) return reject('exists', 'the subscriber exists with other keys or fields (--replace overwrites)');
-        rec.created_at = old.created_at;
-        rec.sqn = maxSqn(BigInt(rec.sqn), floor).toString();
+        if (same(old, rec)) return void out.unchanged++;
+        if (!opts.replace) return reject('exists', EXISTS_WITH_OTHER);
         out.replaced++;
-      } else out.added++;
-      puts.push([rec.imsi, opts.dryRun ? rec : this.#sealed(rec)]);
+        puts.push([rec.imsi, opts.dryRun ? rec : this.#sealed(this.#replacing(old, rec))]);
+        return;
+      }
+      out.added++;
+      fresh.set(rec.imsi, { line: row.line, rec });
+      inserts.push([rec.imsi, opts.dryRun ? rec : this.#sealed(rec)]);
     });
-    if (!opts.dryRun && puts.length) await this.#coll.putMany(puts);
+    if (opts.dryRun) return out;
+    if (puts.length) await this.#coll.putMany(puts);
+    const conflicts = inserts.length ? await this.#coll.insertMany(inserts) : [];
+    for (const imsi of conflicts) {
+      // Added by someone else since the read: judged again, and with --replace replaced atomically.
+      const { line, rec } = fresh.get(imsi)!;
+      out.added--;
+      const iv = this.#ring.current ? this.#randomBytes(12) : null;
+      const verdict = await this.#coll.update<'unchanged' | 'exists' | 'replaced' | 'added'>(imsi, (cur) => {
+        if (!cur) return { result: 'added', put: this.#sealed(rec, iv) };
+        if (same(cur, rec)) return { result: 'unchanged' };
+        if (!opts.replace) return { result: 'exists' };
+        return { result: 'replaced', put: this.#sealed(this.#replacing(cur, rec), iv) };
+      });
+      if (verdict === 'exists') out.rejected.push({ line, code: 'exists', error: EXISTS_WITH_OTHER });
+      else out[verdict]++;
+    }
+    if (conflicts.length) out.rejected.sort((a, b) => a.line - b.line);
     return out;
   }
 
@@ -263,9 +296,9 @@ export class SubscriberService {
     return { kek_id: this.#ring.current?.id ?? null, resealed, unchanged, next: page.length === limit ? page[page.length - 1]![0] : null };
   }
 
-  /** The record as stored: sealed under the current KEK when there is one. */
-  #sealed(rec: StoredSubscriber): StoredSubscriber {
-    return this.#ring.current ? storedForm(rec, this.#ring, () => this.#randomBytes(12)) : rec;
+  /** The record as stored: sealed under the current KEK when there is one (with `iv`, else a fresh one). */
+  #sealed(rec: StoredSubscriber, iv: Buffer | null = null): StoredSubscriber {
+    return this.#ring.current ? storedForm(rec, this.#ring, () => iv ?? this.#randomBytes(12)) : rec;
   }
 
   /** Ki and OPc of a stored record; a KEK problem is an `unavailable` back-end, its message names the KEK ids. */

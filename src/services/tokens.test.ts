@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createMemoryStore } from '../store/memory-store.js';
-import { TokenService, bindingKey, type TokenRecord } from './tokens.js';
+import { TokenService, bindingKey, type BindingRecord, type TokenRecord } from './tokens.js';
 import { openCollection } from '../store/collections.js';
 import type { DaemonEvent } from '../contracts/events.js';
 
@@ -73,7 +73,7 @@ test('a token from another signing secret is forged; revoke removes; one live to
   assert.equal((await a.svc.verify(third.token.reveal(), { ...bind, app_name: 'com.other' })).ok, true);
 });
 
-test('issue finds the previous token of a binding through the binding index; the binding is normalised', async () => {
+test('issue replaces the previous token of a binding (its token_bindings record); the binding is normalised', async () => {
   const { svc, store, events } = setup();
   const first = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
   const tokens = openCollection<TokenRecord>(store, 'tokens');
@@ -87,4 +87,60 @@ test('issue finds the previous token of a binding through the binding index; the
   // Another IMSI is another binding.
   await svc.issue({ ...bind, imsi: '001010000000002', auth_method: 'EAP-AKA' });
   assert.equal(await tokens.count(), 2);
+});
+
+test('concurrent issues for one binding leave exactly one live token, the one the binding record names', async () => {
+  const { svc, store } = setup();
+  const tokens = openCollection<TokenRecord>(store, 'tokens');
+  const bindings = openCollection<BindingRecord>(store, 'token_bindings');
+  for (let round = 0; round < 20; round++) {
+    const issued = await Promise.all(Array.from({ length: 8 }, () => svc.issue({ ...bind, auth_method: 'EAP-AKA' })));
+    const live = await tokens.find('binding', bindingKey(bind));
+    assert.equal(live.length, 1, `round ${round}: ${live.length} live tokens`);
+    assert.equal((await bindings.get(bindingKey(bind)))!.token_id, live[0]!.token_id);
+    const ok = await Promise.all(issued.map((i) => svc.verify(i.token.reveal(), bind)));
+    assert.equal(ok.filter((c) => c.ok).length, 1, 'exactly one of the values handed out still verifies');
+  }
+});
+
+test('a replaced token left by a crash between the swap and its delete goes at the next issue', async () => {
+  const { svc, store } = setup();
+  const tokens = openCollection<TokenRecord>(store, 'tokens');
+  const bindings = openCollection<BindingRecord>(store, 'token_bindings');
+  const a = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const b = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  // As if the daemon that issued b died after the swap: a is back in the store, named as replaced.
+  await tokens.put(a.record.token_id, a.record);
+  assert.deepEqual(await bindings.get(bindingKey(bind)), { token_id: b.record.token_id, replaced: a.record.token_id });
+  const c = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  assert.deepEqual((await tokens.find('binding', bindingKey(bind))).map((r) => r.token_id), [c.record.token_id]);
+  assert.equal((await svc.verify(a.token.reveal(), bind)).ok, false);
+});
+
+test('tokens issued before token_bindings existed are replaced through the binding index, once', async () => {
+  const { svc, store } = setup();
+  const tokens = openCollection<TokenRecord>(store, 'tokens');
+  const bindings = openCollection<BindingRecord>(store, 'token_bindings');
+  const old = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const { tracked: _t, ...legacy } = old.record;
+  await tokens.put(old.record.token_id, legacy);
+  await bindings.delete(bindingKey(bind));
+  const next = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  assert.deepEqual((await tokens.find('binding', bindingKey(bind))).map((r) => r.token_id), [next.record.token_id]);
+});
+
+test('revoke and expiry drop the binding record that names the token, not a newer one', async () => {
+  const { svc, store, advance } = setup();
+  const bindings = openCollection<BindingRecord>(store, 'token_bindings');
+  const a = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  await svc.revoke(a.record.token_id);
+  assert.equal(await bindings.get(bindingKey(bind)), undefined);
+  const b = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const other = await svc.issue({ ...bind, app_name: 'com.other', auth_method: 'EAP-AKA' });
+  assert.equal(await svc.revoke(a.record.token_id), undefined);
+  assert.equal((await bindings.get(bindingKey(bind)))!.token_id, b.record.token_id, 'a stale revoke leaves the live token\'s record');
+  advance(3600_000);
+  assert.equal(await svc.purgeExpired(), 2);
+  assert.equal(await bindings.count(), 0);
+  void other;
 });

@@ -19,7 +19,21 @@ import { Secret } from '../util/secret.js';
  * What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the
  * digest and the `binding` (indexed: one live token per IMSI + terminal_id + app_name, found without a scan).
  */
-export type TokenRecord = Omit<TokenView, 'expires_in_seconds'> & { digest: string; binding: string };
+export type TokenRecord = Omit<TokenView, 'expires_in_seconds'> & {
+  digest: string;
+  binding: string;
+  /** Issued since `token_bindings` tracks the live token of a binding; a record without it is from before. */
+  tracked?: true;
+};
+
+/**
+ * What `token_bindings` holds (key = the binding digest): the binding's live token, and the one it replaced,
+ * which the next issue deletes again in case the daemon that swapped them died before deleting it.
+ */
+export interface BindingRecord {
+  token_id: string;
+  replaced: string | null;
+}
 
 export type TokenCheck =
   | { ok: true; record: TokenRecord }
@@ -48,7 +62,7 @@ export const bindingKey = (b: TokenBinding): string =>
   createHash('sha256').update([b.imsi, norm(b.terminal_id), norm(b.app_name)].join('\0')).digest('hex');
 
 export function tokenView(r: TokenRecord, nowMs: number): TokenView {
-  const { digest: _digest, binding: _binding, ...rest } = r;
+  const { digest: _digest, binding: _binding, tracked: _tracked, ...rest } = r;
   return { ...rest, expires_in_seconds: Math.max(0, r.expires_at - Math.floor(nowMs / 1000)) };
 }
 
@@ -60,10 +74,12 @@ const bytesUuid = (b: Buffer): string => {
 
 export class TokenService {
   readonly #tokens: Collection<TokenRecord>;
+  readonly #bindings: Collection<BindingRecord>;
   readonly #secret: Secret<string>;
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.#tokens = openCollection<TokenRecord>(deps.store, 'tokens');
+    this.#bindings = openCollection<BindingRecord>(deps.store, 'token_bindings');
     this.#secret = deps.signingSecret instanceof Secret ? deps.signingSecret : new Secret(deps.signingSecret);
   }
 
@@ -89,7 +105,19 @@ export class TokenService {
 
   /**
    * Issue a token bound to IMSI + terminal_id + app_name. Older tokens with the
-   * same binding are replaced (one live token per client on a device).
+   * same binding are replaced (one live token per client on a device), atomically
+   * across daemons (docs/storage.md § Tokens):
+   *
+   * 1. the new record is put (under its own, fresh token_id);
+   * 2. one `update()` of the binding's `token_bindings` record swaps in the new
+   *    token_id and returns what it held — updates of one key are serialised on
+   *    every driver, so of two concurrent issues exactly one sees the other's token;
+   * 3. the tokens the swap returned are deleted.
+   *
+   * A crash after 1 leaves a record nobody was given (it expires); after 2, the
+   * replaced token is still named in the binding record and the next issue of the
+   * binding deletes it. A binding without a record (tokens issued before this
+   * scheme) falls back once to the `binding` index, deleting only untracked records.
    */
   async issue(b: TokenBinding & { auth_method: string }): Promise<{ token: Secret<string>; record: TokenRecord }> {
     const now = Math.floor(this.deps.clock.now() / 1000);
@@ -107,13 +135,34 @@ export class TokenService {
       auth_method: b.auth_method,
       digest: this.#digest(value),
       binding: bindingKey(b),
+      tracked: true,
     };
-    for (const old of await this.#tokens.find('binding', record.binding)) {
-      if (await this.#tokens.delete(old.token_id)) this.#emit('revoked', old);
-    }
     await this.#tokens.put(tokenId, record);
+    const prev = await this.#bindings.update<BindingRecord | undefined>(record.binding, (cur) => ({
+      result: cur,
+      put: { token_id: tokenId, replaced: cur?.token_id ?? null },
+    }));
+    const stale = new Set<string>();
+    if (prev) {
+      for (const id of [prev.token_id, prev.replaced]) if (id && id !== tokenId) stale.add(id);
+    } else {
+      for (const old of await this.#tokens.find('binding', record.binding)) if (!old.tracked) stale.add(old.token_id);
+    }
+    for (const id of stale) await this.#remove(id);
     this.#emit('issued', record);
     return { token: new Secret(value), record };
+  }
+
+  /** Deletes one token record (atomically: it is emitted as revoked only by whoever deleted it). */
+  async #remove(tokenId: string): Promise<TokenRecord | undefined> {
+    const r = await this.#tokens.update<TokenRecord | undefined>(tokenId, (cur) => (cur ? { result: cur, delete: true } : { result: undefined }));
+    if (r) this.#emit('revoked', r);
+    return r;
+  }
+
+  /** After its token went (revoke, expiry): drop the binding record if it still names it. */
+  async #forget(r: TokenRecord): Promise<void> {
+    await this.#bindings.update(r.binding, (cur) => (cur?.token_id === r.token_id ? { result: null, delete: true } : { result: null }));
   }
 
   /** Check a token presented with `IMSI` (+ the request's terminal_id and app_name). Constant-time comparisons. */
@@ -173,9 +222,9 @@ export class TokenService {
    * Returns the view of what was revoked (an expired one too), or undefined when there was none.
    */
   async revoke(tokenId: string): Promise<TokenView | undefined> {
-    const r = await this.#tokens.update<TokenRecord | undefined>(tokenId, (cur) => (cur ? { result: cur, delete: true } : { result: undefined }));
+    const r = await this.#remove(tokenId);
     if (!r) return undefined;
-    this.#emit('revoked', r);
+    await this.#forget(r);
     return tokenView(r, this.deps.clock.now());
   }
 
@@ -195,6 +244,7 @@ export class TokenService {
         if (r.expires_at > now) continue;
         if (await this.#tokens.delete(key)) {
           this.#emit('expired', r);
+          await this.#forget(r);
           n++;
         }
       }

@@ -22,6 +22,8 @@ export const COLLECTIONS = {
   sh_backlog: { kind: 'state' },
   /** TS.43 tokens by token_id; `binding` is the digest of IMSI + terminal_id + app_name (one live token per binding). */
   tokens: { kind: 'state', indexes: ['imsi', 'binding'] },
+  /** The live token of each binding (key = binding digest), swapped with one `update()` so issue is atomic across daemons. */
+  token_bindings: { kind: 'state' },
   /** The admin view of EAP sessions (SessionView). */
   sessions: { kind: 'volatile', indexes: ['imsi'] },
   /** The server side of an EAP session in flight, sealed with the cluster key, so any daemon can take the next step. */

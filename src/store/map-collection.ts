@@ -5,7 +5,9 @@
  * (`beforeCommit`), so a write resolves only once the journal holds it.
  *
  * Costs: get/put/delete/find O(1) (plus the index entries), update O(1) and
- * atomic because the function runs between two awaits on one event loop;
+ * atomic because the function runs between two awaits on one event loop (and
+ * after the writes chained before it on the key; insertMany chains on each of
+ * its keys the same way);
  * scan sorts the keys once after a change (admin paths only).
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
@@ -61,6 +63,26 @@ export class MapCollection<T> implements Collection<T> {
     await this.#apply(ops);
   }
 
+  /**
+   * Runs after every write already chained on any of its keys, and chains the writes that come later on
+   * them behind it, so the existence check and the commit are one step for each key.
+   */
+  insertMany(entries: ReadonlyArray<readonly [string, T]>): Promise<string[]> {
+    const keys = [...new Set(entries.map(([k]) => k))];
+    return this.#serialMany(keys, async () => {
+      const conflicts: string[] = [];
+      const seen = new Set<string>();
+      const ops: JournalOp<T>[] = [];
+      for (const [key, value] of entries) {
+        if (seen.has(key) || this.#map.has(key)) { conflicts.push(key); continue; }
+        seen.add(key);
+        ops.push({ key, value: clone(value) });
+      }
+      if (ops.length) await this.#apply(ops);
+      return conflicts;
+    });
+  }
+
   delete(key: string): Promise<boolean> {
     return this.#serial(key, async () => {
       if (!this.#map.has(key)) return false;
@@ -113,11 +135,16 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {
-    const prev = this.#chains.get(key);
-    const run = prev ? prev.then(fn, fn) : fn();
+    return this.#serialMany([key], fn);
+  }
+
+  #serialMany<R>(keys: readonly string[], fn: () => Promise<R>): Promise<R> {
+    const prev: Promise<unknown>[] = [];
+    for (const k of keys) { const p = this.#chains.get(k); if (p) prev.push(p); }
+    const run = !prev.length ? fn() : prev.length === 1 ? prev[0]!.then(fn, fn) : Promise.all(prev).then(fn, fn);
     const tail = run.catch(() => undefined);
-    this.#chains.set(key, tail);
-    void tail.then(() => { if (this.#chains.get(key) === tail) this.#chains.delete(key); });
+    for (const k of keys) this.#chains.set(k, tail);
+    void tail.then(() => { for (const k of keys) if (this.#chains.get(k) === tail) this.#chains.delete(k); });
     return run;
   }
 

@@ -13,7 +13,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   importRoutes as R,
 } from '../../../src/contracts/imports.js';
-import { EntitlementBulk } from '../../../src/services/entitlement-bulk.js';
 import { KeyWrapError } from '../../../src/crypto/key-wrap.js';
 import type { DaemonContext } from '../../context.js';
 import { AdminError, defineRoute } from './route-kit.js';
@@ -27,7 +26,7 @@ const toAdmin = (err: unknown): unknown =>
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
   const subs = () => ctx.services.subscribers;
-  const ents = new EntitlementBulk(ctx.store, ctx.clock);
+  const ents = ctx.services.entitlementBulk;
 
   defineRoute(app, R.importSubscriberBatch, async (req) => {
     const { body } = req;

@@ -289,6 +289,33 @@ class PgCollection<T> implements Collection<T> {
     this.hooks.local(this.name, keys);
   }
 
+  /** `INSERT … ON CONFLICT DO NOTHING RETURNING key` in one transaction: the unique key arbitrates between daemons. */
+  async insertMany(entries: ReadonlyArray<readonly [string, T]>): Promise<string[]> {
+    if (!entries.length) return [];
+    const first = new Map<string, T>();
+    const conflicts: string[] = [];
+    for (const [k, v] of entries) { if (first.has(k)) conflicts.push(k); else first.set(k, v); }
+    const keys = [...first.keys()];
+    const written = await this.db.tx(async (c) => {
+      const out: string[] = [];
+      for (let i = 0; i < keys.length; i += PUT_CHUNK) {
+        const ks = keys.slice(i, i + PUT_CHUNK);
+        const r = await c.query<{ key: string }>(
+          `INSERT INTO ${this.#table} (collection, key, value)
+             SELECT $1, k, v::jsonb FROM unnest($2::text[], $3::text[]) AS u(k, v)
+           ON CONFLICT (collection, key) DO NOTHING RETURNING key`,
+          [this.name, ks, ks.map((k) => toJson(first.get(k)))]);
+        for (const row of r.rows) out.push(row.key);
+      }
+      for (const payload of this.hooks.notify(this.name, out)) await c.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, payload]);
+      return out;
+    });
+    const got = new Set(written);
+    for (const k of keys) if (!got.has(k)) conflicts.push(k);
+    this.hooks.local(this.name, written);
+    return conflicts;
+  }
+
   async delete(key: string): Promise<boolean> {
     const [payload] = this.hooks.notify(this.name, [key]);
     const r = await this.db.q(

@@ -9,13 +9,25 @@
  */
 import pg from 'pg';
 import type { ActivityRecord } from '../../../src/contracts/activity.js';
-import type { OmnisepConfig } from '../../../src/contracts/config.js';
+import { ConfigError, type OmnisepConfig } from '../../../src/contracts/config.js';
+import { OperationalError } from '../../../src/cli/errors.js';
+import { loadConfig } from '../../config/index.js';
 import type { ActivityLog, Store } from '../../../src/ports.js';
 import { COLLECTIONS, openCollection, type CollectionId } from '../../../src/store/collections.js';
 import { createStore } from '../index.js';
 import { redactUrl, startError } from './errors.js';
 import { migrate as runMigrations, type MigrateReport } from './migrate.js';
 import { PgActivity } from './pg-store.js';
+
+/** The configuration a `db` command runs with (the file, else the defaults): a bad one is one message, exit 1. */
+export function loadToolConfig(file: string | undefined): OmnisepConfig {
+  try {
+    return loadConfig({ file, env: process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new OperationalError(e.message);
+    throw e;
+  }
+}
 
 export const isPgUrl = (loc: string): boolean => /^postgres(ql)?:\/\//.test(loc);
 
