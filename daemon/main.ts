@@ -40,6 +40,7 @@ import { activitySampledOut } from './security/counters.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
+import { startVvmSms } from './vvm/wire.js';
 import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
@@ -152,6 +153,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     await services.eapAuth.recover();
     const stopMaintenance = startMaintenance(services, logger);
     lifecycle.register({ name: 'maintenance timers', phase: 'streams', close: stopMaintenance });
+    if (config.vvm.enabled) startVvmSms(ctx); // OMTP STATUS/SYNC SMS through the gateway, durable backlog (daemon/vvm/wire.ts)
     ctx.publicPlugins.push(ts43Plugin); // TS.43 entitlement server + websheet (daemon/http/ts43/)
     if (config.xcap.enabled) ctx.publicPlugins.push(xcapPlugin); // XCAP simservs (daemon/http/xcap/)
     await opts.beforeListen?.(ctx);

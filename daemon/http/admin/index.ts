@@ -24,6 +24,7 @@ import diameterRoutes from './diameter-routes.js';
 import subscriberRoutes from './subscriber-routes.js';
 import xcapRoutes from './xcap-routes.js';
 import importRoutes from './import-routes.js';
+import vvmRoutes from './vvm-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
 type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
@@ -44,6 +45,7 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   subscriberRoutes,
   xcapRoutes,
   importRoutes,
+  vvmRoutes,
 ];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
