@@ -24,6 +24,8 @@ import { WebsheetGrants } from '../src/services/entitlements/websheet-grants.js'
 import { Secret } from '../src/util/secret.js';
 import type { BuiltinAaa } from './diameter/builtin-aaa.js';
 import type { DiameterNode } from './diameter/node.js';
+import { VvmAccountService } from '../src/services/vvm/accounts.js';
+import { VvmMailboxService } from '../src/services/vvm/mailbox.js';
 
 /** What the Diameter wiring registers (all optional: absent = feature off or not wired). */
 export interface AuthBackends {
@@ -50,6 +52,8 @@ export interface Services {
   /** Websheet links: single-purpose, revocable grants checked on each use (docs/security.md). */
   websheetGrants: WebsheetGrants;
   backends: AuthBackends;
+  /** Visual voicemail (VVM.md): accounts and mailboxes; the IMAP server (daemon/imap) and the OMTP side build on them. */
+  vvm: { accounts: VvmAccountService; mailbox: VvmMailboxService };
 }
 
 export interface ServiceDeps {
@@ -148,7 +152,22 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
     }),
     websheetGrants: new WebsheetGrants(store, clock, () => random.bytes(16).toString('base64url')),
     backends,
+    vvm: buildVvm(config, store, clock),
   };
+}
+
+/** The VVM services from `vvm.*` (docs/vvm.md). */
+export function buildVvm(config: OmnisepConfig, store: Store, clock: Clock): Services['vvm'] {
+  const v = config.vvm;
+  const accounts = new VvmAccountService(store, clock, {
+    minPinLength: v.min_pin_length, maxPinLength: v.max_pin_length,
+    maxLoginFailures: v.max_login_failures, lockoutMs: v.login_lockout_seconds * 1000, domain: v.imap_server,
+  });
+  const mailbox = new VvmMailboxService(store, clock, accounts, {
+    domain: v.imap_server, defaultMaxMessages: v.default_max_messages, defaultStorageLimitKb: v.default_storage_limit_kb,
+    maxGreetingSeconds: v.default_max_greeting_seconds,
+  });
+  return { accounts, mailbox };
 }
 
 /** How often each piece of upkeep runs (ms). */

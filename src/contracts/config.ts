@@ -219,12 +219,22 @@ export const configSchema = Type.Object(
     }),
     vvm: o('visual voicemail (VVM.md)', {
       enabled: Type.Boolean({ default: false, description: 'run the IMAP server and the VVM SMS flows' }),
-      imap_listen_ip: Type.String({ default: '127.0.0.1', description: 'where the IMAP server binds' }),
-      imap_port: port(993, 'IMAP port'),
-      imap_ssl: Type.Boolean({ default: true, description: 'implicit TLS on imap_port' }),
-      imap_server: Type.String({ default: 'vvm.example.com', description: 'IMAP host name put in STATUS SMS (srv=)' }),
-      imap_cert: Type.String({ default: '', description: 'PEM certificate for IMAP TLS; empty = the admin certificate' }),
-      imap_key: Type.String({ default: '', description: 'PEM key for IMAP TLS; empty = the admin key' }),
+      imap_listen_ip: Type.String({ default: '127.0.0.1', description: 'where the IMAP listeners bind' }),
+      imap_port: port(143, 'IMAP port with STARTTLS (what STATUS advertises as ipt=; Android connects in the clear and upgrades)'),
+      imaps_port: port(993, 'IMAP port with implicit TLS'),
+      imap_server: Type.String({ default: 'vvm.example.com', description: 'IMAP host name put in STATUS SMS (srv=) and in the addresses and Message-IDs of stored messages' }),
+      imap_cert: Type.String({ default: '', description: 'PEM certificate for IMAP TLS; empty = the admin API\'s certificate (admin.tls_cert, or the one generated under the data dir)' }),
+      imap_key: Type.String({ default: '', description: 'PEM key for IMAP TLS; empty = the admin API\'s key' }),
+      imap_allow_plaintext_login: Type.Boolean({ default: false, description: 'lab only: accept LOGIN/AUTHENTICATE on the STARTTLS port before STARTTLS (refused in production)' }),
+      imap_max_connections: Type.Integer({ minimum: 1, default: 10000, description: 'open IMAP connections (both ports); more are answered BYE and closed' }),
+      imap_max_connections_per_ip: Type.Integer({ minimum: 1, default: 64, description: 'open IMAP connections from one client address; more are answered BYE and closed' }),
+      imap_idle_timeout_seconds: Type.Integer({ minimum: 10, default: 1800, description: 'an authenticated connection silent this long (IDLE included, RFC 3501 §5.4: at least 30 min) is closed' }),
+      imap_login_timeout_seconds: Type.Integer({ minimum: 5, default: 60, description: 'a connection must log in within this, seconds' }),
+      imap_max_line_bytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 65536, description: 'longest IMAP command line (outside literals); longer → BAD and the connection closed' }),
+      imap_max_literal_bytes: Type.Integer({ minimum: 1024, maximum: 1073741824, default: 10485760, description: 'largest IMAP literal (an APPENDed greeting); a larger announcement → NO [TOOBIG] before any byte is read' }),
+      max_login_failures: Type.Integer({ minimum: 1, default: 5, description: 'wrong PINs in a row before an account is locked out (counted per account, in the store)' }),
+      login_lockout_seconds: Type.Integer({ minimum: 1, default: 900, description: 'how long a locked-out account refuses LOGIN (\'user is blocked\'); the operator\'s set-pin or unblock ends it' }),
+      login_failure_delay_ms: Type.Integer({ minimum: 0, maximum: 60000, default: 1000, description: 'every failed LOGIN is answered after this delay, ms' }),
       smtp_port: Type.Integer({ default: 587, description: 'SMTP port advertised in STATUS (spt=)' }),
       tui_number: Type.String({ default: '*86', description: 'TUI number advertised in STATUS' }),
       sms_source_number: Type.String({ default: '+61400000000', description: 'source number of VVM SMS' }),
@@ -342,6 +352,11 @@ export interface ResolveInput {
   extraChecks?: (cfg: OmnisepConfig) => string[];
 }
 
+/** Keys that existed once, with what replaced them: `config check` says so instead of "unknown key" (release notes in docs/config.md). */
+export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  'vvm.imap_ssl': 'removed: vvm.imap_port is now the STARTTLS port (default 143, what STATUS advertises) and vvm.imaps_port the implicit-TLS port (default 993) — delete imap_ssl; if it was true, set imaps_port to the old imap_port',
+};
+
 /** Rules that may see a configuration the schema refused: their own crash must not hide the schema's problems. */
 function bestEffort(check: (cfg: OmnisepConfig) => string[], cfg: OmnisepConfig): string[] {
   try {
@@ -385,7 +400,9 @@ export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
   for (const err of Value.Errors(configSchema, withDefaults)) {
     const key = err.path.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
     const parent = schemaAt(key.split('.').slice(0, -1).join('.'));
-    const msg = err.message === 'Unexpected property' && parent?.properties
+    const msg = err.message === 'Unexpected property' && RETIRED_KEYS[key]
+      ? RETIRED_KEYS[key]
+      : err.message === 'Unexpected property' && parent?.properties
       ? `unknown key (known here: ${Object.keys(parent.properties as Obj).join(', ')})`
       : err.schema.description && err.message.startsWith('Expected union') ? `${err.message} (${err.schema.description})` : err.message;
     problems.push(`${key}: ${msg}`);

@@ -24,6 +24,12 @@ export const COLLECTIONS = {
   sessions: { kind: 'volatile', indexes: ['imsi'] },
   /** The server side of an EAP session in flight, sealed with the cluster key, so any daemon can take the next step. */
   eap_state: { kind: 'volatile' },
+  /** Visual-voicemail accounts by IMSI (src/services/vvm/accounts.ts): status, language, the PIN as a salted scrypt hash. */
+  vvm_accounts: { kind: 'provisioning' },
+  /** One VVM mailbox per IMSI: UIDVALIDITY and per folder UIDNEXT and the index of live messages with their flags (src/services/vvm/mailbox.ts). */
+  vvm_mailboxes: { kind: 'state' },
+  /** One VVM message per `<imsi>/<folder>/<uid>`: the RFC 5322 bytes, written once. */
+  vvm_messages: { kind: 'provisioning' },
 } as const satisfies Record<string, CollectionSpec>;
 
 export type CollectionId = keyof typeof COLLECTIONS;
