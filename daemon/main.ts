@@ -40,7 +40,7 @@ import { activitySampledOut } from './security/counters.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
-import { startVvmSms } from './vvm/wire.js';
+import { startVvmSms } from './vvm/start.js';
 import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';

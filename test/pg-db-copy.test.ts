@@ -66,7 +66,7 @@ test('db copy: PostgreSQL → data directory → PostgreSQL keeps every record a
   assert.equal(r1.code, 0, r1.stderr);
   const b1 = parseJson<{ collections: Array<{ name: string; records: number }>; activity_records: number; from: string }>(r1);
   assert.deepEqual(Object.fromEntries(b1.collections.map((c) => [c.name, c.records])),
-    { subscribers: 2500, sqn: 100, entitlements: 1, xcap_profiles: 1, websheet: 0, websheet_grants: 0, sh_repository: 0, tokens: 1, sessions: 0, eap_state: 0, vvm_accounts: 0, vvm_mailboxes: 0, vvm_messages: 0 });
+    { subscribers: 2500, sqn: 100, entitlements: 1, xcap_profiles: 1, websheet: 0, websheet_grants: 0, sh_repository: 0, tokens: 1, sessions: 0, eap_state: 0, vvm_accounts: 0, vvm_mailboxes: 0, vvm_messages: 0, vvm_sms_outbox: 0 });
   assert.equal(b1.activity_records, 1200);
   assert.ok(!r1.stdout.includes(PG_PASSWORD), 'the summary shows the URL without its password');
 

@@ -99,7 +99,7 @@ test('MO Activate through the inbound hook: the account is created ready and a S
     const [got] = await gw.waitFor(1);
     const pw = /;pw=([0-9]+);/.exec(got!.body.text)?.[1] ?? '';
     assert.match(pw, /^[0-9]{8}$/);
-    const ipt = d.ctx.config.vvm.imap_port;
+    const ipt = d.ctx.listeners.imap?.port ?? d.ctx.config.vvm.imap_port;
     assert.equal(got!.body.text, readyStatus(ipt, pw));
     assert.deepEqual({ to: got!.body.to, from: got!.body.from, port: got!.body.port }, { to: PHONE, from: '+61400000000', port: 5499 });
     assert.equal(got!.headers.authorization, 'Bearer gw-secret-123456');
@@ -184,7 +184,7 @@ test('omnisep vvm deposit (real CLI, real daemon) → SYNC ev=NM with the exact 
       assert.equal(st.code, 0, st.stderr);
       const status = (await gw.waitFor(4))[3]!.body.text;
       const pw = /;pw=([0-9]+);/.exec(status)![1]!;
-      assert.equal(status, readyStatus(d.ctx.config.vvm.imap_port, pw));
+      assert.equal(status, readyStatus(d.ctx.listeners.imap?.port ?? d.ctx.config.vvm.imap_port, pw));
       assert.equal(st.stdout.includes(pw), false);
       assert.match(st.stdout, /credentials: issued when sent/);
       // account show: quota figures; ls; set-pin from stdin, never echoed.

@@ -189,7 +189,7 @@ export class SmsWorker {
   async #record(rec: OutboxRecord, result: string, redacted: string, error: string | null): Promise<void> {
     await this.deps.activity.record({
       request_type: `vvm_sms_${rec.type}`, request_method: 'SMS', request_path: 'vvm/sms',
-      imsi: rec.imsi, msisdn: rec.to, response_status: result === 'success' ? 200 : 502,
+      imsi: rec.imsi, msisdn: rec.to, response_status: result === 'success' ? 200 : 502, response_code: result === 'success' ? 200 : 502,
       response_summary: { result, reason: rec.reason, attempts: rec.attempts + 1, text: redacted, ...(error ? { error } : {}) },
     }).catch((e: unknown) => this.deps.logger.error({ err: e }, 'vvm: SMS activity not recorded'));
   }

@@ -1,6 +1,6 @@
 /**
  * Wiring of the VVM SMS side (docs/vvm-sms.md): the backlog and the OMTP flows are built once with the
- * other services (`buildVvmSms`, called by daemon/services.ts); `startVvmSms` (daemon/main.ts, only with
+ * other services (`buildVvmSms`, called by daemon/services.ts); `startVvmSms` (./start.ts, from daemon/main.ts, only with
  * `vvm.enabled`) subscribes the flows to the mailbox, starts the backlog worker, registers its closer
  * and the metric sources. With VVM disabled nothing is sent and the admin routes answer 409.
  */
@@ -13,15 +13,16 @@ import type { VvmAccountService } from '../../src/services/vvm/accounts.js';
 import type { VvmMailboxService } from '../../src/services/vvm/mailbox.js';
 import { OmtpService, type OmtpSettings } from '../../src/services/vvm/omtp-service.js';
 import { SmsOutbox } from '../../src/services/vvm/sms-outbox.js';
-import type { DaemonContext } from '../context.js';
-import { vvmMetrics, vvmMetricsWithSources } from './metrics.js';
-import { SmsWorker } from './sms-gateway.js';
+import { vvmMetrics } from './metrics.js';
+import type { SmsWorker } from './sms-gateway.js';
 
 export interface VvmSms {
   outbox: SmsOutbox;
   omtp: OmtpService;
   /** Set by startVvmSms: the worker that sends the backlog (absent while VVM is disabled). */
   worker: SmsWorker | null;
+  /** The STARTTLS port actually bound, when `vvm.imap_port` is 0 (tests): STATUS advertises it. */
+  boundImapPort: () => number | undefined;
 }
 
 /** STATUS fields from the configuration (read on each SMS: SIGHUP changes apply to the next one). */
@@ -44,10 +45,13 @@ export function buildVvmSms(deps: {
     claimMs: v.sms_gateway_timeout_ms + 30_000, failedRetentionMs: v.sms_failed_retention_seconds * 1000,
   });
   const metrics = deps.metrics ? vvmMetrics(deps.metrics) : null;
-  const sms: VvmSms = { outbox, omtp: undefined as unknown as OmtpService, worker: null };
+  const sms: VvmSms = { outbox, omtp: undefined as unknown as OmtpService, worker: null, boundImapPort: () => undefined };
   sms.omtp = new OmtpService({
     accounts: deps.accounts, mailbox: deps.mailbox, outbox, random: deps.random, activity: deps.activity,
-    settings: () => omtpSettings(deps.config),
+    settings: () => {
+      const s = omtpSettings(deps.config);
+      return s.imapPort === 0 ? { ...s, imapPort: sms.boundImapPort() ?? 0 } : s;
+    },
     imsiByMsisdn: async (msisdn) => {
       // The subscriber store keeps MSISDNs as given: try the number with and without its "+".
       for (const m of new Set([msisdn, msisdn.replace(/^\+/, ''), `+${msisdn.replace(/^\+/, '')}`])) {
@@ -60,19 +64,4 @@ export function buildVvmSms(deps: {
     onQueued: () => sms.worker?.kick(),
   });
   return sms;
-}
-
-/** Starts the SMS side of a daemon with vvm.enabled. */
-export function startVvmSms(ctx: DaemonContext): void {
-  const sms = ctx.services.vvmSms;
-  const { metrics, sources } = vvmMetricsWithSources(ctx.metrics);
-  const log = ctx.logger.child({ area: 'vvm' });
-  sources.backlog = () => sms.outbox.count();
-  sources.accounts = () => ctx.services.vvm.accounts.count();
-  const worker = new SmsWorker({ config: () => ctx.config, outbox: sms.outbox, omtp: sms.omtp, metrics, logger: log, activity: ctx.activity });
-  sms.worker = worker;
-  const detach = sms.omtp.attach((e) => log.error({ err: e }, 'vvm: SYNC not queued'));
-  if (ctx.config.vvm.sms_gateway === '') log.warn('vvm: vvm.sms_gateway is empty: STATUS and SYNC SMS are not sent (each one is counted as vvm_sms_total{result="no_gateway"} and kept in the backlog as failed)');
-  worker.start();
-  ctx.lifecycle.register({ name: 'vvm SMS worker', phase: 'streams', close: async () => { detach(); await worker.stop(); }, timeoutMs: ctx.config.vvm.sms_gateway_timeout_ms + 2000 });
 }

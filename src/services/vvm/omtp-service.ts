@@ -254,8 +254,10 @@ export class OmtpService {
     return rec;
   }
 
-  async #audit(type: string, imsi: string | null, msisdn: string, summary: Record<string, unknown>): Promise<void> {
-    await this.deps.activity?.record({ request_type: type, request_method: 'SMS', request_path: 'vvm/mo', imsi, msisdn, response_summary: summary });
+  /** One activity record per MO request; its status says the outcome (the monitor colours by it). */
+  async #audit(type: string, imsi: string | null, msisdn: string, summary: Record<string, unknown> & { outcome: string }): Promise<void> {
+    const status = ({ unknown_subscriber: 404, blocked: 403, refused: 500 } as Record<string, number>)[summary.outcome] ?? 200;
+    await this.deps.activity?.record({ request_type: type, request_method: 'SMS', request_path: 'vvm/mo', imsi, msisdn, response_status: status, response_code: status, response_summary: summary });
   }
 }
 
