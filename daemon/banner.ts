@@ -8,7 +8,8 @@ const LABELS: Record<string, string> = {
   diameter: 'Diameter node',
   diameter_tls: 'Diameter node (TLS)',
   aaa: 'built-in AAA',
-  imap: 'VVM IMAP',
+  imap: 'VVM IMAP (STARTTLS)',
+  imaps: 'VVM IMAP (TLS)',
 };
 
 export function formatBanner(ctx: DaemonContext, opts: { color?: boolean } = {}): string {

@@ -43,6 +43,7 @@ import { buildServices, startMaintenance } from './services.js';
 import { startVvmSms } from './vvm/start.js';
 import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
+import { wireImap } from './imap/wire.js';
 import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
 
 export interface StartOptions {
@@ -185,6 +186,10 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     await admin.listen({ host: config.admin.listen_ip, port: config.admin.port });
     ctx.listeners.admin = tcpListener(tls ? 'https' : 'http', admin.server.address() as AddressInfo);
     if (config.admin.api_keys.length === 0) logger.warn('admin.api_keys is empty: the TCP admin API refuses every request (the control socket still works)');
+
+    // 4b. VVM IMAP (vvm.enabled): STARTTLS and implicit-TLS listeners (daemon/imap/), up before the control
+    // socket answers, so a client that sees the daemon ready sees them too.
+    await wireImap(ctx);
 
     // 5. Control socket: same routes, no token, 0600.
     const control = await buildAdminApp(ctx, { transport: 'socket' });

@@ -30,6 +30,7 @@ token:
   signing_secret: ${SECRET}
 vvm:
   enabled: true
+  imap_allow_plaintext_login: true
 aaa:
   enabled: true
   subscribers_file: fixtures/subscribers/lab.csv
@@ -53,7 +54,7 @@ test('production with lab settings: every problem reported at once, each with th
   const expect: Array<[RegExp, string]> = [
     [/^server\.fqdn: localhost cannot be reached/, 'localhost FQDN'],
     [/^aaa\.subscribers_file: .*published TS 35\.208/, 'lab subscriber file'],
-    [/^vvm\.enabled: .*not implemented/, 'VVM with nothing behind it'],
+    [/^vvm\.imap_allow_plaintext_login: production never takes a PIN in the clear/, 'plaintext IMAP LOGIN'],
     [/^diameter\.peers\.0\.transport: sctp is not supported/, 'sctp'],
     [/^diameter\.peers\.0\.ip: "10\.0\.0\.300" is neither an IP address nor a host name/, 'malformed address'],
   ];
@@ -96,7 +97,7 @@ test('config check and serve refuse the same file with exit 78, and systemd does
   const serve = spawnServe(join(dir, 'data'), join(dir, 's.sock'), ['--config', file]);
   assert.equal(await serve.exited, 78);
   const err = serve.stderr.join('');
-  for (const key of ['server.fqdn', 'aaa.subscribers_file', 'vvm.enabled', 'diameter.peers.0.transport', 'diameter.peers.0.ip']) assert.ok(err.includes(key), `serve names ${key}`);
+  for (const key of ['server.fqdn', 'aaa.subscribers_file', 'vvm.imap_allow_plaintext_login', 'diameter.peers.0.transport', 'diameter.peers.0.ip']) assert.ok(err.includes(key), `serve names ${key}`);
   const unit = readFileSync(repoPath('packaging', 'omnisep.service'), 'utf8');
   const line = /^RestartPreventExitStatus=(.*)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
   assert.ok(line.includes('78'), `RestartPreventExitStatus lists 78: ${line.join(' ')}`);

@@ -30,7 +30,7 @@ export function servicesList(ctx: DaemonContext): string[] {
   const s = ['entitlements'];
   if (ctx.config.eap_aka.enabled) s.push('eap-aka');
   if (ctx.config.xcap.enabled) s.push('xcap');
-  if (ctx.config.vvm.enabled) s.push('vvm');
+  if (ctx.listeners.imap && ctx.listeners.imaps) s.push('vvm'); // only once the IMAP listeners are up
   if (ctx.config.aaa.enabled) s.push('aaa');
   return s;
 }

@@ -563,7 +563,7 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
 
   if (cfg.server.environment === 'production') {
     // Features switched on with nothing behind them.
-    if (cfg.vvm.enabled) p.push('vvm.enabled: visual voicemail is not implemented in this version (allowed: false)');
+    if (cfg.vvm.imap_allow_plaintext_login) p.push('vvm.imap_allow_plaintext_login: production never takes a PIN in the clear (allowed: false; phones upgrade with STARTTLS)');
     const needsDiameter = cfg.eap_aka.enabled && (cfg.eap_aka.backend === 'swm' || cfg.eap_aka.backend === 'swx');
     if (needsDiameter && !cfg.diameter.enabled) p.push(`eap_aka.backend: ${cfg.eap_aka.backend} needs the Diameter node (allowed: diameter.enabled true, or eap_aka.backend local)`);
     if (needsDiameter && cfg.diameter.enabled && cfg.diameter.peers.length === 0) p.push(`diameter.peers: eap_aka.backend ${cfg.eap_aka.backend} needs at least one peer (allowed: your AAA/HSS, or aaa.enabled with its default peer)`);

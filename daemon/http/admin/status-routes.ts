@@ -57,7 +57,7 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
       eap_aka_enabled: config.eap_aka.enabled,
       eap_aka_backend: config.eap_aka.backend,
       xcap_enabled: config.xcap.enabled,
-      vvm_enabled: config.vvm.enabled,
+      vvm_enabled: Boolean(ctx.listeners.imap && ctx.listeners.imaps),
       aaa_enabled: config.aaa.enabled,
     },
     ...(config.vvm.enabled ? { vvm: { sms_gateway: config.vvm.sms_gateway || null, sms_backlog: vvmBacklog, accounts: vvmAccounts } } : {}),
