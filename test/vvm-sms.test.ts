@@ -6,88 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { startTestDaemon, testConfig, type TestDaemon } from './daemon-helpers.js';
-import { cliArgv, cliEnv, parseJson, runCli } from './cli-harness.js';
-import { formatSyncDate } from '../src/codec/omtp/sms.js';
+import { runCli } from './cli-harness.js';
+import { Gateway, IMSI, PHONE, imapPortSets, readyStatus, vvmSets, withSetup } from './vvm-sms-harness.js';
 import { startDaemon } from '../daemon/main.js';
 import { createLogger } from '../daemon/logging.js';
-
-interface Received { headers: IncomingMessage['headers']; body: { to: string; from: string; text: string; port: number } }
-
-/** A loopback SMS gateway: records every POST; `mode` decides the answer (200, 500, or never). */
-class Gateway {
-  readonly received: Received[] = [];
-  mode: 'ok' | 'fail' | 'hang' = 'ok';
-  #server: Server;
-  #waiters: Array<() => void> = [];
-  #hung: Array<() => void> = [];
-  constructor() {
-    this.#server = createServer((req, res) => {
-      let data = '';
-      req.on('data', (c) => (data += c));
-      req.on('end', () => {
-        this.received.push({ headers: req.headers, body: JSON.parse(data) as Received['body'] });
-        for (const w of this.#waiters.splice(0)) w();
-        if (this.mode === 'hang') return void this.#hung.push(() => res.destroy());
-        res.writeHead(this.mode === 'ok' ? 200 : 500, { 'content-type': 'application/json' }).end(this.mode === 'ok' ? '{"status":"queued"}' : '{"error":"boom"}');
-      });
-    });
-  }
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.#server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/api/send`;
-  }
-  /** Waits (generously) until `n` requests have arrived. */
-  async waitFor(n: number, ms = 20_000): Promise<Received[]> {
-    const until = Date.now() + ms;
-    while (this.received.length < n) {
-      if (Date.now() > until) throw new Error(`gateway: ${this.received.length} of ${n} requests after ${ms} ms`);
-      await new Promise<void>((r) => { this.#waiters.push(r); setTimeout(r, 200); });
-    }
-    return this.received;
-  }
-  async close(): Promise<void> {
-    for (const h of this.#hung.splice(0)) h();
-    this.#server.closeAllConnections();
-    await new Promise<void>((r) => this.#server.close(() => r()));
-  }
-}
-
-const IMSI = '505010000000001';
-const PHONE = '+61400123456';
-
-const vvmSets = (gatewayUrl: string, extra: string[] = []) => [
-  'vvm.enabled=true', `vvm.sms_gateway=${gatewayUrl}`, 'vvm.sms_gateway_auth=Bearer gw-secret-123456', 'vvm.sms_gateway_timeout_ms=400',
-  'vvm.sms_gateway_backoff_ms=50', 'vvm.sms_gateway_max_attempts=3', ...imapPortSets(), ...extra,
-];
-/** The IMAP listeners (when this build has them) on free ports. */
-function imapPortSets(): string[] {
-  const keys = Object.keys(testConfig('/tmp').vvm);
-  return ['imap_port', 'imaps_port'].filter((k) => keys.includes(k)).map((k) => `vvm.${k}=0`);
-}
-
-/** The exact STATUS of a ready account with the default vvm.* settings, for a given password. */
-const readyStatus = (ipt: number, pw: string) =>
-  `//VVM:STATUS:st=R;rc=0;srv=vvm.example.com;tui=*86;dn=+61400000000;ipt=${ipt};spt=587;smtp_u=${IMSI};smtp_pw=${pw};u=${IMSI};pw=${pw};lang=1;g_len=60;vs_len=60;pw_len=4-15;pm=N;gm=N;vtc=A`;
-
-async function withSetup(fn: (d: TestDaemon, gw: Gateway) => Promise<void>, extra: string[] = []): Promise<void> {
-  const gw = new Gateway();
-  const url = await gw.listen();
-  const d = await startTestDaemon(vvmSets(url, extra));
-  try {
-    await fn(d, gw);
-  } finally {
-    await d.stop();
-    await gw.close();
-  }
-}
 
 const activityOf = async (d: TestDaemon) => (await d.call('GET', '/api/activity?limit=1000')).json.activities as Array<Record<string, unknown>>;
 
@@ -146,68 +73,6 @@ test('MO Activate without an IMSI: the sender\'s MSISDN is looked up in the subs
     assert.equal(r.json.outcome, 'activated');
     const [got] = await gw.waitFor(1);
     assert.match(got!.body.text, /^\/\/VVM:STATUS:st=R;rc=0;.*;u=505010000000001;pw=[0-9]{8};/);
-  });
-});
-
-test('omnisep vvm deposit (real CLI, real daemon) → SYNC ev=NM with the exact text at the gateway; sms status/sync/ls and account commands', async () => {
-  await withSetup(async (d, gw) => {
-    const dir = mkdtempSync(join(tmpdir(), 'vvm-cli-'));
-    try {
-      const audio = join(dir, 'voice.amr');
-      writeFileSync(audio, Buffer.concat([Buffer.from('#!AMR\n'), Buffer.alloc(600, 0x3c)]));
-      const sock = ['--socket', d.socket];
-      const add = await runCli(['vvm', 'account', 'add', IMSI, '--msisdn', PHONE, '--status', 'ready', '--json', ...sock]);
-      assert.equal(add.code, 0, add.stderr);
-      assert.equal(parseJson<{ status: string }>(add).status, 'ready');
-      const before = Date.now();
-      const dep = await runCli(['vvm', 'deposit', IMSI, '--file', audio, '--from', PHONE, '--duration', '30', '--json', ...sock]);
-      const after = Date.now();
-      assert.equal(dep.code, 0, dep.stderr);
-      const body = parseJson<{ uid: number; sync: { state: string; type: string } }>(dep);
-      assert.equal(body.uid, 1);
-      assert.deepEqual([body.sync.type, body.sync.state], ['sync', 'sent']);
-      const [sync] = await gw.waitFor(1);
-      const expected = [before, after].map((t) => `//VVM:SYNC:ev=NM;id=1;c=1;t=v;s=+61400123456;dt=${formatSyncDate(t)};l=30`);
-      assert.ok(expected.includes(sync!.body.text), `${sync!.body.text} not one of ${expected.join(' | ')}`);
-      assert.equal(sync!.body.to, PHONE);
-      // Human output says the SYNC went.
-      const dep2 = await runCli(['vvm', 'deposit', IMSI, '--file', audio, '--from', '', ...sock]);
-      assert.equal(dep2.code, 0, dep2.stderr);
-      assert.match(dep2.stdout, /deposited message uid 2/);
-      assert.match(dep2.stdout, /state\s+sent/);
-      assert.match((await gw.waitFor(2))[1]!.body.text, /^\/\/VVM:SYNC:ev=NM;id=2;c=2;t=v;s=;dt=/);
-      // sms sync (MBU) and sms status (fresh credentials) send now; the password is never printed.
-      const sy = await runCli(['vvm', 'sms', 'sync', IMSI, '--json', ...sock]);
-      assert.equal(sy.code, 0, sy.stderr);
-      assert.equal((await gw.waitFor(3))[2]!.body.text, '//VVM:SYNC:ev=MBU;c=2');
-      const st = await runCli(['vvm', 'sms', 'status', IMSI, ...sock]);
-      assert.equal(st.code, 0, st.stderr);
-      const status = (await gw.waitFor(4))[3]!.body.text;
-      const pw = /;pw=([0-9]+);/.exec(status)![1]!;
-      assert.equal(status, readyStatus(d.ctx.listeners.imap?.port ?? d.ctx.config.vvm.imap_port, pw));
-      assert.equal(st.stdout.includes(pw), false);
-      assert.match(st.stdout, /credentials: issued when sent/);
-      // account show: quota figures; ls; set-pin from stdin, never echoed.
-      const show = parseJson<{ mailbox: { messages: number; unseen: number } }>(await runCli(['vvm', 'account', 'show', IMSI, '--json', ...sock]));
-      assert.deepEqual([show.mailbox.messages, show.mailbox.unseen], [2, 2]);
-      const ls = await runCli(['vvm', 'account', 'ls', ...sock]);
-      assert.match(ls.stdout, /505010000000001\s+\+61400123456\s+ready\s+set/);
-      const setPin = await runWithStdin(['vvm', 'account', 'set-pin', IMSI, ...sock], '918273\n');
-      assert.equal(setPin.code, 0, setPin.stderr);
-      assert.equal(`${setPin.stdout}${setPin.stderr}`.includes('918273'), false);
-      assert.equal((await d.ctx.services.vvm.accounts.authenticate(IMSI, '918273')).ok, true);
-      const weak = await runWithStdin(['vvm', 'account', 'set-pin', IMSI, ...sock], '12\n');
-      assert.equal(weak.code, 1);
-      assert.match(weak.stderr, /password too short/);
-      const block = await runCli(['vvm', 'account', 'block', IMSI, '--json', ...sock]);
-      assert.equal(parseJson<{ status: string }>(block).status, 'blocked');
-      // The backlog is empty: everything went.
-      const smsLs = await runCli(['vvm', 'sms', 'ls', ...sock]);
-      assert.match(smsLs.stdout, /backlog empty/);
-      for (const a of await activityOf(d)) assert.equal(JSON.stringify(a).includes(pw), false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 
@@ -311,16 +176,3 @@ test('the backlog survives a restart: an SMS the gateway did not take is sent by
   }
 });
 
-/** The CLI with a given stdin (set-pin reads the PIN there). */
-function runWithStdin(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliArgv(), ...args], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}

@@ -33,6 +33,8 @@ export interface VvmGaugeSources {
   accounts?: () => Promise<number>;
   messages?: () => Promise<number>;
   backlog?: () => Promise<number>;
+  /** Open IMAP connections now (daemon/imap). */
+  imapConnections?: () => number;
 }
 
 const byRegistry = new WeakMap<Registry, { metrics: VvmMetrics; sources: VvmGaugeSources }>();
@@ -71,7 +73,10 @@ export function vvmMetricsWithSources(registry: Registry): { metrics: VvmMetrics
     const sources: VvmGaugeSources = {};
     const metrics: VvmMetrics = {
       imapSessions: new Counter({ name: 'vvm_imap_sessions_total', help: 'VVM IMAP sessions by result (success, auth_failed, timeout)', labelNames: ['result'], registers: [registry] }),
-      imapActive: new Gauge({ name: 'vvm_imap_active_sessions', help: 'open VVM IMAP sessions', registers: [registry] }),
+      imapActive: new Gauge({
+        name: 'vvm_imap_active_sessions', help: 'open VVM IMAP connections (both ports)', registers: [registry],
+        collect() { if (sources.imapConnections) this.set(sources.imapConnections()); },
+      }),
       imapCommands: new Counter({ name: 'vvm_imap_commands_total', help: 'IMAP commands by command and result (ok, no, bad)', labelNames: ['command', 'result'], registers: [registry] }),
       messages: new Counter({ name: 'vvm_messages_total', help: 'VVM message operations (deposit, read, delete, move)', labelNames: ['operation'], registers: [registry] }),
       messagesStored: countedGauge('vvm_messages_stored', 'VVM messages held in the store (greetings included), refreshed at most every 15 s', registry, () => sources.messages),
