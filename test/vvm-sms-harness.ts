@@ -50,7 +50,7 @@ export const IMSI = '505010000000001';
 export const PHONE = '+61400123456';
 
 export const vvmSets = (gatewayUrl: string, extra: string[] = []) => [
-  'vvm.enabled=true', `vvm.sms_gateway=${gatewayUrl}`, 'vvm.sms_gateway_auth=Bearer gw-secret-123456', 'vvm.sms_gateway_timeout_ms=400',
+  'vvm.enabled=true', `vvm.sms_gateway=${gatewayUrl}`, 'vvm.sms_gateway_auth=Bearer gw-secret-123456', 'vvm.sms_gateway_timeout_ms=1500',
   'vvm.sms_gateway_backoff_ms=50', 'vvm.sms_gateway_max_attempts=3', ...imapPortSets(), ...extra,
 ];
 /** The IMAP listeners (when this build has them) on free ports. */
