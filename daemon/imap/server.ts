@@ -48,8 +48,9 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
   let closing = false;
 
   const unsubscribe = opts.store.onChange((c) => {
-    if (c.collection !== 'vvm_mailboxes') return;
-    for (const s of byImsi.get(c.key) ?? []) s.mailboxChanged();
+    if (c.collection !== 'vvm_mailboxes' || !byImsi.has(c.key)) return;
+    // A driver may announce a change just before it applies it: look once the current work is done.
+    setImmediate(() => { for (const s of byImsi.get(c.key) ?? []) s.mailboxChanged(); });
   });
 
   const delay = (ms: number) => new Promise<void>((resolve) => {

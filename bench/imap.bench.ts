@@ -1,0 +1,138 @@
+/**
+ * VVM IMAP throughput, side by side in one run with Dovecot (issue 16 § Show): LOGIN→LOGOUT sessions per
+ * second and UID FETCH (BODY.PEEK[] of one voice message) per second, over loopback, `parallel` clients.
+ *
+ * - omnisep: `omnisep serve` as a child process on the embedded store, a data dir seeded with the same
+ *   voice messages (test/vvm-imap-harness.ts).
+ * - Dovecot (`/usr/sbin/dovecot -F`, installed by .ci/run): a temporary config on loopback, a passwd-file
+ *   user and a maildir holding the same message bytes, running as `nobody`.
+ *
+ * Both in plain text on the STARTTLS port (omnisep with the lab setting vvm.imap_allow_plaintext_login), so
+ * TLS cost is out of the comparison. omnisep checks the PIN against a scrypt hash (cached for 10 min after a
+ * good login, docs/vvm.md); Dovecot's passwd-file holds it in {PLAIN}.
+ *
+ *   node dist/bench/imap.bench.js [seconds-per-case] [parallel]
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RawImap } from '../test/imap-client.js';
+import { SEED_TIME, seedAudio, startVvmDaemon, VVM_IMSI, VVM_PIN } from '../test/vvm-imap-harness.js';
+import { buildVoiceMessage } from '../src/imap/mime.js';
+
+const SECONDS = Number(process.argv[2] ?? 5);
+const PARALLEL = Number(process.argv[3] ?? 8);
+const MESSAGES = 20;
+
+const freePort = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
+
+async function loop(parallel: number, once: () => Promise<void>): Promise<{ perSecond: number; errors: number }> {
+  let n = 0;
+  let errors = 0;
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (performance.now() < end) {
+      try { await once(); n++; } catch { errors++; }
+    }
+  }));
+  return { perSecond: n / SECONDS, errors };
+}
+
+async function session(port: number, user: string): Promise<void> {
+  const c = await RawImap.connect(port);
+  await c.line();
+  const l = await c.cmd('a', `LOGIN ${user} "${VVM_PIN}"`);
+  if (!l.at(-1)!.startsWith('a OK')) throw new Error(l.join('\n'));
+  await c.cmd('b', 'LOGOUT');
+  c.end();
+}
+
+async function fetcher(port: number, user: string): Promise<() => Promise<void>> {
+  const c = await RawImap.connect(port);
+  await c.line();
+  await c.cmd('a', `LOGIN ${user} "${VVM_PIN}"`);
+  await c.cmd('b', 'SELECT INBOX');
+  let i = 0;
+  return async () => {
+    const uid = (i++ % MESSAGES) + 1;
+    const r = await c.cmd('f', `UID FETCH ${uid} (UID BODY.PEEK[])`);
+    if (!r.at(-1)!.startsWith('f OK') || r.length < 2) throw new Error(r.join('\n'));
+  };
+}
+
+async function measure(name: string, port: number, user: string) {
+  const logins = await loop(PARALLEL, () => session(port, user));
+  const fetchers = await Promise.all(Array.from({ length: PARALLEL }, () => fetcher(port, user)));
+  let k = 0;
+  const fetches = await loop(PARALLEL, () => fetchers[k++ % PARALLEL]!());
+  return { name, logins, fetches };
+}
+
+async function startDovecot(): Promise<{ port: number; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-dovecot-'));
+  const port = await freePort();
+  const maildir = join(dir, 'home', 'u1', 'Maildir');
+  for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+  for (let i = 0; i < MESSAGES; i++) {
+    const raw = buildVoiceMessage({ from: i % 2 === 0 ? '+61400123456' : '', to: VVM_IMSI, domain: 'vvm.example.com', messageId: `${i + 1}.x.${VVM_IMSI}`, date: SEED_TIME + i * 60_000, audio: seedAudio(1500, i), contentType: 'audio/amr', durationS: i % 2 === 0 ? 30 : 5 });
+    writeFileSync(join(maildir, 'cur', `${1737801000 + i}.M${i}P1.bench,S=${raw.length}:2,`), raw);
+  }
+  writeFileSync(join(dir, 'passwd'), `u1:{PLAIN}${VVM_PIN}\n`);
+  for (const d of ['run', 'state']) mkdirSync(join(dir, d));
+  writeFileSync(join(dir, 'dovecot.conf'), `base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = ${dir}/passwd
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=${dir}/home/%u
+}
+mail_location = maildir:${dir}/home/%u/Maildir
+default_internal_user = nobody
+default_login_user = nobody
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+`);
+  const chownAll = (p: string) => { chownSync(p, 65534, 65534); if (statSync(p).isDirectory()) for (const f of readdirSync(p)) chownAll(join(p, f)); };
+  chownAll(join(dir, 'home'));
+  chmodSync(dir, 0o755); // mkdtemp makes it 0700; the auth process runs as nobody
+  const child = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try { await session(port, 'u1'); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    if (i === 99) throw new Error(`dovecot did not start: ${(() => { try { return readFileSync(join(dir, 'log'), 'utf8'); } catch { return ''; } })()}`);
+  }
+  return { port, async stop() { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+const dove = await startDovecot();
+const ours = await startVvmDaemon(['vvm.imap_allow_plaintext_login=true', 'vvm.login_failure_delay_ms=0', `vvm.imap_max_connections_per_ip=${PARALLEL * 4 + 16}`], { messages: MESSAGES });
+try {
+  const o = await measure('omnisep (serve, embedded store)', ours.imap, VVM_IMSI);
+  const b = await measure('dovecot 2.3 (maildir, passwd-file)', dove.port, 'u1');
+  const row = (r: typeof o) => `${r.name.padEnd(38)} ${r.logins.perSecond.toFixed(0).padStart(8)} ${r.fetches.perSecond.toFixed(0).padStart(10)}  errors ${r.logins.errors + r.fetches.errors}`;
+  console.log(`IMAP over loopback, ${PARALLEL} clients, ${SECONDS} s per case; UID FETCH = BODY.PEEK[] of a ~2.6 KB voice message`);
+  console.log(`${''.padEnd(38)} ${'logins/s'.padStart(8)} ${'fetches/s'.padStart(10)}`);
+  console.log(row(b));
+  console.log(row(o));
+  console.log(`ratio omnisep/dovecot: LOGIN→LOGOUT ${(o.logins.perSecond / b.logins.perSecond).toFixed(2)}×, UID FETCH ${(o.fetches.perSecond / b.fetches.perSecond).toFixed(2)}× (goal ≥ 0.5×)`);
+} finally {
+  await ours.stop();
+  await dove.stop();
+}
