@@ -42,6 +42,7 @@ import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
 import { startPushWorker } from './push/worker.js';
+import { startVvmSms } from './vvm/start.js';
 import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { reloadableTls } from './http/tls-listener.js';
@@ -161,6 +162,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     const pushWorker = startPushWorker({ config, store, push: services.push, nodeName: config.server.node_name || hostname(), metrics, logger });
     ctx.pushWorker = pushWorker;
     lifecycle.register({ name: 'push worker', phase: 'streams', close: () => pushWorker.stop() });
+    if (config.vvm.enabled) startVvmSms(ctx); // OMTP STATUS/SYNC SMS through the gateway, durable backlog (daemon/vvm/wire.ts)
     ctx.publicPlugins.push(ts43Plugin); // TS.43 entitlement server + websheet (daemon/http/ts43/)
     if (config.xcap.enabled) ctx.publicPlugins.push(xcapPlugin); // XCAP simservs (daemon/http/xcap/)
     await opts.beforeListen?.(ctx);

@@ -28,6 +28,7 @@ import type { DiameterNode } from './diameter/node.js';
 import { buildOdsa, type OdsaServices } from './odsa/build.js';
 import { VvmAccountService } from '../src/services/vvm/accounts.js';
 import { VvmMailboxService } from '../src/services/vvm/mailbox.js';
+import { buildVvmSms, type VvmSms } from './vvm/wire.js';
 
 /** What the Diameter wiring registers (all optional: absent = feature off or not wired). */
 export interface AuthBackends {
@@ -62,6 +63,8 @@ export interface Services {
   push: OdsaServices['push'];
   /** Visual voicemail (VVM.md): accounts and mailboxes; the IMAP server (daemon/imap) and the OMTP side build on them. */
   vvm: { accounts: VvmAccountService; mailbox: VvmMailboxService };
+  /** The VVM SMS side (daemon/vvm/wire.ts): the durable SMS backlog and the OMTP flows (STATUS, SYNC, MO requests). */
+  vvmSms: VvmSms;
 }
 
 export interface ServiceDeps {
@@ -125,6 +128,7 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
     deps.logger?.warn?.({ driver: config.storage.driver }, 'eap: storage.cluster_secret is empty: an EAP session completes only on the daemon that started it');
   const refused = deps.metrics ? ts43Metrics(deps.metrics).eapRefused : null;
   const subscribers = new SubscriberService(store, clock, { keyring: loadKeyring(config), randomBytes: (n) => random.bytes(n) });
+  const vvm = buildVvm(config, store, clock);
   return {
     activity: deps.activity,
     // Keys at rest: sealed under the KEK when one is configured (docs/storage.md § Subscriber keys at rest).
@@ -163,7 +167,8 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
     websheetGrants: new WebsheetGrants(store, clock, () => random.bytes(16).toString('base64url')),
     backends,
     ...buildOdsa({ config, store, clock, random, events, subscribers }),
-    vvm: buildVvm(config, store, clock),
+    vvm,
+    vvmSms: buildVvmSms({ config, store, clock, random, activity: deps.activity, metrics: deps.metrics, accounts: vvm.accounts, mailbox: vvm.mailbox, subscribers }),
   };
 }
 

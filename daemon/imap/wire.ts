@@ -9,6 +9,7 @@ import { ensureAdminTls } from '../tls/self-signed.js';
 import { startImapServer, type ImapServer } from './server.js';
 import type { AddressInfo } from 'node:net';
 import type { ListenerAddress } from '../../src/contracts/status.js';
+import { vvmMetricsWithSources } from '../vvm/metrics.js';
 
 export async function wireImap(ctx: DaemonContext): Promise<ImapServer | null> {
   const { config } = ctx;
@@ -18,10 +19,15 @@ export async function wireImap(ctx: DaemonContext): Promise<ImapServer | null> {
   const tls = v.imap_cert
     ? { cert: readFileSync(v.imap_cert, 'utf8'), key: readFileSync(v.imap_key, 'utf8') }
     : await ensureAdminTls({ dataDir: ctx.dataDir, certFile: config.admin.tls_cert || undefined, keyFile: config.admin.tls_key || undefined, hostnames: [config.server.fqdn, v.imap_server] });
+  const { metrics, sources } = vvmMetricsWithSources(ctx.metrics);
   const server = await startImapServer({
     config, store: ctx.store, services: ctx.services.vvm, tls,
     log: { info: (o, m) => ctx.logger.info(o, m), warn: (o, m) => ctx.logger.warn(o, m) },
+    // VVM.md § Metrics (daemon/vvm/metrics.ts).
+    onCommand: (command, result) => metrics.imapCommands.inc({ command: command.toUpperCase(), result }),
+    onLogin: (result) => metrics.imapSessions.inc({ result }),
   });
+  sources.imapConnections = () => server.connections();
   ctx.lifecycle.register({ name: 'imap server', phase: 'http', close: () => server.close(), timeoutMs: 10_000 });
   ctx.listeners.imap = listener('imap', server.imap);
   ctx.listeners.imaps = listener('imaps', server.imaps);

@@ -47,8 +47,9 @@ export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
   const services = Object.entries(s.services)
     .map(([k, v]) => (typeof v === 'boolean' ? `${k.replace(/_enabled$/, '')} ${v ? c.green('on') : c.dim('off')}` : `${k} ${v}`))
     .join(', ');
+  const vvm = s.vvm ? `${c.bold('VVM')}       ${s.vvm.accounts} accounts, SMS gateway ${s.vvm.sms_gateway ?? c.red('none (nothing is sent)')}, SMS backlog ${s.vvm.sms_backlog ? c.yellow(String(s.vvm.sms_backlog)) : 0}` : null;
   const mem = `rss ${s.memory.rss_mb} MB, heap ${s.memory.heap_used_mb}/${s.memory.heap_total_mb} MB, external ${s.memory.external_mb} MB`;
-  return [head, '', listeners, '', c.bold('Storage'), storage, '', `${c.bold('Services')}  ${services}`, `${c.bold('Memory')}    ${mem}`].join('\n');
+  return [head, '', listeners, '', c.bold('Storage'), storage, '', `${c.bold('Services')}  ${services}`, ...(vvm ? [vvm] : []), `${c.bold('Memory')}    ${mem}`].join('\n');
 }
 
 export function renderEntitlementList(l: EntitlementList, c: ChalkInstance, o: RenderOptions = {}): string {

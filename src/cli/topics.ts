@@ -18,6 +18,9 @@ export const TOPIC_SUMMARIES: Readonly<Record<string, string>> = {
   status: 'The daemon\'s status and where each service listens.',
   subscriber: 'The local subscriber store (Ki, OPc, SQN; keys are never printed).',
   tokens: 'TS.43 re-authentication and ODSA temporary tokens: list, show, revoke.',
-  vvm: 'Visual voicemail accounts, deposits and greetings.',
+  vvm: 'Visual voicemail: accounts, deposits, greetings and the OMTP SMS (STATUS, SYNC) sent through the SMS gateway.',
+  'vvm:account': 'Visual-voicemail accounts: add, list, show, remove, block, unblock, set the PIN.',
+  'vvm:greeting': 'Greetings of a visual-voicemail account: list, upload, remove.',
+  'vvm:sms': 'OMTP SMS: send STATUS or SYNC now, list the backlog waiting for the gateway.',
   xcap: 'XCAP simservs documents per MSISDN.',
 };

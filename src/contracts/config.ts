@@ -299,6 +299,14 @@ export const configSchema = Type.Object(
       sms_source_number: Type.String({ default: '+61400000000', description: 'source number of VVM SMS' }),
       sms_gateway: Type.String({ default: '', description: 'SMS gateway URL; empty = SMS are logged only' }),
       client_prefix: Type.String({ default: '//VVM', description: 'client prefix of VVM SMS (Verizon: //VZWVVM)' }),
+      sms_gateway_auth: Type.String({ default: '', ...secret, description: 'value of the Authorization header sent to vvm.sms_gateway (e.g. "Bearer KEY"); empty = none' }),
+      sms_gateway_body: Type.String({ default: '{"to":"{to}","from":"{from}","text":"{text}","port":"{port}"}', description: 'JSON body POSTed to vvm.sms_gateway: placeholders {to} {from} {text} {port} {type} {id} are filled in; a string that is exactly "{port}" becomes a number (docs/vvm-sms.md § Gateway request)' }),
+      sms_gateway_timeout_ms: Type.Integer({ minimum: 100, maximum: 60000, default: 5000, description: 'one gateway call must answer within this, ms; slower is a failed attempt (retried)' }),
+      sms_gateway_max_attempts: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'gateway attempts per SMS (first + retries) before it is kept as failed in the backlog' }),
+      sms_gateway_backoff_ms: Type.Integer({ minimum: 10, maximum: 3600000, default: 2000, description: 'wait before the first retry, ms; doubled after each failed attempt, at most 10 minutes' }),
+      sms_port: Type.Integer({ minimum: 0, maximum: 65535, default: 5499, description: 'application port of the 8-bit data SMS to the phone ({port}); must match the phones\' carrier configuration; 0 = plain text SMS' }),
+      sms_failed_retention_seconds: Type.Integer({ minimum: 60, default: 604800, description: 'an SMS the gateway never took stays visible in the backlog (omnisep vvm sms ls) this long, seconds' }),
+      languages: Type.Array(Type.String({ pattern: '^[0-9]{1,2}$' }), { default: ['1'], description: 'OMTP language numbers offered to phones (STATUS lang=, joined with |)' }),
       min_pin_length: Type.Integer({ minimum: 1, default: 4, description: 'shortest PIN' }),
       max_pin_length: Type.Integer({ minimum: 1, default: 15, description: 'longest PIN' }),
       default_max_messages: Type.Integer({ minimum: 1, default: 100, description: 'messages per mailbox' }),
@@ -663,6 +671,37 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     } catch {
       p.push('ts43.websheet_base_url: not a URL (allowed: "" or an absolute http(s):// URL)');
     }
+  }
+  p.push(...vvmSmsProblems(cfg));
+  return p;
+}
+
+/** The VVM SMS gateway keys (docs/vvm-sms.md): a URL and a JSON body template everywhere; in production a real https gateway. */
+export function vvmSmsProblems(cfg: OmnisepConfig): string[] {
+  const p: string[] = [];
+  const v = cfg.vvm;
+  let url: URL | null = null;
+  if (v.sms_gateway !== '') {
+    try {
+      url = new URL(v.sms_gateway);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      url = null;
+      p.push(`vvm.sms_gateway: ${JSON.stringify(v.sms_gateway)} is not an http(s) URL (allowed: "" or e.g. https://sms-gateway.example.com/api/send)`);
+    }
+  }
+  try {
+    const body = JSON.parse(v.sms_gateway_body) as unknown;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+    for (const need of ['{to}', '{text}']) if (!v.sms_gateway_body.includes(need)) p.push(`vvm.sms_gateway_body: has no ${need} placeholder (the gateway could not know ${need === '{to}' ? 'the destination' : 'the text'})`);
+  } catch {
+    p.push('vvm.sms_gateway_body: not a JSON object (allowed: e.g. {"to":"{to}","from":"{from}","text":"{text}","port":"{port}"})');
+  }
+  if (cfg.server.environment === 'production' && v.enabled) {
+    if (v.sms_gateway === '') p.push('vvm.sms_gateway: production VVM needs an SMS gateway: without one no STATUS or SYNC reaches a phone (allowed: an https:// URL)');
+    else if (url && url.protocol !== 'https:') p.push('vvm.sms_gateway: production sends VVM credentials (STATUS pw=) to the gateway over https only (allowed: an https:// URL)');
+    else if (url && isLocalName(url.hostname.replace(/^\[|\]$/g, ''))) p.push('vvm.sms_gateway: points at a local name, a lab gateway (allowed: your SMS gateway\'s URL)');
+    if (isLocalName(v.imap_server)) p.push(`vvm.imap_server: ${v.imap_server} cannot be reached by a phone; STATUS sends it as srv= (allowed: the public IMAP host name)`);
   }
   return p;
 }

@@ -32,6 +32,8 @@ export interface RouteDef {
   status?: number;
   /** NDJSON stream of `response` items (GET /api/events). */
   stream?: true;
+  /** Largest request body when above the listener's default (VVM audio uploads). */
+  bodyLimit?: number;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });

@@ -53,6 +53,12 @@ export const StatusResponse = Type.Object({
     vvm_enabled: Type.Boolean(),
     aaa_enabled: Type.Boolean(),
   }),
+  /** With vvm.enabled: the SMS side (docs/vvm-sms.md): the gateway (null = none, nothing is sent), the SMS backlog, the accounts. */
+  vvm: Type.Optional(Type.Object({
+    sms_gateway: Type.Union([Type.String(), Type.Null()]),
+    sms_backlog: Type.Integer({ description: 'SMS waiting for the gateway or given up (omnisep vvm sms ls)' }),
+    accounts: Type.Integer(),
+  })),
   /** Every listener by name: `http`, `admin`, `socket`, `diameter`, `aaa`, `imap`, ... */
   listeners: Type.Record(Type.String(), ListenerAddress),
   timestamp: Type.String(),

@@ -46,6 +46,8 @@ export const COLLECTIONS = {
   vvm_mailboxes: { kind: 'state' },
   /** One VVM message per `<imsi>/<folder>/<uid>`: the RFC 5322 bytes, written once. */
   vvm_messages: { kind: 'provisioning' },
+  /** VVM SMS waiting for (or refused by) the SMS gateway (docs/vvm-sms.md § Backlog); never holds a password. */
+  vvm_sms_outbox: { kind: 'state' },
 } as const satisfies Record<string, CollectionSpec>;
 
 export type CollectionId = keyof typeof COLLECTIONS;

@@ -28,6 +28,7 @@ import xcapRoutes from './xcap-routes.js';
 import importRoutes from './import-routes.js';
 import odsaRoutes from './odsa-routes.js';
 import pushRoutes from './push-routes.js';
+import vvmRoutes from './vvm-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
 type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
@@ -50,6 +51,7 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   importRoutes,
   odsaRoutes,
   pushRoutes,
+  vvmRoutes,
 ];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

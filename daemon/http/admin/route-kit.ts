@@ -52,6 +52,7 @@ export function defineRoute<D extends RouteDef>(app: FastifyInstance, def: D, ha
     method: def.method,
     url: underApi(def.path),
     schema,
+    ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
     handler: async (req, reply) => {
       const out = await handler(req, reply);
       if (def.status && !reply.sent) reply.code(def.status);

@@ -30,6 +30,7 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
   const [customEntitlements, xcapProfiles, sessions, tokens, activityRecords] = await Promise.all([
     s.entitlements.count(), s.xcap.count(), s.eapAuth.count(), s.tokens.count(), s.activity.count(),
   ]);
+  const [vvmBacklog, vvmAccounts] = config.vvm.enabled ? await Promise.all([s.vvmSms.outbox.count(), s.vvm.accounts.count()]) : [0, 0];
   return {
     status: ctx.lifecycle.stopping ? 'stopping' : 'ok',
     application: 'OmniSEP',
@@ -59,6 +60,7 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
       vvm_enabled: Boolean(ctx.listeners.imap && ctx.listeners.imaps),
       aaa_enabled: config.aaa.enabled,
     },
+    ...(config.vvm.enabled ? { vvm: { sms_gateway: config.vvm.sms_gateway || null, sms_backlog: vvmBacklog, accounts: vvmAccounts } } : {}),
     listeners: ctx.listeners,
     timestamp: new Date(now).toISOString(),
   };

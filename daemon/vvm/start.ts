@@ -1,0 +1,28 @@
+/**
+ * Starting the VVM SMS side of a daemon with `vvm.enabled` (daemon/main.ts): subscribes the OMTP flows
+ * to the mailbox, starts the backlog worker, registers its closer and the metric sources. Kept apart
+ * from ./wire.ts (built with the services) so the services module does not import the daemon context.
+ */
+import { openCollection } from '../../src/store/collections.js';
+import type { DaemonContext } from '../context.js';
+import { vvmMetricsWithSources } from './metrics.js';
+import { SmsWorker } from './sms-gateway.js';
+
+/** Starts the SMS side of a daemon with vvm.enabled. */
+export function startVvmSms(ctx: DaemonContext): void {
+  const sms = ctx.services.vvmSms;
+  const { metrics, sources } = vvmMetricsWithSources(ctx.metrics);
+  const log = ctx.logger.child({ area: 'vvm' });
+  sources.backlog = () => sms.outbox.count();
+  sources.accounts = () => ctx.services.vvm.accounts.count();
+  // The mailbox service has no count of its own: the collection's count() (never a scan).
+  const messages = openCollection(ctx.store, 'vvm_messages');
+  sources.messages = () => messages.count();
+  sms.boundImapPort = () => ctx.listeners.imap?.port;
+  const worker = new SmsWorker({ config: () => ctx.config, outbox: sms.outbox, omtp: sms.omtp, metrics, logger: log, activity: ctx.activity });
+  sms.worker = worker;
+  const detach = sms.omtp.attach((e) => log.error({ err: e }, 'vvm: SYNC not queued'));
+  if (ctx.config.vvm.sms_gateway === '') log.warn('vvm: vvm.sms_gateway is empty: STATUS and SYNC SMS are not sent (each one is counted as vvm_sms_total{result="no_gateway"} and kept in the backlog as failed)');
+  worker.start();
+  ctx.lifecycle.register({ name: 'vvm SMS worker', phase: 'streams', close: async () => { detach(); await worker.stop(); }, timeoutMs: ctx.config.vvm.sms_gateway_timeout_ms + 2000 });
+}
