@@ -5,9 +5,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { request, Agent } from 'undici';
+import { openRaw } from './raw-socket.js';
 import { startTestDaemon, TEST_API_KEY, type TestDaemon } from './daemon-helpers.js';
 import { DEFAULT_ADMIN_LIMITS } from '../daemon/http/security.js';
 import { resolveConfig } from '../src/contracts/config.js';
@@ -29,16 +29,7 @@ const metric = async (labels: string): Promise<number> => {
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
-function open(): Promise<{ socket: Socket; closed: Promise<number> }> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const socket = connect({ host: admin.host, port: admin.port });
-    socket.on('error', () => {});
-    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - t0)));
-    socket.once('connect', () => resolve({ socket, closed }));
-    socket.once('error', reject);
-  });
-}
+const open = () => openRaw(admin);
 
 const within = (p: Promise<number>, ms: number) => Promise.race([p, new Promise<number>((r) => setTimeout(() => r(-1), ms))]);
 
