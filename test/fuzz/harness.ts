@@ -121,6 +121,7 @@ export function fuzzInWorker(target: string, opts: HarnessOptions = {}): Promise
       const n = Atomics.load(head, 1);
       if (n !== lastCount) { lastCount = n; lastChange = Date.now(); return; }
       if (Date.now() - lastChange < hangMs || n === 0) return;
+      clearInterval(watch); // once: terminate() takes a moment, and the input is already reported
       fail({ target, kind: 'hang', reason: `no progress for ${hangMs} ms on input ${n}`, input: current() });
       void worker.terminate().then(finish);
     }, 250);
