@@ -37,6 +37,7 @@ import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
 import { createLogger } from './logging.js';
 import { publishedKeyProblems } from './security/published-keys.js';
+import { loadKeyring } from './config/kek.js';
 import { activitySampledOut } from './security/counters.js';
 import { ConfigError } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
@@ -110,7 +111,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
   try {
     // Production refuses published test keys in the subscriber store (docs/security.md § Refused configurations).
     if (config.server.environment === 'production') {
-      const problems = await publishedKeyProblems(store);
+      const problems = await publishedKeyProblems(store, 1000, loadKeyring(config));
       if (problems.length) throw new ConfigError(problems, opts.configFile ?? undefined);
     }
     const clock = opts.clock ?? { now: () => Date.now() };

@@ -6,9 +6,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
+import { openRaw } from './raw-socket.js';
 import { startTestDaemon, TEST_API_KEY, type TestDaemon } from './daemon-helpers.js';
 import { htmlPolicy, DEFAULT_HTTP_LIMITS } from '../daemon/http/security.js';
 import { resolveConfig } from '../src/contracts/config.js';
@@ -34,16 +34,7 @@ const metric = async (name: string, labels: string): Promise<number> => {
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
-function open(): Promise<{ socket: Socket; closed: Promise<number> }> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const socket = connect({ host: pub.host, port: pub.port });
-    socket.on('error', () => {});
-    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - t0)));
-    socket.once('connect', () => resolve({ socket, closed }));
-    socket.once('error', reject);
-  });
-}
+const open = () => openRaw(pub);
 
 test('stated defaults of the HTTP limits match the config schema', () => {
   const c = resolveConfig({}).http;

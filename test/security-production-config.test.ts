@@ -14,6 +14,7 @@ import { isHostOrIp, isLocalName } from '../src/contracts/config-policy.js';
 import { createMemoryStore } from '../src/store/memory-store.js';
 import { openCollection } from '../src/store/collections.js';
 import { publishedKeyProblems } from '../daemon/security/published-keys.js';
+import { makeKeyring, parseKek, sealKeys } from '../src/crypto/key-wrap.js';
 import { startDaemon } from '../daemon/main.js';
 import { createStore } from '../daemon/store/index.js';
 import { createLogger } from '../daemon/logging.js';
@@ -128,6 +129,46 @@ test('a production start refuses a store holding published keys (ConfigError →
   const store = await createStore(cfg, dir, () => {});
   await openCollection(store, 'subscribers').put('001010000000002', { imsi: '001010000000002', ki: '0396eb317b6d1c36f19c1c84cd6ffd16', opc: '53c15671c60a4b731c55b4a441c0bde2' });
   await store.close();
+  await assert.rejects(startDaemon(cfg, { logger: createLogger({ level: 'silent', pretty: false }), env: {} }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /subscribers: 1 subscriber\(s\) use published test keys.*001010000000002/);
+    return true;
+  });
+});
+
+test('a published key sealed under a KEK is found too: the check opens it with the configured KEK (and a start refuses it)', async () => {
+  const KEK = '11'.repeat(32);
+  const kek = parseKek(KEK);
+  const store = createMemoryStore();
+  const subs = openCollection<Record<string, string>>(store, 'subscribers');
+  const sealed = (imsi: string, ki: string, opc: string) => ({
+    imsi, ki: '', opc: '', kek_id: kek.id, keys_sealed: sealKeys(kek, imsi, { ki: Buffer.from(ki, 'hex'), opc: Buffer.from(opc, 'hex') }, Buffer.alloc(12, imsi.length)),
+  });
+  // A real-looking sealed SIM passes; the lab SIM 001010000000002 (TS 35.208 set 2), sealed, does not.
+  await subs.put('001010000000101', sealed('001010000000101', 'ab'.repeat(16), 'cd'.repeat(16)));
+  assert.deepEqual(await publishedKeyProblems(store, 7, makeKeyring(kek)), []);
+  await subs.put('001010000000002', sealed('001010000000002', '0396eb317b6d1c36f19c1c84cd6ffd16', '53c15671c60a4b731c55b4a441c0bde2'));
+  const p = await publishedKeyProblems(store, 7, makeKeyring(kek));
+  assert.equal(p.length, 1);
+  assert.match(p[0]!, /1 subscriber\(s\) use published test keys.*001010000000002/);
+  assert.ok(!p[0]!.toLowerCase().includes('0396eb31'), 'the key itself is never printed');
+  // Without the KEK the sealed records cannot be checked: said so, not passed silently.
+  const blind = await publishedKeyProblems(store, 7);
+  assert.equal(blind.length, 1);
+  assert.match(blind[0]!, /2 subscriber\(s\) have keys sealed under a KEK this daemon does not hold.*subscribers\.kek_file/);
+
+  // Through a production start with subscribers.kek: refused (exit 78 in serve).
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-prodkek-'));
+  const cfg = resolveConfig({
+    sets: [
+      'server.environment=production', 'server.fqdn=aes.mnc001.mcc001.pub.3gppnetwork.org', `token.signing_secret=${SECRET}`, `subscribers.kek=${KEK}`,
+      `storage.data_dir=${dir}`, `control.socket=${join(dir, 'c.sock')}`, 'aaa.subscribers_file=', 'aaa.enabled=false', 'diameter.enabled=false',
+      'eap_aka.backend=local', 'http.port=0', 'admin.port=0', 'diameter.listen_port=0', 'aaa.listen_port=0', 'admin.tls=false',
+    ],
+  });
+  const disk = await createStore(cfg, dir, () => {});
+  await openCollection(disk, 'subscribers').put('001010000000002', sealed('001010000000002', '0396eb317b6d1c36f19c1c84cd6ffd16', '53c15671c60a4b731c55b4a441c0bde2'));
+  await disk.close();
   await assert.rejects(startDaemon(cfg, { logger: createLogger({ level: 'silent', pretty: false }), env: {} }), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
     assert.match(e.message, /subscribers: 1 subscriber\(s\) use published test keys.*001010000000002/);

@@ -16,7 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as NetServer, Socket } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { secretParamsInUrl } from '../../src/util/secret-params.js';
@@ -61,6 +62,19 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   max_connections_per_ip: 256,
 };
 
+/**
+ * The admin API's (TCP) defaults: the same timeouts but a whole request may take 10 minutes (bulk imports
+ * stream large bodies; a request is authenticated before its body is read), and far fewer connections
+ * (operators' tools, not phones).
+ */
+export const DEFAULT_ADMIN_LIMITS: HttpLimits = {
+  header_timeout_ms: 10_000,
+  request_timeout_ms: 600_000,
+  keep_alive_timeout_ms: 5_000,
+  max_connections: 256,
+  max_connections_per_ip: 64,
+};
+
 function refusedCounter(reg: Registry | undefined): Counter<string> | null {
   if (!reg) return null;
   const name = 'omnisep_http_connections_refused_total';
@@ -69,7 +83,7 @@ function refusedCounter(reg: Registry | undefined): Counter<string> | null {
 }
 
 /** Applies the caps to a listening server: the connection is destroyed before a byte is read. */
-export function capConnections(server: Server, limits: HttpLimits, listener: string, metrics?: Registry): { open(): number; byIp(ip: string): number } {
+export function capConnections(server: NetServer, limits: HttpLimits, listener: string, metrics?: Registry): { open(): number; byIp(ip: string): number } {
   const perIp = new Map<string, number>();
   let open = 0;
   const refused = refusedCounter(metrics);
@@ -94,16 +108,21 @@ export function capConnections(server: Server, limits: HttpLimits, listener: str
   return { open: () => open, byIp: (ip) => perIp.get(ip) ?? 0 };
 }
 
-/** A fastify `serverFactory` for a plain-HTTP listener with the limits above. */
-export function limitedServerFactory(limits: HttpLimits, listener: string, metrics?: Registry) {
+/**
+ * A fastify `serverFactory` for a listener with the limits above: plain HTTP, or HTTPS with `tls` (the admin
+ * API), where the TLS handshake must also finish within the header timeout (Node's default is 120 s).
+ */
+export function limitedServerFactory(limits: HttpLimits, listener: string, metrics?: Registry, tls?: { cert: string; key: string }) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
-    const server = createServer({
+    const options = {
       headersTimeout: limits.header_timeout_ms,
       requestTimeout: Math.max(limits.request_timeout_ms, limits.header_timeout_ms),
       keepAliveTimeout: limits.keep_alive_timeout_ms,
       // How often Node checks the two timeouts above (default 30 s would let slow clients linger).
       connectionsCheckingInterval: Math.min(1000, limits.header_timeout_ms),
-    }, handler);
+    };
+    // An https.Server is an http.Server to fastify (same request/response API); only the type differs.
+    const server = (tls ? createHttpsServer({ ...options, ...tls, handshakeTimeout: limits.header_timeout_ms }, handler) : createServer(options, handler)) as Server;
     server.keepAliveTimeout = limits.keep_alive_timeout_ms;
     capConnections(server, limits, listener, metrics);
     return server;

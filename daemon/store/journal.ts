@@ -14,6 +14,10 @@ import { crc32 } from 'node:zlib';
 import { closeSync, fsyncSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { LineSplitter } from './line-splitter.js';
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
+import { fsyncStallHook } from '../security/fault-hooks.js';
+
+/** Test-only fault hook (OMNISEP_FAULT_FSYNC_STALL_MS, docs/security.md § Test hooks); null in normal runs. */
+const fsyncStall = fsyncStallHook();
 
 export const FORMAT = 2;
 
@@ -188,6 +192,7 @@ export class JournalWriter {
       let written = 0;
       while (written < buf.length) written += (await fh.write(buf, written, buf.length - written, start + written)).bytesWritten;
       await fh.datasync();
+      if (fsyncStall) await fsyncStall();
       this.syncs++;
       this.failed = null;
     } catch (e) {

@@ -84,6 +84,11 @@ export const configSchema = Type.Object(
       }),
       max_auth_failures: Type.Integer({ minimum: 1, default: 20, description: 'failed bearer-token attempts from one client address within auth_lockout_seconds before that address gets 429 for auth_lockout_seconds' }),
       auth_lockout_seconds: Type.Integer({ minimum: 1, default: 300, description: 'window and lock-out time of admin.max_auth_failures, seconds' }),
+      header_timeout_ms: Type.Integer({ minimum: 1000, default: 10000, description: 'the TLS handshake and a request head must each arrive within this, ms; slower clients are disconnected' }),
+      request_timeout_ms: Type.Integer({ minimum: 1000, default: 600000, description: 'a whole request (head + body) must arrive within this, ms (long: bulk imports stream large bodies)' }),
+      keep_alive_timeout_ms: Type.Integer({ minimum: 100, default: 5000, description: 'an idle keep-alive connection is closed after this, ms' }),
+      max_connections: Type.Integer({ minimum: 1, default: 256, description: 'open connections on the admin API listener; more are closed at accept' }),
+      max_connections_per_ip: Type.Integer({ minimum: 1, default: 64, description: 'open connections to the admin API from one client address; more are closed at accept' }),
     }),
     control: o('the local control socket the CLI talks to', {
       socket: Type.String({ default: '', description: 'path of the Unix socket; empty = $XDG_RUNTIME_DIR/omnisep.sock, else <data_dir>/omnisep.sock (env OMNISEP_SOCKET)' }),

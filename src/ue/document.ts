@@ -123,7 +123,14 @@ export function parseXmlDocument(text: string): EntitlementDocument {
   // Android's parser decodes only &amp; (TS43.md § Client contract).
   const entities = text.match(/&(?!amp;)[#a-zA-Z0-9]+;/g);
   if (entities) warnings.push(`XML entities Android does not decode: ${[...new Set(entities)].join(' ')}`);
-  const root = (xml.parse(text) as Record<string, unknown>)['wap-provisioningdoc'];
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = xml.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    // The validator passes some text the parser then refuses (found by the fuzz harness: "Pi Tag is not closed").
+    throw new DecodeError('xml', 0, `invalid XML: ${(e as Error).message}`);
+  }
+  const root = parsed['wap-provisioningdoc'];
   if (!isObject(root)) throw new DecodeError('xml', 0, 'no wap-provisioningdoc element');
   const doc: EntitlementDocument = { format: 'xml', apps: {}, warnings };
   for (const c of (root.characteristic as XmlCharacteristic[] | undefined) ?? []) {

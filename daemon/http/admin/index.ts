@@ -11,6 +11,7 @@ import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { baseServerOptions } from '../common.js';
 import { adminLockout } from '../../security/lockouts.js';
+import { limitedServerFactory } from '../security.js';
 import { secretParamsInUrl } from '../../../src/util/secret-params.js';
 import { AdminError } from './route-kit.js';
 import fastifySwagger from '@fastify/swagger';
@@ -135,7 +136,12 @@ export function adminPlugin(transport: AdminTransport): FastifyPluginAsync<{ ctx
 /** A fastify instance serving the admin plugin on one listener. */
 export async function buildAdminApp(ctx: DaemonContext, opts: { transport: AdminTransport; https?: { cert: string; key: string } }): Promise<FastifyInstance> {
   const listener = opts.transport === 'tcp' ? 'admin' : 'control';
-  const app = Fastify({ ...baseServerOptions(ctx, listener), ...(opts.https ? { https: opts.https } : {}) }) as unknown as FastifyInstance;
+  // TCP: docs/security.md § Limits — handshake/header/request/keep-alive timeouts and connection caps (admin.*).
+  // The control socket is guarded by its file mode and has none.
+  const app = Fastify({
+    ...baseServerOptions(ctx, listener),
+    ...(opts.transport === 'tcp' ? { serverFactory: limitedServerFactory(ctx.config.admin, 'admin', ctx.metrics, opts.https) } : {}),
+  }) as unknown as FastifyInstance;
   app.addHook('onResponse', observeRequest(httpMetrics(ctx.metrics), listener));
   // Encapsulation off for the error/not-found handlers: the plugin owns this whole listener.
   const plugin = adminPlugin(opts.transport);

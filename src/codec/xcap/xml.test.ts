@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { DecodeError } from '../decode-error.js';
 import { repoPath } from '../../util/repo-path.js';
 import {
+  decodeUtf8,
   NOT_UTF8, parseAttValue, parseXmlDocument, parseXmlFragment, serialiseDocument, serialiseNode, childElements, getAttr, textOf,
 } from './xml.js';
 
@@ -65,6 +66,11 @@ test('invalid UTF-8 and non-UTF-8 encodings are reported as not-utf-8', () => {
   decodeFails(() => parseXmlDocument('<?xml version="1.0" encoding="ISO-8859-1"?><a/>'), new RegExp(`^${NOT_UTF8}`));
   // A UTF-8 BOM is fine.
   assert.equal(parseXmlDocument(Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('<a/>')])).local, 'a');
+  // The offset is the first invalid sequence's, after valid multi-byte text, a BOM and a literal U+FFFD.
+  const offset = (b: Buffer) => { try { decodeUtf8(b); return -1; } catch (e) { return (e as DecodeError).offset; } };
+  assert.equal(offset(bad), 17);
+  assert.equal(offset(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<a>é\ufffd𝄞'), Buffer.from([0xe2, 0x82]), Buffer.from('</a>')])), 3 + 3 + 2 + 3 + 4);
+  assert.equal(offset(Buffer.from('<a>ok</a>')), -1);
 });
 
 test('limits: depth, node count and size are checked before the work they bound', () => {
