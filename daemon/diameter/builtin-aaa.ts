@@ -170,7 +170,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_MULTI_ROUND_AUTH, eapPayload: out.packet, ...base });
       case 'success':
         sessions.delete(der.sessionId);
-        log.info({ imsi: out.imsi, session_id: der.sessionId }, 'aaa: EAP-AKA success');
+        log.debug({ imsi: out.imsi, session_id: der.sessionId }, 'aaa: EAP-AKA success'); // per authentication: debug (docs/performance.md § Logging)
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, eapPayload: out.packet, msk: out.msk.reveal(), ...base });
       case 'failure':
         sessions.delete(der.sessionId);
