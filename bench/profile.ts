@@ -46,7 +46,7 @@ export const AREAS: Array<[area: string, test: (url: string, fn: string) => bool
   ['compression', (u) => /@fastify\/compress|node:zlib|minipass|peek-stream|pumpify/.test(u)],
   ['activity', (u) => /services\/activity\.[jt]s$|secret-params\.[jt]s$|store\/activity|activity-log|events\/(bus|rates)|http\/admin\/events/.test(u)],
   ['token check', (u) => /services\/tokens\.[jt]s$/.test(u)],
-  ['EAP crypto', (u) => /src\/aka\/|src\/crypto\/|node:internal\/crypto/.test(u)],
+  ['EAP crypto', (u) => /src\/aka\/|src\/crypto\//.test(u)],
   ['EAP state machines', (u) => /src\/fsm\/eap|services\/eap-auth\/|src\/codec\/eap/.test(u)],
   ['Diameter codec', (u) => /src\/codec\/diameter/.test(u)],
   ['Diameter node/AAA', (u) => /daemon\/diameter\//.test(u)],
@@ -71,7 +71,7 @@ export interface ProfileTable {
 const short = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules\/)/, '$1').replace(/^.*\/(dist|omnisep|perf14)\//, '').replace(/^\/work\/wt\/[^/]+\//, '');
 
 /** Self time per area and per function, optionally within [fromUs, toUs] of the profile's clock. */
-export function tabulate(p: CpuProfile, opts: { fromUs?: number; toUs?: number; requests?: number } = {}): ProfileTable {
+export function tabulate(p: CpuProfile, opts: { fromUs?: number; toUs?: number; requests?: number; cpuUs?: number } = {}): ProfileTable {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -116,9 +116,18 @@ export function tabulate(p: CpuProfile, opts: { fromUs?: number; toUs?: number; 
     }
   }
   const busy = [...areas].filter(([a]) => a !== 'idle').reduce((s, [, v]) => s + v, 0) || 1;
+  const scaled = opts.cpuUs !== undefined ? opts.cpuUs : busy;
+  // On a loaded machine the sampler's clock runs while the process waits for a core: scale the busy samples to
+  // the CPU time the kernel counted for the process in the window (idle stays as sampled).
+  if (opts.cpuUs !== undefined) {
+    const k = opts.cpuUs / busy;
+    for (const [a, v] of areas) if (a !== 'idle') areas.set(a, v * k);
+    for (const [l, v] of fnSelf) fnSelf.set(l, v * k);
+    for (const [l, v] of fnTotal) fnTotal.set(l, v * k);
+  }
   return {
     samplesMs: inWindow / 1000,
-    byArea: [...areas].map(([area, us]) => ({ area, us: us / per, share: area === 'idle' ? NaN : us / busy })).sort((a, b) => b.us - a.us),
+    byArea: [...areas].map(([area, us]) => ({ area, us: us / per, share: area === 'idle' ? NaN : us / scaled })).sort((a, b) => b.us - a.us),
     functions: [...fnSelf].map(([l, us]) => { const [name, where] = l.split('\t') as [string, string]; return { name, where, selfUs: us / per, totalUs: (fnTotal.get(l) ?? us) / per }; }).sort((a, b) => b.selfUs - a.selfUs),
   };
 }
@@ -126,7 +135,7 @@ export function tabulate(p: CpuProfile, opts: { fromUs?: number; toUs?: number; 
 export function printTable(title: string, t: ProfileTable, top = 20, requests?: number): void {
   const unit = requests ? 'µs/request' : 'µs';
   const busy = t.byArea.filter((a) => a.area !== 'idle').reduce((s, a) => s + a.us, 0);
-  console.log(`\n### ${title}\n\n${t.samplesMs.toFixed(0)} ms of samples${requests ? `, ${requests} requests, busy CPU ${busy.toFixed(0)} µs/request` : ''}\n`);
+  console.log(`\n### ${title}\n\n${t.samplesMs.toFixed(0)} ms of samples${requests ? `, ${requests} requests, busy CPU ${busy.toFixed(0)} µs/request (the kernel's CPU time for the daemon in the window when recorded, else samples)` : ''}\n`);
   console.log(`| area | ${unit} | share of busy |`);
   console.log('|---|---:|---:|');
   for (const a of t.byArea) console.log(`| ${a.area} | ${a.us.toFixed(1)} | ${Number.isNaN(a.share) ? '' : `${(a.share * 100).toFixed(1)} %`} |`);
@@ -137,7 +146,14 @@ export function printTable(title: string, t: ProfileTable, top = 20, requests?: 
 
 // ─── record ───────────────────────────────────────────────────────────────────────────────────────────
 
-interface Window { name: string; fromUs: number; toUs: number; requests: number; perS: number; lat: LatencySummary; errors: number; simCpuUsPerAuth?: number }
+interface Window { name: string; fromUs: number; toUs: number; requests: number; perS: number; lat: LatencySummary; errors: number; simCpuUsPerAuth?: number; daemonCpuUs?: number }
+
+/** CPU time (user + system) the kernel counted for a process, in µs (/proc/PID/stat; Linux). */
+export function processCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
 
 const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -269,17 +285,19 @@ async function record(argv: string[]): Promise<void> {
         const count = Number(values['eap-count']);
         const from = monoUs();
         const cpu0 = process.cpuUsage();
+        const d0 = processCpuUs(d.child.pid!);
         const s = await loadEapAka(eapOptions(d.url), { count, concurrency: conns });
         const cpu = process.cpuUsage(cpu0);
-        windows.push({ name, fromUs: from, toUs: monoUs(), requests: s.ok, perS: s.ok_per_s, lat: s.latency_ms, errors: s.failed, simCpuUsPerAuth: (cpu.user + cpu.system) / Math.max(1, count) });
+        windows.push({ name, fromUs: from, toUs: monoUs(), requests: s.ok, perS: s.ok_per_s, lat: s.latency_ms, errors: s.failed, simCpuUsPerAuth: (cpu.user + cpu.system) / Math.max(1, count), daemonCpuUs: processCpuUs(d.child.pid!) - d0 });
         continue;
       }
       const fn = (c as unknown as Record<string, () => Promise<boolean>>)[name];
       if (!fn) throw new Error(`unknown case ${name}`);
       await hammer(500, name === 'xcap-put' ? 1 : conns, fn); // warm-up
       const from = monoUs();
+      const d0 = processCpuUs(d.child.pid!);
       const r = await hammer(ms, name === 'xcap-put' ? 1 : conns, fn);
-      windows.push({ name, fromUs: from, toUs: monoUs(), requests: r.n, perS: r.perS, lat: r.lat, errors: r.errors });
+      windows.push({ name, fromUs: from, toUs: monoUs(), requests: r.n, perS: r.perS, lat: r.lat, errors: r.errors, daemonCpuUs: processCpuUs(d.child.pid!) - d0 });
     }
     await c.pool.close();
   } finally {
@@ -291,10 +309,10 @@ async function record(argv: string[]): Promise<void> {
   rmSync(d.dir, { recursive: true, force: true });
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   console.log(`profile: ${file} (windows in ${file}.windows.json); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${d.logLines()} log lines on stdout`);
-  console.log('\n| case | per second | p50 ms | p99 ms | errors | simulator CPU µs/auth |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const w of windows) console.log(`| ${w.name} | ${w.perS.toFixed(0)} | ${w.lat.p50.toFixed(2)} | ${w.lat.p99.toFixed(2)} | ${w.errors} | ${w.simCpuUsPerAuth?.toFixed(0) ?? ''} |`);
-  for (const w of windows) printTable(`${w.name} (${w.requests} ${w.name === 'eap' ? 'authentications' : 'requests'})`, tabulate(p, { fromUs: w.fromUs, toUs: w.toUs, requests: w.requests }), Number(values.top), w.requests);
+  console.log('\n| case | per second | p50 ms | p99 ms | errors | daemon CPU µs/request | simulator CPU µs/auth |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const w of windows) console.log(`| ${w.name} | ${w.perS.toFixed(0)} | ${w.lat.p50.toFixed(2)} | ${w.lat.p99.toFixed(2)} | ${w.errors} | ${(w.daemonCpuUs! / w.requests).toFixed(0)} | ${w.simCpuUsPerAuth?.toFixed(0) ?? ''} |`);
+  for (const w of windows) printTable(`${w.name} (${w.requests} ${w.name === 'eap' ? 'authentications' : 'requests'})`, tabulate(p, { fromUs: w.fromUs, toUs: w.toUs, requests: w.requests, cpuUs: w.daemonCpuUs }), Number(values.top), w.requests);
 }
 
 function table(argv: string[]): void {
@@ -310,7 +328,7 @@ function table(argv: string[]): void {
     printTable(file, tabulate(p, { requests: n }), Number(values.top), n);
     return;
   }
-  for (const w of chosen) printTable(`${w.name} (${w.requests} requests)`, tabulate(p, { fromUs: w.fromUs, toUs: w.toUs, requests: w.requests }), Number(values.top), w.requests);
+  for (const w of chosen) printTable(`${w.name} (${w.requests} requests)`, tabulate(p, { fromUs: w.fromUs, toUs: w.toUs, requests: w.requests, cpuUs: w.daemonCpuUs }), Number(values.top), w.requests);
 }
 
 const [mode, ...rest] = process.argv.slice(2);

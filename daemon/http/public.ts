@@ -48,10 +48,9 @@ async function accessLog(req: FastifyRequest, reply: FastifyReply): Promise<void
 export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter): Promise<FastifyInstance> {
   const h = ctx.config.http;
   const app = Fastify({
-    ...baseServerOptions(ctx, 'http'), trustProxy: h.trust_proxy,
     // No per-request info lines on the phones' listener (docs/performance.md § Logging): every request is in the
     // activity log already; the access log below is written at debug level.
-    disableRequestLogging: true,
+    ...baseServerOptions(ctx, 'http', { requestLogging: false }), trustProxy: h.trust_proxy,
     // docs/security.md § Limits: header/request/keep-alive timeouts and connection caps on the listener phones reach.
     serverFactory: limitedServerFactory(h, 'http', ctx.metrics),
   }) as unknown as FastifyInstance;
