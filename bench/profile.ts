@@ -12,6 +12,7 @@
  *     simulator's load mode, `loadEapAka`), notes each case's window on the monotonic clock V8's profiler
  *     uses, stops the daemon with SIGTERM (the profile is written on exit) and prints the table of every case.
  *     The simulator's own CPU per authentication is printed beside it (process.cpuUsage of this process).
+ *     `--root DIR` runs the daemon of another build (e.g. an export of an older commit, built): before/after.
  *
  *   table:  node dist/bench/profile.js table FILE.cpuprofile [--window NAME] [--requests N] [--top 25]
  *     Reads a profile (any .cpuprofile; with a `FILE.windows.json` written by `record`, one window of it)
@@ -179,7 +180,7 @@ export interface Served { child: ChildProcess; url: string; agent: Agent; logLin
  * `omnisep serve` as users start it (default store and log level) plus the settings a single-SIM load needs
  * (built-in AAA + swm relay over TCP Diameter, raised EAP caps, 127.0.0.1 a trusted XCAP proxy).
  */
-export async function serve(opts: { nodeArgs?: string[]; sets?: string[] } = {}): Promise<Served> {
+export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?: string } = {}): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-profile-'));
   const sim = labSims()[0]!;
   const csv = join(dir, 'one-sim.csv');
@@ -187,7 +188,8 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[] } = {})
   const sets = ['aaa.enabled=true', 'diameter.enabled=true', 'eap_aka.backend=swm', `aaa.subscribers_file=${csv}`, 'token.signing_secret=profile-bench-signing-secret',
     'eap_aka.max_sessions_per_imsi=100000', 'eap_aka.client_rate_per_s=1000000', 'eap_aka.client_burst=1000000', 'xcap.trusted_proxies=["127.0.0.1"]', ...(opts.sets ?? [])];
   const socket = join(dir, 'omnisep.sock');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serveArgs([
+  const args = (extra: string[]) => (opts.root ? [join(opts.root, 'bin', 'run.js'), 'serve', ...extra] : serveArgs(extra));
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args([
     '--data-dir', join(dir, 'data'), '--socket', socket, '--http-port', '0', '--api-port', '0', '--diameter-port', '0', '--aaa-port', '0', '--no-tls', '--no-pretty',
     ...sets.flatMap((s) => ['--set', s]),
   ])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', XDG_RUNTIME_DIR: '' } });
@@ -252,7 +254,7 @@ export async function cases(origin: string, conns: number) {
     return r.statusCode === 200;
   };
   return {
-    pool,
+    pool, tokenPath: path, xcapHeaders: XCAP_HEADERS,
     'token-xml': get(path, { accept: 'text/vnd.wap.connectivity-xml', 'user-agent': ANDROID_UA, 'accept-encoding': 'gzip' }),
     'token-json': get(path, { accept: 'application/json', 'user-agent': ANDROID_UA, 'accept-encoding': 'gzip' }),
     'xcap-get': get(XCAP_DOC, XCAP_HEADERS),
@@ -269,13 +271,13 @@ async function record(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: {
     seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' }, 'eap-count': { type: 'string', default: '600' },
     cases: { type: 'string', default: 'token-xml,token-json,eap,xcap-get,xcap-put' }, out: { type: 'string' }, interval: { type: 'string', default: '250' },
-    set: { type: 'string', multiple: true, default: [] }, top: { type: 'string', default: '15' },
+    set: { type: 'string', multiple: true, default: [] }, top: { type: 'string', default: '15' }, root: { type: 'string' },
   } });
   const out = resolve(values.out ?? mkdtempSync(join(tmpdir(), 'omnisep-cpuprof-')));
   const names = values.cases.split(',');
   const conns = Number(values.connections);
   const ms = Number(values.seconds) * 1000;
-  const d = await serve({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`, `--cpu-prof-interval=${values.interval}`], sets: values.set });
+  const d = await serve({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`, `--cpu-prof-interval=${values.interval}`], sets: values.set, root: values.root });
   const windows: Window[] = [];
   try {
     const c = await cases(d.url, conns);
