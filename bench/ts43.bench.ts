@@ -1,125 +1,156 @@
 /**
- * TS.43 server throughput, side by side in one run on this machine:
- *   1. a bare fastify route answering a fixed XML document (the ceiling);
- *   2. token-authenticated entitlement queries (`GET /?IMSI=&token=`) through
- *      the full TS.43 plugin: token check (HMAC, constant-time), effective
- *      entitlements, VERS, XML rendering, activity record — ratio to (1);
- *   3. full EAP-AKA authentications through the simulator's load mode (what
- *      `omnisep simulate eap-aka --count N --concurrency C` runs) against the
- *      `swm` back-end relaying over TCP Diameter to the built-in AAA.
- * Latency p50/p99 for each. Usage: node --import tsx bench/ts43.bench.ts [seconds] [concurrency] [eap-count]
+ * Issue 14's figures, side by side in one run: the daemon as `omnisep serve` runs it (a child process, the
+ * default embedded store in a temp dir, the default log level), against bare fastify routes in this process
+ * answering the same bytes, driven by the same load generator:
+ *
+ *   1. token-authenticated entitlement query, XML and JSON (`GET /?IMSI=&token=…`, 2 apps, gzip asked for);
+ *   2. full EAP-AKA through the simulator's load mode (`loadEapAka`, what `simulate eap-aka --count
+ *      --concurrency` runs; swm back-end → the built-in AAA over loopback TCP Diameter), against a bare
+ *      GET + POST pair; the simulator's own CPU per authentication (process.cpuUsage) beside it;
+ *   3. XCAP GET of the simservs document and conditional PUT of an element (If-Match chain, one writer);
+ *   4. the same with a monitor attached (an `/api/events` NDJSON reader on the control socket).
+ *
+ * Bare and daemon alternate in `--slices` short runs so both see the same machine load; ratios are against the
+ * bare route of the same shape. The per-IMSI / per-client EAP caps are raised (single lab SIM, loopback).
+ *
+ *   npx tsc && node dist/bench/ts43.bench.js [--seconds 3] [--connections 16] [--eap-count 300] [--slices 3] [--no-monitor]
  */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { Pool } from 'undici';
-import { createMemoryStore } from '../daemon/store/memory-store.js';
-import { createBuiltinAaa } from '../daemon/diameter/builtin-aaa.js';
-import { createDiameterNode } from '../daemon/diameter/node.js';
-import { createSwmRelay } from '../daemon/diameter/swm-client.js';
-import { SubscriberService } from '../src/services/subscribers.js';
-import { RelayBackend } from '../src/services/eap-auth/backends.js';
-import { loadEapAka, DEFAULT_TERMINAL } from '../src/ue/run.js';
-import { summariseLatencies } from '../src/ue/load.js';
-import { Secret } from '../src/util/secret.js';
-import { SIM1, runUe, startHarness } from '../test/ts43-harness.js';
-import { nodeConfig, quietLogger } from '../test/diameter-helpers.js';
+import { Pool, request } from 'undici';
+import { runLoad, summariseLatencies, type LatencySummary } from '../src/ue/load.js';
+import { loadEapAka } from '../src/ue/run.js';
+import { cases, eapOptions, hammer, processCpuUs, serve, XCAP_DOC } from './profile.js';
 
-const seconds = Number(process.argv[2] ?? 3);
-const concurrency = Number(process.argv[3] ?? 16);
-const eapCount = Number(process.argv[4] ?? 400);
+const { values } = parseArgs({ options: {
+  seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '16' }, 'eap-count': { type: 'string', default: '300' },
+  slices: { type: 'string', default: '3' }, 'no-monitor': { type: 'boolean', default: false },
+} });
+const SECONDS = Number(values.seconds);
+const CONNS = Number(values.connections);
+const EAP_COUNT = Number(values['eap-count']);
+const SLICES = Number(values.slices);
 
-async function hammer(origin: string, path: string, ms: number, conns: number, check: (status: number) => boolean) {
-  const pool = new Pool(origin, { connections: conns, pipelining: 1 });
-  const lat: number[] = [];
-  let errors = 0;
-  const end = performance.now() + ms;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const r = await pool.request({ method: 'GET', path, headers: { accept: 'text/vnd.wap.connectivity-xml', 'user-agent': 'PRD-TS43 term-Goog/Pixel 8 client-IMS-Entitlement/1.0 OS-Android/14' } });
-      await r.body.text();
-      lat.push(performance.now() - t0);
-      if (!check(r.statusCode)) errors++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: conns }, worker));
-  const dur = performance.now() - t0;
-  await pool.close();
-  return { rps: (lat.length / dur) * 1000, n: lat.length, errors, lat: summariseLatencies(lat) };
-}
+interface Fig { perS: number; lat: LatencySummary; errors: number; cpuUs?: number; simCpuUs?: number }
 
-const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-const ms = (n: number) => `${n.toFixed(2)} ms`;
+const d = await serve();
+const c = await cases(d.url, CONNS);
+const body = async (path: string, headers: Record<string, string>) => {
+  const r = await c.pool.request({ method: 'GET', path, headers });
+  return { text: await r.body.text(), headers: r.headers };
+};
+// The bare routes answer the daemon's own bytes (uncompressed: the bare routes do not gzip).
 
-async function main() {
-  // 1. Bare fastify.
-  const bare = Fastify({ logger: false });
-  const fixed = '<?xml version="1.0"?>\n<wap-provisioningdoc version="1.1"><characteristic type="VERS"><parm name="version" value="1"/></characteristic></wap-provisioningdoc>';
-  bare.get('/', async (_req, reply) => reply.type('text/vnd.wap.connectivity-xml').send(fixed));
-  await bare.listen({ host: '127.0.0.1', port: 0 });
-  const bareOrigin = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
-
-  // 2 + 3. TS.43 plugin, swm → built-in AAA over TCP Diameter.
-  const aaaStore = createMemoryStore();
-  const subs = new SubscriberService(aaaStore);
-  await subs.add({ imsi: SIM1.imsi, ki: SIM1.k.toString('hex'), opc: SIM1.opc.toString('hex') });
-  const aaa = createBuiltinAaa({ store: aaaStore, subscribers: subs, logger: quietLogger(), listen: { host: 'aaa.bench.local', realm: 'bench.local', listen_ip: '127.0.0.1', listen_port: 0, accept_peers: [{ host: 'client.test.local', ip: 'loopback' }] } });
-  const { listen } = await aaa.start();
-  const node = createDiameterNode(nodeConfig({ request_timeout: 10_000, peers: [{ host: 'aaa.bench.local', ip: '127.0.0.1', port: listen!.port, transport: 'tcp' }] }), { logger: quietLogger() });
-  await node.start();
-  await node.waitForPeer('aaa.bench.local', 5000);
-  const h = await startHarness({ backend: new RelayBackend(createSwmRelay(node)), realClock: true, sets: ['eap_aka.session_timeout_ms=60000'] });
-
-  const first = await runUe({ url: h.url, ...SIM1, apps: ['ap2004', 'ap2003'] });
-  if (first.final.status !== 200) throw new Error(`EAP-AKA failed: ${first.final.status} ${first.final.body}`);
-  const token = /<parm name="token" value="([^"]+)"/.exec(first.final.body)![1]!;
-  const tokenPath = `/?IMSI=${SIM1.imsi}&token=${encodeURIComponent(token)}&terminal_id=356938035643809&app=ap2004&app=ap2003&entitlement_version=2.0&app_name=com.google.android.ims`;
-  const tsOrigin = h.url.replace(/\/$/, '');
-
-  // warm-up
-  await hammer(bareOrigin, '/', 500, concurrency, (s) => s === 200);
-  await hammer(tsOrigin, tokenPath, 500, concurrency, (s) => s === 200);
-  const b = await hammer(bareOrigin, '/', seconds * 1000, concurrency, (s) => s === 200);
-  const t = await hammer(tsOrigin, tokenPath, seconds * 1000, concurrency, (s) => s === 200);
-
-  const eap = await loadEapAka(
-    {
-      url: h.url,
-      imsi: SIM1.imsi,
-      ki: new Secret(SIM1.k),
-      opc: new Secret(SIM1.opc),
-      sqn: 0n,
-      apps: ['ap2004'],
-      akaPrime: false,
-      post: false,
-      accept: 'xml',
-      mncLength: 3,
-      terminal: DEFAULT_TERMINAL,
-      entitlementVersion: '2.0',
-      vers: '0',
-      tokenReauth: false,
-      insecure: false,
-      timeoutMs: 30_000,
-    } as Parameters<typeof loadEapAka>[0],
-    { count: eapCount, concurrency },
-  );
-
-  console.log(`TS.43 bench — ${seconds}s per HTTP case, ${concurrency} connections, node ${process.version}, ${new Date().toISOString()}`);
-  console.log('store: MEMORY (no durable writes; `omnisep serve` runs the embedded store: see bench/store-auth.bench.ts)');
-  console.log('| case | per second | p50 | p99 | ratio to bare | errors |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  console.log(`| bare fastify route (fixed XML) | ${fmt(b.rps)} | ${ms(b.lat.p50)} | ${ms(b.lat.p99)} | 1.000× | ${b.errors} |`);
-  console.log(`| token-authenticated entitlement query (2 apps, XML) | ${fmt(t.rps)} | ${ms(t.lat.p50)} | ${ms(t.lat.p99)} | ${(t.rps / b.rps).toFixed(3)}× | ${t.errors} |`);
-  console.log(`| full EAP-AKA via simulate load mode, swm → built-in AAA (TCP Diameter) | ${fmt(eap.ok_per_s)} | ${ms(eap.latency_ms.p50)} | ${ms(eap.latency_ms.p99)} | ${(eap.ok_per_s / b.rps).toFixed(4)}× | ${eap.failed} |`);
-  if (eap.failed) console.log('EAP failures:', eap.failures);
-
-  await h.close();
-  await node.stop();
-  await aaa.stop();
-  await bare.close();
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
+const bare = Fastify({ logger: false });
+bare.removeAllContentTypeParsers();
+bare.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, b, done) => done(null, b));
+const tokenXml = (await body(c.tokenPath, { accept: 'text/vnd.wap.connectivity-xml' })).text;
+const tokenJson = (await body(c.tokenPath, { accept: 'application/json' })).text;
+const xcapDoc = (await body(XCAP_DOC, c.xcapHeaders)).text;
+let bareEtag = 0;
+bare.get('/xml', async (_q, r) => r.type('text/vnd.wap.connectivity-xml; charset=utf-8').header('cache-control', 'no-store').send(tokenXml));
+bare.get('/json', async (_q, r) => r.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(tokenJson));
+bare.get('/xcap', async (_q, r) => r.header('etag', '"0000000000000000"').type('application/simservs+xml').send(xcapDoc));
+bare.put('/xcap', async (q, r) => {
+  if (q.headers['if-match'] !== `"${bareEtag}"`) return r.code(412).send();
+  bareEtag++;
+  return r.header('etag', `"${bareEtag}"`).send();
 });
+const relay = JSON.stringify({ 'eap-relay-packet': Buffer.alloc(68, 1).toString('base64') });
+bare.get('/eap', async (_q, r) => r.header('content-type', 'application/vnd.gsma.eap-relay.v1.0+json').header('set-cookie', 'S=1; Path=/').send(relay));
+bare.post('/eap', async (_q, r) => r.type('text/vnd.wap.connectivity-xml').send(tokenXml));
+await bare.listen({ host: '127.0.0.1', port: 0 });
+const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+const bp = new Pool(bareUrl, { connections: CONNS });
+const bget = (path: string) => async () => { const r = await bp.request({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } }); await r.body.dump(); return r.statusCode === 200; };
+const bput = async () => {
+  const r = await bp.request({ method: 'PUT', path: '/xcap', headers: { 'content-type': 'application/xcap-el+xml', 'if-match': `"${bareEtag}"` }, body: '<NoReplyTimer>20</NoReplyTimer>' });
+  await r.body.dump();
+  return r.statusCode === 200;
+};
+const bareEap = (count: number) => runLoad(async () => {
+  const a = await bp.request({ method: 'GET', path: '/eap?EAP_ID=x&terminal_id=t&app=ap2004', headers: { accept: 'application/vnd.gsma.eap-relay.v1.0+json' } });
+  await a.body.text();
+  const b = await bp.request({ method: 'POST', path: '/eap', headers: { 'content-type': 'application/vnd.gsma.eap-relay.v1.0+json', cookie: 'S=1' }, body: relay });
+  await b.body.text();
+  return { ok: a.statusCode === 200 && b.statusCode === 200 };
+}, { count, concurrency: CONNS, now: () => performance.now() });
+
+/** Alternating slices of bare and daemon; daemon CPU per request from /proc. */
+async function pair(parallel: number, b: () => Promise<boolean>, o: () => Promise<boolean>): Promise<[Fig, Fig]> {
+  const lb: number[][] = [];
+  const lo: number[][] = [];
+  let nb = 0, no = 0, tb = 0, to = 0, eb = 0, eo = 0, cpu = 0;
+  for (let s = 0; s < SLICES; s++) {
+    const x = await hammer((SECONDS * 1000) / SLICES, parallel, b);
+    nb += x.n; tb += x.n / x.perS; eb += x.errors; lb.push([x.lat.p50, x.lat.p99]);
+    const c0 = processCpuUs(d.child.pid!);
+    const y = await hammer((SECONDS * 1000) / SLICES, parallel, o);
+    cpu += processCpuUs(d.child.pid!) - c0;
+    no += y.n; to += y.n / y.perS; eo += y.errors; lo.push([y.lat.p50, y.lat.p99]);
+  }
+  const lat = (l: number[][]) => ({ ...summariseLatencies([]), p50: l.reduce((a, v) => a + v[0]!, 0) / l.length, p99: Math.max(...l.map((v) => v[1]!)) });
+  return [{ perS: nb / tb, lat: lat(lb), errors: eb }, { perS: no / to, lat: lat(lo), errors: eo, cpuUs: cpu / Math.max(1, no) }];
+}
+
+async function eapPair(): Promise<[Fig, Fig]> {
+  const b = await bareEap(EAP_COUNT * 4);
+  const cpu0 = process.cpuUsage();
+  const c0 = processCpuUs(d.child.pid!);
+  const s = await loadEapAka(eapOptions(d.url), { count: EAP_COUNT, concurrency: CONNS });
+  const dc = processCpuUs(d.child.pid!) - c0;
+  const cpu = process.cpuUsage(cpu0);
+  return [{ perS: b.ok_per_s, lat: b.latency_ms, errors: b.failed }, { perS: s.ok_per_s, lat: s.latency_ms, errors: s.failed, cpuUs: dc / Math.max(1, s.ok), simCpuUs: (cpu.user + cpu.system) / EAP_COUNT }];
+}
+
+async function all(): Promise<Array<[string, Fig, Fig]>> {
+  const rows: Array<[string, Fig, Fig]> = [];
+  const row = (name: string, [b, o]: [Fig, Fig]) => rows.push([name, b, o]);
+  row('token query, XML (2 apps)', await pair(CONNS, bget('/xml'), c['token-xml']));
+  row('token query, JSON (2 apps)', await pair(CONNS, bget('/json'), c['token-json']));
+  row('full EAP-AKA (simulate load mode → swm → built-in AAA, TCP Diameter)', await eapPair());
+  row('XCAP GET simservs document', await pair(CONNS, bget('/xcap'), c['xcap-get']));
+  row('XCAP conditional PUT element (If-Match, 1 writer)', await pair(1, bput, c['xcap-put']));
+  return rows;
+}
+
+// Warm-up: JIT on both sides, Diameter connection, pools.
+await hammer(500, CONNS, bget('/xml'));
+await hammer(500, CONNS, c['token-xml']);
+await loadEapAka(eapOptions(d.url), { count: 20, concurrency: 4 });
+
+const load0 = loadavg()[0]!;
+const plain = await all();
+let monitored: Array<[string, Fig, Fig]> | null = null;
+let events = 0;
+if (!values['no-monitor']) {
+  const ac = new AbortController();
+  const r = await request('http://localhost/api/events', { dispatcher: d.agent, headers: { accept: 'application/x-ndjson' }, signal: ac.signal });
+  r.body.on('data', (chunk: Buffer) => { for (const x of chunk) if (x === 10) events++; });
+  r.body.on('error', () => {});
+  monitored = await all();
+  ac.abort();
+}
+const load1 = loadavg()[0]!;
+await c.pool.close();
+await bp.close();
+await bare.close();
+await d.stop();
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => n.toFixed(1);
+console.log(`\nts43 bench (issue 14): omnisep serve child (embedded store, log level info), ${SECONDS} s per case in ${SLICES} alternating slices, ${CONNS} connections, node ${process.version}, ${new Date().toISOString()}`);
+console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with other work)\n`);
+console.log('| case | bare /s | omnisep /s | ratio | p50 ms | p99 ms | errors | daemon CPU µs/req | simulator CPU µs/auth |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const [name, b, o] of plain) console.log(`| ${name} | ${f0(b.perS)} | ${f0(o.perS)} | ${(o.perS / b.perS).toFixed(3)}× | ${ms(o.lat.p50)} | ${ms(o.lat.p99)} | ${o.errors} | ${f0(o.cpuUs ?? 0)} | ${o.simCpuUs ? f0(o.simCpuUs) : ''} |`);
+if (monitored) {
+  console.log(`\nwith an /api/events reader attached (${events} events read):\n`);
+  console.log('| case | bare /s | omnisep /s | ratio | vs no reader (ratio of ratios) | p50 ms | p99 ms | daemon CPU µs/req | vs no reader |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  monitored.forEach(([name, b, o], i) => {
+    const [, pb, po] = plain[i]!;
+    console.log(`| ${name} | ${f0(b.perS)} | ${f0(o.perS)} | ${(o.perS / b.perS).toFixed(3)}× | ${((o.perS / b.perS) / (po.perS / pb.perS)).toFixed(3)} | ${ms(o.lat.p50)} | ${ms(o.lat.p99)} | ${f0(o.cpuUs ?? 0)} | ${((o.cpuUs ?? 0) / (po.cpuUs ?? 1)).toFixed(3)} |`);
+  });
+}

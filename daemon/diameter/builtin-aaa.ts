@@ -192,7 +192,8 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
         sessions.delete(der.sessionId);
         // Kept before the answer: the peer may present its new identities as soon as it sees EAP-Success.
         await identities.save(out.imsi, out.issued);
-        log.info({ imsi: out.imsi, session_id: der.sessionId, fast_reauth: out.reauth }, out.reauth ? 'aaa: EAP-AKA fast re-authentication success' : 'aaa: EAP-AKA success');
+        // Per authentication: debug (docs/performance.md § Logging).
+        log.debug({ imsi: out.imsi, session_id: der.sessionId, fast_reauth: out.reauth }, out.reauth ? 'aaa: EAP-AKA fast re-authentication success' : 'aaa: EAP-AKA success');
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, eapPayload: out.packet, msk: out.msk.reveal(), ...base });
       case 'failure':
         sessions.delete(der.sessionId);

@@ -2,7 +2,8 @@
  * The public HTTP listener (default 127.0.0.1:9014): `GET /health` here;
  * the TS.43 entitlement server, XCAP and the websheet register as plugins.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { DaemonContext } from '../context.js';
 import type { HealthResponse } from '../../src/contracts/status.js';
 import { baseServerOptions } from './common.js';
@@ -36,15 +37,27 @@ export function servicesList(ctx: DaemonContext): string[] {
   return s;
 }
 
+/**
+ * The public listener's access log: one `request completed` line per request at debug level
+ * (`log.level=debug`), with the fields fastify's own line has. At info and above it costs one level check.
+ */
+async function accessLog(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!(req.log as Logger).isLevelEnabled('debug')) return;
+  req.log.debug({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+}
+
 /** `tls` (from `http.tls_cert`/`tls_key`, daemon/http/tls-listener.ts) serves HTTPS with the same limits. */
 export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?: ReloadableTls): Promise<FastifyInstance> {
   const h = ctx.config.http;
   const app = Fastify({
-    ...baseServerOptions(ctx, 'http'), trustProxy: h.trust_proxy,
+    // No per-request info lines on the phones' listener (docs/performance.md § Logging): every request is in the
+    // activity log already; the access log below is written at debug level.
+    ...baseServerOptions(ctx, 'http', { requestLogging: false }), trustProxy: h.trust_proxy,
     // docs/security.md § Limits: header/request/keep-alive timeouts and connection caps on the listener phones reach.
     serverFactory: tls ? tls.factory : limitedServerFactory(h, 'http', ctx.metrics),
   }) as unknown as FastifyInstance;
   securityHeaders(app);
+  app.addHook('onResponse', accessLog);
   app.addHook('onResponse', observeRequest(httpMetrics(ctx.metrics), 'http'));
   if (rates) app.addHook('onResponse', async (_req, reply) => rates.request(reply.statusCode));
 

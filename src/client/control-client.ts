@@ -9,7 +9,7 @@
  * and the fastify routes share one contract (STYLE.md "One contract").
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Client } from 'undici';
+import type { Client } from 'undici';
 import { VERSION_HEADER } from '../contracts/common.js';
 import { routePath } from '../contracts/routes.js';
 import { ApiError, DaemonUnreachableError, OperationalError, UnavailableError } from './errors.js';
@@ -86,20 +86,26 @@ export class ControlClient {
   readonly target: Target;
   /** The daemon's version, from the `x-omnisep-version` header of the last answer. */
   daemonVersion: string | undefined;
-  readonly #client: Client;
+  /** undici is loaded at the first request, not with this module: `omnisep serve` and `--help` never need it (docs/performance.md § CLI start-up). */
+  #clientP: Promise<Client> | undefined;
   readonly #timeoutMs: number;
 
   constructor(target: Target, opts: ClientOptions = {}) {
     this.target = target;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#client =
-      target.kind === 'socket'
-        ? new Client('http://localhost', { connect: { socketPath: target.path }, headersTimeout: this.#timeoutMs, bodyTimeout: 0 })
-        : new Client(new URL(target.url).origin, {
+  }
+
+  get #client(): Promise<Client> {
+    return (this.#clientP ??= import('undici').then(({ Client: UndiciClient }) => {
+      const target = this.target;
+      return target.kind === 'socket'
+        ? new UndiciClient('http://localhost', { connect: { socketPath: target.path }, headersTimeout: this.#timeoutMs, bodyTimeout: 0 })
+        : new UndiciClient(new URL(target.url).origin, {
             connect: target.insecure ? { rejectUnauthorized: false } : target.ca ? { ca: target.ca } : {},
             headersTimeout: this.#timeoutMs,
             bodyTimeout: 0,
           });
+    }));
   }
 
   /** Call one route of the table; resolves to the 2xx body, throws ApiError / DaemonUnreachableError. */
@@ -121,7 +127,7 @@ export class ControlClient {
     }
     let res;
     try {
-      res = await this.#client.request({ method: method as 'GET', path: this.#prefix(path), headers, body: payload });
+      res = await (await this.#client).request({ method: method as 'GET', path: this.#prefix(path), headers, body: payload });
     } catch (err) {
       throw this.#transportError(err);
     }
@@ -149,7 +155,7 @@ export class ControlClient {
     if (this.target.kind === 'url' && this.target.apiKey) headers.authorization = `Bearer ${this.target.apiKey}`;
     let res;
     try {
-      res = await this.#client.request({ method: 'GET', path: this.#prefix(buildPath(path, {}, query)), headers, signal });
+      res = await (await this.#client).request({ method: 'GET', path: this.#prefix(buildPath(path, {}, query)), headers, signal });
     } catch (err) {
       if (signal?.aborted) return;
       throw this.#transportError(err);
@@ -184,7 +190,7 @@ export class ControlClient {
   }
 
   async close(): Promise<void> {
-    await this.#client.close().catch(() => undefined);
+    if (this.#clientP) await (await this.#clientP).close().catch(() => undefined);
   }
 
   #prefix(path: string): string {

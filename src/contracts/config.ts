@@ -9,10 +9,16 @@
  */
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { Document, isMap, parse as parseYaml, parseDocument, type Scalar } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Scalar } from 'yaml';
 import { isIP } from 'node:net';
 import { isHostOrIp, isLabFile, isLocalName } from './config-policy.js';
 import { mapSeedNames } from './config-seed.js';
+
+/** yaml (230 modules) loads only where a config file or the sample is read: a client command never pays for it (docs/performance.md § CLI start-up). */
+let yamlModule: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
 
 export { EXIT_CONFIG } from './config-policy.js';
 
@@ -368,7 +374,7 @@ export function coerceValue(path: string, raw: string): unknown {
   if (kinds.length === 1 && kinds[0] === 'string') return raw;
   if (kinds.every((k) => k === 'string') && kinds.length) return raw;
   try {
-    const v = parseYaml(raw);
+    const v = yaml().parse(raw);
     // `--set admin.api_keys=abc` means a one-element list.
     if (node?.type === 'array' && !Array.isArray(v)) return raw === '' ? [] : raw.split(',').map((s) => s.trim());
     return v === null && kinds.includes('string') ? raw : v;
@@ -438,7 +444,7 @@ export function resolveConfig(input: ResolveInput = {}): OmnisepConfig {
   const { file } = input;
   let raw: unknown = {};
   if (input.text !== undefined && input.text.trim() !== '') {
-    const doc = parseDocument(input.text, { prettyErrors: true });
+    const doc = yaml().parseDocument(input.text, { prettyErrors: true });
     if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), file);
     raw = doc.toJS() ?? {};
   }
@@ -589,6 +595,7 @@ export type ConfigView = Static<typeof ConfigView>;
  * to this output, so the sample cannot drift from the schema.
  */
 export function sampleConfigYaml(): string {
+  const { Document, isMap } = yaml();
   const doc = new Document(defaultConfig());
   const walk = (schema: TSchema, node: unknown) => {
     if (!isMap(node) || schema.type !== 'object' || !schema.properties) return;

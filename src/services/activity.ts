@@ -42,6 +42,8 @@ const jsonName = (raw: string): string => {
 
 /** Remove secret values from free text (paths, bodies) whatever its format; parameter names are judged decoded. */
 export function scrubText(text: string): string {
+  // Every pattern below needs an `=` (name=value, XML attribute, SMS pw=) or a `"` (JSON): most header values have neither.
+  if (!text.includes('=') && !text.includes('"')) return text;
   return redactSecretParams(text, REDACTED)
     .replace(JSON_RE, (whole, head: string, name: string) => (isSecretParamName(jsonName(name)) ? `${head}"${REDACTED}"` : whole))
     .replace(XML_RE, `$1${REDACTED}`)
@@ -50,6 +52,17 @@ export function scrubText(text: string): string {
 
 /** Headers kept per record (activity size budget); the rest are named in one marker entry. */
 export const MAX_STORED_HEADERS = 48;
+
+/** Header names judged so far (names repeat on every request; bounded, so odd names cannot grow it). */
+const headerNameVerdicts = new Map<string, boolean>();
+function secretHeaderName(name: string): boolean {
+  let v = headerNameVerdicts.get(name);
+  if (v === undefined) {
+    v = isSecretParamName(name);
+    if (headerNameVerdicts.size < 1024) headerNameVerdicts.set(name, v);
+  }
+  return v;
+}
 
 export function scrubHeaders(h: ActivityInput['request_headers'] = {}, maxField = Infinity): Record<string, string> {
   const out: Record<string, string> = {};
@@ -61,7 +74,7 @@ export function scrubHeaders(h: ActivityInput['request_headers'] = {}, maxField 
     if (v === undefined) continue;
     if (kept >= MAX_STORED_HEADERS || budget <= 0) { skipped++; continue; }
     const name = cutField(k.toLowerCase(), 64)!;
-    const value = SECRET_HEADERS.has(name) || isSecretParamName(name) ? REDACTED : cutField(scrubText(Array.isArray(v) ? v.join(', ') : String(v)), Math.min(maxField, budget))!;
+    const value = SECRET_HEADERS.has(name) || secretHeaderName(name) ? REDACTED : cutField(scrubText(Array.isArray(v) ? v.join(', ') : String(v)), Math.min(maxField, budget))!;
     out[name] = value;
     budget -= name.length + value.length;
     kept++;

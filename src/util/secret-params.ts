@@ -20,6 +20,7 @@ const SECRET_PARAM_NAMES = new Set([
 
 /** Percent-decode (and `+` → space) until stable, at most 4 rounds; malformed escapes stay as they are. */
 export function decodeParamName(raw: string): string {
+  if (!raw.includes('%') && !raw.includes('+')) return raw; // nothing to decode (most names)
   let cur = raw.replace(/\+/g, ' ');
   for (let i = 0; i < 4; i++) {
     let next: string;

@@ -38,7 +38,7 @@ import { describeEap } from '../../../src/codec/eap/index.js';
 import type { EapStepResult, SessionRequestContext } from '../../../src/services/eap-auth/eap-auth-service.js';
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
 import { describeResultView } from '../../../src/codec/diameter/result.js';
-import { buildProvisioning } from '../../../src/services/entitlements/provisioning.js';
+import { ProvisioningRenderer } from '../../../src/services/entitlements/provisioning.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './context.js';
@@ -60,6 +60,13 @@ export const SESSION_COOKIE = 'OMNISEP_EAP';
 /** Largest TS.43 request body: an EAP-Response in base64 is well under 1 KiB. */
 export const TS43_BODY_LIMIT = 16 * 1024;
 
+/**
+ * Answers smaller than one TCP segment's payload go uncompressed: gzip would save the phone no packet and
+ * cost the server a compressor per answer. Above it, level 1: a TS.43 document (a few KiB of repetitive XML)
+ * shrinks nearly as much as at level 6 for a fraction of the CPU (docs/performance.md § Compression).
+ */
+export const GZIP_THRESHOLD = 1400;
+
 const EAP_RELAY_CT = `${CONTENT_TYPE_EAP_RELAY}; charset=utf-8`;
 const TEXT_CT = 'text/plain; charset=utf-8';
 
@@ -73,6 +80,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   const { tokens, eapAuth: eap, websheetGrants } = ctx.services;
   const provisioningSources = { entitlements: ctx.services.entitlements, subscribers: ctx.services.subscribers, websheetGrants };
   const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
+  // Documents rendered once per (defaults, overrides, apps, format) and filled in per request (docs/performance.md).
+  const documents = new ProvisioningRenderer(renderDocument);
   if (cfg.eap_aka.enabled) {
     app.addHook('onReady', async () => {
       if (!chooseBackend(cfg, ctx.services.backends, ctx.clock)) ctx.logger?.warn({ backend: cfg.eap_aka.backend }, `ts43: no ${cfg.eap_aka.backend === 'swm' ? 'AAA relay' : 'vector source'} registered: EAP-AKA answers 503 until one is`);
@@ -84,7 +93,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   }
 
   if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie);
-  if (!app.hasReplyDecorator('compress')) await app.register(fastifyCompress, { global: true, threshold: 256, encodings: ['gzip', 'deflate'] });
+  if (!app.hasReplyDecorator('compress')) await app.register(fastifyCompress, { global: true, threshold: GZIP_THRESHOLD, encodings: ['gzip', 'deflate'], zlibOptions: { level: 1 } });
 
   const parseJsonBody = (_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
     if (body.trim() === '') return done(null, {});
@@ -161,7 +170,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     activity: ActivityInput,
     beforeSend?: () => Promise<void>,
   ) => {
-    const { doc } = await buildProvisioning(provisioningSources, {
+    const { body, vers } = await documents.render(provisioningSources, {
       imsi: input.imsi,
       apps: input.apps,
       defaults: ctx.config.default_entitlements as Record<string, EntitlementData>, // read per request: SIGHUP reloads it in place
@@ -170,8 +179,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       websheetBase: websheetBase(req),
       signingSecret: secret,
       nowMs: ctx.clock.now(),
-    });
-    const body = renderDocument(doc, input.format);
+    }, input.format);
     await record({
       ...activity,
       imsi: input.imsi,
@@ -179,7 +187,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       response_status: 200,
       response_code: 200,
       response_body: null, // the summary says what was answered; whole documents would bloat an append-heavy log
-      response_summary: { ...(activity.response_summary ?? {}), format: input.format, vers: doc.vers.version, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
+      response_summary: { ...(activity.response_summary ?? {}), format: input.format, vers, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
     });
     await beforeSend?.();
     return reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store').send(body);

@@ -197,7 +197,20 @@ export interface Ts43UserAgent {
  * some Android paths omit the `client-` token (`term-Omni/TestPhone /1.0 OS-Android/14`).
  */
 export function parseUserAgent(ua: string | undefined | null): Ts43UserAgent {
-  const raw = (ua ?? '').trim();
+  // A handful of User-Agent strings make up a fleet's traffic: parsed once each (bounded), copied per call.
+  const key = ua ?? '';
+  const hit = parsedUserAgents.get(key);
+  if (hit) return { ...hit };
+  const parsed = parseUserAgentText(key);
+  if (parsedUserAgents.size >= 512) parsedUserAgents.delete(parsedUserAgents.keys().next().value!);
+  parsedUserAgents.set(key, parsed);
+  return { ...parsed };
+}
+
+const parsedUserAgents = new Map<string, Ts43UserAgent>();
+
+function parseUserAgentText(ua: string): Ts43UserAgent {
+  const raw = ua.trim();
   const out: Ts43UserAgent = {
     raw,
     ts43: /^PRD-TS43\b/i.test(raw),

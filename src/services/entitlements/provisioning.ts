@@ -6,6 +6,8 @@
  */
 import type { EntitlementData } from '../../contracts/entitlements.js';
 import type { ProvisioningDoc } from '../../codec/ts43/document.js';
+import { storableText } from '../../util/terminal-text.js';
+import { DEFAULT_ENTITLEMENTS, effectiveEntitlements } from './catalog.js';
 import type { SubscriberService } from '../subscribers.js';
 import type { EntitlementService } from './overrides.js';
 import type { Secret } from '../../util/secret.js';
@@ -37,7 +39,7 @@ export const WEBSHEET_TOKEN_SECONDS = 24 * 3600;
 
 /** What the document builder reads: the overrides and the subscriber store (for ap2014's MSISDN). */
 export interface ProvisioningSources {
-  entitlements: EntitlementService;
+  entitlements: Pick<EntitlementService, 'effective' | 'get'>;
   subscribers: Pick<SubscriberService, 'get'>;
   /** Websheet links are bound to a grant kept in the store (docs/security.md § Websheet tokens). */
   websheetGrants: Pick<WebsheetGrants, 'issue'>;
@@ -70,4 +72,110 @@ export async function buildProvisioning(src: ProvisioningSources, input: Provisi
       applications: buildApplications(input.apps, filled),
     },
   };
+}
+
+// ---------------------------------------------------------------------------
+// Rendered documents, reused (docs/performance.md § Documents)
+
+/** One rendered document with its per-request parts left as placeholders. */
+interface Template {
+  body: string;
+  vers: number;
+  /** ServiceFlow_UserData is the subscriber's own signed websheet link: filled in per request. */
+  websheetUserData: boolean;
+  msisdn: boolean;
+}
+
+/** What a document depends on besides its per-request parts: merged defaults + overrides. */
+interface Effective {
+  effective: Record<string, EntitlementData>;
+  vers: number;
+  needsGrant: boolean;
+  needsMsisdn: boolean;
+}
+
+const escapeXmlAttr = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeJsonText = (v: string): string => JSON.stringify(v).slice(1, -1);
+
+/**
+ * The configuration document of `buildProvisioning` + `renderDocument`, byte for byte, rendered once per
+ * (configuration defaults, the subscriber's overrides, apps, format, websheet base, VERS validity) and
+ * reused: subscribers without overrides share one rendering per app list. The parts that differ per
+ * subscriber or per request — the TOKEN value and validity, the websheet link's signed user data and the
+ * MSISDN of ap2014 — are placeholders filled in per request. The store is still read on every request
+ * (overrides, websheet grant, MSISDN), so a change by any daemon shows at the next poll: the cache is keyed
+ * by content, not invalidated by events. Bounded (oldest entries dropped first).
+ */
+export class ProvisioningRenderer {
+  readonly #templates = new Map<string, Template>();
+  readonly #effective = new Map<string, Effective>();
+  /** A number per `defaults` object: a reload replaces the object (daemon/config/reload.ts). */
+  readonly #defaultsIds = new WeakMap<object, number>();
+  #nextDefaultsId = 1;
+  readonly #ph: { token: string; validity: string; userData: string; msisdn: string };
+
+  constructor(
+    private readonly renderDoc: (doc: ProvisioningDoc, format: 'xml' | 'json') => string,
+    private readonly max = 4096,
+    nonce = Math.random().toString(36).slice(2, 10),
+  ) {
+    // Plain letters and digits: unchanged by XML/JSON escaping and storableText; the nonce keeps configured text from matching.
+    this.#ph = { token: `OMNISEPxTOKENx${nonce}`, validity: `OMNISEPxVALIDITYx${nonce}`, userData: `OMNISEPxUSERDATAx${nonce}`, msisdn: `OMNISEPxMSISDNx${nonce}` };
+  }
+
+  #put<V>(m: Map<string, V>, key: string, v: V): V {
+    if (m.size >= this.max) m.delete(m.keys().next().value!);
+    m.set(key, v);
+    return v;
+  }
+
+  async render(src: ProvisioningSources, input: ProvisioningInput, format: 'xml' | 'json'): Promise<{ body: string; vers: number }> {
+    const defaults = input.defaults ?? {};
+    let dId = this.#defaultsIds.get(defaults);
+    if (dId === undefined) this.#defaultsIds.set(defaults, (dId = this.#nextDefaultsId++));
+    const rec = await src.entitlements.get(input.imsi);
+    const effKey = `${dId}\n${rec ? JSON.stringify(rec.apps) : ''}`;
+    let eff = this.#effective.get(effKey);
+    if (!eff) {
+      const effective = effectiveEntitlements({ ...DEFAULT_ENTITLEMENTS, ...defaults }, rec?.apps);
+      eff = this.#put(this.#effective, effKey, {
+        effective, vers: versVersion(effective),
+        needsGrant: !effective.ap2004?.service_flow_url && !effective.ap2004?.service_flow_user_data,
+        needsMsisdn: !effective.ap2014?.msisdn,
+      });
+    }
+    const wantsGrant = eff.needsGrant && input.apps.includes('ap2004');
+    const wantsMsisdn = eff.needsMsisdn && input.apps.includes('ap2014');
+    const msisdn = wantsMsisdn ? (await src.subscribers.get(input.imsi))?.msisdn : undefined;
+    const msisdnText = msisdn ? String(msisdn).replace(/^\+/, '') : '';
+    const key = `${effKey}\n${format}\n${input.apps.join(',')}\n${input.websheetBase}\n${input.versValidity}\n${input.token ? 1 : 0}\n${msisdnText ? 1 : 0}`;
+    let t = this.#templates.get(key);
+    if (!t) {
+      const filled: Record<string, EntitlementData> = { ...eff.effective };
+      if (input.apps.includes('ap2004') && !filled.ap2004?.service_flow_url) {
+        const v = { ...(filled.ap2004 ?? {}) };
+        v.service_flow_url = `${input.websheetBase.replace(/\/+$/, '')}/vowifi`;
+        if (!v.service_flow_user_data) v.service_flow_user_data = this.#ph.userData;
+        filled.ap2004 = v;
+      }
+      if (msisdnText) filled.ap2014 = { ...(filled.ap2014 ?? {}), msisdn: this.#ph.msisdn };
+      const doc: ProvisioningDoc = {
+        vers: { version: eff.vers, validity: input.versValidity },
+        token: input.token ? { token: this.#ph.token, validity: this.#ph.validity as unknown as number } : undefined,
+        applications: buildApplications(input.apps, filled),
+      };
+      const body = this.renderDoc(doc, format);
+      t = this.#put(this.#templates, key, { body, vers: eff.vers, websheetUserData: body.includes(this.#ph.userData), msisdn: body.includes(this.#ph.msisdn) });
+    }
+    const esc = format === 'xml' ? escapeXmlAttr : escapeJsonText;
+    let body = t.body;
+    if (input.token) body = body.replace(this.#ph.token, () => esc(storableText(input.token!.value))).replace(this.#ph.validity, String(input.token.validity));
+    if (t.websheetUserData) {
+      const grant = await src.websheetGrants.issue(input.imsi, 'ap2004', WEBSHEET_TOKEN_SECONDS);
+      const data = serviceFlowUserData(input.signingSecret, { imsi: input.imsi, app: 'ap2004', exp: grant.exp, jti: grant.jti }, 'VoWiFi');
+      body = body.replace(this.#ph.userData, () => esc(storableText(data)));
+    }
+    if (t.msisdn) body = body.replace(this.#ph.msisdn, () => esc(storableText(msisdnText)));
+    return { body, vers: t.vers };
+  }
 }

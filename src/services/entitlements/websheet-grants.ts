@@ -31,9 +31,13 @@ export class WebsheetGrants {
   /** The subscriber's current grant for `app`, or a new one valid `seconds`. */
   async issue(imsi: string, app: string, seconds: number): Promise<WebsheetGrant> {
     const now = Math.floor(this.clock.now() / 1000);
-    const fresh: WebsheetGrant = { imsi, app, jti: this.newId(), exp: now + seconds, issued_at: now };
+    const reusable = (g: WebsheetGrant | undefined): g is WebsheetGrant => !!g && g.app === app && g.exp - now > REUSE_MIN_SECONDS;
+    // Every poll of a phone lands here: a plain read answers it while the grant lasts (no per-key queue, no new id).
+    const held = await this.#coll.get(imsi);
+    if (reusable(held)) return held;
     return this.#coll.update(imsi, (cur) => {
-      if (cur && cur.app === app && cur.exp - now > REUSE_MIN_SECONDS) return { result: cur };
+      if (reusable(cur)) return { result: cur };
+      const fresh: WebsheetGrant = { imsi, app, jti: this.newId(), exp: now + seconds, issued_at: now };
       return { result: fresh, put: fresh };
     });
   }
