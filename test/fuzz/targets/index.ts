@@ -15,6 +15,7 @@ import xcapXml from './xcap-xml.js';
 import httpAuth from './http-auth.js';
 import cookie from './cookie.js';
 import ueAnswer from './ue-answer.js';
+import imap from './imap.js';
 
 export const TARGETS: readonly FuzzTarget[] = [
   baseline,
@@ -29,4 +30,5 @@ export const TARGETS: readonly FuzzTarget[] = [
   httpAuth,
   cookie,
   ueAnswer,
+  imap,
 ];
