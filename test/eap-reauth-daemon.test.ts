@@ -28,7 +28,7 @@ async function daemon(dir: string, sets: string[] = []) {
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   const config = testConfig(dir, ['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false', ...sets]);
-  const d = await startDaemon(config, { logger: createLogger({ level: 'info', pretty: false, destination: sink }), env: {} }); // wires the AAA as serve does
+  const d = await startDaemon(config, { logger: createLogger({ level: 'debug', pretty: false, destination: sink }), env: {} }); // wires the AAA as serve does
   const relay: AaaRelay = d.ctx.services.backends.aaaRelay!;
   return { d, relay, logs };
 }
@@ -77,7 +77,7 @@ test('built-in AAA in a real daemon: full authentication → fast re-authenticat
     assert.deepEqual(re.subtypes, [AkaSubtype.AKA_REAUTHENTICATION]);
     assert.ok(re.success?.type === 'success' && re.success.reauth);
     assert.equal((await d.ctx.services.subscribers.get(SIM.imsi))!.sqn, sqnHe, 'no vector spent');
-    assert.ok(logs.some((l) => l.includes('fast re-authentication success')));
+    assert.ok(logs.some((l) => l.includes('fast re-authentication success')), 'logged (at debug: one line per authentication, docs/performance.md § Logging)');
     const next = peerCarry(re.peer);
     assert.equal(next.reauth?.counter, 1);
 

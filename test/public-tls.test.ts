@@ -124,7 +124,7 @@ test('a port already in use names the listener and its config key', async () => 
     for (const [flag, name, key] of [['--http-port', 'the public HTTP listener', 'http.port'], ['--aaa-port', 'the built-in AAA', 'aaa.listen_port']] as const) {
       const ports = ['--http-port', '--api-port', '--diameter-port', '--aaa-port'].flatMap((f) => [f, f === flag ? String(port) : '0']);
       const r = spawnSync(process.execPath, serveArgs(['--data-dir', dir, '--socket', join(dir, 's.sock'), ...ports, '--no-tls', '--no-pretty', '--log-level', 'warn']), { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '' } });
-      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.status, 69, r.stderr);
       assert.ok(r.stderr.includes(`${name}`), r.stderr);
       assert.ok(r.stderr.includes(`127.0.0.1:${port}`), r.stderr);
       assert.ok(r.stderr.includes('already in use'), r.stderr);

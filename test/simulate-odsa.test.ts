@@ -81,7 +81,7 @@ test('the CLI: simulate odsa --json, odsa ls / show / rm, tokens ls with kinds',
   assert.equal(human.code, 0, human.stderr + human.stdout);
   assert.match(human.stdout, /GetSubscriberInfo\s+200\s+OperationResult 1/);
   const bad = await runCli(['simulate', 'odsa', '--app', 'ap2009', '--operation', 'ManageSubscription', '--url', d.url, '--imsi', sim.imsi, '--ki', sim.ki, '--opc', sim.opc]);
-  assert.equal(bad.code, 1, 'OperationResult 102 (no operation_type) is a failure');
+  assert.equal(bad.code, 3, 'OperationResult 102 (no operation_type): the server refused, exit 3');
   assert.match(bad.stderr + bad.stdout, /OperationResult 102.*operation_type/);
 
   const ls = await runCli(['odsa', 'ls', '--imsi', sim.imsi, '--json', ...socket]);

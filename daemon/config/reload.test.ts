@@ -14,6 +14,7 @@ test('reload applies the safe keys and lists the ones needing a restart', () => 
     logger: { level: 'info' },
     activity: { maxBodyBytes: 0 },
     store: { activity: retention },
+    reloaders: new Map(),
   } as unknown as DaemonContext;
   const r = applyReload(ctx, after);
   assert.deepEqual(r.reloaded.sort(), ['activity.max_records_per_subscriber', 'admin.api_keys', 'default_entitlements.ap2005', 'log.level']);

@@ -73,10 +73,10 @@ test('over a Unix socket: typed call, JSON body, version header, API errors as A
       assert.equal(e.status, 404);
       assert.equal(e.error, 'no such session');
       assert.equal(e.code, 'OMNISEP_ADMIN_NOT_FOUND');
-      assert.equal(e.exitCode, 1);
+      assert.equal(e.exitCode, 3, 'a 4xx is a refusal: exit 3');
       return true;
     });
-    await assert.rejects(client.call(routes.status), (e: unknown) => e instanceof ApiError && e.status === 500 && e.error === 'HTTP 500');
+    await assert.rejects(client.call(routes.status), (e: unknown) => e instanceof ApiError && e.status === 500 && e.error === 'HTTP 500' && e.exitCode === 1);
   } finally {
     await client.close();
     await new Promise((r) => server.close(r));
@@ -93,7 +93,7 @@ test('no daemon: a missing socket and a dead socket file both give DaemonUnreach
       await assert.rejects(client.call(routes.status), (e: unknown) => {
         assert.ok(e instanceof DaemonUnreachableError, String(e));
         assert.equal(e.message, `no daemon at ${path} — start one with: omnisep serve`);
-        assert.equal(e.exitCode, 1);
+        assert.equal(e.exitCode, 69, 'EX_UNAVAILABLE');
         return true;
       });
       await client.close();
