@@ -80,8 +80,8 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
     concurrency: Flags.integer({ summary: 'Load mode: authentications in flight at once.', default: 1, min: 1 }),
     insecure: Flags.boolean({ summary: 'Accept any TLS certificate on an https URL (test servers only).', default: false, exclusive: ['cacert'] }),
     cacert: Flags.string({
-      summary: 'Trust this CA or certificate (PEM) for an https URL, besides the system CAs.',
-      description: "E.g. the daemon's http.tls_cert when it is self-signed. NODE_EXTRA_CA_CERTS also works.",
+      summary: 'Trust this CA or certificate (PEM) for an https URL, instead of the system CAs (as curl --cacert).',
+      description: "E.g. the daemon's http.tls_cert when it is self-signed. NODE_EXTRA_CA_CERTS adds a CA to the system ones instead.",
       helpValue: 'FILE',
       exclusive: ['insecure'],
     }),

@@ -7,7 +7,6 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import tls from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpRequestSpec } from './request.js';
 
@@ -34,13 +33,14 @@ export interface HttpOptions {
 
 /**
  * A keep-alive connection pool for a run (`connections` = load concurrency); `insecure` accepts
- * any TLS certificate, `ca` (PEM, from `--cacert`) is trusted besides the system CAs.
+ * any TLS certificate; `ca` (PEM, from `--cacert`) is the CA bundle trusted instead of the system
+ * CAs, as with curl's `--cacert`.
  */
 export function createDispatcher(opts: { connections?: number; insecure?: boolean; ca?: string } = {}): Agent {
   return new Agent({
     connections: opts.connections ?? 8,
     pipelining: 1,
-    connect: opts.insecure ? { rejectUnauthorized: false } : opts.ca ? { ca: [...tls.rootCertificates, opts.ca] } : undefined,
+    connect: opts.insecure ? { rejectUnauthorized: false } : opts.ca ? { ca: opts.ca } : undefined,
   });
 }
 

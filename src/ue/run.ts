@@ -34,7 +34,7 @@ export interface SimulateOptions {
   vers: string;
   tokenReauth: boolean;
   insecure: boolean;
-  /** PEM of a CA or certificate to trust for an https URL (`--cacert`), besides the system CAs. */
+  /** PEM of the CA(s) or certificate to trust for an https URL (`--cacert`), instead of the system CAs. */
   ca?: string;
   timeoutMs: number;
   /** `-v`: receives each raw exchange, redacted (single run only). */
