@@ -78,7 +78,7 @@ test('load mode against the daemon: every authentication succeeds', async () => 
   assert.ok(s.latency_ms.p99 >= s.latency_ms.p50);
 });
 
-test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key exits 1 with the reason; bad flags exit 2', async () => {
+test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key exits 3 with the reason; bad flags exit 2', async () => {
   // Exactly what `omnisep serve` prints for the lab fixture.
   const line = simulateLineForLab({ url: d.url, csv: readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8'), simFile: repoPath('fixtures', 'subscribers', 'lab.csv') })!;
   assert.ok(!line.includes(SIM.ki) && !line.includes(SIM.opc), 'the printed line names the CSV, not the keys');
@@ -92,10 +92,14 @@ test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key
 
   const withoutOpc = argv.filter((a, i) => a !== '--opc' && argv[i - 1] !== '--opc');
   const wrong = await runCli([...withoutOpc, '--opc', '00'.repeat(16), '--json']);
-  assert.equal(wrong.code, 1);
+  assert.equal(wrong.code, 3, 'a rejection by the network exits 3');
   const failed = parseJson<SimulationReport>(wrong); // one JSON document: the report, ok false
   assert.equal(failed.ok, false);
   assert.match(failed.reason!, /^HTTP 403 .*MAC-A mismatch/);
+  assert.equal(failed.failure, 'rejected');
+  const human = await runCli([...withoutOpc, '--opc', '00'.repeat(16)]);
+  assert.equal(human.code, 3);
+  assert.match(human.stderr, /authentication rejected: HTTP 403/);
 
   const usage = await runCli(['simulate', 'eap-aka', '--imsi', '12345', '--ki', SIM.ki, '--opc', SIM.opc, '--url', d.url]);
   assert.equal(usage.code, 2);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../../src/cli/base-command.js';
-import { OperationalError, UsageError } from '../../src/cli/errors.js';
+import { BaseCommand, readCaFile } from '../../src/cli/base-command.js';
+import { OperationalError, RejectedError, UnavailableError, UsageError, type CliError } from '../../src/cli/errors.js';
 import { GLOBAL_GROUP } from '../../src/cli/flags.js';
 import { optionsFromFlags } from '../../src/ue/options.js';
 import { renderLoad, renderSteps } from '../../src/ue/render.js';
@@ -17,7 +17,9 @@ export default class SimulateEapAka extends BaseCommand<typeof SimulateEapAka, R
   static override summary = 'Play a phone against a TS.43 entitlement server: EAP-AKA with a software USIM, entitlements, token re-auth.';
   static override description = `Walks the TS.43 flow exactly as Android's entitlement client does (GET with EAP_ID, POST of the EAP-Response to the bare URL with the first response's cookies, configuration document in the last answer, then GET with IMSI + token) against any server URL, ours or another's. The USIM verifies AUTN (MAC-A, SQN freshness), answers AKA-Synchronization-Failure with AT_AUTS when the network's SQN is stale and AKA-Authentication-Reject on a bad MAC-A.
 
-Prints each step (HTTP status, decoded EAP packets, the USIM's verdict and SQN_MS, timings), the entitlements and the outcome. --json prints one JSON document (the same report). Exit 0 when authenticated, 1 with the reason when not, 2 on bad flags.
+Prints each step (HTTP status, decoded EAP packets, the USIM's verdict and SQN_MS, timings), the entitlements and the outcome. --json prints one JSON document (the same report).
+
+Exit codes: 0 authenticated; 3 rejected by the network (HTTP 4xx such as 403, EAP-Failure: wrong keys, unknown IMSI); 69 server not reached (connection refused, DNS, timeout, TLS check failed, or HTTP 503 back-end unavailable); 1 anything else (a 5xx, an answer the phone cannot read); 2 bad flags. A TLS check failure says so and hints at --cacert FILE and --insecure.
 
 --count N (>1) switches to load mode: N full authentications, at most --concurrency at once, then throughput and latency percentiles (p50/p90/p99).
 
@@ -76,13 +78,28 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
     'token-reauth': Flags.boolean({ summary: 'After EAP-AKA, re-authenticate once with the token (single run only).', default: true, allowNo: true }),
     count: Flags.integer({ summary: 'Load mode: number of authentications.', default: 1, min: 1 }),
     concurrency: Flags.integer({ summary: 'Load mode: authentications in flight at once.', default: 1, min: 1 }),
-    insecure: Flags.boolean({ summary: 'Accept a self-signed TLS certificate on an https URL.', default: false }),
+    insecure: Flags.boolean({ summary: 'Accept any TLS certificate on an https URL (test servers only).', default: false, exclusive: ['cacert'] }),
+    cacert: Flags.string({
+      summary: 'Trust this CA or certificate (PEM) for an https URL, instead of the system CAs (as curl --cacert).',
+      description: "E.g. the daemon's http.tls_cert when it is self-signed. NODE_EXTRA_CA_CERTS adds a CA to the system ones instead.",
+      helpValue: 'FILE',
+      exclusive: ['insecure'],
+    }),
+    'show-documents': Flags.boolean({
+      char: 'v',
+      summary: 'Print each raw HTTP request and answer to stderr, like curl -v (credentials redacted).',
+      description: 'Request line, headers and body after "> ", status line, headers and body (the XML or JSON document as received, gunzipped) after "< ". Token values, cookies and Authorization are replaced by [REDACTED]; EAP packets are shown, as they carry only one-time values (RAND, AUTN, RES, MACs), no long-term key. Single run only.',
+      default: false,
+    }),
     timeout: Flags.integer({ summary: 'Per-request timeout, ms.', default: 10000, min: 1, helpValue: 'MS' }),
   };
 
   async run(): Promise<Result> {
     const { flags } = this;
     const opts = optionsFromFlags(flags['sim-file'] ? withSimFile(flags, flags['sim-file']) : flags);
+    if (flags.cacert) opts.ca = readCaFile(flags.cacert);
+    if (flags['show-documents'] && flags.count > 1) throw new UsageError('--show-documents (-v) prints one run; drop it or --count');
+    if (flags['show-documents']) opts.transcript = (text) => process.stderr.write(`${text}\n`);
     if (flags.concurrency > 1 && flags.count === 1) throw new UsageError('--concurrency needs --count N (N > 1), e.g. --count 1000 --concurrency 16');
 
     if (flags.count > 1) {
@@ -107,10 +124,23 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
     return r.mode === 'load' ? renderLoad(r.report, this.chalk, r.url) : renderSteps(r.report, this.chalk);
   }
 
-  /** Exit 1 when an authentication failed (the report says which and why). */
-  protected override failure(r: Result): OperationalError | undefined {
-    if (r.mode === 'load') return r.report.failed > 0 ? new OperationalError(`${r.report.failed} of ${r.report.count} authentications failed`) : undefined;
-    return r.report.ok ? undefined : new OperationalError(`authentication failed: ${r.report.reason ?? 'unknown reason'}`);
+  /**
+   * A failed authentication exits with the code of its kind: 69 not reached, 3 rejected, 1 other.
+   * Load mode: 1 if any run failed otherwise, else 69 if any was not reached, else 3.
+   */
+  protected override failure(r: Result): CliError | undefined {
+    if (r.mode === 'load') {
+      const { failed, count, failed_by_kind: k } = r.report;
+      if (failed === 0) return undefined;
+      const text = `${failed} of ${count} authentications failed (${Object.entries(k).map(([kind, n]) => `${n} ${kind}`).join(', ')})`;
+      if (k.error) return new OperationalError(text);
+      return k.unreachable ? new UnavailableError(text) : new RejectedError(text);
+    }
+    const { ok, reason = 'unknown reason', failure } = r.report;
+    if (ok) return undefined;
+    if (failure === 'unreachable') return new UnavailableError(reason);
+    if (failure === 'rejected') return new RejectedError(`authentication rejected: ${reason}`);
+    return new OperationalError(`authentication failed: ${reason}`);
   }
 }
 

@@ -182,7 +182,8 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
   }
 }
 
-function readCaFile(file: string): string {
+/** `--cacert FILE`: the PEM text, or a UsageError (exit 2) naming the file and what is wrong. */
+export function readCaFile(file: string): string {
   const r = readSmallFile(file);
   if ('error' in r) throw new UsageError(`--cacert ${file}: ${r.error}; give a PEM file (e.g. DATA_DIR/tls/admin-cert.pem)`);
   const pem = r.text;

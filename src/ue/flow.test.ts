@@ -88,6 +88,10 @@ test('EAP-Success in the relay body is an error; EAP-Failure and 403 give reason
   assert.match(gone.state.reason!, /^HTTP 511 .*: Network authentication required$/);
   const net = run([{ type: 'start' }, { type: 'transport_error', message: 'ECONNREFUSED' }]);
   assert.match(net.state.reason!, /ECONNREFUSED/);
+  // The kind decides the exit code: rejected 3, unreachable 69, error 1.
+  assert.deepEqual([succ, failure, forbidden, gone, net].map((r) => r.state.failure), ['error', 'rejected', 'rejected', 'rejected', 'unreachable']);
+  assert.equal(run([{ type: 'start' }, { type: 'http', status: 503, body: '' }]).state.failure, 'unreachable');
+  assert.equal(run([{ type: 'start' }, { type: 'http', status: 500, body: '' }]).state.failure, 'error');
 });
 
 test('no token in the document: done without re-auth; a server without EAP is noted', () => {

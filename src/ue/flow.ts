@@ -26,6 +26,13 @@ import { buildEapResponse, buildEapStart, buildTokenAuth, type ClientProfile, ty
 /** Android answers at most one challenge and three more after resync (TS43.md § Client contract). */
 export const MAX_CHALLENGES = 4;
 
+/**
+ * Why a flow failed, for the exit code: `unreachable` = no answer (refused, DNS, timeout, TLS) or
+ * the server said its back-end is unavailable (503); `rejected` = the network answered no (4xx
+ * such as 403, 511, EAP-Failure); `error` = anything else (5xx, an answer the phone cannot read).
+ */
+export type UeFailureKind = 'unreachable' | 'rejected' | 'error';
+
 export type UePhase = 'idle' | 'eap_start_sent' | 'usim' | 'eap_response_sent' | 'token_sent' | 'done' | 'failed';
 
 export interface UeFlowConfig {
@@ -46,6 +53,7 @@ export interface UeFlowState {
   readonly document?: EntitlementDocument;
   readonly reauthDocument?: EntitlementDocument;
   readonly reason?: string;
+  readonly failure?: UeFailureKind;
   /** What the USIM said about its last answer (e.g. "synchronization failure"), for failure reasons. */
   readonly lastUsimNote?: string;
   readonly warnings: readonly string[];
@@ -62,7 +70,7 @@ export type UeFlowAction =
   | { type: 'request'; request: HttpRequestSpec }
   | { type: 'usim'; packet: Buffer }
   | { type: 'done'; document: EntitlementDocument; reauthDocument?: EntitlementDocument }
-  | { type: 'failed'; reason: string };
+  | { type: 'failed'; reason: string; kind: UeFailureKind };
 
 export type UeEventType = UeFlowEvent['type'];
 
@@ -88,8 +96,18 @@ export interface UeStepResult {
   actions: UeFlowAction[];
 }
 
-function fail(state: UeFlowState, reason: string): UeStepResult {
-  return { state: { ...state, phase: 'failed', reason }, actions: [{ type: 'failed', reason }] };
+function fail(state: UeFlowState, reason: string, kind: UeFailureKind = 'error'): UeStepResult {
+  return { state: { ...state, phase: 'failed', reason, failure: kind }, actions: [{ type: 'failed', reason, kind }] };
+}
+
+/**
+ * 4xx: the server refused (403 = authentication rejected); 511 (TS.43: the token or the
+ * authentication was not accepted) too; 503: its back-end is unavailable; other 5xx: a server error.
+ */
+export function httpFailureKind(status: number): UeFailureKind {
+  if ((status >= 400 && status < 500) || status === 511) return 'rejected';
+  if (status === 503) return 'unreachable';
+  return 'error';
 }
 
 /** Status texts for the failures TS.43 defines (Table 7, §2.8.5). */
@@ -120,7 +138,7 @@ export function step(state: UeFlowState, event: UeFlowEvent): UeStepResult {
       };
 
     case 'transport_error':
-      return fail(state, `no answer from ${cfg.profile.url}: ${event.message}`);
+      return fail(state, `cannot reach ${cfg.profile.url}: ${event.message}`, 'unreachable');
 
     case 'usim_failure':
       return fail(state, `the USIM could not answer: ${event.reason}`);
@@ -141,7 +159,7 @@ function onHttp(state: UeFlowState, ev: Extract<UeFlowEvent, { type: 'http' }>):
   // Android keeps the cookies of the first response only; later Set-Cookie lines are ignored.
   const cookies = first ? cookiesFromSetCookie(ev.setCookie) : state.cookies;
   let s: UeFlowState = { ...state, cookies };
-  if (ev.status !== 200) return fail(s, httpFailure(ev.status, s, ev.body));
+  if (ev.status !== 200) return fail(s, httpFailure(ev.status, s, ev.body), httpFailureKind(ev.status));
 
   let answer;
   try {
@@ -166,7 +184,7 @@ function onHttp(state: UeFlowState, ev: Extract<UeFlowEvent, { type: 'http' }>):
     const code = answer.packet[0]; // RFC 3748 §4: Code
     s = { ...s, warnings: [...s.warnings, ...answer.warnings] };
     if (code === EapCode.SUCCESS) return fail(s, 'server sent an EAP-Success packet (TS.43: the document must come directly; Android throws)');
-    if (code === EapCode.FAILURE) return fail(s, `server sent EAP-Failure${s.lastUsimNote ? ` after the UE sent ${s.lastUsimNote}` : ''}`);
+    if (code === EapCode.FAILURE) return fail(s, `server sent EAP-Failure${s.lastUsimNote ? ` after the UE sent ${s.lastUsimNote}` : ''}`, 'rejected');
     if (code !== EapCode.REQUEST) return fail(s, `eap-relay-packet with EAP code ${code}, expected a Request`);
     if (s.challenges >= MAX_CHALLENGES) return fail(s, `more than ${MAX_CHALLENGES} EAP requests in one exchange (Android gives up)`);
     s = { ...s, warnings: [...s.warnings, ...androidPacketWarnings(answer.packet, s.challenges === 0)] };

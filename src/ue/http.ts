@@ -31,13 +31,49 @@ export interface HttpOptions {
   timeoutMs?: number;
 }
 
-/** A keep-alive connection pool for a run (`connections` = load concurrency); `insecure` accepts self-signed TLS. */
-export function createDispatcher(opts: { connections?: number; insecure?: boolean } = {}): Agent {
+/**
+ * A keep-alive connection pool for a run (`connections` = load concurrency); `insecure` accepts
+ * any TLS certificate; `ca` (PEM, from `--cacert`) is the CA bundle trusted instead of the system
+ * CAs, as with curl's `--cacert`.
+ */
+export function createDispatcher(opts: { connections?: number; insecure?: boolean; ca?: string } = {}): Agent {
   return new Agent({
     connections: opts.connections ?? 8,
     pipelining: 1,
-    connect: opts.insecure ? { rejectUnauthorized: false } : undefined,
+    connect: opts.insecure ? { rejectUnauthorized: false } : opts.ca ? { ca: opts.ca } : undefined,
   });
+}
+
+/** Error codes that mean the server could not be reached at all (nothing was asked of it). */
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'host name lookup failed (DNS)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
+  UND_ERR_BODY_TIMEOUT: 'answer body not received in time',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CLOSED: 'connection closed',
+};
+
+/**
+ * What went wrong on the way to the server, said as what it is (refused, DNS, timeout, TLS) with
+ * the error code; a TLS check failure hints at `--cacert FILE` and `--insecure`. Pure.
+ */
+export function describeTransportError(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (code && UNREACHABLE[code]) return `${UNREACHABLE[code]} (${code})`;
+  if ((code && /CERT|SELF_SIGNED|TLS|SSL|ALTNAME/i.test(code)) || /certificate/i.test(message)) {
+    return `TLS check failed (${code ?? message}) — pass --cacert FILE with the server's certificate or its CA, or --insecure to accept any certificate (test servers only)`;
+  }
+  return code ? `${message} (${code})` : message;
 }
 
 export async function sendRequest(spec: HttpRequestSpec, opts: HttpOptions = {}): Promise<HttpAnswer> {

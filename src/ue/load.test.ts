@@ -26,7 +26,7 @@ test('runs every job once, never more than the concurrency at a time, counts fai
       seen.push(i);
       await new Promise((r) => setImmediate(r));
       inFlight--;
-      if (i % 10 === 0) return { ok: false, reason: 'HTTP 403' };
+      if (i % 10 === 0) return { ok: false, reason: 'HTTP 403', kind: 'rejected' };
       if (i === 7) throw new Error('boom');
       return { ok: true };
     },
@@ -38,6 +38,7 @@ test('runs every job once, never more than the concurrency at a time, counts fai
   assert.equal(summary.ok, 44);
   assert.equal(summary.failed, 6);
   assert.deepEqual(summary.failures, { 'HTTP 403': 5, boom: 1 });
+  assert.deepEqual(summary.failed_by_kind, { rejected: 5, error: 1 }, 'a job that threw counts as error');
   assert.ok(summary.throughput_per_s > 0);
 });
 

@@ -9,6 +9,8 @@ export interface JobOutcome {
   ok: boolean;
   /** Why a job failed (grouped and counted in the summary). */
   reason?: string;
+  /** The kind of failure (unreachable, rejected, error), counted in `failed_by_kind`. */
+  kind?: string;
 }
 
 export interface LatencySummary {
@@ -33,6 +35,8 @@ export interface LoadSummary {
   latency_ms: LatencySummary;
   /** Failure reasons with how many jobs ended with each. */
   failures: Record<string, number>;
+  /** Failed jobs by kind (e.g. unreachable, rejected, error); a job that threw counts as error. */
+  failed_by_kind: Record<string, number>;
 }
 
 /** Nearest-rank percentile of an ascending-sorted list (p in 0..100). */
@@ -62,6 +66,7 @@ export async function runLoad(job: (i: number) => Promise<JobOutcome>, opts: Loa
   const concurrency = Math.max(1, Math.min(opts.concurrency, count || 1));
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
+  const byKind: Record<string, number> = {};
   let next = 0;
   let done = 0;
   let ok = 0;
@@ -75,13 +80,15 @@ export async function runLoad(job: (i: number) => Promise<JobOutcome>, opts: Loa
       try {
         outcome = await job(i);
       } catch (err) {
-        outcome = { ok: false, reason: err instanceof Error ? err.message : String(err) };
+        outcome = { ok: false, reason: err instanceof Error ? err.message : String(err), kind: 'error' };
       }
       latencies.push(now() - t0);
       if (outcome.ok) ok++;
       else {
         const reason = outcome.reason ?? 'failed';
         failures[reason] = (failures[reason] ?? 0) + 1;
+        const kind = outcome.kind ?? 'error';
+        byKind[kind] = (byKind[kind] ?? 0) + 1;
       }
       done++;
       opts.onProgress?.(done, count);
@@ -101,5 +108,6 @@ export async function runLoad(job: (i: number) => Promise<JobOutcome>, opts: Loa
     ok_per_s: perS(ok),
     latency_ms: summariseLatencies(latencies),
     failures,
+    failed_by_kind: byKind,
   };
 }

@@ -57,7 +57,7 @@ test('steps, entitlements, redacted token and the verdict', () => {
 
 test('load summary with percentiles and failure reasons', () => {
   const out = renderLoad(
-    { count: 10, concurrency: 2, ok: 8, failed: 2, duration_ms: 2000, throughput_per_s: 5, ok_per_s: 4, latency_ms: { min: 1, mean: 2, p50: 2, p90: 3, p99: 4, max: 5 }, failures: { 'HTTP 403 x': 2 } },
+    { count: 10, concurrency: 2, ok: 8, failed: 2, duration_ms: 2000, throughput_per_s: 5, ok_per_s: 4, latency_ms: { min: 1, mean: 2, p50: 2, p90: 3, p99: 4, max: 5 }, failures: { 'HTTP 403 x': 2 }, failed_by_kind: { rejected: 2 } },
     c,
     'http://h/',
   );

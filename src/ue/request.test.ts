@@ -71,7 +71,8 @@ test('token re-auth GET carries IMSI and token; redactUrl hides the token', () =
   assert.equal(u.searchParams.get('IMSI'), '001010000000001');
   assert.equal(u.searchParams.get('token'), 's3cr3t+/=');
   assert.equal(u.searchParams.has('EAP_ID'), false);
-  assert.deepEqual(header(r.headers, 'accept'), ['application/json, text/vnd.wap.connectivity-xml']);
+  assert.deepEqual(header(r.headers, 'accept'), ['application/json'], '--accept json: JSON only');
+  assert.deepEqual(header(buildTokenAuth(profile, '001010000000001', new Secret('x')).headers, 'accept'), ['text/vnd.wap.connectivity-xml']);
   const shown = redactUrl(r.url);
   assert.ok(!shown.includes('s3cr3t'));
   assert.ok(shown.includes('token=[REDACTED]'));

@@ -65,9 +65,13 @@ export function userAgent(t: Terminal): string {
   return `PRD-TS43 term-${d.vendor}/${d.model} client-IMS-Entitlement/1.0 OS-Android/${t.osVersion}`;
 }
 
-/** The Accept of the responses that may carry the configuration document, most wanted first. */
+/**
+ * The Accept of the token re-authentication, whose answer is the configuration document: the
+ * chosen format only (`--accept` honoured in every step; a server that prefers XML on a tie
+ * would otherwise answer a JSON phone in XML).
+ */
 export function documentAccept(pref: AcceptPreference): string {
-  return pref === 'json' ? `${JSON_TYPE}, ${XML_TYPE}` : `${XML_TYPE}, ${JSON_TYPE}`;
+  return pref === 'json' ? JSON_TYPE : XML_TYPE;
 }
 
 /** The bare URL: scheme, host and path of the server URL, no query, no fragment. */

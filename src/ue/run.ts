@@ -35,7 +35,11 @@ export interface SimulateOptions {
   vers: string;
   tokenReauth: boolean;
   insecure: boolean;
+  /** PEM of the CA(s) or certificate to trust for an https URL (`--cacert`), instead of the system CAs. */
+  ca?: string;
   timeoutMs: number;
+  /** `-v`: receives each raw exchange, redacted (single run only). */
+  transcript?: (text: string) => void;
 }
 
 export const DEFAULT_TERMINAL: Terminal = {
@@ -98,9 +102,9 @@ function usimOf(o: SimulateOptions, eapId: string) {
 /** One phone through the whole flow; the report says how far it got and why it stopped. */
 export async function simulateEapAka(o: SimulateOptions, capture?: { document?: EntitlementDocument }): Promise<SimulationReport> {
   const input = inputOf(o);
-  const dispatcher = createDispatcher({ connections: 1, insecure: o.insecure });
+  const dispatcher = createDispatcher({ connections: 1, insecure: o.insecure, ca: o.ca });
   try {
-    return await simulateOnce(input, usimOf(o, input.eapId), { dispatcher, timeoutMs: o.timeoutMs }, capture);
+    return await simulateOnce(input, usimOf(o, input.eapId), { dispatcher, timeoutMs: o.timeoutMs, transcript: o.transcript }, capture);
   } finally {
     await dispatcher.close();
   }
@@ -124,12 +128,12 @@ export async function loadEapAka(
   load: { count: number; concurrency: number; onProgress?: (done: number, count: number) => void },
 ): Promise<LoadReport> {
   const input: SimulationInput = { ...inputOf(o), tokenReauth: false };
-  const dispatcher = createDispatcher({ connections: load.concurrency, insecure: o.insecure });
+  const dispatcher = createDispatcher({ connections: load.concurrency, insecure: o.insecure, ca: o.ca });
   try {
     const summary = await runLoad(
       async () => {
         const r = await simulateOnce(input, usimOf(o, input.eapId), { dispatcher, timeoutMs: o.timeoutMs });
-        return { ok: r.ok, reason: r.reason };
+        return { ok: r.ok, reason: r.reason, kind: r.failure };
       },
       { count: load.count, concurrency: load.concurrency, now: () => performance.now(), onProgress: load.onProgress },
     );

@@ -4,11 +4,12 @@
  * (`usim.ts`) and records every step with its timing for printing.
  */
 import { performance } from 'node:perf_hooks';
-import { startFlow, step, type UeFlowAction, type UeFlowEvent, type UeFlowState } from './flow.js';
-import { sendRequest, type HttpOptions } from './http.js';
+import { startFlow, step, type UeFailureKind, type UeFlowAction, type UeFlowEvent, type UeFlowState } from './flow.js';
+import { describeTransportError, sendRequest, type HttpAnswer, type HttpOptions } from './http.js';
 import { redactUrl, type ClientProfile, type HttpRequestSpec } from './request.js';
 import { displayApps, type EntitlementDocument, type JsonValue } from './document.js';
 import type { EapDescription, Usim } from './usim.js';
+import { formatExchange } from './transcript.js';
 
 export interface SimulationInput {
   profile: ClientProfile;
@@ -45,6 +46,8 @@ export interface SimStep {
 export interface SimulationReport {
   ok: boolean;
   reason?: string;
+  /** Why it failed: unreachable (exit 69), rejected by the network (exit 3), error (exit 1). */
+  failure?: UeFailureKind;
   imsi: string;
   eap_id: string;
   variant: 'aka' | 'aka-prime';
@@ -66,8 +69,13 @@ function documentSummary(d: EntitlementDocument): SimStep['document'] {
   return { format: d.format, vers: d.vers?.version, token: Boolean(d.token), apps: Object.keys(d.apps) };
 }
 
+/** `transcript`: called with each raw exchange, redacted (`-v`, transcript.ts). */
+export interface SimulationHttp extends HttpOptions {
+  transcript?: (text: string) => void;
+}
+
 /** Run the whole flow once: EAP-AKA, document, optional token re-authentication. Never throws for a server's fault. */
-export async function simulateOnce(input: SimulationInput, usim: Usim, http: HttpOptions = {}, capture?: { document?: EntitlementDocument }): Promise<SimulationReport> {
+export async function simulateOnce(input: SimulationInput, usim: Usim, http: SimulationHttp = {}, capture?: { document?: EntitlementDocument }): Promise<SimulationReport> {
   const t0 = performance.now();
   const sqnStart = usim.sqnMs.toString();
   const steps: SimStep[] = [];
@@ -81,6 +89,8 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Htt
   let final: Extract<UeFlowAction, { type: 'done' | 'failed' }> | undefined;
   let sentEap: EapDescription | undefined;
   let eapEnd: number | undefined;
+  // The last exchange, printed once the flow has read it (so the token it carried is known and redacted).
+  let unprinted: { n: number; req: HttpRequestSpec; answer: HttpAnswer } | undefined;
 
   while (pending) {
     const ev: UeFlowEvent = pending;
@@ -89,6 +99,11 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Htt
     const before = state;
     const r = step(state, ev);
     state = r.state;
+    if (unprinted && http.transcript) {
+      const secrets = [state.document?.token?.token.reveal(), state.reauthDocument?.token?.token.reveal()].filter((s): s is string => Boolean(s));
+      http.transcript(formatExchange(unprinted.n, unprinted.req, { answer: unprinted.answer }, secrets));
+    }
+    unprinted = undefined;
     if (answered) {
       // A configuration document just arrived: note it on the step that fetched it.
       const doc = before.phase === 'token_sent' ? state.reauthDocument : state.document !== before.document ? state.document : undefined;
@@ -135,12 +150,14 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Htt
           wire_bytes: res.wireBytes,
           ms: res.ms,
         });
+        unprinted = { n: s.n, req, answer: res };
         const retry = res.headers['retry-after'];
         if (retry !== undefined) s.retry_after = String(retry);
         pending = { type: 'http', status: res.status, contentType: res.contentType, setCookie: res.setCookie, body: res.body };
       } catch (err) {
         s.ms = performance.now() - sent;
-        s.error = err instanceof Error ? err.message : String(err);
+        s.error = describeTransportError(err);
+        http.transcript?.(formatExchange(s.n, req, { error: s.error }));
         pending = { type: 'transport_error', message: s.error };
       }
     }
@@ -153,6 +170,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Htt
   const report: SimulationReport = {
     ok: final?.type === 'done',
     reason: final?.type === 'failed' ? final.reason : undefined,
+    failure: final?.type === 'failed' ? final.kind : undefined,
     imsi: input.imsi,
     eap_id: input.eapId,
     variant: input.variant,
