@@ -150,7 +150,7 @@ test('JSON answers with --accept json', async () => {
 test('nothing listening → transport error reason, no throw', async () => {
   const r = await simulateEapAka(options('http://127.0.0.1:1/'));
   assert.equal(r.ok, false);
-  assert.match(r.reason!, /no answer from/);
+  assert.match(r.reason!, /cannot reach http:\/\/127\.0\.0\.1:1\/: connection refused/);
 });
 
 test('load mode: N authentications with bounded concurrency, percentiles', async () => {

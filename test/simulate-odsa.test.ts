@@ -96,5 +96,5 @@ test('the CLI: simulate odsa --json, odsa ls / show / rm, tokens ls with kinds',
   assert.match(tokens.stdout, /KIND[\s\S]*reauth/, 'the kind column (temporary tokens: the transfer test above)');
   const rm = await runCli(['odsa', 'rm', id, ...socket]);
   assert.equal(rm.code, 0, rm.stderr);
-  assert.equal((await runCli(['odsa', 'show', id, ...socket])).code, 1);
+  assert.equal((await runCli(['odsa', 'show', id, ...socket])).code, 3, 'gone: refused (404), exit 3');
 });

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
-import { OperationalError, UsageError } from '../../src/cli/errors.js';
+import { OperationalError, RejectedError, UnavailableError, UsageError, type CliError } from '../../src/cli/errors.js';
 import { GLOBAL_GROUP } from '../../src/cli/flags.js';
 import { imsiFlag } from '../../src/cli/args.js';
 import { ODSA_OPERATIONS } from '../../src/contracts/entitlement-apps.js';
@@ -73,7 +73,13 @@ Prints each request with OperationResult, SubscriptionResult, ServiceStatus and 
     return renderOdsaReport(r, this.chalk);
   }
 
-  protected override failure(r: OdsaSimulationReport): OperationalError | undefined {
-    return r.ok ? undefined : new OperationalError(`ODSA ${r.flow} failed: ${r.reason ?? 'unknown reason'}`);
+  /** Exit codes as `simulate eap-aka` (docs/cli.md § Exit codes): the server said no → 3, it could not be reached → 69. */
+  protected override failure(r: OdsaSimulationReport): CliError | undefined {
+    if (r.ok) return undefined;
+    const why = `ODSA ${r.flow} failed: ${r.reason ?? 'unknown reason'}`;
+    const reason = r.reason ?? '';
+    if (/cannot reach|TLS check failed|timed out|no answer/i.test(reason)) return new UnavailableError(why);
+    if (/OperationResult|HTTP 4\d\d|EAP-AKA failed|no TOKEN/.test(reason)) return new RejectedError(why);
+    return new OperationalError(why);
   }
 }

@@ -15,7 +15,7 @@ const MAX_AUDIO_BYTES = 12 * 1024 * 1024;
 export default class VvmDeposit extends BaseCommand<typeof VvmDeposit, VvmDepositResult> {
   static override summary = 'Deposit a voice message into a subscriber\'s INBOX, then send the SYNC SMS (ev=NM).';
   static override description =
-    'POST /api/vvm/accounts/:imsi/deposit, what a voicemail platform calls after recording a caller. The message is stored as VVM.md\'s multipart/voice-message (Content-Duration from --duration); a full mailbox refuses it. A ready account with an MSISDN then gets a SYNC SMS through the gateway: the answer says whether the gateway took it, or when it will be retried.';
+    'POST /api/vvm/accounts/:imsi/deposit, what a voicemail platform calls after recording a caller. The message is stored as an OMTP multipart/voice-message (Content-Duration from --duration); a full mailbox refuses it. A ready account with an MSISDN then gets a SYNC SMS through the gateway: the answer says whether the gateway took it, or when it will be retried.';
   static override examples = [
     { description: 'A 30-second AMR message from +61400123456', command: '<%= config.bin %> <%= command.id %> 505010000000001 --file voice.amr --from +61400123456 --duration 30' },
     { description: 'A withheld caller', command: '<%= config.bin %> <%= command.id %> 505010000000001 --file voice.amr --from ""' },

@@ -8,7 +8,7 @@ import { VVM_GREETING_KINDS, vvmRoutes, type VvmGreeting } from '../../../src/co
 
 export default class VvmGreetingSet extends BaseCommand<typeof VvmGreetingSet, VvmGreeting> {
   static override summary = 'Upload a greeting from an audio file (replaces the one of that kind and makes it active).';
-  static override description = 'PUT /api/vvm/accounts/:imsi/greetings/:kind. The greeting is stored as VVM.md\'s greeting message in the Greetings folder, at most vvm.default_max_greeting_seconds long; the phone is told with a SYNC ev=GU.';
+  static override description = 'PUT /api/vvm/accounts/:imsi/greetings/:kind. The greeting is stored as an OMTP greeting message in the Greetings folder, at most vvm.default_max_greeting_seconds long; the phone is told with a SYNC ev=GU.';
   static override examples = [{ description: 'The normal greeting, 12 seconds', command: '<%= config.bin %> <%= command.id %> 505010000000001 normal --file greeting.amr --duration 12' }];
   static override args = {
     imsi: imsiArg({ required: true }),
