@@ -14,6 +14,7 @@ import type { Clock, Collection, EventSink, Random, Store } from '../ports.js';
 import { openCollection } from '../store/collections.js';
 import type { TokenView } from '../contracts/tokens.js';
 import { Secret } from '../util/secret.js';
+import { pages } from '../util/pages.js';
 
 /**
  * What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the
@@ -239,11 +240,7 @@ export class TokenService {
   async purgeExpired(): Promise<number> {
     const now = Math.floor(this.deps.clock.now() / 1000);
     let n = 0;
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.#tokens.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
-      if (!page.length) break;
-      after = page[page.length - 1]![0];
+    for await (const page of pages((o) => this.#tokens.scan(o), 1000)) {
       for (const [key, r] of page) {
         if (r.expires_at > now) continue;
         if (await this.#tokens.delete(key)) {

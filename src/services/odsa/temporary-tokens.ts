@@ -17,6 +17,7 @@ import { openCollection } from '../../store/collections.js';
 import type { TokenView } from '../../contracts/tokens.js';
 import type { OdsaOperation } from '../../contracts/entitlement-apps.js';
 import { Secret } from '../../util/secret.js';
+import { pages } from '../../util/pages.js';
 
 export interface TemporaryTokenRecord {
   token_id: string;
@@ -133,11 +134,7 @@ export class TemporaryTokenService {
   async purgeExpired(): Promise<number> {
     const now = Math.floor(this.deps.clock.now() / 1000);
     let n = 0;
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.#tokens.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
-      if (!page.length) break;
-      after = page[page.length - 1]![0];
+    for await (const page of pages((o) => this.#tokens.scan(o), 1000)) {
       for (const [key, r] of page) if (r.expires_at <= now && (await this.#tokens.delete(key))) n++;
     }
     return n;

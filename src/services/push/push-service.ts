@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Clock, Collection, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import type { PushBacklogView, PushReason } from '../../contracts/push.js';
+import { pages } from '../../util/pages.js';
 
 export interface PushRegistration {
   key: string;
@@ -171,11 +172,7 @@ export class PushService {
   async prune(): Promise<number> {
     const cutoff = this.deps.clock.now() - this.deps.policy().failed_retention_seconds * 1000;
     let n = 0;
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.#backlog.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
-      if (!page.length) break;
-      after = page[page.length - 1]![0];
+    for await (const page of pages((o) => this.#backlog.scan(o), 1000)) {
       for (const [k, r] of page) if (r.state === 'failed' && Date.parse(r.updated_at) < cutoff && (await this.#backlog.delete(k))) n++;
     }
     return n;
