@@ -101,10 +101,10 @@ lat.sort((a, b) => a - b);
 const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!.toFixed(2);
 
 const base = rows[2]![1];
-console.log(`\nDiameter codec, ${seconds} s per case (one DER + one DEA per iteration)\n`);
+console.log(`\nDiameter codec, ${seconds} s per case (one DER + one DEA per iteration; no store)\n`);
 console.log('AAA round trips below use the MEMORY store for subscribers and SQN (`omnisep serve` runs the embedded store: see bench/store-auth.bench.ts)\n');
 console.log('| case | iterations/s | vs diameter pkg |');
 console.log('|---|---:|---:|');
 for (const [name, r] of rows) console.log(`| ${name} | ${Math.round(r).toLocaleString('en')} | ${(r / base).toFixed(2)}× |`);
 console.log(`\nDER/DEA round trips over loopback TCP to the built-in AAA (Milenage vector + AKA-Challenge per DER), ${inFlight} in flight:`);
-console.log(`  ${Math.round(done / elapsed).toLocaleString('en')} round trips/s (${done} ok, ${failed} failed in ${elapsed.toFixed(1)} s); latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+console.log(`  ${Math.round(done / elapsed).toLocaleString('en')} round trips/s, store: MEMORY (${done} ok, ${failed} failed in ${elapsed.toFixed(1)} s); latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);

@@ -129,7 +129,7 @@ for (let i = 0; i < 1_000_000; i++) {
 const fuzzMs = performance.now() - t0;
 
 const base = rows[0]!.perSec;
-console.log(`EAP-AKA bench (${seconds}s per case, node ${process.version}, 1 core)\n`);
+console.log(`EAP-AKA bench (${seconds}s per case, node ${process.version}, 1 core; in-process, no store except the rows marked "+memory store" — users run the embedded store: bench/eap-reauth.bench.ts measures it)\n`);
 console.log('case'.padEnd(40) + 'per second'.padStart(14) + 'vs vector'.padStart(12));
 for (const r of rows) console.log(r.name.padEnd(40) + Math.round(r.perSec).toLocaleString('en-US').padStart(14) + `${(r.perSec / base).toFixed(3)}x`.padStart(12));
 console.log(`\n1 000 000 random/mutated byte strings decoded in ${fuzzMs.toFixed(0)} ms (${ok} decoded, ${bad} DecodeError, no other exception)`);

@@ -5,11 +5,11 @@
  * effect without a restart. Connections already open keep the context they started with.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import { capConnections, type HttpLimits } from './security.js';
+import { limitedServerFactory, type HttpLimits } from './security.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -43,19 +43,8 @@ export function reloadableTls(files: TlsFiles, limits: HttpLimits, listener: str
   let server: Server | null = null;
   return {
     factory(handler) {
-      server = createServer({
-        cert: pair.cert,
-        key: pair.key,
-        minVersion: 'TLSv1.2',
-        headersTimeout: limits.header_timeout_ms,
-        requestTimeout: Math.max(limits.request_timeout_ms, limits.header_timeout_ms),
-        keepAliveTimeout: limits.keep_alive_timeout_ms,
-        connectionsCheckingInterval: Math.min(1000, limits.header_timeout_ms),
-        // A handshake that never finishes counts against the header timeout's budget.
-        handshakeTimeout: limits.header_timeout_ms,
-      }, handler);
-      server.keepAliveTimeout = limits.keep_alive_timeout_ms;
-      capConnections(server as unknown as import('node:http').Server, limits, listener, metrics);
+      // The same timeouts and caps as every listener (security.ts); kept to swap the context on reload.
+      server = limitedServerFactory(limits, listener, metrics, pair)(handler) as unknown as Server;
       return server;
     },
     reload() {
