@@ -35,6 +35,7 @@ import xcapPlugin from './http/xcap/index.js';
 import { resolveSubscribersFile, wireDiameter } from './diameter/wire.js';
 import { simulateLineForLab } from '../src/ue/command-line.js';
 import { Lifecycle, type StopReport } from './lifecycle.js';
+import { cliInvocation } from './banner.js';
 import { createLogger } from './logging.js';
 import { publishedKeyProblems } from './security/published-keys.js';
 import { loadKeyring } from './config/kek.js';
@@ -183,7 +184,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     // The ready-to-paste UE run against the first lab SIM (CLI.md: `npm start` prints one that succeeds).
     if (config.aaa.enabled && config.eap_aka.enabled && config.eap_aka.backend !== 'swx' && config.aaa.subscribers_file) {
       const csvFile = resolveSubscribersFile(config.aaa.subscribers_file);
-      const line = existsSync(csvFile) ? simulateLineForLab({ url: `${ctx.listeners.http.url}/`, csv: readFileSync(csvFile, 'utf8'), simFile: displayPath(csvFile), bin: 'node bin/run.js' }) : undefined;
+      const line = existsSync(csvFile) ? simulateLineForLab({ url: `${ctx.listeners.http.url}/`, csv: readFileSync(csvFile, 'utf8'), simFile: displayPath(csvFile), bin: cliInvocation() }) : undefined;
       if (line) ctx.bannerLines.push(`try: ${line}`);
     }
 
