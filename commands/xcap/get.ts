@@ -10,7 +10,7 @@ type Result = XcapView | XcapList;
 export default class XcapGet extends BaseCommand<typeof XcapGet, Result> {
   static override summary = 'Show a subscriber\'s supplementary services (the simservs document as JSON), or list profiles.';
   static override description =
-    'With an MSISDN: call forwarding, barring and caller-ID settings as the phone sees them over XCAP (the default document when none is stored). Without one: the stored profiles, filtered by --query (MSISDN substring). Reads GET /api/xcap/:msisdn or GET /api/xcap?query=.';
+    'With an MSISDN: call forwarding, barring and caller-ID settings as the phone sees them over XCAP (the default document when none is stored). Without one: the stored profiles, filtered by --query (MSISDN substring). Reads GET /api/xcap/:msisdn or GET /api/xcap?query=. The phone reads the same document over XCAP at http://HOST:9014/simservs.ngn.etsi.org/users/tel:+MSISDN/simservs.xml (curl examples for every operation: docs/xcap-cookbook.md).';
   static override examples = [
     { description: 'One subscriber', command: '<%= config.bin %> <%= command.id %> +15551234567' },
     { description: 'Profiles whose MSISDN contains 555', command: '<%= config.bin %> <%= command.id %> --query 555' },
