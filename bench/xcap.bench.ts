@@ -1,7 +1,7 @@
 /**
  * XCAP throughput, side by side in one run: GET document, GET element and
  * conditional PUT element (If-Match) through a real daemon (startDaemon,
- * lowdb store in a temp dir, asserted identity from 127.0.0.1), against a
+ * embedded store (the default) in a temp dir, asserted identity from 127.0.0.1), against a
  * bare fastify route answering the same bytes. Ratios are per case against
  * the bare route of the same shape.
  *
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   cases.push(await pair(['bare GET (document bytes)', 'XCAP GET document'], CONNECTIONS, get(barePool, '/doc'), get(pool, DOC)));
   cases.push(await pair(['bare GET (element bytes)', 'XCAP GET element'], CONNECTIONS, get(barePool, '/el'), get(pool, ELEMENT)));
   const etagNow = (await (async () => { const r = await pool.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; })());
-  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, lowdb: fsync)'], 1, putChain(barePool, '/el', '"0"', nrt), putChain(pool, ELEMENT, etagNow, nrt)));
+  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, embedded store: fdatasync)'], 1, putChain(barePool, '/el', '"0"', nrt), putChain(pool, ELEMENT, etagNow, nrt)));
   const memEtag = await (async () => { const r = await memPool.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; })();
   const bareEtagNow = `"${bareEtag}"`;
   cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, memory store)'], 1, putChain(barePool, '/el', bareEtagNow, nrt), putChain(memPool, ELEMENT, memEtag, nrt)));

@@ -1,0 +1,30 @@
+#!/bin/sh
+# The reference run: the benchmarks whose figures bench/README.md quotes in § Reference run, one after the other,
+# from dist/ (so run `npm run build` first), each with the arguments the README names. Run it on an idle machine
+# (it prints the load average before and after each benchmark); it takes about 15 minutes on the 2-core machine.
+#
+#   sh bench/reference.sh 2>&1 | tee /tmp/omnisep-reference.txt
+#
+# Long runs (the 30-minute soak, the 1,000,000-line import, the 1,000,000-input fuzz, embedded start-up at a
+# million subscribers) are not in it: each has its own command in bench/README.md.
+set -eu
+cd "$(dirname "$0")/.."
+[ -d dist/bench ] || { echo "bench/reference.sh: build first (npm run build)" >&2; exit 2; }
+echo "omnisep reference run: $(git rev-parse --short HEAD 2>/dev/null || echo '?') $(date -u +%Y-%m-%dT%H:%MZ), node $(node -v), $(nproc) cores"
+run() {
+  echo
+  echo "### $*"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  node "$@"
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+run dist/bench/cli.bench.js 15
+run dist/bench/eap-aka.bench.js 1.5
+run dist/bench/diameter.bench.js 2 32
+run dist/bench/ts43.bench.js --seconds 3 --eap-count 400
+run dist/bench/xcap.bench.js 3 16
+run dist/bench/admin-api.bench.js --seconds 5 --concurrency 16 --skip-cli
+run dist/bench/odsa.bench.js 5 16
+run dist/bench/eap-reauth.bench.js 3 6
+run dist/bench/diameter-tls.bench.js 5 16
+run dist/bench/imap.bench.js 5 8
