@@ -29,3 +29,4 @@ run dist/bench/eap-reauth.bench.js 3 6
 run dist/bench/diameter-tls.bench.js 5 16
 run dist/bench/imap.bench.js 5 8
 run dist/bench/monitor.bench.js 3 3
+run dist/bench/activity.bench.js --records 1000000
