@@ -143,7 +143,7 @@ for (const { driver, full, re } of results) {
 }
 
 console.log(`\nThrough the TS.43 route (HTTP → swm relay → built-in AAA), simulate eap-aka load mode: ${inFlight} SIMs at once, one chain of ${ts43Count} per SIM; store ${ts43.driver}`);
-console.log('case'.padEnd(40) + 'auths/s'.padStart(10) + 'n'.padStart(8) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'vs full'.padStart(10) + '  kinds');
+console.log('case'.padEnd(48) + 'auths/s'.padStart(10) + 'n'.padStart(8) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'vs full'.padStart(10) + '  kinds');
 for (const [name, r] of [['full (simulate --count)', ts43.full], ['fast re-auth (simulate --count --fast-reauth)', ts43.re]] as const) {
-  console.log(name.padEnd(40) + r.perSec.toFixed(0).padStart(10) + String(r.n).padStart(8) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + `${(r.perSec / ts43.full.perSec).toFixed(2)}x`.padStart(10) + `  ${r.kinds}`);
+  console.log(name.padEnd(48) + r.perSec.toFixed(0).padStart(10) + String(r.n).padStart(8) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + `${(r.perSec / ts43.full.perSec).toFixed(2)}x`.padStart(10) + `  ${r.kinds}`);
 }

@@ -212,6 +212,7 @@ test('simulate eap-aka --fast-reauth (CLI): full then fast re-auth, token re-aut
   const verbose = await runCli([...base, '-v']);
   assert.equal(verbose.code, 0, verbose.stderr);
   assert.match(verbose.stderr, /EAP_ID=4[0-9a-f]{32}%40/, '-v shows the second request with the re-auth identity');
+  assert.match(verbose.stderr, /^\* step 5: token_auth/m, 'the second run numbers on from the first');
   assert.ok(!verbose.stderr.includes(sim.ki) && !verbose.stderr.includes(sim.opc));
   assert.doesNotMatch(verbose.stderr, /token=[A-Za-z0-9_-]{43}/, 'token redacted');
 

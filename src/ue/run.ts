@@ -132,7 +132,7 @@ export async function simulateEapAka(o: SimulateOptions, capture?: { document?: 
     const first = await simulateOnce({ ...inputOf(o, usim), tokenReauth: false }, usim, http);
     if (!first.ok) return first;
     const again = usimOf(o, usim.sqnMs, usim.carry());
-    return chained(first, await simulateOnce(inputOf(o, again), again, http, capture));
+    return chained(first, await simulateOnce(inputOf(o, again), again, { ...http, stepOffset: first.steps.length }, capture));
   } finally {
     await dispatcher.close();
   }

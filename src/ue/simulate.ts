@@ -88,6 +88,8 @@ function documentSummary(d: EntitlementDocument): SimStep['document'] {
 /** `transcript`: called with each raw exchange, redacted (`-v`, transcript.ts). */
 export interface SimulationHttp extends HttpOptions {
   transcript?: (text: string) => void;
+  /** Added to the exchange numbers the transcript prints (the second run of --fast-reauth goes on from the first). */
+  stepOffset?: number;
 }
 
 /** Run the whole flow once: EAP-AKA, document, optional token re-authentication. Never throws for a server's fault. */
@@ -118,7 +120,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
     state = r.state;
     if (unprinted && http.transcript) {
       const secrets = [state.document?.token?.token.reveal(), state.reauthDocument?.token?.token.reveal()].filter((s): s is string => Boolean(s));
-      http.transcript(formatExchange(unprinted.n, unprinted.req, { answer: unprinted.answer }, secrets));
+      http.transcript(formatExchange(unprinted.n + (http.stepOffset ?? 0), unprinted.req, { answer: unprinted.answer }, secrets));
     }
     unprinted = undefined;
     if (answered) {
@@ -174,7 +176,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
       } catch (err) {
         s.ms = performance.now() - sent;
         s.error = describeTransportError(err);
-        http.transcript?.(formatExchange(s.n, req, { error: s.error }));
+        http.transcript?.(formatExchange(s.n + (http.stepOffset ?? 0), req, { error: s.error }));
         pending = { type: 'transport_error', message: s.error };
       }
     }
