@@ -6,9 +6,13 @@
  * USIM state and identities between runs. Every session is a complete EAP exchange:
  *   full:    Identity → AKA-Challenge (Milenage vector, SQN update) → EAP-Success (2 DER/DEA);
  *   re-auth: Identity (re-auth id) → AKA-Reauthentication (store update) → EAP-Success (2 DER/DEA).
- * TS.43 HTTP is not in the path (its EAP_ID is the permanent identity, docs/eap-aka.md).
+ * Then the same two kinds through the TS.43 route (HTTP on loopback → swm relay → built-in AAA), driven by
+ * the simulator's load mode (`simulate eap-aka --count N [--fast-reauth]`, src/ue/run.ts loadEapAka): one
+ * chain per lab SIM, `in-flight` SIMs at once, each N authentications; with --fast-reauth the first of each
+ * chain is full and the rest present the re-auth identity the previous one left (counted per kind).
+ * Embedded store only there (what serve runs by default).
  *
- *   node --import tsx bench/eap-reauth.bench.ts [seconds-per-case] [in-flight]
+ *   node --import tsx bench/eap-reauth.bench.ts [seconds-per-case] [in-flight] [ts43-count-per-sim]
  */
 import { baseCode, codeOf } from '../src/codec/diameter/result.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,9 +28,11 @@ import { peerCarry, peerSqnMs, startPeer, stepPeer, type PeerCarry } from '../sr
 import { repoPath } from '../src/util/repo-path.js';
 import { Secret } from '../src/util/secret.js';
 import type { AaaRelay } from '../src/ports.js';
+import { loadEapAka, simulateOptions, type LoadReport } from '../src/ue/run.js';
 
 const seconds = Number(process.argv[2] ?? 3);
 const inFlight = Number(process.argv[3] ?? 6);
+const ts43Count = Number(process.argv[4] ?? 50);
 
 const lab = readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8').split('\n').filter((l) => /^[0-9]{15},/.test(l)).map((l) => l.split(','));
 interface Phone { imsi: string; k: Secret<Buffer>; opc: Secret<Buffer>; sqnMs: bigint; carry: PeerCarry }
@@ -97,7 +103,36 @@ async function runOn(driver: 'embedded' | 'memory') {
   }
 }
 
+/** Through the TS.43 route with the simulator's load mode: one chain per SIM, `inFlight` SIMs at once. */
+async function ts43Case(url: string, fast: boolean): Promise<{ perSec: number; n: number; p50: number; p99: number; kinds: string }> {
+  const t0 = performance.now();
+  const reports: LoadReport[] = await Promise.all(phones.slice(0, inFlight).map((ph) =>
+    loadEapAka(simulateOptions({ url, imsi: ph.imsi, ki: ph.k, opc: ph.opc }, { tokenReauth: false, fastReauth: fast }), { count: ts43Count, concurrency: 1 })));
+  const ms = performance.now() - t0;
+  const ok = reports.reduce((a, r) => a + r.ok, 0);
+  if (ok !== reports.reduce((a, r) => a + r.count, 0)) throw new Error(`failures: ${JSON.stringify(reports.map((r) => r.failures))}`);
+  const p50s = reports.map((r) => r.latency_ms.p50).sort((a, b) => a - b);
+  const k = reports.reduce((a, r) => ({ full: a.full + (r.kinds?.full ?? r.ok), fast: a.fast + (r.kinds?.fast_reauth ?? 0) }), { full: 0, fast: 0 });
+  return { perSec: ok / (ms / 1000), n: ok, p50: p50s[Math.floor(p50s.length / 2)]!, p99: Math.max(...reports.map((r) => r.latency_ms.p99)), kinds: `${k.full} full, ${k.fast} re-auth` };
+}
+
+async function runTs43() {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-bench-reauth-ts43-'));
+  const limits = ['eap_aka.max_sessions_per_imsi=100000', 'eap_aka.client_rate_per_s=1000000', 'eap_aka.client_burst=1000000'];
+  const config = testConfig(dir, ['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false', 'aaa.max_reauths=65534', ...limits]);
+  const d = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false }), env: {} });
+  try {
+    const url = `${d.addresses.http.url.replace(/\/$/, '')}/`;
+    await ts43Case(url, false); // warm-up
+    return { driver: config.storage.driver, full: await ts43Case(url, false), re: await ts43Case(url, true) };
+  } finally {
+    await d.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const results = [await runOn('embedded'), await runOn('memory')];
+const ts43 = await runTs43();
 console.log('EAP fast re-authentication vs full authentication through the daemon (built-in AAA over TCP Diameter on loopback)');
 console.log(`${seconds}s per case, ${inFlight} sessions in flight (one per SIM), node ${process.version}; embedded = what serve runs by default, memory = without durable writes\n`);
 console.log('store'.padEnd(10) + 'case'.padEnd(30) + 'sessions/s'.padStart(12) + 'n'.padStart(8) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'vs full'.padStart(10));
@@ -105,4 +140,10 @@ for (const { driver, full, re } of results) {
   for (const [name, r] of [['full EAP-AKA authentication', full], ['fast re-authentication', re]] as const) {
     console.log(driver.padEnd(10) + name.padEnd(30) + r.perSec.toFixed(0).padStart(12) + String(r.n).padStart(8) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + `${(r.perSec / full.perSec).toFixed(2)}x`.padStart(10));
   }
+}
+
+console.log(`\nThrough the TS.43 route (HTTP → swm relay → built-in AAA), simulate eap-aka load mode: ${inFlight} SIMs at once, one chain of ${ts43Count} per SIM; store ${ts43.driver}`);
+console.log('case'.padEnd(48) + 'auths/s'.padStart(10) + 'n'.padStart(8) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'vs full'.padStart(10) + '  kinds');
+for (const [name, r] of [['full (simulate --count)', ts43.full], ['fast re-auth (simulate --count --fast-reauth)', ts43.re]] as const) {
+  console.log(name.padEnd(48) + r.perSec.toFixed(0).padStart(10) + String(r.n).padStart(8) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + `${(r.perSec / ts43.full.perSec).toFixed(2)}x`.padStart(10) + `  ${r.kinds}`);
 }

@@ -191,6 +191,11 @@ export interface AaaAnswer {
   msk: Secret<Buffer> | null;
   /** The Diameter Session-Id: the `aaa_session_id` of the admin API. */
   sessionId: string;
+  /**
+   * Mobile-Node-Identifier of a success DEA: the permanent identity the AAA authenticated (TS 29.273
+   * §7.1.2.1.1), which a phone that presented a pseudonym or re-auth identity is bound to. Absent when not sent.
+   */
+  permanentIdentity?: string;
 }
 
 /** Thrown by AaaRelaySession.exchange when no answer came (timeout, every peer down, a DEA without a result): TS.43 maps it to 503/511. */

@@ -30,6 +30,7 @@ import { EapCode, EapType } from '../../src/codec/eap/constants.js';
 import { describeFailure, type EapServerConfig, type EapServerState } from '../../src/fsm/eap-aka-server.js';
 import { driveEapServer, openEapServer, type EapDriveInput, type EapServerOptions } from '../../src/fsm/eap-aka-driver.js';
 import { ckIkPrime } from '../../src/crypto/aka-prime-kdf.js';
+import { buildPermanentIdentity, parseIdentity, type AkaVariant } from '../../src/aka/identity.js';
 import { SubscriberService, LocalVectorSource } from '../../src/services/subscribers.js';
 import { EAP_IDENTITIES_DEFAULTS, StoreEapIdentities, type EapIdentitiesConfig } from '../../src/services/eap-auth/eap-identities.js';
 import { deriveSealKey } from '../../src/crypto/seal.js';
@@ -194,7 +195,12 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
         await identities.save(out.imsi, out.issued);
         // Per authentication: debug (docs/performance.md § Logging).
         log.debug({ imsi: out.imsi, session_id: der.sessionId, fast_reauth: out.reauth }, out.reauth ? 'aaa: EAP-AKA fast re-authentication success' : 'aaa: EAP-AKA success');
-        return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, eapPayload: out.packet, msk: out.msk.reveal(), ...base });
+        // Mobile-Node-Identifier = the permanent identity (TS 29.273 §7.1.2.1.1): the ePDG (or the TS.43 route) binds
+        // the session to it, never to a pseudonym or re-auth identity the peer presented.
+        return buildDea(dict, req, ctx.local, {
+          resultCode: ResultCode.DIAMETER_SUCCESS, eapPayload: out.packet, msk: out.msk.reveal(), ...base,
+          mobileNodeIdentifier: permanentNai(out.imsi, state.cfg.variant, out.identity),
+        });
       case 'failure':
         sessions.delete(der.sessionId);
         log.info({ imsi: state.imsi, reason: describeFailure(out), session_id: der.sessionId }, 'aaa: EAP-AKA failure');
@@ -305,6 +311,12 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     },
     activeSessions: () => sessions.size,
   };
+}
+
+/** The root NAI of the permanent identity (TS 23.003 §19.3.2), in the realm of the identity the peer presented. */
+function permanentNai(imsi: string, variant: AkaVariant, presented: string): string {
+  const realm = parseIdentity(presented).realm;
+  return buildPermanentIdentity(imsi, { variant, ...(realm ? { realm } : {}) });
 }
 
 function failurePacket(identifier: number): Buffer {

@@ -66,6 +66,7 @@ export function createSwmRelay(node: DiameterNode, opts: SwmRelayOptions = {}): 
             eapPayload: dea.eapPayload,
             msk: dea.msk ? new Secret(Buffer.from(dea.msk)) : null,
             sessionId,
+            ...(dea.mobileNodeIdentifier !== null ? { permanentIdentity: dea.mobileNodeIdentifier } : {}),
           };
         },
         close() {

@@ -41,6 +41,11 @@ export interface UeFlowConfig {
   eapId: string;
   /** After the EAP-AKA document, re-authenticate once with its token (`GET ?IMSI=&token=`). */
   tokenReauth: boolean;
+  /**
+   * The EAP_ID is a pseudonym or re-auth identity (`--fast-reauth`): the phone plays an RFC 4187 peer, which
+   * Android's client is not, so an AKA-Identity or AKA-Reauthentication first is expected, not warned about.
+   */
+  temporaryIdentity?: boolean;
 }
 
 export interface UeFlowState {
@@ -187,7 +192,7 @@ function onHttp(state: UeFlowState, ev: Extract<UeFlowEvent, { type: 'http' }>):
     if (code === EapCode.FAILURE) return fail(s, `server sent EAP-Failure${s.lastUsimNote ? ` after the UE sent ${s.lastUsimNote}` : ''}`, 'rejected');
     if (code !== EapCode.REQUEST) return fail(s, `eap-relay-packet with EAP code ${code}, expected a Request`);
     if (s.challenges >= MAX_CHALLENGES) return fail(s, `more than ${MAX_CHALLENGES} EAP requests in one exchange (Android gives up)`);
-    s = { ...s, warnings: [...s.warnings, ...androidPacketWarnings(answer.packet, s.challenges === 0)] };
+    s = { ...s, warnings: [...s.warnings, ...androidPacketWarnings(answer.packet, s.challenges === 0 && !s.cfg.temporaryIdentity)] };
     return { state: { ...s, phase: 'usim', challenges: s.challenges + 1 }, actions: [{ type: 'usim', packet: answer.packet }] };
   }
 

@@ -32,6 +32,7 @@ export interface SimulateFlagValues {
   'entitlement-version': string;
   vers: string;
   'token-reauth': boolean;
+  'fast-reauth'?: boolean;
   insecure: boolean;
   timeout: number;
 }
@@ -119,6 +120,7 @@ export function optionsFromFlags(f: SimulateFlagValues): SimulateOptions {
     entitlementVersion: f['entitlement-version'],
     vers: f.vers,
     tokenReauth: f['token-reauth'],
+    ...(f['fast-reauth'] ? { fastReauth: true } : {}),
     insecure: f.insecure,
     timeoutMs: f.timeout,
   };

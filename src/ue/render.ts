@@ -7,7 +7,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { EapAttributeDescription, EapDescription } from '../codec/eap/describe.js';
 import { EapType } from '../codec/eap/constants.js';
-import type { SimStep, SimulationReport } from './simulate.js';
+import type { AuthenticationSummary, SimStep, SimulationReport } from './simulate.js';
 import type { LoadSummary } from './load.js';
 import type { JsonValue } from './document.js';
 
@@ -78,6 +78,10 @@ export function renderSteps(r: SimulationReport, c: ChalkInstance): string {
     }
   }
   if (r.token) out.push('', `${c.bold('Token')}  [REDACTED]${r.token.validity ? `  validity ${r.token.validity} s` : ''}`);
+  if (r.authentications && (r.authentications.length > 1 || r.authentications.some((a) => a.kind !== 'full' || a.identity !== 'permanent'))) {
+    out.push('', c.bold('Authentications'));
+    r.authentications.forEach((a, i) => out.push(`  ${i + 1}  ${authLine(a)}`));
+  }
   for (const w of r.warnings) out.push(c.yellow(`warning: ${w}`));
   out.push('');
   if (r.ok) {
@@ -87,6 +91,15 @@ export function renderSteps(r: SimulationReport, c: ChalkInstance): string {
     );
   } else out.push(`${c.red.bold('FAILED')}  ${r.reason ?? 'unknown reason'}`);
   return out.join('\n');
+}
+
+const IDENTITY_NAME = { permanent: 'permanent identity', pseudonym: 'pseudonym', reauth: 're-auth identity' } as const;
+
+/** `fast re-auth  EAP_ID re-auth identity  4.2 ms  kept: pseudonym, re-auth identity`. */
+export function authLine(a: AuthenticationSummary): string {
+  const kept = [a.next.pseudonym ? 'pseudonym' : '', a.next.reauth_id ? 're-auth identity' : ''].filter(Boolean).join(', ') || 'nothing';
+  const kind = a.kind === 'fast_reauth' ? 'fast re-auth' : a.fell_back ? 'full (fell back)' : 'full';
+  return `${kind.padEnd(16)} EAP_ID ${IDENTITY_NAME[a.identity].padEnd(18)} ${ms(a.ms).padStart(9)}  kept: ${kept}`;
 }
 
 /** Parameters as `Name: value` lines; nested characteristics indented. */
@@ -108,7 +121,7 @@ function flatten(v: Record<string, JsonValue>, indent = ''): string[] {
   return lines;
 }
 
-export function renderLoad(s: LoadSummary, c: ChalkInstance, target: string): string {
+export function renderLoad(s: LoadSummary & { kinds?: { full: number; fast_reauth: number; fell_back: number } }, c: ChalkInstance, target: string): string {
   const l = s.latency_ms;
   const out = [
     `${c.bold('simulate eap-aka load')}  → ${target}`,
@@ -116,6 +129,7 @@ export function renderLoad(s: LoadSummary, c: ChalkInstance, target: string): st
     `throughput  ${s.throughput_per_s.toFixed(1)}/s  (ok ${s.ok_per_s.toFixed(1)}/s)`,
     `latency     p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  (min ${ms(l.min)}, mean ${ms(l.mean)}, max ${ms(l.max)})`,
   ];
+  if (s.kinds) out.push(`kinds       ${s.kinds.full} full, ${s.kinds.fast_reauth} fast re-auth${s.kinds.fell_back ? ` (${s.kinds.fell_back} re-auth identities fell back to full)` : ''}`);
   for (const [reason, n] of Object.entries(s.failures).sort((a, b) => b[1] - a[1])) out.push(c.red(`  ${n} × ${reason}`));
   return out.join('\n');
 }

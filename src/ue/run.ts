@@ -6,12 +6,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Secret } from '../util/secret.js';
 import { createDispatcher } from './http.js';
-import { ueEapId } from './identity.js';
+import { realmFor } from './identity.js';
 import { runLoad, type LoadSummary } from './load.js';
 import type { AcceptPreference, ClientProfile, Terminal } from './request.js';
 import { simulateOnce, type SimulationInput, type SimulationReport } from './simulate.js';
 import type { EntitlementDocument } from './document.js';
-import { createUsim } from './usim.js';
+import { createUsim, type Usim } from './usim.js';
+import type { PeerCarry } from '../fsm/eap-aka-peer.js';
 
 export interface SimulateOptions {
   url: string;
@@ -40,6 +41,12 @@ export interface SimulateOptions {
   timeoutMs: number;
   /** `-v`: receives each raw exchange, redacted (single run only). */
   transcript?: (text: string) => void;
+  /**
+   * `--fast-reauth`: keep the pseudonym and re-auth identity the server issues and present them (RFC 4187 §5).
+   * Single run: a full authentication, then one with the re-auth identity. Load mode: one chain, each run
+   * presenting what the previous one left (concurrency 1: a new identity supersedes the last one).
+   */
+  fastReauth?: boolean;
 }
 
 export const DEFAULT_TERMINAL: Terminal = {
@@ -72,7 +79,7 @@ export function simulateOptions(
   };
 }
 
-function inputOf(o: SimulateOptions): SimulationInput {
+function inputOf(o: SimulateOptions, usim: Usim): SimulationInput {
   const variant = o.akaPrime ? 'aka-prime' : 'aka';
   const profile: ClientProfile = {
     url: o.url,
@@ -83,28 +90,49 @@ function inputOf(o: SimulateOptions): SimulationInput {
     post: o.post,
     accept: o.accept,
   };
-  return { profile, imsi: o.imsi, eapId: ueEapId(o.imsi, variant, { realm: o.realm, mncLength: o.mncLength }), variant, tokenReauth: o.tokenReauth };
+  return { profile, imsi: o.imsi, eapId: usim.identity, variant, tokenReauth: o.tokenReauth };
 }
 
-function usimOf(o: SimulateOptions, eapId: string) {
+/** A USIM starting at `sqn`, presenting the identities in `carry` (none: the permanent identity, `ueEapId`). */
+function usimOf(o: SimulateOptions, sqn: bigint = o.sqn, carry: PeerCarry = {}): Usim {
   return createUsim({
     imsi: o.imsi,
     k: o.ki,
     opc: o.opc,
-    sqnMs: o.sqn,
+    sqnMs: sqn,
     variant: o.akaPrime ? 'aka-prime' : 'aka',
-    identity: eapId,
+    realm: realmFor(o.imsi, { realm: o.realm, mncLength: o.mncLength }),
     networkName: o.networkName,
     amf: o.amf,
-  });
+  }, carry);
+}
+
+/** The two runs of `--fast-reauth` as one report: steps in order, both authentications, the last run's document. */
+function chained(first: SimulationReport, second: SimulationReport): SimulationReport {
+  const offset = first.steps.length;
+  return {
+    ...second,
+    steps: [...first.steps, ...second.steps.map((st) => ({ ...st, n: st.n + offset }))],
+    challenges: first.challenges + second.challenges,
+    sqn_ms: { start: first.sqn_ms.start, end: second.sqn_ms.end },
+    authentications: [...(first.authentications ?? []), ...(second.authentications ?? [])],
+    warnings: [...new Set([...first.warnings, ...second.warnings])],
+    timings: { ...second.timings, total_ms: first.timings.total_ms + second.timings.total_ms },
+  };
 }
 
 /** One phone through the whole flow; the report says how far it got and why it stopped. */
 export async function simulateEapAka(o: SimulateOptions, capture?: { document?: EntitlementDocument }): Promise<SimulationReport> {
-  const input = inputOf(o);
   const dispatcher = createDispatcher({ connections: 1, insecure: o.insecure, ca: o.ca });
+  const http = { dispatcher, timeoutMs: o.timeoutMs, transcript: o.transcript };
   try {
-    return await simulateOnce(input, usimOf(o, input.eapId), { dispatcher, timeoutMs: o.timeoutMs, transcript: o.transcript }, capture);
+    const usim = usimOf(o);
+    if (!o.fastReauth) return await simulateOnce(inputOf(o, usim), usim, http, capture);
+    // Full authentication (the token waits for the last run), then the same USIM with what it kept.
+    const first = await simulateOnce({ ...inputOf(o, usim), tokenReauth: false }, usim, http);
+    if (!first.ok) return first;
+    const again = usimOf(o, usim.sqnMs, usim.carry());
+    return chained(first, await simulateOnce(inputOf(o, again), again, { ...http, stepOffset: first.steps.length }, capture));
   } finally {
     await dispatcher.close();
   }
@@ -114,6 +142,8 @@ export interface LoadReport extends LoadSummary {
   url: string;
   imsi: string;
   variant: 'aka' | 'aka-prime';
+  /** With --fast-reauth: successful authentications by kind (full, fast_reauth), and how many re-auth identities fell back to full. */
+  kinds?: { full: number; fast_reauth: number; fell_back: number };
 }
 
 /**
@@ -127,17 +157,33 @@ export async function loadEapAka(
   o: SimulateOptions,
   load: { count: number; concurrency: number; onProgress?: (done: number, count: number) => void },
 ): Promise<LoadReport> {
-  const input: SimulationInput = { ...inputOf(o), tokenReauth: false };
+  const noToken = { ...o, tokenReauth: false };
+  const input: SimulationInput = inputOf(noToken, usimOf(o));
   const dispatcher = createDispatcher({ connections: load.concurrency, insecure: o.insecure, ca: o.ca });
+  // --fast-reauth: one USIM for the whole chain (SQN_MS and identities carried from run to run).
+  if (o.fastReauth && load.concurrency > 1) throw new RangeError('fast re-authentication runs one chain per SIM: concurrency 1');
+  let chain = { sqn: o.sqn, carry: {} as PeerCarry };
+  const kinds = { full: 0, fast_reauth: 0, fell_back: 0 };
   try {
     const summary = await runLoad(
       async () => {
-        const r = await simulateOnce(input, usimOf(o, input.eapId), { dispatcher, timeoutMs: o.timeoutMs });
+        if (!o.fastReauth) {
+          const r = await simulateOnce(input, usimOf(o), { dispatcher, timeoutMs: o.timeoutMs });
+          return { ok: r.ok, reason: r.reason, kind: r.failure };
+        }
+        const usim = usimOf(o, chain.sqn, chain.carry);
+        const r = await simulateOnce(inputOf(noToken, usim), usim, { dispatcher, timeoutMs: o.timeoutMs });
+        chain = { sqn: usim.sqnMs, carry: usim.carry() };
+        const a = r.authentications?.[0];
+        if (r.ok && a) {
+          kinds[a.kind]++;
+          if (a.fell_back) kinds.fell_back++;
+        }
         return { ok: r.ok, reason: r.reason, kind: r.failure };
       },
       { count: load.count, concurrency: load.concurrency, now: () => performance.now(), onProgress: load.onProgress },
     );
-    return { url: o.url, imsi: o.imsi, variant: input.variant, ...summary };
+    return { url: o.url, imsi: o.imsi, variant: input.variant, ...summary, ...(o.fastReauth ? { kinds } : {}) };
   } finally {
     await dispatcher.close();
   }

@@ -19,6 +19,20 @@ export interface SimulationInput {
   tokenReauth: boolean;
 }
 
+/** What kind of authentication a run was, from the USIM's side (`--fast-reauth`). */
+export interface AuthenticationSummary {
+  /** full = AKA-Challenge (a vector spent), fast_reauth = AKA-Reauthentication (RFC 4187 §5). */
+  kind: 'full' | 'fast_reauth';
+  /** The identity presented as EAP_ID. */
+  identity: 'permanent' | 'pseudonym' | 'reauth';
+  /** A re-auth identity was presented but the server asked for a full authentication (AT_FULLAUTH_ID_REQ, counter too small, …). */
+  fell_back: boolean;
+  /** First request to document. */
+  ms: number;
+  /** The USIM kept a pseudonym / a re-auth identity for next time. */
+  next: { pseudonym: boolean; reauth_id: boolean };
+}
+
 /** One HTTP exchange as printed (snake_case, JSON-ready, no secrets). */
 export interface SimStep {
   n: number;
@@ -61,6 +75,8 @@ export interface SimulationReport {
   token?: { present: true; validity?: string };
   entitlements?: Record<string, Record<string, JsonValue>>;
   reauth?: { ok: boolean; status?: number; ms?: number; vers?: string };
+  /** Each EAP authentication of the run and its kind (one; two with --fast-reauth). Absent without EAP. */
+  authentications?: AuthenticationSummary[];
   warnings: string[];
   timings: { total_ms: number; eap_ms?: number; reauth_ms?: number };
 }
@@ -72,6 +88,8 @@ function documentSummary(d: EntitlementDocument): SimStep['document'] {
 /** `transcript`: called with each raw exchange, redacted (`-v`, transcript.ts). */
 export interface SimulationHttp extends HttpOptions {
   transcript?: (text: string) => void;
+  /** Added to the exchange numbers the transcript prints (the second run of --fast-reauth goes on from the first). */
+  stepOffset?: number;
 }
 
 /** Run the whole flow once: EAP-AKA, document, optional token re-authentication. Never throws for a server's fault. */
@@ -84,6 +102,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
     imsi: input.imsi,
     eapId: input.eapId,
     tokenReauth: input.tokenReauth,
+    ...(usim.identityKind !== 'permanent' ? { temporaryIdentity: true } : {}),
   });
   let pending: UeFlowEvent | undefined = { type: 'start' };
   let final: Extract<UeFlowAction, { type: 'done' | 'failed' }> | undefined;
@@ -101,7 +120,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
     state = r.state;
     if (unprinted && http.transcript) {
       const secrets = [state.document?.token?.token.reveal(), state.reauthDocument?.token?.token.reveal()].filter((s): s is string => Boolean(s));
-      http.transcript(formatExchange(unprinted.n, unprinted.req, { answer: unprinted.answer }, secrets));
+      http.transcript(formatExchange(unprinted.n + (http.stepOffset ?? 0), unprinted.req, { answer: unprinted.answer }, secrets));
     }
     unprinted = undefined;
     if (answered) {
@@ -157,7 +176,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
       } catch (err) {
         s.ms = performance.now() - sent;
         s.error = describeTransportError(err);
-        http.transcript?.(formatExchange(s.n, req, { error: s.error }));
+        http.transcript?.(formatExchange(s.n + (http.stepOffset ?? 0), req, { error: s.error }));
         pending = { type: 'transport_error', message: s.error };
       }
     }
@@ -192,5 +211,17 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
     },
   };
   if (!reauthStep) report.timings.eap_ms = total;
+  // The document stands for EAP-Success (TS.43): the USIM keeps what the server issued, and says what kind it was.
+  const done = final?.type === 'done' && state.challenges > 0 ? usim.succeed() : null;
+  if (done) {
+    const next = usim.carry();
+    report.authentications = [{
+      kind: done.reauth ? 'fast_reauth' : 'full',
+      identity: usim.identityKind,
+      fell_back: usim.identityKind === 'reauth' && !done.reauth,
+      ms: report.timings.eap_ms ?? total,
+      next: { pseudonym: next.pseudonym !== undefined, reauth_id: next.reauth !== undefined },
+    }];
+  }
   return report;
 }

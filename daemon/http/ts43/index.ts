@@ -24,7 +24,6 @@ import {
   missingParams,
   missingParamsMessage,
   negotiateFormat,
-  parseEapId,
   parseTs43Request,
   parseUserAgent,
   renderDocument,
@@ -37,6 +36,7 @@ import {
 import { describeEap } from '../../../src/codec/eap/index.js';
 import type { EapStepResult, SessionRequestContext } from '../../../src/services/eap-auth/eap-auth-service.js';
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
+import { classifyEapId } from '../../../src/services/eap-auth/eap-id.js';
 import { describeResultView } from '../../../src/codec/diameter/result.js';
 import { ProvisioningRenderer } from '../../../src/services/entitlements/provisioning.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
@@ -244,12 +244,14 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     const s = result.kind === 'failed' ? result.session : result.session;
     if (s) {
       const c = s.context;
-      activity = { ...activity, imsi: c.imsi, terminal_id: c.terminal_id, terminal_vendor: c.terminal_vendor ?? activity.terminal_vendor ?? null, terminal_model: c.terminal_model ?? activity.terminal_model ?? null, terminal_sw_version: c.terminal_sw_version, app_ids: c.apps, response_summary: { ...activity.response_summary, session_id: s.id } };
+      activity = { ...activity, imsi: c.imsi || null, terminal_id: c.terminal_id, terminal_vendor: c.terminal_vendor ?? activity.terminal_vendor ?? null, terminal_model: c.terminal_model ?? activity.terminal_model ?? null, terminal_sw_version: c.terminal_sw_version, app_ids: c.apps, response_summary: { ...activity.response_summary, session_id: s.id } };
     }
     if (result.kind === 'failed') return sendFailure(reply, result, activity);
     if (result.kind === 'challenge') return sendRelay(reply, result.packet, activity);
     // Success: the configuration document directly, never an EAP-Success packet (Android throws on it).
+    // The context's IMSI is the permanent one the back-end authenticated (a pseudonym's is named by the AAA).
     const c = result.session.context;
+    activity = { ...activity, imsi: c.imsi, response_summary: { ...activity.response_summary, ...(result.reauth !== undefined ? { fast_reauth: result.reauth } : {}) } };
     try {
       const issued = await tokens.issue({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
       metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: 'success' });
@@ -297,9 +299,16 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     // §2.8.6: a temporary token from AcquireTemporaryToken, sent alone (docs/odsa.md).
     if (r.temporary_token !== null && r.eap_id === null) return odsaResponder.respondTemporary(req, reply, r, params, activity);
 
-    const nai = r.eap_id !== null ? parseEapId(r.eap_id) : null;
-    if (r.eap_id !== null && !nai) return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', activity);
-    const imsi = nai?.imsi ?? r.imsi!;
+    // EAP_ID: the permanent identity, or (swm only) a pseudonym / fast re-auth identity the AAA resolves (docs/ts43.md § Requests).
+    const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;
+    if (eapId?.kind === 'invalid') return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', activity);
+    if (eapId?.kind === 'temporary' && (authOff || eap.backendName !== 'swm')) {
+      const why = authOff ? 'EAP-AKA is off (eap_aka.enabled false), so the IMSI must come from the EAP_ID'
+        : `only the AAA that issued one can resolve it (eap_aka.backend swm); the ${eap.backendName} back-end issues none`;
+      return sendText(reply, 400, `EAP_ID is a ${eapId.identity === 'other' ? 'non-permanent' : eapId.identity === 'reauth' ? 'fast re-authentication' : 'pseudonym'} identity: ${why}. Send the permanent identity 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org`, activity);
+    }
+    // '' while unknown: the AAA names the permanent IMSI on success and the token is bound to it.
+    const imsi = eapId?.kind === 'permanent' ? eapId.imsi : eapId?.kind === 'temporary' ? '' : r.imsi!;
 
     if (authOff) {
       // Development only (EAP-AKA.md): answer for the IMSI given.
@@ -309,7 +318,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...activity, imsi, auth_method: 'NONE' });
     }
 
-    const challengeActivity: ActivityInput = { ...activity, imsi, request_type: 'eap_challenge', auth_method: 'EAP-AKA' };
+    const challengeActivity: ActivityInput = { ...activity, imsi: imsi || null, request_type: 'eap_challenge', auth_method: 'EAP-AKA' };
     const sessionRequest: SessionRequestContext = {
       eap_id: r.eap_id!,
       imsi,
@@ -329,7 +338,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       ...(r.notif_token !== null && r.notif_action !== null ? { notif: { action: r.notif_action, token: r.notif_token } } : {}),
     };
     const result = await eap.start(sessionRequest);
-    const withSession = { ...challengeActivity, response_summary: { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName } };
+    const withSession = { ...challengeActivity, response_summary: { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName, ...(eapId?.kind === 'temporary' ? { eap_identity: eapId.identity } : {}) } };
     if (result.kind === 'challenge') return sendRelay(reply, result.packet, withSession, result.cookie);
     if (result.kind === 'failed' || result.kind === 'invalid') return sendFailure(reply, result, withSession);
     // A back-end that succeeds without a challenge would skip the SIM: refuse.

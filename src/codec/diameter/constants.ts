@@ -139,6 +139,8 @@ export const Avp = {
   EAP_REISSUED_PAYLOAD: 463,
   EAP_MASTER_SESSION_KEY: 464,
   SERVICE_SELECTION: 493,
+  /** RFC 5779 §5.6; in the SWm DEA the permanent identity of the user (TS 29.273 §7.1.2.1.1, §7.2.2.1.2). */
+  MOBILE_NODE_IDENTIFIER: 506,
 } as const;
 
 /** 3GPP AVP codes (vendor 10415). */

@@ -152,6 +152,7 @@ const base: Row[] = [
   [Avp.EAP_MASTER_SESSION_KEY, 'EAP-Master-Session-Key', 'OctetString', true],
   [465, 'Accounting-EAP-Auth-Method', 'Unsigned64', true],
   [Avp.SERVICE_SELECTION, 'Service-Selection', 'UTF8String', true],
+  [Avp.MOBILE_NODE_IDENTIFIER, 'Mobile-Node-Identifier', 'UTF8String', true],
 ];
 
 const tgpp: Row[] = [

@@ -53,9 +53,11 @@ export interface DeaFields {
   eapPayload?: Buffer;
   msk?: Buffer;
   userName?: string;
+  /** On success: the user's permanent identity as a root NAI (TS 29.273 §7.1.2.1.1 "Permanent User Identity"). */
+  mobileNodeIdentifier?: string;
 }
 
-/** DEA: <Session-Id> {Auth-Application-Id} {Auth-Request-Type} [Result-Code] [Experimental-Result] {Origin-Host} {Origin-Realm} [User-Name] [EAP-Payload] [EAP-Master-Session-Key]. */
+/** DEA: <Session-Id> {Auth-Application-Id} {Auth-Request-Type} [Result-Code] [Experimental-Result] {Origin-Host} {Origin-Realm} [User-Name] [EAP-Payload] [EAP-Master-Session-Key] [Mobile-Node-Identifier]. */
 export function buildDea(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: DeaFields): DiameterMessage {
   const sid = getString(req.avps, Avp.SESSION_ID) ?? '';
   const avps: DiameterAvp[] = [
@@ -67,6 +69,7 @@ export function buildDea(dict: Dictionary, req: DiameterMessage, id: LocalIdenti
   if (f.userName) avps.push(avp(dict, 'User-Name', f.userName));
   if (f.eapPayload) avps.push(avp(dict, 'EAP-Payload', f.eapPayload));
   if (f.msk) avps.push(avp(dict, 'EAP-Master-Session-Key', f.msk));
+  if (f.mobileNodeIdentifier) avps.push(avp(dict, 'Mobile-Node-Identifier', f.mobileNodeIdentifier));
   return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
 }
 
@@ -75,6 +78,8 @@ export interface DeaView {
   result: DiameterResult | undefined;
   eapPayload: Buffer | null;
   msk: Buffer | null;
+  /** Mobile-Node-Identifier: the permanent identity the AAA authenticated (TS 29.273 §7.1.2.1.1). */
+  mobileNodeIdentifier: string | null;
 }
 
 export function readDea(m: DiameterMessage): DeaView {
@@ -84,6 +89,7 @@ export function readDea(m: DiameterMessage): DeaView {
     result: resultOf(m),
     eapPayload: getOctets(m.avps, Avp.EAP_PAYLOAD) ?? null,
     msk: getOctets(m.avps, Avp.EAP_MASTER_SESSION_KEY) ?? null,
+    mobileNodeIdentifier: getString(m.avps, Avp.MOBILE_NODE_IDENTIFIER) ?? null,
   };
 }
 

@@ -7,8 +7,12 @@
  * (src/fsm/eap-aka-server.ts) fed by an AuthVectorSource.
  *
  * Android parses nothing but AKA-Challenge as the first packet (TS43.md
- * § EAP-AKA step 1), so an AKA-Identity request is answered here with
- * AT_IDENTITY = EAP_ID and never relayed.
+ * § EAP-AKA step 1), so for a permanent EAP_ID an AKA-Identity request is
+ * answered here with AT_IDENTITY = EAP_ID and never relayed. A phone that
+ * presents a pseudonym or a fast re-authentication identity (swm only) is an
+ * RFC 4187 peer that holds them: its AKA-Identity rounds (AT_FULLAUTH_ID_REQ
+ * after an unknown re-auth identity, …) go to it unchanged, and the phone's
+ * IMSI is the one the AAA names on success (docs/eap-aka.md § Through TS.43).
  */
 import { AaaUnavailableError, type AaaRelay, type AaaRelaySession, type AuthVectorSource } from '../../ports.js';
 import { AkaSubtype, EapCode, EapType, attr, decodeEap, encodeEap, isAkaPacket } from '../../codec/eap/index.js';
@@ -18,11 +22,24 @@ import { driveEapServer, openEapServer, type EapDriveInput, type EapDriveOutcome
 import { loadServerState, storeServerState, type StoredServerState } from '../../fsm/eap-aka-state.js';
 import { describeResult, type DiameterResult } from '../../codec/diameter/result.js';
 import { classifyAaaResult } from './result-codes.js';
+import { parseIdentity } from '../../aka/identity.js';
+
+/** The IMSI of a permanent identity in root NAI form (`0<IMSI>@realm`, TS 23.003 §19.3.2), else undefined. */
+export function imsiOfPermanent(nai: string | undefined): string | undefined {
+  if (nai === undefined || !nai.includes('@')) return undefined;
+  const p = parseIdentity(nai);
+  return p.kind === 'permanent' ? p.imsi : undefined;
+}
 
 export type BackendOutcome =
   /** An EAP-Request to relay to the phone (AKA-Challenge, or the next round after a resync). */
   | { type: 'challenge'; packet: Buffer }
-  | { type: 'success' }
+  /**
+   * `imsi`: the permanent IMSI the back-end authenticated — the AAA's Mobile-Node-Identifier (swm, TS 29.273
+   * §7.1.2.1.1) or the EAP server's own (swx/local); absent when the AAA did not name one.
+   * `reauth`: it was a fast re-authentication (RFC 4187 §5), when the back-end can tell.
+   */
+  | { type: 'success'; imsi?: string; reauth?: boolean }
   /** `result`: the AAA's Diameter result when an answer said so (swm), null when none came or the own EAP server decided. */
   | { type: 'failure'; cause: 'rejected' | 'user_unknown' | 'unavailable'; result: DiameterResult | null; detail: string };
 
@@ -41,7 +58,7 @@ export interface BackendSession {
 /** A back-end session as data (docs/eap-aka.md § Sessions across daemons). */
 export type SavedBackendSession =
   /** swm: the AAA holds the EAP state; the Diameter session is continued by its Session-Id and AAA host. */
-  | { kind: 'relay'; identity: string; aaa_session_id: string; server?: string }
+  | { kind: 'relay'; identity: string; aaa_session_id: string; server?: string; relay_identity_rounds?: true }
   /** swx/local: the EAP server state; `keys` (XRES, K_aut, MSK, EMSK) must be sealed before it is stored. */
   | { kind: 'fsm'; state: StoredServerState; keys: Buffer | null };
 
@@ -64,6 +81,10 @@ const identityResponse = (identifier: number, identity: string): Buffer =>
 class RelaySession implements BackendSession {
   #session: AaaRelaySession | null = null;
   #identity = '';
+  /** The EAP_ID is a pseudonym or re-auth identity: identity rounds go to the phone (it knows its identities). */
+  #relayIdentityRounds = false;
+  /** Subtype of the phone's last AKA response (AKA-Reauthentication → the success was a fast re-authentication). */
+  #lastSubtype: number | null = null;
   constructor(private readonly relay: AaaRelay) {}
 
   get aaaSessionId(): string | null {
@@ -84,7 +105,11 @@ class RelaySession implements BackendSession {
       }
       const result = answer.result;
       const cls = classifyAaaResult(result);
-      if (cls === 'success') return { type: 'success' };
+      if (cls === 'success') {
+        const imsi = imsiOfPermanent(answer.permanentIdentity);
+        const reauth = this.#lastSubtype === null ? undefined : this.#lastSubtype === AkaSubtype.AKA_REAUTHENTICATION;
+        return { type: 'success', ...(imsi !== undefined ? { imsi } : {}), ...(reauth !== undefined ? { reauth } : {}) };
+      }
       if (cls !== 'continue') return { type: 'failure', cause: cls, result, detail: `AAA answered ${describeResult(result)}` };
       if (!answer.eapPayload) return { type: 'failure', cause: 'unavailable', result, detail: 'AAA answered 1001 without EAP-Payload' };
       let req;
@@ -94,7 +119,7 @@ class RelaySession implements BackendSession {
         if (e instanceof DecodeError) return { type: 'failure', cause: 'unavailable', result, detail: `AAA sent an undecodable EAP packet: ${e.reason}` };
         throw e;
       }
-      if (isAkaPacket(req) && req.code === EapCode.REQUEST && req.subtype === AkaSubtype.AKA_IDENTITY) {
+      if (isAkaPacket(req) && req.code === EapCode.REQUEST && req.subtype === AkaSubtype.AKA_IDENTITY && !this.#relayIdentityRounds) {
         if (++rounds > MAX_IDENTITY_ROUNDS) return { type: 'failure', cause: 'unavailable', result, detail: 'AAA keeps asking AKA-Identity' };
         // Answer it ourselves: AT_IDENTITY = EAP_ID (RFC 4187 §9.2; TS43.md: never relay AKA-Identity).
         out = encodeEap({ code: EapCode.RESPONSE, identifier: req.identifier, type: req.type, subtype: AkaSubtype.AKA_IDENTITY, attributes: [attr.identity(this.#identity)] });
@@ -109,14 +134,17 @@ class RelaySession implements BackendSession {
     }
   }
 
-  async start(identity: string): Promise<BackendOutcome> {
+  /** `imsi` '' = the EAP_ID is not a permanent identity (the route decides, docs/ts43.md § Requests). */
+  async start(identity: string, imsi: string): Promise<BackendOutcome> {
     this.#identity = identity;
+    this.#relayIdentityRounds = imsi === '';
     this.#session = this.relay.open({ userName: identity });
     return this.#exchange(identityResponse(0, identity));
   }
 
   resume(saved: Extract<SavedBackendSession, { kind: 'relay' }>): this {
     this.#identity = saved.identity;
+    this.#relayIdentityRounds = saved.relay_identity_rounds === true;
     this.#session = this.relay.open({ userName: saved.identity, resume: { sessionId: saved.aaa_session_id, server: saved.server } });
     return this;
   }
@@ -124,10 +152,20 @@ class RelaySession implements BackendSession {
   save(): SavedBackendSession {
     const s = this.#session;
     if (!s) throw new Error('relay session not started');
-    return { kind: 'relay', identity: this.#identity, aaa_session_id: s.sessionId, ...(s.server !== undefined ? { server: s.server } : {}) };
+    return {
+      kind: 'relay', identity: this.#identity, aaa_session_id: s.sessionId, ...(s.server !== undefined ? { server: s.server } : {}),
+      ...(this.#relayIdentityRounds ? { relay_identity_rounds: true } : {}),
+    };
   }
 
   respond(packet: Buffer): Promise<BackendOutcome> {
+    // The phone's response has the subtype of the request it answers (the session is resumed per POST).
+    try {
+      const p = decodeEap(packet);
+      if (isAkaPacket(p)) this.#lastSubtype = p.subtype;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+    }
     return this.#exchange(packet);
   }
 
@@ -168,7 +206,7 @@ function backendOutcome(o: EapDriveOutcome): BackendOutcome {
     case 'request':
       return { type: 'challenge', packet: o.packet };
     case 'success':
-      return { type: 'success' };
+      return { type: 'success', imsi: o.imsi, reauth: o.reauth };
     case 'failure':
       return { type: 'failure', cause: FAILURE_CLASS[o.reason], result: null, detail: describeFailure(o) };
     case 'none':

@@ -109,3 +109,29 @@ test('an admin delete drops a live session at once: its POST gets 511, the view 
   assert.equal(await svc.delete(id), undefined, 'a second delete finds nothing');
   now += 1;
 });
+
+test('a pseudonym / re-auth EAP_ID (imsi unknown): bound to the IMSI the back-end names; none named or another IMSI → 503', async () => {
+  const temp: SessionRequestContext = { ...ctx, eap_id: '4abc@nai.epc', imsi: '' };
+  const run = async (c: SessionRequestContext, success: BackendOutcome) => {
+    const t = setup([{ type: 'challenge', packet: challenge(3) }, success]);
+    const first = await t.svc.start(c);
+    assert.ok(first.kind === 'challenge');
+    assert.equal(first.session.view.imsi, c.imsi || null, 'the view has no IMSI until the back-end names it');
+    return { r: await t.svc.respond(first.cookie!.reveal(), response(3), { user_agent: 'ua', terminal_id: 't' }), t };
+  };
+  const ok = await run(temp, { type: 'success', imsi: '001010000000001', reauth: true });
+  assert.ok(ok.r.kind === 'success');
+  assert.equal(ok.r.session.context.imsi, '001010000000001');
+  assert.equal(ok.r.reauth, true);
+  assert.equal((await ok.t.svc.listByImsi('001010000000001'))[0]?.imsi, '001010000000001');
+
+  const unnamed = await run(temp, { type: 'success' });
+  assert.ok(unnamed.r.kind === 'failed');
+  assert.deepEqual([unnamed.r.status, unnamed.r.retryAfter], [503, 30]);
+  assert.match(unnamed.r.reason, /Mobile-Node-Identifier/);
+
+  const other = await run(ctx, { type: 'success', imsi: '001010000000002' });
+  assert.ok(other.r.kind === 'failed' && other.r.status === 503 && /another IMSI/.test(other.r.reason));
+  const same = await run(ctx, { type: 'success', imsi: ctx.imsi });
+  assert.equal(same.r.kind, 'success');
+});

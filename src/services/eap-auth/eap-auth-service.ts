@@ -41,6 +41,10 @@ import { TERMINAL_STATES, stepSession, type SessionEvent } from './session-state
 /** What the first request said: kept for the bare-URL POSTs that follow. */
 export interface SessionRequestContext {
   eap_id: string;
+  /**
+   * The permanent IMSI; '' while unknown — the EAP_ID was a pseudonym or fast re-authentication identity (swm):
+   * the AAA names the IMSI on success (Mobile-Node-Identifier) and the success result carries it here.
+   */
   imsi: string;
   terminal_id: string | null;
   terminal_vendor: string | null;
@@ -71,8 +75,11 @@ export type EapLimit = 'client_rate' | 'imsi' | 'total';
 export type EapStepResult =
   /** 200 + eap-relay-packet. `cookie` only on the first answer (never rotated mid-exchange). */
   | { kind: 'challenge'; session: SessionInfo; packet: Buffer; cookie?: Secret<string> }
-  /** 200 + the configuration document; call complete() once the token is issued. */
-  | { kind: 'success'; session: SessionInfo }
+  /**
+   * 200 + the configuration document; call complete() once the token is issued. `session.context.imsi` is the
+   * permanent IMSI the back-end authenticated. `reauth`: a fast re-authentication (RFC 4187 §5), when known.
+   */
+  | { kind: 'success'; session: SessionInfo; reauth?: boolean }
   /** The session ended (or was not admitted: `limit`): 403 rejected, 503 back-end down or over a limit (Retry-After), 511 start over. */
   | { kind: 'failed'; status: 403 | 503 | 511; retryAfter?: number; reason: string; session?: SessionInfo; limit?: EapLimit; diameter?: DiameterResultView }
   /** Refused input; the session (if any) is untouched. */
@@ -136,6 +143,11 @@ export interface EapAuthDeps {
 
 const sKey = (id: string) => `s:${id}`;
 const iKey = (imsi: string) => `imsi:${imsi}`;
+/**
+ * The per-IMSI cap's key: the IMSI, or for a pseudonym / re-auth identity (IMSI unknown until the AAA answers)
+ * the identity itself, marked with `~` so it never equals an IMSI. The per-address rate limit covers the rest.
+ */
+const slotOf = (ctx: SessionRequestContext) => (ctx.imsi !== '' ? ctx.imsi : `~${ctx.eap_id.toLowerCase()}`);
 const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('base64url');
 /** The cookie: 32 base64url characters of secret (24 random bytes), then the session id. */
 const COOKIE_RE = /^([A-Za-z0-9_-]{32})([A-Za-z0-9_-]{1,64})$/;
@@ -244,26 +256,38 @@ export class EapAuthService {
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         const v = await this.#transition(id, 'fail', { failure_reason: `back-end packet: ${e.reason}` });
-        await this.#end(id, rec.context.imsi);
+        await this.#end(id, slotOf(rec.context));
         return { kind: 'failed', status: 503, retryAfter: RETRY_AFTER_SECONDS, reason: e.reason, session: info(v) };
       }
       const next: LiveRecord = { ...rec, identifier, busy_until: 0, backend: this.#seal(backend.save(), id) };
       await this.#state.put(sKey(id), next);
       const v = await this.#transition(id, 'challenge', { eap_id: identifier, aaa_session_id: backend.aaaSessionId });
       if (!v) {
-        await this.#end(id, rec.context.imsi); // deleted while the back-end ran
+        await this.#end(id, slotOf(rec.context)); // deleted while the back-end ran
         return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
       }
       return cookie ? { kind: 'challenge', session: info(v), packet: outcome.packet, cookie } : { kind: 'challenge', session: info(v), packet: outcome.packet };
     }
     if (outcome.type === 'success') {
       // The cookie dies here; the view stays 'authenticated' until complete() or abandon().
-      await this.#end(id, rec.context.imsi);
-      const v = await this.#transition(id, 'success', { aaa_session_id: backend.aaaSessionId });
+      await this.#end(id, slotOf(rec.context));
+      // The token and the activity are bound to the permanent IMSI the back-end authenticated, never to a
+      // pseudonym (docs/eap-aka.md § Through TS.43). A temporary EAP_ID needs the AAA to name it.
+      const named = outcome.imsi;
+      const problem = rec.context.imsi === ''
+        ? (named === undefined ? 'the AAA authenticated a pseudonym or re-auth identity without naming the permanent identity (Mobile-Node-Identifier)' : null)
+        : (named !== undefined && named !== rec.context.imsi ? 'the AAA authenticated another IMSI than the EAP_ID names' : null);
+      if (problem !== null) {
+        const v = await this.#transition(id, 'fail', { failure_reason: `unavailable: ${problem}`, aaa_session_id: backend.aaaSessionId });
+        return { kind: 'failed', status: 503, retryAfter: RETRY_AFTER_SECONDS, reason: problem, ...(v ? { session: info(v) } : {}) };
+      }
+      const imsi = rec.context.imsi || named!;
+      const context = { ...rec.context, imsi };
+      const v = await this.#transition(id, 'success', { aaa_session_id: backend.aaaSessionId, imsi });
       if (!v) return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
-      return { kind: 'success', session: info(v) };
+      return { kind: 'success', session: { id, context, view: v }, ...(outcome.reauth !== undefined ? { reauth: outcome.reauth } : {}) };
     }
-    await this.#end(id, rec.context.imsi);
+    await this.#end(id, slotOf(rec.context));
     const v = await this.#transition(id, 'fail', { failure_reason: `${outcome.cause}: ${outcome.detail}`, aaa_session_id: backend.aaaSessionId });
     // The AAA's Diameter result, when an answer carried one, goes to the TS.43 body and the activity record.
     return { kind: 'failed', ...this.#failStatus(outcome), reason: outcome.detail, ...(v ? { session: info(v) } : {}), ...(outcome.result ? { diameter: resultView(outcome.result) } : {}) };
@@ -283,7 +307,7 @@ export class EapAuthService {
     if (this.#mine.size >= this.#limits.maxSessions) return this.#refuse('total', RETRY_AFTER_SECONDS, 'too many EAP sessions in flight');
     const id = this.deps.random.uuid();
     const deadline = now + this.deps.timeoutMs;
-    const slot = await this.#state.update<{ ok: boolean; retryAfterS: number }>(iKey(ctx.imsi), (cur) => {
+    const slot = await this.#state.update<{ ok: boolean; retryAfterS: number }>(iKey(slotOf(ctx)), (cur) => {
       const r = claimSlot(cur?.kind === 'imsi' ? cur : undefined, id, deadline, now, this.#limits.maxPerImsi);
       return r.ok ? { result: r, put: r.next } : { result: r };
     });
@@ -292,7 +316,7 @@ export class EapAuthService {
 
     const secret = this.deps.random.bytes(24).toString('base64url');
     const view: SessionView = {
-      session_id: id, imsi: ctx.imsi, state: 'pending', created_at: now, eap_id: 0, aaa_session_id: null, completed_at: null,
+      session_id: id, imsi: ctx.imsi || null, state: 'pending', created_at: now, eap_id: 0, aaa_session_id: null, completed_at: null,
       backend: this.deps.backend.name, terminal_id: ctx.terminal_id, app_ids: ctx.apps, failure_reason: null,
     };
     const rec: LiveRecord = { kind: 'session', session_id: id, cookie_digest: digest(secret), context: ctx, identifier: -1, deadline, busy_until: deadline, backend: null };
@@ -304,7 +328,7 @@ export class EapAuthService {
       return await this.#apply(rec, backend, outcome, new Secret(`${secret}${id}`));
     } catch (e) {
       await this.#transition(id, 'fail', { failure_reason: 'internal error' }).catch(() => undefined);
-      await this.#end(id, ctx.imsi).catch(() => undefined);
+      await this.#end(id, slotOf(ctx)).catch(() => undefined);
       throw e;
     } finally {
       backend.close();
@@ -325,13 +349,13 @@ export class EapAuthService {
     const view = await this.#sessions.get(id);
     if (!view) {
       // Deleted (here, or by another daemon sharing the store): the phone must start over.
-      await this.#end(id, rec.context.imsi);
+      await this.#end(id, slotOf(rec.context));
       return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
     }
     const now = this.deps.clock.now();
     if (now >= rec.deadline) {
       const v = await this.#transition(id, 'timeout', { failure_reason: 'timeout' });
-      await this.#end(id, rec.context.imsi);
+      await this.#end(id, slotOf(rec.context));
       return { kind: 'failed', status: 511, reason: 'EAP session timed out: start over', ...(v ? { session: { id, context: rec.context, view: v } } : {}) };
     }
     const ua = rec.context.user_agent;
@@ -364,7 +388,7 @@ export class EapAuthService {
     } catch (e) {
       // Sealed with another key (a daemon with another storage.cluster_secret) or a record of another back-end.
       const v = await this.#transition(id, 'fail', { failure_reason: 'session state unreadable here' });
-      await this.#end(id, rec.context.imsi);
+      await this.#end(id, slotOf(rec.context));
       return { kind: 'failed', status: 511, reason: `EAP session cannot continue on this daemon: start over (${(e as Error).name})`, ...(v ? { session: { id, context: rec.context, view: v } } : {}) };
     }
     try {
@@ -372,7 +396,7 @@ export class EapAuthService {
       return await this.#apply(claimed, backend, outcome);
     } catch (e) {
       await this.#transition(id, 'fail', { failure_reason: 'internal error' }).catch(() => undefined);
-      await this.#end(id, rec.context.imsi).catch(() => undefined);
+      await this.#end(id, slotOf(rec.context)).catch(() => undefined);
       throw e;
     } finally {
       backend.close();
@@ -402,7 +426,7 @@ export class EapAuthService {
     for await (const [key, r] of this.#page(this.#state, 's:')) {
       if (r.kind !== 'session' || now < r.deadline || r.busy_until > now) continue;
       const v = await this.#transition(r.session_id, 'timeout', { failure_reason: 'timeout' });
-      await this.#end(r.session_id, r.context.imsi);
+      await this.#end(r.session_id, slotOf(r.context));
       if (v) timedOut++;
       void key;
     }
@@ -464,7 +488,7 @@ export class EapAuthService {
     const v = await this.#sessions.get(sessionId);
     const existed = await this.#sessions.delete(sessionId);
     const rec = await this.#state.get(sKey(sessionId));
-    if (rec?.kind === 'session') await this.#end(sessionId, rec.context.imsi);
+    if (rec?.kind === 'session') await this.#end(sessionId, slotOf(rec.context));
     if (!v || !existed) return undefined;
     this.#emit(v, 'deleted');
     return v;
