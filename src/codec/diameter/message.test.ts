@@ -11,6 +11,7 @@ import {
   getString, getU32, resultOf, viewAvps, type DiameterAvp, type DiameterMessage,
 } from './message.js';
 import { DiameterFramer } from './framer.js';
+import { experimental3gpp } from './result.js';
 import { buildDea, buildDer, readDea, readDer } from './swm.js';
 import { buildMaa, buildMar, readMaa, readMar } from './swx.js';
 import { buildCer, commonApplications, readCapabilities, makeSessionId } from './base.js';
@@ -85,7 +86,7 @@ test('SWm DER/DEA and SWx MAR/MAA builders round-trip through their readers', ()
   const d = readDer(decodeMessage(encodeMessage(der)))!;
   assert.equal(d.sessionId, 'omnisep.test;1;2');
   assert.equal(d.userName, 'nai');
-  const dea = readDea(decodeMessage(encodeMessage(buildDea(dict, der, id, { resultCode: 5001, experimental: true, eapPayload: Buffer.from('04010004', 'hex') }))));
+  const dea = readDea(decodeMessage(encodeMessage(buildDea(dict, der, id, { ...experimental3gpp(5001), eapPayload: Buffer.from('04010004', 'hex') }))));
   assert.deepEqual(dea.result, { experimental: { vendorId: VENDOR_3GPP, code: 5001 } });
   const rand = Buffer.alloc(16, 1);
   const auts = Buffer.alloc(14, 2);
