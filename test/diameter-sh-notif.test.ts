@@ -7,11 +7,12 @@
  *  - PNA errors: unknown MSISDN → Experimental-Result 5001, data that is not Sh-Data → 5100, no User-Data → 5005;
  *  - removing the profile unsubscribes (SNR Subs-Req-Type 1): the HSS sends no more PNRs;
  *  - tshark decodes every SNR/SNA/PNR/PNA sent, with no warning and no unknown AVP.
- * CI needs: tshark.
+ * Then the same across processes: `omnisep aaa serve` as the HSS, a daemon with xcap.hss_sync as the AS, the
+ * phone over HTTP. CI needs: tshark.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,10 @@ import { parseXcapUri, type XcapTarget } from '../src/codec/xcap/uri.js';
 import { defaultDocumentText } from '../src/services/xcap/document.js';
 import { SH_SERVICE_INDICATION, XcapService } from '../src/services/xcap/service.js';
 import { openCollection } from '../src/store/collections.js';
+import { request } from 'undici';
+import { repoPath } from '../src/util/repo-path.js';
 import { writePcap, type CapturedMessage } from './diameter-pcap.js';
+import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
 import { PEER_WAIT_MS, nodeConfig, quietLogger } from './diameter-helpers.js';
 
 const M = '15551230007';
@@ -169,5 +173,55 @@ test('Sh SNR/PNR: the HSS\'s changes reach the XCAP document; renew, unsubscribe
     assert.match(text, /AVP: Expiry-Time\(709\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two processes: omnisep serve (XCAP AS) and omnisep aaa serve (HSS); another AS\'s PUR reaches the phone\'s next XCAP GET through a PNR', { timeout: 300_000 }, async () => {
+  const aaa = spawn(process.execPath, [repoPath('bin', 'run.js'), 'aaa', 'serve', '--port', '0', '--host', 'hss.lab.local', '--realm', 'lab.local',
+    '--allow-peer', 'omnisep.localdomain=loopback', '--allow-peer', 'as2.lab.local=loopback', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let aaaErr = '';
+  aaa.stderr!.on('data', (c) => { aaaErr += String(c); });
+  const exited = new Promise<void>((resolve) => aaa.once('exit', () => resolve()));
+  let d: TestDaemon | undefined;
+  let as2: ReturnType<typeof createDiameterNode> | undefined;
+  try {
+    const port = Number((await waitFor(() => /listening on [\d.]+:(\d+)/.exec(aaaErr), (m) => m !== null, `aaa serve to listen (stderr: ${aaaErr})`))![1]);
+    d = await startTestDaemon([
+      'diameter.enabled=true', 'aaa.enabled=false', 'xcap.hss_sync=true', 'xcap.trusted_proxies=["127.0.0.1"]',
+      'diameter.peers.0.host=hss.lab.local', 'diameter.peers.0.ip=127.0.0.1', `diameter.peers.0.port=${port}`,
+    ]);
+    const daemon = d;
+    await waitFor(() => daemon.call('GET', '/api/diameter'), (r) => (r.json as { connected_count: number }).connected_count === 1, 'the daemon to open hss.lab.local');
+    // Provisioning reads the HSS (UDR) and subscribes (SNR): status shows the subscription.
+    assert.equal((await d.call('POST', `/api/xcap/${M}`, { password: 'pw-123456' })).status, 200);
+    await waitFor(() => daemon.call('GET', '/api/status'), (r) => (r.json as { sh?: { subscriptions: number } }).sh?.subscriptions === 1, 'the SNR');
+    const phone = async (method: string, body?: string) => {
+      const r = await request(`${daemon.addresses.http.url!}${DOC}`, {
+        method: method as 'GET', headers: { 'x-3gpp-asserted-identity': `<tel:+${M}>`, ...(body ? { 'content-type': 'application/simservs+xml' } : {}) }, body,
+      });
+      return { status: r.statusCode, etag: r.headers.etag as string | undefined, text: await r.body.text() };
+    };
+    const put = await phone('PUT', defaultDocumentText(44));
+    assert.equal(put.status, 201);
+
+    // Another AS writes the HSS (PUR SequenceNumber 2 after the daemon's 1).
+    as2 = createDiameterNode(nodeConfig({ host: 'as2.lab.local', realm: 'lab.local', auth_application_ids: [SH], peers: [{ host: 'hss.lab.local', ip: '127.0.0.1', port, transport: 'tcp' }] }), { logger: quietLogger() });
+    await as2.start();
+    await as2.waitForPeer('hss.lab.local', PEER_WAIT_MS);
+    const sh2 = createShClient(as2);
+    await waitFor(() => sh2.readRepositoryData({ msisdn: M, serviceIndication: 'simservs' }), (r) => r?.sequenceNumber === 1, 'the daemon\'s PUR');
+    await sh2.writeRepositoryData({ msisdn: M, serviceIndication: 'simservs', sequenceNumber: 2, serviceData: defaultDocumentText(77) });
+
+    const got = await waitFor(() => phone('GET'), (r) => /<NoReplyTimer>77</.test(r.text), 'the PNR to reach the XCAP document');
+    assert.equal(got.status, 200);
+    assert.notEqual(got.etag, put.etag, 'the phone sees a new ETag');
+    assert.ok(d.logs.some((l) => l.includes('sh: PNR applied')), 'the daemon logged the PNR');
+    const st = (await d.call('GET', '/api/status')).json as { sh: { backlog: number; subscriptions: number } };
+    assert.deepEqual(st.sh, { backlog: 0, subscriptions: 1 });
+  } finally {
+    await as2?.stop();
+    await d?.stop();
+    aaa.kill('SIGTERM');
+    await exited;
   }
 });
