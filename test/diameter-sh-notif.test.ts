@@ -21,9 +21,9 @@ import { createDiameterNode } from '../daemon/diameter/node.js';
 import { createBuiltinAaa } from '../daemon/diameter/builtin-aaa.js';
 import { createShClient, shNotificationHandler } from '../daemon/diameter/sh-client.js';
 import { AppId, CommandCode, commandName } from '../src/codec/diameter/constants.js';
-import { buildPnr, buildShData, readShAnswer } from '../src/codec/diameter/sh.js';
+import { buildPnr, buildShData, buildSnr, readShAnswer } from '../src/codec/diameter/sh.js';
 import { makeSessionId } from '../src/codec/diameter/base.js';
-import { decodeMessage, isRequest } from '../src/codec/diameter/message.js';
+import { decodeMessage, isRequest, type DiameterMessage } from '../src/codec/diameter/message.js';
 import { describeResult } from '../src/codec/diameter/result.js';
 import { parseXcapUri, type XcapTarget } from '../src/codec/xcap/uri.js';
 import { defaultDocumentText } from '../src/services/xcap/document.js';
@@ -126,6 +126,24 @@ test('Sh SNR/PNR: the HSS\'s changes reach the XCAP document; renew, unsubscribe
     assert.equal(await pnrFromHss(M, buildShData({ serviceIndication: 'simservs', sequenceNumber: 9, serviceData: '<simservs xmlns="urn:wrong"/>' })), 'Experimental-Result 10415/5100 DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED');
     assert.equal(await pnrFromHss(M, null), '5005 DIAMETER_MISSING_AVP');
     assert.equal((await xcap.get(M, target)).etag, op.etag, 'refused PNRs change nothing');
+
+    // The HSS side of SNR: Send-Data-Indication returns the data; bad requests get the right answers.
+    const snr = (over: (m: DiameterMessage) => void = () => undefined) => {
+      const m = buildSnr(as2.dictionary, { host: 'xcap2.test.local', realm: 'test.local' }, {
+        sessionId: makeSessionId('xcap2.test.local', 1, Math.floor(Math.random() * 1e9), 'test'), destinationRealm: 'test.local', msisdn: M, serviceIndication: 'simservs', subscribe: true, sendData: true,
+      }, { hopByHop: 0, endToEnd: 0 });
+      over(m);
+      return as2.request(m).then(readShAnswer);
+    };
+    const withData = await snr();
+    assert.equal(withData.result && describeResult(withData.result), '2001 DIAMETER_SUCCESS');
+    assert.match(withData.userData ?? '', /<SequenceNumber>3<\/SequenceNumber>.*<NoReplyTimer>99</s);
+    assert.ok(withData.expiryTime! > Date.now() / 1000 + 23 * 3600, 'a day granted when none is asked');
+    const bad = await snr((m) => { m.avps = m.avps.map((a) => (a.code === 705 ? { ...a, data: Buffer.from([0, 0, 0, 7]) } : a)); });
+    assert.equal(bad.result && describeResult(bad.result), '5004 DIAMETER_INVALID_AVP_VALUE');
+    const otherRef = await snr((m) => { m.avps = m.avps.map((a) => (a.code === 703 ? { ...a, data: Buffer.from([0, 0, 0, 14]) } : a)); });
+    assert.equal(otherRef.result && describeResult(otherRef.result), 'Experimental-Result 10415/5101 DIAMETER_ERROR_OPERATION_NOT_ALLOWED');
+    await hssSubs.delete(`${M}|simservs|xcap2.test.local`); // xcap2 is the writer in this test, not a subscriber
 
     // Renewal before expiry: at three quarters of the lifetime a new SNR extends it.
     const held = (await hssSubs.get(subKey))!.expires_at;

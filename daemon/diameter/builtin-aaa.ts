@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { AuthVectorSource, EventSink, Store } from '../../src/ports.js';
 import { AuthVectorError } from '../../src/ports.js';
-import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAuthScheme, VENDOR_3GPP } from '../../src/codec/diameter/constants.js';
+import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAuthScheme, SubsReqType, VENDOR_3GPP } from '../../src/codec/diameter/constants.js';
 import { buildDea, readDer } from '../../src/codec/diameter/swm.js';
 import { buildMaa, readMar, type MaaVector } from '../../src/codec/diameter/swx.js';
 import { buildErrorAnswer, makeSessionId } from '../../src/codec/diameter/base.js';
@@ -296,9 +296,9 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     }));
   }
 
-  /** A notification runs after the answer that caused it; its failures are logged inside. */
+  /** A notification starts after the answer that caused it is sent; its failures are logged inside. */
   const notifyLater = (...a: Parameters<typeof notifySubscribers>): void => {
-    void notifySubscribers(...a).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'hss: notification failed'));
+    setImmediate(() => void notifySubscribers(...a).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'hss: notification failed')));
   };
 
   /**
@@ -317,7 +317,11 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     if (r.dataReference !== DATA_REFERENCE_REPOSITORY_DATA) return buildShAnswer(ctx.dictionary, req, ctx.local, experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_OPERATION_NOT_ALLOWED));
     const target = `${r.msisdn}|${r.serviceIndication}`;
     const key = `${target}|${r.originHost}`;
-    if (r.subsReqType !== 0) {
+    if (r.subsReqType !== SubsReqType.SUBSCRIBE && r.subsReqType !== SubsReqType.UNSUBSCRIBE) {
+      const failedAvp = req.avps.find((a) => a.code === Avp3gpp.SUBS_REQ_TYPE && a.vendorId === VENDOR_3GPP);
+      return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_INVALID_AVP_VALUE, { errorMessage: `Subs-Req-Type ${r.subsReqType} is neither 0 nor 1`, ...(failedAvp ? { failedAvp } : {}) });
+    }
+    if (r.subsReqType === SubsReqType.UNSUBSCRIBE) {
       await shSubs.delete(key);
       return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS });
     }
