@@ -236,6 +236,9 @@ test('two processes: omnisep serve (XCAP AS) and omnisep aaa serve (HSS); anothe
     assert.ok(d.logs.some((l) => l.includes('sh: PNR applied')), 'the daemon logged the PNR');
     const st = (await d.call('GET', '/api/status')).json as { sh: { backlog: number; subscriptions: number } };
     assert.deepEqual(st.sh, { backlog: 0, subscriptions: 1 });
+    const metrics = (await d.ctx.metrics.metrics()).split('\n');
+    assert.match(metrics.find((l) => l.startsWith('omnisep_sh_subscriptions')) ?? '', / 1$/, 'the gauge counts the subscription');
+    assert.ok(metrics.some((l) => /^omnisep_diameter_requests_total\{.*peer="hss.lab.local".*command="SNR".*\} [1-9]/.test(l)), 'SNRs are counted per peer');
   } finally {
     await as2?.stop();
     await d?.stop();

@@ -125,6 +125,12 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
           async collect() { this.set(await xcap.hssBacklogCount().catch(() => 0)); },
         });
       }
+      if (!ctx.metrics.getSingleMetric('omnisep_sh_subscriptions')) {
+        new Gauge({
+          name: 'omnisep_sh_subscriptions', help: 'subscribers whose Sh RepositoryData changes the HSS notifies to this AS (SNR granted)', registers: [ctx.metrics],
+          async collect() { this.set(await xcap.hssSubscriptionCount().catch(() => 0)); },
+        });
+      }
     }
     if (config.eap_aka.backend === 'swx') backends.vectorSource = createSwxVectorSource(node, { anid: config.eap_aka.network_name });
   }
