@@ -1,7 +1,7 @@
 /**
  * xcap.hss_sync with an HSS that cannot be reached: the Sh push of a changed XCAP document goes to the durable
  * backlog (the sh_backlog collection of the embedded store), visible in GET /api/diameter, in the metric
- * omnisep_sh_backlog and in `omnisep diameter peers`.
+ * omnisep_sh_backlog, in `omnisep diameter peers` and in `omnisep status` (human and --json).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { defaultDocumentText } from '../src/services/xcap/document.js';
 const M = '15551234567';
 const DOC = `/simservs.ngn.etsi.org/users/tel:+${M}/simservs.xml`;
 
-test('a failed Sh push waits in the durable backlog, shown by /api/diameter, the metric and diameter peers', { timeout: 120_000 }, async () => {
+test('a failed Sh push waits in the durable backlog, shown by /api/diameter, the metric, diameter peers and status', { timeout: 120_000 }, async () => {
   const closed = await freePort(); // nothing listens there: the HSS is unreachable
   const d = await startTestDaemon([
     'diameter.enabled=true', 'aaa.enabled=false', 'xcap.hss_sync=true', 'diameter.request_timeout=200',
@@ -34,6 +34,10 @@ test('a failed Sh push waits in the durable backlog, shown by /api/diameter, the
     assert.match(metrics.split('\n').find((l) => l.startsWith('omnisep_sh_backlog')) ?? '', / 1$/);
     const cli = await runCli(['diameter', 'peers', '--socket', d.socket]);
     assert.match(cli.stdout, /Sh backlog 1/);
+    const status = await runCli(['status', '--socket', d.socket]);
+    assert.match(status.stdout, /^Sh +backlog 1 \(PURs waiting for the HSS\), 0 subscriptions$/m);
+    const json = await runCli(['status', '--json', '--socket', d.socket]);
+    assert.deepEqual(JSON.parse(json.stdout).sh, { backlog: 1, subscriptions: 0 });
   } finally {
     await d.stop();
   }

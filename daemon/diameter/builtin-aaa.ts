@@ -12,18 +12,24 @@
  *    SIP-Authorization = RAND ‖ AUTS); EAP-AKA' vectors carry CK'/IK'
  *    derived with the ANID (TS 33.402 Annex A.2);
  *  - Sh UDR/PUR (TS 29.328/29.329) on RepositoryData, kept in the
- *    `sh_repository` collection, so XCAP's hss_sync works against it.
+ *    `sh_repository` collection, so XCAP's hss_sync works against it; SNR
+ *    subscriptions kept in `sh_hss_subscriptions`, and a PNR to each
+ *    subscribed AS when the data changes (a PUR from another AS, or
+ *    `updateRepositoryData`, the operator's change).
  * Keys never leave the subscriber service; this file sees vectors only.
  */
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { AuthVectorSource, EventSink, Store } from '../../src/ports.js';
 import { AuthVectorError } from '../../src/ports.js';
-import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAuthScheme, VENDOR_3GPP } from '../../src/codec/diameter/constants.js';
+import { AppId, Avp3gpp, CommandCode, ExperimentalResultCode, ResultCode, SipAuthScheme, SubsReqType, VENDOR_3GPP } from '../../src/codec/diameter/constants.js';
 import { buildDea, readDer } from '../../src/codec/diameter/swm.js';
 import { buildMaa, readMar, type MaaVector } from '../../src/codec/diameter/swx.js';
-import { buildErrorAnswer } from '../../src/codec/diameter/base.js';
-import { buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readRepositoryData, readShRequest, type ShRepositoryData } from '../../src/codec/diameter/sh.js';
+import { buildErrorAnswer, makeSessionId } from '../../src/codec/diameter/base.js';
+import { describeResult, experimental3gpp, experimentalCode, isSuccessResult } from '../../src/codec/diameter/result.js';
+import {
+  buildPnr, buildShAnswer, buildShData, DATA_REFERENCE_REPOSITORY_DATA, readRepositoryData, readShAnswer, readShRequest, type ShRepositoryData,
+} from '../../src/codec/diameter/sh.js';
 import type { DiameterMessage } from '../../src/codec/diameter/message.js';
 import { decodeEap, encodeEap } from '../../src/codec/eap/packet.js';
 import { EapCode, EapType } from '../../src/codec/eap/constants.js';
@@ -95,7 +101,16 @@ export interface BuiltinAaa {
   stop(): Promise<void>;
   /** EAP sessions in progress. */
   activeSessions(): number;
+  /**
+   * The operator changes a subscriber's Sh RepositoryData in the HSS (serviceData '' removes it): stored with the
+   * next SequenceNumber, then a PNR goes to every AS subscribed to it. Resolves with the new SequenceNumber once
+   * the PNAs are in (or failed).
+   */
+  updateRepositoryData(msisdn: string, serviceIndication: string, serviceData: string): Promise<number>;
 }
+
+/** Longest Sh subscription the built-in HSS grants (and what it grants when the SNR asks for none), seconds. */
+export const HSS_MAX_SUBSCRIPTION_SECONDS = 86_400;
 
 interface AaaSession {
   state: EapServerState;
@@ -205,7 +220,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
         sessions.delete(der.sessionId);
         log.info({ imsi: state.imsi, reason: describeFailure(out), session_id: der.sessionId }, 'aaa: EAP-AKA failure');
         if (out.reason === 'user_unknown') {
-          return buildDea(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN, experimental: true, eapPayload: out.packet, ...base });
+          return buildDea(dict, req, ctx.local, { ...experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN), eapPayload: out.packet, ...base });
         }
         return buildDea(dict, req, ctx.local, { resultCode: ResultCode.DIAMETER_AUTHENTICATION_REJECTED, eapPayload: out.packet, ...base });
       case 'none':
@@ -222,10 +237,10 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     if (!mar) return buildErrorAnswer(dict, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'MAR needs Session-Id, User-Name and SIP-Auth-Data-Item' });
     const prime = mar.scheme === SipAuthScheme.EAP_AKA_PRIME;
     if (mar.scheme !== SipAuthScheme.EAP_AKA && !prime) {
-      return buildMaa(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_AUTH_SCHEME_NOT_SUPPORTED, experimental: true });
+      return buildMaa(dict, req, ctx.local, experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_AUTH_SCHEME_NOT_SUPPORTED));
     }
     if (!(await subscribers.has(mar.userName))) {
-      return buildMaa(dict, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN, experimental: true, userName: mar.userName });
+      return buildMaa(dict, req, ctx.local, { ...experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN), userName: mar.userName });
     }
     const anid = prime ? readAnid(req) ?? 'WLAN' : undefined;
     const out: MaaVector[] = [];
@@ -253,16 +268,90 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
   }
 
   interface ShRecord { sequence: number; serviceData: string }
+  /** One AS subscribed (SNR) to one subscriber's RepositoryData of one Service-Indication. */
+  interface ShSubscription { target: string; msisdn: string; service_indication: string; as_host: string; as_realm: string; expires_at: number }
   const shRepo = openCollection<ShRecord>(opts.store, 'sh_repository');
+  const shSubs = openCollection<ShSubscription>(opts.store, 'sh_hss_subscriptions');
+  const pnrHigh = Math.floor(now() / 1000) >>> 0;
+  let pnrCounter = 0;
+
+  /**
+   * Sh-Notif (TS 29.328 §6.1.4): a PNR with the changed RepositoryData to every AS subscribed to it, except the one
+   * whose PUR changed it (it knows). Expired subscriptions are dropped; one answered 5001 DIAMETER_ERROR_USER_UNKNOWN
+   * too (that AS no longer serves the user). A PNR that fails is logged, not retried: the AS reads again at its
+   * next UDR, and its subscription renewal proves the link.
+   */
+  async function notifySubscribers(msisdn: string, si: string, sequence: number, serviceData: string, except?: string): Promise<void> {
+    const t = now();
+    const userData = buildShData({ serviceIndication: si, sequenceNumber: sequence, serviceData });
+    await Promise.all((await shSubs.find('target', `${msisdn}|${si}`)).map(async (sub) => {
+      const key = `${sub.target}|${sub.as_host}`;
+      if (sub.expires_at <= t) { await shSubs.delete(key); return; }
+      if (sub.as_host === except) return;
+      const pnr = buildPnr(node.dictionary, { host: node.host, realm: node.realm }, {
+        sessionId: makeSessionId(node.host, pnrHigh, ++pnrCounter, 'pnr'), destinationHost: sub.as_host, destinationRealm: sub.as_realm, msisdn, userData,
+      }, { hopByHop: 0, endToEnd: 0 });
+      try {
+        const r = readShAnswer(await node.request(pnr, { peer: sub.as_host })).result;
+        if (r && isSuccessResult(r)) return;
+        log.warn({ peer: sub.as_host, msisdn, result: r ? describeResult(r) : 'none' }, 'hss: PNR refused');
+        if (experimentalCode(r) === ExperimentalResultCode.DIAMETER_ERROR_USER_UNKNOWN) await shSubs.delete(key);
+      } catch (err) {
+        log.warn({ peer: sub.as_host, msisdn, err: (err as Error).message }, 'hss: PNR not delivered');
+      }
+    }));
+  }
+
+  /** A notification starts after the answer that caused it is sent; its failures are logged inside. */
+  const notifyLater = (...a: Parameters<typeof notifySubscribers>): void => {
+    setImmediate(() => void notifySubscribers(...a).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'hss: notification failed')));
+  };
+
+  /**
+   * SNR (TS 29.329 §6.1.5, TS 29.328 §6.1.3) on RepositoryData: Subs-Req-Type 0 stores (or renews) the
+   * subscription of the requesting AS (its Origin-Host), granting the asked Expiry-Time capped at
+   * HSS_MAX_SUBSCRIPTION_SECONDS (that cap when none or a past one is asked) and returning it in the SNA;
+   * Subs-Req-Type 1 removes it (2001 whether or not one existed). A subscription to data not stored yet is
+   * accepted: the AS hears when it appears. Other Data-References → 5101 DIAMETER_ERROR_OPERATION_NOT_ALLOWED.
+   * Send-Data-Indication USER_DATA_REQUESTED adds the current Sh-Data to the SNA.
+   */
+  async function onSnr(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
+    const r = readShRequest(req);
+    if (!r?.msisdn || !r.serviceIndication || r.subsReqType === null || !r.originHost) {
+      return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'SNR needs User-Identity/MSISDN, Service-Indication and Subs-Req-Type' });
+    }
+    if (r.dataReference !== DATA_REFERENCE_REPOSITORY_DATA) return buildShAnswer(ctx.dictionary, req, ctx.local, experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_OPERATION_NOT_ALLOWED));
+    const target = `${r.msisdn}|${r.serviceIndication}`;
+    const key = `${target}|${r.originHost}`;
+    if (r.subsReqType !== SubsReqType.SUBSCRIBE && r.subsReqType !== SubsReqType.UNSUBSCRIBE) {
+      const failedAvp = req.avps.find((a) => a.code === Avp3gpp.SUBS_REQ_TYPE && a.vendorId === VENDOR_3GPP);
+      return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_INVALID_AVP_VALUE, { errorMessage: `Subs-Req-Type ${r.subsReqType} is neither 0 nor 1`, ...(failedAvp ? { failedAvp } : {}) });
+    }
+    if (r.subsReqType === SubsReqType.UNSUBSCRIBE) {
+      await shSubs.delete(key);
+      return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS });
+    }
+    const t = Math.floor(now() / 1000);
+    const max = t + HSS_MAX_SUBSCRIPTION_SECONDS;
+    const granted = r.expiryTime !== null && r.expiryTime > t ? Math.min(r.expiryTime, max) : max;
+    const asRealm = r.originRealm ?? ctx.local.realm;
+    await shSubs.put(key, { target, msisdn: r.msisdn, service_indication: r.serviceIndication, as_host: r.originHost, as_realm: asRealm, expires_at: granted * 1000 });
+    const userData = r.sendData ? await currentShData(r.msisdn, r.serviceIndication) : undefined;
+    return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, expiryTime: granted, ...(userData !== undefined ? { userData } : {}) });
+  }
+
+  async function currentShData(msisdn: string, si: string): Promise<string> {
+    const rec = await shRepo.get(`${msisdn}|${si}`);
+    return rec
+      ? buildShData({ serviceIndication: si, sequenceNumber: rec.sequence, serviceData: rec.serviceData })
+      : '<?xml version="1.0" encoding="UTF-8"?>\n<Sh-Data></Sh-Data>';
+  }
 
   async function onUdr(req: DiameterMessage, ctx: RequestContext): Promise<DiameterMessage> {
     const r = readShRequest(req);
     if (!r?.msisdn || !r.serviceIndication) return buildErrorAnswer(ctx.dictionary, req, ctx.local, ResultCode.DIAMETER_MISSING_AVP, { errorMessage: 'UDR needs User-Identity/MSISDN and Service-Indication' });
-    if (r.dataReference !== DATA_REFERENCE_REPOSITORY_DATA) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_OPERATION_NOT_ALLOWED, experimental: true });
-    const rec = await shRepo.get(`${r.msisdn}|${r.serviceIndication}`);
-    const userData = rec
-      ? buildShData({ serviceIndication: r.serviceIndication, sequenceNumber: rec.sequence, serviceData: rec.serviceData })
-      : '<?xml version="1.0" encoding="UTF-8"?>\n<Sh-Data></Sh-Data>';
+    if (r.dataReference !== DATA_REFERENCE_REPOSITORY_DATA) return buildShAnswer(ctx.dictionary, req, ctx.local, experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_OPERATION_NOT_ALLOWED));
+    const userData = await currentShData(r.msisdn, r.serviceIndication);
     return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS, userData });
   }
 
@@ -275,7 +364,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     } catch {
       data = undefined; // not Sh-Data (DecodeError): answered as not recognized below
     }
-    if (!data) return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED, experimental: true });
+    if (!data) return buildShAnswer(ctx.dictionary, req, ctx.local, experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED));
     const si = data.serviceIndication;
     const key = `${r.msisdn}|${si}`;
     // TS 29.328 §7.6.1 wants exactly old + 1; the lab HSS accepts any newer number (a client's retried backlog may skip one).
@@ -283,14 +372,26 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
     const accepted = await shRepo.update<boolean>(key, (old) =>
       old && data.sequenceNumber <= old.sequence ? { result: false } : { result: true, put: { sequence: data.sequenceNumber, serviceData: data.serviceData } });
     if (!accepted) {
-      return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ExperimentalResultCode.DIAMETER_ERROR_TRANSPARENT_DATA_OUT_OF_SYNC, experimental: true });
+      return buildShAnswer(ctx.dictionary, req, ctx.local, experimental3gpp(ExperimentalResultCode.DIAMETER_ERROR_TRANSPARENT_DATA_OUT_OF_SYNC));
     }
+    notifyLater(r.msisdn, si, data.sequenceNumber, data.serviceData, r.originHost ?? undefined);
     return buildShAnswer(ctx.dictionary, req, ctx.local, { resultCode: ResultCode.DIAMETER_SUCCESS });
+  }
+
+  async function updateRepositoryData(msisdn: string, si: string, serviceData: string): Promise<number> {
+    const sequence = await shRepo.update<number>(`${msisdn}|${si}`, (old) => {
+      // TS 29.328 §7.6.1: SequenceNumber runs 0-65535 and wraps to 1.
+      const next = old ? (old.sequence >= 65535 ? 1 : old.sequence + 1) : 1;
+      return { result: next, put: { sequence: next, serviceData } };
+    });
+    await notifySubscribers(msisdn, si, sequence, serviceData);
+    return sequence;
   }
 
   node.handle(AppId.SWm, CommandCode.DIAMETER_EAP, onDer);
   node.handle(AppId.Sh, CommandCode.USER_DATA, onUdr);
   node.handle(AppId.Sh, CommandCode.PROFILE_UPDATE, onPur);
+  node.handle(AppId.Sh, CommandCode.SUBSCRIBE_NOTIFICATIONS, onSnr);
   node.handle(AppId.SWx, CommandCode.MULTIMEDIA_AUTH, onMar);
 
   return {
@@ -310,6 +411,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
       if (own) await node.stop();
     },
     activeSessions: () => sessions.size,
+    updateRepositoryData,
   };
 }
 

@@ -10,7 +10,8 @@
  *   3. the auth back-end of config.eap_aka.backend: swm → SWm relay,
  *      swx → SWx vector source, local → LocalVectorSource over the subscriber
  *      service; with xcap.hss_sync, the Sh client (and Sh in the CER) — all
- *      registered in ctx.services.backends;
+ *      registered in ctx.services.backends — the PNR handler feeding the XCAP
+ *      service and the timer renewing its Sh subscriptions;
  *   4. stop order: the node's DPR in phase 'diameter', then the AAA.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,14 +21,15 @@ import type { DaemonContext } from '../context.js';
 import type { OmnisepConfig } from '../../src/contracts/config.js';
 import type { ListenerAddress } from '../../src/contracts/status.js';
 import { repoPath } from '../../src/util/repo-path.js';
-import { AppId } from '../../src/codec/diameter/constants.js';
+import { AppId, CommandCode } from '../../src/codec/diameter/constants.js';
+import { SH_SERVICE_INDICATION } from '../../src/services/xcap/service.js';
 import { LocalVectorSource } from '../../src/services/subscribers.js';
 import { createBuiltinAaa } from './builtin-aaa.js';
 import { createDiameterNode, type DiameterConfig } from './node.js';
 import { extendedDictionary } from './legacy-adapter.js';
 import { createSwmRelay } from './swm-client.js';
 import { createSwxVectorSource } from './swx-client.js';
-import { createShClient } from './sh-client.js';
+import { createShClient, shNotificationHandler } from './sh-client.js';
 
 const listener = (a: { host: string; port: number }): ListenerAddress => ({
   transport: 'tcp', host: a.host, port: a.port, protocol: 'diameter', url: `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
@@ -109,10 +111,24 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
       backends.hssSh = createShClient(node, { timeoutMs: d.request_timeout });
       // The durable PUR backlog (sh_backlog), read at scrape time: the store counts, no scan.
       const xcap = ctx.services.xcap;
+      // PNRs from the HSS update the XCAP documents (docs/diameter.md § Sh notifications).
+      node.handle(AppId.Sh, CommandCode.PUSH_NOTIFICATION, shNotificationHandler(xcap, SH_SERVICE_INDICATION, log));
+      // SNR renewals, off the request path: one index lookup per minute passed.
+      const renew = setInterval(() => {
+        xcap.renewHssSubscriptions().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'xcap: Sh subscription renewal failed'));
+      }, 30_000);
+      renew.unref();
+      ctx.lifecycle.register({ name: 'Sh subscription renewal', phase: 'diameter', close: async () => clearInterval(renew) });
       if (!ctx.metrics.getSingleMetric('omnisep_sh_backlog')) {
         new Gauge({
           name: 'omnisep_sh_backlog', help: 'XCAP documents whose Sh push (PUR) to the HSS failed and waits for a retry', registers: [ctx.metrics],
           async collect() { this.set(await xcap.hssBacklogCount().catch(() => 0)); },
+        });
+      }
+      if (!ctx.metrics.getSingleMetric('omnisep_sh_subscriptions')) {
+        new Gauge({
+          name: 'omnisep_sh_subscriptions', help: 'subscribers whose Sh RepositoryData changes the HSS notifies to this AS (SNR granted)', registers: [ctx.metrics],
+          async collect() { this.set(await xcap.hssSubscriptionCount().catch(() => 0)); },
         });
       }
     }

@@ -48,8 +48,9 @@ export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
     .map(([k, v]) => (typeof v === 'boolean' ? `${k.replace(/_enabled$/, '')} ${v ? c.green('on') : c.dim('off')}` : `${k} ${v}`))
     .join(', ');
   const vvm = s.vvm ? `${c.bold('VVM')}       ${s.vvm.accounts} accounts, SMS gateway ${s.vvm.sms_gateway ?? c.red('none (nothing is sent)')}, SMS backlog ${s.vvm.sms_backlog ? c.yellow(String(s.vvm.sms_backlog)) : 0}` : null;
+  const sh = s.sh ? `${c.bold('Sh')}        backlog ${s.sh.backlog ? c.yellow(String(s.sh.backlog)) : 0} (PURs waiting for the HSS), ${s.sh.subscriptions} subscriptions` : null;
   const mem = `rss ${s.memory.rss_mb} MB, heap ${s.memory.heap_used_mb}/${s.memory.heap_total_mb} MB, external ${s.memory.external_mb} MB`;
-  return [head, '', listeners, '', c.bold('Storage'), storage, '', `${c.bold('Services')}  ${services}`, ...(vvm ? [vvm] : []), `${c.bold('Memory')}    ${mem}`].join('\n');
+  return [head, '', listeners, '', c.bold('Storage'), storage, '', `${c.bold('Services')}  ${services}`, ...(vvm ? [vvm] : []), ...(sh ? [sh] : []), `${c.bold('Memory')}    ${mem}`].join('\n');
 }
 
 export function renderEntitlementList(l: EntitlementList, c: ChalkInstance, o: RenderOptions = {}): string {

@@ -59,6 +59,11 @@ export const StatusResponse = Type.Object({
     sms_backlog: Type.Integer({ description: 'SMS waiting for the gateway or given up (omnisep vvm sms ls)' }),
     accounts: Type.Integer(),
   })),
+  /** With xcap.hss_sync: the Sh side of XCAP (docs/diameter.md § Sh): PURs waiting for a retry, SNR subscriptions held. */
+  sh: Type.Optional(Type.Object({
+    backlog: Type.Integer({ description: 'XCAP documents whose Sh push (PUR) failed and waits for a retry (sh_backlog)' }),
+    subscriptions: Type.Integer({ description: 'subscribers whose RepositoryData changes the HSS notifies (SNR granted)' }),
+  })),
   /** Every listener by name: `http`, `admin`, `socket`, `diameter`, `aaa`, `imap`, ... */
   listeners: Type.Record(Type.String(), ListenerAddress),
   timestamp: Type.String(),

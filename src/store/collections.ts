@@ -20,6 +20,10 @@ export const COLLECTIONS = {
   sh_repository: { kind: 'provisioning' },
   /** XCAP documents whose Sh push (PUR) to the HSS failed, by MSISDN: retried until the HSS takes them (docs/diameter.md § Sh). */
   sh_backlog: { kind: 'state' },
+  /** The AS side of Sh SNR (docs/diameter.md § Sh notifications): per MSISDN the granted expiry; `renew_slot` (minute) finds those due. */
+  sh_subscriptions: { kind: 'state', indexes: ['renew_slot'] },
+  /** The built-in HSS's Sh SNR subscriptions, key MSISDN|Service-Indication|AS host; `target` (MSISDN|Service-Indication) finds an update's subscribers. */
+  sh_hss_subscriptions: { kind: 'state', indexes: ['target'] },
   /** TS.43 tokens by token_id; `binding` is the digest of IMSI + terminal_id + app_name (one live token per binding). */
   tokens: { kind: 'state', indexes: ['imsi', 'binding'] },
   /** The live token of each binding (key = binding digest), swapped with one `update()` so issue is atomic across daemons. */

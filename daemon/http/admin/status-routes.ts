@@ -31,6 +31,7 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
     s.entitlements.count(), s.xcap.count(), s.eapAuth.count(), s.tokens.count(), s.activity.count(),
   ]);
   const [vvmBacklog, vvmAccounts] = config.vvm.enabled ? await Promise.all([s.vvmSms.outbox.count(), s.vvm.accounts.count()]) : [0, 0];
+  const sh = config.xcap.hss_sync ? await Promise.all([s.xcap.hssBacklogCount(), s.xcap.hssSubscriptionCount()]) : null;
   return {
     status: ctx.lifecycle.stopping ? 'stopping' : 'ok',
     application: 'OmniSEP',
@@ -61,6 +62,7 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
       aaa_enabled: config.aaa.enabled,
     },
     ...(config.vvm.enabled ? { vvm: { sms_gateway: config.vvm.sms_gateway || null, sms_backlog: vvmBacklog, accounts: vvmAccounts } } : {}),
+    ...(sh ? { sh: { backlog: sh[0], subscriptions: sh[1] } } : {}),
     listeners: ctx.listeners,
     timestamp: new Date(now).toISOString(),
   };

@@ -5,6 +5,7 @@
  */
 import { Avp, AvpFlag, CmdFlag, CommandCode, AppId, ResultCode, VENDOR_3GPP } from './constants.js';
 import type { AvpType, Dictionary } from './dictionary.js';
+import { baseCode, type DiameterResult } from './result.js';
 import {
   avp, decodeAvps, findAll, findAvp, getString, getU32, type DiameterAvp, type DiameterMessage, type MalformedMessageError,
 } from './message.js';
@@ -106,14 +107,17 @@ export function requestHead(dict: Dictionary, id: LocalIdentity, r: RequestRouti
 }
 
 /**
- * The outcome AVP of an answer: Result-Code (§7.1), or Experimental-Result (§7.6) with the 3GPP
- * Vendor-Id for the 3GPP codes (TS 29.229 §6.2, TS 29.273 §10.3).
+ * The outcome AVP of an answer, from the one result model (result.ts): Result-Code (§7.1), or
+ * Experimental-Result (§7.6) {Vendor-Id, Experimental-Result-Code} (3GPP: TS 29.229 §6.2, TS 29.273 §10.3).
  */
-export function resultAvp(dict: Dictionary, r: { resultCode: number; experimental?: boolean | undefined }): DiameterAvp {
-  return r.experimental
-    ? avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', VENDOR_3GPP), avp(dict, 'Experimental-Result-Code', r.resultCode)])
+export function resultAvp(dict: Dictionary, r: DiameterResult): DiameterAvp {
+  return 'experimental' in r
+    ? avp(dict, 'Experimental-Result', [avp(dict, 'Vendor-Id', r.experimental.vendorId), avp(dict, 'Experimental-Result-Code', r.experimental.code)])
     : avp(dict, 'Result-Code', r.resultCode);
 }
+
+/** An application answer's header for a result (§6.2): the E bit follows a base 3xxx Result-Code only. */
+export const answerHeaderFor = (req: DiameterMessage, avps: DiameterAvp[], r: DiameterResult): DiameterMessage => answerHeader(req, avps, baseCode(r));
 
 /** The answer's header for a request (§6.2): same command, app, hop-by-hop and end-to-end; R cleared; P kept; E for 3xxx. */
 export function answerHeader(req: DiameterMessage, avps: DiameterAvp[], resultCode?: number): DiameterMessage {

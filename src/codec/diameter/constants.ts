@@ -39,11 +39,15 @@ export const CommandCode = {
   MULTIMEDIA_AUTH: 303,
   USER_DATA: 306,
   PROFILE_UPDATE: 307,
+  /** TS 29.329 §6.1.5-6.1.6 SNR/SNA. */
+  SUBSCRIBE_NOTIFICATIONS: 308,
+  /** TS 29.329 §6.1.7-6.1.8 PNR/PNA. */
+  PUSH_NOTIFICATION: 309,
 } as const;
 
 /** Short names used in logs, metrics and the status view (request form; answers end in A). */
 export const COMMAND_ABBREV: Record<number, string> = {
-  257: 'CE', 280: 'DW', 282: 'DP', 268: 'DE', 275: 'ST', 274: 'AS', 303: 'MA', 306: 'UD', 307: 'PU',
+  257: 'CE', 280: 'DW', 282: 'DP', 268: 'DE', 275: 'ST', 274: 'AS', 303: 'MA', 306: 'UD', 307: 'PU', 308: 'SN', 309: 'PN',
 };
 export const commandName = (code: number, request: boolean): string =>
   (COMMAND_ABBREV[code] ?? String(code)) + (COMMAND_ABBREV[code] ? (request ? 'R' : 'A') : '');
@@ -93,7 +97,10 @@ export const ExperimentalResultCode = {
   DIAMETER_ERROR_USER_NO_NON_3GPP_SUBSCRIPTION: 5450,
   DIAMETER_ERROR_USER_DATA_NOT_RECOGNIZED: 5100,
   DIAMETER_ERROR_OPERATION_NOT_ALLOWED: 5101,
+  DIAMETER_ERROR_USER_DATA_CANNOT_BE_NOTIFIED: 5104,
   DIAMETER_ERROR_TRANSPARENT_DATA_OUT_OF_SYNC: 5105,
+  DIAMETER_ERROR_SUBS_DATA_ABSENT: 5106,
+  DIAMETER_ERROR_NO_SUBSCRIPTION_TO_DATA: 5107,
   DIAMETER_USER_DATA_NOT_AVAILABLE: 4100,
 } as const;
 
@@ -165,10 +172,17 @@ export const Avp3gpp = {
   USER_DATA: 702,
   DATA_REFERENCE: 703,
   SERVICE_INDICATION: 704,
+  SUBS_REQ_TYPE: 705,
+  EXPIRY_TIME: 709,
+  SEND_DATA_INDICATION: 710,
   RAT_TYPE: 1032,
   ANID: 1504,
 } as const;
 
+/** TS 29.329 §6.3.6 Subs-Req-Type. */
+export const SubsReqType = { SUBSCRIBE: 0, UNSUBSCRIBE: 1 } as const;
+/** TS 29.329 §6.3.17 Send-Data-Indication. */
+export const SendDataIndication = { USER_DATA_NOT_REQUESTED: 0, USER_DATA_REQUESTED: 1 } as const;
 /** RFC 6733 §8.7 Auth-Request-Type. */
 export const AuthRequestType = { AUTHENTICATE_ONLY: 1, AUTHORIZE_ONLY: 2, AUTHORIZE_AUTHENTICATE: 3 } as const;
 /** RFC 6733 §8.11 Auth-Session-State. */

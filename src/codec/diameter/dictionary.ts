@@ -184,12 +184,12 @@ const tgpp: Row[] = [
     34: 'IMEISV', 35: 'UE-5G-SRVCC-Capability',
   }],
   [Avp3gpp.SERVICE_INDICATION, 'Service-Indication', 'OctetString', true],
-  [705, 'Subs-Req-Type', 'Enumerated', true, { 0: 'Subscribe', 1: 'Unsubscribe' }],
+  [Avp3gpp.SUBS_REQ_TYPE, 'Subs-Req-Type', 'Enumerated', true, { 0: 'Subscribe', 1: 'Unsubscribe' }],
   [706, 'Requested-Domain', 'Enumerated', true, { 0: 'CS-Domain', 1: 'PS-Domain' }],
   [707, 'Current-Location', 'Enumerated', true, { 0: 'DoNotNeedInitiateActiveLocationRetrieval', 1: 'InitiateActiveLocationRetrieval' }],
   [708, 'Identity-Set', 'Enumerated', true, { 0: 'ALL_IDENTITIES', 1: 'REGISTERED_IDENTITIES', 2: 'IMPLICIT_IDENTITIES', 3: 'ALIAS_IDENTITIES' }],
-  [709, 'Expiry-Time', 'Time', false],
-  [710, 'Send-Data-Indication', 'Enumerated', false, { 0: 'USER_DATA_NOT_REQUESTED', 1: 'USER_DATA_REQUESTED' }],
+  [Avp3gpp.EXPIRY_TIME, 'Expiry-Time', 'Time', false],
+  [Avp3gpp.SEND_DATA_INDICATION, 'Send-Data-Indication', 'Enumerated', false, { 0: 'USER_DATA_NOT_REQUESTED', 1: 'USER_DATA_REQUESTED' }],
   [711, 'DSAI-Tag', 'OctetString', true],
   [712, 'One-Time-Notification', 'Enumerated', false, { 0: 'ONE_TIME_NOTIFICATION_REQUESTED' }],
   [Avp3gpp.RAT_TYPE, 'RAT-Type', 'Enumerated', true, {
@@ -210,6 +210,8 @@ export const CORE_COMMANDS: CommandDef[] = [
   { code: CommandCode.MULTIMEDIA_AUTH, name: 'Multimedia-Auth', abbrevRequest: 'MAR', abbrevAnswer: 'MAA', applicationId: AppId.SWx },
   { code: CommandCode.USER_DATA, name: 'User-Data', abbrevRequest: 'UDR', abbrevAnswer: 'UDA', applicationId: AppId.Sh },
   { code: CommandCode.PROFILE_UPDATE, name: 'Profile-Update', abbrevRequest: 'PUR', abbrevAnswer: 'PUA', applicationId: AppId.Sh },
+  { code: CommandCode.SUBSCRIBE_NOTIFICATIONS, name: 'Subscribe-Notifications', abbrevRequest: 'SNR', abbrevAnswer: 'SNA', applicationId: AppId.Sh },
+  { code: CommandCode.PUSH_NOTIFICATION, name: 'Push-Notification', abbrevRequest: 'PNR', abbrevAnswer: 'PNA', applicationId: AppId.Sh },
 ];
 
 export const CORE_APPLICATIONS: ApplicationDef[] = [

@@ -11,6 +11,7 @@ import {
   getString, getU32, resultOf, viewAvps, type DiameterAvp, type DiameterMessage,
 } from './message.js';
 import { DiameterFramer } from './framer.js';
+import { experimental3gpp } from './result.js';
 import { buildDea, buildDer, readDea, readDer } from './swm.js';
 import { buildMaa, buildMar, readMaa, readMar } from './swx.js';
 import { buildCer, commonApplications, readCapabilities, makeSessionId } from './base.js';
@@ -85,7 +86,7 @@ test('SWm DER/DEA and SWx MAR/MAA builders round-trip through their readers', ()
   const d = readDer(decodeMessage(encodeMessage(der)))!;
   assert.equal(d.sessionId, 'omnisep.test;1;2');
   assert.equal(d.userName, 'nai');
-  const dea = readDea(decodeMessage(encodeMessage(buildDea(dict, der, id, { resultCode: 5001, experimental: true, eapPayload: Buffer.from('04010004', 'hex') }))));
+  const dea = readDea(decodeMessage(encodeMessage(buildDea(dict, der, id, { ...experimental3gpp(5001), eapPayload: Buffer.from('04010004', 'hex') }))));
   assert.deepEqual(dea.result, { experimental: { vendorId: VENDOR_3GPP, code: 5001 } });
   const rand = Buffer.alloc(16, 1);
   const auts = Buffer.alloc(14, 2);
@@ -199,7 +200,40 @@ test('Sh: TBCD MSISDN, Sh-Data RepositoryData round trip, UDR/PUR readers', asyn
   assert.equal(readShData(xml, 'other'), null);
   assert.equal(readShData('<Sh-Data/>', 'simservs'), null);
   const udr = buildUdr(dict, { host: 'h', realm: 'r' }, { sessionId: 's;1;1', destinationRealm: 'hss', msisdn: '15551234567', serviceIndication: 'simservs' }, { hopByHop: 1, endToEnd: 1 });
-  assert.deepEqual(readShRequest(decodeMessage(encodeMessage(udr))), { sessionId: 's;1;1', msisdn: '15551234567', serviceIndication: 'simservs', dataReference: 0, userData: null });
+  assert.deepEqual(readShRequest(decodeMessage(encodeMessage(udr))), {
+    sessionId: 's;1;1', originHost: 'h', originRealm: 'r', msisdn: '15551234567', serviceIndication: 'simservs', dataReference: 0, userData: null,
+    subsReqType: null, expiryTime: null, sendData: false,
+  });
+});
+
+test('Sh SNR/SNA and PNR/PNA (TS 29.329 §6.1.5-6.1.8): command 308/309 with R+P, Subs-Req-Type, Expiry-Time as NTP seconds, results in one model', async () => {
+  const { buildSnr, buildPnr, buildShAnswer, readShAnswer, readShRequest } = await import('./sh.js');
+  const { experimental3gpp } = await import('./result.js');
+  const id = { host: 'as.test', realm: 'test' };
+  const snr = decodeMessage(encodeMessage(buildSnr(dict, id, {
+    sessionId: 's;1;2', destinationRealm: 'hss', msisdn: '15551234567', serviceIndication: 'simservs', subscribe: true, expiryTime: 1_800_000_000, sendData: true,
+  }, { hopByHop: 2, endToEnd: 2 })));
+  assert.equal(snr.commandCode, 308);
+  assert.equal(snr.flags, CmdFlag.R | CmdFlag.P);
+  assert.equal(snr.applicationId, AppId.Sh);
+  const v = readShRequest(snr)!;
+  assert.deepEqual([v.subsReqType, v.expiryTime, v.sendData, v.dataReference, v.msisdn], [0, 1_800_000_000, true, 0, '15551234567']);
+  // Expiry-Time is a Time AVP (RFC 6733 §4.3.1): seconds since 1900.
+  const exp = snr.avps.find((a) => a.code === 709 && a.vendorId === VENDOR_3GPP)!;
+  assert.equal(exp.data.readUInt32BE(0), 1_800_000_000 + 2_208_988_800);
+  // An unsubscribe carries Subs-Req-Type 1 and no Expiry-Time.
+  const un = readShRequest(decodeMessage(encodeMessage(buildSnr(dict, id, { sessionId: 's;1;3', destinationRealm: 'hss', msisdn: '1', serviceIndication: 'x', subscribe: false, expiryTime: 5 }, { hopByHop: 3, endToEnd: 3 }))))!;
+  assert.deepEqual([un.subsReqType, un.expiryTime, un.sendData], [1, null, false]);
+  const sna = readShAnswer(decodeMessage(encodeMessage(buildShAnswer(dict, snr, { host: 'hss', realm: 'r' }, { resultCode: 2001, expiryTime: 1_700_000_000 }))));
+  assert.deepEqual(sna, { result: { resultCode: 2001 }, userData: null, expiryTime: 1_700_000_000 });
+  const pnr = decodeMessage(encodeMessage(buildPnr(dict, { host: 'hss', realm: 'r' }, { sessionId: 's;1;4', destinationHost: 'as.test', destinationRealm: 'test', msisdn: '15551234567', userData: '<Sh-Data/>' }, { hopByHop: 4, endToEnd: 4 })));
+  assert.equal(pnr.commandCode, 309);
+  assert.equal(pnr.flags, CmdFlag.R | CmdFlag.P);
+  assert.equal(readShRequest(pnr)!.userData, '<Sh-Data/>');
+  const pna = decodeMessage(encodeMessage(buildShAnswer(dict, pnr, id, experimental3gpp(5001))));
+  assert.equal(pna.flags & CmdFlag.E, 0, 'an Experimental-Result answer has no E bit');
+  assert.deepEqual(readShAnswer(pna).result, { experimental: { vendorId: VENDOR_3GPP, code: 5001 } });
+  assert.equal(pna.avps.some((a) => a.code === Avp.RESULT_CODE), false);
 });
 
 test('Sh-Data is read with an XML parser: several RepositoryData, entities, raw ServiceData, bad documents throw DecodeError', async () => {

@@ -193,7 +193,7 @@ export function encodeMessage(m: DiameterMessage): Buffer {
 export type AvpValue = string | number | bigint | Buffer | DiameterAvp[];
 
 /** NTP epoch (1900) to Unix epoch, seconds: the Time format (§4.3.1). */
-const NTP_OFFSET = 2208988800;
+export const NTP_OFFSET = 2208988800;
 
 function u32(v: number): Buffer {
   const b = Buffer.allocUnsafe(4);

@@ -8,6 +8,9 @@ import { ExperimentalResultCode, ResultCode, VENDOR_3GPP } from './constants.js'
 
 export type DiameterResult = { resultCode: number } | { experimental: { vendorId: number; code: number } };
 
+/** A 3GPP Experimental-Result (Vendor-Id 10415: TS 29.229 §6.2, TS 29.273 §10, TS 29.329 §6.2), for builders. */
+export const experimental3gpp = (code: number): DiameterResult => ({ experimental: { vendorId: VENDOR_3GPP, code } });
+
 /** The result as the admin API, the activity log and the TS.43 error bodies show it (snake_case). */
 export interface DiameterResultView {
   code: number;

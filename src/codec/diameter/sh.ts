@@ -1,6 +1,7 @@
 /**
- * Sh User-Data and Profile-Update (3GPP TS 29.329 §6.1.1-6.1.4, command 306
- * and 307, Application-Id 16777217) on RepositoryData (Data-Reference 0),
+ * Sh User-Data, Profile-Update, Subscribe-Notifications and Push-Notification
+ * (3GPP TS 29.329 §6.1.1-6.1.8, commands 306-309, Application-Id 16777217) on
+ * RepositoryData (Data-Reference 0),
  * and the Sh-Data XML (TS 29.328 Annex C/D) that carries it, read with a real
  * XML parser (fast-xml-parser) and written by buildShData. Pure.
  *
@@ -8,15 +9,17 @@
  *      {Origin-Host} {Origin-Realm} [Destination-Host] {Destination-Realm}
  *      {User-Identity} *[Service-Indication] {Data-Reference}
  * PUR: the same without Service-Indication, with {User-Data}
- * UDA/PUA: [Result-Code] [Experimental-Result] ... [User-Data]
+ * SNR: the UDR head, *[Service-Indication] [Send-Data-Indication] {Subs-Req-Type} *{Data-Reference} [Expiry-Time]
+ * PNR: the head with {Destination-Host} (the subscribed AS), {User-Identity} {User-Data}
+ * UDA/PUA/SNA/PNA: [Result-Code] [Experimental-Result] ... [User-Data] [Expiry-Time (SNA)]
  * User-Identity holds MSISDN here: E.164 digits as a TBCD string (TS 29.329 §6.3.2).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DecodeError } from '../decode-error.js';
-import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, VENDOR_3GPP } from './constants.js';
+import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, SendDataIndication, SubsReqType, VENDOR_3GPP } from './constants.js';
 import type { Dictionary } from './dictionary.js';
-import { answerHeader, resultAvp, type Ids, type LocalIdentity } from './base.js';
-import { avp, decodeAvps, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage } from './message.js';
+import { answerHeaderFor, resultAvp, type Ids, type LocalIdentity } from './base.js';
+import { avp, decodeAvps, getOctets, getString, getU32, NTP_OFFSET, resultOf, type DiameterAvp, type DiameterMessage } from './message.js';
 import type { DiameterResult } from './result.js';
 
 /** TS 29.329 Data-Reference RepositoryData. */
@@ -145,12 +148,45 @@ export function buildPur(dict: Dictionary, id: LocalIdentity, f: ShRequestFields
   return { flags: CmdFlag.R | CmdFlag.P, commandCode: CommandCode.PROFILE_UPDATE, applicationId: AppId.Sh, ...ids, avps };
 }
 
+/**
+ * SNR (TS 29.329 §6.1.5; TS 29.328 §6.1.3 Sh-Subs-Notif): subscribe to (or, with `subscribe: false`,
+ * unsubscribe from) changes of the RepositoryData of one Service-Indication. `expiryTime` (Unix seconds) asks
+ * for a subscription lifetime; `sendData` asks the HSS to return the current data in the SNA.
+ */
+export function buildSnr(
+  dict: Dictionary, id: LocalIdentity,
+  f: ShRequestFields & { serviceIndication: string; subscribe: boolean; expiryTime?: number; sendData?: boolean }, ids: Ids,
+): DiameterMessage {
+  const avps = [...shHeaderAvps(dict, id, f), avp(dict, 'Service-Indication', Buffer.from(f.serviceIndication))];
+  if (f.sendData) avps.push(avp(dict, 'Send-Data-Indication', SendDataIndication.USER_DATA_REQUESTED));
+  avps.push(avp(dict, 'Subs-Req-Type', f.subscribe ? SubsReqType.SUBSCRIBE : SubsReqType.UNSUBSCRIBE), avp(dict, 'Data-Reference', DATA_REFERENCE_REPOSITORY_DATA));
+  if (f.expiryTime !== undefined && f.subscribe) avps.push(avp(dict, 'Expiry-Time', f.expiryTime));
+  return { flags: CmdFlag.R | CmdFlag.P, commandCode: CommandCode.SUBSCRIBE_NOTIFICATIONS, applicationId: AppId.Sh, ...ids, avps };
+}
+
+/**
+ * PNR (TS 29.329 §6.1.7; TS 29.328 §6.1.4 Sh-Notif), sent by the HSS to the subscribed AS: {Destination-Host}
+ * is that AS, User-Data the changed Sh-Data.
+ */
+export function buildPnr(dict: Dictionary, id: LocalIdentity, f: ShRequestFields & { destinationHost: string; userData: string }, ids: Ids): DiameterMessage {
+  const avps = [...shHeaderAvps(dict, id, f), avp(dict, 'User-Data', Buffer.from(f.userData, 'utf8'))];
+  return { flags: CmdFlag.R | CmdFlag.P, commandCode: CommandCode.PUSH_NOTIFICATION, applicationId: AppId.Sh, ...ids, avps };
+}
+
 export interface ShRequestView {
   sessionId: string;
+  originHost: string | null;
+  originRealm: string | null;
   msisdn: string | null;
   serviceIndication: string | null;
   dataReference: number | null;
   userData: string | null;
+  /** SNR: Subs-Req-Type (0 subscribe, 1 unsubscribe). */
+  subsReqType: number | null;
+  /** SNR: Expiry-Time, Unix seconds. */
+  expiryTime: number | null;
+  /** SNR: Send-Data-Indication USER_DATA_REQUESTED. */
+  sendData: boolean;
 }
 
 export function readShRequest(m: DiameterMessage): ShRequestView | undefined {
@@ -158,23 +194,38 @@ export function readShRequest(m: DiameterMessage): ShRequestView | undefined {
   if (!sessionId) return undefined;
   const ui = getOctets(m.avps, Avp3gpp.USER_IDENTITY, VENDOR_3GPP);
   const msisdn = ui ? getOctets(decodeAvps(ui), Avp3gpp.MSISDN, VENDOR_3GPP) : undefined;
+  const expiry = getU32(m.avps, Avp3gpp.EXPIRY_TIME, VENDOR_3GPP);
   return {
     sessionId,
+    originHost: getString(m.avps, Avp.ORIGIN_HOST) ?? null,
+    originRealm: getString(m.avps, Avp.ORIGIN_REALM) ?? null,
     msisdn: msisdn ? decodeTbcd(msisdn) : null,
     serviceIndication: getOctets(m.avps, Avp3gpp.SERVICE_INDICATION, VENDOR_3GPP)?.toString('utf8') ?? null,
     dataReference: getU32(m.avps, Avp3gpp.DATA_REFERENCE, VENDOR_3GPP) ?? null,
     userData: getOctets(m.avps, Avp3gpp.USER_DATA, VENDOR_3GPP)?.toString('utf8') ?? null,
+    subsReqType: getU32(m.avps, Avp3gpp.SUBS_REQ_TYPE, VENDOR_3GPP) ?? null,
+    expiryTime: expiry === undefined ? null : expiry - NTP_OFFSET,
+    sendData: getU32(m.avps, Avp3gpp.SEND_DATA_INDICATION, VENDOR_3GPP) === SendDataIndication.USER_DATA_REQUESTED,
   };
 }
 
-/** UDA/PUA: Result-Code or Experimental-Result, and User-Data for a UDA. */
-export function buildShAnswer(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: { resultCode: number; experimental?: boolean; userData?: string }): DiameterMessage {
+/**
+ * UDA/PUA/SNA/PNA (TS 29.329 §6.1.2, 6.1.4, 6.1.6, 6.1.8): the result (Result-Code or Experimental-Result),
+ * User-Data for a UDA (or an SNA that was asked for it), Expiry-Time (Unix seconds) for an SNA.
+ */
+export function buildShAnswer(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: DiameterResult & { userData?: string; expiryTime?: number }): DiameterMessage {
   const avps: DiameterAvp[] = [avp(dict, 'Session-Id', getString(req.avps, Avp.SESSION_ID) ?? ''), vsai(dict)];
   avps.push(resultAvp(dict, f), avp(dict, 'Auth-Session-State', AuthSessionState.NO_STATE_MAINTAINED), avp(dict, 'Origin-Host', id.host), avp(dict, 'Origin-Realm', id.realm));
   if (f.userData !== undefined) avps.push(avp(dict, 'User-Data', Buffer.from(f.userData, 'utf8')));
-  return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
+  if (f.expiryTime !== undefined) avps.push(avp(dict, 'Expiry-Time', f.expiryTime));
+  return answerHeaderFor(req, avps, f);
 }
 
-export function readShAnswer(m: DiameterMessage): { result: DiameterResult | undefined; userData: string | null } {
-  return { result: resultOf(m), userData: getOctets(m.avps, Avp3gpp.USER_DATA, VENDOR_3GPP)?.toString('utf8') ?? null };
+export function readShAnswer(m: DiameterMessage): { result: DiameterResult | undefined; userData: string | null; expiryTime: number | null } {
+  const expiry = getU32(m.avps, Avp3gpp.EXPIRY_TIME, VENDOR_3GPP);
+  return {
+    result: resultOf(m),
+    userData: getOctets(m.avps, Avp3gpp.USER_DATA, VENDOR_3GPP)?.toString('utf8') ?? null,
+    expiryTime: expiry === undefined ? null : expiry - NTP_OFFSET,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { AppId, Avp, AuthRequestType, CmdFlag, CommandCode, RatType } from './constants.js';
 import type { Dictionary } from './dictionary.js';
-import { answerHeader, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
+import { answerHeaderFor, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
 import { avp, getOctets, getString, resultOf, type DiameterAvp, type DiameterMessage } from './message.js';
 import type { DiameterResult } from './result.js';
 
@@ -46,16 +46,14 @@ export function readDer(m: DiameterMessage): DerView | undefined {
   return { sessionId, eapPayload, ...(userName !== undefined ? { userName } : {}), ...(originHost ? { originHost } : {}), ...(originRealm ? { originRealm } : {}) };
 }
 
-export interface DeaFields {
-  /** Result-Code (1001, 2001, 4001 ...) or, with experimental, the Experimental-Result-Code (5001 user unknown). */
-  resultCode: number;
-  experimental?: boolean;
+/** The result (Result-Code 1001, 2001, 4001 … or an Experimental-Result such as 3GPP 5001 user unknown) and the rest. */
+export type DeaFields = DiameterResult & {
   eapPayload?: Buffer;
   msk?: Buffer;
   userName?: string;
   /** On success: the user's permanent identity as a root NAI (TS 29.273 §7.1.2.1.1 "Permanent User Identity"). */
   mobileNodeIdentifier?: string;
-}
+};
 
 /** DEA: <Session-Id> {Auth-Application-Id} {Auth-Request-Type} [Result-Code] [Experimental-Result] {Origin-Host} {Origin-Realm} [User-Name] [EAP-Payload] [EAP-Master-Session-Key] [Mobile-Node-Identifier]. */
 export function buildDea(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: DeaFields): DiameterMessage {
@@ -70,7 +68,7 @@ export function buildDea(dict: Dictionary, req: DiameterMessage, id: LocalIdenti
   if (f.eapPayload) avps.push(avp(dict, 'EAP-Payload', f.eapPayload));
   if (f.msk) avps.push(avp(dict, 'EAP-Master-Session-Key', f.msk));
   if (f.mobileNodeIdentifier) avps.push(avp(dict, 'Mobile-Node-Identifier', f.mobileNodeIdentifier));
-  return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
+  return answerHeaderFor(req, avps, f);
 }
 
 export interface DeaView {

@@ -14,7 +14,7 @@
  */
 import { AppId, Avp, Avp3gpp, AuthSessionState, CmdFlag, CommandCode, RatType, SipAuthScheme, VENDOR_3GPP } from './constants.js';
 import type { Dictionary } from './dictionary.js';
-import { answerHeader, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
+import { answerHeaderFor, requestHead, resultAvp, type Ids, type LocalIdentity } from './base.js';
 import { avp, decodeAvps, findAll, getOctets, getString, getU32, resultOf, type DiameterAvp, type DiameterMessage } from './message.js';
 import type { DiameterResult } from './result.js';
 
@@ -79,13 +79,12 @@ export interface MaaVector {
   ik: Buffer;
 }
 
-export interface MaaFields {
-  resultCode: number;
-  experimental?: boolean;
+/** The result (one model: Result-Code or Experimental-Result, result.ts) and the rest. */
+export type MaaFields = DiameterResult & {
   userName?: string;
   scheme?: string;
   vectors?: MaaVector[];
-}
+};
 
 export function buildMaa(dict: Dictionary, req: DiameterMessage, id: LocalIdentity, f: MaaFields): DiameterMessage {
   const avps: DiameterAvp[] = [avp(dict, 'Session-Id', getString(req.avps, Avp.SESSION_ID) ?? ''), vsai(dict)];
@@ -102,7 +101,7 @@ export function buildMaa(dict: Dictionary, req: DiameterMessage, id: LocalIdenti
       avp(dict, 'Integrity-Key', v.ik),
     ])));
   }
-  return answerHeader(req, avps, f.experimental ? undefined : f.resultCode);
+  return answerHeaderFor(req, avps, f);
 }
 
 export interface MaaView {

@@ -45,6 +45,47 @@ export interface HssSh {
   readRepositoryData(req: { msisdn: string; serviceIndication: string }): Promise<{ serviceData: string; sequenceNumber: number } | null>;
   /** PUR with the document as ServiceData and the incremented SequenceNumber. */
   writeRepositoryData(req: { msisdn: string; serviceIndication: string; serviceData: string; sequenceNumber: number }): Promise<void>;
+  /**
+   * SNR (TS 29.328 §6.1.3) on RepositoryData: subscribe to its changes (the HSS then sends PNRs, which the
+   * Diameter area hands to `applyHssNotification`), or unsubscribe. Resolves with the expiry the HSS granted
+   * (ms since the epoch; null = none); throws when refused or unreachable. Optional: without it nothing subscribes.
+   */
+  subscribeRepositoryData?(req: { msisdn: string; serviceIndication: string; subscribe: boolean }): Promise<{ expiresAt: number | null }>;
+}
+
+/** One RepositoryData pushed by the HSS (Sh PNR, TS 29.328 §6.1.4); serviceData '' = removed in the HSS. */
+export interface HssNotification {
+  msisdn: string;
+  serviceIndication: string;
+  sequenceNumber: number;
+  serviceData: string;
+}
+
+/**
+ * What a PNR did (docs/xcap.md § HSS (Sh) sync): `updated` (new document and ETag), `stale` (its SequenceNumber
+ * is not newer than ours: nothing changed), `user_unknown` (not provisioned for XCAP here), `not_recognized`
+ * (another Service-Indication, or a document that is not valid simservs).
+ */
+export type HssNotificationOutcome =
+  | { outcome: 'updated'; etag: string | null; sequence: number }
+  | { outcome: 'stale'; sequence: number }
+  | { outcome: 'user_unknown' }
+  | { outcome: 'not_recognized'; reason: string };
+
+/** One Sh subscription this AS holds in the HSS (`sh_subscriptions`, key MSISDN). */
+export interface ShSubscriptionRecord {
+  msisdn: string;
+  /** The expiry the HSS granted, ms since the epoch; null = none. */
+  expires_at: number | null;
+  /** Minute (ms / 60 000) at which it is renewed, as a string for the index; null = never (no expiry). */
+  renew_slot: string | null;
+  subscribed_at: number;
+}
+
+const MINUTE = 60_000;
+/** A subscription is renewed when three quarters of its granted lifetime have passed (at least a minute before it ends). */
+export function renewAt(now: number, expiresAt: number): number {
+  return Math.max(now, Math.min(now + Math.floor((expiresAt - now) * 0.75), expiresAt - MINUTE));
 }
 
 export interface XcapServiceOptions {
@@ -125,11 +166,18 @@ export class XcapService {
   readonly #parsed = new Map<string, XmlElement>();
   /** MSISDNs whose last Sh push failed, durable (retryHss() retries them; any daemon sharing the store may). */
   readonly #backlog: Collection<ShBacklogEntry>;
+  /** Sh SNR subscriptions held in the HSS, durable (renewHssSubscriptions() renews those due). */
+  readonly #subscriptions: Collection<ShSubscriptionRecord>;
+  /** MSISDNs with an SNR in flight from this process (one at a time per MSISDN). */
+  readonly #subscribing = new Set<string>();
+  /** The last renewal minute processed; starts a day back so a restart renews what came due while it was down. */
+  #renewedUpTo: number | null = null;
 
   constructor(opts: XcapServiceOptions) {
     this.profiles = openCollection<XcapProfileRecord>(opts.store, XCAP_PROFILES);
     this.#subscribers = openCollection<SubscriberLike>(opts.store, 'subscribers');
     this.#backlog = openCollection<ShBacklogEntry>(opts.store, 'sh_backlog');
+    this.#subscriptions = openCollection<ShSubscriptionRecord>(opts.store, 'sh_subscriptions');
     this.#clock = opts.clock;
     this.#schema = opts.schema ?? { noReplyTimer: { min: 5, max: 180 } };
     this.#limits = { ...DEFAULT_XML_LIMITS, maxBytes: 256 * 1024, maxDepth: 24, maxNodes: 10_000, ...opts.limits };
@@ -207,6 +255,8 @@ export class XcapService {
     } catch {
       return; // HSS unreachable: serve the default; the next write will push.
     }
+    // First sync with the HSS: from now on it tells us of changes (SNR), off the phone's answer.
+    this.#subscribe(msisdn);
     if (!got) return;
     try {
       const doc = parseXmlDocument(got.serviceData, this.#limits);
@@ -259,6 +309,7 @@ export class XcapService {
     const rec = out.record;
     if (rec?.document && rec.etag && !this.#parsed.has(rec.etag)) this.#currentOf(rec);
     if (this.#hss && rec?.document && out.changed) this.#push(msisdn, rec.document, rec.sequence);
+    if (this.#hss && rec && !rec.document && out.changed) this.#unsubscribe(msisdn);
     return rec ? { result: out.result, record: rec } : { result: out.result };
   }
 
@@ -266,7 +317,7 @@ export class XcapService {
     const hss = this.#hss;
     if (!hss) return;
     hss.writeRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION, serviceData, sequenceNumber }).then(
-      () => this.#backlog.delete(msisdn),
+      () => { this.#subscribe(msisdn); return this.#backlog.delete(msisdn); },
       (e: unknown) => this.#pending(msisdn, e),
     ).catch(() => undefined); // the store is down: the next change or retry pushes again
   }
@@ -315,6 +366,110 @@ export class XcapService {
       }
     }
     return this.#backlog.count();
+  }
+
+  // -------------------------------------------------------------------------
+  // Sh notifications (SNR/PNR, docs/diameter.md § Sh notifications)
+
+  /** Subscribes (SNR) unless a live subscription is recorded or one is in flight; failures wait for the next sync. */
+  #subscribe(msisdn: string, force = false): void {
+    const hss = this.#hss;
+    if (!hss?.subscribeRepositoryData || this.#subscribing.has(msisdn)) return;
+    this.#subscribing.add(msisdn);
+    void (async () => {
+      const now = this.#clock.now();
+      const cur = await this.#subscriptions.get(msisdn);
+      if (!force && cur && (cur.expires_at === null || cur.expires_at > now + MINUTE)) return;
+      const { expiresAt } = await hss.subscribeRepositoryData!({ msisdn, serviceIndication: SH_SERVICE_INDICATION, subscribe: true });
+      const at = this.#clock.now();
+      const renew_slot = expiresAt === null ? null : String(Math.floor(renewAt(at, expiresAt) / MINUTE));
+      await this.#subscriptions.put(msisdn, { msisdn, expires_at: expiresAt, renew_slot, subscribed_at: at });
+    })().catch(() => undefined).finally(() => this.#subscribing.delete(msisdn)); // refused or unreachable: the next UDR/PUR or renewal tries again
+  }
+
+  /** The document is gone here: forget the subscription and unsubscribe (SNR Subs-Req-Type 1); a failure lets it lapse at its expiry. */
+  #unsubscribe(msisdn: string): void {
+    const hss = this.#hss;
+    if (!hss?.subscribeRepositoryData) return;
+    void this.#subscriptions.update<boolean>(msisdn, (cur) => (cur ? { result: true, delete: true } : { result: false })).then(
+      (had) => (had ? hss.subscribeRepositoryData!({ msisdn, serviceIndication: SH_SERVICE_INDICATION, subscribe: false }) : undefined),
+    ).catch(() => undefined);
+  }
+
+  /** Sh subscriptions held (the store counts; no scan). */
+  hssSubscriptionCount(): Promise<number> {
+    return this.#subscriptions.count();
+  }
+
+  /** The subscription recorded for an MSISDN. */
+  hssSubscription(msisdn: string): Promise<ShSubscriptionRecord | undefined> {
+    return this.#subscriptions.get(msisdn);
+  }
+
+  /**
+   * Renews (SNR) the subscriptions whose renewal minute has come, up to `upTo` (the daemon calls this on a timer,
+   * off the request path). Looks up one index entry per minute since the last call: the cost follows what is due,
+   * not how many subscriptions exist. Each due record is claimed with one update (its slot moved 5 minutes on), so
+   * daemons sharing the store do not renew it twice; a failed renewal is retried at that later slot. Resolves with
+   * how many SNRs were sent.
+   */
+  async renewHssSubscriptions(upTo = this.#clock.now()): Promise<number> {
+    const hss = this.#hss;
+    if (!hss?.subscribeRepositoryData) return 0;
+    const last = Math.floor(upTo / MINUTE);
+    let slot = this.#renewedUpTo === null ? last - 24 * 60 : this.#renewedUpTo + 1;
+    let sent = 0;
+    for (; slot <= last; slot++) {
+      for (const rec of await this.#subscriptions.find('renew_slot', String(slot))) {
+        const retry = String(slot + 5);
+        const claimed = await this.#subscriptions.update<boolean>(rec.msisdn, (cur) =>
+          cur?.renew_slot === String(slot) ? { result: true, put: { ...cur, renew_slot: retry } } : { result: false });
+        if (!claimed) continue;
+        sent++;
+        try {
+          const { expiresAt } = await hss.subscribeRepositoryData({ msisdn: rec.msisdn, serviceIndication: SH_SERVICE_INDICATION, subscribe: true });
+          const at = this.#clock.now();
+          const renew_slot = expiresAt === null ? null : String(Math.floor(renewAt(at, expiresAt) / MINUTE));
+          await this.#subscriptions.update(rec.msisdn, (cur) => (cur ? { result: null, put: { ...cur, expires_at: expiresAt, renew_slot } } : { result: null }));
+        } catch {
+          /* kept at the retry slot */
+        }
+      }
+      this.#renewedUpTo = slot;
+    }
+    return sent;
+  }
+
+  /**
+   * A PNR from the HSS (TS 29.328 §6.1.4): the stored document becomes the pushed RepositoryData when its
+   * SequenceNumber is newer than ours (new ETag: the phone's next GET sees it); an empty ServiceData means the
+   * HSS removed it (back to the default document). Nothing is pushed back to the HSS.
+   */
+  async applyHssNotification(n: HssNotification): Promise<HssNotificationOutcome> {
+    const { msisdn } = n;
+    if (n.serviceIndication !== SH_SERVICE_INDICATION) return { outcome: 'not_recognized', reason: `Service-Indication ${n.serviceIndication} is not ${SH_SERVICE_INDICATION}` };
+    if (!(await this.isProvisioned(msisdn))) return { outcome: 'user_unknown' };
+    let text: string | null = null;
+    if (n.serviceData.trim() !== '') {
+      try {
+        const doc = parseXmlDocument(n.serviceData, this.#limits);
+        const v = validateSimservs(doc, this.#schema);
+        if (v) return { outcome: 'not_recognized', reason: `${v.condition}${v.phrase ? `: ${v.phrase}` : ''}` };
+        text = serialise(doc);
+      } catch (e) {
+        return { outcome: 'not_recognized', reason: e instanceof Error ? e.message.slice(0, 200) : 'not XML' };
+      }
+    }
+    const imsi = await this.imsiOf(msisdn);
+    const at = new Date(this.#clock.now()).toISOString();
+    return this.profiles.update<HssNotificationOutcome>(msisdn, (prev) => {
+      if (prev && n.sequenceNumber <= prev.sequence) return { result: { outcome: 'stale', sequence: prev.sequence } };
+      const rec: XcapProfileRecord = {
+        msisdn, imsi: prev?.imsi ?? imsi, document: text, etag: text ? etagOf(text) : null, sequence: n.sequenceNumber, updated_at: at,
+        ...(prev?.digest ? { digest: prev.digest } : {}),
+      };
+      return { result: { outcome: 'updated', etag: rec.etag, sequence: rec.sequence }, put: rec };
+    });
   }
 
   #opOptions(documentUri: string): OpOptions {
@@ -476,7 +631,9 @@ export class XcapService {
   async remove(msisdnRaw: string): Promise<XcapProfileRecord | undefined> {
     const msisdn = normaliseMsisdn(msisdnRaw);
     if (!msisdn) return undefined;
-    return this.profiles.update<XcapProfileRecord | undefined>(msisdn, (prev) => (prev ? { result: prev, delete: true } : { result: undefined }));
+    const prev = await this.profiles.update<XcapProfileRecord | undefined>(msisdn, (p) => (p ? { result: p, delete: true } : { result: undefined }));
+    if (prev) this.#unsubscribe(msisdn);
+    return prev;
   }
 
   /** Stored profiles (the store counts; no scan). */
