@@ -175,7 +175,9 @@ export const configSchema = Type.Object(
       mode: Type.Union([Type.Literal('off'), Type.Literal('fcm'), Type.Literal('local')], { default: 'off', description: 'off: nothing is sent (registrations are still kept); fcm: Firebase Cloud Messaging HTTP v1; local: the same request to push.url (a lab gateway)' }),
       url: Type.String({ default: '', description: 'local: the gateway URL (required); fcm: replaces the FCM HTTP v1 messages:send URL built from push.project_id' }),
       project_id: Type.String({ default: '', description: 'fcm: the Firebase project id' }),
-      access_token: Type.String({ default: '', ...secret, description: 'OAuth 2.0 bearer token sent as Authorization (fcm: required; minted outside omnisep from the service account, it expires hourly: reload it with SIGHUP)' }),
+      access_token: Type.String({ default: '', ...secret, description: 'OAuth 2.0 bearer token sent as Authorization, as configured (fcm: this or service_account_file; it expires hourly: reload it with SIGHUP)' }),
+      service_account_file: Type.String({ default: '', description: 'fcm: a Google service-account JSON file; omnisep signs the RS256 JWT assertion, exchanges it at the token URI for an access token and refreshes it before it expires (replaces access_token)' }),
+      token_uri: Type.String({ default: '', description: 'OAuth 2.0 token endpoint of the service-account exchange; empty = the file\'s token_uri (https://oauth2.googleapis.com/token)' }),
       timeout_ms: Type.Integer({ minimum: 100, maximum: 60000, default: 2000, description: 'time allowed for one send' }),
       max_attempts: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'sends of one notification before it is kept as failed' }),
       backoff_ms: Type.Integer({ minimum: 10, default: 1000, description: 'wait after the first failure; doubles on each further one' }),
@@ -652,7 +654,8 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     if (!ok) p.push(`odsa.operator_url: ${JSON.stringify(cfg.odsa.operator_url)} is not an http(s) URL, and odsa.operator is http (allowed: e.g. https://bss.example.net/odsa, or odsa.operator lab)`);
   }
   if (cfg.push.mode === 'local' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.url)) p.push(`push.url: ${JSON.stringify(cfg.push.url)} is not an http(s) URL, and push.mode is local (allowed: e.g. http://127.0.0.1:9099/push, or push.mode off)`);
-  if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || cfg.push.access_token === '')) p.push('push.project_id, push.access_token: push.mode fcm needs both (allowed: your Firebase project id and an OAuth 2.0 access token, or push.mode off)');
+  if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || (cfg.push.access_token === '' && cfg.push.service_account_file === ''))) p.push('push.project_id, push.access_token | push.service_account_file: push.mode fcm needs the project id and a credential (allowed: your Firebase project id and a service-account JSON file or an OAuth 2.0 access token, or push.mode off)');
+  if (cfg.push.token_uri !== '' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.token_uri)) p.push(`push.token_uri: ${JSON.stringify(cfg.push.token_uri)} is not an http(s) URL (allowed: "" or e.g. https://oauth2.googleapis.com/token)`);
   if (!isHostOrIp(cfg.server.fqdn)) p.push(`server.fqdn: ${JSON.stringify(cfg.server.fqdn)} is not a host name (allowed: e.g. aes.mnc001.mcc001.pub.3gppnetwork.org)`);
 
   if (cfg.server.environment === 'production') {
