@@ -296,6 +296,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
 
     // §2.8.6: a temporary token from AcquireTemporaryToken, sent alone (docs/odsa.md).
     if (r.temporary_token !== null && r.eap_id === null) return odsaResponder.respondTemporary(req, reply, r, params, activity);
+    // §14.1.6: an operator token (ap2015), checked against the configured issuer (docs/odsa.md § Operator tokens).
+    if (r.operator_token !== null && r.eap_id === null) return odsaResponder.respondOperator(req, reply, r, params, activity);
 
     const nai = r.eap_id !== null ? parseEapId(r.eap_id) : null;
     if (r.eap_id !== null && !nai) return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', activity);
