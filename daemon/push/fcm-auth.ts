@@ -62,15 +62,12 @@ export interface BearerSource {
   bearer(): Promise<string | null>;
   /** Forget a cached access token (the gateway answered 401). */
   invalidate(): void;
-  /** Token exchanges done since start (the test and `push ls` read it). */
-  readonly exchanges: number;
 }
 
 export function bearerSource(config: () => PushAuthConfig, clock: { now(): number } = Date): BearerSource {
   let cached: { file: string; token: string; refreshAt: number } | null = null;
   let inFlight: Promise<string> | null = null;
   let account: { file: string; sa: ServiceAccount; key: CryptoKey } | null = null;
-  let exchanges = 0;
 
   const loadAccount = async (file: string) => {
     if (account?.file === file) return account;
@@ -96,7 +93,6 @@ export function bearerSource(config: () => PushAuthConfig, clock: { now(): numbe
     const now = Math.floor(clock.now() / 1000);
     const jwt = new SignJWT({ scope: FCM_SCOPE }).setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(sa.private_key_id ? { kid: sa.private_key_id } : {}) });
     const assertion = await jwt.setIssuer(sa.client_email).setAudience(tokenUri).setIssuedAt(now).setExpirationTime(now + 3600).sign(key);
-    exchanges++;
     let r: Response;
     try {
       r = await fetch(tokenUri, {
@@ -127,9 +123,6 @@ export function bearerSource(config: () => PushAuthConfig, clock: { now(): numbe
     },
     invalidate() {
       cached = null;
-    },
-    get exchanges() {
-      return exchanges;
     },
   };
 }

@@ -57,12 +57,8 @@ export class OperatorTokenVerifier {
 
   constructor(private readonly deps: { policy: () => OperatorTokenPolicy; clock: Clock; readJwks: (file: string) => Promise<string> }) {}
 
-  /** Forget the loaded JWKS (SIGHUP: the file may have rotated keys). */
-  reload(): void {
-    this.#jwks = null;
-  }
-
-  async #keySet(file: string) {
+  /** The key set of a JWKS file, read at first use and again when the configured path changes (SIGHUP). */
+  async #keySet(file: string): Promise<ReturnType<typeof createLocalJWKSet>> {
     if (this.#jwks?.file === file) return this.#jwks.set;
     const set = createLocalJWKSet(JSON.parse(await this.deps.readJwks(file)) as JSONWebKeySet);
     this.#jwks = { file, set };
@@ -85,9 +81,9 @@ export class OperatorTokenVerifier {
       if (pol.hmac_secret !== '') {
         ({ payload } = await jwtVerify(token, new TextEncoder().encode(pol.hmac_secret), { ...options, algorithms: HMAC_ALGS }));
       } else {
-        let keys: Awaited<ReturnType<OperatorTokenVerifier['keySetFor']>>;
+        let keys: ReturnType<typeof createLocalJWKSet>;
         try {
-          keys = await this.keySetFor(pol.jwks_file);
+          keys = await this.#keySet(pol.jwks_file);
         } catch {
           return { ok: false, status: 401, reason: 'jwks_unreadable' };
         }
@@ -101,10 +97,5 @@ export class OperatorTokenVerifier {
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : typeof payload.azp === 'string' ? payload.azp : null;
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
     return { ok: true, claims: { imsi, client_id: clientId, scopes, expires_at: payload.exp! } };
-  }
-
-  /** The JWKS of a file (cached by path; `reload()` forgets it). */
-  keySetFor(file: string) {
-    return this.#keySet(file);
   }
 }
