@@ -61,6 +61,7 @@ export interface Services {
   odsa: OdsaServices['odsa'];
   temporaryTokens: OdsaServices['temporaryTokens'];
   push: OdsaServices['push'];
+  operatorTokens: OdsaServices['operatorTokens'];
   /** Visual voicemail (VVM.md): accounts and mailboxes; the IMAP server (daemon/imap) and the OMTP side build on them. */
   vvm: { accounts: VvmAccountService; mailbox: VvmMailboxService };
   /** The VVM SMS side (daemon/vvm/wire.ts): the durable SMS backlog and the OMTP flows (STATUS, SYNC, MO requests). */

@@ -11,12 +11,16 @@ import { TemporaryTokenService } from '../../src/services/odsa/temporary-tokens.
 import { Secret } from '../../src/util/secret.js';
 import { HttpOperator } from './http-operator.js';
 import { PushService } from '../../src/services/push/push-service.js';
+import { OperatorTokenVerifier } from '../../src/services/odsa/operator-tokens.js';
+import { readFile } from 'node:fs/promises';
 
 export interface OdsaServices {
   odsa: OdsaService;
   temporaryTokens: TemporaryTokenService;
   /** Push on change: registrations and backlog (the sender is daemon/push/worker.ts). */
   push: PushService;
+  /** operator_token checks (ap2015, TS.43 §14). */
+  operatorTokens: OperatorTokenVerifier;
 }
 
 export function buildOdsa(deps: { config: OmnisepConfig; store: Store; clock: Clock; random: Random; events: EventSink; subscribers: { get(imsi: string): Promise<{ msisdn: string | null } | undefined> } }): OdsaServices {
@@ -31,5 +35,6 @@ export function buildOdsa(deps: { config: OmnisepConfig; store: Store; clock: Cl
     policy: () => config.odsa,
   });
   const push = new PushService({ store, clock, policy: () => config.push });
-  return { odsa, temporaryTokens, push };
+  const operatorTokens = new OperatorTokenVerifier({ policy: () => config.operator_token, clock, readJwks: (file) => readFile(file, 'utf8') });
+  return { odsa, temporaryTokens, push, operatorTokens };
 }

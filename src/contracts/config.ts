@@ -158,6 +158,11 @@ export const configSchema = Type.Object(
       transfer_message: Type.String({ default: '', description: 'question shown before an eSIM transfer (SubscriptionResult 8 + MSG); empty = none' }),
       require_redownloadable_profile: Type.Boolean({ default: false, description: 'true = a subscribe or transfer without redownloadable_profile=1 gets SubscriptionResult 7' }),
       mvno_name: Type.String({ default: '', description: 'MvnoName in GetSubscriberInfo; empty = none' }),
+      subscription_service_url: Type.String({ default: '', description: 'the operator\'s subscription web view: non-empty = ManageSubscription subscribe/change answers SubscriptionResult 1 (CONTINUE TO WEBSHEET) with this SubscriptionServiceURL and the order is polled on AcquireConfiguration; empty = omnisep orders at once' }),
+      subscription_service_user_data: Type.String({ default: '', description: 'SubscriptionServiceUserData sent with subscription_service_url; empty = none' }),
+      subscription_service_contents_type: Type.Union([Type.Literal(''), Type.Literal('json'), Type.Literal('xml')], { default: '', description: 'SubscriptionServiceContentsType: empty = the device GETs the URL with the user data as query; json / xml = it POSTs them' }),
+      delete_profile_in_use: Type.Boolean({ default: false, description: 'true = an eSIM transfer asked by the old device itself answers SubscriptionResult 6 (DELETE PROFILE IN USE): it deletes its profile, the new device downloads with AcquireConfiguration' }),
+      max_refresh_requests: Type.Integer({ minimum: 0, maximum: 10000, default: 0, description: 'MaxRefreshRequest: AcquireConfiguration polls of an activating subscription (ServiceStatus 2) before it ends with ServiceStatus 4 DEACTIVATED NO REUSE; 0 = no limit' }),
       temporary_token_seconds: Type.Integer({ minimum: 30, maximum: 86400, default: 900, description: 'lifetime of a temporary token (AcquireTemporaryToken, TS.43 §2.8.6), seconds' }),
       operator: Type.Union([Type.Literal('lab'), Type.Literal('http')], { default: 'lab', description: 'who reserves eSIM profiles and lists plans: lab = the built-in SM-DP+ keeping profiles in the store; http = POST to operator_url (docs/odsa.md § Operator port)' }),
       operator_url: Type.String({ default: '', description: 'base URL of the operator\'s ODSA call-out (odsa.operator http)' }),
@@ -171,11 +176,20 @@ export const configSchema = Type.Object(
         { default: [{ plan_id: 'companion-shared', plan_name: 'Companion, shared number', plan_description: 'The companion device shares the phone number' }], description: 'AcquirePlan offers of the lab operator' },
       ),
     }),
+    operator_token: o('operator tokens (TS.43 §14, app ap2015; docs/odsa.md § Operator tokens): the issuer whose signed JWTs omnisep accepts as operator_token', {
+      issuer: Type.String({ default: '', description: 'the iss every operator token must carry; empty = operator tokens are refused (401)' }),
+      audience: Type.String({ default: '', description: 'a value the aud of every operator token must contain (this entitlement server)' }),
+      hmac_secret: Type.String({ default: '', ...secret, description: 'shared secret of HS256/384/512 operator tokens; empty = use jwks_file' }),
+      jwks_file: Type.String({ default: '', description: 'JSON Web Key Set file with the issuer\'s public keys (RS*, PS*, ES*, EdDSA); read at first use, and again when the path changes (SIGHUP)' }),
+      clock_skew_seconds: Type.Integer({ minimum: 0, maximum: 600, default: 30, description: 'leeway on exp and nbf for clocks that differ' }),
+    }),
     push: o('push on change (TS.43 §2.6, docs/odsa.md § Push): devices that sent notif_token are told when their configuration changes', {
       mode: Type.Union([Type.Literal('off'), Type.Literal('fcm'), Type.Literal('local')], { default: 'off', description: 'off: nothing is sent (registrations are still kept); fcm: Firebase Cloud Messaging HTTP v1; local: the same request to push.url (a lab gateway)' }),
       url: Type.String({ default: '', description: 'local: the gateway URL (required); fcm: replaces the FCM HTTP v1 messages:send URL built from push.project_id' }),
       project_id: Type.String({ default: '', description: 'fcm: the Firebase project id' }),
-      access_token: Type.String({ default: '', ...secret, description: 'OAuth 2.0 bearer token sent as Authorization (fcm: required; minted outside omnisep from the service account, it expires hourly: reload it with SIGHUP)' }),
+      access_token: Type.String({ default: '', ...secret, description: 'OAuth 2.0 bearer token sent as Authorization, as configured (fcm: this or service_account_file; it expires hourly: reload it with SIGHUP)' }),
+      service_account_file: Type.String({ default: '', description: 'fcm: a Google service-account JSON file; omnisep signs the RS256 JWT assertion, exchanges it at the token URI for an access token and refreshes it before it expires (replaces access_token)' }),
+      token_uri: Type.String({ default: '', description: 'OAuth 2.0 token endpoint of the service-account exchange; empty = the file\'s token_uri (https://oauth2.googleapis.com/token)' }),
       timeout_ms: Type.Integer({ minimum: 100, maximum: 60000, default: 2000, description: 'time allowed for one send' }),
       max_attempts: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'sends of one notification before it is kept as failed' }),
       backoff_ms: Type.Integer({ minimum: 10, default: 1000, description: 'wait after the first failure; doubles on each further one' }),
@@ -651,8 +665,15 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     }
     if (!ok) p.push(`odsa.operator_url: ${JSON.stringify(cfg.odsa.operator_url)} is not an http(s) URL, and odsa.operator is http (allowed: e.g. https://bss.example.net/odsa, or odsa.operator lab)`);
   }
+  {
+    const ot = cfg.operator_token;
+    if (ot.hmac_secret !== '' && ot.jwks_file !== '') p.push('operator_token.hmac_secret, operator_token.jwks_file: set one of them, not both (allowed: a shared secret for HS256, or the issuer\'s JWKS file)');
+    if ((ot.hmac_secret !== '' || ot.jwks_file !== '') && (ot.issuer === '' || ot.audience === '')) p.push('operator_token.issuer, operator_token.audience: both are needed to check operator tokens (allowed: the issuer\'s iss and this server\'s audience, or no key)');
+    if (ot.hmac_secret !== '' && ot.hmac_secret.length < 32) p.push('operator_token.hmac_secret: at least 32 characters (allowed: e.g. `openssl rand -hex 32`)');
+  }
   if (cfg.push.mode === 'local' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.url)) p.push(`push.url: ${JSON.stringify(cfg.push.url)} is not an http(s) URL, and push.mode is local (allowed: e.g. http://127.0.0.1:9099/push, or push.mode off)`);
-  if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || cfg.push.access_token === '')) p.push('push.project_id, push.access_token: push.mode fcm needs both (allowed: your Firebase project id and an OAuth 2.0 access token, or push.mode off)');
+  if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || (cfg.push.access_token === '' && cfg.push.service_account_file === ''))) p.push('push.project_id, push.access_token | push.service_account_file: push.mode fcm needs the project id and a credential (allowed: your Firebase project id and a service-account JSON file or an OAuth 2.0 access token, or push.mode off)');
+  if (cfg.push.token_uri !== '' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.token_uri)) p.push(`push.token_uri: ${JSON.stringify(cfg.push.token_uri)} is not an http(s) URL (allowed: "" or e.g. https://oauth2.googleapis.com/token)`);
   if (!isHostOrIp(cfg.server.fqdn)) p.push(`server.fqdn: ${JSON.stringify(cfg.server.fqdn)} is not a host name (allowed: e.g. aes.mnc001.mcc001.pub.3gppnetwork.org)`);
 
   if (cfg.server.environment === 'production') {

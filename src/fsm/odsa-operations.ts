@@ -195,6 +195,8 @@ export interface SubscriptionFacts {
   companion_service: string | null;
   profile: ProfileInfo | null;
   eid: string | null;
+  /** Polled past MaxRefreshRequest while activating: ServiceStatus 4 DEACTIVATED, NO REUSE (§6.5 AcquireConfiguration). */
+  no_reuse?: boolean;
 }
 
 /** The MSG structure (§6.5): Message, Accept_btn, Reject_btn, Accept_freetext always present. */
@@ -205,20 +207,37 @@ export interface UserMessage {
 export const msgCharacteristic = (m: UserMessage): Characteristic =>
   ch('MSG', [['Message', m.message], ['Accept_btn', '1'], ['Reject_btn', '1'], ['Accept_freetext', m.accept_freetext ? '1' : '0']]);
 
+/** The operator's subscription web view (§6.5 ManageSubscription, SubscriptionResult 1; companion flow §7.1). */
+export interface SubscriptionPortal {
+  url: string;
+  /** SubscriptionServiceUserData; empty = omitted. */
+  user_data: string;
+  /** SubscriptionServiceContentsType: '' = GET with the user data as query (the parameter is omitted), json / xml = POST. */
+  contents_type: '' | 'json' | 'xml';
+}
+
 /**
- * ManageSubscription (§6.5): SubscriptionResult 2 + DownloadInfo, 3 DONE, 4 DELAYED DOWNLOAD (+ polling),
- * 5 DISMISS, 7 REDOWNLOADABLE PROFILE IS MANDATORY, 8 REQUIRES USER INPUT + MSG.
+ * ManageSubscription (§6.5): SubscriptionResult 1 CONTINUE TO WEBSHEET + SubscriptionServiceURL/UserData/
+ * ContentsType, 2 + DownloadInfo, 3 DONE, 4 DELAYED DOWNLOAD (+ polling), 5 DISMISS, 6 DELETE PROFILE IN USE,
+ * 7 REDOWNLOADABLE PROFILE IS MANDATORY, 8 REQUIRES USER INPUT + MSG.
  */
 export function subscriptionAnswer(
   appId: OdsaAppId,
   out:
+    | { result: 1; portal: SubscriptionPortal }
     | { result: 2; profile: ProfileInfo; eidGiven: boolean }
-    | { result: 3 | 5 | 7 }
+    | { result: 3 | 5 | 6 | 7 }
     | { result: 4; polling_interval_seconds: number }
     | { result: 8; msg: UserMessage },
 ): Characteristic {
   const parms: Parm[] = [['SubscriptionResult', String(out.result)]];
   const children: Characteristic[] = [];
+  if (out.result === 1) {
+    parms.push(['SubscriptionServiceURL', out.portal.url]);
+    if (out.portal.user_data !== '') parms.push(['SubscriptionServiceUserData', out.portal.user_data]);
+    // AOSP reads *ContentsType lowercase only (ODSA.md).
+    if (out.portal.contents_type !== '') parms.push(['SubscriptionServiceContentsType', out.portal.contents_type]);
+  }
   if (out.result === 2) children.push(downloadInfo(out.profile, out.eidGiven));
   if (out.result === 4) parms.push(...pollingParms(out.polling_interval_seconds));
   if (out.result === 8) children.push(msgCharacteristic(out.msg));
@@ -230,14 +249,14 @@ export const serviceAnswer = (appId: OdsaAppId, status: 1 | 2 | 3 | 4): Characte
 
 /** One configuration entry (§6.5 AcquireConfiguration): ICCID, CompanionDeviceService, ServiceStatus, PollingInterval while 2, DownloadInfo with a profile. */
 function configurationEntry(type: string, appId: OdsaAppId, s: SubscriptionFacts, pollingSeconds: number): Characteristic {
-  const status = SERVICE_STATUS[s.state];
+  const status = s.no_reuse ? 4 : SERVICE_STATUS[s.state];
   const parms: Parm[] = [];
   if (s.profile) parms.push(['ICCID', s.profile.iccid]);
   if (appId === 'ap2006' && s.companion_service) parms.push(['CompanionDeviceService', s.companion_service]);
   parms.push(['ServiceStatus', String(status)]);
   if (status === 2) parms.push(...pollingParms(pollingSeconds));
   // While the profile waits for download, and after (the §6 PrimaryConfiguration example has it with ServiceStatus 1): a device that lost it downloads again.
-  const children = (s.state === 'ready' || s.state === 'active') && s.profile ? [downloadInfo(s.profile, s.eid !== null, false)] : [];
+  const children = !s.no_reuse && (s.state === 'ready' || s.state === 'active') && s.profile ? [downloadInfo(s.profile, s.eid !== null, false)] : [];
   return ch(type, parms, children);
 }
 

@@ -54,6 +54,17 @@ export const SERVICE_STATUS: Readonly<Record<Exclude<SubscriptionState, 'none'>,
   deactivated: 3, // DEACTIVATED
 };
 
+/**
+ * MaxRefreshRequest (§6.5 AcquireConfiguration PollingInterval: "the maximum number of AcquireConfiguration
+ * requests before sending a ServiceStatus 4 - DEACTIVATED, NO REUSE" is an ECS configuration variable):
+ * the poll count after this poll, and whether it is past the limit. `max` 0 = no limit (nothing counted).
+ * Only polls while the subscription is activating (ServiceStatus 2) count.
+ */
+export function refreshPoll(state: Exclude<SubscriptionState, 'none'>, polls: number, max: number): { count: boolean; polls: number; exceeded: boolean } {
+  if (max <= 0 || SERVICE_STATUS[state] !== 2) return { count: false, polls, exceeded: false };
+  return { count: true, polls: polls + 1, exceeded: polls + 1 > max };
+}
+
 /** TS.43 §6.5 SubscriptionResult of a ManageSubscription that leaves the subscription in each state. */
 export const SUBSCRIPTION_RESULT: Readonly<Record<SubscriptionState, 2 | 3 | 4>> = {
   none: 3, // DONE (unsubscribed)

@@ -38,6 +38,8 @@ export const COLLECTIONS = {
   odsa_subscriptions: { kind: 'provisioning', indexes: ['imsi', 'iccid'] },
   /** The built-in lab SM-DP+'s profiles (docs/odsa.md § Operator port): key = ICCID. */
   odsa_profiles: { kind: 'state' },
+  /** AcquireConfiguration polls of an activating ODSA subscription (MaxRefreshRequest, docs/odsa.md): key = the subscription's. */
+  odsa_refresh_polls: { kind: 'state' },
   /** ODSA temporary tokens (TS.43 §2.8.6) by token_id; never the value. */
   temporary_tokens: { kind: 'state', indexes: ['imsi'] },
   /** Devices that registered notif_token/notif_action (TS.43 §2.6), key IMSI.<digest>; never shown. */

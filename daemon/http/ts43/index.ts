@@ -298,6 +298,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
 
     // §2.8.6: a temporary token from AcquireTemporaryToken, sent alone (docs/odsa.md).
     if (r.temporary_token !== null && r.eap_id === null) return odsaResponder.respondTemporary(req, reply, r, params, activity);
+    // §14.1.6: an operator token (ap2015), checked against the configured issuer (docs/odsa.md § Operator tokens).
+    if (r.operator_token !== null && r.eap_id === null) return odsaResponder.respondOperator(req, reply, r, params, activity);
 
     // EAP_ID: the permanent identity, or (swm only) a pseudonym / fast re-auth identity the AAA resolves (docs/ts43.md § Requests).
     const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;

@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contentTypeOf, negotiateFormat, renderDocument, type RawParams, type Ts43Request } from '../../../src/codec/ts43/index.js';
 import { ODSA_PARAM_SCHEMAS, isOdsaAppId, schemaFields, type OdsaAppId } from '../../../src/contracts/entitlement-apps.js';
 import { errorAnswer, parseOdsaOperation } from '../../../src/fsm/odsa-operations.js';
+import { OPERATOR_TOKEN_OPERATIONS, operatorTokenAnswer } from '../../../src/fsm/odsa-operator-token.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import type { Ts43Context } from './context.js';
 
@@ -40,7 +41,7 @@ export function odsaParamsOf(params: RawParams): Record<string, string> {
 
 export interface OdsaAuth {
   imsi: string;
-  method: 'TOKEN' | 'EAP-AKA' | 'TEMPORARY_TOKEN' | 'NONE';
+  method: 'TOKEN' | 'EAP-AKA' | 'TEMPORARY_TOKEN' | 'OPERATOR_TOKEN' | 'NONE';
   /** Echoed in the TOKEN characteristic (TS.43 token auth and EAP-AKA). */
   token?: { value: string; validity: number } | undefined;
 }
@@ -97,5 +98,28 @@ export function createOdsaResponder(deps: OdsaResponderDeps) {
     return respond(req, reply, { app, terminal_id: r.terminal_id, params: odsaParams, auth: { imsi: check.record.imsi, method: 'TEMPORARY_TOKEN' }, activity: { ...tokenActivity, imsi: check.record.imsi }, parsed });
   };
 
-  return { respond, respondTemporary };
+  /**
+   * A request carrying `operator_token` (TS.43 §14.1.6, ap2015): 401 when the token fails (signature,
+   * expiry, issuer, audience, subject), 403 when a good token is used for anything but ap2015's
+   * ValidateOperatorToken and VerifyPhoneNumber; otherwise a 200 document with VERS and the APPLICATION,
+   * never a TOKEN (§14.1.6: operator-token answers carry none).
+   */
+  const respondOperator = async (req: FastifyRequest, reply: FastifyReply, r: Ts43Request, params: RawParams, activity: ActivityInput) => {
+    const act: ActivityInput = { ...activity, request_type: 'odsa', auth_method: 'OPERATOR_TOKEN', app_ids: r.apps };
+    const check = await ctx.services.operatorTokens.verify(r.operator_token!);
+    if (!check.ok) return sendText(reply, 401, 'Unauthorized: operator_token invalid or expired', { ...act, response_summary: { reason: check.reason } });
+    const operation = firstValue(params.operation);
+    const op = OPERATOR_TOKEN_OPERATIONS.find((o) => o.toLowerCase() === (operation ?? '').toLowerCase());
+    if (!r.apps.includes('ap2015') || op === undefined)
+      return sendText(reply, 403, 'Forbidden: operator_token does not cover this request', { ...act, imsi: check.claims.imsi, response_summary: { reason: 'wrong_operation', operation: operation ?? null } });
+    const msisdn = op === 'VerifyPhoneNumber' ? (await ctx.services.subscribers.get(check.claims.imsi))?.msisdn ?? null : null;
+    const application = operatorTokenAnswer(op, check.claims, { client_id: firstValue(params.client_id), scope: firstValue(params.scope), msisdn: firstValue(params.msisdn) }, msisdn);
+    const format = negotiateFormat(req.headers.accept);
+    const body = renderDocument({ vers: { version: 1, validity: ctx.config.ts43.default_vers_validity }, applications: [application] }, format);
+    const result = Number(application.parms.find(([k]) => k === 'OperationResult')?.[1]);
+    await record({ ...act, imsi: check.claims.imsi, app_ids: ['ap2015'], response_status: 200, response_code: 200, response_body: null, response_summary: { operation: op, operation_result: result, format } });
+    return reply.code(200).header('content-type', contentTypeOf(format)).header('cache-control', 'no-store').send(body);
+  };
+
+  return { respond, respondTemporary, respondOperator };
 }

@@ -142,14 +142,14 @@ export function parseTs43Request(p: RawParams): Ts43Request {
 /**
  * Required parameters that are missing, spelled as in TS.43: `terminal_id`
  * (unless `requestor_id`), `entitlement_version`, `app`, and one way to
- * authenticate (`EAP_ID`, or `IMSI` + `token`) unless `authOptional`.
+ * authenticate (`EAP_ID`, `IMSI` + `token`, `temporary_token` or `operator_token`) unless `authOptional`.
  */
 export function missingParams(r: Ts43Request, opts: { authOptional?: boolean } = {}): string[] {
   const missing: string[] = [];
   if (r.terminal_id === null && r.requestor_id === null) missing.push('terminal_id');
   if (r.entitlement_version === null) missing.push('entitlement_version');
   if (r.apps.length === 0) missing.push('app');
-  if (!opts.authOptional && r.eap_id === null && r.temporary_token === null) {
+  if (!opts.authOptional && r.eap_id === null && r.temporary_token === null && r.operator_token === null) {
     if (r.token !== null && r.imsi === null) missing.push('IMSI');
     else if (r.token === null) missing.push(r.imsi !== null ? 'token' : 'EAP_ID');
   }

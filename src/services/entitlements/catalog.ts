@@ -90,7 +90,7 @@ export const UNSERVED_APPS: Readonly<Record<string, UnservedApp>> = {
     service_name: 'Server-initiated ODSA',
     section: '§6',
     served: false,
-    reason: 'ODSA flows are not implemented yet',
+    reason: 'server-initiated ODSA (requestor_id + server-to-server OAuth, §10) is not served yet: OperationResult 103 (docs/odsa.md § ap2011)',
     answer: odsaAnswer,
   },
   ap2013: {
@@ -98,7 +98,7 @@ export const UNSERVED_APPS: Readonly<Record<string, UnservedApp>> = {
     service_name: 'Private user identity',
     section: '§12',
     served: false,
-    reason: 'not implemented yet',
+    reason: 'PrivateUserID needs an encryption agreed with the Wi-Fi gateway or AT_NEXT_PSEUDONYM in EAP-AKA, neither of which omnisep has (docs/odsa.md § ap2013)',
     answer: incompatibleAnswer('Private user identity'),
   },
   ap2015: {
@@ -106,7 +106,7 @@ export const UNSERVED_APPS: Readonly<Record<string, UnservedApp>> = {
     service_name: 'App authentication (operator token)',
     section: '§14',
     served: false,
-    reason: 'operator tokens are not implemented yet',
+    reason: 'an entitlement query for ap2015 is answered incompatible; operator tokens (operator_token with ValidateOperatorToken, VerifyPhoneNumber) are checked, AcquireOperatorToken is not served (docs/odsa.md § Operator tokens)',
     answer: incompatibleAnswer('App authentication'),
   },
 };

@@ -18,7 +18,8 @@ function setup(over: { policy?: Partial<OdsaPolicy>; lab?: Partial<LabOperatorCo
   const random = { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
   const policy: OdsaPolicy = {
     companion_eligibility: 1, primary_eligibility: 1, companion_services: ['SharedNumber'], not_enabled_url: '', not_enabled_user_data: '',
-    polling_interval_seconds: 60, transfer_message: '', require_redownloadable_profile: false, mvno_name: '', ...over.policy,
+    polling_interval_seconds: 60, transfer_message: '', require_redownloadable_profile: false, mvno_name: '',
+    subscription_service_url: '', subscription_service_user_data: '', subscription_service_contents_type: '', delete_profile_in_use: false, max_refresh_requests: 0, ...over.policy,
   };
   const lab: LabOperatorConfig = { smdp_address: 'smdp.example.net', iccid_prefix: '8900101', delay_polls: 0, plans: [{ plan_id: 'p1', plan_name: 'P1', plan_description: 'd' }], ...over.lab };
   const operator = over.operator ?? new LabOperator({ store, clock, random, config: () => lab });
@@ -115,6 +116,52 @@ describe('OdsaService over the lab operator', () => {
     assert.equal(parm(pc, 'ServiceStatus'), '1', 'the new device reported the ICCID: installed');
     const upd = await run('ap2009', 'ManageSubscription', { operation_type: '4', terminal_iccid: subs[0]!.iccid! }, 'NEW-PHONE');
     assert.equal(parm(upd.application, 'SubscriptionResult'), '3');
+  });
+
+  it('SubscriptionResult 1: the operator\'s web view takes the order; AcquireConfiguration then brings the profile (§7.1–7.2)', async () => {
+    const { run, odsa } = setup({ policy: { subscription_service_url: 'https://portal.example.net/odsa/subscribe', subscription_service_user_data: 'lang=en', subscription_service_contents_type: 'json' } });
+    const sub = await run('ap2006', 'ManageSubscription', { ...WATCH, operation_type: '0' });
+    assert.equal(parm(sub.application, 'SubscriptionResult'), '1');
+    assert.equal(parm(sub.application, 'SubscriptionServiceURL'), 'https://portal.example.net/odsa/subscribe');
+    assert.equal(parm(sub.application, 'SubscriptionServiceUserData'), 'lang=en');
+    assert.equal(parm(sub.application, 'SubscriptionServiceContentsType'), 'json');
+    assert.equal(child(sub.application, 'DownloadInfo'), undefined, 'no DownloadInfo with 1');
+    assert.equal((await odsa.listByImsi(IMSI))[0]!.state, 'pending', 'recorded, not ordered yet');
+    const cfg = await run('ap2006', 'AcquireConfiguration', { companion_terminal_id: WATCH.companion_terminal_id });
+    const entry = child(child(cfg.application, 'CompanionConfigurations')!, 'CompanionConfiguration')!;
+    assert.ok(child(entry, 'DownloadInfo'), 'the poll ordered the profile: DownloadInfo');
+  });
+
+  it('SubscriptionResult 6: a transfer asked by the old device deletes the profile in use; the new device downloads with AcquireConfiguration (§8.11)', async () => {
+    const { run, odsa } = setup({ policy: { delete_profile_in_use: true } });
+    await run('ap2009', 'ManageSubscription', { operation_type: '0' }, 'OLD-PHONE');
+    const transfer = { operation_type: '3', old_terminal_id: 'OLD-PHONE', target_terminal_id: 'NEW-PHONE', target_terminal_eid: '89049032000001000000012345678902' };
+    const fromOld = await run('ap2009', 'ManageSubscription', transfer, 'OLD-PHONE');
+    assert.equal(parm(fromOld.application, 'SubscriptionResult'), '6');
+    assert.deepEqual((await odsa.listByImsi(IMSI)).map((x) => x.device_id), ['NEW-PHONE'], 'the old subscription is gone, the new one ordered');
+    const cfg = await run('ap2009', 'AcquireConfiguration', {}, 'NEW-PHONE');
+    assert.ok(child(child(cfg.application, 'PrimaryConfiguration')!, 'DownloadInfo'));
+    // From the new device the same transfer is the ordinary 2 + DownloadInfo.
+    const s2 = setup({ policy: { delete_profile_in_use: true } });
+    await s2.run('ap2009', 'ManageSubscription', { operation_type: '0' }, 'OLD-PHONE');
+    assert.equal(parm((await s2.run('ap2009', 'ManageSubscription', transfer, 'NEW-PHONE')).application, 'SubscriptionResult'), '2');
+  });
+
+  it('MaxRefreshRequest: polls while activating past the limit → ServiceStatus 4 and the subscription ends; polls are not subscription changes', async () => {
+    const { run, odsa, store } = setup({ policy: { max_refresh_requests: 2 }, lab: { delay_polls: 100 } });
+    const changes: string[] = [];
+    store.onChange((c) => changes.push(c.collection));
+    assert.equal(parm((await run('ap2006', 'ManageSubscription', { ...WATCH, operation_type: '0' })).application, 'SubscriptionResult'), '4');
+    const poll = async () => parm(child(child((await run('ap2006', 'AcquireConfiguration', { companion_terminal_id: WATCH.companion_terminal_id })).application, 'CompanionConfigurations')!, 'CompanionConfiguration')!, 'ServiceStatus');
+    changes.length = 0;
+    assert.equal(await poll(), '2');
+    assert.equal(await poll(), '2');
+    assert.ok(!changes.includes('odsa_subscriptions'), 'counting a poll changes no subscription (no push)');
+    assert.equal(await poll(), '4', 'the third poll is past MaxRefreshRequest 2');
+    assert.equal((await odsa.listByImsi(IMSI)).length, 0, 'DEACTIVATED, NO REUSE: the subscription and its order are gone');
+    // A new order counts from zero.
+    assert.equal(parm((await run('ap2006', 'ManageSubscription', { ...WATCH, operation_type: '0' })).application, 'SubscriptionResult'), '4');
+    assert.equal(await poll(), '2');
   });
 
   it('redownloadable profile mandatory → 7', async () => {

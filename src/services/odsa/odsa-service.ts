@@ -11,7 +11,7 @@ import type { Clock, Collection, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import type { OdsaAppId, OdsaOperation, OdsaParams } from '../../contracts/entitlement-apps.js';
 import type { OdsaSubscriptionView } from '../../contracts/odsa.js';
-import { transition, SERVICE_STATUS, type SubscriptionEvent, type SubscriptionState } from '../../fsm/odsa-subscription.js';
+import { refreshPoll, transition, SERVICE_STATUS, type SubscriptionEvent, type SubscriptionState } from '../../fsm/odsa-subscription.js';
 import {
   OperationResult,
   OperationType,
@@ -44,6 +44,14 @@ export interface OdsaPolicy {
   transfer_message: string;
   require_redownloadable_profile: boolean;
   mvno_name: string;
+  /** Non-empty: subscribe and change answer SubscriptionResult 1 with this web view (the order is polled on AcquireConfiguration). */
+  subscription_service_url: string;
+  subscription_service_user_data: string;
+  subscription_service_contents_type: '' | 'json' | 'xml';
+  /** A transfer asked by the old device itself answers SubscriptionResult 6 (delete the profile in use). */
+  delete_profile_in_use: boolean;
+  /** MaxRefreshRequest: AcquireConfiguration polls while activating before ServiceStatus 4; 0 = no limit. */
+  max_refresh_requests: number;
 }
 
 /** What `odsa_subscriptions` holds. */
@@ -123,9 +131,17 @@ const resultOf = (a: Characteristic): string | undefined => a.parms.find(([k]) =
 
 export class OdsaService {
   readonly #subs: Collection<OdsaSubscriptionRecord>;
+  /** MaxRefreshRequest counters, apart from the subscriptions: a poll is no change worth a push. */
+  readonly #polls: Collection<{ polls: number }>;
 
   constructor(private readonly deps: OdsaServiceDeps) {
     this.#subs = openCollection<OdsaSubscriptionRecord>(deps.store, 'odsa_subscriptions');
+    this.#polls = openCollection<{ polls: number }>(deps.store, 'odsa_refresh_polls');
+  }
+
+  /** Forget a subscription's poll count (it left ServiceStatus 2, or was ordered anew). No write when there is none. */
+  async #resetPolls(id: string): Promise<void> {
+    await this.#polls.update<void>(id, (cur) => (cur ? { result: undefined, delete: true } : { result: undefined }));
   }
 
   get operatorName(): string {
@@ -202,6 +218,7 @@ export class OdsaService {
 
   async #save(r: OdsaSubscriptionRecord, changed: OdsaSubscriptionView[]): Promise<void> {
     await this.#subs.put(r.id, r);
+    if (SERVICE_STATUS[r.state] !== 2) await this.#resetPolls(r.id);
     const v = subscriptionView(r);
     changed.push(v);
     this.deps.onChange?.(v, 'put');
@@ -209,6 +226,7 @@ export class OdsaService {
 
   async #drop(r: OdsaSubscriptionRecord, changed: OdsaSubscriptionView[]): Promise<void> {
     if (r.profile) await this.deps.operator.releaseProfile({ imsi: r.imsi, app: r.app, device_id: r.device_id }, r.profile.iccid);
+    await this.#resetPolls(r.id);
     if (await this.#subs.delete(r.id)) {
       const v = { ...subscriptionView(r), state: 'none' as const, service_status: 4 as const };
       changed.push(v);
@@ -310,6 +328,12 @@ export class OdsaService {
       await this.deps.operator.releaseProfile(order, rec.profile.iccid);
       rec = { ...rec, profile: null, iccid: '' };
     }
+    await this.#resetPolls(id);
+    // §7.1: the operator's web view takes the order (SubscriptionResult 1); AcquireConfiguration then polls it.
+    if (pol.subscription_service_url !== '' && event !== 'transfer') {
+      await this.#save({ ...rec, state: 'pending' }, changed);
+      return subscriptionAnswer(req.app, { result: 1, portal: { url: pol.subscription_service_url, user_data: pol.subscription_service_user_data, contents_type: pol.subscription_service_contents_type } });
+    }
     const applied = this.#applyReply({ ...rec, state: 'pending' }, await this.deps.operator.orderProfile(order));
     if ('refused' in applied) {
       if (cur) await this.#drop(cur, changed);
@@ -318,6 +342,9 @@ export class OdsaService {
     await this.#save(applied, changed);
     // §8.9: the old device's subscription ends once the new one is ordered.
     if (source) await this.#drop(source, changed);
+    // §8.11: asked by the old device itself, whose profile is in use: it deletes that profile (6); the new
+    // device gets its DownloadInfo from AcquireConfiguration (target_terminal_id, or a temporary token).
+    if (source && pol.delete_profile_in_use && req.terminal_id !== null && req.terminal_id.toLowerCase() === source.device_id.toLowerCase()) return subscriptionAnswer(req.app, { result: 6 });
     return applied.state === 'ready' && applied.profile
       ? subscriptionAnswer(req.app, { result: 2, profile: applied.profile, eidGiven: applied.eid !== null })
       : subscriptionAnswer(req.app, { result: 4, polling_interval_seconds: pol.polling_interval_seconds });
@@ -345,7 +372,7 @@ export class OdsaService {
       subs = (await this.#subs.find('iccid', (p.terminal_iccid ?? p.target_terminal_iccid)!)).filter((s) => s.imsi === req.imsi && s.app === req.app);
     }
     const reported = [p.companion_terminal_iccid, p.terminal_iccid, p.target_terminal_iccid].filter((x): x is string => !!x).map((x) => x.toLowerCase());
-    const out: OdsaSubscriptionRecord[] = [];
+    const out: Array<OdsaSubscriptionRecord & { no_reuse?: true }> = [];
     for (let s of subs) {
       if (s.state === 'pending') {
         const order: ProfileOrder = { imsi: s.imsi, app: s.app, device_id: s.device_id, eid: s.eid, companion_service: s.companion_service, kind: 'subscribe', plan_id: null };
@@ -365,9 +392,22 @@ export class OdsaService {
           await this.#save(s, changed);
         }
       }
+      // MaxRefreshRequest: past the limit of polls while activating, ServiceStatus 4 (the ICCID is not reused).
+      if (pol.max_refresh_requests > 0 && SERVICE_STATUS[s.state] === 2) {
+        const st = s.state;
+        const poll = await this.#polls.update<ReturnType<typeof refreshPoll>>(s.id, (cur) => {
+          const r = refreshPoll(st, cur?.polls ?? 0, pol.max_refresh_requests);
+          return r.count ? { result: r, put: { polls: r.polls } } : { result: r };
+        });
+        if (poll.exceeded) {
+          await this.#drop(s, changed);
+          out.push({ ...s, no_reuse: true });
+          continue;
+        }
+      }
       out.push(s);
     }
-    return configurationAnswer(req.app, out.map(facts), pol.polling_interval_seconds);
+    return configurationAnswer(req.app, out.map((r) => ({ ...facts(r), ...('no_reuse' in r ? { no_reuse: true } : {}) })), pol.polling_interval_seconds);
   }
 
   // ---------------------------------------------------------------------------

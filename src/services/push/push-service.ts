@@ -105,29 +105,50 @@ export class PushService {
     return true;
   }
 
+  /** The registered devices of an IMSI whose apps a change concerns (indexed: `imsi`). */
+  async registrationsFor(imsi: string, apps: readonly string[]): Promise<PushRegistration[]> {
+    return (await this.#regs.find('imsi', imsi)).filter((r) => apps.length === 0 || r.apps.some((a) => apps.includes(a)));
+  }
+
+  /**
+   * The backlog item a change makes of a registration: merged into a pending one (reasons and apps
+   * joined, the earlier next_at kept), else a new one due now. Pure: `cur` is the stored item, if any.
+   */
+  mergeItem(cur: PushBacklogRecord | undefined, reg: PushRegistration, reason: PushReason, apps: readonly string[]): PushBacklogRecord {
+    const now = this.deps.clock.now();
+    const base = cur && cur.state === 'pending' ? cur : undefined;
+    const concerned = apps.length === 0 ? reg.apps : reg.apps.filter((a) => apps.includes(a));
+    return {
+      key: reg.key,
+      imsi: reg.imsi,
+      reasons: [...new Set([...(base?.reasons ?? []), reason])],
+      apps: [...new Set([...(base?.apps ?? []), ...concerned])].sort(),
+      state: 'pending',
+      attempts: base?.attempts ?? 0,
+      next_at: base ? Math.min(base.next_at, now) : now,
+      last_error: base?.last_error ?? null,
+      created_at: base?.created_at ?? this.#now(),
+      updated_at: this.#now(),
+    };
+  }
+
+  /** What the backlog holds for a registration now (no wait for a write). */
+  peek(key: string): Promise<PushBacklogRecord | undefined> {
+    return this.#backlog.get(key);
+  }
+
+  /** Queue one registration's notification (durable); resolves with the stored item. */
+  queue(reg: PushRegistration, reason: PushReason, apps: readonly string[]): Promise<PushBacklogRecord> {
+    return this.#backlog.update<PushBacklogRecord>(reg.key, (cur) => {
+      const next = this.mergeItem(cur, reg, reason, apps);
+      return { result: next, put: next };
+    });
+  }
+
   /** Queue one notification per registered device of the IMSI whose apps the change concerns. Returns how many were queued. */
   async enqueue(imsi: string, reason: PushReason, apps: readonly string[]): Promise<number> {
-    const regs = (await this.#regs.find('imsi', imsi)).filter((r) => apps.length === 0 || r.apps.some((a) => apps.includes(a)));
-    const now = this.deps.clock.now();
-    for (const reg of regs) {
-      const concerned = apps.length === 0 ? reg.apps : reg.apps.filter((a) => apps.includes(a));
-      await this.#backlog.update<void>(reg.key, (cur) => {
-        const base = cur && cur.state === 'pending' ? cur : undefined;
-        const next: PushBacklogRecord = {
-          key: reg.key,
-          imsi,
-          reasons: [...new Set([...(base?.reasons ?? []), reason])],
-          apps: [...new Set([...(base?.apps ?? []), ...concerned])].sort(),
-          state: 'pending',
-          attempts: base?.attempts ?? 0,
-          next_at: base ? Math.min(base.next_at, now) : now,
-          last_error: base?.last_error ?? null,
-          created_at: base?.created_at ?? this.#now(),
-          updated_at: this.#now(),
-        };
-        return { result: undefined, put: next };
-      });
-    }
+    const regs = await this.registrationsFor(imsi, apps);
+    for (const reg of regs) await this.queue(reg, reason, apps);
     return regs.length;
   }
 
