@@ -13,6 +13,7 @@ import type { SessionView } from '../src/contracts/sessions.js';
 import type { TokenView } from '../src/contracts/tokens.js';
 import type { ActivityRecord } from '../src/contracts/activity.js';
 import type { TokenRecord } from '../src/services/tokens.js';
+import type { OdsaSubscriptionRecord } from '../src/services/odsa/odsa-service.js';
 
 const IMSI = '001010000000001';
 let d: TestDaemon;
@@ -35,6 +36,11 @@ before(async () => {
   const sessions = openCollection<SessionView>(d.daemon.ctx.store, 'sessions');
   for (const id of ['sess-aaaa-0001', 'sess-aaaa-0002', 'sess-bbbb-0003']) {
     await sessions.put(id, { session_id: id, imsi: IMSI, state: 'challenge_sent', created_at: Date.now(), eap_id: 2, aaa_session_id: null, completed_at: null, backend: 'swm', terminal_id: null, app_ids: ['ap2004'], failure_reason: null } as SessionView);
+  }
+  const odsa = openCollection<OdsaSubscriptionRecord>(d.daemon.ctx.store, 'odsa_subscriptions');
+  for (const dev of ['356938035643809', '356938035643810']) {
+    const id = `${IMSI}.ap2006.${dev}`;
+    await odsa.put(id, { id, imsi: IMSI, app: 'ap2006', device_id: dev, state: 'active', companion_service: 'SharedNumber', eid: null, vendor: null, model: null, friendly_name: null, profile: null, iccid: '', transferred_from: null, created_at: '2026-04-11T10:35:24Z', updated_at: '2026-04-11T10:35:24Z' } as OdsaSubscriptionRecord);
   }
   for (const id of [A1, A2]) {
     await d.daemon.ctx.activity.record({ id, request_type: 'entitlement_query', request_method: 'GET', request_path: '/', imsi: IMSI, response_status: 200, app_ids: ['ap2004'] });
@@ -97,4 +103,12 @@ test('activity show by prefix, through the log\'s own index', async () => {
   assert.match(amb.stderr, new RegExp(`activity id "7e4050" is ambiguous: it starts 2 ids \\(${A1}, ${A2}\\)`));
   assert.equal(none.code, 3);
   assert.match(none.stderr, /no activity record 7e4050aa/);
+});
+
+test('odsa show by prefix (the route resolves it): IMSI.app names the one device, or lists both', async () => {
+  const [amb, one] = await Promise.all([cli('odsa', 'show', `${IMSI}.ap2006`), cli('odsa', 'show', `${IMSI}.ap2006.35693803564381`, '--json')]);
+  assert.equal(amb.code, 3);
+  assert.match(amb.stderr, /subscription id "001010000000001\.ap2006" is ambiguous: it starts 2 ids/);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(parseJson<{ id: string }>(one).id, `${IMSI}.ap2006.356938035643810`);
 });
