@@ -2,7 +2,8 @@
  * IDs by unique prefix on the admin API (docs/cli.md § IDs), as `docker rm 4f2e` or git's short hashes:
  * `GET /api/tokens/6f1c` answers the one token whose token_id starts with `6f1c`. The lookup is an ordered
  * key range of the store (`scan({prefix})`: PostgreSQL's C-collated primary key, the embedded driver's sorted
- * keys) or the activity log's own id index, at most a few candidates read: it costs the same at any size.
+ * keys) or the activity log's own id index, at most a few candidates read (what each driver's range read
+ * costs: docs/cli.md § IDs, bench/id-prefix.bench.ts).
  *
  * An exact id always wins. A prefix shorter than MIN_ID_PREFIX characters is only an exact id. Several
  * matches are refused with 409 `OMNISEP_ID_AMBIGUOUS` naming them (the CLI exits 3, as for any refusal);
