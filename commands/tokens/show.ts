@@ -6,7 +6,7 @@ import type { TokenView } from '../../src/contracts/tokens.js';
 
 export default class TokensShow extends BaseCommand<typeof TokensShow, TokenView> {
   static override summary = 'Show one token (not its value).';
-  static override description = `GET /api/tokens/:id. Exit 1 when it does not exist or has expired. Exit 3 when it does not exist. ${ID_PREFIX_NOTE}`;
+  static override description = `GET /api/tokens/:id. Exit 3 when it does not exist or has expired. ${ID_PREFIX_NOTE}`;
   static override examples = [{ description: 'One token', command: '<%= config.bin %> <%= command.id %> tok_5b0e9d7c' }, { description: 'One token, by a prefix of its token_id', command: '<%= config.bin %> <%= command.id %> tok_5b0e' }];
   static override args = { id: idArg('token_id')({ description: idHelp('token_id', 'tokens ls'), required: true }) };
 

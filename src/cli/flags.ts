@@ -12,7 +12,7 @@ export const SOCKET_ORDER =
   'The socket is found the same way from any directory, first that applies: --socket, else OMNISEP_SOCKET; the daemon\'s config (--config, else OMNISEP_CONFIG): its control.socket; $XDG_RUNTIME_DIR/omnisep.sock; the data dir\'s omnisep.sock (the config\'s storage.data_dir, default ./data) as an absolute path. --url wins over all of them.';
 
 export const socketFlag = Flags.string({
-  summary: 'Control socket of the daemon.',
+  summary: 'Control socket; else OMNISEP_SOCKET, the --config file\'s, $XDG_RUNTIME_DIR/omnisep.sock, the data dir\'s.',
   description: `Path of the daemon's control socket. ${SOCKET_ORDER}`,
   env: 'OMNISEP_SOCKET',
   helpValue: 'PATH',
