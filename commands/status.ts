@@ -6,7 +6,7 @@ import type { StatusResponse } from '../src/contracts/status.js';
 export default class Status extends BaseCommand<typeof Status, StatusResponse> {
   static override summary = 'Show the daemon\'s status: version, uptime, storage counts and where each service listens.';
   static override description =
-    'Asks the running daemon (GET /api/status) over the control socket. Exits 1 with the socket path tried when no daemon answers.';
+    'Asks the running daemon (GET /api/status) over the control socket. Exits 69 with the socket path tried, and where that path came from, when no daemon answers.';
   static override examples = [
     { description: 'Status of the local daemon', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'The admin API answer unchanged, e.g. to find the port a --http-port 0 start picked', command: '<%= config.bin %> <%= command.id %> --json' },

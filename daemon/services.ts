@@ -128,7 +128,7 @@ export function buildServices(deps: ServiceDeps, opts: { backends?: AuthBackends
   if (!clusterSecret && config.storage.driver === 'postgres')
     deps.logger?.warn?.({ driver: config.storage.driver }, 'eap: storage.cluster_secret is empty: an EAP session completes only on the daemon that started it');
   const refused = deps.metrics ? ts43Metrics(deps.metrics).eapRefused : null;
-  const subscribers = new SubscriberService(store, clock, { keyring: loadKeyring(config), randomBytes: (n) => random.bytes(n) });
+  const subscribers = new SubscriberService(store, clock, { keyring: loadKeyring(config), randomBytes: (n) => random.bytes(n), countryCode: config.subscribers.country_code });
   const vvm = buildVvm(config, store, clock);
   return {
     activity: deps.activity,

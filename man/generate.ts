@@ -217,13 +217,18 @@ function mainPage(model: CliModel): string {
   out.push(
     '.SH EXIT STATUS',
     '.TP', '0', roff('Success.'),
-    '.TP', '1', roff('Operational failure: no daemon answers (the line names the socket tried and how to start one), the daemon refused the request (its error message is shown), a file does not load.'),
+    '.TP', '1', roff('Operational failure: a 5xx from the daemon, a local file that does not load, an import with bad lines, anything unexpected.'),
     '.TP', '2', roff('Usage error: a malformed IMSI, an unknown app id, a value out of range, an unknown flag. Nothing was sent; the message says what would be right.'),
+    '.TP', '3', roff('Refused or rejected: the daemon answered no (not found, conflict, an ambiguous id prefix, 401/403 on --url), or the network rejected a simulated authentication.'),
+    '.TP', '65', roff('EX_DATAERR (serve): a damaged store is refused at start.'),
+    '.TP', '69', roff('EX_UNAVAILABLE: cannot reach. No daemon answers (the line names the socket tried, where the path came from and how to start one), a TLS check failed, no answer in time; serve: a port in use, the database unreachable.'),
+    '.TP', '78', roff('EX_CONFIG: a configuration serve refuses (config check exits the same).'),
   );
   out.push(
     '.SH ENVIRONMENT',
     '.TP', bold('OMNISEP_SOCKET'), roff('Control socket path (as --socket).'),
-    '.TP', bold('XDG_RUNTIME_DIR'), roff('When set, the default socket is $XDG_RUNTIME_DIR/omnisep.sock; else ./data/omnisep.sock.'),
+    '.TP', bold('OMNISEP_CONFIG'), roff('The daemon\'s config file (as --config): the CLI takes control.socket, else the data dir\'s socket, from it; serve reads it as its --config.'),
+    '.TP', bold('XDG_RUNTIME_DIR'), roff('When set, the default socket is $XDG_RUNTIME_DIR/omnisep.sock; else the data dir\'s omnisep.sock (storage.data_dir of the config, default ./data), as an absolute path.'),
     '.TP', bold('OMNISEP_URL'), roff('Admin API URL (as --url).'),
     '.TP', bold('OMNISEP_API_KEY'), roff('Bearer token for --url; prefer it to --api-key, which other users can see in the process list.'),
     '.TP', bold('NO_COLOR'), roff('Any non-empty value turns colour off. Colour is also off when stdout is not a terminal.'),

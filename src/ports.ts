@@ -98,6 +98,8 @@ export interface ActivityLog {
   /** Resolves once the record is durable (group commit is allowed). */
   append(record: ActivityRecord): Promise<void>;
   get(id: string): Promise<ActivityRecord | undefined>;
+  /** Ids of live records that start with `prefix` (at least 4 characters), in id order, at most `limit`: through an index, never a walk of the log. */
+  idsWithPrefix(prefix: string, limit: number): Promise<string[]>;
   /** Newest first. */
   query(q: ActivityQuery): Promise<ActivityPage>;
   count(): Promise<number>;

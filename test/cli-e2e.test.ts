@@ -165,6 +165,10 @@ test('entitlement: ap2003 entries from flags, the --effective hint, a note for a
     cli('entitlement', 'get', '001010000000444'),
     cli('entitlement', 'set', '001010000000555', 'ap2005', '--message-for-incompatible', 'not on this plan'),
   ]);
+  const noneJson = await cli('entitlement', 'get', '001010000000444', '--json');
+  assert.equal(noneJson.code, 3);
+  assert.match(parseJson<{ error: string }>(noneJson).error, /add --effective/);
+  assert.doesNotMatch(noneJson.stdout, /\?effective=1/);
   assert.equal(voice.code, 0, voice.stderr);
   assert.deepEqual(parseJson<EntitlementSetResult>(voice).entitlement, {
     entries: [

@@ -61,7 +61,7 @@ test('subscribers: lab CSV loaded; add (OP → OPc), show, list, import, delete;
   const list = await d.call('GET', '/api/subscribers');
   assert.equal(list.status, 200);
   assert.equal(list.json.count, 6);
-  const add = await d.call('POST', '/api/subscribers', { imsi: '001010000000099', ki: KI, op: OP, amf: '8000', sqn: 64, msisdn: '+15551234' });
+  const add = await d.call('POST', '/api/subscribers', { imsi: '001010000000099', ki: KI, op: OP, amf: '8000', sqn: 64, msisdn: '+15555551234' });
   assert.equal(add.status, 201, add.text);
   assert.deepEqual(Object.keys(add.json).sort(), ['amf', 'created_at', 'imsi', 'msisdn', 'opc_source', 'sqn', 'updated_at']);
   assert.equal(add.json.opc_source, 'op');

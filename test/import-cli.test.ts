@@ -19,7 +19,7 @@ test('subscriber import: every bad line by number and reason, valid lines applie
   const lines = [
     '# test file', // 1
     'imsi,ki,opc,msisdn,amf', // 2
-    `${imsi(1)},${KI},${OPC},+15550001,8000`, // 3 ok
+    `${imsi(1)},${KI},${OPC},+15555550001,8000`, // 3 ok
     `${imsi(2)},${KI.slice(2)},${OPC},,8000`, // 4 bad key (30 hex)
     `${imsi(3)},${KI},${OPC},`, // 5 wrong column count (4)
     `${imsi(1)},${KI2},${OPC},,8000`, // 6 duplicate of line 3
@@ -45,7 +45,7 @@ test('subscriber import: every bad line by number and reason, valid lines applie
   for (const k of [KI, OPC, KI2]) assert.ok(!r.stdout.includes(k) && !r.stderr.includes(k), 'a key in CLI output');
   const c = subs(d);
   assert.equal((await c.get(imsi(1)))?.ki, KI);
-  assert.equal((await c.get(imsi(1)))?.msisdn, '+15550001');
+  assert.equal((await c.get(imsi(1)))?.msisdn, '+15555550001');
   assert.equal((await c.get(imsi(8)))?.amf, '8000');
   for (const i of [2, 3, 4, 5, 6, 7]) assert.equal(await c.get(imsi(i)), undefined, `line of ${imsi(i)} half-written`);
   // Human output names every line too, and the summary.

@@ -15,12 +15,12 @@ daemonPerFile((x) => { d = x; });
 
 test('subscriber export: no keys without --with-keys; with it a warning and a 0600 file; export → import → export round-trips', async () => {
   const csv = join(root, 'export-src.csv');
-  writeFileSync(csv, `imsi,ki,opc,msisdn,sqn\n${imsi(1)},${KI},${OPC},+15550001,0\n${imsi(2)},${KI2},${OPC},,96\n${imsi(3)},${KI},${OPC},,0\n`);
+  writeFileSync(csv, `imsi,ki,opc,msisdn,sqn\n${imsi(1)},${KI},${OPC},+15555550001,0\n${imsi(2)},${KI2},${OPC},,96\n${imsi(3)},${KI},${OPC},,0\n`);
   assert.equal((await cliOn(d, 'subscriber', 'import', csv)).code, 0);
   const plain = await cliOn(d, 'subscriber', 'export');
   assert.equal(plain.code, 0, plain.stderr);
   assert.match(plain.stdout, /^imsi,msisdn,amf,sqn\n/);
-  assert.equal(plain.stdout, `imsi,msisdn,amf,sqn\n${imsi(1)},+15550001,8000,0\n${imsi(2)},,8000,96\n${imsi(3)},,8000,0\n`);
+  assert.equal(plain.stdout, `imsi,msisdn,amf,sqn\n${imsi(1)},+15555550001,8000,0\n${imsi(2)},,8000,96\n${imsi(3)},,8000,0\n`);
   for (const k of [KI, OPC, KI2]) assert.ok(!plain.stdout.includes(k) && !plain.stderr.includes(k), 'a key without --with-keys');
   assert.equal(plain.stderr, '');
 
@@ -32,7 +32,7 @@ test('subscriber export: no keys without --with-keys; with it a warning and a 06
   assert.match(withKeys.stderr, /warning: this export holds every Ki and OPc in plain hex/, withKeys.stderr);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const text = readFileSync(file, 'utf8');
-  assert.match(text, new RegExp(`^${imsi(1)},\\+15550001,8000,0,${KI},${OPC}$`, 'm'));
+  assert.match(text, new RegExp(`^${imsi(1)},\\+15555550001,8000,0,${KI},${OPC}$`, 'm'));
   const count = await subs(d).count();
   assert.equal(text.trim().split('\n').length, count + 1);
 

@@ -221,6 +221,21 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual((await s.activity.query({ query: 'PATH/17', limit: 100 })).records.map((r) => r.id), ['r17']);
       assert.equal((await s.activity.query({ query: '%', limit: 100 })).total, 0, 'a LIKE wildcard is a literal');
     })],
+    ['ids by prefix: the activity log\'s index and a collection\'s ordered key range (docs/cli.md § IDs)', withStore(async (s) => {
+      const ids = ['7e4050ac-0000-4000-8000-000000000001', '7e4050ad-0000-4000-8000-000000000002', '7e40ffff-0000-4000-8000-000000000003', '7e3fffff-0000-4000-8000-000000000004', '8e4050ac-0000-4000-8000-000000000005'];
+      for (const id of ids) await s.activity.append(activityRecord(id));
+      assert.deepEqual(await s.activity.idsWithPrefix('7e4050ac', 10), [ids[0]]);
+      assert.deepEqual(await s.activity.idsWithPrefix('7e4050a', 10), [ids[0], ids[1]]);
+      assert.deepEqual(await s.activity.idsWithPrefix('7e40', 10), [ids[0], ids[1], ids[2]]);
+      assert.deepEqual(await s.activity.idsWithPrefix('7e40', 2), [ids[0], ids[1]], 'at most limit, in id order');
+      assert.deepEqual(await s.activity.idsWithPrefix(ids[4]!, 10), [ids[4]], 'a whole id is its own prefix');
+      assert.deepEqual(await s.activity.idsWithPrefix('7e4f', 10), []);
+      assert.deepEqual(await s.activity.idsWithPrefix('7e4', 10), [], 'shorter than 4 characters: nothing');
+      const c = openCollection<Sub>(s, 'entitlements');
+      for (const [i, id] of ids.entries()) await c.put(id, { imsi: String(i) });
+      assert.deepEqual((await c.scan({ prefix: '7e4050a', limit: 11 })).map(([k]) => k), [ids[0], ids[1]]);
+      assert.deepEqual((await c.scan({ prefix: '7e3f', limit: 11 })).map(([k]) => k), [ids[3]]);
+    })],
   ];
 }
 

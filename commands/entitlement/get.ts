@@ -37,7 +37,9 @@ export default class EntitlementGet extends BaseCommand<typeof EntitlementGet, R
     } catch (e) {
       // The API's hint names its query (?effective=1); on the command line it is a flag.
       if (e instanceof ApiError && e.status === 404 && !this.flags.effective) {
-        throw new ApiError(e.status, `no custom entitlements for IMSI ${imsi} (add --effective for what it gets from the defaults)`, e.code, e.body);
+        const error = `no custom entitlements for IMSI ${imsi} (add --effective for what it gets from the defaults)`;
+        // --json prints the body: it says the flag too, not the query.
+        throw new ApiError(e.status, error, e.code, e.body && typeof e.body === 'object' ? { ...e.body, error } : e.body);
       }
       throw e;
     }

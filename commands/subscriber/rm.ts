@@ -4,7 +4,7 @@ import { subscriberRoutes, type SubscriberDeleteResult } from '../../src/contrac
 
 export default class SubscriberRm extends BaseCommand<typeof SubscriberRm, SubscriberDeleteResult> {
   static override summary = 'Remove a SIM and its keys from the local subscriber store.';
-  static override description = 'DELETE /api/subscribers/:imsi. Exit 1 when it does not exist.';
+  static override description = 'DELETE /api/subscribers/:imsi. Exit 3 when it does not exist.';
   static override examples = [{ description: 'Remove one subscriber', command: '<%= config.bin %> <%= command.id %> 001010000000001' }];
   static override args = { imsi: imsiArg({ required: true }) };
 

@@ -5,7 +5,7 @@ import { subscriberRoutes, type SubscriberView } from '../../src/contracts/subsc
 
 export default class SubscriberShow extends BaseCommand<typeof SubscriberShow, SubscriberView> {
   static override summary = 'Show one SIM of the local subscriber store (never its keys).';
-  static override description = 'GET /api/subscribers/:imsi. Exit 1 when it does not exist.';
+  static override description = 'GET /api/subscribers/:imsi. Exit 3 when it does not exist.';
   static override examples = [{ description: 'One subscriber', command: '<%= config.bin %> <%= command.id %> 001010000000001' }];
   static override args = { imsi: imsiArg({ required: true }) };
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validateEntitlement } from '../../src/services/entitlements/catalog.js';
+import { countryProblem } from '../../src/util/msisdn.js';
 import { ConfigError, resolveConfig, redactConfig, defaultSocketPath, type OmnisepConfig } from '../../src/contracts/config.js';
 
 export { ConfigError, redactConfig, type OmnisepConfig };
@@ -39,9 +40,11 @@ export function loadConfigWithNotes(input: LoadConfigInput = {}): { config: Omni
   return { config, seedNames };
 }
 
-/** `default_entitlements.<app>` validated per app by the TS.43 catalog (the schema only knows they are objects). */
+/** `default_entitlements.<app>` validated per app by the TS.43 catalog (the schema only knows they are objects); `subscribers.country_code` by libphonenumber. */
 export function defaultEntitlementProblems(config: OmnisepConfig): string[] {
   const out: string[] = [];
+  const country = countryProblem(config.subscribers.country_code);
+  if (country) out.push(`subscribers.country_code: ${country}`);
   for (const [app, data] of Object.entries(config.default_entitlements)) {
     const v = validateEntitlement(app, data);
     if (!v.ok) out.push(...v.errors.map((e) => `default_entitlements.${app}: ${e}`));

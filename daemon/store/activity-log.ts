@@ -25,6 +25,7 @@ import type { ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
+import { IdPrefixIndex } from '../../src/store/id-prefix-index.js';
 
 export interface ActivityLogOptions {
   file: string;
@@ -113,7 +114,7 @@ export class ActivityFileLog implements ActivityLog {
   #types = new Interner();
   /** imsi id → positions (ascending); `#head` = first possibly-live index in it. */
   #byImsi = new Map<number, { pos: number[]; head: number }>();
-  #byId = new Map<string, number>();
+  #byId = new IdPrefixIndex<number>();
   #live = 0;
   /** Positions below this are all dead by age (age retention walks forward). */
   #ageHead = 0;
@@ -561,6 +562,10 @@ export class ActivityFileLog implements ActivityLog {
   getSync(id: string): ActivityRecord | undefined {
     const i = this.#byId.get(id);
     return i === undefined || !this.#alive.a[i] ? undefined : this.#read(i);
+  }
+
+  async idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
+    return this.#byId.withPrefix(prefix, limit).filter((id) => this.#alive.a[this.#byId.get(id)!]);
   }
 
   async count(): Promise<number> { return this.#live; }

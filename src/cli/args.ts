@@ -45,14 +45,40 @@ export const msisdnArg = Args.custom<string>({
   parse: async (raw) => parseMsisdnArg(raw),
 });
 
+/** `--msisdn`: digits with an optional leading "+" (spaces, dots, dashes, brackets dropped); E.164 is made by `msisdnToSend`. */
 export const msisdnFlag = Flags.custom<string>({
   helpValue: 'NUMBER',
   parse: async (raw) => {
-    const digits = raw.trim().replace(/^\+/, '');
-    if (!/^[0-9]{3,15}$/.test(digits)) throw new UsageError(`--msisdn ${JSON.stringify(raw)} is not an MSISDN; expected 3 to 15 digits with an optional leading "+", e.g. +15551230007`);
+    const compact = raw.trim().replace(/[\s\-.()/]/g, '');
+    if (!/^\+?[0-9]{3,15}$/.test(compact)) throw new UsageError(`--msisdn ${JSON.stringify(raw)} is not an MSISDN; expected 3 to 15 digits with an optional leading "+", e.g. +15551230007`);
+    return compact;
+  },
+});
+
+/** `--country-code`: how an MSISDN without "+" is read (docs/cli.md § MSISDNs): an ISO 3166 region or a calling code. */
+export const countryCodeFlag = Flags.custom<string>({
+  helpValue: 'CC',
+  summary: 'Read MSISDNs without "+" as national numbers of this country (US, DE, or 1, 49).',
+  description: 'MSISDNs are stored in E.164. With this flag the CLI converts each number before sending it (a number it cannot convert is refused here, naming the flag or the line); without it the daemon converts with subscribers.country_code, and with that empty a number without "+" must already be E.164 digits (15551230007 = +15551230007).',
+  parse: async (raw) => {
+    const { countryProblem } = await import('../util/msisdn.js');
+    const p = countryProblem(raw);
+    if (p) throw new UsageError(`--country-code ${p}`);
     return raw.trim();
   },
 });
+
+/**
+ * The MSISDN to send: E.164 when `--country-code` is given or the number already has its "+" (checked here,
+ * exit 2 naming `where`), else as typed, for the daemon to read with subscribers.country_code.
+ */
+export async function msisdnToSend(msisdn: string, country: string | undefined, where: string): Promise<string> {
+  if (!country && !msisdn.startsWith('+')) return msisdn;
+  const { toE164 } = await import('../util/msisdn.js');
+  const r = toE164(msisdn, country ?? '');
+  if (!r.ok) throw new UsageError(`${where} ${r.error}`);
+  return r.e164;
+}
 
 /** A hex key of a fixed size (Ki, OPc, OP: 32 digits; AMF: 4); spaces and colons between bytes are dropped; lower-case. */
 export const hexFlag = (digits: number, example = '0123456789abcdef0123456789abcdef'.slice(0, digits)) =>
@@ -69,11 +95,20 @@ export const hexFlag = (digits: number, example = '0123456789abcdef0123456789abc
     },
   });
 
-/** An id shown in a list (session_id, token_id, activity id). */
+/**
+ * An id shown in a list (session_id, token_id, activity id): the whole id or a unique prefix of at least
+ * 4 characters, resolved by the daemon (docs/cli.md § IDs); a trailing "…" of a cut table cell is dropped.
+ */
 export const idArg = (what: string) =>
   Args.custom<string>({
     parse: async (raw) => parseId(raw, what),
   });
+
+/** The help line of an id argument: where the id comes from, and that a unique prefix will do. */
+export const idHelp = (what: string, from: string) => `${what} (from ${from}), or a unique prefix of it (at least 4 characters)`;
+
+/** The description sentence every command with an id argument adds. */
+export const ID_PREFIX_NOTE = 'The id may be shortened to any unique prefix of at least 4 characters (like git\'s short hashes): a prefix that starts several ids is refused with the candidates listed (exit 3).';
 
 /** `--since`/`--until`: unix seconds, ISO 8601, or an age (15m, 2h, 7d) → unix seconds. */
 export const timeFlag = Flags.custom<number>({

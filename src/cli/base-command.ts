@@ -30,7 +30,8 @@ import type { ChalkInstance } from 'chalk';
 import { setFlagsFromString } from 'node:v8';
 import { ControlClient, type Target } from '../client/control-client.js';
 import { ApiError, CliError, DaemonUnreachableError, UnavailableError, UsageError } from './errors.js';
-import { baseFlags, defaultSocketPath } from './flags.js';
+import { baseFlags } from './flags.js';
+import { locateSocket } from './socket-path.js';
 import { readSmallFile } from './local-file.js';
 import { colorEnabled, makeChalk } from './output.js';
 
@@ -111,7 +112,7 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
     return process.stdout.isTTY ? process.stdout.columns || 80 : undefined;
   }
 
-  /** Where the daemon is, from --url / --socket / OMNISEP_SOCKET / the default path. */
+  /** Where the daemon is: --url, else the socket located as src/cli/socket-path.ts says. */
   protected target(): Target {
     const f = (this.flags ?? {}) as TargetFlags;
     if (f.url) {
@@ -122,7 +123,8 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
       }
       return { kind: 'url', url: f.url, apiKey: f['api-key'], insecure: Boolean(f.insecure), ca: f.cacert ? readCaFile(f.cacert) : undefined };
     }
-    return { kind: 'socket', path: f.socket || defaultSocketPath() };
+    const at = locateSocket({ socket: f.socket, config: f.config, env: process.env, cwd: process.cwd() });
+    return { kind: 'socket', path: at.path, ...(at.source ? { source: at.source } : {}) };
   }
 
   protected get client(): ControlClient {

@@ -4,26 +4,26 @@
  * listener instead of the local socket (same routes, bearer token).
  */
 import { Flags } from '@oclif/core';
-import { defaultSocketPath as daemonSocketPath } from '../contracts/config.js';
-
-/**
- * The control socket the daemon binds when not told otherwise (CLI.md § The
- * control socket): `$XDG_RUNTIME_DIR/omnisep.sock`, else
- * `<data_dir>/omnisep.sock` with the default data dir `./data` — the same
- * function the daemon uses, so the two cannot disagree.
- */
-export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env, dataDir = './data'): string {
-  return daemonSocketPath({ env, dataDir });
-}
 
 export const GLOBAL_GROUP = 'GLOBAL';
 
+/** The order the CLI finds the daemon in (src/cli/socket-path.ts), said in every command's --help. */
+export const SOCKET_ORDER =
+  'The socket is found the same way from any directory, first that applies: --socket, else OMNISEP_SOCKET; the daemon\'s config (--config, else OMNISEP_CONFIG): its control.socket; $XDG_RUNTIME_DIR/omnisep.sock; the data dir\'s omnisep.sock (the config\'s storage.data_dir, default ./data) as an absolute path. --url wins over all of them.';
+
 export const socketFlag = Flags.string({
-  summary: 'Control socket of the daemon.',
-  description:
-    'Path of the daemon\'s control socket. Default: $XDG_RUNTIME_DIR/omnisep.sock, else ./data/omnisep.sock (the daemon\'s data dir).',
+  summary: 'Control socket; else OMNISEP_SOCKET, the --config file\'s, $XDG_RUNTIME_DIR/omnisep.sock, the data dir\'s.',
+  description: `Path of the daemon's control socket. ${SOCKET_ORDER}`,
   env: 'OMNISEP_SOCKET',
   helpValue: 'PATH',
+  helpGroup: GLOBAL_GROUP,
+});
+
+export const configFlag = Flags.string({
+  summary: 'The daemon\'s config file: find its socket from it.',
+  description: 'The file `omnisep serve --config` was started with: the CLI takes control.socket, else the data dir\'s socket, from it (nothing else). A relative storage.data_dir is resolved against the current directory: use absolute paths in a shared config.',
+  env: 'OMNISEP_CONFIG',
+  helpValue: 'FILE',
   helpGroup: GLOBAL_GROUP,
 });
 
@@ -68,6 +68,7 @@ export const cacertFlag = Flags.string({
 
 export const baseFlags = {
   socket: socketFlag,
+  config: configFlag,
   json: jsonFlag,
   url: urlFlag,
   'api-key': apiKeyFlag,

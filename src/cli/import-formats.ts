@@ -22,7 +22,8 @@ import type { LineFormat, ParsedLine } from './bulk-import.js';
 const IMSI = /^[0-9]{15}$/;
 const MAX_CELL = 64;
 
-export function subscriberCsvFormat(): LineFormat<SubscriberBatchRow> {
+/** `toMsisdn`: the CLI's --country-code conversion to E.164 (src/util/msisdn.ts); a number it refuses is a bad line. */
+export function subscriberCsvFormat(opts: { toMsisdn?: (raw: string) => { ok: true; e164: string } | { ok: false; error: string } } = {}): LineFormat<SubscriberBatchRow> {
   let columns: string[] = [];
   return {
     skip: isSubscriberCsvSkip,
@@ -41,6 +42,11 @@ export function subscriberCsvFormat(): LineFormat<SubscriberBatchRow> {
       if (!IMSI.test(imsi)) return { code: 'invalid', error: 'imsi must be 15 digits' };
       const row: SubscriberBatchRow = { line, imsi, ki: c.ki ?? '' };
       for (const k of ['opc', 'op', 'amf', 'sqn', 'msisdn'] as const) if (c[k] !== undefined) row[k] = c[k];
+      if (row.msisdn && opts.toMsisdn) {
+        const m = opts.toMsisdn(row.msisdn);
+        if (!m.ok) return { code: 'invalid', error: `msisdn ${m.error}` };
+        row.msisdn = m.e164;
+      }
       return { row, key: Number(imsi), bytes: text.length + 40 };
     },
   };

@@ -7,6 +7,7 @@ export const TOPIC_SUMMARIES: Readonly<Record<string, string>> = {
   activity: 'Read the activity log: list, show one record, follow live.',
   aaa: 'The built-in AAA server for labs.',
   config: 'Check a configuration file, show the daemon\'s effective configuration.',
+  db: 'Work on a store while no daemon runs: migrate its schema, copy it to another driver.',
   diameter: 'Diameter peers and their state.',
   entitlement: 'Per-subscriber TS.43 entitlement overrides: set, get, list, remove.',
   monitor: 'Interactive terminal view of the running daemon.',

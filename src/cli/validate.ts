@@ -66,7 +66,8 @@ export function parseIntIn(raw: number, flag: string, min: number, max: number):
 
 /** An id argument (session_id, token_id, activity id): printable, no slashes, at most 200 characters. */
 export function parseId(raw: string, what: string): string {
-  const s = raw.trim();
+  // A cell copied from a table cut to the terminal width ends in "…": what is left is a prefix (docs/cli.md § IDs).
+  const s = raw.trim().replace(/(?:…|\.\.\.)$/, '');
   if (s.length >= 1 && s.length <= 200 && /^[A-Za-z0-9._:@-]+$/.test(s)) return s;
   throw new UsageError(`${what} ${JSON.stringify(raw)} is not an id; expected the value shown in the list (letters, digits, . _ : @ -, at most 200)`);
 }

@@ -39,7 +39,7 @@ export interface CallInput<R = unknown> {
 
 /** Where the daemon is: its control socket, or an admin URL (`https://host:8443`). */
 export type Target =
-  | { kind: 'socket'; path: string }
+  | { kind: 'socket'; path: string; /** How the path was found (the config, XDG_RUNTIME_DIR, the data dir), said when nothing answers. */ source?: string }
   | { kind: 'url'; url: string; apiKey?: string; insecure?: boolean; /** PEM of the CA (or self-signed certificate) to trust, from --cacert. */ ca?: string };
 
 export interface ClientOptions {
@@ -201,7 +201,10 @@ export class ControlClient {
 
   #transportError(err: unknown): Error {
     const code = errCode(err);
-    if (code && UNREACHABLE.has(code)) return new DaemonUnreachableError(describeTarget(this.target), err);
+    if (code && UNREACHABLE.has(code)) {
+      const t = this.target;
+      return new DaemonUnreachableError(t.kind === 'socket' && t.source ? `${t.path} (from ${t.source})` : describeTarget(t), err);
+    }
     if (code === 'EACCES' || code === 'EPERM')
       return new OperationalError(
         `permission denied on ${describeTarget(this.target)} — the control socket is mode 0600: run as the daemon's user`,

@@ -4,6 +4,8 @@ import { Type, type Static } from '@sinclair/typebox';
 export const ErrorBody = Type.Object({
   error: Type.String(),
   code: Type.Optional(Type.String()),
+  /** OMNISEP_ID_AMBIGUOUS: the ids an ambiguous prefix starts (docs/cli.md § IDs). */
+  candidates: Type.Optional(Type.Array(Type.String())),
 });
 export type ErrorBody = Static<typeof ErrorBody>;
 

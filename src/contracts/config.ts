@@ -111,6 +111,7 @@ export const configSchema = Type.Object(
       kek_file: Type.String({ default: '', description: 'file holding the key-encryption key (32 bytes as 64 hex digits or base64, mode 0600 or stricter): Ki/OPc are then sealed with AES-256-GCM per record; empty = kept in plain hex' }),
       kek: Type.String({ default: '', ...secret, description: 'the key-encryption key itself (env OMNISEP_KEK), instead of kek_file; set one of the two, not both' }),
       previous_kek_files: Type.Array(Type.String(), { default: [], description: 'older KEK files that may still open records during a rotation (`omnisep subscriber rekey` reseals them with the current KEK)' }),
+      country_code: Type.String({ default: '', description: 'how an MSISDN without "+" is read on input and in lookups: an ISO 3166 region (US, DE) or a calling code (1, 49) makes it a national number of that country; empty = the digits are E.164 without the "+". MSISDNs are stored in E.164 (docs/cli.md § MSISDNs); the CLI\'s --country-code wins for what it sends' }),
     }),
     log: o('logging (pino, JSON lines on stdout)', {
       level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level; reloaded on SIGHUP' }),

@@ -78,20 +78,20 @@ export const routes = {
   deleteEntitlementApp: { method: 'DELETE', path: '/api/entitlements/:imsi/:app_id', summary: 'remove one app\'s override', params: ImsiAppParams, response: EntitlementDeleteResult },
 
   listActivity: { method: 'GET', path: '/api/activity', summary: 'activity log, newest first', querystring: ActivityListQuery, response: ActivityList },
-  getActivity: { method: 'GET', path: '/api/activity/:id', summary: 'one activity record', params: IdParams, response: ActivityRecord },
+  getActivity: { method: 'GET', path: '/api/activity/:id', summary: 'one activity record (:id or a unique prefix of 4+ characters; several: 409 OMNISEP_ID_AMBIGUOUS with candidates)', params: IdParams, response: ActivityRecord },
 
   listSessions: { method: 'GET', path: '/api/sessions', summary: 'EAP sessions', response: SessionList },
-  getSession: { method: 'GET', path: '/api/sessions/:id', summary: 'one EAP session', params: IdParams, response: SessionView },
-  deleteSession: { method: 'DELETE', path: '/api/sessions/:id', summary: 'drop an EAP session (the phone starts over)', params: IdParams, response: SessionDeleteResult },
+  getSession: { method: 'GET', path: '/api/sessions/:id', summary: 'one EAP session (:id or a unique prefix of 4+ characters; several: 409 OMNISEP_ID_AMBIGUOUS with candidates)', params: IdParams, response: SessionView },
+  deleteSession: { method: 'DELETE', path: '/api/sessions/:id', summary: 'drop an EAP session (the phone starts over) (:id or a unique prefix of 4+ characters; several: 409 OMNISEP_ID_AMBIGUOUS with candidates)', params: IdParams, response: SessionDeleteResult },
 
   listTokens: { method: 'GET', path: '/api/tokens', summary: 'issued tokens (never their values)', response: TokenList },
-  getToken: { method: 'GET', path: '/api/tokens/:id', summary: 'one token', params: IdParams, response: TokenView },
-  revokeToken: { method: 'DELETE', path: '/api/tokens/:id', summary: 'revoke a token', params: IdParams, response: TokenRevokeResult },
+  getToken: { method: 'GET', path: '/api/tokens/:id', summary: 'one token (:id or a unique prefix of 4+ characters; several: 409 OMNISEP_ID_AMBIGUOUS with candidates)', params: IdParams, response: TokenView },
+  revokeToken: { method: 'DELETE', path: '/api/tokens/:id', summary: 'revoke a token (:id or a unique prefix of 4+ characters; several: 409 OMNISEP_ID_AMBIGUOUS with candidates)', params: IdParams, response: TokenRevokeResult },
 
   listOdsa: { method: 'GET', path: '/api/odsa', summary: 'ODSA subscriptions and companion devices', querystring: OdsaListQuery, response: OdsaSubscriptionList },
-  getOdsa: { method: 'GET', path: '/api/odsa/:id', summary: 'one ODSA subscription', params: IdParams, response: OdsaSubscriptionView },
+  getOdsa: { method: 'GET', path: '/api/odsa/:id', summary: 'one ODSA subscription (:id or a unique prefix of 4+ characters; several: 409 OMNISEP_ID_AMBIGUOUS with candidates)', params: IdParams, response: OdsaSubscriptionView },
   pushStatus: { method: 'GET', path: '/api/push', summary: 'push notifications: registrations, backlog (never a push token)', response: PushStatus },
-  removeOdsa: { method: 'DELETE', path: '/api/odsa/:id', summary: 'remove an ODSA subscription (its profile goes back to the operator)', params: IdParams, response: OdsaRemoveResult },
+  removeOdsa: { method: 'DELETE', path: '/api/odsa/:id', summary: 'remove an ODSA subscription (its profile goes back to the operator) (:id or a unique prefix of 4+ characters; several: 409 OMNISEP_ID_AMBIGUOUS with candidates)', params: IdParams, response: OdsaRemoveResult },
 
   /** Served by the Diameter area's daemon/http/admin/diameter-routes.ts. */
   diameterPeers: { method: 'GET', path: '/api/diameter', summary: 'Diameter peers', response: DiameterStatus },

@@ -10,6 +10,7 @@ function fakeLog() {
   const log: ActivityLog = {
     append: async (r) => { recs.push(r); },
     get: async (id) => recs.find((r) => r.id === id),
+    idsWithPrefix: async (p, n) => recs.map((r) => r.id).filter((id) => id.startsWith(p)).sort().slice(0, n),
     query: async (_q: ActivityQuery) => ({ total: recs.length, records: recs }),
     count: async () => recs.length,
   };

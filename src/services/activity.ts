@@ -188,6 +188,11 @@ export class ActivityService {
     return this.deps.log.get(id);
   }
 
+  /** Ids of live records starting with `prefix` (at least 4 characters), at most `limit`, from the log's index. */
+  idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
+    return this.deps.log.idsWithPrefix(prefix, limit);
+  }
+
   count(): Promise<number> {
     return this.deps.log.count();
   }

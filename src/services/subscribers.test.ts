@@ -109,3 +109,26 @@ test('list pages in IMSI order with after/limit', async () => {
   assert.deepEqual(next.map((s) => s.imsi), ['001010000000003', '001010000000004', '001010000000005']);
   assert.equal(await svc.count(), 5);
 });
+
+test('MSISDNs are stored in E.164 (subscribers.country_code reads national numbers); lookups normalise the same way and still find old records', async () => {
+  const store = createMemoryStore();
+  const de = new SubscriberService(store, { now: () => 0 }, { countryCode: 'DE' });
+  const plain = new SubscriberService(store, { now: () => 0 });
+  assert.equal((await de.add({ imsi: '262010000000001', ki: KI, opc: OPC, msisdn: '0170 1234567' })).msisdn, '+491701234567');
+  assert.equal((await plain.add({ imsi: '001010000000002', ki: KI, opc: OPC, msisdn: '15559990001' })).msisdn, '+15559990001');
+  assert.equal((await plain.add({ imsi: '001010000000003', ki: KI, opc: OPC, msisdn: '+15559990002' })).msisdn, '+15559990002');
+  await assert.rejects(plain.add({ imsi: '001010000000004', ki: KI, opc: OPC, msisdn: '0170 1234567' }), /msisdn "0170 1234567" is not an E\.164 number: no such country calling code/);
+  assert.deepEqual((await de.findByMsisdn('01701234567')).map((s) => s.imsi), ['262010000000001']);
+  assert.deepEqual((await plain.findByMsisdn('+49 170 1234567')).map((s) => s.imsi), ['262010000000001']);
+  assert.deepEqual((await plain.findByMsisdn('15559990002')).map((s) => s.imsi), ['001010000000003']);
+  // A record stored as typed before normalisation: found by either form, and a re-import of the same row is unchanged.
+  const stored = (await openCollection<StoredSubscriber>(store, 'subscribers').get('001010000000002'))!;
+  await openCollection<StoredSubscriber>(store, 'subscribers').put('001010000000005', { ...stored, imsi: '001010000000005', msisdn: '15550000005' });
+  assert.deepEqual((await plain.findByMsisdn('+15550000005')).map((s) => s.imsi), ['001010000000005']);
+  assert.deepEqual((await plain.findByMsisdn('15550000005')).map((s) => s.imsi), ['001010000000005']);
+  const again = await plain.applyBatch([{ line: 2, imsi: '001010000000005', ki: KI, opc: OPC, msisdn: '15550000005' }]);
+  assert.equal(again.unchanged, 1, JSON.stringify(again));
+  const bad = await plain.applyBatch([{ line: 7, imsi: '001010000000006', ki: KI, opc: OPC, msisdn: '017' }]);
+  assert.deepEqual(bad.rejected.map((r) => [r.line, r.code]), [[7, 'invalid']]);
+  assert.match(bad.rejected[0]!.error, /msisdn "017" is not an E\.164 number/);
+});

@@ -17,6 +17,7 @@ import type { AuthVector } from '../aka/types.js';
 import { AuthVectorError, type AuthVectorRequest, type AuthVectorSource, type Clock, type Collection, type Store } from '../ports.js';
 import { openCollection } from '../store/collections.js';
 import { Secret } from '../util/secret.js';
+import { toE164 } from '../util/msisdn.js';
 import { EMPTY_KEYRING, KeyWrapError, type Keyring } from '../crypto/key-wrap.js';
 import { needsReseal, recordKeys, sameKeys, storedForm } from './subscriber-keys.js';
 import type { BatchResult, RejectedLine, SubscriberBatchRow, SubscriberExportPage } from '../contracts/imports.js';
@@ -81,8 +82,12 @@ export class SubscriberService {
   readonly #ring: Keyring;
   readonly #randomBytes: (n: number) => Buffer;
 
-  constructor(store: Store, private readonly clock: Clock = { now: Date.now }, opts: { keyring?: Keyring; randomBytes?: (n: number) => Buffer } = {}) {
+  /** `subscribers.country_code`: how an MSISDN without "+" is read ('' = as E.164 digits); src/util/msisdn.ts. */
+  readonly #country: string;
+
+  constructor(store: Store, private readonly clock: Clock = { now: Date.now }, opts: { keyring?: Keyring; randomBytes?: (n: number) => Buffer; countryCode?: string } = {}) {
     this.#ring = opts.keyring ?? EMPTY_KEYRING;
+    this.#country = opts.countryCode ?? '';
     this.#randomBytes = opts.randomBytes ?? ((n) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))));
     this.#coll = openCollection<StoredSubscriber>(store, 'subscribers');
     this.#sqn = openCollection<SqnRecord>(store, 'sqn');
@@ -103,10 +108,19 @@ export class SubscriberService {
     return (await this.#coll.get(imsi)) !== undefined;
   }
 
-  /** The subscribers with this MSISDN (indexed). */
+  /**
+   * The subscribers with this MSISDN (indexed), normalised to E.164 as on input. A record stored before
+   * MSISDNs were normalised keeps the string it was given: when the E.164 form finds nothing, the number as
+   * given and its digits without "+" are looked up too (each one index lookup, docs/cli.md § MSISDNs).
+   */
   async findByMsisdn(msisdn: string): Promise<SubscriberView[]> {
-    const hits = await this.#coll.find('msisdn', msisdn);
-    return Promise.all(hits.map(async (s) => toView(s, await this.#sqn.get(s.imsi))));
+    const n = toE164(msisdn, this.#country);
+    const raw = msisdn.trim();
+    for (const form of new Set([...(n.ok ? [n.e164] : []), raw, ...(n.ok ? [n.e164.slice(1)] : [])])) {
+      const hits = await this.#coll.find('msisdn', form);
+      if (hits.length) return Promise.all(hits.map(async (s) => toView(s, await this.#sqn.get(s.imsi))));
+    }
+    return [];
   }
 
   count(): Promise<number> {
@@ -212,7 +226,7 @@ export class SubscriberService {
     const fresh = new Map<string, { line: number; rec: StoredSubscriber }>();
     const inBatch = new Set<string>();
     const same = (old: StoredSubscriber, rec: StoredSubscriber) =>
-      old.amf === rec.amf && old.msisdn === rec.msisdn && BigInt(rec.sqn) <= BigInt(old.sqn ?? '0') && sameKeys(old, rec, this.#ring);
+      old.amf === rec.amf && this.#sameMsisdn(old.msisdn, rec.msisdn) && BigInt(rec.sqn) <= BigInt(old.sqn ?? '0') && sameKeys(old, rec, this.#ring);
     rows.forEach((row, i) => {
       const reject = (code: RejectedLine['code'], error: string) => void out.rejected.push({ line: row.line, code, error });
       let rec: StoredSubscriber;
@@ -311,6 +325,14 @@ export class SubscriberService {
     }
   }
 
+  /** A record stored before normalisation counts as the same number as its E.164 form (a re-import is `unchanged`). */
+  #sameMsisdn(stored: string | null, given: string | null): boolean {
+    if (stored === given) return true;
+    if (stored === null || given === null) return false;
+    const n = toE164(stored, this.#country);
+    return n.ok && n.e164 === given;
+  }
+
   #validate(i: SubscriberInput): StoredSubscriber {
     const bad = (m: string): never => { throw new SubscriberError('OMNISEP_SUBSCRIBER_INVALID', m); };
     if (!/^[0-9]{15}$/.test(i.imsi ?? '')) bad(`imsi must be 15 digits`);
@@ -323,12 +345,17 @@ export class SubscriberService {
     if (!/^[0-9a-fA-F]{4}$/.test(amf)) bad('amf must be 4 hex digits');
     const sqn = i.sqn ?? 0;
     if (!Number.isSafeInteger(sqn) || sqn < 0 || BigInt(sqn) > SQN_MAX) bad('sqn must be an integer from 0 to 2^48-1');
-    if (i.msisdn !== undefined && !/^\+?[0-9]{3,15}$/.test(i.msisdn)) bad('msisdn must be 3 to 15 digits');
+    let msisdn: string | null = null;
+    if (i.msisdn !== undefined) {
+      const n = toE164(i.msisdn, this.#country);
+      if (!n.ok) bad(`msisdn ${n.error}`);
+      else msisdn = n.e164;
+    }
     const ki = i.ki.toLowerCase();
     const opc = i.opc ? i.opc.toLowerCase() : computeOpc(Buffer.from(ki, 'hex'), Buffer.from(i.op!, 'hex')).toString('hex');
     const now = this.clock.now();
     return {
-      imsi: i.imsi, msisdn: i.msisdn ?? null, ki, opc, opc_source: i.opc ? 'opc' : 'op', amf: amf.toLowerCase(),
+      imsi: i.imsi, msisdn, ki, opc, opc_source: i.opc ? 'opc' : 'op', amf: amf.toLowerCase(),
       sqn: String(sqn), created_at: now, updated_at: now,
     };
   }

@@ -5,6 +5,7 @@
 import type { ActivityLog, ActivityPage, ActivityQuery, Collection, CollectionSpec, Store, StoreChange } from '../ports.js';
 import { MapCollection } from './map-collection.js';
 import type { ActivityRecord } from '../contracts/activity.js';
+import { IdPrefixIndex } from './id-prefix-index.js';
 
 /** Newest-first filtering shared by the drivers that keep records in memory. */
 export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery): ActivityPage {
@@ -39,7 +40,7 @@ export interface MemoryActivityOptions {
 /** In-memory activity with the same retention as the file log (per-subscriber cap on append, age on query/enforce). */
 class MemoryActivity implements ActivityLog {
   #records: ActivityRecord[] = [];
-  readonly #byId = new Map<string, ActivityRecord>();
+  readonly #byId = new IdPrefixIndex<ActivityRecord>();
   readonly #byImsi = new Map<string, ActivityRecord[]>();
   readonly #dead = new Set<ActivityRecord>();
   maxPerSubscriber: number;
@@ -82,6 +83,7 @@ class MemoryActivity implements ActivityLog {
     return n;
   }
   async get(id: string) { return this.#byId.get(id); }
+  async idsWithPrefix(prefix: string, limit: number) { return this.#byId.withPrefix(prefix, limit); }
   async query(q: ActivityQuery): Promise<ActivityPage> {
     this.enforceRetention();
     return queryActivity(this.#dead.size ? this.#records.filter((r) => !this.#dead.has(r)) : this.#records, q);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute, notFound } from './route-kit.js';
+import { resolveIdPrefix } from './id-prefix.js';
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
@@ -14,7 +15,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     return { count: r.records.length, total: r.total, page, page_size: limit, activities: r.records };
   });
   defineRoute(app, R.getActivity, async (req) => {
-    const { id } = req.params;
+    const id = await resolveIdPrefix(req.params.id, 'activity id', [(p, n) => ctx.activity.idsWithPrefix(p, n)]);
     const rec = await ctx.activity.get(id);
     if (!rec) throw notFound('OMNISEP_ACTIVITY_NOT_FOUND', `no activity record ${id} (it may have aged out: activity.retention_seconds)`);
     return rec;

@@ -102,7 +102,7 @@ export function adminPlugin(transport: AdminTransport): FastifyPluginAsync<{ ctx
     });
 
     app.setErrorHandler((err: FastifyError | AdminError, req, reply) => {
-      if (err instanceof AdminError) return reply.code(err.statusCode).send({ error: err.message, code: err.code });
+      if (err instanceof AdminError) return reply.code(err.statusCode).send({ error: err.message, code: err.code, ...err.extra });
       if (err instanceof StoreUnavailableError) {
         req.log.warn({ err: err.message }, 'admin: store unavailable');
         return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send({ error: err.message, code: 'OMNISEP_STORE_UNAVAILABLE' });

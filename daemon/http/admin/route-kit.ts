@@ -20,7 +20,8 @@ declare module 'fastify' {
 /** An admin error: `{"error": message, "code": "OMNISEP_<AREA>_<WHAT>"}` with this status. */
 export class AdminError extends Error {
   override readonly name = 'AdminError';
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
+  /** `extra`: more fields of the error body (an ambiguous id's `candidates`). */
+  constructor(readonly statusCode: number, readonly code: string, message: string, readonly extra?: Record<string, unknown>) {
     super(message);
   }
 }

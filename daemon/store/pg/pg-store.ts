@@ -489,6 +489,21 @@ export class PgActivity implements ActivityLog {
     return row ? { ...row.record, node: row.node } as ActivityRecord : undefined;
   }
 
+  /**
+   * Ids starting with `prefix`, through the unique index on id: a bounded range [prefix, prefix with its last
+   * character raised), then the exact starts_with check (a collation that orders the range differently only
+   * narrows what the range finds).
+   */
+  async idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
+    if (prefix.length < 4) return [];
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const cutoff = this.#cutoff();
+    const r = await this.db.q<{ id: string }>(
+      `SELECT id FROM activity WHERE id >= $1 AND id < $2 AND starts_with(id, $1)${cutoff ? ' AND ts >= $4' : ''} ORDER BY id LIMIT $3`,
+      cutoff ? [prefix, upper, limit, cutoff] : [prefix, upper, limit]);
+    return r.rows.map((x) => x.id);
+  }
+
   async query(q: ActivityQuery): Promise<ActivityPage> {
     const where: string[] = [];
     const args: unknown[] = [];

@@ -1,0 +1,55 @@
+/**
+ * Where the CLI looks for the daemon's control socket (docs/cli.md § Where the daemon is). The same
+ * answer from any directory, in this order, first that applies:
+ *
+ *   1. --socket PATH, else OMNISEP_SOCKET (as for `serve`, the environment wins over the file)
+ *   2. the daemon's config (--config FILE, else OMNISEP_CONFIG — the variable `serve` reads): its control.socket
+ *   3. $XDG_RUNTIME_DIR/omnisep.sock
+ *   4. <data dir>/omnisep.sock, the data dir being the config's storage.data_dir (default ./data), made absolute
+ *
+ * This is `serve`'s own rule (`defaultSocketPath` in src/contracts/config.ts) fed with the same file and
+ * environment, so the two agree. A relative data dir is relative to the directory `serve` was started in,
+ * which the CLI cannot know: it resolves it against the current directory and says so when nothing answers
+ * there (give `storage.data_dir` or `control.socket` as an absolute path in a shared config).
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError, defaultSocketPath, resolveConfig } from '../contracts/config.js';
+import { UsageError } from '../client/errors.js';
+import { readSmallFile } from './local-file.js';
+
+export interface SocketLocation {
+  /** Absolute path of the socket. */
+  path: string;
+  /** Where it came from, for the "no daemon" line; undefined for an explicit --socket/OMNISEP_SOCKET. */
+  source?: string;
+}
+
+export function locateSocket(opts: { socket?: string | undefined; config?: string | undefined; env: Record<string, string | undefined>; cwd: string }): SocketLocation {
+  if (opts.socket) return { path: resolve(opts.cwd, opts.socket) };
+  const env: Record<string, string | undefined> = { ...opts.env, OMNISEP_SOCKET: undefined };
+  if (opts.config) {
+    const file = resolve(opts.cwd, opts.config);
+    const r = readSmallFile(file);
+    if ('error' in r) throw new UsageError(`--config ${opts.config}: cannot read the daemon's config file (${r.error}); give the file serve was started with, or --socket PATH`);
+    let config;
+    try {
+      config = resolveConfig({ text: r.text, file, env });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`--config ${opts.config}: ${e.message}`);
+      throw e;
+    }
+    const dataDir = config.storage.data_dir;
+    const path = resolve(opts.cwd, defaultSocketPath({ socket: config.control.socket, env, dataDir }));
+    const source = config.control.socket
+      ? `control.socket of ${file}`
+      : env.XDG_RUNTIME_DIR
+        ? `$XDG_RUNTIME_DIR; ${file} names no control.socket`
+        : `storage.data_dir of ${file}${isAbsolute(dataDir) ? '' : ` (${dataDir}, relative: resolved against this directory)`}`;
+    return { path, source };
+  }
+  if (env.XDG_RUNTIME_DIR) return { path: resolve(opts.cwd, defaultSocketPath({ env, dataDir: './data' })), source: '$XDG_RUNTIME_DIR' };
+  return {
+    path: resolve(opts.cwd, defaultSocketPath({ env, dataDir: './data' })),
+    source: 'the default data dir ./data of this directory; point at the daemon with --config FILE, --socket PATH or OMNISEP_SOCKET',
+  };
+}
