@@ -15,7 +15,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { OmnisepConfig } from '../src/contracts/config.js';
@@ -40,7 +40,7 @@ import { createLogger } from './logging.js';
 import { publishedKeyProblems } from './security/published-keys.js';
 import { loadKeyring } from './config/kek.js';
 import { activitySampledOut } from './security/counters.js';
-import { ConfigError } from '../src/contracts/config.js';
+import { ConfigError, socketPointerPath } from '../src/contracts/config.js';
 import { createStore } from './store/index.js';
 import { buildServices, startMaintenance } from './services.js';
 import { startPushWorker } from './push/worker.js';
@@ -49,7 +49,7 @@ import type { Store } from '../src/ports.js';
 import { ensureAdminTls } from './tls/self-signed.js';
 import { reloadableTls } from './http/tls-listener.js';
 import { wireImap } from './imap/wire.js';
-import { lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
+import { leaveSocketPointer, lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -211,6 +211,14 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
     ctx.listeners.socket = { transport: 'unix', path: socket, protocol: 'http', url: `unix:${socket}` };
 
     lifecycle.register({ name: 'control socket file', phase: 'socket', close: () => removeSocket(socket) });
+    // The default data-dir socket (no control.socket, OMNISEP_SOCKET or XDG_RUNTIME_DIR) is found by the CLI from
+    // another directory only through the per-user pointer (docs/cli.md § Where the daemon is).
+    const uid = process.getuid?.();
+    if (!config.control.socket && !env.OMNISEP_SOCKET && !env.XDG_RUNTIME_DIR && uid !== undefined) {
+      const left = leaveSocketPointer(socketPointerPath(tmpdir(), uid), resolve(socket), uid);
+      if ('remove' in left) lifecycle.register({ name: 'control socket pointer', phase: 'socket', close: left.remove });
+      else logger.warn({ reason: left.skipped }, 'no socket pointer left: the CLI finds this daemon from its data directory or with --socket');
+    }
 
     logger.info({ listeners: Object.fromEntries(Object.entries(ctx.listeners).map(([k, v]) => [k, v.url])), version: ctx.version, data_dir: dataDir }, 'omnisep is ready');
     return {

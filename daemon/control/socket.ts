@@ -4,7 +4,7 @@
  * socket; directory 0700 when we create it, socket 0600.
  */
 import { connect } from 'node:net';
-import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class DaemonAlreadyRunningError extends Error {
@@ -51,4 +51,31 @@ export function removeSocket(path: string): void {
   try {
     if (lstatSync(path).isSocket()) unlinkSync(path);
   } catch { /* already gone */ }
+}
+
+/**
+ * Leave the per-user pointer to our socket (`socketPointerPath`) so the CLI finds this daemon from any directory
+ * (docs/cli.md § Where the daemon is). The directory is created 0700; one that is not ours or is open to others is
+ * left alone (returns why). The returned remover deletes the pointer at stop, only while it still names our socket.
+ */
+export function leaveSocketPointer(pointer: string, socket: string, uid: number): { remove: () => void } | { skipped: string } {
+  const dir = dirname(pointer);
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return { skipped: `${dir} is not a directory owned by uid ${uid} with mode 0700` };
+    const tmp = `${pointer}.${process.pid}`;
+    try { unlinkSync(tmp); } catch { /* none */ }
+    symlinkSync(socket, tmp);
+    renameSync(tmp, pointer);
+  } catch (e) {
+    return { skipped: (e as Error).message };
+  }
+  return {
+    remove: () => {
+      try {
+        if (readlinkSync(pointer) === socket) unlinkSync(pointer);
+      } catch { /* gone or replaced */ }
+    },
+  };
 }

@@ -6,6 +6,8 @@
  *   2. the daemon's config (--config FILE, else OMNISEP_CONFIG — the variable `serve` reads): its control.socket
  *   3. $XDG_RUNTIME_DIR/omnisep.sock
  *   4. <data dir>/omnisep.sock, the data dir being the config's storage.data_dir (default ./data), made absolute
+ *   5. with no config and no $XDG_RUNTIME_DIR, when nothing is at ./data/omnisep.sock: the socket of the last
+ *      daemon this user started, from the pointer it leaves (`socketPointerPath`, checked by `followSocketPointer`)
  *
  * This is `serve`'s own rule (`defaultSocketPath` in src/contracts/config.ts) fed with the same file and
  * environment, so the two agree. A relative data dir is relative to the directory `serve` was started in,
@@ -13,9 +15,10 @@
  * there (give `storage.data_dir` or `control.socket` as an absolute path in a shared config).
  */
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError, defaultSocketPath, resolveConfig } from '../contracts/config.js';
+import { tmpdir } from 'node:os';
+import { ConfigError, defaultSocketPath, resolveConfig, socketPointerPath } from '../contracts/config.js';
 import { UsageError } from '../client/errors.js';
-import { readSmallFile } from './local-file.js';
+import { followSocketPointer, pathExists, readSmallFile } from './local-file.js';
 
 export interface SocketLocation {
   /** Absolute path of the socket. */
@@ -24,7 +27,7 @@ export interface SocketLocation {
   source?: string;
 }
 
-export function locateSocket(opts: { socket?: string | undefined; config?: string | undefined; env: Record<string, string | undefined>; cwd: string }): SocketLocation {
+export function locateSocket(opts: { socket?: string | undefined; config?: string | undefined; env: Record<string, string | undefined>; cwd: string; tmp?: string }): SocketLocation {
   if (opts.socket) return { path: resolve(opts.cwd, opts.socket) };
   const env: Record<string, string | undefined> = { ...opts.env, OMNISEP_SOCKET: undefined };
   if (opts.config) {
@@ -48,8 +51,15 @@ export function locateSocket(opts: { socket?: string | undefined; config?: strin
     return { path, source };
   }
   if (env.XDG_RUNTIME_DIR) return { path: resolve(opts.cwd, defaultSocketPath({ env, dataDir: './data' })), source: '$XDG_RUNTIME_DIR' };
+  const here = resolve(opts.cwd, defaultSocketPath({ env, dataDir: './data' }));
+  const uid = process.getuid?.();
+  if (!pathExists(here) && uid !== undefined) {
+    const pointer = socketPointerPath(opts.tmp ?? tmpdir(), uid);
+    const last = followSocketPointer(pointer, uid);
+    if (last) return { path: last, source: `the last daemon this user started (${pointer})` };
+  }
   return {
-    path: resolve(opts.cwd, defaultSocketPath({ env, dataDir: './data' })),
+    path: here,
     source: 'the default data dir ./data of this directory; point at the daemon with --config FILE, --socket PATH or OMNISEP_SOCKET',
   };
 }

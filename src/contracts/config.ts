@@ -600,6 +600,15 @@ export function defaultSocketPath(opts: { socket?: string; env?: Record<string, 
   return `${opts.dataDir.replace(/\/$/, '')}/omnisep.sock`;
 }
 
+/**
+ * Where a daemon whose socket is not under $XDG_RUNTIME_DIR leaves a pointer to it for the CLI of the same user:
+ * a symlink `<tmp>/omnisep-<uid>/last.sock` in a directory only that user may write (docs/cli.md § Where the
+ * daemon is). The CLI follows it only when nothing is at the default data-dir socket of its own directory.
+ */
+export function socketPointerPath(tmp: string, uid: number): string {
+  return `${tmp.replace(/\/$/, '')}/omnisep-${uid}/last.sock`;
+}
+
 /** `GET /api/config` — the daemon's effective configuration, redacted. */
 export const ConfigView = Type.Object({ config: Type.Record(Type.String(), Type.Unknown()), file: Type.Union([Type.String(), Type.Null()]) });
 export type ConfigView = Static<typeof ConfigView>;
