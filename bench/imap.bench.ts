@@ -28,16 +28,19 @@ const MESSAGES = 20;
 
 const freePort = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
 
-async function loop(parallel: number, once: () => Promise<void>): Promise<{ perSecond: number; errors: number }> {
+/** `parallel` lanes, each calling its own `once` (a lane never shares a connection) for SECONDS. */
+async function loop(parallel: number, onceOf: (lane: number) => () => Promise<void>): Promise<{ perSecond: number; errors: number; firstError: string | null }> {
   let n = 0;
   let errors = 0;
+  let firstError: string | null = null;
   const end = performance.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: parallel }, async () => {
+  await Promise.all(Array.from({ length: parallel }, async (_, lane) => {
+    const once = onceOf(lane);
     while (performance.now() < end) {
-      try { await once(); n++; } catch { errors++; }
+      try { await once(); n++; } catch (e) { errors++; firstError ??= (e as Error).message.slice(0, 200); }
     }
   }));
-  return { perSecond: n / SECONDS, errors };
+  return { perSecond: n / SECONDS, errors, firstError };
 }
 
 async function session(port: number, user: string): Promise<void> {
@@ -63,10 +66,9 @@ async function fetcher(port: number, user: string): Promise<() => Promise<void>>
 }
 
 async function measure(name: string, port: number, user: string) {
-  const logins = await loop(PARALLEL, () => session(port, user));
+  const logins = await loop(PARALLEL, () => () => session(port, user));
   const fetchers = await Promise.all(Array.from({ length: PARALLEL }, () => fetcher(port, user)));
-  let k = 0;
-  const fetches = await loop(PARALLEL, () => fetchers[k++ % PARALLEL]!());
+  const fetches = await loop(PARALLEL, (lane) => fetchers[lane]!);
   return { name, logins, fetches };
 }
 
@@ -131,6 +133,7 @@ try {
   console.log(`${''.padEnd(38)} ${'logins/s'.padStart(8)} ${'fetches/s'.padStart(10)}`);
   console.log(row(b));
   console.log(row(o));
+  for (const r of [b, o]) for (const [what, x] of [['login', r.logins], ['fetch', r.fetches]] as const) if (x.firstError) console.log(`  ${r.name} ${what}: first error: ${x.firstError}`);
   console.log(`ratio omnisep/dovecot: LOGIN→LOGOUT ${(o.logins.perSecond / b.logins.perSecond).toFixed(2)}×, UID FETCH ${(o.fetches.perSecond / b.fetches.perSecond).toFixed(2)}× (goal ≥ 0.5×)`);
 } finally {
   await ours.stop();
