@@ -162,6 +162,9 @@ test('PostgreSQL daemon: API deposit → SYNC ev=NM; IMAP UID FETCH, STORE, GETQ
       const search = await c.cmd('n', 'UID SEARCH ALL');
       assert.ok(search.includes('* SEARCH 2'), search.join('\n'));
       assert.match((await gw.waitFor(2))[1]!.body.text, /^\/\/VVM:SYNC:ev=NM;id=2;c=1;/);
+      const moved = await c.cmd('m', 'UID MOVE 2 Saved');
+      assert.ok(moved.some((l) => /^\* OK \[COPYUID \d+ 2 1\] moved$/.test(l)), moved.join('\n'));
+      assert.ok(moved.includes('* 1 EXPUNGE'), moved.join('\n'));
       await c.cmd('z', 'LOGOUT');
     } finally {
       c.end();
@@ -170,6 +173,7 @@ test('PostgreSQL daemon: API deposit → SYNC ev=NM; IMAP UID FETCH, STORE, GETQ
     assert.match(metrics, /^vvm_messages_total\{operation="deposit",service="omnisep"\} 2$/m);
     assert.match(metrics, /^vvm_messages_total\{operation="read",service="omnisep"\} 1$/m);
     assert.match(metrics, /^vvm_messages_total\{operation="delete",service="omnisep"\} 1$/m);
+    assert.match(metrics, /^vvm_messages_total\{operation="move",service="omnisep"\} 1$/m);
     assert.match(metrics, /^vvm_message_duration_seconds_count\{service="omnisep"\} 2$/m);
   }, ['storage.driver=postgres', `storage.url=${url}`, 'storage.cluster_secret=vvm-pg-test-cluster-secret', 'vvm.imap_allow_plaintext_login=true', 'vvm.login_failure_delay_ms=0']);
 });
