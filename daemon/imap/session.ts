@@ -62,6 +62,9 @@ export class ImapSession {
   #mode: Mode = { kind: 'command' };
   #changed = false;
   #tlsActive: boolean;
+  /** Answers not yet handed to the socket: one write per burst of commands (see #write). */
+  #out: Buffer[] = [];
+  #outBytes = 0;
 
   constructor(private readonly io: SessionIo, private readonly opts: SessionOptions, private readonly implicitTls: boolean) {
     this.#framer = new CommandFramer({ maxLine: opts.maxLine, maxLiteral: opts.maxLiteral });
@@ -77,7 +80,28 @@ export class ImapSession {
   }
 
   greet(): void {
-    this.io.write(`* OK [CAPABILITY ${this.#caps()}] omnisep VVM IMAP ready\r\n`);
+    this.#write(`* OK [CAPABILITY ${this.#caps()}] omnisep VVM IMAP ready\r\n`);
+    this.#flush();
+  }
+
+  /**
+   * Queues answer bytes. They reach the socket in one write when a command (or client event) is done
+   * (#drain, #run), before STARTTLS and close, or once 64 KiB are waiting: one syscall and one TCP segment
+   * per answer instead of one per line (the untagged data and the tagged OK of a FETCH used to be two).
+   */
+  #write(data: string | Buffer): void {
+    const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.#out.push(b);
+    this.#outBytes += b.length;
+    if (this.#outBytes >= 65_536) this.#flush();
+  }
+
+  #flush(): void {
+    if (!this.#out.length) return;
+    const data = this.#out.length === 1 ? this.#out[0]! : Buffer.concat(this.#out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    this.io.write(data);
   }
 
   #caps(): string {
@@ -100,13 +124,14 @@ export class ImapSession {
   /** The connection is going away (timeout, shutdown): say BYE. */
   bye(text: string): void {
     if (this.#closed) return;
-    this.io.write(`* BYE ${text}\r\n`);
+    this.#write(`* BYE ${text}\r\n`);
     this.#close();
   }
 
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#flush();
     this.opts.onAuth(this, null);
     this.io.close();
   }
@@ -121,6 +146,7 @@ export class ImapSession {
     } finally {
       this.#busy = false;
     }
+    this.#flush();
     void this.#drain();
   }
 
@@ -137,18 +163,19 @@ export class ImapSession {
       } finally {
         this.#busy = false;
       }
+      this.#flush();
     }
   }
 
   async #event(ev: FramerEvent): Promise<void> {
     if (ev.type === 'continue') {
-      this.io.write('+ Ready for literal data\r\n');
+      this.#write('+ Ready for literal data\r\n');
       return;
     }
     if (ev.type === 'error') {
       const code = ev.code === 'TOOBIG' ? '[TOOBIG] ' : '';
       if (ev.fatal) { this.bye(`${code}${ev.message}`); return; }
-      this.io.write(ev.code === 'TOOBIG' ? `${ev.tag ?? '*'} NO ${code}${ev.message}\r\n` : `${ev.tag ?? '*'} BAD ${ev.message}\r\n`);
+      this.#write(ev.code === 'TOOBIG' ? `${ev.tag ?? '*'} NO ${code}${ev.message}\r\n` : `${ev.tag ?? '*'} BAD ${ev.message}\r\n`);
       this.opts.onCommand?.('unknown', ev.code === 'TOOBIG' ? 'no' : 'bad');
       return;
     }
@@ -166,7 +193,7 @@ export class ImapSession {
     }
     const parsed = parseCommand(ev.frame);
     if (!parsed.ok) {
-      this.io.write(`${parsed.error.tag ?? '*'} BAD ${parsed.error.message}\r\n`);
+      this.#write(`${parsed.error.tag ?? '*'} BAD ${parsed.error.message}\r\n`);
       this.opts.onCommand?.('unknown', 'bad');
       return;
     }
@@ -174,7 +201,7 @@ export class ImapSession {
   }
 
   #tagged(tag: string, status: 'OK' | 'NO' | 'BAD', text: string, name: string): void {
-    this.io.write(`${tag} ${status} ${text}\r\n`);
+    this.#write(`${tag} ${status} ${text}\r\n`);
     this.opts.onCommand?.(name, status === 'OK' ? 'ok' : status === 'NO' ? 'no' : 'bad');
   }
 
@@ -185,14 +212,14 @@ export class ImapSession {
     const bad = (text: string) => this.#tagged(tag, 'BAD', text, cmd.name);
     switch (cmd.name) {
       case 'CAPABILITY':
-        this.io.write(`* CAPABILITY ${this.#caps()}\r\n`);
+        this.#write(`* CAPABILITY ${this.#caps()}\r\n`);
         return ok();
       case 'NOOP':
       case 'CHECK':
         if (this.#sel) await this.#sync(true);
         return ok();
       case 'LOGOUT':
-        this.io.write('* BYE logging out\r\n');
+        this.#write('* BYE logging out\r\n');
         ok();
         this.#close();
         return;
@@ -203,6 +230,7 @@ export class ImapSession {
         // Anything the client sent after STARTTLS in the clear is dropped (no command injection into TLS).
         this.#queue = [];
         this.#framer.reset();
+        this.#flush();
         await this.io.startTls();
         this.#tlsActive = true;
         return;
@@ -216,7 +244,7 @@ export class ImapSession {
         if (cmd.mechanism !== 'PLAIN' && cmd.mechanism !== 'LOGIN') return no(`unsupported mechanism ${cmd.mechanism.slice(0, 20)} (PLAIN, LOGIN)`);
         if (cmd.mechanism === 'PLAIN' && cmd.initial !== null) return this.#plain(tag, cmd.initial);
         this.#mode = { kind: 'auth', tag, mech: cmd.mechanism, user: null };
-        this.io.write(cmd.mechanism === 'PLAIN' ? '+ \r\n' : '+ VXNlcm5hbWU6\r\n');
+        this.#write(cmd.mechanism === 'PLAIN' ? '+ \r\n' : '+ VXNlcm5hbWU6\r\n');
         return;
       }
       default:
@@ -240,7 +268,7 @@ export class ImapSession {
         this.#sel = { folder, readOnly, uidvalidity: box.uidvalidity, uids: fs.msgs.map((m) => m.uid), flags: new Map(fs.msgs.map((m) => [m.uid, m.flags.join(' ')])) };
         this.#changed = false;
         const firstUnseen = fs.msgs.findIndex((m) => !m.flags.includes('\\Seen'));
-        this.io.write(
+        this.#write(
           `* FLAGS (\\Seen \\Deleted \\Recent $CNS-Greeting-On)\r\n* OK [PERMANENTFLAGS (${readOnly ? '' : '\\Seen \\Deleted $CNS-Greeting-On'})] flags\r\n` +
           `* ${fs.msgs.length} EXISTS\r\n* ${recent} RECENT\r\n` +
           (firstUnseen >= 0 ? `* OK [UNSEEN ${firstUnseen + 1}] first unseen\r\n` : '') +
@@ -251,11 +279,11 @@ export class ImapSession {
       case 'LIST':
       case 'LSUB': {
         if (cmd.pattern === '') {
-          if (cmd.name === 'LIST') this.io.write('* LIST (\\Noselect) "/" ""\r\n');
+          if (cmd.name === 'LIST') this.#write('* LIST (\\Noselect) "/" ""\r\n');
           return ok();
         }
         const re = listPattern(cmd.reference + cmd.pattern);
-        for (const f of FOLDERS) if (re.test(f)) this.io.write(`* ${cmd.name} (${f === 'INBOX' ? '' : '\\HasNoChildren'}) "/" ${istring(f)}\r\n`);
+        for (const f of FOLDERS) if (re.test(f)) this.#write(`* ${cmd.name} (${f === 'INBOX' ? '' : '\\HasNoChildren'}) "/" ${istring(f)}\r\n`);
         return ok();
       }
       case 'STATUS': {
@@ -267,7 +295,7 @@ export class ImapSession {
           MESSAGES: fs.msgs.length, RECENT: fs.msgs.filter((m) => m.flags.includes('\\Recent')).length, UIDNEXT: fs.uidnext,
           UIDVALIDITY: box.uidvalidity, UNSEEN: fs.msgs.filter((m) => !m.flags.includes('\\Seen')).length,
         };
-        this.io.write(`* STATUS ${istring(folder)} (${cmd.items.map((i) => `${i} ${val[i]}`).join(' ')})\r\n`);
+        this.#write(`* STATUS ${istring(folder)} (${cmd.items.map((i) => `${i} ${val[i]}`).join(' ')})\r\n`);
         return ok();
       }
       case 'CREATE':
@@ -278,17 +306,17 @@ export class ImapSession {
       case 'UNSUBSCRIBE':
         return folderOf(cmd.mailbox) ? ok() : no('no such folder');
       case 'NAMESPACE':
-        this.io.write('* NAMESPACE (("" "/")) NIL NIL\r\n');
+        this.#write('* NAMESPACE (("" "/")) NIL NIL\r\n');
         return ok();
       case 'GETQUOTAROOT':
       case 'GETQUOTA': {
         if (cmd.name === 'GETQUOTAROOT') {
           const folder = folderOf(cmd.mailbox);
           if (!folder) return no('no such folder');
-          this.io.write(`* QUOTAROOT ${istring(folder)} ""\r\n`);
+          this.#write(`* QUOTAROOT ${istring(folder)} ""\r\n`);
         } else if (cmd.name === 'GETQUOTA' && cmd.root !== '') return no('no such quota root (the only one is "")');
         const sum = await mb.summary(imsi);
-        this.io.write(`* QUOTA "" (voice ${sum.messages} ${sum.quota.max_messages} STORAGE ${Math.ceil(sum.bytes / 1024)} ${sum.quota.storage_limit_kb})\r\n`);
+        this.#write(`* QUOTA "" (voice ${sum.messages} ${sum.quota.max_messages} STORAGE ${Math.ceil(sum.bytes / 1024)} ${sum.quota.storage_limit_kb})\r\n`);
         return ok();
       }
       case 'APPEND': {
@@ -331,7 +359,7 @@ export class ImapSession {
         return ok('NUT closed');
       case 'IDLE':
         this.#mode = { kind: 'idle', tag };
-        this.io.write('+ idling\r\n');
+        this.#write('+ idling\r\n');
         if (this.#sel) await this.#sync(true);
         return;
       default:
@@ -358,14 +386,15 @@ export class ImapSession {
         const entries = this.#view(box);
         const hits: number[] = [];
         for (const [i, e] of entries.entries()) if (await this.#matches(cmd.key, e, i + 1, entries.length, sel)) hits.push(cmd.uid ? e.uid : i + 1);
-        this.io.write(`* SEARCH${hits.length ? ` ${hits.join(' ')}` : ''}\r\n`);
-        if (cmd.uid) await this.#sync(true);
+        this.#write(`* SEARCH${hits.length ? ` ${hits.join(' ')}` : ''}\r\n`);
+        if (cmd.uid) await this.#sync(true, box);
         return ok();
       }
-      case 'FETCH':
-        await this.#fetch(cmd.uid, cmd.set, cmd.atts);
-        if (cmd.uid) await this.#sync(true);
+      case 'FETCH': {
+        const seen = await this.#fetch(cmd.uid, cmd.set, cmd.atts);
+        if (cmd.uid) await this.#sync(true, seen);
         return ok();
+      }
       case 'STORE': {
         if (sel.readOnly) return no('mailbox is read-only (EXAMINE)');
         const targets = this.#resolve(await mb.open(imsi), cmd.uid, cmd.set);
@@ -375,7 +404,7 @@ export class ImapSession {
           for (const t of targets) {
             const flags = byUid.get(t.entry.uid) ?? t.entry.flags;
             sel.flags.set(t.entry.uid, flags.join(' '));
-            if (!cmd.silent) this.io.write(`* ${t.seq} FETCH (FLAGS (${flags.join(' ')})${cmd.uid ? ` UID ${t.entry.uid}` : ''})\r\n`);
+            if (!cmd.silent) this.#write(`* ${t.seq} FETCH (FLAGS (${flags.join(' ')})${cmd.uid ? ` UID ${t.entry.uid}` : ''})\r\n`);
           }
         } catch (e) {
           if (e instanceof VvmMailboxError) return no('command not allowed');
@@ -395,7 +424,7 @@ export class ImapSession {
           const r = await mb.copy(imsi, sel.folder, targets.map((t) => t.entry.uid), to, cmd.name === 'MOVE');
           const copyuid = r.pairs.length ? `[COPYUID ${r.uidvalidity} ${r.pairs.map(([s]) => s).join(',')} ${r.pairs.map(([, d]) => d).join(',')}] ` : '';
           if (cmd.name === 'MOVE') {
-            this.io.write(`* OK ${copyuid}moved\r\n`);
+            this.#write(`* OK ${copyuid}moved\r\n`);
             await this.#sync(true);
             return ok();
           }
@@ -445,7 +474,7 @@ export class ImapSession {
     if (m.mech === 'PLAIN') { this.#mode = { kind: 'command' }; return this.#plain(m.tag, line); }
     if (m.user === null) {
       this.#mode = { ...m, user: Buffer.from(line, 'base64').toString('utf8') };
-      this.io.write('+ UGFzc3dvcmQ6\r\n');
+      this.#write('+ UGFzc3dvcmQ6\r\n');
       return;
     }
     this.#mode = { kind: 'command' };
@@ -473,11 +502,18 @@ export class ImapSession {
     return out;
   }
 
-  async #fetch(uid: boolean, set: SeqSet, atts: FetchAtt[]): Promise<void> {
+  /**
+   * FETCH. Returns the mailbox record it read when the fetch changed nothing (no implicit \Seen), so the
+   * UID FETCH's unsolicited updates (#sync) come from the same read instead of a second one.
+   */
+  async #fetch(uid: boolean, set: SeqSet, atts: FetchAtt[]): Promise<VvmMailboxRecord | undefined> {
     const sel = this.#sel!;
     const imsi = this.#account!.imsi;
     const mb = this.opts.services.mailbox;
-    const targets = this.#resolve(await mb.open(imsi), uid, set);
+    const box = await mb.open(imsi);
+    const targets = this.#resolve(box, uid, set);
+    // vvm_messages_total{operation="read"}: a fetch of the message itself (not only its headers or structure).
+    const readsBody = atts.some((a) => (a.kind === 'body' && (a.body.section.kind === 'all' || a.body.section.kind === 'text')) || (a.kind === 'simple' && (a.name === 'RFC822' || a.name === 'RFC822.TEXT')));
     const wantsBody = atts.some((a) => a.kind === 'body' || (a.kind === 'simple' && !['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE'].includes(a.name)));
     const setsSeen = !sel.readOnly && atts.some((a) => (a.kind === 'body' && !a.body.peek) || (a.kind === 'simple' && (a.name === 'RFC822' || a.name === 'RFC822.TEXT')));
     let newlySeen = new Map<number, string[]>();
@@ -486,7 +522,7 @@ export class ImapSession {
       if (unseen.length) newlySeen = new Map((await mb.storeFlags(imsi, sel.folder, unseen, 'add', ['\\Seen'])).map((c) => [c.uid, c.flags]));
     }
     for (const t of targets) {
-      const msg = wantsBody ? await mb.getMessage(imsi, sel.folder, t.entry.uid) : undefined;
+      const msg = wantsBody ? await (readsBody ? mb.readMessage(imsi, sel.folder, t.entry.uid) : mb.getMessage(imsi, sel.folder, t.entry.uid)) : undefined;
       if (wantsBody && !msg) continue;
       const raw = msg ? Buffer.from(msg.raw, 'latin1') : Buffer.alloc(0);
       const hb = msg?.header_bytes ?? 0;
@@ -526,8 +562,9 @@ export class ImapSession {
         if (it.endsWith('}\r\n')) parts.push(chunks[lit++]!);
       });
       parts.push(')\r\n');
-      this.io.write(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p))));
+      for (const p of parts) this.#write(typeof p === 'string' ? Buffer.from(p, 'latin1') : p);
     }
+    return newlySeen.size ? undefined : box;
   }
 
   async #matches(key: SearchKey, e: MessageEntry, seq: number, count: number, sel: Selected): Promise<boolean> {
@@ -582,11 +619,12 @@ export class ImapSession {
    * for messages gone (highest first, so the numbers stay right), FETCH FLAGS for flag changes, EXISTS
    * and RECENT for new ones. Only where the RFC allows it (NOOP, IDLE, CHECK, EXPUNGE, UID commands).
    */
-  async #sync(allowExpunge: boolean): Promise<void> {
+  async #sync(allowExpunge: boolean, read?: VvmMailboxRecord): Promise<void> {
     const sel = this.#sel;
     if (!sel || this.#closed) return;
     this.#changed = false;
-    const box = await this.opts.services.mailbox.open(this.#account!.imsi);
+    // `read`: the record the command itself just read (nothing written since), else a fresh read.
+    const box = read ?? await this.opts.services.mailbox.open(this.#account!.imsi);
     if (box.uidvalidity !== sel.uidvalidity) { this.bye('mailbox was recreated'); return; }
     const msgs = box.folders[sel.folder].msgs;
     const live = new Map(msgs.map((m) => [m.uid, m]));
@@ -614,7 +652,7 @@ export class ImapSession {
       for (const m of fresh) { sel.uids.push(m.uid); sel.flags.set(m.uid, m.flags.join(' ')); }
       out += `* ${sel.uids.length} EXISTS\r\n* ${msgs.filter((m) => m.flags.includes('\\Recent')).length} RECENT\r\n`;
     }
-    if (out) this.io.write(out);
+    if (out) this.#write(out);
   }
 }
 

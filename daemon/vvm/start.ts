@@ -19,10 +19,15 @@ export function startVvmSms(ctx: DaemonContext): void {
   const messages = openCollection(ctx.store, 'vvm_messages');
   sources.messages = () => messages.count();
   sms.boundImapPort = () => ctx.listeners.imap?.port;
+  // vvm_messages_total{operation} and vvm_message_duration_seconds, counted by the mailbox service for every path.
+  const uncount = ctx.services.vvm.mailbox.onOperation((operation, n, durationS) => {
+    metrics.messages.inc({ operation }, n);
+    if (operation === 'deposit' && durationS !== undefined) metrics.messageDuration.observe(durationS);
+  });
   const worker = new SmsWorker({ config: () => ctx.config, outbox: sms.outbox, omtp: sms.omtp, metrics, logger: log, activity: ctx.activity });
   sms.worker = worker;
   const detach = sms.omtp.attach((e) => log.error({ err: e }, 'vvm: SYNC not queued'));
   if (ctx.config.vvm.sms_gateway === '') log.warn('vvm: vvm.sms_gateway is empty: STATUS and SYNC SMS are not sent (each one is counted as vvm_sms_total{result="no_gateway"} and kept in the backlog as failed)');
   worker.start();
-  ctx.lifecycle.register({ name: 'vvm SMS worker', phase: 'streams', close: async () => { detach(); await worker.stop(); }, timeoutMs: ctx.config.vvm.sms_gateway_timeout_ms + 2000 });
+  ctx.lifecycle.register({ name: 'vvm SMS worker', phase: 'streams', close: async () => { detach(); uncount(); await worker.stop(); }, timeoutMs: ctx.config.vvm.sms_gateway_timeout_ms + 2000 });
 }

@@ -177,5 +177,10 @@ export const vvmRoutes = {
     response: VvmSms,
   },
   listSms: { method: 'GET', path: '/api/vvm/sms', summary: 'the SMS backlog: waiting for the gateway or given up', querystring: Page, response: VvmSmsList },
+  retrySms: {
+    method: 'POST', path: '/api/vvm/sms/retry', summary: 'send backlog SMS again now (one by id, or every failed and waiting one), attempts counted afresh',
+    body: Type.Object({ id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), all: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    response: VvmSmsList,
+  },
   inboundSms: { method: 'POST', path: '/api/vvm/sms/inbound', summary: 'the SMS gateway\'s inbound hook: a mobile-originated Activate, Deactivate or Status', body: VvmInboundBody, response: VvmInboundResult },
 } as const satisfies Record<string, RouteDef>;

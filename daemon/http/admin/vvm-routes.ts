@@ -149,10 +149,9 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
       await audit(req, 'vvm_deposit', imsi, e instanceof VvmQuotaError ? 409 : 400, { result: 'refused', error: e instanceof Error ? e.message : String(e) });
       throw adminErrorOf(e);
     }
-    metrics.messages.inc({ operation: 'deposit' });
-    if (b.duration_s !== undefined) metrics.messageDuration.observe(b.duration_s);
-    // The SYNC ev=NM of a deposit is queued here (not by the mailbox listener) so the answer can say how it went.
-    const queued = await sms.omtp.sync(imsi, 'NM', out.uid, 'deposit');
+    // vvm_messages_total{operation="deposit"} is counted by the mailbox service, and the SYNC ev=NM queued by
+    // the OMTP side for every deposit (OmtpService.attach); the answer says how that SYNC went.
+    const queued = await sms.omtp.depositSync(imsi, out.uid);
     const sync = queued ? await afterFirstAttempt(queued) : null;
     await audit(req, 'vvm_deposit', imsi, 201, { uid: out.uid, bytes: audio.length, duration_s: b.duration_s ?? null, sync: sync ? { id: sync.id, state: sync.state } : null });
     reply.code(201);
@@ -201,6 +200,22 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     const limit = req.query.limit ?? 100;
     const [page, total] = await Promise.all([sms.outbox.list({ ...(req.query.after ? { after: req.query.after } : {}), limit }), sms.outbox.count()]);
     return { gateway: ctx.config.vvm.sms_gateway || null, count: page.length, total, next: page.length === limit ? page[page.length - 1]!.id : null, sms: page.map((r) => smsJson(r)) };
+  });
+
+  defineRoute(app, R.retrySms, async (req) => {
+    const { id, all } = req.body;
+    if ((id === undefined) === (all !== true)) throw new AdminError(400, 'OMNISEP_VVM_INVALID', 'give either id (one SMS of the backlog) or all: true');
+    let retried: OutboxRecord[];
+    if (id !== undefined) {
+      const rec = await sms.outbox.retryNow(id);
+      if (!rec) throw notFound('OMNISEP_VVM_NOT_FOUND', `no SMS ${id} in the backlog (sent, or dropped after vvm.sms_failed_retention_seconds)`);
+      retried = [rec];
+    } else {
+      retried = await sms.outbox.retryAll();
+    }
+    if (retried.length) sms.worker?.kick();
+    await audit(req, 'vvm_sms_retry', retried.length === 1 ? retried[0]!.imsi : null, 200, { ids: retried.slice(0, 20).map((r) => r.id), count: retried.length });
+    return { gateway: ctx.config.vvm.sms_gateway || null, count: retried.length, total: await sms.outbox.count(), next: null, sms: retried.map((r) => smsJson(r)) };
   });
 
   defineRoute(app, R.inboundSms, async (req) => {

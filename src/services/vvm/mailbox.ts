@@ -102,6 +102,10 @@ export interface VvmEvent {
   origin: 'imap' | 'operator';
 }
 
+/** What `vvm_messages_total{operation}` counts (VVM.md § Metrics); `n` messages at once. */
+export type MessageOperation = 'deposit' | 'read' | 'delete' | 'move';
+export type MessageOperationListener = (op: MessageOperation, n: number, durationS?: number) => void;
+
 export interface GreetingView {
   kind: GreetingKind;
   uid: number;
@@ -163,6 +167,7 @@ export class VvmMailboxService {
   readonly #boxes: Collection<VvmMailboxRecord>;
   readonly #messages: Collection<VvmMessageRecord>;
   readonly #listeners = new Set<(e: VvmEvent) => void>();
+  readonly #counters = new Set<MessageOperationListener>();
 
   constructor(store: Store, private readonly clock: Clock, private readonly accounts: VvmAccountService, private readonly opts: VvmMailboxOptions) {
     this.#boxes = openCollection<VvmMailboxRecord>(store, 'vvm_mailboxes');
@@ -173,6 +178,34 @@ export class VvmMailboxService {
   onEvent(listener: (e: VvmEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Subscribe to message operations (the daemon counts vvm_messages_total from them): `deposit` (with the
+   * announced length), `read` (a message body fetched), `delete` (expunged), `move`. Counted here, in the
+   * service, so every path (API, CLI, IMAP, another caller) is counted once.
+   */
+  onOperation(listener: MessageOperationListener): () => void {
+    this.#counters.add(listener);
+    return () => this.#counters.delete(listener);
+  }
+
+  #count(op: MessageOperation, n: number, durationS?: number): void {
+    if (n <= 0) return;
+    for (const l of this.#counters) {
+      try {
+        l(op, n, durationS);
+      } catch {
+        // a counter's failure never fails the operation
+      }
+    }
+  }
+
+  /** A message read by its owner (FETCH of a body section, RFC822, TEXT): counted as `read`. */
+  async readMessage(imsi: string, folder: Folder, uid: number): Promise<VvmMessageRecord | undefined> {
+    const m = await this.#messages.get(messageKey(imsi, folder, uid));
+    if (m) this.#count('read', 1);
+    return m;
   }
 
   #emit(e: VvmEvent): void {
@@ -247,6 +280,8 @@ export class VvmMailboxService {
       imsi, folder: 'INBOX', uid: uid!, raw: raw.toString('latin1'), header_bytes: headerLength(raw), date, from: d.from, duration_s: d.durationS ?? null,
     });
     await this.#commit(imsi, quota, 'deposit refused', (rec) => { rec.folders.INBOX.msgs.push(entry); }, [messageKey(imsi, 'INBOX', uid!)]);
+    this.#count('deposit', 1, d.durationS);
+    // NM: the OMTP side queues the SYNC for every deposit, whoever made it (OmtpService.attach).
     this.#emit({ imsi, kind: 'NM', uid: uid!, origin: 'operator' });
     return { uid: uid!, messageId: `<${messageId}@${this.opts.domain}>` };
   }
@@ -392,6 +427,7 @@ export class VvmMailboxService {
       return { result: gone, put: { ...cur, updated_at: this.clock.now() } };
     });
     await this.#deleteRecords(imsi, folder, removed);
+    this.#count('delete', removed.length);
     if (removed.length) this.#emit({ imsi, kind: folder === 'Greetings' ? 'GU' : 'MBU', origin });
     return removed;
   }
@@ -445,6 +481,7 @@ export class VvmMailboxService {
     const orphaned = pairsAll.filter(([s]) => !pairs.some(([x]) => x === s)).map(([, d]) => d);
     await this.#deleteRecords(imsi, to, orphaned);
     if (move) await this.#deleteRecords(imsi, from, pairs.map(([s]) => s));
+    if (move) this.#count('move', pairs.length);
     if (pairs.length) this.#emit({ imsi, kind: to === 'Greetings' ? 'GU' : 'MBU', origin });
     return { pairs, uidvalidity: box.uidvalidity };
   }

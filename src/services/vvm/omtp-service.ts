@@ -80,20 +80,41 @@ export interface OmtpDeps {
 
 const ST_OF = { new: 'N', provisioned: 'P', ready: 'R', blocked: 'B', deactivated: 'U' } as const;
 
+/** NM SYNCs queued for recent deposits, kept until the depositor asks (bounded: the oldest go first). */
+const MAX_PENDING_NM = 1000;
+
 export class OmtpService {
+  readonly #nm = new Map<string, Promise<OutboxRecord | null>>();
+
   constructor(private readonly deps: OmtpDeps) {}
 
   /**
-   * Subscribes to the mailbox: MBU on changes made elsewhere, GU on greetings. Changes the phone made
-   * itself over IMAP get no SYNC (it knows; Android would only sync again). NM is queued by the deposit
-   * route itself (daemon/http/admin/vvm-routes.ts), which reports the SYNC in its answer. Returns the
-   * unsubscribe function.
+   * Subscribes to the mailbox (VVM.md § Flows): NM for every deposit, whatever path made it (admin API,
+   * CLI, a direct service call); MBU for changes made elsewhere than the phone (operator); GU for
+   * greeting changes made elsewhere. Changes the phone made itself over IMAP get no SYNC (it knows;
+   * Android would only sync again). Returns the unsubscribe function.
    */
   attach(onError: (e: unknown) => void): () => void {
     return this.deps.mailbox.onEvent((e: VvmEvent) => {
-      if (e.origin === 'imap' || e.kind === 'NM') return;
-      this.sync(e.imsi, e.kind, e.uid, 'mailbox').catch(onError);
+      if (e.origin === 'imap') return;
+      const queued = this.sync(e.imsi, e.kind, e.uid, e.kind === 'NM' ? 'deposit' : 'mailbox');
+      queued.catch(onError);
+      if (e.kind !== 'NM' || e.uid === undefined) return;
+      // The deposit route reports its SYNC in the answer (depositSync); nobody else asks, so the map is bounded.
+      this.#nm.set(`${e.imsi}/${e.uid}`, queued.catch(() => null));
+      if (this.#nm.size > MAX_PENDING_NM) this.#nm.delete(this.#nm.keys().next().value!);
     });
+  }
+
+  /**
+   * The SYNC ev=NM queued for the deposit of INBOX `uid` (by attach, as the deposit happened): the
+   * record, or null when the account gets none (not ready, no MSISDN) or attach is not running.
+   */
+  async depositSync(imsi: string, uid: number): Promise<OutboxRecord | null> {
+    const key = `${imsi}/${uid}`;
+    const p = this.#nm.get(key);
+    this.#nm.delete(key);
+    return p ?? null;
   }
 
   /** Handles one mobile-originated SMS from the gateway's inbound hook (or the admin API). */

@@ -128,14 +128,38 @@ export class SmsOutbox {
     });
   }
 
-  /** Sends a failed (or waiting) record again now. */
+  /**
+   * Sends a failed (or waiting) record again now, with a fresh count of attempts. A record a daemon holds
+   * right now (an attempt in flight) is left alone and returned as it is, so it is never sent twice at once.
+   */
   async retryNow(id: string): Promise<OutboxRecord | undefined> {
     const now = this.clock.now();
     return this.#coll.update(id, (cur) => {
       if (!cur) return { result: undefined };
+      if (cur.claimed_until > now) return { result: cur };
       const next: OutboxRecord = { ...cur, state: 'pending', attempts: 0, next_attempt_at: now, claimed_until: 0 };
       return { result: next, put: next };
     });
+  }
+
+  /**
+   * `vvm sms retry --all`: retryNow on every record that is failed or waiting for a retry, a page at a
+   * time in creation order (the backlog is bounded by the gateway back-off and the failed retention).
+   * Returns the records retried.
+   */
+  async retryAll(pageSize = 500): Promise<OutboxRecord[]> {
+    const out: OutboxRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#coll.scan({ ...(after !== undefined ? { after } : {}), limit: pageSize });
+      for (const [key, r] of page) {
+        if (r.state === 'pending' && r.attempts === 0) continue; // never tried yet: the worker has it
+        const got = await this.retryNow(key);
+        if (got && got.claimed_until <= this.clock.now()) out.push(got);
+      }
+      if (page.length < pageSize) return out;
+      after = page[page.length - 1]![0];
+    }
   }
 
   remove(id: string): Promise<boolean> {
