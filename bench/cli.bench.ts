@@ -5,12 +5,20 @@
  * command module imported) to show what the manifest saves.
  *
  *   node --import tsx bench/cli.bench.ts [runs]      (default 15; needs `npm run build`)
+ *   node dist/bench/cli.bench.js [runs]              (the same, compiled)
  *
  * Uses hyperfine when it is installed; otherwise a node loop of spawns
  * (median and p90 of the wall time of each run).
+ *
+ * Then the idle daemon: `omnisep serve` as users start it (defaults: embedded store, admin TLS with the
+ * generated certificate, Diameter, built-in AAA off as by default) in a temp data dir, VmRSS 15 s after it
+ * answered its first status — on a first start (the certificate is generated) and on a second start of
+ * the same data dir (it exists).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoPath } from '../src/util/repo-path.js';
 import { startTestDaemon } from '../test/cli-daemon.js';
@@ -50,6 +58,27 @@ async function measure(argv: string[]): Promise<{ median: number; p90: number; o
   return { median: times[Math.floor(times.length / 2)]!, p90: times[Math.min(times.length - 1, Math.floor(times.length * 0.9))]!, ok };
 }
 
+/** VmRSS (MB) of `omnisep serve` on `dir`, `idleMs` after it first answers on its control socket. */
+async function idleRss(dir: string, idleMs: number): Promise<number> {
+  const socket = join(dir, 'omnisep.sock');
+  const child = spawn(node, [run, 'serve', '--data-dir', join(dir, 'data'), '--socket', socket, '--http-port', '0', '--api-port', '0', '--diameter-port', '0', '--aaa-port', '0', '--imap-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, XDG_RUNTIME_DIR: '' } });
+  let err = '';
+  child.stderr!.on('data', (c) => { err += String(c); });
+  try {
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null || i > 1200) throw new Error(`omnisep serve did not start: ${err}`);
+      if (spawnSync(node, [run, 'status', '--json', '--socket', socket], { stdio: 'ignore' }).status === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise((r) => setTimeout(r, idleMs));
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]);
+    return kb / 1024;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
 const d = await startTestDaemon();
 try {
   const cases: Array<[string, string[]]> = [
@@ -76,4 +105,15 @@ try {
   }
 } finally {
   await d.stop();
+}
+
+if (process.platform === 'linux') {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-rss-'));
+  try {
+    const first = await idleRss(dir, 15_000);
+    const second = await idleRss(dir, 15_000);
+    console.log(`\nidle omnisep serve (defaults, embedded store, admin TLS): VmRSS ${first.toFixed(0)} MB on a first start (certificate generated), ${second.toFixed(0)} MB on a second start (certificate exists); goal < 100 MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -5,7 +5,6 @@
 // when dist/commands or package.json is newer than the manifest, it is
 // rebuilt (atomically) before the command runs. `node bin/manifest.js` builds
 // it explicitly (e.g. right after `tsc`).
-import { Config, Plugin } from '@oclif/core';
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,6 +35,8 @@ export function manifestIsFresh(root) {
  * does not reach the root plugin, so the plugin is built here and handed over.)
  */
 export async function loadConfigFresh(root, commandsDir) {
+  // Imported here: a fresh manifest is checked without oclif (bin/run.js may print the root help without it).
+  const { Config, Plugin } = await import('@oclif/core');
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   if (commandsDir) pjson.oclif = { ...pjson.oclif, commands: commandsDir };
   const plugin = new Plugin({ root, isRoot: true, pjson, ignoreManifest: true });

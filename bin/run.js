@@ -5,10 +5,21 @@ import { fileURLToPath } from 'node:url';
 // oclif checks package.json's engines range on every start with semver (125 modules, a noticeable share of
 // `omnisep --help`); npm checks the same range at install (docs/performance.md § CLI start-up).
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true';
-const { execute } = await import('@oclif/core');
 const { ensureManifest, loadConfigFresh } = await import('./manifest.js');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const usable = await ensureManifest(root);
-// A stale manifest that could not be rewritten (read-only install) must not be trusted.
-await execute(usable ? { dir: import.meta.url } : { loadOptions: (await loadConfigFresh(root)).config });
+const argv = process.argv.slice(2);
+// The root help as oclif printed it last time, when nothing it depends on changed: no oclif to load
+// (src/cli/root-help.ts; docs/performance.md § CLI start-up).
+const rootHelp = usable && (argv.length === 0 || (argv.length === 1 && argv[0] === '--help'))
+  ? (await import('../dist/src/cli/root-help.js')).cachedRootHelp(root)
+  : undefined;
+if (rootHelp !== undefined) {
+  process.stdout.on('error', () => undefined); // a closed pipe (`| head`) ends quietly, as console.log does under oclif
+  process.stdout.write(rootHelp);
+} else {
+  const { execute } = await import('@oclif/core');
+  // A stale manifest that could not be rewritten (read-only install) must not be trusted.
+  await execute(usable ? { dir: import.meta.url } : { loadOptions: (await loadConfigFresh(root)).config });
+}

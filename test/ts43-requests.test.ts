@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { SessionView } from '../src/contracts/sessions.js';
@@ -284,6 +284,44 @@ test('ap2014 MSISDN comes from the subscriber store when no override sets it', a
     await openCollection(h.ctx.store, 'subscribers').put(SIM1.imsi, { imsi: SIM1.imsi, msisdn: '+15551230001' });
     const r = await fetch(q(h, { IMSI: SIM1.imsi, terminal_id: 't', app: 'ap2014', entitlement_version: '2' }), { headers: { accept: 'application/json' } });
     assert.deepEqual(((await r.json()) as Record<string, unknown>).ap2014, { EntitlementStatus: '1', MSISDN: '15551230001' });
+  } finally {
+    await h.close();
+  }
+});
+
+test('gzip from precompressed pieces: same document as uncompressed, gzip headers; other Accept-Encoding headers still negotiated', async () => {
+  const h = await startHarness({ sets: ['eap_aka.enabled=false'] });
+  try {
+    const url = new URL(q(h, { IMSI: SIM1.imsi, terminal_id: 't', entitlement_version: '2', app: ['ap2003', 'ap2004', 'ap2005', 'ap2010', 'ap2012', 'ap2014', 'ap2016'] }));
+    const get = (headers: Record<string, string>) => new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const req = request(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const plain = await get({});
+    assert.equal(plain.headers['content-encoding'], undefined);
+    const text = plain.body.toString('utf8');
+    // The websheet link is signed per request: compare with it blanked.
+    const blank = (t: string) => t.replace(/ServiceFlow_UserData" value="[^"]*"/, 'ServiceFlow_UserData" value=""');
+    for (const ae of ['gzip', 'gzip, deflate, br']) {
+      const z = await get({ 'accept-encoding': ae });
+      assert.equal(z.headers['content-encoding'], 'gzip', ae);
+      assert.equal(z.headers.vary, 'accept-encoding', ae);
+      assert.equal(Number(z.headers['content-length']), z.body.length, `${ae}: Content-Length is the compressed size`);
+      assert.ok(z.body.length < text.length / 2, `${ae}: compressed (${z.body.length} of ${text.length} bytes)`);
+      assert.equal(blank(gunzipSync(z.body).toString('utf8')), blank(text), ae);
+    }
+    const d = await get({ 'accept-encoding': 'deflate' });
+    assert.equal(d.headers['content-encoding'], 'deflate', 'a deflate-only phone still gets deflate (generic path)');
+    assert.equal(blank(inflateSync(d.body).toString('utf8')), blank(text));
+    const q0 = await get({ 'accept-encoding': 'gzip;q=0, deflate' });
+    assert.equal(q0.headers['content-encoding'], 'deflate', 'gzip;q=0 is honoured');
+    const none = await get({ 'accept-encoding': 'gzip', 'x-no-compression': '1' });
+    assert.equal(none.headers['content-encoding'], undefined, 'x-no-compression is honoured');
   } finally {
     await h.close();
   }

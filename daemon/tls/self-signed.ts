@@ -5,7 +5,6 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { writeFileDurable } from '../store/atomic-file.js';
 
 export interface TlsMaterial {
@@ -29,6 +28,8 @@ export async function ensureAdminTls(opts: { dataDir: string; certFile?: string;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const names = [...new Set(['localhost', ...(opts.hostnames ?? [])])];
   const now = new Date();
+  // Loaded only to generate (≈ 270 modules of x509/ASN.1 tooling): a daemon with its certificate, or without TLS, never loads it.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: names[0]! }, { name: 'organizationName', value: 'omnisep (self-signed)' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -53,16 +53,20 @@ export function scrubText(text: string): string {
 /** Headers kept per record (activity size budget); the rest are named in one marker entry. */
 export const MAX_STORED_HEADERS = 48;
 
-/** Header names judged so far (names repeat on every request; bounded, so odd names cannot grow it). */
-const headerNameVerdicts = new Map<string, boolean>();
-function secretHeaderName(name: string): boolean {
-  let v = headerNameVerdicts.get(name);
-  if (v === undefined) {
-    v = isSecretParamName(name);
-    if (headerNameVerdicts.size < 1024) headerNameVerdicts.set(name, v);
-  }
-  return v;
+/** Names judged so far (header and summary field names repeat on every request; bounded, so odd names cannot grow it). */
+function memoVerdict(judge: (name: string) => boolean): (name: string) => boolean {
+  const verdicts = new Map<string, boolean>();
+  return (name) => {
+    let v = verdicts.get(name);
+    if (v === undefined) {
+      v = judge(name);
+      if (verdicts.size < 1024) verdicts.set(name, v);
+    }
+    return v;
+  };
 }
+const secretHeaderName = memoVerdict(isSecretParamName);
+const secretSummaryField = memoVerdict((k) => (SECRET_FIELDS as readonly string[]).includes(k.toLowerCase()) || isSecretParamName(k));
 
 export function scrubHeaders(h: ActivityInput['request_headers'] = {}, maxField = Infinity): Record<string, string> {
   const out: Record<string, string> = {};
@@ -92,7 +96,7 @@ function scrubSummary(v: unknown, depth = 0): unknown {
   if (depth > 6 || v === null || typeof v !== 'object') return typeof v === 'string' ? scrubText(v) : v;
   if (Array.isArray(v)) return v.map((x) => scrubSummary(x, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = (SECRET_FIELDS as readonly string[]).includes(k.toLowerCase()) || isSecretParamName(k) ? REDACTED : scrubSummary(x, depth + 1);
+  for (const k of Object.keys(v)) out[k] = secretSummaryField(k) ? REDACTED : scrubSummary((v as Record<string, unknown>)[k], depth + 1);
   return out;
 }
 

@@ -38,7 +38,8 @@ import type { EapStepResult, SessionRequestContext } from '../../../src/services
 import { RETRY_AFTER_SECONDS } from '../../../src/services/eap-auth/result-codes.js';
 import { classifyEapId } from '../../../src/services/eap-auth/eap-id.js';
 import { describeResultView } from '../../../src/codec/diameter/result.js';
-import { ProvisioningRenderer } from '../../../src/services/entitlements/provisioning.js';
+import { ProvisioningRenderer, joinParts, type RenderedParts } from '../../../src/services/entitlements/provisioning.js';
+import { GzipTemplate, plainGzipFirst } from '../../../src/codec/gzip-parts.js';
 import { validateEntitlement } from '../../../src/services/entitlements/catalog.js';
 import { Secret } from '../../../src/util/secret.js';
 import type { Ts43Context } from './context.js';
@@ -82,6 +83,15 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   const metrics: Ts43Metrics | null = ctx.metrics ? ts43Metrics(ctx.metrics) : null;
   // Documents rendered once per (defaults, overrides, apps, format) and filled in per request (docs/performance.md).
   const documents = new ProvisioningRenderer(renderDocument);
+  // Their fixed pieces compressed once per template (keyed by the template's pieces: dropped with it).
+  const gzipTemplates = new WeakMap<readonly string[], GzipTemplate>();
+  /** The document gzipped from precompressed pieces when the phone plainly asks for gzip (Android does); else null. */
+  const precompressed = (req: FastifyRequest, parts: RenderedParts): Buffer | null => {
+    if (!plainGzipFirst(req.headers['accept-encoding']) || req.headers['x-no-compression'] !== undefined) return null;
+    let t = gzipTemplates.get(parts.statics);
+    if (!t) gzipTemplates.set(parts.statics, (t = new GzipTemplate(parts.statics)));
+    return t.byteLength(parts.values) < GZIP_THRESHOLD ? null : t.gzip(parts.values);
+  };
   if (cfg.eap_aka.enabled) {
     app.addHook('onReady', async () => {
       if (!chooseBackend(cfg, ctx.services.backends, ctx.clock)) ctx.logger?.warn({ backend: cfg.eap_aka.backend }, `ts43: no ${cfg.eap_aka.backend === 'swm' ? 'AAA relay' : 'vector source'} registered: EAP-AKA answers 503 until one is`);
@@ -170,7 +180,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     activity: ActivityInput,
     beforeSend?: () => Promise<void>,
   ) => {
-    const { body, vers } = await documents.render(provisioningSources, {
+    const { parts, vers } = await documents.renderParts(provisioningSources, {
       imsi: input.imsi,
       apps: input.apps,
       defaults: ctx.config.default_entitlements as Record<string, EntitlementData>, // read per request: SIGHUP reloads it in place
@@ -190,7 +200,11 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       response_summary: { ...(activity.response_summary ?? {}), format: input.format, vers, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
     });
     await beforeSend?.();
-    return reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store').send(body);
+    reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store');
+    // The headers @fastify/compress would send (gzip, Content-Length, Vary), without a compressor per answer.
+    const gz = precompressed(req, parts);
+    if (gz) return reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding').send(gz);
+    return reply.send(joinParts(parts));
   };
 
   const sendRelay = async (reply: FastifyReply, packet: Buffer, activity: ActivityInput, cookie?: Secret<string>) => {

@@ -46,18 +46,36 @@ export interface ImsiSlots {
   live: Record<string, number>;
 }
 
+/**
+ * The entries of `cur` still live at `now`, without `except`: one pass, no intermediate arrays (a benchmark
+ * keeps hundreds of sessions of one SIM in flight, and this runs on every claim and release).
+ */
+function liveEntries(cur: ImsiSlots | undefined, now: number, except?: string): { live: Record<string, number>; n: number; earliest: number } {
+  const live: Record<string, number> = {};
+  let n = 0;
+  let earliest = Infinity;
+  if (cur) {
+    for (const id of Object.keys(cur.live)) {
+      const d = cur.live[id]!;
+      if (d > now && id !== except) {
+        live[id] = d;
+        n++;
+        if (d < earliest) earliest = d;
+      }
+    }
+  }
+  return { live, n, earliest };
+}
+
 /** Claim a slot for `sessionId`; null = the IMSI is at its cap (`retryAfterS` until the earliest slot frees). */
 export function claimSlot(cur: ImsiSlots | undefined, sessionId: string, deadline: number, now: number, cap: number): { next: ImsiSlots; ok: boolean; retryAfterS: number } {
-  const live = Object.fromEntries(Object.entries(cur?.live ?? {}).filter(([, d]) => d > now));
-  if (Object.keys(live).length >= cap) {
-    const earliest = Math.min(...Object.values(live));
-    return { next: { kind: 'imsi', live }, ok: false, retryAfterS: Math.max(1, Math.ceil((earliest - now) / 1000)) };
-  }
+  const { live, n, earliest } = liveEntries(cur, now);
+  if (n >= cap) return { next: { kind: 'imsi', live }, ok: false, retryAfterS: Math.max(1, Math.ceil((earliest - now) / 1000)) };
   live[sessionId] = deadline;
   return { next: { kind: 'imsi', live }, ok: true, retryAfterS: 0 };
 }
 
 export function releaseSlot(cur: ImsiSlots | undefined, sessionId: string, now: number): ImsiSlots | null {
-  const live = Object.fromEntries(Object.entries(cur?.live ?? {}).filter(([id, d]) => d > now && id !== sessionId));
-  return Object.keys(live).length ? { kind: 'imsi', live } : null;
+  const { live, n } = liveEntries(cur, now, sessionId);
+  return n ? { kind: 'imsi', live } : null;
 }

@@ -4,7 +4,7 @@ import { createMemoryStore } from '../../store/memory-store.js';
 import { SubscriberService } from '../subscribers.js';
 import { EntitlementService } from './overrides.js';
 import { WebsheetGrants } from './websheet-grants.js';
-import { ProvisioningRenderer, buildProvisioning, type ProvisioningInput, type ProvisioningSources } from './provisioning.js';
+import { ProvisioningRenderer, buildProvisioning, joinParts, type ProvisioningInput, type ProvisioningSources } from './provisioning.js';
 import { renderDocument } from '../../codec/ts43/document.js';
 import { Secret } from '../../util/secret.js';
 import type { EntitlementData } from '../../contracts/entitlements.js';
@@ -79,4 +79,20 @@ test('configured text that looks like a placeholder stays as configured', async 
   await src.entitlements.mergeApp(IMSI_A, 'ap2004', { service_flow_url: 'https://x.example.com/OMNISEPxTOKENxother' } as EntitlementData);
   const i = input(IMSI_A, { token: { value: 'tok', validity: 5 } });
   assert.deepEqual(await r.render(src, i, 'xml'), await reference(src, i, 'xml'));
+});
+
+test('the parts of a rendering join to its body; one template hands every request the same fixed pieces', async () => {
+  const src = await sources();
+  const r = new ProvisioningRenderer(renderDocument);
+  const token = { value: 'zq9<&">zq', validity: 59 };
+  const defaults = {}; // one configuration, as the daemon holds it
+  for (const format of ['xml', 'json'] as const) {
+    const a = await r.renderParts(src, input(IMSI_A, { token, defaults }), format);
+    const b = await r.renderParts(src, input(IMSI_B, { token: { value: 'other', validity: 7 }, defaults }), format);
+    assert.equal(joinParts(a.parts), (await reference(src, input(IMSI_A, { token }), format)).body, `${format}: joined = built afresh`);
+    assert.equal(a.parts.statics, b.parts.statics, `${format}: same template, same pieces`);
+    assert.equal(a.parts.values.length, a.parts.statics.length - 1);
+    assert.ok(a.parts.values.some((v) => v.startsWith('zq9')), `${format}: the token is a value, not a fixed piece`);
+    assert.ok(!a.parts.statics.some((s) => s.includes('15551230001') || s.includes('zq9')), `${format}: nothing of the subscriber in the fixed pieces`);
+  }
 });

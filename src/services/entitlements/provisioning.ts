@@ -77,14 +77,31 @@ export async function buildProvisioning(src: ProvisioningSources, input: Provisi
 // ---------------------------------------------------------------------------
 // Rendered documents, reused (docs/performance.md § Documents)
 
-/** One rendered document with its per-request parts left as placeholders. */
+type Slot = 'token' | 'validity' | 'userData' | 'msisdn';
+
+/** One rendered document cut at its per-request parts: `statics[0] + value(slots[0]) + statics[1] + …`. */
 interface Template {
-  body: string;
+  statics: readonly string[];
+  slots: readonly Slot[];
   vers: number;
   /** ServiceFlow_UserData is the subscriber's own signed websheet link: filled in per request. */
   websheetUserData: boolean;
-  msisdn: boolean;
 }
+
+/**
+ * A document as its template's fixed pieces (the same array for every request served from one template, so a
+ * caller may key derived forms, e.g. precompressed pieces, by its identity) and this request's values.
+ */
+export interface RenderedParts {
+  statics: readonly string[];
+  values: string[];
+}
+
+export const joinParts = (p: RenderedParts): string => {
+  let s = p.statics[0]!;
+  for (let i = 0; i < p.values.length; i++) s += p.values[i]! + p.statics[i + 1]!;
+  return s;
+};
 
 /** What a document depends on besides its per-request parts: merged defaults + overrides. */
 interface Effective {
@@ -130,6 +147,12 @@ export class ProvisioningRenderer {
   }
 
   async render(src: ProvisioningSources, input: ProvisioningInput, format: 'xml' | 'json'): Promise<{ body: string; vers: number }> {
+    const { parts, vers } = await this.renderParts(src, input, format);
+    return { body: joinParts(parts), vers };
+  }
+
+  /** `render` without joining: the template's fixed pieces and this request's values (see `RenderedParts`). */
+  async renderParts(src: ProvisioningSources, input: ProvisioningInput, format: 'xml' | 'json'): Promise<{ parts: RenderedParts; vers: number }> {
     const defaults = input.defaults ?? {};
     let dId = this.#defaultsIds.get(defaults);
     if (dId === undefined) this.#defaultsIds.set(defaults, (dId = this.#nextDefaultsId++));
@@ -164,18 +187,29 @@ export class ProvisioningRenderer {
         token: input.token ? { token: this.#ph.token, validity: this.#ph.validity as unknown as number } : undefined,
         applications: buildApplications(input.apps, filled),
       };
-      const body = this.renderDoc(doc, format);
-      t = this.#put(this.#templates, key, { body, vers: eff.vers, websheetUserData: body.includes(this.#ph.userData), msisdn: body.includes(this.#ph.msisdn) });
+      t = this.#put(this.#templates, key, this.#cut(this.renderDoc(doc, format), eff.vers));
     }
     const esc = format === 'xml' ? escapeXmlAttr : escapeJsonText;
-    let body = t.body;
-    if (input.token) body = body.replace(this.#ph.token, () => esc(storableText(input.token!.value))).replace(this.#ph.validity, String(input.token.validity));
+    let userData = '';
     if (t.websheetUserData) {
       const grant = await src.websheetGrants.issue(input.imsi, 'ap2004', WEBSHEET_TOKEN_SECONDS);
-      const data = serviceFlowUserData(input.signingSecret, { imsi: input.imsi, app: 'ap2004', exp: grant.exp, jti: grant.jti }, 'VoWiFi');
-      body = body.replace(this.#ph.userData, () => esc(storableText(data)));
+      userData = serviceFlowUserData(input.signingSecret, { imsi: input.imsi, app: 'ap2004', exp: grant.exp, jti: grant.jti }, 'VoWiFi');
     }
-    if (t.msisdn) body = body.replace(this.#ph.msisdn, () => esc(storableText(msisdnText)));
-    return { body, vers: t.vers };
+    const values = t.slots.map((slot) => slot === 'token' ? esc(storableText(input.token!.value)) : slot === 'validity' ? String(input.token!.validity)
+      : slot === 'userData' ? esc(storableText(userData)) : esc(storableText(msisdnText)));
+    return { parts: { statics: t.statics, values }, vers: t.vers };
+  }
+
+  /** The rendered template cut at the first occurrence of each placeholder (what a string `replace` fills in). */
+  #cut(body: string, vers: number): Template {
+    const at = (Object.keys(this.#ph) as Slot[]).map((slot) => ({ slot, i: body.indexOf(this.#ph[slot]) })).filter((x) => x.i !== -1).sort((a, b) => a.i - b.i);
+    const statics: string[] = [];
+    let from = 0;
+    for (const { slot, i } of at) {
+      statics.push(body.slice(from, i));
+      from = i + this.#ph[slot].length;
+    }
+    statics.push(body.slice(from));
+    return { statics, slots: at.map((x) => x.slot), vers, websheetUserData: at.some((x) => x.slot === 'userData') };
   }
 }

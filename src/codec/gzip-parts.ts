@@ -1,0 +1,82 @@
+/**
+ * A gzip member (RFC 1952) assembled from a template whose fixed pieces were compressed once, and whose
+ * per-request values go in as stored deflate blocks (RFC 1951 §3.2.4): no compressor runs per answer.
+ *
+ * The template is `statics[0] + values[0] + statics[1] + … + statics[n]`. Each static piece is deflated on
+ * its own with a sync flush (it ends on a byte boundary, no back-reference leaves it), so the pieces can be
+ * concatenated in any order with stored blocks between them; a final empty block, the CRC-32 of the whole
+ * text and its length end the member. The per-request values of a TS.43 document (a token, its remaining
+ * validity, a signed websheet link, an MSISDN) are random or short: deflate would gain nothing on them.
+ */
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+
+/** ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix), as RFC 1952 §2.3. */
+const HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
+/** BFINAL=1, BTYPE=01 (fixed Huffman), end-of-block: `03 00`. */
+const FINAL = Buffer.from([0x03, 0x00]);
+const STORED_MAX = 0xffff;
+
+export class GzipTemplate {
+  readonly #statics: readonly string[];
+  readonly #deflated: readonly Buffer[];
+  /** UTF-8 length of all static pieces together. */
+  readonly staticBytes: number;
+
+  /** `level`: the pieces are compressed once, so the best ratio costs nothing per answer. */
+  constructor(statics: readonly string[], level = 9) {
+    if (statics.length < 1) throw new Error('a gzip template has at least one static piece');
+    this.#statics = statics;
+    this.#deflated = statics.map((s) => (s === '' ? Buffer.alloc(0) : deflateRawSync(s, { level, finishFlush: constants.Z_SYNC_FLUSH })));
+    this.staticBytes = statics.reduce((n, s) => n + Buffer.byteLength(s), 0);
+  }
+
+  /** UTF-8 length of the text the template makes with these values. */
+  byteLength(values: readonly string[]): number {
+    let n = this.staticBytes;
+    for (const v of values) n += Buffer.byteLength(v);
+    return n;
+  }
+
+  /** The gzip member of `statics[0] + values[0] + … + statics[n]`; `values.length` is `statics.length - 1`. */
+  gzip(values: readonly string[]): Buffer {
+    if (values.length !== this.#statics.length - 1) throw new Error(`a gzip template of ${this.#statics.length} static pieces takes ${this.#statics.length - 1} values, got ${values.length}`);
+    const parts: Buffer[] = [HEADER];
+    let crc = 0;
+    let size = this.staticBytes;
+    for (let i = 0; i < this.#statics.length; i++) {
+      crc = crc32(this.#statics[i]!, crc);
+      parts.push(this.#deflated[i]!);
+      if (i === values.length) break;
+      const raw = Buffer.from(values[i]!, 'utf8');
+      if (raw.length === 0) continue;
+      crc = crc32(raw, crc);
+      size += raw.length;
+      for (let at = 0; at < raw.length; at += STORED_MAX) {
+        const chunk = raw.subarray(at, at + STORED_MAX);
+        // BFINAL=0, BTYPE=00, padded to the byte boundary (every piece before ends on one), LEN, NLEN.
+        const head = Buffer.allocUnsafe(5);
+        head[0] = 0;
+        head.writeUInt16LE(chunk.length, 1);
+        head.writeUInt16LE(~chunk.length & 0xffff, 3);
+        parts.push(head, chunk);
+      }
+    }
+    const trailer = Buffer.allocUnsafe(8);
+    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(size >>> 0, 4);
+    parts.push(FINAL, trailer);
+    return Buffer.concat(parts);
+  }
+}
+
+/**
+ * Whether an `Accept-Encoding` header certainly selects gzip among the server's encodings `gzip, deflate`:
+ * gzip (or its alias x-gzip) listed first with no parameters and no quality values anywhere. Any other header
+ * is left to the general negotiation (the answer is then compressed by the generic path or not at all).
+ */
+export function plainGzipFirst(header: string | undefined): boolean {
+  if (header === undefined || header.includes(';')) return false;
+  const comma = header.indexOf(',');
+  const first = (comma === -1 ? header : header.slice(0, comma)).trim().toLowerCase();
+  return first === 'gzip' || first === 'x-gzip';
+}
