@@ -9,10 +9,10 @@ export const GLOBAL_GROUP = 'GLOBAL';
 
 /** The order the CLI finds the daemon in (src/cli/socket-path.ts), said in every command's --help. */
 export const SOCKET_ORDER =
-  'The socket is found the same way from any directory, first that applies: --socket, else OMNISEP_SOCKET; the daemon\'s config (--config, else OMNISEP_CONFIG): its control.socket; $XDG_RUNTIME_DIR/omnisep.sock; the data dir\'s omnisep.sock (the config\'s storage.data_dir, default ./data) as an absolute path. --url wins over all of them.';
+  'The socket is found the same way from any directory, first that applies: --socket, else OMNISEP_SOCKET; the daemon\'s config (--config, else OMNISEP_CONFIG): its control.socket; $XDG_RUNTIME_DIR/omnisep.sock; the data dir\'s omnisep.sock (the config\'s storage.data_dir, default ./data) as an absolute path; with no config and nothing at ./data/omnisep.sock, the last daemon this user started on its default data-dir socket ($TMPDIR/omnisep-UID/last.sock). --url wins over all of them.';
 
 export const socketFlag = Flags.string({
-  summary: 'Control socket; else OMNISEP_SOCKET, the --config file\'s, $XDG_RUNTIME_DIR/omnisep.sock, the data dir\'s.',
+  summary: 'Control socket; else OMNISEP_SOCKET, the --config file\'s, $XDG_RUNTIME_DIR/omnisep.sock, the data dir\'s, the last daemon started.',
   description: `Path of the daemon's control socket. ${SOCKET_ORDER}`,
   env: 'OMNISEP_SOCKET',
   helpValue: 'PATH',
