@@ -39,7 +39,7 @@ test('subscriber add/show/ls/import/rm and diameter peers over the control socke
   writeFileSync(csv, `# two SIMs\nimsi,ki,opc,amf,sqn\n001010000000080,${KI},${OPC},8000,0\n001010000000081,${KI},${OPC},8000,0\n`);
   // Independent commands run side by side (each is a process start).
   const [add, imp, bad, peers] = await Promise.all([
-    cli('subscriber', 'add', '001010000000077', '--ki', KI, '--opc', OPC, '--msisdn', '15550077', '--sqn', '96'),
+    cli('subscriber', 'add', '001010000000077', '--ki', KI, '--opc', OPC, '--msisdn', '+15555550077', '--sqn', '96'),
     cli('subscriber', 'import', csv),
     cli('subscriber', 'add', '001010000000078', '--ki', 'xyz', '--opc', OPC),
     cli('diameter', 'peers'),
@@ -63,7 +63,7 @@ test('subscriber add/show/ls/import/rm and diameter peers over the control socke
   assert.equal(JSON.parse(show.stdout).sqn, 96);
   assert.equal(ls.code, 0, ls.stderr);
   assert.match(ls.stdout, /^IMSI\s+MSISDN\s+AMF\s+SQN\s+OPC\s+UPDATED_AT/m);
-  assert.match(ls.stdout, /001010000000077\s+15550077\s+8000\s+96\s+opc/);
+  assert.match(ls.stdout, /001010000000077\s+\+15555550077\s+8000\s+96\s+opc/);
   assert.ok(ls.stdout.trim().split('\n').length >= 1 + 6 + 2, 'header + 6 lab SIMs + the added ones');
   assert.equal(rm.code, 0, rm.stderr);
   assert.equal((await cli('subscriber', 'show', '001010000000081')).code, 3, 'gone: refused (404), exit 3');
