@@ -66,6 +66,32 @@ export class MapCollection<T> implements Collection<T> {
     this.#set(key, slot, undefined);
   }
 
+  /**
+   * At load, into an empty collection: every record of `source` as a slot (`keys[i]` in slot i), the index
+   * of field f from `values[f][i]` — one pass over plain arrays, no record read.
+   */
+  loadSource(source: RecordSource, keys: readonly string[], fields: readonly string[], values: ReadonlyArray<ReadonlyArray<string | undefined>>): void {
+    this.source = source;
+    if (this.#map.size) { for (let i = 0; i < keys.length; i++) this.loadSlot(keys[i]!, i); return; }
+    this.#sorted = null;
+    const map = this.#map;
+    for (let i = 0; i < keys.length; i++) map.set(keys[i]!, i);
+    fields.forEach((f, fi) => {
+      const idx = this.#indexes.get(f);
+      const col = values[fi]!;
+      if (!idx) return;
+      for (let i = 0; i < keys.length; i++) {
+        const v = col[i];
+        if (v === undefined) continue;
+        const key = keys[i]!;
+        const have = idx.get(v);
+        if (have === undefined) idx.set(v, key);
+        else if (typeof have === 'string') { if (have !== key) idx.set(v, new Set([have, key])); }
+        else have.add(key);
+      }
+    });
+  }
+
   /** The entry of `key` (compaction). */
   entryOf(key: string): Entry | undefined {
     return this.#map.get(key);
