@@ -76,7 +76,7 @@ export class SnapshotFile implements RecordSource {
 
   indexValue(slot: number, field: string): string | undefined {
     const f = this.fields.indexOf(field);
-    return f < 0 ? undefined : this.idx[f]![slot];
+    return f < 0 ? undefined : this.idx[f]![slot] ?? undefined;
   }
 
   async read(slot: number, key: string): Promise<string> {
@@ -207,9 +207,9 @@ export function openWithKeyMap(dbDir: string, file: string, name: string, gen: n
   try {
     const identity = identityOf(fd);
     let h: KeyMapHeader | null = null;
-    const keys: string[] = [];
-    const lens: number[] = [];
-    const idx: Array<Array<string | undefined>> = fields.map(() => []);
+    const keyChunks: string[][] = [];
+    const lenChunks: number[][] = [];
+    const idxChunks: Array<Array<Array<string | null>>> = fields.map(() => []);
     let end: number | null = null;
     let r: ReturnType<typeof readFramed>;
     try {
@@ -226,18 +226,24 @@ export function openWithKeyMap(dbDir: string, file: string, name: string, gen: n
       if (typeof e === 'number') { end = e; return; }
       const [k, l, ...f] = v as [string[], number[], ...Array<Array<string | null>>];
       if (!Array.isArray(k) || !Array.isArray(l) || k.length !== l.length || f.length !== fields.length) throw new Error(`line ${lineNo} is not a key map chunk`);
-      for (let i = 0; i < k.length; i++) { keys.push(k[i]!); lens.push(l[i]!); }
-      f.forEach((col, fi) => { for (const x of col) idx[fi]!.push(x ?? undefined); });
+      if (f.some((col) => !Array.isArray(col) || col.length !== k.length)) throw new Error(`line ${lineNo} is not a key map chunk`);
+      keyChunks.push(k);
+      lenChunks.push(l);
+      f.forEach((col, fi) => idxChunks[fi]!.push(col));
       });
     } catch (e) {
       closeSync(fd);
       return e instanceof FramedFileDamage ? `the key map is damaged (${e.message})` : (e as Error).message;
     }
+    const keys = ([] as string[]).concat(...keyChunks);
+    // null (JSON) for an absent indexed value; the index skips anything that is not a string.
+    const idx = idxChunks.map((chunks) => ([] as Array<string | null>).concat(...chunks) as Array<string | undefined>);
     const hd = h as KeyMapHeader | null;
     if (!hd || r.tornTail || end !== keys.length || hd.count !== keys.length) { closeSync(fd); return 'the key map is incomplete'; }
     const ends = new Float64Array(keys.length + 1);
     ends[0] = hd.first;
-    for (let i = 0; i < keys.length; i++) ends[i + 1] = ends[i]! + lens[i]!;
+    let at = 0;
+    for (const l of lenChunks) for (let i = 0; i < l.length; i++, at++) ends[at + 1] = ends[at]! + l[i]!;
     if (ends[keys.length]! + frame(JSON.stringify({ end: keys.length })).length !== identity.size) { closeSync(fd); return 'its offsets do not fit the snapshot'; }
     // The snapshot's own header is still checked: a file copied or renamed by hand is refused as before.
     const head = Buffer.allocUnsafe(hd.first);

@@ -82,7 +82,7 @@ export class MapCollection<T> implements Collection<T> {
       if (!idx) return;
       for (let i = 0; i < keys.length; i++) {
         const v = col[i];
-        if (v === undefined) continue;
+        if (typeof v !== 'string') continue;
         const key = keys[i]!;
         const have = idx.get(v);
         if (have === undefined) idx.set(v, key);
