@@ -2,7 +2,9 @@
  * The embedded default Store (`storage.driver: embedded`; `lowdb` is its old name). docs/storage.md says
  * why each kind of data is kept the way it is; in short:
  *
- * - Reads are served from memory: each collection is a MapCollection (src/store/map-collection.ts).
+ * - Each collection is a MapCollection (src/store/map-collection.ts): the key map and the declared indexes in
+ *   memory; a snapshot's records stay on disk and are read on demand (snapshot-file.ts: one positional read
+ *   of one CRC-checked line, a small LRU cache), the records written since are held as JSON text.
  * - `provisioning` and `state` collections journal every change before it is applied: one framed line per
  *   commit in `db/<name>.<generation>.journal`, group-committed with fdatasync, the write's promise resolving
  *   only after the sync. A request's cost is the bytes of its own change, whatever the collection holds.
