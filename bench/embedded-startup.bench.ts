@@ -7,10 +7,11 @@
  * loading (`VmHWM`), over several runs of the same directory.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/embedded-startup.bench.js [--subscribers 1000000]
- *        [--journal 20000] [--runs 2] [--dir DIR (reuse a filled directory; kept)]
+ *        [--activity 1000000] [--journal 20000] [--runs 2] [--dir DIR (reuse a filled directory; kept)]
  *
- * The directory is filled through the driver itself (putMany of 10,000, then a compaction, then `--journal`
- * single-record puts that stay in the journal).
+ * The directory is filled through the driver itself (putMany of 10,000, then a compaction — which saves the
+ * key maps the start opens the snapshots with — then `--journal` single-record puts that stay in the
+ * journal, and `--activity` records appended to the activity log).
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { openCollection } from '../src/store/collections.js';
 
 const { values } = parseArgs({ options: {
   subscribers: { type: 'string', default: '1000000' }, journal: { type: 'string', default: '20000' }, runs: { type: 'string', default: '2' },
+  activity: { type: 'string', default: '1000000' },
   dir: { type: 'string' }, 'open-child': { type: 'string' },
 } });
 const imsi = (i: number) => `00101${String(i).padStart(10, '0')}`;
@@ -54,8 +56,9 @@ if (values['open-child']) {
 
 const N = Number(values.subscribers);
 const J = Number(values.journal);
+const A = Number(values.activity);
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'omnisep-startup-'));
-console.log(`embedded start-up: ${N.toLocaleString()} subscribers + SQN, ${J.toLocaleString()} journalled puts (node ${process.version}, loadavg ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+console.log(`embedded start-up: ${N.toLocaleString()} subscribers + SQN, ${A.toLocaleString()} activity records, ${J.toLocaleString()} journalled puts (node ${process.version}, loadavg ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
 if (!existsSync(join(dir, 'manifest.json'))) {
   const t0 = performance.now();
   const s = await createEmbeddedStore({ dataDir: dir });
@@ -70,11 +73,18 @@ if (!existsSync(join(dir, 'manifest.json'))) {
   for (let i = 0; i < J; i += 500) {
     await Promise.all(Array.from({ length: Math.min(J, i + 500) - i }, (_, k) => sqn.put(imsi((i + k) * 37 % N), { sqn: String(32 * (i + k)), updated_at: Date.now() })));
   }
+  const ts = Date.now() - A * 1000;
+  for (let i = 0; i < A; i += 2000) {
+    await Promise.all(Array.from({ length: Math.min(A, i + 2000) - i }, (_, k) => s.activity.append({
+      id: `r${i + k}`, timestamp: new Date(ts + (i + k) * 1000).toISOString(), request_type: 'entitlement_query', request_method: 'GET', request_path: '/',
+      imsi: imsi((i + k) % N), msisdn: null, terminal_id: `35${String((i + k) % 10000).padStart(13, '0')}`, client_ip: '10.0.0.1', response_status: 200,
+    } as never)));
+  }
   await s.close();
   console.log(`  filled ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 const dbBytes = readdirSync(join(dir, 'db')).reduce((a, f) => a + statSync(join(dir, 'db', f)).size, 0);
-console.log(`  db/ on disk: ${mb(dbBytes)}`);
+console.log(`  db/ on disk: ${mb(dbBytes)}; activity.jsonl ${existsSync(join(dir, 'activity.jsonl')) ? mb(statSync(join(dir, 'activity.jsonl')).size) : 'none'}`);
 const self = fileURLToPath(import.meta.url);
 for (let r = 0; r < Number(values.runs); r++) {
   const c = spawnSync(process.execPath, ['--expose-gc', self, '--open-child', dir], { encoding: 'utf8', maxBuffer: 1 << 20 });

@@ -88,7 +88,7 @@ test('compaction: snapshot + new journal, old generation deleted, changes during
     if (i % 3 === 0) { await c.delete(`k${i}`); want.delete(`k${i}`); } else { await c.put(`k${i}`, { v: -i, pad: '' }); want.set(`k${i}`, -i); }
   }));
   await compacting;
-  assert.deepEqual(dbFiles(dir), ['entitlements.2.journal', 'entitlements.2.snap']);
+  assert.deepEqual(dbFiles(dir), ['entitlements.2.journal', 'entitlements.2.keys', 'entitlements.2.snap']);
   await s.close();
   const again = await openStore(dir);
   const c2 = again.collection<{ v: number }>('entitlements');
@@ -105,7 +105,7 @@ test('compaction starts by itself in the background when the journal outgrows th
   await s.close(); // waits for a compaction in flight
   const gens = dbFiles(dir).map((f) => Number(f.split('.')[1]));
   assert.ok(Math.min(...gens) > 1, `compacted at least once: ${dbFiles(dir).join(' ')}`);
-  assert.ok(dbFiles(dir).length <= 2, `old generations deleted: ${dbFiles(dir).join(' ')}`);
+  assert.ok(dbFiles(dir).length <= 3, `old generations deleted: ${dbFiles(dir).join(' ')}`);
   const again = await openStore(dir);
   for (let k = 0; k < 10; k++) assert.deepEqual(await again.collection('websheet').get(`k${k}`), { n: 1490 + k });
   await again.close();
@@ -158,7 +158,7 @@ test('compaction crash points: every partial state loads to the acknowledged dat
   await st.close();
   writeFileSync(join(d, 'db', 'websheet.1.journal'), keep);
   await check(d, { k9: 999 });
-  assert.deepEqual(dbFiles(d), ['websheet.2.journal', 'websheet.2.snap'], 'the superseded generation is deleted at load');
+  assert.deepEqual(dbFiles(d), ['websheet.2.journal', 'websheet.2.keys', 'websheet.2.snap'], 'the superseded generation is deleted at load');
   // A snapshot whose end marker is missing was not written by a finished compaction: damage.
   const snap = join(d, 'db', 'websheet.2.snap');
   const text = readFileSync(snap);

@@ -2,7 +2,9 @@
  * The embedded default Store (`storage.driver: embedded`; `lowdb` is its old name). docs/storage.md says
  * why each kind of data is kept the way it is; in short:
  *
- * - Reads are served from memory: each collection is a MapCollection (src/store/map-collection.ts).
+ * - Each collection is a MapCollection (src/store/map-collection.ts): the key map and the declared indexes in
+ *   memory; a snapshot's records stay on disk and are read on demand (snapshot-file.ts: one positional read
+ *   of one CRC-checked line, a small LRU cache), the records written since are held as JSON text.
  * - `provisioning` and `state` collections journal every change before it is applied: one framed line per
  *   commit in `db/<name>.<generation>.journal`, group-committed with fdatasync, the write's promise resolving
  *   only after the sync. A request's cost is the bytes of its own change, whatever the collection holds.
@@ -18,7 +20,7 @@
  * - The activity log is the append-only file of activity-log.ts.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, accessSync, constants, writeFileSync, openSync, writeSync, fsyncSync, closeSync, ftruncateSync } from 'node:fs';
-import { open as openAsync, rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { ActivityLog, Collection, CollectionSpec, Store } from '../../src/ports.js';
@@ -28,12 +30,14 @@ import { COLLECTIONS, checkRecord } from '../../src/store/collections.js';
 import { DurableJsonFile } from './atomic-file.js';
 import { ActivityFileLog, type ActivityLogOptions } from './activity-log.js';
 import { StoreCorruptError, StoreLockedError } from './errors.js';
-import { FORMAT, FramedFileDamage, JournalWriter, createFramedFile, frame, fsyncDirSync, readFramed, type FileHeader } from './journal.js';
+import { FORMAT, FramedFileDamage, JournalWriter, createFramedFile, frame, fsyncDirSync, journalLine, readFramed, type FileHeader } from './journal.js';
+import { RecordCheckFailed, SnapshotFile, keyMapName, openWithKeyMap, scanSnapshot, writeKeyMap, writeSnapshot } from './snapshot-file.js';
 
 export { FORMAT };
 
 const NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 const FILE_RE = /^([a-z][a-z0-9_]{0,63})\.([0-9]{1,15})\.(journal|snap)$/;
+const KEYS_RE = /^([a-z][a-z0-9_]{0,63})\.([0-9]{1,15})\.keys$/;
 /** Where the previous driver's files go after they are imported (kept, never deleted by omnisep). */
 export const MIGRATED_DIR = 'lowdb-v1';
 
@@ -96,24 +100,32 @@ function tightenDir(dir: string, warn: (m: string) => void): void {
   }
 }
 
-interface OnDisk { snaps: number[]; journals: number[] }
+interface OnDisk { snaps: number[]; journals: number[]; keys: number[] }
 
 function listDb(dbDir: string): { byName: Map<string, OnDisk>; oldJson: string[] } {
   const byName = new Map<string, OnDisk>();
   const oldJson: string[] = [];
+  const keys: Array<[string, number]> = [];
   if (!existsSync(dbDir)) return { byName, oldJson };
   for (const f of readdirSync(dbDir)) {
     const full = join(dbDir, f);
     if (f.endsWith('.tmp')) { unlinkSync(full); continue; } // a write never renamed in: never acknowledged
+    const km = KEYS_RE.exec(f);
+    if (km) { keys.push([km[1]!, Number(km[2])]); continue; }
     const m = FILE_RE.exec(f);
     if (m) {
-      const d = byName.get(m[1]!) ?? { snaps: [], journals: [] };
+      const d = byName.get(m[1]!) ?? { snaps: [], journals: [], keys: [] };
       byName.set(m[1]!, d);
       (m[3] === 'snap' ? d.snaps : d.journals).push(Number(m[2]));
       continue;
     }
     const o = /^(.+)\.json$/.exec(f);
     if (o && NAME_RE.test(o[1]!)) oldJson.push(f);
+  }
+  for (const [name, g] of keys) {
+    const d = byName.get(name);
+    if (d) d.keys.push(g);
+    else unlinkSync(join(dbDir, keyMapName(name, g))); // the key map of a collection without files: nothing to map
   }
   for (const d of byName.values()) { d.snaps.sort((a, b) => a - b); d.journals.sort((a, b) => a - b); }
   return { byName, oldJson };
@@ -134,10 +146,11 @@ function checkHeader(file: string, value: unknown, want: FileHeader['omnisep'], 
 interface Loaded { gen: number; journalSize: number; snapBytes: number; stale: string[] }
 
 /**
- * Load one collection: newest snapshot, then each journal from its generation on. A torn last line of the
- * newest journal is cut (never acknowledged); any other bad line refuses the start.
+ * Load one collection: newest snapshot (its key map only: records stay on disk, read on demand), then each
+ * journal from its generation on. A torn last line of the newest journal is cut (never acknowledged); any
+ * other bad line refuses the start.
  */
-function loadCollection(dbDir: string, name: string, disk: OnDisk, sink: (key: string, value: unknown) => void, warn: (m: string) => void): Loaded {
+function loadCollection(dbDir: string, name: string, spec: CollectionSpec, disk: OnDisk, onSnapshot: (snap: SnapshotFile) => void, sink: (key: string, value: unknown) => void, warn: (m: string) => void): Loaded {
   const recovery = recoveryFor(dbDir, name);
   const base = disk.snaps.length ? disk.snaps[disk.snaps.length - 1]! : 0;
   const first = Math.max(base, 1);
@@ -154,24 +167,25 @@ function loadCollection(dbDir: string, name: string, disk: OnDisk, sink: (key: s
   let snapBytes = 0;
   if (base) {
     const file = join(dbDir, snapName(name, base));
-    let count = 0;
-    let end: number | null = null;
+    const fields = spec.indexes ?? [];
+    const header = (v: unknown) => checkHeader(file, v, 'snapshot', name, base, recovery);
     try {
-      const r = readFramed(file, (v, lineNo) => {
-        if (lineNo === 1) return checkHeader(file, v, 'snapshot', name, base, recovery);
-        if (end !== null) throw new FramedFileDamage(lineNo, 0, 'a record after the end marker');
-        if (Array.isArray(v) && typeof v[0] === 'string' && v.length === 2) { sink(v[0], v[1]); count++; return; }
-        const e = (v as { end?: unknown } | null)?.end;
-        if (typeof e === 'number') { end = e; return; }
-        throw new FramedFileDamage(lineNo, 0, 'not a [key, value] record');
-      });
-      if (r.tornTail) throw new FramedFileDamage(r.tornTail.lineNo, r.tornTail.offset, r.tornTail.reason);
-      snapBytes = r.size;
+      const viaMap = openWithKeyMap(dbDir, file, name, base, fields, header, recovery);
+      let snap: SnapshotFile;
+      if (typeof viaMap === 'string') {
+        if (viaMap !== 'no key map') warn(`storage: ${join(dbDir, keyMapName(name, base))} ignored (${viaMap}); the key map is rebuilt from the snapshot`);
+        const r = scanSnapshot(file, name, base, fields, header, recovery);
+        snap = r.snap;
+        if (r.tornTail) { snap.retire(); throw new FramedFileDamage(r.tornTail.lineNo, r.tornTail.offset, r.tornTail.reason); }
+        if (r.end !== snap.count) { snap.retire(); throw new StoreCorruptError(file, `the snapshot is incomplete (${snap.count} records, end marker ${r.end === null ? 'missing' : r.end})`, recovery); }
+      } else snap = viaMap;
+      snapBytes = snap.identity.size;
+      onSnapshot(snap);
     } catch (e) {
       if (e instanceof FramedFileDamage) throw new StoreCorruptError(file, `snapshot ${e.message}`, recovery);
+      if (e instanceof RecordCheckFailed) throw new StoreCorruptError(file, e.message, recovery);
       throw e;
     }
-    if (end !== count) throw new StoreCorruptError(file, `the snapshot is incomplete (${count} records, end marker ${end === null ? 'missing' : end})`, recovery);
   }
   let journalSize = 0;
   for (const g of journals) {
@@ -210,6 +224,7 @@ function loadCollection(dbDir: string, name: string, disk: OnDisk, sink: (key: s
   }
   const stale = [
     ...disk.snaps.filter((g) => g < base).map((g) => snapName(name, g)),
+    ...disk.keys.filter((g) => g !== base).map((g) => keyMapName(name, g)),
     ...disk.journals.filter((g) => g < first).map((g) => journalName(name, g)),
   ];
   return { gen: last, journalSize, snapBytes, stale };
@@ -238,13 +253,19 @@ interface StoreCtx {
   onError(e: unknown): void;
 }
 
-/** A durable collection: memory for reads, a journal for every change. */
+/**
+ * A durable collection: a journal for every change; the records of its snapshot stay on disk and are read on
+ * demand (the key map and the indexes are in memory), the records written since the snapshot are held in
+ * memory as JSON text until a compaction folds them into the next snapshot.
+ */
 class JournalCollection<T> extends MapCollection<T> {
   gen: number;
   snapBytes: number;
   #writer: JournalWriter | null = null;
   #creating: Promise<JournalWriter> | null = null;
   #compacting: Promise<void> | null = null;
+  #snap: SnapshotFile | null = null;
+  #keyMapWrite: Promise<void> | null = null;
 
   constructor(name: string, spec: CollectionSpec, private readonly ctx: StoreCtx) {
     super(name, spec, { commit: (ops) => this.#commit(ops) });
@@ -252,11 +273,25 @@ class JournalCollection<T> extends MapCollection<T> {
     this.snapBytes = 0;
   }
 
-  /** After the load: append to the newest journal. */
+  /** At load, before the journals are replayed: the snapshot's records, as slots. */
+  useSnapshot(snap: SnapshotFile): void {
+    this.#snap = snap;
+    this.loadSource(snap, snap.keys, snap.fields, snap.idx);
+  }
+
+  /** After the load: append to the newest journal; save the key map if it had to be rebuilt. */
   attach(loaded: Loaded): void {
     this.gen = loaded.gen;
     this.snapBytes = loaded.snapBytes;
     this.#writer = new JournalWriter(join(this.ctx.dbDir, journalName(this.name, loaded.gen)), loaded.journalSize, this.ctx.commitMs);
+    if (this.#snap && !this.#snap.hasKeyMap) this.#saveKeyMap(this.#snap);
+  }
+
+  /** In the background; a failure only means the next start parses the snapshot. */
+  #saveKeyMap(snap: SnapshotFile): void {
+    const prev = this.#keyMapWrite ?? Promise.resolve();
+    this.#keyMapWrite = prev.then(() => (snap === this.#snap ? writeKeyMap(this.ctx.dbDir, snap) : undefined))
+      .catch((e) => this.ctx.warn(`storage: could not save the key map of ${this.name} (the next start parses its snapshot): ${(e as Error).message}`));
   }
 
   /** First write of a collection never written before: its journal, then its line in the manifest. */
@@ -273,9 +308,9 @@ class JournalCollection<T> extends MapCollection<T> {
     })().finally(() => { this.#creating = null; }));
   }
 
-  async #commit(ops: ReadonlyArray<JournalOp<T>>): Promise<void> {
+  async #commit(ops: ReadonlyArray<JournalOp>): Promise<void> {
     const w = await this.#writerFor();
-    const line = frame(JSON.stringify(ops.map((o) => ('deleted' in o ? [o.key] : [o.key, o.value]))));
+    const line = journalLine(ops);
     try {
       await w.append(line);
       this.ctx.onError(null);
@@ -290,12 +325,25 @@ class JournalCollection<T> extends MapCollection<T> {
 
   /**
    * 1. switch the journal to generation G+1 (created and synced first); 2. write the snapshot of G+1 to a
-   * temp file, fsync, rename, fsync the directory; 3. delete generation G's files. A crash before the
+   * temp file (the records held in memory, then the old snapshot's unchanged records copied and checked),
+   * fsync, rename, fsync the directory; point every unchanged record at its line in the new snapshot (the
+   * memory they held is freed) and save the key map; 3. delete generation G's files. A crash before the
    * rename of 2 leaves G's snapshot and journals G and G+1: the load replays both. After it, the load takes
-   * snapshot G+1 and journal G+1 and deletes what G left.
+   * snapshot G+1 (with its key map, or parsing it when the crash came before the key map was saved) and
+   * journal G+1 and deletes what G left.
    */
   compact(): Promise<void> {
     if (this.#compacting) return this.#compacting;
+    return this.#compact();
+  }
+
+  /** Compact now: after the compaction in flight, if any, another one (compactAll: tests, benchmarks). */
+  async compactNow(): Promise<void> {
+    if (this.#compacting) await this.#compacting.catch(() => {});
+    await this.compact();
+  }
+
+  #compact(): Promise<void> {
     if (!this.#writer) return Promise.resolve();
     const writer = this.#writer;
     const dir = this.ctx.dbDir;
@@ -310,46 +358,24 @@ class JournalCollection<T> extends MapCollection<T> {
       const old = this.gen;
       this.gen = next;
       await new Promise((r) => setImmediate(r)); // every change of journal G has been applied to the map by now
-      const tmp = join(dir, snapTmp(this.name, next));
-      const fh = await openAsync(tmp, 'w', 0o600);
-      let bytes = 0;
-      try {
-        const write = async (b: Buffer) => { let w = 0; while (w < b.length) w += (await fh.write(b, w, b.length - w)).bytesWritten; bytes += b.length; };
-        await write(frame(JSON.stringify({ omnisep: 'snapshot', format: FORMAT, collection: this.name, generation: next } satisfies FileHeader)));
-        let count = 0;
-        let chunk: Buffer[] = [];
-        let chunkBytes = 0;
-        // Iterating a Map while it changes is well defined: changes made meanwhile are also in journal G+1.
-        for (const [k, v] of this.entries()) {
-          const b = frame(JSON.stringify([k, v]));
-          chunk.push(b);
-          chunkBytes += b.length;
-          count++;
-          if (chunkBytes >= 1 << 20) {
-            await write(Buffer.concat(chunk));
-            chunk = [];
-            chunkBytes = 0;
-            await new Promise((r) => setImmediate(r)); // let requests run
-          }
-        }
-        chunk.push(frame(JSON.stringify({ end: count })));
-        await write(Buffer.concat(chunk));
-        await fh.sync();
-      } catch (e) {
-        await fh.close().catch(() => {});
-        await unlink(tmp).catch(() => {}); // e.g. disk full: journals G and G+1 still hold everything
-        throw e;
-      }
-      await fh.close();
-      await rename(tmp, join(dir, snapName(this.name, next)));
-      fsyncDirSync(dir);
-      this.snapBytes = bytes;
+      // Changes made while the snapshot is written are also in journal G+1 (the snapshot is fuzzy).
+      const { snap, was } = await writeSnapshot({
+        dbDir: dir, name: this.name, gen: next, fields: this.spec.indexes ?? [], recovery: recoveryFor(dir, this.name),
+        texts: this.textEntries(), src: this.#snap, entryOf: (k) => this.entryOf(k), tmpName: snapTmp(this.name, next), finalName: snapName(this.name, next),
+      });
+      const prev = this.#snap;
+      this.retarget(snap, snap.keys, was);
+      this.#snap = snap;
+      prev?.retire();
+      this.snapBytes = snap.identity.size;
+      this.#saveKeyMap(snap);
+      await this.#keyMapWrite;
       for (let g = old; g >= 1; g--) {
         let gone = 0;
-        for (const f of [snapName(this.name, g), journalName(this.name, g)]) {
+        for (const f of [snapName(this.name, g), journalName(this.name, g), keyMapName(this.name, g)]) {
           try { await unlink(join(dir, f)); } catch { gone++; }
         }
-        if (gone === 2) break;
+        if (gone === 3) break;
       }
       fsyncDirSync(dir);
     };
@@ -360,7 +386,9 @@ class JournalCollection<T> extends MapCollection<T> {
   async close(): Promise<void> {
     if (this.#compacting) await this.#compacting.catch(() => {});
     if (this.#creating) await this.#creating.catch(() => {});
+    await this.#keyMapWrite;
     await this.#writer?.close();
+    this.#snap?.retire();
   }
 
   writerFailed(): boolean {
@@ -524,11 +552,15 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
     }
     const c = new JournalCollection<unknown>(name, spec, ctx);
     if (disk) {
-      const loaded = loadCollection(dbDir, name, disk, (k, v) => c.load(k, v), warn);
-      for (const [k, v] of c.entries()) {
-        const why = checkRecord(name, k, v);
-        if (why) throw new StoreCorruptError(join(dbDir, `${name}.*`), `record ${JSON.stringify(k)}: ${why}`, recoveryFor(dbDir, name));
-      }
+      const loaded = loadCollection(dbDir, name, spec, disk, (snap) => c.useSnapshot(snap), (k, v) => {
+        // A journalled record is checked as it is replayed (the snapshot's were checked when it was written,
+        // and are again when read).
+        if (v !== undefined) {
+          const why = checkRecord(name, k, v);
+          if (why) throw new StoreCorruptError(join(dbDir, `${name}.*`), `record ${JSON.stringify(k)}: ${why}`, recoveryFor(dbDir, name));
+        }
+        c.load(k, v);
+      }, warn);
       c.attach(loaded);
       for (const f of loaded.stale) { try { unlinkSync(join(dbDir, f)); } catch { /* gone */ } }
     }
@@ -563,7 +595,7 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
       return probeOk && lastError === null && activity.writable() && !durable.some((c) => c.writerFailed());
     },
     async compactAll(): Promise<void> {
-      for (const c of durable) await c.compact();
+      for (const c of durable) await c.compactNow();
     },
     async close(): Promise<void> {
       await Promise.all(durable.map((c) => c.close()));

@@ -15,3 +15,16 @@ export class StoreLockedError extends Error {
     super(`storage: the data directory is in use by a running omnisep (pid ${pid}, lock ${lockFile}); stop it first, or use another --data-dir`);
   }
 }
+
+/**
+ * A record that fails its checksum or its collection's check when it is read on demand (the embedded driver
+ * reads records from its snapshot file, docs/storage.md § Records on demand): that request fails with this
+ * error (a 500 naming the file and the record), the daemon keeps serving every other record.
+ */
+export class StoreRecordDamagedError extends Error {
+  override readonly name = 'StoreRecordDamagedError';
+  readonly code = 'OMNISEP_STORE_RECORD_DAMAGED';
+  constructor(readonly file: string, readonly key: string, readonly reason: string, readonly recovery: string) {
+    super(`storage: record ${JSON.stringify(key)} in ${file} is damaged (${reason}); the other records are served.\n  Recovery: ${recovery}`);
+  }
+}

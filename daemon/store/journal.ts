@@ -15,6 +15,7 @@ import { closeSync, fsyncSync, openSync, readSync, fstatSync, writeSync } from '
 import { LineSplitter } from './line-splitter.js';
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { fsyncStallHook } from '../security/fault-hooks.js';
+import type { JournalOp } from '../../src/store/map-collection.js';
 
 /** Test-only fault hook (OMNISEP_FAULT_FSYNC_STALL_MS, docs/security.md § Test hooks); null in normal runs. */
 const fsyncStall = fsyncStallHook();
@@ -38,6 +39,14 @@ export function frame(json: string): Buffer {
   out[out.length - 1] = 0x0a;
   return out;
 }
+
+/** The framed line of one commit of a journal: `[[key, value], [key], …]` from the records' JSON texts. */
+export function journalLine(ops: ReadonlyArray<JournalOp>): Buffer {
+  return frame(`[${ops.map((o) => ('deleted' in o ? `[${JSON.stringify(o.key)}]` : `[${JSON.stringify(o.key)},${o.text}]`)).join(',')}]`);
+}
+
+/** The framed line of one snapshot record, `[key, value]`, from the record's JSON text. */
+export const recordLine = (key: string, text: string): Buffer => frame(`[${JSON.stringify(key)},${text}]`);
 
 /** The JSON of one framed line (without its newline), or why it is not a good line. */
 export function unframe(line: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
@@ -70,10 +79,10 @@ export class FramedFileDamage extends Error {
 
 /**
  * Read every framed line of `file`, in order, synchronously (start-up only), in 8 MiB chunks. `onLine`
- * receives the decoded JSON and its line number (1-based). A bad line in the middle throws
+ * receives the decoded JSON, its line number (1-based), its file offset and its length (with the newline). A bad line in the middle throws
  * FramedFileDamage; a bad or unterminated last line is reported in `tornTail`, not passed to `onLine`.
  */
-export function readFramed(file: string, onLine: (value: unknown, lineNo: number) => void): ReadResult {
+export function readFramed(file: string, onLine: (value: unknown, lineNo: number, offset: number, length: number) => void): ReadResult {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -86,7 +95,7 @@ export function readFramed(file: string, onLine: (value: unknown, lineNo: number
       if (pendingBad) throw new FramedFileDamage(pendingBad.lineNo, pendingBad.offset, pendingBad.reason);
       const r = unframe(line);
       if (!r.ok) { pendingBad = { lineNo, offset: off, reason: r.reason }; return; }
-      onLine(r.value, lineNo);
+      onLine(r.value, lineNo, off, line.length + 1);
     };
     const lines = new LineSplitter(0, take);
     while (readAt < size) {

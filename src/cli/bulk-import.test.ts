@@ -97,3 +97,29 @@ test('bulk import: rejections from the daemon merge with local ones in line orde
   assert.equal(s.dry_run, true);
   assert.equal(s.errors, 2);
 });
+
+test('bulk import: a batch answered 503 (store briefly unavailable) is sent again; a 500 stops the import', async () => {
+  const { ApiError } = await import('../client/errors.js');
+  const csv = `imsi,ki,opc,amf\n${[1, 2, 3, 4].map((n) => `${imsi(n)},${KI},${OPC},8000`).join('\n')}\n`;
+  const batches: SubscriberBatchRow[][] = [];
+  let calls = 0;
+  const s = await runImport({
+    lines: readLines(chunks(csv)), format: subscriberCsvFormat(), batchSize: 2, dryRun: false,
+    send: async (rows) => {
+      if (++calls <= 2) throw new ApiError(503, 'storage unavailable', 'OMNISEP_STORE_UNAVAILABLE');
+      return accept(batches)(rows);
+    },
+  });
+  assert.equal(s.status, 'ok');
+  assert.equal(s.added, 4);
+  assert.equal(batches.length, 2);
+  assert.equal(calls, 4, 'the first batch was sent three times');
+  let failed = 0;
+  const stopped = await runImport({
+    lines: readLines(chunks(csv)), format: subscriberCsvFormat(), batchSize: 2, dryRun: false,
+    send: async () => { failed++; throw new ApiError(500, 'boom'); },
+  });
+  assert.equal(stopped.status, 'interrupted');
+  assert.match(stopped.interrupted!, /boom/);
+  assert.equal(failed, 1, 'a 500 is not retried');
+});

@@ -20,6 +20,10 @@
  */
 import type { BatchResult, RejectCode, RejectedLine } from '../contracts/imports.js';
 import type { LineItem } from './line-stream.js';
+import { ApiError } from '../client/errors.js';
+
+/** Attempts of one batch answered 503 (store unavailable) before the import stops (≈ 1 minute of back-off). */
+const BUSY_RETRIES = 15;
 
 /** A row to send (`key`: its IMSI as a number, for duplicates; `bytes`: about what it adds to the request body), or why not. */
 export type ParsedLine<R> = { row: R; key: number | null; bytes: number } | { code: RejectCode; error: string };
@@ -114,11 +118,20 @@ export async function runImport<R extends { line: number }>(o: RunImportOptions<
     const apply = async () => {
       let res: BatchResult | null = null;
       if (batch.length) {
-        try {
-          res = await o.send(batch);
-        } catch (err) {
-          failure = err instanceof Error ? err.message : String(err);
-          return;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            res = await o.send(batch);
+            break;
+          } catch (err) {
+            // 503 = the store is briefly unavailable (e.g. PostgreSQL's pool connect timeout under load): the
+            // batch is sent again after a back-off. Safe: a line already applied is judged again as unchanged.
+            if (err instanceof ApiError && err.status === 503 && attempt < BUSY_RETRIES) {
+              await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+              continue;
+            }
+            failure = err instanceof Error ? err.message : String(err);
+            return;
+          }
         }
       }
       const all = [...rejects, ...(res?.rejected ?? [])].sort((a, b) => a.line - b.line);

@@ -19,3 +19,19 @@ test('index: unique and shared values, moves and deletes keep find exact', async
   assert.deepEqual(await c.find('msisdn', '2'), []);
   await assert.rejects(c.find('imsi', 'x'), /no index/);
 });
+
+test('records are handed out parsed fresh from their JSON: a caller changing one does not change the store', async () => {
+  const c = new MapCollection<{ msisdn?: string; list?: number[] }>('subscribers', { kind: 'provisioning', indexes: ['msisdn'] });
+  const mine = { msisdn: '1', list: [1] };
+  await c.put('a', mine);
+  mine.list.push(2); // after the put: not in the store
+  const got = (await c.get('a'))!;
+  assert.deepEqual(got, { msisdn: '1', list: [1] });
+  got.list!.push(3);
+  got.msisdn = '2';
+  assert.deepEqual(await c.get('a'), { msisdn: '1', list: [1] });
+  assert.deepEqual((await c.find('msisdn', '1'))[0], { msisdn: '1', list: [1] });
+  await c.update('a', (cur) => { cur!.list!.push(9); return { result: null }; }); // changed, not put: nothing written
+  assert.deepEqual((await c.scan())[0], ['a', { msisdn: '1', list: [1] }]);
+  await assert.rejects(c.put('b', undefined as never), /not JSON/);
+});

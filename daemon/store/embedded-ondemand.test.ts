@@ -1,0 +1,196 @@
+/**
+ * Records on demand (docs/storage.md § Records on demand): the snapshot's records are read from the file when
+ * asked for, through the key map saved next to the snapshot; a missing, damaged or stale key map is rebuilt; a
+ * damaged record is found by the read (and by the next compaction) with a clear error; SIGKILL at any instant
+ * of a compaction (key map included) loses no acknowledged write.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createEmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';
+import { StoreCorruptError, StoreRecordDamagedError } from './errors.js';
+import { openCollection } from '../../src/store/collections.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'omnisep-ondemand-'));
+const openStore = (dir: string, extra: Partial<EmbeddedStoreOptions> = {}) =>
+  createEmbeddedStore({ dataDir: dir, activity: { retentionIntervalMs: 0 }, compaction: { minBytes: 1 << 30 }, ...extra });
+const imsi = (i: number) => `00101${String(i).padStart(10, '0')}`;
+const sub = (i: number, extra: Record<string, unknown> = {}) => ({ imsi: imsi(i), msisdn: `1555${String(i).padStart(7, '0')}`, ki: 'aa'.repeat(16), opc: 'bb'.repeat(16), ...extra });
+type Sub = ReturnType<typeof sub>;
+
+async function filled(n: number): Promise<string> {
+  const dir = tmp();
+  const s = await openStore(dir);
+  const c = openCollection<Sub>(s, 'subscribers');
+  await c.putMany(Array.from({ length: n }, (_, i) => [imsi(i), sub(i)] as const));
+  await s.compactAll();
+  await s.close();
+  return dir;
+}
+
+test('after a compaction records are read from the snapshot: get, find, scan, update; the key map opens it again', async () => {
+  const dir = await filled(500);
+  assert.ok(existsSync(join(dir, 'db', 'subscribers.2.keys')), 'the compaction saved the key map');
+  const warnings: string[] = [];
+  const s = await openStore(dir, { warn: (m) => warnings.push(m) });
+  const c = openCollection<Sub>(s, 'subscribers');
+  assert.equal(await c.count(), 500);
+  assert.deepEqual(await c.get(imsi(7)), sub(7));
+  assert.deepEqual(await c.find('msisdn', sub(8).msisdn), [sub(8)]);
+  const page = await c.scan({ limit: 3, after: imsi(10) });
+  assert.deepEqual(page.map(([k]) => k), [imsi(11), imsi(12), imsi(13)]);
+  // What a caller does to a record it got does not reach the store.
+  const got = (await c.get(imsi(9)))!;
+  got.msisdn = 'changed';
+  assert.equal((await c.get(imsi(9)))!.msisdn, sub(9).msisdn);
+  // Changes over records on disk: the index follows (the old value's index entry is taken from the key map).
+  await c.update(imsi(9), (cur) => ({ result: null, put: { ...cur!, msisdn: '999' } }));
+  assert.deepEqual(await c.find('msisdn', sub(9).msisdn), []);
+  assert.equal((await c.find('msisdn', '999'))[0]!.imsi, imsi(9));
+  assert.equal(await c.delete(imsi(10)), true);
+  assert.deepEqual(await c.find('msisdn', sub(10).msisdn), []);
+  // Compaction again, with reads running during it; then changes after it, and a reopen.
+  const reading = Promise.all(Array.from({ length: 200 }, (_, i) => c.get(imsi(i))));
+  await Promise.all([s.compactAll(), reading]);
+  assert.ok((await reading).every((r, i) => i === 10 ? r === undefined : r?.imsi === imsi(i)));
+  await c.put(imsi(11), sub(11, { msisdn: '111' }));
+  assert.deepEqual(readdirSync(join(dir, 'db')).filter((f) => f.startsWith('subscribers.')).sort(), ['subscribers.3.journal', 'subscribers.3.keys', 'subscribers.3.snap']);
+  await s.close();
+  const again = await openStore(dir, { warn: (m) => warnings.push(m) });
+  const c2 = openCollection<Sub>(again, 'subscribers');
+  assert.equal(await c2.count(), 499);
+  assert.equal((await c2.get(imsi(9)))!.msisdn, '999');
+  assert.equal(await c2.get(imsi(10)), undefined);
+  assert.equal((await c2.find('msisdn', '111'))[0]!.imsi, imsi(11));
+  assert.deepEqual(await c2.get(imsi(499)), sub(499));
+  assert.deepEqual(warnings, [], 'the saved key maps were used');
+  await again.close();
+});
+
+test('a missing, damaged or stale key map is ignored and rebuilt from the snapshot', async () => {
+  const dir = await filled(300);
+  const keys = join(dir, 'db', 'subscribers.2.keys');
+  const good = readFileSync(keys);
+  const check = async (why: RegExp | null) => {
+    const warnings: string[] = [];
+    const s = await openStore(dir, { warn: (m) => warnings.push(m) });
+    const c = openCollection<Sub>(s, 'subscribers');
+    assert.equal(await c.count(), 300);
+    assert.deepEqual(await c.get(imsi(123)), sub(123));
+    assert.equal((await c.find('msisdn', sub(45).msisdn))[0]!.imsi, imsi(45));
+    await s.close();
+    if (why) assert.match(warnings.join('\n'), why);
+    else assert.deepEqual(warnings, []);
+    assert.ok(existsSync(keys), 'the key map is saved again');
+  };
+  unlinkSync(keys);
+  await check(null); // missing: rebuilt silently (e.g. the crash came between the snapshot's rename and the key map's)
+  assert.deepEqual(readFileSync(keys), good, 'the rebuilt key map is the one compaction wrote');
+  const flipped = Buffer.from(good);
+  flipped[Math.floor(flipped.length / 2)] ^= 0x04;
+  writeFileSync(keys, flipped);
+  await check(/subscribers\.2\.keys ignored \(the key map is damaged/);
+  // Stale: another data directory's snapshot restored over this one, this one's key map left behind.
+  const other = await filled(200);
+  for (const f of ['subscribers.2.snap', 'subscribers.2.journal']) copyFileSync(join(other, 'db', f), join(dir, 'db', f));
+  writeFileSync(keys, good);
+  const warnings: string[] = [];
+  const s = await openStore(dir, { warn: (m) => warnings.push(m) });
+  assert.equal(await openCollection(s, 'subscribers').count(), 200);
+  assert.match(warnings.join('\n'), /ignored \(made for another state of the snapshot\)/);
+  await s.close();
+});
+
+test('a damaged record in the snapshot is found by the read (clear error, other records served) and by compaction', async () => {
+  const dir = await filled(1000); // 1000 records: record 42 is well before the last 64 KiB the key map's identity covers
+  const snap = join(dir, 'db', 'subscribers.2.snap');
+  const text = readFileSync(snap, 'latin1');
+  const at = text.indexOf(`"${imsi(42)}",`);
+  const bad = Buffer.from(text, 'latin1');
+  bad[at + 40] = bad[at + 40] === 0x61 ? 0x62 : 0x61; // inside the record: its CRC no longer matches
+  writeFileSync(snap, bad);
+  // The tail of the file is unchanged, so the key map still matches: the start does not read the records.
+  const warnings: string[] = [];
+  const s = await openStore(dir, { warn: (m) => warnings.push(m) });
+  const c = openCollection<Sub>(s, 'subscribers');
+  await assert.rejects(c.get(imsi(42)), (e: unknown) => {
+    assert.ok(e instanceof StoreRecordDamagedError, String(e));
+    assert.match(e.message, new RegExp(`record "${imsi(42)}" in .*subscribers\\.2\\.snap is damaged \\(line at byte \\d+: checksum mismatch\\)`));
+    assert.match(e.message, /Recovery: restore/);
+    return true;
+  });
+  assert.deepEqual(await c.get(imsi(41)), sub(41));
+  assert.deepEqual(await c.get(imsi(43)), sub(43));
+  await assert.rejects(s.compactAll(), StoreRecordDamagedError, 'compaction does not copy a damaged record into the next snapshot');
+  assert.ok(existsSync(snap), 'the damaged snapshot is kept');
+  assert.ok(!readdirSync(join(dir, 'db')).some((f) => f.endsWith('.tmp')));
+  // Writes still work and survive (journal 3 after the failed compaction's switch).
+  await c.put(imsi(42), sub(42, { msisdn: 'fixed' }));
+  assert.equal((await c.get(imsi(42)))!.msisdn, 'fixed');
+  await s.close();
+  // Without the key map the start checks every record again, and refuses.
+  for (const f of readdirSync(join(dir, 'db'))) if (f.endsWith('.keys')) unlinkSync(join(dir, 'db', f));
+  await assert.rejects(openStore(dir), (e: unknown) => e instanceof StoreCorruptError && /subscribers\.2\.snap is corrupt \(snapshot line \d+ \(byte \d+\) is damaged: checksum mismatch/.test(e.message));
+});
+
+/** A child that fills a store, then compacts it over and over while it writes, printing each acknowledged write. */
+const CHILD = `
+import { createEmbeddedStore } from ${JSON.stringify(new URL('./embedded-store.js', import.meta.url).href)};
+const s = await createEmbeddedStore({ dataDir: process.argv[2], activity: { retentionIntervalMs: 0 }, compaction: { minBytes: 1 << 30 } });
+const c = s.collection('subscribers', { kind: 'provisioning', indexes: ['msisdn'] });
+const imsi = (i) => '00101' + String(i).padStart(10, '0');
+const have = await c.count();
+if (!have) await c.putMany(Array.from({ length: 3000 }, (_, i) => [imsi(i), { imsi: imsi(i), msisdn: 'm' + i, v: 0, pad: 'x'.repeat(200) }]));
+process.stdout.write('ready\\n');
+let round = Number(process.argv[3]);
+for (;;) {
+  const compacting = s.compactAll();
+  for (let k = 0; k < 20; k++) {
+    const i = (round * 37 + k * 101) % 3000;
+    await c.put(imsi(i), { imsi: imsi(i), msisdn: 'm' + i, v: round * 100 + k, pad: '' });
+    process.stdout.write('ack ' + i + ' ' + (round * 100 + k) + '\\n');
+  }
+  await compacting;
+  round++;
+}
+`;
+
+test('SIGKILL at any instant of a compaction (snapshot, rename, key map, deletes): every acknowledged write is there', async () => {
+  const dir = tmp();
+  const script = join(dir, 'child.mjs');
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  writeFileSync(script, CHILD);
+  const want = new Map<number, number>();
+  for (let kill = 0; kill < 6; kill++) {
+    const child = spawn(process.execPath, [script, data, String(kill * 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let ready = false;
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (!ready && out.includes('ready\n')) {
+          ready = true;
+          setTimeout(() => child.kill('SIGKILL'), 150 + kill * 170); // lands at a different step of a compaction each time
+        }
+      });
+      child.on('exit', () => resolve());
+    });
+    for (const m of out.matchAll(/^ack (\d+) (\d+)$/gm)) want.set(Number(m[1]), Number(m[2]));
+    const s = await openStore(data);
+    const c = openCollection<{ v: number; msisdn: string }>(s, 'subscribers');
+    assert.equal(await c.count(), 3000, `kill ${kill}: every record there`);
+    for (const [i, v] of want) {
+      const r = await c.get(imsi(i));
+      assert.ok(r && r.v >= v, `kill ${kill}: ${imsi(i)} holds ${r?.v}, acknowledged ${v}`);
+    }
+    assert.equal((await c.find('msisdn', 'm2999'))[0]?.msisdn, 'm2999');
+    await s.close();
+  }
+  assert.ok(want.size > 0, 'the child acknowledged writes before it was killed');
+});
