@@ -81,7 +81,7 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
   writeFileSync(script, `#!/bin/sh\ncd '${repoPath()}'\n${argv}\necho $? > '${exitFile}'\nsleep 60\n`, { mode: 0o755 });
   try {
     tmux('new-session', '-d', '-s', 'mon', '-x', '120', '-y', '32', '-e', 'NO_COLOR=', script);
-    await until((s) => /omnisep \S+ · up .* · connected/.test(s) && /^TIME\s+TYPE/m.test(s), 'the monitor to connect', 90_000);
+    await until((s) => /omnisep \S+ · up .* · connected/.test(s) && /^TIME[↑↓]?\s+TYPE/m.test(s), 'the monitor to connect', 90_000);
 
     // An entitlement set through the control API shows on the Activity pane (how fast is reported, not asserted).
     await setEntitlement(socket, '001010000000123');
@@ -109,7 +109,7 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
     await until((s) => !s.includes('filter:') && s.includes('001010000000456'), 'the filter to clear', SCREEN_WAIT_MS);
 
     // Panes and detail.
-    for (const [k, head] of [['2', /^SESSION\s+IMSI\s+STATE/m], ['3', /^TOKEN\s+IMSI/m], ['4', /^HOST\s+STATUS/m], ['1', /^TIME\s+TYPE/m]] as const) {
+    for (const [k, head] of [['2', /^SESSION[↑↓]?\s+IMSI\s+STATE/m], ['3', /^TOKEN[↑↓]?\s+IMSI/m], ['4', /^HOST[↑↓]?\s+STATUS/m], ['1', /^TIME[↑↓]?\s+TYPE/m]] as const) {
       keys(k);
       await until((s) => head.test(s), `pane ${k}`, SCREEN_WAIT_MS);
     }
@@ -120,7 +120,7 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
     keys('?');
     await until((s) => s.includes('Keys — ? or Esc closes'), 'help', SCREEN_WAIT_MS);
     keys('Escape');
-    await until((s) => /^TIME\s+TYPE/m.test(s), 'back to the list', SCREEN_WAIT_MS);
+    await until((s) => /^TIME[↑↓]?\s+TYPE/m.test(s), 'back to the list', SCREEN_WAIT_MS);
 
     // The daemon stops: "reconnecting…"; it starts again: connected, and new records flow.
     await daemon.close();
@@ -133,12 +133,12 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
 
     // Resize: the layout reflows to the new width; nothing wraps, the header is drawn once.
     tmux('resize-window', '-t', 'mon', '-x', '72', '-y', '20');
-    const small = await until((s) => /^TIME\s+TYPE\s+IMSI\s+STATUS\s+REQ/m.test(s) && !/AUTH/.test(s.split('\n')[3] ?? ''), 'the narrow layout', SCREEN_WAIT_MS);
+    const small = await until((s) => /^TIME[↑↓]?\s+TYPE\s+IMSI\s+STATUS\s+REQ/m.test(s) && !/AUTH/.test(s.split('\n')[3] ?? ''), 'the narrow layout', SCREEN_WAIT_MS);
     const lines = small.screen.split('\n');
     assert.equal(lines.filter((l) => /^ 1 Activity/.test(l)).length, 1, small.screen);
     assert.equal(lines.filter((l) => /^omnisep /.test(l)).length, 1, small.screen);
     tmux('resize-window', '-t', 'mon', '-x', '120', '-y', '32');
-    await until((s) => /^TIME\s+TYPE\s+IMSI\s+STATUS\s+AUTH/m.test(s), 'the wide layout again', SCREEN_WAIT_MS);
+    await until((s) => /^TIME[↑↓]?\s+TYPE\s+IMSI\s+STATUS\s+AUTH/m.test(s), 'the wide layout again', SCREEN_WAIT_MS);
 
     // q quits with exit 0.
     keys('q');
