@@ -40,6 +40,22 @@ const SCREEN_WAIT_MS = 30_000;
 /** A human's pause between keys (Esc and the next key in one read would be Alt+key). */
 const pause = () => new Promise((r) => setTimeout(r, 150));
 
+/** `q`, then the exit code the wrapper script wrote must be 0. */
+async function quitExitsZero(exitFile: string): Promise<void> {
+  keys('q');
+  const end = Date.now() + SCREEN_WAIT_MS;
+  while (!existsSync(exitFile) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+}
+
+function killTmux(): void {
+  try {
+    tmux('kill-server');
+  } catch {
+    /* already gone */
+  }
+}
+
 async function until(pred: (s: string) => boolean, what: string, ms: number): Promise<{ screen: string; ms: number }> {
   const t0 = Date.now();
   let s = '';
@@ -147,16 +163,9 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
     await until((s) => /^TIME[↑↓]?\s+TYPE\s+IMSI\s+STATUS\s+AUTH/m.test(s), 'the wide layout again', SCREEN_WAIT_MS);
 
     // q quits with exit 0.
-    keys('q');
-    const end = Date.now() + SCREEN_WAIT_MS;
-    while (!existsSync(exitFile) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+    await quitExitsZero(exitFile);
   } finally {
-    try {
-      tmux('kill-server');
-    } catch {
-      /* already gone */
-    }
+    killTmux();
     await daemon?.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -235,16 +244,9 @@ test('monitor under tmux: history on open, sort, revoke with confirmation, VVM a
     keys('7');
     await until((s) => new RegExp(`^${sim.imsi}\\s+ap2006\\s+WATCH-TMUX\\s+active`, 'm').test(s) && /── ODSA and push activity/.test(s) && /odsa\s+\d{15}/.test(s), 'the ODSA subscription', SCREEN_WAIT_MS);
 
-    keys('q');
-    const end = Date.now() + SCREEN_WAIT_MS;
-    while (!existsSync(exitFile) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+    await quitExitsZero(exitFile);
   } finally {
-    try {
-      tmux('kill-server');
-    } catch {
-      /* already gone */
-    }
+    killTmux();
     await d.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -345,29 +345,26 @@ function sorted<R extends Row>(s: MonitorState, pane: PaneId, rows: readonly R[]
 const listOf = <R extends Row>(s: MonitorState, pane: PaneId, m: ReadonlyMap<string, R>, match: (r: R, f: string) => boolean): R[] =>
   sorted(s, pane, [...m.values()].filter((x) => match(x, s.ui.filter)));
 
-export const visibleSessions = (s: MonitorState): SessionView[] => listOf(s, 'sessions', s.sessions, matchesSession);
-export const visibleTokens = (s: MonitorState): TokenRow[] => listOf(s, 'tokens', s.tokens, matchesToken);
-export const visiblePeers = (s: MonitorState): PeerView[] => listOf(s, 'peers', s.peers, matchesPeer);
+/** The panes listed from a map (all but Activity): where their rows are and what the filter reads. */
+type ListPane = Exclude<PaneId, 'activity'>;
+const LISTS: { [K in ListPane]: { rows: (s: MonitorState) => ReadonlyMap<string, Row>; match: (r: never, f: string) => boolean } } = {
+  sessions: { rows: (s) => s.sessions, match: matchesSession },
+  tokens: { rows: (s) => s.tokens, match: matchesToken },
+  peers: { rows: (s) => s.peers, match: matchesPeer },
+  vvm: { rows: (s) => s.vvmAccounts, match: matchesVvm },
+  sms: { rows: (s) => s.vvmSms, match: matchesSms },
+  odsa: { rows: (s) => s.odsa, match: matchesOdsa },
+  push: { rows: (s) => s.push, match: matchesPush },
+};
+
+export const visibleSessions = (s: MonitorState): SessionView[] => visibleRows(s, 'sessions') as SessionView[];
+export const visibleTokens = (s: MonitorState): TokenRow[] => visibleRows(s, 'tokens') as TokenRow[];
+export const visiblePeers = (s: MonitorState): PeerView[] => visibleRows(s, 'peers') as PeerView[];
 
 export function visibleRows(s: MonitorState, pane: PaneId = s.ui.pane): Row[] {
-  switch (pane) {
-    case 'activity':
-      return visibleActivity(s);
-    case 'sessions':
-      return visibleSessions(s);
-    case 'tokens':
-      return visibleTokens(s);
-    case 'peers':
-      return visiblePeers(s);
-    case 'vvm':
-      return listOf(s, pane, s.vvmAccounts, matchesVvm);
-    case 'sms':
-      return listOf(s, pane, s.vvmSms, matchesSms);
-    case 'odsa':
-      return listOf(s, pane, s.odsa, matchesOdsa);
-    case 'push':
-      return listOf(s, pane, s.push, matchesPush);
-  }
+  if (pane === 'activity') return visibleActivity(s);
+  const { rows, match } = LISTS[pane];
+  return listOf(s, pane, rows(s), match as (r: Row, f: string) => boolean);
 }
 
 export function rowId(pane: PaneId, row: Row): string {
@@ -398,24 +395,8 @@ export function rowImsi(pane: PaneId, row: Row): string | null {
 export function detailRow(s: MonitorState): Row | null {
   const d = s.ui.detail;
   if (!d) return null;
-  switch (d.pane) {
-    case 'activity':
-      return s.activity.find((r) => r.id === d.id) ?? s.held.find((r) => r.id === d.id) ?? null;
-    case 'sessions':
-      return s.sessions.get(d.id) ?? null;
-    case 'tokens':
-      return s.tokens.get(d.id) ?? null;
-    case 'peers':
-      return s.peers.get(d.id) ?? null;
-    case 'vvm':
-      return s.vvmAccounts.get(d.id) ?? null;
-    case 'sms':
-      return s.vvmSms.get(d.id) ?? null;
-    case 'odsa':
-      return s.odsa.get(d.id) ?? null;
-    case 'push':
-      return s.push.get(d.id) ?? null;
-  }
+  if (d.pane === 'activity') return s.activity.find((r) => r.id === d.id) ?? s.held.find((r) => r.id === d.id) ?? null;
+  return LISTS[d.pane].rows(s).get(d.id) ?? null;
 }
 
 /** Activity of the VVM panes (request types `vvm_*`, admin calls under /api/vvm) and of the ODSA panes (`odsa`, /api/odsa, /api/push). */
