@@ -89,6 +89,8 @@ export interface MonitorState {
   listeners: Record<string, string>;
   /** Newest first, at most `capacity`. */
   activity: ActivityRecord[];
+  /** Ids of the records the last history read brought (a stream event with one of them is a repeat). */
+  historyIds: ReadonlySet<string>;
   /** Activity that arrived while paused (newest first, bounded); merged on resume. */
   held: ActivityRecord[];
   /** Insertion order = first seen; at most `capacity`. */
@@ -172,6 +174,7 @@ export function initialState(opts: { capacity?: number; target?: string; filter?
     hello: null,
     listeners: {},
     activity: [],
+    historyIds: new Set(),
     held: [],
     sessions: new Map(),
     tokens: new Map(),
@@ -280,13 +283,9 @@ function applyEvents(state: MonitorState, events: readonly DaemonEvent[], skippe
   if (d.sessions) s.sessions = d.sessions;
   if (d.tokens) s.tokens = d.tokens;
   if (d.peers) s.peers = d.peers;
-  if (d.fresh.length) {
-    // A record the history read already brought (it arrived in both) is not listed twice.
-    const known = new Set<string>();
-    for (const r of s.activity) known.add(r.id);
-    for (const r of s.held) known.add(r.id);
-    d.fresh = d.fresh.filter((r) => !known.has(r.id) && (known.add(r.id), true));
-  }
+  // A record the last history read already brought (it arrived both ways) is not listed twice. The
+  // stream itself sends each record once, so only those ids are checked: one lookup per event.
+  if (d.fresh.length && s.historyIds.size) d.fresh = d.fresh.filter((r) => !s.historyIds.has(r.id));
   if (d.fresh.length) {
     if (state.ui.paused) s.held = prependBounded(s.held, d.fresh, s.capacity);
     else {
@@ -491,7 +490,7 @@ export function mergeHistory(s: MonitorState, records: readonly ActivityRecord[]
   const merged = all.filter((r) => !held.has(r.id)).sort((a, b) => time(b) - time(a)).slice(0, s.capacity);
   const sel = s.ui.selected.activity;
   const selId = sel > 0 ? visibleActivity(s)[sel]?.id : undefined;
-  let next: MonitorState = { ...s, activity: merged };
+  let next: MonitorState = { ...s, activity: merged, historyIds: new Set(records.map((r) => r.id)) };
   if (selId) {
     const i = visibleActivity(next).findIndex((r) => r.id === selId);
     if (i >= 0) next = withUi(next, { selected: { ...next.ui.selected, activity: i } });
