@@ -8,6 +8,9 @@ import type { PeerView } from '../src/contracts/diameter.js';
 import type { DaemonEvent } from '../src/contracts/events.js';
 import type { SessionView } from '../src/contracts/sessions.js';
 import type { TokenView } from '../src/contracts/tokens.js';
+import type { OdsaSubscriptionView } from '../src/contracts/odsa.js';
+import type { PushBacklogView } from '../src/contracts/push.js';
+import type { VvmAccount, VvmSms } from '../src/contracts/vvm.js';
 
 export const T0 = Date.parse('2026-04-11T10:35:00.000Z');
 export const at = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -115,4 +118,78 @@ export function storyEvents(): DaemonEvent[] {
   ev.push({ kind: 'peer', at: at(410), peer: peer('aaa.lab', 'Disconnected', { ip: null, port: null, last_dwa_at: null, counters: { requests_sent: 4, answers_received: 1, requests_received: 0, answers_sent: 0, timeouts: 3, errors: 1 } }) });
   ev.push({ kind: 'dropped', at: at(900), count: 7 });
   return ev;
+}
+
+export function vvmAccount(imsi: string, over: Partial<VvmAccount> = {}): VvmAccount {
+  return {
+    imsi,
+    msisdn: '+15551230001',
+    status: 'ready',
+    language: '1',
+    pin_set: true,
+    client_type: 'vvm.android',
+    protocol_version: '13',
+    max_messages: null,
+    storage_limit_kb: null,
+    login_failures: 0,
+    locked_until: null,
+    created_at: at(-86_400_000),
+    updated_at: at(-60_000),
+    ...over,
+  };
+}
+
+export function vvmSms(id: string, imsi: string, over: Partial<VvmSms> = {}): VvmSms {
+  return {
+    id,
+    imsi,
+    to: '+15551230001',
+    type: 'sync',
+    reason: 'ev=NM',
+    state: 'pending',
+    attempts: 2,
+    created_at: at(-30_000),
+    next_attempt_at: at(15_000),
+    last_error: 'gateway answered 503',
+    text: '//VVM:SYNC:ev=NM;id=1;c=1;t=v;s=+15551239999;dt=11/04/2026 10:34 +0000;l=12',
+    ...over,
+  };
+}
+
+export function odsaSub(imsi: string, device: string, over: Partial<OdsaSubscriptionView> = {}): OdsaSubscriptionView {
+  return {
+    id: `${imsi}.ap2006.${device}`,
+    imsi,
+    app: 'ap2006',
+    device_id: device,
+    state: 'active',
+    service_status: 1,
+    companion_service: 'SharedNumber',
+    eid: '89049032000000000000000000001234',
+    vendor: 'Acme',
+    model: 'Watch 3',
+    friendly_name: 'My watch',
+    iccid: '8901000000000000001',
+    smdp_address: 'smdp.example.com',
+    transferred_from: null,
+    created_at: at(-7_200_000),
+    updated_at: at(-120_000),
+    ...over,
+  };
+}
+
+export function pushEntry(imsi: string, over: Partial<PushBacklogView> = {}): PushBacklogView {
+  return {
+    key: `${imsi}.0f3a`,
+    imsi,
+    reasons: ['entitlement'],
+    apps: ['ap2004'],
+    state: 'failed',
+    attempts: 3,
+    next_at: at(30_000),
+    last_error: 'FCM answered 500',
+    created_at: at(-90_000),
+    updated_at: at(-10_000),
+    ...over,
+  };
 }

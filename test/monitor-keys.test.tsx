@@ -12,6 +12,8 @@ import type { DaemonEvent } from '../src/contracts/events.js';
 import { MonitorApp } from '../src/ui/monitor-app.js';
 import type { MonitorSource } from '../src/ui/use-monitor-stream.js';
 import { activity, activityEvent, at, hello, session, storyEvents } from './monitor-fixtures.js';
+import type { RowAction } from '../src/ui/monitor-types.js';
+import { ApiError } from '../src/client/errors.js';
 import { stripAnsi } from './monitor-golden.js';
 
 const SOCK = '/tmp/omnisep-test.sock';
@@ -59,11 +61,11 @@ test('keys: panes, filter, pause, detail, help, quit', async () => {
     await until(f, (x) => x.includes('sess-snap'), 'Sessions pane with the snapshot');
     assert.equal(src.snapshots(), 1);
     app.stdin.write('\t');
-    await until(f, (x) => /^TOKEN\s/m.test(x), 'Tab → Tokens');
+    await until(f, (x) => /^TOKEN[↑↓]?\s/m.test(x), 'Tab → Tokens');
     app.stdin.write('\t');
-    await until(f, (x) => /^HOST\s/m.test(x), 'Tab → Diameter peers');
+    await until(f, (x) => /^HOST[↑↓]?\s/m.test(x), 'Tab → Diameter peers');
     app.stdin.write('1');
-    await until(f, (x) => /^TIME\s/m.test(x), '1 → Activity');
+    await until(f, (x) => /^TIME[↑↓]?\s/m.test(x), '1 → Activity');
 
     // filter by IMSI: / then the digits then Enter
     app.stdin.write('/');
@@ -90,7 +92,7 @@ test('keys: panes, filter, pause, detail, help, quit', async () => {
     app.stdin.write('\r');
     await until(f, (x) => x.includes('Activity record — Esc back') && /^id\s+act-0005$/m.test(x), 'detail of act-0005');
     app.stdin.write('\u001b');
-    await until(f, (x) => /^TIME\s/m.test(x), 'back to the list');
+    await until(f, (x) => /^TIME[↑↓]?\s/m.test(x), 'back to the list');
 
     // help overlay
     app.stdin.write('?');
@@ -124,6 +126,46 @@ test('2,000 events in one burst become one batch: a few renders, not thousands',
     const renders = app.frames.length - before;
     assert.ok(renders <= 5, `${renders} frames for one burst`);
     assert.match(x, /1\/200/, 'the list holds the newest 200 (the ring)');
+  } finally {
+    app.unmount();
+  }
+});
+
+test('row actions: x asks, n cancels, x y revokes through the source; an API error shows in the status line and the app lives on', async () => {
+  const src = scripted(storyEvents());
+  const acted: RowAction[] = [];
+  let fail = false;
+  src.source.act = async (a) => {
+    acted.push(a);
+    if (fail) throw new ApiError(404, 'token not found', 'not_found');
+    return { text: `revoked token ${a.kind === 'revoke-token' ? a.id : '?'}` };
+  };
+  const app = render(<MonitorApp source={src.source} frameMs={10} target={SOCK} />);
+  const f = () => app.lastFrame();
+  try {
+    await until(f, (x) => x.includes('token_auth'), 'the story');
+    app.stdin.write('3');
+    await until(f, (x) => /^TOKEN\s+IMSI\s+STATE\s+EXPIRES IN↓/m.test(x), 'Tokens pane, sorted by expiry');
+    app.stdin.write('x');
+    await until(f, (x) => x.includes('Revoke token tok-2222 (IMSI 001010000000001)? y/N'), 'the prompt');
+    app.stdin.write('n');
+    await until(f, (x) => x.includes('cancelled: revoke token tok-2222'), 'cancelled');
+    assert.equal(acted.length, 0, 'nothing was sent');
+    app.stdin.write('xy'); // one read: the second key answers the prompt the first raised
+    await until(f, (x) => x.includes('revoked token tok-2222') && /tok-2222\s+001010000000001 revoked/.test(x), 'revoked, in the status line and the row');
+    assert.deepEqual(acted, [{ kind: 'revoke-token', id: 'tok-2222', imsi: '001010000000001' }]);
+    // the API says no: the error is shown, nothing crashes, keys still work
+    fail = true;
+    app.stdin.write('j');
+    await tick();
+    app.stdin.write('x');
+    await until(f, (x) => x.includes('Revoke token tok-1111'), 'the prompt for the next token');
+    app.stdin.write('y');
+    await until(f, (x) => x.includes('revoke token failed: token not found (HTTP 404, not_found)'), 'the API error');
+    app.stdin.write('s');
+    await until(f, (x) => /AUTH↑/.test(x), 's sorts by the next column');
+    app.stdin.write('S');
+    await until(f, (x) => /AUTH↓/.test(x), 'S reverses');
   } finally {
     app.unmount();
   }

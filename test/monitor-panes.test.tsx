@@ -11,7 +11,7 @@ import { MonitorView } from '../src/ui/monitor-view.js';
 import { rowColor } from '../src/ui/components/table-pane.js';
 import { detailLines, MASK } from '../src/ui/detail.js';
 import { initialState, monitorReducer, type MonitorAction, type MonitorState } from '../src/ui/monitor-state.js';
-import { activity, activityEvent, at, hello, storyEvents } from './monitor-fixtures.js';
+import { activity, activityEvent, at, hello, odsaSub, pushEntry, storyEvents, vvmAccount, vvmSms } from './monitor-fixtures.js';
 import { assertGolden, stripAnsi } from './monitor-golden.js';
 
 const SOCK = '/run/omnisep/omnisep.sock';
@@ -133,4 +133,77 @@ test('rows are coloured by outcome and state', () => {
   const tok = { state: 'active', expires_at: 1000 } as never;
   assert.equal(rowColor('tokens', tok, 999_000), 'green');
   assert.equal(rowColor('tokens', tok, 1_000_000), 'red', 'past expires_at it shows expired');
+});
+
+function withAreas(): MonitorState {
+  let s = monitorReducer(story(), {
+    type: 'snapshot',
+    snapshot: {
+      vvmAccounts: [vvmAccount('001010000000001'), vvmAccount('001010000000007', { status: 'blocked', msisdn: null, login_failures: 5, pin_set: false })],
+      vvmSms: [vvmSms('sms-1', '001010000000001'), vvmSms('sms-2', '001010000000007', { type: 'status', state: 'failed', attempts: 5, next_attempt_at: null, created_at: at(-600_000) })],
+      odsa: [odsaSub('001010000000001', 'WATCH-0001'), odsaSub('001010000000003', 'PHONE-2', { app: 'ap2009', state: 'pending', service_status: 2, friendly_name: null })],
+      push: [pushEntry('001010000000001'), pushEntry('001010000000003', { state: 'pending', attempts: 0, last_error: null, reasons: ['odsa', 'entitlement'], apps: ['ap2006'] })],
+    },
+  });
+  s = monitorReducer(s, {
+    type: 'events',
+    events: [
+      activityEvent(activity(11, { id: 'v1', request_type: 'vvm_sms_sync', request_method: 'SMS', request_path: 'vvm/sms', imsi: '001010000000001', app_ids: [], response_status: 503, response_code: 503 })),
+      activityEvent(activity(12, { id: 'o1', request_type: 'odsa', request_method: 'POST', request_path: '/?app=ap2006&operation=ManageSubscription', imsi: '001010000000001', app_ids: ['ap2006'] })),
+    ],
+  });
+  return s;
+}
+
+test('VVM pane: accounts, with the newest VVM activity below; SMS backlog pane', () => {
+  const f = frame(monitorReducer(withAreas(), { type: 'pane', pane: 'vvm' }), 110, 24);
+  assertGolden('vvm', f);
+  const text = stripAnsi(f);
+  assert.match(text, /^IMSI↑\s+MSISDN\s+STATUS/m);
+  assert.match(text, /001010000000007 -\s+blocked/);
+  assert.match(text, /── VVM activity \(newest first\) ─+/);
+  assert.match(text, /vvm_sms_sync\s+001010000000001 503\/503/);
+  assert.ok(!text.includes('odsa '), 'the ODSA record is not in the VVM strip');
+  const sms = stripAnsi(frame(monitorReducer(withAreas(), { type: 'pane', pane: 'sms' }), 110, 24));
+  assert.match(sms, /001010000000001 \+15551230001\s+sync\s+pending\s+2\s+13s\s+31s ev=NM: gateway answered 503/);
+});
+
+test('ODSA pane: subscriptions and companion devices, with ODSA activity below; push backlog pane', () => {
+  const f = frame(monitorReducer(withAreas(), { type: 'pane', pane: 'odsa' }), 110, 24);
+  assertGolden('odsa', f);
+  const text = stripAnsi(f);
+  assert.match(text, /001010000000001 ap2006 WATCH-0001\s+active\s+1 My watch/);
+  assert.match(text, /── ODSA and push activity/);
+  assert.match(text, /odsa\s+001010000000001 200\/1000/);
+  const push = stripAnsi(frame(monitorReducer(withAreas(), { type: 'pane', pane: 'push' }), 110, 24));
+  assert.match(push, /001010000000001 failed\s+entitlement\s+ap2004\s+3\s+28s\s+1m 31s FCM answered 500/);
+});
+
+test('sorted column in the header; a confirmation prompt and the status line in the footer', () => {
+  const sorted = stripAnsi(frame(after({ type: 'pane', pane: 'tokens' }, { type: 'sort-next' }, { type: 'sort-reverse' })));
+  assert.match(sorted, /^TOKEN\s+IMSI\s+STATE\s+EXPIRES IN\s+AUTH/m, 'no arrow on the columns not sorted');
+  assert.match(sorted, /AUTH↓/);
+  const asking = stripAnsi(frame(after({ type: 'pane', pane: 'tokens' }, { type: 'delete' })));
+  assert.match(asking.split('\n').at(-1)!, /^Revoke token tok-2222 \(IMSI 001010000000001\)\? y\/N/);
+  const failed = stripAnsi(frame(after({ type: 'pane', pane: 'tokens' }, { type: 'delete' }, { type: 'confirm-yes' }, { type: 'action-done', seq: 1, ok: false, text: 'revoke token failed: token not found (HTTP 404)' })));
+  assert.match(failed.split('\n').at(-1)!, /^revoke token failed: token not found \(HTTP 404\)\s+1\/3  events \d+  UTC$/);
+});
+
+test('--time local: the list and the detail show the terminal\'s zone with its offset; iso shows UTC', () => {
+  const saved = process.env.TZ;
+  try {
+    process.env.TZ = 'Asia/Kolkata';
+    const local = (a: MonitorAction[]) => a.reduce(monitorReducer, { ...story(), time: 'local' as const });
+    const list = stripAnsi(frame(local([])));
+    assert.match(list, /^16:05:00\.500 token_auth/m);
+    assert.match(list, /\+05:30$/m, 'the footer names the zone');
+    const detail = stripAnsi(frame(local([{ type: 'pane', pane: 'sessions' }, { type: 'move', delta: 2 }, { type: 'open' }]), 100, 30));
+    assert.match(detail, /^created_at\s+2026-04-11 15:05:00\.000 \+05:30$/m);
+    assert.ok(!/\b1\d{12}\b/.test(detail), 'no epoch ms');
+    const iso = stripAnsi(frame(after({ type: 'pane', pane: 'sessions' }, { type: 'move', delta: 2 }, { type: 'open' }), 100, 30));
+    assert.match(iso, /^created_at\s+2026-04-11T09:35:00\.000Z$/m);
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
 });

@@ -4,6 +4,7 @@
  * "every field" really shows all of it, scrolled with ↑↓).
  */
 import { fit } from './layout.js';
+import { isTimeKey, showTime, toMs, type TimeFormat } from './time-format.js';
 import { terminalSafe } from '../util/terminal-text.js';
 
 /** Field names that hold secrets (never shown even if a daemon sent one). */
@@ -12,8 +13,11 @@ export const MASK = '[REDACTED]';
 /** Continuation lines one value may take (a 4 KiB body at 80 columns fits). */
 const MAX_WRAP = 80;
 
-/** `[dotted.key, text]` for every leaf of `row`, secrets masked. */
-export function detailLines(row: unknown): Array<[string, string]> {
+/**
+ * `[dotted.key, text]` for every leaf of `row`, secrets masked, times (`*_at`, `*_until`, `timestamp`:
+ * ISO strings, ms or unix seconds as the contracts carry them) in the one `--time` format.
+ */
+export function detailLines(row: unknown, time: TimeFormat = 'iso'): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const walk = (prefix: string, key: string, v: unknown): void => {
     if (key && SECRET_KEY.test(key)) {
@@ -26,7 +30,8 @@ export function detailLines(row: unknown): Array<[string, string]> {
       for (const [k, sub] of entries) walk(prefix ? `${prefix}.${k}` : k, k, sub);
     } else if (Array.isArray(v)) {
       out.push([terminalSafe(prefix), v.length ? terminalSafe(v.map((x) => (x && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')) : '[]']);
-    } else out.push([terminalSafe(prefix), v === null || v === undefined ? '-' : terminalSafe(String(v), { multiline: true })]);
+    } else if (v !== null && v !== undefined && isTimeKey(key) && Number.isFinite(toMs(v))) out.push([terminalSafe(prefix), showTime(v, time)]);
+    else out.push([terminalSafe(prefix), v === null || v === undefined ? '-' : terminalSafe(String(v), { multiline: true })]);
   };
   walk('', '', row);
   return out;
@@ -41,8 +46,8 @@ export interface DetailLine {
 export const detailKeyWidth = (lines: ReadonlyArray<[string, string]>): number => Math.min(34, Math.max(1, ...lines.map(([k]) => k.length)));
 
 /** Display lines at `width`: each value wrapped (its own newlines kept), key column aligned. */
-export function detailDisplay(row: unknown, width: number): { keyWidth: number; lines: DetailLine[] } {
-  const fields = detailLines(row);
+export function detailDisplay(row: unknown, width: number, time: TimeFormat = 'iso'): { keyWidth: number; lines: DetailLine[] } {
+  const fields = detailLines(row, time);
   const keyWidth = detailKeyWidth(fields);
   const valueWidth = Math.max(8, width - keyWidth - 2);
   const lines: DetailLine[] = [];

@@ -58,3 +58,26 @@ test('splitBurst: plain keys in one read become single keys; special keys and si
   assert.deepEqual(splitBurst('[A', { upArrow: true }), [{ input: '[A', key: { upArrow: true } }]);
   assert.deepEqual(splitBurst('x', { meta: true }), [{ input: 'x', key: { meta: true } }]);
 });
+
+test('VVM/ODSA panes, sort, row actions; a pending confirmation takes y and nothing else', () => {
+  assert.deepEqual(k('5'), { type: 'pane', pane: 'vvm' });
+  assert.deepEqual(k('6'), { type: 'pane', pane: 'sms' });
+  assert.deepEqual(k('7'), { type: 'pane', pane: 'odsa' });
+  assert.deepEqual(k('8'), { type: 'pane', pane: 'push' });
+  assert.deepEqual(k('s'), { type: 'sort-next' });
+  assert.deepEqual(k('S', { shift: true }), { type: 'sort-reverse' });
+  assert.deepEqual(k('d', { ctrl: true }), { type: 'delete' });
+  assert.deepEqual(k('x'), { type: 'delete' });
+  assert.deepEqual(k('l'), { type: 'activity-of' });
+  const c = { ...normal, confirm: { kind: 'revoke-token' as const, id: 't', imsi: null } };
+  assert.deepEqual(k('y', {}, c), { type: 'confirm-yes' });
+  assert.deepEqual(k('Y', { shift: true }, c), { type: 'confirm-yes' });
+  for (const [input, key] of [['n', {}], ['', { return: true }], ['', { escape: true }], ['q', {}], ['x', {}]] as const)
+    assert.deepEqual(k(input, key, c), { type: 'confirm-no' }, `${input} ${JSON.stringify(key)} says no`);
+  // In a record, the row keys do nothing (act from the list).
+  assert.equal(k('x', {}, { ...normal, detail: { pane: 'tokens', id: 't' } }), null);
+  // `xy` in one read: two keys, the second answers the prompt the first raised (splitBurst + reducer order).
+  assert.deepEqual(splitBurst('xy', {}).map((x) => x.input), ['x', 'y']);
+  const text = KEY_HELP.map(([key]) => key).join(' ');
+  for (const key of ['5 6 7 8', 's / S', 'Ctrl-D', 'l']) assert.ok(text.includes(key), key);
+});

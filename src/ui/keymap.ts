@@ -30,6 +30,7 @@ export const PAGE = 10;
 /** Shown by `?`: keys → what they do. */
 export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['1 2 3 4', 'Activity · Sessions · Tokens · Diameter peers'],
+  ['5 6 7 8', 'VVM accounts · VVM SMS backlog · ODSA · push backlog'],
   ['Tab / Shift-Tab', 'next / previous pane'],
   ['↑ ↓  j k', 'select a row (in a record: scroll it)'],
   ['PgUp PgDn', 'scroll a page'],
@@ -38,6 +39,9 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['Esc', 'back: close detail or help, then clear the filter'],
   ['/', 'filter by IMSI or any text (Enter apply, Esc cancel)'],
   ['p', 'pause / resume the activity list'],
+  ['s / S', 'sort by the next column / reverse it (↑↓ in the header)'],
+  ['Ctrl-D  x', 'revoke the token / drop the EAP session (asks y/N)'],
+  ['l', 'activity of the selected row\'s IMSI (with its history)'],
   ['?', 'this help'],
   ['q  Ctrl-C', 'quit'],
 ];
@@ -56,7 +60,9 @@ export function splitBurst(input: string, key: KeyInfo): Array<{ input: string; 
   return chars.map((ch) => ({ input: ch, key: ch >= 'A' && ch <= 'Z' ? { shift: true } : {} }));
 }
 
-export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['ui'], 'filterDraft' | 'help' | 'detail'>): UiAction | null {
+export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['ui'], 'filterDraft' | 'help' | 'detail'> & Partial<Pick<MonitorState['ui'], 'confirm'>>): UiAction | null {
+  // A destructive action waits for y; any other key (Esc, n, Enter, q…) says no, like `rm -i`.
+  if (ui.confirm) return input === 'y' || input === 'Y' ? { type: 'confirm-yes' } : { type: 'confirm-no' };
   // Typing a filter: every printable key is text.
   if (ui.filterDraft !== null) {
     if (key.return) return { type: 'filter-apply' };
@@ -86,6 +92,10 @@ export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['
     return null;
   }
   if (key.return) return { type: 'open' };
+  if ((key.ctrl && input === 'd') || input === 'x') return { type: 'delete' };
+  if (input === 'l') return { type: 'activity-of' };
+  if (input === 's') return { type: 'sort-next' };
+  if (input === 'S') return { type: 'sort-reverse' };
   if (key.upArrow || input === 'k') return { type: 'move', delta: -1 };
   if (key.downArrow || input === 'j') return { type: 'move', delta: 1 };
   if (key.pageUp) return { type: 'move', delta: -PAGE };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { activity, peer } from '../../test/monitor-fixtures.js';
+import { activity, odsaSub, peer, pushEntry, session, token, vvmAccount, vvmSms } from '../../test/monitor-fixtures.js';
 import {
   ACTIVITY_COLUMNS, PANE_COLUMNS, clockTime, fit, fitColumns, formatHeader, formatRow, outcomeOf, screenLayout, sparkline, windowStart,
 } from './layout.js';
@@ -39,14 +39,25 @@ test('columns: optional ones drop right to left on a narrow terminal; the flex o
   assert.deepEqual(fitColumns(ACTIVITY_COLUMNS, 60).map((c) => c.header), ['TIME', 'TYPE', 'IMSI', 'STATUS', 'REQUEST']);
 });
 
+const SAMPLE = {
+  activity: activity(1),
+  sessions: session('s', '001010000000001', 'pending', 0),
+  tokens: { ...token('t', '001010000000001', 0), state: 'active' },
+  peers: peer('h', 'Connected'),
+  vvm: vvmAccount('001010000000001'),
+  sms: vvmSms('sms-1', '001010000000001'),
+  odsa: odsaSub('001010000000001', 'watch-1'),
+  push: pushEntry('001010000000001'),
+};
+
 test('every row and header line is exactly the terminal width, at any width (resize never wraps)', () => {
   fc.assert(
     fc.property(fc.integer({ min: 40, max: 250 }), (w) => {
       for (const [pane, cols] of Object.entries(PANE_COLUMNS)) {
         const f = fitColumns(cols, w);
-        const row = pane === 'activity' ? activity(1) : pane === 'peers' ? peer('h', 'Connected') : { session_id: 's', imsi: '001010000000001', state: 'pending', created_at: 0, eap_id: 0, aaa_session_id: null, completed_at: null, token_id: 't', expires_at: 0, auth_method: 'x', terminal_id: null, app_name: null };
-        assert.equal([...formatHeader(f, w)].length, w, `${pane} header at ${w}`);
-        assert.equal([...formatRow(f, row as never, 0, w)].length, w, `${pane} row at ${w}`);
+        const row = SAMPLE[pane as keyof typeof SAMPLE];
+        assert.equal([...formatHeader(f, w, { col: f[0]!.header, desc: true })].length, w, `${pane} header at ${w}`);
+        for (const time of ['iso', 'local'] as const) assert.equal([...formatRow(f, row as never, { now: 0, time }, w)].length, w, `${pane} row at ${w}`);
       }
     }),
   );

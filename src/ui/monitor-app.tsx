@@ -4,10 +4,11 @@
  * layout). `q` quits through ink's `exit()`.
  */
 import { useApp, useInput, useStdout, type Key } from 'ink';
-import { useEffect, useReducer, useState } from 'react';
+import { useEffect, useReducer, useRef, useState } from 'react';
 import { keyToAction, splitBurst } from './keymap.js';
 import { initialState, monitorReducer, type MonitorAction, type MonitorState } from './monitor-state.js';
 import { MonitorView } from './monitor-view.js';
+import type { TimeFormat } from './time-format.js';
 import { useMonitorStream, type MonitorSource } from './use-monitor-stream.js';
 
 export interface MonitorAppProps {
@@ -17,6 +18,8 @@ export interface MonitorAppProps {
   frameMs?: number;
   filter?: string;
   target?: string;
+  /** `--time`: iso (UTC, the default) or local. */
+  time?: TimeFormat;
 }
 
 type AppAction = MonitorAction | { type: 'key'; input: string; key: Partial<Key> };
@@ -33,9 +36,28 @@ function appReducer(state: MonitorState, action: AppAction): MonitorState {
   return ui ? monitorReducer(state, ui) : state;
 }
 
-export function MonitorApp({ source, capacity, frameMs, filter, target }: MonitorAppProps) {
-  const [state, dispatch] = useReducer(appReducer, undefined, () => initialState({ capacity, filter, target }));
+/** The error of a failed action as one line: the API's message (`token not found (HTTP 404)`), never a stack. */
+const failure = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+export function MonitorApp({ source, capacity, frameMs, filter, target, time }: MonitorAppProps) {
+  const [state, dispatch] = useReducer(appReducer, undefined, () => initialState({ capacity, filter, target, time }));
   useMonitorStream(source, dispatch, { capacity: state.capacity, frameMs });
+  // Row actions: the reducer asks (numbered), this runs each request once and reports its outcome.
+  const ran = useRef(0);
+  const request = state.ui.request;
+  useEffect(() => {
+    if (!request || request.seq <= ran.current) return;
+    ran.current = request.seq;
+    const { seq, action } = request;
+    if (!source.act) {
+      dispatch({ type: 'action-done', seq, ok: false, text: 'this source carries out no actions' });
+      return;
+    }
+    source.act(action).then(
+      (r) => dispatch({ type: 'action-done', seq, ok: true, text: r.text, records: r.records }),
+      (err: unknown) => dispatch({ type: 'action-done', seq, ok: false, text: `${action.kind === 'activity-of' ? 'activity' : action.kind.replace('-', ' ')} failed: ${failure(err)}` }),
+    );
+  }, [request, source]);
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [size, setSize] = useState({ columns: stdout.columns, rows: stdout.rows });

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { DaemonEvent } from '../contracts/events.js';
-import { activity, activityEvent, at, hello, session, storyEvents, token } from '../../test/monitor-fixtures.js';
+import { activity, activityEvent, at, hello, odsaSub, pushEntry, session, storyEvents, token, vvmAccount, vvmSms } from '../../test/monitor-fixtures.js';
 import {
-  EVENT_HANDLERS, RATE_WINDOW, detailRow, eapSuccessRatio, initialState, monitorReducer, visibleActivity, visibleRows,
+  EVENT_HANDLERS, RATE_WINDOW, confirmPrompt, detailRow, eapSuccessRatio, initialState, monitorReducer, paneActivity, visibleActivity, visibleRows,
   visibleSessions, visibleTokens, type MonitorAction, type MonitorState,
 } from './monitor-state.js';
 
@@ -133,12 +133,12 @@ test('Enter opens the selected record by id; it survives new arrivals; Esc goes 
 test('panes: number keys and Tab both ways wrap around', () => {
   let s = initialState();
   const seq: string[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 9; i++) {
     s = monitorReducer(s, { type: 'next-pane', delta: 1 });
     seq.push(s.ui.pane);
   }
-  assert.deepEqual(seq, ['sessions', 'tokens', 'peers', 'activity', 'sessions']);
-  assert.equal(monitorReducer(initialState(), { type: 'next-pane', delta: -1 }).ui.pane, 'peers');
+  assert.deepEqual(seq, ['sessions', 'tokens', 'peers', 'vvm', 'sms', 'odsa', 'push', 'activity', 'sessions']);
+  assert.equal(monitorReducer(initialState(), { type: 'next-pane', delta: -1 }).ui.pane, 'push');
 });
 
 test('sessions: deleted ones leave; tokens: revoke replaces the row; the maps are bounded too', () => {
@@ -194,4 +194,112 @@ test('detail scroll: long values wrap; ↑↓ scroll within the record, clamped 
   assert.equal(run([{ type: 'scroll', delta: 1 }], s).ui.detailScroll, last);
   assert.equal(run([{ type: 'scroll', delta: -1 }], s).ui.detailScroll, last - 1, 'one ↑ after the end moves at once');
   assert.equal(run([{ type: 'back' }, { type: 'open' }], s).ui.detailScroll, 0, 'a reopened record starts at the top');
+});
+
+test('history on open: the snapshot fills Activity; a record that came on the stream too is listed once', () => {
+  const hist = [activity(5), activity(4), activity(3)]; // newest first, as GET /api/activity answers
+  // the stream brought 4 and 6 before the history answer arrived (6 not yet in it), then 5 (in the history) and 7 after it
+  let s = run([events(activityEvent(activity(4)), activityEvent(activity(6)))]);
+  s = monitorReducer(s, { type: 'snapshot', snapshot: { activity: hist } });
+  assert.deepEqual(s.activity.map((r) => r.id), ['act-0006', 'act-0005', 'act-0004', 'act-0003']);
+  s = monitorReducer(s, events(activityEvent(activity(5)), activityEvent(activity(7))));
+  assert.deepEqual(s.activity.map((r) => r.id), ['act-0007', 'act-0006', 'act-0005', 'act-0004', 'act-0003']);
+  // a reconnect reads the history again: nothing doubles, the cut is the capacity
+  const small = run([{ type: 'snapshot', snapshot: { activity: hist } }, { type: 'snapshot', snapshot: { activity: [activity(9), ...hist] } }], initialState({ capacity: 3 }));
+  assert.deepEqual(small.activity.map((r) => r.id), ['act-0009', 'act-0005', 'act-0004']);
+});
+
+test('a history merge keeps a scrolled selection on its record', () => {
+  let s = run([events(...[1, 2, 3, 4].map((i) => activityEvent(activity(i)))), { type: 'move', delta: 2 }]);
+  assert.equal(visibleActivity(s)[s.ui.selected.activity]!.id, 'act-0002');
+  s = monitorReducer(s, { type: 'snapshot', snapshot: { activity: [activity(8), activity(7)] } });
+  assert.equal(visibleActivity(s)[s.ui.selected.activity]!.id, 'act-0002');
+});
+
+test('sort: s walks the columns, S reverses; the header spec follows; rows follow the key', () => {
+  let s = run([events(...storyEvents()), { type: 'pane', pane: 'sessions' }]);
+  assert.deepEqual(s.ui.sort.sessions, { col: 'AGE', desc: false });
+  assert.deepEqual(visibleSessions(s).map((x) => x.session_id), ['sess-aaaa', 'sess-bbbb', 'sess-cccc'], 'newest first by default');
+  s = monitorReducer(s, { type: 'sort-reverse' });
+  assert.deepEqual(visibleSessions(s).map((x) => x.session_id), ['sess-cccc', 'sess-bbbb', 'sess-aaaa']);
+  s = run([{ type: 'sort-next' }, { type: 'sort-next' }], s); // AGE → EAP ID → BACKEND? no: SESSION IMSI STATE AGE EAP ID…
+  assert.deepEqual(s.ui.sort.sessions, { col: 'BACKEND', desc: false });
+  s = run([{ type: 'sort-next' }, { type: 'sort-next' }, { type: 'sort-next' }, { type: 'sort-next' }], s); // AAA SESSION, SESSION, IMSI, STATE
+  assert.deepEqual(s.ui.sort.sessions, { col: 'STATE', desc: false });
+  assert.deepEqual(visibleSessions(s).map((x) => x.state), ['challenge_sent', 'completed', 'failed']);
+  s = monitorReducer(s, { type: 'sort-reverse' });
+  assert.deepEqual(visibleSessions(s).map((x) => x.state), ['failed', 'completed', 'challenge_sent']);
+  // activity: by STATUS, numerically; the other panes keep their own sort
+  let a = run([events(...storyEvents()), { type: 'sort-next' }, { type: 'sort-next' }, { type: 'sort-next' }]);
+  assert.deepEqual(a.ui.sort.activity, { col: 'STATUS', desc: false });
+  assert.deepEqual(visibleActivity(a).map((r) => r.response_status), [200, 200, 200, 403, 500]);
+  a = monitorReducer(a, { type: 'sort-reverse' });
+  assert.deepEqual(visibleActivity(a).map((r) => r.response_status), [500, 403, 200, 200, 200]);
+  assert.deepEqual(a.ui.sort.tokens, { col: 'EXPIRES IN', desc: true });
+});
+
+test('revoke: Ctrl-D asks, n cancels, y requests; the outcome lands in the status line and the row', () => {
+  let s = run([events(...storyEvents()), { type: 'pane', pane: 'tokens' }]);
+  assert.equal(visibleTokens(s)[0]!.token_id, 'tok-2222');
+  s = monitorReducer(s, { type: 'delete' });
+  assert.deepEqual(s.ui.confirm, { kind: 'revoke-token', id: 'tok-2222', imsi: '001010000000001' });
+  assert.equal(confirmPrompt(s.ui.confirm!), 'Revoke token tok-2222 (IMSI 001010000000001)? y/N');
+  assert.equal(s.ui.request, null, 'nothing is sent before y');
+  const no = monitorReducer(s, { type: 'confirm-no' });
+  assert.equal(no.ui.confirm, null);
+  assert.equal(no.ui.request, null);
+  assert.match(no.ui.status!.text, /^cancelled: revoke token tok-2222/);
+  s = monitorReducer(s, { type: 'confirm-yes' });
+  assert.deepEqual(s.ui.request, { seq: 1, action: { kind: 'revoke-token', id: 'tok-2222', imsi: '001010000000001' } });
+  assert.equal(s.ui.confirm, null);
+  const ok = monitorReducer(s, { type: 'action-done', seq: 1, ok: true, text: 'revoked token tok-2222' });
+  assert.equal(ok.ui.request, null);
+  assert.deepEqual(ok.ui.status, { text: 'revoked token tok-2222', level: 'ok' });
+  assert.equal(ok.tokens.get('tok-2222')!.state, 'revoked');
+  const err = monitorReducer(s, { type: 'action-done', seq: 1, ok: false, text: 'revoke token failed: token not found (HTTP 404)' });
+  assert.equal(err.ui.status!.level, 'error');
+  assert.equal(err.tokens.get('tok-2222')!.state, 'active');
+  // an already revoked token is not offered again
+  const again = monitorReducer(monitorReducer(ok, { type: 'top' }), { type: 'delete' });
+  assert.equal(again.ui.confirm, null);
+  assert.match(again.ui.status!.text, /already revoked/);
+});
+
+test('drop a session; Ctrl-D elsewhere explains; l shows the activity of the row\'s IMSI and reads its history', () => {
+  let s = run([events(...storyEvents()), { type: 'pane', pane: 'sessions' }, { type: 'move', delta: 1 }, { type: 'delete' }]);
+  assert.deepEqual(s.ui.confirm, { kind: 'drop-session', id: 'sess-bbbb', imsi: '001010000000002' });
+  s = run([{ type: 'confirm-yes' }], s);
+  s = monitorReducer(s, { type: 'action-done', seq: s.ui.request!.seq, ok: true, text: 'dropped' });
+  assert.ok(!s.sessions.has('sess-bbbb'));
+  const peers = run([{ type: 'pane', pane: 'peers' }, { type: 'delete' }], s);
+  assert.equal(peers.ui.confirm, null);
+  assert.equal(peers.ui.status!.level, 'error');
+  assert.equal(monitorReducer(peers, { type: 'activity-of' }).ui.status!.text, 'this row has no IMSI');
+  // l on a token row: Activity pane, filtered on the IMSI, history requested without a prompt
+  let l = run([{ type: 'pane', pane: 'tokens' }, { type: 'activity-of' }], s);
+  assert.equal(l.ui.pane, 'activity');
+  assert.equal(l.ui.filter, '001010000000001');
+  assert.deepEqual(l.ui.request!.action, { kind: 'activity-of', imsi: '001010000000001' });
+  const older = activity(1, { id: 'act-old', timestamp: at(-60_000), imsi: '001010000000001' });
+  l = monitorReducer(l, { type: 'action-done', seq: l.ui.request!.seq, ok: true, text: 'activity of 001010000000001: 1 of 1 record(s) read', records: [older] });
+  assert.deepEqual(visibleActivity(l).map((r) => r.id), ['act-0005', 'act-0001', 'act-old'], 'the older record from the API joins the live ones');
+});
+
+test('VVM and ODSA panes: lists from the snapshot, their activity for the strip, a partial snapshot leaves the rest', () => {
+  let s = run([events(...storyEvents())]);
+  s = monitorReducer(s, { type: 'snapshot', snapshot: { vvmAccounts: [vvmAccount('001010000000007'), vvmAccount('001010000000001', { status: 'blocked' })], vvmSms: [vvmSms('sms-1', '001010000000007')] } });
+  s = monitorReducer(s, { type: 'snapshot', snapshot: { odsa: [odsaSub('001010000000001', 'watch-1')], push: [pushEntry('001010000000001')] } });
+  assert.deepEqual(visibleRows(s, 'vvm').map((r) => (r as { imsi: string }).imsi), ['001010000000001', '001010000000007']);
+  assert.equal(visibleRows(s, 'sms').length, 1);
+  assert.equal(visibleRows(s, 'odsa').length, 1);
+  assert.equal(visibleRows(s, 'push').length, 1);
+  assert.equal(s.sessions.size, 3, 'a partial snapshot leaves the other panes alone');
+  const vvmRec = activity(20, { id: 'v1', request_type: 'vvm_sms_sync', request_path: 'vvm/sms' });
+  const odsaRec = activity(21, { id: 'o1', request_type: 'odsa' });
+  s = monitorReducer(s, events(activityEvent(vvmRec), activityEvent(odsaRec)));
+  assert.deepEqual(paneActivity(s, 'vvm', 5).map((r) => r.id), ['v1']);
+  assert.deepEqual(paneActivity(s, 'push', 5).map((r) => r.id), ['o1']);
+  assert.deepEqual(paneActivity(s, 'tokens', 5), []);
+  s = run([{ type: 'pane', pane: 'vvm' }, { type: 'open' }], s);
+  assert.equal((detailRow(s) as { imsi: string }).imsi, '001010000000001');
 });

@@ -13,22 +13,32 @@
 import type { ActivityRecord } from '../contracts/activity.js';
 import type { PeerView } from '../contracts/diameter.js';
 import type { DaemonEvent, DaemonEventKind } from '../contracts/events.js';
+import type { OdsaSubscriptionView } from '../contracts/odsa.js';
+import type { PushBacklogView } from '../contracts/push.js';
 import type { SessionView } from '../contracts/sessions.js';
 import type { StatusResponse } from '../contracts/status.js';
 import type { TokenView } from '../contracts/tokens.js';
+import type { VvmAccount, VvmSms } from '../contracts/vvm.js';
 import type { Hello, StreamStatus } from '../client/event-stream.js';
 import { detailDisplay, detailStart } from './detail.js';
-import { screenLayout } from './layout.js';
-import type { PaneId, Row, TokenRow, TokenState } from './monitor-types.js';
+import { DEFAULT_SORT, PANE_COLUMNS, screenLayout, sortRows, type SortSpec } from './layout.js';
+import type { PaneId, Row, RowAction, TokenRow, TokenState } from './monitor-types.js';
 import { prependBounded } from './ring-buffer.js';
+import type { TimeFormat } from './time-format.js';
 
-export type { PaneId, Row, TokenRow, TokenState } from './monitor-types.js';
+export type { PaneId, Row, RowAction, TokenRow, TokenState } from './monitor-types.js';
 export const PANES: readonly { id: PaneId; key: string; title: string }[] = [
   { id: 'activity', key: '1', title: 'Activity' },
   { id: 'sessions', key: '2', title: 'Sessions' },
   { id: 'tokens', key: '3', title: 'Tokens' },
-  { id: 'peers', key: '4', title: 'Diameter peers' },
+  { id: 'peers', key: '4', title: 'Diameter' },
+  { id: 'vvm', key: '5', title: 'VVM' },
+  { id: 'sms', key: '6', title: 'VVM SMS' },
+  { id: 'odsa', key: '7', title: 'ODSA' },
+  { id: 'push', key: '8', title: 'Push' },
 ];
+const PANE_IDS = PANES.map((p) => p.id);
+const perPane = <T>(f: (p: PaneId) => T): Record<PaneId, T> => Object.fromEntries(PANE_IDS.map((p) => [p, f(p)])) as Record<PaneId, T>;
 
 /** Seconds of request/error rate kept for the header sparkline. */
 export const RATE_WINDOW = 60;
@@ -58,6 +68,15 @@ export interface UiState {
   help: boolean;
   paused: boolean;
   quit: boolean;
+  /** Sort column and direction per pane (`s` next column, `S` reverse). */
+  sort: Record<PaneId, SortSpec>;
+  /** A destructive action waiting for `y` (anything else cancels). */
+  confirm: RowAction | null;
+  /** An action the app must carry out through the source (numbered, so each runs once). */
+  request: { seq: number; action: RowAction } | null;
+  seq: number;
+  /** The status line: the outcome of the last action (errors from the API as they came). */
+  status: { text: string; level: 'info' | 'ok' | 'error' } | null;
 }
 
 export interface MonitorState {
@@ -70,12 +89,21 @@ export interface MonitorState {
   listeners: Record<string, string>;
   /** Newest first, at most `capacity`. */
   activity: ActivityRecord[];
+  /** Ids of the records the last history read brought (a stream event with one of them is a repeat). */
+  historyIds: ReadonlySet<string>;
   /** Activity that arrived while paused (newest first, bounded); merged on resume. */
   held: ActivityRecord[];
   /** Insertion order = first seen; at most `capacity`. */
   sessions: ReadonlyMap<string, SessionView>;
   tokens: ReadonlyMap<string, TokenRow>;
   peers: ReadonlyMap<string, PeerView>;
+  /** VVM accounts by IMSI, the SMS backlog by id, ODSA subscriptions by id, the push backlog by key (from the list routes). */
+  vvmAccounts: ReadonlyMap<string, VvmAccount>;
+  vvmSms: ReadonlyMap<string, VvmSms>;
+  odsa: ReadonlyMap<string, OdsaSubscriptionView>;
+  push: ReadonlyMap<string, PushBacklogView>;
+  /** `--time`: how every time is shown (lists and detail). */
+  time: TimeFormat;
   rates: { requests: number[]; errors: number[]; eap_success: number; eap_failure: number };
   counters: { received: number; dropped: number; invalid: number; reconnects: number };
   /** Terminal size as last reported (the detail scroll is clamped with it). */
@@ -83,12 +111,21 @@ export interface MonitorState {
   ui: UiState;
 }
 
-/** A snapshot fetched from the list routes when the stream (re)connects. */
+/**
+ * A snapshot fetched from the list routes when the stream (re)connects (and the VVM/ODSA lists again when
+ * their activity shows they changed). Each part is optional: a part that is absent leaves its pane alone.
+ */
 export interface Snapshot {
   status?: StatusResponse;
+  /** Recent history, newest first (GET /api/activity): merged with what the stream brought, by id. */
+  activity?: ActivityRecord[];
   sessions?: SessionView[];
   tokens?: TokenView[];
   peers?: PeerView[];
+  vvmAccounts?: VvmAccount[];
+  vvmSms?: VvmSms[];
+  odsa?: OdsaSubscriptionView[];
+  push?: PushBacklogView[];
 }
 
 export type UiAction =
@@ -108,7 +145,15 @@ export type UiAction =
   | { type: 'scroll'; delta: number }
   | { type: 'back' }
   | { type: 'help' }
-  | { type: 'quit' };
+  | { type: 'quit' }
+  | { type: 'sort-next' }
+  | { type: 'sort-reverse' }
+  /** `Ctrl-D`/`x` on the selected row: revoke a token, drop a session (asks y/N first). */
+  | { type: 'delete' }
+  /** `l` on the selected row: the activity of its IMSI (the Activity pane filtered, with its history read). */
+  | { type: 'activity-of' }
+  | { type: 'confirm-yes' }
+  | { type: 'confirm-no' };
 
 export type MonitorAction =
   /** `skipped`: activity events the frame queue let fall out (older than the ring keeps anyway), still counted. */
@@ -117,9 +162,11 @@ export type MonitorAction =
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'invalid'; count: number }
   | { type: 'resize'; columns: number | undefined; rows: number | undefined }
+  /** The outcome of a requested action (`seq` of the request). */
+  | { type: 'action-done'; seq: number; ok: boolean; text: string; records?: ActivityRecord[] }
   | UiAction;
 
-export function initialState(opts: { capacity?: number; target?: string; filter?: string } = {}): MonitorState {
+export function initialState(opts: { capacity?: number; target?: string; filter?: string; time?: TimeFormat } = {}): MonitorState {
   return {
     capacity: Math.max(1, Math.floor(opts.capacity ?? DEFAULT_CAPACITY)),
     now: 0,
@@ -127,16 +174,22 @@ export function initialState(opts: { capacity?: number; target?: string; filter?
     hello: null,
     listeners: {},
     activity: [],
+    historyIds: new Set(),
     held: [],
     sessions: new Map(),
     tokens: new Map(),
     peers: new Map(),
+    vvmAccounts: new Map(),
+    vvmSms: new Map(),
+    odsa: new Map(),
+    push: new Map(),
+    time: opts.time ?? 'iso',
     rates: { requests: [], errors: [], eap_success: 0, eap_failure: 0 },
     counters: { received: 0, dropped: 0, invalid: 0, reconnects: 0 },
     screen: { columns: undefined, rows: undefined },
     ui: {
       pane: 'activity',
-      selected: { activity: 0, sessions: 0, tokens: 0, peers: 0 },
+      selected: perPane(() => 0),
       filter: opts.filter ?? '',
       filterDraft: null,
       detail: null,
@@ -144,6 +197,11 @@ export function initialState(opts: { capacity?: number; target?: string; filter?
       help: false,
       paused: false,
       quit: false,
+      sort: perPane((p) => DEFAULT_SORT[p]),
+      confirm: null,
+      request: null,
+      seq: 0,
+      status: null,
     },
   };
 }
@@ -225,6 +283,9 @@ function applyEvents(state: MonitorState, events: readonly DaemonEvent[], skippe
   if (d.sessions) s.sessions = d.sessions;
   if (d.tokens) s.tokens = d.tokens;
   if (d.peers) s.peers = d.peers;
+  // A record the last history read already brought (it arrived both ways) is not listed twice. The
+  // stream itself sends each record once, so only those ids are checked: one lookup per event.
+  if (d.fresh.length && s.historyIds.size) d.fresh = d.fresh.filter((r) => !s.historyIds.has(r.id));
   if (d.fresh.length) {
     if (state.ui.paused) s.held = prependBounded(s.held, d.fresh, s.capacity);
     else {
@@ -264,60 +325,96 @@ const matchesToken = (t: TokenRow, f: string) =>
   !f || hay([t.token_id, t.imsi, t.state, t.terminal_id, t.app_name, t.auth_method]).includes(f.toLowerCase());
 const matchesPeer = (p: PeerView, f: string) =>
   !f || hay([p.host, p.status, p.ip, p.realm, p.product_name, p.transport]).includes(f.toLowerCase());
+const matchesVvm = (a: VvmAccount, f: string) => !f || hay([a.imsi, a.msisdn, a.status, a.client_type, a.language]).includes(f.toLowerCase());
+const matchesSms = (m: VvmSms, f: string) => !f || hay([m.id, m.imsi, m.to, m.type, m.state, m.reason, m.last_error]).includes(f.toLowerCase());
+const matchesOdsa = (o: OdsaSubscriptionView, f: string) =>
+  !f || hay([o.id, o.imsi, o.app, o.device_id, o.state, o.eid, o.iccid, o.vendor, o.model, o.friendly_name]).includes(f.toLowerCase());
+const matchesPush = (p: PushBacklogView, f: string) => !f || hay([p.key, p.imsi, p.state, p.reasons, p.apps, p.last_error]).includes(f.toLowerCase());
 
 export function visibleActivity(s: MonitorState): ActivityRecord[] {
-  return s.ui.filter ? s.activity.filter((r) => matchesActivity(r, s.ui.filter)) : s.activity;
-}
-export function visibleSessions(s: MonitorState): SessionView[] {
-  return [...s.sessions.values()].filter((x) => matchesSession(x, s.ui.filter)).sort((a, b) => b.created_at - a.created_at);
-}
-export function visibleTokens(s: MonitorState): TokenRow[] {
-  return [...s.tokens.values()].filter((x) => matchesToken(x, s.ui.filter)).sort((a, b) => b.created_at - a.created_at);
-}
-export function visiblePeers(s: MonitorState): PeerView[] {
-  return [...s.peers.values()].filter((x) => matchesPeer(x, s.ui.filter)).sort((a, b) => a.host.localeCompare(b.host));
+  const rows = s.ui.filter ? s.activity.filter((r) => matchesActivity(r, s.ui.filter)) : s.activity;
+  // The list is kept newest first: the default sort needs no work (thousands of events a second).
+  const sort = s.ui.sort.activity;
+  return sort.col === DEFAULT_SORT.activity.col && sort.desc === DEFAULT_SORT.activity.desc ? rows : sorted(s, 'activity', rows);
 }
 
+function sorted<R extends Row>(s: MonitorState, pane: PaneId, rows: readonly R[]): R[] {
+  return sortRows(rows, PANE_COLUMNS[pane] as never, s.ui.sort[pane], { now: s.now, time: s.time }) as R[];
+}
+const listOf = <R extends Row>(s: MonitorState, pane: PaneId, m: ReadonlyMap<string, R>, match: (r: R, f: string) => boolean): R[] =>
+  sorted(s, pane, [...m.values()].filter((x) => match(x, s.ui.filter)));
+
+/** The panes listed from a map (all but Activity): where their rows are and what the filter reads. */
+type ListPane = Exclude<PaneId, 'activity'>;
+const LISTS: { [K in ListPane]: { rows: (s: MonitorState) => ReadonlyMap<string, Row>; match: (r: never, f: string) => boolean } } = {
+  sessions: { rows: (s) => s.sessions, match: matchesSession },
+  tokens: { rows: (s) => s.tokens, match: matchesToken },
+  peers: { rows: (s) => s.peers, match: matchesPeer },
+  vvm: { rows: (s) => s.vvmAccounts, match: matchesVvm },
+  sms: { rows: (s) => s.vvmSms, match: matchesSms },
+  odsa: { rows: (s) => s.odsa, match: matchesOdsa },
+  push: { rows: (s) => s.push, match: matchesPush },
+};
+
+export const visibleSessions = (s: MonitorState): SessionView[] => visibleRows(s, 'sessions') as SessionView[];
+export const visibleTokens = (s: MonitorState): TokenRow[] => visibleRows(s, 'tokens') as TokenRow[];
+export const visiblePeers = (s: MonitorState): PeerView[] => visibleRows(s, 'peers') as PeerView[];
+
 export function visibleRows(s: MonitorState, pane: PaneId = s.ui.pane): Row[] {
-  switch (pane) {
-    case 'activity':
-      return visibleActivity(s);
-    case 'sessions':
-      return visibleSessions(s);
-    case 'tokens':
-      return visibleTokens(s);
-    case 'peers':
-      return visiblePeers(s);
-  }
+  if (pane === 'activity') return visibleActivity(s);
+  const { rows, match } = LISTS[pane];
+  return listOf(s, pane, rows(s), match as (r: Row, f: string) => boolean);
 }
 
 export function rowId(pane: PaneId, row: Row): string {
   switch (pane) {
     case 'activity':
-      return (row as ActivityRecord).id;
+    case 'sms':
+    case 'odsa':
+      return (row as ActivityRecord | VvmSms | OdsaSubscriptionView).id;
     case 'sessions':
       return (row as SessionView).session_id;
     case 'tokens':
       return (row as TokenRow).token_id;
     case 'peers':
       return (row as PeerView).host;
+    case 'vvm':
+      return (row as VvmAccount).imsi;
+    case 'push':
+      return (row as PushBacklogView).key;
   }
+}
+
+/** The subscriber a row is about (null for a Diameter peer or a record without one). */
+export function rowImsi(pane: PaneId, row: Row): string | null {
+  return pane === 'peers' ? null : ((row as { imsi?: string | null }).imsi ?? null);
 }
 
 /** The record whose detail is open, or null (it may have left the buffer). */
 export function detailRow(s: MonitorState): Row | null {
   const d = s.ui.detail;
   if (!d) return null;
-  switch (d.pane) {
-    case 'activity':
-      return s.activity.find((r) => r.id === d.id) ?? s.held.find((r) => r.id === d.id) ?? null;
-    case 'sessions':
-      return s.sessions.get(d.id) ?? null;
-    case 'tokens':
-      return s.tokens.get(d.id) ?? null;
-    case 'peers':
-      return s.peers.get(d.id) ?? null;
+  if (d.pane === 'activity') return s.activity.find((r) => r.id === d.id) ?? s.held.find((r) => r.id === d.id) ?? null;
+  return LISTS[d.pane].rows(s).get(d.id) ?? null;
+}
+
+/** Activity of the VVM panes (request types `vvm_*`, admin calls under /api/vvm) and of the ODSA panes (`odsa`, /api/odsa, /api/push). */
+export function isPaneActivity(group: 'vvm' | 'odsa', r: Pick<ActivityRecord, 'request_type' | 'request_path'>): boolean {
+  if (group === 'vvm') return r.request_type.startsWith('vvm_') || r.request_path.startsWith('/api/vvm');
+  return r.request_type === 'odsa' || r.request_path.startsWith('/api/odsa') || r.request_path.startsWith('/api/push');
+}
+export const paneGroup = (pane: PaneId): 'vvm' | 'odsa' | null => (pane === 'vvm' || pane === 'sms' ? 'vvm' : pane === 'odsa' || pane === 'push' ? 'odsa' : null);
+
+/** The newest `n` activity records of a VVM or ODSA pane (under the filter), for the strip below its table. */
+export function paneActivity(s: MonitorState, pane: PaneId, n: number): ActivityRecord[] {
+  const group = paneGroup(pane);
+  const out: ActivityRecord[] = [];
+  if (!group || n <= 0) return out;
+  for (const r of s.activity) {
+    if (isPaneActivity(group, r) && matchesActivity(r, s.ui.filter)) out.push(r);
+    if (out.length >= n) break;
   }
+  return out;
 }
 
 /** EAP success ratio in [0, 1], or null before any outcome. */
@@ -367,6 +464,95 @@ function applySnapshot(s: MonitorState, snap: Snapshot): MonitorState {
     next.tokens = m;
   }
   if (snap.peers) next.peers = new Map(snap.peers.map((p) => [p.host, p]));
+  const byKey = <T>(xs: readonly T[], key: (x: T) => string): Map<string, T> => {
+    const m = new Map(xs.map((x) => [key(x), x] as const));
+    trimMap(m, s.capacity);
+    return m;
+  };
+  if (snap.vvmAccounts) next.vvmAccounts = byKey(snap.vvmAccounts, (a) => a.imsi);
+  if (snap.vvmSms) next.vvmSms = byKey(snap.vvmSms, (m) => m.id);
+  if (snap.odsa) next.odsa = byKey(snap.odsa, (o) => o.id);
+  if (snap.push) next.push = byKey(snap.push, (p) => p.key);
+  if (snap.activity?.length) return clampSelections(mergeHistory(next, snap.activity));
+  return clampSelections(next);
+}
+
+/**
+ * History read from GET /api/activity merged into the list: one row per id (a record that arrived on the
+ * stream too is kept once), newest first, cut at `capacity`; a scrolled selection stays on its record.
+ */
+export function mergeHistory(s: MonitorState, records: readonly ActivityRecord[]): MonitorState {
+  const seen = new Set<string>();
+  const all: ActivityRecord[] = [];
+  for (const r of [...s.activity, ...s.held, ...records]) if (!seen.has(r.id)) (seen.add(r.id), all.push(r));
+  const held = new Set(s.held.map((r) => r.id));
+  const time = (r: ActivityRecord) => Date.parse(r.timestamp) || 0;
+  const merged = all.filter((r) => !held.has(r.id)).sort((a, b) => time(b) - time(a)).slice(0, s.capacity);
+  const sel = s.ui.selected.activity;
+  const selId = sel > 0 ? visibleActivity(s)[sel]?.id : undefined;
+  let next: MonitorState = { ...s, activity: merged, historyIds: new Set(records.map((r) => r.id)) };
+  if (selId) {
+    const i = visibleActivity(next).findIndex((r) => r.id === selId);
+    if (i >= 0) next = withUi(next, { selected: { ...next.ui.selected, activity: i } });
+  }
+  for (const r of records) if (Date.parse(r.timestamp) > next.now) next.now = Date.parse(r.timestamp);
+  return next;
+}
+
+const describe = (a: RowAction): string =>
+  a.kind === 'revoke-token' ? `revoke token ${a.id}${a.imsi ? ` (IMSI ${a.imsi})` : ''}`
+  : a.kind === 'drop-session' ? `drop EAP session ${a.id}${a.imsi ? ` (IMSI ${a.imsi})` : ''}`
+  : `read the activity of ${a.imsi}`;
+/** The confirmation prompt of a destructive action (the footer shows it). */
+export const confirmPrompt = (a: RowAction): string => `${describe(a).replace(/^./, (c) => c.toUpperCase())}? y/N`;
+
+function request(s: MonitorState, action: RowAction, text: string): MonitorState {
+  const seq = s.ui.seq + 1;
+  return withUi(s, { request: { seq, action }, seq, confirm: null, status: { text, level: 'info' } });
+}
+
+function selectedRow(s: MonitorState): Row | undefined {
+  return visibleRows(s)[s.ui.selected[s.ui.pane]];
+}
+
+function onDelete(s: MonitorState): MonitorState {
+  const row = selectedRow(s);
+  const pane = s.ui.pane;
+  if (!row) return withUi(s, { status: { text: 'no row selected', level: 'error' } });
+  if (pane === 'tokens') {
+    const t = row as TokenRow;
+    if (t.state !== 'active') return withUi(s, { status: { text: `token ${t.token_id} is already ${t.state}`, level: 'error' } });
+    return withUi(s, { confirm: { kind: 'revoke-token', id: t.token_id, imsi: t.imsi }, status: null });
+  }
+  if (pane === 'sessions') {
+    const x = row as SessionView;
+    return withUi(s, { confirm: { kind: 'drop-session', id: x.session_id, imsi: x.imsi }, status: null });
+  }
+  return withUi(s, { status: { text: 'Ctrl-D acts on the Tokens pane (revoke) and the Sessions pane (drop)', level: 'error' } });
+}
+
+function onActivityOf(s: MonitorState): MonitorState {
+  const row = selectedRow(s);
+  const imsi = row ? rowImsi(s.ui.pane, row) : null;
+  if (!imsi) return withUi(s, { status: { text: row ? 'this row has no IMSI' : 'no row selected', level: 'error' } });
+  const shown = withUi(s, { pane: 'activity', filter: imsi, filterDraft: null, detail: null, selected: { ...s.ui.selected, activity: 0 } });
+  return request(shown, { kind: 'activity-of', imsi }, `reading the activity of ${imsi}…`);
+}
+
+function onDone(s: MonitorState, a: Extract<MonitorAction, { type: 'action-done' }>): MonitorState {
+  const req = s.ui.request;
+  const action = req && req.seq === a.seq ? req.action : null;
+  let next = withUi(s, { request: req && req.seq === a.seq ? null : req, status: { text: a.text, level: a.ok ? 'ok' : 'error' } });
+  if (!action || !a.ok) return next;
+  // Show the outcome at once; the stream's event (token revoked, session deleted) says the same when it comes.
+  if (action.kind === 'revoke-token') {
+    const t = next.tokens.get(action.id);
+    if (t) next = { ...next, tokens: new Map(next.tokens).set(action.id, { ...t, state: 'revoked' }) };
+  } else if (action.kind === 'drop-session' && next.sessions.has(action.id)) {
+    const m = new Map(next.sessions);
+    m.delete(action.id);
+    next = { ...next, sessions: m };
+  } else if (action.kind === 'activity-of' && a.records) next = mergeHistory(next, a.records);
   return clampSelections(next);
 }
 
@@ -434,7 +620,7 @@ export function monitorReducer(state: MonitorState, action: MonitorAction): Moni
       const row = detailRow(state);
       if (!row) return state;
       const L = screenLayout(state.screen.columns, state.screen.rows);
-      const total = detailDisplay(row, L.width).lines.length;
+      const total = detailDisplay(row, L.width, state.time).lines.length;
       const next = detailStart(total, L.bodyRows, Math.max(0, Math.min(ui.detailScroll + action.delta, total)));
       return next === ui.detailScroll ? state : withUi(state, { detailScroll: next });
     }
@@ -449,5 +635,27 @@ export function monitorReducer(state: MonitorState, action: MonitorAction): Moni
       return withUi(state, { help: !ui.help });
     case 'quit':
       return withUi(state, { quit: true });
+    case 'sort-next': {
+      const cols = PANE_COLUMNS[ui.pane];
+      const i = cols.findIndex((c) => c.header === ui.sort[ui.pane].col);
+      const col = cols[(i + 1) % cols.length]!.header;
+      // A column's first direction is the pane's own for its default column, else ascending.
+      const desc = col === DEFAULT_SORT[ui.pane].col ? DEFAULT_SORT[ui.pane].desc : false;
+      return withUi(state, { sort: { ...ui.sort, [ui.pane]: { col, desc } } });
+    }
+    case 'sort-reverse': {
+      const cur = ui.sort[ui.pane];
+      return withUi(state, { sort: { ...ui.sort, [ui.pane]: { col: cur.col, desc: !cur.desc } } });
+    }
+    case 'delete':
+      return onDelete(state);
+    case 'activity-of':
+      return onActivityOf(state);
+    case 'confirm-yes':
+      return ui.confirm ? request(state, ui.confirm, `${describe(ui.confirm)}…`) : state;
+    case 'confirm-no':
+      return ui.confirm ? withUi(state, { confirm: null, status: { text: `cancelled: ${describe(ui.confirm)}`, level: 'info' } }) : state;
+    case 'action-done':
+      return onDone(state, action);
   }
 }

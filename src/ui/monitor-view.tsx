@@ -10,7 +10,7 @@ import { Header } from './components/header.js';
 import { HelpOverlay } from './components/help-overlay.js';
 import { TablePane } from './components/table-pane.js';
 import { screenLayout } from './layout.js';
-import { detailRow, visibleRows, type MonitorState } from './monitor-state.js';
+import { detailRow, paneActivity, paneGroup, visibleRows, type MonitorState } from './monitor-state.js';
 
 export interface MonitorViewProps {
   state: MonitorState;
@@ -24,17 +24,20 @@ export function MonitorView({ state, columns, rows }: MonitorViewProps) {
   const list = visibleRows(state);
   let body;
   if (ui.help) body = <HelpOverlay width={L.width} />;
-  else if (ui.detail) body = <DetailView pane={ui.detail.pane} row={detailRow(state)} width={L.width} height={L.bodyRows} scroll={ui.detailScroll} />;
+  else if (ui.detail)
+    body = <DetailView pane={ui.detail.pane} row={detailRow(state)} width={L.width} height={L.bodyRows} scroll={ui.detailScroll} time={state.time} />;
   else
     body = (
       <TablePane
         pane={ui.pane}
         rows={list}
         selected={ui.selected[ui.pane]}
-        now={state.now}
+        ctx={{ now: state.now, time: state.time }}
         width={L.width}
         height={L.bodyRows}
         filtered={Boolean(ui.filter)}
+        sort={ui.sort[ui.pane]}
+        strip={paneGroup(ui.pane) ? paneActivity(state, ui.pane, 8) : undefined}
       />
     );
   return (

@@ -9,15 +9,35 @@
 import { useEffect, type Dispatch } from 'react';
 import type { DaemonEvent } from '../contracts/events.js';
 import type { StreamItem } from '../client/event-stream.js';
-import type { MonitorAction, Snapshot } from './monitor-state.js';
+import type { ActivityRecord } from '../contracts/activity.js';
+import { isPaneActivity, type MonitorAction, type Snapshot } from './monitor-state.js';
+import type { RowAction } from './monitor-types.js';
 import { RingBuffer } from './ring-buffer.js';
+
+/** The list routes in groups: `core` (status, activity history, sessions, tokens, peers), `vvm`, `odsa` (with push). */
+export type ListGroup = 'core' | 'vvm' | 'odsa';
+
+/** What an action did, for the status line (and the records `activity-of` read). */
+export interface ActionOutcome {
+  text: string;
+  records?: ActivityRecord[];
+}
 
 export interface MonitorSource {
   /** Start delivering stream items; `close()` stops. */
   subscribe(onItem: (item: StreamItem) => void): { close(): Promise<void> | void };
-  /** Lists to start from after each (re)connect (sessions, tokens, peers, status); optional. */
-  snapshot?(): Promise<Snapshot>;
+  /** Lists to start from after each (re)connect (all groups), or of some groups again; optional. */
+  snapshot?(groups?: readonly ListGroup[]): Promise<Snapshot>;
+  /** Carry out a row action; rejects with the API's error (shown in the status line). */
+  act?(action: RowAction): Promise<ActionOutcome>;
 }
+
+/**
+ * The VVM and ODSA lists have no events of their own: their activity (VVM SMS and IMAP-side records, ODSA
+ * requests, admin calls under /api/vvm, /api/odsa, /api/push) says they changed, and the lists of that group
+ * are read again, at most once per `REFRESH_MS` whatever the rate.
+ */
+export const REFRESH_MS = 1000;
 
 /** Default frame period: at most 2 batches (and so 2 renders) a second from the stream. */
 export const DEFAULT_FRAME_MS = 500;
@@ -63,6 +83,31 @@ export class EventBatcher {
   }
 }
 
+/** Throttle of the group re-reads: the first change starts a timer; changes until it fires ride along. */
+export class RefreshThrottle {
+  readonly #due = new Set<ListGroup>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  constructor(
+    private readonly run: (groups: ListGroup[]) => void,
+    private readonly ms = REFRESH_MS,
+  ) {}
+
+  note(group: ListGroup): void {
+    this.#due.add(group);
+    this.#timer ??= setTimeout(() => {
+      this.#timer = null;
+      const groups = [...this.#due];
+      this.#due.clear();
+      this.run(groups);
+    }, this.ms);
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}
+
 export function useMonitorStream(source: MonitorSource, dispatch: Dispatch<MonitorAction>, opts: { capacity: number; frameMs?: number }): void {
   const { capacity, frameMs = DEFAULT_FRAME_MS } = opts;
   useEffect(() => {
@@ -71,25 +116,33 @@ export function useMonitorStream(source: MonitorSource, dispatch: Dispatch<Monit
     const flush = () => {
       for (const a of batcher.flush()) dispatch(a);
     };
+    const lists = (groups?: ListGroup[]) =>
+      source.snapshot?.(groups).then(
+        (snapshot) => live && dispatch({ type: 'snapshot', snapshot }),
+        () => undefined, // the lists are a convenience; the stream still works
+      );
+    const refresh = new RefreshThrottle((groups) => void lists(groups));
     const sub = source.subscribe((item) => {
       if (!live) return;
-      if (item.type === 'event') batcher.add(item.event);
+      if (item.type === 'event') {
+        batcher.add(item.event);
+        if (item.event.kind === 'activity') {
+          if (isPaneActivity('vvm', item.event.record)) refresh.note('vvm');
+          else if (isPaneActivity('odsa', item.event.record)) refresh.note('odsa');
+        }
+      }
       else if (item.type === 'invalid') batcher.invalid();
       else {
         flush(); // keep order: events before the state change
         dispatch({ type: 'connection', status: item.status });
-        if (item.status.state === 'connected' && source.snapshot) {
-          source.snapshot().then(
-            (snapshot) => live && dispatch({ type: 'snapshot', snapshot }),
-            () => undefined, // the lists are a convenience; the stream still works
-          );
-        }
+        if (item.status.state === 'connected') void lists();
       }
     });
     const timer = setInterval(() => batcher.pending && flush(), frameMs);
     return () => {
       live = false;
       clearInterval(timer);
+      refresh.stop();
       void sub.close();
     };
   }, [source, dispatch, capacity, frameMs]);

@@ -6,10 +6,14 @@ import { Box, Text } from 'ink';
 import { detailDisplay, detailStart } from '../detail.js';
 import { fit } from '../layout.js';
 import type { PaneId, Row } from '../monitor-types.js';
+import type { TimeFormat } from '../time-format.js';
 
-const TITLE: Record<PaneId, string> = { activity: 'Activity record', sessions: 'EAP session', tokens: 'Token', peers: 'Diameter peer' };
+const TITLE: Record<PaneId, string> = {
+  activity: 'Activity record', sessions: 'EAP session', tokens: 'Token', peers: 'Diameter peer',
+  vvm: 'VVM account', sms: 'VVM SMS', odsa: 'ODSA subscription', push: 'Push backlog entry',
+};
 
-export function DetailView({ pane, row, width, height, scroll = 0 }: { pane: PaneId; row: Row | null; width: number; height: number; scroll?: number }) {
+export function DetailView({ pane, row, width, height, scroll = 0, time = 'iso' }: { pane: PaneId; row: Row | null; width: number; height: number; scroll?: number; time?: TimeFormat }) {
   if (!row) {
     return (
       <Box flexDirection="column" width={width}>
@@ -18,7 +22,7 @@ export function DetailView({ pane, row, width, height, scroll = 0 }: { pane: Pan
       </Box>
     );
   }
-  const { keyWidth, lines } = detailDisplay(row, width);
+  const { keyWidth, lines } = detailDisplay(row, width, time);
   // The title and (when it does not all fit) a position line share the pane's height + 1 lines.
   const fits = lines.length <= height;
   const room = fits ? height : Math.max(1, height - 1);

@@ -1,7 +1,10 @@
 /** Bottom line: the filter being typed, or the key hints and counters. Pure. */
 import { Text } from 'ink';
 import { fit } from '../layout.js';
-import type { MonitorState } from '../monitor-state.js';
+import { confirmPrompt, type MonitorState } from '../monitor-state.js';
+import { zoneLabel } from '../time-format.js';
+
+const STATUS_COLOR = { info: 'cyan', ok: 'green', error: 'red' } as const;
 
 export function Footer({ state, width, total }: { state: MonitorState; width: number; total: number }) {
   const { ui, counters } = state;
@@ -15,9 +18,25 @@ export function Footer({ state, width, total }: { state: MonitorState; width: nu
       </Text>
     );
   }
+  if (ui.confirm) {
+    return (
+      <Text color="yellow" bold wrap="truncate">
+        {fit(confirmPrompt(ui.confirm), width)}
+      </Text>
+    );
+  }
   const pos = total ? `${Math.min(ui.selected[ui.pane] + 1, total)}/${total}` : '0/0';
-  const full = ui.detail ? 'Esc back  q quit' : '1-4/Tab pane  ↑↓ select  Enter detail  / filter  p pause  ? help  q quit';
-  const right = `${pos}  events ${counters.received}`;
+  const right = `${pos}  events ${counters.received}  ${zoneLabel(state.time, state.now)}`;
+  if (ui.status && !ui.detail) {
+    // The last action's outcome replaces the key hints until the next one (? lists the keys).
+    return (
+      <Text wrap="truncate">
+        <Text color={STATUS_COLOR[ui.status.level]}>{fit(ui.status.text, Math.max(1, width - right.length - 1))}</Text>
+        <Text dimColor>{` ${right}`}</Text>
+      </Text>
+    );
+  }
+  const full = ui.detail ? 'Esc back  q quit' : '1-8/Tab pane  ↑↓ select  Enter detail  / filter  s sort  ^D delete  l activity  ? help  q quit';
   const hints = width >= full.length + right.length + 1 ? full : ui.detail ? 'Esc back' : '? help  q quit';
   const gap = Math.max(1, width - hints.length - right.length);
   return (

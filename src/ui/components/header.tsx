@@ -38,6 +38,9 @@ export function Header({ state, width }: { state: MonitorState; width: number })
     counters.dropped ? `dropped ${counters.dropped}` : '',
     ui.paused ? `PAUSED${state.held.length ? ` +${state.held.length}` : ''}` : '',
   ].filter(Boolean);
+  // Eight tabs and a filter do not fit a narrow terminal: then only the current tab keeps its title.
+  const filter = ui.filter ? `  filter: ${ui.filter}` : '';
+  const short = PANES.reduce((n, p) => n + p.key.length + p.title.length + 3, 0) + filter.length > width;
 
   return (
     <Box flexDirection="column" width={width}>
@@ -67,10 +70,10 @@ export function Header({ state, width }: { state: MonitorState; width: number })
       <Text wrap="truncate">
         {PANES.map((p) => (
           <Text key={p.id} inverse={p.id === ui.pane} bold={p.id === ui.pane}>
-            {` ${p.key} ${p.title} `}
+            {p.id === ui.pane || !short ? ` ${p.key} ${p.title} ` : ` ${p.key} `}
           </Text>
         ))}
-        <Text dimColor>{ui.filter ? `  filter: ${ui.filter}` : ''}</Text>
+        <Text dimColor>{filter}</Text>
       </Text>
     </Box>
   );

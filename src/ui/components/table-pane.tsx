@@ -4,7 +4,10 @@
  * resize reflows and nothing wraps. Pure.
  */
 import { Box, Text } from 'ink';
-import { fitColumns, formatHeader, formatRow, outcomeOf, OUTCOME_COLOR, PANE_COLUMNS, stateColor, tokenState, windowStart } from '../layout.js';
+import {
+  ACTIVITY_COLUMNS, fit, fitColumns, formatHeader, formatRow, outcomeOf, OUTCOME_COLOR, PANE_COLUMNS, stateColor, tokenState, windowStart,
+  type RowCtx, type SortSpec,
+} from '../layout.js';
 import type { ActivityRecord } from '../../contracts/activity.js';
 import type { PaneId, Row, TokenRow } from '../monitor-types.js';
 
@@ -18,7 +21,12 @@ export function rowColor(pane: PaneId, row: Row, now = 0): string | undefined {
     case 'tokens':
       return stateColor(tokenState(row as TokenRow, now));
     case 'peers':
+    case 'vvm':
       return stateColor((row as { status: string }).status);
+    case 'sms':
+    case 'odsa':
+    case 'push':
+      return stateColor((row as { state: string }).state);
   }
 }
 
@@ -27,26 +35,42 @@ const EMPTY: Record<PaneId, string> = {
   sessions: 'no EAP sessions',
   tokens: 'no tokens',
   peers: 'no Diameter peers',
+  vvm: 'no VVM accounts (or VVM is off)',
+  sms: 'the VVM SMS backlog is empty',
+  odsa: 'no ODSA subscriptions (or ODSA is off)',
+  push: 'the push backlog is empty',
 };
+
+/** Title of the activity strip under a VVM or ODSA table. */
+const STRIP_TITLE: Partial<Record<PaneId, string>> = { vvm: 'VVM activity', sms: 'VVM activity', odsa: 'ODSA and push activity', push: 'ODSA and push activity' };
+/** Lines the strip takes (title, column header, records) when the pane has room. */
+export const stripLines = (pane: PaneId, height: number): number => (STRIP_TITLE[pane] && height >= 12 ? Math.min(8, Math.floor(height / 3)) : 0);
 
 export interface TablePaneProps {
   pane: PaneId;
   rows: readonly Row[];
   selected: number;
-  now: number;
+  ctx: RowCtx;
   width: number;
   height: number;
   filtered: boolean;
+  sort?: SortSpec;
+  /** VVM/ODSA panes: the newest activity of that area, shown under the table (`stripLines` of the height). */
+  strip?: readonly ActivityRecord[];
 }
 
-export function TablePane({ pane, rows, selected, now, width, height, filtered }: TablePaneProps) {
+export function TablePane({ pane, rows, selected, ctx, width, height: full, filtered, sort, strip }: TablePaneProps) {
+  const now = ctx.now;
   const cols = fitColumns(PANE_COLUMNS[pane], width);
+  const stripN = strip ? stripLines(pane, full) : 0;
+  const height = full - stripN;
   const start = windowStart(selected, rows.length, height);
   const shown = rows.slice(start, start + height);
+  const acols = stripN ? fitColumns(ACTIVITY_COLUMNS, width) : [];
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
-        {formatHeader(cols, width)}
+        {formatHeader(cols, width, sort)}
       </Text>
       {shown.length === 0 ? (
         <Text dimColor wrap="truncate">
@@ -54,7 +78,7 @@ export function TablePane({ pane, rows, selected, now, width, height, filtered }
         </Text>
       ) : (
         shown.map((row, i) => {
-          const line = formatRow(cols, row, now, width);
+          const line = formatRow(cols, row, ctx, width);
           const isSel = start + i === selected;
           return (
             <Text key={`${start + i}`} wrap="truncate" color={rowColor(pane, row, now)} inverse={isSel}>
@@ -63,6 +87,24 @@ export function TablePane({ pane, rows, selected, now, width, height, filtered }
           );
         })
       )}
+      {stripN ? (
+        <Box flexDirection="column" width={width} height={stripN} marginTop={Math.max(0, height - Math.max(1, shown.length))}>
+          <Text bold dimColor wrap="truncate">
+            {fit(`── ${STRIP_TITLE[pane]} (newest first) ${'─'.repeat(width)}`, width + 1).slice(0, width)}
+          </Text>
+          {strip!.length === 0 ? (
+            <Text dimColor wrap="truncate">
+              {fit('none yet', width)}
+            </Text>
+          ) : (
+            strip!.slice(0, stripN - 1).map((r) => (
+              <Text key={r.id} wrap="truncate" color={OUTCOME_COLOR[outcomeOf(r)]}>
+                {formatRow(acols, r, ctx, width)}
+              </Text>
+            ))
+          )}
+        </Box>
+      ) : null}
     </Box>
   );
 }
