@@ -1,7 +1,7 @@
 /**
  * Durability through the real CLI: `omnisep entitlement set` against a real
  * `omnisep serve` child, SIGKILL the daemon the instant the CLI returns,
- * start it again on the same data dir, and the entitlement is there — 20
+ * start it again on the same data dir, and the entitlement is there — 10
  * times in a row, each round with different values. (The daemon's own crash
  * tests drive the socket directly; this one goes through the binary an
  * operator uses.)
@@ -18,7 +18,7 @@ import { ControlClient } from '../src/client/control-client.js';
 import { routes } from '../src/contracts/routes.js';
 import type { EntitlementDetail } from '../src/contracts/entitlements.js';
 
-const ROUNDS = 20;
+const ROUNDS = 10; // each round is a full daemon start (≈ 10 s on a busy 2-core machine); the store crash tests add many more kills
 const IMSI = '001010000000077';
 
 function startServe(dir: string, socket: string): ChildProcess {
