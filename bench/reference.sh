@@ -15,7 +15,7 @@ run() {
   echo
   echo "### $*"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  node "$@"
+  node "$@" || echo "FAILED: exit $? ($*)"
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 run dist/bench/cli.bench.js 15
