@@ -9,7 +9,7 @@
  * fsyncs, so an acknowledged write can vanish on power loss: this adapter
  * is the reason omnisep does not use it (docs/storage.md).
  */
-import { open, rename, readFile, unlink } from 'node:fs/promises';
+import { open, rename, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { StoreCorruptError } from './errors.js';
@@ -25,11 +25,14 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeFileDurable(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
-  const fh = await open(tmp, 'w', mode);
+/**
+ * Replace `file` through the temporary file `tmp`: `fill` writes it, then fsync, rename over `file` and fsync the
+ * directory (`syncDir: false` skips that for a cache, e.g. a key map). On failure the temporary file is removed.
+ */
+export async function replaceFileDurably(tmp: string, file: string, fill: (fh: FileHandle) => Promise<void>, opts: { mode?: number; syncDir?: boolean } = {}): Promise<void> {
+  const fh = await open(tmp, 'w', opts.mode ?? 0o600);
   try {
-    await fh.writeFile(data);
+    await fill(fh);
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => {});
@@ -38,7 +41,12 @@ export async function writeFileDurable(file: string, data: string | Buffer, mode
   }
   await fh.close();
   await rename(tmp, file);
-  await fsyncDir(dirname(file));
+  if (opts.syncDir !== false) await fsyncDir(dirname(file));
+}
+
+export async function writeFileDurable(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
+  await replaceFileDurably(tmp, file, (fh) => fh.writeFile(data), { mode });
 }
 
 /** A lowdb adapter over one JSON file with durable writes and a loud refusal of corrupt content. */

@@ -14,13 +14,13 @@
  * not only when a request reads it).
  */
 import { close, fstatSync, openSync, read, readSync, closeSync, existsSync } from 'node:fs';
-import { open as openAsync, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { checkRecord } from '../../src/store/collections.js';
 import type { Entry, RecordSource } from '../../src/store/map-collection.js';
+import { replaceFileDurably } from './atomic-file.js';
 import { StoreRecordDamagedError } from './errors.js';
-import { FORMAT, FramedFileDamage, frame, fsyncDirSync, readFramed, recordLine, unframe } from './journal.js';
+import { FORMAT, FramedFileDamage, frame, readFramed, recordLine, unframe } from './journal.js';
 
 /** What a key map was made for: a snapshot of this size whose last 64 KiB have this CRC. */
 export interface SnapshotIdentity { size: number; tailCrc: number }
@@ -261,8 +261,7 @@ export function openWithKeyMap(dbDir: string, file: string, name: string, gen: n
 /** Save `snap`'s key map next to it (temp + fsync + rename): the next start opens the snapshot without parsing it. */
 export async function writeKeyMap(dbDir: string, snap: SnapshotFile): Promise<void> {
   const tmp = join(dbDir, keyMapTmp(snap.collection, snap.generation));
-  const fh = await openAsync(tmp, 'w', 0o600);
-  try {
+  await replaceFileDurably(tmp, join(dbDir, keyMapName(snap.collection, snap.generation)), async (fh) => {
     const write = async (b: Buffer) => { let w = 0; while (w < b.length) w += (await fh.write(b, w, b.length - w)).bytesWritten; };
     const header: KeyMapHeader = { omnisep: 'keymap', format: FORMAT, collection: snap.collection, generation: snap.generation, snapshot: snap.identity, fields: [...snap.fields], first: snap.ends[0]!, count: snap.count };
     await write(frame(JSON.stringify(header)));
@@ -274,14 +273,7 @@ export async function writeKeyMap(dbDir: string, snap: SnapshotFile): Promise<vo
       await new Promise((r) => setImmediate(r)); // let requests run
     }
     await write(frame(JSON.stringify({ end: snap.count })));
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, join(dbDir, keyMapName(snap.collection, snap.generation)));
+  }, { syncDir: false }); // a cache: a start without it rebuilds it
   snap.hasKeyMap = true;
 }
 
@@ -308,12 +300,13 @@ export interface SnapshotInput {
  */
 export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotFile; was: Entry[] }> {
   const tmp = join(x.dbDir, x.tmpName);
-  const fh = await openAsync(tmp, 'w', 0o600);
+  const file = join(x.dbDir, x.finalName);
   const keys: string[] = [];
   const was: Entry[] = [];
   const ends: number[] = [];
   const idx: Array<Array<string | undefined>> = x.fields.map(() => []);
-  try {
+  // On failure the temp file goes: journals G and G+1 still hold everything.
+  await replaceFileDurably(tmp, file, async (fh) => {
     let pos = 0;
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
@@ -369,16 +362,7 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
     }
     await add(frame(JSON.stringify({ end: keys.length })));
     await flush();
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {}); // journals G and G+1 still hold everything
-    throw e;
-  }
-  await fh.close();
-  const file = join(x.dbDir, x.finalName);
-  await rename(tmp, file);
-  fsyncDirSync(x.dbDir);
+  });
   const fd = openSync(file, 'r');
   return { snap: new SnapshotFile(file, x.name, x.gen, fd, identityOf(fd), keys, Float64Array.from(ends), x.fields, idx, x.recovery, false), was };
 }
