@@ -32,7 +32,9 @@ let files = walk(join(root, 'dist'), (p) => /\.test\.js$/.test(p)).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (!files.length) { console.error('no test files found under dist/ (did the build run?)'); process.exit(1); }
 
-const args = ['--test', '--test-concurrency=2', '--test-timeout=300000'];
+// Three test files at once on the 2-core machine: most files wait on child processes (daemons, the CLI, peers),
+// so a third keeps the cores busy; every wait in the tests is event-driven with generous bounds.
+const args = ['--test', '--test-concurrency=3', '--test-timeout=300000'];
 if (!process.stdout.isTTY) args.push('--test-reporter=spec');
 const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
