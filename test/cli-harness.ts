@@ -52,3 +52,19 @@ export function parseJson<T = unknown>(r: CliResult): T {
     throw new Error(`not JSON (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   }
 }
+
+/** The CLI with bytes fed to its stdin by `feed` (a write that honours back-pressure), then stdin closed. */
+export function runCliFed(args: string[], feed: (write: (b: Buffer | string) => Promise<void>) => Promise<void>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...cliArgv(), ...args], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
+    const write = (b: Buffer | string) => new Promise<void>((res) => (child.stdin.write(b) ? res() : child.stdin.once('drain', () => res())));
+    feed(write).then(() => child.stdin.end(), reject);
+  });
+}

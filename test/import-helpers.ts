@@ -2,12 +2,11 @@
  * Shared by the bulk import/export tests (import-cli, import-export, import-kek): real daemons
  * (`startDaemon`, embedded store in a temp data dir, control socket) and the real CLI (`node bin/run.js`).
  */
-import { spawn } from 'node:child_process';
 import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliArgv, cliEnv, runCli, type CliResult } from './cli-harness.js';
+import { runCli, runCliFed, type CliResult } from './cli-harness.js';
 import { daemonSets } from './cli-daemon.js';
 import { resolveConfig } from '../src/contracts/config.js';
 import { startDaemon, type RunningDaemon } from '../daemon/main.js';
@@ -53,17 +52,6 @@ export const subs = (d: D) => openCollection<StoredSubscriber>(d.daemon.ctx.stor
 
 /** The CLI with bytes on its stdin (`import -`), streamed in chunks, never on disk. */
 export function cliStdin(d: D, args: string[], feed: (w: (b: Buffer | string) => Promise<void>) => Promise<void>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliArgv(), ...args, '--socket', d.socket], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => undefined);
-    const w = (b: Buffer | string) => new Promise<void>((res) => (child.stdin.write(b) ? res() : child.stdin.once('drain', () => res())));
-    feed(w).then(() => child.stdin.end(), reject);
-  });
+  return runCliFed([...args, '--socket', d.socket], feed);
 }
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { startTestDaemon, testConfig, type TestDaemon } from './daemon-helpers.js';
-import { cliArgv, cliEnv } from './cli-harness.js';
+import { runCliFed } from './cli-harness.js';
 
 export interface Received { headers: IncomingMessage['headers']; body: { to: string; from: string; text: string; port: number } }
 
@@ -109,14 +109,5 @@ export function imaplibFetch(port: number, cafile: string, user: string, pw: str
 
 /** The CLI with a given stdin (set-pin reads the PIN there). */
 export function runWithStdin(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliArgv(), ...args], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runCliFed(args, (write) => write(input));
 }

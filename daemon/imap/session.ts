@@ -136,7 +136,8 @@ export class ImapSession {
     this.io.close();
   }
 
-  async #run(fn: () => Promise<void>): Promise<void> {
+  /** One command or client event at a time: a failure is logged and ends the session with BYE, never the daemon. */
+  async #guarded(fn: () => Promise<void>): Promise<void> {
     this.#busy = true;
     try {
       await fn();
@@ -146,6 +147,10 @@ export class ImapSession {
     } finally {
       this.#busy = false;
     }
+  }
+
+  async #run(fn: () => Promise<void>): Promise<void> {
+    await this.#guarded(fn);
     this.#flush();
     void this.#drain();
   }
@@ -154,15 +159,7 @@ export class ImapSession {
     if (this.#busy) return;
     while (this.#queue.length && !this.#closed) {
       const ev = this.#queue.shift()!;
-      this.#busy = true;
-      try {
-        await this.#event(ev);
-      } catch (e) {
-        this.opts.log.warn({ err: e, remote: this.io.remoteAddress }, 'imap: command failed');
-        this.bye('internal error');
-      } finally {
-        this.#busy = false;
-      }
+      await this.#guarded(() => this.#event(ev));
       this.#flush();
     }
   }
