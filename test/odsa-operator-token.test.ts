@@ -11,7 +11,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, importPKCS8, importSPKI } from 'jose';
+import { XMLParser } from 'fast-xml-parser';
 import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
+import { LOOPBACK_EAP_LIMITS, SIM1, runUe } from './ts43-harness.js';
 
 const IMSI = '001010000000077';
 const SECRET = 'operator-token-shared-secret-0123456789abcdef';
@@ -76,6 +78,79 @@ test('operator tokens with a shared HMAC secret: 401 / 403 / the ap2015 answers,
   }
 });
 
+const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (n) => n === 'characteristic' || n === 'parm' });
+/** Each characteristic's parms by type (one level: the ap2015 answers are flat). */
+function xmlParms(xml: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  const root = (xmlParser.parse(xml) as { 'wap-provisioningdoc': { characteristic: Array<Record<string, unknown>> } })['wap-provisioningdoc'];
+  for (const c of root.characteristic) out[c['@_type'] as string] = Object.fromEntries(((c.parm as Array<Record<string, string>>) ?? []).map((p) => [p['@_name']!, p['@_value']!]));
+  return out;
+}
+
+test('AcquireOperatorToken (§14.1): a device after EAP-AKA, then with its TS.43 token, gets an operator token that ValidateOperatorToken, GetSubscriberDeviceInfo and VerifyPhoneNumber accept', async () => {
+  const d = await startTestDaemon([`operator_token.issuer=${ISS}`, `operator_token.audience=${AUD}`, `operator_token.hmac_secret=${SECRET}`, 'operator_token.auth_url=https://auth.operator.example/validate',
+    'operator_token.lifetime_seconds=600', 'eap_aka.backend=local', ...LOOPBACK_EAP_LIMITS]);
+  try {
+    assert.equal((await d.call('POST', '/api/subscribers', { imsi: SIM1.imsi, ki: SIM1.k.toString('hex'), opc: SIM1.opc.toString('hex'), msisdn: '+447700900123' })).status, 201);
+    const base = d.addresses.http.url.replace(/\/?$/, '/');
+    // A tokenless request: EAP-AKA first, then the operation runs with the parameters kept in the EAP session.
+    const eap = await runUe({ url: `${base}?operation=AcquireOperatorToken&client_id=com.example.bank&scope=openid%20phone`, postUrl: base, ...SIM1, apps: ['ap2015'], accept: 'text/vnd.wap.connectivity-xml' });
+    assert.equal(eap.final.status, 200, eap.final.body);
+    const first = xmlParms(eap.final.body);
+    assert.equal(first.APPLICATION!.OperationResult, '1', eap.final.body);
+    const tsToken = first.TOKEN!.token!;
+    assert.ok(tsToken.length > 20, 'EAP-AKA success carries the TS.43 token');
+
+    // With the TS.43 token (§14.1.3's request): XML, the TOKEN echoed, the Table 117 parameters.
+    const u = new URL(base);
+    for (const [k, v] of Object.entries({ terminal_id: '356938035643809', IMSI: SIM1.imsi, token: tsToken, app_name: 'com.google.android.ims', entitlement_version: '12.0', app: 'ap2015', operation: 'AcquireOperatorToken', client_id: 'com.example.bank', scope: 'openid phone' })) u.searchParams.set(k, v);
+    const t0 = Math.floor(Date.now() / 1000);
+    const r = await fetch(u, { headers: { accept: 'text/vnd.wap.connectivity-xml' } });
+    const body = await r.text();
+    assert.equal(r.status, 200, body);
+    const doc = xmlParms(body);
+    assert.equal(doc.TOKEN!.token, tsToken, 'the TS.43 token echoed (§14.1.4 example)');
+    const a = doc.APPLICATION!;
+    assert.equal(a.AppID, 'ap2015');
+    assert.equal(a.OperationResult, '1');
+    assert.equal(a.ClientID, 'com.example.bank');
+    assert.equal(a.OperatorTokenAuthURL, 'https://auth.operator.example/validate');
+    assert.match(a.OperatorTokenExpiry!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'ISO 8601 with its zone');
+    const exp = Date.parse(a.OperatorTokenExpiry!) / 1000;
+    assert.ok(exp >= t0 + 600 - 5 && exp <= t0 + 600 + 60, `expiry ${a.OperatorTokenExpiry} is about lifetime_seconds away`);
+    const minted = a.OperatorToken!;
+    assert.match(minted, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    // The minted tokens pass omnisep's own operator-token checks.
+    for (const token of [minted, first.APPLICATION!.OperatorToken!]) {
+      const v = JSON.parse((await ask(d, { operator_token: token, operation: 'ValidateOperatorToken', client_id: 'com.example.bank', scope: 'phone' })).text) as Record<string, Record<string, string>>;
+      assert.deepEqual(v.ap2015, { OperationResult: '1', OperatorTokenValidity: '1', OperatorTokenValidatedParams: 'client_id,scope' });
+    }
+    const wrongScope = JSON.parse((await ask(d, { operator_token: minted, operation: 'ValidateOperatorToken', scope: 'payments' })).text) as Record<string, Record<string, string>>;
+    assert.equal(wrongScope.ap2015!.OperatorTokenValidity, '0', 'a scope the device did not ask for');
+    const info = JSON.parse((await ask(d, { operator_token: minted, operation: 'GetSubscriberDeviceInfo' })).text) as Record<string, Record<string, string>>;
+    assert.deepEqual(info.ap2015, { OperationResult: '1', MSISDN: '+447700900123', IMSI: SIM1.imsi }, '§14.1.6.2 Table 126');
+    const verify = JSON.parse((await ask(d, { operator_token: minted, operation: 'VerifyPhoneNumber', msisdn: '+447700900123' })).text) as Record<string, Record<string, string>>;
+    assert.equal(verify.ap2015!.PhoneNumberVerification, '1');
+
+    // No client_id: 102 naming it, no token minted.
+    u.searchParams.delete('client_id');
+    const missing = xmlParms(await (await fetch(u, { headers: { accept: 'text/vnd.wap.connectivity-xml' } })).text()).APPLICATION!;
+    assert.equal(missing.OperationResult, '102');
+    assert.match(missing.GeneralErrorText!, /missing client_id/);
+    assert.equal(missing.OperatorToken, undefined);
+
+    const activity = JSON.stringify((await d.call('GET', '/api/activity?limit=100')).json);
+    assert.ok(activity.includes('AcquireOperatorToken'), 'recorded');
+    for (const t of [minted, first.APPLICATION!.OperatorToken!]) {
+      assert.ok(!activity.includes(t.split('.')[2]!), 'never the minted token in the activity');
+      assert.ok(!d.logs.some((l) => l.includes(t.split('.')[2]!)), 'never the minted token in the logs');
+    }
+  } finally {
+    await d.stop();
+  }
+});
+
 test('operator tokens checked against a JWKS file (ES256): a key of the set verifies, another key is 401', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-jwks-'));
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -85,8 +160,23 @@ test('operator tokens checked against a JWKS file (ES256): a key of the set veri
   writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(pub)), kid: 'op-1', alg: 'ES256', use: 'sig' }] }));
   const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   const sign = (key: Parameters<SignJWT['sign']>[0]) => new SignJWT({ client_id: 'com.example.bank' }).setProtectedHeader({ alg: 'ES256', kid: 'op-1' }).setIssuer(ISS).setAudience(AUD).setSubject(IMSI).setExpirationTime(now() + 300).sign(key);
-  const d = await startTestDaemon([`operator_token.issuer=${ISS}`, `operator_token.audience=${AUD}`, `operator_token.jwks_file=${file}`]);
+  // The issuer's private half, as omnisep signs AcquireOperatorToken's tokens with it (operator_token.signing_key_file).
+  const keyFile = join(dir, 'issuer.private.jwk.json');
+  writeFileSync(keyFile, JSON.stringify({ ...(await exportJWK(privateKey)), kid: 'op-1' }));
+  const d = await startTestDaemon([`operator_token.issuer=${ISS}`, `operator_token.audience=${AUD}`, `operator_token.jwks_file=${file}`, `operator_token.signing_key_file=${keyFile}`, 'eap_aka.backend=local', ...LOOPBACK_EAP_LIMITS]);
   try {
+    // AcquireOperatorToken after EAP-AKA → an ES256 token with kid op-1 that the JWKS verifies.
+    assert.equal((await d.call('POST', '/api/subscribers', { imsi: SIM1.imsi, ki: SIM1.k.toString('hex'), opc: SIM1.opc.toString('hex') })).status, 201);
+    const base = d.addresses.http.url.replace(/\/?$/, '/');
+    const eap = await runUe({ url: `${base}?operation=AcquireOperatorToken&client_id=com.example.bank`, postUrl: base, ...SIM1, apps: ['ap2015'], accept: 'application/json' });
+    assert.equal(eap.final.status, 200, eap.final.body);
+    const acquired = JSON.parse(eap.final.body) as Record<string, Record<string, string>>;
+    assert.equal(acquired.ap2015?.OperationResult, '1', eap.final.body);
+    const header = JSON.parse(Buffer.from(acquired.ap2015!.OperatorToken!.split('.')[0]!, 'base64url').toString()) as Record<string, string>;
+    assert.deepEqual([header.alg, header.kid], ['ES256', 'op-1']);
+    const minted = JSON.parse((await ask(d, { operator_token: acquired.ap2015!.OperatorToken!, operation: 'ValidateOperatorToken', client_id: 'com.example.bank' })).text) as Record<string, Record<string, string>>;
+    assert.equal(minted.ap2015!.OperatorTokenValidity, '1');
+
     const ok = await ask(d, { operator_token: await sign(priv), operation: 'ValidateOperatorToken', client_id: 'com.example.bank' });
     assert.equal(ok.status, 200, ok.text);
     assert.equal((JSON.parse(ok.text) as Record<string, Record<string, string>>).ap2015!.OperatorTokenValidity, '1');

@@ -19,7 +19,7 @@ export interface OdsaServices {
   temporaryTokens: TemporaryTokenService;
   /** Push on change: registrations and backlog (the sender is daemon/push/worker.ts). */
   push: PushService;
-  /** operator_token checks (ap2015, TS.43 §14). */
+  /** operator_token checks and minting (ap2015, TS.43 §14). */
   operatorTokens: OperatorTokenVerifier;
 }
 
@@ -35,6 +35,6 @@ export function buildOdsa(deps: { config: OmnisepConfig; store: Store; clock: Cl
     policy: () => config.odsa,
   });
   const push = new PushService({ store, clock, policy: () => config.push });
-  const operatorTokens = new OperatorTokenVerifier({ policy: () => config.operator_token, clock, readJwks: (file) => readFile(file, 'utf8') });
+  const operatorTokens = new OperatorTokenVerifier({ policy: () => config.operator_token, clock, readJwks: (file) => readFile(file, 'utf8'), readSigningKey: (file) => readFile(file, 'utf8'), randomId: () => random.uuid() });
   return { odsa, temporaryTokens, push, operatorTokens };
 }

@@ -183,6 +183,9 @@ export const configSchema = Type.Object(
       hmac_secret: Type.String({ default: '', ...secret, description: 'shared secret of HS256/384/512 operator tokens; empty = use jwks_file' }),
       jwks_file: Type.String({ default: '', description: 'JSON Web Key Set file with the issuer\'s public keys (RS*, PS*, ES*, EdDSA); read at first use, and again when the path changes (SIGHUP)' }),
       clock_skew_seconds: Type.Integer({ minimum: 0, maximum: 600, default: 30, description: 'leeway on exp and nbf for clocks that differ' }),
+      lifetime_seconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600, description: 'lifetime of an operator token omnisep mints for a device (AcquireOperatorToken), seconds' }),
+      signing_key_file: Type.String({ default: '', description: 'with jwks_file: the issuer\'s private key as a JWK file (JSON with kid; alg, else ES256/EdDSA/RS256 from its type) that AcquireOperatorToken signs with; its public half must be in jwks_file; empty = AcquireOperatorToken answers OperationResult 100 (with hmac_secret, tokens are signed HS256 with the secret)' }),
+      auth_url: Type.String({ default: '', description: 'OperatorTokenAuthURL sent with a minted operator token (where the app\'s back end validates it); empty = none' }),
     }),
     push: o('push on change (TS.43 §2.6, docs/odsa.md § Push): devices that sent notif_token are told when their configuration changes', {
       mode: Type.Union([Type.Literal('off'), Type.Literal('fcm'), Type.Literal('local')], { default: 'off', description: 'off: nothing is sent (registrations are still kept); fcm: Firebase Cloud Messaging HTTP v1; local: the same request to push.url (a lab gateway)' }),
@@ -680,6 +683,8 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     if (ot.hmac_secret !== '' && ot.jwks_file !== '') p.push('operator_token.hmac_secret, operator_token.jwks_file: set one of them, not both (allowed: a shared secret for HS256, or the issuer\'s JWKS file)');
     if ((ot.hmac_secret !== '' || ot.jwks_file !== '') && (ot.issuer === '' || ot.audience === '')) p.push('operator_token.issuer, operator_token.audience: both are needed to check operator tokens (allowed: the issuer\'s iss and this server\'s audience, or no key)');
     if (ot.hmac_secret !== '' && ot.hmac_secret.length < 32) p.push('operator_token.hmac_secret: at least 32 characters (allowed: e.g. `openssl rand -hex 32`)');
+    if (ot.signing_key_file !== '' && ot.jwks_file === '') p.push('operator_token.signing_key_file: only with operator_token.jwks_file, which must hold its public key (allowed: "" with hmac_secret, whose tokens are signed with the secret)');
+    if (ot.auth_url !== '' && !/^https?:\/\/[^\s/]+/i.test(ot.auth_url)) p.push(`operator_token.auth_url: ${JSON.stringify(ot.auth_url)} is not an http(s) URL (allowed: "" or e.g. https://auth.operator.example/validate)`);
   }
   if (cfg.push.mode === 'local' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.url)) p.push(`push.url: ${JSON.stringify(cfg.push.url)} is not an http(s) URL, and push.mode is local (allowed: e.g. http://127.0.0.1:9099/push, or push.mode off)`);
   if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || (cfg.push.access_token === '' && cfg.push.service_account_file === ''))) p.push('push.project_id, push.access_token | push.service_account_file: push.mode fcm needs the project id and a credential (allowed: your Firebase project id and a service-account JSON file or an OAuth 2.0 access token, or push.mode off)');

@@ -23,6 +23,7 @@ import {
   verifyPhoneNumberAnswer,
   type ProfileInfo,
 } from './odsa-operations.js';
+import { acquireOperatorTokenAnswer, operatorTokenAnswer } from './odsa-operator-token.js';
 
 const PROFILE_17: ProfileInfo = { iccid: '8944000000000000017', smdp_address: 'smdp.example.net', matching_id: 'ABC-123' };
 const PROFILE_25: ProfileInfo = { iccid: '8944000000000000025', smdp_address: 'smdp.example.net', matching_id: 'ABC-123' };
@@ -64,6 +65,11 @@ const CASES: Record<string, { app: Characteristic; token?: { token: string; vali
   'invalid-parameter': { app: invalid('ap2006', 'ManageSubscription', { operation_type: '0', companion_terminal_id: '356938035643809', companion_terminal_vendor: 'Omni<Watch' }) },
   'get-phone-number': { app: phoneNumberAnswer('ap2009', '447700900123') },
   'verify-phone-number': { app: verifyPhoneNumberAnswer('ap2009', true, '+447700900123') },
+  'acquire-operator-token': {
+    app: acquireOperatorTokenAnswer({ token: 'A8daAd8ads7fau34789947kjhsfad;kjfh', expires_at: Date.UTC(2019, 0, 29, 21, 15, 31) / 1000 }, '68485498622168489104', 'http://verifyurl.example.net'),
+    token: { token: 'ASH127AHHA88SF', validity: 86400 },
+  },
+  'get-subscriber-device-info': { app: operatorTokenAnswer('GetSubscriberDeviceInfo', { imsi: '214990011223344', client_id: null, scopes: [] }, {}, '34616210000') },
   'get-subscriber-info': { app: subscriberInfoAnswer('ap2009', { msisdn: '447700900123', imsi: '001010000000001', mvno_name: 'Omni Lab' }) },
 };
 

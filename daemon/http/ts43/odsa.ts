@@ -9,29 +9,35 @@
  * OperationResult errors (101, 102, …) are 200 documents, never HTTP errors (§6.5).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Characteristic } from '../../../src/codec/ts43/document.js';
 import { contentTypeOf, negotiateFormat, renderDocument, type RawParams, type Ts43Request } from '../../../src/codec/ts43/index.js';
 import { ODSA_PARAM_SCHEMAS, isOdsaAppId, schemaFields, type OdsaAppId } from '../../../src/contracts/entitlement-apps.js';
 import { errorAnswer, parseOdsaOperation } from '../../../src/fsm/odsa-operations.js';
-import { OPERATOR_TOKEN_OPERATIONS, operatorTokenAnswer } from '../../../src/fsm/odsa-operator-token.js';
+import { OPERATOR_TOKEN_OPERATIONS, acquireOperatorTokenAnswer, isAcquireOperatorToken, mintRefusalAnswer, operatorTokenAnswer, parseAcquireOperatorToken } from '../../../src/fsm/odsa-operator-token.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import type { Ts43Context } from './context.js';
-
-/** The ODSA app of a request that carries an operation, or null (then it is an entitlement query). */
-export function odsaAppOf(apps: readonly string[], params: RawParams | Readonly<Record<string, string>>): OdsaAppId | null {
-  if (params.operation === undefined) return null;
-  const app = apps.find(isOdsaAppId);
-  return app ?? null;
-}
 
 const firstValue = (v: string | string[] | undefined): string | undefined => {
   const s = (Array.isArray(v) ? v[0] : v)?.trim();
   return s === undefined || s === '' ? undefined : s;
 };
 
+/** An ODSA app, or ap2015 for a device's AcquireOperatorToken (TS.43 §14.1, docs/odsa.md § Operator tokens). */
+export type OperationAppId = OdsaAppId | 'ap2015';
+
+/** The ODSA app of a request that carries an operation, or null (then it is an entitlement query). */
+export function odsaAppOf(apps: readonly string[], params: RawParams | Readonly<Record<string, string>>): OperationAppId | null {
+  if (params.operation === undefined) return null;
+  const app = apps.find(isOdsaAppId);
+  if (app === undefined && apps.includes('ap2015') && isAcquireOperatorToken(firstValue(params.operation))) return 'ap2015';
+  return app ?? null;
+}
+
 /** The request's ODSA parameters (names lower-cased, first value): kept in the EAP session too. */
 export function odsaParamsOf(params: RawParams): Record<string, string> {
   const out: Record<string, string> = {};
-  const names = new Set(['operation', ...Object.keys(schemaFields(ODSA_PARAM_SCHEMAS.ap2006))]);
+  // client_id and scope: AcquireOperatorToken's (ap2015, §14.1.1); access_token is not read (docs/odsa.md § Operator tokens).
+  const names = new Set(['operation', ...Object.keys(schemaFields(ODSA_PARAM_SCHEMAS.ap2006)), 'client_id', 'scope']);
   for (const name of names) {
     const v = firstValue(params[name]);
     if (v !== undefined) out[name] = v;
@@ -56,13 +62,34 @@ export function createOdsaResponder(deps: OdsaResponderDeps) {
   const { ctx, record, sendText } = deps;
   const { odsa, temporaryTokens } = ctx.services;
 
+  /**
+   * AcquireOperatorToken (TS.43 §14.1.2) for a device authenticated with a TS.43 token or EAP-AKA: omnisep mints
+   * a token its own ValidateOperatorToken accepts. The summary names the client and the expiry, never the token.
+   */
+  const acquireOperatorToken = async (imsi: string, params: Readonly<Record<string, string>>): Promise<{ application: Characteristic; summary: Record<string, unknown> }> => {
+    const summary = { operation: 'AcquireOperatorToken' };
+    const asked = parseAcquireOperatorToken({ client_id: params.client_id, scope: params.scope });
+    if (!asked.ok) return { application: asked.answer, summary: { ...summary, operation_result: 102 } };
+    const minted = await ctx.services.operatorTokens.mint({ imsi, client_id: asked.client_id, scope: asked.scope });
+    if (!minted.ok) return { application: mintRefusalAnswer(minted.reason), summary: { ...summary, operation_result: 100, reason: minted.reason } };
+    return {
+      application: acquireOperatorTokenAnswer(minted, asked.client_id, ctx.config.operator_token.auth_url),
+      summary: { ...summary, operation_result: 1, client_id: asked.client_id, operator_token_expires_at: minted.expires_at },
+    };
+  };
+
   /** Run the operation for an authenticated subscriber and send the document. */
-  const respond = async (req: FastifyRequest, reply: FastifyReply, input: { app: OdsaAppId; terminal_id: string | null; params: Readonly<Record<string, string>>; auth: OdsaAuth; activity: ActivityInput; parsed?: ReturnType<typeof parseOdsaOperation> }) => {
+  const respond = async (req: FastifyRequest, reply: FastifyReply, input: { app: OperationAppId; terminal_id: string | null; params: Readonly<Record<string, string>>; auth: OdsaAuth; activity: ActivityInput; parsed?: ReturnType<typeof parseOdsaOperation> }) => {
     const { app, auth } = input;
-    const parsed = input.parsed ?? parseOdsaOperation(app, input.params.operation ?? '', input.params);
-    const outcome = parsed.ok
-      ? await odsa.run({ app, imsi: auth.imsi, terminal_id: input.terminal_id, op: parsed.op, opType: parsed.opType, params: parsed.params })
-      : { application: errorAnswer(app, parsed.result, parsed.text), summary: { operation: input.params.operation ?? null, operation_result: parsed.result, error: parsed.text }, changed: [] };
+    let outcome: { application: Characteristic; summary: Record<string, unknown> };
+    if (app === 'ap2015') {
+      outcome = await acquireOperatorToken(auth.imsi, input.params);
+    } else {
+      const parsed = input.parsed ?? parseOdsaOperation(app, input.params.operation ?? '', input.params);
+      outcome = parsed.ok
+        ? await odsa.run({ app, imsi: auth.imsi, terminal_id: input.terminal_id, op: parsed.op, opType: parsed.opType, params: parsed.params })
+        : { application: errorAnswer(app, parsed.result, parsed.text), summary: { operation: input.params.operation ?? null, operation_result: parsed.result, error: parsed.text } };
+    }
     const format = negotiateFormat(req.headers.accept);
     const body = renderDocument({ vers: { version: 1, validity: ctx.config.ts43.default_vers_validity }, token: auth.token ? { token: auth.token.value, validity: auth.token.validity } : undefined, applications: [outcome.application] }, format);
     await record({
@@ -112,7 +139,7 @@ export function createOdsaResponder(deps: OdsaResponderDeps) {
     const op = OPERATOR_TOKEN_OPERATIONS.find((o) => o.toLowerCase() === (operation ?? '').toLowerCase());
     if (!r.apps.includes('ap2015') || op === undefined)
       return sendText(reply, 403, 'Forbidden: operator_token does not cover this request', { ...act, imsi: check.claims.imsi, response_summary: { reason: 'wrong_operation', operation: operation ?? null } });
-    const msisdn = op === 'VerifyPhoneNumber' ? (await ctx.services.subscribers.get(check.claims.imsi))?.msisdn ?? null : null;
+    const msisdn = op === 'ValidateOperatorToken' ? null : (await ctx.services.subscribers.get(check.claims.imsi))?.msisdn ?? null;
     const application = operatorTokenAnswer(op, check.claims, { client_id: firstValue(params.client_id), scope: firstValue(params.scope), msisdn: firstValue(params.msisdn) }, msisdn);
     const format = negotiateFormat(req.headers.accept);
     const body = renderDocument({ vers: { version: 1, validity: ctx.config.ts43.default_vers_validity }, applications: [application] }, format);
