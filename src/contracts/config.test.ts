@@ -114,3 +114,13 @@ test('diameter.routes: a relay/proxy/redirect entry needs peers, a local one nam
   assert.deepEqual(ok.diameter.routes, [{ realm: '*', application_id: 16777264, action: 'relay', peers: ['dra.example'] }]);
   assert.equal(ok.diameter.max_redirects, 2);
 });
+
+test('operator_token minting and ts43.private_user_id: a signing key only with a JWKS, an http(s) auth_url, pseudonym only over SWm', () => {
+  const refused = (sets: string[], re: RegExp) => assert.throws(() => resolveConfig({ sets }), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+  refused(['operator_token.signing_key_file=/etc/omnisep/op.jwk'], /operator_token\.signing_key_file: only with operator_token\.jwks_file/);
+  refused(['operator_token.auth_url=ftp://x'], /operator_token\.auth_url: "ftp:\/\/x" is not an http\(s\) URL/);
+  refused(['ts43.private_user_id=pseudonym', 'eap_aka.backend=local'], /ts43\.private_user_id: pseudonym needs eap_aka\.backend swm/);
+  const ok = resolveConfig({ sets: ['ts43.private_user_id=pseudonym', 'operator_token.auth_url=https://auth.example/v', 'operator_token.lifetime_seconds=120'] });
+  assert.equal(ok.ts43.private_user_id, 'pseudonym');
+  assert.equal(ok.operator_token.lifetime_seconds, 120);
+});

@@ -148,6 +148,7 @@ export const configSchema = Type.Object(
       ),
       default_vers_validity: Type.Integer({ minimum: 0, default: 86400, description: 'VERS validity, seconds' }),
       websheet_base_url: Type.String({ default: '', description: 'base URL of the websheet put in ServiceFlow_URL; empty = http://<server.fqdn>:<http.port>/websheet, or behind a trusted proxy (http.trust_proxy) its X-Forwarded-Host; never the request\'s Host header' }),
+      private_user_id: Type.Union([Type.Literal('auto'), Type.Literal('pseudonym'), Type.Literal('none')], { default: 'auto', description: 'ap2013 private user identity (docs/odsa.md § ap2013): pseudonym = the AAA behind eap_aka.backend swm issues EAP-AKA pseudonyms (AT_NEXT_PSEUDONYM), so ap2013 answers EntitlementStatus 1 with PrivateUserIDType 1; none = EntitlementStatus 2; auto = pseudonym when that AAA is the built-in one with aaa.pseudonyms on (eap_aka.backend swm, aaa.enabled), else none' }),
     }),
     odsa: o('ODSA: eSIM companion (ap2006) and primary (ap2009) devices (docs/odsa.md)', {
       companion_eligibility: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: 'CheckEligibility CompanionAppEligibility: 0 disabled, 1 enabled, 2 incompatible' }),
@@ -685,6 +686,9 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     if (ot.hmac_secret !== '' && ot.hmac_secret.length < 32) p.push('operator_token.hmac_secret: at least 32 characters (allowed: e.g. `openssl rand -hex 32`)');
     if (ot.signing_key_file !== '' && ot.jwks_file === '') p.push('operator_token.signing_key_file: only with operator_token.jwks_file, which must hold its public key (allowed: "" with hmac_secret, whose tokens are signed with the secret)');
     if (ot.auth_url !== '' && !/^https?:\/\/[^\s/]+/i.test(ot.auth_url)) p.push(`operator_token.auth_url: ${JSON.stringify(ot.auth_url)} is not an http(s) URL (allowed: "" or e.g. https://auth.operator.example/validate)`);
+  }
+  if (cfg.ts43.private_user_id === 'pseudonym' && cfg.eap_aka.backend !== 'swm') {
+    p.push(`ts43.private_user_id: pseudonym needs eap_aka.backend swm (the device takes AT_NEXT_PSEUDONYM from the AAA's challenge that omnisep relays; the ${cfg.eap_aka.backend} back-end sends none) (allowed: auto, none, or eap_aka.backend swm)`);
   }
   if (cfg.push.mode === 'local' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.url)) p.push(`push.url: ${JSON.stringify(cfg.push.url)} is not an http(s) URL, and push.mode is local (allowed: e.g. http://127.0.0.1:9099/push, or push.mode off)`);
   if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || (cfg.push.access_token === '' && cfg.push.service_account_file === ''))) p.push('push.project_id, push.access_token | push.service_account_file: push.mode fcm needs the project id and a credential (allowed: your Firebase project id and a service-account JSON file or an OAuth 2.0 access token, or push.mode off)');

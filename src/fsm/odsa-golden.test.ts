@@ -24,6 +24,7 @@ import {
   type ProfileInfo,
 } from './odsa-operations.js';
 import { acquireOperatorTokenAnswer, operatorTokenAnswer } from './odsa-operator-token.js';
+import { privateUserIdAnswer } from './ap2013-private-user-id.js';
 
 const PROFILE_17: ProfileInfo = { iccid: '8944000000000000017', smdp_address: 'smdp.example.net', matching_id: 'ABC-123' };
 const PROFILE_25: ProfileInfo = { iccid: '8944000000000000025', smdp_address: 'smdp.example.net', matching_id: 'ABC-123' };
@@ -70,6 +71,9 @@ const CASES: Record<string, { app: Characteristic; token?: { token: string; vali
     token: { token: 'ASH127AHHA88SF', validity: 86400 },
   },
   'get-subscriber-device-info': { app: operatorTokenAnswer('GetSubscriberDeviceInfo', { imsi: '214990011223344', client_id: null, scopes: [] }, {}, '34616210000') },
+  // ap2013 as the document builder renders it (buildApplication: AppID, then these parameters; src/services/entitlements/catalog.test.ts).
+  'private-user-id-pseudonym': { app: { type: 'APPLICATION', parms: [['AppID', 'ap2013'], ...Object.entries(privateUserIdAnswer('pseudonym'))], children: [] }, token: { token: 'ASH127AHHA88SF', validity: 86400 } },
+  'private-user-id-incompatible': { app: { type: 'APPLICATION', parms: [['AppID', 'ap2013'], ...Object.entries(privateUserIdAnswer('none'))], children: [] } },
   'get-subscriber-info': { app: subscriberInfoAnswer('ap2009', { msisdn: '447700900123', imsi: '001010000000001', mvno_name: 'Omni Lab' }) },
 };
 

@@ -49,6 +49,7 @@ import { publicBaseUrl } from '../security.js';
 import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import { chooseBackend } from '../../services.js';
 import { createOdsaResponder, odsaAppOf, odsaParamsOf } from './odsa.js';
+import { privateUserIdMode } from '../../../src/fsm/ap2013-private-user-id.js';
 
 export type { Ts43Context } from './context.js';
 
@@ -189,6 +190,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       websheetBase: websheetBase(req),
       signingSecret: secret,
       nowMs: ctx.clock.now(),
+      privateUserId: privateUserIdMode(ctx.config), // ap2013 (docs/odsa.md § ap2013); read per request: SIGHUP applies
     }, input.format);
     await record({
       ...activity,

@@ -6,9 +6,11 @@ import {
   SUPPORTED_APP_IDS,
   UNSERVED_APPS,
   effectiveEntitlements,
+  unservedAnswer,
   entitlementSource,
   validateEntitlement,
 } from './catalog.js';
+import { buildApplication } from './document.js';
 
 test('supported apps carry the service names of the spec', () => {
   assert.deepEqual(
@@ -24,6 +26,17 @@ test('supported apps carry the service names of the spec', () => {
     },
   );
   for (const id of ['ap2006', 'ap2009', 'ap2011', 'ap2013', 'ap2015']) assert.ok(UNSERVED_APPS[id], id);
+});
+
+test('unserved apps keep one fixed answer, except ap2013, which is entitled (PSEUDONYM) when the AAA issues pseudonyms', () => {
+  for (const id of ['ap2006', 'ap2009', 'ap2011', 'ap2015']) {
+    assert.deepEqual(unservedAnswer(id, { privateUserId: 'pseudonym' }), UNSERVED_APPS[id]!.answer, id);
+    assert.deepEqual(unservedAnswer(id), UNSERVED_APPS[id]!.answer, id);
+  }
+  assert.deepEqual(unservedAnswer('ap2013', { privateUserId: 'pseudonym' }), { EntitlementStatus: '1', PrivateUserID: '', PrivateUserIDType: '1' });
+  assert.deepEqual(unservedAnswer('ap2013', { privateUserId: 'none' }), { EntitlementStatus: '2', MessageForIncompatible: 'Private user identity is not offered by this server' });
+  assert.deepEqual(unservedAnswer('ap2013'), UNSERVED_APPS.ap2013!.answer, 'no mode given: incompatible');
+  assert.deepEqual(buildApplication('ap2013', undefined, { privateUserId: 'pseudonym' }).parms, [['AppID', 'ap2013'], ['EntitlementStatus', '1'], ['PrivateUserID', ''], ['PrivateUserIDType', '1']]);
 });
 
 test('every default validates against its own catalog entry', () => {

@@ -18,6 +18,7 @@ import {
   type AppEntitlementMap,
   type EntitlementAppId,
 } from '../../contracts/entitlement-apps.js';
+import { PRIVATE_USER_ID_INCOMPATIBLE, privateUserIdAnswer, type PrivateUserIdMode } from '../../fsm/ap2013-private-user-id.js';
 
 // ---------------------------------------------------------------------------
 // Apps
@@ -98,8 +99,8 @@ export const UNSERVED_APPS: Readonly<Record<string, UnservedApp>> = {
     service_name: 'Private user identity',
     section: '§12',
     served: false,
-    reason: 'PrivateUserID needs an encryption agreed with the Wi-Fi gateway or AT_NEXT_PSEUDONYM in EAP-AKA, neither of which omnisep has (docs/odsa.md § ap2013)',
-    answer: incompatibleAnswer('Private user identity'),
+    reason: 'EntitlementStatus 1 with PrivateUserIDType 1 (PSEUDONYM) when the AAA behind eap_aka.backend swm issues EAP-AKA pseudonyms (ts43.private_user_id); otherwise incompatible: type 2 needs an encryption agreed with the Wi-Fi gateway (docs/odsa.md § ap2013)',
+    answer: PRIVATE_USER_ID_INCOMPATIBLE,
   },
   ap2015: {
     id: 'ap2015',
@@ -110,6 +111,15 @@ export const UNSERVED_APPS: Readonly<Record<string, UnservedApp>> = {
     answer: incompatibleAnswer('App authentication'),
   },
 };
+
+/** What the answer of a known-but-unserved app depends on besides its id: ap2013's mode (from the configuration). */
+export interface UnservedAnswerOptions {
+  privateUserId?: PrivateUserIdMode | undefined;
+}
+
+/** The parameters answered for a known-but-unserved app: its fixed answer, except ap2013, which follows the configuration. */
+export const unservedAnswer = (appId: string, opts: UnservedAnswerOptions = {}): Readonly<Record<string, string>> =>
+  appId === 'ap2013' ? privateUserIdAnswer(opts.privateUserId) : UNSERVED_APPS[appId]!.answer;
 
 /** The answer for an app ID nobody knows (still one APPLICATION, never fatal to the others). */
 export const UNKNOWN_APP_ANSWER: Readonly<Record<string, string>> = { EntitlementStatus: '2', MessageForIncompatible: 'unknown app id' };

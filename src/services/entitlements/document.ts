@@ -8,7 +8,7 @@ import type { EntitlementData } from '../../contracts/entitlements.js';
 import type { Characteristic } from '../../codec/ts43/document.js';
 import type { TSchema } from '@sinclair/typebox';
 import { fieldMeta, fieldShape, schemaFields } from '../../contracts/entitlement-apps.js';
-import { SUPPORTED_APPS, UNKNOWN_APP_ANSWER, UNSERVED_APPS } from './catalog.js';
+import { SUPPORTED_APPS, UNKNOWN_APP_ANSWER, UNSERVED_APPS, unservedAnswer, type UnservedAnswerOptions } from './catalog.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -52,19 +52,19 @@ function fieldsToCharacteristic(type: string, schema: TSchema, data: Readonly<Re
  * set for served apps, the documented per-app answer for known-but-unserved
  * ones, and `EntitlementStatus 2` for ids nobody knows.
  */
-export function buildApplication(appId: string, data: EntitlementData | undefined): Characteristic {
+export function buildApplication(appId: string, data: EntitlementData | undefined, opts?: UnservedAnswerOptions): Characteristic {
   const app = Object.hasOwn(SUPPORTED_APPS, appId) ? SUPPORTED_APPS[appId]! : undefined;
   if (app) {
     const c = fieldsToCharacteristic('APPLICATION', app.schema, data ?? {});
     c.parms.unshift(['AppID', appId]);
     return c;
   }
-  const answer = Object.hasOwn(UNSERVED_APPS, appId) ? UNSERVED_APPS[appId]!.answer : UNKNOWN_APP_ANSWER;
+  const answer = Object.hasOwn(UNSERVED_APPS, appId) ? unservedAnswer(appId, opts) : UNKNOWN_APP_ANSWER;
   return { type: 'APPLICATION', parms: [['AppID', appId], ...Object.entries(answer)], children: [] };
 }
 
-export const buildApplications = (appIds: readonly string[], effective: Readonly<Record<string, EntitlementData>>): Characteristic[] =>
-  appIds.map((id) => buildApplication(id, effective[id]));
+export const buildApplications = (appIds: readonly string[], effective: Readonly<Record<string, EntitlementData>>, opts?: UnservedAnswerOptions): Characteristic[] =>
+  appIds.map((id) => buildApplication(id, effective[id], opts));
 
 /** JSON with object keys sorted, so equal data hashes equal. */
 function canonical(v: unknown): string {

@@ -12,6 +12,7 @@ import type { SubscriberService } from '../subscribers.js';
 import type { EntitlementService } from './overrides.js';
 import type { Secret } from '../../util/secret.js';
 import { buildApplications, versVersion } from './document.js';
+import type { PrivateUserIdMode } from '../../fsm/ap2013-private-user-id.js';
 import { serviceFlowUserData } from './service-flow.js';
 import type { WebsheetGrants } from './websheet-grants.js';
 
@@ -26,6 +27,8 @@ export interface ProvisioningInput {
   websheetBase: string;
   signingSecret: Secret<string>;
   nowMs: number;
+  /** ap2013's answer (src/fsm/ap2013-private-user-id.ts, from the configuration); absent = incompatible. */
+  privateUserId?: PrivateUserIdMode | undefined;
 }
 
 export interface ProvisioningResult {
@@ -69,7 +72,7 @@ export async function buildProvisioning(src: ProvisioningSources, input: Provisi
     doc: {
       vers: { version, validity: input.versValidity },
       token: input.token ? { token: input.token.value, validity: input.token.validity } : undefined,
-      applications: buildApplications(input.apps, filled),
+      applications: buildApplications(input.apps, filled, { privateUserId: input.privateUserId }),
     },
   };
 }
@@ -171,7 +174,7 @@ export class ProvisioningRenderer {
     const wantsMsisdn = eff.needsMsisdn && input.apps.includes('ap2014');
     const msisdn = wantsMsisdn ? (await src.subscribers.get(input.imsi))?.msisdn : undefined;
     const msisdnText = msisdn ? String(msisdn).replace(/^\+/, '') : '';
-    const key = `${effKey}\n${format}\n${input.apps.join(',')}\n${input.websheetBase}\n${input.versValidity}\n${input.token ? 1 : 0}\n${msisdnText ? 1 : 0}`;
+    const key = `${effKey}\n${format}\n${input.apps.join(',')}\n${input.websheetBase}\n${input.versValidity}\n${input.token ? 1 : 0}\n${msisdnText ? 1 : 0}\n${input.privateUserId ?? ''}`;
     let t = this.#templates.get(key);
     if (!t) {
       const filled: Record<string, EntitlementData> = { ...eff.effective };
@@ -185,7 +188,7 @@ export class ProvisioningRenderer {
       const doc: ProvisioningDoc = {
         vers: { version: eff.vers, validity: input.versValidity },
         token: input.token ? { token: this.#ph.token, validity: this.#ph.validity as unknown as number } : undefined,
-        applications: buildApplications(input.apps, filled),
+        applications: buildApplications(input.apps, filled, { privateUserId: input.privateUserId }),
       };
       t = this.#put(this.#templates, key, this.#cut(this.renderDoc(doc, format), eff.vers));
     }
