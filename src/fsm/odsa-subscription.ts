@@ -65,6 +65,27 @@ export function refreshPoll(state: Exclude<SubscriptionState, 'none'>, polls: nu
   return { count: true, polls: polls + 1, exceeded: polls + 1 > max };
 }
 
+/** A primary device's CheckEligibility polls while PrimaryAppEligibility is 0 (the count and the last poll, ms). */
+export interface EligibilityPolls {
+  polls: number;
+  last_ms: number;
+}
+
+/**
+ * MaxRefreshRequest for CheckEligibility (§6.5 CheckEligibility: PollingInterval is sent only while
+ * PrimaryAppEligibility is 0 - DISABLED, and the device polls CheckEligibility at that interval; the number of
+ * those polls is bounded by the same ECS configuration variable): the count after this poll, and whether it is
+ * past `max` — then the device is answered 2 (INCOMPATIBLE) and polls no more. A poll later than `max` polling
+ * intervals after the previous one starts a new count (the device had stopped; it asks afresh). `max` 0 = no
+ * limit (nothing counted, nothing stored).
+ */
+export function eligibilityPoll(prev: EligibilityPolls | undefined, nowMs: number, max: number, intervalSeconds: number): { count: boolean; next: EligibilityPolls; exceeded: boolean } {
+  if (max <= 0) return { count: false, next: prev ?? { polls: 0, last_ms: nowMs }, exceeded: false };
+  const stale = prev === undefined || nowMs - prev.last_ms > max * intervalSeconds * 1000;
+  const polls = (stale ? 0 : prev.polls) + 1;
+  return { count: true, next: { polls, last_ms: nowMs }, exceeded: polls > max };
+}
+
 /** TS.43 §6.5 SubscriptionResult of a ManageSubscription that leaves the subscription in each state. */
 export const SUBSCRIPTION_RESULT: Readonly<Record<SubscriptionState, 2 | 3 | 4>> = {
   none: 3, // DONE (unsubscribed)

@@ -38,7 +38,7 @@ export const COLLECTIONS = {
   odsa_subscriptions: { kind: 'provisioning', indexes: ['imsi', 'iccid'] },
   /** The built-in lab SM-DP+'s profiles (docs/odsa.md § Operator port): key = ICCID. */
   odsa_profiles: { kind: 'state' },
-  /** AcquireConfiguration polls of an activating ODSA subscription (MaxRefreshRequest, docs/odsa.md): key = the subscription's. */
+  /** AcquireConfiguration polls of an activating ODSA subscription (MaxRefreshRequest, docs/odsa.md): key = the subscription's; CheckEligibility polls while disabled: key IMSI.ap2009.device#eligibility. */
   odsa_refresh_polls: { kind: 'state' },
   /** ODSA temporary tokens (TS.43 §2.8.6) by token_id; never the value. */
   temporary_tokens: { kind: 'state', indexes: ['imsi'] },

@@ -164,6 +164,40 @@ describe('OdsaService over the lab operator', () => {
     assert.equal(await poll(), '2');
   });
 
+  it('MaxRefreshRequest for CheckEligibility: a primary device polling while PrimaryAppEligibility is 0 gets 2 (INCOMPATIBLE) past the limit, per device; a long pause starts over', async () => {
+    const { run, advance } = setup({ policy: { primary_eligibility: 0, max_refresh_requests: 2, polling_interval_seconds: 60 } });
+    const check = async (terminal = 'PHONE-1') => {
+      const a = (await run('ap2009', 'CheckEligibility', {}, terminal)).application;
+      return [parm(a, 'PrimaryAppEligibility'), parm(a, 'PollingInterval')];
+    };
+    assert.deepEqual(await check(), ['0', '60']);
+    advance(60_000);
+    assert.deepEqual(await check(), ['0', '60']);
+    advance(60_000);
+    assert.deepEqual(await check(), ['2', undefined], 'the third poll is past MaxRefreshRequest 2: INCOMPATIBLE, no PollingInterval');
+    assert.deepEqual(await check(), ['2', undefined], 'and stays so while the device keeps asking');
+    assert.deepEqual(await check('PHONE-2'), ['0', '60'], 'counted per device');
+    advance(2 * 60_000 + 1);
+    assert.deepEqual(await check(), ['0', '60'], 'more than max × PollingInterval since the last poll: a new count');
+    // Companion eligibility and eligibility 1 are never counted: nothing is stored for them.
+    const s2 = setup({ policy: { max_refresh_requests: 1 } });
+    const changes: string[] = [];
+    s2.store.onChange((c) => changes.push(c.collection));
+    for (let i = 0; i < 3; i++) {
+      assert.equal(parm((await s2.run('ap2009', 'CheckEligibility', {})).application, 'PrimaryAppEligibility'), '1');
+      assert.equal(parm((await s2.run('ap2006', 'CheckEligibility', { companion_terminal_id: WATCH.companion_terminal_id })).application, 'CompanionAppEligibility'), '1');
+    }
+    assert.deepEqual(changes, []);
+  });
+
+  it('MaxRefreshRequest 0 (no limit): CheckEligibility polls are not counted', async () => {
+    const { run, store } = setup({ policy: { primary_eligibility: 0 } });
+    const changes: string[] = [];
+    store.onChange((c) => changes.push(c.collection));
+    for (let i = 0; i < 5; i++) assert.equal(parm((await run('ap2009', 'CheckEligibility', {})).application, 'PrimaryAppEligibility'), '0');
+    assert.deepEqual(changes, []);
+  });
+
   it('redownloadable profile mandatory → 7', async () => {
     const { run } = setup({ policy: { require_redownloadable_profile: true } });
     assert.equal(parm((await run('ap2009', 'ManageSubscription', { operation_type: '0' })).application, 'SubscriptionResult'), '7');

@@ -11,7 +11,7 @@ import type { Clock, Collection, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import type { OdsaAppId, OdsaOperation, OdsaParams } from '../../contracts/entitlement-apps.js';
 import type { OdsaSubscriptionView } from '../../contracts/odsa.js';
-import { refreshPoll, transition, SERVICE_STATUS, type SubscriptionEvent, type SubscriptionState } from '../../fsm/odsa-subscription.js';
+import { eligibilityPoll, refreshPoll, transition, SERVICE_STATUS, type SubscriptionEvent, type SubscriptionState } from '../../fsm/odsa-subscription.js';
 import {
   OperationResult,
   OperationType,
@@ -132,11 +132,11 @@ const resultOf = (a: Characteristic): string | undefined => a.parms.find(([k]) =
 export class OdsaService {
   readonly #subs: Collection<OdsaSubscriptionRecord>;
   /** MaxRefreshRequest counters, apart from the subscriptions: a poll is no change worth a push. */
-  readonly #polls: Collection<{ polls: number }>;
+  readonly #polls: Collection<{ polls: number; last_ms?: number }>;
 
   constructor(private readonly deps: OdsaServiceDeps) {
     this.#subs = openCollection<OdsaSubscriptionRecord>(deps.store, 'odsa_subscriptions');
-    this.#polls = openCollection<{ polls: number }>(deps.store, 'odsa_refresh_polls');
+    this.#polls = openCollection<{ polls: number; last_ms?: number }>(deps.store, 'odsa_refresh_polls');
   }
 
   /** Forget a subscription's poll count (it left ServiceStatus 2, or was ordered anew). No write when there is none. */
@@ -175,13 +175,29 @@ export class OdsaService {
     };
   }
 
+  /**
+   * PrimaryAppEligibility for this device: the configured value, except that while it is 0 (the device polls,
+   * PollingInterval) a device past `max_refresh_requests` polls is answered 2 INCOMPATIBLE (docs/odsa.md §
+   * MaxRefreshRequest). One small write per poll while disabled; nothing read or written otherwise.
+   */
+  async #primaryEligibility(req: OdsaRequest, pol: OdsaPolicy): Promise<0 | 1 | 2> {
+    if (pol.primary_eligibility !== 0 || pol.max_refresh_requests <= 0) return pol.primary_eligibility;
+    const now = this.deps.clock.now();
+    const key = `${req.imsi}.${req.app}.${this.#deviceOf(req) ?? ''}#eligibility`;
+    const poll = await this.#polls.update<ReturnType<typeof eligibilityPoll>>(key, (cur) => {
+      const r = eligibilityPoll(cur ? { polls: cur.polls, last_ms: cur.last_ms ?? 0 } : undefined, now, pol.max_refresh_requests, pol.polling_interval_seconds);
+      return r.count ? { result: r, put: r.next } : { result: r };
+    });
+    return poll.exceeded ? 2 : 0;
+  }
+
   async #dispatch(req: OdsaRequest, changed: OdsaSubscriptionView[]): Promise<Characteristic> {
     const pol = this.deps.policy();
     const p = req.params;
     switch (req.op) {
       case 'CheckEligibility':
         return eligibilityAnswer(req.app, {
-          eligibility: req.app === 'ap2006' ? pol.companion_eligibility : pol.primary_eligibility,
+          eligibility: req.app === 'ap2006' ? pol.companion_eligibility : await this.#primaryEligibility(req, pol),
           companion_services: pol.companion_services,
           not_enabled_url: pol.not_enabled_url,
           not_enabled_user_data: pol.not_enabled_user_data,
