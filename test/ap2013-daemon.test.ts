@@ -7,19 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { XMLParser } from 'fast-xml-parser';
 import { startTestDaemon } from './daemon-helpers.js';
 import { LOOPBACK_EAP_LIMITS, SIM1, runUe } from './ts43-harness.js';
+import { xmlParms } from './ts43-xml.js';
 
 const XML = 'text/vnd.wap.connectivity-xml';
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (n) => n === 'characteristic' || n === 'parm' });
-function parms(xml: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  const root = (parser.parse(xml) as { 'wap-provisioningdoc': { characteristic: Array<Record<string, unknown>> } })['wap-provisioningdoc'];
-  for (const c of root.characteristic) out[c['@_type'] as string] = Object.fromEntries(((c.parm as Array<Record<string, string>>) ?? []).map((p) => [p['@_name']!, p['@_value']!]));
-  return out;
-}
-
 async function run(sets: string[]) {
   const d = await startTestDaemon(['diameter.enabled=true', 'aaa.enabled=true', 'eap_aka.backend=swm', 'xcap.enabled=false', ...LOOPBACK_EAP_LIMITS, ...sets]);
   try {
@@ -28,7 +20,7 @@ async function run(sets: string[]) {
     const base = d.addresses.http.url.replace(/\/?$/, '/');
     const eap = await runUe({ url: base, ...SIM1, apps: ['ap2013'], accept: XML });
     assert.equal(eap.final.status, 200, eap.final.body);
-    const afterEap = parms(eap.final.body);
+    const afterEap = xmlParms(eap.final.body);
     const u = new URL(base);
     for (const [k, v] of Object.entries({ terminal_id: '356938035643809', IMSI: SIM1.imsi, token: afterEap.TOKEN!.token!, app_name: 'com.google.android.ims', entitlement_version: '12.0', app: 'ap2013' })) u.searchParams.set(k, v);
     const r = await fetch(u, { headers: { accept: 'application/json' } });

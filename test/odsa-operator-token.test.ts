@@ -11,9 +11,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, importPKCS8, importSPKI } from 'jose';
-import { XMLParser } from 'fast-xml-parser';
 import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
 import { LOOPBACK_EAP_LIMITS, SIM1, runUe } from './ts43-harness.js';
+import { xmlParms } from './ts43-xml.js';
 
 const IMSI = '001010000000077';
 const SECRET = 'operator-token-shared-secret-0123456789abcdef';
@@ -77,15 +77,6 @@ test('operator tokens with a shared HMAC secret: 401 / 403 / the ap2015 answers,
     await d.stop();
   }
 });
-
-const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (n) => n === 'characteristic' || n === 'parm' });
-/** Each characteristic's parms by type (one level: the ap2015 answers are flat). */
-function xmlParms(xml: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  const root = (xmlParser.parse(xml) as { 'wap-provisioningdoc': { characteristic: Array<Record<string, unknown>> } })['wap-provisioningdoc'];
-  for (const c of root.characteristic) out[c['@_type'] as string] = Object.fromEntries(((c.parm as Array<Record<string, string>>) ?? []).map((p) => [p['@_name']!, p['@_value']!]));
-  return out;
-}
 
 test('AcquireOperatorToken (§14.1): a device after EAP-AKA, then with its TS.43 token, gets an operator token that ValidateOperatorToken, GetSubscriberDeviceInfo and VerifyPhoneNumber accept', async () => {
   const d = await startTestDaemon([`operator_token.issuer=${ISS}`, `operator_token.audience=${AUD}`, `operator_token.hmac_secret=${SECRET}`, 'operator_token.auth_url=https://auth.operator.example/validate',
