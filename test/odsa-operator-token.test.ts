@@ -124,6 +124,28 @@ test('AcquireOperatorToken (§14.1): a device after EAP-AKA, then with its TS.43
     const verify = JSON.parse((await ask(d, { operator_token: minted, operation: 'VerifyPhoneNumber', msisdn: '+447700900123' })).text) as Record<string, Record<string, string>>;
     assert.equal(verify.ap2015!.PhoneNumberVerification, '1');
 
+    // §14.1.5 steps 6–9: a temporary token for AcquireOperatorToken, then the operator token with it alone.
+    const t = new URL(base);
+    for (const [k, v] of Object.entries({ terminal_id: '356938035643809', IMSI: SIM1.imsi, token: tsToken, app_name: 'com.google.android.ims', entitlement_version: '12.0', app: 'ap2015', operation: 'AcquireTemporaryToken', operation_targets: 'AcquireOperatorToken' })) t.searchParams.set(k, v);
+    const tt = xmlParms(await (await fetch(t, { headers: { accept: 'text/vnd.wap.connectivity-xml' } })).text()).APPLICATION!;
+    assert.equal(tt.OperationResult, '1');
+    assert.equal(tt.OperationTargets, 'AcquireOperatorToken');
+    assert.match(tt.TemporaryTokenExpiry!, /Z$/);
+    const viaTemp = await fetch(`${base}?terminal_id=356938035643809&entitlement_version=12.0&app=ap2015&operation=AcquireOperatorToken&client_id=com.example.wallet&temporary_token=${tt.TemporaryToken!}`, { headers: { accept: 'application/json' } });
+    const viaTempBody = await viaTemp.text();
+    assert.equal(viaTemp.status, 200, viaTempBody);
+    const viaTempDoc = JSON.parse(viaTempBody) as Record<string, Record<string, string>>;
+    assert.equal(viaTempDoc.Token, undefined, 'a temporary-token answer carries no TOKEN');
+    const walletToken = viaTempDoc.ap2015!.OperatorToken!;
+    const wallet = JSON.parse((await ask(d, { operator_token: walletToken, operation: 'ValidateOperatorToken', client_id: 'com.example.wallet' })).text) as Record<string, Record<string, string>>;
+    assert.equal(wallet.ap2015!.OperatorTokenValidity, '1');
+    // That temporary token opens nothing else; other targets for ap2015 are 102.
+    const other = await fetch(`${base}?terminal_id=356938035643809&entitlement_version=12.0&app=ap2009&operation=CheckEligibility&temporary_token=${tt.TemporaryToken!}`);
+    assert.equal(other.status, 403);
+    t.searchParams.set('operation_targets', 'ManageSubscription');
+    assert.equal(xmlParms(await (await fetch(t, { headers: { accept: 'text/vnd.wap.connectivity-xml' } })).text()).APPLICATION!.OperationResult, '102');
+    assert.ok(!JSON.stringify((await d.call('GET', '/api/activity?limit=100')).json).includes(tt.TemporaryToken!), 'never the temporary token in the activity');
+
     // No client_id: 102 naming it, no token minted.
     u.searchParams.delete('client_id');
     const missing = xmlParms(await (await fetch(u, { headers: { accept: 'text/vnd.wap.connectivity-xml' } })).text()).APPLICATION!;

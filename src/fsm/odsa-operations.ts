@@ -283,7 +283,7 @@ export const plansAnswer = (appId: OdsaAppId, plans: readonly PlanOffer[]): Char
   ]);
 
 /** AcquireTemporaryToken (§6.5): the token, its expiry in ISO 8601 UTC with `Z`, the operations it opens. */
-export const temporaryTokenAnswer = (appId: OdsaAppId, token: string, expiresAtMs: number, targets: readonly OdsaOperation[]): Characteristic =>
+export const temporaryTokenAnswer = (appId: OdsaAppId | 'ap2015', token: string, expiresAtMs: number, targets: readonly string[]): Characteristic =>
   app(appId, OperationResult.SUCCESS, [['TemporaryToken', token], ['TemporaryTokenExpiry', new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z')], ['OperationTargets', targets.join(',')]]);
 
 /** GetPhoneNumber (§6.5): MSISDN in E.164 (with `+`). */

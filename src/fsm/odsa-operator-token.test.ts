@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acquireOperatorTokenAnswer, isAcquireOperatorToken, mintRefusalAnswer, operatorTokenAnswer, parseAcquireOperatorToken } from './odsa-operator-token.js';
+import { acquireOperatorTokenAnswer, isAcquireOperatorToken, isOperatorTokenDeviceOperation, mintRefusalAnswer, operatorTokenAnswer, parseAcquireOperatorToken, parseOperatorTokenTargets } from './odsa-operator-token.js';
 
 const CLAIMS = { imsi: '214990011223344', client_id: 'com.example.bank', scopes: ['openid', 'phone'] };
 
@@ -41,6 +41,26 @@ describe('AcquireOperatorToken', () => {
     assert.deepEqual(mintRefusalAnswer('no_signing_key').parms.slice(0, 2), [['AppID', 'ap2015'], ['OperationResult', '100']]);
     assert.match(mintRefusalAnswer('no_signing_key').parms[2]![1], /operator_token\.signing_key_file/);
     assert.match(mintRefusalAnswer('not_configured').parms[2]![1], /not configured/);
+  });
+});
+
+describe('AcquireTemporaryToken under ap2015 (§14.1.5 steps 6–8)', () => {
+  it('is a device-side ap2015 operation, as AcquireOperatorToken; the consumption operations are not', () => {
+    assert.ok(isOperatorTokenDeviceOperation('AcquireTemporaryToken'));
+    assert.ok(isOperatorTokenDeviceOperation('ACQUIREOPERATORTOKEN'));
+    assert.ok(!isOperatorTokenDeviceOperation('ValidateOperatorToken'));
+    assert.ok(!isOperatorTokenDeviceOperation(undefined));
+  });
+  it('operation_targets: AcquireOperatorToken only (case-insensitive), else 102', () => {
+    assert.deepEqual(parseOperatorTokenTargets('AcquireOperatorToken'), { ok: true });
+    assert.deepEqual(parseOperatorTokenTargets(' acquireoperatortoken , AcquireOperatorToken'), { ok: true });
+    const text = (t: string | undefined) => {
+      const r = parseOperatorTokenTargets(t);
+      return r.ok ? '' : r.answer.parms.find(([k]) => k === 'GeneralErrorText')![1];
+    };
+    assert.equal(text(undefined), 'invalid parameter: missing operation_targets');
+    assert.match(text('AcquireOperatorToken,ManageSubscription'), /malformed operation_targets/);
+    assert.match(text(''), /malformed operation_targets/);
   });
 });
 

@@ -24,6 +24,16 @@ export type OperatorTokenOperation = (typeof OPERATOR_TOKEN_OPERATIONS)[number];
 /** The device-side operation of ap2015 (a TS.43-authenticated device asks omnisep to mint a token). */
 export const ACQUIRE_OPERATOR_TOKEN = 'AcquireOperatorToken';
 export const isAcquireOperatorToken = (operation: string | undefined): boolean => operation !== undefined && operation.toLowerCase() === ACQUIRE_OPERATOR_TOKEN.toLowerCase();
+/** The device-side ap2015 operations: AcquireOperatorToken, and AcquireTemporaryToken for it (§14.1.5 steps 6–9). */
+export const isOperatorTokenDeviceOperation = (operation: string | undefined): boolean => isAcquireOperatorToken(operation) || operation?.toLowerCase() === 'acquiretemporarytoken';
+
+/** ap2015's AcquireTemporaryToken: `operation_targets` must name AcquireOperatorToken and nothing else (the one operation it opens). */
+export function parseOperatorTokenTargets(targets: string | undefined): { ok: true } | { ok: false; answer: Characteristic } {
+  if (targets === undefined) return { ok: false, answer: errorAnswer(APP, OperationResult.INVALID_PARAMETER, 'invalid parameter: missing operation_targets') };
+  const list = targets.split(',').map((t) => t.trim()).filter(Boolean);
+  if (list.length === 0 || !list.every(isAcquireOperatorToken)) return { ok: false, answer: errorAnswer(APP, OperationResult.INVALID_PARAMETER, 'invalid parameter: malformed operation_targets (ap2015 opens AcquireOperatorToken only)') };
+  return { ok: true };
+}
 
 const APP = 'ap2015';
 const digits = (msisdn: string): string => msisdn.replace(/^\+/, '');

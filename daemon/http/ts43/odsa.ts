@@ -13,7 +13,10 @@ import type { Characteristic } from '../../../src/codec/ts43/document.js';
 import { contentTypeOf, negotiateFormat, renderDocument, type RawParams, type Ts43Request } from '../../../src/codec/ts43/index.js';
 import { ODSA_PARAM_SCHEMAS, isOdsaAppId, schemaFields, type OdsaAppId } from '../../../src/contracts/entitlement-apps.js';
 import { errorAnswer, parseOdsaOperation } from '../../../src/fsm/odsa-operations.js';
-import { OPERATOR_TOKEN_OPERATIONS, acquireOperatorTokenAnswer, isAcquireOperatorToken, mintRefusalAnswer, operatorTokenAnswer, parseAcquireOperatorToken } from '../../../src/fsm/odsa-operator-token.js';
+import {
+  OPERATOR_TOKEN_OPERATIONS, acquireOperatorTokenAnswer, isAcquireOperatorToken, isOperatorTokenDeviceOperation, mintRefusalAnswer, operatorTokenAnswer, parseAcquireOperatorToken, parseOperatorTokenTargets,
+} from '../../../src/fsm/odsa-operator-token.js';
+import { temporaryTokenAnswer } from '../../../src/fsm/odsa-operations.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import type { Ts43Context } from './context.js';
 
@@ -29,7 +32,7 @@ export type OperationAppId = OdsaAppId | 'ap2015';
 export function odsaAppOf(apps: readonly string[], params: RawParams | Readonly<Record<string, string>>): OperationAppId | null {
   if (params.operation === undefined) return null;
   const app = apps.find(isOdsaAppId);
-  if (app === undefined && apps.includes('ap2015') && isAcquireOperatorToken(firstValue(params.operation))) return 'ap2015';
+  if (app === undefined && apps.includes('ap2015') && isOperatorTokenDeviceOperation(firstValue(params.operation))) return 'ap2015';
   return app ?? null;
 }
 
@@ -83,7 +86,7 @@ export function createOdsaResponder(deps: OdsaResponderDeps) {
     const { app, auth } = input;
     let outcome: { application: Characteristic; summary: Record<string, unknown> };
     if (app === 'ap2015') {
-      outcome = await acquireOperatorToken(auth.imsi, input.params);
+      outcome = isAcquireOperatorToken(input.params.operation) ? await acquireOperatorToken(auth.imsi, input.params) : await acquireTemporaryTokenFor2015(auth.imsi, input.terminal_id, input.params);
     } else {
       const parsed = input.parsed ?? parseOdsaOperation(app, input.params.operation ?? '', input.params);
       outcome = parsed.ok
@@ -107,6 +110,18 @@ export function createOdsaResponder(deps: OdsaResponderDeps) {
   };
 
   /**
+   * ap2015's AcquireTemporaryToken (§14.1.5 steps 6–8): a temporary token that opens AcquireOperatorToken only,
+   * bound to the subscriber and ap2015, so the TS.43 client can keep its own token from the app's reach.
+   */
+  const acquireTemporaryTokenFor2015 = async (imsi: string, terminalId: string | null, params: Readonly<Record<string, string>>): Promise<{ application: Characteristic; summary: Record<string, unknown> }> => {
+    const summary = { operation: 'AcquireTemporaryToken' };
+    const targets = parseOperatorTokenTargets(params.operation_targets);
+    if (!targets.ok) return { application: targets.answer, summary: { ...summary, operation_result: 102 } };
+    const { token, record } = await temporaryTokens.issue({ imsi, app: 'ap2015', operation_targets: ['AcquireOperatorToken'], terminal_id: terminalId });
+    return { application: temporaryTokenAnswer('ap2015', token.reveal(), record.expires_at * 1000, record.operation_targets), summary: { ...summary, operation_result: 1, operation_targets: record.operation_targets } };
+  };
+
+  /**
    * A request authenticated by a temporary token alone (§2.8.6): 401 invalid or expired, 403 an
    * operation outside its targets (or another subscriber's IMSI, another app), 404 no such token.
    */
@@ -115,12 +130,16 @@ export function createOdsaResponder(deps: OdsaResponderDeps) {
     const odsaParams = odsaParamsOf(params);
     // The token is checked first (401/404 whatever was asked), then what it is used for (403).
     const app = r.apps.find(isOdsaAppId) ?? null;
+    // ap2015's AcquireOperatorToken with the temporary token of §14.1.5 step 9.
+    const forOperatorToken = app === null && r.apps.includes('ap2015') && isAcquireOperatorToken(odsaParams.operation);
     const parsed = app !== null && odsaParams.operation !== undefined ? parseOdsaOperation(app, odsaParams.operation, odsaParams) : null;
-    const check = await temporaryTokens.verify(r.temporary_token!, { app: app ?? '', operation: parsed?.ok ? parsed.op : null, imsi: r.imsi });
+    const use = forOperatorToken ? { app: 'ap2015', operation: 'AcquireOperatorToken' as const } : { app: app ?? '', operation: parsed?.ok ? parsed.op : null };
+    const check = await temporaryTokens.verify(r.temporary_token!, { ...use, imsi: r.imsi });
     if (!check.ok) {
       const text = check.status === 404 ? 'Not found: no such temporary_token' : check.status === 403 ? 'Forbidden: temporary_token does not cover this request' : 'Unauthorized: temporary_token invalid or expired';
       return sendText(reply, check.status, text, { ...tokenActivity, response_summary: { reason: check.reason } });
     }
+    if (forOperatorToken) return respond(req, reply, { app: 'ap2015', terminal_id: r.terminal_id, params: odsaParams, auth: { imsi: check.record.imsi, method: 'TEMPORARY_TOKEN' }, activity: { ...tokenActivity, imsi: check.record.imsi } });
     if (app === null || parsed === null) return sendText(reply, 403, 'Forbidden: a temporary_token opens ODSA operations only', { ...tokenActivity, imsi: check.record.imsi, response_summary: { reason: 'not_odsa' } });
     return respond(req, reply, { app, terminal_id: r.terminal_id, params: odsaParams, auth: { imsi: check.record.imsi, method: 'TEMPORARY_TOKEN' }, activity: { ...tokenActivity, imsi: check.record.imsi }, parsed });
   };

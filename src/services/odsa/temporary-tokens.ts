@@ -16,6 +16,9 @@ import type { Clock, Collection, EventSink, Random, Store } from '../../ports.js
 import { openCollection } from '../../store/collections.js';
 import type { TokenView } from '../../contracts/tokens.js';
 import type { OdsaOperation } from '../../contracts/entitlement-apps.js';
+
+/** What a temporary token may open: ODSA operations (ap2006/ap2009), or ap2015's AcquireOperatorToken (TS.43 §14.1.5). */
+export type TemporaryTokenTarget = OdsaOperation | 'AcquireOperatorToken';
 import { Secret } from '../../util/secret.js';
 import { pages } from '../../util/pages.js';
 
@@ -23,7 +26,7 @@ export interface TemporaryTokenRecord {
   token_id: string;
   imsi: string;
   app: string;
-  operation_targets: OdsaOperation[];
+  operation_targets: TemporaryTokenTarget[];
   created_at: number;
   expires_at: number;
   validity: number;
@@ -77,7 +80,7 @@ export class TemporaryTokenService {
     return h.digest().subarray(0, 16);
   }
 
-  async issue(input: { imsi: string; app: string; operation_targets: OdsaOperation[]; terminal_id: string | null }): Promise<{ token: Secret<string>; record: TemporaryTokenRecord }> {
+  async issue(input: { imsi: string; app: string; operation_targets: TemporaryTokenTarget[]; terminal_id: string | null }): Promise<{ token: Secret<string>; record: TemporaryTokenRecord }> {
     const now = Math.floor(this.deps.clock.now() / 1000);
     const record: TemporaryTokenRecord = {
       token_id: this.deps.random.uuid(),
@@ -96,7 +99,7 @@ export class TemporaryTokenService {
   }
 
   /** Check a presented token for one operation of one app (and, when the request names one, one IMSI). `operation` null = not an operation at all: the caller answers OperationResult 101/102. */
-  async verify(token: string, use: { app: string; operation: OdsaOperation | null; imsi: string | null }): Promise<TemporaryTokenCheck> {
+  async verify(token: string, use: { app: string; operation: TemporaryTokenTarget | null; imsi: string | null }): Promise<TemporaryTokenCheck> {
     const raw = /^[A-Za-z0-9_-]{43}$/.test(token) ? Buffer.from(token, 'base64url') : null;
     if (!raw || raw.length !== 32) return { ok: false, status: 401, reason: 'malformed' };
     const record = await this.#tokens.get(bytesUuid(raw.subarray(0, 16)));
