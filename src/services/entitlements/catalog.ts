@@ -107,7 +107,7 @@ export const UNSERVED_APPS: Readonly<Record<string, UnservedApp>> = {
     service_name: 'App authentication (operator token)',
     section: '§14',
     served: false,
-    reason: 'an entitlement query for ap2015 is answered incompatible; operator tokens (operator_token with ValidateOperatorToken, VerifyPhoneNumber) are checked, AcquireOperatorToken is not served (docs/odsa.md § Operator tokens)',
+    reason: 'an entitlement query for ap2015 (no operation) is answered incompatible; a device\'s AcquireOperatorToken mints operator tokens and operator_token requests (ValidateOperatorToken, GetSubscriberDeviceInfo, VerifyPhoneNumber) are checked (docs/odsa.md § Operator tokens)',
     answer: incompatibleAnswer('App authentication'),
   },
 };
