@@ -184,6 +184,14 @@ export const configSchema = Type.Object(
       jwks_file: Type.String({ default: '', description: 'JSON Web Key Set file with the issuer\'s public keys (RS*, PS*, ES*, EdDSA); read at first use, and again when the path changes (SIGHUP)' }),
       clock_skew_seconds: Type.Integer({ minimum: 0, maximum: 600, default: 30, description: 'leeway on exp and nbf for clocks that differ' }),
     }),
+    enterprise: o('server-initiated ODSA (ap2011, TS.43 §10, §2.8.3; docs/odsa.md § ap2011): the operator\'s authorization server whose access tokens app servers (MDM) send', {
+      issuer: Type.String({ default: '', description: 'the iss every access token must carry; empty = ap2011 requests are refused (401)' }),
+      audience: Type.String({ default: '', description: 'a value the aud of every access token must contain (this entitlement server)' }),
+      hmac_secret: Type.String({ default: '', ...secret, description: 'shared secret of HS256/384/512 access tokens; empty = use jwks_file' }),
+      jwks_file: Type.String({ default: '', description: 'JSON Web Key Set file with the authorization server\'s public keys (RS*, PS*, ES*, EdDSA); read at first use, and again when the path changes (SIGHUP)' }),
+      clock_skew_seconds: Type.Integer({ minimum: 0, maximum: 600, default: 30, description: 'leeway on exp and nbf for clocks that differ' }),
+      token_seconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600, description: 'validity of the TOKEN a good CheckEligibility answers (bound to requestor_id + enterprise_id), seconds' }),
+    }),
     push: o('push on change (TS.43 §2.6, docs/odsa.md § Push): devices that sent notif_token are told when their configuration changes', {
       mode: Type.Union([Type.Literal('off'), Type.Literal('fcm'), Type.Literal('local')], { default: 'off', description: 'off: nothing is sent (registrations are still kept); fcm: Firebase Cloud Messaging HTTP v1; local: the same request to push.url (a lab gateway)' }),
       url: Type.String({ default: '', description: 'local: the gateway URL (required); fcm: replaces the FCM HTTP v1 messages:send URL built from push.project_id' }),
@@ -635,6 +643,15 @@ export function sampleConfigYaml(): string {
   return `# omnisep configuration — every key with its default (omnisep.conf(5)).\n# Environment overrides: ${ENV_OVERRIDES.map(([e, k]) => `${e} → ${k}`).join(', ')}.\n${doc.toString({ lineWidth: 0 })}`;
 }
 
+/** An incomplete JWT issuer section (operator_token, enterprise): the keys that are missing or clash. */
+function jwtIssuerProblems(section: string, what: string, ot: { issuer: string; audience: string; hmac_secret: string; jwks_file: string }): string[] {
+  const p: string[] = [];
+  if (ot.hmac_secret !== '' && ot.jwks_file !== '') p.push(`${section}.hmac_secret, ${section}.jwks_file: set one of them, not both (allowed: a shared secret for HS256, or the issuer's JWKS file)`);
+  if ((ot.hmac_secret !== '' || ot.jwks_file !== '') && (ot.issuer === '' || ot.audience === '')) p.push(`${section}.issuer, ${section}.audience: both are needed to check ${what} (allowed: the issuer's iss and this server's audience, or no key)`);
+  if (ot.hmac_secret !== '' && ot.hmac_secret.length < 32) p.push(`${section}.hmac_secret: at least 32 characters (allowed: e.g. \`openssl rand -hex 32\`)`);
+  return p;
+}
+
 /** Rules that refuse unsafe or lab settings (docs/security.md): every environment for malformed values, production for lab ones. */
 export function policyProblems(cfg: OmnisepConfig): string[] {
   const p: string[] = [];
@@ -675,12 +692,8 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     }
     if (!ok) p.push(`odsa.operator_url: ${JSON.stringify(cfg.odsa.operator_url)} is not an http(s) URL, and odsa.operator is http (allowed: e.g. https://bss.example.net/odsa, or odsa.operator lab)`);
   }
-  {
-    const ot = cfg.operator_token;
-    if (ot.hmac_secret !== '' && ot.jwks_file !== '') p.push('operator_token.hmac_secret, operator_token.jwks_file: set one of them, not both (allowed: a shared secret for HS256, or the issuer\'s JWKS file)');
-    if ((ot.hmac_secret !== '' || ot.jwks_file !== '') && (ot.issuer === '' || ot.audience === '')) p.push('operator_token.issuer, operator_token.audience: both are needed to check operator tokens (allowed: the issuer\'s iss and this server\'s audience, or no key)');
-    if (ot.hmac_secret !== '' && ot.hmac_secret.length < 32) p.push('operator_token.hmac_secret: at least 32 characters (allowed: e.g. `openssl rand -hex 32`)');
-  }
+  p.push(...jwtIssuerProblems('operator_token', 'operator tokens', cfg.operator_token));
+  p.push(...jwtIssuerProblems('enterprise', 'app servers\' access tokens', cfg.enterprise));
   if (cfg.push.mode === 'local' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.url)) p.push(`push.url: ${JSON.stringify(cfg.push.url)} is not an http(s) URL, and push.mode is local (allowed: e.g. http://127.0.0.1:9099/push, or push.mode off)`);
   if (cfg.push.mode === 'fcm' && (cfg.push.project_id === '' || (cfg.push.access_token === '' && cfg.push.service_account_file === ''))) p.push('push.project_id, push.access_token | push.service_account_file: push.mode fcm needs the project id and a credential (allowed: your Firebase project id and a service-account JSON file or an OAuth 2.0 access token, or push.mode off)');
   if (cfg.push.token_uri !== '' && !/^https?:\/\/[^\s/]+/i.test(cfg.push.token_uri)) p.push(`push.token_uri: ${JSON.stringify(cfg.push.token_uri)} is not an http(s) URL (allowed: "" or e.g. https://oauth2.googleapis.com/token)`);

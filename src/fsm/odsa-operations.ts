@@ -134,6 +134,8 @@ const app = (appId: string, result: OperationResultCode, parms: Parm[] = [], chi
   children,
 });
 const ch = (type: string, parms: Parm[], children: Characteristic[] = []): Characteristic => ({ type, parms, children });
+/** The APPLICATION characteristic of any ODSA answer (ap2011 builds its own in odsa-enterprise.ts). */
+export const odsaApplication = app;
 /** A list (CompanionConfigurations, PlanOffers): in JSON an array of one-key objects (ODSA.md § Document shape). */
 const listOf = (type: string, items: Characteristic[]): Characteristic => ({ type, parms: [], children: items, wrapItems: true });
 
@@ -222,7 +224,7 @@ export interface SubscriptionPortal {
  * 7 REDOWNLOADABLE PROFILE IS MANDATORY, 8 REQUIRES USER INPUT + MSG.
  */
 export function subscriptionAnswer(
-  appId: OdsaAppId,
+  appId: string,
   out:
     | { result: 1; portal: SubscriptionPortal }
     | { result: 2; profile: ProfileInfo; eidGiven: boolean }
@@ -248,7 +250,7 @@ export function subscriptionAnswer(
 export const serviceAnswer = (appId: OdsaAppId, status: 1 | 2 | 3 | 4): Characteristic => app(appId, OperationResult.SUCCESS, [['ServiceStatus', String(status)]]);
 
 /** One configuration entry (§6.5 AcquireConfiguration): ICCID, CompanionDeviceService, ServiceStatus, PollingInterval while 2, DownloadInfo with a profile. */
-function configurationEntry(type: string, appId: OdsaAppId, s: SubscriptionFacts, pollingSeconds: number): Characteristic {
+export function configurationEntry(type: string, appId: string, s: SubscriptionFacts, pollingSeconds: number): Characteristic {
   const status = s.no_reuse ? 4 : SERVICE_STATUS[s.state];
   const parms: Parm[] = [];
   if (s.profile) parms.push(['ICCID', s.profile.iccid]);
@@ -277,7 +279,7 @@ export interface PlanOffer {
   plan_name: string;
   plan_description: string;
 }
-export const plansAnswer = (appId: OdsaAppId, plans: readonly PlanOffer[]): Characteristic =>
+export const plansAnswer = (appId: string, plans: readonly PlanOffer[]): Characteristic =>
   app(appId, OperationResult.SUCCESS, [], [
     listOf('PlanOffers', plans.map((p) => ch('PlanOffer', [['PlanId', p.plan_id], ['PlanName', p.plan_name], ['PlanDescription', p.plan_description]]))),
   ]);

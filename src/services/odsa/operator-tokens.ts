@@ -13,18 +13,12 @@
  * goes to the activity log and the metrics, never the token. Ports only: the JWKS file is read through
  * `readJwks`, the clock is injected.
  */
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Clock } from '../../ports.js';
+import { JwtIssuerVerifier, jwtIssuerConfigured, type JwtIssuerPolicy, type JwtIssuerReason } from './jwt-issuer.js';
 
-export interface OperatorTokenPolicy {
-  issuer: string;
-  audience: string;
-  hmac_secret: string;
-  jwks_file: string;
-  clock_skew_seconds: number;
-}
+export type OperatorTokenPolicy = JwtIssuerPolicy;
 
-export type OperatorTokenReason = 'not_configured' | 'malformed' | 'signature' | 'algorithm' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience' | 'subject' | 'jwks_unreadable';
+export type OperatorTokenReason = JwtIssuerReason | 'subject';
 
 export interface OperatorTokenClaims {
   imsi: string;
@@ -37,61 +31,19 @@ export interface OperatorTokenClaims {
 
 export type OperatorTokenCheck = { ok: true; claims: OperatorTokenClaims } | { ok: false; status: 401; reason: OperatorTokenReason };
 
-const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
-const KEY_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-export const operatorTokensConfigured = (p: OperatorTokenPolicy): boolean => p.issuer !== '' && p.audience !== '' && (p.hmac_secret !== '' || p.jwks_file !== '');
-
-/** jose's error → the reason reported (never its message: it may quote claims). */
-function reasonOf(e: unknown): OperatorTokenReason {
-  if (e instanceof errors.JWTExpired) return 'expired';
-  if (e instanceof errors.JWTClaimValidationFailed) return e.claim === 'iss' ? 'issuer' : e.claim === 'aud' ? 'audience' : e.claim === 'nbf' ? 'not_yet_valid' : 'malformed';
-  if (e instanceof errors.JOSEAlgNotAllowed) return 'algorithm';
-  if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) return 'signature';
-  return 'malformed';
-}
+export const operatorTokensConfigured = (p: OperatorTokenPolicy): boolean => jwtIssuerConfigured(p);
 
 export class OperatorTokenVerifier {
-  #jwks: { file: string; set: ReturnType<typeof createLocalJWKSet> } | null = null;
+  readonly #issuer: JwtIssuerVerifier;
 
-  constructor(private readonly deps: { policy: () => OperatorTokenPolicy; clock: Clock; readJwks: (file: string) => Promise<string> }) {}
-
-  /** The key set of a JWKS file, read at first use and again when the configured path changes (SIGHUP). */
-  async #keySet(file: string): Promise<ReturnType<typeof createLocalJWKSet>> {
-    if (this.#jwks?.file === file) return this.#jwks.set;
-    const set = createLocalJWKSet(JSON.parse(await this.deps.readJwks(file)) as JSONWebKeySet);
-    this.#jwks = { file, set };
-    return set;
+  constructor(deps: { policy: () => OperatorTokenPolicy; clock: Clock; readJwks: (file: string) => Promise<string> }) {
+    this.#issuer = new JwtIssuerVerifier(deps);
   }
 
   async verify(token: string): Promise<OperatorTokenCheck> {
-    const pol = this.deps.policy();
-    if (!operatorTokensConfigured(pol)) return { ok: false, status: 401, reason: 'not_configured' };
-    if (token.length > 8192 || !COMPACT_JWS.test(token)) return { ok: false, status: 401, reason: 'malformed' };
-    const options = {
-      issuer: pol.issuer,
-      audience: pol.audience,
-      clockTolerance: pol.clock_skew_seconds,
-      currentDate: new Date(this.deps.clock.now()),
-      requiredClaims: ['exp', 'sub'],
-    };
-    let payload: JWTPayload;
-    try {
-      if (pol.hmac_secret !== '') {
-        ({ payload } = await jwtVerify(token, new TextEncoder().encode(pol.hmac_secret), { ...options, algorithms: HMAC_ALGS }));
-      } else {
-        let keys: ReturnType<typeof createLocalJWKSet>;
-        try {
-          keys = await this.#keySet(pol.jwks_file);
-        } catch {
-          return { ok: false, status: 401, reason: 'jwks_unreadable' };
-        }
-        ({ payload } = await jwtVerify(token, keys, { ...options, algorithms: KEY_ALGS }));
-      }
-    } catch (e) {
-      return { ok: false, status: 401, reason: reasonOf(e) };
-    }
+    const check = await this.#issuer.verify(token, ['exp', 'sub']);
+    if (!check.ok) return { ok: false, status: 401, reason: check.reason };
+    const payload = check.payload;
     const imsi = typeof payload.sub === 'string' && /^[0-9]{5,15}$/.test(payload.sub) ? payload.sub : null;
     if (imsi === null) return { ok: false, status: 401, reason: 'subject' };
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : typeof payload.azp === 'string' ? payload.azp : null;
