@@ -53,7 +53,7 @@ export function parseEnterpriseOperation(operation: string, params: Readonly<Rec
   const typeText = params.operation_type;
   const opType = typeText !== undefined && /^[0-9]{1,2}$/.test(typeText) ? Number(typeText) : null;
   if (op === 'ManageSubscription' && opType !== null && opType > 7 && !malformed.includes('operation_type')) malformed.push('operation_type');
-  const missing = enterpriseRequiredParams(op, malformed.includes('operation_type') ? 0 : opType, auth).filter((n) => (params[n] ?? '') === '' && !malformed.includes(n));
+  const missing = enterpriseRequiredParams(op, malformed.includes('operation_type') ? 1 : opType, auth).filter((n) => (params[n] ?? '') === '' && !malformed.includes(n));
   if (op === 'CheckEligibility' && auth === 'token') missing.push('access_token');
   if (missing.length || malformed.length) {
     const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(malformed.length ? [`malformed ${malformed.join(', ')}`] : [])];
