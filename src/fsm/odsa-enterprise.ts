@@ -13,7 +13,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Characteristic } from '../codec/ts43/document.js';
 import { ENTERPRISE_OPERATIONS, malformedEnterpriseParams, type EnterpriseOperation, type OdsaEnterpriseParams } from '../contracts/enterprise.js';
-import { OperationResult, UNSUPPORTED_SUBSCRIPTION_TYPES, configurationEntry, errorAnswer, odsaApplication, type OperationResultCode, type SubscriptionFacts } from './odsa-operations.js';
+import { OperationResult, UNSUPPORTED_SUBSCRIPTION_TYPES, configurationEntry, errorAnswer, invalidParameters, odsaApplication, type OperationResultCode, type SubscriptionFacts } from './odsa-operations.js';
 
 export const ENTERPRISE_APP = 'ap2011';
 
@@ -55,10 +55,7 @@ export function parseEnterpriseOperation(operation: string, params: Readonly<Rec
   if (op === 'ManageSubscription' && opType !== null && opType > 7 && !malformed.includes('operation_type')) malformed.push('operation_type');
   const missing = enterpriseRequiredParams(op, malformed.includes('operation_type') ? 1 : opType, auth).filter((n) => (params[n] ?? '') === '' && !malformed.includes(n));
   if (op === 'CheckEligibility' && auth === 'token') missing.push('access_token');
-  if (missing.length || malformed.length) {
-    const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(malformed.length ? [`malformed ${malformed.join(', ')}`] : [])];
-    return { ok: false, result: OperationResult.INVALID_PARAMETER, text: `invalid parameter: ${parts.join('; ')}` };
-  }
+  if (missing.length || malformed.length) return invalidParameters(missing, malformed);
   if (op === 'ManageSubscription' && opType !== null && !SERVED_TYPES.includes(opType)) {
     const why = UNSUPPORTED_SUBSCRIPTION_TYPES.includes(opType) ? 'is not supported by this server' : 'is not served for ap2011 (0 subscribe, 1 unsubscribe)';
     return { ok: false, result: OperationResult.UNSUPPORTED_OPERATION, text: `operation_type ${opType} ${why}` };

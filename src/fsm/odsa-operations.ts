@@ -80,6 +80,12 @@ const OPERATION_TYPES: Partial<Record<OdsaOperation, readonly number[]>> = {
   ManageService: [10, 11],
 };
 
+/** OperationResult 102 naming every missing and then every malformed parameter (ap2006/ap2009, ap2011). */
+export const invalidParameters = (missing: readonly string[], malformed: readonly string[]): { ok: false; result: OperationResultCode; text: string } => {
+  const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(malformed.length ? [`malformed ${malformed.join(', ')}`] : [])];
+  return { ok: false, result: OperationResult.INVALID_PARAMETER, text: `invalid parameter: ${parts.join('; ')}` };
+};
+
 export type ParsedOdsa =
   | { ok: true; op: OdsaOperation; opType: number | null; params: OdsaParams }
   | { ok: false; result: OperationResultCode; text: string };
@@ -101,10 +107,7 @@ export function parseOdsaOperation(app: OdsaAppId, operation: string, params: Re
   const allowedTypes = OPERATION_TYPES[op];
   if (opType !== null && allowedTypes && !allowedTypes.includes(opType) && !malformed.includes('operation_type')) malformed.push('operation_type');
   const missing = requiredParams(app, op, malformed.includes('operation_type') ? 0 : opType).filter((n) => !has(params, n) && !malformed.includes(n));
-  if (missing.length || malformed.length) {
-    const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(malformed.length ? [`malformed ${malformed.join(', ')}`] : [])];
-    return { ok: false, result: OperationResult.INVALID_PARAMETER, text: `invalid parameter: ${parts.join('; ')}` };
-  }
+  if (missing.length || malformed.length) return invalidParameters(missing, malformed);
   if (op === 'ManageSubscription' && opType !== null && UNSUPPORTED_SUBSCRIPTION_TYPES.includes(opType))
     return { ok: false, result: OperationResult.UNSUPPORTED_OPERATION, text: `operation_type ${opType} is not supported by this server` };
   if (op === 'AcquireTemporaryToken') {
