@@ -8,6 +8,7 @@ import { Errors } from '@sinclair/typebox/errors';
 import { OkStatus } from './common.js';
 import type { RouteDef } from './routes.js';
 import { TEXT_PATTERN } from './entitlement-apps.js';
+import { ODSA_DEVICE_FIELDS } from './odsa.js';
 
 const ICCID = '^[0-9]{18,20}[Ff]?$';
 const EID = '^[0-9]{32}$';
@@ -101,12 +102,7 @@ export const EnterpriseSubscriptionView = Type.Object({
   state: Type.Union([Type.Literal('pending'), Type.Literal('ready'), Type.Literal('active'), Type.Literal('deactivated')]),
   service_status: Type.Integer({ description: 'TS.43 ServiceStatus: 1 activated, 2 activating, 3 deactivated' }),
   plan_id: Nullable(Type.String()),
-  eid: Nullable(Type.String()),
-  vendor: Nullable(Type.String()),
-  model: Nullable(Type.String()),
-  friendly_name: Nullable(Type.String()),
-  iccid: Nullable(Type.String()),
-  smdp_address: Nullable(Type.String()),
+  ...ODSA_DEVICE_FIELDS,
   created_at: Type.String(),
   updated_at: Type.String(),
 });

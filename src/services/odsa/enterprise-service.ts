@@ -25,6 +25,7 @@ import {
 } from '../../fsm/odsa-enterprise.js';
 import { OperatorUnavailableError, type EnterpriseOperatorSystems, type OperatorSystems, type ProfileOrder, type ProfileReply } from './operator.js';
 import type { JwtIssuerVerifier, JwtIssuerReason } from './jwt-issuer.js';
+import { deviceFields } from './odsa-service.js';
 
 export interface EnterpriseRecord {
   id: string;
@@ -65,12 +66,7 @@ export const enterpriseSubscriptionView = (r: EnterpriseSubscriptionRecord): Ent
   state: r.state,
   service_status: SERVICE_STATUS[r.state],
   plan_id: r.plan_id,
-  eid: r.eid,
-  vendor: r.vendor,
-  model: r.model,
-  friendly_name: r.friendly_name,
-  iccid: r.iccid === '' ? null : r.iccid,
-  smdp_address: r.profile?.smdp_address ?? null,
+  ...deviceFields(r),
   created_at: r.created_at,
   updated_at: r.updated_at,
 });
