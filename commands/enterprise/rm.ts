@@ -4,7 +4,7 @@ import { enterpriseRoutes, type EnterpriseRemoveResult } from '../../src/contrac
 
 export default class EnterpriseRm extends BaseCommand<typeof EnterpriseRm, EnterpriseRemoveResult> {
   static override summary = 'Remove an enterprise: its subscriptions end (profiles go back to the operator), its app servers\' TOKENs stop working.';
-  static override description = 'DELETE /api/enterprises/:id. Exit 1 when it does not exist.';
+  static override description = 'DELETE /api/enterprises/:id. Exit 3 when it does not exist.';
   static override examples = [{ description: 'Remove an enterprise', command: '<%= config.bin %> <%= command.id %> acme' }];
   static override args = { id: Args.string({ description: 'the enterprise_id', required: true }) };
 

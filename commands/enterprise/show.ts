@@ -5,7 +5,7 @@ import { enterpriseRoutes, type EnterpriseDetail } from '../../src/contracts/ent
 
 export default class EnterpriseShow extends BaseCommand<typeof EnterpriseShow, EnterpriseDetail> {
   static override summary = 'Show one enterprise and its devices\' subscriptions (never an activation code).';
-  static override description = 'GET /api/enterprises/:id. Exit 1 when it does not exist.';
+  static override description = 'GET /api/enterprises/:id. Exit 3 when it does not exist.';
   static override examples = [{ description: 'One enterprise', command: '<%= config.bin %> <%= command.id %> acme' }];
   static override args = { id: Args.string({ description: 'the enterprise_id', required: true }) };
 
