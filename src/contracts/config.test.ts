@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConfigError, describeConfig, redactConfig, resolveConfig, SAMPLE_SIGNING_SECRET, defaultSocketPath, parseSet, sampleConfigYaml } from './config.js';
+import { ConfigError, describeConfig, policyProblems, redactConfig, resolveConfig, SAMPLE_SIGNING_SECRET, defaultSocketPath, parseSet, sampleConfigYaml } from './config.js';
 import { repoPath } from '../util/repo-path.js';
 
 test('defaults: every key has a default and a description', () => {
@@ -113,4 +113,25 @@ test('diameter.routes: a relay/proxy/redirect entry needs peers, a local one nam
   const ok = resolveConfig({ text: 'diameter:\n  max_redirects: 2\n  routes:\n    - { realm: "*", application_id: 16777264, action: relay, peers: [dra.example] }\n' });
   assert.deepEqual(ok.diameter.routes, [{ realm: '*', application_id: 16777264, action: 'relay', peers: ['dra.example'] }]);
   assert.equal(ok.diameter.max_redirects, 2);
+});
+
+test('config check refuses an incomplete JWT issuer, operator_token and enterprise alike; their secrets are redacted', () => {
+  const secret = 'x'.repeat(40);
+  const refused = (sets: string[]): string => {
+    try {
+      resolveConfig({ sets });
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.message;
+    }
+    return '';
+  };
+  const both = refused([`operator_token.hmac_secret=${secret}`, `enterprise.hmac_secret=${secret}`, 'enterprise.jwks_file=/etc/omnisep/as.jwks.json']);
+  assert.match(both, /operator_token\.issuer, operator_token\.audience: both are needed to check operator tokens/);
+  assert.match(both, /enterprise\.hmac_secret, enterprise\.jwks_file: set one of them, not both/);
+  assert.match(both, /enterprise\.issuer, enterprise\.audience: both are needed to check app servers' access tokens/);
+  assert.match(refused(['enterprise.issuer=https://as.example', 'enterprise.audience=ecs', 'enterprise.hmac_secret=short']), /enterprise\.hmac_secret: at least 32 characters/);
+  const ok = resolveConfig({ sets: ['enterprise.issuer=https://as.example', 'enterprise.audience=ecs', `enterprise.hmac_secret=${secret}`] });
+  assert.deepEqual(policyProblems(ok), []);
+  assert.ok(!JSON.stringify(redactConfig(ok)).includes(secret), 'enterprise.hmac_secret is redacted');
 });
