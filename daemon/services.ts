@@ -62,6 +62,8 @@ export interface Services {
   temporaryTokens: OdsaServices['temporaryTokens'];
   push: OdsaServices['push'];
   operatorTokens: OdsaServices['operatorTokens'];
+  /** Server-initiated ODSA (ap2011): enterprises, their subscriptions, app servers' tokens (docs/odsa.md § ap2011). */
+  enterprises: OdsaServices['enterprises'];
   /** Visual voicemail (VVM.md): accounts and mailboxes; the IMAP server (daemon/imap) and the OMTP side build on them. */
   vvm: { accounts: VvmAccountService; mailbox: VvmMailboxService };
   /** The VVM SMS side (daemon/vvm/wire.ts): the durable SMS backlog and the OMTP flows (STATUS, SYNC, MO requests). */

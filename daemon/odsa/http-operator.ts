@@ -7,13 +7,16 @@
  *        | 200 {"status":"delayed"} | 200 {"status":"refused","reason":"…"}
  *   POST <url>/profiles/release  {imsi, app, device_id, iccid}   → 2xx
  *   POST <url>/plans             {imsi, app}                     → 200 {"plans":[{plan_id, plan_name, plan_description}]}
+ *   POST <url>/enterprises/eligibility {enterprise_id, requestor_id} → 200 {"eligibility":0|1|2}      (ap2011)
+ *   POST <url>/enterprises/plans       {enterprise_id, requestor_id} → 200 {"plans":[…]}             (ap2011)
+ *   ap2011 orders and releases carry `enterprise_id` (and imsi "").
  *
  * Each call has `odsa.operator_timeout_ms`; a timeout, a network error or a 5xx is tried again up to
  * `odsa.operator_retries` times (back-off 200 ms, doubling); then the phone gets OperationResult 100.
  * A 4xx or a body of the wrong shape is not retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OperatorSystems, ProfileOrder, ProfileReply } from '../../src/services/odsa/operator.js';
+import type { EnterpriseOperatorSystems, OperatorSystems, ProfileOrder, ProfileReply } from '../../src/services/odsa/operator.js';
 import { OperatorUnavailableError } from '../../src/services/odsa/operator.js';
 import type { PlanOffer } from '../../src/fsm/odsa-operations.js';
 
@@ -28,7 +31,7 @@ export interface HttpOperatorConfig {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === 'string';
 
-export class HttpOperator implements OperatorSystems {
+export class HttpOperator implements OperatorSystems, EnterpriseOperatorSystems {
   readonly name = 'http' as const;
   /** Calls made, retried and failed (for metrics and tests). */
   readonly counters = { calls: 0, retries: 0, failures: 0 };
@@ -81,13 +84,28 @@ export class HttpOperator implements OperatorSystems {
     throw new OperatorUnavailableError('/profiles/order: unexpected answer (expected status ready with iccid and smdp_address, delayed or refused)');
   }
 
-  async releaseProfile(order: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id'>, iccid: string): Promise<void> {
-    await this.#post('/profiles/release', { imsi: order.imsi, app: order.app, device_id: order.device_id, iccid });
+  async releaseProfile(order: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id' | 'enterprise_id'>, iccid: string): Promise<void> {
+    await this.#post('/profiles/release', { imsi: order.imsi, app: order.app, device_id: order.device_id, iccid, ...(order.enterprise_id ? { enterprise_id: order.enterprise_id } : {}) });
   }
 
-  async plans(input: { imsi: string; app: string }): Promise<PlanOffer[]> {
-    const b = await this.#post('/plans', input);
-    if (!isObj(b) || !Array.isArray(b.plans)) throw new OperatorUnavailableError('/plans: unexpected answer (expected {"plans":[…]})');
+  async #plans(path: string, input: unknown): Promise<PlanOffer[]> {
+    const b = await this.#post(path, input);
+    if (!isObj(b) || !Array.isArray(b.plans)) throw new OperatorUnavailableError(`${path}: unexpected answer (expected {"plans":[…]})`);
     return b.plans.filter(isObj).filter((p) => str(p.plan_id)).map((p) => ({ plan_id: p.plan_id as string, plan_name: str(p.plan_name) ? p.plan_name : '', plan_description: str(p.plan_description) ? p.plan_description : '' }));
+  }
+
+  plans(input: { imsi: string; app: string }): Promise<PlanOffer[]> {
+    return this.#plans('/plans', input);
+  }
+
+  enterprisePlans(input: { enterprise_id: string; requestor_id: string }): Promise<PlanOffer[]> {
+    return this.#plans('/enterprises/plans', input);
+  }
+
+  async enterpriseEligibility(input: { enterprise_id: string; requestor_id: string }): Promise<0 | 1 | 2> {
+    const b = await this.#post('/enterprises/eligibility', input);
+    if (isObj(b) && (b.eligibility === 0 || b.eligibility === 1 || b.eligibility === 2)) return b.eligibility;
+    this.counters.failures++;
+    throw new OperatorUnavailableError('/enterprises/eligibility: unexpected answer (expected {"eligibility":0|1|2})');
   }
 }

@@ -9,6 +9,7 @@ export const TOPIC_SUMMARIES: Readonly<Record<string, string>> = {
   config: 'Check a configuration file, show the daemon\'s effective configuration.',
   db: 'Work on a store while no daemon runs: migrate its schema, copy it to another driver.',
   diameter: 'Diameter peers and their state.',
+  enterprise: 'Enterprises of server-initiated ODSA (ap2011): the app servers allowed to act for them, their plans and devices.',
   entitlement: 'Per-subscriber TS.43 entitlement overrides: set, get, list, remove.',
   monitor: 'Interactive terminal view of the running daemon.',
   odsa: 'ODSA eSIM subscriptions: companion devices and primary devices (list, show, remove).',

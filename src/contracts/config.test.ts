@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConfigError, describeConfig, redactConfig, resolveConfig, SAMPLE_SIGNING_SECRET, defaultSocketPath, parseSet, sampleConfigYaml } from './config.js';
+import { ConfigError, describeConfig, policyProblems, redactConfig, resolveConfig, SAMPLE_SIGNING_SECRET, defaultSocketPath, parseSet, sampleConfigYaml } from './config.js';
 import { repoPath } from '../util/repo-path.js';
 
 test('defaults: every key has a default and a description', () => {
@@ -123,4 +123,25 @@ test('operator_token minting and ts43.private_user_id: a signing key only with a
   const ok = resolveConfig({ sets: ['ts43.private_user_id=pseudonym', 'operator_token.auth_url=https://auth.example/v', 'operator_token.lifetime_seconds=120'] });
   assert.equal(ok.ts43.private_user_id, 'pseudonym');
   assert.equal(ok.operator_token.lifetime_seconds, 120);
+});
+
+test('config check refuses an incomplete JWT issuer, operator_token and enterprise alike; their secrets are redacted', () => {
+  const secret = 'x'.repeat(40);
+  const refused = (sets: string[]): string => {
+    try {
+      resolveConfig({ sets });
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.message;
+    }
+    return '';
+  };
+  const both = refused([`operator_token.hmac_secret=${secret}`, `enterprise.hmac_secret=${secret}`, 'enterprise.jwks_file=/etc/omnisep/as.jwks.json']);
+  assert.match(both, /operator_token\.issuer, operator_token\.audience: both are needed to check operator tokens/);
+  assert.match(both, /enterprise\.hmac_secret, enterprise\.jwks_file: set one of them, not both/);
+  assert.match(both, /enterprise\.issuer, enterprise\.audience: both are needed to check app servers' access tokens/);
+  assert.match(refused(['enterprise.issuer=https://as.example', 'enterprise.audience=ecs', 'enterprise.hmac_secret=short']), /enterprise\.hmac_secret: at least 32 characters/);
+  const ok = resolveConfig({ sets: ['enterprise.issuer=https://as.example', 'enterprise.audience=ecs', `enterprise.hmac_secret=${secret}`] });
+  assert.deepEqual(policyProblems(ok), []);
+  assert.ok(!JSON.stringify(redactConfig(ok)).includes(secret), 'enterprise.hmac_secret is redacted');
 });

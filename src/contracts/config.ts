@@ -188,6 +188,14 @@ export const configSchema = Type.Object(
       signing_key_file: Type.String({ default: '', description: 'with jwks_file: the issuer\'s private key as a JWK file (JSON with kid; alg, else ES256/EdDSA/RS256 from its type) that AcquireOperatorToken signs with; its public half must be in jwks_file; empty = AcquireOperatorToken answers OperationResult 100 (with hmac_secret, tokens are signed HS256 with the secret)' }),
       auth_url: Type.String({ default: '', description: 'OperatorTokenAuthURL sent with a minted operator token (where the app\'s back end validates it); empty = none' }),
     }),
+    enterprise: o('server-initiated ODSA (ap2011, TS.43 §10, §2.8.3; docs/odsa.md § ap2011): the operator\'s authorization server whose access tokens app servers (MDM) send', {
+      issuer: Type.String({ default: '', description: 'the iss every access token must carry; empty = ap2011 requests are refused (401)' }),
+      audience: Type.String({ default: '', description: 'a value the aud of every access token must contain (this entitlement server)' }),
+      hmac_secret: Type.String({ default: '', ...secret, description: 'shared secret of HS256/384/512 access tokens; empty = use jwks_file' }),
+      jwks_file: Type.String({ default: '', description: 'JSON Web Key Set file with the authorization server\'s public keys (RS*, PS*, ES*, EdDSA); read at first use, and again when the path changes (SIGHUP)' }),
+      clock_skew_seconds: Type.Integer({ minimum: 0, maximum: 600, default: 30, description: 'leeway on exp and nbf for clocks that differ' }),
+      token_seconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600, description: 'validity of the TOKEN a good CheckEligibility answers (bound to requestor_id + enterprise_id), seconds' }),
+    }),
     push: o('push on change (TS.43 §2.6, docs/odsa.md § Push): devices that sent notif_token are told when their configuration changes', {
       mode: Type.Union([Type.Literal('off'), Type.Literal('fcm'), Type.Literal('local')], { default: 'off', description: 'off: nothing is sent (registrations are still kept); fcm: Firebase Cloud Messaging HTTP v1; local: the same request to push.url (a lab gateway)' }),
       url: Type.String({ default: '', description: 'local: the gateway URL (required); fcm: replaces the FCM HTTP v1 messages:send URL built from push.project_id' }),
@@ -639,6 +647,15 @@ export function sampleConfigYaml(): string {
   return `# omnisep configuration — every key with its default (omnisep.conf(5)).\n# Environment overrides: ${ENV_OVERRIDES.map(([e, k]) => `${e} → ${k}`).join(', ')}.\n${doc.toString({ lineWidth: 0 })}`;
 }
 
+/** An incomplete JWT issuer section (operator_token, enterprise): the keys that are missing or clash. */
+function jwtIssuerProblems(section: string, what: string, ot: { issuer: string; audience: string; hmac_secret: string; jwks_file: string }): string[] {
+  const p: string[] = [];
+  if (ot.hmac_secret !== '' && ot.jwks_file !== '') p.push(`${section}.hmac_secret, ${section}.jwks_file: set one of them, not both (allowed: a shared secret for HS256, or the issuer's JWKS file)`);
+  if ((ot.hmac_secret !== '' || ot.jwks_file !== '') && (ot.issuer === '' || ot.audience === '')) p.push(`${section}.issuer, ${section}.audience: both are needed to check ${what} (allowed: the issuer's iss and this server's audience, or no key)`);
+  if (ot.hmac_secret !== '' && ot.hmac_secret.length < 32) p.push(`${section}.hmac_secret: at least 32 characters (allowed: e.g. \`openssl rand -hex 32\`)`);
+  return p;
+}
+
 /** Rules that refuse unsafe or lab settings (docs/security.md): every environment for malformed values, production for lab ones. */
 export function policyProblems(cfg: OmnisepConfig): string[] {
   const p: string[] = [];
@@ -679,11 +696,10 @@ export function policyProblems(cfg: OmnisepConfig): string[] {
     }
     if (!ok) p.push(`odsa.operator_url: ${JSON.stringify(cfg.odsa.operator_url)} is not an http(s) URL, and odsa.operator is http (allowed: e.g. https://bss.example.net/odsa, or odsa.operator lab)`);
   }
+  p.push(...jwtIssuerProblems('operator_token', 'operator tokens', cfg.operator_token));
+  p.push(...jwtIssuerProblems('enterprise', 'app servers\' access tokens', cfg.enterprise));
   {
     const ot = cfg.operator_token;
-    if (ot.hmac_secret !== '' && ot.jwks_file !== '') p.push('operator_token.hmac_secret, operator_token.jwks_file: set one of them, not both (allowed: a shared secret for HS256, or the issuer\'s JWKS file)');
-    if ((ot.hmac_secret !== '' || ot.jwks_file !== '') && (ot.issuer === '' || ot.audience === '')) p.push('operator_token.issuer, operator_token.audience: both are needed to check operator tokens (allowed: the issuer\'s iss and this server\'s audience, or no key)');
-    if (ot.hmac_secret !== '' && ot.hmac_secret.length < 32) p.push('operator_token.hmac_secret: at least 32 characters (allowed: e.g. `openssl rand -hex 32`)');
     if (ot.signing_key_file !== '' && ot.jwks_file === '') p.push('operator_token.signing_key_file: only with operator_token.jwks_file, which must hold its public key (allowed: "" with hmac_secret, whose tokens are signed with the secret)');
     if (ot.auth_url !== '' && !/^https?:\/\/[^\s/]+/i.test(ot.auth_url)) p.push(`operator_token.auth_url: ${JSON.stringify(ot.auth_url)} is not an http(s) URL (allowed: "" or e.g. https://auth.operator.example/validate)`);
   }

@@ -50,7 +50,7 @@ const enumStr = <const V extends readonly string[]>(values: V, wire: string, des
  * (XML 1.0 §2.2 Char allows only TAB, LF, CR), DEL, C1 or bidi controls: they are invalid in the TS.43 XML and
  * would rewrite an operator's terminal when shown (docs/security.md).
  */
-const TEXT_PATTERN = '^[^<>"\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$';
+export const TEXT_PATTERN = '^[^<>"\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$';
 const text = (wire: string, maxLength: number, description: string, extra: { sentWhen?: SentWhen } = {}) =>
   Type.String({ maxLength, pattern: TEXT_PATTERN, kind: 'text', wire, description, ...extra });
 

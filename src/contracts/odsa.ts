@@ -7,6 +7,16 @@ import { OkStatus } from './common.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
+/** What a subscription view says of its device and profile (ap2006/ap2009 and ap2011 alike). */
+export const ODSA_DEVICE_FIELDS = {
+  eid: Nullable(Type.String()),
+  vendor: Nullable(Type.String()),
+  model: Nullable(Type.String()),
+  friendly_name: Nullable(Type.String()),
+  iccid: Nullable(Type.String()),
+  smdp_address: Nullable(Type.String()),
+};
+
 export const OdsaSubscriptionView = Type.Object({
   id: Type.String({ description: 'IMSI.app.device_id' }),
   imsi: Type.String(),
@@ -15,12 +25,7 @@ export const OdsaSubscriptionView = Type.Object({
   state: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('ready'), Type.Literal('active'), Type.Literal('deactivated')]),
   service_status: Type.Integer({ description: 'TS.43 ServiceStatus: 1 activated, 2 activating, 3 deactivated, 4 deactivated no reuse' }),
   companion_service: Nullable(Type.String()),
-  eid: Nullable(Type.String()),
-  vendor: Nullable(Type.String()),
-  model: Nullable(Type.String()),
-  friendly_name: Nullable(Type.String()),
-  iccid: Nullable(Type.String()),
-  smdp_address: Nullable(Type.String()),
+  ...ODSA_DEVICE_FIELDS,
   transferred_from: Nullable(Type.String({ description: 'the old device of an eSIM transfer' })),
   created_at: Type.String(),
   updated_at: Type.String(),

@@ -25,10 +25,18 @@ import {
 } from './odsa-operations.js';
 import { acquireOperatorTokenAnswer, operatorTokenAnswer } from './odsa-operator-token.js';
 import { privateUserIdAnswer } from './ap2013-private-user-id.js';
+import { enterpriseConfigurationAnswer, enterpriseEligibilityAnswer, enterpriseErrorAnswer, parseEnterpriseOperation } from './odsa-enterprise.js';
 
 const PROFILE_17: ProfileInfo = { iccid: '8944000000000000017', smdp_address: 'smdp.example.net', matching_id: 'ABC-123' };
 const PROFILE_25: ProfileInfo = { iccid: '8944000000000000025', smdp_address: 'smdp.example.net', matching_id: 'ABC-123' };
 const TOKEN_VALUE = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
+
+const PROFILE_33: ProfileInfo = { iccid: '8944000000000000033', smdp_address: 'smdp.example.net', matching_id: 'ABC-123' };
+const invalidEnterprise = (op: string, params: Record<string, string>): Characteristic => {
+  const p = parseEnterpriseOperation(op, params, 'token');
+  assert.equal(p.ok, false);
+  return p.ok ? enterpriseErrorAnswer(1, '') : enterpriseErrorAnswer(p.result, p.text);
+};
 
 const invalid = (app: 'ap2006' | 'ap2009', op: string, params: Record<string, string>): Characteristic => {
   const p = parseOdsaOperation(app, op, params);
@@ -75,6 +83,19 @@ const CASES: Record<string, { app: Characteristic; token?: { token: string; vali
   'private-user-id-pseudonym': { app: { type: 'APPLICATION', parms: [['AppID', 'ap2013'], ...Object.entries(privateUserIdAnswer('pseudonym'))], children: [] }, token: { token: 'ASH127AHHA88SF', validity: 86400 } },
   'private-user-id-incompatible': { app: { type: 'APPLICATION', parms: [['AppID', 'ap2013'], ...Object.entries(privateUserIdAnswer('none'))], children: [] } },
   'get-subscriber-info': { app: subscriberInfoAnswer('ap2009', { msisdn: '447700900123', imsi: '001010000000001', mvno_name: 'Omni Lab' }) },
+  // ap2011 server-initiated ODSA (docs/odsa.md § ap2011)
+  'ap2011-check-eligibility': { app: enterpriseEligibilityAnswer(1), token: { token: 'AWdD0wBfQ2lrTXaZEVr3kW5oK2FjbWU', validity: 3600 } },
+  'ap2011-acquire-plan': {
+    app: plansAnswer('ap2011', [
+      { plan_id: 'ent-basic', plan_name: 'Basic', plan_description: '5 GB a month' },
+      { plan_id: 'ent-plus', plan_name: 'Plus', plan_description: 'Unlimited data & roaming' },
+    ]),
+  },
+  'ap2011-manage-subscription-download': { app: subscriptionAnswer('ap2011', { result: 2, profile: PROFILE_33, eidGiven: true }) },
+  'ap2011-manage-subscription-delayed': { app: subscriptionAnswer('ap2011', { result: 4, polling_interval_seconds: 60 }) },
+  'ap2011-acquire-configuration': { app: enterpriseConfigurationAnswer({ state: 'ready', companion_service: null, profile: PROFILE_33, eid: '89049032000000000000000000000123' }, 60) },
+  'ap2011-invalid-parameter': { app: invalidEnterprise('ManageSubscription', { operation_type: '0', plan_id: 'ent-basic', enterprise_terminal_id: 'tab 7' }) },
+  'ap2011-invalid-operation': { app: invalidEnterprise('ManageService', {}) },
 };
 
 const docOf = (c: (typeof CASES)[string]): ProvisioningDoc => ({ vers: { version: 3, validity: 86400 }, token: c.token, applications: [c.app] });

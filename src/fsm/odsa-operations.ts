@@ -80,6 +80,12 @@ const OPERATION_TYPES: Partial<Record<OdsaOperation, readonly number[]>> = {
   ManageService: [10, 11],
 };
 
+/** OperationResult 102 naming every missing and then every malformed parameter (ap2006/ap2009, ap2011). */
+export const invalidParameters = (missing: readonly string[], malformed: readonly string[]): { ok: false; result: OperationResultCode; text: string } => {
+  const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(malformed.length ? [`malformed ${malformed.join(', ')}`] : [])];
+  return { ok: false, result: OperationResult.INVALID_PARAMETER, text: `invalid parameter: ${parts.join('; ')}` };
+};
+
 export type ParsedOdsa =
   | { ok: true; op: OdsaOperation; opType: number | null; params: OdsaParams }
   | { ok: false; result: OperationResultCode; text: string };
@@ -101,10 +107,7 @@ export function parseOdsaOperation(app: OdsaAppId, operation: string, params: Re
   const allowedTypes = OPERATION_TYPES[op];
   if (opType !== null && allowedTypes && !allowedTypes.includes(opType) && !malformed.includes('operation_type')) malformed.push('operation_type');
   const missing = requiredParams(app, op, malformed.includes('operation_type') ? 0 : opType).filter((n) => !has(params, n) && !malformed.includes(n));
-  if (missing.length || malformed.length) {
-    const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(malformed.length ? [`malformed ${malformed.join(', ')}`] : [])];
-    return { ok: false, result: OperationResult.INVALID_PARAMETER, text: `invalid parameter: ${parts.join('; ')}` };
-  }
+  if (missing.length || malformed.length) return invalidParameters(missing, malformed);
   if (op === 'ManageSubscription' && opType !== null && UNSUPPORTED_SUBSCRIPTION_TYPES.includes(opType))
     return { ok: false, result: OperationResult.UNSUPPORTED_OPERATION, text: `operation_type ${opType} is not supported by this server` };
   if (op === 'AcquireTemporaryToken') {
@@ -134,6 +137,8 @@ const app = (appId: string, result: OperationResultCode, parms: Parm[] = [], chi
   children,
 });
 const ch = (type: string, parms: Parm[], children: Characteristic[] = []): Characteristic => ({ type, parms, children });
+/** The APPLICATION characteristic of any ODSA answer (ap2011 builds its own in odsa-enterprise.ts). */
+export const odsaApplication = app;
 /** A list (CompanionConfigurations, PlanOffers): in JSON an array of one-key objects (ODSA.md § Document shape). */
 const listOf = (type: string, items: Characteristic[]): Characteristic => ({ type, parms: [], children: items, wrapItems: true });
 
@@ -222,7 +227,7 @@ export interface SubscriptionPortal {
  * 7 REDOWNLOADABLE PROFILE IS MANDATORY, 8 REQUIRES USER INPUT + MSG.
  */
 export function subscriptionAnswer(
-  appId: OdsaAppId,
+  appId: string,
   out:
     | { result: 1; portal: SubscriptionPortal }
     | { result: 2; profile: ProfileInfo; eidGiven: boolean }
@@ -248,7 +253,7 @@ export function subscriptionAnswer(
 export const serviceAnswer = (appId: OdsaAppId, status: 1 | 2 | 3 | 4): Characteristic => app(appId, OperationResult.SUCCESS, [['ServiceStatus', String(status)]]);
 
 /** One configuration entry (§6.5 AcquireConfiguration): ICCID, CompanionDeviceService, ServiceStatus, PollingInterval while 2, DownloadInfo with a profile. */
-function configurationEntry(type: string, appId: OdsaAppId, s: SubscriptionFacts, pollingSeconds: number): Characteristic {
+export function configurationEntry(type: string, appId: string, s: SubscriptionFacts, pollingSeconds: number): Characteristic {
   const status = s.no_reuse ? 4 : SERVICE_STATUS[s.state];
   const parms: Parm[] = [];
   if (s.profile) parms.push(['ICCID', s.profile.iccid]);
@@ -277,7 +282,7 @@ export interface PlanOffer {
   plan_name: string;
   plan_description: string;
 }
-export const plansAnswer = (appId: OdsaAppId, plans: readonly PlanOffer[]): Characteristic =>
+export const plansAnswer = (appId: string, plans: readonly PlanOffer[]): Characteristic =>
   app(appId, OperationResult.SUCCESS, [], [
     listOf('PlanOffers', plans.map((p) => ch('PlanOffer', [['PlanId', p.plan_id], ['PlanName', p.plan_name], ['PlanDescription', p.plan_description]]))),
   ]);

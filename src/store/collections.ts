@@ -54,6 +54,10 @@ export const COLLECTIONS = {
   vvm_messages: { kind: 'provisioning' },
   /** VVM SMS waiting for (or refused by) the SMS gateway (docs/vvm-sms.md § Backlog); never holds a password. */
   vvm_sms_outbox: { kind: 'state' },
+  /** Enterprises of server-initiated ODSA (ap2011, docs/odsa.md § ap2011): key = enterprise_id; allowed requestor ids, plans, eligibility. */
+  enterprises: { kind: 'provisioning' },
+  /** ap2011 subscriptions, key = enterprise_id.terminal_id; `enterprise_id` lists an enterprise's devices. */
+  enterprise_subscriptions: { kind: 'provisioning', indexes: ['enterprise_id'] },
 } as const satisfies Record<string, CollectionSpec>;
 
 export type CollectionId = keyof typeof COLLECTIONS;

@@ -30,6 +30,7 @@ import importRoutes from './import-routes.js';
 import odsaRoutes from './odsa-routes.js';
 import pushRoutes from './push-routes.js';
 import vvmRoutes from './vvm-routes.js';
+import enterpriseRoutes from './enterprise-routes.js';
 
 export type AdminTransport = 'tcp' | 'socket';
 type RouteModule = FastifyPluginAsync<{ ctx: DaemonContext }>;
@@ -53,6 +54,7 @@ export const ADMIN_ROUTE_MODULES: RouteModule[] = [
   odsaRoutes,
   pushRoutes,
   vvmRoutes,
+  enterpriseRoutes,
 ];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

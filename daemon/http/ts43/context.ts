@@ -18,7 +18,7 @@ export interface Ts43Context {
   activity: { record(input: ActivityInput): Promise<unknown> };
   /** The event bus (the websheet withdraws a link when the subscriber's token is revoked). */
   events?: EventSink | undefined;
-  services: Pick<Services, 'tokens' | 'eapAuth' | 'entitlements' | 'subscribers' | 'websheetGrants' | 'backends' | 'odsa' | 'temporaryTokens' | 'push' | 'operatorTokens'>;
+  services: Pick<Services, 'tokens' | 'eapAuth' | 'entitlements' | 'subscribers' | 'websheetGrants' | 'backends' | 'odsa' | 'temporaryTokens' | 'push' | 'operatorTokens' | 'enterprises'>;
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
   /** The daemon's Prometheus registry; absent = no metrics. */
   metrics?: Registry | undefined;

@@ -50,6 +50,7 @@ import { ts43Metrics, type Ts43Metrics } from './metrics.js';
 import { chooseBackend } from '../../services.js';
 import { createOdsaResponder, odsaAppOf, odsaParamsOf } from './odsa.js';
 import { privateUserIdMode } from '../../../src/fsm/ap2013-private-user-id.js';
+import { createEnterpriseResponder, isEnterpriseRequest } from './odsa-enterprise.js';
 
 export type { Ts43Context } from './context.js';
 
@@ -161,6 +162,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
 
   // ODSA (ap2006/ap2009 with an `operation`, docs/odsa.md): answered by daemon/http/ts43/odsa.ts.
   const odsaResponder = createOdsaResponder({ ctx, record, sendText });
+  // ap2011 (an app server by requestor_id + access_token or TOKEN, docs/odsa.md § ap2011): daemon/http/ts43/odsa-enterprise.ts.
+  const enterpriseResponder = createEnterpriseResponder({ config: ctx.config, clock: ctx.clock, enterprises: ctx.services.enterprises, record, sendText });
   // Push on change (TS.43 §2.6): an authenticated device's notif_token is kept; the phone never waits for it.
   const registerPush = (imsi: string, r: { terminal_id: string | null; app_name: string | null; apps: readonly string[]; notif_action: number | null; notif_token: string | null }) => {
     if (r.notif_token === null || r.notif_action === null) return;
@@ -290,6 +293,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   const handleQuery = async (req: FastifyRequest, reply: FastifyReply, params: RawParams) => {
     const r = parseTs43Request(params);
     const activity = baseActivity(req, r);
+    if (r.requestor_id !== null && isEnterpriseRequest(r, params)) return enterpriseResponder(req, reply, r, params, activity);
     const authOff = !cfg.eap_aka.enabled;
     const missing = missingParams(r, { authOptional: authOff });
     if (authOff && r.imsi === null && r.eap_id === null) missing.push('IMSI');

@@ -91,7 +91,7 @@ export const UNSERVED_APPS: Readonly<Record<string, UnservedApp>> = {
     service_name: 'Server-initiated ODSA',
     section: '§6',
     served: false,
-    reason: 'server-initiated ODSA (requestor_id + server-to-server OAuth, §10) is not served yet: OperationResult 103 (docs/odsa.md § ap2011)',
+    reason: 'served to app servers (requestor_id + access_token or TOKEN, §10, §2.8.3: docs/odsa.md § ap2011); a device\'s entitlement query for it is answered OperationResult 103',
     answer: odsaAnswer,
   },
   ap2013: {

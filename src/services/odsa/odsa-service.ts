@@ -76,6 +76,16 @@ export interface OdsaSubscriptionRecord {
 
 export const subscriptionId = (imsi: string, app: string, deviceId: string): string => `${imsi}.${app}.${deviceId.toLowerCase()}`;
 
+/** The device and profile fields of a subscription view (ap2006/ap2009 and ap2011 alike). */
+export const deviceFields = (r: { eid: string | null; vendor: string | null; model: string | null; friendly_name: string | null; iccid: string; profile: ProfileInfo | null }) => ({
+  eid: r.eid,
+  vendor: r.vendor,
+  model: r.model,
+  friendly_name: r.friendly_name,
+  iccid: r.iccid === '' ? null : r.iccid,
+  smdp_address: r.profile?.smdp_address ?? null,
+});
+
 export function subscriptionView(r: OdsaSubscriptionRecord): OdsaSubscriptionView {
   return {
     id: r.id,
@@ -85,12 +95,7 @@ export function subscriptionView(r: OdsaSubscriptionRecord): OdsaSubscriptionVie
     state: r.state,
     service_status: SERVICE_STATUS[r.state],
     companion_service: r.companion_service,
-    eid: r.eid,
-    vendor: r.vendor,
-    model: r.model,
-    friendly_name: r.friendly_name,
-    iccid: r.iccid === '' ? null : r.iccid,
-    smdp_address: r.profile?.smdp_address ?? null,
+    ...deviceFields(r),
     transferred_from: r.transferred_from,
     created_at: r.created_at,
     updated_at: r.updated_at,

@@ -4,7 +4,8 @@
  * checks the token against the configured issuer before anything else:
  *
  *   - a JWS (compact JWT) signed with the shared HMAC secret (`operator_token.hmac_secret`: HS256/384/512)
- *     or by a key of the JWKS file (`operator_token.jwks_file`: RS*, PS*, ES*, EdDSA), checked by jose;
+ *     or by a key of the JWKS file (`operator_token.jwks_file`: RS*, PS*, ES*, EdDSA), checked by jose
+ *     (the checks shared with ap2011's access tokens live in jwt-issuer.ts);
  *   - `iss` = operator_token.issuer, `aud` contains operator_token.audience, `exp` in the future and `nbf`
  *     (when present) in the past, both with operator_token.clock_skew_seconds of leeway;
  *   - `sub` = the subscriber's IMSI (the token stands for the subscriber whose device acquired it).
@@ -16,15 +17,11 @@
  * the HMAC secret or, for an issuer that publishes keys, the private JWK of `operator_token.signing_key_file`.
  * Ports only: the JWKS and key files are read through `readJwks`/`readSigningKey`, the clock is injected.
  */
-import { SignJWT, createLocalJWKSet, errors, importJWK, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, importJWK, type JWK } from 'jose';
 import type { Clock } from '../../ports.js';
+import { JwtIssuerVerifier, KEY_ALGS, jwtIssuerConfigured, type JwtIssuerPolicy, type JwtIssuerReason } from './jwt-issuer.js';
 
-export interface OperatorTokenPolicy {
-  issuer: string;
-  audience: string;
-  hmac_secret: string;
-  jwks_file: string;
-  clock_skew_seconds: number;
+export interface OperatorTokenPolicy extends JwtIssuerPolicy {
   /** Minting (AcquireOperatorToken): lifetime of a token, and the private JWK that signs when the issuer publishes keys. */
   lifetime_seconds: number;
   signing_key_file: string;
@@ -43,7 +40,7 @@ function algOf(jwk: JWK): string | null {
   return null;
 }
 
-export type OperatorTokenReason = 'not_configured' | 'malformed' | 'signature' | 'algorithm' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience' | 'subject' | 'jwks_unreadable';
+export type OperatorTokenReason = JwtIssuerReason | 'subject';
 
 export interface OperatorTokenClaims {
   imsi: string;
@@ -56,20 +53,7 @@ export interface OperatorTokenClaims {
 
 export type OperatorTokenCheck = { ok: true; claims: OperatorTokenClaims } | { ok: false; status: 401; reason: OperatorTokenReason };
 
-const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
-const KEY_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-export const operatorTokensConfigured = (p: OperatorTokenPolicy): boolean => p.issuer !== '' && p.audience !== '' && (p.hmac_secret !== '' || p.jwks_file !== '');
-
-/** jose's error → the reason reported (never its message: it may quote claims). */
-function reasonOf(e: unknown): OperatorTokenReason {
-  if (e instanceof errors.JWTExpired) return 'expired';
-  if (e instanceof errors.JWTClaimValidationFailed) return e.claim === 'iss' ? 'issuer' : e.claim === 'aud' ? 'audience' : e.claim === 'nbf' ? 'not_yet_valid' : 'malformed';
-  if (e instanceof errors.JOSEAlgNotAllowed) return 'algorithm';
-  if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) return 'signature';
-  return 'malformed';
-}
+export const operatorTokensConfigured = (p: OperatorTokenPolicy): boolean => jwtIssuerConfigured(p);
 
 interface Signer {
   file: string;
@@ -79,11 +63,12 @@ interface Signer {
 }
 
 export class OperatorTokenVerifier {
-  #jwks: { file: string; set: ReturnType<typeof createLocalJWKSet> } | null = null;
-
+  readonly #issuer: JwtIssuerVerifier;
   #signer: Signer | null = null;
 
-  constructor(private readonly deps: { policy: () => OperatorTokenPolicy; clock: Clock; readJwks: (file: string) => Promise<string>; readSigningKey?: (file: string) => Promise<string>; randomId?: () => string }) {}
+  constructor(private readonly deps: { policy: () => OperatorTokenPolicy; clock: Clock; readJwks: (file: string) => Promise<string>; readSigningKey?: (file: string) => Promise<string>; randomId?: () => string }) {
+    this.#issuer = new JwtIssuerVerifier(deps);
+  }
 
   /** The private signing key (a JWK file), read at first use and again when the configured path changes. */
   async #signingKey(file: string): Promise<Signer> {
@@ -120,41 +105,10 @@ export class OperatorTokenVerifier {
     return { ok: true, token, expires_at: exp };
   }
 
-  /** The key set of a JWKS file, read at first use and again when the configured path changes (SIGHUP). */
-  async #keySet(file: string): Promise<ReturnType<typeof createLocalJWKSet>> {
-    if (this.#jwks?.file === file) return this.#jwks.set;
-    const set = createLocalJWKSet(JSON.parse(await this.deps.readJwks(file)) as JSONWebKeySet);
-    this.#jwks = { file, set };
-    return set;
-  }
-
   async verify(token: string): Promise<OperatorTokenCheck> {
-    const pol = this.deps.policy();
-    if (!operatorTokensConfigured(pol)) return { ok: false, status: 401, reason: 'not_configured' };
-    if (token.length > 8192 || !COMPACT_JWS.test(token)) return { ok: false, status: 401, reason: 'malformed' };
-    const options = {
-      issuer: pol.issuer,
-      audience: pol.audience,
-      clockTolerance: pol.clock_skew_seconds,
-      currentDate: new Date(this.deps.clock.now()),
-      requiredClaims: ['exp', 'sub'],
-    };
-    let payload: JWTPayload;
-    try {
-      if (pol.hmac_secret !== '') {
-        ({ payload } = await jwtVerify(token, new TextEncoder().encode(pol.hmac_secret), { ...options, algorithms: HMAC_ALGS }));
-      } else {
-        let keys: ReturnType<typeof createLocalJWKSet>;
-        try {
-          keys = await this.#keySet(pol.jwks_file);
-        } catch {
-          return { ok: false, status: 401, reason: 'jwks_unreadable' };
-        }
-        ({ payload } = await jwtVerify(token, keys, { ...options, algorithms: KEY_ALGS }));
-      }
-    } catch (e) {
-      return { ok: false, status: 401, reason: reasonOf(e) };
-    }
+    const check = await this.#issuer.verify(token, ['exp', 'sub']);
+    if (!check.ok) return { ok: false, status: 401, reason: check.reason };
+    const payload = check.payload;
     const imsi = typeof payload.sub === 'string' && /^[0-9]{5,15}$/.test(payload.sub) ? payload.sub : null;
     if (imsi === null) return { ok: false, status: 401, reason: 'subject' };
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : typeof payload.azp === 'string' ? payload.azp : null;

@@ -21,6 +21,8 @@ export interface ProfileOrder {
   companion_service: string | null;
   kind: 'subscribe' | 'change' | 'transfer';
   plan_id: string | null;
+  /** ap2011: the enterprise the device belongs to (imsi is then ''). */
+  enterprise_id?: string | null;
 }
 
 export type ProfileReply =
@@ -42,9 +44,26 @@ export interface OperatorSystems {
   /** Reserve a profile for a device (idempotent per IMSI + app + device: asking again asks about the same order). */
   orderProfile(order: ProfileOrder): Promise<ProfileReply>;
   /** Give a profile back (unsubscribe, the old device of a transfer, a change). */
-  releaseProfile(order: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id'>, iccid: string): Promise<void>;
+  releaseProfile(order: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id' | 'enterprise_id'>, iccid: string): Promise<void>;
   /** Plans the subscriber may choose (AcquirePlan). */
   plans(input: { imsi: string; app: string }): Promise<PlanOffer[]>;
+}
+
+/**
+ * The enterprise side of the operator's systems (ap2011, docs/odsa.md § ap2011): whether an enterprise may
+ * use server-initiated ODSA, and its plans. Profiles are ordered with `orderProfile` (`enterprise_id` set).
+ */
+export interface EnterpriseOperatorSystems {
+  /** EnterpriseAppEligibility: 0 disabled, 1 enabled, 2 incompatible. */
+  enterpriseEligibility(input: { enterprise_id: string; requestor_id: string }): Promise<0 | 1 | 2>;
+  /** Plans the enterprise may choose (AcquirePlan). */
+  enterprisePlans(input: { enterprise_id: string; requestor_id: string }): Promise<PlanOffer[]>;
+}
+
+/** What the lab operator reads of an enterprise record (collection `enterprises`). */
+interface LabEnterprise {
+  plans: PlanOffer[];
+  eligibility: 0 | 1 | 2;
 }
 
 export interface LabOperatorConfig {
@@ -85,14 +104,17 @@ export function luhnDigit(digits: string): string {
   return String((10 - (sum % 10)) % 10);
 }
 
-export const orderKey = (o: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id'>): string => `${o.imsi}.${o.app}.${o.device_id.toLowerCase()}`;
+export const orderKey = (o: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id' | 'enterprise_id'>): string =>
+  `${o.enterprise_id ? `enterprise:${o.enterprise_id}` : o.imsi}.${o.app}.${o.device_id.toLowerCase()}`;
 
-export class LabOperator implements OperatorSystems {
+export class LabOperator implements OperatorSystems, EnterpriseOperatorSystems {
   readonly name = 'lab' as const;
   readonly #profiles: Collection<LabProfileRecord>;
+  readonly #enterprises: Collection<LabEnterprise>;
 
   constructor(private readonly deps: { store: Store; clock: Clock; random: Random; config: () => LabOperatorConfig }) {
     this.#profiles = openCollection<LabProfileRecord>(deps.store, 'odsa_profiles');
+    this.#enterprises = openCollection<LabEnterprise>(deps.store, 'enterprises');
   }
 
   #newIccid(): string {
@@ -105,7 +127,8 @@ export class LabOperator implements OperatorSystems {
 
   async orderProfile(order: ProfileOrder): Promise<ProfileReply> {
     const cfg = this.deps.config();
-    if (order.plan_id !== null && !cfg.plans.some((p) => p.plan_id === order.plan_id)) return { status: 'refused', reason: `no plan ${order.plan_id}` };
+    const plans = order.enterprise_id ? await this.enterprisePlans({ enterprise_id: order.enterprise_id }) : cfg.plans;
+    if (order.plan_id !== null && !plans.some((p) => p.plan_id === order.plan_id)) return { status: 'refused', reason: `no plan ${order.plan_id}` };
     const key = orderKey(order);
     const rec = await this.#profiles.update<LabProfileRecord>(key, (cur) => {
       if (cur && !cur.released && order.kind !== 'change') {
@@ -131,11 +154,20 @@ export class LabOperator implements OperatorSystems {
     return { status: 'ready', profile: { iccid: rec.iccid, smdp_address: rec.smdp_address, matching_id: rec.matching_id } };
   }
 
-  async releaseProfile(order: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id'>, iccid: string): Promise<void> {
+  async releaseProfile(order: Pick<ProfileOrder, 'imsi' | 'app' | 'device_id' | 'enterprise_id'>, iccid: string): Promise<void> {
     await this.#profiles.update<void>(orderKey(order), (cur) => (cur && cur.iccid === iccid ? { result: undefined, delete: true } : { result: undefined }));
   }
 
   async plans(): Promise<PlanOffer[]> {
     return [...this.deps.config().plans];
+  }
+
+  /** The lab answers from the enterprise as provisioned (`omnisep enterprise add --eligibility`); none = 0. */
+  async enterpriseEligibility(input: { enterprise_id: string }): Promise<0 | 1 | 2> {
+    return (await this.#enterprises.get(input.enterprise_id))?.eligibility ?? 0;
+  }
+
+  async enterprisePlans(input: { enterprise_id: string }): Promise<PlanOffer[]> {
+    return [...((await this.#enterprises.get(input.enterprise_id))?.plans ?? [])];
   }
 }
