@@ -351,7 +351,7 @@ export class ActivityFileLog implements ActivityLog {
     const line = Buffer.from(`${JSON.stringify(record)}\n`);
     return new Promise((resolve, reject) => {
       this.#pending.push({ line, rec: record, resolve, reject });
-      if (!this.#flushTimer.armed && !this.#flushing) this.#scheduleFlush();
+      if (!this.#flushing) this.#scheduleFlush();
     });
   }
 
@@ -361,7 +361,7 @@ export class ActivityFileLog implements ActivityLog {
         this.#flushing = null;
         if (this.#pending.length) this.#scheduleFlush();
       });
-    });
+    }, this.#pending.length);
   }
 
   /** One group commit: write every pending line, one fsync, then index and acknowledge. */

@@ -159,7 +159,7 @@ export class JournalWriter {
         this.#flushing = null;
         if (this.#pending.length || this.#rotate) this.#schedule();
       });
-    });
+    }, this.#pending.length);
   }
 
   /**
