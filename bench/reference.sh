@@ -30,3 +30,4 @@ run dist/bench/diameter-tls.bench.js 5 16
 run dist/bench/imap.bench.js 5 8
 run dist/bench/monitor.bench.js 3 3
 run dist/bench/activity.bench.js --records 1000000
+run dist/bench/ts43-cpu.bench.js --rounds 3 --seconds 3

@@ -31,6 +31,7 @@ const JSON_RE = /("((?:[^"\\]|\\.){1,200})"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)/
 const XML_RE = new RegExp(`(<parm\\s+name="(?:${fieldAlt})"\\s+value=")[^"]*`, 'gi');
 /** VVM STATUS SMS `pw=...;` */
 const SMS_RE = /((?:^|;)pw=)[^;]*/gi;
+const PW_RE = /pw=/i;
 
 const jsonName = (raw: string): string => {
   try {
@@ -44,10 +45,12 @@ const jsonName = (raw: string): string => {
 export function scrubText(text: string): string {
   // Every pattern below needs an `=` (name=value, XML attribute, SMS pw=) or a `"` (JSON): most header values have neither.
   if (!text.includes('=') && !text.includes('"')) return text;
-  return redactSecretParams(text, REDACTED)
-    .replace(JSON_RE, (whole, head: string, name: string) => (isSecretParamName(jsonName(name)) ? `${head}"${REDACTED}"` : whole))
-    .replace(XML_RE, `$1${REDACTED}`)
-    .replace(SMS_RE, `$1${REDACTED}`);
+  let out = redactSecretParams(text, REDACTED);
+  // Each pattern below runs only on text that can hold a match (a query path has no `"` and no `<`).
+  if (out.includes('"')) out = out.replace(JSON_RE, (whole, head: string, name: string) => (isSecretParamName(jsonName(name)) ? `${head}"${REDACTED}"` : whole));
+  if (out.includes('<')) out = out.replace(XML_RE, `$1${REDACTED}`);
+  if (PW_RE.test(out)) out = out.replace(SMS_RE, `$1${REDACTED}`);
+  return out;
 }
 
 /** Headers kept per record (activity size budget); the rest are named in one marker entry. */

@@ -144,3 +144,31 @@ test('revoke and expiry drop the binding record that names the token, not a newe
   assert.equal(await bindings.count(), 0);
   void other;
 });
+
+test('a token verified before is checked again against the record as it is now (the HMAC memo changes no answer)', async () => {
+  const { svc, store, advance } = setup();
+  const coll = openCollection<TokenRecord>(store, 'tokens');
+  const { token, record } = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const v = token.reveal();
+  // Verified twice: the second check is answered through the memo.
+  assert.equal((await svc.verify(v, bind)).ok, true);
+  assert.equal((await svc.verify(v, bind)).ok, true);
+  // The record changed under the same token_id (another daemon, an operator, damage): the HMACs run again.
+  await coll.put(record.token_id, { ...record, expires_at: record.expires_at + 60 });
+  assert.deepEqual(await svc.verify(v, bind), { ok: false, reason: 'forged' });
+  await coll.put(record.token_id, { ...record, digest: '00'.repeat(32) });
+  assert.deepEqual(await svc.verify(v, bind), { ok: false, reason: 'forged' });
+  await coll.put(record.token_id, { ...record, terminal_id: 'another-terminal' });
+  assert.deepEqual(await svc.verify(v, { ...bind, terminal_id: 'another-terminal' }), { ok: false, reason: 'forged' });
+  await coll.put(record.token_id, record);
+  assert.equal((await svc.verify(v, bind)).ok, true);
+  // A near-miss of a memoised token is still forged; the binding and expiry are still checked.
+  assert.deepEqual(await svc.verify(v.slice(0, 42) + (v[42] === 'A' ? 'Q' : 'A'), bind), { ok: false, reason: 'forged' });
+  assert.deepEqual(await svc.verify(v, { ...bind, imsi: '001010000000002' }), { ok: false, reason: 'wrong_binding' });
+  await svc.revoke(record.token_id);
+  assert.deepEqual(await svc.verify(v, bind), { ok: false, reason: 'revoked' });
+  const again = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  assert.equal((await svc.verify(again.token.reveal(), bind)).ok, true);
+  advance(3600_000);
+  assert.deepEqual(await svc.verify(again.token.reveal(), bind), { ok: false, reason: 'expired' });
+});

@@ -73,10 +73,25 @@ const bytesUuid = (b: Buffer): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 
+/**
+ * The stored fields a token's two HMACs are computed over (the tag: IMSI, terminal_id, app_name, expires_at; the
+ * token_id is the token's own first half) and compared with (the digest). A token that passed both checks against a
+ * record with these same fields passes them again: the memo below skips the HMACs then (docs/performance.md).
+ */
+const signedFields = (r: TokenRecord): string => `${r.digest}\0${r.imsi}\0${norm(r.terminal_id)}\0${norm(r.app_name)}\0${r.expires_at}`;
+/** Verified tokens remembered (oldest dropped beyond it): a few hundred KB, whatever the number of tokens. */
+const VERIFIED_MEMO = 4096;
+
 export class TokenService {
   readonly #tokens: Collection<TokenRecord>;
   readonly #bindings: Collection<BindingRecord>;
   readonly #secret: Secret<string>;
+  /**
+   * Token value → `signedFields` of the record it was verified against. Only successful checks go in; the record
+   * is still read on every verify (revoked = gone, expired = its `expires_at`, binding = its fields), so the memo
+   * changes no answer, only skips recomputing HMACs whose inputs and expected values are unchanged.
+   */
+  readonly #verified = new Map<string, string>();
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.#tokens = openCollection<TokenRecord>(deps.store, 'tokens');
@@ -177,12 +192,17 @@ export class TokenService {
     const tokenId = bytesUuid(raw.subarray(0, 16));
     const record = await this.#tokens.get(tokenId);
     if (!record) return { ok: false, reason: 'revoked' };
-    const expected = this.#tag(tokenId, record, record.expires_at);
-    const digest = this.#digest(token);
-    const stored = Buffer.from(record.digest, 'hex');
-    const tagOk = timingSafeEqual(expected, raw.subarray(16));
-    const digestOk = stored.length === digest.length && timingSafeEqual(stored, digest);
-    if (!tagOk || !digestOk) return { ok: false, reason: 'forged' };
+    const checked = signedFields(record);
+    if (this.#verified.get(token) !== checked) {
+      const expected = this.#tag(tokenId, record, record.expires_at);
+      const digest = this.#digest(token);
+      const stored = Buffer.from(record.digest, 'hex');
+      const tagOk = timingSafeEqual(expected, raw.subarray(16));
+      const digestOk = stored.length === digest.length && timingSafeEqual(stored, digest);
+      if (!tagOk || !digestOk) return { ok: false, reason: 'forged' };
+      if (this.#verified.size >= VERIFIED_MEMO) this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(token, checked);
+    }
     if (record.expires_at <= Math.floor(this.deps.clock.now() / 1000)) return { ok: false, reason: 'expired' };
     const want = [record.imsi, norm(record.terminal_id), norm(record.app_name)].join('\0');
     const got = [b.imsi, norm(b.terminal_id), norm(b.app_name)].join('\0');

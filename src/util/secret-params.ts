@@ -45,9 +45,20 @@ export function isSecretParamName(raw: string): boolean {
 /** `name=value` pairs after `?`, `&`, `;` or white space (the start of text counts as a separator). */
 const PAIR_RE = /(^|[?&;\s])([^=&;\s?#"]{1,200})=([^&;\s"#]*)/g;
 
+/** Verdicts on names seen (every request's query repeats the same few names); bounded, so odd names cannot grow it. */
+const verdicts = new Map<string, boolean>();
+function secretName(name: string): boolean {
+  let v = verdicts.get(name);
+  if (v === undefined) {
+    v = isSecretParamName(name);
+    if (verdicts.size < 1024) verdicts.set(name, v);
+  }
+  return v;
+}
+
 /** Values of credential parameters replaced by `censor`, whatever encoding their names use. */
 export function redactSecretParams(text: string, censor = '[REDACTED]'): string {
-  return text.replace(PAIR_RE, (whole, sep: string, name: string) => (isSecretParamName(name) ? `${sep}${name}=${censor}` : whole));
+  return text.replace(PAIR_RE, (whole, sep: string, name: string) => (secretName(name) ? `${sep}${name}=${censor}` : whole));
 }
 
 /** The credential parameter names (as sent) in a URL's query string; empty when there are none. */

@@ -83,9 +83,9 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     return reply.code(status).type('text/plain; charset=utf-8').send(status === 413 ? 'request body too large\n' : status >= 500 ? 'internal error\n' : `${err.message}\n`);
   });
 
-  async function record(req: FastifyRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null) {
+  async function record(req: FastifyRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null, known?: { imsi: string | null }) {
     const body = Buffer.isBuffer(req.body) ? req.body : null;
-    const imsi = msisdn ? await service.imsiOf(msisdn).catch(() => null) : null;
+    const imsi = known ? known.imsi : msisdn ? await service.imsiOf(msisdn).catch(() => null) : null;
     return ctx.activity
       .record({
         request_type: 'xcap',
@@ -105,9 +105,9 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
       .catch((e: unknown) => req.log.warn({ err: e }, 'xcap: activity record failed'));
   }
 
-  function sendResult(req: FastifyRequest, reply: FastifyReply, r: XcapResult, msisdn: string, authMethod: string, kind: string) {
+  function sendResult(req: FastifyRequest, reply: FastifyReply, r: XcapResult, msisdn: string, authMethod: string, kind: string, known?: { imsi: string | null }) {
     if (r.etag) reply.header('etag', r.etag);
-    void record(req, r.status, msisdn, { resource: kind, etag: r.etag ?? null, ...(r.error ? { error: r.error.condition } : r.reason && r.status >= 400 ? { reason: r.reason } : {}) }, authMethod);
+    void record(req, r.status, msisdn, { resource: kind, etag: r.etag ?? null, ...(r.error ? { error: r.error.condition } : r.reason && r.status >= 400 ? { reason: r.reason } : {}) }, authMethod, known);
     reply.code(r.status);
     if (r.error) return reply.type(XCAP_ERROR_CONTENT_TYPE).send(buildXcapError(r.error));
     if (r.status === 304) return reply.send();
@@ -149,13 +149,14 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     // Authenticate before saying whether a document exists (no probing of who is provisioned).
     const who: AuthOutcome = await auth.authenticate(req, msisdn);
     if (!who.ok) return plain(req, reply, who.status, who.reason, msisdn, who.wwwAuthenticate ? { 'www-authenticate': who.wwwAuthenticate } : who.retryAfterSeconds ? { 'retry-after': String(who.retryAfterSeconds) } : {});
-    if (!(await service.isProvisioned(msisdn))) return plain(req, reply, 404, 'no such subscriber', msisdn);
+    const found = await service.lookup(msisdn);
+    if (!found.provisioned) return plain(req, reply, 404, 'no such subscriber', msisdn);
     const kind = resourceKind(target);
     const pre = { ifMatch: headerOf(req.headers['if-match']), ifNoneMatch: headerOf(req.headers['if-none-match']) };
     const xuiRaw = path.slice(root.length + `/${SIMSERVS_AUID}/users/`.length).split('/')[0]!;
     const docUri = `${req.protocol}://${req.headers.host ?? 'localhost'}${root}/${SIMSERVS_AUID}/users/${xuiRaw}/simservs.xml`;
     let r: XcapResult;
-    if (req.method === 'GET' || req.method === 'HEAD') r = await service.get(msisdn, target, pre);
+    if (req.method === 'GET' || req.method === 'HEAD') r = await service.get(msisdn, target, pre, found.profile);
     else if (req.method === 'DELETE') r = await service.delete(msisdn, target, pre, docUri);
     else {
       const ctype = (headerOf(req.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
@@ -165,7 +166,8 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       r = await service.put(msisdn, target, body, pre, docUri);
     }
-    return sendResult(req, reply, r, msisdn, who.method, kind);
+    // After a write the record looks the IMSI up again, as it was before (off the answer's path).
+    return sendResult(req, reply, r, msisdn, who.method, kind, req.method === 'GET' || req.method === 'HEAD' ? found : undefined);
   };
 
   for (const url of [`${root}/${SIMSERVS_AUID}/*`, `${root}/xcap-caps/*`]) {

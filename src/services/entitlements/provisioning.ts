@@ -143,6 +143,21 @@ export class ProvisioningRenderer {
     this.#ph = { token: `OMNISEPxTOKENx${nonce}`, validity: `OMNISEPxVALIDITYx${nonce}`, userData: `OMNISEPxUSERDATAx${nonce}`, msisdn: `OMNISEPxMSISDNx${nonce}` };
   }
 
+  /**
+   * Signed websheet user data per signing secret, by (IMSI, grant): a re-polling phone's grant is the same
+   * (WebsheetGrants answers it with a plain read), so its link is signed once, not on every poll.
+   */
+  readonly #signed = new WeakMap<Secret<string>, Map<string, string>>();
+
+  #userData(secret: Secret<string>, imsi: string, grant: { exp: number; jti: string }): string {
+    let m = this.#signed.get(secret);
+    if (!m) this.#signed.set(secret, (m = new Map()));
+    const key = `${imsi}\n${grant.exp}\n${grant.jti}`;
+    let v = m.get(key);
+    if (v === undefined) v = this.#put(m, key, serviceFlowUserData(secret, { imsi, app: 'ap2004', exp: grant.exp, jti: grant.jti }, 'VoWiFi'));
+    return v;
+  }
+
   #put<V>(m: Map<string, V>, key: string, v: V): V {
     if (m.size >= this.max) m.delete(m.keys().next().value!);
     m.set(key, v);
@@ -196,7 +211,7 @@ export class ProvisioningRenderer {
     let userData = '';
     if (t.websheetUserData) {
       const grant = await src.websheetGrants.issue(input.imsi, 'ap2004', WEBSHEET_TOKEN_SECONDS);
-      userData = serviceFlowUserData(input.signingSecret, { imsi: input.imsi, app: 'ap2004', exp: grant.exp, jti: grant.jti }, 'VoWiFi');
+      userData = this.#userData(input.signingSecret, input.imsi, grant);
     }
     const values = t.slots.map((slot) => slot === 'token' ? esc(storableText(input.token!.value)) : slot === 'validity' ? String(input.token!.validity)
       : slot === 'userData' ? esc(storableText(userData)) : esc(storableText(msisdnText)));

@@ -152,6 +152,13 @@ export interface ShBacklogEntry {
   last_error: string;
 }
 
+/** `XcapService.lookup`: one read of what a request needs. */
+export interface SubscriberLookup {
+  provisioned: boolean;
+  imsi: string | null;
+  profile: { record: XcapProfileRecord | undefined };
+}
+
 export class XcapService {
   readonly profiles: Collection<XcapProfileRecord>;
   readonly #subscribers: Collection<SubscriberLike>;
@@ -215,6 +222,16 @@ export class XcapService {
   /** docs/xcap.md § Provisioning: a stored XCAP profile, or a subscriber with this MSISDN. */
   async isProvisioned(msisdn: string): Promise<boolean> {
     return (await this.profiles.get(msisdn)) !== undefined || (await this.imsiOf(msisdn)) !== null;
+  }
+
+  /**
+   * What one XCAP request needs to know of its subscriber, read once: the stored profile (for `get`), the IMSI
+   * (for the activity record) and whether it is provisioned at all (`isProvisioned`).
+   */
+  async lookup(msisdn: string): Promise<SubscriberLookup> {
+    const profile = await this.profiles.get(msisdn);
+    const imsi = await this.imsiOf(msisdn, profile);
+    return { provisioned: profile !== undefined || imsi !== null, imsi, profile: { record: profile } };
   }
 
   /** HA1 for Digest, or null when no password is set (→ Digest cannot succeed). */
@@ -483,9 +500,10 @@ export class XcapService {
   // -------------------------------------------------------------------------
   // XCAP operations (the HTTP layer has already checked identity)
 
-  async get(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, pre: Preconditions = {}): Promise<XcapResult> {
+  /** `read`: the profile as `lookup` read it for this request (not used when the HSS may prime it first). */
+  async get(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, pre: Preconditions = {}, read?: SubscriberLookup['profile']): Promise<XcapResult> {
     await this.#prime(msisdn);
-    const cur = await this.#current(msisdn);
+    const cur = read && !this.#hss ? this.#currentOf(read.record) : await this.#current(msisdn);
     if (pre.ifMatch !== undefined && !etagListMatches(pre.ifMatch, cur.etag)) return { status: 412, etag: cur.etag, reason: 'If-Match does not match' };
     if (target.kind === 'document') {
       if (pre.ifNoneMatch !== undefined && etagListMatches(pre.ifNoneMatch, cur.etag, true)) return { status: 304, etag: cur.etag };
