@@ -11,7 +11,7 @@
  * `ctx.services`; none builds a service. Every part registers its closer with
  * the Lifecycle, which stops in the fixed order of lifecycle.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -50,6 +50,7 @@ import { ensureAdminTls } from './tls/self-signed.js';
 import { reloadableTls } from './http/tls-listener.js';
 import { wireImap } from './imap/wire.js';
 import { leaveSocketPointer, lockDownSocket, prepareSocketPath, removeSocket } from './control/socket.js';
+import { pooledRandomBytes } from '../src/util/random-pool.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -116,7 +117,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       if (problems.length) throw new ConfigError(problems, opts.configFile ?? undefined);
     }
     const clock = opts.clock ?? { now: () => Date.now() };
-    const random = opts.random ?? { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
+    const random = opts.random ?? { bytes: pooledRandomBytes(), uuid: () => randomUUID() };
     const events = new EventBus(() => clock.now());
     let sampledOut: ((requestType: string) => void) | undefined; // set once the metrics registry exists
     const activity = new ActivityService({

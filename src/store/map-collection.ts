@@ -13,6 +13,16 @@
  * O(1) and atomic because the function runs between two awaits on one event loop (and after the writes
  * chained before it on the key; insertMany chains on each of its keys the same way); scan sorts the keys
  * once after a change (admin paths only).
+ *
+ * Pipelined commits (docs/storage.md § Writes of one key in flight): a change is handed to `commit` and
+ * applied to the Map at once, and the key's chain moves on without waiting for the journal's fsync; the
+ * write's own promise still resolves only once `commit` has made it durable. So the next update of a hot
+ * key (the one benchmark SIM's SQN, a token binding) builds on it while both wait in the same group commit,
+ * instead of one fsync per write of the key. The journal keeps call order, so a durable write implies every
+ * earlier write of the key is durable too. A `get` of a key with a write in flight waits for that write's
+ * commit (an acknowledged read never shows what a crash could take back); `update` functions see the
+ * staged value. A failed commit puts a key back to its last durable entry unless a later write of the key
+ * is still in flight (whose own commit then decides).
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
 
@@ -20,7 +30,10 @@ import type { Change, Collection, CollectionSpec } from '../ports.js';
 export type JournalOp = { key: string; text: string } | { key: string; deleted: true };
 
 export interface MapCollectionHooks {
-  /** Make the changes durable; the Map is updated only after it resolves (absent: memory only). */
+  /**
+   * Make the changes durable, in call order (the Map is updated when it is called; the write's promise
+   * resolves only after this one does). Absent: memory only.
+   */
   commit?(ops: ReadonlyArray<JournalOp>): Promise<void>;
 }
 
@@ -50,6 +63,11 @@ export class MapCollection<T> implements Collection<T> {
   readonly #chains = new Map<string, Promise<unknown>>();
   /** Where slot entries are read from (null: every record is held in memory). */
   protected source: RecordSource | null = null;
+  /**
+   * Keys with a change staged whose commit has not settled: how many, the entry a crash would leave
+   * (`durable`, updated as commits succeed; null = no record), and the newest commit to wait for.
+   */
+  readonly #staged = new Map<string, { n: number; durable: Entry | null; failedLast: boolean; last: Promise<void> }>();
 
   constructor(readonly name: string, readonly spec: CollectionSpec, private readonly hooks: MapCollectionHooks = {}) {
     for (const f of spec.indexes ?? []) this.#indexes.set(f, new Map());
@@ -124,6 +142,8 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   async get(key: string): Promise<T | undefined> {
+    const staged = this.#staged.get(key);
+    if (staged) await staged.last.catch(() => undefined);
     const t = this.#text(key);
     if (t === undefined) return undefined;
     return JSON.parse(typeof t === 'string' ? t : await t) as T;
@@ -132,12 +152,13 @@ export class MapCollection<T> implements Collection<T> {
   put(key: string, value: T): Promise<void> {
     let op: JournalOp;
     try { op = { key, text: toText(key, value) }; } catch (e) { return Promise.reject(e); }
-    return this.#serial(key, () => this.#apply([op]));
+    // The step returns the commit wrapped: returned bare, the chain would wait for it (see #stage).
+    return this.#serial(key, async () => ({ durable: this.#stage([op]) })).then(({ durable }) => durable);
   }
 
   async putMany(entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
     if (!entries.length) return;
-    await this.#apply(entries.map(([key, value]) => ({ key, text: toText(key, value) })));
+    await this.#stage(entries.map(([key, value]) => ({ key, text: toText(key, value) })));
   }
 
   /**
@@ -147,6 +168,7 @@ export class MapCollection<T> implements Collection<T> {
   insertMany(entries: ReadonlyArray<readonly [string, T]>): Promise<string[]> {
     const keys = [...new Set(entries.map(([k]) => k))];
     return this.#serialMany(keys, async () => {
+      let durable: Promise<void> | undefined;
       const conflicts: string[] = [];
       const seen = new Set<string>();
       const ops: JournalOp[] = [];
@@ -155,17 +177,14 @@ export class MapCollection<T> implements Collection<T> {
         seen.add(key);
         ops.push({ key, text: toText(key, value) });
       }
-      if (ops.length) await this.#apply(ops);
-      return conflicts;
-    });
+      if (ops.length) durable = this.#stage(ops);
+      return { conflicts, durable };
+    }).then(async ({ conflicts, durable }) => { await durable; return conflicts; });
   }
 
   delete(key: string): Promise<boolean> {
-    return this.#serial(key, async () => {
-      if (!this.#map.has(key)) return false;
-      await this.#apply([{ key, deleted: true }]);
-      return true;
-    });
+    return this.#serial(key, async () => ({ durable: this.#map.has(key) ? this.#stage([{ key, deleted: true }]) : null }))
+      .then(async ({ durable }) => { if (durable === null) return false; await durable; return true; });
   }
 
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
@@ -173,10 +192,11 @@ export class MapCollection<T> implements Collection<T> {
       const t = this.#text(key);
       const cur = t === undefined ? undefined : JSON.parse(typeof t === 'string' ? t : await t) as T;
       const change = fn(cur);
-      if (change.delete) { if (cur !== undefined) await this.#apply([{ key, deleted: true }]); }
-      else if (change.put !== undefined) await this.#apply([{ key, text: toText(key, change.put) }]);
-      return change.result;
-    });
+      let durable: Promise<void> | undefined;
+      if (change.delete) { if (cur !== undefined) durable = this.#stage([{ key, deleted: true }]); }
+      else if (change.put !== undefined) durable = this.#stage([{ key, text: toText(key, change.put) }]);
+      return { result: change.result, durable };
+    }).then(async ({ result, durable }) => { await durable; return result; });
   }
 
   async find(field: string, value: string): Promise<T[]> {
@@ -212,13 +232,47 @@ export class MapCollection<T> implements Collection<T> {
     return this.#map.size;
   }
 
-  async #apply(ops: ReadonlyArray<JournalOp>): Promise<void> {
-    if (this.hooks.commit) await this.hooks.commit(ops);
-    // Indexes are taken from the text written, not from the caller's object (which it may change meanwhile).
+  /**
+   * Hand `ops` to the commit hook and apply them to the Map now (pipelined commits, see the head comment);
+   * the promise settles with the commit. Indexes are taken from the text written, not from the caller's
+   * object (which it may change meanwhile).
+   */
+  #stage(ops: ReadonlyArray<JournalOp>): Promise<void> {
+    const commit = this.hooks.commit;
+    if (!commit) { for (const op of ops) this.#put(op); return Promise.resolve(); }
+    let durable: Promise<void>;
+    try { durable = commit(ops); } catch (e) { return Promise.reject(e); }
+    // Per key: how many of `ops` write it and the entry the last of them leaves.
+    const mine = new Map<string, { n: number; left: Entry | null }>();
     for (const op of ops) {
-      if ('deleted' in op) this.#remove(op.key);
-      else this.#set(op.key, op.text, undefined);
+      const s = this.#staged.get(op.key);
+      if (s) { s.n++; s.last = durable; } else this.#staged.set(op.key, { n: 1, durable: this.#map.get(op.key) ?? null, failedLast: false, last: durable });
+      const m = mine.get(op.key);
+      const left = 'deleted' in op ? null : op.text;
+      if (m) { m.n++; m.left = left; } else mine.set(op.key, { n: 1, left });
+      this.#put(op);
     }
+    const settle = (ok: boolean) => {
+      for (const [key, m] of mine) {
+        const s = this.#staged.get(key);
+        if (!s) continue;
+        if (ok) s.durable = m.left;
+        s.failedLast = !ok;
+        s.n -= m.n;
+        if (s.n > 0) continue;
+        this.#staged.delete(key);
+        // The newest write of the key failed and none is in flight: back to what the journal holds.
+        if (s.failedLast) this.#put(s.durable === null ? { key, deleted: true } : { key, text: '', entry: s.durable });
+      }
+    };
+    const settled = durable.then(() => settle(true), (e: unknown) => { settle(false); throw e; });
+    settled.catch(() => undefined); // the caller awaits it a step later (after the key's chain): not unhandled meanwhile
+    return settled;
+  }
+
+  #put(op: JournalOp | { key: string; text: string; entry: Entry }): void {
+    if ('deleted' in op) this.#remove(op.key);
+    else this.#set(op.key, 'entry' in op ? op.entry : op.text, undefined);
   }
 
   #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {

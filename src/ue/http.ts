@@ -4,13 +4,10 @@
  * Android does (TS43.md § Client contract). Repeated header names (one
  * `Cookie:` line per cookie) are sent as separate lines.
  */
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpRequestSpec } from './request.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export interface HttpAnswer {
   status: number;
@@ -90,7 +87,9 @@ export async function sendRequest(spec: HttpRequestSpec, opts: HttpOptions = {})
   const raw = Buffer.from(await res.body.arrayBuffer());
   const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
-  const body = gzip ? (await gunzipAsync(raw)).toString('utf8') : raw.toString('utf8');
+  // Synchronous: a TS.43 answer is a few KiB; the thread-pool round trip of async gunzip cost the load mode more than
+  // the inflate itself (issue 14, docs/performance.md § Third round).
+  const body = gzip ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
   const setCookie = res.headers['set-cookie'];
   return {
     status: res.statusCode,

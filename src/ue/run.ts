@@ -168,11 +168,11 @@ export async function loadEapAka(
     const summary = await runLoad(
       async () => {
         if (!o.fastReauth) {
-          const r = await simulateOnce(input, usimOf(o), { dispatcher, timeoutMs: o.timeoutMs });
+          const r = await simulateOnce(input, usimOf(o), { dispatcher, timeoutMs: o.timeoutMs, lean: true });
           return { ok: r.ok, reason: r.reason, kind: r.failure };
         }
         const usim = usimOf(o, chain.sqn, chain.carry);
-        const r = await simulateOnce(inputOf(noToken, usim), usim, { dispatcher, timeoutMs: o.timeoutMs });
+        const r = await simulateOnce(inputOf(noToken, usim), usim, { dispatcher, timeoutMs: o.timeoutMs, lean: true });
         chain = { sqn: usim.sqnMs, carry: usim.carry() };
         const a = r.authentications?.[0];
         if (r.ok && a) {

@@ -90,6 +90,12 @@ export interface SimulationHttp extends HttpOptions {
   transcript?: (text: string) => void;
   /** Added to the exchange numbers the transcript prints (the second run of --fast-reauth goes on from the first). */
   stepOffset?: number;
+  /**
+   * The load mode reads only ok / reason / failure and `authentications`: the steps are not described (no EAP
+   * packet decoded a second time for `sent_eap` / `received_eap`) and `entitlements` is left out (no masked copy
+   * of the document). The flow, the USIM and every check on the answers are the same.
+   */
+  lean?: boolean;
 }
 
 /** Run the whole flow once: EAP-AKA, document, optional token re-authentication. Never throws for a server's fault. */
@@ -135,13 +141,13 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
       }
       if (action.type === 'usim') {
         const answer = usim.answer(action.packet);
-        const last = steps.at(-1);
+        const last = http.lean ? undefined : steps.at(-1);
         if (last) {
           last.received_eap = usim.describe(action.packet);
           last.usim = { action: answer.type === 'send' ? answer.note : `failure: ${answer.reason}`, sqn_ms: usim.sqnMs.toString() };
         }
         if (answer.type === 'send') {
-          sentEap = usim.describe(answer.packet);
+          if (!http.lean) sentEap = usim.describe(answer.packet);
           pending = { type: 'usim_send', packet: answer.packet, note: answer.note };
         } else pending = { type: 'usim_failure', reason: answer.reason };
         continue;
@@ -199,7 +205,7 @@ export async function simulateOnce(input: SimulationInput, usim: Usim, http: Sim
     sqn_ms: { start: sqnStart, end: usim.sqnMs.toString() },
     vers: doc?.vers,
     token: doc?.token ? { present: true, validity: doc.token.validity } : undefined,
-    entitlements: doc ? displayApps(doc.apps) : undefined,
+    entitlements: doc && !http.lean ? displayApps(doc.apps) : undefined,
     reauth: reauthStep
       ? { ok: Boolean(state.reauthDocument), status: reauthStep.status, ms: reauthStep.ms, vers: state.reauthDocument?.vers?.version }
       : undefined,

@@ -135,10 +135,13 @@ export class StoreEapIdentities implements EapIdentityPort {
       writes.push([key, { kind: 'reauth', imsi, variant: r.keys.variant, counter: r.counter, keys: this.#sealKeys(r.keys, key), expires_at: now + this.#cfg.reauthIdLifetimeS * 1000 }]);
     }
     writes.push([`i:${imsi}`, next]);
-    await this.#c.putMany(writes);
-    // delete() of a key already gone writes nothing
-    if (prev.pseudonym && prev.pseudonym !== next.pseudonym) await this.#c.delete(`p:${prev.pseudonym}`);
-    if (prev.reauth_id && prev.reauth_id !== next.reauth_id) await this.#c.delete(`r:${prev.reauth_id}`);
+    // The superseded identities' deletes are handed to the journal right behind the new records (one group
+    // commit, in this order: a crash keeps the new ones if it keeps a delete); delete() of a key already gone
+    // writes nothing.
+    const done: Array<Promise<unknown>> = [this.#c.putMany(writes)];
+    if (prev.pseudonym && prev.pseudonym !== next.pseudonym) done.push(this.#c.delete(`p:${prev.pseudonym}`));
+    if (prev.reauth_id && prev.reauth_id !== next.reauth_id) done.push(this.#c.delete(`r:${prev.reauth_id}`));
+    await Promise.all(done);
   }
 
   #sealKeys(k: ReauthKeys, aad: string): string {

@@ -1,0 +1,86 @@
+/**
+ * Full EAP-AKA authentications per second, issue 14's case on its own (docs/performance.md § Third round): the
+ * simulator's load mode (`loadEapAka`, what `omnisep simulate eap-aka --count N --concurrency 32` runs) against
+ * `omnisep serve` as users start it (child process, default embedded store in a temp dir, default log level), the
+ * swm back-end relaying to the built-in AAA over loopback TCP Diameter, the per-IMSI / per-client EAP caps raised
+ * (one lab SIM authenticated hundreds of times at once from one address: `serve()` in bench/profile.ts).
+ *
+ * Per build and round it prints: authentications/s, p50/p99, the daemon's CPU µs per authentication (kernel's
+ * count for the process, /proc/PID/stat: every thread, fsyncs included), the simulator's CPU µs per authentication
+ * (process.cpuUsage of this process, which runs nothing else meanwhile) and, with `--strace`, the daemon's
+ * fdatasync calls per authentication (`strace -f -c` attached for the measured run only; it slows the daemon, so
+ * those rounds are for the count, not the speed).
+ *
+ *   npx tsc && node dist/bench/eap-load.bench.js [--count 2000] [--concurrency 32] [--rounds 2] [--root DIR] [--strace]
+ *
+ * `--root DIR`: another build (e.g. `git archive <commit> | tar -x -C DIR`, node_modules linked, `npx tsc` there) —
+ * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const { values } = parseArgs({ options: {
+  count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
+  root: { type: 'string' }, strace: { type: 'boolean', default: false },
+} });
+const COUNT = Number(values.count);
+const CONC = Number(values.concurrency);
+const here = resolve(fileURLToPath(new URL('../..', import.meta.url))); // the checkout (dist/bench/ → ../..)
+const builds = [...(values.root ? [{ name: 'root', dir: resolve(values.root) }] : []), { name: 'this', dir: here }];
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+interface Row { build: string; round: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; load: string }
+
+async function strace(pid: number): Promise<{ stop(): Promise<number> }> {
+  const out = join(mkdtempSync(join(tmpdir(), 'omnisep-strace-')), 'counts.txt');
+  const p = spawn('strace', ['-f', '-c', '-e', 'trace=fdatasync', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1000)); // attached to every thread
+  return {
+    async stop() {
+      p.kill('SIGINT');
+      await new Promise((r) => p.once('exit', r));
+      // `strace -c` rows: % time, seconds, usecs/call, calls, [errors], syscall
+      const line = readFileSync(out, 'utf8').split('\n').find((l) => l.trim().endsWith(' fdatasync'));
+      rmSync(out, { force: true });
+      return line ? Number(line.trim().split(/\s+/)[3]) : 0;
+    },
+  };
+}
+
+async function round(b: { name: string; dir: string }, n: number): Promise<Row> {
+  const prof = await import(join(b.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
+  const run = await import(join(b.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
+  const d = await prof.serve(b.dir === here ? {} : { root: b.dir });
+  try {
+    await run.loadEapAka(prof.eapOptions(d.url), { count: 50, concurrency: 4 }); // warm-up: JIT, Diameter connection
+    const st = values.strace ? await strace(d.child.pid!) : null;
+    const c0 = process.cpuUsage();
+    const d0 = prof.processCpuUs(d.child.pid!);
+    const s = await run.loadEapAka(prof.eapOptions(d.url), { count: COUNT, concurrency: CONC });
+    const cpu = process.cpuUsage(c0);
+    const daemonUs = prof.processCpuUs(d.child.pid!) - d0;
+    const syncs = st ? await st.stop() : undefined;
+    return {
+      build: b.name, round: n, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      daemonUs: daemonUs / Math.max(1, s.ok), simUs: (cpu.user + cpu.system) / Math.max(1, s.ok),
+      ...(syncs !== undefined ? { fdatasync: syncs / Math.max(1, s.ok) } : {}), load: load(),
+    };
+  } finally {
+    await d.stop();
+    rmSync(d.dir, { recursive: true, force: true });
+  }
+}
+
+if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');
+console.log(`eap-load: ${COUNT} authentications per round, concurrency ${CONC}, ${values.rounds} rounds per build; load average ${load()}`);
+const rows: Row[] = [];
+for (let r = 1; r <= Number(values.rounds); r++) for (const b of builds) rows.push(await round(b, r));
+console.log('\n| build | round | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | simulator CPU µs/auth | fdatasync/auth | load after |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+for (const x of rows) {
+  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.simUs.toFixed(0)} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+}

@@ -1,0 +1,69 @@
+/**
+ * Pipelined commits on the embedded store (src/store/map-collection.ts, docs/storage.md § Writes of one key in
+ * flight): 32 writers advance one SQN record at once, so many updates of the key wait in the same group commit.
+ * SIGKILL at a different instant each round: the SQN on disk is never below one a writer was given (an SQN is
+ * never handed out twice across a crash), and one token write per writer round survives as acknowledged.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmbeddedStore } from './embedded-store.js';
+import { openCollection } from '../../src/store/collections.js';
+
+const CHILD = `
+import { createEmbeddedStore } from ${JSON.stringify(new URL('./embedded-store.js', import.meta.url).href)};
+const s = await createEmbeddedStore({ dataDir: process.argv[2], activity: { retentionIntervalMs: 0 } });
+const sqn = s.collection('sqn', { kind: 'state' });
+const tokens = s.collection('tokens', { kind: 'state', indexes: ['imsi', 'binding'] });
+process.stdout.write('ready\\n');
+let n = 0;
+async function writer(w) {
+  for (;;) {
+    const v = await sqn.update('001010000000001', (cur) => { const next = (cur?.sqn ?? 0) + 32; return { result: next, put: { sqn: next } }; });
+    process.stdout.write('sqn ' + v + '\\n');
+    const id = 't' + w + '-' + (n++);
+    await tokens.put(id, { token_id: id, imsi: '001010000000001', binding: 'b' + w });
+    process.stdout.write('tok ' + id + '\\n');
+  }
+}
+for (let w = 0; w < 32; w++) void writer(w);
+`;
+
+test('32 writers on one SQN record, SIGKILL at any instant: the stored SQN is never below one acknowledged; acknowledged tokens are there', { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-pipelined-'));
+  const script = join(dir, 'child.mjs');
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  writeFileSync(script, CHILD);
+  let acked = 0;
+  const tokens: string[] = [];
+  for (let round = 0; round < 5; round++) {
+    const child = spawn(process.execPath, [script, data], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      let armed = false;
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        // Kill once writes are flowing, at a different point each round.
+        if (!armed && out.includes('\nsqn ')) { armed = true; setTimeout(() => child.kill('SIGKILL'), 40 + round * 67); }
+      });
+      child.on('exit', () => resolve());
+    });
+    const seen = [...out.matchAll(/^sqn (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.ok(seen.length > 0, `round ${round}: the child acknowledged SQNs before it was killed`);
+    assert.equal(new Set(seen).size, seen.length, `round ${round}: no SQN handed out twice`);
+    for (const v of seen) assert.ok(v > acked, `round ${round}: SQN ${v} was handed out again after a crash (${acked} acknowledged before)`);
+    acked = Math.max(acked, ...seen);
+    tokens.push(...[...out.matchAll(/^tok (\S+)$/gm)].map((m) => m[1]!));
+    const s = await createEmbeddedStore({ dataDir: data, activity: { retentionIntervalMs: 0 } });
+    const stored = await openCollection<{ sqn: number }>(s, 'sqn').get('001010000000001');
+    assert.ok(stored && stored.sqn >= acked, `round ${round}: stored SQN ${stored?.sqn} below the acknowledged ${acked}`);
+    const tc = openCollection<{ token_id: string }>(s, 'tokens');
+    for (const id of tokens) assert.ok(await tc.get(id), `round ${round}: acknowledged token ${id} lost`);
+    await s.close();
+  }
+});
