@@ -15,10 +15,14 @@ const argv = process.argv.slice(2);
 const rootHelp = usable && (argv.length === 0 || (argv.length === 1 && argv[0] === '--help'))
   ? (await import('../dist/src/cli/root-help.js')).cachedRootHelp(root)
   : undefined;
+// A plain `omnisep status` (no flags but --json/--socket/--config) without oclif; on any failure nothing is
+// printed and oclif runs the command, which reports it (src/cli/fast-status.ts; docs/performance.md § Third round).
+const fastStatusDone = usable && rootHelp === undefined && argv[0] === 'status'
+  && await (await import('../dist/src/cli/fast-status.js')).fastStatus(argv);
 if (rootHelp !== undefined) {
   process.stdout.on('error', () => undefined); // a closed pipe (`| head`) ends quietly, as console.log does under oclif
   process.stdout.write(rootHelp);
-} else {
+} else if (!fastStatusDone) {
   const { execute } = await import('@oclif/core');
   // A stale manifest that could not be rewritten (read-only install) must not be trusted.
   await execute(usable ? { dir: import.meta.url } : { loadOptions: (await loadConfigFresh(root)).config });
