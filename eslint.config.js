@@ -154,6 +154,8 @@ export default defineConfig([
   // The client side (docs/architecture.md "Layers"): client knows the contracts; cli sits on client; ue beside cli;
   // ui on cli and client. Each zone names what it may not reach; a shared helper moves down to util/.
   { files: ['src/client/**'], rules: restrict(CLIENT) },
+  // socket-transport.ts is an HTTP client on the control socket (node:http's `request`); no server, no files.
+  { files: ['src/client/socket-transport.ts'], rules: restrict([...CLIENT.filter((r) => r !== R.srcServerIo), { ...R.srcServerIo, regex: builtin('fs', 'dgram', 'tls', 'https', 'http2', 'child_process', 'cluster', 'worker_threads', 'readline') }]) },
   { files: ['src/cli/**'], rules: restrict(CLI) },
   // local-file.ts reads a small file named on the command line (--cacert); bulk input stays with the commands.
   { files: ['src/cli/local-file.ts'], rules: restrict(CLI.filter((r) => r !== R.srcServerIo)) },

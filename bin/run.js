@@ -10,15 +10,22 @@ const { ensureManifest, loadConfigFresh } = await import('./manifest.js');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const usable = await ensureManifest(root);
 const argv = process.argv.slice(2);
+// `serve`: V8's young generation kept small while the daemon's modules load, released once it listens
+// (src/cli/young-generation.ts; docs/performance.md § Third round: ≈ 23 MB of idle resident memory).
+if (argv[0] === 'serve') (await import('../dist/src/cli/young-generation.js')).holdYoungGeneration(process.execArgv, process.env.NODE_OPTIONS);
 // The root help as oclif printed it last time, when nothing it depends on changed: no oclif to load
 // (src/cli/root-help.ts; docs/performance.md § CLI start-up).
 const rootHelp = usable && (argv.length === 0 || (argv.length === 1 && argv[0] === '--help'))
   ? (await import('../dist/src/cli/root-help.js')).cachedRootHelp(root)
   : undefined;
+// A plain `omnisep status` (no flags but --json/--socket/--config) without oclif; on any failure nothing is
+// printed and oclif runs the command, which reports it (src/cli/fast-status.ts; docs/performance.md § Third round).
+const fastStatusDone = usable && rootHelp === undefined && argv[0] === 'status'
+  && await (await import('../dist/src/cli/fast-status.js')).fastStatus(argv);
 if (rootHelp !== undefined) {
   process.stdout.on('error', () => undefined); // a closed pipe (`| head`) ends quietly, as console.log does under oclif
   process.stdout.write(rootHelp);
-} else {
+} else if (!fastStatusDone) {
   const { execute } = await import('@oclif/core');
   // A stale manifest that could not be rewritten (read-only install) must not be trusted.
   await execute(usable ? { dir: import.meta.url } : { loadOptions: (await loadConfigFresh(root)).config });

@@ -14,6 +14,7 @@ import { systemdNotifier } from '../daemon/systemd-notify.js';
 import { startDaemon, type RunningDaemon } from '../daemon/main.js';
 import { createLogger } from '../daemon/logging.js';
 import { formatBanner } from '../daemon/banner.js';
+import { releaseYoungGeneration } from '../src/cli/young-generation.js';
 
 /** Per-listener flags → config keys (every listener the daemon has, now or later). */
 export const PORT_FLAGS = {
@@ -115,6 +116,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
       if (refusal) throw new refusal(`omnisep serve: ${(e as Error).message}`);
       throw e;
     }
+    releaseYoungGeneration(); // held by bin/run.js while the modules loaded: V8's default growth under load
     process.stderr.write(formatBanner(daemon.ctx, { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR }));
     const systemd = systemdNotifier(process.env, logger);
     systemd.ready(`serving ${daemon.ctx.listeners.http?.url ?? ''}`.trim());

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../src/cli/base-command.js';
 import { renderStatus } from '../src/cli/render.js';
-import { routes } from '../src/contracts/routes.js';
+import { routes } from '../src/contracts/route-paths.js';
 import type { StatusResponse } from '../src/contracts/status.js';
 
 export default class Status extends BaseCommand<typeof Status, StatusResponse> {

@@ -5,8 +5,8 @@
  * `request_id` (fastify's requestIdLogLabel); routes add `imsi` and
  * `terminal_id` with `withSubscriber(req, ...)`.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
 import { scrubText } from '../src/services/activity.js';
 
 export const REDACT_PATHS = [
@@ -43,7 +43,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       err: pino.stdSerializers.err,
     },
   };
-  if (usePretty) return pino(base, pretty({ colorize: !process.env.NO_COLOR, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+  // pino-pretty (30 modules) is loaded only for pretty output (a TTY or --pretty; docs/performance.md § Third round).
+  if (usePretty) return pino(base, (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty'))({ colorize: !process.env.NO_COLOR, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
   return pino(base, (opts.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: false }));
 }
 

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.js';
 import { activityTypeFlag, imsiFlag, intFlag, timeFlag } from '../../src/cli/args.js';
 import { renderActivityList } from '../../src/cli/render.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import { ACTIVITY_TYPES, type ActivityList } from '../../src/contracts/activity.js';
 
 export default class ActivityLs extends BaseCommand<typeof ActivityLs, ActivityList> {

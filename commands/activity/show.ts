@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ID_PREFIX_NOTE, idArg, idHelp } from '../../src/cli/args.js';
 import { renderActivity } from '../../src/cli/render.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { ActivityRecord } from '../../src/contracts/activity.js';
 
 export default class ActivityShow extends BaseCommand<typeof ActivityShow, ActivityRecord> {

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { stringify } from 'yaml';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { ConfigView } from '../../src/contracts/config.js';
 import { schemaAt } from '../../src/contracts/config.js';
 

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { isoTime, renderTable, statusColor } from '../../src/cli/output.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { DiameterStatus } from '../../src/contracts/diameter.js';
 
 export default class DiameterPeers extends BaseCommand<typeof DiameterPeers, DiameterStatus> {

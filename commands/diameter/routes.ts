@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { renderTable } from '../../src/cli/output.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { DiameterRoutes } from '../../src/contracts/diameter.js';
 
 export default class DiameterRoutesCommand extends BaseCommand<typeof DiameterRoutesCommand, DiameterRoutes> {

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.js';
 import { imsiArg } from '../../src/cli/args.js';
 import { renderEntitlementDefaults, renderEntitlementDetail } from '../../src/cli/render.js';
 import { ApiError, UsageError } from '../../src/cli/errors.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { EntitlementDefaults, EntitlementDetail } from '../../src/contracts/entitlements.js';
 
 type Result = EntitlementDetail | EntitlementDefaults;

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { renderEntitlementList } from '../../src/cli/render.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { EntitlementList } from '../../src/contracts/entitlements.js';
 
 const imsiDigits = Flags.custom<string>({

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { appIdArg, imsiArg } from '../../src/cli/args.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { EntitlementDeleteResult } from '../../src/contracts/entitlements.js';
 
 export default class EntitlementRm extends BaseCommand<typeof EntitlementRm, EntitlementDeleteResult> {

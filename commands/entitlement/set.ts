@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.js';
 import { appIdArg, imsiArg } from '../../src/cli/args.js';
 import { buildEntitlement, entitlementFieldFlags, unsentFieldNotes } from '../../src/cli/entitlement-flags.js';
 import { renderEntitlementSet } from '../../src/cli/render.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { EntitlementSetResult } from '../../src/contracts/entitlements.js';
 
 export default class EntitlementSet extends BaseCommand<typeof EntitlementSet, EntitlementSetResult> {

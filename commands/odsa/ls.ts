@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { imsiFlag } from '../../src/cli/args.js';
 import { renderOdsaList } from '../../src/cli/render-odsa.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { OdsaSubscriptionList } from '../../src/contracts/odsa.js';
 
 export default class OdsaLs extends BaseCommand<typeof OdsaLs, OdsaSubscriptionList> {

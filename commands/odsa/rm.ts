@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { idArg } from '../../src/cli/args.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { OdsaRemoveResult } from '../../src/contracts/odsa.js';
 
 export default class OdsaRm extends BaseCommand<typeof OdsaRm, OdsaRemoveResult> {

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { idArg } from '../../src/cli/args.js';
 import { renderOdsa } from '../../src/cli/render-odsa.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { OdsaSubscriptionView } from '../../src/contracts/odsa.js';
 
 export default class OdsaShow extends BaseCommand<typeof OdsaShow, OdsaSubscriptionView> {

@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { PushStatus } from '../../src/contracts/push.js';
 import { renderTable } from '../../src/cli/output.js';
 

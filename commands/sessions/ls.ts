@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.js';
 import { imsiFlag } from '../../src/cli/args.js';
 import { renderSessions } from '../../src/cli/render.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import { SESSION_STATES, type SessionList } from '../../src/contracts/sessions.js';
 
 export default class SessionsLs extends BaseCommand<typeof SessionsLs, SessionList> {

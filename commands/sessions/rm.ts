@@ -1,6 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ID_PREFIX_NOTE, idArg, idHelp } from '../../src/cli/args.js';
-import { routes, type SessionDeleteResult } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
+import type { SessionDeleteResult } from '../../src/contracts/routes.js';
 
 export default class SessionsRm extends BaseCommand<typeof SessionsRm, SessionDeleteResult> {
   static override summary = 'Drop an EAP-AKA session; the phone must start authentication over.';

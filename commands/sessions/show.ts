@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ID_PREFIX_NOTE, idArg, idHelp } from '../../src/cli/args.js';
 import { renderSession } from '../../src/cli/render.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { SessionView } from '../../src/contracts/sessions.js';
 
 export default class SessionsShow extends BaseCommand<typeof SessionsShow, SessionView> {

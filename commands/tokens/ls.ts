@@ -2,7 +2,7 @@ import { BaseCommand } from '../../src/cli/base-command.js';
 import { imsiFlag } from '../../src/cli/args.js';
 import { renderTokens } from '../../src/cli/render.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { TokenList } from '../../src/contracts/tokens.js';
 
 export default class TokensLs extends BaseCommand<typeof TokensLs, TokenList> {

@@ -1,6 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ID_PREFIX_NOTE, idArg, idHelp } from '../../src/cli/args.js';
-import { routes, type TokenRevokeResult } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
+import type { TokenRevokeResult } from '../../src/contracts/routes.js';
 
 export default class TokensRevoke extends BaseCommand<typeof TokensRevoke, TokenRevokeResult> {
   static override summary = 'Revoke a token: the phone\'s next request must authenticate with EAP-AKA again.';

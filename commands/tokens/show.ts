@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ID_PREFIX_NOTE, idArg, idHelp } from '../../src/cli/args.js';
 import { renderToken } from '../../src/cli/render.js';
-import { routes } from '../../src/contracts/routes.js';
+import { routes } from '../../src/contracts/route-paths.js';
 import type { TokenView } from '../../src/contracts/tokens.js';
 
 export default class TokensShow extends BaseCommand<typeof TokensShow, TokenView> {

@@ -3,7 +3,6 @@ import type { Store } from '../../src/ports.js';
 import type { OmnisepConfig } from '../../src/contracts/config.js';
 import { createMemoryStore } from './memory-store.js';
 import { createEmbeddedStore } from './embedded-store.js';
-import { createPgStore } from './pg/pg-store.js';
 import { PgStartError } from './pg/errors.js';
 
 export { StoreCorruptError, StoreLockedError } from './errors.js';
@@ -26,6 +25,9 @@ export async function createStore(config: OmnisepConfig, dataDir: string, warn: 
       throw new PgStartError('OMNISEP_STORE_CONFIG', 'storage: storage.cluster_secret is empty; with storage.driver postgres in production every daemon of the cluster needs the same secret (it seals EAP session secrets in the database)');
     if (!config.storage.cluster_secret)
       warn('storage.cluster_secret is empty: each daemon seals EAP sessions with its own random key, so an EAP exchange cannot move between daemons; set the same secret on every daemon');
+    // Imported here: `pg` and the driver (≈ 30 modules) are loaded only by a daemon that uses PostgreSQL
+    // (docs/performance.md § Third round).
+    const { createPgStore } = await import('./pg/pg-store.js');
     return createPgStore({
       url: config.storage.url,
       poolMax: config.storage.pool_max,

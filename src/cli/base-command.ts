@@ -31,7 +31,7 @@ import { setFlagsFromString } from 'node:v8';
 import { ControlClient, type Target } from '../client/control-client.js';
 import { ApiError, CliError, DaemonUnreachableError, UnavailableError, UsageError } from './errors.js';
 import { baseFlags } from './flags.js';
-import { locateSocket } from './socket-path.js';
+import { loadConfigReader, locateSocket, type ConfigReader } from './socket-path.js';
 import { readSmallFile } from './local-file.js';
 import { colorEnabled, makeChalk } from './output.js';
 
@@ -52,6 +52,8 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
   protected args!: ArgsOf<C>;
 
   #client: ControlClient | undefined;
+  /** Loaded in init() only when a config file names the daemon (--config / OMNISEP_CONFIG): it costs TypeBox. */
+  #configReader: ConfigReader | undefined;
   #chalk: ChalkInstance | undefined;
 
   /** Do the work and return the result; the base prints it. */
@@ -71,6 +73,7 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
     const { flags, args } = (await this.parse(this.ctor as never)) as { flags: unknown; args: unknown };
     this.flags = flags as FlagsOf<C>;
     this.args = args as ArgsOf<C>;
+    if ((flags as TargetFlags).config) this.#configReader = await loadConfigReader();
   }
 
   /** oclif runs init → run → catch/finally and prints the JSON; the human rendering and `failure()` follow here. */
@@ -123,7 +126,7 @@ export abstract class BaseCommand<C extends typeof Command, R> extends Command {
       }
       return { kind: 'url', url: f.url, apiKey: f['api-key'], insecure: Boolean(f.insecure), ca: f.cacert ? readCaFile(f.cacert) : undefined };
     }
-    const at = locateSocket({ socket: f.socket, config: f.config, env: process.env, cwd: process.cwd() });
+    const at = locateSocket({ socket: f.socket, config: f.config, configReader: this.#configReader, env: process.env, cwd: process.cwd() });
     return { kind: 'socket', path: at.path, ...(at.source ? { source: at.source } : {}) };
   }
 

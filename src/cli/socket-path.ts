@@ -16,7 +16,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { ConfigError, defaultSocketPath, resolveConfig, socketPointerPath } from '../contracts/config.js';
+import type { ConfigError, resolveConfig } from '../contracts/config.js';
+import { defaultSocketPath, socketPointerPath } from '../contracts/socket-location.js';
 import { UsageError } from '../client/errors.js';
 import { followSocketPointer, pathExists, readSmallFile } from './local-file.js';
 
@@ -27,18 +28,30 @@ export interface SocketLocation {
   source?: string;
 }
 
-export function locateSocket(opts: { socket?: string | undefined; config?: string | undefined; env: Record<string, string | undefined>; cwd: string; tmp?: string }): SocketLocation {
+/** What reading a config file needs: the config schema (TypeBox), loaded only when a command is given one. */
+export interface ConfigReader {
+  resolveConfig: typeof resolveConfig;
+  ConfigError: typeof ConfigError;
+}
+
+/** The config reader, imported when --config / OMNISEP_CONFIG names a file (docs/performance.md § Third round). */
+export function loadConfigReader(): Promise<ConfigReader> {
+  return import('../contracts/config.js');
+}
+
+export function locateSocket(opts: { socket?: string | undefined; config?: string | undefined; configReader?: ConfigReader; env: Record<string, string | undefined>; cwd: string; tmp?: string }): SocketLocation {
   if (opts.socket) return { path: resolve(opts.cwd, opts.socket) };
   const env: Record<string, string | undefined> = { ...opts.env, OMNISEP_SOCKET: undefined };
   if (opts.config) {
     const file = resolve(opts.cwd, opts.config);
     const r = readSmallFile(file);
     if ('error' in r) throw new UsageError(`--config ${opts.config}: cannot read the daemon's config file (${r.error}); give the file serve was started with, or --socket PATH`);
+    if (!opts.configReader) throw new Error('locateSocket: a config file needs the config reader (await loadConfigReader())');
     let config;
     try {
-      config = resolveConfig({ text: r.text, file, env });
+      config = opts.configReader.resolveConfig({ text: r.text, file, env });
     } catch (e) {
-      if (e instanceof ConfigError) throw new UsageError(`--config ${opts.config}: ${e.message}`);
+      if (e instanceof opts.configReader.ConfigError) throw new UsageError(`--config ${opts.config}: ${e.message}`);
       throw e;
     }
     const dataDir = config.storage.data_dir;

@@ -9,9 +9,8 @@
  * and the fastify routes share one contract (STYLE.md "One contract").
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Client } from 'undici';
-import { VERSION_HEADER } from '../contracts/common.js';
-import { routePath } from '../contracts/routes.js';
+import { socketTransport, type Transport, type TransportResponse } from './socket-transport.js';
+import { routePath, VERSION_HEADER } from '../contracts/wire.js';
 import { ApiError, DaemonUnreachableError, OperationalError, UnavailableError } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -23,12 +22,18 @@ export interface RouteLike {
   readonly path: string;
 }
 
+/**
+ * The route-table entry whose schemas type a call: the entry itself (`contracts/routes.ts`), or the schemas an
+ * entry of the CLI's schema-free table carries as a type only (`contracts/route-paths.ts`).
+ */
+type Def<R> = R extends { readonly schemas?: infer D } ? (unknown extends D ? R : NonNullable<D>) : R;
+
 /** The success body type of a route, from its response schema. */
-export type ResponseOf<R> = R extends { response: infer S extends TSchema } ? Static<S> : unknown;
+export type ResponseOf<R> = Def<R> extends { response: infer S extends TSchema } ? Static<S> : unknown;
 
 export type QueryValue = string | number | boolean | undefined | null;
 
-type Part<R, K extends string, Fallback> = R extends { [P in K]: infer S extends TSchema } ? Static<S> : Fallback;
+type Part<R, K extends string, Fallback> = Def<R> extends { [P in K]: infer S extends TSchema } ? Static<S> : Fallback;
 
 /** What one call sends: path params, query and body typed by the route's schemas. */
 export interface CallInput<R = unknown> {
@@ -86,8 +91,11 @@ export class ControlClient {
   readonly target: Target;
   /** The daemon's version, from the `x-omnisep-version` header of the last answer. */
   daemonVersion: string | undefined;
-  /** undici is loaded at the first request, not with this module: `omnisep serve` and `--help` never need it (docs/performance.md § CLI start-up). */
-  #clientP: Promise<Client> | undefined;
+  /**
+   * The socket transport (node:http) or, for a URL, undici — loaded at the first request, not with this module:
+   * `omnisep serve`, `--help` and every socket command never need undici (docs/performance.md § Third round).
+   */
+  #clientP: Promise<Transport> | undefined;
   readonly #timeoutMs: number;
 
   constructor(target: Target, opts: ClientOptions = {}) {
@@ -95,16 +103,19 @@ export class ControlClient {
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  get #client(): Promise<Client> {
+  get #client(): Promise<Transport> {
+    const target = this.target;
+    if (target.kind === 'socket') return (this.#clientP ??= Promise.resolve(socketTransport(target.path, this.#timeoutMs)));
     return (this.#clientP ??= import('undici').then(({ Client: UndiciClient }) => {
-      const target = this.target;
-      return target.kind === 'socket'
-        ? new UndiciClient('http://localhost', { connect: { socketPath: target.path }, headersTimeout: this.#timeoutMs, bodyTimeout: 0 })
-        : new UndiciClient(new URL(target.url).origin, {
-            connect: target.insecure ? { rejectUnauthorized: false } : target.ca ? { ca: target.ca } : {},
-            headersTimeout: this.#timeoutMs,
-            bodyTimeout: 0,
-          });
+      const client = new UndiciClient(new URL(target.url).origin, {
+        connect: target.insecure ? { rejectUnauthorized: false } : target.ca ? { ca: target.ca } : {},
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: 0,
+      });
+      return {
+        request: async (req) => (await client.request({ ...req, method: req.method as 'GET' })) as unknown as TransportResponse,
+        close: () => client.close(),
+      };
     }));
   }
 
@@ -127,7 +138,7 @@ export class ControlClient {
     }
     let res;
     try {
-      res = await (await this.#client).request({ method: method as 'GET', path: this.#prefix(path), headers, body: payload });
+      res = await (await this.#client).request({ method, path: this.#prefix(path), headers, body: payload });
     } catch (err) {
       throw this.#transportError(err);
     }

@@ -12,5 +12,5 @@ export type ErrorBody = Static<typeof ErrorBody>;
 export const Imsi = Type.String({ pattern: '^[0-9]{15}$', description: '15 digits: MCC, MNC, MSIN' });
 export const OkStatus = Type.Literal('ok');
 
-/** Header carrying the daemon's version on every admin/control answer, so the CLI can spot a mismatch. */
-export const VERSION_HEADER = 'x-omnisep-version';
+/** Header carrying the daemon's version on every admin/control answer (defined in ./wire.ts, which needs no TypeBox). */
+export { VERSION_HEADER } from './wire.js';

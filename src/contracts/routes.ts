@@ -111,15 +111,6 @@ export type RouteQuery<N extends RouteName> = Routes[N] extends { querystring: i
 export type RouteBody<N extends RouteName> = Routes[N] extends { body: infer B } ? S<B> : undefined;
 export type RouteResponse<N extends RouteName> = S<Routes[N]['response']>;
 
-/** Fill `:param`s of a route path (values are URI-encoded). */
-export function routePath(path: string, params: Record<string, string | number> = {}): string {
-  return path.replace(/:([a-z_]+)/g, (_, k: string) => {
-    const v = params[k];
-    if (v === undefined) throw new Error(`route ${path}: missing parameter ${k}`);
-    return encodeURIComponent(String(v));
-  });
-}
-
 /** The fastify `schema` object of a route (error responses share ErrorBody). */
 export function fastifySchema(def: RouteDef): Record<string, unknown> {
   return {
@@ -132,3 +123,5 @@ export function fastifySchema(def: RouteDef): Record<string, unknown> {
 }
 
 export { ErrorBody };
+/** Kept importable from here for the daemon's route modules; it lives in ./wire.ts (no TypeBox). */
+export { routePath } from './wire.js';
