@@ -72,6 +72,40 @@ test('SNR at the first sync, not again while live; a due renewal is sent once by
   assert.equal(await a.hssSubscriptionCount(), 0);
 });
 
+test('renewal walk: a record renewed in a walk is not renewed again by it when the clock crosses a minute; a short lifetime is renewed by the next walk; concurrent calls send one SNR', async () => {
+  // The subscription is granted one millisecond before a minute boundary; the renewal happens just after it, so
+  // three quarters of the new lifetime lands one minute later, inside the walk that renews it.
+  let now = Date.UTC(2026, 11, 1, 0, 0, 59, 999);
+  const clock = { now: () => now };
+  const hss = new RecordingHss(clock);
+  const s = new XcapService({ store: createMemoryStore(), clock, digestRealm: 'r', hss });
+  await s.patch(M, {});
+  await settle(async () => (await s.hssSubscriptionCount()) === 1);
+  const granted = now;
+  now += 2;
+  assert.equal(await s.renewHssSubscriptions(granted + 19 * 3_600_000), 1, 'one SNR for one due subscription');
+  assert.equal(hss.snrs.length, 2);
+  assert.ok(Number((await s.hssSubscription(M))!.renew_slot) > Math.floor((granted + 19 * 3_600_000) / 60_000), 'next slot after the walk');
+
+  // A 30 s lifetime: due at once, renewed by every walk, never left behind one.
+  const t = new XcapService({ store: createMemoryStore(), clock, digestRealm: 'r', hss });
+  hss.grantMs = 30_000;
+  now = Date.UTC(2026, 11, 2, 0, 0, 10);
+  await t.patch(M, {});
+  await settle(async () => (await t.hssSubscriptionCount()) === 1);
+  const before = hss.snrs.length;
+  assert.equal(await t.renewHssSubscriptions(), 0, 'not before the next minute');
+  now += 60_000;
+  assert.equal(await t.renewHssSubscriptions(), 1);
+  now += 60_000;
+  assert.equal(await t.renewHssSubscriptions(), 1, 'renewed again a minute later');
+  // The daemon's timer and an explicit call at the same moment: one walk after the other, one SNR.
+  now += 60_000;
+  const both = await Promise.all([t.renewHssSubscriptions(), t.renewHssSubscriptions()]);
+  assert.deepEqual(both.sort(), [0, 1]);
+  assert.equal(hss.snrs.length, before + 3);
+});
+
 test('a PNR: newer SequenceNumber replaces the document (new ETag), equal or older changes nothing, empty ServiceData = default, invalid or unknown refused', async () => {
   const clock = { now: () => Date.UTC(2026, 11, 1) };
   const s = new XcapService({ store: createMemoryStore(), clock, digestRealm: 'r', hss: new RecordingHss(clock) });

@@ -88,6 +88,16 @@ export function renewAt(now: number, expiresAt: number): number {
   return Math.max(now, Math.min(now + Math.floor((expiresAt - now) * 0.75), expiresAt - MINUTE));
 }
 
+/**
+ * The renewal minute recorded for a subscription granted at `now` (null: no expiry, never renewed): three quarters
+ * of the lifetime, but never at or before the minute of `walked` (the renewal walk has passed it, so a slot there
+ * would be renewed twice by one walk or not at all).
+ */
+export function renewSlot(now: number, expiresAt: number | null, walked: number): string | null {
+  if (expiresAt === null) return null;
+  return String(Math.max(Math.floor(renewAt(now, expiresAt) / MINUTE), Math.floor(Math.max(now, walked) / MINUTE) + 1));
+}
+
 export interface XcapServiceOptions {
   store: Store;
   clock: Clock;
@@ -179,6 +189,8 @@ export class XcapService {
   readonly #subscribing = new Set<string>();
   /** The last renewal minute processed; starts a day back so a restart renews what came due while it was down. */
   #renewedUpTo: number | null = null;
+  /** The renewal walk in progress (calls are serialised). */
+  #renewing: Promise<unknown> = Promise.resolve();
 
   constructor(opts: XcapServiceOptions) {
     this.profiles = openCollection<XcapProfileRecord>(opts.store, XCAP_PROFILES);
@@ -399,8 +411,7 @@ export class XcapService {
       if (!force && cur && (cur.expires_at === null || cur.expires_at > now + MINUTE)) return;
       const { expiresAt } = await hss.subscribeRepositoryData!({ msisdn, serviceIndication: SH_SERVICE_INDICATION, subscribe: true });
       const at = this.#clock.now();
-      const renew_slot = expiresAt === null ? null : String(Math.floor(renewAt(at, expiresAt) / MINUTE));
-      await this.#subscriptions.put(msisdn, { msisdn, expires_at: expiresAt, renew_slot, subscribed_at: at });
+      await this.#subscriptions.put(msisdn, { msisdn, expires_at: expiresAt, renew_slot: renewSlot(at, expiresAt, at), subscribed_at: at });
     })().catch(() => undefined).finally(() => this.#subscribing.delete(msisdn)); // refused or unreachable: the next UDR/PUR or renewal tries again
   }
 
@@ -426,11 +437,20 @@ export class XcapService {
   /**
    * Renews (SNR) the subscriptions whose renewal minute has come, up to `upTo` (the daemon calls this on a timer,
    * off the request path). Looks up one index entry per minute since the last call: the cost follows what is due,
-   * not how many subscriptions exist. Each due record is claimed with one update (its slot moved 5 minutes on), so
-   * daemons sharing the store do not renew it twice; a failed renewal is retried at that later slot. Resolves with
-   * how many SNRs were sent.
+   * not how many subscriptions exist. Each due record is claimed with one update (its slot moved past the walk), so
+   * daemons sharing the store do not renew it twice; a failed renewal is retried five minutes after the walk's end.
+   * A renewed record's next slot is always after the walk's last minute, so one call never sends two SNRs for one
+   * MSISDN, and a short lifetime is renewed again by the next call rather than left behind the walk. Calls run one
+   * after the other (the timer's and an explicit one never walk the same minutes at once). Resolves with how many
+   * SNRs were sent.
    */
-  async renewHssSubscriptions(upTo = this.#clock.now()): Promise<number> {
+  renewHssSubscriptions(upTo = this.#clock.now()): Promise<number> {
+    const run = this.#renewing.then(() => this.#renewDue(upTo));
+    this.#renewing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #renewDue(upTo: number): Promise<number> {
     const hss = this.#hss;
     if (!hss?.subscribeRepositoryData) return 0;
     const last = Math.floor(upTo / MINUTE);
@@ -438,15 +458,14 @@ export class XcapService {
     let sent = 0;
     for (; slot <= last; slot++) {
       for (const rec of await this.#subscriptions.find('renew_slot', String(slot))) {
-        const retry = String(slot + 5);
+        const due = String(slot);
         const claimed = await this.#subscriptions.update<boolean>(rec.msisdn, (cur) =>
-          cur?.renew_slot === String(slot) ? { result: true, put: { ...cur, renew_slot: retry } } : { result: false });
+          cur?.renew_slot === due ? { result: true, put: { ...cur, renew_slot: String(last + 5) } } : { result: false });
         if (!claimed) continue;
         sent++;
         try {
           const { expiresAt } = await hss.subscribeRepositoryData({ msisdn: rec.msisdn, serviceIndication: SH_SERVICE_INDICATION, subscribe: true });
-          const at = this.#clock.now();
-          const renew_slot = expiresAt === null ? null : String(Math.floor(renewAt(at, expiresAt) / MINUTE));
+          const renew_slot = renewSlot(this.#clock.now(), expiresAt, upTo);
           await this.#subscriptions.update(rec.msisdn, (cur) => (cur ? { result: null, put: { ...cur, expires_at: expiresAt, renew_slot } } : { result: null }));
         } catch {
           /* kept at the retry slot */
