@@ -106,7 +106,12 @@ test('activity show by prefix, through the log\'s own index', async () => {
 });
 
 test('odsa show by prefix (the route resolves it): IMSI.app names the one device, or lists both', async () => {
-  const [amb, one] = await Promise.all([cli('odsa', 'show', `${IMSI}.ap2006`), cli('odsa', 'show', `${IMSI}.ap2006.35693803564381`, '--json')]);
+  const [amb, one, none, rmNone] = await Promise.all([
+    cli('odsa', 'show', `${IMSI}.ap2006`), cli('odsa', 'show', `${IMSI}.ap2006.35693803564381`, '--json'),
+    cli('odsa', 'show', `${IMSI}.ap2009.000000000000000`), cli('odsa', 'rm', `${IMSI}.ap2009.000000000000000`),
+  ]);
+  assert.equal(none.code, 3, 'exit 3 when it does not exist, as `odsa show --help` says');
+  assert.equal(rmNone.code, 3, 'exit 3 when it does not exist, as `odsa rm --help` says');
   assert.equal(amb.code, 3);
   assert.match(amb.stderr, /subscription id "001010000000001\.ap2006" is ambiguous: it starts 2 ids/);
   assert.equal(one.code, 0, one.stderr);

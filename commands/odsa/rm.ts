@@ -5,7 +5,7 @@ import type { OdsaRemoveResult } from '../../src/contracts/odsa.js';
 
 export default class OdsaRm extends BaseCommand<typeof OdsaRm, OdsaRemoveResult> {
   static override summary = 'Remove an ODSA subscription: its profile goes back to the operator, the device sees none.';
-  static override description = 'DELETE /api/odsa/:id. The device\'s next AcquireConfiguration has no configuration for it. Exit 1 when it does not exist.';
+  static override description = 'DELETE /api/odsa/:id. The device\'s next AcquireConfiguration has no configuration for it. Exit 3 when it does not exist.';
   static override examples = [{ description: 'Remove a companion watch', command: '<%= config.bin %> <%= command.id %> 001010000000001.ap2006.356938035643809' }];
   static override args = { id: idArg('subscription id')({ description: 'id (from odsa ls): IMSI.app.device_id', required: true }) };
 

@@ -6,7 +6,7 @@ import type { OdsaSubscriptionView } from '../../src/contracts/odsa.js';
 
 export default class OdsaShow extends BaseCommand<typeof OdsaShow, OdsaSubscriptionView> {
   static override summary = 'Show one ODSA subscription (never its activation code).';
-  static override description = 'GET /api/odsa/:id. Exit 1 when it does not exist.';
+  static override description = 'GET /api/odsa/:id. Exit 3 when it does not exist.';
   static override examples = [{ description: 'One companion watch', command: '<%= config.bin %> <%= command.id %> 001010000000001.ap2006.356938035643809' }];
   static override args = { id: idArg('subscription id')({ description: 'id (from odsa ls): IMSI.app.device_id', required: true }) };
 
