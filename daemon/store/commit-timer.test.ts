@@ -62,3 +62,24 @@ test('journal: a lone writer and N concurrent writers are durable without waitin
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('close() while appends arrive during a commit: every append is durable and close resolves', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-settle-'));
+  try {
+    const file = join(dir, 'j');
+    writeFileSync(file, '');
+    const w = new JournalWriter(file, 0, LONG);
+    const first = w.append(Buffer.from('a\n'));
+    // The close starts the commit of "a"; "b" arrives while its fdatasync is in flight, so it waits for a second
+    // commit that no timer will start. (Before the fix, close() spun in microtasks: this file hung.)
+    const closed = w.close();
+    const second = w.append(Buffer.from('b\n'));
+    let done = false;
+    void closed.then(() => { done = true; });
+    await Promise.race([Promise.all([first, second, closed]), new Promise((_, rej) => setTimeout(() => rej(new Error('close() never resolved')), 10_000))]);
+    assert.equal(done, true);
+    assert.equal(readFileSync(file, 'utf8'), 'a\nb\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

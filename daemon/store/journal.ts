@@ -220,9 +220,14 @@ export class JournalWriter {
 
   /** Wait for every accepted append to be durable. */
   async settle(): Promise<void> {
-    while (this.#timer.armed || this.#flushing || this.#pending.length) {
-      if (this.#timer.cancel()) this.#flushing = this.#flush().finally(() => { this.#flushing = null; });
-      await this.#flushing?.catch(() => {});
+    // Appends (or a rotation) that arrive while a commit is in flight wait for the next one: with no commit running,
+    // this starts it itself rather than waiting for a timer that is not armed (which spun here forever).
+    while (this.#timer.armed || this.#flushing || this.#pending.length || this.#rotate) {
+      if (!this.#flushing) {
+        this.#timer.cancel();
+        this.#flushing = this.#flush().finally(() => { this.#flushing = null; });
+      }
+      await this.#flushing.catch(() => {});
     }
   }
 
