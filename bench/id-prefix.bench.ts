@@ -2,8 +2,8 @@
  * What an id prefix lookup (docs/cli.md § IDs) costs as the data grows, beside a bare Map.get in the same
  * run: the activity log's bucketed id index (`IdPrefixIndex.withPrefix`, the embedded and memory logs) and a
  * collection's `scan({prefix})` on the memory driver (`MapCollection`, which the embedded driver's
- * collections extend) — the latter twice: on a quiet collection, and right after one write, because the
- * sorted key list is rebuilt after a change. In-process, no daemon, no HTTP: the store's part only.
+ * collections extend) — the latter twice: on a quiet collection, and right after one write (which used to
+ * re-sort every key; src/store/sorted-keys.ts merges the changes instead). In-process, no daemon, no HTTP: the store's part only.
  *
  *   node --import tsx bench/id-prefix.bench.ts [sizes, default 10000,100000,1000000]
  */

@@ -11,8 +11,8 @@
  *
  * Costs: get/put/delete/find O(1) (plus the index entries and, for a slot, one positional read), update
  * O(1) and atomic because the function runs between two awaits on one event loop (and after the writes
- * chained before it on the key; insertMany chains on each of its keys the same way); scan sorts the keys
- * once after a change (admin paths only).
+ * chained before it on the key; insertMany chains on each of its keys the same way); scan pages through a sorted key
+ * order kept current by inserts and deletes (src/store/sorted-keys.ts; admin paths only).
  *
  * Pipelined commits (docs/storage.md § Writes of one key in flight): a change is handed to `commit` and
  * applied to the Map at once, and the key's chain moves on without waiting for the journal's fsync; the
@@ -25,6 +25,7 @@
  * is still in flight (whose own commit then decides).
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
+import { SortedKeys } from './sorted-keys.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
 export type JournalOp = { key: string; text: string } | { key: string; deleted: true };
@@ -58,7 +59,8 @@ export class MapCollection<T> implements Collection<T> {
   readonly #map = new Map<string, Entry>();
   /** field → value → the one key holding it, or a Set when several do (most indexed values are unique: no Set each). */
   readonly #indexes = new Map<string, Map<string, string | Set<string>>>();
-  #sorted: string[] | null = null;
+  /** The key order `scan` pages through (kept current by inserts and deletes, not re-sorted per change). */
+  readonly #sorted = new SortedKeys(() => this.#map.keys());
   /** Per-key chain: an update waits for the writes before it on the same key. */
   readonly #chains = new Map<string, Promise<unknown>>();
   /** Where slot entries are read from (null: every record is held in memory). */
@@ -91,7 +93,7 @@ export class MapCollection<T> implements Collection<T> {
   loadSource(source: RecordSource, keys: readonly string[], fields: readonly string[], values: ReadonlyArray<ReadonlyArray<string | undefined>>): void {
     this.source = source;
     if (this.#map.size) { for (let i = 0; i < keys.length; i++) this.loadSlot(keys[i]!, i); return; }
-    this.#sorted = null;
+    this.#sorted.reset();
     const map = this.#map;
     for (let i = 0; i < keys.length; i++) map.set(keys[i]!, i);
     fields.forEach((f, fi) => {
@@ -213,15 +215,7 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
-    const keys = (this.#sorted ??= [...this.#map.keys()].sort());
-    const limit = opts.limit ?? 1000;
-    const from = opts.after !== undefined ? upperBound(keys, opts.after) : opts.prefix ? lowerBound(keys, opts.prefix) : 0;
-    const page: string[] = [];
-    for (let i = from; i < keys.length && page.length < limit; i++) {
-      const k = keys[i]!;
-      if (opts.prefix !== undefined && !k.startsWith(opts.prefix)) break;
-      page.push(k);
-    }
+    const page = this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 });
     const texts = await Promise.all(page.map((k) => this.#text(k)));
     const out: Array<[string, T]> = [];
     texts.forEach((t, i) => { if (t !== undefined) out.push([page[i]!, JSON.parse(t) as T]); });
@@ -299,7 +293,7 @@ export class MapCollection<T> implements Collection<T> {
   #set(key: string, entry: Entry, value: T | undefined): void {
     const old = this.#map.get(key);
     if (old !== undefined) this.#unindex(key, old);
-    else this.#sorted = null;
+    else this.#sorted.added(key);
     this.#map.set(key, entry);
     if (!this.#indexes.size) return;
     const field = this.#fields(entry, value);
@@ -318,7 +312,7 @@ export class MapCollection<T> implements Collection<T> {
     if (old === undefined) return;
     this.#unindex(key, old);
     this.#map.delete(key);
-    this.#sorted = null;
+    this.#sorted.removed(key);
   }
 
   #unindex(key: string, old: Entry): void {
@@ -335,15 +329,4 @@ export class MapCollection<T> implements Collection<T> {
       else if (!have.size) idx.delete(v);
     }
   }
-}
-
-function lowerBound(a: readonly string[], x: string): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m]! < x) lo = m + 1; else hi = m; }
-  return lo;
-}
-function upperBound(a: readonly string[], x: string): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m]! <= x) lo = m + 1; else hi = m; }
-  return lo;
 }

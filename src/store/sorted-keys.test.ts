@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SortedKeys } from './sorted-keys.js';
+
+/** A seeded generator (mulberry32): the same sequence every run. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** What a page must be: every live key sorted, then the same after/prefix/limit rules. */
+function expected(keys: Set<string>, o: { after?: string; prefix?: string; limit: number }): string[] {
+  const all = [...keys].sort();
+  const from = o.after !== undefined ? all.filter((k) => k > o.after!) : o.prefix ? all.filter((k) => k >= o.prefix!) : all;
+  const out: string[] = [];
+  for (const k of from) {
+    if (out.length >= o.limit) break;
+    if (o.prefix !== undefined && !k.startsWith(o.prefix)) break;
+    out.push(k);
+  }
+  return out;
+}
+
+test('pages equal a full sort after any mix of inserts, deletes, re-inserts and snapshots', () => {
+  const r = rng(42);
+  const live = new Set<string>();
+  const s = new SortedKeys(() => live);
+  const key = () => `k${Math.floor(r() * 3000).toString().padStart(4, '0')}`;
+  for (let step = 0; step < 20_000; step++) {
+    const x = r();
+    const k = key();
+    if (x < 0.45) { if (!live.has(k)) { live.add(k); s.added(k); } }
+    else if (x < 0.8) { if (live.delete(k)) s.removed(k); }
+    else {
+      const o = x < 0.87 ? { limit: 1 + Math.floor(r() * 50) }
+        : x < 0.94 ? { after: key(), limit: 1 + Math.floor(r() * 50) }
+          : { prefix: key().slice(0, 3), limit: 1 + Math.floor(r() * 200) };
+      assert.deepEqual(s.page(o), expected(live, o), `step ${step}: ${JSON.stringify(o)}`);
+    }
+    if (step === 10_000) { s.reset(); }
+  }
+});
+
+test('a page after a few changes to a million keys takes no new snapshot (no re-sort of every key)', () => {
+  const live = new Set<string>();
+  for (let i = 0; i < 1_000_000; i++) live.add(`001010${String(i).padStart(9, '0')}`);
+  let snapshots = 0;
+  const s = new SortedKeys(() => { snapshots++; return live; });
+  assert.deepEqual(s.page({ limit: 2 }), ['001010000000000', '001010000000001']);
+  assert.equal(snapshots, 1);
+  for (let i = 0; i < 5_000; i++) {
+    const k = `001010${String(2_000_000 + i).padStart(9, '0')}`;
+    live.add(k);
+    s.added(k);
+    const gone = `001010${String(i * 7).padStart(9, '0')}`;
+    if (live.delete(gone)) s.removed(gone);
+    if (i % 500 === 0) assert.equal(s.page({ after: '001010001999999', limit: 1 })[0], '001010002000000');
+  }
+  assert.equal(snapshots, 1, 'every page above merged the changes into the first snapshot');
+  assert.deepEqual(s.page({ prefix: '0010100000000', limit: 3 }), ['001010000000001', '001010000000002', '001010000000003']);
+  // Past 1/64 of the keys (15,625 here), the next page takes a new snapshot.
+  for (let i = 5_000; i < 16_000; i++) { const k = `001010${String(2_000_000 + i).padStart(9, '0')}`; live.add(k); s.added(k); }
+  assert.equal(s.page({ after: '001010002015998', limit: 5 }).length, 1);
+  assert.equal(snapshots, 2);
+});
