@@ -25,7 +25,12 @@ export type TokenRecord = Omit<TokenView, 'expires_in_seconds'> & {
   binding: string;
   /** Issued since `token_bindings` tracks the live token of a binding; a record without it is from before. */
   tracked?: true;
+  /** The minute its expiry falls in (`expires_at` / 60, indexed): the purge looks up the minutes passed, no scan. */
+  expires_slot?: string;
 };
+
+/** The `expires_slot` index value of a token expiring at `expiresAt` (Unix seconds). */
+export const expirySlot = (expiresAt: number): string => String(Math.floor(expiresAt / 60));
 
 /**
  * What `token_bindings` holds (key = the binding digest): the binding's live token, and the one it replaced,
@@ -63,7 +68,7 @@ export const bindingKey = (b: TokenBinding): string =>
   createHash('sha256').update([b.imsi, norm(b.terminal_id), norm(b.app_name)].join('\0')).digest('hex');
 
 export function tokenView(r: TokenRecord, nowMs: number): TokenView {
-  const { digest: _digest, binding: _binding, tracked: _tracked, ...rest } = r;
+  const { digest: _digest, binding: _binding, tracked: _tracked, expires_slot: _slot, ...rest } = r;
   return { ...rest, expires_in_seconds: Math.max(0, r.expires_at - Math.floor(nowMs / 1000)) };
 }
 
@@ -92,6 +97,10 @@ export class TokenService {
    * changes no answer, only skips recomputing HMACs whose inputs and expected values are unchanged.
    */
   readonly #verified = new Map<string, string>();
+  /** The last expiry minute the purge has finished (null: none yet in this process, the first purge scans). */
+  #purgedUpTo: number | null = null;
+  /** The purge in progress (the timer's and an explicit call run one after the other). */
+  #purging: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.#tokens = openCollection<TokenRecord>(deps.store, 'tokens');
@@ -156,6 +165,7 @@ export class TokenService {
       digest: this.#digest(value).toString('hex'),
       binding: bindingKey(b),
       tracked: true,
+      expires_slot: expirySlot(expiresAt),
     };
     await this.#tokens.put(tokenId, record);
     const prev = await this.#bindings.update<BindingRecord | undefined>(record.binding, (cur) => ({
@@ -258,18 +268,38 @@ export class TokenService {
    * collection with `scan`, so memory stays bounded however many tokens there are.
    */
   async purgeExpired(): Promise<number> {
+    const run = this.#purging.then(() => this.#purge());
+    this.#purging = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The first purge of a process pages through every token once (records issued before `expires_slot` existed
+   * have none); after that it looks up the `expires_slot` index for each minute since the last purge, so its cost
+   * follows how many tokens expired, not how many exist. The current minute is looked at again next time (part of
+   * it is still to come).
+   */
+  async #purge(): Promise<number> {
     const now = Math.floor(this.deps.clock.now() / 1000);
+    const minute = Math.floor(now / 60);
     let n = 0;
-    for await (const page of pages((o) => this.#tokens.scan(o), 1000)) {
-      for (const [key, r] of page) {
-        if (r.expires_at > now) continue;
-        if (await this.#tokens.delete(key)) {
-          this.#emit('expired', r);
-          await this.#forget(r);
-          n++;
-        }
+    const drop = async (key: string, r: TokenRecord): Promise<void> => {
+      if (r.expires_at > now) return;
+      if (await this.#tokens.delete(key)) {
+        this.#emit('expired', r);
+        await this.#forget(r);
+        n++;
+      }
+    };
+    if (this.#purgedUpTo === null) {
+      for await (const page of pages((o) => this.#tokens.scan(o), 1000)) for (const [key, r] of page) await drop(key, r);
+    } else {
+      for (let slot = this.#purgedUpTo + 1; slot <= minute; slot++) {
+        for (const r of await this.#tokens.find('expires_slot', String(slot))) await drop(r.token_id, r);
       }
     }
+    this.#purgedUpTo = minute - 1;
     return n;
   }
+
 }

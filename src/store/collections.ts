@@ -24,8 +24,8 @@ export const COLLECTIONS = {
   sh_subscriptions: { kind: 'state', indexes: ['renew_slot'] },
   /** The built-in HSS's Sh SNR subscriptions, key MSISDN|Service-Indication|AS host; `target` (MSISDN|Service-Indication) finds an update's subscribers. */
   sh_hss_subscriptions: { kind: 'state', indexes: ['target'] },
-  /** TS.43 tokens by token_id; `binding` is the digest of IMSI + terminal_id + app_name (one live token per binding). */
-  tokens: { kind: 'state', indexes: ['imsi', 'binding'] },
+  /** TS.43 tokens by token_id; `binding` is the digest of IMSI + terminal_id + app_name (one live token per binding); `expires_slot` the expiry minute (purge). */
+  tokens: { kind: 'state', indexes: ['imsi', 'binding', 'expires_slot'] },
   /** The live token of each binding (key = binding digest), swapped with one `update()` so issue is atomic across daemons. */
   token_bindings: { kind: 'state' },
   /** The admin view of EAP sessions (SessionView). */
