@@ -135,3 +135,27 @@ test('a pseudonym / re-auth EAP_ID (imsi unknown): bound to the IMSI the back-en
   const same = await run(ctx, { type: 'success', imsi: ctx.imsi });
   assert.equal(same.r.kind, 'success');
 });
+
+test('sweep: with more kept views than a sweep\'s budget, each sweep looks at a share and carries on where it stopped; every view is dropped within one round', async () => {
+  let now = 10_000_000;
+  const store = createMemoryStore();
+  const views = openCollection<SessionView>(store, 'sessions');
+  const keep = 600_000;
+  const svc = new EapAuthService({ store, clock: { now: () => now }, random: { bytes: randomBytes, uuid: randomUUID }, backend: new Scripted([]), timeoutMs: 30_000, keepFinishedMs: keep });
+  const N = 90_000; // 60 sweeps a round: 1,500 views a sweep
+  await views.putMany(Array.from({ length: N }, (_, i) => {
+    const id = `v${String(i).padStart(6, '0')}`;
+    return [id, { session_id: id, imsi: null, state: 'completed', created_at: 1, eap_id: 1, aaa_session_id: null, completed_at: now }] as [string, SessionView];
+  }));
+  now += keep + 1;
+  const [first, same] = await Promise.all([svc.sweep(), svc.sweep()]);
+  assert.equal(first.pruned, 1_500, 'one sweep: a sixtieth of the views');
+  assert.equal(same, first, 'a sweep called while one runs shares it');
+  let rounds = 1;
+  while ((await views.count()) > 0) { await svc.sweep(); rounds++; assert.ok(rounds <= 61, 'within a round'); }
+  assert.equal(rounds, 60);
+  // Few views: all of them every sweep, as before.
+  await views.put('late', { session_id: 'late', imsi: null, state: 'completed', created_at: 1, eap_id: 1, aaa_session_id: null, completed_at: now });
+  now += keep + 1;
+  assert.equal((await svc.sweep()).pruned, 1);
+});
