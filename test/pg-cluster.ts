@@ -10,7 +10,8 @@
  * By hand:  node dist/test/pg-cluster.js     (prints the URL, stops and removes it on Ctrl-C)
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +85,7 @@ export async function startPgCluster(): Promise<PgCluster> {
     chownSync(dir, uid, gid);
     chownSync(pwfile, uid, gid);
   }
-  await asPostgres(bin('initdb'), ['-D', dataDir, '-U', PG_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-locale', '--no-sync']);
+  await initdbOrCopy(dir, dataDir, pwfile);
   await asPostgres('mkdir', ['-m', '0755', socketDir]);
   let port = 0;
   const start = async (): Promise<void> => {
@@ -126,6 +127,33 @@ export async function startPgCluster(): Promise<PgCluster> {
     },
   };
   return cluster;
+}
+
+const INITDB_ARGS = ['-U', PG_USER, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-locale', '--no-sync'];
+
+/**
+ * A fresh cluster's data directory. initdb costs seconds of CPU, and a suite starts a cluster in every
+ * PostgreSQL test file, so the first initdb of a machine (per PostgreSQL version, initdb arguments and
+ * password) is kept as a template next to the clusters and the later ones copy it (`cp -a`, as postgres):
+ * the same files initdb would write, the server never started on them. The template appears by an atomic
+ * rename, so a reader sees a whole one or none; a test run that races another initdbs its own.
+ */
+async function initdbOrCopy(dir: string, dataDir: string, pwfile: string): Promise<void> {
+  const version = (await asPostgres(bin('initdb'), ['--version'])).trim();
+  const key = createHash('sha256').update(JSON.stringify([bin('initdb'), version, INITDB_ARGS, PG_PASSWORD])).digest('hex').slice(0, 16);
+  const template = join(tmpdir(), `omnisep-pg-template-${key}`);
+  const owner = isRoot() ? (await idOf('postgres')).uid : process.getuid?.();
+  if (existsSync(join(template, 'PG_VERSION')) && statSync(template).uid === owner) {
+    await asPostgres('cp', ['-a', template, dataDir]);
+    return;
+  }
+  await asPostgres(bin('initdb'), ['-D', dataDir, `--pwfile=${pwfile}`, ...INITDB_ARGS]);
+  // Publish a copy for the next clusters; losing the race to another run is fine (its template is the same).
+  const staging = join(dir, 'template');
+  try {
+    await asPostgres('cp', ['-a', dataDir, staging]);
+    renameSync(staging, template);
+  } catch { /* another run published first, or /tmp refused: the next cluster runs initdb again */ }
 }
 
 async function idOf(user: string): Promise<{ uid: number; gid: number }> {

@@ -35,6 +35,8 @@ if (!files.length) { console.error('no test files found under dist/ (did the bui
 // Three test files at once on the 2-core machine: most files wait on child processes (daemons, the CLI, peers),
 // so a third keeps the cores busy; every wait in the tests is event-driven with generous bounds.
 const args = ['--test', '--test-concurrency=3', '--test-timeout=300000'];
-if (!process.stdout.isTTY) args.push('--test-reporter=spec');
+// The spec report on stdout, then each file's wall time, slowest first, on stderr (test/durations.mjs).
+args.push('--test-reporter=spec', '--test-reporter-destination=stdout',
+  `--test-reporter=${join(root, 'test', 'durations.mjs')}`, '--test-reporter-destination=stderr');
 const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
