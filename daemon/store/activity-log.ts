@@ -83,7 +83,8 @@ class Interner {
   }
 }
 
-interface Pending { line: Buffer; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
+/** A record waiting for its commit: its line as text (with the `\n`) and that line's length in bytes. */
+interface Pending { line: string; bytes: number; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
 
 export class ActivityFileLog implements ActivityLog {
   readonly file: string;
@@ -348,9 +349,11 @@ export class ActivityFileLog implements ActivityLog {
 
   append(record: ActivityRecord): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('activity log is closed'));
-    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    // The line stays text until its commit: one buffer per batch instead of one per record and a concat.
+    const line = `${JSON.stringify(record)}\n`;
+    const bytes = Buffer.byteLength(line);
     return new Promise((resolve, reject) => {
-      this.#pending.push({ line, rec: record, resolve, reject });
+      this.#pending.push({ line, bytes, rec: record, resolve, reject });
       if (!this.#flushing) this.#scheduleFlush();
     });
   }
@@ -372,7 +375,9 @@ export class ActivityFileLog implements ActivityLog {
     this.#flushTimer.committed(batch.length);
     if (!batch.length) return;
     const start = this.#size;
-    const buf = Buffer.concat(batch.map((p) => p.line));
+    let text = '';
+    for (const p of batch) text += p.line;
+    const buf = Buffer.from(text);
     try {
       const fh = await this.#handle();
       let written = 0;
@@ -390,8 +395,8 @@ export class ActivityFileLog implements ActivityLog {
     this.#size = start + buf.length;
     let off = start;
     for (const p of batch) {
-      this.#index(p.rec, off, p.line.length);
-      off += p.line.length;
+      this.#index(p.rec, off, p.bytes);
+      off += p.bytes;
     }
     for (const p of batch) p.resolve();
     this.#enforceBytes();
