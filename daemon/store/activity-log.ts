@@ -83,8 +83,8 @@ class Interner {
   }
 }
 
-/** A record waiting for its commit: its line as text (with the `\n`) and that line's length in bytes. */
-interface Pending { line: string; bytes: number; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
+/** A record waiting for its commit: its line as text (with the `\n`). */
+interface Pending { line: string; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
 
 export class ActivityFileLog implements ActivityLog {
   readonly file: string;
@@ -351,9 +351,8 @@ export class ActivityFileLog implements ActivityLog {
     if (this.#closed) return Promise.reject(new Error('activity log is closed'));
     // The line stays text until its commit: one buffer per batch instead of one per record and a concat.
     const line = `${JSON.stringify(record)}\n`;
-    const bytes = Buffer.byteLength(line);
     return new Promise((resolve, reject) => {
-      this.#pending.push({ line, bytes, rec: record, resolve, reject });
+      this.#pending.push({ line, rec: record, resolve, reject });
       if (!this.#flushing) this.#scheduleFlush();
     });
   }
@@ -393,10 +392,13 @@ export class ActivityFileLog implements ActivityLog {
       return;
     }
     this.#size = start + buf.length;
+    // As many bytes as characters: every line is ASCII (the usual case) and its length is its byte length.
+    const ascii = buf.length === text.length;
     let off = start;
     for (const p of batch) {
-      this.#index(p.rec, off, p.bytes);
-      off += p.bytes;
+      const bytes = ascii ? p.line.length : Buffer.byteLength(p.line);
+      this.#index(p.rec, off, bytes);
+      off += bytes;
     }
     for (const p of batch) p.resolve();
     this.#enforceBytes();
