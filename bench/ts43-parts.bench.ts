@@ -13,7 +13,9 @@
  *   3. the document of a token query (`ProvisioningRenderer.renderParts`, ap2004 with the websheet link + ap2003; memory store);
  *   4. the journal's group commit, embedded store's `JournalWriter` on a temp file: one writer awaiting each append
  *      (an XCAP client editing) and 16 writers each awaiting theirs (16 connections) — wall µs per append, CPU µs
- *      per append (this process, all threads: the fdatasync's kernel time included) and appends per fdatasync.
+ *      per append (this process, all threads: the fdatasync's kernel time included) and appends per fdatasync;
+ *   5. the activity log's append of a token query's record (`ActivityFileLog` on a temp file, 16 writers each awaiting
+ *      theirs): CPU µs per append, all threads (the record built by this build's `build` for both).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -137,6 +139,30 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+// --- 5. the activity log's append of a token query's record (ActivityFileLog on a temp file, 16 writers)
+const actDir = mkdtempSync(join(tmpdir(), 'omnisep-parts-act-'));
+const appends: string[] = [];
+try {
+  const per: Record<Build, number[]> = { root: [], this: [] };
+  const { ActivityService } = await mod<typeof import('../src/services/activity.js')>('this', 'src/services/activity.js');
+  const svc = new ActivityService({ log: { append: async () => {} } as never, events: { emit() {} }, clock: { now: () => Date.now() }, random: { uuid: randomUUID, bytes: randomBytes } });
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const b of ['root', 'this'] as const) {
+      const { ActivityFileLog } = await mod<typeof import('../daemon/store/activity-log.js')>(b, 'daemon/store/activity-log.js');
+      const log = await ActivityFileLog.open({ file: join(actDir, `${b}-${r}.jsonl`), retentionIntervalMs: 0, maxPerSubscriber: 1_000_000 });
+      let n = 0;
+      const end = performance.now() + MS * 2;
+      const c0 = cpuUs();
+      await Promise.all(Array.from({ length: 16 }, async () => { while (performance.now() < end) { await log.append(svc.build(activityInput)); n++; } }));
+      per[b].push((cpuUs() - c0) / n);
+      await log.close();
+    }
+  }
+  appends.push(`| 16 writers, each awaiting its append (record built by this build's \`build\` for both) | ${median(per.root).toFixed(1)} | ${median(per.this).toFixed(1)} | ${(median(per.this) / median(per.root)).toFixed(2)}× |`);
+} finally {
+  rmSync(actDir, { recursive: true, force: true });
+}
+
 console.log(`\nts43-parts bench: ${ROUNDS} alternating slices of ${MS} ms per build, node ${process.version}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`root = ${values.root}, this = ${here}\n`);
 console.log('| piece (in-process, memory store) | root µs/call | this µs/call | this ÷ root |');
@@ -145,3 +171,6 @@ for (const r of rows) console.log(r);
 console.log('\n| group commit (`JournalWriter`, temp file, 2 ms window) | wall µs per append, root / this | CPU µs per append, root / this | appends per fdatasync, root / this |');
 console.log('|---|---:|---:|---:|');
 for (const r of commits) console.log(r);
+console.log('\n| activity log append (`ActivityFileLog`, temp file, 2 ms window) | CPU µs per append, root | this | this ÷ root |');
+console.log('|---|---:|---:|---:|');
+for (const r of appends) console.log(r);

@@ -289,6 +289,26 @@ test('ap2014 MSISDN comes from the subscriber store when no override sets it', a
   }
 });
 
+test('the format follows each request\'s Accept, whichever came before (answers by Accept value are remembered)', async () => {
+  const h = await startHarness({ sets: ['eap_aka.enabled=false'] });
+  try {
+    const url = q(h, { IMSI: SIM1.imsi, terminal_id: 't', app: 'ap2004', entitlement_version: '2' });
+    const typeFor = async (accept?: string) => (await fetch(url, { headers: accept === undefined ? {} : { accept } })).headers.get('content-type');
+    const XML = 'text/vnd.wap.connectivity-xml; charset=utf-8';
+    const JSON_CT = 'application/json; charset=utf-8';
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await typeFor('application/json'), JSON_CT);
+      assert.equal(await typeFor('text/vnd.wap.connectivity-xml'), XML);
+      assert.equal(await typeFor(), XML);
+      assert.equal(await typeFor('application/json;q=0.5, text/vnd.wap.connectivity-xml;q=0.4'), JSON_CT);
+      assert.equal(await typeFor('application/json;q=0.4, text/vnd.wap.connectivity-xml;q=0.5'), XML);
+      assert.equal(await typeFor('*/*'), XML);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
 test('gzip from precompressed pieces: same document as uncompressed, gzip headers; other Accept-Encoding headers still negotiated', async () => {
   const h = await startHarness({ sets: ['eap_aka.enabled=false'] });
   try {

@@ -118,3 +118,36 @@ test('xcap set flags → merge body', () => {
     assert.throws(() => patchFromFlags(bad), UsageError, JSON.stringify(bad));
   }
 });
+
+test('a PUT or DELETE given the IMSI its request looked up stores that one and reads the subscribers no more', async () => {
+  const store = createMemoryStore();
+  let finds = 0;
+  // Count the `subscribers.msisdn` index reads (the IMSI lookup) the service makes.
+  const counted = new Proxy(store, {
+    get(t, k, r) {
+      if (k !== 'collection') return Reflect.get(t, k, r) as unknown;
+      return (name: string, spec: unknown) => {
+        const c = t.collection(name as never, spec as never);
+        if (name !== 'subscribers') return c;
+        return new Proxy(c, { get: (ct, ck, cr) => (ck === 'find' ? (...a: unknown[]) => { finds++; return (ct.find as (...x: unknown[]) => unknown)(...a); } : Reflect.get(ct, ck, cr) as unknown) });
+      };
+    },
+  });
+  await openCollection(store, 'subscribers').put('001010000000001', { imsi: '001010000000001', msisdn: `+${M}` });
+  const s = new XcapService({ store: counted, clock, digestRealm: 'r' });
+  const el = target(`${DOC}/~~/simservs/communication-diversion/NoReplyTimer`);
+  const found = await s.lookup(M);
+  assert.equal(found.imsi, '001010000000001');
+  const before = finds;
+  const put = await s.put(M, el, Buffer.from('<NoReplyTimer>40</NoReplyTimer>'), {}, 'http://x', found);
+  assert.equal(put.status, 200);
+  assert.equal(finds, before, 'no second IMSI lookup for the write');
+  assert.equal((await s.profiles.get(M))!.imsi, '001010000000001');
+  // Without it the service reads the IMSI itself, as before.
+  await s.put(M, el, Buffer.from('<NoReplyTimer>41</NoReplyTimer>'), {}, 'http://x');
+  assert.ok(finds > before);
+  const n = finds;
+  assert.equal((await s.delete(M, el, {}, 'http://x', found)).status, 200);
+  assert.equal(finds, n);
+  assert.equal((await s.profiles.get(M))!.imsi, '001010000000001');
+});

@@ -134,3 +134,19 @@ test('the index snapshot written at close is used at open; appends after it (a c
   assert.match(warnings.join('\n'), /index snapshot ignored/);
   await d.close();
 });
+
+test('records with characters of several UTF-8 bytes in one group commit: each is read back whole by its byte offset', async () => {
+  const file = tmp();
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });
+  // Lines whose byte length differs from their length in characters, batched into one commit with ASCII ones.
+  const texts = ['Pixel 8', 'Téléphone ü', '電話機', '😀 emoji 😀', 'plain', 'ÅÄÖ'.repeat(50)];
+  const recs = texts.map((t, k) => rec({ terminal_model: t, user_agent: `${t}/${k}` }));
+  await Promise.all(recs.map((r) => log.append(r)));
+  for (const r of recs) assert.deepEqual(await log.get(r.id), r);
+  // The file holds exactly the bytes of the lines, nothing torn or overlapping.
+  assert.equal(statSync(file).size, recs.reduce((n, r) => n + Buffer.byteLength(`${JSON.stringify(r)}\n`), 0));
+  await log.close();
+  const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });
+  for (const r of recs) assert.deepEqual(await again.get(r.id), r);
+  await again.close();
+});

@@ -83,7 +83,8 @@ class Interner {
   }
 }
 
-interface Pending { line: Buffer; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
+/** A record waiting for its commit: its line as text (with the `\n`). */
+interface Pending { line: string; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
 
 export class ActivityFileLog implements ActivityLog {
   readonly file: string;
@@ -348,7 +349,8 @@ export class ActivityFileLog implements ActivityLog {
 
   append(record: ActivityRecord): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('activity log is closed'));
-    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    // The line stays text until its commit: one buffer per batch instead of one per record and a concat.
+    const line = `${JSON.stringify(record)}\n`;
     return new Promise((resolve, reject) => {
       this.#pending.push({ line, rec: record, resolve, reject });
       if (!this.#flushing) this.#scheduleFlush();
@@ -372,7 +374,9 @@ export class ActivityFileLog implements ActivityLog {
     this.#flushTimer.committed(batch.length);
     if (!batch.length) return;
     const start = this.#size;
-    const buf = Buffer.concat(batch.map((p) => p.line));
+    let text = '';
+    for (const p of batch) text += p.line;
+    const buf = Buffer.from(text);
     try {
       const fh = await this.#handle();
       let written = 0;
@@ -388,10 +392,13 @@ export class ActivityFileLog implements ActivityLog {
       return;
     }
     this.#size = start + buf.length;
+    // As many bytes as characters: every line is ASCII (the usual case) and its length is its byte length.
+    const ascii = buf.length === text.length;
     let off = start;
     for (const p of batch) {
-      this.#index(p.rec, off, p.line.length);
-      off += p.line.length;
+      const bytes = ascii ? p.line.length : Buffer.byteLength(p.line);
+      this.#index(p.rec, off, bytes);
+      off += bytes;
     }
     for (const p of batch) p.resolve();
     this.#enforceBytes();

@@ -63,3 +63,18 @@ test('bodies are cut to max_body_bytes', async () => {
   await svc.record({ request_type: 'xcap', request_body: 'a'.repeat(50) });
   assert.ok(recs[0]!.request_body!.startsWith('aaaaaaaaaa…[40 more]'));
 });
+
+test('the timestamp follows the clock to the millisecond, made once per millisecond', () => {
+  const { log } = fakeLog();
+  let now = Date.UTC(2026, 11, 2, 17, 0, 0, 1);
+  const svc = new ActivityService({ log, events: { emit: () => {} }, clock: { now: () => now }, random: { uuid: () => 'id', bytes: (k) => Buffer.alloc(k) } });
+  const a = svc.build({ request_type: 'xcap' });
+  const b = svc.build({ request_type: 'xcap' });
+  assert.equal(a.timestamp, '2026-12-02T17:00:00.001Z');
+  assert.equal(b.timestamp, a.timestamp);
+  now += 1;
+  assert.equal(svc.build({ request_type: 'xcap' }).timestamp, '2026-12-02T17:00:00.002Z');
+  now -= 5_000; // a clock stepped back is followed too
+  assert.equal(svc.build({ request_type: 'xcap' }).timestamp, '2026-12-02T16:59:55.002Z');
+  assert.equal(svc.build({ request_type: 'xcap', timestamp: '2020-01-01T00:00:00.000Z' }).timestamp, '2020-01-01T00:00:00.000Z');
+});

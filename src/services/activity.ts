@@ -127,6 +127,9 @@ export class ActivityService {
   anonymousPerMinute: number;
   #minute = -1;
   #anonymousThisMinute = 0;
+  /** The last timestamp made, by its clock millisecond (records made in the same millisecond share the text). */
+  #isoMs = Number.NaN;
+  #iso = '';
   constructor(private readonly deps: ActivityServiceDeps) {
     this.maxBodyBytes = deps.maxBodyBytes ?? 4096;
     this.maxFieldBytes = deps.maxFieldBytes ?? 512;
@@ -144,6 +147,16 @@ export class ActivityService {
     return this.#anonymousThisMinute++ < this.anonymousPerMinute;
   }
 
+  /** The clock's now as ISO 8601 text, made once per millisecond. */
+  #isoNow(): string {
+    const ms = this.deps.clock.now();
+    if (ms !== this.#isoMs) {
+      this.#iso = new Date(ms).toISOString();
+      this.#isoMs = ms;
+    }
+    return this.#iso;
+  }
+
   /** Build the full, scrubbed record (no I/O). */
   build(input: ActivityInput): ActivityRecord {
     const max = this.maxBodyBytes;
@@ -151,7 +164,7 @@ export class ActivityService {
     const cutF = (s: string | null | undefined) => cutField(s ?? null, f);
     return {
       id: input.id ?? this.deps.random.uuid(),
-      timestamp: input.timestamp ?? new Date(this.deps.clock.now()).toISOString(),
+      timestamp: input.timestamp ?? this.#isoNow(),
       request_type: cutField(input.request_type, 64)!,
       request_method: cutField(input.request_method ?? 'GET', 16)!,
       request_path: cutF(scrubText(input.request_path ?? '/'))!,

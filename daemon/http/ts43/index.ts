@@ -94,6 +94,17 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     if (!t) gzipTemplates.set(parts.statics, (t = new GzipTemplate(parts.statics)));
     return t.byteLength(parts.values) < GZIP_THRESHOLD ? null : t.gzip(parts.values);
   };
+  // The answer's format by Accept header value: a phone sends the same one on every poll (negotiateFormat is pure).
+  const formats = new Map<string, Ts43Format>();
+  const formatOf = (accept: string | undefined): Ts43Format => {
+    if (accept === undefined) return negotiateFormat(accept);
+    let f = formats.get(accept);
+    if (f === undefined) {
+      f = negotiateFormat(accept);
+      if (formats.size < 256) formats.set(accept, f);
+    }
+    return f;
+  };
   if (cfg.eap_aka.enabled) {
     app.addHook('onReady', async () => {
       if (!chooseBackend(cfg, ctx.services.backends, ctx.clock)) ctx.logger?.warn({ backend: cfg.eap_aka.backend }, `ts43: no ${cfg.eap_aka.backend === 'swm' ? 'AAA relay' : 'vector source'} registered: EAP-AKA answers 503 until one is`);
@@ -301,7 +312,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     if (!entitlementVersionSupported(r.entitlement_version!, cfg.ts43.entitlement_versions)) {
       return sendText(reply, 406, `Protocol not supported: entitlement_version ${r.entitlement_version} (supported ${cfg.ts43.entitlement_versions.min}–${cfg.ts43.entitlement_versions.max})`, activity);
     }
-    const format = negotiateFormat(req.headers.accept);
+    const format = formatOf(req.headers.accept);
 
     // Fast re-authentication with a token this server issued (§2.8.5).
     if (r.token !== null && r.imsi !== null) {

@@ -46,6 +46,23 @@ export function assertedIdentities(header: string): string[] {
   return out;
 }
 
+/**
+ * Verdicts "is this peer a trusted proxy", per proxy list: the same few proxies ask on every request. A reload
+ * builds a new list (daemon/http/xcap/index.ts), so a changed xcap.trusted_proxies starts afresh; bounded.
+ */
+const trustVerdicts = new WeakMap<BlockList, Map<string, boolean>>();
+function trustedPeer(list: BlockList, peer: string): boolean {
+  let m = trustVerdicts.get(list);
+  if (!m) trustVerdicts.set(list, (m = new Map()));
+  let v = m.get(peer);
+  if (v === undefined) {
+    const family = isIP(peer);
+    v = family !== 0 && list.check(peer, family === 6 ? 'ipv6' : 'ipv4');
+    if (m.size < 1024) m.set(peer, v);
+  }
+  return v;
+}
+
 export class XcapAuthenticator {
   readonly #key: Buffer;
   readonly #nc = new NonceCounter();
@@ -67,7 +84,7 @@ export class XcapAuthenticator {
   async authenticate(req: FastifyRequest, msisdn: string): Promise<AuthOutcome> {
     const peer = peerAddress(req);
     const asserted = req.headers['x-3gpp-asserted-identity'];
-    if (asserted !== undefined && isIP(peer) && this.trusted().check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')) {
+    if (asserted !== undefined && trustedPeer(this.trusted(), peer)) {
       const ids = assertedIdentities(Array.isArray(asserted) ? asserted.join(',') : asserted);
       if (ids.some((id) => xuiToMsisdn(id) === msisdn)) return { ok: true, method: 'asserted-identity', identity: ids[0]! };
       return { ok: false, status: 403, reason: 'the asserted identity is not the owner of this document' };

@@ -157,17 +157,18 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     const docUri = `${req.protocol}://${req.headers.host ?? 'localhost'}${root}/${SIMSERVS_AUID}/users/${xuiRaw}/simservs.xml`;
     let r: XcapResult;
     if (req.method === 'GET' || req.method === 'HEAD') r = await service.get(msisdn, target, pre, found.profile);
-    else if (req.method === 'DELETE') r = await service.delete(msisdn, target, pre, docUri);
+    else if (req.method === 'DELETE') r = await service.delete(msisdn, target, pre, docUri, found);
     else {
       const ctype = (headerOf(req.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
       if (ctype && !ACCEPTED_TYPES[kind].includes(ctype)) {
         return plain(req, reply, 415, `a PUT of an ${kind} takes ${ACCEPTED_TYPES[kind][0]}`, msisdn, { accept: ACCEPTED_TYPES[kind].join(', ') });
       }
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      r = await service.put(msisdn, target, body, pre, docUri);
+      r = await service.put(msisdn, target, body, pre, docUri, found);
     }
-    // After a write the record looks the IMSI up again, as it was before (off the answer's path).
-    return sendResult(req, reply, r, msisdn, who.method, kind, req.method === 'GET' || req.method === 'HEAD' ? found : undefined);
+    // The IMSI `lookup` read serves the write and the record: an XCAP write never changes it (the stored
+    // profile keeps its IMSI, else takes this one), so it is not read twice more per PUT.
+    return sendResult(req, reply, r, msisdn, who.method, kind, found);
   };
 
   for (const url of [`${root}/${SIMSERVS_AUID}/*`, `${root}/xcap-caps/*`]) {

@@ -312,8 +312,8 @@ export class XcapService {
    * (`write` absent: nothing is written) or gives the new document (null = remove it) and extra fields.
    * It runs inside `update()`, so it must be pure. The Sh push (hss_sync) follows a changed document.
    */
-  async #write<R>(msisdn: string, decide: (cur: Current, prev: XcapProfileRecord | undefined) => WriteDecision<R>): Promise<{ result: R; record?: XcapProfileRecord }> {
-    const imsi = await this.imsiOf(msisdn);
+  async #write<R>(msisdn: string, decide: (cur: Current, prev: XcapProfileRecord | undefined) => WriteDecision<R>, known?: { imsi: string | null }): Promise<{ result: R; record?: XcapProfileRecord }> {
+    const imsi = known ? known.imsi : await this.imsiOf(msisdn);
     const at = new Date(this.#clock.now()).toISOString();
     const out = await this.profiles.update<{ result: R; record?: XcapProfileRecord; changed?: boolean }>(msisdn, (prev) => {
       const d = decide(this.#currentOf(prev), prev);
@@ -562,7 +562,8 @@ export class XcapService {
     return { result: { status: out.status, etag: etagOf(text), ...extraOk }, write: { doc: out.doc, text } };
   }
 
-  async put(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, body: Uint8Array, pre: Preconditions, documentUri: string): Promise<XcapResult> {
+  /** `known`: the IMSI `lookup` found for this request (its record's IMSI when it has none yet), else read again. */
+  async put(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, body: Uint8Array, pre: Preconditions, documentUri: string, known?: { imsi: string | null }): Promise<XcapResult> {
     await this.#prime(msisdn);
     const opts = this.#opOptions(documentUri);
     const { result } = await this.#write(msisdn, (cur) => {
@@ -570,11 +571,11 @@ export class XcapService {
       const refused = this.#precondition(pre, cur.etag, exists);
       if (refused) return { result: refused };
       return this.#outcome(target.kind === 'document' ? putDocument(body, cur.stored, opts) : putNode(cur.doc, target, body, opts), cur);
-    });
+    }, known);
     return result;
   }
 
-  async delete(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, pre: Preconditions, documentUri: string): Promise<XcapResult> {
+  async delete(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, pre: Preconditions, documentUri: string, known?: { imsi: string | null }): Promise<XcapResult> {
     await this.#prime(msisdn);
     const { result } = await this.#write(msisdn, (cur): WriteDecision<XcapResult> => {
       if (target.kind === 'document') {
@@ -588,7 +589,7 @@ export class XcapService {
       const refused = this.#precondition(pre, cur.etag, exists);
       if (refused) return { result: refused };
       return this.#outcome(deleteNode(cur.doc, target, this.#opOptions(documentUri)), cur);
-    });
+    }, known);
     return result;
   }
 
