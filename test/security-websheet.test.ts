@@ -86,3 +86,49 @@ test('through the TS.43 server: Host header ignored; subscriber and override rem
     await h.close();
   }
 });
+
+test('through the TS.43 server: a re-authentication keeps the link (same grant); a token revoke and expiry end it', async () => {
+  const h = await startHarness();
+  try {
+    await openCollection(h.ctx.store, 'entitlements').put(SIM1.imsi, { imsi: SIM1.imsi, apps: { ap2004: { addr_status: 0, tc_status: 0 } }, updated_at: new Date().toISOString() });
+    const provision = async () => {
+      const r = await runUe({ url: h.url, ...SIM1, apps: ['ap2004'] });
+      const parm = (name: string) => new RegExp(`<parm name="${name}" value="([^"]*)"`).exec(r.final.body)![1]!;
+      return { url: parm('ServiceFlow_URL'), userData: parm('ServiceFlow_UserData').replace(/&amp;/g, '&') };
+    };
+    const open = (url: string, userData: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: userData }).then(async (r) => { await r.text(); return r.status; });
+    const settle = () => new Promise((r) => setTimeout(r, 50));
+    const grants = () => openCollection(h.ctx.store, 'websheet_grants');
+    const first = await provision();
+    assert.equal(await open(first.url, first.userData), 200);
+
+    // A full EAP-AKA again on the same binding: the token is replaced (a `revoked` event marked `replaced`), the grant is not.
+    const second = await provision();
+    await settle();
+    const replaced = h.events.filter((e) => e.kind === 'token' && e.change === 'revoked');
+    assert.equal(replaced.length, 1);
+    assert.equal((replaced[0] as { replaced?: true }).replaced, true);
+    assert.equal(second.userData, first.userData, 'the new document carries the same link');
+    assert.equal(await open(first.url, first.userData), 200, 'the link of the first document still works');
+    assert.equal(await grants().count(), 1);
+
+    // An explicit revoke of the live token withdraws the grant: both documents' link stops working.
+    const [live] = await h.ctx.services.tokens.listByImsi(SIM1.imsi);
+    await h.ctx.services.tokens.revoke(live!.token_id);
+    await settle();
+    assert.equal(await open(first.url, first.userData), 403, 'after token revoke');
+    assert.equal(await grants().get(SIM1.imsi), undefined);
+    const third = await provision();
+    assert.notEqual(third.userData, first.userData, 'a fresh grant after the revoke');
+    assert.equal(await open(third.url, third.userData), 200);
+
+    // Re-authentications keep a grant only while more than an hour of it is left: then a new one, and the old link expires.
+    h.clock.advance((86_400 - 3000) * 1000);
+    const fourth = await provision();
+    assert.notEqual(fourth.userData, third.userData, 'less than an hour left: a new link');
+    h.clock.advance(3001 * 1000);
+    assert.equal(await open(third.url, third.userData), 403, 'the old link expired');
+  } finally {
+    await h.close();
+  }
+});

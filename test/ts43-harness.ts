@@ -87,7 +87,9 @@ export async function startHarness(opts: {
   const clock = opts.realClock ? { now: () => Date.now(), advance: () => { throw new Error('real clock'); } } : { now: () => now, advance: (ms: number) => void (now += ms) };
   const store = createMemoryStore();
   const events: DaemonEvent[] = [];
-  const sink = { emit: (e: DaemonEvent) => void events.push(e) };
+  // As the daemon's bus: observers see every event (the websheet withdraws a grant on a token revoke).
+  const observers: Array<(e: DaemonEvent) => void> = [];
+  const sink = { emit: (e: DaemonEvent) => { events.push(e); for (const o of observers) o(e); }, observe: (fn: (e: DaemonEvent) => void) => void observers.push(fn) };
   const random = { bytes: (n: number) => randomBytes(n), uuid: () => randomUUID() };
   const activity = new ActivityService({ log: store.activity, events: sink, clock, random });
   const vectors = new TestVectorSource(opts.sims ?? [SIM1, SIM2]);

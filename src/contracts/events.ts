@@ -22,6 +22,8 @@ export const TokenEvent = Type.Object({
   at: Type.String(),
   change: Type.Union([Type.Literal('issued'), Type.Literal('revoked'), Type.Literal('expired')]),
   token: TokenView,
+  /** With `revoked`: a newer token of the same binding (IMSI, terminal, app) took its place — a re-authentication, not a revoke. */
+  replaced: Type.Optional(Type.Literal(true)),
 });
 export const PeerEvent = Type.Object({ kind: Type.Literal('peer'), at: Type.String(), peer: PeerView });
 /** Once a second: requests and errors in the last second, EAP outcomes, totals. */

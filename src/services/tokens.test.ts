@@ -84,9 +84,15 @@ test('issue replaces the previous token of a binding (its token_bindings record)
   assert.deepEqual((await tokens.find('binding', first.record.binding)).map((r) => r.token_id), [second.record.token_id]);
   assert.equal(await tokens.get(first.record.token_id), undefined);
   assert.deepEqual(events.filter((e) => e.kind === 'token').map((e) => (e as { change: string }).change), ['issued', 'revoked', 'issued']);
+  // The replacement says so (the websheet grant stays); an explicit revoke does not.
+  assert.equal((events.find((e) => e.kind === 'token' && e.change === 'revoked') as { replaced?: true }).replaced, true);
   // Another IMSI is another binding.
   await svc.issue({ ...bind, imsi: '001010000000002', auth_method: 'EAP-AKA' });
   assert.equal(await tokens.count(), 2);
+  await svc.revoke(second.record.token_id);
+  const revoke = events.filter((e) => e.kind === 'token' && e.change === 'revoked').at(-1) as { replaced?: true; token: { token_id: string } };
+  assert.equal(revoke.token.token_id, second.record.token_id);
+  assert.equal(revoke.replaced, undefined);
 });
 
 test('concurrent issues for one binding leave exactly one live token, the one the binding record names', async () => {

@@ -128,8 +128,8 @@ export class TokenService {
     return createHmac('sha256', this.#key).update(value).digest();
   }
 
-  #emit(change: 'issued' | 'revoked' | 'expired', r: TokenRecord): void {
-    this.deps.events?.emit({ kind: 'token', at: new Date(this.deps.clock.now()).toISOString(), change, token: tokenView(r, this.deps.clock.now()) });
+  #emit(change: 'issued' | 'revoked' | 'expired', r: TokenRecord, replaced = false): void {
+    this.deps.events?.emit({ kind: 'token', at: new Date(this.deps.clock.now()).toISOString(), change, token: tokenView(r, this.deps.clock.now()), ...(replaced ? { replaced: true as const } : {}) });
   }
 
   /**
@@ -178,15 +178,18 @@ export class TokenService {
     } else {
       for (const old of await this.#tokens.find('binding', record.binding)) if (!old.tracked) stale.add(old.token_id);
     }
-    for (const id of stale) await this.#remove(id);
+    for (const id of stale) await this.#remove(id, true);
     this.#emit('issued', record);
     return { token: new Secret(value), record };
   }
 
-  /** Deletes one token record (atomically: it is emitted as revoked only by whoever deleted it). */
-  async #remove(tokenId: string): Promise<TokenRecord | undefined> {
+  /**
+   * Deletes one token record (atomically: it is emitted as revoked only by whoever deleted it). `replaced`: a
+   * newer token of the same binding took its place (the event says so; the websheet grant stays, websheet.ts).
+   */
+  async #remove(tokenId: string, replaced = false): Promise<TokenRecord | undefined> {
     const r = await this.#tokens.update<TokenRecord | undefined>(tokenId, (cur) => (cur ? { result: cur, delete: true } : { result: undefined }));
-    if (r) this.#emit('revoked', r);
+    if (r) this.#emit('revoked', r, replaced);
     return r;
   }
 

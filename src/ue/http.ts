@@ -6,7 +6,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, getGlobalDispatcher, util, type Dispatcher } from 'undici';
 import type { HttpRequestSpec } from './request.js';
 
 export interface HttpAnswer {
@@ -73,18 +73,46 @@ export function describeTransportError(err: unknown): string {
   return code ? `${message} (${code})` : message;
 }
 
+/** The status, headers and body bytes of one exchange, straight from undici's dispatch (no body stream). */
+function exchange(spec: HttpRequestSpec, headers: string[], opts: HttpOptions): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; raw: Buffer }> {
+  const url = new URL(spec.url);
+  const dispatcher = opts.dispatcher ?? getGlobalDispatcher();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let parsed: Record<string, string | string[] | undefined> = {};
+    dispatcher.dispatch({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: spec.method as Dispatcher.HttpMethod,
+      headers,
+      body: spec.body ?? null,
+      headersTimeout: opts.timeoutMs ?? 30_000,
+      bodyTimeout: opts.timeoutMs ?? 30_000,
+    }, {
+      onConnect: () => undefined,
+      onHeaders: (statusCode: number, rawHeaders: Buffer[]) => {
+        status = statusCode;
+        parsed = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
+        return true;
+      },
+      onData: (chunk: Buffer) => { chunks.push(chunk); return true; },
+      onComplete: () => resolve({ status, headers: parsed, raw: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }),
+      onError: reject,
+    } as unknown as Dispatcher.DispatchHandler);
+  });
+}
+
+/**
+ * One request. Through the dispatcher's `dispatch` with a handler that collects the body, not undici's `request`
+ * (whose body stream, consumed at once here, was most of the simulator's per-request cost in the load mode:
+ * docs/performance.md § Fourth round). Status, headers and body are the same; so are the transport errors.
+ */
 export async function sendRequest(spec: HttpRequestSpec, opts: HttpOptions = {}): Promise<HttpAnswer> {
   const t0 = performance.now();
   const headers: string[] = spec.headers.flatMap(([k, v]) => [k, v]);
-  const res = await request(spec.url, {
-    method: spec.method,
-    headers,
-    body: spec.body,
-    dispatcher: opts.dispatcher,
-    headersTimeout: opts.timeoutMs ?? 30_000,
-    bodyTimeout: opts.timeoutMs ?? 30_000,
-  });
-  const raw = Buffer.from(await res.body.arrayBuffer());
+  const res = await exchange(spec, headers, opts);
+  const raw = res.raw;
   const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
   // Synchronous: a TS.43 answer is a few KiB; the thread-pool round trip of async gunzip cost the load mode more than
@@ -92,7 +120,7 @@ export async function sendRequest(spec: HttpRequestSpec, opts: HttpOptions = {})
   const body = gzip ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
   const setCookie = res.headers['set-cookie'];
   return {
-    status: res.statusCode,
+    status: res.status,
     contentType: res.headers['content-type'] as string | undefined,
     setCookie: setCookie === undefined ? undefined : Array.isArray(setCookie) ? setCookie : [setCookie],
     headers: res.headers,

@@ -164,12 +164,15 @@ export default async function websheetRoutes(app: FastifyInstance, opts: { ctx: 
   // Withdrawn links: any change to the subscriber or to their overrides (removal included; a submit's own
   // override write comes after its grant is consumed), or a revoked TS.43 token, ends the grant. Conservative
   // on purpose: the phone's next entitlement request carries a fresh link. Changes of other daemons count too.
+  // A token *replaced* by a new one of its binding (the phone authenticated again) is not a revoke: the grant
+  // stays and the new document carries the same link, as a re-poll would (docs/security.md § Websheet links).
+  // Withdrawing it there cost a grant delete + put per authentication (docs/performance.md § Fourth round).
   const withdraw = (imsi: string) => void grants.revoke(imsi).catch(() => undefined);
   const unsubscribe = ctx.store.onChange((ch) => {
     if (ch.collection === 'subscribers' || ch.collection === 'entitlements') withdraw(ch.key);
   });
-  (ctx.events as Partial<{ observe(fn: (e: { kind: string; change?: string; token?: { imsi?: string } }) => void): void }> | undefined)?.observe?.((e) => {
-    if (e.kind === 'token' && e.change === 'revoked' && e.token?.imsi) withdraw(e.token.imsi);
+  (ctx.events as Partial<{ observe(fn: (e: { kind: string; change?: string; replaced?: true; token?: { imsi?: string } }) => void): void }> | undefined)?.observe?.((e) => {
+    if (e.kind === 'token' && e.change === 'revoked' && !e.replaced && e.token?.imsi) withdraw(e.token.imsi);
   });
   app.addHook('onClose', async () => unsubscribe());
 
