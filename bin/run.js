@@ -22,7 +22,13 @@ const rootHelp = usable && (argv.length === 0 || (argv.length === 1 && argv[0] =
 // printed and oclif runs the command, which reports it (src/cli/fast-status.ts; docs/performance.md § Third round).
 const fastStatusDone = usable && rootHelp === undefined && argv[0] === 'status'
   && await (await import('../dist/src/cli/fast-status.js')).fastStatus(argv);
-if (rootHelp !== undefined) {
+// A plain `omnisep serve` (its own flags in the usual forms, nothing unusual) without oclif; anything else, `--help`
+// and every flag error included, goes to oclif (src/cli/lean-serve.ts; docs/performance.md § Fourth round (helper rss)).
+const leanServe = argv[0] === 'serve' ? await import('../dist/src/cli/lean-serve.js') : undefined;
+const serveFlags = leanServe?.plainServeCall(argv, process.env);
+if (serveFlags) {
+  await leanServe.leanServe(serveFlags, (await import('../dist/daemon/serve-run.js')).runServe);
+} else if (rootHelp !== undefined) {
   process.stdout.on('error', () => undefined); // a closed pipe (`| head`) ends quietly, as console.log does under oclif
   process.stdout.write(rootHelp);
 } else if (!fastStatusDone) {

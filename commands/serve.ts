@@ -5,38 +5,10 @@
  */
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { ConfigRefusedError, DataRefusedError, UnavailableError } from '../src/cli/errors.js';
-import { ConfigError } from '../src/contracts/config.js';
-import { loadConfig } from '../daemon/config/index.js';
-import { applyReload } from '../daemon/config/reload.js';
-import { listenFailure } from '../daemon/listen-error.js';
-import { systemdNotifier } from '../daemon/systemd-notify.js';
-import { startDaemon, type RunningDaemon } from '../daemon/main.js';
-import { createLogger } from '../daemon/logging.js';
-import { formatBanner } from '../daemon/banner.js';
-import { releaseYoungGeneration } from '../src/cli/young-generation.js';
-
-/** Per-listener flags → config keys (every listener the daemon has, now or later). */
-export const PORT_FLAGS = {
-  'http-port': 'http.port',
-  'api-port': 'admin.port',
-  'diameter-port': 'diameter.listen_port',
-  'aaa-port': 'aaa.listen_port',
-  'imap-port': 'vvm.imap_port',
-} as const;
+import { runServe } from '../daemon/serve-run.js';
+import { LOG_LEVELS } from '../src/cli/lean-serve.js';
 
 const port = (key: string) => Flags.integer({ min: 0, max: 65535, description: `listen port (overrides ${key}); 0 picks a free port, shown in the banner and GET /api/status`, helpGroup: 'LISTENERS' });
-
-/**
- * What a refused start exits with (docs/operations.md § Exit codes), so systemd restarts what may
- * pass and not what needs an operator: a damaged store 65, a configuration 78, the rest 69.
- */
-function startRefusal(code: string | undefined): (new (message: string) => Error) | undefined {
-  if (!code?.startsWith('OMNISEP_')) return undefined;
-  if (code === 'OMNISEP_STORE_CORRUPT' || code === 'OMNISEP_STORE_SCHEMA_TOO_NEW') return DataRefusedError;
-  if (code === 'OMNISEP_STORE_CONFIG' || code === 'OMNISEP_STORE_AUTH' || code.startsWith('OMNISEP_KEK_')) return ConfigRefusedError;
-  return UnavailableError; // OMNISEP_STORE_LOCKED, OMNISEP_CONTROL_IN_USE, OMNISEP_STORE_UNREACHABLE, …
-}
 
 export default class Serve extends BaseCommand<typeof Serve, void> {
   // A server, not a client of the control socket: none of the client flags, no --json.
@@ -71,7 +43,7 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
     'imap-port': port('vvm.imap_port'),
     tls: Flags.boolean({ allowNo: true, description: 'TLS on the admin API (default on; --no-tls for development)' }),
     pretty: Flags.boolean({ allowNo: true, description: 'human-readable logs (default: when stdout is a TTY)' }),
-    'log-level': Flags.string({ options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'log level (overrides log.level)' }),
+    'log-level': Flags.string({ options: LOG_LEVELS, description: 'log level (overrides log.level)' }),
     ephemeral: Flags.boolean({ description: 'keep everything in memory (storage.driver=memory): nothing survives a restart' }),
   };
 
@@ -81,76 +53,6 @@ SIGTERM or SIGINT stops gracefully: refuse new work, end event streams, Diameter
   }
 
   async run(): Promise<void> {
-    const { flags } = this;
-    const sets = [...flags.set];
-    for (const [flag, key] of Object.entries(PORT_FLAGS)) {
-      const v = flags[flag as keyof typeof PORT_FLAGS];
-      if (v !== undefined) sets.push(`${key}=${v}`);
-    }
-    if (flags['data-dir']) sets.push(`storage.data_dir=${flags['data-dir']}`);
-    if (flags.socket) sets.push(`control.socket=${flags.socket}`);
-    if (flags.tls !== undefined) sets.push(`admin.tls=${flags.tls}`);
-    if (flags.pretty !== undefined) sets.push(`log.pretty=${flags.pretty}`);
-    if (flags['log-level']) sets.push(`log.level=${flags['log-level']}`);
-    if (flags.ephemeral) sets.push('storage.driver=memory');
-
-    const load = () => loadConfig({ file: flags.config, env: process.env, sets });
-    let config;
-    try {
-      config = load();
-    } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigRefusedError(`omnisep serve: ${e.message}`);
-      throw e;
-    }
-    const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-    let daemon: RunningDaemon;
-    try {
-      daemon = await startDaemon(config, { logger, configFile: flags.config ?? null });
-    } catch (e) {
-      logger.flush?.();
-      const code = (e as { code?: string }).code;
-      if (e instanceof ConfigError) throw new ConfigRefusedError(`omnisep serve: ${e.message}`);
-      const bind = listenFailure(e, config);
-      if (bind) throw new UnavailableError(`omnisep serve: ${bind}`);
-      const refusal = startRefusal(code);
-      if (refusal) throw new refusal(`omnisep serve: ${(e as Error).message}`);
-      throw e;
-    }
-    releaseYoungGeneration(); // held by bin/run.js while the modules loaded: V8's default growth under load
-    process.stderr.write(formatBanner(daemon.ctx, { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR }));
-    const systemd = systemdNotifier(process.env, logger);
-    systemd.ready(`serving ${daemon.ctx.listeners.http?.url ?? ''}`.trim());
-
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          logger.warn({ signal }, 'second signal: exiting now');
-          process.exit(1);
-        }
-        stopping = true;
-        systemd.stopping();
-        systemd.close();
-        logger.info({ signal }, 'stopping');
-        void daemon.close().then((report) => {
-          logger.info({ steps: report.map((r) => `${r.phase}:${r.name}:${r.ok ? 'ok' : r.error}`) }, 'stopped');
-          logger.flush?.();
-          resolve();
-        });
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.on('SIGHUP', () => {
-        systemd.reloading();
-        try {
-          const r = applyReload(daemon.ctx, load());
-          logger.info({ reloaded: r.reloaded, restart_needed: r.restart_needed }, r.reloaded.length ? `reloaded: ${r.reloaded.join(', ')}` : 'reload: nothing reloadable changed');
-          if (r.restart_needed.length) logger.warn({ keys: r.restart_needed }, `changed but only applied on restart: ${r.restart_needed.join(', ')}`);
-        } catch (e) {
-          logger.error({ err: e instanceof ConfigError ? e.message : e }, 'reload refused: the running configuration is unchanged');
-        }
-        systemd.ready('reloaded');
-      });
-    });
+    await runServe(this.flags);
   }
 }

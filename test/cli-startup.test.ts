@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoPath } from '../src/util/repo-path.js';
 import { plainStatusCall } from '../src/cli/fast-status.js';
+import { plainServeCall } from '../src/cli/lean-serve.js';
 import { cliEnv, runCli, type CliResult } from './cli-harness.js';
 import { startTestDaemon, type TestDaemon } from './cli-daemon.js';
 
@@ -101,4 +102,28 @@ test('no static import of `status` reaches TypeBox or undici; the fast path not 
   assert.deepEqual(heavy(fastGraph, /node_modules\/(@sinclair\/typebox|undici|@oclif)/), []);
   assert.deepEqual(heavy(staticGraph(command), /node_modules\/(@sinclair\/typebox|undici)/), []);
   assert.ok(heavy(staticGraph(command), /node_modules\/@oclif/).length > 0, 'the graph walk sees packages');
+});
+
+test('the lean serve path takes only argv oclif would parse the same way', () => {
+  assert.deepEqual(plainServeCall(['serve'], {}), { set: [] });
+  assert.deepEqual(plainServeCall(['serve', '--data-dir', '/d', '--http-port=0', '-c', '/c.yaml', '--set', 'a=1', '--set=b=2', '--no-tls', '--pretty', '--log-level', 'warn', '--ephemeral'], {}),
+    { set: ['a=1', 'b=2'], 'data-dir': '/d', 'http-port': 0, config: '/c.yaml', tls: false, pretty: true, 'log-level': 'warn', ephemeral: true });
+  assert.deepEqual(plainServeCall(['serve'], { OMNISEP_CONFIG: '/e.yaml' }), { set: [], config: '/e.yaml' });
+  for (const argv of [['serve', '--help'], ['serve', '-h'], ['serve', '--http-port', '70000'], ['serve', '--http-port', 'x'], ['serve', '--http-port', '-1'], ['serve', '--log-level', 'loud'], ['serve', '--data-dir'], ['serve', '--data-dir='], ['serve', '--data-dir', 'a', '--data-dir', 'b'], ['serve', '--tls', '--no-tls'], ['serve', '--no-ephemeral'], ['serve', '--bogus'], ['serve', 'extra'], ['serve', '--', '--tls'], ['serve', '-c=/c'], ['status']])
+    assert.equal(plainServeCall(argv, {}), undefined, argv.join(' '));
+  for (const name of ['DEBUG', 'OMNISEP_DEBUG']) assert.equal(plainServeCall(['serve'], { [name]: '1' }), undefined, name);
+});
+
+for (const args of [['serve', '--help'], ['serve', '--http-port', '70000'], ['serve', '--bogus'], ['serve', '--ephemeral', '--set', 'nonsense.key=1'], ['serve', '--ephemeral', '--log-level', 'loud']]) {
+  test(`\`${args.join(' ')}\` prints and exits as the oclif command does`, async () => {
+    const [lean, oclif] = [await runCli(args), await runOclif(args)];
+    assert.deepEqual(lean, oclif);
+    if (args[1] === '--help') assert.equal(lean.code, 0);
+    else assert.notEqual(lean.code, 0);
+  });
+}
+
+test('the lean serve path loads no oclif', () => {
+  for (const f of [repoPath('dist', 'src', 'cli', 'lean-serve.js'), repoPath('dist', 'daemon', 'serve-run.js')])
+    assert.deepEqual([...staticGraph(f)].filter((x) => /node_modules\/@oclif/.test(x)), [], f);
 });

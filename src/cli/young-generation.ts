@@ -5,7 +5,7 @@
  * factor at 1 during start-up the semispaces stay at 1 MB; after start-up it is set back to V8's default (2), so
  * under load the young generation grows as before and request throughput is unchanged.
  *
- * `bin/run.js` holds it before oclif loads the `serve` command (the modules load then), `commands/serve.ts`
+ * `bin/run.js` holds it before the `serve` modules load, `daemon/serve-run.ts`
  * releases it once the daemon listens. Nothing is changed when node was started with a semispace flag of its own
  * (command line or NODE_OPTIONS): the operator's choice stands.
  */
