@@ -11,13 +11,13 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedStore } from './embedded-store.js';
-import { openCollection } from '../../src/store/collections.js';
+import { COLLECTIONS, openCollection } from '../../src/store/collections.js';
 
 const CHILD = `
 import { createEmbeddedStore } from ${JSON.stringify(new URL('./embedded-store.js', import.meta.url).href)};
 const s = await createEmbeddedStore({ dataDir: process.argv[2], activity: { retentionIntervalMs: 0 } });
-const sqn = s.collection('sqn', { kind: 'state' });
-const tokens = s.collection('tokens', { kind: 'state', indexes: ['imsi', 'binding'] });
+const sqn = s.collection('sqn', ${JSON.stringify(COLLECTIONS.sqn)});
+const tokens = s.collection('tokens', ${JSON.stringify(COLLECTIONS.tokens)});
 process.stdout.write('ready\\n');
 let n = 0;
 async function writer(w) {
