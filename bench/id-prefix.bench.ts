@@ -28,7 +28,8 @@ async function perOpAsync(fn: () => Promise<unknown>, minMs = 400): Promise<numb
   return ((performance.now() - t0) * 1000) / n;
 }
 
-console.log('n, Map.get µs (baseline), withPrefix(8 chars) µs, ratio, scan({prefix}) quiet µs, scan after one put µs');
+console.log('id-prefix bench: in-process, memory store structures (MapCollection, which the embedded driver extends; users run the embedded store, whose scan also reads the page from disk)');
+console.log('n, Map.get µs (baseline), withPrefix(8 chars) µs, ratio, scan({prefix}) quiet µs (memory store), scan after one put µs (memory store)');
 for (const n of sizes) {
   const ids = Array.from({ length: n }, () => randomUUID());
   const idx = new IdPrefixIndex<number>();
