@@ -9,6 +9,7 @@
  * validity, a signed websheet link, an MSISDN) are random or short: deflate would gain nothing on them.
  */
 import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { crc32Combine, crc32Shift } from './crc32-combine.js';
 
 /** ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix), as RFC 1952 §2.3. */
 const HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
@@ -19,6 +20,9 @@ const STORED_MAX = 0xffff;
 export class GzipTemplate {
   readonly #statics: readonly string[];
   readonly #deflated: readonly Buffer[];
+  /** Each static piece's CRC-32 and the operator that appends it to a running CRC (./crc32-combine.ts): computed once. */
+  readonly #crcs: Uint32Array;
+  readonly #shifts: Uint32Array;
   /** UTF-8 length of all static pieces together. */
   readonly staticBytes: number;
 
@@ -28,6 +32,8 @@ export class GzipTemplate {
     this.#statics = statics;
     this.#deflated = statics.map((s) => (s === '' ? Buffer.alloc(0) : deflateRawSync(s, { level, finishFlush: constants.Z_SYNC_FLUSH })));
     this.staticBytes = statics.reduce((n, s) => n + Buffer.byteLength(s), 0);
+    this.#crcs = Uint32Array.from(statics, (s) => crc32(s));
+    this.#shifts = Uint32Array.from(statics, (s) => crc32Shift(Buffer.byteLength(s)));
   }
 
   /** UTF-8 length of the text the template makes with these values. */
@@ -44,7 +50,7 @@ export class GzipTemplate {
     let crc = 0;
     let size = this.staticBytes;
     for (let i = 0; i < this.#statics.length; i++) {
-      crc = crc32(this.#statics[i]!, crc);
+      crc = crc32Combine(crc, this.#crcs[i]!, this.#shifts[i]!);
       parts.push(this.#deflated[i]!);
       if (i === values.length) break;
       const raw = Buffer.from(values[i]!, 'utf8');
