@@ -14,7 +14,8 @@
  * like a failed send. Neither the private key nor a token is ever logged or shown.
  */
 import { readFile } from 'node:fs/promises';
-import { SignJWT, importPKCS8, type CryptoKey } from 'jose';
+import type { CryptoKey } from 'jose';
+import { jose } from '../../src/util/jose.js';
 
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -80,7 +81,7 @@ export function bearerSource(config: () => PushAuthConfig, clock: { now(): numbe
     const sa = parseServiceAccount(text, file);
     let key: CryptoKey;
     try {
-      key = await importPKCS8(sa.private_key, 'RS256');
+      key = await (await jose()).importPKCS8(sa.private_key, 'RS256');
     } catch {
       throw new PushAuthError(`push.service_account_file ${file}: private_key is not an RSA PKCS#8 PEM key`);
     }
@@ -91,6 +92,7 @@ export function bearerSource(config: () => PushAuthConfig, clock: { now(): numbe
     const { sa, key } = await loadAccount(cfg.service_account_file);
     const tokenUri = cfg.token_uri !== '' ? cfg.token_uri : sa.token_uri;
     const now = Math.floor(clock.now() / 1000);
+    const { SignJWT } = await jose();
     const jwt = new SignJWT({ scope: FCM_SCOPE }).setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(sa.private_key_id ? { kid: sa.private_key_id } : {}) });
     const assertion = await jwt.setIssuer(sa.client_email).setAudience(tokenUri).setIssuedAt(now).setExpirationTime(now + 3600).sign(key);
     let r: Response;

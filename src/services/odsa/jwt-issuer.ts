@@ -12,7 +12,8 @@
  * reason for the activity log, never jose's message (it may quote claims). Ports only: the JWKS file is
  * read through `readJwks`, the clock is injected.
  */
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { JSONWebKeySet, JWTPayload, createLocalJWKSet } from 'jose';
+import { jose } from '../../util/jose.js';
 import type { Clock } from '../../ports.js';
 
 export interface JwtIssuerPolicy {
@@ -35,7 +36,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export const jwtIssuerConfigured = (p: JwtIssuerPolicy): boolean => p.issuer !== '' && p.audience !== '' && (p.hmac_secret !== '' || p.jwks_file !== '');
 
 /** jose's error → the reason reported (never its message: it may quote claims). */
-function reasonOf(e: unknown): JwtIssuerReason {
+function reasonOf(e: unknown, errors: Awaited<ReturnType<typeof jose>>['errors']): JwtIssuerReason {
   if (e instanceof errors.JWTExpired) return 'expired';
   if (e instanceof errors.JWTClaimValidationFailed) return e.claim === 'iss' ? 'issuer' : e.claim === 'aud' ? 'audience' : e.claim === 'nbf' ? 'not_yet_valid' : 'malformed';
   if (e instanceof errors.JOSEAlgNotAllowed) return 'algorithm';
@@ -51,7 +52,7 @@ export class JwtIssuerVerifier {
   /** The key set of a JWKS file, read at first use and again when the configured path changes (SIGHUP). */
   async #keySet(file: string): Promise<ReturnType<typeof createLocalJWKSet>> {
     if (this.#jwks?.file === file) return this.#jwks.set;
-    const set = createLocalJWKSet(JSON.parse(await this.deps.readJwks(file)) as JSONWebKeySet);
+    const set = (await jose()).createLocalJWKSet(JSON.parse(await this.deps.readJwks(file)) as JSONWebKeySet);
     this.#jwks = { file, set };
     return set;
   }
@@ -67,6 +68,7 @@ export class JwtIssuerVerifier {
       currentDate: new Date(this.deps.clock.now()),
       requiredClaims: ['exp', ...requiredClaims.filter((c) => c !== 'exp')],
     };
+    const { jwtVerify, errors } = await jose();
     try {
       if (pol.hmac_secret !== '') return { ok: true, payload: (await jwtVerify(token, new TextEncoder().encode(pol.hmac_secret), { ...options, algorithms: HMAC_ALGS })).payload };
       let keys: ReturnType<typeof createLocalJWKSet>;
@@ -77,7 +79,7 @@ export class JwtIssuerVerifier {
       }
       return { ok: true, payload: (await jwtVerify(token, keys, { ...options, algorithms: KEY_ALGS })).payload };
     } catch (e) {
-      return { ok: false, reason: reasonOf(e) };
+      return { ok: false, reason: reasonOf(e, errors) };
     }
   }
 }

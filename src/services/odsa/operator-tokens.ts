@@ -17,7 +17,8 @@
  * the HMAC secret or, for an issuer that publishes keys, the private JWK of `operator_token.signing_key_file`.
  * Ports only: the JWKS and key files are read through `readJwks`/`readSigningKey`, the clock is injected.
  */
-import { SignJWT, importJWK, type JWK } from 'jose';
+import type { JWK, importJWK } from 'jose';
+import { jose } from '../../util/jose.js';
 import type { Clock } from '../../ports.js';
 import { JwtIssuerVerifier, KEY_ALGS, jwtIssuerConfigured, type JwtIssuerPolicy, type JwtIssuerReason } from './jwt-issuer.js';
 
@@ -76,7 +77,7 @@ export class OperatorTokenVerifier {
     const jwk = JSON.parse(await (this.deps.readSigningKey ?? this.deps.readJwks)(file)) as JWK;
     const alg = algOf(jwk);
     if (alg === null || jwk.d === undefined) throw new Error('not a private signing JWK');
-    this.#signer = { file, key: await importJWK(jwk, alg), alg, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
+    this.#signer = { file, key: await (await jose()).importJWK(jwk, alg), alg, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
     return this.#signer;
   }
 
@@ -90,6 +91,7 @@ export class OperatorTokenVerifier {
     if (!operatorTokensConfigured(pol)) return { ok: false, reason: 'not_configured' };
     const now = Math.floor(this.deps.clock.now() / 1000);
     const exp = now + pol.lifetime_seconds;
+    const { SignJWT } = await jose();
     const jwt = new SignJWT({ client_id: input.client_id, ...(input.scope ? { scope: input.scope } : {}) })
       .setIssuer(pol.issuer).setAudience(pol.audience).setSubject(input.imsi).setIssuedAt(now).setExpirationTime(exp);
     if (this.deps.randomId) jwt.setJti(this.deps.randomId());
