@@ -5,7 +5,10 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { writeFileDurable } from '../store/atomic-file.js';
+import { generateCert, type CertPems, type CertRequest } from './generate-cert.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -27,23 +30,27 @@ export async function ensureAdminTls(opts: { dataDir: string; certFile?: string;
     return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile, generated: false };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const names = [...new Set(['localhost', ...(opts.hostnames ?? [])])];
-  const now = new Date();
-  // Loaded only to generate (≈ 270 modules of x509/ASN.1 tooling): a daemon with its certificate, or without TLS, never loads it.
-  const { generate } = await import('selfsigned');
-  const pems = await generate([{ name: 'commonName', value: names[0]! }, { name: 'organizationName', value: 'omnisep (self-signed)' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now.getTime() - 60_000),
-    notAfterDate: new Date(now.getTime() + 825 * 86400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...names.map((n) => ({ type: 2 as const, value: n })), { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
-    ],
-  });
+  const pems = await generateOutOfProcess({ names, nowMs: Date.now() });
   await writeFileDurable(keyFile, pems.private, 0o600);
   await writeFileDurable(certFile, pems.cert, 0o644);
   return { cert: pems.cert, key: pems.private, certFile, keyFile, generated: true };
+}
+
+/**
+ * ./generate-cert in a child node (the daemon keeps none of its modules); in-process when the child cannot run
+ * (e.g. a source checkout run through a loader the child would not have). The key comes back over the pipe.
+ */
+async function generateOutOfProcess(req: CertRequest): Promise<CertPems> {
+  const script = fileURLToPath(new URL(`./generate-cert${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const out = await new Promise<string | null>((resolve) => {
+    execFile(process.execPath, [...args, JSON.stringify(req)], { timeout: 60_000, maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout) => resolve(err ? null : stdout));
+  });
+  if (out !== null) {
+    try {
+      const p = JSON.parse(out) as Partial<CertPems>;
+      if (typeof p.cert === 'string' && typeof p.private === 'string' && p.cert.includes('BEGIN CERTIFICATE')) return { cert: p.cert, private: p.private };
+    } catch { /* fall through */ }
+  }
+  return generateCert(req);
 }
