@@ -15,6 +15,9 @@ const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer
 const isKind = (s: string): s is DaemonEventKind => (KINDS as readonly string[]).includes(s);
 const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
+/** How long the stream gathers events after the first one before it writes them (at most one write per interval). */
+export const GATHER_MS = 25;
+
 /** One serialisation per event, shared by every subscriber that receives it. */
 const lines = new WeakMap<object, string>();
 function serialize(e: object): string {
@@ -58,9 +61,11 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     try {
       while (!sub.closed && !res.destroyed) {
         await sub.wait();
-        // Let the events of this turn of the loop gather, then send them as one write:
-        // at thousands of events a second, one syscall per event was most of the cost.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Let the events of the next few milliseconds gather, then send them as one write: at thousands of
+        // events a second, one write (a syscall and a chunk header) per turn of the loop was most of what a
+        // reader cost the daemon (docs/performance.md § Fifth round). A person cannot see the delay; the TUI
+        // draws at most four frames a second.
+        await new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS));
         const batch = sub.drain();
         if (!batch.length) continue;
         if (!res.write(batch.map(serialize).join(''))) await drained(res);
