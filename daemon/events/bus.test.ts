@@ -45,3 +45,27 @@ test('async iteration ends when closed; closeAll ends every stream', async () =>
   assert.deepEqual(seen, ['rates']);
   assert.equal(bus.subscriberCount, 0);
 });
+
+test('gather: resolves once the asked number of events is buffered, else when the time is up, or at once when closed', async () => {
+  const bus = new EventBus(() => 0);
+  const s = bus.subscribe({}, { max: 10 });
+  const ev = (n: number): DaemonEvent => activityEvent(`00101000000000${n}`);
+  // Count reached: resolves long before the (one minute) interval.
+  const t0 = Date.now();
+  const early = s.gather(60_000, 3);
+  for (let i = 0; i < 3; i++) bus.emit(ev(i));
+  await early;
+  assert.ok(Date.now() - t0 < 30_000);
+  assert.equal(s.drain().length, 3);
+  // Interval up with fewer events: resolves, and what came is there.
+  bus.emit(ev(9));
+  await s.gather(20, 5);
+  assert.equal(s.drain().length, 1);
+  // Already enough buffered: at once. Closing ends a pending gather.
+  for (let i = 0; i < 5; i++) bus.emit(ev(i));
+  await s.gather(60_000, 5);
+  const pending = s.gather(60_000, 50);
+  s.close();
+  await pending;
+  assert.equal(s.closed, true);
+});

@@ -21,6 +21,11 @@ export interface Subscription extends AsyncIterable<DaemonEvent> {
   drain(): DaemonEvent[];
   /** Resolves when there is something to drain or the subscription ended. */
   wait(): Promise<void>;
+  /**
+   * Resolves after `ms`, or sooner once `count` events are buffered or the subscription ends: a writer gathers a
+   * batch this way without letting the bounded buffer overflow while it waits.
+   */
+  gather(ms: number, count: number): Promise<void>;
   readonly closed: boolean;
   readonly dropped: number;
   close(): void;
@@ -42,6 +47,7 @@ class BufferedSubscription implements Subscription {
   #unreported = 0;
   #closed = false;
   #wake: (() => void) | undefined;
+  #gathering: { count: number; done: () => void } | undefined;
   constructor(readonly filter: EventFilter, readonly max: number, private readonly onClose: (s: BufferedSubscription) => void, private readonly now: () => number) {}
   get closed() { return this.#closed; }
   get dropped() { return this.#dropped; }
@@ -52,6 +58,7 @@ class BufferedSubscription implements Subscription {
       this.#unreported++;
     } else this.#buf.push(e);
     this.#wakeUp();
+    if (this.#gathering && this.#buf.length >= this.#gathering.count) this.#gathering.done();
   }
   drain(): DaemonEvent[] {
     const out = this.#buf;
@@ -66,11 +73,26 @@ class BufferedSubscription implements Subscription {
     if (this.#closed || this.#buf.length || this.#unreported) return Promise.resolve();
     return new Promise((resolve) => { this.#wake = resolve; });
   }
+  gather(ms: number, count: number): Promise<void> {
+    if (this.#closed || this.#buf.length >= count) return Promise.resolve();
+    this.#gathering?.done();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#gathering === g) this.#gathering = undefined;
+        resolve();
+      };
+      const g = { count, done };
+      this.#gathering = g;
+    });
+  }
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.onClose(this);
     this.#wakeUp();
+    this.#gathering?.done();
   }
   #wakeUp() {
     const w = this.#wake;
