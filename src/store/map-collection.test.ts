@@ -106,3 +106,38 @@ test('pipelined commits: a failed commit goes back to the last durable value, un
   await assert.rejects(del);
   assert.deepEqual(await c.get('k'), { v: 111 });
 });
+
+test('index kept by update without re-parsing: in-place changes, moved values, toJSON fields and deletes match the text (property)', async () => {
+  // Every step applied to the collection and to a plain model; after each, every index lookup equals the model's.
+  type Rec = { imsi?: unknown; note?: string };
+  const fc = (await import('fast-check')).default;
+  const values = fc.oneof(fc.constantFrom('a', 'b', 'c'), fc.constant(undefined), fc.constant(null), fc.constant(7), fc.constant('date'));
+  const step = fc.record({ key: fc.constantFrom('k1', 'k2', 'k3'), imsi: values, how: fc.constantFrom('mutate', 'fresh', 'delete', 'keep', 'put') });
+  await fc.assert(fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+    const c = new MapCollection<Rec>('tokens', { kind: 'state', indexes: ['imsi'] });
+    const model = new Map<string, string>(); // key → the JSON text the store should hold
+    // A Date's toJSON makes it a string in the text: indexed by that string, as a reload from the text would.
+    const valueOf = (v: unknown) => (v === 'date' ? new Date(Date.UTC(2026, 0, 1)) : v);
+    for (const s of steps) {
+      const v = valueOf(s.imsi);
+      if (s.how === 'put') await c.put(s.key, { imsi: v });
+      else await c.update(s.key, (cur) => {
+        if (s.how === 'delete') return { result: null, delete: true };
+        if (s.how === 'keep') return { result: null };
+        if (s.how === 'mutate' && cur) { cur.imsi = v; cur.note = 'changed in place'; return { result: null, put: cur }; }
+        return { result: null, put: { imsi: v } };
+      });
+      if (s.how === 'delete') model.delete(s.key);
+      else if (s.how === 'put' || s.how === 'fresh' || (s.how === 'mutate')) {
+        const had = model.get(s.key);
+        if (s.how === 'mutate' && had !== undefined) model.set(s.key, JSON.stringify({ ...JSON.parse(had), imsi: v, note: 'changed in place' }));
+        else model.set(s.key, JSON.stringify({ imsi: v }));
+      }
+      for (const want of ['a', 'b', 'c', '2026-01-01T00:00:00.000Z']) {
+        const expected = [...model].filter(([, t]) => (JSON.parse(t) as Rec).imsi === want).map(([, t]) => JSON.parse(t) as Rec);
+        const got = await c.find('imsi', want);
+        assert.deepEqual(got.map((r) => JSON.stringify(r)).sort(), expected.map((r) => JSON.stringify(r)).sort(), `imsi ${want} after ${JSON.stringify(steps)}`);
+      }
+    }
+  }), { numRuns: 300 });
+});

@@ -49,6 +49,16 @@ export interface RecordSource {
 /** JSON text in memory, or a slot of the collection's RecordSource. */
 export type Entry = string | number;
 
+/**
+ * What a write already knows, so that keeping the indexes needs no JSON.parse: the object its text was made from
+ * (in the same synchronous step), and the indexed fields of the entry it replaces (`oldEntry`, as read).
+ */
+interface StageHint {
+  value?: unknown;
+  oldEntry?: Entry;
+  oldFields?: Record<string, string | undefined>;
+}
+
 const toText = (key: string, value: unknown): string => {
   const t = JSON.stringify(value);
   if (t === undefined) throw new TypeError(`storage: the record for ${JSON.stringify(key)} is not JSON (${typeof value})`);
@@ -155,6 +165,7 @@ export class MapCollection<T> implements Collection<T> {
     let op: JournalOp;
     try { op = { key, text: toText(key, value) }; } catch (e) { return Promise.reject(e); }
     // The step returns the commit wrapped: returned bare, the chain would wait for it (see #stage).
+    // No hint: the chain may run this later, after the caller changed `value`; the indexes come from the text.
     return this.#serial(key, async () => ({ durable: this.#stage([op]) })).then(({ durable }) => durable);
   }
 
@@ -191,12 +202,16 @@ export class MapCollection<T> implements Collection<T> {
 
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
     return this.#serial(key, async () => {
+      const oldEntry = this.#map.get(key);
       const t = this.#text(key);
       const cur = t === undefined ? undefined : JSON.parse(typeof t === 'string' ? t : await t) as T;
+      // The indexed fields of the record replaced, taken before `fn` (which may change `cur` in place): the index
+      // update then parses neither the old text nor the new one (#fields).
+      const hint: StageHint = { oldEntry, oldFields: cur !== undefined && this.#indexes.size ? this.#indexFields(cur) : undefined };
       const change = fn(cur);
       let durable: Promise<void> | undefined;
-      if (change.delete) { if (cur !== undefined) durable = this.#stage([{ key, deleted: true }]); }
-      else if (change.put !== undefined) durable = this.#stage([{ key, text: toText(key, change.put) }]);
+      if (change.delete) { if (cur !== undefined) durable = this.#stage([{ key, deleted: true }], [hint]); }
+      else if (change.put !== undefined) { hint.value = change.put; durable = this.#stage([{ key, text: toText(key, change.put) }], [hint]); }
       return { result: change.result, durable };
     }).then(async ({ result, durable }) => { await durable; return result; });
   }
@@ -231,20 +246,21 @@ export class MapCollection<T> implements Collection<T> {
    * the promise settles with the commit. Indexes are taken from the text written, not from the caller's
    * object (which it may change meanwhile).
    */
-  #stage(ops: ReadonlyArray<JournalOp>): Promise<void> {
+  #stage(ops: ReadonlyArray<JournalOp>, hints?: ReadonlyArray<StageHint>): Promise<void> {
     const commit = this.hooks.commit;
-    if (!commit) { for (const op of ops) this.#put(op); return Promise.resolve(); }
+    if (!commit) { ops.forEach((op, i) => this.#put(op, hints?.[i])); return Promise.resolve(); }
     let durable: Promise<void>;
     try { durable = commit(ops); } catch (e) { return Promise.reject(e); }
     // Per key: how many of `ops` write it and the entry the last of them leaves.
     const mine = new Map<string, { n: number; left: Entry | null }>();
-    for (const op of ops) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       const s = this.#staged.get(op.key);
       if (s) { s.n++; s.last = durable; } else this.#staged.set(op.key, { n: 1, durable: this.#map.get(op.key) ?? null, failedLast: false, last: durable });
       const m = mine.get(op.key);
       const left = 'deleted' in op ? null : op.text;
       if (m) { m.n++; m.left = left; } else mine.set(op.key, { n: 1, left });
-      this.#put(op);
+      this.#put(op, hints?.[i]);
     }
     const settle = (ok: boolean) => {
       for (const [key, m] of mine) {
@@ -264,9 +280,9 @@ export class MapCollection<T> implements Collection<T> {
     return settled;
   }
 
-  #put(op: JournalOp | { key: string; text: string; entry: Entry }): void {
-    if ('deleted' in op) this.#remove(op.key);
-    else this.#set(op.key, 'entry' in op ? op.entry : op.text, undefined);
+  #put(op: JournalOp | { key: string; text: string; entry: Entry }, hint?: StageHint): void {
+    if ('deleted' in op) this.#remove(op.key, hint);
+    else this.#set(op.key, 'entry' in op ? op.entry : op.text, hint?.value as T | undefined, hint);
   }
 
   #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {
@@ -283,16 +299,42 @@ export class MapCollection<T> implements Collection<T> {
     return run;
   }
 
-  /** The indexed fields of an entry (`value` when the caller has it parsed already). */
+  /**
+   * The indexed fields of an entry: from `value` when the caller has the object the text was made from (only
+   * strings are indexed, and a string field is the same in the text; a field holding an object, which a toJSON
+   * could turn into a string, is read from the text), else from the text.
+   */
   #fields(entry: Entry, value: T | undefined): (field: string) => unknown {
     if (typeof entry === 'number') return (f) => this.source!.indexValue(entry, f);
+    if (value !== undefined && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !('toJSON' in value)) {
+      const v = value as Record<string, unknown>;
+      let parsed: Record<string, unknown> | null | undefined;
+      return (f) => {
+        const x = v[f];
+        if (typeof x === 'string') return x;
+        if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return undefined;
+        parsed ??= JSON.parse(entry) as Record<string, unknown> | null;
+        return parsed !== null && typeof parsed === 'object' ? parsed[f] : undefined;
+      };
+    }
     const v = (value ?? JSON.parse(entry)) as Record<string, unknown> | null;
     return (f) => (v !== null && typeof v === 'object' ? v[f] : undefined);
   }
 
-  #set(key: string, entry: Entry, value: T | undefined): void {
+  /** The string values of the indexed fields of a record parsed from its text (the old side of an update). */
+  #indexFields(record: T): Record<string, string | undefined> {
+    const out: Record<string, string | undefined> = {};
+    const r = record as Record<string, unknown> | null;
+    for (const f of this.#indexes.keys()) {
+      const x = r !== null && typeof r === 'object' ? r[f] : undefined;
+      out[f] = typeof x === 'string' ? x : undefined;
+    }
+    return out;
+  }
+
+  #set(key: string, entry: Entry, value: T | undefined, hint?: StageHint): void {
     const old = this.#map.get(key);
-    if (old !== undefined) this.#unindex(key, old);
+    if (old !== undefined) this.#unindex(key, old, hint);
     else this.#sorted.added(key);
     this.#map.set(key, entry);
     if (!this.#indexes.size) return;
@@ -307,17 +349,19 @@ export class MapCollection<T> implements Collection<T> {
     }
   }
 
-  #remove(key: string): void {
+  #remove(key: string, hint?: StageHint): void {
     const old = this.#map.get(key);
     if (old === undefined) return;
-    this.#unindex(key, old);
+    this.#unindex(key, old, hint);
     this.#map.delete(key);
     this.#sorted.removed(key);
   }
 
-  #unindex(key: string, old: Entry): void {
+  #unindex(key: string, old: Entry, hint?: StageHint): void {
     if (!this.#indexes.size) return;
-    const field = this.#fields(old, undefined);
+    // The hint's fields are those of the entry the update read; anything else (a revert meanwhile) is parsed.
+    const known = hint?.oldFields !== undefined && hint.oldEntry === old ? hint.oldFields : undefined;
+    const field = known ? (f: string) => known[f] : this.#fields(old, undefined);
     for (const [f, idx] of this.#indexes) {
       const v = field(f);
       if (typeof v !== 'string') continue;
