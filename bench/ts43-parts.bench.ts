@@ -10,7 +10,8 @@
  * linked, `npx tsc`). Cases, each `--rounds` alternating slices of `--ms` per build; the figure is the median:
  *   1. the activity record of a token query (`ActivityService.build`: scrub, cut; the **memory**-less part only);
  *   2. the token check (`TokenService.verify` of a valid token; memory store);
- *   3. the document of a token query (`ProvisioningRenderer.renderParts`, ap2004 with the websheet link + ap2003; memory store);
+ *   3. the document of a token query (`ProvisioningRenderer.renderParts`, ap2004 with the websheet link + ap2003; memory store),
+ *      and its gzip (`GzipTemplate.gzip` of a 1.4 kB template with two values);
  *   4. the journal's group commit, embedded store's `JournalWriter` on a temp file: one writer awaiting each append
  *      (an XCAP client editing) and 16 writers each awaiting theirs (16 connections) — wall µs per append, CPU µs
  *      per append (this process, all threads: the fdatasync's kernel time included) and appends per fdatasync;
@@ -106,6 +107,16 @@ await sideBySide('document of a token query (renderParts, ap2004+ap2003)', async
   const defaults = {}; // one object: the renderer keys its templates by the identity of the configured defaults
   return () => r.renderParts(src, { imsi: bind.imsi, apps: ['ap2004', 'ap2003'], defaults, versValidity: 86400, websheetBase: 'https://sep.example.com/websheet',
     signingSecret: secret, nowMs: Date.now(), token: { value: 'x'.repeat(43), validity: 3600 } }, 'xml');
+});
+
+// --- 3b. the gzip of a token query's answer (fixed pieces compressed once; per answer: stored blocks and the CRC)
+await sideBySide('gzip of a token query answer (GzipTemplate.gzip, 1.4 kB)', async (b) => {
+  const { GzipTemplate } = await mod<typeof import('../src/codec/gzip-parts.js')>(b, 'src/codec/gzip-parts.js');
+  const app = '<characteristic type="APPLICATION"><parm name="AppID" value="ap2004"/><parm name="Name" value="VoWiFi"/></characteristic>';
+  const t = new GzipTemplate(['<?xml version="1.0"?><wap-provisioningdoc version="1.1"><characteristic type="TOKEN"><parm name="token" value="',
+    '"/><parm name="validity" value="', `"/></characteristic>${app.repeat(10)}</wap-provisioningdoc>`]);
+  const values = [randomBytes(32).toString('base64url'), '3599'];
+  return () => t.gzip(values);
 });
 
 // --- 4. group commit
