@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { DaemonContext } from '../context.js';
+import { lazySerializerFactory } from './lazy-serializers.js';
 
 /** `requestLogging: false`: no per-request lines from fastify (the public listener logs its own at debug). */
 export function baseServerOptions(ctx: DaemonContext, listener: string, opts: { requestLogging?: boolean } = {}): FastifyServerOptions {
@@ -15,6 +16,8 @@ export function baseServerOptions(ctx: DaemonContext, listener: string, opts: { 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Response serializers compiled on each route's first answer (./lazy-serializers.ts): idle memory.
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory } },
   };
 }
 
