@@ -6,7 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
-import type { DaemonEventKind } from '../../../src/contracts/events.js';
+import type { Static } from '@sinclair/typebox';
+import type { ActivityEvent, DaemonEventKind } from '../../../src/contracts/events.js';
+import { recordJsonOf } from '../../../src/contracts/activity.js';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
@@ -20,12 +22,25 @@ export const GATHER_MS = 25;
 /** Events buffered per reader before losses are counted (`dropped`). */
 const BUFFER = 1000;
 
-/** One serialisation per event, shared by every subscriber that receives it. */
+/** One serialisation per event, shared by every subscriber that receives it (exported for tests). */
 const lines = new WeakMap<object, string>();
-function serialize(e: object): string {
+export function serialize(e: object): string {
   let line = lines.get(e);
-  if (line === undefined) lines.set(e, (line = `${JSON.stringify(e)}\n`));
+  if (line === undefined) lines.set(e, (line = `${activityLine(e) ?? JSON.stringify(e)}\n`));
   return line;
+}
+
+/**
+ * An activity event whose record carries its JSON text (src/contracts/activity.ts): the same bytes as
+ * JSON.stringify of the event ({kind, at, record} in that order), without serialising the record a second time.
+ */
+function activityLine(e: object): string | undefined {
+  const ev = e as Partial<Static<typeof ActivityEvent>>;
+  if (ev.kind !== 'activity' || typeof ev.at !== 'string' || ev.record === undefined) return undefined;
+  const keys = Object.keys(e);
+  if (keys.length !== 3 || keys[0] !== 'kind' || keys[1] !== 'at' || keys[2] !== 'record') return undefined;
+  const json = recordJsonOf(ev.record);
+  return json === undefined ? undefined : `{"kind":"activity","at":${JSON.stringify(ev.at)},"record":${json}}`;
 }
 
 /** Resolves when the socket can take more (or is gone); leaves no listener behind. */
