@@ -21,7 +21,7 @@ import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, wri
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
-import { recordJsonOf, type ActivityRecord } from '../../src/contracts/activity.js';
+import { recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
@@ -350,7 +350,7 @@ export class ActivityFileLog implements ActivityLog {
   append(record: ActivityRecord): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('activity log is closed'));
     // The line stays text until its commit: one buffer per batch instead of one per record and a concat.
-    const line = `${recordJsonOf(record) ?? JSON.stringify(record)}\n`;
+    const line = `${recordJson(record)}\n`;
     return new Promise((resolve, reject) => {
       this.#pending.push({ line, rec: record, resolve, reject });
       if (!this.#flushing) this.#scheduleFlush();

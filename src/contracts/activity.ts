@@ -42,23 +42,20 @@ export const ActivityRecord = Type.Object({
 });
 export type ActivityRecord = Static<typeof ActivityRecord>;
 
-/**
- * The record's JSON text as the activity service serialised it, kept on the record under a symbol (not enumerable:
- * JSON, the API schemas and deep comparisons never see it), so the file log's line and the live event stream's
- * line reuse one serialisation instead of each making its own (docs/performance.md § Fifth round).
- */
+/** Where `recordJson` keeps a record's text: a symbol, not enumerable (JSON, the API schemas and deep comparisons never see it). */
 const RECORD_JSON = Symbol('omnisep.activity.json');
 
-/** Serialise `record` once and keep the text on it (call when the record is final). */
-export function withRecordJson(record: ActivityRecord): string {
+/**
+ * The record's JSON text, serialised on the first call and kept on the record, so the log driver that stores it
+ * (the file log's line, PostgreSQL's jsonb parameter) and the live event stream's line share one serialisation
+ * (docs/performance.md § Fifth round). A driver that keeps the object itself (memory) never asks.
+ */
+export function recordJson(record: ActivityRecord): string {
+  const kept = (record as { [RECORD_JSON]?: string })[RECORD_JSON];
+  if (kept !== undefined) return kept;
   const text = JSON.stringify(record);
   Object.defineProperty(record, RECORD_JSON, { value: text, enumerable: false, configurable: true });
   return text;
-}
-
-/** The text `withRecordJson` kept, or undefined. */
-export function recordJsonOf(record: object): string | undefined {
-  return (record as { [RECORD_JSON]?: string })[RECORD_JSON];
 }
 
 export const ActivityList = Type.Object({

@@ -5,7 +5,7 @@
  * Sees only ports: no fs, no fastify.
  */
 import type { ActivityLog, ActivityPage, ActivityQuery, Clock, EventSink, Random } from '../ports.js';
-import { withRecordJson, type ActivityRecord } from '../contracts/activity.js';
+import type { ActivityRecord } from '../contracts/activity.js';
 import { isSecretParamName, redactSecretParams } from '../util/secret-params.js';
 
 /** What a caller may hand in: only request_type is required; headers as fastify gives them. */
@@ -194,7 +194,6 @@ export class ActivityService {
       this.deps.onSampledOut?.(rec.request_type);
       return rec;
     }
-    withRecordJson(rec); // one serialisation for the log's line and the event stream's
     await this.deps.log.append(rec);
     this.deps.events.emit({ kind: 'activity', at: rec.timestamp, record: rec });
     return rec;

@@ -243,8 +243,8 @@ export class MapCollection<T> implements Collection<T> {
 
   /**
    * Hand `ops` to the commit hook and apply them to the Map now (pipelined commits, see the head comment);
-   * the promise settles with the commit. Indexes are taken from the text written, not from the caller's
-   * object (which it may change meanwhile).
+   * the promise settles with the commit. Indexes come from the text written, or from `hints` (an update's: the
+   * fields it read and the object it serialised in this same step), never from an object a caller may change meanwhile.
    */
   #stage(ops: ReadonlyArray<JournalOp>, hints?: ReadonlyArray<StageHint>): Promise<void> {
     const commit = this.hooks.commit;
@@ -300,25 +300,22 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   /**
-   * The indexed fields of an entry: from `value` when the caller has the object the text was made from (only
-   * strings are indexed, and a string field is the same in the text; a field holding an object, which a toJSON
-   * could turn into a string, is read from the text), else from the text.
+   * The indexed fields of an entry. With `value`, the object the text was made from (or parsed from it), a string
+   * field is read from it (only strings are indexed, and a string is the same in the text); a field holding an
+   * object, which a toJSON could turn into a string, and a value that is not a plain object are read from the text.
    */
   #fields(entry: Entry, value: T | undefined): (field: string) => unknown {
     if (typeof entry === 'number') return (f) => this.source!.indexValue(entry, f);
-    if (value !== undefined && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !('toJSON' in value)) {
-      const v = value as Record<string, unknown>;
-      let parsed: Record<string, unknown> | null | undefined;
-      return (f) => {
-        const x = v[f];
-        if (typeof x === 'string') return x;
-        if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return undefined;
-        parsed ??= JSON.parse(entry) as Record<string, unknown> | null;
-        return parsed !== null && typeof parsed === 'object' ? parsed[f] : undefined;
-      };
-    }
-    const v = (value ?? JSON.parse(entry)) as Record<string, unknown> | null;
-    return (f) => (v !== null && typeof v === 'object' ? v[f] : undefined);
+    const v = value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !('toJSON' in value)
+      ? (value as Record<string, unknown>) : undefined;
+    let parsed: Record<string, unknown> | null | undefined;
+    return (f) => {
+      const x = v?.[f];
+      if (typeof x === 'string') return x;
+      if (v && (x === null || (typeof x !== 'object' && typeof x !== 'function'))) return undefined;
+      parsed ??= JSON.parse(entry) as Record<string, unknown> | null;
+      return parsed !== null && typeof parsed === 'object' ? parsed[f] : undefined;
+    };
   }
 
   /** The string values of the indexed fields of a record parsed from its text (the old side of an update). */

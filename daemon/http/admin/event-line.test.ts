@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { serialize } from './event-routes.js';
 import { ActivityService } from '../../../src/services/activity.js';
-import type { ActivityRecord } from '../../../src/contracts/activity.js';
+import { recordJson, type ActivityRecord } from '../../../src/contracts/activity.js';
 import type { DaemonEvent } from '../../../src/contracts/events.js';
 
-test('event line: an activity event reuses the JSON the service made for the log, byte for byte what JSON.stringify gives', async () => {
+test('event line: an activity event shares its record\'s JSON with the log that stored it, byte for byte what JSON.stringify gives', async () => {
   const lines: string[] = [];
   const events: DaemonEvent[] = [];
   const svc = new ActivityService({
@@ -36,7 +36,7 @@ test('event line: a record changed after it was recorded is streamed as recorded
   const events: DaemonEvent[] = [];
   let logged = '';
   const svc = new ActivityService({
-    log: { append: async (r: ActivityRecord) => { logged = JSON.stringify(r); } } as never,
+    log: { append: async (r: ActivityRecord) => { logged = recordJson(r); } } as never, // as the file and PostgreSQL logs store it
     events: { emit: (e: DaemonEvent) => events.push(e) },
     clock: { now: () => 0 },
     random: { uuid: randomUUID, bytes: randomBytes },

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { Static } from '@sinclair/typebox';
 import type { ActivityEvent, DaemonEventKind } from '../../../src/contracts/events.js';
-import { recordJsonOf } from '../../../src/contracts/activity.js';
+import { recordJson } from '../../../src/contracts/activity.js';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
@@ -31,16 +31,15 @@ export function serialize(e: object): string {
 }
 
 /**
- * An activity event whose record carries its JSON text (src/contracts/activity.ts): the same bytes as
- * JSON.stringify of the event ({kind, at, record} in that order), without serialising the record a second time.
+ * An activity event's line around its record's JSON text (`recordJson`, shared with the log driver that stored
+ * it): the same bytes as JSON.stringify of the event ({kind, at, record} in that order), the record serialised once.
  */
 function activityLine(e: object): string | undefined {
   const ev = e as Partial<Static<typeof ActivityEvent>>;
   if (ev.kind !== 'activity' || typeof ev.at !== 'string' || ev.record === undefined) return undefined;
   const keys = Object.keys(e);
   if (keys.length !== 3 || keys[0] !== 'kind' || keys[1] !== 'at' || keys[2] !== 'record') return undefined;
-  const json = recordJsonOf(ev.record);
-  return json === undefined ? undefined : `{"kind":"activity","at":${JSON.stringify(ev.at)},"record":${json}}`;
+  return `{"kind":"activity","at":${JSON.stringify(ev.at)},"record":${recordJson(ev.record)}}`;
 }
 
 /** Resolves when the socket can take more (or is gone); leaves no listener behind. */
@@ -81,8 +80,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
         // Let the events of the next few milliseconds gather, then send them as one write: at thousands of
         // events a second, one write (a syscall and a chunk header) per turn of the loop was most of what a
         // reader cost the daemon (docs/performance.md § Fifth round). A person cannot see the delay; the TUI
-        // draws at most four frames a second.
-        // Half the buffer gathered writes at once: at a rate that would fill it within the interval, nothing is dropped.
+        // draws at most four frames a second. Half a buffer writes at once, so a burst is never dropped meanwhile.
         await sub.gather(GATHER_MS, BUFFER / 2);
         const batch = sub.drain();
         if (!batch.length) continue;

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import type { ActivityRecord } from '../../../src/contracts/activity.js';
+import { recordJson, type ActivityRecord } from '../../../src/contracts/activity.js';
 import type {
   ActivityLog, ActivityPage, ActivityQuery, Change, Collection, CollectionSpec, Store, StoreChange, StoreInfo,
 } from '../../../src/ports.js';
@@ -465,7 +465,7 @@ export class PgActivity implements ActivityLog {
        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
        ON CONFLICT (id) DO NOTHING`,
       [col('id'), col('timestamp'), records.map((r) => (r as { node?: string }).node ?? this.nodeName), col('request_type'), col('imsi'), col('msisdn'),
-        col('terminal_id'), col('client_ip'), col('request_path'), records.map((r) => JSON.stringify(r))]);
+        col('terminal_id'), col('client_ip'), col('request_path'), records.map(recordJson)]);
     const imsis = [...new Set(records.map((r) => r.imsi).filter((i): i is string => !!i))];
     if (imsis.length && Number.isFinite(this.maxPerSubscriber)) {
       await c.query(
