@@ -78,7 +78,7 @@ if (process.argv[2] === '--child') {
   let events = 0;
   const inner = daemonSource({ kind: 'socket', path: socket });
   const source: MonitorSource = {
-    subscribe: (on) => inner.subscribe((i) => (i.type === 'event' && (events += 1), on(i))),
+    subscribe: (on) => inner.subscribe((i) => ((events += i.type === 'event' ? 1 : i.type === 'activity-lines' ? i.lines.length : 0), on(i))),
     snapshot: inner.snapshot,
   };
   const m = mountMonitor(source, { frameMs: 500, maxFps: 2, capacity: 1000 }); // the command's defaults (--fps 2)

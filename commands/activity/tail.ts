@@ -78,7 +78,7 @@ export default class ActivityTail extends BaseCommand<typeof ActivityTail, void>
             }
           } else if (e.kind === 'dropped') err(`omnisep: the daemon dropped ${e.count} event(s) for this reader (too slow)`);
         } else if (item.type === 'invalid') err(`omnisep: skipped a line: ${item.reason}`);
-        else {
+        else if (item.type === 'status') {
           const st = item.status;
           if (st.state === 'reconnecting' && !lost) {
             lost = true;

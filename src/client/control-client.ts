@@ -162,6 +162,24 @@ export class ControlClient {
    * line until the daemon ends the stream or `signal` aborts.
    */
   async *stream(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): AsyncGenerator<unknown> {
+    for await (const lines of this.streamLines(path, query, signal)) {
+      for (const line of lines) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch (err) {
+          throw this.#transportError(err);
+        }
+        yield parsed;
+      }
+    }
+  }
+
+  /**
+   * The same stream as text: the complete, non-empty lines of each chunk that arrived, one array per chunk
+   * (the daemon writes a batch of events at a time), so a reader that defers parsing pays one step per chunk.
+   */
+  async *streamLines(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): AsyncGenerator<string[]> {
     const headers: Record<string, string> = { accept: 'application/x-ndjson' };
     if (this.target.kind === 'url' && this.target.apiKey) headers.authorization = `Bearer ${this.target.apiKey}`;
     let res;
@@ -187,12 +205,15 @@ export class ControlClient {
     try {
       for await (const chunk of res.body) {
         buf += typeof chunk === 'string' ? chunk : decoder.decode(chunk as Buffer, { stream: true });
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) yield JSON.parse(line);
+        const last = buf.lastIndexOf('\n');
+        if (last < 0) continue;
+        const lines: string[] = [];
+        for (const raw of buf.slice(0, last).split('\n')) {
+          const line = raw.trim();
+          if (line) lines.push(line);
         }
+        buf = buf.slice(last + 1);
+        if (lines.length) yield lines;
       }
     } catch (err) {
       if (signal?.aborted) return;

@@ -59,7 +59,13 @@ export type StreamStatus =
 export type StreamItem =
   | { type: 'event'; event: DaemonEvent }
   | { type: 'status'; status: StreamStatus }
-  | { type: 'invalid'; line: unknown; reason: string };
+  | { type: 'invalid'; line: unknown; reason: string }
+  /**
+   * With `deferActivity`: activity events as the daemon sent them, unparsed (one item per chunk read); the reader
+   * checks the ones it keeps with `parseEventLine`. At thousands of events a second a TUI showing a few hundred
+   * rows twice a second would otherwise parse and validate most events only to drop them.
+   */
+  | { type: 'activity-lines'; lines: string[] };
 
 export interface FollowOptions {
   target: Target;
@@ -68,7 +74,13 @@ export interface FollowOptions {
   reconnect?: boolean | Partial<Backoff>;
   signal?: AbortSignal;
   /** Make a client for the target (tests inject; default a ControlClient). */
-  client?: (target: Target) => Pick<ControlClient, 'stream' | 'close'>;
+  client?: (target: Target) => Pick<ControlClient, 'stream' | 'close'> & Partial<Pick<ControlClient, 'streamLines'>>;
+  /**
+   * Hand activity events over as raw lines (`activity-lines`) instead of parsed and checked ones; every other kind
+   * is parsed as before, and a line that is not JSON is an `invalid` item (without this option it ends the
+   * connection, as a broken stream). Needs a client with `streamLines` (else the option does nothing).
+   */
+  deferActivity?: boolean;
   /** How to wait between attempts (tests shorten it); default setTimeout, aborted by `signal`. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -89,6 +101,24 @@ export function parseEvent(line: unknown): { ok: true; event: DaemonEvent } | { 
   if (!member) return { ok: false, reason: `unknown event kind ${JSON.stringify(kind ?? null)} (a newer daemon?)` };
   const first = member.Errors(line).First();
   return { ok: false, reason: `event "${String(kind)}" does not match the contract${first ? ` at ${first.path || '/'}: ${first.message}` : ''}` };
+}
+
+/**
+ * How the daemon starts an activity event's line (`JSON.stringify` of `{ kind, at, record }`, in that order):
+ * a deferred line is recognised without parsing it. A line from some other writer that does not start so is
+ * simply parsed at once.
+ */
+export const ACTIVITY_LINE_PREFIX = '{"kind":"activity",';
+
+/** `parseEvent` of one NDJSON line: a line that is not JSON is reported, never thrown. */
+export function parseEventLine(line: string): { ok: true; event: DaemonEvent } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: 'the line is not JSON (truncated?)' };
+  }
+  return parseEvent(value);
 }
 
 export function filterQuery(filter: EventFilter = {}): Record<string, QueryValue> {
@@ -129,19 +159,31 @@ export async function* followEvents(opts: FollowOptions): AsyncGenerator<StreamI
       let reason = 'the daemon ended the stream';
       let gotHello = false;
       try {
-        for await (const line of client.stream(EVENTS_PATH, query, opts.signal)) {
-          const parsed = parseEvent(line);
-          if (!parsed.ok) {
-            yield { type: 'invalid', line, reason: parsed.reason };
-            continue;
+        const checked = (line: unknown, parsed: ReturnType<typeof parseEvent>): StreamItem[] => {
+          if (!parsed.ok) return [{ type: 'invalid', line, reason: parsed.reason }];
+          if (parsed.event.kind !== 'hello') return [{ type: 'event', event: parsed.event }];
+          gotHello = true;
+          everConnected = true;
+          attempt = 0;
+          return [{ type: 'status', status: { state: 'connected', target, hello: parsed.event } }, { type: 'event', event: parsed.event }];
+        };
+        if (opts.deferActivity && client.streamLines) {
+          for await (const lines of client.streamLines(EVENTS_PATH, query, opts.signal)) {
+            let raw: string[] = [];
+            for (const line of lines) {
+              if (line.startsWith(ACTIVITY_LINE_PREFIX)) {
+                raw.push(line);
+                continue;
+              }
+              // Keep the order of the chunk: the deferred lines before this one go first.
+              if (raw.length) yield { type: 'activity-lines', lines: raw };
+              raw = [];
+              yield* checked(line, parseEventLine(line));
+            }
+            if (raw.length) yield { type: 'activity-lines', lines: raw };
           }
-          if (parsed.event.kind === 'hello') {
-            gotHello = true;
-            everConnected = true;
-            attempt = 0;
-            yield { type: 'status', status: { state: 'connected', target, hello: parsed.event } };
-          }
-          yield { type: 'event', event: parsed.event };
+        } else {
+          for await (const line of client.stream(EVENTS_PATH, query, opts.signal)) yield* checked(line, parseEvent(line));
         }
       } catch (err) {
         if (opts.signal?.aborted) break;

@@ -28,7 +28,8 @@ export function daemonSource(target: Target, opts: { filter?: EventFilter; backo
   };
   return {
     subscribe(onItem) {
-      return subscribeEvents({ target, filter: opts.filter, reconnect: opts.backoff ?? true }, onItem);
+      // Activity as raw lines: the TUI parses only what its frames keep (use-monitor-stream.ts, EventBatcher).
+      return subscribeEvents({ target, filter: opts.filter, reconnect: opts.backoff ?? true, deferActivity: true }, onItem);
     },
     snapshot(groups?: readonly ListGroup[]): Promise<Snapshot> {
       const want = (g: ListGroup) => !groups || groups.includes(g);

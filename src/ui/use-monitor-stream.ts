@@ -8,7 +8,7 @@
  */
 import { useEffect, type Dispatch } from 'react';
 import type { DaemonEvent } from '../contracts/events.js';
-import type { StreamItem } from '../client/event-stream.js';
+import { parseEventLine, type StreamItem } from '../client/event-stream.js';
 import type { ActivityRecord } from '../contracts/activity.js';
 import { isPaneActivity, type MonitorAction, type Snapshot } from './monitor-state.js';
 import type { RowAction } from './monitor-types.js';
@@ -42,9 +42,23 @@ export const REFRESH_MS = 1000;
 /** Default frame period: at most 2 batches (and so 2 renders) a second from the stream. */
 export const DEFAULT_FRAME_MS = 500;
 
-/** The batching, independent of React (the hook wires it; tests and the bench drive it directly). */
+/**
+ * May this raw activity line (`activity-lines`, not parsed yet) be a VVM or ODSA record (`isPaneActivity`)? A
+ * superset test on the daemon's serialisation (no spaces): a header that happens to carry the same text only
+ * costs a needless list read (throttled), and a real one is never missed, even when the frame queue drops it.
+ */
+export function lineMayBePaneActivity(group: 'vvm' | 'odsa', line: string): boolean {
+  if (group === 'vvm') return line.includes('"request_type":"vvm_') || line.includes('"request_path":"/api/vvm');
+  return line.includes('"request_type":"odsa"') || line.includes('"request_path":"/api/odsa') || line.includes('"request_path":"/api/push');
+}
+
+/**
+ * The batching, independent of React (the hook wires it; tests and the bench drive it directly). Activity
+ * arrives parsed (`add`) or as the daemon's raw line (`addLine`): raw lines are parsed and checked only when a
+ * frame takes them, so at thousands of events a second the ones the ring lets fall out cost no parse at all.
+ */
 export class EventBatcher {
-  readonly #activity: RingBuffer<DaemonEvent>;
+  readonly #activity: RingBuffer<DaemonEvent | string>;
   #other: DaemonEvent[] = [];
   #invalid = 0;
 
@@ -55,6 +69,11 @@ export class EventBatcher {
   add(e: DaemonEvent): void {
     if (e.kind === 'activity') this.#activity.push(e);
     else this.#other.push(e);
+  }
+
+  /** An activity event's line, unparsed (checked at `flush` if it is still in the ring then). */
+  addLine(line: string): void {
+    this.#activity.push(line);
   }
 
   invalid(): void {
@@ -68,9 +87,17 @@ export class EventBatcher {
   /** The actions for one frame (empty when nothing arrived). */
   flush(): MonitorAction[] {
     const out: MonitorAction[] = [];
-    if (this.#invalid) out.push({ type: 'invalid', count: this.#invalid });
     const skipped = this.#activity.overwritten;
-    const activity = this.#activity.drain();
+    const activity: DaemonEvent[] = [];
+    for (const item of this.#activity.drain()) {
+      if (typeof item !== 'string') activity.push(item);
+      else {
+        const parsed = parseEventLine(item);
+        if (parsed.ok) activity.push(parsed.event);
+        else this.#invalid += 1;
+      }
+    }
+    if (this.#invalid) out.push({ type: 'invalid', count: this.#invalid });
     const events = this.#other.length ? [...this.#other, ...activity] : activity;
     if (events.length) {
       // Order by daemon time so a session change and its activity record land together.
@@ -124,7 +151,13 @@ export function useMonitorStream(source: MonitorSource, dispatch: Dispatch<Monit
     const refresh = new RefreshThrottle((groups) => void lists(groups));
     const sub = source.subscribe((item) => {
       if (!live) return;
-      if (item.type === 'event') {
+      if (item.type === 'activity-lines') {
+        for (const line of item.lines) {
+          batcher.addLine(line);
+          if (lineMayBePaneActivity('vvm', line)) refresh.note('vvm');
+          else if (lineMayBePaneActivity('odsa', line)) refresh.note('odsa');
+        }
+      } else if (item.type === 'event') {
         batcher.add(item.event);
         if (item.event.kind === 'activity') {
           if (isPaneActivity('vvm', item.event.record)) refresh.note('vvm');
