@@ -150,3 +150,32 @@ test('records with characters of several UTF-8 bytes in one group commit: each i
   for (const r of recs) assert.deepEqual(await again.get(r.id), r);
   await again.close();
 });
+
+test('ids by exact value and by prefix, across compaction, the index snapshot and a reopen that parses the log', async () => {
+  const file = tmp();
+  let now = T0 + 100_000;
+  const open = () => ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 1000, retentionSeconds: 60, compactMinDead: 1, compactDeadRatio: 0.1 });
+  const log = await open();
+  const recs = Array.from({ length: 40 }, (_, k) => rec({ timestamp: new Date(T0 + k * 5_000).toISOString(), ...(k === 25 ? { id: 'imported-Ab25' } : {}) }));
+  for (const r of recs) await log.append(r);
+  const found = async (l: ActivityFileLog, r: ActivityRecord) => (await l.get(r.id))?.id === r.id && (await l.idsWithPrefix(r.id.slice(0, 8), 50)).includes(r.id);
+  for (const r of recs) assert.ok(await found(log, r), r.id);
+  now = T0 + 100_000 + 60_000 - 1; // keeps the records at 100 s … 195 s: k = 20 … 39
+  log.enforceRetention();
+  await log.compact();
+  for (const [k, r] of recs.entries()) {
+    assert.equal(await found(log, r), k >= 20, `after compaction ${k}`);
+    if (k < 20) assert.equal(await log.get(r.id), undefined);
+  }
+  await log.close(); // writes the index snapshot (ids from the index's columns)
+  const again = await open();
+  for (const [k, r] of recs.entries()) assert.equal(await found(again, r), k >= 20, `after reopen ${k}`);
+  const extra = rec({ timestamp: new Date(now).toISOString() });
+  await again.append(extra);
+  // No close: the next open takes the snapshot and parses the one record after it.
+  const third = await open();
+  assert.ok(await found(third, extra));
+  assert.ok(await found(third, recs[39]!));
+  await third.close();
+  await again.close().catch(() => {});
+});

@@ -25,7 +25,7 @@ import { recordJson, type ActivityRecord } from '../../src/contracts/activity.js
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
-import { IdPrefixIndex } from '../../src/store/id-prefix-index.js';
+import { RowIdIndex } from '../../src/store/row-id-index.js';
 import { CommitTimer } from './commit-timer.js';
 
 export interface ActivityLogOptions {
@@ -116,7 +116,8 @@ export class ActivityFileLog implements ActivityLog {
   #types = new Interner();
   /** imsi id → positions (ascending); `#head` = first possibly-live index in it. */
   #byImsi = new Map<number, { pos: number[]; head: number }>();
-  #byId = new IdPrefixIndex<number>();
+  /** Record id → position: typed columns, not a string and a map entry per record (src/store/row-id-index.ts). */
+  #byId = new RowIdIndex();
   #live = 0;
   /** Positions below this are all dead by age (age retention walks forward). */
   #ageHead = 0;
@@ -270,7 +271,7 @@ export class ActivityFileLog implements ActivityLog {
       return h.covered;
     } catch (e) {
       // Start over from the log itself: the index is only a cache.
-      this.#n = 0; this.#live = 0; this.#byId.clear(); this.#byImsi.clear();
+      this.#n = 0; this.#live = 0; this.#byId = new RowIdIndex(); this.#byImsi.clear();
       this.#strings = new Interner(); this.#types = new Interner();
       warn(`activity log ${this.file}: index snapshot ignored (${(e as Error).message}); rebuilding the index from the log`);
       try { unlinkSync(file); } catch { /* gone */ }
@@ -282,8 +283,7 @@ export class ActivityFileLog implements ActivityLog {
   #saveIndexSnapshot(): void {
     const n = this.#n;
     const ids: string[] = new Array(n);
-    for (const [id, i] of this.#byId) ids[i] = id;
-    for (let i = 0; i < n; i++) if (ids[i] === undefined) ids[i] = this.#readAt(this.#off.a[i]!, this.#len.a[i]!).id;
+    for (let i = 0; i < n; i++) ids[i] = this.#byId.idAt(i) ?? this.#readAt(this.#off.a[i]!, this.#len.a[i]!).id;
     const head = Buffer.from(JSON.stringify({ format: 1, n, covered: this.#size, strings: this.#strings.values, types: this.#types.values, ids }));
     const parts: Buffer[] = [Buffer.alloc(4), head];
     parts[0]!.writeUInt32LE(head.length, 0);
@@ -523,11 +523,7 @@ export class ActivityFileLog implements ActivityLog {
     this.#off.a = off;
     const remap = new Int32Array(this.#n).fill(-1);
     keep.forEach((old, k) => { remap[old] = k; });
-    for (const [id, i] of this.#byId) {
-      const j = remap[i]!;
-      if (j < 0) this.#byId.delete(id);
-      else this.#byId.set(id, j);
-    }
+    this.#byId = this.#byId.remap(remap, this.#n);
     for (const [imsi, l] of this.#byImsi) {
       const pos = l.pos.slice(l.head).map((p) => remap[p]!).filter((p) => p >= 0);
       if (pos.length) this.#byImsi.set(imsi, { pos, head: 0 });

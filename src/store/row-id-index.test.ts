@@ -1,0 +1,81 @@
+/**
+ * RowIdIndex against a model (a Map from id to row and the list of every row's id): any sequence of appends — UUIDs,
+ * repeated ids, ids that are not lowercase canonical UUIDs — answers `get`, `idAt` and `withPrefix` as the model
+ * does, before and after a compaction's `remap`, and the table grows past many doublings without losing a row.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { MIN_ID_PREFIX } from './id-prefix-index.js';
+import { RowIdIndex, uuidText, uuidWords } from './row-id-index.js';
+
+test('uuidWords and uuidText are inverse on canonical lowercase UUIDs, and refuse anything else', () => {
+  const w = new Uint32Array(4);
+  fc.assert(fc.property(fc.uuid(), (u) => {
+    assert.equal(uuidWords(u, w), true);
+    assert.equal(uuidText(w[0]!, w[1]!, w[2]!, w[3]!), u);
+  }), { numRuns: 500 });
+  for (const bad of ['', 'abcd', randomUUID().toUpperCase(), `${randomUUID()}x`, randomUUID().replace(/-/g, '_'), `g${randomUUID().slice(1)}`]) {
+    assert.equal(uuidWords(bad, w), false, bad);
+  }
+});
+
+const idArb = fc.oneof(
+  { weight: 6, arbitrary: fc.uuid() },
+  { weight: 1, arbitrary: fc.uuid().map((u) => u.toUpperCase()) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
+  { weight: 1, arbitrary: fc.constantFrom('7e40', '7e40abcd', 'act-0001') },
+);
+
+function check(idx: RowIdIndex, byId: Map<string, number>, rows: string[], prefixes: string[]): void {
+  for (const [id, r] of byId) assert.equal(idx.get(id), r, `get ${id}`);
+  rows.forEach((id, r) => assert.equal(idx.idAt(r), id, `idAt ${r}`));
+  for (const p of prefixes) {
+    const want = p.length < MIN_ID_PREFIX ? [] : [...byId.keys()].filter((k) => k.startsWith(p)).sort().slice(0, 7);
+    assert.deepEqual(idx.withPrefix(p, 7), want, `prefix ${JSON.stringify(p)}`);
+  }
+}
+
+test('RowIdIndex answers as a Map plus every row\'s id, before and after remap (property)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(idArb, fc.nat(40).map((n) => n)), { minLength: 1, maxLength: 120 }),
+      fc.array(fc.boolean(), { minLength: 120, maxLength: 120 }),
+      (steps, keepFlags) => {
+        const idx = new RowIdIndex();
+        const byId = new Map<string, number>();
+        const rows: string[] = [];
+        for (const s of steps) {
+          // A number repeats an earlier id (a record appended twice with the same id); a string is a new one.
+          const id = typeof s === 'number' ? (rows.length ? rows[s % rows.length]! : randomUUID()) : s;
+          idx.set(id, rows.length);
+          byId.set(id, rows.length);
+          rows.push(id);
+        }
+        const prefixes = [...rows.map((id) => id.slice(0, 4)), ...rows.map((id) => id.slice(0, 9)), ...rows, 'zzzz', '00', ''];
+        check(idx, byId, rows, prefixes);
+        // Compaction keeps some rows, renumbered in order; for an id kept in several rows the last one answers.
+        const remap = new Int32Array(rows.length).fill(-1);
+        const keptRows: string[] = [];
+        rows.forEach((id, r) => { if (keepFlags[r]) { remap[r] = keptRows.length; keptRows.push(id); } });
+        const after = idx.remap(remap, rows.length);
+        const byId2 = new Map<string, number>();
+        keptRows.forEach((id, k) => byId2.set(id, k));
+        check(after, byId2, keptRows, prefixes);
+        for (const id of rows) if (!byId2.has(id)) assert.equal(after.get(id), undefined);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('RowIdIndex at 300,000 UUIDs: every id found at its row, a prefix lookup walks one bucket', () => {
+  const idx = new RowIdIndex();
+  const ids = Array.from({ length: 300_000 }, () => randomUUID());
+  ids.forEach((id, i) => idx.set(id, i));
+  for (let i = 0; i < ids.length; i += 997) assert.equal(idx.get(ids[i]!), i);
+  assert.equal(idx.get(randomUUID()), undefined);
+  assert.deepEqual(idx.withPrefix(ids[12_345]!.slice(0, 10), 5).includes(ids[12_345]!), true);
+  assert.equal(idx.idAt(299_999), ids[299_999]);
+});

@@ -1,0 +1,224 @@
+/**
+ * The activity log's record id → row index, sized for millions of rows: no string and no map entry per record.
+ *
+ * The log's ids are canonical UUIDs (`crypto.randomUUID`): each is kept as four 32-bit words in a typed column,
+ * found through an open-addressing table of row numbers (an Int32Array), and chained by its first four hex digits
+ * into one of 65,536 prefix buckets (a head array and a `next` column), so `activity show 7e4050ac` walks n / 65,536
+ * rows and never every id. Per record that is 16 bytes of words, 4 of chain and 8 of table, where a Map from id
+ * string to row cost a string, a table entry and a bucket slot on the JavaScript heap: the major GC traced them all,
+ * and `activity.bench` at 1,000,000 records held ≈ 340 bytes of heap per record. An id that is not a lowercase
+ * canonical UUID (a record imported with its own id) goes to a plain `IdPrefixIndex` beside it.
+ *
+ * `set(id, row)` makes `get(id)` answer `row` (a later row with the same id takes its place, as in a Map);
+ * `idAt(row)` gives back the text of any row's id; `withPrefix` answers what `IdPrefixIndex.withPrefix` does.
+ * Pure data structure: no I/O.
+ */
+import { IdPrefixIndex, MIN_ID_PREFIX } from './id-prefix-index.js';
+
+const EMPTY = -1;
+const KIND_NONE = 0;
+const KIND_UUID = 1;
+const KIND_OTHER = 2;
+const HEX = '0123456789abcdef';
+
+/** Value of a lowercase hex digit, or -1. */
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** The four words of a lowercase canonical UUID (8-4-4-4-12), or false. `out` receives them. */
+export function uuidWords(id: string, out: Uint32Array): boolean {
+  if (id.length !== 36) return false;
+  let w = 0;
+  let word = 0;
+  let digits = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+      continue;
+    }
+    const v = hexVal(c);
+    if (v < 0) return false;
+    word = ((word << 4) | v) >>> 0;
+    if (++digits === 8) {
+      out[w++] = word;
+      word = 0;
+      digits = 0;
+    }
+  }
+  return true;
+}
+
+/** The canonical text of four words (the inverse of `uuidWords`). */
+export function uuidText(w0: number, w1: number, w2: number, w3: number): string {
+  let s = '';
+  const words = [w0, w1, w2, w3];
+  for (let k = 0; k < 4; k++) {
+    const x = words[k]!;
+    for (let sh = 28; sh >= 0; sh -= 4) {
+      const pos = s.length;
+      if (pos === 8 || pos === 13 || pos === 18 || pos === 23) s += '-';
+      s += HEX[(x >>> sh) & 15];
+    }
+  }
+  return s;
+}
+
+const mix = (w0: number, w1: number, w2: number, w3: number): number =>
+  Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2f) >>> 0;
+
+export class RowIdIndex {
+  /** Four words per row (UUID rows). */
+  #words = new Uint32Array(0);
+  #kind = new Uint8Array(0);
+  /** Next row in the same prefix bucket, -1 at the end. */
+  #next = new Int32Array(0);
+  #heads = new Int32Array(65536).fill(EMPTY);
+  /** Open addressing: row numbers of UUID ids, -1 empty; size a power of two, at most half full. */
+  #table = new Int32Array(1024).fill(EMPTY);
+  #used = 0;
+  /** Ids that are not canonical UUIDs, and their text by row. */
+  #other = new IdPrefixIndex<number>();
+  #otherText = new Map<number, string>();
+  readonly #q = new Uint32Array(4);
+
+  /** Rows the columns hold room for. */
+  get #cap(): number {
+    return this.#kind.length;
+  }
+
+  #ensure(row: number): void {
+    if (row < this.#cap) return;
+    let n = Math.max(1024, this.#cap * 2);
+    while (n <= row) n *= 2;
+    const words = new Uint32Array(n * 4);
+    words.set(this.#words);
+    const kind = new Uint8Array(n);
+    kind.set(this.#kind);
+    const next = new Int32Array(n).fill(EMPTY);
+    next.set(this.#next);
+    this.#words = words;
+    this.#kind = kind;
+    this.#next = next;
+  }
+
+  /** The table slot holding the row whose words equal `q`, or the empty slot where it would go. */
+  #slot(q: Uint32Array): number {
+    const t = this.#table;
+    const mask = t.length - 1;
+    let s = mix(q[0]!, q[1]!, q[2]!, q[3]!) & mask;
+    const w = this.#words;
+    for (;;) {
+      const r = t[s]!;
+      if (r === EMPTY) return s;
+      const b = r * 4;
+      if (w[b] === q[0] && w[b + 1] === q[1] && w[b + 2] === q[2] && w[b + 3] === q[3]) return s;
+      s = (s + 1) & mask;
+    }
+  }
+
+  #grow(): void {
+    const old = this.#table;
+    this.#table = new Int32Array(old.length * 2).fill(EMPTY);
+    const mask = this.#table.length - 1;
+    const w = this.#words;
+    for (const r of old) {
+      if (r === EMPTY) continue;
+      const b = r * 4;
+      let s = mix(w[b]!, w[b + 1]!, w[b + 2]!, w[b + 3]!) & mask;
+      while (this.#table[s] !== EMPTY) s = (s + 1) & mask;
+      this.#table[s] = r;
+    }
+  }
+
+  set(id: string, row: number): void {
+    this.#ensure(row);
+    const q = this.#q;
+    if (!uuidWords(id, q)) {
+      this.#kind[row] = KIND_OTHER;
+      this.#otherText.set(row, id);
+      this.#other.set(id, row);
+      return;
+    }
+    this.#setWords(row, q);
+  }
+
+  /** `set` of a UUID already in words (`q` is this index's scratch or another's). */
+  #setWords(row: number, q: Uint32Array): void {
+    this.#ensure(row);
+    const b = row * 4;
+    this.#words[b] = q[0]!;
+    this.#words[b + 1] = q[1]!;
+    this.#words[b + 2] = q[2]!;
+    this.#words[b + 3] = q[3]!;
+    this.#kind[row] = KIND_UUID;
+    const s = this.#slot(q);
+    if (this.#table[s] === EMPTY) {
+      this.#table[s] = row;
+      if (++this.#used * 2 > this.#table.length) this.#grow();
+    } else this.#table[s] = row; // the same id again: the later row answers
+    const bucket = q[0]! >>> 16;
+    this.#next[row] = this.#heads[bucket]!;
+    this.#heads[bucket] = row;
+  }
+
+  get(id: string): number | undefined {
+    const q = this.#q;
+    if (!uuidWords(id, q)) return this.#other.get(id);
+    const r = this.#table[this.#slot(q)]!;
+    return r === EMPTY ? undefined : r;
+  }
+
+  /** The id of a row that was `set`, as text. */
+  idAt(row: number): string | undefined {
+    const k = row < this.#cap ? this.#kind[row] : KIND_NONE;
+    if (k === KIND_UUID) {
+      const b = row * 4;
+      return uuidText(this.#words[b]!, this.#words[b + 1]!, this.#words[b + 2]!, this.#words[b + 3]!);
+    }
+    return k === KIND_OTHER ? this.#otherText.get(row) : undefined;
+  }
+
+  /** Ids that start with `prefix`, sorted, at most `limit`; none for a prefix shorter than MIN_ID_PREFIX. */
+  withPrefix(prefix: string, limit: number): string[] {
+    if (prefix.length < MIN_ID_PREFIX) return [];
+    const out = this.#other.withPrefix(prefix, limit);
+    let bucket = 0;
+    for (let i = 0; i < 4; i++) {
+      const v = hexVal(prefix.charCodeAt(i));
+      if (v < 0) return out; // not lowercase hex: no UUID starts so
+      bucket = (bucket << 4) | v;
+    }
+    const seen = new Set<string>();
+    for (let r = this.#heads[bucket]!; r !== EMPTY; r = this.#next[r]!) {
+      const id = this.idAt(r)!;
+      if (!id.startsWith(prefix) || seen.has(id)) continue;
+      seen.add(id);
+      if (this.get(id) === r) out.push(id); // only the row that answers for the id (a re-set id is listed once)
+    }
+    return out.sort().slice(0, limit);
+  }
+
+  /**
+   * After a compaction: row `r` becomes `remap[r]` (-1: gone), `rows` rows before it. Rebuilt from the kept rows in
+   * order, so for an id kept in several rows the last one answers.
+   */
+  remap(remap: Int32Array, rows: number): RowIdIndex {
+    const out = new RowIdIndex();
+    const kept: number[] = [];
+    for (let r = 0; r < rows; r++) if (remap[r]! >= 0) kept[remap[r]!] = r;
+    const q = new Uint32Array(4);
+    for (let k = 0; k < kept.length; k++) {
+      const r = kept[k];
+      if (r === undefined || r >= this.#cap) continue;
+      if (this.#kind[r] === KIND_UUID) {
+        q.set(this.#words.subarray(r * 4, r * 4 + 4));
+        out.#setWords(k, q); // no text made and parsed again per row
+      } else if (this.#kind[r] === KIND_OTHER) out.set(this.#otherText.get(r)!, k);
+    }
+    return out;
+  }
+}
