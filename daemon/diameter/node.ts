@@ -9,6 +9,7 @@
  * (src/fsm/diameter-peer.ts). This file does the I/O and performs the actions the machine returns.
  */
 import { isIP, type Socket } from 'node:net';
+import { TurnWriter } from './turn-writer.js';
 import { dialPeer, listen as listenOn, tlsIdentityProblem, type Listener, type TlsCredentials } from './transport.js';
 import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -160,6 +161,8 @@ interface Connection {
   current: DiameterMessage | null;
   closed: boolean;
   dpaWaiters: (() => void)[];
+  /** The socket's writes, one writev per turn of the event loop. */
+  out: TurnWriter;
 }
 
 const plainIp = (ip: string | undefined): string | null => (ip ? ip.replace(/^::ffff:/, '') : null);
@@ -281,7 +284,13 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       return;
     }
     deps.tap?.('out', bytes, tapInfo(conn));
-    conn.socket.write(bytes);
+    conn.out.write(bytes); // one writev per turn for every message of the turn (turn-writer.ts)
+  }
+
+  /** Close at once, after what this turn wrote has been handed to the socket (it is corked until the turn ends). */
+  function closeNow(conn: Connection): void {
+    conn.out.flush();
+    conn.socket.destroy();
   }
 
   function tapInfo(conn: Connection) {
@@ -360,7 +369,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
   function attach(socket: Socket, dialled: Peer | null): Connection {
     const conn: Connection = {
       id: ++connSeq, socket, framer: new DiameterFramer(maxLen), state: initialPeerState(), peer: null, dialled,
-      fsmTimer: null, watchdogTimer: null, current: null, closed: false, dpaWaiters: [],
+      fsmTimer: null, watchdogTimer: null, current: null, closed: false, dpaWaiters: [], out: new TurnWriter(socket),
     };
     connections.add(conn);
     socket.setNoDelay(true);
@@ -421,7 +430,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     if (p.conn && p.conn !== conn) {
       const other = p.conn;
       other.peer = null;
-      other.socket.destroy();
+      closeNow(other);
     }
     p.conn = conn;
     p.attempts = 0;
@@ -490,7 +499,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
     const reason = err instanceof DecodeError ? err.message : String(err);
     log.warn({ peer: conn.peer?.host ?? plainIp(conn.socket.remoteAddress), reason }, 'diameter: undecodable bytes from peer, closing the connection');
     if (conn.peer) conn.peer.counters.errors++;
-    conn.socket.destroy();
+    closeNow(conn);
   }
 
   function onMessage(conn: Connection, m: DiameterMessage): void {
@@ -575,7 +584,7 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
       // We won the election (above): our own dial is dropped (I-Disc) without a reconnect.
       const other = p.conn;
       other.peer = null;
-      other.socket.destroy();
+      closeNow(other);
     }
     clearTimeout(p.reconnectTimer ?? undefined);
     p.reconnectTimer = null;
@@ -687,12 +696,12 @@ export function createDiameterNode(cfg: DiameterConfig, deps: DiameterNodeDeps):
           }));
         } else {
           stepPeer(conn, { type: 'stop', cause: DisconnectCause.REBOOTING });
-          conn.socket.destroy();
+          closeNow(conn);
         }
       }
       await Promise.all(waits);
       service.rejectAll();
-      for (const conn of [...connections]) conn.socket.destroy();
+      for (const conn of [...connections]) closeNow(conn);
       await Promise.all(listeners.map((l) => l.close()));
       log.info({ host: local.host }, 'diameter: stopped');
     },
