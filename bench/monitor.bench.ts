@@ -18,7 +18,7 @@ import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -28,6 +28,7 @@ import { followEvents, type StreamItem } from '../src/client/event-stream.js';
 import type { ActivityRecord } from '../src/contracts/activity.js';
 import { resolveConfig } from '../src/contracts/config.js';
 import { daemonSource } from '../src/ui/daemon-source.js';
+import { threadsCpuUs } from './proc-cpu.js';
 import type { MonitorSource } from '../src/ui/use-monitor-stream.js';
 
 // The TUI as shipped: React's production build (commands/monitor.ts does the same).
@@ -72,20 +73,10 @@ function mountMonitor(source: MonitorSource, opts: { frameMs: number; maxFps: nu
   return { renders: () => renders, bytes: () => out.bytes, unmount: () => app.unmount() };
 }
 
-/** CPU ms of the main thread and of all other threads of `pid` (/proc, clock ticks of 10 ms). */
+/** CPU ms of the main thread and of all other threads of `pid`. */
 function threadsCpuMs(pid: number): { main: number; other: number } {
-  let main = 0;
-  let other = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      const ms = (Number(f[11]) + Number(f[12])) * 10;
-      if (Number(tid) === pid) main += ms;
-      else other += ms;
-    } catch { /* the thread ended */ }
-  }
-  return { main, other };
+  const c = threadsCpuUs(pid);
+  return { main: c.main / 1000, other: c.other / 1000 };
 }
 
 // ── child mode: the monitor attached to a daemon, until SIGTERM ──────────────

@@ -28,6 +28,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, Pool, request } from 'undici';
+import { processCpuUs } from './proc-cpu.js';
 import { Secret } from '../src/util/secret.js';
 import { loadEapAka, simulateOptions } from '../src/ue/run.js';
 import { summariseLatencies, type LatencySummary } from '../src/ue/load.js';
@@ -150,11 +151,7 @@ export function printTable(title: string, t: ProfileTable, top = 20, requests?: 
 interface Window { name: string; fromUs: number; toUs: number; requests: number; perS: number; lat: LatencySummary; errors: number; simCpuUsPerAuth?: number; daemonCpuUs?: number }
 
 /** CPU time (user + system) the kernel counted for a process, in µs (/proc/PID/stat; Linux). */
-export function processCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
+export { processCpuUs };
 
 const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 

@@ -16,10 +16,10 @@
  * GC helpers). Prints per case and build: requests/s, p50, and main/other/total CPU µs per request, each the
  * minimum and the median over the rounds, with the load average.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cases, hammer, serve } from './profile.js';
+import { threadsCpuUs } from './proc-cpu.js';
 
 const { values } = parseArgs({ options: {
   root: { type: 'string' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' },
@@ -29,24 +29,6 @@ const ROUNDS = Number(values.rounds);
 const MS = Number(values.seconds) * 1000;
 const CONNS = Number(values.connections);
 const NAMES = values.cases.split(',');
-const TICK_US = 1_000_000 / 100; // USER_HZ
-
-/** CPU µs of the main thread and of all other threads of `pid`, from /proc. */
-function threadsCpu(pid: number): { main: number; other: number } {
-  let main = 0;
-  let other = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      const us = (Number(f[11]) + Number(f[12])) * TICK_US;
-      if (Number(tid) === pid) main += us;
-      else other += us;
-    } catch { /* the thread ended */ }
-  }
-  return { main, other };
-}
-
 interface Sample { perS: number; p50: number; main: number; other: number }
 const results = new Map<string, Sample[]>();
 const load = [loadavg()[0]!];
@@ -60,9 +42,9 @@ async function round(build: string, root: string | undefined): Promise<void> {
       if (!fn) throw new Error(`unknown case ${name}`);
       const conns = name === 'xcap-put' ? 1 : CONNS;
       await hammer(500, conns, fn);
-      const t0 = threadsCpu(d.child.pid!);
+      const t0 = threadsCpuUs(d.child.pid!);
       const s = await hammer(MS, conns, fn);
-      const t1 = threadsCpu(d.child.pid!);
+      const t1 = threadsCpuUs(d.child.pid!);
       const key = `${name}\t${build}`;
       if (!results.has(key)) results.set(key, []);
       results.get(key)!.push({ perS: s.perS, p50: s.lat.p50, main: (t1.main - t0.main) / s.n, other: (t1.other - t0.other) / s.n });

@@ -186,14 +186,21 @@ export class RowIdIndex {
   withPrefix(prefix: string, limit: number): string[] {
     if (prefix.length < MIN_ID_PREFIX) return [];
     const out = this.#other.withPrefix(prefix, limit);
-    let bucket = 0;
-    for (let i = 0; i < 4; i++) {
-      const v = hexVal(prefix.charCodeAt(i));
-      if (v < 0) return out; // not lowercase hex: no UUID starts so
-      bucket = (bucket << 4) | v;
+    // The prefix's leading hex digits (up to 8) as the top bits of the first word: rows are compared on that
+    // number before any text is made.
+    let want = 0;
+    let digits = 0;
+    for (; digits < Math.min(8, prefix.length); digits++) {
+      const v = hexVal(prefix.charCodeAt(digits));
+      if (v < 0) break;
+      want = ((want << 4) | v) >>> 0;
     }
+    if (digits < 4) return out; // not lowercase hex: no UUID starts so
+    const shift = 32 - 4 * digits;
+    const bucket = want >>> (4 * digits - 16);
     const seen = new Set<string>();
     for (let r = this.#heads[bucket]!; r !== EMPTY; r = this.#next[r]!) {
+      if (this.#words[r * 4]! >>> shift !== want) continue;
       const id = this.idAt(r)!;
       if (!id.startsWith(prefix) || seen.has(id)) continue;
       seen.add(id);

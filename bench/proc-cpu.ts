@@ -1,0 +1,32 @@
+/**
+ * CPU time of a process from /proc (Linux), for the benchmarks that measure a daemon or a monitor from outside:
+ * utime + stime in clock ticks (USER_HZ = 100), as µs.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICK_US = 1_000_000 / 100;
+
+/** utime + stime of one /proc stat line, µs (fields after the command name, which may hold spaces). */
+function statCpuUs(stat: string): number {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_US;
+}
+
+/** CPU µs of the whole process `pid`. */
+export function processCpuUs(pid: number): number {
+  return statCpuUs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** CPU µs of the main thread and of all other threads of `pid` (a thread that ends while read is skipped). */
+export function threadsCpuUs(pid: number): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const us = statCpuUs(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      if (Number(tid) === pid) main += us;
+      else other += us;
+    } catch { /* the thread ended */ }
+  }
+  return { main, other };
+}
