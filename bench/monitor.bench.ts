@@ -156,7 +156,7 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
     return ok / (ms / 1000);
   }
 
-  await load(1000); // warm-up
+  await load(12_000); // warm-up: a new daemon runs unoptimised code for its first seconds (bench/profile.ts warmUp)
   const self = fileURLToPath(import.meta.url);
   type Case = 'none' | 'reader' | 'monitor' | 'stuck';
   const results: Record<Case, Array<{ rps: number; cpuUsPerReq: number }>> = { none: [], reader: [], monitor: [], stuck: [] };

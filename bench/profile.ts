@@ -4,11 +4,12 @@
  *
  *   record: node dist/bench/profile.js record [--seconds 5] [--connections 16] [--eap-count 600]
  *           [--cases token-xml,token-json,eap,xcap-get,xcap-put] [--out DIR] [--interval 250] [--set key=value …]
+ *           [--warmup 12] [--eap-warmup 1000]
  *     Spawns `omnisep serve` (bin/run.js from dist, or bin/dev.js through tsx from sources) with `--cpu-prof`,
  *     the default embedded store in a temp dir and the default log level (info, JSON lines on a pipe the
  *     recorder drains), the built-in AAA behind the swm back-end over loopback TCP Diameter, 127.0.0.1 a
- *     trusted XCAP proxy, and the per-IMSI/per-client EAP caps raised for the single-SIM load. It drives
- *     each case in turn for `--seconds` (the EAP case: `--eap-count` authentications through the
+ *     trusted XCAP proxy, and the per-IMSI/per-client EAP caps raised for the single-SIM load. After a warm-up
+ *     (`--warmup` seconds over the cases, then `--eap-warmup` authentications; see warmUp) it drives each case in turn for `--seconds` (the EAP case: `--eap-count` authentications through the
  *     simulator's load mode, `loadEapAka`), notes each case's window on the monotonic clock V8's profiler
  *     uses, stops the daemon with SIGTERM (the profile is written on exit) and prints the table of every case.
  *     The simulator's own CPU per authentication is printed beside it (process.cpuUsage of this process).
@@ -171,6 +172,24 @@ export async function hammer(ms: number, conns: number, once: () => Promise<bool
   return { n: lat.length, perS: (lat.length / (performance.now() - t0)) * 1000, errors, lat: summariseLatencies(lat) };
 }
 
+/**
+ * Load before measuring. A daemon's first seconds under load run code V8 has not optimised yet: started as `serve`
+ * starts it, the token query answered 2,860 req/s in its first 3 s and 6,100–6,700 from the tenth second on, the
+ * one-writer XCAP PUT 457/s then ≈ 1,200/s, full EAP-AKA ≈ 470/s then 730–830/s (docs/performance.md § Seventh
+ * round). An operator's daemon runs for weeks, so the figures are taken warm; `seconds` of load in turns of 1 s
+ * over `turns` (each: how many loops at once, and one request). Returns the requests made.
+ */
+export const WARMUP_SECONDS = 12;
+export async function warmUp(seconds: number, turns: Array<[conns: number, once: () => Promise<boolean>]>): Promise<number> {
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  for (let i = 0; turns.length && performance.now() < end; i++) {
+    const [conns, once] = turns[i % turns.length]!;
+    n += (await hammer(Math.min(1000, Math.max(0, end - performance.now())), conns, once)).n;
+  }
+  return n;
+}
+
 export interface Served { child: ChildProcess; url: string; agent: Agent; logLines: () => number; stop(): Promise<number | null>; dir: string }
 
 /**
@@ -269,6 +288,7 @@ async function record(argv: string[]): Promise<void> {
     seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' }, 'eap-count': { type: 'string', default: '600' },
     cases: { type: 'string', default: 'token-xml,token-json,eap,xcap-get,xcap-put' }, out: { type: 'string' }, interval: { type: 'string', default: '250' },
     set: { type: 'string', multiple: true, default: [] }, top: { type: 'string', default: '15' }, root: { type: 'string' },
+    warmup: { type: 'string', default: String(WARMUP_SECONDS) }, 'eap-warmup': { type: 'string', default: '1000' },
   } });
   const out = resolve(values.out ?? mkdtempSync(join(tmpdir(), 'omnisep-cpuprof-')));
   const names = values.cases.split(',');
@@ -278,7 +298,10 @@ async function record(argv: string[]): Promise<void> {
   const windows: Window[] = [];
   try {
     const c = await cases(d.url, conns);
-    await loadEapAka(eapOptions(d.url), { count: 20, concurrency: 4 }); // warm-up: JIT, Diameter connection
+    // Warm-up (see warmUp): the cases to be profiled, then EAP-AKA at the profiled concurrency.
+    const fnOf = (name: string) => (c as unknown as Record<string, () => Promise<boolean>>)[name];
+    await warmUp(Number(values.warmup), names.filter((n) => n !== 'eap' && fnOf(n)).map((n) => [n === 'xcap-put' ? 1 : conns, fnOf(n)!] as [number, () => Promise<boolean>]));
+    if (names.includes('eap')) await loadEapAka(eapOptions(d.url), { count: Number(values['eap-warmup']), concurrency: conns });
     for (const name of names) {
       if (name === 'eap') {
         const count = Number(values['eap-count']);
@@ -292,7 +315,6 @@ async function record(argv: string[]): Promise<void> {
       }
       const fn = (c as unknown as Record<string, () => Promise<boolean>>)[name];
       if (!fn) throw new Error(`unknown case ${name}`);
-      await hammer(500, name === 'xcap-put' ? 1 : conns, fn); // warm-up
       const from = monoUs();
       const d0 = processCpuUs(d.child.pid!);
       const r = await hammer(ms, name === 'xcap-put' ? 1 : conns, fn);

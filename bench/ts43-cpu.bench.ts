@@ -5,12 +5,13 @@
  * minimum over several alternating rounds steadier still.
  *
  *   npx tsc && node dist/bench/ts43-cpu.bench.js [--root DIR] [--rounds 3] [--seconds 3] [--connections 16]
- *                                               [--cases token-xml,token-json,xcap-get,xcap-put]
+ *                                               [--cases token-xml,token-json,xcap-get,xcap-put] [--warmup 12]
  *
  * Each round starts `omnisep serve` as users start it (bench/profile.ts `serve`: default embedded store in a temp
  * dir, default log level, the single-SIM settings of the ts43 bench) — first the build in `--root` when given
- * (e.g. an export of the branch point, built), then this one — drives each case for `--seconds` after a 500 ms
- * warm-up (16 connections; the XCAP PUT is one writer chain carrying its ETag) and reads the CPU time of every
+ * (e.g. an export of the branch point, built), then this one — warms it up for `--warmup` seconds over the cases
+ * (profile.ts warmUp: a new daemon's first seconds run unoptimised code), then drives each case for `--seconds`
+ * after a 500 ms lead-in (16 connections; the XCAP PUT is one writer chain carrying its ETag) and reads the CPU time of every
  * thread of the daemon from /proc/PID/task/TID/stat before and after: the main thread (JavaScript, the sockets,
  * the synchronous part of the fs calls) and the others together (libuv's thread pool: fdatasync; V8's compiler and
  * GC helpers). Prints per case and build: requests/s, p50, and main/other/total CPU µs per request, each the
@@ -18,12 +19,13 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { cases, hammer, serve } from './profile.js';
+import { cases, hammer, serve, warmUp, WARMUP_SECONDS } from './profile.js';
 import { threadsCpuUs } from './proc-cpu.js';
 
 const { values } = parseArgs({ options: {
   root: { type: 'string' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' },
   connections: { type: 'string', default: '16' }, cases: { type: 'string', default: 'token-xml,token-json,xcap-get,xcap-put' },
+  warmup: { type: 'string', default: String(WARMUP_SECONDS) },
 } });
 const ROUNDS = Number(values.rounds);
 const MS = Number(values.seconds) * 1000;
@@ -37,9 +39,15 @@ async function round(build: string, root: string | undefined): Promise<void> {
   const d = await serve(root ? { root } : {});
   try {
     const c = await cases(d.url, CONNS);
-    for (const name of NAMES) {
+    const fnOf = (name: string) => {
       const fn = (c as unknown as Record<string, () => Promise<boolean>>)[name];
       if (!fn) throw new Error(`unknown case ${name}`);
+      return fn;
+    };
+    // The new daemon warmed up on the cases it is measured on (warmUp: V8 optimises over the first seconds of load).
+    await warmUp(Number(values.warmup), NAMES.map((n) => [n === 'xcap-put' ? 1 : CONNS, fnOf(n)] as [number, () => Promise<boolean>]));
+    for (const name of NAMES) {
+      const fn = fnOf(name);
       const conns = name === 'xcap-put' ? 1 : CONNS;
       await hammer(500, conns, fn);
       const t0 = threadsCpuUs(d.child.pid!);

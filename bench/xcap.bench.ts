@@ -5,7 +5,9 @@
  * bare fastify route answering the same bytes. Ratios are per case against
  * the bare route of the same shape.
  *
- *   node --import tsx bench/xcap.bench.ts [seconds-per-case] [connections]
+ * The daemon runs at the default log level (info; its lines go to a sink) and is warmed up first (profile.ts warmUp).
+ *
+ *   node --import tsx bench/xcap.bench.ts [seconds-per-case] [connections] [warm-up seconds, 12]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,8 @@ import { createLogger } from '../daemon/logging.js';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
+/** Seconds of warm-up over the daemons' cases before the first measured one. */
+const WARMUP = Number(process.argv[4] ?? 12);
 const MSISDN = '15551234567';
 const DOC = `/simservs.ngn.etsi.org/users/tel:+${MSISDN}/simservs.xml`;
 const ELEMENT = `${DOC}/~~/simservs/communication-diversion/NoReplyTimer`;
@@ -49,10 +53,11 @@ async function main(): Promise<void> {
     const config = resolveConfig({
       sets: [
         `storage.data_dir=${join(dir, sub)}`, `storage.driver=${driver}`, `control.socket=${join(dir, `${sub}.sock`)}`, 'http.port=0', 'admin.port=0',
-        'admin.tls=false', 'diameter.enabled=false', 'aaa.enabled=false', 'xcap.trusted_proxies=["127.0.0.1"]', 'log.level=warn',
+        'admin.tls=false', 'diameter.enabled=false', 'aaa.enabled=false', 'xcap.trusted_proxies=["127.0.0.1"]',
       ],
     });
-    const dmn = await startDaemon(config, { logger: createLogger({ level: 'warn', pretty: false, destination: quiet }), env: {} });
+    // The default log level, as `serve` runs it; the lines go to a sink that drops them.
+    const dmn = await startDaemon(config, { logger: createLogger({ level: config.log.level, pretty: false, destination: quiet }), env: {} });
     const svc = dmn.ctx.services.xcap;
     await svc.patch(MSISDN, { call_forwarding: { cfb: { target: 'tel:+15557654321' } } });
     return dmn;
@@ -99,8 +104,18 @@ async function main(): Promise<void> {
   };
   const nrt = (i: number) => `<NoReplyTimer>${5 + (i % 170)}</NoReplyTimer>`;
 
-  // Warm-up (JIT, connection pools) so the first case is not penalised.
-  await Promise.all([run('warm', 4, get(barePool, '/doc')), run('warm', 4, get(pool, DOC)), run('warm', 4, get(pool, ELEMENT))]);
+  // Warm-up (JIT, connection pools): a new daemon's first seconds run code V8 has not optimised yet (the one-writer
+  // PUT ≈ 450/s, then ≈ 1,200/s: docs/performance.md § Seventh round), so each case is loaded in 1 s turns for
+  // WARMUP seconds first; the bare routes are warm within a second.
+  const etagOf = async (p: Pool) => { const r = await p.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; };
+  const warmTurns: Array<() => Promise<Case>> = [
+    () => run('warm', CONNECTIONS, get(pool, DOC), 1), () => run('warm', CONNECTIONS, get(pool, ELEMENT), 1),
+    (() => { let chain: ((i: number) => Promise<boolean>) | null = null; return async () => run('warm', 1, (chain ??= putChain(pool, ELEMENT, await etagOf(pool), nrt)), 1); })(),
+    (() => { let chain: ((i: number) => Promise<boolean>) | null = null; return async () => run('warm', 1, (chain ??= putChain(memPool, ELEMENT, await etagOf(memPool), nrt)), 1); })(),
+  ];
+  await run('warm', CONNECTIONS, get(barePool, '/doc'), 1);
+  const warmEnd = Date.now() + WARMUP * 1000;
+  for (let i = 0; Date.now() < warmEnd; i++) await warmTurns[i % warmTurns.length]!();
   /**
    * Bare and XCAP alternate in SLICES short runs each, so both see the same
    * machine load (the dev machines are shared); figures are the sums.
