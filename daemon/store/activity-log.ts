@@ -19,6 +19,7 @@
  */
 import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync, renameSync, existsSync, unlinkSync, readFileSync } from 'node:fs';
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
+import { openForCommits, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
 import { recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
@@ -378,12 +379,8 @@ export class ActivityFileLog implements ActivityLog {
     for (const p of batch) text += p.line;
     const buf = Buffer.from(text);
     try {
-      const fh = await this.#handle();
-      let written = 0;
-      // The bytes go to the page cache from this thread (microseconds for a commit's few KiB): one thread-pool
-      // round trip per commit (the fdatasync) instead of two — each costs a wake-up of both threads.
-      while (written < buf.length) written += writeSync(fh.fd, buf, written, buf.length - written, start + written);
-      await fh.datasync();
+      // One thread-pool round trip: the write is durable when it returns (durable-write.ts, O_DSYNC).
+      await writeDurable(await this.#handle(), buf, start);
       this.#failed = null;
     } catch (e) {
       this.#failed = e;
@@ -412,8 +409,9 @@ export class ActivityFileLog implements ActivityLog {
   async #handle(): Promise<FileHandle> {
     if (this.#fh && this.#fhGeneration === this.#generation) return this.#fh;
     await this.#fh?.close().catch(() => {});
-    // Positional writes on an O_APPEND fd go to the end anyway; this handle is opened r+ for pwrite.
-    this.#fh = await openAsync(this.file, 'r+');
+    // Positional writes on an O_APPEND fd go to the end anyway; this handle is opened read-write (O_DSYNC where the
+    // platform has it: durable-write.ts) for the commits' positional writes.
+    this.#fh = await openForCommits(this.file);
     this.#fhGeneration = this.#generation;
     return this.#fh;
   }

@@ -7,13 +7,14 @@
  * what the file is, the collection and the generation.
  *
  * `JournalWriter` appends with group commit: records handed in within the commit window are written with
- * one positional write and one fdatasync, and every `append` promise resolves only after that sync (the
+ * one durable positional write (O_DSYNC: durable-write.ts), and every `append` promise resolves only after it (the
  * same scheme as the activity log). `rotate` switches to a new file between two commits, for compaction.
  */
 import { crc32 } from 'node:zlib';
 import { closeSync, fsyncSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { LineSplitter } from './line-splitter.js';
-import { open as openAsync, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openForCommits, writeDurable } from './durable-write.js';
 import { fsyncStallHook } from '../security/fault-hooks.js';
 import { CommitTimer } from './commit-timer.js';
 import type { JournalOp } from '../../src/store/map-collection.js';
@@ -121,7 +122,7 @@ export function readFramed(file: string, onLine: (value: unknown, lineNo: number
 interface Pending { buf: Buffer; resolve: () => void; reject: (e: unknown) => void }
 
 /**
- * Group-commit appender over one file at a time. `append` resolves after the bytes are fdatasynced.
+ * Group-commit appender over one file at a time. `append` resolves after the bytes are durable.
  * A failed write is cut back off the file and rejects every append of that commit.
  */
 export class JournalWriter {
@@ -133,7 +134,7 @@ export class JournalWriter {
   #rotate: { to: () => Promise<{ file: string; size: number }>; done: (e?: unknown) => void } | null = null;
   #closed = false;
   failed: unknown = null;
-  /** fdatasyncs made (group commit: fewer than appends under load). */
+  /** Durable commits made (group commit: fewer than appends under load). */
   syncs = 0;
 
   constructor(public file: string, size: number, commitMs: number) {
@@ -174,7 +175,7 @@ export class JournalWriter {
   }
 
   async #handle(): Promise<FileHandle> {
-    return (this.#fh ??= await openAsync(this.file, 'r+'));
+    return (this.#fh ??= await openForCommits(this.file));
   }
 
   async #flush(): Promise<void> {
@@ -199,12 +200,8 @@ export class JournalWriter {
     const start = this.#size;
     const buf = batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((p) => p.buf));
     try {
-      const fh = await this.#handle();
-      let written = 0;
-      // The bytes go to the page cache from this thread (microseconds for a commit's few KiB): one thread-pool
-      // round trip per commit (the fdatasync) instead of two — each costs a wake-up of both threads.
-      while (written < buf.length) written += writeSync(fh.fd, buf, written, buf.length - written, start + written);
-      await fh.datasync();
+      // One thread-pool round trip: the write is durable when it returns (durable-write.ts, O_DSYNC).
+      await writeDurable(await this.#handle(), buf, start);
       if (fsyncStall) await fsyncStall();
       this.syncs++;
       this.failed = null;
