@@ -8,8 +8,10 @@
  * Per build and round it prints: authentications/s, p50/p99, the daemon's CPU µs per authentication (kernel's
  * count for the process, /proc/PID/stat: every thread, fsyncs included), the simulator's CPU µs per authentication
  * (process.cpuUsage of this process, which runs nothing else meanwhile) and, with `--strace`, the daemon's
- * fdatasync calls per authentication (`strace -f -c` attached for the measured run only; it slows the daemon, so
- * those rounds are for the count, not the speed).
+ * durable commits per authentication: its `pwrite64` calls (since the seventh round of issue 14 the journals and
+ * the activity log commit with one positional write through an O_DSYNC handle, daemon/store/durable-write.ts) and
+ * its `fdatasync` calls (the builds before that one, and the fallback off Linux), from `strace -f -c` attached for
+ * the measured run only; it slows the daemon, so those rounds are for the counts, not the speed.
  *
  *   npx tsc && node dist/bench/eap-load.bench.js [--count 2000] [--concurrency 32] [--rounds 2] [--warmup 2000] [--root DIR] [--strace]
  *
@@ -37,20 +39,24 @@ const here = resolve(fileURLToPath(new URL('../..', import.meta.url))); // the c
 const builds = [...(values.root ? [{ name: 'root', dir: resolve(values.root) }] : []), { name: 'this', dir: here }];
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-interface Row { build: string; round: number; warmPerS: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; load: string }
+interface Row { build: string; round: number; warmPerS: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string }
 
-async function strace(pid: number): Promise<{ stop(): Promise<number> }> {
+async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: number; pwrite: number }> }> {
   const out = join(mkdtempSync(join(tmpdir(), 'omnisep-strace-')), 'counts.txt');
-  const p = spawn('strace', ['-f', '-c', '-e', 'trace=fdatasync', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  const p = spawn('strace', ['-f', '-c', '-e', 'trace=fdatasync,pwrite64', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1000)); // attached to every thread
   return {
     async stop() {
       p.kill('SIGINT');
       await new Promise((r) => p.once('exit', r));
       // `strace -c` rows: % time, seconds, usecs/call, calls, [errors], syscall
-      const line = readFileSync(out, 'utf8').split('\n').find((l) => l.trim().endsWith(' fdatasync'));
+      const lines = readFileSync(out, 'utf8').split('\n');
       rmSync(out, { force: true });
-      return line ? Number(line.trim().split(/\s+/)[3]) : 0;
+      const calls = (name: string) => {
+        const line = lines.find((l) => l.trim().endsWith(` ${name}`));
+        return line ? Number(line.trim().split(/\s+/)[3]) : 0;
+      };
+      return { fdatasync: calls('fdatasync'), pwrite: calls('pwrite64') };
     },
   };
 }
@@ -73,7 +79,7 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
     return {
       build: b.name, round: n, warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
       daemonUs: daemonUs / Math.max(1, s.ok), simUs: (cpu.user + cpu.system) / Math.max(1, s.ok),
-      ...(syncs !== undefined ? { fdatasync: syncs / Math.max(1, s.ok) } : {}), load: load(),
+      ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / Math.max(1, s.ok), pwrite: syncs.pwrite / Math.max(1, s.ok) } : {}), load: load(),
     };
   } finally {
     await d.stop();
@@ -85,8 +91,8 @@ if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('
 console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONC}, ${values.rounds} rounds per build; load average ${load()}`);
 const rows: Row[] = [];
 for (let r = 1; r <= Number(values.rounds); r++) for (const b of builds) rows.push(await round(b, r));
-console.log('\n| build | round | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | simulator CPU µs/auth | fdatasync/auth | load after |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+console.log('\n| build | round | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const x of rows) {
-  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.simUs.toFixed(0)} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
 }
