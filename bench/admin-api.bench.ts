@@ -69,7 +69,7 @@ const get = () => ({ method: 'GET' as const, path: '/api/status' });
 console.log(`admin API over the Unix socket, ${C} connections, ${SECONDS}s each (node ${process.version}, ${process.platform})`);
 const rows: Array<[Result, Result]> = [];
 rows.push([await load('bare fastify GET', bareSock, get), await load('omnisep GET /api/status', daemon.addresses.socket.path!, get)]);
-rows.push([await load('bare fastify POST (no storage)', bareSock, post), await load('omnisep POST /api/entitlements/:imsi (embedded store: journal fdatasync + audit record)', daemon.addresses.socket.path!, post)]);
+rows.push([await load('bare fastify POST (no storage)', bareSock, post), await load('omnisep POST /api/entitlements/:imsi (embedded store: durable journal commit + audit record)', daemon.addresses.socket.path!, post)]);
 for (const [b, o] of rows) {
   for (const r of [b, o]) console.log(`  ${r.name.padEnd(60)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms${r.errors ? `   errors ${r.errors}` : ''}`);
   console.log(`  ${'ratio omnisep / bare'.padEnd(60)} ${(o.rps / b.rps).toFixed(3)}`);

@@ -7,7 +7,7 @@
  * - the built-in AAA runs alone (`omnisep aaa serve`) on a fixed free port; the daemon (`omnisep serve`,
  *   embedded store, admin API over TLS) relays SWm to it over Diameter; the AAA is restarted every
  *   --aaa-restart-minutes (at half past the minute, away from the samples);
- * - the embedded journal's fdatasync stalls (test hook OMNISEP_FAULT_FSYNC_STALL_MS=<ms>:<every>);
+ * - the embedded journal's durable commits stall (test hook OMNISEP_FAULT_FSYNC_STALL_MS=<ms>:<every>);
  * - load, paced (the machine is shared): full EAP-AKA through the simulator (`loadEapAka`, swm → AAA →
  *   DER/DEA), token-authenticated entitlement queries, XCAP GET and PUT (asserted identity), admin API
  *   reads over TLS, activity queries; `GET /api/events` read for the whole run (the monitor's stream);

@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   cases.push(await pair(['bare GET (document bytes)', 'XCAP GET document'], CONNECTIONS, get(barePool, '/doc'), get(pool, DOC)));
   cases.push(await pair(['bare GET (element bytes)', 'XCAP GET element'], CONNECTIONS, get(barePool, '/el'), get(pool, ELEMENT)));
   const etagNow = (await (async () => { const r = await pool.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; })());
-  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, embedded store: fdatasync)'], 1, putChain(barePool, '/el', '"0"', nrt), putChain(pool, ELEMENT, etagNow, nrt)));
+  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, embedded store: durable commit)'], 1, putChain(barePool, '/el', '"0"', nrt), putChain(pool, ELEMENT, etagNow, nrt)));
   const memEtag = await (async () => { const r = await memPool.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; })();
   const bareEtagNow = `"${bareEtag}"`;
   cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, memory store)'], 1, putChain(barePool, '/el', bareEtagNow, nrt), putChain(memPool, ELEMENT, memEtag, nrt)));

@@ -2,7 +2,7 @@
  * Test-only fault injection (docs/security.md § Test hooks), read from the environment — never a config key,
  * so no configuration file can turn it on. bench/soak.ts sets it on the daemon it starts.
  *
- *   OMNISEP_FAULT_FSYNC_STALL_MS=<ms>[:<every>]   the embedded journal's fdatasync takes <ms> longer, once in
+ *   OMNISEP_FAULT_FSYNC_STALL_MS=<ms>[:<every>]   the embedded journal's durable commit takes <ms> longer, once in
  *                                                 every <every> syncs (default 1: every sync)
  *
  * When set, a process warning names it once, so a daemon started with it by mistake says so in its log.
@@ -32,7 +32,7 @@ export function fsyncStallHook(env: NodeJS.ProcessEnv = process.env): StallHook 
   const hook = (() => {
     if (!warned) {
       warned = true;
-      process.emitWarning(`test fault hook active: fdatasync stalls ${ms} ms once in ${every} (OMNISEP_FAULT_FSYNC_STALL_MS)`, { code: 'OMNISEP_FAULT_HOOK' });
+      process.emitWarning(`test fault hook active: durable commits stall ${ms} ms once in ${every} (OMNISEP_FAULT_FSYNC_STALL_MS)`, { code: 'OMNISEP_FAULT_HOOK' });
     }
     return ++n % every === 0 ? sleep(ms) : undefined;
   }) as StallHook;
