@@ -22,16 +22,21 @@
  * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { Secret } from '../src/util/secret.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
   root: { type: 'string' }, strace: { type: 'boolean', default: false }, warmup: { type: 'string', default: '2000' },
+  sims: { type: 'string', default: '1' },
 } });
+const SIMS = Number(values.sims);
+if (!Number.isInteger(SIMS) || SIMS < 1) throw new Error('--sims: a whole number of SIMs, 1 or more');
 const COUNT = Number(values.count);
 const CONC = Number(values.concurrency);
 const WARMUP = Math.max(1, Number(values.warmup));
@@ -64,15 +69,21 @@ async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: numbe
 async function round(b: { name: string; dir: string }, n: number): Promise<Row> {
   const prof = await import(join(b.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
   const run = await import(join(b.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
-  const d = await prof.serve(b.dir === here ? {} : { root: b.dir });
+  const many = SIMS > 1 ? simFile(SIMS) : undefined;
+  const d = await prof.serve({ ...(b.dir === here ? {} : { root: b.dir }), ...(many ? { sets: [`aaa.subscribers_file=${many.file}`] } : {}) });
+  const opts = prof.eapOptions(d.url);
+  const runLoad = (count: number) => run.loadEapAka(opts, { count, concurrency: CONC, ...(many ? { sims: many.sims } : {}) }).then((r) => {
+    if (many && r.sims !== SIMS) throw new Error(`build ${b.name}: its simulator has no load over several SIMs (--sims needs both builds to have it)`);
+    return r;
+  });
   try {
     // Warm-up at the measured concurrency: the first thousands of authentications of a new daemon run code V8 has
     // not optimised yet (≈ 470/s, then 730–830/s: docs/performance.md § Seventh round). Printed, not hidden.
-    const warm = await run.loadEapAka(prof.eapOptions(d.url), { count: WARMUP, concurrency: CONC });
+    const warm = await runLoad(WARMUP);
     const st = values.strace ? await strace(d.child.pid!) : null;
     const c0 = process.cpuUsage();
     const d0 = prof.processCpuUs(d.child.pid!);
-    const s = await run.loadEapAka(prof.eapOptions(d.url), { count: COUNT, concurrency: CONC });
+    const s = await runLoad(COUNT);
     const cpu = process.cpuUsage(c0);
     const daemonUs = prof.processCpuUs(d.child.pid!) - d0;
     const syncs = st ? await st.stop() : undefined;
@@ -84,11 +95,33 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
   } finally {
     await d.stop();
     rmSync(d.dir, { recursive: true, force: true });
+    if (many) rmSync(many.dir, { recursive: true, force: true });
   }
 }
 
+/**
+ * `--sims N`: N subscribers for the built-in AAA (IMSIs 00101 9xxxxxxxxx, keys derived from the index by SHA-256 so
+ * every run has the same ones; never published test keys) as a subscriber CSV, and the same SIMs for the simulator.
+ */
+function simFile(n: number): { dir: string; file: string; sims: import('../src/ue/run.js').LoadSim[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-sims-'));
+  const file = join(dir, 'sims.csv');
+  const rows = ['imsi,msisdn,ki,opc,amf,sqn'];
+  const sims: import('../src/ue/run.js').LoadSim[] = [];
+  for (let i = 0; i < n; i++) {
+    const imsi = `001019${String(i).padStart(9, '0')}`;
+    const key = (what: string) => createHash('sha256').update(`omnisep eap-load ${what} ${i}`).digest().subarray(0, 16);
+    const ki = key('ki');
+    const opc = key('opc');
+    rows.push(`${imsi},+9992${String(i).padStart(9, '0')},${ki.toString('hex')},${opc.toString('hex')},8000,0`);
+    sims.push({ imsi, ki: new Secret(ki), opc: new Secret(opc) });
+  }
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  return { dir, file, sims };
+}
+
 if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');
-console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONC}, ${values.rounds} rounds per build; load average ${load()}`);
+console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONC}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build; load average ${load()}`);
 const rows: Row[] = [];
 for (let r = 1; r <= Number(values.rounds); r++) for (const b of builds) rows.push(await round(b, r));
 console.log('\n| build | round | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');

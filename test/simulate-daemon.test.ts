@@ -78,6 +78,25 @@ test('load mode against the daemon: every authentication succeeds', async () => 
   assert.ok(s.latency_ms.p99 >= s.latency_ms.p50);
 });
 
+test('load mode round several SIMs: each run uses its own SIM\'s keys, and every SIM reaches the daemon', async () => {
+  const lab = sims.map((x) => ({ imsi: x.imsi, ki: new Secret(Buffer.from(x.ki, 'hex')), opc: new Secret(Buffer.from(x.opc, 'hex')) }));
+  const before = await Promise.all(lab.map(async (x) => (await d.daemon.call('GET', `/api/activity?imsi=${x.imsi}&limit=1`)).json.total as number));
+  const s: LoadReport = await loadEapAka(options(), { count: lab.length * 4, concurrency: 6, sims: lab });
+  assert.equal(s.ok, lab.length * 4, JSON.stringify(s.failures));
+  assert.equal(s.sims, lab.length);
+  const after = await Promise.all(lab.map(async (x) => (await d.daemon.call('GET', `/api/activity?imsi=${x.imsi}&limit=1`)).json.total as number));
+  // Four authentications each: every one records its challenge and its response, at least.
+  lab.forEach((x, i) => assert.ok(after[i]! - before[i]! >= 8, `${x.imsi}: ${before[i]} → ${after[i]} activity records`));
+
+  // One SIM with the wrong OPc: exactly its turns fail, as rejections; the others are untouched.
+  const bad = lab.map((x, i) => (i === 2 ? { ...x, opc: new Secret(Buffer.alloc(16)) } : x));
+  const r: LoadReport = await loadEapAka(options(), { count: lab.length * 3, concurrency: 4, sims: bad });
+  assert.equal(r.failed, 3, JSON.stringify(r.failures));
+  assert.equal(r.failed_by_kind.rejected, 3);
+  assert.equal(r.ok, lab.length * 3 - 3);
+  await assert.rejects(loadEapAka(options({ fastReauth: true }), { count: 2, concurrency: 1, sims: lab }), /not with several SIMs/);
+});
+
 test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key exits 3 with the reason; bad flags exit 2', async () => {
   // Exactly what `omnisep serve` prints for the lab fixture.
   const line = simulateLineForLab({ url: d.url, csv: readFileSync(repoPath('fixtures', 'subscribers', 'lab.csv'), 'utf8'), simFile: repoPath('fixtures', 'subscribers', 'lab.csv') })!;
@@ -110,5 +129,30 @@ test('the CLI: the ready-to-paste line succeeds as printed (exit 0); a wrong key
   const summary = parseJson<LoadReport>(load);
   assert.equal(summary.ok, 10);
   assert.equal(typeof summary.latency_ms.p99, 'number');
+
+  // --each-sim: every SIM of the file, round robin; the human summary says how many, never a key.
+  const lab = repoPath('fixtures', 'subscribers', 'lab.csv');
+  const each = await runCli(['simulate', 'eap-aka', '--url', d.url, '--sim-file', lab, '--each-sim', '--count', '12', '--concurrency', '3', '--json']);
+  assert.equal(each.code, 0, each.stderr);
+  const eachSummary = parseJson<LoadReport>(each);
+  assert.equal(eachSummary.ok, 12);
+  assert.equal(eachSummary.sims, sims.length);
+  const eachHuman = await runCli(['simulate', 'eap-aka', '--url', d.url, '--sim-file', lab, '--each-sim', '--count', '6', '--concurrency', '2']);
+  assert.equal(eachHuman.code, 0, eachHuman.stderr);
+  assert.match(eachHuman.stdout, new RegExp(`6 authentications round ${sims.length} SIMs, concurrency 2: 6 ok`));
+  assert.ok(!sims.some((x) => eachHuman.stdout.includes(x.ki) || eachHuman.stdout.includes(x.opc)), 'keys never printed');
+  // Usage: --each-sim needs --sim-file and --count, and takes no --imsi; without it --imsi is required.
+  for (const [args, why] of [
+    [['--each-sim', '--count', '4'], /sim-file/],
+    [['--each-sim', '--sim-file', lab], /--count N/],
+    [['--each-sim', '--sim-file', lab, '--count', '4', '--imsi', SIM.imsi], /cannot also be provided|imsi/],
+    [['--sim-file', lab], /missing --imsi/],
+    [['--each-sim', '--sim-file', lab, '--count', '4', '--ki', SIM.ki], /drop --ki, --opc and --op/],
+  ] as Array<[string[], RegExp]>) {
+    const u = await runCli(['simulate', 'eap-aka', '--url', d.url, ...args]);
+    assert.equal(u.code, 2, `${args.join(' ')}: ${u.stderr}`);
+    assert.match(u.stderr, why, args.join(' '));
+    assert.ok(!u.stderr.includes(SIM.ki), 'a refused key is not echoed');
+  }
 });
 

@@ -3,9 +3,9 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, readCaFile } from '../../src/cli/base-command.js';
 import { OperationalError, RejectedError, UnavailableError, UsageError, type CliError } from '../../src/cli/errors.js';
 import { GLOBAL_GROUP } from '../../src/cli/flags.js';
-import { optionsFromFlags } from '../../src/ue/options.js';
+import { loadSimsFrom, optionsFromFlags } from '../../src/ue/options.js';
 import { renderLoad, renderSteps } from '../../src/ue/render.js';
-import { simFromCsv } from '../../src/ue/command-line.js';
+import { simFromCsv, simsFromCsv } from '../../src/ue/command-line.js';
 import { loadEapAka, simulateEapAka } from '../../src/ue/run.js';
 import { imsiFlag } from '../../src/cli/args.js';
 
@@ -40,6 +40,10 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
       command: '<%= config.bin %> <%= command.id %> --imsi 001010000000001 --sim-file fixtures/subscribers/lab.csv --fast-reauth',
     },
     {
+      description: 'Load over every SIM of a subscriber file (a re-authentication storm of many subscribers)',
+      command: '<%= config.bin %> <%= command.id %> --sim-file sims.csv --each-sim --count 10000 --concurrency 64',
+    },
+    {
       description: 'Load: 1000 authentications, 32 in flight, machine output',
       command: '<%= config.bin %> <%= command.id %> --imsi 001010000000001 --ki ... --opc ... --count 1000 --concurrency 32 --json',
     },
@@ -57,7 +61,7 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
 
   static override flags = {
     url: Flags.string({ summary: 'TS.43 entitlement server URL.', default: 'http://127.0.0.1:9014/', helpValue: 'URL' }),
-    imsi: imsiFlag({ summary: 'IMSI of the SIM, 15 digits.', required: true }),
+    imsi: imsiFlag({ summary: 'IMSI of the SIM, 15 digits (required unless --each-sim).' }),
     'sim-file': Flags.string({
       summary: 'Subscriber CSV (imsi,ki,opc|op,amf) to take the keys of --imsi from; --ki/--opc/--op/--amf override it.',
       description: 'The layout of fixtures/subscribers/lab.csv and of `omnisep subscriber import`. Keeps keys off the command line and out of the shell history.',
@@ -87,6 +91,14 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
       description: 'Single run: full authentication, then fast re-authentication. With --count: one chain (--concurrency 1), full first, then re-authentications; the summary counts each kind.',
       default: false,
     }),
+    'each-sim': Flags.boolean({
+      summary: 'Load mode: go round every SIM of --sim-file instead of one --imsi.',
+      description: 'Authentication i uses row i mod n of the file (its IMSI, Ki, OPc or OP, AMF): the re-authentication storm of many subscribers rather than one SIM authenticated over and over, which the server serialises per subscriber and whose per-IMSI session caps it must have raised. Needs --sim-file and --count; not with --imsi, --ki, --opc, --op, --amf or --fast-reauth.',
+      // No `default: false`: oclif would then check dependsOn/exclusive on every run without the flag.
+      dependsOn: ['sim-file'],
+      // Not oclif's `exclusive` for the keys: its message would print the key's value (OMNISEP_KI included).
+      exclusive: ['imsi', 'amf', 'fast-reauth'],
+    }),
     count: Flags.integer({ summary: 'Load mode: number of authentications.', default: 1, min: 1 }),
     concurrency: Flags.integer({ summary: 'Load mode: authentications in flight at once.', default: 1, min: 1 }),
     insecure: Flags.boolean({ summary: 'Accept any TLS certificate on an https URL (test servers only).', default: false, exclusive: ['cacert'] }),
@@ -107,7 +119,9 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
 
   async run(): Promise<Result> {
     const { flags } = this;
-    const opts = optionsFromFlags(flags['sim-file'] ? withSimFile(flags, flags['sim-file']) : flags);
+    if (flags['each-sim']) return this.eachSim(flags['sim-file']!);
+    if (flags.imsi === undefined) throw new UsageError('missing --imsi (the SIM to play), e.g. --imsi 001010000000001; or --each-sim --sim-file FILE --count N for every SIM of a file');
+    const opts = optionsFromFlags(flags['sim-file'] ? withSimFile({ ...flags, imsi: flags.imsi }, flags['sim-file']) : { ...flags, imsi: flags.imsi });
     if (flags.cacert) opts.ca = readCaFile(flags.cacert);
     if (flags['show-documents'] && flags.count > 1) throw new UsageError('--show-documents (-v) prints one run; drop it or --count');
     if (flags['show-documents']) opts.transcript = (text) => process.stderr.write(`${text}\n`);
@@ -125,6 +139,31 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
       return { mode: 'load', report, url: opts.url };
     }
     return { mode: 'single', report: await simulateEapAka(opts) };
+  }
+
+  /** --each-sim: load mode round every SIM of the file; the shared options (URL, apps, terminal, …) from the flags. */
+  private async eachSim(file: string): Promise<Result> {
+    const { flags } = this;
+    if (flags.ki !== undefined || flags.opc !== undefined || flags.op !== undefined) {
+      throw new UsageError('--each-sim takes every key from --sim-file: drop --ki, --opc and --op (and unset OMNISEP_KI and OMNISEP_OPC)');
+    }
+    if (flags.count < 2) throw new UsageError('--each-sim is load mode: give --count N (N > 1), e.g. --count 10000 --concurrency 64');
+    const rows = simsFromCsv(readSimFile(file));
+    if (rows.length === 0) throw new UsageError(`--sim-file ${file} has no usable SIM row (imsi, ki and opc or op); expected a CSV like fixtures/subscribers/lab.csv`);
+    const sims = loadSimsFrom(rows, file);
+    const first = rows[0]!;
+    const opts = optionsFromFlags({ ...flags, imsi: first.imsi, ki: first.ki, opc: first.opc, op: first.opc ? undefined : first.op, amf: first.amf });
+    if (flags.cacert) opts.ca = readCaFile(flags.cacert);
+    if (flags['show-documents']) throw new UsageError('--show-documents (-v) prints one run; drop it or --each-sim');
+    const progress = !this.jsonMode && process.stderr.isTTY;
+    const report = await loadEapAka(opts, {
+      count: flags.count,
+      concurrency: flags.concurrency,
+      sims,
+      onProgress: progress ? (done, n) => (done % 50 === 0 || done === n) && process.stderr.write(`\r${done}/${n}`) : undefined,
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+    return { mode: 'load', report, url: opts.url };
   }
 
   /** With --json the report itself (it holds ok:false and the reason), as before the base command. */
@@ -158,14 +197,16 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
 
 /** Fill the key flags the user left out from the subscriber CSV's row for --imsi. */
 function withSimFile<F extends { imsi: string; ki?: string; opc?: string; op?: string; amf?: string }>(flags: F, file: string): F {
-  let csv: string;
-  try {
-    csv = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--sim-file ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); expected a CSV like fixtures/subscribers/lab.csv`);
-  }
-  const sim = simFromCsv(csv, flags.imsi);
+  const sim = simFromCsv(readSimFile(file), flags.imsi);
   if (!sim) throw new UsageError(`--sim-file ${file} has no row for IMSI ${flags.imsi} with ki and opc (or op)`);
   const own = flags.opc !== undefined || flags.op !== undefined;
   return { ...flags, ki: flags.ki ?? sim.ki, opc: own ? flags.opc : sim.opc, op: own ? flags.op : sim.op, amf: flags.amf ?? sim.amf };
+}
+
+function readSimFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--sim-file ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); expected a CSV like fixtures/subscribers/lab.csv`);
+  }
 }

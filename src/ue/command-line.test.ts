@@ -36,3 +36,31 @@ test('the line for the first usable SIM of a lab CSV names the file, never the k
   assert.deepEqual(simFromCsv(csv, '001010000000001'), { imsi: '001010000000001', ki: '465b5ce8b199b49faa5f0a2ee238a6bc', opc: 'cd63cb71954a9f4e48a5994e37a02baf', op: undefined, amf: '8000' });
   assert.equal(simFromCsv(csv, '001010000000009'), undefined);
 });
+
+test('every usable SIM of a CSV, in file order; keys as load SIMs, OPc computed from OP; a bad row named by IMSI, never by key', async () => {
+  const { simsFromCsv } = await import('./command-line.js');
+  const { loadSimsFrom } = await import('./options.js');
+  const { computeOpc } = await import('../crypto/milenage.js');
+  const csv = [
+    'imsi,ki,opc,op,amf',
+    '001010000000001,465b5ce8b199b49faa5f0a2ee238a6bc,cd63cb71954a9f4e48a5994e37a02baf,,8000',
+    'not-an-imsi,465b5ce8b199b49faa5f0a2ee238a6bc,cd63cb71954a9f4e48a5994e37a02baf,,8000',
+    '001010000000002,0396eb317b6d1c36f19c1c84cd6ffd16,,ff53bade17df5d4e793073ce9d7579fa,',
+    '001010000000003,fec86ba6eb707ed08905757b1bb44b8f,,,8000',
+  ].join('\n');
+  const rows = simsFromCsv(csv);
+  assert.deepEqual(rows.map((r) => r.imsi), ['001010000000001', '001010000000002'], 'rows without an IMSI or without OPc/OP are not SIMs');
+  const sims = loadSimsFrom(rows, 'f.csv');
+  assert.equal(sims[0]!.opc.reveal().toString('hex'), 'cd63cb71954a9f4e48a5994e37a02baf');
+  assert.deepEqual(sims[0]!.amf, Buffer.from('8000', 'hex'));
+  const ki2 = Buffer.from('0396eb317b6d1c36f19c1c84cd6ffd16', 'hex');
+  assert.deepEqual(sims[1]!.opc.reveal(), computeOpc(ki2, Buffer.from('ff53bade17df5d4e793073ce9d7579fa', 'hex')));
+  assert.equal(sims[1]!.amf, undefined);
+  assert.deepEqual(simsFromCsv('no csv at all'), []);
+  const badKey = '0396eb317b6d1c36f19c1c84cd6ffd1';
+  assert.throws(() => loadSimsFrom([{ imsi: '001010000000009', ki: badKey, opc: 'cd63cb71954a9f4e48a5994e37a02baf' }], 'f.csv'), (e: Error) => {
+    assert.match(e.message, /f\.csv: the row of IMSI 001010000000009: --ki must be 32 hex digits/);
+    assert.ok(!e.message.includes(badKey));
+    return true;
+  });
+});

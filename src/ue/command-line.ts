@@ -67,15 +67,23 @@ export interface CsvSim {
  * or the first usable row when no IMSI is given. Undefined when there is none.
  */
 export function simFromCsv(csv: string, imsi?: string): CsvSim | undefined {
+  for (const sim of usableSims(csv)) if (imsi === undefined || sim.imsi === imsi) return sim;
+  return undefined;
+}
+
+/** Every usable SIM row of a subscriber CSV, in file order (`simulate eap-aka --each-sim`); none when unreadable. */
+export function simsFromCsv(csv: string): CsvSim[] {
+  return [...usableSims(csv)];
+}
+
+function* usableSims(csv: string): Generator<CsvSim> {
   const parsed = parseSubscriberCsv(csv);
-  if (!parsed.ok) return undefined;
+  if (!parsed.ok) return;
   for (const { cells } of parsed.rows) {
     const { imsi: id, ki, opc, op, amf } = cells;
     if (!id || !/^[0-9]{15}$/.test(id) || !ki || (!opc && !op)) continue;
-    if (imsi !== undefined && id !== imsi) continue;
-    return { imsi: id, ki, opc, op, amf };
+    yield { imsi: id, ki, opc, op, amf };
   }
-  return undefined;
 }
 
 /**

@@ -7,7 +7,8 @@ import { UsageError } from '../client/errors.js';
 import { computeOpc } from '../crypto/milenage.js';
 import { imsiProblem } from '../util/imsi.js';
 import { Secret } from '../util/secret.js';
-import { DEFAULT_TERMINAL, type SimulateOptions } from './run.js';
+import { DEFAULT_TERMINAL, type LoadSim, type SimulateOptions } from './run.js';
+import type { CsvSim } from './command-line.js';
 import type { AcceptPreference } from './request.js';
 
 export interface SimulateFlagValues {
@@ -124,4 +125,21 @@ export function optionsFromFlags(f: SimulateFlagValues): SimulateOptions {
     insecure: f.insecure,
     timeoutMs: f.timeout,
   };
+}
+
+/**
+ * `--each-sim`: the SIM rows of a subscriber CSV as load SIMs (OPc computed where the row gives OP). A row whose
+ * key, OPc or AMF is not valid hex is refused with its line's IMSI, not skipped: a load over fewer SIMs than the
+ * file holds would measure something else.
+ */
+export function loadSimsFrom(sims: readonly CsvSim[], file: string): LoadSim[] {
+  return sims.map((s) => {
+    try {
+      const ki = parseKey(s.ki, 'ki');
+      const opc = s.opc ? parseKey(s.opc, 'opc') : new Secret(computeOpc(ki, parseKey(s.op!, 'op')));
+      return { imsi: s.imsi, ki, opc, ...(s.amf ? { amf: parseAmf(s.amf) } : {}) };
+    } catch (e) {
+      throw new UsageError(`--sim-file ${file}: the row of IMSI ${s.imsi}: ${(e as Error).message}`);
+    }
+  });
 }

@@ -121,11 +121,11 @@ function flatten(v: Record<string, JsonValue>, indent = ''): string[] {
   return lines;
 }
 
-export function renderLoad(s: LoadSummary & { kinds?: { full: number; fast_reauth: number; fell_back: number } }, c: ChalkInstance, target: string): string {
+export function renderLoad(s: LoadSummary & { kinds?: { full: number; fast_reauth: number; fell_back: number }; sims?: number }, c: ChalkInstance, target: string): string {
   const l = s.latency_ms;
   const out = [
     `${c.bold('simulate eap-aka load')}  → ${target}`,
-    `${s.count} authentications, concurrency ${s.concurrency}: ${c.green(`${s.ok} ok`)}, ${s.failed ? c.red(`${s.failed} failed`) : '0 failed'} in ${(s.duration_ms / 1000).toFixed(2)} s`,
+    `${s.count} authentications${s.sims ? ` round ${s.sims} SIMs` : ''}, concurrency ${s.concurrency}: ${c.green(`${s.ok} ok`)}, ${s.failed ? c.red(`${s.failed} failed`) : '0 failed'} in ${(s.duration_ms / 1000).toFixed(2)} s`,
     `throughput  ${s.throughput_per_s.toFixed(1)}/s  (ok ${s.ok_per_s.toFixed(1)}/s)`,
     `latency     p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  (min ${ms(l.min)}, mean ${ms(l.mean)}, max ${ms(l.max)})`,
   ];

@@ -138,9 +138,20 @@ export async function simulateEapAka(o: SimulateOptions, capture?: { document?: 
   }
 }
 
+/** One SIM of a load over several (`--each-sim`): what differs from the shared options. */
+export interface LoadSim {
+  imsi: string;
+  ki: Secret<Buffer>;
+  opc: Secret<Buffer>;
+  amf?: Buffer;
+}
+
 export interface LoadReport extends LoadSummary {
   url: string;
+  /** The SIM of the load, or the first of `sims`. */
   imsi: string;
+  /** With several SIMs (`--each-sim`): how many the authentications went round. */
+  sims?: number;
   variant: 'aka' | 'aka-prime';
   /** With --fast-reauth: successful authentications by kind (full, fast_reauth), and how many re-auth identities fell back to full. */
   kinds?: { full: number; fast_reauth: number; fell_back: number };
@@ -155,18 +166,28 @@ export interface LoadReport extends LoadSummary {
  */
 export async function loadEapAka(
   o: SimulateOptions,
-  load: { count: number; concurrency: number; onProgress?: (done: number, count: number) => void },
+  load: { count: number; concurrency: number; onProgress?: (done: number, count: number) => void; sims?: readonly LoadSim[] },
 ): Promise<LoadReport> {
   const noToken = { ...o, tokenReauth: false };
   const input: SimulationInput = inputOf(noToken, usimOf(o));
-  const dispatcher = createDispatcher({ connections: load.concurrency, insecure: o.insecure, ca: o.ca });
+  // --each-sim: run i is SIM i mod n (its keys, IMSI and identity; the other options shared).
+  const many = (load.sims ?? []).map((s) => ({ ...noToken, ...s }));
+  const manyInputs = many.map((m) => inputOf(m, usimOf(m)));
+  let next = 0;
+  if (o.fastReauth && many.length > 0) throw new RangeError('fast re-authentication runs one chain per SIM: not with several SIMs');
   // --fast-reauth: one USIM for the whole chain (SQN_MS and identities carried from run to run).
   if (o.fastReauth && load.concurrency > 1) throw new RangeError('fast re-authentication runs one chain per SIM: concurrency 1');
+  const dispatcher = createDispatcher({ connections: load.concurrency, insecure: o.insecure, ca: o.ca });
   let chain = { sqn: o.sqn, carry: {} as PeerCarry };
   const kinds = { full: 0, fast_reauth: 0, fell_back: 0 };
   try {
     const summary = await runLoad(
       async () => {
+        if (many.length > 0) {
+          const i = next++ % many.length;
+          const r = await simulateOnce(manyInputs[i]!, usimOf(many[i]!), { dispatcher, timeoutMs: o.timeoutMs, lean: true });
+          return { ok: r.ok, reason: r.reason, kind: r.failure };
+        }
         if (!o.fastReauth) {
           const r = await simulateOnce(input, usimOf(o), { dispatcher, timeoutMs: o.timeoutMs, lean: true });
           return { ok: r.ok, reason: r.reason, kind: r.failure };
@@ -183,7 +204,7 @@ export async function loadEapAka(
       },
       { count: load.count, concurrency: load.concurrency, now: () => performance.now(), onProgress: load.onProgress },
     );
-    return { url: o.url, imsi: o.imsi, variant: input.variant, ...summary, ...(o.fastReauth ? { kinds } : {}) };
+    return { url: o.url, imsi: many[0]?.imsi ?? o.imsi, ...(many.length > 0 ? { sims: many.length } : {}), variant: input.variant, ...summary, ...(o.fastReauth ? { kinds } : {}) };
   } finally {
     await dispatcher.close();
   }
