@@ -29,6 +29,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Secret } from '../src/util/secret.js';
+import type { LoadSim } from '../src/ue/run.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
@@ -103,11 +104,11 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
  * `--sims N`: N subscribers for the built-in AAA (IMSIs 00101 9xxxxxxxxx, keys derived from the index by SHA-256 so
  * every run has the same ones; never published test keys) as a subscriber CSV, and the same SIMs for the simulator.
  */
-function simFile(n: number): { dir: string; file: string; sims: import('../src/ue/run.js').LoadSim[] } {
+function simFile(n: number): { dir: string; file: string; sims: LoadSim[] } {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-sims-'));
   const file = join(dir, 'sims.csv');
   const rows = ['imsi,msisdn,ki,opc,amf,sqn'];
-  const sims: import('../src/ue/run.js').LoadSim[] = [];
+  const sims: LoadSim[] = [];
   for (let i = 0; i < n; i++) {
     const imsi = `001019${String(i).padStart(9, '0')}`;
     const key = (what: string) => createHash('sha256').update(`omnisep eap-load ${what} ${i}`).digest().subarray(0, 16);

@@ -6,7 +6,7 @@ import { GLOBAL_GROUP } from '../../src/cli/flags.js';
 import { loadSimsFrom, optionsFromFlags } from '../../src/ue/options.js';
 import { renderLoad, renderSteps } from '../../src/ue/render.js';
 import { simFromCsv, simsFromCsv } from '../../src/ue/command-line.js';
-import { loadEapAka, simulateEapAka } from '../../src/ue/run.js';
+import { loadEapAka, simulateEapAka, type LoadSim, type SimulateOptions } from '../../src/ue/run.js';
 import { imsiFlag } from '../../src/cli/args.js';
 
 type Report = Awaited<ReturnType<typeof simulateEapAka>>;
@@ -119,9 +119,7 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
 
   async run(): Promise<Result> {
     const { flags } = this;
-    if (flags['each-sim']) return this.eachSim(flags['sim-file']!);
-    if (flags.imsi === undefined) throw new UsageError('missing --imsi (the SIM to play), e.g. --imsi 001010000000001; or --each-sim --sim-file FILE --count N for every SIM of a file');
-    const opts = optionsFromFlags(flags['sim-file'] ? withSimFile({ ...flags, imsi: flags.imsi }, flags['sim-file']) : { ...flags, imsi: flags.imsi });
+    const { opts, sims } = flags['each-sim'] ? this.eachSimOptions(flags['sim-file']!) : { opts: this.oneSimOptions(), sims: undefined };
     if (flags.cacert) opts.ca = readCaFile(flags.cacert);
     if (flags['show-documents'] && flags.count > 1) throw new UsageError('--show-documents (-v) prints one run; drop it or --count');
     if (flags['show-documents']) opts.transcript = (text) => process.stderr.write(`${text}\n`);
@@ -133,6 +131,7 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
       const report = await loadEapAka(opts, {
         count: flags.count,
         concurrency: flags.concurrency,
+        sims,
         onProgress: progress ? (done, n) => (done % 50 === 0 || done === n) && process.stderr.write(`\r${done}/${n}`) : undefined,
       });
       if (progress) process.stderr.write('\r\x1b[K');
@@ -141,8 +140,16 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
     return { mode: 'single', report: await simulateEapAka(opts) };
   }
 
-  /** --each-sim: load mode round every SIM of the file; the shared options (URL, apps, terminal, …) from the flags. */
-  private async eachSim(file: string): Promise<Result> {
+  /** One SIM: --imsi, its keys from the flags or from --sim-file's row. */
+  private oneSimOptions(): SimulateOptions {
+    const { flags } = this;
+    if (flags.imsi === undefined) throw new UsageError('missing --imsi (the SIM to play), e.g. --imsi 001010000000001; or --each-sim --sim-file FILE --count N for every SIM of a file');
+    const f = { ...flags, imsi: flags.imsi };
+    return optionsFromFlags(flags['sim-file'] ? withSimFile(f, flags['sim-file']) : f);
+  }
+
+  /** --each-sim: every SIM of the file; the shared options (URL, apps, terminal, …) from the flags, the first SIM's keys. */
+  private eachSimOptions(file: string): { opts: SimulateOptions; sims: LoadSim[] } {
     const { flags } = this;
     if (flags.ki !== undefined || flags.opc !== undefined || flags.op !== undefined) {
       throw new UsageError('--each-sim takes every key from --sim-file: drop --ki, --opc and --op (and unset OMNISEP_KI and OMNISEP_OPC)');
@@ -150,20 +157,11 @@ Ki and OPc are read from OMNISEP_KI / OMNISEP_OPC when the flags are omitted (fl
     if (flags.count < 2) throw new UsageError('--each-sim is load mode: give --count N (N > 1), e.g. --count 10000 --concurrency 64');
     const rows = simsFromCsv(readSimFile(file));
     if (rows.length === 0) throw new UsageError(`--sim-file ${file} has no usable SIM row (imsi, ki and opc or op); expected a CSV like fixtures/subscribers/lab.csv`);
-    const sims = loadSimsFrom(rows, file);
     const first = rows[0]!;
-    const opts = optionsFromFlags({ ...flags, imsi: first.imsi, ki: first.ki, opc: first.opc, op: first.opc ? undefined : first.op, amf: first.amf });
-    if (flags.cacert) opts.ca = readCaFile(flags.cacert);
-    if (flags['show-documents']) throw new UsageError('--show-documents (-v) prints one run; drop it or --each-sim');
-    const progress = !this.jsonMode && process.stderr.isTTY;
-    const report = await loadEapAka(opts, {
-      count: flags.count,
-      concurrency: flags.concurrency,
-      sims,
-      onProgress: progress ? (done, n) => (done % 50 === 0 || done === n) && process.stderr.write(`\r${done}/${n}`) : undefined,
-    });
-    if (progress) process.stderr.write('\r\x1b[K');
-    return { mode: 'load', report, url: opts.url };
+    return {
+      opts: optionsFromFlags({ ...flags, imsi: first.imsi, ki: first.ki, opc: first.opc, op: first.opc ? undefined : first.op, amf: first.amf }),
+      sims: loadSimsFrom(rows, file),
+    };
   }
 
   /** With --json the report itself (it holds ok:false and the reason), as before the base command. */

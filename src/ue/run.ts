@@ -169,12 +169,11 @@ export async function loadEapAka(
   load: { count: number; concurrency: number; onProgress?: (done: number, count: number) => void; sims?: readonly LoadSim[] },
 ): Promise<LoadReport> {
   const noToken = { ...o, tokenReauth: false };
-  const input: SimulationInput = inputOf(noToken, usimOf(o));
-  // --each-sim: run i is SIM i mod n (its keys, IMSI and identity; the other options shared).
-  const many = (load.sims ?? []).map((s) => ({ ...noToken, ...s }));
-  const manyInputs = many.map((m) => inputOf(m, usimOf(m)));
+  // Run i plays SIM i mod n: `load.sims` (--each-sim: their keys, IMSI and identity, the other options shared), or `o`'s one SIM.
+  const each = load.sims?.length ? load.sims.map((s) => ({ ...noToken, ...s })) : [noToken];
+  const inputs: SimulationInput[] = each.map((m) => inputOf(m, usimOf(m)));
   let next = 0;
-  if (o.fastReauth && many.length > 0) throw new RangeError('fast re-authentication runs one chain per SIM: not with several SIMs');
+  if (o.fastReauth && each.length > 1) throw new RangeError('fast re-authentication runs one chain per SIM: not with several SIMs');
   // --fast-reauth: one USIM for the whole chain (SQN_MS and identities carried from run to run).
   if (o.fastReauth && load.concurrency > 1) throw new RangeError('fast re-authentication runs one chain per SIM: concurrency 1');
   const dispatcher = createDispatcher({ connections: load.concurrency, insecure: o.insecure, ca: o.ca });
@@ -183,17 +182,13 @@ export async function loadEapAka(
   try {
     const summary = await runLoad(
       async () => {
-        if (many.length > 0) {
-          const i = next++ % many.length;
-          const r = await simulateOnce(manyInputs[i]!, usimOf(many[i]!), { dispatcher, timeoutMs: o.timeoutMs, lean: true });
-          return { ok: r.ok, reason: r.reason, kind: r.failure };
-        }
         if (!o.fastReauth) {
-          const r = await simulateOnce(input, usimOf(o), { dispatcher, timeoutMs: o.timeoutMs, lean: true });
+          const i = next++ % each.length;
+          const r = await simulateOnce(inputs[i]!, usimOf(each[i]!), { dispatcher, timeoutMs: o.timeoutMs, lean: true });
           return { ok: r.ok, reason: r.reason, kind: r.failure };
         }
-        const usim = usimOf(o, chain.sqn, chain.carry);
-        const r = await simulateOnce(inputOf(noToken, usim), usim, { dispatcher, timeoutMs: o.timeoutMs, lean: true });
+        const usim = usimOf(each[0]!, chain.sqn, chain.carry);
+        const r = await simulateOnce(inputOf(each[0]!, usim), usim, { dispatcher, timeoutMs: o.timeoutMs, lean: true });
         chain = { sqn: usim.sqnMs, carry: usim.carry() };
         const a = r.authentications?.[0];
         if (r.ok && a) {
@@ -204,7 +199,7 @@ export async function loadEapAka(
       },
       { count: load.count, concurrency: load.concurrency, now: () => performance.now(), onProgress: load.onProgress },
     );
-    return { url: o.url, imsi: many[0]?.imsi ?? o.imsi, ...(many.length > 0 ? { sims: many.length } : {}), variant: input.variant, ...summary, ...(o.fastReauth ? { kinds } : {}) };
+    return { url: o.url, imsi: each[0]!.imsi, ...(load.sims?.length ? { sims: each.length } : {}), variant: inputs[0]!.variant, ...summary, ...(o.fastReauth ? { kinds } : {}) };
   } finally {
     await dispatcher.close();
   }
