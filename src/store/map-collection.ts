@@ -25,6 +25,7 @@
  * is still in flight (whose own commit then decides).
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
+import { FieldIndex } from './field-index.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
@@ -67,8 +68,8 @@ const toText = (key: string, value: unknown): string => {
 
 export class MapCollection<T> implements Collection<T> {
   readonly #map = new Map<string, Entry>();
-  /** field → value → the one key holding it, or a Set when several do (most indexed values are unique: no Set each). */
-  readonly #indexes = new Map<string, Map<string, string | Set<string>>>();
+  /** field → its index. */
+  readonly #indexes = new Map<string, FieldIndex>();
   /** The key order `scan` pages through (kept current by inserts and deletes, not re-sorted per change). */
   readonly #sorted = new SortedKeys(() => this.#map.keys());
   /** Per-key chain: an update waits for the writes before it on the same key. */
@@ -82,7 +83,7 @@ export class MapCollection<T> implements Collection<T> {
   readonly #staged = new Map<string, { n: number; durable: Entry | null; failedLast: boolean; last: Promise<void> }>();
 
   constructor(readonly name: string, readonly spec: CollectionSpec, private readonly hooks: MapCollectionHooks = {}) {
-    for (const f of spec.indexes ?? []) this.#indexes.set(f, new Map());
+    for (const f of spec.indexes ?? []) this.#indexes.set(f, new FieldIndex());
   }
 
   /** Load without journalling (the embedded driver's replay): the record's value and its JSON text, or a delete. */
@@ -112,12 +113,7 @@ export class MapCollection<T> implements Collection<T> {
       if (!idx) return;
       for (let i = 0; i < keys.length; i++) {
         const v = col[i];
-        if (typeof v !== 'string') continue;
-        const key = keys[i]!;
-        const have = idx.get(v);
-        if (have === undefined) idx.set(v, key);
-        else if (typeof have === 'string') { if (have !== key) idx.set(v, new Set([have, key])); }
-        else have.add(key);
+        if (typeof v === 'string') idx.add(v, keys[i]!);
       }
     });
   }
@@ -219,9 +215,8 @@ export class MapCollection<T> implements Collection<T> {
   async find(field: string, value: string): Promise<T[]> {
     const idx = this.#indexes.get(field);
     if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
-    const hit = idx.get(value);
-    if (hit === undefined) return [];
-    return this.#values(typeof hit === 'string' ? [hit] : [...hit]);
+    const keys = idx.keys(value);
+    return keys.length ? this.#values(keys) : [];
   }
 
   async #values(keys: readonly string[]): Promise<T[]> {
@@ -338,11 +333,7 @@ export class MapCollection<T> implements Collection<T> {
     const field = this.#fields(entry, value);
     for (const [f, idx] of this.#indexes) {
       const v = field(f);
-      if (typeof v !== 'string') continue;
-      const have = idx.get(v);
-      if (have === undefined) idx.set(v, key);
-      else if (typeof have === 'string') { if (have !== key) idx.set(v, new Set([have, key])); }
-      else have.add(key);
+      if (typeof v === 'string') idx.add(v, key);
     }
   }
 
@@ -361,13 +352,7 @@ export class MapCollection<T> implements Collection<T> {
     const field = known ? (f: string) => known[f] : this.#fields(old, undefined);
     for (const [f, idx] of this.#indexes) {
       const v = field(f);
-      if (typeof v !== 'string') continue;
-      const have = idx.get(v);
-      if (have === undefined) continue;
-      if (typeof have === 'string') { if (have === key) idx.delete(v); continue; }
-      have.delete(key);
-      if (have.size === 1) idx.set(v, have.values().next().value as string);
-      else if (!have.size) idx.delete(v);
+      if (typeof v === 'string') idx.remove(v, key);
     }
   }
 }

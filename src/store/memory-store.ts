@@ -4,6 +4,7 @@
  */
 import type { ActivityLog, ActivityPage, ActivityQuery, Collection, CollectionSpec, Store, StoreChange } from '../ports.js';
 import { MapCollection } from './map-collection.js';
+import { VolatileCollection } from './volatile-collection.js';
 import type { ActivityRecord } from '../contracts/activity.js';
 import { IdPrefixIndex } from './id-prefix-index.js';
 
@@ -130,9 +131,11 @@ export class ChangeFeed {
 
 export function createMemoryStore(activity: MemoryActivityOptions = {}): Store {
   const feed = new ChangeFeed();
-  const registry = new CollectionRegistry((name, spec) => new MapCollection<unknown>(name, spec, {
-    commit: async (ops) => { for (const op of ops) feed.emit({ collection: name, key: op.key, origin: null }); },
-  }));
+  const registry = new CollectionRegistry<Collection<unknown>>((name, spec) => spec.kind === 'volatile'
+    ? new VolatileCollection<unknown>(name, spec, (key) => feed.emit({ collection: name, key, origin: null }))
+    : new MapCollection<unknown>(name, spec, {
+      commit: async (ops) => { for (const op of ops) feed.emit({ collection: name, key: op.key, origin: null }); },
+    }));
   return {
     collection<T>(name: string, spec?: CollectionSpec): Collection<T> {
       return registry.open(name, spec) as Collection<T>;

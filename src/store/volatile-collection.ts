@@ -1,0 +1,125 @@
+/**
+ * A `volatile` collection of the memory and embedded drivers (docs/storage.md § Kinds): records that live in
+ * this process only (an EAP session in flight), so nothing is written anywhere and every operation is
+ * synchronous underneath its promise.
+ *
+ * Records are held as objects, not as JSON text: a write stores a `plainCopy` of the value (what a JSON round
+ * trip would give, so the semantics are those of every other collection), and a read hands out a fresh
+ * `plainCopy`, so neither the writer nor a reader can change the stored record by changing what it holds. An
+ * EAP-AKA authentication makes about ten reads and writes here (docs/performance.md § Ninth round); a copy
+ * costs a fraction of the JSON.parse and JSON.stringify the text-holding MapCollection pays for each.
+ *
+ * `update` runs its function between no awaits at all, so it is atomic; a write resolves at once (there is no
+ * durability to wait for). `onChange` is called with each key written or deleted (the driver's change feed).
+ */
+import type { Change, Collection, CollectionSpec } from '../ports.js';
+import { FieldIndex } from './field-index.js';
+import { plainCopy } from './plain-copy.js';
+import { SortedKeys } from './sorted-keys.js';
+
+export class VolatileCollection<T> implements Collection<T> {
+  readonly #map = new Map<string, T>();
+  readonly #indexes = new Map<string, FieldIndex>();
+  readonly #sorted = new SortedKeys(() => this.#map.keys());
+
+  constructor(readonly name: string, readonly spec: CollectionSpec, private readonly onChange: (key: string) => void = () => {}) {
+    for (const f of spec.indexes ?? []) this.#indexes.set(f, new FieldIndex());
+  }
+
+  get(key: string): Promise<T | undefined> {
+    const v = this.#map.get(key);
+    return Promise.resolve(v === undefined ? undefined : plainCopy(v));
+  }
+
+  put(key: string, value: T): Promise<void> {
+    try { this.#set(key, this.#stored(key, value)); } catch (e) { return Promise.reject(e); }
+    return Promise.resolve();
+  }
+
+  putMany(entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
+    let copies: T[];
+    try { copies = entries.map(([key, value]) => this.#stored(key, value)); } catch (e) { return Promise.reject(e); }
+    entries.forEach(([key], i) => this.#set(key, copies[i]!));
+    return Promise.resolve();
+  }
+
+  insertMany(entries: ReadonlyArray<readonly [string, T]>): Promise<string[]> {
+    const conflicts: string[] = [];
+    const fresh = new Map<string, T>();
+    try {
+      for (const [key, value] of entries) {
+        if (fresh.has(key) || this.#map.has(key)) conflicts.push(key);
+        else fresh.set(key, this.#stored(key, value));
+      }
+    } catch (e) { return Promise.reject(e); }
+    for (const [key, v] of fresh) this.#set(key, v);
+    return Promise.resolve(conflicts);
+  }
+
+  delete(key: string): Promise<boolean> {
+    return Promise.resolve(this.#remove(key));
+  }
+
+  update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
+    try {
+      const v = this.#map.get(key);
+      const change = fn(v === undefined ? undefined : plainCopy(v));
+      if (change.delete) this.#remove(key);
+      else if (change.put !== undefined) this.#set(key, this.#stored(key, change.put));
+      return Promise.resolve(change.result);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  find(field: string, value: string): Promise<T[]> {
+    const idx = this.#indexes.get(field);
+    if (!idx) return Promise.reject(new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`));
+    return Promise.resolve(idx.keys(value).map((k) => plainCopy(this.#map.get(k)!)));
+  }
+
+  scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
+    const page = this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 });
+    return Promise.resolve(page.map((k) => [k, plainCopy(this.#map.get(k)!)] as [string, T]));
+  }
+
+  count(): Promise<number> {
+    return Promise.resolve(this.#map.size);
+  }
+
+  /** The copy of `value` to hold; a value JSON cannot write (undefined, a function) is refused as the other drivers refuse it. */
+  #stored(key: string, value: T): T {
+    const v = plainCopy(value);
+    if (v === undefined) throw new TypeError(`storage: the record for ${JSON.stringify(key)} is not JSON (${typeof value})`);
+    return v;
+  }
+
+  #set(key: string, value: T): void {
+    const old = this.#map.get(key);
+    if (old !== undefined) this.#unindex(key, old);
+    else this.#sorted.added(key);
+    this.#map.set(key, value);
+    for (const [f, idx] of this.#indexes) {
+      const x = (value as Record<string, unknown> | null)?.[f];
+      if (typeof x === 'string') idx.add(x, key);
+    }
+    this.onChange(key);
+  }
+
+  #remove(key: string): boolean {
+    const old = this.#map.get(key);
+    if (old === undefined) return false;
+    this.#unindex(key, old);
+    this.#map.delete(key);
+    this.#sorted.removed(key);
+    this.onChange(key);
+    return true;
+  }
+
+  #unindex(key: string, old: T): void {
+    for (const [f, idx] of this.#indexes) {
+      const x = (old as Record<string, unknown> | null)?.[f];
+      if (typeof x === 'string') idx.remove(x, key);
+    }
+  }
+}
