@@ -13,7 +13,10 @@
  * its `fdatasync` calls (the builds before that one, and the fallback off Linux), from `strace -f -c` attached for
  * the measured run only; it slows the daemon, so those rounds are for the counts, not the speed.
  *
- *   npx tsc && node dist/bench/eap-load.bench.js [--count 2000] [--concurrency 32] [--rounds 2] [--warmup 2000] [--root DIR] [--strace]
+ *   npx tsc && node dist/bench/eap-load.bench.js [--count 2000] [--concurrency 32] [--rounds 2] [--warmup 2000] [--root DIR] [--strace] [--sims N] [--set key=value …]
+ *
+ * `--set key=value` (repeatable): a configuration key for every daemon of the run, as `serve --set` takes it
+ * (e.g. a storage setting under test); the figures are then of that setting, not of the defaults.
  *
  * Each round starts a new daemon and first runs `--warmup` authentications at the measured concurrency (their
  * rate is printed too: a new daemon's first seconds), then measures `--count`.
@@ -34,7 +37,7 @@ import type { LoadSim } from '../src/ue/run.js';
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
   root: { type: 'string' }, strace: { type: 'boolean', default: false }, warmup: { type: 'string', default: '2000' },
-  sims: { type: 'string', default: '1' },
+  sims: { type: 'string', default: '1' }, set: { type: 'string', multiple: true, default: [] },
 } });
 const SIMS = Number(values.sims);
 if (!Number.isInteger(SIMS) || SIMS < 1) throw new Error('--sims: a whole number of SIMs, 1 or more');
@@ -71,7 +74,7 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
   const prof = await import(join(b.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
   const run = await import(join(b.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
   const many = SIMS > 1 ? simFile(SIMS) : undefined;
-  const d = await prof.serve({ ...(b.dir === here ? {} : { root: b.dir }), ...(many ? { sets: [`aaa.subscribers_file=${many.file}`] } : {}) });
+  const d = await prof.serve({ ...(b.dir === here ? {} : { root: b.dir }), sets: [...(many ? [`aaa.subscribers_file=${many.file}`] : []), ...values.set] });
   const opts = prof.eapOptions(d.url);
   const runLoad = (count: number) => run.loadEapAka(opts, { count, concurrency: CONC, ...(many ? { sims: many.sims } : {}) }).then((r) => {
     if (many && r.sims !== SIMS) throw new Error(`build ${b.name}: its simulator has no load over several SIMs (--sims needs both builds to have it)`);

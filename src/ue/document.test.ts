@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DecodeError } from '../codec/decode-error.js';
-import { displayApps, parseServerAnswer } from './document.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { displayApps, fastProvisioningDoc, fullProvisioningDoc, parseServerAnswer } from './document.js';
 
 // The example document of TS43.md § Response.
 const XML_DOC = `<?xml version="1.0"?>
@@ -114,4 +115,68 @@ test('any body either parses or throws DecodeError (property)', () => {
     }),
     { numRuns: 2000 },
   );
+});
+
+// ─── the fast path for the common document (fastProvisioningDoc) against fast-xml-parser's ─────────────────────
+
+/** What parseXmlDocument reads of a tree: types, parm names and values, nesting (fast-xml-parser gives '' for an empty element). */
+type Norm = { type: unknown; parms: unknown[][]; children: Norm[] };
+function norm(c: unknown): Norm {
+  if (typeof c !== 'object' || c === null) return { type: undefined, parms: [], children: [] };
+  const o = c as Record<string, unknown>;
+  const parms = ((o.parm as unknown[] | undefined) ?? []).map((p) => (typeof p === 'object' && p !== null ? [(p as Record<string, unknown>)['@_name'], (p as Record<string, unknown>)['@_value']] : [undefined, undefined]));
+  return { type: o['@_type'], parms, children: ((o.characteristic as unknown[] | undefined) ?? []).map(norm) };
+}
+const fixtureXml = (f: string) => readFileSync(new URL(`../../../fixtures/ts43/${f}`, import.meta.url), 'utf8');
+const BASES = [
+  XML_DOC,
+  fixtureXml('multi-app.xml'),
+  ...readdirSync(new URL('../../../fixtures/ts43/odsa/', import.meta.url)).filter((f) => f.endsWith('.xml')).map((f) => fixtureXml(`odsa/${f}`)),
+];
+
+test('the daemon\'s documents take the fast path, and read the same as through fast-xml-parser', () => {
+  assert.ok(BASES.length >= 4);
+  for (const text of BASES) {
+    const fast = fastProvisioningDoc(text);
+    assert.ok(fast, text.slice(0, 120));
+    assert.deepEqual(norm(fast['wap-provisioningdoc']), norm(fullProvisioningDoc(text)['wap-provisioningdoc']));
+  }
+  const doc = parseServerAnswer('text/vnd.wap.connectivity-xml', BASES[0]!);
+  assert.equal(doc.kind === 'document' && doc.document.token?.token.reveal(), 'kZYfCEpSsMr88KZVmab5UsZVzl+nWSsX');
+});
+
+test('what the fast path leaves to fast-xml-parser: references, comments, DOCTYPE, white space in a value, no characteristic', () => {
+  const wrap = (inner: string) => `<wap-provisioningdoc>${inner}</wap-provisioningdoc>`;
+  for (const text of [
+    wrap('<characteristic type="A"><parm name="x" value="a&nbsp;b"/></characteristic>'),
+    wrap('<characteristic type="A"><parm name="x" value="&#65;"/></characteristic>'),
+    wrap('<!-- c --><characteristic type="A"/>'),
+    `<!DOCTYPE wap-provisioningdoc>${wrap('<characteristic type="A"/>')}`,
+    wrap('<characteristic type="A"><parm name="x" value="two\nlines"/></characteristic>'),
+    wrap("<characteristic type='A'><parm name='x' value='tab\there'/></characteristic>"),
+    wrap('<parm name="x" value="1"/>'),
+    '<other><characteristic type="A"/></other>',
+    wrap('<characteristic type="A" type="B"/>'),
+  ]) assert.equal(fastProvisioningDoc(text), null, text);
+  // Taken: single quotes, spaces round "=", padded values (trimmed as fast-xml-parser trims), prefixed names (as written).
+  const text = wrap(`<characteristic type = ' A '><parm name="x"  value=" 1 "/><parm name="e" value="&lt;a&amp;b&gt; &quot;&apos;"/><p:parm xmlns:p="urn:x" name="y" value="2"/></characteristic>`);
+  assert.deepEqual(norm(fastProvisioningDoc(text)!['wap-provisioningdoc']), norm(fullProvisioningDoc(text)['wap-provisioningdoc']));
+  assert.deepEqual(norm(fastProvisioningDoc(text)!['wap-provisioningdoc']).children[0], { type: 'A', parms: [['x', '1'], ['e', '<a&b> "\'']], children: [] });
+});
+
+test('a mutated document the fast path takes reads the same through fast-xml-parser (property)', () => {
+  const pieces = ['<', '>', '/', '=', '"', "'", ' ', '\n', '\t', 'x', ':', '?', '!', '&', ';', '&amp;', '&lt;', 'amp;', '&#', '#65;', 'characteristic', 'parm', 'type', 'name', 'value', '<parm name="n" value="v"/>', '</characteristic>', '<characteristic type="T">', 'xmlns:q="urn:q"', 'q:'];
+  const edit = fc.tuple(fc.nat(), fc.nat(12), fc.array(fc.constantFrom(...pieces), { maxLength: 3 }));
+  let taken = 0;
+  fc.assert(fc.property(fc.constantFrom(...BASES), fc.array(edit, { minLength: 1, maxLength: 2 }), (base, edits) => {
+    let text = base;
+    for (const [at, cut, add] of edits) { const i = at % (text.length + 1); text = text.slice(0, i) + add.join('') + text.slice(i + cut); }
+    const fast = fastProvisioningDoc(text);
+    if (fast === null) return;
+    taken++;
+    let full: Record<string, unknown>;
+    try { full = fullProvisioningDoc(text); } catch (e) { assert.fail(`the fast path took what fast-xml-parser refuses (${(e as Error).message}): ${JSON.stringify(text)}`); }
+    assert.deepEqual(norm(fast['wap-provisioningdoc']), norm(full['wap-provisioningdoc']), JSON.stringify(text));
+  }), { numRuns: 6000, seed: 14 });
+  assert.ok(taken > 600, `the fast path was taken on ${taken} of 6,000 mutants`);
 });
