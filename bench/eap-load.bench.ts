@@ -73,7 +73,9 @@ async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: numbe
 async function round(b: { name: string; dir: string }, n: number): Promise<Row> {
   const prof = await import(join(b.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
   const run = await import(join(b.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
-  const many = SIMS > 1 ? simFile(SIMS) : undefined;
+  // The SIMs' keys are Secrets of the build's own module: its simulator refuses another copy's.
+  const { Secret: BuildSecret } = await import(join(b.dir, 'dist/src/util/secret.js')) as typeof import('../src/util/secret.js');
+  const many = SIMS > 1 ? simFile(SIMS, BuildSecret) : undefined;
   const d = await prof.serve({ ...(b.dir === here ? {} : { root: b.dir }), sets: [...(many ? [`aaa.subscribers_file=${many.file}`] : []), ...values.set] });
   const opts = prof.eapOptions(d.url);
   const runLoad = (count: number) => run.loadEapAka(opts, { count, concurrency: CONC, ...(many ? { sims: many.sims } : {}) }).then((r) => {
@@ -107,7 +109,7 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
  * `--sims N`: N subscribers for the built-in AAA (IMSIs 00101 9xxxxxxxxx, keys derived from the index by SHA-256 so
  * every run has the same ones; never published test keys) as a subscriber CSV, and the same SIMs for the simulator.
  */
-function simFile(n: number): { dir: string; file: string; sims: LoadSim[] } {
+function simFile(n: number, SecretOf: typeof Secret): { dir: string; file: string; sims: LoadSim[] } {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-sims-'));
   const file = join(dir, 'sims.csv');
   const rows = ['imsi,msisdn,ki,opc,amf,sqn'];
@@ -118,7 +120,7 @@ function simFile(n: number): { dir: string; file: string; sims: LoadSim[] } {
     const ki = key('ki');
     const opc = key('opc');
     rows.push(`${imsi},+9992${String(i).padStart(9, '0')},${ki.toString('hex')},${opc.toString('hex')},8000,0`);
-    sims.push({ imsi, ki: new Secret(ki), opc: new Secret(opc) });
+    sims.push({ imsi, ki: new SecretOf(ki), opc: new SecretOf(opc) });
   }
   writeFileSync(file, `${rows.join('\n')}\n`);
   return { dir, file, sims };
