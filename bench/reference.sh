@@ -23,6 +23,7 @@ run dist/bench/eap-aka.bench.js 1.5
 run dist/bench/diameter.bench.js 2 32
 run dist/bench/ts43.bench.js --seconds 3 --eap-count 400
 run dist/bench/eap-load.bench.js --count 2000 --concurrency 32 --rounds 2
+run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 64 --rounds 2 --sims 1000
 run dist/bench/xcap.bench.js 3 16
 run dist/bench/admin-api.bench.js --seconds 5 --concurrency 16 --skip-cli
