@@ -205,3 +205,33 @@ test('config: the old vvm.imap_ssl key is explained, not just unknown', async ()
   assert.equal(c.vvm.imap_port, 143);
   assert.equal(c.vvm.imaps_port, 993);
 });
+
+test('racing deposits become visible in UID order: the first reserved is never shown after a later one', async () => {
+  // A store whose message writes finish late for the first deposit only: without the per-mailbox order, the second
+  // deposit's message was made visible first and the index read [u+1, u] (seen on PostgreSQL with two daemons).
+  const base = createMemoryStore();
+  let slowNext = false;
+  const store: Store = {
+    ...base,
+    collection<T>(name: string, spec?: Parameters<Store['collection']>[1]) {
+      const c = base.collection<T>(name, spec);
+      if (name !== 'vvm_messages') return c;
+      return Object.assign(Object.create(c) as typeof c, {
+        put: async (key: string, value: T) => {
+          if (slowNext) { slowNext = false; await new Promise((r) => setTimeout(r, 50)); }
+          return c.put(key, value);
+        },
+      });
+    },
+  };
+  const { accounts, mailbox } = vvm(store, () => 1_700_000_000_000);
+  await accounts.create(IMSI, { status: 'ready', pin: '4817' });
+  const seen: number[] = [];
+  mailbox.onEvent((e: VvmEvent) => { if (e.kind === 'NM' && e.uid !== undefined) seen.push(e.uid); });
+  slowNext = true;
+  const deposits = await Promise.all([0, 1, 2].map((i) => mailbox.deposit(IMSI, { from: '+61400000001', audio: Buffer.from([1, 2, 3, i]), contentType: 'audio/amr' })));
+  const uids = deposits.map((d) => d.uid);
+  assert.deepEqual(uids, [...uids].sort((a, b) => a - b), 'UIDs reserved in call order');
+  assert.deepEqual((await mailbox.open(IMSI)).folders.INBOX.msgs.map((m) => m.uid), uids, 'the index ascends');
+  assert.deepEqual(seen, uids, 'NM announced in UID order');
+});

@@ -161,6 +161,13 @@ export function usage(rec: VvmMailboxRecord): { messages: number; bytes: number 
   return { messages, bytes };
 }
 
+/** Puts `m` into `msgs` (ascending by UID) where its UID goes: at the end but when another write got there first. */
+function insertByUid<M extends { uid: number }>(msgs: M[], m: M): void {
+  let i = msgs.length;
+  while (i > 0 && msgs[i - 1]!.uid > m.uid) i--;
+  msgs.splice(i, 0, m);
+}
+
 const overQuota = (u: { messages: number; bytes: number }, q: QuotaLimits) => u.messages > q.max_messages || u.bytes > q.storage_limit_kb * 1024;
 
 export class VvmMailboxService {
@@ -168,6 +175,8 @@ export class VvmMailboxService {
   readonly #messages: Collection<VvmMessageRecord>;
   readonly #listeners = new Set<(e: VvmEvent) => void>();
   readonly #counters = new Set<MessageOperationListener>();
+  /** Per IMSI: the tail of the writes that reserve UIDs and then make them visible (#inUidOrder). */
+  readonly #uidLanes = new Map<string, Promise<unknown>>();
 
   constructor(store: Store, private readonly clock: Clock, private readonly accounts: VvmAccountService, private readonly opts: VvmMailboxOptions) {
     this.#boxes = openCollection<VvmMailboxRecord>(store, 'vvm_mailboxes');
@@ -262,6 +271,10 @@ export class VvmMailboxService {
     if (d.audio.length === 0) throw new VvmMailboxError('OMNISEP_VVM_INVALID', 'the audio is empty');
     if (d.durationS !== undefined && (!Number.isFinite(d.durationS) || d.durationS < 0 || d.durationS > 86_400)) throw new VvmMailboxError('OMNISEP_VVM_INVALID', `duration ${d.durationS} s is not between 0 and 86400`);
     if (!/^\+?[0-9]{0,20}$/.test(d.from)) throw new VvmMailboxError('OMNISEP_VVM_INVALID', `caller ${JSON.stringify(d.from)} is not a number (digits, optional +; empty = withheld)`);
+    return this.#inUidOrder(imsi, () => this.#deposit(imsi, d));
+  }
+
+  async #deposit(imsi: string, d: { from: string; audio: Buffer; contentType: string; durationS?: number; receivedAt?: number }): Promise<{ uid: number; messageId: string }> {
     const quota = await this.quotaOf(imsi);
     const box = await this.open(imsi);
     const date = d.receivedAt ?? this.clock.now();
@@ -279,7 +292,7 @@ export class VvmMailboxService {
     await this.#messages.put(messageKey(imsi, 'INBOX', uid!), {
       imsi, folder: 'INBOX', uid: uid!, raw: raw.toString('latin1'), header_bytes: headerLength(raw), date, from: d.from, duration_s: d.durationS ?? null,
     });
-    await this.#commit(imsi, quota, 'deposit refused', (rec) => { rec.folders.INBOX.msgs.push(entry); }, [messageKey(imsi, 'INBOX', uid!)]);
+    await this.#commit(imsi, quota, 'deposit refused', (rec) => { insertByUid(rec.folders.INBOX.msgs, entry); }, [messageKey(imsi, 'INBOX', uid!)]);
     this.#count('deposit', 1, d.durationS);
     // NM: the OMTP side queues the SYNC for every deposit, whoever made it (OmtpService.attach).
     this.#emit({ imsi, kind: 'NM', uid: uid!, origin: 'operator' });
@@ -305,24 +318,26 @@ export class VvmMailboxService {
       if (!c) throw new VvmMailboxError('OMNISEP_VVM_INVALID', `flag ${f} is not allowed (allowed: ${SETTABLE_FLAGS.join(' ')})`);
       if (!canon.includes(c)) canon.push(c);
     }
-    const quota = await this.quotaOf(imsi);
-    const box = await this.open(imsi);
-    const [uid] = await this.#reserve(imsi, 'Greetings', 1);
-    const at = date ?? this.clock.now();
-    const key = messageKey(imsi, 'Greetings', uid!);
-    await this.#messages.put(key, { imsi, folder: 'Greetings', uid: uid!, raw: raw.toString('latin1'), header_bytes: hl, date: at, from: '', duration_s: duration, kind });
-    const replaced: number[] = [];
-    await this.#commit(imsi, quota, 'greeting refused', (rec) => {
-      replaced.length = 0; // the update function may run again
-      const g = rec.folders.Greetings;
-      for (const m of g.msgs) if (m.kind === kind) replaced.push(m.uid);
-      g.msgs = g.msgs.filter((m) => m.kind !== kind);
-      if (canon.includes(GREETING_ON)) clearGreetingOn(g, kind);
-      g.msgs.push({ uid: uid!, size: raw.length, flags: canon, date: at, kind });
-    }, [key]);
-    await this.#deleteRecords(imsi, 'Greetings', replaced);
-    this.#emit({ imsi, kind: 'GU', uid: uid!, origin });
-    return { uid: uid!, uidvalidity: box.uidvalidity };
+    return this.#inUidOrder(imsi, async () => {
+      const quota = await this.quotaOf(imsi);
+      const box = await this.open(imsi);
+      const [uid] = await this.#reserve(imsi, 'Greetings', 1);
+      const at = date ?? this.clock.now();
+      const key = messageKey(imsi, 'Greetings', uid!);
+      await this.#messages.put(key, { imsi, folder: 'Greetings', uid: uid!, raw: raw.toString('latin1'), header_bytes: hl, date: at, from: '', duration_s: duration, kind });
+      const replaced: number[] = [];
+      await this.#commit(imsi, quota, 'greeting refused', (rec) => {
+        replaced.length = 0; // the update function may run again
+        const g = rec.folders.Greetings;
+        for (const m of g.msgs) if (m.kind === kind) replaced.push(m.uid);
+        g.msgs = g.msgs.filter((m) => m.kind !== kind);
+        if (canon.includes(GREETING_ON)) clearGreetingOn(g, kind);
+        insertByUid(g.msgs, { uid: uid!, size: raw.length, flags: canon, date: at, kind });
+      }, [key]);
+      await this.#deleteRecords(imsi, 'Greetings', replaced);
+      this.#emit({ imsi, kind: 'GU', uid: uid!, origin });
+      return { uid: uid!, uidvalidity: box.uidvalidity };
+    });
   }
 
   /** The operator's greeting upload (CLI/API): built as VVM.md's greeting message and made the active one of its kind. */
@@ -438,6 +453,10 @@ export class VvmMailboxService {
    * and the destination's UIDVALIDITY (UIDPLUS COPYUID).
    */
   async copy(imsi: string, from: Folder, uids: readonly number[], to: Folder, move: boolean, origin: VvmEvent['origin'] = 'imap'): Promise<{ pairs: Array<[number, number]>; uidvalidity: number }> {
+    return this.#inUidOrder(imsi, () => this.#copy(imsi, from, uids, to, move, origin));
+  }
+
+  async #copy(imsi: string, from: Folder, uids: readonly number[], to: Folder, move: boolean, origin: VvmEvent['origin']): Promise<{ pairs: Array<[number, number]>; uidvalidity: number }> {
     const box = await this.open(imsi);
     if ((from === 'Greetings') !== (to === 'Greetings')) throw new VvmMailboxError('OMNISEP_VVM_INVALID', 'voice messages and greetings do not move between each other\'s folders');
     const wanted = new Set(uids);
@@ -499,6 +518,23 @@ export class VvmMailboxService {
   }
 
   /** Takes `n` UIDs of `folder` (UIDNEXT += n) in one atomic write; no two writers get the same UID. */
+  /**
+   * Runs `fn` — reserve UIDs, write the messages, make them visible — after every such write of the same mailbox
+   * in this daemon has finished: UIDs become visible in the order they were reserved, so a client never sees a new
+   * message with a lower UID than one it has seen (RFC 3501 §2.3.1.1: UIDs ascend in the order messages are added).
+   * Two deposits racing each other reversed the order (found by the PostgreSQL two-daemon test). Daemons sharing a
+   * store each order their own; the visibility write also inserts in UID order (insertByUid), so the stored index
+   * stays ascending whatever the interleaving across daemons.
+   */
+  #inUidOrder<T>(imsi: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#uidLanes.get(imsi);
+    const run = prev ? prev.then(fn, fn) : fn();
+    const tail = run.catch(() => undefined);
+    this.#uidLanes.set(imsi, tail);
+    void tail.then(() => { if (this.#uidLanes.get(imsi) === tail) this.#uidLanes.delete(imsi); });
+    return run;
+  }
+
   async #reserve(imsi: string, folder: Folder, n: number): Promise<number[]> {
     await this.open(imsi);
     return this.#boxes.update(imsi, (cur) => {
