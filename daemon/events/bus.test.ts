@@ -69,3 +69,20 @@ test('gather: resolves once the asked number of events is buffered, else when th
   await pending;
   assert.equal(s.closed, true);
 });
+
+test('an encoding subscription buffers each matching event as encode made it when emitted, the dropped notice too', () => {
+  const bus = new EventBus(() => 0);
+  const encoded: string[] = [];
+  const s = bus.subscribe({ imsi: '1' }, { max: 2, encode: (e: DaemonEvent) => { const line = `${JSON.stringify(e)}\n`; encoded.push(line); return line; } });
+  const ev = activityEvent('1') as { record: { request_path: string } };
+  bus.emit(ev as DaemonEvent);
+  ev.record.request_path = '/changed-after-emit'; // the line was made at emit: the buffer does not see this
+  bus.emit(activityEvent('2')); // filtered out: never encoded
+  for (let i = 0; i < 3; i++) bus.emit(activityEvent('1'));
+  assert.equal(encoded.length, 2, 'encoded at emit, only what was kept');
+  const got = s.drain();
+  assert.equal(got.length, 3);
+  assert.deepEqual(JSON.parse(got[0]!), { kind: 'dropped', at: new Date(0).toISOString(), count: 2 });
+  assert.equal(JSON.parse(got[1]!).record.request_path, '/');
+  assert.ok(got.every((l) => l.endsWith('\n')));
+});

@@ -67,7 +67,8 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     const filtered = asked.length > 0 || kinds.length > 0;
     // An activity-type filter implies activity events (plus rates, so a tail can show liveness).
     if (types.length && !filtered) kinds.push('activity', 'dropped');
-    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: filtered || kinds.length ? [...kinds, 'dropped'] : [], types }, { max: BUFFER });
+    // Each event is made its line as it is emitted (see Subscription): the buffer holds text, not records.
+    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: filtered || kinds.length ? [...kinds, 'dropped'] : [], types }, { max: BUFFER, encode: serialize });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', [VERSION_HEADER]: ctx.version, 'x-request-id': String(req.id) });
@@ -84,7 +85,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
         await sub.gather(GATHER_MS, BUFFER / 2);
         const batch = sub.drain();
         if (!batch.length) continue;
-        if (!res.write(batch.map(serialize).join(''))) await drained(res);
+        if (!res.write(batch.join(''))) await drained(res);
       }
     } finally {
       sub.close();
