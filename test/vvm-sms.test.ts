@@ -27,6 +27,12 @@ async function waitMetric(d: TestDaemon, re: RegExp): Promise<void> {
   assert.match(text, re);
 }
 
+/** The worker logs after its store write (which the API and /metrics may show first): wait for the line (generous bound). */
+async function waitLog(d: TestDaemon, has: (line: string) => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !d.logs.some(has); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(d.logs.some(has), 'the expected log line');
+}
+
 const activityOf = async (d: TestDaemon) => (await d.call('GET', '/api/activity?limit=1000')).json.activities as Array<Record<string, unknown>>;
 
 test('MO Activate through the inbound hook: the account is created ready and a STATUS st=R with a working password reaches the gateway', async () => {
@@ -110,7 +116,7 @@ test('a gateway answering 500 is retried with back-off, counted, then kept as fa
     assert.equal(gw.received.length, 3);
     const metrics = (await d.call('GET', '/metrics')).text;
     await waitMetric(d, /vvm_sms_total\{type="sync",result="failed",service="omnisep"\} 3/);
-    assert.ok(d.logs.some((l) => l.includes('SMS gateway refused the SMS') || l.includes('kept as failed')));
+    await waitLog(d, (l) => l.includes('SMS gateway refused the SMS') || l.includes('kept as failed'));
     // A hanging gateway: the send answers after the timeout with the SMS pending, the daemon keeps serving.
     gw.mode = 'hang';
     const t0 = Date.now();
@@ -137,7 +143,7 @@ test('no gateway configured: deposits still work, each SMS is counted no_gateway
     assert.equal(list.gateway, null);
     assert.equal(list.total, 1);
     await waitMetric(d, /vvm_sms_total\{type="sync",result="no_gateway",service="omnisep"\} 1/);
-    assert.ok(d.logs.some((l) => l.includes('vvm.sms_gateway is empty')));
+    await waitLog(d, (l) => l.includes('vvm.sms_gateway is empty'));
   } finally {
     await d.stop();
   }
