@@ -26,6 +26,7 @@
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
 import { FieldIndex } from './field-index.js';
+import { KeyChains } from './key-chains.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
@@ -73,7 +74,7 @@ export class MapCollection<T> implements Collection<T> {
   /** The key order `scan` pages through (kept current by inserts and deletes, not re-sorted per change). */
   readonly #sorted = new SortedKeys(() => this.#map.keys());
   /** Per-key chain: an update waits for the writes before it on the same key. */
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #chains = new KeyChains();
   /** Where slot entries are read from (null: every record is held in memory). */
   protected source: RecordSource | null = null;
   /**
@@ -281,17 +282,11 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {
-    return this.#serialMany([key], fn);
+    return this.#chains.run([key], fn);
   }
 
   #serialMany<R>(keys: readonly string[], fn: () => Promise<R>): Promise<R> {
-    const prev: Promise<unknown>[] = [];
-    for (const k of keys) { const p = this.#chains.get(k); if (p) prev.push(p); }
-    const run = !prev.length ? fn() : prev.length === 1 ? prev[0]!.then(fn, fn) : Promise.all(prev).then(fn, fn);
-    const tail = run.catch(() => undefined);
-    for (const k of keys) this.#chains.set(k, tail);
-    void tail.then(() => { for (const k of keys) if (this.#chains.get(k) === tail) this.#chains.delete(k); });
-    return run;
+    return this.#chains.run(keys, fn);
   }
 
   /**

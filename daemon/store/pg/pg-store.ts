@@ -22,6 +22,7 @@ import type {
 } from '../../../src/ports.js';
 import { COLLECTIONS } from '../../../src/store/collections.js';
 import { CollectionRegistry } from '../../../src/store/memory-store.js';
+import { KeyChains } from '../../../src/store/key-chains.js';
 import { isUnavailable, redactUrl, startError, unavailable } from './errors.js';
 import { declaredIndexSql, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tableFor } from './migrate.js';
 
@@ -249,7 +250,7 @@ const IDENT = /^[a-z][a-z0-9_]{0,63}$/;
 
 class PgCollection<T> implements Collection<T> {
   readonly #table: string;
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #chains = new KeyChains();
   constructor(readonly name: string, readonly spec: CollectionSpec, private readonly db: Db, private readonly hooks: Hooks) {
     this.#table = tableFor(spec);
   }
@@ -398,12 +399,7 @@ class PgCollection<T> implements Collection<T> {
   }
 
   #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {
-    const prev = this.#chains.get(key);
-    const run = prev ? prev.then(fn, fn) : fn();
-    const tail = run.catch(() => undefined);
-    this.#chains.set(key, tail);
-    void tail.then(() => { if (this.#chains.get(key) === tail) this.#chains.delete(key); });
-    return run;
+    return this.#chains.run([key], fn);
   }
 }
 

@@ -17,6 +17,7 @@
  */
 import type { Clock, Collection, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
+import { KeyChains } from '../../store/key-chains.js';
 import {
   buildGreeting, buildVoiceMessage, greetingKindOf, headerLength, headerValue, GREETING_KINDS, type GreetingKind,
 } from '../../imap/mime.js';
@@ -175,8 +176,8 @@ export class VvmMailboxService {
   readonly #messages: Collection<VvmMessageRecord>;
   readonly #listeners = new Set<(e: VvmEvent) => void>();
   readonly #counters = new Set<MessageOperationListener>();
-  /** Per IMSI: the tail of the writes that reserve UIDs and then make them visible (#inUidOrder). */
-  readonly #uidLanes = new Map<string, Promise<unknown>>();
+  /** Per IMSI: the writes that reserve UIDs and then make them visible, one after another (#inUidOrder). */
+  readonly #uidLanes = new KeyChains();
 
   constructor(store: Store, private readonly clock: Clock, private readonly accounts: VvmAccountService, private readonly opts: VvmMailboxOptions) {
     this.#boxes = openCollection<VvmMailboxRecord>(store, 'vvm_mailboxes');
@@ -517,7 +518,6 @@ export class VvmMailboxService {
     return n;
   }
 
-  /** Takes `n` UIDs of `folder` (UIDNEXT += n) in one atomic write; no two writers get the same UID. */
   /**
    * Runs `fn` — reserve UIDs, write the messages, make them visible — after every such write of the same mailbox
    * in this daemon has finished: UIDs become visible in the order they were reserved, so a client never sees a new
@@ -527,14 +527,10 @@ export class VvmMailboxService {
    * stays ascending whatever the interleaving across daemons.
    */
   #inUidOrder<T>(imsi: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#uidLanes.get(imsi);
-    const run = prev ? prev.then(fn, fn) : fn();
-    const tail = run.catch(() => undefined);
-    this.#uidLanes.set(imsi, tail);
-    void tail.then(() => { if (this.#uidLanes.get(imsi) === tail) this.#uidLanes.delete(imsi); });
-    return run;
+    return this.#uidLanes.run([imsi], fn);
   }
 
+  /** Takes `n` UIDs of `folder` (UIDNEXT += n) in one atomic write; no two writers get the same UID. */
   async #reserve(imsi: string, folder: Folder, n: number): Promise<number[]> {
     await this.open(imsi);
     return this.#boxes.update(imsi, (cur) => {
