@@ -40,6 +40,19 @@ test('gzip template: any pieces and values round-trip (property)', () => {
   }), { numRuns: 300 });
 });
 
+test('gzip template: gzipIfAtLeast answers null below the size and the same member at or above it', () => {
+  const t = new GzipTemplate(DOC);
+  const values = ['tök', '3599'];
+  const bytes = t.byteLength(values);
+  assert.equal(t.gzipIfAtLeast(values, bytes + 1), null);
+  const at = t.gzipIfAtLeast(values, bytes);
+  assert.ok(at);
+  assert.deepEqual(at, t.gzip(values));
+  assert.equal(gunzipSync(at).toString('utf8'), DOC[0] + values[0] + DOC[1] + values[1] + DOC[2]);
+  // A template used again with values of other lengths (its scratch lengths reused) still adds up.
+  for (const v of [['', ''], ['x'.repeat(70_000), 'é'], ['a', 'b']]) assert.equal(gunzipSync(t.gzip(v)).toString('utf8'), DOC[0] + v[0] + DOC[1] + v[1] + DOC[2]);
+});
+
 test('gzip template: the wrong number of values is refused', () => {
   assert.throws(() => new GzipTemplate(DOC).gzip(['one']), /takes 2 values, got 1/);
   assert.throws(() => new GzipTemplate([]), /at least one/);

@@ -25,6 +25,10 @@ export class GzipTemplate {
   readonly #shifts: Uint32Array;
   /** UTF-8 length of all static pieces together. */
   readonly staticBytes: number;
+  /** Length of all deflated pieces together. */
+  readonly #deflatedBytes: number;
+  /** Scratch: the values' UTF-8 lengths of the member being made (one call at a time: no await inside). */
+  #lens = new Int32Array(0);
 
   /** `level`: the pieces are compressed once, so the best ratio costs nothing per answer. */
   constructor(statics: readonly string[], level = 9) {
@@ -32,6 +36,7 @@ export class GzipTemplate {
     this.#statics = statics;
     this.#deflated = statics.map((s) => (s === '' ? Buffer.alloc(0) : deflateRawSync(s, { level, finishFlush: constants.Z_SYNC_FLUSH })));
     this.staticBytes = statics.reduce((n, s) => n + Buffer.byteLength(s), 0);
+    this.#deflatedBytes = this.#deflated.reduce((n, b) => n + b.length, 0);
     this.#crcs = Uint32Array.from(statics, (s) => crc32(s));
     this.#shifts = Uint32Array.from(statics, (s) => crc32Shift(Buffer.byteLength(s)));
   }
@@ -45,34 +50,74 @@ export class GzipTemplate {
 
   /** The gzip member of `statics[0] + values[0] + … + statics[n]`; `values.length` is `statics.length - 1`. */
   gzip(values: readonly string[]): Buffer {
-    if (values.length !== this.#statics.length - 1) throw new Error(`a gzip template of ${this.#statics.length} static pieces takes ${this.#statics.length - 1} values, got ${values.length}`);
-    const parts: Buffer[] = [HEADER];
-    let crc = 0;
+    return this.#member(values, 0)!;
+  }
+
+  /**
+   * As `gzip`, or null when the text would be shorter than `minBytes` (UTF-8): the caller's "is it worth
+   * compressing" and the member come from one pass over the values.
+   */
+  gzipIfAtLeast(values: readonly string[], minBytes: number): Buffer | null {
+    return this.#member(values, minBytes);
+  }
+
+  /** One buffer sized up front: the header, each piece and value copied in place, the trailer. */
+  #member(values: readonly string[], minBytes: number): Buffer | null {
+    const n = values.length;
+    if (n !== this.#statics.length - 1) throw new Error(`a gzip template of ${this.#statics.length} static pieces takes ${this.#statics.length - 1} values, got ${n}`);
+    const lens = this.#lens.length >= n ? this.#lens : (this.#lens = new Int32Array(n));
     let size = this.staticBytes;
-    for (let i = 0; i < this.#statics.length; i++) {
+    let total = HEADER.length + this.#deflatedBytes + FINAL.length + 8;
+    for (let i = 0; i < n; i++) {
+      const len = Buffer.byteLength(values[i]!);
+      lens[i] = len;
+      size += len;
+      // Each stored block: 5 bytes of head (RFC 1951 §3.2.4), at most 65,535 bytes of data.
+      total += len + 5 * Math.ceil(len / STORED_MAX);
+    }
+    if (size < minBytes) return null;
+    const out = Buffer.allocUnsafe(total);
+    out.set(HEADER, 0);
+    let at = HEADER.length;
+    let crc = 0;
+    for (let i = 0; i <= n; i++) {
       crc = crc32Combine(crc, this.#crcs[i]!, this.#shifts[i]!);
-      parts.push(this.#deflated[i]!);
-      if (i === values.length) break;
+      const piece = this.#deflated[i]!;
+      out.set(piece, at);
+      at += piece.length;
+      if (i === n) break;
+      const len = lens[i]!;
+      if (len === 0) continue;
+      if (len <= STORED_MAX) {
+        // BFINAL=0, BTYPE=00, padded to the byte boundary (every piece before ends on one), LEN, NLEN; the value after it.
+        storedHead(out, at, len);
+        out.write(values[i]!, at + 5, len, 'utf8');
+        crc = crc32(out.subarray(at + 5, at + 5 + len), crc);
+        at += 5 + len;
+        continue;
+      }
       const raw = Buffer.from(values[i]!, 'utf8');
-      if (raw.length === 0) continue;
       crc = crc32(raw, crc);
-      size += raw.length;
-      for (let at = 0; at < raw.length; at += STORED_MAX) {
-        const chunk = raw.subarray(at, at + STORED_MAX);
-        // BFINAL=0, BTYPE=00, padded to the byte boundary (every piece before ends on one), LEN, NLEN.
-        const head = Buffer.allocUnsafe(5);
-        head[0] = 0;
-        head.writeUInt16LE(chunk.length, 1);
-        head.writeUInt16LE(~chunk.length & 0xffff, 3);
-        parts.push(head, chunk);
+      for (let from = 0; from < len; from += STORED_MAX) {
+        const chunk = raw.subarray(from, from + STORED_MAX);
+        storedHead(out, at, chunk.length);
+        out.set(chunk, at + 5);
+        at += 5 + chunk.length;
       }
     }
-    const trailer = Buffer.allocUnsafe(8);
-    trailer.writeUInt32LE(crc >>> 0, 0);
-    trailer.writeUInt32LE(size >>> 0, 4);
-    parts.push(FINAL, trailer);
-    return Buffer.concat(parts);
+    out.set(FINAL, at);
+    at += FINAL.length;
+    out.writeUInt32LE(crc >>> 0, at);
+    out.writeUInt32LE(size >>> 0, at + 4);
+    return out;
   }
+}
+
+/** A stored block's head at `at`: BFINAL=0 BTYPE=00 (one byte, the block starts on a byte boundary), LEN, NLEN. */
+function storedHead(out: Buffer, at: number, len: number): void {
+  out[at] = 0;
+  out.writeUInt16LE(len, at + 1);
+  out.writeUInt16LE(~len & 0xffff, at + 3);
 }
 
 /**

@@ -92,7 +92,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     if (!plainGzipFirst(req.headers['accept-encoding']) || req.headers['x-no-compression'] !== undefined) return null;
     let t = gzipTemplates.get(parts.statics);
     if (!t) gzipTemplates.set(parts.statics, (t = new GzipTemplate(parts.statics)));
-    return t.byteLength(parts.values) < GZIP_THRESHOLD ? null : t.gzip(parts.values);
+    return t.gzipIfAtLeast(parts.values, GZIP_THRESHOLD);
   };
   // The answer's format by Accept header value: a phone sends the same one on every poll (negotiateFormat is pure).
   const formats = new Map<string, Ts43Format>();
