@@ -50,7 +50,8 @@ export interface Change<T, R> {
  *
  * `update` is the only atomic read-modify-write: per key, across every daemon sharing the store. Its
  * function may run more than once (a driver may retry after a concurrent change), so it must be pure
- * and must not await. SQN advance and XCAP If-Match rely on it.
+ * and must not await. SQN advance and XCAP If-Match rely on it. The `current` it is given is its own copy
+ * (parsed or copied for this call): it may change it and return it as `put` (the per-IMSI EAP slots do).
  */
 export interface Collection<T> {
   readonly name: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { claimSlot, ClientRateLimiter, releaseSlot } from './limits.js';
+import { claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
 
 describe('EAP session admission', () => {
   it('token bucket: burst at once, then the refill rate; Retry-After says when', () => {
@@ -23,18 +23,34 @@ describe('EAP session admission', () => {
   });
 
   it('per-IMSI slots: at most cap in flight, expired ones free themselves, release frees one', () => {
-    let cur = undefined;
+    // Each call gets its own copy of the record, as Collection.update hands one to its function.
+    const copy = (x: ImsiSlots | undefined) => (x === undefined ? undefined : structuredClone(x));
+    let cur: ImsiSlots | undefined;
     for (const id of ['a', 'b']) {
-      const r = claimSlot(cur, id, 30_000, 0, 2);
+      const r = claimSlot(copy(cur), id, 30_000, 0, 2);
       assert.ok(r.ok);
       cur = r.next;
     }
-    const over = claimSlot(cur, 'c', 30_000, 1000, 2);
+    assert.deepEqual(cur, { kind: 'imsi', live: { a: 30_000, b: 30_000 } });
+    const over = claimSlot(copy(cur), 'c', 30_000, 1000, 2);
     assert.deepEqual([over.ok, over.retryAfterS], [false, 29]);
-    assert.equal(claimSlot(cur, 'c', 60_000, 30_000, 2).ok, true, 'past their deadline, a and b no longer count');
-    const freed = releaseSlot(cur, 'a', 1000);
+    assert.deepEqual(over.next, cur, 'a refused claim adds nothing');
+    const late = claimSlot(copy(cur), 'c', 60_000, 30_000, 2);
+    assert.equal(late.ok, true, 'past their deadline, a and b no longer count');
+    assert.deepEqual(late.next, { kind: 'imsi', live: { c: 60_000 } }, 'and they are dropped from the record');
+    const freed = releaseSlot(copy(cur), 'a', 1000);
     assert.deepEqual(freed, { kind: 'imsi', live: { b: 30_000 } });
-    assert.equal(claimSlot(freed!, 'c', 30_000, 1000, 2).ok, true);
+    assert.equal(claimSlot(copy(freed!), 'c', 30_000, 1000, 2).ok, true);
     assert.equal(releaseSlot({ kind: 'imsi', live: { b: 30_000 } }, 'b', 0), null);
+    assert.equal(releaseSlot(undefined, 'b', 0), null);
+  });
+
+  it('per-IMSI slots: the record handed in is changed in place (no new object per claim or release)', () => {
+    const mine: ImsiSlots = { kind: 'imsi', live: { old: 5, a: 50_000 } };
+    const r = claimSlot(mine, 'b', 60_000, 10, 8);
+    assert.equal(r.next, mine);
+    assert.deepEqual(mine.live, { a: 50_000, b: 60_000 });
+    assert.equal(releaseSlot(mine, 'a', 10), mine);
+    assert.deepEqual(mine.live, { b: 60_000 });
   });
 });
