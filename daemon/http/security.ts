@@ -149,14 +149,20 @@ export const NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'; base
 
 /** Adds the security headers to every answer of `app` (register on the root instance, before the routes). */
 export function securityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (_req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    const type = String(reply.getHeader('content-type') ?? '');
-    reply.header('content-security-policy', type.startsWith('text/html') && typeof payload === 'string' ? htmlPolicy(payload) : NON_HTML_POLICY);
-    return payload;
+  // Callback style, not async: no promise and no microtask turn per answer.
+  app.addHook('onSend', (_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => {
+    try {
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('x-frame-options', 'DENY');
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      const type = String(reply.getHeader('content-type') ?? '');
+      reply.header('content-security-policy', type.startsWith('text/html') && typeof payload === 'string' ? htmlPolicy(payload) : NON_HTML_POLICY);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done(null, payload);
   });
 }
 

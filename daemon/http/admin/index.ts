@@ -144,7 +144,11 @@ export async function buildAdminApp(ctx: DaemonContext, opts: { transport: Admin
     ...baseServerOptions(ctx, listener),
     ...(opts.transport === 'tcp' ? { serverFactory: limitedServerFactory(ctx.config.admin, 'admin', ctx.metrics, opts.https) } : {}),
   }) as unknown as FastifyInstance;
-  app.addHook('onResponse', observeRequest(httpMetrics(ctx.metrics), listener));
+  const observe = observeRequest(httpMetrics(ctx.metrics), listener);
+  app.addHook('onResponse', (req, reply, done) => {
+    try { observe(req, reply); } catch (e) { done(e as Error); return; }
+    done();
+  });
   // Encapsulation off for the error/not-found handlers: the plugin owns this whole listener.
   const plugin = adminPlugin(opts.transport);
   (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

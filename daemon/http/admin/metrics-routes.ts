@@ -34,8 +34,9 @@ export function httpMetrics(registry: Registry): HttpMetrics {
 }
 
 /** onResponse hook recording one request (route = the route pattern, never the raw URL with IMSIs). */
+/** Counts and times one answered request (synchronous: the listeners call it from their one `onResponse` hook). */
 export function observeRequest(m: HttpMetrics, listener: string) {
-  return async (req: FastifyRequest, reply: FastifyReply) => {
+  return (req: FastifyRequest, reply: FastifyReply): void => {
     const route = req.routeOptions.url ?? 'unmatched';
     m.requests.inc({ listener, method: req.method, route, status: String(reply.statusCode) });
     m.duration.observe({ listener, route }, reply.elapsedTime / 1000);
