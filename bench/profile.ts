@@ -4,7 +4,7 @@
  *
  *   record: node dist/bench/profile.js record [--seconds 5] [--connections 16] [--eap-count 600]
  *           [--cases token-xml,token-json,eap,xcap-get,xcap-put] [--out DIR] [--interval 250] [--set key=value …]
- *           [--warmup 12] [--eap-warmup 1000]
+ *           [--warmup 12] [--eap-warmup 1000] [--reader]
  *     Spawns `omnisep serve` (bin/run.js from dist, or bin/dev.js through tsx from sources) with `--cpu-prof`,
  *     the default embedded store in a temp dir and the default log level (info, JSON lines on a pipe the
  *     recorder drains), the built-in AAA behind the swm back-end over loopback TCP Diameter, 127.0.0.1 a
@@ -13,6 +13,7 @@
  *     simulator's load mode, `loadEapAka`), notes each case's window on the monotonic clock V8's profiler
  *     uses, stops the daemon with SIGTERM (the profile is written on exit) and prints the table of every case.
  *     The simulator's own CPU per authentication is printed beside it (process.cpuUsage of this process).
+ *     `--reader` attaches an `/api/events` reader (the monitor's stream) on the control socket for every case.
  *     `--root DIR` runs the daemon of another build (e.g. an export of an older commit, built): before/after.
  *
  *   table:  node dist/bench/profile.js table FILE.cpuprofile [--window NAME] [--requests N] [--top 25]
@@ -283,12 +284,23 @@ export function eapOptions(url: string) {
   return simulateOptions({ url: `${url}/`, imsi: sim.imsi, ki: new Secret(Buffer.from(sim.ki, 'hex')), opc: new Secret(Buffer.from(sim.opc, 'hex')) }, { tokenReauth: false, timeoutMs: 60_000 });
 }
 
+/** An NDJSON reader of the daemon's live event stream on its control socket; `stop` ends it and says how many lines came. */
+export async function attachReader(agent: Agent): Promise<{ stop: () => number }> {
+  const ac = new AbortController();
+  let events = 0;
+  const r = await request('http://localhost/api/events', { dispatcher: agent, headers: { accept: 'application/x-ndjson' }, signal: ac.signal });
+  r.body.on('data', (chunk: Buffer) => { for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) events++; });
+  r.body.on('error', () => {});
+  return { stop: () => { ac.abort(); return events; } };
+}
+
 async function record(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: {
     seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' }, 'eap-count': { type: 'string', default: '600' },
     cases: { type: 'string', default: 'token-xml,token-json,eap,xcap-get,xcap-put' }, out: { type: 'string' }, interval: { type: 'string', default: '250' },
     set: { type: 'string', multiple: true, default: [] }, top: { type: 'string', default: '15' }, root: { type: 'string' },
     warmup: { type: 'string', default: String(WARMUP_SECONDS) }, 'eap-warmup': { type: 'string', default: '1000' },
+    reader: { type: 'boolean', default: false },
   } });
   const out = resolve(values.out ?? mkdtempSync(join(tmpdir(), 'omnisep-cpuprof-')));
   const names = values.cases.split(',');
@@ -302,6 +314,8 @@ async function record(argv: string[]): Promise<void> {
     const fnOf = (name: string) => (c as unknown as Record<string, () => Promise<boolean>>)[name];
     await warmUp(Number(values.warmup), names.filter((n) => n !== 'eap' && fnOf(n)).map((n) => [n === 'xcap-put' ? 1 : conns, fnOf(n)!] as [number, () => Promise<boolean>]));
     if (names.includes('eap')) await loadEapAka(eapOptions(d.url), { count: Number(values['eap-warmup']), concurrency: conns });
+    // `--reader`: an /api/events reader (what the monitor and `activity tail` are to the daemon) for every case.
+    const reader = values.reader ? await attachReader(d.agent) : null;
     for (const name of names) {
       if (name === 'eap') {
         const count = Number(values['eap-count']);
@@ -320,6 +334,7 @@ async function record(argv: string[]): Promise<void> {
       const r = await hammer(ms, name === 'xcap-put' ? 1 : conns, fn);
       windows.push({ name, fromUs: from, toUs: monoUs(), requests: r.n, perS: r.perS, lat: r.lat, errors: r.errors, daemonCpuUs: processCpuUs(d.child.pid!) - d0 });
     }
+    if (reader) console.log(`/api/events reader: ${reader.stop()} events read`);
     await c.pool.close();
   } finally {
     await d.stop();
