@@ -5,7 +5,7 @@
  * minimum over several alternating rounds steadier still.
  *
  *   npx tsc && node dist/bench/ts43-cpu.bench.js [--root DIR] [--rounds 3] [--seconds 3] [--connections 16]
- *                                               [--cases token-xml,token-json,xcap-get,xcap-put] [--warmup 12]
+ *                                               [--cases token-xml,token-json,xcap-get,xcap-put] [--warmup 12] [--reader]
  *
  * Each round starts `omnisep serve` as users start it (bench/profile.ts `serve`: default embedded store in a temp
  * dir, default log level, the single-SIM settings of the ts43 bench) — first the build in `--root` when given
@@ -15,17 +15,17 @@
  * thread of the daemon from /proc/PID/task/TID/stat before and after: the main thread (JavaScript, the sockets,
  * the synchronous part of the fs calls) and the others together (libuv's thread pool: fdatasync; V8's compiler and
  * GC helpers). Prints per case and build: requests/s, p50, and main/other/total CPU µs per request, each the
- * minimum and the median over the rounds, with the load average.
+ * minimum and the median over the rounds, with the load average. `--reader` attaches an `/api/events` reader (bench/profile.ts attachReader) to each daemon for the measured cases.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { cases, hammer, serve, warmUp, WARMUP_SECONDS } from './profile.js';
+import { attachReader, cases, hammer, serve, warmUp, WARMUP_SECONDS } from './profile.js';
 import { threadsCpuUs } from './proc-cpu.js';
 
 const { values } = parseArgs({ options: {
   root: { type: 'string' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' },
   connections: { type: 'string', default: '16' }, cases: { type: 'string', default: 'token-xml,token-json,xcap-get,xcap-put' },
-  warmup: { type: 'string', default: String(WARMUP_SECONDS) },
+  warmup: { type: 'string', default: String(WARMUP_SECONDS) }, reader: { type: 'boolean', default: false },
 } });
 const ROUNDS = Number(values.rounds);
 const MS = Number(values.seconds) * 1000;
@@ -46,6 +46,8 @@ async function round(build: string, root: string | undefined): Promise<void> {
     };
     // The new daemon warmed up on the cases it is measured on (warmUp: V8 optimises over the first seconds of load).
     await warmUp(Number(values.warmup), NAMES.map((n) => [n === 'xcap-put' ? 1 : CONNS, fnOf(n)] as [number, () => Promise<boolean>]));
+    // `--reader`: an /api/events reader (the monitor's stream) attached while the cases are measured.
+    const reader = values.reader ? await attachReader(d.agent) : null;
     for (const name of NAMES) {
       const fn = fnOf(name);
       const conns = name === 'xcap-put' ? 1 : CONNS;
@@ -57,6 +59,7 @@ async function round(build: string, root: string | undefined): Promise<void> {
       if (!results.has(key)) results.set(key, []);
       results.get(key)!.push({ perS: s.perS, p50: s.lat.p50, main: (t1.main - t0.main) / s.n, other: (t1.other - t0.other) / s.n });
     }
+    reader?.stop();
     await c.pool.close();
   } finally {
     await d.stop();
@@ -74,7 +77,7 @@ const med = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(`\nts43-cpu bench: ${ROUNDS} round(s), ${values.seconds} s per case, ${CONNS} connections (XCAP PUT: 1 writer), node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average (1 min) at each round's end: ${load.map((l) => l.toFixed(1)).join(', ')} (2 cores shared with other work)`);
-console.log(`builds: root = ${values.root ?? '(none)'}, this = ${process.cwd()}\n`);
+console.log(`builds: root = ${values.root ?? '(none)'}, this = ${process.cwd()}${values.reader ? '; an /api/events reader attached to each daemon' : ''}\n`);
 console.log('| case | build | req/s (median) | p50 ms (median) | main-thread CPU µs/req min / median | other threads min / median | total min / median |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
 const order = (k: string) => { const [n, b] = k.split('\t'); return NAMES.indexOf(n!) * 2 + (b === 'this' ? 1 : 0); };

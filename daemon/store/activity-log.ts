@@ -22,7 +22,7 @@ import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { openForCommits, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
-import { recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
+import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
@@ -395,6 +395,8 @@ export class ActivityFileLog implements ActivityLog {
     for (const p of batch) {
       const bytes = ascii ? p.line.length : Buffer.byteLength(p.line);
       this.#index(p.rec, off, bytes);
+      // The event stream sends these bytes as they are (without the newline): event-routes.ts.
+      keepRecordBytes(p.rec, buf.subarray(off - start, off - start + bytes - 1));
       off += bytes;
     }
     for (const p of batch) p.resolve();

@@ -58,6 +58,22 @@ export function recordJson(record: ActivityRecord): string {
   return text;
 }
 
+const RECORD_BYTES = Symbol('omnisep.activity.bytes');
+
+/**
+ * The record's JSON as the log committed it (UTF-8, without the newline): a view into the commit's buffer, kept on
+ * the record by a log driver that has it (the file log), so the event stream copies bytes instead of re-encoding
+ * the text (docs/performance.md § Tenth round). Undefined when no driver kept it.
+ */
+export function recordBytes(record: ActivityRecord): Buffer | undefined {
+  return (record as { [RECORD_BYTES]?: Buffer })[RECORD_BYTES];
+}
+
+/** Keeps `bytes` (the record's committed JSON, as `recordBytes` returns it) on the record, invisible like its text. */
+export function keepRecordBytes(record: ActivityRecord, bytes: Buffer): void {
+  Object.defineProperty(record, RECORD_BYTES, { value: bytes, enumerable: false, configurable: true });
+}
+
 export const ActivityList = Type.Object({
   count: Type.Integer(),
   total: Type.Integer(),

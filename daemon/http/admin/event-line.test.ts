@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { serialize } from './event-routes.js';
+import { batchBytes, encodeEvent, serialize } from './event-routes.js';
 import { ActivityService } from '../../../src/services/activity.js';
 import { recordJson, type ActivityRecord } from '../../../src/contracts/activity.js';
 import type { DaemonEvent } from '../../../src/contracts/events.js';
@@ -45,4 +45,40 @@ test('event line: a record changed after it was recorded is streamed as recorded
   rec.imsi = 'changed';
   assert.equal(JSON.parse(serialize(events[0]!)).record.imsi, '001010000000002');
   assert.equal(JSON.parse(logged).imsi, '001010000000002');
+});
+
+test('event stream batch: activity from the file log goes out as the log\'s committed bytes, the same bytes as JSON lines', async () => {
+  const { mkdtempSync, rmSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { ActivityFileLog } = await import('../../store/activity-log.js');
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-event-line-'));
+  const file = join(dir, 'activity.jsonl');
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });
+  try {
+    const events: DaemonEvent[] = [];
+    const svc = new ActivityService({ log, events: { emit: (e: DaemonEvent) => events.push(e) }, clock: { now: () => Date.UTC(2026, 11, 4, 5, 0, 0) }, random: { uuid: randomUUID, bytes: randomBytes } });
+    // Concurrent records share one commit (one buffer); one has multi-byte text, quotes and a newline in it.
+    const recs = await Promise.all([
+      svc.record({ request_type: 'entitlement_query', imsi: '001010000000001', request_path: '/?IMSI=001010000000001&app=ap2004' }),
+      svc.record({ request_type: 'token_auth', imsi: '001010000000002', request_headers: { 'user-agent': 'Gerät "quoted" ✓' }, response_summary: { note: 'line\nbreak' } }),
+      svc.record({ request_type: 'eap_response', imsi: '001010000000003' }),
+    ]);
+    recs[1]!.imsi = 'changed after it was recorded';
+    events.push({ kind: 'rates', at: '2026-12-04T05:00:00.000Z', requests_per_second: 3, errors_per_second: 0, eap_success: 1, eap_failure: 0 });
+    const encoded = events.map(encodeEvent);
+    assert.deepEqual(encoded.map((l) => typeof l), ['object', 'object', 'object', 'string'], 'activity as kept bytes, the rest as text');
+    const expected = events.map((e) => `${JSON.stringify(e)}\n`);
+    expected[1] = expected[1]!.replace('changed after it was recorded', '001010000000002'); // streamed as recorded
+    assert.equal(batchBytes(encoded).toString('utf8'), expected.join(''));
+    assert.deepEqual(events.slice(0, 3).map((e) => serialize(e)), expected.slice(0, 3));
+    // The bytes are the log's own: each line of the file is a record's bytes.
+    await log.close();
+    const fileLines = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"id"'));
+    assert.deepEqual(encoded.slice(0, 3).map((l) => (l as { body: Buffer }).body.toString('utf8')), fileLines);
+    assert.equal(batchBytes([]).length, 0);
+  } finally {
+    await log.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

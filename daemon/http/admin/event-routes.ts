@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { Static } from '@sinclair/typebox';
 import type { ActivityEvent, DaemonEventKind } from '../../../src/contracts/events.js';
-import { recordJson } from '../../../src/contracts/activity.js';
+import { recordBytes, recordJson } from '../../../src/contracts/activity.js';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
@@ -22,24 +22,69 @@ export const GATHER_MS = 25;
 /** Events buffered per reader before losses are counted (`dropped`). */
 const BUFFER = 1000;
 
-/** One serialisation per event, shared by every subscriber that receives it (exported for tests). */
-const lines = new WeakMap<object, string>();
+/**
+ * One event on the wire: its NDJSON line as text, or, for an activity record the log kept the committed bytes of
+ * (`recordBytes`), the line's head as text and the record's bytes as they are (the line is head + bytes + `}\n`).
+ */
+export type EventLine = string | { head: string; body: Buffer };
+
+/**
+ * One encoding per event, shared by every subscriber that receives it: the bus encodes an event for each of its
+ * subscribers one after the other, so the last event encoded is the only one worth remembering (a WeakMap of every
+ * event cost more than the encoding it saved with one reader).
+ */
+let lastEvent: object | null = null;
+let lastLine: EventLine = '';
+export function encodeEvent(e: object): EventLine {
+  if (e !== lastEvent) {
+    lastLine = activityPieces(e) ?? `${JSON.stringify(e)}\n`;
+    lastEvent = e;
+  }
+  return lastLine;
+}
+
+/** The event's NDJSON line as text (tests, and anything that wants one line). */
 export function serialize(e: object): string {
-  let line = lines.get(e);
-  if (line === undefined) lines.set(e, (line = `${activityLine(e) ?? JSON.stringify(e)}\n`));
-  return line;
+  const l = encodeEvent(e);
+  return typeof l === 'string' ? l : `${l.head}${l.body.toString('utf8')}}\n`;
 }
 
 /**
- * An activity event's line around its record's JSON text (`recordJson`, shared with the log driver that stored
- * it): the same bytes as JSON.stringify of the event ({kind, at, record} in that order), the record serialised once.
+ * An activity event's line around its record's JSON (the same bytes as JSON.stringify of the event: {kind, at,
+ * record} in that order), the record serialised once: the log's committed bytes when it kept them, else its text
+ * (`recordJson`, shared with the log driver that stored it).
  */
-function activityLine(e: object): string | undefined {
+function activityPieces(e: object): EventLine | undefined {
   const ev = e as Partial<Static<typeof ActivityEvent>>;
   if (ev.kind !== 'activity' || typeof ev.at !== 'string' || ev.record === undefined) return undefined;
   const keys = Object.keys(e);
   if (keys.length !== 3 || keys[0] !== 'kind' || keys[1] !== 'at' || keys[2] !== 'record') return undefined;
-  return `{"kind":"activity","at":${JSON.stringify(ev.at)},"record":${recordJson(ev.record)}}`;
+  const head = `{"kind":"activity","at":${JSON.stringify(ev.at)},"record":`;
+  const body = recordBytes(ev.record);
+  return body ? { head, body } : `${head}${recordJson(ev.record)}}\n`;
+}
+
+const CLOSE = 0x7d; // }
+const NL = 0x0a;
+
+/**
+ * A batch of lines as one buffer sized up front: heads and text lines encoded into it, kept record bytes copied
+ * (no joined string to flatten and transcode again on the socket: docs/performance.md § Tenth round).
+ */
+export function batchBytes(batch: readonly EventLine[]): Buffer {
+  let n = 0;
+  for (const l of batch) n += typeof l === 'string' ? Buffer.byteLength(l) : Buffer.byteLength(l.head) + l.body.length + 2;
+  const out = Buffer.allocUnsafe(n);
+  let at = 0;
+  for (const l of batch) {
+    if (typeof l === 'string') { at += out.write(l, at, 'utf8'); continue; }
+    at += out.write(l.head, at, 'utf8');
+    out.set(l.body, at);
+    at += l.body.length;
+    out[at++] = CLOSE;
+    out[at++] = NL;
+  }
+  return out;
 }
 
 /** Resolves when the socket can take more (or is gone); leaves no listener behind. */
@@ -67,8 +112,9 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     const filtered = asked.length > 0 || kinds.length > 0;
     // An activity-type filter implies activity events (plus rates, so a tail can show liveness).
     if (types.length && !filtered) kinds.push('activity', 'dropped');
-    // Each event is made its line as it is emitted (see Subscription): the buffer holds text, not records.
-    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: filtered || kinds.length ? [...kinds, 'dropped'] : [], types }, { max: BUFFER, encode: serialize });
+    // Each event is made its line as it is emitted (see Subscription): the buffer holds lines (text, or an activity
+    // record's committed bytes behind a text head), not records.
+    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: filtered || kinds.length ? [...kinds, 'dropped'] : [], types }, { max: BUFFER, encode: encodeEvent });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', [VERSION_HEADER]: ctx.version, 'x-request-id': String(req.id) });
@@ -85,7 +131,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
         await sub.gather(GATHER_MS, BUFFER / 2);
         const batch = sub.drain();
         if (!batch.length) continue;
-        if (!res.write(batch.join(''))) await drained(res);
+        if (!res.write(batchBytes(batch))) await drained(res);
       }
     } finally {
       sub.close();
