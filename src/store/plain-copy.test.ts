@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plainCopy } from './plain-copy.js';
+import { randomUUID } from 'node:crypto';
 
 const viaJson = (v: unknown): unknown => { const t = JSON.stringify(v); return t === undefined ? undefined : JSON.parse(t); };
 
@@ -62,5 +63,28 @@ test('plainCopy matches JSON on random nested values (property)', () => {
   for (let i = 0; i < 2000; i++) {
     const v = gen(0);
     assert.equal(JSON.stringify(plainCopy(v)), JSON.stringify(viaJson(v)));
+  }
+});
+
+test('plainCopy of a map-like object (many keys, e.g. session ids): what JSON gives, keys in the same order, a private copy', () => {
+  const live: Record<string, unknown> = {};
+  for (let i = 0; i < 40; i++) live[i % 5 === 0 ? String(1000 - i) : `${randomUUID()}-${i}`] = i % 7 === 0 ? { nested: [i, undefined, Infinity] } : 1e12 + i;
+  live.__proto__x = 'a name near __proto__';
+  const rec = { kind: 'imsi', live };
+  const c = plainCopy(rec);
+  assert.deepStrictEqual(c, JSON.parse(JSON.stringify(rec)));
+  assert.equal(JSON.stringify(c), JSON.stringify(rec));
+  assert.deepEqual(Object.keys(c.live), Object.keys(JSON.parse(JSON.stringify(live))));
+  assert.equal(Object.getPrototypeOf(c.live), Object.prototype);
+  // A private copy: changing it (as the slot update does, in place) leaves the original as it was.
+  const first = Object.keys(c.live)[0]!;
+  delete (c.live as Record<string, unknown>)[first];
+  (c.live as Record<string, unknown>).added = 1;
+  assert.ok(first in live);
+  assert.equal('added' in live, false);
+  // Exactly the threshold and one past it: the same result either way.
+  for (const n of [16, 17]) {
+    const o = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    assert.deepStrictEqual(plainCopy(o), o);
   }
 });
