@@ -22,10 +22,10 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { Pool, request } from 'undici';
+import { Pool } from 'undici';
 import { runLoad, summariseLatencies, type LatencySummary } from '../src/ue/load.js';
 import { loadEapAka } from '../src/ue/run.js';
-import { cases, eapOptions, hammer, processCpuUs, serve, warmUp, WARMUP_SECONDS, XCAP_DOC } from './profile.js';
+import { attachReader, cases, eapOptions, hammer, processCpuUs, serve, warmUp, WARMUP_SECONDS, XCAP_DOC } from './profile.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '16' }, 'eap-count': { type: 'string', default: '300' },
@@ -133,12 +133,9 @@ const plain = await all();
 let monitored: Array<[string, Fig, Fig]> | null = null;
 let events = 0;
 if (!values['no-monitor']) {
-  const ac = new AbortController();
-  const r = await request('http://localhost/api/events', { dispatcher: d.agent, headers: { accept: 'application/x-ndjson' }, signal: ac.signal });
-  r.body.on('data', (chunk: Buffer) => { for (const x of chunk) if (x === 10) events++; });
-  r.body.on('error', () => {});
+  const reader = await attachReader(d.agent);
   monitored = await all();
-  ac.abort();
+  events = reader.stop();
 }
 const load1 = loadavg()[0]!;
 await c.pool.close();

@@ -1,8 +1,25 @@
 /** What every fastify instance of the daemon shares: logger, request ids, limits. */
 import { randomUUID } from 'node:crypto';
-import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { DaemonContext } from '../context.js';
 import { lazySerializerFactory } from './lazy-serializers.js';
+
+/**
+ * One callback-style `onResponse` hook running `steps` in order: an async hook per concern cost a promise and a
+ * microtask turn each on every request (docs/performance.md § Tenth round). A step that throws ends the hook
+ * with its error (fastify logs it), as a rejected async hook would.
+ */
+export function onResponseSteps(...steps: Array<(req: FastifyRequest, reply: FastifyReply) => void>) {
+  return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    try {
+      for (const step of steps) step(req, reply);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
+  };
+}
 
 /** `requestLogging: false`: no per-request lines from fastify (the public listener logs its own at debug). */
 export function baseServerOptions(ctx: DaemonContext, listener: string, opts: { requestLogging?: boolean } = {}): FastifyServerOptions {

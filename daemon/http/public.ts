@@ -6,7 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { Logger } from 'pino';
 import type { DaemonContext } from '../context.js';
 import type { HealthResponse } from '../../src/contracts/status.js';
-import { baseServerOptions } from './common.js';
+import { baseServerOptions, onResponseSteps } from './common.js';
 import { limitedServerFactory, securityHeaders } from './security.js';
 import { httpMetrics, observeRequest } from './admin/metrics-routes.js';
 import type { RateMeter } from '../events/rates.js';
@@ -57,20 +57,8 @@ export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?
     serverFactory: tls ? tls.factory : limitedServerFactory(h, 'http', ctx.metrics),
   }) as unknown as FastifyInstance;
   securityHeaders(app);
-  // One synchronous hook for the access log, the metrics and the monitor's rates: an async hook per concern cost a
-  // promise and a microtask turn each on every request (docs/performance.md § Tenth round).
-  const observe = observeRequest(httpMetrics(ctx.metrics), 'http');
-  app.addHook('onResponse', (req, reply, done) => {
-    try {
-      accessLog(req, reply);
-      observe(req, reply);
-      rates?.request(reply.statusCode);
-    } catch (e) {
-      done(e as Error);
-      return;
-    }
-    done();
-  });
+  // One synchronous hook for the access log, the metrics and the monitor's rates (onResponseSteps).
+  app.addHook('onResponse', onResponseSteps(accessLog, observeRequest(httpMetrics(ctx.metrics), 'http'), (_req, reply) => rates?.request(reply.statusCode)));
 
   await app.register(async (health) => {
     health.setErrorHandler((err: FastifyError, _req, reply) => reply.code(err.statusCode ?? 500).send({ error: err.message }));

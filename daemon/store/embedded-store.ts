@@ -25,7 +25,6 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { ActivityLog, Collection, CollectionSpec, Store } from '../../src/ports.js';
 import { MapCollection, type JournalOp } from '../../src/store/map-collection.js';
-import { VolatileCollection } from '../../src/store/volatile-collection.js';
 import { ChangeFeed, CollectionRegistry } from '../../src/store/memory-store.js';
 import { COLLECTIONS, checkRecord } from '../../src/store/collections.js';
 import { DurableJsonFile } from './atomic-file.js';
@@ -548,7 +547,7 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
   const durable: JournalCollection<unknown>[] = [];
   const collections = new CollectionRegistry<Collection<unknown>>((name, spec) => {
     const disk = byName.get(name);
-    if (spec.kind === 'volatile' && !disk) return new VolatileCollection<unknown>(name, spec, (key) => feed.emit({ collection: name, key, origin: null }));
+    if (spec.kind === 'volatile' && !disk) return feed.volatile(name, spec);
     const c = new JournalCollection<unknown>(name, spec, ctx);
     if (disk) {
       const loaded = loadCollection(dbDir, name, spec, disk, (snap) => c.useSnapshot(snap), (k, v) => {

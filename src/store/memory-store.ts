@@ -127,12 +127,16 @@ export class ChangeFeed {
   emit(c: StoreChange): void {
     for (const l of this.#listeners) l(c);
   }
+  /** A volatile collection of this process (memory and embedded drivers) whose writes this feed announces. */
+  volatile(name: string, spec: CollectionSpec): VolatileCollection<unknown> {
+    return new VolatileCollection<unknown>(name, spec, (key) => this.emit({ collection: name, key, origin: null }));
+  }
 }
 
 export function createMemoryStore(activity: MemoryActivityOptions = {}): Store {
   const feed = new ChangeFeed();
   const registry = new CollectionRegistry<Collection<unknown>>((name, spec) => spec.kind === 'volatile'
-    ? new VolatileCollection<unknown>(name, spec, (key) => feed.emit({ collection: name, key, origin: null }))
+    ? feed.volatile(name, spec)
     : new MapCollection<unknown>(name, spec, {
       commit: async (ops) => { for (const op of ops) feed.emit({ collection: name, key: op.key, origin: null }); },
     }));

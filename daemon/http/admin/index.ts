@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
-import { baseServerOptions } from '../common.js';
+import { baseServerOptions, onResponseSteps } from '../common.js';
 import { adminLockout } from '../../security/lockouts.js';
 import { limitedServerFactory } from '../security.js';
 import { secretParamsInUrl } from '../../../src/util/secret-params.js';
@@ -144,11 +144,7 @@ export async function buildAdminApp(ctx: DaemonContext, opts: { transport: Admin
     ...baseServerOptions(ctx, listener),
     ...(opts.transport === 'tcp' ? { serverFactory: limitedServerFactory(ctx.config.admin, 'admin', ctx.metrics, opts.https) } : {}),
   }) as unknown as FastifyInstance;
-  const observe = observeRequest(httpMetrics(ctx.metrics), listener);
-  app.addHook('onResponse', (req, reply, done) => {
-    try { observe(req, reply); } catch (e) { done(e as Error); return; }
-    done();
-  });
+  app.addHook('onResponse', onResponseSteps(observeRequest(httpMetrics(ctx.metrics), listener)));
   // Encapsulation off for the error/not-found handlers: the plugin owns this whole listener.
   const plugin = adminPlugin(opts.transport);
   (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
