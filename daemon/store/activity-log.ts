@@ -312,8 +312,7 @@ export class ActivityFileLog implements ActivityLog {
   #index(rec: ActivityRecord, off: number, len: number): void {
     const i = this.#n++;
     if (this.#n > this.#alive.a.length) for (const c of this.#columns()) c.ensure(this.#n);
-    const ts = Date.parse(rec.timestamp);
-    this.#ts.a[i] = Number.isNaN(ts) ? 0 : ts;
+    this.#ts.a[i] = this.#parseTs(rec.timestamp);
     this.#off.a[i] = off;
     this.#len.a[i] = len;
     const imsiId = this.#strings.id(rec.imsi);
@@ -335,6 +334,18 @@ export class ActivityFileLog implements ActivityLog {
       while (l.pos.length - l.head > this.maxPerSubscriber) this.#kill(l.pos[l.head++]!);
       if (l.head > 1024 && l.head > l.pos.length / 2) { l.pos = l.pos.slice(l.head); l.head = 0; }
     }
+  }
+
+  /** The last timestamp parsed: records committed together mostly share their millisecond's text. */
+  #tsText = '';
+  #tsMs = 0;
+  #parseTs(text: string): number {
+    if (text !== this.#tsText) {
+      const ms = Date.parse(text);
+      this.#tsText = text;
+      this.#tsMs = Number.isNaN(ms) ? 0 : ms;
+    }
+    return this.#tsMs;
   }
 
   #columns() {

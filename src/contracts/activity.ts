@@ -42,8 +42,15 @@ export const ActivityRecord = Type.Object({
 });
 export type ActivityRecord = Static<typeof ActivityRecord>;
 
-/** Where `recordJson` keeps a record's text: a symbol, not enumerable (JSON, the API schemas and deep comparisons never see it). */
-const RECORD_JSON = Symbol('omnisep.activity.json');
+/**
+ * What a record carries besides its fields, under a symbol and not enumerable (JSON, the API schemas and deep
+ * comparisons never see it): its JSON text and, once a log committed it, those bytes. One property, defined once
+ * per record: a second `defineProperty` for the bytes cost ≈ 1 µs per token query (docs/performance.md § Eleventh round).
+ */
+const KEPT = Symbol('omnisep.activity.kept');
+interface Kept { text: string; bytes: Buffer | undefined }
+
+const keptOf = (record: ActivityRecord): Kept | undefined => (record as { [KEPT]?: Kept })[KEPT];
 
 /**
  * The record's JSON text, serialised on the first call and kept on the record, so the log driver that stores it
@@ -51,14 +58,12 @@ const RECORD_JSON = Symbol('omnisep.activity.json');
  * (docs/performance.md § Fifth round). A driver that keeps the object itself (memory) never asks.
  */
 export function recordJson(record: ActivityRecord): string {
-  const kept = (record as { [RECORD_JSON]?: string })[RECORD_JSON];
-  if (kept !== undefined) return kept;
+  const kept = keptOf(record);
+  if (kept !== undefined) return kept.text;
   const text = JSON.stringify(record);
-  Object.defineProperty(record, RECORD_JSON, { value: text, enumerable: false, configurable: true });
+  Object.defineProperty(record, KEPT, { value: { text, bytes: undefined } satisfies Kept, enumerable: false, configurable: true });
   return text;
 }
-
-const RECORD_BYTES = Symbol('omnisep.activity.bytes');
 
 /**
  * The record's JSON as the log committed it (UTF-8, without the newline): a view into the commit's buffer, kept on
@@ -66,12 +71,14 @@ const RECORD_BYTES = Symbol('omnisep.activity.bytes');
  * the text (docs/performance.md § Tenth round). Undefined when no driver kept it.
  */
 export function recordBytes(record: ActivityRecord): Buffer | undefined {
-  return (record as { [RECORD_BYTES]?: Buffer })[RECORD_BYTES];
+  return keptOf(record)?.bytes;
 }
 
-/** Keeps `bytes` (the record's committed JSON, as `recordBytes` returns it) on the record, invisible like its text. */
+/** Keeps `bytes` (the record's committed JSON, as `recordBytes` returns it, made from `recordJson`'s text) on the record. */
 export function keepRecordBytes(record: ActivityRecord, bytes: Buffer): void {
-  Object.defineProperty(record, RECORD_BYTES, { value: bytes, enumerable: false, configurable: true });
+  const kept = keptOf(record);
+  if (kept !== undefined) kept.bytes = bytes;
+  else Object.defineProperty(record, KEPT, { value: { text: bytes.toString('utf8'), bytes } satisfies Kept, enumerable: false, configurable: true });
 }
 
 export const ActivityList = Type.Object({

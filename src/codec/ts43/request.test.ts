@@ -34,6 +34,16 @@ test('parameter names are case-insensitive; repeated keys merge', () => {
   assert.deepEqual(r.apps.sort(), ['ap2003', 'ap2004']);
 });
 
+test('foldParams: one string per name kept as is, repeats merged, names that Object.prototype has are plain parameters', () => {
+  const folded = foldParams({ IMSI: '001010000000001', app: 'ap2004', APP: ['ap2003', null], constructor: 'c', toString: 't', vers: 3, empty: [] });
+  assert.deepEqual(folded, { imsi: '001010000000001', app: ['ap2004', 'ap2003'], constructor: 'c', tostring: 't', vers: '3' });
+  assert.equal(Object.getPrototypeOf(folded), Object.prototype);
+  // A `__proto__` query parameter (fast-querystring makes it an own key) neither becomes a value nor a prototype.
+  const hostile = foldParams(JSON.parse('{"__proto__":["x"],"a":"1"}'));
+  assert.equal(Object.getPrototypeOf(hostile), Object.prototype);
+  assert.deepEqual(Object.keys(hostile), ['a']);
+});
+
 test('lenient entitlement_version and a configurable range', () => {
   assert.deepEqual(parseEntitlementVersion('2'), { major: 2, minor: 0 });
   assert.deepEqual(parseEntitlementVersion('12.0'), { major: 12, minor: 0 });

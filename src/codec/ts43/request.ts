@@ -48,9 +48,12 @@ export function foldParams(source: unknown): RawParams {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) return out;
   for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
     const key = k.toLowerCase();
+    // An own property only: `constructor`, `toString` … are parameters like any other, not Object.prototype's.
+    const prev = Object.hasOwn(out, key) ? out[key] : undefined;
+    // The usual query: one string per name, no array made (docs/performance.md § Eleventh round).
+    if (typeof v === 'string' && prev === undefined) { out[key] = v; continue; }
     const vals: string[] = Array.isArray(v) ? v.filter((x) => x !== null && x !== undefined).map(String) : v === null || v === undefined ? [] : [String(v)];
     if (vals.length === 0) continue;
-    const prev = out[key];
     const merged = prev === undefined ? vals : [...(Array.isArray(prev) ? prev : [prev]), ...vals];
     out[key] = merged.length === 1 ? merged[0]! : merged;
   }
