@@ -6,7 +6,7 @@ import { repoPath } from '../util/repo-path.js';
 import { Secret } from '../util/secret.js';
 import { deriveAkaKeys, expandAkaMasterKey } from './aka-keys.js';
 import { ckIkPrime, deriveAkaPrimeKeys } from './aka-prime-kdf.js';
-import { fips186Prf } from './fips186-prf.js';
+import { fips186Prf, g } from './fips186-prf.js';
 
 const h = (s: string) => Buffer.from(s, 'hex');
 const keys = JSON.parse(readFileSync(repoPath('fixtures', 'vectors', 'eap-aka-keys.json'), 'utf8'));
@@ -14,6 +14,15 @@ const prime = JSON.parse(readFileSync(repoPath('fixtures', 'vectors', 'rfc5448-a
 
 describe('FIPS 186-2 PRF (RFC 4187 §7)', () => {
   it(keys.fips186_2.section, () => {
+    assert.equal(fips186Prf(h(keys.fips186_2.xkey), 40).toString('hex'), keys.fips186_2.output);
+  });
+  it('G reuses its working memory: the same input gives the same output, interleaved with others and after them', () => {
+    const first = g(h(keys.fips186_2.xkey)).toString('hex');
+    const other = g(Buffer.alloc(20, 0xff));
+    assert.notEqual(other.toString('hex'), first);
+    assert.equal(g(h(keys.fips186_2.xkey)).toString('hex'), first);
+    // The vector's first 20 bytes are G of XKEY itself (x_0 = w_0 ‖ w_1 with w_0 = G(t, XKEY)).
+    assert.equal(first, keys.fips186_2.output.slice(0, 40));
     assert.equal(fips186Prf(h(keys.fips186_2.xkey), 40).toString('hex'), keys.fips186_2.output);
   });
   it(keys.rfc4186_full_auth.section, () => {

@@ -8,44 +8,45 @@
 const H0 = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
 
 /**
+ * The message schedule and the zero-padded block, reused by every call: `g` is synchronous, and clears both before it
+ * returns (they held key material; the block is all zeros again for the next call's padding).
+ */
+const W = new Uint32Array(80);
+const BLOCK = Buffer.alloc(64);
+
+/**
  * G(t, c): one SHA-1 compression of the 160-bit c padded with zeros to 512 bits,
  * starting from t = the SHA-1 initial value; no length padding (FIPS 186-2 App. 3.3).
+ * Eight calls make an EAP-AKA key block: no typed array or block is allocated per call (docs/performance.md
+ * § Eleventh round).
  */
 export function g(c: Buffer): Buffer {
-  const w = new Uint32Array(80);
-  const block = Buffer.alloc(64);
-  c.copy(block, 0, 0, Math.min(64, c.length));
-  for (let i = 0; i < 16; i++) w[i] = block.readUInt32BE(i * 4);
+  const w = W;
+  c.copy(BLOCK, 0, 0, Math.min(64, c.length));
+  for (let i = 0; i < 16; i++) w[i] = BLOCK.readUInt32BE(i * 4);
   for (let i = 16; i < 80; i++) {
     const x = w[i - 3]! ^ w[i - 8]! ^ w[i - 14]! ^ w[i - 16]!;
     w[i] = (x << 1) | (x >>> 31);
   }
-  let [a, b, cc, d, e] = H0 as [number, number, number, number, number];
+  let a = H0[0]!, b = H0[1]!, cc = H0[2]!, d = H0[3]!, e = H0[4]!;
   for (let i = 0; i < 80; i++) {
-    let f: number;
-    let kk: number;
-    if (i < 20) {
-      f = (b & cc) | (~b & d);
-      kk = 0x5a827999;
-    } else if (i < 40) {
-      f = b ^ cc ^ d;
-      kk = 0x6ed9eba1;
-    } else if (i < 60) {
-      f = (b & cc) | (b & d) | (cc & d);
-      kk = 0x8f1bbcdc;
-    } else {
-      f = b ^ cc ^ d;
-      kk = 0xca62c1d6;
-    }
-    const temp = (((a << 5) | (a >>> 27)) + f + e + kk + w[i]!) >>> 0;
+    const f = i < 20 ? (b & cc) | (~b & d) : i < 40 ? b ^ cc ^ d : i < 60 ? (b & cc) | (b & d) | (cc & d) : b ^ cc ^ d;
+    const k = i < 20 ? 0x5a827999 : i < 40 ? 0x6ed9eba1 : i < 60 ? 0x8f1bbcdc : 0xca62c1d6;
+    const temp = (((a << 5) | (a >>> 27)) + f + e + k + w[i]!) >>> 0;
     e = d;
     d = cc;
     cc = ((b << 30) | (b >>> 2)) >>> 0;
     b = a;
     a = temp;
   }
-  const out = Buffer.alloc(20);
-  [a, b, cc, d, e].forEach((v, i) => out.writeUInt32BE((v + H0[i]!) >>> 0, i * 4));
+  const out = Buffer.allocUnsafe(20);
+  out.writeUInt32BE((a + H0[0]!) >>> 0, 0);
+  out.writeUInt32BE((b + H0[1]!) >>> 0, 4);
+  out.writeUInt32BE((cc + H0[2]!) >>> 0, 8);
+  out.writeUInt32BE((d + H0[3]!) >>> 0, 12);
+  out.writeUInt32BE((e + H0[4]!) >>> 0, 16);
+  BLOCK.fill(0);
+  w.fill(0);
   return out;
 }
 
