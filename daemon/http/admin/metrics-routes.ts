@@ -33,8 +33,10 @@ export function httpMetrics(registry: Registry): HttpMetrics {
   return m;
 }
 
-/** onResponse hook recording one request (route = the route pattern, never the raw URL with IMSIs). */
-/** Counts and times one answered request (synchronous: the listeners call it from their one `onResponse` hook). */
+/**
+ * Counts and times one answered request (route = the route pattern, never the raw URL with IMSIs; synchronous: the
+ * listeners call it from their one `onResponse` hook).
+ */
 export function observeRequest(m: HttpMetrics, listener: string) {
   return (req: FastifyRequest, reply: FastifyReply): void => {
     const route = req.routeOptions.url ?? 'unmatched';

@@ -23,6 +23,10 @@ test('app in every shape phones send', () => {
   // JSON body with a real array
   assert.deepEqual(parseTs43Request(foldParams({ app: ['ap2003', 'ap2010'] })).apps, ['ap2003', 'ap2010']);
   assert.deepEqual(parseAppParam(undefined), []);
+  // The plain comma list (no case, quotes, brackets or spaces to undo) and the general path agree.
+  assert.deepEqual(parseAppParam('ap2003,,ap2004,ap2003'), ['ap2003', 'ap2004']);
+  assert.deepEqual(parseAppParam(['ap2004', 'AP2004,ap2005', 'ÄP1']), ['ap2004', 'ap2005', 'äp1']);
+  assert.deepEqual(parseAppParam(''), []);
 });
 
 test('parameter names are case-insensitive; repeated keys merge', () => {

@@ -67,6 +67,9 @@ const first = (p: RawParams, key: string): string | null => {
   return s === undefined || s === '' ? null : s;
 };
 
+/** `app` text the general path would leave as it is but for the split: lower-case ASCII letters, digits, `,._-`. */
+const PLAIN_APPS = /^[a-z0-9,._-]*$/;
+
 /**
  * `app` in every shape phones send: repeated (`app=ap2003&app=ap2004`), a
  * comma list, Android's POST-mode string `"[ap2003,ap2004]"`, a JSON array,
@@ -77,6 +80,11 @@ export function parseAppParam(value: string | string[] | undefined): string[] {
   const parts = Array.isArray(value) ? value : [value];
   const out: string[] = [];
   for (const part of parts) {
+    // The usual shape (`ap2004` or `ap2003,ap2004`: lower case, nothing to strip) without the two replaces per piece.
+    if (PLAIN_APPS.test(part)) {
+      for (const id of part.split(',')) if (id !== '' && !out.includes(id)) out.push(id);
+      continue;
+    }
     for (const piece of part.replace(/^\s*\[|\]\s*$/g, '').split(',')) {
       const id = normaliseAppId(piece.replace(/^\s*["']|["']\s*$/g, ''));
       if (id !== '' && !out.includes(id)) out.push(id);
