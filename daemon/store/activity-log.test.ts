@@ -69,6 +69,44 @@ test('retention: per-subscriber cap on append, age by enforceRetention, then com
   await again.close();
 });
 
+test('compaction forgets the strings no kept record names; queries by IMSI, terminal and text still find the rest', async () => {
+  const file = tmp();
+  let now = T0 + 1_000_000;
+  const open = () => ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 1000, retentionSeconds: 600, compactMinDead: 1, compactDeadRatio: 0.1 });
+  const log = await open();
+  // 300 subscribers polling once each, long ago (a path, an IMSI and a terminal of their own), then 3 recent ones.
+  for (let k = 0; k < 300; k++) {
+    const imsi = `0010100000${String(k).padStart(5, '0')}`;
+    await log.append(rec({ imsi, terminal_id: `old-${k}`, request_path: `/?IMSI=${imsi}&terminal_id=old-${k}&token=[REDACTED]`, timestamp: new Date(T0).toISOString() }));
+  }
+  const recent = [7, 8, 9].map((k) => rec({ imsi: `0010199999${String(k).padStart(5, '0')}`, terminal_id: `new-${k}`, msisdn: `1555000000${k}`, request_path: `/?IMSI=…&terminal_id=new-${k}`, timestamp: new Date(now).toISOString() }));
+  for (const r of recent) await log.append(r);
+  assert.ok(log.internedStrings >= 3 * 300, `${log.internedStrings} interned before`);
+  assert.equal(log.enforceRetention(), 300);
+  await log.compact();
+  // What the three kept records name: 3 IMSIs, 3 terminals, 3 MSISDNs, 3 paths and the one client address.
+  assert.equal(log.internedStrings, 13);
+  const check = async (l: ActivityFileLog) => {
+    assert.equal((await l.query({ imsi: recent[1]!.imsi! })).records[0]!.id, recent[1]!.id);
+    assert.equal((await l.query({ terminal_id: 'new-9' })).records[0]!.id, recent[2]!.id);
+    assert.equal((await l.query({ query: '15550000007' })).records[0]!.id, recent[0]!.id);
+    assert.equal((await l.query({ query: 'terminal_id=new-8' })).total, 1);
+    assert.equal((await l.query({ imsi: '001010000000005' })).total, 0);
+    assert.equal((await l.query({ query: 'old-' })).total, 0);
+  };
+  await check(log);
+  // Appends after the compaction intern again; the per-subscriber lists still work for old and new IMSIs.
+  await log.append(rec({ imsi: recent[0]!.imsi, terminal_id: 'new-7', timestamp: new Date(now).toISOString() }));
+  assert.equal((await log.query({ imsi: recent[0]!.imsi! })).total, 2);
+  await log.close();
+  // The index snapshot written at close carries the smaller interner.
+  const again = await open();
+  await check(again);
+  assert.equal((await again.query({ imsi: recent[0]!.imsi! })).total, 2);
+  assert.equal(again.internedStrings, 14);
+  await again.close();
+});
+
 test('a torn last line (crash mid-append) is cut off with a warning', async () => {
   const file = tmp();
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });

@@ -535,11 +535,13 @@ export class ActivityFileLog implements ActivityLog {
     const remap = new Int32Array(this.#n).fill(-1);
     keep.forEach((old, k) => { remap[old] = k; });
     this.#byId = this.#byId.remap(remap, this.#n);
+    const newId = this.#forgetStrings(m);
+    const byImsi = new Map<number, { pos: number[]; head: number }>();
     for (const [imsi, l] of this.#byImsi) {
       const pos = l.pos.slice(l.head).map((p) => remap[p]!).filter((p) => p >= 0);
-      if (pos.length) this.#byImsi.set(imsi, { pos, head: 0 });
-      else this.#byImsi.delete(imsi);
+      if (pos.length) byImsi.set(newId[imsi]!, { pos, head: 0 });
     }
+    this.#byImsi = byImsi;
     this.#n = m;
     let live = 0;
     for (let k = 0; k < m; k++) live += this.#alive.a[k]!; // retention may have struck during the copy
@@ -551,6 +553,33 @@ export class ActivityFileLog implements ActivityLog {
     this.#ageHead = 0;
     this.#size = size;
   }
+
+  /**
+   * After compaction kept `m` rows: a new interner of the strings those rows name, the string columns renumbered to
+   * it; returns old id → new id (-1: forgotten). Before, every path, IMSI, terminal and address ever seen stayed
+   * interned for good; now the interner holds what the kept records use, bounded by retention like the columns
+   * (docs/performance.md § Eleventh round). The request type interner (a handful of values) is left as it is.
+   */
+  #forgetStrings(m: number): Int32Array {
+    const old = this.#strings.values;
+    const newId = new Int32Array(old.length).fill(-1);
+    const strings = new Interner();
+    for (const c of [this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path]) {
+      const a = c.a;
+      for (let k = 0; k < m; k++) {
+        const id = a[k]!;
+        if (id < 0) continue;
+        let n = newId[id]!;
+        if (n < 0) newId[id] = n = strings.id(old[id]!);
+        a[k] = n;
+      }
+    }
+    this.#strings = strings;
+    return newId;
+  }
+
+  /** How many distinct strings (paths, IMSIs, MSISDNs, terminals, addresses) the index holds (tests). */
+  get internedStrings(): number { return this.#strings.values.length; }
 
   #readRaw(i: number): Buffer {
     const len = this.#len.a[i]!;
