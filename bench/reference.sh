@@ -1,7 +1,7 @@
 #!/bin/sh
 # The reference run: the benchmarks whose figures bench/README.md quotes in § Reference run, one after the other,
 # from dist/ (so run `npm run build` first), each with the arguments the README names. Run it on an idle machine
-# (it prints the load average before and after each benchmark); it takes about 15 minutes on the 2-core machine.
+# (it prints the load average before and after each benchmark); it takes about 17 minutes on the 2-core machine.
 #
 #   sh bench/reference.sh 2>&1 | tee /tmp/omnisep-reference.txt
 #
@@ -22,6 +22,9 @@ run dist/bench/cli.bench.js 15
 run dist/bench/eap-aka.bench.js 1.5
 run dist/bench/diameter.bench.js 2 32
 run dist/bench/ts43.bench.js --seconds 3 --eap-count 400
+# The issue measured the daemon with `wrk -c50`: the same cases at 50 connections (at 16, the token query waits on its
+# activity commit with the main thread idle; docs/performance.md § Eleventh round).
+run dist/bench/ts43.bench.js --seconds 3 --eap-count 400 --connections 50
 run dist/bench/eap-load.bench.js --count 2000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 64 --rounds 2 --sims 1000
