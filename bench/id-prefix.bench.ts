@@ -31,7 +31,7 @@ async function perOpAsync(fn: () => Promise<unknown>, minMs = 400): Promise<numb
 }
 
 console.log('id-prefix bench: in-process, no daemon. RowIdIndex is the embedded (default) store\'s activity log index; IdPrefixIndex and MapCollection are memory store structures (users run the embedded store, whose collection scan also reads the page from disk)');
-console.log('n, Map.get µs (baseline), RowIdIndex.withPrefix(8 chars) µs [embedded], ratio, IdPrefixIndex.withPrefix µs [memory store], scan({prefix}) quiet µs [memory store], scan after one put µs [memory store], Map.set µs per new id (baseline), RowIdIndex.set µs per new id [embedded: the activity log\'s append], IdPrefixIndex.set µs per new id [memory store]');
+console.log('n, Map.get µs (baseline), RowIdIndex.withPrefix(8 chars) µs [embedded], ratio, IdPrefixIndex.withPrefix µs [memory store, not what users run], scan({prefix}) quiet µs [memory store, not what users run], scan after one put µs [memory store, not what users run], Map.set µs per new id (baseline), RowIdIndex.set µs per new id [embedded: the activity log\'s append], IdPrefixIndex.set µs per new id [memory store, not what users run]');
 for (const n of sizes) {
   const ids = Array.from({ length: n }, () => randomUUID());
   const idx = new IdPrefixIndex<number>();

@@ -176,7 +176,7 @@ try {
 
 console.log(`\nts43-parts bench: ${ROUNDS} alternating slices of ${MS} ms per build, node ${process.version}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`root = ${values.root}, this = ${here}\n`);
-console.log('| piece (in-process, memory store) | root µs/call | this µs/call | this ÷ root |');
+console.log('| piece (in-process, memory store, which users do not run: a code comparison, not a daemon figure) | root µs/call | this µs/call | this ÷ root |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(r);
 console.log('\n| group commit (`JournalWriter`, temp file, 2 ms window) | wall µs per append, root / this | CPU µs per append, root / this | appends per fdatasync, root / this |');

@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, embedded store: durable commit)'], 1, putChain(barePool, '/el', '"0"', nrt), putChain(pool, ELEMENT, etagNow, nrt)));
   const memEtag = await (async () => { const r = await memPool.request({ path: DOC, method: 'GET', headers: HEADERS }); await r.body.dump(); return r.headers.etag as string; })();
   const bareEtagNow = `"${bareEtag}"`;
-  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, memory store)'], 1, putChain(barePool, '/el', bareEtagNow, nrt), putChain(memPool, ELEMENT, memEtag, nrt)));
+  cases.push(await pair(['bare conditional PUT', 'XCAP conditional PUT element (If-Match, memory store, which users do not run)'], 1, putChain(barePool, '/el', bareEtagNow, nrt), putChain(memPool, ELEMENT, memEtag, nrt)));
 
   console.log(`XCAP bench: ${SECONDS} s per case, ${CONNECTIONS} connections for GETs, 1 writer chain for PUTs, embedded (default) store in ${dir} (the case marked "memory store" runs on a memory-store daemon, which users do not run)`);
   console.log('| case | per second | errors | vs bare |');
