@@ -74,11 +74,13 @@ export function recordBytes(record: ActivityRecord): Buffer | undefined {
   return keptOf(record)?.bytes;
 }
 
-/** Keeps `bytes` (the record's committed JSON, as `recordBytes` returns it, made from `recordJson`'s text) on the record. */
+/**
+ * Keeps `bytes` (the record's committed JSON, as `recordBytes` returns it) beside the text `recordJson` kept, which
+ * they were encoded from; a record whose text was never made keeps nothing (the stream then serialises it).
+ */
 export function keepRecordBytes(record: ActivityRecord, bytes: Buffer): void {
   const kept = keptOf(record);
   if (kept !== undefined) kept.bytes = bytes;
-  else Object.defineProperty(record, KEPT, { value: { text: bytes.toString('utf8'), bytes } satisfies Kept, enumerable: false, configurable: true });
 }
 
 export const ActivityList = Type.Object({

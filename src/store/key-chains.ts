@@ -9,15 +9,16 @@ export class KeyChains {
   readonly #tails = new Map<string, Promise<unknown>>();
 
   run<R>(keys: readonly string[], fn: () => Promise<R>): Promise<R> {
-    let run: Promise<R>;
-    if (keys.length === 1) {
-      const prev = this.#tails.get(keys[0]!);
-      run = prev ? prev.then(fn, fn) : fn();
-    } else {
-      const prev: Promise<unknown>[] = [];
-      for (const k of keys) { const p = this.#tails.get(k); if (p) prev.push(p); }
-      run = !prev.length ? fn() : prev.length === 1 ? prev[0]!.then(fn, fn) : Promise.all(prev).then(fn, fn);
+    // The runs to wait for: usually none or one (no array made); several only when `keys` share work in flight.
+    let first: Promise<unknown> | undefined;
+    let all: Promise<unknown>[] | undefined;
+    for (const k of keys) {
+      const p = this.#tails.get(k);
+      if (p === undefined) continue;
+      if (first === undefined) first = p;
+      else (all ??= [first]).push(p);
     }
+    const run = all ? Promise.all(all).then(fn, fn) : first ? first.then(fn, fn) : fn();
     const tail = run.catch(() => undefined);
     for (const k of keys) this.#tails.set(k, tail);
     void tail.then(() => { for (const k of keys) if (this.#tails.get(k) === tail) this.#tails.delete(k); });
