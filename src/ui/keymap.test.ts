@@ -57,6 +57,11 @@ test('splitBurst: plain keys in one read become single keys; special keys and si
   assert.deepEqual(splitBurst('j', {}), [{ input: 'j', key: {} }]);
   assert.deepEqual(splitBurst('[A', { upArrow: true }), [{ input: '[A', key: { upArrow: true } }]);
   assert.deepEqual(splitBurst('x', { meta: true }), [{ input: 'x', key: { meta: true } }]);
+  // Text and Enter in one read: the Enter applies the filter instead of being dropped as a control character.
+  const burst = splitBurst('ab\r', {});
+  assert.deepEqual(burst, [{ input: 'a', key: {} }, { input: 'b', key: {} }, { input: '', key: { return: true } }]);
+  const ui = { filterDraft: '', help: false, detail: null };
+  assert.deepEqual(burst.map((b) => keyToAction(b.input, b.key, ui)), [{ type: 'filter-input', text: 'a' }, { type: 'filter-input', text: 'b' }, { type: 'filter-apply' }]);
 });
 
 test('VVM/ODSA panes, sort, row actions; a pending confirmation takes y and nothing else', () => {

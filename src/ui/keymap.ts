@@ -50,14 +50,17 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
  * One read can hold several keys (`jjj` typed fast, pasted, or tmux `send-keys -l jjj`): ink hands
  * them over as one `input`. Plain printable characters are split so each is its own key and sees
  * the state the previous one made; anything with a modifier or a special key stays whole (ink has
- * already decoded it as one key). The filter prompt takes text chunks either way.
+ * already decoded it as one key). The filter prompt takes text chunks either way; an Enter inside the read is its
+ * own key.
  */
 export function splitBurst(input: string, key: KeyInfo): Array<{ input: string; key: KeyInfo }> {
   const special = key.ctrl || key.meta || key.escape || key.return || key.tab || key.backspace || key.delete
     || key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end;
   const chars = [...input];
   if (special || chars.length < 2) return [{ input, key }];
-  return chars.map((ch) => ({ input: ch, key: ch >= 'A' && ch <= 'Z' ? { shift: true } : {} }));
+  // Text and Enter in one read (a paste, or typing faster than the screen reads): the Enter is a key of its own, as
+  // ink gives a lone Enter (no input, `return`), not a control character the filter prompt would drop.
+  return chars.map((ch) => (ch === '\r' || ch === '\n' ? { input: '', key: { return: true } } : { input: ch, key: ch >= 'A' && ch <= 'Z' ? { shift: true } : {} }));
 }
 
 export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['ui'], 'filterDraft' | 'help' | 'detail'> & Partial<Pick<MonitorState['ui'], 'confirm'>>): UiAction | null {
