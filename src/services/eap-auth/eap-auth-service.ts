@@ -227,7 +227,7 @@ export class EapAuthService {
     if (imsi !== null) {
       await this.#state.update(iKey(imsi), (cur) => {
         const next = releaseSlot(cur?.kind === 'imsi' ? cur : undefined, id, now);
-        return next ? { result: null, put: next } : { result: null, delete: true };
+        return next ? { result: null, put: next, owned: true } : { result: null, delete: true };
       });
     }
   }
@@ -317,7 +317,8 @@ export class EapAuthService {
     const deadline = now + this.deps.timeoutMs;
     const slot = await this.#state.update<{ ok: boolean; retryAfterS: number }>(iKey(slotOf(ctx)), (cur) => {
       const r = claimSlot(cur?.kind === 'imsi' ? cur : undefined, id, deadline, now, this.#limits.maxPerImsi);
-      return r.ok ? { result: r, put: r.next } : { result: r };
+      const result = { ok: r.ok, retryAfterS: r.retryAfterS }; // not `r`: it holds `next`, which the store keeps
+      return r.ok ? { result, put: r.next, owned: true } : { result };
     });
     if (!slot.ok) return this.#refuse('imsi', slot.retryAfterS, 'too many EAP sessions in flight for this subscriber');
     this.#mine.set(id, deadline);
