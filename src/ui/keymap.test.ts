@@ -62,6 +62,9 @@ test('splitBurst: plain keys in one read become single keys; special keys and si
   assert.deepEqual(burst, [{ input: 'a', key: {} }, { input: 'b', key: {} }, { input: '', key: { return: true } }]);
   const ui = { filterDraft: '', help: false, detail: null };
   assert.deepEqual(burst.map((b) => keyToAction(b.input, b.key, ui)), [{ type: 'filter-input', text: 'a' }, { type: 'filter-input', text: 'b' }, { type: 'filter-apply' }]);
+  // A pasted Windows line end is one Enter, a lone \n one too.
+  assert.deepEqual(splitBurst('ab\r\n', {}), burst);
+  assert.deepEqual(splitBurst('ab\n', {}), burst);
 });
 
 test('VVM/ODSA panes, sort, row actions; a pending confirmation takes y and nothing else', () => {

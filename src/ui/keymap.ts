@@ -59,8 +59,10 @@ export function splitBurst(input: string, key: KeyInfo): Array<{ input: string; 
   const chars = [...input];
   if (special || chars.length < 2) return [{ input, key }];
   // Text and Enter in one read (a paste, or typing faster than the screen reads): the Enter is a key of its own, as
-  // ink gives a lone Enter (no input, `return`), not a control character the filter prompt would drop.
-  return chars.map((ch) => (ch === '\r' || ch === '\n' ? { input: '', key: { return: true } } : { input: ch, key: ch >= 'A' && ch <= 'Z' ? { shift: true } : {} }));
+  // ink gives a lone Enter (no input, `return`), not a control character the filter prompt would drop. A pasted
+  // line end `\r\n` is one Enter, not two (the second would act on the screen the first made).
+  const keys = chars.filter((ch, i) => !(ch === '\n' && chars[i - 1] === '\r'));
+  return keys.map((ch) => (ch === '\r' || ch === '\n' ? { input: '', key: { return: true } } : { input: ch, key: ch >= 'A' && ch <= 'Z' ? { shift: true } : {} }));
 }
 
 export function keyToAction(input: string, key: KeyInfo, ui: Pick<MonitorState['ui'], 'filterDraft' | 'help' | 'detail'> & Partial<Pick<MonitorState['ui'], 'confirm'>>): UiAction | null {
