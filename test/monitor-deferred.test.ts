@@ -13,12 +13,14 @@ import { join } from 'node:path';
 import { ACTIVITY_LINE_PREFIX, followEvents, type StreamItem } from '../src/client/event-stream.js';
 import { ControlClient } from '../src/client/control-client.js';
 import { isPaneActivity } from '../src/ui/monitor-state.js';
-import { EventBatcher, lineMayBePaneActivity } from '../src/ui/use-monitor-stream.js';
+import { ActivityService } from '../src/services/activity.js';
+import { EventBatcher, linePaneGroup } from '../src/ui/use-monitor-stream.js';
 import type { DaemonEvent } from '../src/contracts/events.js';
 import { activity, activityEvent, session } from './monitor-fixtures.js';
 import { startFakeDaemon } from './monitor-fake-daemon.js';
 
 const line = (e: DaemonEvent) => JSON.stringify(e);
+const lineBytes = (e: DaemonEvent) => Buffer.from(line(e), 'utf8');
 
 test('deferActivity: activity arrives as raw lines in stream order, other kinds parsed, a non-JSON line is reported', async () => {
   const d = await startFakeDaemon();
@@ -44,10 +46,10 @@ test('deferActivity: activity arrives as raw lines in stream order, other kinds 
     // What was seen, in order: raw activity, the parsed session, the truncated line as raw activity (it starts like
     // one), then the rest. The truncated one fails only when parsed.
     const seq = items.flatMap((i) =>
-      i.type === 'activity-lines' ? i.lines.map((l) => (l.endsWith('truncated') ? 'raw:truncated' : `raw:${(JSON.parse(l) as { record: { id: string } }).record.id}`))
+      i.type === 'activity-lines' ? i.lines.map(String).map((l) => (l.endsWith('truncated') ? 'raw:truncated' : `raw:${(JSON.parse(l) as { record: { id: string } }).record.id}`))
       : i.type === 'event' ? [i.event.kind] : i.type === 'invalid' ? ['invalid'] : []);
     assert.deepEqual(seq.filter((s) => s !== 'hello'), ['raw:act-0001', 'session', 'raw:truncated', 'raw:act-0003', 'raw:act-0004']);
-    for (const i of items) if (i.type === 'activity-lines') for (const l of i.lines) assert.ok(l.startsWith(ACTIVITY_LINE_PREFIX));
+    for (const i of items) if (i.type === 'activity-lines') for (const l of i.lines) assert.ok(Buffer.isBuffer(l) && l.toString().startsWith(ACTIVITY_LINE_PREFIX), 'bytes, undecoded');
   } finally {
     await d.cleanup();
   }
@@ -99,7 +101,7 @@ test('streamLines: lines cut across chunks (and a UTF-8 character cut in two) co
   const client = new ControlClient({ kind: 'socket', path });
   try {
     const chunks: string[][] = [];
-    for await (const lines of client.streamLines('/api/events')) chunks.push(lines);
+    for await (const lines of client.streamLines('/api/events')) chunks.push(lines.map((l) => l.toString('utf8')));
     assert.deepEqual(chunks.flat(), ['{"a":"é€😀"}', '{"b":2}', `{"c":"${'x'.repeat(5000)}"}`, '{"d":4}']);
     assert.ok(chunks.every((c) => c.length > 0), 'no empty arrays');
     const parsed: unknown[] = [];
@@ -114,8 +116,8 @@ test('streamLines: lines cut across chunks (and a UTF-8 character cut in two) co
 
 test('EventBatcher: raw lines are parsed at flush; lines the ring dropped are counted as skipped and never parsed', () => {
   const b = new EventBatcher(3);
-  b.addLine('{"kind":"activity","at":"broken'); // dropped by the ring below: never parsed, so not "invalid"
-  for (let n = 1; n <= 4; n++) b.addLine(line(activityEvent(activity(n))));
+  b.addLine(Buffer.from('{"kind":"activity","at":"broken')); // dropped by the ring below: never parsed, so not "invalid"
+  for (let n = 1; n <= 4; n++) b.addLine(lineBytes(activityEvent(activity(n))));
   const [events] = b.flush();
   assert.equal(events?.type, 'events');
   if (events?.type !== 'events') return;
@@ -124,9 +126,9 @@ test('EventBatcher: raw lines are parsed at flush; lines the ring dropped are co
 
   const c = new EventBatcher(10);
   c.add(activityEvent(activity(5)));
-  c.addLine('{"kind":"activity","at":"broken');
-  c.addLine(line({ kind: 'activity', at: 'x', record: { id: 1 } } as unknown as DaemonEvent)); // JSON, but not the contract
-  c.addLine(line(activityEvent(activity(6))));
+  c.addLine(Buffer.from('{"kind":"activity","at":"broken'));
+  c.addLine(lineBytes({ kind: 'activity', at: 'x', record: { id: 1 } } as unknown as DaemonEvent)); // JSON, but not the contract
+  c.addLine(lineBytes(activityEvent(activity(6))));
   const out = c.flush();
   assert.deepEqual(out[0], { type: 'invalid', count: 2 });
   assert.equal(out[1]?.type, 'events');
@@ -134,7 +136,7 @@ test('EventBatcher: raw lines are parsed at flush; lines the ring dropped are co
   assert.deepEqual(c.flush(), [], 'empty after a flush');
 });
 
-test('lineMayBePaneActivity never misses a VVM or ODSA record, on the daemon\'s own serialisation', () => {
+test('linePaneGroup finds every VVM and ODSA record on the daemon\'s own serialisation, and only those', () => {
   const samples = [
     activity(1),
     activity(2, { request_type: 'vvm_sms', request_path: 'smpp' }),
@@ -145,17 +147,22 @@ test('lineMayBePaneActivity never misses a VVM or ODSA record, on the daemon\'s 
     activity(7, { request_type: 'admin', request_path: '/api/push/retry' }),
     activity(8, { request_type: 'admin', request_path: '/api/vvmx' }),
     activity(9, { request_type: 'odsa_like', request_path: '/' }),
-    activity(10, { request_headers: { 'user-agent': '"request_type":"vvm_x"' } }),
+    activity(10, { request_headers: { 'user-agent': '"request_type":"vvm_x"', 'x-path': '"request_path":"/api/odsa"' } }),
+    activity(11, { request_type: 'vvm_sms', request_path: '/api/odsa' }), // both: VVM first, as isPaneActivity is asked
+    activity(12, { request_type: 'odsax', request_path: '/api/pus' }),
   ];
+  // The daemon's own serialisation: ActivityService.build's key order, JSON.stringify's escaping.
+  const svc = new ActivityService({ log: { append: async () => undefined } as never, events: { emit() {} } as never, clock: { now: () => 0 }, random: { uuid: () => 'id', bytes: (n) => Buffer.alloc(n) } });
   for (const r of samples) {
-    const l = line(activityEvent(r));
-    assert.ok(l.startsWith(ACTIVITY_LINE_PREFIX));
-    for (const g of ['vvm', 'odsa'] as const) {
-      if (isPaneActivity(g, r)) assert.ok(lineMayBePaneActivity(g, l), `${g} ${r.id} missed`);
-    }
+    const built = svc.build(r);
+    const l = lineBytes(activityEvent(built));
+    assert.ok(l.toString().startsWith(ACTIVITY_LINE_PREFIX));
+    const want = isPaneActivity('vvm', built) ? 'vvm' : isPaneActivity('odsa', built) ? 'odsa' : null;
+    assert.equal(linePaneGroup(l), want, `${r.id} (${r.request_type} ${r.request_path})`);
   }
-  // And it is not "everything": a plain entitlement query, or a quoted look-alike inside a header value, is not one.
-  assert.equal(lineMayBePaneActivity('vvm', line(activityEvent(samples[0]!))), false);
-  assert.equal(lineMayBePaneActivity('odsa', line(activityEvent(samples[8]!))), false);
-  assert.equal(lineMayBePaneActivity('vvm', line(activityEvent(samples[9]!))), false);
+  assert.deepEqual(samples.map((r) => linePaneGroup(lineBytes(activityEvent(svc.build(r))))), [null, 'vvm', 'vvm', 'vvm', 'odsa', 'odsa', 'odsa', 'vvm', null, null, 'vvm', null]);
+  // A line that is not an activity record at all, or is cut before its request_path.
+  assert.equal(linePaneGroup(Buffer.from('{"kind":"activity","at":"x"}')), null);
+  assert.equal(linePaneGroup(Buffer.from('{"kind":"activity","at":"x","record":{"id":"a","request_type":"odsa"')), 'odsa');
+  assert.equal(linePaneGroup(Buffer.from('{"kind":"activity","at":"x","record":{"id":"a","request_type":"admin"')), null);
 });

@@ -12,6 +12,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { socketTransport, type Transport, type TransportResponse } from './socket-transport.js';
 import { routePath, VERSION_HEADER } from '../contracts/wire.js';
 import { ApiError, DaemonUnreachableError, OperationalError, UnavailableError } from './errors.js';
+import { LineSplitter } from './ndjson-lines.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -166,7 +167,7 @@ export class ControlClient {
       for (const line of lines) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(line);
+          parsed = JSON.parse(line.toString('utf8'));
         } catch (err) {
           throw this.#transportError(err);
         }
@@ -176,10 +177,11 @@ export class ControlClient {
   }
 
   /**
-   * The same stream as text: the complete, non-empty lines of each chunk that arrived, one array per chunk
-   * (the daemon writes a batch of events at a time), so a reader that defers parsing pays one step per chunk.
+   * The same stream unparsed: the complete, non-empty lines of each chunk that arrived, as UTF-8 bytes (views into
+   * the chunk), one array per chunk (the daemon writes a batch of events at a time), so a reader that defers
+   * parsing pays one step per chunk and decodes only the lines it keeps.
    */
-  async *streamLines(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): AsyncGenerator<string[]> {
+  async *streamLines(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): AsyncGenerator<Buffer[]> {
     const headers: Record<string, string> = { accept: 'application/x-ndjson' };
     if (this.target.kind === 'url' && this.target.apiKey) headers.authorization = `Bearer ${this.target.apiKey}`;
     let res;
@@ -199,20 +201,10 @@ export class ControlClient {
       }
       throw toApiError({ status: res.statusCode, headers: res.headers, body });
     }
-    let buf = '';
-    // One streaming decoder: a multi-byte character split across two chunks must not turn into U+FFFD.
-    const decoder = new TextDecoder('utf-8');
+    const split = new LineSplitter();
     try {
       for await (const chunk of res.body) {
-        buf += typeof chunk === 'string' ? chunk : decoder.decode(chunk as Buffer, { stream: true });
-        const last = buf.lastIndexOf('\n');
-        if (last < 0) continue;
-        const lines: string[] = [];
-        for (const raw of buf.slice(0, last).split('\n')) {
-          const line = raw.trim();
-          if (line) lines.push(line);
-        }
-        buf = buf.slice(last + 1);
+        const lines = split.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
         if (lines.length) yield lines;
       }
     } catch (err) {

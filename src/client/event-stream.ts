@@ -20,6 +20,7 @@ import type { Static } from '@sinclair/typebox';
 import { ApiError, DaemonUnreachableError } from './errors.js';
 import { routes } from '../contracts/routes.js';
 import { ControlClient, describeTarget, type QueryValue, type Target } from './control-client.js';
+import { startsWithBytes } from './ndjson-lines.js';
 
 export type Hello = Static<typeof HelloEvent>;
 
@@ -61,11 +62,12 @@ export type StreamItem =
   | { type: 'status'; status: StreamStatus }
   | { type: 'invalid'; line: unknown; reason: string }
   /**
-   * With `deferActivity`: activity events as the daemon sent them, unparsed (one item per chunk read); the reader
-   * checks the ones it keeps with `parseEventLine`. At thousands of events a second a TUI showing a few hundred
-   * rows twice a second would otherwise parse and validate most events only to drop them.
+   * With `deferActivity`: activity events as the daemon sent them, unparsed and undecoded (UTF-8 bytes, one item
+   * per chunk read); the reader decodes and checks the ones it keeps with `parseEventLine`. At thousands of events
+   * a second a TUI showing a few hundred rows twice a second would otherwise decode, parse and validate most events
+   * only to drop them.
    */
-  | { type: 'activity-lines'; lines: string[] };
+  | { type: 'activity-lines'; lines: Buffer[] };
 
 export interface FollowOptions {
   target: Target;
@@ -109,6 +111,7 @@ export function parseEvent(line: unknown): { ok: true; event: DaemonEvent } | { 
  * simply parsed at once.
  */
 export const ACTIVITY_LINE_PREFIX = '{"kind":"activity",';
+const ACTIVITY_PREFIX_BYTES = Buffer.from(ACTIVITY_LINE_PREFIX, 'utf8');
 
 /** `parseEvent` of one NDJSON line: a line that is not JSON is reported, never thrown. */
 export function parseEventLine(line: string): { ok: true; event: DaemonEvent } | { ok: false; reason: string } {
@@ -169,16 +172,17 @@ export async function* followEvents(opts: FollowOptions): AsyncGenerator<StreamI
         };
         if (opts.deferActivity && client.streamLines) {
           for await (const lines of client.streamLines(EVENTS_PATH, query, opts.signal)) {
-            let raw: string[] = [];
+            let raw: Buffer[] = [];
             for (const line of lines) {
-              if (line.startsWith(ACTIVITY_LINE_PREFIX)) {
+              if (startsWithBytes(line, ACTIVITY_PREFIX_BYTES)) {
                 raw.push(line);
                 continue;
               }
               // Keep the order of the chunk: the deferred lines before this one go first.
               if (raw.length) yield { type: 'activity-lines', lines: raw };
               raw = [];
-              yield* checked(line, parseEventLine(line));
+              const text = line.toString('utf8');
+              yield* checked(text, parseEventLine(text));
             }
             if (raw.length) yield { type: 'activity-lines', lines: raw };
           }

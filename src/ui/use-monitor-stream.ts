@@ -13,6 +13,7 @@ import type { ActivityRecord } from '../contracts/activity.js';
 import { isPaneActivity, type MonitorAction, type Snapshot } from './monitor-state.js';
 import type { RowAction } from './monitor-types.js';
 import { RingBuffer } from './ring-buffer.js';
+import { startsWithBytes } from '../client/ndjson-lines.js';
 
 /** The list routes in groups: `core` (status, activity history, sessions, tokens, peers), `vvm`, `odsa` (with push). */
 export type ListGroup = 'core' | 'vvm' | 'odsa';
@@ -42,23 +43,42 @@ export const REFRESH_MS = 1000;
 /** Default frame period: at most 2 batches (and so 2 renders) a second from the stream. */
 export const DEFAULT_FRAME_MS = 500;
 
+const bytes = (s: string) => Buffer.from(s, 'utf8');
+const TYPE_KEY = bytes('"request_type":"');
+const PATH_KEY = bytes('"request_path":"');
+const VVM_TYPE = bytes('vvm_');
+const ODSA_TYPE = bytes('odsa"');
+const VVM_PATH = bytes('/api/vvm');
+const ODSA_PATH = bytes('/api/odsa');
+const PUSH_PATH = bytes('/api/push');
+
 /**
- * May this raw activity line (`activity-lines`, not parsed yet) be a VVM or ODSA record (`isPaneActivity`)? A
- * superset test on the daemon's serialisation (no spaces): a header that happens to carry the same text only
- * costs a needless list read (throttled), and a real one is never missed, even when the frame queue drops it.
+ * The pane group (`isPaneActivity`, VVM first) of a raw activity line (`activity-lines`: the daemon's bytes, not
+ * decoded), or null. Read on the daemon's serialisation (`ActivityService.build`: `id`, `timestamp`, `request_type`,
+ * `request_method`, `request_path` first, no spaces), where the first `"request_type":"` and the `"request_path":"`
+ * after it are the record's own (a value before them cannot hold an unescaped quote): two short searches from the
+ * start of the line, not a scan of the whole record per test. A real VVM or ODSA record is never missed, even when
+ * the frame queue drops it.
  */
-export function lineMayBePaneActivity(group: 'vvm' | 'odsa', line: string): boolean {
-  if (group === 'vvm') return line.includes('"request_type":"vvm_') || line.includes('"request_path":"/api/vvm');
-  return line.includes('"request_type":"odsa"') || line.includes('"request_path":"/api/odsa') || line.includes('"request_path":"/api/push');
+export function linePaneGroup(buf: Buffer): 'vvm' | 'odsa' | null {
+  const t = buf.indexOf(TYPE_KEY);
+  if (t < 0) return null;
+  const type = t + TYPE_KEY.length;
+  const p = buf.indexOf(PATH_KEY, type);
+  const path = p < 0 ? buf.length : p + PATH_KEY.length; // no path: no prefix matches at the end
+  if (startsWithBytes(buf, VVM_TYPE, type) || startsWithBytes(buf, VVM_PATH, path)) return 'vvm';
+  if (startsWithBytes(buf, ODSA_TYPE, type) || startsWithBytes(buf, ODSA_PATH, path) || startsWithBytes(buf, PUSH_PATH, path)) return 'odsa';
+  return null;
 }
 
 /**
  * The batching, independent of React (the hook wires it; tests and the bench drive it directly). Activity
- * arrives parsed (`add`) or as the daemon's raw line (`addLine`): raw lines are parsed and checked only when a
- * frame takes them, so at thousands of events a second the ones the ring lets fall out cost no parse at all.
+ * arrives parsed (`add`) or as the daemon's raw line (`addLine`, bytes): raw lines are decoded, parsed and checked
+ * only when a frame takes them, so at thousands of events a second the ones the ring lets fall out cost no more
+ * than a view into the chunk they came in.
  */
 export class EventBatcher {
-  readonly #activity: RingBuffer<DaemonEvent | string>;
+  readonly #activity: RingBuffer<DaemonEvent | Buffer>;
   #other: DaemonEvent[] = [];
   #invalid = 0;
 
@@ -71,8 +91,8 @@ export class EventBatcher {
     else this.#other.push(e);
   }
 
-  /** An activity event's line, unparsed (checked at `flush` if it is still in the ring then). */
-  addLine(line: string): void {
+  /** An activity event's line as the daemon's bytes, undecoded (decoded and checked at `flush` if it is still in the ring then). */
+  addLine(line: Buffer): void {
     this.#activity.push(line);
   }
 
@@ -90,9 +110,9 @@ export class EventBatcher {
     const skipped = this.#activity.overwritten;
     const activity: DaemonEvent[] = [];
     for (const item of this.#activity.drain()) {
-      if (typeof item !== 'string') activity.push(item);
+      if (!Buffer.isBuffer(item)) activity.push(item);
       else {
-        const parsed = parseEventLine(item);
+        const parsed = parseEventLine(item.toString('utf8'));
         if (parsed.ok) activity.push(parsed.event);
         else this.#invalid += 1;
       }
@@ -154,8 +174,8 @@ export function useMonitorStream(source: MonitorSource, dispatch: Dispatch<Monit
       if (item.type === 'activity-lines') {
         for (const line of item.lines) {
           batcher.addLine(line);
-          if (lineMayBePaneActivity('vvm', line)) refresh.note('vvm');
-          else if (lineMayBePaneActivity('odsa', line)) refresh.note('odsa');
+          const group = linePaneGroup(line);
+          if (group) refresh.note(group);
         }
       } else if (item.type === 'event') {
         batcher.add(item.event);
