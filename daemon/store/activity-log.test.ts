@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, statSync, truncateSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -17,7 +17,15 @@ function rec(over: Partial<ActivityRecord> = {}): ActivityRecord {
     request_headers: {}, request_body: null, response_body: null, response_summary: {}, ...over,
   };
 }
-const tmp = () => join(mkdtempSync(join(tmpdir(), 'omnisep-act-')), 'activity.jsonl');
+const dirs: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-act-'));
+  dirs.push(dir);
+  return join(dir, 'activity.jsonl');
+};
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 test('appends are durable, queryable and survive reopen', async () => {
   const file = tmp();
