@@ -2,7 +2,8 @@
 // Runs every compiled test file under dist/ with node's own test runner.
 // Node 20's --test does not expand globs, so the files are listed here.
 // Refuses focused or skipped tests in the sources: a skipped test checks nothing.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -38,5 +39,16 @@ const args = ['--test', '--test-concurrency=3', '--test-timeout=300000'];
 // The spec report on stdout, then each file's wall time, slowest first, on stderr (test/durations.mjs).
 args.push('--test-reporter=spec', '--test-reporter-destination=stdout',
   `--test-reporter=${join(root, 'test', 'durations.mjs')}`, '--test-reporter-destination=stderr');
-const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root });
-process.exit(r.status ?? 1);
+// One scratch directory per run, as TMPDIR for every test and the daemons, CLIs and peers they start (os.tmpdir()
+// reads it), removed when the run ends: a test that forgets its temp dir, or a daemon killed mid-test, leaves nothing
+// under /tmp. Mode 1777 like /tmp itself, so the PostgreSQL tests' `postgres` user can reach its cluster dirs.
+const scratch = mkdtempSync(join(tmpdir(), 'omnisep-tests-'));
+chmodSync(scratch, 0o1777);
+let status = 1;
+try {
+  const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root, env: { ...process.env, TMPDIR: scratch } });
+  status = r.status ?? 1;
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(status);
