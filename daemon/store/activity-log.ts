@@ -24,7 +24,7 @@ import { dirname, basename, join } from 'node:path';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
 import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../../src/util/line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
 import { CommitTimer } from './commit-timer.js';

@@ -12,7 +12,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { closeSync, fsyncSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../../src/util/line-splitter.js';
 import type { FileHandle } from 'node:fs/promises';
 import { openForCommits, writeDurable } from './durable-write.js';
 import { fsyncStallHook } from '../security/fault-hooks.js';

@@ -12,7 +12,8 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { socketTransport, type Transport, type TransportResponse } from './socket-transport.js';
 import { routePath, VERSION_HEADER } from '../contracts/wire.js';
 import { ApiError, DaemonUnreachableError, OperationalError, UnavailableError } from './errors.js';
-import { LineSplitter } from './ndjson-lines.js';
+import { LineSplitter } from '../util/line-splitter.js';
+import { trimBlanks } from './ndjson-lines.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -201,11 +202,16 @@ export class ControlClient {
       }
       throw toApiError({ status: res.statusCode, headers: res.headers, body });
     }
-    const split = new LineSplitter();
+    let lines: Buffer[] = [];
+    const split = new LineSplitter(0, (line) => {
+      const l = trimBlanks(line);
+      if (l.length) lines.push(l);
+    });
     try {
       for await (const chunk of res.body) {
-        const lines = split.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
+        split.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
         if (lines.length) yield lines;
+        lines = [];
       }
     } catch (err) {
       if (signal?.aborted) return;
