@@ -230,7 +230,8 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   }
   return {
     child, url, agent, dir, logLines: () => lines,
-    stop: async () => { child.kill('SIGTERM'); const code = await exited; await agent.close(); return code; },
+    // The temp dir (store, socket) goes with the daemon: every bench that starts one leaves nothing under /tmp.
+    stop: async () => { child.kill('SIGTERM'); const code = await exited; await agent.close(); rmSync(dir, { recursive: true, force: true }); return code; },
   };
 }
 

@@ -1,0 +1,155 @@
+/**
+ * Issue 14's figures taken the way the issue took them: `wrk -t1 -c50` (a load generator in C, in its own process)
+ * against the daemon as `omnisep serve` runs it (bench/profile.ts `serve`: child process, default embedded store in
+ * a temp dir, default log level, the single-SIM settings), and against a bare fastify route **in its own process**
+ * (bench/bare-server.ts) answering the same bytes. bench/ts43.bench.ts drives both with undici from the bench's
+ * own thread and runs the bare routes in that thread too, which charges the bare side the load generator's CPU
+ * and lifts every ratio; this one does not (docs/performance.md § Fourteenth round).
+ *
+ *   npx tsc && node dist/bench/wrk.bench.js [--seconds 5] [--connections 50] [--slices 2] [--warmup 3]
+ *                                           [--cases token-xml,token-json,xcap-get,xcap-put]
+ *
+ * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
+ * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
+ * unoptimised code). The XCAP PUT is one writer (`-c1`) carrying its ETag from answer to request (a wrk Lua script),
+ * as in the other benchmarks. Prints req/s, the ratio, wrk's p50 / p99, non-2xx answers and socket errors, and the
+ * daemon's CPU µs per request (every thread, /proc).
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { MSISDN, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
+import { processCpuUs } from './proc-cpu.js';
+
+const { values } = parseArgs({ options: {
+  seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
+  warmup: { type: 'string', default: '3' }, cases: { type: 'string', default: 'token-xml,token-json,xcap-get,xcap-put' },
+} });
+const SECONDS = Number(values.seconds);
+const CONNS = Number(values.connections);
+const SLICES = Number(values.slices);
+const WARMUP = Number(values.warmup);
+const NAMES = values.cases.split(',');
+
+const version = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+if (version.error) throw new Error('wrk.bench: wrk is not installed (Debian: apt-get install wrk)');
+const wrkVersion = /wrk (\S+)/.exec(`${version.stdout}${version.stderr}`)?.[1] ?? '?';
+
+const ANDROID_UA = 'PRD-TS43 term-Goog/Pixel 8 client-IMS-Entitlement/1.0 OS-Android/14';
+const ASSERTED = `<tel:+${MSISDN}>`;
+const scratch = mkdtempSync(join(tmpdir(), 'omnisep-wrk-'));
+
+/** One writer chaining ETags: If-Match is the last ETag answered ("*" for the first). */
+const putScript = (assert: boolean) => {
+  const file = join(scratch, `put-${assert ? 'daemon' : 'bare'}.lua`);
+  writeFileSync(file, `local etag = "*"
+local n = 0
+request = function()
+  n = n + 1
+  local h = { ["If-Match"] = etag, ["Content-Type"] = "application/xcap-el+xml" }
+  ${assert ? `h["X-3GPP-Asserted-Identity"] = "${ASSERTED}"` : ''}
+  return wrk.format("PUT", nil, h, "<NoReplyTimer>" .. (5 + n % 170) .. "</NoReplyTimer>")
+end
+response = function(status, headers, body)
+  local e = headers["etag"] or headers["ETag"]
+  if e then etag = e end
+end
+`);
+  return file;
+};
+
+interface Run { requests: number; seconds: number; p50: number; p99: number; non2xx: number; socketErrors: number }
+
+const ms = (v: string, unit: string) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1);
+
+function wrk(url: string, seconds: number, conns: number, headers: string[], script?: string): Run {
+  const args = ['-t1', `-c${conns}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), ...(script ? ['-s', script] : []), url];
+  const out = execFileSync('wrk', args, { encoding: 'utf8' });
+  const m = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(out);
+  const pct = (p: string) => { const x = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s|m)`).exec(out); return x ? ms(x[1]!, x[2]!) : NaN; };
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requests: Number(m?.[1] ?? 0),
+    seconds: m ? ms(m[2]!, m[3]!) / 1000 : seconds,
+    p50: pct('50'), p99: pct('99'),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    socketErrors: sock ? sock.slice(1).reduce((a, v) => a + Number(v), 0) : 0,
+  };
+}
+
+const d = await serve();
+const path = await tokenPath(d.url);
+const text = async (p: string, headers: Record<string, string>) => (await (await request(`${d.url}${p}`, { headers })).body.text());
+// The bare routes answer the daemon's own bytes, uncompressed (as in ts43.bench).
+const bodies = {
+  xml: await text(path, { accept: 'text/vnd.wap.connectivity-xml' }),
+  json: await text(path, { accept: 'application/json' }),
+  xcap: '',
+};
+// The XCAP document exists once a first PUT made it.
+await (await request(`${d.url}${XCAP_ELEMENT}`, { method: 'PUT', headers: { 'x-3gpp-asserted-identity': ASSERTED, 'content-type': 'application/xcap-el+xml' }, body: '<NoReplyTimer>20</NoReplyTimer>' })).body.dump();
+bodies.xcap = await text(XCAP_DOC, { 'x-3gpp-asserted-identity': ASSERTED });
+
+const bareScript = fileURLToPath(new URL('./bare-server.js', import.meta.url));
+const bare = spawn(process.execPath, [bareScript], { stdio: ['pipe', 'pipe', 'inherit'] });
+bare.stdin!.end(JSON.stringify(bodies));
+const barePort = await new Promise<string>((resolve, reject) => {
+  bare.stdout!.once('data', (c: Buffer) => resolve(String(c).trim()));
+  bare.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
+});
+const bareUrl = `http://127.0.0.1:${barePort}`;
+
+interface Case { name: string; conns: number; bare: [string, string[], string?]; daemon: [string, string[], string?] }
+// The daemon's token queries ask for gzip as Android does (the XML answer, 1.7 KB, then comes from precompressed pieces).
+const tokenHeaders = (accept: string) => [`Accept: ${accept}`, `User-Agent: ${ANDROID_UA}`, 'Accept-Encoding: gzip'];
+const all: Record<string, Case> = {
+  'token-xml': { name: 'token query, XML (2 apps)', conns: CONNS, bare: [`${bareUrl}/xml`, []], daemon: [`${d.url}${path}`, tokenHeaders('text/vnd.wap.connectivity-xml')] },
+  'token-json': { name: 'token query, JSON (2 apps)', conns: CONNS, bare: [`${bareUrl}/json`, []], daemon: [`${d.url}${path}`, tokenHeaders('application/json')] },
+  'xcap-get': { name: 'XCAP GET simservs document', conns: CONNS, bare: [`${bareUrl}/xcap`, []], daemon: [`${d.url}${XCAP_DOC}`, [`X-3GPP-Asserted-Identity: ${ASSERTED}`]] },
+  'xcap-put': { name: 'XCAP conditional PUT element (If-Match, 1 writer)', conns: 1, bare: [`${bareUrl}/xcap`, [], putScript(false)], daemon: [`${d.url}${XCAP_ELEMENT}`, [], putScript(true)] },
+};
+const chosen = NAMES.map((n) => { const c = all[n]; if (!c) throw new Error(`unknown case ${n}`); return c; });
+
+const load0 = loadavg()[0]!;
+for (const c of chosen) {
+  wrk(c.bare[0], 1, c.conns, c.bare[1], c.bare[2]);
+  wrk(c.daemon[0], WARMUP, c.conns, c.daemon[1], c.daemon[2]);
+}
+
+const sum = (runs: Run[]) => {
+  const n = runs.reduce((a, r) => a + r.requests, 0);
+  const s = runs.reduce((a, r) => a + r.seconds, 0);
+  return { perS: n / s, n, p50: runs.reduce((a, r) => a + r.p50, 0) / runs.length, p99: Math.max(...runs.map((r) => r.p99)), bad: runs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0) };
+};
+const rows: string[] = [];
+for (const c of chosen) {
+  const b: Run[] = [];
+  const o: Run[] = [];
+  let cpu = 0;
+  for (let s = 0; s < SLICES; s++) {
+    b.push(wrk(c.bare[0], SECONDS, c.conns, c.bare[1], c.bare[2]));
+    const c0 = processCpuUs(d.child.pid!);
+    o.push(wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]));
+    cpu += processCpuUs(d.child.pid!) - c0;
+  }
+  const x = sum(b);
+  const y = sum(o);
+  const f = (v: number) => Math.round(v).toLocaleString('en-US');
+  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(cpu / Math.max(1, y.n))} |`);
+}
+const load1 = loadavg()[0]!;
+bare.kill('SIGTERM');
+await d.stop();
+rmSync(scratch, { recursive: true, force: true });
+rmSync(d.dir, { recursive: true, force: true });
+
+console.log(`wrk bench (issue 14's method): wrk ${wrkVersion} -t1, ${SECONDS} s × ${SLICES} alternating slices per side and case; omnisep serve child (embedded store, log level info) against a bare fastify server in its own process; node ${process.version}, ${new Date().toISOString()}`);
+console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with wrk and the other side's idle process)`);
+console.log('');
+console.log('| case | connections | bare /s | omnisep /s | ratio | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | daemon CPU µs/req |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) console.log(r);
