@@ -82,6 +82,9 @@ function wrk(url: string, seconds: number, conns: number, headers: string[], scr
 }
 
 const d = await serve();
+// Whatever ends this run (a failed case included), neither the daemon nor the bare server outlives it.
+let bare: ReturnType<typeof spawn> | null = null;
+process.on('exit', () => { bare?.kill('SIGTERM'); d.child.kill('SIGTERM'); rmSync(scratch, { recursive: true, force: true }); rmSync(d.dir, { recursive: true, force: true }); });
 const path = await tokenPath(d.url);
 const text = async (p: string, headers: Record<string, string>) => (await (await request(`${d.url}${p}`, { headers })).body.text());
 // The bare routes answer the daemon's own bytes, uncompressed (as in ts43.bench).
@@ -95,11 +98,12 @@ await (await request(`${d.url}${XCAP_ELEMENT}`, { method: 'PUT', headers: { 'x-3
 bodies.xcap = await text(XCAP_DOC, { 'x-3gpp-asserted-identity': ASSERTED });
 
 const bareScript = fileURLToPath(new URL('./bare-server.js', import.meta.url));
-const bare = spawn(process.execPath, [bareScript], { stdio: ['pipe', 'pipe', 'inherit'] });
-bare.stdin!.end(JSON.stringify(bodies));
+const bareChild = spawn(process.execPath, [bareScript], { stdio: ['pipe', 'pipe', 'inherit'] });
+bare = bareChild;
+bareChild.stdin!.end(JSON.stringify(bodies));
 const barePort = await new Promise<string>((resolve, reject) => {
-  bare.stdout!.once('data', (c: Buffer) => resolve(String(c).trim()));
-  bare.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
+  bareChild.stdout!.once('data', (c: Buffer) => resolve(String(c).trim()));
+  bareChild.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
 });
 const bareUrl = `http://127.0.0.1:${barePort}`;
 
@@ -142,10 +146,8 @@ for (const c of chosen) {
   rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(cpu / Math.max(1, y.n))} |`);
 }
 const load1 = loadavg()[0]!;
-bare.kill('SIGTERM');
+bareChild.kill('SIGTERM');
 await d.stop();
-rmSync(scratch, { recursive: true, force: true });
-rmSync(d.dir, { recursive: true, force: true });
 
 console.log(`wrk bench (issue 14's method): wrk ${wrkVersion} -t1, ${SECONDS} s × ${SLICES} alternating slices per side and case; omnisep serve child (embedded store, log level info) against a bare fastify server in its own process; node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with wrk and the other side's idle process)`);
