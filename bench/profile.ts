@@ -215,6 +215,10 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   child.stdout!.on('data', (c: Buffer) => { for (const b of c) if (b === 10) lines++; });
   child.stderr!.on('data', (c) => err.push(String(c)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // A bench that fails midway must not leave its daemon running beside the next measurement, nor its temp dir.
+  const cleanUp = () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); };
+  process.once('exit', cleanUp);
+  void exited.then(() => process.off('exit', cleanUp));
   const agent = new Agent({ connect: { socketPath: socket } });
   const deadline = Date.now() + 5 * 60_000;
   let url = '';
