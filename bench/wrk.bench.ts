@@ -13,7 +13,7 @@
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
  * unoptimised code). The XCAP PUT is one writer (`-c1`) carrying its ETag from answer to request (a wrk Lua script),
  * as in the other benchmarks. Prints req/s, the ratio, wrk's p50 / p99, non-2xx answers and socket errors, and the
- * daemon's CPU µs per request (every thread, /proc).
+ * bare server's and the daemon's CPU µs per request (every thread, /proc).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -134,8 +134,11 @@ for (const c of chosen) {
   const b: Run[] = [];
   const o: Run[] = [];
   let cpu = 0;
+  let bareCpu = 0;
   for (let s = 0; s < SLICES; s++) {
+    const b0 = processCpuUs(bareChild.pid!);
     b.push(wrk(c.bare[0], SECONDS, c.conns, c.bare[1], c.bare[2]));
+    bareCpu += processCpuUs(bareChild.pid!) - b0;
     const c0 = processCpuUs(d.child.pid!);
     o.push(wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]));
     cpu += processCpuUs(d.child.pid!) - c0;
@@ -143,7 +146,7 @@ for (const c of chosen) {
   const x = sum(b);
   const y = sum(o);
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
-  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(cpu / Math.max(1, y.n))} |`);
+  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} |`);
 }
 const load1 = loadavg()[0]!;
 bareChild.kill('SIGTERM');
@@ -152,6 +155,6 @@ await d.stop();
 console.log(`wrk bench (issue 14's method): wrk ${wrkVersion} -t1, ${SECONDS} s × ${SLICES} alternating slices per side and case; omnisep serve child (embedded store, log level info) against a bare fastify server in its own process; node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with wrk and the other side's idle process)`);
 console.log('');
-console.log('| case | connections | bare /s | omnisep /s | ratio | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | daemon CPU µs/req |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| case | connections | bare /s | omnisep /s | ratio | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
