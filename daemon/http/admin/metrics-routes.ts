@@ -4,12 +4,14 @@
  * and the control socket (not on the public port).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DaemonContext } from '../../context.js';
+import { LabelledCounter, LabelledHistogram } from './request-metrics.js';
 
+/** Counted per request without prom-client's per-call label hashing; the registry gets the totals on a scrape (./request-metrics.ts). */
 export interface HttpMetrics {
-  requests: Counter<'listener' | 'method' | 'route' | 'status'>;
-  duration: Histogram<'listener' | 'route'>;
+  requests: LabelledCounter<'listener' | 'method' | 'route' | 'status'>;
+  duration: LabelledHistogram<'listener' | 'route'>;
 }
 
 const byRegistry = new WeakMap<Registry, HttpMetrics>();
@@ -25,8 +27,8 @@ export function httpMetrics(registry: Registry): HttpMetrics {
   let m = byRegistry.get(registry);
   if (!m) {
     m = {
-      requests: new Counter({ name: 'omnisep_http_requests_total', help: 'HTTP requests by listener, route and status', labelNames: ['listener', 'method', 'route', 'status'], registers: [registry] }),
-      duration: new Histogram({ name: 'omnisep_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['listener', 'route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
+      requests: new LabelledCounter(registry, { name: 'omnisep_http_requests_total', help: 'HTTP requests by listener, route and status', labelNames: ['listener', 'method', 'route', 'status'] }),
+      duration: new LabelledHistogram(registry, { name: 'omnisep_http_request_duration_seconds', help: 'HTTP request duration', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] }),
     };
     byRegistry.set(registry, m);
   }
@@ -38,10 +40,15 @@ export function httpMetrics(registry: Registry): HttpMetrics {
  * listeners call it from their one `onResponse` hook).
  */
 export function observeRequest(m: HttpMetrics, listener: string) {
+  // The keys name the label values, listener first: every listener of a registry shares its metrics ('\0' cannot
+  // occur in a listener name, a method, a route pattern or a status).
+  const prefix = `${listener}\0`;
   return (req: FastifyRequest, reply: FastifyReply): void => {
     const route = req.routeOptions.url ?? 'unmatched';
-    m.requests.inc({ listener, method: req.method, route, status: String(reply.statusCode) });
-    m.duration.observe({ listener, route }, reply.elapsedTime / 1000);
+    const method = req.method;
+    const status = reply.statusCode;
+    m.requests.inc(`${prefix}${method}\0${route}\0${status}`, () => ({ listener, method, route, status: String(status) }));
+    m.duration.observe(`${prefix}${route}`, () => ({ listener, route }), reply.elapsedTime / 1000);
   };
 }
 

@@ -157,7 +157,11 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   const record = async (input: ActivityInput): Promise<void> => {
-    metrics?.requests.inc({ type: input.request_type, status: String(input.response_status ?? 200) });
+    if (metrics) {
+      const type = input.request_type;
+      const status = input.response_status ?? 200;
+      metrics.requests.inc(`${type}\0${status}`, () => ({ type, status: String(status) }));
+    }
     try {
       await ctx.activity.record(input);
     } catch (e) {
