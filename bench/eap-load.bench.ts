@@ -100,7 +100,6 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
     };
   } finally {
     await d.stop();
-    rmSync(d.dir, { recursive: true, force: true });
     if (many) rmSync(many.dir, { recursive: true, force: true });
   }
 }

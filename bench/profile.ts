@@ -239,11 +239,13 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   };
 }
 
-const ANDROID_UA = 'PRD-TS43 term-Goog/Pixel 8 client-IMS-Entitlement/1.0 OS-Android/14';
+export const ANDROID_UA = 'PRD-TS43 term-Goog/Pixel 8 client-IMS-Entitlement/1.0 OS-Android/14';
 export const MSISDN = '15551234567';
 export const XCAP_DOC = `/simservs.ngn.etsi.org/users/tel:+${MSISDN}/simservs.xml`;
 export const XCAP_ELEMENT = `${XCAP_DOC}/~~/simservs/communication-diversion/NoReplyTimer`;
-const XCAP_HEADERS = { 'x-3gpp-asserted-identity': `<tel:+${MSISDN}>` };
+/** The asserted identity a trusted proxy puts on the XCAP requests of the lab subscriber. */
+export const ASSERTED_IDENTITY = `<tel:+${MSISDN}>`;
+const XCAP_HEADERS = { 'x-3gpp-asserted-identity': ASSERTED_IDENTITY };
 
 /** A token for the lab SIM (one full EAP-AKA through the TS.43 server) and the query path using it. */
 export async function tokenPath(url: string): Promise<string> {
@@ -347,7 +349,6 @@ async function record(argv: string[]): Promise<void> {
   const file = readdirSync(out).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(out, f)).sort().at(-1);
   if (!file) throw new Error(`no profile written in ${out}`);
   writeFileSync(`${file}.windows.json`, JSON.stringify(windows, null, 1));
-  rmSync(d.dir, { recursive: true, force: true });
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   console.log(`profile: ${file} (windows in ${file}.windows.json); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${d.logLines()} log lines on stdout`);
   console.log('\n| case | per second | p50 ms | p99 ms | errors | daemon CPU µs/request | simulator CPU µs/auth |');

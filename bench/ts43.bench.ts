@@ -25,6 +25,7 @@ import Fastify from 'fastify';
 import { Pool } from 'undici';
 import { runLoad, summariseLatencies, type LatencySummary } from '../src/ue/load.js';
 import { loadEapAka } from '../src/ue/run.js';
+import { registerBareRoutes } from './bare-routes.js';
 import { attachReader, cases, eapOptions, hammer, processCpuUs, serve, warmUp, WARMUP_SECONDS, XCAP_DOC } from './profile.js';
 
 const { values } = parseArgs({ options: {
@@ -50,20 +51,10 @@ const body = async (path: string, headers: Record<string, string>) => {
 // The bare routes answer the daemon's own bytes (uncompressed: the bare routes do not gzip).
 
 const bare = Fastify({ logger: false });
-bare.removeAllContentTypeParsers();
-bare.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, b, done) => done(null, b));
 const tokenXml = (await body(c.tokenPath, { accept: 'text/vnd.wap.connectivity-xml' })).text;
 const tokenJson = (await body(c.tokenPath, { accept: 'application/json' })).text;
 const xcapDoc = (await body(XCAP_DOC, c.xcapHeaders)).text;
-let bareEtag = 0;
-bare.get('/xml', async (_q, r) => r.type('text/vnd.wap.connectivity-xml; charset=utf-8').header('cache-control', 'no-store').send(tokenXml));
-bare.get('/json', async (_q, r) => r.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(tokenJson));
-bare.get('/xcap', async (_q, r) => r.header('etag', '"0000000000000000"').type('application/simservs+xml').send(xcapDoc));
-bare.put('/xcap', async (q, r) => {
-  if (q.headers['if-match'] !== `"${bareEtag}"`) return r.code(412).send();
-  bareEtag++;
-  return r.header('etag', `"${bareEtag}"`).send();
-});
+registerBareRoutes(bare, { xml: tokenXml, json: tokenJson, xcap: xcapDoc });
 const relay = JSON.stringify({ 'eap-relay-packet': Buffer.alloc(68, 1).toString('base64') });
 bare.get('/eap', async (_q, r) => r.header('content-type', 'application/vnd.gsma.eap-relay.v1.0+json').header('set-cookie', 'S=1; Path=/').send(relay));
 bare.post('/eap', async (_q, r) => r.type('text/vnd.wap.connectivity-xml').send(tokenXml));
@@ -71,8 +62,11 @@ await bare.listen({ host: '127.0.0.1', port: 0 });
 const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
 const bp = new Pool(bareUrl, { connections: CONNS });
 const bget = (path: string) => async () => { const r = await bp.request({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } }); await r.body.dump(); return r.statusCode === 200; };
+// One writer carrying the ETag of its previous answer, as the daemon's PUT case does.
+let bareEtag = '*';
 const bput = async () => {
-  const r = await bp.request({ method: 'PUT', path: '/xcap', headers: { 'content-type': 'application/xcap-el+xml', 'if-match': `"${bareEtag}"` }, body: '<NoReplyTimer>20</NoReplyTimer>' });
+  const r = await bp.request({ method: 'PUT', path: '/xcap', headers: { 'content-type': 'application/xcap-el+xml', 'if-match': bareEtag }, body: '<NoReplyTimer>20</NoReplyTimer>' });
+  if (typeof r.headers.etag === 'string') bareEtag = r.headers.etag;
   await r.body.dump();
   return r.statusCode === 200;
 };

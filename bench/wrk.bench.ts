@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { MSISDN, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
+import { ANDROID_UA, ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
 import { processCpuUs } from './proc-cpu.js';
 
 const { values } = parseArgs({ options: {
@@ -39,8 +39,6 @@ const version = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
 if (version.error) throw new Error('wrk.bench: wrk is not installed (Debian: apt-get install wrk)');
 const wrkVersion = /wrk (\S+)/.exec(`${version.stdout}${version.stderr}`)?.[1] ?? '?';
 
-const ANDROID_UA = 'PRD-TS43 term-Goog/Pixel 8 client-IMS-Entitlement/1.0 OS-Android/14';
-const ASSERTED = `<tel:+${MSISDN}>`;
 const scratch = mkdtempSync(join(tmpdir(), 'omnisep-wrk-'));
 
 /** One writer chaining ETags: If-Match is the last ETag answered ("*" for the first). */

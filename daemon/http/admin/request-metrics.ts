@@ -17,11 +17,11 @@ import { Counter, type Registry } from 'prom-client';
 
 export class LabelledCounter<L extends string> {
   readonly #pending = new Map<string, { labels: Record<L, string>; n: number }>();
-  readonly metric: Counter<L>;
 
   constructor(registry: Registry, cfg: { name: string; help: string; labelNames: readonly L[] }) {
     const pending = this.#pending;
-    this.metric = new Counter<L>({
+    // Registered with the registry, which holds it; this object keeps only the counts not yet handed over.
+    new Counter<L>({
       name: cfg.name, help: cfg.help, labelNames: [...cfg.labelNames], registers: [registry],
       collect() {
         for (const p of pending.values()) {
