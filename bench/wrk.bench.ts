@@ -7,7 +7,7 @@
  * and lifts every ratio; this one does not (docs/performance.md § Fourteenth round).
  *
  *   npx tsc && node dist/bench/wrk.bench.js [--seconds 5] [--connections 50] [--slices 2] [--warmup 3]
- *                                           [--cases token-xml,token-json,xcap-get,xcap-put]
+ *                                           [--cases token-xml,token-json,xcap-get,xcap-put] [--root DIR]
  *
  * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
@@ -28,6 +28,8 @@ import { processCpuUs } from './proc-cpu.js';
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
   warmup: { type: 'string', default: '3' }, cases: { type: 'string', default: 'token-xml,token-json,xcap-get,xcap-put' },
+  // Another build's daemon (an export of an older commit, built): before/after.
+  root: { type: 'string' },
 } });
 const SECONDS = Number(values.seconds);
 const CONNS = Number(values.connections);
@@ -79,7 +81,7 @@ function wrk(url: string, seconds: number, conns: number, headers: string[], scr
   };
 }
 
-const d = await serve();
+const d = await serve(values.root ? { root: values.root } : {});
 // Whatever ends this run (a failed case included), the bare server does not outlive it (serve() sees to the daemon).
 let bare: ReturnType<typeof spawn> | null = null;
 process.on('exit', () => { bare?.kill('SIGTERM'); rmSync(scratch, { recursive: true, force: true }); });

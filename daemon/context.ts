@@ -13,6 +13,7 @@ import type { ActivityService } from '../src/services/activity.js';
 import type { EventBus } from './events/bus.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Services } from './services.js';
+import type { LeanPaths } from './http/lean.js';
 
 export interface DaemonContext {
   /** The effective configuration. SIGHUP replaces the reloadable parts in place (see reload.ts). */
@@ -39,6 +40,8 @@ export interface DaemonContext {
   healthChecks: Map<string, () => string | null>;
   /** Run on SIGHUP after the config is re-read: each returns what it reloaded (e.g. a certificate), or null. Throwing keeps the old state. */
   reloaders: Map<string, () => string | null>;
+  /** The public listener's lean path (daemon/http/lean.ts), set when the listener is built; its routes come from the plugins. */
+  leanPaths?: LeanPaths;
   /** Public-listener plugins registered before start (TS.43, XCAP); see daemon/http/public.ts. */
   publicPlugins: Array<FastifyPluginAsync<{ ctx: DaemonContext }>>;
   /** Extra lines for serve's start banner (e.g. the TS.43 area's ready-to-paste `omnisep simulate eap-aka ...`). */

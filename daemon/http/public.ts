@@ -11,6 +11,7 @@ import { limitedServerFactory, securityHeaders } from './security.js';
 import { httpMetrics, observeRequest } from './admin/metrics-routes.js';
 import type { RateMeter } from '../events/rates.js';
 import type { ReloadableTls } from './tls-listener.js';
+import { LeanPaths } from './lean.js';
 
 /** Why the daemon is not healthy now; empty = healthy (ADMIN-API.md: 503 with the reason). */
 export function healthReasons(ctx: DaemonContext): string[] {
@@ -49,16 +50,30 @@ function accessLog(req: FastifyRequest, reply: FastifyReply): void {
 /** `tls` (from `http.tls_cert`/`tls_key`, daemon/http/tls-listener.ts) serves HTTPS with the same limits. */
 export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?: ReloadableTls): Promise<FastifyInstance> {
   const h = ctx.config.http;
+  const observe = observeRequest(httpMetrics(ctx.metrics), 'http');
+  // The lean path (./lean.ts): the token query answered before fastify; counted as the onResponse hook below counts
+  // fastify's answers. Off while the access log is on: its lines carry fastify's request and reply fields.
+  const lean = new LeanPaths((req, reply) => {
+    observe(req, reply);
+    rates?.request(reply.statusCode);
+  }, () => !(app.log as Logger).isLevelEnabled('debug'));
+  ctx.leanPaths = lean;
+  const factory = tls ? tls.factory : limitedServerFactory(h, 'http', ctx.metrics);
   const app = Fastify({
     // No per-request info lines on the phones' listener (docs/performance.md § Logging): every request is in the
     // activity log already; the access log below is written at debug level.
     ...baseServerOptions(ctx, 'http', { requestLogging: false }), trustProxy: h.trust_proxy,
     // docs/security.md § Limits: header/request/keep-alive timeouts and connection caps on the listener phones reach.
-    serverFactory: tls ? tls.factory : limitedServerFactory(h, 'http', ctx.metrics),
+    serverFactory: (handler) => factory(lean.wrap(handler)),
   }) as unknown as FastifyInstance;
+  // From the first step of closing, fastify answers every request (503 with Connection: close).
+  app.addHook('preClose', (done) => {
+    lean.closing = true;
+    done();
+  });
   securityHeaders(app);
   // One synchronous hook for the access log, the metrics and the monitor's rates (onResponseSteps).
-  app.addHook('onResponse', onResponseSteps(accessLog, observeRequest(httpMetrics(ctx.metrics), 'http'), (_req, reply) => rates?.request(reply.statusCode)));
+  app.addHook('onResponse', onResponseSteps(accessLog, observe, (_req, reply) => rates?.request(reply.statusCode)));
 
   await app.register(async (health) => {
     health.setErrorHandler((err: FastifyError, _req, reply) => reply.code(err.statusCode ?? 500).send({ error: err.message }));

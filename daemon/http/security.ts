@@ -30,7 +30,7 @@ import type { OmnisepConfig } from '../../src/contracts/config.js';
  * is a well-formed name; else `http(s)://<server.fqdn>:<http.port>` (https when `http.tls_cert` is set). The request's own Host header
  * is never used: anyone can send any Host (issue 13 item 16).
  */
-export function publicBaseUrl(cfg: OmnisepConfig, req: FastifyRequest, path: string, listeningPort = cfg.http.port): string {
+export function publicBaseUrl(cfg: OmnisepConfig, req: Pick<FastifyRequest, 'headers' | 'protocol'>, path: string, listeningPort = cfg.http.port): string {
   if (cfg.ts43.websheet_base_url) return cfg.ts43.websheet_base_url.replace(/\/+$/, '');
   if (cfg.http.trust_proxy) {
     const fwd = String(req.headers['x-forwarded-host'] ?? '').split(',')[0]!.trim();

@@ -43,7 +43,8 @@ export function observeRequest(m: HttpMetrics, listener: string) {
   // The keys name the label values, listener first: every listener of a registry shares its metrics ('\0' cannot
   // occur in a listener name, a method, a route pattern or a status).
   const prefix = `${listener}\0`;
-  return (req: FastifyRequest, reply: FastifyReply): void => {
+  // Structural: fastify's request and reply, or the lean path's (../lean.ts).
+  return (req: Pick<FastifyRequest, 'method'> & { routeOptions: { url?: string | undefined } }, reply: Pick<FastifyReply, 'statusCode' | 'elapsedTime'>): void => {
     const route = req.routeOptions.url ?? 'unmatched';
     const method = req.method;
     const status = reply.statusCode;

@@ -8,6 +8,7 @@ import type { OmnisepConfig } from '../../../src/contracts/config.js';
 import type { Clock, EventSink, Random, Store } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
 import type { Services } from '../../services.js';
+import type { LeanPaths } from '../lean.js';
 
 /** What the plugin needs of the DaemonContext (daemon/context.ts satisfies it): the services it uses, built by the composition root. */
 export interface Ts43Context {
@@ -22,4 +23,6 @@ export interface Ts43Context {
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void } | undefined;
   /** The daemon's Prometheus registry; absent = no metrics. */
   metrics?: Registry | undefined;
+  /** The public listener's lean path (../lean.ts): the token query takes it. Absent = fastify serves every request. */
+  leanPaths?: LeanPaths | undefined;
 }

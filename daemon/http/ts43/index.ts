@@ -13,6 +13,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
+import { parse as parseQueryString } from 'fast-querystring';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntitlementData } from '../../../src/contracts/entitlements.js';
 import { StoreUnavailableError } from '../../../src/ports.js';
 import type { ActivityInput } from '../../../src/services/activity.js';
@@ -51,6 +53,7 @@ import { chooseBackend } from '../../services.js';
 import { createOdsaResponder, odsaAppOf, odsaParamsOf } from './odsa.js';
 import { privateUserIdMode } from '../../../src/fsm/ap2013-private-user-id.js';
 import { createEnterpriseResponder, isEnterpriseRequest } from './odsa-enterprise.js';
+import { LeanReply, LeanRequest, type ReplyLike, type RequestLike } from '../lean.js';
 
 export type { Ts43Context } from './context.js';
 
@@ -88,7 +91,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // Their fixed pieces compressed once per template (keyed by the template's pieces: dropped with it).
   const gzipTemplates = new WeakMap<readonly string[], GzipTemplate>();
   /** The document gzipped from precompressed pieces when the phone plainly asks for gzip (Android does); else null. */
-  const precompressed = (req: FastifyRequest, parts: RenderedParts): Buffer | null => {
+  const precompressed = (req: RequestLike, parts: RenderedParts): Buffer | null => {
     if (!plainGzipFirst(req.headers['accept-encoding']) || req.headers['x-no-compression'] !== undefined) return null;
     let t = gzipTemplates.get(parts.statics);
     if (!t) gzipTemplates.set(parts.statics, (t = new GzipTemplate(parts.statics)));
@@ -138,7 +141,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // -------------------------------------------------------------------------
   // Activity
 
-  const baseActivity = (req: FastifyRequest, r: Partial<Ts43Request> | null): ActivityInput => {
+  const baseActivity = (req: RequestLike, r: Partial<Ts43Request> | null): ActivityInput => {
     const ua = parseUserAgent(req.headers['user-agent']);
     return {
       request_type: 'entitlement_query',
@@ -169,7 +172,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     }
   };
 
-  const sendText = async (reply: FastifyReply, status: number, text: string, activity: ActivityInput, headers: Record<string, string> = {}) => {
+  const sendText = async (reply: ReplyLike, status: number, text: string, activity: ActivityInput, headers: Record<string, string> = {}) => {
     await record({ ...activity, response_status: status, response_code: status, response_body: text, response_summary: { ...(activity.response_summary ?? {}), error: text } });
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     return reply.code(status).type(TEXT_CT).send(text);
@@ -190,11 +193,11 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // Documents
 
   // URLs sent to phones come from configuration (or a trusted proxy), never the raw Host header (docs/security.md).
-  const websheetBase = (req: FastifyRequest): string => publicBaseUrl(cfg, req, '/websheet', (ctx as { listeners?: { http?: { port?: number } } }).listeners?.http?.port);
+  const websheetBase = (req: RequestLike): string => publicBaseUrl(cfg, req, '/websheet', (ctx as { listeners?: { http?: { port?: number } } }).listeners?.http?.port);
 
   const sendDocument = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: RequestLike,
+    reply: ReplyLike,
     input: { imsi: string; apps: string[]; format: Ts43Format; token?: { value: string; validity: number }; vers: number },
     activity: ActivityInput,
     beforeSend?: () => Promise<void>,
@@ -305,30 +308,50 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     }
   };
 
+  /** 400 or 406 for a query no answer can be given to (its text), else null. */
+  const refusal = (r: Ts43Request): [status: number, text: string] | null => {
+    const authOff = !cfg.eap_aka.enabled;
+    const missing = missingParams(r, { authOptional: authOff });
+    if (authOff && r.imsi === null && r.eap_id === null) missing.push('IMSI');
+    if (missing.length) return [400, missingParamsMessage(missing)];
+    if (!entitlementVersionSupported(r.entitlement_version!, cfg.ts43.entitlement_versions)) {
+      return [406, `Protocol not supported: entitlement_version ${r.entitlement_version} (supported ${cfg.ts43.entitlement_versions.min}–${cfg.ts43.entitlement_versions.max})`];
+    }
+    return null;
+  };
+
+  /**
+   * Fast re-authentication with a token this server issued (§2.8.5): 511 when it does not hold, else the document,
+   * or what `odsa` answers (an ODSA app's operation, docs/odsa.md).
+   */
+  const answerToken = async (
+    req: RequestLike, reply: ReplyLike, r: Ts43Request, auth: { imsi: string; token: string }, activity: ActivityInput, format: Ts43Format,
+    odsa?: (token: { value: string; validity: number }, activity: ActivityInput) => Promise<unknown>,
+  ) => {
+    const tokenActivity: ActivityInput = { ...activity, request_type: 'token_auth', auth_method: 'TOKEN' };
+    const check = await tokens.verify(auth.token, { imsi: auth.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
+    metrics?.tokenAuth.inc({ result: check.ok ? 'ok' : check.reason });
+    if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tokenActivity, response_summary: { reason: check.reason } });
+    const token = { value: auth.token, validity: Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000)) };
+    registerPush(auth.imsi, r);
+    if (odsa) return odsa(token, tokenActivity);
+    return sendDocument(req, reply, { imsi: auth.imsi, apps: r.apps, format, vers: r.vers, token }, tokenActivity);
+  };
+
   const handleQuery = async (req: FastifyRequest, reply: FastifyReply, params: RawParams) => {
     const r = parseTs43Request(params);
     const activity = baseActivity(req, r);
     if (r.requestor_id !== null && isEnterpriseRequest(r, params)) return enterpriseResponder(req, reply, r, params, activity);
     const authOff = !cfg.eap_aka.enabled;
-    const missing = missingParams(r, { authOptional: authOff });
-    if (authOff && r.imsi === null && r.eap_id === null) missing.push('IMSI');
-    if (missing.length) return sendText(reply, 400, missingParamsMessage(missing), activity);
-    if (!entitlementVersionSupported(r.entitlement_version!, cfg.ts43.entitlement_versions)) {
-      return sendText(reply, 406, `Protocol not supported: entitlement_version ${r.entitlement_version} (supported ${cfg.ts43.entitlement_versions.min}–${cfg.ts43.entitlement_versions.max})`, activity);
-    }
+    const refused = refusal(r);
+    if (refused) return sendText(reply, refused[0], refused[1], activity);
     const format = formatOf(req.headers.accept);
 
-    // Fast re-authentication with a token this server issued (§2.8.5).
     if (r.token !== null && r.imsi !== null) {
-      const tokenActivity: ActivityInput = { ...activity, request_type: 'token_auth', auth_method: 'TOKEN' };
-      const check = await tokens.verify(r.token, { imsi: r.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
-      metrics?.tokenAuth.inc({ result: check.ok ? 'ok' : check.reason });
-      if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tokenActivity, response_summary: { reason: check.reason } });
-      const remaining = Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000));
-      registerPush(r.imsi, r);
+      const imsi = r.imsi;
       const odsaApp = odsaAppOf(r.apps, params);
-      if (odsaApp !== null) return odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: r.terminal_id, params: odsaParamsOf(params), auth: { imsi: r.imsi, method: 'TOKEN', token: { value: r.token, validity: remaining } }, activity: tokenActivity });
-      return sendDocument(req, reply, { imsi: r.imsi, apps: r.apps, format, vers: r.vers, token: { value: r.token, validity: remaining } }, tokenActivity);
+      return answerToken(req, reply, r, { imsi, token: r.token }, activity, format, odsaApp === null ? undefined
+        : (token, tokenActivity) => odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: r.terminal_id, params: odsaParamsOf(params), auth: { imsi, method: 'TOKEN', token }, activity: tokenActivity }));
     }
 
     // §2.8.6: a temporary token from AcquireTemporaryToken, sent alone (docs/odsa.md).
@@ -401,7 +424,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     return handleQuery(req, reply, query);
   };
 
-  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
+  /** What a request that failed gets (fastify's error handler of this plugin, and the lean path's). */
+  const answerError = async (err: Error & { statusCode?: number; code?: string }, req: RequestLike, reply: ReplyLike) => {
     // The database is unreachable (PostgreSQL restarting, fail-over): the phone retries after Retry-After.
     if (err instanceof StoreUnavailableError)
       return sendText(reply, 503, 'Service temporarily unavailable', baseActivity(req, null), { 'retry-after': String(err.retryAfterSeconds) });
@@ -409,7 +433,46 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     if (status === 500) ctx.logger?.error({ err }, 'ts43: internal error');
     const text = status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported Content-Type' : status === 500 ? 'Internal server error' : err.message;
     return sendText(reply, status, text, baseActivity(req, null));
-  });
+  };
+  app.setErrorHandler(answerError);
+
+  // The lean path (../lean.ts): a token query answered before fastify, the same way handleQuery answers it.
+  // Declined (fastify serves them): anything but a bodiless GET of `/?…` carrying IMSI and token; ODSA operations
+  // and ap2011 requests (their responders use fastify's reply); compression other than absent or plain gzip
+  // (@fastify/compress negotiates those); a trusted proxy (fastify takes the address from X-Forwarded-For).
+  const lean = ctx.leanPaths;
+  if (lean) {
+    const answerLean = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, auth: { imsi: string; token: string }) => {
+      const activity = baseActivity(req, r);
+      const refused = refusal(r);
+      if (refused) return sendText(reply, refused[0], refused[1], activity);
+      return answerToken(req, reply, r, auth, activity, formatOf(req.headers.accept));
+    };
+    lean.add((raw: IncomingMessage, res: ServerResponse): boolean => {
+      const startedAt = performance.now();
+      const url = raw.url!;
+      if (raw.method !== 'GET' || url.charCodeAt(0) !== 47 /* / */ || url.charCodeAt(1) !== 63 /* ? */ || cfg.http.trust_proxy) return false;
+      const h = raw.headers;
+      if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined || h['x-no-compression'] !== undefined) return false;
+      if (h['accept-encoding'] !== undefined && !plainGzipFirst(h['accept-encoding'])) return false;
+      // The query as fastify's router parses it (find-my-way: fast-querystring on what follows the `?`).
+      const params = foldParams(parseQueryString(url.slice(2)));
+      const r = parseTs43Request(params);
+      if (r.token === null || r.imsi === null || r.requestor_id !== null || odsaAppOf(r.apps, params) !== null) return false;
+      const req = new LeanRequest(raw, '/', startedAt);
+      const reply = new LeanReply(req, res, lean.finished);
+      answerLean(req, reply, r, { imsi: r.imsi, token: r.token })
+        .then(undefined, async (err: Error) => {
+          if (!reply.sent) return void (await answerError(err, req, reply));
+          ctx.logger?.error({ err }, 'ts43: failed after answering');
+        })
+        .catch((err: unknown) => {
+          ctx.logger?.error({ err }, 'ts43: internal error');
+          if (!res.headersSent) res.destroy();
+        });
+      return true;
+    });
+  }
 
   app.route({ method: ['GET', 'POST'], url: '/', bodyLimit: TS43_BODY_LIMIT, handler });
   app.route({

@@ -1,0 +1,151 @@
+/**
+ * The lean path of the public listener (docs/performance.md § Fifteenth round): a request a route claims is
+ * answered from node's `http` request handler before fastify sees it, so the phone's daily poll (a token query)
+ * does not pay fastify's per-request machinery (request and reply objects, hook runs per stage, the router, the
+ * plugins' request hooks). Everything those did for it is done here or by the route: the security headers
+ * (security.ts), the request metrics and the monitor's rates (the listener's `onResponse` steps), the same bytes
+ * on the wire. A route declines (returns false) anything it does not answer the same way fastify would, and
+ * fastify serves it as before; so does the listener while it closes, and while the access log is on (debug).
+ *
+ * Tests compare the two paths answer for answer by turning `enabled` off (test/ts43-lean-path.test.ts).
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { NON_HTML_POLICY } from './security.js';
+
+/** What the TS.43 handlers read of a request: a FastifyRequest has it, and so does a lean request. */
+export interface RequestLike {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly ip: string | undefined;
+  readonly protocol: 'http' | 'https';
+}
+
+/** What the TS.43 handlers do with a reply: a FastifyReply does it, and so does LeanReply. */
+export interface ReplyLike {
+  code(status: number): ReplyLike;
+  header(name: string, value: string): ReplyLike;
+  type(contentType: string): ReplyLike;
+  send(payload: string | Buffer): ReplyLike;
+}
+
+/** A route of the lean path: answers `req` and returns true, or returns false (fastify serves it). */
+export type LeanRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Called once a lean answer is written, as the listener's `onResponse` steps are for fastify's answers. */
+export type LeanFinished = (req: LeanRequest, reply: LeanReply) => void;
+
+export class LeanPaths {
+  /** Off: every request goes to fastify (the tests' reference path). */
+  enabled = true;
+  /** Set when the listener starts closing: fastify then answers 503 with `Connection: close` (return503OnClosing). */
+  closing = false;
+  /** Requests the lean path answered (tests; the request metrics count them with the rest). */
+  answered = 0;
+  readonly #routes: LeanRoute[] = [];
+
+  constructor(
+    readonly finished: LeanFinished,
+    /** False while the lean path must not answer (the access log at debug writes fastify's own fields). */
+    private readonly usable: () => boolean,
+  ) {}
+
+  add(route: LeanRoute): void {
+    this.#routes.push(route);
+  }
+
+  /** Wraps fastify's request handler (in the listener's `serverFactory`). */
+  wrap(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+    return (req, res) => {
+      if (this.enabled && !this.closing && this.#routes.length !== 0 && this.usable()) {
+        try {
+          for (const route of this.#routes) {
+            if (route(req, res)) {
+              this.answered++;
+              return;
+            }
+          }
+        } catch {
+          // A route that throws before it answers (input it did not expect) leaves the request to fastify, whose
+          // handler meets the same input and answers it as it always has (its error handler, its log line).
+        }
+      }
+      handler(req, res);
+    };
+  }
+}
+
+/** A request on the lean path, with the fields the handlers and the metrics read (fastify's names). */
+export class LeanRequest implements RequestLike {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly ip: string | undefined;
+  readonly protocol: 'http' | 'https';
+  /** The route pattern the request metrics label it with, as fastify's `routeOptions.url`. */
+  readonly routeOptions: { url: string };
+  /** When it arrived (performance.now()), for the duration histogram. */
+  readonly startedAt: number;
+
+  constructor(raw: IncomingMessage, route: string, startedAt: number) {
+    this.method = raw.method!;
+    this.url = raw.url!;
+    this.headers = raw.headers;
+    // As fastify's `request.ip` and `request.protocol` without a trusted proxy (lean routes decline behind one).
+    this.ip = raw.socket.remoteAddress;
+    this.protocol = (raw.socket as TLSSocket).encrypted ? 'https' : 'http';
+    this.routeOptions = { url: route };
+    this.startedAt = startedAt;
+  }
+}
+
+/**
+ * A reply on the lean path: headers in the order they are set, then on `send` the security headers (as the
+ * `onSend` hook of security.ts adds them to a non-HTML answer) and Content-Length, as fastify writes them.
+ */
+export class LeanReply implements ReplyLike {
+  statusCode = 200;
+  /** Milliseconds from arrival to the answer written, as fastify's `reply.elapsedTime`. */
+  elapsedTime = 0;
+  sent = false;
+  readonly #headers: Record<string, string> = {};
+
+  constructor(
+    private readonly req: LeanRequest,
+    private readonly res: ServerResponse,
+    private readonly finished: LeanFinished,
+  ) {}
+
+  code(status: number): this {
+    this.statusCode = status;
+    return this;
+  }
+
+  header(name: string, value: string): this {
+    this.#headers[name.toLowerCase()] = value;
+    return this;
+  }
+
+  type(contentType: string): this {
+    return this.header('content-type', contentType);
+  }
+
+  send(payload: string | Buffer): this {
+    if (this.sent) throw new Error('lean path: the reply was already sent');
+    this.sent = true;
+    const h = this.#headers;
+    // security.ts securityHeaders, in its order (only non-HTML answers take this path).
+    h['x-content-type-options'] = 'nosniff';
+    h['referrer-policy'] = 'no-referrer';
+    h['x-frame-options'] = 'DENY';
+    if (h['cache-control'] === undefined) h['cache-control'] = 'no-store';
+    h['content-security-policy'] = NON_HTML_POLICY;
+    h['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
+    this.res.writeHead(this.statusCode, h);
+    this.res.end(payload);
+    this.elapsedTime = performance.now() - this.req.startedAt;
+    this.finished(this.req, this);
+    return this;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The public listener's lean path (daemon/http/lean.ts) answers the token query before fastify: every answer it
+ * gives must be the answer fastify gives to the same request, byte for byte (status line, headers in order, body),
+ * with the same activity record and the same request metrics. Each request below is sent twice over a raw TCP
+ * connection to the in-process daemon, lean path on and then off (the daemon's clock stands still, so the token's
+ * remaining validity is the same in both), and the two answers compared; the lean path's counter says which of the
+ * two paths took the first.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
+import { ANDROID_UA, SIM1, TestVectorSource, runUe } from './ts43-harness.js';
+import { StoreUnavailableError } from '../src/ports.js';
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { createLogger } from '../daemon/logging.js';
+
+interface Answer { head: string; body: Buffer }
+
+/** One request on its own connection (Connection: close); the answer's head without its Date line. */
+function exchange(port: number, head: string, body = ''): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const all = Buffer.concat(chunks);
+      const at = all.indexOf('\r\n\r\n');
+      if (at < 0) return reject(new Error(`no complete answer: ${JSON.stringify(all.toString())}`));
+      const lines = all.subarray(0, at).toString('latin1').split('\r\n').filter((l) => !/^date:/i.test(l));
+      resolve({ head: lines.join('\n'), body: all.subarray(at + 4) });
+    });
+    socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+const status = (a: Answer) => Number(/^HTTP\/1\.1 (\d{3})/.exec(a.head)![1]);
+const text = (a: Answer) => (/content-encoding: gzip/i.test(a.head) ? gunzipSync(a.body) : a.body).toString('utf8');
+
+async function newestActivity(d: TestDaemon): Promise<Record<string, unknown>> {
+  const r = await d.call('GET', '/api/activity?limit=1');
+  const { id: _id, timestamp: _ts, ...rest } = r.json.activities[0] as Record<string, unknown>;
+  return rest;
+}
+
+async function start(logger?: Logger) {
+  let now = Date.UTC(2026, 11, 4, 12, 0, 0);
+  const vectors = new TestVectorSource([SIM1]);
+  const d = await startTestDaemon(['eap_aka.backend=local'], {
+    clock: { now: () => now },
+    ...(logger ? { logger } : {}),
+    beforeListen: (ctx) => { ctx.services.backends.vectorSource = vectors; },
+  });
+  const port = Number(new URL(d.addresses.http.url).port);
+  const ue = await runUe({ url: d.addresses.http.url, ...SIM1, apps: ['ap2004', 'ap2003'] });
+  assert.equal(ue.final.status, 200, ue.final.body);
+  const token = /<parm name="token" value="([^"]+)"/.exec(ue.final.body)![1]!;
+  now += 60_000; // the token's validity, sent back with the document, has moved on from the one issued
+  return { d, port, token, lean: d.ctx.leanPaths! };
+}
+
+test('lean path: each token query is answered as fastify answers it, with the same activity record and metrics', async () => {
+  const { d, port, token, lean } = await start();
+  try {
+    const q = (extra = '', t = encodeURIComponent(token)) =>
+      `/?IMSI=${SIM1.imsi}&token=${t}&terminal_id=356938035643809&app=ap2004&app=ap2003&vers=0&entitlement_version=2.0&app_name=com.google.android.ims${extra}`;
+    const get = (path: string, ...headers: string[]) => [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...headers].join('\r\n');
+    const ua = `User-Agent: ${ANDROID_UA}`;
+    // [what, request head, taken by the lean path, expected status, body]
+    const cases: Array<[string, string, boolean, number, string?]> = [
+      ['XML, gzip as Android asks (precompressed)', get(q(), 'Accept: text/vnd.wap.connectivity-xml', ua, 'Accept-Encoding: gzip'), true, 200],
+      ['JSON without Accept-Encoding', get(q(), 'Accept: application/json', ua), true, 200],
+      ['JSON with gzip: under the threshold, plain', get(q(), 'Accept: application/json', 'Accept-Encoding: gzip'), true, 200],
+      ['no Accept, no User-Agent', get(q()), true, 200],
+      ['names in other cases, a parameter twice, percent-escapes', get(`/?imsi=${SIM1.imsi}&TOKEN=${encodeURIComponent(token)}&Terminal_ID=35693803%35643809&app=ap2004&APP=ap2003&vers=0&entitlement_version=2.0&App_Name=com.google.android.ims&x=%zz`, ua), true, 200],
+      ['a token that was never issued', get(q('', 'bm90LWEtdG9rZW4'), ua), true, 511],
+      ['a token for another IMSI', get(q().replace(SIM1.imsi, '001010000000002'), ua), true, 511],
+      ['entitlement_version not supported', get(q().replace('entitlement_version=2.0', 'entitlement_version=0.5'), ua), true, 406],
+      ['no entitlement_version', get(q().replace('&entitlement_version=2.0', ''), ua), true, 400],
+      ['no terminal_id', get(q().replace('&terminal_id=356938035643809', ''), ua), true, 400],
+      // Declined: fastify answers both times.
+      ['gzip with a quality value (negotiated by @fastify/compress)', get(q(), 'Accept-Encoding: gzip;q=1, deflate'), false, 200],
+      ['deflate first', get(q(), 'Accept-Encoding: deflate, gzip'), false, 200],
+      ['X-No-Compression', get(q(), 'Accept-Encoding: gzip', 'X-No-Compression: 1'), false, 200],
+      ['an ODSA operation with the token', get(q('&operation=CheckEligibility').replace('app=ap2004&app=ap2003', 'app=ap2006'), ua), false, 200],
+      ['a body on the GET', get(q(), 'Content-Type: text/plain', 'Content-Length: 2'), false, 200, 'hi'],
+      ['HEAD', get(q()).replace(/^GET/, 'HEAD'), false, 200],
+      ['an IMSI without token or EAP_ID', get(`/?IMSI=${SIM1.imsi}&terminal_id=1&app=ap2004&vers=0&entitlement_version=2.0`), false, 400],
+      ['a path other than /', get(`/websheet${q().slice(1)}`), false, 404],
+    ];
+    let sent200 = 0;
+    for (const [what, head, taken, expected, body] of cases) {
+      lean.enabled = true;
+      const before = lean.answered;
+      const viaLean = await exchange(port, head, body);
+      const recordLean = await newestActivity(d);
+      assert.equal(lean.answered - before, taken ? 1 : 0, `${what}: taken by the lean path: ${taken}`);
+      lean.enabled = false;
+      const viaFastify = await exchange(port, head, body);
+      const recordFastify = await newestActivity(d);
+      assert.equal(status(viaLean), expected, `${what}: ${viaLean.head}\n${text(viaLean)}`);
+      assert.equal(viaLean.head, viaFastify.head, `${what}: the same status line and headers, in the same order`);
+      assert.ok(viaLean.body.equals(viaFastify.body), `${what}: the same body bytes`);
+      assert.deepEqual(recordLean, recordFastify, `${what}: the same activity record`);
+      if (expected === 200 && !head.startsWith('HEAD') && /^GET \/\?/.test(head)) sent200 += 2;
+    }
+    const xml = await exchange(port, get(q(), 'Accept: text/vnd.wap.connectivity-xml', 'Accept-Encoding: gzip'));
+    assert.match(text(xml), /<parm name="token" value="[^"]+"\/>/, 'the document carries the token back');
+    assert.match(xml.head, /cache-control: no-store\ncontent-encoding: gzip\nvary: accept-encoding\nx-content-type-options: nosniff/);
+    sent200 += 1;
+    // Request metrics: the lean answers are counted with fastify's, under the route's pattern.
+    const metrics = (await d.call('GET', '/metrics')).text;
+    const count = Number(/omnisep_http_requests_total\{[^}]*listener="http"[^}]*method="GET"[^}]*route="\/"[^}]*status="200"[^}]*\} (\d+)/.exec(metrics)?.[1]);
+    // The UE's first GET (EAP_ID) answered 200 too.
+    assert.equal(count, sent200 + 1, 'every 200 to a GET of / counted once, whichever path answered it');
+    assert.match(metrics, /omnisep_ts43_token_auth_total\{[^}]*result="ok"[^}]*\} \d+/);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('lean path: a store that fails answers 503 with Retry-After, any other failure 500, as through fastify', async () => {
+  const { d, port, token, lean } = await start();
+  try {
+    const head = `GET /?IMSI=${SIM1.imsi}&token=${encodeURIComponent(token)}&terminal_id=356938035643809&app=ap2004&entitlement_version=2.0&app_name=com.google.android.ims HTTP/1.1\r\nHost: 127.0.0.1`;
+    const tokens = d.ctx.services.tokens as { verify: (...a: unknown[]) => Promise<unknown> };
+    const verify = tokens.verify;
+    for (const [what, fail, expected] of [
+      ['store unavailable', () => new StoreUnavailableError('the database is restarting', 7), 503],
+      ['a bug', () => new TypeError('something was undefined'), 500],
+    ] as Array<[string, () => Error, number]>) {
+      tokens.verify = async () => { throw fail(); };
+      lean.enabled = true;
+      const before = lean.answered;
+      const viaLean = await exchange(port, head);
+      assert.equal(lean.answered - before, 1, what);
+      lean.enabled = false;
+      const viaFastify = await exchange(port, head);
+      assert.equal(status(viaLean), expected, `${what}: ${viaLean.head}`);
+      assert.equal(viaLean.head, viaFastify.head, what);
+      assert.ok(viaLean.body.equals(viaFastify.body), what);
+      if (expected === 503) assert.match(viaLean.head, /retry-after: 7/);
+    }
+    tokens.verify = verify;
+    // The daemon carries on: the next query is answered.
+    lean.enabled = true;
+    assert.equal(status(await exchange(port, head)), 200);
+    assert.ok(d.logs.some((l) => l.includes('ts43: internal error') && l.includes('something was undefined')), 'the bug is logged');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('lean path: off while the access log is on (its line has fastify\'s fields) and once the listener closes', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
+  const { d, port, token, lean } = await start(createLogger({ level: 'debug', pretty: false, destination: sink }));
+  try {
+    const head = `GET /?IMSI=${SIM1.imsi}&token=${encodeURIComponent(token)}&terminal_id=356938035643809&app=ap2004&entitlement_version=2.0&app_name=com.google.android.ims HTTP/1.1\r\nHost: 127.0.0.1`;
+    assert.equal(status(await exchange(port, head)), 200);
+    assert.equal(lean.answered, 0, 'fastify answered');
+    await new Promise((r) => setTimeout(r, 100));
+    const access = lines.map((l) => JSON.parse(l) as { listener?: string; msg?: string; res?: { status?: number } }).filter((l) => l.listener === 'http' && l.msg === 'request completed');
+    assert.deepEqual(access.map((l) => l.res?.status), [200, 200, 200], 'the access lines are written (the UE\'s two requests and this one)');
+  } finally {
+    await d.stop();
+  }
+  const second = await start();
+  try {
+    const head = `GET /?IMSI=${SIM1.imsi}&token=${encodeURIComponent(second.token)}&terminal_id=356938035643809&app=ap2004&entitlement_version=2.0&app_name=com.google.android.ims HTTP/1.1\r\nHost: 127.0.0.1`;
+    assert.equal(status(await exchange(second.port, head)), 200);
+    assert.equal(second.lean.answered, 1);
+    second.lean.closing = true; // as the listener's preClose hook sets it; fastify answers 503 once its own closing flag is up
+    assert.equal(status(await exchange(second.port, head)), 200);
+    assert.equal(second.lean.answered, 1, 'closing: fastify answers');
+  } finally {
+    await second.d.stop();
+  }
+  // The hook itself: a daemon that stops sets the flag before its listener closes.
+  assert.equal(second.lean.closing, true);
+});
