@@ -92,6 +92,7 @@ test('lean path: each token query is answered as fastify answers it, with the sa
       ['a path other than /', get(`/websheet${q().slice(1)}`), false, 404],
     ];
     let sent200 = 0;
+    let tokenOk = 0;
     for (const [what, head, taken, expected, body] of cases) {
       lean.enabled = true;
       const before = lean.answered;
@@ -106,17 +107,21 @@ test('lean path: each token query is answered as fastify answers it, with the sa
       assert.ok(viaLean.body.equals(viaFastify.body), `${what}: the same body bytes`);
       assert.deepEqual(recordLean, recordFastify, `${what}: the same activity record`);
       if (expected === 200 && !head.startsWith('HEAD') && /^GET \/\?/.test(head)) sent200 += 2;
+      if (expected === 200 && /[?&]token=/i.test(head)) tokenOk += 2;
     }
     const xml = await exchange(port, get(q(), 'Accept: text/vnd.wap.connectivity-xml', 'Accept-Encoding: gzip'));
     assert.match(text(xml), /<parm name="token" value="[^"]+"\/>/, 'the document carries the token back');
     assert.match(xml.head, /cache-control: no-store\ncontent-encoding: gzip\nvary: accept-encoding\nx-content-type-options: nosniff/);
     sent200 += 1;
+    tokenOk += 1;
     // Request metrics: the lean answers are counted with fastify's, under the route's pattern.
     const metrics = (await d.call('GET', '/metrics')).text;
     const count = Number(/omnisep_http_requests_total\{[^}]*listener="http"[^}]*method="GET"[^}]*route="\/"[^}]*status="200"[^}]*\} (\d+)/.exec(metrics)?.[1]);
     // The UE's first GET (EAP_ID) answered 200 too.
     assert.equal(count, sent200 + 1, 'every 200 to a GET of / counted once, whichever path answered it');
-    assert.match(metrics, /omnisep_ts43_token_auth_total\{[^}]*result="ok"[^}]*\} \d+/);
+    const ok = Number(/omnisep_ts43_token_auth_total\{[^}]*result="ok"[^}]*\} (\d+)/.exec(metrics)?.[1]);
+    assert.equal(ok, tokenOk, 'every token that held counted once, whichever path checked it');
+    assert.match(metrics, /omnisep_ts43_token_auth_total\{[^}]*result="wrong_binding"[^}]*\} 2/);
   } finally {
     await d.stop();
   }

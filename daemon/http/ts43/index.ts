@@ -330,7 +330,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   ) => {
     const tokenActivity: ActivityInput = { ...activity, request_type: 'token_auth', auth_method: 'TOKEN' };
     const check = await tokens.verify(auth.token, { imsi: auth.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
-    metrics?.tokenAuth.inc({ result: check.ok ? 'ok' : check.reason });
+    const result = check.ok ? 'ok' : check.reason;
+    metrics?.tokenAuth.inc(result, () => ({ result }));
     if (!check.ok) return sendText(reply, 511, 'Network authentication required: token invalid, expired or revoked', { ...tokenActivity, response_summary: { reason: check.reason } });
     const token = { value: auth.token, validity: Math.max(0, check.record.expires_at - Math.floor(ctx.clock.now() / 1000)) };
     registerPush(auth.imsi, r);

@@ -10,7 +10,8 @@ export interface Ts43Metrics {
   requests: LabelledCounter<'type' | 'status'>;
   eapOutcomes: Counter<'backend' | 'outcome'>;
   tokensIssued: Counter<string>;
-  tokenAuth: Counter<'result'>;
+  /** One per token query: counted as `requests` is. */
+  tokenAuth: LabelledCounter<'result'>;
   eapRefused: Counter<'limit'>;
 }
 
@@ -24,7 +25,7 @@ export function ts43Metrics(registry: Registry): Ts43Metrics {
       eapOutcomes: new Counter({ name: 'omnisep_eap_sessions_total', help: 'finished EAP sessions by back-end and outcome (success, rejected, unavailable, start_over)', labelNames: ['backend', 'outcome'], registers: [registry] }),
       tokensIssued: new Counter({ name: 'omnisep_tokens_issued_total', help: 'TS.43 tokens issued after EAP-AKA', registers: [registry] }),
       eapRefused: new Counter({ name: 'omnisep_eap_sessions_refused_total', help: 'new EAP sessions refused by an admission limit (client_rate, imsi, total; docs/eap-aka.md § Limits)', labelNames: ['limit'], registers: [registry] }),
-      tokenAuth: new Counter({ name: 'omnisep_ts43_token_auth_total', help: 'token re-authentications by result (ok, malformed, forged, revoked, expired, wrong_binding)', labelNames: ['result'], registers: [registry] }),
+      tokenAuth: new LabelledCounter(registry, { name: 'omnisep_ts43_token_auth_total', help: 'token re-authentications by result (ok, malformed, forged, revoked, expired, wrong_binding)', labelNames: ['result'] }),
     };
     byRegistry.set(registry, m);
   }
