@@ -1,5 +1,5 @@
 /**
- * The public listener's lean path (daemon/http/lean.ts) answers the token query before fastify: every answer it
+ * The public listener's lean path (daemon/http/lean.ts) answers the token query and XCAP GETs before fastify: every answer it
  * gives must be the answer fastify gives to the same request, byte for byte (status line, headers in order, body),
  * with the same activity record and the same request metrics. Each request below is sent twice over a raw TCP
  * connection to the in-process daemon, lean path on and then off (the daemon's clock stands still, so the token's
@@ -16,6 +16,7 @@ import { StoreUnavailableError } from '../src/ports.js';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createLogger } from '../daemon/logging.js';
+import { CDIV, DOC_PATH, OTHER, TEL, rule, startXcapDaemon } from './xcap-helpers.js';
 
 interface Answer { head: string; body: Buffer }
 
@@ -186,4 +187,77 @@ test('lean path: off while the access log is on (its line has fastify\'s fields)
   }
   // The hook itself: a daemon that stops sets the flag before its listener closes.
   assert.equal(second.lean.closing, true);
+});
+
+test('lean path: each XCAP GET is answered as fastify answers it, with the same activity record and metrics', async () => {
+  const d = await startXcapDaemon();
+  const lean = d.ctx.leanPaths!;
+  const port = Number(new URL(d.base).port);
+  try {
+    const etag = String((await d.xcap('GET', DOC_PATH)).headers.etag);
+    const raw = `/simservs.ngn.etsi.org/users/${TEL}/simservs.xml`;
+    const get = (path: string, ...headers: string[]) => [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...headers].join('\r\n');
+    const as = (tel: string) => `X-3GPP-Asserted-Identity: <${tel}>`;
+    const me = as(TEL);
+    // [what, request head, taken by the lean path, expected status, body]
+    const cases: Array<[string, string, boolean, number, string?]> = [
+      ['the document, the XUI as it is', get(raw, me), true, 200],
+      ['the document, the XUI percent-encoded', get(DOC_PATH, me), true, 200],
+      ['an element', get(`${DOC_PATH}${CDIV}`, me, 'User-Agent: IMS-Client/1.0'), true, 200],
+      ['a rule by its id (escaped brackets and quotes)', get(`${DOC_PATH}${rule('cfu')}`, me), true, 404],
+      ['an element that is not there', get(`${DOC_PATH}/~~/simservs/no-such-service`, me), true, 404],
+      ['If-None-Match with the current ETag', get(DOC_PATH, me, `If-None-Match: ${etag}`), true, 304],
+      ['If-None-Match with another ETag', get(DOC_PATH, me, 'If-None-Match: "other"'), true, 200],
+      ['If-Match with another ETag', get(DOC_PATH, me, 'If-Match: "other"'), true, 412],
+      ['gzip asked (XCAP answers are not compressed)', get(DOC_PATH, me, 'Accept-Encoding: gzip'), true, 200],
+      ['someone else\'s asserted identity', get(DOC_PATH, as(`tel:+${OTHER}`)), true, 403],
+      ['a subscriber not provisioned', get('/simservs.ngn.etsi.org/users/tel:+15550000001/simservs.xml', as('tel:+15550000001')), true, 404],
+      ['an XUI without a number', get('/simservs.ngn.etsi.org/users/sip:alice@example.org/simservs.xml', me), true, 404],
+      ['a malformed node selector', get(`${DOC_PATH}/~~/simservs/[`, me), true, 400],
+      ['no identity: a Digest challenge', get(DOC_PATH), true, 401],
+      // Declined: fastify answers both times.
+      ['an escape that does not decode', get(`${DOC_PATH.replace('simservs.xml', 'simservs%zz.xml')}`, me), false, 400],
+      ['HEAD', get(DOC_PATH, me).replace(/^GET/, 'HEAD'), false, 200],
+      ['a conditional PUT that does not match', get(`${DOC_PATH}${CDIV}/cp:ruleset`, me, 'If-Match: "other"', 'Content-Type: application/xcap-el+xml', 'Content-Length: 2').replace(/^GET/, 'PUT'), false, 412, '<a'],
+      ['the capabilities', get('/xcap-caps/global/index', me), false, 200],
+    ];
+    const newest = async (previous: string, what = '') => {
+      // XCAP's record does not hold up the answer: wait for it.
+      for (let i = 0; i < 200; i++) {
+        const r = await d.call('GET', '/api/activity?limit=1');
+        const { id, timestamp: _ts, ...rest } = r.json.activities[0] as Record<string, unknown>;
+        if (id !== previous) return { id: id as string, rest };
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`${what}: no new activity record`);
+    };
+    let last = (await newest('')).id;
+    let ok200 = 0;
+    // The Digest challenge carries a fresh nonce each time.
+    const masked = (head: string) => head.replace(/nonce="[^"]+"/g, 'nonce="…"');
+    for (const [what, head, taken, expected, body] of cases) {
+      lean.enabled = true;
+      const before = lean.answered;
+      const viaLean = await exchange(port, head, body);
+      // fastify's router refuses a path that does not decode before any route (and record) sees it.
+      const recorded = !what.startsWith('an escape');
+      const a = recorded ? await newest(last, what) : { id: last, rest: {} };
+      assert.equal(lean.answered - before, taken ? 1 : 0, `${what}: taken by the lean path: ${taken}`);
+      lean.enabled = false;
+      const viaFastify = await exchange(port, head, body);
+      const b = recorded ? await newest(a.id, what) : a;
+      last = b.id;
+      assert.equal(status(viaLean), expected, `${what}: ${viaLean.head}\n${text(viaLean)}`);
+      assert.equal(masked(viaLean.head), masked(viaFastify.head), `${what}: the same status line and headers, in the same order`);
+      assert.ok(viaLean.body.equals(viaFastify.body), `${what}: the same body bytes`);
+      assert.deepEqual(a.rest, b.rest, `${what}: the same activity record`);
+      if (expected === 200 && head.startsWith('GET /simservs')) ok200 += 2;
+    }
+    const metrics = (await d.call('GET', '/metrics')).text;
+    const count = Number(/omnisep_http_requests_total\{[^}]*listener="http"[^}]*method="GET"[^}]*route="\/simservs.ngn.etsi.org\/\*"[^}]*status="200"[^}]*\} (\d+)/.exec(metrics)?.[1]);
+    assert.equal(count, ok200 + 1, 'every 200 to a GET of a document counted once, whichever path answered it (and the first GET)');
+    assert.match(metrics, /omnisep_http_request_duration_seconds_count\{[^}]*route="\/simservs.ngn.etsi.org\/\*"[^}]*\} \d+/);
+  } finally {
+    await d.stop();
+  }
 });

@@ -22,12 +22,20 @@ export interface RequestLike {
   readonly protocol: 'http' | 'https';
 }
 
-/** What the TS.43 handlers do with a reply: a FastifyReply does it, and so does LeanReply. */
+/** What the TS.43 and XCAP handlers do with a reply: a FastifyReply does it, and so does LeanReply. */
 export interface ReplyLike {
   code(status: number): ReplyLike;
-  header(name: string, value: string): ReplyLike;
+  /** An array: one header line per value (e.g. a WWW-Authenticate challenge per algorithm). */
+  header(name: string, value: string | string[]): ReplyLike;
   type(contentType: string): ReplyLike;
-  send(payload: string | Buffer): ReplyLike;
+  /** No payload: an empty answer (Content-Length 0, none on 204 and 304). */
+  send(payload?: string | Buffer): ReplyLike;
+}
+
+/** The logger a lean request logs through (the listener's; fastify's requests have a child with their id). */
+export interface LeanLog {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 /** A route of the lean path: answers `req` and returns true, or returns false (fastify serves it). */
@@ -43,6 +51,8 @@ export class LeanPaths {
   closing = false;
   /** Requests the lean path answered (tests; the request metrics count them with the rest). */
   answered = 0;
+  /** The listener's logger, for what a lean request logs (set once the listener's fastify instance exists). */
+  log: LeanLog = { warn() {}, error() {} };
   readonly #routes: LeanRoute[] = [];
 
   constructor(
@@ -78,6 +88,8 @@ export class LeanPaths {
 
 /** A request on the lean path, with the fields the handlers and the metrics read (fastify's names). */
 export class LeanRequest implements RequestLike {
+  readonly raw: IncomingMessage;
+  readonly log: LeanLog;
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
@@ -88,7 +100,9 @@ export class LeanRequest implements RequestLike {
   /** When it arrived (performance.now()), for the duration histogram. */
   readonly startedAt: number;
 
-  constructor(raw: IncomingMessage, route: string, startedAt: number) {
+  constructor(raw: IncomingMessage, route: string, startedAt: number, log: LeanLog) {
+    this.raw = raw;
+    this.log = log;
     this.method = raw.method!;
     this.url = raw.url!;
     this.headers = raw.headers;
@@ -109,7 +123,7 @@ export class LeanReply implements ReplyLike {
   /** Milliseconds from arrival to the answer written, as fastify's `reply.elapsedTime`. */
   elapsedTime = 0;
   sent = false;
-  readonly #headers: Record<string, string> = {};
+  readonly #headers: Record<string, string | string[]> = {};
 
   constructor(
     private readonly req: LeanRequest,
@@ -122,7 +136,7 @@ export class LeanReply implements ReplyLike {
     return this;
   }
 
-  header(name: string, value: string): this {
+  header(name: string, value: string | string[]): this {
     this.#headers[name.toLowerCase()] = value;
     return this;
   }
@@ -131,19 +145,23 @@ export class LeanReply implements ReplyLike {
     return this.header('content-type', contentType);
   }
 
-  send(payload: string | Buffer): this {
+  send(payload?: string | Buffer): this {
     if (this.sent) throw new Error('lean path: the reply was already sent');
     this.sent = true;
     const h = this.#headers;
+    const status = this.statusCode;
     // security.ts securityHeaders, in its order (only non-HTML answers take this path).
     h['x-content-type-options'] = 'nosniff';
     h['referrer-policy'] = 'no-referrer';
     h['x-frame-options'] = 'DENY';
     if (h['cache-control'] === undefined) h['cache-control'] = 'no-store';
     h['content-security-policy'] = NON_HTML_POLICY;
-    h['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
-    this.res.writeHead(this.statusCode, h);
-    this.res.end(payload);
+    // As fastify: no Content-Length on 204 and 304 (RFC 9110 § 8.6), 0 on other empty answers (lean routes take no HEAD).
+    if (payload !== undefined) h['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
+    else if (status !== 204 && status !== 304) h['content-length'] = '0';
+    this.res.writeHead(status, h);
+    if (payload === undefined) this.res.end();
+    else this.res.end(payload);
     this.elapsedTime = performance.now() - this.req.startedAt;
     this.finished(this.req, this);
     return this;

@@ -66,6 +66,7 @@ export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?
     // docs/security.md § Limits: header/request/keep-alive timeouts and connection caps on the listener phones reach.
     serverFactory: (handler) => factory(lean.wrap(handler)),
   }) as unknown as FastifyInstance;
+  lean.log = app.log;
   // From the first step of closing, fastify answers every request (503 with Connection: close).
   app.addHook('preClose', (done) => {
     lean.closing = true;

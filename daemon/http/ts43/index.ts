@@ -460,7 +460,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       const params = foldParams(parseQueryString(url.slice(2)));
       const r = parseTs43Request(params);
       if (r.token === null || r.imsi === null || r.requestor_id !== null || odsaAppOf(r.apps, params) !== null) return false;
-      const req = new LeanRequest(raw, '/', startedAt);
+      const req = new LeanRequest(raw, '/', startedAt, lean.log);
       const reply = new LeanReply(req, res, lean.finished);
       answerLean(req, reply, r, { imsi: r.imsi, token: r.token })
         .then(undefined, async (err: Error) => {

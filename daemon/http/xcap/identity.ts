@@ -6,6 +6,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { normaliseMsisdn, xuiToMsisdn } from '../../../src/codec/xcap/uri.js';
 import {
   challenges, checkNonce, makeNonce, NonceCounter, parseAuthorization, verifyResponse,
@@ -34,7 +35,10 @@ export function proxyList(entries: readonly string[]): BlockList {
 }
 
 /** The TCP peer, with IPv4-mapped IPv6 unwrapped. */
-export function peerAddress(req: FastifyRequest): string {
+/** What authentication reads of a request: fastify's, or the lean path's (../lean.ts). */
+export type XcapAuthRequest = Pick<FastifyRequest, 'headers' | 'method'> & { readonly raw: IncomingMessage };
+
+export function peerAddress(req: XcapAuthRequest): string {
   const a = req.raw.socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
 }
@@ -81,7 +85,7 @@ export class XcapAuthenticator {
     return { ok: false, status: 401, reason, wwwAuthenticate: challenges(this.service.digestRealm, makeNonce(this.#key, this.now()), stale) };
   }
 
-  async authenticate(req: FastifyRequest, msisdn: string): Promise<AuthOutcome> {
+  async authenticate(req: XcapAuthRequest, msisdn: string): Promise<AuthOutcome> {
     const peer = peerAddress(req);
     const asserted = req.headers['x-3gpp-asserted-identity'];
     if (asserted !== undefined && trustedPeer(this.trusted(), peer)) {

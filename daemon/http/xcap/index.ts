@@ -5,7 +5,8 @@
  * This plugin does HTTP only — methods, content types, headers, identity,
  * activity; the XCAP semantics live in src/services/xcap/.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DecodeError } from '../../../src/codec/decode-error.js';
 import { buildXcapCaps } from '../../../src/codec/xcap/caps.js';
 import { buildXcapError, XCAP_ERROR_CONTENT_TYPE } from '../../../src/codec/xcap/error-doc.js';
@@ -16,6 +17,10 @@ import type { DaemonContext } from '../../context.js';
 import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
 import { digestLockout } from '../../security/lockouts.js';
 import { StoreUnavailableError } from '../../../src/ports.js';
+import { LeanReply, LeanRequest, type LeanLog, type ReplyLike, type RequestLike } from '../lean.js';
+
+/** What the handler reads of a request: fastify's, or the lean path's (../lean.ts). */
+type XcapRequest = RequestLike & { readonly raw: IncomingMessage; readonly body?: unknown; readonly log: LeanLog };
 
 /** Request bodies above this are refused with 413 before parsing (docs/xcap.md § Limits). */
 export const XCAP_BODY_LIMIT = 256 * 1024;
@@ -33,6 +38,17 @@ const ACCEPTED_TYPES: Record<'document' | 'element' | 'attribute', string[]> = {
 
 function resourceKind(t: Exclude<XcapTarget, { kind: 'caps' }>): 'document' | 'element' | 'attribute' {
   return t.kind === 'document' ? 'document' : t.selector.attribute ? 'attribute' : 'element';
+}
+
+/** Whether the path part of `url` percent-decodes (find-my-way, fastify's router, refuses the request when not). */
+function decodablePath(url: string): boolean {
+  const end = url.search(/[?#]/);
+  try {
+    decodeURI(end < 0 ? url : url.slice(0, end));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const headerOf = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
@@ -72,7 +88,8 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: XCAP_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  /** What a request that failed gets (fastify's error handler of this plugin, and the lean path's). */
+  function answerError(err: Error & { statusCode?: number; code?: string }, req: XcapRequest, reply: ReplyLike) {
     if (err instanceof StoreUnavailableError) {
       reply.header('retry-after', String(err.retryAfterSeconds));
       return reply.code(503).type('text/plain; charset=utf-8').send('storage temporarily unavailable\n');
@@ -81,9 +98,10 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     if (status >= 500) req.log.error({ err }, 'xcap: request failed');
     void record(req, status, null, { error: err.code ?? 'internal' });
     return reply.code(status).type('text/plain; charset=utf-8').send(status === 413 ? 'request body too large\n' : status >= 500 ? 'internal error\n' : `${err.message}\n`);
-  });
+  }
+  app.setErrorHandler((err: FastifyError, req, reply) => answerError(err, req, reply));
 
-  async function record(req: FastifyRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null, known?: { imsi: string | null }) {
+  async function record(req: XcapRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null, known?: { imsi: string | null }) {
     const body = Buffer.isBuffer(req.body) ? req.body : null;
     const imsi = known ? known.imsi : msisdn ? await service.imsiOf(msisdn).catch(() => null) : null;
     return ctx.activity
@@ -105,7 +123,7 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
       .catch((e: unknown) => req.log.warn({ err: e }, 'xcap: activity record failed'));
   }
 
-  function sendResult(req: FastifyRequest, reply: FastifyReply, r: XcapResult, msisdn: string, authMethod: string, kind: string, known?: { imsi: string | null }) {
+  function sendResult(req: XcapRequest, reply: ReplyLike, r: XcapResult, msisdn: string, authMethod: string, kind: string, known?: { imsi: string | null }) {
     if (r.etag) reply.header('etag', r.etag);
     void record(req, r.status, msisdn, { resource: kind, etag: r.etag ?? null, ...(r.error ? { error: r.error.condition } : r.reason && r.status >= 400 ? { reason: r.reason } : {}) }, authMethod, known);
     reply.code(r.status);
@@ -119,13 +137,13 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     return reply.send();
   }
 
-  function plain(req: FastifyRequest, reply: FastifyReply, status: number, text: string, msisdn: string | null = null, extra: Record<string, string | string[]> = {}) {
+  function plain(req: XcapRequest, reply: ReplyLike, status: number, text: string, msisdn: string | null = null, extra: Record<string, string | string[]> = {}) {
     for (const [k, v] of Object.entries(extra)) reply.header(k, v);
     void record(req, status, msisdn, { reason: text });
     return reply.code(status).type('text/plain; charset=utf-8').send(`${text}\n`);
   }
 
-  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+  const handler = async (req: XcapRequest, reply: ReplyLike) => {
     const raw = req.raw.url ?? req.url;
     const q = raw.indexOf('?');
     const path = q < 0 ? raw : raw.slice(0, q);
@@ -171,7 +189,36 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     return sendResult(req, reply, r, msisdn, who.method, kind, found);
   };
 
-  for (const url of [`${root}/${SIMSERVS_AUID}/*`, `${root}/xcap-caps/*`]) {
+  const documents = `${root}/${SIMSERVS_AUID}/*`;
+  for (const url of [documents, `${root}/xcap-caps/*`]) {
     app.route({ method: [...ALL_METHODS], url, exposeHeadRoute: false, handler });
+  }
+
+  // The lean path (../lean.ts): a GET of a simservs document or part of one, answered before fastify by the same
+  // handler. Declined (fastify serves them): other methods, a body, a path whose percent-escapes do not decode
+  // (fastify's router answers 400 before any route), a trusted proxy (fastify takes the address from X-Forwarded-For).
+  const lean = ctx.leanPaths;
+  if (lean) {
+    const prefix = `${root}/${SIMSERVS_AUID}/`;
+    lean.add((raw: IncomingMessage, res: ServerResponse): boolean => {
+      const startedAt = performance.now();
+      const url = raw.url!;
+      if (raw.method !== 'GET' || !url.startsWith(prefix) || ctx.config.http.trust_proxy) return false;
+      if (url.includes('%') && !decodablePath(url)) return false;
+      const h = raw.headers;
+      if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return false;
+      const req = new LeanRequest(raw, documents, startedAt, lean.log);
+      const reply = new LeanReply(req, res, lean.finished);
+      handler(req, reply)
+        .then(undefined, (err: Error) => {
+          if (!reply.sent) return void answerError(err, req, reply);
+          lean.log.error({ err }, 'xcap: failed after answering');
+        })
+        .catch((err: unknown) => {
+          lean.log.error({ err }, 'xcap: request failed');
+          if (!res.headersSent) res.destroy();
+        });
+      return true;
+    });
   }
 }
