@@ -1,7 +1,7 @@
 /**
  * The lean path of the public listener (docs/performance.md § Fifteenth round): a request a route claims is
  * answered from node's `http` request handler before fastify sees it, so the phone's daily poll (a token query)
- * does not pay fastify's per-request machinery (request and reply objects, hook runs per stage, the router, the
+ * and its XCAP GETs do not pay fastify's per-request machinery (request and reply objects, hook runs per stage, the router, the
  * plugins' request hooks). Everything those did for it is done here or by the route: the security headers
  * (security.ts), the request metrics and the monitor's rates (the listener's `onResponse` steps), the same bytes
  * on the wire. A route declines (returns false) anything it does not answer the same way fastify would, and

@@ -51,8 +51,8 @@ function accessLog(req: FastifyRequest, reply: FastifyReply): void {
 export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?: ReloadableTls): Promise<FastifyInstance> {
   const h = ctx.config.http;
   const observe = observeRequest(httpMetrics(ctx.metrics), 'http');
-  // The lean path (./lean.ts): the token query answered before fastify; counted as the onResponse hook below counts
-  // fastify's answers. Off while the access log is on: its lines carry fastify's request and reply fields.
+  // The lean path (./lean.ts): the token query and the XCAP GET answered before fastify; counted as the onResponse
+  // hook below counts fastify's answers. Off while the access log is on: its lines carry fastify's request and reply fields.
   const lean = new LeanPaths((req, reply) => {
     observe(req, reply);
     rates?.request(reply.statusCode);
