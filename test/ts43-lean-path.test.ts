@@ -9,6 +9,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
 import { gunzipSync } from 'node:zlib';
 import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
 import { ANDROID_UA, SIM1, TestVectorSource, runUe } from './ts43-harness.js';
@@ -263,5 +268,44 @@ test('lean path: each XCAP GET is answered as fastify answers it, with the same 
     assert.match(metrics, /omnisep_http_request_duration_seconds_count\{[^}]*route="\/simservs.ngn.etsi.org\/\*"[^}]*\} \d+/);
   } finally {
     await d.stop();
+  }
+});
+
+test('lean path: the HTTPS listener (http.tls_cert) takes it too, with the same answers as fastify', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-lean-tls-'));
+  const pair = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate: new Date(Date.now() - 60_000), notAfterDate: new Date(Date.now() + 86_400_000),
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+  });
+  writeFileSync(join(dir, 'cert.pem'), pair.cert);
+  writeFileSync(join(dir, 'key.pem'), pair.private);
+  const d = await startTestDaemon([`http.tls_cert=${join(dir, 'cert.pem')}`, `http.tls_key=${join(dir, 'key.pem')}`]);
+  const lean = d.ctx.leanPaths!;
+  try {
+    assert.match(d.addresses.http.url, /^https:/);
+    const port = Number(new URL(d.addresses.http.url).port);
+    const overTls = (head: string) => new Promise<Answer>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, ca: pair.cert }, () => s.write(`${head}\r\nConnection: close\r\n\r\n`));
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('error', reject);
+      s.on('end', () => {
+        const all = Buffer.concat(chunks);
+        const at = all.indexOf('\r\n\r\n');
+        resolve({ head: all.subarray(0, at).toString('latin1').split('\r\n').filter((l) => !/^date:/i.test(l)).join('\n'), body: all.subarray(at + 4) });
+      });
+    });
+    // A token this server never issued: the lean path checks it and answers 511, as fastify does.
+    const head = `GET /?IMSI=${SIM1.imsi}&token=bm90LWEtdG9rZW4&terminal_id=1&app=ap2004&entitlement_version=2.0 HTTP/1.1\r\nHost: 127.0.0.1`;
+    const viaLean = await overTls(head);
+    assert.equal(lean.answered, 1, 'taken by the lean path over TLS');
+    lean.enabled = false;
+    const viaFastify = await overTls(head);
+    assert.equal(status(viaLean), 511, viaLean.head);
+    assert.equal(viaLean.head, viaFastify.head);
+    assert.ok(viaLean.body.equals(viaFastify.body));
+  } finally {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
