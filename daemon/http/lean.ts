@@ -38,8 +38,11 @@ export interface LeanLog {
   error(obj: object, msg?: string): void;
 }
 
-/** A route of the lean path: answers `req` and returns true, or returns false (fastify serves it). */
-export type LeanRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * A route of the lean path: takes the request (`LeanPaths.answer`) and returns true, or returns false (fastify serves
+ * it). Only bodiless requests reach a route (lean requests carry no body); `startedAt` is when the request was offered.
+ */
+export type LeanRoute = (req: IncomingMessage, res: ServerResponse, startedAt: number) => boolean;
 
 /** Called once a lean answer is written, as the listener's `onResponse` steps are for fastify's answers. */
 export type LeanFinished = (req: LeanRequest, reply: LeanReply) => void;
@@ -57,7 +60,7 @@ export class LeanPaths {
 
   constructor(
     readonly finished: LeanFinished,
-    /** False while the lean path must not answer (the access log at debug writes fastify's own fields). */
+    /** False while the lean path must not answer (the access log at debug writes fastify's own fields; a trusted proxy's forwarded address is fastify's to read). */
     private readonly usable: () => boolean,
   ) {}
 
@@ -68,10 +71,13 @@ export class LeanPaths {
   /** Wraps fastify's request handler (in the listener's `serverFactory`). */
   wrap(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
-      if (this.enabled && !this.closing && this.#routes.length !== 0 && this.usable()) {
+      // A body is fastify's to read and limit: requests with one never take the lean path.
+      const bodiless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+      if (this.enabled && !this.closing && bodiless && this.#routes.length !== 0 && this.usable()) {
+        const startedAt = performance.now();
         try {
           for (const route of this.#routes) {
-            if (route(req, res)) {
+            if (route(req, res, startedAt)) {
               this.answered++;
               return;
             }
@@ -83,6 +89,29 @@ export class LeanPaths {
       }
       handler(req, res);
     };
+  }
+
+  /**
+   * Answers a request a route took: `handle` with a lean request and reply (`route` is the pattern the metrics name).
+   * A failure before the answer gets `answerError`'s answer (the route's own, as its fastify error handler gives);
+   * one after the answer, or in `answerError`, is logged, and the connection closed when nothing was written.
+   */
+  answer(
+    raw: IncomingMessage, res: ServerResponse, route: string, startedAt: number,
+    handle: (req: LeanRequest, reply: LeanReply) => Promise<unknown>,
+    answerError: (err: Error, req: LeanRequest, reply: LeanReply) => unknown,
+  ): void {
+    const req = new LeanRequest(raw, route, startedAt, this.log);
+    const reply = new LeanReply(req, res, this.finished);
+    handle(req, reply)
+      .then(undefined, async (err: Error) => {
+        if (!reply.sent) return void (await answerError(err, req, reply));
+        this.log.error({ err, route }, 'lean path: failed after answering');
+      })
+      .catch((err: unknown) => {
+        this.log.error({ err, route }, 'lean path: the error answer failed');
+        if (!res.headersSent) res.destroy();
+      });
   }
 }
 

@@ -51,12 +51,14 @@ function accessLog(req: FastifyRequest, reply: FastifyReply): void {
 export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?: ReloadableTls): Promise<FastifyInstance> {
   const h = ctx.config.http;
   const observe = observeRequest(httpMetrics(ctx.metrics), 'http');
-  // The lean path (./lean.ts): the token query and the XCAP GET answered before fastify; counted as the onResponse
-  // hook below counts fastify's answers. Off while the access log is on: its lines carry fastify's request and reply fields.
-  const lean = new LeanPaths((req, reply) => {
+  /** Every answer, fastify's (the onResponse hook below) or the lean path's: the request metrics and the monitor's rates. */
+  const counted = (req: Parameters<typeof observe>[0], reply: Parameters<typeof observe>[1]): void => {
     observe(req, reply);
     rates?.request(reply.statusCode);
-  }, () => !(app.log as Logger).isLevelEnabled('debug'));
+  };
+  // The lean path (./lean.ts): the token query and the XCAP GET answered before fastify. Off while the access log is
+  // on (its lines carry fastify's request and reply fields) and behind a trusted proxy (fastify reads the forwarded address).
+  const lean = new LeanPaths(counted, () => !h.trust_proxy && !(app.log as Logger).isLevelEnabled('debug'));
   ctx.leanPaths = lean;
   const factory = tls ? tls.factory : limitedServerFactory(h, 'http', ctx.metrics);
   const app = Fastify({
@@ -74,7 +76,7 @@ export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?
   });
   securityHeaders(app);
   // One synchronous hook for the access log, the metrics and the monitor's rates (onResponseSteps).
-  app.addHook('onResponse', onResponseSteps(accessLog, observe, (_req, reply) => rates?.request(reply.statusCode)));
+  app.addHook('onResponse', onResponseSteps(accessLog, counted));
 
   await app.register(async (health) => {
     health.setErrorHandler((err: FastifyError, _req, reply) => reply.code(err.statusCode ?? 500).send({ error: err.message }));

@@ -53,7 +53,7 @@ import { chooseBackend } from '../../services.js';
 import { createOdsaResponder, odsaAppOf, odsaParamsOf } from './odsa.js';
 import { privateUserIdMode } from '../../../src/fsm/ap2013-private-user-id.js';
 import { createEnterpriseResponder, isEnterpriseRequest } from './odsa-enterprise.js';
-import { LeanReply, LeanRequest, type ReplyLike, type RequestLike } from '../lean.js';
+import type { ReplyLike, RequestLike } from '../lean.js';
 
 export type { Ts43Context } from './context.js';
 
@@ -438,9 +438,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   app.setErrorHandler(answerError);
 
   // The lean path (../lean.ts): a token query answered before fastify, the same way handleQuery answers it.
-  // Declined (fastify serves them): anything but a bodiless GET of `/?…` carrying IMSI and token; ODSA operations
-  // and ap2011 requests (their responders use fastify's reply); compression other than absent or plain gzip
-  // (@fastify/compress negotiates those); a trusted proxy (fastify takes the address from X-Forwarded-For).
+  // Declined (fastify serves them): anything but a GET of `/?…` carrying IMSI and token; ODSA operations and ap2011
+  // requests (their responders use fastify's reply); compression other than absent or plain gzip (@fastify/compress
+  // negotiates those). Bodies and a trusted proxy are declined for every lean route (../lean.ts).
   const lean = ctx.leanPaths;
   if (lean) {
     const answerLean = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, auth: { imsi: string; token: string }) => {
@@ -449,28 +449,17 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       if (refused) return sendText(reply, refused[0], refused[1], activity);
       return answerToken(req, reply, r, auth, activity, formatOf(req.headers.accept));
     };
-    lean.add((raw: IncomingMessage, res: ServerResponse): boolean => {
-      const startedAt = performance.now();
+    lean.add((raw: IncomingMessage, res: ServerResponse, startedAt: number): boolean => {
       const url = raw.url!;
-      if (raw.method !== 'GET' || url.charCodeAt(0) !== 47 /* / */ || url.charCodeAt(1) !== 63 /* ? */ || cfg.http.trust_proxy) return false;
+      if (raw.method !== 'GET' || url.charCodeAt(0) !== 47 /* / */ || url.charCodeAt(1) !== 63 /* ? */) return false;
       const h = raw.headers;
-      if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined || h['x-no-compression'] !== undefined) return false;
-      if (h['accept-encoding'] !== undefined && !plainGzipFirst(h['accept-encoding'])) return false;
+      if (h['x-no-compression'] !== undefined || (h['accept-encoding'] !== undefined && !plainGzipFirst(h['accept-encoding']))) return false;
       // The query as fastify's router parses it (find-my-way: fast-querystring on what follows the `?`).
       const params = foldParams(parseQueryString(url.slice(2)));
       const r = parseTs43Request(params);
       if (r.token === null || r.imsi === null || r.requestor_id !== null || odsaAppOf(r.apps, params) !== null) return false;
-      const req = new LeanRequest(raw, '/', startedAt, lean.log);
-      const reply = new LeanReply(req, res, lean.finished);
-      answerLean(req, reply, r, { imsi: r.imsi, token: r.token })
-        .then(undefined, async (err: Error) => {
-          if (!reply.sent) return void (await answerError(err, req, reply));
-          ctx.logger?.error({ err }, 'ts43: failed after answering');
-        })
-        .catch((err: unknown) => {
-          ctx.logger?.error({ err }, 'ts43: internal error');
-          if (!res.headersSent) res.destroy();
-        });
+      const auth = { imsi: r.imsi, token: r.token };
+      lean.answer(raw, res, '/', startedAt, (req, reply) => answerLean(req, reply, r, auth), answerError);
       return true;
     });
   }

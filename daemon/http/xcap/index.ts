@@ -17,7 +17,7 @@ import type { DaemonContext } from '../../context.js';
 import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
 import { digestLockout } from '../../security/lockouts.js';
 import { StoreUnavailableError } from '../../../src/ports.js';
-import { LeanReply, LeanRequest, type LeanLog, type ReplyLike, type RequestLike } from '../lean.js';
+import type { LeanLog, ReplyLike, RequestLike } from '../lean.js';
 
 /** What the handler reads of a request: fastify's, or the lean path's (../lean.ts). */
 type XcapRequest = RequestLike & { readonly raw: IncomingMessage; readonly body?: unknown; readonly log: LeanLog };
@@ -195,29 +195,16 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
   }
 
   // The lean path (../lean.ts): a GET of a simservs document or part of one, answered before fastify by the same
-  // handler. Declined (fastify serves them): other methods, a body, a path whose percent-escapes do not decode
-  // (fastify's router answers 400 before any route), a trusted proxy (fastify takes the address from X-Forwarded-For).
+  // handler. Declined (fastify serves them): other methods, a path whose percent-escapes do not decode (fastify's
+  // router answers 400 before any route); bodies and a trusted proxy as for every lean route (../lean.ts).
   const lean = ctx.leanPaths;
   if (lean) {
     const prefix = `${root}/${SIMSERVS_AUID}/`;
-    lean.add((raw: IncomingMessage, res: ServerResponse): boolean => {
-      const startedAt = performance.now();
+    lean.add((raw: IncomingMessage, res: ServerResponse, startedAt: number): boolean => {
       const url = raw.url!;
-      if (raw.method !== 'GET' || !url.startsWith(prefix) || ctx.config.http.trust_proxy) return false;
+      if (raw.method !== 'GET' || !url.startsWith(prefix)) return false;
       if (url.includes('%') && !decodablePath(url)) return false;
-      const h = raw.headers;
-      if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return false;
-      const req = new LeanRequest(raw, documents, startedAt, lean.log);
-      const reply = new LeanReply(req, res, lean.finished);
-      handler(req, reply)
-        .then(undefined, (err: Error) => {
-          if (!reply.sent) return void answerError(err, req, reply);
-          lean.log.error({ err }, 'xcap: failed after answering');
-        })
-        .catch((err: unknown) => {
-          lean.log.error({ err }, 'xcap: request failed');
-          if (!res.headersSent) res.destroy();
-        });
+      lean.answer(raw, res, documents, startedAt, handler, answerError);
       return true;
     });
   }
