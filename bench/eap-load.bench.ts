@@ -7,13 +7,18 @@
  *
  * Per build and round it prints: authentications/s, p50/p99, the daemon's CPU µs per authentication (kernel's
  * count for the process, /proc/PID/stat: every thread, fsyncs included), the simulator's CPU µs per authentication
- * (process.cpuUsage of this process, which runs nothing else meanwhile) and, with `--strace`, the daemon's
+ * (process.cpuUsage of this process, which runs nothing else meanwhile), how much of the daemon's CPU its main thread
+ * (the event loop) spent and how busy that kept it (share of the run's wall time), how much of the machine's CPU time
+ * was idle meanwhile (/proc/stat: a run with an idle core is bounded by waiting, not by CPU), and, with `--strace`, the daemon's
  * durable commits per authentication: its `pwrite64` calls (since the seventh round of issue 14 the journals and
  * the activity log commit with one positional write through an O_DSYNC handle, daemon/store/durable-write.ts) and
  * its `fdatasync` calls (the builds before that one, and the fallback off Linux), from `strace -f -c` attached for
  * the measured run only; it slows the daemon, so those rounds are for the counts, not the speed.
  *
  *   npx tsc && node dist/bench/eap-load.bench.js [--count 2000] [--concurrency 32] [--rounds 2] [--warmup 2000] [--root DIR] [--strace] [--sims N] [--set key=value …]
+ *
+ * `--concurrency 8,16,32,64`: a scan, one row per concurrency in each round (a new daemon each), to tell a rate
+ * bounded by CPU (flat as concurrency grows) from one bounded by each authentication's waits (rising with it).
  *
  * `--set key=value` (repeatable): a configuration key for every daemon of the run, as `serve --set` takes it
  * (e.g. a storage setting under test); the figures are then of that setting, not of the defaults.
@@ -33,6 +38,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Secret } from '../src/util/secret.js';
 import type { LoadSim } from '../src/ue/run.js';
+import { machineTicks, threadsCpuUs } from './proc-cpu.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
@@ -42,13 +48,14 @@ const { values } = parseArgs({ options: {
 const SIMS = Number(values.sims);
 if (!Number.isInteger(SIMS) || SIMS < 1) throw new Error('--sims: a whole number of SIMs, 1 or more');
 const COUNT = Number(values.count);
-const CONC = Number(values.concurrency);
+const CONCS = values.concurrency.split(',').map(Number);
+if (!CONCS.length || CONCS.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--concurrency: whole numbers, 1 or more, comma-separated');
 const WARMUP = Math.max(1, Number(values.warmup));
 const here = resolve(fileURLToPath(new URL('../..', import.meta.url))); // the checkout (dist/bench/ → ../..)
 const builds = [...(values.root ? [{ name: 'root', dir: resolve(values.root) }] : []), { name: 'this', dir: here }];
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-interface Row { build: string; round: number; warmPerS: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string }
+interface Row { build: string; round: number; conc: number; mainUs: number; mainBusy: number; idle: number; warmPerS: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string }
 
 async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: number; pwrite: number }> }> {
   const out = join(mkdtempSync(join(tmpdir(), 'omnisep-strace-')), 'counts.txt');
@@ -60,7 +67,7 @@ async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: numbe
       await new Promise((r) => p.once('exit', r));
       // `strace -c` rows: % time, seconds, usecs/call, calls, [errors], syscall
       const lines = readFileSync(out, 'utf8').split('\n');
-      rmSync(out, { force: true });
+      rmSync(join(out, '..'), { recursive: true, force: true }); // the temp dir too, not only the file
       const calls = (name: string) => {
         const line = lines.find((l) => l.trim().endsWith(` ${name}`));
         return line ? Number(line.trim().split(/\s+/)[3]) : 0;
@@ -70,7 +77,7 @@ async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: numbe
   };
 }
 
-async function round(b: { name: string; dir: string }, n: number): Promise<Row> {
+async function round(b: { name: string; dir: string }, n: number, conc: number): Promise<Row> {
   const prof = await import(join(b.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
   const run = await import(join(b.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
   // The SIMs' keys are Secrets of the build's own module: its simulator refuses another copy's.
@@ -78,7 +85,7 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
   const many = SIMS > 1 ? simFile(SIMS, BuildSecret) : undefined;
   const d = await prof.serve({ ...(b.dir === here ? {} : { root: b.dir }), sets: [...(many ? [`aaa.subscribers_file=${many.file}`] : []), ...values.set] });
   const opts = prof.eapOptions(d.url);
-  const runLoad = (count: number) => run.loadEapAka(opts, { count, concurrency: CONC, ...(many ? { sims: many.sims } : {}) }).then((r) => {
+  const runLoad = (count: number) => run.loadEapAka(opts, { count, concurrency: conc, ...(many ? { sims: many.sims } : {}) }).then((r) => {
     if (many && r.sims !== SIMS) throw new Error(`build ${b.name}: its simulator has no load over several SIMs (--sims needs both builds to have it)`);
     return r;
   });
@@ -89,12 +96,18 @@ async function round(b: { name: string; dir: string }, n: number): Promise<Row> 
     const st = values.strace ? await strace(d.child.pid!) : null;
     const c0 = process.cpuUsage();
     const d0 = prof.processCpuUs(d.child.pid!);
+    const t0 = threadsCpuUs(d.child.pid!);
+    const m0 = machineTicks();
+    const w0 = performance.now();
     const s = await runLoad(COUNT);
+    const wallUs = (performance.now() - w0) * 1000;
+    const m1 = machineTicks();
     const cpu = process.cpuUsage(c0);
     const daemonUs = prof.processCpuUs(d.child.pid!) - d0;
+    const mainUs = threadsCpuUs(d.child.pid!).main - t0.main;
     const syncs = st ? await st.stop() : undefined;
     return {
-      build: b.name, round: n, warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      build: b.name, round: n, conc, mainUs: mainUs / Math.max(1, s.ok), mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
       daemonUs: daemonUs / Math.max(1, s.ok), simUs: (cpu.user + cpu.system) / Math.max(1, s.ok),
       ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / Math.max(1, s.ok), pwrite: syncs.pwrite / Math.max(1, s.ok) } : {}), load: load(),
     };
@@ -126,11 +139,12 @@ function simFile(n: number, SecretOf: typeof Secret): { dir: string; file: strin
 }
 
 if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');
-console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONC}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build; load average ${load()}`);
+console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONCS.join(', ')}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build${values.set.length ? `; settings (not the defaults): ${values.set.join(' ')}` : ''}; load average ${load()}`);
 const rows: Row[] = [];
-for (let r = 1; r <= Number(values.rounds); r++) for (const b of builds) rows.push(await round(b, r));
-console.log('\n| build | round | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of builds) rows.push(await round(b, r, c));
+console.log('\n| build | round | concurrency | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 for (const x of rows) {
-  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
 }

@@ -30,3 +30,12 @@ export function threadsCpuUs(pid: number): { main: number; other: number } {
   }
   return { main, other };
 }
+
+/**
+ * The machine's CPU time from the first line of /proc/stat, in clock ticks over every CPU: all of it, and the idle
+ * part (idle + iowait: a CPU with nothing to run, whether or not a disk write is outstanding).
+ */
+export function machineTicks(): { idle: number; all: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: f[3]! + f[4]!, all: f.reduce((a, b) => a + b, 0) };
+}
