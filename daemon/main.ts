@@ -28,7 +28,7 @@ import type { DaemonContext } from './context.js';
 import { EventBus } from './events/bus.js';
 import { RateMeter } from './events/rates.js';
 import { buildAdminApp } from './http/admin/index.js';
-import { createMetricsRegistry } from './http/admin/metrics-routes.js';
+import { commitWaitMetric, createMetricsRegistry } from './http/admin/metrics-routes.js';
 import { buildPublicApp } from './http/public.js';
 import ts43Plugin from './http/ts43/index.js';
 import xcapPlugin from './http/xcap/index.js';
@@ -107,7 +107,9 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
   await prepareSocketPath(socket);
 
   // 2. Storage: refuses a corrupt store or a data dir held by another live daemon.
-  const store = opts.store ?? (await createStore(config, dataDir, (msg) => logger.warn({ data_dir: dataDir }, msg)));
+  // Set once the metrics registry exists (below): the store starts first and may commit before it (a migration).
+  let commitWait: ((log: string, waitMs: number) => void) | undefined;
+  const store = opts.store ?? (await createStore(config, dataDir, (msg) => logger.warn({ data_dir: dataDir }, msg), (log, ms) => commitWait?.(log, ms)));
   if (!opts.store) lifecycle.register({ name: 'store', phase: 'store', close: () => store.close(), timeoutMs: 15_000 });
 
   try {
@@ -148,6 +150,7 @@ export async function startDaemon(config: OmnisepConfig, opts: StartOptions = {}
       services,
     };
     sampledOut = activitySampledOut(ctx.metrics);
+    commitWait = commitWaitMetric(ctx.metrics);
     const rates = new RateMeter(events, () => clock.now());
     events.observe((e) => rates.observe(e));
     rates.start();

@@ -207,6 +207,13 @@ test('metrics on the control socket, with route patterns (no IMSIs in labels)', 
   assert.equal(m.status, 200);
   assert.match(m.text, /omnisep_http_requests_total\{listener="control",method="POST",route="\/api\/entitlements\/:imsi",status="200"/);
   assert.ok(!m.text.includes(IMSI));
+  // The embedded store's commit waits: the entitlement writes above went through the `entitlements` journal.
+  const count = Number(/omnisep_store_commit_wait_seconds_count\{[^}]*log="entitlements"[^}]*\} (\d+)/.exec(m.text)?.[1]);
+  const inf = Number(/omnisep_store_commit_wait_seconds_bucket\{[^}]*le="\+Inf"[^}]*log="entitlements"[^}]*\} (\d+)|omnisep_store_commit_wait_seconds_bucket\{[^}]*log="entitlements"[^}]*le="\+Inf"[^}]*\} (\d+)/.exec(m.text)?.slice(1).find(Boolean));
+  const sum = Number(/omnisep_store_commit_wait_seconds_sum\{[^}]*log="entitlements"[^}]*\} ([0-9.e-]+)/.exec(m.text)?.[1]);
+  assert.ok(count >= 3, `entitlements commits counted: ${count}`);
+  assert.equal(inf, count);
+  assert.ok(sum > 0 && sum / count < 5, `mean commit wait ${sum / count} s`);
 });
 
 test('every request log line carries request_id; no secret reaches logs or API output', async () => {

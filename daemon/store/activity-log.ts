@@ -45,6 +45,8 @@ export interface ActivityLogOptions {
   now?: () => number;
   /** Called with a message when the loader repaired something (torn tail). */
   warn?: (msg: string) => void;
+  /** Told, per append, how long it waited for its durable commit (ms): the daemon's commit-wait metric. */
+  onCommitWait?: (waitMs: number) => void;
 }
 
 /** A growable typed-array column. */
@@ -85,7 +87,7 @@ class Interner {
 }
 
 /** A record waiting for its commit: its line as text (with the `\n`). */
-interface Pending { line: string; rec: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }
+interface Pending { line: string; rec: ActivityRecord; at: number; resolve: () => void; reject: (e: unknown) => void }
 
 export class ActivityFileLog implements ActivityLog {
   readonly file: string;
@@ -99,6 +101,7 @@ export class ActivityFileLog implements ActivityLog {
   readonly #deadRatio: number;
   readonly #minDead: number;
   readonly #now: () => number;
+  readonly #observeWait: ((waitMs: number) => void) | undefined;
   #fd: number;
   #size = 0;
   // columns, one slot per record in append order (position)
@@ -139,6 +142,7 @@ export class ActivityFileLog implements ActivityLog {
     this.#deadRatio = opts.compactDeadRatio ?? 0.5;
     this.#minDead = opts.compactMinDead ?? 10000;
     this.#now = opts.now ?? Date.now;
+    this.#observeWait = opts.onCommitWait;
     this.#fd = fd;
   }
 
@@ -364,7 +368,7 @@ export class ActivityFileLog implements ActivityLog {
     // The line stays text until its commit: one buffer per batch instead of one per record and a concat.
     const line = `${recordJson(record)}\n`;
     return new Promise((resolve, reject) => {
-      this.#pending.push({ line, rec: record, resolve, reject });
+      this.#pending.push({ line, rec: record, at: performance.now(), resolve, reject });
       if (!this.#flushing) this.#scheduleFlush();
     });
   }
@@ -409,6 +413,11 @@ export class ActivityFileLog implements ActivityLog {
       // The event stream sends these bytes as they are (without the newline): event-routes.ts.
       keepRecordBytes(p.rec, buf.subarray(off - start, off - start + bytes - 1));
       off += bytes;
+    }
+    const observe = this.#observeWait;
+    if (observe) {
+      const now = performance.now();
+      for (const p of batch) observe(now - p.at);
     }
     for (const p of batch) p.resolve();
     this.#enforceBytes();

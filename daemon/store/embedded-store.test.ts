@@ -62,6 +62,28 @@ test('group commit: concurrent appends share fdatasyncs, each resolves after its
   await w.close();
 });
 
+test('commit waits: each journal append and activity record is reported once, after its commit, named by its log', async () => {
+  const dir = tmp();
+  const file = join(dir, 'x.1.journal');
+  const size = createFramedFile(file, { omnisep: 'journal', format: 2, collection: 'x', generation: 1 });
+  const waits: number[] = [];
+  const w = new JournalWriter(file, size, 2, (ms) => waits.push(ms));
+  const appends = Array.from({ length: 20 }, (_, i) => w.append(frame(JSON.stringify([[`k${i}`, i]]))).then(() => waits.length));
+  const seenAtResolve = await Promise.all(appends);
+  assert.equal(waits.length, 20);
+  assert.ok(seenAtResolve.every((n) => n >= 1), 'an append resolves after its wait was reported');
+  assert.ok(waits.every((ms) => ms >= 0 && ms < 60_000));
+  await w.close();
+
+  const seen: Array<[string, number]> = [];
+  const s = await openStore(tmp(), { onCommitWait: (log, ms) => seen.push([log, ms]) });
+  await openCollection(s, 'tokens').put('t1', { imsi: '001010000000001', binding: 'b' });
+  await openCollection(s, 'sessions').put('s1', { imsi: '001010000000001' }); // volatile: no commit, nothing reported
+  await s.activity.append({ id: '7e4050ac-0000-4000-8000-000000000001', timestamp: new Date().toISOString(), request_type: 'test' } as never);
+  assert.deepEqual(seen.map(([log]) => log).sort(), ['activity', 'tokens']);
+  await s.close();
+});
+
 test('volatile collections stay in memory; state and provisioning are journalled', async () => {
   const dir = tmp();
   const s = await openStore(dir);

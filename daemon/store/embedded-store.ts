@@ -60,6 +60,11 @@ export interface EmbeddedStoreOptions {
   /** Compact a journal once it holds at least `minBytes` and `ratio` times the last snapshot's size. */
   compaction?: { minBytes?: number; ratio?: number };
   warn?: (msg: string) => void;
+  /**
+   * Told, for every write to a journal or the activity log, how long it waited for its durable commit (ms; `log`:
+   * the collection's name, or `activity`): the daemon's `omnisep_store_commit_wait_seconds`.
+   */
+  onCommitWait?: (log: string, waitMs: number) => void;
 }
 
 export interface EmbeddedStore extends Store {
@@ -245,6 +250,7 @@ const journalRecovery = (file: string, offset: number, lineNo: number, whole: st
 interface StoreCtx {
   dbDir: string;
   commitMs: number;
+  onCommitWait: ((log: string, waitMs: number) => void) | undefined;
   minBytes: number;
   ratio: number;
   warn: (m: string) => void;
@@ -267,8 +273,13 @@ class JournalCollection<T> extends MapCollection<T> {
   #snap: SnapshotFile | null = null;
   #keyMapWrite: Promise<void> | null = null;
 
+  /** This collection's commit waits, for the store's observer (none: not measured). */
+  readonly #observeWait: ((waitMs: number) => void) | undefined;
+
   constructor(name: string, spec: CollectionSpec, private readonly ctx: StoreCtx) {
     super(name, spec, { commit: (ops) => this.#commit(ops) });
+    const observe = ctx.onCommitWait;
+    this.#observeWait = observe ? (ms) => observe(name, ms) : undefined;
     this.gen = 0;
     this.snapBytes = 0;
   }
@@ -283,7 +294,7 @@ class JournalCollection<T> extends MapCollection<T> {
   attach(loaded: Loaded): void {
     this.gen = loaded.gen;
     this.snapBytes = loaded.snapBytes;
-    this.#writer = new JournalWriter(join(this.ctx.dbDir, journalName(this.name, loaded.gen)), loaded.journalSize, this.ctx.commitMs);
+    this.#writer = new JournalWriter(join(this.ctx.dbDir, journalName(this.name, loaded.gen)), loaded.journalSize, this.ctx.commitMs, this.#observeWait);
     if (this.#snap && !this.#snap.hasKeyMap) this.#saveKeyMap(this.#snap);
   }
 
@@ -304,7 +315,7 @@ class JournalCollection<T> extends MapCollection<T> {
       fsyncDirSync(this.ctx.dbDir);
       await this.ctx.addToManifest(this.name);
       this.gen = 1;
-      return (this.#writer = new JournalWriter(file, size, this.ctx.commitMs));
+      return (this.#writer = new JournalWriter(file, size, this.ctx.commitMs, this.#observeWait));
     })().finally(() => { this.#creating = null; }));
   }
 
@@ -532,6 +543,7 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
   const ctx: StoreCtx = {
     dbDir,
     commitMs: opts.commitIntervalMs ?? 2,
+    onCommitWait: opts.onCommitWait,
     minBytes: opts.compaction?.minBytes ?? 16 << 20,
     ratio: opts.compaction?.ratio ?? 2,
     warn,
@@ -572,7 +584,8 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
   }
   fsyncDirSync(dbDir);
 
-  const activity = await ActivityFileLog.open({ ...opts.activity, file: activityFile, warn: opts.activity?.warn ?? warn });
+  const observe = opts.onCommitWait;
+  const activity = await ActivityFileLog.open({ ...opts.activity, file: activityFile, warn: opts.activity?.warn ?? warn, ...(observe ? { onCommitWait: (ms: number) => observe('activity', ms) } : {}) });
 
   let probeAt = 0;
   let probeOk = true;

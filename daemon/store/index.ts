@@ -15,7 +15,11 @@ export interface RetentionTunable {
   enforceRetention(): number;
 }
 
-export async function createStore(config: OmnisepConfig, dataDir: string, warn: (msg: string) => void): Promise<Store> {
+/**
+ * `onCommitWait`: told, for every write of the embedded store (its journals and its activity log), how long it waited
+ * for its durable commit (the daemon's `omnisep_store_commit_wait_seconds`); the other drivers do not measure it.
+ */
+export async function createStore(config: OmnisepConfig, dataDir: string, warn: (msg: string) => void, onCommitWait?: (log: string, waitMs: number) => void): Promise<Store> {
   if (config.storage.driver === 'memory')
     return createMemoryStore({ maxPerSubscriber: config.activity.max_records_per_subscriber, retentionSeconds: config.activity.retention_seconds });
   if (config.storage.driver === 'postgres') {
@@ -41,6 +45,7 @@ export async function createStore(config: OmnisepConfig, dataDir: string, warn: 
     dataDir,
     commitIntervalMs: config.storage.activity_commit_interval_ms,
     warn,
+    ...(onCommitWait ? { onCommitWait } : {}),
     activity: {
       maxPerSubscriber: config.activity.max_records_per_subscriber,
       retentionSeconds: config.activity.retention_seconds,

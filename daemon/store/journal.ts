@@ -119,7 +119,11 @@ export function readFramed(file: string, onLine: (value: unknown, lineNo: number
   }
 }
 
-interface Pending { buf: Buffer; resolve: () => void; reject: (e: unknown) => void }
+/** An append waiting for its commit; `at`: when it was accepted (performance.now(), for the commit-wait metric). */
+interface Pending { buf: Buffer; at: number; resolve: () => void; reject: (e: unknown) => void }
+
+/** Told, per append, how long it waited for its durable commit (ms, from `append` to its commit's end). */
+export type CommitWaitObserver = (waitMs: number) => void;
 
 /**
  * Group-commit appender over one file at a time. `append` resolves after the bytes are durable.
@@ -137,7 +141,7 @@ export class JournalWriter {
   /** Durable commits made (group commit: fewer than appends under load). */
   syncs = 0;
 
-  constructor(public file: string, size: number, commitMs: number) {
+  constructor(public file: string, size: number, commitMs: number, private readonly observeWait?: CommitWaitObserver) {
     this.#size = size;
     this.#timer = new CommitTimer(commitMs);
   }
@@ -148,7 +152,7 @@ export class JournalWriter {
   append(buf: Buffer): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`storage: ${this.file} is closed`));
     return new Promise((resolve, reject) => {
-      this.#pending.push({ buf, resolve, reject });
+      this.#pending.push({ buf, at: performance.now(), resolve, reject });
       this.#schedule();
     });
   }
@@ -212,6 +216,11 @@ export class JournalWriter {
       return;
     }
     this.#size = start + buf.length;
+    const observe = this.observeWait;
+    if (observe) {
+      const now = performance.now();
+      for (const p of batch) observe(now - p.at);
+    }
     for (const p of batch) p.resolve();
   }
 

@@ -36,6 +36,21 @@ export function httpMetrics(registry: Registry): HttpMetrics {
 }
 
 /**
+ * `omnisep_store_commit_wait_seconds{log}`: for every write of the embedded store, the time from the write to the end
+ * of the durable commit that carried it (group-commit window, a commit already in flight, the O_DSYNC write and the
+ * event loop's turn to hear of it) — what a request waiting on that write waits. `log` is the collection (`tokens`,
+ * `sqn`, …) or `activity`. Counted without prom-client's per-call work (./request-metrics.ts).
+ */
+export function commitWaitMetric(registry: Registry): (log: string, waitMs: number) => void {
+  const h = new LabelledHistogram<'log'>(registry, {
+    name: 'omnisep_store_commit_wait_seconds',
+    help: 'time a write of the embedded store waited for its durable commit, by journal (collection) or activity log',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1, 0.5, 1],
+  });
+  return (log, waitMs) => h.observe(log, () => ({ log }), waitMs / 1000);
+}
+
+/**
  * Counts and times one answered request (route = the route pattern, never the raw URL with IMSIs; synchronous: the
  * listeners call it from their one `onResponse` hook).
  */
