@@ -20,6 +20,10 @@
  * `--concurrency 8,16,32,64`: a scan, one row per concurrency in each round (a new daemon each), to tell a rate
  * bounded by CPU (flat as concurrency grows) from one bounded by each authentication's waits (rising with it).
  *
+ * `--aaa-process`: the built-in AAA runs in a `serve` of its own and the daemon under test relays to it (its own AAA
+ * off), as it would to an operator's AAA: the daemon's figures are then its own part of an authentication, the AAA
+ * process's CPU is a column of its own. Not the default `serve` (one process with the AAA in it).
+ *
  * `--set key=value` (repeatable): a configuration key for every daemon of the run, as `serve --set` takes it
  * (e.g. a storage setting under test); the figures are then of that setting, not of the defaults.
  *
@@ -38,12 +42,13 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Secret } from '../src/util/secret.js';
 import type { LoadSim } from '../src/ue/run.js';
+import { request, type Agent } from 'undici';
 import { machineTicks, threadsCpuUs } from './proc-cpu.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
   root: { type: 'string' }, strace: { type: 'boolean', default: false }, warmup: { type: 'string', default: '2000' },
-  sims: { type: 'string', default: '1' }, set: { type: 'string', multiple: true, default: [] },
+  sims: { type: 'string', default: '1' }, set: { type: 'string', multiple: true, default: [] }, 'aaa-process': { type: 'boolean', default: false },
 } });
 const SIMS = Number(values.sims);
 if (!Number.isInteger(SIMS) || SIMS < 1) throw new Error('--sims: a whole number of SIMs, 1 or more');
@@ -55,7 +60,7 @@ const here = resolve(fileURLToPath(new URL('../..', import.meta.url))); // the c
 const builds = [...(values.root ? [{ name: 'root', dir: resolve(values.root) }] : []), { name: 'this', dir: here }];
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-interface Row { build: string; round: number; conc: number; mainUs: number; mainBusy: number; idle: number; warmPerS: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string }
+interface Row { build: string; round: number; conc: number; mainUs: number; mainBusy: number; idle: number; aaaUs?: number; waits: Map<string, { n: number; sumS: number }>; ok: number; warmPerS: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string }
 
 async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: number; pwrite: number }> }> {
   const out = join(mkdtempSync(join(tmpdir(), 'omnisep-strace-')), 'counts.txt');
@@ -77,13 +82,43 @@ async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: numbe
   };
 }
 
+/**
+ * The daemon's `omnisep_store_commit_wait_seconds` count and sum per log, from /metrics on its control socket (empty
+ * for a build without the metric, or another driver).
+ */
+async function commitWaits(d: { agent: Agent }): Promise<Map<string, { n: number; sumS: number }>> {
+  const r = await request('http://localhost/metrics', { dispatcher: d.agent });
+  const text = await r.body.text();
+  const out = new Map<string, { n: number; sumS: number }>();
+  for (const m of text.matchAll(/^omnisep_store_commit_wait_seconds_(count|sum)\{[^}]*log="([^"]+)"[^}]*\} (\S+)$/gm)) {
+    const e = out.get(m[2]!) ?? { n: 0, sumS: 0 };
+    if (m[1] === 'count') e.n = Number(m[3]); else e.sumS = Number(m[3]);
+    out.set(m[2]!, e);
+  }
+  return out;
+}
+
+/** The port of one of a daemon's listeners, from its status on the control socket. */
+async function listenerPort(d: { agent: Agent }, name: string): Promise<number> {
+  const r = await request('http://localhost/api/status', { dispatcher: d.agent });
+  const port = ((await r.body.json()) as { listeners: Record<string, { port?: number } | undefined> }).listeners[name]?.port;
+  if (!port) throw new Error(`the daemon has no ${name} listener`);
+  return port;
+}
+
 async function round(b: { name: string; dir: string }, n: number, conc: number): Promise<Row> {
   const prof = await import(join(b.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
   const run = await import(join(b.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
   // The SIMs' keys are Secrets of the build's own module: its simulator refuses another copy's.
   const { Secret: BuildSecret } = await import(join(b.dir, 'dist/src/util/secret.js')) as typeof import('../src/util/secret.js');
   const many = SIMS > 1 ? simFile(SIMS, BuildSecret) : undefined;
-  const d = await prof.serve({ ...(b.dir === here ? {} : { root: b.dir }), sets: [...(many ? [`aaa.subscribers_file=${many.file}`] : []), ...values.set] });
+  const root = b.dir === here ? {} : { root: b.dir };
+  const subscribers = many ? [`aaa.subscribers_file=${many.file}`] : [];
+  // --aaa-process: the built-in AAA in a `serve` of its own (no Diameter node, no EAP back-end of its own), the daemon
+  // under test relaying to it over loopback TCP Diameter with its own AAA off — as with an operator's AAA elsewhere.
+  const aaa = values['aaa-process'] ? await prof.serve({ ...root, sets: [...subscribers, 'diameter.enabled=false', 'eap_aka.backend=local', ...values.set] }) : null;
+  const aaaPort = aaa ? await listenerPort(aaa, 'aaa') : 0;
+  const d = await prof.serve({ ...root, sets: [...subscribers, ...values.set, ...(aaa ? ['aaa.enabled=false', 'diameter.peers.0.ip=127.0.0.1', `diameter.peers.0.port=${aaaPort}`] : [])] });
   const opts = prof.eapOptions(d.url);
   const runLoad = (count: number) => run.loadEapAka(opts, { count, concurrency: conc, ...(many ? { sims: many.sims } : {}) }).then((r) => {
     if (many && r.sims !== SIMS) throw new Error(`build ${b.name}: its simulator has no load over several SIMs (--sims needs both builds to have it)`);
@@ -97,6 +132,8 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const c0 = process.cpuUsage();
     const d0 = prof.processCpuUs(d.child.pid!);
     const t0 = threadsCpuUs(d.child.pid!);
+    const a0 = aaa ? prof.processCpuUs(aaa.child.pid!) : 0;
+    const waits0 = await commitWaits(d);
     const m0 = machineTicks();
     const w0 = performance.now();
     const s = await runLoad(COUNT);
@@ -105,14 +142,17 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const cpu = process.cpuUsage(c0);
     const daemonUs = prof.processCpuUs(d.child.pid!) - d0;
     const mainUs = threadsCpuUs(d.child.pid!).main - t0.main;
+    const aaaUs = aaa ? prof.processCpuUs(aaa.child.pid!) - a0 : undefined;
+    const waits = new Map([...await commitWaits(d)].map(([log, e]) => [log, { n: e.n - (waits0.get(log)?.n ?? 0), sumS: e.sumS - (waits0.get(log)?.sumS ?? 0) }] as const));
     const syncs = st ? await st.stop() : undefined;
     return {
-      build: b.name, round: n, conc, mainUs: mainUs / Math.max(1, s.ok), mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      build: b.name, round: n, conc, waits, ok: Math.max(1, s.ok), ...(aaaUs !== undefined ? { aaaUs: aaaUs / Math.max(1, s.ok) } : {}), mainUs: mainUs / Math.max(1, s.ok), mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
       daemonUs: daemonUs / Math.max(1, s.ok), simUs: (cpu.user + cpu.system) / Math.max(1, s.ok),
       ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / Math.max(1, s.ok), pwrite: syncs.pwrite / Math.max(1, s.ok) } : {}), load: load(),
     };
   } finally {
     await d.stop();
+    await aaa?.stop();
     if (many) rmSync(many.dir, { recursive: true, force: true });
   }
 }
@@ -139,12 +179,24 @@ function simFile(n: number, SecretOf: typeof Secret): { dir: string; file: strin
 }
 
 if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');
-console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONCS.join(', ')}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build${values.set.length ? `; settings (not the defaults): ${values.set.join(' ')}` : ''}; load average ${load()}`);
+console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONCS.join(', ')}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build${values['aaa-process'] ? '; the built-in AAA in a serve of its own (--aaa-process)' : ''}${values.set.length ? `; settings (not the defaults): ${values.set.join(' ')}` : ''}; load average ${load()}`);
 const rows: Row[] = [];
 for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of builds) rows.push(await round(b, r, c));
-console.log('\n| build | round | concurrency | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+console.log('\n| build | round | concurrency | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 for (const x of rows) {
-  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+}
+
+// The commit chain: what each authentication's writes waited for their durable commits (the embedded store's metric).
+const withWaits = rows.filter((x) => x.waits.size);
+if (withWaits.length) {
+  console.log('\nDurable commit waits in the measured runs (omnisep_store_commit_wait_seconds): per log, writes per authentication × mean ms per write');
+  for (const x of withWaits) {
+    const parts = [...x.waits].filter(([, e]) => e.n > 0).sort((a, b) => b[1].sumS - a[1].sumS)
+      .map(([log, e]) => `${log} ${(e.n / x.ok).toFixed(2)} × ${((e.sumS / e.n) * 1000).toFixed(2)}`);
+    const total = ([...x.waits].reduce((t, [, e]) => t + e.sumS, 0) / x.ok) * 1000;
+    console.log(`- ${x.build === 'root' ? `root ${values.root}` : 'this build'}, round ${x.round}, concurrency ${x.conc}: ${parts.join(', ')}; **${total.toFixed(1)} ms** of waits per authentication (p50 ${x.p50.toFixed(1)} ms)`);
+  }
 }
