@@ -82,6 +82,16 @@ test('commit waits: each journal append and activity record is reported once, af
   await s.activity.append({ id: '7e4050ac-0000-4000-8000-000000000001', timestamp: new Date().toISOString(), request_type: 'test' } as never);
   assert.deepEqual(seen.map(([log]) => log).sort(), ['activity', 'tokens']);
   await s.close();
+
+  // An observer that throws does not keep a durable write from being acknowledged.
+  const w2 = new JournalWriter(file, statSync(file).size, 2, () => { throw new Error('metric down'); });
+  await w2.append(frame(JSON.stringify([['after', 1]])));
+  await w2.close();
+  const broken = await openStore(tmp(), { onCommitWait: () => { throw new Error('metric down'); } });
+  await openCollection(broken, 'tokens').put('t2', { imsi: '001010000000001', binding: 'b' });
+  await broken.activity.append({ id: '7e4050ac-0000-4000-8000-000000000002', timestamp: new Date().toISOString(), request_type: 'test' } as never);
+  assert.ok(await openCollection(broken, 'tokens').get('t2'));
+  await broken.close();
 });
 
 test('volatile collections stay in memory; state and provisioning are journalled', async () => {
