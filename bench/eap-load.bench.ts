@@ -145,10 +145,11 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const aaaUs = aaa ? prof.processCpuUs(aaa.child.pid!) - a0 : undefined;
     const waits = new Map([...await commitWaits(d)].map(([log, e]) => [log, { n: e.n - (waits0.get(log)?.n ?? 0), sumS: e.sumS - (waits0.get(log)?.sumS ?? 0) }] as const));
     const syncs = st ? await st.stop() : undefined;
+    const ok = Math.max(1, s.ok); // per authentication
     return {
-      build: b.name, round: n, conc, waits, ok: Math.max(1, s.ok), ...(aaaUs !== undefined ? { aaaUs: aaaUs / Math.max(1, s.ok) } : {}), mainUs: mainUs / Math.max(1, s.ok), mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
-      daemonUs: daemonUs / Math.max(1, s.ok), simUs: (cpu.user + cpu.system) / Math.max(1, s.ok),
-      ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / Math.max(1, s.ok), pwrite: syncs.pwrite / Math.max(1, s.ok) } : {}), load: load(),
+      build: b.name, round: n, conc, waits, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      daemonUs: daemonUs / ok, simUs: (cpu.user + cpu.system) / ok,
+      ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / ok, pwrite: syncs.pwrite / ok } : {}), load: load(),
     };
   } finally {
     await d.stop();
@@ -185,8 +186,9 @@ for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (con
 console.log('\n| build | round | concurrency | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+const buildOf = (x: Row) => (x.build === 'root' ? `root ${values.root}` : 'this build');
 for (const x of rows) {
-  console.log(`| ${x.build === 'root' ? `root ${values.root}` : 'this build'} | ${x.round} | ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+  console.log(`| ${buildOf(x)} | ${x.round} | ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
 }
 
 // The commit chain: what each authentication's writes waited for their durable commits (the embedded store's metric).
@@ -197,6 +199,6 @@ if (withWaits.length) {
     const parts = [...x.waits].filter(([, e]) => e.n > 0).sort((a, b) => b[1].sumS - a[1].sumS)
       .map(([log, e]) => `${log} ${(e.n / x.ok).toFixed(2)} × ${((e.sumS / e.n) * 1000).toFixed(2)}`);
     const total = ([...x.waits].reduce((t, [, e]) => t + e.sumS, 0) / x.ok) * 1000;
-    console.log(`- ${x.build === 'root' ? `root ${values.root}` : 'this build'}, round ${x.round}, concurrency ${x.conc}: ${parts.join(', ')}; **${total.toFixed(1)} ms** of waits per authentication (p50 ${x.p50.toFixed(1)} ms)`);
+    console.log(`- ${buildOf(x)}, round ${x.round}, concurrency ${x.conc}: ${parts.join(', ')}; **${total.toFixed(1)} ms** of waits per authentication (p50 ${x.p50.toFixed(1)} ms)`);
   }
 }

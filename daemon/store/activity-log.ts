@@ -27,7 +27,7 @@ import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
-import { CommitTimer } from './commit-timer.js';
+import { CommitTimer, reportCommitWaits } from './commit-timer.js';
 
 export interface ActivityLogOptions {
   file: string;
@@ -414,12 +414,7 @@ export class ActivityFileLog implements ActivityLog {
       keepRecordBytes(p.rec, buf.subarray(off - start, off - start + bytes - 1));
       off += bytes;
     }
-    const observe = this.#observeWait;
-    if (observe) {
-      const now = performance.now();
-      // A metric never holds up the acknowledgement of a durable write.
-      try { for (const p of batch) observe(now - p.at); } catch { /* counted or not, the writes are durable */ }
-    }
+    reportCommitWaits(this.#observeWait, batch);
     for (const p of batch) p.resolve();
     this.#enforceBytes();
     this.#maybeCompact();

@@ -62,3 +62,14 @@ export class CommitTimer {
     this.#lastBatch = batch;
   }
 }
+
+/**
+ * After a commit: tells `observe` how long each of its writes waited (ms, from `at`, when the write was accepted, to
+ * now) — the commit-wait metric of the journals and the activity log. A metric never holds up the acknowledgement of
+ * a durable write: an observer that throws is ignored.
+ */
+export function reportCommitWaits(observe: ((waitMs: number) => void) | undefined, batch: ReadonlyArray<{ at: number }>): void {
+  if (!observe) return;
+  const now = performance.now();
+  try { for (const p of batch) observe(now - p.at); } catch { /* counted or not, the writes are durable */ }
+}

@@ -16,7 +16,7 @@ import { LineSplitter } from '../../src/util/line-splitter.js';
 import type { FileHandle } from 'node:fs/promises';
 import { openForCommits, writeDurable } from './durable-write.js';
 import { fsyncStallHook } from '../security/fault-hooks.js';
-import { CommitTimer } from './commit-timer.js';
+import { CommitTimer, reportCommitWaits } from './commit-timer.js';
 import type { JournalOp } from '../../src/store/map-collection.js';
 
 /** Test-only fault hook (OMNISEP_FAULT_FSYNC_STALL_MS, docs/security.md § Test hooks); null in normal runs. */
@@ -216,12 +216,7 @@ export class JournalWriter {
       return;
     }
     this.#size = start + buf.length;
-    const observe = this.observeWait;
-    if (observe) {
-      const now = performance.now();
-      // A metric never holds up the acknowledgement of a durable write.
-      try { for (const p of batch) observe(now - p.at); } catch { /* counted or not, the writes are durable */ }
-    }
+    reportCommitWaits(this.observeWait, batch);
     for (const p of batch) p.resolve();
   }
 

@@ -34,10 +34,10 @@ export function proxyList(entries: readonly string[]): BlockList {
   return bl;
 }
 
-/** The TCP peer, with IPv4-mapped IPv6 unwrapped. */
 /** What authentication reads of a request: fastify's, or the lean path's (../lean.ts). */
 export type XcapAuthRequest = Pick<FastifyRequest, 'headers' | 'method'> & { readonly raw: IncomingMessage };
 
+/** The TCP peer, with IPv4-mapped IPv6 unwrapped. */
 export function peerAddress(req: XcapAuthRequest): string {
   const a = req.raw.socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
