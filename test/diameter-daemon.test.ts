@@ -45,6 +45,7 @@ test('serve runs the built-in AAA and the node connects to it over TCP Diameter'
 test('an EAP round trip through the SWm relay the daemon registered, and the Diameter metrics count it', async () => {
   const relay = d.ctx.services.backends.aaaRelay!;
   const s = relay.open({ userName: '0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org' });
+  const t0 = performance.now();
   const ans = await s.exchange(encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from('0001010000000001@nai.epc.mnc001.mcc001.3gppnetwork.org') }));
   assert.deepEqual(ans.result, { resultCode: 1001 });
   assert.equal(ans.eapPayload![0], EapCode.REQUEST);
@@ -52,6 +53,13 @@ test('an EAP round trip through the SWm relay the daemon registered, and the Dia
   const line = (name: string, ...labels: string[]) => metrics.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
   assert.match(line('omnisep_diameter_requests_total', 'peer="aaa.localdomain"', 'command="DER"') ?? '', / 1$/);
   assert.match(line('omnisep_diameter_answers_total', 'peer="aaa.localdomain"', 'command="DER"', 'result="1001"') ?? '', / 1$/);
+  // The answer's time: one DER, taken from its send to its DEA, so within the exchange the test timed around it.
+  const elapsedS = (performance.now() - t0) / 1000;
+  const value = (name: string, ...labels: string[]) => Number(line(name, 'peer="aaa.localdomain"', 'command="DER"', ...labels)?.split(' ').at(-1));
+  assert.equal(value('omnisep_diameter_answer_seconds_count'), 1);
+  assert.equal(value('omnisep_diameter_answer_seconds_bucket', 'le="+Inf"'), 1);
+  const sum = value('omnisep_diameter_answer_seconds_sum');
+  assert.ok(sum > 0 && sum <= elapsedS, `answer time ${sum} s, exchange ${elapsedS} s`);
   const st = (await d.call('GET', '/api/diameter')).json.peers[0];
   assert.equal(st.counters.requests_sent, 1);
   assert.equal(st.counters.answers_received, 1);

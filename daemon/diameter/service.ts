@@ -56,6 +56,8 @@ interface Pending<C extends PeerConnection> {
   /** The peers this request may go to (one host, a route's next hops), or any. */
   among?: readonly string[];
   redirects: number;
+  /** When it was last sent (performance.now()): its answer's time goes to the metrics. */
+  sentAt: number;
   resolve(m: DiameterMessage): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
@@ -118,7 +120,7 @@ export class RequestService<C extends PeerConnection> {
       }
       const pend: Pending<C> = {
         msg: { ...msg, flags: msg.flags | CmdFlag.R }, command, conn: null, peer: null, tried: new Set(fwd ? [fwd.from] : []),
-        ...(among ? { among } : {}), redirects: 0, resolve, reject,
+        ...(among ? { among } : {}), redirects: 0, sentAt: 0, resolve, reject,
         timer: setTimeout(() => this.#timeout(pend, timeoutMs), timeoutMs),
       };
       const allowed = (h: string) => !among || among.includes(h);
@@ -160,6 +162,7 @@ export class RequestService<C extends PeerConnection> {
     m.set(hbh, pend);
     p.counters.requests_sent++;
     this.deps.metrics.request(p.host, pend.command);
+    pend.sentAt = performance.now();
     this.deps.send(conn, pend.msg);
   }
 
@@ -176,6 +179,7 @@ export class RequestService<C extends PeerConnection> {
     p.counters.answers_received++;
     const rc = resultOf(m);
     this.deps.metrics.answer(p.host, pend.command, rc ? codeOf(rc) : 'none');
+    this.deps.metrics.answerTime(p.host, pend.command, (performance.now() - pend.sentAt) / 1000);
     if (rc && !isSuccessResult(rc)) {
       // Once per answer, at warning level: a failure must be visible where operators look first.
       const origin = getString(m.avps, Avp.ORIGIN_HOST);
