@@ -60,7 +60,12 @@ const here = resolve(fileURLToPath(new URL('../..', import.meta.url))); // the c
 const builds = [...(values.root ? [{ name: 'root', dir: resolve(values.root) }] : []), { name: 'this', dir: here }];
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-interface Row { build: string; round: number; conc: number; mainUs: number; mainBusy: number; idle: number; aaaUs?: number; waits: Map<string, { n: number; sumS: number }>; ok: number; warmPerS: number; perS: number; p50: number; p99: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string }
+interface Row {
+  build: string; round: number; conc: number; mainUs: number; mainBusy: number; idle: number; aaaUs?: number; ok: number; warmPerS: number;
+  perS: number; p50: number; p99: number; meanMs: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string;
+  /** Deltas of the daemon's metrics over the measured run. */
+  waits: Map<string, Tally>; http: Tally; minorGc: Tally; diameter: Tally;
+}
 
 async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: number; pwrite: number }> }> {
   const out = join(mkdtempSync(join(tmpdir(), 'omnisep-strace-')), 'counts.txt');
@@ -82,21 +87,40 @@ async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: numbe
   };
 }
 
-/**
- * The daemon's `omnisep_store_commit_wait_seconds` count and sum per log, from /metrics on its control socket (empty
- * for a build without the metric, or another driver).
- */
-async function commitWaits(d: { agent: Agent }): Promise<Map<string, { n: number; sumS: number }>> {
+/** A count and a sum (seconds) of one of the daemon's histograms. */
+interface Tally { n: number; sumS: number }
+/** What a run reads off the daemon's /metrics (on its control socket), before and after. */
+interface DaemonMetrics {
+  /** `omnisep_store_commit_wait_seconds` per log (empty for a build without the metric, or another driver). */
+  waits: Map<string, Tally>;
+  /** `omnisep_http_request_duration_seconds` of the public (`http`) listener: the daemon's own time per request. */
+  http: Tally;
+  /** `omnisep_nodejs_gc_duration_seconds{kind="minor"}`: the scavenges. */
+  minorGc: Tally;
+  /** `omnisep_diameter_answer_seconds`, every peer and command: the relay's waits for the AAA's answers. */
+  diameter: Tally;
+}
+
+async function daemonMetrics(d: { agent: Agent }): Promise<DaemonMetrics> {
   const r = await request('http://localhost/metrics', { dispatcher: d.agent });
   const text = await r.body.text();
-  const out = new Map<string, { n: number; sumS: number }>();
+  const waits = new Map<string, Tally>();
+  const http: Tally = { n: 0, sumS: 0 };
+  const minorGc: Tally = { n: 0, sumS: 0 };
+  const diameter: Tally = { n: 0, sumS: 0 };
+  const add = (t: Tally, what: string, v: string) => { if (what === 'count') t.n += Number(v); else t.sumS += Number(v); };
   for (const m of text.matchAll(/^omnisep_store_commit_wait_seconds_(count|sum)\{[^}]*log="([^"]+)"[^}]*\} (\S+)$/gm)) {
-    const e = out.get(m[2]!) ?? { n: 0, sumS: 0 };
-    if (m[1] === 'count') e.n = Number(m[3]); else e.sumS = Number(m[3]);
-    out.set(m[2]!, e);
+    const e = waits.get(m[2]!) ?? { n: 0, sumS: 0 };
+    add(e, m[1]!, m[3]!);
+    waits.set(m[2]!, e);
   }
-  return out;
+  for (const m of text.matchAll(/^omnisep_http_request_duration_seconds_(count|sum)\{[^}]*listener="http"[^}]*\} (\S+)$/gm)) add(http, m[1]!, m[2]!);
+  for (const m of text.matchAll(/^omnisep_nodejs_gc_duration_seconds_(count|sum)\{[^}]*kind="minor"[^}]*\} (\S+)$/gm)) add(minorGc, m[1]!, m[2]!);
+  for (const m of text.matchAll(/^omnisep_diameter_answer_seconds_(count|sum)\{[^}]*\} (\S+)$/gm)) add(diameter, m[1]!, m[2]!);
+  return { waits, http, minorGc, diameter };
 }
+
+const minus = (a: Tally, b: Tally | undefined): Tally => ({ n: a.n - (b?.n ?? 0), sumS: a.sumS - (b?.sumS ?? 0) });
 
 /** The port of one of a daemon's listeners, from its status on the control socket. */
 async function listenerPort(d: { agent: Agent }, name: string): Promise<number> {
@@ -133,7 +157,7 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const d0 = prof.processCpuUs(d.child.pid!);
     const t0 = threadsCpuUs(d.child.pid!);
     const a0 = aaa ? prof.processCpuUs(aaa.child.pid!) : 0;
-    const waits0 = await commitWaits(d);
+    const metrics0 = await daemonMetrics(d);
     const m0 = machineTicks();
     const w0 = performance.now();
     const s = await runLoad(COUNT);
@@ -143,11 +167,15 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const daemonUs = prof.processCpuUs(d.child.pid!) - d0;
     const mainUs = threadsCpuUs(d.child.pid!).main - t0.main;
     const aaaUs = aaa ? prof.processCpuUs(aaa.child.pid!) - a0 : undefined;
-    const waits = new Map([...await commitWaits(d)].map(([log, e]) => [log, { n: e.n - (waits0.get(log)?.n ?? 0), sumS: e.sumS - (waits0.get(log)?.sumS ?? 0) }] as const));
+    const metrics1 = await daemonMetrics(d);
+    const waits = new Map([...metrics1.waits].map(([log, e]) => [log, minus(e, metrics0.waits.get(log))] as const));
+    const http = minus(metrics1.http, metrics0.http);
+    const minorGc = minus(metrics1.minorGc, metrics0.minorGc);
+    const diameter = minus(metrics1.diameter, metrics0.diameter);
     const syncs = st ? await st.stop() : undefined;
     const ok = Math.max(1, s.ok); // per authentication
     return {
-      build: b.name, round: n, conc, waits, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      build: b.name, round: n, conc, waits, http, minorGc, diameter, meanMs: s.latency_ms.mean, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
       daemonUs: daemonUs / ok, simUs: (cpu.user + cpu.system) / ok,
       ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / ok, pwrite: syncs.pwrite / ok } : {}), load: load(),
     };
@@ -200,5 +228,21 @@ if (withWaits.length) {
       .map(([log, e]) => `${log} ${(e.n / x.ok).toFixed(2)} × ${((e.sumS / e.n) * 1000).toFixed(2)}`);
     const total = ([...x.waits].reduce((t, [, e]) => t + e.sumS, 0) / x.ok) * 1000;
     console.log(`- ${buildOf(x)}, round ${x.round}, concurrency ${x.conc}: ${parts.join(', ')}; **${total.toFixed(1)} ms** of waits per authentication (p50 ${x.p50.toFixed(1)} ms)`);
+  }
+}
+
+// Where an authentication's time went: inside the daemon's handling of its HTTP requests (of it, the commit waits
+// above) and outside it — the simulator, loopback TCP, and the daemon's event loop before it reads a request — and
+// how often the daemon stopped for a scavenge.
+const withHttp = rows.filter((x) => x.http.n > 0);
+if (withHttp.length) {
+  console.log('\nAn authentication\'s mean time, inside and outside the daemon\'s request handling (omnisep_http_request_duration_seconds of the public listener), and the scavenges (omnisep_nodejs_gc_duration_seconds{kind="minor"})');
+  for (const x of withHttp) {
+    const inside = (x.http.sumS / x.ok) * 1000;
+    const waits = ([...x.waits].reduce((t, [, e]) => t + e.sumS, 0) / x.ok) * 1000;
+    const gc = x.minorGc.n ? `; ${((x.minorGc.n * 1000) / x.ok).toFixed(1)} scavenges per 1,000 authentications, ${((x.minorGc.sumS / x.minorGc.n) * 1000).toFixed(2)} ms each (${((x.minorGc.sumS * 1e6) / x.ok).toFixed(0)} µs per authentication)` : '';
+    // The relay's waits for Diameter answers hold the AAA's own work and commits (sqn, eap_identities): they overlap.
+    const dia = x.diameter.n ? `; ${((x.diameter.sumS * 1000) / x.ok).toFixed(1)} ms of it waiting for ${(x.diameter.n / x.ok).toFixed(1)} Diameter answers (the AAA's commits among them)` : '';
+    console.log(`- ${buildOf(x)}, round ${x.round}, concurrency ${x.conc}: mean ${x.meanMs.toFixed(1)} ms = **${inside.toFixed(1)} ms in the daemon's ${(x.http.n / x.ok).toFixed(1)} requests** (${waits.toFixed(1)} of it commit waits${dia}) + ${(x.meanMs - inside).toFixed(1)} ms outside them${gc}`);
   }
 }
