@@ -19,7 +19,7 @@
  *   node dist/bench/imap.bench.js [seconds-per-case] [parallel] [rounds]
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +84,11 @@ async function measure(name: string, port: number, user: string) {
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 
+const DOVECOT = '/usr/sbin/dovecot';
+
 async function startDovecot(): Promise<{ port: number; stop(): Promise<void> }> {
+  // Said plainly up front, not as an unhandled spawn error after the temp dir is made.
+  if (!existsSync(DOVECOT)) throw new Error(`imap.bench compares with Dovecot, which is not installed (${DOVECOT}): apt-get install dovecot-imapd (.ci/run installs it for the tests)`);
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-dovecot-'));
   const port = await freePort();
   const maildir = join(dir, 'home', 'u1', 'Maildir');
@@ -135,7 +139,7 @@ service imap-login {
   const chownAll = (p: string) => { chownSync(p, 65534, 65534); if (statSync(p).isDirectory()) for (const f of readdirSync(p)) chownAll(join(p, f)); };
   chownAll(join(dir, 'home'));
   chmodSync(dir, 0o755); // mkdtemp makes it 0700; the auth process runs as nobody
-  const child = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
+  const child = spawn(DOVECOT, ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     try { await session(port, 'u1'); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
     if (i === 99) throw new Error(`dovecot did not start: ${(() => { try { return readFileSync(join(dir, 'log'), 'utf8'); } catch { return ''; } })()}`);
