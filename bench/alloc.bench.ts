@@ -52,10 +52,10 @@ function tabulateAllocations(head: Node): { total: number; self: Map<string, num
     const name = frameName(n.callFrame);
     total += n.selfSize;
     if (n.selfSize) self.set(name, (self.get(name) ?? 0) + n.selfSize);
-    const here = isProject(n.callFrame) && !above.has(name) ? new Set([...above, name]) : above;
+    const stack = isProject(n.callFrame) && !above.has(name) ? new Set([...above, name]) : above;
     // Inclusive: charge this node's own bytes to every distinct project frame on its stack.
-    if (n.selfSize) for (const k of here) incl.set(k, (incl.get(k) ?? 0) + n.selfSize);
-    for (const c of n.children ?? []) walk(c, here);
+    if (n.selfSize) for (const k of stack) incl.set(k, (incl.get(k) ?? 0) + n.selfSize);
+    for (const c of n.children ?? []) walk(c, stack);
   };
   walk(head, new Set());
   return { total, self, incl };
