@@ -42,6 +42,33 @@ describe('postgres driver: conformance', () => {
   });
 });
 
+describe('postgres driver: prepared statements', () => {
+  // One connection in the pool: the statements its queries prepared are that connection's pg_prepared_statements.
+  test('queries go out as named statements, prepared once per connection; none with prepared_statements off', async () => {
+    for (const preparedStatements of [true, false]) {
+      const store = await createPgStore({ url: await freshDb(), poolMax: 1, preparedStatements });
+      try {
+        const c = openCollection<{ sqn: number }>(store, 'sqn');
+        await c.put('001010000000001', { sqn: 1 });
+        for (let i = 0; i < 3; i++) await c.update('001010000000001', (cur) => ({ result: null, put: { sqn: (cur?.sqn ?? 0) + 1 } }));
+        await store.activity.append(activityRecord('prep-1', { imsi: '001010000000001' }));
+        await store.activity.flush();
+        assert.deepEqual(await c.get('001010000000001'), { sqn: 4 });
+        const names = (await store.pool.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name')).rows.map((r) => r.name);
+        if (!preparedStatements) assert.deepEqual(names, []);
+        else {
+          // put, the update's read and write, the activity insert and its per-subscriber cap: each prepared once.
+          assert.ok(names.length >= 5, names.join(', '));
+          assert.ok(names.every((n) => /^omnisep_\d+$/.test(n)), names.join(', '));
+          assert.equal(new Set(names).size, names.length);
+        }
+      } finally {
+        await store.close();
+      }
+    }
+  });
+});
+
 describe('postgres driver: schema', () => {
   test('migrations make schema_version; two stores starting together apply them once', async () => {
     const url = await freshDb();

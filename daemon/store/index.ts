@@ -35,6 +35,7 @@ export async function createStore(config: OmnisepConfig, dataDir: string, warn: 
     return createPgStore({
       url: config.storage.url,
       poolMax: config.storage.pool_max,
+      preparedStatements: config.storage.prepared_statements,
       nodeName: config.server.node_name,
       activity: { maxPerSubscriber: config.activity.max_records_per_subscriber, retentionSeconds: config.activity.retention_seconds },
       warn,
