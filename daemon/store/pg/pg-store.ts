@@ -216,7 +216,7 @@ class Db {
   constructor(readonly pool: pg.Pool, private readonly health: Health, private readonly prepared: boolean) {}
 
   /**
-   * A parameterised query as a named prepared statement (docs/storage.md § PostgreSQL: parsed and planned once per
+   * A parameterised query as a named prepared statement (docs/storage.md § Prepared statements: parsed and planned once per
    * connection, ≈ a quarter of the database's CPU per authentication), or as is with `storage.prepared_statements`
    * off or no parameters.
    */
