@@ -126,6 +126,10 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
         await openCollection(a, 'tokens').put('t1', { imsi: '1', binding: 'x' });
         await until('a change from the other store', () => seen.some((x) => x.collection === 'tokens' && x.key === 't1'));
         assert.ok(seen.find((x) => x.key === 't1')!.origin, 'the change names its daemon');
+        // A few records in one putMany (one statement with its notification) reach the other store the same way.
+        await openCollection(a, 'tokens').putMany([['t2', { imsi: '2', binding: 'y' }], ['t3', { imsi: '3', binding: 'y' }]]);
+        await until('the putMany\'s changes from the other store', () => ['t2', 't3'].every((k) => seen.some((x) => x.collection === 'tokens' && x.key === k)));
+        assert.deepEqual((await openCollection(b, 'tokens').find('binding', 'y')).length, 2);
         off();
         assert.deepEqual(await openCollection(b, 'tokens').find('binding', 'x'), [{ imsi: '1', binding: 'x' }]);
       } finally {
