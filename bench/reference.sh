@@ -1,7 +1,7 @@
 #!/bin/sh
 # The reference run: the benchmarks whose figures bench/README.md quotes in § Reference run, one after the other,
 # from dist/ (so run `npm run build` first), each with the arguments the README names. Run it on an idle machine
-# (it prints the load average before and after each benchmark); it takes about 17 minutes on the 2-core machine.
+# (it prints the load average before and after each benchmark); it takes about 20 minutes on the 2-core machine.
 #
 #   sh bench/reference.sh 2>&1 | tee /tmp/omnisep-reference.txt
 #
@@ -39,3 +39,5 @@ run dist/bench/imap.bench.js 5 8
 run dist/bench/monitor.bench.js 3 3
 run dist/bench/activity.bench.js --records 1000000
 run dist/bench/ts43-cpu.bench.js --rounds 3 --seconds 3
+# The fleet's store: one daemon and two on a throw-away PostgreSQL cluster (needs Debian's postgresql, as the tests do).
+if [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; then run dist/bench/pg-load.bench.js --count 2000 --warmup 1000; else echo; echo "### pg-load.bench.js skipped: PostgreSQL is not installed (apt-get install postgresql)"; fi
