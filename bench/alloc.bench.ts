@@ -23,7 +23,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { request } from 'undici';
+import { daemonMetrics, minus } from './daemon-metrics.js';
 
 const { values } = parseArgs({ options: {
   case: { type: 'string', default: 'eap' }, count: { type: 'string', default: '3000' }, warmup: { type: 'string', default: '2000' },
@@ -61,13 +61,6 @@ function tabulateAllocations(head: Node): { total: number; self: Map<string, num
   return { total, self, incl };
 }
 
-async function gcMinor(agent: import('undici').Agent): Promise<{ n: number; s: number }> {
-  const r = await request('http://localhost/metrics', { dispatcher: agent });
-  const text = await r.body.text();
-  const get = (what: string) => Number(new RegExp(`^omnisep_nodejs_gc_duration_seconds_${what}\\{[^}]*kind="minor"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { n: get('count'), s: get('sum') };
-}
-
 async function measure(build: { name: string; dir: string }): Promise<Result> {
   const prof = await import(join(build.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
   const run = await import(join(build.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
@@ -87,21 +80,21 @@ async function measure(build: { name: string; dir: string }): Promise<Result> {
     } else {
       await run.loadEapAka(prof.eapOptions(d.url), { count: Number(values.warmup), concurrency: CONC });
     }
-    const gc0 = await gcMinor(d.agent);
+    const gc0 = (await daemonMetrics(d)).minorGc;
     d.child.kill('SIGUSR2'); // start sampling
     await new Promise((r) => setTimeout(r, 300));
     let requests: number;
     if (once) requests = (await prof.hammer(Number(values.seconds) * 1000, conns, once)).n;
     else requests = (await run.loadEapAka(prof.eapOptions(d.url), { count: Number(values.count), concurrency: CONC })).ok;
     d.child.kill('SIGUSR2'); // stop and write
-    const gc1 = await gcMinor(d.agent);
+    const gc1 = minus((await daemonMetrics(d)).minorGc, gc0);
     for (let i = 0; i < 300 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
     if (!existsSync(file)) throw new Error(`build ${build.name}: the daemon wrote no allocation profile (${file})`);
     const t = tabulateAllocations((JSON.parse(readFileSync(file, 'utf8')) as { head: Node }).head);
     if (!values.keep || build.dir !== here) rmSync(file, { force: true });
     const per = (b: number) => b / 1024 / Math.max(1, requests);
     return {
-      build: build.name, requests, kb: per(t.total), scavenges: ((gc1.n - gc0.n) * 1000) / Math.max(1, requests), scavengeMs: ((gc1.s - gc0.s) * 1000) / Math.max(1, gc1.n - gc0.n),
+      build: build.name, requests, kb: per(t.total), scavenges: (gc1.n * 1000) / Math.max(1, requests), scavengeMs: (gc1.sumS * 1000) / Math.max(1, gc1.n),
       self: [...t.self].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([k, v]) => [k, per(v)]),
       incl: [...t.incl].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([k, v]) => [k, per(v)]),
     };

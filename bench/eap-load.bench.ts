@@ -34,16 +34,15 @@
  * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Secret } from '../src/util/secret.js';
-import type { LoadSim } from '../src/ue/run.js';
 import { request, type Agent } from 'undici';
 import { machineTicks, threadsCpuUs } from './proc-cpu.js';
+import { simFile } from './load-sims.js';
+import { daemonMetrics, minus, type Tally } from './daemon-metrics.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
@@ -86,41 +85,6 @@ async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: numbe
     },
   };
 }
-
-/** A count and a sum (seconds) of one of the daemon's histograms. */
-interface Tally { n: number; sumS: number }
-/** What a run reads off the daemon's /metrics (on its control socket), before and after. */
-interface DaemonMetrics {
-  /** `omnisep_store_commit_wait_seconds` per log (empty for a build without the metric, or another driver). */
-  waits: Map<string, Tally>;
-  /** `omnisep_http_request_duration_seconds` of the public (`http`) listener: the daemon's own time per request. */
-  http: Tally;
-  /** `omnisep_nodejs_gc_duration_seconds{kind="minor"}`: the scavenges. */
-  minorGc: Tally;
-  /** `omnisep_diameter_answer_seconds`, every peer and command: the relay's waits for the AAA's answers. */
-  diameter: Tally;
-}
-
-async function daemonMetrics(d: { agent: Agent }): Promise<DaemonMetrics> {
-  const r = await request('http://localhost/metrics', { dispatcher: d.agent });
-  const text = await r.body.text();
-  const waits = new Map<string, Tally>();
-  const http: Tally = { n: 0, sumS: 0 };
-  const minorGc: Tally = { n: 0, sumS: 0 };
-  const diameter: Tally = { n: 0, sumS: 0 };
-  const add = (t: Tally, what: string, v: string) => { if (what === 'count') t.n += Number(v); else t.sumS += Number(v); };
-  for (const m of text.matchAll(/^omnisep_store_commit_wait_seconds_(count|sum)\{[^}]*log="([^"]+)"[^}]*\} (\S+)$/gm)) {
-    const e = waits.get(m[2]!) ?? { n: 0, sumS: 0 };
-    add(e, m[1]!, m[3]!);
-    waits.set(m[2]!, e);
-  }
-  for (const m of text.matchAll(/^omnisep_http_request_duration_seconds_(count|sum)\{[^}]*listener="http"[^}]*\} (\S+)$/gm)) add(http, m[1]!, m[2]!);
-  for (const m of text.matchAll(/^omnisep_nodejs_gc_duration_seconds_(count|sum)\{[^}]*kind="minor"[^}]*\} (\S+)$/gm)) add(minorGc, m[1]!, m[2]!);
-  for (const m of text.matchAll(/^omnisep_diameter_answer_seconds_(count|sum)\{[^}]*\} (\S+)$/gm)) add(diameter, m[1]!, m[2]!);
-  return { waits, http, minorGc, diameter };
-}
-
-const minus = (a: Tally, b: Tally | undefined): Tally => ({ n: a.n - (b?.n ?? 0), sumS: a.sumS - (b?.sumS ?? 0) });
 
 /** The port of one of a daemon's listeners, from its status on the control socket. */
 async function listenerPort(d: { agent: Agent }, name: string): Promise<number> {
@@ -184,27 +148,6 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     await aaa?.stop();
     if (many) rmSync(many.dir, { recursive: true, force: true });
   }
-}
-
-/**
- * `--sims N`: N subscribers for the built-in AAA (IMSIs 00101 9xxxxxxxxx, keys derived from the index by SHA-256 so
- * every run has the same ones; never published test keys) as a subscriber CSV, and the same SIMs for the simulator.
- */
-function simFile(n: number, SecretOf: typeof Secret): { dir: string; file: string; sims: LoadSim[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'omnisep-sims-'));
-  const file = join(dir, 'sims.csv');
-  const rows = ['imsi,msisdn,ki,opc,amf,sqn'];
-  const sims: LoadSim[] = [];
-  for (let i = 0; i < n; i++) {
-    const imsi = `001019${String(i).padStart(9, '0')}`;
-    const key = (what: string) => createHash('sha256').update(`omnisep eap-load ${what} ${i}`).digest().subarray(0, 16);
-    const ki = key('ki');
-    const opc = key('opc');
-    rows.push(`${imsi},+9992${String(i).padStart(9, '0')},${ki.toString('hex')},${opc.toString('hex')},8000,0`);
-    sims.push({ imsi, ki: new SecretOf(ki), opc: new SecretOf(opc) });
-  }
-  writeFileSync(file, `${rows.join('\n')}\n`);
-  return { dir, file, sims };
 }
 
 if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');

@@ -20,14 +20,14 @@
  * first for the same cores; the figures say what one host gives and what each authentication costs each part, which
  * is what sizing several hosts needs.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineTicks, processCpuUs } from './proc-cpu.js';
+import { simFile } from './load-sims.js';
 import { eapOptions, serve, type Served } from './profile.js';
-import { loadEapAka, type LoadSim } from '../src/ue/run.js';
+import { loadEapAka } from '../src/ue/run.js';
 import { Secret } from '../src/util/secret.js';
 import { startPgCluster } from '../test/pg-cluster.js';
 
@@ -40,22 +40,6 @@ const COUNT = Number(values.count);
 const CONC = Number(values.concurrency);
 const SIMS = Number(values.sims);
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-
-/** N subscribers as a CSV for the AAA and as SIMs for the simulator (the same derivation as eap-load's `--sims`). */
-function simFile(n: number): { dir: string; file: string; sims: LoadSim[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'omnisep-sims-'));
-  const file = join(dir, 'sims.csv');
-  const rows = ['imsi,msisdn,ki,opc,amf,sqn'];
-  const sims: LoadSim[] = [];
-  for (let i = 0; i < n; i++) {
-    const imsi = `001019${String(i).padStart(9, '0')}`;
-    const key = (what: string) => createHash('sha256').update(`omnisep eap-load ${what} ${i}`).digest().subarray(0, 16);
-    rows.push(`${imsi},+9992${String(i).padStart(9, '0')},${key('ki').toString('hex')},${key('opc').toString('hex')},8000,0`);
-    sims.push({ imsi, ki: new Secret(key('ki')), opc: new Secret(key('opc')) });
-  }
-  writeFileSync(file, `${rows.join('\n')}\n`);
-  return { dir, file, sims };
-}
 
 /** CPU µs of every process of `uid` now (the database server and its backends). */
 function uidCpuUs(uid: number): number {
@@ -72,7 +56,7 @@ function uidCpuUs(uid: number): number {
 
 const cluster = await startPgCluster();
 const pgUid = statSync(join(cluster.dir, 'data')).uid;
-const many = simFile(SIMS);
+const many = simFile(SIMS, Secret);
 console.log(`pg-load: ${values.warmup} authentications of warm-up then ${COUNT} measured per run, ${CONC} in flight split over the daemons, round ${SIMS} SIMs; PostgreSQL 15 on this host (fsync on); daemons ${DAEMONS.join(', ')}; ${values.rounds} round(s); load average ${load()}`);
 const rows: string[] = [];
 try {

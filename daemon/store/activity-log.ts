@@ -27,7 +27,7 @@ import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
-import { CommitTimer, reportCommitWaits } from './commit-timer.js';
+import { CommitTimer, reportCommitWaits, type CommitWaitObserver } from './commit-timer.js';
 
 export interface ActivityLogOptions {
   file: string;
@@ -46,7 +46,7 @@ export interface ActivityLogOptions {
   /** Called with a message when the loader repaired something (torn tail). */
   warn?: (msg: string) => void;
   /** Told, per append, how long it waited for its durable commit (ms): the daemon's commit-wait metric. */
-  onCommitWait?: (waitMs: number) => void;
+  onCommitWait?: CommitWaitObserver;
 }
 
 /** A growable typed-array column. */
@@ -101,7 +101,7 @@ export class ActivityFileLog implements ActivityLog {
   readonly #deadRatio: number;
   readonly #minDead: number;
   readonly #now: () => number;
-  readonly #observeWait: ((waitMs: number) => void) | undefined;
+  readonly #observeWait: CommitWaitObserver | undefined;
   #fd: number;
   #size = 0;
   // columns, one slot per record in append order (position)

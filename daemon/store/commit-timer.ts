@@ -63,12 +63,15 @@ export class CommitTimer {
   }
 }
 
+/** Told, per write, how long it waited for its durable commit (ms, from the write to its commit's end). */
+export type CommitWaitObserver = (waitMs: number) => void;
+
 /**
  * After a commit: tells `observe` how long each of its writes waited (ms, from `at`, when the write was accepted, to
  * now) — the commit-wait metric of the journals and the activity log. A metric never holds up the acknowledgement of
  * a durable write: an observer that throws is ignored.
  */
-export function reportCommitWaits(observe: ((waitMs: number) => void) | undefined, batch: ReadonlyArray<{ at: number }>): void {
+export function reportCommitWaits(observe: CommitWaitObserver | undefined, batch: ReadonlyArray<{ at: number }>): void {
   if (!observe) return;
   const now = performance.now();
   try { for (const p of batch) observe(now - p.at); } catch { /* counted or not, the writes are durable */ }

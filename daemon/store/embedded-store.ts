@@ -31,6 +31,7 @@ import { DurableJsonFile } from './atomic-file.js';
 import { ActivityFileLog, type ActivityLogOptions } from './activity-log.js';
 import { StoreCorruptError, StoreLockedError } from './errors.js';
 import { FORMAT, FramedFileDamage, JournalWriter, createFramedFile, frame, fsyncDirSync, journalLine, readFramed, type FileHeader } from './journal.js';
+import type { CommitWaitObserver } from './commit-timer.js';
 import { RecordCheckFailed, SnapshotFile, keyMapName, openWithKeyMap, scanSnapshot, writeKeyMap, writeSnapshot } from './snapshot-file.js';
 
 export { FORMAT };
@@ -274,7 +275,7 @@ class JournalCollection<T> extends MapCollection<T> {
   #keyMapWrite: Promise<void> | null = null;
 
   /** This collection's commit waits, for the store's observer (none: not measured). */
-  readonly #observeWait: ((waitMs: number) => void) | undefined;
+  readonly #observeWait: CommitWaitObserver | undefined;
 
   constructor(name: string, spec: CollectionSpec, private readonly ctx: StoreCtx) {
     super(name, spec, { commit: (ops) => this.#commit(ops) });

@@ -16,7 +16,7 @@ import { LineSplitter } from '../../src/util/line-splitter.js';
 import type { FileHandle } from 'node:fs/promises';
 import { openForCommits, writeDurable } from './durable-write.js';
 import { fsyncStallHook } from '../security/fault-hooks.js';
-import { CommitTimer, reportCommitWaits } from './commit-timer.js';
+import { CommitTimer, reportCommitWaits, type CommitWaitObserver } from './commit-timer.js';
 import type { JournalOp } from '../../src/store/map-collection.js';
 
 /** Test-only fault hook (OMNISEP_FAULT_FSYNC_STALL_MS, docs/security.md § Test hooks); null in normal runs. */
@@ -121,9 +121,6 @@ export function readFramed(file: string, onLine: (value: unknown, lineNo: number
 
 /** An append waiting for its commit; `at`: when it was accepted (performance.now(), for the commit-wait metric). */
 interface Pending { buf: Buffer; at: number; resolve: () => void; reject: (e: unknown) => void }
-
-/** Told, per append, how long it waited for its durable commit (ms, from `append` to its commit's end). */
-export type CommitWaitObserver = (waitMs: number) => void;
 
 /**
  * Group-commit appender over one file at a time. `append` resolves after the bytes are durable.
