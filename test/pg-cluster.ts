@@ -72,7 +72,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+/**
+ * `settings`: more server settings for `postgres -c` (e.g. `shared_preload_libraries=pg_stat_statements`, which a
+ * benchmark uses to say which statements cost the server what).
+ */
+export async function startPgCluster(settings: readonly string[] = []): Promise<PgCluster> {
+  const serverOptions = [`-c max_connections=200 -c shared_buffers=64MB`, ...settings.map((s) => `-c ${s}`)].join(' ');
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-pg-'));
   const dataDir = join(dir, 'data');
   const socketDir = join(dir, 'run');
@@ -93,7 +98,7 @@ export async function startPgCluster(): Promise<PgCluster> {
       if (!port || attempt > 0) port = await freePort();
       try {
         // fsync stays on: the durability tests must mean what they say.
-        await asPostgres(bin('pg_ctl'), ['-D', dataDir, '-l', log, '-w', '-t', '60', 'start', '-o', `-k ${socketDir} -p ${port} -h 127.0.0.1 -c max_connections=200 -c shared_buffers=64MB`]);
+        await asPostgres(bin('pg_ctl'), ['-D', dataDir, '-l', log, '-w', '-t', '60', 'start', '-o', `-k ${socketDir} -p ${port} -h 127.0.0.1 ${serverOptions}`]);
         return;
       } catch (e) {
         if (attempt >= 3) throw e;
@@ -119,7 +124,7 @@ export async function startPgCluster(): Promise<PgCluster> {
     },
     async start() {
       // Same port as before: clients reconnect to the URL they were given.
-      await asPostgres(bin('pg_ctl'), ['-D', dataDir, '-l', log, '-w', '-t', '60', 'start', '-o', `-k ${socketDir} -p ${port} -h 127.0.0.1 -c max_connections=200 -c shared_buffers=64MB`]);
+      await asPostgres(bin('pg_ctl'), ['-D', dataDir, '-l', log, '-w', '-t', '60', 'start', '-o', `-k ${socketDir} -p ${port} -h 127.0.0.1 ${serverOptions}`]);
     },
     async destroy() {
       try { await cluster.stop('immediate'); } catch { /* already stopped */ }
