@@ -69,6 +69,137 @@ describe('postgres driver: prepared statements', () => {
   });
 });
 
+/**
+ * Counts the statements a call sends through the pool (Db.q: every statement outside a transaction); `.tx()` says
+ * how many transactions were begun meanwhile (Db.tx checks out a connection itself; `pool.query` does too, so
+ * those are the checkouts beyond the queries).
+ */
+function counting(store: Awaited<ReturnType<typeof createPgStore>>): { (): number; tx(): number } {
+  const pool = store.pool as unknown as { query: (...a: unknown[]) => unknown; connect: (...a: unknown[]) => unknown };
+  const query = pool.query.bind(pool);
+  const connect = pool.connect.bind(pool);
+  let queries = 0;
+  let checkouts = 0;
+  pool.query = (...a: unknown[]) => { queries++; return query(...a); };
+  pool.connect = (...a: unknown[]) => { checkouts++; return connect(...a); };
+  let q0 = 0;
+  let t0 = 0;
+  return Object.assign(() => { const n = queries - q0; q0 = queries; return n; }, {
+    tx: () => { const n = checkouts - queries - t0; t0 = checkouts - queries; return n; },
+  });
+}
+
+describe('postgres driver: activity appends with the per-subscriber cap in the same statement', () => {
+  test('batches within the cap are one statement; a batch over it, and ids already stored, keep the cap exact', async () => {
+    const store = await createPgStore({ url: await freshDb(), activity: { maxPerSubscriber: 3 } });
+    const t = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+    const ids = async (imsi: string) => (await store.activity.query({ imsi })).records.map((r) => r.id);
+    try {
+      await store.activity.append(activityRecord('a0', { imsi: '001', timestamp: t(0) }));
+      await store.activity.append(activityRecord('a1', { imsi: '001', timestamp: t(1) }));
+      const count = counting(store);
+      // Appends that arrive while a batch is being written share the next statement.
+      await Promise.all([
+        store.activity.append(activityRecord('b0', { imsi: '003', timestamp: t(2) })),
+        store.activity.append(activityRecord('a2', { imsi: '001', timestamp: t(3) })),
+        store.activity.append(activityRecord('a3', { imsi: '001', timestamp: t(4) })),
+        store.activity.append(activityRecord('b1', { imsi: '003', timestamp: t(5) })),
+        store.activity.append(activityRecord('x0', { imsi: null, timestamp: t(5) })),
+      ]);
+      const statements = count();
+      assert.ok(statements >= 1 && statements <= 2, `one statement per batch, ${statements} for at most two batches`);
+      assert.equal(count.tx(), 0, 'no transaction');
+      assert.deepEqual(await ids('001'), ['a3', 'a2', 'a1'], 'a0 dropped: the cap counts the new rows');
+      assert.deepEqual(await ids('003'), ['b1', 'b0']);
+
+      // Five of one subscriber in a batch: more than the cap, so the batch goes as a transaction and keeps three.
+      await Promise.all(['c0', 'c1', 'c2', 'c3', 'c4', 'c5'].map((id, i) => store.activity.append(activityRecord(id, { imsi: '002', timestamp: t(10 + i) }))));
+      assert.ok(count.tx() >= 1, 'a transaction for the batch over the cap');
+      assert.deepEqual(await ids('002'), ['c5', 'c4', 'c3']);
+
+      // An id already stored is not inserted again, and drops nothing: a3, a2, a1 stay.
+      await store.activity.append(activityRecord('a3', { imsi: '001', timestamp: t(20) }));
+      assert.deepEqual(await ids('001'), ['a3', 'a2', 'a1']);
+      assert.equal(await store.activity.count(), 3 + 2 + 3 + 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('postgres driver: volatile records updated without a read first', () => {
+
+  test('a record this daemon wrote last is updated in one statement; one another daemon changed is read first', async () => {
+    const url = await freshDb();
+    const a = await createPgStore({ url, nodeName: 'node-a' });
+    const b = await createPgStore({ url, nodeName: 'node-b' });
+    try {
+      const ca = a.collection<{ n: number; state?: string }>('eap_state', COLLECTIONS.eap_state);
+      const cb = b.collection<{ n: number; state?: string }>('eap_state', COLLECTIONS.eap_state);
+      const count = counting(a);
+      await ca.put('s:1', { n: 1 });
+      count();
+      for (let i = 0; i < 3; i++) await ca.update('s:1', (cur) => ({ result: null, put: { n: cur!.n + 1 } }));
+      assert.equal(count(), 3, 'three updates of the record it wrote: one statement each');
+      assert.deepEqual(await cb.get('s:1'), { n: 4 });
+
+      // Another daemon's write in between: the remembered value fails the compare, the fresh one is used.
+      await cb.update('s:1', (cur) => ({ result: null, put: { n: cur!.n + 10 } }));
+      const seenByA: number[] = [];
+      await ca.update('s:1', (cur) => { seenByA.push(cur!.n); return { result: null, put: { n: cur!.n + 1 } }; });
+      assert.deepEqual(seenByA, [4, 14], 'asked on the remembered value, then on the database\'s');
+      assert.equal(count(), 3, 'the failed try, the read, the write');
+      assert.deepEqual(await cb.get('s:1'), { n: 15 });
+
+      // Deleted and made again by the other daemon with other content: A decides on what is there now.
+      await ca.update('s:1', (cur) => ({ result: null, put: { n: cur!.n + 1 } }));
+      await cb.delete('s:1');
+      await cb.put('s:1', { n: 100 });
+      await ca.update('s:1', (cur) => ({ result: null, put: { n: cur!.n + 1 } }));
+      assert.deepEqual(await cb.get('s:1'), { n: 101 });
+
+      // Deleted by the other daemon: A's function is handed undefined.
+      await cb.delete('s:1');
+      const got = await ca.update('s:1', (cur) => ({ result: cur, put: { n: 1 } }));
+      assert.equal(got, undefined);
+      assert.deepEqual(await cb.get('s:1'), { n: 1 });
+
+      // A function that writes nothing decides on the database's value, never only on the remembered one.
+      await ca.put('s:2', { n: 1, state: 'a' });
+      await cb.put('s:2', { n: 2, state: 'b' });
+      assert.equal(await ca.update('s:2', (cur) => ({ result: cur!.state })), 'b');
+      // One that throws on the remembered value is asked again on the database's.
+      await ca.put('s:3', { n: 1, state: 'a' });
+      await cb.put('s:3', { n: 1, state: 'b' });
+      await ca.update('s:3', (cur) => {
+        if (cur!.state !== 'b') throw new Error('decided on a stale value');
+        return { result: null, put: { n: 2, state: 'c' } };
+      });
+      assert.deepEqual(await cb.get('s:3'), { n: 2, state: 'c' });
+
+      // A delete through update() in one statement, and the next update() after it reads (nothing remembered).
+      await ca.put('s:4', { n: 1 });
+      count();
+      await ca.update('s:4', () => ({ result: null, delete: true }));
+      assert.equal(count(), 1);
+      assert.equal(await cb.get('s:4'), undefined);
+      count();
+      await ca.update('s:4', (cur) => ({ result: null, put: { n: (cur?.n ?? 0) + 1 } }));
+      assert.equal(count(), 2, 'a read, then the insert');
+
+      // Durable collections always read first: their records are touched once per authentication, days apart.
+      const sqn = a.collection<{ sqn: number }>('sqn', COLLECTIONS.sqn);
+      await sqn.put('001010000000001', { sqn: 1 });
+      count();
+      await sqn.update('001010000000001', (cur) => ({ result: null, put: { sqn: cur!.sqn + 1 } }));
+      assert.equal(count(), 2);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('postgres driver: schema', () => {
   test('migrations make schema_version; two stores starting together apply them once', async () => {
     const url = await freshDb();

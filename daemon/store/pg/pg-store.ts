@@ -7,7 +7,10 @@
  * - `update(key, fn)` is an optimistic compare-and-set on `rev` (`UPDATE … WHERE rev = $old RETURNING`):
  *   on a lost race the function runs again on the fresh value. Calls on one key inside this process are
  *   chained first, so only another daemon's write makes us retry. Two daemons advancing one SIM's SQN
- *   therefore never issue the same one.
+ *   therefore never issue the same one. On volatile collections (an EAP session in flight, changed several times
+ *   within a second by the daemon that serves it) the first try skips the read: the record as this daemon last
+ *   wrote it is compared with the row's whole value (`UPDATE … WHERE value = $seen`), and a row another daemon
+ *   changed since fails the compare and is read as above (docs/storage.md § Round trips).
  * - Every write carries its `pg_notify` in the same statement (or transaction), so the change feed fires
  *   on every daemon (LISTEN) exactly when the write commits.
  * - A database that cannot be reached turns every call into `StoreUnavailableError` (→ 503 + Retry-After);
@@ -30,6 +33,8 @@ export const CHANGE_CHANNEL = 'omnisep_change';
 /** NOTIFY payloads must stay under 8000 bytes; keys are packed into chunks below this. */
 const NOTIFY_BYTES = 7000;
 const PUT_CHUNK = 5000;
+/** Volatile records remembered per collection for update()'s first try (the oldest forgotten first). */
+const SEEN_MAX = 2048;
 
 export interface PgStoreOptions {
   url: string;
@@ -282,8 +287,27 @@ const IDENT = /^[a-z][a-z0-9_]{0,63}$/;
 class PgCollection<T> implements Collection<T> {
   readonly #table: string;
   readonly #chains = new KeyChains();
+  /**
+   * Volatile collections: each record's JSON text as this daemon last wrote it, so that `update()` tries its
+   * compare-and-set on the whole value without reading first. Never read from otherwise: `get` always asks the
+   * database. A record another daemon changed since only costs the failed try.
+   */
+  readonly #seen: Map<string, string> | null;
   constructor(readonly name: string, readonly spec: CollectionSpec, private readonly db: Db, private readonly hooks: Hooks) {
     this.#table = tableFor(spec);
+    this.#seen = spec.kind === 'volatile' ? new Map() : null;
+  }
+
+  #remember(key: string, text: string): void {
+    const seen = this.#seen;
+    if (!seen) return;
+    seen.delete(key);
+    seen.set(key, text);
+    if (seen.size > SEEN_MAX) seen.delete(seen.keys().next().value!);
+  }
+
+  #forget(key: string): void {
+    this.#seen?.delete(key);
   }
 
   async get(key: string): Promise<T | undefined> {
@@ -293,11 +317,14 @@ class PgCollection<T> implements Collection<T> {
 
   async put(key: string, value: T): Promise<void> {
     const [payload] = this.hooks.notify(this.name, [key]);
+    const text = toJson(value);
+    this.#forget(key);
     await this.db.q(
       `WITH w AS (INSERT INTO ${this.#table} AS t (collection, key, value) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now() RETURNING 1)
        SELECT pg_notify($4, $5) FROM w`,
-      [this.name, key, toJson(value), CHANGE_CHANNEL, payload]);
+      [this.name, key, text, CHANGE_CHANNEL, payload]);
+    this.#remember(key, text);
     this.hooks.local(this.name, [key]);
   }
 
@@ -307,6 +334,20 @@ class PgCollection<T> implements Collection<T> {
     const last = new Map<string, T>();
     for (const [k, v] of entries) last.set(k, v);
     const keys = [...last.keys()];
+    for (const k of keys) this.#forget(k);
+    const payloads = this.hooks.notify(this.name, keys);
+    if (keys.length <= PUT_CHUNK && payloads.length === 1) {
+      // One statement, atomic without BEGIN/COMMIT: the upsert and its notification (a few keys: an authentication's
+      // new pseudonym and re-authentication identity). The data-modifying WITH runs whether or not it is read.
+      await this.db.q(
+        `WITH w AS (INSERT INTO ${this.#table} AS t (collection, key, value)
+             SELECT $1, k, v::jsonb FROM unnest($2::text[], $3::text[]) AS u(k, v)
+           ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now())
+         SELECT pg_notify($4, $5)`,
+        [this.name, keys, keys.map((k) => toJson(last.get(k))), CHANGE_CHANNEL, payloads[0]]);
+      this.hooks.local(this.name, keys);
+      return;
+    }
     await this.db.tx(async (c) => {
       for (let i = 0; i < keys.length; i += PUT_CHUNK) {
         const ks = keys.slice(i, i + PUT_CHUNK);
@@ -316,7 +357,7 @@ class PgCollection<T> implements Collection<T> {
            ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now()`,
           [this.name, ks, ks.map((k) => toJson(last.get(k)))]));
       }
-      for (const payload of this.hooks.notify(this.name, keys)) await c.query(this.db.statement('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, payload]));
+      for (const payload of payloads) await c.query(this.db.statement('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, payload]));
     });
     this.hooks.local(this.name, keys);
   }
@@ -328,6 +369,7 @@ class PgCollection<T> implements Collection<T> {
     const conflicts: string[] = [];
     for (const [k, v] of entries) { if (first.has(k)) conflicts.push(k); else first.set(k, v); }
     const keys = [...first.keys()];
+    for (const k of keys) this.#forget(k);
     const written = await this.db.tx(async (c) => {
       const out: string[] = [];
       for (let i = 0; i < keys.length; i += PUT_CHUNK) {
@@ -350,6 +392,7 @@ class PgCollection<T> implements Collection<T> {
 
   async delete(key: string): Promise<boolean> {
     const [payload] = this.hooks.notify(this.name, [key]);
+    this.#forget(key);
     const r = await this.db.q(
       `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 RETURNING 1) SELECT pg_notify($3, $4) FROM d`,
       [this.name, key, CHANGE_CHANNEL, payload]);
@@ -362,9 +405,17 @@ class PgCollection<T> implements Collection<T> {
     return this.#serial(key, () => this.#cas(key, fn));
   }
 
-  /** Read, decide, write only if `rev` is still what was read; else read again (another daemon won). */
+  /**
+   * Read, decide, write only if `rev` is still what was read; else read again (another daemon won). A volatile
+   * record this daemon wrote last is first tried without the read (`#casSeen`).
+   */
   async #cas<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
     const [payload] = this.hooks.notify(this.name, [key]);
+    const seen = this.#seen?.get(key);
+    if (seen !== undefined) {
+      const won = await this.#casSeen(key, seen, fn, payload!);
+      if (won) return won.result;
+    }
     for (let attempt = 0; ; attempt++) {
       const cur = await this.db.q<{ value: T; rev: string }>(`SELECT value, rev FROM ${this.#table} WHERE collection = $1 AND key = $2`, [this.name, key]);
       const row = cur.rows[0];
@@ -376,17 +427,20 @@ class PgCollection<T> implements Collection<T> {
           `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 AND rev = $3 RETURNING 1) SELECT pg_notify($4, $5) FROM d`,
           [this.name, key, row.rev, CHANGE_CHANNEL, payload]);
         won = r.rowCount === 1;
+        if (won) this.#forget(key);
       } else if (change.put !== undefined) {
+        const text = toJson(change.put);
         const r = row
           ? await this.db.q(
             `WITH w AS (UPDATE ${this.#table} SET value = $3::jsonb, rev = rev + 1, updated_at = now()
                WHERE collection = $1 AND key = $2 AND rev = $4 RETURNING 1) SELECT pg_notify($5, $6) FROM w`,
-            [this.name, key, toJson(change.put), row.rev, CHANGE_CHANNEL, payload])
+            [this.name, key, text, row.rev, CHANGE_CHANNEL, payload])
           : await this.db.q(
             `WITH w AS (INSERT INTO ${this.#table} (collection, key, value) VALUES ($1, $2, $3::jsonb)
                ON CONFLICT (collection, key) DO NOTHING RETURNING 1) SELECT pg_notify($4, $5) FROM w`,
-            [this.name, key, toJson(change.put), CHANGE_CHANNEL, payload]);
+            [this.name, key, text, CHANGE_CHANNEL, payload]);
         won = r.rowCount === 1;
+        if (won) this.#remember(key, text);
       } else {
         return change.result;
       }
@@ -397,6 +451,45 @@ class PgCollection<T> implements Collection<T> {
       // Lost to another daemon: back off a little (jittered, growing) so a hot key does not spin.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))));
     }
+  }
+
+  /**
+   * One compare-and-set on the whole value this daemon last wrote (`seen`), without reading the row first: the
+   * write lands only if the row still holds that value, so `fn` decided on what the row held. Undefined when the
+   * row changed since (another daemon), when `fn` writes nothing or throws on it (it is then asked again on the
+   * value read from the database, so nothing is decided on a value this daemon only remembers), or when the
+   * write fails: the caller reads and tries as before.
+   */
+  async #casSeen<R>(key: string, seen: string, fn: (current: T | undefined) => Change<T, R>, payload: string): Promise<{ result: R } | undefined> {
+    let change: Change<T, R>;
+    try {
+      change = fn(JSON.parse(seen) as T);
+    } catch {
+      this.#forget(key);
+      return undefined;
+    }
+    let r: pg.QueryResult;
+    let text: string | undefined;
+    if (change.delete) {
+      r = await this.db.q(
+        `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 AND value = $3::jsonb RETURNING 1) SELECT pg_notify($4, $5) FROM d`,
+        [this.name, key, seen, CHANGE_CHANNEL, payload]);
+    } else if (change.put !== undefined) {
+      text = toJson(change.put);
+      r = await this.db.q(
+        `WITH w AS (UPDATE ${this.#table} SET value = $3::jsonb, rev = rev + 1, updated_at = now()
+           WHERE collection = $1 AND key = $2 AND value = $4::jsonb RETURNING 1) SELECT pg_notify($5, $6) FROM w`,
+        [this.name, key, text, seen, CHANGE_CHANNEL, payload]);
+    } else {
+      return undefined;
+    }
+    if (r.rowCount !== 1) {
+      this.#forget(key);
+      return undefined;
+    }
+    if (text === undefined) this.#forget(key); else this.#remember(key, text);
+    this.hooks.local(this.name, [key]);
+    return { result: change.result };
   }
 
   async find(field: string, value: string): Promise<T[]> {
@@ -442,8 +535,8 @@ function toJson(v: unknown): string {
 
 /**
  * The activity log in its own table. Appends are group-committed: those that arrive while a batch is being
- * written share the next INSERT (one transaction, one fsync). Retention: the per-subscriber cap in the same
- * transaction as the append; the age limit filters every read at once and a timer deletes old rows.
+ * written share the next INSERT (one statement, one fsync). Retention: the per-subscriber cap in the same
+ * statement as the append; the age limit filters every read at once and a timer deletes old rows.
  */
 export class PgActivity implements ActivityLog {
   maxPerSubscriber: number;
@@ -472,7 +565,8 @@ export class PgActivity implements ActivityLog {
   #kick(): void {
     if (this.#writing || !this.#queue.length) return;
     const batch = this.#queue.splice(0, 5000);
-    this.#writing = this.db.tx((c) => this.#insert(c, batch.map((b) => b.record))).then(
+    const records = batch.map((b) => b.record);
+    this.#writing = (this.#capFits(records) ? this.#insertCapped(records) : this.db.tx((c) => this.#insert(c, records))).then(
       () => { for (const b of batch) b.resolve(); },
       (e) => { for (const b of batch) b.reject(e); },
     ).finally(() => {
@@ -485,14 +579,52 @@ export class PgActivity implements ActivityLog {
     while (this.#writing) await this.#writing;
   }
 
-  async #insert(c: pg.PoolClient, records: readonly ActivityRecord[]): Promise<void> {
+  /** The ten columns of the INSERT for `records`, as the statements below take them ($1 … $10). */
+  #columns(records: readonly ActivityRecord[]): unknown[] {
     const col = <K extends keyof ActivityRecord>(k: K) => records.map((r) => r[k] ?? null);
+    return [col('id'), col('timestamp'), records.map((r) => (r as { node?: string }).node ?? this.nodeName), col('request_type'), col('imsi'), col('msisdn'),
+      col('terminal_id'), col('client_ip'), col('request_path'), records.map(recordJson)];
+  }
+
+  /** Whether no subscriber has more records in this batch than the cap keeps (the one-statement append's condition). */
+  #capFits(records: readonly ActivityRecord[]): boolean {
+    if (!Number.isFinite(this.maxPerSubscriber)) return true;
+    if (records.length <= this.maxPerSubscriber) return true;
+    const n = new Map<string, number>();
+    for (const r of records) if (r.imsi) { const c = (n.get(r.imsi) ?? 0) + 1; if (c > this.maxPerSubscriber) return false; n.set(r.imsi, c); }
+    return true;
+  }
+
+  /**
+   * A batch of appends as one statement, atomic without BEGIN/COMMIT: the insert, and the per-subscriber cap
+   * applied to each subscriber the batch wrote for. The statement's own new rows are not visible to its DELETE
+   * (one snapshot), so of the older rows it keeps the cap less the new ones, newest first by (ts, seq) through the
+   * `activity_imsi` index — no sort, and no more rows read than the subscriber has. Only when `#capFits`.
+   */
+  async #insertCapped(records: readonly ActivityRecord[]): Promise<void> {
+    const insert = `INSERT INTO activity (id, ts, node, request_type, imsi, msisdn, terminal_id, client_ip, request_path, record)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
+       ON CONFLICT (id) DO NOTHING`;
+    if (!Number.isFinite(this.maxPerSubscriber)) {
+      await this.db.q(insert, this.#columns(records));
+      return;
+    }
+    await this.db.q(
+      `WITH ins AS (${insert} RETURNING imsi),
+            n AS (SELECT imsi, count(*) AS c FROM ins WHERE imsi IS NOT NULL GROUP BY imsi)
+       DELETE FROM activity a USING (
+         SELECT old.seq FROM n CROSS JOIN LATERAL (
+           SELECT seq FROM activity WHERE imsi = n.imsi ORDER BY ts DESC, seq DESC OFFSET greatest(0, $11 - n.c)) old) d
+       WHERE a.seq = d.seq`,
+      [...this.#columns(records), this.maxPerSubscriber]);
+  }
+
+  async #insert(c: pg.PoolClient, records: readonly ActivityRecord[]): Promise<void> {
     await c.query(this.db.statement(
       `INSERT INTO activity (id, ts, node, request_type, imsi, msisdn, terminal_id, client_ip, request_path, record)
        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
        ON CONFLICT (id) DO NOTHING`,
-      [col('id'), col('timestamp'), records.map((r) => (r as { node?: string }).node ?? this.nodeName), col('request_type'), col('imsi'), col('msisdn'),
-        col('terminal_id'), col('client_ip'), col('request_path'), records.map(recordJson)]));
+      this.#columns(records)));
     const imsis = [...new Set(records.map((r) => r.imsi).filter((i): i is string => !!i))];
     if (imsis.length && Number.isFinite(this.maxPerSubscriber)) {
       await c.query(this.db.statement(
