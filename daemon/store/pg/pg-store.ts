@@ -94,7 +94,18 @@ export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
 
   const listeners = new Set<(c: StoreChange) => void>();
   const emit = (c: StoreChange) => { for (const l of listeners) { try { l(c); } catch { /* a listener's bug is not the store's */ } } };
-  const notify = (collection: string, keys: readonly string[]): string[] => notices({ i: instance, o: nodeName, c: collection, k: [] }, keys);
+  /** Per collection, a one-key payload's text up to its key: most writes name one key (≈ 10 per authentication). */
+  const heads = new Map<string, string>();
+  const notify = (collection: string, keys: readonly string[]): string[] => {
+    const base = { i: instance, o: nodeName, c: collection, k: [] };
+    if (keys.length === 1) {
+      let head = heads.get(collection);
+      if (head === undefined) heads.set(collection, (head = JSON.stringify(base).slice(0, -2)));
+      const one = `${head}${JSON.stringify(keys[0])}]}`;
+      if (one.length <= NOTIFY_BYTES) return [one];
+    }
+    return notices(base, keys);
+  };
   const local = (collection: string, keys: readonly string[]) => { for (const key of keys) emit({ collection, key, origin: nodeName }); };
   const feed = new Listener(opts.url, timeoutMs, (n) => {
     if (n.i === instance) return; // ours: already emitted when the write resolved
