@@ -177,7 +177,8 @@ describe('postgres driver: volatile records updated without a read first', () =>
       });
       assert.deepEqual(await cb.get('s:3'), { n: 2, state: 'c' });
 
-      // A delete through update() in one statement, and the next update() after it reads (nothing remembered).
+      // A delete through update() in one statement; the next update() of the key, remembered as nothing, creates it
+      // in one statement too (tried as an insert).
       await ca.put('s:4', { n: 1 });
       count();
       await ca.update('s:4', () => ({ result: null, delete: true }));
@@ -185,7 +186,20 @@ describe('postgres driver: volatile records updated without a read first', () =>
       assert.equal(await cb.get('s:4'), undefined);
       count();
       await ca.update('s:4', (cur) => ({ result: null, put: { n: (cur?.n ?? 0) + 1 } }));
-      assert.equal(count(), 2, 'a read, then the insert');
+      assert.equal(count(), 1, 'the insert alone');
+      assert.deepEqual(await cb.get('s:4'), { n: 1 });
+
+      // A key A knows nothing of that B made: the insert fails, then the read and the compare-and-set.
+      await cb.put('s:5', { n: 7 });
+      count();
+      const handed: Array<number | undefined> = [];
+      await ca.update('s:5', (cur) => { handed.push(cur?.n); return { result: null, put: { n: (cur?.n ?? 0) + 1 } }; });
+      assert.deepEqual(handed, [undefined, 7]);
+      assert.equal(count(), 3, 'the failed insert, the read, the write');
+      assert.deepEqual(await cb.get('s:5'), { n: 8 });
+      // A function that creates nothing on an absent key decides on the database's value.
+      await cb.put('s:6', { n: 3 });
+      assert.equal(await ca.update('s:6', (cur) => ({ result: cur?.n ?? null })), 3);
 
       // Durable collections always read first: their records are touched once per authentication, days apart.
       const sqn = a.collection<{ sqn: number }>('sqn', COLLECTIONS.sqn);

@@ -422,9 +422,9 @@ class PgCollection<T> implements Collection<T> {
    */
   async #cas<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
     const [payload] = this.hooks.notify(this.name, [key]);
-    const seen = this.#seen?.get(key);
-    if (seen !== undefined) {
-      const won = await this.#casSeen(key, seen, fn, payload!);
+    if (this.#seen) {
+      const seen = this.#seen.get(key);
+      const won = seen !== undefined ? await this.#casSeen(key, seen, fn, payload!) : await this.#casAbsent(key, fn, payload!);
       if (won) return won.result;
     }
     for (let attempt = 0; ; attempt++) {
@@ -499,6 +499,31 @@ class PgCollection<T> implements Collection<T> {
       return undefined;
     }
     if (text === undefined) this.#forget(key); else this.#remember(key, text);
+    this.hooks.local(this.name, [key]);
+    return { result: change.result };
+  }
+
+  /**
+   * A volatile key this daemon remembers nothing of is most likely absent (its records are short-lived and written by
+   * the daemon serving them: a SIM's session slot before its first session). So `fn` is asked on `undefined` and, if
+   * it creates the record, the create is tried as `INSERT … ON CONFLICT DO NOTHING`; a row already there (another
+   * daemon's) makes it fail. Anything else — no create, a throw, the conflict — goes back to the read.
+   */
+  async #casAbsent<R>(key: string, fn: (current: T | undefined) => Change<T, R>, payload: string): Promise<{ result: R } | undefined> {
+    let change: Change<T, R>;
+    try {
+      change = fn(undefined);
+    } catch {
+      return undefined;
+    }
+    if (change.delete || change.put === undefined) return undefined;
+    const text = toJson(change.put);
+    const r = await this.db.q(
+      `WITH w AS (INSERT INTO ${this.#table} (collection, key, value) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (collection, key) DO NOTHING RETURNING 1) SELECT pg_notify($4, $5) FROM w`,
+      [this.name, key, text, CHANGE_CHANNEL, payload]);
+    if (r.rowCount !== 1) return undefined;
+    this.#remember(key, text);
     this.hooks.local(this.name, [key]);
     return { result: change.result };
   }
