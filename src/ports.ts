@@ -74,6 +74,12 @@ export interface Collection<T> {
   insertMany(entries: ReadonlyArray<readonly [key: string, value: T]>): Promise<string[]>;
   delete(key: string): Promise<boolean>;
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R>;
+  /**
+   * Deletes the record and returns what it held (undefined when there was none), atomically as `update` is: of two
+   * takes of one key, on any daemons sharing the store, one gets the record. The same as an `update` that deletes
+   * what it finds, in one statement on a database (docs/storage.md § Round trips).
+   */
+  take(key: string): Promise<T | undefined>;
   /** Records whose indexed top-level field equals `value` (the field must be in the spec's `indexes`). */
   find(field: string, value: string): Promise<T[]>;
   /** Records in key order, keys greater than `after`, at most `limit` (default 1000): page through with the last key. */

@@ -56,6 +56,29 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       await openCollection<Sub>(s, 'entitlements').put('001', { imsi: 'e' });
       assert.equal(await c.get('001'), undefined);
     })],
+    ['take deletes the record and returns it, to one taker; in order with updates of the key', async () => {
+      const a = await driver.open();
+      const b = (await driver.second()) ?? a;
+      try {
+        const ca = openCollection<Sub>(a, 'subscribers');
+        const cb = openCollection<Sub>(b, 'subscribers');
+        await ca.put('001', { imsi: '001', n: 1 });
+        const took = await Promise.all([ca.take('001'), cb.take('001'), ca.take('001')]);
+        assert.deepEqual(took.filter((t) => t !== undefined), [{ imsi: '001', n: 1 }], 'one taker gets the record');
+        assert.equal(await cb.get('001'), undefined);
+        assert.equal(await ca.take('001'), undefined);
+        await ca.put('002', { imsi: '002', n: 1 });
+        const [, after] = await Promise.all([ca.update('002', (cur) => ({ result: null, put: { ...cur!, n: 2 } })), ca.take('002')]);
+        assert.equal(after!.n, 2, 'the take comes after the update called before it');
+        const v = openCollection<{ kind: string }>(a, 'eap_state');
+        await v.put('s:1', { kind: 'session' });
+        assert.deepEqual(await v.take('s:1'), { kind: 'session' });
+        assert.equal(await v.get('s:1'), undefined);
+      } finally {
+        if (b !== a) await b.close();
+        await a.close();
+      }
+    }],
     ['putMany, scan in key order with paging and prefix, count', withStore(async (s) => {
       const c = openCollection<Sub>(s, 'subscribers');
       const keys = Array.from({ length: 250 }, (_, i) => `0010100000${String(i).padStart(5, '0')}`).reverse();

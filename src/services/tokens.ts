@@ -188,7 +188,7 @@ export class TokenService {
    * newer token of the same binding took its place (the event says so; the websheet grant stays, websheet.ts).
    */
   async #remove(tokenId: string, replaced = false): Promise<TokenRecord | undefined> {
-    const r = await this.#tokens.update<TokenRecord | undefined>(tokenId, (cur) => (cur ? { result: cur, delete: true } : { result: undefined }));
+    const r = await this.#tokens.take(tokenId);
     if (r) this.#emit('revoked', r, replaced);
     return r;
   }

@@ -197,6 +197,10 @@ export class MapCollection<T> implements Collection<T> {
       .then(async ({ durable }) => { if (durable === null) return false; await durable; return true; });
   }
 
+  take(key: string): Promise<T | undefined> {
+    return this.update<T | undefined>(key, (cur) => (cur === undefined ? { result: undefined } : { result: cur, delete: true }));
+  }
+
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
     return this.#serial(key, async () => {
       const oldEntry = this.#map.get(key);

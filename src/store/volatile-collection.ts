@@ -64,6 +64,10 @@ export class VolatileCollection<T> implements Collection<T> {
     return Promise.resolve(this.#remove(key));
   }
 
+  take(key: string): Promise<T | undefined> {
+    return this.update<T | undefined>(key, (cur) => (cur === undefined ? { result: undefined } : { result: cur, delete: true }));
+  }
+
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
     try {
       const v = this.#map.get(key);

@@ -416,6 +416,21 @@ class PgCollection<T> implements Collection<T> {
     return this.#serial(key, () => this.#cas(key, fn));
   }
 
+  /** One statement: the delete returns the row it removed (an `update` that deletes would read it first). */
+  take(key: string): Promise<T | undefined> {
+    return this.#serial(key, async () => {
+      const [payload] = this.hooks.notify(this.name, [key]);
+      this.#forget(key);
+      const r = await this.db.q<{ value: T }>(
+        `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 RETURNING value) SELECT d.value, pg_notify($3, $4) FROM d`,
+        [this.name, key, CHANGE_CHANNEL, payload]);
+      const row = r.rows[0];
+      if (!row) return undefined;
+      this.hooks.local(this.name, [key]);
+      return row.value;
+    });
+  }
+
   /**
    * Read, decide, write only if `rev` is still what was read; else read again (another daemon won). A volatile
    * record this daemon wrote last is first tried without the read (`#casSeen`).

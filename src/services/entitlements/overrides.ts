@@ -61,7 +61,7 @@ export class EntitlementService {
 
   /** Drop every override of an IMSI; returns the record that was there. */
   remove(imsi: string): Promise<EntitlementRecord | undefined> {
-    return this.#coll.update<EntitlementRecord | undefined>(imsi, (prev) => (prev ? { result: prev, delete: true } : { result: undefined }));
+    return this.#coll.take(imsi);
   }
 
   /** Drop one app's override (the record goes with its last app); false when there was none. */

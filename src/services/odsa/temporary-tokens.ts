@@ -114,7 +114,7 @@ export class TemporaryTokenService {
 
   /** Spent: the transfer it was for is done (§8.9). */
   async revoke(tokenId: string): Promise<TokenView | undefined> {
-    const r = await this.#tokens.update<TemporaryTokenRecord | undefined>(tokenId, (cur) => (cur ? { result: cur, delete: true } : { result: undefined }));
+    const r = await this.#tokens.take(tokenId);
     if (!r) return undefined;
     this.deps.events?.emit({ kind: 'token', at: new Date(this.deps.clock.now()).toISOString(), change: 'revoked', token: temporaryTokenView(r, this.deps.clock.now()) });
     return temporaryTokenView(r, this.deps.clock.now());

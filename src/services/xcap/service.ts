@@ -669,7 +669,7 @@ export class XcapService {
   async remove(msisdnRaw: string): Promise<XcapProfileRecord | undefined> {
     const msisdn = normaliseMsisdn(msisdnRaw);
     if (!msisdn) return undefined;
-    const prev = await this.profiles.update<XcapProfileRecord | undefined>(msisdn, (p) => (p ? { result: p, delete: true } : { result: undefined }));
+    const prev = await this.profiles.take(msisdn);
     if (prev) this.#unsubscribe(msisdn);
     return prev;
   }
