@@ -63,8 +63,12 @@ export interface Collection<T> {
   readonly name: string;
   get(key: string): Promise<T | undefined>;
   put(key: string, value: T): Promise<void>;
-  /** Many puts as one durable commit (bulk import). */
-  putMany(entries: ReadonlyArray<readonly [key: string, value: T]>): Promise<void>;
+  /**
+   * Many puts as one durable commit (bulk import). `deletes`: keys removed in the same commit, all or nothing with
+   * the puts (a key holding no record is skipped; a key also put is put) — records replaced under new keys, such as
+   * an authentication's new pseudonym and re-authentication identity superseding the old ones.
+   */
+  putMany(entries: ReadonlyArray<readonly [key: string, value: T]>, deletes?: readonly string[]): Promise<void>;
   /**
    * Create-if-absent in bulk: writes each entry whose key holds no record, as one durable commit, and returns
    * the keys that already held one (left as they were). Atomic per key against every other write on any daemon

@@ -79,6 +79,27 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
         await a.close();
       }
     }],
+    ['putMany with deletes: one commit of both; absent keys skipped, a key also put is put', async () => {
+      const a = await driver.open();
+      const b = (await driver.second()) ?? a;
+      try {
+        const ca = openCollection<Sub>(a, 'subscribers');
+        const cb = openCollection<Sub>(b, 'subscribers');
+        await ca.putMany([['001', { imsi: '001' }], ['002', { imsi: '002' }], ['003', { imsi: '003' }]]);
+        await ca.putMany([['004', { imsi: '004' }], ['003', { imsi: '003', n: 3 }]], ['001', '003', '999', '001']);
+        assert.deepEqual((await cb.scan()).map(([k, v]) => [k, v.n ?? null]), [['002', null], ['003', 3], ['004', null]]);
+        assert.equal(await cb.count(), 3);
+        await ca.putMany([], ['002']);
+        assert.equal(await cb.get('002'), undefined, 'deletes alone');
+        const v = openCollection<{ kind: string }>(a, 'eap_state');
+        await v.putMany([['s:1', { kind: 'session' }], ['s:2', { kind: 'session' }]]);
+        await v.putMany([['s:3', { kind: 'session' }]], ['s:1']);
+        assert.deepEqual((await v.scan()).map(([k]) => k), ['s:2', 's:3']);
+      } finally {
+        if (b !== a) await b.close();
+        await a.close();
+      }
+    }],
     ['putMany, scan in key order with paging and prefix, count', withStore(async (s) => {
       const c = openCollection<Sub>(s, 'subscribers');
       const keys = Array.from({ length: 250 }, (_, i) => `0010100000${String(i).padStart(5, '0')}`).reverse();

@@ -48,7 +48,16 @@ test('a put is in the journal on disk when it resolves; update, delete and reope
   assert.deepEqual(await c2.get('k8'), { v: 80 });
   assert.equal(await c2.get('k5'), undefined);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).collections, ['entitlements']);
+  // putMany with deletes: one journal record carrying both, replayed the same after a reopen.
+  const linesBefore = lines(journal).length;
+  await c2.putMany([['k100', { v: 100 }]], ['k1', 'k2', 'k5']);
+  assert.equal(lines(journal).length, linesBefore + 1, 'one commit for the puts and the deletes');
   await again.close();
+  const third = await openStore(dir);
+  const c3 = third.collection<{ v: number }>('entitlements');
+  assert.equal(await c3.count(), 98);
+  assert.deepEqual([await c3.get('k1'), await c3.get('k2'), await c3.get('k100')], [undefined, undefined, { v: 100 }]);
+  await third.close();
 });
 
 test('group commit: concurrent appends share fdatasyncs, each resolves after its sync', async () => {

@@ -166,9 +166,14 @@ export class MapCollection<T> implements Collection<T> {
     return this.#serial(key, async () => ({ durable: this.#stage([op]) })).then(({ durable }) => durable);
   }
 
-  async putMany(entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
-    if (!entries.length) return;
-    await this.#stage(entries.map(([key, value]) => ({ key, text: toText(key, value) })));
+  async putMany(entries: ReadonlyArray<readonly [string, T]>, deletes: readonly string[] = []): Promise<void> {
+    const ops: JournalOp[] = entries.map(([key, value]) => ({ key, text: toText(key, value) }));
+    if (deletes.length) {
+      const put = new Set(entries.map(([k]) => k));
+      for (const key of new Set(deletes)) if (!put.has(key) && this.#map.has(key)) ops.push({ key, deleted: true });
+    }
+    if (!ops.length) return;
+    await this.#stage(ops);
   }
 
   /**

@@ -40,10 +40,14 @@ export class VolatileCollection<T> implements Collection<T> {
     return Promise.resolve();
   }
 
-  putMany(entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
+  putMany(entries: ReadonlyArray<readonly [string, T]>, deletes: readonly string[] = []): Promise<void> {
     let copies: T[];
     try { copies = entries.map(([key, value]) => this.#stored(key, value)); } catch (e) { return Promise.reject(e); }
     entries.forEach(([key], i) => this.#set(key, copies[i]!));
+    if (deletes.length) {
+      const put = new Set(entries.map(([k]) => k));
+      for (const key of deletes) if (!put.has(key)) this.#remove(key);
+    }
     return Promise.resolve();
   }
 

@@ -339,24 +339,29 @@ class PgCollection<T> implements Collection<T> {
     this.hooks.local(this.name, [key]);
   }
 
-  async putMany(entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
-    if (!entries.length) return;
+  async putMany(entries: ReadonlyArray<readonly [string, T]>, deletes: readonly string[] = []): Promise<void> {
     // The last value of a key wins (one INSERT … ON CONFLICT may not touch a row twice).
     const last = new Map<string, T>();
     for (const [k, v] of entries) last.set(k, v);
     const keys = [...last.keys()];
+    const gone = [...new Set(deletes)].filter((k) => !last.has(k));
+    if (!keys.length && !gone.length) return;
     for (const k of keys) this.#forget(k);
-    const payloads = this.hooks.notify(this.name, keys);
-    if (keys.length <= PUT_CHUNK && payloads.length === 1) {
-      // One statement, atomic without BEGIN/COMMIT: the upsert and its notification (a few keys: an authentication's
-      // new pseudonym and re-authentication identity). The data-modifying WITH runs whether or not it is read.
+    for (const k of gone) this.#forget(k);
+    const changed = gone.length ? [...keys, ...gone] : keys;
+    const payloads = this.hooks.notify(this.name, changed);
+    if (keys.length <= PUT_CHUNK && gone.length <= PUT_CHUNK && payloads.length === 1) {
+      // One statement, atomic without BEGIN/COMMIT: the upsert, the deletes and the notification (a few keys: an
+      // authentication's new pseudonym and re-authentication identity, the superseded ones deleted). Data-modifying
+      // WITHs run whether or not they are read.
       await this.db.q(
         `WITH w AS (INSERT INTO ${this.#table} AS t (collection, key, value)
              SELECT $1, k, v::jsonb FROM unnest($2::text[], $3::text[]) AS u(k, v)
-           ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now())
+           ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now()),
+              d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = ANY($6::text[]))
          SELECT pg_notify($4, $5)`,
-        [this.name, keys, keys.map((k) => toJson(last.get(k))), CHANGE_CHANNEL, payloads[0]]);
-      this.hooks.local(this.name, keys);
+        [this.name, keys, keys.map((k) => toJson(last.get(k))), CHANGE_CHANNEL, payloads[0], gone]);
+      this.hooks.local(this.name, changed);
       return;
     }
     await this.db.tx(async (c) => {
@@ -368,9 +373,12 @@ class PgCollection<T> implements Collection<T> {
            ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now()`,
           [this.name, ks, ks.map((k) => toJson(last.get(k)))]));
       }
+      for (let i = 0; i < gone.length; i += PUT_CHUNK) {
+        await c.query(this.db.statement(`DELETE FROM ${this.#table} WHERE collection = $1 AND key = ANY($2::text[])`, [this.name, gone.slice(i, i + PUT_CHUNK)]));
+      }
       for (const payload of payloads) await c.query(this.db.statement('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, payload]));
     });
-    this.hooks.local(this.name, keys);
+    this.hooks.local(this.name, changed);
   }
 
   /** `INSERT … ON CONFLICT DO NOTHING RETURNING key` in one transaction: the unique key arbitrates between daemons. */

@@ -135,13 +135,12 @@ export class StoreEapIdentities implements EapIdentityPort {
       writes.push([key, { kind: 'reauth', imsi, variant: r.keys.variant, counter: r.counter, keys: this.#sealKeys(r.keys, key), expires_at: now + this.#cfg.reauthIdLifetimeS * 1000 }]);
     }
     writes.push([`i:${imsi}`, next]);
-    // The superseded identities' deletes are handed to the journal right behind the new records (one group
-    // commit, in this order: a crash keeps the new ones if it keeps a delete); delete() of a key already gone
-    // writes nothing.
-    const done: Array<Promise<unknown>> = [this.#c.putMany(writes)];
-    if (prev.pseudonym && prev.pseudonym !== next.pseudonym) done.push(this.#c.delete(`p:${prev.pseudonym}`));
-    if (prev.reauth_id && prev.reauth_id !== next.reauth_id) done.push(this.#c.delete(`r:${prev.reauth_id}`));
-    await Promise.all(done);
+    // The superseded identities are deleted in the same commit as the new records (all or nothing; on PostgreSQL
+    // one statement instead of three); a key already gone is skipped.
+    const superseded: string[] = [];
+    if (prev.pseudonym && prev.pseudonym !== next.pseudonym) superseded.push(`p:${prev.pseudonym}`);
+    if (prev.reauth_id && prev.reauth_id !== next.reauth_id) superseded.push(`r:${prev.reauth_id}`);
+    await this.#c.putMany(writes, superseded);
   }
 
   #sealKeys(k: ReauthKeys, aad: string): string {
