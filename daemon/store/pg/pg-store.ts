@@ -597,6 +597,11 @@ function toJson(v: unknown): string {
  * written share the next INSERT (one statement, one fsync). Retention: the per-subscriber cap in the same
  * statement as the append; the age limit filters every read at once and a timer deletes old rows.
  */
+/** A batch of activity records, one array parameter per column ($1 … $10: PgActivity#columns). */
+const ACTIVITY_INSERT = `INSERT INTO activity (id, ts, node, request_type, imsi, msisdn, terminal_id, client_ip, request_path, record)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
+       ON CONFLICT (id) DO NOTHING`;
+
 export class PgActivity implements ActivityLog {
   maxPerSubscriber: number;
   retentionSeconds: number;
@@ -661,15 +666,12 @@ export class PgActivity implements ActivityLog {
    * `activity_imsi` index — no sort, and no more rows read than the subscriber has. Only when `#capFits`.
    */
   async #insertCapped(records: readonly ActivityRecord[]): Promise<void> {
-    const insert = `INSERT INTO activity (id, ts, node, request_type, imsi, msisdn, terminal_id, client_ip, request_path, record)
-       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
-       ON CONFLICT (id) DO NOTHING`;
     if (!Number.isFinite(this.maxPerSubscriber)) {
-      await this.db.q(insert, this.#columns(records));
+      await this.db.q(ACTIVITY_INSERT, this.#columns(records));
       return;
     }
     await this.db.q(
-      `WITH ins AS (${insert} RETURNING imsi),
+      `WITH ins AS (${ACTIVITY_INSERT} RETURNING imsi),
             n AS (SELECT imsi, count(*) AS c FROM ins WHERE imsi IS NOT NULL GROUP BY imsi)
        DELETE FROM activity a USING (
          SELECT old.seq FROM n CROSS JOIN LATERAL (
@@ -679,11 +681,7 @@ export class PgActivity implements ActivityLog {
   }
 
   async #insert(c: pg.PoolClient, records: readonly ActivityRecord[]): Promise<void> {
-    await c.query(this.db.statement(
-      `INSERT INTO activity (id, ts, node, request_type, imsi, msisdn, terminal_id, client_ip, request_path, record)
-       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
-       ON CONFLICT (id) DO NOTHING`,
-      this.#columns(records)));
+    await c.query(this.db.statement(ACTIVITY_INSERT, this.#columns(records)));
     const imsis = [...new Set(records.map((r) => r.imsi).filter((i): i is string => !!i))];
     if (imsis.length && Number.isFinite(this.maxPerSubscriber)) {
       await c.query(this.db.statement(
