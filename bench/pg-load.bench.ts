@@ -13,7 +13,8 @@
  * (`loadEapAka`) goes round `--sims` subscribers (the CSV every daemon's AAA loads; keys derived as in eap-load) and
  * splits `--concurrency` and `--count` evenly over the daemons, each load against its own daemon, all at once.
  * Printed per run: authentications/s of all daemons together, p50/p99 (the slowest daemon's), CPU per authentication
- * of the daemons and of the database server (every process of the `postgres` user: only this cluster runs here),
+ * of the daemons and of the database server (every process of the `postgres` user: only this cluster may run meanwhile
+ * — a test suite's cluster beside it makes the figure wrong, even negative when it ends),
  * the database's commits per authentication (`pg_stat_database.xact_commit`), and the machine's idle share.
  *
  * `--statements`: the cluster runs with `pg_stat_statements` loaded, and each run prints, for the measured
