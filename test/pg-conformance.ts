@@ -38,6 +38,15 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
     const s = await driver.open();
     try { await fn(s); } finally { await s.close(); }
   };
+  /** Two daemons on one store where the driver has them (PostgreSQL), else the one store twice. */
+  const withTwoStores = (fn: (a: Store, b: Store) => Promise<void>) => async () => {
+    const a = await driver.open();
+    const b = (await driver.second()) ?? a;
+    try { await fn(a, b); } finally {
+      if (b !== a) await b.close();
+      await a.close();
+    }
+  };
   return [
     ['get, put, delete and a copy on read', withStore(async (s) => {
       const c = openCollection<Sub>(s, 'subscribers');
@@ -56,50 +65,36 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       await openCollection<Sub>(s, 'entitlements').put('001', { imsi: 'e' });
       assert.equal(await c.get('001'), undefined);
     })],
-    ['take deletes the record and returns it, to one taker; in order with updates of the key', async () => {
-      const a = await driver.open();
-      const b = (await driver.second()) ?? a;
-      try {
-        const ca = openCollection<Sub>(a, 'subscribers');
-        const cb = openCollection<Sub>(b, 'subscribers');
-        await ca.put('001', { imsi: '001', n: 1 });
-        const took = await Promise.all([ca.take('001'), cb.take('001'), ca.take('001')]);
-        assert.deepEqual(took.filter((t) => t !== undefined), [{ imsi: '001', n: 1 }], 'one taker gets the record');
-        assert.equal(await cb.get('001'), undefined);
-        assert.equal(await ca.take('001'), undefined);
-        await ca.put('002', { imsi: '002', n: 1 });
-        const [, after] = await Promise.all([ca.update('002', (cur) => ({ result: null, put: { ...cur!, n: 2 } })), ca.take('002')]);
-        assert.equal(after!.n, 2, 'the take comes after the update called before it');
-        const v = openCollection<{ kind: string }>(a, 'eap_state');
-        await v.put('s:1', { kind: 'session' });
-        assert.deepEqual(await v.take('s:1'), { kind: 'session' });
-        assert.equal(await v.get('s:1'), undefined);
-      } finally {
-        if (b !== a) await b.close();
-        await a.close();
-      }
-    }],
-    ['putMany with deletes: one commit of both; absent keys skipped, a key also put is put', async () => {
-      const a = await driver.open();
-      const b = (await driver.second()) ?? a;
-      try {
-        const ca = openCollection<Sub>(a, 'subscribers');
-        const cb = openCollection<Sub>(b, 'subscribers');
-        await ca.putMany([['001', { imsi: '001' }], ['002', { imsi: '002' }], ['003', { imsi: '003' }]]);
-        await ca.putMany([['004', { imsi: '004' }], ['003', { imsi: '003', n: 3 }]], ['001', '003', '999', '001']);
-        assert.deepEqual((await cb.scan()).map(([k, v]) => [k, v.n ?? null]), [['002', null], ['003', 3], ['004', null]]);
-        assert.equal(await cb.count(), 3);
-        await ca.putMany([], ['002']);
-        assert.equal(await cb.get('002'), undefined, 'deletes alone');
-        const v = openCollection<{ kind: string }>(a, 'eap_state');
-        await v.putMany([['s:1', { kind: 'session' }], ['s:2', { kind: 'session' }]]);
-        await v.putMany([['s:3', { kind: 'session' }]], ['s:1']);
-        assert.deepEqual((await v.scan()).map(([k]) => k), ['s:2', 's:3']);
-      } finally {
-        if (b !== a) await b.close();
-        await a.close();
-      }
-    }],
+    ['take deletes the record and returns it, to one taker; in order with updates of the key', withTwoStores(async (a, b) => {
+      const ca = openCollection<Sub>(a, 'subscribers');
+      const cb = openCollection<Sub>(b, 'subscribers');
+      await ca.put('001', { imsi: '001', n: 1 });
+      const took = await Promise.all([ca.take('001'), cb.take('001'), ca.take('001')]);
+      assert.deepEqual(took.filter((t) => t !== undefined), [{ imsi: '001', n: 1 }], 'one taker gets the record');
+      assert.equal(await cb.get('001'), undefined);
+      assert.equal(await ca.take('001'), undefined);
+      await ca.put('002', { imsi: '002', n: 1 });
+      const [, after] = await Promise.all([ca.update('002', (cur) => ({ result: null, put: { ...cur!, n: 2 } })), ca.take('002')]);
+      assert.equal(after!.n, 2, 'the take comes after the update called before it');
+      const v = openCollection<{ kind: string }>(a, 'eap_state');
+      await v.put('s:1', { kind: 'session' });
+      assert.deepEqual(await v.take('s:1'), { kind: 'session' });
+      assert.equal(await v.get('s:1'), undefined);
+    })],
+    ['putMany with deletes: one commit of both; absent keys skipped, a key also put is put', withTwoStores(async (a, b) => {
+      const ca = openCollection<Sub>(a, 'subscribers');
+      const cb = openCollection<Sub>(b, 'subscribers');
+      await ca.putMany([['001', { imsi: '001' }], ['002', { imsi: '002' }], ['003', { imsi: '003' }]]);
+      await ca.putMany([['004', { imsi: '004' }], ['003', { imsi: '003', n: 3 }]], ['001', '003', '999', '001']);
+      assert.deepEqual((await cb.scan()).map(([k, v]) => [k, v.n ?? null]), [['002', null], ['003', 3], ['004', null]]);
+      assert.equal(await cb.count(), 3);
+      await ca.putMany([], ['002']);
+      assert.equal(await cb.get('002'), undefined, 'deletes alone');
+      const v = openCollection<{ kind: string }>(a, 'eap_state');
+      await v.putMany([['s:1', { kind: 'session' }], ['s:2', { kind: 'session' }]]);
+      await v.putMany([['s:3', { kind: 'session' }]], ['s:1']);
+      assert.deepEqual((await v.scan()).map(([k]) => k), ['s:2', 's:3']);
+    })],
     ['putMany, scan in key order with paging and prefix, count', withStore(async (s) => {
       const c = openCollection<Sub>(s, 'subscribers');
       const keys = Array.from({ length: 250 }, (_, i) => `0010100000${String(i).padStart(5, '0')}`).reverse();
@@ -202,31 +197,24 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.equal((await c.insertMany(many)).length, 7000, 'a batch larger than one statement');
       assert.equal(await c.count(), 3 + 12_000);
     })],
-    ['insertMany racing creates by update() on another store: each key written by exactly one side', async () => {
-      const a = await driver.open();
-      const b = (await driver.second()) ?? a;
-      try {
-        const ca = openCollection<Sub>(a, 'subscribers');
-        const cb = openCollection<Sub>(b, 'subscribers');
-        for (let round = 0; round < 5; round++) {
-          const keys = Array.from({ length: 200 }, (_, i) => `r${round}-${String(i).padStart(3, '0')}`);
-          const [conflicts, ...adds] = await Promise.all([
-            ca.insertMany(keys.map((k) => [k, { imsi: k, n: 1 }] as const)),
-            ...keys.map((k, i) => (i % 3 ? cb : ca).update(k, (cur) => (cur ? { result: false } : { result: true, put: { imsi: k, n: 2 } }))),
-          ]);
-          const lost = new Set(conflicts as string[]);
-          for (const [i, k] of keys.entries()) {
-            const v = await ca.get(k);
-            const addWon = (adds as boolean[])[i]!;
-            assert.equal(addWon, lost.has(k), `${k}: the add won exactly when the insert reported a conflict`);
-            assert.equal(v!.n, addWon ? 2 : 1, `${k}: the stored record is the winner's`);
-          }
+    ['insertMany racing creates by update() on another store: each key written by exactly one side', withTwoStores(async (a, b) => {
+      const ca = openCollection<Sub>(a, 'subscribers');
+      const cb = openCollection<Sub>(b, 'subscribers');
+      for (let round = 0; round < 5; round++) {
+        const keys = Array.from({ length: 200 }, (_, i) => `r${round}-${String(i).padStart(3, '0')}`);
+        const [conflicts, ...adds] = await Promise.all([
+          ca.insertMany(keys.map((k) => [k, { imsi: k, n: 1 }] as const)),
+          ...keys.map((k, i) => (i % 3 ? cb : ca).update(k, (cur) => (cur ? { result: false } : { result: true, put: { imsi: k, n: 2 } }))),
+        ]);
+        const lost = new Set(conflicts as string[]);
+        for (const [i, k] of keys.entries()) {
+          const v = await ca.get(k);
+          const addWon = (adds as boolean[])[i]!;
+          assert.equal(addWon, lost.has(k), `${k}: the add won exactly when the insert reported a conflict`);
+          assert.equal(v!.n, addWon ? 2 : 1, `${k}: the stored record is the winner's`);
         }
-      } finally {
-        if (b !== a) await b.close();
-        await a.close();
       }
-    }],
+    })],
     ['onChange fires for this store\'s own writes', withStore(async (s) => {
       const seen: StoreChange[] = [];
       const off = s.onChange((ch) => seen.push(ch));
