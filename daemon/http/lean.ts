@@ -12,6 +12,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { NON_HTML_POLICY } from './security.js';
+import { endAtTurnEnd } from './turn-end.js';
 
 /** What the TS.43 handlers read of a request: a FastifyRequest has it, and so does a lean request. */
 export interface RequestLike {
@@ -189,8 +190,8 @@ export class LeanReply implements ReplyLike {
     if (payload !== undefined) h['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
     else if (status !== 204 && status !== 304) h['content-length'] = '0';
     this.res.writeHead(status, h);
-    if (payload === undefined) this.res.end();
-    else this.res.end(payload);
+    // The bytes leave with the rest of this turn's answers (turn-end.ts).
+    endAtTurnEnd(this.res, payload, this.req.log);
     this.elapsedTime = performance.now() - this.req.startedAt;
     this.finished(this.req, this);
     return this;
