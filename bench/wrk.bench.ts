@@ -12,8 +12,9 @@
  * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
  * unoptimised code). The XCAP PUT is one writer (`-c1`) carrying its ETag from answer to request (a wrk Lua script),
- * as in the other benchmarks. Prints req/s, the ratio, wrk's p50 / p99, non-2xx answers and socket errors, and the
- * bare server's and the daemon's CPU µs per request (every thread, /proc).
+ * as in the other benchmarks. Prints req/s, the ratio, wrk's p50 / p99, non-2xx answers and socket errors, the
+ * bare server's and the daemon's CPU µs per request (every thread, /proc), and of the daemon's the main thread's
+ * share and how busy it kept that thread: near 100 % the event loop is the bound, well below it the waits are.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { ANDROID_UA, ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
-import { processCpuUs } from './proc-cpu.js';
+import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
@@ -134,19 +135,22 @@ for (const c of chosen) {
   const b: Run[] = [];
   const o: Run[] = [];
   let cpu = 0;
+  let mainCpu = 0;
   let bareCpu = 0;
   for (let s = 0; s < SLICES; s++) {
     const b0 = processCpuUs(bareChild.pid!);
     b.push(wrk(c.bare[0], SECONDS, c.conns, c.bare[1], c.bare[2]));
     bareCpu += processCpuUs(bareChild.pid!) - b0;
     const c0 = processCpuUs(d.child.pid!);
+    const m0 = threadsCpuUs(d.child.pid!).main;
     o.push(wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]));
     cpu += processCpuUs(d.child.pid!) - c0;
+    mainCpu += threadsCpuUs(d.child.pid!).main - m0;
   }
   const x = sum(b);
   const y = sum(o);
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
-  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} |`);
+  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} | ${f(mainCpu / Math.max(1, y.n))} | ${Math.round((100 * mainCpu) / (o.reduce((a, r) => a + r.seconds, 0) * 1e6))} % |`);
 }
 const load1 = loadavg()[0]!;
 bareChild.kill('SIGTERM');
@@ -155,6 +159,6 @@ await d.stop();
 console.log(`wrk bench (issue 14's method): wrk ${wrkVersion} -t1, ${SECONDS} s × ${SLICES} alternating slices per side and case; omnisep serve child (embedded store, log level info) against a bare fastify server in its own process; node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with wrk and the other side's idle process)`);
 console.log('');
-console.log('| case | connections | bare /s | omnisep /s | ratio | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| case | connections | bare /s | omnisep /s | ratio | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
