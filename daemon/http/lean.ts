@@ -150,7 +150,7 @@ export class LeanRequest implements RequestLike {
  */
 export class LeanReply implements ReplyLike {
   statusCode = 200;
-  /** Milliseconds from arrival to the answer written, as fastify's `reply.elapsedTime`. */
+  /** Milliseconds from arrival to the answer handed to its socket, as fastify's `reply.elapsedTime`. */
   elapsedTime = 0;
   sent = false;
   readonly #headers: Record<string, string | string[]> = {};
@@ -190,10 +190,11 @@ export class LeanReply implements ReplyLike {
     if (payload !== undefined) h['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
     else if (status !== 204 && status !== 304) h['content-length'] = '0';
     this.res.writeHead(status, h);
-    // The bytes leave with the rest of this turn's answers (turn-end.ts).
-    endAtTurnEnd(this.res, payload, this.req.log);
-    this.elapsedTime = performance.now() - this.req.startedAt;
-    this.finished(this.req, this);
+    // The bytes leave with the rest of this turn's answers (turn-end.ts); the answer's time and count once they did.
+    endAtTurnEnd(this.res, payload, this.req.log, () => {
+      this.elapsedTime = performance.now() - this.req.startedAt;
+      this.finished(this.req, this);
+    });
     return this;
   }
 }

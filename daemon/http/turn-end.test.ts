@@ -1,7 +1,8 @@
 /**
  * endAtTurnEnd: the answers sent in one turn of the event loop are ended together when it ends, in the order they
  * were sent; a later turn's answers at that turn's end; a connection gone in between is skipped; an `end` that
- * throws is logged and its connection destroyed, and the other answers still leave.
+ * throws is logged and its connection destroyed, and the other answers still leave; each answer's `after` (the request
+ * metrics) runs once, after its end, whether it was written or not.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,12 +46,15 @@ test('a connection gone before the turn ends is skipped; an end that throws is l
   const logged: unknown[] = [];
   const gone = fakeResponse('gone', ended);
   const bad = fakeResponse('bad', ended, { throws: true });
-  endAtTurnEnd(asRes(gone), 'x', quiet);
-  endAtTurnEnd(asRes(bad), 'y', { error: (obj) => logged.push(obj) });
-  endAtTurnEnd(asRes(fakeResponse('ok', ended)), 'z', quiet);
+  const counted: string[] = [];
+  endAtTurnEnd(asRes(gone), 'x', quiet, () => counted.push(`gone after ${ended.length}`));
+  endAtTurnEnd(asRes(bad), 'y', { error: (obj) => logged.push(obj) }, () => counted.push(`bad after ${ended.length}`));
+  endAtTurnEnd(asRes(fakeResponse('ok', ended)), 'z', quiet, () => counted.push(`ok after ${ended.length}`));
   gone.destroyed = true;
+  assert.deepEqual(counted, [], 'counted when the turn ends, not when sent');
   await turn();
   assert.deepEqual(ended, ['ok:z']);
+  assert.deepEqual(counted, ['gone after 0', 'bad after 0', 'ok after 1'], 'every answer counted once, after its end');
   assert.equal(bad.destroyed, true);
   assert.equal(logged.length, 1);
   assert.match(String((logged[0] as { err: Error }).err.message), /write after end/);

@@ -19,26 +19,32 @@ type Payload = string | Buffer | undefined;
 /** Where an `end` that throws at the turn's end is reported (its handler has returned by then): the listener's log. */
 export interface TurnEndLog { error(obj: object, msg?: string): void }
 
-let queue: Array<[ServerResponse, Payload, TurnEndLog]> = [];
+/** Told once the answer was handed to its socket (or found gone, or failed): the request metrics. */
+type After = (() => void) | undefined;
+
+let queue: Array<[ServerResponse, Payload, TurnEndLog, After]> = [];
 
 function drain(): void {
   const q = queue;
   queue = [];
-  for (const [res, payload, log] of q) {
+  for (const [res, payload, log, after] of q) {
     // A connection closed in the meantime (the client gone, the listener closing): nothing to write.
-    if (res.destroyed) continue;
-    try {
-      if (payload === undefined) res.end();
-      else res.end(payload);
-    } catch (err) {
-      log.error({ err }, 'http: an answer could not be written');
-      res.destroy();
+    if (!res.destroyed) {
+      try {
+        if (payload === undefined) res.end();
+        else res.end(payload);
+      } catch (err) {
+        log.error({ err }, 'http: an answer could not be written');
+        res.destroy();
+      }
     }
+    // Counted as fastify's onResponse counts an answer: once, whether it was written or its connection had gone.
+    after?.();
   }
 }
 
-/** Ends `res` (its head already written with writeHead) with `payload` at the end of this turn. */
-export function endAtTurnEnd(res: ServerResponse, payload: Payload, log: TurnEndLog): void {
+/** Ends `res` (its head already written with writeHead) with `payload` at the end of this turn, then calls `after`. */
+export function endAtTurnEnd(res: ServerResponse, payload: Payload, log: TurnEndLog, after?: () => void): void {
   if (queue.length === 0) setImmediate(drain);
-  queue.push([res, payload, log]);
+  queue.push([res, payload, log, after]);
 }
