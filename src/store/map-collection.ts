@@ -30,6 +30,9 @@ import { KeyChains } from './key-chains.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
+/** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
+export const takeChange = <T>(cur: T | undefined): Change<T, T | undefined> => (cur === undefined ? { result: undefined } : { result: cur, delete: true });
+
 export type JournalOp = { key: string; text: string } | { key: string; deleted: true };
 
 export interface MapCollectionHooks {
@@ -203,7 +206,7 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   take(key: string): Promise<T | undefined> {
-    return this.update<T | undefined>(key, (cur) => (cur === undefined ? { result: undefined } : { result: cur, delete: true }));
+    return this.update(key, takeChange<T>);
   }
 
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {

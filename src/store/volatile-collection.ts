@@ -18,6 +18,7 @@
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
 import { FieldIndex } from './field-index.js';
+import { takeChange } from './map-collection.js';
 import { plainCopy } from './plain-copy.js';
 import { SortedKeys } from './sorted-keys.js';
 
@@ -69,7 +70,7 @@ export class VolatileCollection<T> implements Collection<T> {
   }
 
   take(key: string): Promise<T | undefined> {
-    return this.update<T | undefined>(key, (cur) => (cur === undefined ? { result: undefined } : { result: cur, delete: true }));
+    return this.update(key, takeChange<T>);
   }
 
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {

@@ -346,9 +346,8 @@ class PgCollection<T> implements Collection<T> {
     const keys = [...last.keys()];
     const gone = [...new Set(deletes)].filter((k) => !last.has(k));
     if (!keys.length && !gone.length) return;
-    for (const k of keys) this.#forget(k);
-    for (const k of gone) this.#forget(k);
     const changed = gone.length ? [...keys, ...gone] : keys;
+    for (const k of changed) this.#forget(k);
     const payloads = this.hooks.notify(this.name, changed);
     if (keys.length <= PUT_CHUNK && gone.length <= PUT_CHUNK && payloads.length === 1) {
       // One statement, atomic without BEGIN/COMMIT: the upsert, the deletes and the notification (a few keys: an
@@ -441,13 +440,12 @@ class PgCollection<T> implements Collection<T> {
 
   /**
    * Read, decide, write only if `rev` is still what was read; else read again (another daemon won). A volatile
-   * record this daemon wrote last is first tried without the read (`#casSeen`).
+   * record is first tried without the read (`#casBlind`).
    */
   async #cas<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
     const [payload] = this.hooks.notify(this.name, [key]);
     if (this.#seen) {
-      const seen = this.#seen.get(key);
-      const won = seen !== undefined ? await this.#casSeen(key, seen, fn, payload!) : await this.#casAbsent(key, fn, payload!);
+      const won = await this.#casBlind(key, this.#seen.get(key), fn, payload!);
       if (won) return won.result;
     }
     for (let attempt = 0; ; attempt++) {
@@ -488,28 +486,36 @@ class PgCollection<T> implements Collection<T> {
   }
 
   /**
-   * One compare-and-set on the whole value this daemon last wrote (`seen`), without reading the row first: the
-   * write lands only if the row still holds that value, so `fn` decided on what the row held. Undefined when the
-   * row changed since (another daemon), when `fn` writes nothing or throws on it (it is then asked again on the
-   * value read from the database, so nothing is decided on a value this daemon only remembers), or when the
-   * write fails: the caller reads and tries as before.
+   * One try of a volatile record's `update` without reading the row first. With `seen` (the record as this daemon
+   * last wrote it): a compare-and-set on the whole value, so the write lands only if the row still holds that value
+   * and `fn` decided on what the row held. Without it (this daemon remembers nothing of the key, most likely absent:
+   * these records are short-lived and written by the daemon serving them, e.g. a SIM's session slot before its first
+   * session): `fn` is asked on `undefined`, and only a create is tried, as `INSERT … ON CONFLICT DO NOTHING`, which a
+   * row already there (another daemon's) makes fail. Undefined when the try did not land, or `fn` wrote nothing or
+   * threw: the caller then reads and asks `fn` again on the database's value, so nothing is decided on a value this
+   * daemon only remembers.
    */
-  async #casSeen<R>(key: string, seen: string, fn: (current: T | undefined) => Change<T, R>, payload: string): Promise<{ result: R } | undefined> {
+  async #casBlind<R>(key: string, seen: string | undefined, fn: (current: T | undefined) => Change<T, R>, payload: string): Promise<{ result: R } | undefined> {
     let change: Change<T, R>;
     try {
-      change = fn(JSON.parse(seen) as T);
+      change = fn(seen === undefined ? undefined : JSON.parse(seen) as T);
     } catch {
       this.#forget(key);
       return undefined;
     }
+    const text = change.delete || change.put === undefined ? undefined : toJson(change.put);
     let r: pg.QueryResult;
-    let text: string | undefined;
-    if (change.delete) {
+    if (seen === undefined) {
+      if (text === undefined) return undefined;
+      r = await this.db.q(
+        `WITH w AS (INSERT INTO ${this.#table} (collection, key, value) VALUES ($1, $2, $3::jsonb)
+           ON CONFLICT (collection, key) DO NOTHING RETURNING 1) SELECT pg_notify($4, $5) FROM w`,
+        [this.name, key, text, CHANGE_CHANNEL, payload]);
+    } else if (change.delete) {
       r = await this.db.q(
         `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 AND value = $3::jsonb RETURNING 1) SELECT pg_notify($4, $5) FROM d`,
         [this.name, key, seen, CHANGE_CHANNEL, payload]);
-    } else if (change.put !== undefined) {
-      text = toJson(change.put);
+    } else if (text !== undefined) {
       r = await this.db.q(
         `WITH w AS (UPDATE ${this.#table} SET value = $3::jsonb, rev = rev + 1, updated_at = now()
            WHERE collection = $1 AND key = $2 AND value = $4::jsonb RETURNING 1) SELECT pg_notify($5, $6) FROM w`,
@@ -522,31 +528,6 @@ class PgCollection<T> implements Collection<T> {
       return undefined;
     }
     if (text === undefined) this.#forget(key); else this.#remember(key, text);
-    this.hooks.local(this.name, [key]);
-    return { result: change.result };
-  }
-
-  /**
-   * A volatile key this daemon remembers nothing of is most likely absent (its records are short-lived and written by
-   * the daemon serving them: a SIM's session slot before its first session). So `fn` is asked on `undefined` and, if
-   * it creates the record, the create is tried as `INSERT … ON CONFLICT DO NOTHING`; a row already there (another
-   * daemon's) makes it fail. Anything else — no create, a throw, the conflict — goes back to the read.
-   */
-  async #casAbsent<R>(key: string, fn: (current: T | undefined) => Change<T, R>, payload: string): Promise<{ result: R } | undefined> {
-    let change: Change<T, R>;
-    try {
-      change = fn(undefined);
-    } catch {
-      return undefined;
-    }
-    if (change.delete || change.put === undefined) return undefined;
-    const text = toJson(change.put);
-    const r = await this.db.q(
-      `WITH w AS (INSERT INTO ${this.#table} (collection, key, value) VALUES ($1, $2, $3::jsonb)
-         ON CONFLICT (collection, key) DO NOTHING RETURNING 1) SELECT pg_notify($4, $5) FROM w`,
-      [this.name, key, text, CHANGE_CHANNEL, payload]);
-    if (r.rowCount !== 1) return undefined;
-    this.#remember(key, text);
     this.hooks.local(this.name, [key]);
     return { result: change.result };
   }
