@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActivityService, scrubText } from './activity.js';
+import { ActivityService, activityFields, scrubText } from './activity.js';
 import type { ActivityLog, ActivityQuery } from '../ports.js';
-import type { ActivityRecord } from '../contracts/activity.js';
+import { ActivityRecord as ActivityRecordSchema, type ActivityRecord } from '../contracts/activity.js';
 import type { DaemonEvent } from '../contracts/events.js';
 
 function fakeLog() {
@@ -77,4 +77,28 @@ test('the timestamp follows the clock to the millisecond, made once per millisec
   now -= 5_000; // a clock stepped back is followed too
   assert.equal(svc.build({ request_type: 'xcap' }).timestamp, '2026-12-02T16:59:55.002Z');
   assert.equal(svc.build({ request_type: 'xcap', timestamp: '2020-01-01T00:00:00.000Z' }).timestamp, '2020-01-01T00:00:00.000Z');
+});
+
+test('activityFields copies every record field into one shape, and the copy is its own', () => {
+  const headers = { 'user-agent': 'PRD-TS43 term-Omni/1' };
+  const input = { request_type: 'token_auth', imsi: '001010000000001', request_headers: headers, response_summary: { format: 'xml' } };
+  const a = activityFields(input);
+  // Every field of the record, in the schema's order: a field added to ActivityRecord must be added here too.
+  assert.deepEqual(Object.keys(a), Object.keys(ActivityRecordSchema.properties));
+  assert.equal(a.request_type, 'token_auth');
+  assert.equal(a.imsi, '001010000000001');
+  assert.equal(a.request_headers, headers);
+  assert.equal(a.terminal_id, undefined);
+  // Two inputs of different shapes give copies with the same keys in the same order.
+  assert.deepEqual(Object.keys(activityFields({ request_type: 'xcap', client_ip: '127.0.0.1', auth_method: 'NONE' })), Object.keys(a));
+  a.request_type = 'entitlement_query';
+  a.auth_method = 'TOKEN';
+  assert.equal(input.request_type, 'token_auth');
+  assert.equal('auth_method' in input, false);
+});
+
+test('a record built from a copy with unknown fields gets the defaults a sparse input gets', () => {
+  const svc = new ActivityService({ log: fakeLog().log, events: { emit: () => {} }, clock: { now: () => 0 }, random: { uuid: () => 'id', bytes: (k) => Buffer.alloc(k) } });
+  const sparse = { request_type: 'entitlement_query', imsi: '001010000000001' };
+  assert.deepEqual(svc.build(activityFields(sparse)), svc.build(sparse));
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createMemoryStore } from '../store/memory-store.js';
-import { TokenService, bindingKey, type BindingRecord, type TokenRecord } from './tokens.js';
+import { TokenService, bindingKey, sameText, type BindingRecord, type TokenRecord } from './tokens.js';
 import { openCollection } from '../store/collections.js';
 import type { DaemonEvent } from '../contracts/events.js';
 
@@ -203,4 +203,14 @@ test('purge: the first one pages through every token, later ones look up only th
   const restarted = new TokenService({ store, clock: { now: () => Date.now() + 10 * 365 * 86_400_000 }, random: { bytes: (n) => randomBytes(n), uuid: () => randomUUID() }, signingSecret: 'test-secret-0123456789', validitySeconds: 3600 });
   assert.equal(await restarted.purgeExpired(), 1);
   assert.equal(await coll.count(), 0);
+});
+
+test('sameText is string equality, lengths and every character compared', () => {
+  assert.equal(sameText('', ''), true);
+  assert.equal(sameText('001010000000001\0tid\0app', '001010000000001\0tid\0app'), true);
+  assert.equal(sameText('001010000000001\0tid\0app', '001010000000001\0tid\0apq'), false);
+  assert.equal(sameText('a001010000000001', 'b001010000000001'), false);
+  assert.equal(sameText('abc', 'abcd'), false);
+  // Not only the low byte of each UTF-16 unit: U+0161 and U+0061 differ.
+  assert.equal(sameText('\u0161', '\u0061'), false);
 });

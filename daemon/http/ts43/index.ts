@@ -17,7 +17,7 @@ import { parse as parseQueryString } from 'fast-querystring';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntitlementData } from '../../../src/contracts/entitlements.js';
 import { StoreUnavailableError } from '../../../src/ports.js';
-import type { ActivityInput } from '../../../src/services/activity.js';
+import { activityFields, type ActivityFields, type ActivityInput } from '../../../src/services/activity.js';
 import {
   CONTENT_TYPE_EAP_RELAY,
   contentTypeOf,
@@ -141,21 +141,32 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // -------------------------------------------------------------------------
   // Activity
 
-  const baseActivity = (req: RequestLike, r: Partial<Ts43Request> | null): ActivityInput => {
+  /** The request's activity, every field present (activityFields' order and hidden class): the path copies and sets, never spreads. */
+  const baseActivity = (req: RequestLike, r: Partial<Ts43Request> | null): ActivityFields => {
     const ua = parseUserAgent(req.headers['user-agent']);
     return {
+      id: undefined,
+      timestamp: undefined,
       request_type: 'entitlement_query',
       request_method: req.method,
       request_path: req.url,
       imsi: r?.imsi ?? null,
+      msisdn: undefined,
       terminal_id: r?.terminal_id ?? null,
       terminal_vendor: r?.terminal_vendor ?? ua.terminal_vendor,
       terminal_model: r?.terminal_model ?? ua.terminal_model,
       terminal_sw_version: r?.terminal_sw_version ?? null,
       client_ip: req.ip ?? null,
       user_agent: ua.raw || null,
+      auth_method: undefined,
+      response_status: undefined,
+      response_code: undefined,
       app_ids: r?.apps ?? [],
       request_headers: req.headers,
+      request_body: undefined,
+      response_body: undefined,
+      response_summary: undefined,
+      node: undefined,
     };
   };
 
@@ -173,7 +184,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
 
   const sendText = async (reply: ReplyLike, status: number, text: string, activity: ActivityInput, headers: Record<string, string> = {}) => {
-    await record({ ...activity, response_status: status, response_code: status, response_body: text, response_summary: { ...(activity.response_summary ?? {}), error: text } });
+    const done = activityFields(activity);
+    done.response_status = status;
+    done.response_code = status;
+    done.response_body = text;
+    done.response_summary = { ...(activity.response_summary ?? {}), error: text };
+    await record(done);
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     return reply.code(status).type(TEXT_CT).send(text);
   };
@@ -213,15 +229,15 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       nowMs: ctx.clock.now(),
       privateUserId: privateUserIdMode(ctx.config), // ap2013 (docs/odsa.md § ap2013); read per request: SIGHUP applies
     }, input.format);
-    await record({
-      ...activity,
-      imsi: input.imsi,
-      app_ids: input.apps,
-      response_status: 200,
-      response_code: 200,
-      response_body: null, // the summary says what was answered; whole documents would bloat an append-heavy log
-      response_summary: { ...(activity.response_summary ?? {}), format: input.format, vers, vers_held: input.vers, apps: input.apps, token_issued: !!input.token },
-    });
+    const done = activityFields(activity);
+    done.imsi = input.imsi;
+    done.app_ids = input.apps;
+    done.response_status = 200;
+    done.response_code = 200;
+    done.response_body = null; // the summary says what was answered; whole documents would bloat an append-heavy log
+    const summary = { format: input.format, vers, vers_held: input.vers, apps: input.apps, token_issued: !!input.token };
+    done.response_summary = activity.response_summary === undefined ? summary : { ...activity.response_summary, ...summary };
+    await record(done);
     await beforeSend?.();
     reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store');
     // The headers @fastify/compress would send (gzip, Content-Length, Vary), without a compressor per answer.
@@ -241,7 +257,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
         expires: new Date(ctx.clock.now() + cfg.eap_aka.session_timeout_ms),
       });
     }
-    await record({ ...activity, response_status: 200, response_code: 200, response_body: null, response_summary: { ...(activity.response_summary ?? {}), eap_out: describeEap(packet) } });
+    const done = activityFields(activity);
+    done.response_status = 200;
+    done.response_code = 200;
+    done.response_body = null;
+    done.response_summary = { ...(activity.response_summary ?? {}), eap_out: describeEap(packet) };
+    await record(done);
     return reply.code(200).header('content-type', EAP_RELAY_CT).header('cache-control', 'no-store').send(body);
   };
 
@@ -328,7 +349,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     req: RequestLike, reply: ReplyLike, r: Ts43Request, auth: { imsi: string; token: string }, activity: ActivityInput, format: Ts43Format,
     odsa?: (token: { value: string; validity: number }, activity: ActivityInput) => Promise<unknown>,
   ) => {
-    const tokenActivity: ActivityInput = { ...activity, request_type: 'token_auth', auth_method: 'TOKEN' };
+    const tokenActivity = activityFields(activity);
+    tokenActivity.request_type = 'token_auth';
+    tokenActivity.auth_method = 'TOKEN';
     const check = await tokens.verify(auth.token, { imsi: auth.imsi, terminal_id: r.terminal_id, app_name: r.app_name });
     const result = check.ok ? 'ok' : check.reason;
     metrics?.tokenAuth.inc(result, () => ({ result }));
