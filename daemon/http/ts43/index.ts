@@ -285,7 +285,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   /** The phone's POST of an EAP-Response on the bare URL, with the session cookie only. */
   const handleEapResponse = async (req: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>, params: RawParams) => {
     const r = parseTs43Request(params);
-    let activity: ActivityInput = { ...baseActivity(req, r), request_type: 'eap_response', auth_method: 'EAP-AKA' };
+    const activity = baseActivity(req, r);
+    activity.request_type = 'eap_response';
+    activity.auth_method = 'EAP-AKA';
     const cookie = unquote(req.cookies?.[SESSION_COOKIE]);
     if (!cookie) return sendText(reply, 400, `Missing EAP session cookie ${SESSION_COOKIE}`, activity);
     const packet = decodeRelayPacket(body['eap-relay-packet']);
@@ -296,20 +298,27 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     } catch {
       described = { malformed: true };
     }
-    activity = { ...activity, response_summary: { eap_in: described } };
+    activity.response_summary = { eap_in: described };
     const result = await eap.respond(cookie, packet, { user_agent: parseUserAgent(req.headers['user-agent']).raw || null, terminal_id: r.terminal_id });
     if (result.kind === 'invalid') return sendFailure(reply, result, activity);
     const s = result.kind === 'failed' ? result.session : result.session;
     if (s) {
       const c = s.context;
-      activity = { ...activity, imsi: c.imsi || null, terminal_id: c.terminal_id, terminal_vendor: c.terminal_vendor ?? activity.terminal_vendor ?? null, terminal_model: c.terminal_model ?? activity.terminal_model ?? null, terminal_sw_version: c.terminal_sw_version, app_ids: c.apps, response_summary: { ...activity.response_summary, session_id: s.id } };
+      activity.imsi = c.imsi || null;
+      activity.terminal_id = c.terminal_id;
+      activity.terminal_vendor = c.terminal_vendor ?? activity.terminal_vendor ?? null;
+      activity.terminal_model = c.terminal_model ?? activity.terminal_model ?? null;
+      activity.terminal_sw_version = c.terminal_sw_version;
+      activity.app_ids = c.apps;
+      activity.response_summary = { ...activity.response_summary, session_id: s.id };
     }
     if (result.kind === 'failed') return sendFailure(reply, result, activity);
     if (result.kind === 'challenge') return sendRelay(reply, result.packet, activity);
     // Success: the configuration document directly, never an EAP-Success packet (Android throws on it).
     // The context's IMSI is the permanent one the back-end authenticated (a pseudonym's is named by the AAA).
     const c = result.session.context;
-    activity = { ...activity, imsi: c.imsi, response_summary: { ...activity.response_summary, ...(result.reauth !== undefined ? { fast_reauth: result.reauth } : {}) } };
+    activity.imsi = c.imsi;
+    if (result.reauth !== undefined) activity.response_summary = { ...activity.response_summary, fast_reauth: result.reauth };
     try {
       const issued = await tokens.issue({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
       metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: 'success' });
@@ -402,7 +411,10 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...activity, imsi, auth_method: 'NONE' });
     }
 
-    const challengeActivity: ActivityInput = { ...activity, imsi: imsi || null, request_type: 'eap_challenge', auth_method: 'EAP-AKA' };
+    const challengeActivity = activityFields(activity);
+    challengeActivity.imsi = imsi || null;
+    challengeActivity.request_type = 'eap_challenge';
+    challengeActivity.auth_method = 'EAP-AKA';
     const sessionRequest: SessionRequestContext = {
       eap_id: r.eap_id!,
       imsi,
@@ -422,7 +434,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       ...(r.notif_token !== null && r.notif_action !== null ? { notif: { action: r.notif_action, token: r.notif_token } } : {}),
     };
     const result = await eap.start(sessionRequest);
-    const withSession = { ...challengeActivity, response_summary: { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName, ...(eapId?.kind === 'temporary' ? { eap_identity: eapId.identity } : {}) } };
+    const withSession = challengeActivity;
+    withSession.response_summary = { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName, ...(eapId?.kind === 'temporary' ? { eap_identity: eapId.identity } : {}) };
     if (result.kind === 'challenge') return sendRelay(reply, result.packet, withSession, result.cookie);
     if (result.kind === 'failed' || result.kind === 'invalid') return sendFailure(reply, result, withSession);
     // A back-end that succeeds without a challenge would skip the SIM: refuse.
