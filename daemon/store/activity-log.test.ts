@@ -77,6 +77,50 @@ test('retention: per-subscriber cap on append, age by enforceRetention, then com
   await again.close();
 });
 
+test('compaction reads a log of several windows: live records across window edges, one larger than a window, and a sparse stretch come out whole', async () => {
+  const file = tmp();
+  const now = T0 + 100_000;
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 1, retentionSeconds: 3600, compactMinDead: 1_000_000 });
+  const live = new Map<string, ActivityRecord>();
+  // 4,000 records of ≈ 1.3 KB (≈ 5 MiB, five read windows), two per IMSI: the cap of 1 kills the first of each pair.
+  // Bodies differ in length, so records straddle the 1 MiB window edges at varied offsets.
+  for (let k = 0; k < 2000; k++) {
+    for (const half of [0, 1]) {
+      const r = rec({ imsi: `0010100${String(k).padStart(8, '0')}`, request_body: `${half}:${k}:`.padEnd(1000 + ((k * 37) % 500), 'x') });
+      await log.append(r);
+      if (half === 1) live.set(r.id, r);
+    }
+    // One record larger than a window.
+    if (k === 700) {
+      const big = rec({ imsi: '001019999999999', request_body: 'y'.repeat(1_200_000) });
+      await log.append(big);
+      live.set(big.id, big);
+    }
+  }
+  // A third record for IMSIs 1000–1899 kills their second: ≈ 1.1 MiB with nothing live, read over.
+  for (let k = 1000; k < 1900; k++) {
+    const imsi = `0010100${String(k).padStart(8, '0')}`;
+    for (const [id, r] of live) if (r.imsi === imsi) live.delete(id);
+    const r = rec({ imsi, request_body: `2:${k}` });
+    await log.append(r);
+    live.set(r.id, r);
+  }
+  assert.equal(await log.count(), live.size);
+  const before = statSync(file).size;
+  await log.compact();
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  assert.equal(lines.length, live.size);
+  assert.ok(statSync(file).size < before, 'dead records dropped');
+  // Every line is a whole live record, in append order, and each is found by id and equal to what was appended.
+  const order = [...live.keys()];
+  lines.forEach((line, i) => assert.equal((JSON.parse(line) as ActivityRecord).id, order[i], `line ${i}`));
+  for (const [id, r] of live) assert.deepEqual(await log.get(id), r);
+  await log.close();
+  const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 1, retentionSeconds: 3600 });
+  assert.equal(await again.count(), live.size);
+  await again.close();
+});
+
 test('compaction forgets the strings no kept record names; queries by IMSI, terminal and text still find the rest', async () => {
   const file = tmp();
   let now = T0 + 1_000_000;

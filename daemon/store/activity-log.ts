@@ -49,6 +49,9 @@ export interface ActivityLogOptions {
   onCommitWait?: CommitWaitObserver;
 }
 
+/** Compaction reads the log in windows of this many bytes (1 MiB). */
+const COMPACT_READ = 1 << 20;
+
 /** A growable typed-array column. */
 class Col<A extends Float64Array | Int32Array | Uint8Array> {
   a: A;
@@ -497,9 +500,10 @@ export class ActivityFileLog implements ActivityLog {
       try {
         const chunk: Buffer[] = [];
         let chunkBytes = 0;
+        const readLive = this.#sequentialReader();
         for (let i = 0; i < this.#n; i++) {
           if (!this.#alive.a[i]) continue;
-          const b = this.#readRaw(i);
+          const b = readLive(i);
           keep.push(i);
           newOff.push(pos);
           pos += b.length;
@@ -585,6 +589,35 @@ export class ActivityFileLog implements ActivityLog {
 
   /** How many distinct strings (paths, IMSIs, MSISDNs, terminals, addresses) the index holds (tests). */
   get internedStrings(): number { return this.#strings.values.length; }
+
+  /**
+   * Reads records in file order (ascending positions, as compaction asks for them) through a window of at least
+   * COMPACT_READ bytes: one read per window, not one per record. A live record's bytes are copied out (a view would
+   * keep its whole window alive while the output chunk fills). The dead records between live ones are read over, never more than the file once: a
+   * compaction of a million live records made a million `pread`s on the event loop (docs/performance.md § Twentieth round).
+   */
+  #sequentialReader(): (i: number) => Buffer {
+    let win = Buffer.alloc(0);
+    let winStart = 0;
+    return (i) => {
+      const off = this.#off.a[i]!;
+      const len = this.#len.a[i]!;
+      if (off < winStart || off + len > winStart + win.length) {
+        const want = Math.max(len, COMPACT_READ);
+        const buf = Buffer.allocUnsafe(want);
+        let got = 0;
+        while (got < want) {
+          const n = readSync(this.#fd, buf, got, want - got, off + got);
+          if (n === 0) break;
+          got += n;
+        }
+        win = buf.subarray(0, got);
+        winStart = off;
+      }
+      // Short only when the file ends early, as #readRaw: what is there.
+      return Buffer.from(win.subarray(off - winStart, Math.min(off - winStart + len, win.length)));
+    };
+  }
 
   #readRaw(i: number): Buffer {
     const len = this.#len.a[i]!;
