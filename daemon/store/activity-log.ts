@@ -593,8 +593,9 @@ export class ActivityFileLog implements ActivityLog {
   /**
    * Reads records in file order (ascending positions, as compaction asks for them) through a window of at least
    * COMPACT_READ bytes: one read per window, not one per record. A live record's bytes are copied out (a view would
-   * keep its whole window alive while the output chunk fills). The dead records between live ones are read over, never more than the file once: a
-   * compaction of a million live records made a million `pread`s on the event loop (docs/performance.md § Twentieth round).
+   * keep its whole window alive while the output chunk fills). The dead records between live ones are read over,
+   * never more than the file once. A compaction of a million live records made a million `pread`s on the event
+   * loop (docs/performance.md § Twentieth round).
    */
   #sequentialReader(): (i: number) => Buffer {
     let win = Buffer.alloc(0);

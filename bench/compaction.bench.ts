@@ -1,0 +1,84 @@
+/**
+ * The activity log's compaction (daemon/store/activity-log.ts `compact`, docs/performance.md § Twentieth round): a
+ * log of `--records` token-query records, two per IMSI with a per-subscriber cap of one, so half are dead and
+ * scattered through the file; then one compaction, timed. Prints its wall and CPU time and the longest the event
+ * loop went without running a 1 ms timer meanwhile (what every request waits through).
+ *
+ *   npx tsc && node dist/bench/compaction.bench.js [--records 200000] [--rounds 2] [--root DIR]
+ *
+ * `--root` takes another build's activity log (a checkout built with `npx tsc`), so two builds compare side by
+ * side in one run, rounds alternating. The file is on the temporary directory's file system, as the daemon's data
+ * directory would be on the machine's disk.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ActivityRecord } from '../src/contracts/activity.js';
+import type { ActivityFileLog } from '../daemon/store/activity-log.js';
+
+const { values } = parseArgs({ options: {
+  records: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '2' }, root: { type: 'string' },
+} });
+const N = Number(values.records);
+const here = resolve(import.meta.dirname, '..', '..');
+const builds = [['this build', here], ...(values.root ? [['--root', resolve(values.root)]] : [])] as const;
+
+type LogClass = typeof ActivityFileLog;
+const load = async (root: string): Promise<LogClass> =>
+  ((await import(pathToFileURL(join(root, 'dist/daemon/store/activity-log.js')).href)) as { ActivityFileLog: LogClass }).ActivityFileLog;
+
+const record = (k: number, ts: string): ActivityRecord => {
+  const imsi = `00101${String(k >> 1).padStart(10, '0')}`;
+  return {
+    id: randomUUID(), timestamp: ts, request_type: 'token_auth', request_method: 'GET',
+    request_path: `/?IMSI=${imsi}&token=[REDACTED]&terminal_id=356938035643809&app=ap2004&app=ap2003&vers=0&entitlement_version=2.0`,
+    imsi, msisdn: null, terminal_id: '356938035643809', terminal_vendor: null, terminal_model: null, terminal_sw_version: null,
+    client_ip: '127.0.0.1', user_agent: 'PRD-TS43 term-Omni/TestPhone', auth_method: 'TOKEN', response_status: 200, response_code: 200,
+    app_ids: ['ap2004', 'ap2003'],
+    request_headers: { host: '127.0.0.1:8080', accept: 'text/vnd.wap.connectivity-xml', 'user-agent': 'PRD-TS43 term-Omni/TestPhone', 'accept-encoding': 'gzip' },
+    request_body: null, response_body: null, response_summary: { format: 'xml', vers: 1, vers_held: 0, apps: ['ap2004', 'ap2003'], token_issued: true },
+  };
+};
+
+async function once(Log: LogClass): Promise<{ wall: number; cpu: number; stall: number; live: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-compaction-'));
+  try {
+    // No compaction but the one timed: the dead-record threshold is out of reach.
+    const log = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 1, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    const ts = new Date().toISOString();
+    let batch: Promise<void>[] = [];
+    for (let k = 0; k < N; k++) {
+      batch.push(log.append(record(k, ts)));
+      if (batch.length === 5000) { await Promise.all(batch); batch = []; }
+    }
+    await Promise.all(batch);
+    let last = performance.now();
+    let stall = 0;
+    const tick = setInterval(() => { const t = performance.now(); stall = Math.max(stall, t - last); last = t; }, 1);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await log.compact();
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    clearInterval(tick);
+    const live = await log.count();
+    await log.close();
+    return { wall, cpu: (cpu.user + cpu.system) / 1000, stall, live };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const logs = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
+console.log(`compaction bench: ${N.toLocaleString('en')} records, half dead; node ${process.version}, ${new Date().toISOString()}\n`);
+console.log('| build | round | live records | wall ms | CPU ms | longest event-loop stall ms |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (let round = 1; round <= Number(values.rounds); round++) {
+  for (const [name, Log] of logs) {
+    const r = await once(Log);
+    console.log(`| ${name} | ${round} | ${r.live.toLocaleString('en')} | ${r.wall.toFixed(0)} | ${r.cpu.toFixed(0)} | ${r.stall.toFixed(0)} |`);
+  }
+}
