@@ -547,7 +547,12 @@ export class ActivityFileLog implements ActivityLog {
     const newId = this.#forgetStrings(m);
     const byImsi = new Map<number, { pos: number[]; head: number }>();
     for (const [imsi, l] of this.#byImsi) {
-      const pos = l.pos.slice(l.head).map((p) => remap[p]!).filter((p) => p >= 0);
+      // One array per IMSI, not three (slice, map, filter): a fleet's log has an entry per subscriber.
+      const pos: number[] = [];
+      for (let k = l.head; k < l.pos.length; k++) {
+        const p = remap[l.pos[k]!]!;
+        if (p >= 0) pos.push(p);
+      }
       if (pos.length) byImsi.set(newId[imsi]!, { pos, head: 0 });
     }
     this.#byImsi = byImsi;
