@@ -620,21 +620,9 @@ export class ActivityFileLog implements ActivityLog {
         win = buf.subarray(0, got);
         winStart = off;
       }
-      // Short only when the file ends early, as #readRaw: what is there.
+      // Short only when the file ends early: what is there.
       return Buffer.from(win.subarray(off - winStart, Math.min(off - winStart + len, win.length)));
     };
-  }
-
-  #readRaw(i: number): Buffer {
-    const len = this.#len.a[i]!;
-    const buf = len <= this.#readBuf.length ? this.#readBuf : Buffer.alloc(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(this.#fd, buf, got, len - got, this.#off.a[i]! + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return Buffer.from(buf.subarray(0, got));
   }
 
   #read(i: number): ActivityRecord {

@@ -141,33 +141,23 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // -------------------------------------------------------------------------
   // Activity
 
-  /** The request's activity, every field present (activityFields' order and hidden class): the path copies and sets, never spreads. */
+  /** The request's activity, every field present (activityFields): the path copies and sets, never spreads. */
   const baseActivity = (req: RequestLike, r: Partial<Ts43Request> | null): ActivityFields => {
     const ua = parseUserAgent(req.headers['user-agent']);
-    return {
-      id: undefined,
-      timestamp: undefined,
+    return activityFields({
       request_type: 'entitlement_query',
       request_method: req.method,
       request_path: req.url,
       imsi: r?.imsi ?? null,
-      msisdn: undefined,
       terminal_id: r?.terminal_id ?? null,
       terminal_vendor: r?.terminal_vendor ?? ua.terminal_vendor,
       terminal_model: r?.terminal_model ?? ua.terminal_model,
       terminal_sw_version: r?.terminal_sw_version ?? null,
       client_ip: req.ip ?? null,
       user_agent: ua.raw || null,
-      auth_method: undefined,
-      response_status: undefined,
-      response_code: undefined,
       app_ids: r?.apps ?? [],
       request_headers: req.headers,
-      request_body: undefined,
-      response_body: undefined,
-      response_summary: undefined,
-      node: undefined,
-    };
+    });
   };
 
   const record = async (input: ActivityInput): Promise<void> => {
@@ -434,13 +424,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       ...(r.notif_token !== null && r.notif_action !== null ? { notif: { action: r.notif_action, token: r.notif_token } } : {}),
     };
     const result = await eap.start(sessionRequest);
-    const withSession = challengeActivity;
-    withSession.response_summary = { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName, ...(eapId?.kind === 'temporary' ? { eap_identity: eapId.identity } : {}) };
-    if (result.kind === 'challenge') return sendRelay(reply, result.packet, withSession, result.cookie);
-    if (result.kind === 'failed' || result.kind === 'invalid') return sendFailure(reply, result, withSession);
+    challengeActivity.response_summary = { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName, ...(eapId?.kind === 'temporary' ? { eap_identity: eapId.identity } : {}) };
+    if (result.kind === 'challenge') return sendRelay(reply, result.packet, challengeActivity, result.cookie);
+    if (result.kind === 'failed' || result.kind === 'invalid') return sendFailure(reply, result, challengeActivity);
     // A back-end that succeeds without a challenge would skip the SIM: refuse.
     await eap.abandon(result.session.id, 'success without challenge');
-    return sendText(reply, 403, 'Forbidden: authentication failed', withSession);
+    return sendText(reply, 403, 'Forbidden: authentication failed', challengeActivity);
   };
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
