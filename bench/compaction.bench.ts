@@ -3,8 +3,9 @@
  * log of `--records` token-query records, two per IMSI with a per-subscriber cap of one, so half are dead and
  * scattered through the file; then one compaction, timed. Prints its wall and CPU time, the longest the event
  * loop went without running a 1 ms timer meanwhile (what every request waits through), and when an append made as
- * the compaction starts was acknowledged (appends wait for the compaction's swap: a token query, which waits for
- * its activity record, waits that long).
+ * the compaction starts was acknowledged (a token query waits for its activity record). Before 2026-12-05 appends
+ * waited for the compaction's swap and the index was rebuilt after it in one piece; now commits go on during the
+ * copy and only its last step holds them (docs/performance.md § Twenty-first round).
  *
  *   npx tsc && node dist/bench/compaction.bench.js [--records 200000] [--rounds 2] [--root DIR]
  *

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, statSync, truncateSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, statSync, truncateSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -268,4 +268,82 @@ test('ids by exact value and by prefix, across compaction, the index snapshot an
   assert.ok(await found(third, recs[39]!));
   await third.close();
   await again.close().catch(() => {});
+});
+
+test('commits go on while a compaction copies: appends made meanwhile are acknowledged before it ends, and they and the kills they cause are in its result', async () => {
+  const file = tmp();
+  const now = T0 + 100_000;
+  const open = () => ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 1, retentionSeconds: 3600, compactMinDead: 1_000_000 });
+  const log = await open();
+  const imsiOf = (k: number) => `0010100${String(k).padStart(8, '0')}`;
+  const latest = new Map<string, ActivityRecord>();
+  // 12,000 records of ≈ 1 KB, two per IMSI (≈ 12 MiB, a dozen read windows): half are dead.
+  for (let half = 0; half < 2; half++) {
+    const batch: Promise<void>[] = [];
+    for (let k = 0; k < 6000; k++) {
+      const r = rec({ imsi: imsiOf(k), request_body: `${half}:${k}:`.padEnd(1000, 'x') });
+      batch.push(log.append(r));
+      latest.set(r.imsi!, r);
+    }
+    await Promise.all(batch);
+  }
+  let done = false;
+  const compacting = log.compact().then(() => { done = true; });
+  // Serial appends while it runs, each to an IMSI that had a live record: it kills that one, copied or not yet.
+  let ackedDuring = 0;
+  for (let k = 0; !done; k = (k + 997) % 6000) {
+    const r = rec({ imsi: imsiOf(k), request_body: `during:${k}` });
+    await log.append(r);
+    latest.set(r.imsi!, r);
+    if (!done) ackedDuring++;
+  }
+  await compacting;
+  assert.ok(ackedDuring >= 1, 'an append made during the compaction was acknowledged before it ended');
+  const check = async (l: ActivityFileLog, when: string) => {
+    assert.equal(await l.count(), 6000, when);
+    for (const [imsi, r] of latest) {
+      assert.deepEqual(await l.get(r.id), r, `${when}: ${imsi}`);
+      const page = l.querySync({ imsi });
+      assert.equal(page.total, 1, `${when}: ${imsi} has one live record`);
+      assert.equal(page.records[0]!.id, r.id);
+    }
+  };
+  await check(log, 'after the compaction');
+  assert.ok(statSync(file).size < 12_000 * 1000, 'the dead half is gone from the file');
+  // And the log goes on: appends after the swap land in the new file.
+  const after = rec({ imsi: imsiOf(1), request_body: 'after' });
+  await log.append(after);
+  latest.set(after.imsi!, after);
+  await check(log, 'after an append');
+  await log.close();
+  const again = await open();
+  await check(again, 'after a reopen');
+  await again.close();
+});
+
+test('a compaction that fails leaves the log as it was, says so once, and the next one succeeds', async () => {
+  const file = tmp();
+  const warnings: string[] = [];
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1, compactMinDead: 5, compactDeadRatio: 0.5, warn: (m) => warnings.push(m) });
+  // The compaction's temporary file cannot be made: a directory is in its place.
+  const blocker = join(file, '..', '.activity.jsonl.compact.tmp');
+  mkdirSync(blocker);
+  const kept: ActivityRecord[] = [];
+  for (let k = 0; k < 40; k++) {
+    const r = rec({ imsi: `00101000000000${k % 4}` });
+    await log.append(r); // each append past the threshold would start a compaction
+    kept[k % 4] = r;
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(warnings.filter((w) => /compaction failed/.test(w)).length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /tried again in 60 s/);
+  assert.equal(await log.count(), 4);
+  for (const r of kept) assert.deepEqual(await log.get(r.id), r);
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 40, 'the file is as it was: nothing dropped yet');
+  await assert.rejects(log.compact(), /EISDIR|directory/);
+  rmSync(blocker, { recursive: true });
+  await log.compact();
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 4);
+  for (const r of kept) assert.deepEqual(await log.get(r.id), r);
+  await log.close();
 });

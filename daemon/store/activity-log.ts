@@ -51,6 +51,12 @@ export interface ActivityLogOptions {
 
 /** Compaction reads the log in windows of this many bytes (1 MiB). */
 const COMPACT_READ = 1 << 20;
+/** Compaction copies with commits going on until at most this many rows were committed since its last pass… */
+const COMPACT_HELD_ROWS = 4096;
+/** …or it has made this many passes; then it holds commits for the rest and the swap. */
+const COMPACT_PASSES = 8;
+/** After a compaction fails (a full disk), the next is not tried for this long. */
+const COMPACT_RETRY_MS = 60_000;
 
 /** A growable typed-array column. */
 class Col<A extends Float64Array | Int32Array | Uint8Array> {
@@ -87,6 +93,55 @@ class Interner {
     this.values.forEach((v, i) => { if (v.toLowerCase().includes(needle)) out.add(i); });
     return out;
   }
+}
+
+type Column = Col<Float64Array | Int32Array | Uint8Array>;
+
+/**
+ * The index a compaction builds beside the live one as it copies records: one row per copied record, in the new
+ * file's order, its strings in a new interner (what the kept records name: paths, IMSIs and terminals no kept record
+ * uses are forgotten, bounded by retention like the columns; docs/performance.md § Eleventh round). The request type
+ * ids are the old interner's, kept as it is (a handful of values). Liveness is taken at the swap (`#install`).
+ */
+class NextIndex {
+  rows = 0;
+  /** Bytes written to the new file. */
+  size = 0;
+  readonly keep = new Col((n) => new Int32Array(n));
+  readonly ts = new Col((n) => new Float64Array(n));
+  readonly off = new Col((n) => new Float64Array(n));
+  readonly len = new Col((n) => new Int32Array(n));
+  readonly imsi = new Col((n) => new Int32Array(n));
+  readonly msisdn = new Col((n) => new Int32Array(n));
+  readonly term = new Col((n) => new Int32Array(n));
+  readonly ip = new Col((n) => new Int32Array(n));
+  readonly path = new Col((n) => new Int32Array(n));
+  readonly type = new Col((n) => new Int32Array(n));
+  readonly strings = new Interner();
+  readonly byImsi = new Map<number, { pos: number[]; head: number }>();
+  readonly byId = new RowIdIndex();
+  /** Old string id → new id + 1 (0: not yet interned); the old interner grows while the copy runs. */
+  readonly #ids: Col<Int32Array>;
+  constructor(strings: number) { this.#ids = new Col((n) => new Int32Array(n), Math.max(1024, strings)); }
+
+  columns(): Column[] { return [this.keep, this.ts, this.off, this.len, this.imsi, this.msisdn, this.term, this.ip, this.path, this.type]; }
+
+  /** The new id of the old interner's string `id` (-1 stays null). */
+  string(id: number, old: readonly string[]): number {
+    if (id < 0) return -1;
+    this.#ids.ensure(id + 1);
+    const n = this.#ids.a[id]!;
+    if (n > 0) return n - 1;
+    const fresh = this.strings.id(old[id]!);
+    this.#ids.a[id] = fresh + 1;
+    return fresh;
+  }
+}
+
+/** Write all of `buf` at `pos`. */
+async function writeFully(fh: FileHandle, buf: Buffer, pos: number): Promise<void> {
+  let w = 0;
+  while (w < buf.length) w += (await fh.write(buf, w, buf.length - w, pos + w)).bytesWritten;
 }
 
 /** A record waiting for its commit: its line as text (with the `\n`). */
@@ -132,6 +187,12 @@ export class ActivityFileLog implements ActivityLog {
   #flushing: Promise<void> | null = null;
   #failed: unknown = null;
   #compacting: Promise<void> | null = null;
+  /** Set while a compaction's last step runs: a commit waits for it before it starts. */
+  #held: Promise<void> | null = null;
+  /** The commit being written and indexed, once past `#held`. */
+  #committing: Promise<void> | null = null;
+  #compactAfter = 0;
+  readonly #warn: (msg: string) => void;
   #retentionTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #readBuf = Buffer.alloc(64 * 1024);
@@ -146,6 +207,7 @@ export class ActivityFileLog implements ActivityLog {
     this.#minDead = opts.compactMinDead ?? 10000;
     this.#now = opts.now ?? Date.now;
     this.#observeWait = opts.onCommitWait;
+    this.#warn = opts.warn ?? (() => {});
     this.#fd = fd;
   }
 
@@ -385,9 +447,15 @@ export class ActivityFileLog implements ActivityLog {
     }, this.#pending.length);
   }
 
-  /** One group commit: write every pending line, one fsync, then index and acknowledge. */
+  /** One group commit, once no compaction holds commits. */
   async #flush(): Promise<void> {
-    if (this.#compacting) await this.#compacting.catch(() => {});
+    while (this.#held) await this.#held;
+    this.#committing = this.#commit();
+    try { await this.#committing; } finally { this.#committing = null; }
+  }
+
+  /** Write every pending line, one fsync, then index and acknowledge. */
+  async #commit(): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
     this.#flushTimer.committed(batch.length);
@@ -478,152 +546,167 @@ export class ActivityFileLog implements ActivityLog {
   get dead(): number { return this.#n - this.#live; }
 
   #maybeCompact() {
+    if (this.#compacting || this.#closed || performance.now() < this.#compactAfter) return;
     const dead = this.dead;
-    if (!this.#compacting && dead >= this.#minDead && dead >= this.#n * this.#deadRatio) void this.compact();
-    else if (!this.#compacting && this.maxBytes && this.#size >= this.maxBytes && dead > 0) void this.compact();
+    if ((dead >= this.#minDead && dead >= this.#n * this.#deadRatio) || (this.maxBytes && this.#size >= this.maxBytes && dead > 0)) {
+      this.compact().catch((e) => {
+        this.#compactAfter = performance.now() + COMPACT_RETRY_MS;
+        this.#warn(`activity log ${this.file}: compaction failed (the log keeps its dead records and grows; tried again in ${COMPACT_RETRY_MS / 1000} s): ${(e as Error).message}`);
+      });
+    }
   }
 
   /**
-   * Rewrite the live records to a new file and swap it in atomically. Appends
-   * wait for the swap (the flush awaits the compaction), reads keep working
-   * on the old file until the swap.
+   * Rewrite the live records to a new file and swap it in atomically. Commits go on into the old file while the
+   * records are copied, and the copy builds the new index beside the old one as it goes; reads use the old file and
+   * index until the swap. Only the last step holds commits: the records committed since the last pass are copied,
+   * the new file is fsynced and renamed over the old one, and the new index is put in place. A compaction that fails
+   * (a full disk) leaves the old file and index as they were; the next is tried after COMPACT_RETRY_MS.
    */
   compact(): Promise<void> {
     if (this.#compacting) return this.#compacting;
-    this.#compacting = (async () => {
-      if (this.#flushing) await this.#flushing.catch(() => {});
-      const tmp = ActivityFileLog.#tmpName(this.file);
-      const out = openSync(tmp, 'w', 0o600);
-      const keep: number[] = [];
-      const newOff: number[] = [];
-      let pos = 0;
-      try {
-        const chunk: Buffer[] = [];
-        let chunkBytes = 0;
-        const readLive = this.#sequentialReader();
-        for (let i = 0; i < this.#n; i++) {
-          if (!this.#alive.a[i]) continue;
-          const b = readLive(i);
-          keep.push(i);
-          newOff.push(pos);
-          pos += b.length;
-          chunk.push(b);
-          chunkBytes += b.length;
-          if (chunkBytes > 1 << 20) { writeSync(out, Buffer.concat(chunk)); chunk.length = 0; chunkBytes = 0; }
-          if ((keep.length & 0x3fff) === 0) await new Promise((r) => setImmediate(r)); // stay responsive
-        }
-        if (chunk.length) writeSync(out, Buffer.concat(chunk));
-        fsyncSync(out);
-      } finally {
-        closeSync(out);
+    this.#compacting = this.#compactNow().finally(() => { this.#compacting = null; });
+    return this.#compacting;
+  }
+
+  async #compactNow(): Promise<void> {
+    const tmp = ActivityFileLog.#tmpName(this.file);
+    const out = await openAsync(tmp, 'w', 0o600);
+    const src = await openAsync(this.file, 'r');
+    let renamed = false;
+    let release: (() => void) | null = null;
+    try {
+      const next = new NextIndex(this.#strings.values.length);
+      // Passes over what was committed meanwhile, until what is left is small enough to copy with commits held.
+      let done = 0;
+      for (let pass = 0; pass < COMPACT_PASSES && this.#n - done > COMPACT_HELD_ROWS; pass++) {
+        const upTo = this.#n;
+        await this.#copyRows(src, out, next, done, upTo);
+        done = upTo;
       }
-      // Swap: everything below is synchronous, so no append or read interleaves.
+      await out.sync(); // the bulk, with commits going on
+      // The last step: no commit starts until the swap; one that had started finishes (and is indexed) first.
+      this.#held = new Promise<void>((r) => { release = r; });
+      while (this.#committing) await this.#committing.catch(() => {});
+      await this.#copyRows(src, out, next, done, this.#n);
+      await out.sync();
       try { unlinkSync(ActivityFileLog.#indexName(this.file)); } catch { /* none */ }
       renameSync(tmp, this.file);
-      await fsyncDir(dirname(this.file));
+      renamed = true;
+      // From the rename on, the new file is the log: the swap is synchronous, so no read or commit sees half of it.
       const oldFd = this.#fd;
       this.#fd = openSync(this.file, 'a+', 0o600);
       closeSync(oldFd);
       this.#generation++;
-      this.#rebuild(keep, newOff, pos);
-    })().finally(() => { this.#compacting = null; });
-    return this.#compacting;
-  }
-
-  #rebuild(keep: number[], newOff: number[], size: number) {
-    const m = keep.length;
-    const take = <A extends Float64Array | Int32Array | Uint8Array>(c: Col<A>) => {
-      const b = new (c.a.constructor as { new (n: number): A })(Math.max(1024, m * 2));
-      for (let k = 0; k < m; k++) b[k] = c.a[keep[k]!]!;
-      c.a = b;
-    };
-    for (const c of [this.#ts, this.#len, this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path, this.#type, this.#alive]) take(c as Col<Float64Array>);
-    const off = new Float64Array(Math.max(1024, m * 2));
-    newOff.forEach((o, k) => { off[k] = o; });
-    this.#off.a = off;
-    const remap = new Int32Array(this.#n).fill(-1);
-    keep.forEach((old, k) => { remap[old] = k; });
-    this.#byId = this.#byId.remap(remap, this.#n);
-    const newId = this.#forgetStrings(m);
-    const byImsi = new Map<number, { pos: number[]; head: number }>();
-    for (const [imsi, l] of this.#byImsi) {
-      // One array per IMSI, not three (slice, map, filter): a fleet's log has an entry per subscriber.
-      const pos: number[] = [];
-      for (let k = l.head; k < l.pos.length; k++) {
-        const p = remap[l.pos[k]!]!;
-        if (p >= 0) pos.push(p);
-      }
-      if (pos.length) byImsi.set(newId[imsi]!, { pos, head: 0 });
+      this.#install(next);
+      // Commits stay held until the rename is durable: one acknowledged after it lives only in the new file.
+      await fsyncDir(dirname(this.file));
+    } catch (e) {
+      if (!renamed) try { unlinkSync(tmp); } catch { /* gone */ }
+      throw e;
+    } finally {
+      await out.close().catch(() => {});
+      await src.close().catch(() => {});
+      this.#held = null;
+      (release as (() => void) | null)?.();
     }
-    this.#byImsi = byImsi;
-    this.#n = m;
-    let live = 0;
-    for (let k = 0; k < m; k++) live += this.#alive.a[k]!; // retention may have struck during the copy
-    this.#live = live;
-    let liveBytes = 0;
-    for (let k = 0; k < m; k++) if (this.#alive.a[k]) liveBytes += this.#len.a[k]!;
-    this.#liveBytes = liveBytes;
-    this.#bytesHead = 0;
-    this.#ageHead = 0;
-    this.#size = size;
   }
 
   /**
-   * After compaction kept `m` rows: a new interner of the strings those rows name, the string columns renumbered to
-   * it; returns old id → new id (-1: forgotten). Before, every path, IMSI, terminal and address ever seen stayed
-   * interned for good; now the interner holds what the kept records use, bounded by retention like the columns
-   * (docs/performance.md § Eleventh round). The request type interner (a handful of values) is left as it is.
+   * Copy the live records among positions [from, to) to `out` and add them to `next`: one read of the old file per
+   * window of COMPACT_READ bytes (not one per record), the window's live records written in one piece. Both are on
+   * the thread pool, so the event loop runs between windows. Liveness is looked at after each read: a record killed
+   * meanwhile is not copied; one killed after it was copied stays as a dead row until the next compaction.
    */
-  #forgetStrings(m: number): Int32Array {
-    const old = this.#strings.values;
-    const newId = new Int32Array(old.length).fill(-1);
-    const strings = new Interner();
-    for (const c of [this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path]) {
-      const a = c.a;
-      for (let k = 0; k < m; k++) {
-        const id = a[k]!;
-        if (id < 0) continue;
-        let n = newId[id]!;
-        if (n < 0) newId[id] = n = strings.id(old[id]!);
-        a[k] = n;
+  async #copyRows(src: FileHandle, out: FileHandle, next: NextIndex, from: number, to: number): Promise<void> {
+    let i = from;
+    while (i < to) {
+      while (i < to && !this.#alive.a[i]) i++;
+      if (i >= to) return;
+      const start = this.#off.a[i]!;
+      let j = i + 1;
+      while (j < to && this.#off.a[j]! + this.#len.a[j]! - start <= COMPACT_READ) j++;
+      const end = this.#off.a[j - 1]! + this.#len.a[j - 1]!;
+      const win = Buffer.allocUnsafe(end - start);
+      let got = 0;
+      while (got < win.length) {
+        const { bytesRead } = await src.read(win, got, win.length - got, start + got);
+        if (bytesRead === 0) throw new Error(`the activity log ended at byte ${start + got}, before the records it indexes`);
+        got += bytesRead;
       }
+      let bytes = 0;
+      for (let k = i; k < j; k++) if (this.#alive.a[k]) bytes += this.#len.a[k]!;
+      const chunk = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (let k = i; k < j; k++) {
+        if (!this.#alive.a[k]) continue;
+        const off = this.#off.a[k]! - start;
+        const len = this.#len.a[k]!;
+        win.copy(chunk, at, off, off + len);
+        this.#addNext(next, k, next.size + at);
+        at += len;
+      }
+      if (bytes) await writeFully(out, chunk, next.size);
+      next.size += bytes;
+      i = j;
     }
-    this.#strings = strings;
-    return newId;
+  }
+
+  /** Add the old row `k`, copied to `off` in the new file, to the new index. */
+  #addNext(next: NextIndex, k: number, off: number): void {
+    const r = next.rows++;
+    if (next.rows > next.keep.a.length) for (const c of next.columns()) c.ensure(next.rows);
+    next.keep.a[r] = k;
+    next.ts.a[r] = this.#ts.a[k]!;
+    next.off.a[r] = off;
+    next.len.a[r] = this.#len.a[k]!;
+    next.type.a[r] = this.#type.a[k]!;
+    const old = this.#strings.values;
+    const imsi = next.string(this.#imsi.a[k]!, old);
+    next.imsi.a[r] = imsi;
+    next.msisdn.a[r] = next.string(this.#msisdn.a[k]!, old);
+    next.term.a[r] = next.string(this.#term.a[k]!, old);
+    next.ip.a[r] = next.string(this.#ip.a[k]!, old);
+    next.path.a[r] = next.string(this.#path.a[k]!, old);
+    this.#byId.copyRowTo(k, next.byId, r);
+    if (imsi >= 0) {
+      let l = next.byImsi.get(imsi);
+      if (!l) next.byImsi.set(imsi, (l = { pos: [], head: 0 }));
+      l.pos.push(r);
+    }
+  }
+
+  /**
+   * The swap's index: the new columns, interner, per-IMSI lists and id index in place of the old ones. The liveness
+   * of each row is taken now (retention may have struck during the copy); all else was built as the records were
+   * copied, so this is a few loops over typed arrays, not a rebuild.
+   */
+  #install(next: NextIndex): void {
+    const m = next.rows;
+    const alive = new Col((n) => new Uint8Array(n), Math.max(1024, next.keep.a.length));
+    let live = 0;
+    let liveBytes = 0;
+    for (let r = 0; r < m; r++) {
+      const a = this.#alive.a[next.keep.a[r]!]!;
+      alive.a[r] = a;
+      live += a;
+      if (a) liveBytes += next.len.a[r]!;
+    }
+    this.#ts = next.ts; this.#off = next.off; this.#len = next.len; this.#imsi = next.imsi; this.#msisdn = next.msisdn;
+    this.#term = next.term; this.#ip = next.ip; this.#path = next.path; this.#type = next.type; this.#alive = alive;
+    this.#strings = next.strings;
+    this.#byImsi = next.byImsi;
+    this.#byId = next.byId;
+    this.#n = m;
+    this.#live = live;
+    this.#liveBytes = liveBytes;
+    this.#bytesHead = 0;
+    this.#ageHead = 0;
+    this.#size = next.size;
   }
 
   /** How many distinct strings (paths, IMSIs, MSISDNs, terminals, addresses) the index holds (tests). */
   get internedStrings(): number { return this.#strings.values.length; }
-
-  /**
-   * Reads records in file order (ascending positions, as compaction asks for them) through a window of at least
-   * COMPACT_READ bytes: one read per window, not one per record. A live record's bytes are copied out (a view would
-   * keep its whole window alive while the output chunk fills). The dead records between live ones are read over,
-   * never more than the file once. A compaction of a million live records made a million `pread`s on the event
-   * loop (docs/performance.md § Twentieth round).
-   */
-  #sequentialReader(): (i: number) => Buffer {
-    let win = Buffer.alloc(0);
-    let winStart = 0;
-    return (i) => {
-      const off = this.#off.a[i]!;
-      const len = this.#len.a[i]!;
-      if (off < winStart || off + len > winStart + win.length) {
-        const want = Math.max(len, COMPACT_READ);
-        const buf = Buffer.allocUnsafe(want);
-        let got = 0;
-        while (got < want) {
-          const n = readSync(this.#fd, buf, got, want - got, off + got);
-          if (n === 0) break;
-          got += n;
-        }
-        win = buf.subarray(0, got);
-        winStart = off;
-      }
-      // Short only when the file ends early: what is there.
-      return Buffer.from(win.subarray(off - winStart, Math.min(off - winStart + len, win.length)));
-    };
-  }
 
   #read(i: number): ActivityRecord {
     const len = this.#len.a[i]!;

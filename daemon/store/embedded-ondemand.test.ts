@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { runUntilKilled } from '../../test/kill-child.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,20 +167,8 @@ test('SIGKILL at any instant of a compaction (snapshot, rename, key map, deletes
   writeFileSync(script, CHILD);
   const want = new Map<number, number>();
   for (let kill = 0; kill < 6; kill++) {
-    const child = spawn(process.execPath, [script, data, String(kill * 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    let ready = false;
-    await new Promise<void>((resolve, reject) => {
-      child.on('error', reject);
-      child.stdout.on('data', (b: Buffer) => {
-        out += b.toString();
-        if (!ready && out.includes('ready\n')) {
-          ready = true;
-          setTimeout(() => child.kill('SIGKILL'), 150 + kill * 170); // lands at a different step of a compaction each time
-        }
-      });
-      child.on('exit', () => resolve());
-    });
+    // Lands at a different step of a compaction each time.
+    const out = await runUntilKilled(script, [data, String(kill * 1000)], (o) => o.includes('ready\n'), 150 + kill * 170);
     for (const m of out.matchAll(/^ack (\d+) (\d+)$/gm)) want.set(Number(m[1]), Number(m[2]));
     const s = await openStore(data);
     const c = openCollection<{ v: number; msisdn: string }>(s, 'subscribers');

@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedStore } from './embedded-store.js';
 import { COLLECTIONS, openCollection } from '../../src/store/collections.js';
+import { runUntilKilled } from '../../test/kill-child.js';
 
 const CHILD = `
 import { createEmbeddedStore } from ${JSON.stringify(new URL('./embedded-store.js', import.meta.url).href)};
@@ -41,18 +41,8 @@ test('32 writers on one SQN record, SIGKILL at any instant: the stored SQN is ne
   let acked = 0;
   const tokens: string[] = [];
   for (let round = 0; round < 5; round++) {
-    const child = spawn(process.execPath, [script, data], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      child.on('error', reject);
-      let armed = false;
-      child.stdout.on('data', (b: Buffer) => {
-        out += b.toString();
-        // Kill once writes are flowing, at a different point each round.
-        if (!armed && out.includes('\nsqn ')) { armed = true; setTimeout(() => child.kill('SIGKILL'), 40 + round * 67); }
-      });
-      child.on('exit', () => resolve());
-    });
+    // Kill once writes are flowing, at a different point each round.
+    const out = await runUntilKilled(script, [data], (o) => o.includes('\nsqn '), 40 + round * 67);
     const seen = [...out.matchAll(/^sqn (\d+)$/gm)].map((m) => Number(m[1]));
     assert.ok(seen.length > 0, `round ${round}: the child acknowledged SQNs before it was killed`);
     assert.equal(new Set(seen).size, seen.length, `round ${round}: no SQN handed out twice`);

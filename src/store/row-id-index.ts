@@ -210,22 +210,13 @@ export class RowIdIndex {
   }
 
   /**
-   * After a compaction: row `r` becomes `remap[r]` (-1: gone), `rows` rows before it. Rebuilt from the kept rows in
-   * order, so for an id kept in several rows the last one answers.
+   * Set `out`'s row `outRow` to this index's row `row`'s id (nothing for a row never set): a compaction builds the new
+   * index row by row as it copies records, and a UUID row goes across as its words, never made into text and parsed.
+   * As with `set`, for an id copied into several rows the last one answers.
    */
-  remap(remap: Int32Array, rows: number): RowIdIndex {
-    const out = new RowIdIndex();
-    const kept: number[] = [];
-    for (let r = 0; r < rows; r++) if (remap[r]! >= 0) kept[remap[r]!] = r;
-    const q = new Uint32Array(4);
-    for (let k = 0; k < kept.length; k++) {
-      const r = kept[k];
-      if (r === undefined || r >= this.#cap) continue;
-      if (this.#kind[r] === KIND_UUID) {
-        q.set(this.#words.subarray(r * 4, r * 4 + 4));
-        out.#setWords(k, q); // no text made and parsed again per row
-      } else if (this.#kind[r] === KIND_OTHER) out.set(this.#otherText.get(r)!, k);
-    }
-    return out;
+  copyRowTo(row: number, out: RowIdIndex, outRow: number): void {
+    const k = row < this.#cap ? this.#kind[row] : KIND_NONE;
+    if (k === KIND_UUID) out.#setWords(outRow, this.#words.subarray(row * 4, row * 4 + 4));
+    else if (k === KIND_OTHER) out.set(this.#otherText.get(row)!, outRow);
   }
 }
