@@ -197,7 +197,8 @@ export interface Served { child: ChildProcess; url: string; agent: Agent; logLin
  * `omnisep serve` as users start it (default store and log level) plus the settings a single-SIM load needs
  * (built-in AAA + swm relay over TCP Diameter, raised EAP caps, 127.0.0.1 a trusted XCAP proxy).
  */
-export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?: string } = {}): Promise<Served> {
+/** `dataDir`: the daemon's data directory, kept at stop (a bench that starts a daemon on data it prepared); default one in the temp dir. */
+export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?: string; dataDir?: string } = {}): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-profile-'));
   const sim = labSims()[0]!;
   const csv = join(dir, 'one-sim.csv');
@@ -207,7 +208,7 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   const socket = join(dir, 'omnisep.sock');
   const args = (extra: string[]) => (opts.root ? [join(opts.root, 'bin', 'run.js'), 'serve', ...extra] : serveArgs(extra));
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args([
-    '--data-dir', join(dir, 'data'), '--socket', socket, '--http-port', '0', '--api-port', '0', '--diameter-port', '0', '--aaa-port', '0', '--no-tls', '--no-pretty',
+    '--data-dir', opts.dataDir ?? join(dir, 'data'), '--socket', socket, '--http-port', '0', '--api-port', '0', '--diameter-port', '0', '--aaa-port', '0', '--no-tls', '--no-pretty',
     ...sets.flatMap((s) => ['--set', s]),
   ])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', XDG_RUNTIME_DIR: '' } });
   let lines = 0;
