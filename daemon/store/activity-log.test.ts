@@ -347,3 +347,30 @@ test('a compaction that fails leaves the log as it was, says so once, and the ne
   for (const r of kept) assert.deepEqual(await log.get(r.id), r);
   await log.close();
 });
+
+test('a lowered per-subscriber cap is applied to every list once (at the next retention pass and at open), and the passes after it leave the lists alone', async () => {
+  const file = tmp();
+  const open = (cap: number) => ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: cap, compactMinDead: 1_000_000 });
+  const log = await open(10);
+  const imsis = ['001010000000001', '001010000000002', '001010000000003'];
+  const made = new Map<string, ActivityRecord[]>(imsis.map((i) => [i, []]));
+  for (let k = 0; k < 10; k++) for (const imsi of imsis) { const r = rec({ imsi }); await log.append(r); made.get(imsi)!.push(r); }
+  assert.equal(log.enforceRetention(), 0, 'nothing over the cap');
+  log.maxPerSubscriber = 3; // a reload lowered it
+  assert.equal(log.enforceRetention(), 21);
+  const newest = async (l: ActivityFileLog, imsi: string, n: number) =>
+    assert.deepEqual(l.querySync({ imsi }).records.map((r) => r.id), made.get(imsi)!.slice(-n).reverse().map((r) => r.id), imsi);
+  for (const imsi of imsis) await newest(log, imsi, 3);
+  assert.equal(log.enforceRetention(), 0);
+  // Raised again: lists grow past the old cap, and a pass does not trim them.
+  log.maxPerSubscriber = 10;
+  for (let k = 0; k < 4; k++) { const r = rec({ imsi: imsis[0] }); await log.append(r); made.get(imsis[0]!)!.push(r); }
+  assert.equal(log.enforceRetention(), 0);
+  await newest(log, imsis[0]!, 7);
+  await log.close(); // the index snapshot holds lists of 7, 3 and 3
+  // Opened with a cap of 2: the snapshot's lists are brought under it at open.
+  const again = await open(2);
+  assert.equal(await again.count(), 6);
+  for (const imsi of imsis) await newest(again, imsi, 2);
+  await again.close();
+});

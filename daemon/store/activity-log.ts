@@ -55,6 +55,8 @@ const COMPACT_READ = 1 << 20;
 const COMPACT_HELD_ROWS = 4096;
 /** …or it has made this many passes; then it holds commits for the rest and the swap. */
 const COMPACT_PASSES = 8;
+/** Compaction flushes the new file each time this many bytes were written to it (8 MiB). */
+const COMPACT_SYNC_BYTES = 8 << 20;
 /** After a compaction fails (a full disk), the next is not tried for this long. */
 const COMPACT_RETRY_MS = 60_000;
 
@@ -105,8 +107,9 @@ type Column = Col<Float64Array | Int32Array | Uint8Array>;
  */
 class NextIndex {
   rows = 0;
-  /** Bytes written to the new file. */
+  /** Bytes written to the new file, and of them flushed to the disk. */
   size = 0;
+  synced = 0;
   readonly keep = new Col((n) => new Int32Array(n));
   readonly ts = new Col((n) => new Float64Array(n));
   readonly off = new Col((n) => new Float64Array(n));
@@ -181,6 +184,8 @@ export class ActivityFileLog implements ActivityLog {
   /** Record id → position: typed columns, not a string and a map entry per record (src/store/row-id-index.ts). */
   #byId = new RowIdIndex();
   #live = 0;
+  /** The per-subscriber cap the lists were last brought under (`enforceRetention` walks them when it is lowered). */
+  #capApplied: number;
   /** Positions below this are all dead by age (age retention walks forward). */
   #ageHead = 0;
   #pending: Pending[] = [];
@@ -200,6 +205,7 @@ export class ActivityFileLog implements ActivityLog {
   private constructor(opts: ActivityLogOptions, fd: number) {
     this.file = opts.file;
     this.maxPerSubscriber = opts.maxPerSubscriber ?? 1000;
+    this.#capApplied = this.maxPerSubscriber;
     this.retentionSeconds = opts.retentionSeconds ?? 2592000;
     this.maxBytes = opts.maxBytes ?? 0;
     this.#flushTimer = new CommitTimer(opts.commitIntervalMs ?? 2);
@@ -217,6 +223,8 @@ export class ActivityFileLog implements ActivityLog {
     const fd = openSync(opts.file, 'a+', 0o600);
     const log = new ActivityFileLog(opts, fd);
     await log.#load(opts.warn ?? (() => {}));
+    // The index snapshot's lists were made under the cap of their day: bring them under this one, once.
+    log.#capApplied = Infinity;
     log.enforceRetention();
     const every = opts.retentionIntervalMs ?? 10_000;
     if (every > 0) {
@@ -516,8 +524,12 @@ export class ActivityFileLog implements ActivityLog {
       i++;
     }
     this.#ageHead = i;
-    // Per-subscriber cap may have been lowered by a reload.
-    for (const l of this.#byImsi.values()) {
+    // The cap is enforced on every append; only a reload that lowered it leaves lists above it. Walking every
+    // subscriber's list on each tick cost 20–36 ms of event loop every 10 s at 500,000 IMSIs, growing with the fleet
+    // (docs/performance.md § Twenty-first round).
+    const lowered = this.maxPerSubscriber < this.#capApplied;
+    this.#capApplied = this.maxPerSubscriber;
+    if (lowered) for (const l of this.#byImsi.values()) {
       while (l.head < l.pos.length && !this.#alive.a[l.pos[l.head]!]) l.head++;
       let liveCount = 0;
       for (let k = l.head; k < l.pos.length; k++) if (this.#alive.a[l.pos[k]!]) liveCount++;
@@ -648,6 +660,9 @@ export class ActivityFileLog implements ActivityLog {
       }
       if (bytes) await writeFully(out, chunk, next.size);
       next.size += bytes;
+      // Flushed as it goes (as RocksDB's bytes_per_sync does): a single fsync of hundreds of MiB at the end would put
+      // every commit's O_DSYNC write to the same disk behind it.
+      if (next.size - next.synced >= COMPACT_SYNC_BYTES) { await out.datasync(); next.synced = next.size; }
       i = j;
     }
   }
