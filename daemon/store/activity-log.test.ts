@@ -374,3 +374,32 @@ test('a lowered per-subscriber cap is applied to every list once (at the next re
   for (const imsi of imsis) await newest(again, imsi, 2);
   await again.close();
 });
+
+test('a compaction keeps the interner as it is while the live records name at least half of its strings, and rebuilds it below that', async () => {
+  const file = tmp();
+  let now = T0 + 1_000_000;
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 1000, retentionSeconds: 600, compactMinDead: 1_000_000 });
+  // 40 subscribers long ago and 60 recent ones, each naming an IMSI and a terminal of its own.
+  const add = (k: number, at: number) => log.append(rec({ imsi: `0010100000${String(k).padStart(5, '0')}`, terminal_id: `term-${k}`, timestamp: new Date(at).toISOString() }));
+  for (let k = 0; k < 40; k++) await add(k, T0);
+  for (let k = 40; k < 100; k++) await add(k, now);
+  const before = log.internedStrings;
+  assert.equal(log.enforceRetention(), 40);
+  await log.compact();
+  // 60 % of the strings are still named: kept, with the 40 old subscribers' strings.
+  assert.equal(log.internedStrings, before);
+  assert.equal(log.querySync({ terminal_id: 'term-77' }).total, 1);
+  assert.equal(log.querySync({ imsi: '001010000000077' }).total, 1);
+  assert.equal(log.querySync({ terminal_id: 'term-7' }).total, 0);
+  await add(100, now); // appends after it intern into the same interner
+  assert.equal(log.querySync({ query: 'term-100' }).total, 1);
+  // Now only 11 of ≈ 200 are named: rebuilt with what the live records name.
+  now += 601_000;
+  for (let k = 101; k < 111; k++) await add(k, now);
+  log.enforceRetention();
+  await log.compact();
+  assert.equal(await log.count(), 10);
+  assert.equal(log.internedStrings, 10 * 2 + 2, '10 IMSIs, 10 terminals, the one path and the one address');
+  assert.equal(log.querySync({ terminal_id: 'term-105' }).total, 1);
+  await log.close();
+});
