@@ -117,7 +117,7 @@ console.log('| build | queries/s | p50 ms | p99 ms | p99.9 ms | longest ms (at s
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|');
 const timelines: string[] = [];
 for (const [name, root] of builds) {
-  const r = await once(name, root ?? undefined);
+  const r = await once(name, root);
   // Queries over 100 ms per 5-second stretch of the run: where the slow ones were, against the swaps.
   const per5 = Array.from({ length: Math.ceil(SECONDS / 5) }, (_, w) => r.slow.filter((t) => t >= w * 5 && t < w * 5 + 5).length);
   timelines.push(`${name}: queries over 100 ms per 5 s from the start: ${per5.join(' ')}`);

@@ -19,7 +19,7 @@
  */
 import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync, renameSync, existsSync, unlinkSync, readFileSync } from 'node:fs';
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
-import { openForCommits, writeDurable } from './durable-write.js';
+import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
 import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
@@ -150,12 +150,6 @@ class NextIndex {
   }
 }
 
-/** Write all of `buf` at `pos`. */
-async function writeFully(fh: FileHandle, buf: Buffer, pos: number): Promise<void> {
-  let w = 0;
-  while (w < buf.length) w += (await fh.write(buf, w, buf.length - w, pos + w)).bytesWritten;
-}
-
 /** A record waiting for its commit: its line as text (with the `\n`). */
 interface Pending { line: string; rec: ActivityRecord; at: number; resolve: () => void; reject: (e: unknown) => void }
 
@@ -193,8 +187,11 @@ export class ActivityFileLog implements ActivityLog {
   /** Record id → position: typed columns, not a string and a map entry per record (src/store/row-id-index.ts). */
   #byId = new RowIdIndex();
   #live = 0;
-  /** The per-subscriber cap the lists were last brought under (`enforceRetention` walks them when it is lowered). */
-  #capApplied: number;
+  /**
+   * The per-subscriber cap the lists were last brought under (`enforceRetention` walks them when it is lowered).
+   * None at first: the index snapshot's lists were made under the cap of their day, so open's pass walks them once.
+   */
+  #capApplied = Infinity;
   /** Positions below this are all dead by age (age retention walks forward). */
   #ageHead = 0;
   #pending: Pending[] = [];
@@ -214,7 +211,6 @@ export class ActivityFileLog implements ActivityLog {
   private constructor(opts: ActivityLogOptions, fd: number) {
     this.file = opts.file;
     this.maxPerSubscriber = opts.maxPerSubscriber ?? 1000;
-    this.#capApplied = this.maxPerSubscriber;
     this.retentionSeconds = opts.retentionSeconds ?? 2592000;
     this.maxBytes = opts.maxBytes ?? 0;
     this.#flushTimer = new CommitTimer(opts.commitIntervalMs ?? 2);
@@ -231,9 +227,7 @@ export class ActivityFileLog implements ActivityLog {
     if (existsSync(tmp)) unlinkSync(tmp); // an unfinished compaction: the old file is intact
     const fd = openSync(opts.file, 'a+', 0o600);
     const log = new ActivityFileLog(opts, fd);
-    await log.#load(opts.warn ?? (() => {}));
-    // The index snapshot's lists were made under the cap of their day: bring them under this one, once.
-    log.#capApplied = Infinity;
+    await log.#load();
     log.enforceRetention();
     const every = opts.retentionIntervalMs ?? 10_000;
     if (every > 0) {
@@ -249,9 +243,10 @@ export class ActivityFileLog implements ActivityLog {
    * Rebuild the index from the file: read in large chunks, split on newlines,
    * parse each line (readline is several times slower at a million lines).
    */
-  async #load(warn: (msg: string) => void): Promise<void> {
+  async #load(): Promise<void> {
+    const warn = this.#warn;
     const size = fstatSync(this.#fd).size;
-    const from = this.#loadIndexSnapshot(size, warn);
+    const from = this.#loadIndexSnapshot(size);
     if (size === 0 || from === size) { this.#size = size; return; }
     const fh = await openAsync(this.file, 'r');
     const CHUNK = 8 << 20;
@@ -318,7 +313,7 @@ export class ActivityFileLog implements ActivityLog {
    * last indexed offset, the record with the last indexed id (a compaction or a restore changes that);
    * otherwise the whole log is parsed as before. Returns the offset to parse from.
    */
-  #loadIndexSnapshot(size: number, warn: (msg: string) => void): number {
+  #loadIndexSnapshot(size: number): number {
     const file = ActivityFileLog.#indexName(this.file);
     if (!existsSync(file)) return 0;
     try {
@@ -360,7 +355,7 @@ export class ActivityFileLog implements ActivityLog {
       // Start over from the log itself: the index is only a cache.
       this.#n = 0; this.#live = 0; this.#byId = new RowIdIndex(); this.#byImsi.clear();
       this.#strings = new Interner(); this.#types = new Interner();
-      warn(`activity log ${this.file}: index snapshot ignored (${(e as Error).message}); rebuilding the index from the log`);
+      this.#warn(`activity log ${this.file}: index snapshot ignored (${(e as Error).message}); rebuilding the index from the log`);
       try { unlinkSync(file); } catch { /* gone */ }
       return 0;
     }
@@ -673,7 +668,7 @@ export class ActivityFileLog implements ActivityLog {
         this.#addNext(next, k, next.size + at);
         at += len;
       }
-      if (bytes) await writeFully(out, chunk, next.size);
+      if (bytes) await writeAll(out, chunk, next.size);
       next.size += bytes;
       // Flushed as it goes (as RocksDB's bytes_per_sync does): a single fsync of hundreds of MiB at the end would put
       // every commit's O_DSYNC write to the same disk behind it.

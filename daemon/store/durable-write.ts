@@ -17,14 +17,20 @@ export function openForCommits(file: string): Promise<FileHandle> {
   return DSYNC === undefined ? open(file, 'r+') : open(file, constants.O_RDWR | DSYNC);
 }
 
+/**
+ * Writes all of `buf` through the thread pool: at `position`, or at the handle's current position when it is null.
+ * A short write leaves the rest to the next.
+ */
+export async function writeAll(fh: FileHandle, buf: Buffer, position: number | null = null): Promise<void> {
+  let written = 0;
+  while (written < buf.length) written += (await fh.write(buf, written, buf.length - written, position === null ? null : position + written)).bytesWritten;
+}
+
 /** Writes all of `buf` at `position` of a handle from `openForCommits`; resolves once it is durable. */
 export async function writeDurable(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  // Each write returns once its bytes are on stable storage.
+  if (DSYNC !== undefined) return writeAll(fh, buf, position);
   let written = 0;
-  if (DSYNC !== undefined) {
-    // Each write returns once its bytes are on stable storage; a short write leaves the rest to the next.
-    while (written < buf.length) written += (await fh.write(buf, written, buf.length - written, position + written)).bytesWritten;
-    return;
-  }
   while (written < buf.length) written += writeSync(fh.fd, buf, written, buf.length - written, position + written);
   await fh.datasync();
 }

@@ -19,6 +19,7 @@ import { crc32 } from 'node:zlib';
 import { checkRecord } from '../../src/store/collections.js';
 import type { Entry, RecordSource } from '../../src/store/map-collection.js';
 import { replaceFileDurably } from './atomic-file.js';
+import { writeAll } from './durable-write.js';
 import { StoreRecordDamagedError } from './errors.js';
 import { FORMAT, FramedFileDamage, frame, readFramed, recordLine, unframe } from './journal.js';
 
@@ -262,7 +263,7 @@ export function openWithKeyMap(dbDir: string, file: string, name: string, gen: n
 export async function writeKeyMap(dbDir: string, snap: SnapshotFile): Promise<void> {
   const tmp = join(dbDir, keyMapTmp(snap.collection, snap.generation));
   await replaceFileDurably(tmp, join(dbDir, keyMapName(snap.collection, snap.generation)), async (fh) => {
-    const write = async (b: Buffer) => { let w = 0; while (w < b.length) w += (await fh.write(b, w, b.length - w)).bytesWritten; };
+    const write = (b: Buffer) => writeAll(fh, b);
     const header: KeyMapHeader = { omnisep: 'keymap', format: FORMAT, collection: snap.collection, generation: snap.generation, snapshot: snap.identity, fields: [...snap.fields], first: snap.ends[0]!, count: snap.count };
     await write(frame(JSON.stringify(header)));
     for (let i = 0; i < snap.count; i += KEYMAP_CHUNK) {
@@ -314,8 +315,7 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
       const b = Buffer.concat(chunk);
       chunk = [];
       chunkBytes = 0;
-      let w = 0;
-      while (w < b.length) w += (await fh.write(b, w, b.length - w)).bytesWritten;
+      await writeAll(fh, b);
       await new Promise((r) => setImmediate(r)); // let requests run
     };
     const add = async (b: Buffer) => {
