@@ -40,6 +40,8 @@ run dist/bench/monitor.bench.js 3 3
 run dist/bench/activity.bench.js --records 1000000
 # The activity log's compaction at a fleet's size (the daemon-level run, compaction-daemon.bench.js, is a long run).
 run dist/bench/compaction.bench.js --records 1000000 --rounds 1
+# What the activity log's index costs the garbage collector at a fleet's size (heap kept, a forced full collection).
+run dist/bench/activity-index.bench.js --records 1000000 --rounds 1
 run dist/bench/ts43-cpu.bench.js --rounds 3 --seconds 3
 # The fleet's store: one daemon and two on a throw-away PostgreSQL cluster (needs Debian's postgresql, as the tests do).
 if [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; then run dist/bench/pg-load.bench.js --count 2000 --warmup 1000; else echo; echo "### pg-load.bench.js skipped: PostgreSQL is not installed (apt-get install postgresql)"; fi

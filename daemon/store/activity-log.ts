@@ -26,6 +26,7 @@ import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/cont
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
+import { RowChains } from '../../src/store/row-chains.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
 import { CommitTimer, reportCommitWaits, type CommitWaitObserver } from './commit-timer.js';
 
@@ -125,8 +126,12 @@ class NextIndex {
   readonly path = new Col((n) => new Int32Array(n));
   readonly type = new Col((n) => new Int32Array(n));
   readonly strings: Interner;
-  readonly byImsi = new Map<number, { pos: number[]; head: number }>();
+  /** The copied rows of each IMSI (by its id in `strings`). */
+  readonly byImsi = new RowChains();
   readonly byId = new RowIdIndex();
+  /** The copy's read window and write chunk, reused window after window. */
+  readonly readBuf = Buffer.allocUnsafe(COMPACT_READ);
+  readonly writeBuf = Buffer.allocUnsafe(COMPACT_READ);
   /** Old string id → new id + 1 (0: not yet interned); the old interner grows while the copy runs. Null: ids carry over. */
   readonly #ids: Col<Int32Array> | null;
   /** `kept`: the old interner, kept with its ids; null: a new one. */
@@ -182,8 +187,8 @@ export class ActivityFileLog implements ActivityLog {
   #alive = new Col((n) => new Uint8Array(n));
   #strings = new Interner();
   #types = new Interner();
-  /** imsi id → positions (ascending); `#head` = first possibly-live index in it. */
-  #byImsi = new Map<number, { pos: number[]; head: number }>();
+  /** The positions of each IMSI (by its interned id), oldest first: chains in typed arrays (src/store/row-chains.ts). */
+  #byImsi = new RowChains();
   /** Record id → position: typed columns, not a string and a map entry per record (src/store/row-id-index.ts). */
   #byId = new RowIdIndex();
   #live = 0;
@@ -345,15 +350,13 @@ export class ActivityFileLog implements ActivityLog {
         live++;
         const imsiId = this.#imsi.a[i]!;
         if (imsiId < 0) continue;
-        let l = this.#byImsi.get(imsiId);
-        if (!l) this.#byImsi.set(imsiId, (l = { pos: [], head: 0 }));
-        l.pos.push(i);
+        this.#byImsi.push(imsiId, i);
       }
       this.#live = live;
       return h.covered;
     } catch (e) {
       // Start over from the log itself: the index is only a cache.
-      this.#n = 0; this.#live = 0; this.#byId = new RowIdIndex(); this.#byImsi.clear();
+      this.#n = 0; this.#live = 0; this.#byId = new RowIdIndex(); this.#byImsi = new RowChains();
       this.#strings = new Interner(); this.#types = new Interner();
       this.#warn(`activity log ${this.file}: index snapshot ignored (${(e as Error).message}); rebuilding the index from the log`);
       try { unlinkSync(file); } catch { /* gone */ }
@@ -408,12 +411,9 @@ export class ActivityFileLog implements ActivityLog {
     this.#liveBytes += len;
     this.#byId.set(rec.id, i);
     if (imsiId >= 0) {
-      let l = this.#byImsi.get(imsiId);
-      if (!l) this.#byImsi.set(imsiId, (l = { pos: [], head: 0 }));
-      l.pos.push(i);
-      // per-subscriber cap, enforced on every append
-      while (l.pos.length - l.head > this.maxPerSubscriber) this.#kill(l.pos[l.head++]!);
-      if (l.head > 1024 && l.head > l.pos.length / 2) { l.pos = l.pos.slice(l.head); l.head = 0; }
+      // per-subscriber cap, enforced on every append (the oldest first, live or killed by age already)
+      let count = this.#byImsi.push(imsiId, i);
+      while (count-- > this.maxPerSubscriber) this.#kill(this.#byImsi.shift(imsiId));
     }
   }
 
@@ -537,12 +537,16 @@ export class ActivityFileLog implements ActivityLog {
     // (docs/performance.md § Twenty-first round).
     const lowered = this.maxPerSubscriber < this.#capApplied;
     this.#capApplied = this.maxPerSubscriber;
-    if (lowered) for (const l of this.#byImsi.values()) {
-      while (l.head < l.pos.length && !this.#alive.a[l.pos[l.head]!]) l.head++;
-      let liveCount = 0;
-      for (let k = l.head; k < l.pos.length; k++) if (this.#alive.a[l.pos[k]!]) liveCount++;
-      for (let k = l.head; k < l.pos.length && liveCount > this.maxPerSubscriber; k++) {
-        if (this.#alive.a[l.pos[k]!]) { this.#kill(l.pos[k]!); liveCount--; killed++; }
+    if (lowered) {
+      const lists = this.#byImsi;
+      for (let key = 0; key < lists.keySpan; key++) {
+        if (lists.count(key) <= this.maxPerSubscriber) continue;
+        let live = 0;
+        for (const i of lists.rows(key)) live += this.#alive.a[i]!;
+        while (live > this.maxPerSubscriber) {
+          const i = lists.shift(key);
+          if (this.#alive.a[i]) { this.#kill(i); live--; killed++; }
+        }
       }
     }
     killed += this.#enforceBytes();
@@ -649,16 +653,20 @@ export class ActivityFileLog implements ActivityLog {
       let j = i + 1;
       while (j < to && this.#off.a[j]! + this.#len.a[j]! - start <= COMPACT_READ) j++;
       const end = this.#off.a[j - 1]! + this.#len.a[j - 1]!;
-      const win = Buffer.allocUnsafe(end - start);
+      // The window and the chunk reuse one buffer each per compaction (a record over COMPACT_READ gets its own): a new
+      // 1 MiB ArrayBuffer per window was ≈ 1.5 GB of external memory at a million records, and V8 answered it with a
+      // full collection every few windows once the heap was small (docs/performance.md § Twenty-second round).
+      const span = end - start;
+      const win = span <= next.readBuf.length ? next.readBuf : Buffer.allocUnsafe(span);
       let got = 0;
-      while (got < win.length) {
-        const { bytesRead } = await src.read(win, got, win.length - got, start + got);
+      while (got < span) {
+        const { bytesRead } = await src.read(win, got, span - got, start + got);
         if (bytesRead === 0) throw new Error(`the activity log ended at byte ${start + got}, before the records it indexes`);
         got += bytesRead;
       }
       let bytes = 0;
       for (let k = i; k < j; k++) if (this.#alive.a[k]) bytes += this.#len.a[k]!;
-      const chunk = Buffer.allocUnsafe(bytes);
+      const chunk = bytes <= next.writeBuf.length ? next.writeBuf : Buffer.allocUnsafe(bytes);
       let at = 0;
       for (let k = i; k < j; k++) {
         if (!this.#alive.a[k]) continue;
@@ -668,7 +676,7 @@ export class ActivityFileLog implements ActivityLog {
         this.#addNext(next, k, next.size + at);
         at += len;
       }
-      if (bytes) await writeAll(out, chunk, next.size);
+      if (bytes) await writeAll(out, chunk.subarray(0, bytes), next.size);
       next.size += bytes;
       // Flushed as it goes (as RocksDB's bytes_per_sync does): a single fsync of hundreds of MiB at the end would put
       // every commit's O_DSYNC write to the same disk behind it.
@@ -717,11 +725,7 @@ export class ActivityFileLog implements ActivityLog {
     next.ip.a[r] = next.string(this.#ip.a[k]!, old);
     next.path.a[r] = next.string(this.#path.a[k]!, old);
     this.#byId.copyRowTo(k, next.byId, r);
-    if (imsi >= 0) {
-      let l = next.byImsi.get(imsi);
-      if (!l) next.byImsi.set(imsi, (l = { pos: [], head: 0 }));
-      l.pos.push(r);
-    }
+    if (imsi >= 0) next.byImsi.push(imsi, r);
   }
 
   /**
@@ -805,8 +809,8 @@ export class ActivityFileLog implements ActivityLog {
       total++;
     };
     if (q.imsi) {
-      const l = this.#byImsi.get(this.#strings.find(q.imsi));
-      if (l) for (let k = l.pos.length - 1; k >= l.head; k--) consider(l.pos[k]!);
+      const rows = this.#byImsi.rows(this.#strings.find(q.imsi));
+      for (let k = rows.length - 1; k >= 0; k--) consider(rows[k]!);
     } else {
       for (let i = this.#n - 1; i >= 0; i--) consider(i);
     }

@@ -1,0 +1,92 @@
+/**
+ * What the activity log's in-memory index costs the garbage collector at a fleet's size (daemon/store/activity-log.ts,
+ * docs/performance.md § Twenty-second round): a log of `--records` token-query records, two per IMSI (so half as
+ * many subscribers), every one live; then full collections forced with the log open and, for the floor, with it
+ * closed. Every full collection marks what the index keeps on the heap, so its pause is paid by every request in
+ * flight when one comes, and it grows with the fleet unless the index is kept in typed arrays.
+ *
+ * Prints, per build and round: the heap the open log keeps (V8's `heapUsed` after full collections, less the same
+ * once the log is closed and dropped) and the median of five forced full collections with the log open and closed.
+ * A forced collection marks everything in one piece, so it is an upper bound of what a daemon's major collection
+ * holds the event loop for (most of a daemon's marking runs concurrently), and it grows with what the heap holds.
+ * In-process, on the file log users run (no daemon).
+ *
+ *   npx tsc && node dist/bench/activity-index.bench.js [--records 1000000] [--rounds 1] [--root DIR]
+ *
+ * `--root` takes another build's activity log (a checkout built with `npx tsc`), so two builds compare side by
+ * side in one run, rounds alternating. The bench turns on `--expose-gc` itself (v8.setFlagsFromString).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { tokenQueryRecord as record } from './activity-records.js';
+import type { ActivityFileLog } from '../daemon/store/activity-log.js';
+
+const { values } = parseArgs({ options: {
+  records: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '1' }, root: { type: 'string' },
+} });
+const N = Number(values.records);
+if (!Number.isInteger(N) || N < 2) throw new Error('--records: a whole number, 2 or more');
+const here = resolve(import.meta.dirname, '..', '..');
+const builds = [['this build', here], ...(values.root ? [['--root', resolve(values.root)]] : [])] as const;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+type LogClass = typeof ActivityFileLog;
+const load = async (root: string): Promise<LogClass> =>
+  ((await import(pathToFileURL(join(root, 'dist/daemon/store/activity-log.js')).href)) as { ActivityFileLog: LogClass }).ActivityFileLog;
+
+/** Median ms of five forced full collections, and the heap used after them (MB). */
+function collections(): { ms: number; heapMb: number } {
+  gc();
+  const ms: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    gc();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { ms: ms[2]!, heapMb: process.memoryUsage().heapUsed / 2 ** 20 };
+}
+
+async function once(Log: LogClass): Promise<{ open: { ms: number; heapMb: number }; closed: { ms: number; heapMb: number }; fillS: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-activity-index-'));
+  try {
+    // Two records per IMSI under a cap of two: every record live; no compaction, no retention pass.
+    let log: ActivityFileLog | null = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 2, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    const ts = new Date().toISOString();
+    const t0 = performance.now();
+    let batch: Promise<void>[] = [];
+    for (let k = 0; k < N; k++) {
+      batch.push(log.append(record(k, ts)));
+      if (batch.length === 5000) { await Promise.all(batch); batch = []; }
+    }
+    await Promise.all(batch);
+    batch = [];
+    const fillS = (performance.now() - t0) / 1000;
+    if ((await log.count()) !== N) throw new Error(`the log holds ${await log.count()} live records, not ${N}`);
+    const open = collections();
+    await log.close();
+    log = null;
+    const closed = collections();
+    return { open, closed, fillS };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const logs = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
+console.log(`activity-index bench: ${N.toLocaleString('en')} records of ${(N / 2).toLocaleString('en')} IMSIs, all live; node ${process.version}, ${new Date().toISOString()}\n`);
+console.log('| build | round | full GC, log open ms | full GC, log closed ms | heap the index keeps MB | fill s |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (let round = 1; round <= Number(values.rounds); round++) {
+  for (const [name, Log] of logs) {
+    const r = await once(Log);
+    console.log(`| ${name} | ${round} | ${r.open.ms.toFixed(1)} | ${r.closed.ms.toFixed(1)} | ${(r.open.heapMb - r.closed.heapMb).toFixed(0)} | ${r.fillS.toFixed(1)} |`);
+  }
+}
