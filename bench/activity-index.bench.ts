@@ -6,7 +6,8 @@
  * flight when one comes, and it grows with the fleet unless the index is kept in typed arrays.
  *
  * Prints, per build and round: the heap the open log keeps (V8's `heapUsed` after full collections, less the same
- * once the log is closed and dropped) and the median of five forced full collections with the log open and closed.
+ * once the log is closed and dropped), the memory it keeps outside the heap in typed arrays and buffers
+ * (`arrayBuffers`, the same way), and the median of five forced full collections with the log open and closed.
  * A forced collection marks everything in one piece, so it is an upper bound of what a daemon's major collection
  * holds the event loop for (most of a daemon's marking runs concurrently), and it grows with what the heap holds.
  * In-process, on the file log users run (no daemon).
@@ -42,7 +43,7 @@ const load = async (root: string): Promise<LogClass> =>
   ((await import(pathToFileURL(join(root, 'dist/daemon/store/activity-log.js')).href)) as { ActivityFileLog: LogClass }).ActivityFileLog;
 
 /** Median ms of five forced full collections, and the heap used after them (MB). */
-function collections(): { ms: number; heapMb: number } {
+function collections(): { ms: number; heapMb: number; outsideMb: number } {
   gc();
   const ms: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -51,10 +52,13 @@ function collections(): { ms: number; heapMb: number } {
     ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);
-  return { ms: ms[2]!, heapMb: process.memoryUsage().heapUsed / 2 ** 20 };
+  const m = process.memoryUsage();
+  return { ms: ms[2]!, heapMb: m.heapUsed / 2 ** 20, outsideMb: m.arrayBuffers / 2 ** 20 };
 }
 
-async function once(Log: LogClass): Promise<{ open: { ms: number; heapMb: number }; closed: { ms: number; heapMb: number }; fillS: number }> {
+type Collected = ReturnType<typeof collections>;
+
+async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected; fillS: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-activity-index-'));
   try {
     // Two records per IMSI under a cap of two: every record live; no compaction, no retention pass.
@@ -82,11 +86,11 @@ async function once(Log: LogClass): Promise<{ open: { ms: number; heapMb: number
 
 const logs = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
 console.log(`activity-index bench: ${N.toLocaleString('en')} records of ${(N / 2).toLocaleString('en')} IMSIs, all live; node ${process.version}, ${new Date().toISOString()}\n`);
-console.log('| build | round | full GC, log open ms | full GC, log closed ms | heap the index keeps MB | fill s |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| build | round | full GC, log open ms | full GC, log closed ms | heap the index keeps MB | outside the heap MB | fill s |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (let round = 1; round <= Number(values.rounds); round++) {
   for (const [name, Log] of logs) {
     const r = await once(Log);
-    console.log(`| ${name} | ${round} | ${r.open.ms.toFixed(1)} | ${r.closed.ms.toFixed(1)} | ${(r.open.heapMb - r.closed.heapMb).toFixed(0)} | ${r.fillS.toFixed(1)} |`);
+    console.log(`| ${name} | ${round} | ${r.open.ms.toFixed(1)} | ${r.closed.ms.toFixed(1)} | ${Math.round(r.open.heapMb - r.closed.heapMb)} | ${Math.round(r.open.outsideMb - r.closed.outsideMb)} | ${r.fillS.toFixed(1)} |`);
   }
 }

@@ -27,6 +27,7 @@ import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
 import { RowChains } from '../../src/store/row-chains.js';
+import { StringInterner } from '../../src/store/string-interner.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
 import { CommitTimer, reportCommitWaits, type CommitWaitObserver } from './commit-timer.js';
 
@@ -75,29 +76,6 @@ class Col<A extends Float64Array | Int32Array | Uint8Array> {
   }
 }
 
-/** String interning: each distinct value stored once; -1 = null. */
-class Interner {
-  readonly values: string[] = [];
-  readonly #ids = new Map<string, number>();
-  id(s: string | null | undefined): number {
-    if (s == null) return -1;
-    let i = this.#ids.get(s);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(s);
-      this.#ids.set(s, i);
-    }
-    return i;
-  }
-  find(s: string): number { return this.#ids.get(s) ?? -2; }
-  /** ids of every value containing the needle (lower-case). */
-  matching(needle: string): Set<number> {
-    const out = new Set<number>();
-    this.values.forEach((v, i) => { if (v.toLowerCase().includes(needle)) out.add(i); });
-    return out;
-  }
-}
-
 type Column = Col<Float64Array | Int32Array | Uint8Array>;
 
 /**
@@ -105,7 +83,7 @@ type Column = Col<Float64Array | Int32Array | Uint8Array>;
  * file's order. Its strings: when the live records name at least half of the interner's strings, the interner is
  * kept as it is and the ids carry over; otherwise a new interner of what the kept records name, so paths, IMSIs and
  * terminals no kept record uses are forgotten, bounded by retention like the columns (docs/performance.md
- * § Eleventh round). Re-interning every kept string into a new `Map` was most of the copy's main-thread time at a
+ * § Eleventh round). Re-interning every kept string into a new interner (then a `Map`) was most of the copy's main-thread time at a
  * fleet's size (1.4 of 2.4 s at 500,000 live records of 500,000 IMSIs: § Twenty-first round), and it frees nothing
  * when most strings are still named. The request type ids are the old interner's, kept as it is (a handful of
  * values). Liveness is taken at the swap (`#install`).
@@ -125,7 +103,7 @@ class NextIndex {
   readonly ip = new Col((n) => new Int32Array(n));
   readonly path = new Col((n) => new Int32Array(n));
   readonly type = new Col((n) => new Int32Array(n));
-  readonly strings: Interner;
+  readonly strings: StringInterner;
   /** The copied rows of each IMSI (by its id in `strings`). */
   readonly byImsi = new RowChains();
   readonly byId = new RowIdIndex();
@@ -135,21 +113,21 @@ class NextIndex {
   /** Old string id → new id + 1 (0: not yet interned); the old interner grows while the copy runs. Null: ids carry over. */
   readonly #ids: Col<Int32Array> | null;
   /** `kept`: the old interner, kept with its ids; null: a new one. */
-  constructor(kept: Interner | null, strings: number) {
-    this.strings = kept ?? new Interner();
+  constructor(kept: StringInterner | null, strings: number) {
+    this.strings = kept ?? new StringInterner();
     this.#ids = kept ? null : new Col((n) => new Int32Array(n), Math.max(1024, strings));
   }
 
   columns(): Column[] { return [this.keep, this.ts, this.off, this.len, this.imsi, this.msisdn, this.term, this.ip, this.path, this.type]; }
 
   /** The new id of the old interner's string `id` (-1 stays null). */
-  string(id: number, old: readonly string[]): number {
+  string(id: number, old: StringInterner): number {
     const ids = this.#ids;
     if (id < 0 || ids === null) return id;
     ids.ensure(id + 1);
     const n = ids.a[id]!;
     if (n > 0) return n - 1;
-    const fresh = this.strings.id(old[id]!);
+    const fresh = this.strings.adopt(old, id);
     ids.a[id] = fresh + 1;
     return fresh;
   }
@@ -185,8 +163,8 @@ export class ActivityFileLog implements ActivityLog {
   #path = new Col((n) => new Int32Array(n));
   #type = new Col((n) => new Int32Array(n));
   #alive = new Col((n) => new Uint8Array(n));
-  #strings = new Interner();
-  #types = new Interner();
+  #strings = new StringInterner();
+  #types = new StringInterner();
   /** The positions of each IMSI (by its interned id), oldest first: chains in typed arrays (src/store/row-chains.ts). */
   #byImsi = new RowChains();
   /** Record id → position: typed columns, not a string and a map entry per record (src/store/row-id-index.ts). */
@@ -357,7 +335,7 @@ export class ActivityFileLog implements ActivityLog {
     } catch (e) {
       // Start over from the log itself: the index is only a cache.
       this.#n = 0; this.#live = 0; this.#byId = new RowIdIndex(); this.#byImsi = new RowChains();
-      this.#strings = new Interner(); this.#types = new Interner();
+      this.#strings = new StringInterner(); this.#types = new StringInterner();
       this.#warn(`activity log ${this.file}: index snapshot ignored (${(e as Error).message}); rebuilding the index from the log`);
       try { unlinkSync(file); } catch { /* gone */ }
       return 0;
@@ -369,7 +347,7 @@ export class ActivityFileLog implements ActivityLog {
     const n = this.#n;
     const ids: string[] = new Array(n);
     for (let i = 0; i < n; i++) ids[i] = this.#byId.idAt(i) ?? this.#readAt(this.#off.a[i]!, this.#len.a[i]!).id;
-    const head = Buffer.from(JSON.stringify({ format: 1, n, covered: this.#size, strings: this.#strings.values, types: this.#types.values, ids }));
+    const head = Buffer.from(JSON.stringify({ format: 1, n, covered: this.#size, strings: this.#strings.values(), types: this.#types.values(), ids }));
     const parts: Buffer[] = [Buffer.alloc(4), head];
     parts[0]!.writeUInt32LE(head.length, 0);
     for (const c of this.#columns()) parts.push(Buffer.from(c.a.buffer, c.a.byteOffset, n * c.a.BYTES_PER_ELEMENT));
@@ -600,7 +578,7 @@ export class ActivityFileLog implements ActivityLog {
     let renamed = false;
     let release: (() => void) | null = null;
     try {
-      const strings = this.#strings.values.length;
+      const strings = this.#strings.size;
       const next = new NextIndex((await this.#namedStrings()) * 2 >= strings ? this.#strings : null, strings);
       // Passes over what was committed meanwhile, until what is left is small enough to copy with commits held.
       let done = 0;
@@ -691,7 +669,7 @@ export class ActivityFileLog implements ActivityLog {
    * only decides whether the interner is worth rebuilding.
    */
   async #namedStrings(): Promise<number> {
-    const named = new Uint8Array(this.#strings.values.length);
+    const named = new Uint8Array(this.#strings.size);
     const rows = this.#n;
     let count = 0;
     for (let from = 0; from < rows; from += 65_536) {
@@ -717,7 +695,7 @@ export class ActivityFileLog implements ActivityLog {
     next.off.a[r] = off;
     next.len.a[r] = this.#len.a[k]!;
     next.type.a[r] = this.#type.a[k]!;
-    const old = this.#strings.values;
+    const old = this.#strings;
     const imsi = next.string(this.#imsi.a[k]!, old);
     next.imsi.a[r] = imsi;
     next.msisdn.a[r] = next.string(this.#msisdn.a[k]!, old);
@@ -758,7 +736,7 @@ export class ActivityFileLog implements ActivityLog {
   }
 
   /** How many distinct strings (paths, IMSIs, MSISDNs, terminals, addresses) the index holds (tests). */
-  get internedStrings(): number { return this.#strings.values.length; }
+  get internedStrings(): number { return this.#strings.size; }
 
   #read(i: number): ActivityRecord {
     const len = this.#len.a[i]!;

@@ -1,0 +1,82 @@
+/**
+ * StringInterner against a model (a Map from string to id and the list of strings): any strings (any Unicode, long
+ * and short, repeated) get dense ids in first-seen order, `find`, `value`, `values` and `matching` answer as the
+ * model does, across the growth of its byte buffer, its columns and its table; `adopt` copies between interners.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { NULL_ID, StringInterner, UNKNOWN_ID } from './string-interner.js';
+
+/** Strings as a log sees them: short and long, ASCII and not (no unpaired surrogates: see the last test). */
+const text = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ minLength: 300, maxLength: 3000 }),
+  fc.constantFrom('', '001010000000001', '/?IMSI=001010000000001&token=[REDACTED]', 'Ünïcödé', '日本語の端末', '😀 emoji'),
+);
+
+test('ids, find, value, values and matching answer as a map does, for any strings', () => {
+  fc.assert(fc.property(fc.array(text, { maxLength: 300 }), fc.array(text, { maxLength: 20 }), fc.string({ maxLength: 3 }), (strings, others, needle) => {
+    const interner = new StringInterner();
+    const ids = new Map<string, number>();
+    const list: string[] = [];
+    for (const s of strings) {
+      if (!ids.has(s)) { ids.set(s, list.length); list.push(s); }
+      assert.equal(interner.id(s), ids.get(s));
+    }
+    assert.equal(interner.size, list.length);
+    for (const s of [...strings, ...others]) assert.equal(interner.find(s), ids.get(s) ?? UNKNOWN_ID);
+    list.forEach((s, i) => assert.equal(interner.value(i), s));
+    assert.deepEqual(interner.values(), list);
+    const lower = needle.toLowerCase();
+    assert.deepEqual([...interner.matching(lower)].sort((a, b) => a - b), list.flatMap((s, i) => (s.toLowerCase().includes(lower) ? [i] : [])));
+  }), { numRuns: 200 });
+});
+
+test('null and undefined are NULL_ID and intern nothing; an unknown id has no value', () => {
+  const interner = new StringInterner();
+  assert.equal(interner.id(null), NULL_ID);
+  assert.equal(interner.id(undefined), NULL_ID);
+  assert.equal(interner.size, 0);
+  assert.equal(interner.id(''), 0);
+  assert.equal(interner.find('x'), UNKNOWN_ID);
+  assert.throws(() => interner.value(1), RangeError);
+  assert.throws(() => interner.value(-1), RangeError);
+});
+
+test('adopt copies a string of another interner: the same id when it is there already, the next one when new', () => {
+  const a = new StringInterner();
+  const b = new StringInterner();
+  for (const s of ['one', 'two', 'three', 'Ünïcödé']) a.id(s);
+  b.id('three');
+  assert.equal(b.adopt(a, a.find('three')), 0);
+  assert.equal(b.adopt(a, a.find('Ünïcödé')), 1);
+  assert.equal(b.adopt(a, a.find('one')), 2);
+  assert.equal(b.adopt(a, NULL_ID), NULL_ID);
+  assert.deepEqual(b.values(), ['three', 'Ünïcödé', 'one']);
+  assert.equal(b.find('one'), 2);
+  assert.equal(b.id('Ünïcödé'), 1);
+});
+
+test('200,000 subscribers: every IMSI and path keeps its id and its text through the table and buffer doublings', () => {
+  const interner = new StringInterner();
+  const imsi = (i: number) => `00101${String(i).padStart(10, '0')}`;
+  const path = (i: number) => `/?IMSI=${imsi(i)}&token=[REDACTED]&terminal_id=356938035643809&app=ap2004`;
+  for (let i = 0; i < 200_000; i++) {
+    assert.equal(interner.id(imsi(i)), 2 * i);
+    assert.equal(interner.id(path(i)), 2 * i + 1);
+  }
+  for (const i of [0, 1, 65_535, 123_456, 199_999]) {
+    assert.equal(interner.find(imsi(i)), 2 * i);
+    assert.equal(interner.value(2 * i + 1), path(i));
+  }
+  assert.equal(interner.find(imsi(200_000)), UNKNOWN_ID);
+});
+
+test('strings are compared as UTF-8: an unpaired surrogate shares the id of U+FFFD (documented)', () => {
+  const interner = new StringInterner();
+  const id = interner.id('a\ud800b');
+  assert.equal(interner.id('a\ufffdb'), id);
+  assert.equal(interner.value(id), 'a\ufffdb');
+});
