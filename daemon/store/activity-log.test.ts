@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, statSync, truncateSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, statSync, truncateSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -319,6 +320,44 @@ test('commits go on while a compaction copies: appends made meanwhile are acknow
   const again = await open();
   await check(again, 'after a reopen');
   await again.close();
+});
+
+test('after a compaction the replaced file is cut down from its end a step at a time, then its last handle closed', async () => {
+  const file = tmp();
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1, compactMinDead: 1_000_000 });
+  // 40,000 records of ≈ 1 KB, two per IMSI: a ≈ 40 MiB file, half of it dead.
+  for (let half = 0; half < 2; half++) {
+    const batch: Promise<void>[] = [];
+    for (let k = 0; k < 20_000; k++) batch.push(log.append(rec({ imsi: `0010100${String(k).padStart(8, '0')}`, request_body: `${half}:`.padEnd(1000, 'x') })));
+    await Promise.all(batch);
+  }
+  const oldSize = statSync(file).size;
+  // Every truncate of a FileHandle while the compaction runs (the log makes no other).
+  const probe = await open(file, 'r');
+  const proto = Object.getPrototypeOf(probe) as { truncate: (len?: number) => Promise<void> };
+  await probe.close();
+  const truncate = proto.truncate;
+  const cuts: number[] = [];
+  proto.truncate = function (this: unknown, len?: number) { cuts.push(len ?? 0); return truncate.call(this, len); };
+  try {
+    await log.compact();
+  } finally {
+    proto.truncate = truncate;
+  }
+  assert.ok(cuts.length >= 3, `the old file cut in steps (${cuts.join(', ')})`);
+  assert.equal(cuts.at(-1), 0, 'down to nothing');
+  let before = oldSize;
+  for (const c of cuts) {
+    assert.ok(c < before && before - c <= 16 << 20, `each step frees at most 16 MiB (${before} → ${c})`);
+    before = c;
+  }
+  // No handle to the replaced file is left open (on Linux, an open unlinked file shows in /proc as "(deleted)").
+  if (process.platform === 'linux') {
+    const links = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } });
+    assert.deepEqual(links.filter((l) => l.startsWith(file) && l.endsWith('(deleted)')), []);
+  }
+  assert.equal(await log.count(), 20_000);
+  await log.close();
 });
 
 test('a compaction that fails leaves the log as it was, says so once, and the next one succeeds', async () => {

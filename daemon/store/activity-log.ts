@@ -59,6 +59,13 @@ const COMPACT_HELD_ROWS = 4096;
 const COMPACT_PASSES = 8;
 /** Compaction flushes the new file each time this many bytes were written to it (8 MiB). */
 const COMPACT_SYNC_BYTES = 8 << 20;
+/**
+ * After a compaction the old file's blocks are freed this many bytes at a time, with a pause between: freed all at
+ * once (the last handle's close), an 839 MiB file held the file system's journal, and so every commit's `O_DSYNC`
+ * write, for 100-250 ms on a disk mounted with `discard` (docs/performance.md § Twenty-second round).
+ */
+const COMPACT_FREE_STEP = 16 << 20;
+const COMPACT_FREE_PAUSE_MS = 10;
 /** After a compaction fails (a full disk), the next is not tried for this long. */
 const COMPACT_RETRY_MS = 60_000;
 
@@ -487,8 +494,8 @@ export class ActivityFileLog implements ActivityLog {
   #fhGeneration = -1;
   async #handle(): Promise<FileHandle> {
     if (this.#fh && this.#fhGeneration === this.#generation) return this.#fh;
-    // After a compaction the old handle may hold the last reference to the old file, and closing it frees the
-    // file's blocks: 300 ms for 839 MiB on this project's VM. No commit waits for that.
+    // A compaction closes the old file's handle itself (#compactNow), and frees that file's blocks in steps
+    // (#freeOld); a handle of another generation left here is closed without any commit waiting for it.
     const old = this.#fh;
     this.#fh = null;
     if (old) void old.close().catch(() => {});
@@ -574,8 +581,10 @@ export class ActivityFileLog implements ActivityLog {
   async #compactNow(): Promise<void> {
     const tmp = ActivityFileLog.#tmpName(this.file);
     const out = await openAsync(tmp, 'w', 0o600);
-    const src = await openAsync(this.file, 'r');
+    // Read-write: after the swap this handle, the old file's last, cuts it down step by step (#freeOld).
+    const src = await openAsync(this.file, 'r+');
     let renamed = false;
+    let oldCommits: FileHandle | null = null;
     let release: (() => void) | null = null;
     try {
       const strings = this.#strings.size;
@@ -601,6 +610,9 @@ export class ActivityFileLog implements ActivityLog {
       this.#fd = openSync(this.file, 'a+', 0o600);
       closeSync(oldFd);
       this.#generation++;
+      // The commit handle of the old file is closed below, once the hold is released (no commit uses it any more).
+      oldCommits = this.#fh;
+      this.#fh = null;
       this.#install(next);
       // Commits stay held until the rename is durable: one acknowledged after it lives only in the new file.
       await fsyncDir(dirname(this.file));
@@ -610,9 +622,21 @@ export class ActivityFileLog implements ActivityLog {
     } finally {
       this.#held = null;
       (release as (() => void) | null)?.();
-      // After the hold is released: closing the old file's last handle may free its blocks (see #handle).
       await out.close().catch(() => {});
+      await (oldCommits as FileHandle | null)?.close().catch(() => {});
+      // After the hold is released; `src` holds the old file open until then, so no other close frees its blocks.
+      if (renamed) await this.#freeOld(src).catch(() => {});
       await src.close().catch(() => {});
+    }
+  }
+
+  /** Free the replaced file's blocks COMPACT_FREE_STEP at a time, from its end, pausing between steps (at once once closing). */
+  async #freeOld(old: FileHandle): Promise<void> {
+    let size = (await old.stat()).size;
+    while (size > 0) {
+      size = Math.max(0, size - COMPACT_FREE_STEP);
+      await old.truncate(size);
+      if (size > 0 && !this.#closed) await new Promise((r) => setTimeout(r, COMPACT_FREE_PAUSE_MS));
     }
   }
 
