@@ -90,7 +90,7 @@ type Column = Col<Float64Array | Int32Array | Uint8Array>;
  * file's order. Its strings: when the live records name at least half of the interner's strings, the interner is
  * kept as it is and the ids carry over; otherwise a new interner of what the kept records name, so paths, IMSIs and
  * terminals no kept record uses are forgotten, bounded by retention like the columns (docs/performance.md
- * § Eleventh round). Re-interning every kept string into a new interner (then a `Map`) was most of the copy's main-thread time at a
+ * § Eleventh round). Re-interning every kept string (into a `Map`, then) was most of the copy's main-thread time at a
  * fleet's size (1.4 of 2.4 s at 500,000 live records of 500,000 IMSIs: § Twenty-first round), and it frees nothing
  * when most strings are still named. The request type ids are the old interner's, kept as it is (a handful of
  * values). Liveness is taken at the swap (`#install`).
@@ -488,21 +488,12 @@ export class ActivityFileLog implements ActivityLog {
     this.#maybeCompact();
   }
 
+  /** The commits' handle (opened at the first commit); a compaction's swap closes it and the next commit opens the new file's. */
   #fh: FileHandle | null = null;
-  /** Bumped when compaction swaps the file: the write handle must follow. */
-  #generation = 0;
-  #fhGeneration = -1;
   async #handle(): Promise<FileHandle> {
-    if (this.#fh && this.#fhGeneration === this.#generation) return this.#fh;
-    // A compaction closes the old file's handle itself (#compactNow), and frees that file's blocks in steps
-    // (#freeOld); a handle of another generation left here is closed without any commit waiting for it.
-    const old = this.#fh;
-    this.#fh = null;
-    if (old) void old.close().catch(() => {});
     // Positional writes on an O_APPEND fd go to the end anyway; this handle is opened read-write (O_DSYNC where the
     // platform has it: durable-write.ts) for the commits' positional writes.
-    this.#fh = await openForCommits(this.file);
-    this.#fhGeneration = this.#generation;
+    this.#fh ??= await openForCommits(this.file);
     return this.#fh;
   }
 
@@ -609,7 +600,6 @@ export class ActivityFileLog implements ActivityLog {
       const oldFd = this.#fd;
       this.#fd = openSync(this.file, 'a+', 0o600);
       closeSync(oldFd);
-      this.#generation++;
       // The commit handle of the old file is closed below, once the hold is released (no commit uses it any more).
       oldCommits = this.#fh;
       this.#fh = null;
