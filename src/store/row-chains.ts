@@ -12,6 +12,8 @@
  * Rows are added in increasing order (`push` does not check it); a row is in at most one list. Pure data
  * structure: no I/O.
  */
+import { grown } from './typed-grow.js';
+
 const NONE = -1;
 
 export class RowChains {
@@ -74,14 +76,4 @@ export class RowChains {
     this.#tail = grown(this.#tail, n, NONE);
     this.#count = grown(this.#count, n, 0);
   }
-}
-
-/** A copy of `a` with room for at least `n` slots (doubling), the new slots set to `fill`. */
-function grown(a: Int32Array<ArrayBuffer>, n: number, fill: number): Int32Array<ArrayBuffer> {
-  let cap = Math.max(1024, a.length * 2);
-  while (cap < n) cap *= 2;
-  const b = new Int32Array(cap);
-  b.set(a);
-  if (fill !== 0) b.fill(fill, a.length);
-  return b;
 }

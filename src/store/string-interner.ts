@@ -14,6 +14,7 @@
  * U+FFFD in their place. Pure data structure: no I/O.
  */
 import { randomBytes } from 'node:crypto';
+import { grown } from './typed-grow.js';
 
 const EMPTY = -1;
 /** Ids of `null` and `undefined`, and of a string `find` does not know. */
@@ -158,13 +159,4 @@ function hashBytes(b: Buffer, at: number, n: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
-}
-
-/** A copy of `a` with room for at least `n` entries (doubling). */
-function grown<A extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(a: A, n: number): A {
-  let cap = a.length * 2;
-  while (cap < n) cap *= 2;
-  const b = new (a.constructor as new (n: number) => A)(cap);
-  b.set(a);
-  return b;
 }
