@@ -7,7 +7,9 @@
  *
  * Prints, per build and round: the heap the open log keeps (V8's `heapUsed` after full collections, less the same
  * once the log is closed and dropped), the memory it keeps outside the heap in typed arrays and buffers
- * (`arrayBuffers`, the same way), and the median of five forced full collections with the log open and closed.
+ * (`arrayBuffers`, the same way), and the median of five forced full collections with the log open and closed;
+ * then a restart: how long the close took (it writes the index snapshot), the snapshot's size, and how long the log
+ * takes to open from it.
  * A forced collection marks everything in one piece, so it is an upper bound of what a daemon's major collection
  * holds the event loop for (most of a daemon's marking runs concurrently), and it grows with what the heap holds.
  * In-process, on the file log users run (no daemon).
@@ -17,7 +19,7 @@
  * `--root` takes another build's activity log (a checkout built with `npx tsc`), so two builds compare side by
  * side in one run, rounds alternating. The bench turns on `--expose-gc` itself (v8.setFlagsFromString).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -58,7 +60,7 @@ function collections(): { ms: number; heapMb: number; outsideMb: number } {
 
 type Collected = ReturnType<typeof collections>;
 
-async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected; fillS: number }> {
+async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected; fillS: number; closeS: number; reopenS: number; snapshotMb: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-activity-index-'));
   try {
     // Two records per IMSI under a cap of two: every record live; no compaction, no retention pass.
@@ -75,10 +77,19 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
     const fillS = (performance.now() - t0) / 1000;
     if ((await log.count()) !== N) throw new Error(`the log holds ${await log.count()} live records, not ${N}`);
     const open = collections();
-    await log.close();
+    const tc = performance.now();
+    await log.close(); // writes the index snapshot
+    const closeS = (performance.now() - tc) / 1000;
     log = null;
     const closed = collections();
-    return { open, closed, fillS };
+    // A restart: the index from the snapshot written at close, nothing after it to parse.
+    const snapshotMb = statSync(join(dir, '.activity.jsonl.index')).size / 2 ** 20;
+    const t1 = performance.now();
+    const again = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 2, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    const reopenS = (performance.now() - t1) / 1000;
+    if ((await again.count()) !== N) throw new Error(`the reopened log holds ${await again.count()} live records, not ${N}`);
+    await again.close();
+    return { open, closed, fillS, closeS, reopenS, snapshotMb };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -86,11 +97,11 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
 
 const logs = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
 console.log(`activity-index bench: ${N.toLocaleString('en')} records of ${(N / 2).toLocaleString('en')} IMSIs, all live; node ${process.version}, ${new Date().toISOString()}\n`);
-console.log('| build | round | full GC, log open ms | full GC, log closed ms | heap the index keeps MB | outside the heap MB | fill s |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('| build | round | full GC, log open ms | full GC, log closed ms | heap the index keeps MB | outside the heap MB | fill s | close s | index snapshot MB | reopen s |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (let round = 1; round <= Number(values.rounds); round++) {
   for (const [name, Log] of logs) {
     const r = await once(Log);
-    console.log(`| ${name} | ${round} | ${r.open.ms.toFixed(1)} | ${r.closed.ms.toFixed(1)} | ${Math.round(r.open.heapMb - r.closed.heapMb)} | ${Math.round(r.open.outsideMb - r.closed.outsideMb)} | ${r.fillS.toFixed(1)} |`);
+    console.log(`| ${name} | ${round} | ${r.open.ms.toFixed(1)} | ${r.closed.ms.toFixed(1)} | ${Math.round(r.open.heapMb - r.closed.heapMb)} | ${Math.round(r.open.outsideMb - r.closed.outsideMb)} | ${r.fillS.toFixed(1)} | ${r.closeS.toFixed(2)} | ${r.snapshotMb.toFixed(0)} | ${r.reopenS.toFixed(2)} |`);
   }
 }

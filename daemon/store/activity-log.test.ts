@@ -226,6 +226,95 @@ test('the index snapshot written at close is used at open; appends after it (a c
   await d.close();
 });
 
+/**
+ * An index snapshot of format 1 (what builds before format 2 wrote: strings and ids in the JSON header, then the
+ * columns) made from a format-2 one, for the upgrade test. Format 2's layout: a u32 header length, the header, the
+ * ten columns (ts and offset f64, length, IMSI, MSISDN, terminal, address, path, type i32, alive u8), the strings'
+ * lengths and hashes (i32), the id kinds (u8), the ids' words (4 × u32), the strings' bytes, a CRC-32.
+ */
+function formatOne(v2: Buffer): Buffer {
+  const hlen = v2.readUInt32LE(0);
+  const h = JSON.parse(v2.toString('utf8', 4, 4 + hlen)) as { format: number; n: number; covered: number; strings: number; types: string[]; others: Array<[number, string]> };
+  assert.equal(h.format, 2);
+  const n = h.n;
+  let at = 4 + hlen;
+  const columns = v2.subarray(at, at + n * (8 + 8 + 4 * 7 + 1));
+  at += columns.length;
+  const lengths = Array.from({ length: h.strings }, (_, i) => v2.readInt32LE(at + i * 4));
+  at += h.strings * 8; // lengths, then hashes (format 1 has none)
+  const kinds = v2.subarray(at, at + n);
+  at += n;
+  const hex = (w: number) => w.toString(16).padStart(8, '0');
+  const others = new Map(h.others);
+  const ids = Array.from({ length: n }, (_, r) => {
+    if (kinds[r] === 2) return others.get(r)!;
+    const x = [0, 1, 2, 3].map((k) => hex(v2.readUInt32LE(at + r * 16 + k * 4))).join('');
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  });
+  at += n * 16;
+  const strings = lengths.map((len) => { const t = v2.toString('utf8', at, at + len); at += len; return t; });
+  assert.equal(at, v2.length - 4);
+  const head = Buffer.from(JSON.stringify({ format: 1, n, covered: h.covered, strings, types: h.types, ids }));
+  const size = Buffer.alloc(4);
+  size.writeUInt32LE(head.length, 0);
+  return Buffer.concat([size, head, columns]);
+}
+
+test('the index snapshot (format 2) opens to the same answers as parsing the log; one damaged byte anywhere is found; format 1 is still read', async () => {
+  const file = tmp();
+  const index = join(file, '..', '.activity.jsonl.index');
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 3 });
+  // Strings of several UTF-8 bytes, ids that are not UUIDs, records the per-subscriber cap killed (not live).
+  for (let k = 0; k < 60; k++) {
+    await log.append(rec({
+      ...(k % 7 === 0 ? { id: `imported-${k}` } : {}), imsi: `00101000000000${k % 9}`, terminal_id: k % 2 ? `電話-${k % 5}` : `t${k % 4}`,
+      msisdn: k % 3 ? null : `1555000${k % 6}`, request_path: `/?IMSI=00101000000000${k % 9}&app=ap2004`, request_type: k % 2 ? 'xcap' : 'entitlement_query',
+      timestamp: new Date(T0 + k * 1000).toISOString(),
+    }));
+  }
+  await log.close();
+  const v2 = readFileSync(index);
+  const answers = async (l: ActivityFileLog) => ({
+    count: await l.count(),
+    byImsi: Array.from({ length: 9 }, (_, i) => l.querySync({ imsi: `00101000000000${i}` }).records.map((r) => r.id)),
+    byTerminal: ['電話-1', 't2', 'none'].map((t) => l.querySync({ terminal_id: t }).total),
+    byText: ['電話', '15550003', 'app=ap2004'].map((q) => l.querySync({ query: q }).total),
+    byType: l.querySync({ type: 'xcap' }).total,
+    byId: ['imported-56', 'imported-0'].map((id) => l.getSync(id)?.id ?? null),
+    prefix: await l.idsWithPrefix('imported-', 50),
+  });
+  const warnings: string[] = [];
+  const openWith = async (snapshot: Buffer | null) => {
+    if (snapshot) writeFileSync(index, snapshot);
+    else rmSync(index, { force: true });
+    const l = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 3, warn: (m) => warnings.push(m) });
+    const a = await answers(l);
+    await l.close(); // writes format 2 again
+    return a;
+  };
+  const parsed = await openWith(null);
+  assert.equal(parsed.count, 27);
+  assert.equal(warnings.length, 0);
+  assert.deepEqual(readFileSync(index), v2, 'the snapshot written after parsing the log is byte for byte the one written before');
+  assert.deepEqual(await openWith(v2), parsed);
+  assert.equal(warnings.length, 0, warnings.join('\n'));
+  // An earlier build's snapshot (format 1) is read, not ignored: an upgrade does not parse the whole log once.
+  assert.deepEqual(await openWith(formatOne(v2)), parsed);
+  assert.equal(warnings.length, 0, warnings.join('\n'));
+  // A byte changed in the header, the columns, the strings' bytes and the CRC itself; the file cut short: each is
+  // ignored with a warning and the log parsed instead, to the same answers.
+  for (const at of [6, 4 + v2.readUInt32LE(0) + 9, v2.length - 30, v2.length - 2]) {
+    const bad = Buffer.from(v2);
+    bad[at]! ^= 0x20;
+    warnings.length = 0;
+    assert.deepEqual(await openWith(bad), parsed, `byte ${at}`);
+    assert.match(warnings.join('\n'), /index snapshot ignored/, `byte ${at}`);
+  }
+  warnings.length = 0;
+  assert.deepEqual(await openWith(v2.subarray(0, v2.length - 100)), parsed);
+  assert.match(warnings.join('\n'), /index snapshot ignored/);
+});
+
 test('records with characters of several UTF-8 bytes in one group commit: each is read back whole by its byte offset', async () => {
   const file = tmp();
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });

@@ -21,6 +21,7 @@ import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, wri
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
 import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
@@ -30,6 +31,12 @@ import { RowChains } from '../../src/store/row-chains.js';
 import { StringInterner } from '../../src/store/string-interner.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
 import { CommitTimer, reportCommitWaits, type CommitWaitObserver } from './commit-timer.js';
+
+/** The index snapshot's JSON header: format 1 (earlier builds) or 2 (`#saveIndexSnapshot`). */
+type IndexSnapshotHeader = { n: number; covered: number; types: string[] } & (
+  | { format: 1; strings: string[]; ids: string[] }
+  | { format: 2; lastId: string; seed: number; strings: number; stringBytes: number; others: Array<[number, string]> }
+);
 
 export interface ActivityLogOptions {
   file: string;
@@ -120,8 +127,9 @@ class NextIndex {
   /** Old string id → new id + 1 (0: not yet interned); the old interner grows while the copy runs. Null: ids carry over. */
   readonly #ids: Col<Int32Array> | null;
   /** `kept`: the old interner, kept with its ids; null: a new one. */
-  constructor(kept: StringInterner | null, strings: number) {
-    this.strings = kept ?? new StringInterner();
+  constructor(kept: StringInterner | null, strings: number, seed: number) {
+    // A new interner hashes as the old one does (its seed), so adopting a string copies its hash too.
+    this.strings = kept ?? new StringInterner(seed);
     this.#ids = kept ? null : new Col((n) => new Int32Array(n), Math.max(1024, strings));
   }
 
@@ -296,41 +304,85 @@ export class ActivityFileLog implements ActivityLog {
   static #indexName(file: string) { return join(dirname(file), `.${basename(file)}.index`); }
 
   /**
-   * The index snapshot (`.activity.jsonl.index`, written at a clean close): the columns, the interned
-   * strings and the ids as they were, and how many bytes of the log they cover. At open it replaces parsing
-   * those bytes; only what was appended after it (e.g. before a crash) is parsed. Retention is re-applied
-   * at open as always. It is trusted only if the log still has, at the
-   * last indexed offset, the record with the last indexed id (a compaction or a restore changes that);
-   * otherwise the whole log is parsed as before. Returns the offset to parse from.
+   * The index snapshot (`.activity.jsonl.index`, written at a clean close; docs/storage.md § Activity log): the
+   * columns, the interned strings and the record ids as they were, and how many bytes of the log they cover. At
+   * open it replaces parsing those bytes; only what was appended after it (e.g. before a crash) is parsed. Retention
+   * is re-applied at open as always. It is trusted only if its CRC-32 holds and the log still has, at the
+   * last indexed offset, the record with the last indexed id (a compaction or a restore changes that); otherwise the
+   * whole log is parsed as before. Returns the offset to parse from.
+   *
+   * Format 2 (this build writes it): a 4-byte header length, a JSON header, then the body as the index keeps it in
+   * memory: the columns, the interned strings' byte lengths and hashes (the interner's seed is in the header), the id kinds, the ids' words and the strings' UTF-8
+   * bytes; last, the CRC-32 of all before it. Opening copies them; nothing is decoded and no id is made into text. Format 1 (earlier builds: strings
+   * and ids in the JSON header) is still read, so an upgrade does not parse its whole log once.
    */
   #loadIndexSnapshot(size: number): number {
     const file = ActivityFileLog.#indexName(this.file);
     if (!existsSync(file)) return 0;
+    let fd = -1;
     try {
-      const buf = readFileSync(file);
-      const hlen = buf.readUInt32LE(0);
-      const h = JSON.parse(buf.toString('utf8', 4, 4 + hlen)) as { format: number; n: number; covered: number; strings: string[]; types: string[]; ids: string[] };
-      if (h.format !== 1 || h.covered > size || h.ids.length !== h.n) throw new Error('does not match the log');
+      fd = openSync(file, 'r');
+      const fileSize = fstatSync(fd).size;
+      // Each part is read straight into the array that keeps it (on a VM, touching fresh memory is most of the cost).
+      let pos = 0;
+      let end = fileSize;
+      let crc = 0;
+      const read = <V extends Uint8Array | Int32Array | Uint32Array | Float64Array>(view: V, bytes = view.byteLength): V => {
+        if (pos + bytes > end) throw new Error('truncated');
+        const into = new Uint8Array(view.buffer, view.byteOffset, bytes);
+        for (let got = 0; got < bytes;) {
+          const k = readSync(fd, into, got, bytes - got, pos + got);
+          if (k === 0) throw new Error('truncated');
+          got += k;
+        }
+        pos += bytes;
+        crc = crc32(into, crc);
+        return view;
+      };
+      const hlen = read(Buffer.alloc(4)).readUInt32LE(0);
+      const h = JSON.parse(read(Buffer.allocUnsafe(hlen)).toString('utf8')) as IndexSnapshotHeader;
+      if ((h.format !== 1 && h.format !== 2) || !Number.isSafeInteger(h.n) || h.n < 0 || h.covered > size) throw new Error('does not match the log');
       const n = h.n;
-      let at = 4 + hlen;
+      if (h.format === 2) end = fileSize - 4; // format 2 ends with the CRC-32 of everything before it
       const cols = this.#columns();
       for (const c of cols) c.ensure(Math.max(n, 1));
-      for (const c of cols) {
-        const bytes = n * c.a.BYTES_PER_ELEMENT;
-        if (at + bytes > buf.length) throw new Error('truncated');
-        Buffer.from(c.a.buffer, c.a.byteOffset, bytes).set(buf.subarray(at, at + bytes));
-        at += bytes;
+      for (const c of cols) read(c.a, n * c.a.BYTES_PER_ELEMENT);
+      let lastId: string;
+      if (h.format === 1) {
+        if (h.ids.length !== n) throw new Error('does not match the log');
+        for (const v of h.strings) this.#strings.id(v);
+        for (const i of h.ids.keys()) this.#byId.set(h.ids[i]!, i);
+        lastId = h.ids[n - 1]!;
+      } else {
+        // Room to grow as the columns have (the arrays become the interner's and the id index's own).
+        const strCap = Math.max(1024, h.strings + (h.strings >> 1));
+        const lengths = read(new Int32Array(strCap), h.strings * 4);
+        const hashes = read(new Int32Array(strCap), h.strings * 4);
+        const rowCap = this.#alive.a.length;
+        const kinds = read(new Uint8Array(rowCap), n);
+        const words = read(new Uint32Array(rowCap * 4), n * 16);
+        const bytes = read(Buffer.allocUnsafe(Math.max(1 << 16, h.stringBytes + (h.stringBytes >> 1))), h.stringBytes);
+        if (pos !== end) throw new Error('longer than its header says');
+        const sum = crc;
+        end = fileSize;
+        if (read(Buffer.alloc(4)).readUInt32LE(0) !== sum) throw new Error('its checksum does not match');
+        this.#strings = StringInterner.restore(h.seed, h.strings, lengths, hashes, bytes);
+        this.#byId = RowIdIndex.restore(n, kinds, words, h.others);
+        lastId = h.lastId;
+      }
+      for (const v of h.types) this.#types.id(v);
+      // Every interned id a column names must exist: a request would otherwise meet the damage, not the open.
+      for (const [c, count] of [[this.#imsi, this.#strings.size], [this.#msisdn, this.#strings.size], [this.#term, this.#strings.size], [this.#ip, this.#strings.size], [this.#path, this.#strings.size], [this.#type, this.#types.size]] as const) {
+        const a = c.a;
+        for (let i = 0; i < n; i++) if (a[i]! < -1 || a[i]! >= count) throw new Error(`row ${i} names string ${a[i]} of ${count}`);
       }
       if (n > 0) { // the last indexed record must still be where the index says
         const last = this.#readAt(this.#off.a[n - 1]!, this.#len.a[n - 1]!);
-        if (last.id !== h.ids[n - 1] || this.#off.a[n - 1]! + this.#len.a[n - 1]! !== h.covered) throw new Error('the log changed since');
+        if (last.id !== lastId || this.#off.a[n - 1]! + this.#len.a[n - 1]! !== h.covered) throw new Error('the log changed since');
       }
-      for (const v of h.strings) this.#strings.id(v);
-      for (const v of h.types) this.#types.id(v);
       this.#n = n;
       let live = 0;
       for (let i = 0; i < n; i++) {
-        this.#byId.set(h.ids[i]!, i);
         if (!this.#alive.a[i]) continue;
         live++;
         const imsiId = this.#imsi.a[i]!;
@@ -346,18 +398,31 @@ export class ActivityFileLog implements ActivityLog {
       this.#warn(`activity log ${this.file}: index snapshot ignored (${(e as Error).message}); rebuilding the index from the log`);
       try { unlinkSync(file); } catch { /* gone */ }
       return 0;
+    } finally {
+      if (fd >= 0) closeSync(fd);
     }
   }
 
-  /** Write the index snapshot (at close: the log is not changing any more). */
+  /** Write the index snapshot, format 2 (at close: the log is not changing any more). */
   #saveIndexSnapshot(): void {
     const n = this.#n;
-    const ids: string[] = new Array(n);
-    for (let i = 0; i < n; i++) ids[i] = this.#byId.idAt(i) ?? this.#readAt(this.#off.a[i]!, this.#len.a[i]!).id;
-    const head = Buffer.from(JSON.stringify({ format: 1, n, covered: this.#size, strings: this.#strings.values(), types: this.#types.values(), ids }));
-    const parts: Buffer[] = [Buffer.alloc(4), head];
-    parts[0]!.writeUInt32LE(head.length, 0);
-    for (const c of this.#columns()) parts.push(Buffer.from(c.a.buffer, c.a.byteOffset, n * c.a.BYTES_PER_ELEMENT));
+    const strings = this.#strings.saved();
+    const ids = this.#byId.saved(n);
+    const body: Uint8Array[] = [];
+    for (const c of this.#columns()) body.push(new Uint8Array(c.a.buffer, c.a.byteOffset, n * c.a.BYTES_PER_ELEMENT));
+    const bytesOf = (a: Int32Array | Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    body.push(bytesOf(strings.lengths), bytesOf(strings.hashes), ids.kinds,
+      bytesOf(ids.words), strings.bytes);
+    const header: IndexSnapshotHeader = {
+      format: 2, n, covered: this.#size, lastId: n > 0 ? this.#byId.idAt(n - 1) ?? this.#readAt(this.#off.a[n - 1]!, this.#len.a[n - 1]!).id : '',
+      seed: strings.seed, strings: strings.lengths.length, stringBytes: strings.bytes.length, types: this.#types.values(), others: ids.others,
+    };
+    const head = Buffer.from(JSON.stringify(header));
+    const parts: Uint8Array[] = [Buffer.alloc(4), head, ...body, Buffer.alloc(4)];
+    (parts[0] as Buffer).writeUInt32LE(head.length, 0);
+    let crc = 0;
+    for (const b of parts.slice(0, -1)) crc = crc32(b, crc);
+    (parts[parts.length - 1] as Buffer).writeUInt32LE(crc, 0);
     const file = ActivityFileLog.#indexName(this.file);
     const tmp = `${file}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
@@ -579,7 +644,7 @@ export class ActivityFileLog implements ActivityLog {
     let release: (() => void) | null = null;
     try {
       const strings = this.#strings.size;
-      const next = new NextIndex((await this.#namedStrings()) * 2 >= strings ? this.#strings : null, strings);
+      const next = new NextIndex((await this.#namedStrings()) * 2 >= strings ? this.#strings : null, strings, this.#strings.seed);
       // Passes over what was committed meanwhile, until what is left is small enough to copy with commits held.
       let done = 0;
       for (let pass = 0; pass < COMPACT_PASSES && this.#n - done > COMPACT_HELD_ROWS; pass++) {

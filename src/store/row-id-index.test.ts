@@ -55,6 +55,21 @@ test('RowIdIndex answers as a Map plus every row\'s id, before and after its row
         }
         const prefixes = [...rows.map((id) => id.slice(0, 4)), ...rows.map((id) => id.slice(0, 9)), ...rows, 'zzzz', '00', ''];
         check(idx, byId, rows, prefixes);
+        // Saved and restored (the index snapshot), into arrays with room and as small as they come: it answers the same,
+        // and a row set after it links as in the original.
+        for (const room of [0, 2000]) {
+          const saved = idx.saved(rows.length);
+          const kinds = new Uint8Array(rows.length + room);
+          kinds.set(saved.kinds);
+          const words = new Uint32Array(kinds.length * 4);
+          words.set(saved.words);
+          const back = RowIdIndex.restore(rows.length, kinds, words, saved.others.map(([r, id]) => [r, id] as const));
+          check(back, byId, rows, prefixes);
+          const more = randomUUID();
+          back.set(more, rows.length);
+          assert.equal(back.get(more), rows.length);
+          assert.deepEqual(back.withPrefix(more.slice(0, 8), 50).includes(more), true);
+        }
         // Compaction keeps some rows, renumbered in order; for an id kept in several rows the last one answers.
         const after = new RowIdIndex();
         const keptRows: string[] = [];
@@ -68,6 +83,22 @@ test('RowIdIndex answers as a Map plus every row\'s id, before and after its row
     ),
     { numRuns: 200 },
   );
+});
+
+test('RowIdIndex.restore refuses arrays that disagree, an unknown kind and other ids off their rows', () => {
+  const idx = new RowIdIndex();
+  idx.set(randomUUID(), 0);
+  idx.set('imported-1', 1);
+  const s = idx.saved(2);
+  const copy = () => [new Uint8Array(s.kinds), new Uint32Array(s.words)] as const;
+  assert.equal(RowIdIndex.restore(2, ...copy(), s.others).get('imported-1'), 1);
+  assert.throws(() => RowIdIndex.restore(3, ...copy(), s.others), RangeError);
+  assert.throws(() => RowIdIndex.restore(2, copy()[0], new Uint32Array(4), s.others), RangeError);
+  assert.throws(() => RowIdIndex.restore(2, ...copy(), []), RangeError);
+  assert.throws(() => RowIdIndex.restore(2, ...copy(), [[0, 'imported-1']]), RangeError);
+  const [kinds, words] = copy();
+  kinds[0] = 7;
+  assert.throws(() => RowIdIndex.restore(2, kinds, words, s.others), RangeError);
 });
 
 test('RowIdIndex at 300,000 UUIDs: every id found at its row, a prefix lookup walks one bucket', () => {

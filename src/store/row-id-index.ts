@@ -155,14 +155,79 @@ export class RowIdIndex {
     this.#words[b + 2] = q[2]!;
     this.#words[b + 3] = q[3]!;
     this.#kind[row] = KIND_UUID;
-    const s = this.#slot(q);
-    if (this.#table[s] === EMPTY) {
-      this.#table[s] = row;
-      if (++this.#used * 2 > this.#table.length) this.#grow();
-    } else this.#table[s] = row; // the same id again: the later row answers
-    const bucket = q[0]! >>> 16;
+    this.#link(row);
+  }
+
+  /** Enter a UUID row whose words are in place into the table and its prefix bucket. */
+  #link(row: number): void {
+    const w = this.#words;
+    const b = row * 4;
+    const t = this.#table;
+    let s = mix(w[b]!, w[b + 1]!, w[b + 2]!, w[b + 3]!) & (t.length - 1);
+    for (;;) {
+      const r = t[s]!;
+      if (r === EMPTY || (w[r * 4] === w[b] && w[r * 4 + 1] === w[b + 1] && w[r * 4 + 2] === w[b + 2] && w[r * 4 + 3] === w[b + 3])) break;
+      s = (s + 1) & (t.length - 1);
+    }
+    if (t[s] === EMPTY) {
+      t[s] = row;
+      if (++this.#used * 2 > t.length) this.#grow();
+    } else t[s] = row; // the same id again: the later row answers
+    const bucket = w[b]! >>> 16;
     this.#next[row] = this.#heads[bucket]!;
     this.#heads[bucket] = row;
+  }
+
+  /**
+   * Rows 0 … n - 1 as they are kept, for `restore`: each row's kind (0 never set, 1 a UUID, 2 another id), the
+   * UUID rows' four words (views of this index's memory, valid until the next `set`), and the other ids as
+   * `[row, id]` pairs.
+   */
+  saved(n: number): { kinds: Uint8Array; words: Uint32Array; others: Array<[number, string]> } {
+    this.#ensure(Math.max(0, n - 1));
+    const others: Array<[number, string]> = [];
+    for (const [row, id] of this.#otherText) if (row < n) others.push([row, id]);
+    others.sort((a, b) => a[0] - b[0]);
+    return { kinds: this.#kind.subarray(0, n), words: this.#words.subarray(0, n * 4), others };
+  }
+
+  /**
+   * An index answering as the one `saved` described for rows 0 … n - 1, made from arrays it takes as its own (no
+   * copy; longer ones are room for more rows, `words` four entries per entry of `kinds`): every UUID row linked in
+   * order (so a repeated id still answers with its last row), no id made into text. Entries past n must be zero, as
+   * a new typed array's are. Throws a RangeError on arrays
+   * that disagree, a kind it does not know, or other ids that do not match their rows.
+   */
+  static restore(n: number, kinds: Uint8Array<ArrayBuffer>, words: Uint32Array<ArrayBuffer>, others: ReadonlyArray<readonly [number, string]>): RowIdIndex {
+    const out = new RowIdIndex();
+    if (!Number.isSafeInteger(n) || n < 0 || kinds.length < n || words.length !== kinds.length * 4) throw new RangeError('id index: words and kinds disagree');
+    if (n === 0) return out;
+    if (kinds.length < 1024) {
+      out.#ensure(n - 1);
+      out.#kind.set(kinds.subarray(0, n));
+      out.#words.set(words.subarray(0, n * 4));
+    } else {
+      out.#kind = kinds;
+      out.#words = words;
+      out.#next = new Int32Array(kinds.length).fill(EMPTY);
+    }
+    let size = out.#table.length;
+    while (size < n * 2) size *= 2;
+    out.#table = new Int32Array(size).fill(EMPTY);
+    let otherRows = 0;
+    for (let row = 0; row < n; row++) {
+      const k = out.#kind[row]!;
+      if (k === KIND_UUID) out.#link(row);
+      else if (k === KIND_OTHER) otherRows++;
+      else if (k !== KIND_NONE) throw new RangeError(`id index: row ${row} has kind ${k}`);
+    }
+    if (otherRows !== others.length) throw new RangeError('id index: the other ids do not match their rows');
+    for (const [row, id] of others) {
+      if (out.#kind[row] !== KIND_OTHER || row >= n) throw new RangeError(`id index: row ${row} is not an other id`);
+      out.#otherText.set(row, id);
+      out.#other.set(id, row);
+    }
+    return out;
   }
 
   get(id: string): number | undefined {

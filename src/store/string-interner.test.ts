@@ -1,7 +1,8 @@
 /**
  * StringInterner against a model (a Map from string to id and the list of strings): any strings (any Unicode, long
  * and short, repeated) get dense ids in first-seen order, `find`, `value`, `values` and `matching` answer as the
- * model does, across the growth of its byte buffer, its columns and its table; `adopt` copies between interners.
+ * model does, across the growth of its byte buffer, its columns and its table; `adopt` copies between interners;
+ * `saved` and `restore` carry it whole.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,6 +33,44 @@ test('ids, find, value, values and matching answer as a map does, for any string
     const lower = needle.toLowerCase();
     assert.deepEqual([...interner.matching(lower)].sort((a, b) => a - b), list.flatMap((s, i) => (s.toLowerCase().includes(lower) ? [i] : [])));
   }), { numRuns: 200 });
+});
+
+test('saved and restored (the index snapshot), an interner answers the same, and interns new strings after them', () => {
+  fc.assert(fc.property(fc.array(text, { maxLength: 200 }), fc.array(text, { maxLength: 20 }), fc.nat(3000), (strings, later, room) => {
+    const a = new StringInterner();
+    for (const s of strings) a.id(s);
+    const saved = a.saved();
+    // Into arrays with room to grow (as the snapshot is read), taken as the interner's own.
+    const lengths = new Int32Array(saved.lengths.length + room);
+    lengths.set(saved.lengths);
+    const hashes = new Int32Array(lengths.length);
+    hashes.set(saved.hashes);
+    const bytes = Buffer.alloc(saved.bytes.length + room);
+    saved.bytes.copy(bytes);
+    const b = StringInterner.restore(saved.seed, saved.lengths.length, lengths, hashes, bytes);
+    assert.equal(b.seed, a.seed);
+    assert.equal(b.size, a.size);
+    assert.deepEqual(b.values(), a.values());
+    for (const s of [...strings, ...later]) assert.equal(b.find(s), a.find(s));
+    for (const s of later) assert.equal(b.id(s), a.id(s));
+    assert.deepEqual(b.values(), a.values());
+  }), { numRuns: 200 });
+});
+
+test('restore keeps the seed it is given: a restored interner finds what the saved one hashed, in another seed than the process\'s', () => {
+  const a = new StringInterner(12345);
+  for (const s of ['001010000000001', '/?IMSI=1', 'Ünïcödé']) a.id(s);
+  const s = a.saved();
+  const b = StringInterner.restore(12345, s.lengths.length, s.lengths.slice(), s.hashes.slice(), Buffer.from(s.bytes));
+  assert.equal(b.find('/?IMSI=1'), 1);
+  // A new interner with the process's seed adopts from it by hashing again.
+  const c = new StringInterner();
+  c.id('x');
+  assert.equal(c.adopt(b, b.find('Ünïcödé')), 1);
+  assert.equal(c.find('Ünïcödé'), 1);
+  assert.throws(() => StringInterner.restore(1, 3, s.lengths.slice(), s.hashes.slice(), Buffer.alloc(3)), RangeError);
+  assert.throws(() => StringInterner.restore(1, 4, s.lengths.slice(), s.hashes.slice(), Buffer.from(s.bytes)), RangeError);
+  assert.throws(() => StringInterner.restore(1, 3, s.lengths.slice(), new Int32Array(2), Buffer.from(s.bytes)), RangeError);
 });
 
 test('null and undefined are NULL_ID and intern nothing; an unknown id has no value', () => {

@@ -8,8 +8,10 @@
  * subscribers (an IMSI and a path each) ≈ 130 MB that every major collection marked (docs/performance.md
  * § Twenty-second round). Here the heap holds a handful of buffers whatever the count.
  *
- * The hash is seeded once per process with random bytes, as V8 seeds its own string hashes, so the table's probe
- * lengths cannot be chosen from outside (the paths come from requests). Strings are compared as UTF-8: two strings
+ * The hash is seeded with random bytes (once per process, as V8 seeds its own string hashes, unless an interner is
+ * made with the seed of another), so the table's probe lengths cannot be chosen from outside (the paths come from
+ * requests). `saved`/`restore` carry the seed and the hashes with the strings, so a restored interner hashes
+ * nothing; the seed then lives in the activity log's index snapshot (a file as private as the log). Strings are compared as UTF-8: two strings
  * that differ only in unpaired surrogates (which UTF-8 cannot carry) share an id, and `value` gives the one with
  * U+FFFD in their place. Pure data structure: no I/O.
  */
@@ -24,7 +26,9 @@ export const UNKNOWN_ID = -2;
 const SEED = randomBytes(4).readInt32LE(0);
 
 export class StringInterner {
-  #bytes = Buffer.allocUnsafe(1 << 16);
+  /** The hash's seed: the process's, or the one this interner was made or restored with. */
+  readonly seed: number;
+  #bytes: Buffer = Buffer.allocUnsafe(1 << 16);
   #used = 0;
   #count = 0;
   /** Per id: where its bytes start, how many, and their hash. */
@@ -36,6 +40,10 @@ export class StringInterner {
   /** The bytes of the string being looked up. */
   #scratch = Buffer.allocUnsafe(1024);
 
+  constructor(seed: number = SEED) {
+    this.seed = seed | 0;
+  }
+
   /** How many distinct strings are interned (ids are 0 … size - 1). */
   get size(): number {
     return this.#count;
@@ -45,7 +53,7 @@ export class StringInterner {
   id(s: string | null | undefined): number {
     if (s == null) return NULL_ID;
     const n = this.#encode(s);
-    const h = hashBytes(this.#scratch, 0, n);
+    const h = hashBytes(this.seed, this.#scratch, 0, n);
     const slot = this.#slotOf(this.#scratch, 0, n, h);
     const found = this.#table[slot]!;
     return found !== EMPTY ? found : this.#add(this.#scratch, 0, n, h, slot);
@@ -54,7 +62,7 @@ export class StringInterner {
   /** The id of `s` if interned, else `UNKNOWN_ID`. */
   find(s: string): number {
     const n = this.#encode(s);
-    const found = this.#table[this.#slotOf(this.#scratch, 0, n, hashBytes(this.#scratch, 0, n))]!;
+    const found = this.#table[this.#slotOf(this.#scratch, 0, n, hashBytes(this.seed, this.#scratch, 0, n))]!;
     return found === EMPTY ? UNKNOWN_ID : found;
   }
 
@@ -63,7 +71,7 @@ export class StringInterner {
     if (id < 0) return id;
     const start = other.#start[id]!;
     const n = other.#len[id]!;
-    const h = other.#hash[id]!;
+    const h = other.seed === this.seed ? other.#hash[id]! : hashBytes(this.seed, other.#bytes, start, n);
     const slot = this.#slotOf(other.#bytes, start, n, h);
     const found = this.#table[slot]!;
     return found !== EMPTY ? found : this.#add(other.#bytes, start, n, h, slot);
@@ -76,7 +84,53 @@ export class StringInterner {
     return this.#bytes.toString('utf8', start, start + this.#len[id]!);
   }
 
-  /** Every string, in id order (the index snapshot). */
+  /**
+   * What `restore` takes (the activity log's index snapshot writes it as it is): the seed; every string's UTF-8
+   * bytes back to back in id order; each one's byte length and hash. The arrays are views of this interner's own
+   * memory, valid until it interns another string.
+   */
+  saved(): { seed: number; lengths: Int32Array; hashes: Int32Array; bytes: Buffer } {
+    return { seed: this.seed, lengths: this.#len.subarray(0, this.#count), hashes: this.#hash.subarray(0, this.#count), bytes: this.#bytes.subarray(0, this.#used) };
+  }
+
+  /**
+   * An interner holding what `saved` gave, with the same ids and seed, made from arrays it takes as its own (no
+   * copy): `lengths` and `hashes` hold `count` entries and may be longer (room for more strings), and `bytes` holds
+   * the strings from its start and may be longer too (room to grow). The table is sized once and filled from the
+   * hashes: no string is hashed or compared (what `saved` gave holds no string twice). Throws a RangeError when
+   * the arrays are too short or the lengths do not fit the bytes.
+   */
+  static restore(seed: number, count: number, lengths: Int32Array<ArrayBuffer>, hashes: Int32Array<ArrayBuffer>, bytes: Buffer): StringInterner {
+    const out = new StringInterner(seed);
+    if (!Number.isSafeInteger(count) || count < 0 || lengths.length < count || hashes.length !== lengths.length) throw new RangeError('interned strings: lengths and hashes disagree');
+    const start = new Float64Array(Math.max(1024, lengths.length));
+    let size = 2048;
+    while (size < count * 2) size *= 2;
+    const table = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    let at = 0;
+    for (let id = 0; id < count; id++) {
+      const n = lengths[id]!;
+      if (n < 0) throw new RangeError('interned strings: a negative length');
+      start[id] = at;
+      at += n;
+      let slot = hashes[id]! & mask;
+      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    if (at > bytes.length) throw new RangeError('interned strings: the lengths run past the bytes');
+    out.#start = start;
+    out.#len = lengths.length >= 1024 ? lengths : grown(lengths, 1024);
+    out.#hash = hashes.length >= 1024 ? hashes : grown(hashes, 1024);
+    out.#bytes = bytes.length > 0 ? bytes : Buffer.allocUnsafe(1 << 16);
+    out.#used = at;
+    out.#count = count;
+    out.#table = table;
+    out.#mask = mask;
+    return out;
+  }
+
+  /** Every string, in id order. */
   values(): string[] {
     const out = new Array<string>(this.#count);
     for (let i = 0; i < this.#count; i++) out[i] = this.value(i);
@@ -127,7 +181,11 @@ export class StringInterner {
       this.#bytes.copy(b, 0, 0, this.#used);
       this.#bytes = b;
     }
-    src.copy(this.#bytes, this.#used, at, at + n);
+    // A byte loop for the short strings interned here: Buffer#copy's call costs more than the copy (≈ 1.4 µs).
+    const dst = this.#bytes;
+    const to = this.#used;
+    if (n <= 64) for (let i = 0; i < n; i++) dst[to + i] = src[at + i]!;
+    else src.copy(dst, to, at, at + n);
     this.#start[id] = this.#used;
     this.#len[id] = n;
     this.#hash[id] = h;
@@ -151,8 +209,8 @@ export class StringInterner {
 }
 
 /** FNV-1a over the bytes from the process's seed, then a final mix (MurmurHash3's) so every bit moves the low ones. */
-function hashBytes(b: Buffer, at: number, n: number): number {
-  let h = SEED;
+function hashBytes(seed: number, b: Buffer, at: number, n: number): number {
+  let h = seed;
   for (let i = at, end = at + n; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
