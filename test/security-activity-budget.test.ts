@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActivityService } from '../src/services/activity.js';
@@ -85,4 +85,31 @@ test('activity.max_bytes bounds the file: oldest records dropped, the file compa
   const newest = (await log.query({ limit: 1 })).records[0]!;
   assert.equal(newest.imsi, '001010000000799');
   await log.close();
+});
+
+test('activity.max_bytes counts the records a restart opened from the index snapshot, as it counts a parsed log', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-actbytes-'));
+  const file = join(dir, 'activity.jsonl');
+  // ≈ 200 KiB of records with no bound, then a restart with max_bytes 128 KiB: the start trims the oldest to half of
+  // it and compacts, from the snapshot as from the log.
+  const first = await ActivityFileLog.open({ file, retentionIntervalMs: 0, commitIntervalMs: 0 });
+  const svc = new ActivityService({ log: first, events: { emit() {} }, clock: { now: () => Date.now() }, random: { uuid: () => `r-${Math.random()}`, bytes: (n) => Buffer.alloc(n) } });
+  for (let i = 0; i < 400; i++) await svc.record({ ...floodInput(i), imsi: `0010100000${String(i).padStart(5, '0')}` });
+  await first.close();
+  assert.ok(statSync(file).size > 160 * 1024, `${statSync(file).size} bytes`);
+  const logBytes = readFileSync(file);
+  const openBounded = async () => {
+    const log = await ActivityFileLog.open({ file, maxBytes: 128 * 1024, retentionIntervalMs: 0, commitIntervalMs: 0, compactMinDead: 1_000_000 });
+    await log.compact();
+    const kept = { total: (await log.query({ limit: 1 })).total, size: statSync(file).size };
+    await log.close();
+    return kept;
+  };
+  const fromSnapshot = await openBounded();
+  writeFileSync(file, logBytes);
+  rmSync(join(dir, '.activity.jsonl.index'));
+  const parsed = await openBounded();
+  assert.deepEqual(fromSnapshot, parsed);
+  assert.ok(parsed.size <= 64 * 1024, `${parsed.size} bytes kept`);
+  rmSync(dir, { recursive: true, force: true });
 });

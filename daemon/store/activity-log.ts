@@ -382,14 +382,17 @@ export class ActivityFileLog implements ActivityLog {
       }
       this.#n = n;
       let live = 0;
+      let liveBytes = 0;
       for (let i = 0; i < n; i++) {
         if (!this.#alive.a[i]) continue;
         live++;
+        liveBytes += this.#len.a[i]!;
         const imsiId = this.#imsi.a[i]!;
         if (imsiId < 0) continue;
         this.#byImsi.push(imsiId, i);
       }
       this.#live = live;
+      this.#liveBytes = liveBytes; // activity.max_bytes counts them (it counted none before 2026-12-05)
       return h.covered;
     } catch (e) {
       // Start over from the log itself: the index is only a cache.
