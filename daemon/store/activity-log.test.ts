@@ -315,6 +315,66 @@ test('the index snapshot (format 2) opens to the same answers as parsing the log
   assert.match(warnings.join('\n'), /index snapshot ignored/);
 });
 
+test('the index snapshot is also written while the log runs: a crash restart parses only what came after it, after a compaction too', async () => {
+  const file = tmp();
+  const index = join(file, '..', '.activity.jsonl.index');
+  let now = T0 + 100_000;
+  const options = { file, retentionIntervalMs: 0, now: () => now, maxPerSubscriber: 4, retentionSeconds: 3600, compactMinDead: 1_000_000, snapshotEveryRows: 100 };
+  const log = await ActivityFileLog.open(options);
+  // 250 records of 40 IMSIs under a cap of 4: the cap kills records after a snapshot took their liveness.
+  const append = (k: number) => log.append(rec({ ...(k % 11 === 0 ? { id: `imported-${k}` } : {}), imsi: `0010100000000${String(k % 40).padStart(2, '0')}`, terminal_id: `t${k % 7}`, timestamp: new Date(T0 + k * 100).toISOString() }));
+  for (let k = 0; k < 120; k++) await append(k);
+  await log.settled();
+  assert.ok(statSync(index).size > 0, 'written in the background once 100 rows were not covered');
+  for (let k = 120; k < 250; k++) await append(k);
+  await log.settled();
+  const answers = async (l: ActivityFileLog) => ({
+    count: await l.count(),
+    byImsi: Array.from({ length: 40 }, (_, i) => l.querySync({ imsi: `0010100000000${String(i).padStart(2, '0')}` }).records.map((r) => r.id)),
+    byTerminal: Array.from({ length: 7 }, (_, i) => l.querySync({ terminal_id: `t${i}` }).total),
+    prefix: await l.idsWithPrefix('imported-', 50),
+  });
+  const expected = await answers(log);
+  assert.equal(expected.count, 160);
+  // A crash (no close): the next open takes the last background snapshot and parses only the rows after it.
+  const crashed = await ActivityFileLog.open({ ...options, snapshotEveryRows: 1_000_000 });
+  assert.ok(crashed.loaded.fromSnapshot >= 200, JSON.stringify(crashed.loaded));
+  assert.equal(crashed.loaded.fromSnapshot + crashed.loaded.parsed, 250);
+  assert.deepEqual(await answers(crashed), expected);
+  await crashed.close();
+  // A compaction deletes the snapshot (it describes the old file) and one is written for the new file after it.
+  now = T0 + 13_000 + 3600_000 - 50; // the first 130 records (dated T0 + k × 100 ms) are past the age limit
+  log.enforceRetention();
+  await log.compact();
+  await log.settled();
+  const afterCompaction = await answers(log);
+  assert.equal(afterCompaction.count, 120);
+  const crashed2 = await ActivityFileLog.open({ ...options, snapshotEveryRows: 1_000_000 });
+  assert.deepEqual(crashed2.loaded, { fromSnapshot: afterCompaction.count, parsed: 0 });
+  assert.deepEqual(await answers(crashed2), afterCompaction);
+  await crashed2.close();
+  await log.close().catch(() => {});
+});
+
+test('an index snapshot a crash cut short (its temporary file) is removed at open; a background one that fails warns and leaves the log working', async () => {
+  const file = tmp();
+  const index = join(file, '..', '.activity.jsonl.index');
+  writeFileSync(`${index}.tmp`, 'half a snapshot');
+  const warnings: string[] = [];
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, snapshotEveryRows: 10, warn: (m) => warnings.push(m) });
+  assert.equal(readdirSync(join(file, '..')).includes('.activity.jsonl.index.tmp'), false);
+  // The temporary file's place taken by a directory: the background write fails.
+  mkdirSync(`${index}.tmp`);
+  for (let k = 0; k < 15; k++) await log.append(rec());
+  await log.settled();
+  assert.match(warnings.join('\n'), /index snapshot not written/);
+  assert.equal(warnings.length, 1, 'warned once, not retried at every commit');
+  await log.append(rec());
+  assert.equal(await log.count(), 16);
+  rmSync(`${index}.tmp`, { recursive: true });
+  await log.close();
+});
+
 test('records with characters of several UTF-8 bytes in one group commit: each is read back whole by its byte offset', async () => {
   const file = tmp();
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });
