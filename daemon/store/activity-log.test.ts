@@ -356,6 +356,30 @@ test('the index snapshot is also written while the log runs: a crash restart par
   await log.close().catch(() => {});
 });
 
+test('a start that parsed many records writes its snapshot only after a delay (not while the phones come back)', async () => {
+  const file = tmp();
+  const index = join(file, '..', '.activity.jsonl.index');
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, snapshotEveryRows: 1_000_000 });
+  for (let k = 0; k < 150; k++) await log.append(rec({ imsi: `00101000000${String(k).padStart(4, '0')}` }));
+  // A crash: no close, so no snapshot. The next start parses all 150 rows.
+  const started = performance.now();
+  const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, snapshotEveryRows: 100, snapshotAfterStartMs: 400 });
+  assert.deepEqual(again.loaded, { fromSnapshot: 0, parsed: 150 });
+  await again.append(rec()); // a commit within the delay does not start it either
+  await again.settled();
+  if (performance.now() - started < 350) assert.equal(readdirSync(join(file, '..')).includes('.activity.jsonl.index'), false, 'not written within the delay');
+  // After it, with no further commit: the timer writes it.
+  const deadline = Date.now() + 20_000;
+  while (!readdirSync(join(file, '..')).includes('.activity.jsonl.index') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await again.settled();
+  assert.ok(statSync(index).size > 0);
+  const third = await ActivityFileLog.open({ file, retentionIntervalMs: 0, snapshotEveryRows: 1_000_000 });
+  assert.deepEqual(third.loaded, { fromSnapshot: 151, parsed: 0 });
+  await third.close();
+  await again.close().catch(() => {});
+  await log.close().catch(() => {});
+});
+
 test('an index snapshot a crash cut short (its temporary file) is removed at open; a background one that fails warns and leaves the log working', async () => {
   const file = tmp();
   const index = join(file, '..', '.activity.jsonl.index');

@@ -56,8 +56,10 @@ export interface ActivityLogOptions {
   warn?: (msg: string) => void;
   /** Told, per append, how long it waited for its durable commit (ms): the daemon's commit-wait metric. */
   onCommitWait?: CommitWaitObserver;
-  /** Write the index snapshot in the background once this many rows are not covered by one (default SNAPSHOT_EVERY_ROWS). */
+  /** Write the index snapshot in the background once at least this many rows, and as many as it covers, are not covered by one (default SNAPSHOT_EVERY_ROWS). */
   snapshotEveryRows?: number;
+  /** After a start that parsed at least `snapshotEveryRows` records, no snapshot is written for this long, ms (default SNAPSHOT_AFTER_START_MS). */
+  snapshotAfterStartMs?: number;
 }
 
 /** Compaction reads the log in windows of this many bytes (1 MiB). */
@@ -77,10 +79,17 @@ const COMPACT_FREE_STEP = 16 << 20;
 const COMPACT_FREE_PAUSE_MS = 10;
 /** After a compaction fails (a full disk), the next is not tried for this long. */
 const COMPACT_RETRY_MS = 60_000;
-/** The index snapshot is written in the background once this many rows are not covered by one (≈ 0.8 s of parsing at a crash restart here). */
+/** The index snapshot is written in the background once at least this many rows are not covered by one (≈ 0.8 s of parsing at a crash restart here), and as many as it covers. */
 const SNAPSHOT_EVERY_ROWS = 100_000;
-/** …through the thread pool, this many bytes a write. */
-const SNAPSHOT_CHUNK = 4 << 20;
+/**
+ * …through the thread pool, this many bytes a write, each flushed and followed by a pause (none once closing): on
+ * ext4 a commit's O_DSYNC append waits for the journal, and the journal for the data a flush allocated, so small
+ * flushes spread out keep the commits' waits short (docs/performance.md § Twenty-third round).
+ */
+const SNAPSHOT_CHUNK = 2 << 20;
+const SNAPSHOT_PAUSE_MS = 10;
+/** A start that parsed the log writes its snapshot this long after it (60 s): not while the phones come back. */
+const SNAPSHOT_AFTER_START_MS = 60_000;
 
 /** A growable typed-array column. */
 class Col<A extends Float64Array | Int32Array | Uint8Array> {
@@ -207,11 +216,12 @@ export class ActivityFileLog implements ActivityLog {
   /** The commit being written and indexed, once past `#held`. */
   #committing: Promise<void> | null = null;
   #compactAfter = 0;
-  /** Rows the index snapshot on disk covers (0: none); one is written in the background once SNAPSHOT_EVERY_ROWS more are not. */
+  /** Rows the index snapshot on disk covers (0: none); see `#maybeSnapshot` for when one is written in the background. */
   #snapshotRows = 0;
   readonly #snapshotEvery: number;
   #snapshotting: Promise<void> | null = null;
   #snapshotAfter = 0;
+  #snapshotTimer: NodeJS.Timeout | null = null;
   /** How the last open got its index: rows from the index snapshot and rows parsed from the log (`loaded`). */
   #loaded = { fromSnapshot: 0, parsed: 0 };
   readonly #warn: (msg: string) => void;
@@ -243,7 +253,14 @@ export class ActivityFileLog implements ActivityLog {
     const log = new ActivityFileLog(opts, fd);
     await log.#load();
     log.enforceRetention();
-    log.#maybeSnapshot(); // a start that parsed many records (a crash after a compaction) covers them at once
+    if (log.#loaded.parsed >= log.#snapshotEvery) {
+      // A start that parsed many records (a crash after a compaction) covers them with a snapshot, but not while the
+      // daemon starts and the phones come back: its writes would hold the commits then (docs/performance.md
+      // § Twenty-third round).
+      log.#snapshotAfter = performance.now() + (opts.snapshotAfterStartMs ?? SNAPSHOT_AFTER_START_MS);
+      log.#snapshotTimer = setTimeout(() => log.#maybeSnapshot(), opts.snapshotAfterStartMs ?? SNAPSHOT_AFTER_START_MS);
+      log.#snapshotTimer.unref();
+    }
     const every = opts.retentionIntervalMs ?? 10_000;
     if (every > 0) {
       log.#retentionTimer = setInterval(() => log.enforceRetention(), every);
@@ -493,15 +510,19 @@ export class ActivityFileLog implements ActivityLog {
   }
 
   /**
-   * Write the index snapshot while the log runs, when SNAPSHOT_EVERY_ROWS rows are not covered by one (after a
-   * compaction, which deletes it, or as the log grows): a crash restart then parses only what came after it, not the
+   * Write the index snapshot while the log runs, when at least SNAPSHOT_EVERY_ROWS rows, and as many as it covers,
+   * are not covered by one (after a compaction, which deletes it; after a start that parsed the log; when the log has
+   * doubled since the last one): a crash restart then parses only what came after it, not the
    * whole log (8.2 s at a million records here). Through the thread pool, SNAPSHOT_CHUNK at a time (the CRC taken
-   * chunk by chunk on the event loop), flushed every COMPACT_SYNC_BYTES as a compaction's copy is; never beside a
+   * chunk by chunk on the event loop), each flushed and followed by a pause; never beside a
    * compaction (which waits for it) or after close begins. A failure leaves the last snapshot, warns, and is tried
    * again after COMPACT_RETRY_MS.
    */
   #maybeSnapshot(): void {
-    if (this.#n - this.#snapshotRows < this.#snapshotEvery || this.#snapshotting || this.#compacting || this.#closed
+    // Rows not covered: at least SNAPSHOT_EVERY_ROWS and as many as are covered (a snapshot costs in proportion to the
+    // whole index, so one per doubling of the log keeps its writes a fraction of the log's own).
+    const uncovered = this.#n - this.#snapshotRows;
+    if (uncovered < this.#snapshotEvery || uncovered < this.#snapshotRows || this.#snapshotting || this.#compacting || this.#closed
       || this.#failed !== null || performance.now() < this.#snapshotAfter) return;
     this.#snapshotting = this.#writeSnapshotInBackground()
       .catch((e: unknown) => {
@@ -526,7 +547,11 @@ export class ActivityFileLog implements ActivityLog {
           crc = crc32(chunk, crc);
           await writeAll(fh, chunk);
           unsynced += chunk.length;
-          if (unsynced >= COMPACT_SYNC_BYTES) { await fh.datasync(); unsynced = 0; }
+          if (unsynced >= SNAPSHOT_CHUNK) {
+            await fh.datasync();
+            unsynced = 0;
+            if (!this.#closed) await new Promise((r) => setTimeout(r, SNAPSHOT_PAUSE_MS));
+          }
         }
       }
       const trailer = Buffer.alloc(4);
@@ -999,6 +1024,7 @@ export class ActivityFileLog implements ActivityLog {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#retentionTimer) clearInterval(this.#retentionTimer);
+    if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
     this.#flushTimer.cancel();
     if (this.#flushing) await this.#flushing.catch(() => {});
     if (this.#compacting) await this.#compacting.catch(() => {});
