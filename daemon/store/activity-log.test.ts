@@ -363,8 +363,10 @@ test('a start that parsed many records writes its snapshot only after a delay (n
   for (let k = 0; k < 150; k++) await log.append(rec({ imsi: `00101000000${String(k).padStart(4, '0')}` }));
   // A crash: no close, so no snapshot. The next start parses all 150 rows.
   const started = performance.now();
-  const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, snapshotEveryRows: 100, snapshotAfterStartMs: 400 });
+  const warnings: string[] = [];
+  const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, snapshotEveryRows: 100, snapshotAfterStartMs: 400, warn: (m) => warnings.push(m) });
   assert.deepEqual(again.loaded, { fromSnapshot: 0, parsed: 150 });
+  assert.match(warnings.join('\n'), /150 records parsed at start .*0 from the index snapshot.*written in 0.4 s/);
   await again.append(rec()); // a commit within the delay does not start it either
   await again.settled();
   if (performance.now() - started < 350) assert.equal(readdirSync(join(file, '..')).includes('.activity.jsonl.index'), false, 'not written within the delay');

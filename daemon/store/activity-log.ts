@@ -251,9 +251,11 @@ export class ActivityFileLog implements ActivityLog {
     if (existsSync(snapshotTmp)) unlinkSync(snapshotTmp); // an index snapshot a crash cut short
     const fd = openSync(opts.file, 'a+', 0o600);
     const log = new ActivityFileLog(opts, fd);
+    const started = performance.now();
     await log.#load();
     log.enforceRetention();
     if (log.#loaded.parsed >= log.#snapshotEvery) {
+      log.#warn(`activity log ${opts.file}: ${log.#loaded.parsed} records parsed at start (${((performance.now() - started) / 1000).toFixed(1)} s; ${log.#loaded.fromSnapshot} from the index snapshot): none covered them (a crash since the last snapshot, or it was deleted or damaged). A new one is written in ${(opts.snapshotAfterStartMs ?? SNAPSHOT_AFTER_START_MS) / 1000} s`);
       // A start that parsed many records (a crash after a compaction) covers them with a snapshot, but not while the
       // daemon starts and the phones come back: its writes would hold the commits then (docs/performance.md
       // § Twenty-third round).
