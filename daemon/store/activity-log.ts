@@ -17,7 +17,7 @@
  * the loader cuts it off (and says so). A bad line anywhere else is damage,
  * and the start refuses with the file, the line and the recovery step.
  */
-import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync, renameSync, existsSync, unlinkSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync, renameSync, existsSync, unlinkSync } from 'node:fs';
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
@@ -368,9 +368,10 @@ export class ActivityFileLog implements ActivityLog {
    * whole log is parsed as before. Returns the offset to parse from.
    *
    * Format 2 (this build writes it): a 4-byte header length, a JSON header, then the body as the index keeps it in
-   * memory: the columns, the interned strings' byte lengths and hashes (the interner's seed is in the header), the id kinds, the ids' words and the strings' UTF-8
-   * bytes; last, the CRC-32 of all before it. Opening copies them; nothing is decoded and no id is made into text. Format 1 (earlier builds: strings
-   * and ids in the JSON header) is still read, so an upgrade does not parse its whole log once.
+   * memory: the columns, the interned strings' byte lengths and hashes (the interner's seed is in the header), the
+   * id kinds, the ids' words and the strings' UTF-8 bytes; last, the CRC-32 of all before it. Opening copies them;
+   * nothing is decoded and no id is made into text. Format 1 (earlier builds: strings and ids in the JSON header) is
+   * still read, so an upgrade does not parse its whole log once.
    */
   #loadIndexSnapshot(size: number): number {
     const file = ActivityFileLog.#indexName(this.file);
@@ -513,10 +514,10 @@ export class ActivityFileLog implements ActivityLog {
 
   /**
    * Write the index snapshot while the log runs, when at least SNAPSHOT_EVERY_ROWS rows, and as many as it covers,
-   * are not covered by one (after a compaction, which deletes it; after a start that parsed the log; when the log has
-   * doubled since the last one): a crash restart then parses only what came after it, not the
-   * whole log (8.2 s at a million records here). Through the thread pool, SNAPSHOT_CHUNK at a time (the CRC taken
-   * chunk by chunk on the event loop), each flushed and followed by a pause; never beside a
+   * are not covered by one (after a compaction, which deletes it; after a start that parsed the log, once
+   * SNAPSHOT_AFTER_START_MS passed; when the log has doubled since the last one): a crash restart then parses only
+   * what came after it, not the whole log (8.2 s at a million records here). Through the thread pool, SNAPSHOT_CHUNK
+   * at a time (the CRC taken chunk by chunk on the event loop), each flushed and followed by a pause; never beside a
    * compaction (which waits for it) or after close begins. A failure leaves the last snapshot, warns, and is tried
    * again after COMPACT_RETRY_MS.
    */

@@ -68,6 +68,15 @@ test('restore keeps the seed it is given: a restored interner finds what the sav
   c.id('x');
   assert.equal(c.adopt(b, b.find('Ünïcödé')), 1);
   assert.equal(c.find('Ünïcödé'), 1);
+  // Restored into short arrays with some room (as a caller may): the columns still grow together past 1,024 strings.
+  const lengths = new Int32Array(700);
+  lengths.set(s.lengths);
+  const hashes = new Int32Array(700);
+  hashes.set(s.hashes);
+  const d = StringInterner.restore(12345, 3, lengths, hashes, Buffer.from(s.bytes));
+  for (let i = 0; i < 1500; i++) assert.equal(d.id(`/?IMSI=${i}&x`), 3 + i);
+  for (let i = 0; i < 1500; i += 97) assert.equal(d.value(3 + i), `/?IMSI=${i}&x`);
+  assert.equal(d.find('Ünïcödé'), 2);
   assert.throws(() => StringInterner.restore(1, 3, s.lengths.slice(), s.hashes.slice(), Buffer.alloc(3)), RangeError);
   assert.throws(() => StringInterner.restore(1, 4, s.lengths.slice(), s.hashes.slice(), Buffer.from(s.bytes)), RangeError);
   assert.throws(() => StringInterner.restore(1, 3, s.lengths.slice(), new Int32Array(2), Buffer.from(s.bytes)), RangeError);

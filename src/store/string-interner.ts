@@ -11,9 +11,9 @@
  * The hash is seeded with random bytes (once per process, as V8 seeds its own string hashes, unless an interner is
  * made with the seed of another), so the table's probe lengths cannot be chosen from outside (the paths come from
  * requests). `saved`/`restore` carry the seed and the hashes with the strings, so a restored interner hashes
- * nothing; the seed then lives in the activity log's index snapshot (a file as private as the log). Strings are compared as UTF-8: two strings
- * that differ only in unpaired surrogates (which UTF-8 cannot carry) share an id, and `value` gives the one with
- * U+FFFD in their place. Pure data structure: no I/O.
+ * nothing; the seed then lives in the activity log's index snapshot (a file as private as the log). Strings are
+ * compared as UTF-8: two strings that differ only in unpaired surrogates (which UTF-8 cannot carry) share an id,
+ * and `value` gives the one with U+FFFD in their place. Pure data structure: no I/O.
  */
 import { randomBytes } from 'node:crypto';
 import { grown } from './typed-grow.js';
@@ -103,7 +103,9 @@ export class StringInterner {
   static restore(seed: number, count: number, lengths: Int32Array<ArrayBuffer>, hashes: Int32Array<ArrayBuffer>, bytes: Buffer): StringInterner {
     const out = new StringInterner(seed);
     if (!Number.isSafeInteger(count) || count < 0 || lengths.length < count || hashes.length !== lengths.length) throw new RangeError('interned strings: lengths and hashes disagree');
-    const start = new Float64Array(Math.max(1024, lengths.length));
+    const len = lengths.length >= 1024 ? lengths : grown(lengths, 1024);
+    const hash = hashes.length >= 1024 ? hashes : grown(hashes, 1024);
+    const start = new Float64Array(len.length); // the three columns grow together (`#add`)
     let size = 2048;
     while (size < count * 2) size *= 2;
     const table = new Int32Array(size).fill(EMPTY);
@@ -120,8 +122,8 @@ export class StringInterner {
     }
     if (at > bytes.length) throw new RangeError('interned strings: the lengths run past the bytes');
     out.#start = start;
-    out.#len = lengths.length >= 1024 ? lengths : grown(lengths, 1024);
-    out.#hash = hashes.length >= 1024 ? hashes : grown(hashes, 1024);
+    out.#len = len;
+    out.#hash = hash;
     out.#bytes = bytes.length > 0 ? bytes : Buffer.allocUnsafe(1 << 16);
     out.#used = at;
     out.#count = count;
