@@ -10,7 +10,7 @@
  * (`arrayBuffers`, the same way), and the median of five forced full collections with the log open and closed;
  * then a restart: how long the close took (it writes the index snapshot), the snapshot's size, and how long the log
  * takes to open from it; then, with the cap lowered to one record per IMSI and the log compacted (which deletes the
- * snapshot), how long a start after a crash takes.
+ * snapshot), how long a start after a crash takes, and a start with no snapshot at all (every record parsed).
  * A forced collection marks everything in one piece, so it is an upper bound of what a daemon's major collection
  * holds the event loop for (most of a daemon's marking runs concurrently), and it grows with what the heap holds.
  * In-process, on the file log users run (no daemon).
@@ -61,7 +61,7 @@ function collections(): { ms: number; heapMb: number; outsideMb: number } {
 
 type Collected = ReturnType<typeof collections>;
 
-async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected; fillS: number; closeS: number; reopenS: number; snapshotMb: number; crashS: number }> {
+async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected; fillS: number; closeS: number; reopenS: number; snapshotMb: number; crashS: number; parseS: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-activity-index-'));
   try {
     // Two records per IMSI under a cap of two: every record live; no compaction, no retention pass.
@@ -105,7 +105,14 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
     if ((await crashed.count()) !== N / 2) throw new Error(`the log opened after the crash holds ${await crashed.count()} live records, not ${N / 2}`);
     await crashed.close();
     await again.close().catch(() => {});
-    return { open, closed, fillS, closeS, reopenS, snapshotMb, crashS };
+    // And a start with no snapshot at all (deleted or damaged): every record parsed.
+    rmSync(join(dir, '.activity.jsonl.index'), { force: true });
+    const t3 = performance.now();
+    const parsed = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 1, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    const parseS = (performance.now() - t3) / 1000;
+    if ((await parsed.count()) !== N / 2) throw new Error(`the parsed log holds ${await parsed.count()} live records, not ${N / 2}`);
+    await parsed.close();
+    return { open, closed, fillS, closeS, reopenS, snapshotMb, crashS, parseS };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -113,11 +120,11 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
 
 const logs = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
 console.log(`activity-index bench: ${N.toLocaleString('en')} records of ${(N / 2).toLocaleString('en')} IMSIs, all live; node ${process.version}, ${new Date().toISOString()}\n`);
-console.log('| build | round | full GC, log open ms | full GC, log closed ms | heap the index keeps MB | outside the heap MB | fill s | close s | index snapshot MB | reopen s | crash restart after a compaction s |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| build | round | full GC, log open ms | full GC, log closed ms | heap the index keeps MB | outside the heap MB | fill s | close s | index snapshot MB | reopen s | crash restart after a compaction s | start with no snapshot s |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (let round = 1; round <= Number(values.rounds); round++) {
   for (const [name, Log] of logs) {
     const r = await once(Log);
-    console.log(`| ${name} | ${round} | ${r.open.ms.toFixed(1)} | ${r.closed.ms.toFixed(1)} | ${Math.round(r.open.heapMb - r.closed.heapMb)} | ${Math.round(r.open.outsideMb - r.closed.outsideMb)} | ${r.fillS.toFixed(1)} | ${r.closeS.toFixed(2)} | ${r.snapshotMb.toFixed(0)} | ${r.reopenS.toFixed(2)} | ${r.crashS.toFixed(2)} |`);
+    console.log(`| ${name} | ${round} | ${r.open.ms.toFixed(1)} | ${r.closed.ms.toFixed(1)} | ${Math.round(r.open.heapMb - r.closed.heapMb)} | ${Math.round(r.open.outsideMb - r.closed.outsideMb)} | ${r.fillS.toFixed(1)} | ${r.closeS.toFixed(2)} | ${r.snapshotMb.toFixed(0)} | ${r.reopenS.toFixed(2)} | ${r.crashS.toFixed(2)} | ${r.parseS.toFixed(2)} |`);
   }
 }

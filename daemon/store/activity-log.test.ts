@@ -401,6 +401,23 @@ test('an index snapshot a crash cut short (its temporary file) is removed at ope
   await log.close();
 });
 
+test('a log of several 8 MiB read chunks parsed at open (no snapshot): every record whole, lines cut across chunks included', async () => {
+  const file = tmp();
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 100_000 });
+  // ≈ 20 MiB of records of varied length (so the chunk edges fall inside lines, some of them multi-byte).
+  const recs: ActivityRecord[] = [];
+  for (let k = 0; k < 14_000; k++) recs.push(rec({ imsi: `0010100${String(k % 997).padStart(8, '0')}`, request_body: `${k}:${'é'.repeat(k % 13)}`.padEnd(900 + (k * 37) % 700, 'x') }));
+  for (let i = 0; i < recs.length; i += 2000) await Promise.all(recs.slice(i, i + 2000).map((r) => log.append(r)));
+  await log.close();
+  assert.ok(statSync(file).size > 2.2 * 8 * 2 ** 20, `${statSync(file).size} bytes`);
+  rmSync(join(file, '..', '.activity.jsonl.index'));
+  const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 100_000 });
+  assert.deepEqual(again.loaded, { fromSnapshot: 0, parsed: recs.length });
+  for (let k = 0; k < recs.length; k += 7) assert.deepEqual(again.getSync(recs[k]!.id), recs[k], `record ${k}`);
+  assert.equal(again.querySync({ imsi: recs[5]!.imsi! }).total, 15);
+  await again.close();
+});
+
 test('records with characters of several UTF-8 bytes in one group commit: each is read back whole by its byte offset', async () => {
   const file = tmp();
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });

@@ -321,10 +321,13 @@ export class ActivityFileLog implements ActivityLog {
       this.#index(rec, off, line.length + 1);
     };
     const lines = new LineSplitter(from, take);
+    // One buffer for every chunk (the splitter copies what it holds across chunks): a new 8 MiB buffer per chunk
+    // counted as external memory and set off a major collection every few chunks (docs/performance.md § Twenty-third round).
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - from));
     try {
       let readAt = from;
       while (readAt < size) {
-        const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readAt));
+        const chunk = buf.subarray(0, Math.min(CHUNK, size - readAt));
         const { bytesRead } = await fh.read(chunk, 0, chunk.length, readAt);
         if (bytesRead === 0) break;
         readAt += bytesRead;

@@ -25,6 +25,20 @@ async function refused(p: Promise<unknown>, ...patterns: Array<RegExp | string>)
   return msg;
 }
 
+test('readFramed: a framed file of several 8 MiB read chunks comes back line for line, lines cut across chunks included', () => {
+  const dir = tmp();
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'big.journal');
+  const values = Array.from({ length: 12_000 }, (_, k) => ({ k, text: `${k}:${'ü'.repeat(k % 11)}`.padEnd(1200 + (k * 53) % 900, 'y') }));
+  writeFileSync(file, Buffer.concat(values.map((v) => frame(JSON.stringify(v)))));
+  assert.ok(statSync(file).size > 2 * 8 * 2 ** 20);
+  const got: unknown[] = [];
+  const r = readFramed(file, (v) => got.push(v));
+  assert.equal(r.lines, values.length);
+  assert.equal(r.tornTail, null);
+  assert.deepEqual(got, values);
+});
+
 test('a put is in the journal on disk when it resolves; update, delete and reopen', async () => {
   const dir = tmp();
   const s = await openStore(dir);

@@ -100,8 +100,11 @@ export function readFramed(file: string, onLine: (value: unknown, lineNo: number
       onLine(r.value, lineNo, off, line.length + 1);
     };
     const lines = new LineSplitter(0, take);
+    // One buffer for every chunk (the splitter copies what it holds across chunks; `onLine` gets decoded values):
+    // a new 8 MiB buffer per chunk set off major collections for external memory.
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, size));
     while (readAt < size) {
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readAt));
+      const chunk = buf.subarray(0, Math.min(CHUNK, size - readAt));
       const n = readSync(fd, chunk, 0, chunk.length, readAt);
       if (n === 0) break;
       readAt += n;

@@ -183,10 +183,11 @@ export class StringInterner {
       this.#bytes.copy(b, 0, 0, this.#used);
       this.#bytes = b;
     }
-    // A byte loop for the short strings interned here: Buffer#copy's call costs more than the copy (≈ 1.4 µs).
+    // A byte loop for the strings interned here (a field is at most a few KB): Buffer#copy cost 0.6–1.4 µs a call in
+    // the log's open and appends (its profiles, docs/performance.md § Twenty-third round), a loop of 120 bytes ≈ 0.1.
     const dst = this.#bytes;
     const to = this.#used;
-    if (n <= 64) for (let i = 0; i < n; i++) dst[to + i] = src[at + i]!;
+    if (n <= 4096) for (let i = 0; i < n; i++) dst[to + i] = src[at + i]!;
     else src.copy(dst, to, at, at + n);
     this.#start[id] = this.#used;
     this.#len[id] = n;
