@@ -78,6 +78,30 @@ test('retention: per-subscriber cap on append, age by enforceRetention, then com
   await again.close();
 });
 
+test('compact() while a compaction is in flight compacts the log as it is when called, not as the one in flight found it', async () => {
+  const file = tmp();
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1, compactMinDead: 1_000_000 });
+  // ≈ 4 MiB of live records (several read windows), the first one of the IMSI that is appended again below.
+  const first = rec({ imsi: '001019999999999' });
+  await log.append(first);
+  for (let i = 0; i < 4000; i += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, k) => log.append(rec({ imsi: `0010100${String(i + k).padStart(8, '0')}`, request_body: 'x'.repeat(1000) }))));
+  }
+  const inFlight = log.compact();
+  // Killed once the compaction has copied its first window (with `first`): its bytes are in the file that one writes.
+  const copy = join(file, '..', '.activity.jsonl.compact.tmp');
+  const sizeOf = (f: string) => { try { return statSync(f).size; } catch { return 0; } };
+  let ended = false;
+  void inFlight.then(() => { ended = true; });
+  while (!ended && sizeOf(copy) === 0) await new Promise((r) => setImmediate(r));
+  await log.append(rec({ imsi: '001019999999999' }));
+  await log.compact();
+  await inFlight;
+  assert.equal(await log.get(first.id), undefined);
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, await log.count());
+  await log.close();
+});
+
 test('compaction reads a log of several windows: live records across window edges, one larger than a window, and a sparse stretch come out whole', async () => {
   const file = tmp();
   const now = T0 + 100_000;

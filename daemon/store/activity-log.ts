@@ -772,7 +772,9 @@ export class ActivityFileLog implements ActivityLog {
    * (a full disk) leaves the old file and index as they were; the next is tried after COMPACT_RETRY_MS.
    */
   compact(): Promise<void> {
-    if (this.#compacting) return this.#compacting;
+    // One in flight (started by a commit) began before records that are dead now: the caller asked for a compaction
+    // of the log as it is, so another follows it when any record is dead (tests had found 6 lines where 5 lived).
+    if (this.#compacting) return this.#compacting.then(() => (this.dead > 0 && !this.#closed ? this.compact() : undefined));
     this.#compacting = this.#compactNow().finally(() => {
       this.#compacting = null;
       this.#maybeSnapshot(); // the compaction deleted the snapshot: its rows are covered by none
