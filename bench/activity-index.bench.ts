@@ -63,9 +63,11 @@ type Collected = ReturnType<typeof collections>;
 
 async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected; fillS: number; closeS: number; reopenS: number; snapshotMb: number; crashS: number; parseS: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-activity-index-'));
+  // No compaction and no retention pass of their own; `cap` records kept per IMSI.
+  const openLog = (cap: number) => Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: cap, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
   try {
     // Two records per IMSI under a cap of two: every record live; no compaction, no retention pass.
-    let log: ActivityFileLog | null = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 2, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    let log: ActivityFileLog | null = await openLog(2);
     const ts = new Date().toISOString();
     const t0 = performance.now();
     let batch: Promise<void>[] = [];
@@ -89,7 +91,7 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
     // A restart: the index from the snapshot written at close, nothing after it to parse.
     const snapshotMb = statSync(join(dir, '.activity.jsonl.index')).size / 2 ** 20;
     const t1 = performance.now();
-    const again = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 2, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    const again = await openLog(2);
     const reopenS = (performance.now() - t1) / 1000;
     if ((await again.count()) !== N) throw new Error(`the reopened log holds ${await again.count()} live records, not ${N}`);
     // Then the cap lowered to one (the older record of each IMSI killed) and a compaction, which deletes the
@@ -100,7 +102,7 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
     await again.compact();
     await (again as unknown as { settled?: () => Promise<void> }).settled?.();
     const t2 = performance.now();
-    const crashed = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 1, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    const crashed = await openLog(1);
     const crashS = (performance.now() - t2) / 1000;
     if ((await crashed.count()) !== N / 2) throw new Error(`the log opened after the crash holds ${await crashed.count()} live records, not ${N / 2}`);
     await crashed.close();
@@ -108,7 +110,7 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
     // And a start with no snapshot at all (deleted or damaged): every record parsed.
     rmSync(join(dir, '.activity.jsonl.index'), { force: true });
     const t3 = performance.now();
-    const parsed = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 1, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
+    const parsed = await openLog(1);
     const parseS = (performance.now() - t3) / 1000;
     if ((await parsed.count()) !== N / 2) throw new Error(`the parsed log holds ${await parsed.count()} live records, not ${N / 2}`);
     await parsed.close();

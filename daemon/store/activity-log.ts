@@ -32,7 +32,7 @@ import { StringInterner } from '../../src/store/string-interner.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
 import { CommitTimer, reportCommitWaits, type CommitWaitObserver } from './commit-timer.js';
 
-/** The index snapshot's JSON header: format 1 (earlier builds) or 2 (`#saveIndexSnapshot`). */
+/** The index snapshot's JSON header: format 1 (earlier builds) or 2 (`#writeSnapshot`). */
 type IndexSnapshotHeader = { n: number; covered: number; types: string[] } & (
   | { format: 1; strings: string[]; ids: string[] }
   | { format: 2; lastId: string; seed: number; strings: number; stringBytes: number; others: Array<[number, string]> }
@@ -255,12 +255,13 @@ export class ActivityFileLog implements ActivityLog {
     await log.#load();
     log.enforceRetention();
     if (log.#loaded.parsed >= log.#snapshotEvery) {
-      log.#warn(`activity log ${opts.file}: ${log.#loaded.parsed} records parsed at start (${((performance.now() - started) / 1000).toFixed(1)} s; ${log.#loaded.fromSnapshot} from the index snapshot): none covered them (a crash since the last snapshot, or it was deleted or damaged). A new one is written in ${(opts.snapshotAfterStartMs ?? SNAPSHOT_AFTER_START_MS) / 1000} s`);
+      const delay = opts.snapshotAfterStartMs ?? SNAPSHOT_AFTER_START_MS;
+      log.#warn(`activity log ${opts.file}: ${log.#loaded.parsed} records parsed at start (${((performance.now() - started) / 1000).toFixed(1)} s; ${log.#loaded.fromSnapshot} from the index snapshot): none covered them (a crash since the last snapshot, or it was deleted or damaged). A new one is written in ${delay / 1000} s`);
       // A start that parsed many records (a crash after a compaction) covers them with a snapshot, but not while the
       // daemon starts and the phones come back: its writes would hold the commits then (docs/performance.md
       // § Twenty-third round).
-      log.#snapshotAfter = performance.now() + (opts.snapshotAfterStartMs ?? SNAPSHOT_AFTER_START_MS);
-      log.#snapshotTimer = setTimeout(() => log.#maybeSnapshot(), opts.snapshotAfterStartMs ?? SNAPSHOT_AFTER_START_MS);
+      log.#snapshotAfter = performance.now() + delay;
+      log.#snapshotTimer = setTimeout(() => log.#maybeSnapshot(), delay);
       log.#snapshotTimer.unref();
     }
     const every = opts.retentionIntervalMs ?? 10_000;
@@ -469,12 +470,12 @@ export class ActivityFileLog implements ActivityLog {
 
   /**
    * The index snapshot's parts (format 2, `#loadIndexSnapshot`) for rows 0 … n - 1 as they are now, without the CRC
-   * trailer. The parts are views of the index's arrays: rows below n never change, except their liveness, so a
-   * snapshot written while the log runs (`inBackground`) takes a copy of that column. A record killed after the copy
-   * is killed again at open (retention is a function of the records and the clock: the cap, the age and max_bytes
-   * are applied at every open).
+   * trailer. The parts are views of the index's arrays: rows below n never change, except their liveness, so the
+   * snapshot takes a copy of that column (it is written while the log runs). A record killed after the copy is
+   * killed again at open (retention is a function of the records and the clock: the cap, the age and max_bytes are
+   * applied at every open).
    */
-  #snapshotParts(inBackground: boolean): { n: number; parts: Uint8Array[] } {
+  #snapshotParts(): { n: number; parts: Uint8Array[] } {
     const n = this.#n;
     const strings = this.#strings.saved();
     const ids = this.#byId.saved(n);
@@ -482,7 +483,7 @@ export class ActivityFileLog implements ActivityLog {
     const body: Uint8Array[] = [];
     for (const c of this.#columns()) {
       const rows = c.a.subarray(0, n);
-      body.push(bytesOf(inBackground && c === this.#alive ? rows.slice() : rows));
+      body.push(bytesOf(c === this.#alive ? rows.slice() : rows));
     }
     body.push(bytesOf(strings.lengths), bytesOf(strings.hashes), ids.kinds, bytesOf(ids.words), strings.bytes);
     const covered = n > 0 ? this.#off.a[n - 1]! + this.#len.a[n - 1]! : 0;
@@ -494,25 +495,6 @@ export class ActivityFileLog implements ActivityLog {
     const size = Buffer.alloc(4);
     size.writeUInt32LE(head.length, 0);
     return { n, parts: [size, head, ...body] };
-  }
-
-  /** Write the index snapshot at close (the log is not changing any more): temp file, fsync, rename. */
-  #saveIndexSnapshot(): void {
-    const { n, parts } = this.#snapshotParts(false);
-    let crc = 0;
-    for (const b of parts) crc = crc32(b, crc);
-    const trailer = Buffer.alloc(4);
-    trailer.writeUInt32LE(crc, 0);
-    parts.push(trailer);
-    const file = ActivityFileLog.#indexName(this.file);
-    const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      for (const b of parts) { let w = 0; while (w < b.length) w += writeSync(fd, b, w, b.length - w); }
-      fsyncSync(fd);
-    } finally { closeSync(fd); }
-    renameSync(tmp, file);
-    this.#snapshotRows = n;
   }
 
   /**
@@ -530,7 +512,7 @@ export class ActivityFileLog implements ActivityLog {
     const uncovered = this.#n - this.#snapshotRows;
     if (uncovered < this.#snapshotEvery || uncovered < this.#snapshotRows || this.#snapshotting || this.#compacting || this.#closed
       || this.#failed !== null || performance.now() < this.#snapshotAfter) return;
-    this.#snapshotting = this.#writeSnapshotInBackground()
+    this.#snapshotting = this.#writeSnapshot()
       .catch((e: unknown) => {
         this.#snapshotAfter = performance.now() + COMPACT_RETRY_MS;
         this.#warn(`activity log ${this.file}: index snapshot not written (a crash restart parses the log since the last one; tried again in ${COMPACT_RETRY_MS / 1000} s): ${(e as Error).message}`);
@@ -538,8 +520,12 @@ export class ActivityFileLog implements ActivityLog {
       .finally(() => { this.#snapshotting = null; });
   }
 
-  async #writeSnapshotInBackground(): Promise<void> {
-    const { n, parts } = this.#snapshotParts(true);
+  /**
+   * Write the index snapshot: a temporary file, renamed over the last one once it is durable. While the log runs,
+   * each SNAPSHOT_CHUNK is flushed and followed by a pause; at close, one flush at the end.
+   */
+  async #writeSnapshot(): Promise<void> {
+    const { n, parts } = this.#snapshotParts();
     const file = ActivityFileLog.#indexName(this.file);
     const tmp = `${file}.tmp`;
     const fh = await openAsync(tmp, 'w', 0o600);
@@ -553,10 +539,10 @@ export class ActivityFileLog implements ActivityLog {
           crc = crc32(chunk, crc);
           await writeAll(fh, chunk);
           unsynced += chunk.length;
-          if (unsynced >= SNAPSHOT_CHUNK) {
+          if (unsynced >= SNAPSHOT_CHUNK && !this.#closed) {
             await fh.datasync();
             unsynced = 0;
-            if (!this.#closed) await new Promise((r) => setTimeout(r, SNAPSHOT_PAUSE_MS));
+            await new Promise((r) => setTimeout(r, SNAPSHOT_PAUSE_MS));
           }
         }
       }
@@ -569,8 +555,6 @@ export class ActivityFileLog implements ActivityLog {
       await fh.close().catch(() => {});
       if (!done) try { unlinkSync(tmp); } catch { /* gone */ }
     }
-    // A close that began meanwhile writes its own; a compaction waits for this one before it deletes it.
-    if (this.#closed) { try { unlinkSync(tmp); } catch { /* gone */ } return; }
     renameSync(tmp, file);
     this.#snapshotRows = n;
   }
@@ -1039,9 +1023,7 @@ export class ActivityFileLog implements ActivityLog {
     if (this.#snapshotting) await this.#snapshotting;
     if (this.#pending.length) await this.#flush();
     await this.#fh?.close().catch(() => {});
-    if (this.#failed === null) {
-      try { this.#saveIndexSnapshot(); } catch { /* only a cache: the next start parses the log */ }
-    }
+    if (this.#failed === null) await this.#writeSnapshot().catch(() => { /* only a cache: the next start parses the log */ });
     closeSync(this.#fd);
   }
 }

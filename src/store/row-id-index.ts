@@ -160,20 +160,18 @@ export class RowIdIndex {
 
   /** Enter a UUID row whose words are in place into the table and its prefix bucket. */
   #link(row: number): void {
-    const w = this.#words;
+    const q = this.#q;
     const b = row * 4;
-    const t = this.#table;
-    let s = mix(w[b]!, w[b + 1]!, w[b + 2]!, w[b + 3]!) & (t.length - 1);
-    for (;;) {
-      const r = t[s]!;
-      if (r === EMPTY || (w[r * 4] === w[b] && w[r * 4 + 1] === w[b + 1] && w[r * 4 + 2] === w[b + 2] && w[r * 4 + 3] === w[b + 3])) break;
-      s = (s + 1) & (t.length - 1);
-    }
-    if (t[s] === EMPTY) {
-      t[s] = row;
-      if (++this.#used * 2 > t.length) this.#grow();
-    } else t[s] = row; // the same id again: the later row answers
-    const bucket = w[b]! >>> 16;
+    q[0] = this.#words[b]!;
+    q[1] = this.#words[b + 1]!;
+    q[2] = this.#words[b + 2]!;
+    q[3] = this.#words[b + 3]!;
+    const s = this.#slot(q);
+    if (this.#table[s] === EMPTY) {
+      this.#table[s] = row;
+      if (++this.#used * 2 > this.#table.length) this.#grow();
+    } else this.#table[s] = row; // the same id again: the later row answers
+    const bucket = q[0]! >>> 16;
     this.#next[row] = this.#heads[bucket]!;
     this.#heads[bucket] = row;
   }
