@@ -339,6 +339,48 @@ test('the index snapshot (format 2) opens to the same answers as parsing the log
   assert.match(warnings.join('\n'), /index snapshot ignored/);
 });
 
+test('a log past two pages of the index (140,000 records, 70,000 subscribers): the snapshot round trip and a parse answer the same', async () => {
+  // The columns, the id index and the interner grow by pages and chunks (src/store/paged-column.ts): the snapshot
+  // writes them page by page and reads them back into pages; a parse builds the same index from the lines.
+  const file = tmp();
+  const index = join(file, '..', '.activity.jsonl.index');
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1000 });
+  const ids: string[] = [];
+  for (let from = 0; from < 140_000; from += 10_000) {
+    const batch: Promise<void>[] = [];
+    for (let k = from; k < from + 10_000; k++) {
+      const r = rec({ imsi: `0010100${String(k % 70_000).padStart(8, '0')}`, request_path: `/?IMSI=0010100${String(k % 70_000).padStart(8, '0')}&app=ap2004`, ...(k % 9_999 === 0 ? { id: `imported-${k}` } : {}) });
+      ids.push(r.id);
+      batch.push(log.append(r));
+    }
+    await Promise.all(batch);
+  }
+  await log.close();
+  const v2 = readFileSync(index);
+  const answers = async (l: ActivityFileLog) => ({
+    count: await l.count(),
+    byImsi: ['001010000000000', '001010000065537', '001010000069999'].map((imsi) => l.querySync({ imsi }).records.map((r) => r.id)),
+    byId: [0, 65_535, 65_536, 131_072, 139_999].map((k) => l.getSync(ids[k]!)?.id ?? null),
+    byText: l.querySync({ query: '0010100000655' }).total,
+    prefix: await l.idsWithPrefix(ids[100_001]!.slice(0, 8), 5),
+    imported: await l.idsWithPrefix('imported-', 50),
+  });
+  const fromSnapshot = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1000 });
+  assert.deepEqual(fromSnapshot.loaded, { fromSnapshot: 140_000, parsed: 0 });
+  const a = await answers(fromSnapshot);
+  await fromSnapshot.close();
+  rmSync(index);
+  const parsedLog = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1000 });
+  assert.deepEqual(parsedLog.loaded, { fromSnapshot: 0, parsed: 140_000 });
+  assert.deepEqual(await answers(parsedLog), a);
+  await parsedLog.close();
+  assert.equal(a.count, 140_000);
+  assert.deepEqual(a.byId, [0, 65_535, 65_536, 131_072, 139_999].map((k) => ids[k]));
+  assert.deepEqual(a.byImsi[1], [ids[65_537 + 70_000], ids[65_537]]);
+  assert.equal(a.imported.length, 15);
+  assert.deepEqual(readFileSync(index), v2, 'the snapshot written after parsing the log is byte for byte the one written before');
+});
+
 test('the index snapshot is also written while the log runs: a crash restart parses only what came after it, after a compaction too', async () => {
   const file = tmp();
   const index = join(file, '..', '.activity.jsonl.index');

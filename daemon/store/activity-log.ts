@@ -30,6 +30,7 @@ import { fsyncDir } from './atomic-file.js';
 import { RowChains } from '../../src/store/row-chains.js';
 import { StringInterner } from '../../src/store/string-interner.js';
 import { RowIdIndex } from '../../src/store/row-id-index.js';
+import { PagedColumn, type TypedColumn } from '../../src/store/paged-column.js';
 import { CommitTimer, reportCommitWaits, type CommitWaitObserver } from './commit-timer.js';
 
 /** The index snapshot's JSON header: format 1 (earlier builds) or 2 (`#writeSnapshot`). */
@@ -91,20 +92,9 @@ const SNAPSHOT_PAUSE_MS = 10;
 /** A start that parsed the log writes its snapshot this long after it (60 s): not while the phones come back. */
 const SNAPSHOT_AFTER_START_MS = 60_000;
 
-/** A growable typed-array column. */
-class Col<A extends Float64Array | Int32Array | Uint8Array> {
-  a: A;
-  constructor(private readonly make: (n: number) => A, cap = 1024) { this.a = make(cap); }
-  ensure(n: number) {
-    if (n <= this.a.length) return;
-    let cap = this.a.length * 2;
-    while (cap < n) cap *= 2;
-    const b = this.make(cap);
-    b.set(this.a as never);
-    this.a = b;
-  }
-}
-
+/** A column of the index: typed-array pages, so that growing it copies nothing (src/store/paged-column.ts). */
+const Col = PagedColumn;
+type Col<A extends TypedColumn> = PagedColumn<A>;
 type Column = Col<Float64Array | Int32Array | Uint8Array>;
 
 /**
@@ -145,7 +135,7 @@ class NextIndex {
   constructor(kept: StringInterner | null, strings: number, seed: number) {
     // A new interner hashes as the old one does (its seed), so adopting a string copies its hash too.
     this.strings = kept ?? new StringInterner(seed);
-    this.#ids = kept ? null : new Col((n) => new Int32Array(n), Math.max(1024, strings));
+    this.#ids = kept ? null : new Col((n) => new Int32Array(n), 0, Math.max(1024, strings));
   }
 
   columns(): Column[] { return [this.keep, this.ts, this.off, this.len, this.imsi, this.msisdn, this.term, this.ip, this.path, this.type]; }
@@ -155,10 +145,10 @@ class NextIndex {
     const ids = this.#ids;
     if (id < 0 || ids === null) return id;
     ids.ensure(id + 1);
-    const n = ids.a[id]!;
+    const n = ids.get(id);
     if (n > 0) return n - 1;
     const fresh = this.strings.adopt(old, id);
-    ids.a[id] = fresh + 1;
+    ids.set(id, fresh + 1);
     return fresh;
   }
 }
@@ -407,7 +397,7 @@ export class ActivityFileLog implements ActivityLog {
       if (h.format === 2) end = fileSize - 4; // format 2 ends with the CRC-32 of everything before it
       const cols = this.#columns();
       for (const c of cols) c.ensure(Math.max(n, 1));
-      for (const c of cols) read(c.a, n * c.a.BYTES_PER_ELEMENT);
+      for (const c of cols) for (const v of c.views(n)) read(v);
       let lastId: string;
       if (h.format === 1) {
         if (h.ids.length !== n) throw new Error('does not match the log');
@@ -415,14 +405,16 @@ export class ActivityFileLog implements ActivityLog {
         for (const i of h.ids.keys()) this.#byId.set(h.ids[i]!, i);
         lastId = h.ids[n - 1]!;
       } else {
-        // Room to grow as the columns have (the arrays become the interner's and the id index's own).
-        const strCap = Math.max(1024, h.strings + (h.strings >> 1));
-        const lengths = read(new Int32Array(strCap), h.strings * 4);
-        const hashes = read(new Int32Array(strCap), h.strings * 4);
-        const rowCap = this.#alive.a.length;
-        const kinds = read(new Uint8Array(rowCap), n);
-        const words = read(new Uint32Array(rowCap * 4), n * 16);
-        const bytes = read(Buffer.allocUnsafe(Math.max(1 << 16, h.stringBytes + (h.stringBytes >> 1))), h.stringBytes);
+        // Read into the columns the interner and the id index take as their own.
+        const lengths = new PagedColumn((k) => new Int32Array(k), 0, h.strings);
+        for (const v of lengths.views(h.strings)) read(v);
+        const hashes = new PagedColumn((k) => new Int32Array(k), 0, h.strings);
+        for (const v of hashes.views(h.strings)) read(v);
+        const kinds = new PagedColumn((k) => new Uint8Array(k), 0, n);
+        for (const v of kinds.views(n)) read(v);
+        const words = new PagedColumn((k) => new Uint32Array(k), 0, n * 4);
+        for (const v of words.views(n * 4)) read(v);
+        const bytes = read(Buffer.allocUnsafe(Math.max(1 << 16, h.stringBytes)), h.stringBytes);
         if (pos !== end) throw new Error('longer than its header says');
         const sum = crc;
         end = fileSize;
@@ -434,21 +426,24 @@ export class ActivityFileLog implements ActivityLog {
       for (const v of h.types) this.#types.id(v);
       // Every interned id a column names must exist: a request would otherwise meet the damage, not the open.
       for (const [c, count] of [[this.#imsi, this.#strings.size], [this.#msisdn, this.#strings.size], [this.#term, this.#strings.size], [this.#ip, this.#strings.size], [this.#path, this.#strings.size], [this.#type, this.#types.size]] as const) {
-        const a = c.a;
-        for (let i = 0; i < n; i++) if (a[i]! < -1 || a[i]! >= count) throw new Error(`row ${i} names string ${a[i]} of ${count}`);
+        let row = 0;
+        for (const a of c.views(n)) {
+          for (let i = 0; i < a.length; i++) if (a[i]! < -1 || a[i]! >= count) throw new Error(`row ${row + i} names string ${a[i]} of ${count}`);
+          row += a.length;
+        }
       }
       if (n > 0) { // the last indexed record must still be where the index says
-        const last = this.#readAt(this.#off.a[n - 1]!, this.#len.a[n - 1]!);
-        if (last.id !== lastId || this.#off.a[n - 1]! + this.#len.a[n - 1]! !== h.covered) throw new Error('the log changed since');
+        const last = this.#readAt(this.#off.get(n - 1), this.#len.get(n - 1));
+        if (last.id !== lastId || this.#off.get(n - 1) + this.#len.get(n - 1) !== h.covered) throw new Error('the log changed since');
       }
       this.#n = n;
       let live = 0;
       let liveBytes = 0;
       for (let i = 0; i < n; i++) {
-        if (!this.#alive.a[i]) continue;
+        if (!this.#alive.get(i)) continue;
         live++;
-        liveBytes += this.#len.a[i]!;
-        const imsiId = this.#imsi.a[i]!;
+        liveBytes += this.#len.get(i);
+        const imsiId = this.#imsi.get(i);
         if (imsiId < 0) continue;
         this.#byImsi.push(imsiId, i);
       }
@@ -482,14 +477,13 @@ export class ActivityFileLog implements ActivityLog {
     const bytesOf = (a: Int32Array | Uint32Array | Float64Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
     const body: Uint8Array[] = [];
     for (const c of this.#columns()) {
-      const rows = c.a.subarray(0, n);
-      body.push(bytesOf(c === this.#alive ? rows.slice() : rows));
+      for (const rows of c.views(n)) body.push(bytesOf(c === this.#alive ? rows.slice() : rows));
     }
-    body.push(bytesOf(strings.lengths), bytesOf(strings.hashes), ids.kinds, bytesOf(ids.words), strings.bytes);
-    const covered = n > 0 ? this.#off.a[n - 1]! + this.#len.a[n - 1]! : 0;
+    body.push(...strings.lengths.map(bytesOf), ...strings.hashes.map(bytesOf), ...ids.kinds, ...ids.words.map(bytesOf), ...strings.bytes);
+    const covered = n > 0 ? this.#off.get(n - 1) + this.#len.get(n - 1) : 0;
     const header: IndexSnapshotHeader = {
-      format: 2, n, covered, lastId: n > 0 ? this.#byId.idAt(n - 1) ?? this.#readAt(this.#off.a[n - 1]!, this.#len.a[n - 1]!).id : '',
-      seed: strings.seed, strings: strings.lengths.length, stringBytes: strings.bytes.length, types: this.#types.values(), others: ids.others,
+      format: 2, n, covered, lastId: n > 0 ? this.#byId.idAt(n - 1) ?? this.#readAt(this.#off.get(n - 1), this.#len.get(n - 1)).id : '',
+      seed: strings.seed, strings: strings.count, stringBytes: strings.byteLength, types: this.#types.values(), others: ids.others,
     };
     const head = Buffer.from(JSON.stringify(header));
     const size = Buffer.alloc(4);
@@ -571,18 +565,18 @@ export class ActivityFileLog implements ActivityLog {
 
   #index(rec: ActivityRecord, off: number, len: number): void {
     const i = this.#n++;
-    if (this.#n > this.#alive.a.length) for (const c of this.#columns()) c.ensure(this.#n);
-    this.#ts.a[i] = this.#parseTs(rec.timestamp);
-    this.#off.a[i] = off;
-    this.#len.a[i] = len;
+    if (this.#n > this.#alive.capacity) for (const c of this.#columns()) c.ensure(this.#n);
+    this.#ts.set(i, this.#parseTs(rec.timestamp));
+    this.#off.set(i, off);
+    this.#len.set(i, len);
     const imsiId = this.#strings.id(rec.imsi);
-    this.#imsi.a[i] = imsiId;
-    this.#msisdn.a[i] = this.#strings.id(rec.msisdn);
-    this.#term.a[i] = this.#strings.id(rec.terminal_id);
-    this.#ip.a[i] = this.#strings.id(rec.client_ip);
-    this.#path.a[i] = this.#strings.id(rec.request_path);
-    this.#type.a[i] = this.#types.id(rec.request_type);
-    this.#alive.a[i] = 1;
+    this.#imsi.set(i, imsiId);
+    this.#msisdn.set(i, this.#strings.id(rec.msisdn));
+    this.#term.set(i, this.#strings.id(rec.terminal_id));
+    this.#ip.set(i, this.#strings.id(rec.client_ip));
+    this.#path.set(i, this.#strings.id(rec.request_path));
+    this.#type.set(i, this.#types.id(rec.request_type));
+    this.#alive.set(i, 1);
     this.#live++;
     this.#liveBytes += len;
     this.#byId.set(rec.id, i);
@@ -610,10 +604,10 @@ export class ActivityFileLog implements ActivityLog {
   }
 
   #kill(i: number): void {
-    if (!this.#alive.a[i]) return;
-    this.#alive.a[i] = 0;
+    if (!this.#alive.get(i)) return;
+    this.#alive.set(i, 0);
     this.#live--;
-    this.#liveBytes -= this.#len.a[i]!;
+    this.#liveBytes -= this.#len.get(i);
   }
 
   append(record: ActivityRecord): Promise<void> {
@@ -695,8 +689,8 @@ export class ActivityFileLog implements ActivityLog {
     let killed = 0;
     let i = this.#ageHead;
     // Append order is time order for records made by this daemon; stop at the first young one.
-    while (i < this.#n && this.#ts.a[i]! < cutoff) {
-      if (this.#alive.a[i]) { this.#kill(i); killed++; }
+    while (i < this.#n && this.#ts.get(i) < cutoff) {
+      if (this.#alive.get(i)) { this.#kill(i); killed++; }
       i++;
     }
     this.#ageHead = i;
@@ -710,10 +704,10 @@ export class ActivityFileLog implements ActivityLog {
       for (let key = 0; key < lists.keySpan; key++) {
         if (lists.count(key) <= this.maxPerSubscriber) continue;
         let live = 0;
-        for (const i of lists.rows(key)) live += this.#alive.a[i]!;
+        for (const i of lists.rows(key)) live += this.#alive.get(i);
         while (live > this.maxPerSubscriber) {
           const i = lists.shift(key);
-          if (this.#alive.a[i]) { this.#kill(i); live--; killed++; }
+          if (this.#alive.get(i)) { this.#kill(i); live--; killed++; }
         }
       }
     }
@@ -728,7 +722,7 @@ export class ActivityFileLog implements ActivityLog {
     let killed = 0;
     let i = this.#bytesHead;
     while (this.#liveBytes > this.maxBytes / 2 && i < this.#n) {
-      if (this.#alive.a[i]) { this.#kill(i); killed++; }
+      if (this.#alive.get(i)) { this.#kill(i); killed++; }
       i++;
     }
     this.#bytesHead = i;
@@ -839,12 +833,12 @@ export class ActivityFileLog implements ActivityLog {
   async #copyRows(src: FileHandle, out: FileHandle, next: NextIndex, from: number, to: number): Promise<void> {
     let i = from;
     while (i < to) {
-      while (i < to && !this.#alive.a[i]) i++;
+      while (i < to && !this.#alive.get(i)) i++;
       if (i >= to) return;
-      const start = this.#off.a[i]!;
+      const start = this.#off.get(i);
       let j = i + 1;
-      while (j < to && this.#off.a[j]! + this.#len.a[j]! - start <= COMPACT_READ) j++;
-      const end = this.#off.a[j - 1]! + this.#len.a[j - 1]!;
+      while (j < to && this.#off.get(j) + this.#len.get(j) - start <= COMPACT_READ) j++;
+      const end = this.#off.get(j - 1) + this.#len.get(j - 1);
       // The window and the chunk reuse one buffer each per compaction (a record over COMPACT_READ gets its own): a new
       // 1 MiB ArrayBuffer per window was ≈ 1.5 GB of external memory at a million records, and V8 answered it with a
       // full collection every few windows once the heap was small (docs/performance.md § Twenty-second round).
@@ -857,13 +851,13 @@ export class ActivityFileLog implements ActivityLog {
         got += bytesRead;
       }
       let bytes = 0;
-      for (let k = i; k < j; k++) if (this.#alive.a[k]) bytes += this.#len.a[k]!;
+      for (let k = i; k < j; k++) if (this.#alive.get(k)) bytes += this.#len.get(k);
       const chunk = bytes <= next.writeBuf.length ? next.writeBuf : Buffer.allocUnsafe(bytes);
       let at = 0;
       for (let k = i; k < j; k++) {
-        if (!this.#alive.a[k]) continue;
-        const off = this.#off.a[k]! - start;
-        const len = this.#len.a[k]!;
+        if (!this.#alive.get(k)) continue;
+        const off = this.#off.get(k) - start;
+        const len = this.#len.get(k);
         win.copy(chunk, at, off, off + len);
         this.#addNext(next, k, next.size + at);
         at += len;
@@ -890,10 +884,9 @@ export class ActivityFileLog implements ActivityLog {
       if (from > 0) await new Promise((r) => setImmediate(r));
       const to = Math.min(rows, from + 65_536);
       for (const c of [this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path]) {
-        const a = c.a;
         for (let i = from; i < to; i++) {
-          const id = a[i]!;
-          if (id >= 0 && this.#alive.a[i] && !named[id]) { named[id] = 1; count++; }
+          const id = c.get(i);
+          if (id >= 0 && this.#alive.get(i) && !named[id]) { named[id] = 1; count++; }
         }
       }
     }
@@ -903,19 +896,19 @@ export class ActivityFileLog implements ActivityLog {
   /** Add the old row `k`, copied to `off` in the new file, to the new index. */
   #addNext(next: NextIndex, k: number, off: number): void {
     const r = next.rows++;
-    if (next.rows > next.keep.a.length) for (const c of next.columns()) c.ensure(next.rows);
-    next.keep.a[r] = k;
-    next.ts.a[r] = this.#ts.a[k]!;
-    next.off.a[r] = off;
-    next.len.a[r] = this.#len.a[k]!;
-    next.type.a[r] = this.#type.a[k]!;
+    if (next.rows > next.keep.capacity) for (const c of next.columns()) c.ensure(next.rows);
+    next.keep.set(r, k);
+    next.ts.set(r, this.#ts.get(k));
+    next.off.set(r, off);
+    next.len.set(r, this.#len.get(k));
+    next.type.set(r, this.#type.get(k));
     const old = this.#strings;
-    const imsi = next.string(this.#imsi.a[k]!, old);
-    next.imsi.a[r] = imsi;
-    next.msisdn.a[r] = next.string(this.#msisdn.a[k]!, old);
-    next.term.a[r] = next.string(this.#term.a[k]!, old);
-    next.ip.a[r] = next.string(this.#ip.a[k]!, old);
-    next.path.a[r] = next.string(this.#path.a[k]!, old);
+    const imsi = next.string(this.#imsi.get(k), old);
+    next.imsi.set(r, imsi);
+    next.msisdn.set(r, next.string(this.#msisdn.get(k), old));
+    next.term.set(r, next.string(this.#term.get(k), old));
+    next.ip.set(r, next.string(this.#ip.get(k), old));
+    next.path.set(r, next.string(this.#path.get(k), old));
     this.#byId.copyRowTo(k, next.byId, r);
     if (imsi >= 0) next.byImsi.push(imsi, r);
   }
@@ -927,14 +920,15 @@ export class ActivityFileLog implements ActivityLog {
    */
   #install(next: NextIndex): void {
     const m = next.rows;
-    const alive = new Col((n) => new Uint8Array(n), Math.max(1024, next.keep.a.length));
+    const alive = new Col((n) => new Uint8Array(n), 0, m);
+    alive.ensure(m);
     let live = 0;
     let liveBytes = 0;
     for (let r = 0; r < m; r++) {
-      const a = this.#alive.a[next.keep.a[r]!]!;
-      alive.a[r] = a;
+      const a = this.#alive.get(next.keep.get(r));
+      alive.set(r, a);
       live += a;
-      if (a) liveBytes += next.len.a[r]!;
+      if (a) liveBytes += next.len.get(r);
     }
     this.#ts = next.ts; this.#off = next.off; this.#len = next.len; this.#imsi = next.imsi; this.#msisdn = next.msisdn;
     this.#term = next.term; this.#ip = next.ip; this.#path = next.path; this.#type = next.type; this.#alive = alive;
@@ -953,9 +947,9 @@ export class ActivityFileLog implements ActivityLog {
   get internedStrings(): number { return this.#strings.size; }
 
   #read(i: number): ActivityRecord {
-    const len = this.#len.a[i]!;
+    const len = this.#len.get(i);
     const buf = len <= this.#readBuf.length ? this.#readBuf : Buffer.alloc(len);
-    readSync(this.#fd, buf, 0, len, this.#off.a[i]!);
+    readSync(this.#fd, buf, 0, len, this.#off.get(i));
     return JSON.parse(buf.toString('utf8', 0, len)) as ActivityRecord;
   }
 
@@ -965,11 +959,11 @@ export class ActivityFileLog implements ActivityLog {
 
   getSync(id: string): ActivityRecord | undefined {
     const i = this.#byId.get(id);
-    return i === undefined || !this.#alive.a[i] ? undefined : this.#read(i);
+    return i === undefined || !this.#alive.get(i) ? undefined : this.#read(i);
   }
 
   async idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
-    return this.#byId.withPrefix(prefix, limit).filter((id) => this.#alive.a[this.#byId.get(id)!]);
+    return this.#byId.withPrefix(prefix, limit).filter((id) => this.#alive.get(this.#byId.get(id)!));
   }
 
   async count(): Promise<number> { return this.#live; }
@@ -991,12 +985,12 @@ export class ActivityFileLog implements ActivityLog {
     const hits: number[] = [];
     let total = 0;
     const consider = (i: number) => {
-      if (!this.#alive.a[i]) return;
-      if (q.type && this.#type.a[i] !== typeId) return;
-      if (q.terminal_id && this.#term.a[i] !== termId) return;
-      const t = this.#ts.a[i]!;
+      if (!this.#alive.get(i)) return;
+      if (q.type && this.#type.get(i) !== typeId) return;
+      if (q.terminal_id && this.#term.get(i) !== termId) return;
+      const t = this.#ts.get(i);
       if (t < fromMs || t > toMs) return;
-      if (needle && !(needle.has(this.#imsi.a[i]!) || needle.has(this.#msisdn.a[i]!) || needle.has(this.#term.a[i]!) || needle.has(this.#path.a[i]!) || needle.has(this.#ip.a[i]!))) return;
+      if (needle && !(needle.has(this.#imsi.get(i)) || needle.has(this.#msisdn.get(i)) || needle.has(this.#term.get(i)) || needle.has(this.#path.get(i)) || needle.has(this.#ip.get(i)))) return;
       if (total >= start && hits.length < limit) hits.push(i);
       total++;
     };

@@ -12,16 +12,16 @@
  * Rows are added in increasing order (`push` does not check it); a row is in at most one list. Pure data
  * structure: no I/O.
  */
-import { grown } from './typed-grow.js';
+import { PagedColumn } from './paged-column.js';
 
 const NONE = -1;
 
 export class RowChains {
-  /** Next row of the same key, NONE at the end; one slot per row. */
-  #next = new Int32Array(1024);
-  #head = new Int32Array(1024).fill(NONE);
-  #tail = new Int32Array(1024).fill(NONE);
-  #count = new Int32Array(1024);
+  /** Next row of the same key, NONE at the end; one slot per row. Pages: growth copies nothing (paged-column.ts). */
+  #next = new PagedColumn((n) => new Int32Array(n), NONE);
+  #head = new PagedColumn((n) => new Int32Array(n), NONE);
+  #tail = new PagedColumn((n) => new Int32Array(n), NONE);
+  #count = new PagedColumn((n) => new Int32Array(n));
 
   /** One more than the highest key that was ever given a row (keys below it may have a list). */
   get keySpan(): number {
@@ -31,49 +31,49 @@ export class RowChains {
 
   /** Add `row` at the end of the list of `key`; returns the list's length. */
   push(key: number, row: number): number {
-    if (key >= this.#head.length) this.#growKeys(key + 1);
-    if (row >= this.#next.length) this.#next = grown(this.#next, row + 1, 0);
-    if (key >= this.#span) this.#span = key + 1;
-    this.#next[row] = NONE;
-    const tail = this.#tail[key]!;
-    if (tail === NONE) this.#head[key] = row;
-    else this.#next[tail] = row;
-    this.#tail[key] = row;
-    return ++this.#count[key]!;
+    if (key >= this.#span) {
+      this.#head.ensure(key + 1);
+      this.#tail.ensure(key + 1);
+      this.#count.ensure(key + 1);
+      this.#span = key + 1;
+    }
+    this.#next.ensure(row + 1);
+    this.#next.set(row, NONE);
+    const tail = this.#tail.get(key);
+    if (tail === NONE) this.#head.set(key, row);
+    else this.#next.set(tail, row);
+    this.#tail.set(key, row);
+    const n = this.#count.get(key) + 1;
+    this.#count.set(key, n);
+    return n;
   }
 
   /** How many rows the list of `key` holds. */
   count(key: number): number {
-    return key >= 0 && key < this.#span ? this.#count[key]! : 0;
+    return key >= 0 && key < this.#span ? this.#count.get(key) : 0;
   }
 
   /** The oldest row of `key`'s list, or -1 when it is empty. */
   first(key: number): number {
-    return key >= 0 && key < this.#span ? this.#head[key]! : NONE;
+    return key >= 0 && key < this.#span ? this.#head.get(key) : NONE;
   }
 
   /** Take the oldest row off `key`'s list and return it; -1 when the list is empty. */
   shift(key: number): number {
     if (key < 0 || key >= this.#span) return NONE;
-    const row = this.#head[key]!;
+    const row = this.#head.get(key);
     if (row === NONE) return NONE;
-    const next = this.#next[row]!;
-    this.#head[key] = next;
-    if (next === NONE) this.#tail[key] = NONE;
-    this.#count[key]!--;
+    const next = this.#next.get(row);
+    this.#head.set(key, next);
+    if (next === NONE) this.#tail.set(key, NONE);
+    this.#count.set(key, this.#count.get(key) - 1);
     return row;
   }
 
   /** The rows of `key`'s list, oldest first (a new array of `count(key)` numbers). */
   rows(key: number): number[] {
     const out: number[] = [];
-    for (let r = this.first(key); r !== NONE; r = this.#next[r]!) out.push(r);
+    for (let r = this.first(key); r !== NONE; r = this.#next.get(r)) out.push(r);
     return out;
-  }
-
-  #growKeys(n: number): void {
-    this.#head = grown(this.#head, n, NONE);
-    this.#tail = grown(this.#tail, n, NONE);
-    this.#count = grown(this.#count, n, 0);
   }
 }

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { MIN_ID_PREFIX } from './id-prefix-index.js';
 import { RowIdIndex, uuidText, uuidWords } from './row-id-index.js';
+import { PagedColumn } from './paged-column.js';
 
 test('uuidWords and uuidText are inverse on canonical lowercase UUIDs, and refuse anything else', () => {
   const w = new Uint32Array(4);
@@ -59,10 +60,8 @@ test('RowIdIndex answers as a Map plus every row\'s id, before and after its row
         // and a row set after it links as in the original.
         for (const room of [0, 2000]) {
           const saved = idx.saved(rows.length);
-          const kinds = new Uint8Array(rows.length + room);
-          kinds.set(saved.kinds);
-          const words = new Uint32Array(kinds.length * 4);
-          words.set(saved.words);
+          const kinds = PagedColumn.of((n) => new Uint8Array(n), saved.kinds, rows.length + room);
+          const words = PagedColumn.of((n) => new Uint32Array(n), saved.words, (rows.length + room) * 4);
           const back = RowIdIndex.restore(rows.length, kinds, words, saved.others.map(([r, id]) => [r, id] as const));
           check(back, byId, rows, prefixes);
           const more = randomUUID();
@@ -90,14 +89,14 @@ test('RowIdIndex.restore refuses arrays that disagree, an unknown kind and other
   idx.set(randomUUID(), 0);
   idx.set('imported-1', 1);
   const s = idx.saved(2);
-  const copy = () => [new Uint8Array(s.kinds), new Uint32Array(s.words)] as const;
+  const copy = () => [PagedColumn.of((n) => new Uint8Array(n), s.kinds, 2), PagedColumn.of((n) => new Uint32Array(n), s.words, 8)] as const;
   assert.equal(RowIdIndex.restore(2, ...copy(), s.others).get('imported-1'), 1);
   assert.throws(() => RowIdIndex.restore(3, ...copy(), s.others), RangeError);
-  assert.throws(() => RowIdIndex.restore(2, copy()[0], new Uint32Array(4), s.others), RangeError);
+  assert.throws(() => RowIdIndex.restore(2, copy()[0], new PagedColumn((n) => new Uint32Array(n), 0, 4), s.others), RangeError);
   assert.throws(() => RowIdIndex.restore(2, ...copy(), []), RangeError);
   assert.throws(() => RowIdIndex.restore(2, ...copy(), [[0, 'imported-1']]), RangeError);
   const [kinds, words] = copy();
-  kinds[0] = 7;
+  kinds.set(0, 7);
   assert.throws(() => RowIdIndex.restore(2, kinds, words, s.others), RangeError);
 });
 
@@ -109,4 +108,26 @@ test('RowIdIndex at 300,000 UUIDs: every id found at its row, a prefix lookup wa
   assert.equal(idx.get(randomUUID()), undefined);
   assert.deepEqual(idx.withPrefix(ids[12_345]!.slice(0, 10), 5).includes(ids[12_345]!), true);
   assert.equal(idx.idAt(299_999), ids[299_999]);
+});
+
+test('RowIdIndex answers as a Map while its table grows and the ids move across, repeated ids among them', () => {
+  // 40,000 sets, a third of them an earlier id again: the table grows five times past its first size, and ids are set
+  // again while they wait in the old table, while they are moved and after. Checked against a Map all along the way.
+  const idx = new RowIdIndex();
+  const byId = new Map<string, number>();
+  const ids: string[] = [];
+  let seed = 7;
+  const rand = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+  for (let row = 0; row < 40_000; row++) {
+    const id = ids.length > 10 && rand(3) === 0 ? ids[rand(ids.length)]! : randomUUID();
+    if (!byId.has(id)) ids.push(id);
+    idx.set(id, row);
+    byId.set(id, row);
+    if (row % 997 === 0 || (row > 500 && row < 700)) for (const [k, r] of byId) assert.equal(idx.get(k), r, `row ${row}: ${k}`);
+  }
+  for (const [k, r] of byId) assert.equal(idx.get(k), r);
+  assert.equal(idx.get(randomUUID()), undefined);
+  const saved = idx.saved(40_000);
+  const back = RowIdIndex.restore(40_000, PagedColumn.of((n) => new Uint8Array(n), saved.kinds, 40_000), PagedColumn.of((n) => new Uint32Array(n), saved.words, 160_000), saved.others);
+  for (const [k, r] of byId) assert.equal(back.get(k), r);
 });

@@ -1,8 +1,9 @@
 /**
  * The activity log's record id → row index, sized for millions of rows: no string and no map entry per record.
  *
- * The log's ids are canonical UUIDs (`crypto.randomUUID`): each is kept as four 32-bit words in a typed column,
- * found through an open-addressing table of row numbers (an Int32Array), and chained by its first four hex digits
+ * The log's ids are canonical UUIDs (`crypto.randomUUID`): each is kept as four 32-bit words in a paged typed
+ * column (paged-column.ts: growing it copies nothing), found through an open-addressing table of row numbers (an
+ * Int32Array that grows a step at a time, `#table`), and chained by its first four hex digits
  * into one of 65,536 prefix buckets (a head array and a `next` column), so `activity show 7e4050ac` walks n / 65,536
  * rows and never every id. Per record that is 16 bytes of words, 4 of chain and 8 of table, where a Map from id
  * string to row cost a string, a table entry and a bucket slot on the JavaScript heap: the major GC traced them all,
@@ -14,6 +15,7 @@
  * Pure data structure: no I/O.
  */
 import { IdPrefixIndex, MIN_ID_PREFIX } from './id-prefix-index.js';
+import { PagedColumn } from './paged-column.js';
 
 const EMPTY = -1;
 const KIND_NONE = 0;
@@ -70,15 +72,27 @@ export function uuidText(w0: number, w1: number, w2: number, w3: number): string
 const mix = (w0: number, w1: number, w2: number, w3: number): number =>
   Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2f) >>> 0;
 
+/** Old table slots moved into the new one per id entered while a table grows (it is twice the old one's size, so the move ends long before the new one is half full). */
+const MOVE_PER_SET = 16;
+
 export class RowIdIndex {
-  /** Four words per row (UUID rows). */
-  #words = new Uint32Array(0);
-  #kind = new Uint8Array(0);
-  /** Next row in the same prefix bucket, -1 at the end. */
-  #next = new Int32Array(0);
+  /** Four words per row (UUID rows), the row's kind, and the next row in the same prefix bucket (-1 at the end). */
+  #words = new PagedColumn<Uint32Array>((n) => new Uint32Array(n), 0, 4096);
+  #kind = new PagedColumn<Uint8Array>((n) => new Uint8Array(n));
+  #next = new PagedColumn((n) => new Int32Array(n), EMPTY);
   #heads = new Int32Array(65536).fill(EMPTY);
-  /** Open addressing: row numbers of UUID ids, -1 empty; size a power of two, at most half full. */
-  #table = new Int32Array(1024).fill(EMPTY);
+  /**
+   * Open addressing: row + 1 of each UUID id, 0 empty (a new table is the kernel's zeroed memory, touched as it is
+   * used, not filled); size a power of two, at most half full. It grows into a table twice its size that the ids
+   * move into MOVE_PER_SET slots at a time as more are entered, the old one answering for those not yet moved: no
+   * `set` rehashes the whole index (at 1,000,000 rows that took 250 ms of one commit: docs/performance.md
+   * § Twenty-fourth round). An id is in one table only: entered again while it waits in the old one, it is
+   * changed there.
+   */
+  #table = new Int32Array(1024);
+  #old: Int32Array | null = null;
+  /** Slots of `#old` already moved (its slots below this). */
+  #moved = 0;
   #used = 0;
   /** Ids that are not canonical UUIDs, and their text by row. */
   #other = new IdPrefixIndex<number>();
@@ -87,58 +101,64 @@ export class RowIdIndex {
 
   /** Rows the columns hold room for. */
   get #cap(): number {
-    return this.#kind.length;
+    return this.#kind.capacity;
   }
 
   #ensure(row: number): void {
     if (row < this.#cap) return;
-    let n = Math.max(1024, this.#cap * 2);
-    while (n <= row) n *= 2;
-    const words = new Uint32Array(n * 4);
-    words.set(this.#words);
-    const kind = new Uint8Array(n);
-    kind.set(this.#kind);
-    const next = new Int32Array(n).fill(EMPTY);
-    next.set(this.#next);
-    this.#words = words;
-    this.#kind = kind;
-    this.#next = next;
+    this.#kind.ensure(row + 1);
+    this.#fit();
   }
 
-  /** The table slot holding the row whose words equal `q`, or the empty slot where it would go. */
-  #slot(q: Uint32Array): number {
-    const t = this.#table;
+  /** The other columns as far as the kinds reach: `#cap` (the kinds') is the one bound checked. */
+  #fit(): void {
+    this.#next.ensure(this.#cap);
+    this.#words.ensure(this.#cap * 4);
+  }
+
+  /** The slot of `t` holding the row whose words equal `q`, or the empty slot where it would go. */
+  #slot(t: Int32Array, q: Uint32Array): number {
     const mask = t.length - 1;
     let s = mix(q[0]!, q[1]!, q[2]!, q[3]!) & mask;
     const w = this.#words;
     for (;;) {
-      const r = t[s]!;
-      if (r === EMPTY) return s;
-      const b = r * 4;
-      if (w[b] === q[0] && w[b + 1] === q[1] && w[b + 2] === q[2] && w[b + 3] === q[3]) return s;
+      const e = t[s]!;
+      if (e === 0) return s;
+      const b = (e - 1) * 4;
+      if (w.get(b) === q[0] && w.get(b + 1) === q[1] && w.get(b + 2) === q[2] && w.get(b + 3) === q[3]) return s;
       s = (s + 1) & mask;
     }
   }
 
-  #grow(): void {
-    const old = this.#table;
-    this.#table = new Int32Array(old.length * 2).fill(EMPTY);
-    const mask = this.#table.length - 1;
+  /** The row `q` answers with, or EMPTY. */
+  #lookup(q: Uint32Array): number {
+    let e = this.#table[this.#slot(this.#table, q)]!;
+    if (e === 0 && this.#old !== null) e = this.#old[this.#slot(this.#old, q)]!;
+    return e - 1;
+  }
+
+  /** Move up to `k` slots of the old table into the new one (all of them for Infinity). */
+  #move(k: number): void {
+    const old = this.#old!;
+    const t = this.#table;
+    const q = this.#q;
     const w = this.#words;
-    for (const r of old) {
-      if (r === EMPTY) continue;
-      const b = r * 4;
-      let s = mix(w[b]!, w[b + 1]!, w[b + 2]!, w[b + 3]!) & mask;
-      while (this.#table[s] !== EMPTY) s = (s + 1) & mask;
-      this.#table[s] = r;
+    for (; k > 0 && this.#moved < old.length; k--) {
+      const e = old[this.#moved++]!;
+      if (e === 0) continue;
+      const b = (e - 1) * 4;
+      q[0] = w.get(b); q[1] = w.get(b + 1); q[2] = w.get(b + 2); q[3] = w.get(b + 3);
+      const s = this.#slot(t, q);
+      if (t[s] === 0) t[s] = e;
     }
+    if (this.#moved === old.length) this.#old = null;
   }
 
   set(id: string, row: number): void {
     this.#ensure(row);
     const q = this.#q;
     if (!uuidWords(id, q)) {
-      this.#kind[row] = KIND_OTHER;
+      this.#kind.set(row, KIND_OTHER);
       this.#otherText.set(row, id);
       this.#other.set(id, row);
       return;
@@ -150,11 +170,12 @@ export class RowIdIndex {
   #setWords(row: number, q: Uint32Array): void {
     this.#ensure(row);
     const b = row * 4;
-    this.#words[b] = q[0]!;
-    this.#words[b + 1] = q[1]!;
-    this.#words[b + 2] = q[2]!;
-    this.#words[b + 3] = q[3]!;
-    this.#kind[row] = KIND_UUID;
+    const w = this.#words;
+    w.set(b, q[0]!);
+    w.set(b + 1, q[1]!);
+    w.set(b + 2, q[2]!);
+    w.set(b + 3, q[3]!);
+    this.#kind.set(row, KIND_UUID);
     this.#link(row);
   }
 
@@ -162,66 +183,75 @@ export class RowIdIndex {
   #link(row: number): void {
     const q = this.#q;
     const b = row * 4;
-    q[0] = this.#words[b]!;
-    q[1] = this.#words[b + 1]!;
-    q[2] = this.#words[b + 2]!;
-    q[3] = this.#words[b + 3]!;
-    const s = this.#slot(q);
-    if (this.#table[s] === EMPTY) {
-      this.#table[s] = row;
-      if (++this.#used * 2 > this.#table.length) this.#grow();
-    } else this.#table[s] = row; // the same id again: the later row answers
+    const w = this.#words;
+    q[0] = w.get(b);
+    q[1] = w.get(b + 1);
+    q[2] = w.get(b + 2);
+    q[3] = w.get(b + 3);
+    const t = this.#table;
+    const s = this.#slot(t, q);
+    const old = this.#old;
+    if (t[s] !== 0) t[s] = row + 1; // the same id again: the later row answers
+    else {
+      const so = old === null ? -1 : this.#slot(old, q);
+      if (so >= 0 && old![so] !== 0) old![so] = row + 1; // waiting in the old table: changed there, moved later
+      else {
+        t[s] = row + 1;
+        this.#used++;
+      }
+    }
+    if (old !== null) this.#move(MOVE_PER_SET);
+    if (this.#used * 2 > this.#table.length) {
+      if (this.#old !== null) this.#move(Infinity);
+      this.#old = this.#table;
+      this.#moved = 0;
+      this.#table = new Int32Array(this.#old.length * 2);
+    }
     const bucket = q[0]! >>> 16;
-    this.#next[row] = this.#heads[bucket]!;
+    this.#next.set(row, this.#heads[bucket]!);
     this.#heads[bucket] = row;
   }
 
   /**
-   * Rows 0 … n - 1 as they are kept, for `restore`: each row's kind (0 never set, 1 a UUID, 2 another id), the
-   * UUID rows' four words (views of this index's memory, valid until the next `set`), and the other ids as
+   * Rows 0 … n - 1 as they are kept, for `restore`: each row's kind (0 never set, 1 a UUID, 2 another id) and the
+   * UUID rows' four words, as views of this index's pages (valid until the next `set`), and the other ids as
    * `[row, id]` pairs.
    */
-  saved(n: number): { kinds: Uint8Array; words: Uint32Array; others: Array<[number, string]> } {
+  saved(n: number): { kinds: Uint8Array[]; words: Uint32Array[]; others: Array<[number, string]> } {
     this.#ensure(Math.max(0, n - 1));
     const others: Array<[number, string]> = [];
     for (const [row, id] of this.#otherText) if (row < n) others.push([row, id]);
     others.sort((a, b) => a[0] - b[0]);
-    return { kinds: this.#kind.subarray(0, n), words: this.#words.subarray(0, n * 4), others };
+    return { kinds: this.#kind.views(n), words: this.#words.views(n * 4), others };
   }
 
   /**
-   * An index answering as the one `saved` described for rows 0 … n - 1, made from arrays it takes as its own (no
-   * copy; longer ones are room for more rows, `words` four entries per entry of `kinds`): every UUID row linked in
-   * order (so a repeated id still answers with its last row), no id made into text. Entries past n must be zero, as
-   * a new typed array's are. Throws a RangeError on arrays
-   * that disagree, a kind it does not know, or other ids that do not match their rows.
+   * An index answering as the one `saved` described for rows 0 … n - 1, made from columns it takes as its own (no
+   * copy; `kinds` holds room for n rows, `words` for four entries each): every UUID row linked in order (so a
+   * repeated id still answers with its last row), no id made into text. Entries past n must be zero, as a new
+   * column's are. Throws a RangeError on columns too short, a kind it does not know, or other ids that do not match
+   * their rows.
    */
-  static restore(n: number, kinds: Uint8Array<ArrayBuffer>, words: Uint32Array<ArrayBuffer>, others: ReadonlyArray<readonly [number, string]>): RowIdIndex {
+  static restore(n: number, kinds: PagedColumn<Uint8Array>, words: PagedColumn<Uint32Array>, others: ReadonlyArray<readonly [number, string]>): RowIdIndex {
     const out = new RowIdIndex();
-    if (!Number.isSafeInteger(n) || n < 0 || kinds.length < n || words.length !== kinds.length * 4) throw new RangeError('id index: words and kinds disagree');
+    if (!Number.isSafeInteger(n) || n < 0 || kinds.capacity < n || words.capacity < n * 4) throw new RangeError('id index: words and kinds disagree');
     if (n === 0) return out;
-    if (kinds.length < 1024) {
-      out.#ensure(n - 1);
-      out.#kind.set(kinds.subarray(0, n));
-      out.#words.set(words.subarray(0, n * 4));
-    } else {
-      out.#kind = kinds;
-      out.#words = words;
-      out.#next = new Int32Array(kinds.length).fill(EMPTY);
-    }
+    out.#kind = kinds;
+    out.#words = words;
+    out.#fit();
     let size = out.#table.length;
     while (size < n * 2) size *= 2;
-    out.#table = new Int32Array(size).fill(EMPTY);
+    out.#table = new Int32Array(size);
     let otherRows = 0;
     for (let row = 0; row < n; row++) {
-      const k = out.#kind[row]!;
+      const k = kinds.get(row);
       if (k === KIND_UUID) out.#link(row);
       else if (k === KIND_OTHER) otherRows++;
       else if (k !== KIND_NONE) throw new RangeError(`id index: row ${row} has kind ${k}`);
     }
     if (otherRows !== others.length) throw new RangeError('id index: the other ids do not match their rows');
     for (const [row, id] of others) {
-      if (out.#kind[row] !== KIND_OTHER || row >= n) throw new RangeError(`id index: row ${row} is not an other id`);
+      if (row >= n || kinds.get(row) !== KIND_OTHER) throw new RangeError(`id index: row ${row} is not an other id`);
       out.#otherText.set(row, id);
       out.#other.set(id, row);
     }
@@ -231,16 +261,17 @@ export class RowIdIndex {
   get(id: string): number | undefined {
     const q = this.#q;
     if (!uuidWords(id, q)) return this.#other.get(id);
-    const r = this.#table[this.#slot(q)]!;
+    const r = this.#lookup(q);
     return r === EMPTY ? undefined : r;
   }
 
   /** The id of a row that was `set`, as text. */
   idAt(row: number): string | undefined {
-    const k = row < this.#cap ? this.#kind[row] : KIND_NONE;
+    const k = row < this.#cap ? this.#kind.get(row) : KIND_NONE;
     if (k === KIND_UUID) {
       const b = row * 4;
-      return uuidText(this.#words[b]!, this.#words[b + 1]!, this.#words[b + 2]!, this.#words[b + 3]!);
+      const w = this.#words;
+      return uuidText(w.get(b), w.get(b + 1), w.get(b + 2), w.get(b + 3));
     }
     return k === KIND_OTHER ? this.#otherText.get(row) : undefined;
   }
@@ -262,8 +293,8 @@ export class RowIdIndex {
     const shift = 32 - 4 * digits;
     const bucket = want >>> (4 * digits - 16);
     const seen = new Set<string>();
-    for (let r = this.#heads[bucket]!; r !== EMPTY; r = this.#next[r]!) {
-      if (this.#words[r * 4]! >>> shift !== want) continue;
+    for (let r = this.#heads[bucket]!; r !== EMPTY; r = this.#next.get(r)) {
+      if (this.#words.get(r * 4) >>> shift !== want) continue;
       const id = this.idAt(r)!;
       if (!id.startsWith(prefix) || seen.has(id)) continue;
       seen.add(id);
@@ -278,8 +309,14 @@ export class RowIdIndex {
    * As with `set`, for an id copied into several rows the last one answers.
    */
   copyRowTo(row: number, out: RowIdIndex, outRow: number): void {
-    const k = row < this.#cap ? this.#kind[row] : KIND_NONE;
-    if (k === KIND_UUID) out.#setWords(outRow, this.#words.subarray(row * 4, row * 4 + 4));
+    const k = row < this.#cap ? this.#kind.get(row) : KIND_NONE;
+    if (k === KIND_UUID) {
+      const q = out.#q;
+      const b = row * 4;
+      const w = this.#words;
+      q[0] = w.get(b); q[1] = w.get(b + 1); q[2] = w.get(b + 2); q[3] = w.get(b + 3);
+      out.#setWords(outRow, q);
+    }
     else if (k === KIND_OTHER) out.set(this.#otherText.get(row)!, outRow);
   }
 }

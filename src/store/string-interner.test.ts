@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { NULL_ID, StringInterner, UNKNOWN_ID } from './string-interner.js';
+import { PagedColumn } from './paged-column.js';
 
 /** Strings as a log sees them: short and long, ASCII and not (no unpaired surrogates: see the last test). */
 const text = fc.oneof(
@@ -40,14 +41,12 @@ test('saved and restored (the index snapshot), an interner answers the same, and
     const a = new StringInterner();
     for (const s of strings) a.id(s);
     const saved = a.saved();
-    // Into arrays with room to grow (as the snapshot is read), taken as the interner's own.
-    const lengths = new Int32Array(saved.lengths.length + room);
-    lengths.set(saved.lengths);
-    const hashes = new Int32Array(lengths.length);
-    hashes.set(saved.hashes);
-    const bytes = Buffer.alloc(saved.bytes.length + room);
-    saved.bytes.copy(bytes);
-    const b = StringInterner.restore(saved.seed, saved.lengths.length, lengths, hashes, bytes);
+    // Into columns with room to grow (as the snapshot is read), taken as the interner's own.
+    const lengths = PagedColumn.of((n) => new Int32Array(n), saved.lengths, saved.count + room);
+    const hashes = PagedColumn.of((n) => new Int32Array(n), saved.hashes, saved.count + room);
+    const bytes = Buffer.alloc(saved.byteLength + room);
+    Buffer.concat(saved.bytes).copy(bytes);
+    const b = StringInterner.restore(saved.seed, saved.count, lengths, hashes, bytes);
     assert.equal(b.seed, a.seed);
     assert.equal(b.size, a.size);
     assert.deepEqual(b.values(), a.values());
@@ -61,25 +60,22 @@ test('restore keeps the seed it is given: a restored interner finds what the sav
   const a = new StringInterner(12345);
   for (const s of ['001010000000001', '/?IMSI=1', 'Ünïcödé']) a.id(s);
   const s = a.saved();
-  const b = StringInterner.restore(12345, s.lengths.length, s.lengths.slice(), s.hashes.slice(), Buffer.from(s.bytes));
+  const bytes = Buffer.concat(s.bytes);
+  const b = StringInterner.restore(12345, s.count, PagedColumn.of((n) => new Int32Array(n), s.lengths, 3), PagedColumn.of((n) => new Int32Array(n), s.hashes, 3), Buffer.from(bytes));
   assert.equal(b.find('/?IMSI=1'), 1);
   // A new interner with the process's seed adopts from it by hashing again.
   const c = new StringInterner();
   c.id('x');
   assert.equal(c.adopt(b, b.find('Ünïcödé')), 1);
   assert.equal(c.find('Ünïcödé'), 1);
-  // Restored into short arrays with some room (as a caller may): the columns still grow together past 1,024 strings.
-  const lengths = new Int32Array(700);
-  lengths.set(s.lengths);
-  const hashes = new Int32Array(700);
-  hashes.set(s.hashes);
-  const d = StringInterner.restore(12345, 3, lengths, hashes, Buffer.from(s.bytes));
+  // Restored into short columns with some room (as a caller may): the columns still grow together past 1,024 strings.
+  const d = StringInterner.restore(12345, 3, PagedColumn.of((n) => new Int32Array(n), s.lengths, 700), PagedColumn.of((n) => new Int32Array(n), s.hashes, 700), Buffer.from(bytes));
   for (let i = 0; i < 1500; i++) assert.equal(d.id(`/?IMSI=${i}&x`), 3 + i);
   for (let i = 0; i < 1500; i += 97) assert.equal(d.value(3 + i), `/?IMSI=${i}&x`);
   assert.equal(d.find('Ünïcödé'), 2);
-  assert.throws(() => StringInterner.restore(1, 3, s.lengths.slice(), s.hashes.slice(), Buffer.alloc(3)), RangeError);
-  assert.throws(() => StringInterner.restore(1, 4, s.lengths.slice(), s.hashes.slice(), Buffer.from(s.bytes)), RangeError);
-  assert.throws(() => StringInterner.restore(1, 3, s.lengths.slice(), new Int32Array(2), Buffer.from(s.bytes)), RangeError);
+  assert.throws(() => StringInterner.restore(1, 3, PagedColumn.of((n) => new Int32Array(n), s.lengths, 3), PagedColumn.of((n) => new Int32Array(n), s.hashes, 3), Buffer.alloc(3)), RangeError);
+  assert.throws(() => StringInterner.restore(1, 4, PagedColumn.of((n) => new Int32Array(n), s.lengths, 3), PagedColumn.of((n) => new Int32Array(n), s.hashes, 3), Buffer.from(bytes)), RangeError);
+  assert.throws(() => StringInterner.restore(1, 3, PagedColumn.of((n) => new Int32Array(n), s.lengths, 3), PagedColumn.of((n) => new Int32Array(n), [new Int32Array(2)], 2), Buffer.from(bytes)), RangeError);
 });
 
 test('null and undefined are NULL_ID and intern nothing; an unknown id has no value', () => {
@@ -120,6 +116,33 @@ test('200,000 subscribers: every IMSI and path keeps its id and its text through
     assert.equal(interner.value(2 * i + 1), path(i));
   }
   assert.equal(interner.find(imsi(200_000)), UNKNOWN_ID);
+});
+
+test('while the table grows and the ids move across, and the bytes fill chunk after chunk, every string keeps its id and text', () => {
+  // 30,000 strings of 40–90 bytes (past two 1 MiB chunks and six table growths), a 1.5 MiB one (a chunk of its own) and
+  // strings interned again all along: checked against a Map, often while the old table still answers, then restored.
+  const interner = new StringInterner();
+  const ids = new Map<string, number>();
+  const list: string[] = [];
+  const add = (v: string) => {
+    const id = interner.id(v);
+    if (!ids.has(v)) { ids.set(v, list.length); list.push(v); }
+    assert.equal(id, ids.get(v), v.slice(0, 40));
+  };
+  for (let i = 0; i < 30_000; i++) {
+    add(`/?IMSI=00101${String(i).padStart(10, '0')}&app=ap2004&pad=${'x'.repeat(i % 50)}`);
+    if (i % 7 === 0) add(list[(i * 7919) % list.length]!);
+    if (i === 20_000) add(`big:${'y'.repeat(1_500_000)}`);
+    if (i % 1999 === 0 || (i > 1020 && i < 1100)) for (const [v, id] of ids) assert.equal(interner.find(v), id);
+  }
+  list.forEach((v, id) => assert.equal(interner.value(id), v));
+  const saved = interner.saved();
+  assert.equal(saved.byteLength, list.reduce((n, v) => n + Buffer.byteLength(v), 0));
+  const back = StringInterner.restore(saved.seed, saved.count, PagedColumn.of((n) => new Int32Array(n), saved.lengths, saved.count),
+    PagedColumn.of((n) => new Int32Array(n), saved.hashes, saved.count), Buffer.concat(saved.bytes));
+  for (const [v, id] of ids) assert.equal(back.find(v), id);
+  assert.equal(back.id('after the restore'), list.length);
+  assert.equal(back.value(list.length), 'after the restore');
 });
 
 test('strings are compared as UTF-8: an unpaired surrogate shares the id of U+FFFD (documented)', () => {

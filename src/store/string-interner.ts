@@ -2,8 +2,10 @@
  * String interning off the JavaScript heap: the activity log's distinct IMSIs, request paths, MSISDNs, terminals and
  * addresses (daemon/store/activity-log.ts), sized for millions of subscribers.
  *
- * Each distinct string gets the next id (0, 1, 2, …) and is kept once, as its UTF-8 bytes in one growing buffer,
- * found through an open-addressing table of ids (an Int32Array, at most half full) by a hash of those bytes. A `Map`
+ * Each distinct string gets the next id (0, 1, 2, …) and is kept once, as its UTF-8 bytes in chunks of 1 MiB, found
+ * through an open-addressing table of ids (an Int32Array, at most half full) by a hash of those bytes. Nothing grows
+ * by copying what it holds (chunks and paged columns are added, the table grows a step at a time): interning one
+ * more string never costs in proportion to those before it. A `Map`
  * from each string to its id, as before, kept a string object and a table entry per value on the heap: at 500,000
  * subscribers (an IMSI and a path each) ≈ 130 MB that every major collection marked (docs/performance.md
  * § Twenty-second round). Here the heap holds a handful of buffers whatever the count.
@@ -16,29 +18,52 @@
  * and `value` gives the one with U+FFFD in their place. Pure data structure: no I/O.
  */
 import { randomBytes } from 'node:crypto';
-import { grown } from './typed-grow.js';
+import { PagedColumn } from './paged-column.js';
 
-const EMPTY = -1;
 /** Ids of `null` and `undefined`, and of a string `find` does not know. */
 export const NULL_ID = -1;
 export const UNKNOWN_ID = -2;
 
 const SEED = randomBytes(4).readInt32LE(0);
 
+/**
+ * The strings' bytes are kept in chunks of at least CHUNK_BYTES (the first grows by doubling up to it; a restored
+ * interner's first is the snapshot's, whatever its size), a string never split across two, so that interning one
+ * more never copies those before it (at 500,000 subscribers ≈ 60 MB: docs/performance.md § Twenty-fourth round). A
+ * string's start is an offset in a space where each chunk begins on a multiple of CHUNK_BYTES.
+ */
+const CHUNK_BITS = 20;
+const CHUNK_BYTES = 1 << CHUNK_BITS;
+/** Old table slots moved into the new one per string interned while the table grows (as row-id-index.ts's). */
+const MOVE_PER_ADD = 16;
+
 export class StringInterner {
   /** The hash's seed: the process's, or the one this interner was made or restored with. */
   readonly seed: number;
-  #bytes: Buffer = Buffer.allocUnsafe(1 << 16);
+  /** The byte chunks, where each begins (in the offsets' space), and which chunk holds each CHUNK_BYTES of that space. */
+  #chunks: Buffer[] = [Buffer.allocUnsafe(1 << 16)];
+  #chunkAt: number[] = [0];
+  #chunkOf: number[] = [0];
+  /** Bytes used of the last chunk. */
   #used = 0;
   #count = 0;
-  /** Per id: where its bytes start, how many, and their hash. */
-  #start = new Float64Array(1024);
-  #len = new Int32Array(1024);
-  #hash = new Int32Array(1024);
-  #table = new Int32Array(2048).fill(EMPTY);
-  #mask = 2047;
+  /** Per id: where its bytes start, how many, and their hash (pages: growth copies nothing, paged-column.ts). */
+  #start = new PagedColumn((n) => new Float64Array(n));
+  #len = new PagedColumn<Int32Array>((n) => new Int32Array(n));
+  #hash = new PagedColumn<Int32Array>((n) => new Int32Array(n));
+  /**
+   * Open addressing: id + 1 of each string, 0 empty; at most half full. It grows into a table twice its size that
+   * the ids move into MOVE_PER_ADD slots at a time as more strings are interned, the old one answering for those not
+   * yet moved (no `id` rehashes every string at once).
+   */
+  #table = new Int32Array(2048);
+  #old: Int32Array | null = null;
+  #moved = 0;
   /** The bytes of the string being looked up. */
   #scratch = Buffer.allocUnsafe(1024);
+  /** Where `#locate` found a string: its chunk and the offset in it. */
+  #at: Buffer = this.#chunks[0]!;
+  #off = 0;
 
   constructor(seed: number = SEED) {
     this.seed = seed | 0;
@@ -54,81 +79,90 @@ export class StringInterner {
     if (s == null) return NULL_ID;
     const n = this.#encode(s);
     const h = hashBytes(this.seed, this.#scratch, 0, n);
-    const slot = this.#slotOf(this.#scratch, 0, n, h);
-    const found = this.#table[slot]!;
-    return found !== EMPTY ? found : this.#add(this.#scratch, 0, n, h, slot);
+    const found = this.#find(this.#scratch, 0, n, h);
+    return found >= 0 ? found : this.#add(this.#scratch, 0, n, h);
   }
 
   /** The id of `s` if interned, else `UNKNOWN_ID`. */
   find(s: string): number {
     const n = this.#encode(s);
-    const found = this.#table[this.#slotOf(this.#scratch, 0, n, hashBytes(this.seed, this.#scratch, 0, n))]!;
-    return found === EMPTY ? UNKNOWN_ID : found;
+    const found = this.#find(this.#scratch, 0, n, hashBytes(this.seed, this.#scratch, 0, n));
+    return found >= 0 ? found : UNKNOWN_ID;
   }
 
   /** The id in this interner of the string `id` names in `other`, interning it if new: its bytes copied, not decoded. */
   adopt(other: StringInterner, id: number): number {
     if (id < 0) return id;
-    const start = other.#start[id]!;
-    const n = other.#len[id]!;
-    const h = other.seed === this.seed ? other.#hash[id]! : hashBytes(this.seed, other.#bytes, start, n);
-    const slot = this.#slotOf(other.#bytes, start, n, h);
-    const found = this.#table[slot]!;
-    return found !== EMPTY ? found : this.#add(other.#bytes, start, n, h, slot);
+    other.#locate(id);
+    const src = other.#at;
+    const start = other.#off;
+    const n = other.#len.get(id);
+    const h = other.seed === this.seed ? other.#hash.get(id) : hashBytes(this.seed, src, start, n);
+    const found = this.#find(src, start, n, h);
+    return found >= 0 ? found : this.#add(src, start, n, h);
   }
 
   /** The string of `id`. */
   value(id: number): string {
     if (id < 0 || id >= this.#count) throw new RangeError(`no interned string ${id}`);
-    const start = this.#start[id]!;
-    return this.#bytes.toString('utf8', start, start + this.#len[id]!);
+    this.#locate(id);
+    return this.#at.toString('utf8', this.#off, this.#off + this.#len.get(id));
   }
 
   /**
    * What `restore` takes (the activity log's index snapshot writes it as it is): the seed; every string's UTF-8
    * bytes back to back in id order; each one's byte length and hash. The arrays are views of this interner's own
-   * memory, valid until it interns another string.
+   * memory, one per page or chunk in order, valid until it interns another string.
    */
-  saved(): { seed: number; lengths: Int32Array; hashes: Int32Array; bytes: Buffer } {
-    return { seed: this.seed, lengths: this.#len.subarray(0, this.#count), hashes: this.#hash.subarray(0, this.#count), bytes: this.#bytes.subarray(0, this.#used) };
+  saved(): { seed: number; count: number; lengths: Int32Array[]; hashes: Int32Array[]; bytes: Buffer[]; byteLength: number } {
+    const last = this.#chunks.length - 1;
+    const bytes = this.#chunks.map((c, i) => c.subarray(0, i === last ? this.#used : this.#chunkUsed[i]!));
+    return {
+      seed: this.seed, count: this.#count, lengths: this.#len.views(this.#count), hashes: this.#hash.views(this.#count),
+      bytes, byteLength: bytes.reduce((n, b) => n + b.length, 0),
+    };
   }
 
+  /** Bytes used of each chunk but the last (`#used`). */
+  #chunkUsed: number[] = [];
+
   /**
-   * An interner holding what `saved` gave, with the same ids and seed, made from arrays it takes as its own (no
-   * copy): `lengths` and `hashes` hold `count` entries and may be longer (room for more strings), and `bytes` holds
-   * the strings from its start and may be longer too (room to grow). The table is sized once and filled from the
-   * hashes: no string is hashed or compared (what `saved` gave holds no string twice). Throws a RangeError when
-   * the arrays are too short or the lengths do not fit the bytes.
+   * An interner holding what `saved` gave, with the same ids and seed, made from columns and a buffer it takes as its
+   * own (no copy): `lengths` and `hashes` hold `count` entries, and `bytes` holds the strings from its start and may
+   * be longer (room to grow). The table is sized once and filled from the hashes: no string is hashed or compared
+   * (what `saved` gave holds no string twice). Throws a RangeError when the columns are too short or the lengths do
+   * not fit the bytes.
    */
-  static restore(seed: number, count: number, lengths: Int32Array<ArrayBuffer>, hashes: Int32Array<ArrayBuffer>, bytes: Buffer): StringInterner {
+  static restore(seed: number, count: number, lengths: PagedColumn<Int32Array>, hashes: PagedColumn<Int32Array>, bytes: Buffer): StringInterner {
     const out = new StringInterner(seed);
-    if (!Number.isSafeInteger(count) || count < 0 || lengths.length < count || hashes.length !== lengths.length) throw new RangeError('interned strings: lengths and hashes disagree');
-    const len = lengths.length >= 1024 ? lengths : grown(lengths, 1024);
-    const hash = hashes.length >= 1024 ? hashes : grown(hashes, 1024);
-    const start = new Float64Array(len.length); // the three columns grow together (`#add`)
+    if (!Number.isSafeInteger(count) || count < 0 || lengths.capacity < count || hashes.capacity < count) throw new RangeError('interned strings: lengths and hashes disagree');
+    const start = new PagedColumn((n) => new Float64Array(n), 0, count);
+    start.ensure(count);
     let size = 2048;
     while (size < count * 2) size *= 2;
-    const table = new Int32Array(size).fill(EMPTY);
+    const table = new Int32Array(size);
     const mask = size - 1;
     let at = 0;
     for (let id = 0; id < count; id++) {
-      const n = lengths[id]!;
+      const n = lengths.get(id);
       if (n < 0) throw new RangeError('interned strings: a negative length');
-      start[id] = at;
+      start.set(id, at);
       at += n;
-      let slot = hashes[id]! & mask;
-      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
-      table[slot] = id;
+      let slot = hashes.get(id) & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = id + 1;
     }
     if (at > bytes.length) throw new RangeError('interned strings: the lengths run past the bytes');
     out.#start = start;
-    out.#len = len;
-    out.#hash = hash;
-    out.#bytes = bytes.length > 0 ? bytes : Buffer.allocUnsafe(1 << 16);
+    out.#len = lengths;
+    out.#hash = hashes;
+    const first = bytes.length > 0 ? bytes : Buffer.allocUnsafe(1 << 16);
+    out.#chunks = [first];
+    out.#chunkOf = Array.from({ length: Math.max(1, Math.ceil(first.length / CHUNK_BYTES)) }, () => 0);
+    out.#at = first;
     out.#used = at;
     out.#count = count;
     out.#table = table;
-    out.#mask = mask;
     return out;
   }
 
@@ -153,61 +187,102 @@ export class StringInterner {
     return this.#scratch.write(s, 0, 'utf8');
   }
 
-  /** The table slot that holds the id of these bytes, or the empty slot where they would go. */
-  #slotOf(src: Buffer, at: number, n: number, h: number): number {
-    const table = this.#table;
-    const bytes = this.#bytes;
-    const mask = this.#mask;
+  /** Sets `#at` and `#off` to where the bytes of `id` are. */
+  #locate(id: number): void {
+    const start = this.#start.get(id);
+    const c = this.#chunkOf[Math.floor(start / CHUNK_BYTES)]!;
+    this.#at = this.#chunks[c]!;
+    this.#off = start - this.#chunkAt[c]!;
+  }
+
+  /** The slot of `t` that holds these bytes' id + 1, or the empty slot where they would go. */
+  #slotOf(t: Int32Array, src: Buffer, at: number, n: number, h: number): number {
+    const mask = t.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const id = table[slot]!;
-      if (id === EMPTY) return slot;
-      if (this.#hash[id] !== h || this.#len[id] !== n) continue;
-      const start = this.#start[id]!;
+      const e = t[slot]!;
+      if (e === 0) return slot;
+      const id = e - 1;
+      if (this.#hash.get(id) !== h || this.#len.get(id) !== n) continue;
+      this.#locate(id);
+      const bytes = this.#at;
+      const start = this.#off;
       let i = 0;
       while (i < n && bytes[start + i] === src[at + i]) i++;
       if (i === n) return slot;
     }
   }
 
-  #add(src: Buffer, at: number, n: number, h: number, slot: number): number {
+  /** The id of these bytes, or -1. */
+  #find(src: Buffer, at: number, n: number, h: number): number {
+    let e = this.#table[this.#slotOf(this.#table, src, at, n, h)]!;
+    if (e === 0 && this.#old !== null) e = this.#old[this.#slotOf(this.#old, src, at, n, h)]!;
+    return e - 1;
+  }
+
+  #add(src: Buffer, at: number, n: number, h: number): number {
     const id = this.#count++;
-    if (this.#count > this.#len.length) {
-      this.#start = grown(this.#start, this.#count);
-      this.#len = grown(this.#len, this.#count);
-      this.#hash = grown(this.#hash, this.#count);
-    }
-    if (this.#used + n > this.#bytes.length) {
-      let cap = this.#bytes.length * 2;
-      while (cap < this.#used + n) cap *= 2;
-      const b = Buffer.allocUnsafe(cap);
-      this.#bytes.copy(b, 0, 0, this.#used);
-      this.#bytes = b;
-    }
+    this.#start.ensure(this.#count);
+    this.#len.ensure(this.#count);
+    this.#hash.ensure(this.#count);
+    let dst = this.#chunks[this.#chunks.length - 1]!;
+    if (this.#used + n > dst.length) dst = this.#room(n);
     // A byte loop for the strings interned here (a field is at most a few KB): Buffer#copy cost 0.6–1.4 µs a call in
     // the log's open and appends (its profiles, docs/performance.md § Twenty-third round), a loop of 120 bytes ≈ 0.1.
-    const dst = this.#bytes;
     const to = this.#used;
     if (n <= 4096) for (let i = 0; i < n; i++) dst[to + i] = src[at + i]!;
     else src.copy(dst, to, at, at + n);
-    this.#start[id] = this.#used;
-    this.#len[id] = n;
-    this.#hash[id] = h;
+    this.#start.set(id, this.#chunkAt[this.#chunks.length - 1]! + to);
+    this.#len.set(id, n);
+    this.#hash.set(id, h);
     this.#used += n;
-    this.#table[slot] = id;
-    if (this.#count * 2 > this.#table.length) this.#rehash();
+    const t = this.#table;
+    t[this.#slotOf(t, dst, to, n, h)] = id + 1; // new: an empty slot (the old table, if any, does not hold it either)
+    if (this.#old !== null) this.#move(MOVE_PER_ADD);
+    if (this.#count * 2 > this.#table.length) {
+      if (this.#old !== null) this.#move(Infinity);
+      this.#old = this.#table;
+      this.#moved = 0;
+      this.#table = new Int32Array(this.#old.length * 2);
+    }
     return id;
   }
 
-  #rehash(): void {
-    const table = new Int32Array(this.#table.length * 2).fill(EMPTY);
-    const mask = table.length - 1;
-    for (let id = 0; id < this.#count; id++) {
-      let slot = this.#hash[id]! & mask;
-      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
-      table[slot] = id;
+  /** A chunk with room for `n` more bytes after `#used`: the first doubled while it is small, else a new one. */
+  #room(n: number): Buffer {
+    const last = this.#chunks.length - 1;
+    const cur = this.#chunks[last]!;
+    if (last === 0 && cur.length < CHUNK_BYTES && this.#used + n <= CHUNK_BYTES) {
+      let cap = cur.length * 2;
+      while (cap < this.#used + n) cap *= 2;
+      const b = Buffer.allocUnsafe(Math.min(cap, CHUNK_BYTES));
+      cur.copy(b, 0, 0, this.#used);
+      this.#chunks[0] = b;
+      return b;
     }
-    this.#table = table;
-    this.#mask = mask;
+    // A new chunk where the last one's space ends (on a multiple of CHUNK_BYTES), its own size for a larger string.
+    const at = this.#chunkAt[last]! + Math.ceil(Math.max(cur.length, 1) / CHUNK_BYTES) * CHUNK_BYTES;
+    const b = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, n));
+    this.#chunkUsed[last] = this.#used;
+    this.#chunks.push(b);
+    this.#chunkAt.push(at);
+    for (let k = 0; k < Math.ceil(b.length / CHUNK_BYTES); k++) this.#chunkOf[at / CHUNK_BYTES + k] = last + 1;
+    this.#used = 0;
+    return b;
+  }
+
+  /** Move up to `k` slots of the old table into the new one (all of them for Infinity). */
+  #move(k: number): void {
+    const old = this.#old!;
+    const t = this.#table;
+    const mask = t.length - 1;
+    for (; k > 0 && this.#moved < old.length; k--) {
+      const e = old[this.#moved++]!;
+      if (e === 0) continue;
+      let slot = this.#hash.get(e - 1) & mask;
+      while (t[slot] !== 0) slot = (slot + 1) & mask;
+      t[slot] = e;
+    }
+    if (this.#moved === old.length) this.#old = null;
   }
 }
 
