@@ -3,8 +3,10 @@
  * (most indexed values are unique, so most values cost no Set). Used by the in-memory collections
  * (map-collection.ts, volatile-collection.ts) for `find(field, value)`.
  */
+import { ShardedMap } from './sharded-map.js';
+
 export class FieldIndex {
-  readonly #byValue = new Map<string, string | Set<string>>();
+  readonly #byValue = new ShardedMap<string | Set<string>>();
 
   add(value: string, key: string): void {
     const have = this.#byValue.get(value);

@@ -28,6 +28,7 @@ import type { Change, Collection, CollectionSpec } from '../ports.js';
 import { FieldIndex } from './field-index.js';
 import { KeyChains } from './key-chains.js';
 import { SortedKeys } from './sorted-keys.js';
+import { ShardedMap } from './sharded-map.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
 /** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
@@ -71,7 +72,7 @@ const toText = (key: string, value: unknown): string => {
 };
 
 export class MapCollection<T> implements Collection<T> {
-  readonly #map = new Map<string, Entry>();
+  readonly #map = new ShardedMap<Entry>();
   /** field → its index. */
   readonly #indexes = new Map<string, FieldIndex>();
   /** The key order `scan` pages through (kept current by inserts and deletes, not re-sorted per change). */

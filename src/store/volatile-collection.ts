@@ -21,9 +21,10 @@ import { FieldIndex } from './field-index.js';
 import { takeChange } from './map-collection.js';
 import { plainCopy } from './plain-copy.js';
 import { SortedKeys } from './sorted-keys.js';
+import { ShardedMap } from './sharded-map.js';
 
 export class VolatileCollection<T> implements Collection<T> {
-  readonly #map = new Map<string, T>();
+  readonly #map = new ShardedMap<T>();
   readonly #indexes = new Map<string, FieldIndex>();
   readonly #sorted = new SortedKeys(() => this.#map.keys());
 
