@@ -251,7 +251,9 @@ export class ActivityFileLog implements ActivityLog {
       // daemon starts and the phones come back: its writes would hold the commits then (docs/performance.md
       // § Twenty-third round).
       log.#snapshotAfter = performance.now() + delay;
-      log.#snapshotTimer = setTimeout(() => log.#maybeSnapshot(), delay);
+      // The timer may fire a little before `performance.now()` passes `#snapshotAfter` (timers round to the
+      // millisecond): the delay is over when it fires, or an idle log would never write it (a test waited 20 s).
+      log.#snapshotTimer = setTimeout(() => { log.#snapshotAfter = 0; log.#maybeSnapshot(); }, delay);
       log.#snapshotTimer.unref();
     }
     const every = opts.retentionIntervalMs ?? 10_000;
