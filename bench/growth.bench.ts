@@ -8,12 +8,15 @@
  *      1,048,576 rows where the index's columns and tables doubled; the wall time of each batch until it is
  *      acknowledged (written, made durable, indexed);
  *   2. the EAP sessions' collection (`VolatileCollection`, the embedded store's for volatile records): `--keys` puts of
- *      new keys, past 2,097,152 where its Map doubled; the time of each put.
+ *      new keys, past 2,097,152 where its Map doubled; the time of each put;
+ *   3. the same collection holding `--scan-keys` keys, read a page of 1,000 at a time (as the EAP session sweep
+ *      does) after every 100 new keys, 500 times: the time of each page (the sorted order kept up to date, or
+ *      sorted again).
  *
  * Prints per build the median and the longest, which took over 50 ms and where, and the longest garbage collection
  * pause meanwhile (a write that waited for one did not wait for the structure).
  *
- *   npx tsc && node dist/bench/growth.bench.js [--records 1100000] [--keys 2200000] [--root DIR]
+ *   npx tsc && node dist/bench/growth.bench.js [--records 1100000] [--keys 2200000] [--scan-keys 1000000] [--root DIR]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +27,10 @@ import { tokenQueryRecord as record } from './activity-records.js';
 import type { ActivityFileLog } from '../daemon/store/activity-log.js';
 import type { VolatileCollection } from '../src/store/volatile-collection.js';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '1100000' }, keys: { type: 'string', default: '2200000' }, root: { type: 'string' } } });
+const { values } = parseArgs({ options: { records: { type: 'string', default: '1100000' }, keys: { type: 'string', default: '2200000' }, 'scan-keys': { type: 'string', default: '1000000' }, root: { type: 'string' } } });
 const RECORDS = Number(values.records);
 const KEYS = Number(values.keys);
+const SCAN_KEYS = Number(values['scan-keys']);
 const here = resolve(import.meta.dirname, '..', '..');
 const builds = [['this build', here], ...(values.root ? [['--root', resolve(values.root)]] : [])] as const;
 
@@ -87,7 +91,31 @@ async function volatilePuts(root: string): Promise<Times> {
     void c.put(key, value);
     ms[i] = performance.now() - t;
   }
+  await new Promise((r) => setTimeout(r, 100)); // the GC entries are delivered after the loop
   return summary(ms, 1, from);
+}
+
+/** Pages of 1,000 keys (as the EAP session sweep reads) every 100 new keys, past a million: each page's time. */
+async function scansWhileAdding(root: string): Promise<Times> {
+  const { VolatileCollection: Volatile } = await mod<{ VolatileCollection: VolatileClass }>(root, 'src/store/volatile-collection.js');
+  const c = new Volatile<{ state: string }>('sessions', { kind: 'volatile' } as never);
+  const value = { state: 'challenge' };
+  const key = (i: number) => `s:${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`;
+  for (let i = 0; i < SCAN_KEYS; i++) void c.put(key(i), value);
+  await c.scan({ limit: 1000 }); // the first page sorts every key (both builds)
+  const from = performance.now();
+  const pages = 500;
+  const ms = new Float64Array(pages);
+  let after: string | undefined;
+  for (let p = 0; p < pages; p++) {
+    for (let k = 0; k < 100; k++) void c.put(key(SCAN_KEYS + p * 100 + k), value);
+    const t = performance.now();
+    const page = await c.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
+    ms[p] = performance.now() - t;
+    after = page.length ? page[page.length - 1]![0] : undefined;
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  return summary(ms, 100, from);
 }
 
 const row = (name: string, what: string, t: Times, unit: string) =>
@@ -98,3 +126,4 @@ console.log('| build | writes | count | median ms | longest ms | over 50 ms (the
 console.log('|---|---|---:|---:|---:|---|---:|---:|');
 for (const [name, root] of builds) console.log(row(name, 'activity log, 1,000 appends to their acknowledgement', await logAppends(root), 'records'));
 for (const [name, root] of builds) console.log(row(name, 'volatile collection put', await volatilePuts(root), 'keys'));
+for (const [name, root] of builds) console.log(row(name, `a page of 1,000 keys after 100 new ones, ${SCAN_KEYS.toLocaleString('en')} keys and more`, await scansWhileAdding(root), 'keys added'));

@@ -1,66 +1,106 @@
 /**
- * The sorted key order `scan` pages through, kept up to date without re-sorting every key after each insert or
- * delete: a sorted snapshot of the keys, plus the keys added since (sorted on demand, few) and the snapshot's keys
- * removed since. A page merges the two sorted lists and skips the removed keys, so its cost is
- * O(log n + page + changes since the snapshot) instead of O(n log n). Once the changes pass 1/64 of the keys
- * (at least 1,024), the next read takes a new snapshot, so that cost is spread over as many changes.
+ * The sorted key order `scan` pages through, kept up to date as keys come and go: the keys in sorted chunks of at
+ * most CHUNK_MAX, with each chunk's last key beside it, so that a key is added or removed with two binary searches
+ * and a splice within one chunk (O(log n + CHUNK_MAX)), and a page is found with two binary searches and read in
+ * order (O(log n + page)). Nothing is built until the first page is asked for (a collection nobody scans pays
+ * nothing per insert); that first page sorts every key once.
+ *
+ * Until 2026-12-05 a page merged a sorted snapshot with the changes since and took a new snapshot — a sort of every
+ * key — once the changes passed 1/64 of them: at 1,000,000 keys a 630 ms stall on the event loop, and the EAP
+ * session sweep, which pages the sessions every second while a storm adds thousands a second, met one every few
+ * seconds (docs/performance.md § Twenty-fourth round). Pure data structure: no I/O.
  */
-export class SortedKeys {
-  #base: string[] | null = null;
-  readonly #added = new Set<string>();
-  #addedSorted: string[] | null = null;
-  readonly #removed = new Set<string>();
+const CHUNK_MAX = 1024;
 
-  /** `all` lists every key (read when a snapshot is taken). */
+export class SortedKeys {
+  /** Sorted chunks, in order, none empty; null until the first page (and after `reset`). */
+  #chunks: string[][] | null = null;
+  /** The last key of each chunk. */
+  #last: string[] = [];
+
+  /** `all` lists every key (read when the first page is asked for, and after `reset`). */
   constructor(private readonly all: () => Iterable<string>) {}
 
-  /** Forget the snapshot (a bulk load): the next read sorts every key. */
+  /** Forget the order (a bulk load): the next page sorts every key. */
   reset(): void {
-    this.#base = null;
-    this.#added.clear();
-    this.#removed.clear();
-    this.#addedSorted = null;
+    this.#chunks = null;
+    this.#last = [];
   }
 
   /** A key that was not there now is. */
   added(key: string): void {
-    if (this.#base === null || this.#removed.delete(key)) return;
-    this.#added.add(key);
-    this.#addedSorted = null;
+    const chunks = this.#chunks;
+    if (chunks === null) return;
+    if (chunks.length === 0) {
+      chunks.push([key]);
+      this.#last.push(key);
+      return;
+    }
+    const c = Math.min(lowerBound(this.#last, key), chunks.length - 1);
+    const chunk = chunks[c]!;
+    const i = lowerBound(chunk, key);
+    if (chunk[i] === key) return;
+    chunk.splice(i, 0, key);
+    if (i === chunk.length - 1) this.#last[c] = key;
+    if (chunk.length > CHUNK_MAX) {
+      const right = chunk.splice(chunk.length >>> 1);
+      chunks.splice(c + 1, 0, right);
+      this.#last.splice(c, 0, chunk[chunk.length - 1]!);
+    }
   }
 
   /** A key that was there is gone. */
   removed(key: string): void {
-    if (this.#base === null) return;
-    if (this.#added.delete(key)) this.#addedSorted = null;
-    else this.#removed.add(key);
+    const chunks = this.#chunks;
+    if (chunks === null) return;
+    const c = lowerBound(this.#last, key);
+    const chunk = chunks[c];
+    if (chunk === undefined) return;
+    const i = lowerBound(chunk, key);
+    if (chunk[i] !== key) return;
+    chunk.splice(i, 1);
+    if (chunk.length === 0) {
+      chunks.splice(c, 1);
+      this.#last.splice(c, 1);
+    } else if (i === chunk.length) this.#last[c] = chunk[i - 1]!;
   }
 
   /** Up to `limit` keys in order: after `after`, or from the first starting with `prefix` while they do. */
   page(opts: { after?: string; prefix?: string; limit: number }): string[] {
-    let base = this.#base;
-    if (base === null || this.#added.size + this.#removed.size > Math.max(1024, base.length >> 6)) {
-      base = this.#base = [...this.all()].sort();
-      this.#added.clear();
-      this.#removed.clear();
-      this.#addedSorted = null;
+    const chunks = (this.#chunks ??= this.#build());
+    const last = this.#last;
+    let c: number;
+    let i: number;
+    if (opts.after !== undefined) {
+      c = upperBound(last, opts.after);
+      i = c < chunks.length ? upperBound(chunks[c]!, opts.after) : 0;
+    } else if (opts.prefix) {
+      c = lowerBound(last, opts.prefix);
+      i = c < chunks.length ? lowerBound(chunks[c]!, opts.prefix) : 0;
+    } else {
+      c = 0;
+      i = 0;
     }
-    const added = (this.#addedSorted ??= [...this.#added].sort());
-    const start = (a: readonly string[]): number =>
-      opts.after !== undefined ? upperBound(a, opts.after) : opts.prefix ? lowerBound(a, opts.prefix) : 0;
-    let i = start(base), j = start(added);
     const out: string[] = [];
-    while (out.length < opts.limit) {
-      let k: string;
-      if (i < base.length && (j >= added.length || base[i]! < added[j]!)) {
-        k = base[i++]!;
-        if (this.#removed.has(k)) continue;
-      } else if (j < added.length) k = added[j++]!;
-      else break;
-      if (opts.prefix !== undefined && !k.startsWith(opts.prefix)) break;
-      out.push(k);
+    for (; c < chunks.length && out.length < opts.limit; c++, i = 0) {
+      const chunk = chunks[c]!;
+      for (; i < chunk.length && out.length < opts.limit; i++) {
+        const k = chunk[i]!;
+        if (opts.prefix !== undefined && !k.startsWith(opts.prefix)) return out;
+        out.push(k);
+      }
     }
     return out;
+  }
+
+  #build(): string[][] {
+    const sorted = [...this.all()].sort();
+    const chunks: string[][] = [];
+    // Half full: room for inserts before the first splits.
+    const step = CHUNK_MAX >>> 1;
+    for (let at = 0; at < sorted.length; at += step) chunks.push(sorted.slice(at, at + step));
+    this.#last = chunks.map((ch) => ch[ch.length - 1]!);
+    return chunks;
   }
 }
 
