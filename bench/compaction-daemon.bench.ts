@@ -6,7 +6,8 @@
  * (600 here) `--expire-in` seconds after the fill: the daemon's retention timer (every 10 s) kills it
  * and the compaction that follows runs while token queries keep coming, `--concurrency` at a time for `--seconds`.
  * Prints the queries' latency (p50, p99, p99.9, the longest) and how many took longer than 100 ms and 1 s, and the
- * log's size before and after and when each compaction swapped its new file in (the inode changed).
+ * log's size before and after and when each compaction swapped its new file in (the inode changed), and the CPU per
+ * query of the daemon's main thread, of its other threads, and of the bench itself (the queries' client).
  *
  *   npx tsc && node dist/bench/compaction-daemon.bench.js [--records 1000000] [--seconds 60] [--expire-in 45]
  *                                                       [--concurrency 16] [--root DIR]
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { threadsCpuUs } from './proc-cpu.js';
 import { serve, tokenPath, ANDROID_UA } from './profile.js';
 import { tokenQueryRecord } from './activity-records.js';
 import { recordJson } from '../src/contracts/activity.js';
@@ -86,6 +88,8 @@ async function once(name: string, root: string | undefined) {
       let ino = statSync(log).ino;
       const swaps: number[] = [];
       const end = started + SECONDS * 1000;
+      const cpu0 = threadsCpuUs(d.child.pid!);
+      const bench0 = process.cpuUsage();
       await Promise.all(Array.from({ length: CONC }, async () => {
         while (performance.now() < end) {
           const t = performance.now();
@@ -102,19 +106,22 @@ async function once(name: string, root: string | undefined) {
           if (now !== ino) { ino = now; swaps.push((performance.now() - started) / 1000); }
         }
       })()));
+      const cpu1 = threadsCpuUs(d.child.pid!);
+      const benchCpu = process.cpuUsage(bench0);
       lat.sort((a, b) => a - b);
       return {
         name, queries: lat.length, perS: lat.length / SECONDS, p50: pct(lat, 0.5), p99: pct(lat, 0.99), p999: pct(lat, 0.999), max: longest,
         longestAt: longestAt / 1000, over100: lat.filter((l) => l > 100).length, over1s: lat.filter((l) => l > 1000).length,
         startedAfterFill: (started - filled) / 1000, swaps, slow, before: sizeBefore, after: statSync(log).size,
+        mainUs: (cpu1.main - cpu0.main) / lat.length, otherUs: (cpu1.other - cpu0.other) / lat.length, benchUs: (benchCpu.user + benchCpu.system) / lat.length,
       };
     } finally { await d.stop(); }
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 
 console.log(`compaction-daemon bench: ${N.toLocaleString('en')} records (${(N / 2).toLocaleString('en')} IMSIs), the older half expiring ${EXPIRE_IN} s after the fill; ${CONC} token queries in flight for ${SECONDS} s; node ${process.version}, ${new Date().toISOString()}\n`);
-console.log('| build | queries/s | p50 ms | p99 ms | p99.9 ms | longest ms (at s) | > 100 ms | > 1 s | log MB before → after | compactions swapped in at s | queries began s after the fill |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|');
+console.log('| build | queries/s | p50 ms | p99 ms | p99.9 ms | longest ms (at s) | > 100 ms | > 1 s | log MB before → after | compactions swapped in at s | queries began s after the fill | daemon CPU µs/query: main thread + other threads | bench CPU µs/query |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|');
 const timelines: string[] = [];
 for (const [name, root] of builds) {
   const r = await once(name, root);
@@ -122,6 +129,6 @@ for (const [name, root] of builds) {
   const per5 = Array.from({ length: Math.ceil(SECONDS / 5) }, (_, w) => r.slow.filter((t) => t >= w * 5 && t < w * 5 + 5).length);
   timelines.push(`${name}: queries over 100 ms per 5 s from the start: ${per5.join(' ')}`);
   const mb = (b: number) => (b / 2 ** 20).toFixed(0);
-  console.log(`| ${r.name} | ${r.perS.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p999.toFixed(1)} | ${r.max.toFixed(0)} (${r.longestAt.toFixed(1)}) | ${r.over100} | ${r.over1s} | ${mb(r.before)} → ${mb(r.after)} | ${r.swaps.map((t) => t.toFixed(1)).join(', ') || 'none'} | ${r.startedAfterFill.toFixed(1)} |`);
+  console.log(`| ${r.name} | ${r.perS.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p999.toFixed(1)} | ${r.max.toFixed(0)} (${r.longestAt.toFixed(1)}) | ${r.over100} | ${r.over1s} | ${mb(r.before)} → ${mb(r.after)} | ${r.swaps.map((t) => t.toFixed(1)).join(', ') || 'none'} | ${r.startedAfterFill.toFixed(1)} | ${r.mainUs.toFixed(0)} + ${r.otherUs.toFixed(0)} | ${r.benchUs.toFixed(0)} |`);
 }
 console.log(`\n${timelines.join('\n')}`);
