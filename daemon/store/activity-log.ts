@@ -983,7 +983,9 @@ export class ActivityFileLog implements ActivityLog {
     if (q.terminal_id && termId < 0) return { total: 0, records: [] };
     const fromMs = q.from !== undefined ? q.from * 1000 : -Infinity;
     const toMs = q.to !== undefined ? q.to * 1000 + 999 : Infinity;
-    const needle = q.query ? this.#strings.matching(q.query.toLowerCase()) : null;
+    const matched = q.query ? this.#strings.matching(q.query.toLowerCase()) : null;
+    if (matched !== null && matched.count === 0) return { total: 0, records: [] };
+    const needle = matched?.flags ?? null;
     const hits: number[] = [];
     let total = 0;
     const consider = (i: number) => {
@@ -992,7 +994,8 @@ export class ActivityFileLog implements ActivityLog {
       if (q.terminal_id && this.#term.get(i) !== termId) return;
       const t = this.#ts.get(i);
       if (t < fromMs || t > toMs) return;
-      if (needle && !(needle.has(this.#imsi.get(i)) || needle.has(this.#msisdn.get(i)) || needle.has(this.#term.get(i)) || needle.has(this.#path.get(i)) || needle.has(this.#ip.get(i)))) return;
+      // A flag per string id (-1, no string, reads as undefined).
+      if (needle && !(needle[this.#imsi.get(i)] || needle[this.#msisdn.get(i)] || needle[this.#term.get(i)] || needle[this.#path.get(i)] || needle[this.#ip.get(i)])) return;
       if (total >= start && hits.length < limit) hits.push(i);
       total++;
     };

@@ -32,7 +32,10 @@ test('ids, find, value, values and matching answer as a map does, for any string
     list.forEach((s, i) => assert.equal(interner.value(i), s));
     assert.deepEqual(interner.values(), list);
     const lower = needle.toLowerCase();
-    assert.deepEqual([...interner.matching(lower)].sort((a, b) => a - b), list.flatMap((s, i) => (s.toLowerCase().includes(lower) ? [i] : [])));
+    const want = list.flatMap((s, i) => (s.toLowerCase().includes(lower) ? [i] : []));
+    const got = interner.matching(lower);
+    assert.deepEqual([...got.flags.keys()].filter((i) => got.flags[i] === 1), want);
+    assert.equal(got.count, want.length);
   }), { numRuns: 200 });
 });
 
@@ -143,6 +146,23 @@ test('while the table grows and the ids move across, and the bytes fill chunk af
   for (const [v, id] of ids) assert.equal(back.find(v), id);
   assert.equal(back.id('after the restore'), list.length);
   assert.equal(back.value(list.length), 'after the restore');
+});
+
+test('matching searches the bytes for needles of ASCII non-letters: the same answers as decoding each string, across chunks', () => {
+  const interner = new StringInterner();
+  const list: string[] = [];
+  const add = (v: string) => { if (interner.id(v) === list.length) list.push(v); };
+  // Neighbours whose bytes meet: "12" then "34" holds "23" only across the two strings, which must not match.
+  for (const v of ['12', '34', '', '+1 (555) 010-9999', '10.0.0.1', 'Ünïcödé-42', '電話-7', '😀42']) add(v);
+  for (let i = 0; i < 30_000; i++) add(`/?IMSI=00101${String(i * 7919 % 1_000_000).padStart(10, '0')}&app=ap2004&x=${'-'.repeat(i % 40)}`);
+  add(`big:${'9'.repeat(1_200_000)}`); // a chunk of its own
+  add('after-the-big-one 4242');
+  const slow = (needle: string) => list.flatMap((v, i) => (v.toLowerCase().includes(needle) ? [i] : []));
+  const fast = (needle: string) => { const m = interner.matching(needle); return [...m.flags.keys()].filter((i) => m.flags[i] === 1); };
+  for (const needle of ['23', '1', '42', '0010100000', '0000123', '99999', '-9999', '=0010', '&app', '.0.0.', '--', ' ', '@', '/?']) {
+    assert.deepEqual(fast(needle), slow(needle), needle);
+  }
+  fc.assert(fc.property(fc.stringMatching(/^[0-9&=\/.-]{1,7}$/), (needle) => { assert.deepEqual(fast(needle), slow(needle), needle); }), { numRuns: 150 });
 });
 
 test('strings are compared as UTF-8: an unpaired surrogate shares the id of U+FFFD (documented)', () => {
