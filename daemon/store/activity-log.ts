@@ -93,9 +93,7 @@ const SNAPSHOT_PAUSE_MS = 10;
 const SNAPSHOT_AFTER_START_MS = 60_000;
 
 /** A column of the index: typed-array pages, so that growing it copies nothing (src/store/paged-column.ts). */
-const Col = PagedColumn;
-type Col<A extends TypedColumn> = PagedColumn<A>;
-type Column = Col<Float64Array | Int32Array | Uint8Array>;
+type Column = PagedColumn<Float64Array | Int32Array | Uint8Array>;
 
 /**
  * The index a compaction builds beside the live one as it copies records: one row per copied record, in the new
@@ -112,16 +110,16 @@ class NextIndex {
   /** Bytes written to the new file, and of them flushed to the disk. */
   size = 0;
   synced = 0;
-  readonly keep = new Col((n) => new Int32Array(n));
-  readonly ts = new Col((n) => new Float64Array(n));
-  readonly off = new Col((n) => new Float64Array(n));
-  readonly len = new Col((n) => new Int32Array(n));
-  readonly imsi = new Col((n) => new Int32Array(n));
-  readonly msisdn = new Col((n) => new Int32Array(n));
-  readonly term = new Col((n) => new Int32Array(n));
-  readonly ip = new Col((n) => new Int32Array(n));
-  readonly path = new Col((n) => new Int32Array(n));
-  readonly type = new Col((n) => new Int32Array(n));
+  readonly keep = new PagedColumn((n) => new Int32Array(n));
+  readonly ts = new PagedColumn((n) => new Float64Array(n));
+  readonly off = new PagedColumn((n) => new Float64Array(n));
+  readonly len = new PagedColumn((n) => new Int32Array(n));
+  readonly imsi = new PagedColumn((n) => new Int32Array(n));
+  readonly msisdn = new PagedColumn((n) => new Int32Array(n));
+  readonly term = new PagedColumn((n) => new Int32Array(n));
+  readonly ip = new PagedColumn((n) => new Int32Array(n));
+  readonly path = new PagedColumn((n) => new Int32Array(n));
+  readonly type = new PagedColumn((n) => new Int32Array(n));
   readonly strings: StringInterner;
   /** The copied rows of each IMSI (by its id in `strings`). */
   readonly byImsi = new RowChains();
@@ -130,12 +128,12 @@ class NextIndex {
   readonly readBuf = Buffer.allocUnsafe(COMPACT_READ);
   readonly writeBuf = Buffer.allocUnsafe(COMPACT_READ);
   /** Old string id → new id + 1 (0: not yet interned); the old interner grows while the copy runs. Null: ids carry over. */
-  readonly #ids: Col<Int32Array> | null;
+  readonly #ids: PagedColumn<Int32Array> | null;
   /** `kept`: the old interner, kept with its ids; null: a new one. */
   constructor(kept: StringInterner | null, strings: number, seed: number) {
     // A new interner hashes as the old one does (its seed), so adopting a string copies its hash too.
     this.strings = kept ?? new StringInterner(seed);
-    this.#ids = kept ? null : new Col((n) => new Int32Array(n), 0, Math.max(1024, strings));
+    this.#ids = kept ? null : new PagedColumn((n) => new Int32Array(n), 0, Math.max(1024, strings));
   }
 
   columns(): Column[] { return [this.keep, this.ts, this.off, this.len, this.imsi, this.msisdn, this.term, this.ip, this.path, this.type]; }
@@ -173,16 +171,16 @@ export class ActivityFileLog implements ActivityLog {
   #size = 0;
   // columns, one slot per record in append order (position)
   #n = 0;
-  #ts = new Col((n) => new Float64Array(n));
-  #off = new Col((n) => new Float64Array(n));
-  #len = new Col((n) => new Int32Array(n));
-  #imsi = new Col((n) => new Int32Array(n));
-  #msisdn = new Col((n) => new Int32Array(n));
-  #term = new Col((n) => new Int32Array(n));
-  #ip = new Col((n) => new Int32Array(n));
-  #path = new Col((n) => new Int32Array(n));
-  #type = new Col((n) => new Int32Array(n));
-  #alive = new Col((n) => new Uint8Array(n));
+  #ts = new PagedColumn((n) => new Float64Array(n));
+  #off = new PagedColumn((n) => new Float64Array(n));
+  #len = new PagedColumn((n) => new Int32Array(n));
+  #imsi = new PagedColumn((n) => new Int32Array(n));
+  #msisdn = new PagedColumn((n) => new Int32Array(n));
+  #term = new PagedColumn((n) => new Int32Array(n));
+  #ip = new PagedColumn((n) => new Int32Array(n));
+  #path = new PagedColumn((n) => new Int32Array(n));
+  #type = new PagedColumn((n) => new Int32Array(n));
+  #alive = new PagedColumn((n) => new Uint8Array(n));
   #strings = new StringInterner();
   #types = new StringInterner();
   /** The positions of each IMSI (by its interned id), oldest first: chains in typed arrays (src/store/row-chains.ts). */
@@ -408,14 +406,15 @@ export class ActivityFileLog implements ActivityLog {
         lastId = h.ids[n - 1]!;
       } else {
         // Read into the columns the interner and the id index take as their own.
-        const lengths = new PagedColumn((k) => new Int32Array(k), 0, h.strings);
-        for (const v of lengths.views(h.strings)) read(v);
-        const hashes = new PagedColumn((k) => new Int32Array(k), 0, h.strings);
-        for (const v of hashes.views(h.strings)) read(v);
-        const kinds = new PagedColumn((k) => new Uint8Array(k), 0, n);
-        for (const v of kinds.views(n)) read(v);
-        const words = new PagedColumn((k) => new Uint32Array(k), 0, n * 4);
-        for (const v of words.views(n * 4)) read(v);
+        const column = <A extends TypedColumn>(make: (k: number) => A, entries: number): PagedColumn<A> => {
+          const c = new PagedColumn(make, 0, entries);
+          for (const v of c.views(entries)) read(v);
+          return c;
+        };
+        const lengths = column((k) => new Int32Array(k), h.strings);
+        const hashes = column((k) => new Int32Array(k), h.strings);
+        const kinds = column((k) => new Uint8Array(k), n);
+        const words = column((k) => new Uint32Array(k), n * 4);
         const bytes = read(Buffer.allocUnsafe(Math.max(1 << 16, h.stringBytes)), h.stringBytes);
         if (pos !== end) throw new Error('longer than its header says');
         const sum = crc;
@@ -602,7 +601,7 @@ export class ActivityFileLog implements ActivityLog {
   }
 
   #columns() {
-    return [this.#ts, this.#off, this.#len, this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path, this.#type, this.#alive] as Array<Col<Float64Array | Int32Array | Uint8Array>>;
+    return [this.#ts, this.#off, this.#len, this.#imsi, this.#msisdn, this.#term, this.#ip, this.#path, this.#type, this.#alive] as Column[];
   }
 
   #kill(i: number): void {
@@ -922,7 +921,7 @@ export class ActivityFileLog implements ActivityLog {
    */
   #install(next: NextIndex): void {
     const m = next.rows;
-    const alive = new Col((n) => new Uint8Array(n), 0, m);
+    const alive = new PagedColumn((n) => new Uint8Array(n), 0, m);
     alive.ensure(m);
     let live = 0;
     let liveBytes = 0;

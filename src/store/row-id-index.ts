@@ -3,7 +3,7 @@
  *
  * The log's ids are canonical UUIDs (`crypto.randomUUID`): each is kept as four 32-bit words in a paged typed
  * column (paged-column.ts: growing it copies nothing), found through an open-addressing table of row numbers (an
- * Int32Array that grows a step at a time, `#table`), and chained by its first four hex digits
+ * Int32Array that grows a step at a time, stepped-table.ts), and chained by its first four hex digits
  * into one of 65,536 prefix buckets (a head array and a `next` column), so `activity show 7e4050ac` walks n / 65,536
  * rows and never every id. Per record that is 16 bytes of words, 4 of chain and 8 of table, where a Map from id
  * string to row cost a string, a table entry and a bucket slot on the JavaScript heap: the major GC traced them all,
@@ -16,6 +16,7 @@
  */
 import { IdPrefixIndex, MIN_ID_PREFIX } from './id-prefix-index.js';
 import { PagedColumn } from './paged-column.js';
+import { SteppedTable } from './stepped-table.js';
 
 const EMPTY = -1;
 const KIND_NONE = 0;
@@ -72,28 +73,14 @@ export function uuidText(w0: number, w1: number, w2: number, w3: number): string
 const mix = (w0: number, w1: number, w2: number, w3: number): number =>
   Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2f) >>> 0;
 
-/** Old table slots moved into the new one per id entered while a table grows (it is twice the old one's size, so the move ends long before the new one is half full). */
-const MOVE_PER_SET = 16;
-
 export class RowIdIndex {
   /** Four words per row (UUID rows), the row's kind, and the next row in the same prefix bucket (-1 at the end). */
   #words = new PagedColumn<Uint32Array>((n) => new Uint32Array(n), 0, 4096);
   #kind = new PagedColumn<Uint8Array>((n) => new Uint8Array(n));
   #next = new PagedColumn((n) => new Int32Array(n), EMPTY);
   #heads = new Int32Array(65536).fill(EMPTY);
-  /**
-   * Open addressing: row + 1 of each UUID id, 0 empty (a new table is the kernel's zeroed memory, touched as it is
-   * used, not filled); size a power of two, at most half full. It grows into a table twice its size that the ids
-   * move into MOVE_PER_SET slots at a time as more are entered, the old one answering for those not yet moved: no
-   * `set` rehashes the whole index (at 1,000,000 rows that took 250 ms of one commit: docs/performance.md
-   * § Twenty-fourth round). An id is in one table only: entered again while it waits in the old one, it is
-   * changed there.
-   */
-  #table = new Int32Array(1024);
-  #old: Int32Array | null = null;
-  /** Slots of `#old` already moved (its slots below this). */
-  #moved = 0;
-  #used = 0;
+  /** Open addressing, row + 1 of each UUID id, growing a step at a time (stepped-table.ts). */
+  #ids = this.#table(1024);
   /** Ids that are not canonical UUIDs, and their text by row. */
   #other = new IdPrefixIndex<number>();
   #otherText = new Map<number, string>();
@@ -130,28 +117,21 @@ export class RowIdIndex {
     }
   }
 
-  /** The row `q` answers with, or EMPTY. */
-  #lookup(q: Uint32Array): number {
-    let e = this.#table[this.#slot(this.#table, q)]!;
-    if (e === 0 && this.#old !== null) e = this.#old[this.#slot(this.#old, q)]!;
-    return e - 1;
+  /** A table whose entries (rows) hash as `#slot` probes them. */
+  #table(size: number): SteppedTable {
+    return new SteppedTable(size, (row) => {
+      const w = this.#words;
+      const b = row * 4;
+      return mix(w.get(b), w.get(b + 1), w.get(b + 2), w.get(b + 3));
+    });
   }
 
-  /** Move up to `k` slots of the old table into the new one (all of them for Infinity). */
-  #move(k: number): void {
-    const old = this.#old!;
-    const t = this.#table;
-    const q = this.#q;
-    const w = this.#words;
-    for (; k > 0 && this.#moved < old.length; k--) {
-      const e = old[this.#moved++]!;
-      if (e === 0) continue;
-      const b = (e - 1) * 4;
-      q[0] = w.get(b); q[1] = w.get(b + 1); q[2] = w.get(b + 2); q[3] = w.get(b + 3);
-      const s = this.#slot(t, q);
-      if (t[s] === 0) t[s] = e;
-    }
-    if (this.#moved === old.length) this.#old = null;
+  /** The row `q` answers with, or EMPTY. */
+  #lookup(q: Uint32Array): number {
+    const { table, old } = this.#ids;
+    let e = table[this.#slot(table, q)]!;
+    if (e === 0 && old !== null) e = old[this.#slot(old, q)]!;
+    return e - 1;
   }
 
   set(id: string, row: number): void {
@@ -188,24 +168,16 @@ export class RowIdIndex {
     q[1] = w.get(b + 1);
     q[2] = w.get(b + 2);
     q[3] = w.get(b + 3);
-    const t = this.#table;
-    const s = this.#slot(t, q);
-    const old = this.#old;
-    if (t[s] !== 0) t[s] = row + 1; // the same id again: the later row answers
+    const { table, old } = this.#ids;
+    const s = this.#slot(table, q);
+    if (table[s] !== 0) table[s] = row + 1; // the same id again: the later row answers
     else {
       const so = old === null ? -1 : this.#slot(old, q);
       if (so >= 0 && old![so] !== 0) old![so] = row + 1; // waiting in the old table: changed there, moved later
       else {
-        t[s] = row + 1;
-        this.#used++;
+        table[s] = row + 1;
+        this.#ids.added();
       }
-    }
-    if (old !== null) this.#move(MOVE_PER_SET);
-    if (this.#used * 2 > this.#table.length) {
-      if (this.#old !== null) this.#move(Infinity);
-      this.#old = this.#table;
-      this.#moved = 0;
-      this.#table = new Int32Array(this.#old.length * 2);
     }
     const bucket = q[0]! >>> 16;
     this.#next.set(row, this.#heads[bucket]!);
@@ -239,9 +211,9 @@ export class RowIdIndex {
     out.#kind = kinds;
     out.#words = words;
     out.#fit();
-    let size = out.#table.length;
+    let size = 1024;
     while (size < n * 2) size *= 2;
-    out.#table = new Int32Array(size);
+    out.#ids = out.#table(size);
     let otherRows = 0;
     for (let row = 0; row < n; row++) {
       const k = kinds.get(row);

@@ -19,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PagedColumn } from './paged-column.js';
+import { SteppedTable } from './stepped-table.js';
 
 /** Ids of `null` and `undefined`, and of a string `find` does not know. */
 export const NULL_ID = -1;
@@ -36,8 +37,6 @@ const ASCII_NON_LETTERS = /^[\x20-\x40\x5b-\x60\x7b-\x7e]+$/;
  */
 const CHUNK_BITS = 20;
 const CHUNK_BYTES = 1 << CHUNK_BITS;
-/** Old table slots moved into the new one per string interned while the table grows (as row-id-index.ts's). */
-const MOVE_PER_ADD = 16;
 
 export class StringInterner {
   /** The hash's seed: the process's, or the one this interner was made or restored with. */
@@ -53,14 +52,8 @@ export class StringInterner {
   #start = new PagedColumn((n) => new Float64Array(n));
   #len = new PagedColumn<Int32Array>((n) => new Int32Array(n));
   #hash = new PagedColumn<Int32Array>((n) => new Int32Array(n));
-  /**
-   * Open addressing: id + 1 of each string, 0 empty; at most half full. It grows into a table twice its size that
-   * the ids move into MOVE_PER_ADD slots at a time as more strings are interned, the old one answering for those not
-   * yet moved (no `id` rehashes every string at once).
-   */
-  #table = new Int32Array(2048);
-  #old: Int32Array | null = null;
-  #moved = 0;
+  /** Open addressing, id + 1 of each string, growing a step at a time (stepped-table.ts). */
+  #ids = new SteppedTable(2048, (id) => this.#hash.get(id));
   /** The bytes of the string being looked up. */
   #scratch = Buffer.allocUnsafe(1024);
   /** Where `#locate` found a string: its chunk and the offset in it. */
@@ -117,8 +110,7 @@ export class StringInterner {
    * memory, one per page or chunk in order, valid until it interns another string.
    */
   saved(): { seed: number; count: number; lengths: Int32Array[]; hashes: Int32Array[]; bytes: Buffer[]; byteLength: number } {
-    const last = this.#chunks.length - 1;
-    const bytes = this.#chunks.map((c, i) => c.subarray(0, i === last ? this.#used : this.#chunkUsed[i]!));
+    const bytes = this.#chunks.map((_, c) => this.#usedBytes(c));
     return {
       seed: this.seed, count: this.#count, lengths: this.#len.views(this.#count), hashes: this.#hash.views(this.#count),
       bytes, byteLength: bytes.reduce((n, b) => n + b.length, 0),
@@ -127,6 +119,11 @@ export class StringInterner {
 
   /** Bytes used of each chunk but the last (`#used`). */
   #chunkUsed: number[] = [];
+
+  /** The part of chunk `c` that holds strings. */
+  #usedBytes(c: number): Buffer {
+    return this.#chunks[c]!.subarray(0, c === this.#chunks.length - 1 ? this.#used : this.#chunkUsed[c]!);
+  }
 
   /**
    * An interner holding what `saved` gave, with the same ids and seed, made from columns and a buffer it takes as its
@@ -142,7 +139,8 @@ export class StringInterner {
     start.ensure(count);
     let size = 2048;
     while (size < count * 2) size *= 2;
-    const table = new Int32Array(size);
+    const ids = new SteppedTable(size, (id) => out.#hash.get(id), count);
+    const table = ids.table;
     const mask = size - 1;
     let at = 0;
     for (let id = 0; id < count; id++) {
@@ -164,7 +162,7 @@ export class StringInterner {
     out.#at = first;
     out.#used = at;
     out.#count = count;
-    out.#table = table;
+    out.#ids = ids;
     return out;
   }
 
@@ -191,9 +189,8 @@ export class StringInterner {
     let count = 0;
     if (needle.length > 0 && ASCII_NON_LETTERS.test(needle)) {
       const nb = Buffer.from(needle, 'latin1');
-      const last = this.#chunks.length - 1;
-      for (let c = 0; c <= last; c++) {
-        const bytes = this.#chunks[c]!.subarray(0, c === last ? this.#used : this.#chunkUsed[c]!);
+      for (let c = 0; c < this.#chunks.length; c++) {
+        const bytes = this.#usedBytes(c);
         const base = this.#chunkAt[c]!;
         for (let o = bytes.indexOf(nb); o !== -1; ) {
           const id = this.#idAt(base + o);
@@ -255,8 +252,9 @@ export class StringInterner {
 
   /** The id of these bytes, or -1. */
   #find(src: Buffer, at: number, n: number, h: number): number {
-    let e = this.#table[this.#slotOf(this.#table, src, at, n, h)]!;
-    if (e === 0 && this.#old !== null) e = this.#old[this.#slotOf(this.#old, src, at, n, h)]!;
+    const { table, old } = this.#ids;
+    let e = table[this.#slotOf(table, src, at, n, h)]!;
+    if (e === 0 && old !== null) e = old[this.#slotOf(old, src, at, n, h)]!;
     return e - 1;
   }
 
@@ -276,15 +274,9 @@ export class StringInterner {
     this.#len.set(id, n);
     this.#hash.set(id, h);
     this.#used += n;
-    const t = this.#table;
+    const t = this.#ids.table;
     t[this.#slotOf(t, dst, to, n, h)] = id + 1; // new: an empty slot (the old table, if any, does not hold it either)
-    if (this.#old !== null) this.#move(MOVE_PER_ADD);
-    if (this.#count * 2 > this.#table.length) {
-      if (this.#old !== null) this.#move(Infinity);
-      this.#old = this.#table;
-      this.#moved = 0;
-      this.#table = new Int32Array(this.#old.length * 2);
-    }
+    this.#ids.added();
     return id;
   }
 
@@ -309,21 +301,6 @@ export class StringInterner {
     for (let k = 0; k < Math.ceil(b.length / CHUNK_BYTES); k++) this.#chunkOf[at / CHUNK_BYTES + k] = last + 1;
     this.#used = 0;
     return b;
-  }
-
-  /** Move up to `k` slots of the old table into the new one (all of them for Infinity). */
-  #move(k: number): void {
-    const old = this.#old!;
-    const t = this.#table;
-    const mask = t.length - 1;
-    for (; k > 0 && this.#moved < old.length; k--) {
-      const e = old[this.#moved++]!;
-      if (e === 0) continue;
-      let slot = this.#hash.get(e - 1) & mask;
-      while (t[slot] !== 0) slot = (slot + 1) & mask;
-      t[slot] = e;
-    }
-    if (this.#moved === old.length) this.#old = null;
   }
 }
 
