@@ -73,3 +73,54 @@ test('a million keys sorted once: pages after any number of changes take no new 
   assert.deepEqual(s.page(o), expected(live, o));
   assert.equal(sorts, 1);
 });
+
+test('the sliced build: keys changed while it runs, a reset in the middle, and pages equal a full sort after it', async () => {
+  const r = rng(7);
+  const live = new Set<string>();
+  for (let i = 0; i < 200_000; i++) live.add(`k${Math.floor(r() * 1e9).toString(36).padStart(6, '0')}`);
+  const s = new SortedKeys(() => live);
+  // Changes come in between the build's slices, as requests would: adds, deletes, a delete then a re-add of a key
+  // the iterator had passed (the live iterator then meets it twice), keys added behind and ahead of it.
+  let turns = 0;
+  let changing = true;
+  const churn = () => {
+    if (!changing) return;
+    turns++;
+    for (let n = 0; n < 50; n++) {
+      const k = `k${Math.floor(r() * 1e9).toString(36).padStart(6, '0')}`;
+      if (!live.has(k)) { live.add(k); s.added(k); }
+      const old = [...live.keys()][Math.floor(r() * 100)]!;
+      live.delete(old); s.removed(old);
+      if (n % 5 === 0) { live.add(old); s.added(old); }
+    }
+    setImmediate(churn);
+  };
+  setImmediate(churn);
+  const wait = s.ready();
+  assert.ok(wait, 'not built yet: a build in slices');
+  await wait;
+  changing = false;
+  assert.ok(turns > 3, `the event loop ran between the slices (${turns} turns)`);
+  assert.equal(s.ready(), null, 'built: nothing to wait for');
+  for (const o of [{ limit: 50 }, { after: 'k0', limit: 500 }, { after: 'k5', limit: 100 }, { prefix: 'k00', limit: 300 }]) assert.deepEqual(s.page(o), expected(live, o), JSON.stringify(o));
+  let n = 0;
+  for (let page = s.page({ limit: 10_000 }); page.length; page = s.page({ after: page[page.length - 1]!, limit: 10_000 })) n += page.length;
+  assert.equal(n, live.size, 'every live key once, no repeat left by the live iterator');
+
+  // A reset while a build waits between slices: the build is abandoned and a new one sees the keys as they are.
+  s.reset();
+  const first = s.ready()!;
+  await new Promise((res) => setImmediate(res));
+  for (let i = 0; i < 1000; i++) { const k = `z${i}`; live.add(k); }
+  s.reset();
+  await Promise.all([first, s.ready()]);
+  assert.deepEqual(s.page({ after: 'y', limit: 3 }), ['z0', 'z1', 'z10']);
+  assert.equal(s.page({ limit: 1_000_000 }).length, live.size);
+
+  // A synchronous page while a sliced build is in flight sorts at once; the build in flight gives up.
+  s.reset();
+  const inFlight = s.ready()!;
+  assert.deepEqual(s.page({ limit: 2 }), expected(live, { limit: 2 }));
+  await inFlight;
+  assert.equal(s.page({ limit: 1_000_000 }).length, live.size);
+});

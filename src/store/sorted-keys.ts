@@ -3,7 +3,12 @@
  * most CHUNK_MAX, with each chunk's last key beside it, so that a key is added or removed with two binary searches
  * and a splice within one chunk (O(log n + CHUNK_MAX)), and a page is found with two binary searches and read in
  * order (O(log n + page)). Nothing is built until the first page is asked for (a collection nobody scans pays
- * nothing per insert); that first page sorts every key once.
+ * nothing per insert).
+ *
+ * The order is built in slices (`ready()`): the keys are collected, sorted in runs and merged a few milliseconds at
+ * a time, and the event loop serves requests between the slices; keys added or removed meanwhile are noted and
+ * applied at the end. Until 2026-12-06 the first page sorted every key in one step: 630 ms at 1,000,000 keys, taken
+ * by the first token purge after every start (docs/performance.md § Twenty-fifth round).
  *
  * Until 2026-12-05 a page merged a sorted snapshot with the changes since and took a new snapshot — a sort of every
  * key — once the changes passed 1/64 of them: at 1,000,000 keys a 630 ms stall on the event loop, and the EAP
@@ -11,12 +16,24 @@
  * seconds (docs/performance.md § Twenty-fourth round). Pure data structure: no I/O.
  */
 const CHUNK_MAX = 1024;
+/** Keys sorted in one step of the sliced build (≈ 1 ms). */
+const RUN = 4096;
+/** How long one slice of the sliced build may run before it yields to the event loop, ms. */
+const SLICE_MS = 5;
+
+/** A build abandoned by `reset` (or by a synchronous page) while it waited between slices. */
+const ABANDONED = Symbol('abandoned');
 
 export class SortedKeys {
   /** Sorted chunks, in order, none empty; null until the first page (and after `reset`). */
   #chunks: string[][] | null = null;
   /** The last key of each chunk. */
   #last: string[] = [];
+  /** The sliced build in flight, and the changes made since it started (true: added), applied when it ends. */
+  #building: Promise<void> | null = null;
+  #pending: Array<[boolean, string]> | null = null;
+  /** Bumped by `reset` and by a synchronous build: a sliced build that sees it change gives up. */
+  #generation = 0;
 
   /** `all` lists every key (read when the first page is asked for, and after `reset`). */
   constructor(private readonly all: () => Iterable<string>) {}
@@ -25,10 +42,21 @@ export class SortedKeys {
   reset(): void {
     this.#chunks = null;
     this.#last = [];
+    this.#abandon();
+  }
+
+  /**
+   * Resolves once the order is built, building it in slices if it is not (null when it already is: no turn
+   * waited). The callers that page for a request or a sweep await it first, so no one step sorts every key.
+   */
+  ready(): Promise<void> | null {
+    if (this.#chunks !== null) return null;
+    return (this.#building ??= this.#buildInSlices().then(() => this.ready() ?? undefined));
   }
 
   /** A key that was not there now is. */
   added(key: string): void {
+    if (this.#pending !== null) { this.#pending.push([true, key]); return; }
     const chunks = this.#chunks;
     if (chunks === null) return;
     if (chunks.length === 0) {
@@ -51,6 +79,7 @@ export class SortedKeys {
 
   /** A key that was there is gone. */
   removed(key: string): void {
+    if (this.#pending !== null) { this.#pending.push([false, key]); return; }
     const chunks = this.#chunks;
     if (chunks === null) return;
     const c = lowerBound(this.#last, key);
@@ -65,9 +94,13 @@ export class SortedKeys {
     } else if (i === chunk.length) this.#last[c] = chunk[i - 1]!;
   }
 
-  /** Up to `limit` keys in order: after `after`, or from the first starting with `prefix` while they do. */
+  /**
+   * Up to `limit` keys in order: after `after`, or from the first starting with `prefix` while they do. Not built
+   * yet (`ready()` not awaited): every key is sorted in this one step, and a sliced build in flight is dropped.
+   */
   page(opts: { after?: string; prefix?: string; limit: number }): string[] {
-    const chunks = (this.#chunks ??= this.#build());
+    if (this.#chunks === null) { this.#abandon(); this.#chunks = this.#chunked(dedupe([...this.all()].sort())); }
+    const chunks = this.#chunks;
     const last = this.#last;
     let c: number;
     let i: number;
@@ -93,15 +126,90 @@ export class SortedKeys {
     return out;
   }
 
-  #build(): string[][] {
-    const sorted = [...this.all()].sort();
+  /** Chunks of a sorted array without repeats, half full (room for inserts before the first splits); sets `#last`. */
+  #chunked(sorted: readonly string[]): string[][] {
     const chunks: string[][] = [];
-    // Half full: room for inserts before the first splits.
     const step = CHUNK_MAX >>> 1;
     for (let at = 0; at < sorted.length; at += step) chunks.push(sorted.slice(at, at + step));
     this.#last = chunks.map((ch) => ch[ch.length - 1]!);
     return chunks;
   }
+
+  #abandon(): void {
+    this.#generation++;
+    this.#building = null;
+    this.#pending = null;
+  }
+
+  /**
+   * Collects the keys, sorts them in runs of RUN and merges the runs pairwise, yielding to the event loop whenever
+   * a slice has run SLICE_MS. The key iterator is live across the pauses (a Map's is): a key added meanwhile may be
+   * collected and is also in `#pending`, a key removed and added again may be collected twice; the merge drops
+   * repeats and the pending changes are applied in order at the end, so the result is the keys as they are then.
+   */
+  async #buildInSlices(): Promise<void> {
+    const generation = this.#generation;
+    this.#pending = [];
+    let started = performance.now();
+    const pause = async (): Promise<void> => {
+      if (performance.now() - started < SLICE_MS) return;
+      await new Promise<void>((r) => setImmediate(r));
+      if (this.#generation !== generation) throw ABANDONED;
+      started = performance.now();
+    };
+    try {
+      const keys: string[] = [];
+      for (const k of this.all()) { if (keys.push(k) % 1024 === 0) await pause(); }
+      let runs: string[][] = [];
+      for (let at = 0; at < keys.length; at += RUN) { runs.push(keys.slice(at, at + RUN).sort()); await pause(); }
+      while (runs.length > 1) {
+        const next: string[][] = [];
+        for (let r = 0; r < runs.length; r += 2) next.push(r + 1 < runs.length ? await merge(runs[r]!, runs[r + 1]!, pause) : runs[r]!);
+        runs = next;
+      }
+      // Chunks half full, without repeats, a slice at a time.
+      const sorted = runs[0] ?? [];
+      const chunks: string[][] = [];
+      const step = CHUNK_MAX >>> 1;
+      let chunk: string[] = [];
+      for (let i = 0; i < sorted.length; i++) {
+        const k = sorted[i]!;
+        if (i > 0 && k === sorted[i - 1]) continue;
+        if (chunk.push(k) === step) { chunks.push(chunk); chunk = []; if (chunks.length % 64 === 0) await pause(); }
+      }
+      if (chunk.length) chunks.push(chunk);
+      this.#last = chunks.map((ch) => ch[ch.length - 1]!);
+      const pending = this.#pending;
+      this.#pending = null;
+      this.#building = null;
+      this.#chunks = chunks;
+      for (const [add, k] of pending) { if (add) this.added(k); else this.removed(k); }
+    } catch (e) {
+      if (e !== ABANDONED) { if (this.#generation === generation) this.#abandon(); throw e; }
+    }
+  }
+}
+
+/** `a` and `b` (sorted) merged, pausing every 4,096 keys for the caller's slice clock. */
+async function merge(a: readonly string[], b: readonly string[], pause: () => Promise<void>): Promise<string[]> {
+  const out = new Array<string>(a.length + b.length);
+  let i = 0, j = 0, o = 0;
+  while (i < a.length && j < b.length) {
+    const end = Math.min(out.length, o + 4096);
+    while (o < end && i < a.length && j < b.length) out[o++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+    await pause();
+  }
+  while (i < a.length) out[o++] = a[i++]!;
+  while (j < b.length) out[o++] = b[j++]!;
+  return out;
+}
+
+/** A sorted array without its repeats (in place). */
+function dedupe(sorted: string[]): string[] {
+  let w = 0;
+  for (let r = 0; r < sorted.length; r++) if (r === 0 || sorted[r] !== sorted[w - 1]) sorted[w++] = sorted[r]!;
+  sorted.length = w;
+  return sorted;
 }
 
 function lowerBound(a: readonly string[], x: string): number {
