@@ -86,6 +86,12 @@ export interface Collection<T> {
   take(key: string): Promise<T | undefined>;
   /** Records whose indexed top-level field equals `value` (the field must be in the spec's `indexes`). */
   find(field: string, value: string): Promise<T[]>;
+  /**
+   * The same records a page at a time, in key order: keys greater than `after`, at most `limit` (default 1000).
+   * For a value many records may share (an expiry minute, an enterprise): a caller pages through with the last key
+   * and holds one page at a time, where `find` would read them all in one step.
+   */
+  findPage(field: string, value: string, opts?: { after?: string; limit?: number }): Promise<Array<[key: string, value: T]>>;
   /** Records in key order, keys greater than `after`, at most `limit` (default 1000): page through with the last key. */
   scan(opts?: { after?: string; limit?: number; prefix?: string }): Promise<Array<[key: string, value: T]>>;
   count(): Promise<number>;

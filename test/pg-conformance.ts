@@ -132,6 +132,43 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual((await c.find('msisdn', '+300')).map((x) => x.imsi), ['b']);
       await assert.rejects(c.find('imsi', 'b'), /has no index/);
     })],
+    ['findPage pages the records sharing a value in key order, with the last key, through changes between pages', withStore(async (s) => {
+      // A durable collection (tokens, by expiry minute) and a volatile one (sessions, by IMSI); 300 records share the
+      // value (past what a driver may sort per page), 20 others hold another.
+      for (const [name, field] of [['tokens', 'expires_slot'], ['sessions', 'imsi']] as const) {
+        const c = openCollection<Record<string, string>>(s, name);
+        const key = (i: number) => `k${String(i * 7919 % 1000).padStart(4, '0')}-${i}`;
+        const keys: string[] = [];
+        for (let i = 0; i < 300; i++) { keys.push(key(i)); await c.put(key(i), { [field]: 'v1', i: String(i) }); }
+        for (let i = 300; i < 320; i++) await c.put(key(i), { [field]: 'v2', i: String(i) });
+        const want = [...keys].sort();
+        const first = await c.findPage(field, 'v1', { limit: 70 });
+        assert.deepEqual(first.map(([k]) => k), want.slice(0, 70), `${name}: the first page`);
+        assert.equal(first[0]![1].i, String(keys.indexOf(want[0]!)), `${name}: each key with its record`);
+        // Between pages: a record behind the cursor and one ahead of it deleted, one ahead moved to another value,
+        // a new key ahead of the cursor added (it comes in its place), one behind it added (it does not).
+        const cursor = first[first.length - 1]![0];
+        await c.delete(want[10]!);
+        await c.delete(want[100]!);
+        await c.put(want[101]!, { [field]: 'v2', i: 'moved' });
+        await c.put(`${want[150]!}x`, { [field]: 'v1', i: 'new' });
+        await c.put('a-behind', { [field]: 'v1', i: 'behind' });
+        const rest: string[] = [];
+        for (let after = cursor; ;) {
+          const page = await c.findPage(field, 'v1', { after, limit: 70 });
+          if (!page.length) break;
+          assert.ok(page.length <= 70);
+          rest.push(...page.map(([k]) => k));
+          after = page[page.length - 1]![0];
+        }
+        const expected = [...want.slice(70).filter((k) => k !== want[100] && k !== want[101]), `${want[150]!}x`].sort();
+        assert.deepEqual(rest, expected, `${name}: the rest in key order, each once`);
+        assert.deepEqual((await c.findPage(field, 'v2', { limit: 1000 })).map(([k]) => k), [...Array.from({ length: 20 }, (_, j) => key(300 + j)), want[101]!].sort(), `${name}: the other value`);
+        assert.deepEqual(await c.findPage(field, 'none'), []);
+        assert.deepEqual(await c.findPage(field, 'v2', { after: 'zzzz' }), []);
+        await assert.rejects(c.findPage('nofield', 'v1'), /has no index/);
+      }
+    })],
     ['update is atomic per key under concurrency and may delete or leave alone', withStore(async (s) => {
       const c = openCollection<{ sqn: number }>(s, 'sqn');
       const results = await Promise.all(Array.from({ length: 200 }, () =>

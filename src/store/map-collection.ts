@@ -233,12 +233,23 @@ export class MapCollection<T> implements Collection<T> {
     return keys.length ? this.#values(keys) : [];
   }
 
+  async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
+    const idx = this.#indexes.get(field);
+    if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
+    const page = await idx.page(value, opts.after, opts.limit ?? 1000);
+    const texts = await Promise.all(page.map((k) => this.#text(k)));
+    const out: Array<[string, T]> = [];
+    texts.forEach((t, i) => { if (t !== undefined) out.push([page[i]!, JSON.parse(t) as T]); });
+    return out;
+  }
+
   async #values(keys: readonly string[]): Promise<T[]> {
     const texts = await Promise.all(keys.map((k) => this.#text(k)));
     return texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as T);
   }
 
   async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
+    await this.#sorted.ready();
     const page = this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 });
     const texts = await Promise.all(page.map((k) => this.#text(k)));
     const out: Array<[string, T]> = [];

@@ -94,9 +94,21 @@ export class VolatileCollection<T> implements Collection<T> {
     return Promise.resolve(idx.keys(value).map((k) => plainCopy(this.#map.get(k)!)));
   }
 
-  scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
+  async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
+    const idx = this.#indexes.get(field);
+    if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
+    const out: Array<[string, T]> = [];
+    for (const k of await idx.page(value, opts.after, opts.limit ?? 1000)) {
+      const v = this.#map.get(k); // gone since the page was read: left out, as a driver reading a database would
+      if (v !== undefined) out.push([k, plainCopy(v)]);
+    }
+    return out;
+  }
+
+  async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
+    await this.#sorted.ready();
     const page = this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 });
-    return Promise.resolve(page.map((k) => [k, plainCopy(this.#map.get(k)!)] as [string, T]));
+    return page.map((k) => [k, plainCopy(this.#map.get(k)!)] as [string, T]);
   }
 
   count(): Promise<number> {

@@ -542,6 +542,20 @@ class PgCollection<T> implements Collection<T> {
     return r.rows.map((x) => x.value);
   }
 
+  async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
+    if (!this.spec.indexes?.includes(field)) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
+    if (!IDENT.test(field)) throw new Error(`storage: bad index field ${field}`);
+    await this.hooks.ready();
+    const limit = Math.max(0, Math.min(opts.limit ?? 1000, 100_000));
+    // The index is on (value->>field, key): a page is a range of it, however many records share the value.
+    const args: unknown[] = [value, limit];
+    if (opts.after !== undefined) args.push(opts.after);
+    const r = await this.db.q<{ key: string; value: T }>(
+      `SELECT key, value FROM ${this.#table} WHERE collection = '${this.name}' AND (value->>'${field}') = $1` +
+      `${opts.after !== undefined ? ' AND key > $3' : ''} ORDER BY key LIMIT $2`, args);
+    return r.rows.map((x) => [x.key, x.value]);
+  }
+
   async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
     const limit = Math.max(0, Math.min(opts.limit ?? 1000, 100_000));
     const where = ['collection = $1'];
