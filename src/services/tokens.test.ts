@@ -199,7 +199,7 @@ test('purge: the first one pages through every token, later ones look up only th
   assert.ok(await svc.get(b.record.token_id), 'not expired yet');
   advance(1_800_000);
   assert.equal(await svc.purgeExpired(), 1, 'the second token, by its minute');
-  // A restarted daemon's first purge pages through everything again, and takes the legacy record.
+  // A daemon started over a week after the store's last walk pages through everything again, and takes the legacy record.
   const restarted = new TokenService({ store, clock: { now: () => Date.now() + 10 * 365 * 86_400_000 }, random: { bytes: (n) => randomBytes(n), uuid: () => randomUUID() }, signingSecret: 'test-secret-0123456789', validitySeconds: 3600 });
   assert.equal(await restarted.purgeExpired(), 1);
   assert.equal(await coll.count(), 0);

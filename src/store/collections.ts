@@ -28,6 +28,8 @@ export const COLLECTIONS = {
   tokens: { kind: 'state', indexes: ['imsi', 'binding', 'expires_slot'] },
   /** The live token of each binding (key = binding digest), swapped with one `update()` so issue is atomic across daemons. */
   token_bindings: { kind: 'state' },
+  /** How far a background job has got, kept across restarts and shared by the daemons of one store (key = the job: `tokens.purge`). */
+  job_progress: { kind: 'state' },
   /** The admin view of EAP sessions (SessionView). */
   sessions: { kind: 'volatile', indexes: ['imsi'] },
   /** The server side of an EAP session in flight, sealed with the cluster key, so any daemon can take the next step. */
