@@ -12,6 +12,7 @@
 import type { Characteristic } from '../../codec/ts43/document.js';
 import type { Clock, Collection, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
+import { pages } from '../../util/pages.js';
 import type { EnterpriseBody, EnterprisePlan, EnterpriseSubscriptionView, EnterpriseView, OdsaEnterpriseParams, EnterpriseOperation } from '../../contracts/enterprise.js';
 import { transition, SERVICE_STATUS, type SubscriptionState } from '../../fsm/odsa-subscription.js';
 import { OperationResult, plansAnswer, subscriptionAnswer, type ProfileInfo } from '../../fsm/odsa-operations.js';
@@ -333,19 +334,21 @@ export class EnterpriseService {
     return (await this.#enterprises.scan({ limit: opts.limit ?? 1000 })).map(([, r]) => view(r));
   }
 
-  /** An enterprise's subscriptions, by index (the first `limit`). */
+  /** An enterprise's subscriptions, by index: the first `limit` in key order (read a page, not all of them). */
   async subscriptions(enterpriseId: string, limit = 1000): Promise<EnterpriseSubscriptionView[]> {
-    return (await this.#subs.find('enterprise_id', enterpriseId)).slice(0, limit).map(enterpriseSubscriptionView);
+    return (await this.#subs.findPage('enterprise_id', enterpriseId, { limit })).map(([, s]) => enterpriseSubscriptionView(s));
   }
 
   /** Remove an enterprise and its subscriptions (their profiles go back to the operator); its TOKENs stop working at once. */
   async remove(id: string): Promise<{ enterprise: EnterpriseView; subscriptions_removed: number } | undefined> {
     const r = await this.#enterprises.get(id);
     if (!r) return undefined;
-    const subs = await this.#subs.find('enterprise_id', id);
-    for (const s of subs) await this.#drop(s);
+    let removed = 0;
+    for await (const page of pages((o) => this.#subs.findPage('enterprise_id', id, o), 1000)) {
+      for (const [, s] of page) { await this.#drop(s); removed++; }
+    }
     await this.#enterprises.delete(id);
-    return { enterprise: view(r), subscriptions_removed: subs.length };
+    return { enterprise: view(r), subscriptions_removed: removed };
   }
 
   count(): Promise<number> {

@@ -13,6 +13,7 @@
  */
 import type { Clock, Collection, Store } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
+import { pages } from '../../util/pages.js';
 import type { XcapErrorDetail } from '../../codec/xcap/error-doc.js';
 import { normaliseMsisdn, xuiToMsisdn, type XcapTarget } from '../../codec/xcap/uri.js';
 import { DEFAULT_XML_LIMITS, parseXmlDocument, type XmlElement, type XmlLimits } from '../../codec/xcap/xml.js';
@@ -457,7 +458,8 @@ export class XcapService {
     let slot = this.#renewedUpTo === null ? last - 24 * 60 : this.#renewedUpTo + 1;
     let sent = 0;
     for (; slot <= last; slot++) {
-      for (const rec of await this.#subscriptions.find('renew_slot', String(slot))) {
+      // A page at a time: a minute may hold many subscriptions (records leave it as they are claimed; the pages follow keys).
+      for await (const page of pages((o) => this.#subscriptions.findPage('renew_slot', String(slot), o), 1000)) for (const [, rec] of page) {
         const due = String(slot);
         const claimed = await this.#subscriptions.update<boolean>(rec.msisdn, (cur) =>
           cur?.renew_slot === due ? { result: true, put: { ...cur, renew_slot: String(last + 5) } } : { result: false });
