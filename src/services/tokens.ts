@@ -65,7 +65,7 @@ const TAG_CONTEXT = 'omnisep-token/1';
 const PURGE_PAGE = 250;
 /** The purge's `job_progress` record: the last expiry minute walked by any daemon of the store. */
 const PURGE_JOB = 'tokens.purge';
-export interface PurgeProgress { walked_up_to: number }
+interface PurgeProgress { walked_up_to: number }
 /** A start more minutes after the last walk than this (a week) scans every token rather than walk them one by one. */
 const MAX_WALK_MINUTES = 7 * 24 * 60;
 const norm = (s: string | null | undefined): string => (s ?? '').trim().toLowerCase();

@@ -236,10 +236,14 @@ export class MapCollection<T> implements Collection<T> {
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
     const idx = this.#indexes.get(field);
     if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
-    const page = await idx.page(value, opts.after, opts.limit ?? 1000);
-    const texts = await Promise.all(page.map((k) => this.#text(k)));
+    return this.#entries(await idx.page(value, opts.after, opts.limit ?? 1000));
+  }
+
+  /** The records of `keys` with their keys, in that order (a key without a record left out). */
+  async #entries(keys: readonly string[]): Promise<Array<[string, T]>> {
+    const texts = await Promise.all(keys.map((k) => this.#text(k)));
     const out: Array<[string, T]> = [];
-    texts.forEach((t, i) => { if (t !== undefined) out.push([page[i]!, JSON.parse(t) as T]); });
+    texts.forEach((t, i) => { if (t !== undefined) out.push([keys[i]!, JSON.parse(t) as T]); });
     return out;
   }
 
@@ -250,11 +254,7 @@ export class MapCollection<T> implements Collection<T> {
 
   async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
     await this.#sorted.ready();
-    const page = this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 });
-    const texts = await Promise.all(page.map((k) => this.#text(k)));
-    const out: Array<[string, T]> = [];
-    texts.forEach((t, i) => { if (t !== undefined) out.push([page[i]!, JSON.parse(t) as T]); });
-    return out;
+    return this.#entries(this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 }));
   }
 
   async count(): Promise<number> {

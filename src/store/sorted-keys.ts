@@ -7,8 +7,9 @@
  *
  * The order is built in slices (`ready()`): the keys are collected, sorted in runs and merged a few milliseconds at
  * a time, and the event loop serves requests between the slices; keys added or removed meanwhile are noted and
- * applied at the end. Until 2026-12-06 the first page sorted every key in one step: 630 ms at 1,000,000 keys, taken
- * by the first token purge after every start (docs/performance.md § Twenty-fifth round).
+ * applied at the end. Until 2026-12-06 the first page sorted every key in one step (630 ms at a million IMSIs,
+ * 1.0–1.6 s at a million UUIDs), taken by the first token purge after every start (docs/performance.md § Twenty-fifth
+ * round).
  *
  * Until 2026-12-05 a page merged a sorted snapshot with the changes since and took a new snapshot — a sort of every
  * key — once the changes passed 1/64 of them: at 1,000,000 keys a 630 ms stall on the event loop, and the EAP
@@ -99,7 +100,7 @@ export class SortedKeys {
    * yet (`ready()` not awaited): every key is sorted in this one step, and a sliced build in flight is dropped.
    */
   page(opts: { after?: string; prefix?: string; limit: number }): string[] {
-    if (this.#chunks === null) { this.#abandon(); this.#chunks = this.#chunked(dedupe([...this.all()].sort())); }
+    if (this.#chunks === null) { this.#abandon(); this.#chunks = this.#chunked([...this.all()].sort()); }
     const chunks = this.#chunks;
     const last = this.#last;
     let c: number;
@@ -126,7 +127,7 @@ export class SortedKeys {
     return out;
   }
 
-  /** Chunks of a sorted array without repeats, half full (room for inserts before the first splits); sets `#last`. */
+  /** Chunks of a sorted array (no repeats: one pass of a Map's keys), half full (room for inserts before the first splits); sets `#last`. */
   #chunked(sorted: readonly string[]): string[][] {
     const chunks: string[][] = [];
     const step = CHUNK_MAX >>> 1;
@@ -202,14 +203,6 @@ async function merge(a: readonly string[], b: readonly string[], pause: () => Pr
   while (i < a.length) out[o++] = a[i++]!;
   while (j < b.length) out[o++] = b[j++]!;
   return out;
-}
-
-/** A sorted array without its repeats (in place). */
-function dedupe(sorted: string[]): string[] {
-  let w = 0;
-  for (let r = 0; r < sorted.length; r++) if (r === 0 || sorted[r] !== sorted[w - 1]) sorted[w++] = sorted[r]!;
-  sorted.length = w;
-  return sorted;
 }
 
 function lowerBound(a: readonly string[], x: string): number {
