@@ -1,0 +1,118 @@
+/**
+ * The token purge at a fleet's size (docs/performance.md § Twenty-fifth round), in this process on the embedded store
+ * users run (`createEmbeddedStore` in a temporary directory, the daemon's `TokenService`), one build after the other
+ * (`--root`: another build's, e.g. an export of an older commit, built):
+ *
+ *   1. an expiry minute of `--minute` tokens (issued 1,000 at a time, as a storm's phones would get them), then the
+ *      purge that drops them: tokens a second, and the longest the event loop waited meanwhile (a request arriving
+ *      then waits as long);
+ *   2. a store of `--tokens` tokens, none expired, purged once (as a running daemon has), closed, opened again: the
+ *      first purge of the restarted process, its wall time, its CPU (main thread and the commit threads, of this
+ *      process) and the longest event-loop wait;
+ *   3. the same with the purge's progress record deleted (a store from a build before it): the one scan of every token
+ *      such a store gets (the builds before it scanned at every start, as in 2).
+ *
+ * The event loop's wait is sampled by a 1 ms timer (the longest gap between its runs). Two rounds per build,
+ * alternating.
+ *
+ *   npx tsc && node dist/bench/token-purge.bench.js [--minute 200000] [--tokens 300000] [--rounds 2] [--root DIR]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { createEmbeddedStore as CreateStore } from '../daemon/store/embedded-store.js';
+import type { TokenService as TokenServiceClass } from '../src/services/tokens.js';
+
+const { values } = parseArgs({ options: { minute: { type: 'string', default: '200000' }, tokens: { type: 'string', default: '300000' }, rounds: { type: 'string', default: '2' }, root: { type: 'string' } } });
+const MINUTE = Number(values.minute);
+const TOKENS = Number(values.tokens);
+const here = resolve(import.meta.dirname, '..', '..');
+const builds = [['this build', here], ...(values.root ? [['--root', resolve(values.root)]] : [])] as const;
+
+interface Build { createEmbeddedStore: typeof CreateStore; TokenService: typeof TokenServiceClass }
+const load = async (root: string): Promise<Build> => ({
+  ...(await import(pathToFileURL(join(root, 'dist/daemon/store/embedded-store.js')).href) as { createEmbeddedStore: typeof CreateStore }),
+  ...(await import(pathToFileURL(join(root, 'dist/src/services/tokens.js')).href) as { TokenService: typeof TokenServiceClass }),
+});
+
+/** The longest gap between runs of a 1 ms timer while `fn` runs, its wall and CPU time. */
+async function watched<R>(fn: () => Promise<R>): Promise<{ result: R; wallS: number; cpuS: number; gapMs: number }> {
+  let gap = 0;
+  let last = performance.now();
+  let done = false;
+  const tick = () => { const n = performance.now(); gap = Math.max(gap, n - last); last = n; if (!done) setTimeout(tick, 1); };
+  setTimeout(tick, 1);
+  const t = performance.now();
+  const c = process.cpuUsage();
+  const result = await fn();
+  done = true;
+  const cpu = process.cpuUsage(c);
+  return { result, wallS: (performance.now() - t) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, gapMs: gap };
+}
+
+async function withService<R>(b: Build, dir: string, clock: { now: () => number }, fn: (svc: TokenServiceClass, store: Awaited<ReturnType<typeof CreateStore>>) => Promise<R>): Promise<R> {
+  const store = await b.createEmbeddedStore({ dataDir: dir });
+  try {
+    const svc = new b.TokenService({ store, clock, random: { bytes: (n) => randomBytes(n), uuid: () => randomUUID() }, signingSecret: 'bench-secret-0123456789abcdef', validitySeconds: 3600 });
+    return await fn(svc, store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function issue(svc: TokenServiceClass, n: number, from = 0): Promise<void> {
+  for (let i = 0; i < n; i += 1000) {
+    await Promise.all(Array.from({ length: Math.min(1000, n - i) }, (_, k) =>
+      svc.issue({ imsi: String(1010000000000 + from + i + k).padStart(15, '0'), terminal_id: `35693803${String(from + i + k).padStart(7, '0')}`, app_name: 'ap2004', auth_method: 'EAP-AKA' })));
+  }
+}
+
+async function minuteOfTokens(b: Build): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-purge-bench-'));
+  try {
+    let now = 1_700_000_040_000;
+    return await withService(b, dir, { now: () => now }, async (svc) => {
+      await svc.purgeExpired();
+      await issue(svc, MINUTE);
+      now += 3600_000 + 60_000;
+      const w = await watched(() => svc.purgeExpired());
+      return `minute of ${MINUTE.toLocaleString('en')}: ${w.result} purged in ${w.wallS.toFixed(2)} s = ${Math.round(w.result / w.wallS).toLocaleString('en')}/s; longest event-loop wait ${w.gapMs.toFixed(0)} ms`;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function restart(b: Build, forgetProgress: boolean): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-purge-bench-'));
+  try {
+    let now = 1_700_000_040_000;
+    const clock = { now: () => now };
+    await withService(b, dir, clock, async (svc, store) => {
+      await issue(svc, TOKENS);
+      await svc.purgeExpired();
+      await (store as unknown as { compactAll(): Promise<void> }).compactAll();
+      // A build without the record has no such collection: nothing to forget.
+      if (forgetProgress) await store.collection('job_progress', { kind: 'state' }).delete('tokens.purge').catch(() => false);
+    });
+    now += 5 * 60_000;
+    return await withService(b, dir, clock, async (svc) => {
+      const w = await watched(() => svc.purgeExpired());
+      return `restart at ${TOKENS.toLocaleString('en')} tokens${forgetProgress ? ', no progress record' : ''}: first purge ${w.wallS.toFixed(2)} s, CPU ${w.cpuS.toFixed(2)} s; longest event-loop wait ${w.gapMs.toFixed(0)} ms`;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const loaded = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
+for (let round = 1; round <= Number(values.rounds); round++) {
+  for (const [name, b] of round % 2 ? loaded : [...loaded].reverse()) {
+    console.log(`round ${round}, ${name}: ${await minuteOfTokens(b)}`);
+    console.log(`round ${round}, ${name}: ${await restart(b, false)}`);
+    console.log(`round ${round}, ${name}: ${await restart(b, true)}`);
+  }
+}
