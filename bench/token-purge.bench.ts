@@ -10,12 +10,16 @@
  *      first purge of the restarted process, its wall time, its CPU (main thread and the commit threads, of this
  *      process) and the longest event-loop wait;
  *   3. the same with the purge's progress record deleted (a store from a build before it): the one scan of every token
- *      such a store gets (the builds before it scanned at every start, as in 2).
+ *      such a store gets (the builds before it scanned at every start, as in 2);
+ *   4. with `--postgres`: an expiry minute of `--pg-minute` tokens on PostgreSQL (a real cluster, test/pg-cluster.ts,
+ *      a database per run, pool of 10), purged while a request's read (`tokens.get`) runs every 2 ms: tokens a
+ *      second, and the reads' p50 / p99 / longest (they wait behind the purge's statements in the pool).
  *
  * The event loop's wait is sampled by a 1 ms timer (the longest gap between its runs). Two rounds per build,
  * alternating.
  *
  *   npx tsc && node dist/bench/token-purge.bench.js [--minute 200000] [--tokens 300000] [--rounds 2] [--root DIR]
+ *     [--postgres] [--pg-minute 20000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,16 +29,21 @@ import { parseArgs } from 'node:util';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { createEmbeddedStore as CreateStore } from '../daemon/store/embedded-store.js';
 import type { TokenService as TokenServiceClass } from '../src/services/tokens.js';
+import type { createPgStore as CreatePgStore } from '../daemon/store/pg/pg-store.js';
+import type { Store } from '../src/ports.js';
+import { startPgCluster, type PgCluster } from '../test/pg-cluster.js';
 
-const { values } = parseArgs({ options: { minute: { type: 'string', default: '200000' }, tokens: { type: 'string', default: '300000' }, rounds: { type: 'string', default: '2' }, root: { type: 'string' } } });
+const { values } = parseArgs({ options: { minute: { type: 'string', default: '200000' }, tokens: { type: 'string', default: '300000' }, rounds: { type: 'string', default: '2' }, root: { type: 'string' }, postgres: { type: 'boolean', default: false }, 'pg-minute': { type: 'string', default: '20000' } } });
+const PG_MINUTE = Number(values['pg-minute']);
 const MINUTE = Number(values.minute);
 const TOKENS = Number(values.tokens);
 const here = resolve(import.meta.dirname, '..', '..');
 const builds = [['this build', here], ...(values.root ? [['--root', resolve(values.root)]] : [])] as const;
 
-interface Build { createEmbeddedStore: typeof CreateStore; TokenService: typeof TokenServiceClass }
+interface Build { createEmbeddedStore: typeof CreateStore; createPgStore: typeof CreatePgStore; TokenService: typeof TokenServiceClass }
 const load = async (root: string): Promise<Build> => ({
   ...(await import(pathToFileURL(join(root, 'dist/daemon/store/embedded-store.js')).href) as { createEmbeddedStore: typeof CreateStore }),
+  ...(await import(pathToFileURL(join(root, 'dist/daemon/store/pg/pg-store.js')).href) as { createPgStore: typeof CreatePgStore }),
   ...(await import(pathToFileURL(join(root, 'dist/src/services/tokens.js')).href) as { TokenService: typeof TokenServiceClass }),
 });
 
@@ -53,11 +62,13 @@ async function watched<R>(fn: () => Promise<R>): Promise<{ result: R; wallS: num
   return { result, wallS: (performance.now() - t) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, gapMs: gap };
 }
 
+const service = (b: Build, store: Store, clock: { now: () => number }): TokenServiceClass =>
+  new b.TokenService({ store, clock, random: { bytes: (n) => randomBytes(n), uuid: () => randomUUID() }, signingSecret: 'bench-secret-0123456789abcdef', validitySeconds: 3600 });
+
 async function withService<R>(b: Build, dir: string, clock: { now: () => number }, fn: (svc: TokenServiceClass, store: Awaited<ReturnType<typeof CreateStore>>) => Promise<R>): Promise<R> {
   const store = await b.createEmbeddedStore({ dataDir: dir });
   try {
-    const svc = new b.TokenService({ store, clock, random: { bytes: (n) => randomBytes(n), uuid: () => randomUUID() }, signingSecret: 'bench-secret-0123456789abcdef', validitySeconds: 3600 });
-    return await fn(svc, store);
+    return await fn(service(b, store, clock), store);
   } finally {
     await store.close();
   }
@@ -108,11 +119,51 @@ async function restart(b: Build, forgetProgress: boolean): Promise<string> {
   }
 }
 
-const loaded = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
-for (let round = 1; round <= Number(values.rounds); round++) {
-  for (const [name, b] of round % 2 ? loaded : [...loaded].reverse()) {
-    console.log(`round ${round}, ${name}: ${await minuteOfTokens(b)}`);
-    console.log(`round ${round}, ${name}: ${await restart(b, false)}`);
-    console.log(`round ${round}, ${name}: ${await restart(b, true)}`);
+let pgRuns = 0;
+async function onPostgres(b: Build, cluster: PgCluster): Promise<string> {
+  const store = await b.createPgStore({ url: await cluster.createDatabase(`purge_${pgRuns++}`), poolMax: 10 });
+  try {
+    let now = 1_700_000_040_000;
+    const svc = service(b, store, { now: () => now });
+    await svc.purgeExpired();
+    await issue(svc, PG_MINUTE);
+    const tokens = store.collection('tokens', { kind: 'state', indexes: ['imsi', 'binding', 'expires_slot'] });
+    const one = (await tokens.scan({ limit: 1 }))[0]![0];
+    now += 3600_000 + 60_000;
+    const reads: number[] = [];
+    let done = false;
+    const reader = (async () => {
+      while (!done) {
+        const t = performance.now();
+        await tokens.get(one);
+        reads.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const t = performance.now();
+    const n = await svc.purgeExpired();
+    const s = (performance.now() - t) / 1000;
+    done = true;
+    await reader;
+    reads.sort((x, y) => x - y);
+    const at = (q: number) => reads[Math.min(reads.length - 1, Math.floor(reads.length * q))]!.toFixed(1);
+    return `PostgreSQL, minute of ${PG_MINUTE.toLocaleString('en')}: ${n} purged in ${s.toFixed(2)} s = ${Math.round(n / s).toLocaleString('en')}/s; a read meanwhile p50 ${at(0.5)} / p99 ${at(0.99)} / longest ${at(1)} ms (${reads.length} reads)`;
+  } finally {
+    await store.close();
   }
+}
+
+const loaded = await Promise.all(builds.map(async ([name, root]) => [name, await load(root)] as const));
+const cluster = values.postgres ? await startPgCluster() : null;
+try {
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    for (const [name, b] of round % 2 ? loaded : [...loaded].reverse()) {
+      console.log(`round ${round}, ${name}: ${await minuteOfTokens(b)}`);
+      console.log(`round ${round}, ${name}: ${await restart(b, false)}`);
+      console.log(`round ${round}, ${name}: ${await restart(b, true)}`);
+      if (cluster) console.log(`round ${round}, ${name}: ${await onPostgres(b, cluster)}`);
+    }
+  }
+} finally {
+  await cluster?.stop();
 }
