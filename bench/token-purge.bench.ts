@@ -165,5 +165,5 @@ try {
     }
   }
 } finally {
-  await cluster?.stop();
+  await cluster?.destroy();
 }
