@@ -17,6 +17,7 @@ import type { OmnisepConfig } from '../../src/contracts/config.js';
 import type { ActivityService } from '../../src/services/activity.js';
 import type { OmtpService } from '../../src/services/vvm/omtp-service.js';
 import type { OutboxRecord, SmsOutbox } from '../../src/services/vvm/sms-outbox.js';
+import { inLanes } from '../../src/util/lanes.js';
 import type { VvmMetrics } from './metrics.js';
 
 export interface GatewayRequest {
@@ -141,12 +142,7 @@ export class SmsWorker {
   }
 
   async #sendAll(recs: OutboxRecord[]): Promise<void> {
-    const limit = this.deps.concurrency ?? 8;
-    let i = 0;
-    const lane = async () => {
-      while (i < recs.length) await this.#sendOne(recs[i++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, recs.length) }, lane));
+    await inLanes(recs, this.deps.concurrency ?? 8, (rec) => this.#sendOne(rec));
   }
 
   async #sendOne(rec: OutboxRecord): Promise<void> {

@@ -15,6 +15,7 @@ import { openCollection } from '../store/collections.js';
 import type { TokenView } from '../contracts/tokens.js';
 import { Secret } from '../util/secret.js';
 import { pages } from '../util/pages.js';
+import { inLanes } from '../util/lanes.js';
 
 /**
  * What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the
@@ -325,13 +326,7 @@ export class TokenService {
         n++;
       }
     };
-    // PURGE_IN_FLIGHT drops at a time, each taking the next token of the page.
-    const dropAll = async (page: Array<[string, TokenRecord]>): Promise<void> => {
-      let next = 0;
-      await Promise.all(Array.from({ length: Math.min(PURGE_IN_FLIGHT, page.length) }, async () => {
-        while (next < page.length) { const [key, r] = page[next++]!; await drop(key, r); }
-      }));
-    };
+    const dropAll = (page: Array<[string, TokenRecord]>) => inLanes(page, PURGE_IN_FLIGHT, ([key, r]) => drop(key, r));
     if (this.#purgedUpTo === null) {
       const saved = (await this.#progress.get(PURGE_JOB))?.walked_up_to;
       if (typeof saved === 'number' && Number.isInteger(saved) && saved <= minute && minute - saved <= MAX_WALK_MINUTES) this.#purgedUpTo = saved;

@@ -15,6 +15,10 @@ class SharedValue {
   order: SortedKeys | null = null;
 }
 
+/** The error of a find on a field the collection's spec declares no index for (every driver's). */
+export const noIndex = (collection: string, field: string): Error =>
+  new Error(`storage: ${collection}.${field} has no index (declare it in the collection spec)`);
+
 /** Up to this many keys of one value are paged by sorting them per page; more get a kept order. */
 const SORT_PER_PAGE = 64;
 

@@ -25,7 +25,7 @@
  * is still in flight (whose own commit then decides).
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
-import { FieldIndex } from './field-index.js';
+import { FieldIndex, noIndex } from './field-index.js';
 import { KeyChains } from './key-chains.js';
 import { SortedKeys } from './sorted-keys.js';
 import { ShardedMap } from './sharded-map.js';
@@ -226,17 +226,19 @@ export class MapCollection<T> implements Collection<T> {
     }).then(async ({ result, durable }) => { await durable; return result; });
   }
 
-  async find(field: string, value: string): Promise<T[]> {
+  #index(field: string): FieldIndex {
     const idx = this.#indexes.get(field);
-    if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
-    const keys = idx.keys(value);
-    return keys.length ? this.#values(keys) : [];
+    if (!idx) throw noIndex(this.name, field);
+    return idx;
+  }
+
+  async find(field: string, value: string): Promise<T[]> {
+    const keys = this.#index(field).keys(value);
+    return keys.length ? (await this.#entries(keys)).map(([, v]) => v) : [];
   }
 
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
-    const idx = this.#indexes.get(field);
-    if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
-    return this.#entries(await idx.page(value, opts.after, opts.limit ?? 1000));
+    return this.#entries(await this.#index(field).page(value, opts.after, opts.limit ?? 1000));
   }
 
   /** The records of `keys` with their keys, in that order (a key without a record left out). */
@@ -245,11 +247,6 @@ export class MapCollection<T> implements Collection<T> {
     const out: Array<[string, T]> = [];
     texts.forEach((t, i) => { if (t !== undefined) out.push([keys[i]!, JSON.parse(t) as T]); });
     return out;
-  }
-
-  async #values(keys: readonly string[]): Promise<T[]> {
-    const texts = await Promise.all(keys.map((k) => this.#text(k)));
-    return texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as T);
   }
 
   async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {

@@ -17,7 +17,7 @@
  * durability to wait for). `onChange` is called with each key written or deleted (the driver's change feed).
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
-import { FieldIndex } from './field-index.js';
+import { FieldIndex, noIndex } from './field-index.js';
 import { takeChange } from './map-collection.js';
 import { plainCopy } from './plain-copy.js';
 import { SortedKeys } from './sorted-keys.js';
@@ -90,13 +90,13 @@ export class VolatileCollection<T> implements Collection<T> {
 
   find(field: string, value: string): Promise<T[]> {
     const idx = this.#indexes.get(field);
-    if (!idx) return Promise.reject(new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`));
+    if (!idx) return Promise.reject(noIndex(this.name, field));
     return Promise.resolve(idx.keys(value).map((k) => plainCopy(this.#map.get(k)!)));
   }
 
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
     const idx = this.#indexes.get(field);
-    if (!idx) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
+    if (!idx) throw noIndex(this.name, field);
     const out: Array<[string, T]> = [];
     for (const k of await idx.page(value, opts.after, opts.limit ?? 1000)) {
       const v = this.#map.get(k); // gone since the page was read: left out, as a driver reading a database would

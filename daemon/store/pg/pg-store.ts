@@ -26,6 +26,7 @@ import type {
 import { COLLECTIONS } from '../../../src/store/collections.js';
 import { CollectionRegistry } from '../../../src/store/memory-store.js';
 import { KeyChains } from '../../../src/store/key-chains.js';
+import { noIndex } from '../../../src/store/field-index.js';
 import { isUnavailable, redactUrl, startError, unavailable } from './errors.js';
 import { declaredIndexSql, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tableFor } from './migrate.js';
 
@@ -532,10 +533,15 @@ class PgCollection<T> implements Collection<T> {
     return { result: change.result };
   }
 
-  async find(field: string, value: string): Promise<T[]> {
-    if (!this.spec.indexes?.includes(field)) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
+  /** A find's field: declared (else the drivers' one error) and a plain identifier (it is written into the SQL). */
+  async #indexed(field: string): Promise<void> {
+    if (!this.spec.indexes?.includes(field)) throw noIndex(this.name, field);
     if (!IDENT.test(field)) throw new Error(`storage: bad index field ${field}`);
     await this.hooks.ready();
+  }
+
+  async find(field: string, value: string): Promise<T[]> {
+    await this.#indexed(field);
     // Literal collection and field: the planner matches the partial expression index idx_<collection>__<field>.
     const r = await this.db.q<{ value: T }>(
       `SELECT value FROM ${this.#table} WHERE collection = '${this.name}' AND (value->>'${field}') = $1 ORDER BY key`, [value]);
@@ -543,9 +549,7 @@ class PgCollection<T> implements Collection<T> {
   }
 
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
-    if (!this.spec.indexes?.includes(field)) throw new Error(`storage: ${this.name}.${field} has no index (declare it in the collection spec)`);
-    if (!IDENT.test(field)) throw new Error(`storage: bad index field ${field}`);
-    await this.hooks.ready();
+    await this.#indexed(field);
     const limit = Math.max(0, Math.min(opts.limit ?? 1000, 100_000));
     // The index is on (value->>field, key): a page is a range of it, however many records share the value.
     const args: unknown[] = [value, limit];
