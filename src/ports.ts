@@ -84,6 +84,15 @@ export interface Collection<T> {
    * what it finds, in one statement on a database (docs/storage.md § Round trips).
    */
   take(key: string): Promise<T | undefined>;
+  /**
+   * Deletes each of `keys` that holds a record and returns the keys this call deleted, each once. With `match`, a
+   * key is deleted only while its record's top-level `match.field` is the string `match.values[i]` (`keys[i]`'s): a
+   * compare-and-delete, such as a token binding that still names the token being purged. Atomic per key as `take`
+   * is: of two calls racing for one key, on any daemons sharing the store, one deletes it. One commit for all of
+   * them on the embedded driver, one transaction on PostgreSQL (docs/storage.md § Round trips): a page of expired
+   * tokens costs what one token did.
+   */
+  deleteMany(keys: readonly string[], match?: { field: string; values: readonly string[] }): Promise<string[]>;
   /** Records whose indexed top-level field equals `value` (the field must be in the spec's `indexes`). */
   find(field: string, value: string): Promise<T[]>;
   /**

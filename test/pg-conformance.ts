@@ -81,6 +81,52 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual(await v.take('s:1'), { kind: 'session' });
       assert.equal(await v.get('s:1'), undefined);
     })],
+    ['deleteMany deletes what is there, each key for one caller, indexes and change feeds following; with match, only records still holding the value', withTwoStores(async (a, b) => {
+      type Tok = { imsi: string; binding: string; expires_slot: string };
+      const ca = openCollection<Tok>(a, 'tokens');
+      const cb = openCollection<Tok>(b, 'tokens');
+      const keys = Array.from({ length: 300 }, (_, i) => `t${String(i).padStart(4, '0')}`);
+      await ca.putMany(keys.map((k, i) => [k, { imsi: k, binding: `b${i % 3}`, expires_slot: i < 200 ? '7' : '8' }] as const));
+      const seenA: StoreChange[] = [];
+      const seenB: StoreChange[] = [];
+      const offs = [a.onChange((ch) => seenA.push(ch)), ...(b !== a ? [b.onChange((ch) => seenB.push(ch))] : [])];
+      // Two callers on two daemons (one on the memory driver) and a third overlapping: every present key goes to exactly one.
+      const asked = [...keys.slice(0, 200), 'absent-1', 'absent-2', keys[5]!];
+      const results = await Promise.all([ca.deleteMany(asked), cb.deleteMany(asked), ca.deleteMany(keys.slice(150, 250))]);
+      const all = results.flat();
+      assert.deepEqual([...all].sort(), keys.slice(0, 250), 'each present key deleted once, by one caller; absent keys not named');
+      assert.equal(new Set(all).size, all.length, 'no key returned twice');
+      assert.equal(await cb.count(), 50);
+      assert.equal(await ca.get(keys[0]!), undefined);
+      assert.deepEqual((await cb.findPage('expires_slot', '7')), [], 'the index follows');
+      assert.deepEqual((await ca.findPage('expires_slot', '8')).map(([k]) => k), keys.slice(250), 'records of the value not asked for stay');
+      assert.deepEqual(await ca.deleteMany([]), []);
+      assert.deepEqual(await ca.deleteMany(['absent-1']), []);
+      await until('the deletes on the change feed', () => keys.slice(0, 250).every((k) => seenA.some((x) => x.collection === 'tokens' && x.key === k)));
+      assert.ok(!seenA.some((x) => x.key.startsWith('absent')), 'a key not deleted is not announced');
+      if (b !== a) await until('the other daemon\'s deletes reach this one', () => keys.slice(0, 250).every((k) => seenA.some((x) => x.key === k) && seenB.some((x) => x.key === k)));
+      for (const off of offs) off();
+      // Compare-and-delete: a binding goes only while it still names the given token.
+      const bind = openCollection<{ token_id: string }>(a, 'token_bindings');
+      const bindB = openCollection<{ token_id: string }>(b, 'token_bindings');
+      await bind.putMany([['x1', { token_id: 'T1' }], ['x2', { token_id: 'T2' }], ['x3', { token_id: 'T3' }], ['x4', { token_id: 'T4' }]]);
+      const gone = await bindB.deleteMany(['x1', 'x2', 'x3', 'x9', 'x3'], { field: 'token_id', values: ['T1', 'other', 'old', 'T9', 'T3'] });
+      assert.deepEqual([...gone].sort(), ['x1', 'x3'], 'x2 names another token; x3 given twice goes on the value it holds');
+      assert.deepEqual(await bind.get('x2'), { token_id: 'T2' });
+      // In call order with an update of the key on the same daemon: the update first, then the match sees its value.
+      const [, after] = await Promise.all([bind.update('x4', () => ({ result: null, put: { token_id: 'NEW' } })), bind.deleteMany(['x4'], { field: 'token_id', values: ['T4'] })]);
+      assert.deepEqual(after, [], 'the update called before it replaced the value the delete asked for');
+      assert.deepEqual(await bindB.get('x4'), { token_id: 'NEW' });
+      assert.deepEqual(await bind.deleteMany(['x4'], { field: 'token_id', values: ['NEW'] }), ['x4']);
+      await assert.rejects(bind.deleteMany(['x2'], { field: 'token_id', values: [] }), /1 keys and 0 values/);
+      // A volatile collection, indexed.
+      const v = openCollection<{ imsi: string }>(a, 'sessions');
+      await v.putMany([['s1', { imsi: 'i1' }], ['s2', { imsi: 'i1' }], ['s3', { imsi: 'i2' }]]);
+      assert.deepEqual([...await v.deleteMany(['s1', 's3', 's4'])].sort(), ['s1', 's3']);
+      assert.deepEqual(await v.deleteMany(['s2'], { field: 'imsi', values: ['i2'] }), []);
+      assert.deepEqual((await v.find('imsi', 'i1')).length, 1);
+      assert.deepEqual(await v.find('imsi', 'i2'), []);
+    })],
     ['putMany with deletes: one commit of both; absent keys skipped, a key also put is put', withTwoStores(async (a, b) => {
       const ca = openCollection<Sub>(a, 'subscribers');
       const cb = openCollection<Sub>(b, 'subscribers');

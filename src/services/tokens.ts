@@ -15,7 +15,6 @@ import { openCollection } from '../store/collections.js';
 import type { TokenView } from '../contracts/tokens.js';
 import { Secret } from '../util/secret.js';
 import { pages } from '../util/pages.js';
-import { inLanes } from '../util/lanes.js';
 
 /**
  * What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the
@@ -62,13 +61,11 @@ export interface TokenBinding {
 }
 
 const TAG_CONTEXT = 'omnisep-token/1';
-/** Tokens the purge reads and drops together (one page of the store). */
-const PURGE_PAGE = 250;
 /**
- * Tokens being dropped at once: enough for the embedded store's group commits to carry several each, few enough that
- * on PostgreSQL a request's statement waits behind a handful of the purge's in the pool, not a page's 500.
+ * Tokens the purge reads and drops together (one page of the store): one `deleteMany` of the tokens, one of their
+ * binding records, each one commit on the embedded store and one transaction on PostgreSQL.
  */
-const PURGE_IN_FLIGHT = 16;
+const PURGE_PAGE = 250;
 /** The purge's `job_progress` record: the last expiry minute walked by any daemon of the store. */
 const PURGE_JOB = 'tokens.purge';
 interface PurgeProgress { walked_up_to: number }
@@ -307,26 +304,28 @@ export class TokenService {
    * first purge of a new store) or one over a week old, the purge pages through every token instead, once: that also
    * takes the records issued before `expires_slot` existed, which no minute names.
    *
-   * One page (PURGE_PAGE records) at a time, PURGE_IN_FLIGHT of its tokens dropped at once: on the embedded store
-   * their deletes share group commits, as do the binding records' updates after them. Until 2026-12-06 a minute was read whole and dropped one
-   * token after another, each waiting for its own commits: ≈ 2,000 tokens a second on the embedded store, below the
-   * 2,800 a second of 10,000,000 SIMs' tokens issued in an hour's storm expiring a validity later; a minute of
-   * 200,000 tokens held the event loop 1.6 s while it was read; and every start paged through every token, ≈ 17 µs
-   * of the main thread each (docs/performance.md § Twenty-fifth round).
+   * One page (PURGE_PAGE records) at a time: its expired tokens deleted together, then the binding records that
+   * still name them (a compare-and-delete: a binding a newer token took over stays). Until 2026-12-06 a minute was
+   * read whole and dropped one token after another, each waiting for its own commits: ≈ 2,000 tokens a second on the
+   * embedded store, below the 2,800 a second of 10,000,000 SIMs' tokens issued in an hour's storm expiring a validity
+   * later; a minute of 200,000 tokens held the event loop 1.6 s while it was read; and every start paged through
+   * every token, ≈ 17 µs of the main thread each (docs/performance.md § Twenty-fifth round). Then 16 tokens at a
+   * time, one delete and one binding update each: PostgreSQL still purged ≈ 2,000 a second (§ Twenty-sixth round).
    */
   async #purge(): Promise<number> {
     const now = Math.floor(this.deps.clock.now() / 1000);
     const minute = Math.floor(now / 60);
     let n = 0;
-    const drop = async (key: string, r: TokenRecord): Promise<void> => {
-      if (r.expires_at > now) return;
-      if (await this.#tokens.delete(key)) {
-        this.#emit('expired', r);
-        await this.#forget(r);
-        n++;
-      }
+    const dropAll = async (page: Array<[string, TokenRecord]>): Promise<void> => {
+      const due = page.filter(([, r]) => r.expires_at <= now);
+      if (!due.length) return;
+      // Who deleted a token emits it (another daemon's purge may take some of the page).
+      const taken = new Set(await this.#tokens.deleteMany(due.map(([key]) => key)));
+      const gone = due.filter(([key]) => taken.has(key)).map(([, r]) => r);
+      for (const r of gone) this.#emit('expired', r);
+      n += gone.length;
+      if (gone.length) await this.#bindings.deleteMany(gone.map((r) => r.binding), { field: 'token_id', values: gone.map((r) => r.token_id) });
     };
-    const dropAll = (page: Array<[string, TokenRecord]>) => inLanes(page, PURGE_IN_FLIGHT, ([key, r]) => drop(key, r));
     if (this.#purgedUpTo === null) {
       const saved = (await this.#progress.get(PURGE_JOB))?.walked_up_to;
       if (typeof saved === 'number' && Number.isInteger(saved) && saved <= minute && minute - saved <= MAX_WALK_MINUTES) this.#purgedUpTo = saved;

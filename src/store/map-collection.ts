@@ -34,6 +34,29 @@ import { ShardedMap } from './sharded-map.js';
 /** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
 export const takeChange = <T>(cur: T | undefined): Change<T, T | undefined> => (cur === undefined ? { result: undefined } : { result: cur, delete: true });
 
+/**
+ * `deleteMany`'s keys, each once, with the values of `match.field` that let it go (null: any record). A key given
+ * twice with two values goes if its record holds either.
+ */
+export function deletionTargets(keys: readonly string[], match?: { field: string; values: readonly string[] }): Map<string, Set<string> | null> {
+  if (match && match.values.length !== keys.length) throw new TypeError(`storage: deleteMany got ${keys.length} keys and ${match.values.length} values to match`);
+  const out = new Map<string, Set<string> | null>();
+  keys.forEach((key, i) => {
+    if (!match) { out.set(key, null); return; }
+    const want = out.get(key) ?? new Set<string>();
+    want.add(match.values[i]!);
+    out.set(key, want);
+  });
+  return out;
+}
+
+/** Whether `record` may go under `deletionTargets`' `want` for it (its top-level `field` one of the values). */
+export function deletable(record: unknown, field: string | undefined, want: Set<string> | null): boolean {
+  if (want === null || field === undefined) return true;
+  const v = record !== null && typeof record === 'object' ? (record as Record<string, unknown>)[field] : undefined;
+  return typeof v === 'string' && want.has(v);
+}
+
 export type JournalOp = { key: string; text: string } | { key: string; deleted: true };
 
 export interface MapCollectionHooks {
@@ -208,6 +231,40 @@ export class MapCollection<T> implements Collection<T> {
 
   take(key: string): Promise<T | undefined> {
     return this.update(key, takeChange<T>);
+  }
+
+  /**
+   * Chained on every key (as `insertMany`), so what is read and what is deleted are one step for each; the deletes
+   * go to the journal as one commit. Only a `match` reads the records.
+   */
+  deleteMany(keys: readonly string[], match?: { field: string; values: readonly string[] }): Promise<string[]> {
+    let targets: Map<string, Set<string> | null>;
+    try { targets = deletionTargets(keys, match); } catch (e) { return Promise.reject(e); }
+    const all = [...targets.keys()];
+    if (!all.length) return Promise.resolve([]);
+    return this.#serialMany(all, async () => {
+      const held = all.filter((k) => this.#map.has(k));
+      const texts = match ? await Promise.all(held.map((k) => this.#text(k))) : [];
+      const ops: JournalOp[] = [];
+      const hints: StageHint[] = [];
+      const gone: string[] = [];
+      held.forEach((key, i) => {
+        const oldEntry = this.#map.get(key);
+        if (oldEntry === undefined) return;
+        const hint: StageHint = { oldEntry };
+        if (match) {
+          const t = texts[i];
+          if (t === undefined) return;
+          const cur = JSON.parse(t) as T;
+          if (!deletable(cur, match.field, targets.get(key)!)) return;
+          if (this.#indexes.size) hint.oldFields = this.#indexFields(cur);
+        }
+        ops.push({ key, deleted: true });
+        hints.push(hint);
+        gone.push(key);
+      });
+      return { gone, durable: ops.length ? this.#stage(ops, hints) : undefined };
+    }).then(async ({ gone, durable }) => { await durable; return gone; });
   }
 
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {

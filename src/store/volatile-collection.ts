@@ -18,7 +18,7 @@
  */
 import type { Change, Collection, CollectionSpec } from '../ports.js';
 import { FieldIndex, noIndex } from './field-index.js';
-import { takeChange } from './map-collection.js';
+import { deletable, deletionTargets, takeChange } from './map-collection.js';
 import { plainCopy } from './plain-copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import { ShardedMap } from './sharded-map.js';
@@ -72,6 +72,17 @@ export class VolatileCollection<T> implements Collection<T> {
 
   take(key: string): Promise<T | undefined> {
     return this.update(key, takeChange<T>);
+  }
+
+  deleteMany(keys: readonly string[], match?: { field: string; values: readonly string[] }): Promise<string[]> {
+    let targets: Map<string, Set<string> | null>;
+    try { targets = deletionTargets(keys, match); } catch (e) { return Promise.reject(e); }
+    const gone: string[] = [];
+    for (const [key, want] of targets) {
+      const v = this.#map.get(key);
+      if (v !== undefined && deletable(v, match?.field, want) && this.#remove(key)) gone.push(key);
+    }
+    return Promise.resolve(gone);
   }
 
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {

@@ -26,6 +26,7 @@ import type {
 import { COLLECTIONS } from '../../../src/store/collections.js';
 import { CollectionRegistry } from '../../../src/store/memory-store.js';
 import { KeyChains } from '../../../src/store/key-chains.js';
+import { deletionTargets } from '../../../src/store/map-collection.js';
 import { noIndex } from '../../../src/store/field-index.js';
 import { isUnavailable, redactUrl, startError, unavailable } from './errors.js';
 import { declaredIndexSql, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tableFor } from './migrate.js';
@@ -418,6 +419,42 @@ class PgCollection<T> implements Collection<T> {
     if (!r.rowCount) return false;
     this.hooks.local(this.name, [key]);
     return true;
+  }
+
+  /**
+   * One transaction: the deletes (with `match`, joined with the values each key must still hold), `RETURNING` the keys
+   * this call took, and the notification of those. Row locks decide between daemons, as for `take`; this daemon's
+   * own writes of the keys keep call order by the key chains.
+   */
+  async deleteMany(keys: readonly string[], match?: { field: string; values: readonly string[] }): Promise<string[]> {
+    const targets = deletionTargets(keys, match);
+    if (!targets.size) return [];
+    const ks: string[] = [];
+    const vs: string[] = [];
+    for (const [k, want] of targets) {
+      this.#forget(k);
+      if (want === null) ks.push(k);
+      else for (const v of want) { ks.push(k); vs.push(v); }
+    }
+    // Chained on the keys, as `take` and `update` are: after this daemon's writes of them called before it.
+    const gone = await this.#chains.run([...targets.keys()], () => this.db.tx(async (c) => {
+      const out = new Set<string>();
+      for (let i = 0; i < ks.length; i += PUT_CHUNK) {
+        const r = await c.query<{ key: string }>(match
+          ? this.db.statement(
+            `DELETE FROM ${this.#table} AS t USING unnest($2::text[], $3::text[]) AS m(k, v)
+             WHERE t.collection = $1 AND t.key = m.k AND t.value->>$4 = m.v RETURNING t.key`,
+            [this.name, ks.slice(i, i + PUT_CHUNK), vs.slice(i, i + PUT_CHUNK), match.field])
+          : this.db.statement(`DELETE FROM ${this.#table} WHERE collection = $1 AND key = ANY($2::text[]) RETURNING key`,
+            [this.name, ks.slice(i, i + PUT_CHUNK)]));
+        for (const row of r.rows) out.add(row.key);
+      }
+      const taken = [...out];
+      if (taken.length) await c.query(this.db.statement('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [CHANGE_CHANNEL, this.hooks.notify(this.name, taken)]));
+      return taken;
+    }));
+    if (gone.length) this.hooks.local(this.name, gone);
+    return gone;
   }
 
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
