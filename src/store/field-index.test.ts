@@ -69,3 +69,27 @@ test('a page asked while its order is being built: changes meanwhile are in it; 
   for (let i = 0; i < 100; i++) gone.add('slot', `b${String(i).padStart(3, '0')}`);
   assert.deepEqual(await asked, ['b000', 'b001', 'b002', 'b003', 'b004', 'b005', 'b006', 'b007', 'b008', 'b009']);
 });
+
+test('a value past 1,024 keys (held in 256 maps from then on): keys, pages and removes as before, down to one key and none', async () => {
+  const idx = new FieldIndex();
+  const want = new Set<string>();
+  // Over the threshold before any page (the order built from the sharded keys), then more after the first page.
+  for (let i = 0; i < 12_000; i++) { const k = `t${(i * 104_729) % 1_000_003}`; want.add(k); idx.add('minute', k); }
+  idx.add('minute', 't0');
+  assert.equal(idx.keys('minute').length, want.size, 'a key added twice is one key');
+  assert.deepEqual(idx.keys('minute').sort(), [...want].sort());
+  assert.deepEqual(await all(idx, 'minute', 500), [...want].sort());
+  for (let i = 0; i < 3000; i++) { const k = `u${i}`; want.add(k); idx.add('minute', k); }
+  assert.deepEqual(await all(idx, 'minute', 700), [...want].sort(), 'the kept order follows adds to the sharded keys');
+  const keys = [...want];
+  for (const k of keys.slice(1)) { idx.remove('minute', k); want.delete(k); }
+  idx.remove('minute', 'absent');
+  assert.deepEqual(idx.keys('minute'), [keys[0]], 'one key left: held as that key');
+  assert.deepEqual(await idx.page('minute', undefined, 10), [keys[0]]);
+  idx.remove('minute', keys[0]!);
+  assert.deepEqual(idx.keys('minute'), []);
+  assert.deepEqual(await idx.page('minute', undefined, 10), []);
+  // The value comes back small: a Set again, paged by sorting.
+  for (const k of ['b', 'a', 'c']) idx.add('minute', k);
+  assert.deepEqual(await all(idx, 'minute', 2), ['a', 'b', 'c']);
+});

@@ -9,10 +9,45 @@
 import { ShardedMap } from './sharded-map.js';
 import { SortedKeys } from './sorted-keys.js';
 
+/**
+ * Past this many keys a value's keys move from one Set to a ShardedMap: a Set grows by rehashing every key in one
+ * step on the event loop (4 ms at 131,072 keys, 7–10 ms at 262,144, 15–18 ms at 524,288, docs/performance.md
+ * § Twenty-sixth round), and a storm's expiry minute holds 166,000 tokens. Below it, a Set costs less memory.
+ */
+const SHARD_FROM = 1024;
+
 /** A value's keys when there are several; `order` once a page of them was asked for. */
 class SharedValue {
-  readonly keys = new Set<string>();
+  #set: Set<string> | null = new Set<string>();
+  #sharded: ShardedMap<true> | null = null;
   order: SortedKeys | null = null;
+
+  get size(): number {
+    return this.#set?.size ?? this.#sharded!.size;
+  }
+
+  has(key: string): boolean {
+    return this.#set?.has(key) ?? this.#sharded!.has(key);
+  }
+
+  add(key: string): void {
+    const set = this.#set;
+    if (set === null) { this.#sharded!.set(key, true); return; }
+    set.add(key);
+    if (set.size < SHARD_FROM) return;
+    const sharded = new ShardedMap<true>();
+    for (const k of set) sharded.set(k, true);
+    this.#sharded = sharded;
+    this.#set = null;
+  }
+
+  delete(key: string): boolean {
+    return this.#set?.delete(key) ?? this.#sharded!.delete(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#set?.values() ?? this.#sharded!.keys();
+  }
 }
 
 /** The error of a find on a field the collection's spec declares no index for (every driver's). */
@@ -31,10 +66,11 @@ export class FieldIndex {
     else if (typeof have === 'string') {
       if (have === key) return;
       const shared = new SharedValue();
-      shared.keys.add(have).add(key);
+      shared.add(have);
+      shared.add(key);
       this.#byValue.set(value, shared);
-    } else if (!have.keys.has(key)) {
-      have.keys.add(key);
+    } else if (!have.has(key)) {
+      have.add(key);
       have.order?.added(key);
     }
   }
@@ -43,16 +79,16 @@ export class FieldIndex {
     const have = this.#byValue.get(value);
     if (have === undefined) return;
     if (typeof have === 'string') { if (have === key) this.#byValue.delete(value); return; }
-    if (!have.keys.delete(key)) return;
+    if (!have.delete(key)) return;
     have.order?.removed(key);
-    if (have.keys.size === 1) this.#byValue.set(value, have.keys.values().next().value as string);
-    else if (!have.keys.size) this.#byValue.delete(value);
+    if (have.size === 1) this.#byValue.set(value, have.keys().next().value as string);
+    else if (!have.size) this.#byValue.delete(value);
   }
 
   /** The keys holding `value` (a new array). */
   keys(value: string): string[] {
     const hit = this.#byValue.get(value);
-    return hit === undefined ? [] : typeof hit === 'string' ? [hit] : [...hit.keys];
+    return hit === undefined ? [] : typeof hit === 'string' ? [hit] : [...hit.keys()];
   }
 
   /** Up to `limit` keys holding `value`, in key order, after `after`. */
@@ -61,12 +97,12 @@ export class FieldIndex {
       const hit = this.#byValue.get(value);
       if (hit === undefined || limit <= 0) return [];
       if (typeof hit === 'string') return after === undefined || hit > after ? [hit] : [];
-      if (hit.order === null && hit.keys.size <= SORT_PER_PAGE) {
-        const sorted = [...hit.keys].sort();
+      if (hit.order === null && hit.size <= SORT_PER_PAGE) {
+        const sorted = [...hit.keys()].sort();
         const from = after === undefined ? 0 : sorted.findIndex((k) => k > after);
         return from < 0 ? [] : sorted.slice(from, from + limit);
       }
-      const order = (hit.order ??= new SortedKeys(() => hit.keys));
+      const order = (hit.order ??= new SortedKeys(() => hit.keys()));
       await order.ready();
       // While the order was built the value may have gone, or come back as another set: ask again.
       if (this.#byValue.get(value) === hit) return order.page({ after, limit });
