@@ -73,6 +73,20 @@ test('a token from another signing secret is forged; revoke removes; one live to
   assert.equal((await a.svc.verify(third.token.reveal(), { ...bind, app_name: 'com.other' })).ok, true);
 });
 
+test('issueAlong: the token at once, the replaced ones gone (and the events sent) once `replaced` settles', async () => {
+  const { svc, store, events } = setup();
+  const first = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  const tokens = openCollection<TokenRecord>(store, 'tokens');
+  const kinds = () => events.filter((e) => e.kind === 'token').map((e) => (e as { change: string }).change);
+  const second = await svc.issueAlong({ ...bind, auth_method: 'EAP-AKA' });
+  assert.ok(await tokens.get(second.record.token_id), 'the new record is durable when it returns');
+  assert.deepEqual(kinds(), ['issued'], 'not yet: the replaced token is still being deleted');
+  await second.replaced;
+  assert.deepEqual(kinds(), ['issued', 'revoked', 'issued']);
+  assert.equal(await tokens.get(first.record.token_id), undefined);
+  assert.ok((await svc.verify(second.token.reveal(), bind)).ok);
+});
+
 test('issue replaces the previous token of a binding (its token_bindings record); the binding is normalised', async () => {
   const { svc, store, events } = setup();
   const first = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });

@@ -159,18 +159,34 @@ export class TokenService {
    * same binding are replaced (one live token per client on a device), atomically
    * across daemons (docs/storage.md § Tokens):
    *
-   * 1. the new record is put (under its own, fresh token_id);
+   * 1. the new record is put (under its own, fresh token_id), and at the same time
    * 2. one `update()` of the binding's `token_bindings` record swaps in the new
    *    token_id and returns what it held — updates of one key are serialised on
    *    every driver, so of two concurrent issues exactly one sees the other's token;
-   * 3. the tokens the swap returned are deleted.
+   * 3. once both are durable, the tokens the swap returned are deleted.
    *
-   * A crash after 1 leaves a record nobody was given (it expires); after 2, the
-   * replaced token is still named in the binding record and the next issue of the
-   * binding deletes it. A binding without a record (tokens issued before this
-   * scheme) falls back once to the `binding` index, deleting only untracked records.
+   * A crash before both are durable leaves nothing anyone was given: a record
+   * alone expires; a swap alone names a token that never was, with the replaced
+   * one still named beside it (the next issue of the binding deletes both; the
+   * replaced token meanwhile stays valid, as it was). After 2, the replaced token
+   * is still named in the binding record and the next issue of the binding
+   * deletes it. A binding without a record (tokens issued before this scheme)
+   * falls back once to the `binding` index, deleting only untracked records.
+   * Until 2026-12-06 the swap waited for the record's commit: one commit wait
+   * more per authentication (docs/performance.md § Twenty-sixth round).
    */
   async issue(b: TokenBinding & { auth_method: string }): Promise<{ token: Secret<string>; record: TokenRecord }> {
+    const issued = await this.issueAlong(b);
+    await issued.replaced;
+    return issued;
+  }
+
+  /**
+   * `issue` without waiting for step 3: `replaced` settles once the replaced tokens are durably gone. The caller
+   * awaits it before handing the token out, alongside its own last writes (the TS.43 handler: the activity record),
+   * so their commits are waited for together (docs/performance.md § Twenty-sixth round).
+   */
+  async issueAlong(b: TokenBinding & { auth_method: string }): Promise<{ token: Secret<string>; record: TokenRecord; replaced: Promise<void> }> {
     const now = Math.floor(this.deps.clock.now() / 1000);
     const tokenId = this.deps.random.uuid();
     const expiresAt = now + this.deps.validitySeconds;
@@ -189,20 +205,27 @@ export class TokenService {
       tracked: true,
       expires_slot: expirySlot(expiresAt),
     };
-    await this.#tokens.put(tokenId, record);
-    const prev = await this.#bindings.update<BindingRecord | undefined>(record.binding, (cur) => ({
-      result: cur,
-      put: { token_id: tokenId, replaced: cur?.token_id ?? null },
-    }));
+    // The record and the swap are written together (two logs, their commits in parallel: one wait, not two).
+    const [, prev] = await Promise.all([
+      this.#tokens.put(tokenId, record),
+      this.#bindings.update<BindingRecord | undefined>(record.binding, (cur) => ({
+        result: cur,
+        put: { token_id: tokenId, replaced: cur?.token_id ?? null },
+      })),
+    ]);
     const stale = new Set<string>();
     if (prev) {
       for (const id of [prev.token_id, prev.replaced]) if (id && id !== tokenId) stale.add(id);
     } else {
       for (const old of await this.#tokens.find('binding', record.binding)) if (!old.tracked) stale.add(old.token_id);
     }
-    for (const id of stale) await this.#remove(id, true);
-    this.#emit('issued', record);
-    return { token: new Secret(value), record };
+    // The events in the order of before: the replaced tokens' `revoked`, then this one's `issued`.
+    const replaced = (async () => {
+      for (const id of stale) await this.#remove(id, true);
+      this.#emit('issued', record);
+    })();
+    replaced.catch(() => undefined); // awaited by the caller, maybe a step later: not unhandled meanwhile
+    return { token: new Secret(value), record, replaced };
   }
 
   /**

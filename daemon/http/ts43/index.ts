@@ -230,8 +230,9 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     done.response_body = null; // the summary says what was answered; whole documents would bloat an append-heavy log
     const summary = { format: input.format, vers, vers_held: input.vers, apps: input.apps, token_issued: !!input.token };
     done.response_summary = activity.response_summary === undefined ? summary : { ...activity.response_summary, ...summary };
-    await record(done);
-    await beforeSend?.();
+    // The record's commit and the caller's last writes (a token's replaced ones) are waited for together.
+    if (beforeSend) await Promise.all([record(done), beforeSend()]);
+    else await record(done);
     reply.code(200).header('content-type', contentTypeOf(input.format)).header('cache-control', 'no-store');
     // The headers @fastify/compress would send (gzip, Content-Length, Vary), without a compressor per answer.
     const gz = precompressed(req, parts);
@@ -313,18 +314,20 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     activity.imsi = c.imsi;
     if (result.reauth !== undefined) activity.response_summary = { ...activity.response_summary, fast_reauth: result.reauth };
     try {
-      const issued = await tokens.issue({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
+      // The replaced tokens' deletes are waited for with the activity record's commit, before the answer goes.
+      const issued = await tokens.issueAlong({ imsi: c.imsi, terminal_id: c.terminal_id, app_name: c.app_name, auth_method: 'EAP-AKA' });
       metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: 'success' });
       metrics?.tokensIssued.inc();
       if (c.notif) registerPush(c.imsi, { ...c, notif_action: c.notif.action, notif_token: c.notif.token });
       const odsaApp = c.odsa ? odsaAppOf(c.apps, c.odsa) : null;
       if (odsaApp !== null && c.odsa) {
+        await issued.replaced;
         await eap.complete(result.session.id);
         return await odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: c.terminal_id, params: c.odsa, auth: { imsi: c.imsi, method: 'EAP-AKA', token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, activity });
       }
       // The document is built and recorded: the session is completed before the phone sees the answer.
       return await sendDocument(req, reply, { imsi: c.imsi, apps: c.apps, format: negotiateFormat(req.headers.accept), vers: c.vers, token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, activity,
-        () => eap.complete(result.session.id));
+        async () => { await issued.replaced; await eap.complete(result.session.id); });
     } catch (e) {
       await eap.abandon(result.session.id, 'document failed');
       throw e;
