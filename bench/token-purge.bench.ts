@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { watched } from './watched.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { createEmbeddedStore as CreateStore } from '../daemon/store/embedded-store.js';
 import type { TokenService as TokenServiceClass } from '../src/services/tokens.js';
@@ -46,21 +47,6 @@ const load = async (root: string): Promise<Build> => ({
   ...(await import(pathToFileURL(join(root, 'dist/daemon/store/pg/pg-store.js')).href) as { createPgStore: typeof CreatePgStore }),
   ...(await import(pathToFileURL(join(root, 'dist/src/services/tokens.js')).href) as { TokenService: typeof TokenServiceClass }),
 });
-
-/** The longest gap between runs of a 1 ms timer while `fn` runs, its wall and CPU time. */
-async function watched<R>(fn: () => Promise<R>): Promise<{ result: R; wallS: number; cpuS: number; gapMs: number }> {
-  let gap = 0;
-  let last = performance.now();
-  let done = false;
-  const tick = () => { const n = performance.now(); gap = Math.max(gap, n - last); last = n; if (!done) setTimeout(tick, 1); };
-  setTimeout(tick, 1);
-  const t = performance.now();
-  const c = process.cpuUsage();
-  const result = await fn();
-  done = true;
-  const cpu = process.cpuUsage(c);
-  return { result, wallS: (performance.now() - t) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, gapMs: gap };
-}
 
 const service = (b: Build, store: Store, clock: { now: () => number }): TokenServiceClass =>
   new b.TokenService({ store, clock, random: { bytes: (n) => randomBytes(n), uuid: () => randomUUID() }, signingSecret: 'bench-secret-0123456789abcdef', validitySeconds: 3600 });

@@ -101,8 +101,13 @@ export interface Collection<T> {
    * and holds one page at a time, where `find` would read them all in one step.
    */
   findPage(field: string, value: string, opts?: { after?: string; limit?: number }): Promise<Array<[key: string, value: T]>>;
-  /** Records in key order, keys greater than `after`, at most `limit` (default 1000): page through with the last key. */
-  scan(opts?: { after?: string; limit?: number; prefix?: string }): Promise<Array<[key: string, value: T]>>;
+  /**
+   * Records in key order, keys greater than `after`, at most `limit` (default 1000): page through with the last key.
+   * `prefix`: only keys starting with it. `contains`: only keys holding it as a substring, tested on the keys
+   * before any record is read (an admin search by IMSI or MSISDN fragment); the in-process drivers look at a bounded
+   * number of keys per turn of the event loop.
+   */
+  scan(opts?: { after?: string; limit?: number; prefix?: string; contains?: string }): Promise<Array<[key: string, value: T]>>;
   count(): Promise<number>;
 }
 

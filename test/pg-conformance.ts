@@ -165,6 +165,19 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual(await c.scan({ prefix: '9' }), []);
       assert.equal((await c.scan()).length, 250);
       assert.equal(await openCollection(s, 'entitlements').count(), 0);
+      // `after` before the prefix: the keys with the prefix, from the first.
+      assert.deepEqual((await c.scan({ prefix: '0010100000002', after: '0000' })).map(([k]) => k), [...keys].sort().filter((k) => k.startsWith('0010100000002')));
+      // `contains`: keys holding the substring, in order, paged with `after` and `limit`, with their records.
+      const holding = (n: string) => [...keys].sort().filter((k) => k.includes(n));
+      assert.deepEqual((await c.scan({ contains: '17' })).map(([k]) => k), holding('17'));
+      assert.ok(holding('17').length > 10 && holding('17').length < 250);
+      const firstFive = await c.scan({ contains: '17', limit: 5 });
+      assert.deepEqual(firstFive.map(([k]) => k), holding('17').slice(0, 5));
+      assert.deepEqual(firstFive.map(([, v]) => v.imsi), holding('17').slice(0, 5), 'each key with its record');
+      assert.deepEqual((await c.scan({ contains: '17', after: firstFive[4]![0] })).map(([k]) => k), holding('17').slice(5));
+      assert.deepEqual((await c.scan({ contains: '7', prefix: '0010100000001' })).map(([k]) => k), holding('7').filter((k) => k.startsWith('0010100000001')));
+      assert.deepEqual(await c.scan({ contains: 'x' }), []);
+      assert.deepEqual((await c.scan({ contains: '001010000000042' })).map(([k]) => k), ['001010000000042'], 'a whole key');
     })],
     ['find on a declared index follows puts and deletes; an undeclared field throws', withStore(async (s) => {
       const c = openCollection<Sub>(s, 'subscribers');

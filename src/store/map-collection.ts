@@ -306,9 +306,8 @@ export class MapCollection<T> implements Collection<T> {
     return out;
   }
 
-  async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
-    await this.#sorted.ready();
-    return this.#entries(this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 }));
+  async scan(opts: { after?: string; limit?: number; prefix?: string; contains?: string } = {}): Promise<Array<[string, T]>> {
+    return this.#entries(await this.#sorted.search({ ...opts, limit: opts.limit ?? 1000 }));
   }
 
   async count(): Promise<number> {

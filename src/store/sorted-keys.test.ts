@@ -124,3 +124,35 @@ test('the sliced build: keys changed while it runs, a reset in the middle, and p
   await inFlight;
   assert.equal(s.page({ limit: 1_000_000 }).length, live.size);
 });
+
+test('walk and search: a substring search a budget of keys at a time, on from where it stopped, through changes between turns', async () => {
+  const keys = new Set<string>();
+  for (let i = 0; i < 200_000; i++) keys.add(`k${String((i * 7_919) % 200_000).padStart(6, '0')}`);
+  const sk = new SortedKeys(() => keys);
+  await sk.ready();
+  const want = (n: string, after = '') => [...keys].sort().filter((k) => k > after && k.includes(n));
+  // The budget runs out before the limit: the matches so far, and the last key looked at.
+  const first = sk.walk({ contains: '99', limit: 1000, examine: 5000 });
+  assert.equal(first.resume, 'k004999');
+  assert.deepEqual(first.keys, want('99').filter((k) => k <= 'k004999'));
+  const next = sk.walk({ contains: '99', after: first.resume, limit: 1000, examine: 5000 });
+  assert.deepEqual(next.keys, want('99', 'k004999').filter((k) => k <= 'k009999'));
+  // The limit reached, or the end: no resume.
+  assert.equal(sk.walk({ contains: '99', limit: 3, examine: 5000 }).resume, undefined);
+  assert.equal(sk.walk({ contains: '99', after: 'k199990', limit: 100, examine: 5000 }).resume, undefined);
+  // search: across several turns (200,000 keys, 65,536 a turn), a key added ahead between turns is found, one removed is not.
+  const before = want('777');
+  const searching = sk.search({ contains: '777', limit: 10_000 });
+  // Runs after the first turn's walk (which ran in a microtask of the call), before the second.
+  setImmediate(() => {
+    keys.add('k199777x'); sk.added('k199777x');
+    keys.delete('k150777'); sk.removed('k150777');
+    keys.add('k000777y'); sk.added('k000777y'); // behind the search's cursor: not found
+  });
+  const found = await searching;
+  assert.deepEqual(found, [...before.filter((k) => k !== 'k150777'), 'k199777x'].sort());
+  assert.ok(!found.includes('k000777y'));
+  assert.deepEqual(await sk.search({ contains: '777', limit: 2 }), ['k000777', 'k000777y']);
+  assert.deepEqual(await sk.search({ limit: 2 }), ['k000000', 'k000001'], 'no substring: a page');
+  assert.deepEqual(await sk.search({ contains: 'none', limit: 10 }), []);
+});

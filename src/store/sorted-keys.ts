@@ -24,6 +24,8 @@ const SLICE_MS = 5;
 
 /** A build abandoned by `reset` (or by a synchronous page) while it waited between slices. */
 const ABANDONED = Symbol('abandoned');
+/** Keys a substring search looks at per turn of the event loop (≈ 1–2 ms of `includes`). */
+const EXAMINE_PER_TURN = 65_536;
 
 export class SortedKeys {
   /** Sorted chunks, in order, none empty; null until the first page (and after `reset`). */
@@ -100,14 +102,45 @@ export class SortedKeys {
    * yet (`ready()` not awaited): every key is sorted in this one step, and a sliced build in flight is dropped.
    */
   page(opts: { after?: string; prefix?: string; limit: number }): string[] {
+    return this.walk({ ...opts, examine: Infinity }).keys;
+  }
+
+  /**
+   * `page`, and with `contains` only the keys holding it as a substring: looked at EXAMINE_PER_TURN keys a turn of
+   * the event loop, on from the last one after each pause (the keys may change between turns), until `limit` are
+   * found or the keys end. Builds the order first (in slices) when it is not.
+   */
+  async search(opts: { after?: string; prefix?: string; contains?: string; limit: number }): Promise<string[]> {
+    await this.ready();
+    if (!opts.contains) return this.page(opts);
+    const out: string[] = [];
+    for (let after = opts.after; ;) {
+      const { keys, resume } = this.walk({ ...opts, after, limit: opts.limit - out.length, examine: EXAMINE_PER_TURN });
+      out.push(...keys);
+      if (resume === undefined || out.length >= opts.limit) return out;
+      after = resume;
+      await new Promise<void>((r) => setImmediate(r));
+      await this.ready(); // a reset meanwhile (a sync page of the store) drops the order: built again, in slices
+    }
+  }
+
+  /**
+   * As `page`, counting only keys that contain `contains` (when given) and looking at no more than `examine` keys:
+   * `resume` is the last key looked at when that budget ran out first (walk on after it), else undefined (the end,
+   * or `limit` keys found). A substring search of the keys pages through them this way, a budget per turn of the
+   * event loop, reading no record that does not match.
+   */
+  walk(opts: { after?: string; prefix?: string; contains?: string; limit: number; examine: number }): { keys: string[]; resume: string | undefined } {
     if (this.#chunks === null) { this.#abandon(); this.#chunks = this.#chunked([...this.all()].sort()); }
     const chunks = this.#chunks;
     const last = this.#last;
     let c: number;
     let i: number;
-    if (opts.after !== undefined) {
-      c = upperBound(last, opts.after);
-      i = c < chunks.length ? upperBound(chunks[c]!, opts.after) : 0;
+    // After `after`, and not before the first key with the prefix (`after` may lie before it).
+    const from = opts.prefix && (opts.after === undefined || opts.after < opts.prefix) ? undefined : opts.after;
+    if (from !== undefined) {
+      c = upperBound(last, from);
+      i = c < chunks.length ? upperBound(chunks[c]!, from) : 0;
     } else if (opts.prefix) {
       c = lowerBound(last, opts.prefix);
       i = c < chunks.length ? lowerBound(chunks[c]!, opts.prefix) : 0;
@@ -116,15 +149,18 @@ export class SortedKeys {
       i = 0;
     }
     const out: string[] = [];
-    for (; c < chunks.length && out.length < opts.limit; c++, i = 0) {
+    const { contains, prefix, limit } = opts;
+    let budget = opts.examine;
+    for (; c < chunks.length && out.length < limit; c++, i = 0) {
       const chunk = chunks[c]!;
-      for (; i < chunk.length && out.length < opts.limit; i++) {
+      for (; i < chunk.length && out.length < limit; i++) {
         const k = chunk[i]!;
-        if (opts.prefix !== undefined && !k.startsWith(opts.prefix)) return out;
-        out.push(k);
+        if (prefix !== undefined && !k.startsWith(prefix)) return { keys: out, resume: undefined };
+        if (budget-- <= 0) return { keys: out, resume: chunk[i - 1] ?? chunks[c - 1]![chunks[c - 1]!.length - 1] };
+        if (contains === undefined || k.includes(contains)) out.push(k);
       }
     }
-    return out;
+    return { keys: out, resume: undefined };
   }
 
   /** Chunks of a sorted array (no repeats: one pass of a Map's keys), half full (room for inserts before the first splits); sets `#last`. */

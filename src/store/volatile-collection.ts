@@ -116,10 +116,13 @@ export class VolatileCollection<T> implements Collection<T> {
     return out;
   }
 
-  async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
-    await this.#sorted.ready();
-    const page = this.#sorted.page({ ...opts, limit: opts.limit ?? 1000 });
-    return page.map((k) => [k, plainCopy(this.#map.get(k)!)] as [string, T]);
+  async scan(opts: { after?: string; limit?: number; prefix?: string; contains?: string } = {}): Promise<Array<[string, T]>> {
+    const out: Array<[string, T]> = [];
+    for (const k of await this.#sorted.search({ ...opts, limit: opts.limit ?? 1000 })) {
+      const v = this.#map.get(k); // a search pauses between turns: a key it found may have gone since
+      if (v !== undefined) out.push([k, plainCopy(v)]);
+    }
+    return out;
   }
 
   count(): Promise<number> {

@@ -597,7 +597,7 @@ class PgCollection<T> implements Collection<T> {
     return r.rows.map((x) => [x.key, x.value]);
   }
 
-  async scan(opts: { after?: string; limit?: number; prefix?: string } = {}): Promise<Array<[string, T]>> {
+  async scan(opts: { after?: string; limit?: number; prefix?: string; contains?: string } = {}): Promise<Array<[string, T]>> {
     const limit = Math.max(0, Math.min(opts.limit ?? 1000, 100_000));
     const where = ['collection = $1'];
     const args: unknown[] = [this.name];
@@ -606,6 +606,8 @@ class PgCollection<T> implements Collection<T> {
       args.push(opts.prefix);
       where.push(`key >= $${args.length}`, `starts_with(key, $${args.length})`);
     }
+    // Tested on the key in the index scan's filter: only matching rows' values are read and sent.
+    if (opts.contains) { args.push(opts.contains); where.push(`strpos(key, $${args.length}) > 0`); }
     args.push(limit);
     const r = await this.db.q<{ key: string; value: T }>(
       `SELECT key, value FROM ${this.#table} WHERE ${where.join(' AND ')} ORDER BY key LIMIT $${args.length}`, args);

@@ -22,22 +22,17 @@ export class EntitlementService {
     return this.#coll.get(imsi);
   }
 
-  /** Records in IMSI order whose IMSI contains `query`, paged with `scan` (IMSIs greater than `after`), at most `limit`. */
+  /**
+   * Records in IMSI order whose IMSI contains `query`, IMSIs greater than `after`, at most `limit`: the store tests
+   * the keys (`scan`'s `contains`) and reads only the records that match.
+   */
   async list(opts: { query?: string; after?: string; limit?: number } = {}): Promise<EntitlementRecord[]> {
-    const limit = opts.limit ?? 1000;
-    const out: EntitlementRecord[] = [];
-    let after = opts.after;
-    while (out.length < limit) {
-      const page = await this.#coll.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
-      if (!page.length) break;
-      after = page[page.length - 1]![0];
-      for (const [imsi, r] of page) {
-        if (opts.query && !imsi.includes(opts.query)) continue;
-        out.push(r);
-        if (out.length >= limit) break;
-      }
-    }
-    return out;
+    const page = await this.#coll.scan({
+      ...(opts.after !== undefined ? { after: opts.after } : {}),
+      ...(opts.query ? { contains: opts.query } : {}),
+      limit: opts.limit ?? 1000,
+    });
+    return page.map(([, r]) => r);
   }
 
   count(): Promise<number> {

@@ -620,20 +620,16 @@ export class XcapService {
    */
   async list(query = '', opts: { after?: string; limit?: number } = {}): Promise<XcapList> {
     const q = query.replace(/^\+/, '');
-    const limit = opts.limit ?? 1000;
-    const profiles: XcapList['profiles'] = [];
-    let after = opts.after;
-    while (profiles.length < limit) {
-      const page = await this.profiles.scan({ ...(after !== undefined ? { after } : {}), limit: 1000 });
-      if (!page.length) break;
-      after = page[page.length - 1]![0];
-      for (const [k, r] of page) {
-        if (!k.includes(q)) continue;
-        const cur = this.#currentOf(r);
-        profiles.push({ msisdn: k, imsi: r.imsi, etag: cur.etag, updated_at: r.updated_at, services: servicesSummary(documentToView(cur.doc)) });
-        if (profiles.length >= limit) break;
-      }
-    }
+    // The store tests the keys (MSISDNs) for the query and reads only the profiles that match.
+    const page = await this.profiles.scan({
+      ...(opts.after !== undefined ? { after: opts.after } : {}),
+      ...(q ? { contains: q } : {}),
+      limit: opts.limit ?? 1000,
+    });
+    const profiles: XcapList['profiles'] = page.map(([k, r]) => {
+      const cur = this.#currentOf(r);
+      return { msisdn: k, imsi: r.imsi, etag: cur.etag, updated_at: r.updated_at, services: servicesSummary(documentToView(cur.doc)) };
+    });
     return { count: profiles.length, profiles };
   }
 

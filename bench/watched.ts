@@ -1,0 +1,18 @@
+/**
+ * What a bench step costs the process it runs in: its wall time, this process's CPU (every thread), and the longest
+ * the event loop waited meanwhile — the longest gap between runs of a 1 ms timer (a request arriving then would wait
+ * that long). Used by the in-process benches of the store's background work (token-purge, admin-search).
+ */
+export async function watched<R>(fn: () => Promise<R>): Promise<{ result: R; wallS: number; cpuS: number; gapMs: number }> {
+  let gap = 0;
+  let last = performance.now();
+  let done = false;
+  const tick = () => { const n = performance.now(); gap = Math.max(gap, n - last); last = n; if (!done) setTimeout(tick, 1); };
+  setTimeout(tick, 1);
+  const t = performance.now();
+  const c = process.cpuUsage();
+  const result = await fn();
+  done = true;
+  const cpu = process.cpuUsage(c);
+  return { result, wallS: (performance.now() - t) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, gapMs: gap };
+}
