@@ -247,8 +247,13 @@ describe('temporary tokens (§2.8.6)', () => {
     assert.equal(view!.kind, 'temporary');
     assert.deepEqual(view!.operation_targets, ['ManageSubscription', 'AcquireConfiguration']);
     assert.ok(!JSON.stringify(view).includes(token), 'never the value');
-    advance(901_000);
+    advance(600_000);
+    const later = parm((await run('ap2009', 'AcquireTemporaryToken', { operation_targets: 'managesubscription' })).application, 'TemporaryToken')!;
+    advance(301_000);
     assert.deepEqual(await temporaryTokens.verify(token, { app: 'ap2009', operation: 'ManageSubscription', imsi: null }), { ok: false, status: 401, reason: 'expired' });
-    assert.equal(await temporaryTokens.purgeExpired(), 1);
+    assert.equal(await temporaryTokens.purgeExpired(), 1, 'the expired one; the later one lives');
+    assert.equal(await temporaryTokens.purgeExpired(), 0);
+    assert.ok((await temporaryTokens.verify(later, { app: 'ap2009', operation: 'ManageSubscription', imsi: null })).ok);
+    assert.deepEqual(await temporaryTokens.verify(token, { app: 'ap2009', operation: 'ManageSubscription', imsi: null }), { ok: false, status: 404, reason: 'not_found' });
   });
 });
