@@ -67,6 +67,19 @@ for (let i = 0; i < 20; i++) {
   reopened.query({ terminal_id: `35${String((i * 13) % IMSIS).padStart(13, '0')}`, limit: 25 });
   scan.push(performance.now() - s);
 }
+// The admin list's default view: no filter (a page from the newest), against the same page through the walk of every
+// record (`from: 0` matches all: what an unfiltered query took until 2026-12-06, docs/performance.md § Twenty-sixth round).
+const newest: number[] = [];
+const walked: number[] = [];
+for (let i = 0; i < 20; i++) {
+  const page = 1 + (i % 4) * 10;
+  let s = performance.now();
+  reopened.query({ page, limit: 25 });
+  newest.push(performance.now() - s);
+  s = performance.now();
+  reopened.query({ page, limit: 25, from: 0 });
+  walked.push(performance.now() - s);
+}
 await reopened.close();
 
 // The same data behind the real daemon. The log was written without a store beside it; an empty store's manifest
@@ -91,6 +104,7 @@ console.log(`  daemon start with this log                   ${startS.toFixed(1)}
 console.log(`  log.query({imsi}) direct, 25 of ${total}         p50 ${pct(direct, 0.5)} ms   p99 ${pct(direct, 0.99)} ms`);
 console.log(`  GET /api/activity?imsi= (control socket)      p50 ${pct(http, 0.5)} ms   p99 ${pct(http, 0.99)} ms   ratio http/direct p50 ${(Number(pct(http, 0.5)) / Number(pct(direct, 0.5))).toFixed(1)}`);
 console.log(`  log.query({terminal_id}) full scan            p50 ${pct(scan, 0.5)} ms   p99 ${pct(scan, 0.99)} ms`);
+console.log(`  log.query({page}) no filter, pages 1–31      p50 ${pct(newest, 0.5)} ms   p99 ${pct(newest, 0.99)} ms   (the same through a walk of every record: p50 ${pct(walked, 0.5)} ms   p99 ${pct(walked, 0.99)} ms)`);
 await pool.close();
 await daemon.close();
 rmSync(dir, { recursive: true, force: true });

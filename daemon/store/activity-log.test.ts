@@ -57,6 +57,25 @@ test('appends are durable, queryable and survive reopen', async () => {
   await again.close();
 });
 
+test('an unfiltered page walks from the newest record only as far as the page: the same answer as a walk of every record', async () => {
+  const file = tmp();
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => T0 + 1_000_000, maxPerSubscriber: 3 });
+  // 300 records over 40 subscribers, 3 kept each: dead records lie between the live ones.
+  for (let k = 0; k < 300; k++) await log.append(rec({ imsi: `0010100000000${String(k % 40).padStart(2, '0')}`, timestamp: new Date(T0 + k * 1000).toISOString() }));
+  assert.equal(await log.count(), 120);
+  // `from: 0` matches every record and takes the walk of every record.
+  for (const q of [{}, { limit: 7 }, { page: 3, limit: 7 }, { offset: 115, limit: 10 }, { offset: 120 }, { page: 50 }]) {
+    const fast = log.querySync(q);
+    const walked = log.querySync({ ...q, from: 0 });
+    assert.equal(fast.total, 120, JSON.stringify(q));
+    assert.deepEqual(fast.records.map((r) => r.id), walked.records.map((r) => r.id), JSON.stringify(q));
+    assert.equal(walked.total, 120);
+  }
+  assert.equal(log.querySync({ offset: 115, limit: 10 }).records.length, 5);
+  assert.deepEqual(log.querySync({ limit: 1 }).records.map((r) => r.timestamp), [new Date(T0 + 299_000).toISOString()], 'newest first');
+  await log.close();
+});
+
 test('retention: per-subscriber cap on append, age by enforceRetention, then compaction rewrites the file', async () => {
   const file = tmp();
   let now = T0 + 100_000;
