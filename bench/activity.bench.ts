@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { watched } from './watched.js';
 import { Pool } from 'undici';
 import { ActivityFileLog } from '../daemon/store/activity-log.js';
 import { ActivityService } from '../src/services/activity.js';
@@ -62,11 +63,19 @@ for (let i = 0; i < 500; i++) {
   direct.push(performance.now() - s);
 }
 const scan: number[] = [];
-for (let i = 0; i < 20; i++) {
-  const s = performance.now();
-  reopened.query({ terminal_id: `35${String((i * 13) % IMSIS).padStart(13, '0')}`, limit: 25 });
-  scan.push(performance.now() - s);
-}
+const termQuery = (i: number) => ({ terminal_id: `35${String((i * 13) % IMSIS).padStart(13, '0')}`, limit: 25 });
+// The walk of every record yields every 262,144 (since 2026-12-06): the event loop's longest wait meanwhile, against
+// the same walk in one step (`querySync`, what `query` did before).
+await reopened.query(termQuery(99)); // warm: the first walk's compile and collection are not the walk's
+reopened.querySync(termQuery(98));
+const sliced = await watched(async () => {
+  for (let i = 0; i < 20; i++) {
+    const s = performance.now();
+    await reopened.query(termQuery(i));
+    scan.push(performance.now() - s);
+  }
+});
+const oneStep = await watched(async () => { for (let i = 0; i < 20; i++) { reopened.querySync(termQuery(i)); await new Promise((r) => setImmediate(r)); } });
 // The admin list's default view: no filter (a page from the newest), against the same page through the walk of every
 // record (`from: 0` matches all: what an unfiltered query took until 2026-12-06, docs/performance.md § Twenty-sixth round).
 const newest: number[] = [];
@@ -103,7 +112,7 @@ const pct = (a: number[], p: number) => [...a].sort((x, y) => x - y)[Math.floor(
 console.log(`  daemon start with this log                   ${startS.toFixed(1)} s`);
 console.log(`  log.query({imsi}) direct, 25 of ${total}         p50 ${pct(direct, 0.5)} ms   p99 ${pct(direct, 0.99)} ms`);
 console.log(`  GET /api/activity?imsi= (control socket)      p50 ${pct(http, 0.5)} ms   p99 ${pct(http, 0.99)} ms   ratio http/direct p50 ${(Number(pct(http, 0.5)) / Number(pct(direct, 0.5))).toFixed(1)}`);
-console.log(`  log.query({terminal_id}) full scan            p50 ${pct(scan, 0.5)} ms   p99 ${pct(scan, 0.99)} ms`);
+console.log(`  log.query({terminal_id}) full scan            p50 ${pct(scan, 0.5)} ms   p99 ${pct(scan, 0.99)} ms   longest event-loop wait ${sliced.gapMs.toFixed(1)} ms (in one step: ${oneStep.gapMs.toFixed(1)} ms)`);
 console.log(`  log.query({page}) no filter, pages 1–31      p50 ${pct(newest, 0.5)} ms   p99 ${pct(newest, 0.99)} ms   (the same through a walk of every record: p50 ${pct(walked, 0.5)} ms   p99 ${pct(walked, 0.99)} ms)`);
 await pool.close();
 await daemon.close();

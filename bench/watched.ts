@@ -1,7 +1,7 @@
 /**
  * What a bench step costs the process it runs in: its wall time, this process's CPU (every thread), and the longest
  * the event loop waited meanwhile — the longest gap between runs of a 1 ms timer (a request arriving then would wait
- * that long). Used by the in-process benches of the store's background work (token-purge, admin-search).
+ * that long). Used by the in-process benches of the store's background work and admin reads (token-purge, admin-search, activity).
  */
 export async function watched<R>(fn: () => Promise<R>): Promise<{ result: R; wallS: number; cpuS: number; gapMs: number }> {
   let gap = 0;

@@ -76,6 +76,48 @@ test('an unfiltered page walks from the newest record only as far as the page: t
   await log.close();
 });
 
+test('a filtered query walks a slice of records per turn of the event loop; appends meanwhile stay out, a compaction meanwhile restarts it', async () => {
+  const file = tmp();
+  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => T0 + 1_000_000, maxPerSubscriber: 3, compactMinDead: 1, compactDeadRatio: 0.99, querySliceRows: 1 }); // compacted only when asked
+  const batch: Array<Promise<void>> = [];
+  for (let k = 0; k < 6000; k++) batch.push(log.append(rec({ imsi: `00101000000${String(k % 1500).padStart(4, '0')}`, request_type: k % 2 ? 'xcap' : 'entitlement_query', timestamp: new Date(T0 + k).toISOString() })));
+  await Promise.all(batch);
+  assert.equal(await log.count(), 4500);
+  const q = { type: 'xcap', limit: 40, page: 3 };
+  const before = log.querySync(q);
+  assert.equal(before.total, 2250);
+  let turns = 0;
+  let counting = true;
+  const tick = () => { turns++; if (counting) setImmediate(tick); };
+  setImmediate(tick);
+  const pending = log.query(q);
+  // After the walk's first turn: new records of the type, newer than the walk's start.
+  setImmediate(() => { for (let k = 0; k < 5; k++) void log.append(rec({ imsi: '001019999999999', request_type: 'xcap', timestamp: new Date(T0 + 10_000 + k).toISOString() })); });
+  const got = await pending;
+  counting = false;
+  assert.ok(turns > 1000, `the walk let the event loop turn (${turns} turns)`);
+  assert.equal(got.total, 2250, 'the appends made during the walk are not in it');
+  assert.deepEqual(got.records.map((r) => r.id), before.records.map((r) => r.id));
+  // A compaction's swap during the walk renumbers the rows: the walk starts again on the new ones.
+  const now = log.querySync(q);
+  assert.equal(now.total, 2253, 'three of the five kept (the per-subscriber cap)');
+  assert.ok(log.dead > 0);
+  let compacted = false;
+  let walkingNow = true;
+  // Each turn of the event loop made ≥ 0.3 ms long: the walk's 4,500 turns outlast the compaction's I/O however busy the disk.
+  const slow = () => { const t = performance.now(); while (performance.now() - t < 0.3); if (walkingNow) setImmediate(slow); };
+  setImmediate(slow);
+  const walking = log.query(q);
+  setImmediate(() => { void log.compact().then(() => { compacted = true; }); });
+  const after = await walking;
+  walkingNow = false;
+  assert.ok(compacted, 'the compaction ended while the query walked');
+  assert.equal(log.dead, 0);
+  assert.equal(after.total, 2253);
+  assert.deepEqual(after.records.map((r) => r.id), now.records.map((r) => r.id));
+  await log.close();
+});
+
 test('retention: per-subscriber cap on append, age by enforceRetention, then compaction rewrites the file', async () => {
   const file = tmp();
   let now = T0 + 100_000;

@@ -61,6 +61,8 @@ export interface ActivityLogOptions {
   snapshotEveryRows?: number;
   /** After a start that parsed at least `snapshotEveryRows` records, no snapshot is written for this long, ms (default SNAPSHOT_AFTER_START_MS). */
   snapshotAfterStartMs?: number;
+  /** Records a filtered query looks at between two turns of the event loop (default QUERY_SLICE_ROWS; tests make it small). */
+  querySliceRows?: number;
 }
 
 /** Compaction reads the log in windows of this many bytes (1 MiB). */
@@ -80,6 +82,8 @@ const COMPACT_FREE_STEP = 16 << 20;
 const COMPACT_FREE_PAUSE_MS = 10;
 /** After a compaction fails (a full disk), the next is not tried for this long. */
 const COMPACT_RETRY_MS = 60_000;
+/** Records a filtered query looks at between two turns of the event loop (≈ 2 ms; `query`). */
+const QUERY_SLICE_ROWS = 262_144;
 /** The index snapshot is written in the background once at least this many rows are not covered by one (≈ 0.8 s of parsing at a crash restart here), and as many as it covers. */
 const SNAPSHOT_EVERY_ROWS = 100_000;
 /**
@@ -171,6 +175,8 @@ export class ActivityFileLog implements ActivityLog {
   #size = 0;
   // columns, one slot per record in append order (position)
   #n = 0;
+  /** Records a filtered query looks at per turn of the event loop. */
+  readonly #sliceRows: number;
   #ts = new PagedColumn((n) => new Float64Array(n));
   #off = new PagedColumn((n) => new Float64Array(n));
   #len = new PagedColumn((n) => new Int32Array(n));
@@ -225,6 +231,7 @@ export class ActivityFileLog implements ActivityLog {
     this.#flushTimer = new CommitTimer(opts.commitIntervalMs ?? 2);
     this.#deadRatio = opts.compactDeadRatio ?? 0.5;
     this.#minDead = opts.compactMinDead ?? 10000;
+    this.#sliceRows = opts.querySliceRows ?? QUERY_SLICE_ROWS;
     this.#snapshotEvery = opts.snapshotEveryRows ?? SNAPSHOT_EVERY_ROWS;
     this.#now = opts.now ?? Date.now;
     this.#observeWait = opts.onCommitWait;
@@ -969,11 +976,39 @@ export class ActivityFileLog implements ActivityLog {
 
   async count(): Promise<number> { return this.#live; }
 
+  /**
+   * A filtered query's walk of every record yields to the event loop every QUERY_SLICE_ROWS records (≈ 2 ms), so an
+   * admin search of a large log does not hold the requests behind it (8–16 ms at a million records in one step, ten
+   * times that at ten million). Records appended meanwhile are newer than the walk's start and not in its answer;
+   * records retention drops meanwhile are left out from then on. A compaction's swap renumbers the rows: the walk
+   * starts again, and after two such restarts runs in one step.
+   */
   async query(q: ActivityQuery): Promise<ActivityPage> {
-    return this.querySync(q);
+    for (let attempt = 0; ; attempt++) {
+      const rows = this.#alive; // replaced at every swap
+      const walk = this.#queryWalk(q);
+      let step = walk.next();
+      while (!step.done) {
+        if (attempt < 2) {
+          await new Promise<void>((r) => setImmediate(r));
+          if (this.#alive !== rows) break;
+        }
+        step = walk.next();
+      }
+      if (step.done) return step.value;
+    }
   }
 
+  /** `query` in one step (tests, and the third try of a walk two compactions interrupted). */
   querySync(q: ActivityQuery): ActivityPage {
+    const walk = this.#queryWalk(q);
+    let step = walk.next();
+    while (step.done !== true) step = walk.next();
+    return step.value;
+  }
+
+  /** The query's walk, yielding after every QUERY_SLICE_ROWS records it looked at; its return value is the page. */
+  *#queryWalk(q: ActivityQuery): Generator<void, ActivityPage, void> {
     const limit = q.limit ?? 25;
     const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
     if (!q.type && !q.terminal_id && !q.query && !q.imsi && q.from === undefined && q.to === undefined) return this.#newest(start, limit);
@@ -1003,7 +1038,11 @@ export class ActivityFileLog implements ActivityLog {
       const rows = this.#byImsi.rows(this.#strings.find(q.imsi));
       for (let k = rows.length - 1; k >= 0; k--) consider(rows[k]!);
     } else {
-      for (let i = this.#n - 1; i >= 0; i--) consider(i);
+      for (let i = this.#n - 1; i >= 0;) {
+        const stop = Math.max(-1, i - this.#sliceRows);
+        for (; i > stop; i--) consider(i);
+        if (i >= 0) yield;
+      }
     }
     return { total, records: hits.map((i) => this.#read(i)) };
   }
