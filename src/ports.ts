@@ -86,7 +86,8 @@ export interface Collection<T> {
   take(key: string): Promise<T | undefined>;
   /**
    * Deletes each of `keys` that holds a record and returns the keys this call deleted, each once. With `match`, a
-   * key is deleted only while its record's top-level `match.field` is the string `match.values[i]` (`keys[i]`'s): a
+   * key is deleted only while its record's top-level `match.field` is the string `match.values[i]` (`keys[i]`'s; a number
+   * whose text it is does not match): a
    * compare-and-delete, such as a token binding that still names the token being purged. Atomic per key as `take`
    * is: of two calls racing for one key, on any daemons sharing the store, one deletes it. One commit for all of
    * them on the embedded driver, one transaction on PostgreSQL (docs/storage.md § Round trips): a page of expired

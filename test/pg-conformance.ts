@@ -119,6 +119,11 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual(await bindB.get('x4'), { token_id: 'NEW' });
       assert.deepEqual(await bind.deleteMany(['x4'], { field: 'token_id', values: ['NEW'] }), ['x4']);
       await assert.rejects(bind.deleteMany(['x2'], { field: 'token_id', values: [] }), /1 keys and 0 values/);
+      // The field's value is compared as a JSON string: a number whose text is given does not match.
+      const numbered = openCollection<{ token_id: number }>(a, 'token_bindings');
+      await numbered.put('x5', { token_id: 5 });
+      assert.deepEqual(await numbered.deleteMany(['x5'], { field: 'token_id', values: ['5'] }), []);
+      assert.deepEqual(await numbered.get('x5'), { token_id: 5 });
       // A volatile collection, indexed.
       const v = openCollection<{ imsi: string }>(a, 'sessions');
       await v.putMany([['s1', { imsi: 'i1' }], ['s2', { imsi: 'i1' }], ['s3', { imsi: 'i2' }]]);

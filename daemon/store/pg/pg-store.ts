@@ -443,7 +443,7 @@ class PgCollection<T> implements Collection<T> {
         const r = await c.query<{ key: string }>(match
           ? this.db.statement(
             `DELETE FROM ${this.#table} AS t USING unnest($2::text[], $3::text[]) AS m(k, v)
-             WHERE t.collection = $1 AND t.key = m.k AND t.value->>$4 = m.v RETURNING t.key`,
+             WHERE t.collection = $1 AND t.key = m.k AND t.value->$4 = to_jsonb(m.v) RETURNING t.key`,
             [this.name, ks.slice(i, i + PUT_CHUNK), vs.slice(i, i + PUT_CHUNK), match.field])
           : this.db.statement(`DELETE FROM ${this.#table} WHERE collection = $1 AND key = ANY($2::text[]) RETURNING key`,
             [this.name, ks.slice(i, i + PUT_CHUNK)]));
