@@ -513,7 +513,7 @@ export class VvmMailboxService {
     for (;;) {
       const page = await this.#messages.scan({ prefix: `${imsi}/`, limit: 500 });
       if (!page.length) break;
-      for (const [k] of page) if (await this.#messages.delete(k)) n++;
+      n += (await this.#messages.deleteMany(page.map(([k]) => k))).length;
     }
     return n;
   }
