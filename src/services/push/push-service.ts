@@ -194,7 +194,9 @@ export class PushService {
     const cutoff = this.deps.clock.now() - this.deps.policy().failed_retention_seconds * 1000;
     let n = 0;
     for await (const page of pages((o) => this.#backlog.scan(o), 1000)) {
-      for (const [k, r] of page) if (r.state === 'failed' && Date.parse(r.updated_at) < cutoff && (await this.#backlog.delete(k))) n++;
+      // A page's at once, each only while still failed (a retry meanwhile keeps it).
+      const old = page.filter(([, r]) => r.state === 'failed' && Date.parse(r.updated_at) < cutoff).map(([k]) => k);
+      if (old.length) n += (await this.#backlog.deleteMany(old, { field: 'state', values: old.map(() => 'failed') })).length;
     }
     return n;
   }

@@ -91,9 +91,10 @@ export class SmsOutbox {
     const now = this.clock.now();
     const page = await this.#coll.scan({ ...(after !== null ? { after } : {}), limit });
     const claimed: OutboxRecord[] = [];
+    const expired: string[] = [];
     for (const [key, r] of page) {
       if (r.state === 'failed') {
-        if (now - r.next_attempt_at > this.policy.failedRetentionMs) await this.#coll.delete(key);
+        if (now - r.next_attempt_at > this.policy.failedRetentionMs) expired.push(key);
         continue;
       }
       if (r.next_attempt_at > now || r.claimed_until > now) continue;
@@ -104,6 +105,8 @@ export class SmsOutbox {
       });
       if (got) claimed.push(got);
     }
+    // The failed ones past retention, together, each only while still failed (a `retryNow` meanwhile keeps it).
+    if (expired.length) await this.#coll.deleteMany(expired, { field: 'state', values: expired.map(() => 'failed') });
     return { claimed, next: page.length < limit ? null : page[page.length - 1]![0] };
   }
 
