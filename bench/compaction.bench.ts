@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { watched } from './watched.js';
 import { tokenQueryRecord as record } from './activity-records.js';
 import type { ActivityFileLog } from '../daemon/store/activity-log.js';
 
@@ -47,26 +48,20 @@ async function once(Log: LogClass): Promise<{ wall: number; cpu: number; stall: 
     // A build that writes its index snapshot in the background as the log grows: that write finished first (a
     // compaction waits for one in flight).
     await (log as unknown as { settled?: () => Promise<void> }).settled?.();
-    let last = performance.now();
-    let stall = 0;
-    const tick = setInterval(() => { const t = performance.now(); stall = Math.max(stall, t - last); last = t; }, 1);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const compacted = log.compact();
-    // An append made as the compaction starts: how long a request waiting for its activity record waits meanwhile.
+    let wall = 0;
     let acked = 0;
-    const appended = log.append(record(N, new Date().toISOString())).then(() => { acked = performance.now() - t0; });
-    await compacted;
-    const wall = performance.now() - t0;
-    await appended;
-    const cpu = process.cpuUsage(cpu0);
-    // One more tick before the timer stops: the compaction's last synchronous piece (the swap and the index rebuild)
-    // ends just before it resolves, and only the next tick sees how long the loop was held.
-    await new Promise((r) => setTimeout(r, 5));
-    clearInterval(tick);
+    const w = await watched(async () => {
+      const t0 = performance.now();
+      const compacted = log.compact();
+      // An append made as the compaction starts: how long a request waiting for its activity record waits meanwhile.
+      const appended = log.append(record(N, new Date().toISOString())).then(() => { acked = performance.now() - t0; });
+      await compacted;
+      wall = performance.now() - t0;
+      await appended;
+    });
     const live = await log.count();
     await log.close();
-    return { wall, cpu: (cpu.user + cpu.system) / 1000, stall, acked, live };
+    return { wall, cpu: w.cpuS * 1000, stall: w.gapMs, acked, live };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
