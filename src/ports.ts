@@ -124,11 +124,29 @@ export interface ActivityQuery {
   /** Unix seconds, inclusive. */
   from?: number;
   to?: number;
+  /** How many matches the total counts before it stops (default ACTIVITY_COUNT_CAP; tests make it small). Not an API parameter. */
+  countUpTo?: number;
 }
 
 export interface ActivityPage {
+  /** Matches counted: exact, or with `capped` a lower bound (the count stopped at `activityCountLimit`). */
   total: number;
   records: ActivityRecord[];
+  /** True when the count stopped before the last match: there are more than `total`. */
+  capped?: boolean;
+}
+
+/**
+ * The most matches an activity query counts (docs/storage.md § Activity): a page's total costs at most this many
+ * matches read, not every record within retention (a PostgreSQL `count(*)` of two million rows took 0.2–0.3 s).
+ */
+export const ACTIVITY_COUNT_CAP = 10_000;
+
+/** Where a query's count stops: the cap, or past the page asked for (a total never says a page shown does not exist). */
+export function activityCountLimit(q: ActivityQuery): number {
+  const limit = q.limit ?? 25;
+  const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
+  return Math.max(q.countUpTo ?? ACTIVITY_COUNT_CAP, start + limit);
 }
 
 /** Append-heavy log; never rewrites the whole database per request. */

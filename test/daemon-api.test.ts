@@ -119,6 +119,19 @@ test('admin changes are audited in the activity log; paging and filters; /:id', 
   assert.equal((await d.call('GET', '/api/activity?type=xcap')).json.total, 0);
 });
 
+test('an activity page counts its total up to 10,000 and then says so (total_capped); the count limit is not an API parameter', async () => {
+  const terminal = 'T-COUNT-CAP';
+  // Twenty subscribers: each keeps at most activity.max_per_subscriber records.
+  await Promise.all(Array.from({ length: 10_001 }, (_, i) => d.ctx.activity.record({ request_type: 'websheet', imsi: `0010100000099${String(i % 20).padStart(2, '0')}`, terminal_id: terminal })));
+  const page = await d.call('GET', `/api/activity?terminal_id=${terminal}&limit=3`);
+  assert.equal(page.status, 200);
+  assert.deepEqual({ total: page.json.total, capped: page.json.total_capped, count: page.json.count }, { total: 10_000, capped: true, count: 3 });
+  const tried = await d.call('GET', `/api/activity?terminal_id=${terminal}&limit=3&countUpTo=2`);
+  assert.ok(tried.status === 400 || (tried.status === 200 && tried.json.total === 10_000), `${tried.status} ${tried.text.slice(0, 200)}`);
+  const fewer = await d.call('GET', `/api/activity?terminal_id=${terminal}&limit=3&from=0&type=xcap`);
+  assert.deepEqual({ total: fewer.json.total, capped: fewer.json.total_capped }, { total: 0, capped: undefined }, 'an exact total carries no flag');
+});
+
 test('sessions and tokens: list, show, delete/revoke over the stores; never the token digest', async () => {
   const now = Date.now();
   const sessions = openCollection(d.ctx.store, 'sessions');

@@ -358,6 +358,27 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual((await s.activity.query({ query: 'PATH/17', limit: 100 })).records.map((r) => r.id), ['r17']);
       assert.equal((await s.activity.query({ query: '%', limit: 100 })).total, 0, 'a LIKE wildcard is a literal');
     })],
+    ['activity: a total counts up to its limit, then says it stopped (capped), never below the page shown', withStore(async (s) => {
+      await Promise.all(Array.from({ length: 30 }, (_, i) => s.activity.append(activityRecord(`q${i}`, {
+        timestamp: new Date(Date.now() - 60_000 + i * 1000).toISOString(), imsi: '001010000000001', request_type: i % 2 ? 'eap_challenge' : 'entitlement_query',
+      }))));
+      // 15 eap_challenge records: counted to 10, one past it seen, so capped at 10; the page is the newest five.
+      const capped = await s.activity.query({ type: 'eap_challenge', limit: 5, countUpTo: 10 });
+      assert.deepEqual({ total: capped.total, capped: capped.capped }, { total: 10, capped: true });
+      assert.deepEqual(capped.records.map((r) => r.id), ['q29', 'q27', 'q25', 'q23', 'q21']);
+      // Exactly at the limit, or under it: exact, not capped.
+      const exact = await s.activity.query({ type: 'eap_challenge', limit: 5, countUpTo: 15 });
+      assert.deepEqual({ total: exact.total, capped: exact.capped }, { total: 15, capped: undefined });
+      // A page past the limit: the count goes to the end of that page and one past it.
+      const deep = await s.activity.query({ type: 'eap_challenge', limit: 5, page: 3, countUpTo: 4 });
+      assert.deepEqual({ total: deep.total, capped: deep.capped }, { total: 15, capped: undefined });
+      assert.deepEqual(deep.records.map((r) => r.id), ['q9', 'q7', 'q5', 'q3', 'q1']);
+      const deeper = await s.activity.query({ imsi: '001010000000001', limit: 5, page: 2, countUpTo: 4 });
+      assert.deepEqual({ total: deeper.total, capped: deeper.capped, first: deeper.records[0]?.id }, { total: 10, capped: true, first: 'q24' });
+      // A substring search counts the same way (PostgreSQL: ILIKE under the LIMIT).
+      const search = await s.activity.query({ query: '0000000001', limit: 3, countUpTo: 7 });
+      assert.deepEqual({ total: search.total, capped: search.capped, n: search.records.length }, { total: 7, capped: true, n: 3 });
+    })],
     ['ids by prefix: the activity log\'s index and a collection\'s ordered key range (docs/cli.md § IDs)', withStore(async (s) => {
       const ids = ['7e4050ac-0000-4000-8000-000000000001', '7e4050ad-0000-4000-8000-000000000002', '7e40ffff-0000-4000-8000-000000000003', '7e3fffff-0000-4000-8000-000000000004', '8e4050ac-0000-4000-8000-000000000005'];
       for (const id of ids) await s.activity.append(activityRecord(id));

@@ -22,7 +22,7 @@ import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { ActivityLog, ActivityPage, ActivityQuery } from '../../src/ports.js';
+import { activityCountLimit, type ActivityLog, type ActivityPage, type ActivityQuery } from '../../src/ports.js';
 import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
@@ -1023,6 +1023,8 @@ export class ActivityFileLog implements ActivityLog {
     const needle = matched?.flags ?? null;
     const hits: number[] = [];
     let total = 0;
+    // The walk stops one match past the count's limit (ports.ts activityCountLimit): the total is then a lower bound.
+    const upTo = activityCountLimit(q);
     const consider = (i: number) => {
       if (!this.#alive.get(i)) return;
       if (q.type && this.#type.get(i) !== typeId) return;
@@ -1036,15 +1038,16 @@ export class ActivityFileLog implements ActivityLog {
     };
     if (q.imsi) {
       const rows = this.#byImsi.rows(this.#strings.find(q.imsi));
-      for (let k = rows.length - 1; k >= 0; k--) consider(rows[k]!);
+      for (let k = rows.length - 1; k >= 0 && total <= upTo; k--) consider(rows[k]!);
     } else {
-      for (let i = this.#n - 1; i >= 0;) {
+      for (let i = this.#n - 1; i >= 0 && total <= upTo;) {
         const stop = Math.max(-1, i - this.#sliceRows);
-        for (; i > stop; i--) consider(i);
-        if (i >= 0) yield;
+        for (; i > stop && total <= upTo; i--) consider(i);
+        if (i >= 0 && total <= upTo) yield;
       }
     }
-    return { total, records: hits.map((i) => this.#read(i)) };
+    const records = hits.map((i) => this.#read(i));
+    return total > upTo ? { total: upTo, records, capped: true } : { total, records };
   }
 
   /**

@@ -182,8 +182,10 @@ export function renderToken(token: TokenView, c: ChalkInstance): string {
 }
 
 export function renderActivityList(l: ActivityList, c: ChalkInstance, o: RenderOptions = {}): string {
-  if (l.count === 0) return `no activity records match (total ${l.total})`;
-  const pages = Math.max(1, Math.ceil(l.total / Math.max(1, l.page_size)));
+  // A capped total is a lower bound (docs/storage.md § Activity): "10000+".
+  const total = `${l.total}${l.total_capped ? '+' : ''}`;
+  if (l.count === 0) return `no activity records match (total ${total})`;
+  const pages = `${Math.max(1, Math.ceil(l.total / Math.max(1, l.page_size)))}${l.total_capped ? '+' : ''}`;
   const table = renderTable(
     l.activities,
     [
@@ -199,7 +201,7 @@ export function renderActivityList(l: ActivityList, c: ChalkInstance, o: RenderO
     ],
     { chalk: c, maxWidth: o.maxWidth },
   );
-  return `${table}\n${c.dim(`${l.count} of ${l.total} (page ${l.page}/${pages}, ${l.page_size} per page)`)}`;
+  return `${table}\n${c.dim(`${l.count} of ${total} (page ${l.page}/${pages}, ${l.page_size} per page)`)}`;
 }
 
 export function renderActivity(record: ActivityRecord, c: ChalkInstance): string {

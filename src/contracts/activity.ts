@@ -85,7 +85,9 @@ export function keepRecordBytes(record: ActivityRecord, bytes: Buffer): void {
 
 export const ActivityList = Type.Object({
   count: Type.Integer(),
-  total: Type.Integer(),
+  total: Type.Integer({ description: 'matches counted; with total_capped a lower bound' }),
+  /** Present (true) when the count stopped at its limit (10,000, or past the page asked for): there are more than `total`. */
+  total_capped: Type.Optional(Type.Boolean({ description: 'the count stopped at 10,000 (or past the page asked for): more than total match' })),
   page: Type.Integer(),
   page_size: Type.Integer(),
   activities: Type.Array(ActivityRecord),

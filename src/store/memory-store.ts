@@ -2,7 +2,7 @@
  * A Store held in memory only: for `--ephemeral` runs and for tests of code
  * that does not care about durability. The lowdb driver is the default.
  */
-import type { ActivityLog, ActivityPage, ActivityQuery, Collection, CollectionSpec, Store, StoreChange } from '../ports.js';
+import { activityCountLimit, type ActivityLog, type ActivityPage, type ActivityQuery, type Collection, type CollectionSpec, type Store, type StoreChange } from '../ports.js';
 import { MapCollection } from './map-collection.js';
 import { VolatileCollection } from './volatile-collection.js';
 import type { ActivityRecord } from '../contracts/activity.js';
@@ -14,7 +14,9 @@ export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery):
   const fromMs = q.from !== undefined ? q.from * 1000 : undefined;
   const toMs = q.to !== undefined ? q.to * 1000 : undefined;
   const hits: ActivityRecord[] = [];
-  for (let i = all.length - 1; i >= 0; i--) {
+  // One match past the count's limit and no further (ports.ts activityCountLimit).
+  const upTo = activityCountLimit(q);
+  for (let i = all.length - 1; i >= 0 && hits.length <= upTo; i--) {
     const r = all[i]!;
     if (q.type && r.request_type !== q.type) continue;
     if (q.imsi && r.imsi !== q.imsi) continue;
@@ -29,7 +31,8 @@ export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery):
   }
   const limit = q.limit ?? 25;
   const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
-  return { total: hits.length, records: hits.slice(start, start + limit) };
+  const records = hits.slice(start, start + limit);
+  return hits.length > upTo ? { total: upTo, records, capped: true } : { total: hits.length, records };
 }
 
 export interface MemoryActivityOptions {

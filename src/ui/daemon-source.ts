@@ -73,7 +73,7 @@ export function daemonSource(target: Target, opts: { filter?: EventFilter; backo
           }
           case 'activity-of': {
             const r = await client.call(routes.listActivity, { query: { imsi: action.imsi, limit } });
-            return { text: `activity of ${action.imsi}: ${r.count} of ${r.total} record(s) read`, records: r.activities };
+            return { text: `activity of ${action.imsi}: ${r.count} of ${r.total}${r.total_capped ? '+' : ''} record(s) read`, records: r.activities };
           }
         }
       });

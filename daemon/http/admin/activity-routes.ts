@@ -11,8 +11,9 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     const q = req.query;
     const limit = q.limit ?? 25;
     const page = q.page ?? (q.offset !== undefined ? Math.floor(q.offset / limit) + 1 : 1);
-    const r = await ctx.activity.query({ ...q, limit, page });
-    return { count: r.records.length, total: r.total, page, page_size: limit, activities: r.records };
+    // Named one by one: the driver's own options (`countUpTo`) are not the API's to set.
+    const r = await ctx.activity.query({ limit, page, type: q.type, query: q.query, imsi: q.imsi, terminal_id: q.terminal_id, from: q.from, to: q.to });
+    return { count: r.records.length, total: r.total, ...(r.capped ? { total_capped: true } : {}), page, page_size: limit, activities: r.records };
   });
   defineRoute(app, R.getActivity, async (req) => {
     const id = await resolveIdPrefix(req.params.id, 'activity id', [(p, n) => ctx.activity.idsWithPrefix(p, n)]);
