@@ -97,6 +97,11 @@ export interface Collection<T> {
   /** Records whose indexed top-level field equals `value` (the field must be in the spec's `indexes`). */
   find(field: string, value: string): Promise<T[]>;
   /**
+   * The keys of the records `find` would return, in key order, no record read: for a caller that needs only the key
+   * (a subscriber's IMSI, its key, by MSISDN: the XCAP request's activity record).
+   */
+  findKeys(field: string, value: string): Promise<string[]>;
+  /**
    * The same records a page at a time, in key order: keys greater than `after`, at most `limit` (default 1000).
    * For a value many records may share (an expiry minute, an enterprise): a caller pages through with the last key
    * and holds one page at a time, where `find` would read them all in one step.

@@ -196,6 +196,24 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual((await c.find('msisdn', '+300')).map((x) => x.imsi), ['b']);
       await assert.rejects(c.find('imsi', 'b'), /has no index/);
     })],
+    ['findKeys: the keys find would read, in key order, through puts and deletes; none read', withStore(async (s) => {
+      const c = openCollection<Sub>(s, 'subscribers');
+      for (const k of ['d', 'b', 'a', 'c']) await c.put(k, { imsi: k, msisdn: k === 'c' ? '+200' : '+100' });
+      assert.deepEqual(await c.findKeys('msisdn', '+100'), ['a', 'b', 'd']);
+      assert.deepEqual(await c.findKeys('msisdn', '+200'), ['c']);
+      await c.put('b', { imsi: 'b', msisdn: '+300' });
+      await c.delete('a');
+      assert.deepEqual(await c.findKeys('msisdn', '+100'), ['d']);
+      assert.deepEqual(await c.findKeys('msisdn', '+300'), ['b']);
+      assert.deepEqual(await c.findKeys('msisdn', '+999'), []);
+      await assert.rejects(c.findKeys('imsi', 'b'), /has no index/);
+      // A volatile collection, indexed.
+      const v = openCollection<{ imsi: string }>(s, 'sessions');
+      await v.putMany([['s2', { imsi: 'i1' }], ['s1', { imsi: 'i1' }], ['s3', { imsi: 'i2' }]]);
+      await v.delete('s3');
+      assert.deepEqual(await v.findKeys('imsi', 'i1'), ['s1', 's2']);
+      assert.deepEqual(await v.findKeys('imsi', 'i2'), []);
+    })],
     ['findPage pages the records sharing a value in key order, with the last key, through changes between pages', withStore(async (s) => {
       // A durable collection (tokens, by expiry minute) and a volatile one (sessions, by IMSI); 300 records share the
       // value (past what a driver may sort per page), 20 others hold another.

@@ -122,14 +122,22 @@ test('xcap set flags → merge body', () => {
 test('a PUT or DELETE given the IMSI its request looked up stores that one and reads the subscribers no more', async () => {
   const store = createMemoryStore();
   let finds = 0;
-  // Count the `subscribers.msisdn` index reads (the IMSI lookup) the service makes.
+  // Count the `subscribers.msisdn` index reads (the IMSI lookup: findKeys, or find) the service makes.
   const counted = new Proxy(store, {
     get(t, k, r) {
       if (k !== 'collection') return Reflect.get(t, k, r) as unknown;
       return (name: string, spec: unknown) => {
         const c = t.collection(name as never, spec as never);
         if (name !== 'subscribers') return c;
-        return new Proxy(c, { get: (ct, ck, cr) => (ck === 'find' ? (...a: unknown[]) => { finds++; return (ct.find as (...x: unknown[]) => unknown)(...a); } : Reflect.get(ct, ck, cr) as unknown) });
+        // The IMSI lookup reads the index's keys (findKeys); every other method bound to the collection (its private fields).
+        return new Proxy(c, {
+          get: (ct, ck) => {
+            const v = Reflect.get(ct, ck, ct) as unknown;
+            if (typeof v !== 'function') return v;
+            const bound = (v as (...x: unknown[]) => unknown).bind(ct);
+            return ck === 'findKeys' || ck === 'find' ? (...a: unknown[]) => { finds++; return bound(...a); } : bound;
+          },
+        });
       };
     },
   });

@@ -294,6 +294,11 @@ export class MapCollection<T> implements Collection<T> {
     return keys.length ? (await this.#entries(keys)).map(([, v]) => v) : [];
   }
 
+  async findKeys(field: string, value: string): Promise<string[]> {
+    // The index holds keys with a record only (a delete takes its key out as it is staged, as `find` sees it).
+    return this.#index(field).keys(value).filter((k) => this.#map.has(k)).sort();
+  }
+
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
     return this.#entries(await this.#index(field).page(value, opts.after, opts.limit ?? 1000));
   }

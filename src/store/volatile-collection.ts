@@ -105,6 +105,12 @@ export class VolatileCollection<T> implements Collection<T> {
     return Promise.resolve(idx.keys(value).map((k) => plainCopy(this.#map.get(k)!)));
   }
 
+  findKeys(field: string, value: string): Promise<string[]> {
+    const idx = this.#indexes.get(field);
+    if (!idx) return Promise.reject(noIndex(this.name, field));
+    return Promise.resolve(idx.keys(value).filter((k) => this.#map.has(k)).sort());
+  }
+
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
     const idx = this.#indexes.get(field);
     if (!idx) throw noIndex(this.name, field);

@@ -586,6 +586,13 @@ class PgCollection<T> implements Collection<T> {
     return r.rows.map((x) => x.value);
   }
 
+  async findKeys(field: string, value: string): Promise<string[]> {
+    await this.#indexed(field);
+    const r = await this.db.q<{ key: string }>(
+      `SELECT key FROM ${this.#table} WHERE collection = '${this.name}' AND (value->>'${field}') = $1 ORDER BY key`, [value]);
+    return r.rows.map((x) => x.key);
+  }
+
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {
     await this.#indexed(field);
     const limit = Math.max(0, Math.min(opts.limit ?? 1000, 100_000));

@@ -226,8 +226,10 @@ export class XcapService {
    * without `+`), else the IMSI the XCAP profile names.
    */
   async imsiOf(msisdn: string, profile?: XcapProfileRecord): Promise<string | null> {
+    // A subscriber's key is its IMSI (src/store/collections.ts RECORD_CHECKS): the keys alone, no record parsed.
     for (const form of [msisdn, `+${msisdn}`]) {
-      for (const s of await this.#subscribers.find('msisdn', form)) if (s.imsi) return s.imsi;
+      const [imsi] = await this.#subscribers.findKeys('msisdn', form);
+      if (imsi !== undefined) return imsi;
     }
     return (profile ?? (await this.profiles.get(msisdn)))?.imsi ?? null;
   }
