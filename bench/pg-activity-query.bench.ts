@@ -1,7 +1,8 @@
 /**
  * The admin activity list on PostgreSQL at a fleet's size: a page of `GET /api/activity` (PgActivity.query, the
  * driver the daemon calls) with its total counted up to ACTIVITY_COUNT_CAP, beside the exact `count(*)` the total
- * used to be (the same WHERE, in the same run). N records are made by one INSERT … SELECT from generate_series
+ * used to be (the same WHERE, in the same run). Then `status`'s counts: the activity log's and a collection's
+ * (N / 2 token records) `tally()` beside the exact `count()` that status used. N records are made by one INSERT … SELECT from generate_series
  * (the store's own schema; 100,000 subscribers, a third of the records `xcap`), then ANALYZE.
  *
  *   npx tsc && node dist/bench/pg-activity-query.bench.js [--records 2000000] [--rounds 3]
@@ -61,6 +62,32 @@ try {
       if (r === 0) total += ` (exact ${Number(n.rows[0]!.n).toLocaleString('en')})`;
     }
     console.log(`| ${name} | ${total}: ${page.join(' / ')} | ${exact.join(' / ')} |`);
+  }
+  // `status`'s counts: the activity log's and a collection's (a million tokens) tally, beside the exact count.
+  t = performance.now();
+  await client.query(`INSERT INTO records (collection, key, value) SELECT 'tokens', 't-' || g, jsonb_build_object('imsi', '00101' || lpad(g::text, 10, '0'))
+    FROM generate_series(1, $1::int) g`, [Math.round(N / 2)]);
+  await client.query('ANALYZE records');
+  console.log(`\n\`status\`'s counts (${Math.round(N / 2).toLocaleString('en')} token records made in ${((performance.now() - t) / 1000).toFixed(1)} s):\n`);
+  console.log('| count | tally (this build): n, ms per round | count() exact (what status used), ms per round |\n|---|---|---|');
+  const tokens = store.collection('tokens');
+  for (const [name, tally, count] of [
+    ['activity records', () => store.activity.tally(), () => store.activity.count()],
+    ['tokens', () => tokens.tally(), () => tokens.count()],
+  ] as const) {
+    const a: string[] = [];
+    const b: string[] = [];
+    let shown = '';
+    for (let r = 0; r < ROUNDS; r++) {
+      t = performance.now();
+      const x = await tally();
+      a.push((performance.now() - t).toFixed(1));
+      t = performance.now();
+      const exact = await count();
+      b.push((performance.now() - t).toFixed(1));
+      if (r === 0) shown = `${x.estimated ? '≈ ' : ''}${x.n.toLocaleString('en')} (exact ${exact.toLocaleString('en')})`;
+    }
+    console.log(`| ${name} | ${shown}: ${a.join(' / ')} | ${b.join(' / ')} |`);
   }
   await client.end();
   await store.close();

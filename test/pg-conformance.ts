@@ -206,6 +206,7 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual(await c.findKeys('msisdn', '+100'), ['d']);
       assert.deepEqual(await c.findKeys('msisdn', '+300'), ['b']);
       assert.deepEqual(await c.findKeys('msisdn', '+999'), []);
+      assert.deepEqual(await c.tally(), { n: 3, estimated: false }, 'a small collection is counted exactly');
       await assert.rejects(c.findKeys('imsi', 'b'), /has no index/);
       // A volatile collection, indexed.
       const v = openCollection<{ imsi: string }>(s, 'sessions');
@@ -357,6 +358,7 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
         terminal_id: `term-${i % 5}`, request_path: `/path/${i}`,
       }))));
       assert.equal(await s.activity.count(), 30);
+      assert.deepEqual(await s.activity.tally(), { n: 30, estimated: false }, 'a small log is counted exactly');
       const r5 = await s.activity.get('r5');
       assert.equal(r5?.request_path, '/path/5');
       assert.equal(await s.activity.get('nope'), undefined);

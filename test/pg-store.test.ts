@@ -42,6 +42,36 @@ describe('postgres driver: conformance', () => {
   });
 });
 
+describe('postgres driver: counts for status (tally)', () => {
+  test('exact up to 100,000 rows, then the planner\'s estimate, marked; count() stays exact', async () => {
+    const store = await createPgStore({ url: await freshDb() });
+    try {
+      const tokens = openCollection<{ imsi: string }>(store, 'tokens');
+      await tokens.put('t-small', { imsi: '001' });
+      assert.deepEqual(await tokens.tally(), { n: 1, estimated: false });
+      await store.activity.append(activityRecord('a-small', { imsi: '001' }));
+      assert.deepEqual(await store.activity.tally(), { n: 1, estimated: false });
+      // 150,000 token rows and 120,000 activity rows made by the database itself, then its statistics.
+      await store.pool.query(`INSERT INTO records (collection, key, value) SELECT 'tokens', 't-' || g, jsonb_build_object('imsi', g::text) FROM generate_series(1, 150000) g`);
+      await store.pool.query(`INSERT INTO activity (id, ts, request_type, request_path, record) SELECT 'a-' || g, now() - (g || ' ms')::interval, 'token_auth', '/', '{}'::jsonb FROM generate_series(1, 120000) g`);
+      await store.pool.query('ANALYZE records; ANALYZE activity');
+      const t = await tokens.tally();
+      assert.equal(t.estimated, true);
+      assert.ok(t.n > 100_000 && Math.abs(t.n - 150_001) < 150_001 * 0.2, `token estimate ${t.n}`);
+      assert.equal(await tokens.count(), 150_001, 'count() is exact');
+      const a = await store.activity.tally();
+      assert.equal(a.estimated, true);
+      assert.ok(a.n > 100_000 && Math.abs(a.n - 120_001) < 120_001 * 0.2, `activity estimate ${a.n}`);
+      // Another collection of the same table is counted on its own.
+      const ents = openCollection<object>(store, 'entitlements');
+      await ents.put('001', {});
+      assert.deepEqual(await ents.tally(), { n: 1, estimated: false });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('postgres driver: prepared statements', () => {
   // One connection in the pool: the statements its queries prepared are that connection's pg_prepared_statements.
   test('queries go out as named statements, prepared once per connection; none with prepared_statements off', async () => {

@@ -22,7 +22,7 @@ import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { activityCountLimit, type ActivityLog, type ActivityPage, type ActivityQuery } from '../../src/ports.js';
+import { activityCountLimit, type ActivityLog, type ActivityPage, type ActivityQuery, type Tally } from '../../src/ports.js';
 import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
@@ -975,6 +975,8 @@ export class ActivityFileLog implements ActivityLog {
   }
 
   async count(): Promise<number> { return this.#live; }
+
+  async tally(): Promise<Tally> { return { n: this.#live, estimated: false }; }
 
   /**
    * A filtered query's walk of every record yields to the event loop every QUERY_SLICE_ROWS records (≈ 2 ms), so an

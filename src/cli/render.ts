@@ -20,6 +20,8 @@ export interface RenderOptions {
 
 export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
   const head = `${c.bold('OmniSEP')} ${s.version}  ${statusColor(s.status, c)}  up ${s.uptime} (pid ${s.pid}, ${s.environment})`;
+  // A PostgreSQL estimate (docs/storage.md § Counts) reads "≈ 2000000".
+  const count = (name: string, n: number) => (s.storage.estimated_counts?.includes(name) ? `≈ ${n}` : n);
   const listeners = renderTable(
     Object.entries(s.listeners).map(([name, l]) => ({ name, ...l })),
     [
@@ -36,11 +38,11 @@ export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
       ['schema_version', s.storage.schema_version],
       ...(s.storage.pool ? [['pool', `${s.storage.pool.total} open, ${s.storage.pool.idle} idle, ${s.storage.pool.waiting} waiting, max ${s.storage.pool.max}`] as [string, unknown]] : []),
       ['writable', s.storage.writable],
-      ['custom_entitlements', s.storage.custom_entitlements],
-      ['xcap_profiles', s.storage.xcap_profiles],
-      ['eap_aka_sessions', s.storage.eap_aka_sessions],
-      ['active_tokens', s.storage.active_tokens],
-      ['activity_records', s.storage.activity_records],
+      ['custom_entitlements', count('custom_entitlements', s.storage.custom_entitlements)],
+      ['xcap_profiles', count('xcap_profiles', s.storage.xcap_profiles)],
+      ['eap_aka_sessions', count('eap_aka_sessions', s.storage.eap_aka_sessions)],
+      ['active_tokens', count('active_tokens', s.storage.active_tokens)],
+      ['activity_records', count('activity_records', s.storage.activity_records)],
     ],
     { chalk: c },
   );

@@ -44,6 +44,8 @@ export const StatusResponse = Type.Object({
     eap_aka_sessions: Type.Integer(),
     active_tokens: Type.Integer(),
     activity_records: Type.Integer(),
+    /** The counts above that are the database's estimate (PostgreSQL, past 100,000 rows: docs/storage.md § Counts); absent when all are exact. */
+    estimated_counts: Type.Optional(Type.Array(Type.String(), { description: 'the counts above that are estimates (PostgreSQL past 100,000 rows); absent when every count is exact' })),
   }),
   services: Type.Object({
     http_port: Type.Integer(),

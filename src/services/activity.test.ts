@@ -13,6 +13,7 @@ function fakeLog() {
     idsWithPrefix: async (p, n) => recs.map((r) => r.id).filter((id) => id.startsWith(p)).sort().slice(0, n),
     query: async (_q: ActivityQuery) => ({ total: recs.length, records: recs }),
     count: async () => recs.length,
+    tally: async () => ({ n: recs.length, estimated: false }),
   };
   return { log, recs };
 }

@@ -4,7 +4,7 @@
  * to the durable log, and announce it on the event stream.
  * Sees only ports: no fs, no fastify.
  */
-import type { ActivityLog, ActivityPage, ActivityQuery, Clock, EventSink, Random } from '../ports.js';
+import type { ActivityLog, ActivityPage, ActivityQuery, Clock, EventSink, Random, Tally } from '../ports.js';
 import type { ActivityRecord } from '../contracts/activity.js';
 import { isSecretParamName, redactSecretParams } from '../util/secret-params.js';
 
@@ -255,5 +255,9 @@ export class ActivityService {
 
   count(): Promise<number> {
     return this.deps.log.count();
+  }
+
+  tally(): Promise<Tally> {
+    return this.deps.log.tally();
   }
 }

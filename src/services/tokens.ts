@@ -10,7 +10,7 @@
  * strings and XML without escaping.
  */
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { Clock, Collection, EventSink, Random, Store } from '../ports.js';
+import type { Clock, Collection, EventSink, Random, Store, Tally } from '../ports.js';
 import { openCollection } from '../store/collections.js';
 import type { TokenView } from '../contracts/tokens.js';
 import { Secret } from '../util/secret.js';
@@ -296,6 +296,11 @@ export class TokenService {
   /** Stored records (tokens), counted by the store (not a scan). */
   count(): Promise<number> {
     return this.#tokens.count();
+  }
+
+  /** As count, for `status`: an estimate past 100,000 on PostgreSQL (src/ports.ts Tally). */
+  tally(): Promise<Tally> {
+    return this.#tokens.tally();
   }
 
   /**

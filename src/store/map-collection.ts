@@ -24,7 +24,7 @@
  * staged value. A failed commit puts a key back to its last durable entry unless a later write of the key
  * is still in flight (whose own commit then decides).
  */
-import type { Change, Collection, CollectionSpec } from '../ports.js';
+import type { Change, Collection, CollectionSpec, Tally } from '../ports.js';
 import { FieldIndex, noIndex } from './field-index.js';
 import { KeyChains } from './key-chains.js';
 import { SortedKeys } from './sorted-keys.js';
@@ -317,6 +317,10 @@ export class MapCollection<T> implements Collection<T> {
 
   async count(): Promise<number> {
     return this.#map.size;
+  }
+
+  async tally(): Promise<Tally> {
+    return { n: this.#map.size, estimated: false };
   }
 
   /**

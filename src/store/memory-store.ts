@@ -93,6 +93,7 @@ class MemoryActivity implements ActivityLog {
     return queryActivity(this.#dead.size ? this.#records.filter((r) => !this.#dead.has(r)) : this.#records, q);
   }
   async count() { return this.#records.length - this.#dead.size; }
+  async tally() { return { n: await this.count(), estimated: false }; }
 }
 
 /** Opens collections, checking that every caller agrees on a collection's spec. */

@@ -16,7 +16,7 @@
  * `update` runs its function between no awaits at all, so it is atomic; a write resolves at once (there is no
  * durability to wait for). `onChange` is called with each key written or deleted (the driver's change feed).
  */
-import type { Change, Collection, CollectionSpec } from '../ports.js';
+import type { Change, Collection, CollectionSpec, Tally } from '../ports.js';
 import { FieldIndex, noIndex } from './field-index.js';
 import { deletable, deletionTargets, takeChange } from './map-collection.js';
 import { plainCopy } from './plain-copy.js';
@@ -133,6 +133,10 @@ export class VolatileCollection<T> implements Collection<T> {
 
   count(): Promise<number> {
     return Promise.resolve(this.#map.size);
+  }
+
+  tally(): Promise<Tally> {
+    return Promise.resolve({ n: this.#map.size, estimated: false });
   }
 
   /** The copy of `value` to hold; a value JSON cannot write (undefined, a function) is refused as the other drivers refuse it. */

@@ -23,7 +23,7 @@ import { recordJson, type ActivityRecord } from '../../../src/contracts/activity
 import type {
   ActivityLog, ActivityPage, ActivityQuery, Change, Collection, CollectionSpec, Store, StoreChange, StoreInfo,
 } from '../../../src/ports.js';
-import { activityCountLimit } from '../../../src/ports.js';
+import { activityCountLimit, EXACT_TALLY_UP_TO, type Tally } from '../../../src/ports.js';
 import { COLLECTIONS } from '../../../src/store/collections.js';
 import { CollectionRegistry } from '../../../src/store/memory-store.js';
 import { KeyChains } from '../../../src/store/key-chains.js';
@@ -233,6 +233,20 @@ function statementName(text: string): string | undefined {
 /** Queries through the pool, with connection failures turned into StoreUnavailableError. */
 class Db {
   constructor(readonly pool: pg.Pool, private readonly health: Health, private readonly prepared: boolean) {}
+
+  /**
+   * The rows `select` (a `SELECT 1 FROM … WHERE …` without parameters) returns, for a status line: counted up to
+   * EXACT_TALLY_UP_TO and no further, then the planner's estimate of the whole (`EXPLAIN`, no row read; at least the
+   * count made). docs/storage.md § Counts.
+   */
+  async tally(select: string): Promise<Tally> {
+    const r = await this.q<{ n: string }>(`SELECT count(*) AS n FROM (${select} LIMIT ${EXACT_TALLY_UP_TO + 1}) m`);
+    const n = Number(r.rows[0]!.n);
+    if (n <= EXACT_TALLY_UP_TO) return { n, estimated: false };
+    const plan = await this.q<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`EXPLAIN (FORMAT JSON) ${select}`);
+    const rows = Math.round(Number(plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0));
+    return { n: Math.max(n, rows), estimated: true };
+  }
 
   /**
    * A parameterised query as a named prepared statement (docs/storage.md § Prepared statements: parsed and planned once per
@@ -627,6 +641,12 @@ class PgCollection<T> implements Collection<T> {
     return Number(r.rows[0]!.n);
   }
 
+  async tally(): Promise<Tally> {
+    await this.hooks.ready();
+    // The collection's name is one of the registry's identifiers (as in `find`): literal, so the plan's estimate is its own.
+    return this.db.tally(`SELECT 1 FROM ${this.#table} WHERE collection = '${this.name}'`);
+  }
+
   #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {
     return this.#chains.run([key], fn);
   }
@@ -799,6 +819,11 @@ export class PgActivity implements ActivityLog {
     const cutoff = this.#cutoff();
     const r = await this.db.q<{ n: string }>(`SELECT count(*) AS n FROM activity${cutoff ? ' WHERE ts >= $1' : ''}`, cutoff ? [cutoff] : []);
     return Number(r.rows[0]!.n);
+  }
+
+  async tally(): Promise<Tally> {
+    const cutoff = this.#cutoff();
+    return this.db.tally(`SELECT 1 FROM activity${cutoff ? ` WHERE ts >= '${cutoff.toISOString()}'::timestamptz` : ''}`);
   }
 
   /** Oldest first by insertion, keyset-paged (`db copy`): [seq, record] after `afterSeq`. */

@@ -29,7 +29,7 @@ import { EapCode, decodeEap } from '../../codec/eap/index.js';
 import type { SessionState, SessionView } from '../../contracts/sessions.js';
 import { open as openBox, seal } from '../../crypto/seal.js';
 import type { StoredServerState } from '../../fsm/eap-aka-state.js';
-import type { Clock, Collection, EventSink, Random, Store } from '../../ports.js';
+import type { Clock, Collection, EventSink, Random, Store, Tally } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import { Secret } from '../../util/secret.js';
 import { resultView, type DiameterResultView } from '../../codec/diameter/result.js';
@@ -534,6 +534,10 @@ export class EapAuthService {
   /** Session views held (in flight, and finished ones until the sweep drops them): the store counts, no scan. */
   count(): Promise<number> {
     return this.#sessions.count();
+  }
+
+  tally(): Promise<Tally> {
+    return this.#sessions.tally();
   }
 
   /**

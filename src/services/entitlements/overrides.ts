@@ -5,7 +5,7 @@
  * so two admins (or two daemons) setting two apps of one subscriber at once both land.
  */
 import type { EntitlementData, EntitlementRecord } from '../../contracts/entitlements.js';
-import type { Clock, Collection, Store } from '../../ports.js';
+import type { Clock, Collection, Store, Tally } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import { DEFAULT_ENTITLEMENTS, effectiveEntitlements } from './catalog.js';
 
@@ -37,6 +37,10 @@ export class EntitlementService {
 
   count(): Promise<number> {
     return this.#coll.count();
+  }
+
+  tally(): Promise<Tally> {
+    return this.#coll.tally();
   }
 
   /** Defaults (config `default_entitlements`, else the catalog's) merged with the IMSI's overrides. */

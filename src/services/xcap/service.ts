@@ -11,7 +11,7 @@
  * the read-check-write is atomic per MSISDN across every daemon sharing the
  * store. Two PUTs with the same If-Match: exactly one wins.
  */
-import type { Clock, Collection, Store } from '../../ports.js';
+import type { Clock, Collection, Store, Tally } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 import { pages } from '../../util/pages.js';
 import type { XcapErrorDetail } from '../../codec/xcap/error-doc.js';
@@ -677,5 +677,9 @@ export class XcapService {
   /** Stored profiles (the store counts; no scan). */
   count(): Promise<number> {
     return this.profiles.count();
+  }
+
+  tally(): Promise<Tally> {
+    return this.profiles.tally();
   }
 }
