@@ -79,12 +79,12 @@ export function vvmMetricsWithSources(registry: Registry): { metrics: VvmMetrics
       }),
       imapCommands: new Counter({ name: 'vvm_imap_commands_total', help: 'IMAP commands by command and result (ok, no, bad)', labelNames: ['command', 'result'], registers: [registry] }),
       messages: new Counter({ name: 'vvm_messages_total', help: 'VVM message operations (deposit, read, delete, move)', labelNames: ['operation'], registers: [registry] }),
-      messagesStored: countedGauge('vvm_messages_stored', 'VVM messages held in the store (greetings included), refreshed at most every 15 s', registry, () => sources.messages),
+      messagesStored: countedGauge('vvm_messages_stored', 'VVM messages held in the store (greetings included), refreshed at most every 15 s; past 100,000 on PostgreSQL the database\'s estimate', registry, () => sources.messages),
       messageDuration: new Histogram({ name: 'vvm_message_duration_seconds', help: 'length of deposited voice messages, seconds', buckets: [5, 10, 15, 30, 60, 120, 180, 300], registers: [registry] }),
       sms: new Counter({ name: 'vvm_sms_total', help: 'VVM SMS: outgoing status/sync per gateway attempt (success, failed, no_gateway) and incoming activate/deactivate requests (success, failed)', labelNames: ['type', 'result'], registers: [registry] }),
       accounts: new Counter({ name: 'vvm_accounts_total', help: 'VVM account operations (create, activate, deactivate, update) by result (success, error)', labelNames: ['operation', 'result'], registers: [registry] }),
-      accountsActive: countedGauge('vvm_accounts_active', 'VVM accounts held in the store, refreshed at most every 15 s', registry, () => sources.accounts),
-      smsBacklog: countedGauge('vvm_sms_backlog', 'VVM SMS in the durable backlog (waiting for the gateway or a retry, or given up and kept for vvm.sms_failed_retention_seconds), refreshed at most every 15 s', registry, () => sources.backlog),
+      accountsActive: countedGauge('vvm_accounts_active', 'VVM accounts held in the store, refreshed at most every 15 s; past 100,000 on PostgreSQL the database\'s estimate', registry, () => sources.accounts),
+      smsBacklog: countedGauge('vvm_sms_backlog', 'VVM SMS in the durable backlog (waiting for the gateway or a retry, or given up and kept for vvm.sms_failed_retention_seconds), refreshed at most every 15 s; past 100,000 on PostgreSQL the database\'s estimate', registry, () => sources.backlog),
     };
     m = { metrics, sources };
     byRegistry.set(registry, m);

@@ -13,11 +13,13 @@ export function startVvmSms(ctx: DaemonContext): void {
   const sms = ctx.services.vvmSms;
   const { metrics, sources } = vvmMetricsWithSources(ctx.metrics);
   const log = ctx.logger.child({ area: 'vvm' });
-  sources.backlog = () => sms.outbox.count();
-  sources.accounts = () => ctx.services.vvm.accounts.count();
-  // The mailbox service has no count of its own: the collection's count() (never a scan).
+  // Tallies, not counts: past 100,000 rows PostgreSQL gives its estimate instead of reading every row each refresh
+  // (docs/storage.md § Counts); memory and embedded hold their counts.
+  sources.backlog = async () => (await sms.outbox.tally()).n;
+  sources.accounts = async () => (await ctx.services.vvm.accounts.tally()).n;
+  // The mailbox service has no count of its own: the collection's (never a scan).
   const messages = openCollection(ctx.store, 'vvm_messages');
-  sources.messages = () => messages.count();
+  sources.messages = async () => (await messages.tally()).n;
   sms.boundImapPort = () => ctx.listeners.imap?.port;
   // vvm_messages_total{operation} and vvm_message_duration_seconds, counted by the mailbox service for every path.
   const uncount = ctx.services.vvm.mailbox.onOperation((operation, n, durationS) => {

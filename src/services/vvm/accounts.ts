@@ -7,7 +7,7 @@
  * failure delay, since services own no timers.
  */
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import type { Clock, Collection, Store } from '../../ports.js';
+import type { Clock, Collection, Store, Tally } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 
 export const VVM_STATUSES = ['new', 'provisioned', 'ready', 'blocked', 'deactivated'] as const;
@@ -185,6 +185,11 @@ export class VvmAccountService {
 
   count(): Promise<number> {
     return this.#coll.count();
+  }
+
+  /** As count, for a gauge: an estimate past 100,000 on PostgreSQL (src/ports.ts Tally). */
+  tally(): Promise<Tally> {
+    return this.#coll.tally();
   }
 
   /** Removes the account record only; VvmMailboxService.removeAll removes the mail. */

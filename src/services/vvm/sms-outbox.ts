@@ -11,7 +11,7 @@
  * Several daemons on one store: a record is claimed with an atomic `update` (`claimed_until`) before it
  * is sent, so exactly one daemon sends it at a time. Sees only ports.
  */
-import type { Clock, Collection, Random, Store } from '../../ports.js';
+import type { Clock, Collection, Random, Store, Tally } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
 
 export type SmsType = 'status' | 'sync';
@@ -80,6 +80,11 @@ export class SmsOutbox {
 
   count(): Promise<number> {
     return this.#coll.count();
+  }
+
+  /** As count, for a gauge: an estimate past 100,000 on PostgreSQL (src/ports.ts Tally). */
+  tally(): Promise<Tally> {
+    return this.#coll.tally();
   }
 
   /**
