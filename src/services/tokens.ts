@@ -163,7 +163,9 @@ export class TokenService {
    * 2. one `update()` of the binding's `token_bindings` record swaps in the new
    *    token_id and returns what it held — updates of one key are serialised on
    *    every driver, so of two concurrent issues exactly one sees the other's token;
-   * 3. once both are durable, the tokens the swap returned are deleted.
+   * 3. once both are durable, the tokens the swap returned are deleted, and the binding is read again: if another
+   *    issue swapped this token out meanwhile, this token is deleted too (its issuer's delete may have run before
+   *    this record's put was committed: two daemons on PostgreSQL; test/pg-two-daemons-tokens.test.ts).
    *
    * A crash before both are durable leaves nothing anyone was given: a record
    * alone expires; a swap alone names a token that never was, with the replaced
@@ -223,6 +225,12 @@ export class TokenService {
     const replaced = (async () => {
       for (const id of stale) await this.#remove(id, true);
       this.#emit('issued', record);
+      // Superseded already? An issue on another daemon may have swapped this token out and deleted it before this
+      // record's put was committed (the put and the swap run side by side): its delete found nothing, and the record
+      // would live on beside the binding's newer token. Both writes are committed now, so a swap read after them that
+      // no longer names this token means its delete may have missed: delete it here (a delete that finds nothing is
+      // harmless); a swap made after this read finds the record and deletes it itself.
+      if ((await this.#bindings.get(record.binding))?.token_id !== tokenId) await this.#remove(tokenId, true);
     })();
     replaced.catch(() => undefined); // awaited by the caller, maybe a step later: not unhandled meanwhile
     return { token: new Secret(value), record, replaced };
