@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { makeChalk } from './output.js';
 import { renderActivityList, renderStatus } from './render.js';
 import type { StatusResponse } from '../contracts/status.js';
+import type { VvmAccountList, VvmSmsList } from '../contracts/vvm.js';
+import { renderVvmAccounts, renderVvmSmsList } from './vvm-render.js';
 import type { ActivityRecord } from '../contracts/activity.js';
 
 const record = (id: string): ActivityRecord => ({
@@ -41,4 +43,16 @@ test('status: a count PostgreSQL estimated reads "≈ n"; exact ones as they are
   const exact = renderStatus(status(), c);
   assert.match(exact, /activity_records\s+41000000$/m);
   assert.doesNotMatch(exact, /≈/);
+});
+
+test('vvm accounts and SMS lists: an estimated total reads "≈ n"', () => {
+  const c = makeChalk(false);
+  const account = { imsi: '001010000000001', msisdn: '+15550001', status: 'active', pin_set: true, language: 'en', client_type: 'vvm', updated_at: '2026-12-06T02:00:00.000Z' };
+  const list = (estimated: boolean) => ({ count: 1, total: 2_400_000, ...(estimated ? { total_estimated: true } : {}), next: '001010000000001', accounts: [account] }) as unknown as VvmAccountList;
+  assert.match(renderVvmAccounts(list(true), c), /1 of ≈ 2400000; next page/);
+  assert.match(renderVvmAccounts(list(false), c), /1 of 2400000; next page/);
+  const one = { id: 's1', type: 'sync', imsi: '001010000000001', msisdn: '+15550001', state: 'failed', attempts: 3, created_at: '2026-12-06T02:00:00.000Z', next_attempt_at: null, last_error: 'gateway 503', text: null };
+  const sms = (estimated: boolean) => ({ gateway: 'http://127.0.0.1:9/sms', count: 1, total: 150_000, ...(estimated ? { total_estimated: true } : {}), next: null, sms: [one] }) as unknown as VvmSmsList;
+  assert.match(renderVvmSmsList(sms(true), c), /^≈ 150000 SMS in the backlog$/m);
+  assert.match(renderVvmSmsList(sms(false), c), /^150000 SMS in the backlog$/m);
 });

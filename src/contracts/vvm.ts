@@ -52,7 +52,7 @@ export type VvmGreeting = Static<typeof VvmGreeting>;
 export const VvmAccountDetail = Type.Object({ account: VvmAccount, mailbox: VvmMailboxSummary, greetings: Type.Array(VvmGreeting) });
 export type VvmAccountDetail = Static<typeof VvmAccountDetail>;
 
-export const VvmAccountList = Type.Object({ count: Type.Integer(), total: Type.Integer(), next: Nullable(Type.String()), accounts: Type.Array(VvmAccount) });
+export const VvmAccountList = Type.Object({ count: Type.Integer(), total: Type.Integer(), total_estimated: Type.Optional(Type.Boolean({ description: 'total is the database\'s estimate (PostgreSQL past 100,000 rows: docs/storage.md § Counts); absent when exact' })), next: Nullable(Type.String()), accounts: Type.Array(VvmAccount) });
 export type VvmAccountList = Static<typeof VvmAccountList>;
 
 export const VvmAccountCreate = Type.Object(
@@ -87,6 +87,7 @@ export const VvmSmsList = Type.Object({
   gateway: Type.Union([Type.String(), Type.Null()], { description: 'vvm.sms_gateway, or null when none is configured (nothing is sent)' }),
   count: Type.Integer(),
   total: Type.Integer({ description: 'SMS in the backlog' }),
+  total_estimated: Type.Optional(Type.Boolean({ description: 'total is the database\'s estimate (PostgreSQL past 100,000 rows: docs/storage.md § Counts); absent when exact' })),
   next: Nullable(Type.String()),
   sms: Type.Array(VvmSms),
 });

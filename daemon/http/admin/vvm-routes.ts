@@ -18,6 +18,7 @@ import { VvmMailboxError, VvmQuotaError, type GreetingView } from '../../../src/
 import type { DaemonContext } from '../../context.js';
 import { vvmMetrics } from '../../vvm/metrics.js';
 import { AdminError, defineRoute, notFound } from './route-kit.js';
+import type { Tally } from '../../../src/ports.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -44,6 +45,9 @@ function adminErrorOf(e: unknown): unknown {
   if (e instanceof OmtpMoError) return new AdminError(400, 'OMNISEP_VVM_BAD_SMS', e.message);
   return e;
 }
+
+/** `total_estimated: true` beside a total that is the database's estimate (src/ports.ts Tally); nothing beside an exact one. */
+const estimatedTotal = (t: Tally): { total_estimated?: true } => (t.estimated ? { total_estimated: true } : {});
 
 export default async function routes(app: FastifyInstance, opts: { ctx: DaemonContext }) {
   const { ctx } = opts;
@@ -94,8 +98,9 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
 
   defineRoute(app, R.listAccounts, async (req) => {
     const limit = req.query.limit ?? 100;
-    const [page, total] = await Promise.all([accounts.list({ ...(req.query.after ? { after: req.query.after } : {}), limit }), accounts.count()]);
-    return { count: page.length, total, next: page.length === limit ? page[page.length - 1]!.imsi : null, accounts: page.map(accountJson) };
+    // A tally: past 100,000 accounts PostgreSQL's estimate, said so, instead of a count(*) of every row per page.
+    const [page, total] = await Promise.all([accounts.list({ ...(req.query.after ? { after: req.query.after } : {}), limit }), accounts.tally()]);
+    return { count: page.length, total: total.n, ...estimatedTotal(total), next: page.length === limit ? page[page.length - 1]!.imsi : null, accounts: page.map(accountJson) };
   });
 
   defineRoute(app, R.createAccount, async (req) => {
@@ -198,8 +203,8 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
 
   defineRoute(app, R.listSms, async (req) => {
     const limit = req.query.limit ?? 100;
-    const [page, total] = await Promise.all([sms.outbox.list({ ...(req.query.after ? { after: req.query.after } : {}), limit }), sms.outbox.count()]);
-    return { gateway: ctx.config.vvm.sms_gateway || null, count: page.length, total, next: page.length === limit ? page[page.length - 1]!.id : null, sms: page.map((r) => smsJson(r)) };
+    const [page, total] = await Promise.all([sms.outbox.list({ ...(req.query.after ? { after: req.query.after } : {}), limit }), sms.outbox.tally()]);
+    return { gateway: ctx.config.vvm.sms_gateway || null, count: page.length, total: total.n, ...estimatedTotal(total), next: page.length === limit ? page[page.length - 1]!.id : null, sms: page.map((r) => smsJson(r)) };
   });
 
   defineRoute(app, R.retrySms, async (req) => {
@@ -215,7 +220,8 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     }
     if (retried.length) sms.worker?.kick();
     await audit(req, 'vvm_sms_retry', retried.length === 1 ? retried[0]!.imsi : null, 200, { ids: retried.slice(0, 20).map((r) => r.id), count: retried.length });
-    return { gateway: ctx.config.vvm.sms_gateway || null, count: retried.length, total: await sms.outbox.count(), next: null, sms: retried.map((r) => smsJson(r)) };
+    const total = await sms.outbox.tally();
+    return { gateway: ctx.config.vvm.sms_gateway || null, count: retried.length, total: total.n, ...estimatedTotal(total), next: null, sms: retried.map((r) => smsJson(r)) };
   });
 
   defineRoute(app, R.inboundSms, async (req) => {
