@@ -67,6 +67,7 @@ test('entitlement set reaches a registered device through the gateway (FCM v1 sh
     assert.equal((await phone(d)).status, 200);
     const before = (await d.call('GET', '/api/push')).json as PushStatus;
     assert.equal(before.registrations, 1);
+    assert.equal(before.registrations_estimated, undefined, 'an exact count carries no estimate flag');
     const t0 = Date.now();
     assert.equal((await setEntitlement(d, 0)).status, 200);
     const answered = Date.now() - t0;

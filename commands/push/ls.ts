@@ -13,7 +13,7 @@ export default class PushLs extends BaseCommand<typeof PushLs, PushStatus> {
   }
 
   protected render(s: PushStatus): string {
-    const head = `mode ${s.mode}, ${s.registrations} registered device(s), ${s.pending} pending, ${s.failed} failed, ${s.sent_total} sent since start`;
+    const head = `mode ${s.mode}, ${s.registrations_estimated ? '≈ ' : ''}${s.registrations} registered device(s), ${s.pending} pending, ${s.failed} failed, ${s.sent_total} sent since start`;
     if (s.backlog.length === 0) return `${head}\nbacklog empty`;
     const table = renderTable(
       s.backlog,

@@ -21,6 +21,7 @@ export type PushBacklogView = Static<typeof PushBacklogView>;
 export const PushStatus = Type.Object({
   mode: Type.String({ description: 'off, fcm or local (push.mode)' }),
   registrations: Type.Integer({ description: 'devices that registered a notif_token' }),
+  registrations_estimated: Type.Optional(Type.Boolean({ description: 'registrations is the database\'s estimate (PostgreSQL past 100,000 rows: docs/storage.md § Counts); absent when exact' })),
   pending: Type.Integer(),
   failed: Type.Integer(),
   sent_total: Type.Integer({ description: 'notifications delivered since this daemon started' }),

@@ -8,6 +8,6 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
   const { ctx } = opts;
   defineRoute(app, R.pushStatus, async () => {
     const l = await ctx.services.push.list(1000);
-    return { mode: ctx.config.push.mode, registrations: l.registrations, pending: l.pending, failed: l.failed, sent_total: ctx.pushWorker?.sentTotal ?? 0, backlog: l.backlog };
+    return { mode: ctx.config.push.mode, registrations: l.registrations, ...(l.registrationsEstimated ? { registrations_estimated: true } : {}), pending: l.pending, failed: l.failed, sent_total: ctx.pushWorker?.sentTotal ?? 0, backlog: l.backlog };
   });
 }

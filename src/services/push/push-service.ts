@@ -202,10 +202,12 @@ export class PushService {
   }
 
   /** The backlog for `omnisep push ls` (first page in key order) and the counts. */
-  async list(limit = 1000): Promise<{ backlog: PushBacklogView[]; registrations: number; pending: number; failed: number }> {
+  async list(limit = 1000): Promise<{ backlog: PushBacklogView[]; registrations: number; registrationsEstimated: boolean; pending: number; failed: number }> {
     const page = await this.#backlog.scan({ limit });
     const backlog = page.map(([, r]) => backlogView(r));
-    return { backlog, registrations: await this.#regs.count(), pending: backlog.filter((b) => b.state === 'pending').length, failed: backlog.filter((b) => b.state === 'failed').length };
+    // A tally: a device per registration, millions in a fleet; past 100,000 PostgreSQL's estimate (src/ports.ts Tally).
+    const regs = await this.#regs.tally();
+    return { backlog, registrations: regs.n, registrationsEstimated: regs.estimated, pending: backlog.filter((b) => b.state === 'pending').length, failed: backlog.filter((b) => b.state === 'failed').length };
   }
 
   backlogCount(): Promise<number> {
