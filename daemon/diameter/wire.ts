@@ -127,8 +127,8 @@ export async function wireDiameter(ctx: DaemonContext): Promise<void> {
       }
       if (!ctx.metrics.getSingleMetric('omnisep_sh_subscriptions')) {
         new Gauge({
-          name: 'omnisep_sh_subscriptions', help: 'subscribers whose Sh RepositoryData changes the HSS notifies to this AS (SNR granted)', registers: [ctx.metrics],
-          async collect() { this.set(await xcap.hssSubscriptionCount().catch(() => 0)); },
+          name: 'omnisep_sh_subscriptions', help: 'subscribers whose Sh RepositoryData changes the HSS notifies to this AS (SNR granted); past 100,000 on PostgreSQL the database\'s estimate', registers: [ctx.metrics],
+          async collect() { this.set(await xcap.hssSubscriptionTally().then((t) => t.n, () => 0)); },
         });
       }
     }

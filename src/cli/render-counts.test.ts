@@ -32,17 +32,20 @@ test('status: a count PostgreSQL estimated reads "≈ n"; exact ones as they are
       custom_entitlements: 12, xcap_profiles: 3, eap_aka_sessions: 40, active_tokens: 2_500_000, activity_records: 41_000_000,
       ...(estimated ? { estimated_counts: estimated } : {}),
     },
+    sh: { backlog: 0, subscriptions: 3_000_000 },
     services: { http_port: 8080, eap_aka_enabled: true, eap_aka_backend: 'swm', xcap_enabled: true, vvm_enabled: false, aaa_enabled: false },
     listeners: {}, timestamp: '2026-12-06T02:01:00.000Z',
   }) as unknown as StatusResponse;
   const c = makeChalk(false);
-  const est = renderStatus(status(['active_tokens', 'activity_records']), c);
+  const est = renderStatus(status(['active_tokens', 'activity_records', 'sh.subscriptions']), c);
+  assert.match(est, /≈ 3000000 subscriptions/);
   assert.match(est, /active_tokens\s+≈ 2500000/);
   assert.match(est, /activity_records\s+≈ 41000000/);
   assert.match(est, /eap_aka_sessions\s+40$/m);
   const exact = renderStatus(status(), c);
   assert.match(exact, /activity_records\s+41000000$/m);
   assert.doesNotMatch(exact, /≈/);
+  assert.match(exact, /, 3000000 subscriptions/);
 });
 
 test('vvm accounts and SMS lists: an estimated total reads "≈ n"', () => {

@@ -49,8 +49,8 @@ export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
   const services = Object.entries(s.services)
     .map(([k, v]) => (typeof v === 'boolean' ? `${k.replace(/_enabled$/, '')} ${v ? c.green('on') : c.dim('off')}` : `${k} ${v}`))
     .join(', ');
-  const vvm = s.vvm ? `${c.bold('VVM')}       ${s.vvm.accounts} accounts, SMS gateway ${s.vvm.sms_gateway ?? c.red('none (nothing is sent)')}, SMS backlog ${s.vvm.sms_backlog ? c.yellow(String(s.vvm.sms_backlog)) : 0}` : null;
-  const sh = s.sh ? `${c.bold('Sh')}        backlog ${s.sh.backlog ? c.yellow(String(s.sh.backlog)) : 0} (PURs waiting for the HSS), ${s.sh.subscriptions} subscriptions` : null;
+  const vvm = s.vvm ? `${c.bold('VVM')}       ${count('vvm.accounts', s.vvm.accounts)} accounts, SMS gateway ${s.vvm.sms_gateway ?? c.red('none (nothing is sent)')}, SMS backlog ${s.vvm.sms_backlog ? c.yellow(String(count('vvm.sms_backlog', s.vvm.sms_backlog))) : 0}` : null;
+  const sh = s.sh ? `${c.bold('Sh')}        backlog ${s.sh.backlog ? c.yellow(String(s.sh.backlog)) : 0} (PURs waiting for the HSS), ${count('sh.subscriptions', s.sh.subscriptions)} subscriptions` : null;
   const mem = `rss ${s.memory.rss_mb} MB, heap ${s.memory.heap_used_mb}/${s.memory.heap_total_mb} MB, external ${s.memory.external_mb} MB`;
   return [head, '', listeners, '', c.bold('Storage'), storage, '', `${c.bold('Services')}  ${services}`, ...(vvm ? [vvm] : []), ...(sh ? [sh] : []), `${c.bold('Memory')}    ${mem}`].join('\n');
 }

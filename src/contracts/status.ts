@@ -44,8 +44,11 @@ export const StatusResponse = Type.Object({
     eap_aka_sessions: Type.Integer(),
     active_tokens: Type.Integer(),
     activity_records: Type.Integer(),
-    /** The counts above that are the database's estimate (PostgreSQL, past 100,000 rows: docs/storage.md § Counts); absent when all are exact. */
-    estimated_counts: Type.Optional(Type.Array(Type.String(), { description: 'the counts above that are estimates (PostgreSQL past 100,000 rows); absent when every count is exact' })),
+    /**
+     * The counts of this answer that are the database's estimate (PostgreSQL, past 100,000 rows: docs/storage.md § Counts):
+     * this object's by name, the others as `vvm.accounts`, `vvm.sms_backlog`, `sh.subscriptions`; absent when all are exact.
+     */
+    estimated_counts: Type.Optional(Type.Array(Type.String(), { description: 'the counts of this answer that are estimates (PostgreSQL past 100,000 rows): storage fields by name, others as vvm.accounts, vvm.sms_backlog, sh.subscriptions; absent when every count is exact' })),
   }),
   services: Type.Object({
     http_port: Type.Integer(),

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { StatusResponse } from '../../../src/contracts/status.js';
-import type { StoreInfo } from '../../../src/ports.js';
+import type { StoreInfo, Tally } from '../../../src/ports.js';
 import { redactConfig } from '../../../src/contracts/config.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
@@ -30,11 +30,16 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
   const [customEntitlements, xcapProfiles, sessions, tokens, activityRecords] = await Promise.all([
     s.entitlements.tally(), s.xcap.tally(), s.eapAuth.tally(), s.tokens.tally(), s.activity.tally(),
   ]);
+  const exact = (n: number): Tally => ({ n, estimated: false });
+  const [vvmBacklog, vvmAccounts] = config.vvm.enabled ? await Promise.all([s.vvmSms.outbox.tally(), s.vvm.accounts.tally()]) : [exact(0), exact(0)];
+  const sh = config.xcap.hss_sync ? await Promise.all([s.xcap.hssBacklogCount().then(exact), s.xcap.hssSubscriptionTally()]) : null;
   // Estimates past 100,000 on PostgreSQL (src/ports.ts Tally): named, so nothing reads one as exact.
-  const counts = { custom_entitlements: customEntitlements, xcap_profiles: xcapProfiles, eap_aka_sessions: sessions, active_tokens: tokens, activity_records: activityRecords };
+  const counts = {
+    custom_entitlements: customEntitlements, xcap_profiles: xcapProfiles, eap_aka_sessions: sessions, active_tokens: tokens, activity_records: activityRecords,
+    ...(config.vvm.enabled ? { 'vvm.sms_backlog': vvmBacklog, 'vvm.accounts': vvmAccounts } : {}),
+    ...(sh ? { 'sh.subscriptions': sh[1] } : {}),
+  };
   const estimated = Object.entries(counts).filter(([, t]) => t.estimated).map(([k]) => k);
-  const [vvmBacklog, vvmAccounts] = config.vvm.enabled ? await Promise.all([s.vvmSms.outbox.count(), s.vvm.accounts.count()]) : [0, 0];
-  const sh = config.xcap.hss_sync ? await Promise.all([s.xcap.hssBacklogCount(), s.xcap.hssSubscriptionCount()]) : null;
   return {
     status: ctx.lifecycle.stopping ? 'stopping' : 'ok',
     application: 'OmniSEP',
@@ -65,8 +70,8 @@ export async function buildStatus(ctx: DaemonContext): Promise<StatusResponse> {
       vvm_enabled: Boolean(ctx.listeners.imap && ctx.listeners.imaps),
       aaa_enabled: config.aaa.enabled,
     },
-    ...(config.vvm.enabled ? { vvm: { sms_gateway: config.vvm.sms_gateway || null, sms_backlog: vvmBacklog, accounts: vvmAccounts } } : {}),
-    ...(sh ? { sh: { backlog: sh[0], subscriptions: sh[1] } } : {}),
+    ...(config.vvm.enabled ? { vvm: { sms_gateway: config.vvm.sms_gateway || null, sms_backlog: vvmBacklog.n, accounts: vvmAccounts.n } } : {}),
+    ...(sh ? { sh: { backlog: sh[0].n, subscriptions: sh[1].n } } : {}),
     listeners: ctx.listeners,
     timestamp: new Date(now).toISOString(),
   };

@@ -432,6 +432,11 @@ export class XcapService {
     return this.#subscriptions.count();
   }
 
+  /** As hssSubscriptionCount, for status and the gauge: one per subscriber, so past 100,000 PostgreSQL's estimate (src/ports.ts Tally). */
+  hssSubscriptionTally(): Promise<Tally> {
+    return this.#subscriptions.tally();
+  }
+
   /** The subscription recorded for an MSISDN. */
   hssSubscription(msisdn: string): Promise<ShSubscriptionRecord | undefined> {
     return this.#subscriptions.get(msisdn);
