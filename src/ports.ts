@@ -158,6 +158,11 @@ export interface ActivityPage {
  */
 export const ACTIVITY_COUNT_CAP = 10_000;
 
+/** The page of a query whose count stopped at `upTo` or before: `counted` past `upTo` means more than `upTo` match. */
+export function countedPage(records: ActivityRecord[], counted: number, upTo: number): ActivityPage {
+  return counted > upTo ? { total: upTo, records, capped: true } : { total: counted, records };
+}
+
 /** Where a query's count stops: the cap, or past the page asked for (a total never says a page shown does not exist). */
 export function activityCountLimit(q: ActivityQuery): number {
   const limit = q.limit ?? 25;

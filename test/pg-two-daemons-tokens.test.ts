@@ -49,39 +49,17 @@ test('two daemons completing EAP-AKA for one binding at once: one live token aft
   }
 });
 
-test('two stores issuing for one binding concurrently, 30 rounds of 8: one live token each round', { timeout: 300_000 }, async () => {
-  const url = await two.cluster.createDatabase('tokens_race');
-  const a = await createPgStore({ url, nodeName: 'a' });
-  const b = await createPgStore({ url, nodeName: 'b' });
-  try {
-    const svc = (store: typeof a) => new TokenService({
-      store, clock: { now: Date.now }, random: { bytes: randomBytes, uuid: randomUUID }, signingSecret: 'race-secret', validitySeconds: 3600,
-    });
-    const [sa, sb] = [svc(a), svc(b)];
-    const bind = { imsi: SIM1.imsi, terminal_id: TERMINAL, app_name: APP_NAME };
-    const tokens = openCollection<TokenRecord>(a, 'tokens');
-    for (let round = 0; round < 30; round++) {
-      const issued = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? sa : sb).issue({ ...bind, auth_method: 'EAP-AKA' })));
-      const live = await tokens.find('binding', bindingKey(bind));
-      assert.equal(live.length, 1, `round ${round}: ${live.length} live tokens`);
-      assert.ok(issued.some((x) => x.record.token_id === live[0]!.token_id));
-    }
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
-
-test('two stores issuing for one binding while token puts are slow to commit: the superseded token never outlives its issue', { timeout: 300_000 }, async () => {
-  // The put and the swap of an issue run side by side: an issue on the other store can swap a token out and delete it
-  // before that token's put is committed. Delayed puts make that window wide (without the re-read of the binding in
-  // TokenService.issueAlong, 54 of 100 such rounds left two live tokens).
-  const url = await two.cluster.createDatabase('tokens_slow_put');
+/**
+ * Two TokenServices on two stores of one database issue for one binding, 8 at a time split across them, 30 rounds:
+ * one live token after each round, one of those just issued. `slowPuts`: every third token put waits 2–8 ms first.
+ */
+async function issueRace(db: string, slowPuts: boolean): Promise<void> {
+  const url = await two.cluster.createDatabase(db);
   const a = await createPgStore({ url, nodeName: 'a' });
   const b = await createPgStore({ url, nodeName: 'b' });
   try {
     let n = 0;
-    for (const store of [a, b]) {
+    if (slowPuts) for (const store of [a, b]) {
       const c = openCollection<TokenRecord>(store, 'tokens');
       const put = c.put.bind(c);
       c.put = async (k, v) => { if (n++ % 3 === 0) await new Promise((r) => setTimeout(r, 2 + (n % 7))); return put(k, v); };
@@ -102,7 +80,14 @@ test('two stores issuing for one binding while token puts are slow to commit: th
     await a.close();
     await b.close();
   }
-});
+}
+
+test('two stores issuing for one binding concurrently, 30 rounds of 8: one live token each round', { timeout: 300_000 }, () => issueRace('tokens_race', false));
+
+// The put and the swap of an issue run side by side: an issue on the other store can swap a token out and delete it
+// before that token's put is committed. Delayed puts make that window wide (without the re-read of the binding in
+// TokenService.issueAlong, 54 of 100 such rounds left two live tokens).
+test('two stores issuing for one binding while token puts are slow to commit: the superseded token never outlives its issue', { timeout: 300_000 }, () => issueRace('tokens_slow_put', true));
 
 test('an import batch on one daemon racing subscriber add on the other: each IMSI written by exactly one', { timeout: 300_000 }, async () => {
   const url = await two.cluster.createDatabase('import_race');

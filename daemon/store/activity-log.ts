@@ -22,7 +22,7 @@ import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { activityCountLimit, type ActivityLog, type ActivityPage, type ActivityQuery, type Tally } from '../../src/ports.js';
+import { activityCountLimit, countedPage, type ActivityLog, type ActivityPage, type ActivityQuery, type Tally } from '../../src/ports.js';
 import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
@@ -1048,14 +1048,14 @@ export class ActivityFileLog implements ActivityLog {
         if (i >= 0 && total <= upTo) yield;
       }
     }
-    const records = hits.map((i) => this.#read(i));
-    return total > upTo ? { total: upTo, records, capped: true } : { total, records };
+    return countedPage(hits.map((i) => this.#read(i)), total, upTo);
   }
 
   /**
    * The page of an unfiltered query: every live record matches, so the total is the live count and the page is found
    * walking from the newest record past `start` live ones — a cost that follows the page asked for, not the log's
-   * size (the filtered walk above looks at every record: 17–25 ms at a million, docs/performance.md § Twenty-sixth round).
+   * size (the filtered walk above looks at records until its count's limit, every one when few match: 17–25 ms at a
+   * million, docs/performance.md § Twenty-sixth round).
    */
   #newest(start: number, limit: number): ActivityPage {
     const hits: number[] = [];

@@ -295,8 +295,8 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   async findKeys(field: string, value: string): Promise<string[]> {
-    // The index holds keys with a record only (a delete takes its key out as it is staged, as `find` sees it).
-    return this.#index(field).keys(value).filter((k) => this.#map.has(k)).sort();
+    // The index moves with the Map (#set, #remove: a delete takes its key out as it is staged, as `find` sees it).
+    return this.#index(field).keys(value).sort();
   }
 
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {

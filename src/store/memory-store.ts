@@ -2,7 +2,7 @@
  * A Store held in memory only: for `--ephemeral` runs and for tests of code
  * that does not care about durability. The lowdb driver is the default.
  */
-import { activityCountLimit, type ActivityLog, type ActivityPage, type ActivityQuery, type Collection, type CollectionSpec, type Store, type StoreChange } from '../ports.js';
+import { activityCountLimit, countedPage, type ActivityLog, type ActivityPage, type ActivityQuery, type Collection, type CollectionSpec, type Store, type StoreChange } from '../ports.js';
 import { MapCollection } from './map-collection.js';
 import { VolatileCollection } from './volatile-collection.js';
 import type { ActivityRecord } from '../contracts/activity.js';
@@ -31,8 +31,7 @@ export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery):
   }
   const limit = q.limit ?? 25;
   const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
-  const records = hits.slice(start, start + limit);
-  return hits.length > upTo ? { total: upTo, records, capped: true } : { total: hits.length, records };
+  return countedPage(hits.slice(start, start + limit), hits.length, upTo);
 }
 
 export interface MemoryActivityOptions {

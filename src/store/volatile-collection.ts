@@ -108,7 +108,7 @@ export class VolatileCollection<T> implements Collection<T> {
   findKeys(field: string, value: string): Promise<string[]> {
     const idx = this.#indexes.get(field);
     if (!idx) return Promise.reject(noIndex(this.name, field));
-    return Promise.resolve(idx.keys(value).filter((k) => this.#map.has(k)).sort());
+    return Promise.resolve(idx.keys(value).sort()); // the index moves with the Map (#set, #remove)
   }
 
   async findPage(field: string, value: string, opts: { after?: string; limit?: number } = {}): Promise<Array<[string, T]>> {

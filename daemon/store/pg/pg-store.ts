@@ -23,7 +23,7 @@ import { recordJson, type ActivityRecord } from '../../../src/contracts/activity
 import type {
   ActivityLog, ActivityPage, ActivityQuery, Change, Collection, CollectionSpec, Store, StoreChange, StoreInfo,
 } from '../../../src/ports.js';
-import { activityCountLimit, EXACT_TALLY_UP_TO, type Tally } from '../../../src/ports.js';
+import { activityCountLimit, countedPage, EXACT_TALLY_UP_TO, type Tally } from '../../../src/ports.js';
 import { COLLECTIONS } from '../../../src/store/collections.js';
 import { CollectionRegistry } from '../../../src/store/memory-store.js';
 import { KeyChains } from '../../../src/store/key-chains.js';
@@ -642,7 +642,6 @@ class PgCollection<T> implements Collection<T> {
   }
 
   async tally(): Promise<Tally> {
-    await this.hooks.ready();
     // The collection's name is one of the registry's identifiers (as in `find`): literal, so the plan's estimate is its own.
     return this.db.tally(`SELECT 1 FROM ${this.#table} WHERE collection = '${this.name}'`);
   }
@@ -810,9 +809,7 @@ export class PgActivity implements ActivityLog {
       this.db.q<{ record: ActivityRecord; node: string | null }>(
         `SELECT record, node FROM activity ${w} ORDER BY ts DESC, seq DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, limit, offset]),
     ]);
-    const n = Number(total.rows[0]!.n);
-    const records = page.rows.map((r) => ({ ...r.record, node: r.node }) as ActivityRecord);
-    return n > upTo ? { total: upTo, records, capped: true } : { total: n, records };
+    return countedPage(page.rows.map((r) => ({ ...r.record, node: r.node }) as ActivityRecord), Number(total.rows[0]!.n), upTo);
   }
 
   async count(): Promise<number> {
