@@ -110,6 +110,25 @@ test('an admin delete drops a live session at once: its POST gets 511, the view 
   now += 1;
 });
 
+test('a view deleted between a POST\'s state read and its back-end step (a racing admin delete): 511 after the step, nothing left, never resurrected', async () => {
+  for (const outcome of [{ type: 'success' }, { type: 'challenge', packet: challenge(4) }, { type: 'failure', cause: 'rejected', result: null, detail: 'wrong RES' }] as BackendOutcome[]) {
+    const t = setup([{ type: 'challenge', packet: challenge(3) }, outcome]);
+    const first = await t.svc.start(ctx);
+    assert.ok(first.kind === 'challenge' && first.cookie);
+    const id = first.session.id;
+    // The admin's delete takes the view first and the state record after it; the POST runs between the two.
+    assert.equal(await openCollection<SessionView>(t.store, 'sessions').delete(id), true);
+    const r = await t.svc.respond(first.cookie!.reveal(), response(3), { user_agent: 'ua', terminal_id: null });
+    assert.ok(r.kind === 'failed' && r.status === 511 && /deleted/.test(r.reason), `${outcome.type}: ${JSON.stringify(r)}`);
+    assert.equal(await t.svc.get(id), undefined, 'never resurrected');
+    assert.equal(t.svc.liveCount, 0, 'the session is over on this daemon');
+    const state = openCollection<{ kind: string }>(t.store, 'eap_state');
+    assert.deepEqual([await state.get(`s:${id}`), await state.get(`imsi:${ctx.imsi}`)], [undefined, undefined], `${outcome.type}: state record and IMSI slot gone`);
+    const again = await t.svc.respond(first.cookie!.reveal(), response(3), { user_agent: 'ua', terminal_id: null });
+    assert.ok(again.kind === 'failed' && again.status === 511, 'the cookie is dead');
+  }
+});
+
 test('a pseudonym / re-auth EAP_ID (imsi unknown): bound to the IMSI the back-end names; none named or another IMSI → 503', async () => {
   const temp: SessionRequestContext = { ...ctx, eap_id: '4abc@nai.epc', imsi: '' };
   const run = async (c: SessionRequestContext, success: BackendOutcome) => {
