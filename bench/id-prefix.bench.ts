@@ -3,7 +3,7 @@
  * run: the activity log's id index — `RowIdIndex` (typed columns; the embedded store's log, what users run) and
  * `IdPrefixIndex` (a Map with buckets; the memory store's log, and the embedded log's ids that are not UUIDs) —
  * each filled and then asked by prefix, and a collection's `scan({prefix})` on the memory driver (`MapCollection`, which the embedded driver's
- * collections extend) — the latter twice: on a quiet collection, and right after one write (which used to
+ * collections extend; the memory store's figures, which users do not run, are marked so in every column it prints) — the latter twice: on a quiet collection, and right after one write (which used to
  * re-sort every key; src/store/sorted-keys.ts merges the changes instead). In-process, no daemon, no HTTP: the store's part only.
  *
  *   node --import tsx bench/id-prefix.bench.ts [sizes, default 10000,100000,1000000]

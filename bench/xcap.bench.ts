@@ -3,7 +3,8 @@
  * conditional PUT element (If-Match) through a real daemon (startDaemon,
  * embedded store (the default) in a temp dir, asserted identity from 127.0.0.1), against a
  * bare fastify route answering the same bytes. Ratios are per case against
- * the bare route of the same shape.
+ * the bare route of the same shape. One more PUT case runs on a second daemon on the memory store, which users do
+ * not run: its row and the header line say so (it shows the XCAP work without the durable commits).
  *
  * The daemon runs at the default log level (info; its lines go to a sink) and is warmed up first (profile.ts warmUp).
  *

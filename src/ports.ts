@@ -163,10 +163,15 @@ export function countedPage(records: ActivityRecord[], counted: number, upTo: nu
   return counted > upTo ? { total: upTo, records, capped: true } : { total: counted, records };
 }
 
+/** The page a query asks for: `limit` records (default 25) from match `start` (`offset`, else from `page`, 1-based). */
+export function activityPageWindow(q: ActivityQuery): { limit: number; start: number } {
+  const limit = q.limit ?? 25;
+  return { limit, start: q.offset ?? ((q.page ?? 1) - 1) * limit };
+}
+
 /** Where a query's count stops: the cap, or past the page asked for (a total never says a page shown does not exist). */
 export function activityCountLimit(q: ActivityQuery): number {
-  const limit = q.limit ?? 25;
-  const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
+  const { limit, start } = activityPageWindow(q);
   return Math.max(q.countUpTo ?? ACTIVITY_COUNT_CAP, start + limit);
 }
 

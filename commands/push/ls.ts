@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { routes } from '../../src/contracts/route-paths.js';
 import type { PushStatus } from '../../src/contracts/push.js';
-import { renderTable } from '../../src/cli/output.js';
+import { approxCount, renderTable } from '../../src/cli/output.js';
 
 export default class PushLs extends BaseCommand<typeof PushLs, PushStatus> {
   static override summary = 'Push notifications on change: the gateway mode, registered devices, and the backlog of pending and failed sends.';
@@ -13,7 +13,7 @@ export default class PushLs extends BaseCommand<typeof PushLs, PushStatus> {
   }
 
   protected render(s: PushStatus): string {
-    const head = `mode ${s.mode}, ${s.registrations_estimated ? '≈ ' : ''}${s.registrations} registered device(s), ${s.pending} pending, ${s.failed} failed, ${s.sent_total} sent since start`;
+    const head = `mode ${s.mode}, ${approxCount(s.registrations, s.registrations_estimated)} registered device(s), ${s.pending} pending, ${s.failed} failed, ${s.sent_total} sent since start`;
     if (s.backlog.length === 0) return `${head}\nbacklog empty`;
     const table = renderTable(
       s.backlog,

@@ -22,7 +22,7 @@ import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { activityCountLimit, countedPage, type ActivityLog, type ActivityPage, type ActivityQuery, type Tally } from '../../src/ports.js';
+import { activityCountLimit, activityPageWindow, countedPage, type ActivityLog, type ActivityPage, type ActivityQuery, type Tally } from '../../src/ports.js';
 import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
@@ -1011,8 +1011,7 @@ export class ActivityFileLog implements ActivityLog {
 
   /** The query's walk, yielding after every QUERY_SLICE_ROWS records it looked at; its return value is the page. */
   *#queryWalk(q: ActivityQuery): Generator<void, ActivityPage, void> {
-    const limit = q.limit ?? 25;
-    const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
+    const { limit, start } = activityPageWindow(q);
     if (!q.type && !q.terminal_id && !q.query && !q.imsi && q.from === undefined && q.to === undefined) return this.#newest(start, limit);
     const typeId = q.type ? this.#types.find(q.type) : -1;
     if (q.type && typeId < 0) return { total: 0, records: [] };

@@ -10,7 +10,7 @@ import type { ActivityList, ActivityRecord } from '../contracts/activity.js';
 import type { SessionList, SessionView } from '../contracts/sessions.js';
 import type { TokenList, TokenView } from '../contracts/tokens.js';
 import { age } from '../util/age.js';
-import { httpColor, isoTime, renderKeyValue, renderTable, statusColor } from './output.js';
+import { approxCount, httpColor, isoTime, renderKeyValue, renderTable, statusColor } from './output.js';
 import { terminalSafeDeep } from '../util/terminal-text.js';
 
 export interface RenderOptions {
@@ -21,7 +21,7 @@ export interface RenderOptions {
 export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
   const head = `${c.bold('OmniSEP')} ${s.version}  ${statusColor(s.status, c)}  up ${s.uptime} (pid ${s.pid}, ${s.environment})`;
   // A PostgreSQL estimate (docs/storage.md § Counts) reads "≈ 2000000".
-  const count = (name: string, n: number) => (s.storage.estimated_counts?.includes(name) ? `≈ ${n}` : n);
+  const count = (name: string, n: number) => approxCount(n, s.storage.estimated_counts?.includes(name));
   const listeners = renderTable(
     Object.entries(s.listeners).map(([name, l]) => ({ name, ...l })),
     [

@@ -1,6 +1,6 @@
 /** Rendering shared by the `omnisep vvm` commands (docs/vvm-sms.md § CLI). Pure. No PIN or password is ever in what they render. */
 import type { ChalkInstance } from 'chalk';
-import { isoTime, renderKeyValue, renderTable, statusColor } from './output.js';
+import { approxCount, isoTime, renderKeyValue, renderTable, statusColor } from './output.js';
 import type { VvmAccount, VvmAccountDetail, VvmAccountList, VvmGreeting, VvmSms, VvmSmsList } from '../contracts/vvm.js';
 
 const statusOf = (s: string, c: ChalkInstance) => (s === 'ready' ? c.green(s) : s === 'blocked' || s === 'deactivated' ? c.red(s) : c.yellow(s));
@@ -16,7 +16,7 @@ export function renderVvmAccounts(body: VvmAccountList, c: ChalkInstance, maxWid
     { header: 'client', get: (r) => r.client_type },
     { header: 'updated_at', get: (r) => isoTime(r.updated_at) },
   ], { chalk: c, ...(maxWidth ? { maxWidth } : {}) });
-  return body.next ? `${table}\n${c.dim(`${body.count} of ${body.total_estimated ? '≈ ' : ''}${body.total}; next page: --after ${body.next}`)}` : table;
+  return body.next ? `${table}\n${c.dim(`${body.count} of ${approxCount(body.total, body.total_estimated)}; next page: --after ${body.next}`)}` : table;
 }
 
 export function renderVvmAccount(a: VvmAccount, c: ChalkInstance): string {
@@ -76,5 +76,5 @@ export function renderVvmSmsList(body: VvmSmsList, c: ChalkInstance, maxWidth?: 
     { header: 'next', get: (r) => (r.next_attempt_at ? isoTime(r.next_attempt_at) : null) },
     { header: 'last_error', get: (r) => r.last_error },
   ], { chalk: c, ...(maxWidth ? { maxWidth } : {}) });
-  return `${head}\n${body.total_estimated ? '≈ ' : ''}${body.total} SMS in the backlog\n${table}${body.next ? `\n${c.dim(`next page: --after ${body.next}`)}` : ''}`;
+  return `${head}\n${approxCount(body.total, body.total_estimated)} SMS in the backlog\n${table}${body.next ? `\n${c.dim(`next page: --after ${body.next}`)}` : ''}`;
 }

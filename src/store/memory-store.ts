@@ -2,7 +2,7 @@
  * A Store held in memory only: for `--ephemeral` runs and for tests of code
  * that does not care about durability. The lowdb driver is the default.
  */
-import { activityCountLimit, countedPage, type ActivityLog, type ActivityPage, type ActivityQuery, type Collection, type CollectionSpec, type Store, type StoreChange } from '../ports.js';
+import { activityCountLimit, activityPageWindow, countedPage, type ActivityLog, type ActivityPage, type ActivityQuery, type Collection, type CollectionSpec, type Store, type StoreChange } from '../ports.js';
 import { MapCollection } from './map-collection.js';
 import { VolatileCollection } from './volatile-collection.js';
 import type { ActivityRecord } from '../contracts/activity.js';
@@ -29,8 +29,7 @@ export function queryActivity(all: readonly ActivityRecord[], q: ActivityQuery):
     if (needle && ![r.imsi, r.msisdn, r.terminal_id, r.request_path, r.client_ip].some((f) => f?.toLowerCase().includes(needle))) continue;
     hits.push(r);
   }
-  const limit = q.limit ?? 25;
-  const start = q.offset ?? ((q.page ?? 1) - 1) * limit;
+  const { limit, start } = activityPageWindow(q);
   return countedPage(hits.slice(start, start + limit), hits.length, upTo);
 }
 

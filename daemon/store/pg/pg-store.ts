@@ -23,7 +23,7 @@ import { recordJson, type ActivityRecord } from '../../../src/contracts/activity
 import type {
   ActivityLog, ActivityPage, ActivityQuery, Change, Collection, CollectionSpec, Store, StoreChange, StoreInfo,
 } from '../../../src/ports.js';
-import { activityCountLimit, countedPage, EXACT_TALLY_UP_TO, type Tally } from '../../../src/ports.js';
+import { activityCountLimit, activityPageWindow, countedPage, EXACT_TALLY_UP_TO, type Tally } from '../../../src/ports.js';
 import { COLLECTIONS } from '../../../src/store/collections.js';
 import { CollectionRegistry } from '../../../src/store/memory-store.js';
 import { KeyChains } from '../../../src/store/key-chains.js';
@@ -799,11 +799,10 @@ export class PgActivity implements ActivityLog {
     if (q.query) add((p) => `(imsi ILIKE ${p} OR msisdn ILIKE ${p} OR terminal_id ILIKE ${p} OR request_path ILIKE ${p} OR client_ip ILIKE ${p})`,
       `%${q.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const limit = q.limit ?? 25;
-    const offset = q.offset ?? ((q.page ?? 1) - 1) * limit;
+    const { limit, start: offset } = activityPageWindow(q);
     // The count stops one past its limit (ports.ts activityCountLimit): an exact count(*) read every row within
     // retention for each admin page, 0.2–0.3 s at two million (docs/storage.md § Activity).
-    const upTo = activityCountLimit({ ...q, limit, offset });
+    const upTo = activityCountLimit(q);
     const [total, page] = await Promise.all([
       this.db.q<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM activity ${w} LIMIT $${args.length + 1}) m`, [...args, upTo + 1]),
       this.db.q<{ record: ActivityRecord; node: string | null }>(
