@@ -31,10 +31,12 @@
  * rate is printed too: a new daemon's first seconds), then measures `--count`.
  *
  * `--root DIR`: another build (e.g. `git archive <commit> | tar -x -C DIR`, node_modules linked, `npx tsc` there) —
- * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load.
+ * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load. A
+ * build older than the benchmarks (no `dist/bench/profile.js`, e.g. issue 14's branch point `130b00a`) has its daemon
+ * driven by this build's simulator and started by this build's `serve()`; the table says so in its build column.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -94,11 +96,15 @@ async function listenerPort(d: { agent: Agent }, name: string): Promise<number> 
   return port;
 }
 
+/** Where a build's benchmark and simulator modules come from: its own, or this build's when it has none (older than the benchmarks). */
+const benchOf = (dir: string) => (existsSync(join(dir, 'dist/bench/profile.js')) ? dir : here);
+
 async function round(b: { name: string; dir: string }, n: number, conc: number): Promise<Row> {
-  const prof = await import(join(b.dir, 'dist/bench/profile.js')) as typeof import('./profile.js');
-  const run = await import(join(b.dir, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
-  // The SIMs' keys are Secrets of the build's own module: its simulator refuses another copy's.
-  const { Secret: BuildSecret } = await import(join(b.dir, 'dist/src/util/secret.js')) as typeof import('../src/util/secret.js');
+  const from = benchOf(b.dir);
+  const prof = await import(join(from, 'dist/bench/profile.js')) as typeof import('./profile.js');
+  const run = await import(join(from, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
+  // The SIMs' keys are Secrets of the simulator's own module: it refuses another copy's.
+  const { Secret: BuildSecret } = await import(join(from, 'dist/src/util/secret.js')) as typeof import('../src/util/secret.js');
   const many = SIMS > 1 ? simFile(SIMS, BuildSecret) : undefined;
   const root = b.dir === here ? {} : { root: b.dir };
   const subscribers = many ? [`aaa.subscribers_file=${many.file}`] : [];
@@ -139,7 +145,7 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const syncs = st ? await st.stop() : undefined;
     const ok = Math.max(1, s.ok); // per authentication
     return {
-      build: b.name, round: n, conc, waits, http, minorGc, diameter, meanMs: s.latency_ms.mean, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      build: from === b.dir ? b.name : `${b.name} (this simulator)`, round: n, conc, waits, http, minorGc, diameter, meanMs: s.latency_ms.mean, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
       daemonUs: daemonUs / ok, simUs: (cpu.user + cpu.system) / ok,
       ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / ok, pwrite: syncs.pwrite / ok } : {}), load: load(),
     };
@@ -157,7 +163,7 @@ for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (con
 console.log('\n| build | round | concurrency | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
-const buildOf = (x: Row) => (x.build === 'root' ? `root ${values.root}` : 'this build');
+const buildOf = (x: Row) => (x.build === 'this' ? 'this build' : x.build.replace(/^root/, `root ${values.root}`));
 for (const x of rows) {
   console.log(`| ${buildOf(x)} | ${x.round} | ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
 }
