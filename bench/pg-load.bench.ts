@@ -1,6 +1,6 @@
 /**
  * Full EAP-AKA authentications/s with the store on PostgreSQL, one daemon against several sharing the database: the
- * capacity model's fleet (docs/performance.md § Capacity model) on one host instead of by arithmetic.
+ * capacity model's fleet (docs/performance.md § Issue 14 at a glance, Capacity model) on one host instead of by arithmetic.
  *
  *   npx tsc && node dist/bench/pg-load.bench.js [--daemons 1,2] [--count 3000] [--warmup 2000] [--concurrency 32]
  *        [--rounds 1] [--sims 1000] [--statements] [--pg-set name=value …] [--root DIR]

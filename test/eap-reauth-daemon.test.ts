@@ -77,7 +77,7 @@ test('built-in AAA in a real daemon: full authentication → fast re-authenticat
     assert.deepEqual(re.subtypes, [AkaSubtype.AKA_REAUTHENTICATION]);
     assert.ok(re.success?.type === 'success' && re.success.reauth);
     assert.equal((await d.ctx.services.subscribers.get(SIM.imsi))!.sqn, sqnHe, 'no vector spent');
-    assert.ok(logs.some((l) => l.includes('fast re-authentication success')), 'logged (at debug: one line per authentication, docs/performance.md § Logging)');
+    assert.ok(logs.some((l) => l.includes('fast re-authentication success')), 'logged (at debug: one line per authentication, docs/architecture.md § Logging)');
     const next = peerCarry(re.peer);
     assert.equal(next.reauth?.counter, 1);
 

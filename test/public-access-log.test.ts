@@ -1,5 +1,5 @@
 /**
- * The phones' listener writes no per-request info lines (docs/performance.md § Logging): every TS.43/XCAP
+ * The phones' listener writes no per-request info lines (docs/architecture.md § Logging): every TS.43/XCAP
  * request is in the activity log, and the access log (`request completed`, with request_id, method, scrubbed
  * URL and status) appears at `log.level=debug`. The control socket keeps its per-request lines.
  */

@@ -208,7 +208,7 @@ export function createBuiltinAaa(opts: BuiltinAaaOptions): BuiltinAaa {
         sessions.delete(der.sessionId);
         // Kept before the answer: the peer may present its new identities as soon as it sees EAP-Success.
         await identities.save(out.imsi, out.issued);
-        // Per authentication: debug (docs/performance.md § Logging).
+        // Per authentication: debug (docs/architecture.md § Logging).
         log.debug({ imsi: out.imsi, session_id: der.sessionId, fast_reauth: out.reauth }, out.reauth ? 'aaa: EAP-AKA fast re-authentication success' : 'aaa: EAP-AKA success');
         // Mobile-Node-Identifier = the permanent identity (TS 29.273 §7.1.2.1.1): the ePDG (or the TS.43 route) binds
         // the session to it, never to a pseudonym or re-auth identity the peer presented.

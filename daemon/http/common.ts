@@ -41,7 +41,7 @@ export function baseServerOptions(ctx: DaemonContext, listener: string, opts: { 
 /**
  * A request's logger (`req.log`, carrying `request_id`), made only when the request logs something: pino
  * builds a child's bindings through the redaction paths, which cost more than the rest of a token query's
- * logging. Most requests log nothing at the default level (docs/performance.md § Logging).
+ * logging. Most requests log nothing at the default level (docs/architecture.md § Logging).
  */
 class LazyChildLogger {
   #real: FastifyBaseLogger | undefined;

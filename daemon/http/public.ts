@@ -62,7 +62,7 @@ export async function buildPublicApp(ctx: DaemonContext, rates?: RateMeter, tls?
   ctx.leanPaths = lean;
   const factory = tls ? tls.factory : limitedServerFactory(h, 'http', ctx.metrics);
   const app = Fastify({
-    // No per-request info lines on the phones' listener (docs/performance.md § Logging): every request is in the
+    // No per-request info lines on the phones' listener (docs/architecture.md § Logging): every request is in the
     // activity log already; the access log below is written at debug level.
     ...baseServerOptions(ctx, 'http', { requestLogging: false }), trustProxy: h.trust_proxy,
     // docs/security.md § Limits: header/request/keep-alive timeouts and connection caps on the listener phones reach.
