@@ -19,13 +19,7 @@ git archive "$BASE_COMMIT" | tar -x -C "$BASE"
 ln -s "$(pwd)/node_modules" "$BASE/node_modules"
 (cd "$BASE" && npx tsc -p tsconfig.json)
 echo "omnisep before/after: before $(git rev-parse --short "$BASE_COMMIT"), after $(git rev-parse --short HEAD) $(date -u +%Y-%m-%dT%H:%MZ), node $(node -v), $(nproc) cores"
-run() {
-  echo
-  echo "### $*"
-  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  node "$@" || echo "FAILED: exit $? ($*)"
-  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-}
+. bench/run-step.sh
 # The token query and XCAP the issue's way (wrk -t1 -c50 against the daemon and a bare fastify route in its own process).
 run dist/bench/wrk.bench.js --root "$BASE"
 run dist/bench/wrk.bench.js

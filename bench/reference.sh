@@ -11,13 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 [ -d dist/bench ] || { echo "bench/reference.sh: build first (npm run build)" >&2; exit 2; }
 echo "omnisep reference run: $(git rev-parse --short HEAD 2>/dev/null || echo '?') $(date -u +%Y-%m-%dT%H:%MZ), node $(node -v), $(nproc) cores"
-run() {
-  echo
-  echo "### $*"
-  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  node "$@" || echo "FAILED: exit $? ($*)"
-  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-}
+. bench/run-step.sh
 run dist/bench/cli.bench.js 15
 run dist/bench/eap-aka.bench.js 1.5
 run dist/bench/diameter.bench.js 2 32
