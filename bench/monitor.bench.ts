@@ -13,7 +13,6 @@
  *
  *   node --import tsx bench/monitor.bench.ts [seconds-per-round=3] [rounds=3]
  */
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -22,13 +21,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { followEvents, type StreamItem } from '../src/client/event-stream.js';
 import type { ActivityRecord } from '../src/contracts/activity.js';
 import { resolveConfig } from '../src/contracts/config.js';
 import { daemonSource } from '../src/ui/daemon-source.js';
 import { threadsCpuUs } from './proc-cpu.js';
+import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import type { MonitorSource } from '../src/ui/use-monitor-stream.js';
 
 // The TUI as shipped: React's production build (commands/monitor.ts does the same).
@@ -84,8 +83,14 @@ if (process.argv[2] === '--child') {
   const socket = process.argv[3]!;
   let events = 0;
   const inner = daemonSource({ kind: 'socket', path: socket });
+  let announced = false;
   const source: MonitorSource = {
-    subscribe: (on) => inner.subscribe((i) => ((events += i.type === 'event' ? 1 : i.type === 'activity-lines' ? i.lines.length : 0), on(i))),
+    subscribe: (on) => inner.subscribe((i) => {
+      // The parent (./monitor-child.ts) waits for this line: the daemon said hello, its stream is read from here on.
+      if (!announced && i.type === 'status' && i.status.state === 'connected') { announced = true; process.stdout.write('attached\n'); }
+      events += i.type === 'event' ? 1 : i.type === 'activity-lines' ? i.lines.length : 0;
+      on(i);
+    }),
     snapshot: inner.snapshot,
   };
   const m = mountMonitor(source, { frameMs: 500, maxFps: 2, capacity: 1000 }); // the command's defaults (--fps 2)
@@ -157,12 +162,11 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
   }
 
   await load(12_000); // warm-up: a new daemon runs unoptimised code for its first seconds (bench/profile.ts warmUp)
-  const self = fileURLToPath(import.meta.url);
   type Case = 'none' | 'reader' | 'monitor' | 'stuck';
   const MONITOR_WARM_MS = 15_000;
   const results: Record<Case, Array<{ rps: number; cpuUsPerReq: number }>> = { none: [], reader: [], monitor: [], stuck: [] };
   let readerEvents = 0;
-  const child: Array<{ events: number; renders: number; seconds: number; rss_mb: number; cpu_ms: number; main_ms: number }> = [];
+  const child: MonitorWindow[] = [];
 
   async function measured(): Promise<{ rps: number; cpuUsPerReq: number }> {
     const c0 = process.cpuUsage();
@@ -199,22 +203,15 @@ async function daemonThroughput(seconds: number, rounds: number): Promise<void> 
     await detached();
 
     // The real TUI in its own process (as an operator would run it).
-    const before = d.ctx.events.subscriberCount;
-    // From dist/ the child runs compiled, as `omnisep monitor` does; tsx (its loader thread, source maps) only from sources.
-    const mon = spawn(process.execPath, [...(self.endsWith('.ts') ? ['--import', 'tsx'] : []), self, '--child', socket], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    mon.stdout.on('data', (c) => (out += c));
-    await attached(before);
+    const mon = await attachMonitor(socket);
     // Snapshot read, first frames drawn, and V8 done optimising the monitor's paths under the same load: at one or two
     // frames a second the React/ink functions get hot slowly, and their optimising compiles keep V8's worker threads
     // busy for many seconds (docs/performance.md § Thirteenth round). What is measured is a long-running monitor.
     await new Promise((res) => setTimeout(res, 2000));
     await load(MONITOR_WARM_MS);
-    mon.kill('SIGUSR2');
+    mon.startWindow();
     results.monitor.push(await measured());
-    mon.kill('SIGTERM');
-    await new Promise((res) => mon.on('close', res));
-    child.push(JSON.parse(out.trim()));
+    child.push(await mon.stop());
     await detached();
 
     // A stuck reader: asks for the stream and never reads a byte.

@@ -20,7 +20,7 @@ run dist/bench/ts43.bench.js --seconds 3 --eap-count 400
 # activity commit with the main thread idle; docs/performance.md § Eleventh round).
 run dist/bench/ts43.bench.js --seconds 3 --eap-count 400 --connections 50
 # The issue's own method (wrk in its own process, the bare route in another): needs Debian's wrk.
-if command -v wrk >/dev/null 2>&1; then run dist/bench/wrk.bench.js; run dist/bench/turn-end.bench.js; else echo; echo "### wrk.bench.js and turn-end.bench.js skipped: wrk is not installed (apt-get install wrk)"; fi
+if command -v wrk >/dev/null 2>&1; then run dist/bench/wrk.bench.js; run dist/bench/wrk.bench.js --monitor --cases token-xml,xcap-get; run dist/bench/turn-end.bench.js; else echo; echo "### wrk.bench.js (with and without --monitor) and turn-end.bench.js skipped: wrk is not installed (apt-get install wrk)"; fi
 run dist/bench/eap-load.bench.js --count 2000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 64 --rounds 2 --sims 1000

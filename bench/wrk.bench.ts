@@ -8,6 +8,7 @@
  *
  *   npx tsc && node dist/bench/wrk.bench.js [--seconds 5] [--connections 50] [--slices 2] [--warmup 3]
  *                                           [--cases token-xml,token-json,xcap-get,xcap-put] [--root DIR]
+ *                                           [--monitor [--monitor-warmup 10]]
  *
  * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
@@ -15,6 +16,11 @@
  * as in the other benchmarks. Prints req/s, the ratio, wrk's p50 / p99, non-2xx answers and socket errors, the
  * bare server's and the daemon's CPU µs per request (every thread, /proc), and of the daemon's the main thread's
  * share and how busy it kept that thread: near 100 % the event loop is the bound, well below it the waits are.
+ *
+ * `--monitor`: each slice of the daemon is followed by one with the real monitor attached (./monitor-child.ts: this
+ * build's TUI in a process of its own on the daemon's control socket, warmed `--monitor-warmup` seconds under the
+ * same load first), and a second table compares the two per case (issue 14: no more than 10 % slower), with the
+ * monitor's own events, renders and CPU a second.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,18 +31,23 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { ANDROID_UA, ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
 import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
+import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
   warmup: { type: 'string', default: '3' }, cases: { type: 'string', default: 'token-xml,token-json,xcap-get,xcap-put' },
   // Another build's daemon (an export of an older commit, built): before/after.
   root: { type: 'string' },
+  // Each slice also run with the real monitor attached (issue 14: no more than 10 % slower), warmed this many seconds.
+  monitor: { type: 'boolean', default: false }, 'monitor-warmup': { type: 'string', default: '10' },
 } });
 const SECONDS = Number(values.seconds);
 const CONNS = Number(values.connections);
 const SLICES = Number(values.slices);
 const WARMUP = Number(values.warmup);
 const NAMES = values.cases.split(',');
+const MONITOR = values.monitor;
+const MONITOR_WARMUP = Number(values['monitor-warmup']);
 
 const version = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
 if (version.error) throw new Error('wrk.bench: wrk is not installed (Debian: apt-get install wrk)');
@@ -131,12 +142,17 @@ const sum = (runs: Run[]) => {
   return { perS: n / s, n, p50: runs.reduce((a, r) => a + r.p50, 0) / runs.length, p99: Math.max(...runs.map((r) => r.p99)), bad: runs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0) };
 };
 const rows: string[] = [];
+const monitorRows: string[] = [];
 for (const c of chosen) {
   const b: Run[] = [];
   const o: Run[] = [];
+  const w: Run[] = [];
+  const windows: MonitorWindow[] = [];
   let cpu = 0;
   let mainCpu = 0;
   let bareCpu = 0;
+  let withCpu = 0;
+  let withMain = 0;
   for (let s = 0; s < SLICES; s++) {
     const b0 = processCpuUs(bareChild.pid!);
     b.push(wrk(c.bare[0], SECONDS, c.conns, c.bare[1], c.bare[2]));
@@ -146,11 +162,30 @@ for (const c of chosen) {
     o.push(wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]));
     cpu += processCpuUs(d.child.pid!) - c0;
     mainCpu += threadsCpuUs(d.child.pid!).main - m0;
+    if (MONITOR) {
+      // The monitor attached, warmed under the same load (its first seconds run unoptimised code), then measured.
+      const mon = await attachMonitor(join(d.dir, 'omnisep.sock'));
+      wrk(c.daemon[0], MONITOR_WARMUP, c.conns, c.daemon[1], c.daemon[2]);
+      mon.startWindow();
+      const w0 = processCpuUs(d.child.pid!);
+      const wm0 = threadsCpuUs(d.child.pid!).main;
+      w.push(wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]));
+      withCpu += processCpuUs(d.child.pid!) - w0;
+      withMain += threadsCpuUs(d.child.pid!).main - wm0;
+      windows.push(await mon.stop());
+    }
   }
   const x = sum(b);
   const y = sum(o);
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
   rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} | ${f(mainCpu / Math.max(1, y.n))} | ${Math.round((100 * mainCpu) / (o.reduce((a, r) => a + r.seconds, 0) * 1e6))} % |`);
+  if (MONITOR) {
+    const z = sum(w);
+    // Each slice's pair (without, then with) ran back to back: their ratio compares the two under the same machine load.
+    const ratios = w.map((r, i) => r.requests / r.seconds / (o[i]!.requests / o[i]!.seconds));
+    const secs = windows.reduce((a, m) => a + m.seconds, 0);
+    monitorRows.push(`| ${c.name} | ${f(y.perS)} | ${f(z.perS)} | ${(z.perS / y.perS).toFixed(3)}× | ${ratios.map((r) => `${r.toFixed(3)}×`).join(', ')} | ${y.p99.toFixed(2)} / ${z.p99.toFixed(2)} | ${z.bad} | ${f(cpu / Math.max(1, y.n))} / ${f(withCpu / Math.max(1, z.n))} | ${f(mainCpu / Math.max(1, y.n))} / ${f(withMain / Math.max(1, z.n))} | ${f(windows.reduce((a, m) => a + m.events, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.renders, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.cpu_ms, 0) / secs)} |`);
+  }
 }
 const load1 = loadavg()[0]!;
 bareChild.kill('SIGTERM');
@@ -162,3 +197,11 @@ console.log('');
 console.log('| case | connections | bare /s | omnisep /s | ratio | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
+if (MONITOR) {
+  console.log('');
+  console.log(`With the monitor attached (issue 14: no more than 10 % slower): this build's TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command's defaults) in a process of its own on the daemon's control socket, attached for each slice after the slice without it, warmed ${MONITOR_WARMUP} s under the same load, then measured ${SECONDS} s`);
+  console.log('');
+  console.log('| case | omnisep /s without | with the monitor /s | with / without | each slice\'s pair | omnisep p99 ms without / with | non-2xx + socket errors with | daemon CPU µs/req without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |');
+  console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of monitorRows) console.log(r);
+}
