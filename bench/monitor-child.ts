@@ -2,7 +2,7 @@
  * The real monitor attached to a daemon, in a process of its own, for the benchmarks that measure a daemon with and
  * without one (issue 14: "no more than 10 % slower with a monitor attached"): `bench/monitor.bench.ts --child SOCKET`
  * mounts the TUI (`MonitorApp`, the daemon source with its reconnect and batching, the command's defaults) on a
- * virtual 120×40 terminal, says `attached` on its stdout once the stream's first item arrived, opens its measured
+ * virtual 120×40 terminal, says `attached` on its stdout once the daemon's stream said hello, opens its measured
  * window on SIGUSR2 and, on SIGTERM, prints what the window cost it (one JSON line) and exits.
  */
 import { spawn } from 'node:child_process';

@@ -191,7 +191,7 @@ export async function warmUp(seconds: number, turns: Array<[conns: number, once:
   return n;
 }
 
-export interface Served { child: ChildProcess; url: string; agent: Agent; logLines: () => number; stop(): Promise<number | null>; dir: string }
+export interface Served { child: ChildProcess; url: string; agent: Agent; logLines: () => number; stop(): Promise<number | null>; dir: string; /** The control socket. */ socket: string }
 
 /**
  * `omnisep serve` as users start it (default store and log level) plus the settings a single-SIM load needs
@@ -234,7 +234,7 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
     } catch { await new Promise((r) => setTimeout(r, 100)); }
   }
   return {
-    child, url, agent, dir, logLines: () => lines,
+    child, url, agent, dir, socket, logLines: () => lines,
     // The temp dir (store, socket) goes with the daemon: every bench that starts one leaves nothing under /tmp.
     stop: async () => { child.kill('SIGTERM'); const code = await exited; await agent.close(); rmSync(dir, { recursive: true, force: true }); return code; },
   };

@@ -164,7 +164,7 @@ for (const c of chosen) {
     mainCpu += threadsCpuUs(d.child.pid!).main - m0;
     if (MONITOR) {
       // The monitor attached, warmed under the same load (its first seconds run unoptimised code), then measured.
-      const mon = await attachMonitor(join(d.dir, 'omnisep.sock'));
+      const mon = await attachMonitor(d.socket);
       wrk(c.daemon[0], MONITOR_WARMUP, c.conns, c.daemon[1], c.daemon[2]);
       mon.startWindow();
       const w0 = processCpuUs(d.child.pid!);
