@@ -110,7 +110,7 @@ if (process.argv[2] === '--child') {
   process.on('SIGTERM', () => {
     const s = (Date.now() - t0) / 1000;
     const c = threadsCpuMs(process.pid);
-    const out = { events: events - events0, renders: m.renders() - renders0, seconds: s, rss_mb: process.memoryUsage().rss / 2 ** 20, cpu_ms: c.main + c.other - cpu0.main - cpu0.other, main_ms: c.main - cpu0.main };
+    const out: MonitorWindow = { events: events - events0, renders: m.renders() - renders0, seconds: s, rss_mb: process.memoryUsage().rss / 2 ** 20, cpu_ms: c.main + c.other - cpu0.main - cpu0.other, main_ms: c.main - cpu0.main };
     m.unmount();
     process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
   });

@@ -120,12 +120,12 @@ export function httpColor(status: number, text: string, c: ChalkInstance): strin
   return c.green(text);
 }
 
-/** Unix seconds or ms → ISO 8601 UTC without fractions (stable, sortable). */
 /** A count as the CLI prints it: "≈ n" when the daemon says it is PostgreSQL's estimate (docs/storage.md § Counts). */
 export function approxCount(n: number, estimated: boolean | undefined): string {
   return estimated ? `≈ ${n}` : String(n);
 }
 
+/** Unix seconds or ms → ISO 8601 UTC without fractions (stable, sortable). */
 export function isoTime(v: number | string | null | undefined): string {
   if (v === null || v === undefined || v === '') return '-';
   if (typeof v === 'string') return v.replace(/\.\d+Z$/, 'Z');
