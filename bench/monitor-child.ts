@@ -19,13 +19,17 @@ export interface AttachedMonitor {
   stop(): Promise<MonitorWindow>;
 }
 
-/** Spawns the monitor on the daemon's control socket `socket` and resolves once it reads the daemon's stream. */
-export async function attachMonitor(socket: string, timeoutMs = 60_000): Promise<AttachedMonitor> {
+/**
+ * Spawns the monitor on the daemon's control socket `socket` and resolves once it reads the daemon's stream.
+ * `sample`: the monitor's `--sample` (default the command's, DEFAULT_SAMPLE; 0: every activity record).
+ */
+export async function attachMonitor(socket: string, opts: { sample?: number; timeoutMs?: number } = {}): Promise<AttachedMonitor> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   // From dist/ the child runs compiled, as `omnisep monitor` does; tsx (its loader thread, source maps) only from sources.
   const fromSources = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(new URL(`./monitor.bench.${fromSources ? 'ts' : 'js'}`, import.meta.url));
   // Its stderr is kept, not shown: ink restores the cursor there on exit (an escape sequence in the bench's output).
-  const child = spawn(process.execPath, [...(fromSources ? ['--import', 'tsx'] : []), script, '--child', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(fromSources ? ['--import', 'tsx'] : []), script, '--child', socket, ...(opts.sample === undefined ? [] : ['--sample', String(opts.sample)])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => { err += String(c); });

@@ -81,8 +81,9 @@ function threadsCpuMs(pid: number): { main: number; other: number } {
 // ── child mode: the monitor attached to a daemon, until SIGTERM ──────────────
 if (process.argv[2] === '--child') {
   const socket = process.argv[3]!;
+  const sample = process.argv[4] === '--sample' ? Number(process.argv[5]) : undefined;
   let events = 0;
-  const inner = daemonSource({ kind: 'socket', path: socket });
+  const inner = daemonSource({ kind: 'socket', path: socket }, { sample });
   let announced = false;
   const source: MonitorSource = {
     subscribe: (on) => inner.subscribe((i) => {

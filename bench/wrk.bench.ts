@@ -8,7 +8,7 @@
  *
  *   npx tsc && node dist/bench/wrk.bench.js [--seconds 5] [--connections 50] [--slices 2] [--warmup 3]
  *                                           [--cases token-xml,token-json,xcap-get,xcap-put] [--root DIR]
- *                                           [--monitor [--monitor-warmup 10]]
+ *                                           [--monitor [--monitor-warmup 10] [--monitor-sample 200]]
  *
  * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
@@ -20,7 +20,8 @@
  * `--monitor`: each slice of the daemon is followed by one with the real monitor attached (./monitor-child.ts: this
  * build's TUI in a process of its own on the daemon's control socket, warmed `--monitor-warmup` seconds under the
  * same load first), and a second table compares the two per case (issue 14: no more than 10 % slower), with the
- * monitor's own events, renders and CPU a second.
+ * monitor's own events, renders and CPU a second. `--monitor-sample N` is the monitor's `--sample` (the most activity
+ * records a second the daemon sends it; default the command's, 0 every record).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { request } from 'undici';
 import { ANDROID_UA, ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
 import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
+import { DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
@@ -40,6 +42,8 @@ const { values } = parseArgs({ options: {
   root: { type: 'string' },
   // Each slice also run with the real monitor attached (issue 14: no more than 10 % slower), warmed this many seconds.
   monitor: { type: 'boolean', default: false }, 'monitor-warmup': { type: 'string', default: '10' },
+  // The monitor's --sample (activity records a second the daemon sends it; 0: all); default the command's.
+  'monitor-sample': { type: 'string', default: String(DEFAULT_SAMPLE) },
 } });
 const SECONDS = Number(values.seconds);
 const CONNS = Number(values.connections);
@@ -48,6 +52,7 @@ const WARMUP = Number(values.warmup);
 const NAMES = values.cases.split(',');
 const MONITOR = values.monitor;
 const MONITOR_WARMUP = Number(values['monitor-warmup']);
+const MONITOR_SAMPLE = Number(values['monitor-sample']);
 
 const version = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
 if (version.error) throw new Error('wrk.bench: wrk is not installed (Debian: apt-get install wrk)');
@@ -164,7 +169,7 @@ for (const c of chosen) {
     mainCpu += threadsCpuUs(d.child.pid!).main - m0;
     if (MONITOR) {
       // The monitor attached, warmed under the same load (its first seconds run unoptimised code), then measured.
-      const mon = await attachMonitor(d.socket);
+      const mon = await attachMonitor(d.socket, { sample: MONITOR_SAMPLE });
       wrk(c.daemon[0], MONITOR_WARMUP, c.conns, c.daemon[1], c.daemon[2]);
       mon.startWindow();
       const w0 = processCpuUs(d.child.pid!);
@@ -199,7 +204,7 @@ console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (MONITOR) {
   console.log('');
-  console.log(`With the monitor attached (issue 14: no more than 10 % slower): this build's TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command's defaults) in a process of its own on the daemon's control socket, attached for each slice after the slice without it, warmed ${MONITOR_WARMUP} s under the same load, then measured ${SECONDS} s`);
+  console.log(`With the monitor attached (issue 14: no more than 10 % slower): this build's TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command's defaults, --sample ${MONITOR_SAMPLE}${MONITOR_SAMPLE === DEFAULT_SAMPLE ? ' (its default)' : ''}) in a process of its own on the daemon's control socket, attached for each slice after the slice without it, warmed ${MONITOR_WARMUP} s under the same load, then measured ${SECONDS} s`);
   console.log('');
   console.log('| case | omnisep /s without | with the monitor /s | with / without | each slice\'s pair | omnisep p99 ms without / with | non-2xx + socket errors with | daemon CPU µs/req without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |');
   console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');

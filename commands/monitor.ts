@@ -3,7 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { imsiFlag } from '../src/cli/args.js';
 import { UsageError } from '../src/cli/errors.js';
 import { describeTarget } from '../src/client/control-client.js';
-import { DEFAULT_CAPACITY } from '../src/ui/monitor-state.js';
+import { DEFAULT_CAPACITY, DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
 import { daemonSource } from '../src/ui/daemon-source.js';
 import { TIME_FORMATS, type TimeFormat } from '../src/ui/time-format.js';
 
@@ -55,6 +55,19 @@ export default class Monitor extends BaseCommand<typeof Monitor, void> {
       max: 100_000,
       helpValue: 'N',
     }),
+    sample: Flags.integer({
+      summary: 'Most activity records a second the daemon sends this monitor; 0 sends every one.',
+      description: [
+        'Past this rate the daemon sends an even sample and counts the rest; the header shows "sampled ≤N/s, M not shown".',
+        'The activity log keeps every record. The / filter and --imsi apply to the records sent, so on a busy daemon some of',
+        'a subscriber\'s records may not be listed: l on its row (or omnisep activity ls --imsi) reads them all from the log,',
+        'and --sample 0 sends every record (the monitor then spends more CPU; docs/performance.md § Thirtieth round).',
+      ].join('\n'),
+      default: DEFAULT_SAMPLE,
+      min: 0,
+      max: 1_000_000,
+      helpValue: 'N',
+    }),
     fps: Flags.integer({
       summary: 'Most screen updates per second (events are batched between frames).',
       description: 'Each frame redraws the whole screen; 2 a second keeps the monitor\'s CPU low on a busy host (htop refreshes every 1.5 s).',
@@ -87,7 +100,7 @@ export default class Monitor extends BaseCommand<typeof Monitor, void> {
     delete process.env.CONTINUOUS_INTEGRATION;
     const [{ render }, { createElement }, { MonitorApp }] = await Promise.all([import('ink'), import('react'), import('../src/ui/monitor-app.js')]);
     const target = this.target();
-    const source = daemonSource(target, { history: flags.buffer });
+    const source = daemonSource(target, { history: flags.buffer, sample: flags.sample });
     process.stdout.write(ENTER_ALT);
     const app = render(
       createElement(MonitorApp, { source, capacity: flags.buffer, frameMs: Math.round(1000 / flags.fps), filter: flags.imsi, target: describeTarget(target), time: flags.time as TimeFormat }),

@@ -190,6 +190,47 @@ test('event stream: hello first, then live activity for the filtered IMSI only',
   await agent.close();
 });
 
+test('event stream with sample: at most that many activity records a second, the rest counted in sampled events; a bad sample is a 400', async () => {
+  const agent = new Agent({ connect: { socketPath: d.socket } });
+  for (const bad of ['-1', 'many', '1000001']) {
+    const r = await request(`http://localhost/api/events?sample=${bad}`, { dispatcher: agent });
+    assert.equal(r.statusCode, 400, `sample=${bad}`);
+    await r.body.dump();
+  }
+  const subs = d.ctx.events.subscriberCount;
+  const res = await request(`http://localhost/api/events?kinds=activity&sample=5`, { dispatcher: agent });
+  assert.equal(res.statusCode, 200);
+  const N = 40;
+  let shown = 0;
+  let leftOut = 0;
+  const perSecond = new Set<number>();
+  let buf = '';
+  const done = (async () => {
+    for await (const chunk of res.body) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const e = JSON.parse(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+        if (e.kind === 'activity') shown++;
+        if (e.kind === 'sampled') (leftOut += e.count, perSecond.add(e.per_second));
+      }
+      if (shown + leftOut >= N) break;
+    }
+  })();
+  while (d.ctx.events.subscriberCount === subs) await new Promise((r) => setTimeout(r, 5));
+  const t0 = Date.now();
+  for (let i = 0; i < N; i++) await d.ctx.activity.record({ request_type: 'entitlement_query', imsi: '001019999999998' });
+  const elapsed = Date.now() - t0;
+  await done;
+  assert.equal(shown + leftOut, N, 'every record is either sent or counted');
+  assert.ok(shown >= 5 && shown <= 5 + Math.ceil((elapsed * 5) / 1000), `${shown} sent in ${elapsed} ms at 5 a second`);
+  assert.deepEqual([...perSecond], [5]);
+  const all = await d.call('GET', '/api/activity?imsi=001019999999998&limit=100');
+  assert.equal(all.json.count, N, 'the log keeps every record the stream left out');
+  await agent.close();
+});
+
 test('health: 200 with services; errors are JSON with a code; unknown route 404', async () => {
   const h = await request(`${d.addresses.http.url}/health`);
   assert.equal(h.statusCode, 200);

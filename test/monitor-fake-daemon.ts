@@ -37,13 +37,13 @@ export interface FakeDaemon {
 
 /** The real bus's filter (daemon/events/bus.ts), with `type` split into kinds and activity types as the route does. */
 export function wants(c: Pick<Client, 'imsi' | 'types' | 'kinds'>, e: DaemonEvent): boolean {
-  if (e.kind === 'hello' || e.kind === 'dropped') return true;
+  if (e.kind === 'hello' || e.kind === 'dropped' || e.kind === 'sampled') return true;
   const kinds = [...c.kinds, ...c.types.filter((t) => (KINDS as readonly string[]).includes(t))] as DaemonEventKind[];
   const types = c.types.filter((t) => !(KINDS as readonly string[]).includes(t));
   return matches({ imsi: c.imsi ?? undefined, kinds, types }, e);
 }
 
-const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'hello'];
+const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'sampled', 'hello'];
 
 export async function startFakeDaemon(opts: { version?: string; startedAt?: string } = {}): Promise<FakeDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-fake-'));

@@ -99,7 +99,8 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
   const socket = daemon.addresses.socket.path!;
   const exitFile = join(dir, 'monitor.exit');
   const script = join(dir, 'run-monitor.sh');
-  const argv = [process.execPath, ...cliArgv(), 'monitor', '--socket', socket].map((a) => `'${a}'`).join(' ');
+  // A sample of 50 records a second: the few records set one by one below all show; the burst further down does not.
+  const argv = [process.execPath, ...cliArgv(), 'monitor', '--socket', socket, '--sample', '50'].map((a) => `'${a}'`).join(' ');
   writeFileSync(script, `#!/bin/sh\ncd '${repoPath()}'\n${argv}\necho $? > '${exitFile}'\nsleep 60\n`, { mode: 0o755 });
   try {
     tmux('new-session', '-d', '-s', 'mon', '-x', '120', '-y', '32', '-e', 'NO_COLOR=', script);
@@ -130,13 +131,28 @@ test('monitor under tmux: live entitlement, filter, daemon restart, resize, q ex
     keys('Escape');
     await until((s) => !s.includes('filter:') && s.includes('001010000000456'), 'the filter to clear', SCREEN_WAIT_MS);
 
+    // A burst of 400 records at once, past --sample 50: the daemon sends a bucket's worth (50, and what refills
+    // while the burst lasts) and counts the rest; the header says how many were not shown, the log has them all.
+    const BURST = 400;
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: BURST }, () => daemon!.ctx.activity.record({ request_type: 'entitlement_query', imsi: '001010000000999' })));
+    const burstMs = Date.now() - t0;
+    const sampled = await until((s) => /sampled ≤50\/s, \d+ not shown/.test(s), 'the sampled count in the header', SCREEN_WAIT_MS);
+    const notShown = Number(/sampled ≤50\/s, (\d+) not shown/.exec(sampled.screen)![1]);
+    assert.ok(notShown >= BURST - 50 - Math.ceil((burstMs * 50) / 1000) - 50 && notShown <= BURST - 50, `${notShown} of ${BURST} not shown (burst ${burstMs} ms)`);
+    t.diagnostic(`burst of ${BURST} in ${burstMs} ms: ${notShown} not shown`);
+    // The five records set above and the burst's sent ones are listed; every one of the burst is in the log.
+    await until((s) => s.includes(` 1/${5 + BURST - notShown} `), `${5 + BURST - notShown} rows listed`, SCREEN_WAIT_MS);
+    const logged = await daemon.ctx.activity.query({ imsi: '001010000000999', limit: 1 });
+    assert.equal(logged.total, BURST);
+
     // Panes and detail.
     for (const [k, head] of [['2', /^SESSION[↑↓]?\s+IMSI\s+STATE/m], ['3', /^TOKEN[↑↓]?\s+IMSI/m], ['4', /^HOST[↑↓]?\s+STATUS/m], ['1', /^TIME[↑↓]?\s+TYPE/m]] as const) {
       keys(k);
       await until((s) => head.test(s), `pane ${k}`, SCREEN_WAIT_MS);
     }
     keys('Enter');
-    await until((s) => /Activity record — Esc back/.test(s) && /^request_type\s+admin/m.test(s), 'the detail view', SCREEN_WAIT_MS);
+    await until((s) => /Activity record — Esc back/.test(s) && /^request_type\s+entitlement_query/m.test(s) && /^imsi\s+001010000000999/m.test(s), 'the detail view', SCREEN_WAIT_MS);
     keys('Escape');
     await pause();
     keys('?');

@@ -86,3 +86,55 @@ test('an encoding subscription buffers each matching event as encode made it whe
   assert.equal(JSON.parse(got[1]!).record.request_path, '/');
   assert.ok(got.every((l) => l.endsWith('\n')));
 });
+
+test('sample: at most that many activity records a second, spread evenly; the rest counted in one sampled event; other kinds all pass', () => {
+  let now = 1_000_000;
+  const bus = new EventBus(() => now);
+  const s = bus.subscribe({}, { sample: 10 });
+  const all = bus.subscribe();
+  // A full bucket (one second's worth) passes a burst of 10, then nothing until it refills.
+  for (let i = 0; i < 25; i++) bus.emit(activityEvent(String(i)));
+  bus.emit(rates);
+  let got = s.drain();
+  assert.deepEqual(got[0], { kind: 'sampled', at: new Date(now).toISOString(), count: 15, per_second: 10 });
+  assert.deepEqual(got.slice(1).map((e) => (e.kind === 'activity' ? e.record.imsi : e.kind)), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'rates']);
+  assert.equal(s.sampledOut, 15);
+  assert.equal(s.dropped, 0, 'left out by the sample is not a loss of a slow reader');
+  assert.equal(all.drain().length, 26, 'a subscriber without sample gets every record');
+  // Sustained 1,000 a second for two seconds: one record every 100 ms, evenly, 20 in all.
+  const kept: number[] = [];
+  for (let ms = 0; ms < 2000; ms++) {
+    now += 1;
+    bus.emit(activityEvent(String(ms)));
+    for (const e of s.drain()) if (e.kind === 'activity') kept.push(ms);
+  }
+  assert.equal(kept.length, 20);
+  const gaps = kept.slice(1).map((t, i) => t - kept[i]!);
+  assert.ok(gaps.every((g) => g === 100), `evenly spread: ${gaps.join(',')}`);
+  assert.equal(s.sampledOut, 15 + 1980);
+  // Below the rate, after a quiet spell: every record passes, nothing is reported.
+  now += 5_000;
+  for (let i = 0; i < 5; i++) { now += 200; bus.emit(activityEvent(`q${i}`)); }
+  got = s.drain();
+  assert.deepEqual(got.map((e) => e.kind), ['activity', 'activity', 'activity', 'activity', 'activity']);
+});
+
+test('sample applies after the filters: a reader of one IMSI is sampled on that IMSI\'s records only', () => {
+  const bus = new EventBus(() => 0);
+  const s = bus.subscribe({ imsi: '7' }, { sample: 2 });
+  for (let i = 0; i < 10; i++) { bus.emit(activityEvent('1')); bus.emit(activityEvent('7')); }
+  const got = s.drain();
+  assert.deepEqual(got.map((e) => e.kind), ['sampled', 'activity', 'activity']);
+  assert.equal(got[0]!.kind === 'sampled' && got[0]!.count, 8);
+});
+
+test('a reader waiting on an idle stream wakes for a sampled report', async () => {
+  const bus = new EventBus(() => 0);
+  const s = bus.subscribe({}, { sample: 1 });
+  bus.emit(activityEvent('1'));
+  s.drain();
+  const woke = s.wait();
+  bus.emit(activityEvent('2'));
+  await woke;
+  assert.deepEqual(s.drain().map((e) => e.kind), ['sampled']);
+});

@@ -3,6 +3,8 @@
  * matches. Each subscriber has a bounded buffer; a slow reader loses events
  * (counted, reported as one `dropped` event once it catches up) and never
  * blocks the emitter — the daemon answers phones before it feeds terminals.
+ * A subscriber may also ask for a sample of the activity records (`sample`, a
+ * rate a second): those left out are counted and reported as `sampled`.
  */
 import type { EventSink } from '../../src/ports.js';
 import type { DaemonEvent, DaemonEventKind } from '../../src/contracts/events.js';
@@ -23,7 +25,7 @@ export interface EventFilter {
  * reader (docs/performance.md § Ninth round).
  */
 export interface Subscription<T = DaemonEvent> extends AsyncIterable<T> {
-  /** Take what is buffered now (a `dropped` event first if any were lost). */
+  /** Take what is buffered now (a `dropped` event first if any were lost, then a `sampled` one if any were left out). */
   drain(): T[];
   /** Resolves when there is something to drain or the subscription ended. */
   wait(): Promise<void>;
@@ -34,7 +36,23 @@ export interface Subscription<T = DaemonEvent> extends AsyncIterable<T> {
   gather(ms: number, count: number): Promise<void>;
   readonly closed: boolean;
   readonly dropped: number;
+  /** Activity records left out by the subscription's `sample` rate (never buffered, so never dropped). */
+  readonly sampledOut: number;
   close(): void;
+}
+
+export interface SubscribeOptions<T> {
+  /** Events buffered before losses are counted (default 1000). */
+  max?: number;
+  /** Buffer each matching event as this makes it when it is emitted. */
+  encode?: (e: DaemonEvent) => T;
+  /**
+   * Most activity records a second this subscriber is given, spread evenly (a bucket of one second's worth, refilled
+   * continuously); the rest are counted and reported as one `sampled` event at the next drain. 0 or absent: all.
+   * For a person's terminal: a TUI cannot show thousands of rows a second, and reading them cost it a core's tenth
+   * (docs/performance.md § Thirtieth round).
+   */
+  sample?: number;
 }
 
 export function matches(filter: EventFilter, e: DaemonEvent): boolean {
@@ -51,14 +69,36 @@ class BufferedSubscription<T> implements Subscription<T> {
   #buf: T[] = [];
   #dropped = 0;
   #unreported = 0;
+  #sampledOut = 0;
+  #unreportedSampled = 0;
+  /** The sampling bucket: records that may be sent now, and when it was last refilled. */
+  #allowance: number;
+  #refilled: number;
   #closed = false;
   #wake: (() => void) | undefined;
   #gathering: { count: number; done: () => void } | undefined;
-  constructor(readonly filter: EventFilter, readonly max: number, private readonly onClose: (s: BufferedSubscription<T>) => void, private readonly now: () => number, private readonly encode: (e: DaemonEvent) => T) {}
+  constructor(
+    readonly filter: EventFilter,
+    readonly max: number,
+    private readonly onClose: (s: BufferedSubscription<T>) => void,
+    private readonly now: () => number,
+    private readonly encode: (e: DaemonEvent) => T,
+    readonly sample: number,
+  ) {
+    this.#allowance = sample;
+    this.#refilled = sample > 0 ? now() : 0;
+  }
   get closed() { return this.#closed; }
   get dropped() { return this.#dropped; }
+  get sampledOut() { return this.#sampledOut; }
   push(e: DaemonEvent): void {
     if (this.#closed || !matches(this.filter, e)) return;
+    if (this.sample > 0 && e.kind === 'activity' && !this.#take()) {
+      this.#sampledOut++;
+      this.#unreportedSampled++;
+      this.#wakeUp();
+      return;
+    }
     if (this.#buf.length >= this.max) {
       this.#dropped++;
       this.#unreported++;
@@ -66,9 +106,24 @@ class BufferedSubscription<T> implements Subscription<T> {
     this.#wakeUp();
     if (this.#gathering && this.#buf.length >= this.#gathering.count) this.#gathering.done();
   }
+  /** One record's worth from the sampling bucket, if there is one. */
+  #take(): boolean {
+    const t = this.now();
+    if (t > this.#refilled) {
+      this.#allowance = Math.min(this.sample, this.#allowance + ((t - this.#refilled) * this.sample) / 1000);
+      this.#refilled = t;
+    }
+    if (this.#allowance < 1) return false;
+    this.#allowance -= 1;
+    return true;
+  }
   drain(): T[] {
     const out = this.#buf;
     this.#buf = [];
+    if (this.#unreportedSampled) {
+      out.unshift(this.encode({ kind: 'sampled', at: new Date(this.now()).toISOString(), count: this.#unreportedSampled, per_second: this.sample }));
+      this.#unreportedSampled = 0;
+    }
     if (this.#unreported) {
       out.unshift(this.encode({ kind: 'dropped', at: new Date(this.now()).toISOString(), count: this.#unreported }));
       this.#unreported = 0;
@@ -76,7 +131,7 @@ class BufferedSubscription<T> implements Subscription<T> {
     return out;
   }
   wait(): Promise<void> {
-    if (this.#closed || this.#buf.length || this.#unreported) return Promise.resolve();
+    if (this.#closed || this.#buf.length || this.#unreported || this.#unreportedSampled) return Promise.resolve();
     return new Promise((resolve) => { this.#wake = resolve; });
   }
   gather(ms: number, count: number): Promise<void> {
@@ -134,12 +189,13 @@ export class EventBus implements EventSink {
   }
 
   /** A bounded subscription (default 1000 events buffered). Close it when the client goes away. */
-  subscribe(filter?: EventFilter, opts?: { max?: number }): Subscription;
+  subscribe(filter?: EventFilter, opts?: Omit<SubscribeOptions<DaemonEvent>, 'encode'>): Subscription;
   /** The same, buffering each matching event as `encode` makes it when it is emitted. */
-  subscribe<T>(filter: EventFilter, opts: { max?: number; encode: (e: DaemonEvent) => T }): Subscription<T>;
-  subscribe<T>(filter: EventFilter = {}, opts: { max?: number; encode?: (e: DaemonEvent) => T } = {}): Subscription<T> {
+  subscribe<T>(filter: EventFilter, opts: SubscribeOptions<T> & { encode: (e: DaemonEvent) => T }): Subscription<T>;
+  subscribe<T>(filter: EventFilter = {}, opts: SubscribeOptions<T> = {}): Subscription<T> {
     const encode = opts.encode ?? ((e: DaemonEvent) => e as unknown as T);
-    const s = new BufferedSubscription<T>(filter, opts.max ?? 1000, (x) => this.#subs.delete(x as BufferedSubscription<unknown>), this.now, encode);
+    const sample = Math.max(0, Math.floor(opts.sample ?? 0));
+    const s = new BufferedSubscription<T>(filter, opts.max ?? 1000, (x) => this.#subs.delete(x as BufferedSubscription<unknown>), this.now, encode, sample);
     this.#subs.add(s as BufferedSubscription<unknown>);
     return s;
   }

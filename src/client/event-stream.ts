@@ -31,6 +31,8 @@ export interface EventFilter {
   type?: string;
   /** Only these event kinds (the server always sends `hello` and `dropped`). */
   kinds?: readonly string[];
+  /** At most this many activity records a second, the rest counted in `sampled` events (0 or absent: all). */
+  sample?: number;
 }
 
 export interface Backoff {
@@ -125,7 +127,7 @@ export function parseEventLine(line: string): { ok: true; event: DaemonEvent } |
 }
 
 export function filterQuery(filter: EventFilter = {}): Record<string, QueryValue> {
-  return { imsi: filter.imsi || undefined, type: filter.type || undefined, kinds: filter.kinds?.length ? filter.kinds.join(',') : undefined };
+  return { imsi: filter.imsi || undefined, type: filter.type || undefined, kinds: filter.kinds?.length ? filter.kinds.join(',') : undefined, sample: filter.sample || undefined };
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

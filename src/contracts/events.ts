@@ -37,6 +37,11 @@ export const RatesEvent = Type.Object({
 });
 /** The server dropped events for this slow reader (bounded buffer; the daemon never blocks). */
 export const DroppedEvent = Type.Object({ kind: Type.Literal('dropped'), at: Type.String(), count: Type.Integer() });
+/**
+ * Activity records this reader asked not to be sent (`sample` on GET /api/events: at most that many a second, spread
+ * evenly), counted since the last report. The activity log and `activity ls` keep every one; only this stream is thinned.
+ */
+export const SampledEvent = Type.Object({ kind: Type.Literal('sampled'), at: Type.String(), count: Type.Integer(), per_second: Type.Integer() });
 /** First line of every stream: who is talking. */
 export const HelloEvent = Type.Object({
   kind: Type.Literal('hello'),
@@ -45,6 +50,6 @@ export const HelloEvent = Type.Object({
   started_at: Type.String(),
 });
 
-export const DaemonEvent = Type.Union([ActivityEvent, SessionEvent, TokenEvent, PeerEvent, RatesEvent, DroppedEvent, HelloEvent]);
+export const DaemonEvent = Type.Union([ActivityEvent, SessionEvent, TokenEvent, PeerEvent, RatesEvent, DroppedEvent, SampledEvent, HelloEvent]);
 export type DaemonEvent = Static<typeof DaemonEvent>;
 export type DaemonEventKind = DaemonEvent['kind'];

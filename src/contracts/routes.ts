@@ -58,6 +58,11 @@ export const EventsQuery = Type.Object({
   /** Comma-separated event kinds (`activity,session`) or activity request types. */
   type: Type.Optional(Type.String()),
   kinds: Type.Optional(Type.String({ description: 'comma-separated event kinds to receive' })),
+  sample: Type.Optional(Int({
+    minimum: 0,
+    maximum: 1_000_000,
+    description: 'most activity records a second sent to this reader, spread evenly; those left out are counted in `sampled` events (the log keeps them all). 0 or absent: every record',
+  })),
 });
 export type EventsQuery = Static<typeof EventsQuery>;
 

@@ -9,14 +9,19 @@ import { ControlClient, type Target } from '../client/control-client.js';
 import { subscribeEvents, type Backoff, type EventFilter } from '../client/event-stream.js';
 import { routes } from '../contracts/routes.js';
 import { vvmRoutes } from '../contracts/vvm.js';
-import type { Snapshot } from './monitor-state.js';
+import { DEFAULT_SAMPLE, type Snapshot } from './monitor-state.js';
 import type { RowAction } from './monitor-types.js';
 import type { ActionOutcome, ListGroup, MonitorSource } from './use-monitor-stream.js';
 
 /** Most records one list route returns (the API's own page limit). */
 const API_PAGE = 1000;
 
-export function daemonSource(target: Target, opts: { filter?: EventFilter; backoff?: Partial<Backoff>; history?: number } = {}): MonitorSource {
+/**
+ * `sample`: most activity records a second the daemon sends this TUI (default DEFAULT_SAMPLE; 0: every one). Two
+ * frames a second show a few dozen rows; reading every record of a busy daemon cost the monitor most of its CPU on a
+ * machine the daemon already fills (docs/performance.md § Thirtieth round). The rest are counted in the header.
+ */
+export function daemonSource(target: Target, opts: { filter?: EventFilter; backoff?: Partial<Backoff>; history?: number; sample?: number } = {}): MonitorSource {
   const limit = Math.max(1, Math.min(API_PAGE, opts.history ?? API_PAGE));
   const withClient = async <T>(f: (c: ControlClient) => Promise<T>): Promise<T> => {
     const client = new ControlClient(target, { timeoutMs: 5000 });
@@ -29,7 +34,8 @@ export function daemonSource(target: Target, opts: { filter?: EventFilter; backo
   return {
     subscribe(onItem) {
       // Activity as raw lines: the TUI parses only what its frames keep (use-monitor-stream.ts, EventBatcher).
-      return subscribeEvents({ target, filter: opts.filter, reconnect: opts.backoff ?? true, deferActivity: true }, onItem);
+      const filter: EventFilter = { ...opts.filter, sample: opts.sample ?? opts.filter?.sample ?? DEFAULT_SAMPLE };
+      return subscribeEvents({ target, filter, reconnect: opts.backoff ?? true, deferActivity: true }, onItem);
     },
     snapshot(groups?: readonly ListGroup[]): Promise<Snapshot> {
       const want = (g: ListGroup) => !groups || groups.includes(g);

@@ -21,7 +21,18 @@ function deepFreeze<T>(o: T): T {
 }
 
 test('every event kind of the contract has a handler', () => {
-  assert.deepEqual(Object.keys(EVENT_HANDLERS).sort(), ['activity', 'dropped', 'hello', 'peer', 'rates', 'session', 'token']);
+  assert.deepEqual(Object.keys(EVENT_HANDLERS).sort(), ['activity', 'dropped', 'hello', 'peer', 'rates', 'sampled', 'session', 'token']);
+});
+
+test('sampled: the records the daemon left out of this stream are counted with its rate, apart from drops', () => {
+  const s = run([
+    events({ kind: 'sampled', at: at(100), count: 1200, per_second: 200 }, activityEvent(activity(1))),
+    events({ kind: 'sampled', at: at(200), count: 800, per_second: 200 }),
+  ]);
+  assert.equal(s.counters.sampled, 2000);
+  assert.equal(s.counters.samplePerSecond, 200);
+  assert.equal(s.counters.dropped, 0);
+  assert.deepEqual(s.activity.map((r) => r.id), [activity(1).id]);
 });
 
 test('the story: newest activity first, sessions by age, token states, peers, EAP ratio, drops', () => {

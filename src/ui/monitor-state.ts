@@ -44,6 +44,11 @@ const perPane = <T>(f: (p: PaneId) => T): Record<PaneId, T> => Object.fromEntrie
 export const RATE_WINDOW = 60;
 /** Default ring size: newest records kept per list (`--buffer`). */
 export const DEFAULT_CAPACITY = 1000;
+/**
+ * Most activity records a second the daemon sends the monitor (`--sample`), spread evenly; the rest are counted in
+ * the header. Two frames a second show a few dozen rows, and 200 a second keep five seconds in the default buffer.
+ */
+export const DEFAULT_SAMPLE = 200;
 
 
 export interface Connection {
@@ -105,7 +110,11 @@ export interface MonitorState {
   /** `--time`: how every time is shown (lists and detail). */
   time: TimeFormat;
   rates: { requests: number[]; errors: number[]; eap_success: number; eap_failure: number };
-  counters: { received: number; dropped: number; invalid: number; reconnects: number };
+  /**
+   * `dropped`: events the daemon lost for this reader (too slow); `sampled`: activity records the daemon left out of
+   * this stream by its sample rate (`samplePerSecond`, from the last `sampled` event; the log keeps them all).
+   */
+  counters: { received: number; dropped: number; sampled: number; samplePerSecond: number; invalid: number; reconnects: number };
   /** Terminal size as last reported (the detail scroll is clamped with it). */
   screen: { columns: number | undefined; rows: number | undefined };
   ui: UiState;
@@ -185,7 +194,7 @@ export function initialState(opts: { capacity?: number; target?: string; filter?
     push: new Map(),
     time: opts.time ?? 'iso',
     rates: { requests: [], errors: [], eap_success: 0, eap_failure: 0 },
-    counters: { received: 0, dropped: 0, invalid: 0, reconnects: 0 },
+    counters: { received: 0, dropped: 0, sampled: 0, samplePerSecond: 0, invalid: 0, reconnects: 0 },
     screen: { columns: undefined, rows: undefined },
     ui: {
       pane: 'activity',
@@ -261,6 +270,9 @@ export const EVENT_HANDLERS: Handlers = {
   },
   dropped(d, e) {
     d.s.counters = { ...d.s.counters, dropped: d.s.counters.dropped + e.count };
+  },
+  sampled(d, e) {
+    d.s.counters = { ...d.s.counters, sampled: d.s.counters.sampled + e.count, samplePerSecond: e.per_second };
   },
 };
 

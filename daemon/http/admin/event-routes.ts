@@ -2,7 +2,9 @@
  * `GET /api/events`: the live NDJSON stream for `activity tail` and the TUI.
  * First line `hello`; then one DaemonEvent per line. The bus buffers per
  * client (bounded) and reports losses as `dropped`; a slow socket makes this
- * loop wait on 'drain', never the daemon. Ends cleanly on graceful stop.
+ * loop wait on 'drain', never the daemon. With `sample`, activity records past
+ * that many a second are left out and counted as `sampled` (the monitor asks
+ * for it: docs/performance.md § Thirtieth round). Ends cleanly on graceful stop.
  */
 import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
@@ -13,7 +15,7 @@ import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
 
-const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'hello'];
+const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'sampled', 'hello'];
 const isKind = (s: string): s is DaemonEventKind => (KINDS as readonly string[]).includes(s);
 const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -114,7 +116,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
     if (types.length && !filtered) kinds.push('activity', 'dropped');
     // Each event is made its line as it is emitted (see Subscription): the buffer holds lines (text, or an activity
     // record's committed bytes behind a text head), not records.
-    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: filtered || kinds.length ? [...kinds, 'dropped'] : [], types }, { max: BUFFER, encode: encodeEvent });
+    const sub = ctx.events.subscribe({ imsi: q.imsi, kinds: filtered || kinds.length ? [...kinds, 'dropped'] : [], types }, { max: BUFFER, encode: encodeEvent, sample: q.sample });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', [VERSION_HEADER]: ctx.version, 'x-request-id': String(req.id) });

@@ -36,6 +36,8 @@ export function Header({ state, width }: { state: MonitorState; width: number })
   const errNow = last(rates.errors);
   const extras = [
     counters.dropped ? `dropped ${counters.dropped}` : '',
+    // The daemon sends this TUI at most --sample activity records a second; the rest are counted, not lost.
+    counters.sampled ? `sampled ≤${counters.samplePerSecond}/s, ${counters.sampled} not shown` : '',
     ui.paused ? `PAUSED${state.held.length ? ` +${state.held.length}` : ''}` : '',
   ].filter(Boolean);
   // Eight tabs and a filter do not fit a narrow terminal: then only the current tab keeps its title.
