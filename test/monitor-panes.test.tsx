@@ -5,10 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import chalk from 'chalk';
+import { Box, Text } from 'ink';
 import { render } from 'ink-testing-library';
 import type { DaemonEvent } from '../src/contracts/events.js';
 import { MonitorView } from '../src/ui/monitor-view.js';
 import { rowColor } from '../src/ui/components/table-pane.js';
+import { blank, Line, oneColumnEach, RowLine, type Part } from '../src/ui/components/line.js';
+import { fit } from '../src/ui/layout.js';
+import { repoPath } from '../src/util/repo-path.js';
 import { detailLines, MASK } from '../src/ui/detail.js';
 import { initialState, monitorReducer, type MonitorAction, type MonitorState } from '../src/ui/monitor-state.js';
 import { activity, activityEvent, at, hello, odsaSub, pushEntry, storyEvents, vvmAccount, vvmSms } from './monitor-fixtures.js';
@@ -206,4 +212,67 @@ test('--time local: the list and the detail show the terminal\'s zone with its o
     if (saved === undefined) delete process.env.TZ;
     else process.env.TZ = saved;
   }
+});
+
+test('RowLine draws a row exactly as a plain truncated Text does, colour and inversion included', () => {
+  const level = chalk.level;
+  chalk.level = 3; // colours on, as in a terminal: the escape codes are compared too
+  try {
+    const lines = [
+      fit('10:35:00.400 xcap 001010000000001 200/200 GET /simservs.ngn.etsi.org/users/tel:+15551234567/simservs.xml', 60),
+      `${fit('GET /a/very/long/path/indeed', 12)} ${fit('SEC TS.43/2.0 Samsung SM-S928B', 14)} ${fit('ap2004,ap2005,ap2006', 8)}`,
+      fit('no marker, plain ASCII', 40),
+      fit('非 ASCII 端末 and a cut marker at the end of it', 30),
+      '…',
+      'req/s   4.0 ▁▂▃▄▅▆▇█  ↑↓ ≤200/s · ── done',
+    ];
+    for (const text of lines)
+      for (const color of [undefined, 'green', 'red', 'yellow'])
+        for (const inverse of [false, true]) {
+          const width = [...text].length;
+          const a = render(<Box width={width}><RowLine text={text} color={color} inverse={inverse} /></Box>);
+          const b = render(<Box width={width}><Text wrap="truncate" color={color} inverse={inverse}>{text}</Text></Box>);
+          assert.equal(a.lastFrame(), b.lastFrame(), `${JSON.stringify(text)} ${color} ${inverse}`);
+          if (color) assert.notEqual(stripAnsi(a.lastFrame() ?? ''), a.lastFrame(), 'coloured');
+          a.unmount();
+          b.unmount();
+        }
+  } finally {
+    chalk.level = level;
+  }
+  // Lines of several styled parts (the header's, the footer's) against the nested Texts they replace, at a width
+  // they fit and at one they do not (then cut as a truncated Text cuts).
+  const parts: Part[][] = [
+    [{ text: 'omnisep 0.1.0 · up 1h', bold: true }, { text: ' · ' }, { text: 'connected', color: 'green' }, { text: '  http http://127.0.0.1:9014', dim: true }],
+    [{ text: 'req/s ' }, { text: '  4.0', bold: true }, { text: ' ' }, { text: '▁▂▃▄▅▆▇█', color: 'cyan' }, { text: '  err/s ' }, { text: '0.0', color: 'red', bold: true }, { text: '  sampled ≤200/s, 35 not shown', color: 'yellow', bold: true }],
+    [{ text: 'revoked token 1234', color: 'green' }, { text: ' 1/55  events 95  UTC', dim: true }],
+    [{ text: '端末 wide', color: 'yellow' }, { text: ' and narrow', inverse: true }],
+  ];
+  chalk.level = 3;
+  try {
+    for (const p of parts)
+      for (const width of [100, 30]) {
+        const a = render(<Box width={width}><Line parts={p} width={width} /></Box>);
+        const b = render(<Box width={width}><Text wrap="truncate">{p.map((x, i) => <Text key={i} color={x.color} bold={x.bold} dimColor={x.dim} inverse={x.inverse}>{x.text}</Text>)}</Text></Box>);
+        assert.equal(a.lastFrame(), b.lastFrame(), `${p.map((x) => x.text).join('')} at ${width}`);
+        a.unmount();
+        b.unmount();
+      }
+  } finally {
+    chalk.level = level;
+  }
+  assert.equal(oneColumnEach('ab… c… ▁█ ·'), true);
+  assert.equal(oneColumnEach('端末…'), false, 'wide characters: drawn as a plain truncated Text');
+  assert.equal(oneColumnEach('tab\there'), false);
+  assert.equal(blank(7), '       ');
+  assert.equal(blank(7), blank(7), 'one string per width');
+});
+
+test('RowLine keeps nothing per row; a plain Text row is kept by ink for good (vadimdemedes/ink#986)', () => {
+  // In a child with React's production build, as the monitor runs (the development build keeps data per commit).
+  const out = execFileSync(process.execPath, ['--expose-gc', repoPath('dist', 'test', 'monitor-row-memory.js'), '20000'], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+  const kept = JSON.parse(out.trim().split('\n').pop()!) as { rowLine: number; text: number };
+  // ≈ 220 bytes a row stay with a plain Text (each row's text in ink's measure cache): 20,000 rows ≈ 4.4 MB.
+  assert.ok(kept.text > 2_500_000, `plain Text rows: ${kept.text} bytes kept (the measure can see ink's cache)`);
+  assert.ok(kept.rowLine < kept.text / 10, `RowLine: ${kept.rowLine} bytes kept, plain Text ${kept.text}`);
 });

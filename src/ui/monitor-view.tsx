@@ -43,7 +43,7 @@ export function MonitorView({ state, columns, rows }: MonitorViewProps) {
   return (
     <Box flexDirection="column" width={L.width}>
       <Header state={state} width={L.width} />
-      <Box flexDirection="column" height={L.bodyRows + 1} overflow="hidden">
+      <Box flexDirection="column" height={L.bodyRows + 1} overflowY="hidden">
         {body}
       </Box>
       <Footer state={state} width={L.width} total={list.length} />

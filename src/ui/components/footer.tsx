@@ -1,6 +1,7 @@
 /** Bottom line: the filter being typed, or the key hints and counters. Pure. */
 import { Text } from 'ink';
 import { fit } from '../layout.js';
+import { Line } from './line.js';
 import { confirmPrompt, type MonitorState } from '../monitor-state.js';
 import { zoneLabel } from '../time-format.js';
 
@@ -29,19 +30,10 @@ export function Footer({ state, width, total }: { state: MonitorState; width: nu
   const right = `${pos}  events ${counters.received}  ${zoneLabel(state.time, state.now)}`;
   if (ui.status && !ui.detail) {
     // The last action's outcome replaces the key hints until the next one (? lists the keys).
-    return (
-      <Text wrap="truncate">
-        <Text color={STATUS_COLOR[ui.status.level]}>{fit(ui.status.text, Math.max(1, width - right.length - 1))}</Text>
-        <Text dimColor>{` ${right}`}</Text>
-      </Text>
-    );
+    return <Line width={width} parts={[{ text: fit(ui.status.text, Math.max(1, width - right.length - 1)), color: STATUS_COLOR[ui.status.level] }, { text: ` ${right}`, dim: true }]} />;
   }
   const full = ui.detail ? 'Esc back  q quit' : '1-8/Tab pane  ↑↓ select  Enter detail  / filter  s sort  ^D delete  l activity  ? help  q quit';
   const hints = width >= full.length + right.length + 1 ? full : ui.detail ? 'Esc back' : '? help  q quit';
   const gap = Math.max(1, width - hints.length - right.length);
-  return (
-    <Text dimColor wrap="truncate">
-      {fit(`${hints}${' '.repeat(gap)}${right}`, width)}
-    </Text>
-  );
+  return <Line width={width} parts={[{ text: fit(`${hints}${' '.repeat(gap)}${right}`, width), dim: true }]} />;
 }

@@ -4,6 +4,7 @@
  * EAP success ratio, and the pane tabs. Pure: props in, elements out.
  */
 import { Box, Text } from 'ink';
+import { Line } from './line.js';
 import { age } from '../../util/age.js';
 import { fit, sparkline } from '../layout.js';
 import { eapSuccessRatio, PANES, RATE_WINDOW, type MonitorState } from '../monitor-state.js';
@@ -46,29 +47,28 @@ export function Header({ state, width }: { state: MonitorState; width: number })
 
   return (
     <Box flexDirection="column" width={width}>
-      <Text wrap="truncate">
-        <Text bold>{ident}</Text>
-        <Text> · </Text>
-        <Text color={color}>{label}</Text>
-        <Text dimColor>{fit(`${retry}  ${listeners}`, Math.max(0, line1Rest))}</Text>
-      </Text>
-      <Text wrap="truncate">
-        <Text>req/s </Text>
-        <Text bold>{rate(last(rates.requests)).padStart(5)}</Text>
-        <Text> </Text>
-        <Text color="cyan">{sparkline(rates.requests, sparkWidth)}</Text>
-        <Text>  err/s </Text>
-        <Text color={errNow > 0 ? 'red' : undefined} bold>
-          {rate(errNow)}
-        </Text>
-        <Text>  {eap}</Text>
-        {extras.map((x) => (
-          <Text key={x} color={x.startsWith('PAUSED') ? 'magenta' : 'yellow'} bold>
-            {'  '}
-            {x}
-          </Text>
-        ))}
-      </Text>
+      <Line
+        width={width}
+        parts={[
+          { text: ident, bold: true },
+          { text: ' · ' },
+          { text: label, color },
+          { text: fit(`${retry}  ${listeners}`, Math.max(0, line1Rest)), dim: true },
+        ]}
+      />
+      <Line
+        width={width}
+        parts={[
+          { text: 'req/s ' },
+          { text: rate(last(rates.requests)).padStart(5), bold: true },
+          { text: ' ' },
+          { text: sparkline(rates.requests, sparkWidth), color: 'cyan' },
+          { text: '  err/s ' },
+          { text: rate(errNow), color: errNow > 0 ? 'red' : undefined, bold: true },
+          { text: `  ${eap}` },
+          ...extras.map((x) => ({ text: `  ${x}`, color: x.startsWith('PAUSED') ? 'magenta' : 'yellow', bold: true })),
+        ]}
+      />
       <Text wrap="truncate">
         {PANES.map((p) => (
           <Text key={p.id} inverse={p.id === ui.pane} bold={p.id === ui.pane}>

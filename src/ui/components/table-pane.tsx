@@ -10,6 +10,7 @@ import {
 } from '../layout.js';
 import type { ActivityRecord } from '../../contracts/activity.js';
 import type { PaneId, Row, TokenRow } from '../monitor-types.js';
+import { RowLine } from './line.js';
 
 /** Colour of a row: activity by outcome, the rest by their state word. */
 export function rowColor(pane: PaneId, row: Row, now = 0): string | undefined {
@@ -80,11 +81,7 @@ export function TablePane({ pane, rows, selected, ctx, width, height: full, filt
         shown.map((row, i) => {
           const line = formatRow(cols, row, ctx, width);
           const isSel = start + i === selected;
-          return (
-            <Text key={`${start + i}`} wrap="truncate" color={rowColor(pane, row, now)} inverse={isSel}>
-              {line}
-            </Text>
-          );
+          return <RowLine key={`${start + i}`} text={line} color={rowColor(pane, row, now)} inverse={isSel} />;
         })
       )}
       {stripN ? (
@@ -97,11 +94,7 @@ export function TablePane({ pane, rows, selected, ctx, width, height: full, filt
               {fit('none yet', width)}
             </Text>
           ) : (
-            strip!.slice(0, stripN - 1).map((r) => (
-              <Text key={r.id} wrap="truncate" color={OUTCOME_COLOR[outcomeOf(r)]}>
-                {formatRow(acols, r, ctx, width)}
-              </Text>
-            ))
+            strip!.slice(0, stripN - 1).map((r) => <RowLine key={r.id} text={formatRow(acols, r, ctx, width)} color={OUTCOME_COLOR[outcomeOf(r)]} />)
           )}
         </Box>
       ) : null}
