@@ -29,7 +29,7 @@ export interface EventFilter {
   imsi?: string;
   /** Event kinds (`activity,session`) or activity request types (`entitlement_query`). */
   type?: string;
-  /** Only these event kinds (the server always sends `hello` and `dropped`). */
+  /** Only these event kinds (the server always sends `hello` and `dropped`, and with `sample` the `sampled` counts). */
   kinds?: readonly string[];
   /** At most this many activity records a second, the rest counted in `sampled` events (0 or absent: all). */
   sample?: number;
