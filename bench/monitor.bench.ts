@@ -19,6 +19,7 @@ import { runInNewContext } from 'node:vm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { Pool } from 'undici';
 import { followEvents, type StreamItem } from '../src/client/event-stream.js';
 import type { ActivityRecord } from '../src/contracts/activity.js';
@@ -27,13 +28,11 @@ import { daemonSource } from '../src/ui/daemon-source.js';
 import { threadsCpuUs } from './proc-cpu.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import type { MonitorSource } from '../src/ui/use-monitor-stream.js';
-import { Writable } from 'node:stream';
 import { VirtualStdin, VirtualTty } from './virtual-tty.js';
 
 // The TUI as shipped: React's production build (commands/monitor.ts does the same).
 process.env.NODE_ENV ??= 'production';
 const [{ render }, { createElement }, { MonitorApp }] = await Promise.all([import('ink'), import('react'), import('../src/ui/monitor-app.js')]);
-
 
 function mountMonitor(source: MonitorSource, opts: { frameMs: number; maxFps: number; capacity: number }) {
   let renders = 0;
