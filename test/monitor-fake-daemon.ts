@@ -9,7 +9,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DaemonEvent, DaemonEventKind } from '../src/contracts/events.js';
+import { isDaemonEventKind, type DaemonEvent } from '../src/contracts/events.js';
 import { matches } from '../daemon/events/bus.js';
 
 interface Client {
@@ -38,12 +38,11 @@ export interface FakeDaemon {
 /** The real bus's filter (daemon/events/bus.ts), with `type` split into kinds and activity types as the route does. */
 export function wants(c: Pick<Client, 'imsi' | 'types' | 'kinds'>, e: DaemonEvent): boolean {
   if (e.kind === 'hello' || e.kind === 'dropped' || e.kind === 'sampled') return true;
-  const kinds = [...c.kinds, ...c.types.filter((t) => (KINDS as readonly string[]).includes(t))] as DaemonEventKind[];
-  const types = c.types.filter((t) => !(KINDS as readonly string[]).includes(t));
+  const kinds = [...c.kinds, ...c.types].filter(isDaemonEventKind);
+  const types = c.types.filter((t) => !isDaemonEventKind(t));
   return matches({ imsi: c.imsi ?? undefined, kinds, types }, e);
 }
 
-const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'sampled', 'hello'];
 
 export async function startFakeDaemon(opts: { version?: string; startedAt?: string } = {}): Promise<FakeDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-fake-'));

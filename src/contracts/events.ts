@@ -53,3 +53,6 @@ export const HelloEvent = Type.Object({
 export const DaemonEvent = Type.Union([ActivityEvent, SessionEvent, TokenEvent, PeerEvent, RatesEvent, DroppedEvent, SampledEvent, HelloEvent]);
 export type DaemonEvent = Static<typeof DaemonEvent>;
 export type DaemonEventKind = DaemonEvent['kind'];
+/** Every event kind, read from the union above (the stream's route and its test stand-in split `type=` with it). */
+export const DAEMON_EVENT_KINDS: readonly DaemonEventKind[] = DaemonEvent.anyOf.map((s) => s.properties.kind.const);
+export const isDaemonEventKind = (s: string): s is DaemonEventKind => (DAEMON_EVENT_KINDS as readonly string[]).includes(s);

@@ -34,7 +34,7 @@ export function daemonSource(target: Target, opts: { filter?: EventFilter; backo
   return {
     subscribe(onItem) {
       // Activity as raw lines: the TUI parses only what its frames keep (use-monitor-stream.ts, EventBatcher).
-      const filter: EventFilter = { ...opts.filter, sample: opts.sample ?? opts.filter?.sample ?? DEFAULT_SAMPLE };
+      const filter: EventFilter = { ...opts.filter, sample: opts.sample ?? DEFAULT_SAMPLE };
       return subscribeEvents({ target, filter, reconnect: opts.backoff ?? true, deferActivity: true }, onItem);
     },
     snapshot(groups?: readonly ListGroup[]): Promise<Snapshot> {

@@ -9,14 +9,12 @@
 import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { Static } from '@sinclair/typebox';
-import type { ActivityEvent, DaemonEventKind } from '../../../src/contracts/events.js';
+import { isDaemonEventKind as isKind, type ActivityEvent, type DaemonEventKind } from '../../../src/contracts/events.js';
 import { recordBytes, recordJson } from '../../../src/contracts/activity.js';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
 
-const KINDS: readonly DaemonEventKind[] = ['activity', 'session', 'token', 'peer', 'rates', 'dropped', 'sampled', 'hello'];
-const isKind = (s: string): s is DaemonEventKind => (KINDS as readonly string[]).includes(s);
 const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 /** How long the stream gathers events after the first one before it writes them (sooner once half the buffer is full). */
