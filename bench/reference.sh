@@ -1,7 +1,7 @@
 #!/bin/sh
 # The reference run: the benchmarks whose figures bench/README.md quotes in § Reference run, one after the other,
 # from dist/ (so run `npm run build` first), each with the arguments the README names. Run it on an idle machine
-# (it prints the load average before and after each benchmark); it takes about 20 minutes on the 2-core machine.
+# (it prints the load average before and after each benchmark); it takes about 30 minutes on the 2-core machine.
 #
 #   sh bench/reference.sh 2>&1 | tee /tmp/omnisep-reference.txt
 #
@@ -19,8 +19,10 @@ run dist/bench/ts43.bench.js --seconds 3 --eap-count 400
 # The issue measured the daemon with `wrk -c50`: the same cases at 50 connections (at 16, the token query waits on its
 # activity commit with the main thread idle; docs/performance.md § Eleventh round).
 run dist/bench/ts43.bench.js --seconds 3 --eap-count 400 --connections 50
-# The issue's own method (wrk in its own process, the bare route in another): needs Debian's wrk.
-if command -v wrk >/dev/null 2>&1; then run dist/bench/wrk.bench.js; run dist/bench/wrk.bench.js --monitor --cases token-xml,xcap-get; run dist/bench/turn-end.bench.js; else echo; echo "### wrk.bench.js (with and without --monitor) and turn-end.bench.js skipped: wrk is not installed (apt-get install wrk)"; fi
+# The issue's own method (wrk in its own process, the bare route in another): needs Debian's wrk. The monitor's pairs
+# swing as much as the machine does, so four slices (two of each order), and the same steps with nothing attached
+# (--monitor-control) to read them against (docs/performance.md § Thirty-first round).
+if command -v wrk >/dev/null 2>&1; then run dist/bench/wrk.bench.js; run dist/bench/wrk.bench.js --monitor --cases token-xml,xcap-get --slices 4; run dist/bench/wrk.bench.js --monitor-control --cases token-xml,xcap-get --slices 4; run dist/bench/turn-end.bench.js; else echo; echo "### wrk.bench.js (with and without --monitor) and turn-end.bench.js skipped: wrk is not installed (apt-get install wrk)"; fi
 run dist/bench/eap-load.bench.js --count 2000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 64 --rounds 2 --sims 1000

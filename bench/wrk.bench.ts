@@ -8,7 +8,7 @@
  *
  *   npx tsc && node dist/bench/wrk.bench.js [--seconds 5] [--connections 50] [--slices 2] [--warmup 3]
  *                                           [--cases token-xml,token-json,xcap-get,xcap-put] [--root DIR]
- *                                           [--monitor [--monitor-warmup 10] [--monitor-sample 200]]
+ *                                           [--monitor [--monitor-warmup 10] [--monitor-sample 200]] [--monitor-control]
  *
  * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
@@ -17,11 +17,15 @@
  * bare server's and the daemon's CPU µs per request (every thread, /proc), and of the daemon's the main thread's
  * share and how busy it kept that thread: near 100 % the event loop is the bound, well below it the waits are.
  *
- * `--monitor`: each slice of the daemon is followed by one with the real monitor attached (./monitor-child.ts: this
- * build's TUI in a process of its own on the daemon's control socket, warmed `--monitor-warmup` seconds under the
- * same load first), and a second table compares the two per case (issue 14: no more than 10 % slower), with the
- * monitor's own events, renders and CPU a second. `--monitor-sample N` is the monitor's `--sample` (the most activity
- * records a second the daemon sends it; default the command's, 0 every record).
+ * `--monitor`: each slice of the daemon is paired with one with the real monitor attached (./monitor-child.ts: this
+ * build's TUI in a process of its own on the daemon's control socket), and a second table compares the two per case
+ * (issue 14: no more than 10 % slower): the summed ratio, the median of the pairs' ratios, each pair's, and the
+ * monitor's own events, renders and CPU a second. Each side of a pair is measured after `--monitor-warmup` seconds
+ * under the same load (for the "with" side, with the monitor attached: its first seconds run unoptimised code), and
+ * the pair's order alternates (without → with, with → without), so a drift over the pair cancels over two slices.
+ * `--monitor-sample N` is the monitor's `--sample` (the most activity records a second the daemon sends it; default
+ * the command's, 0 every record). `--monitor-control` takes every step of `--monitor` but attaches nothing: the
+ * method's own noise, to read the monitor's figures against.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,15 +48,18 @@ const { values } = parseArgs({ options: {
   monitor: { type: 'boolean', default: false }, 'monitor-warmup': { type: 'string', default: '10' },
   // The monitor's --sample (activity records a second the daemon sends it; 0: all); default the command's.
   'monitor-sample': { type: 'string', default: String(DEFAULT_SAMPLE) },
+  // The method's own noise floor: every step of --monitor, but nothing is attached in the "with" slices.
+  'monitor-control': { type: 'boolean', default: false },
 } });
 const SECONDS = Number(values.seconds);
 const CONNS = Number(values.connections);
 const SLICES = Number(values.slices);
 const WARMUP = Number(values.warmup);
 const NAMES = values.cases.split(',');
-const MONITOR = values.monitor;
+const MONITOR = values.monitor || values['monitor-control'];
 const MONITOR_WARMUP = Number(values['monitor-warmup']);
 const MONITOR_SAMPLE = Number(values['monitor-sample']);
+const CONTROL = values['monitor-control'];
 
 const version = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
 if (version.error) throw new Error('wrk.bench: wrk is not installed (Debian: apt-get install wrk)');
@@ -146,6 +153,15 @@ const sum = (runs: Run[]) => {
   const s = runs.reduce((a, r) => a + r.seconds, 0);
   return { perS: n / s, n, p50: runs.reduce((a, r) => a + r.p50, 0) / runs.length, p99: Math.max(...runs.map((r) => r.p99)), bad: runs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0) };
 };
+const perS = (r: Run) => r.requests / r.seconds;
+/** The median of the slices' ratios, and their range: how far one slice's figure could be from the run's. */
+const pairs = (num: Run[], den: Run[]) => {
+  const ratios = num.map((r, i) => perS(r) / perS(den[i]!));
+  const sorted = [...ratios].sort((p, q) => p - q);
+  const n = sorted.length;
+  const median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  return { ratios, median, min: sorted[0]!, max: sorted[n - 1]! };
+};
 const rows: string[] = [];
 const monitorRows: string[] = [];
 for (const c of chosen) {
@@ -153,43 +169,55 @@ for (const c of chosen) {
   const o: Run[] = [];
   const w: Run[] = [];
   const windows: MonitorWindow[] = [];
-  let cpu = 0;
-  let mainCpu = 0;
   let bareCpu = 0;
-  let withCpu = 0;
-  let withMain = 0;
+  // One daemon slice, measured after `warm` seconds under the same load; its CPU added to `into`.
+  const daemonSlice = (warm: number, into: { cpu: number; main: number }): Run => {
+    if (warm > 0) wrk(c.daemon[0], warm, c.conns, c.daemon[1], c.daemon[2]);
+    const c0 = processCpuUs(d.child.pid!);
+    const m0 = threadsCpuUs(d.child.pid!).main;
+    const run = wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]);
+    into.cpu += processCpuUs(d.child.pid!) - c0;
+    into.main += threadsCpuUs(d.child.pid!).main - m0;
+    return run;
+  };
+  const without = { cpu: 0, main: 0 };
+  const withIt = { cpu: 0, main: 0 };
+  const withSlice = async () => {
+    // The monitor attached (or, with --monitor-control, nothing), warmed under the same load (its first seconds run
+    // unoptimised code), then measured.
+    const mon = CONTROL ? null : await attachMonitor(d.socket, { sample: MONITOR_SAMPLE });
+    wrk(c.daemon[0], MONITOR_WARMUP, c.conns, c.daemon[1], c.daemon[2]);
+    mon?.startWindow();
+    w.push(daemonSlice(0, withIt));
+    if (mon) windows.push(await mon.stop());
+  };
   for (let s = 0; s < SLICES; s++) {
     const b0 = processCpuUs(bareChild.pid!);
     b.push(wrk(c.bare[0], SECONDS, c.conns, c.bare[1], c.bare[2]));
     bareCpu += processCpuUs(bareChild.pid!) - b0;
-    const c0 = processCpuUs(d.child.pid!);
-    const m0 = threadsCpuUs(d.child.pid!).main;
-    o.push(wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]));
-    cpu += processCpuUs(d.child.pid!) - c0;
-    mainCpu += threadsCpuUs(d.child.pid!).main - m0;
-    if (MONITOR) {
-      // The monitor attached, warmed under the same load (its first seconds run unoptimised code), then measured.
-      const mon = await attachMonitor(d.socket, { sample: MONITOR_SAMPLE });
-      wrk(c.daemon[0], MONITOR_WARMUP, c.conns, c.daemon[1], c.daemon[2]);
-      mon.startWindow();
-      const w0 = processCpuUs(d.child.pid!);
-      const wm0 = threadsCpuUs(d.child.pid!).main;
-      w.push(wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]));
-      withCpu += processCpuUs(d.child.pid!) - w0;
-      withMain += threadsCpuUs(d.child.pid!).main - wm0;
-      windows.push(await mon.stop());
-    }
+    if (!MONITOR) { o.push(daemonSlice(0, without)); continue; }
+    // With the monitor, the pair's order alternates (without → with, then with → without) and each side is measured
+    // after the same time under load, so a drift of the daemon or the machine over a pair falls on both sides alike.
+    if (s % 2 === 1) await withSlice();
+    o.push(daemonSlice(MONITOR_WARMUP, without));
+    if (s % 2 === 0) await withSlice();
   }
+  const cpu = without.cpu;
+  const mainCpu = without.main;
+  const withCpu = withIt.cpu;
+  const withMain = withIt.main;
   const x = sum(b);
   const y = sum(o);
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
-  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} | ${f(mainCpu / Math.max(1, y.n))} | ${Math.round((100 * mainCpu) / (o.reduce((a, r) => a + r.seconds, 0) * 1e6))} % |`);
+  const sliced = pairs(o, b);
+  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${sliced.median.toFixed(3)}× (${sliced.min.toFixed(3)}–${sliced.max.toFixed(3)}) | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} | ${f(mainCpu / Math.max(1, y.n))} | ${Math.round((100 * mainCpu) / (o.reduce((a, r) => a + r.seconds, 0) * 1e6))} % |`);
   if (MONITOR) {
     const z = sum(w);
-    // Each slice's pair (without, then with) ran back to back: their ratio compares the two under the same machine load.
-    const ratios = w.map((r, i) => r.requests / r.seconds / (o[i]!.requests / o[i]!.seconds));
-    const secs = windows.reduce((a, m) => a + m.seconds, 0);
-    monitorRows.push(`| ${c.name} | ${f(y.perS)} | ${f(z.perS)} | ${(z.perS / y.perS).toFixed(3)}× | ${ratios.map((r) => `${r.toFixed(3)}×`).join(', ')} | ${y.p99.toFixed(2)} / ${z.p99.toFixed(2)} | ${z.bad} | ${f(cpu / Math.max(1, y.n))} / ${f(withCpu / Math.max(1, z.n))} | ${f(mainCpu / Math.max(1, y.n))} / ${f(withMain / Math.max(1, z.n))} | ${f(windows.reduce((a, m) => a + m.events, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.renders, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.cpu_ms, 0) / secs)} |`);
+    const paired = pairs(w, o);
+    const ratios = paired.ratios;
+    const median = paired.median;
+    const secs = Math.max(1e-9, windows.reduce((a, m) => a + m.seconds, 0));
+    monitorRows.push(`| ${c.name} | ${f(y.perS)} | ${f(z.perS)} | ${(z.perS / y.perS).toFixed(3)}× | ${median.toFixed(3)}× | ${ratios.map((r) => `${r.toFixed(3)}×`).join(', ')} | ${y.p99.toFixed(2)} / ${z.p99.toFixed(2)} | ${z.bad} | ${f(cpu / Math.max(1, y.n))} / ${f(withCpu / Math.max(1, z.n))} | ${f(mainCpu / Math.max(1, y.n))} / ${f(withMain / Math.max(1, z.n))} | ${f(windows.reduce((a, m) => a + m.events, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.renders, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.cpu_ms, 0) / secs)} |`);
   }
 }
 const load1 = loadavg()[0]!;
@@ -199,14 +227,17 @@ await d.stop();
 console.log(`wrk bench (issue 14's method): wrk ${wrkVersion} -t1, ${SECONDS} s × ${SLICES} alternating slices per side and case; omnisep serve child (embedded store, log level info) against a bare fastify server in its own process; node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with wrk and the other side's idle process)`);
 console.log('');
-console.log('| case | connections | bare /s | omnisep /s | ratio | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| case | connections | bare /s | omnisep /s | ratio | median of the slices (range) | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (MONITOR) {
   console.log('');
-  console.log(`With the monitor attached (issue 14: no more than 10 % slower): this build's TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command's defaults, --sample ${MONITOR_SAMPLE}${MONITOR_SAMPLE === DEFAULT_SAMPLE ? ' (its default)' : ''}) in a process of its own on the daemon's control socket, attached for each slice after the slice without it, warmed ${MONITOR_WARMUP} s under the same load, then measured ${SECONDS} s`);
+  const what = CONTROL
+    ? 'CONTROL (--monitor-control): nothing is attached in the "with" slices, so their ratio is the method\'s own noise'
+    : `With the monitor attached (issue 14: no more than 10 % slower): this build's TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command's defaults, --sample ${MONITOR_SAMPLE}${MONITOR_SAMPLE === DEFAULT_SAMPLE ? ' (its default)' : ''}) in a process of its own on the daemon's control socket`;
+  console.log(`${what}; each side measured ${SECONDS} s after ${MONITOR_WARMUP} s under the same load (the monitor attached before its side's warm-up), the pair's order alternating from slice to slice (without → with, with → without)`);
   console.log('');
-  console.log('| case | omnisep /s without | with the monitor /s | with / without | each slice\'s pair | omnisep p99 ms without / with | non-2xx + socket errors with | daemon CPU µs/req without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |');
-  console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| case | omnisep /s without | with the monitor /s | with / without | median of the pairs | each slice\'s pair | omnisep p99 ms without / with | non-2xx + socket errors with | daemon CPU µs/req without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |');
+  console.log('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of monitorRows) console.log(r);
 }
