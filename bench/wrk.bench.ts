@@ -202,10 +202,8 @@ for (const c of chosen) {
     o.push(daemonSlice(MONITOR_WARMUP, without));
     if (s % 2 === 0) await withSlice();
   }
-  const cpu = without.cpu;
-  const mainCpu = without.main;
-  const withCpu = withIt.cpu;
-  const withMain = withIt.main;
+  const { cpu, main: mainCpu } = without;
+  const { cpu: withCpu, main: withMain } = withIt;
   const x = sum(b);
   const y = sum(o);
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -237,7 +235,7 @@ if (MONITOR) {
     : `With the monitor attached (issue 14: no more than 10 % slower): this build's TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command's defaults, --sample ${MONITOR_SAMPLE}${MONITOR_SAMPLE === DEFAULT_SAMPLE ? ' (its default)' : ''}) in a process of its own on the daemon's control socket`;
   console.log(`${what}; each side measured ${SECONDS} s after ${MONITOR_WARMUP} s under the same load (the monitor attached before its side's warm-up), the pair's order alternating from slice to slice (without → with, with → without)`);
   console.log('');
-  console.log('| case | omnisep /s without | with the monitor /s | with / without | median of the pairs | each slice\'s pair | omnisep p99 ms without / with | non-2xx + socket errors with | daemon CPU µs/req without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |');
+  console.log(`| case | omnisep /s without | ${CONTROL ? 'nothing attached (control) /s' : 'with the monitor /s'} | with / without | median of the pairs | each slice's pair | omnisep p99 ms without / with | non-2xx + socket errors with | daemon CPU µs/req without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |`);
   console.log('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of monitorRows) console.log(r);
 }
