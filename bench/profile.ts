@@ -226,7 +226,11 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   let dead = false;
   void exited.then(() => { dead = true; });
   while (!url) {
-    if (dead || Date.now() > deadline) throw new Error(`daemon did not start:\n${err.join('')}`);
+    if (dead || Date.now() > deadline) {
+      // A daemon that never answered leaves nothing behind either (its exit took the exit hook away).
+      cleanUp();
+      throw new Error(`daemon did not start:\n${err.join('')}`);
+    }
     try {
       const r = await request('http://localhost/api/status', { dispatcher: agent });
       if (r.statusCode === 200) url = ((await r.body.json()) as { listeners: { http: { url: string } } }).listeners.http.url.replace(/\/$/, '');
