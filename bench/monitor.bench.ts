@@ -59,7 +59,7 @@ if (process.argv[2] === '--child') {
   const socket = process.argv[3]!;
   const sample = process.argv[4] === '--sample' ? Number(process.argv[5]) : undefined;
   let events = 0;
-  const inner = daemonSource({ kind: 'socket', path: socket }, { sample });
+  const inner = daemonSource({ kind: 'socket', path: socket }, { filter: { sample } });
   let announced = false;
   const source: MonitorSource = {
     subscribe: (on) => inner.subscribe((i) => {

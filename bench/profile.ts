@@ -218,19 +218,15 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   // A bench that fails midway must not leave its daemon running beside the next measurement, nor its temp dir.
   const cleanUp = () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); };
+  // Kept until stop() ran it: a daemon that exits on its own (at start, or midway) still leaves no temp dir.
   process.once('exit', cleanUp);
-  void exited.then(() => process.off('exit', cleanUp));
   const agent = new Agent({ connect: { socketPath: socket } });
   const deadline = Date.now() + 5 * 60_000;
   let url = '';
   let dead = false;
   void exited.then(() => { dead = true; });
   while (!url) {
-    if (dead || Date.now() > deadline) {
-      // A daemon that never answered leaves nothing behind either (its exit took the exit hook away).
-      cleanUp();
-      throw new Error(`daemon did not start:\n${err.join('')}`);
-    }
+    if (dead || Date.now() > deadline) throw new Error(`daemon did not start:\n${err.join('')}`);
     try {
       const r = await request('http://localhost/api/status', { dispatcher: agent });
       if (r.statusCode === 200) url = ((await r.body.json()) as { listeners: { http: { url: string } } }).listeners.http.url.replace(/\/$/, '');
@@ -240,7 +236,7 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   return {
     child, url, agent, dir, socket, logLines: () => lines,
     // The temp dir (store, socket) goes with the daemon: every bench that starts one leaves nothing under /tmp.
-    stop: async () => { child.kill('SIGTERM'); const code = await exited; await agent.close(); rmSync(dir, { recursive: true, force: true }); return code; },
+    stop: async () => { child.kill('SIGTERM'); const code = await exited; await agent.close(); process.off('exit', cleanUp); rmSync(dir, { recursive: true, force: true }); return code; },
   };
 }
 

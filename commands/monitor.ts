@@ -100,7 +100,7 @@ export default class Monitor extends BaseCommand<typeof Monitor, void> {
     delete process.env.CONTINUOUS_INTEGRATION;
     const [{ render }, { createElement }, { MonitorApp }] = await Promise.all([import('ink'), import('react'), import('../src/ui/monitor-app.js')]);
     const target = this.target();
-    const source = daemonSource(target, { history: flags.buffer, sample: flags.sample });
+    const source = daemonSource(target, { history: flags.buffer, filter: { sample: flags.sample } });
     process.stdout.write(ENTER_ALT);
     const app = render(
       createElement(MonitorApp, { source, capacity: flags.buffer, frameMs: Math.round(1000 / flags.fps), filter: flags.imsi, target: describeTarget(target), time: flags.time as TimeFormat }),

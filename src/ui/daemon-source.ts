@@ -17,11 +17,11 @@ import type { ActionOutcome, ListGroup, MonitorSource } from './use-monitor-stre
 const API_PAGE = 1000;
 
 /**
- * `sample`: most activity records a second the daemon sends this TUI (default DEFAULT_SAMPLE; 0: every one). Two
- * frames a second show a few dozen rows; reading every record of a busy daemon cost the monitor most of its CPU on a
- * machine the daemon already fills (docs/performance.md § Thirtieth round). The rest are counted in the header.
+ * `filter.sample`: most activity records a second the daemon sends this TUI (default DEFAULT_SAMPLE; 0: every one).
+ * Two frames a second show a few dozen rows; reading every record of a busy daemon cost the monitor most of its CPU on
+ * a machine the daemon already fills (docs/performance.md § Thirtieth round). The rest are counted in the header.
  */
-export function daemonSource(target: Target, opts: { filter?: EventFilter; backoff?: Partial<Backoff>; history?: number; sample?: number } = {}): MonitorSource {
+export function daemonSource(target: Target, opts: { filter?: EventFilter; backoff?: Partial<Backoff>; history?: number } = {}): MonitorSource {
   const limit = Math.max(1, Math.min(API_PAGE, opts.history ?? API_PAGE));
   const withClient = async <T>(f: (c: ControlClient) => Promise<T>): Promise<T> => {
     const client = new ControlClient(target, { timeoutMs: 5000 });
@@ -34,7 +34,7 @@ export function daemonSource(target: Target, opts: { filter?: EventFilter; backo
   return {
     subscribe(onItem) {
       // Activity as raw lines: the TUI parses only what its frames keep (use-monitor-stream.ts, EventBatcher).
-      const filter: EventFilter = { ...opts.filter, sample: opts.sample ?? DEFAULT_SAMPLE };
+      const filter: EventFilter = { ...opts.filter, sample: opts.filter?.sample ?? DEFAULT_SAMPLE };
       return subscribeEvents({ target, filter, reconnect: opts.backoff ?? true, deferActivity: true }, onItem);
     },
     snapshot(groups?: readonly ListGroup[]): Promise<Snapshot> {
