@@ -87,6 +87,22 @@ test('issueAlong: the token at once, the replaced ones gone (and the events sent
   assert.ok((await svc.verify(second.token.reveal(), bind)).ok);
 });
 
+test('concurrent issues of one binding: each token\'s issued event comes before its revoked one, and one is left active', async () => {
+  const { svc, store, events } = setup();
+  await svc.issue({ ...bind, auth_method: 'EAP-AKA' });
+  // One SIM authenticated by several sessions at once: the later swaps delete tokens whose own issue is still
+  // removing the one before (their `issued` not yet sent).
+  const all = await Promise.all(Array.from({ length: 8 }, () => svc.issueAlong({ ...bind, auth_method: 'EAP-AKA' })));
+  await Promise.all(all.map((x) => x.replaced));
+  const seen = new Map<string, string[]>();
+  for (const e of events) if (e.kind === 'token') seen.set(e.token.token_id, [...(seen.get(e.token.token_id) ?? []), e.change]);
+  for (const [id, changes] of seen) assert.equal(changes[0], 'issued', `token ${id}: ${changes.join(', ')}`);
+  const active = [...seen].filter(([, c]) => c[c.length - 1] === 'issued').map(([id]) => id);
+  const tokens = openCollection<TokenRecord>(store, 'tokens');
+  assert.deepEqual(active, (await tokens.find('binding', all[0]!.record.binding)).map((r) => r.token_id), 'the events leave active the one token stored');
+  assert.equal(active.length, 1);
+});
+
 test('issue replaces the previous token of a binding (its token_bindings record); the binding is normalised', async () => {
   const { svc, store, events } = setup();
   const first = await svc.issue({ ...bind, auth_method: 'EAP-AKA' });

@@ -150,6 +150,14 @@ export class TokenService {
     return createHmac('sha256', this.#key).update(value).digest();
   }
 
+  /**
+   * Tokens this process is issuing whose `issued` event is not out yet, and the revoke that took one first, if any. A
+   * concurrent issue of the same binding (one SIM authenticated by several sessions at once) can delete a token before
+   * its own issue has announced it; its `revoked` is then held here and sent right after its `issued`, so no reader of
+   * the event stream sees a token revoked and then issued (the monitor would list it as active for good).
+   */
+  readonly #announcing = new Map<string, { revoked?: { r: TokenRecord; replaced: boolean } }>();
+
   #emit(change: 'issued' | 'revoked' | 'expired', r: TokenRecord, replaced = false): void {
     this.deps.events?.emit({ kind: 'token', at: new Date(this.deps.clock.now()).toISOString(), change, token: tokenView(r, this.deps.clock.now()), ...(replaced ? { replaced: true as const } : {}) });
   }
@@ -208,23 +216,40 @@ export class TokenService {
       expires_slot: expirySlot(expiresAt),
     };
     // The record and the swap are written together (two logs, their commits in parallel: one wait, not two).
-    const [, prev] = await Promise.all([
-      this.#tokens.put(tokenId, record),
-      this.#bindings.update<BindingRecord | undefined>(record.binding, (cur) => ({
-        result: cur,
-        put: { token_id: tokenId, replaced: cur?.token_id ?? null },
-      })),
-    ]);
+    const announcing: { revoked?: { r: TokenRecord; replaced: boolean } } = {};
+    this.#announcing.set(tokenId, announcing);
+    // Told once this token's `issued` is out (or its issue failed): a revoke that came before it.
+    const announced = () => {
+      this.#announcing.delete(tokenId);
+      if (announcing.revoked) this.#emit('revoked', announcing.revoked.r, announcing.revoked.replaced);
+    };
     const stale = new Set<string>();
-    if (prev) {
-      for (const id of [prev.token_id, prev.replaced]) if (id && id !== tokenId) stale.add(id);
-    } else {
-      for (const old of await this.#tokens.find('binding', record.binding)) if (!old.tracked) stale.add(old.token_id);
+    try {
+      const [, prev] = await Promise.all([
+        this.#tokens.put(tokenId, record),
+        this.#bindings.update<BindingRecord | undefined>(record.binding, (cur) => ({
+          result: cur,
+          put: { token_id: tokenId, replaced: cur?.token_id ?? null },
+        })),
+      ]);
+      if (prev) {
+        for (const id of [prev.token_id, prev.replaced]) if (id && id !== tokenId) stale.add(id);
+      } else {
+        for (const old of await this.#tokens.find('binding', record.binding)) if (!old.tracked) stale.add(old.token_id);
+      }
+    } catch (e) {
+      announced();
+      throw e;
     }
-    // The events in the order of before: the replaced tokens' `revoked`, then this one's `issued`.
+    // The events in the order of before: the replaced tokens' `revoked`, then this one's `issued` (then its own
+    // `revoked`, if a concurrent issue took it meanwhile).
     const replaced = (async () => {
-      for (const id of stale) await this.#remove(id, true);
-      this.#emit('issued', record);
+      try {
+        for (const id of stale) await this.#remove(id, true);
+        this.#emit('issued', record);
+      } finally {
+        announced();
+      }
       // Superseded already? An issue on another daemon may have swapped this token out and deleted it before this
       // record's put was committed (the put and the swap run side by side): its delete found nothing, and the record
       // would live on beside the binding's newer token. Both writes are committed now, so a swap read after them that
@@ -242,7 +267,11 @@ export class TokenService {
    */
   async #remove(tokenId: string, replaced = false): Promise<TokenRecord | undefined> {
     const r = await this.#tokens.take(tokenId);
-    if (r) this.#emit('revoked', r, replaced);
+    if (r) {
+      const announcing = this.#announcing.get(tokenId);
+      if (announcing) announcing.revoked = { r, replaced };
+      else this.#emit('revoked', r, replaced);
+    }
     return r;
   }
 
