@@ -30,6 +30,16 @@
  * Each round starts a new daemon and first runs `--warmup` authentications at the measured concurrency (their
  * rate is printed too: a new daemon's first seconds), then measures `--count`.
  *
+ * `--monitor [--monitor-warmup 6000]`: issue 14's "no more than 10 % slower with a monitor attached" for this case,
+ * taken as `wrk.bench --monitor` takes it for the HTTP cases. Each round's daemon is measured twice, without and with
+ * the real monitor attached (./monitor-child.ts: this build's TUI in a process of its own on the daemon's control
+ * socket, the command's defaults), each side after `--monitor-warmup` authentications under the same load (the
+ * monitor attached before its side's warm-up: its first seconds run unoptimised code), the pair's order alternating
+ * from round to round (without → with, then with → without); a second table gives each round's pair, their summed
+ * ratio and the median of the pairs' ratios, and the monitor's events, renders and CPU a second.
+ * `--monitor-control` takes every step of `--monitor` and attaches nothing: the method's own noise. Both run this
+ * build alone at one concurrency (no `--root`, `--strace` or `--aaa-process`).
+ *
  * `--root DIR`: another build (e.g. `git archive <commit> | tar -x -C DIR`, node_modules linked, `npx tsc` there) —
  * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load. A
  * build older than the benchmarks (no `dist/bench/profile.js`, e.g. issue 14's branch point `130b00a`) has its daemon
@@ -45,11 +55,16 @@ import { request, type Agent } from 'undici';
 import { machineTicks, threadsCpuUs } from './proc-cpu.js';
 import { simFile } from './load-sims.js';
 import { daemonMetrics, minus, type Tally } from './daemon-metrics.js';
+import { attachMonitor, type MonitorWindow } from './monitor-child.js';
+import { medianOf } from './pairs.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
   root: { type: 'string' }, strace: { type: 'boolean', default: false }, warmup: { type: 'string', default: '2000' },
   sims: { type: 'string', default: '1' }, set: { type: 'string', multiple: true, default: [] }, 'aaa-process': { type: 'boolean', default: false },
+  // Each round's daemon measured without and with the real monitor attached (issue 14: no more than 10 % slower),
+  // each side after this many authentications under load; --monitor-control attaches nothing (the method's noise).
+  monitor: { type: 'boolean', default: false }, 'monitor-control': { type: 'boolean', default: false }, 'monitor-warmup': { type: 'string', default: '6000' },
 } });
 const SIMS = Number(values.sims);
 if (!Number.isInteger(SIMS) || SIMS < 1) throw new Error('--sims: a whole number of SIMs, 1 or more');
@@ -57,6 +72,14 @@ const COUNT = Number(values.count);
 const CONCS = values.concurrency.split(',').map(Number);
 if (!CONCS.length || CONCS.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--concurrency: whole numbers, 1 or more, comma-separated');
 const WARMUP = Math.max(1, Number(values.warmup));
+const MONITOR = values.monitor || values['monitor-control'];
+const CONTROL = values['monitor-control'];
+const MONITOR_WARMUP = Number(values['monitor-warmup']);
+if (MONITOR) {
+  if (values.monitor && CONTROL) throw new Error('--monitor and --monitor-control: one or the other (the control is a run of its own)');
+  if (values.root || values.strace || values['aaa-process'] || CONCS.length !== 1) throw new Error('--monitor / --monitor-control: this build alone at one concurrency (no --root, --strace, --aaa-process or concurrency list)');
+  if (!Number.isInteger(MONITOR_WARMUP) || MONITOR_WARMUP < 1) throw new Error('--monitor-warmup: a whole number of authentications, 1 or more');
+}
 const here = resolve(fileURLToPath(new URL('../..', import.meta.url))); // the checkout (dist/bench/ → ../..)
 const builds = [...(values.root ? [{ name: 'root', dir: resolve(values.root) }] : []), { name: 'this', dir: here }];
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -66,6 +89,8 @@ interface Row {
   perS: number; p50: number; p99: number; meanMs: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string;
   /** Deltas of the daemon's metrics over the measured run. */
   waits: Map<string, Tally>; http: Tally; minorGc: Tally; diameter: Tally;
+  /** With --monitor / --monitor-control: which side of the round's pair, and what the monitor's window cost it. */
+  side?: 'without' | 'with'; window?: MonitorWindow;
 }
 
 async function strace(pid: number): Promise<{ stop(): Promise<{ fdatasync: number; pwrite: number }> }> {
@@ -99,7 +124,7 @@ async function listenerPort(d: { agent: Agent }, name: string): Promise<number> 
 /** Where a build's benchmark and simulator modules come from: its own, or this build's when it has none (older than the benchmarks). */
 const benchOf = (dir: string) => (existsSync(join(dir, 'dist/bench/profile.js')) ? dir : here);
 
-async function round(b: { name: string; dir: string }, n: number, conc: number): Promise<Row> {
+async function round(b: { name: string; dir: string }, n: number, conc: number): Promise<Row[]> {
   const from = benchOf(b.dir);
   const prof = await import(join(from, 'dist/bench/profile.js')) as typeof import('./profile.js');
   const run = await import(join(from, 'dist/src/ue/run.js')) as typeof import('../src/ue/run.js');
@@ -122,6 +147,26 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     // Warm-up at the measured concurrency: the first thousands of authentications of a new daemon run code V8 has
     // not optimised yet (≈ 470/s, then 730–830/s: docs/performance.md § Seventh round). Printed, not hidden.
     const warm = await runLoad(WARMUP);
+    if (!MONITOR) return [await measure(warm.ok_per_s)];
+    // The pair: each side after the same warm-up under load (the "with" side with the monitor attached first, so its
+    // first seconds of unoptimised code fall in the warm-up), the order alternating from round to round.
+    const pair: Row[] = [];
+    for (const side of n % 2 === 1 ? ['without', 'with'] as const : ['with', 'without'] as const) {
+      const mon = side === 'with' && !CONTROL ? await attachMonitor(d.socket) : null;
+      const sideWarm = await runLoad(MONITOR_WARMUP);
+      mon?.startWindow();
+      const row = await measure(sideWarm.ok_per_s);
+      pair.push({ ...row, side, ...(mon ? { window: await mon.stop() } : {}) });
+    }
+    return pair;
+  } finally {
+    await d.stop();
+    await aaa?.stop();
+    if (many) rmSync(many.dir, { recursive: true, force: true });
+  }
+
+  /** One measured run of `COUNT` authentications on the warm daemon: its rate, CPU, waits and latencies. */
+  async function measure(warmPerS: number): Promise<Row> {
     const st = values.strace ? await strace(d.child.pid!) : null;
     const c0 = process.cpuUsage();
     const d0 = prof.processCpuUs(d.child.pid!);
@@ -145,27 +190,46 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const syncs = st ? await st.stop() : undefined;
     const ok = Math.max(1, s.ok); // per authentication
     return {
-      build: from === b.dir ? b.name : `${b.name} (this simulator)`, round: n, conc, waits, http, minorGc, diameter, meanMs: s.latency_ms.mean, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS: warm.ok_per_s, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      build: from === b.dir ? b.name : `${b.name} (this simulator)`, round: n, conc, waits, http, minorGc, diameter, meanMs: s.latency_ms.mean, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), warmPerS, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
       daemonUs: daemonUs / ok, simUs: (cpu.user + cpu.system) / ok,
       ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / ok, pwrite: syncs.pwrite / ok } : {}), load: load(),
     };
-  } finally {
-    await d.stop();
-    await aaa?.stop();
-    if (many) rmSync(many.dir, { recursive: true, force: true });
   }
 }
 
 if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');
 console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONCS.join(', ')}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build${values['aaa-process'] ? '; the built-in AAA in a serve of its own (--aaa-process)' : ''}${values.set.length ? `; settings (not the defaults): ${values.set.join(' ')}` : ''}; load average ${load()}`);
 const rows: Row[] = [];
-for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of builds) rows.push(await round(b, r, c));
-console.log('\n| build | round | concurrency | warm-up auth/s (new daemon) | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of builds) rows.push(...(await round(b, r, c)));
+const sideName = (x: Row) => (x.side === 'with' ? (CONTROL ? 'control (nothing attached)' : 'monitor attached') : 'without');
+if (MONITOR) console.log(`${CONTROL ? 'CONTROL (--monitor-control): nothing is attached on the "with" side, so the pairs\' ratio is the method\'s own noise' : 'With the monitor attached (issue 14: no more than 10 % slower): this build\'s TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command\'s defaults) in a process of its own on the daemon\'s control socket'}; each side measured after ${MONITOR_WARMUP} authentications under the same load (the monitor attached before its side's warm-up; the warm-up column is that side's), the pair's order alternating from round to round`);
+console.log(`\n| build | round |${MONITOR ? ' side |' : ''} concurrency | warm-up auth/s${MONITOR ? '' : ' (new daemon)'} | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |`);
+console.log(`|---|---:|${MONITOR ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|`);
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
-const buildOf = (x: Row) => (x.build === 'this' ? 'this build' : x.build.replace(/^root/, `root ${values.root}`));
+const buildName = (x: Row) => (x.build === 'this' ? 'this build' : x.build.replace(/^root/, `root ${values.root}`));
+const buildOf = (x: Row) => buildName(x) + (x.side ? `, ${sideName(x)}` : '');
 for (const x of rows) {
-  console.log(`| ${buildOf(x)} | ${x.round} | ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+  console.log(`| ${buildName(x)} | ${x.round} |${MONITOR ? ` ${sideName(x)} |` : ''} ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+}
+
+// The pairs: each round's rate with the monitor (or, in the control, nothing) over its rate without, on one daemon.
+if (MONITOR) {
+  const pairsOf = [...new Set(rows.map((x) => x.round))].map((r) => ({
+    round: r, without: rows.find((x) => x.round === r && x.side === 'without')!, with: rows.find((x) => x.round === r && x.side === 'with')!,
+  }));
+  const ratios = pairsOf.map((p) => p.with.perS / p.without.perS);
+  // Summed: all authentications of a side over all its time (each side's time is its count over its rate).
+  const rate = (side: 'with' | 'without') => (pairsOf.length * COUNT) / pairsOf.reduce((t, p) => t + COUNT / p[side].perS, 0);
+  const m = medianOf(ratios);
+  console.log(`\n${CONTROL ? 'Control' : 'The monitor attached'}, per round (a new daemon each, both sides on it):\n`);
+  console.log(`| round | order | auth/s without | ${CONTROL ? 'nothing attached (control)' : 'with the monitor'} | with / without | p99 ms without / with | daemon CPU µs/auth without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |`);
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  pairsOf.forEach((p, i) => {
+    const w = p.with.window;
+    const per = (v: number | undefined) => (w && v !== undefined ? (v / Math.max(1e-9, w.seconds)).toFixed(0) : '');
+    console.log(`| ${p.round} | ${p.round % 2 === 1 ? 'without → with' : 'with → without'} | ${p.without.perS.toFixed(0)} | ${p.with.perS.toFixed(0)} | ${ratios[i]!.toFixed(3)}× | ${p.without.p99.toFixed(1)} / ${p.with.p99.toFixed(1)} | ${p.without.daemonUs.toFixed(0)} / ${p.with.daemonUs.toFixed(0)} | ${p.without.mainUs.toFixed(0)} / ${p.with.mainUs.toFixed(0)} | ${per(w?.events)} | ${per(w?.renders)} | ${per(w?.cpu_ms)} |`);
+  });
+  console.log(`\n**${CONTROL ? 'nothing attached' : 'with the monitor'} / without: ${(rate('with') / rate('without')).toFixed(3)}× summed over ${pairsOf.length} rounds (${rate('with').toFixed(0)} against ${rate('without').toFixed(0)} auth/s), median of the rounds' ratios ${m.median.toFixed(3)}× (${m.min.toFixed(3)}×–${m.max.toFixed(3)}×)**`);
 }
 
 // The commit chain: what each authentication's writes waited for their durable commits (the embedded store's metric).

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The reference run: the benchmarks whose figures bench/README.md quotes in § Reference run, one after the other,
 # from dist/ (so run `npm run build` first), each with the arguments the README names. Run it on an idle machine
-# (it prints the load average before and after each benchmark); it takes about 30 minutes on the 2-core machine.
+# (it prints the load average before and after each benchmark); it takes about 40 minutes on the 2-core machine.
 #
 #   sh bench/reference.sh 2>&1 | tee /tmp/omnisep-reference.txt
 #
@@ -26,6 +26,10 @@ if command -v wrk >/dev/null 2>&1; then run dist/bench/wrk.bench.js; run dist/be
 run dist/bench/eap-load.bench.js --count 2000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 64 --rounds 2 --sims 1000
+# EAP-AKA with the monitor attached, by the same method as wrk.bench's, beside its control (docs/performance.md
+# § Thirty-second round).
+run dist/bench/eap-load.bench.js --monitor --count 3000 --rounds 4
+run dist/bench/eap-load.bench.js --monitor-control --count 3000 --rounds 4
 run dist/bench/xcap.bench.js 3 16
 run dist/bench/admin-api.bench.js --seconds 5 --concurrency 16 --skip-cli
 run dist/bench/odsa.bench.js 5 16

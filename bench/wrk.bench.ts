@@ -38,6 +38,7 @@ import { ANDROID_UA, ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, 
 import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import { DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
+import { medianOf } from './pairs.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
@@ -157,10 +158,7 @@ const perS = (r: Run) => r.requests / r.seconds;
 /** The median of the slices' ratios, and their range: how far one slice's figure could be from the run's. */
 const pairs = (num: Run[], den: Run[]) => {
   const ratios = num.map((r, i) => perS(r) / perS(den[i]!));
-  const sorted = [...ratios].sort((p, q) => p - q);
-  const n = sorted.length;
-  const median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-  return { ratios, median, min: sorted[0]!, max: sorted[n - 1]! };
+  return { ratios, ...medianOf(ratios) };
 };
 const rows: string[] = [];
 const monitorRows: string[] = [];
