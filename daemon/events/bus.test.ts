@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus } from './bus.js';
 import type { DaemonEvent } from '../../src/contracts/events.js';
+import { initialState, monitorReducer, type MonitorState } from '../../src/ui/monitor-state.js';
 
 const activityEvent = (imsi: string, type = 'entitlement_query'): DaemonEvent => ({
   kind: 'activity', at: 'now',
@@ -137,4 +138,110 @@ test('a reader waiting on an idle stream wakes for a sampled report', async () =
   bus.emit(activityEvent('2'));
   await woke;
   assert.deepEqual(s.drain().map((e) => e.kind), ['sampled']);
+});
+
+const sessionEvent = (id: string, change: 'created' | 'updated' | 'deleted', state = 'challenged'): DaemonEvent => ({
+  kind: 'session', at: 'now', change,
+  session: { session_id: id, imsi: '001010000000001', state, created_at: 0, eap_id: 1, aaa_session_id: null, completed_at: null } as Extract<DaemonEvent, { kind: 'session' }>['session'],
+});
+const tokenEvent = (id: string, change: 'issued' | 'revoked' | 'expired'): DaemonEvent => ({
+  kind: 'token', at: 'now', change,
+  token: { token_id: id, imsi: '001010000000001', created_at: 0, expires_at: 1, expires_in_seconds: 1, validity: 1, terminal_id: null, app_name: null, auth_method: 'EAP-AKA' },
+});
+const describeEvent = (e: DaemonEvent) =>
+  e.kind === 'session' ? `session ${e.session.session_id} ${e.change} ${e.session.state}` : e.kind === 'token' ? `token ${e.token.token_id} ${e.change}` : e.kind;
+
+test('sample: session and token events are merged per object until the drain; one that came and went is not sent', () => {
+  const bus = new EventBus(() => 0);
+  const s = bus.subscribe({}, { sample: 10 });
+  const all = bus.subscribe();
+  // A's whole life in one batch; B created and moved on; C only ends here; token t1 issued and replaced by t2.
+  bus.emit(sessionEvent('A', 'created', 'started'));
+  bus.emit(sessionEvent('B', 'created', 'started'));
+  bus.emit(rates);
+  bus.emit(sessionEvent('A', 'updated', 'challenged'));
+  bus.emit(tokenEvent('t1', 'issued'));
+  bus.emit(sessionEvent('B', 'updated', 'challenged'));
+  bus.emit(sessionEvent('C', 'deleted', 'succeeded'));
+  bus.emit(tokenEvent('t2', 'issued'));
+  bus.emit(tokenEvent('t1', 'revoked'));
+  bus.emit(tokenEvent('t0', 'revoked'));
+  bus.emit(sessionEvent('A', 'deleted', 'succeeded'));
+  assert.deepEqual(s.drain().map(describeEvent), [
+    'session B updated challenged', // B's latest, where its first event stood
+    'rates',
+    'session C deleted succeeded', // ends an object the reader was sent before: sent
+    'token t2 issued',
+    'token t0 revoked',
+  ]);
+  assert.equal(all.drain().length, 11, 'a subscriber without sample gets every event');
+  // The next batch starts afresh: B's end is sent, since B's creation went out in the last one.
+  bus.emit(sessionEvent('B', 'updated', 'responded'));
+  bus.emit(sessionEvent('B', 'deleted', 'succeeded'));
+  assert.deepEqual(s.drain().map(describeEvent), ['session B deleted succeeded']);
+  assert.equal(s.dropped, 0);
+  assert.equal(s.sampledOut, 0, 'merged changes are not activity records left out');
+});
+
+test('sample: a batch whose every event came and went wakes a waiting reader to an empty drain, and frees its buffer room', async () => {
+  const bus = new EventBus(() => 0);
+  const s = bus.subscribe({}, { sample: 1, max: 2 });
+  const woke = s.wait();
+  bus.emit(sessionEvent('A', 'created'));
+  await woke;
+  bus.emit(sessionEvent('A', 'deleted'));
+  // The merged-away pair left room: two more objects fit in a buffer of two.
+  bus.emit(sessionEvent('B', 'created'));
+  bus.emit(tokenEvent('t1', 'issued'));
+  bus.emit(tokenEvent('t2', 'issued'));
+  assert.deepEqual(s.drain().map(describeEvent), ['dropped', 'session B created challenged', 'token t1 issued']);
+  assert.equal(s.dropped, 1);
+  assert.deepEqual(s.drain(), []);
+});
+
+test('sample: the monitor holds the same live sessions and active tokens from merged batches as from every event', () => {
+  const bus = new EventBus(() => 0);
+  const s = bus.subscribe({}, { sample: 5 });
+  const all = bus.subscribe();
+  let merged = initialState();
+  let every = initialState();
+  let sent = 0;
+  let emitted = 0;
+  // One SIM authenticated over and over, its sessions overlapping (as 32 in flight do), each success issuing a token
+  // that replaces the last; the reader drains every twenty steps or so, at steps that fall anywhere in a session's life.
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor(seed / 65536) % n); // high bits: the low ones cycle
+  const live: string[] = [];
+  let token = 0;
+  for (let i = 0; i < 3000; i++) {
+    if (live.length < 8 && rnd(3) !== 0) {
+      const id = `s${i}`;
+      live.push(id);
+      bus.emit(sessionEvent(id, 'created', 'started'));
+    } else if (live.length) {
+      const id = live.splice(rnd(live.length), 1)[0]!;
+      bus.emit(sessionEvent(id, 'updated', 'challenged'));
+      if (rnd(4) !== 0) {
+        bus.emit(sessionEvent(id, 'deleted', 'succeeded'));
+        bus.emit(tokenEvent(`t${++token}`, 'issued'));
+        if (token > 1) bus.emit(tokenEvent(`t${token - 1}`, 'revoked'));
+      } else live.push(id);
+    }
+    if (rnd(20) === 0) {
+      const a = s.drain();
+      const b = all.drain();
+      sent += a.length;
+      emitted += b.length;
+      merged = monitorReducer(merged, { type: 'events', events: a });
+      every = monitorReducer(every, { type: 'events', events: b });
+    }
+  }
+  merged = monitorReducer(merged, { type: 'events', events: s.drain() });
+  every = monitorReducer(every, { type: 'events', events: all.drain() });
+  const liveOf = (st: MonitorState) => [...st.sessions.values()].map((x) => `${x.session_id} ${x.state}`).sort();
+  const activeOf = (st: MonitorState) => [...st.tokens.values()].filter((t) => t.state === 'active').map((t) => t.token_id);
+  assert.ok(liveOf(every).length > 0 && activeOf(every).length === 1, 'the run ends with sessions in flight and one active token');
+  assert.deepEqual(liveOf(merged), liveOf(every));
+  assert.deepEqual(activeOf(merged), activeOf(every));
+  assert.ok(sent < emitted / 2, `merging sent ${sent} of ${emitted} events`);
 });

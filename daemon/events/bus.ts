@@ -4,7 +4,9 @@
  * (counted, reported as one `dropped` event once it catches up) and never
  * blocks the emitter — the daemon answers phones before it feeds terminals.
  * A subscriber may also ask for a sample of the activity records (`sample`, a
- * rate a second): those left out are counted and reported as `sampled`.
+ * rate a second): those left out are counted and reported as `sampled`, and
+ * its session and token events are buffered as each object's net change since
+ * the last drain (see `SubscribeOptions.sample`).
  */
 import type { EventSink } from '../../src/ports.js';
 import type { DaemonEvent, DaemonEventKind } from '../../src/contracts/events.js';
@@ -51,9 +53,30 @@ export interface SubscribeOptions<T> {
    * continuously); the rest are counted and reported as one `sampled` event at the next drain. 0 or absent: all.
    * For a person's terminal: a TUI cannot show thousands of rows a second, and reading them cost it a core's tenth
    * (docs/performance.md § Thirtieth round).
+   *
+   * Such a subscriber's session and token events are not sampled (the monitor keeps the live sessions and tokens from
+   * them) but merged per object until the next drain: a later change of a session or token replaces the one buffered
+   * for it, and an object that came and went in between (a session created then deleted, a token issued then revoked
+   * or expired) is not sent at all. What the reader holds after each batch is the same; only the steps between two
+   * batches are left out. Without this an EAP-AKA storm sent the monitor ≈ 6 such events an authentication, 4,000–5,600
+   * a second, for two frames a second (docs/performance.md § Thirty-second round).
    */
   sample?: number;
 }
+
+/** Where a subscription's buffer had an event it no longer sends (its object came and went before the drain). */
+const HOLE: unique symbol = Symbol('omnisep.events.hole');
+
+/**
+ * The object a session or token event is about, and whether `change` ends it — so that an object `first` seen in
+ * the batch as created or issued and ended within it leaves nothing to send. Undefined for every other kind.
+ */
+function objectOf(e: DaemonEvent): { key: string; change: string; ends: boolean } | undefined {
+  if (e.kind === 'session') return { key: `s${e.session.session_id}`, change: e.change, ends: e.change === 'deleted' };
+  if (e.kind === 'token') return { key: `t${e.token.token_id}`, change: e.change, ends: e.change !== 'issued' };
+  return undefined;
+}
+const BEGINS = new Set(['created', 'issued']);
 
 export function matches(filter: EventFilter, e: DaemonEvent): boolean {
   if (filter.kinds?.length && !filter.kinds.includes(e.kind)) return false;
@@ -66,7 +89,11 @@ export function matches(filter: EventFilter, e: DaemonEvent): boolean {
 }
 
 class BufferedSubscription<T> implements Subscription<T> {
-  #buf: T[] = [];
+  #buf: Array<T | typeof HOLE> = [];
+  /** Events in `#buf` that are not holes. */
+  #size = 0;
+  /** A sampled subscription's buffered session and token events, by object: the slot of its latest, and its first change since the drain. */
+  readonly #objects = new Map<string, { slot: number; first: string }>();
   #dropped = 0;
   #unreported = 0;
   #sampledOut = 0;
@@ -93,18 +120,33 @@ class BufferedSubscription<T> implements Subscription<T> {
   get sampledOut() { return this.#sampledOut; }
   push(e: DaemonEvent): void {
     if (this.#closed || !matches(this.filter, e)) return;
+    const obj = this.sample > 0 ? objectOf(e) : undefined;
     if (this.sample > 0 && e.kind === 'activity' && !this.#take()) {
       this.#sampledOut++;
       this.#unreportedSampled++;
       this.#wakeUp();
       return;
     }
-    if (this.#buf.length >= this.max) {
+    const held = obj && this.#objects.get(obj.key);
+    if (held) {
+      // Its object has an event buffered: this one takes its place, or both go if the object came and went.
+      if (obj.ends && BEGINS.has(held.first)) {
+        this.#buf[held.slot] = HOLE;
+        this.#size--;
+        this.#objects.delete(obj.key);
+      } else this.#buf[held.slot] = this.encode(e);
+      return;
+    }
+    if (this.#size >= this.max) {
       this.#dropped++;
       this.#unreported++;
-    } else this.#buf.push(this.encode(e));
+    } else {
+      if (obj) this.#objects.set(obj.key, { slot: this.#buf.length, first: obj.change });
+      this.#buf.push(this.encode(e));
+      this.#size++;
+    }
     this.#wakeUp();
-    if (this.#gathering && this.#buf.length >= this.#gathering.count) this.#gathering.done();
+    if (this.#gathering && this.#size >= this.#gathering.count) this.#gathering.done();
   }
   /** One record's worth from the sampling bucket, if there is one. */
   #take(): boolean {
@@ -118,8 +160,10 @@ class BufferedSubscription<T> implements Subscription<T> {
     return true;
   }
   drain(): T[] {
-    const out = this.#buf;
+    const out = (this.#size === this.#buf.length ? this.#buf : this.#buf.filter((x) => x !== HOLE)) as T[];
     this.#buf = [];
+    this.#size = 0;
+    this.#objects.clear();
     if (this.#unreportedSampled) {
       out.unshift(this.encode({ kind: 'sampled', at: new Date(this.now()).toISOString(), count: this.#unreportedSampled, per_second: this.sample }));
       this.#unreportedSampled = 0;
@@ -131,11 +175,11 @@ class BufferedSubscription<T> implements Subscription<T> {
     return out;
   }
   wait(): Promise<void> {
-    if (this.#closed || this.#buf.length || this.#unreported || this.#unreportedSampled) return Promise.resolve();
+    if (this.#closed || this.#size || this.#unreported || this.#unreportedSampled) return Promise.resolve();
     return new Promise((resolve) => { this.#wake = resolve; });
   }
   gather(ms: number, count: number): Promise<void> {
-    if (this.#closed || this.#buf.length >= count) return Promise.resolve();
+    if (this.#closed || this.#size >= count) return Promise.resolve();
     this.#gathering?.done();
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(), ms);

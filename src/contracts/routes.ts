@@ -61,7 +61,7 @@ export const EventsQuery = Type.Object({
   sample: Type.Optional(Int({
     minimum: 0,
     maximum: 1_000_000,
-    description: 'most activity records a second sent to this reader, spread evenly; those left out are counted in `sampled` events (the log keeps them all). 0 or absent: every record',
+    description: 'most activity records a second sent to this reader, spread evenly; those left out are counted in `sampled` events (the log keeps them all). With it, session and token events are sent as each object\'s net change per batch: a later change replaces one not yet written, and a session created and deleted (a token issued and revoked or expired) within one batch is not sent. 0 or absent: every record and every change',
   })),
 });
 export type EventsQuery = Static<typeof EventsQuery>;

@@ -3,8 +3,10 @@
  * First line `hello`; then one DaemonEvent per line. The bus buffers per
  * client (bounded) and reports losses as `dropped`; a slow socket makes this
  * loop wait on 'drain', never the daemon. With `sample`, activity records past
- * that many a second are left out and counted as `sampled` (the monitor asks
- * for it: docs/performance.md § Thirtieth round). Ends cleanly on graceful stop.
+ * that many a second are left out and counted as `sampled`, and session and
+ * token events are sent as each object's net change per batch (the monitor
+ * asks for it: docs/performance.md § Thirtieth and Thirty-second rounds; the
+ * merging is the bus's, daemon/events/bus.ts). Ends cleanly on graceful stop.
  */
 import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
@@ -19,6 +21,13 @@ const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Bo
 
 /** How long the stream gathers events after the first one before it writes them (sooner once half the buffer is full). */
 export const GATHER_MS = 25;
+/**
+ * The same for a reader that asked for a sample (a person's terminal: the monitor draws 2 frames a second by default,
+ * at most 30): its session and token changes are merged per object over the batch (daemon/events/bus.ts), and over
+ * 100 ms most of an EAP-AKA session's life (≈ 40 ms under load) and a one-SIM storm's token replacements fall in one
+ * batch and are not sent at all (docs/performance.md § Thirty-second round).
+ */
+export const SAMPLED_GATHER_MS = 100;
 /** Events buffered per reader before losses are counted (`dropped`). */
 const BUFFER = 1000;
 
@@ -128,7 +137,7 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
         // events a second, one write (a syscall and a chunk header) per turn of the loop was most of what a
         // reader cost the daemon (docs/performance.md § Fifth round). A person cannot see the delay; the TUI
         // draws at most four frames a second. Half a buffer writes at once, so a burst is never dropped meanwhile.
-        await sub.gather(GATHER_MS, BUFFER / 2);
+        await sub.gather(q.sample ? SAMPLED_GATHER_MS : GATHER_MS, BUFFER / 2);
         const batch = sub.drain();
         if (!batch.length) continue;
         if (!res.write(batchBytes(batch))) await drained(res);
