@@ -153,9 +153,15 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const pair: Row[] = [];
     for (const side of n % 2 === 1 ? ['without', 'with'] as const : ['with', 'without'] as const) {
       const mon = side === 'with' && !CONTROL ? await attachMonitor(d.socket) : null;
-      const sideWarm = await runLoad(MONITOR_WARMUP);
-      mon?.startWindow();
-      const row = await measure(sideWarm.ok_per_s);
+      let row: Row;
+      try {
+        const sideWarm = await runLoad(MONITOR_WARMUP);
+        mon?.startWindow();
+        row = await measure(sideWarm.ok_per_s);
+      } catch (e) {
+        await mon?.stop().catch(() => undefined); // not left running beside the next benchmark
+        throw e;
+      }
       pair.push({ ...row, side, ...(mon ? { window: await mon.stop() } : {}) });
     }
     return pair;
@@ -218,8 +224,8 @@ if (MONITOR) {
     round: r, without: rows.find((x) => x.round === r && x.side === 'without')!, with: rows.find((x) => x.round === r && x.side === 'with')!,
   }));
   const ratios = pairsOf.map((p) => p.with.perS / p.without.perS);
-  // Summed: all authentications of a side over all its time (each side's time is its count over its rate).
-  const rate = (side: 'with' | 'without') => (pairsOf.length * COUNT) / pairsOf.reduce((t, p) => t + COUNT / p[side].perS, 0);
+  // Summed: all authentications of a side over all its time (each run's time is its authentications over its rate).
+  const rate = (side: 'with' | 'without') => pairsOf.reduce((n, p) => n + p[side].ok, 0) / pairsOf.reduce((t, p) => t + p[side].ok / p[side].perS, 0);
   const m = medianOf(ratios);
   console.log(`\n${CONTROL ? 'Control' : 'The monitor attached'}, per round (a new daemon each, both sides on it):\n`);
   console.log(`| round | order | auth/s without | ${CONTROL ? 'nothing attached (control)' : 'with the monitor'} | with / without | p99 ms without / with | daemon CPU µs/auth without / with | of it main thread | monitor: events/s | renders/s | CPU ms/s |`);

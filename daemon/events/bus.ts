@@ -57,9 +57,10 @@ export interface SubscribeOptions<T> {
    * Such a subscriber's session and token events are not sampled (the monitor keeps the live sessions and tokens from
    * them) but merged per object until the next drain: a later change of a session or token replaces the one buffered
    * for it, and an object that came and went in between (a session created then deleted, a token issued then revoked
-   * or expired) is not sent at all. What the reader holds after each batch is the same; only the steps between two
-   * batches are left out. Without this an EAP-AKA storm sent the monitor ≈ 6 such events an authentication, 4,000–5,600
-   * a second, for two frames a second (docs/performance.md § Thirty-second round).
+   * or expired) is not sent at all. The sessions, their states and the active tokens a reader holds after each batch
+   * are the same; the steps between two batches are left out (and with them a token issued and revoked within one, from
+   * a list of revoked tokens). Without this an EAP-AKA storm sent the monitor ≈ 6 such events an authentication,
+   * 4,000–5,600 a second, for two frames a second (docs/performance.md § Thirty-second round).
    */
   sample?: number;
 }
@@ -68,8 +69,8 @@ export interface SubscribeOptions<T> {
 const HOLE: unique symbol = Symbol('omnisep.events.hole');
 
 /**
- * The object a session or token event is about, and whether `change` ends it — so that an object `first` seen in
- * the batch as created or issued and ended within it leaves nothing to send. Undefined for every other kind.
+ * The object a session or token event is about, and whether its change ends it: an object whose first change in a
+ * batch began it (`BEGINS`) and which ends within the batch leaves nothing to send. Undefined for every other kind.
  */
 function objectOf(e: DaemonEvent): { key: string; change: string; ends: boolean } | undefined {
   if (e.kind === 'session') return { key: `s${e.session.session_id}`, change: e.change, ends: e.change === 'deleted' };
