@@ -46,7 +46,7 @@ export interface Subscription<T = DaemonEvent> extends AsyncIterable<T> {
 export interface SubscribeOptions<T> {
   /** Events buffered before losses are counted (default 1000). */
   max?: number;
-  /** Buffer each matching event as this makes it when it is emitted. */
+  /** Buffer each matching event as this makes it when it is emitted (with `sample`, a session or token event when it is drained). */
   encode?: (e: DaemonEvent) => T;
   /**
    * Most activity records a second this subscriber is given, spread evenly (a bucket of one second's worth, refilled
@@ -67,6 +67,15 @@ export interface SubscribeOptions<T> {
 
 /** Where a subscription's buffer had an event it no longer sends (its object came and went before the drain). */
 const HOLE: unique symbol = Symbol('omnisep.events.hole');
+
+/**
+ * A merged session or token event, encoded only when the buffer is drained: most are replaced by a later change of
+ * their object before that (≈ 4 of an EAP-AKA authentication's 6), and encoding each on arrival was most of what a
+ * sampled reader cost the daemon per authentication (docs/performance.md § Thirty-second round).
+ */
+class Unencoded {
+  constructor(readonly event: DaemonEvent) {}
+}
 
 /**
  * The object a session or token event is about, and whether its change ends it: an object whose first change in a
@@ -90,9 +99,11 @@ export function matches(filter: EventFilter, e: DaemonEvent): boolean {
 }
 
 class BufferedSubscription<T> implements Subscription<T> {
-  #buf: Array<T | typeof HOLE> = [];
+  #buf: Array<T | typeof HOLE | Unencoded> = [];
   /** Events in `#buf` that are not holes. */
   #size = 0;
+  /** Of them, merged events not encoded yet. */
+  #unencoded = 0;
   /** A sampled subscription's buffered session and token events, by object: the slot of its latest, and its first change since the drain. */
   readonly #objects = new Map<string, { slot: number; first: string }>();
   #dropped = 0;
@@ -134,16 +145,20 @@ class BufferedSubscription<T> implements Subscription<T> {
       if (obj.ends && BEGINS.has(held.first)) {
         this.#buf[held.slot] = HOLE;
         this.#size--;
+        this.#unencoded--;
         this.#objects.delete(obj.key);
-      } else this.#buf[held.slot] = this.encode(e);
+      } else this.#buf[held.slot] = new Unencoded(e);
       return;
     }
     if (this.#size >= this.max) {
       this.#dropped++;
       this.#unreported++;
     } else {
-      if (obj) this.#objects.set(obj.key, { slot: this.#buf.length, first: obj.change });
-      this.#buf.push(this.encode(e));
+      if (obj) {
+        this.#objects.set(obj.key, { slot: this.#buf.length, first: obj.change });
+        this.#buf.push(new Unencoded(e));
+        this.#unencoded++;
+      } else this.#buf.push(this.encode(e));
       this.#size++;
     }
     this.#wakeUp();
@@ -161,9 +176,15 @@ class BufferedSubscription<T> implements Subscription<T> {
     return true;
   }
   drain(): T[] {
-    const out = (this.#size === this.#buf.length ? this.#buf : this.#buf.filter((x) => x !== HOLE)) as T[];
+    let out: T[];
+    if (this.#size === this.#buf.length && this.#unencoded === 0) out = this.#buf as T[];
+    else {
+      out = [];
+      for (const x of this.#buf) if (x !== HOLE) out.push(x instanceof Unencoded ? this.encode(x.event) : x);
+    }
     this.#buf = [];
     this.#size = 0;
+    this.#unencoded = 0;
     this.#objects.clear();
     if (this.#unreportedSampled) {
       out.unshift(this.encode({ kind: 'sampled', at: new Date(this.now()).toISOString(), count: this.#unreportedSampled, per_second: this.sample }));
