@@ -24,7 +24,8 @@ export interface EventFilter {
  * What a subscription buffers: the events themselves, or each event as `encode` made it when it was pushed (the
  * event stream's NDJSON line). Encoding at once lets the event and its activity record die young: held in the buffer
  * for the stream's gathering window they outlived a scavenge and were promoted, ≈ 6 µs of GC per request with one
- * reader (docs/performance.md § Ninth round).
+ * reader (docs/performance.md § Ninth round). The exception is a sampled subscription's session and token events, kept
+ * as they are until the drain (a few small views a batch, most replaced before then: `Unencoded`).
  */
 export interface Subscription<T = DaemonEvent> extends AsyncIterable<T> {
   /** Take what is buffered now (a `dropped` event first if any were lost, then a `sampled` one if any were left out). */
