@@ -143,34 +143,6 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     if (many && r.sims !== SIMS) throw new Error(`build ${b.name}: its simulator has no load over several SIMs (--sims needs both builds to have it)`);
     return r;
   });
-  try {
-    // Warm-up at the measured concurrency: the first thousands of authentications of a new daemon run code V8 has
-    // not optimised yet (≈ 470/s, then 730–830/s: docs/performance.md § Seventh round). Printed, not hidden.
-    const warm = await runLoad(WARMUP);
-    if (!MONITOR) return [await measure(warm.ok_per_s)];
-    // The pair: each side after the same warm-up under load (the "with" side with the monitor attached first, so its
-    // first seconds of unoptimised code fall in the warm-up), the order alternating from round to round.
-    const pair: Row[] = [];
-    for (const side of n % 2 === 1 ? ['without', 'with'] as const : ['with', 'without'] as const) {
-      const mon = side === 'with' && !CONTROL ? await attachMonitor(d.socket) : null;
-      let row: Row;
-      try {
-        const sideWarm = await runLoad(MONITOR_WARMUP);
-        mon?.startWindow();
-        row = await measure(sideWarm.ok_per_s);
-      } catch (e) {
-        await mon?.stop().catch(() => undefined); // not left running beside the next benchmark
-        throw e;
-      }
-      pair.push({ ...row, side, ...(mon ? { window: await mon.stop() } : {}) });
-    }
-    return pair;
-  } finally {
-    await d.stop();
-    await aaa?.stop();
-    if (many) rmSync(many.dir, { recursive: true, force: true });
-  }
-
   /** One measured run of `COUNT` authentications on the warm daemon: its rate, CPU, waits and latencies. */
   async function measure(warmPerS: number): Promise<Row> {
     const st = values.strace ? await strace(d.child.pid!) : null;
@@ -200,6 +172,34 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
       daemonUs: daemonUs / ok, simUs: (cpu.user + cpu.system) / ok,
       ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / ok, pwrite: syncs.pwrite / ok } : {}), load: load(),
     };
+  }
+
+  try {
+    // Warm-up at the measured concurrency: the first thousands of authentications of a new daemon run code V8 has
+    // not optimised yet (≈ 470/s, then 730–830/s: docs/performance.md § Seventh round). Printed, not hidden.
+    const warm = await runLoad(WARMUP);
+    if (!MONITOR) return [await measure(warm.ok_per_s)];
+    // The pair: each side after the same warm-up under load (the "with" side with the monitor attached first, so its
+    // first seconds of unoptimised code fall in the warm-up), the order alternating from round to round.
+    const pair: Row[] = [];
+    for (const side of n % 2 === 1 ? ['without', 'with'] as const : ['with', 'without'] as const) {
+      const mon = side === 'with' && !CONTROL ? await attachMonitor(d.socket) : null;
+      let row: Row;
+      try {
+        const sideWarm = await runLoad(MONITOR_WARMUP);
+        mon?.startWindow();
+        row = await measure(sideWarm.ok_per_s);
+      } catch (e) {
+        await mon?.stop().catch(() => undefined); // not left running beside the next benchmark
+        throw e;
+      }
+      pair.push({ ...row, side, ...(mon ? { window: await mon.stop() } : {}) });
+    }
+    return pair;
+  } finally {
+    await d.stop();
+    await aaa?.stop();
+    if (many) rmSync(many.dir, { recursive: true, force: true });
   }
 }
 

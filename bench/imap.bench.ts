@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { RawImap } from '../test/imap-client.js';
 import { SEED_TIME, seedAudio, startVvmDaemon, VVM_IMSI, VVM_PIN } from '../test/vvm-imap-harness.js';
 import { buildVoiceMessage } from '../src/imap/mime.js';
+import { medianOf } from './pairs.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const PARALLEL = Number(process.argv[3] ?? 8);
@@ -82,7 +83,6 @@ async function measure(name: string, port: number, user: string) {
   return { name, logins, fetches };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 
 const DOVECOT = '/usr/sbin/dovecot';
 
@@ -177,7 +177,7 @@ try {
     fetchRatios.push(o.fetches.perSecond / b.fetches.perSecond);
     console.log(`  ratio omnisep/dovecot: LOGIN→LOGOUT ${loginRatios.at(-1)!.toFixed(2)}×, UID FETCH ${fetchRatios.at(-1)!.toFixed(2)}×`);
   }
-  const spread = (xs: number[]) => `median ${median(xs).toFixed(2)}× (min ${Math.min(...xs).toFixed(2)}, max ${Math.max(...xs).toFixed(2)})`;
+  const spread = (xs: number[]) => { const m = medianOf(xs); return `median ${m.median.toFixed(2)}× (min ${m.min.toFixed(2)}, max ${m.max.toFixed(2)})`; };
   console.log(`ratio omnisep/dovecot over ${ROUNDS} round(s): LOGIN→LOGOUT ${spread(loginRatios)}, UID FETCH ${spread(fetchRatios)} (goal ≥ 0.5×)`);
 } finally {
   await ours.stop();

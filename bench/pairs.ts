@@ -1,8 +1,8 @@
 /**
- * The median the benchmarks read a set of paired ratios by (wrk.bench's slices, eap-load's monitor pairs): the middle
- * value, or the mean of the two middle ones for an even count — interpolated, unlike the nearest-rank percentiles of
- * src/ue/load.ts, so that two pairs give their mean and not the lower one. Also the range, to say how far one pair's
- * figure could be from the run's.
+ * The median the benchmarks read a set of paired ratios by (wrk.bench's slices, eap-load's monitor pairs, imap.bench's
+ * rounds): the middle value, or the mean of the two middle ones for an even count — interpolated, unlike the
+ * nearest-rank percentiles of src/ue/load.ts, so that two pairs give their mean and not the lower one. Also the range,
+ * to say how far one pair's figure could be from the run's.
  */
 export function medianOf(xs: readonly number[]): { median: number; min: number; max: number } {
   if (!xs.length) throw new RangeError('medianOf: no values');

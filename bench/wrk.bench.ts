@@ -209,9 +209,7 @@ for (const c of chosen) {
   rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${sliced.median.toFixed(3)}× (${sliced.min.toFixed(3)}–${sliced.max.toFixed(3)}) | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} | ${f(mainCpu / Math.max(1, y.n))} | ${Math.round((100 * mainCpu) / (o.reduce((a, r) => a + r.seconds, 0) * 1e6))} % |`);
   if (MONITOR) {
     const z = sum(w);
-    const paired = pairs(w, o);
-    const ratios = paired.ratios;
-    const median = paired.median;
+    const { ratios, median } = pairs(w, o);
     const secs = Math.max(1e-9, windows.reduce((a, m) => a + m.seconds, 0));
     monitorRows.push(`| ${c.name} | ${f(y.perS)} | ${f(z.perS)} | ${(z.perS / y.perS).toFixed(3)}× | ${median.toFixed(3)}× | ${ratios.map((r) => `${r.toFixed(3)}×`).join(', ')} | ${y.p99.toFixed(2)} / ${z.p99.toFixed(2)} | ${z.bad} | ${f(cpu / Math.max(1, y.n))} / ${f(withCpu / Math.max(1, z.n))} | ${f(mainCpu / Math.max(1, y.n))} / ${f(withMain / Math.max(1, z.n))} | ${f(windows.reduce((a, m) => a + m.events, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.renders, 0) / secs)} | ${f(windows.reduce((a, m) => a + m.cpu_ms, 0) / secs)} |`);
   }
