@@ -62,6 +62,14 @@ export interface Change<T, R> {
 export interface Collection<T> {
   readonly name: string;
   get(key: string): Promise<T | undefined>;
+  /**
+   * The record as `get` reads it, for a caller that only reads it: possibly the very object an earlier call
+   * returned, deep-frozen (a write to it throws). A driver that parses records from JSON text keeps the last records
+   * read this way, each for as long as its stored text is unchanged, so a record read again soon (a phone's XCAP
+   * client reading its document once per supplementary service) is not parsed again (docs/storage.md § Shared
+   * reads). The database driver asks the database every time, as `get` does: another daemon may have changed it.
+   */
+  getShared(key: string): Promise<Readonly<T> | undefined>;
   put(key: string, value: T): Promise<void>;
   /**
    * Many puts as one durable commit (bulk import). `deletes`: keys removed in the same commit, all or nothing with

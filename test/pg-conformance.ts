@@ -65,6 +65,30 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       await openCollection<Sub>(s, 'entitlements').put('001', { imsi: 'e' });
       assert.equal(await c.get('001'), undefined);
     })],
+    ['getShared reads what get reads: a write of the key, by this daemon or another, is never hidden', withTwoStores(async (a, b) => {
+      const ca = openCollection<Sub>(a, 'subscribers');
+      const cb = openCollection<Sub>(b, 'subscribers');
+      assert.equal(await ca.getShared('001'), undefined);
+      await ca.put('001', { imsi: '001', msisdn: '+1', n: 1 });
+      assert.deepEqual(await ca.getShared('001'), { imsi: '001', msisdn: '+1', n: 1 });
+      assert.deepEqual(await ca.getShared('001'), await ca.get('001'), 'read again: the same record');
+      await cb.put('001', { imsi: '001', msisdn: '+1', n: 2 });
+      assert.deepEqual(await ca.getShared('001'), { imsi: '001', msisdn: '+1', n: 2 }, 'a put (of another daemon where there is one)');
+      await cb.update('001', (cur) => ({ result: null, put: { ...cur!, n: 3 } }));
+      assert.equal((await ca.getShared('001'))!.n, 3, 'an update');
+      await cb.put('001', { imsi: '001', msisdn: '+1', n: 3 });
+      assert.equal((await ca.getShared('001'))!.n, 3, 'the same record written again');
+      assert.equal(await cb.delete('001'), true);
+      assert.equal(await ca.getShared('001'), undefined, 'a delete');
+      await cb.putMany([['001', { imsi: '001', n: 4 }]]);
+      assert.deepEqual(await ca.getShared('001'), { imsi: '001', n: 4 }, 'put again after the delete');
+      assert.equal((await cb.take('001'))!.n, 4);
+      assert.equal(await ca.getShared('001'), undefined, 'a take');
+      // A volatile collection's records too.
+      const sa = openCollection<Sub>(a, 'sessions');
+      await openCollection<Sub>(b, 'sessions').put('s1', { imsi: '001', n: 5 });
+      assert.deepEqual(await sa.getShared('s1'), { imsi: '001', n: 5 });
+    })],
     ['take deletes the record and returns it, to one taker; in order with updates of the key', withTwoStores(async (a, b) => {
       const ca = openCollection<Sub>(a, 'subscribers');
       const cb = openCollection<Sub>(b, 'subscribers');

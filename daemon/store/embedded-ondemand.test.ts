@@ -71,6 +71,25 @@ test('after a compaction records are read from the snapshot: get, find, scan, up
   await again.close();
 });
 
+test('getShared over records on disk: kept per slot of one snapshot; writes, then a compaction that moves them, are seen', async () => {
+  const dir = await filled(50);
+  const s = await openStore(dir);
+  const c = openCollection<Sub>(s, 'subscribers');
+  await c.getShared(imsi(7));
+  const first = (await c.getShared(imsi(7)))!;
+  assert.deepEqual(first, sub(7));
+  assert.equal(await c.getShared(imsi(7)), first, 'the slot parsed once it was read again');
+  // Every record read (twice: kept) from its slot, then changed without being read again: the compaction writes them all into a
+  // new snapshot in the order of the last one, so each record's slot number is the one it had, in another file.
+  for (let i = 0; i < 50; i++) for (let n = 0; n < 2; n++) assert.deepEqual(await c.getShared(imsi(i)), sub(i));
+  for (let i = 0; i < 50; i++) await c.update(imsi(i), (cur) => ({ result: null, put: { ...cur!, msisdn: `x${i}` } }));
+  await s.compactAll();
+  for (let i = 0; i < 50; i++) assert.equal((await c.getShared(imsi(i)))!.msisdn, `x${i}`, `imsi(${i}) from the new snapshot`);
+  await c.delete(imsi(3));
+  assert.equal(await c.getShared(imsi(3)), undefined);
+  await s.close();
+});
+
 test('a missing, damaged or stale key map is ignored and rebuilt from the snapshot', async () => {
   const dir = await filled(300);
   const keys = join(dir, 'db', 'subscribers.2.keys');

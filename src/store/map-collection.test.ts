@@ -36,6 +36,46 @@ test('records are handed out parsed fresh from their JSON: a caller changing one
   await assert.rejects(c.put('b', undefined as never), /not JSON/);
 });
 
+test('getShared: one frozen record per entry, parsed again only once a write replaced the entry', async () => {
+  const c = new MapCollection<{ msisdn?: string; list?: number[] }>('xcap_profiles', { kind: 'provisioning', indexes: ['msisdn'] });
+  await c.put('a', { msisdn: '1', list: [1] });
+  const once = (await c.getShared('a'))!;
+  assert.deepEqual(once, { msisdn: '1', list: [1] });
+  const first = (await c.getShared('a'))!;
+  assert.notEqual(first, once, 'a key read once is not kept');
+  assert.equal(await c.getShared('a'), first, 'read again: the object the second read kept');
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.list), 'frozen all the way down');
+  assert.throws(() => { (first as { msisdn?: string }).msisdn = '2'; }, TypeError);
+  assert.throws(() => (first.list as number[]).push(2), TypeError);
+  assert.notEqual(await c.get('a'), first, 'get still hands out a copy of its own');
+  await c.update('a', (cur) => ({ result: null, put: { ...cur!, msisdn: '3' } }));
+  const second = (await c.getShared('a'))!;
+  assert.notEqual(second, first);
+  assert.equal(second.msisdn, '3');
+  assert.equal(first.msisdn, '1', 'what a reader holds is not changed under it');
+  await c.put('a', { msisdn: '3', list: [1] });
+  assert.equal(await c.getShared('a'), second, 'the same text written again: the same record');
+  await c.delete('a');
+  assert.equal(await c.getShared('a'), undefined);
+  await c.put('a', { msisdn: '3', list: [1] });
+  assert.notEqual(await c.getShared('a'), second, 'a record deleted is not kept');
+});
+
+test('getShared waits for a write of its key in flight, as get does', async () => {
+  const h = heldCommits();
+  const c = new MapCollection<{ n: number }>('xcap_profiles', { kind: 'provisioning' }, h.hook);
+  const put1 = c.put('a', { n: 1 });
+  for (let i = 0; i < 40 && h.calls.length < 1; i++) await new Promise((r) => setImmediate(r));
+  let read: Readonly<{ n: number }> | undefined | null = null;
+  const reading = c.getShared('a').then((r) => { read = r; });
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(read, null, 'not before the write is durable');
+  h.calls[0]!.settle();
+  await put1;
+  await reading;
+  assert.deepEqual(read, { n: 1 });
+});
+
 /** A commit hook whose commits settle when the test says: each call is one journal append, in call order. */
 function heldCommits() {
   const calls: Array<{ ops: unknown[]; settle: (err?: Error) => void }> = [];

@@ -29,6 +29,7 @@ import { FieldIndex, noIndex } from './field-index.js';
 import { KeyChains } from './key-chains.js';
 import { SortedKeys } from './sorted-keys.js';
 import { ShardedMap } from './sharded-map.js';
+import { SharedRecords } from './shared-records.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
 /** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
@@ -104,6 +105,8 @@ export class MapCollection<T> implements Collection<T> {
   readonly #chains = new KeyChains();
   /** Where slot entries are read from (null: every record is held in memory). */
   protected source: RecordSource | null = null;
+  /** The records `getShared` parsed, by key, with the entry each was parsed from. */
+  readonly #shared = new SharedRecords();
   /**
    * Keys with a change staged whose commit has not settled: how many, the entry a crash would leave
    * (`durable`, updated as commits succeed; null = no record), and the newest commit to wait for.
@@ -183,6 +186,28 @@ export class MapCollection<T> implements Collection<T> {
     const t = this.#text(key);
     if (t === undefined) return undefined;
     return JSON.parse(typeof t === 'string' ? t : await t) as T;
+  }
+
+  /**
+   * `get` for a reader that changes nothing (the port's `getShared`): the record parsed and deep-frozen, and from its
+   * key's second read on kept and handed out again while the key's entry is the one it was parsed from. An entry is the record's JSON text (any write of
+   * the key replaces it; equal text is an equal record) or a slot of `source` (a snapshot file, which never changes:
+   * the slot and the source together name one record). Like `get`, it waits for a write of the key in flight.
+   */
+  async getShared(key: string): Promise<Readonly<T> | undefined> {
+    const staged = this.#staged.get(key);
+    if (staged) await staged.last.catch(() => undefined);
+    const entry = this.#map.get(key);
+    const shared = this.#shared;
+    if (entry === undefined) {
+      shared.forget(key);
+      return undefined;
+    }
+    const source = typeof entry === 'number' ? this.source : null;
+    const hit = shared.find(key, entry, source);
+    if (hit !== undefined) return hit as Readonly<T>;
+    const text = source !== null ? await source.read(entry as number, key) : (entry as string);
+    return shared.parse(key, entry, source, text) as Readonly<T>;
   }
 
   put(key: string, value: T): Promise<void> {

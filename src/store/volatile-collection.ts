@@ -37,6 +37,11 @@ export class VolatileCollection<T> implements Collection<T> {
     return Promise.resolve(v === undefined ? undefined : plainCopy(v));
   }
 
+  /** A copy as `get` gives (the port's `getShared`): volatile records are held as objects, not parsed from text. */
+  getShared(key: string): Promise<Readonly<T> | undefined> {
+    return this.get(key);
+  }
+
   put(key: string, value: T): Promise<void> {
     try { this.#set(key, this.#stored(key, value)); } catch (e) { return Promise.reject(e); }
     return Promise.resolve();

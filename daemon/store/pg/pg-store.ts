@@ -343,6 +343,11 @@ class PgCollection<T> implements Collection<T> {
     return r.rows[0]?.value;
   }
 
+  /** `get` (the port's `getShared`): another daemon may have changed the record, so the database is asked every time. */
+  getShared(key: string): Promise<Readonly<T> | undefined> {
+    return this.get(key);
+  }
+
   async put(key: string, value: T): Promise<void> {
     const [payload] = this.hooks.notify(this.name, [key]);
     const text = toJson(value);

@@ -167,7 +167,8 @@ export interface ShBacklogEntry {
 export interface SubscriberLookup {
   provisioned: boolean;
   imsi: string | null;
-  profile: { record: XcapProfileRecord | undefined };
+  /** The stored profile as `getShared` reads it: frozen, possibly the object an earlier request read. */
+  profile: { record: Readonly<XcapProfileRecord> | undefined };
 }
 
 export class XcapService {
@@ -225,18 +226,18 @@ export class XcapService {
    * The IMSI of an MSISDN: the subscriber with this MSISDN (the `subscribers.msisdn` index, stored with or
    * without `+`), else the IMSI the XCAP profile names.
    */
-  async imsiOf(msisdn: string, profile?: XcapProfileRecord): Promise<string | null> {
+  async imsiOf(msisdn: string, profile?: Readonly<XcapProfileRecord>): Promise<string | null> {
     // A subscriber's key is its IMSI (src/store/collections.ts RECORD_CHECKS): the keys alone, no record parsed.
     for (const form of [msisdn, `+${msisdn}`]) {
       const [imsi] = await this.#subscribers.findKeys('msisdn', form);
       if (imsi !== undefined) return imsi;
     }
-    return (profile ?? (await this.profiles.get(msisdn)))?.imsi ?? null;
+    return (profile ?? (await this.profiles.getShared(msisdn)))?.imsi ?? null;
   }
 
   /** docs/xcap.md § Provisioning: a stored XCAP profile, or a subscriber with this MSISDN. */
   async isProvisioned(msisdn: string): Promise<boolean> {
-    return (await this.profiles.get(msisdn)) !== undefined || (await this.imsiOf(msisdn)) !== null;
+    return (await this.profiles.getShared(msisdn)) !== undefined || (await this.imsiOf(msisdn)) !== null;
   }
 
   /**
@@ -244,14 +245,17 @@ export class XcapService {
    * (for the activity record) and whether it is provisioned at all (`isProvisioned`).
    */
   async lookup(msisdn: string): Promise<SubscriberLookup> {
-    const profile = await this.profiles.get(msisdn);
+    // Shared: a phone's XCAP client reads its document once per supplementary service, in a burst, and a read
+    // parses the record's JSON (the whole document as one escaped string) each time it is not shared.
+    const profile = await this.profiles.getShared(msisdn);
     const imsi = await this.imsiOf(msisdn, profile);
     return { provisioned: profile !== undefined || imsi !== null, imsi, profile: { record: profile } };
   }
 
   /** HA1 for Digest, or null when no password is set (→ Digest cannot succeed). */
   async ha1For(msisdn: string, algorithm: keyof Ha1Table, username: string): Promise<string | null> {
-    const d = (await this.profiles.get(msisdn))?.digest;
+    // The same read as the request's `lookup` after it: shared, the second is not parsed again.
+    const d = (await this.profiles.getShared(msisdn))?.digest;
     if (!d || d.realm !== this.#realm) return null;
     return d.ha1[algorithm][username] ?? null;
   }
@@ -260,7 +264,7 @@ export class XcapService {
   // The document
 
   /** The document of a stored record (or the default), parsed once per ETag. */
-  #currentOf(rec: XcapProfileRecord | undefined): Current {
+  #currentOf(rec: Readonly<XcapProfileRecord> | undefined): Current {
     const stored = !!rec?.document;
     const text = stored ? rec!.document! : this.#defaultText;
     const etag = stored ? rec!.etag ?? etagOf(text) : this.#defaultEtag;
@@ -274,13 +278,13 @@ export class XcapService {
   }
 
   async #current(msisdn: string): Promise<Current> {
-    return this.#currentOf(await this.profiles.get(msisdn));
+    return this.#currentOf(await this.profiles.getShared(msisdn));
   }
 
   /** With hss_sync: a subscriber without a stored document is looked up in the HSS first (Sh UDR). */
   async #prime(msisdn: string): Promise<void> {
     const hss = this.#hss;
-    if (!hss || (await this.profiles.get(msisdn))?.document) return;
+    if (!hss || (await this.profiles.getShared(msisdn))?.document) return;
     let got: Awaited<ReturnType<HssSh['readRepositoryData']>> = null;
     try {
       got = await hss.readRepositoryData({ msisdn, serviceIndication: SH_SERVICE_INDICATION });

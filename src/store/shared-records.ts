@@ -1,0 +1,120 @@
+/**
+ * The parsed records a collection's `getShared` handed out (src/store/map-collection.ts; docs/storage.md § Shared
+ * reads), by key, each with the entry it was parsed from: the record's JSON text, or a slot number with the snapshot
+ * file it is a slot of. A record is found again only while its key's entry is that same entry, so a write of the key
+ * is never hidden; and it is deep-frozen, so no reader can change what the next one gets.
+ *
+ * A record is kept from the second time its key is read, not the first. A record kept costs more than a record parsed
+ * and dropped (it outlives the young generation and is copied into the old one: ≈ 2.5 µs a record, measured), so a
+ * key read once — most of a fleet's, on most days — costs what `get` does; a key read again soon (the bursts of a
+ * phone's XCAP client) is parsed twice, then found. The keys read once are remembered, `SEEN_KEYS` of them.
+ *
+ * Bounded by the JSON text the kept records were parsed from (`budget` characters in all, about as much again for
+ * the parsed objects): the records read least recently go first, and a record of more than a sixty-fourth of the
+ * budget is parsed and handed out but not kept. Pure: no I/O.
+ */
+export const SHARED_RECORDS_BUDGET = 2 * 1024 * 1024;
+/** Keys read once and not (yet) kept, remembered so that their second read keeps the record. */
+export const SEEN_KEYS = 8192;
+
+interface Kept { entry: string | number; source: object | null; value: unknown; chars: number }
+
+/**
+ * Both bounds are kept by generations, not by evicting the oldest entry one at a time: what is added goes into the
+ * current generation; once that holds half the bound it becomes the previous one, and the previous one is dropped
+ * whole. A record found in the previous generation moves to the current one, so a record read often stays. (Taking
+ * the first entry of a Map or Set from which entries are deleted walks past the deleted ones: ≈ 3 µs a read at
+ * 8,192 keys, measured, where a generation's turn costs nothing per read.)
+ */
+export class SharedRecords {
+  #kept = new Map<string, Kept>();
+  #keptBefore = new Map<string, Kept>();
+  #chars = 0;
+  #charsBefore = 0;
+  #seen = new Set<string>();
+  #seenBefore = new Set<string>();
+
+  constructor(readonly budget = SHARED_RECORDS_BUDGET) {}
+
+  /** The record kept for `key` if it was parsed from this entry (and source), else undefined. */
+  find(key: string, entry: string | number, source: object | null): unknown {
+    let kept = this.#kept.get(key);
+    if (kept === undefined) {
+      kept = this.#keptBefore.get(key);
+      if (kept === undefined) return undefined;
+      // Read again: into the current generation.
+      this.#keptBefore.delete(key);
+      this.#charsBefore -= kept.chars;
+      this.#keep(key, kept);
+    }
+    // Two texts compare by content: an equal text (the same record written again) is the same record.
+    return kept.entry === entry && kept.source === source ? kept.value : undefined;
+  }
+
+  /**
+   * Parses `text` (the record of `entry`) and freezes it; keeps it for `key`, within the budget, if the key was read
+   * before (its record is kept, or it was seen), else notes the key as seen. Returns the record.
+   */
+  parse(key: string, entry: string | number, source: object | null, text: string): unknown {
+    const value = deepFreeze(JSON.parse(text) as unknown);
+    const again = this.#kept.has(key) || this.#keptBefore.has(key) || this.#seen.delete(key) || this.#seenBefore.delete(key);
+    this.forget(key);
+    if (!again) {
+      this.#seen.add(key);
+      if (this.#seen.size >= SEEN_KEYS / 2) {
+        this.#seenBefore = this.#seen;
+        this.#seen = new Set();
+      }
+    } else if (text.length <= this.budget / 64) {
+      this.#keep(key, { entry, source, value, chars: text.length });
+    }
+    return value;
+  }
+
+  #keep(key: string, kept: Kept): void {
+    this.#kept.set(key, kept);
+    this.#chars += kept.chars;
+    if (this.#chars > this.budget / 2) {
+      this.#keptBefore = this.#kept;
+      this.#charsBefore = this.#chars;
+      this.#kept = new Map();
+      this.#chars = 0;
+    }
+  }
+
+  /** Drops what is kept for `key` (its record was deleted); a key seen stays seen. */
+  forget(key: string): void {
+    const kept = this.#kept.get(key);
+    if (kept !== undefined) {
+      this.#kept.delete(key);
+      this.#chars -= kept.chars;
+    }
+    const before = this.#keptBefore.get(key);
+    if (before !== undefined) {
+      this.#keptBefore.delete(key);
+      this.#charsBefore -= before.chars;
+    }
+  }
+
+  /** Records kept, keys seen once, and the characters of JSON text the kept records were parsed from (tests). */
+  get size(): number {
+    return this.#kept.size + this.#keptBefore.size;
+  }
+
+  get seen(): number {
+    return this.#seen.size + this.#seenBefore.size;
+  }
+
+  get chars(): number {
+    return this.#chars + this.#charsBefore;
+  }
+}
+
+/** Freezes a parsed JSON value and everything in it. */
+export function deepFreeze<V>(value: V): V {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
