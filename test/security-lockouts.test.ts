@@ -19,8 +19,14 @@ test('FailureLimiter: locks after maxFailures within the window, for the window;
   assert.equal(l.lockedFor('u', 1021), 0);
   l.fail('v', 0); l.succeed('v');
   assert.equal(l.lockedFor('v', 1), 0);
-  for (let i = 0; i < 1000; i++) l.fail(`spray${i}`, 0);
-  assert.ok(l.size <= 100);
+  for (let i = 0; i < 1050; i++) {
+    l.fail(`spray${i}`, 0);
+    l.fail(`spray${i}`, 0);
+    assert.ok(l.size <= 200, `${l.size} keys tracked (maxKeys 100, at most twice as many)`);
+  }
+  // The 100 keys that failed last are tracked: a third failure locks each; the first sprayed was forgotten.
+  for (let i = 950; i < 1050; i++) assert.equal(l.fail(`spray${i}`, 1), true, `spray${i}`);
+  assert.equal(l.fail('spray0', 1), false, 'forgotten: its count starts over');
 });
 
 test('XCAP Digest: wrong passwords for one user lock that user out with 429, counted; another user is unaffected', async () => {

@@ -22,12 +22,16 @@ import { replaceFileDurably } from './atomic-file.js';
 import { writeAll } from './durable-write.js';
 import { StoreRecordDamagedError } from './errors.js';
 import { FORMAT, FramedFileDamage, frame, readFramed, recordLine, unframe } from './journal.js';
+import { RecentMap } from '../../src/util/recent-map.js';
 
 /** What a key map was made for: a snapshot of this size whose last 64 KiB have this CRC. */
 export interface SnapshotIdentity { size: number; tailCrc: number }
 
 const TAIL = 64 << 10;
-/** Records cached per collection (count and bytes); a record larger than CACHE_ONE is not cached. */
+/**
+ * Records cached per collection, at most (count and characters; two generations of half each: src/util/recent-map.ts,
+ * the records read most recently kept); a record larger than CACHE_ONE is not cached.
+ */
 const CACHE_COUNT = 4096;
 const CACHE_BYTES = 4 << 20;
 const CACHE_ONE = 64 << 10;
@@ -49,8 +53,7 @@ const readAt = (fd: number, buf: Buffer, pos: number): Promise<number> =>
 
 /** One snapshot file and its key map: the RecordSource of a collection's slots. */
 export class SnapshotFile implements RecordSource {
-  readonly #cache = new Map<number, string>();
-  #cacheBytes = 0;
+  readonly #cache = new RecentMap<number, string>(CACHE_COUNT / 2, CACHE_BYTES / 2, (t) => t.length);
   #pending = 0;
   #retired = false;
   #closed = false;
@@ -82,18 +85,12 @@ export class SnapshotFile implements RecordSource {
 
   async read(slot: number, key: string): Promise<string> {
     const hit = this.#cache.get(slot);
-    if (hit !== undefined) { this.#cache.delete(slot); this.#cache.set(slot, hit); return hit; }
+    if (hit !== undefined) return hit;
     const off = this.ends[slot]!;
     const line = await this.readRaw(off, this.ends[slot + 1]! - off);
     const text = this.check(line, key, off).text;
     if (text.length <= CACHE_ONE) {
       this.#cache.set(slot, text);
-      this.#cacheBytes += text.length;
-      while (this.#cache.size > CACHE_COUNT || this.#cacheBytes > CACHE_BYTES) {
-        const [k, t] = this.#cache.entries().next().value as [number, string];
-        this.#cache.delete(k);
-        this.#cacheBytes -= t.length;
-      }
     }
     return text;
   }

@@ -15,6 +15,7 @@ import { openCollection } from '../store/collections.js';
 import type { TokenView } from '../contracts/tokens.js';
 import { Secret } from '../util/secret.js';
 import { pages } from '../util/pages.js';
+import { RecentMap } from '../util/recent-map.js';
 
 /**
  * What the `tokens` collection holds (key = token_id): the view without `expires_in_seconds`, plus the
@@ -117,7 +118,7 @@ export class TokenService {
    * is still read on every verify (revoked = gone, expired = its `expires_at`, binding = its fields), so the memo
    * changes no answer, only skips recomputing HMACs whose inputs and expected values are unchanged.
    */
-  readonly #verified = new Map<string, string>();
+  readonly #verified = new RecentMap<string, string>(VERIFIED_MEMO);
   /** The last expiry minute the purge has finished (null: none yet in this process, the first purge scans). */
   #purgedUpTo: number | null = null;
   /** The purge in progress (the timer's and an explicit call run one after the other). */
@@ -295,7 +296,6 @@ export class TokenService {
       const tagOk = timingSafeEqual(expected, raw.subarray(16));
       const digestOk = stored.length === digest.length && timingSafeEqual(stored, digest);
       if (!tagOk || !digestOk) return { ok: false, reason: 'forged' };
-      if (this.#verified.size >= VERIFIED_MEMO) this.#verified.delete(this.#verified.keys().next().value!);
       this.#verified.set(token, checked);
     }
     if (record.expires_at <= Math.floor(this.deps.clock.now() / 1000)) return { ok: false, reason: 'expired' };

@@ -13,6 +13,8 @@
  * the parsed objects): the records read least recently go first, and a record of more than a sixty-fourth of the
  * budget is parsed and handed out but not kept. Pure: no I/O.
  */
+import { RecentMap } from '../util/recent-map.js';
+
 export const SHARED_RECORDS_BUDGET = 2 * 1024 * 1024;
 /** Keys read once and not (yet) kept, remembered so that their second read keeps the record. */
 export const SEEN_KEYS = 8192;
@@ -20,35 +22,23 @@ export const SEEN_KEYS = 8192;
 interface Kept { entry: string | number; source: object | null; value: unknown; chars: number }
 
 /**
- * Both bounds are kept by generations, not by evicting the oldest entry one at a time: what is added goes into the
- * current generation; once that holds half the bound it becomes the previous one, and the previous one is dropped
- * whole. A record found in the previous generation moves to the current one, so a record read often stays. (Taking
- * the first entry of a Map or Set from which entries are deleted walks past the deleted ones: ≈ 3 µs a read at
- * 8,192 keys, measured, where a generation's turn costs nothing per read.)
+ * Both bounds are kept by generations (src/util/recent-map.ts), not by evicting the oldest entry one at a time, which
+ * walks past every entry deleted before it (≈ 3 µs a read at 8,192 keys, measured): a record read from the older
+ * generation moves to the newer one, so a record read often stays.
  */
 export class SharedRecords {
-  #kept = new Map<string, Kept>();
-  #keptBefore = new Map<string, Kept>();
-  #chars = 0;
-  #charsBefore = 0;
-  #seen = new Set<string>();
-  #seenBefore = new Set<string>();
+  readonly #kept: RecentMap<string, Kept>;
+  readonly #seen = new RecentMap<string, true>(SEEN_KEYS / 2);
 
-  constructor(readonly budget = SHARED_RECORDS_BUDGET) {}
+  constructor(readonly budget = SHARED_RECORDS_BUDGET) {
+    this.#kept = new RecentMap<string, Kept>(Infinity, budget / 2, (k) => k.chars);
+  }
 
   /** The record kept for `key` if it was parsed from this entry (and source), else undefined. */
   find(key: string, entry: string | number, source: object | null): unknown {
-    let kept = this.#kept.get(key);
-    if (kept === undefined) {
-      kept = this.#keptBefore.get(key);
-      if (kept === undefined) return undefined;
-      // Read again: into the current generation.
-      this.#keptBefore.delete(key);
-      this.#charsBefore -= kept.chars;
-      this.#keep(key, kept);
-    }
+    const kept = this.#kept.get(key);
     // Two texts compare by content: an equal text (the same record written again) is the same record.
-    return kept.entry === entry && kept.source === source ? kept.value : undefined;
+    return kept !== undefined && kept.entry === entry && kept.source === source ? kept.value : undefined;
   }
 
   /**
@@ -57,56 +47,28 @@ export class SharedRecords {
    */
   parse(key: string, entry: string | number, source: object | null, text: string): unknown {
     const value = deepFreeze(JSON.parse(text) as unknown);
-    const again = this.#kept.has(key) || this.#keptBefore.has(key) || this.#seen.delete(key) || this.#seenBefore.delete(key);
-    this.forget(key);
-    if (!again) {
-      this.#seen.add(key);
-      if (this.#seen.size >= SEEN_KEYS / 2) {
-        this.#seenBefore = this.#seen;
-        this.#seen = new Set();
-      }
-    } else if (text.length <= this.budget / 64) {
-      this.#keep(key, { entry, source, value, chars: text.length });
-    }
+    const again = this.#kept.delete(key) || this.#seen.delete(key);
+    if (!again) this.#seen.set(key, true);
+    else if (text.length <= this.budget / 64) this.#kept.set(key, { entry, source, value, chars: text.length });
     return value;
-  }
-
-  #keep(key: string, kept: Kept): void {
-    this.#kept.set(key, kept);
-    this.#chars += kept.chars;
-    if (this.#chars > this.budget / 2) {
-      this.#keptBefore = this.#kept;
-      this.#charsBefore = this.#chars;
-      this.#kept = new Map();
-      this.#chars = 0;
-    }
   }
 
   /** Drops what is kept for `key` (its record was deleted); a key seen stays seen. */
   forget(key: string): void {
-    const kept = this.#kept.get(key);
-    if (kept !== undefined) {
-      this.#kept.delete(key);
-      this.#chars -= kept.chars;
-    }
-    const before = this.#keptBefore.get(key);
-    if (before !== undefined) {
-      this.#keptBefore.delete(key);
-      this.#charsBefore -= before.chars;
-    }
+    this.#kept.delete(key);
   }
 
   /** Records kept, keys seen once, and the characters of JSON text the kept records were parsed from (tests). */
   get size(): number {
-    return this.#kept.size + this.#keptBefore.size;
+    return this.#kept.size;
   }
 
   get seen(): number {
-    return this.#seen.size + this.#seenBefore.size;
+    return this.#seen.size;
   }
 
   get chars(): number {
-    return this.#chars + this.#charsBefore;
+    return this.#kept.weight;
   }
 }
 

@@ -1,15 +1,17 @@
 /**
  * Lock-out where a secret can be guessed (docs/security.md § Lock-outs): after `maxFailures`
  * failures for one key (an admin client address, an XCAP Digest user) within `windowMs`, that key
- * is refused for `windowMs` from the failure that locked it. A success clears the key. Memory is bounded: at most `maxKeys` keys are tracked, the
- * least recently failed dropped first (an attacker spraying keys only evicts their own entries).
+ * is refused for `windowMs` from the failure that locked it. A success clears the key. Memory is bounded: the `maxKeys` keys that failed or were asked
+ * about most recently are tracked, and at most twice as many (src/util/recent-map.ts); the others are dropped
+ * (an attacker spraying keys only evicts their own entries).
  *
  * Pure: time comes from the caller.
  */
+import { RecentMap } from './recent-map.js';
 export interface FailureLimiterOptions {
   maxFailures: number;
   windowMs: number;
-  /** Keys tracked at once (default 100 000). */
+  /** Keys tracked at least (the most recent; default 100 000), and at most twice as many. */
   maxKeys?: number;
 }
 
@@ -20,10 +22,9 @@ interface Entry {
 }
 
 export class FailureLimiter {
-  readonly #entries = new Map<string, Entry>();
-  readonly #maxKeys: number;
+  readonly #entries: RecentMap<string, Entry>;
   constructor(private readonly opts: FailureLimiterOptions) {
-    this.#maxKeys = opts.maxKeys ?? 100_000;
+    this.#entries = new RecentMap(opts.maxKeys ?? 100_000);
   }
 
   /** Milliseconds until `key` may try again; 0 = it may try now. */
@@ -39,12 +40,10 @@ export class FailureLimiter {
   fail(key: string, now: number): boolean {
     let e = this.#entries.get(key);
     if (!e || now - e.since >= this.opts.windowMs) e = { failures: 0, since: now, lockedUntil: 0 };
-    this.#entries.delete(key); // re-insert: Map order = least recently failed first
     e.failures++;
     const locked = e.failures >= this.opts.maxFailures && e.lockedUntil <= now;
     if (locked) e.lockedUntil = now + this.opts.windowMs;
     this.#entries.set(key, e);
-    if (this.#entries.size > this.#maxKeys) this.#entries.delete(this.#entries.keys().next().value!);
     return locked;
   }
 

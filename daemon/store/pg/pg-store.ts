@@ -31,6 +31,7 @@ import { deletionTargets } from '../../../src/store/map-collection.js';
 import { noIndex } from '../../../src/store/field-index.js';
 import { isUnavailable, redactUrl, startError, unavailable } from './errors.js';
 import { declaredIndexSql, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tableFor } from './migrate.js';
+import { RecentMap } from '../../../src/util/recent-map.js';
 
 export const CHANGE_CHANNEL = 'omnisep_change';
 /** NOTIFY payloads must stay under 8000 bytes; keys are packed into chunks below this. */
@@ -320,18 +321,16 @@ class PgCollection<T> implements Collection<T> {
    * compare-and-set on the whole value without reading first. Never read from otherwise: `get` always asks the
    * database. A record another daemon changed since only costs the failed try.
    */
-  readonly #seen: Map<string, string> | null;
+  readonly #seen: RecentMap<string, string> | null;
   constructor(readonly name: string, readonly spec: CollectionSpec, private readonly db: Db, private readonly hooks: Hooks) {
     this.#table = tableFor(spec);
-    this.#seen = spec.kind === 'volatile' ? new Map() : null;
+    this.#seen = spec.kind === 'volatile' ? new RecentMap(SEEN_MAX) : null;
   }
 
   #remember(key: string, text: string): void {
     const seen = this.#seen;
     if (!seen) return;
-    seen.delete(key);
     seen.set(key, text);
-    if (seen.size > SEEN_MAX) seen.delete(seen.keys().next().value!);
   }
 
   #forget(key: string): void {

@@ -3,6 +3,7 @@
  * phones need it (TS43.md "Client contract"). Pure: takes the query object
  * or the parsed JSON body, returns a typed request or a list of problems.
  */
+import { RecentMap } from '../../util/recent-map.js';
 /** `AP2004`, ` ap2004 ` → `ap2004` (the catalog's normaliseAppId; kept here so the codec imports no service). */
 const normaliseAppId = (id: string): string => id.trim().toLowerCase();
 
@@ -219,12 +220,11 @@ export function parseUserAgent(ua: string | undefined | null): Ts43UserAgent {
   const hit = parsedUserAgents.get(key);
   if (hit) return { ...hit };
   const parsed = parseUserAgentText(key);
-  if (parsedUserAgents.size >= 512) parsedUserAgents.delete(parsedUserAgents.keys().next().value!);
   parsedUserAgents.set(key, parsed);
   return { ...parsed };
 }
 
-const parsedUserAgents = new Map<string, Ts43UserAgent>();
+const parsedUserAgents = new RecentMap<string, Ts43UserAgent>(512);
 
 function parseUserAgentText(ua: string): Ts43UserAgent {
   const raw = ua.trim();

@@ -16,10 +16,16 @@ describe('EAP session admission', () => {
     assert.deepEqual(slow.take('a', 0), { ok: false, retryAfterS: 10 });
   });
 
-  it('token bucket memory is bounded: the least recently seen address is forgotten', () => {
+  it('token bucket memory is bounded: the maxClients addresses seen last are kept, at most twice as many', () => {
     const l = new ClientRateLimiter({ ratePerS: 1, burst: 1, maxClients: 100 });
-    for (let i = 0; i < 10_000; i++) l.take(`10.0.${i >> 8}.${i & 255}`, 0);
-    assert.equal(l.size, 100);
+    const addr = (i: number) => `10.0.${i >> 8}.${i & 255}`;
+    for (let i = 0; i < 10_050; i++) {
+      l.take(addr(i), 0);
+      assert.ok(l.size <= 200, `${l.size} addresses held`);
+    }
+    assert.ok(l.size >= 100);
+    for (let i = 9_950; i < 10_050; i++) assert.equal(l.take(addr(i), 0).ok, false, `${addr(i)}: seen among the last 100, its bucket empty`);
+    assert.equal(l.take(addr(0), 0).ok, true, 'forgotten: it comes back with a full bucket');
   });
 
   it('per-IMSI slots: at most cap in flight, expired ones free themselves, release frees one', () => {

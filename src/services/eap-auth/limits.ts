@@ -4,9 +4,11 @@
  * ClientRateLimiter is a token bucket per client address: `burst` sessions at once, refilled at
  * `ratePerS`. It lives in each daemon's memory (a flood reaches the daemon it is aimed at; a load
  * balancer spreading one address over N daemons gives it N buckets, which the operator sizes for).
- * The map is bounded: past `maxClients` addresses the least recently seen is forgotten (it comes
- * back with a full bucket), so a flood from many addresses cannot grow memory.
+ * The map is bounded: the `maxClients` addresses seen most recently are kept, and at most twice as many
+ * (src/util/recent-map.ts); an address forgotten comes back with a full bucket, so a flood from many addresses
+ * cannot grow memory.
  */
+import { RecentMap } from '../../util/recent-map.js';
 export interface RateDecision {
   ok: boolean;
   /** When refused: whole seconds until one session may start (≥ 1). */
@@ -14,8 +16,9 @@ export interface RateDecision {
 }
 
 export class ClientRateLimiter {
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #buckets: RecentMap<string, { tokens: number; at: number }>;
   constructor(private readonly opts: { ratePerS: number; burst: number; maxClients?: number }) {
+    this.#buckets = new RecentMap(opts.maxClients ?? 100_000);
     if (!(opts.ratePerS > 0) || !(opts.burst >= 1)) throw new RangeError('rate limiter: ratePerS > 0 and burst >= 1');
   }
 
@@ -26,11 +29,9 @@ export class ClientRateLimiter {
   take(client: string, now: number): RateDecision {
     const { ratePerS, burst } = this.opts;
     const b = this.#buckets.get(client) ?? { tokens: burst, at: now };
-    this.#buckets.delete(client); // re-insert: the map's order is least recently seen first
     const tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) / 1000) * ratePerS);
     const ok = tokens >= 1;
     this.#buckets.set(client, { tokens: ok ? tokens - 1 : tokens, at: now });
-    if (this.#buckets.size > (this.opts.maxClients ?? 100_000)) this.#buckets.delete(this.#buckets.keys().next().value!);
     return { ok, retryAfterS: ok ? 0 : Math.max(1, Math.ceil((1 - tokens) / ratePerS)) };
   }
 }

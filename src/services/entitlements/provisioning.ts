@@ -15,6 +15,7 @@ import { buildApplications, versVersion } from './document.js';
 import type { PrivateUserIdMode } from '../../fsm/ap2013-private-user-id.js';
 import { serviceFlowUserData } from './service-flow.js';
 import type { WebsheetGrants } from './websheet-grants.js';
+import { RecentMap } from '../../util/recent-map.js';
 
 export interface ProvisioningInput {
   imsi: string;
@@ -124,11 +125,12 @@ const escapeJsonText = (v: string): string => JSON.stringify(v).slice(1, -1);
  * subscriber or per request — the TOKEN value and validity, the websheet link's signed user data and the
  * MSISDN of ap2014 — are placeholders filled in per request. The store is still read on every request
  * (overrides, websheet grant, MSISDN), so a change by any daemon shows at the next poll: the cache is keyed
- * by content, not invalidated by events. Bounded (oldest entries dropped first).
+ * by content, not invalidated by events. Bounded: the `max` entries used most recently are kept, and at most twice
+ * as many (src/util/recent-map.ts).
  */
 export class ProvisioningRenderer {
-  readonly #templates = new Map<string, Template>();
-  readonly #effective = new Map<string, Effective>();
+  readonly #templates: RecentMap<string, Template>;
+  readonly #effective: RecentMap<string, Effective>;
   /** A number per `defaults` object: a reload replaces the object (daemon/config/reload.ts). */
   readonly #defaultsIds = new WeakMap<object, number>();
   #nextDefaultsId = 1;
@@ -139,6 +141,8 @@ export class ProvisioningRenderer {
     private readonly max = 4096,
     nonce = Math.random().toString(36).slice(2, 10),
   ) {
+    this.#templates = new RecentMap(max);
+    this.#effective = new RecentMap(max);
     // Plain letters and digits: unchanged by XML/JSON escaping and storableText; the nonce keeps configured text from matching.
     this.#ph = { token: `OMNISEPxTOKENx${nonce}`, validity: `OMNISEPxVALIDITYx${nonce}`, userData: `OMNISEPxUSERDATAx${nonce}`, msisdn: `OMNISEPxMSISDNx${nonce}` };
   }
@@ -147,19 +151,18 @@ export class ProvisioningRenderer {
    * Signed websheet user data per signing secret, by (IMSI, grant): a re-polling phone's grant is the same
    * (WebsheetGrants answers it with a plain read), so its link is signed once, not on every poll.
    */
-  readonly #signed = new WeakMap<Secret<string>, Map<string, string>>();
+  readonly #signed = new WeakMap<Secret<string>, RecentMap<string, string>>();
 
   #userData(secret: Secret<string>, imsi: string, grant: { exp: number; jti: string }): string {
     let m = this.#signed.get(secret);
-    if (!m) this.#signed.set(secret, (m = new Map()));
+    if (!m) this.#signed.set(secret, (m = new RecentMap(this.max)));
     const key = `${imsi}\n${grant.exp}\n${grant.jti}`;
     let v = m.get(key);
     if (v === undefined) v = this.#put(m, key, serviceFlowUserData(secret, { imsi, app: 'ap2004', exp: grant.exp, jti: grant.jti }, 'VoWiFi'));
     return v;
   }
 
-  #put<V>(m: Map<string, V>, key: string, v: V): V {
-    if (m.size >= this.max) m.delete(m.keys().next().value!);
+  #put<V>(m: RecentMap<string, V>, key: string, v: V): V {
     m.set(key, v);
     return v;
   }

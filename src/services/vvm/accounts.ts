@@ -9,6 +9,7 @@
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import type { Clock, Collection, Store, Tally } from '../../ports.js';
 import { openCollection } from '../../store/collections.js';
+import { RecentMap } from '../../util/recent-map.js';
 
 export const VVM_STATUSES = ['new', 'provisioned', 'ready', 'blocked', 'deactivated'] as const;
 export type VvmStatus = (typeof VVM_STATUSES)[number];
@@ -136,7 +137,7 @@ export const toView = (r: VvmAccountRecord): VvmAccountView => {
 export class VvmAccountService {
   readonly #coll: Collection<VvmAccountRecord>;
   readonly #cacheKey = randomBytes(32);
-  readonly #cache = new Map<string, { tag: Buffer; until: number }>();
+  readonly #cache = new RecentMap<string, { tag: Buffer; until: number }>(CACHE_MAX);
 
   constructor(store: Store, private readonly clock: Clock, private readonly limits: VvmAccountLimits) {
     this.#coll = openCollection<VvmAccountRecord>(store, 'vvm_accounts');
@@ -288,7 +289,7 @@ export class VvmAccountService {
   /**
    * A phone logs in on every sync with the same PIN, so a good PIN is remembered for `CACHE_MS` as an HMAC
    * under a key of this process (bound to the stored hash, so a PIN change forgets it). A wrong PIN always
-   * pays the full scrypt. Memory: at most CACHE_MAX entries, the oldest dropped first.
+   * pays the full scrypt. Memory: the CACHE_MAX entries verified most recently, and at most twice as many.
    */
   async #verifyCached(imsi: string, pin: string, pinHash: string, now: number): Promise<boolean> {
     const tag = createHmac('sha256', this.#cacheKey).update(pinHash).update('\0').update(pin).digest();
@@ -296,9 +297,7 @@ export class VvmAccountService {
     if (hit && hit.until > now && hit.tag.length === tag.length && timingSafeEqual(hit.tag, tag)) return true;
     const good = await verifyPin(pin, pinHash);
     if (good) {
-      this.#cache.delete(imsi);
       this.#cache.set(imsi, { tag, until: now + CACHE_MS });
-      if (this.#cache.size > CACHE_MAX) this.#cache.delete(this.#cache.keys().next().value!);
     }
     return good;
   }

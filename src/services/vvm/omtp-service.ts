@@ -18,6 +18,7 @@ import type { ActivityService } from '../activity.js';
 import type { OutboxRecord, SmsOutbox } from './sms-outbox.js';
 import type { VvmAccountService, VvmAccountView } from './accounts.js';
 import type { VvmEvent, VvmMailboxService } from './mailbox.js';
+import { RecentMap } from '../../util/recent-map.js';
 
 /** The configuration the flows read (vvm.* keys). */
 export interface OmtpSettings {
@@ -84,7 +85,7 @@ const ST_OF = { new: 'N', provisioned: 'P', ready: 'R', blocked: 'B', deactivate
 const MAX_PENDING_NM = 1000;
 
 export class OmtpService {
-  readonly #nm = new Map<string, Promise<OutboxRecord | null>>();
+  readonly #nm = new RecentMap<string, Promise<OutboxRecord | null>>(MAX_PENDING_NM);
 
   constructor(private readonly deps: OmtpDeps) {}
 
@@ -102,7 +103,6 @@ export class OmtpService {
       if (e.kind !== 'NM' || e.uid === undefined) return;
       // The deposit route reports its SYNC in the answer (depositSync); nobody else asks, so the map is bounded.
       this.#nm.set(`${e.imsi}/${e.uid}`, queued.catch(() => null));
-      if (this.#nm.size > MAX_PENDING_NM) this.#nm.delete(this.#nm.keys().next().value!);
     });
   }
 
@@ -112,7 +112,7 @@ export class OmtpService {
    */
   async depositSync(imsi: string, uid: number): Promise<OutboxRecord | null> {
     const key = `${imsi}/${uid}`;
-    const p = this.#nm.get(key);
+    const p = this.#nm.peek(key);
     this.#nm.delete(key);
     return p ?? null;
   }

@@ -53,8 +53,11 @@ test('nonce counts: replays refused, capacity bounded', () => {
   assert.ok(!nc.accept('a', '00000001'));
   assert.ok(nc.accept('a', '00000002'));
   assert.ok(nc.accept('b', '00000001'));
-  assert.ok(nc.accept('c', '00000001'));
-  assert.ok(nc.accept('a', '00000001'), 'evicted nonce starts over (the nonce itself still expires)');
+  assert.ok(!nc.accept('b', '00000001'), 'the last two nonces are remembered');
+  assert.ok(!nc.accept('a', '00000002'));
+  for (const n of ['c', 'd', 'e', 'f']) assert.ok(nc.accept(n, '00000001'));
+  assert.ok(!nc.accept('f', '00000001') && !nc.accept('e', '00000001'), 'the last two nonces are remembered');
+  assert.ok(nc.accept('a', '00000001'), 'four nonces later, at most twice the capacity: evicted, it starts over (the nonce itself still expires)');
 });
 
 test('HA1 table covers the accepted username forms for both algorithms', () => {

@@ -7,6 +7,7 @@
  * (password-equivalent for this realm, so treated as a secret: never returned).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { RecentMap } from '../../util/recent-map.js';
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
@@ -111,16 +112,17 @@ export function verifyResponse(c: DigestCredentials, method: string, ha1Hex: str
 
 /** Remembers the highest nc seen per nonce (bounded), refusing replays. */
 export class NonceCounter {
-  readonly #seen = new Map<string, number>();
-  constructor(readonly capacity = 10_000) {}
+  readonly #seen: RecentMap<string, number>;
+  /** `capacity` nonces are remembered at least (those used most recently), and at most twice as many. */
+  constructor(readonly capacity = 10_000) {
+    this.#seen = new RecentMap(capacity);
+  }
   /** True when `nc` is fresh for `nonce` (and records it). */
   accept(nonce: string, nc: string): boolean {
     const n = parseInt(nc, 16);
     const prev = this.#seen.get(nonce);
     if (prev !== undefined && n <= prev) return false;
-    this.#seen.delete(nonce);
     this.#seen.set(nonce, n);
-    if (this.#seen.size > this.capacity) this.#seen.delete(this.#seen.keys().next().value!);
     return true;
   }
 }

@@ -22,6 +22,7 @@ import { applyPatch, defaultDocumentText, documentToView, etagOf, PatchError, se
 import { ha1Table, type Ha1Table } from './digest.js';
 import { CONTENT_TYPE, deleteNode, getNode, putDocument, putNode, type NodeTarget, type OpOptions, type OpOutcome } from './operations.js';
 import { validateSimservs, type SchemaOptions } from './schema.js';
+import { RecentMap } from '../../util/recent-map.js';
 
 export const XCAP_PROFILES = 'xcap_profiles';
 /** Sh Service-Indication under which the simservs document is kept in the HSS repository data (TS 29.328 §7.6.1). */
@@ -182,7 +183,7 @@ export class XcapService {
   readonly #defaultText: string;
   readonly #defaultEtag: string;
   /** Parsed documents by ETag (documents are small; parsing once per version keeps GET cheap). */
-  readonly #parsed = new Map<string, XmlElement>();
+  readonly #parsed = new RecentMap<string, XmlElement>(1000);
   /** MSISDNs whose last Sh push failed, durable (retryHss() retries them; any daemon sharing the store may). */
   readonly #backlog: Collection<ShBacklogEntry>;
   /** Sh SNR subscriptions held in the HSS, durable (renewHssSubscriptions() renews those due). */
@@ -271,7 +272,6 @@ export class XcapService {
     let doc = this.#parsed.get(etag);
     if (!doc) {
       doc = parseXmlDocument(text, { ...this.#limits, maxBytes: Infinity });
-      if (this.#parsed.size >= 1000) this.#parsed.delete(this.#parsed.keys().next().value!);
       this.#parsed.set(etag, doc);
     }
     return { doc, text, etag, stored };

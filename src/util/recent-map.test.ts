@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RecentMap } from './recent-map.js';
+
+test('every key among the last `keep` distinct keys set or read is kept, and at most twice as many', () => {
+  const m = new RecentMap<number, string>(100);
+  for (let i = 0; i < 1000; i++) {
+    m.set(i, `v${i}`);
+    for (let back = 0; back < 100 && back <= i; back++) assert.equal(m.peek(i - back), `v${i - back}`, `key ${i - back} after ${i}`);
+    assert.ok(m.size <= 200, `${m.size} held`);
+  }
+  assert.equal(m.peek(0), undefined, 'the oldest went');
+  // Setting a key held again does not make it count twice.
+  m.set(999, 'again');
+  assert.equal(m.get(999), 'again');
+  assert.ok(m.size <= 200);
+});
+
+test('a key read is kept as long as a key just set; peek does not count as a read', () => {
+  const m = new RecentMap<string, number>(10);
+  m.set('hot', 1);
+  m.set('cold', 2);
+  for (let i = 0; i < 1000; i++) {
+    m.set(`k${i}`, i);
+    assert.equal(m.get('hot'), 1, `hot, after k${i}`);
+  }
+  assert.equal(m.peek('cold'), undefined);
+  const p = new RecentMap<string, number>(10);
+  p.set('peeked', 1);
+  for (let i = 0; i < 30; i++) { p.set(`k${i}`, i); p.peek('peeked'); }
+  assert.equal(p.has('peeked'), false);
+});
+
+test('delete, has, clear and size over both generations', () => {
+  const m = new RecentMap<string, number>(4);
+  for (const [i, k] of ['a', 'b', 'c', 'd', 'e'].entries()) m.set(k, i);
+  assert.equal(m.size, 5);
+  assert.ok(m.has('a') && m.has('e'));
+  assert.equal(m.delete('a'), true, 'from the older generation');
+  assert.equal(m.delete('e'), true, 'from the newer');
+  assert.equal(m.delete('a'), false);
+  assert.equal(m.size, 3);
+  m.clear();
+  assert.equal(m.size, 0);
+  assert.equal(m.get('b'), undefined);
+  assert.throws(() => new RecentMap(0), RangeError);
+});
+
+test('a weight limit per generation: what is held weighs at most twice it, plus one value', () => {
+  const m = new RecentMap<number, string>(Infinity, 100, (v) => v.length);
+  for (let i = 0; i < 500; i++) {
+    m.set(i, 'x'.repeat(1 + (i % 30)));
+    assert.ok(m.weight <= 2 * (100 + 30), `${m.weight} held at ${i}`);
+  }
+  let sum = 0;
+  for (let i = 0; i < 500; i++) sum += m.peek(i)?.length ?? 0;
+  assert.equal(m.weight, sum, 'the weight is what the values held weigh');
+  m.set(499, 'yy');
+  m.delete(498);
+  sum = 0;
+  for (let i = 0; i < 500; i++) sum += m.peek(i)?.length ?? 0;
+  assert.equal(m.weight, sum, 'after a replace and a delete');
+  // Read from the older generation: moved, its weight with it.
+  const older = [...Array(500).keys()].find((i) => m.has(i))!;
+  m.get(older);
+  sum = 0;
+  for (let i = 0; i < 500; i++) sum += m.peek(i)?.length ?? 0;
+  assert.equal(m.weight, sum);
+});
