@@ -190,9 +190,10 @@ export class MapCollection<T> implements Collection<T> {
 
   /**
    * `get` for a reader that changes nothing (the port's `getShared`): the record parsed and deep-frozen, and from its
-   * key's second read on kept and handed out again while the key's entry is the one it was parsed from. An entry is the record's JSON text (any write of
-   * the key replaces it; equal text is an equal record) or a slot of `source` (a snapshot file, which never changes:
-   * the slot and the source together name one record). Like `get`, it waits for a write of the key in flight.
+   * key's second read on kept and handed out again while the key's entry is the one it was parsed from. An entry is
+   * the record's JSON text (any write of the key replaces it; equal text is an equal record) or a slot of `source` (a
+   * snapshot file, which never changes: the slot and the source together name one record). Like `get`, it waits for
+   * a write of the key in flight.
    */
   async getShared(key: string): Promise<Readonly<T> | undefined> {
     const staged = this.#staged.get(key);

@@ -6,8 +6,9 @@
  *
  * A record is kept from the second time its key is read, not the first. A record kept costs more than a record parsed
  * and dropped (it outlives the young generation and is copied into the old one: ≈ 2.5 µs a record, measured), so a
- * key read once — most of a fleet's, on most days — costs what `get` does; a key read again soon (the bursts of a
- * phone's XCAP client) is parsed twice, then found. The keys read once are remembered, `SEEN_KEYS` of them.
+ * key read once — most of a fleet's, on most days — costs little more than `get` does (a freeze and a note that it was
+ * seen); a key read again soon (the bursts of a phone's XCAP client) is parsed twice, then found. The keys read once
+ * are remembered, the last `SEEN_KEYS` / 2 of them at least and `SEEN_KEYS` at most.
  *
  * Bounded by the JSON text the kept records were parsed from (`budget` characters in all, about as much again for
  * the parsed objects): the records read least recently go first, and a record of more than a sixty-fourth of the
@@ -16,7 +17,7 @@
 import { RecentMap } from '../util/recent-map.js';
 
 export const SHARED_RECORDS_BUDGET = 2 * 1024 * 1024;
-/** Keys read once and not (yet) kept, remembered so that their second read keeps the record. */
+/** Keys read once and not (yet) kept, remembered (at most; at least half) so that their second read keeps the record. */
 export const SEEN_KEYS = 8192;
 
 interface Kept { entry: string | number; source: object | null; value: unknown; chars: number }

@@ -1,13 +1,15 @@
 /**
  * Lock-out where a secret can be guessed (docs/security.md § Lock-outs): after `maxFailures`
  * failures for one key (an admin client address, an XCAP Digest user) within `windowMs`, that key
- * is refused for `windowMs` from the failure that locked it. A success clears the key. Memory is bounded: the `maxKeys` keys that failed or were asked
- * about most recently are tracked, and at most twice as many (src/util/recent-map.ts); the others are dropped
- * (keys sprayed by an attacker can push older entries out but cannot grow memory).
+ * is refused for `windowMs` from the failure that locked it. A success clears the key. Memory is bounded:
+ * the `maxKeys` keys that failed or were asked about most recently are tracked, and at most twice as many
+ * (src/util/recent-map.ts); the others are dropped (keys sprayed by an attacker can push older entries out but
+ * cannot grow memory).
  *
  * Pure: time comes from the caller.
  */
 import { RecentMap } from './recent-map.js';
+
 export interface FailureLimiterOptions {
   maxFailures: number;
   windowMs: number;

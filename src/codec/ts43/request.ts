@@ -4,6 +4,7 @@
  * or the parsed JSON body, returns a typed request or a list of problems.
  */
 import { RecentMap } from '../../util/recent-map.js';
+
 /** `AP2004`, ` ap2004 ` → `ap2004` (the catalog's normaliseAppId; kept here so the codec imports no service). */
 const normaliseAppId = (id: string): string => id.trim().toLowerCase();
 

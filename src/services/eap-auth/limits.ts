@@ -9,6 +9,7 @@
  * cannot grow memory.
  */
 import { RecentMap } from '../../util/recent-map.js';
+
 export interface RateDecision {
   ok: boolean;
   /** When refused: whole seconds until one session may start (≥ 1). */
@@ -18,8 +19,8 @@ export interface RateDecision {
 export class ClientRateLimiter {
   readonly #buckets: RecentMap<string, { tokens: number; at: number }>;
   constructor(private readonly opts: { ratePerS: number; burst: number; maxClients?: number }) {
-    this.#buckets = new RecentMap(opts.maxClients ?? 100_000);
     if (!(opts.ratePerS > 0) || !(opts.burst >= 1)) throw new RangeError('rate limiter: ratePerS > 0 and burst >= 1');
+    this.#buckets = new RecentMap(opts.maxClients ?? 100_000);
   }
 
   get size(): number {
