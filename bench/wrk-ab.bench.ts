@@ -9,10 +9,12 @@
  * `--a` and `--b` are built checkouts (bin/run.js and dist/; `--b` default: this build). Both daemons run at once, as
  * `omnisep serve` starts them (bench/profile.ts `serve`: default embedded store and log level, the single-SIM
  * settings), each with the XCAP document of the lab subscriber stored; one is loaded while the other idles. Per case
- * each is warmed `--warmup` seconds, then `--slices` slices of `--seconds` alternate between them, the pair's order
- * swapping every slice. Prints per build req/s, the daemon's CPU µs a request and of it the main thread's (/proc), and
- * b / a summed and as the median of the pairs' ratios with their range. Needs `wrk`. No bare route: for the ratio
- * against a bare fastify route, wrk.bench.
+ * each is warmed `--warmup` seconds, then slices of `--seconds` alternate between them, the pair's order swapping
+ * every slice. The run is two halves of `--slices` / 2 pairs: the daemons are started a then b for the first half
+ * and b then a for the second, so that whatever favours the daemon started first or second falls on both builds (the
+ * halves have agreed so far: docs/performance.md § Thirty-third round). Prints per build req/s, the daemon's CPU µs a request
+ * and of it the main thread's (/proc), b / a summed, per half and as the median of the pairs' ratios with their
+ * range. Needs `wrk`. No bare route: for the ratio against a bare fastify route, wrk.bench.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -27,10 +29,10 @@ const { values } = parseArgs({ options: {
 } });
 if (!values.a) throw new Error('wrk-ab: --a DIR (a built checkout) is required');
 if (spawnSync('wrk', ['-v']).error) throw new Error('wrk-ab: wrk is not installed (Debian: apt-get install wrk)');
-const SLICES = Number(values.slices);
+const SLICES = Math.max(2, 2 * Math.round(Number(values.slices) / 2));
 const SECONDS = Number(values.seconds);
 
-interface Side { label: string; d: Served; paths: Record<string, [string, string[]]>; n: number[]; cpu: number; main: number; requests: number; seconds: number }
+interface Side { label: string; d: Served; paths: Record<string, [string, string[]]> }
 
 async function side(label: string, root: string | undefined): Promise<Side> {
   const d = await serve(root ? { root } : {});
@@ -39,7 +41,7 @@ async function side(label: string, root: string | undefined): Promise<Side> {
   const token = await tokenPath(d.url);
   const tokenHeaders = (accept: string) => [`Accept: ${accept}`, `User-Agent: ${ANDROID_UA}`, 'Accept-Encoding: gzip'];
   return {
-    label, d, n: [], cpu: 0, main: 0, requests: 0, seconds: 0,
+    label, d,
     paths: {
       'xcap-get': [`${d.url}${XCAP_DOC}`, [`X-3GPP-Asserted-Identity: ${ASSERTED}`]],
       'token-xml': [`${d.url}${token}`, tokenHeaders('text/vnd.wap.connectivity-xml')],
@@ -57,35 +59,53 @@ function wrk(url: string, headers: string[], seconds: number): { requests: numbe
   return { requests: Number(m[1]), seconds: Number(m[2]) / (m[3] === 'ms' ? 1000 : 1) };
 }
 
-const sides = [await side('a', values.a), await side('b', values.b)];
-try {
-  console.log(`wrk-ab bench: wrk -t1 -c50, ${SLICES} alternating slices of ${SECONDS} s per build and case; a = ${values.a}, b = ${values.b ?? 'this build'}; node ${process.version}, ${new Date().toISOString()}\n`);
-  console.log('| case | a req/s | b req/s | b / a | median of the pairs (range) | a CPU µs/req (main thread) | b CPU µs/req (main thread) |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const name of values.cases.split(',')) {
-    for (const s of sides) {
-      if (!s.paths[name]) throw new Error(`wrk-ab: unknown case ${name}`);
-      Object.assign(s, { n: [], cpu: 0, main: 0, requests: 0, seconds: 0 });
-      wrk(s.paths[name]![0], s.paths[name]![1], Number(values.warmup));
-    }
-    for (let i = 0; i < SLICES; i++) {
-      for (const s of i % 2 ? [sides[1]!, sides[0]!] : sides) {
-        const pid = s.d.child.pid!;
-        const c0 = processCpuUs(pid);
-        const m0 = threadsCpuUs(pid).main;
-        const r = wrk(s.paths[name]![0], s.paths[name]![1], SECONDS);
-        s.cpu += processCpuUs(pid) - c0;
-        s.main += threadsCpuUs(pid).main - m0;
-        s.requests += r.requests;
-        s.seconds += r.seconds;
-        s.n.push(r.requests / r.seconds);
+console.log(`wrk-ab bench: wrk -t1 -c50, ${SLICES} alternating slices of ${SECONDS} s per build and case in two halves (started a, b; then b, a); a = ${values.a}, b = ${values.b ?? 'this build'}; node ${process.version}, ${new Date().toISOString()}\n`);
+interface Tally { n: number[]; cpu: number; main: number; requests: number; seconds: number }
+const names = values.cases.split(',');
+const tally = new Map(names.map((n) => [n, { a: fresh(), b: fresh(), halves: [] as number[] }]));
+function fresh(): Tally { return { n: [], cpu: 0, main: 0, requests: 0, seconds: 0 }; }
+const rate = (t: Tally) => t.requests / t.seconds;
+
+for (const order of [['a', 'b'], ['b', 'a']] as const) {
+  const started: Record<'a' | 'b', Side> = {} as Record<'a' | 'b', Side>;
+  try {
+    for (const which of order) started[which] = await side(which, which === 'a' ? values.a : values.b);
+    for (const name of names) {
+      const t = tally.get(name)!;
+      const half = { a: fresh(), b: fresh() };
+      for (const which of ['a', 'b'] as const) {
+        const path = started[which].paths[name];
+        if (!path) throw new Error(`wrk-ab: unknown case ${name}`);
+        wrk(path[0], path[1], Number(values.warmup));
       }
+      for (let i = 0; i < SLICES / 2; i++) {
+        for (const which of i % 2 ? (['b', 'a'] as const) : (['a', 'b'] as const)) {
+          const s = started[which];
+          const pid = s.d.child.pid!;
+          const c0 = processCpuUs(pid);
+          const m0 = threadsCpuUs(pid).main;
+          const r = wrk(s.paths[name]![0], s.paths[name]![1], SECONDS);
+          for (const into of [t[which], half[which]]) {
+            into.cpu += processCpuUs(pid) - c0;
+            into.main += threadsCpuUs(pid).main - m0;
+            into.requests += r.requests;
+            into.seconds += r.seconds;
+            into.n.push(r.requests / r.seconds);
+          }
+        }
+      }
+      t.halves.push(rate(half.b) / rate(half.a));
     }
-    const [a, b] = sides as [Side, Side];
-    const pairs = medianOf(b.n.map((x, i) => x / a.n[i]!));
-    const per = (s: Side) => `${(s.cpu / s.requests).toFixed(1)} (${(s.main / s.requests).toFixed(1)})`;
-    console.log(`| ${name} | ${Math.round(a.requests / a.seconds).toLocaleString('en')} | ${Math.round(b.requests / b.seconds).toLocaleString('en')} | ${((b.requests / b.seconds) / (a.requests / a.seconds)).toFixed(3)}× | ${pairs.median.toFixed(3)}× (${pairs.min.toFixed(3)}–${pairs.max.toFixed(3)}) | ${per(a)} | ${per(b)} |`);
+  } finally {
+    for (const s of Object.values(started)) await s.d.stop();
   }
-} finally {
-  for (const s of sides) await s.d.stop();
+}
+
+console.log('| case | a req/s | b req/s | b / a | each half (started a, b / b, a) | median of the pairs (range) | a CPU µs/req (main thread) | b CPU µs/req (main thread) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const name of names) {
+  const { a, b, halves } = tally.get(name)!;
+  const pairs = medianOf(b.n.map((x, i) => x / a.n[i]!));
+  const per = (t: Tally) => `${(t.cpu / t.requests).toFixed(1)} (${(t.main / t.requests).toFixed(1)})`;
+  console.log(`| ${name} | ${Math.round(rate(a)).toLocaleString('en')} | ${Math.round(rate(b)).toLocaleString('en')} | ${(rate(b) / rate(a)).toFixed(3)}× | ${halves.map((h) => `${h.toFixed(3)}×`).join(' / ')} | ${pairs.median.toFixed(3)}× (${pairs.min.toFixed(3)}–${pairs.max.toFixed(3)}) | ${per(a)} | ${per(b)} |`);
 }
