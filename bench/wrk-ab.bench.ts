@@ -16,12 +16,12 @@
  * and of it the main thread's (/proc), b / a summed, per half and as the median of the pairs' ratios with their
  * range. Needs `wrk`. No bare route: for the ratio against a bare fastify route, wrk.bench.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { request } from 'undici';
-import { ANDROID_UA, ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT, type Served } from './profile.js';
+import { ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, type Served } from './profile.js';
 import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 import { medianOf } from './pairs.js';
+import { runWrk, storeXcapDocument, tokenHeaders, type Run } from './wrk-run.js';
 
 const { values } = parseArgs({ options: {
   a: { type: 'string' }, b: { type: 'string' }, cases: { type: 'string', default: 'xcap-get,token-xml' },
@@ -32,16 +32,14 @@ if (spawnSync('wrk', ['-v']).error) throw new Error('wrk-ab: wrk is not installe
 const SLICES = Math.max(2, 2 * Math.round(Number(values.slices) / 2));
 const SECONDS = Number(values.seconds);
 
-interface Side { label: string; d: Served; paths: Record<string, [string, string[]]> }
+interface Side { d: Served; paths: Record<string, [string, string[]]> }
 
-async function side(label: string, root: string | undefined): Promise<Side> {
+async function side(root: string | undefined): Promise<Side> {
   const d = await serve(root ? { root } : {});
-  // The XCAP document exists once a first PUT made it (as in wrk.bench).
-  await (await request(`${d.url}${XCAP_ELEMENT}`, { method: 'PUT', headers: { 'x-3gpp-asserted-identity': ASSERTED, 'content-type': 'application/xcap-el+xml' }, body: '<NoReplyTimer>20</NoReplyTimer>' })).body.dump();
+  await storeXcapDocument(d.url);
   const token = await tokenPath(d.url);
-  const tokenHeaders = (accept: string) => [`Accept: ${accept}`, `User-Agent: ${ANDROID_UA}`, 'Accept-Encoding: gzip'];
   return {
-    label, d,
+    d,
     paths: {
       'xcap-get': [`${d.url}${XCAP_DOC}`, [`X-3GPP-Asserted-Identity: ${ASSERTED}`]],
       'token-xml': [`${d.url}${token}`, tokenHeaders('text/vnd.wap.connectivity-xml')],
@@ -50,13 +48,10 @@ async function side(label: string, root: string | undefined): Promise<Side> {
   };
 }
 
-function wrk(url: string, headers: string[], seconds: number): { requests: number; seconds: number } {
-  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, ...headers.flatMap((h) => ['-H', h]), url], { encoding: 'utf8' });
-  const m = /(\d+) requests in ([\d.]+)(ms|s)/.exec(out);
-  if (!m) throw new Error(`wrk-ab: no count in wrk's output:\n${out}`);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (non2xx) throw new Error(`wrk-ab: ${non2xx[1]} answers were not 2xx from ${url}`);
-  return { requests: Number(m[1]), seconds: Number(m[2]) / (m[3] === 'ms' ? 1000 : 1) };
+function wrk(url: string, headers: string[], seconds: number): Run {
+  const r = runWrk(url, seconds, 50, headers);
+  if (r.non2xx) throw new Error(`wrk-ab: ${r.non2xx} answers were not 2xx from ${url}`);
+  return r;
 }
 
 console.log(`wrk-ab bench: wrk -t1 -c50, ${SLICES} alternating slices of ${SECONDS} s per build and case in two halves (started a, b; then b, a); a = ${values.a}, b = ${values.b ?? 'this build'}; node ${process.version}, ${new Date().toISOString()}\n`);
@@ -69,7 +64,7 @@ const rate = (t: Tally) => t.requests / t.seconds;
 for (const order of [['a', 'b'], ['b', 'a']] as const) {
   const started: Record<'a' | 'b', Side> = {} as Record<'a' | 'b', Side>;
   try {
-    for (const which of order) started[which] = await side(which, which === 'a' ? values.a : values.b);
+    for (const which of order) started[which] = await side(which === 'a' ? values.a : values.b);
     for (const name of names) {
       const t = tally.get(name)!;
       const half = { a: fresh(), b: fresh() };

@@ -27,18 +27,19 @@
  * the command's, 0 every record). `--monitor-control` takes every step of `--monitor` but attaches nothing: the
  * method's own noise, to read the monitor's figures against.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { ANDROID_UA, ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
+import { ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
 import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import { DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
 import { medianOf } from './pairs.js';
+import { runWrk as wrk, storeXcapDocument, tokenHeaders, type Run } from './wrk-run.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
@@ -87,25 +88,6 @@ end
   return file;
 };
 
-interface Run { requests: number; seconds: number; p50: number; p99: number; non2xx: number; socketErrors: number }
-
-const ms = (v: string, unit: string) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1);
-
-function wrk(url: string, seconds: number, conns: number, headers: string[], script?: string): Run {
-  const args = ['-t1', `-c${conns}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), ...(script ? ['-s', script] : []), url];
-  const out = execFileSync('wrk', args, { encoding: 'utf8' });
-  const m = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(out);
-  const pct = (p: string) => { const x = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s|m)`).exec(out); return x ? ms(x[1]!, x[2]!) : NaN; };
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requests: Number(m?.[1] ?? 0),
-    seconds: m ? ms(m[2]!, m[3]!) / 1000 : seconds,
-    p50: pct('50'), p99: pct('99'),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    socketErrors: sock ? sock.slice(1).reduce((a, v) => a + Number(v), 0) : 0,
-  };
-}
-
 const d = await serve(values.root ? { root: values.root } : {});
 // Whatever ends this run (a failed case included), the bare server does not outlive it (serve() sees to the daemon).
 let bare: ReturnType<typeof spawn> | null = null;
@@ -119,7 +101,7 @@ const bodies = {
   xcap: '',
 };
 // The XCAP document exists once a first PUT made it.
-await (await request(`${d.url}${XCAP_ELEMENT}`, { method: 'PUT', headers: { 'x-3gpp-asserted-identity': ASSERTED, 'content-type': 'application/xcap-el+xml' }, body: '<NoReplyTimer>20</NoReplyTimer>' })).body.dump();
+await storeXcapDocument(d.url);
 bodies.xcap = await text(XCAP_DOC, { 'x-3gpp-asserted-identity': ASSERTED });
 
 const bareScript = fileURLToPath(new URL('./bare-server.js', import.meta.url));
@@ -133,8 +115,6 @@ const barePort = await new Promise<string>((resolve, reject) => {
 const bareUrl = `http://127.0.0.1:${barePort}`;
 
 interface Case { name: string; conns: number; bare: [string, string[], string?]; daemon: [string, string[], string?] }
-// The daemon's token queries ask for gzip as Android does (the XML answer, 1.7 KB, then comes from precompressed pieces).
-const tokenHeaders = (accept: string) => [`Accept: ${accept}`, `User-Agent: ${ANDROID_UA}`, 'Accept-Encoding: gzip'];
 const all: Record<string, Case> = {
   'token-xml': { name: 'token query, XML (2 apps)', conns: CONNS, bare: [`${bareUrl}/xml`, []], daemon: [`${d.url}${path}`, tokenHeaders('text/vnd.wap.connectivity-xml')] },
   'token-json': { name: 'token query, JSON (2 apps)', conns: CONNS, bare: [`${bareUrl}/json`, []], daemon: [`${d.url}${path}`, tokenHeaders('application/json')] },
