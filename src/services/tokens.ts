@@ -43,7 +43,7 @@ export interface BindingRecord {
 }
 
 export type TokenCheck =
-  | { ok: true; record: TokenRecord }
+  | { ok: true; record: Readonly<TokenRecord> }
   | { ok: false; reason: 'malformed' | 'forged' | 'revoked' | 'expired' | 'wrong_binding' };
 
 export interface TokenServiceDeps {
@@ -286,7 +286,8 @@ export class TokenService {
     const raw = /^[A-Za-z0-9_-]{43}$/.test(token) ? Buffer.from(token, 'base64url') : null;
     if (!raw || raw.length !== 32) return { ok: false, reason: 'malformed' };
     const tokenId = bytesUuid(raw.subarray(0, 16));
-    const record = await this.#tokens.get(tokenId);
+    // A phone's poll reads its token again and again (each app's query, each retry): the parsed record is shared.
+    const record = await this.#tokens.getShared(tokenId);
     if (!record) return { ok: false, reason: 'revoked' };
     const checked = signedFields(record);
     if (this.#verified.get(token) !== checked) {

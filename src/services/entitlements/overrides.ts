@@ -22,6 +22,11 @@ export class EntitlementService {
     return this.#coll.get(imsi);
   }
 
+  /** As `get`, read-only: a parsed record read before may be handed out again, frozen (docs/storage.md § Shared reads). */
+  getShared(imsi: string): Promise<Readonly<EntitlementRecord> | undefined> {
+    return this.#coll.getShared(imsi);
+  }
+
   /**
    * Records in IMSI order whose IMSI contains `query`, IMSIs greater than `after`, at most `limit`: the store tests
    * the keys (`scan`'s `contains`) and reads only the records that match.

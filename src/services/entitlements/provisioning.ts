@@ -43,7 +43,7 @@ export const WEBSHEET_TOKEN_SECONDS = 24 * 3600;
 
 /** What the document builder reads: the overrides and the subscriber store (for ap2014's MSISDN). */
 export interface ProvisioningSources {
-  entitlements: Pick<EntitlementService, 'effective' | 'get'>;
+  entitlements: Pick<EntitlementService, 'effective' | 'getShared'>;
   subscribers: Pick<SubscriberService, 'get'>;
   /** Websheet links are bound to a grant kept in the store (docs/security.md § Websheet tokens). */
   websheetGrants: Pick<WebsheetGrants, 'issue'>;
@@ -177,7 +177,7 @@ export class ProvisioningRenderer {
     const defaults = input.defaults ?? {};
     let dId = this.#defaultsIds.get(defaults);
     if (dId === undefined) this.#defaultsIds.set(defaults, (dId = this.#nextDefaultsId++));
-    const rec = await src.entitlements.get(input.imsi);
+    const rec = await src.entitlements.getShared(input.imsi);
     const effKey = `${dId}\n${rec ? JSON.stringify(rec.apps) : ''}`;
     let eff = this.#effective.get(effKey);
     if (!eff) {

@@ -29,11 +29,11 @@ export class WebsheetGrants {
   }
 
   /** The subscriber's current grant for `app`, or a new one valid `seconds`. */
-  async issue(imsi: string, app: string, seconds: number): Promise<WebsheetGrant> {
+  async issue(imsi: string, app: string, seconds: number): Promise<Readonly<WebsheetGrant>> {
     const now = Math.floor(this.clock.now() / 1000);
     const reusable = (g: WebsheetGrant | undefined): g is WebsheetGrant => !!g && g.app === app && g.exp - now > REUSE_MIN_SECONDS;
     // Every poll of a phone lands here: a plain read answers it while the grant lasts (no per-key queue, no new id).
-    const held = await this.#coll.get(imsi);
+    const held = await this.#coll.getShared(imsi);
     if (reusable(held)) return held;
     return this.#coll.update(imsi, (cur) => {
       if (reusable(cur)) return { result: cur };
@@ -44,7 +44,7 @@ export class WebsheetGrants {
 
   /** Is this (imsi, app, jti) the live grant? */
   async check(imsi: string, app: string, jti: string): Promise<boolean> {
-    const g = await this.#coll.get(imsi);
+    const g = await this.#coll.getShared(imsi);
     return !!g && g.app === app && g.jti === jti && g.exp > Math.floor(this.clock.now() / 1000);
   }
 
