@@ -31,6 +31,8 @@ test('kept records are frozen all the way down', () => {
   const v = s.parse('k', 1, null, '{"a":{"b":[1,{"c":"d"}]}}') as { a: { b: [number, { c: string }] } };
   assert.ok(Object.isFrozen(v) && Object.isFrozen(v.a) && Object.isFrozen(v.a.b) && Object.isFrozen(v.a.b[1]));
   assert.throws(() => { (v.a.b[1] as { c: string }).c = 'e'; }, TypeError);
+  const nested = deepFreeze([[{ x: 1 }], null, 'y'] as const);
+  assert.ok(Object.isFrozen(nested) && Object.isFrozen(nested[0]) && Object.isFrozen(nested[0][0]), 'arrays in arrays, top level included');
   assert.equal(deepFreeze(null), null);
   assert.equal(deepFreeze('x'), 'x');
 });

@@ -77,7 +77,13 @@ export class SharedRecords {
 export function deepFreeze<V>(value: V): V {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+    // Only objects are walked into, by index or for…in: no array of values per object (a parsed record has no
+    // inherited enumerable keys).
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) if (typeof value[i] === 'object') deepFreeze(value[i]);
+    } else {
+      for (const k in value) if (typeof value[k] === 'object') deepFreeze(value[k]);
+    }
   }
   return value;
 }
