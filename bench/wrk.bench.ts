@@ -9,6 +9,7 @@
  *   npx tsc && node dist/bench/wrk.bench.js [--seconds 5] [--connections 50] [--slices 2] [--warmup 3]
  *                                           [--cases token-xml,token-json,xcap-get,xcap-put] [--root DIR]
  *                                           [--monitor [--monitor-warmup 10] [--monitor-sample 200]] [--monitor-control]
+ *                                           [--sims N]
  *
  * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
@@ -26,9 +27,16 @@
  * `--monitor-sample N` is the monitor's `--sample` (the most activity records a second the daemon sends it; default
  * the command's, 0 every record). `--monitor-control` takes every step of `--monitor` but attaches nothing: the
  * method's own noise, to read the monitor's figures against.
+ *
+ * `--sims N` (N > 1): the token query across a fleet, not one phone polling. The daemon is also given N SIMs
+ * (bench/load-sims.ts), each SIM gets its own token from a full EAP-AKA through the simulator (32 at a time, before
+ * any slice), and the token cases' wrk runs a Lua script that asks for the N SIMs' queries in turn, so each token is
+ * presented once every N requests: with N past the daemon's per-key caches (the token check's memo, the signed
+ * websheet links, `getShared`'s keys: 4,096–8,192 each) every query is a miss, as a fleet's daily polls are. The bare
+ * route answers the lab SIM's bytes as without `--sims`; the XCAP cases are the lab subscriber's as always.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +48,11 @@ import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import { DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
 import { medianOf } from './pairs.js';
 import { runWrk as wrk, storeXcapDocument, tokenHeaders, type Run } from './wrk-run.js';
+import { simFile } from './load-sims.js';
+import { labSims } from '../test/simulate-daemon.js';
+import { DEFAULT_TERMINAL, simulateEapAka, simulateOptions, type LoadSim } from '../src/ue/run.js';
+import type { EntitlementDocument } from '../src/ue/document.js';
+import { Secret } from '../src/util/secret.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, slices: { type: 'string', default: '2' },
@@ -52,6 +65,8 @@ const { values } = parseArgs({ options: {
   'monitor-sample': { type: 'string', default: String(DEFAULT_SAMPLE) },
   // The method's own noise floor: every step of --monitor, but nothing is attached in the "with" slices.
   'monitor-control': { type: 'boolean', default: false },
+  // The token query across N SIMs' tokens in turn (each a full EAP-AKA first), not one SIM's token.
+  sims: { type: 'string', default: '1' },
 } });
 const SECONDS = Number(values.seconds);
 const CONNS = Number(values.connections);
@@ -62,6 +77,8 @@ const MONITOR = values.monitor || values['monitor-control'];
 const MONITOR_WARMUP = Number(values['monitor-warmup']);
 const MONITOR_SAMPLE = Number(values['monitor-sample']);
 const CONTROL = values['monitor-control'];
+const SIMS = Number(values.sims);
+if (!Number.isInteger(SIMS) || SIMS < 1) throw new Error('--sims: a whole number of SIMs, 1 or more');
 
 const version = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
 if (version.error) throw new Error('wrk.bench: wrk is not installed (Debian: apt-get install wrk)');
@@ -88,10 +105,20 @@ end
   return file;
 };
 
-const d = await serve(values.root ? { root: values.root } : {});
+// --sims: the fleet's SIMs and the lab SIM (the bare route's bytes, the XCAP subscriber) in one subscriber file.
+const fleet = SIMS > 1 ? simFile(SIMS, Secret) : null;
+if (fleet) {
+  const lab = labSims()[0]!;
+  appendFileSync(fleet.file, `${lab.imsi},15551234567,${lab.ki},${lab.opc},${lab.amf},0\n`);
+}
+const d = await serve({ ...(values.root ? { root: values.root } : {}), ...(fleet ? { sets: [`aaa.subscribers_file=${fleet.file}`] } : {}) });
 // Whatever ends this run (a failed case included), the bare server does not outlive it (serve() sees to the daemon).
 let bare: ReturnType<typeof spawn> | null = null;
-process.on('exit', () => { bare?.kill('SIGTERM'); rmSync(scratch, { recursive: true, force: true }); });
+process.on('exit', () => {
+  bare?.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
+  if (fleet) rmSync(fleet.dir, { recursive: true, force: true });
+});
 const path = await tokenPath(d.url);
 const text = async (p: string, headers: Record<string, string>) => (await (await request(`${d.url}${p}`, { headers })).body.text());
 // The bare routes answer the daemon's own bytes, uncompressed (as in ts43.bench).
@@ -103,6 +130,41 @@ const bodies = {
 // The XCAP document exists once a first PUT made it.
 await storeXcapDocument(d.url);
 bodies.xcap = await text(XCAP_DOC, { 'x-3gpp-asserted-identity': ASSERTED });
+
+/**
+ * Each fleet SIM's token query (--sims), its token from a full EAP-AKA through the simulator (`concurrency` at a time),
+ * one path a line in a file the token cases' Lua script reads and asks for in turn.
+ */
+async function fleetScript(sims: readonly LoadSim[], concurrency = 32): Promise<string> {
+  const paths = new Array<string>(sims.length);
+  let next = 0;
+  const one = async (): Promise<void> => {
+    for (let i = next++; i < sims.length; i = next++) {
+      const s = sims[i]!;
+      const capture: { document?: EntitlementDocument } = {};
+      const r = await simulateEapAka(simulateOptions({ url: `${d.url}/`, imsi: s.imsi, ki: s.ki, opc: s.opc }, { apps: ['ap2004', 'ap2003'], tokenReauth: false, timeoutMs: 60_000 }), capture);
+      const token = capture.document?.token?.token.reveal();
+      if (!r.ok || !token) throw new Error(`wrk.bench --sims: EAP-AKA of SIM ${s.imsi} gave no token (${r.reason ?? 'no token in the document'})`);
+      paths[i] = `/?IMSI=${s.imsi}&token=${encodeURIComponent(token)}&terminal_id=${DEFAULT_TERMINAL.id}&app=ap2004&app=ap2003&vers=0&entitlement_version=2.0`;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, one));
+  const list = join(scratch, 'fleet-paths.txt');
+  writeFileSync(list, `${paths.join('\n')}\n`);
+  const script = join(scratch, 'fleet.lua');
+  writeFileSync(script, `local paths = {}
+for line in io.lines("${list}") do paths[#paths + 1] = line end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1])
+end
+`);
+  return script;
+}
+const fleetStarted = performance.now();
+const fleetLua = fleet ? await fleetScript(fleet.sims) : undefined;
+const fleetSeconds = (performance.now() - fleetStarted) / 1000;
 
 const bareScript = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 const bareChild = spawn(process.execPath, [bareScript], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -116,8 +178,8 @@ const bareUrl = `http://127.0.0.1:${barePort}`;
 
 interface Case { name: string; conns: number; bare: [string, string[], string?]; daemon: [string, string[], string?] }
 const all: Record<string, Case> = {
-  'token-xml': { name: 'token query, XML (2 apps)', conns: CONNS, bare: [`${bareUrl}/xml`, []], daemon: [`${d.url}${path}`, tokenHeaders('text/vnd.wap.connectivity-xml')] },
-  'token-json': { name: 'token query, JSON (2 apps)', conns: CONNS, bare: [`${bareUrl}/json`, []], daemon: [`${d.url}${path}`, tokenHeaders('application/json')] },
+  'token-xml': { name: `token query, XML (2 apps)${fleet ? `, ${SIMS.toLocaleString('en-US')} SIMs in turn` : ''}`, conns: CONNS, bare: [`${bareUrl}/xml`, []], daemon: [`${d.url}${fleetLua ? '/' : path}`, tokenHeaders('text/vnd.wap.connectivity-xml'), fleetLua] },
+  'token-json': { name: `token query, JSON (2 apps)${fleet ? `, ${SIMS.toLocaleString('en-US')} SIMs in turn` : ''}`, conns: CONNS, bare: [`${bareUrl}/json`, []], daemon: [`${d.url}${fleetLua ? '/' : path}`, tokenHeaders('application/json'), fleetLua] },
   'xcap-get': { name: 'XCAP GET simservs document', conns: CONNS, bare: [`${bareUrl}/xcap`, []], daemon: [`${d.url}${XCAP_DOC}`, [`X-3GPP-Asserted-Identity: ${ASSERTED}`]] },
   'xcap-put': { name: 'XCAP conditional PUT element (If-Match, 1 writer)', conns: 1, bare: [`${bareUrl}/xcap`, [], putScript(false)], daemon: [`${d.url}${XCAP_ELEMENT}`, [], putScript(true)] },
 };
@@ -200,6 +262,7 @@ await d.stop();
 
 console.log(`wrk bench (issue 14's method): wrk ${wrkVersion} -t1, ${SECONDS} s × ${SLICES} alternating slices per side and case; omnisep serve child (embedded store, log level info) against a bare fastify server in its own process; node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with wrk and the other side's idle process)`);
+if (fleet) console.log(`--sims ${SIMS}: the token cases ask for ${SIMS.toLocaleString('en-US')} SIMs' queries in turn (a wrk Lua script), each SIM's token from a full EAP-AKA first (${fleetSeconds.toFixed(0)} s for all of them, 32 at a time)`);
 console.log('');
 console.log('| case | connections | bare /s | omnisep /s | ratio | median of the slices (range) | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
