@@ -47,6 +47,11 @@ test('after a compaction records are read from the snapshot: get, find, scan, up
   const got = (await c.get(imsi(9)))!;
   got.msisdn = 'changed';
   assert.equal((await c.get(imsi(9)))!.msisdn, sub(9).msisdn);
+  // Read from disk (the value the line's check parsed), then from the cache (its text parsed): equal, each its own.
+  const [fromDisk, fromCache] = [await c.get(imsi(20)), await c.get(imsi(20))];
+  assert.deepEqual(fromDisk, sub(20));
+  assert.deepEqual(fromCache, sub(20));
+  assert.notEqual(fromDisk, fromCache);
   // Changes over records on disk: the index follows (the old value's index entry is taken from the key map).
   await c.update(imsi(9), (cur) => ({ result: null, put: { ...cur!, msisdn: '999' } }));
   assert.deepEqual(await c.find('msisdn', sub(9).msisdn), []);

@@ -72,6 +72,11 @@ export interface MapCollectionHooks {
 export interface RecordSource {
   /** The JSON text of the record in `slot` (checked by the source), stored under `key`. */
   read(slot: number, key: string): Promise<string>;
+  /**
+   * The record in `slot` parsed, an object of the caller's own, and the length of its JSON text: what `read` then
+   * `JSON.parse` give, with one parse where the source had to parse the record to check it (a read from disk).
+   */
+  readParsed(slot: number, key: string): Promise<{ value: unknown; chars: number }>;
   /** The value of the indexed `field` of the record in `slot` (kept in memory by the source). */
   indexValue(slot: number, field: string): string | undefined;
 }
@@ -183,9 +188,9 @@ export class MapCollection<T> implements Collection<T> {
   async get(key: string): Promise<T | undefined> {
     const staged = this.#staged.get(key);
     if (staged) await staged.last.catch(() => undefined);
-    const t = this.#text(key);
-    if (t === undefined) return undefined;
-    return JSON.parse(typeof t === 'string' ? t : await t) as T;
+    const e = this.#map.get(key);
+    if (e === undefined) return undefined;
+    return (typeof e === 'string' ? JSON.parse(e) : (await this.source!.readParsed(e, key)).value) as T;
   }
 
   /**
@@ -207,8 +212,9 @@ export class MapCollection<T> implements Collection<T> {
     const source = typeof entry === 'number' ? this.source : null;
     const hit = shared.find(key, entry, source);
     if (hit !== undefined) return hit as Readonly<T>;
-    const text = source !== null ? await source.read(entry as number, key) : (entry as string);
-    return shared.parse(key, entry, source, text) as Readonly<T>;
+    if (source === null) return shared.parse(key, entry, null, entry as string) as Readonly<T>;
+    const { value, chars } = await source.readParsed(entry as number, key);
+    return shared.adopt(key, entry, source, value, chars) as Readonly<T>;
   }
 
   put(key: string, value: T): Promise<void> {

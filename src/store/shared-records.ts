@@ -47,10 +47,15 @@ export class SharedRecords {
    * before (its record is kept, or it was seen), else notes the key as seen. Returns the record.
    */
   parse(key: string, entry: string | number, source: object | null, text: string): unknown {
-    const value = deepFreeze(JSON.parse(text) as unknown);
+    return this.adopt(key, entry, source, JSON.parse(text) as unknown, text.length);
+  }
+
+  /** As `parse`, for a record already parsed (`value`, the caller's own, from JSON text of `chars` characters). */
+  adopt(key: string, entry: string | number, source: object | null, value: unknown, chars: number): unknown {
+    deepFreeze(value);
     const again = this.#kept.delete(key) || this.#seen.delete(key);
     if (!again) this.#seen.set(key, true);
-    else if (text.length <= this.budget / 64) this.#kept.set(key, { entry, source, value, chars: text.length });
+    else if (chars <= this.budget / 64) this.#kept.set(key, { entry, source, value, chars });
     return value;
   }
 
