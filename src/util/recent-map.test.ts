@@ -67,3 +67,49 @@ test('a weight limit per generation: what is held weighs at most twice it, plus 
   for (let i = 0; i < 500; i++) sum += m.peek(i)?.length ?? 0;
   assert.equal(m.weight, sum);
 });
+
+test('a miss then its set: the key is added once, whatever came between the two', () => {
+  const m = new RecentMap<string, string>(Infinity, Infinity, (v) => v.length);
+  assert.equal(m.get('a'), undefined);
+  m.set('a', 'xx');
+  assert.equal(m.size, 1);
+  // Missed by two readers; the first sets it, then the second (a cache filled after an await): one entry, its weight once.
+  assert.equal(m.get('b'), undefined);
+  assert.equal(m.get('b'), undefined);
+  m.set('b', 'yyy');
+  m.set('b', 'zzzz');
+  assert.equal(m.size, 2);
+  assert.equal(m.weight, 6);
+  assert.equal(m.get('b'), 'zzzz');
+  // A miss, then another key's miss and set, then the first key's set.
+  assert.equal(m.get('c'), undefined);
+  assert.equal(m.get('d'), undefined);
+  m.set('d', 'd');
+  m.set('c', 'c');
+  m.set('c', 'cc');
+  assert.equal(m.size, 4);
+  assert.equal(m.weight, 2 + 4 + 1 + 2);
+  // After a clear nothing is taken for missed.
+  assert.equal(m.get('e'), undefined);
+  m.clear();
+  m.set('e', 'e');
+  m.set('e', 'ee');
+  assert.equal(m.size, 1);
+  assert.equal(m.weight, 2);
+});
+
+test('a key deleted (or missed by a delete) is taken for absent until it is set again', () => {
+  const m = new RecentMap<string, string>(2, Infinity, (v) => v.length);
+  m.set('a', 'aa');
+  m.set('b', 'bbb'); // 'a' and 'b' roll into the older generation
+  assert.equal(m.delete('a'), true);
+  assert.equal(m.delete('a'), false);
+  assert.equal(m.delete('x'), false);
+  m.set('x', 'x');
+  assert.equal(m.delete('x'), true, 'set again: held, so found');
+  m.set('a', 'a');
+  m.set('a', 'aaaa');
+  assert.equal(m.get('a'), 'aaaa');
+  assert.equal(m.weight, 3 + 4);
+  assert.equal(m.size, 2);
+});

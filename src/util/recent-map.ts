@@ -16,6 +16,13 @@ export class RecentMap<K, V> {
   #previous = new Map<K, V>();
   #currentWeight = 0;
   #previousWeight = 0;
+  /**
+   * A key certainly held by neither generation: the last one a `get` missed or a `delete` removed or missed, until a
+   * `set` (which may add it) or a `clear`. Its `set` adds it, and its `delete` answers, without looking for it in both
+   * generations first. A cache's miss is a `get` then a `set` of the same key, and on a fleet's polls nearly every
+   * lookup is one (docs/performance.md § Thirty-fourth round).
+   */
+  #missed: K | undefined = undefined;
 
   constructor(
     /** Keys kept at least (the most recent), and the most a generation holds. */
@@ -32,7 +39,10 @@ export class RecentMap<K, V> {
     const v = this.#current.get(key);
     if (v !== undefined) return v;
     const old = this.#previous.get(key);
-    if (old === undefined) return undefined;
+    if (old === undefined) {
+      this.#missed = key;
+      return undefined;
+    }
     this.#previous.delete(key);
     this.#previousWeight -= this.weigh(old);
     this.#add(key, old);
@@ -49,13 +59,16 @@ export class RecentMap<K, V> {
   }
 
   set(key: K, value: V): this {
-    this.delete(key);
+    if (key !== this.#missed || key === undefined) this.delete(key);
+    this.#missed = undefined; // the key is held from here on
     this.#add(key, value);
     return this;
   }
 
   delete(key: K): boolean {
+    if (key === this.#missed && key !== undefined) return false;
     const v = this.#current.get(key);
+    this.#missed = key;
     if (v !== undefined) {
       this.#current.delete(key);
       this.#currentWeight -= this.weigh(v);
@@ -69,6 +82,7 @@ export class RecentMap<K, V> {
   }
 
   clear(): void {
+    this.#missed = undefined;
     this.#current = new Map();
     this.#previous = new Map();
     this.#currentWeight = 0;
