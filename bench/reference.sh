@@ -1,7 +1,7 @@
 #!/bin/sh
 # The reference run: the benchmarks whose figures bench/README.md quotes in § Reference run, one after the other,
 # from dist/ (so run `npm run build` first), each with the arguments the README names. Run it on an idle machine
-# (it prints the load average before and after each benchmark); it takes about 35 minutes on the 2-core machine.
+# (it prints the load average before and after each benchmark); it takes about 40 minutes on the 2-core machine.
 #
 #   sh bench/reference.sh 2>&1 | tee /tmp/omnisep-reference.txt
 #
@@ -22,7 +22,9 @@ run dist/bench/ts43.bench.js --seconds 3 --eap-count 400 --connections 50
 # The issue's own method (wrk in its own process, the bare route in another): needs Debian's wrk. The monitor's pairs
 # swing as much as the machine does, so four slices (two of each order), and the same steps with nothing attached
 # (--monitor-control) to read them against (docs/performance.md § Thirty-first round).
-if command -v wrk >/dev/null 2>&1; then run dist/bench/wrk.bench.js; run dist/bench/wrk.bench.js --monitor --cases token-xml,xcap-get --slices 4; run dist/bench/wrk.bench.js --monitor-control --cases token-xml,xcap-get --slices 4; run dist/bench/turn-end.bench.js; else echo; echo "### wrk.bench.js (with and without --monitor) and turn-end.bench.js skipped: wrk is not installed (apt-get install wrk)"; fi
+# The token query across a fleet (--sims: 100,000 SIMs' tokens in turn, every per-key cache missed, the records read
+# from the stores' snapshot files as a fleet's are; docs/performance.md § Thirty-fourth round): ≈ 5 minutes.
+if command -v wrk >/dev/null 2>&1; then run dist/bench/wrk.bench.js; run dist/bench/wrk.bench.js --monitor --cases token-xml,xcap-get --slices 4; run dist/bench/wrk.bench.js --monitor-control --cases token-xml,xcap-get --slices 4; run dist/bench/wrk.bench.js --sims 100000 --cases token-xml,token-json; run dist/bench/turn-end.bench.js; else echo; echo "### wrk.bench.js (with and without --monitor, and --sims) and turn-end.bench.js skipped: wrk is not installed (apt-get install wrk)"; fi
 run dist/bench/eap-load.bench.js --count 2000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 32 --rounds 2
 run dist/bench/eap-load.bench.js --count 6000 --warmup 5000 --concurrency 64 --rounds 2 --sims 1000
