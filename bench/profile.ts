@@ -200,9 +200,8 @@ export interface Served { child: ChildProcess; url: string; agent: Agent; logLin
 /** `dataDir`: the daemon's data directory, kept at stop (a bench that starts a daemon on data it prepared); default one in the temp dir. */
 export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?: string; dataDir?: string } = {}): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-profile-'));
-  const sim = labSims()[0]!;
   const csv = join(dir, 'one-sim.csv');
-  writeFileSync(csv, `imsi,msisdn,ki,opc,amf,sqn\n${sim.imsi},15551234567,${sim.ki},${sim.opc},${sim.amf},0\n`);
+  writeFileSync(csv, `imsi,msisdn,ki,opc,amf,sqn\n${labSimRow()}`);
   const sets = ['aaa.enabled=true', 'diameter.enabled=true', 'eap_aka.backend=swm', `aaa.subscribers_file=${csv}`, 'token.signing_secret=profile-bench-signing-secret',
     'eap_aka.max_sessions_per_imsi=100000', 'eap_aka.client_rate_per_s=1000000', 'eap_aka.client_burst=1000000', 'xcap.trusted_proxies=["127.0.0.1"]', ...(opts.sets ?? [])];
   const socket = join(dir, 'omnisep.sock');
@@ -240,6 +239,16 @@ export async function serve(opts: { nodeArgs?: string[]; sets?: string[]; root?:
   };
 }
 
+/** The lab SIM's line of a subscriber CSV (imsi,msisdn,ki,opc,amf,sqn), its MSISDN the XCAP subscriber's. */
+export function labSimRow(): string {
+  const sim = labSims()[0]!;
+  return `${sim.imsi},${MSISDN},${sim.ki},${sim.opc},${sim.amf},0\n`;
+}
+
+/** A token query's path (TS.43 GET, ap2004 and ap2003, VERS 0), `app_name` only when the token was bound to one. */
+export const tokenQueryPath = (imsi: string, token: string, terminalId: string, appName?: string): string =>
+  `/?IMSI=${imsi}&token=${encodeURIComponent(token)}&terminal_id=${terminalId}&app=ap2004&app=ap2003&vers=0&entitlement_version=2.0${appName ? `&app_name=${appName}` : ''}`;
+
 export const ANDROID_UA = 'PRD-TS43 term-Goog/Pixel 8 client-IMS-Entitlement/1.0 OS-Android/14';
 export const MSISDN = '15551234567';
 export const XCAP_DOC = `/simservs.ngn.etsi.org/users/tel:+${MSISDN}/simservs.xml`;
@@ -254,7 +263,7 @@ export async function tokenPath(url: string): Promise<string> {
   const ue = await runUe({ url: `${url}/`, imsi: sim.imsi, k: Buffer.from(sim.ki, 'hex'), opc: Buffer.from(sim.opc, 'hex'), apps: ['ap2004', 'ap2003'] });
   if (ue.final.status !== 200) throw new Error(`EAP-AKA for a token failed: ${ue.final.status} ${ue.final.body}`);
   const token = /<parm name="token" value="([^"]+)"/.exec(ue.final.body)![1]!;
-  return `/?IMSI=${sim.imsi}&token=${encodeURIComponent(token)}&terminal_id=356938035643809&app=ap2004&app=ap2003&vers=0&entitlement_version=2.0&app_name=com.google.android.ims`;
+  return tokenQueryPath(sim.imsi, token, '356938035643809', 'com.google.android.ims');
 }
 
 /** The request functions of each HTTP case against `origin` (one pool of `conns`). */

@@ -42,14 +42,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
+import { ASSERTED_IDENTITY as ASSERTED, labSimRow, serve, tokenPath, tokenQueryPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
 import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import { DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
 import { medianOf } from './pairs.js';
 import { runWrk as wrk, storeXcapDocument, tokenHeaders, type Run } from './wrk-run.js';
 import { simFile } from './load-sims.js';
-import { labSims } from '../test/simulate-daemon.js';
+import { inLanes } from '../src/util/lanes.js';
 import { DEFAULT_TERMINAL, simulateEapAka, simulateOptions, type LoadSim } from '../src/ue/run.js';
 import type { EntitlementDocument } from '../src/ue/document.js';
 import { Secret } from '../src/util/secret.js';
@@ -108,8 +108,7 @@ end
 // --sims: the fleet's SIMs and the lab SIM (the bare route's bytes, the XCAP subscriber) in one subscriber file.
 const fleet = SIMS > 1 ? simFile(SIMS, Secret) : null;
 if (fleet) {
-  const lab = labSims()[0]!;
-  appendFileSync(fleet.file, `${lab.imsi},15551234567,${lab.ki},${lab.opc},${lab.amf},0\n`);
+  appendFileSync(fleet.file, labSimRow());
 }
 const d = await serve({ ...(values.root ? { root: values.root } : {}), ...(fleet ? { sets: [`aaa.subscribers_file=${fleet.file}`] } : {}) });
 // Whatever ends this run (a failed case included), the bare server does not outlive it (serve() sees to the daemon).
@@ -137,18 +136,14 @@ bodies.xcap = await text(XCAP_DOC, { 'x-3gpp-asserted-identity': ASSERTED });
  */
 async function fleetScript(sims: readonly LoadSim[], concurrency = 32): Promise<string> {
   const paths = new Array<string>(sims.length);
-  let next = 0;
-  const one = async (): Promise<void> => {
-    for (let i = next++; i < sims.length; i = next++) {
-      const s = sims[i]!;
-      const capture: { document?: EntitlementDocument } = {};
-      const r = await simulateEapAka(simulateOptions({ url: `${d.url}/`, imsi: s.imsi, ki: s.ki, opc: s.opc }, { apps: ['ap2004', 'ap2003'], tokenReauth: false, timeoutMs: 60_000 }), capture);
-      const token = capture.document?.token?.token.reveal();
-      if (!r.ok || !token) throw new Error(`wrk.bench --sims: EAP-AKA of SIM ${s.imsi} gave no token (${r.reason ?? 'no token in the document'})`);
-      paths[i] = `/?IMSI=${s.imsi}&token=${encodeURIComponent(token)}&terminal_id=${DEFAULT_TERMINAL.id}&app=ap2004&app=ap2003&vers=0&entitlement_version=2.0`;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, one));
+  await inLanes([...sims.keys()], concurrency, async (i) => {
+    const s = sims[i]!;
+    const capture: { document?: EntitlementDocument } = {};
+    const r = await simulateEapAka(simulateOptions({ url: `${d.url}/`, imsi: s.imsi, ki: s.ki, opc: s.opc }, { apps: ['ap2004', 'ap2003'], tokenReauth: false, timeoutMs: 60_000 }), capture);
+    const token = capture.document?.token?.token.reveal();
+    if (!r.ok || !token) throw new Error(`wrk.bench --sims: EAP-AKA of SIM ${s.imsi} gave no token (${r.reason ?? 'no token in the document'})`);
+    paths[i] = tokenQueryPath(s.imsi, token, DEFAULT_TERMINAL.id);
+  });
   const list = join(scratch, 'fleet-paths.txt');
   writeFileSync(list, `${paths.join('\n')}\n`);
   const script = join(scratch, 'fleet.lua');
