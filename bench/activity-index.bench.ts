@@ -70,7 +70,7 @@ async function once(Log: LogClass): Promise<{ open: Collected; closed: Collected
     let log: ActivityFileLog | null = await openLog(2);
     const ts = new Date().toISOString();
     const t0 = performance.now();
-    let batch: Promise<void>[] = [];
+    let batch: Promise<unknown>[] = [];
     for (let k = 0; k < N; k++) {
       batch.push(log.append(record(k, ts)));
       if (batch.length === 5000) { await Promise.all(batch); batch = []; }

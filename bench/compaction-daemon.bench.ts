@@ -22,7 +22,6 @@ import { request } from 'undici';
 import { threadsCpuUs } from './proc-cpu.js';
 import { serve, tokenPath, ANDROID_UA } from './profile.js';
 import { tokenQueryRecord } from './activity-records.js';
-import { recordJson } from '../src/contracts/activity.js';
 
 const { values } = parseArgs({ options: {
   records: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '60' }, 'expire-in': { type: 'string', default: '45' },
@@ -51,7 +50,7 @@ function fill(file: string): void {
     for (let j = 0; j < N; j++) {
       // Records k = 2i (the older of IMSI i), then k = 2i + 1 (the newer).
       const k = j < N / 2 ? 2 * j : 2 * (j - N / 2) + 1;
-      text += `${recordJson(tokenQueryRecord(k, k & 1 ? now : old))}\n`;
+      text += `${JSON.stringify(tokenQueryRecord(k, k & 1 ? now : old))}\n`;
       if (text.length > 8 << 20) { writeSync(fd, text); text = ''; }
     }
     if (text) writeSync(fd, text);

@@ -39,7 +39,7 @@ async function once(Log: LogClass): Promise<{ wall: number; cpu: number; stall: 
     // No compaction but the one timed: the dead-record threshold is out of reach.
     const log = await Log.open({ file: join(dir, 'activity.jsonl'), retentionIntervalMs: 0, maxPerSubscriber: 1, retentionSeconds: 86_400, compactMinDead: Number.MAX_SAFE_INTEGER });
     const ts = new Date().toISOString();
-    let batch: Promise<void>[] = [];
+    let batch: Promise<unknown>[] = [];
     for (let k = 0; k < N; k++) {
       batch.push(log.append(record(k, ts)));
       if (batch.length === 5000) { await Promise.all(batch); batch = []; }

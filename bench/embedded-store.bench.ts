@@ -46,7 +46,7 @@ async function load(store: EmbeddedStore, n: number, activityN: number): Promise
   t0 = performance.now();
   const now = Date.now();
   for (let i = 0; i < activityN; i += 1000) {
-    const ps: Promise<void>[] = [];
+    const ps: Promise<unknown>[] = [];
     for (let k = i; k < Math.min(activityN, i + 1000); k++) ps.push(store.activity.append(activityRecord(k, now - activityN + k, n)));
     await Promise.all(ps);
   }

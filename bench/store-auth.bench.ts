@@ -85,7 +85,7 @@ async function fill(driver: Driver, where: string, n: number, activity: number):
     await sqn.putMany(batch.map(([k]) => [k, { sqn: String(32 * (k.length % 7)), updated_at: now }] as const));
   }
   for (let i = 0; i < activity; i += 2000) {
-    const ps: Promise<void>[] = [];
+    const ps: Promise<unknown>[] = [];
     for (let k = i; k < Math.min(activity, i + 2000); k++) ps.push(s.activity.append(activityRecord(k, now - activity + k, n)));
     await Promise.all(ps);
   }

@@ -185,8 +185,12 @@ export function activityCountLimit(q: ActivityQuery): number {
 
 /** Append-heavy log; never rewrites the whole database per request. */
 export interface ActivityLog {
-  /** Resolves once the record is durable (group commit is allowed). */
-  append(record: ActivityRecord): Promise<void>;
+  /**
+   * Resolves once the record is durable (group commit is allowed), with the record's JSON text as stored when the
+   * driver serialised it (the file log's line, PostgreSQL's jsonb): the event stream sends that text. A driver that
+   * keeps the object itself (memory) resolves with nothing.
+   */
+  append(record: ActivityRecord): Promise<string | void>;
   get(id: string): Promise<ActivityRecord | undefined>;
   /** Ids of live records that start with `prefix` (at least 4 characters), in id order, at most `limit`: through an index, never a walk of the log. */
   idsWithPrefix(prefix: string, limit: number): Promise<string[]>;

@@ -79,7 +79,7 @@ test('an unfiltered page walks from the newest record only as far as the page: t
 test('a filtered query walks a slice of records per turn of the event loop; appends meanwhile stay out, a compaction meanwhile restarts it', async () => {
   const file = tmp();
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => T0 + 1_000_000, maxPerSubscriber: 3, compactMinDead: 1, compactDeadRatio: 0.99, querySliceRows: 1 }); // compacted only when asked
-  const batch: Array<Promise<void>> = [];
+  const batch: Array<Promise<unknown>> = [];
   for (let k = 0; k < 6000; k++) batch.push(log.append(rec({ imsi: `00101000000${String(k % 1500).padStart(4, '0')}`, request_type: k % 2 ? 'xcap' : 'entitlement_query', timestamp: new Date(T0 + k).toISOString() })));
   await Promise.all(batch);
   assert.equal(await log.count(), 4500);
@@ -408,7 +408,7 @@ test('a log past two pages of the index (140,000 records, 70,000 subscribers): t
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1000 });
   const ids: string[] = [];
   for (let from = 0; from < 140_000; from += 10_000) {
-    const batch: Promise<void>[] = [];
+    const batch: Promise<unknown>[] = [];
     for (let k = from; k < from + 10_000; k++) {
       const r = rec({ imsi: `0010100${String(k % 70_000).padStart(8, '0')}`, request_path: `/?IMSI=0010100${String(k % 70_000).padStart(8, '0')}&app=ap2004`, ...(k % 9_999 === 0 ? { id: `imported-${k}` } : {}) });
       ids.push(r.id);
@@ -599,7 +599,7 @@ test('commits go on while a compaction copies: appends made meanwhile are acknow
   const latest = new Map<string, ActivityRecord>();
   // 12,000 records of ≈ 1 KB, two per IMSI (≈ 12 MiB, a dozen read windows): half are dead.
   for (let half = 0; half < 2; half++) {
-    const batch: Promise<void>[] = [];
+    const batch: Promise<unknown>[] = [];
     for (let k = 0; k < 6000; k++) {
       const r = rec({ imsi: imsiOf(k), request_body: `${half}:${k}:`.padEnd(1000, 'x') });
       batch.push(log.append(r));
@@ -646,7 +646,7 @@ test('after a compaction the replaced file is cut down from its end a step at a 
   const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, maxPerSubscriber: 1, compactMinDead: 1_000_000 });
   // 40,000 records of ≈ 1 KB, two per IMSI: a ≈ 40 MiB file, half of it dead.
   for (let half = 0; half < 2; half++) {
-    const batch: Promise<void>[] = [];
+    const batch: Promise<unknown>[] = [];
     for (let k = 0; k < 20_000; k++) batch.push(log.append(rec({ imsi: `0010100${String(k).padStart(8, '0')}`, request_body: `${half}:`.padEnd(1000, 'x') })));
     await Promise.all(batch);
   }

@@ -23,7 +23,7 @@ import { openForCommits, writeAll, writeDurable } from './durable-write.js';
 import { dirname, basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { activityCountLimit, activityPageWindow, countedPage, type ActivityLog, type ActivityPage, type ActivityQuery, type Tally } from '../../src/ports.js';
-import { keepRecordBytes, recordJson, type ActivityRecord } from '../../src/contracts/activity.js';
+import type { ActivityRecord } from '../../src/contracts/activity.js';
 import { StoreCorruptError } from './errors.js';
 import { LineSplitter } from '../../src/util/line-splitter.js';
 import { fsyncDir } from './atomic-file.js';
@@ -155,8 +155,8 @@ class NextIndex {
   }
 }
 
-/** A record waiting for its commit: its line as text (with the `\n`). */
-interface Pending { line: string; rec: ActivityRecord; at: number; resolve: () => void; reject: (e: unknown) => void }
+/** A record waiting for its commit: its JSON text (the line without its `\n`). */
+interface Pending { json: string; rec: ActivityRecord; at: number; resolve: (json: string) => void; reject: (e: unknown) => void }
 
 export class ActivityFileLog implements ActivityLog {
   readonly file: string;
@@ -618,12 +618,13 @@ export class ActivityFileLog implements ActivityLog {
     this.#liveBytes -= this.#len.get(i);
   }
 
-  append(record: ActivityRecord): Promise<void> {
+  /** Resolves, once durable, with the record's JSON text as the line holds it (the event stream sends it). */
+  append(record: ActivityRecord): Promise<string> {
     if (this.#closed) return Promise.reject(new Error('activity log is closed'));
     // The line stays text until its commit: one buffer per batch instead of one per record and a concat.
-    const line = `${recordJson(record)}\n`;
+    const json = JSON.stringify(record);
     return new Promise((resolve, reject) => {
-      this.#pending.push({ line, rec: record, at: performance.now(), resolve, reject });
+      this.#pending.push({ json, rec: record, at: performance.now(), resolve, reject });
       if (!this.#flushing) this.#scheduleFlush();
     });
   }
@@ -652,7 +653,7 @@ export class ActivityFileLog implements ActivityLog {
     if (!batch.length) return;
     const start = this.#size;
     let text = '';
-    for (const p of batch) text += p.line;
+    for (const p of batch) { text += p.json; text += '\n'; }
     const buf = Buffer.from(text);
     try {
       // One thread-pool round trip: the write is durable when it returns (durable-write.ts, O_DSYNC).
@@ -669,14 +670,12 @@ export class ActivityFileLog implements ActivityLog {
     const ascii = buf.length === text.length;
     let off = start;
     for (const p of batch) {
-      const bytes = ascii ? p.line.length : Buffer.byteLength(p.line);
+      const bytes = (ascii ? p.json.length : Buffer.byteLength(p.json)) + 1;
       this.#index(p.rec, off, bytes);
-      // The event stream sends these bytes as they are (without the newline): event-routes.ts.
-      keepRecordBytes(p.rec, buf.subarray(off - start, off - start + bytes - 1));
       off += bytes;
     }
     reportCommitWaits(this.#observeWait, batch);
-    for (const p of batch) p.resolve();
+    for (const p of batch) p.resolve(p.json);
     this.#enforceBytes();
     this.#maybeCompact();
     this.#maybeSnapshot();

@@ -11,6 +11,22 @@ import { PeerView } from './diameter.js';
  * the monitor reducer — nothing else changes.
  */
 export const ActivityEvent = Type.Object({ kind: Type.Literal('activity'), at: Type.String(), record: ActivityRecord });
+
+/**
+ * An activity event may carry its record's JSON text as the log stored it, under a symbol key: JSON, `Object.keys`
+ * and the schemas never see it. The event stream sends that text, so a record is serialised once and streamed as
+ * recorded (daemon/http/admin/event-routes.ts). On the event, not the record: defining a hidden property on every
+ * record cost ≈ 2 µs of main thread per request, streamed or not (docs/performance.md § Thirty-fifth round).
+ */
+const STORED = Symbol('omnisep.activity.stored');
+
+/** The event announcing `record`, with `stored` (what the log's `append` resolved with) when the log serialised it. */
+export function activityEvent(record: ActivityRecord, stored: string | void): Static<typeof ActivityEvent> {
+  return stored === undefined ? { kind: 'activity', at: record.timestamp, record } : { kind: 'activity', at: record.timestamp, record, [STORED]: stored } as Static<typeof ActivityEvent>;
+}
+
+/** The stored JSON text an activity event carries (`activityEvent`), else undefined. */
+export const storedRecordJson = (event: object): string | undefined => (event as { [STORED]?: string })[STORED];
 export const SessionEvent = Type.Object({
   kind: Type.Literal('session'),
   at: Type.String(),

@@ -6,6 +6,7 @@
  */
 import type { ActivityLog, ActivityPage, ActivityQuery, Clock, EventSink, Random, Tally } from '../ports.js';
 import type { ActivityRecord } from '../contracts/activity.js';
+import { activityEvent } from '../contracts/events.js';
 import { isSecretParamName, redactSecretParams } from '../util/secret-params.js';
 
 /** What a caller may hand in: only request_type is required; headers as fastify gives them. */
@@ -234,8 +235,8 @@ export class ActivityService {
       this.deps.onSampledOut?.(rec.request_type);
       return rec;
     }
-    await this.deps.log.append(rec);
-    this.deps.events.emit({ kind: 'activity', at: rec.timestamp, record: rec });
+    const stored = await this.deps.log.append(rec);
+    this.deps.events.emit(activityEvent(rec, stored));
     return rec;
   }
 

@@ -11,8 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routes as R } from '../../../src/contracts/routes.js';
 import type { Static } from '@sinclair/typebox';
-import { isDaemonEventKind as isKind, type ActivityEvent, type DaemonEventKind } from '../../../src/contracts/events.js';
-import { recordBytes, recordJson } from '../../../src/contracts/activity.js';
+import { isDaemonEventKind as isKind, storedRecordJson, type ActivityEvent, type DaemonEventKind } from '../../../src/contracts/events.js';
 import { VERSION_HEADER } from '../../../src/contracts/common.js';
 import type { DaemonContext } from '../../context.js';
 import { defineRoute } from './route-kit.js';
@@ -32,10 +31,11 @@ export const SAMPLED_GATHER_MS = 100;
 const BUFFER = 1000;
 
 /**
- * One event on the wire: its NDJSON line as text, or, for an activity record the log kept the committed bytes of
- * (`recordBytes`), the line's head as text and the record's bytes as they are (the line is head + bytes + `}\n`).
+ * One event on the wire: its NDJSON line as text, or, for an activity record whose JSON the log stored
+ * (`storedRecordJson`), the line's head and that JSON apart (the line is head + body + `}\n`), written into the
+ * batch's buffer one after the other instead of joined into a rope first.
  */
-export type EventLine = string | { head: string; body: Buffer };
+export type EventLine = string | { head: string; body: string };
 
 /**
  * One encoding per event, shared by every subscriber that receives it: the bus encodes an event for each of its
@@ -55,13 +55,13 @@ export function encodeEvent(e: object): EventLine {
 /** The event's NDJSON line as text (tests, and anything that wants one line). */
 export function serialize(e: object): string {
   const l = encodeEvent(e);
-  return typeof l === 'string' ? l : `${l.head}${l.body.toString('utf8')}}\n`;
+  return typeof l === 'string' ? l : `${l.head}${l.body}}\n`;
 }
 
 /**
  * An activity event's line around its record's JSON (the same bytes as JSON.stringify of the event: {kind, at,
- * record} in that order), the record serialised once: the log's committed bytes when it kept them, else its text
- * (`recordJson`, shared with the log driver that stored it).
+ * record} in that order), the record serialised once: the text the log stored when the event carries it (the
+ * record as recorded), else serialised here (a memory log's, or an event built elsewhere).
  */
 function activityPieces(e: object): EventLine | undefined {
   const ev = e as Partial<Static<typeof ActivityEvent>>;
@@ -69,27 +69,26 @@ function activityPieces(e: object): EventLine | undefined {
   const keys = Object.keys(e);
   if (keys.length !== 3 || keys[0] !== 'kind' || keys[1] !== 'at' || keys[2] !== 'record') return undefined;
   const head = `{"kind":"activity","at":${JSON.stringify(ev.at)},"record":`;
-  const body = recordBytes(ev.record);
-  return body ? { head, body } : `${head}${recordJson(ev.record)}}\n`;
+  const body = storedRecordJson(e);
+  return body !== undefined ? { head, body } : `${head}${JSON.stringify(ev.record)}}\n`;
 }
 
 const CLOSE = 0x7d; // }
 const NL = 0x0a;
 
 /**
- * A batch of lines as one buffer sized up front: heads and text lines encoded into it, kept record bytes copied
- * (no joined string to flatten and transcode again on the socket: docs/performance.md § Tenth round).
+ * A batch of lines as one buffer sized up front, each piece encoded into it in turn (no joined string to flatten
+ * and transcode again on the socket: docs/performance.md § Tenth round).
  */
 export function batchBytes(batch: readonly EventLine[]): Buffer {
   let n = 0;
-  for (const l of batch) n += typeof l === 'string' ? Buffer.byteLength(l) : Buffer.byteLength(l.head) + l.body.length + 2;
+  for (const l of batch) n += typeof l === 'string' ? Buffer.byteLength(l) : Buffer.byteLength(l.head) + Buffer.byteLength(l.body) + 2;
   const out = Buffer.allocUnsafe(n);
   let at = 0;
   for (const l of batch) {
     if (typeof l === 'string') { at += out.write(l, at, 'utf8'); continue; }
     at += out.write(l.head, at, 'utf8');
-    out.set(l.body, at);
-    at += l.body.length;
+    at += out.write(l.body, at, 'utf8');
     out[at++] = CLOSE;
     out[at++] = NL;
   }

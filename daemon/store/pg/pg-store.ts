@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { recordJson, type ActivityRecord } from '../../../src/contracts/activity.js';
+import type { ActivityRecord } from '../../../src/contracts/activity.js';
 import type {
   ActivityLog, ActivityPage, ActivityQuery, Change, Collection, CollectionSpec, Store, StoreChange, StoreInfo,
 } from '../../../src/ports.js';
@@ -674,7 +674,7 @@ const ACTIVITY_INSERT = `INSERT INTO activity (id, ts, node, request_type, imsi,
 export class PgActivity implements ActivityLog {
   maxPerSubscriber: number;
   retentionSeconds: number;
-  #queue: Array<{ record: ActivityRecord; resolve: () => void; reject: (e: unknown) => void }> = [];
+  #queue: Array<{ record: ActivityRecord; json: string; resolve: (json: string) => void; reject: (e: unknown) => void }> = [];
   #writing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
 
@@ -683,24 +683,28 @@ export class PgActivity implements ActivityLog {
     this.retentionSeconds = opts.retentionSeconds ?? Infinity;
   }
 
-  append(record: ActivityRecord): Promise<void> {
+  /** Resolves, once committed, with the record's JSON text as the jsonb parameter carried it (the event stream sends it). */
+  append(record: ActivityRecord): Promise<string> {
+    // Serialised now: the text stored is the record as recorded, whatever the caller does with the object later.
+    const json = JSON.stringify(record);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ record, resolve, reject });
+      this.#queue.push({ record, json, resolve, reject });
       this.#kick();
     });
   }
 
   /** Appends in the given order as one transaction (`db copy`); keeps a record's own `node`. */
   async appendMany(records: readonly ActivityRecord[]): Promise<void> {
-    if (records.length) await this.db.tx((c) => this.#insert(c, records));
+    if (records.length) await this.db.tx((c) => this.#insert(c, records, records.map((r) => JSON.stringify(r))));
   }
 
   #kick(): void {
     if (this.#writing || !this.#queue.length) return;
     const batch = this.#queue.splice(0, 5000);
     const records = batch.map((b) => b.record);
-    this.#writing = (this.#capFits(records) ? this.#insertCapped(records) : this.db.tx((c) => this.#insert(c, records))).then(
-      () => { for (const b of batch) b.resolve(); },
+    const jsons = batch.map((b) => b.json);
+    this.#writing = (this.#capFits(records) ? this.#insertCapped(records, jsons) : this.db.tx((c) => this.#insert(c, records, jsons))).then(
+      () => { for (const b of batch) b.resolve(b.json); },
       (e) => { for (const b of batch) b.reject(e); },
     ).finally(() => {
       this.#writing = null;
@@ -712,11 +716,11 @@ export class PgActivity implements ActivityLog {
     while (this.#writing) await this.#writing;
   }
 
-  /** The ten columns of the INSERT for `records`, as the statements below take them ($1 … $10). */
-  #columns(records: readonly ActivityRecord[]): unknown[] {
+  /** The ten columns of the INSERT for `records` (`jsons` their JSON texts), as the statements below take them ($1 … $10). */
+  #columns(records: readonly ActivityRecord[], jsons: readonly string[]): unknown[] {
     const col = <K extends keyof ActivityRecord>(k: K) => records.map((r) => r[k] ?? null);
     return [col('id'), col('timestamp'), records.map((r) => (r as { node?: string }).node ?? this.nodeName), col('request_type'), col('imsi'), col('msisdn'),
-      col('terminal_id'), col('client_ip'), col('request_path'), records.map(recordJson)];
+      col('terminal_id'), col('client_ip'), col('request_path'), jsons];
   }
 
   /** Whether no subscriber has more records in this batch than the cap keeps (the one-statement append's condition). */
@@ -734,9 +738,9 @@ export class PgActivity implements ActivityLog {
    * (one snapshot), so of the older rows it keeps the cap less the new ones, newest first by (ts, seq) through the
    * `activity_imsi` index — no sort, and no more rows read than the subscriber has. Only when `#capFits`.
    */
-  async #insertCapped(records: readonly ActivityRecord[]): Promise<void> {
+  async #insertCapped(records: readonly ActivityRecord[], jsons: readonly string[]): Promise<void> {
     if (!Number.isFinite(this.maxPerSubscriber)) {
-      await this.db.q(ACTIVITY_INSERT, this.#columns(records));
+      await this.db.q(ACTIVITY_INSERT, this.#columns(records, jsons));
       return;
     }
     await this.db.q(
@@ -746,11 +750,11 @@ export class PgActivity implements ActivityLog {
          SELECT old.seq FROM n CROSS JOIN LATERAL (
            SELECT seq FROM activity WHERE imsi = n.imsi ORDER BY ts DESC, seq DESC OFFSET greatest(0, $11 - n.c)) old) d
        WHERE a.seq = d.seq`,
-      [...this.#columns(records), this.maxPerSubscriber]);
+      [...this.#columns(records, jsons), this.maxPerSubscriber]);
   }
 
-  async #insert(c: pg.PoolClient, records: readonly ActivityRecord[]): Promise<void> {
-    await c.query(this.db.statement(ACTIVITY_INSERT, this.#columns(records)));
+  async #insert(c: pg.PoolClient, records: readonly ActivityRecord[], jsons: readonly string[]): Promise<void> {
+    await c.query(this.db.statement(ACTIVITY_INSERT, this.#columns(records, jsons)));
     const imsis = [...new Set(records.map((r) => r.imsi).filter((i): i is string => !!i))];
     if (imsis.length && Number.isFinite(this.maxPerSubscriber)) {
       await c.query(this.db.statement(
