@@ -106,6 +106,25 @@ test('adopt copies a string of another interner: the same id when it is there al
   assert.equal(b.id('Ünïcödé'), 1);
 });
 
+test('an ASCII string is hashed from its characters as its bytes are hashed: one adopted from another seed (its bytes hashed) is found by id and find, and the reverse', () => {
+  const strings = ['001010000000001', '/?IMSI=001010000000001&token=[REDACTED]&app=ap2004', '', '~', 'Gerät "✓"', '\u007f\u0080'];
+  const a = new StringInterner(11);
+  const b = new StringInterner(12);
+  const fromA = strings.map((s) => b.adopt(a, a.id(s)));
+  assert.deepEqual(fromA, [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(strings.map((s) => b.find(s)), fromA, 'found by characters where the bytes were hashed');
+  assert.deepEqual(strings.map((s) => b.id(s)), fromA);
+  assert.equal(b.size, strings.length, 'nothing interned twice');
+  const c = new StringInterner(11);
+  assert.deepEqual(strings.map((s, i) => c.adopt(b, i)), fromA);
+  assert.deepEqual(strings.map((s) => c.find(s)), fromA);
+  // A table restored from the saved hashes finds what was interned either way.
+  const saved = b.saved();
+  const col = (arrays: Int32Array[]) => PagedColumn.of((n) => new Int32Array(n), arrays, saved.count);
+  const restored = StringInterner.restore(saved.seed, saved.count, col(saved.lengths), col(saved.hashes), Buffer.concat(saved.bytes));
+  assert.deepEqual(strings.map((s) => restored.find(s)), fromA);
+});
+
 test('200,000 subscribers: every IMSI and path keeps its id and its text through the table and buffer doublings', () => {
   const interner = new StringInterner();
   const imsi = (i: number) => `00101${String(i).padStart(10, '0')}`;
