@@ -28,6 +28,8 @@ export const XCAP_BODY_LIMIT = 256 * 1024;
 const DOC_ALLOW = 'GET, PUT, DELETE, HEAD';
 const CAPS_ALLOW = 'GET, HEAD';
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'PATCH', 'OPTIONS'] as const;
+/** The methods a simservs document answers (DOC_ALLOW). */
+const DOC_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /** Request media types accepted per resource kind (XCAP.md § Operations; lenient with the generic XML types). */
 const ACCEPTED_TYPES: Record<'document' | 'element' | 'attribute', string[]> = {
@@ -101,9 +103,14 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
   }
   app.setErrorHandler((err: FastifyError, req, reply) => answerError(err, req, reply));
 
-  async function record(req: XcapRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null, known?: { imsi: string | null }) {
+  /** The request's activity record; its IMSI from `known` (the request's lookup) when given, else read here. */
+  function record(req: XcapRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null = null, known?: { imsi: string | null }): Promise<unknown> {
+    if (known || !msisdn) return recordAs(req, status, msisdn, summary, authMethod, known ? known.imsi : null);
+    return service.imsiOf(msisdn).catch(() => null).then((imsi) => recordAs(req, status, msisdn, summary, authMethod, imsi));
+  }
+
+  function recordAs(req: XcapRequest, status: number, msisdn: string | null, summary: Record<string, unknown>, authMethod: string | null, imsi: string | null): Promise<unknown> {
     const body = Buffer.isBuffer(req.body) ? req.body : null;
-    const imsi = known ? known.imsi : msisdn ? await service.imsiOf(msisdn).catch(() => null) : null;
     return ctx.activity
       .record({
         request_type: 'xcap',
@@ -165,28 +172,31 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
       void record(req, 200, null, { resource: 'xcap-caps' });
       return reply.type(CONTENT_TYPE.caps).send(req.method === 'HEAD' ? undefined : buildXcapCaps());
     }
-    if (!['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method)) return plain(req, reply, 405, 'method not allowed', null, { allow: DOC_ALLOW });
+    if (!DOC_METHODS.has(req.method)) return plain(req, reply, 405, 'method not allowed', null, { allow: DOC_ALLOW });
     const msisdn = service.msisdnOf(target.xui);
     if (!msisdn) return plain(req, reply, 404, 'the XUI carries no telephone number');
     // Authenticate before saying whether a document exists (no probing of who is provisioned).
-    const who: AuthOutcome = await auth.authenticate(req, msisdn);
+    const who: AuthOutcome = auth.asserted(req, msisdn) ?? (await auth.authenticate(req, msisdn));
     if (!who.ok) return plain(req, reply, who.status, who.reason, msisdn, who.wwwAuthenticate ? { 'www-authenticate': who.wwwAuthenticate } : who.retryAfterSeconds ? { 'retry-after': String(who.retryAfterSeconds) } : {});
     const found = await service.lookup(msisdn);
     if (!found.provisioned) return plain(req, reply, 404, 'no such subscriber', msisdn);
     const kind = resourceKind(target);
     const pre = { ifMatch: headerOf(req.headers['if-match']), ifNoneMatch: headerOf(req.headers['if-none-match']) };
-    const xuiRaw = path.slice(root.length + `/${SIMSERVS_AUID}/users/`.length).split('/')[0]!;
-    const docUri = `${req.protocol}://${req.headers.host ?? 'localhost'}${root}/${SIMSERVS_AUID}/users/${xuiRaw}/simservs.xml`;
+    // The document's URI, which a write's Sh push and error documents name: not built for a read.
+    const docUri = () => {
+      const xuiRaw = path.slice(root.length + `/${SIMSERVS_AUID}/users/`.length).split('/')[0]!;
+      return `${req.protocol}://${req.headers.host ?? 'localhost'}${root}/${SIMSERVS_AUID}/users/${xuiRaw}/simservs.xml`;
+    };
     let r: XcapResult;
     if (req.method === 'GET' || req.method === 'HEAD') r = await service.get(msisdn, target, pre, found.profile);
-    else if (req.method === 'DELETE') r = await service.delete(msisdn, target, pre, docUri, found);
+    else if (req.method === 'DELETE') r = await service.delete(msisdn, target, pre, docUri(), found);
     else {
       const ctype = (headerOf(req.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
       if (ctype && !ACCEPTED_TYPES[kind].includes(ctype)) {
         return plain(req, reply, 415, `a PUT of an ${kind} takes ${ACCEPTED_TYPES[kind][0]}`, msisdn, { accept: ACCEPTED_TYPES[kind].join(', ') });
       }
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      r = await service.put(msisdn, target, body, pre, docUri, found);
+      r = await service.put(msisdn, target, body, pre, docUri(), found);
     }
     // The IMSI `lookup` read serves the write and the record: an XCAP write never changes it (the stored
     // profile keeps its IMSI, else takes this one), so it is not read twice more per PUT.

@@ -229,10 +229,10 @@ export class XcapService {
    */
   async imsiOf(msisdn: string, profile?: Readonly<XcapProfileRecord>): Promise<string | null> {
     // A subscriber's key is its IMSI (src/store/collections.ts RECORD_CHECKS): the keys alone, no record parsed.
-    for (const form of [msisdn, `+${msisdn}`]) {
-      const [imsi] = await this.#subscribers.findKeys('msisdn', form);
-      if (imsi !== undefined) return imsi;
-    }
+    const [imsi] = await this.#subscribers.findKeys('msisdn', msisdn);
+    if (imsi !== undefined) return imsi;
+    const [plus] = await this.#subscribers.findKeys('msisdn', `+${msisdn}`);
+    if (plus !== undefined) return plus;
     return (profile ?? (await this.profiles.getShared(msisdn)))?.imsi ?? null;
   }
 
@@ -534,8 +534,10 @@ export class XcapService {
 
   /** `read`: the profile as `lookup` read it for this request (not used when the HSS may prime it first). */
   async get(msisdn: string, target: Exclude<XcapTarget, { kind: 'caps' }>, pre: Preconditions = {}, read?: SubscriberLookup['profile']): Promise<XcapResult> {
-    await this.#prime(msisdn);
-    const cur = read && !this.#hss ? this.#currentOf(read.record) : await this.#current(msisdn);
+    // Without hss_sync nothing is primed: no call and no turn of the microtask queue per read.
+    const hss = this.#hss;
+    if (hss) await this.#prime(msisdn);
+    const cur = read && !hss ? this.#currentOf(read.record) : await this.#current(msisdn);
     if (pre.ifMatch !== undefined && !etagListMatches(pre.ifMatch, cur.etag)) return { status: 412, etag: cur.etag, reason: 'If-Match does not match' };
     if (target.kind === 'document') {
       if (pre.ifNoneMatch !== undefined && etagListMatches(pre.ifNoneMatch, cur.etag, true)) return { status: 304, etag: cur.etag };
