@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEmbeddedStore } from '../daemon/store/embedded-store.js';
 import { openCollection } from '../src/store/collections.js';
+import { medianOf } from './pairs.js';
 
 const { values } = parseArgs({ options: {
   records: { type: 'string', default: '100000' }, reads: { type: 'string', default: '20000' },
@@ -46,7 +47,6 @@ tokens = openCollection<ReturnType<typeof token>>(store, 'tokens');
 // A spread order (a stride coprime with N): consecutive reads are far apart in the file and in the cache.
 const keys = Array.from({ length: N }, (_, i) => token((i * 7919) % N).token_id);
 let at = 0;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(`slot-read bench: ${N.toLocaleString('en-US')} token records read from the embedded store's snapshot file (in-process, no daemon), ${READS.toLocaleString('en-US')} reads a round, ${ROUNDS} rounds; node ${process.version}, ${new Date().toISOString()}`);
 console.log('');
@@ -68,7 +68,9 @@ for (const method of ['get', 'getShared'] as const) {
       wall.push(((performance.now() - t0) * 1000) / READS);
       cpu.push((u.user + u.system) / READS);
     }
-    console.log(`| ${method} | ${inFlight} | ${Math.min(...wall).toFixed(1)} / ${median(wall).toFixed(1)} | ${Math.min(...cpu).toFixed(1)} / ${median(cpu).toFixed(1)} |`);
+    const w = medianOf(wall);
+    const c = medianOf(cpu);
+    console.log(`| ${method} | ${inFlight} | ${w.min.toFixed(1)} / ${w.median.toFixed(1)} | ${c.min.toFixed(1)} / ${c.median.toFixed(1)} |`);
   }
 }
 await store.close();

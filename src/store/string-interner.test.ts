@@ -106,7 +106,7 @@ test('adopt copies a string of another interner: the same id when it is there al
   assert.equal(b.id('Ünïcödé'), 1);
 });
 
-test('an ASCII string is hashed from its characters as its bytes are hashed: one adopted from another seed (its bytes hashed) is found by id and find, and the reverse', () => {
+test('a string adopted from an interner of another seed (its bytes hashed again) is found by id and find, and the reverse, and in a table restored from the saved hashes', () => {
   const strings = ['001010000000001', '/?IMSI=001010000000001&token=[REDACTED]&app=ap2004', '', '~', 'Gerät "✓"', '\u007f\u0080'];
   const a = new StringInterner(11);
   const b = new StringInterner(12);

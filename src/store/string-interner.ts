@@ -72,28 +72,14 @@ export class StringInterner {
   /** The id of `s`, interning it if new; `NULL_ID` for null and undefined. */
   id(s: string | null | undefined): number {
     if (s == null) return NULL_ID;
-    // ASCII (every IMSI, MSISDN and address, nearly every path): hashed and compared as its characters, which are its
-    // UTF-8 bytes; encoded only when new. Encoding each string first cost a native call per field, five per record.
-    const h = hashAscii(this.seed, s);
-    if (h !== NOT_ASCII) {
-      const found = this.#findAscii(s, h);
-      if (found >= 0) return found;
-      const n = this.#encode(s);
-      return this.#add(this.#scratch, 0, n, h);
-    }
     const n = this.#encode(s);
-    const hb = hashBytes(this.seed, this.#scratch, 0, n);
-    const found = this.#find(this.#scratch, 0, n, hb);
-    return found >= 0 ? found : this.#add(this.#scratch, 0, n, hb);
+    const h = hashBytes(this.seed, this.#scratch, 0, n);
+    const found = this.#find(this.#scratch, 0, n, h);
+    return found >= 0 ? found : this.#add(this.#scratch, 0, n, h);
   }
 
   /** The id of `s` if interned, else `UNKNOWN_ID`. */
   find(s: string): number {
-    const h = hashAscii(this.seed, s);
-    if (h !== NOT_ASCII) {
-      const found = this.#findAscii(s, h);
-      return found >= 0 ? found : UNKNOWN_ID;
-    }
     const n = this.#encode(s);
     const found = this.#find(this.#scratch, 0, n, hashBytes(this.seed, this.#scratch, 0, n));
     return found >= 0 ? found : UNKNOWN_ID;
@@ -264,32 +250,6 @@ export class StringInterner {
     }
   }
 
-  /** The id of the ASCII string `s` (hash `h`), or -1: `#find` comparing characters with the stored bytes. */
-  #findAscii(s: string, h: number): number {
-    const { table, old } = this.#ids;
-    let e = table[this.#slotOfAscii(table, s, h)]!;
-    if (e === 0 && old !== null) e = old[this.#slotOfAscii(old, s, h)]!;
-    return e - 1;
-  }
-
-  /** `#slotOf` for an ASCII string. */
-  #slotOfAscii(t: Int32Array, s: string, h: number): number {
-    const mask = t.length - 1;
-    const n = s.length;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const e = t[slot]!;
-      if (e === 0) return slot;
-      const id = e - 1;
-      if (this.#hash.get(id) !== h || this.#len.get(id) !== n) continue;
-      this.#locate(id);
-      const bytes = this.#at;
-      const start = this.#off;
-      let i = 0;
-      while (i < n && bytes[start + i] === s.charCodeAt(i)) i++;
-      if (i === n) return slot;
-    }
-  }
-
   /** The id of these bytes, or -1. */
   #find(src: Buffer, at: number, n: number, h: number): number {
     const { table, old } = this.#ids;
@@ -348,28 +308,9 @@ export class StringInterner {
 function hashBytes(seed: number, b: Buffer, at: number, n: number): number {
   let h = seed;
   for (let i = at, end = at + n; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return mix(h);
-}
-
-function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
-}
-
-/** What `hashAscii` returns for a string that is not all ASCII: not an int32, so never a hash. */
-const NOT_ASCII = 2 ** 32;
-
-/** `hashBytes` of an all-ASCII string's UTF-8 (its characters, one byte each), or NOT_ASCII. */
-function hashAscii(seed: number, s: string): number {
-  let h = seed;
-  let any = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    any |= c;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return any < 0x80 ? mix(h) : NOT_ASCII;
 }

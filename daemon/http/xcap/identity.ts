@@ -98,9 +98,13 @@ export class XcapAuthenticator {
     return { ok: false, status: 403, reason: 'the asserted identity is not the owner of this document' };
   }
 
+  /** The request's outcome: a trusted proxy's asserted identity (`asserted`), else Digest (`digest`). */
   async authenticate(req: XcapAuthRequest, msisdn: string): Promise<AuthOutcome> {
-    const proxied = this.asserted(req, msisdn);
-    if (proxied) return proxied;
+    return this.asserted(req, msisdn) ?? this.digest(req, msisdn);
+  }
+
+  /** Digest authentication (RFC 7616), for a request `asserted` left undecided. */
+  async digest(req: XcapAuthRequest, msisdn: string): Promise<AuthOutcome> {
     // An asserted identity from anyone else is ignored: it proves nothing.
     const creds = parseAuthorization(req.headers.authorization);
     if (!creds) return this.#challenge(req.headers.authorization ? 'unusable Authorization header' : 'authentication required');

@@ -176,7 +176,7 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     const msisdn = service.msisdnOf(target.xui);
     if (!msisdn) return plain(req, reply, 404, 'the XUI carries no telephone number');
     // Authenticate before saying whether a document exists (no probing of who is provisioned).
-    const who: AuthOutcome = auth.asserted(req, msisdn) ?? (await auth.authenticate(req, msisdn));
+    const who: AuthOutcome = auth.asserted(req, msisdn) ?? (await auth.digest(req, msisdn));
     if (!who.ok) return plain(req, reply, who.status, who.reason, msisdn, who.wwwAuthenticate ? { 'www-authenticate': who.wwwAuthenticate } : who.retryAfterSeconds ? { 'retry-after': String(who.retryAfterSeconds) } : {});
     const found = await service.lookup(msisdn);
     if (!found.provisioned) return plain(req, reply, 404, 'no such subscriber', msisdn);
