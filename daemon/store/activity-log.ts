@@ -577,13 +577,14 @@ export class ActivityFileLog implements ActivityLog {
     this.#ts.set(i, this.#parseTs(rec.timestamp));
     this.#off.set(i, off);
     this.#len.set(i, len);
-    const imsiId = this.#strings.id(rec.imsi);
+    // Each column through its own slot of the interners' recent strings (string-interner.ts `#recent`).
+    const imsiId = this.#strings.id(rec.imsi, 0);
     this.#imsi.set(i, imsiId);
-    this.#msisdn.set(i, this.#strings.id(rec.msisdn));
-    this.#term.set(i, this.#strings.id(rec.terminal_id));
-    this.#ip.set(i, this.#strings.id(rec.client_ip));
-    this.#path.set(i, this.#strings.id(rec.request_path));
-    this.#type.set(i, this.#types.id(rec.request_type));
+    this.#msisdn.set(i, this.#strings.id(rec.msisdn, 1));
+    this.#term.set(i, this.#strings.id(rec.terminal_id, 2));
+    this.#ip.set(i, this.#strings.id(rec.client_ip, 3));
+    this.#path.set(i, this.#strings.id(rec.request_path, 4));
+    this.#type.set(i, this.#types.id(rec.request_type, 0));
     this.#alive.set(i, 1);
     this.#live++;
     this.#liveBytes += len;

@@ -81,13 +81,16 @@ const jsonName = (raw: string): string => {
 
 /** Remove secret values from free text (paths, bodies) whatever its format; parameter names are judged decoded. */
 export function scrubText(text: string): string {
-  // Every pattern below needs an `=` (name=value, XML attribute, SMS pw=) or a `"` (JSON): most header values have neither.
-  if (!text.includes('=') && !text.includes('"')) return text;
-  let out = redactSecretParams(text, REDACTED);
+  // Every pattern but JSON's needs an `=` (name=value, XML attribute, SMS pw=), and JSON's a `"` and a `:`: most header
+  // values, and an XCAP ETag in its quotes, have neither.
+  const eq = text.includes('=');
+  if (!eq && (!text.includes('"') || !text.includes(':'))) return text;
+  // Redaction writes neither `=`, `"` nor `:`: what the text held decides which patterns can match.
+  let out = eq ? redactSecretParams(text, REDACTED) : text;
   // Each pattern below runs only on text that can hold a match (a query path has no `"` and no `<`).
   if (out.includes('"')) out = out.replace(JSON_RE, (whole, head: string, name: string) => (isSecretParamName(jsonName(name)) ? `${head}"${REDACTED}"` : whole));
-  if (out.includes('<')) out = out.replace(XML_RE, `$1${REDACTED}`);
-  if (PW_RE.test(out)) out = out.replace(SMS_RE, `$1${REDACTED}`);
+  if (eq && out.includes('<')) out = out.replace(XML_RE, `$1${REDACTED}`);
+  if (eq && PW_RE.test(out)) out = out.replace(SMS_RE, `$1${REDACTED}`);
   return out;
 }
 

@@ -36,6 +36,8 @@ const ASCII_NON_LETTERS = /^[\x20-\x40\x5b-\x60\x7b-\x7e]+$/;
  * string's start is an offset in a space where each chunk begins on a multiple of CHUNK_BYTES.
  */
 const CHUNK_BITS = 20;
+/** How many callers' columns `id` remembers the last string of. */
+export const RECENT_SLOTS = 8;
 const CHUNK_BYTES = 1 << CHUNK_BITS;
 
 export class StringInterner {
@@ -69,13 +71,28 @@ export class StringInterner {
     return this.#count;
   }
 
-  /** The id of `s`, interning it if new; `NULL_ID` for null and undefined. */
-  id(s: string | null | undefined): number {
+  /**
+   * The last string looked up through each of `RECENT_SLOTS` slots (a caller's column: the activity log's IMSI, path,
+   * address …) and its id. A slot's string asked for again (one phone's requests in a row, a proxy's address on every
+   * XCAP request) is answered by a string comparison, without encoding, hashing or probing; a different one costs that
+   * comparison more (docs/performance.md § Thirty-sixth round). Ids never change in an interner, so nothing goes stale.
+   */
+  readonly #recent: (string | null)[] = new Array<string | null>(RECENT_SLOTS).fill(null);
+  readonly #recentId = new Int32Array(RECENT_SLOTS);
+
+  /** The id of `s`, interning it if new; `NULL_ID` for null and undefined. `slot` (0 … RECENT_SLOTS - 1): see `#recent`. */
+  id(s: string | null | undefined, slot = -1): number {
     if (s == null) return NULL_ID;
+    if (slot >= 0 && this.#recent[slot] === s) return this.#recentId[slot]!;
     const n = this.#encode(s);
     const h = hashBytes(this.seed, this.#scratch, 0, n);
     const found = this.#find(this.#scratch, 0, n, h);
-    return found >= 0 ? found : this.#add(this.#scratch, 0, n, h);
+    const id = found >= 0 ? found : this.#add(this.#scratch, 0, n, h);
+    if (slot >= 0) {
+      this.#recent[slot] = s;
+      this.#recentId[slot] = id;
+    }
+    return id;
   }
 
   /** The id of `s` if interned, else `UNKNOWN_ID`. */
