@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyRequest } from 'fastify';
 import type { XcapService } from '../../../src/services/xcap/service.js';
-import { proxyList, XcapAuthenticator } from './identity.js';
+import fc from 'fast-check';
+import { assertedIdentities, proxyList, XcapAuthenticator } from './identity.js';
 
 const MSISDN = '15551234567';
 const req = (peer: string): FastifyRequest =>
@@ -21,4 +22,15 @@ test('an asserted identity is believed from the trusted proxies of the list in f
   assert.equal((await auth.authenticate(req('192.0.2.1'), MSISDN)).ok, true);
   list = proxyList([]);
   assert.equal((await auth.authenticate(req('192.0.2.1'), MSISDN)).ok, false);
+});
+
+test('asserted identities: a header of one URI in angle brackets (read without the pattern) and every other one answer as the pattern does', () => {
+  const byPattern = (header: string): string[] => [...header.matchAll(/<([^>]+)>|(?:^|,)\s*((?:sips?|tel):[^\s,<>]+)/gi)].map((m) => (m[1] ?? m[2])!.trim());
+  const piece = fc.constantFrom('<', '>', '<>', 'sip:+15551234567@ims.example.com', 'tel:+15551234567', '"Alice" ', ',', ' ', 'x', ';user=phone', '<sip:a@b>');
+  fc.assert(fc.property(fc.oneof(fc.array(piece, { maxLength: 8 }).map((p) => p.join('')), fc.string({ maxLength: 20 })), (h) => {
+    assert.deepEqual(assertedIdentities(h), byPattern(h), h);
+  }), { numRuns: 5000 });
+  assert.deepEqual(assertedIdentities('<sip:+15551234567@ims.example.com>'), ['sip:+15551234567@ims.example.com']);
+  assert.deepEqual(assertedIdentities('< tel:+15551234567 >'), ['tel:+15551234567']);
+  assert.deepEqual(assertedIdentities('<a><b>'), ['a', 'b']);
 });

@@ -45,6 +45,10 @@ export function peerAddress(req: XcapAuthRequest): string {
 
 /** URIs in an asserted-identity header: `"Alice" <sip:+1555...@x>, <tel:+1555...>` or bare URIs. */
 export function assertedIdentities(header: string): string[] {
+  // The usual header, one URI in angle brackets, read without the pattern (what the pattern gives for it).
+  if (header.length > 2 && header.charCodeAt(0) === 60 && header.indexOf('>') === header.length - 1) {
+    return [header.slice(1, -1).trim()];
+  }
   const out: string[] = [];
   for (const m of header.matchAll(/<([^>]+)>|(?:^|,)\s*((?:sips?|tel):[^\s,<>]+)/gi)) out.push((m[1] ?? m[2])!.trim());
   return out;

@@ -6,7 +6,7 @@ import { DecodeError } from '../decode-error.js';
 import { repoPath } from '../../util/repo-path.js';
 import {
   COMMON_POLICY_NS, formatNodeSelector, normaliseMsisdn, parseNodeSelector, parseXcapUri, parseXmlnsQuery, selectElements,
-  xuiToMsisdn, type XcapTarget,
+  xuiToMsisdn, xuiToMsisdnByPattern, type XcapTarget,
 } from './uri.js';
 import { getAttr, parseXmlDocument } from './xml.js';
 import { buildXcapError } from './error-doc.js';
@@ -78,6 +78,20 @@ test('XUI → MSISDN', () => {
   assert.equal(xuiToMsisdn('mailto:x@y'), null);
   assert.equal(normaliseMsisdn('+1 555 123-4567'), '15551234567');
   assert.equal(normaliseMsisdn('abc'), null);
+});
+
+test('XUI → MSISDN: plain XUIs (read without the patterns) and every other one answer as the patterns do', () => {
+  const piece = fc.constantFrom('sip:', 'sips:', 'tel:', 'SIP:', '+', '++', '1', '5', '0', '123456', '1555123', '@', 'ims.example.com', ';', ';user=phone', '-', '.', '(', 'a', '%2B', ' ');
+  const digits = fc.stringMatching(/^[0-9]{0,17}$/);
+  const xui = fc.oneof(
+    fc.array(piece, { maxLength: 8 }).map((p) => p.join('')),
+    fc.tuple(fc.constantFrom('sip:', 'sips:', 'tel:'), fc.constantFrom('', '+'), digits, fc.constantFrom('', '@ims.example.com', '@', '@a@b', ';npdi@h', '@h;user=phone')).map((p) => p.join('')),
+    fc.string({ maxLength: 30 }),
+  );
+  fc.assert(fc.property(xui, (x) => assert.equal(xuiToMsisdn(x), xuiToMsisdnByPattern(x), x)), { numRuns: 5000 });
+  for (const x of ['sip:+15551234567@h', 'sip:15551234567@h', 'sips:+15551234567@h', 'tel:+15551234567', 'tel:+12345', 'tel:+1234', 'tel:+1234567890123456', 'sip:+1555@h', 'sip:+15551234567@', 'sip:+15551234567@a@b', 'sip:+15551234567']) {
+    assert.equal(xuiToMsisdn(x), xuiToMsisdnByPattern(x), x);
+  }
 });
 
 test('evaluation follows XPath child-step semantics', () => {
