@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DecodeError } from '../../../src/codec/decode-error.js';
 import { buildXcapCaps } from '../../../src/codec/xcap/caps.js';
 import { buildXcapError, XCAP_ERROR_CONTENT_TYPE } from '../../../src/codec/xcap/error-doc.js';
-import { parseXcapUri, SIMSERVS_AUID, type XcapTarget } from '../../../src/codec/xcap/uri.js';
+import { parseXcapUri, SIMSERVS_AUID, SIMSERVS_USERS_PATH, type XcapTarget } from '../../../src/codec/xcap/uri.js';
 import { CONTENT_TYPE } from '../../../src/services/xcap/operations.js';
 import { type XcapResult, type XcapService } from '../../../src/services/xcap/service.js';
 import type { DaemonContext } from '../../context.js';
@@ -184,8 +184,8 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     const pre = { ifMatch: headerOf(req.headers['if-match']), ifNoneMatch: headerOf(req.headers['if-none-match']) };
     // The document's URI, which a write's Sh push and error documents name: not built for a read.
     const docUri = () => {
-      const xuiRaw = path.slice(root.length + `/${SIMSERVS_AUID}/users/`.length).split('/')[0]!;
-      return `${req.protocol}://${req.headers.host ?? 'localhost'}${root}/${SIMSERVS_AUID}/users/${xuiRaw}/simservs.xml`;
+      const xuiRaw = path.slice(root.length + SIMSERVS_USERS_PATH.length).split('/')[0]!;
+      return `${req.protocol}://${req.headers.host ?? 'localhost'}${root}${SIMSERVS_USERS_PATH}${xuiRaw}/simservs.xml`;
     };
     let r: XcapResult;
     if (req.method === 'GET' || req.method === 'HEAD') r = await service.get(msisdn, target, pre, found.profile);

@@ -167,6 +167,10 @@ export function formatNodeSelector(sel: NodeSelector): string {
   return steps.join('/');
 }
 
+const CAPS_PATH = `/${XCAP_CAPS_AUID}/global/index`;
+/** Where the simservs documents live under the XCAP root (RFC 4825 §6: `/<auid>/users/<xui>/…`). */
+export const SIMSERVS_USERS_PATH = `/${SIMSERVS_AUID}/users/`;
+
 /**
  * Parse a request path + query into an XCAP target. `root` is the configured
  * XCAP root prefix ("" or e.g. "/xcap-root"). Returns null when the path is
@@ -177,7 +181,7 @@ export function parseXcapUri(rawPath: string, rawQuery: string, root = ''): Xcap
   if (prefix && !(rawPath === prefix || rawPath.startsWith(prefix + '/'))) return null;
   const path = prefix ? rawPath.slice(prefix.length) : rawPath;
   if (path === CAPS_PATH) return { kind: 'caps' };
-  const base = USERS_PATH;
+  const base = SIMSERVS_USERS_PATH;
   if (!path.startsWith(base)) return null;
   const rest = path.slice(base.length);
   const sepAt = rest.indexOf('/~~/');
@@ -201,9 +205,6 @@ export function parseXcapUri(rawPath: string, rawQuery: string, root = ''): Xcap
   if (selector.attribute?.prefix && !bindings.has(selector.attribute.prefix)) fail(0, `unbound prefix ${selector.attribute.prefix}`);
   return { kind: 'node', xui, selector, selectorText, bindings };
 }
-
-const CAPS_PATH = `/${XCAP_CAPS_AUID}/global/index`;
-const USERS_PATH = `/${SIMSERVS_AUID}/users/`;
 
 /** Is `s[from, to)` an optional `+` then 5 to 15 ASCII digits (and nothing else)? */
 function isE164ish(s: string, from: number, to: number): boolean {
