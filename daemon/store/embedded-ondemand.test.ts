@@ -206,3 +206,36 @@ test('SIGKILL at any instant of a compaction (snapshot, rename, key map, deletes
   }
   assert.ok(want.size > 0, 'the child acknowledged writes before it was killed');
 });
+
+test('after a compaction an indexed value is held once, not once by the index and once by the snapshot (heap snapshot)', async () => {
+  const { writeHeapSnapshot } = await import('node:v8');
+  const dir = tmp();
+  const s = await openStore(dir);
+  const tokens = openCollection<Record<string, unknown>>(s, 'tokens');
+  const N = 2000;
+  // Values no other string of the process starts with; each record built from fresh strings, as a request's are.
+  const binding = (i: number) => `QzBinding${String(i).padStart(6, '0')}${'x'.repeat(30)}`;
+  const owner = (i: number) => `QzImsi${String(i).padStart(9, '0')}`;
+  for (let i = 0; i < N; i += 200) {
+    await Promise.all(Array.from({ length: 200 }, (_, j) => tokens.put(`t-${i + j}`, { token_id: `t-${i + j}`, imsi: owner(i + j), binding: binding(i + j), expires_slot: String(29_000_000 + ((i + j) % 3)) })));
+  }
+  await s.compactAll();
+  const file = writeHeapSnapshot(join(dir, 'heap.heapsnapshot'));
+  const h = JSON.parse(readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
+  unlinkSync(file);
+  const fields = h.snapshot.meta.node_fields;
+  const [width, type, name] = [fields.length, fields.indexOf('type'), fields.indexOf('name')];
+  const counts = { binding: 0, imsi: 0 };
+  for (let i = 0; i < h.nodes.length; i += width) {
+    if (h.snapshot.meta.node_types[0][h.nodes[i + type]!] !== 'string') continue;
+    const text = h.strings[h.nodes[i + name]!]!;
+    // The whole value: the bare prefixes are this file's own literals.
+    if (/^QzBinding\d{6}x{30}$/.test(text)) counts.binding++;
+    else if (/^QzImsi\d{9}$/.test(text)) counts.imsi++;
+  }
+  // Before 2026-12-07 the snapshot kept its own parse of each: 2 × N of both.
+  assert.deepEqual(counts, { binding: N, imsi: N });
+  assert.deepEqual((await tokens.find('binding', binding(7))).map((t) => t.token_id), ['t-7'], 'and the index still answers');
+  assert.equal((await tokens.find('imsi', owner(1999))).length, 1);
+  await s.close();
+});

@@ -381,6 +381,7 @@ class JournalCollection<T> extends MapCollection<T> {
       prev?.retire();
       this.snapBytes = snap.identity.size;
       this.#saveKeyMap(snap);
+      await this.shareIndexValues(snap, snap.keys, was, snap.fields, snap.idx);
       await this.#keyMapWrite;
       for (let g = old; g >= 1; g--) {
         let gone = 0;

@@ -93,3 +93,27 @@ test('a value past 1,024 keys (held in 256 maps from then on): keys, pages and r
   for (const k of ['b', 'a', 'c']) idx.add('minute', k);
   assert.deepEqual(await all(idx, 'minute', 2), ['a', 'b', 'c']);
 });
+
+test('add and adopt never change the keys a value answers; a value several keys hold is handed out as one copy', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('add', 'remove', 'adopt'), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 7 })), { maxLength: 200 }), (ops) => {
+    const idx = new FieldIndex();
+    const model = new Map<string, Set<string>>();
+    for (const [op, v, k] of ops) {
+      // A fresh copy of the text each time, as a parse or a request makes it.
+      const value = `value-${v}`.slice(0);
+      const key = `key-${k}`;
+      if (op === 'add') {
+        const kept = idx.add(value, key);
+        assert.equal(kept, value);
+        (model.get(value) ?? model.set(value, new Set()).get(value)!).add(key);
+      } else if (op === 'remove') {
+        idx.remove(value, key);
+        model.get(value)?.delete(key);
+      } else if (model.get(value)?.has(key)) {
+        assert.equal(idx.adopt(value, key), value);
+      }
+    }
+    for (let v = 0; v <= 5; v++) assert.deepEqual(idx.keys(`value-${v}`).sort(), [...(model.get(`value-${v}`) ?? [])].sort());
+  }), { numRuns: 500 });
+});

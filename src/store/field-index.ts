@@ -16,8 +16,13 @@ import { SortedKeys } from './sorted-keys.js';
  */
 const SHARD_FROM = 1024;
 
-/** A value's keys when there are several; `order` once a page of them was asked for. */
+/**
+ * A value's keys when there are several; `order` once a page of them was asked for. `value` is the one copy of the
+ * value's text the index hands out for every key holding it (`add`, `adopt`): a million tokens of one expiry minute
+ * then keep one string, not a million equal ones.
+ */
 class SharedValue {
+  constructor(readonly value: string) {}
   #set: Set<string> | null = new Set<string>();
   #sharded: ShardedMap<true> | null = null;
   order: SortedKeys | null = null;
@@ -60,19 +65,45 @@ const SORT_PER_PAGE = 64;
 export class FieldIndex {
   readonly #byValue = new ShardedMap<string | SharedValue>();
 
-  add(value: string, key: string): void {
+  /**
+   * `key` holds `value`. Returns the copy of the value's text to keep for it: the index's own where several keys hold
+   * the value, else `value` itself (a caller that keeps the index values beside it keeps no second copy).
+   */
+  add(value: string, key: string): string {
     const have = this.#byValue.get(value);
     if (have === undefined) this.#byValue.set(value, key);
     else if (typeof have === 'string') {
-      if (have === key) return;
-      const shared = new SharedValue();
+      if (have === key) return value;
+      const shared = new SharedValue(value);
       shared.add(have);
       shared.add(key);
       this.#byValue.set(value, shared);
-    } else if (!have.has(key)) {
-      have.add(key);
-      have.order?.added(key);
+    } else {
+      if (!have.has(key)) {
+        have.add(key);
+        have.order?.added(key);
+      }
+      return have.value;
     }
+    return value;
+  }
+
+  /**
+   * After a compaction wrote `key`'s record to a snapshot that keeps its index values (snapshot-file.ts), and parsed
+   * `value` again to do so: the index takes that copy where the value is `key`'s alone (the entry is set again under
+   * it, and the copy the index held goes), and returns it; where several keys hold the value it returns the index's
+   * own copy for the snapshot to keep instead. Either way one string is kept per value, not one per holder
+   * (docs/storage.md § Records on demand). The keys the index answers are unchanged.
+   */
+  adopt(value: string, key: string): string {
+    const have = this.#byValue.get(value);
+    if (have === undefined) return value;
+    if (typeof have !== 'string') return have.value;
+    if (have === key) {
+      this.#byValue.delete(value);
+      this.#byValue.set(value, key);
+    }
+    return value;
   }
 
   remove(value: string, key: string): void {

@@ -137,7 +137,7 @@ export class MapCollection<T> implements Collection<T> {
    * At load, into an empty collection: every record of `source` as a slot (`keys[i]` in slot i), the index
    * of field f from `values[f][i]` — one pass over plain arrays, no record read.
    */
-  loadSource(source: RecordSource, keys: readonly string[], fields: readonly string[], values: ReadonlyArray<ReadonlyArray<string | undefined>>): void {
+  loadSource(source: RecordSource, keys: readonly string[], fields: readonly string[], values: Array<Array<string | undefined>>): void {
     this.source = source;
     if (this.#map.size) { for (let i = 0; i < keys.length; i++) this.loadSlot(keys[i]!, i); return; }
     this.#sorted.reset();
@@ -149,7 +149,10 @@ export class MapCollection<T> implements Collection<T> {
       if (!idx) return;
       for (let i = 0; i < keys.length; i++) {
         const v = col[i];
-        if (typeof v === 'string') idx.add(v, keys[i]!);
+        if (typeof v !== 'string') continue;
+        // A value several records hold is kept once: the source's column takes the index's copy.
+        const kept = idx.add(v, keys[i]!);
+        if (kept !== v) col[i] = kept;
       }
     });
   }
@@ -174,6 +177,36 @@ export class MapCollection<T> implements Collection<T> {
   retarget(source: RecordSource, keys: readonly string[], was: readonly Entry[]): void {
     for (let i = 0; i < keys.length; i++) if (this.#map.get(keys[i]!) === was[i]) this.#map.set(keys[i]!, i);
     this.source = source;
+  }
+
+  /**
+   * After `retarget`: `values[f][i]`, the source's copy of indexed field `fields[f]` of the record in slot `i`, was
+   * parsed again from the text of a record held in memory (`was[i]` a string). The index and the source then keep
+   * one copy of it between them (FieldIndex.adopt), not one each: ≈ 100 bytes a token record (its IMSI and binding),
+   * docs/storage.md § Records on demand. Only memory changes, so it runs in slices of `sliceMs` between which
+   * requests are served; a key whose entry is no longer slot `i` of `source` by then is left alone.
+   */
+  async shareIndexValues(source: RecordSource, keys: readonly string[], was: readonly Entry[], fields: readonly string[], values: Array<Array<string | undefined>>, sliceMs = 5): Promise<void> {
+    const indexes = fields.map((f) => this.#indexes.get(f));
+    if (!indexes.some((x) => x !== undefined)) return;
+    let sliceStart = performance.now();
+    for (let i = 0; i < keys.length; i++) {
+      if ((i & 255) === 255 && performance.now() - sliceStart >= sliceMs) {
+        await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
+      }
+      if (typeof was[i] !== 'string' || this.source !== source) continue; // copied from the last snapshot: shared already
+      const key = keys[i]!;
+      if (this.#map.get(key) !== i) continue;
+      for (let f = 0; f < indexes.length; f++) {
+        const idx = indexes[f];
+        const col = values[f];
+        const v = col?.[i];
+        if (idx === undefined || typeof v !== 'string') continue;
+        const kept = idx.adopt(v, key);
+        if (kept !== v) col![i] = kept;
+      }
+    }
   }
 
   get size(): number {
