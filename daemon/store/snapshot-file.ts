@@ -35,7 +35,13 @@ const TAIL = 64 << 10;
 const CACHE_COUNT = 4096;
 const CACHE_BYTES = 4 << 20;
 const CACHE_ONE = 64 << 10;
-const KEYMAP_CHUNK = 65536;
+/**
+ * Keys per line of a key map, each line made in one step of the event loop (its JSON and its CRC). 65,536 until
+ * 2026-12-07: ≈ 50–100 ms a line on the machine of docs/performance.md § Thirty-seventh round. Any size reads back.
+ */
+const KEYMAP_CHUNK = 8192;
+/** How long a compaction's snapshot writer runs before it writes what it has and lets requests run, ms. */
+const SNAPSHOT_SLICE_MS = 5;
 
 export const keyMapName = (name: string, gen: number) => `${name}.${gen}.keys`;
 const keyMapTmp = (name: string, gen: number) => `.${name}.${gen}.keys.tmp`;
@@ -320,18 +326,24 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
     let pos = 0;
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
+    let pieces = 0;
+    let sliceStart = performance.now();
     const flush = async () => {
       const b = Buffer.concat(chunk);
       chunk = [];
       chunkBytes = 0;
       await writeAll(fh, b);
       await new Promise((r) => setImmediate(r)); // let requests run
+      sliceStart = performance.now();
     };
+    // A write per MiB, or sooner once a slice of the event loop is used up: each record is parsed and checked on the
+    // way (≈ 15–40 µs on the machine of docs/performance.md § Thirty-seventh round, where a MiB of token records held
+    // the loop 50–160 ms before 2026-12-07).
     const add = async (b: Buffer) => {
       chunk.push(b);
       chunkBytes += b.length;
       pos += b.length;
-      if (chunkBytes >= 1 << 20) await flush();
+      if (chunkBytes >= 1 << 20 || ((++pieces & 63) === 0 && performance.now() - sliceStart >= SNAPSHOT_SLICE_MS)) await flush();
     };
     await add(frame(JSON.stringify({ omnisep: 'snapshot', format: FORMAT, collection: x.name, generation: x.gen })));
     ends.push(pos);
@@ -356,6 +368,11 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
       let winStart = 0;
       let win: Buffer = Buffer.alloc(0);
       for (let slot = 0; slot < src.count; slot++) {
+        // Records skipped (written since) write nothing and so never reach `add`'s slices: a slice of their own.
+        if ((slot & 255) === 255 && performance.now() - sliceStart >= SNAPSHOT_SLICE_MS) {
+          await new Promise((r) => setImmediate(r));
+          sliceStart = performance.now();
+        }
         const key = src.keys[slot]!;
         if (x.entryOf(key) !== slot) continue;
         const off = src.ends[slot]!;

@@ -181,3 +181,73 @@ test('index kept by update without re-parsing: in-place changes, moved values, t
     }
   }), { numRuns: 300 });
 });
+
+/** A RecordSource over records held in arrays (slot i: `keys[i]`'s record), as a snapshot file is. */
+function arraySource(keys: readonly string[], records: readonly unknown[], field: string) {
+  return {
+    reads: 0,
+    read(slot: number, key: string): Promise<string> {
+      this.reads++;
+      if (keys[slot] !== key) return Promise.reject(new Error(`slot ${slot} holds ${keys[slot]}, not ${key}`));
+      return Promise.resolve(JSON.stringify(records[slot]));
+    },
+    async readParsed(slot: number, key: string) {
+      const text = await this.read(slot, key);
+      return { value: JSON.parse(text) as unknown, chars: text.length };
+    },
+    indexValue(slot: number, f: string): string | undefined {
+      return f === field ? (records[slot] as Record<string, string>)[f] : undefined;
+    },
+  };
+}
+
+test('a compaction switches a collection to its new source in slices: every read meanwhile gets the record of its key', async () => {
+  const N = 3000;
+  const key = (i: number) => `k${String(i).padStart(5, '0')}`;
+  const rec = (i: number, v: number) => ({ id: key(i), owner: `o${i % 7}`, v });
+  const c = new MapCollection<ReturnType<typeof rec>>('tokens', { kind: 'state', indexes: ['owner'] });
+  // The old source holds every record in key order; the new one in reverse order, so a slot number names another key.
+  const oldKeys = Array.from({ length: N }, (_, i) => key(i));
+  const old = arraySource(oldKeys, oldKeys.map((_, i) => rec(i, 0)), 'owner');
+  c.loadSource(old, oldKeys, ['owner'], [oldKeys.map((_, i) => `o${i % 7}`)]);
+  // Records rewritten since the old source (held as text), as a compaction finds them.
+  for (let i = 0; i < N; i += 3) await c.put(key(i), rec(i, 1));
+  const newKeys = [...oldKeys].reverse();
+  const expected = (i: number) => rec(i, i % 3 === 0 ? 1 : 0);
+  const fresh = arraySource(newKeys, newKeys.map((k) => expected(Number(k.slice(1)))), 'owner');
+  const was = newKeys.map((k) => c.entryOf(k)!);
+  let done = false;
+  const switching = c.retarget(fresh, newKeys, was, 0).then(() => { done = true; });
+  let rounds = 0;
+  while (!done) {
+    rounds++;
+    // Every key, and a find through the index, between two slices of the switch.
+    const got = await Promise.all(oldKeys.map((k) => c.get(k)));
+    got.forEach((r, i) => assert.deepEqual(r, expected(i), `${key(i)} read during the switch`));
+    const shared = await c.getShared(key(1));
+    assert.deepEqual(shared, expected(1));
+    assert.equal((await c.find('owner', 'o3')).length, oldKeys.filter((_, i) => i % 7 === 3).length);
+    await tick();
+  }
+  await switching;
+  assert.ok(rounds >= 3, `the switch took ${rounds} turns of the event loop, not one step`);
+  assert.ok(old.reads > 0 && fresh.reads > 0, 'reads went to both sources while it ran');
+  // After it, every key is a slot of the new source.
+  for (let i = 0; i < N; i++) assert.equal(c.entryOf(key(i)), N - 1 - i);
+  assert.deepEqual(await c.get(key(N - 1)), expected(N - 1));
+});
+
+test('the records held as text are collected a shard of the key map at a time, the event loop turning in between', async () => {
+  const c = new MapCollection<{ n: number }>('tokens', { kind: 'state' });
+  const N = 5000;
+  for (let i = 0; i < N; i++) await c.put(`key-${i}`, { n: i });
+  let turns = 0;
+  let collecting = true;
+  const count = () => { if (collecting) { turns++; setImmediate(count); } };
+  setImmediate(count);
+  const texts = await c.textEntries(0);
+  collecting = false;
+  assert.equal(texts.length, N);
+  assert.deepEqual(new Map(texts).get('key-4321'), JSON.stringify({ n: 4321 }));
+  assert.ok(turns >= 100, `the event loop turned ${turns} times while the shards were read (one step would give 0)`);
+});

@@ -162,21 +162,67 @@ export class MapCollection<T> implements Collection<T> {
     return this.#map.get(key);
   }
 
-  /** Every record held as JSON text, at this instant (compaction). */
-  textEntries(): Array<[string, string]> {
+  /**
+   * Every record held as JSON text (compaction), read a shard of the key map at a time, in slices of `sliceMs`
+   * between which requests are served (one step over every key held the event loop ≈ 0.5 µs a key). A record written
+   * meanwhile is taken as its shard holds it when read: the snapshot is fuzzy (the journal after it holds the change
+   * too), and the compaction retargets only records whose entry is still the one it wrote.
+   */
+  async textEntries(sliceMs = 5): Promise<Array<[string, string]>> {
     const out: Array<[string, string]> = [];
-    for (const [k, e] of this.#map) if (typeof e === 'string') out.push([k, e]);
+    const map = this.#map;
+    let sliceStart = performance.now();
+    for (let s = 0; s < map.shardCount; s++) {
+      const shard = map.shard(s);
+      if (shard !== undefined) for (const [k, e] of shard) if (typeof e === 'string') out.push([k, e]);
+      if (performance.now() - sliceStart >= sliceMs) {
+        await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
+      }
+    }
     return out;
+  }
+
+  /**
+   * A compaction's switch to a new source in progress (`retarget`): `source` is already the new one, and an entry
+   * that is a slot number is a slot of it only once `retarget` has set it (`done[i]`, for `keys[i]`); until then it is
+   * still a slot of `prev`, the source before.
+   */
+  #switching: { prev: RecordSource | null; keys: readonly string[]; done: Uint8Array } | null = null;
+
+  /** The source the slot entry `slot` of `key` is read from (the one source, but while a compaction switches). */
+  #sourceOf(key: string, slot: number): RecordSource {
+    const s = this.#switching;
+    if (s === null || (s.done[slot] === 1 && s.keys[slot] === key)) return this.source!;
+    return s.prev ?? this.source!;
   }
 
   /**
    * Point `keys[i]` at slot `i` of `source` wherever its entry is still `was[i]` (the record compaction
    * wrote into the new snapshot has not changed since); every other entry is left alone. Index entries are
-   * unchanged: the record is the same.
+   * unchanged: the record is the same. One key after another in slices of `sliceMs`, between which requests are
+   * served (each read of a slot entry asks `#sourceOf` which source it is of); before 2026-12-07 one step held the
+   * event loop ≈ 1 µs a key (170–290 ms at 200,000 records, docs/performance.md § Thirty-seventh round).
    */
-  retarget(source: RecordSource, keys: readonly string[], was: readonly Entry[]): void {
-    for (let i = 0; i < keys.length; i++) if (this.#map.get(keys[i]!) === was[i]) this.#map.set(keys[i]!, i);
+  async retarget(source: RecordSource, keys: readonly string[], was: readonly Entry[], sliceMs = 5): Promise<void> {
+    const done = new Uint8Array(keys.length);
+    this.#switching = { prev: this.source, keys, done };
     this.source = source;
+    try {
+      let sliceStart = performance.now();
+      for (let i = 0; i < keys.length; i++) {
+        if ((i & 255) === 255 && performance.now() - sliceStart >= sliceMs) {
+          await new Promise((r) => setImmediate(r));
+          sliceStart = performance.now();
+        }
+        const key = keys[i]!;
+        if (this.#map.get(key) !== was[i]) continue;
+        done[i] = 1;
+        this.#map.set(key, i);
+      }
+    } finally {
+      this.#switching = null;
+    }
   }
 
   /**
@@ -215,7 +261,7 @@ export class MapCollection<T> implements Collection<T> {
 
   #text(key: string): string | Promise<string> | undefined {
     const e = this.#map.get(key);
-    return typeof e === 'number' ? this.source!.read(e, key) : e;
+    return typeof e === 'number' ? this.#sourceOf(key, e).read(e, key) : e;
   }
 
   async get(key: string): Promise<T | undefined> {
@@ -223,7 +269,7 @@ export class MapCollection<T> implements Collection<T> {
     if (staged) await staged.last.catch(() => undefined);
     const e = this.#map.get(key);
     if (e === undefined) return undefined;
-    return (typeof e === 'string' ? JSON.parse(e) : (await this.source!.readParsed(e, key)).value) as T;
+    return (typeof e === 'string' ? JSON.parse(e) : (await this.#sourceOf(key, e).readParsed(e, key)).value) as T;
   }
 
   /**
@@ -242,7 +288,7 @@ export class MapCollection<T> implements Collection<T> {
       shared.forget(key);
       return undefined;
     }
-    const source = typeof entry === 'number' ? this.source : null;
+    const source = typeof entry === 'number' ? this.#sourceOf(key, entry) : null;
     const hit = shared.find(key, entry, source);
     if (hit !== undefined) return hit as Readonly<T>;
     if (source === null) return shared.parse(key, entry, null, entry as string) as Readonly<T>;
@@ -445,8 +491,11 @@ export class MapCollection<T> implements Collection<T> {
    * field is read from it (only strings are indexed, and a string is the same in the text); a field holding an
    * object, which a toJSON could turn into a string, and a value that is not a plain object are read from the text.
    */
-  #fields(entry: Entry, value: T | undefined): (field: string) => unknown {
-    if (typeof entry === 'number') return (f) => this.source!.indexValue(entry, f);
+  #fields(key: string, entry: Entry, value: T | undefined): (field: string) => unknown {
+    if (typeof entry === 'number') {
+      const source = this.#sourceOf(key, entry);
+      return (f) => source.indexValue(entry, f);
+    }
     const v = value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !('toJSON' in value)
       ? (value as Record<string, unknown>) : undefined;
     let parsed: Record<string, unknown> | null | undefined;
@@ -476,7 +525,7 @@ export class MapCollection<T> implements Collection<T> {
     else this.#sorted.added(key);
     this.#map.set(key, entry);
     if (!this.#indexes.size) return;
-    const field = this.#fields(entry, value);
+    const field = this.#fields(key, entry, value);
     for (const [f, idx] of this.#indexes) {
       const v = field(f);
       if (typeof v === 'string') idx.add(v, key);
@@ -495,7 +544,7 @@ export class MapCollection<T> implements Collection<T> {
     if (!this.#indexes.size) return;
     // The hint's fields are those of the entry the update read; anything else (a revert meanwhile) is parsed.
     const known = hint?.oldFields !== undefined && hint.oldEntry === old ? hint.oldFields : undefined;
-    const field = known ? (f: string) => known[f] : this.#fields(old, undefined);
+    const field = known ? (f: string) => known[f] : this.#fields(key, old, undefined);
     for (const [f, idx] of this.#indexes) {
       const v = field(f);
       if (typeof v === 'string') idx.remove(v, key);

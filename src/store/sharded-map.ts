@@ -67,6 +67,16 @@ export class ShardedMap<V> implements Iterable<[string, V]> {
     this.#size = 0;
   }
 
+  /** How many shards there are (`shard(i)` for i below it). */
+  get shardCount(): number {
+    return SHARDS;
+  }
+
+  /** Shard `i` (undefined while no key ever went to it): a caller that walks the map a shard per step, in slices. */
+  shard(i: number): ReadonlyMap<string, V> | undefined {
+    return this.#shards[i];
+  }
+
   *keys(): IterableIterator<string> {
     for (const m of this.#shards) if (m !== undefined) yield* m.keys();
   }
