@@ -35,6 +35,7 @@ import { Secret } from '../../util/secret.js';
 import { resultView, type DiameterResultView } from '../../codec/diameter/result.js';
 import type { BackendOutcome, BackendSession, EapBackend, SavedBackendSession } from './backends.js';
 import { claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
+import { ownString, ownStringOrNull } from '../../util/own-string.js';
 import { RETRY_AFTER_SECONDS, mapAaaResult } from './result-codes.js';
 import { TERMINAL_STATES, stepSession, type SessionEvent } from './session-states.js';
 
@@ -291,7 +292,7 @@ export class EapAuthService {
       }
       const imsi = rec.context.imsi || named!;
       const context = { ...rec.context, imsi };
-      const v = await this.#transition(id, 'success', { aaa_session_id: backend.aaaSessionId, imsi });
+      const v = await this.#transition(id, 'success', { aaa_session_id: backend.aaaSessionId, imsi: ownString(imsi) });
       if (!v) return { kind: 'failed', status: 511, reason: 'EAP session was deleted: start over' };
       return { kind: 'success', session: { id, context, view: v }, ...(outcome.reauth !== undefined ? { reauth: outcome.reauth } : {}) };
     }
@@ -327,8 +328,9 @@ export class EapAuthService {
 
     const secret = this.deps.random.bytes(24).toString('base64url');
     const view: SessionView = {
-      session_id: id, imsi: ctx.imsi || null, state: 'pending', created_at: now, eap_id: 0, aaa_session_id: null, completed_at: null,
-      backend: this.deps.backend.name, terminal_id: ctx.terminal_id, app_ids: ctx.apps, failure_reason: null,
+      // Own copies: the view is kept for keep_finished_ms, and these are cut from the request (own-string.ts).
+      session_id: id, imsi: ownStringOrNull(ctx.imsi || null), state: 'pending', created_at: now, eap_id: 0, aaa_session_id: null, completed_at: null,
+      backend: this.deps.backend.name, terminal_id: ownStringOrNull(ctx.terminal_id), app_ids: ctx.apps, failure_reason: null,
     };
     const rec: LiveRecord = { kind: 'session', session_id: id, cookie_digest: digest(secret), context: ctx, identifier: -1, deadline, busy_until: deadline, backend: null };
     await this.#sessions.put(id, view).catch((e: unknown) => { this.deps.onWriteError?.(e); throw e; });

@@ -11,6 +11,7 @@
  */
 import { parseIdentity } from '../../aka/identity.js';
 import { parseEapId } from '../../codec/ts43/request.js';
+import { ownString } from '../../util/own-string.js';
 
 export type EapIdClass =
   | { kind: 'permanent'; imsi: string }
@@ -25,7 +26,8 @@ const NAI = /^[^\s@\x00-\x1f\x7f]{1,128}@[A-Za-z0-9.-]{1,124}$/;
 export function classifyEapId(eapId: string): EapIdClass {
   const nai = eapId.trim();
   const permanent = parseEapId(nai);
-  if (permanent && !TEMPORARY_PREFIX.test(nai)) return { kind: 'permanent', imsi: permanent.imsi };
+  // An own copy: the IMSI is cut from the EAP_ID, and maps and records keep it long after the request (own-string.ts).
+  if (permanent && !TEMPORARY_PREFIX.test(nai)) return { kind: 'permanent', imsi: ownString(permanent.imsi) };
   if (!NAI.test(nai)) return { kind: 'invalid' };
   const k = parseIdentity(nai).kind;
   return { kind: 'temporary', identity: k === 'pseudonym' || k === 'reauth' ? k : 'other' };
