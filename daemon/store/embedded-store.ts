@@ -377,12 +377,11 @@ class JournalCollection<T> extends MapCollection<T> {
       });
       const prev = this.#snap;
       // In slices: reads meanwhile take each slot entry from the snapshot it is of (the old one is open till then).
-      await this.retarget(snap, snap.keys, was);
+      await this.retarget(snap, snap.keys, was, { fields: snap.fields, values: snap.idx });
       this.#snap = snap;
       prev?.retire();
       this.snapBytes = snap.identity.size;
       this.#saveKeyMap(snap);
-      await this.shareIndexValues(snap, snap.keys, was, snap.fields, snap.idx);
       await this.#keyMapWrite;
       for (let g = old; g >= 1; g--) {
         let gone = 0;

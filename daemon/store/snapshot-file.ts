@@ -23,6 +23,7 @@ import { writeAll } from './durable-write.js';
 import { StoreRecordDamagedError } from './errors.js';
 import { FORMAT, FramedFileDamage, frame, readFramed, recordLine, unframe } from './journal.js';
 import { RecentMap } from '../../src/util/recent-map.js';
+import { Slices } from '../../src/util/slices.js';
 
 /** What a key map was made for: a snapshot of this size whose last 64 KiB have this CRC. */
 export interface SnapshotIdentity { size: number; tailCrc: number }
@@ -326,15 +327,13 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
     let pos = 0;
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
-    let pieces = 0;
-    let sliceStart = performance.now();
+    const slices = new Slices(SNAPSHOT_SLICE_MS, 64);
     const flush = async () => {
       const b = Buffer.concat(chunk);
       chunk = [];
       chunkBytes = 0;
       await writeAll(fh, b);
-      await new Promise((r) => setImmediate(r)); // let requests run
-      sliceStart = performance.now();
+      await slices.next(); // let requests run
     };
     // A write per MiB, or sooner once a slice of the event loop is used up: each record is parsed and checked on the
     // way (≈ 15–40 µs on the machine of docs/performance.md § Thirty-seventh round, where a MiB of token records held
@@ -343,7 +342,7 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
       chunk.push(b);
       chunkBytes += b.length;
       pos += b.length;
-      if (chunkBytes >= 1 << 20 || ((++pieces & 63) === 0 && performance.now() - sliceStart >= SNAPSHOT_SLICE_MS)) await flush();
+      if (chunkBytes >= 1 << 20 || slices.due()) await flush();
     };
     await add(frame(JSON.stringify({ omnisep: 'snapshot', format: FORMAT, collection: x.name, generation: x.gen })));
     ends.push(pos);
@@ -369,10 +368,7 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
       let win: Buffer = Buffer.alloc(0);
       for (let slot = 0; slot < src.count; slot++) {
         // Records skipped (written since) write nothing and so never reach `add`'s slices: a slice of their own.
-        if ((slot & 255) === 255 && performance.now() - sliceStart >= SNAPSHOT_SLICE_MS) {
-          await new Promise((r) => setImmediate(r));
-          sliceStart = performance.now();
-        }
+        if (slices.due()) await slices.next();
         const key = src.keys[slot]!;
         if (x.entryOf(key) !== slot) continue;
         const off = src.ends[slot]!;

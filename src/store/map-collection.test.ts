@@ -217,7 +217,7 @@ test('a compaction switches a collection to its new source in slices: every read
   const fresh = arraySource(newKeys, newKeys.map((k) => expected(Number(k.slice(1)))), 'owner');
   const was = newKeys.map((k) => c.entryOf(k)!);
   let done = false;
-  const switching = c.retarget(fresh, newKeys, was, 0).then(() => { done = true; });
+  const switching = c.retarget(fresh, newKeys, was, { sliceMs: 0 }).then(() => { done = true; });
   let rounds = 0;
   while (!done) {
     rounds++;

@@ -30,6 +30,7 @@ import { KeyChains } from './key-chains.js';
 import { SortedKeys } from './sorted-keys.js';
 import { ShardedMap } from './sharded-map.js';
 import { SharedRecords } from './shared-records.js';
+import { Slices } from '../util/slices.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
 /** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
@@ -171,14 +172,11 @@ export class MapCollection<T> implements Collection<T> {
   async textEntries(sliceMs = 5): Promise<Array<[string, string]>> {
     const out: Array<[string, string]> = [];
     const map = this.#map;
-    let sliceStart = performance.now();
+    const slices = new Slices(sliceMs, 1);
     for (let s = 0; s < map.shardCount; s++) {
       const shard = map.shard(s);
       if (shard !== undefined) for (const [k, e] of shard) if (typeof e === 'string') out.push([k, e]);
-      if (performance.now() - sliceStart >= sliceMs) {
-        await new Promise((r) => setImmediate(r));
-        sliceStart = performance.now();
-      }
+      if (slices.due()) await slices.next();
     }
     return out;
   }
@@ -203,55 +201,43 @@ export class MapCollection<T> implements Collection<T> {
    * unchanged: the record is the same. One key after another in slices of `sliceMs`, between which requests are
    * served (each read of a slot entry asks `#sourceOf` which source it is of); before 2026-12-07 one step held the
    * event loop ≈ 1 µs a key (170–290 ms at 200,000 records, docs/performance.md § Thirty-seventh round).
+   *
+   * `values[f][i]`, the source's copy of indexed field `fields[f]` of the record in slot `i`, was parsed again from
+   * the text of a record held in memory where `was[i]` is a string: the index and the source then keep one copy of it
+   * between them (FieldIndex.adopt), not one each (≈ 100 bytes a token record, docs/storage.md § Records on demand).
+   * A record copied from the last snapshot has the values the index holds already.
    */
-  async retarget(source: RecordSource, keys: readonly string[], was: readonly Entry[], sliceMs = 5): Promise<void> {
+  async retarget(source: RecordSource, keys: readonly string[], was: readonly Entry[], opts: { fields?: readonly string[]; values?: Array<Array<string | undefined>>; sliceMs?: number } = {}): Promise<void> {
+    const indexes = (opts.fields ?? []).map((f) => this.#indexes.get(f));
+    const values = opts.values ?? [];
     const done = new Uint8Array(keys.length);
+    const slices = new Slices(opts.sliceMs ?? 5);
     this.#switching = { prev: this.source, keys, done };
     this.source = source;
     try {
-      let sliceStart = performance.now();
       for (let i = 0; i < keys.length; i++) {
-        if ((i & 255) === 255 && performance.now() - sliceStart >= sliceMs) {
-          await new Promise((r) => setImmediate(r));
-          sliceStart = performance.now();
-        }
+        if (slices.due()) await slices.next();
         const key = keys[i]!;
-        if (this.#map.get(key) !== was[i]) continue;
+        const from = was[i];
+        if (this.#map.get(key) !== from) continue;
         done[i] = 1;
         this.#map.set(key, i);
+        if (typeof from === 'string') this.#shareIndexValues(key, i, indexes, values);
       }
     } finally {
       this.#switching = null;
     }
   }
 
-  /**
-   * After `retarget`: `values[f][i]`, the source's copy of indexed field `fields[f]` of the record in slot `i`, was
-   * parsed again from the text of a record held in memory (`was[i]` a string). The index and the source then keep
-   * one copy of it between them (FieldIndex.adopt), not one each: ≈ 100 bytes a token record (its IMSI and binding),
-   * docs/storage.md § Records on demand. Only memory changes, so it runs in slices of `sliceMs` between which
-   * requests are served; a key whose entry is no longer slot `i` of `source` by then is left alone.
-   */
-  async shareIndexValues(source: RecordSource, keys: readonly string[], was: readonly Entry[], fields: readonly string[], values: Array<Array<string | undefined>>, sliceMs = 5): Promise<void> {
-    const indexes = fields.map((f) => this.#indexes.get(f));
-    if (!indexes.some((x) => x !== undefined)) return;
-    let sliceStart = performance.now();
-    for (let i = 0; i < keys.length; i++) {
-      if ((i & 255) === 255 && performance.now() - sliceStart >= sliceMs) {
-        await new Promise((r) => setImmediate(r));
-        sliceStart = performance.now();
-      }
-      if (typeof was[i] !== 'string' || this.source !== source) continue; // copied from the last snapshot: shared already
-      const key = keys[i]!;
-      if (this.#map.get(key) !== i) continue;
-      for (let f = 0; f < indexes.length; f++) {
-        const idx = indexes[f];
-        const col = values[f];
-        const v = col?.[i];
-        if (idx === undefined || typeof v !== 'string') continue;
-        const kept = idx.adopt(v, key);
-        if (kept !== v) col![i] = kept;
-      }
+  /** `retarget`'s one copy of the indexed values of `key`, in `slot` (FieldIndex.adopt). */
+  #shareIndexValues(key: string, slot: number, indexes: ReadonlyArray<FieldIndex | undefined>, values: Array<Array<string | undefined>>): void {
+    for (let f = 0; f < indexes.length; f++) {
+      const idx = indexes[f];
+      const col = values[f];
+      const v = col?.[slot];
+      if (idx === undefined || typeof v !== 'string') continue;
+      const kept = idx.adopt(v, key);
+      if (kept !== v) col![slot] = kept;
     }
   }
 
