@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { runUntilKilled } from '../../test/kill-child.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createEmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';
 import { StoreCorruptError, StoreRecordDamagedError } from './errors.js';
 import { openCollection } from '../../src/store/collections.js';
+import { SnapshotFile, identityOf, writeSnapshot } from './snapshot-file.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'omnisep-ondemand-'));
 const openStore = (dir: string, extra: Partial<EmbeddedStoreOptions> = {}) =>
@@ -238,4 +239,40 @@ test('after a compaction an indexed value is held once, not once by the index an
   assert.deepEqual((await tokens.find('binding', binding(7))).map((t) => t.token_id), ['t-7'], 'and the index still answers');
   assert.equal((await tokens.find('imsi', owner(1999))).length, 1);
   await s.close();
+});
+
+test('a snapshot read in one step (a failed write put back after a switch): the record checked, and the file kept open while held', async () => {
+  const dir = tmp();
+  mkdirSync(join(dir, 'db'));
+  const texts = Array.from({ length: 50 }, (_, i) => [imsi(i), JSON.stringify(sub(i))] as const);
+  const { snap } = await writeSnapshot({
+    dbDir: join(dir, 'db'), name: 'subscribers', gen: 1, fields: ['msisdn'], recovery: 'restore it', texts, src: null,
+    entryOf: () => undefined, tmpName: '.subscribers.1.snap.tmp', finalName: 'subscribers.1.snap',
+  });
+  assert.equal(snap.readSync(7, imsi(7)), texts[7]![1]);
+  assert.throws(() => snap.readSync(7, imsi(8)), (e: unknown) => e instanceof StoreRecordDamagedError && /not the record of/.test(e.message), 'a slot of another key is refused');
+  // Held, a retired snapshot stays readable; released, its file is closed.
+  snap.hold();
+  snap.retire();
+  await new Promise((r) => setTimeout(r, 200)); // time enough for a close, were one started
+  assert.equal(snap.readSync(30, imsi(30)), texts[30]![1]);
+  snap.release();
+  // The close runs on libuv's thread pool: wait for it, with a generous bound.
+  let closed = false;
+  for (let t = 0; t < 200 && !closed; t++) {
+    try { snap.readSync(31, imsi(31)); await new Promise((r) => setTimeout(r, 10)); } catch (e) { closed = /EBADF/.test(String(e)); if (!closed) throw e; }
+  }
+  assert.ok(closed, 'released, the retired snapshot is closed');
+  // A damaged line is found by the one-step read too.
+  const file = join(dir, 'db', 'subscribers.1.snap');
+  const text = readFileSync(file, 'latin1');
+  const at = text.indexOf(`"${imsi(12)}",`);
+  const bad = Buffer.from(text, 'latin1');
+  bad[at + 40] = bad[at + 40] === 0x61 ? 0x62 : 0x61;
+  writeFileSync(file, bad);
+  const fd = openSync(file, 'r');
+  const damaged = new SnapshotFile(file, 'subscribers', 1, fd, identityOf(fd), snap.keys, snap.ends, [], [], 'restore it', false);
+  assert.throws(() => damaged.readSync(12, imsi(12)), (e: unknown) => e instanceof StoreRecordDamagedError && /checksum mismatch/.test(e.message));
+  assert.equal(damaged.readSync(13, imsi(13)), texts[13]![1]);
+  damaged.retire();
 });

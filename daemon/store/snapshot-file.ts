@@ -106,6 +106,23 @@ export class SnapshotFile implements RecordSource {
     return { value, chars: text.length };
   }
 
+  readSync(slot: number, key: string): string {
+    const hit = this.#cache.get(slot);
+    if (hit !== undefined) return hit;
+    const off = this.ends[slot]!;
+    const buf = Buffer.allocUnsafe(this.ends[slot + 1]! - off);
+    const got = readSync(this.fd, buf, 0, buf.length, off);
+    return this.check(buf.subarray(0, got), key, off).text;
+  }
+
+  hold(): void {
+    this.#pending++;
+  }
+
+  release(): void {
+    if (--this.#pending === 0 && this.#retired) this.#close();
+  }
+
   async #fromDisk(slot: number, key: string): Promise<{ value: unknown; text: string }> {
     const off = this.ends[slot]!;
     const line = await this.readRaw(off, this.ends[slot + 1]! - off);
@@ -114,14 +131,14 @@ export class SnapshotFile implements RecordSource {
     return checked;
   }
 
-  /** `len` bytes at `off` (fewer at the end of the file). The fd stays open until every read in flight is done. */
+  /** `len` bytes at `off` (fewer at the end of the file). The fd stays open until every read in flight is done (`hold`). */
   async readRaw(off: number, len: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(len);
-    this.#pending++;
+    this.hold();
     try {
       return buf.subarray(0, await readAt(this.fd, buf, off));
     } finally {
-      if (--this.#pending === 0 && this.#retired) this.#close();
+      this.release();
     }
   }
 

@@ -195,6 +195,14 @@ function arraySource(keys: readonly string[], records: readonly unknown[], field
       const text = await this.read(slot, key);
       return { value: JSON.parse(text) as unknown, chars: text.length };
     },
+    readSync(slot: number, key: string): string {
+      this.reads++;
+      if (keys[slot] !== key) throw new Error(`slot ${slot} holds ${keys[slot]}, not ${key}`);
+      return JSON.stringify(records[slot]);
+    },
+    holds: 0,
+    hold() { this.holds++; },
+    release() { this.holds--; },
     indexValue(slot: number, f: string): string | undefined {
       return f === field ? (records[slot] as Record<string, string>)[f] : undefined;
     },
@@ -250,4 +258,56 @@ test('the records held as text are collected a shard of the key map at a time, t
   assert.equal(texts.length, N);
   assert.deepEqual(new Map(texts).get('key-4321'), JSON.stringify({ n: 4321 }));
   assert.ok(turns >= 100, `the event loop turned ${turns} times while the shards were read (one step would give 0)`);
+});
+
+test('a write that fails during or after a switch to a new source goes back to the record it replaced, not to a slot number of the old source', async () => {
+  const N = 3000;
+  const key = (i: number) => `k${String(i).padStart(5, '0')}`;
+  const rec = (i: number, v: number) => ({ id: key(i), owner: `o${i % 7}`, v });
+  const h = heldCommits();
+  const c = new MapCollection<ReturnType<typeof rec>>('tokens', { kind: 'state', indexes: ['owner'] }, h.hook);
+  const oldKeys = Array.from({ length: N }, (_, i) => key(i));
+  const old = arraySource(oldKeys, oldKeys.map((_, i) => rec(i, 0)), 'owner');
+  c.loadSource(old, oldKeys, ['owner'], [oldKeys.map((_, i) => `o${i % 7}`)]);
+  const newKeys = [...oldKeys].reverse(); // slot i of the new source is another key than slot i of the old one
+  const failing: Array<{ i: number; write: Promise<void>; call: number }> = [];
+  const stage = async (i: number) => {
+    const write = c.put(key(i), { id: key(i), owner: 'moved', v: 9 });
+    write.catch(() => undefined);
+    for (let t = 0; t < 10 && h.calls.length <= failing.length; t++) await tick();
+    failing.push({ i, write, call: h.calls.length - 1 });
+  };
+  // The key of old slot i is in new slot N - 1 - i, which the switch (in key order of the new source) reaches late for
+  // a small i. 20 and 3: written before the snapshot, which took the writes in flight as they are.
+  await stage(20);
+  await stage(3);
+  const was = newKeys.map((k) => c.entryOf(k)!);
+  // 10: copied from the old source by the snapshot, then written before the switch starts.
+  await stage(10);
+  const newRecords = newKeys.map((k, slot) => (typeof was[slot] === 'string' ? JSON.parse(was[slot] as string) : rec(Number(k.slice(1)), 0)));
+  const fresh = arraySource(newKeys, newRecords, 'owner');
+  let done = false;
+  const switching = c.retarget(fresh, newKeys, was, { sliceMs: 0 }).then(() => { done = true; });
+  await tick();
+  // 5: written during the switch before it reaches the key; 2990: after it switched the key (a slot of the new source).
+  assert.equal(c.entryOf(key(5)), 5, 'key 5 not switched yet');
+  await stage(5);
+  assert.equal(c.entryOf(key(2990)), 9, 'key 2990 switched already');
+  await stage(2990);
+  // 3's write fails while the switch runs, before it reaches the key.
+  h.calls[failing[1]!.call]!.settle(new Error('EIO'));
+  await assert.rejects(failing[1]!.write, /EIO/);
+  assert.ok(!done, 'all this happened during the switch');
+  assert.deepEqual(await c.get(key(3)), rec(3, 0), 'reverted during the switch');
+  await switching;
+  for (const f of failing) if (f.i !== 3) h.calls[f.call]!.settle(new Error('EIO'));
+  for (const f of failing) await assert.rejects(f.write, /EIO/);
+  assert.equal(c.entryOf(key(2990)), 9, 'a slot of the new source goes back as that slot');
+  for (const f of failing) {
+    assert.deepEqual(await c.get(key(f.i)), rec(f.i, 0), `${key(f.i)} is the record its failed write replaced`);
+    assert.deepEqual(await c.getShared(key(f.i)), rec(f.i, 0));
+  }
+  assert.deepEqual(await c.find('owner', 'moved'), [], 'no index entry of a failed write');
+  assert.equal((await c.find('owner', 'o6')).length, oldKeys.filter((_, i) => i % 7 === 6).length);
+  assert.equal(old.holds, 0, 'the old source is no longer held by a write in flight');
 });

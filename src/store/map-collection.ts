@@ -80,6 +80,14 @@ export interface RecordSource {
   readParsed(slot: number, key: string): Promise<{ value: unknown; chars: number }>;
   /** The value of the indexed `field` of the record in `slot` (kept in memory by the source). */
   indexValue(slot: number, field: string): string | undefined;
+  /**
+   * `read` in one step: the rare revert of a failed write to a record of a source a compaction has switched from
+   * (MapCollection.#revertEntry), which must not leave the key's entry to a later turn.
+   */
+  readSync(slot: number, key: string): string;
+  /** Keep the source readable after it is retired, till `release` (a write in flight may revert to one of its records). */
+  hold(): void;
+  release(): void;
 }
 
 /** JSON text in memory, or a slot of the collection's RecordSource. */
@@ -101,6 +109,19 @@ const toText = (key: string, value: unknown): string => {
   return t;
 };
 
+/**
+ * A key with writes staged whose commits have not settled: how many, the entry a crash would leave (`durable`,
+ * updated as commits succeed; null = no record) and, where that entry is a slot, the source it is a slot of (`from`,
+ * held till the key settles: a compaction may switch to another source meanwhile), and the newest commit to wait for.
+ */
+interface Staged {
+  n: number;
+  durable: Entry | null;
+  from: RecordSource | null;
+  failedLast: boolean;
+  last: Promise<void>;
+}
+
 export class MapCollection<T> implements Collection<T> {
   readonly #map = new ShardedMap<Entry>();
   /** field → its index. */
@@ -113,11 +134,8 @@ export class MapCollection<T> implements Collection<T> {
   protected source: RecordSource | null = null;
   /** The records `getShared` parsed, by key, with the entry each was parsed from. */
   readonly #shared = new SharedRecords();
-  /**
-   * Keys with a change staged whose commit has not settled: how many, the entry a crash would leave
-   * (`durable`, updated as commits succeed; null = no record), and the newest commit to wait for.
-   */
-  readonly #staged = new Map<string, { n: number; durable: Entry | null; failedLast: boolean; last: Promise<void> }>();
+  /** Keys with a change staged whose commit has not settled (Staged). */
+  readonly #staged = new Map<string, Staged>();
 
   constructor(readonly name: string, readonly spec: CollectionSpec, private readonly hooks: MapCollectionHooks = {}) {
     for (const f of spec.indexes ?? []) this.#indexes.set(f, new FieldIndex());
@@ -435,7 +453,7 @@ export class MapCollection<T> implements Collection<T> {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       const s = this.#staged.get(op.key);
-      if (s) { s.n++; s.last = durable; } else this.#staged.set(op.key, { n: 1, durable: this.#map.get(op.key) ?? null, failedLast: false, last: durable });
+      if (s) { s.n++; s.last = durable; } else this.#staged.set(op.key, this.#stagedFrom(op.key, durable));
       const m = mine.get(op.key);
       const left = 'deleted' in op ? null : op.text;
       if (m) { m.n++; m.left = left; } else mine.set(op.key, { n: 1, left });
@@ -451,12 +469,40 @@ export class MapCollection<T> implements Collection<T> {
         if (s.n > 0) continue;
         this.#staged.delete(key);
         // The newest write of the key failed and none is in flight: back to what the journal holds.
-        if (s.failedLast) this.#put(s.durable === null ? { key, deleted: true } : { key, text: '', entry: s.durable });
+        if (s.failedLast) this.#put(s.durable === null ? { key, deleted: true } : { key, text: '', entry: this.#revertEntry(key, s) });
+        s.from?.release();
       }
     };
     const settled = durable.then(() => settle(true), (e: unknown) => { settle(false); throw e; });
     settled.catch(() => undefined); // the caller awaits it a step later (after the key's chain): not unhandled meanwhile
     return settled;
+  }
+
+  /** The Staged of `key`'s first write in flight: its entry now is what the journal holds. */
+  #stagedFrom(key: string, last: Promise<void>): Staged {
+    const durable = this.#map.get(key) ?? null;
+    const from = typeof durable === 'number' ? this.#sourceOf(key, durable) : null;
+    from?.hold();
+    return { n: 1, durable, from, failedLast: false, last };
+  }
+
+  /**
+   * The entry a failed write puts back. A slot entry is put back as it is where it is a slot of the collection's
+   * source. A slot of the source a compaction is switching from, or has switched from, is put back as the record's
+   * text, read from that source (which `from` keeps open): the switch does not move a key whose entry is not the one
+   * the snapshot wrote (a write was in flight), so a slot number of the old source put back would, once the switch is
+   * over, name another record of the new one.
+   */
+  #revertEntry(key: string, s: Staged): Entry {
+    const e = s.durable!;
+    if (typeof e === 'string' || (s.from === this.source && this.#sourceOf(key, e) === this.source)) return e;
+    try {
+      return s.from!.readSync(e, key);
+    } catch {
+      // A damaged line in the old source as well as the failed write: the slot number is put back, and its reads fail
+      // the new source's check that the line is the key's record (the store is unwritable already: the journal failed).
+      return e;
+    }
   }
 
   #put(op: JournalOp | { key: string; text: string; entry: Entry }, hint?: StageHint): void {
