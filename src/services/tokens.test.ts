@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createMemoryStore } from '../store/memory-store.js';
 import { TokenService, bindingKey, sameText, type BindingRecord, type TokenRecord } from './tokens.js';
 import { openCollection } from '../store/collections.js';
+import { bigStringsWith } from '../../test/heap-strings.js';
 import type { DaemonEvent } from '../contracts/events.js';
 
 function setup() {
@@ -243,4 +244,21 @@ test('sameText is string equality, lengths and every character compared', () => 
   assert.equal(sameText('abc', 'abcd'), false);
   // Not only the low byte of each UTF-16 unit: U+0161 and U+0061 differ.
   assert.equal(sameText('\u0161', '\u0061'), false);
+});
+
+test('a verified token is remembered as a copy of its own, not as a slice holding the query URL it was cut from (heap snapshot)', async () => {
+  const { svc } = setup();
+  const marker = `zqTokenUrl${process.pid}`;
+  const values: string[] = [];
+  for (let i = 0; i < 3; i++) values.push((await svc.issue({ ...bind, terminal_id: `35693803564380${i}`, auth_method: 'EAP-AKA' })).token.reveal());
+  // Each query in a frame of its own, which ends: what stays alive is what the service keeps.
+  const query = async (i: number) => {
+    const url = `/?IMSI=${bind.imsi}&token=${values[i]}&terminal_id=35693803564380${i}&app_name=${bind.app_name}&pad=${marker}${'x'.repeat(4000)}`;
+    const at = url.indexOf('token=') + 6;
+    return (await svc.verify(url.slice(at, url.indexOf('&', at)), { ...bind, terminal_id: `35693803564380${i}` })).ok;
+  };
+  for (let i = 0; i < 3; i++) assert.equal(await query(i), true);
+  /x/.test('x'); // V8 keeps the subject of the last regular-expression match (verify's format check): one string, whatever the load
+  assert.equal(bigStringsWith(marker, 900), 0, 'no query URL kept alive by the verified-token memo');
+  assert.equal(await query(1), true, 'and the memo still answers');
 });

@@ -8,6 +8,7 @@
  */
 import { ShardedMap } from './sharded-map.js';
 import { SortedKeys } from './sorted-keys.js';
+import { ownString } from '../util/own-string.js';
 
 /**
  * Past this many keys a value's keys move from one Set to a ShardedMap: a Set grows by rehashing every key in one
@@ -67,14 +68,15 @@ export class FieldIndex {
 
   /**
    * `key` holds `value`. Returns the copy of the value's text to keep for it: the index's own where several keys hold
-   * the value, else `value` itself (a caller that keeps the index values beside it keeps no second copy).
+   * the value, else `value` itself (a caller that keeps the index values beside it keeps no second copy). `own`: the
+   * value may be a slice of a longer string (a request's): the index keeps a copy of its own (src/util/own-string.ts).
    */
-  add(value: string, key: string): string {
+  add(value: string, key: string, own = false): string {
     const have = this.#byValue.get(value);
-    if (have === undefined) this.#byValue.set(value, key);
+    if (have === undefined) this.#byValue.set(own ? ownString(value) : value, key);
     else if (typeof have === 'string') {
       if (have === key) return value;
-      const shared = new SharedValue(value);
+      const shared = new SharedValue(own ? ownString(value) : value);
       shared.add(have);
       shared.add(key);
       this.#byValue.set(value, shared);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MapCollection } from './map-collection.js';
+import { bigStringsWith } from '../../test/heap-strings.js';
 
 test('index: unique and shared values, moves and deletes keep find exact', async () => {
   const c = new MapCollection<{ msisdn?: string }>('subscribers', { kind: 'provisioning', indexes: ['msisdn'] });
@@ -310,4 +311,31 @@ test('a write that fails during or after a switch to a new source goes back to t
   assert.deepEqual(await c.find('owner', 'moved'), [], 'no index entry of a failed write');
   assert.equal((await c.find('owner', 'o6')).length, oldKeys.filter((_, i) => i % 7 === 6).length);
   assert.equal(old.holds, 0, 'the old source is no longer held by a write in flight');
+});
+
+test('a key and an indexed value cut from a request are kept as copies of their own, not as slices holding the request (heap snapshot)', async () => {
+  const marker = `zqUrl${process.pid}`;
+  const url = (i: number) => `/?IMSI=00101${String(i).padStart(10, '0')}&owner=${marker}-owner-${i}-0123456789&pad=${'x'.repeat(4000)}`;
+  const param = (u: string, name: string) => u.slice(u.indexOf(`${name}=`) + name.length + 1, u.indexOf('&', u.indexOf(`${name}=`)));
+  const c = new MapCollection<{ imsi: string; owner: string; n: number }>('tokens', { kind: 'state', indexes: ['owner'] }, { commit: async () => {} });
+  // Each request in a frame of its own, which ends: what stays alive is what the collection keeps.
+  const request = async (i: number) => {
+    const u = url(i);
+    const imsi = param(u, 'IMSI');
+    const owner = param(u, 'owner');
+    // A new key through update (its record's fields are read from the object), then read twice (kept by getShared).
+    await c.update(imsi, () => ({ result: null, put: { imsi, owner, n: i } }));
+    await c.getShared(param(url(i), 'IMSI'));
+    await c.getShared(param(url(i), 'IMSI'));
+    // And a second key sharing the owner value: the index's shared value.
+    await c.update(`${imsi}b`, () => ({ result: null, put: { imsi, owner: param(url(i), 'owner'), n: i } }));
+  };
+  for (let i = 0; i < 4; i++) await request(i);
+  // A RecentMap remembers its last missed key for the `set` that usually follows (one key, whatever the size): another
+  // record read first moves it on.
+  await c.put('other', { imsi: 'other', owner: 'x', n: 0 });
+  await c.getShared('other');
+  assert.equal(bigStringsWith(marker, 900), 0, 'no request kept alive by the collection');
+  assert.equal((await c.find('owner', `${marker}-owner-2-0123456789`)).length, 2);
+  assert.deepEqual(await c.get('001010000000003'), { imsi: '001010000000003', owner: `${marker}-owner-3-0123456789`, n: 3 });
 });

@@ -31,6 +31,7 @@ import { SortedKeys } from './sorted-keys.js';
 import { ShardedMap } from './sharded-map.js';
 import { SharedRecords } from './shared-records.js';
 import { Slices } from '../util/slices.js';
+import { ownString } from '../util/own-string.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
 /** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
@@ -507,7 +508,7 @@ export class MapCollection<T> implements Collection<T> {
 
   #put(op: JournalOp | { key: string; text: string; entry: Entry }, hint?: StageHint): void {
     if ('deleted' in op) this.#remove(op.key, hint);
-    else this.#set(op.key, 'entry' in op ? op.entry : op.text, hint?.value as T | undefined, hint);
+    else this.#set(op.key, 'entry' in op ? op.entry : op.text, hint?.value as T | undefined, hint, true);
   }
 
   #serial<R>(key: string, fn: () => Promise<R>): Promise<R> {
@@ -551,7 +552,14 @@ export class MapCollection<T> implements Collection<T> {
     return out;
   }
 
-  #set(key: string, entry: Entry, value: T | undefined, hint?: StageHint): void {
+  /**
+   * `fromCaller`: a write's key and record, whose strings may be slices of a request (an IMSI cut from a URL keeps the
+   * whole URL alive: src/util/own-string.ts). The key and the indexed values the collection keeps for good are then
+   * copies of their own: the key for every write (a Map keeps the key it first got, and the indexes take this one), an
+   * indexed value where the index takes it new. A load's strings are the store's own already.
+   */
+  #set(key: string, entry: Entry, value: T | undefined, hint?: StageHint, fromCaller = false): void {
+    if (fromCaller) key = ownString(key);
     const old = this.#map.get(key);
     if (old !== undefined) this.#unindex(key, old, hint);
     else this.#sorted.added(key);
@@ -560,7 +568,7 @@ export class MapCollection<T> implements Collection<T> {
     const field = this.#fields(key, entry, value);
     for (const [f, idx] of this.#indexes) {
       const v = field(f);
-      if (typeof v === 'string') idx.add(v, key);
+      if (typeof v === 'string') idx.add(v, key, fromCaller);
     }
   }
 

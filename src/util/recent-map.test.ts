@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RecentMap } from './recent-map.js';
+import { bigStringsWith } from '../../test/heap-strings.js';
 
 test('every key among the last `keep` distinct keys set or read is kept, and at most twice as many', () => {
   const m = new RecentMap<number, string>(100);
@@ -112,4 +113,16 @@ test('a key deleted (or missed by a delete) is taken for absent until it is set 
   assert.equal(m.get('a'), 'aaaa');
   assert.equal(m.weight, 3 + 4);
   assert.equal(m.size, 2);
+});
+
+test('a string key is kept as a copy of its own: a key cut from a long text, set or moved up a generation, does not keep that text (heap snapshot)', () => {
+  const marker = `zqRecentKey${process.pid}`;
+  const m = new RecentMap<string, number>(3);
+  // Each key cut from a text of its own, in a frame of its own: what stays alive is what the map keeps.
+  const cut = (i: number) => { const t = `key-${i}-0123456789abcdef&pad=${marker}${'x'.repeat(4000)}`; return t.slice(0, t.indexOf('&')); };
+  for (let i = 1; i <= 3; i++) m.set(cut(i), i); // a full generation: 1, 2 and 3 move to the previous one
+  assert.equal(m.get(cut(1)), 1); // moved up under this read's key
+  m.set('plain', 0); // the last missed key (one, whatever the load) is this one's
+  assert.equal(bigStringsWith(marker, 900), 0, 'no text kept alive by a key');
+  assert.deepEqual([1, 2, 3].map((i) => m.peek(`key-${i}-0123456789abcdef`)), [1, 2, 3]);
 });

@@ -11,6 +11,8 @@
  * dropped whole. A key read from the previous generation moves to the current one, so a key in use is never dropped.
  * Every operation is O(1). Pure: no I/O.
  */
+import { ownString } from './own-string.js';
+
 export class RecentMap<K, V> {
   #current = new Map<K, V>();
   #previous = new Map<K, V>();
@@ -98,8 +100,14 @@ export class RecentMap<K, V> {
     return this.#currentWeight + this.#previousWeight;
   }
 
+  /**
+   * A string key is kept as a copy of its own (src/util/own-string.ts): a caller's key is often cut from a request (a
+   * token or an IMSI from a query's URL, or a key joined from such pieces), and a Map keeps the key object it is given,
+   * which held that whole request alive for as long as the entry lived (docs/performance.md § Thirty-eighth round).
+   * One short copy per set and per key moved up a generation, never per hit in the current one.
+   */
   #add(key: K, value: V): void {
-    this.#current.set(key, value);
+    this.#current.set(typeof key === 'string' ? (ownString(key) as K) : key, value);
     this.#currentWeight += this.weigh(value);
     if (this.#current.size >= this.keep || this.#currentWeight > this.maxWeight) {
       this.#previous = this.#current;

@@ -8,6 +8,7 @@ import { ProvisioningRenderer, buildProvisioning, joinParts, type ProvisioningIn
 import { renderDocument } from '../../codec/ts43/document.js';
 import { Secret } from '../../util/secret.js';
 import type { EntitlementData } from '../../contracts/entitlements.js';
+import { bigStringsWith } from '../../../test/heap-strings.js';
 
 const IMSI_A = '001010000000101';
 const IMSI_B = '001010000000102';
@@ -95,4 +96,25 @@ test('the parts of a rendering join to its body; one template hands every reques
     assert.ok(a.parts.values.some((v) => v.startsWith('zq9')), `${format}: the token is a value, not a fixed piece`);
     assert.ok(!a.parts.statics.some((s) => s.includes('15551230001') || s.includes('zq9')), `${format}: nothing of the subscriber in the fixed pieces`);
   }
+});
+
+test('a rendering keeps no slice of the query URL its IMSI was cut from (the signed link memo), heap snapshot', async () => {
+  const src = await sources();
+  // Memos of 2 keys a generation: the third query moves A's entries up a generation, under that query's key.
+  const r = new ProvisioningRenderer(renderDocument, 2);
+  const marker = `zqProvUrl${process.pid}`;
+  // Each query in a frame of its own, which ends: what stays alive is what the renderer and the store keep.
+  const query = async (imsi: string) => {
+    const url = `/?IMSI=${imsi}&token=x&pad=${marker}${'x'.repeat(4000)}`;
+    const cut = url.slice(url.indexOf('IMSI=') + 5, url.indexOf('&'));
+    return (await r.render(src, input(cut), 'xml')).body;
+  };
+  const a = await query(IMSI_A);
+  await query(IMSI_B);
+  assert.match(a, /ServiceFlow_UserData" value="token=[^"]+&amp;entitlement_name=VoWiFi"/);
+  assert.equal(await query(IMSI_A), a, 'the memo answers the same link');
+  // A RecentMap remembers its last missed key (one, whatever the load): a read of another subscriber moves it on.
+  await r.render(src, input('001010000000103'), 'xml');
+  /x/.test('x'); // V8 keeps the subject of the last regular-expression match: one string, whatever the load
+  assert.equal(bigStringsWith(marker, 900), 0, 'no query URL kept alive');
 });
