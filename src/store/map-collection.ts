@@ -554,21 +554,32 @@ export class MapCollection<T> implements Collection<T> {
 
   /**
    * `fromCaller`: a write's key and record, whose strings may be slices of a request (an IMSI cut from a URL keeps the
-   * whole URL alive: src/util/own-string.ts). The key and the indexed values the collection keeps for good are then
-   * copies of their own: the key for every write (a Map keeps the key it first got, and the indexes take this one), an
-   * indexed value where the index takes it new. A load's strings are the store's own already.
+   * whole URL alive: src/util/own-string.ts). What the collection keeps for good is then a copy of its own: a new key
+   * (a Map keeps the key object it first got; the indexes take that one too), an indexed value the index takes new,
+   * and the key an index keeps for an existing record whose indexed value changed. A load's strings are the store's
+   * own already.
+   *
+   * An index whose value the write leaves as it was is not touched (before 2026-12-07 every write took the key out of
+   * each index and put it back).
    */
   #set(key: string, entry: Entry, value: T | undefined, hint?: StageHint, fromCaller = false): void {
-    if (fromCaller) key = ownString(key);
     const old = this.#map.get(key);
-    if (old !== undefined) this.#unindex(key, old, hint);
-    else this.#sorted.added(key);
+    if (old === undefined) {
+      if (fromCaller) key = ownString(key);
+      this.#sorted.added(key);
+    }
     this.#map.set(key, entry);
     if (!this.#indexes.size) return;
+    const was = old === undefined ? undefined : this.#oldFields(key, old, hint);
     const field = this.#fields(key, entry, value);
+    // The key an index keeps: the Map's own (new) key, or a copy of the caller's made once an index needs it.
+    let indexKey = fromCaller && old !== undefined ? undefined : key;
     for (const [f, idx] of this.#indexes) {
+      const before = was?.(f);
       const v = field(f);
-      if (typeof v === 'string') idx.add(v, key, fromCaller);
+      if (before === v) continue;
+      if (typeof before === 'string') idx.remove(before, key);
+      if (typeof v === 'string') idx.add(v, (indexKey ??= ownString(key)), fromCaller);
     }
   }
 
@@ -582,12 +593,16 @@ export class MapCollection<T> implements Collection<T> {
 
   #unindex(key: string, old: Entry, hint?: StageHint): void {
     if (!this.#indexes.size) return;
-    // The hint's fields are those of the entry the update read; anything else (a revert meanwhile) is parsed.
-    const known = hint?.oldFields !== undefined && hint.oldEntry === old ? hint.oldFields : undefined;
-    const field = known ? (f: string) => known[f] : this.#fields(key, old, undefined);
+    const field = this.#oldFields(key, old, hint);
     for (const [f, idx] of this.#indexes) {
       const v = field(f);
       if (typeof v === 'string') idx.remove(v, key);
     }
+  }
+
+  /** The indexed fields of `key`'s entry `old`, being replaced. The hint's are those of the entry the update read; anything else (a revert meanwhile) is parsed. */
+  #oldFields(key: string, old: Entry, hint?: StageHint): (field: string) => unknown {
+    const known = hint?.oldFields !== undefined && hint.oldEntry === old ? hint.oldFields : undefined;
+    return known ? (f: string) => known[f] : this.#fields(key, old, undefined);
   }
 }

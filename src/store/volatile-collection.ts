@@ -153,11 +153,14 @@ export class VolatileCollection<T> implements Collection<T> {
 
   #set(key: string, value: T): void {
     const old = this.#map.get(key);
-    if (old !== undefined) this.#unindex(key, old);
-    else this.#sorted.added(key);
+    if (old === undefined) this.#sorted.added(key);
     this.#map.set(key, value);
+    // An index whose value the write leaves as it was is not touched (an EAP session's transitions keep its IMSI).
     for (const [f, idx] of this.#indexes) {
+      const before = old === undefined ? undefined : (old as Record<string, unknown> | null)?.[f];
       const x = (value as Record<string, unknown> | null)?.[f];
+      if (before === x) continue;
+      if (typeof before === 'string') idx.remove(before, key);
       if (typeof x === 'string') idx.add(x, key);
     }
     this.onChange(key);
