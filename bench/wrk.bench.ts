@@ -9,7 +9,7 @@
  *   npx tsc && node dist/bench/wrk.bench.js [--seconds 5] [--connections 50] [--slices 2] [--warmup 3]
  *                                           [--cases token-xml,token-json,xcap-get,xcap-put] [--root DIR]
  *                                           [--monitor [--monitor-warmup 10] [--monitor-sample 200]] [--monitor-control]
- *                                           [--sims N]
+ *                                           [--sims N] [--heap-snapshot DIR]
  *
  * Needs `wrk` (Debian: `apt-get install wrk`). Per case, bare and daemon alternate in `--slices` runs of
  * `--seconds` each; before them each side is warmed `--warmup` seconds per case (a new daemon's first seconds run
@@ -34,9 +34,13 @@
  * presented once every N requests: with N past the daemon's per-key caches (the token check's memo, the signed
  * websheet links, `getShared`'s keys: 4,096–8,192 each) every query is a miss, as a fleet's daily polls are. The bare
  * route answers the lab SIM's bytes as without `--sims`; the XCAP cases are the lab subscriber's as always.
+ *
+ * `--heap-snapshot DIR`: once every slice has run, the daemon writes a V8 heap snapshot into DIR (node's
+ * `--heapsnapshot-signal`, `--diagnostic-dir`), the load stopped and its writes settled; `node dist/bench/heap-strings.js
+ * DIR/*.heapsnapshot` then says which strings it holds (the fleet's heap per SIM: docs/performance.md § Thirty-eighth round).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -67,6 +71,8 @@ const { values } = parseArgs({ options: {
   'monitor-control': { type: 'boolean', default: false },
   // The token query across N SIMs' tokens in turn (each a full EAP-AKA first), not one SIM's token.
   sims: { type: 'string', default: '1' },
+  // After the slices: a heap snapshot of the daemon into this directory (see the head comment).
+  'heap-snapshot': { type: 'string' },
 } });
 const SECONDS = Number(values.seconds);
 const CONNS = Number(values.connections);
@@ -110,7 +116,13 @@ const fleet = SIMS > 1 ? simFile(SIMS, Secret) : null;
 if (fleet) {
   appendFileSync(fleet.file, labSimRow());
 }
-const d = await serve({ ...(values.root ? { root: values.root } : {}), ...(fleet ? { sets: [`aaa.subscribers_file=${fleet.file}`] } : {}) });
+const HEAP_DIR = values['heap-snapshot'];
+if (HEAP_DIR) mkdirSync(HEAP_DIR, { recursive: true });
+const d = await serve({
+  ...(values.root ? { root: values.root } : {}),
+  ...(fleet ? { sets: [`aaa.subscribers_file=${fleet.file}`] } : {}),
+  ...(HEAP_DIR ? { nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${HEAP_DIR}`] } : {}),
+});
 // Whatever ends this run (a failed case included), the bare server does not outlive it (serve() sees to the daemon).
 let bare: ReturnType<typeof spawn> | null = null;
 process.on('exit', () => {
@@ -170,6 +182,30 @@ const barePort = await new Promise<string>((resolve, reject) => {
   bareChild.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
 });
 const bareUrl = `http://127.0.0.1:${barePort}`;
+
+/**
+ * The daemon's heap snapshot (SIGUSR2), a few seconds after the load stopped (the activity log's last commits and the
+ * requests' garbage settle): the file once its size holds still for a second and the daemon answers again.
+ */
+async function heapSnapshot(dir: string): Promise<string> {
+  await new Promise((r) => setTimeout(r, 3000));
+  const before = new Set(readdirSync(dir));
+  d.child.kill('SIGUSR2');
+  const deadline = Date.now() + 10 * 60_000;
+  let last = -1;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`wrk.bench --heap-snapshot: no snapshot in ${dir} after 10 minutes`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const f = readdirSync(dir).find((x) => !before.has(x) && x.endsWith('.heapsnapshot'));
+    if (!f) continue;
+    const size = statSync(join(dir, f)).size;
+    if (size === last) {
+      await (await request(`${d.url}/health`)).body.dump(); // answered: the snapshot, written on the event loop, is done
+      return join(dir, f);
+    }
+    last = size;
+  }
+}
 
 interface Case { name: string; conns: number; bare: [string, string[], string?]; daemon: [string, string[], string?] }
 const all: Record<string, Case> = {
@@ -253,10 +289,12 @@ for (const c of chosen) {
 }
 const load1 = loadavg()[0]!;
 bareChild.kill('SIGTERM');
+const heapFile = HEAP_DIR ? await heapSnapshot(HEAP_DIR) : null;
 await d.stop();
 
 console.log(`wrk bench (issue 14's method): wrk ${wrkVersion} -t1, ${SECONDS} s × ${SLICES} alternating slices per side and case; omnisep serve child (embedded store, log level info) against a bare fastify server in its own process; node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (2 cores shared with wrk and the other side's idle process)`);
+if (heapFile) console.log(`heap snapshot of the daemon after the slices: ${heapFile} (node dist/bench/heap-strings.js ${heapFile})`);
 if (fleet) console.log(`--sims ${SIMS}: the token cases ask for ${SIMS.toLocaleString('en-US')} SIMs' queries in turn (a wrk Lua script), each SIM's token from a full EAP-AKA first (${fleetSeconds.toFixed(0)} s for all of them, 32 at a time)`);
 console.log('');
 console.log('| case | connections | bare /s | omnisep /s | ratio | median of the slices (range) | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy |');
