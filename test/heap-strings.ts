@@ -40,3 +40,18 @@ export function stringsWith(marker: string): Array<{ type: string; length: numbe
 export function bigStringsWith(marker: string, min: number): number {
   return stringsWith(marker).filter((s) => s.type !== 'sliced string' && s.length > min).length;
 }
+
+/** How many joined (cons) strings the heap holds (the snapshot is taken after a full collection). */
+export function joinedStrings(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'omnisep-heap-strings-'));
+  try {
+    const h = JSON.parse(readFileSync(writeHeapSnapshot(join(dir, 'h.heapsnapshot')), 'utf8')) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[] };
+    const f = h.snapshot.meta.node_fields;
+    const [width, type] = [f.length, f.indexOf('type')];
+    let n = 0;
+    for (let i = 0; i < h.nodes.length; i += width) if (h.snapshot.meta.node_types[0][h.nodes[i + type]!] === 'concatenated string') n++;
+    return n;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

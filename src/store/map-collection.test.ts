@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MapCollection } from './map-collection.js';
-import { bigStringsWith } from '../../test/heap-strings.js';
+import { bigStringsWith, joinedStrings } from '../../test/heap-strings.js';
 
 test('index: unique and shared values, moves and deletes keep find exact', async () => {
   const c = new MapCollection<{ msisdn?: string }>('subscribers', { kind: 'provisioning', indexes: ['msisdn'] });
@@ -342,4 +342,19 @@ test('a key and an indexed value cut from a request are kept as copies of their 
   assert.equal((await c.find('owner', `${marker}-owner-2-0123456789`)).length, 2);
   assert.equal((await c.find('tag', 'second')).length, 4);
   assert.deepEqual(await c.get('001010000000003'), { imsi: '001010000000003', owner: `${marker}-owner-3-0123456789`, n: 3, tag: 'second' });
+});
+
+test('a record written is held as one flat text, not as the joined pieces JSON.stringify built it from (heap snapshot)', async () => {
+  const c = new MapCollection<{ sqn: string; imsi: string; updated_at: number; note: string }>('sqn', { kind: 'state', indexes: ['imsi'] }, { commit: async () => {} });
+  const before = joinedStrings();
+  // Through update: the index takes its value from the object, so nothing reads the text before it is held.
+  for (let i = 0; i < 2000; i++) {
+    await c.update(`k${i}`, () => ({ result: null, put: { sqn: String(1000 + i), imsi: `00101${String(i).padStart(10, '0')}`, updated_at: 1_765_000_000_000 + i, note: `record ${i} `.repeat(40) } }));
+  }
+  // Unflattened, a text of ≈ 500 characters is 4 pieces and 3 joins; flattened, at most the one join that wraps the
+  // flat text is left (the garbage collector drops most of those).
+  const joined = joinedStrings() - before;
+  assert.ok(joined <= 2200, `2,000 records left ${joined} joined strings (JSON.stringify's pieces: 3 a record)`);
+  assert.deepEqual(await c.get('k1999'), { sqn: '2999', imsi: '001010000001999', updated_at: 1_765_000_001_999, note: 'record 1999 '.repeat(40) });
+  assert.equal((await c.find('imsi', '001010000000007')).length, 1);
 });

@@ -31,7 +31,7 @@ import { SortedKeys } from './sorted-keys.js';
 import { ShardedMap } from './sharded-map.js';
 import { SharedRecords } from './shared-records.js';
 import { Slices } from '../util/slices.js';
-import { ownString } from '../util/own-string.js';
+import { flatText, ownString } from '../util/own-string.js';
 
 /** One change as the journal writes it: the record's JSON text, or a delete. */
 /** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
@@ -107,7 +107,7 @@ interface StageHint {
 const toText = (key: string, value: unknown): string => {
   const t = JSON.stringify(value);
   if (t === undefined) throw new TypeError(`storage: the record for ${JSON.stringify(key)} is not JSON (${typeof value})`);
-  return t;
+  return flatText(t); // held until the next compaction: one flat string, not JSON.stringify's joined pieces
 };
 
 /**
