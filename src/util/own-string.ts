@@ -12,9 +12,11 @@
  */
 export function ownString(s: string): string {
   if (s.length < 13) return s;
-  const made = recentCopies.get(s);
+  const shared = s.length <= RECENT_COPY_CHARS;
+  const made = shared ? recentCopies.get(s) : undefined;
   if (made !== undefined) return made;
   const copy = JSON.parse(JSON.stringify(s)) as string;
+  if (!shared) return copy;
   if (recentCopies.size >= RECENT_COPIES) recentCopies.clear();
   recentCopies.set(copy, copy);
   return copy;
@@ -25,9 +27,10 @@ export function ownString(s: string): string {
  * one each: a SIM's IMSI is the key of its grant and its SQN record, a value of its token's index and its session
  * view's field, all written within one authentication. Without it the fleet's heap held 73,378 IMSI strings at
  * 10,000 SIMs, against 25,425 before collections copied their keys (docs/performance.md § Thirty-eighth round). At
- * most RECENT_COPIES (≈ 130 KB of 15-character strings), then started afresh.
+ * most RECENT_COPIES of at most RECENT_COPY_CHARS characters (ids, IMSIs, keys: ≤ ≈ 330 KB), then started afresh.
  */
 const RECENT_COPIES = 4096;
+const RECENT_COPY_CHARS = 64;
 const recentCopies = new Map<string, string>();
 
 export function ownStringOrNull(s: string | null): string | null {
