@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 
 /**
- * The heap's strings that hold `marker`, by the snapshot's node type ('string', 'sliced string' …), with their
- * lengths (a snapshot names a string by its first 1,024 or so characters). A slice is named by no text of its own:
- * it counts as a 'sliced string' where its parent holds the marker.
+ * Every string of this process's heap (a snapshot, taken after a full collection): its node type ('string', 'sliced
+ * string', 'concatenated string' …) and its text as the snapshot names it (the first 1,024 or so characters). A slice
+ * is named by no text of its own: it gets its parent's.
  */
-export function stringsWith(marker: string): Array<{ type: string; length: number }> {
+export function heapStrings(): Array<{ type: string; text: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-heap-strings-'));
   try {
     const h = JSON.parse(readFileSync(writeHeapSnapshot(join(dir, 'h.heapsnapshot')), 'utf8')) as {
@@ -19,7 +19,7 @@ export function stringsWith(marker: string): Array<{ type: string; length: numbe
     const e = h.snapshot.meta.edge_fields;
     const [width, type, name, edgeCount] = [f.length, f.indexOf('type'), f.indexOf('name'), f.indexOf('edge_count')];
     const [eWidth, eName, eTo] = [e.length, e.indexOf('name_or_index'), e.indexOf('to_node')];
-    const out: Array<{ type: string; length: number }> = [];
+    const out: Array<{ type: string; text: string }> = [];
     for (let i = 0, edge = 0; i < h.nodes.length; i += width) {
       const edges = h.nodes[i + edgeCount]!;
       const t = h.snapshot.meta.node_types[0][h.nodes[i + type]!]!;
@@ -28,12 +28,17 @@ export function stringsWith(marker: string): Array<{ type: string; length: numbe
         for (let j = edge; j < edge + edges * eWidth; j += eWidth) if (h.strings[h.edges[j + eName]!] === 'parent') text = h.strings[h.nodes[h.edges[j + eTo]! + name]!]!;
       }
       edge += edges * eWidth;
-      if (t.includes('string') && text.includes(marker)) out.push({ type: t, length: text.length });
+      if (t.includes('string')) out.push({ type: t, text });
     }
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The heap's strings that hold `marker`, by node type, with their lengths (a slice where its parent holds it). */
+export function stringsWith(marker: string): Array<{ type: string; length: number }> {
+  return heapStrings().filter((s) => s.text.includes(marker)).map((s) => ({ type: s.type, length: s.text.length }));
 }
 
 /** How many strings of the heap (slices not counted) hold `marker` and are longer than `min` characters. */
@@ -43,15 +48,5 @@ export function bigStringsWith(marker: string, min: number): number {
 
 /** How many joined (cons) strings the heap holds (the snapshot is taken after a full collection). */
 export function joinedStrings(): number {
-  const dir = mkdtempSync(join(tmpdir(), 'omnisep-heap-strings-'));
-  try {
-    const h = JSON.parse(readFileSync(writeHeapSnapshot(join(dir, 'h.heapsnapshot')), 'utf8')) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[] };
-    const f = h.snapshot.meta.node_fields;
-    const [width, type] = [f.length, f.indexOf('type')];
-    let n = 0;
-    for (let i = 0; i < h.nodes.length; i += width) if (h.snapshot.meta.node_types[0][h.nodes[i + type]!] === 'concatenated string') n++;
-    return n;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return heapStrings().filter((s) => s.type === 'concatenated string').length;
 }

@@ -16,6 +16,7 @@ import { StoreCorruptError, StoreRecordDamagedError } from './errors.js';
 import { openCollection } from '../../src/store/collections.js';
 import { SnapshotFile, identityOf, writeSnapshot } from './snapshot-file.js';
 import { ownString } from '../../src/util/own-string.js';
+import { heapStrings } from '../../test/heap-strings.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'omnisep-ondemand-'));
 const openStore = (dir: string, extra: Partial<EmbeddedStoreOptions> = {}) =>
@@ -210,7 +211,6 @@ test('SIGKILL at any instant of a compaction (snapshot, rename, key map, deletes
 });
 
 test('after a compaction an indexed value is held once, not once by the index and once by the snapshot (heap snapshot)', async () => {
-  const { writeHeapSnapshot } = await import('node:v8');
   const dir = tmp();
   const s = await openStore(dir);
   const tokens = openCollection<Record<string, unknown>>(s, 'tokens');
@@ -224,15 +224,9 @@ test('after a compaction an indexed value is held once, not once by the index an
   await s.compactAll();
   // ownString's recent copies hold the last 4,096 copies it made (the puts' values among them): other copies push them out.
   for (let i = 0; i <= 4096; i++) ownString(`QzPushOut${String(i).padStart(9, '0')}`);
-  const file = writeHeapSnapshot(join(dir, 'heap.heapsnapshot'));
-  const h = JSON.parse(readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
-  unlinkSync(file);
-  const fields = h.snapshot.meta.node_fields;
-  const [width, type, name] = [fields.length, fields.indexOf('type'), fields.indexOf('name')];
   const counts = { binding: 0, imsi: 0 };
-  for (let i = 0; i < h.nodes.length; i += width) {
-    if (h.snapshot.meta.node_types[0][h.nodes[i + type]!] !== 'string') continue;
-    const text = h.strings[h.nodes[i + name]!]!;
+  for (const { type, text } of heapStrings()) {
+    if (type !== 'string') continue;
     // The whole value: the bare prefixes are this file's own literals.
     if (/^QzBinding\d{6}x{30}$/.test(text)) counts.binding++;
     else if (/^QzImsi\d{9}$/.test(text)) counts.imsi++;
