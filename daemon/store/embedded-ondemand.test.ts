@@ -17,6 +17,7 @@ import { openCollection } from '../../src/store/collections.js';
 import { SnapshotFile, identityOf, writeSnapshot } from './snapshot-file.js';
 import { ownString } from '../../src/util/own-string.js';
 import { heapStrings } from '../../test/heap-strings.js';
+import { MapCollection } from '../../src/store/map-collection.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'omnisep-ondemand-'));
 const openStore = (dir: string, extra: Partial<EmbeddedStoreOptions> = {}) =>
@@ -244,7 +245,7 @@ test('a snapshot read in one step (a failed write put back after a switch): the 
   const texts = Array.from({ length: 50 }, (_, i) => [imsi(i), JSON.stringify(sub(i))] as const);
   const { snap } = await writeSnapshot({
     dbDir: join(dir, 'db'), name: 'subscribers', gen: 1, fields: ['msisdn'], recovery: 'restore it', texts, src: null,
-    entryOf: () => undefined, tmpName: '.subscribers.1.snap.tmp', finalName: 'subscribers.1.snap',
+    durableSlotOf: () => undefined, tmpName: '.subscribers.1.snap.tmp', finalName: 'subscribers.1.snap',
   });
   assert.equal(snap.readSync(7, imsi(7)), texts[7]![1]);
   assert.throws(() => snap.readSync(7, imsi(8)), (e: unknown) => e instanceof StoreRecordDamagedError && /not the record of/.test(e.message), 'a slot of another key is refused');
@@ -272,4 +273,64 @@ test('a snapshot read in one step (a failed write put back after a switch): the 
   assert.throws(() => damaged.readSync(12, imsi(12)), (e: unknown) => e instanceof StoreRecordDamagedError && /checksum mismatch/.test(e.message));
   assert.equal(damaged.readSync(13, imsi(13)), texts[13]![1]);
   damaged.retire();
+});
+
+test('a compaction with writes in flight writes what a crash would leave: a put or delete whose commit then fails is not in the new snapshot, the record before it is', async () => {
+  const db = join(tmp(), 'db');
+  mkdirSync(db);
+  // The collection's journal is a hook that holds each commit until the test settles it (the failure injected).
+  const calls: Array<{ keys: string[]; settle: (e?: Error) => void }> = [];
+  const c = new MapCollection<Sub>('subscribers', { kind: 'state' }, {
+    commit: (ops) => new Promise<void>((resolve, reject) => { calls.push({ keys: ops.map((o) => o.key), settle: (e) => (e ? reject(e) : resolve()) }); }),
+  });
+  const N = 200;
+  for (let i = 0; i < N; i++) c.load(imsi(i), sub(i));
+  const compact = async (gen: number, src: SnapshotFile | null) => {
+    const { snap, was } = await writeSnapshot({
+      dbDir: db, name: 'subscribers', gen, fields: [], recovery: 'restore it', texts: await c.textEntries(0), src,
+      durableSlotOf: (k) => c.durableSlotOf(k), tmpName: `.subscribers.${gen}.snap.tmp`, finalName: `subscribers.${gen}.snap`,
+    });
+    await c.retarget(snap, snap.keys, was, { sliceMs: 0 });
+    return snap;
+  };
+  const records = (snap: SnapshotFile) => new Map(snap.keys.map((k, slot) => [k, JSON.parse(snap.readSync(slot, k)) as Sub]));
+  const settle = async (from: number, e?: Error) => {
+    const mine = calls.splice(from);
+    for (const call of mine) call.settle(e);
+    await new Promise((r) => setImmediate(r));
+  };
+  const first = await compact(1, null);
+  for (let i = 0; i < N; i += 17) assert.equal(c.durableSlotOf(imsi(i)), first.keys.indexOf(imsi(i)), 'every record a slot of the first snapshot');
+  // 100–149 rewritten durably since: held as text.
+  const rewrites = Array.from({ length: 50 }, (_, j) => c.put(imsi(100 + j), sub(100 + j, { v: 1 })));
+  await settle(0);
+  await Promise.all(rewrites);
+  // In flight during the next compaction: puts and deletes of records in the first snapshot (0–19) and of records
+  // held as text (100–119), puts of new keys, and puts that will succeed (20–29).
+  const failing: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 10; i++) {
+    failing.push(c.put(imsi(i), sub(i, { v: 2 })), c.delete(imsi(10 + i)), c.put(imsi(100 + i), sub(100 + i, { v: 2 })), c.delete(imsi(110 + i)), c.put(imsi(1000 + i), sub(1000 + i)));
+  }
+  for (const w of failing) w.catch(() => undefined); // awaited below, after the failure
+  const failed = calls.length;
+  const succeeding = Array.from({ length: 10 }, (_, j) => c.put(imsi(20 + j), sub(20 + j, { v: 2 })));
+  assert.equal(c.durableSlotOf(imsi(3)), first.keys.indexOf(imsi(3)), 'a slot record with a write in flight: its slot is what a crash leaves');
+  assert.equal(c.durableSlotOf(imsi(13)), first.keys.indexOf(imsi(13)), 'and with a delete in flight');
+  const second = await compact(2, first);
+  await settle(failed);
+  await Promise.all(succeeding);
+  await settle(0, new Error('EIO'));
+  for (const w of failing) await assert.rejects(w, /EIO/);
+  // The second snapshot is what the next start loads, with the new journal (where the failed commits were cut off).
+  const got = records(second);
+  assert.equal(got.size, N, 'the records before the compaction, no key written in flight only');
+  for (let i = 0; i < N; i++) assert.deepEqual(got.get(imsi(i)), i >= 100 && i < 150 ? sub(i, { v: 1 }) : sub(i), `${imsi(i)} in the snapshot`);
+  // In memory: the failed writes gone back, the ones that succeeded kept (they are in the new journal).
+  for (let i = 0; i < 20; i++) assert.deepEqual(await c.get(imsi(i)), sub(i));
+  for (let i = 20; i < 30; i++) assert.deepEqual(await c.get(imsi(i)), sub(i, { v: 2 }), 'a write that succeeded is not pointed at the older record the snapshot took');
+  for (let i = 100; i < 120; i++) assert.deepEqual(await c.get(imsi(i)), sub(i, { v: 1 }));
+  assert.equal(await c.get(imsi(1000)), undefined);
+  assert.equal(await c.count(), N);
+  first.retire();
+  second.retire();
 });

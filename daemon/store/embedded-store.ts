@@ -373,7 +373,7 @@ class JournalCollection<T> extends MapCollection<T> {
       // Changes made while the snapshot is written are also in journal G+1 (the snapshot is fuzzy).
       const { snap, was } = await writeSnapshot({
         dbDir: dir, name: this.name, gen: next, fields: this.spec.indexes ?? [], recovery: recoveryFor(dir, this.name),
-        texts: await this.textEntries(), src: this.#snap, entryOf: (k) => this.entryOf(k), tmpName: snapTmp(this.name, next), finalName: snapName(this.name, next),
+        texts: await this.textEntries(), src: this.#snap, durableSlotOf: (k) => this.durableSlotOf(k), tmpName: snapTmp(this.name, next), finalName: snapName(this.name, next),
       });
       const prev = this.#snap;
       // In slices: reads meanwhile take each slot entry from the snapshot it is of (the old one is open till then).

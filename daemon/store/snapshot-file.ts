@@ -317,12 +317,12 @@ export interface SnapshotInput {
   gen: number;
   fields: readonly string[];
   recovery: string;
-  /** The records held in memory at the start of the compaction (key, JSON text). */
+  /** The records a crash would leave that are held in memory, as the compaction found them (key, JSON text: MapCollection.textEntries). */
   texts: ReadonlyArray<readonly [string, string]>;
-  /** The previous snapshot: its records whose entry is still their slot are copied. */
+  /** The previous snapshot: its records a crash would still leave at their slot are copied. */
   src: SnapshotFile | null;
-  /** The collection's entry for `key` now. */
-  entryOf(key: string): Entry | undefined;
+  /** The slot of `src` a crash would leave `key` at now, if any (MapCollection.durableSlotOf: a write in flight does not count). */
+  durableSlotOf(key: string): number | undefined;
   /** `.<name>.<gen>.snap.tmp` and `<name>.<gen>.snap`. */
   tmpName: string;
   finalName: string;
@@ -379,15 +379,15 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
     }
     const src = x.src;
     if (src) {
-      // The old snapshot, sequentially, in windows of 1 MiB; a record written since is skipped (it is in
-      // memory, and in the new journal).
+      // The old snapshot, sequentially, in windows of 1 MiB; a record written durably since is skipped (it is in
+      // memory, and in the new journal); one whose write is still in flight is copied (what a crash would leave).
       let winStart = 0;
       let win: Buffer = Buffer.alloc(0);
       for (let slot = 0; slot < src.count; slot++) {
         // Records skipped (written since) write nothing and so never reach `add`'s slices: a slice of their own.
         if (slices.due()) await slices.next();
         const key = src.keys[slot]!;
-        if (x.entryOf(key) !== slot) continue;
+        if (x.durableSlotOf(key) !== slot) continue;
         const off = src.ends[slot]!;
         const len = src.ends[slot + 1]! - off;
         if (off < winStart || off + len > winStart + win.length) {

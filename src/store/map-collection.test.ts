@@ -261,6 +261,59 @@ test('the records held as text are collected a shard of the key map at a time, t
   assert.ok(turns >= 100, `the event loop turned ${turns} times while the shards were read (one step would give 0)`);
 });
 
+test('a compaction takes what a crash would leave: a write or delete in flight is not taken, its key\'s durable record is, wherever in the walk it was staged', async () => {
+  const N = 3000;
+  const key = (i: number) => `k${String(i).padStart(5, '0')}`;
+  const h = heldCommits();
+  const c = new MapCollection<{ id: string; v: number }>('tokens', { kind: 'state' }, h.hook);
+  for (let i = 0; i < N; i++) c.load(key(i), { id: key(i), v: 0 });
+  let done = false;
+  const walk = c.textEntries(0).then((t) => { done = true; return t; });
+  // Between the walk's slices (a shard each): puts and deletes of held keys and puts of new keys, all in flight.
+  const writes: Array<Promise<unknown>> = [];
+  let turns = 0;
+  for (let i = 0; !done; i += 3) {
+    turns++;
+    writes.push(c.put(key(i % N), { id: key(i % N), v: 1 }), c.delete(key((i + 1) % N)), c.put(`new${i}`, { id: `new${i}`, v: 1 }));
+    await tick();
+  }
+  const texts = await walk;
+  assert.ok(turns >= 50, `writes were staged in ${turns} turns of the walk`);
+  const got = new Map(texts);
+  assert.equal(texts.length, got.size, 'no key taken twice');
+  assert.equal(got.size, N, 'every key with a durable record, and no key of a write in flight only');
+  for (let i = 0; i < N; i++) assert.equal(got.get(key(i)), JSON.stringify({ id: key(i), v: 0 }), `${key(i)}: its durable record`);
+  // The writes then fail: the collection is back to those records, as a start from the snapshot would be.
+  for (const call of h.calls) call.settle(new Error('EIO'));
+  for (const w of writes) await assert.rejects(w, /EIO/);
+  for (let i = 0; i < N; i += 97) assert.deepEqual(await c.get(key(i)), { id: key(i), v: 0 });
+  assert.equal(await c.count(), N);
+});
+
+test('a key whose write stayed in flight through a switch: the next compaction takes its durable record from the source it is a slot of', async () => {
+  const key = (i: number) => `k${String(i).padStart(3, '0')}`;
+  const rec = (i: number, v: number) => ({ id: key(i), owner: 'o', v });
+  const h = heldCommits();
+  const c = new MapCollection<ReturnType<typeof rec>>('tokens', { kind: 'state' }, h.hook);
+  const keys = Array.from({ length: 20 }, (_, i) => key(i));
+  const old = arraySource(keys, keys.map((_, i) => rec(i, 0)), 'owner');
+  c.loadSource(old, keys, [], []);
+  const write = c.put(key(7), rec(7, 1));
+  write.catch(() => undefined);
+  // A compaction switches to a new source (the reverse order) while the write is in flight: the key is not moved.
+  const newKeys = [...keys].reverse();
+  const fresh = arraySource(newKeys, newKeys.map((k) => rec(Number(k.slice(1)), 0)), 'owner');
+  await c.retarget(fresh, newKeys, newKeys.map((k) => keys.indexOf(k)), { sliceMs: 0 });
+  assert.equal(c.durableSlotOf(key(7)), undefined, 'not a slot of the source now compacted');
+  assert.equal(c.durableSlotOf(key(8)), 11, 'a key at rest: its slot of the new source');
+  const texts = new Map(await c.textEntries(0));
+  assert.deepEqual([...texts.keys()], [key(7)]);
+  assert.equal(texts.get(key(7)), JSON.stringify(rec(7, 0)), 'the record before the write, read from the old source');
+  h.calls[0]!.settle(new Error('EIO'));
+  await assert.rejects(write, /EIO/);
+  assert.deepEqual(await c.get(key(7)), rec(7, 0));
+});
+
 test('a write that fails during or after a switch to a new source goes back to the record it replaced, not to a slot number of the old source', async () => {
   const N = 3000;
   const key = (i: number) => `k${String(i).padStart(5, '0')}`;

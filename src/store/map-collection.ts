@@ -183,21 +183,57 @@ export class MapCollection<T> implements Collection<T> {
   }
 
   /**
-   * Every record held as JSON text (compaction), read a shard of the key map at a time, in slices of `sliceMs`
-   * between which requests are served (one step over every key held the event loop ≈ 0.5 µs a key). A record written
-   * meanwhile is taken as its shard holds it when read: the snapshot is fuzzy (the journal after it holds the change
-   * too), and the compaction retargets only records whose entry is still the one it wrote.
+   * Every record a compaction's snapshot takes as JSON text: the records held as text, read a shard of the key map at
+   * a time, in slices of `sliceMs` between which requests are served (one step over every key held the event loop
+   * ≈ 0.5 µs a key). The snapshot is fuzzy: a change committed meanwhile is in the new journal too, and the
+   * compaction retargets only records whose entry is still the one it wrote.
+   *
+   * It takes what a crash would leave, never a write still in flight: for a key with writes staged, its last durable
+   * entry (a text; a slot of the source being compacted is copied from there instead, `durableSlotOf`; a slot of an
+   * older one is read from it), also when the staged write is a delete and the key is gone from the map. The keys of
+   * one shard, held or staged, are taken in one step. Before 2026-12-07 the staged record itself went into the
+   * snapshot, and a key deleted in flight was left out: a write whose commit then failed came back at the next start,
+   * and a delete that failed lost its record there (docs/storage.md § Writes of one key in flight).
    */
   async textEntries(sliceMs = 5): Promise<Array<[string, string]>> {
     const out: Array<[string, string]> = [];
     const map = this.#map;
+    const staged = this.#staged;
     const slices = new Slices(sliceMs, 1);
     for (let s = 0; s < map.shardCount; s++) {
       const shard = map.shard(s);
-      if (shard !== undefined) for (const [k, e] of shard) if (typeof e === 'string') out.push([k, e]);
+      if (shard !== undefined) {
+        for (const [k, e] of shard) if (typeof e === 'string' && (staged.size === 0 || !staged.has(k))) out.push([k, e]);
+      }
+      if (staged.size) {
+        for (const [k, st] of staged) {
+          if (map.shardIndex(k) !== s) continue;
+          const text = this.#durableText(k, st);
+          if (text !== undefined) out.push([k, text]);
+        }
+      }
       if (slices.due()) await slices.next();
     }
     return out;
+  }
+
+  /** The text of the record a crash would leave for a key with writes in flight; undefined when none, or a slot of the source (copied from there). */
+  #durableText(key: string, st: Staged): string | undefined {
+    const d = st.durable;
+    if (d === null || typeof d === 'string') return d ?? undefined;
+    if (st.from === this.source) return undefined;
+    // A slot of a source before the one being compacted (every write of the key since then has failed): its text.
+    return st.from!.readSync(d, key);
+  }
+
+  /**
+   * The slot of the collection's source that a crash would leave `key` at now (a compaction copies that record from
+   * the source), or undefined: a key with writes in flight answers with its last durable entry, not the staged one.
+   */
+  durableSlotOf(key: string): number | undefined {
+    const st = this.#staged.get(key);
+    const e = st === undefined ? this.#map.get(key) : st.from === this.source ? st.durable : null;
+    return typeof e === 'number' ? e : undefined;
   }
 
   /**

@@ -72,6 +72,11 @@ export class ShardedMap<V> implements Iterable<[string, V]> {
     return SHARDS;
   }
 
+  /** The shard `key` is in, or would be (a caller walking the map a shard per step). */
+  shardIndex(key: string): number {
+    return shardOf(key);
+  }
+
   /** Shard `i` (undefined while no key ever went to it): a caller that walks the map a shard per step, in slices. */
   shard(i: number): ReadonlyMap<string, V> | undefined {
     return this.#shards[i];
