@@ -9,10 +9,8 @@
  * all strings; counts and self sizes (docs/performance.md § Thirty-eighth round). Reads the file whole: a daemon's
  * snapshot at 10,000 SIMs is ≈ 100 MB and needs ≈ 1 GB of heap here (node's default limit is enough).
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-
-interface Snapshot { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] }
+import { heapNodes } from '../test/heap-strings.js';
 
 const KINDS: Array<[string, (type: string, text: string) => boolean]> = [
   ['every node', () => true],
@@ -24,16 +22,10 @@ const KINDS: Array<[string, (type: string, text: string) => boolean]> = [
   ['NAIs (…@nai.…)', (t, s) => t.includes('string') && /^[0-9]{15,16}@nai\./.test(s)],
 ];
 
+/** Count and self size of each kind; a node's own name, so a slice is not counted as the text it was cut from. */
 function tally(file: string): Array<[number, number]> {
-  const h = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
-  const f = h.snapshot.meta.node_fields;
-  const [width, type, name, size] = [f.length, f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
   const out = KINDS.map((): [number, number] => [0, 0]);
-  for (let i = 0; i < h.nodes.length; i += width) {
-    const t = h.snapshot.meta.node_types[0][h.nodes[i + type]!]!;
-    const text = h.strings[h.nodes[i + name]!]!;
-    KINDS.forEach(([, is], k) => { if (is(t, text)) { out[k]![0]++; out[k]![1] += h.nodes[i + size]!; } });
-  }
+  for (const n of heapNodes(file)) KINDS.forEach(([, is], k) => { if (is(n.type, n.name)) { out[k]![0]++; out[k]![1] += n.size; } });
   return out;
 }
 
