@@ -7,8 +7,11 @@
  * longest the event loop waited meanwhile (`monitorEventLoopDelay`: what a request arriving then waits). In-process, no
  * daemon; memory and time of the store alone, not of what a daemon holds besides.
  *
- *   npx tsc && node --expose-gc dist/bench/record-heap.bench.js [--records 200000] [--root DIR]
+ *   npx tsc && node --expose-gc dist/bench/record-heap.bench.js [--records 200000] [--held-budget CHARS] [--root DIR]
  *
+ * `--held-budget CHARS`: the store's budget of records held as text (default: its own, node's heap limit over 16),
+ * over which it compacts the collection holding the most (docs/storage.md § Heap per SIM); each row says how many
+ * characters were held, after waiting for a compaction the budget started.
  * `--root DIR`: the store of another build (e.g. `git archive <commit> | tar -x -C DIR`, node_modules linked,
  * `npx tsc` there), for a before/after in one sitting.
  */
@@ -19,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, root: { type: 'string' } } });
+const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, 'held-budget': { type: 'string' }, root: { type: 'string' } } });
 const N = Number(values.records);
 if (!Number.isInteger(N) || N < 1) throw new Error('--records: a whole number, 1 or more');
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -36,11 +39,20 @@ const heapMb = () => { gc(); gc(); return process.memoryUsage().heapUsed / 1e6; 
 const base = heapMb();
 const perRecord = (mb: number) => Math.round(((mb - base) * 1e6) / N);
 const rows: string[] = [];
-const row = (step: string, extra = '') => { const mb = heapMb(); rows.push(`| ${step} | ${(mb - base).toFixed(1)} | ${perRecord(mb)} | ${extra} |`); };
+const budget = values['held-budget'] === undefined ? undefined : Number(values['held-budget']);
+if (budget !== undefined && !(budget > 0)) throw new Error('--held-budget: a number of characters, above 0');
+let held = () => 0;
+const row = (step: string, extra = '') => {
+  const mb = heapMb();
+  rows.push(`| ${step} | ${(mb - base).toFixed(1)} | ${perRecord(mb)} | ${(held() / 1e6).toFixed(1)} | ${extra} |`);
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'omnisep-record-heap-'));
 try {
-  let store = await createEmbeddedStore({ dataDir: dir, lock: false, activity: { retentionIntervalMs: 0 }, warn: () => {} });
+  const opts = { dataDir: dir, lock: false, activity: { retentionIntervalMs: 0 }, warn: () => {}, ...(budget ? { compaction: { maxHeldChars: budget } } : {}) };
+  let store = await createEmbeddedStore(opts);
+  // An older build (--root) has no budget and reports nothing held.
+  held = () => store.heldText?.().collections.reduce((n, c) => n + c.chars, 0) ?? 0;
   let tokens = store.collection<Record<string, unknown>>('tokens', COLLECTIONS.tokens);
   const write = async (round: number) => {
     for (let i = 0; i < N; i += 500) {
@@ -66,15 +78,18 @@ try {
     return `compaction ${((performance.now() - t) / 1000).toFixed(2)} s, the event loop held up to ${(delay.max / 1e6).toFixed(0)} ms`;
   };
   await write(0);
+  await store.idle?.();
   row('written');
   row('compacted', await compact());
   await write(1);
-  row('rewritten (held as text)');
+  // A compaction the budget started: over before the heap is read (what it holds meanwhile is not what stays).
+  await store.idle?.();
+  row('rewritten (held as text up to the budget)');
   row('compacted again', await compact());
   await store.close();
   store = null as unknown as typeof store;
   tokens = null as unknown as typeof tokens;
-  store = await createEmbeddedStore({ dataDir: dir, lock: false, activity: { retentionIntervalMs: 0 }, warn: () => {} });
+  store = await createEmbeddedStore(opts);
   tokens = store.collection<Record<string, unknown>>('tokens', COLLECTIONS.tokens);
   row('closed and opened again (key map)');
   await store.close();
@@ -82,7 +97,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`record-heap: ${N.toLocaleString('en-US')} token records, embedded store in-process (no daemon), ${values.root ? `build ${values.root}` : 'this build'}; node ${process.version}`);
-console.log('| step | heap MB (over the empty process) | bytes a record | |');
-console.log('|---|---:|---:|---|');
+console.log(`record-heap: ${N.toLocaleString('en-US')} token records, embedded store in-process (no daemon), ${values.root ? `build ${values.root}` : 'this build'}, budget of held text ${budget ?? 'the default'}; node ${process.version}`);
+console.log('| step | heap MB (over the empty process) | bytes a record | held as text, M characters | |');
+console.log('|---|---:|---:|---:|---|');
 for (const r of rows) console.log(r);

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { Agent, request } from 'undici';
 import { startTestDaemon, TEST_API_KEY, TEST_SIGNING_SECRET, type TestDaemon } from './daemon-helpers.js';
 import { routes } from '../src/contracts/routes.js';
@@ -268,6 +269,19 @@ test('metrics on the control socket, with route patterns (no IMSIs in labels)', 
   assert.ok(count >= 3, `entitlements commits counted: ${count}`);
   assert.equal(inf, count);
   assert.ok(sum > 0 && sum / count < 5, `mean commit wait ${sum / count} s`);
+  // A record written since start is held as text until its collection's next compaction: counted by collection; the
+  // budget is node's heap limit over 16 (docs/storage.md § Heap per SIM).
+  const heldOf = (text: string) => Number(/omnisep_store_held_text_chars\{[^}]*collection="entitlements"[^}]*\} (\d+)/.exec(text)?.[1]);
+  const before = heldOf(m.text);
+  const other = '001010999999901';
+  assert.equal((await d.call('POST', `/api/entitlements/${other}`, { app_id: 'ap2005', entitlement: { entitlement_status: 0 } })).status, 200);
+  const m2 = await d.call('GET', '/metrics');
+  const record = JSON.stringify((await d.call('GET', `/api/entitlements/${other}`)).json).length;
+  assert.ok(heldOf(m2.text) > before && heldOf(m2.text) - before <= record + 64, `entitlements held as text: ${before} → ${heldOf(m2.text)} (the record's JSON ≈ ${record})`);
+  assert.equal((await d.call('DELETE', `/api/entitlements/${other}`)).status, 200);
+  assert.equal(heldOf((await d.call('GET', '/metrics')).text), before, 'its delete frees it');
+  const budget = Number(/omnisep_store_held_text_budget_chars\{[^}]*\} (\d+)/.exec(m.text)?.[1]);
+  assert.equal(budget, Math.floor(getHeapStatistics().heap_size_limit / 16));
 });
 
 test('every request log line carries request_id; no secret reaches logs or API output', async () => {

@@ -373,3 +373,47 @@ test('a data dir held by a live daemon is refused; a dead holder is taken over',
   await s.close();
   assert.ok(!existsSync(join(dir, 'omnisep.lock')));
 });
+
+test('records held as text over the store\'s budget: the largest holder is compacted, long before its journal would be', async () => {
+  const run = async (maxHeldChars: number) => {
+    const dir = tmp();
+    // The journal's own trigger is out of reach (1 GiB): only the budget can start a compaction.
+    const s = await openStore(dir, { compaction: { minBytes: 1 << 30, maxHeldChars } });
+    const big = s.collection<{ i: number; pad: string }>('websheet');
+    const small = s.collection<{ i: number }>('xcap_profiles_test');
+    for (let i = 0; i < 50; i++) await small.put(`s${i}`, { i });
+    const total = () => s.heldText().collections.reduce((n, c) => n + c.chars, 0);
+    let overs = 0;
+    for (let i = 0; i < 1200; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => big.put(`k${i + j}`, { i: i + j, pad: 'p'.repeat(400) })));
+      if (total() <= maxHeldChars) continue;
+      // Over the budget: with no more writes, the compaction it started brings the store back under it.
+      overs++;
+      const until = Date.now() + 60_000;
+      while (total() > maxHeldChars) {
+        assert.ok(Date.now() < until, `still ${total()} characters held 60 s after going over ${maxHeldChars}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    const held = Object.fromEntries(s.heldText().collections.map((c) => [c.collection, c.chars]));
+    await s.close(); // waits for a compaction in flight
+    const gens = (name: string) => dbFiles(dir).filter((f) => f.startsWith(`${name}.`)).map((f) => Number(f.split('.')[1]));
+    const again = await openStore(dir);
+    for (let i = 0; i < 1200; i += 111) assert.deepEqual(await again.collection('websheet').get(`k${i}`), { i, pad: 'p'.repeat(400) });
+    assert.deepEqual(await again.collection('xcap_profiles_test').get('s7'), { i: 7 });
+    assert.equal(await again.collection('websheet').count(), 1200);
+    await again.close();
+    return { overs, held, big: Math.max(...gens('websheet')), small: Math.max(...gens('xcap_profiles_test')) };
+  };
+  const budget = 100_000; // ≈ 230 of the 1,200 records of ≈ 430 characters
+  const bounded = await run(budget);
+  assert.ok(bounded.overs >= 4, `went over the budget ${bounded.overs} times`);
+  assert.equal(bounded.big, bounded.overs + 1, 'the large collection was compacted each time');
+  assert.equal(bounded.small, 1, 'the small one, never the largest holder, was not');
+  assert.ok(bounded.held.websheet! <= budget);
+  // The same writes with a budget out of reach: nothing is compacted and every record stays held as text.
+  const unbounded = await run(1e9);
+  assert.equal(unbounded.overs, 0);
+  assert.equal(unbounded.big, 1);
+  assert.ok(unbounded.held.websheet! > 1200 * 400, `held ${unbounded.held.websheet}`);
+});

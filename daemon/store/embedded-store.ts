@@ -22,6 +22,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, accessSync, constants, writeFileSync, openSync, writeSync, fsyncSync, closeSync, ftruncateSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { Low } from 'lowdb';
 import type { ActivityLog, Collection, CollectionSpec, Store } from '../../src/ports.js';
 import { MapCollection, type JournalOp } from '../../src/store/map-collection.js';
@@ -58,8 +59,12 @@ export interface EmbeddedStoreOptions {
   lock?: boolean;
   /** Group commit window of the journals, ms (`storage.activity_commit_interval_ms`). */
   commitIntervalMs?: number;
-  /** Compact a journal once it holds at least `minBytes` and `ratio` times the last snapshot's size. */
-  compaction?: { minBytes?: number; ratio?: number };
+  /**
+   * Compact a journal once it holds at least `minBytes` and `ratio` times the last snapshot's size; and compact the
+   * collection holding the most records as text once all of them hold more than `maxHeldChars` characters (default:
+   * a sixteenth of node's heap limit; docs/storage.md § Heap per SIM).
+   */
+  compaction?: { minBytes?: number; ratio?: number; maxHeldChars?: number };
   warn?: (msg: string) => void;
   /**
    * Told, for every write to a journal or the activity log, how long it waited for its durable commit (ms; `log`:
@@ -73,6 +78,13 @@ export interface EmbeddedStore extends Store {
   readonly activity: ActivityFileLog & ActivityLog;
   /** Compact every durable collection now (tests, benchmarks); resolves when done. */
   compactAll(): Promise<void>;
+  /**
+   * Per durable collection, the characters of its records held in memory as JSON text until its next compaction
+   * (the daemon's `omnisep_store_held_text_chars`), and the budget over which the largest holder is compacted.
+   */
+  heldText(): { budget: number; collections: Array<{ collection: string; chars: number }> };
+  /** Resolves once no compaction is in flight (benchmarks: the heap after one, not during it). */
+  idle(): Promise<void>;
 }
 
 const journalName = (name: string, gen: number) => `${name}.${gen}.journal`;
@@ -254,6 +266,8 @@ interface StoreCtx {
   onCommitWait: ((log: string, waitMs: number) => void) | undefined;
   minBytes: number;
   ratio: number;
+  /** After every commit: compact the largest holder of records as text if the store holds more than its budget. */
+  relieve(): void;
   warn: (m: string) => void;
   feed: ChangeFeed;
   addToManifest(name: string): Promise<void>;
@@ -331,8 +345,22 @@ class JournalCollection<T> extends MapCollection<T> {
       throw e;
     }
     for (const op of ops) this.ctx.feed.emit({ collection: this.name, key: op.key, origin: null });
-    if (!this.#compacting && w.size >= this.ctx.minBytes && w.size >= this.ctx.ratio * this.snapBytes)
-      void this.compact().catch((e) => this.ctx.warn(`storage: compaction of ${this.name} failed (the journal keeps growing; retried later): ${(e as Error).message}`));
+    if (!this.#compacting && w.size >= this.ctx.minBytes && w.size >= this.ctx.ratio * this.snapBytes) void this.compactInBackground();
+    else this.ctx.relieve();
+  }
+
+  /** A compaction nothing waits for: a failure is logged, and the next commit that finds it due tries again. */
+  compactInBackground(): Promise<void> {
+    return this.compact().catch((e) => this.ctx.warn(`storage: compaction of ${this.name} failed (the journal keeps growing; retried later): ${(e as Error).message}`));
+  }
+
+  get compacting(): boolean {
+    return this.#compacting !== null;
+  }
+
+  /** Resolves once the compaction in flight, if any, is over (failed or not). */
+  async compacted(): Promise<void> {
+    await this.#compacting?.catch(() => {});
   }
 
   /**
@@ -548,6 +576,7 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
     onCommitWait: opts.onCommitWait,
     minBytes: opts.compaction?.minBytes ?? 16 << 20,
     ratio: opts.compaction?.ratio ?? 2,
+    relieve: () => {},
     warn,
     feed,
     onError: (e) => { lastError = e; },
@@ -559,6 +588,25 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
   };
 
   const durable: JournalCollection<unknown>[] = [];
+  // The records written since each collection's snapshot are held as text; a storm that rewrites a whole collection
+  // (a new token for every SIM) would hold all of it until its journal reaches twice the snapshot. Over the budget,
+  // the largest holder is compacted, one at a time and not while another compaction runs: O(collections) a commit.
+  const heldBudget = opts.compaction?.maxHeldChars ?? Math.floor(getHeapStatistics().heap_size_limit / 16);
+  let relieving = false;
+  ctx.relieve = () => {
+    if (relieving) return;
+    let total = 0;
+    let top: JournalCollection<unknown> | null = null;
+    for (const c of durable) {
+      if (c.compacting) return;
+      const held = c.heldTextChars;
+      total += held;
+      if (top === null || held > top.heldTextChars) top = c;
+    }
+    if (total <= heldBudget || top === null) return;
+    relieving = true;
+    void top.compactInBackground().finally(() => { relieving = false; });
+  };
   const collections = new CollectionRegistry<Collection<unknown>>((name, spec) => {
     const disk = byName.get(name);
     if (spec.kind === 'volatile' && !disk) return feed.volatile(name, spec);
@@ -610,6 +658,10 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
     async compactAll(): Promise<void> {
       for (const c of durable) await c.compactNow();
     },
+    async idle(): Promise<void> {
+      while (durable.some((c) => c.compacting)) await Promise.all(durable.map((c) => c.compacted()));
+    },
+    heldText: () => ({ budget: heldBudget, collections: durable.map((c) => ({ collection: c.name, chars: c.heldTextChars })) }),
     async close(): Promise<void> {
       await Promise.all(durable.map((c) => c.close()));
       await manifestChain.catch(() => {});

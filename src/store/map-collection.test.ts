@@ -411,3 +411,52 @@ test('a record written is held as one flat text, not as the joined pieces JSON.s
   assert.deepEqual(await c.get('k1999'), { sqn: '2999', imsi: '001010000001999', updated_at: 1_765_000_001_999, note: 'record 1999 '.repeat(40) });
   assert.equal((await c.find('imsi', '001010000000007')).length, 1);
 });
+
+test('heldTextChars is the length of every record held as text, through puts, updates, deletes, failed commits and a switch to a new source (property)', async () => {
+  const h = heldCommits();
+  const key = (i: number) => `k${String(i).padStart(3, '0')}`;
+  const c = new MapCollection<{ id: string; owner: string; pad: string }>('tokens', { kind: 'state', indexes: ['owner'] }, h.hook);
+  const keys = Array.from({ length: 60 }, (_, i) => key(i));
+  const rec = (i: number, n: number) => ({ id: key(i), owner: `o${n % 5}`, pad: 'x'.repeat(n % 97) });
+  c.loadSource(arraySource(keys, keys.map((_, i) => rec(i, 0)), 'owner'), keys, ['owner'], [keys.map(() => 'o0')]);
+  assert.equal(c.heldTextChars, 0, 'records of the source are not held');
+  // What it must be: the text of every key whose entry is a text, read back through the compaction's walk.
+  const expected = async () => (await c.textEntries(0)).reduce((n, [, t]) => n + t.length, 0);
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31; return seed % n; };
+  const writes: Array<Promise<unknown>> = [];
+  for (let round = 0; round < 40; round++) {
+    for (let j = 0; j < 25; j++) {
+      const i = rnd(90); // some keys beyond the source's
+      const n = rnd(1000);
+      const op = rnd(6);
+      if (op === 0) writes.push(c.delete(key(i)));
+      else if (op === 1) writes.push(c.update(key(i), (cur) => ({ result: null, put: { ...(cur ?? rec(i, 0)), pad: 'y'.repeat(n % 131) } })));
+      else if (op === 2) writes.push(c.deleteMany([key(i), key((i + 1) % 90)], { field: 'owner', values: [`o${n % 5}`, `o${(n + 1) % 5}`] }));
+      else if (op === 3) writes.push(c.putMany([[key(i), rec(i, n)], [key((i + 2) % 90), rec(i, n + 1)]]));
+      else writes.push(c.put(key(i), rec(i, n)));
+    }
+    // Every commit settles, one in four failing (the key goes back to its durable entry), till every write has.
+    let pending = true;
+    const all = Promise.allSettled(writes.splice(0)).then(() => { pending = false; });
+    while (pending) {
+      await tick();
+      for (const call of h.calls.splice(0)) call.settle(rnd(4) === 0 ? new Error('EIO') : undefined);
+    }
+    await all;
+    await tick();
+    assert.equal(c.heldTextChars, await expected(), `after round ${round}`);
+  }
+  assert.ok(c.heldTextChars > 0);
+  // A switch to a new source holding every record: each text it moved is no longer held.
+  const now = await c.scan({ limit: 1000 });
+  const newKeys = now.map(([k]) => k);
+  const was = newKeys.map((k) => c.entryOf(k)!);
+  await c.retarget(arraySource(newKeys, now.map(([, v]) => v), 'owner'), newKeys, was, { sliceMs: 0 });
+  assert.equal(c.heldTextChars, 0);
+  const last = c.put(key(1), rec(1, 500));
+  for (let t = 0; t < 3 && !h.calls.length; t++) await tick();
+  h.calls.splice(0).forEach((call) => call.settle());
+  await last;
+  assert.equal(c.heldTextChars, JSON.stringify(rec(1, 500)).length);
+});

@@ -137,6 +137,8 @@ export class MapCollection<T> implements Collection<T> {
   readonly #shared = new SharedRecords();
   /** Keys with a change staged whose commit has not settled (Staged). */
   readonly #staged = new Map<string, Staged>();
+  /** The characters of the JSON texts the key map holds (records not in the source): `heldTextChars`. */
+  #heldChars = 0;
 
   constructor(readonly name: string, readonly spec: CollectionSpec, private readonly hooks: MapCollectionHooks = {}) {
     for (const f of spec.indexes ?? []) this.#indexes.set(f, new FieldIndex());
@@ -277,7 +279,10 @@ export class MapCollection<T> implements Collection<T> {
         if (this.#map.get(key) !== from) continue;
         done[i] = 1;
         this.#map.set(key, i);
-        if (typeof from === 'string') this.#shareIndexValues(key, i, indexes, values);
+        if (typeof from === 'string') {
+          this.#heldChars -= from.length;
+          this.#shareIndexValues(key, i, indexes, values);
+        }
       }
     } finally {
       this.#switching = null;
@@ -298,6 +303,15 @@ export class MapCollection<T> implements Collection<T> {
 
   get size(): number {
     return this.#map.size;
+  }
+
+  /**
+   * The characters of the records held in memory as JSON text (every record written since the source's snapshot, the
+   * memory driver's all): what a compaction would free. Kept as entries change, O(1) a write; the embedded driver
+   * compacts the largest holder once its collections hold more than their budget (docs/storage.md § Heap per SIM).
+   */
+  get heldTextChars(): number {
+    return this.#heldChars;
   }
 
   #text(key: string): string | Promise<string> | undefined {
@@ -605,6 +619,7 @@ export class MapCollection<T> implements Collection<T> {
       this.#sorted.added(key);
     }
     this.#map.set(key, entry);
+    this.#heldChars += (typeof entry === 'string' ? entry.length : 0) - (typeof old === 'string' ? old.length : 0);
     if (!this.#indexes.size) return;
     const was = old === undefined ? undefined : this.#oldFields(key, old, hint);
     const field = this.#fields(key, entry, value);
@@ -624,6 +639,7 @@ export class MapCollection<T> implements Collection<T> {
     if (old === undefined) return;
     this.#unindex(key, old, hint);
     this.#map.delete(key);
+    if (typeof old === 'string') this.#heldChars -= old.length;
     this.#sorted.removed(key);
   }
 

@@ -4,7 +4,7 @@
  * and the control socket (not on the public port).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DaemonContext } from '../../context.js';
 import { LabelledCounter, LabelledHistogram } from './request-metrics.js';
 
@@ -48,6 +48,26 @@ export function commitWaitMetric(registry: Registry): (log: string, waitMs: numb
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1, 0.5, 1],
   });
   return (log, waitMs) => h.observe(log, () => ({ log }), waitMs / 1000);
+}
+
+/**
+ * `omnisep_store_held_text_chars{collection}` and `omnisep_store_held_text_budget_chars`: the characters of the embedded
+ * store's records held in memory as JSON text until their collection's next compaction, and the budget over which the
+ * largest holder is compacted (docs/storage.md § Heap per SIM). Read on a scrape; the other drivers hold none.
+ */
+export function heldTextMetric(registry: Registry, read: () => { budget: number; collections: Array<{ collection: string; chars: number }> }): void {
+  new Gauge({
+    name: 'omnisep_store_held_text_chars', help: 'characters of the embedded store\'s records held in memory as JSON text until the next compaction, by collection',
+    labelNames: ['collection'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of read().collections) this.set({ collection: c.collection }, c.chars);
+    },
+  });
+  new Gauge({
+    name: 'omnisep_store_held_text_budget_chars', help: 'held text over which the embedded store compacts the collection holding the most',
+    registers: [registry], collect() { this.set(read().budget); },
+  });
 }
 
 /**
