@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, unlinkSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { runUntilKilled } from '../../test/kill-child.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { createEmbeddedStore, type EmbeddedStoreOptions } from './embedded-store
 import { StoreCorruptError, StoreRecordDamagedError } from './errors.js';
 import { openCollection } from '../../src/store/collections.js';
 import { SnapshotFile, identityOf, writeSnapshot } from './snapshot-file.js';
+import { frame } from './journal.js';
 import { ownString } from '../../src/util/own-string.js';
 import { heapStrings } from '../../test/heap-strings.js';
 import { MapCollection } from '../../src/store/map-collection.js';
@@ -333,4 +334,40 @@ test('a compaction with writes in flight writes what a crash would leave: a put 
   assert.equal(await c.count(), N);
   first.retire();
   second.retire();
+});
+
+test('a snapshot\'s columns sized from the collection\'s record count: too small an estimate grows, too large is cut; the same snapshot either way', async () => {
+  const dir = tmp();
+  mkdirSync(join(dir, 'db'));
+  const texts = Array.from({ length: 300 }, (_, i) => [imsi(i), JSON.stringify(sub(i))] as const);
+  const first = await writeSnapshot({
+    dbDir: join(dir, 'db'), name: 'subscribers', gen: 1, fields: ['msisdn'], recovery: 'restore it', texts: texts.slice(0, 200), src: null,
+    durableSlotOf: () => undefined, tmpName: '.subscribers.1.snap.tmp', finalName: 'subscribers.1.snap',
+  });
+  // The next: 100 records held as text (60 of them rewrites of keys in the first, whose slots are skipped), the rest copied.
+  const held = [...texts.slice(140, 200).map(([k]) => [k, JSON.stringify(sub(Number(k.slice(-6)), { v: 2 }))] as const), ...texts.slice(200, 240)];
+  const heldKeys = new Set(held.map(([k]) => k));
+  const write = (gen: number, records: number | undefined) => writeSnapshot({
+    dbDir: join(dir, 'db'), name: 'subscribers', gen, fields: ['msisdn'], recovery: 'restore it', texts: held, src: first.snap,
+    durableSlotOf: (k) => (heldKeys.has(k) ? undefined : first.snap.keys.indexOf(k)), tmpName: `.subscribers.${gen}.snap.tmp`, finalName: `subscribers.${gen}.snap`,
+    ...(records === undefined ? {} : { records }),
+  });
+  const runs = [await write(2, undefined), await write(3, 1), await write(4, 240), await write(5, 100_000)];
+  for (const { snap, was } of runs) {
+    assert.equal(snap.count, 240);
+    assert.equal(snap.keys.length, 240);
+    assert.equal(was.length, 240);
+    assert.equal(snap.ends.length, 241, 'one end a record and the header\'s');
+    assert.equal(snap.idx[0]!.length, 240);
+    assert.deepEqual(snap.keys, runs[0]!.snap.keys);
+    assert.deepEqual([...snap.ends], [...runs[0]!.snap.ends]);
+    assert.deepEqual(snap.idx, runs[0]!.snap.idx);
+    assert.equal(snap.ends[240], statSync(snap.file).size - frame(JSON.stringify({ end: 240 })).length);
+    for (const i of [0, 59, 60, 139, 199, 239]) {
+      const k = snap.keys[i]!;
+      assert.equal(await snap.read(i, k), heldKeys.has(k) ? held.find(([h]) => h === k)![1] : texts[Number(k.slice(-6))]![1], `${k} in slot ${i}`);
+    }
+  }
+  for (const { snap } of runs) snap.retire();
+  first.snap.retire();
 });

@@ -401,7 +401,7 @@ class JournalCollection<T> extends MapCollection<T> {
       // Changes made while the snapshot is written are also in journal G+1 (the snapshot is fuzzy).
       const { snap, was } = await writeSnapshot({
         dbDir: dir, name: this.name, gen: next, fields: this.spec.indexes ?? [], recovery: recoveryFor(dir, this.name),
-        texts: await this.textEntries(), src: this.#snap, durableSlotOf: (k) => this.durableSlotOf(k), tmpName: snapTmp(this.name, next), finalName: snapName(this.name, next),
+        texts: await this.textEntries(), src: this.#snap, records: this.size, durableSlotOf: (k) => this.durableSlotOf(k), tmpName: snapTmp(this.name, next), finalName: snapName(this.name, next),
       });
       const prev = this.#snap;
       // In slices: reads meanwhile take each slot entry from the snapshot it is of (the old one is open till then).
@@ -421,6 +421,9 @@ class JournalCollection<T> extends MapCollection<T> {
       fsyncDirSync(dir);
     };
     this.#compacting = run().finally(() => { this.#compacting = null; });
+    // Writes made while it ran may leave the store over its budget with no commit to come and notice: look now (not
+    // after a failure, which the next commit retries).
+    this.#compacting.then(() => this.ctx.relieve(), () => undefined);
     return this.#compacting;
   }
 
@@ -605,7 +608,10 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
     }
     if (total <= heldBudget || top === null) return;
     relieving = true;
-    void top.compactInBackground().finally(() => { relieving = false; });
+    top.compact().then(() => { relieving = false; ctx.relieve(); }, (e: unknown) => {
+      relieving = false;
+      warn(`storage: compaction of ${top.name} failed (its records stay held in memory; retried at the next write): ${(e as Error).message}`);
+    });
   };
   const collections = new CollectionRegistry<Collection<unknown>>((name, spec) => {
     const disk = byName.get(name);
