@@ -266,7 +266,7 @@ interface StoreCtx {
   onCommitWait: ((log: string, waitMs: number) => void) | undefined;
   minBytes: number;
   ratio: number;
-  /** After every commit: compact the largest holder of records as text if the store holds more than its budget. */
+  /** After every commit and compaction: compact the largest holder of records as text if the store holds more than its budget. */
   relieve(): void;
   warn: (m: string) => void;
   feed: ChangeFeed;
@@ -356,6 +356,11 @@ class JournalCollection<T> extends MapCollection<T> {
 
   get compacting(): boolean {
     return this.#compacting !== null;
+  }
+
+  /** Whether it has a journal to compact (a collection's first write creates it). */
+  get journalled(): boolean {
+    return this.#writer !== null;
   }
 
   /** Resolves once the compaction in flight, if any, is over (failed or not). */
@@ -604,7 +609,8 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
       if (c.compacting) return;
       const held = c.heldTextChars;
       total += held;
-      if (top === null || held > top.heldTextChars) top = c;
+      // Not one whose first journal is still being created (its compaction would do nothing, and be asked again).
+      if (c.journalled && (top === null || held > top.heldTextChars)) top = c;
     }
     if (total <= heldBudget || top === null) return;
     relieving = true;

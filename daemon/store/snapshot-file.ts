@@ -338,9 +338,9 @@ export async function writeSnapshot(x: SnapshotInput): Promise<{ snap: SnapshotF
   const tmp = join(x.dbDir, x.tmpName);
   const file = join(x.dbDir, x.finalName);
   // The columns at the collection's size (an estimate: an array grows past its length as it is filled, `ends` below),
-  // each allocated in a turn of the event loop of its own, filled in order and cut to what was written. Grown push by push, every column copied itself
-  // whole at the same record count, and at 1,000,000 records those copies held the event loop 35–336 ms at a time;
-  // allocated all in one step, 60–110 ms (docs/performance.md § Fortieth round).
+  // each allocated in a turn of the event loop of its own, filled in order and cut to what was written. Grown push by
+  // push, every column copied itself whole at the same record count, and at 1,000,000 records those copies held the
+  // event loop 35–336 ms at a time; allocated all in one step, 60–110 ms (docs/performance.md § Fortieth round).
   const cap = Math.min(x.records ?? Infinity, x.texts.length + (x.src?.count ?? 0));
   const keys = await column<string>(cap);
   const was = await column<Entry>(cap);
