@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, existsSync, statSync, mkdirSync, rmSync, copyFileSync, chmodSync, appendFileSync, unlinkSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -447,4 +448,30 @@ test('records held over the budget by writes made during a compaction are compac
   assert.equal(await again.collection('websheet').count(), 20_300);
   assert.deepEqual(await again.collection('websheet').get('k299'), { i: 299, pad: 'p'.repeat(400) });
   await again.close();
+});
+
+test('over the budget while a collection\'s first journal is being created: the store compacts another, not that one again and again (a child, bounded)', () => {
+  // Each round writes a new collection's first record, larger than the budget, while commits of another collection
+  // find the store over its budget. Compacting the new one does nothing until its journal exists; asked again at once,
+  // the store looped on microtasks and nothing else ran (found in review). Run in a child: a loop like that starves any
+  // timer of this process.
+  const dir = tmp();
+  const script = `
+    const { createEmbeddedStore } = await import(${JSON.stringify(new URL('./embedded-store.js', import.meta.url).href)});
+    const s = await createEmbeddedStore({ dataDir: ${JSON.stringify(dir)}, lock: false, activity: { retentionIntervalMs: 0 }, warn: () => {}, compaction: { minBytes: 1 << 30, maxHeldChars: 1000 } });
+    const b = s.collection('websheet');
+    await b.put('b0', { x: 1 });
+    for (let i = 0; i < 20; i++) {
+      const a = s.collection('fresh' + i);
+      await Promise.all([a.put('a', { pad: 'p'.repeat(5000) }), b.put('b' + (i + 1), { y: 2 }), b.put('c' + (i + 1), { y: 2 })]);
+    }
+    await s.idle();
+    const held = s.heldText().collections.reduce((n, c) => n + c.chars, 0);
+    await s.close();
+    console.log('held ' + held);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.signal, null, `the child was stopped after 120 s: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(Number(/held (\d+)/.exec(r.stdout)?.[1]) <= 1000, r.stdout);
 });
