@@ -452,9 +452,10 @@ test('records held over the budget by writes made during a compaction are compac
 
 test('over the budget while a collection\'s first journal is being created: the store compacts another, not that one again and again (a child, bounded)', () => {
   // Each round writes a new collection's first record, larger than the budget, while commits of another collection
-  // find the store over its budget. Compacting the new one does nothing until its journal exists; asked again at once,
-  // the store looped on microtasks and nothing else ran (found in review). Run in a child: a loop like that starves any
-  // timer of this process.
+  // find the store over its budget. Compacting the new one does nothing until its journal exists; when the store
+  // looked again after every compaction it asked for, it asked again at once and looped on microtasks (found in review;
+  // it now looks again only when a compaction ran, and picks a collection with a journal). Run in a child: a loop like
+  // that starves any timer of this process.
   const dir = tmp();
   const script = `
     const { createEmbeddedStore } = await import(${JSON.stringify(new URL('./embedded-store.js', import.meta.url).href)});

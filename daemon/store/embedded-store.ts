@@ -351,7 +351,7 @@ class JournalCollection<T> extends MapCollection<T> {
 
   /** A compaction nothing waits for: a failure is logged, and the next commit that finds it due tries again. */
   compactInBackground(): Promise<void> {
-    return this.compact().catch((e) => this.ctx.warn(`storage: compaction of ${this.name} failed (the journal keeps growing; retried later): ${(e as Error).message}`));
+    return this.compact().catch((e) => this.ctx.warn(`storage: compaction of ${this.name} failed (the journal keeps growing and its records stay held in memory; retried at the next write): ${(e as Error).message}`));
   }
 
   get compacting(): boolean {
@@ -599,10 +599,9 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
   // The records written since each collection's snapshot are held as text; a storm that rewrites a whole collection
   // (a new token for every SIM) would hold all of it until its journal reaches twice the snapshot. Over the budget,
   // the largest holder is compacted, one at a time and not while another compaction runs: O(collections) a commit.
+  // A compaction that ends well looks again (JournalCollection.#compact); one that fails is retried by the next commit.
   const heldBudget = opts.compaction?.maxHeldChars ?? Math.floor(getHeapStatistics().heap_size_limit / 16);
-  let relieving = false;
   ctx.relieve = () => {
-    if (relieving) return;
     let total = 0;
     let top: JournalCollection<unknown> | null = null;
     for (const c of durable) {
@@ -613,11 +612,7 @@ async function open(opts: EmbeddedStoreOptions, dataDir: string, lockFile: strin
       if (c.journalled && (top === null || held > top.heldTextChars)) top = c;
     }
     if (total <= heldBudget || top === null) return;
-    relieving = true;
-    top.compact().then(() => { relieving = false; ctx.relieve(); }, (e: unknown) => {
-      relieving = false;
-      warn(`storage: compaction of ${top.name} failed (its records stay held in memory; retried at the next write): ${(e as Error).message}`);
-    });
+    void top.compactInBackground(); // marks it compacting at once: no second one starts meanwhile
   };
   const collections = new CollectionRegistry<Collection<unknown>>((name, spec) => {
     const disk = byName.get(name);
