@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { gunzipSync } from 'node:zlib';
 import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
-import { ANDROID_UA, SIM1, TestVectorSource, runUe } from './ts43-harness.js';
+import { ANDROID_UA, SIM1, TestVectorSource, naiOf, runUe } from './ts43-harness.js';
+import { decodeEap, isAkaPacket } from '../src/codec/eap/index.js';
 import { StoreUnavailableError } from '../src/ports.js';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -52,10 +53,10 @@ async function newestActivity(d: TestDaemon): Promise<Record<string, unknown>> {
   return rest;
 }
 
-async function start(logger?: Logger) {
+async function start(logger?: Logger, settings: string[] = []) {
   let now = Date.UTC(2026, 11, 4, 12, 0, 0);
   const vectors = new TestVectorSource([SIM1]);
-  const d = await startTestDaemon(['eap_aka.backend=local'], {
+  const d = await startTestDaemon(['eap_aka.backend=local', ...settings], {
     clock: { now: () => now },
     ...(logger ? { logger } : {}),
     beforeListen: (ctx) => { ctx.services.backends.vectorSource = vectors; },
@@ -133,6 +134,72 @@ test('lean path: each token query is answered as fastify answers it, with the sa
   }
 });
 
+/**
+ * An EAP start's answer as the test compares it: the session cookie's value (a fresh secret and session id) and the
+ * challenge (a fresh RAND, AUTN and MAC) masked; the challenge's code, type, subtype, identifier and attributes kept.
+ */
+function startAnswer(a: Answer): { head: string; body: unknown } {
+  const head = a.head.replace(/OMNISEP_EAP=[^;\n]+/, 'OMNISEP_EAP=…').replace(/content-length: \d+/, 'content-length: …');
+  if (status(a) !== 200) return { head, body: text(a) };
+  const body = JSON.parse(text(a)) as Record<string, string>;
+  const p = decodeEap(Buffer.from(body['eap-relay-packet']!, 'base64'));
+  assert.ok(isAkaPacket(p), 'an EAP-AKA packet');
+  return { head, body: { keys: Object.keys(body), code: p.code, identifier: p.identifier, type: p.type, subtype: p.subtype, attributes: p.attributes.map((a) => a.type) } };
+}
+
+test('lean path: the first request of an EAP-AKA authentication is answered as fastify answers it, cookie and record', async () => {
+  // Each start below holds a session of SIM1 in flight (the cap per IMSI is raised to hold them all).
+  const { d, port, lean } = await start(undefined, ['eap_aka.max_sessions_per_imsi=100']);
+  try {
+    const q = (extra = '', eapId = naiOf(SIM1.imsi)) =>
+      `/?EAP_ID=${encodeURIComponent(eapId)}&terminal_id=356938035643809&app=ap2004&app=ap2003&vers=0&entitlement_version=2.0&app_name=com.google.android.ims${extra}`;
+    const get = (path: string, ...headers: string[]) => [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...headers].join('\r\n');
+    const ua = `User-Agent: ${ANDROID_UA}`;
+    // [what, request head, taken by the lean path, expected status]
+    const cases: Array<[string, string, boolean, number]> = [
+      ['Android\'s first request', get(q(), 'Accept: application/vnd.gsma.eap-relay.v1.0+json', ua, 'Accept-Encoding: gzip'), true, 200],
+      ['no Accept, no User-Agent', get(q()), true, 200],
+      ['an IMSI beside the EAP_ID', get(q(`&IMSI=${SIM1.imsi}`), ua), true, 200],
+      ['an EAP_ID that is no identity', get(q('', 'alice@example.org'), ua), true, 400],
+      ['a pseudonym, which the local back-end cannot resolve', get(q('', '2pseudonym@nai.epc.mnc001.mcc001.3gppnetwork.org'), ua), true, 400],
+      ['an IMSI the back-end does not know', get(q('', naiOf('001010000009999')), ua), true, 403],
+      ['no entitlement_version', get(q().replace('&entitlement_version=2.0', ''), ua), true, 400],
+      // Declined: fastify answers both times.
+      ['an ODSA app', get(q().replace('app=ap2004&app=ap2003', 'app=ap2006') + '&operation=CheckEligibility', ua), false, 200],
+      ['deflate first', get(q(), 'Accept-Encoding: deflate, gzip'), false, 200],
+      ['a body on the GET', get(q(), 'Content-Type: text/plain', 'Content-Length: 0'), false, 200],
+    ];
+    for (const [what, head, taken, expected] of cases) {
+      lean.enabled = true;
+      const before = lean.answered;
+      const viaLean = await exchange(port, head);
+      const recordLean = await newestActivity(d);
+      assert.equal(lean.answered - before, taken ? 1 : 0, `${what}: taken by the lean path: ${taken}`);
+      lean.enabled = false;
+      const viaFastify = await exchange(port, head);
+      const recordFastify = await newestActivity(d);
+      assert.equal(status(viaLean), expected, `${what}: ${viaLean.head}\n${text(viaLean)}`);
+      assert.deepEqual(startAnswer(viaLean), startAnswer(viaFastify), `${what}: the same status line, headers in the same order, and body`);
+      if (expected === 200) {
+        assert.match(viaLean.head, /\nset-cookie: OMNISEP_EAP=[A-Za-z0-9_-]{33,}; Path=\/; Expires=[^;]+ GMT; HttpOnly; SameSite=Lax\n/, what);
+        assert.equal(viaLean.body.length, viaFastify.body.length, `${what}: bodies of one length`);
+      }
+      // The session's id and the challenge's values (RAND, AUTN, MAC) are fresh each time: their kinds are compared.
+      const summary = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r), (k, v: unknown) => (k === 'session_id' || k === 'value' ? typeof v : v)) as unknown;
+      assert.deepEqual(summary(recordLean), summary(recordFastify), `${what}: the same activity record (but the session's id and the challenge's values)`);
+    }
+    // The whole exchange on a cookie the lean path set: its start taken there, its POST by fastify, the document.
+    lean.enabled = true;
+    const before = lean.answered;
+    const ue = await runUe({ url: d.addresses.http.url, ...SIM1, apps: ['ap2004'] });
+    assert.equal(ue.final.status, 200, ue.final.body);
+    assert.match(ue.final.body, /<parm name="token" value="[^"]+"/);
+    assert.equal(lean.answered - before, 1, 'the start on the lean path; the EAP-Response POST through fastify');
+  } finally {
+    await d.stop();
+  }
+});
+
 test('lean path: a store that fails answers 503 with Retry-After, any other failure 500, as through fastify', async () => {
   const { d, port, token, lean } = await start();
   try {
@@ -182,11 +249,12 @@ test('lean path: off while the access log is on (its line has fastify\'s fields)
   const second = await start();
   try {
     const head = `GET /?IMSI=${SIM1.imsi}&token=${encodeURIComponent(second.token)}&terminal_id=356938035643809&app=ap2004&entitlement_version=2.0&app_name=com.google.android.ims HTTP/1.1\r\nHost: 127.0.0.1`;
+    const before = second.lean.answered; // the UE's first request (EAP_ID) took it
     assert.equal(status(await exchange(second.port, head)), 200);
-    assert.equal(second.lean.answered, 1);
+    assert.equal(second.lean.answered, before + 1);
     second.lean.closing = true; // as the listener's preClose hook sets it; fastify answers 503 once its own closing flag is up
     assert.equal(status(await exchange(second.port, head)), 200);
-    assert.equal(second.lean.answered, 1, 'closing: fastify answers');
+    assert.equal(second.lean.answered, before + 1, 'closing: fastify answers');
   } finally {
     await second.d.stop();
   }
@@ -279,7 +347,10 @@ test('lean path: the HTTPS listener (http.tls_cert) takes it too, with the same 
   });
   writeFileSync(join(dir, 'cert.pem'), pair.cert);
   writeFileSync(join(dir, 'key.pem'), pair.private);
-  const d = await startTestDaemon([`http.tls_cert=${join(dir, 'cert.pem')}`, `http.tls_key=${join(dir, 'key.pem')}`]);
+  const vectors = new TestVectorSource([SIM1]);
+  const d = await startTestDaemon([`http.tls_cert=${join(dir, 'cert.pem')}`, `http.tls_key=${join(dir, 'key.pem')}`, 'eap_aka.backend=local'], {
+    beforeListen: (ctx) => { ctx.services.backends.vectorSource = vectors; },
+  });
   const lean = d.ctx.leanPaths!;
   try {
     assert.match(d.addresses.http.url, /^https:/);
@@ -293,6 +364,16 @@ test('lean path: the HTTPS listener (http.tls_cert) takes it too, with the same 
     assert.equal(status(viaLean), 511, viaLean.head);
     assert.equal(viaLean.head, viaFastify.head);
     assert.ok(viaLean.body.equals(viaFastify.body));
+    // An EAP start: its session cookie is Secure on HTTPS, on both paths.
+    const start = `GET /?EAP_ID=${encodeURIComponent(naiOf(SIM1.imsi))}&terminal_id=1&app=ap2004&vers=0&entitlement_version=2.0 HTTP/1.1\r\nHost: 127.0.0.1`;
+    lean.enabled = true;
+    const startLean = await exchange(port, start, '', pair.cert);
+    assert.equal(lean.answered, 2, 'the EAP start taken by the lean path over TLS');
+    lean.enabled = false;
+    const startFastify = await exchange(port, start, '', pair.cert);
+    assert.equal(status(startLean), 200, startLean.head);
+    assert.match(startLean.head, /\nset-cookie: OMNISEP_EAP=[^;]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax\n/);
+    assert.deepEqual(startAnswer(startLean), startAnswer(startFastify));
   } finally {
     await d.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { fastifyCookie } from '@fastify/cookie';
 import { NON_HTML_POLICY } from './security.js';
 import { endAtTurnEnd } from './turn-end.js';
 
@@ -31,6 +32,16 @@ export interface ReplyLike {
   type(contentType: string): ReplyLike;
   /** No payload: an empty answer (Content-Length 0, none on 204 and 304). */
   send(payload?: string | Buffer): ReplyLike;
+  /** A Set-Cookie header as @fastify/cookie's `reply.setCookie` writes it (its defaults: SameSite=Lax). */
+  setCookie(name: string, value: string, options: LeanCookieOptions): ReplyLike;
+}
+
+/** The cookie attributes the TS.43 handler sets (the EAP session cookie). */
+export interface LeanCookieOptions {
+  path: string;
+  httpOnly: boolean;
+  secure: boolean;
+  expires: Date;
 }
 
 /** The logger a lean request logs through (the listener's; fastify's requests have a child with their id). */
@@ -154,6 +165,8 @@ export class LeanReply implements ReplyLike {
   elapsedTime = 0;
   sent = false;
   readonly #headers: Record<string, string | string[]> = {};
+  /** The Set-Cookie line, written where @fastify/cookie's `onSend` hook puts it. */
+  #cookie: string | undefined;
 
   constructor(
     private readonly req: LeanRequest,
@@ -175,6 +188,13 @@ export class LeanReply implements ReplyLike {
     return this.header('content-type', contentType);
   }
 
+  setCookie(name: string, value: string, options: LeanCookieOptions): this {
+    // @fastify/cookie's setCookie: its default SameSite=Lax under the caller's options, serialised by its own
+    // `serialize` (the `cookie` package's stringifySetCookie), so the line is the one fastify writes.
+    this.#cookie = fastifyCookie.serialize(name, value, { sameSite: 'lax', ...options });
+    return this;
+  }
+
   send(payload?: string | Buffer): this {
     if (this.sent) throw new Error('lean path: the reply was already sent');
     this.sent = true;
@@ -186,6 +206,7 @@ export class LeanReply implements ReplyLike {
     h['x-frame-options'] = 'DENY';
     if (h['cache-control'] === undefined) h['cache-control'] = 'no-store';
     h['content-security-policy'] = NON_HTML_POLICY;
+    if (this.#cookie !== undefined) h['set-cookie'] = this.#cookie;
     // As fastify: no Content-Length on 204 and 304 (RFC 9110 § 8.6), 0 on other empty answers (lean routes take no HEAD).
     if (payload !== undefined) h['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
     else if (status !== 204 && status !== 304) h['content-length'] = '0';

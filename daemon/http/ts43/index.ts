@@ -79,6 +79,11 @@ const TEXT_CT = 'text/plain; charset=utf-8';
 /** Android sends `Cookie: S="value"` when Set-Cookie had Max-Age without Expires (TS43.md): strip the quotes. */
 const unquote = (v: string | undefined): string | undefined => (v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1'));
 
+const EAP_ID_NOT_PERMANENT = 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org';
+/** The 400 for a pseudonym or fast re-authentication identity this daemon cannot resolve, and why not. */
+const temporaryEapIdMessage = (identity: string, why: string): string =>
+  `EAP_ID is a ${identity === 'other' ? 'non-permanent' : identity === 'reauth' ? 'fast re-authentication' : 'pseudonym'} identity: ${why}. Send the permanent identity 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org`;
+
 /** What every TS.43 request's activity starts from (`baseActivity`). */
 const ENTITLEMENT_QUERY: ActivityInput = { request_type: 'entitlement_query' };
 
@@ -240,14 +245,14 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     return reply.send(joinParts(parts));
   };
 
-  const sendRelay = async (reply: FastifyReply, packet: Buffer, activity: ActivityInput, cookie?: Secret<string>) => {
+  const sendRelay = async (req: RequestLike, reply: ReplyLike, packet: Buffer, activity: ActivityInput, cookie?: Secret<string>) => {
     const body = encodeRelayBody(packet);
     if (cookie) {
       // Expires and no Max-Age: Android would send the value back quoted otherwise (TS43.md). Never rotated mid-exchange.
       reply.setCookie(SESSION_COOKIE, cookie.reveal(), {
         path: '/',
         httpOnly: true,
-        secure: reply.request.protocol === 'https',
+        secure: req.protocol === 'https',
         expires: new Date(ctx.clock.now() + cfg.eap_aka.session_timeout_ms),
       });
     }
@@ -260,7 +265,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     return reply.code(200).header('content-type', EAP_RELAY_CT).header('cache-control', 'no-store').send(body);
   };
 
-  const sendFailure = async (reply: FastifyReply, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, activity: ActivityInput) => {
+  const sendFailure = async (reply: ReplyLike, r: Extract<EapStepResult, { kind: 'failed' | 'invalid' }>, activity: ActivityInput) => {
     const limited = r.kind === 'failed' && r.limit !== undefined; // not admitted: counted in omnisep_eap_sessions_refused_total
     if (r.kind === 'failed' && !limited) metrics?.eapOutcomes.inc({ backend: eap.backendName, outcome: r.status === 403 ? 'rejected' : r.status === 503 ? 'unavailable' : 'start_over' });
     const headers: Record<string, string> = {};
@@ -307,7 +312,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       activity.response_summary = { ...activity.response_summary, session_id: s.id };
     }
     if (result.kind === 'failed') return sendFailure(reply, result, activity);
-    if (result.kind === 'challenge') return sendRelay(reply, result.packet, activity);
+    if (result.kind === 'challenge') return sendRelay(req, reply, result.packet, activity);
     // Success: the configuration document directly, never an EAP-Success packet (Android throws on it).
     // The context's IMSI is the permanent one the back-end authenticated (a pseudonym's is named by the AAA).
     const c = result.session.context;
@@ -388,25 +393,30 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     // §14.1.6: an operator token (ap2015), checked against the configured issuer (docs/odsa.md § Operator tokens).
     if (r.operator_token !== null && r.eap_id === null) return odsaResponder.respondOperator(req, reply, r, params, activity);
 
-    // EAP_ID: the permanent identity, or (swm only) a pseudonym / fast re-auth identity the AAA resolves (docs/ts43.md § Requests).
-    const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;
-    if (eapId?.kind === 'invalid') return sendText(reply, 400, 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org', activity);
-    if (eapId?.kind === 'temporary' && (authOff || eap.backendName !== 'swm')) {
-      const why = authOff ? 'EAP-AKA is off (eap_aka.enabled false), so the IMSI must come from the EAP_ID'
-        : `only the AAA that issued one can resolve it (eap_aka.backend swm); the ${eap.backendName} back-end issues none`;
-      return sendText(reply, 400, `EAP_ID is a ${eapId.identity === 'other' ? 'non-permanent' : eapId.identity === 'reauth' ? 'fast re-authentication' : 'pseudonym'} identity: ${why}. Send the permanent identity 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org`, activity);
-    }
-    // '' while unknown: the AAA names the permanent IMSI on success and the token is bound to it.
-    const imsi = eapId?.kind === 'permanent' ? eapId.imsi : eapId?.kind === 'temporary' ? '' : r.imsi!;
-
     if (authOff) {
-      // Development only (EAP-AKA.md): answer for the IMSI given.
+      // Development only (EAP-AKA.md): answer for the IMSI given (the EAP_ID's, when it names one).
+      const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;
+      if (eapId?.kind === 'invalid') return sendText(reply, 400, EAP_ID_NOT_PERMANENT, activity);
+      if (eapId?.kind === 'temporary') return sendText(reply, 400, temporaryEapIdMessage(eapId.identity, 'EAP-AKA is off (eap_aka.enabled false), so the IMSI must come from the EAP_ID'), activity);
+      const imsi = eapId?.kind === 'permanent' ? eapId.imsi : r.imsi!;
       registerPush(imsi, r);
       const odsaApp = odsaAppOf(r.apps, params);
       if (odsaApp !== null) return odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: r.terminal_id, params: odsaParamsOf(params), auth: { imsi, method: 'NONE' }, activity: { ...activity, imsi } });
       return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...activity, imsi, auth_method: 'NONE' });
     }
+    return startEap(req, reply, r, params, activity);
+  };
 
+  /** A first request with EAP_ID (EAP-AKA on): admit the session and answer its first challenge (or why not). */
+  const startEap = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, params: RawParams, activity: ActivityFields) => {
+    // EAP_ID: the permanent identity, or (swm only) a pseudonym / fast re-auth identity the AAA resolves (docs/ts43.md § Requests).
+    const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;
+    if (eapId?.kind === 'invalid') return sendText(reply, 400, EAP_ID_NOT_PERMANENT, activity);
+    if (eapId?.kind === 'temporary' && eap.backendName !== 'swm') {
+      return sendText(reply, 400, temporaryEapIdMessage(eapId.identity, `only the AAA that issued one can resolve it (eap_aka.backend swm); the ${eap.backendName} back-end issues none`), activity);
+    }
+    // '' while unknown: the AAA names the permanent IMSI on success and the token is bound to it.
+    const imsi = eapId?.kind === 'permanent' ? eapId.imsi : eapId?.kind === 'temporary' ? '' : r.imsi!;
     const challengeActivity = activityFields(activity);
     challengeActivity.imsi = imsi || null;
     challengeActivity.request_type = 'eap_challenge';
@@ -431,7 +441,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     };
     const result = await eap.start(sessionRequest);
     challengeActivity.response_summary = { session_id: result.kind === 'invalid' ? null : result.session?.id ?? null, backend: eap.backendName, ...(eapId?.kind === 'temporary' ? { eap_identity: eapId.identity } : {}) };
-    if (result.kind === 'challenge') return sendRelay(reply, result.packet, challengeActivity, result.cookie);
+    if (result.kind === 'challenge') return sendRelay(req, reply, result.packet, challengeActivity, result.cookie);
     if (result.kind === 'failed' || result.kind === 'invalid') return sendFailure(reply, result, challengeActivity);
     // A back-end that succeeds without a challenge would skip the SIM: refuse.
     await eap.abandon(result.session.id, 'success without challenge');
@@ -468,10 +478,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
   app.setErrorHandler(answerError);
 
-  // The lean path (../lean.ts): a token query answered before fastify, the same way handleQuery answers it.
-  // Declined (fastify serves them): anything but a GET of `/?…` carrying IMSI and token; ODSA operations and ap2011
-  // requests (their responders use fastify's reply); compression other than absent or plain gzip (@fastify/compress
-  // negotiates those). Bodies and a trusted proxy are declined for every lean route (../lean.ts).
+  // The lean path (../lean.ts): a token query, and the first request of an EAP-AKA authentication (EAP_ID, EAP-AKA
+  // on), answered before fastify, the same way handleQuery answers them. Declined (fastify serves them): anything but
+  // a GET of `/?…` carrying IMSI and token, or EAP_ID and no token; ODSA operations and ap2011 requests (their
+  // responders use fastify's reply); compression other than absent or plain gzip (@fastify/compress negotiates
+  // those). Bodies and a trusted proxy are declined for every lean route (../lean.ts); so the EAP-Response POSTs
+  // that follow a challenge go through fastify.
   const lean = ctx.leanPaths;
   if (lean) {
     const answerLean = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, auth: { imsi: string; token: string }) => {
@@ -479,6 +491,12 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       const refused = refusal(r);
       if (refused) return sendText(reply, refused[0], refused[1], activity);
       return answerToken(req, reply, r, auth, activity, formatOf(req.headers.accept));
+    };
+    const answerLeanStart = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, params: RawParams) => {
+      const activity = baseActivity(req, r);
+      const refused = refusal(r);
+      if (refused) return sendText(reply, refused[0], refused[1], activity);
+      return startEap(req, reply, r, params, activity);
     };
     lean.add((raw: IncomingMessage, res: ServerResponse, startedAt: number): boolean => {
       const url = raw.url!;
@@ -488,9 +506,15 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       // The query as fastify's router parses it (find-my-way: fast-querystring on what follows the `?`).
       const params = foldParams(parseQueryString(url.slice(2)));
       const r = parseTs43Request(params);
-      if (r.token === null || r.imsi === null || r.requestor_id !== null || odsaAppOf(r.apps, params) !== null) return false;
-      const auth = { imsi: r.imsi, token: r.token };
-      lean.answer(raw, res, '/', startedAt, (req, reply) => answerLean(req, reply, r, auth), answerError);
+      if (r.requestor_id !== null || odsaAppOf(r.apps, params) !== null) return false;
+      if (r.token !== null && r.imsi !== null) {
+        const auth = { imsi: r.imsi, token: r.token };
+        lean.answer(raw, res, '/', startedAt, (req, reply) => answerLean(req, reply, r, auth), answerError);
+        return true;
+      }
+      // A phone's first request of an EAP-AKA authentication (EAP_ID, no token): its challenge and session cookie.
+      if (r.token !== null || r.eap_id === null || !cfg.eap_aka.enabled) return false;
+      lean.answer(raw, res, '/', startedAt, (req, reply) => answerLeanStart(req, reply, r, params), answerError);
       return true;
     });
   }
