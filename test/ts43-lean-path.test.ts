@@ -18,6 +18,8 @@ import { gunzipSync } from 'node:zlib';
 import { startTestDaemon, type TestDaemon } from './daemon-helpers.js';
 import { ANDROID_UA, SIM1, TestVectorSource, naiOf, runUe } from './ts43-harness.js';
 import { decodeEap, isAkaPacket } from '../src/codec/eap/index.js';
+import { startPeer, stepPeer } from '../src/fsm/eap-aka-peer.js';
+import { Secret } from '../src/util/secret.js';
 import { StoreUnavailableError } from '../src/ports.js';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -31,9 +33,12 @@ function exchange(port: number, head: string, body = '', ca?: string): Promise<A
   return new Promise((resolve, reject) => {
     const socket = ca ? tlsConnect({ host: '127.0.0.1', port, ca }) : connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
+    // A request nobody answers (a body fastify waits for that never comes) fails here, not at the runner's timeout.
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer within 60 s to ${head.split('\r\n')[0]}`)); }, 60_000);
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', reject);
+    socket.on('error', (e) => { clearTimeout(timer); reject(e); });
     socket.on('end', () => {
+      clearTimeout(timer);
       const all = Buffer.concat(chunks);
       const at = all.indexOf('\r\n\r\n');
       if (at < 0) return reject(new Error(`no complete answer: ${JSON.stringify(all.toString())}`));
@@ -188,13 +193,87 @@ test('lean path: the first request of an EAP-AKA authentication is answered as f
       const summary = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r), (k, v: unknown) => (k === 'session_id' || k === 'value' ? typeof v : v)) as unknown;
       assert.deepEqual(summary(recordLean), summary(recordFastify), `${what}: the same activity record (but the session's id and the challenge's values)`);
     }
-    // The whole exchange on a cookie the lean path set: its start taken there, its POST by fastify, the document.
+    // The whole exchange on a cookie the lean path set: its start and its EAP-Response both taken there, the document.
     lean.enabled = true;
     const before = lean.answered;
     const ue = await runUe({ url: d.addresses.http.url, ...SIM1, apps: ['ap2004'] });
     assert.equal(ue.final.status, 200, ue.final.body);
     assert.match(ue.final.body, /<parm name="token" value="[^"]+"/);
-    assert.equal(lean.answered - before, 1, 'the start on the lean path; the EAP-Response POST through fastify');
+    assert.equal(lean.answered - before, 2, 'the start and the EAP-Response on the lean path');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('lean path: the EAP-Response of a session this daemon started is answered as fastify answers it; other bodies go to fastify', async () => {
+  const { d, port, lean } = await start(undefined, ['eap_aka.max_sessions_per_imsi=100']);
+  try {
+    const ua = `User-Agent: ${ANDROID_UA}`;
+    const first = `GET /?EAP_ID=${encodeURIComponent(naiOf(SIM1.imsi))}&terminal_id=356938035643809&app=ap2004&vers=0&entitlement_version=2.0&app_name=com.google.android.ims HTTP/1.1\r\nHost: 127.0.0.1\r\n${ua}`;
+    /** A session started (on the lean path) and the USIM's answer to its challenge: the cookie and the packet to post. */
+    const begin = async (): Promise<{ cookie: string; packet: string }> => {
+      lean.enabled = true;
+      const a = await exchange(port, first);
+      assert.equal(status(a), 200, a.head);
+      const cookie = /\nset-cookie: (OMNISEP_EAP=[^;]+);/.exec(a.head)![1]!;
+      const peer = startPeer({ imsi: SIM1.imsi, k: new Secret(SIM1.k), opc: new Secret(SIM1.opc), sqnMs: 0n, variant: 'aka', mncLength: 3, identity: naiOf(SIM1.imsi) });
+      const out = stepPeer(peer, { type: 'eap', packet: Buffer.from((JSON.parse(text(a)) as Record<string, string>)['eap-relay-packet']!, 'base64') }).actions.find((x) => x.type === 'send');
+      assert.ok(out && out.type === 'send', 'the USIM answers the challenge');
+      return { cookie, packet: out.packet.toString('base64') };
+    };
+    const post = (cookie: string, body: string, type = 'application/vnd.gsma.eap-relay.v1.0+json', ...headers: string[]) =>
+      ['POST / HTTP/1.1', 'Host: 127.0.0.1', `Content-Type: ${type}`, `Content-Length: ${Buffer.byteLength(body)}`, `Cookie: ${cookie}`, ua, ...headers].join('\r\n');
+    const android = ['Accept: application/vnd.gsma.eap-relay.v1.0+json, application/json, text/vnd.wap.connectivity-xml', 'Accept-Encoding: gzip'];
+    // The token and the challenge's values are fresh each time; the rest is compared.
+    const masked = (a: Answer) => ({
+      head: a.head.replace(/content-length: \d+/, 'content-length: …'),
+      body: text(a).replace(/(<parm name="token" value=")[^"]+"/, '$1…"').replace(/("token":\s*\{\s*"token":\s*")[^"]+"/i, '$1…"'),
+    });
+    // A form's length follows the packet's percent-escapes.
+    const recordOf = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r), (k, v: unknown) => (k === 'session_id' || k === 'value' || k === 'content-length' ? typeof v : v)) as unknown;
+    // [what, the request from a session's cookie and packet, taken by the lean path, expected status]
+    const cases: Array<[string, (c: { cookie: string; packet: string }) => [string, string], boolean, number]> = [
+      ['the USIM\'s answer, as Android posts it: the document', (c) => [post(c.cookie, JSON.stringify({ 'eap-relay-packet': c.packet }), undefined, ...android), JSON.stringify({ 'eap-relay-packet': c.packet })], true, 200],
+      ['as JSON with a charset, the key in other case, JSON asked', (c) => { const b = JSON.stringify({ 'EAP-Relay-Packet': c.packet }); return [post(c.cookie, b, 'application/json; charset=utf-8', 'Accept: application/json'), b]; }, true, 200],
+      ['a packet that is not base64', (c) => { const b = '{"eap-relay-packet":"%%%"}'; return [post(c.cookie, b), b]; }, true, 400],
+      ['an answer whose AT_MAC does not hold', (c) => { const p = Buffer.from(c.packet, 'base64'); p[p.length - 1]! ^= 1; const b = JSON.stringify({ 'eap-relay-packet': p.toString('base64') }); return [post(c.cookie, b), b]; }, true, 403],
+      // Declined after the body was read (fastify reads it from the lean path): the same answers.
+      ['a body without eap-relay-packet (a query)', (c) => { const b = '{"terminal_id":"1"}'; return [post(c.cookie, b, 'application/json'), b]; }, false, 400],
+      ['a body that is not JSON', (c) => [post(c.cookie, '{"eap-relay'), '{"eap-relay'], false, 400],
+      ['a JSON array', (c) => [post(c.cookie, '[1]'), '[1]'], false, 400],
+      ['whitespace only', (c) => [post(c.cookie, '  '), '  '], false, 400],
+      // Declined from the head: fastify reads the body.
+      ['a cookie this daemon did not issue', (c) => { const b = JSON.stringify({ 'eap-relay-packet': c.packet }); return [post(c.cookie.replace(/.$/, (x) => (x === 'a' ? 'b' : 'a')), b), b]; }, false, 511],
+      ['no cookie', (c) => { const b = JSON.stringify({ 'eap-relay-packet': c.packet }); return [post(c.cookie, b).replace(/\r\nCookie: [^\r]+/, ''), b]; }, false, 400],
+      ['a form', (c) => { const b = `eap-relay-packet=${encodeURIComponent(c.packet)}`; return [post(c.cookie, b, 'application/x-www-form-urlencoded'), b]; }, false, 200],
+      ['deflate first', (c) => { const b = JSON.stringify({ 'eap-relay-packet': c.packet }); return [post(c.cookie, b, undefined, 'Accept-Encoding: deflate, gzip'), b]; }, false, 200],
+      ['a query string on the URL', (c) => { const b = JSON.stringify({ 'eap-relay-packet': c.packet }); return [post(c.cookie, b).replace('POST / ', 'POST /?vers=0 '), b]; }, false, 200],
+    ];
+    for (const [what, make, taken, expected] of cases) {
+      const answers: Answer[] = [];
+      const records: unknown[] = [];
+      for (const on of [true, false]) {
+        const [head, body] = make(await begin());
+        lean.enabled = on;
+        const before = lean.answered;
+        answers.push(await exchange(port, head, body));
+        records.push(recordOf(await newestActivity(d)));
+        if (on) assert.equal(lean.answered - before, taken ? 1 : 0, `${what}: taken by the lean path: ${taken}`);
+      }
+      const [viaLean, viaFastify] = answers as [Answer, Answer];
+      assert.equal(status(viaLean), expected, `${what}: ${viaLean.head}\n${text(viaLean)}`);
+      assert.deepEqual(masked(viaLean), masked(viaFastify), `${what}: the same status line, headers in the same order, and body`);
+      assert.deepEqual(records[0], records[1], `${what}: the same activity record`);
+      if (expected === 200 && what.includes('document')) assert.match(text(viaLean), /<parm name="token" value="[^"]+"/);
+    }
+    // A session that runs an ODSA operation after EAP-AKA: its start and its EAP-Response both go through fastify.
+    lean.enabled = true;
+    const before = lean.answered;
+    const base = d.addresses.http.url;
+    const odsa = await runUe({ url: `${base}?operation=CheckEligibility&companion_terminal_id=WATCH-1`, postUrl: base, ...SIM1, apps: ['ap2006'], accept: 'text/vnd.wap.connectivity-xml' });
+    assert.equal(odsa.final.status, 200, odsa.final.body);
+    assert.match(odsa.final.body, /CheckEligibility|EntitlementStatus|CompanionAppEligibility/);
+    assert.equal(lean.answered - before, 0, 'neither request of an ODSA session on the lean path');
   } finally {
     await d.stop();
   }

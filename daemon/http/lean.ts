@@ -11,6 +11,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { Readable } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { NON_HTML_POLICY } from './security.js';
 import { endAtTurnEnd } from './turn-end.js';
@@ -56,6 +57,31 @@ export interface LeanLog {
  */
 export type LeanRoute = (req: IncomingMessage, res: ServerResponse, startedAt: number) => boolean;
 
+/**
+ * A route of the lean path for a request with a body. From the request's head alone it returns null (fastify serves
+ * the request, its body unread) or what to do with the body once read: answer it (`LeanPaths.answer`) and return
+ * true, or return false, and fastify serves the request, reading the body already read (`leanBodyHook`). The route
+ * bounds the body: a Content-Length within its limit, no chunked encoding.
+ */
+export type LeanBodyRoute = (req: IncomingMessage) => ((body: Buffer, res: ServerResponse, startedAt: number) => boolean) | null;
+
+/** The body a lean body route read and left to fastify, on the raw request until `leanBodyHook` takes it. */
+const LEAN_BODY = Symbol('omnisep.leanBody');
+type WithLeanBody = IncomingMessage & { [LEAN_BODY]?: Buffer };
+
+/**
+ * A fastify `preParsing` hook (callback style): the body a lean body route read and declined becomes the payload
+ * fastify's content-type parser reads, in place of the request stream it already came from. Register it where the
+ * routes that may get such a request are.
+ */
+export function leanBodyHook(req: { raw: IncomingMessage }, _reply: unknown, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void {
+  const raw = req.raw as WithLeanBody;
+  const body = raw[LEAN_BODY];
+  if (body === undefined) return done(null, payload);
+  raw[LEAN_BODY] = undefined;
+  done(null, Readable.from([body], { objectMode: false }));
+}
+
 /** Called once a lean answer is written, as the listener's `onResponse` steps are for fastify's answers. */
 export type LeanFinished = (req: LeanRequest, reply: LeanReply) => void;
 
@@ -69,6 +95,7 @@ export class LeanPaths {
   /** The listener's logger, for what a lean request logs (set once the listener's fastify instance exists). */
   log: LeanLog = { warn() {}, error() {} };
   readonly #routes: LeanRoute[] = [];
+  readonly #bodyRoutes: LeanBodyRoute[] = [];
 
   constructor(
     readonly finished: LeanFinished,
@@ -80,18 +107,30 @@ export class LeanPaths {
     this.#routes.push(route);
   }
 
+  /** A route for requests with a body (LeanBodyRoute). */
+  addWithBody(route: LeanBodyRoute): void {
+    this.#bodyRoutes.push(route);
+  }
+
   /** Wraps fastify's request handler (in the listener's `serverFactory`). */
   wrap(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
-      // A body is fastify's to read and limit: requests with one never take the lean path.
+      // A body is fastify's to read and limit, but for a body route's requests (it bounds them).
       const bodiless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
-      if (this.enabled && !this.closing && bodiless && this.#routes.length !== 0 && this.usable()) {
+      if (this.enabled && !this.closing && (bodiless ? this.#routes : this.#bodyRoutes).length !== 0 && this.usable()) {
         const startedAt = performance.now();
         try {
-          for (const route of this.#routes) {
-            if (route(req, res, startedAt)) {
-              this.answered++;
-              return;
+          if (bodiless) {
+            for (const route of this.#routes) {
+              if (route(req, res, startedAt)) {
+                this.answered++;
+                return;
+              }
+            }
+          } else {
+            for (const route of this.#bodyRoutes) {
+              const take = route(req);
+              if (take !== null) return this.#withBody(req, res, take, handler, startedAt);
             }
           }
         } catch {
@@ -101,6 +140,30 @@ export class LeanPaths {
       }
       handler(req, res);
     };
+  }
+
+  /** Reads the body, then hands it to `take`; a body `take` declines (or throws on) goes to fastify with the request. */
+  #withBody(
+    req: IncomingMessage, res: ServerResponse, take: (body: Buffer, res: ServerResponse, startedAt: number) => boolean,
+    handler: (req: IncomingMessage, res: ServerResponse) => void, startedAt: number,
+  ): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A client that goes away mid-body gets no answer (its socket is gone), as from fastify.
+    req.on('error', () => undefined);
+    req.once('end', () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      try {
+        if (take(body, res, startedAt)) {
+          this.answered++;
+          return;
+        }
+      } catch {
+        // As a bodiless route that throws: fastify answers the request (below).
+      }
+      (req as WithLeanBody)[LEAN_BODY] = body;
+      handler(req, res);
+    });
   }
 
   /**

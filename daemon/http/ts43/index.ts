@@ -10,8 +10,9 @@
  * Every request lands in the activity log (ctx.activity.record), never with
  * token values, cookies or keys.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import { fastifyCookie as cookieCodec } from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
 import { parse as parseQueryString } from 'fast-querystring';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -53,7 +54,7 @@ import { chooseBackend } from '../../services.js';
 import { createOdsaResponder, odsaAppOf, odsaParamsOf } from './odsa.js';
 import { privateUserIdMode } from '../../../src/fsm/ap2013-private-user-id.js';
 import { createEnterpriseResponder, isEnterpriseRequest } from './odsa-enterprise.js';
-import type { ReplyLike, RequestLike } from '../lean.js';
+import { leanBodyHook, type ReplyLike, type RequestLike } from '../lean.js';
 
 export type { Ts43Context } from './context.js';
 
@@ -74,6 +75,8 @@ export const TS43_BODY_LIMIT = 16 * 1024;
 export const GZIP_THRESHOLD = 1400;
 
 const EAP_RELAY_CT = `${CONTENT_TYPE_EAP_RELAY}; charset=utf-8`;
+/** Content types of the EAP-Response POSTs the lean path reads (Android's and the simulator's; the plugin's JSON parser takes them). */
+const LEAN_BODY_TYPES = new Set(['application/json', 'application/json; charset=utf-8', CONTENT_TYPE_EAP_RELAY, EAP_RELAY_CT]);
 const TEXT_CT = 'text/plain; charset=utf-8';
 
 /** Android sends `Cookie: S="value"` when Set-Cookie had Max-Age without Expires (TS43.md): strip the quotes. */
@@ -282,12 +285,11 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // Handlers
 
   /** The phone's POST of an EAP-Response on the bare URL, with the session cookie only. */
-  const handleEapResponse = async (req: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>, params: RawParams) => {
+  const handleEapResponse = async (req: RequestLike, reply: ReplyLike, cookie: string | undefined, body: Record<string, unknown>, params: RawParams) => {
     const r = parseTs43Request(params);
     const activity = baseActivity(req, r);
     activity.request_type = 'eap_response';
     activity.auth_method = 'EAP-AKA';
-    const cookie = unquote(req.cookies?.[SESSION_COOKIE]);
     if (!cookie) return sendText(reply, 400, `Missing EAP session cookie ${SESSION_COOKIE}`, activity);
     const packet = decodeRelayPacket(body['eap-relay-packet']);
     if (!packet) return sendText(reply, 400, 'eap-relay-packet is not valid base64', activity);
@@ -328,6 +330,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       if (odsaApp !== null && c.odsa) {
         await issued.replaced;
         await eap.complete(result.session.id);
+        // Through fastify, whose reply compresses a large answer: the lean path takes no session with an operation.
         return await odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: c.terminal_id, params: c.odsa, auth: { imsi: c.imsi, method: 'EAP-AKA', token: { value: issued.token.reveal(), validity: tokens.validitySeconds } }, activity });
       }
       // The document is built and recorded: the session is completed before the phone sees the answer.
@@ -459,7 +462,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       const hasPacket = Object.keys(obj).some((k) => k.toLowerCase() === 'eap-relay-packet');
       if (hasPacket) {
         const key = Object.keys(obj).find((k) => k.toLowerCase() === 'eap-relay-packet')!;
-        return handleEapResponse(req, reply, { 'eap-relay-packet': obj[key] }, query);
+        return handleEapResponse(req, reply, unquote(req.cookies?.[SESSION_COOKIE]), { 'eap-relay-packet': obj[key] }, query);
       }
       return handleQuery(req, reply, { ...query, ...foldParams(obj) });
     }
@@ -517,7 +520,40 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       lean.answer(raw, res, '/', startedAt, (req, reply) => answerLeanStart(req, reply, r, params), answerError);
       return true;
     });
+    // The EAP-Response POSTs of a session this daemon started (no ODSA operation after it): the bare URL, a JSON body
+    // within the limit, its session cookie. A body that turns out to be anything else (no eap-relay-packet, not JSON)
+    // goes to fastify with the request, which reads it from `leanBodyHook` and answers as ever.
+    lean.addWithBody((raw: IncomingMessage) => {
+      if (raw.method !== 'POST' || raw.url !== '/') return null;
+      const h = raw.headers;
+      const length = h['content-length'];
+      if (h['transfer-encoding'] !== undefined || length === undefined || !/^[1-9][0-9]{0,5}$/.test(length) || Number(length) > TS43_BODY_LIMIT) return null;
+      if (h['content-type'] === undefined || !LEAN_BODY_TYPES.has(h['content-type'].toLowerCase())) return null;
+      if (h['x-no-compression'] !== undefined || (h['accept-encoding'] !== undefined && !plainGzipFirst(h['accept-encoding']))) return null;
+      // The cookie as @fastify/cookie's request hook reads it (its own parser).
+      const cookie = h.cookie === undefined ? undefined : unquote(cookieCodec.parse(h.cookie)[SESSION_COOKIE]);
+      if (cookie === undefined || !eap.startedHerePlain(cookie)) return null;
+      return (body: Buffer, res: ServerResponse, startedAt: number): boolean => {
+        // As the plugin's JSON parser and `handler` read it; anything they would not pass to handleEapResponse, declined.
+        const text = body.toString('utf8');
+        if (text.trim() === '') return false;
+        let obj: unknown;
+        try {
+          obj = JSON.parse(text);
+        } catch {
+          return false;
+        }
+        if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return false;
+        const key = Object.keys(obj).find((k) => k.toLowerCase() === 'eap-relay-packet');
+        if (key === undefined) return false;
+        const packet = (obj as Record<string, unknown>)[key];
+        lean.answer(raw, res, '/', startedAt, (req, reply) => handleEapResponse(req, reply, cookie, { 'eap-relay-packet': packet }, {}), answerError);
+        return true;
+      };
+    });
   }
+  // A POST body the lean path read and declined: fastify's parser reads it from there (../lean.ts).
+  app.addHook('preParsing', leanBodyHook as unknown as preParsingHookHandler);
 
   app.route({ method: ['GET', 'POST'], url: '/', bodyLimit: TS43_BODY_LIMIT, handler });
   app.route({

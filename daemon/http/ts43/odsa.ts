@@ -9,6 +9,7 @@
  * OperationResult errors (101, 102, …) are 200 documents, never HTTP errors (§6.5).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ReplyLike, RequestLike } from '../lean.js';
 import type { Characteristic } from '../../../src/codec/ts43/document.js';
 import { contentTypeOf, negotiateFormat, renderDocument, type RawParams, type Ts43Request } from '../../../src/codec/ts43/index.js';
 import { ODSA_PARAM_SCHEMAS, isOdsaAppId, schemaFields, type OdsaAppId } from '../../../src/contracts/entitlement-apps.js';
@@ -58,7 +59,7 @@ export interface OdsaAuth {
 export interface OdsaResponderDeps {
   ctx: Ts43Context;
   record: (input: ActivityInput) => Promise<void>;
-  sendText: (reply: FastifyReply, status: number, text: string, activity: ActivityInput) => Promise<unknown>;
+  sendText: (reply: ReplyLike, status: number, text: string, activity: ActivityInput) => Promise<unknown>;
 }
 
 export function createOdsaResponder(deps: OdsaResponderDeps) {
@@ -82,7 +83,7 @@ export function createOdsaResponder(deps: OdsaResponderDeps) {
   };
 
   /** Run the operation for an authenticated subscriber and send the document. */
-  const respond = async (req: FastifyRequest, reply: FastifyReply, input: { app: OperationAppId; terminal_id: string | null; params: Readonly<Record<string, string>>; auth: OdsaAuth; activity: ActivityInput; parsed?: ReturnType<typeof parseOdsaOperation> }) => {
+  const respond = async (req: RequestLike, reply: ReplyLike, input: { app: OperationAppId; terminal_id: string | null; params: Readonly<Record<string, string>>; auth: OdsaAuth; activity: ActivityInput; parsed?: ReturnType<typeof parseOdsaOperation> }) => {
     const { app, auth } = input;
     let outcome: { application: Characteristic; summary: Record<string, unknown> };
     if (app === 'ap2015') {

@@ -163,6 +163,8 @@ export class EapAuthService {
   readonly #sealKey: Secret<Buffer>;
   /** Sessions this daemon started that are not known to be over: session_id → deadline (the total cap). */
   readonly #mine = new Map<string, number>();
+  /** Those of #mine that run an ODSA operation once EAP-AKA succeeds (their context has `odsa`). */
+  readonly #withOperation = new Set<string>();
   /** Where the sweep's walk over the session views stopped (it goes on from there next time). */
   #sweepAfter: string | undefined;
   /** Views the sweep looks at per call in the current round. */
@@ -189,7 +191,21 @@ export class EapAuthService {
   }
 
   #pruneMine(now: number): void {
-    for (const [id, deadline] of this.#mine) if (deadline <= now) this.#mine.delete(id);
+    for (const [id, deadline] of this.#mine) {
+      if (deadline > now) continue;
+      this.#mine.delete(id);
+      this.#withOperation.delete(id);
+    }
+  }
+
+  /**
+   * Whether the session a cookie names was started by this daemon, is not known to be over, and runs no ODSA
+   * operation after success: what the public listener's lean path answers an EAP-Response for (daemon/http/ts43).
+   * Only what this daemon knows, no store read; any other session's POST goes through fastify, answered the same way.
+   */
+  startedHerePlain(cookie: string): boolean {
+    const m = COOKIE_RE.exec(cookie);
+    return m !== null && this.#mine.has(m[2]!) && !this.#withOperation.has(m[2]!);
   }
 
   #emit(view: SessionView, change: 'created' | 'updated' | 'deleted'): void {
@@ -223,6 +239,7 @@ export class EapAuthService {
   /** The session is over (or was deleted): its state record and its IMSI slot go. */
   async #end(id: string, imsi: string | null): Promise<void> {
     this.#mine.delete(id);
+    this.#withOperation.delete(id);
     const now = this.deps.clock.now();
     await this.#state.delete(sKey(id));
     if (imsi !== null) {
@@ -325,6 +342,7 @@ export class EapAuthService {
     });
     if (!slot.ok) return this.#refuse('imsi', slot.retryAfterS, 'too many EAP sessions in flight for this subscriber');
     this.#mine.set(id, deadline);
+    if (ctx.odsa !== undefined) this.#withOperation.add(id);
 
     const secret = this.deps.random.bytes(24).toString('base64url');
     const view: SessionView = {
