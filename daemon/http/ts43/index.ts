@@ -481,12 +481,11 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   };
   app.setErrorHandler(answerError);
 
-  // The lean path (../lean.ts): a token query, and the first request of an EAP-AKA authentication (EAP_ID, EAP-AKA
-  // on), answered before fastify, the same way handleQuery answers them. Declined (fastify serves them): anything but
-  // a GET of `/?…` carrying IMSI and token, or EAP_ID and no token; ODSA operations and ap2011 requests (their
-  // responders use fastify's reply); compression other than absent or plain gzip (@fastify/compress negotiates
-  // those). Bodies and a trusted proxy are declined for every lean route (../lean.ts); so the EAP-Response POSTs
-  // that follow a challenge go through fastify.
+  // The lean path (../lean.ts): a token query, the first request of an EAP-AKA authentication (EAP_ID, EAP-AKA on)
+  // and the EAP-Responses of a session this daemon started, answered before fastify the same way its route answers
+  // them. Declined (fastify serves them): any other GET of `/?…` (ODSA operations and ap2011 requests: their
+  // responders may answer more than @fastify/compress leaves uncompressed); compression other than absent or plain
+  // gzip (@fastify/compress negotiates those); behind a trusted proxy (../lean.ts).
   const lean = ctx.leanPaths;
   if (lean) {
     const answerLean = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, auth: { imsi: string; token: string }) => {
