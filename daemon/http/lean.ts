@@ -2,9 +2,9 @@
  * The lean path of the public listener (docs/performance.md § Fifteenth round): a request a route claims is
  * answered from node's `http` request handler before fastify sees it, so the phone's daily poll (a token query),
  * its EAP-AKA exchange (§ Forty-first round) and its XCAP GETs do not pay fastify's per-request machinery (request
- * and reply objects, hook runs per stage, the router, the plugins' request hooks). Everything those did for it is done here or by the route: the security headers
- * (security.ts), the request metrics and the monitor's rates (the listener's `onResponse` steps), the same bytes
- * on the wire. A route declines (returns false) anything it does not answer the same way fastify would, and
+ * and reply objects, hook runs per stage, the router, the plugins' request hooks). Everything those did for it is
+ * done here or by the route: the security headers (security.ts), the request metrics and the monitor's rates (the
+ * listener's `onResponse` steps), the same bytes on the wire. A route declines (returns false) anything it does not answer the same way fastify would, and
  * fastify serves it as before; so does the listener while it closes, and while the access log is on (debug).
  *
  * Tests compare the two paths answer for answer by turning `enabled` off (test/ts43-lean-path.test.ts).

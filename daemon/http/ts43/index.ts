@@ -11,8 +11,7 @@
  * token values, cookies or keys.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
-import fastifyCookie from '@fastify/cookie';
-import { fastifyCookie as cookieCodec } from '@fastify/cookie';
+import { fastifyCookie } from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
 import { parse as parseQueryString } from 'fast-querystring';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -530,7 +529,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       if (h['content-type'] === undefined || !LEAN_BODY_TYPES.has(h['content-type'].toLowerCase())) return null;
       if (h['x-no-compression'] !== undefined || (h['accept-encoding'] !== undefined && !plainGzipFirst(h['accept-encoding']))) return null;
       // The cookie as @fastify/cookie's request hook reads it (its own parser).
-      const cookie = h.cookie === undefined ? undefined : unquote(cookieCodec.parse(h.cookie)[SESSION_COOKIE]);
+      const cookie = h.cookie === undefined ? undefined : unquote(fastifyCookie.parse(h.cookie)[SESSION_COOKIE]);
       if (cookie === undefined || !eap.startedHerePlain(cookie)) return null;
       return (body: Buffer, res: ServerResponse, startedAt: number): boolean => {
         // As the plugin's JSON parser and `handler` read it; anything they would not pass to handleEapResponse, declined.
