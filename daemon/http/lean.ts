@@ -170,14 +170,18 @@ export class LeanPaths {
    * Answers a request a route took: `handle` with a lean request and reply (`route` is the pattern the metrics name).
    * A failure before the answer gets `answerError`'s answer (the route's own, as its fastify error handler gives);
    * one after the answer, or in `answerError`, is logged, and the connection closed when nothing was written.
+   * `atTurnEnd` false: the answer's bytes leave as soon as it is sent, not with the turn's other answers — for a step
+   * of an exchange the client waits on before its next request (EAP-AKA: § Forty-first round measured the turn's
+   * end as latency there, where the daily poll under load gains from the batched writes).
    */
   answer(
     raw: IncomingMessage, res: ServerResponse, route: string, startedAt: number,
     handle: (req: LeanRequest, reply: LeanReply) => Promise<unknown>,
     answerError: (err: Error, req: LeanRequest, reply: LeanReply) => unknown,
+    atTurnEnd = true,
   ): void {
     const req = new LeanRequest(raw, route, startedAt, this.log);
-    const reply = new LeanReply(req, res, this.finished);
+    const reply = new LeanReply(req, res, this.finished, atTurnEnd);
     handle(req, reply)
       .then(undefined, async (err: Error) => {
         if (!reply.sent) return void (await answerError(err, req, reply));
@@ -235,6 +239,8 @@ export class LeanReply implements ReplyLike {
     private readonly req: LeanRequest,
     private readonly res: ServerResponse,
     private readonly finished: LeanFinished,
+    /** The answer's bytes leave with the turn's other answers (turn-end.ts); false: at once. */
+    private readonly atTurnEnd = true,
   ) {}
 
   code(status: number): this {
@@ -253,7 +259,9 @@ export class LeanReply implements ReplyLike {
 
   setCookie(name: string, value: string, options: LeanCookieOptions): this {
     // @fastify/cookie's setCookie: its default SameSite=Lax under the caller's options, serialised by its own
-    // `serialize` (the `cookie` package's stringifySetCookie), so the line is the one fastify writes.
+    // `serialize` (the `cookie` package's stringifySetCookie), so the line is the one fastify writes. That `serialize`
+    // works once the plugin has been registered (it loads `cookie` then): the TS.43 plugin registers it before it adds
+    // the lean routes that set a cookie.
     this.#cookie = fastifyCookie.serialize(name, value, { sameSite: 'lax', ...options });
     return this;
   }
@@ -274,11 +282,23 @@ export class LeanReply implements ReplyLike {
     if (payload !== undefined) h['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
     else if (status !== 204 && status !== 304) h['content-length'] = '0';
     this.res.writeHead(status, h);
-    // The bytes leave with the rest of this turn's answers (turn-end.ts); the answer's time and count once they did.
-    endAtTurnEnd(this.res, payload, this.req.log, () => {
+    // The bytes leave with the rest of this turn's answers (turn-end.ts), or at once; the answer's time and count once
+    // they did.
+    const done = () => {
       this.elapsedTime = performance.now() - this.req.startedAt;
       this.finished(this.req, this);
-    });
+    };
+    if (this.atTurnEnd) endAtTurnEnd(this.res, payload, this.req.log, done);
+    else {
+      try {
+        if (payload === undefined) this.res.end();
+        else this.res.end(payload);
+      } catch (err) {
+        this.req.log.error({ err }, 'http: an answer could not be written');
+        this.res.destroy();
+      }
+      done();
+    }
     return this;
   }
 }

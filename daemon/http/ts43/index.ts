@@ -515,7 +515,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       }
       // A phone's first request of an EAP-AKA authentication (EAP_ID, no token): its challenge and session cookie.
       if (r.token !== null || r.eap_id === null || !cfg.eap_aka.enabled) return false;
-      lean.answer(raw, res, '/', startedAt, (req, reply) => answerLeanStart(req, reply, r, params), answerError);
+      lean.answer(raw, res, '/', startedAt, (req, reply) => answerLeanStart(req, reply, r, params), answerError, false);
       return true;
     });
     // The EAP-Response POSTs of a session this daemon started (no ODSA operation after it): the bare URL, a JSON body
@@ -545,7 +545,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
         const key = Object.keys(obj).find((k) => k.toLowerCase() === 'eap-relay-packet');
         if (key === undefined) return false;
         const packet = (obj as Record<string, unknown>)[key];
-        lean.answer(raw, res, '/', startedAt, (req, reply) => handleEapResponse(req, reply, cookie, { 'eap-relay-packet': packet }, {}), answerError);
+        lean.answer(raw, res, '/', startedAt, (req, reply) => handleEapResponse(req, reply, cookie, { 'eap-relay-packet': packet }, {}), answerError, false);
         return true;
       };
     });
