@@ -58,19 +58,23 @@ test('LeanReply.setCookie: @fastify/cookie\'s line (SameSite=Lax unless told) af
 test('leanBodyHook: a body left on the request becomes the payload once; other requests keep theirs', async () => {
   const req = { raw: { ...raw } as IncomingMessage };
   const original = Readable.from([]);
-  const got = await new Promise<Readable | undefined>((resolve) => leanBodyHook(req, null, original, (_e, p) => resolve(p)));
+  const got = await runHook(req, original);
   assert.equal(got, original, 'no body read: the request stream');
   // What LeanPaths leaves when a body route declines (its symbol is private: through a declined body route below).
   const sym = Object.getOwnPropertySymbols(await declinedRequest()).find((s) => s.description === 'omnisep.leanBody')!;
   const withBody = { raw: Object.assign(Object.create(null), raw, { [sym]: Buffer.from('{"a":1}') }) as IncomingMessage };
-  const payload = await new Promise<Readable | undefined>((resolve) => leanBodyHook(withBody, null, original, (_e, p) => resolve(p)));
+  const payload = await runHook(withBody, original);
   assert.notEqual(payload, original);
   const chunks: Buffer[] = [];
   for await (const c of payload!) chunks.push(Buffer.from(c as Buffer));
   assert.equal(Buffer.concat(chunks).toString(), '{"a":1}');
-  const again = await new Promise<Readable | undefined>((resolve) => leanBodyHook(withBody, null, original, (_e, p) => resolve(p)));
+  const again = await runHook(withBody, original);
   assert.equal(again, original, 'handed over once');
 });
+
+/** The hook as fastify calls it (its `this`, the instance, unused), resolved with the payload it hands on. */
+const runHook = (req: { raw: IncomingMessage }, payload: Readable): Promise<Readable | undefined> =>
+  new Promise((resolve) => (leanBodyHook as unknown as (r: unknown, reply: unknown, p: Readable, done: (e: unknown, p?: Readable) => void) => void)(req, null, payload, (_e, p) => resolve(p)));
 
 /** A request a body route read and declined: LeanPaths hands it to fastify's handler with its body on it. */
 async function declinedRequest(): Promise<IncomingMessage> {

@@ -11,6 +11,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { preParsingHookHandler } from 'fastify';
 import { Readable } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { NON_HTML_POLICY } from './security.js';
@@ -74,13 +75,13 @@ type WithLeanBody = IncomingMessage & { [LEAN_BODY]?: Buffer };
  * fastify's content-type parser reads, in place of the request stream it already came from. Register it where the
  * routes that may get such a request are.
  */
-export function leanBodyHook(req: { raw: IncomingMessage }, _reply: unknown, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void {
+export const leanBodyHook: preParsingHookHandler = (req, _reply, payload, done) => {
   const raw = req.raw as WithLeanBody;
   const body = raw[LEAN_BODY];
   if (body === undefined) return done(null, payload);
   raw[LEAN_BODY] = undefined;
   done(null, Readable.from([body], { objectMode: false }));
-}
+};
 
 /** Called once a lean answer is written, as the listener's `onResponse` steps are for fastify's answers. */
 export type LeanFinished = (req: LeanRequest, reply: LeanReply) => void;

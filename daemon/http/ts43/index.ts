@@ -10,7 +10,7 @@
  * Every request lands in the activity log (ctx.activity.record), never with
  * token values, cookies or keys.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyCookie } from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
 import { parse as parseQueryString } from 'fast-querystring';
@@ -551,7 +551,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     });
   }
   // A POST body the lean path read and declined: fastify's parser reads it from there (../lean.ts).
-  app.addHook('preParsing', leanBodyHook as unknown as preParsingHookHandler);
+  app.addHook('preParsing', leanBodyHook);
 
   app.route({ method: ['GET', 'POST'], url: '/', bodyLimit: TS43_BODY_LIMIT, handler });
   app.route({
