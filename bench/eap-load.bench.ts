@@ -218,6 +218,25 @@ for (const x of rows) {
   console.log(`| ${buildName(x)} | ${x.round} |${MONITOR ? ` ${sideName(x)} |` : ''} ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
 }
 
+// Two builds (--root): each round's pair (the same round and concurrency, run one after the other) read together —
+// this machine swings by 10–20 % between rounds, so one round says little and the pairs' spread is printed with them.
+if (!MONITOR && values.root) {
+  for (const c of CONCS) {
+    const pairs = [...new Set(rows.map((x) => x.round))].map((r) => ({
+      root: rows.find((x) => x.round === r && x.conc === c && x.build !== 'this')!, mine: rows.find((x) => x.round === r && x.conc === c && x.build === 'this')!,
+    })).filter((p) => p.root && p.mine);
+    if (!pairs.length) continue;
+    const sum = (f: (x: Row) => number, side: 'root' | 'mine') => pairs.reduce((t, p) => t + f(p[side]), 0);
+    // Summed: all authentications of a build over all its time (each round's time is its authentications over its rate).
+    const rate = (side: 'root' | 'mine') => sum((x) => x.ok, side) / sum((x) => x.ok / x.perS, side);
+    const mean = (f: (x: Row) => number, side: 'root' | 'mine') => sum((x) => f(x) * x.ok, side) / sum((x) => x.ok, side);
+    const r = medianOf(pairs.map((p) => p.mine.perS / p.root.perS));
+    const cpu = medianOf(pairs.map((p) => p.mine.daemonUs / p.root.daemonUs));
+    console.log(`
+**this build / ${values.root}, concurrency ${c}, ${pairs.length} rounds: ${(rate('mine') / rate('root')).toFixed(3)}× the authentications a second summed (${rate('mine').toFixed(0)} against ${rate('root').toFixed(0)}), median of the rounds' ratios ${r.median.toFixed(3)}× (${r.min.toFixed(3)}×–${r.max.toFixed(3)}×); daemon CPU an authentication ${(mean((x) => x.daemonUs, 'mine') / mean((x) => x.daemonUs, 'root')).toFixed(3)}× (${mean((x) => x.daemonUs, 'root').toFixed(0)} → ${mean((x) => x.daemonUs, 'mine').toFixed(0)} µs; rounds ${cpu.min.toFixed(3)}×–${cpu.max.toFixed(3)}×), of it the main thread ${(mean((x) => x.mainUs, 'mine') / mean((x) => x.mainUs, 'root')).toFixed(3)}×**`);
+  }
+}
+
 // The pairs: each round's rate with the monitor (or, in the control, nothing) over its rate without, on one daemon.
 if (MONITOR) {
   const pairsOf = [...new Set(rows.map((x) => x.round))].map((r) => ({
