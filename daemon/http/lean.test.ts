@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { fastifyCookie } from '@fastify/cookie';
-import { LeanReply, LeanRequest, leanBodyHook } from './lean.js';
+import { LeanPaths, LeanReply, LeanRequest, leanBodyHook } from './lean.js';
 
 /** A response that notes what was done to it, in order. */
 function fakeResponse(): { res: ServerResponse; log: string[] } {
@@ -78,7 +78,6 @@ const runHook = (req: { raw: IncomingMessage }, payload: Readable): Promise<Read
 
 /** A request a body route read and declined: LeanPaths hands it to fastify's handler with its body on it. */
 async function declinedRequest(): Promise<IncomingMessage> {
-  const { LeanPaths } = await import('./lean.js');
   const lean = new LeanPaths(() => {}, () => true);
   lean.addWithBody(() => () => false);
   const req = Object.assign(Readable.from([Buffer.from('{"a":1}')]), { method: 'POST', url: '/', headers: { 'content-length': '7' } }) as unknown as IncomingMessage;

@@ -15,7 +15,7 @@ import type { preParsingHookHandler } from 'fastify';
 import { Readable } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { NON_HTML_POLICY } from './security.js';
-import { endAtTurnEnd } from './turn-end.js';
+import { endAtOnce, endAtTurnEnd } from './turn-end.js';
 
 /** What the TS.43 handlers read of a request: a FastifyRequest has it, and so does a lean request. */
 export interface RequestLike {
@@ -285,21 +285,10 @@ export class LeanReply implements ReplyLike {
     this.res.writeHead(status, h);
     // The bytes leave with the rest of this turn's answers (turn-end.ts), or at once; the answer's time and count once
     // they did.
-    const done = () => {
+    (this.atTurnEnd ? endAtTurnEnd : endAtOnce)(this.res, payload, this.req.log, () => {
       this.elapsedTime = performance.now() - this.req.startedAt;
       this.finished(this.req, this);
-    };
-    if (this.atTurnEnd) endAtTurnEnd(this.res, payload, this.req.log, done);
-    else {
-      try {
-        if (payload === undefined) this.res.end();
-        else this.res.end(payload);
-      } catch (err) {
-        this.req.log.error({ err }, 'http: an answer could not be written');
-        this.res.destroy();
-      }
-      done();
-    }
+    });
     return this;
   }
 }

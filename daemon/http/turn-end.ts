@@ -27,20 +27,23 @@ let queue: Array<[ServerResponse, Payload, TurnEndLog, After]> = [];
 function drain(): void {
   const q = queue;
   queue = [];
-  for (const [res, payload, log, after] of q) {
-    // A connection closed in the meantime (the client gone, the listener closing): nothing to write.
-    if (!res.destroyed) {
-      try {
-        if (payload === undefined) res.end();
-        else res.end(payload);
-      } catch (err) {
-        log.error({ err }, 'http: an answer could not be written');
-        res.destroy();
-      }
+  for (const [res, payload, log, after] of q) endAtOnce(res, payload, log, after);
+}
+
+/** Ends `res` (its head already written with writeHead) with `payload` now, then calls `after`. */
+export function endAtOnce(res: ServerResponse, payload: Payload, log: TurnEndLog, after?: () => void): void {
+  // A connection closed in the meantime (the client gone, the listener closing): nothing to write.
+  if (!res.destroyed) {
+    try {
+      if (payload === undefined) res.end();
+      else res.end(payload);
+    } catch (err) {
+      log.error({ err }, 'http: an answer could not be written');
+      res.destroy();
     }
-    // Counted as fastify's onResponse counts an answer: once, whether it was written or its connection had gone.
-    after?.();
   }
+  // Counted as fastify's onResponse counts an answer: once, whether it was written or its connection had gone.
+  after?.();
 }
 
 /** Ends `res` (its head already written with writeHead) with `payload` at the end of this turn, then calls `after`. */

@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyCookie } from '@fastify/cookie';
 import fastifyCompress from '@fastify/compress';
 import { parse as parseQueryString } from 'fast-querystring';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { EntitlementData } from '../../../src/contracts/entitlements.js';
 import { StoreUnavailableError } from '../../../src/ports.js';
 import { activityFields, type ActivityFields, type ActivityInput } from '../../../src/services/activity.js';
@@ -81,6 +81,22 @@ const TEXT_CT = 'text/plain; charset=utf-8';
 /** Android sends `Cookie: S="value"` when Set-Cookie had Max-Age without Expires (TS43.md): strip the quotes. */
 const unquote = (v: string | undefined): string | undefined => (v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1'));
 
+/** A JSON request body as the plugin reads it: `{}` when empty or blank, undefined when it does not parse. */
+const jsonBodyOf = (text: string): unknown => {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+/** The key (any case) of `eap-relay-packet` in a JSON object body, or undefined: the POST is an EAP-Response then. */
+const relayPacketKey = (body: unknown): string | undefined =>
+  body === null || typeof body !== 'object' || Array.isArray(body) ? undefined : Object.keys(body).find((k) => k.toLowerCase() === 'eap-relay-packet');
+/** No compression asked, or plain gzip first: what the lean path answers as @fastify/compress would (../lean.ts). */
+const leanEncoding = (h: IncomingHttpHeaders): boolean =>
+  h['x-no-compression'] === undefined && (h['accept-encoding'] === undefined || plainGzipFirst(h['accept-encoding']));
+
 const EAP_ID_NOT_PERMANENT = 'EAP_ID is not a permanent identity: expected 0<IMSI>@nai.epc.mnc<MNC>.mcc<MCC>.3gppnetwork.org';
 /** The 400 for a pseudonym or fast re-authentication identity this daemon cannot resolve, and why not. */
 const temporaryEapIdMessage = (identity: string, why: string): string =>
@@ -132,14 +148,11 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   if (!app.hasReplyDecorator('compress')) await app.register(fastifyCompress, { global: true, threshold: GZIP_THRESHOLD, encodings: ['gzip', 'deflate'], zlibOptions: { level: 1 } });
 
   const parseJsonBody = (_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
-    if (body.trim() === '') return done(null, {});
-    try {
-      done(null, JSON.parse(body));
-    } catch {
-      const err = new Error('request body is not valid JSON') as Error & { statusCode: number };
-      err.statusCode = 400;
-      done(err);
-    }
+    const value = jsonBodyOf(body);
+    if (value !== undefined) return done(null, value);
+    const err = new Error('request body is not valid JSON') as Error & { statusCode: number };
+    err.statusCode = 400;
+    done(err);
   };
   // Scoped to this plugin: the EAP relay type and plain JSON, both as JSON text; forms as key=value.
   app.removeContentTypeParser(['application/json']);
@@ -395,30 +408,38 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     // §14.1.6: an operator token (ap2015), checked against the configured issuer (docs/odsa.md § Operator tokens).
     if (r.operator_token !== null && r.eap_id === null) return odsaResponder.respondOperator(req, reply, r, params, activity);
 
+    const id = identityOf(r);
+    if (typeof id === 'string') return sendText(reply, 400, id, activity);
     if (authOff) {
-      // Development only (EAP-AKA.md): answer for the IMSI given (the EAP_ID's, when it names one).
-      const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;
-      if (eapId?.kind === 'invalid') return sendText(reply, 400, EAP_ID_NOT_PERMANENT, activity);
-      if (eapId?.kind === 'temporary') return sendText(reply, 400, temporaryEapIdMessage(eapId.identity, 'EAP-AKA is off (eap_aka.enabled false), so the IMSI must come from the EAP_ID'), activity);
-      const imsi = eapId?.kind === 'permanent' ? eapId.imsi : r.imsi!;
+      // Development only (EAP-AKA.md): answer for the IMSI given.
+      const imsi = id.imsi;
       registerPush(imsi, r);
       const odsaApp = odsaAppOf(r.apps, params);
       if (odsaApp !== null) return odsaResponder.respond(req, reply, { app: odsaApp, terminal_id: r.terminal_id, params: odsaParamsOf(params), auth: { imsi, method: 'NONE' }, activity: { ...activity, imsi } });
       return sendDocument(req, reply, { imsi, apps: r.apps, format, vers: r.vers }, { ...activity, imsi, auth_method: 'NONE' });
     }
-    return startEap(req, reply, r, params, activity);
+    return startEap(req, reply, r, params, activity, id);
+  };
+
+  /**
+   * Who a request without a token is, from its EAP_ID: the permanent identity, or (swm only) a pseudonym / fast
+   * re-auth identity the AAA resolves, its IMSI '' until the AAA names it (docs/ts43.md § Requests); the IMSI
+   * parameter without an EAP_ID. A string: the 400's text for an EAP_ID this daemon cannot take.
+   */
+  const identityOf = (r: Ts43Request): { eapId: ReturnType<typeof classifyEapId> | null; imsi: string } | string => {
+    const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;
+    if (eapId?.kind === 'invalid') return EAP_ID_NOT_PERMANENT;
+    if (eapId?.kind === 'temporary' && (!cfg.eap_aka.enabled || eap.backendName !== 'swm')) {
+      return temporaryEapIdMessage(eapId.identity, !cfg.eap_aka.enabled ? 'EAP-AKA is off (eap_aka.enabled false), so the IMSI must come from the EAP_ID'
+        : `only the AAA that issued one can resolve it (eap_aka.backend swm); the ${eap.backendName} back-end issues none`);
+    }
+    return { eapId, imsi: eapId?.kind === 'permanent' ? eapId.imsi : eapId?.kind === 'temporary' ? '' : r.imsi! };
   };
 
   /** A first request with EAP_ID (EAP-AKA on): admit the session and answer its first challenge (or why not). */
-  const startEap = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, params: RawParams, activity: ActivityFields) => {
-    // EAP_ID: the permanent identity, or (swm only) a pseudonym / fast re-auth identity the AAA resolves (docs/ts43.md § Requests).
-    const eapId = r.eap_id !== null ? classifyEapId(r.eap_id) : null;
-    if (eapId?.kind === 'invalid') return sendText(reply, 400, EAP_ID_NOT_PERMANENT, activity);
-    if (eapId?.kind === 'temporary' && eap.backendName !== 'swm') {
-      return sendText(reply, 400, temporaryEapIdMessage(eapId.identity, `only the AAA that issued one can resolve it (eap_aka.backend swm); the ${eap.backendName} back-end issues none`), activity);
-    }
-    // '' while unknown: the AAA names the permanent IMSI on success and the token is bound to it.
-    const imsi = eapId?.kind === 'permanent' ? eapId.imsi : eapId?.kind === 'temporary' ? '' : r.imsi!;
+  const startEap = async (
+    req: RequestLike, reply: ReplyLike, r: Ts43Request, params: RawParams, activity: ActivityFields, { eapId, imsi }: Exclude<ReturnType<typeof identityOf>, string>,
+  ) => {
     const challengeActivity = activityFields(activity);
     challengeActivity.imsi = imsi || null;
     challengeActivity.request_type = 'eap_challenge';
@@ -458,11 +479,8 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
         return sendText(reply, 400, 'request body must be a JSON object', baseActivity(req, null));
       }
       const obj = (body ?? {}) as Record<string, unknown>;
-      const hasPacket = Object.keys(obj).some((k) => k.toLowerCase() === 'eap-relay-packet');
-      if (hasPacket) {
-        const key = Object.keys(obj).find((k) => k.toLowerCase() === 'eap-relay-packet')!;
-        return handleEapResponse(req, reply, unquote(req.cookies?.[SESSION_COOKIE]), { 'eap-relay-packet': obj[key] }, query);
-      }
+      const key = relayPacketKey(obj);
+      if (key !== undefined) return handleEapResponse(req, reply, unquote(req.cookies?.[SESSION_COOKIE]), { 'eap-relay-packet': obj[key] }, query);
       return handleQuery(req, reply, { ...query, ...foldParams(obj) });
     }
     return handleQuery(req, reply, query);
@@ -487,35 +505,29 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
   // gzip (@fastify/compress negotiates those); behind a trusted proxy (../lean.ts).
   const lean = ctx.leanPaths;
   if (lean) {
-    const answerLean = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, auth: { imsi: string; token: string }) => {
+    // handleQuery's steps for the two kinds of GET the route takes (a token query; an EAP start, EAP-AKA on).
+    const answerLean = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, params: RawParams) => {
       const activity = baseActivity(req, r);
       const refused = refusal(r);
       if (refused) return sendText(reply, refused[0], refused[1], activity);
-      return answerToken(req, reply, r, auth, activity, formatOf(req.headers.accept));
-    };
-    const answerLeanStart = async (req: RequestLike, reply: ReplyLike, r: Ts43Request, params: RawParams) => {
-      const activity = baseActivity(req, r);
-      const refused = refusal(r);
-      if (refused) return sendText(reply, refused[0], refused[1], activity);
-      return startEap(req, reply, r, params, activity);
+      if (r.token !== null && r.imsi !== null) return answerToken(req, reply, r, { imsi: r.imsi, token: r.token }, activity, formatOf(req.headers.accept));
+      const id = identityOf(r);
+      if (typeof id === 'string') return sendText(reply, 400, id, activity);
+      return startEap(req, reply, r, params, activity, id);
     };
     lean.add((raw: IncomingMessage, res: ServerResponse, startedAt: number): boolean => {
       const url = raw.url!;
       if (raw.method !== 'GET' || url.charCodeAt(0) !== 47 /* / */ || url.charCodeAt(1) !== 63 /* ? */) return false;
-      const h = raw.headers;
-      if (h['x-no-compression'] !== undefined || (h['accept-encoding'] !== undefined && !plainGzipFirst(h['accept-encoding']))) return false;
+      if (!leanEncoding(raw.headers)) return false;
       // The query as fastify's router parses it (find-my-way: fast-querystring on what follows the `?`).
       const params = foldParams(parseQueryString(url.slice(2)));
       const r = parseTs43Request(params);
       if (r.requestor_id !== null || odsaAppOf(r.apps, params) !== null) return false;
-      if (r.token !== null && r.imsi !== null) {
-        const auth = { imsi: r.imsi, token: r.token };
-        lean.answer(raw, res, '/', startedAt, (req, reply) => answerLean(req, reply, r, auth), answerError);
-        return true;
-      }
-      // A phone's first request of an EAP-AKA authentication (EAP_ID, no token): its challenge and session cookie.
-      if (r.token !== null || r.eap_id === null || !cfg.eap_aka.enabled) return false;
-      lean.answer(raw, res, '/', startedAt, (req, reply) => answerLeanStart(req, reply, r, params), answerError, false);
+      const poll = r.token !== null && r.imsi !== null;
+      // Or a phone's first request of an EAP-AKA authentication (EAP_ID, no token): its challenge and session cookie,
+      // which leave at once (the exchange's next request waits on them).
+      if (!poll && (r.token !== null || r.eap_id === null || !cfg.eap_aka.enabled)) return false;
+      lean.answer(raw, res, '/', startedAt, (req, reply) => answerLean(req, reply, r, params), answerError, poll);
       return true;
     });
     // The EAP-Response POSTs of a session this daemon started (no ODSA operation after it): the bare URL, a JSON body
@@ -527,22 +539,14 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
       const length = h['content-length'];
       if (h['transfer-encoding'] !== undefined || length === undefined || !/^[1-9][0-9]{0,5}$/.test(length) || Number(length) > TS43_BODY_LIMIT) return null;
       if (h['content-type'] === undefined || !LEAN_BODY_TYPES.has(h['content-type'].toLowerCase())) return null;
-      if (h['x-no-compression'] !== undefined || (h['accept-encoding'] !== undefined && !plainGzipFirst(h['accept-encoding']))) return null;
+      if (!leanEncoding(h)) return null;
       // The cookie as @fastify/cookie's request hook reads it (its own parser).
       const cookie = h.cookie === undefined ? undefined : unquote(fastifyCookie.parse(h.cookie)[SESSION_COOKIE]);
       if (cookie === undefined || !eap.startedHerePlain(cookie)) return null;
       return (body: Buffer, res: ServerResponse, startedAt: number): boolean => {
         // As the plugin's JSON parser and `handler` read it; anything they would not pass to handleEapResponse, declined.
-        const text = body.toString('utf8');
-        if (text.trim() === '') return false;
-        let obj: unknown;
-        try {
-          obj = JSON.parse(text);
-        } catch {
-          return false;
-        }
-        if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return false;
-        const key = Object.keys(obj).find((k) => k.toLowerCase() === 'eap-relay-packet');
+        const obj = jsonBodyOf(body.toString('utf8'));
+        const key = relayPacketKey(obj);
         if (key === undefined) return false;
         const packet = (obj as Record<string, unknown>)[key];
         lean.answer(raw, res, '/', startedAt, (req, reply) => handleEapResponse(req, reply, cookie, { 'eap-relay-packet': packet }, {}), answerError, false);

@@ -161,10 +161,8 @@ export class EapAuthService {
   readonly #limits: EapLimits;
   readonly #rate: ClientRateLimiter;
   readonly #sealKey: Secret<Buffer>;
-  /** Sessions this daemon started that are not known to be over: session_id → deadline (the total cap). */
-  readonly #mine = new Map<string, number>();
-  /** Those of #mine that run an ODSA operation once EAP-AKA succeeds (their context has `odsa`). */
-  readonly #withOperation = new Set<string>();
+  /** Sessions this daemon started that are not known to be over (the total cap): session_id → deadline, and whether an ODSA operation follows. */
+  readonly #mine = new Map<string, { deadline: number; operation: boolean }>();
   /** Where the sweep's walk over the session views stopped (it goes on from there next time). */
   #sweepAfter: string | undefined;
   /** Views the sweep looks at per call in the current round. */
@@ -191,11 +189,7 @@ export class EapAuthService {
   }
 
   #pruneMine(now: number): void {
-    for (const [id, deadline] of this.#mine) {
-      if (deadline > now) continue;
-      this.#mine.delete(id);
-      this.#withOperation.delete(id);
-    }
+    for (const [id, s] of this.#mine) if (s.deadline <= now) this.#mine.delete(id);
   }
 
   /**
@@ -205,7 +199,7 @@ export class EapAuthService {
    */
   startedHerePlain(cookie: string): boolean {
     const m = COOKIE_RE.exec(cookie);
-    return m !== null && this.#mine.has(m[2]!) && !this.#withOperation.has(m[2]!);
+    return m !== null && this.#mine.get(m[2]!)?.operation === false;
   }
 
   #emit(view: SessionView, change: 'created' | 'updated' | 'deleted'): void {
@@ -239,7 +233,6 @@ export class EapAuthService {
   /** The session is over (or was deleted): its state record and its IMSI slot go. */
   async #end(id: string, imsi: string | null): Promise<void> {
     this.#mine.delete(id);
-    this.#withOperation.delete(id);
     const now = this.deps.clock.now();
     await this.#state.delete(sKey(id));
     if (imsi !== null) {
@@ -341,8 +334,8 @@ export class EapAuthService {
       return r.ok ? { result, put: r.next, owned: true } : { result };
     });
     if (!slot.ok) return this.#refuse('imsi', slot.retryAfterS, 'too many EAP sessions in flight for this subscriber');
-    this.#mine.set(id, deadline);
-    if (ctx.odsa !== undefined) this.#withOperation.add(id);
+    // `operation`: an ODSA operation runs once EAP-AKA succeeds (the lean path leaves such a session to fastify).
+    this.#mine.set(id, { deadline, operation: ctx.odsa !== undefined });
 
     const secret = this.deps.random.bytes(24).toString('base64url');
     const view: SessionView = {
