@@ -40,12 +40,6 @@ export interface Change<T, R> {
   result: R;
   put?: T;
   delete?: boolean;
-  /**
-   * `put` is the `current` this call was handed, changed in place with JSON values only, and neither `result` nor
-   * anything else keeps it or a part of it: a driver that holds records as objects (volatile) may keep it as it is
-   * instead of copying it once more. Ignored when `put` is another object, and by drivers that serialise `put`.
-   */
-  owned?: boolean;
 }
 
 /**

@@ -15,7 +15,7 @@ const MAX_DEPTH = 1000;
 /**
  * Past this many keys an object is copied into one that V8 holds as a dictionary from the start. Filled key by key,
  * an ordinary object gets a new hidden class per key it has not seen in that order before — for a map keyed by
- * session ids (the per-IMSI EAP slots: one SIM with 32 sessions in flight) that is every key of every copy:
+ * session ids (as the per-IMSI EAP slots were until docs/performance.md § Forty-second round) that is every key of every copy:
  * ≈ 23 µs a copy of 32 keys against ≈ 8 µs (bench/plain-copy.bench.ts; docs/performance.md § Tenth round). Same keys, same order, same
  * prototype: nothing a caller can tell apart.
  */

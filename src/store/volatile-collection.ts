@@ -9,9 +9,7 @@
  * EAP-AKA authentication makes about ten reads and writes here (docs/performance.md § Ninth round); a copy
  * costs a fraction of the JSON.parse and JSON.stringify the text-holding MapCollection pays for each.
  *
- * `update` hands its function a copy too; a function that changed that copy in place and gives it up (`owned`:
- * src/ports.ts Change) has it kept as it is, one copy fewer (the per-IMSI EAP slots of a SIM with many sessions
- * in flight: docs/performance.md § Twelfth round).
+ * `update` hands its function a copy too, and stores a copy of what it puts.
  *
  * `update` runs its function between no awaits at all, so it is atomic; a write resolves at once (there is no
  * durability to wait for). `onChange` is called with each key written or deleted (the driver's change feed).
@@ -93,11 +91,9 @@ export class VolatileCollection<T> implements Collection<T> {
   update<R>(key: string, fn: (current: T | undefined) => Change<T, R>): Promise<R> {
     try {
       const v = this.#map.get(key);
-      const handed = v === undefined ? undefined : plainCopy(v);
-      const change = fn(handed);
+      const change = fn(v === undefined ? undefined : plainCopy(v));
       if (change.delete) this.#remove(key);
-      // The function's own copy, given up (`owned`): a second copy of it would protect nothing.
-      else if (change.put !== undefined) this.#set(key, change.owned === true && change.put === handed ? change.put : this.#stored(key, change.put));
+      else if (change.put !== undefined) this.#set(key, this.#stored(key, change.put));
       return Promise.resolve(change.result);
     } catch (e) {
       return Promise.reject(e);

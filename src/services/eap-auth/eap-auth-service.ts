@@ -34,7 +34,7 @@ import { openCollection } from '../../store/collections.js';
 import { Secret } from '../../util/secret.js';
 import { resultView, type DiameterResultView } from '../../codec/diameter/result.js';
 import type { BackendOutcome, BackendSession, EapBackend, SavedBackendSession } from './backends.js';
-import { claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
+import { anyLive, claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
 import { ownString, ownStringOrNull } from '../../util/own-string.js';
 import { RETRY_AFTER_SECONDS, mapAaaResult } from './result-codes.js';
 import { TERMINAL_STATES, stepSession, type SessionEvent } from './session-states.js';
@@ -238,7 +238,7 @@ export class EapAuthService {
     if (imsi !== null) {
       await this.#state.update(iKey(imsi), (cur) => {
         const next = releaseSlot(cur?.kind === 'imsi' ? cur : undefined, id, now);
-        return next ? { result: null, put: next, owned: true } : { result: null, delete: true };
+        return next ? { result: null, put: next } : { result: null, delete: true };
       });
     }
   }
@@ -330,8 +330,7 @@ export class EapAuthService {
     const deadline = now + this.deps.timeoutMs;
     const slot = await this.#state.update<{ ok: boolean; retryAfterS: number }>(iKey(slotOf(ctx)), (cur) => {
       const r = claimSlot(cur?.kind === 'imsi' ? cur : undefined, id, deadline, now, this.#limits.maxPerImsi);
-      const result = { ok: r.ok, retryAfterS: r.retryAfterS }; // not `r`: it holds `next`, which the store keeps
-      return r.ok ? { result, put: r.next, owned: true } : { result };
+      return r.ok ? { result: { ok: true, retryAfterS: 0 }, put: r.next } : { result: { ok: false, retryAfterS: r.retryAfterS } };
     });
     if (!slot.ok) return this.#refuse('imsi', slot.retryAfterS, 'too many EAP sessions in flight for this subscriber');
     // `operation`: an ODSA operation runs once EAP-AKA succeeds (the lean path leaves such a session to fastify).
@@ -456,8 +455,8 @@ export class EapAuthService {
       void key;
     }
     for await (const [key, r] of this.#page(this.#state, 'imsi:')) {
-      if (r.kind !== 'imsi' || Object.values(r.live).some((d) => d > now)) continue;
-      await this.#state.update(key, (cur) => (cur?.kind === 'imsi' && !Object.values(cur.live).some((d) => d > now) ? { result: null, delete: true } : { result: null }));
+      if (r.kind !== 'imsi' || anyLive(r, now)) continue;
+      await this.#state.update(key, (cur) => (cur?.kind === 'imsi' && !anyLive(cur, now) ? { result: null, delete: true } : { result: null }));
     }
     const keep = this.deps.keepFinishedMs ?? 600_000;
     // Finished views past `keep` go together (a finished view never changes again): one `deleteMany` per sweep, where

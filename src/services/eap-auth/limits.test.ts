@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
+import { anyLive, claimSlot, ClientRateLimiter, releaseSlot, type ImsiSlots } from './limits.js';
 
 describe('EAP session admission', () => {
   it('token bucket: burst at once, then the refill rate; Retry-After says when', () => {
@@ -29,34 +29,46 @@ describe('EAP session admission', () => {
   });
 
   it('per-IMSI slots: at most cap in flight, expired ones free themselves, release frees one', () => {
-    // Each call gets its own copy of the record, as Collection.update hands one to its function.
-    const copy = (x: ImsiSlots | undefined) => (x === undefined ? undefined : structuredClone(x));
     let cur: ImsiSlots | undefined;
     for (const id of ['a', 'b']) {
-      const r = claimSlot(copy(cur), id, 30_000, 0, 2);
+      const r = claimSlot(cur, id, 30_000, 0, 2);
       assert.ok(r.ok);
       cur = r.next;
     }
-    assert.deepEqual(cur, { kind: 'imsi', live: { a: 30_000, b: 30_000 } });
-    const over = claimSlot(copy(cur), 'c', 30_000, 1000, 2);
+    assert.deepEqual(cur, { kind: 'imsi', live: 'a,30000,b,30000' });
+    const over = claimSlot(cur, 'c', 30_000, 1000, 2);
     assert.deepEqual([over.ok, over.retryAfterS], [false, 29]);
     assert.deepEqual(over.next, cur, 'a refused claim adds nothing');
-    const late = claimSlot(copy(cur), 'c', 60_000, 30_000, 2);
+    const late = claimSlot(cur, 'c', 60_000, 30_000, 2);
     assert.equal(late.ok, true, 'past their deadline, a and b no longer count');
-    assert.deepEqual(late.next, { kind: 'imsi', live: { c: 60_000 } }, 'and they are dropped from the record');
-    const freed = releaseSlot(copy(cur), 'a', 1000);
-    assert.deepEqual(freed, { kind: 'imsi', live: { b: 30_000 } });
-    assert.equal(claimSlot(copy(freed!), 'c', 30_000, 1000, 2).ok, true);
-    assert.equal(releaseSlot({ kind: 'imsi', live: { b: 30_000 } }, 'b', 0), null);
+    assert.deepEqual(late.next, { kind: 'imsi', live: 'c,60000' }, 'and they are dropped from the record');
+    const freed = releaseSlot(cur, 'a', 1000);
+    assert.deepEqual(freed, { kind: 'imsi', live: 'b,30000' });
+    assert.deepEqual(cur, { kind: 'imsi', live: 'a,30000,b,30000' }, 'the record handed in is not changed');
+    assert.equal(claimSlot(freed!, 'c', 30_000, 1000, 2).ok, true);
+    assert.equal(releaseSlot({ kind: 'imsi', live: 'b,30000' }, 'b', 0), null);
+    assert.equal(releaseSlot({ kind: 'imsi', live: '' }, 'b', 0), null);
     assert.equal(releaseSlot(undefined, 'b', 0), null);
+    assert.throws(() => claimSlot(undefined, 'x,1', 30_000, 0, 2), RangeError, 'an id with a comma would corrupt the list');
   });
 
-  it('per-IMSI slots: the record handed in is changed in place (no new object per claim or release)', () => {
-    const mine: ImsiSlots = { kind: 'imsi', live: { old: 5, a: 50_000 } };
-    const r = claimSlot(mine, 'b', 60_000, 10, 8);
-    assert.equal(r.next, mine);
-    assert.deepEqual(mine.live, { a: 50_000, b: 60_000 });
-    assert.equal(releaseSlot(mine, 'a', 10), mine);
-    assert.deepEqual(mine.live, { b: 60_000 });
+  it('per-IMSI slots: the earliest deadline sets Retry-After; anyLive tells a record the sweep may drop', () => {
+    const slots: ImsiSlots = { kind: 'imsi', live: 'a,9000,b,4500,c,7000' };
+    assert.deepEqual(claimSlot(slots, 'd', 60_000, 1000, 3).retryAfterS, 4, 'b frees first, 3.5 s from now');
+    assert.equal(claimSlot(slots, 'd', 60_000, 4500, 3).ok, true, 'at its deadline b no longer counts');
+    assert.equal(anyLive(slots, 8999), true);
+    assert.equal(anyLive(slots, 9000), false);
+    assert.equal(anyLive({ kind: 'imsi', live: '' }, 0), false);
+  });
+
+  it('per-IMSI slots: a record an older daemon wrote (an object of id → deadline) is read, and written back as a string', () => {
+    const old: ImsiSlots = { kind: 'imsi', live: { old: 5, a: 50_000 } };
+    const r = claimSlot(old, 'b', 60_000, 10, 8);
+    assert.deepEqual(r.next, { kind: 'imsi', live: 'a,50000,b,60000' });
+    assert.deepEqual(old.live, { old: 5, a: 50_000 }, 'not changed');
+    assert.deepEqual(releaseSlot(old, 'a', 10), null, 'old is past its deadline: nothing left');
+    assert.deepEqual(releaseSlot({ kind: 'imsi', live: { a: 50_000, b: 60_000 } }, 'a', 10), { kind: 'imsi', live: 'b,60000' });
+    assert.equal(anyLive(old, 10), true);
+    assert.equal(anyLive(old, 50_000), false);
   });
 });

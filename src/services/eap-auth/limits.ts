@@ -41,48 +41,66 @@ export class ClientRateLimiter {
  * The sessions in flight of one IMSI, kept in `eap_state` under `imsi:<IMSI>` and changed only with
  * Collection.update (atomic per key across daemons). Entries past their deadline drop out on every
  * change, so a crashed daemon's sessions free their slots when they would have timed out anyway.
+ *
+ * `live` holds them as one string, `<session id>,<deadline ms>` pairs joined by commas. A string is shared, not
+ * copied, where a map of session ids was copied key by key on every read and update of a volatile record, twice an
+ * authentication (claim and release): one SIM with 32 sessions in flight paid ≈ 40 µs a copy in the daemon
+ * (docs/performance.md § Forty-second round). A record an older daemon wrote (`live` an object of session id →
+ * deadline, during a rolling upgrade on PostgreSQL) is read too, and written back as a string.
  */
 export interface ImsiSlots {
   kind: 'imsi';
-  /** session_id → deadline (ms) */
-  live: Record<string, number>;
+  live: string | Record<string, number>;
+}
+
+/** The `[id, deadline, id, deadline, …]` of `live`, either shape. */
+function pairs(live: ImsiSlots['live']): string[] {
+  if (typeof live === 'string') return live === '' ? [] : live.split(',');
+  const out: string[] = [];
+  for (const id in live) out.push(id, String(live[id]));
+  return out;
 }
 
 /**
- * Drops from `live` (in place) the entries past their deadline at `now`, and `except`; returns how many are left
- * and the earliest deadline among them. `live` is the caller's own copy (Collection.update hands its function a
- * fresh one): a benchmark keeps hundreds of sessions of one SIM in flight, and building a new object of them on
- * every claim and release cost ≈ 20 µs an authentication (docs/performance.md § Tenth round).
+ * The entries of `live` still before their deadline at `now`, `except` left out, as the string to store; how many
+ * and the earliest deadline among them.
  */
-function prune(live: Record<string, number>, now: number, except?: string): { n: number; earliest: number } {
-  let n = 0;
+function prune(live: ImsiSlots['live'], now: number, except?: string): { kept: string[]; earliest: number } {
+  const all = pairs(live);
+  const kept: string[] = [];
   let earliest = Infinity;
-  for (const id in live) {
-    const d = live[id]!;
-    if (d > now && id !== except) {
-      n++;
+  for (let i = 0; i + 1 < all.length; i += 2) {
+    const d = Number(all[i + 1]);
+    if (d > now && all[i] !== except) {
+      kept.push(all[i]!, all[i + 1]!);
       if (d < earliest) earliest = d;
-    } else {
-      delete live[id];
     }
   }
-  return { n, earliest };
+  return { kept, earliest };
+}
+
+/** Whether any session of the record is still before its deadline at `now` (the sweep drops records with none). */
+export function anyLive(slots: ImsiSlots, now: number): boolean {
+  const all = pairs(slots.live);
+  for (let i = 1; i < all.length; i += 2) if (Number(all[i]) > now) return true;
+  return false;
 }
 
 /**
- * Claim a slot for `sessionId`; null = the IMSI is at its cap (`retryAfterS` until the earliest slot frees).
- * `cur` is the caller's copy of the record and is changed in place (`next` is it, or a new record when absent).
+ * Claim a slot for `sessionId` (a session id has no comma: the daemon's are UUIDs); `ok` false = the IMSI is at its
+ * cap (`retryAfterS` until the earliest slot frees). `next` is the record to store when `ok`; `cur` is not changed.
  */
 export function claimSlot(cur: ImsiSlots | undefined, sessionId: string, deadline: number, now: number, cap: number): { next: ImsiSlots; ok: boolean; retryAfterS: number } {
-  const next: ImsiSlots = cur ?? { kind: 'imsi', live: {} };
-  const { n, earliest } = prune(next.live, now);
-  if (n >= cap) return { next, ok: false, retryAfterS: Math.max(1, Math.ceil((earliest - now) / 1000)) };
-  next.live[sessionId] = deadline;
-  return { next, ok: true, retryAfterS: 0 };
+  if (sessionId.includes(',')) throw new RangeError('claimSlot: a session id with a comma');
+  const { kept, earliest } = prune(cur?.live ?? '', now);
+  if (kept.length / 2 >= cap) return { next: { kind: 'imsi', live: kept.join(',') }, ok: false, retryAfterS: Math.max(1, Math.ceil((earliest - now) / 1000)) };
+  kept.push(sessionId, String(deadline));
+  return { next: { kind: 'imsi', live: kept.join(',') }, ok: true, retryAfterS: 0 };
 }
 
-/** Release `sessionId`'s slot (and the expired ones); null when none is left. `cur` is changed in place. */
+/** Release `sessionId`'s slot (and the expired ones): the record to store, or null when none is left. `cur` is not changed. */
 export function releaseSlot(cur: ImsiSlots | undefined, sessionId: string, now: number): ImsiSlots | null {
   if (!cur) return null;
-  return prune(cur.live, now, sessionId).n ? cur : null;
+  const { kept } = prune(cur.live, now, sessionId);
+  return kept.length ? { kind: 'imsi', live: kept.join(',') } : null;
 }
