@@ -1,9 +1,9 @@
 /**
- * Two builds of the daemon side by side under `wrk -t1 -c50`, slice by slice: a change measured against the build
+ * Two builds of the daemon side by side under `wrk -t1 -c50` (the XCAP PUT: `-c1`), slice by slice: a change measured against the build
  * before it in one run, where `wrk.bench.js --root` then `wrk.bench.js` measure them minutes apart and this machine's
  * swing (±10 % and more between runs) swamps a change of a few per cent (docs/performance.md § Thirty-third round).
  *
- *   npx tsc && node dist/bench/wrk-ab.bench.js --a DIR [--b DIR] [--cases xcap-get,token-xml,token-json]
+ *   npx tsc && node dist/bench/wrk-ab.bench.js --a DIR [--b DIR] [--cases xcap-get,token-xml,token-json,xcap-put]
  *                                              [--slices 12] [--seconds 5] [--warmup 4]
  *
  * `--a` and `--b` are built checkouts (bin/run.js and dist/; `--b` default: this build). Both daemons run at once, as
@@ -14,14 +14,18 @@
  * and b then a for the second, so that whatever favours the daemon started first or second falls on both builds (the
  * halves have agreed so far: docs/performance.md § Thirty-third round). Prints per build req/s, the daemon's CPU µs a request
  * and of it the main thread's (/proc), b / a summed, per half and as the median of the pairs' ratios with their
- * range. Needs `wrk`. No bare route: for the ratio against a bare fastify route, wrk.bench.
+ * range. `xcap-put` is wrk.bench's: one connection, one writer chaining ETags (the same wrk script). Needs `wrk`. No
+ * bare route: for the ratio against a bare fastify route, wrk.bench.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, type Served } from './profile.js';
+import { ASSERTED_IDENTITY as ASSERTED, serve, tokenPath, XCAP_DOC, XCAP_ELEMENT, type Served } from './profile.js';
 import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 import { medianOf } from './pairs.js';
-import { runWrk, storeXcapDocument, tokenHeaders, type Run } from './wrk-run.js';
+import { runWrk, storeXcapDocument, tokenHeaders, xcapPutScript, type Run } from './wrk-run.js';
 
 const { values } = parseArgs({ options: {
   a: { type: 'string' }, b: { type: 'string' }, cases: { type: 'string', default: 'xcap-get,token-xml' },
@@ -32,7 +36,12 @@ if (spawnSync('wrk', ['-v']).error) throw new Error('wrk-ab: wrk is not installe
 const SLICES = Math.max(2, 2 * Math.round(Number(values.slices) / 2));
 const SECONDS = Number(values.seconds);
 
-interface Side { d: Served; paths: Record<string, [string, string[]]> }
+/** A case's request: URL, headers, and for the XCAP PUT its one connection and wrk script. */
+type Target = [url: string, headers: string[], conns?: number, script?: string];
+interface Side { d: Served; paths: Record<string, Target> }
+const scratch = mkdtempSync(join(tmpdir(), 'omnisep-wrk-ab-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+const putScript = xcapPutScript(scratch, true);
 
 async function side(root: string | undefined): Promise<Side> {
   const d = await serve(root ? { root } : {});
@@ -44,17 +53,18 @@ async function side(root: string | undefined): Promise<Side> {
       'xcap-get': [`${d.url}${XCAP_DOC}`, [`X-3GPP-Asserted-Identity: ${ASSERTED}`]],
       'token-xml': [`${d.url}${token}`, tokenHeaders('text/vnd.wap.connectivity-xml')],
       'token-json': [`${d.url}${token}`, tokenHeaders('application/json')],
+      'xcap-put': [`${d.url}${XCAP_ELEMENT}`, [], 1, putScript],
     },
   };
 }
 
-function wrk(url: string, headers: string[], seconds: number): Run {
-  const r = runWrk(url, seconds, 50, headers);
+function wrk([url, headers, conns = 50, script]: Target, seconds: number): Run {
+  const r = runWrk(url, seconds, conns, headers, script);
   if (r.non2xx) throw new Error(`wrk-ab: ${r.non2xx} answers were not 2xx from ${url}`);
   return r;
 }
 
-console.log(`wrk-ab bench: wrk -t1 -c50, ${SLICES} alternating slices of ${SECONDS} s per build and case in two halves (started a, b; then b, a); a = ${values.a}, b = ${values.b ?? 'this build'}; node ${process.version}, ${new Date().toISOString()}\n`);
+console.log(`wrk-ab bench: wrk -t1 -c50 (xcap-put -c1), ${SLICES} alternating slices of ${SECONDS} s per build and case in two halves (started a, b; then b, a); a = ${values.a}, b = ${values.b ?? 'this build'}; node ${process.version}, ${new Date().toISOString()}\n`);
 interface Tally { n: number[]; cpu: number; main: number; requests: number; seconds: number }
 const names = values.cases.split(',');
 const tally = new Map(names.map((n) => [n, { a: fresh(), b: fresh(), halves: [] as number[] }]));
@@ -71,7 +81,7 @@ for (const order of [['a', 'b'], ['b', 'a']] as const) {
       for (const which of ['a', 'b'] as const) {
         const path = started[which].paths[name];
         if (!path) throw new Error(`wrk-ab: unknown case ${name}`);
-        wrk(path[0], path[1], Number(values.warmup));
+        wrk(path, Number(values.warmup));
       }
       for (let i = 0; i < SLICES / 2; i++) {
         for (const which of i % 2 ? (['b', 'a'] as const) : (['a', 'b'] as const)) {
@@ -79,7 +89,7 @@ for (const order of [['a', 'b'], ['b', 'a']] as const) {
           const pid = s.d.child.pid!;
           const c0 = processCpuUs(pid);
           const m0 = threadsCpuUs(pid).main;
-          const r = wrk(s.paths[name]![0], s.paths[name]![1], SECONDS);
+          const r = wrk(s.paths[name]!, SECONDS);
           for (const into of [t[which], half[which]]) {
             into.cpu += processCpuUs(pid) - c0;
             into.main += threadsCpuUs(pid).main - m0;

@@ -1,8 +1,10 @@
 /**
  * What wrk.bench and wrk-ab share: one `wrk -t1` run and what it printed, and the daemon's side of the cases (the
- * token query's Android headers, the lab subscriber's XCAP document stored).
+ * token query's Android headers, the lab subscriber's XCAP document stored, the XCAP PUT's writer).
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { ANDROID_UA, ASSERTED_IDENTITY, XCAP_ELEMENT } from './profile.js';
 
@@ -33,4 +35,27 @@ export const tokenHeaders = (accept: string): string[] => [`Accept: ${accept}`, 
 export async function storeXcapDocument(daemonUrl: string): Promise<void> {
   const r = await request(`${daemonUrl}${XCAP_ELEMENT}`, { method: 'PUT', headers: { 'x-3gpp-asserted-identity': ASSERTED_IDENTITY, 'content-type': 'application/xcap-el+xml' }, body: '<NoReplyTimer>20</NoReplyTimer>' });
   await r.body.dump();
+}
+
+/**
+ * The XCAP PUT's wrk script, written in `dir`: one writer chaining ETags, If-Match the last ETag answered ("*" for the
+ * first), the element's value changing each time; `asserted`: with the lab subscriber's asserted identity (the
+ * daemon; a bare route needs none).
+ */
+export function xcapPutScript(dir: string, asserted: boolean): string {
+  const file = join(dir, `put-${asserted ? 'daemon' : 'bare'}.lua`);
+  writeFileSync(file, `local etag = "*"
+local n = 0
+request = function()
+  n = n + 1
+  local h = { ["If-Match"] = etag, ["Content-Type"] = "application/xcap-el+xml" }
+  ${asserted ? `h["X-3GPP-Asserted-Identity"] = "${ASSERTED_IDENTITY}"` : ''}
+  return wrk.format("PUT", nil, h, "<NoReplyTimer>" .. (5 + n % 170) .. "</NoReplyTimer>")
+end
+response = function(status, headers, body)
+  local e = headers["etag"] or headers["ETag"]
+  if e then etag = e end
+end
+`);
+  return file;
 }

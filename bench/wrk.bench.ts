@@ -51,7 +51,7 @@ import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import { DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
 import { medianOf } from './pairs.js';
-import { runWrk as wrk, storeXcapDocument, tokenHeaders, type Run } from './wrk-run.js';
+import { runWrk as wrk, storeXcapDocument, tokenHeaders, xcapPutScript, type Run } from './wrk-run.js';
 import { simFile } from './load-sims.js';
 import { inLanes } from '../src/util/lanes.js';
 import { DEFAULT_TERMINAL, simulateEapAka, simulateOptions, type LoadSim } from '../src/ue/run.js';
@@ -92,24 +92,7 @@ const wrkVersion = /wrk (\S+)/.exec(`${version.stdout}${version.stderr}`)?.[1] ?
 
 const scratch = mkdtempSync(join(tmpdir(), 'omnisep-wrk-'));
 
-/** One writer chaining ETags: If-Match is the last ETag answered ("*" for the first). */
-const putScript = (assert: boolean) => {
-  const file = join(scratch, `put-${assert ? 'daemon' : 'bare'}.lua`);
-  writeFileSync(file, `local etag = "*"
-local n = 0
-request = function()
-  n = n + 1
-  local h = { ["If-Match"] = etag, ["Content-Type"] = "application/xcap-el+xml" }
-  ${assert ? `h["X-3GPP-Asserted-Identity"] = "${ASSERTED}"` : ''}
-  return wrk.format("PUT", nil, h, "<NoReplyTimer>" .. (5 + n % 170) .. "</NoReplyTimer>")
-end
-response = function(status, headers, body)
-  local e = headers["etag"] or headers["ETag"]
-  if e then etag = e end
-end
-`);
-  return file;
-};
+const putScript = (asserted: boolean) => xcapPutScript(scratch, asserted);
 
 // --sims: the fleet's SIMs and the lab SIM (the bare route's bytes, the XCAP subscriber) in one subscriber file.
 const fleet = SIMS > 1 ? simFile(SIMS, Secret) : null;

@@ -25,6 +25,7 @@ import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createLogger } from '../daemon/logging.js';
 import { CDIV, DOC_PATH, OTHER, TEL, rule, startXcapDaemon } from './xcap-helpers.js';
+import { XCAP_BODY_LIMIT } from '../daemon/http/xcap/index.js';
 
 interface Answer { head: string; body: Buffer }
 
@@ -341,7 +342,7 @@ test('lean path: off while the access log is on (its line has fastify\'s fields)
   assert.equal(second.lean.closing, true);
 });
 
-test('lean path: each XCAP GET is answered as fastify answers it, with the same activity record and metrics', async () => {
+test('lean path: each XCAP GET and PUT is answered as fastify answers it, with the same activity record and metrics', async () => {
   const d = await startXcapDaemon();
   const lean = d.ctx.leanPaths!;
   const port = Number(new URL(d.base).port);
@@ -351,6 +352,15 @@ test('lean path: each XCAP GET is answered as fastify answers it, with the same 
     const get = (path: string, ...headers: string[]) => [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...headers].join('\r\n');
     const as = (tel: string) => `X-3GPP-Asserted-Identity: <${tel}>`;
     const me = as(TEL);
+    // The PUTs replace an element that exists (put here first: were the first PUT of a pair to create it, that one
+    // would answer 201 and the second 200) with the same bytes on both paths: both leave the same document and ETag.
+    const timer = `${DOC_PATH}${CDIV}/NoReplyTimer`;
+    const EL = 'Content-Type: application/xcap-el+xml';
+    assert.ok([200, 201].includes((await d.xcap('PUT', timer, { body: '<NoReplyTimer>20</NoReplyTimer>', type: 'application/xcap-el+xml' })).status));
+    const timerTag = String((await d.xcap('GET', timer)).headers.etag);
+    /** A PUT case: [what, request head with its Content-Length, taken by the lean path, expected status, body]. */
+    const put = (what: string, taken: boolean, expected: number, path: string, body: string, ...headers: string[]): [string, string, boolean, number, string] =>
+      [what, [`PUT ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Length: ${Buffer.byteLength(body)}`, ...headers].join('\r\n'), taken, expected, body];
     // [what, request head, taken by the lean path, expected status, body]
     const cases: Array<[string, string, boolean, number, string?]> = [
       ['the document, the XUI as it is', get(raw, me), true, 200],
@@ -370,8 +380,26 @@ test('lean path: each XCAP GET is answered as fastify answers it, with the same 
       // Declined: fastify answers both times.
       ['an escape that does not decode', get(`${DOC_PATH.replace('simservs.xml', 'simservs%zz.xml')}`, me), false, 400],
       ['HEAD', get(DOC_PATH, me).replace(/^GET/, 'HEAD'), false, 200],
-      ['a conditional PUT that does not match', get(`${DOC_PATH}${CDIV}/cp:ruleset`, me, 'If-Match: "other"', 'Content-Type: application/xcap-el+xml', 'Content-Length: 2').replace(/^GET/, 'PUT'), false, 412, '<a'],
       ['the capabilities', get('/xcap-caps/global/index', me), false, 200],
+      // PUTs with a body the lean path reads.
+      put('a PUT of an element that replaces it', true, 200, timer, '<NoReplyTimer>20</NoReplyTimer>', me, EL),
+      put('a conditional PUT whose ETag matches', true, 200, timer, '<NoReplyTimer>20</NoReplyTimer>', me, EL, `If-Match: ${timerTag}`),
+      put('a PUT that changes the element (the second of the pair finds it changed already)', true, 200, timer, '<NoReplyTimer>30</NoReplyTimer>', me, EL, 'User-Agent: IMS-Client/1.0'),
+      put('a conditional PUT that does not match', true, 412, `${DOC_PATH}${CDIV}/cp:ruleset`, '<a', me, 'If-Match: "other"', EL),
+      put('a body that is not well-formed (409, an XCAP error document)', true, 409, timer, '<NoReplyTimer>30', me, EL),
+      put('an element PUT as text/plain (415)', true, 415, timer, '30', me, 'Content-Type: text/plain'),
+      put('a document PUT with the type of an element (415)', true, 415, DOC_PATH, '<simservs/>', me, EL),
+      put('someone else\'s asserted identity, a PUT', true, 403, timer, '<NoReplyTimer>40</NoReplyTimer>', as(`tel:+${OTHER}`), EL),
+      put('no identity, a PUT: a Digest challenge', true, 401, timer, '<NoReplyTimer>40</NoReplyTimer>', EL),
+      put('a PUT of a malformed node selector', true, 400, `${DOC_PATH}/~~/simservs/[`, '<a/>', me, EL),
+      // Declined: fastify reads the body both times.
+      put('a media type with a parameter', false, 200, timer, '<NoReplyTimer>30</NoReplyTimer>', me, 'Content-Type: application/xcap-el+xml; charset=utf-8'),
+      put('no media type', false, 200, timer, '<NoReplyTimer>30</NoReplyTimer>', me),
+      put('a Content-Encoding', false, 200, timer, '<NoReplyTimer>30</NoReplyTimer>', me, EL, 'Content-Encoding: identity'),
+      ['a chunked body', get(timer, me, EL, 'Transfer-Encoding: chunked').replace(/^GET/, 'PUT'), false, 200, '1f\r\n<NoReplyTimer>30</NoReplyTimer>\r\n0\r\n\r\n'],
+      put('an empty body', false, 409, timer, '', me, EL),
+      put('a body past the limit (413)', false, 413, timer, `<NoReplyTimer>${'1'.repeat(XCAP_BODY_LIMIT)}</NoReplyTimer>`, me, EL),
+      put('a PUT of the capabilities (405)', false, 405, '/xcap-caps/global/index', '<a/>', me, EL),
     ];
     // XCAP's record does not hold up the answer: wait until the log holds `n` records, then read the newest.
     const recordNumber = async (n: number, what: string) => {
@@ -411,7 +439,7 @@ test('lean path: each XCAP GET is answered as fastify answers it, with the same 
     }
     const metrics = (await d.call('GET', '/metrics')).text;
     const count = Number(/omnisep_http_requests_total\{[^}]*listener="http"[^}]*method="GET"[^}]*route="\/simservs.ngn.etsi.org\/\*"[^}]*status="200"[^}]*\} (\d+)/.exec(metrics)?.[1]);
-    assert.equal(count, ok200 + 1, 'every 200 to a GET of a document counted once, whichever path answered it (and the first GET)');
+    assert.equal(count, ok200 + 2, 'every 200 to a GET of a document counted once, whichever path answered it (and the two GETs before the cases)');
     assert.match(metrics, /omnisep_http_request_duration_seconds_count\{[^}]*route="\/simservs.ngn.etsi.org\/\*"[^}]*\} \d+/);
   } finally {
     await d.stop();

@@ -1,7 +1,7 @@
 /**
  * The lean path of the public listener (docs/performance.md § Fifteenth round): a request a route claims is
  * answered from node's `http` request handler before fastify sees it, so the phone's daily poll (a token query),
- * its EAP-AKA exchange (§ Forty-first round) and its XCAP GETs do not pay fastify's per-request machinery (request
+ * its EAP-AKA exchange (§ Forty-first round) and its XCAP GETs and PUTs (§ Forty-second) do not pay fastify's per-request machinery (request
  * and reply objects, hook runs per stage, the router, the plugins' request hooks). Everything those did for it is
  * done here or by the route: the security headers (security.ts), the request metrics and the monitor's rates (the
  * listener's `onResponse` steps), the same bytes on the wire. A route declines (returns false) anything it does not answer the same way fastify would, and
@@ -173,15 +173,17 @@ export class LeanPaths {
    * one after the answer, or in `answerError`, is logged, and the connection closed when nothing was written.
    * `atTurnEnd` false: the answer's bytes leave as soon as it is sent, not with the turn's other answers — for a step
    * of an exchange the client waits on before its next request (EAP-AKA: § Forty-first round measured the turn's
-   * end as latency there, where the daily poll under load gains from the batched writes).
+   * end as latency there, where the daily poll under load gains from the batched writes). `body`: what a body route
+   * read, as the request's `body` (fastify's, for the content-type parsers that keep the bytes: XCAP's).
    */
   answer(
     raw: IncomingMessage, res: ServerResponse, route: string, startedAt: number,
     handle: (req: LeanRequest, reply: LeanReply) => Promise<unknown>,
     answerError: (err: Error, req: LeanRequest, reply: LeanReply) => unknown,
     atTurnEnd = true,
+    body?: Buffer,
   ): void {
-    const req = new LeanRequest(raw, route, startedAt, this.log);
+    const req = new LeanRequest(raw, route, startedAt, this.log, body);
     const reply = new LeanReply(req, res, this.finished, atTurnEnd);
     handle(req, reply)
       .then(undefined, async (err: Error) => {
@@ -208,8 +210,10 @@ export class LeanRequest implements RequestLike {
   readonly routeOptions: { url: string };
   /** When it arrived (performance.now()), for the duration histogram. */
   readonly startedAt: number;
+  /** The body a body route read (undefined for a bodiless request, as fastify's `request.body`). */
+  readonly body: Buffer | undefined;
 
-  constructor(raw: IncomingMessage, route: string, startedAt: number, log: LeanLog) {
+  constructor(raw: IncomingMessage, route: string, startedAt: number, log: LeanLog, body?: Buffer) {
     this.raw = raw;
     this.log = log;
     this.method = raw.method!;
@@ -220,6 +224,7 @@ export class LeanRequest implements RequestLike {
     this.protocol = (raw.socket as TLSSocket).encrypted ? 'https' : 'http';
     this.routeOptions = { url: route };
     this.startedAt = startedAt;
+    this.body = body;
   }
 }
 

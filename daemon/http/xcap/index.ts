@@ -17,7 +17,7 @@ import type { DaemonContext } from '../../context.js';
 import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
 import { digestLockout } from '../../security/lockouts.js';
 import { StoreUnavailableError } from '../../../src/ports.js';
-import type { LeanLog, ReplyLike, RequestLike } from '../lean.js';
+import { leanBodyHook, type LeanLog, type ReplyLike, type RequestLike } from '../lean.js';
 
 /** What the handler reads of a request: fastify's, or the lean path's (../lean.ts). */
 type XcapRequest = RequestLike & { readonly raw: IncomingMessage; readonly body?: unknown; readonly log: LeanLog };
@@ -37,6 +37,8 @@ const ACCEPTED_TYPES: Record<'document' | 'element' | 'attribute', string[]> = {
   element: [CONTENT_TYPE.element, 'application/xml', 'text/xml'],
   attribute: [CONTENT_TYPE.attribute, 'text/plain'],
 };
+/** The Content-Types a PUT on the lean path may carry: any kind's, as written there (the handler still checks the kind's). */
+const LEAN_PUT_TYPES = new Set(Object.values(ACCEPTED_TYPES).flat());
 
 function resourceKind(t: Exclude<XcapTarget, { kind: 'caps' }>): 'document' | 'element' | 'attribute' {
   return t.kind === 'document' ? 'document' : t.selector.attribute ? 'attribute' : 'element';
@@ -203,23 +205,39 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     return sendResult(req, reply, r, msisdn, who.method, kind, found);
   };
 
+  // A PUT body the lean path read and then left to fastify (a route that threw): fastify's parser reads it from there.
+  app.addHook('preParsing', leanBodyHook);
+
   const documents = `${root}/${SIMSERVS_AUID}/*`;
   for (const url of [documents, `${root}/xcap-caps/*`]) {
     app.route({ method: [...ALL_METHODS], url, exposeHeadRoute: false, handler });
   }
 
-  // The lean path (../lean.ts): a GET of a simservs document or part of one, answered before fastify by the same
-  // handler. Declined (fastify serves them): other methods, a path whose percent-escapes do not decode (fastify's
-  // router answers 400 before any route); bodies and a trusted proxy as for every lean route (../lean.ts).
+  // The lean path (../lean.ts): a GET or a PUT of a simservs document or part of one, answered before fastify by the
+  // same handler. Declined (fastify serves them): other methods, a path whose percent-escapes do not decode (fastify's
+  // router answers 400 before any route), a trusted proxy as for every lean route (../lean.ts); of a PUT, a body
+  // fastify would refuse or read otherwise: no Content-Length or one past XCAP_BODY_LIMIT (413), chunked, a
+  // Content-Encoding, a media type other than the ones a PUT takes, written as the list has it (no parameters).
   const lean = ctx.leanPaths;
   if (lean) {
     const prefix = `${root}/${SIMSERVS_AUID}/`;
+    const ours = (url: string) => url.startsWith(prefix) && (!url.includes('%') || decodablePath(url));
     lean.add((raw: IncomingMessage, res: ServerResponse, startedAt: number): boolean => {
-      const url = raw.url!;
-      if (raw.method !== 'GET' || !url.startsWith(prefix)) return false;
-      if (url.includes('%') && !decodablePath(url)) return false;
+      if (raw.method !== 'GET' || !ours(raw.url!)) return false;
       lean.answer(raw, res, documents, startedAt, handler, answerError);
       return true;
+    });
+    lean.addWithBody((raw: IncomingMessage) => {
+      if (raw.method !== 'PUT' || !ours(raw.url!)) return null;
+      const h = raw.headers;
+      const length = h['content-length'];
+      if (h['transfer-encoding'] !== undefined || length === undefined || !/^[1-9][0-9]{0,6}$/.test(length) || Number(length) > XCAP_BODY_LIMIT) return null;
+      if (h['content-encoding'] !== undefined || h['content-type'] === undefined || !LEAN_PUT_TYPES.has(h['content-type'].toLowerCase())) return null;
+      return (body: Buffer, res: ServerResponse, startedAt: number): boolean => {
+        // A PUT's answer gates the client's next write (an ETag chain): it leaves at once, not at the turn's end.
+        lean.answer(raw, res, documents, startedAt, handler, answerError, false, body);
+        return true;
+      };
     });
   }
 }
