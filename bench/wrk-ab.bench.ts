@@ -1,6 +1,6 @@
 /**
- * Two builds of the daemon side by side under `wrk -t1 -c50` (the XCAP PUT: `-c1`), slice by slice: a change measured against the build
- * before it in one run, where `wrk.bench.js --root` then `wrk.bench.js` measure them minutes apart and this machine's
+ * Two builds of the daemon side by side under `wrk -t1 -c50` (the XCAP PUT: `-c1`), slice by slice: a change
+ * measured against the build before it in one run, where `wrk.bench.js --root` then `wrk.bench.js` measure them minutes apart and this machine's
  * swing (±10 % and more between runs) swamps a change of a few per cent (docs/performance.md § Thirty-third round).
  *
  *   npx tsc && node dist/bench/wrk-ab.bench.js --a DIR [--b DIR] [--cases xcap-get,token-xml,token-json,xcap-put]

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { fastifyCookie } from '@fastify/cookie';
-import { LeanPaths, LeanReply, LeanRequest, leanBodyHook } from './lean.js';
+import { boundedBody, LeanPaths, LeanReply, LeanRequest, leanBodyHook } from './lean.js';
 
 /** A response that notes what was done to it, in order. */
 function fakeResponse(): { res: ServerResponse; log: string[] } {
@@ -83,3 +83,17 @@ async function declinedRequest(): Promise<IncomingMessage> {
   const req = Object.assign(Readable.from([Buffer.from('{"a":1}')]), { method: 'POST', url: '/', headers: { 'content-length': '7' } }) as unknown as IncomingMessage;
   return new Promise((resolve) => lean.wrap((r) => resolve(r))(req, fakeResponse().res));
 }
+
+test('boundedBody: a Content-Length of 1 byte to the limit, written as digits, and no chunked encoding', () => {
+  const ok = (h: Record<string, string>) => boundedBody(h, 1000);
+  assert.equal(ok({ 'content-length': '1' }), true);
+  assert.equal(ok({ 'content-length': '1000' }), true);
+  assert.equal(ok({ 'content-length': '1001' }), false, 'past the limit: fastify answers 413');
+  assert.equal(ok({ 'content-length': '0' }), false, 'no body to read');
+  assert.equal(ok({ 'content-length': '010' }), false);
+  assert.equal(ok({ 'content-length': '1e2' }), false);
+  assert.equal(ok({ 'content-length': ' 10' }), false);
+  assert.equal(ok({}), false);
+  assert.equal(ok({ 'content-length': '10', 'transfer-encoding': 'chunked' }), false);
+  assert.equal(boundedBody({ 'content-length': '9999999999' }, Number.MAX_SAFE_INTEGER), false, 'at most nine digits');
+});

@@ -1,11 +1,12 @@
 /**
  * The lean path of the public listener (docs/performance.md § Fifteenth round): a request a route claims is
  * answered from node's `http` request handler before fastify sees it, so the phone's daily poll (a token query),
- * its EAP-AKA exchange (§ Forty-first round) and its XCAP GETs and PUTs (§ Forty-second) do not pay fastify's per-request machinery (request
- * and reply objects, hook runs per stage, the router, the plugins' request hooks). Everything those did for it is
- * done here or by the route: the security headers (security.ts), the request metrics and the monitor's rates (the
- * listener's `onResponse` steps), the same bytes on the wire. A route declines (returns false) anything it does not answer the same way fastify would, and
- * fastify serves it as before; so does the listener while it closes, and while the access log is on (debug).
+ * its EAP-AKA exchange (§ Forty-first round) and its XCAP GETs and PUTs (§ Forty-second) do not pay fastify's
+ * per-request machinery (request and reply objects, hook runs per stage, the router, the plugins' request hooks).
+ * Everything those did for it is done here or by the route: the security headers (security.ts), the request metrics
+ * and the monitor's rates (the listener's `onResponse` steps), the same bytes on the wire. A route declines (returns
+ * false) anything it does not answer the same way fastify would, and fastify serves it as before; so does the
+ * listener while it closes, and while the access log is on (debug).
  *
  * Tests compare the two paths answer for answer by turning `enabled` off (test/ts43-lean-path.test.ts).
  */
@@ -65,6 +66,12 @@ export type LeanRoute = (req: IncomingMessage, res: ServerResponse, startedAt: n
  * bounds the body: a Content-Length within its limit, no chunked encoding.
  */
 export type LeanBodyRoute = (req: IncomingMessage) => ((body: Buffer, res: ServerResponse, startedAt: number) => boolean) | null;
+
+/** Whether a request's head announces a body a lean body route may read: a Content-Length of 1 byte to `limit`, not chunked. */
+export function boundedBody(h: IncomingHttpHeaders, limit: number): boolean {
+  const length = h['content-length'];
+  return h['transfer-encoding'] === undefined && length !== undefined && /^[1-9][0-9]{0,8}$/.test(length) && Number(length) <= limit;
+}
 
 /** The body a lean body route read and left to fastify, on the raw request until `leanBodyHook` takes it. */
 const LEAN_BODY = Symbol('omnisep.leanBody');

@@ -53,7 +53,7 @@ import { chooseBackend } from '../../services.js';
 import { createOdsaResponder, odsaAppOf, odsaParamsOf } from './odsa.js';
 import { privateUserIdMode } from '../../../src/fsm/ap2013-private-user-id.js';
 import { createEnterpriseResponder, isEnterpriseRequest } from './odsa-enterprise.js';
-import { leanBodyHook, type ReplyLike, type RequestLike } from '../lean.js';
+import { boundedBody, leanBodyHook, type ReplyLike, type RequestLike } from '../lean.js';
 
 export type { Ts43Context } from './context.js';
 
@@ -536,8 +536,7 @@ export default async function ts43Plugin(app: FastifyInstance, opts: Ts43PluginO
     lean.addWithBody((raw: IncomingMessage) => {
       if (raw.method !== 'POST' || raw.url !== '/') return null;
       const h = raw.headers;
-      const length = h['content-length'];
-      if (h['transfer-encoding'] !== undefined || length === undefined || !/^[1-9][0-9]{0,5}$/.test(length) || Number(length) > TS43_BODY_LIMIT) return null;
+      if (!boundedBody(h, TS43_BODY_LIMIT)) return null;
       if (h['content-type'] === undefined || !LEAN_BODY_TYPES.has(h['content-type'].toLowerCase())) return null;
       if (!leanEncoding(h)) return null;
       // The cookie as @fastify/cookie's request hook reads it (its own parser).

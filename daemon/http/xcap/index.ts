@@ -17,7 +17,7 @@ import type { DaemonContext } from '../../context.js';
 import { proxyList, XcapAuthenticator, type AuthOutcome } from './identity.js';
 import { digestLockout } from '../../security/lockouts.js';
 import { StoreUnavailableError } from '../../../src/ports.js';
-import { leanBodyHook, type LeanLog, type ReplyLike, type RequestLike } from '../lean.js';
+import { boundedBody, leanBodyHook, type LeanLog, type ReplyLike, type RequestLike } from '../lean.js';
 
 /** What the handler reads of a request: fastify's, or the lean path's (../lean.ts). */
 type XcapRequest = RequestLike & { readonly raw: IncomingMessage; readonly body?: unknown; readonly log: LeanLog };
@@ -230,9 +230,7 @@ export default async function xcapPlugin(app: FastifyInstance, opts: { ctx: Daem
     lean.addWithBody((raw: IncomingMessage) => {
       if (raw.method !== 'PUT' || !ours(raw.url!)) return null;
       const h = raw.headers;
-      const length = h['content-length'];
-      if (h['transfer-encoding'] !== undefined || length === undefined || !/^[1-9][0-9]{0,6}$/.test(length) || Number(length) > XCAP_BODY_LIMIT) return null;
-      if (h['content-encoding'] !== undefined || h['content-type'] === undefined || !LEAN_PUT_TYPES.has(h['content-type'].toLowerCase())) return null;
+      if (!boundedBody(h, XCAP_BODY_LIMIT) || h['content-encoding'] !== undefined || h['content-type'] === undefined || !LEAN_PUT_TYPES.has(h['content-type'].toLowerCase())) return null;
       return (body: Buffer, res: ServerResponse, startedAt: number): boolean => {
         // A PUT's answer gates the client's next write (an ETag chain): it leaves at once, not at the turn's end.
         lean.answer(raw, res, documents, startedAt, handler, answerError, false, body);

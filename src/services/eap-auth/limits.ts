@@ -44,7 +44,7 @@ export class ClientRateLimiter {
  *
  * `live` holds them as one string, `<session id>,<deadline ms>` pairs joined by commas. A string is shared, not
  * copied, where a map of session ids was copied key by key on every read and update of a volatile record, twice an
- * authentication (claim and release): one SIM with 32 sessions in flight paid ≈ 40 µs a copy in the daemon
+ * authentication (claim and release): one SIM with 32 sessions in flight paid ≈ 30 µs a copy in the daemon
  * (docs/performance.md § Forty-second round). A record an older daemon wrote (`live` an object of session id →
  * deadline, during a rolling upgrade on PostgreSQL) is read too, and written back as a string.
  */
@@ -62,8 +62,9 @@ function pairs(live: ImsiSlots['live']): string[] {
 }
 
 /**
- * The entries of `live` still before their deadline at `now`, `except` left out, as the string to store; how many
- * and the earliest deadline among them.
+ * The entries of `live` still before their deadline at `now`, `except` left out: `kept` as `[id, deadline, …]` (joined
+ * by commas, the string to store) and the earliest deadline among them. A pair that does not read as one (a deadline
+ * that is not a number) is dropped with the expired ones.
  */
 function prune(live: ImsiSlots['live'], now: number, except?: string): { kept: string[]; earliest: number } {
   const all = pairs(live);
