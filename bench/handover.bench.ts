@@ -10,7 +10,7 @@
  *   npx tsc && node dist/bench/handover.bench.js [--seconds 4] [--bytes 1500]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,7 +49,6 @@ async function threadPool(file: string): Promise<Row> {
 
 async function workerThread(file: string): Promise<Row> {
   writeFileSync(file, '');
-  const { constants } = await import('node:fs');
   const fd = openSync(file, constants.O_RDWR | (constants.O_DSYNC ?? 0));
   const flags = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(`
