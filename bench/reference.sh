@@ -1,7 +1,8 @@
 #!/bin/sh
 # The reference run: the benchmarks whose figures bench/README.md quotes in § Reference run, one after the other,
 # from dist/ (so run `npm run build` first), each with the arguments the README names. Run it on an idle machine
-# (it prints the load average before and after each benchmark); it takes about 40 minutes on the 2-core machine.
+# (it prints the load average and the machine's speed, bench/cpu-probe.ts, before and after each benchmark); it
+# takes about 40 minutes on the 2-core machine.
 #
 #   sh bench/reference.sh 2>&1 | tee /tmp/omnisep-reference.txt
 #
