@@ -23,5 +23,5 @@ loop(1e6); // optimised before the measured run
 const c0 = process.cpuUsage();
 const sink = loop(n);
 const c = process.cpuUsage(c0);
-// The sum is printed (as its order of magnitude) so the loop cannot be optimised away.
-console.log(`cpu probe: ${millions}M multiply-adds in ${((c.user + c.system) / 1000).toFixed(0)} ms of CPU (sum ~1e${Math.floor(Math.log10(sink))})`);
+// The sum is printed (rounded) so the loop cannot be optimised away.
+console.log(`cpu probe: ${millions}M multiply-adds in ${((c.user + c.system) / 1000).toFixed(0)} ms of CPU (sum ${sink.toExponential(1)})`);
