@@ -11,6 +11,7 @@ import { Agent, request } from 'undici';
 import { startTestDaemon, TEST_API_KEY, TEST_SIGNING_SECRET, type TestDaemon } from './daemon-helpers.js';
 import { routes } from '../src/contracts/routes.js';
 import { openCollection } from './store-helpers.js';
+import { compiledValidators, compilePendingValidators } from '../daemon/http/lazy-validators.js';
 
 let d: TestDaemon;
 const IMSI = '001010123456789';
@@ -315,4 +316,13 @@ test('a start that fails half-way (port taken) releases what it took: the store 
   const ok = await startDaemon(testConfig(dir), { logger, env: {} });
   assert.ok(ok.addresses.http.port! > 0);
   await ok.close();
+});
+
+test('every request schema of every listener compiles: the validators ajv builds on a route\'s first request (daemon/http/lazy-validators.ts) all build', () => {
+  const before = compiledValidators.count;
+  const n = compilePendingValidators();
+  // Three listeners (public, admin TCP, control socket) carry well over a hundred request schemas between them.
+  assert.ok(n > 100, `only ${n} validators were waiting to be compiled`);
+  assert.equal(compiledValidators.count, before + n);
+  assert.equal(compilePendingValidators(), 0, 'each compiled once');
 });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { DaemonContext } from '../context.js';
 import { lazySerializerFactory } from './lazy-serializers.js';
+import { lazyValidatorFactory } from './lazy-validators.js';
 
 /**
  * One callback-style `onResponse` hook running `steps` in order: an async hook per concern cost a promise and a
@@ -33,8 +34,9 @@ export function baseServerOptions(ctx: DaemonContext, listener: string, opts: { 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-    // Response serializers compiled on each route's first answer (./lazy-serializers.ts): idle memory.
-    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory } },
+    // Response serializers compiled on each route's first answer (./lazy-serializers.ts): idle memory; request
+    // validators on each route's first request (./lazy-validators.ts): a quarter of a second of every start.
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory, buildValidator: lazyValidatorFactory } },
   };
 }
 
