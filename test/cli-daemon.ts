@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../src/contracts/config.js';
 import { startDaemon, type RunningDaemon } from '../daemon/main.js';
 import { repoPath } from '../src/util/repo-path.js';
+import { seedAdminTls } from './admin-tls-seed.js';
 
 export const FIXED_NOW = Date.parse('2026-04-11T10:35:24Z');
 export const API_KEY = 'cli-test-key-0123456789abcdef';
@@ -46,6 +47,7 @@ export async function startTestDaemon(opts: { fixedClock?: boolean } = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'omnisep-cli-'));
   const socket = join(dir, 'omnisep.sock');
   const config = resolveConfig({ env: {}, sets: daemonSets(dir, socket) });
+  await seedAdminTls(config); // the run's admin certificate, not one generated per daemon (./admin-tls-seed.ts)
   let n = 0;
   const daemon = await startDaemon(config, {
     env: {},

@@ -7,6 +7,7 @@ import { Agent, request } from 'undici';
 import { resolveConfig, type OmnisepConfig } from '../src/contracts/config.js';
 import { startDaemon, type RunningDaemon, type StartOptions } from '../daemon/main.js';
 import { createLogger } from '../daemon/logging.js';
+import { seedAdminTls } from './admin-tls-seed.js';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
 /** Planted so tests can prove it never shows up in logs or answers. */
@@ -36,6 +37,7 @@ export async function startTestDaemon(sets: string[] = [], opts: StartOptions = 
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   const config = testConfig(dir, sets);
+  await seedAdminTls(config); // the run's admin certificate, not one generated per daemon (./admin-tls-seed.ts)
   const d = await startDaemon(config, { logger: createLogger({ level: 'info', pretty: false, destination: sink }), env: {}, ...opts });
   const socket = d.addresses.socket.path!;
   const agent = new Agent({ connect: { socketPath: socket } });
