@@ -32,10 +32,17 @@ export function threadsCpuUs(pid: number): { main: number; other: number } {
 }
 
 /**
- * The machine's CPU time from the first line of /proc/stat, in clock ticks over every CPU: all of it, and the idle
- * part (idle + iowait: a CPU with nothing to run, whether or not a disk write is outstanding).
+ * The machine's CPU time from the first line of /proc/stat, in clock ticks over every CPU: all of it, the idle
+ * part (idle + iowait: a CPU with nothing to run, whether or not a disk write is outstanding), and the stolen part
+ * (steal: time the hypervisor ran something else while this VM's CPU had work; on this VM a figure measured while
+ * the host steals runs up to three times slower, docs/performance.md § Forty-fourth round).
  */
-export function machineTicks(): { idle: number; all: number } {
+export function machineTicks(): { idle: number; steal: number; all: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  return { idle: f[3]! + f[4]!, all: f.reduce((a, b) => a + b, 0) };
+  return { idle: f[3]! + f[4]!, steal: f[7] ?? 0, all: f.reduce((a, b) => a + b, 0) };
+}
+
+/** The share of the machine's CPU time the hypervisor stole between two `machineTicks()` readings (0–1). */
+export function stealShare(from: { steal: number; all: number }, to: { steal: number; all: number }): number {
+  return (to.steal - from.steal) / Math.max(1, to.all - from.all);
 }

@@ -16,7 +16,10 @@
  * unoptimised code). The XCAP PUT is one writer (`-c1`) carrying its ETag from answer to request (a wrk Lua script),
  * as in the other benchmarks. Prints req/s, the ratio, wrk's p50 / p99, non-2xx answers and socket errors, the
  * bare server's and the daemon's CPU µs per request (every thread, /proc), and of the daemon's the main thread's
- * share and how busy it kept that thread: near 100 % the event loop is the bound, well below it the waits are.
+ * share and how busy it kept that thread: near 100 % the event loop is the bound, well below it the waits are; and the
+ * share of the machine's CPU time the hypervisor stole during the daemon's slices (/proc/stat `steal`, mean and worst
+ * slice): on this VM a slice measured while the host steals runs up to three times slower (docs/performance.md
+ * § Forty-fourth round), so a case whose figure moved is read against it.
  *
  * `--monitor`: each slice of the daemon is paired with one with the real monitor attached (./monitor-child.ts: this
  * build's TUI in a process of its own on the daemon's control socket), and a second table compares the two per case
@@ -47,7 +50,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { ASSERTED_IDENTITY as ASSERTED, labSimRow, serve, tokenPath, tokenQueryPath, XCAP_DOC, XCAP_ELEMENT } from './profile.js';
-import { processCpuUs, threadsCpuUs } from './proc-cpu.js';
+import { machineTicks, processCpuUs, stealShare, threadsCpuUs } from './proc-cpu.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
 import { DEFAULT_SAMPLE } from '../src/ui/monitor-state.js';
 import { medianOf } from './pairs.js';
@@ -225,17 +228,20 @@ for (const c of chosen) {
   const windows: MonitorWindow[] = [];
   let bareCpu = 0;
   // One daemon slice, measured after `warm` seconds under the same load; its CPU added to `into`.
+  const without = { cpu: 0, main: 0 };
+  const withIt = { cpu: 0, main: 0 };
+  const steals: number[] = [];
   const daemonSlice = (warm: number, into: { cpu: number; main: number }): Run => {
     if (warm > 0) wrk(c.daemon[0], warm, c.conns, c.daemon[1], c.daemon[2]);
     const c0 = processCpuUs(d.child.pid!);
     const m0 = threadsCpuUs(d.child.pid!).main;
+    const t0 = machineTicks();
     const run = wrk(c.daemon[0], SECONDS, c.conns, c.daemon[1], c.daemon[2]);
+    if (into === without) steals.push(stealShare(t0, machineTicks()));
     into.cpu += processCpuUs(d.child.pid!) - c0;
     into.main += threadsCpuUs(d.child.pid!).main - m0;
     return run;
   };
-  const without = { cpu: 0, main: 0 };
-  const withIt = { cpu: 0, main: 0 };
   const withSlice = async () => {
     // The monitor attached (or, with --monitor-control, nothing), warmed under the same load (its first seconds run
     // unoptimised code), then measured.
@@ -262,7 +268,7 @@ for (const c of chosen) {
   const y = sum(o);
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
   const sliced = pairs(o, b);
-  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${sliced.median.toFixed(3)}× (${sliced.min.toFixed(3)}–${sliced.max.toFixed(3)}) | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} | ${f(mainCpu / Math.max(1, y.n))} | ${Math.round((100 * mainCpu) / (o.reduce((a, r) => a + r.seconds, 0) * 1e6))} % |`);
+  rows.push(`| ${c.name} | ${c.conns} | ${f(x.perS)} | ${f(y.perS)} | ${(y.perS / x.perS).toFixed(3)}× | ${sliced.median.toFixed(3)}× (${sliced.min.toFixed(3)}–${sliced.max.toFixed(3)}) | ${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} | ${y.p50.toFixed(2)} / ${y.p99.toFixed(2)} | ${x.bad} / ${y.bad} | ${f(bareCpu / Math.max(1, x.n))} | ${f(cpu / Math.max(1, y.n))} | ${f(mainCpu / Math.max(1, y.n))} | ${Math.round((100 * mainCpu) / (o.reduce((a, r) => a + r.seconds, 0) * 1e6))} % | ${(100 * steals.reduce((a, v) => a + v, 0) / Math.max(1, steals.length)).toFixed(1)} % (${(100 * Math.max(...steals)).toFixed(1)} %) |`);
   if (MONITOR) {
     const z = sum(w);
     const { ratios, median } = pairs(w, o);
@@ -280,8 +286,8 @@ console.log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2
 if (heapFile) console.log(`heap snapshot of the daemon after the slices: ${heapFile} (node dist/bench/heap-strings.js ${heapFile})`);
 if (fleet) console.log(`--sims ${SIMS}: the token cases ask for ${SIMS.toLocaleString('en-US')} SIMs' queries in turn (a wrk Lua script), each SIM's token from a full EAP-AKA first (${fleetSeconds.toFixed(0)} s for all of them, 32 at a time)`);
 console.log('');
-console.log('| case | connections | bare /s | omnisep /s | ratio | median of the slices (range) | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| case | connections | bare /s | omnisep /s | ratio | median of the slices (range) | bare p50 / p99 ms | omnisep p50 / p99 ms | non-2xx + socket errors bare / omnisep | bare CPU µs/req | daemon CPU µs/req | of it main thread | main thread busy | host steal during the daemon slices, mean (worst) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (MONITOR) {
   console.log('');
