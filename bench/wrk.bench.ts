@@ -227,10 +227,11 @@ for (const c of chosen) {
   const w: Run[] = [];
   const windows: MonitorWindow[] = [];
   let bareCpu = 0;
-  // One daemon slice, measured after `warm` seconds under the same load; its CPU added to `into`.
   const without = { cpu: 0, main: 0 };
   const withIt = { cpu: 0, main: 0 };
+  /** The host's steal over each daemon slice without the monitor (the slices the first table's figures come from). */
   const steals: number[] = [];
+  // One daemon slice, measured after `warm` seconds under the same load; its CPU added to `into`.
   const daemonSlice = (warm: number, into: { cpu: number; main: number }): Run => {
     if (warm > 0) wrk(c.daemon[0], warm, c.conns, c.daemon[1], c.daemon[2]);
     const c0 = processCpuUs(d.child.pid!);
