@@ -5,7 +5,8 @@
  * (daemon/tls/self-signed.ts: a child node loading the x509 tooling, ≈ 0.35 s of CPU, more on a busy machine) and
  * reuses `<data_dir>/tls/admin-*.pem` on every start after. The suite starts about a hundred such daemons, each on a
  * fresh data directory: with this seed each finds the run's certificate already there, as a restarted daemon does.
- * The generation itself stays tested: daemon/tls/self-signed.test.ts, and every `omnisep serve` the CLI tests start.
+ * The generation itself stays tested: daemon/tls/self-signed.test.ts, and every daemon with admin TLS that the tests
+ * start without these helpers (`omnisep serve` children among them: 23 generations a run).
  *
  * The run's copy lives in TMPDIR (test/run.mjs makes one per run), under a name that holds the host names the
  * daemon would have put in the certificate; test files run in parallel, so it is made in a directory of its own and
