@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath } from '../src/util/repo-path.js';
 import { processCpuUs } from './proc-cpu.js';
+import { medianOf } from './pairs.js';
 
 const other = process.argv[2];
 const rounds = Number(process.argv[3] ?? 7);
@@ -72,7 +73,7 @@ for (let r = 0; r < rounds; r++) {
     }
   }
 }
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+const median = (a: number[]) => medianOf(a).median;
 console.log(`${rounds} rounds, builds alternating; medians (every run in brackets)`);
 console.log(`${'start'.padEnd(8)} ${'build'.padEnd(6)} ${'socket open, ms'.padStart(16)} ${'CPU by then, ms'.padStart(16)}`);
 for (const which of ['first', 'second']) {

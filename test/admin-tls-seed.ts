@@ -8,8 +8,8 @@
  * The generation itself stays tested: daemon/tls/self-signed.test.ts, and every daemon with admin TLS that the tests
  * start without these helpers (`omnisep serve` children among them: 23 generations a run).
  *
- * The run's copy lives in TMPDIR (test/run.mjs makes one per run), under a name that holds the host names the
- * daemon would have put in the certificate; test files run in parallel, so it is made in a directory of its own and
+ * The run's copy lives in TMPDIR (test/run.mjs makes one per run), under a name that holds the FQDN the daemon
+ * would have put in the certificate; test files run in parallel, so it is made in a directory of its own and
  * renamed into place, and a file that loses the race uses the winner's.
  */
 import { createHash } from 'node:crypto';
@@ -26,13 +26,13 @@ export async function seedAdminTls(config: OmnisepConfig, env: Record<string, st
   if (!config.admin.tls || config.admin.tls_cert || config.admin.tls_key) return;
   const dest = join(resolvePaths(config, env).dataDir, 'tls');
   if (existsSync(join(dest, 'admin-cert.pem'))) return;
-  // The names daemon/main.ts asks for: localhost and the server's FQDN.
-  const names = [...new Set(['localhost', config.server.fqdn])];
-  const cache = join(tmpdir(), `omnisep-test-admin-tls-${createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 12)}`);
+  // daemon/main.ts asks for the server's FQDN (ensureAdminTls adds localhost): the copy is kept per FQDN.
+  const fqdn = config.server.fqdn;
+  const cache = join(tmpdir(), `omnisep-test-admin-tls-${createHash('sha256').update(fqdn).digest('hex').slice(0, 12)}`);
   if (!existsSync(join(cache, 'admin-cert.pem'))) {
     const scratch = mkdtempSync(`${cache}.tmp-`);
     try {
-      await ensureAdminTls({ dataDir: scratch, hostnames: names });
+      await ensureAdminTls({ dataDir: scratch, hostnames: [fqdn] });
       renameSync(join(scratch, 'tls'), cache);
     } catch (e) {
       if (!existsSync(join(cache, 'admin-cert.pem'))) throw e; // not a lost race
