@@ -213,6 +213,7 @@ export interface StoreInfo {
   schema_version: number;
   /** PostgreSQL only: the connection pool. */
   pool?: { total: number; idle: number; waiting: number; max: number };
+  pipelines?: { open: number; max: number };
 }
 
 /** A change to a record, seen by every daemon sharing the store (PostgreSQL: LISTEN/NOTIFY), for caches. */

@@ -27,7 +27,9 @@ export async function startTwoDaemons(): Promise<TwoDaemons> {
     // …and 400 exchanges queued on a busy 2-core host take longer than the default 30 s session timeout.
     'eap_aka.session_timeout_ms=600000',
   ];
-  const A = await startTestDaemon(sets('node-a'));
+  // A sends every statement through its pool, B its per-record ones on pipelined connections (the default): the
+  // races between the two daemons run across both paths.
+  const A = await startTestDaemon([...sets('node-a'), 'storage.pipelines=0']);
   const B = await startTestDaemon(sets('node-b'));
   for (const sim of [SIM1, SIM2]) {
     const r = await A.call('POST', '/api/subscribers', { imsi: sim.imsi, ki: sim.k.toString('hex'), opc: sim.opc.toString('hex') });

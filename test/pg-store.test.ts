@@ -10,6 +10,7 @@ import { LATEST_SCHEMA_VERSION } from '../daemon/store/pg/migrations.js';
 import { COLLECTIONS, openCollection } from '../src/store/collections.js';
 import { startPgCluster, PG_PASSWORD, type PgCluster } from './pg-cluster.js';
 import { conformanceCases, retentionCase, activityRecord } from './pg-conformance.js';
+import { until } from './diameter-helpers.js';
 
 let cluster: PgCluster;
 let dbSeq = 0;
@@ -76,7 +77,8 @@ describe('postgres driver: prepared statements', () => {
   // One connection in the pool: the statements its queries prepared are that connection's pg_prepared_statements.
   test('queries go out as named statements, prepared once per connection; none with prepared_statements off', async () => {
     for (const preparedStatements of [true, false]) {
-      const store = await createPgStore({ url: await freshDb(), poolMax: 1, preparedStatements });
+      // No pipelined connections: every statement on the pool's one connection (their own are checked below).
+      const store = await createPgStore({ url: await freshDb(), poolMax: 1, preparedStatements, pipelines: 0 });
       try {
         const c = openCollection<{ sqn: number }>(store, 'sqn');
         await c.put('001010000000001', { sqn: 1 });
@@ -100,22 +102,30 @@ describe('postgres driver: prepared statements', () => {
 });
 
 /**
- * Counts the statements a call sends through the pool (Db.q: every statement outside a transaction); `.tx()` says
+ * Counts the statements a call sends outside a transaction, through the pool (Db.q, and Db.one while no pipelined
+ * connection is open) and on the pipelined connections (Db.one); `.pool()` only those through the pool. `.tx()` says
  * how many transactions were begun meanwhile (Db.tx checks out a connection itself; `pool.query` does too, so
  * those are the checkouts beyond the queries).
  */
-function counting(store: Awaited<ReturnType<typeof createPgStore>>): { (): number; tx(): number } {
+function counting(store: Awaited<ReturnType<typeof createPgStore>>): { (): number; tx(): number; pool(): number } {
   const pool = store.pool as unknown as { query: (...a: unknown[]) => unknown; connect: (...a: unknown[]) => unknown };
+  const pipes = store.pipelines as unknown as { query: (...a: unknown[]) => unknown };
   const query = pool.query.bind(pool);
   const connect = pool.connect.bind(pool);
+  const piped = pipes.query.bind(pipes);
   let queries = 0;
   let checkouts = 0;
+  let pipelined = 0;
   pool.query = (...a: unknown[]) => { queries++; return query(...a); };
   pool.connect = (...a: unknown[]) => { checkouts++; return connect(...a); };
+  pipes.query = (...a: unknown[]) => { const r = piped(...a); if (r) pipelined++; return r; };
   let q0 = 0;
+  let p0 = 0;
   let t0 = 0;
-  return Object.assign(() => { const n = queries - q0; q0 = queries; return n; }, {
+  let only0 = 0;
+  return Object.assign(() => { const n = queries + pipelined - q0 - p0; q0 = queries; p0 = pipelined; return n; }, {
     tx: () => { const n = checkouts - queries - t0; t0 = checkouts - queries; return n; },
+    pool: () => { const n = queries - only0; only0 = queries; return n; },
   });
 }
 
@@ -244,6 +254,95 @@ describe('postgres driver: volatile records updated without a read first', () =>
   });
 });
 
+describe('postgres driver: pipelined statements (storage.pipelines)', () => {
+  /** pg's client queues: `_sentQueryQueue` holds statements written and not yet answered, `_queryQueue` those not written. */
+  type Queues = { _sentQueryQueue: unknown[]; _queryQueue: unknown[] };
+
+  test('per-record statements are written without waiting for answers, spread over the connections; one refused fails alone', async () => {
+    const url = await freshDb();
+    const store = await createPgStore({ url, nodeName: 'node-p', pipelines: 2 });
+    const other = await createPgStore({ url, nodeName: 'node-q', pipelines: 0 });
+    try {
+      assert.deepEqual(store.info().pipelines, { open: 2, max: 2 });
+      assert.deepEqual(other.info().pipelines, { open: 0, max: 0 });
+      assert.equal((await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'omnisep node-p pipelined'")).trim(), '2');
+      const sqn = openCollection<{ sqn: number }>(store, 'sqn');
+      const state = store.collection<{ n: number; s?: string }>('eap_state', COLLECTIONS.eap_state);
+      const count = counting(store);
+
+      // 40 puts asked at once: each connection has written its 20 before any answer came (one of them the statement
+      // being answered), and none waits unwritten.
+      const puts = Array.from({ length: 40 }, (_, i) => sqn.put(`k${i}`, { sqn: i }));
+      for (const c of store.pipelines.clients) {
+        const q = c as unknown as Queues;
+        assert.equal(q._queryQueue.length, 0, 'nothing held back');
+        assert.equal(q._sentQueryQueue.length, 19, 'written ahead of the answers');
+      }
+      await Promise.all(puts);
+      // Updates (the read and the compare-and-set), gets and takes: all on the pipelined connections.
+      await Promise.all(Array.from({ length: 40 }, (_, i) => sqn.update(`k${i}`, (cur) => ({ result: null, put: { sqn: cur!.sqn + 1000 } }))));
+      assert.deepEqual(await Promise.all([sqn.get('k0'), sqn.get('k39')]), [{ sqn: 1000 }, { sqn: 1039 }]);
+      assert.deepEqual(await sqn.take('k5'), { sqn: 1005 });
+      assert.equal(count.pool(), 0, 'none through the pool');
+      assert.equal(count(), 40 + 80 + 2 + 1);
+
+      // A value PostgreSQL refuses (jsonb holds no \u0000) among others on the same connections: that one is refused
+      // with the database's error, the others land, and the store stays writable.
+      const mixed = await Promise.allSettled([
+        state.put('s:1', { n: 1 }), state.put('s:bad', { n: 2, s: '\u0000' }), state.put('s:2', { n: 3 }),
+        sqn.update('k1', (cur) => ({ result: null, put: { sqn: cur!.sqn + 1 } })), state.update('s:1', (cur) => ({ result: null, put: { n: (cur?.n ?? 0) + 10 } })),
+      ]);
+      assert.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      const refused = (mixed[1] as PromiseRejectedResult).reason as Error & { code?: string };
+      assert.equal(refused.code, '22P05', String(refused));
+      assert.notEqual(refused.name, 'StoreUnavailableError');
+      assert.equal(store.writable(), true);
+
+      // The other daemon (every statement through its pool) reads what landed.
+      const otherSqn = openCollection<{ sqn: number }>(other, 'sqn');
+      const otherState = other.collection<{ n: number }>('eap_state', COLLECTIONS.eap_state);
+      assert.deepEqual(await otherState.get('s:1'), { n: 11 });
+      assert.equal(await otherState.get('s:bad'), undefined);
+      assert.deepEqual(await otherState.get('s:2'), { n: 3 });
+      assert.deepEqual(await otherSqn.get('k1'), { sqn: 1002 });
+      assert.equal(await otherSqn.get('k5'), undefined);
+      assert.equal(await otherSqn.count(), 39);
+
+      // The pipelined connections prepare their statements as the pool's do.
+      const names = await store.pipelines.clients[0]!.query<{ name: string }>({ text: 'SELECT name FROM pg_prepared_statements WHERE $1::int = 1', values: [1] });
+      assert.ok(names.rows.length >= 3 && names.rows.every((r) => /^omnisep_\d+$/.test(r.name)), JSON.stringify(names.rows));
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+
+  test('a pipelined connection that drops is opened again; meanwhile its statements go through the pool', async () => {
+    const url = await freshDb();
+    const warned: string[] = [];
+    const store = await createPgStore({ url, nodeName: 'node-r', pipelines: 2, warn: (m) => warned.push(m) });
+    try {
+      const sqn = openCollection<{ sqn: number }>(store, 'sqn');
+      await sqn.put('a', { sqn: 1 });
+      const count = counting(store);
+      await cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'omnisep node-r pipelined'");
+      const dropped = () => warned.filter((m) => /pipelined PostgreSQL connection dropped/.test(m)).length;
+      await until(() => dropped() === 2, 30_000, 'both pipelined connections seen closed');
+      // Neither open, or one just reopened (after a backoff of ≥ 250 ms): nothing fails, through the pool meanwhile.
+      await sqn.update('a', (cur) => ({ result: null, put: { sqn: cur!.sqn + 1 } }));
+      assert.ok(count.pool() >= 2 || store.info().pipelines!.open > 0, 'the read and the write through the pool, unless reopened meanwhile');
+      await until(() => store.info().pipelines!.open === 2, 30_000, 'both reopened');
+      count.pool();
+      await sqn.update('a', (cur) => ({ result: null, put: { sqn: cur!.sqn + 1 } }));
+      assert.equal(count.pool(), 0, 'on the reopened connections');
+      assert.deepEqual(await sqn.get('a'), { sqn: 3 });
+      assert.equal(store.writable(), true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('postgres driver: schema', () => {
   test('migrations make schema_version; two stores starting together apply them once', async () => {
     const url = await freshDb();
@@ -281,7 +380,7 @@ describe('postgres driver: schema', () => {
     await assert.rejects(createPgStore({ url, migrate: false }), /schema version 999/);
   });
 
-  test('info() shows the driver, the URL without its password, the schema version and the pool', async () => {
+  test('info() shows the driver, the URL without its password, the schema version, the pool and the pipelined connections', async () => {
     const url = await freshDb();
     const s = await createPgStore({ url, poolMax: 7 });
     try {
@@ -292,6 +391,7 @@ describe('postgres driver: schema', () => {
       assert.ok(!JSON.stringify(i).includes(PG_PASSWORD));
       assert.equal(i.schema_version, LATEST_SCHEMA_VERSION);
       assert.equal(i.pool!.max, 7);
+      assert.deepEqual(i.pipelines, { open: 2, max: 2 }, 'storage.pipelines by default');
       assert.ok(i.pool!.total >= 1 && i.pool!.idle >= 0 && i.pool!.waiting === 0);
     } finally {
       await s.close();

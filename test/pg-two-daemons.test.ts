@@ -27,13 +27,14 @@ let B: TestDaemon;
 before(async () => { two = await startTwoDaemons(); ({ cluster, A, B } = two); }, { timeout: 300_000 });
 after(async () => { await two?.stop(); });
 
-test('status shows the postgres driver, the URL without its password, the schema version and the pool', async () => {
+test('status shows the postgres driver, the URL without its password, the schema version, the pool and the pipelined connections', async () => {
   const s = await B.call('GET', '/api/status');
   assert.equal(s.status, 200, s.text);
   assert.equal(s.json.storage.driver, 'postgres');
   assert.match(s.json.storage.location, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/two$/);
   assert.equal(s.json.storage.schema_version, 1);
   assert.equal(s.json.storage.pool.max, 10);
+  assert.deepEqual(s.json.storage.pipelines, { open: 2, max: 2 });
   assert.ok(!s.text.includes(PG_PASSWORD));
   const cli = await runCli(['status', '--socket', A.socket]);
   assert.equal(cli.code, 0, cli.stderr);
@@ -41,6 +42,9 @@ test('status shows the postgres driver, the URL without its password, the schema
   assert.match(cli.stdout, /location\s+postgres:\/\/postgres@127\.0\.0\.1:\d+\/two/);
   assert.match(cli.stdout, /schema_version\s+1/);
   assert.match(cli.stdout, /pool\s+\d+ open, \d+ idle, \d+ waiting, max 10/);
+  assert.match(cli.stdout, /pipelined\s+off \(storage\.pipelines 0\)/, 'A sends every statement through its pool');
+  const cliB = await runCli(['status', '--socket', B.socket]);
+  assert.match(cliB.stdout, /pipelined\s+2 of 2 open/);
   assert.ok(!cli.stdout.includes(PG_PASSWORD));
 });
 

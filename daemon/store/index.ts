@@ -36,6 +36,7 @@ export async function createStore(config: OmnisepConfig, dataDir: string, warn: 
       url: config.storage.url,
       poolMax: config.storage.pool_max,
       preparedStatements: config.storage.prepared_statements,
+      pipelines: config.storage.pipelines,
       nodeName: config.server.node_name,
       activity: { maxPerSubscriber: config.activity.max_records_per_subscriber, retentionSeconds: config.activity.retention_seconds },
       warn,

@@ -37,6 +37,7 @@ export function renderStatus(s: StatusResponse, c: ChalkInstance): string {
       ...(s.storage.driver === 'postgres' ? [['location', s.storage.location] as [string, unknown]] : [['data_dir', s.storage.data_dir] as [string, unknown]]),
       ['schema_version', s.storage.schema_version],
       ...(s.storage.pool ? [['pool', `${s.storage.pool.total} open, ${s.storage.pool.idle} idle, ${s.storage.pool.waiting} waiting, max ${s.storage.pool.max}`] as [string, unknown]] : []),
+      ...(s.storage.pipelines ? [['pipelined', s.storage.pipelines.max ? `${s.storage.pipelines.open} of ${s.storage.pipelines.max} open` : 'off (storage.pipelines 0)'] as [string, unknown]] : []),
       ['writable', s.storage.writable],
       ['custom_entitlements', count('custom_entitlements', s.storage.custom_entitlements)],
       ['xcap_profiles', count('xcap_profiles', s.storage.xcap_profiles)],

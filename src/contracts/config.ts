@@ -105,6 +105,7 @@ export const configSchema = Type.Object(
       activity_commit_interval_ms: Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'group commit window of the embedded journals and activity log: writes within it share one fsync' }),
       url: Type.String({ default: '', ...secret, description: 'postgres driver: postgres://user:password@host:port/database (or a socket directory as ?host=/path)' }),
       pool_max: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'postgres driver: most connections in the pool' }),
+      pipelines: Type.Integer({ minimum: 0, maximum: 64, default: 2, description: 'postgres driver: connections beside the pool on which per-record statements (a read, a write, a compare-and-set by key) go out pipelined, without waiting for each other\'s answers; 0 = every statement through the pool (docs/storage.md § Pipelined statements)' }),
       prepared_statements: Type.Boolean({ default: true, description: 'postgres driver: send queries as named prepared statements, parsed and planned once per connection; false behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21, or without max_prepared_statements)' }),
       cluster_secret: Type.String({ default: '', ...secret, description: 'postgres driver: shared by every daemon of a cluster; seals EAP session secrets at rest (required with postgres in production)' }),
     }),

@@ -38,6 +38,8 @@ export const StatusResponse = Type.Object({
     schema_version: Type.Integer(),
     /** PostgreSQL: the connection pool (`waiting` > 0 for long: storage.pool_max too small or the database slow). */
     pool: Type.Optional(Type.Object({ total: Type.Integer(), idle: Type.Integer(), waiting: Type.Integer(), max: Type.Integer() })),
+    /** PostgreSQL: the pipelined connections open of `storage.pipelines` (fewer while one is being reopened). */
+    pipelines: Type.Optional(Type.Object({ open: Type.Integer(), max: Type.Integer() })),
     writable: Type.Boolean(),
     custom_entitlements: Type.Integer(),
     xcap_profiles: Type.Integer(),

@@ -84,6 +84,6 @@ export default async function routes(app: FastifyInstance, opts: { ctx: DaemonCo
 }
 
 /** What the driver says of itself: where (the PostgreSQL URL without its password), schema version, pool. */
-function storeInfo(i: StoreInfo): { location: string | null; schema_version: number; pool?: NonNullable<StoreInfo['pool']> } {
-  return { location: i.location, schema_version: i.schema_version, ...(i.pool ? { pool: i.pool } : {}) };
+function storeInfo(i: StoreInfo): { location: string | null; schema_version: number; pool?: NonNullable<StoreInfo['pool']>; pipelines?: NonNullable<StoreInfo['pipelines']> } {
+  return { location: i.location, schema_version: i.schema_version, ...(i.pool ? { pool: i.pool } : {}), ...(i.pipelines ? { pipelines: i.pipelines } : {}) };
 }

@@ -32,6 +32,7 @@ import { noIndex } from '../../../src/store/field-index.js';
 import { isUnavailable, redactUrl, startError, unavailable } from './errors.js';
 import { declaredIndexSql, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tableFor } from './migrate.js';
 import { RecentMap } from '../../../src/util/recent-map.js';
+import { Pipelines } from './pipelines.js';
 
 export const CHANGE_CHANNEL = 'omnisep_change';
 /** NOTIFY payloads must stay under 8000 bytes; keys are packed into chunks below this. */
@@ -48,6 +49,11 @@ export interface PgStoreOptions {
    * statements, parsed and planned once per connection instead of on every call.
    */
   preparedStatements?: boolean;
+  /**
+   * `storage.pipelines` (default 2): connections beside the pool on which the per-record statements go out pipelined
+   * (`./pipelines.ts`); 0 sends every statement through the pool.
+   */
+  pipelines?: number;
   /** `server.node_name`; empty = the host name. Put on activity records and change notifications. */
   nodeName?: string;
   activity?: { maxPerSubscriber?: number; retentionSeconds?: number };
@@ -62,6 +68,7 @@ interface Notice { i: string; o: string; c: string; k: string[] }
 export interface PgStore extends Store {
   readonly activity: PgActivity;
   readonly pool: pg.Pool;
+  readonly pipelines: Pipelines;
   readonly nodeName: string;
 }
 
@@ -86,11 +93,19 @@ export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
   pool.on('error', () => { health.down(); });
 
   const health = new Health(pool, warn);
+  const pipelines = new Pipelines({
+    connectionString: opts.url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: 30_000,
+    application_name: `omnisep ${nodeName} pipelined`.slice(0, 63),
+  }, opts.pipelines ?? 2, warn);
   let schemaVersion: number;
   try {
     await pool.query('SELECT 1');
     schemaVersion = opts.migrate === false ? await readSchemaVersion(pool, location) : await migrate(pool, { location, nodeName });
+    await pipelines.start();
   } catch (e) {
+    await pipelines.stop();
     await pool.end().catch(() => {});
     if ((e as { code?: string }).code?.startsWith('OMNISEP_')) throw e;
     throw startError(e, location, timeoutMs);
@@ -118,11 +133,12 @@ export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
   try {
     await feed.start();
   } catch (e) {
+    await pipelines.stop();
     await pool.end().catch(() => {});
     throw startError(e, location, timeoutMs);
   }
 
-  const db = new Db(pool, health, opts.preparedStatements ?? true);
+  const db = new Db(pool, pipelines, health, opts.preparedStatements ?? true);
   const pendingIndexes = new Map<string, Promise<void>>();
   const registry = new CollectionRegistry((name, spec) => {
     const known = (COLLECTIONS as Record<string, CollectionSpec>)[name];
@@ -139,6 +155,7 @@ export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
 
   return {
     pool,
+    pipelines,
     nodeName,
     activity,
     collection<T>(name: string, spec?: CollectionSpec): Collection<T> {
@@ -154,12 +171,14 @@ export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
       location,
       schema_version: schemaVersion,
       pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max },
+      pipelines: { open: pipelines.open, max: pipelines.max },
     }),
     async close() {
       activity.stopRetention();
       await activity.flush().catch(() => {});
       health.stop();
       await feed.stop();
+      await pipelines.stop();
       await pool.end();
     },
   };
@@ -231,9 +250,9 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** Queries through the pool, with connection failures turned into StoreUnavailableError. */
+/** Queries through the pool or the pipelined connections, with connection failures turned into StoreUnavailableError. */
 class Db {
-  constructor(readonly pool: pg.Pool, private readonly health: Health, private readonly prepared: boolean) {}
+  constructor(readonly pool: pg.Pool, private readonly pipes: Pipelines, private readonly health: Health, private readonly prepared: boolean) {}
 
   /**
    * The rows `select` (a `SELECT 1 FROM … WHERE …` without parameters) returns, for a status line: counted up to
@@ -262,6 +281,21 @@ class Db {
   async q<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     try {
       const r = await this.pool.query<R>(this.statement(text, values));
+      this.health.ok();
+      return r;
+    } catch (e) {
+      throw this.#map(e);
+    }
+  }
+
+  /**
+   * A per-record statement (one row by its key; no transaction): on a pipelined connection (`./pipelines.ts`), or
+   * through the pool while none is open.
+   */
+  async one<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      const config = this.statement(text, values);
+      const r = await (this.pipes.query<R>(config) ?? this.pool.query<R>(config));
       this.health.ok();
       return r;
     } catch (e) {
@@ -338,7 +372,7 @@ class PgCollection<T> implements Collection<T> {
   }
 
   async get(key: string): Promise<T | undefined> {
-    const r = await this.db.q<{ value: T }>(`SELECT value FROM ${this.#table} WHERE collection = $1 AND key = $2`, [this.name, key]);
+    const r = await this.db.one<{ value: T }>(`SELECT value FROM ${this.#table} WHERE collection = $1 AND key = $2`, [this.name, key]);
     return r.rows[0]?.value;
   }
 
@@ -351,7 +385,7 @@ class PgCollection<T> implements Collection<T> {
     const [payload] = this.hooks.notify(this.name, [key]);
     const text = toJson(value);
     this.#forget(key);
-    await this.db.q(
+    await this.db.one(
       `WITH w AS (INSERT INTO ${this.#table} AS t (collection, key, value) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now() RETURNING 1)
        SELECT pg_notify($4, $5) FROM w`,
@@ -374,7 +408,7 @@ class PgCollection<T> implements Collection<T> {
       // One statement, atomic without BEGIN/COMMIT: the upsert, the deletes and the notification (a few keys: an
       // authentication's new pseudonym and re-authentication identity, the superseded ones deleted). Data-modifying
       // WITHs run whether or not they are read.
-      await this.db.q(
+      await this.db.one(
         `WITH w AS (INSERT INTO ${this.#table} AS t (collection, key, value)
              SELECT $1, k, v::jsonb FROM unnest($2::text[], $3::text[]) AS u(k, v)
            ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, rev = t.rev + 1, updated_at = now()),
@@ -432,7 +466,7 @@ class PgCollection<T> implements Collection<T> {
   async delete(key: string): Promise<boolean> {
     const [payload] = this.hooks.notify(this.name, [key]);
     this.#forget(key);
-    const r = await this.db.q(
+    const r = await this.db.one(
       `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 RETURNING 1) SELECT pg_notify($3, $4) FROM d`,
       [this.name, key, CHANGE_CHANNEL, payload]);
     if (!r.rowCount) return false;
@@ -485,7 +519,7 @@ class PgCollection<T> implements Collection<T> {
     return this.#serial(key, async () => {
       const [payload] = this.hooks.notify(this.name, [key]);
       this.#forget(key);
-      const r = await this.db.q<{ value: T }>(
+      const r = await this.db.one<{ value: T }>(
         `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 RETURNING value) SELECT d.value, pg_notify($3, $4) FROM d`,
         [this.name, key, CHANGE_CHANNEL, payload]);
       const row = r.rows[0];
@@ -506,13 +540,13 @@ class PgCollection<T> implements Collection<T> {
       if (won) return won.result;
     }
     for (let attempt = 0; ; attempt++) {
-      const cur = await this.db.q<{ value: T; rev: string }>(`SELECT value, rev FROM ${this.#table} WHERE collection = $1 AND key = $2`, [this.name, key]);
+      const cur = await this.db.one<{ value: T; rev: string }>(`SELECT value, rev FROM ${this.#table} WHERE collection = $1 AND key = $2`, [this.name, key]);
       const row = cur.rows[0];
       const change = fn(row?.value);
       let won: boolean;
       if (change.delete) {
         if (!row) return change.result;
-        const r = await this.db.q(
+        const r = await this.db.one(
           `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 AND rev = $3 RETURNING 1) SELECT pg_notify($4, $5) FROM d`,
           [this.name, key, row.rev, CHANGE_CHANNEL, payload]);
         won = r.rowCount === 1;
@@ -520,11 +554,11 @@ class PgCollection<T> implements Collection<T> {
       } else if (change.put !== undefined) {
         const text = toJson(change.put);
         const r = row
-          ? await this.db.q(
+          ? await this.db.one(
             `WITH w AS (UPDATE ${this.#table} SET value = $3::jsonb, rev = rev + 1, updated_at = now()
                WHERE collection = $1 AND key = $2 AND rev = $4 RETURNING 1) SELECT pg_notify($5, $6) FROM w`,
             [this.name, key, text, row.rev, CHANGE_CHANNEL, payload])
-          : await this.db.q(
+          : await this.db.one(
             `WITH w AS (INSERT INTO ${this.#table} (collection, key, value) VALUES ($1, $2, $3::jsonb)
                ON CONFLICT (collection, key) DO NOTHING RETURNING 1) SELECT pg_notify($4, $5) FROM w`,
             [this.name, key, text, CHANGE_CHANNEL, payload]);
@@ -564,16 +598,16 @@ class PgCollection<T> implements Collection<T> {
     let r: pg.QueryResult;
     if (seen === undefined) {
       if (text === undefined) return undefined;
-      r = await this.db.q(
+      r = await this.db.one(
         `WITH w AS (INSERT INTO ${this.#table} (collection, key, value) VALUES ($1, $2, $3::jsonb)
            ON CONFLICT (collection, key) DO NOTHING RETURNING 1) SELECT pg_notify($4, $5) FROM w`,
         [this.name, key, text, CHANGE_CHANNEL, payload]);
     } else if (change.delete) {
-      r = await this.db.q(
+      r = await this.db.one(
         `WITH d AS (DELETE FROM ${this.#table} WHERE collection = $1 AND key = $2 AND value = $3::jsonb RETURNING 1) SELECT pg_notify($4, $5) FROM d`,
         [this.name, key, seen, CHANGE_CHANNEL, payload]);
     } else if (text !== undefined) {
-      r = await this.db.q(
+      r = await this.db.one(
         `WITH w AS (UPDATE ${this.#table} SET value = $3::jsonb, rev = rev + 1, updated_at = now()
            WHERE collection = $1 AND key = $2 AND value = $4::jsonb RETURNING 1) SELECT pg_notify($5, $6) FROM w`,
         [this.name, key, text, seen, CHANGE_CHANNEL, payload]);
