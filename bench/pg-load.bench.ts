@@ -3,7 +3,7 @@
  * capacity model's fleet (docs/performance.md § Issue 14 at a glance, Capacity model) on one host instead of by arithmetic.
  *
  *   npx tsc && node dist/bench/pg-load.bench.js [--daemons 1,2] [--count 3000] [--warmup 2000] [--concurrency 32]
- *        [--rounds 1] [--sims 1000] [--statements] [--pg-set name=value …] [--root DIR]
+ *        [--rounds 1] [--sims 1000] [--statements] [--pg-set name=value …] [--root DIR] [--set key=value …] [--profile DIR]
  *
  * A throw-away PostgreSQL 15 cluster from `test/pg-cluster.ts` on this host (fsync and `synchronous_commit` on, the
  * cluster's defaults otherwise), a fresh database per run. Each daemon is `omnisep serve` as `profile.ts` starts it
@@ -27,13 +27,19 @@
  *
  * `--pg-set name=value` (repeatable): a server setting for the cluster (`postgres -c`), e.g. `commit_delay=200`.
  *
+ * `--set key=value` (repeatable): a daemon setting for this build's daemons only, not `--root`'s (e.g.
+ * `--root . --set storage.pipelines=0`: this build against itself with and without pipelined connections).
+ *
+ * `--profile DIR`: this build's daemons run with `--cpu-prof` into DIR (warm-up and measured authentications alike);
+ * read one with `node dist/bench/profile.js table FILE.cpuprofile --requests <warm-up + count per daemon>`.
+ *
  * Everything shares this 2-core host — the daemons, PostgreSQL, the simulator — so a second daemon competes with the
  * first for the same cores; the figures say what one host gives and what each authentication costs each part, which
  * is what sizing several hosts needs.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineTicks, processCpuUs } from './proc-cpu.js';
 import { simFile } from './load-sims.js';
@@ -46,7 +52,7 @@ const { values } = parseArgs({ options: {
   daemons: { type: 'string', default: '1,2' }, count: { type: 'string', default: '3000' }, warmup: { type: 'string', default: '2000' },
   concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '1' }, sims: { type: 'string', default: '1000' },
   statements: { type: 'boolean', default: false }, 'pg-set': { type: 'string', multiple: true, default: [] },
-  root: { type: 'string' },
+  root: { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, profile: { type: 'string' },
 } });
 const DAEMONS = values.daemons.split(',').map(Number);
 const COUNT = Number(values.count);
@@ -97,15 +103,16 @@ const rows: string[] = [];
 try {
   let run = 0;
   for (let round = 1; round <= Number(values.rounds); round++) {
-    for (const n of DAEMONS) for (const build of values.root ? [values.root, undefined] : [undefined]) {
+    for (const n of DAEMONS) for (const build of values.root ? [resolve(values.root), undefined] : [undefined]) {
       const db = `load${++run}`;
       const url = await cluster.createDatabase(db);
       const ds: Served[] = [];
       try {
         for (let i = 0; i < n; i++) {
-          ds.push(await serve({ ...(build ? { root: build } : {}), sets: [
+          const prof = !build && values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] } : {};
+          ds.push(await serve({ ...prof, ...(build ? { root: build } : {}), sets: [
             'storage.driver=postgres', `storage.url=${url}`, `server.node_name=node-${i}`, 'storage.cluster_secret=pg-load-bench-cluster-secret',
-            `aaa.subscribers_file=${many.file}`,
+            `aaa.subscribers_file=${many.file}`, ...(build ? [] : values.set),
           ] }));
         }
         const each = (count: number) => ds.map((d) => loadEapAka(eapOptions(d.url), { count: Math.ceil(count / n), concurrency: Math.max(1, Math.round(CONC / n)), sims: many.sims }));
@@ -126,7 +133,7 @@ try {
         const ok = results.reduce((t, r) => t + r.ok, 0);
         const failed = results.reduce((t, r) => t + r.failed, 0);
         const per = Math.max(1, ok);
-        rows.push(`| ${round} | ${build ?? 'this build'} | ${n} | ${(ok / wallS).toFixed(0)} | ${results.map((r) => r.ok_per_s.toFixed(0)).join(' + ')} | ${Math.max(...results.map((r) => r.latency_ms.p50)).toFixed(1)} | ${Math.max(...results.map((r) => r.latency_ms.p99)).toFixed(1)} | ${failed} | ${(daemonUs / per).toFixed(0)} | ${(pgUs / per).toFixed(0)} | ${((x1 - x0) / per).toFixed(2)} | ${(((m1.idle - m0.idle) / Math.max(1, m1.all - m0.all)) * 100).toFixed(0)} % | ${load()} |`);
+        rows.push(`| ${round} | ${build ?? `this build${values.set.length ? ` (${values.set.join(' ')})` : ''}`} | ${n} | ${(ok / wallS).toFixed(0)} | ${results.map((r) => r.ok_per_s.toFixed(0)).join(' + ')} | ${Math.max(...results.map((r) => r.latency_ms.p50)).toFixed(1)} | ${Math.max(...results.map((r) => r.latency_ms.p99)).toFixed(1)} | ${failed} | ${(daemonUs / per).toFixed(0)} | ${(pgUs / per).toFixed(0)} | ${((x1 - x0) / per).toFixed(2)} | ${(((m1.idle - m0.idle) / Math.max(1, m1.all - m0.all)) * 100).toFixed(0)} % | ${load()} |`);
         console.log(rows.at(-1));
         if (values.statements) console.log((await statementsTable(db, per)).join('\n'));
       } finally {
