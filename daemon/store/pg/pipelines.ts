@@ -71,7 +71,9 @@ export class Pipelines {
     slot.inFlight++;
     return new Promise<pg.QueryResult<R>>((resolve, reject) => {
       const q = new Query(config.text, config.values ?? [], (err, result) => {
-        slot.inFlight--;
+        // A dropped connection's statements are answered (with its error) against it, not against its replacement,
+        // whose count starts at 0.
+        if (slot.client === client) slot.inFlight--;
         if (err) reject(err);
         else resolve(result as pg.QueryResult<R>);
       });
@@ -110,7 +112,7 @@ export class Pipelines {
     // another open connection, or the pool.
     slot.client = null;
     client.end().catch(() => {});
-    this.warn('storage: a pipelined PostgreSQL connection dropped; reconnecting (its statements go through the pool meanwhile)');
+    this.warn('storage: a pipelined PostgreSQL connection dropped; reconnecting (meanwhile the other pipelined connections, or the pool, take its statements)');
     this.#schedule(slot);
   }
 
