@@ -33,6 +33,7 @@ import { isUnavailable, redactUrl, startError, unavailable } from './errors.js';
 import { declaredIndexSql, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tableFor } from './migrate.js';
 import { RecentMap } from '../../../src/util/recent-map.js';
 import { Pipelines } from './pipelines.js';
+import { Reopener } from './reopen.js';
 
 export const CHANGE_CHANNEL = 'omnisep_change';
 /** NOTIFY payloads must stay under 8000 bytes; keys are packed into chunks below this. */
@@ -278,24 +279,21 @@ class Db {
     return name === undefined ? { text, values: values ?? [] } : { name, text, values };
   }
 
-  async q<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    try {
-      const r = await this.pool.query<R>(this.statement(text, values));
-      this.health.ok();
-      return r;
-    } catch (e) {
-      throw this.#map(e);
-    }
+  q<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.#sent(this.statement(text, values), false);
   }
 
   /**
    * A per-record statement (one row by its key; no transaction): on a pipelined connection (`./pipelines.ts`), or
    * through the pool while none is open.
    */
-  async one<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  one<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.#sent(this.statement(text, values), true);
+  }
+
+  async #sent<R extends pg.QueryResultRow>(config: pg.QueryConfig, pipelined: boolean): Promise<pg.QueryResult<R>> {
     try {
-      const config = this.statement(text, values);
-      const r = await (this.pipes.query<R>(config) ?? this.pool.query<R>(config));
+      const r = await ((pipelined ? this.pipes.query<R>(config) : undefined) ?? this.pool.query<R>(config));
       this.health.ok();
       return r;
     } catch (e) {
@@ -910,8 +908,7 @@ export class PgActivity implements ActivityLog {
 class Listener {
   #client: pg.Client | null = null;
   #stopped = false;
-  #retry: NodeJS.Timeout | null = null;
-  #backoff = 250;
+  readonly #reopen = new Reopener(() => this.start());
   constructor(private readonly url: string, private readonly timeoutMs: number, private readonly onNotice: (n: Notice) => void, private readonly warn: (m: string) => void) {}
 
   async start(): Promise<void> {
@@ -925,7 +922,7 @@ class Listener {
     await client.connect();
     await client.query(`LISTEN ${CHANGE_CHANNEL}`);
     this.#client = client;
-    this.#backoff = 250;
+    this.#reopen.opened();
   }
 
   #lost(client: pg.Client): void {
@@ -933,24 +930,12 @@ class Listener {
     this.#client = null;
     client.end().catch(() => {});
     this.warn('storage: the PostgreSQL change feed connection dropped; reconnecting');
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    if (this.#stopped || this.#retry) return;
-    this.#retry = setTimeout(() => {
-      this.#retry = null;
-      this.start().catch(() => {
-        this.#backoff = Math.min(this.#backoff * 2, 5000);
-        this.#schedule();
-      });
-    }, this.#backoff);
-    this.#retry.unref();
+    this.#reopen.schedule();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#retry) clearTimeout(this.#retry);
+    this.#reopen.stop();
     const c = this.#client;
     this.#client = null;
     if (c) await c.end().catch(() => {});

@@ -15,6 +15,7 @@
  * activity log's batches and purges) always use the pool: behind them a pipelined connection would stall.
  */
 import pg from 'pg';
+import { Reopener } from './reopen.js';
 
 type Callback = (err: Error | null, result: pg.QueryResult) => void;
 /**
@@ -29,8 +30,7 @@ interface Slot {
   client: pg.Client | null;
   /** Statements sent on `client` and not yet answered: the next statement goes to the least busy. */
   inFlight: number;
-  retry: NodeJS.Timeout | null;
-  backoff: number;
+  reopen: Reopener;
 }
 
 export class Pipelines {
@@ -38,7 +38,10 @@ export class Pipelines {
   #stopped = false;
 
   constructor(private readonly config: pg.ClientConfig, readonly max: number, private readonly warn: (m: string) => void) {
-    this.#slots = Array.from({ length: max }, () => ({ client: null, inFlight: 0, retry: null, backoff: 250 }));
+    this.#slots = Array.from({ length: max }, () => {
+      const slot: Slot = { client: null, inFlight: 0, reopen: new Reopener(() => this.#open(slot)) };
+      return slot;
+    });
   }
 
   /** Opens every connection; throws as `pg` does when one cannot be opened (the caller turns it into a start error). */
@@ -85,7 +88,7 @@ export class Pipelines {
   async stop(): Promise<void> {
     this.#stopped = true;
     await Promise.all(this.#slots.map(async (s) => {
-      if (s.retry) clearTimeout(s.retry);
+      s.reopen.stop();
       const c = s.client;
       s.client = null;
       if (c) await c.end().catch(() => {});
@@ -103,7 +106,7 @@ export class Pipelines {
     }
     slot.client = client;
     slot.inFlight = 0;
-    slot.backoff = 250;
+    slot.reopen.opened();
   }
 
   #lost(slot: Slot, client: pg.Client): void {
@@ -113,18 +116,6 @@ export class Pipelines {
     slot.client = null;
     client.end().catch(() => {});
     this.warn('storage: a pipelined PostgreSQL connection dropped; reconnecting (meanwhile the other pipelined connections, or the pool, take its statements)');
-    this.#schedule(slot);
-  }
-
-  #schedule(slot: Slot): void {
-    if (this.#stopped || slot.retry) return;
-    slot.retry = setTimeout(() => {
-      slot.retry = null;
-      this.#open(slot).catch(() => {
-        slot.backoff = Math.min(slot.backoff * 2, 5000);
-        this.#schedule(slot);
-      });
-    }, slot.backoff);
-    slot.retry.unref();
+    slot.reopen.schedule();
   }
 }
