@@ -87,6 +87,13 @@ export interface Collection<T> {
    */
   take(key: string): Promise<T | undefined>;
   /**
+   * `take` of each of `keys` (a key given twice is taken once): the keys this call took, with what each held, in the
+   * order of `keys`. Atomic per key as `take` is, not across keys; on PostgreSQL one statement for up to 5,000 keys
+   * where a `take` each was a statement each (a token's issue takes the binding's two replaced tokens:
+   * docs/storage.md § Round trips).
+   */
+  takeMany(keys: readonly string[]): Promise<Array<[key: string, value: T]>>;
+  /**
    * Deletes each of `keys` that holds a record and returns the keys this call deleted, each once. With `match`, a
    * key is deleted only while its record's top-level `match.field` is the string `match.values[i]` (`keys[i]`'s; a number
    * whose text it is does not match): a

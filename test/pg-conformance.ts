@@ -105,6 +105,42 @@ export function conformanceCases(driver: ConformanceDriver): Array<[string, (t: 
       assert.deepEqual(await v.take('s:1'), { kind: 'session' });
       assert.equal(await v.get('s:1'), undefined);
     })],
+    ['takeMany takes each key for one caller, returns what each held in the order asked, and announces only what it took', withTwoStores(async (a, b) => {
+      type Tok = { imsi: string; binding: string; expires_slot: string };
+      const ca = openCollection<Tok>(a, 'tokens');
+      const cb = openCollection<Tok>(b, 'tokens');
+      const keys = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+      await ca.putMany(keys.map((k, i) => [k, { imsi: k, binding: `b${i % 2}`, expires_slot: '7' }] as const));
+      const seenA: StoreChange[] = [];
+      const seenB: StoreChange[] = [];
+      const offs = [a.onChange((ch) => seenA.push(ch)), ...(b !== a ? [b.onChange((ch) => seenB.push(ch))] : [])];
+      // Two daemons (one on the memory driver) and a third caller racing for overlapping keys, with absent and repeated ones.
+      const asks = [[keys[3]!, 'absent', ...keys.slice(0, 30)], keys.slice(10, 40).reverse(), [keys[3]!, keys[3]!, keys[39]!]];
+      const results = await Promise.all([ca.takeMany(asks[0]!), cb.takeMany(asks[1]!), ca.takeMany(asks[2]!)]);
+      const all = results.flat();
+      assert.deepEqual(all.map(([k]) => k).sort(), keys, 'each key taken once, by one caller; an absent key not named');
+      for (const [k, v] of all) assert.deepEqual(v, { imsi: k, binding: `b${Number(k.slice(1)) % 2}`, expires_slot: '7' }, 'with what it held');
+      results.forEach((r, i) => {
+        const order = [...new Set(asks[i])];
+        assert.deepEqual(r.map(([k]) => k), order.filter((k) => r.some(([x]) => x === k)), 'in the order asked');
+      });
+      assert.equal(await cb.count(), 0);
+      assert.deepEqual(await cb.findPage('binding', 'b0'), [], 'the index follows');
+      assert.deepEqual(await ca.takeMany([]), []);
+      assert.deepEqual(await ca.takeMany(['absent']), []);
+      await until('the takes on the change feed', () => keys.every((k) => seenA.some((x) => x.collection === 'tokens' && x.key === k)));
+      if (b !== a) await until('each daemon hears of the other\'s takes', () => keys.every((k) => seenB.some((x) => x.key === k)));
+      assert.ok(!seenA.some((x) => x.key === 'absent') && !seenB.some((x) => x.key === 'absent'), 'a key not taken is not announced');
+      for (const off of offs) off();
+      // In call order with an update of the key on the same daemon, and on a volatile collection.
+      await ca.put('u1', { imsi: 'u1', binding: 'b', expires_slot: '1' });
+      const [, taken] = await Promise.all([ca.update('u1', (cur) => ({ result: null, put: { ...cur!, imsi: 'changed' } })), ca.takeMany(['u1'])]);
+      assert.deepEqual(taken, [['u1', { imsi: 'changed', binding: 'b', expires_slot: '1' }]], 'the take comes after the update called before it');
+      const v = openCollection<{ kind: string }>(a, 'eap_state');
+      await v.putMany([['s:1', { kind: 'session' }], ['s:2', { kind: 'imsi' }]]);
+      assert.deepEqual(await openCollection<{ kind: string }>(b, 'eap_state').takeMany(['s:2', 's:3', 's:1']), [['s:2', { kind: 'imsi' }], ['s:1', { kind: 'session' }]]);
+      assert.equal(await v.get('s:1'), undefined);
+    })],
     ['deleteMany deletes what is there, each key for one caller, indexes and change feeds following; with match, only records still holding the value', withTwoStores(async (a, b) => {
       type Tok = { imsi: string; binding: string; expires_slot: string };
       const ca = openCollection<Tok>(a, 'tokens');

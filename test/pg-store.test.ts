@@ -283,8 +283,9 @@ describe('postgres driver: pipelined statements (storage.pipelines)', () => {
       await Promise.all(Array.from({ length: 40 }, (_, i) => sqn.update(`k${i}`, (cur) => ({ result: null, put: { sqn: cur!.sqn + 1000 } }))));
       assert.deepEqual(await Promise.all([sqn.get('k0'), sqn.get('k39')]), [{ sqn: 1000 }, { sqn: 1039 }]);
       assert.deepEqual(await sqn.take('k5'), { sqn: 1005 });
+      assert.deepEqual(await sqn.takeMany(['k6', 'k5', 'k7']), [['k6', { sqn: 1006 }], ['k7', { sqn: 1007 }]], 'a few keys taken in one statement');
       assert.equal(count.pool(), 0, 'none through the pool');
-      assert.equal(count(), 40 + 80 + 2 + 1);
+      assert.equal(count(), 40 + 80 + 2 + 1 + 1);
 
       // A value PostgreSQL refuses (jsonb holds no \u0000) among others on the same connections: that one is refused
       // with the database's error, the others land, and the store stays writable.
@@ -305,8 +306,8 @@ describe('postgres driver: pipelined statements (storage.pipelines)', () => {
       assert.equal(await otherState.get('s:bad'), undefined);
       assert.deepEqual(await otherState.get('s:2'), { n: 3 });
       assert.deepEqual(await otherSqn.get('k1'), { sqn: 1002 });
-      assert.equal(await otherSqn.get('k5'), undefined);
-      assert.equal(await otherSqn.count(), 39);
+      assert.deepEqual(await Promise.all(['k5', 'k6', 'k7'].map((k) => otherSqn.get(k))), [undefined, undefined, undefined]);
+      assert.equal(await otherSqn.count(), 37);
 
       // The pipelined connections prepare their statements as the pool's do.
       const names = await store.pipelines.clients[0]!.query<{ name: string }>({ text: 'SELECT name FROM pg_prepared_statements WHERE $1::int = 1', values: [1] });

@@ -37,6 +37,16 @@ import { flatText, ownString } from '../util/own-string.js';
 /** `take(key)` as an `update`: delete what is there and return it (the in-process drivers' take; PostgreSQL has one statement). */
 export const takeChange = <T>(cur: T | undefined): Change<T, T | undefined> => (cur === undefined ? { result: undefined } : { result: cur, delete: true });
 
+/** `takeMany` of a collection whose `take` has no round trip to save: each key (once) by `take`, side by side. */
+export function takeEach<T>(keys: readonly string[], take: (key: string) => Promise<T | undefined>): Promise<Array<[string, T]>> {
+  const uniq = [...new Set(keys)];
+  return Promise.all(uniq.map(take)).then((got) => {
+    const out: Array<[string, T]> = [];
+    got.forEach((v, i) => { if (v !== undefined) out.push([uniq[i]!, v]); });
+    return out;
+  });
+}
+
 /**
  * `deleteMany`'s keys, each once, with the values of `match.field` that let it go (null: any record). A key given
  * twice with two values goes if its record holds either.
@@ -397,6 +407,10 @@ export class MapCollection<T> implements Collection<T> {
 
   take(key: string): Promise<T | undefined> {
     return this.update(key, takeChange<T>);
+  }
+
+  takeMany(keys: readonly string[]): Promise<Array<[string, T]>> {
+    return takeEach(keys, (k) => this.take(k));
   }
 
   /**

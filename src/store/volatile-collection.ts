@@ -16,7 +16,7 @@
  */
 import type { Change, Collection, CollectionSpec, Tally } from '../ports.js';
 import { FieldIndex, noIndex } from './field-index.js';
-import { deletable, deletionTargets, takeChange } from './map-collection.js';
+import { deletable, deletionTargets, takeChange, takeEach } from './map-collection.js';
 import { plainCopy } from './plain-copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import { ShardedMap } from './sharded-map.js';
@@ -75,6 +75,10 @@ export class VolatileCollection<T> implements Collection<T> {
 
   take(key: string): Promise<T | undefined> {
     return this.update(key, takeChange<T>);
+  }
+
+  takeMany(keys: readonly string[]): Promise<Array<[string, T]>> {
+    return takeEach(keys, (k) => this.take(k));
   }
 
   deleteMany(keys: readonly string[], match?: { field: string; values: readonly string[] }): Promise<string[]> {

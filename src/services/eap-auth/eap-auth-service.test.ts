@@ -178,3 +178,40 @@ test('sweep: with more kept views than a sweep\'s budget, each sweep looks at a 
   now += keep + 1;
   assert.equal((await svc.sweep()).pruned, 1);
 });
+
+test('respond: the state record is checked and the step claimed in one update, with no read before it; refusals keep their order', async () => {
+  const t = setup([{ type: 'challenge', packet: challenge(5) }, { type: 'challenge', packet: challenge(6) }]);
+  const calls: string[] = [];
+  const state = t.store.collection<unknown>('eap_state');
+  for (const m of ['get', 'getShared', 'update', 'put', 'delete', 'take'] as const) {
+    const f = (state as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!.bind(state);
+    (state as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => { calls.push(`${m} ${String(a[0]).slice(0, 2)}`); return f(...a); };
+  }
+  const first = await t.svc.start(ctx);
+  assert.ok(first.kind === 'challenge');
+  const cookie = first.cookie!.reveal();
+  const meta = { user_agent: 'ua', terminal_id: 't' };
+  calls.length = 0;
+  // Refusals, each with what the record and the packet say, in the order: terminal (403), packet (400), identifier (400).
+  const other = await t.svc.respond(cookie, Buffer.from([1, 2]), { user_agent: 'other', terminal_id: 't' });
+  assert.deepEqual(other.kind === 'invalid' ? [other.status, other.reason] : other, [403, 'session cookie presented by another terminal']);
+  const bad = await t.svc.respond(cookie, Buffer.from([1, 2]), meta);
+  assert.ok(bad.kind === 'invalid' && bad.status === 400 && /^eap-relay-packet: /.test(bad.reason), JSON.stringify(bad));
+  const request = await t.svc.respond(cookie, challenge(5), meta);
+  assert.deepEqual(request.kind === 'invalid' ? [request.status, request.reason] : request, [400, 'eap-relay-packet is not an EAP-Response']);
+  const wrongId = await t.svc.respond(cookie, response(4), meta);
+  assert.deepEqual(wrongId.kind === 'invalid' ? [wrongId.status, wrongId.reason] : wrongId, [400, 'EAP packet does not belong to this session (identifier mismatch)']);
+  assert.deepEqual(calls, ['update s:', 'update s:', 'update s:', 'update s:'], 'each refusal: one update that wrote nothing, no read');
+  // A session gone answers 511 before the packet is looked at.
+  const forged = await t.svc.respond(`${'A'.repeat(32)}${first.session.id}`, Buffer.from([1]), meta);
+  assert.ok(forged.kind === 'failed' && forged.status === 511);
+  calls.length = 0;
+  const next = await t.svc.respond(cookie, response(5), meta);
+  assert.equal(next.kind, 'challenge');
+  assert.deepEqual(calls, ['update s:', 'put s:'], 'the claim, then the next challenge\'s record: no read');
+  t.advance(30_001);
+  const late = await t.svc.respond(cookie, response(6), meta);
+  assert.ok(late.kind === 'failed' && late.status === 511 && /timed out/.test(late.reason));
+  const view = (await t.sessions())[0];
+  assert.deepEqual([view?.state, view?.failure_reason], ['failed', 'timeout']);
+});

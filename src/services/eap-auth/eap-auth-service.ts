@@ -367,44 +367,52 @@ export class EapAuthService {
     const want = Buffer.from(digest(m[1]!));
     const matches = (r: EapStateRecord | undefined): r is LiveRecord =>
       r?.kind === 'session' && r.cookie_digest.length === want.length && timingSafeEqual(Buffer.from(r.cookie_digest), want);
-    // An admin's delete takes the state record with the view (`delete`), so a deleted session is `gone` here. The
-    // view is not read as well (one statement of an authentication's 24 on PostgreSQL): a delete racing this step
-    // leaves no view for the transition after the back-end, which answers 511 then (`#apply`).
-    const rec = await this.#state.get(sKey(id));
-    if (!matches(rec)) return gone;
+    // The packet is decoded first (no store work), its verdict given in the order below: a session gone (511) or timed
+    // out before a terminal (403) or a packet (400) refused.
+    let packetError: string | null = null;
+    let identifier = -1;
+    try {
+      const p = decodeEap(packet);
+      if (p.code !== EapCode.RESPONSE) packetError = 'eap-relay-packet is not an EAP-Response';
+      identifier = p.identifier;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      packetError = `eap-relay-packet: ${e.reason}`;
+    }
     const now = this.deps.clock.now();
-    if (now >= rec.deadline) {
+    // One atomic update checks the record and claims the step (across daemons, so one response of a session runs
+    // once): no read before it. On PostgreSQL that is one statement where a read and a claim were two, the claim a
+    // compare on the record this daemon last wrote (docs/storage.md § Reads, writes, atomicity); a verdict that
+    // writes nothing is checked on the database's record before it stands. An admin's delete takes the state record
+    // with the view (`delete`), so a deleted session is `gone` here; the view is not read: a delete racing this step
+    // leaves no view for the transition after the back-end, which answers 511 then (`#apply`).
+    type Claim = { kind: 'claimed'; rec: LiveRecord } | { kind: 'timeout'; rec: LiveRecord } | { kind: 'busy' } | { kind: 'gone' } | { kind: 'invalid'; status: 400 | 403; reason: string };
+    const claim = await this.#state.update<Claim>(sKey(id), (cur) => {
+      if (!matches(cur)) return { result: { kind: 'gone' } };
+      if (now >= cur.deadline) return { result: { kind: 'timeout', rec: cur } };
+      const ua = cur.context.user_agent;
+      const sameTerminal =
+        (meta.terminal_id === null || cur.context.terminal_id === null || meta.terminal_id.toLowerCase() === cur.context.terminal_id.toLowerCase()) &&
+        (ua === null || meta.user_agent === ua);
+      if (!sameTerminal) return { result: { kind: 'invalid', status: 403, reason: 'session cookie presented by another terminal' } };
+      if (packetError !== null) return { result: { kind: 'invalid', status: 400, reason: packetError } };
+      if (identifier !== cur.identifier) return { result: { kind: 'invalid', status: 400, reason: 'EAP packet does not belong to this session (identifier mismatch)' } };
+      if (cur.busy_until > now) return { result: { kind: 'busy' } };
+      const next = { ...cur, busy_until: now + this.deps.timeoutMs };
+      return { result: { kind: 'claimed', rec: next }, put: next };
+    });
+    if (claim.kind === 'gone') return gone;
+    if (claim.kind === 'busy') return { kind: 'invalid', status: 409, reason: 'an exchange for this session is in progress' };
+    if (claim.kind === 'invalid') return { kind: 'invalid', status: claim.status, reason: claim.reason };
+    const rec = claim.rec;
+    if (claim.kind === 'timeout') {
       const v = await this.#transition(id, 'timeout', { failure_reason: 'timeout' });
       await this.#end(id, slotOf(rec.context));
       return { kind: 'failed', status: 511, reason: 'EAP session timed out: start over', ...(v ? { session: { id, context: rec.context, view: v } } : {}) };
     }
-    const ua = rec.context.user_agent;
-    const sameTerminal =
-      (meta.terminal_id === null || rec.context.terminal_id === null || meta.terminal_id.toLowerCase() === rec.context.terminal_id.toLowerCase()) &&
-      (ua === null || meta.user_agent === ua);
-    if (!sameTerminal) return { kind: 'invalid', status: 403, reason: 'session cookie presented by another terminal' };
-    let identifier: number;
-    try {
-      const p = decodeEap(packet);
-      if (p.code !== EapCode.RESPONSE) return { kind: 'invalid', status: 400, reason: 'eap-relay-packet is not an EAP-Response' };
-      identifier = p.identifier;
-    } catch (e) {
-      if (e instanceof DecodeError) return { kind: 'invalid', status: 400, reason: `eap-relay-packet: ${e.reason}` };
-      throw e;
-    }
-    if (identifier !== rec.identifier) return { kind: 'invalid', status: 400, reason: 'EAP packet does not belong to this session (identifier mismatch)' };
-    // Claim the step: atomic across daemons, so one response of a session runs once.
-    const claimed = await this.#state.update<LiveRecord | 'busy' | 'gone'>(sKey(id), (cur) => {
-      if (!matches(cur) || cur.identifier !== identifier) return { result: 'gone' };
-      if (cur.busy_until > now) return { result: 'busy' };
-      const next = { ...cur, busy_until: now + this.deps.timeoutMs };
-      return { result: next, put: next };
-    });
-    if (claimed === 'gone') return gone;
-    if (claimed === 'busy') return { kind: 'invalid', status: 409, reason: 'an exchange for this session is in progress' };
     let backend: BackendSession;
     try {
-      backend = this.deps.backend.resume(this.#unseal(claimed.backend!, id));
+      backend = this.deps.backend.resume(this.#unseal(rec.backend!, id));
     } catch (e) {
       // Sealed with another key (a daemon with another storage.cluster_secret) or a record of another back-end.
       const v = await this.#transition(id, 'fail', { failure_reason: 'session state unreadable here' });
@@ -413,7 +421,7 @@ export class EapAuthService {
     }
     try {
       const outcome = await backend.respond(packet);
-      return await this.#apply(claimed, backend, outcome);
+      return await this.#apply(rec, backend, outcome);
     } catch (e) {
       await this.#transition(id, 'fail', { failure_reason: 'internal error' }).catch(() => undefined);
       await this.#end(id, slotOf(rec.context)).catch(() => undefined);
