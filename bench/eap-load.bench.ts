@@ -42,7 +42,8 @@
  * build alone at one concurrency (no `--root`, `--strace` or `--aaa-process`).
  *
  * `--root DIR`: another build (e.g. `git archive <commit> | tar -x -C DIR`, node_modules linked, `npx tsc` there) —
- * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load. A
+ * its daemon and its simulator run in alternate rounds with this build's, back to back, so both see the same load;
+ * the older build first in odd rounds, this one first in even rounds (the one run second reads slower). A
  * build older than the benchmarks (no `dist/bench/profile.js`, e.g. issue 14's branch point `130b00a`) has its daemon
  * driven by this build's simulator and started by this build's `serve()`; the table says so in its build column.
  */
@@ -207,7 +208,9 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
 if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');
 console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONCS.join(', ')}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build${values['aaa-process'] ? '; the built-in AAA in a serve of its own (--aaa-process)' : ''}${values.set.length ? `; settings (not the defaults): ${values.set.join(' ')}` : ''}; load average ${load()}`);
 const rows: Row[] = [];
-for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of builds) rows.push(...(await round(b, r, c)));
+// Which build runs first alternates from round to round: run second, the same build read 0.93× the authentications a
+// second and 1.08× the daemon's CPU against itself run first (docs/performance.md § Forty-sixth round).
+for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of r % 2 ? builds : [...builds].reverse()) rows.push(...(await round(b, r, c)));
 const sideName = (x: Row) => (x.side === 'with' ? (CONTROL ? 'control (nothing attached)' : 'monitor attached') : 'without');
 if (MONITOR) console.log(`${CONTROL ? 'CONTROL (--monitor-control): nothing is attached on the "with" side, so the pairs\' ratio is the method\'s own noise' : 'With the monitor attached (issue 14: no more than 10 % slower): this build\'s TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command\'s defaults) in a process of its own on the daemon\'s control socket'}; each side measured after ${MONITOR_WARMUP} authentications under the same load (the monitor attached before its side's warm-up; the warm-up column is that side's), the pair's order alternating from round to round`);
 console.log(`\n| build | round |${MONITOR ? ' side |' : ''} concurrency | warm-up auth/s${MONITOR ? '' : ' (new daemon)'} | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | host steal | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |`);
