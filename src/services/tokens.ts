@@ -248,7 +248,7 @@ export class TokenService {
       try {
         // The binding's replaced tokens in one take (one statement on PostgreSQL, where a take each was one each):
         // the one it named, and the one before, in case the daemon that replaced that one died before deleting it.
-        if (stale.size) for (const [, r] of await this.#tokens.takeMany([...stale])) this.#revoked(r, true);
+        if (stale.size) for (const [id, r] of await this.#tokens.takeMany([...stale])) this.#revoked(id, r, true);
         this.#emit('issued', record);
       } finally {
         announced();
@@ -270,13 +270,13 @@ export class TokenService {
    */
   async #remove(tokenId: string, replaced = false): Promise<TokenRecord | undefined> {
     const r = await this.#tokens.take(tokenId);
-    if (r) this.#revoked(r, replaced);
+    if (r) this.#revoked(tokenId, r, replaced);
     return r;
   }
 
   /** A token record this daemon took: `revoked` now, or once its own `issued` is out. */
-  #revoked(r: TokenRecord, replaced: boolean): void {
-    const announcing = this.#announcing.get(r.token_id);
+  #revoked(tokenId: string, r: TokenRecord, replaced: boolean): void {
+    const announcing = this.#announcing.get(tokenId);
     if (announcing) announcing.revoked = { r, replaced };
     else this.#emit('revoked', r, replaced);
   }
