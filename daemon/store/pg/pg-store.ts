@@ -129,7 +129,8 @@ export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
     return notices(base, keys);
   };
   const local = (collection: string, keys: readonly string[]) => { for (const key of keys) emit({ collection, key, origin: nodeName }); };
-  const feed = new Listener(opts.url, timeoutMs, (n) => {
+  // Every payload begins with the writer's instance (`notify` above, `notices`): this daemon's own are dropped unparsed.
+  const feed = new Listener(opts.url, timeoutMs, JSON.stringify({ i: instance }).slice(0, -1), (n) => {
     if (n.i === instance) return; // ours: already emitted when the write resolved
     for (const key of n.k) emit({ collection: n.c, key, origin: n.o });
   }, warn);
@@ -937,14 +938,18 @@ class Listener {
   #client: pg.Client | null = null;
   #stopped = false;
   readonly #reopen = new Reopener(() => this.start());
-  constructor(private readonly url: string, private readonly timeoutMs: number, private readonly onNotice: (n: Notice) => void, private readonly warn: (m: string) => void) {}
+  /**
+   * `own`: how this daemon's own payloads begin. Each of its writes comes back on this connection too (≈ 14 an
+   * authentication); they were announced when the write resolved, so they are dropped unparsed.
+   */
+  constructor(private readonly url: string, private readonly timeoutMs: number, private readonly own: string, private readonly onNotice: (n: Notice) => void, private readonly warn: (m: string) => void) {}
 
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, application_name: 'omnisep listen' });
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
     client.on('notification', (m) => {
-      if (m.channel !== CHANGE_CHANNEL || !m.payload) return;
+      if (m.channel !== CHANGE_CHANNEL || !m.payload || m.payload.startsWith(this.own)) return;
       try { this.onNotice(JSON.parse(m.payload) as Notice); } catch { /* not ours */ }
     });
     await client.connect();
