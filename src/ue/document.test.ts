@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DecodeError } from '../codec/decode-error.js';
 import { readdirSync, readFileSync } from 'node:fs';
-import { displayApps, fastProvisioningDoc, fullProvisioningDoc, parseServerAnswer } from './document.js';
+import { displayApps, fastProvisioningDoc, fullProvisioningDoc, parseServerAnswer, scanProvisioningDoc } from './document.js';
 
 // The example document of TS43.md § Response.
 const XML_DOC = `<?xml version="1.0"?>
@@ -164,19 +164,58 @@ test('what the fast path leaves to fast-xml-parser: references, comments, DOCTYP
   assert.deepEqual(norm(fastProvisioningDoc(text)!['wap-provisioningdoc']).children[0], { type: 'A', parms: [['x', '1'], ['e', '<a&b> "\'']], children: [] });
 });
 
-test('a mutated document the fast path takes reads the same through fast-xml-parser (property)', () => {
-  const pieces = ['<', '>', '/', '=', '"', "'", ' ', '\n', '\t', 'x', ':', '?', '!', '&', ';', '&amp;', '&lt;', 'amp;', '&#', '#65;', 'characteristic', 'parm', 'type', 'name', 'value', '<parm name="n" value="v"/>', '</characteristic>', '<characteristic type="T">', 'xmlns:q="urn:q"', 'q:'];
+const MUTATION_PIECES = ['<', '>', '/', '=', '"', "'", ' ', '\n', '\t', 'x', ':', '?', '!', '&', ';', '&amp;', '&lt;', 'amp;', '&#', '#65;', 'characteristic', 'parm', 'type', 'name', 'value', '<parm name="n" value="v"/>', '</characteristic>', '<characteristic type="T">', 'xmlns:q="urn:q"', 'q:'];
+
+/** 6,000 documents made from BASES by one or two random edits: each one `read` takes must read as fast-xml-parser reads it. How many it took. */
+function mutantsAgree(read: (text: string) => Record<string, unknown> | null, pieces: string[], seed: number): number {
   const edit = fc.tuple(fc.nat(), fc.nat(12), fc.array(fc.constantFrom(...pieces), { maxLength: 3 }));
   let taken = 0;
   fc.assert(fc.property(fc.constantFrom(...BASES), fc.array(edit, { minLength: 1, maxLength: 2 }), (base, edits) => {
     let text = base;
     for (const [at, cut, add] of edits) { const i = at % (text.length + 1); text = text.slice(0, i) + add.join('') + text.slice(i + cut); }
-    const fast = fastProvisioningDoc(text);
+    const fast = read(text);
     if (fast === null) return;
     taken++;
     let full: Record<string, unknown>;
     try { full = fullProvisioningDoc(text); } catch (e) { assert.fail(`the fast path took what fast-xml-parser refuses (${(e as Error).message}): ${JSON.stringify(text)}`); }
     assert.deepEqual(norm(fast['wap-provisioningdoc']), norm(full['wap-provisioningdoc']), JSON.stringify(text));
-  }), { numRuns: 6000, seed: 14 });
+  }), { numRuns: 6000, seed });
+  return taken;
+}
+
+test('a mutated document the fast path takes reads the same through fast-xml-parser (property)', () => {
+  const taken = mutantsAgree(fastProvisioningDoc, MUTATION_PIECES, 14);
   assert.ok(taken > 600, `the fast path was taken on ${taken} of 6,000 mutants`);
+});
+
+// ─── the scanner for the daemon's own shape (scanProvisioningDoc), the fast path's first tier ─────────────────────
+
+test('the scanner takes the daemon\'s documents and reads them as fast-xml-parser does; what it leaves goes to the strict parser', () => {
+  for (const text of BASES) {
+    const scanned = scanProvisioningDoc(text);
+    assert.ok(scanned, text.slice(0, 120));
+    assert.deepEqual(norm(scanned['wap-provisioningdoc']), norm(fullProvisioningDoc(text)['wap-provisioningdoc']));
+  }
+  const wrap = (inner: string, head = '<wap-provisioningdoc>') => `${head}${inner}</wap-provisioningdoc>`;
+  const c = '<characteristic type="A"><parm name="x" value="1"/></characteristic>';
+  // Taken: entities decoded, values trimmed, empty characteristics, a parm at the root, the declaration, white space.
+  const taken = wrap(`\n <parm name="r" value=" 0 "/>${c}<characteristic type="B"/><characteristic type=" C "><parm name="e" value="&lt;a&amp;b&gt; &quot;&apos;"/></characteristic>\n`, '<?xml version="1.0" encoding="UTF-8"?>\n<wap-provisioningdoc version="1.1">');
+  assert.deepEqual(norm(scanProvisioningDoc(taken)!['wap-provisioningdoc']), norm(fullProvisioningDoc(taken)['wap-provisioningdoc']));
+  assert.deepEqual(norm(scanProvisioningDoc(taken)!['wap-provisioningdoc']).children.map((x) => [x.type, x.parms]), [['A', [['x', '1']]], ['B', []], ['C', [['e', '<a&b> "\'']]]]);
+  for (const text of [
+    wrap(c.replace('type="A"', "type='A'")), wrap(c.replace('type="A"', 'type = "A"')), wrap(c.replace('"/>', '" />')),
+    wrap(c.replace('value="1"', 'value="1" extra="2"')), wrap(c.replace('name="x" value="1"', 'value="1" name="x"')),
+    wrap(`${c}text`), wrap(`<!-- c -->${c}`), wrap(c.replace('value="1"', 'value="&#49;"')), wrap(c.replace('value="1"', 'value="a\tb"')),
+    wrap(`<other/>${c}`), wrap(c, '<wap-provisioningdoc lang="en">'), wrap(c, '<?xml version="1.1"?><wap-provisioningdoc>'),
+    wrap('<parm name="x" value="1"/>'), `${wrap(c)}x`, wrap(`${c}</characteristic>`), wrap('<characteristic type="A">'), wrap(c).replace('</wap-provisioningdoc>', ''),
+  ]) {
+    assert.equal(scanProvisioningDoc(text), null, text);
+    const fast = fastProvisioningDoc(text);
+    if (fast) assert.deepEqual(norm(fast['wap-provisioningdoc']), norm(fullProvisioningDoc(text)['wap-provisioningdoc']), text);
+  }
+});
+
+test('a mutated document the scanner takes reads the same through fast-xml-parser (property)', () => {
+  const taken = mutantsAgree(scanProvisioningDoc, [...MUTATION_PIECES, '<characteristic type="E"/>', '\u0001', '\ud83d'], 46);
+  assert.ok(taken > 300, `the scanner took ${taken} of 6,000 mutants`);
 });
