@@ -153,6 +153,8 @@ const SPACE = '[ \\t\\n\\r]*';
 const SCAN_HEAD = new RegExp(`^(?:<\\?xml version="1\\.0"(?: encoding="[Uu][Tt][Ff]-8")?\\?>)?${SPACE}<wap-provisioningdoc(?: version="${VALUE}")?>`, 'y');
 /** One tag inside the root, after white space: a characteristic's start (or empty element), a parm, or an end tag. */
 const SCAN_TAG = new RegExp(`${SPACE}<(?:characteristic type="(${VALUE})"(/?)>|parm name="(${VALUE})" value="(${VALUE})"/>|/(characteristic|wap-provisioningdoc)>)`, 'y');
+/** What may follow the root's end tag: white space to the end. */
+const SCAN_END = /[ \t\n\r]*$/y;
 const unescapeValue = (v: string): string => (v.includes('&') ? v.replace(/&(?:amp|lt|gt|quot|apos);/g, (e) => ENTITIES[e]!) : v);
 
 /**
@@ -190,7 +192,8 @@ export function scanProvisioningDoc(text: string): Record<string, unknown> | nul
       open.pop();
     } else {
       // </wap-provisioningdoc>: every characteristic closed, nothing but white space after it.
-      if (open.length !== 1 || !any || !/^[ \t\n\r]*$/.test(text.slice(at))) return null;
+      SCAN_END.lastIndex = at;
+      if (open.length !== 1 || !any || !SCAN_END.test(text)) return null;
       return { 'wap-provisioningdoc': root };
     }
   }

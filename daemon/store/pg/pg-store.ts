@@ -129,9 +129,9 @@ export async function createPgStore(opts: PgStoreOptions): Promise<PgStore> {
     return notices(base, keys);
   };
   const local = (collection: string, keys: readonly string[]) => { for (const key of keys) emit({ collection, key, origin: nodeName }); };
-  // Every payload begins with the writer's instance (`notify` above, `notices`): this daemon's own are dropped unparsed.
+  // Every payload begins with the writer's instance (`notify` above, `notices`): the listener drops this daemon's own
+  // unparsed (they were emitted when the write resolved), so what reaches here is another daemon's.
   const feed = new Listener(opts.url, timeoutMs, JSON.stringify({ i: instance }).slice(0, -1), (n) => {
-    if (n.i === instance) return; // ours: already emitted when the write resolved
     for (const key of n.k) emit({ collection: n.c, key, origin: n.o });
   }, warn);
   try {
