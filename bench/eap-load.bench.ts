@@ -8,7 +8,9 @@
  * Per build and round it prints: authentications/s, p50/p99, the daemon's CPU µs per authentication (kernel's
  * count for the process, /proc/PID/stat: every thread, fsyncs included), the simulator's CPU µs per authentication
  * (process.cpuUsage of this process, which runs nothing else meanwhile), how much of the daemon's CPU its main thread
- * (the event loop) spent and how busy that kept it (share of the run's wall time), how much of the machine's CPU time
+ * (the event loop) spent and how busy that kept it (share of the run's wall time), how long that thread was runnable
+ * but waited in the run queue for a core (`/proc/PID/task/PID/schedstat`: busy plus waiting near 100 % is a main
+ * thread with no time to spare, whatever the machine's idle share says), how much of the machine's CPU time
  * was idle meanwhile (/proc/stat: a run with an idle core is bounded by waiting, not by CPU) and how much the hypervisor
  * stole (/proc/stat `steal`: a run the host stole from reads slower, docs/performance.md § Forty-fourth round), and, with `--strace`, the daemon's
  * durable commits per authentication: its `pwrite64` calls (since the seventh round of issue 14 the journals and
@@ -54,7 +56,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request, type Agent } from 'undici';
-import { machineTicks, stealShare, threadsCpuUs } from './proc-cpu.js';
+import { machineTicks, stealShare, threadSchedNs, threadsCpuUs } from './proc-cpu.js';
 import { simFile } from './load-sims.js';
 import { daemonMetrics, minus, type Tally } from './daemon-metrics.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
@@ -87,7 +89,7 @@ const builds = [...(values.root ? [{ name: 'root', dir: resolve(values.root) }] 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 interface Row {
-  build: string; round: number; conc: number; mainUs: number; mainBusy: number; idle: number; steal: number; aaaUs?: number; ok: number; warmPerS: number;
+  build: string; round: number; conc: number; mainUs: number; mainBusy: number; mainWait?: number; idle: number; steal: number; aaaUs?: number; ok: number; warmPerS: number;
   perS: number; p50: number; p99: number; meanMs: number; failed: number; daemonUs: number; simUs: number; fdatasync?: number; pwrite?: number; load: string;
   /** Deltas of the daemon's metrics over the measured run. */
   waits: Map<string, Tally>; http: Tally; minorGc: Tally; diameter: Tally;
@@ -151,6 +153,7 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const c0 = process.cpuUsage();
     const d0 = prof.processCpuUs(d.child.pid!);
     const t0 = threadsCpuUs(d.child.pid!);
+    const q0 = threadSchedNs(d.child.pid!);
     const a0 = aaa ? prof.processCpuUs(aaa.child.pid!) : 0;
     const metrics0 = await daemonMetrics(d);
     const m0 = machineTicks();
@@ -161,6 +164,8 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const cpu = process.cpuUsage(c0);
     const daemonUs = prof.processCpuUs(d.child.pid!) - d0;
     const mainUs = threadsCpuUs(d.child.pid!).main - t0.main;
+    const q1 = threadSchedNs(d.child.pid!);
+    const mainWait = q0 && q1 ? (q1.waitNs - q0.waitNs) / 1000 / wallUs : undefined;
     const aaaUs = aaa ? prof.processCpuUs(aaa.child.pid!) - a0 : undefined;
     const metrics1 = await daemonMetrics(d);
     const waits = new Map([...metrics1.waits].map(([log, e]) => [log, minus(e, metrics0.waits.get(log))] as const));
@@ -170,7 +175,7 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const syncs = st ? await st.stop() : undefined;
     const ok = Math.max(1, s.ok); // per authentication
     return {
-      build: from === b.dir ? b.name : `${b.name} (this simulator)`, round: n, conc, waits, http, minorGc, diameter, meanMs: s.latency_ms.mean, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), steal: stealShare(m0, m1), warmPerS, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
+      build: from === b.dir ? b.name : `${b.name} (this simulator)`, round: n, conc, waits, http, minorGc, diameter, meanMs: s.latency_ms.mean, ok, ...(aaaUs !== undefined ? { aaaUs: aaaUs / ok } : {}), mainUs: mainUs / ok, mainBusy: mainUs / wallUs, ...(mainWait !== undefined ? { mainWait } : {}), idle: (m1.idle - m0.idle) / Math.max(1, m1.all - m0.all), steal: stealShare(m0, m1), warmPerS, perS: s.ok_per_s, p50: s.latency_ms.p50, p99: s.latency_ms.p99, failed: s.failed,
       daemonUs: daemonUs / ok, simUs: (cpu.user + cpu.system) / ok,
       ...(syncs !== undefined ? { fdatasync: syncs.fdatasync / ok, pwrite: syncs.pwrite / ok } : {}), load: load(),
     };
@@ -213,13 +218,13 @@ const rows: Row[] = [];
 for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of r % 2 ? builds : [...builds].reverse()) rows.push(...(await round(b, r, c)));
 const sideName = (x: Row) => (x.side === 'with' ? (CONTROL ? 'control (nothing attached)' : 'monitor attached') : 'without');
 if (MONITOR) console.log(`${CONTROL ? 'CONTROL (--monitor-control): nothing is attached on the "with" side, so the pairs\' ratio is the method\'s own noise' : 'With the monitor attached (issue 14: no more than 10 % slower): this build\'s TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command\'s defaults) in a process of its own on the daemon\'s control socket'}; each side measured after ${MONITOR_WARMUP} authentications under the same load (the monitor attached before its side's warm-up; the warm-up column is that side's), the pair's order alternating from round to round`);
-console.log(`\n| build | round |${MONITOR ? ' side |' : ''} concurrency | warm-up auth/s${MONITOR ? '' : ' (new daemon)'} | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | machine idle | host steal | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |`);
-console.log(`|---|---:|${MONITOR ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|`);
+console.log(`\n| build | round |${MONITOR ? ' side |' : ''} concurrency | warm-up auth/s${MONITOR ? '' : ' (new daemon)'} | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | main thread waiting for a core | machine idle | host steal | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |`);
+console.log(`|---|---:|${MONITOR ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|`);
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 const buildName = (x: Row) => (x.build === 'this' ? 'this build' : x.build.replace(/^root/, `root ${values.root}`));
 const buildOf = (x: Row) => buildName(x) + (x.side ? `, ${sideName(x)}` : '');
 for (const x of rows) {
-  console.log(`| ${buildName(x)} | ${x.round} |${MONITOR ? ` ${sideName(x)} |` : ''} ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${pct(x.idle)} | ${(x.steal * 100).toFixed(1)} % | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
+  console.log(`| ${buildName(x)} | ${x.round} |${MONITOR ? ` ${sideName(x)} |` : ''} ${x.conc} | ${x.warmPerS.toFixed(0)} | ${x.perS.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.failed} | ${x.daemonUs.toFixed(0)} | ${x.mainUs.toFixed(0)} | ${pct(x.mainBusy)} | ${x.mainWait === undefined ? '' : pct(x.mainWait)} | ${pct(x.idle)} | ${(x.steal * 100).toFixed(1)} % | ${x.aaaUs?.toFixed(0) ?? ''} | ${x.simUs.toFixed(0)} | ${x.pwrite?.toFixed(2) ?? ''} | ${x.fdatasync?.toFixed(2) ?? ''} | ${x.load} |`);
 }
 
 // Two builds (--root): each round's pair (the same round and concurrency, run one after the other) read together —

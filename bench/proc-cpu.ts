@@ -46,3 +46,17 @@ export function machineTicks(): { idle: number; steal: number; all: number } {
 export function stealShare(from: { steal: number; all: number }, to: { steal: number; all: number }): number {
   return (to.steal - from.steal) / Math.max(1, to.all - from.all);
 }
+
+/**
+ * A thread's time on a CPU and waiting in the run queue for one, ns (`/proc/PID/task/TID/schedstat`, which Linux
+ * keeps by default): a thread that is runnable but finds both cores taken counts as neither busy nor idle in the
+ * figures above; its run-queue wait says how long it waited for a core. Null where the file is missing.
+ */
+export function threadSchedNs(pid: number, tid = pid): { runNs: number; waitNs: number } | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { runNs: run!, waitNs: wait! } : null;
+  } catch {
+    return null;
+  }
+}
