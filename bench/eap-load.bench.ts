@@ -60,7 +60,7 @@ import { machineTicks, stealShare, threadSchedNs, threadsCpuUs } from './proc-cp
 import { simFile } from './load-sims.js';
 import { daemonMetrics, minus, type Tally } from './daemon-metrics.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
-import { medianOf } from './pairs.js';
+import { inRoundOrder, medianOf } from './pairs.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
@@ -213,9 +213,8 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
 if (values.strace && spawnSync('strace', ['-V']).status !== 0) throw new Error('--strace: strace is not installed');
 console.log(`eap-load: ${WARMUP} authentications of warm-up then ${COUNT} measured per round (a new daemon each), concurrency ${CONCS.join(', ')}, ${SIMS === 1 ? 'one SIM' : `round ${SIMS} SIMs`}, ${values.rounds} rounds per build${values['aaa-process'] ? '; the built-in AAA in a serve of its own (--aaa-process)' : ''}${values.set.length ? `; settings (not the defaults): ${values.set.join(' ')}` : ''}; load average ${load()}`);
 const rows: Row[] = [];
-// Which build runs first alternates from round to round: run second, the same build read 0.93× the authentications a
-// second and 1.08× the daemon's CPU against itself run first (docs/performance.md § Forty-sixth round).
-for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of r % 2 ? builds : [...builds].reverse()) rows.push(...(await round(b, r, c)));
+// Which build runs first alternates from round to round (`inRoundOrder`).
+for (let r = 1; r <= Number(values.rounds); r++) for (const c of CONCS) for (const b of inRoundOrder(r, builds)) rows.push(...(await round(b, r, c)));
 const sideName = (x: Row) => (x.side === 'with' ? (CONTROL ? 'control (nothing attached)' : 'monitor attached') : 'without');
 if (MONITOR) console.log(`${CONTROL ? 'CONTROL (--monitor-control): nothing is attached on the "with" side, so the pairs\' ratio is the method\'s own noise' : 'With the monitor attached (issue 14: no more than 10 % slower): this build\'s TUI (bench/monitor-child.ts: MonitorApp on a virtual 120×40 terminal, the command\'s defaults) in a process of its own on the daemon\'s control socket'}; each side measured after ${MONITOR_WARMUP} authentications under the same load (the monitor attached before its side's warm-up; the warm-up column is that side's), the pair's order alternating from round to round`);
 console.log(`\n| build | round |${MONITOR ? ' side |' : ''} concurrency | warm-up auth/s${MONITOR ? '' : ' (new daemon)'} | auth/s | p50 ms | p99 ms | failed | daemon CPU µs/auth | of it main thread | main thread busy | main thread waiting for a core | machine idle | host steal | AAA process CPU µs/auth | simulator CPU µs/auth | pwrite64/auth | fdatasync/auth | load after |`);

@@ -42,6 +42,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineTicks, processCpuUs } from './proc-cpu.js';
+import { inRoundOrder } from './pairs.js';
 import { simFile } from './load-sims.js';
 import { eapOptions, serve, type Served } from './profile.js';
 import { loadEapAka } from '../src/ue/run.js';
@@ -103,8 +104,8 @@ const rows: string[] = [];
 try {
   let run = 0;
   for (let round = 1; round <= Number(values.rounds); round++) {
-    // The older build first in odd rounds, this one first in even rounds (the one run second reads slower: § Forty-sixth round).
-    const order = values.root ? (round % 2 ? [resolve(values.root), undefined] : [undefined, resolve(values.root)]) : [undefined];
+    // The older build first in odd rounds, this one first in even rounds (`inRoundOrder`).
+    const order = values.root ? inRoundOrder(round, [resolve(values.root), undefined]) : [undefined];
     for (const n of DAEMONS) for (const build of order) {
       const db = `load${++run}`;
       const url = await cluster.createDatabase(db);
