@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ACTIVITY_EARLY_COMMIT, ActivityFileLog } from './activity-log.js';
+import { ActivityFileLog } from './activity-log.js';
 import { StoreCorruptError } from './errors.js';
 import type { ActivityRecord } from '../../src/contracts/activity.js';
 
@@ -54,44 +54,6 @@ test('appends are durable, queryable and survive reopen', async () => {
   const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0, now: () => now });
   assert.equal((await again.count()), 50);
   assert.equal((await again.get(ids[49]!))!.id, ids[49]);
-  await again.close();
-});
-
-test('a turn that appends ACTIVITY_EARLY_COMMIT records starts their commit at once; the rest follow it, in order, each acknowledged only once durable', async () => {
-  const file = tmp();
-  // One group per commit: reportCommitWaits tells the observer of a batch's writes in one synchronous run.
-  const batches: number[] = [];
-  let open = false;
-  const onCommitWait = () => {
-    if (!open) {
-      open = true;
-      batches.push(0);
-      queueMicrotask(() => { open = false; });
-    }
-    batches[batches.length - 1]!++;
-  };
-  // A window no run reaches: only the target rules fire a commit.
-  const log = await ActivityFileLog.open({ file, retentionIntervalMs: 0, commitIntervalMs: 600_000, onCommitWait });
-  const below = Array.from({ length: ACTIVITY_EARLY_COMMIT - 1 }, () => rec());
-  await Promise.all(below.map((r) => log.append(r)));
-  assert.deepEqual(batches, [ACTIVITY_EARLY_COMMIT - 1], 'fewer in one turn: one commit at the turn\'s end, as before');
-  batches.length = 0;
-  await new Promise<void>((r) => setImmediate(r)); // the first commit's bookkeeping is over: none in flight
-  const many = Array.from({ length: ACTIVITY_EARLY_COMMIT + 8 }, () => rec());
-  const acked = new Set<string>();
-  const done = many.map((r) => log.append(r).then(() => {
-    // Acknowledged: its line is in the file.
-    assert.ok(readFileSync(file, 'utf8').includes(r.id), 'acknowledged before its line was written');
-    acked.add(r.id);
-  }));
-  assert.equal(acked.size, 0);
-  await Promise.all(done);
-  assert.deepEqual(batches, [ACTIVITY_EARLY_COMMIT, 8], 'the first ACTIVITY_EARLY_COMMIT committed without waiting for the turn\'s end');
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as ActivityRecord).id);
-  assert.deepEqual(lines, [...below, ...many].map((r) => r.id), 'the file holds the records in the order they were appended');
-  await log.close();
-  const again = await ActivityFileLog.open({ file, retentionIntervalMs: 0 });
-  assert.equal(await again.count(), below.length + many.length);
   await again.close();
 });
 

@@ -65,14 +65,6 @@ export interface ActivityLogOptions {
   querySliceRows?: number;
 }
 
-/**
- * Records waiting with no commit in flight that start one at once, mid-turn (commit-timer.ts `startAt`): 32 measured
- * best of 8–32 for the phone's poll at 50 connections; below it each turn makes more commits, each a hand-over to the
- * thread pool, and gained less (1.03× at 8, 1.08× at 16 side by side, against 1.13×–1.23× at 32). Only the activity
- * log: the journals' batches are a few records a turn, and starting their commits at 8 or 16 made EAP-AKA slower
- * (docs/performance.md § Forty-eighth round).
- */
-export const ACTIVITY_EARLY_COMMIT = 32;
 /** Compaction reads the log in windows of this many bytes (1 MiB). */
 const COMPACT_READ = 1 << 20;
 /** Compaction copies with commits going on until at most this many rows were committed since its last pass… */
@@ -236,7 +228,7 @@ export class ActivityFileLog implements ActivityLog {
     this.maxPerSubscriber = opts.maxPerSubscriber ?? 1000;
     this.retentionSeconds = opts.retentionSeconds ?? 2592000;
     this.maxBytes = opts.maxBytes ?? 0;
-    this.#flushTimer = new CommitTimer(opts.commitIntervalMs ?? 2, ACTIVITY_EARLY_COMMIT);
+    this.#flushTimer = new CommitTimer(opts.commitIntervalMs ?? 2);
     this.#deadRatio = opts.compactDeadRatio ?? 0.5;
     this.#minDead = opts.compactMinDead ?? 10000;
     this.#sliceRows = opts.querySliceRows ?? QUERY_SLICE_ROWS;

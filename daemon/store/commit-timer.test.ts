@@ -36,42 +36,6 @@ test('a lone write is committed on the next turn; a smaller batch than the last 
   assert.equal(fired, 2, 'cancelled');
 });
 
-test('at startAt writes the commit runs before arm returns, and a commit already armed for the turn\'s end does not run again', async () => {
-  const t = new CommitTimer(LONG, 4);
-  let fired = 0;
-  t.arm(() => fired++, 1); // armed for the next turn
-  t.arm(() => fired++, 3);
-  assert.equal(fired, 0);
-  t.arm(() => fired++, 4);
-  assert.equal(fired, 1, 'ran at once');
-  assert.equal(t.armed, false);
-  await turn();
-  await turn();
-  assert.equal(fired, 1, 'the next turn ran nothing more');
-  // The early commit carried 4: the 1 write after it is the rest of that turn, committed on the next, not after the window.
-  t.committed(4);
-  t.arm(() => fired++, 1);
-  await turn();
-  assert.equal(fired, 2);
-  // Then the target rule as before: 1 of the 1 the last commit carried.
-  t.committed(1);
-  t.arm(() => fired++, 1);
-  await turn();
-  assert.equal(fired, 3);
-  t.committed(3);
-  t.arm(() => fired++, 1);
-  await turn();
-  assert.equal(fired, 3, 'fewer than the last commit carried: waits (for the window)');
-  t.cancel();
-  // Without startAt nothing runs before arm returns, however many writes wait.
-  const plain = new CommitTimer(LONG);
-  let ran = 0;
-  plain.arm(() => ran++, 1_000_000);
-  assert.equal(ran, 0);
-  await turn();
-  assert.equal(ran, 1);
-});
-
 test('the window still bounds the wait when fewer writes come than the last commit carried', async () => {
   const t = new CommitTimer(20);
   t.committed(50);

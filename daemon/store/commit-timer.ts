@@ -8,23 +8,14 @@
  * of the event loop (writes of the same turn still share it), and N clients each waiting on their write are
  * committed as soon as all N have written, rather than after the timer. A commit that came out smaller than the
  * last lowers the target again. Durability is the same: every write's promise resolves only after its fdatasync.
- *
- * `startAt` (the activity log: ACTIVITY_EARLY_COMMIT): a batch that reaches this many writes is committed at once, in
- * the middle of the event loop's turn, rather than at its end. Its write then runs on the thread pool while the turn
- * goes on with the other requests it read, where before every request of the turn waited for one commit that began
- * when they were all done, and the main thread idled until it returned (the phone's poll at 50 connections: 84–85 % busy
- * on disk against 96 % on /dev/shm; docs/performance.md § Forty-eighth round). Only one commit is in flight at a
- * time: the writes after it wait for its end, as before.
  */
 export class CommitTimer {
   #timeout: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   #fn: (() => void) | null = null;
   #lastBatch = 0;
-  /** The last commit was started at `startAt`: the next is not held for the window. */
-  #afterEarly = false;
 
-  constructor(private readonly windowMs: number, private readonly startAt = Infinity) {}
+  constructor(private readonly windowMs: number) {}
 
   get armed(): boolean {
     return this.#timeout !== null || this.#immediate !== null;
@@ -33,21 +24,11 @@ export class CommitTimer {
   /**
    * Runs `fn` once, when `pending` writes are waiting: on the next turn of the event loop if they are at least as
    * many as the last commit carried, else at the end of the window. Called again on each new write while armed,
-   * it moves a waiting commit forward once the target is reached. At `startAt` writes or more `fn` runs now, before
-   * `arm` returns (the caller arms only while no commit of its own is in flight), and the commit after it runs on the
-   * next turn, however few writes it carries.
+   * it moves a waiting commit forward once the target is reached.
    */
   arm(fn: () => void, pending: number): void {
-    if (pending >= this.startAt) {
-      this.cancel();
-      this.#afterEarly = true;
-      fn();
-      return;
-    }
     if (this.#immediate) return;
-    // What arrived while an early commit ran is the rest of its turn: no more are coming for it to wait on.
-    if (pending >= this.#lastBatch || this.windowMs <= 0 || this.#afterEarly) {
-      this.#afterEarly = false;
+    if (pending >= this.#lastBatch || this.windowMs <= 0) {
       if (this.#timeout) { clearTimeout(this.#timeout); this.#timeout = null; }
       this.#fn = fn;
       this.#immediate = setImmediate(this.#fire);
