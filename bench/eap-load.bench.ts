@@ -56,7 +56,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request, type Agent } from 'undici';
-import { machineTicks, stealShare, threadSchedNs, threadsCpuUs } from './proc-cpu.js';
+import { machineTicks, stealShare, threadRunQueueNs, threadsCpuUs } from './proc-cpu.js';
 import { simFile } from './load-sims.js';
 import { daemonMetrics, minus, type Tally } from './daemon-metrics.js';
 import { attachMonitor, type MonitorWindow } from './monitor-child.js';
@@ -153,7 +153,7 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const c0 = process.cpuUsage();
     const d0 = prof.processCpuUs(d.child.pid!);
     const t0 = threadsCpuUs(d.child.pid!);
-    const q0 = threadSchedNs(d.child.pid!);
+    const q0 = threadRunQueueNs(d.child.pid!);
     const a0 = aaa ? prof.processCpuUs(aaa.child.pid!) : 0;
     const metrics0 = await daemonMetrics(d);
     const m0 = machineTicks();
@@ -164,8 +164,8 @@ async function round(b: { name: string; dir: string }, n: number, conc: number):
     const cpu = process.cpuUsage(c0);
     const daemonUs = prof.processCpuUs(d.child.pid!) - d0;
     const mainUs = threadsCpuUs(d.child.pid!).main - t0.main;
-    const q1 = threadSchedNs(d.child.pid!);
-    const mainWait = q0 && q1 ? (q1.waitNs - q0.waitNs) / 1000 / wallUs : undefined;
+    const q1 = threadRunQueueNs(d.child.pid!);
+    const mainWait = q0 !== null && q1 !== null ? (q1 - q0) / 1000 / wallUs : undefined;
     const aaaUs = aaa ? prof.processCpuUs(aaa.child.pid!) - a0 : undefined;
     const metrics1 = await daemonMetrics(d);
     const waits = new Map([...metrics1.waits].map(([log, e]) => [log, minus(e, metrics0.waits.get(log))] as const));

@@ -48,14 +48,14 @@ export function stealShare(from: { steal: number; all: number }, to: { steal: nu
 }
 
 /**
- * A thread's time on a CPU and waiting in the run queue for one, ns (`/proc/PID/task/TID/schedstat`, which Linux
- * keeps by default): a thread that is runnable but finds both cores taken counts as neither busy nor idle in the
- * figures above; its run-queue wait says how long it waited for a core. Null where the file is missing.
+ * How long a thread has waited in the run queue for a CPU, ns (the second field of `/proc/PID/task/TID/schedstat`,
+ * which Linux keeps by default): a thread that is runnable but finds both cores taken counts as neither busy nor idle
+ * in the figures above. Null where the file is missing.
  */
-export function threadSchedNs(pid: number, tid = pid): { runNs: number; waitNs: number } | null {
+export function threadRunQueueNs(pid: number, tid = pid): number | null {
   try {
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    return Number.isFinite(run) && Number.isFinite(wait) ? { runNs: run!, waitNs: wait! } : null;
+    const wait = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/)[1]);
+    return Number.isFinite(wait) ? wait : null;
   } catch {
     return null;
   }
